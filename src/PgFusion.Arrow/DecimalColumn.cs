@@ -1,0 +1,72 @@
+namespace PgFusion.Arrow;
+
+/// <summary>
+/// PostgreSQL numeric as Arrow Decimal128: value = Values[i] / 10^scale. A numeric(p, s) column
+/// has one scale for all rows (<see cref="FixedScale"/> &gt;= 0, <see cref="Scales"/> null). An
+/// unconstrained numeric keeps each value's display scale in <see cref="Scales"/>
+/// (FixedScale = -1), because PostgreSQL prints and computes with per-value dscale.
+/// Rows whose <see cref="Kinds"/> entry is non-zero hold NaN, +Infinity or -Infinity
+/// (PgFusion.Types.NumericKind); Kinds is null when every row is finite. Values beyond 38 digits
+/// are held in <see cref="Big"/> with Kinds = 4 (Big).
+/// </summary>
+public sealed class DecimalColumn : Column
+{
+    public const byte KindBig = 4;
+
+    public DecimalColumn(int capacity, int precision, int fixedScale)
+        : base(new ArrowType(ArrowTypeId.Decimal128, precision, Math.Max(fixedScale, 0)))
+    {
+        Values = new Int128[RoundCapacity<Int128>(capacity)];
+        FixedScale = fixedScale;
+        if (fixedScale < 0) Scales = new short[Values.Length];
+    }
+
+    public Int128[] Values { get; private set; }
+
+    public int FixedScale { get; }
+
+    public short[]? Scales { get; private set; }
+
+    public byte[]? Kinds { get; set; }
+
+    public Dictionary<int, System.Numerics.BigInteger>? Big { get; set; }
+
+    public int ScaleAt(int index) => Scales is null ? FixedScale : Scales[index];
+
+    public override void EnsureCapacity(int capacity)
+    {
+        if (capacity > Values.Length)
+        {
+            int n = RoundCapacity<Int128>(Math.Max(capacity, Values.Length * 2));
+            var grown = new Int128[n];
+            Array.Copy(Values, grown, Length);
+            Values = grown;
+            if (Scales is not null)
+            {
+                var s = new short[n];
+                Array.Copy(Scales, s, Length);
+                Scales = s;
+            }
+            if (Kinds is not null)
+            {
+                var k = new byte[n];
+                Array.Copy(Kinds, k, Length);
+                Kinds = k;
+            }
+        }
+        Validity?.EnsureCapacity(capacity);
+    }
+
+    public byte[] EnsureKinds()
+    {
+        Kinds ??= new byte[Values.Length];
+        return Kinds;
+    }
+
+    public override void Reset()
+    {
+        base.Reset();
+        if (Kinds is not null) Array.Clear(Kinds);
+        Big?.Clear();
+    }
+}

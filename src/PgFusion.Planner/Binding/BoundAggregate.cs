@@ -1,0 +1,10 @@
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+/// <summary>
+/// An aggregate call in a grouping operator: pg_aggregate's aggfnoid (e.g. 2108 sum(int4)),
+/// its arguments over the aggregate's input rows, DISTINCT, an optional FILTER predicate, and
+/// the result type PostgreSQL assigned (aggtype).
+/// </summary>
+public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<BoundExpr> Args, bool Distinct, BoundExpr? Filter, PgType Type);

@@ -1,0 +1,46 @@
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+/// <summary>
+/// A typed scalar expression over the rows of one operator's input. Operators are bound to the
+/// function that implements them (opfuncid), so `a + b` is a <see cref="BoundFuncCall"/> of
+/// int4pl; Codegen implements functions by OID.
+/// </summary>
+public abstract record BoundExpr(PgType Type);
+
+/// <summary>Column <paramref name="Index"/> of the input row (0-based position in the child's output).</summary>
+public sealed record BoundColumnRef(int Index, PgType Type, string Name) : BoundExpr(Type);
+
+/// <summary>
+/// A constant. <paramref name="Value"/> is null for SQL NULL; otherwise bool, short, int, long,
+/// uint (oid), float, double, PgNumeric, string (text, varchar, bpchar, name), byte[] (bytea),
+/// Guid (uuid), int (date: days from 2000-01-01), long (time, timestamp, timestamptz:
+/// microseconds), PgInterval.
+/// </summary>
+public sealed record BoundConst(object? Value, PgType Type) : BoundExpr(Type);
+
+/// <summary>A function call, or an operator bound to its function (Name is the function's proname).</summary>
+public sealed record BoundFuncCall(uint FuncOid, string Name, IReadOnlyList<BoundExpr> Args, PgType Type) : BoundExpr(Type);
+
+public enum BoolOp
+{
+    And,
+    Or,
+    Not,
+}
+
+/// <summary>AND / OR with PostgreSQL's three-valued logic, and NOT.</summary>
+public sealed record BoundBoolExpr(BoolOp Op, IReadOnlyList<BoundExpr> Args) : BoundExpr(PgType.Bool);
+
+/// <summary>IS [NOT] NULL.</summary>
+public sealed record BoundNullTest(BoundExpr Arg, bool IsNotNull) : BoundExpr(PgType.Bool);
+
+/// <summary>A binary-compatible cast (RelabelType): same bits, another type or typmod.</summary>
+public sealed record BoundRelabel(BoundExpr Arg, PgType Type) : BoundExpr(Type);
+
+/// <summary>CASE WHEN c1 THEN r1 ... ELSE e END (searched form; the simple form is rewritten to equality tests).</summary>
+public sealed record BoundCase(IReadOnlyList<(BoundExpr When, BoundExpr Then)> Branches, BoundExpr? Else, PgType Type) : BoundExpr(Type);
+
+/// <summary>COALESCE(args...).</summary>
+public sealed record BoundCoalesce(IReadOnlyList<BoundExpr> Args, PgType Type) : BoundExpr(Type);

@@ -1,0 +1,96 @@
+using PgFusion.Planner.JoinOrder;
+using Xunit;
+
+namespace PgFusion.Planner.Tests.JoinOrder;
+
+public class EstimationAndFallbackTests
+{
+    [Fact]
+    public void Equi_join_selectivity_is_one_over_the_larger_distinct_count_scaled_by_non_nulls()
+    {
+        var sel = CardinalityEstimator.EquiJoinSelectivity(new ColumnStatistics(100, 0.5), new ColumnStatistics(400, 0));
+        Assert.Equal(0.5 / 400, sel, 12);
+    }
+
+    [Fact]
+    public void Negative_stadistinct_is_a_fraction_of_reltuples()
+    {
+        Assert.Equal(5000, ColumnStatistics.FromPgStatistic(-0.5, 0, 10_000).DistinctValues);
+        Assert.Equal(42, ColumnStatistics.FromPgStatistic(42, 0, 10_000).DistinctValues);
+        Assert.Equal(ColumnStatistics.DefaultDistinctValues, ColumnStatistics.FromPgStatistic(0, 0, 10_000).DistinctValues);
+    }
+
+    [Theory]
+    [InlineData(1000, 10, 0.0001)]
+    [InlineData(1000, 10_000, 0.01)]
+    [InlineData(5, 5, 1)]
+    public void Outer_semi_and_anti_estimates_respect_their_bounds(double l, double r, double sel)
+    {
+        var inner = CardinalityEstimator.JoinRows(JoinKind.Inner, l, r, sel);
+        Assert.Equal(l * r * sel, inner, 9);
+        Assert.True(CardinalityEstimator.JoinRows(JoinKind.LeftOuter, l, r, sel) >= Math.Max(l, inner));
+        Assert.True(CardinalityEstimator.JoinRows(JoinKind.FullOuter, l, r, sel) >= Math.Max(Math.Max(l, r), inner));
+        var semi = CardinalityEstimator.JoinRows(JoinKind.Semi, l, r, sel);
+        var anti = CardinalityEstimator.JoinRows(JoinKind.Anti, l, r, sel);
+        Assert.True(semi <= l);
+        Assert.True(anti <= l && anti >= 1);
+    }
+
+    [Fact]
+    public void Several_edges_between_the_same_inputs_multiply()
+    {
+        var g = new QueryGraph();
+        g.AddRelation(1000);
+        g.AddRelation(2000);
+        g.AddEdge(RelSet.Single(0), RelSet.Single(1), JoinKind.Inner, 0.01, "a");
+        g.AddEdge(RelSet.Single(0), RelSet.Single(1), JoinKind.Inner, 0.1, "b");
+        var tree = Assert.IsType<JoinTreeNode>(new PlanEnumerator(g).Solve().Tree);
+        Assert.Equal(1000 * 2000 * 0.01 * 0.1, tree.EstimatedRows, 6);
+        Assert.Equal(2, tree.Edges.Count);
+        Assert.Equal(JoinBuildSide.Left, tree.BuildSide);
+    }
+
+    [Fact]
+    public void Pair_budget_switches_to_greedy_and_says_so()
+    {
+        var g = GraphShapes.Clique(10);
+        var result = new PlanEnumerator(g, new JoinOrderOptions { PairBudget = 1000 }).Solve();
+        Assert.Equal(JoinOrderMethod.Greedy, result.Method);
+        Assert.Contains("budget", result.FallbackReason);
+        Assert.Equal(g.AllRelations, result.Tree!.Relations);
+        Assert.All(result.Tree.Joins(), j => Assert.False(j.IsCrossProduct));
+        var exact = new PlanEnumerator(g).Solve();
+        Assert.Equal(JoinOrderMethod.DPHyp, exact.Method);
+        Assert.True(exact.Tree!.Cost <= result.Tree.Cost * (1 + 1e-12));
+    }
+
+    [Fact]
+    public void Disconnected_inner_graph_crosses_whole_components_last()
+    {
+        var g = new QueryGraph();
+        for (var i = 0; i < 4; i++)
+            g.AddRelation(100 * (i + 1));
+        g.AddEdge(RelSet.Single(0), RelSet.Single(1), JoinKind.Inner, 0.01);
+        g.AddEdge(RelSet.Single(2), RelSet.Single(3), JoinKind.Inner, 0.01);
+        var result = new PlanEnumerator(g).Solve();
+        Assert.Equal(JoinOrderMethod.DPHyp, result.Method);
+        var top = Assert.IsType<JoinTreeNode>(result.Tree);
+        Assert.True(top.IsCrossProduct);
+        Assert.Equal([RelSet.Of(0, 1), RelSet.Of(2, 3)], new[] { top.Left.Relations, top.Right.Relations }.Order());
+    }
+
+    [Fact]
+    public void Hyperedge_is_applied_when_all_its_relations_are_present()
+    {
+        // a.x + b.y = c.z: one hyperedge {A,B}-{C}; A and B are joined by their own edge first.
+        var g = new QueryGraph();
+        g.AddRelation(10);
+        g.AddRelation(20);
+        g.AddRelation(30);
+        g.AddEdge(RelSet.Single(0), RelSet.Single(1), JoinKind.Inner, 0.1, "a=b");
+        g.AddEdge(RelSet.Of(0, 1), RelSet.Single(2), JoinKind.Inner, 0.05, "a+b=c");
+        var result = new PlanEnumerator(g).Solve();
+        Assert.Equal("((R0 ⋈ R1) ⋈ R2)", result.Tree!.Format());
+        Assert.Equal(2, result.EmittedPairs);
+    }
+}

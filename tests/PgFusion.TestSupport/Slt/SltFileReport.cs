@@ -15,6 +15,9 @@ public sealed record SltFileReport(
     int ExplainChecksSkipped,
     IReadOnlyList<SltFailure> Failures)
 {
+    /// <summary>One line per query: label, line, and what the oracle returned (row count or SQLSTATE).</summary>
+    public IReadOnlyList<string> QueryLog { get; init; } = [];
+
     public bool Passed => Failures.Count == 0;
 
     public string Summary
@@ -36,6 +39,7 @@ public sealed record SltFileReport(
     {
         var sb = new StringBuilder(Summary);
         foreach (var f in Failures) sb.Append("\n\n").Append(f);
+        if (QueryLog.Count > 0) sb.Append("\n\nqueries (pg_fusion off):\n  ").AppendJoin("\n  ", QueryLog);
         return sb.ToString();
     }
 }

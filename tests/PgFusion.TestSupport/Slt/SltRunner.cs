@@ -43,6 +43,7 @@ public static class SltRunner
     public static SltFileReport Run(SltScript script, ISltBackend backend)
     {
         var failures = new List<SltFailure>();
+        var log = new List<string>();
         int statements = 0, queries = 0, explainChecks = 0, explainSkipped = 0;
         foreach (var record in script.Records)
         {
@@ -54,13 +55,16 @@ public static class SltRunner
                     break;
                 case SltQuery q:
                     queries++;
-                    var (checks, skipped) = RunQuery(script, q, backend, failures);
+                    var (checks, skipped) = RunQuery(script, q, backend, failures, log);
                     explainChecks += checks;
                     explainSkipped += skipped;
                     break;
             }
         }
-        return new SltFileReport(script.File, backend.FusionLoaded, statements, queries, explainChecks, explainSkipped, failures);
+        return new SltFileReport(script.File, backend.FusionLoaded, statements, queries, explainChecks, explainSkipped, failures)
+        {
+            QueryLog = log,
+        };
     }
 
     private static void RunStatement(SltStatement s, ISltBackend backend, List<SltFailure> failures)
@@ -74,12 +78,14 @@ public static class SltRunner
             failures.Add(new SltFailure(s.Location, "statement", "wrong SQLSTATE", s.Sql, $"expected {s.SqlState}, got {error}"));
     }
 
-    private static (int Checks, int Skipped) RunQuery(SltScript script, SltQuery q, ISltBackend backend, List<SltFailure> failures)
+    private static (int Checks, int Skipped) RunQuery(SltScript script, SltQuery q, ISltBackend backend, List<SltFailure> failures, List<string> log)
     {
         void Fail(string kind, string detail) => failures.Add(new SltFailure(q.Location, q.Label, kind, q.Sql, detail));
 
         var offload = script.OffloadOf(q);
         var off = backend.RunQuery(q.Sql, FusionSide.Off, offload);
+        log.Add($"{q.Label} (line {q.Line}, {(offload == SltOffload.Required ? "offload" : "fallback ok")}): "
+                + (off is QueryRows rows ? $"{rows.Rows.Count} rows" : off.ToString()));
         if (!CheckOracle(q, off, Fail)) return (0, 0);
 
         var explainCount = q.ExplainMatch.Count + q.ExplainNotMatch.Count + (offload == SltOffload.Required && !q.ExpectError ? 1 : 0);

@@ -2,6 +2,7 @@ using Npgsql;
 using PgFusion.TestSupport;
 using PgFusion.TestSupport.Slt;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace PgFusion.Integration.Tests;
 
@@ -13,8 +14,13 @@ namespace PgFusion.Integration.Tests;
 public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
 {
     private readonly Database _db;
+    private readonly ITestOutputHelper _output;
 
-    public SltRunnerTests(Database db) => _db = db;
+    public SltRunnerTests(Database db, ITestOutputHelper output)
+    {
+        _db = db;
+        _output = output;
+    }
 
     public sealed class Database : IDisposable
     {
@@ -73,7 +79,9 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
         using var conn = new NpgsqlConnection(_db.ConnectionString);
         conn.Open();
         using var real = new PgSltBackend(conn);
-        return SltRunner.Run(SltParser.Parse(Script, "runner.slt"), new FakeFusion(real, tamper, plan));
+        var report = SltRunner.Run(SltParser.Parse(Script, "runner.slt"), new FakeFusion(real, tamper, plan));
+        _output.WriteLine(report.ToString());
+        return report;
     }
 
     private static QueryRows Map(QueryOutcome o, Func<IReadOnlyList<string?[]>, IEnumerable<string?[]>> f)
@@ -147,7 +155,17 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
             ? o
             : new QueryError("0A000", "pg_fusion cannot run this query"));
         Assert.Equal(4, report.Failures.Count);
-        Assert.All(report.Failures, f => Assert.Equal("pg_fusion did not run the query (offload required)", f.Kind));
+        Assert.All(report.Failures, f => Assert.Equal("pg_fusion raised an error (offload required: unsupported constructs fail here)", f.Kind));
+    }
+
+    [Fact]
+    public void A_lost_connection_stops_the_file_with_a_clear_failure()
+    {
+        var report = Run((sql, o) => sql.Contains("ORDER BY", StringComparison.Ordinal) ? throw new NpgsqlException("Exception while reading from stream") : o);
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal(("ordered", "runner.slt:9"), (failure.Label, failure.Location));
+        Assert.StartsWith("connection lost", failure.Kind, StringComparison.Ordinal);
+        Assert.Equal(2, report.Queries); // the rest of the file did not run
     }
 
     [Fact]

@@ -47,18 +47,29 @@ public static class SltRunner
         int statements = 0, queries = 0, explainChecks = 0, explainSkipped = 0;
         foreach (var record in script.Records)
         {
-            switch (record)
+            try
             {
-                case SltStatement s:
-                    statements++;
-                    RunStatement(s, backend, failures);
-                    break;
-                case SltQuery q:
-                    queries++;
-                    var (checks, skipped) = RunQuery(script, q, backend, failures, log);
-                    explainChecks += checks;
-                    explainSkipped += skipped;
-                    break;
+                switch (record)
+                {
+                    case SltStatement s:
+                        statements++;
+                        RunStatement(s, backend, failures);
+                        break;
+                    case SltQuery q:
+                        queries++;
+                        var (checks, skipped) = RunQuery(script, q, backend, failures, log);
+                        explainChecks += checks;
+                        explainSkipped += skipped;
+                        break;
+                }
+            }
+            catch (Npgsql.NpgsqlException e) when (e is not Npgsql.PostgresException)
+            {
+                // A broken connection or a timeout: the session is gone, so the rest of the file cannot run.
+                var label = record is SltQuery lq ? lq.Label : "statement";
+                failures.Add(new SltFailure(record.Location, label, "connection lost or timed out (did the server restart? see postgres.log)",
+                    record.Sql, e.Message));
+                break;
             }
         }
         return new SltFileReport(script.File, backend.FusionLoaded, statements, queries, explainChecks, explainSkipped, failures)
@@ -95,8 +106,12 @@ public static class SltRunner
         var diff = ResultComparer.Compare(off, on, q.ColumnTypes, q.SortMode, q.Tolerance);
         if (diff != null)
         {
-            Fail(on is QueryError e && offload == SltOffload.Required && off is QueryRows
-                ? "pg_fusion did not run the query (offload required)" : "off/on results differ", diff);
+            // With offload required, on_unsupported = error: an unsupported construct surfaces as an ERROR here.
+            Fail(on is QueryError && off is QueryRows
+                ? offload == SltOffload.Required
+                    ? "pg_fusion raised an error (offload required: unsupported constructs fail here)"
+                    : "pg_fusion raised an error"
+                : "off/on results differ", diff);
             return (0, 0);
         }
         if (explainCount == 0) return (0, 0);

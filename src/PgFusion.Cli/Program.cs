@@ -1,11 +1,45 @@
+using PgFusion.Cli.Commands;
+
 namespace PgFusion.Cli;
 
-/// <summary>The `pgfusion-cli` offline tool: demo, dump, decode.</summary>
+/// <summary>The `pgfusion-cli` tool: one subcommand per file under Commands/, listed here.</summary>
 public static class Program
 {
+    private static readonly ICliCommand[] Commands =
+    [
+        new DemoCommand(),
+    ];
+
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine($"pgfusion-cli: unknown command '{string.Join(' ', args)}' (demo, dump are being built)");
-        return 2;
+        if (args.Length == 0 || args[0] is "help" or "-h" or "--help")
+        {
+            PrintUsage(Console.Out);
+            return args.Length == 0 ? 2 : 0;
+        }
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command == null)
+        {
+            Console.Error.WriteLine($"pgfusion-cli: unknown command '{args[0]}'");
+            PrintUsage(Console.Error);
+            return 2;
+        }
+        try
+        {
+            return command.Run(args[1..]);
+        }
+        catch (CliUsageException e)
+        {
+            Console.Error.WriteLine($"pgfusion-cli {command.Name}: {e.Message}");
+            Console.Error.WriteLine($"usage: pgfusion-cli {command.Name} {command.Usage}");
+            return 2;
+        }
+    }
+
+    private static void PrintUsage(TextWriter w)
+    {
+        w.WriteLine("usage: pgfusion-cli COMMAND [options]");
+        foreach (var c in Commands)
+            w.WriteLine($"  {c.Name,-8} {c.Summary}\n           {c.Name} {c.Usage}");
     }
 }

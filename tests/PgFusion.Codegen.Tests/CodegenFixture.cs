@@ -46,3 +46,10 @@ public sealed class CodegenFixture : IDisposable
 
     public void Dispose() => Connection.Dispose();
 }
+
+/// <summary>Test classes sharing the one database (they would otherwise drop it under each other).</summary>
+[Xunit.CollectionDefinition(Name)]
+public sealed class CodegenCollection : Xunit.ICollectionFixture<CodegenFixture>
+{
+    public const string Name = "codegen database";
+}

@@ -14,7 +14,8 @@ namespace PgFusion.Codegen.Tests;
 /// and NULL densities 0, 50 and 100 %, rows compared as PostgreSQL's text output, errors as
 /// SQLSTATE + message.
 /// </summary>
-public sealed class DifferentialTests(CodegenFixture fixture, ITestOutputHelper output) : IClassFixture<CodegenFixture>
+[Collection(CodegenCollection.Name)]
+public sealed class DifferentialTests(CodegenFixture fixture, ITestOutputHelper output)
 {
     public static TheoryData<int, int> Shapes()
     {

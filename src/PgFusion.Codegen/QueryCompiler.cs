@@ -1,13 +1,115 @@
+using System.Diagnostics;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators;
+using PgFusion.Codegen.Operators.Aggregates;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Output;
 using PgFusion.Planner;
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Physical;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen;
 
-/// <summary>The compiler's entry point: a planned query -> compiled kernels wired into operators, or Unsupported.</summary>
+/// <summary>
+/// The compiler's entry point: a planned query -> compiled kernels wired into operators, or
+/// Unsupported naming the construct (never an exception for an unsupported construct).
+/// </summary>
 public sealed class QueryCompiler
 {
+    public QueryCompiler(KernelCache? cache = null) => Cache = cache ?? KernelCache.Shared;
+
+    public KernelCache Cache { get; }
+
     public CompileResult Compile(PlannedQuery plan)
     {
-        _ = plan;
-        return CompileResult.Unsupported("code generator not built yet (walking skeleton in progress)");
+        ArgumentNullException.ThrowIfNull(plan);
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            var root = Lower(plan.Root);
+            if (root.Output.Count != plan.ResultColumns.Count)
+                return CompileResult.Unsupported($"plan yields {root.Output.Count} columns, the result has {plan.ResultColumns.Count}");
+            _ = new MinimalTupleEncoder(plan.ResultColumns.Select(c => c.Type).ToArray());
+            return CompileResult.Ok(new CompiledPlan(root, plan.ResultColumns, sw.Elapsed));
+        }
+        catch (UnsupportedException e)
+        {
+            return CompileResult.Unsupported(e.Message);
+        }
+    }
+
+    private static PgType[] Types(PhysicalPlan p) => p.Output.Select(o => o.Type).ToArray();
+
+    private OperatorNode Lower(PhysicalPlan plan)
+    {
+        switch (plan)
+        {
+            case PhysicalScan scan:
+                foreach (var o in scan.Output) KernelTypes.Require(o.Type);
+                return new ScanNode(scan);
+            case PhysicalFilter filter:
+            {
+                var input = Lower(filter.Input);
+                var kernel = KernelBuilder.Filter("filter", Types(filter.Input), filter.Predicate, Cache);
+                return new FilterNode(input, filter.Predicate, kernel);
+            }
+            case PhysicalProject project:
+            {
+                var input = Lower(project.Input);
+                var kernel = KernelBuilder.Project("project", Types(project.Input), project.Exprs, Cache);
+                return new ProjectNode(input, project.Exprs, project.Output, kernel);
+            }
+            case PhysicalLimit limit:
+                return new LimitNode(Lower(limit.Input), limit.Offset, limit.Count);
+            case PhysicalSort sort:
+            {
+                var input = Lower(sort.Input);
+                foreach (var k in sort.Keys)
+                {
+                    if (!ColumnOps.For(k.Expr.Type).CanCompare) throw new UnsupportedException($"ORDER BY on {k.Expr.Type} is not supported");
+                }
+                foreach (var o in sort.Input.Output) ColumnOps.For(o.Type);
+                var kernel = KernelBuilder.Project("sort_keys", Types(sort.Input), sort.Keys.Select(k => k.Expr).ToArray(), Cache);
+                return new SortNode(input, sort, kernel);
+            }
+            case PhysicalHashAggregate agg:
+                return LowerAggregate(agg);
+            default:
+                throw new UnsupportedException($"plan node {plan.GetType().Name} is not supported");
+        }
+    }
+
+    private HashAggregateNode LowerAggregate(PhysicalHashAggregate agg)
+    {
+        var input = Lower(agg.Input);
+        var evaluated = new List<BoundExpr>(agg.GroupKeys);
+        foreach (var k in agg.GroupKeys)
+        {
+            if (!ColumnOps.For(k.Type).CanCompare) throw new UnsupportedException($"GROUP BY on {k.Type} is not supported");
+        }
+        var argColumn = new int[agg.Aggregates.Count];
+        var filterColumn = new int[agg.Aggregates.Count];
+        var factories = new Func<Accumulator>[agg.Aggregates.Count];
+        for (int a = 0; a < agg.Aggregates.Count; a++)
+        {
+            var aggregate = agg.Aggregates[a];
+            factories[a] = Accumulator.Factory(aggregate);
+            if (aggregate.Args.Count > 1) throw new UnsupportedException($"aggregate {aggregate.AggOid} ({aggregate.Name}) with {aggregate.Args.Count} arguments is not supported");
+            argColumn[a] = -1;
+            if (aggregate.Args.Count == 1 && aggregate.AggOid != 2803)
+            {
+                argColumn[a] = evaluated.Count;
+                evaluated.Add(aggregate.Args[0]);
+            }
+            filterColumn[a] = -1;
+            if (aggregate.Filter is not null)
+            {
+                filterColumn[a] = evaluated.Count;
+                evaluated.Add(aggregate.Filter);
+            }
+        }
+        var kernel = evaluated.Count == 0 ? null : KernelBuilder.Project("aggregate_input", Types(agg.Input), evaluated, Cache);
+        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories);
     }
 }

@@ -1,0 +1,115 @@
+using System.Linq.Expressions;
+using PgFusion.Planner.Binding;
+
+namespace PgFusion.Codegen.Kernels;
+
+/// <summary>Three-valued logic, IS [NOT] NULL, CASE and COALESCE.</summary>
+public sealed partial class ExprCompiler
+{
+    private static Expression IsNullOf(Val v) => v.IsNull ?? Expression.Constant(false);
+
+    private static Expression Block(List<Expression> statements) =>
+        statements.Count == 0 ? Expression.Empty() : Expression.Block(statements);
+
+    private Val EmitNot(BoundBoolExpr b, List<Expression> body)
+    {
+        var v = Emit(b.Args[0], body);
+        var result = NewLocal(typeof(bool), "not");
+        body.Add(Expression.Assign(result, Expression.Not(v.Value)));
+        return new Val(v.IsNull, result);
+    }
+
+    /// <summary>
+    /// AND: false as soon as one argument is false (later ones are not evaluated), else NULL if one
+    /// was NULL, else true. OR is the mirror image.
+    /// </summary>
+    private Val EmitAndOr(BoundBoolExpr b, List<Expression> body)
+    {
+        bool isAnd = b.Op == BoolOp.And;
+        var resNull = NewLocal(typeof(bool), isAnd ? "andNull" : "orNull");
+        var resVal = NewLocal(typeof(bool), isAnd ? "and" : "or");
+        body.Add(Expression.Assign(resNull, Expression.Constant(false)));
+        body.Add(EmitAndOrFrom(b.Args, 0, isAnd, resNull, resVal));
+        return new Val(resNull, resVal);
+    }
+
+    private Expression EmitAndOrFrom(IReadOnlyList<BoundExpr> args, int index, bool isAnd, ParameterExpression resNull, ParameterExpression resVal)
+    {
+        if (index == args.Count)
+        {
+            // No argument decided: the result is NULL if one was NULL, else true for AND / false for OR.
+            return Expression.Assign(resVal, Expression.Constant(isAnd));
+        }
+        var stmts = new List<Expression>();
+        var v = Emit(args[index], stmts);
+        Expression decides = isAnd ? Expression.Not(v.Value) : v.Value;
+        if (v.IsNull is not null) decides = Expression.AndAlso(Expression.Not(v.IsNull), decides);
+        var rest = new List<Expression>();
+        if (v.IsNull is not null) rest.Add(Expression.OrAssign(resNull, v.IsNull));
+        rest.Add(EmitAndOrFrom(args, index + 1, isAnd, resNull, resVal));
+        stmts.Add(Expression.IfThenElse(decides,
+            Expression.Block(Expression.Assign(resNull, Expression.Constant(false)), Expression.Assign(resVal, Expression.Constant(!isAnd))),
+            Block(rest)));
+        return Block(stmts);
+    }
+
+    private Val EmitNullTest(BoundNullTest t, List<Expression> body)
+    {
+        var v = Emit(t.Arg, body);
+        if (v.IsNull is null) return new Val(null, Expression.Constant(t.IsNotNull));
+        var result = NewLocal(typeof(bool), "isnull");
+        body.Add(Expression.Assign(result, t.IsNotNull ? Expression.Not(v.IsNull) : v.IsNull));
+        return new Val(null, result);
+    }
+
+    private Val EmitCase(BoundCase c, List<Expression> body)
+    {
+        var clr = KernelTypes.Require(c.Type);
+        var resNull = NewLocal(typeof(bool), "caseNull");
+        var resVal = NewLocal(clr, "case");
+        body.Add(EmitCaseFrom(c, 0, resNull, resVal));
+        return new Val(resNull, resVal);
+    }
+
+    private Expression EmitCaseFrom(BoundCase c, int index, ParameterExpression resNull, ParameterExpression resVal)
+    {
+        if (index == c.Branches.Count) return AssignResult(c.Else, resNull, resVal);
+        var stmts = new List<Expression>();
+        var cond = Emit(c.Branches[index].When, stmts);
+        Expression taken = cond.IsNull is null ? cond.Value : Expression.AndAlso(Expression.Not(cond.IsNull), cond.Value);
+        stmts.Add(Expression.IfThenElse(taken, AssignResult(c.Branches[index].Then, resNull, resVal), EmitCaseFrom(c, index + 1, resNull, resVal)));
+        return Block(stmts);
+    }
+
+    private Expression AssignResult(BoundExpr? expr, ParameterExpression resNull, ParameterExpression resVal)
+    {
+        if (expr is null) return Expression.Assign(resNull, Expression.Constant(true));
+        var stmts = new List<Expression>();
+        var v = Emit(expr, stmts);
+        var value = v.Value.Type == resVal.Type ? v.Value : ConvertCompatible(v.Value, resVal.Type, expr.Type);
+        stmts.Add(Expression.Assign(resNull, IsNullOf(v)));
+        stmts.Add(Expression.Assign(resVal, value));
+        return Block(stmts);
+    }
+
+    private Val EmitCoalesce(BoundCoalesce c, List<Expression> body)
+    {
+        var clr = KernelTypes.Require(c.Type);
+        var resNull = NewLocal(typeof(bool), "coalesceNull");
+        var resVal = NewLocal(clr, "coalesce");
+        body.Add(EmitCoalesceFrom(c, 0, resNull, resVal));
+        return new Val(resNull, resVal);
+    }
+
+    private Expression EmitCoalesceFrom(BoundCoalesce c, int index, ParameterExpression resNull, ParameterExpression resVal)
+    {
+        if (index == c.Args.Count) return Expression.Assign(resNull, Expression.Constant(true));
+        var stmts = new List<Expression>();
+        var v = Emit(c.Args[index], stmts);
+        var value = v.Value.Type == resVal.Type ? v.Value : ConvertCompatible(v.Value, resVal.Type, c.Type);
+        var found = Expression.Block(Expression.Assign(resNull, Expression.Constant(false)), Expression.Assign(resVal, value));
+        if (v.IsNull is null) stmts.Add(found);
+        else stmts.Add(Expression.IfThenElse(Expression.Not(v.IsNull), found, EmitCoalesceFrom(c, index + 1, resNull, resVal)));
+        return Block(stmts);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Linq.Expressions;
+using PgFusion.Arrow;
+using PgFusion.Codegen.Values;
+using PgFusion.Planner.Binding;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Kernels;
+
+/// <summary>Builds (through the cache) the filter and projection kernels: one loop over a batch's live rows.</summary>
+public static class KernelBuilder
+{
+    private static string TypesKey(IReadOnlyList<PgType> types) => string.Join(",", types.Select(t => $"{t.Oid}/{t.Typmod}"));
+
+    public static Kernel<FilterKernel> Filter(string name, IReadOnlyList<PgType> inputTypes, BoundExpr predicate, KernelCache cache)
+    {
+        if (predicate.Type.Oid != PgTypeOid.Bool) throw new UnsupportedException($"filter of type {predicate.Type}");
+        string key = "filter|" + TypesKey(inputTypes) + "|" + ExprShape.Of(predicate);
+        return cache.GetOrCompile<FilterKernel>(name, key, () => BuildFilter(inputTypes, predicate));
+    }
+
+    public static Kernel<ProjectKernel> Project(string name, IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs, KernelCache cache)
+    {
+        string key = "project|" + TypesKey(inputTypes) + "|" + string.Join(";", exprs.Select(ExprShape.Of));
+        return cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs));
+    }
+
+    /// <summary>
+    /// Validates that every expression compiles (throws UnsupportedException otherwise) without
+    /// compiling IL, so QueryCompiler can answer Unsupported before anything runs.
+    /// </summary>
+    public static void Check(IReadOnlyList<PgType> inputTypes, IEnumerable<BoundExpr> exprs)
+    {
+        var compiler = new ExprCompiler(inputTypes, Expression.Parameter(typeof(RecordBatch), "input"), Expression.Parameter(typeof(KernelContext), "ctx"));
+        foreach (var e in exprs) compiler.Emit(e, []);
+    }
+
+    private static Expression<FilterKernel> BuildFilter(IReadOnlyList<PgType> inputTypes, BoundExpr predicate)
+    {
+        var input = Expression.Parameter(typeof(RecordBatch), "input");
+        var selection = Expression.Parameter(typeof(int[]), "selection");
+        var ctx = Expression.Parameter(typeof(KernelContext), "ctx");
+        var compiler = new ExprCompiler(inputTypes, input, ctx);
+        var count = compiler.NewLocal(typeof(int), "count");
+        var body = new List<Expression>();
+        var v = compiler.Emit(predicate, body);
+        Expression pass = v.IsNull is null ? v.Value : Expression.AndAlso(Expression.Not(v.IsNull), v.Value);
+        body.Add(Expression.IfThen(pass, Expression.Assign(Expression.ArrayAccess(selection, Expression.PostIncrementAssign(count)), compiler.Row)));
+        var loop = RowLoop(compiler, input, body, out var setup);
+        var all = new List<Expression> { Expression.Assign(count, Expression.Constant(0)) };
+        all.AddRange(compiler.Prologue);
+        all.AddRange(setup);
+        all.Add(loop);
+        all.Add(count);
+        return Expression.Lambda<FilterKernel>(Expression.Block(compiler.Locals, all), "Filter", [input, selection, ctx]);
+    }
+
+    private static Expression<ProjectKernel> BuildProject(IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs)
+    {
+        var input = Expression.Parameter(typeof(RecordBatch), "input");
+        var outputs = Expression.Parameter(typeof(Column[]), "outputs");
+        var ctx = Expression.Parameter(typeof(KernelContext), "ctx");
+        var compiler = new ExprCompiler(inputTypes, input, ctx);
+        var k = compiler.NewLocal(typeof(int), "k");
+        var outPrologue = new List<Expression>();
+        var body = new List<Expression>();
+        for (int j = 0; j < exprs.Count; j++)
+        {
+            var v = compiler.Emit(exprs[j], body);
+            body.Add(Write(compiler, outputs, j, exprs[j].Type, v, k, outPrologue));
+        }
+        var loop = RowLoop(compiler, input, body, out var setup, k);
+        var all = new List<Expression>();
+        all.AddRange(compiler.Prologue);
+        all.AddRange(outPrologue);
+        all.AddRange(setup);
+        all.Add(loop);
+        return Expression.Lambda<ProjectKernel>(Expression.Block(compiler.Locals, all), "Project", [input, outputs, ctx]);
+    }
+
+    /// <summary>Stores one computed value at output row <paramref name="k"/> of output column <paramref name="j"/>.</summary>
+    private static Expression Write(ExprCompiler compiler, ParameterExpression outputs, int j, PgType type, ExprCompiler.Val v, ParameterExpression k, List<Expression> prologue)
+    {
+        var clr = KernelTypes.Require(type);
+        string n = "o" + j.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var column = Expression.ArrayIndex(outputs, Expression.Constant(j));
+        var validity = compiler.NewLocal(typeof(ulong[]), n + "_valid");
+        prologue.Add(Expression.Assign(validity, Expression.Property(Expression.Property(column, nameof(Column.Validity)), nameof(ValidityBitmap.Words))));
+        var setValid = Expression.Call(typeof(KernelColumns), nameof(KernelColumns.SetValid), null, validity, k);
+        Expression store;
+        if (clr == typeof(TextRef))
+        {
+            var col = compiler.NewLocal(typeof(VarBinaryColumn), n);
+            prologue.Add(Expression.Assign(col, Expression.Convert(column, typeof(VarBinaryColumn))));
+            var append = Expression.Block(Expression.Call(typeof(KernelColumns), nameof(KernelColumns.AppendText), null, col, v.Value), setValid);
+            if (v.IsNull is null) return append;
+            return Expression.IfThenElse(v.IsNull, Expression.Call(typeof(KernelColumns), nameof(KernelColumns.AppendNullText), null, col), append);
+        }
+        if (clr == typeof(bool))
+        {
+            var bits = compiler.NewLocal(typeof(ulong[]), n + "_bits");
+            prologue.Add(Expression.Assign(bits, Expression.Property(Expression.Property(Expression.Convert(column, typeof(BooleanColumn)), nameof(BooleanColumn.Bits)), nameof(ValidityBitmap.Words))));
+            store = Expression.Call(typeof(KernelColumns), nameof(KernelColumns.SetBit), null, bits, k, v.Value);
+        }
+        else if (clr == typeof(PgNumeric))
+        {
+            var col = compiler.NewLocal(typeof(DecimalColumn), n);
+            prologue.Add(Expression.Assign(col, Expression.Convert(column, typeof(DecimalColumn))));
+            store = Expression.Call(typeof(KernelColumns), nameof(KernelColumns.SetNumeric), null, col, k, v.Value);
+        }
+        else
+        {
+            var values = compiler.NewLocal(clr.MakeArrayType(), n + "_values");
+            prologue.Add(Expression.Assign(values, Expression.Property(Expression.Convert(column, typeof(PrimitiveColumn<>).MakeGenericType(clr)), "Values")));
+            store = Expression.Assign(Expression.ArrayAccess(values, k), v.Value);
+        }
+        var write = Expression.Block(store, setValid);
+        return v.IsNull is null ? write : Expression.IfThen(Expression.Not(v.IsNull), write);
+    }
+
+    /// <summary>for (k = 0; k &lt; live; k++) { i = selection == null ? k : selection[k]; body }</summary>
+    private static Expression RowLoop(ExprCompiler compiler, ParameterExpression input, List<Expression> body, out List<Expression> setup, ParameterExpression? k = null)
+    {
+        k ??= compiler.NewLocal(typeof(int), "k");
+        var live = compiler.NewLocal(typeof(int), "live");
+        var sel = compiler.NewLocal(typeof(int[]), "sel");
+        setup =
+        [
+            Expression.Assign(live, Expression.Property(input, nameof(RecordBatch.LiveRows))),
+            Expression.Assign(sel, Expression.Property(input, nameof(RecordBatch.Selection))),
+            Expression.Assign(k, Expression.Constant(0)),
+        ];
+        var brk = Expression.Label("done");
+        var iteration = new List<Expression>
+        {
+            Expression.IfThen(Expression.GreaterThanOrEqual(k, live), Expression.Break(brk)),
+            Expression.Assign(compiler.Row, Expression.Condition(Expression.Equal(sel, Expression.Constant(null, typeof(int[]))), k, Expression.ArrayIndex(sel, k))),
+        };
+        iteration.AddRange(body);
+        iteration.Add(Expression.PreIncrementAssign(k));
+        return Expression.Loop(Expression.Block(iteration), brk);
+    }
+}

@@ -1,0 +1,27 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Operators.Columns;
+
+namespace PgFusion.Codegen.Operators.Aggregates;
+
+/// <summary>count(*) (every row) and count(expr) (non-null rows). Never NULL: 0 for an empty group.</summary>
+public sealed class CountAccumulator(bool countNulls) : Accumulator
+{
+    private long[] counts = new long[16];
+
+    public override void EnsureGroups(int groups) => counts = Grow(counts, groups);
+
+    public override void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds)
+    {
+        if (filter is null && (countNulls || arg is null || arg.Validity is null))
+        {
+            for (int r = 0; r < rows; r++) counts[groupIds[r]]++;
+            return;
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            if (!Skip(countNulls ? null : arg, filter, r)) counts[groupIds[r]]++;
+        }
+    }
+
+    public override void Write(int group, Column output) => ColumnAppend.Value(output, counts[group]);
+}

@@ -1,0 +1,38 @@
+using System.Numerics;
+using PgFusion.Arrow;
+using PgFusion.Codegen.Functions;
+using PgFusion.Codegen.Operators.Columns;
+
+namespace PgFusion.Codegen.Operators.Aggregates;
+
+/// <summary>sum(float8) (float8pl with its overflow check) and avg(float4/float8) (float8_accum's Sx / N).</summary>
+public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T : unmanaged, IFloatingPoint<T>
+{
+    private double[] sums = new double[16];
+    private long[] counts = new long[16];
+
+    public override void EnsureGroups(int groups)
+    {
+        sums = Grow(sums, groups);
+        counts = Grow(counts, groups);
+    }
+
+    public override void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds)
+    {
+        var values = ((PrimitiveColumn<T>)arg!).Values;
+        bool all = filter is null && arg.Validity is null;
+        for (int r = 0; r < rows; r++)
+        {
+            if (!all && Skip(arg, filter, r)) continue;
+            int g = groupIds[r];
+            sums[g] = FloatFunctions.Float8Pl(sums[g], double.CreateChecked(values[r]));
+            counts[g]++;
+        }
+    }
+
+    public override void Write(int group, Column output)
+    {
+        if (counts[group] == 0) ColumnAppend.Null(output);
+        else ColumnAppend.Value(output, average ? sums[group] / counts[group] : sums[group]);
+    }
+}

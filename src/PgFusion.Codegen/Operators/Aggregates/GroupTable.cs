@@ -1,0 +1,93 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Operators.Aggregates;
+
+/// <summary>
+/// Group ids by key: open addressing over the keys of each group, stored once in columns. NULL
+/// keys group together (as GROUP BY does); equality and hashing follow <see cref="ColumnOps"/>.
+/// </summary>
+public sealed class GroupTable
+{
+    private const int NullHash = unchecked((int)0x9E3779B9);
+    private readonly ColumnOps[] ops;
+    private int[] slots = new int[1024]; // group id + 1; 0 = empty
+    private int[] hashes = new int[256];
+
+    public GroupTable(IReadOnlyList<PgType> keyTypes)
+    {
+        ops = keyTypes.Select(ColumnOps.For).ToArray();
+        Keys = keyTypes.Select(t =>
+        {
+            var c = PgArrowMapping.CreateColumn(t, 256);
+            c.EnsureValidity(256);
+            return c;
+        }).ToArray();
+    }
+
+    public Column[] Keys { get; }
+
+    public int Count { get; private set; }
+
+    /// <summary>Group ids of rows 0..rows-1 of <paramref name="keys"/> into <paramref name="groupIds"/>, adding new groups.</summary>
+    public void Lookup(Column[] keys, int rows, int[] groupIds)
+    {
+        for (int r = 0; r < rows; r++) groupIds[r] = FindOrAdd(keys, r);
+    }
+
+    private int HashRow(Column[] keys, int row)
+    {
+        int h = 17;
+        for (int j = 0; j < keys.Length; j++)
+            h = h * 31 + (keys[j].IsNull(row) ? NullHash : ops[j].Hash(keys[j], row));
+        return h;
+    }
+
+    private bool Same(Column[] keys, int row, int group)
+    {
+        for (int j = 0; j < keys.Length; j++)
+        {
+            bool an = keys[j].IsNull(row), bn = Keys[j].IsNull(group);
+            if (an != bn) return false;
+            if (!an && !ops[j].Equal(keys[j], row, Keys[j], group)) return false;
+        }
+        return true;
+    }
+
+    private int FindOrAdd(Column[] keys, int row)
+    {
+        int h = HashRow(keys, row);
+        int mask = slots.Length - 1;
+        int i = Mix(h) & mask;
+        while (true)
+        {
+            int s = slots[i];
+            if (s == 0) break;
+            int g = s - 1;
+            if (hashes[g] == h && Same(keys, row, g)) return g;
+            i = (i + 1) & mask;
+        }
+        int group = Count++;
+        if (group >= hashes.Length) Array.Resize(ref hashes, hashes.Length * 2);
+        hashes[group] = h;
+        for (int j = 0; j < keys.Length; j++) ops[j].Append(keys[j], row, Keys[j]);
+        slots[i] = group + 1;
+        if (Count * 2 > slots.Length) Rehash();
+        return group;
+    }
+
+    private static int Mix(int h) => (int)((uint)h * 0x9E3779B1u >> 7) ^ h;
+
+    private void Rehash()
+    {
+        slots = new int[slots.Length * 2];
+        int mask = slots.Length - 1;
+        for (int g = 0; g < Count; g++)
+        {
+            int i = Mix(hashes[g]) & mask;
+            while (slots[i] != 0) i = (i + 1) & mask;
+            slots[i] = g + 1;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text;
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Operators.Output;
+using PgFusion.Planner.Physical;
+
+namespace PgFusion.Codegen.Operators;
+
+/// <summary>The compiled operator tree of one query; reusable and thread-safe (state lives in each execution).</summary>
+public sealed class CompiledPlan : CompiledQuery
+{
+    private readonly IReadOnlyList<OutputColumn> output;
+
+    public CompiledPlan(OperatorNode root, IReadOnlyList<OutputColumn> output, TimeSpan compileTime)
+    {
+        Root = root;
+        this.output = output;
+        CompileTime = compileTime;
+        Explain = BuildExplain();
+    }
+
+    public OperatorNode Root { get; }
+
+    public TimeSpan CompileTime { get; }
+
+    public override IReadOnlyList<OutputColumn> Output => output;
+
+    public override string Explain { get; }
+
+    public IEnumerable<OperatorNode> Nodes()
+    {
+        var stack = new Stack<OperatorNode>();
+        stack.Push(Root);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            yield return n;
+            for (int c = n.Children.Count - 1; c >= 0; c--) stack.Push(n.Children[c]);
+        }
+    }
+
+    private string BuildExplain()
+    {
+        var sb = new StringBuilder();
+        void Walk(OperatorNode n, int depth)
+        {
+            sb.Append(' ', depth * 2).Append(depth == 0 ? "" : "-> ").AppendLine(n.Describe());
+            foreach (var c in n.Children) Walk(c, depth + 1);
+        }
+        Walk(Root, 0);
+        return sb.ToString();
+    }
+
+    public override void Execute(IScanProvider scans, IResultSink sink, CancellationToken cancellation)
+    {
+        var context = new ExecutionContext(scans, cancellation);
+        var source = Root.Open(context);
+        var encoder = new MinimalTupleEncoder(output.Select(o => o.Type).ToArray());
+        while (source.Next(cancellation) is { } batch)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            encoder.Write(batch, sink);
+        }
+    }
+}

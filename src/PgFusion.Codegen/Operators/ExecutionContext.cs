@@ -1,0 +1,17 @@
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Kernels;
+
+namespace PgFusion.Codegen.Operators;
+
+/// <summary>What one execution of a compiled query runs with: the scans, cancellation, kernel state.</summary>
+public sealed class ExecutionContext(IScanProvider scans, CancellationToken cancellation)
+{
+    public IScanProvider Scans { get; } = scans;
+
+    public CancellationToken Cancellation { get; } = cancellation;
+
+    public KernelContext Kernel { get; } = new();
+
+    /// <summary>Rows per batch the buffering operators emit.</summary>
+    public const int BatchRows = 1024;
+}

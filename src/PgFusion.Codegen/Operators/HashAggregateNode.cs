@@ -1,0 +1,61 @@
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators.Aggregates;
+using PgFusion.Planner.Physical;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Operators;
+
+/// <summary>
+/// Hash aggregation. One projection kernel evaluates, per input batch, the group keys, then each
+/// aggregate's argument and FILTER predicate; the group table maps keys to group ids and each
+/// accumulator folds its argument column into per-group state.
+/// </summary>
+public sealed class HashAggregateNode : OperatorNode
+{
+    public HashAggregateNode(OperatorNode input, PhysicalHashAggregate plan, Kernel<ProjectKernel>? inputKernel,
+        IReadOnlyList<PgType> evaluatedTypes, int[] argColumn, int[] filterColumn, Func<Accumulator>[] accumulators)
+        : base(plan.Output)
+    {
+        Input = input;
+        Plan = plan;
+        InputKernel = inputKernel;
+        EvaluatedTypes = evaluatedTypes;
+        ArgColumn = argColumn;
+        FilterColumn = filterColumn;
+        Accumulators = accumulators;
+    }
+
+    public OperatorNode Input { get; }
+
+    public PhysicalHashAggregate Plan { get; }
+
+    /// <summary>Computes [keys..., per-aggregate argument and filter columns]; null when there is nothing to evaluate.</summary>
+    public Kernel<ProjectKernel>? InputKernel { get; }
+
+    public IReadOnlyList<PgType> EvaluatedTypes { get; }
+
+    /// <summary>Per aggregate: index of its argument in the evaluated columns, or -1 (count(*)).</summary>
+    public int[] ArgColumn { get; }
+
+    /// <summary>Per aggregate: index of its FILTER column, or -1.</summary>
+    public int[] FilterColumn { get; }
+
+    public Func<Accumulator>[] Accumulators { get; }
+
+    public override IReadOnlyList<OperatorNode> Children => [Input];
+
+    public override string Describe()
+    {
+        string keys = string.Join(", ", Plan.GroupKeys.Select(k => Dump.ExprText.Of(k, Input.Output)));
+        string aggs = string.Join(", ", Plan.Aggregates.Select(a =>
+            $"{a.Name}({(a.Args.Count == 0 ? "*" : string.Join(", ", a.Args.Select(x => Dump.ExprText.Of(x, Input.Output))))})"
+            + (a.Filter is null ? "" : $" FILTER (WHERE {Dump.ExprText.Of(a.Filter, Input.Output)})")));
+        return keys.Length == 0 ? $"Aggregate: {aggs}" : $"HashAggregate: group by {keys}; {aggs}";
+    }
+
+    public override IEnumerable<KernelInfo> Kernels =>
+        InputKernel is null ? [] : [new("aggregate_input", InputKernel.Source, InputKernel.Run, InputKernel.CompileTime, InputKernel.Key)];
+
+    public override IBatchSource Open(ExecutionContext context) => new HashAggregateStream(this, Input.Open(context), context);
+}

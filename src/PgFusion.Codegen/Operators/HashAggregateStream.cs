@@ -1,0 +1,72 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Operators.Aggregates;
+using PgFusion.Codegen.Operators.Columns;
+
+namespace PgFusion.Codegen.Operators;
+
+/// <summary>Runtime of <see cref="HashAggregateNode"/>: consumes the whole input, then emits one row per group.</summary>
+internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource input, ExecutionContext context) : IBatchSource
+{
+    private GroupTable? table;
+    private Accumulator[]? accumulators;
+    private int groups;
+    private int emitted;
+    private Column[]? outputs;
+    private RecordBatch? batch;
+
+    public RecordBatch? Next(CancellationToken cancellation)
+    {
+        if (accumulators is null) Consume(cancellation);
+        if (emitted >= groups) return null;
+        outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
+        batch ??= new RecordBatch(outputs, 0);
+        int n = Math.Min(ExecutionContext.BatchRows, groups - emitted);
+        foreach (var c in outputs) Kernels.KernelColumns.Prepare(c, n);
+        int keyCount = node.Plan.GroupKeys.Count;
+        for (int g = emitted; g < emitted + n; g++)
+        {
+            for (int j = 0; j < keyCount; j++) KeyOps[j].Append(table!.Keys[j], g, outputs[j]);
+            for (int a = 0; a < accumulators!.Length; a++) accumulators[a].Write(g, outputs[keyCount + a]);
+        }
+        emitted += n;
+        batch.Length = n;
+        return batch;
+    }
+
+    private ColumnOps[] KeyOps => keyOps ??= node.Plan.GroupKeys.Select(k => ColumnOps.For(k.Type)).ToArray();
+
+    private ColumnOps[]? keyOps;
+
+    private void Consume(CancellationToken cancellation)
+    {
+        int keyCount = node.Plan.GroupKeys.Count;
+        accumulators = node.Accumulators.Select(f => f()).ToArray();
+        table = keyCount > 0 ? new GroupTable(node.Plan.GroupKeys.Select(k => k.Type).ToArray()) : null;
+        var evaluated = node.EvaluatedTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
+        var keys = evaluated.Take(keyCount).ToArray();
+        var groupIds = new int[ExecutionContext.BatchRows];
+        groups = keyCount == 0 ? 1 : 0;
+        foreach (var acc in accumulators) acc.EnsureGroups(Math.Max(groups, 1));
+        while (input.Next(cancellation) is { } b)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int rows = b.LiveRows;
+            if (node.InputKernel is not null) ProjectStream.Run(node.InputKernel, b, evaluated, context);
+            if (groupIds.Length < rows) groupIds = new int[rows];
+            if (table is null) Array.Clear(groupIds, 0, rows);
+            else
+            {
+                table.Lookup(keys, rows, groupIds);
+                groups = table.Count;
+                foreach (var acc in accumulators) acc.EnsureGroups(groups);
+            }
+            for (int a = 0; a < accumulators.Length; a++)
+            {
+                var arg = node.ArgColumn[a] >= 0 ? evaluated[node.ArgColumn[a]] : null;
+                var filter = node.FilterColumn[a] >= 0 ? (BooleanColumn)evaluated[node.FilterColumn[a]] : null;
+                accumulators[a].Update(arg, filter, rows, groupIds);
+            }
+        }
+    }
+}

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using PgFusion.Arrow;
+using PgFusion.HeapDecoder.Page;
+using PgFusion.HeapDecoder.Tuple;
 using PgFusion.Types;
 
 namespace PgFusion.HeapDecoder;
@@ -8,15 +11,84 @@ namespace PgFusion.HeapDecoder;
 /// attributes (in the requested order) and stopping at the last one needed.
 /// Visibility bitmap: <see cref="VisibilityBitmapBytes"/> bytes, LSB-first, bit i set = the
 /// tuple at line pointer i + 1 is visible to the query's snapshot.
+/// One instance per scan thread: it keeps per-page state and a decompression buffer.
 /// </summary>
-public sealed class HeapPageDecoder
+public sealed partial class HeapPageDecoder
 {
     public const int VisibilityBitmapBytes = 40;
 
+    /// <summary>PostgreSQL's block size; Decode accepts only pages of this size.</summary>
+    public const int PageSize = PageFormat.BlockSize;
+
+    /// <summary>At most this many line pointers, hence tuples, on one heap page.</summary>
+    public const int MaxTuplesPerPage = PageFormat.MaxHeapTuplesPerPage;
+
+    private readonly AttributePlan[] _plans;
+    private readonly ValueDecoder[] _decoders;
+    private readonly int[] _slotAttNums;
+    private readonly int _lastNeeded;
+    private readonly int _fastStart;
+    private readonly int[] _cacheOff;
+    private readonly byte[]?[] _missing;
+
+    private uint _block;
+    private int _attNum;
+    private byte[] _scratch = new byte[1024];
+
+    /// <param name="relation">Every attribute of the relation in attnum order, dropped ones included.</param>
+    /// <param name="attNums">Attributes to decode (1-based, distinct, not dropped); column i of the batch holds attNums[i].</param>
     public HeapPageDecoder(RelationLayout relation, IReadOnlyList<int> attNums)
     {
+        ArgumentNullException.ThrowIfNull(relation);
+        ArgumentNullException.ThrowIfNull(attNums);
         Relation = relation;
         AttNums = attNums;
+
+        int natts = relation.Attributes.Count;
+        _plans = new AttributePlan[natts];
+        var slots = new int[natts];
+        Array.Fill(slots, -1);
+        _decoders = new ValueDecoder[attNums.Count];
+        _slotAttNums = new int[attNums.Count];
+        _missing = new byte[]?[attNums.Count];
+        int firstNeeded = natts, lastNeeded = -1;
+        for (int s = 0; s < attNums.Count; s++)
+        {
+            int a = attNums[s];
+            if (a < 1 || a > natts) throw new ArgumentException($"attribute {a} is not in relation {relation.Name} (1..{natts})", nameof(attNums));
+            var att = relation.Attribute(a);
+            if (att.AttNum != a) throw new ArgumentException($"relation {relation.Name}: attribute at position {a} says attnum {att.AttNum}", nameof(relation));
+            if (att.IsDropped) throw new ArgumentException($"attribute {a} of {relation.Name} is dropped", nameof(attNums));
+            if (slots[a - 1] >= 0) throw new ArgumentException($"attribute {a} requested twice", nameof(attNums));
+            var (decoder, len) = ValueDecoders.Create(att.Type);
+            if (len != att.Len) throw new ArgumentException($"attribute {a} ({att.Type}) has attlen {att.Len}, the decoder expects {len}", nameof(relation));
+            slots[a - 1] = s;
+            _decoders[s] = decoder;
+            _slotAttNums[s] = a;
+            _missing[s] = att.HasMissing ? MissingDatum(att) : null;
+            firstNeeded = Math.Min(firstNeeded, a - 1);
+            lastNeeded = Math.Max(lastNeeded, a - 1);
+        }
+        for (int i = 0; i < natts; i++)
+        {
+            var att = relation.Attributes[i];
+            if (att.Len == 0 || att.Len < -2) throw new ArgumentException($"attribute {i + 1} has attlen {att.Len}", nameof(relation));
+            _plans[i] = new AttributePlan(att.Len, att.AlignBytes - 1, slots[i]);
+        }
+        _lastNeeded = lastNeeded;
+
+        // attcacheoff: while every attribute before i is fixed-width and not null, attribute i
+        // starts at a fixed offset; a tuple without nulls there jumps straight to it.
+        _cacheOff = new int[natts + 1];
+        int prefix = 0, off = 0;
+        while (prefix < natts && _plans[prefix].Len > 0)
+        {
+            _cacheOff[prefix] = off;
+            off = ((off + _plans[prefix].AlignMask) & ~_plans[prefix].AlignMask) + _plans[prefix].Len;
+            prefix++;
+        }
+        _cacheOff[prefix] = off;
+        _fastStart = Math.Min(firstNeeded, prefix);
     }
 
     public RelationLayout Relation { get; }
@@ -29,11 +101,78 @@ public sealed class HeapPageDecoder
 
     /// <summary>
     /// Appends the page's visible tuples to <paramref name="into"/>; returns how many. Corrupt
-    /// input raises HeapDecodeException naming block, item and attribute.
+    /// input raises HeapDecodeException naming block, item and attribute; the tuples decoded
+    /// before it stay in the batch.
     /// </summary>
     public int Decode(ReadOnlySpan<byte> page, ReadOnlySpan<byte> visibility, uint blockNumber, RecordBatch into, IDetoastedValues? detoasted)
     {
-        _ = (page.Length, visibility.Length, blockNumber, into, detoasted);
-        throw new NotImplementedException("heap decoder not built yet (walking skeleton in progress)");
+        ArgumentNullException.ThrowIfNull(into);
+        if (visibility.Length < VisibilityBitmapBytes) throw new ArgumentException($"visibility bitmap has {visibility.Length} bytes, expected {VisibilityBitmapBytes}", nameof(visibility));
+        if (into.Columns.Count != _decoders.Length) throw new ArgumentException($"batch has {into.Columns.Count} columns, the decoder fills {_decoders.Length}", nameof(into));
+        _block = blockNumber;
+        int items = ReadPageHeader(page);
+        if (items == 0) return 0;
+
+        int start = into.Length;
+        int capacity = start + items;
+        for (int s = 0; s < _decoders.Length; s++)
+        {
+            into.Columns[s].Length = start;
+            _decoders[s].Begin(into.Columns[s], capacity);
+        }
+
+        int row = start;
+        int upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
+        int special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
+        int item = 0;
+        try
+        {
+            for (int i = 0; i < items; i++)
+            {
+                if ((visibility[i >> 3] & (1 << (i & 7))) == 0) continue;
+                uint lp = BinaryPrimitives.ReadUInt32LittleEndian(page[(PageFormat.HeaderSize + (i * PageFormat.ItemIdSize))..]);
+                // Redirects point at an LP_NORMAL item of this page, which has its own visibility bit.
+                if (((lp >> 15) & 3) != PageFormat.LpNormal) continue;
+                item = i + 1;
+                int off = (int)(lp & 0x7FFF);
+                int len = (int)(lp >> 17);
+                if (off < upper || off + len > special)
+                    throw Corrupt(item, 0, $"line pointer (offset {off}, length {len}) outside the tuple space {upper}..{special}");
+                if (len < PageFormat.TupleHeaderSize)
+                    throw Corrupt(item, 0, $"tuple of {len} bytes is shorter than its header");
+                DecodeTuple(page.Slice(off, len), row, item, detoasted);
+                row++;
+            }
+        }
+        catch (CorruptDatumException e)
+        {
+            throw new HeapDecodeException(_block, item, _attNum, e.Message);
+        }
+        finally
+        {
+            into.Length = row;
+            foreach (var c in into.Columns) c.Length = row;
+        }
+        return row - start;
     }
+
+    /// <summary>Checks the header as PageIsVerified does; returns the number of line pointers (0 for a new page).</summary>
+    private int ReadPageHeader(ReadOnlySpan<byte> page)
+    {
+        if (page.Length != PageFormat.BlockSize) throw Corrupt(0, 0, $"page has {page.Length} bytes, expected {PageFormat.BlockSize}");
+        int flags = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.FlagsOffset..]);
+        int lower = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.LowerOffset..]);
+        int upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
+        int special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
+        // PageIsNew: an extended but never initialised page holds nothing.
+        if (upper == 0) return 0;
+        if ((flags & ~PageFormat.ValidFlagBits) != 0) throw Corrupt(0, 0, $"pd_flags 0x{flags:X4} has unknown bits");
+        if (lower < PageFormat.HeaderSize || lower > upper || upper > special || special > PageFormat.BlockSize || (special & (PageFormat.MaxAlign - 1)) != 0)
+            throw Corrupt(0, 0, $"pd_lower {lower}, pd_upper {upper}, pd_special {special} out of range");
+        int items = (lower - PageFormat.HeaderSize) / PageFormat.ItemIdSize;
+        if (items > PageFormat.MaxHeapTuplesPerPage) throw Corrupt(0, 0, $"{items} line pointers, a heap page holds at most {PageFormat.MaxHeapTuplesPerPage}");
+        return items;
+    }
+
+    private HeapDecodeException Corrupt(int item, int attNum, string reason) => new(_block, item, attNum, reason);
 }

@@ -1,0 +1,53 @@
+using System.Runtime.CompilerServices;
+using PgFusion.Arrow;
+
+namespace PgFusion.HeapDecoder.Tuple;
+
+/// <summary>
+/// Writes one attribute's values into its Arrow column. The tuple walker hands each decoder
+/// the datum bytes: exactly attlen bytes for fixed-width types, the payload without varlena
+/// header (already decompressed or detoasted) for varlena types. Rows arrive in order.
+/// </summary>
+internal abstract class ValueDecoder
+{
+    private ValidityBitmap? _validity;
+    private int _capacity;
+
+    protected Column Column { get; private set; } = null!;
+
+    /// <summary>Binds the column for the next page; makes room for <paramref name="capacity"/> rows.</summary>
+    public void Begin(Column column, int capacity)
+    {
+        Column = column;
+        _capacity = capacity;
+        Bind(column, capacity);
+        _validity = column.Validity;
+    }
+
+    /// <summary>Checks the column class and caches its buffers (they may be reallocated on growth).</summary>
+    protected abstract void Bind(Column column, int capacity);
+
+    public abstract void Decode(ReadOnlySpan<byte> datum, int row);
+
+    /// <summary>Writes a null; the validity bitmap is created on the first null of the column.</summary>
+    public void DecodeNull(int row)
+    {
+        if (_validity is null)
+        {
+            // EnsureValidity marks the rows before this one valid, so Length must count them.
+            Column.Length = row;
+            _validity = Column.EnsureValidity(_capacity);
+        }
+        _validity.SetNull(row);
+        WriteNull(row);
+    }
+
+    /// <summary>Puts a defined filler in the value slot of a null row.</summary>
+    protected abstract void WriteNull(int row);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected void MarkValid(int row) => _validity?.SetValid(row);
+
+    protected static TColumn Expect<TColumn>(Column column) where TColumn : Column =>
+        column as TColumn ?? throw new ArgumentException($"decoder expects {typeof(TColumn).Name}, the batch has {column.GetType().Name}");
+}

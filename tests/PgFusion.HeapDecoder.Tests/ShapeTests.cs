@@ -1,0 +1,151 @@
+using PgFusion.HeapDecoder.Tests.Support;
+using PgFusion.TestSupport;
+using Xunit;
+
+namespace PgFusion.HeapDecoder.Tests;
+
+/// <summary>One fixture per special tuple or page shape, each made through SQL and checked against SELECT.</summary>
+public sealed class ShapeTests(ShapesDatabase db) : IClassFixture<ShapesDatabase>
+{
+    [Fact]
+    public void Dropped_columns_are_skipped()
+    {
+        db.Execute("""
+            DROP TABLE IF EXISTS dropped;
+            CREATE TABLE dropped (a int4, gone_fixed int8, b text, gone_var text, c numeric(12,4), gone_last float8, d date);
+            INSERT INTO dropped SELECT i, i, repeat('b', i % 140), repeat('g', i % 300), i / 3.0, i, date '2001-01-01' + i FROM generate_series(1, 700) i;
+            ALTER TABLE dropped DROP COLUMN gone_fixed;
+            ALTER TABLE dropped DROP COLUMN gone_var;
+            INSERT INTO dropped (a, b, c, d) SELECT -i, NULL, -i / 7.0, NULL FROM generate_series(1, 300) i;
+            ALTER TABLE dropped DROP COLUMN gone_last;
+            VACUUM FREEZE dropped;
+            """);
+        var layout = HeapTable.ReadLayout(db.Connection, "dropped");
+        Assert.Equal(3, layout.Attributes.Count(a => a.IsDropped));
+        Assert.Equal(1000, DecodeCheck.Run(db.Connection, "dropped"));
+        Assert.Equal(1000, DecodeCheck.Run(db.Connection, "dropped", [7, 1]));
+    }
+
+    [Fact]
+    public void Added_columns_read_their_missing_default_or_null_in_older_tuples()
+    {
+        db.Execute("""
+            DROP TABLE IF EXISTS added;
+            CREATE TABLE added (a int4, b text);
+            INSERT INTO added SELECT i, 'old' || i FROM generate_series(1, 500) i;
+            ALTER TABLE added ADD COLUMN n1 int8 DEFAULT 42;
+            ALTER TABLE added ADD COLUMN n2 text DEFAULT 'default text';
+            ALTER TABLE added ADD COLUMN n3 numeric(10,2) DEFAULT 3.5;
+            ALTER TABLE added ADD COLUMN n4 int4;
+            ALTER TABLE added ADD COLUMN n5 timestamp DEFAULT '2020-02-02 02:02:02';
+            ALTER TABLE added ADD COLUMN n6 char(8) DEFAULT 'pad';
+            ALTER TABLE added ADD COLUMN n7 uuid DEFAULT 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
+            ALTER TABLE added ADD COLUMN n8 text DEFAULT repeat('long default ', 20);
+            INSERT INTO added SELECT i, 'new', i, 'x', i, i, NULL, 'q', NULL, NULL FROM generate_series(1, 300) i;
+            VACUUM FREEZE added;
+            """);
+        var layout = HeapTable.ReadLayout(db.Connection, "added");
+        Assert.True(layout.Attributes.Count(a => a.MissingValue is not null) >= 6);
+        Assert.Equal(800, DecodeCheck.Run(db.Connection, "added"));
+        Assert.Equal(800, DecodeCheck.Run(db.Connection, "added", [10, 5, 3]));
+    }
+
+    [Theory]
+    [InlineData("pglz")]
+    [InlineData("lz4")]
+    public void Inline_compressed_values_are_decompressed(string method)
+    {
+        string table = $"compressed_{method}";
+        db.Execute($"""
+            DROP TABLE IF EXISTS {table};
+            CREATE TABLE {table} (id int4, t text COMPRESSION {method}, b bytea COMPRESSION {method}, v varchar COMPRESSION {method});
+            ALTER TABLE {table} ALTER COLUMN t SET STORAGE MAIN;
+            ALTER TABLE {table} ALTER COLUMN b SET STORAGE MAIN;
+            INSERT INTO {table} SELECT i, repeat('abc' || i, 500 + i), convert_to(repeat('xyz' || i, 400), 'UTF8'),
+                                     CASE WHEN i % 2 = 0 THEN repeat(md5(i::text), 100) END FROM generate_series(1, 120) i;
+            VACUUM FREEZE {table};
+            """);
+        Assert.Equal(method, PgServer.Scalar(db.Connection, $"SELECT pg_column_compression(t) FROM {table} LIMIT 1"));
+        Assert.True((long)PgServer.Scalar(db.Connection, $"SELECT count(*) FROM {table} WHERE pg_column_compression(b) = '{method}'")! > 0);
+        Assert.Equal(120, DecodeCheck.Run(db.Connection, table));
+    }
+
+    [Fact]
+    public void External_toast_values_come_from_the_detoasted_values()
+    {
+        db.Execute("""
+            DROP TABLE IF EXISTS toasted;
+            CREATE TABLE toasted (id int4, big text, small text, raw bytea);
+            ALTER TABLE toasted ALTER COLUMN raw SET STORAGE EXTERNAL;
+            INSERT INTO toasted SELECT i, (SELECT string_agg(md5((i * 1000 + j)::text), '') FROM generate_series(1, 200 + i) j), 's' || i,
+                                    convert_to(repeat('r', 3000 + i), 'UTF8') FROM generate_series(1, 40) i;
+            VACUUM FREEZE toasted;
+            """);
+        var heap = HeapTable.Read(db.Connection, "toasted");
+        var detoaster = new SqlDetoaster(db.Connection, "toasted", heap.Layout);
+        Assert.Equal(40, DecodeCheck.Run(db.Connection, "toasted", null, detoaster));
+        Assert.True(detoaster.Fetched >= 80, $"expected external values, fetched {detoaster.Fetched}");
+
+        // Without the backend's values the decoder says which tuple and attribute it misses.
+        var e = Assert.Throws<HeapDecodeException>(() => DecodeCheck.DecodeAll(heap, [2]));
+        Assert.Equal("XX001", e.SqlState);
+        Assert.Equal(2, e.AttNum);
+        Assert.True(e.Item > 0);
+        // Attributes that are not requested are skipped without the backend.
+        Assert.Equal(40, DecodeCheck.DecodeAll(heap, [1, 3]).Length);
+    }
+
+    [Fact]
+    public void Hot_chains_redirects_and_deletes_follow_visibility()
+    {
+        db.Execute("""
+            DROP TABLE IF EXISTS hot;
+            CREATE TABLE hot (id int4 PRIMARY KEY, v int8, t text) WITH (fillfactor = 50, autovacuum_enabled = off);
+            INSERT INTO hot SELECT i, i, 'row ' || i FROM generate_series(1, 600) i;
+            UPDATE hot SET v = v + 1, t = t || '+' WHERE id % 3 = 0;
+            UPDATE hot SET v = v + 1 WHERE id % 6 = 0;
+            DELETE FROM hot WHERE id % 10 = 0;
+            """);
+        // Before vacuum: dead and updated versions are still on the pages, not visible.
+        Assert.Equal(540, DecodeCheck.Run(db.Connection, "hot"));
+        db.Execute("VACUUM hot");
+        // Pruning turned HOT chain roots into redirects and removed the deleted rows.
+        var redirects = (long)PgServer.Scalar(db.Connection,
+            "SELECT count(*) FROM generate_series(0, pg_relation_size('hot') / 8192 - 1) b, heap_page_items(get_raw_page('hot', b::int)) WHERE lp_flags = 2")!;
+        Assert.True(redirects > 0, "no LP_REDIRECT items were made");
+        db.Execute("UPDATE hot SET v = -v WHERE id % 7 = 0");
+        Assert.Equal(540, DecodeCheck.Run(db.Connection, "hot"));
+    }
+
+    [Fact]
+    public void New_and_empty_pages_hold_no_tuples()
+    {
+        db.Execute("DROP TABLE IF EXISTS one; CREATE TABLE one (a int4);");
+        var layout = HeapTable.ReadLayout(db.Connection, "one");
+        var decoder = new HeapPageDecoder(layout, [1]);
+        var batch = decoder.NewBatch(8);
+        var allVisible = Enumerable.Repeat((byte)0xFF, HeapPageDecoder.VisibilityBitmapBytes).ToArray();
+        Assert.Equal(0, decoder.Decode(new byte[8192], allVisible, 0, batch, null));
+
+        // An initialised page with no line pointers, as PageInit leaves it.
+        var empty = new byte[8192];
+        BitConverter.TryWriteBytes(empty.AsSpan(12), (ushort)24);
+        BitConverter.TryWriteBytes(empty.AsSpan(14), (ushort)8192);
+        BitConverter.TryWriteBytes(empty.AsSpan(16), (ushort)8192);
+        BitConverter.TryWriteBytes(empty.AsSpan(18), (ushort)(8192 | 4));
+        Assert.Equal(0, decoder.Decode(empty, allVisible, 0, batch, null));
+
+        // A first page whose rows were all deleted and vacuumed: its line pointers are LP_UNUSED.
+        db.Execute("""
+            INSERT INTO one SELECT generate_series(1, 2000);
+            DELETE FROM one WHERE ctid < '(1,0)';
+            VACUUM one;
+            """);
+        Assert.Equal(0L, PgServer.Scalar(db.Connection, "SELECT count(*) FROM heap_page_items(get_raw_page('one', 0)) WHERE lp_flags = 1"));
+        Assert.True((long)PgServer.Scalar(db.Connection, "SELECT count(*) FROM heap_page_items(get_raw_page('one', 0))")! > 0);
+        var heap = HeapTable.Read(db.Connection, "one");
+        Assert.Equal(0, decoder.Decode(heap.Pages[0], allVisible, 0, batch, null));
+        Assert.Equal((int)(long)PgServer.Scalar(db.Connection, "SELECT count(*) FROM one")!, DecodeCheck.Run(db.Connection, "one"));
+        Assert.Equal(0, batch.Length);
+    }
+}

@@ -1,15 +1,59 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Physical;
+using PgFusion.Planner.Rules;
+
 namespace PgFusion.Planner;
 
-/// <summary>The planner's entry point: the Query JSON the C hook sends -> a physical plan, or Unsupported.</summary>
+/// <summary>
+/// The planner's entry point: Query JSON -> envelope (Json) -> bound logical plan (Binding) ->
+/// rewrite rules (Rules) -> physical plan with estimates (Physical) -> EXPLAIN text.
+/// </summary>
 public static class QueryPlanner
 {
     /// <summary>
     /// Plans one query. Malformed JSON raises a QueryJsonException naming the JSON path; a valid
     /// query the planner cannot handle returns <see cref="PlanResult.Unsupported"/>.
     /// </summary>
-    public static PlanResult Plan(ReadOnlySpan<byte> queryJson)
+    public static PlanResult Plan(ReadOnlySpan<byte> queryJson) => Plan(queryJson, PlannerOptions.Default);
+
+    public static PlanResult Plan(ReadOnlySpan<byte> queryJson, PlannerOptions options)
     {
-        _ = queryJson;
-        return PlanResult.Unsupported("planner not built yet (walking skeleton in progress)");
+        ArgumentNullException.ThrowIfNull(options);
+        using var envelope = QueryEnvelopeReader.Read(queryJson);
+        return Plan(envelope, options);
+    }
+
+    public static PlanResult Plan(QueryEnvelope envelope, PlannerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            var bound = QueryBinder.Bind(envelope);
+            options.AfterRule?.Invoke("bind", bound.Root);
+            var logical = new Optimizer(options.DisabledRules).Optimize(bound.Root, options.AfterRule);
+            var physical = new PhysicalPlanner(envelope.Catalog).Lower(logical);
+            var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
+            return PlanResult.Ok(new PlannedQuery(physical, resultColumns, ExplainFormatter.Format(physical, envelope.Catalog)));
+        }
+        catch (UnsupportedConstructException e)
+        {
+            return PlanResult.Unsupported(e.Message);
+        }
+    }
+
+    /// <summary>The logical plan after binding and after each rule, as text (pg_fusion_explain's per-rule view).</summary>
+    public static IReadOnlyList<(string Stage, string Plan)> ExplainRules(ReadOnlySpan<byte> queryJson, PlannerOptions? options = null)
+    {
+        using var envelope = QueryEnvelopeReader.Read(queryJson);
+        var stages = new List<(string, string)>();
+        var result = Plan(envelope, (options ?? PlannerOptions.Default) with
+        {
+            AfterRule = (name, plan) => stages.Add((name, LogicalPlanPrinter.Print(plan, envelope.Catalog))),
+        });
+        if (!result.IsSupported) stages.Add(("unsupported", result.UnsupportedReason!));
+        return stages;
     }
 }

@@ -1,0 +1,35 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Binding;
+
+/// <summary>
+/// What a Var of this query level means. Base-relation attributes become scan columns on first
+/// use, so a scan reads only the attributes the query mentions; Vars of a JOIN range-table entry
+/// resolve through its joinaliasvars (in <see cref="ExpressionBinder"/>).
+/// </summary>
+public sealed class BindScope(IReadOnlyList<QueryTreeNode> rangeTable, Func<int, int, LogicalColumn> createColumn)
+{
+    private readonly Dictionary<(int Rti, int AttNum), LogicalColumn> _columns = [];
+
+    public IReadOnlyList<QueryTreeNode> RangeTable { get; } = rangeTable;
+
+    /// <summary>The column for attribute <paramref name="attnum"/> of range-table entry <paramref name="rti"/>, created on first use.</summary>
+    public LogicalColumn Column(int rti, int attnum)
+    {
+        if (!_columns.TryGetValue((rti, attnum), out var column))
+        {
+            column = createColumn(rti, attnum);
+            _columns.Add((rti, attnum), column);
+        }
+        return column;
+    }
+
+    /// <summary>The columns used of range-table entry <paramref name="rti"/>, in attnum order.</summary>
+    public IReadOnlyList<ScanColumn> ColumnsOf(int rti) =>
+        [.. _columns.Where(kv => kv.Key.Rti == rti).OrderBy(kv => kv.Key.AttNum).Select(kv => new ScanColumn(kv.Key.AttNum, kv.Value))];
+
+    /// <summary>The range-table entry with 1-based index <paramref name="rti"/>.</summary>
+    public QueryTreeNode Entry(int rti, QueryTreeNode at) =>
+        rti >= 1 && rti <= RangeTable.Count ? RangeTable[rti - 1] : throw at.Error($"range-table index {rti} outside 1..{RangeTable.Count}");
+}

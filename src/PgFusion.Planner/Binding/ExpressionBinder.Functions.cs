@@ -1,0 +1,131 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+// Operators, functions and aggregates: everything resolved by OID through the catalog section.
+public sealed partial class ExpressionBinder
+{
+    private BoundExpr BindOperator(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        uint funcId = OperatorFunction(node);
+        if (node.Bool("opretset")) throw UnsupportedConstructException.NotYet($"set-returning operator {OperatorLabel(node.UInt32("opno"))}");
+        var args = BindList(node.List("args"), aggregates);
+        CheckCollation(node, args, () => $"operator {OperatorLabel(node.UInt32("opno"))}");
+        var type = CheckType(new PgType(node.UInt32("opresulttype")));
+        return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
+    }
+
+    private BoundExpr BindFunction(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        uint funcId = node.UInt32("funcid");
+        if (node.Bool("funcretset")) throw UnsupportedConstructException.NotYet($"set-returning function {FunctionLabel(funcId)}");
+        if (node.Optional("funcvariadic")?.Bool() == true) throw UnsupportedConstructException.NotYet($"VARIADIC call of {FunctionLabel(funcId)}");
+        var args = BindList(node.List("args"), aggregates);
+        CheckCollation(node, args, () => $"function {FunctionLabel(funcId)}");
+        var type = CheckType(new PgType(node.UInt32("funcresulttype")));
+        return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
+    }
+
+    /// <summary>NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END (a is deterministic here, so evaluating it twice is equivalent).</summary>
+    private BoundExpr BindNullIf(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        uint funcId = OperatorFunction(node);
+        var args = BindList(node.List("args"), aggregates);
+        if (args.Count != 2) throw node.Field("args").Error("NULLIF takes two arguments");
+        CheckCollation(node, args, () => "NULLIF");
+        var type = CheckType(new PgType(node.UInt32("opresulttype")));
+        var equal = new BoundFuncCall(funcId, FunctionName(funcId, node), args, PgType.Bool);
+        return new BoundCase([(equal, new BoundConst(null, type))], args[0], type);
+    }
+
+    /// <summary>
+    /// a IS DISTINCT FROM b = CASE WHEN a IS NULL THEN b IS NOT NULL WHEN b IS NULL THEN true ELSE NOT (a = b) END.
+    /// </summary>
+    private BoundExpr BindDistinct(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        uint funcId = OperatorFunction(node);
+        var args = BindList(node.List("args"), aggregates);
+        if (args.Count != 2) throw node.Field("args").Error("IS DISTINCT FROM takes two arguments");
+        CheckCollation(node, args, () => "IS DISTINCT FROM");
+        var equal = new BoundFuncCall(funcId, FunctionName(funcId, node), args, PgType.Bool);
+        return new BoundCase(
+            [
+                (new BoundNullTest(args[0], false), new BoundNullTest(args[1], true)),
+                (new BoundNullTest(args[1], false), new BoundConst(true, PgType.Bool)),
+            ],
+            new BoundBoolExpr(BoolOp.Not, [equal]),
+            PgType.Bool);
+    }
+
+    /// <summary>
+    /// x op ANY (ARRAY[...]) is OR over the elements and x op ALL (...) is AND: three-valued logic
+    /// gives exactly ScalarArrayOpExpr's result (NULL when no element decides), and an empty
+    /// array gives false / true as PostgreSQL does.
+    /// </summary>
+    private BoundExpr BindScalarArrayOp(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        uint funcId = OperatorFunction(node);
+        bool useOr = node.Bool("useOr");
+        var args = node.List("args");
+        if (args.Count != 2) throw node.Field("args").Error("ScalarArrayOpExpr takes two arguments");
+        var array = args[1];
+        if (array.RequireKind() != "ARRAYEXPR")
+            throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over a non-literal array ({array.Kind})");
+        if (array.Optional("multidims")?.Bool() == true) throw UnsupportedConstructException.NotYet("multidimensional array");
+        var scalar = Bind(args[0], aggregates);
+        var elements = BindList(array.List("elements"), aggregates);
+        string name = FunctionName(funcId, node);
+        CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}");
+        if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);
+        var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
+        return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests);
+    }
+
+    private BoundExpr BindAggref(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        uint aggOid = node.UInt32("aggfnoid");
+        string label = FunctionLabel(aggOid);
+        if (node.Int32("agglevelsup") != 0) throw UnsupportedConstructException.NotYet($"outer-level aggregate {label}");
+        if (node.Field("aggkind").Char() != 'n') throw UnsupportedConstructException.NotYet($"ordered-set or hypothetical aggregate {label}");
+        if (node.List("aggorder").Count > 0) throw UnsupportedConstructException.NotYet($"ORDER BY inside aggregate {label}");
+        if (node.List("aggdirectargs").Count > 0) throw UnsupportedConstructException.NotYet($"direct arguments of aggregate {label}");
+        if (aggregates is null) throw node.Error("aggregate where aggregates are not allowed");
+        var args = new List<BoundExpr>();
+        foreach (var tle in node.List("args"))
+        {
+            if (tle.RequireKind() != "TARGETENTRY") throw tle.Error($"expected TARGETENTRY, found {tle.Kind}");
+            if (tle.Bool("resjunk")) continue;
+            args.Add(Bind(tle.Field("expr")));
+        }
+        var filter = node.Optional("aggfilter") is { } f ? Bind(f) : null;
+        var type = CheckType(new PgType(node.UInt32("aggtype")));
+        var aggregate = new BoundAggregate(aggOid, FunctionName(aggOid, node), args, node.List("aggdistinct").Count > 0, filter, type);
+        return new LogicalColumnRef(aggregates.Add(aggregate));
+    }
+
+    /// <summary>opfuncid, or the catalog's oprcode when the producer left it 0.</summary>
+    private uint OperatorFunction(QueryTreeNode node)
+    {
+        uint funcId = node.UInt32("opfuncid");
+        if (funcId != 0) return funcId;
+        uint opno = node.UInt32("opno");
+        return catalog.Operators.TryGetValue(opno, out var op) && op.FuncId != 0
+            ? op.FuncId
+            : throw node.Field("opfuncid").Error($"opfuncid is 0 and operator {opno} is not in the catalog section");
+    }
+
+    private string FunctionName(uint funcId, QueryTreeNode at) =>
+        catalog.FunctionName(funcId) ?? throw new QueryJsonException("$.catalog.functions", $"function {funcId} used at {at.Path} is missing");
+
+    private string OperatorLabel(uint opno) => catalog.Operators.TryGetValue(opno, out var op) ? $"{op.Name} (OID {opno})" : $"OID {opno}";
+
+    /// <summary>Text comparisons under a collation that does not order by bytes cannot run in the worker.</summary>
+    private void CheckCollation(QueryTreeNode node, IReadOnlyList<BoundExpr> args, Func<string> what)
+    {
+        uint collation = node.Optional("inputcollid")?.UInt32() ?? 0;
+        if (!SupportedTypes.IsByteOrderCollation(collation) && args.Any(a => SupportedTypes.IsCollatable(a.Type.Oid)))
+            throw UnsupportedConstructException.NotYet($"{what()} under collation OID {collation} (only C and the default collation)");
+    }
+}

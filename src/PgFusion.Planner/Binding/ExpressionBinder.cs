@@ -1,0 +1,180 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+/// <summary>
+/// Binds the expression nodes of one query level (PostgreSQL 15 primnodes.h names) to
+/// <see cref="BoundExpr"/>s over logical columns. Aggregates are allowed only when an
+/// <see cref="AggregateCollector"/> is given (target list, HAVING).
+/// </summary>
+public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope scope)
+{
+    // The value a CaseTestExpr stands for: the operand of the innermost simple CASE being bound.
+    private readonly Stack<BoundExpr> _caseOperands = new();
+
+    public QueryCatalog Catalog => catalog;
+
+    public BoundExpr Bind(QueryTreeNode node, AggregateCollector? aggregates = null)
+    {
+        string kind = node.RequireKind();
+        return kind switch
+        {
+            "VAR" => BindVar(node),
+            "CONST" => BindConst(node),
+            "OPEXPR" => BindOperator(node, aggregates),
+            "FUNCEXPR" => BindFunction(node, aggregates),
+            "BOOLEXPR" => BindBoolExpr(node, aggregates),
+            "NULLTEST" => BindNullTest(node, aggregates),
+            "BOOLEANTEST" => BindBooleanTest(node, aggregates),
+            "RELABELTYPE" => BindRelabel(node, aggregates),
+            "CASEEXPR" => BindCase(node, aggregates),
+            "CASETESTEXPR" => _caseOperands.Count > 0 ? _caseOperands.Peek() : throw node.Error("CASETESTEXPR outside a CASE"),
+            "COALESCEEXPR" => BindCoalesce(node, aggregates),
+            "NULLIFEXPR" => BindNullIf(node, aggregates),
+            "DISTINCTEXPR" => BindDistinct(node, aggregates),
+            "SCALARARRAYOPEXPR" => BindScalarArrayOp(node, aggregates),
+            "AGGREF" => BindAggref(node, aggregates),
+            "SUBLINK" => throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {SubLinkKind(node)})"),
+            "WINDOWFUNC" => throw UnsupportedConstructException.NotYet($"window function {FunctionLabel(node.UInt32("winfnoid"))}"),
+            "PARAM" => throw UnsupportedConstructException.NotYet("query parameter ($n)"),
+            "GROUPINGFUNC" => throw UnsupportedConstructException.NotYet("GROUPING()"),
+            "COERCEVIAIO" => throw UnsupportedConstructException.NotYet($"cast to {TypeLabel(node.UInt32("resulttype"))} through text I/O (CoerceViaIO)"),
+            "ARRAYCOERCEEXPR" or "ARRAYEXPR" => throw UnsupportedConstructException.NotYet("array expression"),
+            "MINMAXEXPR" => throw UnsupportedConstructException.NotYet("GREATEST/LEAST"),
+            "ROWEXPR" or "ROWCOMPAREEXPR" => throw UnsupportedConstructException.NotYet("row expression"),
+            "SQLVALUEFUNCTION" => throw UnsupportedConstructException.NotYet("SQL value function (CURRENT_DATE, CURRENT_TIMESTAMP, ...)"),
+            "COLLATEEXPR" => throw UnsupportedConstructException.NotYet("COLLATE"),
+            _ => throw UnsupportedConstructException.NotYet($"expression node {kind}"),
+        };
+    }
+
+    private BoundExpr BindVar(QueryTreeNode node)
+    {
+        if (node.Int32("varlevelsup") != 0) throw UnsupportedConstructException.NotYet("reference to an outer query's column (correlated subquery)");
+        int varno = node.Int32("varno");
+        int attno = node.Int32("varattno");
+        if (attno == 0) throw UnsupportedConstructException.NotYet("whole-row reference");
+        if (attno < 0) throw UnsupportedConstructException.NotYet($"system column (attnum {attno})");
+        var rte = scope.Entry(varno, node.Field("varno"));
+        if (rte.Int32("rtekind") == RteKind.Join)
+        {
+            var aliases = rte.List("joinaliasvars");
+            if (attno > aliases.Count) throw node.Field("varattno").Error($"join has {aliases.Count} columns");
+            return Bind(aliases[attno - 1]);
+        }
+        var column = scope.Column(varno, attno);
+        var type = new PgType(node.UInt32("vartype"), node.Int32("vartypmod"));
+        return type == column.Type ? new LogicalColumnRef(column) : new BoundRelabel(new LogicalColumnRef(column), CheckType(type));
+    }
+
+    private BoundConst BindConst(QueryTreeNode node)
+    {
+        var type = CheckType(new PgType(node.UInt32("consttype"), node.Int32("consttypmod")));
+        if (node.Bool("constisnull")) return new BoundConst(null, type);
+        if (!DatumDecoder.CanDecode(type.Oid)) throw UnsupportedConstructException.NotYet($"constant of type {TypeLabel(type.Oid)}");
+        var value = node.Field("constvalue");
+        var bytes = HexBytes.Parse(value.String("bytes"), value.Path + ".bytes");
+        return new BoundConst(DatumDecoder.Decode(type, bytes, value.Path), type);
+    }
+
+    private BoundExpr BindBoolExpr(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        var op = node.Field("boolop");
+        // outfuncs writes BoolExprType as a word (and/or/not); accept the enum number as well.
+        BoolOp boolOp = op.Element.ValueKind == System.Text.Json.JsonValueKind.Number
+            ? op.Int32() switch { 0 => BoolOp.And, 1 => BoolOp.Or, 2 => BoolOp.Not, var n => throw op.Error($"boolop {n} is unknown") }
+            : op.String() switch { "and" => BoolOp.And, "or" => BoolOp.Or, "not" => BoolOp.Not, var s => throw op.Error($"boolop \"{s}\" is unknown") };
+        var args = BindList(node.List("args"), aggregates);
+        if (boolOp == BoolOp.Not && args.Count != 1) throw node.Field("args").Error("NOT takes one argument");
+        return new BoundBoolExpr(boolOp, args);
+    }
+
+    private BoundExpr BindNullTest(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        if (node.Bool("argisrow")) throw UnsupportedConstructException.NotYet("IS NULL on a row value");
+        int testType = node.Int32("nulltesttype");
+        if (testType is not (0 or 1)) throw node.Field("nulltesttype").Error($"nulltesttype {testType} is unknown");
+        return new BoundNullTest(Bind(node.Field("arg"), aggregates), testType == 1);
+    }
+
+    /// <summary>IS [NOT] TRUE/FALSE/UNKNOWN as CASE and null tests, which have the same value including for NULL.</summary>
+    private BoundExpr BindBooleanTest(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        var arg = Bind(node.Field("arg"), aggregates);
+        var t = new BoundConst(true, PgType.Bool);
+        var f = new BoundConst(false, PgType.Bool);
+        var not = new BoundBoolExpr(BoolOp.Not, [arg]);
+        return node.Int32("booltesttype") switch
+        {
+            0 => new BoundCase([(arg, t)], f, PgType.Bool),
+            1 => new BoundCase([(arg, f)], t, PgType.Bool),
+            2 => new BoundCase([(not, t)], f, PgType.Bool),
+            3 => new BoundCase([(not, f)], t, PgType.Bool),
+            4 => new BoundNullTest(arg, false),
+            5 => new BoundNullTest(arg, true),
+            var n => throw node.Field("booltesttype").Error($"booltesttype {n} is unknown"),
+        };
+    }
+
+    private BoundExpr BindRelabel(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        var arg = Bind(node.Field("arg"), aggregates);
+        var type = CheckType(new PgType(node.UInt32("resulttype"), node.Int32("resulttypmod")));
+        return new BoundRelabel(arg, type);
+    }
+
+    private BoundExpr BindCase(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        var type = CheckType(new PgType(node.UInt32("casetype")));
+        var operand = node.Optional("arg") is { } a ? Bind(a, aggregates) : null;
+        if (operand is not null) _caseOperands.Push(operand);
+        try
+        {
+            var branches = new List<(BoundExpr When, BoundExpr Then)>();
+            foreach (var w in node.List("args"))
+            {
+                if (w.RequireKind() != "CASEWHEN") throw w.Error($"expected CASEWHEN, found {w.Kind}");
+                branches.Add((Bind(w.Field("expr"), aggregates), Bind(w.Field("result"), aggregates)));
+            }
+            var defresult = node.Optional("defresult") is { } d ? Bind(d, aggregates) : null;
+            return new BoundCase(branches, defresult, type);
+        }
+        finally
+        {
+            if (operand is not null) _caseOperands.Pop();
+        }
+    }
+
+    private BoundExpr BindCoalesce(QueryTreeNode node, AggregateCollector? aggregates) =>
+        new BoundCoalesce(BindList(node.List("args"), aggregates), CheckType(new PgType(node.UInt32("coalescetype"))));
+
+    private List<BoundExpr> BindList(IReadOnlyList<QueryTreeNode> nodes, AggregateCollector? aggregates)
+    {
+        var list = new List<BoundExpr>(nodes.Count);
+        foreach (var n in nodes) list.Add(Bind(n, aggregates));
+        return list;
+    }
+
+    /// <summary>Rejects types outside PgArrowMapping, naming the type.</summary>
+    public PgType CheckType(PgType type) =>
+        SupportedTypes.IsSupported(type.Oid) ? type : throw UnsupportedConstructException.NotYet($"type {TypeLabel(type.Oid)}");
+
+    public string TypeLabel(uint oid) => catalog.Types.TryGetValue(oid, out var t) ? $"{t.Name} (OID {oid})" : $"{PgTypeNames.Format(new PgType(oid))} (OID {oid})";
+
+    public string FunctionLabel(uint oid) => catalog.FunctionName(oid) is { } n ? $"{n} (OID {oid})" : $"OID {oid}";
+
+    private static string SubLinkKind(QueryTreeNode node) => node.Optional("subLinkType")?.Int32() switch
+    {
+        0 => "EXISTS",
+        1 => "ALL",
+        2 => "ANY/IN",
+        3 => "ROWCOMPARE",
+        4 => "EXPR (scalar subquery)",
+        5 => "MULTIEXPR",
+        6 => "ARRAY",
+        7 => "CTE",
+        var k => k?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?",
+    };
+}

@@ -1,0 +1,107 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Binding;
+
+// DISTINCT, ORDER BY, LIMIT/OFFSET over the projected target list.
+public sealed partial class QueryBinder
+{
+    /// <summary>DISTINCT is grouping on the distinctClause's columns with no aggregates.</summary>
+    private LogicalPlan BindDistinct(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan)
+    {
+        var clauses = query.List("distinctClause");
+        if (clauses.Count == 0) return plan;
+        var keys = new List<NamedExpr>();
+        var distinctIndexes = new HashSet<int>();
+        foreach (var clause in clauses)
+        {
+            int i = TargetIndexFor(clause, targetList);
+            if (!distinctIndexes.Add(i)) continue;
+            var key = new NamedExpr(_ids.New(tleColumns[i].Name, tleColumns[i].Type), new LogicalColumnRef(tleColumns[i]));
+            keys.Add(key);
+        }
+        foreach (var i in distinctIndexes) tleColumns[i] = keys.First(k => ((LogicalColumnRef)k.Expr).Column.Id == tleColumns[i].Id).Column;
+        for (int i = 0; i < targetList.Count; i++)
+            if (!distinctIndexes.Contains(i) && !targetList[i].Bool("resjunk"))
+                throw UnsupportedConstructException.NotYet("DISTINCT that does not cover the whole select list");
+        return new LogicalAggregate(plan, keys, []);
+    }
+
+    private LogicalPlan BindSort(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan)
+    {
+        var clauses = query.List("sortClause");
+        if (clauses.Count == 0) return plan;
+        var available = plan.Output.Select(c => c.Id).ToHashSet();
+        var keys = new List<LogicalSortKey>();
+        foreach (var clause in clauses)
+        {
+            int i = TargetIndexFor(clause, targetList);
+            var column = tleColumns[i];
+            if (!available.Contains(column.Id)) throw UnsupportedConstructException.NotYet("ORDER BY an expression that DISTINCT removed");
+            uint sortop = clause.UInt32("sortop");
+            string opName = _envelope.Catalog.Operators.TryGetValue(sortop, out var op)
+                ? op.Name
+                : throw new QueryJsonException("$.catalog.operators", $"sort operator {sortop} used at {clause.Path} is missing");
+            bool descending = opName switch
+            {
+                "<" => false,
+                ">" => true,
+                _ => throw UnsupportedConstructException.NotYet($"ORDER BY ... USING {opName} (OID {sortop})"),
+            };
+            uint collation = ExpressionCollation(targetList[i].Field("expr"));
+            if (SupportedTypes.IsCollatable(column.Type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
+                throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C and the default collation)");
+            keys.Add(new LogicalSortKey(new LogicalColumnRef(column), descending, clause.Bool("nulls_first")));
+        }
+        return new LogicalSort(plan, keys);
+    }
+
+    private LogicalPlan BindLimit(QueryTreeNode query, ExpressionBinder binder, LogicalPlan plan)
+    {
+        long? count = ConstantCount(query.Optional("limitCount"), "LIMIT", binder);
+        long offset = ConstantCount(query.Optional("limitOffset"), "OFFSET", binder) ?? 0;
+        return count is null && offset == 0 ? plan : new LogicalLimit(plan, offset, count);
+    }
+
+    /// <summary>
+    /// A LIMIT/OFFSET count: an int8 Const, possibly under the implicit int4/int2 -> int8 cast the
+    /// parser adds. NULL means none. A negative count is left to PostgreSQL, which raises its error.
+    /// </summary>
+    private static long? ConstantCount(QueryTreeNode? node, string clause, ExpressionBinder binder)
+    {
+        if (node is not { } n) return null;
+        var expr = binder.Bind(n);
+        object? value = expr switch
+        {
+            BoundConst c => c.Value,
+            BoundFuncCall { FuncOid: 481 or 754, Args: [BoundConst c] } => c.Value,
+            _ => throw UnsupportedConstructException.NotYet($"{clause} with a non-constant expression"),
+        };
+        long? count = value switch
+        {
+            null => null,
+            long l => l,
+            int i => i,
+            short s => s,
+            _ => throw UnsupportedConstructException.NotYet($"{clause} of type {expr.Type}"),
+        };
+        if (count < 0) throw UnsupportedConstructException.NotYet($"negative {clause} (PostgreSQL raises the error)");
+        return count;
+    }
+
+    /// <summary>exprCollation() for the nodes that carry one.</summary>
+    private static uint ExpressionCollation(QueryTreeNode expr) => expr.Kind switch
+    {
+        "VAR" => expr.Optional("varcollid")?.UInt32() ?? 0,
+        "CONST" => expr.Optional("constcollid")?.UInt32() ?? 0,
+        "FUNCEXPR" => expr.Optional("funccollid")?.UInt32() ?? 0,
+        "OPEXPR" or "NULLIFEXPR" => expr.Optional("opcollid")?.UInt32() ?? 0,
+        "RELABELTYPE" or "COERCEVIAIO" => expr.Optional("resultcollid")?.UInt32() ?? 0,
+        "CASEEXPR" => expr.Optional("casecollid")?.UInt32() ?? 0,
+        "COALESCEEXPR" => expr.Optional("coalescecollid")?.UInt32() ?? 0,
+        "AGGREF" => expr.Optional("aggcollid")?.UInt32() ?? 0,
+        "MINMAXEXPR" => expr.Optional("minmaxcollid")?.UInt32() ?? 0,
+        "COLLATEEXPR" => expr.Optional("collOid")?.UInt32() ?? 0,
+        _ => 100,
+    };
+}

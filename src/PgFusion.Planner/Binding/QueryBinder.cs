@@ -1,0 +1,135 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+/// <summary>
+/// Binds the top-level Query to a logical plan:
+/// FROM -> WHERE filter -> aggregate -> HAVING filter -> projection of the target list ->
+/// DISTINCT -> ORDER BY -> LIMIT/OFFSET -> projection of the non-junk columns.
+/// Anything else raises <see cref="UnsupportedConstructException"/> naming the construct.
+/// </summary>
+public sealed partial class QueryBinder
+{
+    private readonly QueryEnvelope _envelope;
+    private readonly ColumnIdAllocator _ids = new();
+
+    public QueryBinder(QueryEnvelope envelope) => _envelope = envelope;
+
+    public static BoundQuery Bind(QueryEnvelope envelope) => new QueryBinder(envelope).BindQuery(envelope.Query);
+
+    private BoundQuery BindQuery(QueryTreeNode query)
+    {
+        CheckQueryLevel(query);
+        var rangeTable = query.List("rtable");
+        var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+        var binder = new ExpressionBinder(_envelope.Catalog, scope);
+        var jointree = query.Field("jointree");
+        var from = PrepareFrom(jointree, scope, binder);
+
+        var targetList = query.List("targetList");
+        foreach (var tle in targetList)
+            if (tle.RequireKind() != "TARGETENTRY") throw tle.Error($"expected TARGETENTRY, found {tle.Kind}");
+
+        var where = jointree.Optional("quals") is { } q ? binder.Bind(q) : null;
+
+        bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual");
+        List<BoundExpr> tleExprs;
+        BoundExpr? having = null;
+        List<NamedExpr> groupKeys = [];
+        AggregateCollector? aggregates = null;
+        if (grouped)
+        {
+            aggregates = new AggregateCollector(_ids);
+            groupKeys = BindGroupKeys(query, targetList, binder);
+            tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
+            having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }]);
+            tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
+            having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
+        }
+        else
+        {
+            tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr")))];
+        }
+
+        // Every expression is bound, so the scans know which attributes they read.
+        LogicalPlan plan = from(scope);
+        if (where is not null) plan = new LogicalFilter(plan, where);
+        if (grouped)
+        {
+            plan = new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
+            if (having is not null) plan = new LogicalFilter(plan, having);
+        }
+
+        var tleColumns = new LogicalColumn[targetList.Count];
+        var projections = new List<NamedExpr>(targetList.Count);
+        for (int i = 0; i < targetList.Count; i++)
+        {
+            string name = targetList[i].Optional("resname") is null && tleExprs[i] is LogicalColumnRef r ? r.Column.Name : ResultName(targetList[i]);
+            tleColumns[i] = _ids.New(name, tleExprs[i].Type);
+            projections.Add(new NamedExpr(tleColumns[i], tleExprs[i]));
+        }
+        plan = new LogicalProject(plan, projections);
+
+        plan = BindDistinct(query, targetList, tleColumns, plan);
+        plan = BindSort(query, targetList, tleColumns, plan);
+        plan = BindLimit(query, binder, plan);
+
+        var result = new List<LogicalColumn>();
+        for (int i = 0; i < targetList.Count; i++)
+            if (!targetList[i].Bool("resjunk")) result.Add(tleColumns[i]);
+        if (!plan.Output.Select(c => c.Id).SequenceEqual(result.Select(c => c.Id)))
+        {
+            var final = result.Select(c => new NamedExpr(_ids.New(c.Name, c.Type), new LogicalColumnRef(c))).ToList();
+            plan = new LogicalProject(plan, final);
+            result = [.. final.Select(f => f.Column)];
+        }
+        return new BoundQuery(plan, result);
+    }
+
+    /// <summary>Query-level flags and clauses the planner does not handle yet.</summary>
+    private static void CheckQueryLevel(QueryTreeNode query)
+    {
+        int commandType = query.Int32("commandType");
+        if (commandType != 1) throw UnsupportedConstructException.NotYet($"statement other than SELECT (commandType {commandType})");
+        if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
+        if (query.List("cteList").Count > 0 || query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH (common table expression)");
+        if (!query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT");
+        if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
+        if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
+        if (query.Bool("hasSubLinks")) throw UnsupportedConstructException.NotYet("subquery in an expression (SubLink)");
+        if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
+        if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
+        if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
+        if (query.List("groupingSets").Count > 0) throw UnsupportedConstructException.NotYet("GROUPING SETS/ROLLUP/CUBE");
+        if (query.Optional("groupDistinct")?.Bool() == true) throw UnsupportedConstructException.NotYet("GROUP BY DISTINCT");
+        if (query.List("windowClause").Count > 0) throw UnsupportedConstructException.NotYet("WINDOW clause");
+        if (query.Optional("limitOption")?.Int32() == 1) throw UnsupportedConstructException.NotYet("FETCH FIRST ... WITH TIES");
+    }
+
+    private LogicalColumn CreateScanColumn(IReadOnlyList<QueryTreeNode> rangeTable, int rti, int attnum)
+    {
+        var rte = rangeTable[rti - 1];
+        var relation = Relation(rte);
+        if (attnum > relation.Layout.Attributes.Count) throw rte.Error($"relation {relation.Name} has {relation.Layout.Attributes.Count} attributes, the query reads attribute {attnum}");
+        var attribute = relation.Layout.Attribute(attnum);
+        if (attribute.IsDropped) throw rte.Error($"the query reads dropped attribute {attnum} of {relation.Name}");
+        if (!SupportedTypes.IsSupported(attribute.Type.Oid))
+            throw UnsupportedConstructException.NotYet($"column {relation.Name}.{attribute.Name} of type {TypeLabel(attribute.Type.Oid)}");
+        return _ids.New(attribute.Name, attribute.Type);
+    }
+
+    private RelationInfo Relation(QueryTreeNode rte)
+    {
+        uint relid = rte.UInt32("relid");
+        return _envelope.Relations.TryGetValue(relid, out var relation)
+            ? relation
+            : throw new QueryJsonException("$.relations", $"relation {relid} (used at {rte.Path}) is missing");
+    }
+
+    private string TypeLabel(uint oid) => _envelope.Catalog.Types.TryGetValue(oid, out var t) ? $"{t.Name} (OID {oid})" : $"{PgTypeNames.Format(new PgType(oid))} (OID {oid})";
+
+    private static string ResultName(QueryTreeNode tle) => tle.Optional("resname")?.Text() ?? "?column?";
+}

@@ -1,0 +1,31 @@
+namespace PgFusion.Planner.Json;
+
+/// <summary>The envelope's "catalog": names for the OIDs the query uses (messages, EXPLAIN, sort direction).</summary>
+public sealed class QueryCatalog
+{
+    private readonly Dictionary<uint, CatalogOperator> _operatorsByFunc = [];
+
+    public QueryCatalog(IEnumerable<CatalogFunction> functions, IEnumerable<CatalogOperator> operators, IEnumerable<CatalogType> types)
+    {
+        Functions = functions.GroupBy(f => f.Oid).ToDictionary(g => g.Key, g => g.First());
+        Operators = operators.GroupBy(o => o.Oid).ToDictionary(g => g.Key, g => g.First());
+        Types = types.GroupBy(t => t.Oid).ToDictionary(g => g.Key, g => g.First());
+        foreach (var op in Operators.Values.OrderBy(o => o.Oid))
+            _operatorsByFunc.TryAdd(op.FuncId, op);
+    }
+
+    public static QueryCatalog Empty { get; } = new([], [], []);
+
+    public IReadOnlyDictionary<uint, CatalogFunction> Functions { get; }
+
+    public IReadOnlyDictionary<uint, CatalogOperator> Operators { get; }
+
+    public IReadOnlyDictionary<uint, CatalogType> Types { get; }
+
+    public string? FunctionName(uint oid) => Functions.TryGetValue(oid, out var f) ? f.Name : null;
+
+    /// <summary>The operator implemented by function <paramref name="funcId"/>, for infix EXPLAIN text and selectivity.</summary>
+    public CatalogOperator? OperatorOfFunction(uint funcId) => _operatorsByFunc.GetValueOrDefault(funcId);
+
+    public string TypeName(uint oid) => Types.TryGetValue(oid, out var t) ? t.Name : $"type {oid}";
+}

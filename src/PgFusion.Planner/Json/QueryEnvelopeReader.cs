@@ -1,0 +1,95 @@
+using System.Text.Json;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Json;
+
+/// <summary>Parses and checks the envelope; the query tree itself is read later by the binder.</summary>
+public static class QueryEnvelopeReader
+{
+    public static QueryEnvelope Read(ReadOnlySpan<byte> json)
+    {
+        JsonSyntaxChecker.Check(json);
+        var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 4096 });
+        try
+        {
+            var root = new QueryTreeNode(document.RootElement, "$");
+            if (document.RootElement.ValueKind != JsonValueKind.Object) throw root.Error("expected the envelope object");
+            var version = root.Field("version");
+            if (version.Element.ValueKind != JsonValueKind.Number || !version.Element.TryGetInt32(out int v) || v != QueryEnvelope.SupportedVersion)
+                throw version.Error($"unsupported Query JSON version {version.Element.GetRawText()} (this planner reads version {QueryEnvelope.SupportedVersion})");
+            int serverVersion = root.Optional("server_version_num")?.Int32() ?? 0;
+            var query = root.Field("query");
+            if (query.RequireKind() != "QUERY") throw query.Error($"expected node QUERY, found {query.Kind}");
+            var relations = new Dictionary<uint, RelationInfo>();
+            foreach (var r in root.List("relations"))
+            {
+                var rel = ReadRelation(r);
+                if (!relations.TryAdd(rel.RelId, rel)) throw r.Error($"relation {rel.RelId} listed twice");
+            }
+            var catalog = root.Optional("catalog") is { } c ? ReadCatalog(c) : QueryCatalog.Empty;
+            return new QueryEnvelope(document, serverVersion, query, relations, catalog);
+        }
+        catch
+        {
+            document.Dispose();
+            throw;
+        }
+    }
+
+    private static RelationInfo ReadRelation(QueryTreeNode r)
+    {
+        uint relid = r.UInt32("relid");
+        string name = r.String("name");
+        var attributes = new List<AttributeLayout>();
+        foreach (var a in r.List("attributes"))
+        {
+            int attnum = a.Int32("attnum");
+            if (attnum != attributes.Count + 1) throw a.Field("attnum").Error($"expected attnum {attributes.Count + 1} (attributes 1..relnatts in order)");
+            short len = checked((short)a.Int32("len"));
+            var missing = a.Optional("missing") is { } m ? HexBytes.Parse(m.String(), m.Path) : null;
+            attributes.Add(new AttributeLayout(
+                attnum,
+                a.String("name"),
+                new PgType(a.UInt32("typid"), a.Int32("typmod")),
+                len,
+                a.Bool("byval"),
+                a.Field("align").Char() is var al && al is 'c' or 's' or 'i' or 'd' ? al : throw a.Field("align").Error($"attalign '{al}' is not c, s, i or d"),
+                a.Bool("notnull"),
+                a.Bool("dropped"),
+                a.Optional("hasmissing")?.Bool() ?? false,
+                missing));
+        }
+        var stats = new Dictionary<int, ColumnStatistics>();
+        foreach (var s in r.Optional("stats")?.Items() ?? [])
+        {
+            var st = new ColumnStatistics(
+                s.Int32("attnum"),
+                s.Optional("null_frac")?.Double() ?? 0,
+                s.Optional("avg_width")?.Int32() ?? 0,
+                s.Optional("n_distinct")?.Double() ?? 0,
+                s.Optional("mcv_values")?.Items().Select(x => x.Text()).ToList(),
+                s.Optional("mcv_freqs")?.Items().Select(x => x.Double()).ToList(),
+                s.Optional("histogram")?.Items().Select(x => x.Text()).ToList(),
+                s.Optional("correlation")?.Double());
+            stats[st.AttNum] = st;
+        }
+        var layout = new RelationLayout(relid, name, attributes, r.Optional("relpages")?.Int64() ?? 0, r.Optional("reltuples")?.Double() ?? -1);
+        return new RelationInfo(
+            layout,
+            r.Optional("namespace")?.String() ?? "",
+            r.Optional("relkind")?.Char() ?? 'r',
+            r.Optional("hassubclass")?.Bool(),
+            stats);
+    }
+
+    private static QueryCatalog ReadCatalog(QueryTreeNode c)
+    {
+        var functions = (c.Optional("functions")?.Items() ?? [])
+            .Select(f => new CatalogFunction(f.UInt32("oid"), f.String("name"), f.Optional("rettype")?.UInt32() ?? 0));
+        var operators = (c.Optional("operators")?.Items() ?? [])
+            .Select(o => new CatalogOperator(o.UInt32("oid"), o.String("name"), o.Optional("left")?.UInt32() ?? 0, o.Optional("right")?.UInt32() ?? 0, o.Optional("result")?.UInt32() ?? 0, o.Optional("funcid")?.UInt32() ?? 0));
+        var types = (c.Optional("types")?.Items() ?? [])
+            .Select(t => new CatalogType(t.UInt32("oid"), t.String("name"), checked((short)(t.Optional("len")?.Int32() ?? -1)), t.Optional("byval")?.Bool() ?? false, t.Optional("align")?.Char() ?? 'i'));
+        return new QueryCatalog(functions.ToList(), operators.ToList(), types.ToList());
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace PgFusion.Planner.Json;
+
+/// <summary>
+/// A value of the Query tree (PostgreSQL's nodeToString as JSON) together with its JSON path. The
+/// tree has hundreds of node kinds, so the binder reads fields by PostgreSQL's names through these
+/// typed accessors instead of a class per node; every accessor reports a missing field or a wrong
+/// kind as a <see cref="QueryJsonException"/> naming the path.
+/// </summary>
+public readonly struct QueryTreeNode
+{
+    public QueryTreeNode(JsonElement element, string path)
+    {
+        Element = element;
+        Path = path;
+    }
+
+    public JsonElement Element { get; }
+
+    public string Path { get; }
+
+    /// <summary>JSON null: PostgreSQL's <c>&lt;&gt;</c> (a NULL pointer or NIL list).</summary>
+    public bool IsNull => Element.ValueKind == JsonValueKind.Null;
+
+    /// <summary>The node kind as outfuncs writes it (QUERY, VAR, OPEXPR, ...), or null when this is not a node.</summary>
+    public string? Kind =>
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("node", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+
+    /// <summary>The node kind; a value that is not a node is an error.</summary>
+    public string RequireKind() => Kind ?? throw Error($"expected a node object with a \"node\" field, found {Describe(Element)}");
+
+    public bool Has(string field) => Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(field, out _);
+
+    public QueryTreeNode Field(string field)
+    {
+        if (Element.ValueKind != JsonValueKind.Object)
+            throw Error($"expected an object with field \"{field}\", found {Describe(Element)}");
+        if (!Element.TryGetProperty(field, out var value))
+            throw new QueryJsonException(Path, $"missing field \"{field}\"" + (Kind is { } k ? $" of {k}" : ""));
+        return new QueryTreeNode(value, Path + "." + field);
+    }
+
+    /// <summary>The field, or null when it is absent or JSON null.</summary>
+    public QueryTreeNode? Optional(string field)
+    {
+        if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return new QueryTreeNode(value, Path + "." + field);
+    }
+
+    /// <summary>A list field; null (NIL) is the empty list.</summary>
+    public IReadOnlyList<QueryTreeNode> List(string field) => Field(field).Items();
+
+    public IReadOnlyList<QueryTreeNode> Items()
+    {
+        if (IsNull) return [];
+        if (Element.ValueKind != JsonValueKind.Array) throw Error($"expected an array, found {Describe(Element)}");
+        var items = new List<QueryTreeNode>(Element.GetArrayLength());
+        int i = 0;
+        foreach (var item in Element.EnumerateArray())
+            items.Add(new QueryTreeNode(item, $"{Path}[{i++}]"));
+        return items;
+    }
+
+    public long Int64()
+    {
+        if (Element.ValueKind != JsonValueKind.Number || !Element.TryGetInt64(out long v))
+            throw Error($"expected an integer, found {Describe(Element)}");
+        return v;
+    }
+
+    public int Int32()
+    {
+        long v = Int64();
+        if (v is < int.MinValue or > int.MaxValue) throw Error($"integer {v} out of the int32 range");
+        return (int)v;
+    }
+
+    public uint UInt32()
+    {
+        long v = Int64();
+        if (v is < 0 or > uint.MaxValue) throw Error($"OID {v} out of range");
+        return (uint)v;
+    }
+
+    public double Double()
+    {
+        if (Element.ValueKind != JsonValueKind.Number) throw Error($"expected a number, found {Describe(Element)}");
+        return Element.GetDouble();
+    }
+
+    public bool Bool() => Element.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw Error($"expected true or false, found {Describe(Element)}"),
+    };
+
+    public string String()
+    {
+        if (Element.ValueKind != JsonValueKind.String) throw Error($"expected a string, found {Describe(Element)}");
+        return Element.GetString()!;
+    }
+
+    /// <summary>A string, or the text of a number (outfuncs' bare tokens may come out either way).</summary>
+    public string Text() => Element.ValueKind switch
+    {
+        JsonValueKind.String => Element.GetString()!,
+        JsonValueKind.Number => Element.GetRawText(),
+        _ => throw Error($"expected a string, found {Describe(Element)}"),
+    };
+
+    /// <summary>A char field (relkind, aggkind), written as a one-character string.</summary>
+    public char Char()
+    {
+        string s = Text();
+        if (s.Length != 1) throw Error($"expected a one-character string, found \"{s}\"");
+        return s[0];
+    }
+
+    public int Int32(string field) => Field(field).Int32();
+
+    public uint UInt32(string field) => Field(field).UInt32();
+
+    public bool Bool(string field) => Field(field).Bool();
+
+    public string String(string field) => Field(field).String();
+
+    public bool IsNullField(string field) => Optional(field) is null;
+
+    public QueryJsonException Error(string message) => new(Path, message);
+
+    internal static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => e.TryGetProperty("node", out var n) && n.ValueKind == JsonValueKind.String ? $"node {n.GetString()}" : "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => $"string \"{Truncate(e.GetString()!)}\"",
+        JsonValueKind.Number => "number " + e.GetRawText(),
+        JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
+        JsonValueKind.Null => "null",
+        _ => e.ValueKind.ToString(),
+    };
+
+    private static string Truncate(string s) => s.Length > 40 ? s[..40] + "..." : s;
+
+    public override string ToString() => Path + " = " + Describe(Element);
+
+    internal static string Index(string path, int i) => path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+}

@@ -1,0 +1,33 @@
+using PgFusion.Planner.Binding;
+
+namespace PgFusion.Planner.Logical;
+
+/// <summary>
+/// Grouping: output is the group keys, then the aggregates. With no keys it yields one row even over
+/// empty input. DISTINCT is an aggregate with keys and no aggregates.
+/// </summary>
+public sealed record LogicalAggregate(LogicalPlan Input, IReadOnlyList<NamedExpr> GroupKeys, IReadOnlyList<NamedAggregate> Aggregates) : LogicalPlan
+{
+    public override IReadOnlyList<LogicalColumn> Output => [.. GroupKeys.Select(k => k.Column), .. Aggregates.Select(a => a.Column)];
+
+    public override IReadOnlyList<LogicalPlan> Children => [Input];
+
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Input = children[0] };
+
+    public override IEnumerable<BoundExpr> Expressions =>
+        GroupKeys.Select(k => k.Expr).Concat(Aggregates.SelectMany(a => a.Aggregate.Filter is { } f ? a.Aggregate.Args.Append(f) : a.Aggregate.Args));
+
+    public override LogicalPlan MapExpressions(Func<BoundExpr, BoundExpr> map)
+    {
+        var keys = MapList(GroupKeys, k => map(k.Expr) is var m && !ReferenceEquals(m, k.Expr) ? k with { Expr = m } : k);
+        var aggs = MapList(Aggregates, a =>
+        {
+            var args = MapList(a.Aggregate.Args, map);
+            var filter = a.Aggregate.Filter is { } f ? map(f) : null;
+            return ReferenceEquals(args, a.Aggregate.Args) && ReferenceEquals(filter, a.Aggregate.Filter)
+                ? a
+                : a with { Aggregate = a.Aggregate with { Args = args, Filter = filter } };
+        });
+        return ReferenceEquals(keys, GroupKeys) && ReferenceEquals(aggs, Aggregates) ? this : this with { GroupKeys = keys, Aggregates = aggs };
+    }
+}

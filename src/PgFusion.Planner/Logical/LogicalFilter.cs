@@ -1,0 +1,21 @@
+using PgFusion.Planner.Binding;
+
+namespace PgFusion.Planner.Logical;
+
+/// <summary>Keeps the rows for which <paramref name="Predicate"/> is true.</summary>
+public sealed record LogicalFilter(LogicalPlan Input, BoundExpr Predicate) : LogicalPlan
+{
+    public override IReadOnlyList<LogicalColumn> Output => Input.Output;
+
+    public override IReadOnlyList<LogicalPlan> Children => [Input];
+
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Input = children[0] };
+
+    public override IEnumerable<BoundExpr> Expressions => [Predicate];
+
+    public override LogicalPlan MapExpressions(Func<BoundExpr, BoundExpr> map)
+    {
+        var p = map(Predicate);
+        return ReferenceEquals(p, Predicate) ? this : this with { Predicate = p };
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text;
+using PgFusion.Planner.Json;
+
+namespace PgFusion.Planner.Logical;
+
+/// <summary>A logical plan as an indented tree, for per-rule EXPLAIN and the rules' golden tests.</summary>
+public static class LogicalPlanPrinter
+{
+    public static string Print(LogicalPlan plan, QueryCatalog catalog)
+    {
+        var sb = new StringBuilder();
+        Print(plan, new ExpressionFormatter(catalog), 0, sb);
+        return sb.ToString();
+    }
+
+    private static void Print(LogicalPlan plan, ExpressionFormatter f, int depth, StringBuilder sb)
+    {
+        sb.Append(' ', depth * 2);
+        sb.Append(plan switch
+        {
+            LogicalScan s => $"Scan {s.Relation.Name} [{string.Join(", ", s.Columns.Select(c => $"{c.Column}=att{c.AttNum}"))}]",
+            LogicalFilter fl => $"Filter {f.Format(fl.Predicate)}",
+            LogicalProject p => $"Project [{string.Join(", ", p.Exprs.Select(e => $"{e.Column} := {f.Format(e.Expr)}"))}]",
+            LogicalAggregate a => $"Aggregate keys [{string.Join(", ", a.GroupKeys.Select(k => $"{k.Column} := {f.Format(k.Expr)}"))}] aggs [{string.Join(", ", a.Aggregates.Select(x => $"{x.Column} := {f.Format(x.Aggregate)}"))}]",
+            LogicalSort s => $"Sort{(s.Limit is { } l ? $" top {l}" : "")} [{string.Join(", ", s.Keys.Select(k => $"{f.Format(k.Expr)}{(k.Descending ? " DESC" : "")}{(k.NullsFirst ? " NULLS FIRST" : " NULLS LAST")}"))}]",
+            LogicalLimit l => $"Limit offset {l.Offset} count {(l.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ALL")}",
+            _ => plan.GetType().Name,
+        });
+        sb.Append('\n');
+        foreach (var c in plan.Children) Print(c, f, depth + 1, sb);
+    }
+}

@@ -1,0 +1,21 @@
+using PgFusion.Planner.Binding;
+
+namespace PgFusion.Planner.Logical;
+
+/// <summary>Computes one new column per expression; its output is exactly those columns.</summary>
+public sealed record LogicalProject(LogicalPlan Input, IReadOnlyList<NamedExpr> Exprs) : LogicalPlan
+{
+    public override IReadOnlyList<LogicalColumn> Output => [.. Exprs.Select(e => e.Column)];
+
+    public override IReadOnlyList<LogicalPlan> Children => [Input];
+
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Input = children[0] };
+
+    public override IEnumerable<BoundExpr> Expressions => Exprs.Select(e => e.Expr);
+
+    public override LogicalPlan MapExpressions(Func<BoundExpr, BoundExpr> map)
+    {
+        var exprs = MapList(Exprs, e => map(e.Expr) is var m && !ReferenceEquals(m, e.Expr) ? e with { Expr = m } : e);
+        return ReferenceEquals(exprs, Exprs) ? this : this with { Exprs = exprs };
+    }
+}

@@ -1,0 +1,11 @@
+using PgFusion.Planner.Json;
+
+namespace PgFusion.Planner.Physical;
+
+/// <summary>The base-table attribute a logical column carries unchanged, for statistics lookups.</summary>
+public sealed record ColumnOrigin(RelationInfo Relation, int AttNum)
+{
+    public ColumnStatistics? Statistics => Relation.StatisticsOf(AttNum);
+
+    public double RelTuples => Math.Max(Relation.Layout.RelTuples, 0);
+}

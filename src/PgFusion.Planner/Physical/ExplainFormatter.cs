@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Physical;
+
+/// <summary>The physical plan as an indented tree in the shape of PostgreSQL's EXPLAIN, with estimated rows.</summary>
+public static class ExplainFormatter
+{
+    public static string Format(PhysicalPlan plan, QueryCatalog catalog)
+    {
+        var sb = new StringBuilder();
+        Append(plan, new ExpressionFormatter(catalog), 0, isChild: false, sb);
+        return sb.ToString();
+    }
+
+    private static void Append(PhysicalPlan plan, ExpressionFormatter f, int column, bool isChild, StringBuilder sb)
+    {
+        string rows = Math.Round(plan.EstimatedRows).ToString("0", CultureInfo.InvariantCulture);
+        sb.Append(' ', column).Append(isChild ? "->  " : "").Append(Header(plan)).Append("  (rows=").Append(rows).Append(")\n");
+        int detail = column + (isChild ? 6 : 2);
+        foreach (var line in Details(plan, f))
+            sb.Append(' ', detail).Append(line).Append('\n');
+        foreach (var child in plan.Children)
+            Append(child, f, detail, isChild: true, sb);
+    }
+
+    private static string Header(PhysicalPlan plan) => plan switch
+    {
+        PhysicalScan s => $"Seq Scan on {s.Relation.Name}",
+        PhysicalFilter => "Filter",
+        PhysicalProject => "Project",
+        PhysicalHashAggregate a => a.GroupKeys.Count == 0 ? "Aggregate" : "HashAggregate",
+        PhysicalSort { Limit: { } l } => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)})",
+        PhysicalSort => "Sort",
+        PhysicalLimit => "Limit",
+        _ => plan.GetType().Name.Replace("Physical", "", StringComparison.Ordinal),
+    };
+
+    private static IEnumerable<string> Details(PhysicalPlan plan, ExpressionFormatter f)
+    {
+        switch (plan)
+        {
+            case PhysicalScan s:
+                yield return "Columns: " + (s.AttNums.Count == 0 ? "(none)" : string.Join(", ", s.Output.Select(c => c.Name)));
+                break;
+            case PhysicalFilter fl:
+                yield return "Filter: " + f.Format(fl.Predicate);
+                break;
+            case PhysicalProject p:
+                yield return "Output: " + string.Join(", ", p.Exprs.Select(f.Format));
+                break;
+            case PhysicalHashAggregate a:
+                if (a.GroupKeys.Count > 0) yield return "Group Key: " + string.Join(", ", a.GroupKeys.Select(f.Format));
+                if (a.Aggregates.Count > 0) yield return "Aggregates: " + string.Join(", ", a.Aggregates.Select(f.Format));
+                break;
+            case PhysicalSort s:
+                yield return "Sort Key: " + string.Join(", ", s.Keys.Select(k => f.Format(k.Expr) + (k.Descending ? " DESC" : "") + (k.NullsFirst != k.Descending ? (k.NullsFirst ? " NULLS FIRST" : " NULLS LAST") : "")));
+                break;
+            case PhysicalLimit l:
+                yield return $"Offset: {l.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(l.Count is { } c ? c.ToString(CultureInfo.InvariantCulture) : "ALL")}";
+                break;
+        }
+    }
+}

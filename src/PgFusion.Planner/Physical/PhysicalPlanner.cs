@@ -1,0 +1,106 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Physical;
+
+/// <summary>
+/// Lowers an optimized logical plan to the physical operators: column ids become positions in the
+/// child's output, scans are numbered from 0, and every node gets its estimated rows.
+/// </summary>
+public sealed class PhysicalPlanner(QueryCatalog catalog)
+{
+    private const double DefaultGroups = 200;
+    private readonly Dictionary<int, ColumnOrigin> _origins = [];
+    private int _nextScanId;
+
+    public PhysicalPlan Lower(LogicalPlan plan)
+    {
+        switch (plan)
+        {
+            case LogicalScan scan:
+            {
+                foreach (var c in scan.Columns) _origins[c.Column.Id] = new ColumnOrigin(scan.Relation, c.AttNum);
+                double rows = scan.Relation.Layout.RelTuples >= 0 ? scan.Relation.Layout.RelTuples : Math.Max(scan.Relation.Layout.RelPages, 10) * 100;
+                return new PhysicalScan(
+                    _nextScanId++,
+                    scan.RangeTableIndex,
+                    scan.Relation.Layout,
+                    [.. scan.Columns.Select(c => c.AttNum)],
+                    [.. scan.Columns.Select(c => new OutputColumn(c.Column.Name, c.Column.Type))],
+                    rows);
+            }
+            case LogicalFilter filter:
+            {
+                var input = Lower(filter.Input);
+                double selectivity = new SelectivityEstimator(catalog, _origins).Estimate(filter.Predicate);
+                return new PhysicalFilter(input, Resolve(filter.Predicate, filter.Input.Output), Math.Max(1, Math.Round(input.EstimatedRows * selectivity)));
+            }
+            case LogicalProject project:
+            {
+                var input = Lower(project.Input);
+                foreach (var e in project.Exprs) Propagate(e);
+                var exprs = project.Exprs.Select(e => Resolve(e.Expr, project.Input.Output)).ToList();
+                // A projection that passes its input through unchanged adds nothing at run time.
+                if (exprs.Count == input.Output.Count && exprs.Select((e, i) => e is BoundColumnRef c && c.Index == i).All(x => x)) return input;
+                return new PhysicalProject(input, exprs, Columns(project.Output));
+            }
+            case LogicalAggregate aggregate:
+            {
+                var input = Lower(aggregate.Input);
+                foreach (var k in aggregate.GroupKeys) Propagate(k);
+                var keys = aggregate.GroupKeys.Select(k => Resolve(k.Expr, aggregate.Input.Output)).ToList();
+                var aggs = aggregate.Aggregates.Select(a => a.Aggregate with
+                {
+                    Args = [.. a.Aggregate.Args.Select(x => Resolve(x, aggregate.Input.Output))],
+                    Filter = a.Aggregate.Filter is { } f ? Resolve(f, aggregate.Input.Output) : null,
+                }).ToList();
+                return new PhysicalHashAggregate(input, keys, aggs, Columns(aggregate.Output), GroupCount(aggregate, input.EstimatedRows));
+            }
+            case LogicalSort sort:
+            {
+                var input = Lower(sort.Input);
+                var keys = sort.Keys.Select(k => new SortKey(Resolve(k.Expr, sort.Input.Output), k.Descending, k.NullsFirst)).ToList();
+                return new PhysicalSort(input, keys, sort.Limit);
+            }
+            case LogicalLimit limit:
+                return new PhysicalLimit(Lower(limit.Input), limit.Offset, limit.Count);
+            default:
+                throw new UnsupportedConstructException($"logical operator {plan.GetType().Name} has no physical form yet");
+        }
+    }
+
+    /// <summary>Logical column references -> positions in <paramref name="input"/>.</summary>
+    public static BoundExpr Resolve(BoundExpr expr, IReadOnlyList<LogicalColumn> input) => expr.TransformUp(e =>
+    {
+        if (e is not LogicalColumnRef r) return e;
+        for (int i = 0; i < input.Count; i++)
+            if (input[i].Id == r.Column.Id)
+                return new BoundColumnRef(i, r.Column.Type, r.Column.Name);
+        throw new InvalidOperationException($"column {r.Column} is not in the input ({string.Join(", ", input)})");
+    });
+
+    private static List<OutputColumn> Columns(IReadOnlyList<LogicalColumn> columns) => [.. columns.Select(c => new OutputColumn(c.Name, c.Type))];
+
+    /// <summary>A column that passes a base attribute through unchanged keeps its statistics.</summary>
+    private void Propagate(NamedExpr e)
+    {
+        var inner = e.Expr is BoundRelabel r ? r.Arg : e.Expr;
+        if (inner is LogicalColumnRef c && _origins.TryGetValue(c.Column.Id, out var origin)) _origins[e.Column.Id] = origin;
+    }
+
+    /// <summary>Groups: the product of the keys' distinct counts (200 for a key without statistics), at most the input rows.</summary>
+    private double GroupCount(LogicalAggregate aggregate, double inputRows)
+    {
+        if (aggregate.GroupKeys.Count == 0) return 1;
+        double groups = 1;
+        foreach (var k in aggregate.GroupKeys)
+        {
+            var origin = (k.Expr is BoundRelabel r ? r.Arg : k.Expr) is LogicalColumnRef c ? _origins.GetValueOrDefault(c.Column.Id) : null;
+            double distinct = origin?.Statistics?.DistinctValues(origin.RelTuples) ?? DefaultGroups;
+            if (origin?.Statistics is { NullFrac: > 0 }) distinct += 1; // NULL is a group of its own
+            groups *= distinct;
+        }
+        return Math.Max(1, Math.Round(Math.Min(groups, inputRows)));
+    }
+}

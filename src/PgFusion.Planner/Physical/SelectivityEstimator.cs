@@ -1,0 +1,148 @@
+using System.Globalization;
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Physical;
+
+/// <summary>
+/// Selectivity of predicates from pg_statistic, following PostgreSQL's selfuncs.c in simplified
+/// form: eqsel (MCVs, then the remaining non-null fraction spread over the other distinct values),
+/// scalarineqsel (MCVs plus linear interpolation in the histogram), null tests from null_frac,
+/// AND as a product, OR by inclusion-exclusion. Defaults are PostgreSQL's (0.005 equality, 1/3
+/// inequality) when statistics are missing.
+/// </summary>
+public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictionary<int, ColumnOrigin> origins)
+{
+    private const double DefaultEquality = 0.005;
+    private const double DefaultInequality = 1.0 / 3.0;
+    private const double DefaultUnknown = 0.5;
+
+    public double Estimate(BoundExpr predicate) => Math.Clamp(Selectivity(predicate), 0, 1);
+
+    private double Selectivity(BoundExpr e)
+    {
+        switch (e)
+        {
+            case BoundConst c: return c.Value is true ? 1 : 0;
+            case BoundBoolExpr { Op: BoolOp.And } b: return b.Args.Aggregate(1.0, (s, a) => s * Selectivity(a));
+            case BoundBoolExpr { Op: BoolOp.Or } b: return b.Args.Aggregate(0.0, (s, a) => { double x = Selectivity(a); return s + x - (s * x); });
+            case BoundBoolExpr { Op: BoolOp.Not } b: return 1 - Selectivity(b.Args[0]);
+            case BoundNullTest n:
+                double nullFrac = Origin(n.Arg)?.Statistics?.NullFrac ?? DefaultEquality;
+                return n.IsNotNull ? 1 - nullFrac : nullFrac;
+            case BoundFuncCall { Args.Count: 2 } f when catalog.OperatorOfFunction(f.FuncOid) is { } op:
+                return Comparison(op.Name, f.Args[0], f.Args[1]);
+            case LogicalColumnRef r when r.Type.Oid == PgTypeOid.Bool:
+                return Equality(Origin(r), new BoundConst(true, PgType.Bool));
+            default:
+                return DefaultUnknown;
+        }
+    }
+
+    private double Comparison(string op, BoundExpr left, BoundExpr right)
+    {
+        if (Unwrap(left) is BoundConst && Unwrap(right) is not BoundConst)
+        {
+            (left, right) = (right, left);
+            op = op switch { "<" => ">", ">" => "<", "<=" => ">=", ">=" => "<=", _ => op };
+        }
+        var origin = Origin(left);
+        if (Unwrap(right) is not BoundConst constant)
+            return op is "=" ? DefaultEquality : op is "<>" ? 1 - DefaultEquality : DefaultInequality;
+        if (constant.Value is null) return 0;
+        return op switch
+        {
+            "=" => Equality(origin, constant),
+            "<>" => 1 - Equality(origin, constant) - (origin?.Statistics?.NullFrac ?? 0),
+            "<" or "<=" => Below(origin, constant, op == "<="),
+            ">" or ">=" => 1 - Below(origin, constant, op == ">") - (origin?.Statistics?.NullFrac ?? 0),
+            _ => DefaultUnknown,
+        };
+    }
+
+    private static double Equality(ColumnOrigin? origin, BoundConst constant)
+    {
+        var stats = origin?.Statistics;
+        if (stats is null) return DefaultEquality;
+        var key = Key.Of(ExpressionFormatter.ConstText(constant), constant.Type);
+        double mcvTotal = 0;
+        int mcvCount = stats.McvValues?.Count ?? 0;
+        for (int i = 0; i < mcvCount; i++)
+        {
+            double freq = stats.McvFreqs is { } fr && i < fr.Count ? fr[i] : 0;
+            if (Key.Of(stats.McvValues![i], constant.Type).CompareTo(key) == 0) return freq;
+            mcvTotal += freq;
+        }
+        double distinct = stats.DistinctValues(origin!.RelTuples) ?? 200;
+        double others = Math.Max(1, distinct - mcvCount);
+        return Math.Max(0, 1 - stats.NullFrac - mcvTotal) / others;
+    }
+
+    /// <summary>Fraction of all rows with value below the constant (or equal, when <paramref name="inclusive"/>).</summary>
+    private static double Below(ColumnOrigin? origin, BoundConst constant, bool inclusive)
+    {
+        var stats = origin?.Statistics;
+        if (stats is null) return DefaultInequality;
+        var key = Key.Of(ExpressionFormatter.ConstText(constant), constant.Type);
+        double mcvBelow = 0, mcvTotal = 0;
+        for (int i = 0; i < (stats.McvValues?.Count ?? 0); i++)
+        {
+            double freq = stats.McvFreqs is { } fr && i < fr.Count ? fr[i] : 0;
+            int cmp = Key.Of(stats.McvValues![i], constant.Type).CompareTo(key);
+            if (cmp < 0 || (inclusive && cmp == 0)) mcvBelow += freq;
+            mcvTotal += freq;
+        }
+        double rest = Math.Max(0, 1 - stats.NullFrac - mcvTotal);
+        if (stats.Histogram is not { Count: >= 2 } histogram)
+            return mcvBelow + (mcvTotal > 0 ? 0 : rest * DefaultInequality);
+        return mcvBelow + (rest * HistogramFraction(histogram, key, constant.Type));
+    }
+
+    private static double HistogramFraction(IReadOnlyList<string> bounds, Key value, PgType type)
+    {
+        int bins = bounds.Count - 1;
+        var first = Key.Of(bounds[0], type);
+        if (value.CompareTo(first) <= 0) return 0;
+        for (int i = 0; i < bins; i++)
+        {
+            var hi = Key.Of(bounds[i + 1], type);
+            if (value.CompareTo(hi) < 0)
+            {
+                var lo = Key.Of(bounds[i], type);
+                double within = lo.Number is { } a && hi.Number is { } b && value.Number is { } v && b > a ? (v - a) / (b - a) : 0.5;
+                return (i + within) / bins;
+            }
+        }
+        return 1;
+    }
+
+    private ColumnOrigin? Origin(BoundExpr e) => Unwrap(e) is LogicalColumnRef r ? origins.GetValueOrDefault(r.Column.Id) : null;
+
+    private static BoundExpr Unwrap(BoundExpr e) => e is BoundRelabel r ? Unwrap(r.Arg) : e;
+
+    /// <summary>A value comparable with statistics text: numbers and dates as doubles, other types as ordinal strings.</summary>
+    private readonly record struct Key(double? Number, string? Text) : IComparable<Key>
+    {
+        public static Key Of(string? text, PgType type)
+        {
+            if (text is null) return new(null, null);
+            switch (type.Oid)
+            {
+                case PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8 or PgTypeOid.Float4 or PgTypeOid.Float8 or PgTypeOid.Numeric or PgTypeOid.Oid:
+                    return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? new(d, null) : new(null, text);
+                case PgTypeOid.Date or PgTypeOid.Timestamp or PgTypeOid.Timestamptz:
+                    return DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
+                        ? new(t.Ticks, null)
+                        : new(null, text);
+                case PgTypeOid.Bpchar:
+                    return new(null, text.TrimEnd(' ')); // trailing blanks do not count in bpchar comparisons
+                default:
+                    return new(null, text);
+            }
+        }
+
+        public int CompareTo(Key other) => Number is { } a && other.Number is { } b ? a.CompareTo(b) : string.CompareOrdinal(Text ?? Number?.ToString(CultureInfo.InvariantCulture), other.Text ?? other.Number?.ToString(CultureInfo.InvariantCulture));
+    }
+}

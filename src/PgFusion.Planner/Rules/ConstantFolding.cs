@@ -1,0 +1,90 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Rules;
+
+/// <summary>
+/// Folds what needs no function semantics: AND/OR/NOT over boolean constants, IS [NOT] NULL of a
+/// constant, CASE branches with constant conditions, COALESCE over constants, relabels of text
+/// constants. Function calls are never evaluated here, so run-time errors (1/0, overflow) stay
+/// run-time errors; dropping a branch whose condition is constant false is what PostgreSQL's
+/// eval_const_expressions does too.
+/// </summary>
+public sealed class ConstantFolding : IRewriteRule
+{
+    public string Name => "constant_folding";
+
+    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(e => e.TransformUp(Fold)));
+
+    public static BoundExpr Fold(BoundExpr e) => e switch
+    {
+        BoundBoolExpr { Op: BoolOp.And } b => FoldJunction(b, absorbing: false),
+        BoundBoolExpr { Op: BoolOp.Or } b => FoldJunction(b, absorbing: true),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [BoundConst c] } => new BoundConst(c.Value is bool v ? !v : null, PgType.Bool),
+        BoundNullTest { Arg: BoundConst c } n => new BoundConst(n.IsNotNull == (c.Value is not null), PgType.Bool),
+        BoundCase c => FoldCase(c),
+        BoundCoalesce c => FoldCoalesce(c),
+        BoundRelabel { Arg: BoundConst { Value: string or null } c } r when IsTextFamily(c.Type) && IsTextFamily(r.Type) => new BoundConst(c.Value, r.Type),
+        _ => e,
+    };
+
+    /// <summary>AND (absorbing = false) / OR (absorbing = true): the absorbing constant decides, the neutral one drops out.</summary>
+    private static BoundExpr FoldJunction(BoundBoolExpr b, bool absorbing)
+    {
+        var args = new List<BoundExpr>(b.Args.Count);
+        foreach (var a in b.Args)
+        {
+            if (a is BoundConst { Value: bool v })
+            {
+                if (v == absorbing) return new BoundConst(absorbing, PgType.Bool);
+                continue;
+            }
+            args.Add(a);
+        }
+        if (args.Count == b.Args.Count) return b;
+        return args.Count switch
+        {
+            0 => new BoundConst(!absorbing, PgType.Bool),
+            1 => args[0],
+            _ => b with { Args = args },
+        };
+    }
+
+    private static BoundExpr FoldCase(BoundCase c)
+    {
+        var branches = new List<(BoundExpr When, BoundExpr Then)>(c.Branches.Count);
+        foreach (var (when, then) in c.Branches)
+        {
+            if (when is BoundConst { Value: true })
+            {
+                if (branches.Count == 0) return then;
+                return new BoundCase(branches, then, c.Type);
+            }
+            if (when is BoundConst) continue; // false or NULL never takes the branch
+            branches.Add((when, then));
+        }
+        if (branches.Count == c.Branches.Count) return c;
+        return branches.Count == 0 ? c.Else ?? new BoundConst(null, c.Type) : new BoundCase(branches, c.Else, c.Type);
+    }
+
+    private static BoundExpr FoldCoalesce(BoundCoalesce c)
+    {
+        var args = new List<BoundExpr>(c.Args.Count);
+        foreach (var a in c.Args)
+        {
+            if (a is BoundConst { Value: null }) continue;
+            args.Add(a);
+            if (a is BoundConst) break; // a non-null constant ends the search
+        }
+        if (args.Count == c.Args.Count) return c;
+        return args.Count switch
+        {
+            0 => new BoundConst(null, c.Type),
+            1 when args[0].Type == c.Type => args[0],
+            _ => c with { Args = args },
+        };
+    }
+
+    private static bool IsTextFamily(PgType t) => t.Oid is PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar;
+}

@@ -1,0 +1,28 @@
+namespace PgFusion.Planner.Tests.Fixtures;
+
+/// <summary>The captured fixtures: name -> SQL over the table <see cref="Setup"/> creates.</summary>
+public static class FixtureQueries
+{
+    public const string Setup = """
+        DROP TABLE IF EXISTS t;
+        CREATE TABLE t(a int4 NOT NULL, b int8, c numeric(12,2), d text, e date, f float8, g bool, h varchar(10), i timestamp, j int2, k bpchar(3), l float4);
+        INSERT INTO t SELECT i, i * 10, i * 1.5, 'x' || i, date '2020-01-01' + i, i / 3.0, i % 2 = 0, 'v' || i,
+            timestamp '2020-01-01' + i * interval '1 hour', i % 100, 'k' || (i % 5), i / 7.0 FROM generate_series(1, 1000) i;
+        UPDATE t SET d = NULL WHERE a % 10 = 0;
+        UPDATE t SET b = NULL WHERE a % 7 = 0;
+        VACUUM ANALYZE t;
+        """;
+
+    public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
+    {
+        ["filter_project"] = "SELECT a, b + 1 AS b1, d FROM t WHERE a > 900 AND d IS NOT NULL",
+        ["group_having_order_limit"] = "SELECT d, count(*), sum(c) FROM t WHERE a > 5 AND d IS NOT NULL GROUP BY d HAVING count(*) > 1 ORDER BY 2 DESC NULLS LAST LIMIT 10 OFFSET 2",
+        ["aggregates_no_group"] = "SELECT count(*), count(b), sum(a), min(e), max(i), avg(f) FROM t",
+        ["group_by_expression"] = "SELECT j % 10 AS m, avg(c), max(h), count(DISTINCT k) FILTER (WHERE g) FROM t GROUP BY j % 10 ORDER BY m",
+        ["case_coalesce_in"] = "SELECT CASE WHEN a < 10 THEN 'low' ELSE 'high' END AS size, coalesce(d, 'none') AS d, a IN (1, 2, 3) AS small, nullif(j, 0) AS j FROM t WHERE k IN ('k1', 'k2') ORDER BY a LIMIT 5",
+        ["distinct"] = "SELECT DISTINCT k, g FROM t ORDER BY k, g DESC",
+        ["constants"] = "SELECT a FROM t WHERE c > 12.5 AND e >= date '2020-06-01' AND i < timestamp '2020-01-10 12:00' AND f <> 'NaN'::float8 AND g IS TRUE AND l < -1e-3::numeric",
+        ["count_star"] = "SELECT count(*) FROM t WHERE true OR a > 1",
+        ["window_function"] = "SELECT a, row_number() OVER () FROM t",
+    };
+}

@@ -42,8 +42,9 @@ public static class PgServer
         }
         using (var db = Open(name))
         {
-            // A cluster started without pg_fusion (PGFUSION_PRELOAD=) still serves decoder and planner tests.
-            if (Scalar(db, "SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_fusion'") is long n && n > 0)
+            // A cluster started without pg_fusion (PGFUSION_PRELOAD=) still serves decoder and planner
+            // tests; the extension can only be created where the library is preloaded.
+            if (Scalar(db, "SELECT count(*) FROM pg_settings WHERE name = 'pg_fusion.enable'") is long n && n > 0)
                 Execute(db, "CREATE EXTENSION IF NOT EXISTS pg_fusion");
         }
         return ConnectionString(name);

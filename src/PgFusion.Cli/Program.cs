@@ -8,6 +8,9 @@ public static class Program
     private static readonly ICliCommand[] Commands =
     [
         new DemoCommand(),
+        new DelegateCommand("tpch-load", "generate and load TPC-H at a scale factor", "--sf N [--seed S] [--database D] [--connection CS | --port P] [--if-missing]", TpchLoadCommand.Run),
+        new DelegateCommand("tpch-expected", "write PostgreSQL's TPC-H results as expected files", "--sf N [--database D] [--connection CS | --port P]", TpchExpectedCommand.Run),
+        new DelegateCommand("bench", "TPC-H benchmark: PostgreSQL (jit on/off) vs PgFusion", "[--sf N] [--queries 1,3,6] [--runs N] [--output DIR]", BenchCommand.Run),
     ];
 
     public static int Main(string[] args)

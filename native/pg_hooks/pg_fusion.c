@@ -1,0 +1,104 @@
+/*
+ * pg_fusion.c: module entry point. GUCs, shared-memory hooks, the worker and the planner hook.
+ * Loaded only through shared_preload_libraries (the worker and shared memory need the postmaster).
+ */
+#include "pg_fusion.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+bool		pgf_enable = false;
+int			pgf_on_unsupported = PGF_ON_UNSUPPORTED_FALLBACK;
+int			pgf_debug_fault = PGF_FAULT_NONE;
+int			pgf_slots = 32;
+int			pgf_pool_pages = 1024;
+int			pgf_session_pages = 64;
+int			pgf_ring_kb = 256;
+char	   *pgf_worker_dir = NULL;
+
+static const struct config_enum_entry on_unsupported_options[] = {
+	{"fallback", PGF_ON_UNSUPPORTED_FALLBACK, false},
+	{"error", PGF_ON_UNSUPPORTED_ERROR, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry debug_fault_options[] = {
+	{"none", PGF_FAULT_NONE, false},
+	{"compile", PGF_FAULT_COMPILE, false},
+	{"execute", PGF_FAULT_EXECUTE, false},
+	{"compile_sleep", PGF_FAULT_COMPILE_SLEEP, false},
+	{"execute_sleep", PGF_FAULT_EXECUTE_SLEEP, false},
+	{NULL, 0, false}
+};
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void
+pgf_shmem_request_hook(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	pgf_shmem_request();
+}
+
+static void
+pgf_shmem_startup_hook(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	pgf_shmem_startup();
+}
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_fusion must be loaded via shared_preload_libraries"),
+				 errhint("Add pg_fusion to shared_preload_libraries in postgresql.conf and restart the server.")));
+
+	DefineCustomBoolVariable("pg_fusion.enable",
+							 "Offloads eligible top-level SELECTs to the pg_fusion worker.",
+							 NULL, &pgf_enable, false, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("pg_fusion.on_unsupported",
+							 "What a query the worker cannot run does: fall back to PostgreSQL's planner, or raise an error.",
+							 NULL, &pgf_on_unsupported, PGF_ON_UNSUPPORTED_FALLBACK, on_unsupported_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("pg_fusion.debug_fault",
+							 "Test hook: makes the worker fail (or stall) at a stage of the query.",
+							 NULL, &pgf_debug_fault, PGF_FAULT_NONE, debug_fault_options,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.slots",
+							"Session slots in shared memory (concurrent offloaded requests).",
+							NULL, &pgf_slots, 32, 2, 4096, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.pool_pages",
+							"Heap pages the shared page pool holds (8 KB each).",
+							NULL, &pgf_pool_pages, 1024, 16, 1048576, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.session_pages",
+							"Pool pages one query may hold at once (backpressure).",
+							NULL, &pgf_session_pages, 64, 1, 65536, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.ring_size",
+							"Bytes of each session ring (per direction); rounded up to a power of two.",
+							NULL, &pgf_ring_kb, 256, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomStringVariable("pg_fusion.worker_dir",
+							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
+							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("pg_fusion");
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = pgf_shmem_request_hook;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = pgf_shmem_startup_hook;
+
+	pgf_register_worker();
+	pgf_register_custom_scan();
+	pgf_install_planner_hooks();
+}

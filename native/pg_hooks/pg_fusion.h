@@ -1,0 +1,118 @@
+/*
+ * pg_fusion.h: declarations shared by the extension's C files.
+ */
+#ifndef PG_FUSION_H
+#define PG_FUSION_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "nodes/params.h"
+#include "nodes/plannodes.h"
+
+#include "pgfusion_ipc.h"
+
+/* ---- GUCs (pg_fusion.c) ---- */
+extern bool pgf_enable;
+extern int	pgf_on_unsupported;		/* PGF_ON_UNSUPPORTED_* */
+extern int	pgf_debug_fault;		/* PgfDebugFault */
+extern int	pgf_slots;
+extern int	pgf_pool_pages;
+extern int	pgf_session_pages;
+extern int	pgf_ring_kb;
+extern char *pgf_worker_dir;
+
+#define PGF_ON_UNSUPPORTED_FALLBACK 0
+#define PGF_ON_UNSUPPORTED_ERROR 1
+
+/* ---- shared memory and sessions (shmem.c) ---- */
+extern PgfHeader *pgf_header;
+
+extern Size pgf_shmem_size(void);
+extern void pgf_shmem_request(void);
+extern void pgf_shmem_startup(void);
+
+static inline PgfSlotHeader *
+pgf_slot(uint32 index)
+{
+	return (PgfSlotHeader *) ((char *) pgf_header + pgf_header->slots_offset + (uint64) index * pgf_header->slot_stride);
+}
+
+static inline char *
+pgf_slot_ring_data(PgfSlotHeader *slot, bool to_worker)
+{
+	return (char *) slot + PGF_SLOT_HEADER_SIZE + (to_worker ? 0 : pgf_header->ring_capacity);
+}
+
+static inline PgfPageSlotState *
+pgf_page_state(uint32 index)
+{
+	return (PgfPageSlotState *) ((char *) pgf_header + pgf_header->page_states_offset) + index;
+}
+
+static inline PgfPageMeta *
+pgf_page_meta(uint32 index)
+{
+	return (PgfPageMeta *) ((char *) pgf_header + pgf_header->pages_offset + (uint64) index * pgf_header->page_stride);
+}
+
+/* A backend's claim on a session slot; valid while generation matches. */
+typedef struct PgfSession
+{
+	int			index;			/* -1 when none */
+	uint32		generation;
+	uint32		epoch;
+	/* reader state: a message being received */
+	uint32		msg_type;
+	uint32		msg_len;
+} PgfSession;
+
+extern const char *pgf_worker_unavailable_reason(void);
+extern PgfSession *pgf_session_open(void);
+extern void pgf_session_close(PgfSession *session);
+extern void pgf_session_abandon_current(void);
+extern void pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
+							 const void *body, uint32 body_len);
+extern bool pgf_session_try_receive(PgfSession *session, StringInfo payload, uint32 *type);
+extern void pgf_session_receive(PgfSession *session, StringInfo payload, uint32 *type);
+extern uint32 pgf_session_wake_seq(PgfSession *session);
+extern void pgf_session_wait(PgfSession *session, uint32 seen, long timeout_ms);
+extern void pgf_session_check_worker(PgfSession *session);
+extern int	pgf_page_alloc(PgfSession *session);
+extern void pgf_page_free(int page_index);
+extern void pgf_raise_worker_error(const char *payload, uint32 len);
+extern void pgf_futex_wake(uint32 *word);
+extern void pgf_futex_wait(uint32 *word, uint32 expected, long timeout_ms);
+extern void pgf_wake_worker_of(PgfSlotHeader *slot);
+
+/* ---- background worker (worker.c) ---- */
+extern void pgf_register_worker(void);
+extern PGDLLEXPORT void pg_fusion_worker_main(Datum arg);
+
+/* ---- Query -> JSON (query_json.c) ---- */
+extern char *pgf_query_to_json(Query *query);
+
+/* ---- planner hook (planner.c) ---- */
+extern void pgf_install_planner_hooks(void);
+extern const char *pgf_unsupported_construct(Query *query, ParamListInfo boundParams, int cursorOptions);
+
+typedef struct PgfCompileReply
+{
+	uint32		type;			/* PGF_MSG_COMPILED / UNSUPPORTED / EXPLAINED */
+	uint64		plan_handle;
+	double		rows;			/* the worker's row estimate */
+	int			ncols;
+	Oid		   *typids;
+	int32	   *typmods;
+	char	  **names;
+	char	   *text;			/* explain text, unsupported reason or explained text */
+} PgfCompileReply;
+
+extern void pgf_compile(uint32 message_type, const char *json, PgfCompileReply *reply);
+
+/* ---- CustomScan (scan.c) ---- */
+extern void pgf_register_custom_scan(void);
+extern Plan *pgf_make_custom_scan(Query *parse, PgfCompileReply *reply);
+
+#endif							/* PG_FUSION_H */

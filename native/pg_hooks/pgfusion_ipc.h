@@ -1,0 +1,161 @@
+/*
+ * pgfusion_ipc.h: the shared-memory layout and message protocol between backends and the
+ * pg_fusion worker. Mirrored field by field in src/PgFusion.Ipc (ShmemLayout.cs); documented in
+ * docs/ipc.md. Every offset here is part of the contract: change PGF_LAYOUT_VERSION with it.
+ *
+ * No PostgreSQL headers: this file describes bytes, so the C# side can be checked against it.
+ */
+#ifndef PGFUSION_IPC_H
+#define PGFUSION_IPC_H
+
+#include <stdint.h>
+
+#define PGF_MAGIC 0x55464750u			/* "PGFU" little-endian */
+#define PGF_LAYOUT_VERSION 1u
+
+/* ---- header (offset 0, PGF_HEADER_SIZE bytes) ---- */
+#define PGF_HEADER_SIZE 512
+#define PGF_STATUS_MESSAGE_BYTES 256
+
+typedef enum PgfWorkerState
+{
+	PGF_WORKER_NOT_STARTED = 0,
+	PGF_WORKER_STARTING = 1,
+	PGF_WORKER_READY = 2,
+	PGF_WORKER_FAILED = 3,
+	PGF_WORKER_STOPPED = 4
+} PgfWorkerState;
+
+typedef struct PgfHeader
+{
+	uint32_t	magic;				/* 0 */
+	uint32_t	layout_version;		/* 4 */
+	uint64_t	total_size;			/* 8 */
+	uint32_t	slot_count;			/* 16 */
+	uint32_t	ring_capacity;		/* 20: bytes per direction, power of two */
+	uint32_t	page_count;			/* 24: page-pool entries */
+	uint32_t	session_page_quota; /* 28: pages one session may hold at once */
+	uint32_t	max_message_bytes;	/* 32: payload limit of one framed message */
+	uint32_t	worker_state;		/* 36: PgfWorkerState */
+	int32_t		worker_pid;			/* 40 */
+	uint32_t	dispatcher_wake;	/* 44: futex word, bumped when a slot changes state */
+	uint32_t	dispatcher_sleeping;	/* 48 */
+	uint32_t	worker_epoch;		/* 52: bumped each time the worker (re)starts */
+	uint64_t	slots_offset;		/* 56 */
+	uint64_t	slot_stride;		/* 64 */
+	uint64_t	page_states_offset; /* 72 */
+	uint64_t	pages_offset;		/* 80 */
+	uint64_t	page_stride;		/* 88 */
+	uint32_t	page_alloc_hint;	/* 96: where the next page search starts */
+	uint32_t	reserved0;			/* 100 */
+	char		status_message[PGF_STATUS_MESSAGE_BYTES];	/* 104: worker's last failure, NUL-terminated */
+	char		reserved1[PGF_HEADER_SIZE - 104 - PGF_STATUS_MESSAGE_BYTES];
+} PgfHeader;
+
+/* ---- session slots (slots_offset + i * slot_stride) ---- */
+#define PGF_SLOT_HEADER_SIZE 512
+
+typedef enum PgfSlotState
+{
+	PGF_SLOT_FREE = 0,			/* nobody; a backend may claim it (CAS FREE -> ACTIVE) */
+	PGF_SLOT_ACTIVE = 1,		/* a backend uses it; the worker runs a session thread */
+	PGF_SLOT_RELEASED = 2,		/* the backend is gone from it; the worker reclaims -> FREE */
+	PGF_SLOT_CLAIMING = 3		/* a backend is filling in the slot's fields (FREE -> CLAIMING -> ACTIVE) */
+} PgfSlotState;
+
+typedef struct PgfRingPos
+{
+	uint64_t	value;			/* monotonic byte count */
+	char		pad[56];		/* own cache line */
+} PgfRingPos;
+
+typedef struct PgfSlotHeader
+{
+	uint32_t	state;			/* 0: PgfSlotState */
+	uint32_t	generation;		/* 4: bumped at each claim */
+	int32_t		backend_pid;	/* 8 */
+	uint32_t	worker_epoch;	/* 12: header.worker_epoch when claimed */
+	uint32_t	backend_wake;	/* 16: futex word the backend sleeps on */
+	uint32_t	backend_sleeping;	/* 20 */
+	uint32_t	worker_wake;	/* 24: futex word the session thread sleeps on */
+	uint32_t	worker_sleeping;	/* 28 */
+	uint32_t	pages_in_use;	/* 32: page-pool entries owned by this slot (not FREE) */
+	uint32_t	cancel_requested;	/* 36: backend asks the worker to stop the current request */
+	char		reserved0[24];	/* 40 */
+	PgfRingPos	to_worker_head; /* 64: written by the backend */
+	PgfRingPos	to_worker_tail; /* 128: written by the worker */
+	PgfRingPos	to_backend_head;	/* 192: written by the worker */
+	PgfRingPos	to_backend_tail;	/* 256: written by the backend */
+	char		reserved1[PGF_SLOT_HEADER_SIZE - 320];
+	/* 512: to_worker data [ring_capacity], then to_backend data [ring_capacity] */
+} PgfSlotHeader;
+
+/* ---- page pool: page_count states (8 bytes each), then page_count entries ---- */
+typedef enum PgfPageState
+{
+	PGF_PAGE_FREE = 0,
+	PGF_PAGE_FILLING = 1,		/* the owning backend is copying into it */
+	PGF_PAGE_READY = 2			/* published to the worker, which frees it after decoding */
+} PgfPageState;
+
+typedef struct PgfPageSlotState
+{
+	uint32_t	state;			/* PgfPageState */
+	uint32_t	owner_slot;		/* session slot index that allocated it */
+} PgfPageSlotState;
+
+#define PGF_PAGE_META_SIZE 64
+#define PGF_VISIBILITY_BYTES 40
+#define PGF_PAGE_BYTES 8192
+
+typedef struct PgfPageMeta
+{
+	uint32_t	block;			/* 0 */
+	uint32_t	scan_id;		/* 4 */
+	uint32_t	line_pointers;	/* 8: PageGetMaxOffsetNumber */
+	uint32_t	visible;		/* 12: set bits in visibility */
+	uint8_t		visibility[PGF_VISIBILITY_BYTES];	/* 16: LSB-first, bit i = line pointer i+1 visible */
+	char		reserved[PGF_PAGE_META_SIZE - 16 - PGF_VISIBILITY_BYTES];
+	/* 64: the 8192-byte page */
+} PgfPageMeta;
+
+#define PGF_PAGE_STRIDE (PGF_PAGE_META_SIZE + PGF_PAGE_BYTES)
+
+/* ---- messages: u32 type, u32 payload length, payload (no padding) ---- */
+#define PGF_MSG_HEADER_SIZE 8
+
+typedef enum PgfMessageType
+{
+	/* backend -> worker */
+	PGF_MSG_COMPILE = 1,		/* u32 flags, u32 reserved, json[] */
+	PGF_MSG_EXECUTE = 2,		/* u32 flags, u32 reserved, u64 plan_handle */
+	PGF_MSG_EXPLAIN = 3,		/* u32 flags, u32 reserved, json[] */
+	PGF_MSG_PAGE = 4,			/* u32 scan_id, u32 page_index, u32 block, u32 ntoast, ntoast x toast entry */
+	PGF_MSG_SCAN_END = 5,		/* u32 scan_id, u32 pages_sent */
+
+	/* worker -> backend */
+	PGF_MSG_COMPILED = 101,		/* u64 plan_handle, u32 ncols, u32 explain_len, f64 rows, ncols x column, explain[] */
+	PGF_MSG_UNSUPPORTED = 102,	/* reason[] */
+	PGF_MSG_ERROR = 103,		/* char sqlstate[5], u8 pad[3], u32 message_len, u32 detail_len, message[], detail[] */
+	PGF_MSG_SCAN_OPEN = 104,	/* u32 scan_id, u32 relid, u32 credit, u32 natts, natts x u32 attnum */
+	PGF_MSG_CREDIT = 105,		/* u32 scan_id, u32 pages */
+	PGF_MSG_SCAN_CLOSE = 106,	/* u32 scan_id */
+	PGF_MSG_TUPLE = 107,		/* one MinimalTuple (t_len bytes) */
+	PGF_MSG_DONE = 108,			/* u64 rows */
+	PGF_MSG_EXPLAINED = 109		/* text[] */
+} PgfMessageType;
+
+/* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */
+typedef enum PgfDebugFault
+{
+	PGF_FAULT_NONE = 0,
+	PGF_FAULT_COMPILE = 1,		/* throw a managed exception while compiling */
+	PGF_FAULT_EXECUTE = 2,		/* compile a stub plan that reads every page of the first relation, then throws */
+	PGF_FAULT_COMPILE_SLEEP = 3,	/* compile waits 60 s (cancellable): tests cancel/timeout while planning */
+	PGF_FAULT_EXECUTE_SLEEP = 4 /* stub plan's execution waits 60 s (cancellable) */
+} PgfDebugFault;
+
+/* COMPILED column entry: u32 typid, i32 typmod, u32 name_len, name[name_len] */
+/* PAGE toast entry: u16 offnum, u16 attnum, u32 len, value[len] (payload without varlena header) */
+
+#endif							/* PGFUSION_IPC_H */

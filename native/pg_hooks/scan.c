@@ -1,0 +1,550 @@
+/*
+ * scan.c: CustomScan "PgFusionScan", the root of an offloaded query's plan.
+ *
+ * Execution: send EXECUTE(plan handle); then serve the heap pages the worker asks for (SCAN_OPEN
+ * with credit, CREDIT) and hand the MinimalTuples it sends (TUPLE) to the executor, until DONE or
+ * ERROR. Pages are read as a sequential scan reads them (bulk-read strategy, share lock,
+ * visibility per line pointer as heapgetpage computes it) and copied into the shared page pool.
+ *
+ * EndCustomScan is not called on ERROR: a reset callback on the query's memory context releases
+ * the session slot (the worker then cancels and reclaims its pages).
+ */
+#include "pg_fusion.h"
+
+#include "access/detoast.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/tableam.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parsetree.h"
+#include "storage/bufmgr.h"
+#include "storage/predicate.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#define PGF_MAX_SCANS 64
+#define PGF_PAGES_PER_ROUND 16
+
+typedef struct PgfScanStream
+{
+	uint32		scan_id;
+	Relation	rel;
+	BlockNumber nblocks;
+	BlockNumber next;
+	uint32		credit;
+	uint32		pages_sent;
+	bool		closed;			/* SCAN_CLOSE received or SCAN_END sent */
+	int			natts;
+	int16	   *attnums;		/* attributes the worker reads: their external values are detoasted */
+} PgfScanStream;
+
+typedef struct PgfScanState
+{
+	CustomScanState css;
+	uint64		plan_handle;
+	char	   *explain;
+	PgfSession *session;
+	bool		started;
+	bool		done;
+	TupleTableSlot *slot;
+	StringInfoData msg;
+	StringInfoData page_msg;
+	BufferAccessStrategy strategy;
+	MemoryContextCallback cleanup;
+	int			filling_page;
+	int			nscans;
+	PgfScanStream scans[PGF_MAX_SCANS];
+	uint64		rows;
+	uint64		pages;
+} PgfScanState;
+
+static Node *create_scan_state(CustomScan *cscan);
+static void begin_scan(CustomScanState *node, EState *estate, int eflags);
+static TupleTableSlot *exec_scan(CustomScanState *node);
+static void end_scan(CustomScanState *node);
+static void rescan(CustomScanState *node);
+static void explain_scan(CustomScanState *node, List *ancestors, ExplainState *es);
+
+static CustomScanMethods scan_methods = {
+	.CustomName = "PgFusionScan",
+	.CreateCustomScanState = create_scan_state,
+};
+
+static CustomExecMethods exec_methods = {
+	.CustomName = "PgFusionScan",
+	.BeginCustomScan = begin_scan,
+	.ExecCustomScan = exec_scan,
+	.EndCustomScan = end_scan,
+	.ReScanCustomScan = rescan,
+	.ExplainCustomScan = explain_scan,
+};
+
+void
+pgf_register_custom_scan(void)
+{
+	RegisterCustomScanMethods(&scan_methods);
+}
+
+/*
+ * The plan node. custom_scan_tlist holds the query's output expressions (what EXPLAIN VERBOSE
+ * shows); the node's targetlist reads the scan tuple, which the worker fills, column by column.
+ */
+Plan *
+pgf_make_custom_scan(Query *parse, PgfCompileReply *reply)
+{
+	CustomScan *cs = makeNode(CustomScan);
+	List	   *scan_tlist = NIL;
+	List	   *tlist = NIL;
+	ListCell   *lc;
+	AttrNumber	resno = 0;
+	int			width = 0;
+
+	foreach(lc, parse->targetList)
+	{
+		TargetEntry *te = lfirst_node(TargetEntry, lc);
+		Node	   *expr = (Node *) te->expr;
+		Var		   *var;
+
+		if (te->resjunk)
+			continue;
+		resno++;
+		scan_tlist = lappend(scan_tlist, makeTargetEntry((Expr *) copyObject(expr), resno, te->resname ? pstrdup(te->resname) : NULL, false));
+		var = makeVar(INDEX_VAR, resno, exprType(expr), exprTypmod(expr), exprCollation(expr), 0);
+		tlist = lappend(tlist, makeTargetEntry((Expr *) var, resno, te->resname ? pstrdup(te->resname) : NULL, false));
+		width += 8;
+	}
+	cs->scan.plan.targetlist = tlist;
+	cs->scan.plan.qual = NIL;
+	cs->scan.plan.startup_cost = 0;
+	cs->scan.plan.total_cost = 0;
+	cs->scan.plan.plan_rows = reply->rows > 0 ? reply->rows : 1;
+	cs->scan.plan.plan_width = width;
+	cs->scan.plan.parallel_aware = false;
+	cs->scan.plan.parallel_safe = false;
+	cs->scan.scanrelid = 0;
+	cs->flags = 0;
+	cs->custom_plans = NIL;
+	cs->custom_exprs = NIL;
+	cs->custom_private = list_make2(makeString(psprintf(UINT64_FORMAT, reply->plan_handle)),
+									makeString(pstrdup(reply->text ? reply->text : "")));
+	cs->custom_scan_tlist = scan_tlist;
+	cs->custom_relids = NULL;
+	cs->methods = &scan_methods;
+	return (Plan *) cs;
+}
+
+static Node *
+create_scan_state(CustomScan *cscan)
+{
+	PgfScanState *state = (PgfScanState *) newNode(sizeof(PgfScanState), T_CustomScanState);
+
+	state->css.methods = &exec_methods;
+	state->plan_handle = strtou64(strVal(linitial(cscan->custom_private)), NULL, 10);
+	state->explain = strVal(lsecond(cscan->custom_private));
+	state->filling_page = -1;
+	return (Node *) state;
+}
+
+/* Releases the session and any page being filled; runs on ERROR (context reset) and at the end. */
+static void
+release_session(void *arg)
+{
+	PgfScanState *state = (PgfScanState *) arg;
+
+	if (state->session == NULL)
+		return;
+	if (state->filling_page >= 0)
+	{
+		pgf_page_free(state->filling_page);
+		state->filling_page = -1;
+	}
+	pgf_session_close(state->session);
+	state->session = NULL;
+}
+
+static void
+begin_scan(CustomScanState *node, EState *estate, int eflags)
+{
+	PgfScanState *state = (PgfScanState *) node;
+
+	state->slot = ExecInitExtraTupleSlot(estate, node->ss.ps.ps_ResultTupleDesc, &TTSOpsMinimalTuple);
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	initStringInfo(&state->msg);
+	initStringInfo(&state->page_msg);
+	state->strategy = GetAccessStrategy(BAS_BULKREAD);
+	state->cleanup.func = release_session;
+	state->cleanup.arg = state;
+	MemoryContextRegisterResetCallback(estate->es_query_cxt, &state->cleanup);
+}
+
+static void
+start_execution(PgfScanState *state)
+{
+	uint32		prefix[4] = {(uint32) pgf_debug_fault, 0, 0, 0};
+	const char *unavailable = pgf_worker_unavailable_reason();
+
+	if (unavailable != NULL || (state->session = pgf_session_open()) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("pg_fusion cannot execute the compiled plan: %s", unavailable ? unavailable : "no free session slot")));
+	memcpy(&prefix[2], &state->plan_handle, 8);
+	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), NULL, 0);
+	state->started = true;
+}
+
+/* ---------------------------------------------------------------- page serving */
+
+static uint32
+msg_u32(StringInfo msg, int offset, const char *what)
+{
+	uint32		v;
+
+	if (offset + 4 > msg->len)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent a truncated %s message", what)));
+	memcpy(&v, msg->data + offset, 4);
+	return v;
+}
+
+static PgfScanStream *
+find_scan(PgfScanState *state, uint32 scan_id, const char *what)
+{
+	for (int i = 0; i < state->nscans; i++)
+		if (state->scans[i].scan_id == scan_id)
+			return &state->scans[i];
+	ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+					errmsg("pg_fusion worker sent %s for unknown scan %u", what, scan_id)));
+	return NULL;
+}
+
+/*
+ * SCAN_OPEN: the worker may only read relations of this plan's range table, which the executor
+ * has locked and checked permissions on.
+ */
+static void
+open_scan(PgfScanState *state, StringInfo msg)
+{
+	EState	   *estate = state->css.ss.ps.state;
+	uint32		scan_id = msg_u32(msg, 0, "SCAN_OPEN");
+	Oid			relid = msg_u32(msg, 4, "SCAN_OPEN");
+	uint32		credit = msg_u32(msg, 8, "SCAN_OPEN");
+	uint32		natts = msg_u32(msg, 12, "SCAN_OPEN");
+	PgfScanStream *scan;
+	Index		rti = 0;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, estate->es_range_table)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		i++;
+		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
+		{
+			rti = i;
+			break;
+		}
+	}
+	if (rti == 0)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker asked for relation %u, which the query does not use", relid)));
+	if (state->nscans >= PGF_MAX_SCANS)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("pg_fusion query opens more than %d scans", PGF_MAX_SCANS)));
+	if ((uint64) 16 + (uint64) natts * 4 > (uint64) msg->len)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent a truncated SCAN_OPEN message")));
+	scan = &state->scans[state->nscans++];
+	memset(scan, 0, sizeof(*scan));
+	scan->scan_id = scan_id;
+	scan->rel = ExecGetRangeTableRelation(estate, rti);
+	scan->nblocks = RelationGetNumberOfBlocks(scan->rel);
+	scan->credit = credit;
+	scan->natts = (int) natts;
+	scan->attnums = palloc0(sizeof(int16) * Max(natts, 1));
+	for (uint32 a = 0; a < natts; a++)
+		scan->attnums[a] = (int16) msg_u32(msg, 16 + 4 * a, "SCAN_OPEN");
+	PredicateLockRelation(scan->rel, estate->es_snapshot);
+}
+
+typedef struct ToastRef
+{
+	uint16		offnum;
+	uint16		attnum;
+	struct varlena *pointer;	/* a copy of the external TOAST pointer */
+} ToastRef;
+
+/* Fills one pool page with block scan->next and publishes it; false when the pool has no room. */
+static bool
+serve_page(PgfScanState *state, PgfScanStream *scan)
+{
+	Snapshot	snapshot = state->css.ss.ps.state->es_snapshot;
+	BlockNumber block = scan->next;
+	int			page_index = pgf_page_alloc(state->session);
+	PgfPageMeta *meta;
+	Buffer		buffer;
+	Page		page;
+	OffsetNumber lines;
+	bool		all_visible;
+	uint32		visible = 0;
+	List	   *toast = NIL;
+	ListCell   *lc;
+	uint32		prefix[4];
+
+	if (page_index < 0)
+		return false;
+	state->filling_page = page_index;
+	meta = pgf_page_meta(page_index);
+	memset(meta, 0, PGF_PAGE_META_SIZE);
+
+	buffer = ReadBufferExtended(scan->rel, MAIN_FORKNUM, block, RBM_NORMAL, state->strategy);
+	heap_page_prune_opt(scan->rel, buffer);
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buffer);
+	lines = PageGetMaxOffsetNumber(page);
+	all_visible = PageIsAllVisible(page) && !snapshot->takenDuringRecovery;
+	for (OffsetNumber off = FirstOffsetNumber; off <= lines && off <= PGF_VISIBILITY_BYTES * 8; off++)
+	{
+		ItemId		lp = PageGetItemId(page, off);
+		HeapTupleData tuple;
+		bool		valid;
+
+		if (!ItemIdIsNormal(lp))
+			continue;
+		tuple.t_tableOid = RelationGetRelid(scan->rel);
+		tuple.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+		tuple.t_len = ItemIdGetLength(lp);
+		ItemPointerSet(&tuple.t_self, block, off);
+		valid = all_visible || HeapTupleSatisfiesVisibility(&tuple, snapshot, buffer);
+		HeapCheckForSerializableConflictOut(valid, scan->rel, &tuple, buffer, snapshot);
+		if (!valid)
+			continue;
+		meta->visibility[(off - 1) >> 3] |= (uint8) (1 << ((off - 1) & 7));
+		visible++;
+		if (HeapTupleHasExternal(&tuple) && scan->natts > 0)
+		{
+			TupleDesc	td = RelationGetDescr(scan->rel);
+
+			for (int a = 0; a < scan->natts; a++)
+			{
+				int			attnum = scan->attnums[a];
+				bool		isnull;
+				Datum		d;
+
+				if (attnum < 1 || attnum > td->natts || TupleDescAttr(td, attnum - 1)->attlen != -1)
+					continue;
+				d = heap_getattr(&tuple, attnum, td, &isnull);
+				if (!isnull && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
+				{
+					ToastRef   *ref = palloc(sizeof(ToastRef));
+					Size		sz = VARSIZE_ANY(DatumGetPointer(d));
+
+					ref->offnum = off;
+					ref->attnum = (uint16) attnum;
+					ref->pointer = palloc(sz);
+					memcpy(ref->pointer, DatumGetPointer(d), sz);
+					toast = lappend(toast, ref);
+				}
+			}
+		}
+	}
+	memcpy((char *) meta + PGF_PAGE_META_SIZE, page, BLCKSZ);
+	UnlockReleaseBuffer(buffer);
+
+	meta->block = block;
+	meta->scan_id = scan->scan_id;
+	meta->line_pointers = lines;
+	meta->visible = visible;
+
+	/* external values: fetched and decompressed here, sent beside the page */
+	resetStringInfo(&state->page_msg);
+	foreach(lc, toast)
+	{
+		ToastRef   *ref = lfirst(lc);
+		struct varlena *value = detoast_attr(ref->pointer);
+		uint32		len = VARSIZE_ANY_EXHDR(value);
+
+		appendBinaryStringInfo(&state->page_msg, (char *) &ref->offnum, 2);
+		appendBinaryStringInfo(&state->page_msg, (char *) &ref->attnum, 2);
+		appendBinaryStringInfo(&state->page_msg, (char *) &len, 4);
+		appendBinaryStringInfo(&state->page_msg, VARDATA_ANY(value), len);
+	}
+
+	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
+	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
+	prefix[0] = scan->scan_id;
+	prefix[1] = (uint32) page_index;
+	prefix[2] = block;
+	prefix[3] = (uint32) list_length(toast);
+	pgf_session_send(state->session, PGF_MSG_PAGE, prefix, sizeof(prefix), state->page_msg.data, state->page_msg.len);
+	list_free_deep(toast);
+
+	scan->next++;
+	scan->credit--;
+	scan->pages_sent++;
+	state->pages++;
+	return true;
+}
+
+/* Serves up to PGF_PAGES_PER_ROUND pages over the scans with credit; returns how many. */
+static int
+serve_pages(PgfScanState *state)
+{
+	int			served = 0;
+
+	for (int i = 0; i < state->nscans && served < PGF_PAGES_PER_ROUND; i++)
+	{
+		PgfScanStream *scan = &state->scans[i];
+
+		while (!scan->closed && served < PGF_PAGES_PER_ROUND)
+		{
+			if (scan->next >= scan->nblocks)
+			{
+				uint32		end[2] = {scan->scan_id, scan->pages_sent};
+
+				pgf_session_send(state->session, PGF_MSG_SCAN_END, end, sizeof(end), NULL, 0);
+				scan->closed = true;
+				served++;
+				break;
+			}
+			if (scan->credit == 0 || !serve_page(state, scan))
+				break;
+			served++;
+		}
+	}
+	return served;
+}
+
+/* ---------------------------------------------------------------- executor callbacks */
+
+static TupleTableSlot *
+exec_scan(CustomScanState *node)
+{
+	PgfScanState *state = (PgfScanState *) node;
+	uint32		type;
+
+	if (state->done)
+		return ExecClearTuple(state->slot);
+	if (!state->started)
+		start_execution(state);
+
+	for (;;)
+	{
+		uint32		seen = pgf_session_wake_seq(state->session);
+		bool		progress = false;
+
+		while (pgf_session_try_receive(state->session, &state->msg, &type))
+		{
+			progress = true;
+			switch (type)
+			{
+				case PGF_MSG_TUPLE:
+					{
+						MinimalTuple mtup;
+						uint32		t_len;
+
+						if (state->msg.len < (int) SizeofMinimalTupleHeader)
+							ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+											errmsg("pg_fusion worker sent a TUPLE of %d bytes", state->msg.len)));
+						memcpy(&t_len, state->msg.data, 4);
+						if (t_len != (uint32) state->msg.len)
+							ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+											errmsg("pg_fusion worker sent a TUPLE whose t_len %u differs from its %d bytes", t_len, state->msg.len)));
+						/* the ring space is reused: the tuple lives in backend memory, freed by the slot */
+						mtup = (MinimalTuple) MemoryContextAlloc(state->css.ss.ps.state->es_query_cxt, state->msg.len);
+						memcpy(mtup, state->msg.data, state->msg.len);
+						state->rows++;
+						return ExecStoreMinimalTuple(mtup, state->slot, true);
+					}
+				case PGF_MSG_SCAN_OPEN:
+					open_scan(state, &state->msg);
+					break;
+				case PGF_MSG_CREDIT:
+					find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");
+					break;
+				case PGF_MSG_SCAN_CLOSE:
+					find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE")->closed = true;
+					break;
+				case PGF_MSG_DONE:
+					state->done = true;
+					release_session(state);
+					return ExecClearTuple(state->slot);
+				case PGF_MSG_ERROR:
+					pgf_raise_worker_error(state->msg.data, state->msg.len);
+					break;
+				default:
+					ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+									errmsg("pg_fusion worker sent unexpected message type %u during execution", type)));
+			}
+		}
+		if (serve_pages(state) > 0)
+			progress = true;
+		if (!progress)
+			pgf_session_wait(state->session, seen, 5);
+		else
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+end_scan(CustomScanState *node)
+{
+	PgfScanState *state = (PgfScanState *) node;
+
+	release_session(state);
+	if (state->strategy)
+	{
+		FreeAccessStrategy(state->strategy);
+		state->strategy = NULL;
+	}
+}
+
+static void
+rescan(CustomScanState *node)
+{
+	PgfScanState *state = (PgfScanState *) node;
+
+	release_session(state);
+	state->started = false;
+	state->done = false;
+	state->nscans = 0;
+	state->rows = 0;
+	state->pages = 0;
+}
+
+static void
+explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	PgfScanState *state = (PgfScanState *) node;
+
+	if (es->format == EXPLAIN_FORMAT_TEXT)
+	{
+		char	   *text = pstrdup(state->explain);
+		char	   *line;
+		char	   *save = NULL;
+
+		for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		{
+			appendStringInfoSpaces(es->str, es->indent * 2);
+			appendStringInfo(es->str, "  %s\n", line);
+		}
+	}
+	else
+		ExplainPropertyText("PgFusion Plan", state->explain, es);
+	if (es->verbose)
+		ExplainPropertyUInteger("PgFusion Plan Handle", NULL, state->plan_handle, es);
+	if (es->analyze)
+	{
+		ExplainPropertyUInteger("Pages Served", NULL, state->pages, es);
+	}
+}

@@ -1,0 +1,542 @@
+/*
+ * shmem.c: the pg_fusion shared-memory segment (layout in pgfusion_ipc.h, docs/ipc.md) and the
+ * backend's side of a session: claiming a slot, byte rings, futex waits, page-pool entries.
+ *
+ * Every wait here sleeps at most a few milliseconds and then runs CHECK_FOR_INTERRUPTS, so
+ * statement_timeout, pg_cancel_backend and postmaster death stop a backend that waits on the worker.
+ */
+#include "pg_fusion.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "miscadmin.h"
+#include "port/atomics.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/pmsignal.h"
+#include "storage/shmem.h"
+#include "utils/elog.h"
+
+PgfHeader  *pgf_header = NULL;
+
+/* Slots this backend holds, released by on_shmem_exit if the backend exits while holding one. */
+#define PGF_MAX_HELD 16
+static PgfSession held[PGF_MAX_HELD];
+static bool exit_callback_registered = false;
+
+static uint32
+ring_capacity(void)
+{
+	uint64		want = (uint64) pgf_ring_kb * 1024;
+	uint64		cap = 4096;
+
+	while (cap < want)
+		cap <<= 1;
+	return (uint32) cap;
+}
+
+static uint64
+align_up(uint64 v, uint64 a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+Size
+pgf_shmem_size(void)
+{
+	uint64		stride = PGF_SLOT_HEADER_SIZE + 2 * (uint64) ring_capacity();
+	uint64		size = PGF_HEADER_SIZE;
+
+	size += (uint64) pgf_slots * stride;
+	size = align_up(size, 64);
+	size += (uint64) pgf_pool_pages * sizeof(PgfPageSlotState);
+	size = align_up(size, 4096);
+	size += (uint64) pgf_pool_pages * PGF_PAGE_STRIDE;
+	return (Size) size;
+}
+
+void
+pgf_shmem_request(void)
+{
+	RequestAddinShmemSpace(pgf_shmem_size());
+}
+
+void
+pgf_shmem_startup(void)
+{
+	bool		found;
+	Size		size = pgf_shmem_size();
+
+	StaticAssertStmt(sizeof(PgfHeader) == PGF_HEADER_SIZE, "PgfHeader size");
+	StaticAssertStmt(sizeof(PgfSlotHeader) == PGF_SLOT_HEADER_SIZE, "PgfSlotHeader size");
+	StaticAssertStmt(sizeof(PgfPageMeta) == PGF_PAGE_META_SIZE, "PgfPageMeta size");
+	StaticAssertStmt(offsetof(PgfSlotHeader, to_backend_tail) == 256, "ring positions");
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	pgf_header = ShmemInitStruct("pg_fusion", size, &found);
+	if (!found)
+	{
+		uint64		offset;
+
+		memset(pgf_header, 0, PGF_HEADER_SIZE);
+		pgf_header->magic = PGF_MAGIC;
+		pgf_header->layout_version = PGF_LAYOUT_VERSION;
+		pgf_header->total_size = size;
+		pgf_header->slot_count = pgf_slots;
+		pgf_header->ring_capacity = ring_capacity();
+		pgf_header->page_count = pgf_pool_pages;
+		pgf_header->session_page_quota = Min(pgf_session_pages, pgf_pool_pages);
+		pgf_header->max_message_bytes = 256 * 1024 * 1024;
+		pgf_header->worker_state = PGF_WORKER_NOT_STARTED;
+		offset = PGF_HEADER_SIZE;
+		pgf_header->slots_offset = offset;
+		pgf_header->slot_stride = PGF_SLOT_HEADER_SIZE + 2 * (uint64) ring_capacity();
+		offset += (uint64) pgf_slots * pgf_header->slot_stride;
+		offset = align_up(offset, 64);
+		pgf_header->page_states_offset = offset;
+		offset += (uint64) pgf_pool_pages * sizeof(PgfPageSlotState);
+		offset = align_up(offset, 4096);
+		pgf_header->pages_offset = offset;
+		pgf_header->page_stride = PGF_PAGE_STRIDE;
+		/* slot headers and page states start zeroed: FREE, empty rings */
+		for (int i = 0; i < pgf_slots; i++)
+			memset(pgf_slot(i), 0, PGF_SLOT_HEADER_SIZE);
+		memset(pgf_page_state(0), 0, (Size) pgf_pool_pages * sizeof(PgfPageSlotState));
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* ---------------------------------------------------------------- futexes */
+
+void
+pgf_futex_wait(uint32 *word, uint32 expected, long timeout_ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
+	/* shared (non-PRIVATE) futex: the waker is another process */
+	(void) syscall(SYS_futex, word, FUTEX_WAIT, expected, &ts, NULL, 0);
+}
+
+void
+pgf_futex_wake(uint32 *word)
+{
+	(void) syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Bump the word; make the syscall only when the other side said it is about to sleep. */
+static void
+wake_word(uint32 *word, uint32 *sleeping)
+{
+	__atomic_add_fetch(word, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(sleeping, __ATOMIC_SEQ_CST) != 0)
+		pgf_futex_wake(word);
+}
+
+void
+pgf_wake_worker_of(PgfSlotHeader *slot)
+{
+	wake_word(&slot->worker_wake, &slot->worker_sleeping);
+}
+
+static void
+wake_dispatcher(void)
+{
+	wake_word(&pgf_header->dispatcher_wake, &pgf_header->dispatcher_sleeping);
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+const char *
+pgf_worker_unavailable_reason(void)
+{
+	if (pgf_header == NULL)
+		return "pg_fusion shared memory is not initialized";
+	switch (__atomic_load_n(&pgf_header->worker_state, __ATOMIC_SEQ_CST))
+	{
+		case PGF_WORKER_READY:
+			return NULL;
+		case PGF_WORKER_NOT_STARTED:
+		case PGF_WORKER_STARTING:
+			return "pg_fusion worker is not ready yet";
+		case PGF_WORKER_FAILED:
+			return psprintf("pg_fusion worker failed to start: %s", pgf_header->status_message);
+		default:
+			return "pg_fusion worker is not running";
+	}
+}
+
+static void
+release_slot(int index, uint32 generation)
+{
+	PgfSlotHeader *slot = pgf_slot(index);
+
+	if (__atomic_load_n(&slot->generation, __ATOMIC_SEQ_CST) != generation)
+		return;
+	__atomic_store_n(&slot->cancel_requested, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&slot->state, PGF_SLOT_RELEASED, __ATOMIC_SEQ_CST);
+	pgf_wake_worker_of(slot);
+	wake_dispatcher();
+}
+
+static void
+release_held_at_exit(int code, Datum arg)
+{
+	for (int i = 0; i < PGF_MAX_HELD; i++)
+		if (held[i].index >= 0)
+		{
+			release_slot(held[i].index, held[i].generation);
+			held[i].index = -1;
+		}
+}
+
+PgfSession *
+pgf_session_open(void)
+{
+	PgfSession *session = NULL;
+	uint32		count;
+	uint32		start;
+
+	if (pgf_worker_unavailable_reason() != NULL)
+		return NULL;
+	if (!exit_callback_registered)
+	{
+		for (int i = 0; i < PGF_MAX_HELD; i++)
+			held[i].index = -1;
+		on_shmem_exit(release_held_at_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+	for (int i = 0; i < PGF_MAX_HELD; i++)
+		if (held[i].index < 0)
+		{
+			session = &held[i];
+			break;
+		}
+	if (session == NULL)
+		return NULL;
+
+	count = pgf_header->slot_count;
+	start = (uint32) MyProcPid % count;
+	for (uint32 n = 0; n < count; n++)
+	{
+		uint32		index = (start + n) % count;
+		PgfSlotHeader *slot = pgf_slot(index);
+		uint32		expected = PGF_SLOT_FREE;
+
+		if (!__atomic_compare_exchange_n(&slot->state, &expected, PGF_SLOT_CLAIMING, false,
+										 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			continue;
+		slot->generation++;
+		slot->backend_pid = MyProcPid;
+		slot->worker_epoch = pgf_header->worker_epoch;
+		slot->cancel_requested = 0;
+		session->index = index;
+		session->generation = slot->generation;
+		session->epoch = slot->worker_epoch;
+		session->msg_type = 0;
+		session->msg_len = 0;
+		__atomic_store_n(&slot->state, PGF_SLOT_ACTIVE, __ATOMIC_SEQ_CST);
+		wake_dispatcher();
+		return session;
+	}
+	return NULL;
+}
+
+void
+pgf_session_close(PgfSession *session)
+{
+	if (session == NULL || session->index < 0)
+		return;
+	release_slot(session->index, session->generation);
+	session->index = -1;
+}
+
+uint32
+pgf_session_wake_seq(PgfSession *session)
+{
+	return __atomic_load_n(&pgf_slot(session->index)->backend_wake, __ATOMIC_SEQ_CST);
+}
+
+/* ERROR when the worker or the slot is no longer ours (worker restarted, slot reclaimed). */
+void
+pgf_session_check_worker(PgfSession *session)
+{
+	PgfSlotHeader *slot = pgf_slot(session->index);
+
+	if (__atomic_load_n(&pgf_header->worker_state, __ATOMIC_SEQ_CST) != PGF_WORKER_READY ||
+		__atomic_load_n(&pgf_header->worker_epoch, __ATOMIC_SEQ_CST) != session->epoch)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONNECTION_FAILURE),
+				 errmsg("pg_fusion worker stopped while serving this query")));
+	if (__atomic_load_n(&slot->state, __ATOMIC_SEQ_CST) != PGF_SLOT_ACTIVE ||
+		__atomic_load_n(&slot->generation, __ATOMIC_SEQ_CST) != session->generation)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("pg_fusion session slot %d was reclaimed while in use", session->index)));
+}
+
+void
+pgf_session_wait(PgfSession *session, uint32 seen, long timeout_ms)
+{
+	PgfSlotHeader *slot = pgf_slot(session->index);
+
+	__atomic_store_n(&slot->backend_sleeping, 1, __ATOMIC_SEQ_CST);
+	pgf_futex_wait(&slot->backend_wake, seen, timeout_ms);
+	__atomic_store_n(&slot->backend_sleeping, 0, __ATOMIC_SEQ_CST);
+	CHECK_FOR_INTERRUPTS();
+	if (!PostmasterIsAlive())
+		ereport(FATAL,
+				(errcode(ERRCODE_ADMIN_SHUTDOWN),
+				 errmsg("terminating connection due to unexpected postmaster exit")));
+	pgf_session_check_worker(session);
+}
+
+/* ---------------------------------------------------------------- rings */
+
+typedef struct Ring
+{
+	uint64	   *head;
+	uint64	   *tail;
+	char	   *data;
+	uint32		capacity;
+} Ring;
+
+static Ring
+session_ring(PgfSession *session, bool to_worker)
+{
+	PgfSlotHeader *slot = pgf_slot(session->index);
+	Ring		r;
+
+	r.head = to_worker ? &slot->to_worker_head.value : &slot->to_backend_head.value;
+	r.tail = to_worker ? &slot->to_worker_tail.value : &slot->to_backend_tail.value;
+	r.data = pgf_slot_ring_data(slot, to_worker);
+	r.capacity = pgf_header->ring_capacity;
+	return r;
+}
+
+/* Copies as much of src as fits; returns the bytes written. Only the backend writes to_worker. */
+static uint32
+ring_write_some(Ring *r, const char *src, uint32 len)
+{
+	uint64		head = __atomic_load_n(r->head, __ATOMIC_RELAXED);
+	uint64		tail = __atomic_load_n(r->tail, __ATOMIC_ACQUIRE);
+	uint32		space = r->capacity - (uint32) (head - tail);
+	uint32		n = Min(space, len);
+	uint32		at = (uint32) (head & (r->capacity - 1));
+	uint32		first = Min(n, r->capacity - at);
+
+	if (n == 0)
+		return 0;
+	memcpy(r->data + at, src, first);
+	if (n > first)
+		memcpy(r->data, src + first, n - first);
+	__atomic_store_n(r->head, head + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+static uint32
+ring_available(Ring *r)
+{
+	return (uint32) (__atomic_load_n(r->head, __ATOMIC_ACQUIRE) - __atomic_load_n(r->tail, __ATOMIC_RELAXED));
+}
+
+static uint32
+ring_read_some(Ring *r, char *dst, uint32 len)
+{
+	uint64		tail = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
+	uint64		head = __atomic_load_n(r->head, __ATOMIC_ACQUIRE);
+	uint32		n = Min((uint32) (head - tail), len);
+	uint32		at = (uint32) (tail & (r->capacity - 1));
+	uint32		first = Min(n, r->capacity - at);
+
+	if (n == 0)
+		return 0;
+	memcpy(dst, r->data + at, first);
+	if (n > first)
+		memcpy(dst + first, r->data, n - first);
+	/* the copy must finish before the writer may reuse the space */
+	__atomic_store_n(r->tail, tail + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+static void
+write_all(PgfSession *session, Ring *r, const char *src, uint32 len)
+{
+	PgfSlotHeader *slot = pgf_slot(session->index);
+
+	while (len > 0)
+	{
+		uint32		seen = pgf_session_wake_seq(session);
+		uint32		n = ring_write_some(r, src, len);
+
+		if (n > 0)
+		{
+			src += n;
+			len -= n;
+			pgf_wake_worker_of(slot);
+			continue;
+		}
+		pgf_session_wait(session, seen, 5);
+	}
+}
+
+/* Sends one framed message: header, then prefix and body (either may be empty); streams when larger than the ring. */
+void
+pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
+				 const void *body, uint32 body_len)
+{
+	Ring		r = session_ring(session, true);
+	uint32		hdr[2];
+
+	if ((uint64) prefix_len + body_len > pgf_header->max_message_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("pg_fusion message of %llu bytes exceeds the limit of %u bytes",
+						(unsigned long long) prefix_len + body_len, pgf_header->max_message_bytes)));
+	hdr[0] = type;
+	hdr[1] = prefix_len + body_len;
+	write_all(session, &r, (const char *) hdr, sizeof(hdr));
+	if (prefix_len > 0)
+		write_all(session, &r, prefix, prefix_len);
+	if (body_len > 0)
+		write_all(session, &r, body, body_len);
+}
+
+static void
+read_all(PgfSession *session, Ring *r, char *dst, uint32 len)
+{
+	PgfSlotHeader *slot = pgf_slot(session->index);
+
+	while (len > 0)
+	{
+		uint32		seen = pgf_session_wake_seq(session);
+		uint32		n = ring_read_some(r, dst, len);
+
+		if (n > 0)
+		{
+			dst += n;
+			len -= n;
+			pgf_wake_worker_of(slot);	/* the worker may wait for space */
+			continue;
+		}
+		pgf_session_wait(session, seen, 5);
+	}
+}
+
+/*
+ * Receives one message when its header is already in the ring (then waits for the rest of a
+ * streamed payload); returns false without waiting otherwise. payload is reset and filled.
+ */
+bool
+pgf_session_try_receive(PgfSession *session, StringInfo payload, uint32 *type)
+{
+	Ring		r = session_ring(session, false);
+	uint32		hdr[2];
+
+	if (ring_available(&r) < sizeof(hdr))
+		return false;
+	read_all(session, &r, (char *) hdr, sizeof(hdr));
+	if (hdr[1] > pgf_header->max_message_bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("pg_fusion worker sent a message of %u bytes (type %u), over the limit of %u",
+						hdr[1], hdr[0], pgf_header->max_message_bytes)));
+	resetStringInfo(payload);
+	enlargeStringInfo(payload, (int) hdr[1] + 1);
+	read_all(session, &r, payload->data, hdr[1]);
+	payload->len = (int) hdr[1];
+	payload->data[payload->len] = '\0';
+	*type = hdr[0];
+	return true;
+}
+
+void
+pgf_session_receive(PgfSession *session, StringInfo payload, uint32 *type)
+{
+	for (;;)
+	{
+		uint32		seen = pgf_session_wake_seq(session);
+
+		if (pgf_session_try_receive(session, payload, type))
+			return;
+		pgf_session_wait(session, seen, 5);
+	}
+}
+
+/* ERROR message payload: char sqlstate[5], pad[3], u32 message_len, u32 detail_len, message, detail. */
+void
+pgf_raise_worker_error(const char *payload, uint32 len)
+{
+	uint32		mlen;
+	uint32		dlen;
+	char	   *message;
+	char	   *detail;
+	const char *s = payload;
+
+	if (len < 16)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent a truncated ERROR message (%u bytes)", len)));
+	memcpy(&mlen, payload + 8, 4);
+	memcpy(&dlen, payload + 12, 4);
+	if ((uint64) 16 + mlen + dlen > len)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent an ERROR message with bad lengths")));
+	message = pnstrdup(payload + 16, mlen);
+	detail = dlen > 0 ? pnstrdup(payload + 16 + mlen, dlen) : NULL;
+	for (int i = 0; i < 5; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+			s = "XX000";
+	ereport(ERROR,
+			(errcode(MAKE_SQLSTATE(s[0], s[1], s[2], s[3], s[4])),
+			 errmsg_internal("%s", message),
+			 detail ? errdetail_internal("%s", detail) : 0));
+}
+
+/* ---------------------------------------------------------------- page pool */
+
+/* A free page-pool entry owned by this session, or -1 (pool exhausted or quota reached). */
+int
+pgf_page_alloc(PgfSession *session)
+{
+	PgfSlotHeader *slot = pgf_slot(session->index);
+	uint32		count = pgf_header->page_count;
+	uint32		start;
+
+	if (__atomic_load_n(&slot->pages_in_use, __ATOMIC_SEQ_CST) >= pgf_header->session_page_quota)
+		return -1;
+	start = __atomic_fetch_add(&pgf_header->page_alloc_hint, 1, __ATOMIC_RELAXED) % count;
+	for (uint32 n = 0; n < count; n++)
+	{
+		uint32		index = (start + n) % count;
+		PgfPageSlotState *st = pgf_page_state(index);
+		uint32		expected = PGF_PAGE_FREE;
+
+		if (__atomic_load_n(&st->state, __ATOMIC_RELAXED) != PGF_PAGE_FREE)
+			continue;
+		if (!__atomic_compare_exchange_n(&st->state, &expected, PGF_PAGE_FILLING, false,
+										 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			continue;
+		st->owner_slot = session->index;
+		__atomic_add_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&pgf_header->page_alloc_hint, index + 1, __ATOMIC_RELAXED);
+		return (int) index;
+	}
+	return -1;
+}
+
+/* Gives back an entry the backend allocated but did not publish. */
+void
+pgf_page_free(int page_index)
+{
+	PgfPageSlotState *st = pgf_page_state(page_index);
+	PgfSlotHeader *slot = pgf_slot(st->owner_slot);
+
+	__atomic_store_n(&st->state, PGF_PAGE_FREE, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);
+}

@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+
+namespace PgFusion.Ipc;
+
+/// <summary>
+/// One side of a session: framed messages (u32 type, u32 payload length, payload) written to the
+/// outbound ring and read from the inbound ring, with futex waits that give up every
+/// <see cref="WaitSliceMs"/> to check cancellation and the peer's liveness.
+/// While a send waits for ring space it drains the inbound ring into a queue, so two sides that
+/// both send at once never deadlock.
+/// Thread-safe: sends and receives are serialized by a lock.
+/// </summary>
+public sealed class MessageChannel
+{
+    private readonly ByteRing outbound;
+    private readonly ByteRing inbound;
+    private readonly WakeWord mine;
+    private readonly WakeWord peer;
+    private readonly uint maxMessageBytes;
+    private readonly Func<bool> peerAlive;
+    private readonly Queue<(MessageType Type, byte[] Payload)> pending = new();
+    private readonly Lock gate = new();
+    private byte[] buffer = new byte[4096];
+    private readonly byte[] header = new byte[ShmemLayout.MessageHeaderSize];
+
+    public MessageChannel(ByteRing outbound, ByteRing inbound, WakeWord mine, WakeWord peer, uint maxMessageBytes, Func<bool>? peerAlive = null)
+    {
+        this.outbound = outbound;
+        this.inbound = inbound;
+        this.mine = mine;
+        this.peer = peer;
+        this.maxMessageBytes = maxMessageBytes;
+        this.peerAlive = peerAlive ?? (() => true);
+    }
+
+    public int WaitSliceMs { get; init; } = 20;
+
+    /// <summary>Sends one message whose payload is the concatenation of the parts.</summary>
+    public void Send(MessageType type, ReadOnlySpan<byte> part1, ReadOnlySpan<byte> part2, CancellationToken cancellation)
+    {
+        long length = (long)part1.Length + part2.Length;
+        if (length > maxMessageBytes)
+            throw new IpcException($"{type} message of {length} bytes exceeds the limit of {maxMessageBytes} bytes");
+        lock (gate)
+        {
+            Span<byte> h = stackalloc byte[ShmemLayout.MessageHeaderSize];
+            BinaryPrimitives.WriteUInt32LittleEndian(h, (uint)type);
+            BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)length);
+            WriteAll(h, cancellation);
+            WriteAll(part1, cancellation);
+            WriteAll(part2, cancellation);
+        }
+    }
+
+    public void Send(MessageType type, ReadOnlySpan<byte> payload, CancellationToken cancellation) =>
+        Send(type, payload, [], cancellation);
+
+    private void WriteAll(ReadOnlySpan<byte> data, CancellationToken cancellation)
+    {
+        while (!data.IsEmpty)
+        {
+            uint seen = mine.Sequence;
+            int n = outbound.Write(data);
+            if (n > 0)
+            {
+                data = data[n..];
+                peer.Wake();
+                continue;
+            }
+            // Blocked: take what the peer sent so it can make room for us.
+            if (TryReadFrame(out var type, out var payload, freshArray: true, cancellation))
+            {
+                // a fresh array: the caller may still hold the previous payload in the shared buffer
+                pending.Enqueue((type, payload.ToArray()));
+                continue;
+            }
+            Pause(seen, cancellation);
+        }
+    }
+
+    /// <summary>The next message, waiting for it; null never (throws on cancellation or a dead peer).</summary>
+    public Message Receive(CancellationToken cancellation)
+    {
+        while (true)
+        {
+            uint seen = mine.Sequence;
+            if (TryReceive(out var message, cancellation))
+                return message;
+            Pause(seen, cancellation);
+        }
+    }
+
+    /// <summary>The next message if one has begun to arrive (then waits for the rest of it).</summary>
+    public bool TryReceive(out Message message, CancellationToken cancellation)
+    {
+        lock (gate)
+        {
+            if (pending.TryDequeue(out var queued))
+            {
+                message = new Message(queued.Type, queued.Payload);
+                return true;
+            }
+            if (TryReadFrame(out var type, out var payload, freshArray: false, cancellation))
+            {
+                message = new Message(type, payload);
+                return true;
+            }
+            message = default;
+            return false;
+        }
+    }
+
+    private bool TryReadFrame(out MessageType type, out ReadOnlyMemory<byte> payload, bool freshArray, CancellationToken cancellation)
+    {
+        type = 0;
+        payload = default;
+        if (inbound.Available < ShmemLayout.MessageHeaderSize)
+            return false;
+        inbound.Read(header);
+        uint rawType = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+        if (!MessageTypes.IsKnown(rawType))
+            throw new IpcException($"unknown message type {rawType} (payload {length} bytes)");
+        if (length > maxMessageBytes)
+            throw new IpcException($"{(MessageType)rawType} message of {length} bytes exceeds the limit of {maxMessageBytes} bytes");
+        byte[] into = freshArray ? new byte[length] : buffer;
+        if (!freshArray && buffer.Length < length)
+            into = buffer = new byte[Math.Max(length, (uint)buffer.Length * 2)];
+        int got = 0;
+        while (got < length)
+        {
+            uint seen = mine.Sequence;
+            int n = inbound.Read(into.AsSpan(got, (int)length - got));
+            if (n > 0)
+            {
+                got += n;
+                peer.Wake(); // the writer may be waiting for space
+                continue;
+            }
+            Pause(seen, cancellation);
+        }
+        peer.Wake();
+        type = (MessageType)rawType;
+        payload = into.AsMemory(0, (int)length);
+        return true;
+    }
+
+    private void Pause(uint seen, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        if (!peerAlive())
+            throw new OperationCanceledException("the other side of the session is gone");
+        mine.Wait(seen, WaitSliceMs);
+        cancellation.ThrowIfCancellationRequested();
+    }
+}

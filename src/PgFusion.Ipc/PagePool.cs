@@ -1,0 +1,98 @@
+using System.Buffers.Binary;
+
+namespace PgFusion.Ipc;
+
+/// <summary>
+/// The shared page pool: per-entry atomic state + owner slot, and 64 bytes of metadata (block,
+/// scan, visibility bitmap) before each 8 KB page. Backends allocate and fill; the worker reads
+/// and frees, which returns quota to the owning session and wakes its backend.
+/// </summary>
+public readonly unsafe struct PagePool
+{
+    private readonly SharedRegion region;
+
+    internal PagePool(SharedRegion region) => this.region = region;
+
+    public int Count => region.PageCount;
+
+    public PageState State(int index) => (PageState)Volatile.Read(ref *(uint*)region.PageStateAddress(Check(index)));
+
+    public int Owner(int index) => (int)Volatile.Read(ref *(uint*)(region.PageStateAddress(Check(index)) + 4));
+
+    public ReadOnlySpan<byte> Page(int index) => new(region.PageAddress(Check(index)) + ShmemLayout.PageMetaSize, ShmemLayout.PageBytes);
+
+    public ReadOnlySpan<byte> Visibility(int index) => new(region.PageAddress(Check(index)) + ShmemLayout.PMVisibility, ShmemLayout.VisibilityBytes);
+
+    public uint Block(int index) => BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(region.PageAddress(Check(index)) + ShmemLayout.PMBlock, 4));
+
+    public uint VisibleCount(int index) => BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(region.PageAddress(Check(index)) + ShmemLayout.PMVisible, 4));
+
+    /// <summary>Backend side (tests): FREE -> FILLING for <paramref name="slot"/>, within its quota; -1 when none.</summary>
+    public int TryAllocate(SessionSlot slot)
+    {
+        if (slot.PagesInUse >= region.SessionPageQuota)
+            return -1;
+        for (int i = 0; i < Count; i++)
+        {
+            uint* state = (uint*)region.PageStateAddress(i);
+            if (Interlocked.CompareExchange(ref *state, (uint)PageState.Filling, (uint)PageState.Free) == (uint)PageState.Free)
+            {
+                Volatile.Write(ref *(state + 1), (uint)slot.Index);
+                slot.PageAllocated();
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Backend side (tests): fills metadata + page and publishes (FILLING -> READY).</summary>
+    public void Publish(int index, uint block, uint scanId, ReadOnlySpan<byte> page, ReadOnlySpan<byte> visibility)
+    {
+        byte* meta = region.PageAddress(Check(index));
+        var m = new Span<byte>(meta, ShmemLayout.PageMetaSize);
+        m.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(m, block);
+        BinaryPrimitives.WriteUInt32LittleEndian(m[ShmemLayout.PMScanId..], scanId);
+        visibility.CopyTo(m[ShmemLayout.PMVisibility..]);
+        page.CopyTo(new Span<byte>(meta + ShmemLayout.PageMetaSize, ShmemLayout.PageBytes));
+        Interlocked.Exchange(ref *(uint*)region.PageStateAddress(index), (uint)PageState.Ready);
+    }
+
+    /// <summary>Worker side: the page was read; READY -> FREE, quota back to its session.</summary>
+    public void Release(int index)
+    {
+        uint* state = (uint*)region.PageStateAddress(Check(index));
+        int owner = (int)Volatile.Read(ref *(state + 1));
+        if (Interlocked.CompareExchange(ref *state, (uint)PageState.Free, (uint)PageState.Ready) != (uint)PageState.Ready)
+            throw new IpcException($"page {index} released while not READY");
+        region.Slot(owner).PageReleased();
+    }
+
+    /// <summary>Frees every non-FREE entry owned by a slot being reclaimed; returns how many.</summary>
+    public int ReleaseAllOwnedBy(int slotIndex)
+    {
+        int n = 0;
+        for (int i = 0; i < Count; i++)
+        {
+            uint* state = (uint*)region.PageStateAddress(i);
+            if (Volatile.Read(ref *state) != (uint)PageState.Free && Volatile.Read(ref *(state + 1)) == (uint)slotIndex)
+            {
+                Interlocked.Exchange(ref *state, (uint)PageState.Free);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>Entries not FREE (status, leak checks in tests).</summary>
+    public int InUse()
+    {
+        int n = 0;
+        for (int i = 0; i < Count; i++)
+            if (State(i) != PageState.Free)
+                n++;
+        return n;
+    }
+
+    private int Check(int index) => (uint)index < (uint)Count ? index : throw new IpcException($"page index {index} out of range 0..{Count - 1}");
+}

@@ -1,0 +1,8 @@
+namespace PgFusion.Worker;
+
+/// <summary>
+/// A page the backend served: still in the shared pool (<see cref="PoolIndex"/> &gt;= 0, decoded in
+/// place, then released), or copied out (<see cref="Copy"/>: page then visibility bitmap) because it
+/// arrived while another scan was being read.
+/// </summary>
+internal sealed record ServedPage(int PoolIndex, byte[]? Copy, uint Block, uint Visible, DetoastedValues? Detoasted);

@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using PgFusion.Codegen;
+using PgFusion.Ipc;
+using PgFusion.Planner;
+using PgFusion.Types;
+
+namespace PgFusion.Worker;
+
+/// <summary>
+/// The managed thread serving one claimed slot: COMPILE / EXPLAIN / EXECUTE requests, one at a
+/// time, until the backend releases the slot (which cancels it). Every exception of a request
+/// becomes an ERROR message; nothing escapes the thread.
+/// </summary>
+internal sealed class Session
+{
+    private readonly SharedRegion region;
+    private readonly SessionSlot slot;
+    private readonly PlanCache cache;
+    private readonly Action onFinished;
+    private readonly CancellationTokenSource cancel;
+    private readonly MessageChannel channel;
+
+    public Session(SharedRegion region, SessionSlot slot, PlanCache cache, Action onFinished, CancellationToken workerStopping)
+    {
+        this.region = region;
+        this.slot = slot;
+        this.cache = cache;
+        this.onFinished = onFinished;
+        Generation = slot.Generation;
+        cancel = CancellationTokenSource.CreateLinkedTokenSource(workerStopping);
+        var s = slot;
+        uint generation = Generation;
+        channel = slot.WorkerChannel(() => s.State == SlotState.Active && s.Generation == generation && !s.CancelRequested);
+    }
+
+    public uint Generation { get; }
+
+    public bool Finished { get; private set; }
+
+    public void Start() => new Thread(Run) { IsBackground = true, Name = $"pg_fusion session {slot.Index}" }.Start();
+
+    public void Cancel()
+    {
+        try
+        {
+            cancel.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            WorkerLog.Info($"session {slot.Index}: cancel callback failed: {e.Message}");
+        }
+    }
+
+    private void Run()
+    {
+        var token = cancel.Token;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                var message = channel.Receive(token);
+                Handle(message, token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the backend released the slot, exited, or the worker stops
+        }
+        catch (Exception e)
+        {
+            WorkerLog.Info($"session {slot.Index}: {e}");
+        }
+        finally
+        {
+            Finished = true;
+            onFinished();
+        }
+    }
+
+    private void Handle(Message message, CancellationToken token)
+    {
+        try
+        {
+            switch (message.Type)
+            {
+                case MessageType.Compile:
+                    Compile(message.Span, token, explainOnly: false);
+                    break;
+                case MessageType.Explain:
+                    Compile(message.Span, token, explainOnly: true);
+                    break;
+                case MessageType.Execute:
+                    Execute(message.Span, token);
+                    break;
+                default:
+                    throw new IpcException($"unexpected {message.Type} message outside a request");
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            SendError(e, token);
+        }
+    }
+
+    private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
+
+    private void Compile(ReadOnlySpan<byte> payload, CancellationToken token, bool explainOnly)
+    {
+        var type = explainOnly ? MessageType.Explain : MessageType.Compile;
+        var fault = Fault(payload, type);
+        var json = payload[8..];
+        switch (fault)
+        {
+            case DebugFault.Compile:
+                throw new InvalidOperationException("pg_fusion.debug_fault = compile: managed exception while compiling");
+            case DebugFault.CompileSleep:
+                token.WaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+                token.ThrowIfCancellationRequested();
+                throw new InvalidOperationException("pg_fusion.debug_fault = compile_sleep: nobody cancelled within 60 s");
+            case DebugFault.Execute:
+            case DebugFault.ExecuteSleep:
+                var debug = DebugPlan.FromJson(fault, json);
+                if (explainOnly)
+                    SendText(MessageType.Explained, debug.Explain, token);
+                else
+                    SendCompiled(cache.AddCompiled(null, debug, 1), debug, token);
+                return;
+            default:
+                break;
+        }
+
+        string key = PlanCache.CanonicalKey(json);
+        if (!explainOnly && cache.TryGet(key, out var hit))
+        {
+            if (hit.Query is { } q)
+                SendCompiled(hit, q, token);
+            else
+                SendText(MessageType.Unsupported, hit.UnsupportedReason!, token);
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var planned = QueryPlanner.Plan(json);
+        if (!planned.IsSupported)
+        {
+            if (!explainOnly)
+                cache.AddUnsupported(key, planned.UnsupportedReason!);
+            SendText(MessageType.Unsupported, planned.UnsupportedReason!, token);
+            return;
+        }
+        double planMs = clock.Elapsed.TotalMilliseconds;
+        var compiled = new QueryCompiler().Compile(planned.Plan!);
+        if (compiled.Query is null)
+        {
+            if (!explainOnly)
+                cache.AddUnsupported(key, compiled.UnsupportedReason!);
+            SendText(MessageType.Unsupported, compiled.UnsupportedReason!, token);
+            return;
+        }
+        double totalMs = clock.Elapsed.TotalMilliseconds;
+        LastCompileTiming = $"plan {planMs:F2} ms, plan+compile {totalMs:F2} ms";
+        if (explainOnly)
+        {
+            SendText(MessageType.Explained, compiled.Query.Explain, token);
+            return;
+        }
+        SendCompiled(cache.AddCompiled(key, compiled.Query, planned.Plan!.Root.EstimatedRows), compiled.Query, token);
+    }
+
+    /// <summary>The last cold compile's timing (logged on request by tools).</summary>
+    public static string LastCompileTiming { get; private set; } = "";
+
+    private void SendCompiled(PlanCache.CacheEntry entry, CompiledQuery query, CancellationToken token)
+    {
+        var w = new ArrayBufferWriter<byte>();
+        byte[] explain = Encoding.UTF8.GetBytes(query.Explain);
+        Wire.U64(w, entry.Handle);
+        Wire.U32(w, (uint)query.Output.Count);
+        Wire.U32(w, (uint)explain.Length);
+        Wire.F64(w, entry.EstimatedRows);
+        foreach (var col in query.Output)
+        {
+            byte[] name = Encoding.UTF8.GetBytes(col.Name);
+            Wire.U32(w, col.Type.Oid);
+            Wire.U32(w, unchecked((uint)col.Type.Typmod));
+            Wire.U32(w, (uint)name.Length);
+            Wire.Bytes(w, name);
+        }
+        Wire.Bytes(w, explain);
+        channel.Send(MessageType.Compiled, w.WrittenSpan, token);
+    }
+
+    private void Execute(ReadOnlySpan<byte> payload, CancellationToken token)
+    {
+        ulong handle = Wire.ReadU64(payload, 8, MessageType.Execute);
+        var query = cache.Find(handle)
+            ?? throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
+        var scans = new SessionScanProvider(channel, region, token);
+        var sink = new RingResultSink(channel, token);
+        query.Execute(scans, sink, token);
+        Span<byte> done = stackalloc byte[8];
+        BitConverter.TryWriteBytes(done, (ulong)sink.Rows);
+        channel.Send(MessageType.Done, done, token);
+    }
+
+    private void SendText(MessageType type, string text, CancellationToken token) =>
+        channel.Send(type, Encoding.UTF8.GetBytes(text), token);
+
+    private void SendError(Exception e, CancellationToken token)
+    {
+        string sqlState = e switch
+        {
+            PgFusionException p => p.SqlState,
+            IpcException => "08P01",
+            _ => "XX000",
+        };
+        string? detail = e is PgFusionException pe ? pe.Detail : $"managed exception {e.GetType().FullName} in the pg_fusion worker";
+        if (e is not PgFusionException)
+            WorkerLog.Info($"session {slot.Index}: request failed: {e}");
+        try
+        {
+            channel.Send(MessageType.Error, Wire.Error(sqlState, e.Message, detail), token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception inner)
+        {
+            WorkerLog.Info($"session {slot.Index}: could not report an error to the backend: {inner.Message}");
+        }
+    }
+}

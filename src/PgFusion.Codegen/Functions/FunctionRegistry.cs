@@ -48,6 +48,11 @@ public static class FunctionRegistry
         Add(837, "int82pl", I, "Int8Pl"); Add(838, "int82mi", I, "Int8Mi"); Add(839, "int82mul", I, "Int8Mul"); Add(840, "int82div", I, "Int8Div");
         Add(841, "int28pl", I, "Int8Pl"); Add(942, "int28mi", I, "Int8Mi"); Add(943, "int28mul", I, "Int8Mul"); Add(948, "int28div", I, "Int8Div");
 
+        // bool comparisons (bool.c)
+        Type B = typeof(BoolFunctions);
+        Add(60, "booleq", B, "BoolEq"); Add(84, "boolne", B, "BoolNe"); Add(56, "boollt", B, "BoolLt");
+        Add(1691, "boolle", B, "BoolLe"); Add(57, "boolgt", B, "BoolGt"); Add(1692, "boolge", B, "BoolGe");
+
         // integer comparisons
         Add(63, "int2eq", I, "Int4Eq"); Add(145, "int2ne", I, "Int4Ne"); Add(64, "int2lt", I, "Int4Lt"); Add(148, "int2le", I, "Int4Le"); Add(146, "int2gt", I, "Int4Gt"); Add(151, "int2ge", I, "Int4Ge");
         Add(65, "int4eq", I, "Int4Eq"); Add(144, "int4ne", I, "Int4Ne"); Add(66, "int4lt", I, "Int4Lt"); Add(149, "int4le", I, "Int4Le"); Add(147, "int4gt", I, "Int4Gt"); Add(150, "int4ge", I, "Int4Ge");

@@ -194,7 +194,9 @@ public static class NumericMath
         int e = d - 1 - v.Scale; // decimal exponent of the leading digit
         int w = FloorDiv(e, DecDigits);
         int lead = e - w * DecDigits + 1; // 1..4 decimal digits in the first base-10000 digit
-        int first = (int)(mag / BigPow10(d - lead));
+        // A value with fewer significant digits than its leading base-10000 digit holds
+        // (0.05 is the digit 0500 at weight -1) is padded on the right.
+        int first = d >= lead ? (int)(mag / BigPow10(d - lead)) : (int)(mag * BigPow10(lead - d));
         return (w, first);
     }
 

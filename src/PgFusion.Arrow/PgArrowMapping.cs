@@ -43,6 +43,25 @@ public static class PgArrowMapping
     };
 
     /// <summary>
+    /// The Arrow type an IPC stream carries for <paramref name="type"/>. It equals
+    /// <see cref="ArrowTypeOf"/> except for numerics that Decimal128(p, s) cannot hold exactly for
+    /// every value: numeric without a typmod (per-value scale, up to 131072 digits before the
+    /// point), numeric(p, s) with p &gt; 38, a negative scale or a scale above the precision.
+    /// Those travel as Utf8 holding numeric_out's text ("NaN", "Infinity" and "-Infinity"
+    /// included), exact whatever the value. docs/type-mapping.md lists every case.
+    /// </summary>
+    public static ArrowType IpcTypeOf(PgType type)
+    {
+        if (type.Oid == PgTypeOid.Numeric)
+            return IsDecimal128(type) ? new ArrowType(ArrowTypeId.Decimal128, type.NumericPrecision!.Value, type.NumericScale!.Value) : ArrowType.Utf8;
+        return ArrowTypeOf(type);
+    }
+
+    /// <summary>numeric(p, s) with 0 &lt;= s &lt;= p &lt;= 38: one scale for the column and every finite value fits Decimal128.</summary>
+    public static bool IsDecimal128(PgType type) =>
+        type.NumericPrecision is { } p && type.NumericScale is { } s && p is >= 1 and <= MaxDecimal128Precision && s >= 0 && s <= p;
+
+    /// <summary>
     /// An empty column for <paramref name="type"/>. Element types: bool bits, short, int, long,
     /// uint (oid), float, double, Int128 + scale (numeric), UTF-8 bytes, bytes, UInt128 holding
     /// the uuid's 16 bytes big-endian (so integer order is PostgreSQL's byte order), int days

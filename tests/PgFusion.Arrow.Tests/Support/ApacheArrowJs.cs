@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace PgFusion.Arrow.Tests.Support;
 
 /// <summary>
-/// The npm apache-arrow package, installed once into .pgfusion/node/ of the repository (or the
+/// The npm apache-arrow package, installed once (the version js/package.json pins) into .pgfusion/node/ of the repository (or the
 /// test output folder outside one) and reused by later runs, and the js/read-arrow.mjs script
 /// that reads a stream with it. A missing node or npm, or a registry that cannot be reached,
 /// fails the test with the reason: these tests never skip.
@@ -47,6 +47,7 @@ public static class ApacheArrowJs
             if (code != 0)
             {
                 var (_, registry, _) = Run("npm", ["config", "get", "registry"], staging, TimeSpan.FromSeconds(30));
+                Directory.Delete(staging, true);
                 throw new InvalidOperationException(
                     $"the Arrow interop tests need the npm package apache-arrow, and `npm install` failed (exit {code}) in {staging}. " +
                     $"Is the npm registry {registry.Trim()} reachable (proxy, npm_config_registry)?\n{stdout}\n{stderr}");

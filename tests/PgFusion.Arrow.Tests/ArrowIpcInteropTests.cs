@@ -28,12 +28,14 @@ public sealed class ArrowIpcInteropTests(ArrowDatabase db) : IClassFixture<Arrow
     private void CreateTable(string table, int rows)
     {
         string cols = string.Join(", ", Columns.Select((t, i) => $"c{i} {t.SqlType}"));
+        string names = string.Join(", ", Columns.Select((t, i) => $"c{i}"));
         string values = string.Join(", ", Columns.Select(t => $"CASE WHEN random() < 0.2 THEN NULL ELSE {t.Expr} END"));
+        // rid: a NOT NULL column, so the schema shows a non-nullable field too.
         db.Execute($"""
             DROP TABLE IF EXISTS {table};
-            CREATE TABLE {table} ({cols});
+            CREATE TABLE {table} (rid bigserial NOT NULL, {cols});
             SELECT setseed(0.17);
-            INSERT INTO {table} SELECT {values} FROM generate_series(1, {rows});
+            INSERT INTO {table} ({names}) SELECT {values} FROM generate_series(1, {rows});
             INSERT INTO {table} DEFAULT VALUES;
             VACUUM FREEZE {table};
             """);

@@ -71,7 +71,18 @@ internal sealed class Session
         }
         catch (Exception e)
         {
+            // A broken frame from the backend (IpcException from Receive): the stream cannot be
+            // resynchronised, so tell the backend why and end the session instead of leaving the
+            // backend waiting for an answer until its statement_timeout.
             WorkerLog.Info($"session {slot.Index}: {e}");
+            try
+            {
+                SendError(e, token);
+            }
+            catch (OperationCanceledException)
+            {
+                // the backend is gone too; nothing escapes this thread
+            }
         }
         finally
         {

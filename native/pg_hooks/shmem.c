@@ -232,8 +232,8 @@ try_claim_slot(PgfSession *session)
 /*
  * Claims a session slot. A released slot becomes FREE only once the worker has ended its session
  * thread and reclaimed it, so under load every slot may be RELEASED for a moment: then this waits
- * up to wait_ms (-1: until one is free; statement_timeout and cancel still apply), polling every
- * millisecond and waking the dispatcher. NULL when the worker is unavailable, when this backend
+ * up to wait_ms (-1: until one is free; statement_timeout and cancel still apply), polling with a
+ * backoff from 0.5 to 8 ms and waking the dispatcher. NULL when the worker is unavailable, when this backend
  * already holds PGF_MAX_HELD slots, or when the wait ran out.
  */
 PgfSession *
@@ -260,7 +260,7 @@ pgf_session_open(long wait_ms)
 	if (session == NULL)
 		return NULL;
 
-	for (;;)
+	for (long pause_us = 500;; pause_us = Min(pause_us * 2, 8000))
 	{
 		if (try_claim_slot(session))
 			return session;
@@ -269,7 +269,7 @@ pgf_session_open(long wait_ms)
 		else if (wait_ms >= 0 && TimestampDifferenceExceeds(started, GetCurrentTimestamp(), (int) wait_ms))
 			return NULL;
 		wake_dispatcher();
-		pg_usleep(1000L);
+		pg_usleep(pause_us);
 		CHECK_FOR_INTERRUPTS();
 		if (pgf_worker_unavailable_reason() != NULL)
 			return NULL;

@@ -69,6 +69,16 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         Assert.True(expected == on, $"{sql}\nwith pg_fusion: {ResultText.FirstDifference(expected, on)}");
     }
 
+    /// <summary>
+    /// A session's blocking work on a thread of its own: on the thread pool, many blocking
+    /// sessions would start about one per second (pool growth), not at once.
+    /// </summary>
+    private static Task<T> OnOwnThread<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private static Task OnOwnThread(Action work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     /// <summary>A helper query (status, catalogs, the SQL functions) in a pg_fusion session, run by PostgreSQL.</summary>
     private static object? Plain(NpgsqlConnection conn, string sql)
     {
@@ -123,7 +133,7 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         RequireFusion();
         var expected = Queries.Select(Off).ToArray();
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var sessions = Enumerable.Range(0, 8).Select(s => Task.Run(() =>
+        var sessions = Enumerable.Range(0, 8).Select(s => OnOwnThread(() =>
         {
             using var conn = OpenFusion();
             for (int round = 0; round < 4; round++)
@@ -137,6 +147,29 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         })).ToArray();
         await Task.WhenAll(sessions).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Empty(failures);
+        AssertNoLeakedSlotsOrPages();
+    }
+
+    /// <summary>
+    /// More sessions than pg_fusion.slots: a backend waits for a slot (they are freed a few ms after
+    /// use) instead of failing; with on_unsupported = fallback a planning wait over 1 s falls back.
+    /// Every session gets PostgreSQL's result either way.
+    /// </summary>
+    [Fact]
+    public async Task More_sessions_than_slots_all_get_correct_results()
+    {
+        RequireFusion();
+        int slots;
+        using (var conn = db.Open())
+            slots = int.Parse((string)PgServer.Scalar(conn, "SHOW pg_fusion.slots")!, System.Globalization.CultureInfo.InvariantCulture);
+        string expected = Off(Queries[2]);
+        var sessions = Enumerable.Range(0, slots + 4).Select(_ => OnOwnThread(() =>
+        {
+            using var conn = OpenFusion("fallback");
+            return ResultText.Run(conn, Queries[2]);
+        })).ToArray();
+        var results = await Task.WhenAll(sessions).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.All(results, r => Assert.Equal(expected, r));
         AssertNoLeakedSlotsOrPages();
     }
 

@@ -74,6 +74,12 @@ public sealed class MessageChannelTests : IDisposable
     [Fact]
     public async Task Both_sides_sending_large_messages_at_once_do_not_deadlock()
     {
+        for (int round = 0; round < 20; round++)
+            await ExchangeLargeMessages();
+    }
+
+    private async Task ExchangeLargeMessages()
+    {
         var backend = slot.BackendChannel();
         var worker = slot.WorkerChannel();
         var fromBackend = Enumerable.Range(0, 3).Select(i => Payload(10_000 + i, 10 + i)).ToArray();
@@ -89,13 +95,48 @@ public sealed class MessageChannelTests : IDisposable
             return got;
         }
 
-        var b = Task.Run(() => Exchange(backend, fromBackend, MessageType.Page));
-        var w = Task.Run(() => Exchange(worker, fromWorker, MessageType.Tuple));
+        var b = Task.Factory.StartNew(() => Exchange(backend, fromBackend, MessageType.Page), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var w = Task.Factory.StartNew(() => Exchange(worker, fromWorker, MessageType.Tuple), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var all = await Task.WhenAll(b, w).WaitAsync(TimeSpan.FromSeconds(60)); // TimeoutException: the senders deadlocked
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal(fromWorker[i], all[0][i]);
             Assert.Equal(fromBackend[i], all[1][i]);
+        }
+    }
+
+    [Fact]
+    public async Task Both_sides_sending_random_streams_at_once_get_everything_in_order()
+    {
+        // Both rings full with each side in the middle of a message is the case that deadlocks
+        // when a blocked sender waits for a whole frame from a peer that is itself blocked.
+        for (int seed = 0; seed < 10; seed++)
+        {
+            var rng = new Random(seed);
+            var fromBackend = Enumerable.Range(0, 30).Select(_ => Payload(rng.Next(0, 3 * (int)RingCapacity), rng.Next())).ToArray();
+            var fromWorker = Enumerable.Range(0, 30).Select(_ => Payload(rng.Next(0, 3 * (int)RingCapacity), rng.Next())).ToArray();
+            var backend = slot.BackendChannel();
+            var worker = slot.WorkerChannel();
+
+            static List<byte[]> Exchange(MessageChannel channel, byte[][] outgoing, int incoming)
+            {
+                var got = new List<byte[]>();
+                foreach (var p in outgoing)
+                {
+                    channel.Send(MessageType.Tuple, p, Timeout());
+                    while (channel.TryReceive(out var m, Timeout())) // interleave reads and writes
+                        got.Add(m.Span.ToArray());
+                }
+                while (got.Count < incoming)
+                    got.Add(channel.Receive(Timeout()).Span.ToArray());
+                return got;
+            }
+
+            var b = Task.Factory.StartNew(() => Exchange(backend, fromBackend, fromWorker.Length), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var w = Task.Factory.StartNew(() => Exchange(worker, fromWorker, fromBackend.Length), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            var all = await Task.WhenAll(b, w).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(fromWorker.Zip(all[0]).All(x => x.First.AsSpan().SequenceEqual(x.Second)), $"seed {seed}: backend received a different stream");
+            Assert.True(fromBackend.Zip(all[1]).All(x => x.First.AsSpan().SequenceEqual(x.Second)), $"seed {seed}: worker received a different stream");
         }
     }
 

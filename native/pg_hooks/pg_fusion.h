@@ -69,7 +69,7 @@ typedef struct PgfSession
 } PgfSession;
 
 extern const char *pgf_worker_unavailable_reason(void);
-extern PgfSession *pgf_session_open(void);
+extern PgfSession *pgf_session_open(long wait_ms);
 extern void pgf_session_close(PgfSession *session);
 extern void pgf_session_abandon_current(void);
 extern void pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,

@@ -22,6 +22,9 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+/* How long planning waits for a session slot before it falls back (or fails, per on_unsupported). */
+#define PGF_COMPILE_SLOT_WAIT_MS 1000
+
 static planner_hook_type prev_planner_hook = NULL;
 static ExecutorRun_hook_type prev_executor_run = NULL;
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
@@ -197,10 +200,11 @@ pgf_compile(uint32 message_type, const char *json, PgfCompileReply *reply)
 	const char *unavailable = pgf_worker_unavailable_reason();
 
 	memset(reply, 0, sizeof(*reply));
-	if (unavailable != NULL || (session = pgf_session_open()) == NULL)
+	if (unavailable != NULL || (session = pgf_session_open(PGF_COMPILE_SLOT_WAIT_MS)) == NULL)
 	{
 		reply->type = PGF_MSG_UNSUPPORTED;
-		reply->text = pstrdup(unavailable ? unavailable : "no free pg_fusion session slot");
+		reply->text = unavailable ? pstrdup(unavailable)
+			: psprintf("no free pg_fusion session slot within %d ms (pg_fusion.slots = %d)", PGF_COMPILE_SLOT_WAIT_MS, pgf_slots);
 		return;
 	}
 	PG_TRY();

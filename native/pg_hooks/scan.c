@@ -193,10 +193,10 @@ start_execution(PgfScanState *state)
 	uint32		prefix[4] = {(uint32) pgf_debug_fault, 0, 0, 0};
 	const char *unavailable = pgf_worker_unavailable_reason();
 
-	if (unavailable != NULL || (state->session = pgf_session_open()) == NULL)
+	if (unavailable != NULL || (state->session = pgf_session_open(-1)) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
-				 errmsg("pg_fusion cannot execute the compiled plan: %s", unavailable ? unavailable : "no free session slot")));
+				 errmsg("pg_fusion cannot execute the compiled plan: %s", unavailable ? unavailable : "this backend holds too many pg_fusion sessions")));
 	memcpy(&prefix[2], &state->plan_handle, 8);
 	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), NULL, 0);
 	state->started = true;

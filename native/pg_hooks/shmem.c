@@ -21,6 +21,7 @@
 #include "storage/pmsignal.h"
 #include "storage/shmem.h"
 #include "utils/elog.h"
+#include "utils/timestamp.h"
 
 PgfHeader  *pgf_header = NULL;
 
@@ -196,33 +197,13 @@ release_held_at_exit(int code, Datum arg)
 		}
 }
 
-PgfSession *
-pgf_session_open(void)
+/* One attempt to claim a FREE slot (CAS FREE -> CLAIMING, fill in, -> ACTIVE) into session. */
+static bool
+try_claim_slot(PgfSession *session)
 {
-	PgfSession *session = NULL;
-	uint32		count;
-	uint32		start;
+	uint32		count = pgf_header->slot_count;
+	uint32		start = (uint32) MyProcPid % count;
 
-	if (pgf_worker_unavailable_reason() != NULL)
-		return NULL;
-	if (!exit_callback_registered)
-	{
-		for (int i = 0; i < PGF_MAX_HELD; i++)
-			held[i].index = -1;
-		on_shmem_exit(release_held_at_exit, (Datum) 0);
-		exit_callback_registered = true;
-	}
-	for (int i = 0; i < PGF_MAX_HELD; i++)
-		if (held[i].index < 0)
-		{
-			session = &held[i];
-			break;
-		}
-	if (session == NULL)
-		return NULL;
-
-	count = pgf_header->slot_count;
-	start = (uint32) MyProcPid % count;
 	for (uint32 n = 0; n < count; n++)
 	{
 		uint32		index = (start + n) % count;
@@ -243,9 +224,56 @@ pgf_session_open(void)
 		session->msg_len = 0;
 		__atomic_store_n(&slot->state, PGF_SLOT_ACTIVE, __ATOMIC_SEQ_CST);
 		wake_dispatcher();
-		return session;
+		return true;
 	}
-	return NULL;
+	return false;
+}
+
+/*
+ * Claims a session slot. A released slot becomes FREE only once the worker has ended its session
+ * thread and reclaimed it, so under load every slot may be RELEASED for a moment: then this waits
+ * up to wait_ms (-1: until one is free; statement_timeout and cancel still apply), polling with a
+ * backoff from 0.5 to 8 ms and waking the dispatcher. NULL when the worker is unavailable, when this backend
+ * already holds PGF_MAX_HELD slots, or when the wait ran out.
+ */
+PgfSession *
+pgf_session_open(long wait_ms)
+{
+	PgfSession *session = NULL;
+	TimestampTz started = 0;
+
+	if (pgf_worker_unavailable_reason() != NULL)
+		return NULL;
+	if (!exit_callback_registered)
+	{
+		for (int i = 0; i < PGF_MAX_HELD; i++)
+			held[i].index = -1;
+		on_shmem_exit(release_held_at_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+	for (int i = 0; i < PGF_MAX_HELD; i++)
+		if (held[i].index < 0)
+		{
+			session = &held[i];
+			break;
+		}
+	if (session == NULL)
+		return NULL;
+
+	for (long pause_us = 500;; pause_us = Min(pause_us * 2, 8000))
+	{
+		if (try_claim_slot(session))
+			return session;
+		if (started == 0)
+			started = GetCurrentTimestamp();
+		else if (wait_ms >= 0 && TimestampDifferenceExceeds(started, GetCurrentTimestamp(), (int) wait_ms))
+			return NULL;
+		wake_dispatcher();
+		pg_usleep(pause_us);
+		CHECK_FOR_INTERRUPTS();
+		if (pgf_worker_unavailable_reason() != NULL)
+			return NULL;
+	}
 }
 
 void

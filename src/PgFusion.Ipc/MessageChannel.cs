@@ -6,8 +6,10 @@ namespace PgFusion.Ipc;
 /// One side of a session: framed messages (u32 type, u32 payload length, payload) written to the
 /// outbound ring and read from the inbound ring, with futex waits that give up every
 /// <see cref="WaitSliceMs"/> to check cancellation and the peer's liveness.
-/// While a send waits for ring space it drains the inbound ring into a queue, so two sides that
-/// both send at once never deadlock.
+/// While a send waits for ring space it moves whatever bytes have arrived on the inbound ring
+/// into a staging buffer (whole frames or not), so two sides that both send at once never
+/// deadlock: a blocked writer always frees its peer's ring, and a reader waiting for the rest of
+/// a frame only waits for a peer that is itself writing.
 /// Thread-safe: sends and receives are serialized by a lock.
 /// </summary>
 public sealed class MessageChannel
@@ -18,7 +20,9 @@ public sealed class MessageChannel
     private readonly WakeWord peer;
     private readonly uint maxMessageBytes;
     private readonly Func<bool> peerAlive;
-    private readonly Queue<(MessageType Type, byte[] Payload)> pending = new();
+    private byte[] staged = new byte[4096]; // inbound bytes taken off the ring by a blocked send
+    private int stagedStart;
+    private int stagedCount;
     private readonly Lock gate = new();
     private byte[] buffer = new byte[4096];
     private readonly byte[] header = new byte[ShmemLayout.MessageHeaderSize];
@@ -67,13 +71,9 @@ public sealed class MessageChannel
                 peer.Wake();
                 continue;
             }
-            // Blocked: take what the peer sent so it can make room for us.
-            if (TryReadFrame(out var type, out var payload, freshArray: true, cancellation))
-            {
-                // a fresh array: the caller may still hold the previous payload in the shared buffer
-                pending.Enqueue((type, payload.ToArray()));
+            // Blocked: take what the peer sent so that it can finish its own send.
+            if (StageInbound() > 0)
                 continue;
-            }
             Pause(seen, cancellation);
         }
     }
@@ -95,12 +95,7 @@ public sealed class MessageChannel
     {
         lock (gate)
         {
-            if (pending.TryDequeue(out var queued))
-            {
-                message = new Message(queued.Type, queued.Payload);
-                return true;
-            }
-            if (TryReadFrame(out var type, out var payload, freshArray: false, cancellation))
+            if (TryReadFrame(out var type, out var payload, cancellation))
             {
                 message = new Message(type, payload);
                 return true;
@@ -110,39 +105,70 @@ public sealed class MessageChannel
         }
     }
 
-    private bool TryReadFrame(out MessageType type, out ReadOnlyMemory<byte> payload, bool freshArray, CancellationToken cancellation)
+    private bool TryReadFrame(out MessageType type, out ReadOnlyMemory<byte> payload, CancellationToken cancellation)
     {
         type = 0;
         payload = default;
-        if (inbound.Available < ShmemLayout.MessageHeaderSize)
+        if (stagedCount + inbound.Available < ShmemLayout.MessageHeaderSize)
             return false;
-        inbound.Read(header);
+        ReadInbound(header);
         uint rawType = BinaryPrimitives.ReadUInt32LittleEndian(header);
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
         if (!MessageTypes.IsKnown(rawType))
             throw new IpcException($"unknown message type {rawType} (payload {length} bytes)");
         if (length > maxMessageBytes)
             throw new IpcException($"{(MessageType)rawType} message of {length} bytes exceeds the limit of {maxMessageBytes} bytes");
-        byte[] into = freshArray ? new byte[length] : buffer;
-        if (!freshArray && buffer.Length < length)
-            into = buffer = new byte[Math.Max(length, (uint)buffer.Length * 2)];
+        if (buffer.Length < length)
+            buffer = new byte[Math.Max(length, (uint)buffer.Length * 2)];
         int got = 0;
         while (got < length)
         {
             uint seen = mine.Sequence;
-            int n = inbound.Read(into.AsSpan(got, (int)length - got));
+            int n = ReadInbound(buffer.AsSpan(got, (int)length - got));
             if (n > 0)
             {
                 got += n;
-                peer.Wake(); // the writer may be waiting for space
                 continue;
             }
             Pause(seen, cancellation);
         }
-        peer.Wake();
         type = (MessageType)rawType;
-        payload = into.AsMemory(0, (int)length);
+        payload = buffer.AsMemory(0, (int)length);
         return true;
+    }
+
+    /// <summary>Reads staged bytes first, then the ring (waking the peer, which may wait for space).</summary>
+    private int ReadInbound(Span<byte> destination)
+    {
+        int n = Math.Min(stagedCount, destination.Length);
+        staged.AsSpan(stagedStart, n).CopyTo(destination);
+        stagedStart += n;
+        stagedCount -= n;
+        if (stagedCount == 0)
+            stagedStart = 0;
+        int fromRing = inbound.Read(destination[n..]);
+        if (fromRing > 0)
+            peer.Wake();
+        return n + fromRing;
+    }
+
+    /// <summary>Moves every byte now in the inbound ring to the staging buffer; returns how many.</summary>
+    private int StageInbound()
+    {
+        int available = (int)inbound.Available;
+        if (available == 0)
+            return 0;
+        if (stagedStart + stagedCount + available > staged.Length)
+        {
+            var grown = stagedCount + available > staged.Length ? new byte[Math.Max(staged.Length * 2, stagedCount + available)] : staged;
+            staged.AsSpan(stagedStart, stagedCount).CopyTo(grown);
+            staged = grown;
+            stagedStart = 0;
+        }
+        int n = inbound.Read(staged.AsSpan(stagedStart + stagedCount, available));
+        stagedCount += n;
+        peer.Wake();
+        return n;
     }
 
     private void Pause(uint seen, CancellationToken cancellation)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using PgFusion.Codegen;
 using PgFusion.Ipc;
@@ -70,7 +71,18 @@ internal sealed class Session
         }
         catch (Exception e)
         {
+            // A broken frame from the backend (IpcException from Receive): the stream cannot be
+            // resynchronised, so tell the backend why and end the session instead of leaving the
+            // backend waiting for an answer until its statement_timeout.
             WorkerLog.Info($"session {slot.Index}: {e}");
+            try
+            {
+                SendError(e, token);
+            }
+            catch (OperationCanceledException)
+            {
+                // the backend is gone too; nothing escapes this thread
+            }
         }
         finally
         {
@@ -167,10 +179,26 @@ internal sealed class Session
         LastCompileTiming = $"plan {planMs:F2} ms, plan+compile {totalMs:F2} ms";
         if (explainOnly)
         {
-            SendText(MessageType.Explained, compiled.Query.Explain, token);
+            SendText(MessageType.Explained, ExplainText(json, planned.Plan!, compiled.Query, planMs, totalMs), token);
             return;
         }
         SendCompiled(cache.AddCompiled(key, compiled.Query, planned.Plan!.Root.EstimatedRows), compiled.Query, token);
+    }
+
+    /// <summary>
+    /// pg_fusion_explain's text: the optimized logical plan, the planner's physical plan, then the
+    /// compiled operator tree with every kernel as C# (QueryDumper), and the timings.
+    /// </summary>
+    private static string ExplainText(ReadOnlySpan<byte> json, PlannedQuery planned, CompiledQuery query, double planMs, double totalMs)
+    {
+        var sb = new StringBuilder();
+        var stages = QueryPlanner.ExplainRules(json);
+        if (stages.Count > 0)
+            sb.Append("== logical plan (after ").Append(stages[^1].Stage).AppendLine(") ==").AppendLine(stages[^1].Plan.TrimEnd());
+        sb.AppendLine("== planner's physical plan ==").AppendLine(planned.Explain.TrimEnd());
+        sb.Append(query.Dump().ToText());
+        sb.Append(CultureInfo.InvariantCulture, $"== timing: plan {planMs:F2} ms, plan+compile {totalMs:F2} ms ==");
+        return sb.ToString();
     }
 
     /// <summary>The last cold compile's timing (logged on request by tools).</summary>

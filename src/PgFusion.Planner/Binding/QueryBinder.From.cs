@@ -12,13 +12,18 @@ public sealed partial class QueryBinder
         if (jointree.RequireKind() != "FROMEXPR") throw jointree.Error($"expected FROMEXPR, found {jointree.Kind}");
         var fromList = jointree.List("fromlist");
         if (fromList.Count == 0) throw UnsupportedConstructException.NotYet("SELECT without FROM");
-        if (fromList.Count > 1) throw UnsupportedConstructException.NotYet("more than one table in FROM (join)");
-        return PrepareFromItem(fromList[0], scope, binder);
+        // FROM a, b, c: a cross join chain; WHERE conjuncts become join conditions by predicate pushdown.
+        var items = fromList.Select(item => PrepareFromItem(item, scope, binder)).ToList();
+        return s =>
+        {
+            var plan = items[0](s);
+            for (int i = 1; i < items.Count; i++) plan = new LogicalJoin(plan, items[i](s), LogicalJoinType.Inner, null);
+            return plan;
+        };
     }
 
     private Func<BindScope, LogicalPlan> PrepareFromItem(QueryTreeNode item, BindScope scope, ExpressionBinder binder)
     {
-        _ = binder;
         switch (item.RequireKind())
         {
             case "RANGETBLREF":
@@ -30,10 +35,29 @@ public sealed partial class QueryBinder
                 string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
                 return s => new LogicalScan(rti, alias, relation, s.ColumnsOf(rti));
             case "JOINEXPR":
-                throw UnsupportedConstructException.NotYet("JOIN");
+                return PrepareJoin(item, scope, binder);
             default:
                 throw UnsupportedConstructException.NotYet($"FROM item {item.Kind}");
         }
+    }
+
+    /// <summary>JoinExpr: jointype as PostgreSQL's JoinType enum (nodes.h): 0 inner, 1 left, 2 full, 3 right.</summary>
+    private Func<BindScope, LogicalPlan> PrepareJoin(QueryTreeNode join, BindScope scope, ExpressionBinder binder)
+    {
+        int jointype = join.Int32("jointype");
+        var kind = jointype switch
+        {
+            0 => LogicalJoinType.Inner,
+            1 => LogicalJoinType.Left,
+            2 => LogicalJoinType.Full,
+            3 => LogicalJoinType.Right,
+            _ => throw UnsupportedConstructException.NotYet($"join type {jointype} in FROM"),
+        };
+        var left = PrepareFromItem(join.Field("larg"), scope, binder);
+        var right = PrepareFromItem(join.Field("rarg"), scope, binder);
+        var condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
+        if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
+        return s => new LogicalJoin(left(s), right(s), kind, condition);
     }
 
     private RelationInfo CheckRelation(QueryTreeNode rte)

@@ -13,6 +13,7 @@ public sealed class Optimizer
     [
         new ConstantFolding(),
         new PredicateSimplification(),
+        new PredicatePushdown(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
     ];

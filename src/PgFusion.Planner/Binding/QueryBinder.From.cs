@@ -30,6 +30,13 @@ public sealed partial class QueryBinder
                 int rti = item.Int32("rtindex");
                 var rte = scope.Entry(rti, item.Field("rtindex"));
                 int kind = rte.Int32("rtekind");
+                if (kind == RteKind.Subquery)
+                {
+                    if (rte.Optional("lateral")?.Bool() == true) throw UnsupportedConstructException.NotYet("LATERAL subquery in FROM");
+                    var sub = BindQuery(rte.Field("subquery"));
+                    scope.SetSubquery(rti, sub.ResultColumns);
+                    return _ => sub.Root;
+                }
                 if (kind != RteKind.Relation) throw UnsupportedConstructException.NotYet(RteKind.Describe(kind));
                 var relation = CheckRelation(rte);
                 string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;

@@ -75,6 +75,17 @@ public sealed partial class PhysicalPlanner
             Math.Max(1, Math.Round(rows)));
     }
 
+    /// <summary>Selectivity of one join conjunct: eqjoinsel for a column equality, else the filter estimate.</summary>
+    internal double ConjunctSelectivity(BoundExpr conjunct)
+    {
+        if (conjunct is BoundFuncCall { Args: [var a, var b] } f && IsStrictComparison(f) && KeyOrigin(a) is not null && KeyOrigin(b) is not null)
+            return EquiJoinSelectivity(a, b);
+        return new SelectivityEstimator(catalog, _origins).Estimate(conjunct);
+    }
+
+    /// <summary>Equality operators' functions: strict, so false or NULL when either input is NULL.</summary>
+    internal static bool IsStrictComparison(BoundFuncCall f) => IntegerEquality.Contains(f.Name) || SameTypeEquality.Contains(f.Name);
+
     private static double EstimateJoinRows(LogicalJoinType kind, double leftRows, double rightRows, double selectivity) => kind switch
     {
         LogicalJoinType.Inner => CardinalityEstimator.JoinRows(JoinKind.Inner, leftRows, rightRows, selectivity),

@@ -18,6 +18,17 @@ public sealed class Optimizer
         new LimitSortToTopN(),
     ];
 
+    /// <summary>The passes for one query: the default ones plus join ordering, which estimates from the query's catalog.</summary>
+    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog) =>
+    [
+        new ConstantFolding(),
+        new PredicateSimplification(),
+        new PredicatePushdown(),
+        new JoinReorder(catalog),
+        new ProjectionPruning(),
+        new LimitSortToTopN(),
+    ];
+
     private readonly IReadOnlyList<IRewriteRule> _rules;
     private readonly IReadOnlySet<string> _disabled;
 

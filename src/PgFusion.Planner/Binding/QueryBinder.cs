@@ -25,6 +25,12 @@ public sealed partial class QueryBinder
         var rangeTable = query.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
         var binder = new ExpressionBinder(_envelope.Catalog, scope);
+        // Scalar subqueries (one row each) are cross-joined below the WHERE filter, or above the
+        // aggregate when the grouped select list or HAVING reads them.
+        var scalarsBelow = new List<LogicalPlan>();
+        var scalarsAbove = new List<LogicalPlan>();
+        var scalars = scalarsBelow;
+        binder.SubLinkBinder = node => BindScalarSubquery(node, scalars);
         var jointree = query.Field("jointree");
         var from = PrepareFrom(jointree, scope, binder);
 
@@ -32,7 +38,7 @@ public sealed partial class QueryBinder
         foreach (var tle in targetList)
             if (tle.RequireKind() != "TARGETENTRY") throw tle.Error($"expected TARGETENTRY, found {tle.Kind}");
 
-        var where = jointree.Optional("quals") is { } q ? binder.Bind(q) : null;
+        var where = BindWhere(jointree.Optional("quals"), binder);
 
         bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual");
         List<BoundExpr> tleExprs;
@@ -43,6 +49,7 @@ public sealed partial class QueryBinder
         {
             aggregates = new AggregateCollector(_ids);
             groupKeys = BindGroupKeys(query, targetList, binder);
+            scalars = scalarsAbove;
             tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
             AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }]);
@@ -56,10 +63,12 @@ public sealed partial class QueryBinder
 
         // Every expression is bound, so the scans know which attributes they read.
         LogicalPlan plan = from(scope);
-        if (where is not null) plan = new LogicalFilter(plan, where);
+        foreach (var s in scalarsBelow) plan = new LogicalJoin(plan, s, LogicalJoinType.Inner, null);
+        plan = ApplyWhere(plan, where);
         if (grouped)
         {
             plan = new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
+            foreach (var s in scalarsAbove) plan = new LogicalJoin(plan, s, LogicalJoinType.Inner, null);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
 
@@ -86,6 +95,7 @@ public sealed partial class QueryBinder
             plan = new LogicalProject(plan, final);
             result = [.. final.Select(f => f.Column)];
         }
+        VerifyColumns(plan, "a subquery's column used where it is not available");
         return new BoundQuery(plan, result);
     }
 
@@ -99,7 +109,6 @@ public sealed partial class QueryBinder
         if (!query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
-        if (query.Bool("hasSubLinks")) throw UnsupportedConstructException.NotYet("subquery in an expression (SubLink)");
         if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");

@@ -102,9 +102,30 @@ public sealed class PredicatePushdown : IRewriteRule
         void Walk(BoundExpr e)
         {
             if (e is BoundBoolExpr { Op: BoolOp.And } and) foreach (var a in and.Args) Walk(a);
+            else if (e is BoundBoolExpr { Op: BoolOp.Or } or && FactorOr(or) is { } factored) foreach (var f in factored) Walk(f);
             else if (e is not BoundConst { Value: true }) list.Add(e);
         }
         Walk(predicate);
         return list;
+    }
+
+    /// <summary>
+    /// (A AND B) OR (A AND C) = A AND (B OR C), as PostgreSQL's prepqual.c pulls common factors out
+    /// of OR (so the join key of TPC-H Q19 is seen); null when the arms share nothing.
+    /// </summary>
+    private static List<BoundExpr>? FactorOr(BoundBoolExpr or)
+    {
+        var arms = or.Args.Select(a => a is BoundBoolExpr { Op: BoolOp.And } and ? [.. and.Args] : new List<BoundExpr> { a }).ToList();
+        var common = arms[0].Where(c => arms.Skip(1).All(arm => arm.Contains(c, BoundExprComparer.Instance))).ToList();
+        if (common.Count == 0) return null;
+        var rest = new List<BoundExpr>();
+        foreach (var arm in arms)
+        {
+            var left = arm.Where(c => !common.Contains(c, BoundExprComparer.Instance)).ToList();
+            // An arm that is only common factors is true whenever they are: the OR adds nothing.
+            if (left.Count == 0) return common;
+            rest.Add(PredicateSimplification.Conjunction(left));
+        }
+        return [.. common, new BoundBoolExpr(BoolOp.Or, rest)];
     }
 }

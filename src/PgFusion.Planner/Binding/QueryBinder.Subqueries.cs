@@ -96,14 +96,14 @@ public sealed partial class QueryBinder
             var rangeTable = sub.List("rtable");
             var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
             var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer };
-            var scalars = new List<LogicalPlan>();
-            binder.SubLinkBinder = node => BindScalarSubquery(node, scalars);
+            var scalars = new List<SubqueryJoin>();
+            binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
             var jointree = sub.Field("jointree");
             var from = PrepareFrom(jointree, scope, binder);
             var where = BindWhere(jointree.Optional("quals"), binder);
             outputs = type == AnySubLink ? [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))] : [];
             var plan = from(scope);
-            foreach (var s in scalars) plan = new LogicalJoin(plan, s, LogicalJoinType.Inner, null);
+            foreach (var s in scalars) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
             foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
             var produced = plan.Output.Select(c => c.Id).ToHashSet();
             var local = new List<BoundExpr>();
@@ -145,22 +145,117 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// A scalar subquery in an expression: only an uncorrelated, ungrouped aggregate without HAVING
-    /// or LIMIT, which yields exactly one row; its plan is cross-joined and the value read as a column.
+    /// A scalar subquery in an expression. Uncorrelated: only an ungrouped aggregate without HAVING
+    /// or LIMIT (exactly one row), cross-joined. Correlated: an ungrouped aggregate whose outer
+    /// references are equalities inner_expr = outer_expr in its WHERE; it becomes the aggregate
+    /// grouped by the inner expressions, left-joined on the equalities (no group: NULL, as the
+    /// aggregate of no rows is, so count and non-strict result expressions are refused).
     /// </summary>
-    private LogicalColumnRef BindScalarSubquery(QueryTreeNode link, List<LogicalPlan> scalars)
+    private LogicalColumnRef BindScalarSubquery(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         int type = link.Int32("subLinkType");
         if (type != ExprSubLink)
             throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {ExpressionBinder.SubLinkKind(link)}) other than a top-level WHERE conjunct");
         var sub = link.Field("subselect");
         bool oneRow = sub.Bool("hasAggs") && sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0 && sub.IsNullField("havingQual")
-            && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations");
+            && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations") && sub.List("distinctClause").Count == 0;
         if (!oneRow) throw UnsupportedConstructException.NotYet("scalar subquery other than one ungrouped aggregate");
+        if (ReadsOuter(sub.Element, 0)) return BindCorrelatedScalar(link, sub, outer, scalars);
         var bound = BindQuery(sub);
         if (bound.ResultColumns.Count != 1) throw link.Error($"scalar subquery with {bound.ResultColumns.Count} columns");
-        scalars.Add(bound.Root);
+        scalars.Add(new SubqueryJoin(bound.Root, LogicalJoinType.Inner, null));
         return new LogicalColumnRef(bound.ResultColumns[0]);
+    }
+
+    private LogicalColumnRef BindCorrelatedScalar(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        CheckQueryLevel(sub);
+        var rangeTable = sub.List("rtable");
+        var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer };
+        var inner = new List<SubqueryJoin>();
+        binder.SubLinkBinder = node => BindScalarSubquery(node, binder, inner);
+        var jointree = sub.Field("jointree");
+        var from = PrepareFrom(jointree, scope, binder);
+        var where = BindWhere(jointree.Optional("quals"), binder);
+        var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();
+        if (targets.Count != 1) throw link.Error($"scalar subquery with {targets.Count} columns");
+        var aggregates = new AggregateCollector(_ids);
+        var value = binder.Bind(targets[0].Field("expr"), aggregates);
+
+        var plan = from(scope);
+        foreach (var s in inner) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
+        foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
+        var produced = plan.Output.Select(c => c.Id).ToHashSet();
+        bool IsInner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
+        bool IsOuter(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
+        var local = new List<BoundExpr>();
+        var keys = new List<NamedExpr>();
+        var equalities = new List<(BoundFuncCall Eq, BoundExpr Outer, bool InnerFirst)>();
+        foreach (var p in where.Plain)
+        {
+            if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
+            {
+                local.Add(p);
+                continue;
+            }
+            if (p is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (IsInner(a) && IsOuter(b) || IsInner(b) && IsOuter(a)))
+            {
+                bool innerFirst = IsInner(a);
+                var key = innerFirst ? a : b;
+                keys.Add(new NamedExpr(_ids.New("key", key.Type), key));
+                equalities.Add((eq, innerFirst ? b : a, innerFirst));
+                continue;
+            }
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose outer references are not equalities in its WHERE");
+        }
+        if (keys.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
+        if (aggregates.Aggregates.Any(a => a.Aggregate.Name == "count"))
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery with count() (no rows give 0, not NULL)");
+        value = ReplaceGroupKeys(value, keys);
+        var computed = aggregates.Aggregates.Select(a => a.Column.Id).Concat(keys.Select(k => k.Column.Id)).ToHashSet();
+        if (!IsStrictOver(value) || value.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose result is not a strict expression of its aggregates");
+        if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
+        var aggregate = new LogicalAggregate(plan, keys, aggregates.Aggregates);
+        var keyOut = keys.Select(k => new NamedExpr(_ids.New(k.Column.Name, k.Column.Type), new LogicalColumnRef(k.Column))).ToList();
+        var valueColumn = _ids.New(targets[0].Optional("resname")?.Text() ?? "?column?", value.Type);
+        var right = new LogicalProject(aggregate, [.. keyOut, new NamedExpr(valueColumn, value)]);
+        VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
+        var condition = equalities.Select((e, i) => (BoundExpr)new BoundFuncCall(e.Eq.FuncOid, e.Eq.Name,
+            e.InnerFirst ? [new LogicalColumnRef(keyOut[i].Column), e.Outer] : [e.Outer, new LogicalColumnRef(keyOut[i].Column)], e.Eq.Type)).ToList();
+        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition)));
+        return new LogicalColumnRef(valueColumn);
+    }
+
+    /// <summary>NULL whenever an input column is NULL: operators, functions, casts and constants only.</summary>
+    private static bool IsStrictOver(BoundExpr e) => e switch
+    {
+        LogicalColumnRef or BoundConst => true,
+        BoundRelabel r => IsStrictOver(r.Arg),
+        BoundFuncCall f => f.Args.All(IsStrictOver),
+        _ => false,
+    };
+
+    /// <summary>Whether a Query (JSON) reads a column of a query enclosing it (a Var whose varlevelsup reaches past it).</summary>
+    private static bool ReadsOuter(System.Text.Json.JsonElement e, int depth)
+    {
+        switch (e.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.Object:
+                bool hasKind = e.TryGetProperty("node", out var kind) && kind.ValueKind == System.Text.Json.JsonValueKind.String;
+                if (hasKind && kind.ValueEquals("QUERY")) depth++;
+                if (hasKind && kind.ValueEquals("VAR") && e.TryGetProperty("varlevelsup", out var up) && up.GetInt32() >= depth) return true;
+                foreach (var p in e.EnumerateObject())
+                    if (ReadsOuter(p.Value, depth)) return true;
+                return false;
+            case System.Text.Json.JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray())
+                    if (ReadsOuter(item, depth)) return true;
+                return false;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Every column an operator reads comes from its inputs; otherwise Unsupported with <paramref name="construct"/>.</summary>

@@ -27,10 +27,10 @@ public sealed partial class QueryBinder
         var binder = new ExpressionBinder(_envelope.Catalog, scope);
         // Scalar subqueries (one row each) are cross-joined below the WHERE filter, or above the
         // aggregate when the grouped select list or HAVING reads them.
-        var scalarsBelow = new List<LogicalPlan>();
-        var scalarsAbove = new List<LogicalPlan>();
+        var scalarsBelow = new List<SubqueryJoin>();
+        var scalarsAbove = new List<SubqueryJoin>();
         var scalars = scalarsBelow;
-        binder.SubLinkBinder = node => BindScalarSubquery(node, scalars);
+        binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
         var jointree = query.Field("jointree");
         var from = PrepareFrom(jointree, scope, binder);
 
@@ -52,7 +52,7 @@ public sealed partial class QueryBinder
             scalars = scalarsAbove;
             tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
-            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }]);
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }], [.. scalarsAbove.SelectMany(j => j.Right.Output)]);
             tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
             having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
         }
@@ -63,12 +63,12 @@ public sealed partial class QueryBinder
 
         // Every expression is bound, so the scans know which attributes they read.
         LogicalPlan plan = from(scope);
-        foreach (var s in scalarsBelow) plan = new LogicalJoin(plan, s, LogicalJoinType.Inner, null);
+        foreach (var s in scalarsBelow) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
         plan = ApplyWhere(plan, where);
         if (grouped)
         {
             plan = new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
-            foreach (var s in scalarsAbove) plan = new LogicalJoin(plan, s, LogicalJoinType.Inner, null);
+            foreach (var s in scalarsAbove) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
 

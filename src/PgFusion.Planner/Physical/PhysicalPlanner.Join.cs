@@ -44,6 +44,9 @@ public sealed partial class PhysicalPlanner
                 selectivity *= new SelectivityEstimator(catalog, _origins).Estimate(c);
             }
         }
+        // PostgreSQL refuses these ("FULL JOIN is only supported with merge-joinable or hash-joinable join conditions"); falling back gives its error.
+        if (join.Kind == LogicalJoinType.Full && leftKeys.Count == 0)
+            throw UnsupportedConstructException.NotYet("FULL JOIN without an equality between its inputs");
         if (join.Kind == LogicalJoinType.NullAwareAnti && (leftKeys.Count != 1 || residual.Count > 0))
             throw UnsupportedConstructException.NotYet("NOT IN whose comparison is not one hashable equality");
 

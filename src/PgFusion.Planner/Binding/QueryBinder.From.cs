@@ -37,6 +37,12 @@ public sealed partial class QueryBinder
                     scope.SetSubquery(rti, sub.ResultColumns);
                     return _ => sub.Root;
                 }
+                if (kind == RteKind.Cte)
+                {
+                    var cteQuery = BindCte(rte);
+                    scope.SetSubquery(rti, cteQuery.ResultColumns);
+                    return _ => cteQuery.Root;
+                }
                 if (kind != RteKind.Relation) throw UnsupportedConstructException.NotYet(RteKind.Describe(kind));
                 var relation = CheckRelation(rte);
                 string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
@@ -45,6 +51,36 @@ public sealed partial class QueryBinder
                 return PrepareJoin(item, scope, binder);
             default:
                 throw UnsupportedConstructException.NotYet($"FROM item {item.Kind}");
+        }
+    }
+
+    /// <summary>
+    /// A reference to a non-recursive WITH query, inlined: its query is bound again for every
+    /// reference (a SELECT without side effects gives the same rows each time), with the WITH
+    /// lists visible as they are where it is defined.
+    /// </summary>
+    private BoundQuery BindCte(QueryTreeNode rte)
+    {
+        string name = rte.String("ctename");
+        int level = _cteStack.Count - 1 - rte.Int32("ctelevelsup");
+        if (rte.Optional("self_reference")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
+        if (level < 0) throw rte.Error($"CTE {name} is {rte.Int32("ctelevelsup")} levels up, there are {_cteStack.Count}");
+        QueryTreeNode? found = null;
+        foreach (var c in _cteStack[level])
+            if (c.String("ctename") == name) found = c;
+        if (found is not { } cte) throw rte.Error($"CTE {name} is not in the WITH list {rte.Int32("ctelevelsup")} levels up");
+        if (cte.Optional("cterecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
+        var query = cte.Field("ctequery");
+        if (query.RequireKind() != "QUERY") throw query.Error($"expected QUERY, found {query.Kind}");
+        var saved = _cteStack;
+        _cteStack = saved.GetRange(0, level + 1);
+        try
+        {
+            return BindQuery(query);
+        }
+        finally
+        {
+            _cteStack = saved;
         }
     }
 

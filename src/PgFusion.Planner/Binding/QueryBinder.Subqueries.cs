@@ -93,6 +93,7 @@ public sealed partial class QueryBinder
         if (IsPlainSelect(sub))
         {
             CheckQueryLevel(sub);
+            _cteStack.Add([]);
             var rangeTable = sub.List("rtable");
             var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
             var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer };
@@ -113,6 +114,7 @@ public sealed partial class QueryBinder
                 else condition.Add(p); // reads the outer query: a join condition
             }
             right = local.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
+            _cteStack.RemoveAt(_cteStack.Count - 1);
         }
         else
         {
@@ -170,6 +172,19 @@ public sealed partial class QueryBinder
     private LogicalColumnRef BindCorrelatedScalar(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         CheckQueryLevel(sub);
+        _cteStack.Add(sub.List("cteList"));
+        try
+        {
+            return BindCorrelatedScalarLevel(link, sub, outer, scalars);
+        }
+        finally
+        {
+            _cteStack.RemoveAt(_cteStack.Count - 1);
+        }
+    }
+
+    private LogicalColumnRef BindCorrelatedScalarLevel(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
         var rangeTable = sub.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
         var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer };

@@ -15,6 +15,10 @@ public sealed partial class QueryBinder
     private readonly QueryEnvelope _envelope;
     private readonly ColumnIdAllocator _ids = new();
 
+    // The WITH lists of the query levels being bound, outermost first (a CTE reference's
+    // ctelevelsup counts levels up from the referencing query).
+    private List<IReadOnlyList<QueryTreeNode>> _cteStack = [];
+
     public QueryBinder(QueryEnvelope envelope) => _envelope = envelope;
 
     public static BoundQuery Bind(QueryEnvelope envelope) => new QueryBinder(envelope).BindQuery(envelope.Query);
@@ -22,6 +26,19 @@ public sealed partial class QueryBinder
     private BoundQuery BindQuery(QueryTreeNode query)
     {
         CheckQueryLevel(query);
+        _cteStack.Add(query.List("cteList"));
+        try
+        {
+            return BindQueryLevel(query);
+        }
+        finally
+        {
+            _cteStack.RemoveAt(_cteStack.Count - 1);
+        }
+    }
+
+    private BoundQuery BindQueryLevel(QueryTreeNode query)
+    {
         var rangeTable = query.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
         var binder = new ExpressionBinder(_envelope.Catalog, scope);
@@ -105,7 +122,7 @@ public sealed partial class QueryBinder
         int commandType = query.Int32("commandType");
         if (commandType != 1) throw UnsupportedConstructException.NotYet($"statement other than SELECT (commandType {commandType})");
         if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
-        if (query.List("cteList").Count > 0 || query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH (common table expression)");
+        if (query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
         if (!query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");

@@ -27,6 +27,7 @@ internal sealed class HashJoinStream : IBatchSource
     private RecordBatch? pairBatch;
     private readonly int[] pairProbe = new int[ExecutionContext.BatchRows];
     private readonly int[] pairBuild = new int[ExecutionContext.BatchRows];
+    private readonly int[] pairProbeRow = new int[ExecutionContext.BatchRows];
     private int[] selection = new int[ExecutionContext.BatchRows];
     private int pairCount;
 
@@ -167,14 +168,9 @@ internal sealed class HashJoinStream : IBatchSource
         int probeStart = plan.BuildIsLeft ? table.Rows.Length : 0;
         int buildStart = plan.BuildIsLeft ? 0 : probeWidth;
         foreach (var c in pairs) c.Reset();
-        for (int p = 0; p < n; p++)
-        {
-            int row = probe.Selection is { } s ? s[pairProbe[p]] : pairProbe[p];
-            for (int j = 0; j < probeWidth; j++) pairOps[probeStart + j].Append(probe.Columns[j], row, pairs[probeStart + j]);
-            int r = pairBuild[p];
-            for (int j = 0; j < table.Rows.Length; j++) pairOps[buildStart + j].Append(table.Rows[j], r, pairs[buildStart + j]);
-        }
-        foreach (var c in pairs) c.Length = n;
+        for (int p = 0; p < n; p++) pairProbeRow[p] = probe.Selection is { } s ? s[pairProbe[p]] : pairProbe[p];
+        for (int j = 0; j < probeWidth; j++) JoinGather.Gather(probe.Columns[j], pairProbeRow, n, pairs[probeStart + j], pairOps[probeStart + j]);
+        for (int j = 0; j < table.Rows.Length; j++) JoinGather.Gather(table.Rows[j], pairBuild, n, pairs[buildStart + j], pairOps[buildStart + j]);
         var batch = pairBatch!;
         batch.Length = n;
         batch.Selection = null;

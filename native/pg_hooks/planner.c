@@ -103,7 +103,8 @@ eligibility_walker(Node *node, Eligibility *e)
 			e->reason = relation_unsupported(rte);
 		return e->reason != NULL;
 	}
-	if (IsA(node, Param))
+	/* PARAM_SUBLINK is an ANY/IN SubLink's reference to its subquery's output: the worker binds it. */
+	if (IsA(node, Param) && ((Param *) node)->paramkind != PARAM_SUBLINK)
 	{
 		e->reason = "query parameters";
 		return true;

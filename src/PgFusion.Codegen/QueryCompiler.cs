@@ -15,7 +15,7 @@ namespace PgFusion.Codegen;
 /// The compiler's entry point: a planned query -> compiled kernels wired into operators, or
 /// Unsupported naming the construct (never an exception for an unsupported construct).
 /// </summary>
-public sealed class QueryCompiler
+public sealed partial class QueryCompiler
 {
     public QueryCompiler(KernelCache? cache = null) => Cache = cache ?? KernelCache.Shared;
 
@@ -75,6 +75,8 @@ public sealed class QueryCompiler
             }
             case PhysicalHashAggregate agg:
                 return LowerAggregate(agg);
+            case PhysicalHashJoin join:
+                return LowerJoin(join);
             default:
                 throw new UnsupportedException($"plan node {plan.GetType().Name} is not supported");
         }

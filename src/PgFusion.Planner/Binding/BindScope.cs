@@ -11,12 +11,19 @@ namespace PgFusion.Planner.Binding;
 public sealed class BindScope(IReadOnlyList<QueryTreeNode> rangeTable, Func<int, int, LogicalColumn> createColumn)
 {
     private readonly Dictionary<(int Rti, int AttNum), LogicalColumn> _columns = [];
+    private readonly Dictionary<int, IReadOnlyList<LogicalColumn>> _subqueries = [];
 
     public IReadOnlyList<QueryTreeNode> RangeTable { get; } = rangeTable;
 
     /// <summary>The column for attribute <paramref name="attnum"/> of range-table entry <paramref name="rti"/>, created on first use.</summary>
     public LogicalColumn Column(int rti, int attnum)
     {
+        if (_subqueries.TryGetValue(rti, out var output))
+        {
+            return attnum >= 1 && attnum <= output.Count
+                ? output[attnum - 1]
+                : throw new Json.QueryJsonException($"$.query.rtable[{rti - 1}]", $"the subquery has {output.Count} columns, the query reads column {attnum}");
+        }
         if (!_columns.TryGetValue((rti, attnum), out var column))
         {
             column = createColumn(rti, attnum);
@@ -24,6 +31,9 @@ public sealed class BindScope(IReadOnlyList<QueryTreeNode> rangeTable, Func<int,
         }
         return column;
     }
+
+    /// <summary>Range-table entry <paramref name="rti"/> is a subquery in FROM with these result columns (attnum n = column n - 1).</summary>
+    public void SetSubquery(int rti, IReadOnlyList<LogicalColumn> output) => _subqueries[rti] = output;
 
     /// <summary>The columns used of range-table entry <paramref name="rti"/>, in attnum order.</summary>
     public IReadOnlyList<ScanColumn> ColumnsOf(int rti) =>

@@ -16,6 +16,15 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
 
     public QueryCatalog Catalog => catalog;
 
+    /// <summary>The enclosing query's binder, for Vars with varlevelsup &gt; 0 (correlated subqueries); null at the top level.</summary>
+    public ExpressionBinder? Outer { get; init; }
+
+    /// <summary>Binds a SubLink met inside an expression (scalar subqueries); null: every SubLink is unsupported.</summary>
+    public Func<QueryTreeNode, BoundExpr>? SubLinkBinder { get; set; }
+
+    /// <summary>What PARAM_SUBLINK n of an ANY/IN test expression stands for: the subquery's n-th output.</summary>
+    public Dictionary<int, BoundExpr> SubLinkParams { get; } = [];
+
     public BoundExpr Bind(QueryTreeNode node, AggregateCollector? aggregates = null)
     {
         string kind = node.RequireKind();
@@ -36,8 +45,9 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "DISTINCTEXPR" => BindDistinct(node, aggregates),
             "SCALARARRAYOPEXPR" => BindScalarArrayOp(node, aggregates),
             "AGGREF" => BindAggref(node, aggregates),
-            "SUBLINK" => throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {SubLinkKind(node)})"),
+            "SUBLINK" => SubLinkBinder is { } sub ? sub(node) : throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {SubLinkKind(node)})"),
             "WINDOWFUNC" => throw UnsupportedConstructException.NotYet($"window function {FunctionLabel(node.UInt32("winfnoid"))}"),
+            "PARAM" when node.Int32("paramkind") == 2 && SubLinkParams.TryGetValue(node.Int32("paramid"), out var p) => p,
             "PARAM" => throw UnsupportedConstructException.NotYet("query parameter ($n)"),
             "GROUPINGFUNC" => throw UnsupportedConstructException.NotYet("GROUPING()"),
             "COERCEVIAIO" => throw UnsupportedConstructException.NotYet($"cast to {TypeLabel(node.UInt32("resulttype"))} through text I/O (CoerceViaIO)"),
@@ -50,9 +60,16 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
         };
     }
 
-    private BoundExpr BindVar(QueryTreeNode node)
+    private BoundExpr BindVar(QueryTreeNode node) => BindVar(node, node.Int32("varlevelsup"));
+
+    private BoundExpr BindVar(QueryTreeNode node, int levelsUp)
     {
-        if (node.Int32("varlevelsup") != 0) throw UnsupportedConstructException.NotYet("reference to an outer query's column (correlated subquery)");
+        if (levelsUp != 0)
+        {
+            return Outer is not null && levelsUp > 0
+                ? Outer.BindVar(node, levelsUp - 1)
+                : throw UnsupportedConstructException.NotYet("reference to an outer query's column (correlated subquery) here");
+        }
         int varno = node.Int32("varno");
         int attno = node.Int32("varattno");
         if (attno == 0) throw UnsupportedConstructException.NotYet("whole-row reference");
@@ -165,7 +182,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
 
     public string FunctionLabel(uint oid) => catalog.FunctionName(oid) is { } n ? $"{n} (OID {oid})" : $"OID {oid}";
 
-    private static string SubLinkKind(QueryTreeNode node) => node.Optional("subLinkType")?.Int32() switch
+    public static string SubLinkKind(QueryTreeNode node) => node.Optional("subLinkType")?.Int32() switch
     {
         0 => "EXISTS",
         1 => "ALL",

@@ -12,28 +12,95 @@ public sealed partial class QueryBinder
         if (jointree.RequireKind() != "FROMEXPR") throw jointree.Error($"expected FROMEXPR, found {jointree.Kind}");
         var fromList = jointree.List("fromlist");
         if (fromList.Count == 0) throw UnsupportedConstructException.NotYet("SELECT without FROM");
-        if (fromList.Count > 1) throw UnsupportedConstructException.NotYet("more than one table in FROM (join)");
-        return PrepareFromItem(fromList[0], scope, binder);
+        // FROM a, b, c: a cross join chain; WHERE conjuncts become join conditions by predicate pushdown.
+        var items = fromList.Select(item => PrepareFromItem(item, scope, binder)).ToList();
+        return s =>
+        {
+            var plan = items[0](s);
+            for (int i = 1; i < items.Count; i++) plan = new LogicalJoin(plan, items[i](s), LogicalJoinType.Inner, null);
+            return plan;
+        };
     }
 
     private Func<BindScope, LogicalPlan> PrepareFromItem(QueryTreeNode item, BindScope scope, ExpressionBinder binder)
     {
-        _ = binder;
         switch (item.RequireKind())
         {
             case "RANGETBLREF":
                 int rti = item.Int32("rtindex");
                 var rte = scope.Entry(rti, item.Field("rtindex"));
                 int kind = rte.Int32("rtekind");
+                if (kind == RteKind.Subquery)
+                {
+                    if (rte.Optional("lateral")?.Bool() == true) throw UnsupportedConstructException.NotYet("LATERAL subquery in FROM");
+                    var sub = BindQuery(rte.Field("subquery"));
+                    scope.SetSubquery(rti, sub.ResultColumns);
+                    return _ => sub.Root;
+                }
+                if (kind == RteKind.Cte)
+                {
+                    var cteQuery = BindCte(rte);
+                    scope.SetSubquery(rti, cteQuery.ResultColumns);
+                    return _ => cteQuery.Root;
+                }
                 if (kind != RteKind.Relation) throw UnsupportedConstructException.NotYet(RteKind.Describe(kind));
                 var relation = CheckRelation(rte);
                 string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
                 return s => new LogicalScan(rti, alias, relation, s.ColumnsOf(rti));
             case "JOINEXPR":
-                throw UnsupportedConstructException.NotYet("JOIN");
+                return PrepareJoin(item, scope, binder);
             default:
                 throw UnsupportedConstructException.NotYet($"FROM item {item.Kind}");
         }
+    }
+
+    /// <summary>
+    /// A reference to a non-recursive WITH query, inlined: its query is bound again for every
+    /// reference (a SELECT without side effects gives the same rows each time), with the WITH
+    /// lists visible as they are where it is defined.
+    /// </summary>
+    private BoundQuery BindCte(QueryTreeNode rte)
+    {
+        string name = rte.String("ctename");
+        int level = _cteStack.Count - 1 - rte.Int32("ctelevelsup");
+        if (rte.Optional("self_reference")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
+        if (level < 0) throw rte.Error($"CTE {name} is {rte.Int32("ctelevelsup")} levels up, there are {_cteStack.Count}");
+        QueryTreeNode? found = null;
+        foreach (var c in _cteStack[level])
+            if (c.String("ctename") == name) found = c;
+        if (found is not { } cte) throw rte.Error($"CTE {name} is not in the WITH list {rte.Int32("ctelevelsup")} levels up");
+        if (cte.Optional("cterecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
+        var query = cte.Field("ctequery");
+        if (query.RequireKind() != "QUERY") throw query.Error($"expected QUERY, found {query.Kind}");
+        var saved = _cteStack;
+        _cteStack = saved.GetRange(0, level + 1);
+        try
+        {
+            return BindQuery(query);
+        }
+        finally
+        {
+            _cteStack = saved;
+        }
+    }
+
+    /// <summary>JoinExpr: jointype as PostgreSQL's JoinType enum (nodes.h): 0 inner, 1 left, 2 full, 3 right.</summary>
+    private Func<BindScope, LogicalPlan> PrepareJoin(QueryTreeNode join, BindScope scope, ExpressionBinder binder)
+    {
+        int jointype = join.Int32("jointype");
+        var kind = jointype switch
+        {
+            0 => LogicalJoinType.Inner,
+            1 => LogicalJoinType.Left,
+            2 => LogicalJoinType.Full,
+            3 => LogicalJoinType.Right,
+            _ => throw UnsupportedConstructException.NotYet($"join type {jointype} in FROM"),
+        };
+        var left = PrepareFromItem(join.Field("larg"), scope, binder);
+        var right = PrepareFromItem(join.Field("rarg"), scope, binder);
+        var condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
+        if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
+        return s => new LogicalJoin(left(s), right(s), kind, condition);
     }
 
     private RelationInfo CheckRelation(QueryTreeNode rte)

@@ -24,9 +24,10 @@ public sealed partial class QueryBinder
     /// PostgreSQL lets a grouped query read other columns of a table grouped by its primary key.
     /// Adding those columns as group keys changes no group, and gives the aggregate's output a column for them.
     /// </summary>
-    private void AddFunctionallyDependentKeys(List<NamedExpr> keys, AggregateCollector aggregates, IEnumerable<BoundExpr> exprs)
+    private void AddFunctionallyDependentKeys(List<NamedExpr> keys, AggregateCollector aggregates, IEnumerable<BoundExpr> exprs, IEnumerable<LogicalColumn> joinedAbove)
     {
-        var available = keys.Select(k => k.Column.Id).Concat(aggregates.Aggregates.Select(a => a.Column.Id)).ToHashSet();
+        // joinedAbove: scalar subqueries joined after the aggregate, whose columns are no keys.
+        var available = keys.Select(k => k.Column.Id).Concat(aggregates.Aggregates.Select(a => a.Column.Id)).Concat(joinedAbove.Select(c => c.Id)).ToHashSet();
         foreach (var expr in exprs)
         {
             foreach (var column in ReplaceGroupKeys(expr, keys).ReferencedColumns())

@@ -15,6 +15,10 @@ public sealed partial class QueryBinder
     private readonly QueryEnvelope _envelope;
     private readonly ColumnIdAllocator _ids = new();
 
+    // The WITH lists of the query levels being bound, outermost first (a CTE reference's
+    // ctelevelsup counts levels up from the referencing query).
+    private List<IReadOnlyList<QueryTreeNode>> _cteStack = [];
+
     public QueryBinder(QueryEnvelope envelope) => _envelope = envelope;
 
     public static BoundQuery Bind(QueryEnvelope envelope) => new QueryBinder(envelope).BindQuery(envelope.Query);
@@ -22,9 +26,28 @@ public sealed partial class QueryBinder
     private BoundQuery BindQuery(QueryTreeNode query)
     {
         CheckQueryLevel(query);
+        _cteStack.Add(query.List("cteList"));
+        try
+        {
+            return BindQueryLevel(query);
+        }
+        finally
+        {
+            _cteStack.RemoveAt(_cteStack.Count - 1);
+        }
+    }
+
+    private BoundQuery BindQueryLevel(QueryTreeNode query)
+    {
         var rangeTable = query.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
         var binder = new ExpressionBinder(_envelope.Catalog, scope);
+        // Scalar subqueries (one row each) are cross-joined below the WHERE filter, or above the
+        // aggregate when the grouped select list or HAVING reads them.
+        var scalarsBelow = new List<SubqueryJoin>();
+        var scalarsAbove = new List<SubqueryJoin>();
+        var scalars = scalarsBelow;
+        binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
         var jointree = query.Field("jointree");
         var from = PrepareFrom(jointree, scope, binder);
 
@@ -32,7 +55,7 @@ public sealed partial class QueryBinder
         foreach (var tle in targetList)
             if (tle.RequireKind() != "TARGETENTRY") throw tle.Error($"expected TARGETENTRY, found {tle.Kind}");
 
-        var where = jointree.Optional("quals") is { } q ? binder.Bind(q) : null;
+        var where = BindWhere(jointree.Optional("quals"), binder);
 
         bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual");
         List<BoundExpr> tleExprs;
@@ -43,9 +66,10 @@ public sealed partial class QueryBinder
         {
             aggregates = new AggregateCollector(_ids);
             groupKeys = BindGroupKeys(query, targetList, binder);
+            scalars = scalarsAbove;
             tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
-            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }]);
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }], [.. scalarsAbove.SelectMany(j => j.Right.Output)]);
             tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
             having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
         }
@@ -56,10 +80,12 @@ public sealed partial class QueryBinder
 
         // Every expression is bound, so the scans know which attributes they read.
         LogicalPlan plan = from(scope);
-        if (where is not null) plan = new LogicalFilter(plan, where);
+        foreach (var s in scalarsBelow) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
+        plan = ApplyWhere(plan, where);
         if (grouped)
         {
             plan = new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
+            foreach (var s in scalarsAbove) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
 
@@ -86,6 +112,7 @@ public sealed partial class QueryBinder
             plan = new LogicalProject(plan, final);
             result = [.. final.Select(f => f.Column)];
         }
+        VerifyColumns(plan, "a subquery's column used where it is not available");
         return new BoundQuery(plan, result);
     }
 
@@ -95,11 +122,10 @@ public sealed partial class QueryBinder
         int commandType = query.Int32("commandType");
         if (commandType != 1) throw UnsupportedConstructException.NotYet($"statement other than SELECT (commandType {commandType})");
         if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
-        if (query.List("cteList").Count > 0 || query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH (common table expression)");
+        if (query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
         if (!query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
-        if (query.Bool("hasSubLinks")) throw UnsupportedConstructException.NotYet("subquery in an expression (SubLink)");
         if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");

@@ -35,7 +35,19 @@ public static class ExplainFormatter
         PhysicalSort { Limit: { } l } => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)})",
         PhysicalSort => "Sort",
         PhysicalLimit => "Limit",
+        PhysicalHashJoin j => $"Hash {JoinLabel(j.Kind)} Join",
         _ => plan.GetType().Name.Replace("Physical", "", StringComparison.Ordinal),
+    };
+
+    private static string JoinLabel(HashJoinKind kind) => kind switch
+    {
+        HashJoinKind.Inner => "Inner",
+        HashJoinKind.ProbeOuter => "Probe-Outer",
+        HashJoinKind.BuildOuter => "Build-Outer",
+        HashJoinKind.Full => "Full",
+        HashJoinKind.Semi => "Semi",
+        HashJoinKind.Anti => "Anti",
+        _ => "Null-Aware Anti",
     };
 
     private static IEnumerable<string> Details(PhysicalPlan plan, ExpressionFormatter f)
@@ -57,6 +69,12 @@ public static class ExplainFormatter
                 break;
             case PhysicalSort s:
                 yield return "Sort Key: " + string.Join(", ", s.Keys.Select(k => f.Format(k.Expr) + (k.Descending ? " DESC" : "") + (k.NullsFirst != k.Descending ? (k.NullsFirst ? " NULLS FIRST" : " NULLS LAST") : "")));
+                break;
+            case PhysicalHashJoin j:
+                if (j.ProbeKeys.Count > 0)
+                    yield return "Hash Cond: " + string.Join(" AND ", j.ProbeKeys.Select((k, i) => $"{f.Format(k)} = {f.Format(j.BuildKeys[i])}"));
+                if (j.Residual is not null) yield return "Join Filter: " + f.Format(j.Residual);
+                yield return $"Build: {(j.BuildIsLeft ? "left" : "right")} input (second child)";
                 break;
             case PhysicalLimit l:
                 yield return $"Offset: {l.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(l.Count is { } c ? c.ToString(CultureInfo.InvariantCulture) : "ALL")}";

@@ -8,7 +8,7 @@ namespace PgFusion.Planner.Physical;
 /// Lowers an optimized logical plan to the physical operators: column ids become positions in the
 /// child's output, scans are numbered from 0, and every node gets its estimated rows.
 /// </summary>
-public sealed class PhysicalPlanner(QueryCatalog catalog)
+public sealed partial class PhysicalPlanner(QueryCatalog catalog)
 {
     private const double DefaultGroups = 200;
     private readonly Dictionary<int, ColumnOrigin> _origins = [];
@@ -65,6 +65,8 @@ public sealed class PhysicalPlanner(QueryCatalog catalog)
             }
             case LogicalLimit limit:
                 return new PhysicalLimit(Lower(limit.Input), limit.Offset, limit.Count);
+            case LogicalJoin join:
+                return LowerJoin(join);
             default:
                 throw new UnsupportedConstructException($"logical operator {plan.GetType().Name} has no physical form yet");
         }

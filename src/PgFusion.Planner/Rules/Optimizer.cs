@@ -13,6 +13,18 @@ public sealed class Optimizer
     [
         new ConstantFolding(),
         new PredicateSimplification(),
+        new PredicatePushdown(),
+        new ProjectionPruning(),
+        new LimitSortToTopN(),
+    ];
+
+    /// <summary>The passes for one query: the default ones plus join ordering, which estimates from the query's catalog.</summary>
+    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog) =>
+    [
+        new ConstantFolding(),
+        new PredicateSimplification(),
+        new PredicatePushdown(),
+        new JoinReorder(catalog),
         new ProjectionPruning(),
         new LimitSortToTopN(),
     ];

@@ -11,6 +11,15 @@ public static class FixtureQueries
         UPDATE t SET d = NULL WHERE a % 10 = 0;
         UPDATE t SET b = NULL WHERE a % 7 = 0;
         VACUUM ANALYZE t;
+        DROP TABLE IF EXISTS u;
+        CREATE TABLE u(a int8, name text, w numeric(8,2));
+        INSERT INTO u SELECT i * 3, 'u' || i, i * 0.5 FROM generate_series(1, 300) i;
+        INSERT INTO u VALUES (NULL, 'null', NULL);
+        VACUUM ANALYZE u;
+        DROP TABLE IF EXISTS v;
+        CREATE TABLE v(x int2, y text);
+        INSERT INTO v SELECT i, 'y' || i FROM generate_series(1, 50) i;
+        VACUUM ANALYZE v;
         """;
 
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
@@ -24,5 +33,13 @@ public static class FixtureQueries
         ["constants"] = "SELECT a FROM t WHERE c > 12.5 AND e >= date '2020-06-01' AND i < timestamp '2020-01-10 12:00' AND f <> 'NaN'::float8 AND g IS TRUE AND l < -1e-3::numeric",
         ["count_star"] = "SELECT count(*) FROM t WHERE true OR a > 1",
         ["window_function"] = "SELECT a, row_number() OVER () FROM t",
+        ["join_inner"] = "SELECT t.a, u.name FROM t JOIN u ON u.a = t.a WHERE t.j < 50",
+        ["join_left_residual"] = "SELECT t.a, u.w FROM t LEFT JOIN u ON u.a = t.b AND u.w > t.c WHERE t.a < 100",
+        ["join_full_using"] = "SELECT a, t.d, u.name FROM t FULL JOIN u USING (a)",
+        ["join_three_way_reordered"] = "SELECT count(*) FROM v, t, u WHERE t.j = v.x AND u.a = t.a AND v.y <> 'y3'",
+        ["semi_exists_correlated"] = "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.a = t.a AND u.w > 10)",
+        ["anti_not_in"] = "SELECT a FROM t WHERE b NOT IN (SELECT a FROM u)",
+        ["scalar_correlated"] = "SELECT a, (SELECT max(w) FROM u WHERE u.a = t.b) FROM t WHERE a < 20",
+        ["cte_twice"] = "WITH s AS (SELECT a, w FROM u WHERE w > 50) SELECT count(*) FROM s x JOIN s y ON x.a = y.a + 3",
     };
 }

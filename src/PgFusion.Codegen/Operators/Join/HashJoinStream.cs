@@ -1,0 +1,247 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Planner.Physical;
+
+namespace PgFusion.Codegen.Operators.Join;
+
+/// <summary>
+/// Runtime of <see cref="HashJoinNode"/>: loads the whole build input, then streams probe batches.
+/// Candidate pairs (equal non-null keys; every build row when there are no keys) are gathered into
+/// pair rows of at most <see cref="ExecutionContext.BatchRows"/>, filtered by the residual, and
+/// either emitted (inner and outer joins) or only recorded as matches (semi and anti joins, which
+/// emit the probe batch itself under a selection vector). Unmatched probe rows of an outer join
+/// follow their batch; unmatched build rows come after the probe input ends.
+/// </summary>
+internal sealed class HashJoinStream : IBatchSource
+{
+    private readonly HashJoinNode node;
+    private readonly ExecutionContext context;
+    private readonly PhysicalHashJoin plan;
+    private readonly HashJoinKind kind;
+    private IEnumerator<RecordBatch>? run;
+
+    // Pair rows: output columns (inner/outer) or the pair layout (semi/anti with a residual).
+    private Column[] pairs = [];
+    private ColumnOps[] pairOps = [];
+    private RecordBatch? pairBatch;
+    private readonly int[] pairProbe = new int[ExecutionContext.BatchRows];
+    private readonly int[] pairBuild = new int[ExecutionContext.BatchRows];
+    private readonly int[] pairProbeRow = new int[ExecutionContext.BatchRows];
+    private int[] selection = new int[ExecutionContext.BatchRows];
+    private int pairCount;
+
+    public HashJoinStream(HashJoinNode node, ExecutionContext context)
+    {
+        this.node = node;
+        this.context = context;
+        plan = node.Plan;
+        kind = plan.Kind;
+    }
+
+    public RecordBatch? Next(CancellationToken cancellation)
+    {
+        run ??= Run(cancellation).GetEnumerator();
+        return run.MoveNext() ? run.Current : null;
+    }
+
+    private bool EmitsPairs => kind is HashJoinKind.Inner or HashJoinKind.ProbeOuter or HashJoinKind.BuildOuter or HashJoinKind.Full;
+
+    private IEnumerable<RecordBatch> Run(CancellationToken cancellation)
+    {
+        var table = Load(cancellation);
+        bool probeOuter = kind is HashJoinKind.ProbeOuter or HashJoinKind.Full or HashJoinKind.Anti or HashJoinKind.NullAwareAnti;
+        if (table.Count == 0 && !probeOuter) yield break;
+        if (kind == HashJoinKind.NullAwareAnti && table.HasNullKey) yield break;
+
+        var pairTypes = plan.PairColumns;
+        pairs = pairTypes.Select(c => PgArrowMapping.CreateColumn(c.Type, ExecutionContext.BatchRows)).ToArray();
+        pairOps = pairTypes.Select(c => ColumnOps.For(c.Type)).ToArray();
+        pairBatch = new RecordBatch(pairs, 0);
+        bool[]? buildMatched = kind is HashJoinKind.BuildOuter or HashJoinKind.Full ? new bool[table.Count] : null;
+        var probeKeys = plan.ProbeKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
+        bool[] probeMatched = new bool[ExecutionContext.BatchRows];
+        var probe = node.Probe.Open(context);
+        bool needPairs = EmitsPairs || plan.Residual is not null;
+
+        while (probe.Next(cancellation) is { } batch)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int live = batch.LiveRows;
+            if (live == 0) continue;
+            if (probeMatched.Length < live) probeMatched = new bool[live];
+            Array.Clear(probeMatched, 0, live);
+            if (table.Count == 0)
+            {
+                // NOT IN and NOT EXISTS over nothing keep every row; outer joins NULL-extend every row.
+                if (EmitsPairs) foreach (var b in EmitUnmatchedProbe(batch, probeMatched, live)) yield return b;
+                else yield return batch;
+                continue;
+            }
+            if (node.ProbeKeyKernel is not null) ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
+            for (int k = 0; k < live; k++)
+            {
+                if (!table.HasKeys)
+                {
+                    if (!needPairs)
+                    {
+                        probeMatched[k] = true;
+                        continue;
+                    }
+                    for (int r = 0; r < table.Count; r++)
+                    {
+                        if (AddPair(k, r) && Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+                    }
+                    continue;
+                }
+                if (JoinHashTable.AnyNull(probeKeys, k)) continue;
+                int h = table.Hash(probeKeys, k);
+                for (int r = table.First(h); r >= 0; r = table.Next(r))
+                {
+                    if (!table.Matches(r, h, probeKeys, k)) continue;
+                    if (!needPairs)
+                    {
+                        probeMatched[k] = true;
+                        break;
+                    }
+                    if (AddPair(k, r) && Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+                }
+            }
+            if (pairCount > 0 && Flush(batch, table, probeMatched, buildMatched) is { } last) yield return last;
+
+            switch (kind)
+            {
+                case HashJoinKind.ProbeOuter or HashJoinKind.Full:
+                    foreach (var b in EmitUnmatchedProbe(batch, probeMatched, live)) yield return b;
+                    break;
+                case HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti:
+                    int n = 0;
+                    if (selection.Length < live) selection = new int[live];
+                    for (int k = 0; k < live; k++)
+                    {
+                        bool keep = kind == HashJoinKind.Semi ? probeMatched[k]
+                            : !probeMatched[k] && (kind == HashJoinKind.Anti || !JoinHashTable.AnyNull(probeKeys, k));
+                        if (keep) selection[n++] = batch.Selection is { } s ? s[k] : k;
+                    }
+                    if (n > 0) yield return new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = n };
+                    break;
+            }
+        }
+
+        if (buildMatched is not null)
+            foreach (var b in EmitUnmatchedBuild(table, buildMatched)) yield return b;
+    }
+
+    private JoinHashTable Load(CancellationToken cancellation)
+    {
+        var table = new JoinHashTable(plan.Build.Output.Select(c => c.Type).ToArray(), plan.BuildKeys.Select(k => k.Type).ToArray());
+        var keys = plan.BuildKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
+        var build = node.Build.Open(context);
+        while (build.Next(cancellation) is { } batch)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (batch.LiveRows == 0) continue;
+            if (node.BuildKeyKernel is not null) ProjectStream.Run(node.BuildKeyKernel, batch, keys, context);
+            table.Append(batch, keys);
+        }
+        table.Seal();
+        return table;
+    }
+
+    /// <summary>Queues pair (probe row k, build row r); true when the pair buffer is full.</summary>
+    private bool AddPair(int k, int r)
+    {
+        pairProbe[pairCount] = k;
+        pairBuild[pairCount] = r;
+        return ++pairCount == ExecutionContext.BatchRows;
+    }
+
+    /// <summary>
+    /// Gathers the queued pairs, applies the residual, records matches; returns the batch to emit
+    /// (inner and outer joins) or null.
+    /// </summary>
+    private RecordBatch? Flush(RecordBatch probe, JoinHashTable table, bool[] probeMatched, bool[]? buildMatched)
+    {
+        int n = pairCount;
+        pairCount = 0;
+        int probeWidth = plan.Probe.Output.Count;
+        int probeStart = plan.BuildIsLeft ? table.Rows.Length : 0;
+        int buildStart = plan.BuildIsLeft ? 0 : probeWidth;
+        foreach (var c in pairs) c.Reset();
+        for (int p = 0; p < n; p++) pairProbeRow[p] = probe.Selection is { } s ? s[pairProbe[p]] : pairProbe[p];
+        for (int j = 0; j < probeWidth; j++) JoinGather.Gather(probe.Columns[j], pairProbeRow, n, pairs[probeStart + j], pairOps[probeStart + j]);
+        for (int j = 0; j < table.Rows.Length; j++) JoinGather.Gather(table.Rows[j], pairBuild, n, pairs[buildStart + j], pairOps[buildStart + j]);
+        var batch = pairBatch!;
+        batch.Length = n;
+        batch.Selection = null;
+        int passed = n;
+        if (node.ResidualKernel is not null)
+        {
+            passed = node.ResidualKernel.Run(batch, selection, context.Kernel);
+            batch.Selection = selection;
+            batch.SelectedCount = passed;
+        }
+        for (int q = 0; q < passed; q++)
+        {
+            int p = batch.Selection is { } sel ? sel[q] : q;
+            probeMatched[pairProbe[p]] = true;
+            if (buildMatched is not null) buildMatched[pairBuild[p]] = true;
+        }
+        return EmitsPairs && passed > 0 ? batch : null;
+    }
+
+    /// <summary>Probe rows without a match, with NULL build columns, in batches.</summary>
+    private IEnumerable<RecordBatch> EmitUnmatchedProbe(RecordBatch probe, bool[] probeMatched, int live)
+    {
+        int probeWidth = plan.Probe.Output.Count;
+        int buildWidth = plan.Build.Output.Count;
+        int probeStart = plan.BuildIsLeft ? buildWidth : 0;
+        int buildStart = plan.BuildIsLeft ? 0 : probeWidth;
+        int k = 0;
+        while (k < live)
+        {
+            foreach (var c in pairs) c.Reset();
+            int n = 0;
+            for (; k < live && n < ExecutionContext.BatchRows; k++)
+            {
+                if (probeMatched[k]) continue;
+                int row = probe.Selection is { } s ? s[k] : k;
+                for (int j = 0; j < probeWidth; j++) pairOps[probeStart + j].Append(probe.Columns[j], row, pairs[probeStart + j]);
+                for (int j = 0; j < buildWidth; j++) ColumnAppend.Null(pairs[buildStart + j]);
+                n++;
+            }
+            if (n == 0) yield break;
+            var batch = pairBatch!;
+            batch.Length = n;
+            batch.Selection = null;
+            yield return batch;
+        }
+    }
+
+    /// <summary>Build rows no probe row matched, with NULL probe columns, in batches.</summary>
+    private IEnumerable<RecordBatch> EmitUnmatchedBuild(JoinHashTable table, bool[] buildMatched)
+    {
+        int probeWidth = plan.Probe.Output.Count;
+        int buildWidth = table.Rows.Length;
+        int probeStart = plan.BuildIsLeft ? buildWidth : 0;
+        int buildStart = plan.BuildIsLeft ? 0 : probeWidth;
+        int r = 0;
+        while (r < table.Count)
+        {
+            foreach (var c in pairs) c.Reset();
+            int n = 0;
+            for (; r < table.Count && n < ExecutionContext.BatchRows; r++)
+            {
+                if (buildMatched[r]) continue;
+                for (int j = 0; j < probeWidth; j++) ColumnAppend.Null(pairs[probeStart + j]);
+                for (int j = 0; j < buildWidth; j++) pairOps[buildStart + j].Append(table.Rows[j], r, pairs[buildStart + j]);
+                n++;
+            }
+            if (n == 0) yield break;
+            var batch = pairBatch!;
+            batch.Length = n;
+            batch.Selection = null;
+            yield return batch;
+        }
+    }
+}

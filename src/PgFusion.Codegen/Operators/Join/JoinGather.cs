@@ -1,0 +1,48 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Operators.Join;
+
+/// <summary>
+/// Copies rows <c>rows[0..n)</c> of a column into rows 0..n of an empty column of the same type:
+/// a typed loop for fixed-width values, <see cref="ColumnOps.Append"/> per row for the others.
+/// </summary>
+internal static class JoinGather
+{
+    public static void Gather(Column src, int[] rows, int n, Column dst, ColumnOps fallback)
+    {
+        switch (src)
+        {
+            case PrimitiveColumn<int> s: Primitive(s, (PrimitiveColumn<int>)dst, rows, n); break;
+            case PrimitiveColumn<long> s: Primitive(s, (PrimitiveColumn<long>)dst, rows, n); break;
+            case PrimitiveColumn<short> s: Primitive(s, (PrimitiveColumn<short>)dst, rows, n); break;
+            case PrimitiveColumn<double> s: Primitive(s, (PrimitiveColumn<double>)dst, rows, n); break;
+            case PrimitiveColumn<float> s: Primitive(s, (PrimitiveColumn<float>)dst, rows, n); break;
+            case PrimitiveColumn<uint> s: Primitive(s, (PrimitiveColumn<uint>)dst, rows, n); break;
+            case PrimitiveColumn<PgInterval> s: Primitive(s, (PrimitiveColumn<PgInterval>)dst, rows, n); break;
+            default:
+                for (int i = 0; i < n; i++) fallback.Append(src, rows[i], dst);
+                break;
+        }
+    }
+
+    private static void Primitive<T>(PrimitiveColumn<T> src, PrimitiveColumn<T> dst, int[] rows, int n)
+        where T : unmanaged
+    {
+        dst.EnsureCapacity(n);
+        var values = dst.Values;
+        var from = src.Values;
+        for (int i = 0; i < n; i++) values[i] = from[rows[i]];
+        var validity = dst.EnsureValidity(n);
+        if (src.Validity is null)
+        {
+            validity.SetAllValid(n);
+        }
+        else
+        {
+            for (int i = 0; i < n; i++) validity.Set(i, src.Validity.IsValid(rows[i]));
+        }
+        dst.Length = n;
+    }
+}

@@ -1,0 +1,288 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Rules;
+
+namespace PgFusion.Planner.Binding;
+
+// Subqueries (SubLinks): EXISTS, NOT EXISTS, IN (= ANY) and NOT IN as top-level WHERE conjuncts
+// become semi, anti and null-aware anti joins; correlated ones are decorrelated when the outer
+// references sit in WHERE conjuncts of a plain SELECT-FROM-WHERE subquery (those conjuncts become
+// the join condition). Uncorrelated scalar subqueries that are one ungrouped aggregate (exactly one
+// row) are cross-joined. Everything else raises Unsupported naming the construct.
+public sealed partial class QueryBinder
+{
+    private const int ExistsSubLink = 0;
+    private const int AnySubLink = 2;
+    private const int ExprSubLink = 4;
+
+    /// <summary>A WHERE clause: plain conjuncts, and subqueries that join the FROM plan.</summary>
+    private sealed record WhereClause(List<BoundExpr> Plain, List<SubqueryJoin> Joins);
+
+    private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition);
+
+    private WhereClause BindWhere(QueryTreeNode? quals, ExpressionBinder binder)
+    {
+        var clause = new WhereClause([], []);
+        if (quals is not { } q) return clause;
+        foreach (var conjunct in JsonConjuncts(q))
+        {
+            if (AsSubLink(conjunct, out bool negated) is { } link)
+                clause.Joins.Add(BindSubqueryJoin(link, negated, binder));
+            else
+                clause.Plain.Add(binder.Bind(conjunct));
+        }
+        return clause;
+    }
+
+    private static LogicalPlan ApplyWhere(LogicalPlan plan, WhereClause where)
+    {
+        foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
+        return where.Plain.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(where.Plain));
+    }
+
+    private static IEnumerable<QueryTreeNode> JsonConjuncts(QueryTreeNode node)
+    {
+        if (node.Kind == "BOOLEXPR" && BoolOpName(node) == "and")
+        {
+            foreach (var a in node.List("args"))
+                foreach (var c in JsonConjuncts(a))
+                    yield return c;
+        }
+        else
+        {
+            yield return node;
+        }
+    }
+
+    private static string BoolOpName(QueryTreeNode node)
+    {
+        var op = node.Field("boolop");
+        return op.Element.ValueKind == System.Text.Json.JsonValueKind.Number
+            ? op.Int32() switch { 0 => "and", 1 => "or", _ => "not" }
+            : op.String();
+    }
+
+    /// <summary>An EXISTS or ANY SubLink, possibly under one NOT.</summary>
+    private static QueryTreeNode? AsSubLink(QueryTreeNode node, out bool negated)
+    {
+        negated = false;
+        if (node.Kind == "BOOLEXPR" && BoolOpName(node) == "not" && node.List("args") is [var arg])
+        {
+            negated = true;
+            node = arg;
+        }
+        if (node.Kind == "SUBLINK" && node.Int32("subLinkType") is ExistsSubLink or AnySubLink) return node;
+        negated = false;
+        return null;
+    }
+
+    /// <summary>A plain SELECT ... FROM ... WHERE: no aggregation, grouping, DISTINCT, LIMIT or set operation.</summary>
+    private static bool IsPlainSelect(QueryTreeNode q) =>
+        !q.Bool("hasAggs") && q.List("groupClause").Count == 0 && q.IsNullField("havingQual") && q.List("distinctClause").Count == 0
+        && q.IsNullField("limitCount") && q.IsNullField("limitOffset") && q.IsNullField("setOperations") && q.List("cteList").Count == 0
+        && !q.Bool("hasWindowFuncs") && !q.Bool("hasTargetSRFs");
+
+    private SubqueryJoin BindSubqueryJoin(QueryTreeNode link, bool negated, ExpressionBinder outer)
+    {
+        int type = link.Int32("subLinkType");
+        var sub = link.Field("subselect");
+        string what = type == ExistsSubLink ? (negated ? "NOT EXISTS" : "EXISTS") : (negated ? "NOT IN" : "IN/ANY");
+        LogicalPlan right;
+        List<BoundExpr> outputs;
+        var condition = new List<BoundExpr>();
+        if (IsPlainSelect(sub))
+        {
+            CheckQueryLevel(sub);
+            _cteStack.Add([]);
+            var rangeTable = sub.List("rtable");
+            var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+            var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer };
+            var scalars = new List<SubqueryJoin>();
+            binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
+            var jointree = sub.Field("jointree");
+            var from = PrepareFrom(jointree, scope, binder);
+            var where = BindWhere(jointree.Optional("quals"), binder);
+            outputs = type == AnySubLink ? [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))] : [];
+            var plan = from(scope);
+            foreach (var s in scalars) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
+            foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
+            var produced = plan.Output.Select(c => c.Id).ToHashSet();
+            var local = new List<BoundExpr>();
+            foreach (var p in where.Plain)
+            {
+                if (p.ReferencedColumns().All(c => produced.Contains(c.Id))) local.Add(p);
+                else condition.Add(p); // reads the outer query: a join condition
+            }
+            right = local.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
+            _cteStack.RemoveAt(_cteStack.Count - 1);
+        }
+        else
+        {
+            var bound = BindQuery(sub);
+            right = bound.Root;
+            outputs = [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))];
+        }
+        VerifyColumns(right, $"{what} subquery that reads the outer query outside its WHERE conjuncts");
+        if (type == AnySubLink)
+        {
+            outer.SubLinkParams.Clear();
+            for (int i = 0; i < outputs.Count; i++) outer.SubLinkParams[i + 1] = outputs[i];
+            try
+            {
+                var test = outer.Bind(link.Field("testexpr"));
+                if (test.Type.Oid != Types.PgTypeOid.Bool) throw link.Field("testexpr").Error($"ANY test of type {test.Type}");
+                condition.Add(test);
+            }
+            finally
+            {
+                outer.SubLinkParams.Clear();
+            }
+        }
+        var kind = type == ExistsSubLink
+            ? (negated ? LogicalJoinType.Anti : LogicalJoinType.Semi)
+            : (negated ? LogicalJoinType.NullAwareAnti : LogicalJoinType.Semi);
+        if (kind == LogicalJoinType.NullAwareAnti && condition.Count != 1)
+            throw UnsupportedConstructException.NotYet("correlated NOT IN subquery");
+        return new SubqueryJoin(right, kind, condition.Count == 0 ? null : PredicateSimplification.Conjunction(condition));
+    }
+
+    /// <summary>
+    /// A scalar subquery in an expression. Uncorrelated: only an ungrouped aggregate without HAVING
+    /// or LIMIT (exactly one row), cross-joined. Correlated: an ungrouped aggregate whose outer
+    /// references are equalities inner_expr = outer_expr in its WHERE; it becomes the aggregate
+    /// grouped by the inner expressions, left-joined on the equalities (no group: NULL, as the
+    /// aggregate of no rows is, so count and non-strict result expressions are refused).
+    /// </summary>
+    private LogicalColumnRef BindScalarSubquery(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        int type = link.Int32("subLinkType");
+        if (type != ExprSubLink)
+            throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {ExpressionBinder.SubLinkKind(link)}) other than a top-level WHERE conjunct");
+        var sub = link.Field("subselect");
+        bool oneRow = sub.Bool("hasAggs") && sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0 && sub.IsNullField("havingQual")
+            && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations") && sub.List("distinctClause").Count == 0;
+        if (!oneRow) throw UnsupportedConstructException.NotYet("scalar subquery other than one ungrouped aggregate");
+        if (ReadsOuter(sub.Element, 0)) return BindCorrelatedScalar(link, sub, outer, scalars);
+        var bound = BindQuery(sub);
+        if (bound.ResultColumns.Count != 1) throw link.Error($"scalar subquery with {bound.ResultColumns.Count} columns");
+        scalars.Add(new SubqueryJoin(bound.Root, LogicalJoinType.Inner, null));
+        return new LogicalColumnRef(bound.ResultColumns[0]);
+    }
+
+    private LogicalColumnRef BindCorrelatedScalar(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        CheckQueryLevel(sub);
+        _cteStack.Add(sub.List("cteList"));
+        try
+        {
+            return BindCorrelatedScalarLevel(link, sub, outer, scalars);
+        }
+        finally
+        {
+            _cteStack.RemoveAt(_cteStack.Count - 1);
+        }
+    }
+
+    private LogicalColumnRef BindCorrelatedScalarLevel(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        var rangeTable = sub.List("rtable");
+        var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer };
+        var inner = new List<SubqueryJoin>();
+        binder.SubLinkBinder = node => BindScalarSubquery(node, binder, inner);
+        var jointree = sub.Field("jointree");
+        var from = PrepareFrom(jointree, scope, binder);
+        var where = BindWhere(jointree.Optional("quals"), binder);
+        var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();
+        if (targets.Count != 1) throw link.Error($"scalar subquery with {targets.Count} columns");
+        var aggregates = new AggregateCollector(_ids);
+        var value = binder.Bind(targets[0].Field("expr"), aggregates);
+
+        var plan = from(scope);
+        foreach (var s in inner) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
+        foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
+        var produced = plan.Output.Select(c => c.Id).ToHashSet();
+        bool IsInner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
+        bool IsOuter(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
+        var local = new List<BoundExpr>();
+        var keys = new List<NamedExpr>();
+        var equalities = new List<(BoundFuncCall Eq, BoundExpr Outer, bool InnerFirst)>();
+        foreach (var p in where.Plain)
+        {
+            if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
+            {
+                local.Add(p);
+                continue;
+            }
+            if (p is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (IsInner(a) && IsOuter(b) || IsInner(b) && IsOuter(a)))
+            {
+                bool innerFirst = IsInner(a);
+                var key = innerFirst ? a : b;
+                keys.Add(new NamedExpr(_ids.New("key", key.Type), key));
+                equalities.Add((eq, innerFirst ? b : a, innerFirst));
+                continue;
+            }
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose outer references are not equalities in its WHERE");
+        }
+        if (keys.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
+        if (aggregates.Aggregates.Any(a => a.Aggregate.Name == "count"))
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery with count() (no rows give 0, not NULL)");
+        value = ReplaceGroupKeys(value, keys);
+        var computed = aggregates.Aggregates.Select(a => a.Column.Id).Concat(keys.Select(k => k.Column.Id)).ToHashSet();
+        if (!IsStrictOver(value) || value.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose result is not a strict expression of its aggregates");
+        if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
+        var aggregate = new LogicalAggregate(plan, keys, aggregates.Aggregates);
+        var keyOut = keys.Select(k => new NamedExpr(_ids.New(k.Column.Name, k.Column.Type), new LogicalColumnRef(k.Column))).ToList();
+        var valueColumn = _ids.New(targets[0].Optional("resname")?.Text() ?? "?column?", value.Type);
+        var right = new LogicalProject(aggregate, [.. keyOut, new NamedExpr(valueColumn, value)]);
+        VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
+        var condition = equalities.Select((e, i) => (BoundExpr)new BoundFuncCall(e.Eq.FuncOid, e.Eq.Name,
+            e.InnerFirst ? [new LogicalColumnRef(keyOut[i].Column), e.Outer] : [e.Outer, new LogicalColumnRef(keyOut[i].Column)], e.Eq.Type)).ToList();
+        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition)));
+        return new LogicalColumnRef(valueColumn);
+    }
+
+    /// <summary>NULL whenever an input column is NULL: operators, functions, casts and constants only.</summary>
+    private static bool IsStrictOver(BoundExpr e) => e switch
+    {
+        LogicalColumnRef or BoundConst => true,
+        BoundRelabel r => IsStrictOver(r.Arg),
+        BoundFuncCall f => f.Args.All(IsStrictOver),
+        _ => false,
+    };
+
+    /// <summary>Whether a Query (JSON) reads a column of a query enclosing it (a Var whose varlevelsup reaches past it).</summary>
+    private static bool ReadsOuter(System.Text.Json.JsonElement e, int depth)
+    {
+        switch (e.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.Object:
+                bool hasKind = e.TryGetProperty("node", out var kind) && kind.ValueKind == System.Text.Json.JsonValueKind.String;
+                if (hasKind && kind.ValueEquals("QUERY")) depth++;
+                if (hasKind && kind.ValueEquals("VAR") && e.TryGetProperty("varlevelsup", out var up) && up.GetInt32() >= depth) return true;
+                foreach (var p in e.EnumerateObject())
+                    if (ReadsOuter(p.Value, depth)) return true;
+                return false;
+            case System.Text.Json.JsonValueKind.Array:
+                foreach (var item in e.EnumerateArray())
+                    if (ReadsOuter(item, depth)) return true;
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Every column an operator reads comes from its inputs; otherwise Unsupported with <paramref name="construct"/>.</summary>
+    private static void VerifyColumns(LogicalPlan plan, string construct)
+    {
+        try
+        {
+            LogicalPlanVerifier.Verify(plan);
+        }
+        catch (InvalidOperationException)
+        {
+            throw UnsupportedConstructException.NotYet(construct);
+        }
+    }
+}

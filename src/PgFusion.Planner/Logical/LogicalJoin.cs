@@ -1,0 +1,28 @@
+using PgFusion.Planner.Binding;
+
+namespace PgFusion.Planner.Logical;
+
+/// <summary>
+/// Joins two inputs on <paramref name="Condition"/> (null: every pair, a cross join). Output: the
+/// left columns then the right ones, the right (left) ones NULL-extended by a left (right) join;
+/// only the left columns for semi and anti joins. Columns keep their ids through the join, so a
+/// reference above an outer join reads the NULL-extended value. Physical planning loads
+/// <paramref name="Right"/> into the hash table unless estimates say otherwise.
+/// </summary>
+public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition) : LogicalPlan
+{
+    public override IReadOnlyList<LogicalColumn> Output => Kind.OutputsLeftOnly() ? Left.Output : [.. Left.Output, .. Right.Output];
+
+    public override IReadOnlyList<LogicalPlan> Children => [Left, Right];
+
+    public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Left = children[0], Right = children[1] };
+
+    public override IEnumerable<BoundExpr> Expressions => Condition is null ? [] : [Condition];
+
+    public override LogicalPlan MapExpressions(Func<BoundExpr, BoundExpr> map)
+    {
+        if (Condition is null) return this;
+        var c = map(Condition);
+        return ReferenceEquals(c, Condition) ? this : this with { Condition = c };
+    }
+}

@@ -1,0 +1,171 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.JoinOrder;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Rules;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Physical;
+
+// Joins: equi-join keys out of the condition, the rest as the residual; build side by estimates.
+public sealed partial class PhysicalPlanner
+{
+    /// <summary>Integer equality operators' functions (int2/int4/int8 in any pairing): keys widen to int8 when widths differ.</summary>
+    private static readonly HashSet<string> IntegerEquality = ["int2eq", "int4eq", "int8eq", "int24eq", "int42eq", "int28eq", "int82eq", "int48eq", "int84eq"];
+
+    /// <summary>Equality functions whose two arguments have one type, with the semantics of that type's hash opclass.</summary>
+    private static readonly HashSet<string> SameTypeEquality =
+        ["texteq", "bpchareq", "numeric_eq", "float4eq", "float8eq", "date_eq", "timestamp_eq", "timestamptz_eq", "booleq", "oideq", "uuid_eq", "time_eq", "float48eq", "float84eq"];
+
+    private const uint Int4ToInt8 = 481;
+    private const uint Int2ToInt8 = 754;
+    private const uint Float4ToFloat8 = 311;
+
+    private PhysicalPlan LowerJoin(LogicalJoin join)
+    {
+        var left = Lower(join.Left);
+        var right = Lower(join.Right);
+        var leftIds = join.Left.Output.Select(c => c.Id).ToHashSet();
+        var rightIds = join.Right.Output.Select(c => c.Id).ToHashSet();
+        var leftKeys = new List<BoundExpr>();
+        var rightKeys = new List<BoundExpr>();
+        var residual = new List<BoundExpr>();
+        double selectivity = 1;
+        foreach (var c in join.Condition is null ? [] : PredicatePushdown.Conjuncts(join.Condition))
+        {
+            if (TryEquiKey(c, leftIds, rightIds, out var l, out var r))
+            {
+                leftKeys.Add(l);
+                rightKeys.Add(r);
+                selectivity *= EquiJoinSelectivity(l, r);
+            }
+            else
+            {
+                residual.Add(c);
+                selectivity *= new SelectivityEstimator(catalog, _origins).Estimate(c);
+            }
+        }
+        // PostgreSQL refuses these ("FULL JOIN is only supported with merge-joinable or hash-joinable join conditions"); falling back gives its error.
+        if (join.Kind == LogicalJoinType.Full && leftKeys.Count == 0)
+            throw UnsupportedConstructException.NotYet("FULL JOIN without an equality between its inputs");
+        if (join.Kind == LogicalJoinType.NullAwareAnti && (leftKeys.Count != 1 || residual.Count > 0))
+            throw UnsupportedConstructException.NotYet("NOT IN whose comparison is not one hashable equality");
+
+        bool buildIsLeft = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Full
+            && CostModel.ChooseBuildSide(left.EstimatedRows, right.EstimatedRows) == JoinBuildSide.Left;
+        var kind = join.Kind switch
+        {
+            LogicalJoinType.Inner => HashJoinKind.Inner,
+            LogicalJoinType.Left => buildIsLeft ? HashJoinKind.BuildOuter : HashJoinKind.ProbeOuter,
+            LogicalJoinType.Right => buildIsLeft ? HashJoinKind.ProbeOuter : HashJoinKind.BuildOuter,
+            LogicalJoinType.Full => HashJoinKind.Full,
+            LogicalJoinType.Semi => HashJoinKind.Semi,
+            LogicalJoinType.Anti => HashJoinKind.Anti,
+            _ => HashJoinKind.NullAwareAnti,
+        };
+        double rows = EstimateJoinRows(join.Kind, left.EstimatedRows, right.EstimatedRows, selectivity);
+        var pair = join.Left.Output.Concat(join.Right.Output).ToList();
+        var leftResolved = leftKeys.Select(k => Resolve(k, join.Left.Output)).ToList();
+        var rightResolved = rightKeys.Select(k => Resolve(k, join.Right.Output)).ToList();
+        return new PhysicalHashJoin(
+            buildIsLeft ? right : left,
+            buildIsLeft ? left : right,
+            kind,
+            buildIsLeft ? rightResolved : leftResolved,
+            buildIsLeft ? leftResolved : rightResolved,
+            residual.Count == 0 ? null : Resolve(PredicateSimplification.Conjunction(residual), pair),
+            buildIsLeft,
+            Columns(join.Output),
+            Math.Max(1, Math.Round(rows)));
+    }
+
+    /// <summary>Selectivity of one join conjunct: eqjoinsel for a column equality, else the filter estimate.</summary>
+    internal double ConjunctSelectivity(BoundExpr conjunct)
+    {
+        if (conjunct is BoundFuncCall { Args: [var a, var b] } f && IsStrictComparison(f) && KeyOrigin(a) is not null && KeyOrigin(b) is not null)
+            return EquiJoinSelectivity(a, b);
+        return new SelectivityEstimator(catalog, _origins).Estimate(conjunct);
+    }
+
+    /// <summary>Equality operators' functions: strict, so false or NULL when either input is NULL.</summary>
+    internal static bool IsStrictComparison(BoundFuncCall f) => IntegerEquality.Contains(f.Name) || SameTypeEquality.Contains(f.Name);
+
+    private static double EstimateJoinRows(LogicalJoinType kind, double leftRows, double rightRows, double selectivity) => kind switch
+    {
+        LogicalJoinType.Inner => CardinalityEstimator.JoinRows(JoinKind.Inner, leftRows, rightRows, selectivity),
+        LogicalJoinType.Left => CardinalityEstimator.JoinRows(JoinKind.LeftOuter, leftRows, rightRows, selectivity),
+        LogicalJoinType.Right => CardinalityEstimator.JoinRows(JoinKind.LeftOuter, rightRows, leftRows, selectivity),
+        LogicalJoinType.Full => CardinalityEstimator.JoinRows(JoinKind.FullOuter, leftRows, rightRows, selectivity),
+        LogicalJoinType.Semi => CardinalityEstimator.JoinRows(JoinKind.Semi, leftRows, rightRows, selectivity),
+        _ => CardinalityEstimator.JoinRows(JoinKind.Anti, leftRows, rightRows, selectivity),
+    };
+
+    /// <summary>
+    /// An equality conjunct whose one side reads only the left input and the other only the right,
+    /// with a type whose equality the hash table implements; the keys come back in one type.
+    /// </summary>
+    internal static bool TryEquiKey(BoundExpr conjunct, IReadOnlySet<int> leftIds, IReadOnlySet<int> rightIds, out BoundExpr leftKey, out BoundExpr rightKey)
+    {
+        leftKey = rightKey = conjunct;
+        if (conjunct is not BoundFuncCall { Args: [var a, var b] } f) return false;
+        bool integer = IntegerEquality.Contains(f.Name);
+        if (!integer && !SameTypeEquality.Contains(f.Name)) return false;
+        if (Within(a, leftIds) && Within(b, rightIds)) (leftKey, rightKey) = (a, b);
+        else if (Within(b, leftIds) && Within(a, rightIds)) (leftKey, rightKey) = (b, a);
+        else return false;
+        if (leftKey.Type.Oid == rightKey.Type.Oid) return true;
+        if (integer)
+        {
+            leftKey = ToInt8(leftKey);
+            rightKey = ToInt8(rightKey);
+            return true;
+        }
+        if (f.Name is "float48eq" or "float84eq")
+        {
+            leftKey = ToFloat8(leftKey);
+            rightKey = ToFloat8(rightKey);
+            return true;
+        }
+        return false;
+    }
+
+    private static bool Within(BoundExpr e, IReadOnlySet<int> ids)
+    {
+        bool any = false;
+        foreach (var c in e.ReferencedColumns())
+        {
+            if (!ids.Contains(c.Id)) return false;
+            any = true;
+        }
+        return any;
+    }
+
+    private static BoundExpr ToInt8(BoundExpr e) => e.Type.Oid switch
+    {
+        PgTypeOid.Int8 => e,
+        PgTypeOid.Int4 => new BoundFuncCall(Int4ToInt8, "int8", [e], PgType.Int8),
+        PgTypeOid.Int2 => new BoundFuncCall(Int2ToInt8, "int8", [e], PgType.Int8),
+        _ => throw new InvalidOperationException($"integer equality over {e.Type}"),
+    };
+
+    private static BoundExpr ToFloat8(BoundExpr e) =>
+        e.Type.Oid == PgTypeOid.Float8 ? e : new BoundFuncCall(Float4ToFloat8, "float8", [e], PgType.Float8);
+
+    /// <summary>eqjoinsel without MCVs: (1 - nullfrac1)(1 - nullfrac2) / max(nd1, nd2); 0.005 without statistics.</summary>
+    private double EquiJoinSelectivity(BoundExpr left, BoundExpr right)
+    {
+        var l = KeyOrigin(left);
+        var r = KeyOrigin(right);
+        if (l?.Statistics is null && r?.Statistics is null) return CardinalityEstimator.DefaultEqualitySelectivity;
+        var ls = l?.Statistics is { } a ? new JoinOrder.ColumnStatistics(a.DistinctValues(l.RelTuples) ?? JoinOrder.ColumnStatistics.DefaultDistinctValues, a.NullFrac) : new JoinOrder.ColumnStatistics(JoinOrder.ColumnStatistics.DefaultDistinctValues, 0);
+        var rs = r?.Statistics is { } b ? new JoinOrder.ColumnStatistics(b.DistinctValues(r.RelTuples) ?? JoinOrder.ColumnStatistics.DefaultDistinctValues, b.NullFrac) : new JoinOrder.ColumnStatistics(JoinOrder.ColumnStatistics.DefaultDistinctValues, 0);
+        return CardinalityEstimator.EquiJoinSelectivity(ls, rs);
+    }
+
+    private ColumnOrigin? KeyOrigin(BoundExpr e) => e switch
+    {
+        BoundRelabel r => KeyOrigin(r.Arg),
+        BoundFuncCall { FuncOid: Int4ToInt8 or Int2ToInt8 or Float4ToFloat8, Args: [var a] } => KeyOrigin(a),
+        LogicalColumnRef c => _origins.GetValueOrDefault(c.Column.Id),
+        _ => null,
+    };
+}

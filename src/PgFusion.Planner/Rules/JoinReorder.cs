@@ -1,0 +1,130 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Json;
+using PgFusion.Planner.JoinOrder;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Physical;
+
+namespace PgFusion.Planner.Rules;
+
+/// <summary>
+/// Join ordering: each maximal tree of inner, left, right (flipped to left), semi and anti joins
+/// becomes a query hypergraph over its inputs (leaves: anything else, reordered inside first; full
+/// joins and NOT IN's null-aware anti joins are leaves too). Conflict rules from
+/// <see cref="ConflictDetector"/> keep outer, semi and anti joins valid; DPHyp finds the cheapest
+/// bushy tree without cross products (greedy above the pair budget). Rows come from the physical
+/// planner's estimates (reltuples and pg_statistic), conjunct selectivities from eqjoinsel.
+/// </summary>
+public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options = null) : IRewriteRule
+{
+    public string Name => "join_reorder";
+
+    /// <summary>How the last region with three or more inputs was ordered (for tests and EXPLAIN).</summary>
+    public JoinOrderResult? LastResult { get; private set; }
+
+    public LogicalPlan Apply(LogicalPlan plan) => Reorder(plan);
+
+    private static bool InRegion(LogicalPlan p) =>
+        p is LogicalJoin { Kind: LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Semi or LogicalJoinType.Anti };
+
+    private LogicalPlan Reorder(LogicalPlan plan)
+    {
+        if (!InRegion(plan)) return plan.MapChildren(Reorder);
+        var leaves = new List<LogicalPlan>();
+        var tree = Collect(plan, leaves);
+        if (leaves.Count < 3 || leaves.Count > RelSet.MaxRelations) return plan.MapChildren(Reorder);
+        for (int i = 0; i < leaves.Count; i++) leaves[i] = Reorder(leaves[i]);
+
+        var estimator = new PhysicalPlanner(catalog);
+        var graph = new QueryGraph();
+        foreach (var leaf in leaves) graph.AddRelation(Math.Max(1, estimator.Lower(leaf).EstimatedRows));
+        var owners = new Dictionary<int, int>();
+        for (int i = 0; i < leaves.Count; i++)
+            foreach (var c in leaves[i].Output) owners[c.Id] = i;
+        ConflictDetector.AddEdges(graph, Predicates(tree, owners, estimator));
+        var result = new PlanEnumerator(graph, options).Solve();
+        LastResult = result;
+        return result.Tree is null ? Rebuild(plan, leaves) : Build(result.Tree, leaves);
+    }
+
+    /// <summary>The region as an operator tree over leaf indexes (right joins flipped); conjunct lists per operator.</summary>
+    private static RegionNode Collect(LogicalPlan plan, List<LogicalPlan> leaves)
+    {
+        if (!InRegion(plan))
+        {
+            leaves.Add(plan);
+            return new RegionNode(null, null, LogicalJoinType.Inner, [], leaves.Count - 1);
+        }
+        var join = (LogicalJoin)plan;
+        var (l, r, kind) = join.Kind == LogicalJoinType.Right ? (join.Right, join.Left, LogicalJoinType.Left) : (join.Left, join.Right, join.Kind);
+        var left = Collect(l, leaves);
+        var right = Collect(r, leaves);
+        var conjuncts = join.Condition is null ? [] : PredicatePushdown.Conjuncts(join.Condition);
+        return new RegionNode(left, right, kind, conjuncts, -1);
+    }
+
+    private static JoinOperatorTree Predicates(RegionNode node, Dictionary<int, int> owners, PhysicalPlanner estimator)
+    {
+        if (node.Leaf >= 0) return new JoinOperatorLeaf(node.Leaf);
+        var left = Predicates(node.Left!, owners, estimator);
+        var right = Predicates(node.Right!, owners, estimator);
+        var all = left.Relations | right.Relations;
+        var predicates = new List<JoinPredicate>();
+        foreach (var c in node.Conjuncts)
+        {
+            var refs = RelSet.Empty;
+            foreach (var col in c.ReferencedColumns())
+                if (owners.TryGetValue(col.Id, out int owner)) refs |= RelSet.Single(owner);
+            if (refs.IsEmpty) refs = all;
+            double selectivity = estimator.ConjunctSelectivity(c);
+            // A strict comparison is false or NULL when a relation it reads is all NULL.
+            bool strict = c is BoundFuncCall { Args.Count: 2 } f && PhysicalPlanner.IsStrictComparison(f);
+            predicates.Add(new JoinPredicate(refs, selectivity, c, strict ? refs : RelSet.Empty));
+        }
+        var kind = node.Kind switch
+        {
+            LogicalJoinType.Inner => JoinKind.Inner,
+            LogicalJoinType.Left => JoinKind.LeftOuter,
+            LogicalJoinType.Semi => JoinKind.Semi,
+            _ => JoinKind.Anti,
+        };
+        return new JoinOperator(kind, left, right, predicates);
+    }
+
+    private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves)
+    {
+        if (tree is JoinTreeLeaf leaf) return leaves[leaf.RelIndex];
+        var node = (JoinTreeNode)tree;
+        var left = Build(node.Left, leaves);
+        var right = Build(node.Right, leaves);
+        var conjuncts = new List<BoundExpr>();
+        foreach (var edge in node.Edges)
+            foreach (var p in edge.Predicates)
+                if (p is BoundExpr e && !conjuncts.Any(x => ReferenceEquals(x, e))) conjuncts.Add(e);
+        var kind = node.Kind switch
+        {
+            JoinKind.Inner => LogicalJoinType.Inner,
+            JoinKind.LeftOuter => LogicalJoinType.Left,
+            JoinKind.Semi => LogicalJoinType.Semi,
+            JoinKind.Anti => LogicalJoinType.Anti,
+            _ => LogicalJoinType.Full,
+        };
+        return new LogicalJoin(left, right, kind, conjuncts.Count == 0 ? null : PredicateSimplification.Conjunction(conjuncts));
+    }
+
+    /// <summary>No order found: the written tree over the reordered leaves.</summary>
+    private static LogicalPlan Rebuild(LogicalPlan plan, List<LogicalPlan> leaves)
+    {
+        int next = 0;
+        LogicalPlan Walk(LogicalPlan p)
+        {
+            if (!InRegion(p)) return leaves[next++];
+            var j = (LogicalJoin)p;
+            if (j.Kind != LogicalJoinType.Right) return p.MapChildren(Walk);
+            var right = Walk(j.Right); // Collect visited a right join's inputs swapped
+            return j with { Left = Walk(j.Left), Right = right };
+        }
+        return Walk(plan);
+    }
+
+    private sealed record RegionNode(RegionNode? Left, RegionNode? Right, LogicalJoinType Kind, IReadOnlyList<BoundExpr> Conjuncts, int Leaf);
+}

@@ -1,0 +1,131 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Rules;
+
+/// <summary>
+/// Moves filter conjuncts down to the lowest operator that sees their columns, by the outer-join
+/// rules: a WHERE conjunct goes into a join's preserved input (either input of an inner join;
+/// one that reads both inputs of an inner join joins its condition); an ON conjunct goes into the
+/// input whose rows it may drop (either input of an inner join, the NULL-extended input of an
+/// outer join, the right input of a semi or anti join). Conjuncts that read no column stay put.
+/// </summary>
+public sealed class PredicatePushdown : IRewriteRule
+{
+    public string Name => "predicate_pushdown";
+
+    public LogicalPlan Apply(LogicalPlan plan) => Push(plan);
+
+    private static LogicalPlan Push(LogicalPlan plan)
+    {
+        switch (plan)
+        {
+            case LogicalFilter { Input: LogicalFilter inner } outer:
+                return Push(inner with { Predicate = PredicateSimplification.Conjunction([.. Conjuncts(inner.Predicate), .. Conjuncts(outer.Predicate)]) });
+            case LogicalFilter { Input: LogicalJoin join } filter:
+            {
+                var remaining = new List<BoundExpr>();
+                var pushed = PushWhere(join, Conjuncts(filter.Predicate), remaining);
+                var result = Push(pushed);
+                return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
+            }
+            case LogicalJoin join:
+                return PushOn(join).MapChildren(Push);
+            default:
+                return plan.MapChildren(Push);
+        }
+    }
+
+    /// <summary>WHERE conjuncts over a join: into an input, into an inner join's condition, or left in <paramref name="remaining"/>.</summary>
+    private static LogicalJoin PushWhere(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)
+    {
+        var left = Ids(join.Left);
+        var right = Ids(join.Right);
+        var toLeft = new List<BoundExpr>();
+        var toRight = new List<BoundExpr>();
+        var toCondition = new List<BoundExpr>();
+        foreach (var c in conjuncts)
+        {
+            var refs = c.ReferencedColumns().Select(x => x.Id).ToHashSet();
+            bool inLeft = refs.Count > 0 && refs.IsSubsetOf(left);
+            bool inRight = refs.Count > 0 && refs.IsSubsetOf(right);
+            switch (join.Kind)
+            {
+                case LogicalJoinType.Inner when inLeft: toLeft.Add(c); break;
+                case LogicalJoinType.Inner when inRight: toRight.Add(c); break;
+                case LogicalJoinType.Inner when refs.Count > 0: toCondition.Add(c); break;
+                case LogicalJoinType.Left or LogicalJoinType.Semi or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti when inLeft: toLeft.Add(c); break;
+                case LogicalJoinType.Right when inRight: toRight.Add(c); break;
+                default: remaining.Add(c); break;
+            }
+        }
+        return Rebuild(join, toLeft, toRight, join.Condition is null ? toCondition : [.. Conjuncts(join.Condition), .. toCondition]);
+    }
+
+    /// <summary>ON conjuncts that read one input only and may filter it.</summary>
+    private static LogicalJoin PushOn(LogicalJoin join)
+    {
+        if (join.Condition is null) return join;
+        var left = Ids(join.Left);
+        var right = Ids(join.Right);
+        var toLeft = new List<BoundExpr>();
+        var toRight = new List<BoundExpr>();
+        var kept = new List<BoundExpr>();
+        foreach (var c in Conjuncts(join.Condition))
+        {
+            var refs = c.ReferencedColumns().Select(x => x.Id).ToHashSet();
+            bool inLeft = refs.Count > 0 && refs.IsSubsetOf(left);
+            bool inRight = refs.Count > 0 && refs.IsSubsetOf(right);
+            bool leftFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Right;
+            bool rightFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Semi or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti;
+            if (inLeft && leftFilterable) toLeft.Add(c);
+            else if (inRight && rightFilterable) toRight.Add(c);
+            else kept.Add(c);
+        }
+        if (toLeft.Count == 0 && toRight.Count == 0) return join;
+        return Rebuild(join, toLeft, toRight, kept);
+    }
+
+    private static LogicalJoin Rebuild(LogicalJoin join, List<BoundExpr> toLeft, List<BoundExpr> toRight, IReadOnlyList<BoundExpr> condition) => join with
+    {
+        Left = toLeft.Count == 0 ? join.Left : new LogicalFilter(join.Left, PredicateSimplification.Conjunction(toLeft)),
+        Right = toRight.Count == 0 ? join.Right : new LogicalFilter(join.Right, PredicateSimplification.Conjunction(toRight)),
+        Condition = condition.Count == 0 ? null : PredicateSimplification.Conjunction(condition),
+    };
+
+    private static HashSet<int> Ids(LogicalPlan plan) => [.. plan.Output.Select(c => c.Id)];
+
+    /// <summary>The conjuncts of a predicate (nested ANDs flattened).</summary>
+    public static List<BoundExpr> Conjuncts(BoundExpr predicate)
+    {
+        var list = new List<BoundExpr>();
+        void Walk(BoundExpr e)
+        {
+            if (e is BoundBoolExpr { Op: BoolOp.And } and) foreach (var a in and.Args) Walk(a);
+            else if (e is BoundBoolExpr { Op: BoolOp.Or } or && FactorOr(or) is { } factored) foreach (var f in factored) Walk(f);
+            else if (e is not BoundConst { Value: true }) list.Add(e);
+        }
+        Walk(predicate);
+        return list;
+    }
+
+    /// <summary>
+    /// (A AND B) OR (A AND C) = A AND (B OR C), as PostgreSQL's prepqual.c pulls common factors out
+    /// of OR (so the join key of TPC-H Q19 is seen); null when the arms share nothing.
+    /// </summary>
+    private static List<BoundExpr>? FactorOr(BoundBoolExpr or)
+    {
+        var arms = or.Args.Select(a => a is BoundBoolExpr { Op: BoolOp.And } and ? [.. and.Args] : new List<BoundExpr> { a }).ToList();
+        var common = arms[0].Where(c => arms.Skip(1).All(arm => arm.Contains(c, BoundExprComparer.Instance))).ToList();
+        if (common.Count == 0) return null;
+        var rest = new List<BoundExpr>();
+        foreach (var arm in arms)
+        {
+            var left = arm.Where(c => !common.Contains(c, BoundExprComparer.Instance)).ToList();
+            // An arm that is only common factors is true whenever they are: the OR adds nothing.
+            if (left.Count == 0) return common;
+            rest.Add(PredicateSimplification.Conjunction(left));
+        }
+        return [.. common, new BoundBoolExpr(BoolOp.Or, rest)];
+    }
+}

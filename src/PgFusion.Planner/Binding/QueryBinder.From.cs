@@ -37,6 +37,12 @@ public sealed partial class QueryBinder
                     scope.SetSubquery(rti, sub.ResultColumns);
                     return _ => sub.Root;
                 }
+                if (kind == RteKind.Cte)
+                {
+                    var cte = BindCteReference(rte);
+                    scope.SetSubquery(rti, cte.ResultColumns);
+                    return _ => cte.Root;
+                }
                 if (kind != RteKind.Relation) throw UnsupportedConstructException.NotYet(RteKind.Describe(kind));
                 var relation = CheckRelation(rte);
                 string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;

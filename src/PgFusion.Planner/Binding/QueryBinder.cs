@@ -21,7 +21,20 @@ public sealed partial class QueryBinder
 
     private BoundQuery BindQuery(QueryTreeNode query)
     {
-        CheckQueryLevel(query);
+        CheckQueryLevel(query, withAndSetOperations: true);
+        PushWith(query);
+        try
+        {
+            return BindQueryLevel(query);
+        }
+        finally
+        {
+            PopWith();
+        }
+    }
+
+    private BoundQuery BindQueryLevel(QueryTreeNode query)
+    {
         var rangeTable = query.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
         var binder = new ExpressionBinder(_envelope.Catalog, scope);
@@ -32,7 +45,7 @@ public sealed partial class QueryBinder
         var scalars = scalarsBelow;
         binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
         var jointree = query.Field("jointree");
-        var from = PrepareFrom(jointree, scope, binder);
+        var from = query.Optional("setOperations") is { } setOps ? PrepareSetOperations(setOps, scope) : PrepareFrom(jointree, scope, binder);
 
         var targetList = query.List("targetList");
         foreach (var tle in targetList)
@@ -100,13 +113,14 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>Query-level flags and clauses the planner does not handle yet.</summary>
-    private static void CheckQueryLevel(QueryTreeNode query)
+    private static void CheckQueryLevel(QueryTreeNode query, bool withAndSetOperations = false)
     {
         int commandType = query.Int32("commandType");
         if (commandType != 1) throw UnsupportedConstructException.NotYet($"statement other than SELECT (commandType {commandType})");
         if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
-        if (query.List("cteList").Count > 0 || query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH (common table expression)");
-        if (!query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT");
+        if (query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
+        if (!withAndSetOperations && query.List("cteList").Count > 0) throw UnsupportedConstructException.NotYet("WITH (common table expression) here");
+        if (!withAndSetOperations && !query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT here");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
         if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");

@@ -53,19 +53,23 @@ public sealed partial class QueryBinder
 
         var where = BindWhere(jointree.Optional("quals"), binder);
 
-        bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual");
+        bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual") || UsesGroupingSets(query);
         List<BoundExpr> tleExprs;
         BoundExpr? having = null;
         List<NamedExpr> groupKeys = [];
+        var groupingCalls = new List<GroupingCall>();
+        int sortGroupKeys = 0;
         AggregateCollector? aggregates = null;
         if (grouped)
         {
             aggregates = new AggregateCollector(_ids);
             groupKeys = BindGroupKeys(query, targetList, binder);
+            sortGroupKeys = groupKeys.Count;
+            binder.GroupingFuncBinder = node => BindGroupingFunc(node, groupingCalls);
             scalars = scalarsAbove;
             tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
-            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }], [.. scalarsAbove.SelectMany(j => j.Right.Output)]);
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
             tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
             having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
         }
@@ -80,7 +84,9 @@ public sealed partial class QueryBinder
         plan = ApplyWhere(plan, where);
         if (grouped)
         {
-            plan = new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
+            plan = UsesGroupingSets(query) || groupingCalls.Count > 0
+                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, binder)
+                : new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
             foreach (var s in scalarsAbove) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
@@ -126,7 +132,6 @@ public sealed partial class QueryBinder
         if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
-        if (query.List("groupingSets").Count > 0) throw UnsupportedConstructException.NotYet("GROUPING SETS/ROLLUP/CUBE");
         if (query.Optional("groupDistinct")?.Bool() == true) throw UnsupportedConstructException.NotYet("GROUP BY DISTINCT");
         if (query.List("windowClause").Count > 0) throw UnsupportedConstructException.NotYet("WINDOW clause");
         if (query.Optional("limitOption")?.Int32() == 1) throw UnsupportedConstructException.NotYet("FETCH FIRST ... WITH TIES");

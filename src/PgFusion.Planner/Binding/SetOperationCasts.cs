@@ -27,12 +27,15 @@ public static class SetOperationCasts
         [(PgTypeOid.Numeric, PgTypeOid.Float8)] = (1746, "float8"),
         [(PgTypeOid.Numeric, PgTypeOid.Float4)] = (1745, "float4"),
         [(PgTypeOid.Date, PgTypeOid.Timestamp)] = (2024, "timestamp"),
+        [(PgTypeOid.Bpchar, PgTypeOid.Text)] = (401, "text"),
     };
 
     public static BoundExpr Cast(BoundExpr e, PgType to)
     {
         uint from = e.Type.Oid;
-        if (from == PgTypeOid.Varchar && to.Oid == PgTypeOid.Text) return new BoundRelabel(e, to);
+        // text and varchar convert to text, varchar and bpchar without a function (binary-coercible
+        // pg_cast entries); bpchar to text strips trailing spaces (rtrim1).
+        if (from is PgTypeOid.Varchar or PgTypeOid.Text && to.Oid is PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar) return new BoundRelabel(e, to);
         if (Casts.TryGetValue((from, to.Oid), out var cast))
         {
             BoundExpr call = new BoundFuncCall(cast.FuncOid, cast.Name, [e], new PgType(to.Oid));

@@ -24,5 +24,10 @@ public static class FixtureQueries
         ["constants"] = "SELECT a FROM t WHERE c > 12.5 AND e >= date '2020-06-01' AND i < timestamp '2020-01-10 12:00' AND f <> 'NaN'::float8 AND g IS TRUE AND l < -1e-3::numeric",
         ["count_star"] = "SELECT count(*) FROM t WHERE true OR a > 1",
         ["window_function"] = "SELECT a, row_number() OVER () FROM t",
+        ["union_all_mixed_types"] = "SELECT a, d FROM t WHERE a < 5 UNION ALL SELECT b, h FROM t WHERE a > 995 ORDER BY 1 LIMIT 3",
+        ["union_intersect_except"] = "SELECT k, j FROM t UNION SELECT k, j FROM t WHERE g INTERSECT ALL SELECT k, j FROM t WHERE a < 500 EXCEPT SELECT k, 1::int2 FROM t",
+        ["cte_used_twice"] = "WITH w AS (SELECT j, count(*) AS n FROM t GROUP BY j) SELECT x.j, y.n FROM w x JOIN w y ON x.j = y.j + 1",
+        ["rollup_grouping"] = "SELECT k, g, GROUPING(k, g), sum(c) FROM t GROUP BY ROLLUP (k, g)",
+        ["recursive_cte"] = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
     };
 }

@@ -46,6 +46,12 @@ public sealed partial class QueryBinder
             result = [.. result.SelectMany(r => expansion.Select(e => r.Concat(e).ToList()))];
             if (result.Count > MaxGroupingSets) throw UnsupportedConstructException.NotYet($"more than {MaxGroupingSets} grouping sets");
         }
+        // GROUP BY DISTINCT drops repeated sets (equal as sets of columns), keeping the first.
+        if (query.Optional("groupDistinct")?.Bool() == true)
+        {
+            var seen = new HashSet<string>();
+            result = [.. result.Where(set => seen.Add(string.Join(",", set.Distinct().Order())))];
+        }
         return result;
     }
 

@@ -132,7 +132,6 @@ public sealed partial class QueryBinder
         if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
-        if (query.Optional("groupDistinct")?.Bool() == true) throw UnsupportedConstructException.NotYet("GROUP BY DISTINCT");
         if (query.List("windowClause").Count > 0) throw UnsupportedConstructException.NotYet("WINDOW clause");
         if (query.Optional("limitOption")?.Int32() == 1) throw UnsupportedConstructException.NotYet("FETCH FIRST ... WITH TIES");
     }

@@ -3,8 +3,9 @@ using PgFusion.Planner.Json;
 namespace PgFusion.Planner.Binding;
 
 // Non-recursive WITH queries: every reference binds the CTE's query anew (as a subquery in FROM
-// would be), so a CTE used twice is computed twice; the results are the same because the worker
-// runs only side-effect-free SELECTs. MATERIALIZED / NOT MATERIALIZED change only the plan.
+// would be), so a CTE used twice is computed twice. The results are the same as PostgreSQL's single
+// materialization because the worker runs only SELECTs and no volatile function (FunctionRegistry
+// has none; random() and the like fall back). MATERIALIZED / NOT MATERIALIZED change only the plan.
 public sealed partial class QueryBinder
 {
     // The WITH lists of the queries being bound, outermost first. A reference resolves by name from

@@ -78,7 +78,7 @@ public sealed partial class QueryCompiler
             case PhysicalHashJoin join:
                 return LowerJoin(join);
             default:
-                throw new UnsupportedException($"plan node {plan.GetType().Name} is not supported");
+                return LowerSetOperation(plan);
         }
     }
 

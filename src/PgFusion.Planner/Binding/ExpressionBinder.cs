@@ -22,6 +22,9 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
     /// <summary>Binds a SubLink met inside an expression (scalar subqueries); null: every SubLink is unsupported.</summary>
     public Func<QueryTreeNode, BoundExpr>? SubLinkBinder { get; set; }
 
+    /// <summary>Binds GROUPING(...) in a grouped query's select list and HAVING (set by the query binder).</summary>
+    public Func<QueryTreeNode, BoundExpr>? GroupingFuncBinder { get; set; }
+
     /// <summary>What PARAM_SUBLINK n of an ANY/IN test expression stands for: the subquery's n-th output.</summary>
     public Dictionary<int, BoundExpr> SubLinkParams { get; } = [];
 
@@ -49,7 +52,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "WINDOWFUNC" => throw UnsupportedConstructException.NotYet($"window function {FunctionLabel(node.UInt32("winfnoid"))}"),
             "PARAM" when node.Int32("paramkind") == 2 && SubLinkParams.TryGetValue(node.Int32("paramid"), out var p) => p,
             "PARAM" => throw UnsupportedConstructException.NotYet("query parameter ($n)"),
-            "GROUPINGFUNC" => throw UnsupportedConstructException.NotYet("GROUPING()"),
+            "GROUPINGFUNC" => GroupingFuncBinder is { } g ? g(node) : throw UnsupportedConstructException.NotYet("GROUPING() outside a grouped select list or HAVING"),
             "COERCEVIAIO" => throw UnsupportedConstructException.NotYet($"cast to {TypeLabel(node.UInt32("resulttype"))} through text I/O (CoerceViaIO)"),
             "ARRAYCOERCEEXPR" or "ARRAYEXPR" => throw UnsupportedConstructException.NotYet("array expression"),
             "MINMAXEXPR" => throw UnsupportedConstructException.NotYet("GREATEST/LEAST"),

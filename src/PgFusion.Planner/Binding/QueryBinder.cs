@@ -25,7 +25,7 @@ public sealed partial class QueryBinder
 
     private BoundQuery BindQuery(QueryTreeNode query)
     {
-        CheckQueryLevel(query);
+        CheckQueryLevel(query, withAndSetOperations: true);
         _cteStack.Add(query.List("cteList"));
         try
         {
@@ -49,7 +49,7 @@ public sealed partial class QueryBinder
         var scalars = scalarsBelow;
         binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
         var jointree = query.Field("jointree");
-        var from = PrepareFrom(jointree, scope, binder);
+        var from = query.Optional("setOperations") is { } setOps ? PrepareSetOperations(setOps, scope) : PrepareFrom(jointree, scope, binder);
 
         var targetList = query.List("targetList");
         foreach (var tle in targetList)
@@ -57,19 +57,23 @@ public sealed partial class QueryBinder
 
         var where = BindWhere(jointree.Optional("quals"), binder);
 
-        bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual");
+        bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual") || UsesGroupingSets(query);
         List<BoundExpr> tleExprs;
         BoundExpr? having = null;
         List<NamedExpr> groupKeys = [];
+        var groupingCalls = new List<GroupingCall>();
+        int sortGroupKeys = 0;
         AggregateCollector? aggregates = null;
         if (grouped)
         {
             aggregates = new AggregateCollector(_ids);
             groupKeys = BindGroupKeys(query, targetList, binder);
+            sortGroupKeys = groupKeys.Count;
+            binder.GroupingFuncBinder = node => BindGroupingFunc(node, groupingCalls);
             scalars = scalarsAbove;
             tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
-            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }], [.. scalarsAbove.SelectMany(j => j.Right.Output)]);
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
             tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
             having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
         }
@@ -84,7 +88,9 @@ public sealed partial class QueryBinder
         plan = ApplyWhere(plan, where);
         if (grouped)
         {
-            plan = new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
+            plan = UsesGroupingSets(query) || groupingCalls.Count > 0
+                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, binder)
+                : new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
             foreach (var s in scalarsAbove) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
@@ -117,20 +123,19 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>Query-level flags and clauses the planner does not handle yet.</summary>
-    private static void CheckQueryLevel(QueryTreeNode query)
+    private static void CheckQueryLevel(QueryTreeNode query, bool withAndSetOperations = false)
     {
         int commandType = query.Int32("commandType");
         if (commandType != 1) throw UnsupportedConstructException.NotYet($"statement other than SELECT (commandType {commandType})");
         if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
         if (query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
-        if (!query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT");
+        if (!withAndSetOperations && query.List("cteList").Count > 0) throw UnsupportedConstructException.NotYet("WITH (common table expression) here");
+        if (!withAndSetOperations && !query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT here");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
         if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
-        if (query.List("groupingSets").Count > 0) throw UnsupportedConstructException.NotYet("GROUPING SETS/ROLLUP/CUBE");
-        if (query.Optional("groupDistinct")?.Bool() == true) throw UnsupportedConstructException.NotYet("GROUP BY DISTINCT");
         if (query.List("windowClause").Count > 0) throw UnsupportedConstructException.NotYet("WINDOW clause");
         if (query.Optional("limitOption")?.Int32() == 1) throw UnsupportedConstructException.NotYet("FETCH FIRST ... WITH TIES");
     }

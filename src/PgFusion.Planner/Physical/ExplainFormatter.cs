@@ -35,6 +35,7 @@ public static class ExplainFormatter
         PhysicalSort { Limit: { } l } => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)})",
         PhysicalSort => "Sort",
         PhysicalLimit => "Limit",
+        PhysicalHashSetOp s => $"HashSetOp {s.Kind}{(s.All ? " All" : "")}",
         PhysicalHashJoin j => $"Hash {JoinLabel(j.Kind)} Join",
         _ => plan.GetType().Name.Replace("Physical", "", StringComparison.Ordinal),
     };

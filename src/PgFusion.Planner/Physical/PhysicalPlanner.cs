@@ -68,7 +68,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             case LogicalJoin join:
                 return LowerJoin(join);
             default:
-                throw new UnsupportedConstructException($"logical operator {plan.GetType().Name} has no physical form yet");
+                return LowerSetOperation(plan);
         }
     }
 

@@ -4,7 +4,8 @@ namespace PgFusion.Planner.Rules;
 
 /// <summary>
 /// Top-down required columns: projections drop expressions nobody reads, scans drop attributes
-/// nobody reads (so the decoder decodes only those). Aggregates keep every key and aggregate (dropping a key
+/// nobody reads (so the decoder decodes only those), UNION ALL drops unread columns from every
+/// branch. Aggregates keep every key and aggregate (dropping a key
 /// would change the groups; dropping an aggregate could hide its run-time errors).
 /// </summary>
 public sealed class ProjectionPruning : IRewriteRule
@@ -26,6 +27,15 @@ public sealed class ProjectionPruning : IRewriteRule
                 return exprs.Count == project.Exprs.Count && ReferenceEquals(input, project.Input)
                     ? project
                     : new LogicalProject(input, exprs);
+            case LogicalUnionAll union when !isRoot && union.Inputs.All(i => i is LogicalProject):
+            {
+                // UNION ALL keeps no row identity: columns nobody reads go, in every branch alike.
+                var keep = Enumerable.Range(0, union.Columns.Count).Where(i => required.Contains(union.Columns[i].Id)).ToList();
+                if (keep.Count == 0) keep.Add(0); // rows still count: keep one column
+                if (keep.Count == union.Columns.Count) goto default;
+                var inputs = union.Inputs.Select(branch => Prune(branch, [.. keep.Select(i => branch.Output[i].Id)])).ToList();
+                return new LogicalUnionAll(inputs, [.. keep.Select(i => union.Columns[i])]);
+            }
             default:
                 var childRequired = new HashSet<int>(required);
                 childRequired.UnionWith(Needs(plan.Expressions));

@@ -41,5 +41,10 @@ public static class FixtureQueries
         ["anti_not_in"] = "SELECT a FROM t WHERE b NOT IN (SELECT a FROM u)",
         ["scalar_correlated"] = "SELECT a, (SELECT max(w) FROM u WHERE u.a = t.b) FROM t WHERE a < 20",
         ["cte_twice"] = "WITH s AS (SELECT a, w FROM u WHERE w > 50) SELECT count(*) FROM s x JOIN s y ON x.a = y.a + 3",
+        ["union_all_mixed_types"] = "SELECT a, d FROM t WHERE a < 5 UNION ALL SELECT b, h FROM t WHERE a > 995 ORDER BY 1 LIMIT 3",
+        ["union_intersect_except"] = "SELECT k, j FROM t UNION SELECT k, j FROM t WHERE g INTERSECT ALL SELECT k, j FROM t WHERE a < 500 EXCEPT SELECT k, 1::int2 FROM t",
+        ["cte_used_twice"] = "WITH w AS (SELECT j, count(*) AS n FROM t GROUP BY j) SELECT x.j, y.n FROM w x JOIN w y ON x.j = y.j + 1",
+        ["rollup_grouping"] = "SELECT k, g, GROUPING(k, g), sum(c) FROM t GROUP BY ROLLUP (k, g)",
+        ["recursive_cte"] = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
     };
 }

@@ -1,0 +1,81 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators.Aggregates;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Codegen.Operators.SetOps;
+
+/// <summary>Runtime of <see cref="HashSetOpNode"/>: consumes the left, then the right input, then emits rows by their counts.</summary>
+internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBatchSource right, ExecutionContext context) : IBatchSource
+{
+    private GroupTable? table;
+    private long[] leftCounts = new long[256];
+    private long[] rightCounts = new long[256];
+    private int group;
+    private long pending; // copies of the current group still to emit
+    private Column[]? outputs;
+    private RecordBatch? batch;
+    private ColumnOps[]? ops;
+
+    public RecordBatch? Next(CancellationToken cancellation)
+    {
+        if (table is null)
+        {
+            table = new GroupTable(node.OutputTypes);
+            Consume(left, node.LeftKernel, ref leftCounts, cancellation);
+            Consume(right, node.RightKernel, ref rightCounts, cancellation);
+        }
+        ops ??= node.OutputTypes.Select(ColumnOps.For).ToArray();
+        outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
+        batch ??= new RecordBatch(outputs, 0);
+        foreach (var c in outputs) KernelColumns.Prepare(c, ExecutionContext.BatchRows);
+        int n = 0;
+        while (n < ExecutionContext.BatchRows)
+        {
+            if (pending == 0)
+            {
+                if (group >= table.Count) break;
+                pending = Copies(leftCounts[group], rightCounts[group]);
+                group++;
+                continue;
+            }
+            for (int j = 0; j < outputs.Length; j++) ops[j].Append(table.Keys[j], group - 1, outputs[j]);
+            pending--;
+            n++;
+        }
+        if (n == 0) return null;
+        batch.Length = n;
+        return batch;
+    }
+
+    private long Copies(long m, long n) => (node.Plan.Kind, node.Plan.All) switch
+    {
+        (SetOpKind.Intersect, false) => m > 0 && n > 0 ? 1 : 0,
+        (SetOpKind.Intersect, true) => Math.Min(m, n),
+        (SetOpKind.Except, false) => m > 0 && n == 0 ? 1 : 0,
+        _ => Math.Max(m - n, 0),
+    };
+
+    private void Consume(IBatchSource input, Kernel<ProjectKernel> kernel, ref long[] counts, CancellationToken cancellation)
+    {
+        var keys = node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
+        var groupIds = new int[ExecutionContext.BatchRows];
+        while (input.Next(cancellation) is { } b)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int rows = b.LiveRows;
+            ProjectStream.Run(kernel, b, keys, context);
+            if (groupIds.Length < rows) groupIds = new int[rows];
+            table!.Lookup(keys, rows, groupIds);
+            if (counts.Length < table.Count)
+            {
+                int size = Math.Max(table.Count, counts.Length * 2);
+                Array.Resize(ref leftCounts, size);
+                Array.Resize(ref rightCounts, size);
+            }
+            for (int r = 0; r < rows; r++) counts[groupIds[r]]++;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+// GROUPING SETS / ROLLUP / CUBE and GROUPING(): one aggregate per grouping set over the same input,
+// each projected to the full layout (keys outside the set are NULL, GROUPING() values are constants),
+// then UNION ALL. The rows PostgreSQL returns for a grouping set are exactly that set's groups.
+public sealed partial class QueryBinder
+{
+    /// <summary>GroupingSet.kind (PostgreSQL's GroupingSetKind).</summary>
+    private const int GroupingSetEmpty = 0;
+    private const int GroupingSetSimple = 1;
+    private const int GroupingSetRollup = 2;
+    private const int GroupingSetCube = 3;
+    private const int GroupingSetSets = 4;
+
+    /// <summary>Beyond this many expanded sets the query falls back (PostgreSQL allows 4096).</summary>
+    private const int MaxGroupingSets = 64;
+
+    /// <summary>A GROUPING(...) call: its output column and the sortgrouprefs of its arguments, first argument most significant.</summary>
+    private sealed record GroupingCall(LogicalColumn Column, IReadOnlyList<int> Refs);
+
+    private static bool UsesGroupingSets(QueryTreeNode query) => query.List("groupingSets").Count > 0;
+
+    private BoundExpr BindGroupingFunc(QueryTreeNode node, List<GroupingCall> calls)
+    {
+        if (node.Optional("agglevelsup")?.Int32() is { } up && up != 0) throw UnsupportedConstructException.NotYet("GROUPING() of an outer query");
+        var refs = node.List("refs").Select(r => r.Int32()).ToList();
+        if (refs.Count > 31) throw UnsupportedConstructException.NotYet("GROUPING() with more than 31 arguments");
+        var column = _ids.New("grouping", PgType.Int4);
+        calls.Add(new GroupingCall(column, refs));
+        return new LogicalColumnRef(column);
+    }
+
+    /// <summary>The grouping sets as lists of sortgrouprefs: the cross product of the GROUP BY items' expansions.</summary>
+    private static List<List<int>> ExpandGroupingSets(QueryTreeNode query)
+    {
+        var items = query.List("groupingSets");
+        if (items.Count == 0) return [[.. query.List("groupClause").Select(c => c.Int32("tleSortGroupRef"))]];
+        List<List<int>> result = [[]];
+        foreach (var item in items)
+        {
+            var expansion = Expand(item);
+            result = [.. result.SelectMany(r => expansion.Select(e => r.Concat(e).ToList()))];
+            if (result.Count > MaxGroupingSets) throw UnsupportedConstructException.NotYet($"more than {MaxGroupingSets} grouping sets");
+        }
+        // GROUP BY DISTINCT drops repeated sets (equal as sets of columns), keeping the first.
+        if (query.Optional("groupDistinct")?.Bool() == true)
+        {
+            var seen = new HashSet<string>();
+            result = [.. result.Where(set => seen.Add(string.Join(",", set.Distinct().Order())))];
+        }
+        return result;
+    }
+
+    private static List<List<int>> Expand(QueryTreeNode set)
+    {
+        if (set.RequireKind() != "GROUPINGSET") throw set.Error($"expected GROUPINGSET, found {set.Kind}");
+        var content = set.Optional("content")?.Items() ?? [];
+        switch (set.Int32("kind"))
+        {
+            case GroupingSetEmpty:
+                return [[]];
+            case GroupingSetSimple:
+                return [[.. content.Select(c => c.Int32())]];
+            case GroupingSetRollup:
+            {
+                var parts = content.Select(Simple).ToList();
+                var sets = new List<List<int>>();
+                for (int n = parts.Count; n >= 0; n--) sets.Add([.. parts.Take(n).SelectMany(p => p)]);
+                return sets;
+            }
+            case GroupingSetCube:
+            {
+                var parts = content.Select(Simple).ToList();
+                if (parts.Count > 6) throw UnsupportedConstructException.NotYet($"CUBE of {parts.Count} elements");
+                var sets = new List<List<int>>();
+                for (int mask = (1 << parts.Count) - 1; mask >= 0; mask--)
+                    sets.Add([.. parts.Where((_, i) => (mask & (1 << (parts.Count - 1 - i))) != 0).SelectMany(p => p)]);
+                return sets;
+            }
+            case GroupingSetSets:
+                return [.. content.SelectMany(Expand)];
+            default:
+                throw set.Field("kind").Error($"unknown grouping set kind {set.Int32("kind")}");
+        }
+    }
+
+    private static List<int> Simple(QueryTreeNode node) =>
+        node.RequireKind() == "GROUPINGSET" && node.Int32("kind") == GroupingSetSimple
+            ? [.. (node.Optional("content")?.Items() ?? []).Select(c => c.Int32())]
+            : throw node.Error($"expected a simple grouping set inside ROLLUP/CUBE, found {node.Kind}");
+
+    /// <summary>
+    /// The aggregate for grouped queries with grouping sets or GROUPING(): output is the group keys,
+    /// the aggregates and the GROUPING() columns, with the ids the rest of the query reads.
+    /// </summary>
+    private LogicalPlan BuildGroupingSets(QueryTreeNode query, LogicalPlan input, IReadOnlyList<NamedExpr> keys, int sortGroupKeys,
+        IReadOnlyList<NamedAggregate> aggregates, IReadOnlyList<GroupingCall> calls, ExpressionBinder binder)
+    {
+        if (keys.Count != sortGroupKeys) throw UnsupportedConstructException.NotYet("grouping sets with columns functionally dependent on a primary key");
+        var keyOfRef = new Dictionary<int, int>();
+        foreach (var clause in query.List("groupClause"))
+        {
+            int sortGroupRef = clause.Int32("tleSortGroupRef");
+            var tle = TargetEntryFor(clause, query.List("targetList"));
+            // The same expression BindGroupKeys bound (and deduplicated) for this clause.
+            var expr = binder.Bind(tle.Field("expr"));
+            int index = -1;
+            for (int i = 0; i < keys.Count && index < 0; i++)
+                if (BoundExprComparer.Instance.Equals(keys[i].Expr, expr)) index = i;
+            keyOfRef[sortGroupRef] = index >= 0 ? index : throw clause.Error($"no group key for sortgroupref {sortGroupRef}");
+        }
+        var output = keys.Select(k => k.Column).Concat(aggregates.Select(a => a.Column)).Concat(calls.Select(c => c.Column)).ToList();
+        var branches = new List<LogicalPlan>();
+        foreach (var set in ExpandGroupingSets(query))
+        {
+            var inSet = set.Select(r => keyOfRef.TryGetValue(r, out int k) ? k : throw new QueryJsonException("$.query.groupingSets", $"grouping set names sortgroupref {r} that GROUP BY lacks")).ToHashSet();
+            var setKeys = keys.Select((k, i) => (k, i)).Where(x => inSet.Contains(x.i)).Select(x => (x.i, Named: new NamedExpr(_ids.New(x.k.Column.Name, x.k.Column.Type), x.k.Expr))).ToList();
+            var setAggs = aggregates.Select(a => new NamedAggregate(_ids.New(a.Column.Name, a.Column.Type), a.Aggregate)).ToList();
+            var aggregate = new LogicalAggregate(input, [.. setKeys.Select(s => s.Named)], setAggs);
+            var exprs = new List<NamedExpr>();
+            for (int i = 0; i < keys.Count; i++)
+            {
+                var match = setKeys.Where(s => s.i == i).Select(s => s.Named).FirstOrDefault();
+                BoundExpr e = match is null ? new BoundConst(null, keys[i].Column.Type) : new LogicalColumnRef(match.Column);
+                exprs.Add(new NamedExpr(_ids.New(keys[i].Column.Name, keys[i].Column.Type), e));
+            }
+            foreach (var a in setAggs) exprs.Add(new NamedExpr(_ids.New(a.Column.Name, a.Column.Type), new LogicalColumnRef(a.Column)));
+            foreach (var call in calls)
+            {
+                int value = 0;
+                foreach (int r in call.Refs) value = (value << 1) | (keyOfRef.TryGetValue(r, out int k) && inSet.Contains(k) ? 0 : 1);
+                exprs.Add(new NamedExpr(_ids.New(call.Column.Name, PgType.Int4), new BoundConst(value, PgType.Int4)));
+            }
+            branches.Add(new LogicalProject(aggregate, exprs));
+        }
+        return new LogicalUnionAll(branches, output);
+    }
+}

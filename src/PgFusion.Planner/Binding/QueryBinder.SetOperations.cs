@@ -1,0 +1,115 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+// UNION / INTERSECT / EXCEPT: the Query's setOperations tree (SetOperationStmt nodes with
+// RangeTblRef leaves naming subquery range-table entries). The outer query's target list reads
+// the leftmost leaf's range-table entry with the set operation's column types, so that entry
+// resolves to the set operation's output columns.
+public sealed partial class QueryBinder
+{
+    /// <summary>SetOperationStmt.op (PostgreSQL's SetOperation enum).</summary>
+    private const int SetOpUnion = 1;
+    private const int SetOpIntersect = 2;
+    private const int SetOpExcept = 3;
+
+    private Func<BindScope, LogicalPlan> PrepareSetOperations(QueryTreeNode setOps, BindScope scope)
+    {
+        var plan = BindSetOperation(setOps, scope, out var columns);
+        scope.SetSubquery(LeftmostLeaf(setOps), columns);
+        return _ => plan;
+    }
+
+    private static int LeftmostLeaf(QueryTreeNode node) =>
+        node.RequireKind() == "RANGETBLREF" ? node.Int32("rtindex") : LeftmostLeaf(node.Field("larg"));
+
+    private LogicalPlan BindSetOperation(QueryTreeNode node, BindScope scope, out IReadOnlyList<LogicalColumn> columns)
+    {
+        if (node.RequireKind() == "RANGETBLREF")
+        {
+            int rti = node.Int32("rtindex");
+            var rte = scope.Entry(rti, node.Field("rtindex"));
+            if (rte.Int32("rtekind") != RteKind.Subquery) throw node.Error($"set operation leaf is a {RteKind.Describe(rte.Int32("rtekind"))}");
+            var sub = BindQuery(rte.Field("subquery"));
+            columns = sub.ResultColumns;
+            return sub.Root;
+        }
+        if (node.Kind != "SETOPERATIONSTMT") throw node.Error($"expected SETOPERATIONSTMT or RANGETBLREF, found {node.Kind}");
+        int op = node.Int32("op");
+        bool all = node.Bool("all");
+        var types = SetOperationTypes(node);
+        var left = CastBranch(BindSetOperation(node.Field("larg"), scope, out var leftColumns), leftColumns, types, node.Field("larg"));
+        var right = CastBranch(BindSetOperation(node.Field("rarg"), scope, out var rightColumns), rightColumns, types, node.Field("rarg"));
+        var names = leftColumns.Select(c => c.Name).ToList();
+        var output = types.Select((t, i) => _ids.New(names[i], t)).ToList();
+        columns = output;
+        switch (op)
+        {
+            case SetOpUnion:
+            {
+                // UNION ALL branches flatten into one node; UNION is UNION ALL then grouping on every column.
+                var inputs = new List<LogicalPlan>();
+                foreach (var branch in new[] { left, right })
+                {
+                    if (branch is LogicalProject { Input: LogicalUnionAll inner } p && IsPassThrough(p, inner)) inputs.AddRange(inner.Inputs);
+                    else inputs.Add(branch);
+                }
+                if (all) return new LogicalUnionAll(inputs, output);
+                var unionColumns = types.Select((t, i) => _ids.New(names[i], t)).ToList();
+                var keys = output.Select((c, i) => new NamedExpr(c, new LogicalColumnRef(unionColumns[i]))).ToList();
+                return new LogicalAggregate(new LogicalUnionAll(inputs, unionColumns), keys, []);
+            }
+            case SetOpIntersect:
+                return new LogicalSetOp(left, right, SetOpKind.Intersect, all, output);
+            case SetOpExcept:
+                return new LogicalSetOp(left, right, SetOpKind.Except, all, output);
+            default:
+                throw node.Field("op").Error($"unknown set operation {op}");
+        }
+    }
+
+    private static bool IsPassThrough(LogicalProject project, LogicalPlan input) =>
+        project.Exprs.Count == input.Output.Count
+        && project.Exprs.Select((e, i) => e.Expr is LogicalColumnRef r && r.Column.Id == input.Output[i].Id).All(x => x);
+
+    /// <summary>colTypes/colTypmods/colCollations: the column types PostgreSQL chose for this set operation.</summary>
+    private List<PgType> SetOperationTypes(QueryTreeNode node)
+    {
+        var oids = node.List("colTypes");
+        var typmods = node.List("colTypmods");
+        var collations = node.Optional("colCollations")?.Items() ?? [];
+        if (typmods.Count != oids.Count) throw node.Field("colTypmods").Error($"{typmods.Count} typmods for {oids.Count} columns");
+        var types = new List<PgType>(oids.Count);
+        for (int i = 0; i < oids.Count; i++)
+        {
+            var type = new PgType(oids[i].UInt32(), typmods[i].Int32());
+            if (!SupportedTypes.IsSupported(type.Oid)) throw UnsupportedConstructException.NotYet($"set operation column of type {TypeLabel(type.Oid)}");
+            uint collation = i < collations.Count ? collations[i].UInt32() : 0;
+            if (SupportedTypes.IsCollatable(type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
+                throw UnsupportedConstructException.NotYet($"set operation on text under collation OID {collation} (only C and the default collation)");
+            types.Add(type);
+        }
+        return types;
+    }
+
+    /// <summary>
+    /// A branch's columns converted to the set operation's types, as PostgreSQL's planner does
+    /// (generate_setop_tlist): a cast function where the type differs, a relabel where only the typmod does.
+    /// </summary>
+    private LogicalPlan CastBranch(LogicalPlan plan, IReadOnlyList<LogicalColumn> columns, List<PgType> types, QueryTreeNode at)
+    {
+        if (columns.Count != types.Count) throw at.Error($"set operation branch has {columns.Count} columns, the set operation {types.Count}");
+        var exprs = new List<NamedExpr>(types.Count);
+        for (int i = 0; i < types.Count; i++)
+        {
+            BoundExpr e = new LogicalColumnRef(columns[i]);
+            var from = columns[i].Type;
+            if (from.Oid != types[i].Oid) e = SetOperationCasts.Cast(e, types[i]);
+            else if (from != types[i]) e = new BoundRelabel(e, types[i]);
+            exprs.Add(new NamedExpr(_ids.New(columns[i].Name, types[i]), e));
+        }
+        return new LogicalProject(plan, exprs);
+    }
+}

@@ -1,0 +1,27 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Physical;
+
+// Set operations: inputs already carry the set operation's column types (the binder cast them).
+public sealed partial class PhysicalPlanner
+{
+    private PhysicalPlan LowerSetOperation(LogicalPlan plan)
+    {
+        switch (plan)
+        {
+            case LogicalUnionAll union:
+                return new PhysicalAppend([.. union.Inputs.Select(Lower)], Columns(union.Output));
+            case LogicalSetOp setOp:
+            {
+                var left = Lower(setOp.Left);
+                var right = Lower(setOp.Right);
+                // PostgreSQL's estimate: INTERSECT at most the smaller side, EXCEPT the left side.
+                double rows = setOp.Kind == SetOpKind.Intersect ? Math.Min(left.EstimatedRows, right.EstimatedRows) : left.EstimatedRows;
+                return new PhysicalHashSetOp(left, right, setOp.Kind, setOp.All, Columns(setOp.Output), Math.Max(1, rows));
+            }
+            default:
+                throw new UnsupportedConstructException($"logical operator {plan.GetType().Name} has no physical form yet");
+        }
+    }
+}

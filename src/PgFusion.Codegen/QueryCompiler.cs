@@ -91,16 +91,23 @@ public sealed class QueryCompiler
         var argColumn = new int[agg.Aggregates.Count];
         var filterColumn = new int[agg.Aggregates.Count];
         var factories = new Func<Accumulator>[agg.Aggregates.Count];
+        var extraColumns = new int[]?[agg.Aggregates.Count];
         for (int a = 0; a < agg.Aggregates.Count; a++)
         {
             var aggregate = agg.Aggregates[a];
             factories[a] = Accumulator.Factory(aggregate);
-            if (aggregate.Args.Count > 1) throw new UnsupportedException($"aggregate {aggregate.AggOid} ({aggregate.Name}) with {aggregate.Args.Count} arguments is not supported");
             argColumn[a] = -1;
-            if (aggregate.Args.Count == 1 && aggregate.AggOid != 2803)
+            if (aggregate.Args.Count >= 1 && aggregate.AggOid != 2803)
             {
                 argColumn[a] = evaluated.Count;
                 evaluated.Add(aggregate.Args[0]);
+            }
+            if (aggregate.Args.Count > 1)
+            {
+                if (factories[a]() is not IMultiArgumentAccumulator)
+                    throw new UnsupportedException($"aggregate {aggregate.AggOid} ({aggregate.Name}) with {aggregate.Args.Count} arguments is not supported");
+                extraColumns[a] = [.. Enumerable.Range(evaluated.Count, aggregate.Args.Count - 1)];
+                evaluated.AddRange(aggregate.Args.Skip(1));
             }
             filterColumn[a] = -1;
             if (aggregate.Filter is not null)
@@ -110,6 +117,9 @@ public sealed class QueryCompiler
             }
         }
         var kernel = evaluated.Count == 0 ? null : KernelBuilder.Project("aggregate_input", Types(agg.Input), evaluated, Cache);
-        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories);
+        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories)
+        {
+            ExtraArgColumns = extraColumns.Any(e => e is not null) ? extraColumns : null,
+        };
     }
 }

@@ -99,6 +99,7 @@ public sealed partial class ExpressionBinder
             if (tle.Bool("resjunk")) continue;
             args.Add(Bind(tle.Field("expr")));
         }
+        CheckCollation(node, args, () => $"aggregate {label}");
         var filter = node.Optional("aggfilter") is { } f ? Bind(f) : null;
         var type = CheckType(new PgType(node.UInt32("aggtype")));
         var aggregate = new BoundAggregate(aggOid, FunctionName(aggOid, node), args, node.List("aggdistinct").Count > 0, filter, type);

@@ -6,9 +6,6 @@ namespace PgFusion.Codegen.Values;
 /// <summary>numeric.c's rounding family (round, trunc, ceil, floor, abs) and sqrt_var.</summary>
 public static partial class NumericMath
 {
-    /// <summary>numeric.c NUMERIC_MAX_RESULT_SCALE: round/trunc clamp their scale argument to ±this.</summary>
-    public const int MaxResultScale = 2000;
-
     /// <summary>
     /// sqrt_var: the square root of a non-negative value rounded half away from zero to
     /// <paramref name="rscale"/> digits (the floor square root one digit further, then rounded).
@@ -55,9 +52,11 @@ public static partial class NumericMath
     private static PgNumeric ScaleTo(PgNumeric v, int scale, bool round)
     {
         if (!v.IsFinite) return v;
-        scale = Math.Clamp(scale, -MaxResultScale, MaxResultScale);
+        // PostgreSQL 15 caps the scale at NUMERIC_DSCALE_MAX; far below the value's magnitude the result is 0.
+        scale = Math.Min(scale, DscaleMax);
         int outScale = Math.Max(scale, 0);
         var u = v.UnscaledBig;
+        if (scale < 0 && -scale > DecimalDigitCount(BigInteger.Abs(u)) - v.Scale + 1) return new PgNumeric(0, 0);
         if (scale >= v.Scale) return FromBig(u * BigPow10(outScale - v.Scale), outScale);
         var p = BigPow10(v.Scale - scale);
         var q = BigInteger.DivRem(BigInteger.Abs(u), p, out var rem);

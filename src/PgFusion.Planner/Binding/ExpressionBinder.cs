@@ -42,7 +42,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "GROUPINGFUNC" => throw UnsupportedConstructException.NotYet("GROUPING()"),
             "COERCEVIAIO" => throw UnsupportedConstructException.NotYet($"cast to {TypeLabel(node.UInt32("resulttype"))} through text I/O (CoerceViaIO)"),
             "ARRAYCOERCEEXPR" or "ARRAYEXPR" => throw UnsupportedConstructException.NotYet("array expression"),
-            "MINMAXEXPR" => throw UnsupportedConstructException.NotYet("GREATEST/LEAST"),
+            "MINMAXEXPR" => BindMinMax(node, aggregates),
             "ROWEXPR" or "ROWCOMPAREEXPR" => throw UnsupportedConstructException.NotYet("row expression"),
             "SQLVALUEFUNCTION" => throw UnsupportedConstructException.NotYet("SQL value function (CURRENT_DATE, CURRENT_TIMESTAMP, ...)"),
             "COLLATEEXPR" => throw UnsupportedConstructException.NotYet("COLLATE"),

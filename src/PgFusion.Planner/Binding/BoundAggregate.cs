@@ -7,4 +7,8 @@ namespace PgFusion.Planner.Binding;
 /// its arguments over the aggregate's input rows, DISTINCT, an optional FILTER predicate, and
 /// the result type PostgreSQL assigned (aggtype).
 /// </summary>
-public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<BoundExpr> Args, bool Distinct, BoundExpr? Filter, PgType Type);
+public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<BoundExpr> Args, bool Distinct, BoundExpr? Filter, PgType Type)
+{
+    /// <summary>Not a pg_aggregate entry: the group's first input row's value, NULL included (DISTINCT ON).</summary>
+    public const uint FirstValueOid = 0;
+}

@@ -45,7 +45,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "MINMAXEXPR" => BindMinMax(node, aggregates),
             "ROWEXPR" or "ROWCOMPAREEXPR" => throw UnsupportedConstructException.NotYet("row expression"),
             "SQLVALUEFUNCTION" => throw UnsupportedConstructException.NotYet("SQL value function (CURRENT_DATE, CURRENT_TIMESTAMP, ...)"),
-            "COLLATEEXPR" => throw UnsupportedConstructException.NotYet("COLLATE"),
+            "COLLATEEXPR" => BindCollate(node, aggregates),
             _ => throw UnsupportedConstructException.NotYet($"expression node {kind}"),
         };
     }

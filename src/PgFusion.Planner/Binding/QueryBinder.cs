@@ -73,8 +73,15 @@ public sealed partial class QueryBinder
         }
         plan = new LogicalProject(plan, projections);
 
-        plan = BindDistinct(query, targetList, tleColumns, plan);
-        plan = BindSort(query, targetList, tleColumns, plan);
+        if (query.Bool("hasDistinctOn"))
+        {
+            plan = BindDistinctOn(query, targetList, tleColumns, plan);
+        }
+        else
+        {
+            plan = BindDistinct(query, targetList, tleColumns, plan);
+            plan = BindSort(query, targetList, tleColumns, plan);
+        }
         plan = BindLimit(query, binder, plan);
 
         var result = new List<LogicalColumn>();
@@ -100,7 +107,6 @@ public sealed partial class QueryBinder
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
         if (query.Bool("hasSubLinks")) throw UnsupportedConstructException.NotYet("subquery in an expression (SubLink)");
-        if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
         if (query.List("groupingSets").Count > 0) throw UnsupportedConstructException.NotYet("GROUPING SETS/ROLLUP/CUBE");

@@ -102,12 +102,15 @@ public sealed class QueryCompiler
                 argColumn[a] = evaluated.Count;
                 evaluated.Add(aggregate.Args[0]);
             }
-            if (aggregate.Args.Count > 1)
+            // DISTINCT's ORDER BY keys are among its arguments; an ordered aggregate evaluates its keys after the arguments.
+            var orderKeys = aggregate.Args.Count > 0 && !aggregate.Distinct && aggregate.OrderBy is { } order ? order.Select(o => o.Expr).ToList() : [];
+            if (aggregate.Args.Count > 1 || orderKeys.Count > 0)
             {
                 if (factories[a]() is not IMultiArgumentAccumulator)
                     throw new UnsupportedException($"aggregate {aggregate.AggOid} ({aggregate.Name}) with {aggregate.Args.Count} arguments is not supported");
-                extraColumns[a] = [.. Enumerable.Range(evaluated.Count, aggregate.Args.Count - 1)];
+                extraColumns[a] = [.. Enumerable.Range(evaluated.Count, aggregate.Args.Count - 1 + orderKeys.Count)];
                 evaluated.AddRange(aggregate.Args.Skip(1));
+                evaluated.AddRange(orderKeys);
             }
             filterColumn[a] = -1;
             if (aggregate.Filter is not null)

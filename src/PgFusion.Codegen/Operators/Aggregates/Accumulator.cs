@@ -36,6 +36,16 @@ public abstract class Accumulator
     public static Func<Accumulator> Factory(BoundAggregate agg)
     {
         var plain = PlainFactory(agg);
+        if (agg.OrderBy is { Count: > 0 } order && agg.Args.Count > 0)
+        {
+            if (agg.Distinct) return DistinctOrdered(agg, plain, order);
+            foreach (var k in order)
+            {
+                if (!ColumnOps.For(k.Expr.Type).CanCompare) throw new UnsupportedException($"ORDER BY {k.Expr.Type} inside aggregate {agg.AggOid} ({agg.Name}) is not supported");
+            }
+            var types = agg.Args.Select(a => a.Type).ToArray();
+            return () => new OrderedAccumulator(plain(), types, order);
+        }
         if (!agg.Distinct) return plain;
         if (agg.Args.Count == 0) throw new UnsupportedException($"aggregate {agg.AggOid} ({agg.Name}) with DISTINCT and no arguments");
         foreach (var a in agg.Args)
@@ -44,6 +54,27 @@ public abstract class Accumulator
         }
         var argTypes = agg.Args.Select(a => a.Type).ToArray();
         return () => new DistinctAccumulator(plain(), argTypes);
+    }
+
+    /// <summary>
+    /// agg(DISTINCT args ORDER BY keys): PostgreSQL requires every key to be an argument; the
+    /// distinct rows replay sorted by the keys, then by the other arguments ascending.
+    /// </summary>
+    private static Func<Accumulator> DistinctOrdered(BoundAggregate agg, Func<Accumulator> plain, IReadOnlyList<AggregateSortKey> order)
+    {
+        var spec = new List<(int Arg, bool Descending, bool NullsFirst)>();
+        foreach (var k in order)
+        {
+            int arg = Enumerable.Range(0, agg.Args.Count).FirstOrDefault(i => Planner.Logical.BoundExprComparer.Instance.Equals(agg.Args[i], k.Expr), -1);
+            if (arg < 0) throw new UnsupportedException($"aggregate {agg.AggOid} ({agg.Name}): DISTINCT with an ORDER BY key that is not an argument");
+            spec.Add((arg, k.Descending, k.NullsFirst));
+        }
+        for (int i = 0; i < agg.Args.Count; i++)
+        {
+            if (!spec.Any(s => s.Arg == i)) spec.Add((i, false, false));
+        }
+        var argTypes = agg.Args.Select(a => a.Type).ToArray();
+        return () => new DistinctAccumulator(plain(), argTypes, spec);
     }
 
     private static Func<Accumulator> PlainFactory(BoundAggregate agg)

@@ -19,10 +19,12 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     private readonly GroupTable seen;
     private readonly Column[] keys;
     private Column[] extra = [];
+    private readonly (int Arg, bool Descending, bool NullsFirst)[] sortSpec;
     private bool replayed;
 
-    public DistinctAccumulator(Accumulator inner, IReadOnlyList<PgType> argTypes)
+    public DistinctAccumulator(Accumulator inner, IReadOnlyList<PgType> argTypes, IReadOnlyList<(int Arg, bool Descending, bool NullsFirst)>? sortSpec = null)
     {
+        this.sortSpec = sortSpec is null ? [.. Enumerable.Range(0, argTypes.Count).Select(i => (i, false, false))] : [.. sortSpec];
         this.inner = inner;
         this.argTypes = [.. argTypes];
         ops = [.. argTypes.Select(ColumnOps.For)];
@@ -83,11 +85,18 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     private int CompareRows(Column[] stored, int x, int y)
     {
         int c = ((PrimitiveColumn<int>)stored[0]).Values[x].CompareTo(((PrimitiveColumn<int>)stored[0]).Values[y]);
-        for (int a = 0; c == 0 && a < ops.Length; a++)
+        foreach (var (a, descending, nullsFirst) in sortSpec)
         {
+            if (c != 0) break;
             var col = stored[1 + a];
             bool xn = col.IsNull(x), yn = col.IsNull(y);
-            c = xn || yn ? xn.CompareTo(yn) : ops[a].Compare(col, x, col, y);
+            if (xn || yn)
+            {
+                c = xn == yn ? 0 : (xn == nullsFirst ? -1 : 1);
+                continue;
+            }
+            c = ops[a].Compare(col, x, col, y);
+            if (descending) c = -c;
         }
         return c;
     }

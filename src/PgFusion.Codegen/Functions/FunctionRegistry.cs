@@ -128,6 +128,11 @@ public static class FunctionRegistry
         Add(1162, "interval_eq", V, "IntervalEq"); Add(1163, "interval_ne", V, "IntervalNe"); Add(1164, "interval_lt", V, "IntervalLt");
         Add(1165, "interval_le", V, "IntervalLe"); Add(1167, "interval_gt", V, "IntervalGt"); Add(1166, "interval_ge", V, "IntervalGe");
 
+        // text output for casts to text and anytextcat / textanycat (int.c, int8.c, numeric.c, oid.c, bool.c)
+        Type O = typeof(OutputFunctions);
+        Add(39, "int2out", O, "Int2Out"); Add(43, "int4out", O, "Int4Out"); Add(461, "int8out", O, "Int8Out");
+        Add(1799, "oidout", O, "OidOut"); Add(1702, "numeric_out", O, "NumericOut"); Add(2971, "text", O, "BoolText");
+
         // casts (int.c, int8.c, float.c, numeric.c)
         Add(313, "int4", C, "Int2ToInt4"); Add(314, "int2", C, "Int4ToInt2"); Add(481, "int8", C, "Int4ToInt8"); Add(480, "int4", C, "Int8ToInt4");
         Add(754, "int8", C, "Int4ToInt8"); Add(714, "int2", C, "Int8ToInt2");

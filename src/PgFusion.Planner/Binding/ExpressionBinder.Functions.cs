@@ -13,6 +13,7 @@ public sealed partial class ExpressionBinder
         if (node.Bool("opretset")) throw UnsupportedConstructException.NotYet($"set-returning operator {OperatorLabel(node.UInt32("opno"))}");
         var args = BindList(node.List("args"), aggregates);
         CheckCollation(node, args, () => $"operator {OperatorLabel(node.UInt32("opno"))}");
+        if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("opresulttype")));
         return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
     }
@@ -24,6 +25,7 @@ public sealed partial class ExpressionBinder
         if (node.Optional("funcvariadic")?.Bool() == true) throw UnsupportedConstructException.NotYet($"VARIADIC call of {FunctionLabel(funcId)}");
         var args = BindList(node.List("args"), aggregates);
         CheckCollation(node, args, () => $"function {FunctionLabel(funcId)}");
+        if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("funcresulttype")));
         return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
     }

@@ -40,7 +40,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "WINDOWFUNC" => throw UnsupportedConstructException.NotYet($"window function {FunctionLabel(node.UInt32("winfnoid"))}"),
             "PARAM" => throw UnsupportedConstructException.NotYet("query parameter ($n)"),
             "GROUPINGFUNC" => throw UnsupportedConstructException.NotYet("GROUPING()"),
-            "COERCEVIAIO" => throw UnsupportedConstructException.NotYet($"cast to {TypeLabel(node.UInt32("resulttype"))} through text I/O (CoerceViaIO)"),
+            "COERCEVIAIO" => BindCoerceViaIO(node, aggregates),
             "ARRAYCOERCEEXPR" or "ARRAYEXPR" => throw UnsupportedConstructException.NotYet("array expression"),
             "MINMAXEXPR" => BindMinMax(node, aggregates),
             "ROWEXPR" or "ROWCOMPAREEXPR" => throw UnsupportedConstructException.NotYet("row expression"),

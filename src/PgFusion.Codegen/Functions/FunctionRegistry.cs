@@ -122,6 +122,7 @@ public static class FunctionRegistry
         Type E = typeof(ExtractFunctions), V = typeof(IntervalFunctions);
         Add(6202, "extract", E, "ExtractTimestamp"); Add(2021, "date_part", E, "TimestampPart"); Add(6199, "extract", E, "ExtractDate");
         Add(1384, "date_part", E, "DatePart"); Add(2020, "date_trunc", E, "TimestampTrunc");
+        Add(6204, "extract", typeof(IntervalExtractFunctions), "ExtractInterval"); Add(1172, "date_part", typeof(IntervalExtractFunctions), "IntervalPart");
         Add(2032, "timestamp_pl_interval", V, "TimestampPlInterval"); Add(2033, "timestamp_mi_interval", V, "TimestampMiInterval");
         Add(2071, "date_pl_interval", V, "DatePlInterval"); Add(2072, "date_mi_interval", V, "DateMiInterval");
         Add(1169, "interval_pl", V, "IntervalPl"); Add(1170, "interval_mi", V, "IntervalMi"); Add(1168, "interval_um", V, "IntervalUm");

@@ -125,6 +125,7 @@ public static class FunctionRegistry
         Add(6204, "extract", typeof(IntervalExtractFunctions), "ExtractInterval"); Add(1172, "date_part", typeof(IntervalExtractFunctions), "IntervalPart");
         Add(2032, "timestamp_pl_interval", V, "TimestampPlInterval"); Add(2033, "timestamp_mi_interval", V, "TimestampMiInterval");
         Add(2071, "date_pl_interval", V, "DatePlInterval"); Add(2072, "date_mi_interval", V, "DateMiInterval");
+        Add(1618, "interval_mul", V, "IntervalMul"); Add(1624, "mul_d_interval", V, "MulDInterval"); Add(1326, "interval_div", V, "IntervalDiv");
         Add(1169, "interval_pl", V, "IntervalPl"); Add(1170, "interval_mi", V, "IntervalMi"); Add(1168, "interval_um", V, "IntervalUm");
         Add(1162, "interval_eq", V, "IntervalEq"); Add(1163, "interval_ne", V, "IntervalNe"); Add(1164, "interval_lt", V, "IntervalLt");
         Add(1165, "interval_le", V, "IntervalLe"); Add(1167, "interval_gt", V, "IntervalGt"); Add(1166, "interval_ge", V, "IntervalGe");

@@ -82,6 +82,57 @@ public static class IntervalFunctions
 
     private static bool SameSign(long a, long b) => (a < 0) == (b < 0);
 
+    /// <summary>TSROUND: rounds to microsecond precision (rint(x * 1e6) / 1e6).</summary>
+    private static double TsRound(double x) => Math.Round(x * 1000000.0, MidpointRounding.ToEven) / 1000000.0;
+
+    private static bool FitsInt32(double x) => x >= int.MinValue && x < -(double)int.MinValue;
+
+    private static bool FitsInt64(double x) => x >= long.MinValue && x < -(double)long.MinValue;
+
+    /// <summary>
+    /// interval_mul: months and days scale and truncate; their fractions cascade down to days and
+    /// seconds (a month is 30 days), rounded to microseconds, then the time part is rint'ed.
+    /// </summary>
+    public static PgInterval IntervalMul(PgInterval span, double factor)
+    {
+        double monthsD = span.Months * factor;
+        if (double.IsNaN(monthsD) || !FitsInt32(monthsD)) IntervalOutOfRange();
+        int months = (int)monthsD;
+        double daysD = span.Days * factor;
+        if (double.IsNaN(daysD) || !FitsInt32(daysD)) IntervalOutOfRange();
+        int days = (int)daysD;
+        double monthRemainderDays = TsRound(((span.Months * factor) - months) * 30.0);
+        double secRemainder = TsRound(((span.Days * factor) - days + monthRemainderDays - (int)monthRemainderDays) * 86400.0);
+        if (Math.Abs(secRemainder) >= 86400.0)
+        {
+            days += (int)(secRemainder / 86400.0);
+            secRemainder -= (int)(secRemainder / 86400.0) * 86400.0;
+        }
+        days += (int)monthRemainderDays;
+        double time = Math.Round((span.Micros * factor) + (secRemainder * 1000000.0), MidpointRounding.ToEven);
+        if (double.IsNaN(time) || !FitsInt64(time)) IntervalOutOfRange();
+        return new PgInterval((long)time, days, months);
+    }
+
+    public static PgInterval MulDInterval(double factor, PgInterval span) => IntervalMul(span, factor);
+
+    /// <summary>interval_div: as interval_mul with a division, and "division by zero" for a zero divisor.</summary>
+    public static PgInterval IntervalDiv(PgInterval span, double factor)
+    {
+        if (factor == 0.0) PgErrors.DivideByZero();
+        int months = (int)(span.Months / factor);
+        int days = (int)(span.Days / factor);
+        double monthRemainderDays = TsRound(((span.Months / factor) - months) * 30.0);
+        double secRemainder = TsRound(((span.Days / factor) - days + monthRemainderDays - (int)monthRemainderDays) * 86400.0);
+        if (Math.Abs(secRemainder) >= 86400.0)
+        {
+            days += (int)(secRemainder / 86400.0);
+            secRemainder -= (int)(secRemainder / 86400.0) * 86400.0;
+        }
+        days += (int)monthRemainderDays;
+        return new PgInterval((long)Math.Round((span.Micros / factor) + (secRemainder * 1000000.0), MidpointRounding.ToEven), days, months);
+    }
+
     /// <summary>interval_cmp_value: months as 30 days, days as 24 hours, in 128 bits.</summary>
     public static Int128 CmpValue(PgInterval i) => ((Int128)i.Months * 30 + i.Days) * Calendar.UsecsPerDay + i.Micros;
 

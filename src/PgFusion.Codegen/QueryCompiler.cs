@@ -93,16 +93,26 @@ public sealed partial class QueryCompiler
         var argColumn = new int[agg.Aggregates.Count];
         var filterColumn = new int[agg.Aggregates.Count];
         var factories = new Func<Accumulator>[agg.Aggregates.Count];
+        var extraColumns = new int[]?[agg.Aggregates.Count];
         for (int a = 0; a < agg.Aggregates.Count; a++)
         {
             var aggregate = agg.Aggregates[a];
             factories[a] = Accumulator.Factory(aggregate);
-            if (aggregate.Args.Count > 1) throw new UnsupportedException($"aggregate {aggregate.AggOid} ({aggregate.Name}) with {aggregate.Args.Count} arguments is not supported");
             argColumn[a] = -1;
-            if (aggregate.Args.Count == 1 && aggregate.AggOid != 2803)
+            if (aggregate.Args.Count >= 1 && aggregate.AggOid != 2803)
             {
                 argColumn[a] = evaluated.Count;
                 evaluated.Add(aggregate.Args[0]);
+            }
+            // DISTINCT's ORDER BY keys are among its arguments; an ordered aggregate evaluates its keys after the arguments.
+            var orderKeys = aggregate.Args.Count > 0 && !aggregate.Distinct && aggregate.OrderBy is { } order ? order.Select(o => o.Expr).ToList() : [];
+            if (aggregate.Args.Count > 1 || orderKeys.Count > 0)
+            {
+                if (factories[a]() is not IMultiArgumentAccumulator)
+                    throw new UnsupportedException($"aggregate {aggregate.AggOid} ({aggregate.Name}) with {aggregate.Args.Count} arguments is not supported");
+                extraColumns[a] = [.. Enumerable.Range(evaluated.Count, aggregate.Args.Count - 1 + orderKeys.Count)];
+                evaluated.AddRange(aggregate.Args.Skip(1));
+                evaluated.AddRange(orderKeys);
             }
             filterColumn[a] = -1;
             if (aggregate.Filter is not null)
@@ -112,6 +122,9 @@ public sealed partial class QueryCompiler
             }
         }
         var kernel = evaluated.Count == 0 ? null : KernelBuilder.Project("aggregate_input", Types(agg.Input), evaluated, Cache);
-        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories);
+        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories)
+        {
+            ExtraArgColumns = extraColumns.Any(e => e is not null) ? extraColumns : null,
+        };
     }
 }

@@ -46,7 +46,11 @@ public sealed class DumpTests(CodegenFixture fixture, ITestOutputHelper output)
             ("l", new BoundCoalesce([Col("f8"), K(-1.5, PgType.Float8)], PgType.Float8)),
             ("m", F(1746, "float8", PgType.Float8, Col("n2"))),
             ("b", Col("b")),
-            ("dt", F(1141, "date_pli", PgType.Date, Col("d"), K(1, PgType.Int4))));
+            ("dt", F(1141, "date_pli", PgType.Date, Col("d"), K(1, PgType.Int4))),
+            ("x", F(6202, "extract", PgType.Numeric, K("year", PgType.Text), Col("ts"))),
+            ("tr", F(2020, "date_trunc", PgType.Timestamp, K("month", PgType.Text), Col("ts"))),
+            ("u", F(871, "upper", PgType.Text, Col("s"))),
+            ("sub", F(936, "substring", PgType.Text, Col("s"), K(2, PgType.Int4), K(3, PgType.Int4))));
         var compiled = new QueryCompiler().Compile(plan).Query!;
         var dump = compiled.Dump();
         output.WriteLine(dump.ToText());

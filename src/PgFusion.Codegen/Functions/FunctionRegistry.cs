@@ -32,7 +32,8 @@ public static class FunctionRegistry
             t.Add(oid, new FunctionImpl(oid, proname, type.GetMethod(method, BindingFlags.Public | BindingFlags.Static)
                 ?? throw new InvalidOperationException($"{type.Name}.{method} not found")));
         Type I = typeof(IntegerFunctions), F = typeof(FloatFunctions), N = typeof(NumericFunctions),
-            T = typeof(TextFunctions), D = typeof(DateTimeFunctions), C = typeof(CastFunctions);
+            T = typeof(TextFunctions), D = typeof(DateTimeFunctions), C = typeof(CastFunctions),
+            S = typeof(StringFunctions);
 
         // int2 / int4 / int8 arithmetic (int.c, int8.c)
         Add(176, "int2pl", I, "Int2Pl"); Add(180, "int2mi", I, "Int2Mi"); Add(152, "int2mul", I, "Int2Mul");
@@ -87,7 +88,25 @@ public static class FunctionRegistry
         Add(850, "textlike", T, "TextLike"); Add(851, "textnlike", T, "TextNotLike"); Add(1631, "bpcharlike", T, "TextLike"); Add(1632, "bpcharnlike", T, "TextNotLike");
         Add(1317, "length", T, "TextLen"); Add(1381, "char_length", T, "TextLen"); Add(1318, "length", T, "BpcharLen"); Add(1372, "char_length", T, "BpcharLen");
         Add(1374, "octet_length", T, "OctetLength"); Add(1375, "octet_length", T, "OctetLength");
-        Add(871, "upper", T, "Upper"); Add(870, "lower", T, "Lower"); Add(1258, "textcat", T, "TextCat"); Add(401, "text", T, "BpcharToText");
+        Add(871, "upper", S, "Upper"); Add(870, "lower", S, "Lower"); Add(1258, "textcat", T, "TextCat"); Add(401, "text", T, "BpcharToText");
+
+        // string functions (varlena.c, oracle_compat.c, like.c)
+        Add(936, "substring", S, "Substr"); Add(877, "substr", S, "Substr"); Add(937, "substring", S, "SubstrNoLen"); Add(883, "substr", S, "SubstrNoLen");
+        Add(849, "position", S, "Position"); Add(868, "strpos", S, "Position");
+        Add(885, "btrim", S, "BTrimSpaces"); Add(881, "ltrim", S, "LTrimSpaces"); Add(882, "rtrim", S, "RTrimSpaces");
+        Add(884, "btrim", S, "BTrim"); Add(875, "ltrim", S, "LTrim"); Add(876, "rtrim", S, "RTrim");
+        Add(1633, "texticlike", S, "TextILike"); Add(1634, "texticnlike", S, "TextNotILike");
+        Add(1660, "bpchariclike", S, "TextILike"); Add(1661, "bpcharicnlike", S, "TextNotILike");
+        Add(1369, "character_length", T, "TextLen"); Add(1367, "character_length", T, "BpcharLen");
+
+        // abs / round / trunc / ceil / floor (int.c, int8.c, float.c, numeric.c)
+        Type M = typeof(MathFunctions);
+        Add(1398, "abs", M, "Int2Abs"); Add(1253, "int2abs", M, "Int2Abs"); Add(1397, "abs", M, "Int4Abs"); Add(1251, "int4abs", M, "Int4Abs");
+        Add(1396, "abs", M, "Int8Abs"); Add(1230, "int8abs", M, "Int8Abs"); Add(1394, "abs", M, "Float4Abs"); Add(207, "float4abs", M, "Float4Abs");
+        Add(1395, "abs", M, "Float8Abs"); Add(221, "float8abs", M, "Float8Abs"); Add(1705, "abs", M, "NumericAbs"); Add(1704, "numeric_abs", M, "NumericAbs");
+        Add(1342, "round", M, "DRound"); Add(1343, "trunc", M, "DTrunc"); Add(2308, "ceil", M, "DCeil"); Add(2320, "ceiling", M, "DCeil"); Add(2309, "floor", M, "DFloor");
+        Add(1707, "round", M, "NumericRound"); Add(1708, "round", M, "NumericRound0"); Add(1709, "trunc", M, "NumericTrunc"); Add(1710, "trunc", M, "NumericTrunc0");
+        Add(1711, "ceil", M, "NumericCeil"); Add(2167, "ceiling", M, "NumericCeil"); Add(1712, "floor", M, "NumericFloor");
 
         // date / timestamp (date.c, timestamp.c)
         Add(1086, "date_eq", I, "Int4Eq"); Add(1091, "date_ne", I, "Int4Ne"); Add(1087, "date_lt", I, "Int4Lt"); Add(1088, "date_le", I, "Int4Le"); Add(1089, "date_gt", I, "Int4Gt"); Add(1090, "date_ge", I, "Int4Ge");
@@ -98,6 +117,23 @@ public static class FunctionRegistry
         Add(2366, "timestamp_eq_date", D, "TimestampEqDate"); Add(2369, "timestamp_ne_date", D, "TimestampNeDate"); Add(2364, "timestamp_lt_date", D, "TimestampLtDate");
         Add(2365, "timestamp_le_date", D, "TimestampLeDate"); Add(2367, "timestamp_gt_date", D, "TimestampGtDate"); Add(2368, "timestamp_ge_date", D, "TimestampGeDate");
         Add(2031, "timestamp_mi", D, "TimestampMi"); Add(2024, "timestamp", D, "DateToTimestamp"); Add(2029, "date", D, "TimestampToDate");
+
+        // EXTRACT / date_part / date_trunc and interval arithmetic (timestamp.c, date.c)
+        Type E = typeof(ExtractFunctions), V = typeof(IntervalFunctions);
+        Add(6202, "extract", E, "ExtractTimestamp"); Add(2021, "date_part", E, "TimestampPart"); Add(6199, "extract", E, "ExtractDate");
+        Add(1384, "date_part", E, "DatePart"); Add(2020, "date_trunc", E, "TimestampTrunc");
+        Add(6204, "extract", typeof(IntervalExtractFunctions), "ExtractInterval"); Add(1172, "date_part", typeof(IntervalExtractFunctions), "IntervalPart");
+        Add(2032, "timestamp_pl_interval", V, "TimestampPlInterval"); Add(2033, "timestamp_mi_interval", V, "TimestampMiInterval");
+        Add(2071, "date_pl_interval", V, "DatePlInterval"); Add(2072, "date_mi_interval", V, "DateMiInterval");
+        Add(1618, "interval_mul", V, "IntervalMul"); Add(1624, "mul_d_interval", V, "MulDInterval"); Add(1326, "interval_div", V, "IntervalDiv");
+        Add(1169, "interval_pl", V, "IntervalPl"); Add(1170, "interval_mi", V, "IntervalMi"); Add(1168, "interval_um", V, "IntervalUm");
+        Add(1162, "interval_eq", V, "IntervalEq"); Add(1163, "interval_ne", V, "IntervalNe"); Add(1164, "interval_lt", V, "IntervalLt");
+        Add(1165, "interval_le", V, "IntervalLe"); Add(1167, "interval_gt", V, "IntervalGt"); Add(1166, "interval_ge", V, "IntervalGe");
+
+        // text output for casts to text and anytextcat / textanycat (int.c, int8.c, numeric.c, oid.c, bool.c)
+        Type O = typeof(OutputFunctions);
+        Add(39, "int2out", O, "Int2Out"); Add(43, "int4out", O, "Int4Out"); Add(461, "int8out", O, "Int8Out");
+        Add(1799, "oidout", O, "OidOut"); Add(1702, "numeric_out", O, "NumericOut"); Add(2971, "text", O, "BoolText");
 
         // casts (int.c, int8.c, float.c, numeric.c)
         Add(313, "int4", C, "Int2ToInt4"); Add(314, "int2", C, "Int4ToInt2"); Add(481, "int8", C, "Int4ToInt8"); Add(480, "int4", C, "Int8ToInt4");

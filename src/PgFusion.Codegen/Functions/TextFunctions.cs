@@ -67,31 +67,4 @@ public static class TextFunctions
         b.Span.CopyTo(r.Data.AsSpan(r.Offset + a.Length));
         return r;
     }
-
-    public static TextRef Upper(KernelContext ctx, TextRef a) => MapCase(ctx, a, upper: true);
-
-    public static TextRef Lower(KernelContext ctx, TextRef a) => MapCase(ctx, a, upper: false);
-
-    /// <summary>
-    /// ASCII letters map exactly as PostgreSQL does; other characters use .NET's invariant case
-    /// mapping, which can differ from glibc's C.UTF-8 tables for a few scripts.
-    /// </summary>
-    private static TextRef MapCase(KernelContext ctx, TextRef a, bool upper)
-    {
-        var src = a.Span;
-        bool ascii = System.Text.Ascii.IsValid(src);
-        if (ascii)
-        {
-            var r = ctx.Arena.Allocate(src.Length);
-            var dst = r.Data.AsSpan(r.Offset, src.Length);
-            if (upper) System.Text.Ascii.ToUpper(src, dst, out _); else System.Text.Ascii.ToLower(src, dst, out _);
-            return r;
-        }
-        string s = System.Text.Encoding.UTF8.GetString(src);
-        s = upper ? s.ToUpperInvariant() : s.ToLowerInvariant();
-        int len = System.Text.Encoding.UTF8.GetByteCount(s);
-        var res = ctx.Arena.Allocate(len);
-        System.Text.Encoding.UTF8.GetBytes(s, res.Data.AsSpan(res.Offset, len));
-        return res;
-    }
 }

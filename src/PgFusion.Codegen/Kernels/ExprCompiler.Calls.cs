@@ -38,6 +38,7 @@ public sealed partial class ExprCompiler
 
         var resultType = KernelTypes.Require(f.Type);
         Expression call = Expression.Call(impl.Method, args);
+        if (Nullable.GetUnderlyingType(call.Type) == resultType) return EmitNullableResult(call, anyNull, resultType, body);
         if (call.Type != resultType)
         {
             if (call.Type.IsPrimitive && resultType.IsPrimitive) call = Expression.Convert(call, resultType);
@@ -54,6 +55,29 @@ public sealed partial class ExprCompiler
         var isNull = NewLocal(typeof(bool), "n");
         body.Add(Expression.Assign(isNull, anyNull));
         body.Add(Expression.IfThen(Expression.Not(isNull), Expression.Assign(result, call)));
+        return new Val(isNull, result);
+    }
+
+    /// <summary>A strict function that may still return NULL for a non-NULL input (EXTRACT of an infinite timestamp): it returns T?.</summary>
+    private Val EmitNullableResult(Expression call, Expression? anyNull, Type resultType, List<Expression> body)
+    {
+        if (anyNull is ConstantExpression) return new Val(Expression.Constant(true), Expression.Default(resultType));
+        var boxed = NewLocal(call.Type, "nv");
+        var isNull = NewLocal(typeof(bool), "n");
+        var result = NewLocal(resultType, "v");
+        var evaluate = Expression.Block(
+            Expression.Assign(boxed, call),
+            Expression.Assign(isNull, Expression.Not(Expression.Property(boxed, "HasValue"))),
+            Expression.Assign(result, Expression.Call(boxed, call.Type.GetMethod("GetValueOrDefault", Type.EmptyTypes)!)));
+        if (anyNull is null)
+        {
+            body.Add(evaluate);
+        }
+        else
+        {
+            body.Add(Expression.Assign(isNull, anyNull));
+            body.Add(Expression.IfThen(Expression.Not(isNull), evaluate));
+        }
         return new Val(isNull, result);
     }
 

@@ -38,6 +38,9 @@ public sealed class HashAggregateNode : OperatorNode
     /// <summary>Per aggregate: index of its argument in the evaluated columns, or -1 (count(*)).</summary>
     public int[] ArgColumn { get; }
 
+    /// <summary>Per aggregate: indexes of its arguments after the first (string_agg's delimiter), or null.</summary>
+    public int[]?[]? ExtraArgColumns { get; init; }
+
     /// <summary>Per aggregate: index of its FILTER column, or -1.</summary>
     public int[] FilterColumn { get; }
 

@@ -65,6 +65,8 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             {
                 var arg = node.ArgColumn[a] >= 0 ? evaluated[node.ArgColumn[a]] : null;
                 var filter = node.FilterColumn[a] >= 0 ? (BooleanColumn)evaluated[node.FilterColumn[a]] : null;
+                if (node.ExtraArgColumns?[a] is { } extra)
+                    ((IMultiArgumentAccumulator)accumulators[a]).SetExtraArguments(Array.ConvertAll(extra, i => evaluated[i]));
                 accumulators[a].Update(arg, filter, rows, groupIds);
             }
         }

@@ -10,7 +10,7 @@ namespace PgFusion.Codegen.Values;
 /// result dscale numeric.c gives, division with select_div_scale and round-half-away-from-zero,
 /// and the NaN / ±Infinity rules. Int128 on the fast path, BigInteger past 38 digits.
 /// </summary>
-public static class NumericMath
+public static partial class NumericMath
 {
     /// <summary>numeric.c: NUMERIC_MIN_SIG_DIGITS, DEC_DIGITS, NUMERIC_MAX_DISPLAY_SCALE, NUMERIC_DSCALE_MAX.</summary>
     public const int MinSigDigits = 16;

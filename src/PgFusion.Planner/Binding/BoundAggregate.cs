@@ -5,6 +5,11 @@ namespace PgFusion.Planner.Binding;
 /// <summary>
 /// An aggregate call in a grouping operator: pg_aggregate's aggfnoid (e.g. 2108 sum(int4)),
 /// its arguments over the aggregate's input rows, DISTINCT, an optional FILTER predicate, and
-/// the result type PostgreSQL assigned (aggtype).
+/// the result type PostgreSQL assigned (aggtype), and ORDER BY inside the call (null when none).
 /// </summary>
-public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<BoundExpr> Args, bool Distinct, BoundExpr? Filter, PgType Type);
+public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<BoundExpr> Args, bool Distinct, BoundExpr? Filter, PgType Type,
+    IReadOnlyList<AggregateSortKey>? OrderBy = null)
+{
+    /// <summary>Not a pg_aggregate entry: the group's first input row's value, NULL included (DISTINCT ON).</summary>
+    public const uint FirstValueOid = 0;
+}

@@ -13,6 +13,7 @@ public sealed partial class ExpressionBinder
         if (node.Bool("opretset")) throw UnsupportedConstructException.NotYet($"set-returning operator {OperatorLabel(node.UInt32("opno"))}");
         var args = BindList(node.List("args"), aggregates);
         CheckCollation(node, args, () => $"operator {OperatorLabel(node.UInt32("opno"))}");
+        if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("opresulttype")));
         return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
     }
@@ -24,6 +25,7 @@ public sealed partial class ExpressionBinder
         if (node.Optional("funcvariadic")?.Bool() == true) throw UnsupportedConstructException.NotYet($"VARIADIC call of {FunctionLabel(funcId)}");
         var args = BindList(node.List("args"), aggregates);
         CheckCollation(node, args, () => $"function {FunctionLabel(funcId)}");
+        if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("funcresulttype")));
         return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
     }
@@ -89,19 +91,22 @@ public sealed partial class ExpressionBinder
         string label = FunctionLabel(aggOid);
         if (node.Int32("agglevelsup") != 0) throw UnsupportedConstructException.NotYet($"outer-level aggregate {label}");
         if (node.Field("aggkind").Char() != 'n') throw UnsupportedConstructException.NotYet($"ordered-set or hypothetical aggregate {label}");
-        if (node.List("aggorder").Count > 0) throw UnsupportedConstructException.NotYet($"ORDER BY inside aggregate {label}");
         if (node.List("aggdirectargs").Count > 0) throw UnsupportedConstructException.NotYet($"direct arguments of aggregate {label}");
         if (aggregates is null) throw node.Error("aggregate where aggregates are not allowed");
         var args = new List<BoundExpr>();
+        var sortRefs = new Dictionary<int, QueryTreeNode>();
         foreach (var tle in node.List("args"))
         {
             if (tle.RequireKind() != "TARGETENTRY") throw tle.Error($"expected TARGETENTRY, found {tle.Kind}");
+            if (tle.Optional("ressortgroupref")?.Int32() is > 0 and var sortRef) sortRefs[sortRef] = tle;
             if (tle.Bool("resjunk")) continue;
             args.Add(Bind(tle.Field("expr")));
         }
+        var order = BindAggregateOrder(node, sortRefs, label);
+        CheckCollation(node, args, () => $"aggregate {label}");
         var filter = node.Optional("aggfilter") is { } f ? Bind(f) : null;
         var type = CheckType(new PgType(node.UInt32("aggtype")));
-        var aggregate = new BoundAggregate(aggOid, FunctionName(aggOid, node), args, node.List("aggdistinct").Count > 0, filter, type);
+        var aggregate = new BoundAggregate(aggOid, FunctionName(aggOid, node), args, node.List("aggdistinct").Count > 0, filter, type, order);
         return new LogicalColumnRef(aggregates.Add(aggregate));
     }
 

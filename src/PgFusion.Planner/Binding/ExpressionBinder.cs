@@ -53,12 +53,12 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "PARAM" when node.Int32("paramkind") == 2 && SubLinkParams.TryGetValue(node.Int32("paramid"), out var p) => p,
             "PARAM" => throw UnsupportedConstructException.NotYet("query parameter ($n)"),
             "GROUPINGFUNC" => GroupingFuncBinder is { } g ? g(node) : throw UnsupportedConstructException.NotYet("GROUPING() outside a grouped select list or HAVING"),
-            "COERCEVIAIO" => throw UnsupportedConstructException.NotYet($"cast to {TypeLabel(node.UInt32("resulttype"))} through text I/O (CoerceViaIO)"),
+            "COERCEVIAIO" => BindCoerceViaIO(node, aggregates),
             "ARRAYCOERCEEXPR" or "ARRAYEXPR" => throw UnsupportedConstructException.NotYet("array expression"),
-            "MINMAXEXPR" => throw UnsupportedConstructException.NotYet("GREATEST/LEAST"),
+            "MINMAXEXPR" => BindMinMax(node, aggregates),
             "ROWEXPR" or "ROWCOMPAREEXPR" => throw UnsupportedConstructException.NotYet("row expression"),
             "SQLVALUEFUNCTION" => throw UnsupportedConstructException.NotYet("SQL value function (CURRENT_DATE, CURRENT_TIMESTAMP, ...)"),
-            "COLLATEEXPR" => throw UnsupportedConstructException.NotYet("COLLATE"),
+            "COLLATEEXPR" => BindCollate(node, aggregates),
             _ => throw UnsupportedConstructException.NotYet($"expression node {kind}"),
         };
     }

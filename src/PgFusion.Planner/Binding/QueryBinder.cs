@@ -105,8 +105,15 @@ public sealed partial class QueryBinder
         }
         plan = new LogicalProject(plan, projections);
 
-        plan = BindDistinct(query, targetList, tleColumns, plan);
-        plan = BindSort(query, targetList, tleColumns, plan);
+        if (query.Bool("hasDistinctOn"))
+        {
+            plan = BindDistinctOn(query, targetList, tleColumns, plan);
+        }
+        else
+        {
+            plan = BindDistinct(query, targetList, tleColumns, plan);
+            plan = BindSort(query, targetList, tleColumns, plan);
+        }
         plan = BindLimit(query, binder, plan);
 
         var result = new List<LogicalColumn>();
@@ -133,7 +140,6 @@ public sealed partial class QueryBinder
         if (!withAndSetOperations && !query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT here");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
-        if (query.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet("DISTINCT ON");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
         if (query.List("windowClause").Count > 0) throw UnsupportedConstructException.NotYet("WINDOW clause");

@@ -37,7 +37,10 @@ public sealed class BoundExprComparer : IEqualityComparer<BoundExpr>
     public bool Equals(BoundAggregate x, BoundAggregate y) =>
         x.AggOid == y.AggOid && x.Distinct == y.Distinct && x.Type == y.Type && x.Args.Count == y.Args.Count
         && x.Args.Zip(y.Args).All(p => Equals(p.First, p.Second))
-        && (x.Filter is null ? y.Filter is null : y.Filter is not null && Equals(x.Filter, y.Filter));
+        && (x.Filter is null ? y.Filter is null : y.Filter is not null && Equals(x.Filter, y.Filter))
+        && (x.OrderBy?.Count ?? 0) == (y.OrderBy?.Count ?? 0)
+        && (x.OrderBy is null || x.OrderBy.Zip(y.OrderBy!).All(p => p.First.Descending == p.Second.Descending
+            && p.First.NullsFirst == p.Second.NullsFirst && Equals(p.First.Expr, p.Second.Expr)));
 
     public int GetHashCode(BoundExpr obj)
     {

@@ -30,6 +30,8 @@ public sealed class ExpressionFormatter(QueryCatalog catalog)
     public string Format(BoundAggregate a)
     {
         string args = a.Args.Count == 0 ? "*" : (a.Distinct ? "DISTINCT " : "") + string.Join(", ", a.Args.Select(Format));
+        if (a.OrderBy is { Count: > 0 } order)
+            args += " ORDER BY " + string.Join(", ", order.Select(o => Format(o.Expr) + (o.Descending ? " DESC" : "") + (o.NullsFirst != o.Descending ? (o.NullsFirst ? " NULLS FIRST" : " NULLS LAST") : "")));
         return $"{a.Name}({args})" + (a.Filter is { } f ? $" FILTER (WHERE {Format(f)})" : "");
     }
 

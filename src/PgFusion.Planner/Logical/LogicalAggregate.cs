@@ -15,7 +15,8 @@ public sealed record LogicalAggregate(LogicalPlan Input, IReadOnlyList<NamedExpr
     public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Input = children[0] };
 
     public override IEnumerable<BoundExpr> Expressions =>
-        GroupKeys.Select(k => k.Expr).Concat(Aggregates.SelectMany(a => a.Aggregate.Filter is { } f ? a.Aggregate.Args.Append(f) : a.Aggregate.Args));
+        GroupKeys.Select(k => k.Expr).Concat(Aggregates.SelectMany(a =>
+            (a.Aggregate.Filter is { } f ? a.Aggregate.Args.Append(f) : a.Aggregate.Args).Concat(a.Aggregate.OrderBy?.Select(o => o.Expr) ?? [])));
 
     public override LogicalPlan MapExpressions(Func<BoundExpr, BoundExpr> map)
     {
@@ -24,9 +25,10 @@ public sealed record LogicalAggregate(LogicalPlan Input, IReadOnlyList<NamedExpr
         {
             var args = MapList(a.Aggregate.Args, map);
             var filter = a.Aggregate.Filter is { } f ? map(f) : null;
-            return ReferenceEquals(args, a.Aggregate.Args) && ReferenceEquals(filter, a.Aggregate.Filter)
+            var order = a.Aggregate.OrderBy is { } o ? MapList(o, k => map(k.Expr) is var m && !ReferenceEquals(m, k.Expr) ? k with { Expr = m } : k) : null;
+            return ReferenceEquals(args, a.Aggregate.Args) && ReferenceEquals(filter, a.Aggregate.Filter) && ReferenceEquals(order, a.Aggregate.OrderBy)
                 ? a
-                : a with { Aggregate = a.Aggregate with { Args = args, Filter = filter } };
+                : a with { Aggregate = a.Aggregate with { Args = args, Filter = filter, OrderBy = order } };
         });
         return ReferenceEquals(keys, GroupKeys) && ReferenceEquals(aggs, Aggregates) ? this : this with { GroupKeys = keys, Aggregates = aggs };
     }

@@ -54,6 +54,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
                 {
                     Args = [.. a.Aggregate.Args.Select(x => Resolve(x, aggregate.Input.Output))],
                     Filter = a.Aggregate.Filter is { } f ? Resolve(f, aggregate.Input.Output) : null,
+                    OrderBy = a.Aggregate.OrderBy?.Select(o => o with { Expr = Resolve(o.Expr, aggregate.Input.Output) }).ToList(),
                 }).ToList();
                 return new PhysicalHashAggregate(input, keys, aggs, Columns(aggregate.Output), GroupCount(aggregate, input.EstimatedRows));
             }

@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Planner.Binding;
 using PgFusion.Types;
 
@@ -34,7 +35,50 @@ public abstract class Accumulator
     /// <summary>The accumulator for pg_aggregate's aggfnoid for its argument type; Unsupported otherwise.</summary>
     public static Func<Accumulator> Factory(BoundAggregate agg)
     {
-        if (agg.Distinct) throw new UnsupportedException($"aggregate {agg.AggOid} ({agg.Name}) with DISTINCT is not supported");
+        var plain = PlainFactory(agg);
+        if (agg.OrderBy is { Count: > 0 } order && agg.Args.Count > 0)
+        {
+            if (agg.Distinct) return DistinctOrdered(agg, plain, order);
+            foreach (var k in order)
+            {
+                if (!ColumnOps.For(k.Expr.Type).CanCompare) throw new UnsupportedException($"ORDER BY {k.Expr.Type} inside aggregate {agg.AggOid} ({agg.Name}) is not supported");
+            }
+            var types = agg.Args.Select(a => a.Type).ToArray();
+            return () => new OrderedAccumulator(plain(), types, order);
+        }
+        if (!agg.Distinct) return plain;
+        if (agg.Args.Count == 0) throw new UnsupportedException($"aggregate {agg.AggOid} ({agg.Name}) with DISTINCT and no arguments");
+        foreach (var a in agg.Args)
+        {
+            if (!ColumnOps.For(a.Type).CanCompare) throw new UnsupportedException($"DISTINCT in aggregate {agg.AggOid} ({agg.Name}) on {a.Type} is not supported");
+        }
+        var argTypes = agg.Args.Select(a => a.Type).ToArray();
+        return () => new DistinctAccumulator(plain(), argTypes);
+    }
+
+    /// <summary>
+    /// agg(DISTINCT args ORDER BY keys): PostgreSQL requires every key to be an argument; the
+    /// distinct rows replay sorted by the keys, then by the other arguments ascending.
+    /// </summary>
+    private static Func<Accumulator> DistinctOrdered(BoundAggregate agg, Func<Accumulator> plain, IReadOnlyList<AggregateSortKey> order)
+    {
+        var spec = new List<(int Arg, bool Descending, bool NullsFirst)>();
+        foreach (var k in order)
+        {
+            int arg = Enumerable.Range(0, agg.Args.Count).FirstOrDefault(i => Planner.Logical.BoundExprComparer.Instance.Equals(agg.Args[i], k.Expr), -1);
+            if (arg < 0) throw new UnsupportedException($"aggregate {agg.AggOid} ({agg.Name}): DISTINCT with an ORDER BY key that is not an argument");
+            spec.Add((arg, k.Descending, k.NullsFirst));
+        }
+        for (int i = 0; i < agg.Args.Count; i++)
+        {
+            if (!spec.Any(s => s.Arg == i)) spec.Add((i, false, false));
+        }
+        var argTypes = agg.Args.Select(a => a.Type).ToArray();
+        return () => new DistinctAccumulator(plain(), argTypes, spec);
+    }
+
+    private static Func<Accumulator> PlainFactory(BoundAggregate agg)
+    {
         PgType? argType = agg.Args.Count > 0 ? agg.Args[0].Type : null;
         Func<Accumulator>? f = agg.AggOid switch
         {
@@ -53,9 +97,38 @@ public abstract class Accumulator
             2104 => () => new FloatSumAccumulator<float>(average: true),
             2105 => () => new FloatSumAccumulator<double>(average: true),
             >= 2115 and <= 2146 or 2244 or 2245 => MinMax(agg, argType!.Value),
-            _ => null,
+            BoundAggregate.FirstValueOid when argType is { } t => () => new FirstValueAccumulator(t),
+            2517 or 2519 => () => new BoolAndOrAccumulator(isAnd: true),
+            2518 => () => new BoolAndOrAccumulator(isAnd: false),
+            3538 => () => new StringAggAccumulator(),
+            _ => Variance(agg.AggOid, argType),
         };
         return f ?? throw new UnsupportedException($"aggregate {agg.AggOid} ({agg.Name}) is not supported");
+    }
+
+    /// <summary>
+    /// var_pop (2718..2723), var_samp (2641..2646) = variance (2148..2153), stddev_pop (2724..2729),
+    /// stddev_samp (2712..2717) = stddev (2154..2159); each block runs int8, int4, int2, float4, float8, numeric.
+    /// </summary>
+    private static Func<Accumulator>? Variance(uint oid, PgType? argType)
+    {
+        (uint first, VarianceKind kind) = oid switch
+        {
+            >= 2718 and <= 2723 => (2718u, VarianceKind.VarPop),
+            >= 2641 and <= 2646 => (2641u, VarianceKind.VarSamp),
+            >= 2148 and <= 2153 => (2148u, VarianceKind.VarSamp),
+            >= 2724 and <= 2729 => (2724u, VarianceKind.StddevPop),
+            >= 2712 and <= 2717 => (2712u, VarianceKind.StddevSamp),
+            >= 2154 and <= 2159 => (2154u, VarianceKind.StddevSamp),
+            _ => (0u, VarianceKind.VarPop),
+        };
+        if (first == 0 || argType is not { } type) return null;
+        return (oid - first) switch
+        {
+            0 or 1 or 2 or 5 => () => new NumericVarianceAccumulator(kind, type),
+            3 => () => new FloatVarianceAccumulator<float>(kind),
+            _ => () => new FloatVarianceAccumulator<double>(kind),
+        };
     }
 
     private static Func<Accumulator>? MinMax(BoundAggregate agg, PgType type)

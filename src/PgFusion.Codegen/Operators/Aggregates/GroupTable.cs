@@ -55,7 +55,8 @@ public sealed class GroupTable
         return true;
     }
 
-    private int FindOrAdd(Column[] keys, int row)
+    /// <summary>The group id of row <paramref name="row"/> of <paramref name="keys"/>, adding a group (Count grows) if it is new.</summary>
+    public int FindOrAdd(Column[] keys, int row)
     {
         int h = HashRow(keys, row);
         int mask = slots.Length - 1;

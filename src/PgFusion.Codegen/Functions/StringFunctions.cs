@@ -1,0 +1,162 @@
+using System.Text;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Values;
+
+namespace PgFusion.Codegen.Functions;
+
+/// <summary>
+/// The string functions reports use (varlena.c, oracle_compat.c, like.c), on UTF-8 text, counting
+/// characters, not bytes. Case mapping (upper, lower, ILIKE) is per code point through glibc's
+/// towupper/towlower under C.UTF-8 (<see cref="GlibcCaseMap"/>), as PostgreSQL does under the
+/// C.UTF-8 LC_CTYPE the cluster is created with; the tests compare every code point.
+/// </summary>
+public static class StringFunctions
+{
+    public const string SubstringError = "22011";
+
+    private static int CharLength(byte lead) => lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+
+    /// <summary>Byte offset of character <paramref name="chars"/> (0-based) in s, or s.Length past the end.</summary>
+    private static int ByteOffset(ReadOnlySpan<byte> s, long chars)
+    {
+        int i = 0;
+        while (chars > 0 && i < s.Length)
+        {
+            i += CharLength(s[i]);
+            chars--;
+        }
+        return Math.Min(i, s.Length);
+    }
+
+    private static int CharCount(ReadOnlySpan<byte> s)
+    {
+        int n = 0;
+        foreach (byte b in s)
+        {
+            if ((b & 0xC0) != 0x80) n++;
+        }
+        return n;
+    }
+
+    /// <summary>text_substr(str, start, length): SQL's SUBSTRING(str FROM start FOR length).</summary>
+    public static TextRef Substr(TextRef str, int start, int length)
+    {
+        if (length < 0) PgErrors.Raise(SubstringError, "negative substring length not allowed");
+        long end = (long)start + length;
+        if (end > int.MaxValue) return SubstrNoLen(str, start);
+        if (end < 1) return new TextRef(str.Data, str.Offset, 0);
+        int s1 = Math.Max(start, 1);
+        return Slice(str, s1, end - s1);
+    }
+
+    /// <summary>text_substr_no_len(str, start): to the end of the string.</summary>
+    public static TextRef SubstrNoLen(TextRef str, int start) => Slice(str, Math.Max(start, 1), long.MaxValue);
+
+    private static TextRef Slice(TextRef str, int startChar, long chars)
+    {
+        var s = str.Span;
+        int from = ByteOffset(s, startChar - 1L);
+        int to = chars == long.MaxValue ? s.Length : from + ByteOffset(s[from..], chars);
+        return new TextRef(str.Data, str.Offset + from, to - from);
+    }
+
+    /// <summary>textpos / strpos: 1-based character position of the first match, 0 if none, 1 for an empty needle.</summary>
+    public static int Position(TextRef str, TextRef search)
+    {
+        if (search.Length == 0) return 1;
+        int at = str.Span.IndexOf(search.Span);
+        return at < 0 ? 0 : CharCount(str.Span[..at]) + 1;
+    }
+
+    public static TextRef BTrimSpaces(TextRef s) => TrimSet(s, " "u8, left: true, right: true);
+
+    public static TextRef LTrimSpaces(TextRef s) => TrimSet(s, " "u8, left: true, right: false);
+
+    public static TextRef RTrimSpaces(TextRef s) => TrimSet(s, " "u8, left: false, right: true);
+
+    public static TextRef BTrim(TextRef s, TextRef set) => TrimSet(s, set.Span, left: true, right: true);
+
+    public static TextRef LTrim(TextRef s, TextRef set) => TrimSet(s, set.Span, left: true, right: false);
+
+    public static TextRef RTrim(TextRef s, TextRef set) => TrimSet(s, set.Span, left: false, right: true);
+
+    /// <summary>dotrim: strips whole characters that occur in <paramref name="set"/> from either end.</summary>
+    private static TextRef TrimSet(TextRef str, ReadOnlySpan<byte> set, bool left, bool right)
+    {
+        var s = str.Span;
+        int from = 0, to = s.Length;
+        if (set.Length == 0) return str;
+        if (left)
+        {
+            while (from < to)
+            {
+                int len = Math.Min(CharLength(s[from]), to - from);
+                if (!InSet(s.Slice(from, len), set)) break;
+                from += len;
+            }
+        }
+        if (right)
+        {
+            while (to > from)
+            {
+                int start = to - 1;
+                while (start > from && (s[start] & 0xC0) == 0x80) start--;
+                if (!InSet(s[start..to], set)) break;
+                to = start;
+            }
+        }
+        return new TextRef(str.Data, str.Offset + from, to - from);
+    }
+
+    private static bool InSet(ReadOnlySpan<byte> ch, ReadOnlySpan<byte> set)
+    {
+        int i = 0;
+        while (i < set.Length)
+        {
+            int len = Math.Min(CharLength(set[i]), set.Length - i);
+            if (set.Slice(i, len).SequenceEqual(ch)) return true;
+            i += len;
+        }
+        return false;
+    }
+
+    public static TextRef Upper(KernelContext ctx, TextRef a) => MapCase(ctx, a, upper: true);
+
+    public static TextRef Lower(KernelContext ctx, TextRef a) => MapCase(ctx, a, upper: false);
+
+    private static TextRef MapCase(KernelContext ctx, TextRef a, bool upper)
+    {
+        var src = a.Span;
+        if (Ascii.IsValid(src))
+        {
+            var r = ctx.Arena.Allocate(src.Length);
+            var dst = r.Data.AsSpan(r.Offset, src.Length);
+            if (upper) Ascii.ToUpper(src, dst, out _); else Ascii.ToLower(src, dst, out _);
+            return r;
+        }
+        // A mapped code point can change its UTF-8 length; 4 bytes per input byte always suffices.
+        var buffer = ctx.Arena.Allocate(src.Length * 4);
+        var output = buffer.Data.AsSpan(buffer.Offset, buffer.Length);
+        int written = 0;
+        while (src.Length > 0)
+        {
+            if (Rune.DecodeFromUtf8(src, out var rune, out int consumed) != System.Buffers.OperationStatus.Done)
+            {
+                // Not valid UTF-8 (cannot come from a UTF-8 database): copy the byte.
+                output[written++] = src[0];
+                src = src[1..];
+                continue;
+            }
+            var mapped = GlibcCaseMap.Map(rune, upper);
+            written += mapped.EncodeToUtf8(output[written..]);
+            src = src[consumed..];
+        }
+        return new TextRef(buffer.Data, buffer.Offset, written);
+    }
+
+    /// <summary>texticlike: LIKE on lower(text) and lower(pattern), as Generic_Text_IC_like does in a multibyte encoding.</summary>
+    public static bool TextILike(KernelContext ctx, TextRef text, TextRef pattern) =>
+        LikeMatcher.Match(Lower(ctx, text).Span, Lower(ctx, pattern).Span);
+
+    public static bool TextNotILike(KernelContext ctx, TextRef text, TextRef pattern) => !TextILike(ctx, text, pattern);
+}

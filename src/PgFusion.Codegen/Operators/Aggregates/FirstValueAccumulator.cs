@@ -1,0 +1,46 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Operators.Aggregates;
+
+/// <summary>DISTINCT ON's pseudo-aggregate: each group's first input row's value, NULL included.</summary>
+public sealed class FirstValueAccumulator : Accumulator
+{
+    private readonly ColumnOps ops;
+    private readonly Column store;
+    private int[] slot = new int[16];
+
+    public FirstValueAccumulator(PgType type)
+    {
+        ops = ColumnOps.For(type);
+        store = PgArrowMapping.CreateColumn(type, 16);
+        store.EnsureValidity(16);
+        Array.Fill(slot, -1);
+    }
+
+    public override void EnsureGroups(int groups)
+    {
+        int old = slot.Length;
+        slot = Grow(slot, groups);
+        if (slot.Length > old) Array.Fill(slot, -1, old, slot.Length - old);
+    }
+
+    public override void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            if (filter is not null && (filter.IsNull(r) || !filter.Get(r))) continue;
+            int g = groupIds[r];
+            if (slot[g] >= 0) continue;
+            slot[g] = store.Length;
+            ops.Append(arg!, r, store);
+        }
+    }
+
+    public override void Write(int group, Column output)
+    {
+        if (slot[group] < 0) ColumnAppend.Null(output);
+        else ops.Append(store, slot[group], output);
+    }
+}

@@ -1,0 +1,44 @@
+using PgFusion.Planner.Json;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+// Conversions to text: x::text through the output function (CoerceViaIO), and || with a non-text operand.
+public sealed partial class ExpressionBinder
+{
+    /// <summary>x::text / x::varchar through x's output function, for the types whose text does not depend on session settings.</summary>
+    private BoundExpr BindCoerceViaIO(QueryTreeNode node, AggregateCollector? aggregates)
+    {
+        uint result = node.UInt32("resulttype");
+        if (result is not (PgTypeOid.Text or PgTypeOid.Varchar))
+            throw UnsupportedConstructException.NotYet($"cast to {TypeLabel(result)} through text I/O (CoerceViaIO)");
+        var text = ToText(Bind(node.Field("arg"), aggregates));
+        return result == PgTypeOid.Text ? text : new BoundRelabel(text, new PgType(PgTypeOid.Varchar));
+    }
+
+    /// <summary>
+    /// anytextcat (2004, anynonarray || text) and textanycat (2003, text || anynonarray) are the SQL
+    /// functions $1::text || $2 and $1 || $2::text: bound as textcat over the operand's text.
+    /// </summary>
+    private BoundExpr? BindAnyTextCat(uint funcId, IReadOnlyList<BoundExpr> args)
+    {
+        if (funcId is not (2003 or 2004) || args.Count != 2) return null;
+        var left = funcId == 2004 ? ToText(args[0]) : args[0];
+        var right = funcId == 2003 ? ToText(args[1]) : args[1];
+        return new BoundFuncCall(1258, "textcat", [left, right], PgType.Text);
+    }
+
+    private BoundExpr ToText(BoundExpr e) => e.Type.Oid switch
+    {
+        PgTypeOid.Text => e,
+        PgTypeOid.Varchar => new BoundRelabel(e, PgType.Text),
+        PgTypeOid.Bpchar => new BoundFuncCall(401, "text", [e], PgType.Text),
+        PgTypeOid.Int2 => new BoundFuncCall(39, "int2out", [e], PgType.Text),
+        PgTypeOid.Int4 => new BoundFuncCall(43, "int4out", [e], PgType.Text),
+        PgTypeOid.Int8 => new BoundFuncCall(461, "int8out", [e], PgType.Text),
+        PgTypeOid.Oid => new BoundFuncCall(1799, "oidout", [e], PgType.Text),
+        PgTypeOid.Numeric => new BoundFuncCall(1702, "numeric_out", [e], PgType.Text),
+        PgTypeOid.Bool => new BoundFuncCall(2971, "text", [e], PgType.Text),
+        _ => throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text (its text depends on session settings or is not implemented)"),
+    };
+}

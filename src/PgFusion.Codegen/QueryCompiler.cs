@@ -109,7 +109,18 @@ public sealed class QueryCompiler
                 evaluated.Add(aggregate.Filter);
             }
         }
-        var kernel = evaluated.Count == 0 ? null : KernelBuilder.Project("aggregate_input", Types(agg.Input), evaluated, Cache);
-        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories);
+        // Plain column references are read from the input batch (no copy without a selection
+        // vector, a typed gather with one); the kernel computes only the other expressions.
+        var inputTypes = Types(agg.Input);
+        var directInput = new int[evaluated.Count];
+        var computed = new List<BoundExpr>();
+        for (int j = 0; j < evaluated.Count; j++)
+        {
+            bool direct = evaluated[j] is BoundColumnRef c && c.Index >= 0 && c.Index < inputTypes.Length && inputTypes[c.Index] == c.Type;
+            directInput[j] = direct ? ((BoundColumnRef)evaluated[j]).Index : -1;
+            if (!direct) computed.Add(evaluated[j]);
+        }
+        var kernel = computed.Count == 0 ? null : KernelBuilder.Project("aggregate_input", inputTypes, computed, Cache);
+        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories, directInput);
     }
 }

@@ -51,8 +51,12 @@ public sealed class QueryCompiler
             case PhysicalFilter filter:
             {
                 var input = Lower(filter.Input);
-                var kernel = KernelBuilder.Filter("filter", Types(filter.Input), filter.Predicate, Cache);
-                return new FilterNode(input, filter.Predicate, kernel);
+                var types = Types(filter.Input);
+                var kernel = KernelBuilder.Filter("filter", types, filter.Predicate, Cache);
+                Kernel<FilterKernel>? residual = null;
+                if (VectorFilter.TryCreate(types, filter.Predicate, out var rest) is not null && rest is not null)
+                    residual = KernelBuilder.Filter("filter_residual", types, rest, Cache);
+                return new FilterNode(input, filter.Predicate, kernel) { ResidualKernel = residual };
             }
             case PhysicalProject project:
             {

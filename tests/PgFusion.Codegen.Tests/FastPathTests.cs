@@ -69,6 +69,56 @@ public sealed class FastPathTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void VectorFilterWithResidualSelectsWhatTheKernelSelects()
+    {
+        int seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var rnd = new Random(seed);
+        var numeric152 = new PgType(PgTypeOid.Numeric, ((15 << 16) | 2) + 4);
+        PgType[] types = [PgType.Int4, numeric152];
+        long[] unscaled = [-100000, -5, 0, 5, 6, 7, 2399, 2400, 2401, 1_000_000_000_000_000];
+        PgNumeric[] constants = [new(24, 0), new(5, 2), new(7, 2), new(60, 3), new(65, 3), new(-1, 0), new(0, 0), new(24001, 3), new(2400, 2)];
+        uint[] numericOps = [1718, 1719, 1722, 1723, 1720, 1721];
+        var cache = new KernelCache();
+        for (int iteration = 0; iteration < 300; iteration++)
+        {
+            int rows = Sizes[rnd.Next(Sizes.Length)];
+            var dec = new DecimalColumn(rows, 15, 2);
+            for (int r = 0; r < rows; r++) dec.Values[r] = unscaled[rnd.Next(unscaled.Length)];
+            dec.Length = rows;
+            var batch = new RecordBatch([Fill<int>(rnd, rows, ArrowType.Int32, IntPool), dec], rows);
+            var terms = new List<BoundExpr>();
+            for (int t = rnd.Next(1, 4); t > 0; t--)
+            {
+                BoundExpr term = rnd.Next(3) switch
+                {
+                    0 => new BoundFuncCall(numericOps[rnd.Next(6)], "numeric_cmp", [new BoundColumnRef(1, numeric152, "n"), new BoundConst(constants[rnd.Next(constants.Length)], PgType.Numeric)], PgType.Bool),
+                    1 => new BoundFuncCall(Int4Ops[rnd.Next(6)], "int4_cmp", [new BoundColumnRef(0, PgType.Int4, "i"), new BoundConst(IntPool[rnd.Next(IntPool.Length)], PgType.Int4)], PgType.Bool),
+                    // not covered: a comparison of a computed value
+                    _ => new BoundFuncCall(147, "int4gt", [new BoundFuncCall(156, "int4mod", [new BoundColumnRef(0, PgType.Int4, "i"), new BoundConst(7, PgType.Int4)], PgType.Int4), new BoundConst(2, PgType.Int4)], PgType.Bool),
+                };
+                terms.Add(term);
+            }
+            BoundExpr predicate = terms.Count == 1 ? terms[0] : new BoundBoolExpr(BoolOp.And, terms);
+            var expected = new int[rows];
+            int expectedCount = KernelBuilder.Filter("filter", types, predicate, cache).Run(batch, expected, new KernelContext());
+            var vector = VectorFilter.TryCreate(types, predicate, out var residual);
+            if (vector is null) continue;
+            var actual = new int[rows];
+            Assert.True(vector.TryRun(batch, actual, out int count), $"seed {seed}: batch not eligible");
+            if (residual is not null && count > 0)
+            {
+                var kept = new RecordBatch(batch.Columns, rows) { Selection = actual, SelectedCount = count };
+                var narrowed = new int[rows];
+                count = KernelBuilder.Filter("residual", types, residual, cache).Run(kept, narrowed, new KernelContext());
+                actual = narrowed;
+            }
+            Assert.True(expectedCount == count, $"seed {seed} iteration {iteration}: {count} rows selected, the kernel selects {expectedCount}");
+            Assert.True(expected.AsSpan(0, count).SequenceEqual(actual.AsSpan(0, count)), $"seed {seed} iteration {iteration}: selections differ");
+        }
+    }
+
+    [Fact]
     public void VectorFilterLeavesNullsAndSelectionsToTheKernel()
     {
         var col = Fill<int>(new Random(1), 100, ArrowType.Int32, IntPool);
@@ -80,6 +130,9 @@ public sealed class FastPathTests(ITestOutputHelper output)
         batch.Selection = [1, 2, 3];
         batch.SelectedCount = 3;
         Assert.False(vector.TryRun(batch, new int[100], out _));
+        var numeric152 = new PgType(PgTypeOid.Numeric, ((15 << 16) | 2) + 4);
+        Assert.NotNull(VectorFilter.TryCreate([numeric152], new BoundFuncCall(1722, "numeric_lt", [new BoundColumnRef(0, numeric152, "n"), new BoundConst(new PgNumeric(24, 0), PgType.Numeric)], PgType.Bool)));
+        Assert.Null(VectorFilter.TryCreate([numeric152], new BoundFuncCall(1722, "numeric_lt", [new BoundColumnRef(0, numeric152, "n"), new BoundConst(new PgNumeric(65, 3), PgType.Numeric)], PgType.Bool)));
         Assert.Null(VectorFilter.TryCreate([PgType.Text], new BoundFuncCall(67, "texteq", [new BoundColumnRef(0, PgType.Text, "t"), new BoundConst("x", PgType.Text)], PgType.Bool)));
     }
 

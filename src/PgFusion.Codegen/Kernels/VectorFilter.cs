@@ -9,8 +9,8 @@ namespace PgFusion.Codegen.Kernels;
 
 /// <summary>
 /// A fast path beside the compiled filter kernel for the commonest WHERE shape: an AND of
-/// comparisons between an int4/date, int8/timestamp or float8 column and a constant of the same
-/// representation. Each comparison fills a row bitmap with Vector256 compares, the bitmaps are
+/// comparisons between an int4/date, int8/timestamp, float8 or numeric(p, s) column and a
+/// constant of the same representation. Each comparison fills a row bitmap with Vector256 compares, the bitmaps are
 /// ANDed, and the set bits become the selection vector. It runs only on batches without a
 /// selection vector whose referenced columns have no NULLs; other batches take the kernel.
 /// float8 follows PostgreSQL's ordering (NaN equals NaN and sorts above every number); a NaN
@@ -27,20 +27,49 @@ public sealed class VectorFilter
     private VectorFilter(Term[] terms) => this.terms = terms;
 
     /// <summary>The fast path for <paramref name="predicate"/>, or null when its shape is not covered.</summary>
-    public static VectorFilter? TryCreate(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr predicate)
+    public static VectorFilter? TryCreate(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr predicate) =>
+        TryCreate(inputTypes, predicate, out var residual) is { } f && residual is null ? f : null;
+
+    /// <summary>
+    /// The fast path for the covered conjuncts of <paramref name="predicate"/> (null when none is
+    /// covered); <paramref name="residual"/> is the AND of the others (null when all are covered),
+    /// which the caller evaluates on the rows the fast path keeps. The covered comparisons cannot
+    /// raise errors, so evaluating them first only spares residual terms rows that fail anyway
+    /// (PostgreSQL orders quals by cost too: such comparisons come first there as well).
+    /// </summary>
+    public static VectorFilter? TryCreate(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr predicate, out BoundExpr? residual)
     {
         ArgumentNullException.ThrowIfNull(inputTypes);
+        ArgumentNullException.ThrowIfNull(predicate);
+        var conjuncts = new List<BoundExpr>();
+        Flatten(predicate, conjuncts);
         var terms = new List<Term>();
-        return Collect(inputTypes, predicate, terms) && terms.Count > 0 ? new VectorFilter([.. terms]) : null;
+        var rest = new List<BoundExpr>();
+        foreach (var c in conjuncts)
+        {
+            if (!TryTerm(inputTypes, c, terms)) rest.Add(c);
+        }
+        residual = rest.Count switch { 0 => null, 1 => rest[0], _ => new BoundBoolExpr(BoolOp.And, rest) };
+        return terms.Count > 0 ? new VectorFilter([.. terms]) : null;
     }
 
-    private static bool Collect(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr e, List<Term> terms)
+    private static void Flatten(BoundExpr e, List<BoundExpr> into)
     {
         if (e is BoundBoolExpr { Op: BoolOp.And } and)
-            return and.Args.All(a => Collect(inputTypes, a, terms));
+        {
+            foreach (var a in and.Args) Flatten(a, into);
+        }
+        else
+        {
+            into.Add(e);
+        }
+    }
+
+    private static bool TryTerm(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr e, List<Term> terms)
+    {
         if (e is not BoundFuncCall { Args.Count: 2 } call || !FunctionRegistry.TryGet(call.FuncOid, out var impl)) return false;
         string m = impl.Method.Name;
-        if (m.Length < 4) return false;
+        if (m.Length < 2) return false;
         Op? op = m[^2..] switch { "Eq" => Op.Eq, "Ne" => Op.Ne, "Lt" => Op.Lt, "Le" => Op.Le, "Gt" => Op.Gt, "Ge" => Op.Ge, _ => null };
         if (op is null) return false;
         var (left, right) = (call.Args[0], call.Args[1]);
@@ -57,6 +86,9 @@ public sealed class VectorFilter
         else if (family == "Int8" && clr == typeof(long) && value is long l) terms.Add(new Term<long>(col.Index, op.Value, l));
         else if (family == "Float8" && clr == typeof(double) && value is double d && !double.IsNaN(d))
             terms.Add(new Term<double>(col.Index, op.Value, d));
+        else if (family.Length == 0 && impl.Method.DeclaringType == typeof(NumericFunctions) && clr == typeof(PgFusion.Types.PgNumeric)
+            && value is PgFusion.Types.PgNumeric n && DecimalTerm.TryCreate(col, op.Value, n) is { } dt)
+            terms.Add(dt);
         else return false;
         return true;
     }
@@ -108,6 +140,63 @@ public sealed class VectorFilter
 
         /// <summary>Sets bit r of <paramref name="bits"/> (words covering rows) for each passing row; clears the rest.</summary>
         public abstract void Evaluate(Column column, int rows, ulong[] bits);
+    }
+
+    /// <summary>numeric(p, s) column (finite values, one scale) against a constant exact at that scale: Int128 compares.</summary>
+    private sealed class DecimalTerm(int column, Op op, Int128 constant, int scale) : Term(column)
+    {
+        public static DecimalTerm? TryCreate(BoundColumnRef col, Op op, PgFusion.Types.PgNumeric value)
+        {
+            int typmod = col.Type.Typmod;
+            if (typmod < 4 || !value.IsFinite || value.Big is not null) return null;
+            int scale = (typmod - 4) & 0xFFFF;
+            int shift = scale - value.Scale;
+            Int128 c = value.Unscaled;
+            if (shift < 0)
+            {
+                if (shift < -18) return null;
+                Int128 p = Pow10(-shift);
+                if (c % p != 0) return null;
+                c /= p;
+            }
+            else
+            {
+                if (shift > 18 || Int128.Abs(c) >= Pow10(18)) return null;
+                c *= Pow10(shift);
+            }
+            return new DecimalTerm(col.Index, op, c, scale);
+        }
+
+        private static Int128 Pow10(int n)
+        {
+            Int128 p = 1;
+            for (int i = 0; i < n; i++) p *= 10;
+            return p;
+        }
+
+        public override bool Eligible(Column column) =>
+            column is DecimalColumn d && d.FixedScale == scale && d.Kinds is null && d.Big is null && d.Scales is null
+            && (d.Validity is null || d.NullCount == 0);
+
+        public override void Evaluate(Column column, int rows, ulong[] bits)
+        {
+            var values = ((DecimalColumn)column).Values;
+            Array.Clear(bits, 0, (rows + 63) >> 6);
+            for (int r = 0; r < rows; r++)
+            {
+                var x = values[r];
+                bool pass = op switch
+                {
+                    Op.Eq => x == constant,
+                    Op.Ne => x != constant,
+                    Op.Lt => x < constant,
+                    Op.Le => x <= constant,
+                    Op.Gt => x > constant,
+                    _ => x >= constant,
+                };
+                if (pass) bits[r >> 6] |= 1UL << (r & 63);
+            }
+        }
     }
 
     private sealed class Term<T>(int column, Op op, T constant) : Term(column) where T : unmanaged, INumber<T>

@@ -51,8 +51,12 @@ public sealed partial class QueryCompiler
             case PhysicalFilter filter:
             {
                 var input = Lower(filter.Input);
-                var kernel = KernelBuilder.Filter("filter", Types(filter.Input), filter.Predicate, Cache);
-                return new FilterNode(input, filter.Predicate, kernel);
+                var types = Types(filter.Input);
+                var kernel = KernelBuilder.Filter("filter", types, filter.Predicate, Cache);
+                Kernel<FilterKernel>? residual = null;
+                if (VectorFilter.TryCreate(types, filter.Predicate, out var rest) is not null && rest is not null)
+                    residual = KernelBuilder.Filter("filter_residual", types, rest, Cache);
+                return new FilterNode(input, filter.Predicate, kernel) { ResidualKernel = residual };
             }
             case PhysicalProject project:
             {
@@ -121,8 +125,19 @@ public sealed partial class QueryCompiler
                 evaluated.Add(aggregate.Filter);
             }
         }
-        var kernel = evaluated.Count == 0 ? null : KernelBuilder.Project("aggregate_input", Types(agg.Input), evaluated, Cache);
-        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories)
+        // Plain column references are read from the input batch (no copy without a selection
+        // vector, a typed gather with one); the kernel computes only the other expressions.
+        var inputTypes = Types(agg.Input);
+        var directInput = new int[evaluated.Count];
+        var computed = new List<BoundExpr>();
+        for (int j = 0; j < evaluated.Count; j++)
+        {
+            bool direct = evaluated[j] is BoundColumnRef c && c.Index >= 0 && c.Index < inputTypes.Length && inputTypes[c.Index] == c.Type;
+            directInput[j] = direct ? ((BoundColumnRef)evaluated[j]).Index : -1;
+            if (!direct) computed.Add(evaluated[j]);
+        }
+        var kernel = computed.Count == 0 ? null : KernelBuilder.Project("aggregate_input", inputTypes, computed, Cache);
+        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories, directInput)
         {
             ExtraArgColumns = extraColumns.Any(e => e is not null) ? extraColumns : null,
         };

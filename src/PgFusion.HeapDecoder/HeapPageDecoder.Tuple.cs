@@ -36,6 +36,11 @@ public sealed partial class HeapPageDecoder
         if (hasNulls && i > 0) i = FirstNull(bits, i);
         int off = _cacheOff[i];
         var decoders = _decoders;
+        if (!hasNulls)
+        {
+            WalkNoNulls(data, i, stop, off, row, item, detoasted);
+            i = stop;
+        }
         for (; i < stop; i++)
         {
             ref readonly AttributePlan a = ref plans[i];

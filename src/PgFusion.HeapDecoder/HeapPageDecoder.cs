@@ -120,6 +120,7 @@ public sealed partial class HeapPageDecoder
             into.Columns[s].Length = start;
             _decoders[s].Begin(into.Columns[s], capacity);
         }
+        BindDirect();
 
         int row = start;
         int upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);

@@ -13,11 +13,19 @@ public sealed class FilterNode(OperatorNode input, BoundExpr predicate, Kernel<F
 
     public Kernel<FilterKernel> Kernel { get; } = kernel;
 
+    /// <summary>
+    /// With a VectorFilter fast path for some conjuncts: the kernel for the others, run on the
+    /// rows the fast path keeps (null when the fast path covers the whole predicate).
+    /// </summary>
+    public Kernel<FilterKernel>? ResidualKernel { get; init; }
+
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
     public override string Describe() => $"Filter: {Dump.ExprText.Of(Predicate, Input.Output)}";
 
-    public override IEnumerable<KernelInfo> Kernels => [new("filter", Kernel.Source, Kernel.Run, Kernel.CompileTime, Kernel.Key)];
+    public override IEnumerable<KernelInfo> Kernels => ResidualKernel is { } r
+        ? [new("filter", Kernel.Source, Kernel.Run, Kernel.CompileTime, Kernel.Key), new("filter_residual", r.Source, r.Run, r.CompileTime, r.Key)]
+        : [new("filter", Kernel.Source, Kernel.Run, Kernel.CompileTime, Kernel.Key)];
 
     public override IBatchSource Open(ExecutionContext context) => new FilterStream(this, Input.Open(context), context);
 }

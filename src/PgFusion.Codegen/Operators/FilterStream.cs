@@ -7,13 +7,29 @@ namespace PgFusion.Codegen.Operators;
 internal sealed class FilterStream(FilterNode node, IBatchSource input, ExecutionContext context) : IBatchSource
 {
     private int[] selection = new int[ExecutionContext.BatchRows];
+    private int[] residualSelection = new int[ExecutionContext.BatchRows];
+    private readonly Kernels.VectorFilter? vector = Kernels.VectorFilter.TryCreate([.. node.Input.Output.Select(o => o.Type)], node.Predicate, out _);
 
     public RecordBatch? Next(CancellationToken cancellation)
     {
         while (input.Next(cancellation) is { } batch)
         {
             if (selection.Length < batch.LiveRows) selection = new int[batch.LiveRows];
-            int count = node.Kernel.Run(batch, selection, context.Kernel);
+            int count;
+            if (vector is not null && vector.TryRun(batch, selection, out count))
+            {
+                if (count > 0 && node.ResidualKernel is { } residual)
+                {
+                    if (residualSelection.Length < count) residualSelection = new int[selection.Length];
+                    var kept = new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = count };
+                    count = residual.Run(kept, residualSelection, context.Kernel);
+                    (selection, residualSelection) = (residualSelection, selection);
+                }
+            }
+            else
+            {
+                count = node.Kernel.Run(batch, selection, context.Kernel);
+            }
             if (count == 0) continue;
             return new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = count };
         }

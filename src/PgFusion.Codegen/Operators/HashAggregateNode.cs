@@ -14,9 +14,13 @@ namespace PgFusion.Codegen.Operators;
 public sealed class HashAggregateNode : OperatorNode
 {
     public HashAggregateNode(OperatorNode input, PhysicalHashAggregate plan, Kernel<ProjectKernel>? inputKernel,
-        IReadOnlyList<PgType> evaluatedTypes, int[] argColumn, int[] filterColumn, Func<Accumulator>[] accumulators)
+        IReadOnlyList<PgType> evaluatedTypes, int[] argColumn, int[] filterColumn, Func<Accumulator>[] accumulators, int[]? directInput = null)
         : base(plan.Output)
     {
+        DirectInput = directInput ?? [.. Enumerable.Repeat(-1, evaluatedTypes.Count)];
+        KernelColumn = new int[DirectInput.Length];
+        int k = 0;
+        for (int j = 0; j < DirectInput.Length; j++) KernelColumn[j] = DirectInput[j] >= 0 ? -1 : k++;
         Input = input;
         Plan = plan;
         InputKernel = inputKernel;
@@ -30,7 +34,16 @@ public sealed class HashAggregateNode : OperatorNode
 
     public PhysicalHashAggregate Plan { get; }
 
-    /// <summary>Computes [keys..., per-aggregate argument and filter columns]; null when there is nothing to evaluate.</summary>
+    /// <summary>Per evaluated column: the input column it is read from as is, or -1 (computed by InputKernel).</summary>
+    public int[] DirectInput { get; }
+
+    /// <summary>Per evaluated column: its output index in InputKernel, or -1 (a direct input column).</summary>
+    public int[] KernelColumn { get; }
+
+    /// <summary>
+    /// Computes the evaluated columns [keys..., per-aggregate argument and filter columns] that are
+    /// not direct input columns, in that order; null when there is nothing to compute.
+    /// </summary>
     public Kernel<ProjectKernel>? InputKernel { get; }
 
     public IReadOnlyList<PgType> EvaluatedTypes { get; }

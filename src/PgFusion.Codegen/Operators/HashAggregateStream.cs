@@ -43,8 +43,13 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         int keyCount = node.Plan.GroupKeys.Count;
         accumulators = node.Accumulators.Select(f => f()).ToArray();
         table = keyCount > 0 ? new GroupTable(node.Plan.GroupKeys.Select(k => k.Type).ToArray()) : null;
-        var evaluated = node.EvaluatedTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
-        var keys = evaluated.Take(keyCount).ToArray();
+        var types = node.EvaluatedTypes;
+        var computed = Enumerable.Range(0, types.Count).Where(j => node.KernelColumn[j] >= 0)
+            .Select(j => PgArrowMapping.CreateColumn(types[j], ExecutionContext.BatchRows)).ToArray();
+        var gathered = new Column?[types.Count];
+        var gatherOps = new ColumnOps?[types.Count];
+        var evaluated = new Column[types.Count];
+        var keys = new Column[keyCount];
         var groupIds = new int[ExecutionContext.BatchRows];
         groups = keyCount == 0 ? 1 : 0;
         foreach (var acc in accumulators) acc.EnsureGroups(Math.Max(groups, 1));
@@ -52,7 +57,26 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         {
             cancellation.ThrowIfCancellationRequested();
             int rows = b.LiveRows;
-            if (node.InputKernel is not null) ProjectStream.Run(node.InputKernel, b, evaluated, context);
+            if (node.InputKernel is not null) ProjectStream.Run(node.InputKernel, b, computed, context);
+            for (int j = 0; j < evaluated.Length; j++)
+            {
+                int d = node.DirectInput[j];
+                if (d < 0)
+                {
+                    evaluated[j] = computed[node.KernelColumn[j]];
+                }
+                else if (b.Selection is null)
+                {
+                    evaluated[j] = b.Columns[d];
+                }
+                else
+                {
+                    var into = gathered[j] ??= PgArrowMapping.CreateColumn(types[j], ExecutionContext.BatchRows);
+                    ColumnGather.Gather(b.Columns[d], b.Selection, rows, into, gatherOps[j] ??= ColumnOps.For(types[j]));
+                    evaluated[j] = into;
+                }
+            }
+            Array.Copy(evaluated, keys, keyCount);
             if (groupIds.Length < rows) groupIds = new int[rows];
             if (table is null) Array.Clear(groupIds, 0, rows);
             else
@@ -67,7 +91,8 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 var filter = node.FilterColumn[a] >= 0 ? (BooleanColumn)evaluated[node.FilterColumn[a]] : null;
                 if (node.ExtraArgColumns?[a] is { } extra)
                     ((IMultiArgumentAccumulator)accumulators[a]).SetExtraArguments(Array.ConvertAll(extra, i => evaluated[i]));
-                accumulators[a].Update(arg, filter, rows, groupIds);
+                if (table is null) accumulators[a].UpdateSingleGroup(arg, filter, rows, groupIds);
+                else accumulators[a].Update(arg, filter, rows, groupIds);
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PgFusion.Arrow;
 using PgFusion.Types;
 
@@ -18,6 +19,7 @@ internal sealed class NumericDecoder : Tuple.ValueDecoder
 
     private static readonly long[] Pow10Long = BuildPow10Long();
     private static readonly Int128[] Pow10 = BuildPow10();
+    private static readonly long[] MaxBeforeScale = [.. Pow10Long.Select(p => long.MaxValue / p)];
 
     private DecimalColumn _column = null!;
     private Int128[] _values = [];
@@ -35,6 +37,7 @@ internal sealed class NumericDecoder : Tuple.ValueDecoder
 
     public override void Decode(ReadOnlySpan<byte> datum, int row)
     {
+        if (TryDecodeShort(datum, row)) return;
         if (datum.Length < 2) throw new Tuple.CorruptDatumException("numeric shorter than its header");
         int header = BinaryPrimitives.ReadUInt16LittleEndian(datum);
         bool negative;
@@ -92,6 +95,54 @@ internal sealed class NumericDecoder : Tuple.ValueDecoder
             return;
         }
         DecodeWide(digits, n, e, negative, dscale, row);
+    }
+
+    /// <summary>
+    /// The common case without BigInteger, Int128 multiplies or variable divisions: a finite
+    /// short-header numeric of at most 4 base-10000 digits whose unscaled value fits a long.
+    /// Anything else (or anything wrong) returns false for the general path, which reports it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryDecodeShort(ReadOnlySpan<byte> datum, int row)
+    {
+        int len = datum.Length;
+        if ((uint)(len - 2) > 8 || (len & 1) != 0) return false;
+        ref byte p = ref MemoryMarshal.GetReference(datum);
+        int header = Unsafe.ReadUnaligned<ushort>(ref p);
+        if ((header & NumericFormat.SignMask) != NumericFormat.Short) return false;
+        int n = (len - 2) >> 1;
+        int dscale = (header & NumericFormat.ShortDscaleMask) >> NumericFormat.ShortDscaleShift;
+        int weight = (header & NumericFormat.ShortWeightMask) - ((header & NumericFormat.ShortWeightSign) != 0 ? 64 : 0);
+        int scale = _fixedScale >= 0 ? _fixedScale : dscale;
+        int e = NumericFormat.DigitsPerBaseDigit * (weight - n + 1) + scale;
+        long acc = 0;
+        uint bad = 0;
+        for (int i = 0; i < n; i++)
+        {
+            // read as unsigned: a negative int16 digit is >= 10000 too
+            uint d = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref p, 2 + (2 * i)));
+            bad |= d >= NumericFormat.Base ? 1u : 0u;
+            acc = (acc * NumericFormat.Base) + d;
+        }
+        if (bad != 0) return false;
+        long v;
+        if (e >= 0)
+        {
+            if (e > 18 || acc > MaxBeforeScale[e]) return false;
+            v = acc * Pow10Long[e];
+        }
+        else
+        {
+            // constant divisors become multiplications
+            long q = e switch { -1 => acc / 10, -2 => acc / 100, -3 => acc / 1000, _ => -1 };
+            if (q < 0 || q * Pow10Long[-e] != acc) return false;
+            v = q;
+        }
+        _values[row] = (header & NumericFormat.ShortSign) != 0 ? -v : v;
+        if (_scales is not null) _scales[row] = (short)dscale;
+        if (_column.Kinds is { } kinds) kinds[row] = (byte)NumericKind.Finite;
+        MarkValid(row);
+        return true;
     }
 
     private void DecodeWide(ReadOnlySpan<byte> digits, int n, int e, bool negative, int dscale, int row)

@@ -27,5 +27,7 @@ internal sealed class FixedWidthDecoder<T> : Tuple.ValueDecoder where T : unmana
         MarkValid(row);
     }
 
+    public override Array? DirectValues => _values;
+
     protected override void WriteNull(int row) => _values[row] = default;
 }

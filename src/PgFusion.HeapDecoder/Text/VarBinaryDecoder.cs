@@ -38,7 +38,16 @@ internal class VarBinaryDecoder : Tuple.ValueDecoder
             _column.EnsureDataCapacity(end);
             _data = _column.Data;
         }
-        value.CopyTo(_data.AsSpan(start));
+        if (value.Length <= 8)
+        {
+            // char(1) flags and short codes: a call to memmove costs more than the copy
+            var data = _data;
+            for (int k = 0; k < value.Length; k++) data[start + k] = value[k];
+        }
+        else
+        {
+            value.CopyTo(_data.AsSpan(start));
+        }
         _offsets[row + 1] = end;
     }
 

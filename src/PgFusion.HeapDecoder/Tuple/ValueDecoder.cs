@@ -46,7 +46,13 @@ internal abstract class ValueDecoder
     protected abstract void WriteNull(int row);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected void MarkValid(int row) => _validity?.SetValid(row);
+    public void MarkValid(int row) => _validity?.SetValid(row);
+
+    /// <summary>
+    /// For fixed-width types stored as is: the column's value array (bound by Begin), which the
+    /// tuple walker fills directly (then calls MarkValid); null for decoders that convert.
+    /// </summary>
+    public virtual Array? DirectValues => null;
 
     protected static TColumn Expect<TColumn>(Column column) where TColumn : Column =>
         column as TColumn ?? throw new ArgumentException($"decoder expects {typeof(TColumn).Name}, the batch has {column.GetType().Name}");

@@ -17,6 +17,12 @@ public abstract class Accumulator
 
     public abstract void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds);
 
+    /// <summary>
+    /// Update when every row belongs to group 0 (no GROUP BY); <paramref name="zeros"/> holds at
+    /// least <paramref name="rows"/> zeros. Accumulators override it to keep their state in registers.
+    /// </summary>
+    public virtual void UpdateSingleGroup(Column? arg, BooleanColumn? filter, int rows, int[] zeros) => Update(arg, filter, rows, zeros);
+
     /// <summary>Appends group <paramref name="group"/>'s final value to <paramref name="output"/>.</summary>
     public abstract void Write(int group, Column output);
 

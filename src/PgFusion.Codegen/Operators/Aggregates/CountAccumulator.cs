@@ -23,5 +23,11 @@ public sealed class CountAccumulator(bool countNulls) : Accumulator
         }
     }
 
+    public override void UpdateSingleGroup(Column? arg, BooleanColumn? filter, int rows, int[] zeros)
+    {
+        if (filter is null && (countNulls || arg is null || arg.Validity is null)) counts[0] += rows;
+        else Update(arg, filter, rows, zeros);
+    }
+
     public override void Write(int group, Column output) => ColumnAppend.Value(output, counts[group]);
 }

@@ -15,9 +15,12 @@ public sealed class GroupTable
     private int[] slots = new int[1024]; // group id + 1; 0 = empty
     private int[] hashes = new int[256];
 
+    private readonly PackedGroupIndex? packedIndex;
+
     public GroupTable(IReadOnlyList<PgType> keyTypes)
     {
         ops = keyTypes.Select(ColumnOps.For).ToArray();
+        packedIndex = PackedGroupIndex.For(keyTypes);
         Keys = keyTypes.Select(t =>
         {
             var c = PgArrowMapping.CreateColumn(t, 256);
@@ -33,6 +36,11 @@ public sealed class GroupTable
     /// <summary>Group ids of rows 0..rows-1 of <paramref name="keys"/> into <paramref name="groupIds"/>, adding new groups.</summary>
     public void Lookup(Column[] keys, int rows, int[] groupIds)
     {
+        if (packedIndex is not null)
+        {
+            packedIndex.Lookup(this, keys, rows, groupIds);
+            return;
+        }
         for (int r = 0; r < rows; r++) groupIds[r] = FindOrAdd(keys, r);
     }
 

@@ -38,6 +38,27 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
         {
             var values = column.Values;
             short scale = (short)column.FixedScale;
+            if (all)
+            {
+                var sums = fastSums;
+                var n = counts;
+                for (int r = 0; r < rows; r++)
+                {
+                    int g = groupIds[r];
+                    sums[g] += values[r];
+                    n[g]++;
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    int g = groupIds[r];
+                    if (!hasFast[g])
+                    {
+                        hasFast[g] = true;
+                        fastScale[g] = scale;
+                    }
+                }
+                return;
+            }
             for (int r = 0; r < rows; r++)
             {
                 if (!all && Skip(column, filter, r)) continue;
@@ -58,6 +79,25 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
             hasSlow[g] = true;
             counts[g]++;
         }
+    }
+
+    public override void UpdateSingleGroup(Column? arg, BooleanColumn? filter, int rows, int[] zeros)
+    {
+        var column = (DecimalColumn)arg!;
+        if (filter is not null || column.Validity is not null || column.FixedScale < 0 || column.Kinds is not null || column.Type.Precision > 18)
+        {
+            Update(arg, filter, rows, zeros);
+            return;
+        }
+        // |value| < 10^18 and rows <= int.MaxValue: an Int128 local cannot overflow
+        var values = column.Values;
+        Int128 sum = 0;
+        for (int r = 0; r < rows; r++) sum += values[r];
+        if (rows == 0) return;
+        fastSums[0] += sum;
+        fastScale[0] = (short)column.FixedScale;
+        hasFast[0] = true;
+        counts[0] += rows;
     }
 
     public override void Write(int group, Column output)

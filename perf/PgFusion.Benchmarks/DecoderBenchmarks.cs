@@ -1,0 +1,112 @@
+using BenchmarkDotNet.Attributes;
+using Npgsql;
+using PgFusion.Arrow;
+using PgFusion.HeapDecoder;
+using PgFusion.Types;
+
+namespace PgFusion.Benchmarks;
+
+/// <summary>
+/// HeapPageDecoder over real TPC-H lineitem pages (read with pageinspect's get_raw_page from a
+/// loaded database: PGFUSION_BENCH_CONNECTION, default the perf helper's cluster on port 55106,
+/// database tpch). Q1's 7 columns, Q6's 4 columns and all 16, into 4096-row batches as the
+/// worker does. Figures go to perf/decoder.md.
+/// </summary>
+[Config(typeof(QuickConfig))]
+public class DecoderBenchmarks
+{
+    private static readonly int Pages = int.Parse(Environment.GetEnvironmentVariable("PGFUSION_BENCH_PAGES") ?? "2000", System.Globalization.CultureInfo.InvariantCulture);
+    private const int BatchRows = 4096;
+    private readonly List<byte[]> pages = [];
+    private readonly List<byte[]> visibility = [];
+    private RelationLayout layout = null!;
+    private HeapPageDecoder q1 = null!;
+    private HeapPageDecoder q6 = null!;
+    private HeapPageDecoder all = null!;
+    private RecordBatch q1Batch = null!;
+    private RecordBatch q6Batch = null!;
+    private RecordBatch allBatch = null!;
+
+    /// <summary>Tuples on the pages read (all visible after the loader's VACUUM).</summary>
+    public int Tuples { get; private set; }
+
+    public long Bytes { get; private set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string cs = Environment.GetEnvironmentVariable("PGFUSION_BENCH_CONNECTION")
+            ?? "Host=127.0.0.1;Port=55106;Username=postgres;Database=tpch";
+        using var conn = new NpgsqlConnection(cs);
+        conn.Open();
+        using (var c = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pageinspect", conn)) c.ExecuteNonQuery();
+        var atts = new List<AttributeLayout>();
+        using (var cmd = new NpgsqlCommand(
+            "SELECT attnum, attname::text, atttypid::int8, atttypmod, attlen, attbyval, attalign::text, attnotnull, attisdropped " +
+            "FROM pg_attribute WHERE attrelid = 'lineitem'::regclass AND attnum > 0 ORDER BY attnum", conn))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+                atts.Add(new AttributeLayout(r.GetInt16(0), r.GetString(1), new PgType((uint)r.GetInt64(2), r.GetInt32(3)),
+                    r.GetInt16(4), r.GetBoolean(5), r.GetString(6)[0], r.GetBoolean(7), r.GetBoolean(8), false, null));
+        }
+        layout = new RelationLayout(0, "lineitem", atts, Pages, 0);
+        using (var cmd = new NpgsqlCommand($"SELECT get_raw_page('lineitem', b::int8) FROM generate_series(0, {Pages - 1}) b", conn))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read()) pages.Add((byte[])r.GetValue(0));
+        }
+        foreach (var p in pages)
+        {
+            // every normal line pointer visible, as after VACUUM FREEZE
+            int lower = BitConverter.ToUInt16(p, 12);
+            int items = (lower - 24) / 4;
+            var vis = new byte[HeapPageDecoder.VisibilityBitmapBytes];
+            for (int i = 0; i < items; i++)
+            {
+                uint lp = BitConverter.ToUInt32(p, 24 + (4 * i));
+                if (((lp >> 15) & 3) == 1)
+                {
+                    vis[i >> 3] |= (byte)(1 << (i & 7));
+                    Tuples++;
+                    Bytes += lp >> 17;
+                }
+            }
+            visibility.Add(vis);
+        }
+        q1 = new HeapPageDecoder(layout, [5, 6, 7, 8, 9, 10, 11]);
+        q6 = new HeapPageDecoder(layout, [5, 6, 7, 11]);
+        all = new HeapPageDecoder(layout, [.. Enumerable.Range(1, atts.Count)]);
+        q1Batch = q1.NewBatch(BatchRows);
+        q6Batch = q6.NewBatch(BatchRows);
+        allBatch = all.NewBatch(BatchRows);
+        Console.WriteLine($"// {pages.Count} pages, {Tuples} tuples, {Bytes} tuple bytes");
+    }
+
+    private int Run(HeapPageDecoder decoder, RecordBatch batch)
+    {
+        int total = 0;
+        batch.Length = 0;
+        foreach (var c in batch.Columns) c.Reset();
+        for (int p = 0; p < pages.Count; p++)
+        {
+            if (batch.Length + HeapPageDecoder.MaxTuplesPerPage > BatchRows)
+            {
+                total += batch.Length;
+                batch.Length = 0;
+                foreach (var c in batch.Columns) c.Reset();
+            }
+            decoder.Decode(pages[p], visibility[p], (uint)p, batch, null);
+        }
+        return total + batch.Length;
+    }
+
+    [Benchmark(Description = "decode Q1's 7 columns (2000 lineitem pages)")]
+    public int DecodeQ1() => Run(q1, q1Batch);
+
+    [Benchmark(Description = "decode Q6's 4 columns (2000 lineitem pages)")]
+    public int DecodeQ6() => Run(q6, q6Batch);
+
+    [Benchmark(Description = "decode all 16 columns (2000 lineitem pages)")]
+    public int DecodeAll() => Run(all, allBatch);
+}

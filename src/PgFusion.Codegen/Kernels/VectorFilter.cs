@@ -1,0 +1,258 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using PgFusion.Arrow;
+using PgFusion.Codegen.Functions;
+using PgFusion.Planner.Binding;
+
+namespace PgFusion.Codegen.Kernels;
+
+/// <summary>
+/// A fast path beside the compiled filter kernel for the commonest WHERE shape: an AND of
+/// comparisons between an int4/date, int8/timestamp, float8 or numeric(p, s) column and a
+/// constant of the same representation. Each comparison fills a row bitmap with Vector256 compares, the bitmaps are
+/// ANDed, and the set bits become the selection vector. It runs only on batches without a
+/// selection vector whose referenced columns have no NULLs; other batches take the kernel.
+/// float8 follows PostgreSQL's ordering (NaN equals NaN and sorts above every number); a NaN
+/// constant is left to the kernel.
+/// </summary>
+public sealed class VectorFilter
+{
+    private enum Op { Eq, Ne, Lt, Le, Gt, Ge }
+
+    private readonly Term[] terms;
+    private ulong[] mask = new ulong[64];
+    private ulong[] scratch = new ulong[64];
+
+    private VectorFilter(Term[] terms) => this.terms = terms;
+
+    /// <summary>The fast path for <paramref name="predicate"/>, or null when its shape is not covered.</summary>
+    public static VectorFilter? TryCreate(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr predicate) =>
+        TryCreate(inputTypes, predicate, out var residual) is { } f && residual is null ? f : null;
+
+    /// <summary>
+    /// The fast path for the covered conjuncts of <paramref name="predicate"/> (null when none is
+    /// covered); <paramref name="residual"/> is the AND of the others (null when all are covered),
+    /// which the caller evaluates on the rows the fast path keeps. The covered comparisons cannot
+    /// raise errors, so evaluating them first only spares residual terms rows that fail anyway
+    /// (PostgreSQL orders quals by cost too: such comparisons come first there as well).
+    /// </summary>
+    public static VectorFilter? TryCreate(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr predicate, out BoundExpr? residual)
+    {
+        ArgumentNullException.ThrowIfNull(inputTypes);
+        ArgumentNullException.ThrowIfNull(predicate);
+        var conjuncts = new List<BoundExpr>();
+        Flatten(predicate, conjuncts);
+        var terms = new List<Term>();
+        var rest = new List<BoundExpr>();
+        foreach (var c in conjuncts)
+        {
+            if (!TryTerm(inputTypes, c, terms)) rest.Add(c);
+        }
+        residual = rest.Count switch { 0 => null, 1 => rest[0], _ => new BoundBoolExpr(BoolOp.And, rest) };
+        return terms.Count > 0 ? new VectorFilter([.. terms]) : null;
+    }
+
+    private static void Flatten(BoundExpr e, List<BoundExpr> into)
+    {
+        if (e is BoundBoolExpr { Op: BoolOp.And } and)
+        {
+            foreach (var a in and.Args) Flatten(a, into);
+        }
+        else
+        {
+            into.Add(e);
+        }
+    }
+
+    private static bool TryTerm(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr e, List<Term> terms)
+    {
+        if (e is not BoundFuncCall { Args.Count: 2 } call || !FunctionRegistry.TryGet(call.FuncOid, out var impl)) return false;
+        string m = impl.Method.Name;
+        if (m.Length < 2) return false;
+        Op? op = m[^2..] switch { "Eq" => Op.Eq, "Ne" => Op.Ne, "Lt" => Op.Lt, "Le" => Op.Le, "Gt" => Op.Gt, "Ge" => Op.Ge, _ => null };
+        if (op is null) return false;
+        var (left, right) = (call.Args[0], call.Args[1]);
+        if (left is BoundConst && right is BoundColumnRef)
+        {
+            (left, right) = (right, left);
+            op = op switch { Op.Lt => Op.Gt, Op.Le => Op.Ge, Op.Gt => Op.Lt, Op.Ge => Op.Le, var o => o };
+        }
+        if (left is not BoundColumnRef col || right is not BoundConst { Value: { } value }) return false;
+        if (col.Index < 0 || col.Index >= inputTypes.Count || inputTypes[col.Index] != col.Type) return false;
+        var clr = KernelTypes.ClrType(col.Type);
+        string family = m[..^2];
+        if (family == "Int4" && clr == typeof(int) && value is int i) terms.Add(new Term<int>(col.Index, op.Value, i));
+        else if (family == "Int8" && clr == typeof(long) && value is long l) terms.Add(new Term<long>(col.Index, op.Value, l));
+        else if (family == "Float8" && clr == typeof(double) && value is double d && !double.IsNaN(d))
+            terms.Add(new Term<double>(col.Index, op.Value, d));
+        else if (family.Length == 0 && impl.Method.DeclaringType == typeof(NumericFunctions) && clr == typeof(PgFusion.Types.PgNumeric)
+            && value is PgFusion.Types.PgNumeric n && DecimalTerm.TryCreate(col, op.Value, n) is { } dt)
+            terms.Add(dt);
+        else return false;
+        return true;
+    }
+
+    /// <summary>Writes the passing rows to <paramref name="selection"/>; false when the batch is not eligible.</summary>
+    public bool TryRun(RecordBatch batch, int[] selection, out int count)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(selection);
+        count = 0;
+        if (batch.Selection is not null) return false;
+        foreach (var t in terms)
+        {
+            if (!t.Eligible(batch.Columns[t.Column])) return false;
+        }
+        int rows = batch.Length;
+        int words = (rows + 63) >> 6;
+        if (mask.Length < words)
+        {
+            mask = new ulong[words];
+            scratch = new ulong[words];
+        }
+        terms[0].Evaluate(batch.Columns[terms[0].Column], rows, mask);
+        for (int t = 1; t < terms.Length; t++)
+        {
+            terms[t].Evaluate(batch.Columns[terms[t].Column], rows, scratch);
+            for (int w = 0; w < words; w++) mask[w] &= scratch[w];
+        }
+        int n = 0;
+        for (int w = 0; w < words; w++)
+        {
+            ulong bits = mask[w];
+            int baseRow = w << 6;
+            while (bits != 0)
+            {
+                selection[n++] = baseRow + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+            }
+        }
+        count = n;
+        return true;
+    }
+
+    private abstract class Term(int column)
+    {
+        public int Column { get; } = column;
+
+        public abstract bool Eligible(Column column);
+
+        /// <summary>Sets bit r of <paramref name="bits"/> (words covering rows) for each passing row; clears the rest.</summary>
+        public abstract void Evaluate(Column column, int rows, ulong[] bits);
+    }
+
+    /// <summary>numeric(p, s) column (finite values, one scale) against a constant exact at that scale: Int128 compares.</summary>
+    private sealed class DecimalTerm(int column, Op op, Int128 constant, int scale) : Term(column)
+    {
+        public static DecimalTerm? TryCreate(BoundColumnRef col, Op op, PgFusion.Types.PgNumeric value)
+        {
+            int typmod = col.Type.Typmod;
+            if (typmod < 4 || !value.IsFinite || value.Big is not null) return null;
+            int scale = (typmod - 4) & 0xFFFF;
+            int shift = scale - value.Scale;
+            Int128 c = value.Unscaled;
+            if (shift < 0)
+            {
+                if (shift < -18) return null;
+                Int128 p = Pow10(-shift);
+                if (c % p != 0) return null;
+                c /= p;
+            }
+            else
+            {
+                if (shift > 18 || Int128.Abs(c) >= Pow10(18)) return null;
+                c *= Pow10(shift);
+            }
+            return new DecimalTerm(col.Index, op, c, scale);
+        }
+
+        private static Int128 Pow10(int n)
+        {
+            Int128 p = 1;
+            for (int i = 0; i < n; i++) p *= 10;
+            return p;
+        }
+
+        public override bool Eligible(Column column) =>
+            column is DecimalColumn d && d.FixedScale == scale && d.Kinds is null && d.Big is null && d.Scales is null
+            && (d.Validity is null || d.NullCount == 0);
+
+        public override void Evaluate(Column column, int rows, ulong[] bits)
+        {
+            var values = ((DecimalColumn)column).Values;
+            Array.Clear(bits, 0, (rows + 63) >> 6);
+            for (int r = 0; r < rows; r++)
+            {
+                var x = values[r];
+                bool pass = op switch
+                {
+                    Op.Eq => x == constant,
+                    Op.Ne => x != constant,
+                    Op.Lt => x < constant,
+                    Op.Le => x <= constant,
+                    Op.Gt => x > constant,
+                    _ => x >= constant,
+                };
+                if (pass) bits[r >> 6] |= 1UL << (r & 63);
+            }
+        }
+    }
+
+    private sealed class Term<T>(int column, Op op, T constant) : Term(column) where T : unmanaged, INumber<T>
+    {
+        public override bool Eligible(Column column) =>
+            column is PrimitiveColumn<T> p && (p.Validity is null || p.NullCount == 0) && Vector256.IsHardwareAccelerated;
+
+        public override void Evaluate(Column column, int rows, ulong[] bits)
+        {
+            var values = ((PrimitiveColumn<T>)column).Values;
+            int per = Vector256<T>.Count;
+            var c = Vector256.Create(constant);
+            int words = (rows + 63) >> 6;
+            Array.Clear(bits, 0, words);
+            int r = 0;
+            for (; r + per <= rows; r += per)
+            {
+                var x = Vector256.Create(values, r);
+                ulong m = Compare(x, c).ExtractMostSignificantBits();
+                bits[r >> 6] |= m << (r & 63);
+            }
+            for (; r < rows; r++)
+            {
+                if (Scalar(values[r])) bits[r >> 6] |= 1UL << (r & 63);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private Vector256<T> Compare(Vector256<T> x, Vector256<T> c)
+        {
+            var result = op switch
+            {
+                Op.Eq => Vector256.Equals(x, c),
+                Op.Ne => ~Vector256.Equals(x, c),
+                Op.Lt => Vector256.LessThan(x, c),
+                Op.Le => Vector256.LessThanOrEqual(x, c),
+                Op.Gt => Vector256.GreaterThan(x, c),
+                _ => Vector256.GreaterThanOrEqual(x, c),
+            };
+            // float8: NaN is above every number (PostgreSQL's float8 ordering); x != x only for NaN
+            if (typeof(T) == typeof(double) && op is Op.Gt or Op.Ge) result |= ~Vector256.Equals(x, x);
+            return result;
+        }
+
+        private bool Scalar(T x)
+        {
+            bool nan = T.IsNaN(x);
+            return op switch
+            {
+                Op.Eq => !nan && x == constant,
+                Op.Ne => nan || x != constant,
+                Op.Lt => !nan && x < constant,
+                Op.Le => !nan && x <= constant,
+                Op.Gt => nan || x > constant,
+                _ => nan || x >= constant,
+            };
+        }
+    }
+}

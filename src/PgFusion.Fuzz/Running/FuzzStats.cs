@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+
+namespace PgFusion.Fuzz.Running;
+
+/// <summary>Counts of a campaign: queries by verdict, and how many pg_fusion offloaded, overall and per construct.</summary>
+public sealed class FuzzStats
+{
+    private readonly SortedDictionary<string, (int Queries, int Offloaded)> _constructs = new(StringComparer.Ordinal);
+
+    public int Cases { get; set; }
+
+    public int Queries { get; private set; }
+
+    public int Offloaded { get; private set; }
+
+    public int SingleTableQueries { get; private set; }
+
+    public int SingleTableOffloaded { get; private set; }
+
+    public int Equal { get; private set; }
+
+    public int Equivalent { get; private set; }
+
+    public int Skipped { get; private set; }
+
+    public int Mismatches { get; private set; }
+
+    /// <summary>Queries both sides rejected with the same SQLSTATE (part of <see cref="Equal"/>/<see cref="Equivalent"/>).</summary>
+    public int Errors { get; private set; }
+
+    public List<string> Notes { get; } = [];
+
+    public double OffloadShare => Queries == 0 ? 0 : (double)Offloaded / Queries;
+
+    public double SingleTableOffloadShare => SingleTableQueries == 0 ? 0 : (double)SingleTableOffloaded / SingleTableQueries;
+
+    public void Record(IReadOnlySet<string> constructs, bool singleTable, bool offloaded, Verdict verdict, bool bothErrored)
+    {
+        Queries++;
+        if (offloaded) Offloaded++;
+        if (singleTable)
+        {
+            SingleTableQueries++;
+            if (offloaded) SingleTableOffloaded++;
+        }
+        if (bothErrored) Errors++;
+        switch (verdict.Kind)
+        {
+            case VerdictKind.Equal: Equal++; break;
+            case VerdictKind.Equivalent:
+                Equivalent++;
+                if (verdict.Detail != null && verdict.Detail.StartsWith("same SQLSTATE", StringComparison.Ordinal) && Notes.Count < 20) Notes.Add(verdict.Detail);
+                break;
+            case VerdictKind.Skipped: Skipped++; break;
+            case VerdictKind.Mismatch: Mismatches++; break;
+        }
+        foreach (var c in constructs)
+        {
+            var (q, o) = _constructs.GetValueOrDefault(c);
+            _constructs[c] = (q + 1, o + (offloaded ? 1 : 0));
+        }
+    }
+
+    public string ProgressLine() => string.Create(CultureInfo.InvariantCulture,
+        $"cases {Cases}, queries {Queries}, offloaded {OffloadShare:P1} (single-table {SingleTableOffloadShare:P1}), equal {Equal}, equivalent {Equivalent}, errors {Errors}, skipped {Skipped}, mismatches {Mismatches}");
+
+    public string Summary()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(ProgressLine());
+        sb.AppendLine("offloaded per construct (queries containing it):");
+        foreach (var (name, (q, o)) in _constructs)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-28} {o,6}/{q,-6} {(q == 0 ? 0 : (double)o / q),7:P1}"));
+        if (Notes.Count > 0)
+        {
+            sb.AppendLine("same SQLSTATE, different message (first ones):");
+            foreach (var n in Notes.Distinct().Take(10)) sb.AppendLine("  " + n.Replace("\n", "\n  ", StringComparison.Ordinal));
+        }
+        return sb.ToString();
+    }
+}

@@ -12,6 +12,9 @@ public sealed record FuzzOptions
     /// <summary>Only the single-table grammar (no joins, subqueries, set operations, CTEs).</summary>
     public bool SingleTableOnly { get; init; }
 
+    /// <summary>Count one-sided data exceptions as <see cref="Running.VerdictKind.ErrorGap"/> instead of mismatches.</summary>
+    public bool TolerateErrorGaps { get; init; }
+
     /// <summary>Attempts the shrinker may make per mismatch.</summary>
     public int ShrinkBudget { get; init; } = 300;
 }

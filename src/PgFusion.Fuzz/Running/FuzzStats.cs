@@ -26,6 +26,16 @@ public sealed class FuzzStats
 
     public int Mismatches { get; private set; }
 
+    /// <summary>One-sided data exceptions, when tolerated (see <see cref="VerdictKind.ErrorGap"/>).</summary>
+    public int ErrorGaps { get; private set; }
+
+    public List<string> GapExamples { get; } = [];
+
+    public void AddGapExample(string example)
+    {
+        if (GapExamples.Count < 10) GapExamples.Add(example);
+    }
+
     /// <summary>Queries both sides rejected with the same SQLSTATE (part of <see cref="Equal"/>/<see cref="Equivalent"/>).</summary>
     public int Errors { get; private set; }
 
@@ -53,6 +63,7 @@ public sealed class FuzzStats
                 if (verdict.Detail != null && verdict.Detail.StartsWith("same SQLSTATE", StringComparison.Ordinal) && Notes.Count < 20) Notes.Add(verdict.Detail);
                 break;
             case VerdictKind.Skipped: Skipped++; break;
+            case VerdictKind.ErrorGap: ErrorGaps++; break;
             case VerdictKind.Mismatch: Mismatches++; break;
         }
         foreach (var c in constructs)
@@ -63,7 +74,7 @@ public sealed class FuzzStats
     }
 
     public string ProgressLine() => string.Create(CultureInfo.InvariantCulture,
-        $"cases {Cases}, queries {Queries}, offloaded {OffloadShare:P1} (single-table {SingleTableOffloadShare:P1}), equal {Equal}, equivalent {Equivalent}, errors {Errors}, skipped {Skipped}, mismatches {Mismatches}");
+        $"cases {Cases}, queries {Queries}, offloaded {OffloadShare:P1} (single-table {SingleTableOffloadShare:P1}), equal {Equal}, equivalent {Equivalent}, errors {Errors}, skipped {Skipped}, error gaps {ErrorGaps}, mismatches {Mismatches}");
 
     public string Summary()
     {
@@ -72,6 +83,11 @@ public sealed class FuzzStats
         sb.AppendLine("offloaded per construct (queries containing it):");
         foreach (var (name, (q, o)) in _constructs)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-28} {o,6}/{q,-6} {(q == 0 ? 0 : (double)o / q),7:P1}"));
+        if (GapExamples.Count > 0)
+        {
+            sb.AppendLine("one-sided data exceptions (tolerated error gaps, first ones):");
+            foreach (var g in GapExamples) sb.AppendLine("  " + g.Replace("\n", "\n  ", StringComparison.Ordinal));
+        }
         if (Notes.Count > 0)
         {
             sb.AppendLine("same SQLSTATE, different message (first ones):");

@@ -17,7 +17,18 @@ public static class OutcomeComparer
     /// <summary>Relative tolerance for float sums and averages whose rounding depends on summation order.</summary>
     public const double FloatTolerance = 1e-9;
 
-    public static Verdict Compare(Outcome off, Outcome on, FuzzQuery query)
+    public static Verdict Compare(Outcome off, Outcome on, FuzzQuery query, bool tolerateErrorGaps = false)
+    {
+        var verdict = CompareOutcomes(off, on, query);
+        if (tolerateErrorGaps && verdict.IsMismatch && IsErrorGap(off, on)) return verdict with { Kind = VerdictKind.ErrorGap };
+        return verdict;
+    }
+
+    /// <summary>One side raised a data exception (class 22), the other returned rows.</summary>
+    public static bool IsErrorGap(Outcome off, Outcome on) =>
+        (off, on) is (ErrorOutcome { SqlState: ['2', '2', ..] }, RowsOutcome) or (RowsOutcome, ErrorOutcome { SqlState: ['2', '2', ..] });
+
+    private static Verdict CompareOutcomes(Outcome off, Outcome on, FuzzQuery query)
     {
         switch (off, on)
         {

@@ -14,6 +14,14 @@ public enum VerdictKind
     /// <summary>Skipped: the oracle itself timed out.</summary>
     Skipped,
 
+    /// <summary>
+    /// A data exception (SQLSTATE class 22) on one side only, where the two engines legitimately
+    /// evaluate different sets of expressions: PostgreSQL folds constants at plan time (so `1/0` fails
+    /// even over an empty table), reorders WHERE conjuncts by cost, and stops pulling rows at LIMIT.
+    /// Counted apart from mismatches only when <see cref="FuzzOptions.TolerateErrorGaps"/> is set.
+    /// </summary>
+    ErrorGap,
+
     /// <summary>A wrong result, a different error, or a crash.</summary>
     Mismatch,
 }

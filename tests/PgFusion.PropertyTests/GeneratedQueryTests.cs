@@ -31,7 +31,7 @@ public sealed class GeneratedQueryTests(ITestOutputHelper output)
     public void Pg_fusion_on_returns_what_PostgreSQL_returns_for_generated_queries()
     {
         var seed = Environment.GetEnvironmentVariable("PGFUSION_FUZZ_SEED") is { Length: > 0 } s ? ulong.Parse(s, CultureInfo.InvariantCulture) : DefaultSeed;
-        var cases = Environment.GetEnvironmentVariable("PGFUSION_FUZZ_CASES") is { Length: > 0 } n ? int.Parse(n, CultureInfo.InvariantCulture) : 30;
+        var cases = Environment.GetEnvironmentVariable("PGFUSION_FUZZ_CASES") is { Length: > 0 } n ? int.Parse(n, CultureInfo.InvariantCulture) : 60;
         // Error gaps (a data exception on one side only: PostgreSQL folds constants at plan time, reorders
         // quals by cost, stops at LIMIT) are printed in the summary, not failed on; see VerdictKind.ErrorGap.
         var options = new FuzzOptions { QueriesPerCase = 10, MaxRows = 1500, TolerateErrorGaps = true };

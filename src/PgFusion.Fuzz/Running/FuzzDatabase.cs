@@ -90,6 +90,15 @@ public sealed class FuzzDatabase : IDisposable
         return (plan.Contains("PgFusionScan", StringComparison.Ordinal), plan);
     }
 
+    /// <summary>Why pg_fusion does not run the query: the error EXPLAIN raises under on_unsupported = error.</summary>
+    public string FallbackReason(string sql)
+    {
+        Run("SET pg_fusion.on_unsupported = error", fusion: true);
+        var outcome = Run("EXPLAIN (COSTS OFF) " + sql, fusion: true);
+        Run("SET pg_fusion.on_unsupported = fallback", fusion: true);
+        return outcome is ErrorOutcome e ? e.Message : "(no error under on_unsupported = error)";
+    }
+
     private NpgsqlConnection Connect()
     {
         var conn = new NpgsqlConnection(_connectionString);

@@ -31,6 +31,16 @@ public sealed class FuzzStats
 
     public List<string> GapExamples { get; } = [];
 
+    private readonly Dictionary<string, int> _fallbackReasons = new(StringComparer.Ordinal);
+
+    /// <summary>Why single-table queries fell back, tallied (the worker's Unsupported reason).</summary>
+    public void AddFallbackReason(string reason)
+    {
+        const string prefix = "pg_fusion cannot run this query: ";
+        if (reason.StartsWith(prefix, StringComparison.Ordinal)) reason = reason[prefix.Length..];
+        _fallbackReasons[reason] = _fallbackReasons.GetValueOrDefault(reason) + 1;
+    }
+
     public void AddGapExample(string example)
     {
         if (GapExamples.Count < 10) GapExamples.Add(example);
@@ -83,6 +93,12 @@ public sealed class FuzzStats
         sb.AppendLine("offloaded per construct (queries containing it):");
         foreach (var (name, (q, o)) in _constructs)
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-28} {o,6}/{q,-6} {(q == 0 ? 0 : (double)o / q),7:P1}"));
+        if (_fallbackReasons.Count > 0)
+        {
+            sb.AppendLine("why single-table queries fell back (most frequent first):");
+            foreach (var (reason, n) in _fallbackReasons.OrderByDescending(kv => kv.Value).Take(25))
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {n,5}  {reason}"));
+        }
         if (GapExamples.Count > 0)
         {
             sb.AppendLine("one-sided data exceptions (tolerated error gaps, first ones):");

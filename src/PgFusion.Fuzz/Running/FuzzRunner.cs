@@ -27,6 +27,7 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
             var (off, on, verdict) = RunQuery(q);
             var (offloaded, plan) = db.Explain(q.Sql);
             Stats.Record(q.Constructs(), q.SingleTable, offloaded, verdict, off is ErrorOutcome && on is ErrorOutcome);
+            if (off is ErrorOutcome oracleError && on is ErrorOutcome) Stats.AddOracleError(oracleError.SqlState, oracleError.Message);
             if (!offloaded && q.SingleTable && off is RowsOutcome) Stats.AddFallbackReason(db.FallbackReason(q.Sql));
             if (verdict.Kind == VerdictKind.ErrorGap) Stats.AddGapExample($"{origin}, query {i}: {q.Sql}\n  off: {off}\n  on:  {on}");
             if (!verdict.IsMismatch) continue;

@@ -33,6 +33,15 @@ public sealed class FuzzStats
 
     private readonly Dictionary<string, int> _fallbackReasons = new(StringComparer.Ordinal);
 
+    private readonly Dictionary<string, int> _oracleErrors = new(StringComparer.Ordinal);
+
+    /// <summary>Errors the oracle raised (both sides agreeing), by SQLSTATE and message: syntax or type errors here are generator bugs.</summary>
+    public void AddOracleError(string sqlState, string message)
+    {
+        var key = sqlState + " " + (message.Length > 70 ? message[..70] : message);
+        _oracleErrors[key] = _oracleErrors.GetValueOrDefault(key) + 1;
+    }
+
     /// <summary>Why single-table queries fell back, tallied (the worker's Unsupported reason).</summary>
     public void AddFallbackReason(string reason)
     {
@@ -98,6 +107,12 @@ public sealed class FuzzStats
             sb.AppendLine("why single-table queries fell back (most frequent first):");
             foreach (var (reason, n) in _fallbackReasons.OrderByDescending(kv => kv.Value).Take(25))
                 sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {n,5}  {reason}"));
+        }
+        if (_oracleErrors.Count > 0)
+        {
+            sb.AppendLine("errors PostgreSQL raised (both sides), most frequent first:");
+            foreach (var (error, n) in _oracleErrors.OrderByDescending(kv => kv.Value).Take(12))
+                sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {n,5}  {error}"));
         }
         if (GapExamples.Count > 0)
         {

@@ -58,7 +58,9 @@ public sealed class OutcomeComparerTests
         Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Int4, "1"), new LostOutcome("EOF"), Plain).Kind);
         // One-sided data exceptions are gaps only when asked for, and only for SQLSTATE class 22.
         Assert.Equal(VerdictKind.ErrorGap, OutcomeComparer.Compare(new ErrorOutcome("22012", "division by zero"), Rows(Int4), Plain, tolerateErrorGaps: true).Kind);
+        Assert.Equal(VerdictKind.ErrorGap, OutcomeComparer.Compare(new ErrorOutcome("22008", "cannot subtract infinite timestamps"), new ErrorOutcome("22003", "integer out of range"), Plain, tolerateErrorGaps: true).Kind);
         Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(new ErrorOutcome("42883", "operator does not exist"), Rows(Int4), Plain, tolerateErrorGaps: true).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Int4, "1"), Rows(Int4, "2"), Plain, tolerateErrorGaps: true).Kind);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public static class SchemaGen
         (4, Gen.Choose(1, 5)),
         (8, Gen.Choose(6, 60)),
         (5, Gen.Choose(61, Math.Max(61, Math.Min(400, maxRows)))),
-        (1, Gen.Choose(Math.Min(1000, maxRows), maxRows)));
+        (2, Gen.Choose(Math.Min(1000, maxRows), maxRows)));
 
     /// <summary>Optionally a unique `id`, then 1-3 (narrow) or 4-14 (wide) columns of random types.</summary>
     private static Gen<FuzzColumn[]> Columns() =>

@@ -24,9 +24,21 @@ public static class OutcomeComparer
         return verdict;
     }
 
-    /// <summary>One side raised a data exception (class 22), the other returned rows.</summary>
-    public static bool IsErrorGap(Outcome off, Outcome on) =>
-        (off, on) is (ErrorOutcome { SqlState: ['2', '2', ..] }, RowsOutcome) or (RowsOutcome, ErrorOutcome { SqlState: ['2', '2', ..] });
+    /// <summary>
+    /// Outcomes that differ only in which run-time error fires: one side raised a data exception
+    /// (class 22, or 0A000 such as "cannot convert NaN to integer") and the other returned rows or
+    /// raised another such error. Which one fires depends on evaluation order (constant folding at
+    /// plan time, WHERE conjuncts ordered by cost, LIMIT stopping early), see <see cref="VerdictKind.ErrorGap"/>.
+    /// </summary>
+    public static bool IsErrorGap(Outcome off, Outcome on) => (off, on) switch
+    {
+        (ErrorOutcome a, RowsOutcome) => EvaluationError(a),
+        (RowsOutcome, ErrorOutcome b) => EvaluationError(b),
+        (ErrorOutcome a, ErrorOutcome b) => EvaluationError(a) && EvaluationError(b),
+        _ => false,
+    };
+
+    private static bool EvaluationError(ErrorOutcome e) => e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState == "0A000";
 
     private static Verdict CompareOutcomes(Outcome off, Outcome on, FuzzQuery query)
     {

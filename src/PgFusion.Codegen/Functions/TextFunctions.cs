@@ -89,6 +89,10 @@ public static class TextFunctions
         }
         string s = System.Text.Encoding.UTF8.GetString(src);
         s = upper ? s.ToUpperInvariant() : s.ToLowerInvariant();
+        // .NET's invariant mapping leaves these alone (they are Turkish/archaic special cases); glibc's
+        // C.UTF-8 tables, which PostgreSQL uses, map them (found by the property tests).
+        if (upper) s = s.Replace('\u0131', 'I').Replace('\u017F', 'S'); // ı, ſ
+        else s = s.Replace('\u0130', 'i'); // İ
         int len = System.Text.Encoding.UTF8.GetByteCount(s);
         var res = ctx.Arena.Allocate(len);
         System.Text.Encoding.UTF8.GetBytes(s, res.Data.AsSpan(res.Offset, len));

@@ -106,7 +106,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
 
     private Gen<Expr> Like(int depth) =>
         from a in Scalar(ColumnKind.Text, depth - 1)
-        from pattern in Gen.Elements("'a%'", "'%b%'", "'_'", "'%'", "'abc'", "'a\\%%'", "'%c'", "'w1_'", "''", "'%  '", "'A%'")
+        from pattern in Gen.Elements("'a%'", "'%b%'", "'_'", "'%'", "'abc'", "'a\\%%'", "'%c'", "'w1_'", "''", "'%  '", "'A%'", "'a_b'", "'__'", "'%ß%'", "'_😀%'")
         from op in Gen.Frequency((4, Gen.Constant("LIKE")), (2, Gen.Constant("NOT LIKE")), (1, Gen.Constant("ILIKE")))
         select Expr.Op(ColumnKind.Bool, "({0} " + op + " " + pattern + ")", op == "ILIKE" ? "ilike" : "like", a);
 
@@ -152,7 +152,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
         ColumnKind.Float4 => Gen.Elements("'1.5'::float4", "'0'::float4", "'-0.25'::float4", "'NaN'::float4", "'Infinity'::float4", "'-0'::float4", "'3e38'::float4"),
         ColumnKind.Float8 => Gen.Elements("'1.5'::float8", "'0'::float8", "'-2.75'::float8", "'NaN'::float8", "'Infinity'::float8", "'-Infinity'::float8", "'-0'::float8", "'1e308'::float8", "'0.1'::float8"),
         ColumnKind.Numeric => Gen.Elements("1.50", "0", "-3", "0.001", "2", "'NaN'::numeric", "100000000000000000000", "(-0.5)", "'Infinity'::numeric", "7"),
-        ColumnKind.Text => Gen.Elements("'abc'::text", "''::text", "'a '::text", "'w1'::text", "'item 1'::text", "'ABC'::text", "' '::text", "'zz'::text"),
+        ColumnKind.Text => Gen.Elements("'abc'::text", "''::text", "'a '::text", "'w1'::text", "'item 1'::text", "'ABC'::text", "' '::text", "'zz'::text", "'😀'::text", "'Ａ'::text", "'ß'::text"),
         ColumnKind.Date => Gen.Elements("DATE '2000-01-01'", "DATE '1999-12-31'", "DATE 'infinity'", "DATE '2010-06-15'", "DATE '1980-02-29'"),
         ColumnKind.Timestamp => Gen.Elements("TIMESTAMP '2000-01-01 00:00:00'", "TIMESTAMP '2000-06-01 12:30:00.5'", "TIMESTAMP '-infinity'", "TIMESTAMP '1995-01-01 00:00:00'"),
         ColumnKind.Interval => Gen.Elements("INTERVAL '1 day'", "INTERVAL '24 hours'", "INTERVAL '1 mon'", "INTERVAL '-2 hours'", "INTERVAL '0'"),
@@ -177,7 +177,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 ops.Add((3, () => Cast(kind, depth, ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float8, ColumnKind.Float4, ColumnKind.Numeric)));
                 if (kind == ColumnKind.Int4)
                 {
-                    ops.Add((1, () => Scalar(ColumnKind.Text, depth).Select(a => Expr.Op(kind, "length({0})", "function", a))));
+                    ops.Add((1, () => Gen.Zip(Scalar(ColumnKind.Text, depth), Gen.Elements("length", "char_length", "octet_length")).Select(p => Expr.Op(kind, p.Item2 + "({0})", "function", p.Item1))));
                     ops.Add((1, () => Gen.Zip(Scalar(ColumnKind.Date, depth), Scalar(ColumnKind.Date, depth)).Select(p => Expr.Op(kind, "({0} - {1})", "date-arith", p.Item1, p.Item2))));
                 }
                 break;
@@ -200,7 +200,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 ops.Add((3, () => Gen.Zip(Scalar(kind, depth), Scalar(kind, depth)).Select(p => Expr.Op(kind, "({0} || {1})", "concat", p.Item1, p.Item2))));
                 ops.Add((2, () => Gen.Zip(Scalar(kind, depth), Gen.Elements("upper", "lower")).Select(p => Expr.Op(kind, p.Item2 + "({0})", "function", p.Item1))));
                 ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "substr({0}, 2, 3)", "function", a))));
-                ops.Add((2, () => Cast(kind, depth, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Numeric, ColumnKind.Bool)));
+                ops.Add((2, () => Cast(kind, depth, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Numeric, ColumnKind.Bool, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Date, ColumnKind.Timestamp)));
                 ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "({0})::text", "cast", a))));
                 break;
             case ColumnKind.Date:

@@ -65,7 +65,7 @@ public static class QueryGen
         from nKeys in Gen.Frequency((2, Gen.Constant(0)), (4, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
         from keys in Key(g).ArrayOf(nKeys)
         from nAggs in Gen.Choose(1, 4)
-        from aggs in g.Aggregate(1).ArrayOf(nAggs)
+        from aggs in AggregateItem(g).ArrayOf(nAggs)
         from filters in Where(g)
         from nHaving in Gen.Frequency((3, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
         from having in Having(g).ArrayOf(nHaving)
@@ -74,6 +74,18 @@ public static class QueryGen
         {
             From = fromSql, FromTags = fromTags, Select = [.. keys, .. aggs], Where = filters, Grouped = true, GroupBy = keys, Having = having,
         });
+
+    /// <summary>An aggregate, sometimes inside arithmetic or COALESCE (evaluated after aggregation).</summary>
+    private static Gen<Expr> AggregateItem(ExprGen g) =>
+        from agg in g.Aggregate(1)
+        from wrap in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
+        from lit in ExprGen.Literal(agg.Kind)
+        select wrap switch
+        {
+            1 when agg.Kind.IsNumber() => Expr.Op(agg.Kind, "({0} * 2 + {1})", "post-agg-arith", agg, lit),
+            2 => Expr.Op(agg.Kind, "COALESCE({0}, {1})", "coalesce", agg, lit),
+            _ => agg,
+        };
 
     private static Gen<Expr> Key(ExprGen g) =>
         from kind in g.AnyKind()

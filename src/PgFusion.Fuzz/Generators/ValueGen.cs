@@ -16,7 +16,10 @@ public static class ValueGen
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     private static readonly string[] Words =
-        ["", " ", "a", "b", "ab", "abc", "abc ", " abc", "ABC", "Abc", "a%b_c", "x\\y", "zz", "item 1", "item 10", "item 2", "ünïcödé €", "tab\there", "o'neil", "  "];
+        ["", " ", "a", "b", "ab", "abc", "abc ", " abc", "ABC", "Abc", "a%b_c", "x\\y", "zz", "item 1", "item 10", "item 2", "ünïcödé €", "tab\there", "o'neil", "  ",
+         // Multibyte: characters beyond the BMP (UTF-16 surrogate pairs, one character to PostgreSQL),
+         // and BMP characters above the surrogates, whose UTF-8 byte order (C collation) differs from UTF-16 order.
+         "😀", "a😀b", "Ａ", "𝐀", "ß", "Straße", "İ", "ǅ", "ﬁ", "ÀÉÎ", "é"];
 
     /// <summary>An ordinary value of the column (no NULL, no edge value).</summary>
     public static Gen<string> Ordinary(FuzzColumn c) => c.Kind switch
@@ -119,10 +122,11 @@ public static class ValueGen
         return (neg ? "-" : "") + s[..^scale] + "." + s[^scale..];
     }
 
-    /// <summary>Truncates a string to a varchar(n)/char(n) length.</summary>
+    /// <summary>Truncates a string to a varchar(n)/char(n) length, counted in characters (code points) as PostgreSQL does.</summary>
     private static string Fit(string s, string sqlType)
     {
         var (n, _) = Typmod(sqlType);
-        return n > 0 && s.Length > n ? s[..n] : s;
+        var runes = s.EnumerateRunes().ToArray();
+        return n > 0 && runes.Length > n ? string.Concat(runes.Take(n).Select(r => r.ToString())) : s;
     }
 }

@@ -271,6 +271,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
         {
             "sum" or "avg" => Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric, ColumnKind.Numeric, ColumnKind.Interval),
             "bool_and" => Gen.Constant(ColumnKind.Bool),
+            "min" or "max" => AnyKind().Where(k => k != ColumnKind.Bool),
             _ => AnyKind(),
         }
         from arg in Scalar(kind, depth)

@@ -87,11 +87,15 @@ public static class QueryGen
             _ => agg,
         };
 
+    /// <summary>A GROUP BY key that references a column (a constant would be a position or an error).</summary>
     private static Gen<Expr> Key(ExprGen g) =>
-        from kind in g.AnyKind()
-        from depth in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Constant(1)))
-        from e in g.Scalar(kind, depth)
-        select e;
+        g.Scope.Count == 0
+            ? Gen.Constant(Expr.Leaf(ColumnKind.Bool, "(1 = 1)"))
+            : from kind in g.AnyKind()
+              from depth in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Constant(1)))
+              from e in g.Scalar(kind, depth)
+              from column in Gen.Elements(g.Scope.ToArray())
+              select e.Sql.Contains(column.Alias + ".", StringComparison.Ordinal) ? e : column.ToExpr();
 
     /// <summary>An aggregate compared with a literal of its type.</summary>
     private static Gen<Expr> Having(ExprGen g) =>

@@ -8,7 +8,7 @@ using PgFusion.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace PgFusion.PropertyTests;
+namespace PgFusion.Property.Tests;
 
 /// <summary>
 /// The property: for generated schemas, data and queries, pg_fusion on returns exactly what

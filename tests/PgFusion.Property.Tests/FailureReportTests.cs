@@ -7,7 +7,7 @@ using PgFusion.Fuzz.Running;
 using PgFusion.Fuzz.Schema;
 using Xunit;
 
-namespace PgFusion.PropertyTests;
+namespace PgFusion.Property.Tests;
 
 /// <summary>How failures reach the developer: through FsCheck's Check, with the seed, the DDL and the shrunk SQL.</summary>
 public sealed class FailureReportTests

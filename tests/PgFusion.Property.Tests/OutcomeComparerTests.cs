@@ -3,7 +3,7 @@ using PgFusion.Fuzz.Running;
 using PgFusion.Fuzz.Schema;
 using Xunit;
 
-namespace PgFusion.PropertyTests;
+namespace PgFusion.Property.Tests;
 
 /// <summary>The comparer is the property's teeth: these prove it catches wrong results and only forgives what PostgreSQL leaves open.</summary>
 public sealed class OutcomeComparerTests

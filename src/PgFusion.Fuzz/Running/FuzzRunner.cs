@@ -29,6 +29,9 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
             Stats.Record(q.Constructs(), q.SingleTable, offloaded, verdict, off is ErrorOutcome && on is ErrorOutcome);
             if (off is ErrorOutcome oracleError && on is ErrorOutcome) Stats.AddOracleError(oracleError.SqlState, oracleError.Message);
             if (!offloaded && q.SingleTable && off is RowsOutcome) Stats.AddFallbackReason(db.FallbackReason(q.Sql));
+            if (verdict.Detail != null && verdict.Detail.StartsWith("same SQLSTATE", StringComparison.Ordinal) && Stats.Notes.Count < 10
+                && !Stats.Notes.Any(n => n.EndsWith(verdict.Detail, StringComparison.Ordinal)))
+                Stats.Notes.Add($"{q.Sql}\n{verdict.Detail}");
             if (verdict.Kind == VerdictKind.ErrorGap) Stats.AddGapExample($"{origin}, query {i}: {q.Sql}\n  off: {off}\n  on:  {on}");
             if (!verdict.IsMismatch) continue;
             found.Add(Shrink(c.Schema, q, verdict, off, plan, $"{origin}, query {i}"));

@@ -172,7 +172,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             case ColumnKind.Int4:
             case ColumnKind.Int8:
                 ops.Add((6, () => Arith(kind, depth, "+", "-", "*", "/", "%")));
-                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(-{0})", "arith", a))));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(- {0})", "arith", a))));
                 ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "abs({0})", "function", a))));
                 ops.Add((3, () => Cast(kind, depth, ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float8, ColumnKind.Float4, ColumnKind.Numeric)));
                 if (kind == ColumnKind.Int4)
@@ -184,14 +184,14 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             case ColumnKind.Float4:
             case ColumnKind.Float8:
                 ops.Add((6, () => Arith(kind, depth, "+", "-", "*", "/")));
-                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(-{0})", "arith", a))));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(- {0})", "arith", a))));
                 ops.Add((3, () => Cast(kind, depth, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric)));
                 if (kind == ColumnKind.Float8)
                     ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "sqrt({0})", "function", a))));
                 break;
             case ColumnKind.Numeric:
                 ops.Add((6, () => Arith(kind, depth, "+", "-", "*", "/", "%")));
-                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(-{0})", "arith", a))));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(- {0})", "arith", a))));
                 ops.Add((3, () => Cast(kind, depth, ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float8)));
                 ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "({0})::numeric(10,2)", "cast", a))));
                 ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "round({0}, 1)", "function", a))));

@@ -41,10 +41,8 @@ public static class KernelBuilder
         var ctx = Expression.Parameter(typeof(KernelContext), "ctx");
         var compiler = new ExprCompiler(inputTypes, input, ctx);
         var count = compiler.NewLocal(typeof(int), "count");
-        var body = new List<Expression>();
-        var v = compiler.Emit(predicate, body);
-        Expression pass = v.IsNull is null ? v.Value : Expression.AndAlso(Expression.Not(v.IsNull), v.Value);
-        body.Add(Expression.IfThen(pass, Expression.Assign(Expression.ArrayAccess(selection, Expression.PostIncrementAssign(count)), compiler.Row)));
+        var keep = Expression.Assign(Expression.ArrayAccess(selection, Expression.PostIncrementAssign(count)), compiler.Row);
+        var body = new List<Expression> { QualChain(compiler, Conjuncts(predicate), 0, keep) };
         var loop = RowLoop(compiler, input, body, out var setup);
         var all = new List<Expression> { Expression.Assign(count, Expression.Constant(0)) };
         all.AddRange(compiler.Prologue);
@@ -52,6 +50,33 @@ public static class KernelBuilder
         all.Add(loop);
         all.Add(count);
         return Expression.Lambda<FilterKernel>(Expression.Block(compiler.Locals, all), "Filter", [input, selection, ctx]);
+    }
+
+    /// <summary>
+    /// A WHERE clause's top-level conjuncts run like PostgreSQL's ExecQual: in order, and the row is
+    /// rejected at the first one that is false or NULL, so later conjuncts (and the errors they could
+    /// raise, e.g. a division by zero) are not evaluated for it. A plain AND would go on after a NULL.
+    /// </summary>
+    private static Expression QualChain(ExprCompiler compiler, IReadOnlyList<BoundExpr> conjuncts, int index, Expression keep)
+    {
+        if (index == conjuncts.Count) return keep;
+        var stmts = new List<Expression>();
+        var v = compiler.Emit(conjuncts[index], stmts);
+        Expression pass = v.IsNull is null ? v.Value : Expression.AndAlso(Expression.Not(v.IsNull), v.Value);
+        stmts.Add(Expression.IfThen(pass, QualChain(compiler, conjuncts, index + 1, keep)));
+        return Expression.Block(stmts);
+    }
+
+    private static List<BoundExpr> Conjuncts(BoundExpr predicate)
+    {
+        var list = new List<BoundExpr>();
+        void Add(BoundExpr e)
+        {
+            if (e is BoundBoolExpr { Op: BoolOp.And } and) foreach (var a in and.Args) Add(a);
+            else list.Add(e);
+        }
+        Add(predicate);
+        return list;
     }
 
     private static Expression<ProjectKernel> BuildProject(IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs)

@@ -18,6 +18,8 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
 
     public RecordBatch? Next(CancellationToken cancellation)
     {
+        // LIMIT 0: PostgreSQL's Limit never runs its input, so errors the input would raise never happen.
+        if (node.Plan.Limit == 0) return null;
         if (order is null) Consume(cancellation);
         if (emitted >= total) return null;
         outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();

@@ -1,0 +1,313 @@
+using FsCheck;
+using FsCheck.Fluent;
+using PgFusion.Fuzz.Queries;
+using PgFusion.Fuzz.Schema;
+
+namespace PgFusion.Fuzz.Generators;
+
+/// <summary>
+/// Typed expressions over the columns of one query block: arithmetic (overflow-prone included),
+/// casts, CASE, COALESCE, string and date functions; predicates with AND/OR/NOT, IS [NOT] NULL,
+/// BETWEEN, IN lists, LIKE, IS DISTINCT FROM; aggregates with FILTER; and, when
+/// <see cref="Subqueries"/> is set, EXISTS / IN / scalar subqueries, correlated or not.
+/// Sub-generators are built lazily (only the branch taken), so deep trees stay cheap to generate.
+/// </summary>
+public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema, bool subqueries, int nesting = 0)
+{
+    private static readonly ColumnKind[] ScalarKinds =
+    [
+        ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric,
+        ColumnKind.Text, ColumnKind.Date, ColumnKind.Timestamp, ColumnKind.Interval, ColumnKind.Bool,
+    ];
+
+    public IReadOnlyList<ScopeColumn> Scope => scope;
+
+    public bool Subqueries => subqueries;
+
+    /// <summary>Kinds worth generating: mostly those of columns in scope, sometimes any.</summary>
+    public Gen<ColumnKind> AnyKind()
+    {
+        var present = scope.Select(c => Normalize(c.Column.Kind)).Distinct().ToArray();
+        return present.Length == 0 ? Gen.Elements(ScalarKinds) : Gen.Frequency((5, Gen.Elements(present)), (1, Gen.Elements(ScalarKinds)));
+    }
+
+    /// <summary>An expression of <paramref name="kind"/> (string kinds may come back as varchar/bpchar columns).</summary>
+    public Gen<Expr> Scalar(ColumnKind kind, int depth)
+    {
+        kind = Normalize(kind);
+        var columns = scope.Where(c => Normalize(c.Column.Kind) == kind).Select(c => c.ToExpr()).ToArray();
+        var leaf = columns.Length == 0
+            ? Literal(kind)
+            : Gen.Frequency((4, Gen.Elements(columns)), (1, Literal(kind)));
+        if (depth <= 0) return leaf;
+        return Gen.Frequency((5, leaf), (4, Lazy(() => Compound(kind, depth - 1))));
+    }
+
+    /// <summary>A predicate.</summary>
+    public Gen<Expr> Predicate(int depth)
+    {
+        var choices = new List<(int, Gen<Expr>)>
+        {
+            (6, Lazy(() => Comparison(depth))),
+            (2, Lazy(() => Logic(depth))),
+            (2, Lazy(() => NullTest(depth))),
+            (2, Lazy(() => Between(depth))),
+            (2, Lazy(() => InList(depth))),
+            (2, Lazy(() => Like(depth))),
+            (1, Lazy(() => Scalar(ColumnKind.Bool, 0))),
+        };
+        if (subqueries && nesting == 0) choices.Add((3, Lazy(Subquery)));
+        return Gen.Frequency(choices);
+    }
+
+    private static Gen<T> Lazy<T>(Func<Gen<T>> f) => Gen.Constant(0).SelectMany(_ => f());
+
+    private static ColumnKind Normalize(ColumnKind k) => k.IsString() ? ColumnKind.Text : k;
+
+    private Gen<Expr> Comparison(int depth) =>
+        from kind in AnyKind()
+        from other in Comparable(kind)
+        from a in Scalar(kind, depth - 1)
+        from b in Scalar(other, depth - 1)
+        from op in Gen.Elements("=", "<>", "<", "<=", ">", ">=", "IS DISTINCT FROM", "IS NOT DISTINCT FROM")
+        select Expr.Op(ColumnKind.Bool, "({0} " + op + " {1})", op.Contains("DISTINCT", StringComparison.Ordinal) ? "is-distinct" : "compare", a, b);
+
+    private static Gen<ColumnKind> Comparable(ColumnKind kind) =>
+        kind.IsNumber() ? Gen.Frequency((4, Gen.Constant(kind)), (1, Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float8, ColumnKind.Numeric)))
+        : kind is ColumnKind.Date or ColumnKind.Timestamp ? Gen.Frequency((4, Gen.Constant(kind)), (1, Gen.Elements(ColumnKind.Date, ColumnKind.Timestamp)))
+        : Gen.Constant(kind);
+
+    private Gen<Expr> Logic(int depth) => Gen.OneOf(
+        Gen.Zip(Predicate(depth - 1), Predicate(depth - 1)).Select(p => Expr.Op(ColumnKind.Bool, "({0} AND {1})", "and", p.Item1, p.Item2)),
+        Gen.Zip(Predicate(depth - 1), Predicate(depth - 1)).Select(p => Expr.Op(ColumnKind.Bool, "({0} OR {1})", "or", p.Item1, p.Item2)),
+        Predicate(depth - 1).Select(p => Expr.Op(ColumnKind.Bool, "(NOT {0})", "not", p)));
+
+    private Gen<Expr> NullTest(int depth) =>
+        from kind in AnyKind()
+        from a in Scalar(kind, depth - 1)
+        from not in Gen.Elements("", " NOT")
+        select Expr.Op(ColumnKind.Bool, "({0} IS" + not + " NULL)", "is-null", a);
+
+    private Gen<Expr> Between(int depth) =>
+        from kind in AnyKind().Where(k => k != ColumnKind.Bool)
+        from a in Scalar(kind, depth - 1)
+        from lo in Literal(kind)
+        from hi in Literal(kind)
+        from not in Gen.Elements("", " NOT")
+        select Expr.Op(ColumnKind.Bool, "({0}" + not + " BETWEEN {1} AND {2})", "between", a, lo, hi);
+
+    private Gen<Expr> InList(int depth) =>
+        from kind in AnyKind()
+        from a in Scalar(kind, depth - 1)
+        from n in Gen.Choose(1, 4)
+        from items in Literal(kind).ArrayOf(n)
+        from not in Gen.Elements("", " NOT")
+        select Expr.Op(ColumnKind.Bool, "({0}" + not + " IN (" + string.Join(", ", Enumerable.Range(1, n).Select(i => "{" + i + "}")) + "))", "in-list", [a, .. items]);
+
+    private Gen<Expr> Like(int depth) =>
+        from a in Scalar(ColumnKind.Text, depth - 1)
+        from pattern in Gen.Elements("'a%'", "'%b%'", "'_'", "'%'", "'abc'", "'a\\%%'", "'%c'", "'w1_'", "''", "'%  '", "'A%'", "'a_b'", "'__'", "'%ß%'", "'_😀%'")
+        from op in Gen.Frequency((4, Gen.Constant("LIKE")), (2, Gen.Constant("NOT LIKE")), (1, Gen.Constant("ILIKE")))
+        select Expr.Op(ColumnKind.Bool, "({0} " + op + " " + pattern + ")", op == "ILIKE" ? "ilike" : "like", a);
+
+    /// <summary>EXISTS / IN / scalar subqueries over another (or the same) table, correlated with this block or not.</summary>
+    private Gen<Expr> Subquery()
+    {
+        if (schema.Tables.Count == 0 || scope.Count == 0) return Scalar(ColumnKind.Bool, 0);
+        var alias = "s" + (nesting + 1);
+        return
+            from table in Gen.Elements(schema.Tables.ToArray())
+            let inner = new ExprGen(table.Columns.Select(c => new ScopeColumn(alias, c)).ToArray(), schema, false, nesting + 1)
+            from outerCol in Gen.Elements(scope.ToArray())
+            from innerCol in Gen.Elements(table.Columns.ToArray())
+            from correlated in Gen.Elements(true, false)
+            from filter in inner.Predicate(1)
+            from shape in Gen.Choose(0, 3)
+            let fromSql = $"{table.Name} {alias}"
+            let innerRef = $"{alias}.{innerCol.Name}"
+            let comparable = ColumnKinds.Comparable(outerCol.Column.Kind, innerCol.Kind)
+            let corr = correlated && comparable ? $" AND {innerRef} = {outerCol.Sql}" : ""
+            select shape switch
+            {
+                0 => Expr.Op(ColumnKind.Bool, $"(EXISTS (SELECT 1 FROM {fromSql} WHERE {{0}}{corr}))", corr.Length > 0 ? "exists-correlated" : "exists", filter),
+                1 => Expr.Op(ColumnKind.Bool, $"(NOT EXISTS (SELECT 1 FROM {fromSql} WHERE {{0}}{corr}))", corr.Length > 0 ? "exists-correlated" : "exists", filter),
+                2 when comparable => Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} IN (SELECT {innerRef} FROM {fromSql} WHERE {{0}}))", "in-subquery", filter),
+                3 when comparable && outerCol.Column.Kind != ColumnKind.Bool =>
+                    Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} > (SELECT max({innerRef}) FROM {fromSql} WHERE {{0}}{corr}))", corr.Length > 0 ? "scalar-subquery-correlated" : "scalar-subquery", filter),
+                _ => Expr.Op(ColumnKind.Bool, $"((SELECT count(*) FROM {fromSql} WHERE {{0}}{corr}) > 1)", corr.Length > 0 ? "scalar-subquery-correlated" : "scalar-subquery", filter),
+            };
+    }
+
+    /// <summary>A typed literal, sometimes a typed NULL.</summary>
+    public static Gen<Expr> Literal(ColumnKind kind) =>
+        Gen.Frequency((12, LiteralText(kind)), (1, Gen.Constant("NULL::" + Normalize(kind).SqlName())))
+            .Select(sql => Expr.Leaf(Normalize(kind), sql));
+
+    private static Gen<string> LiteralText(ColumnKind kind) => Normalize(kind) switch
+    {
+        ColumnKind.Bool => Gen.Elements("true", "false"),
+        ColumnKind.Int2 => Gen.Elements("0::int2", "1::int2", "2::int2", "-3::int2", "7::int2", "32767::int2", "(-32768)::int2"),
+        ColumnKind.Int4 => Gen.Frequency((4, Gen.Choose(-10, 100).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))), (1, Gen.Elements("0", "2147483647", "(-2147483648)", "65536"))),
+        ColumnKind.Int8 => Gen.Elements("0::int8", "1::int8", "3::int8", "-7::int8", "3000000000", "9223372036854775807", "(-9223372036854775807)::int8"),
+        ColumnKind.Float4 => Gen.Elements("'1.5'::float4", "'0'::float4", "'-0.25'::float4", "'NaN'::float4", "'Infinity'::float4", "'-0'::float4", "'3e38'::float4"),
+        ColumnKind.Float8 => Gen.Elements("'1.5'::float8", "'0'::float8", "'-2.75'::float8", "'NaN'::float8", "'Infinity'::float8", "'-Infinity'::float8", "'-0'::float8", "'1e308'::float8", "'0.1'::float8"),
+        ColumnKind.Numeric => Gen.Elements("1.50", "0", "-3", "0.001", "2", "'NaN'::numeric", "100000000000000000000", "(-0.5)", "'Infinity'::numeric", "7"),
+        ColumnKind.Text => Gen.Elements("'abc'::text", "''::text", "'a '::text", "'w1'::text", "'item 1'::text", "'ABC'::text", "' '::text", "'zz'::text", "'😀'::text", "'Ａ'::text", "'ß'::text"),
+        ColumnKind.Date => Gen.Elements("DATE '2000-01-01'", "DATE '1999-12-31'", "DATE 'infinity'", "DATE '2010-06-15'", "DATE '1980-02-29'"),
+        ColumnKind.Timestamp => Gen.Elements("TIMESTAMP '2000-01-01 00:00:00'", "TIMESTAMP '2000-06-01 12:30:00.5'", "TIMESTAMP '-infinity'", "TIMESTAMP '1995-01-01 00:00:00'"),
+        ColumnKind.Interval => Gen.Elements("INTERVAL '1 day'", "INTERVAL '24 hours'", "INTERVAL '1 mon'", "INTERVAL '-2 hours'", "INTERVAL '0'"),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private Gen<Expr> Compound(ColumnKind kind, int depth)
+    {
+        var ops = new List<(int Weight, Func<Gen<Expr>> Make)>
+        {
+            (2, () => Case(kind, depth)),
+            (2, () => Gen.Zip(Scalar(kind, depth), Scalar(kind, depth)).Select(p => Expr.Op(kind, "COALESCE({0}, {1})", "coalesce", p.Item1, p.Item2))),
+        };
+        switch (kind)
+        {
+            case ColumnKind.Int2:
+            case ColumnKind.Int4:
+            case ColumnKind.Int8:
+                ops.Add((6, () => Arith(kind, depth, "+", "-", "*", "/", "%")));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(- {0})", "arith", a))));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "abs({0})", "function", a))));
+                ops.Add((3, () => Cast(kind, depth, ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float8, ColumnKind.Float4, ColumnKind.Numeric)));
+                if (kind == ColumnKind.Int4)
+                {
+                    ops.Add((1, () => Gen.Zip(Scalar(ColumnKind.Text, depth), Gen.Elements("length", "char_length", "octet_length")).Select(p => Expr.Op(kind, p.Item2 + "({0})", "function", p.Item1))));
+                    ops.Add((1, () => Gen.Zip(Scalar(ColumnKind.Date, depth), Scalar(ColumnKind.Date, depth)).Select(p => Expr.Op(kind, "({0} - {1})", "date-arith", p.Item1, p.Item2))));
+                }
+                break;
+            case ColumnKind.Float4:
+            case ColumnKind.Float8:
+                ops.Add((6, () => Arith(kind, depth, "+", "-", "*", "/")));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(- {0})", "arith", a))));
+                ops.Add((3, () => Cast(kind, depth, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric)));
+                if (kind == ColumnKind.Float8)
+                    ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "sqrt({0})", "function", a))));
+                break;
+            case ColumnKind.Numeric:
+                ops.Add((6, () => Arith(kind, depth, "+", "-", "*", "/", "%")));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "(- {0})", "arith", a))));
+                ops.Add((3, () => Cast(kind, depth, ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float8)));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "({0})::numeric(10,2)", "cast", a))));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "round({0}, 1)", "function", a))));
+                break;
+            case ColumnKind.Text:
+                ops.Add((3, () => Gen.Zip(Scalar(kind, depth), Scalar(kind, depth)).Select(p => Expr.Op(kind, "({0} || {1})", "concat", p.Item1, p.Item2))));
+                ops.Add((2, () => Gen.Zip(Scalar(kind, depth), Gen.Elements("upper", "lower")).Select(p => Expr.Op(kind, p.Item2 + "({0})", "function", p.Item1))));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "substr({0}, 2, 3)", "function", a))));
+                ops.Add((2, () => Cast(kind, depth, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Numeric, ColumnKind.Bool, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Date, ColumnKind.Timestamp)));
+                ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "({0})::text", "cast", a))));
+                break;
+            case ColumnKind.Date:
+                ops.Add((3, () =>
+                    from a in Scalar(kind, depth)
+                    from days in Gen.Choose(-400, 400)
+                    from sign in Gen.Elements("+", "-")
+                    select Expr.Op(kind, "({0} " + sign + " " + days.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")", "date-arith", a)));
+                ops.Add((1, () => Scalar(ColumnKind.Timestamp, depth).Select(a => Expr.Op(kind, "({0})::date", "cast", a))));
+                break;
+            case ColumnKind.Timestamp:
+                ops.Add((2, () => Scalar(ColumnKind.Date, depth).Select(a => Expr.Op(kind, "({0})::timestamp", "cast", a))));
+                ops.Add((2, () => Gen.Zip(Scalar(kind, depth), Scalar(ColumnKind.Interval, depth)).Select(p => Expr.Op(kind, "({0} + {1})", "date-arith", p.Item1, p.Item2))));
+                break;
+            case ColumnKind.Interval:
+                ops.Add((2, () => Gen.Zip(Scalar(ColumnKind.Timestamp, depth), Scalar(ColumnKind.Timestamp, depth)).Select(p => Expr.Op(kind, "({0} - {1})", "date-arith", p.Item1, p.Item2))));
+                ops.Add((1, () => Gen.Zip(Scalar(kind, depth), Scalar(kind, depth)).Select(p => Expr.Op(kind, "({0} + {1})", "date-arith", p.Item1, p.Item2))));
+                break;
+            case ColumnKind.Bool:
+                ops.Add((6, () => Predicate(depth)));
+                break;
+        }
+        return Gen.Frequency(ops.Select(o => (o.Weight, Lazy(o.Make))));
+    }
+
+    /// <summary>Binary arithmetic, sometimes mixing integer widths or float widths (cross-type operators).</summary>
+    private Gen<Expr> Arith(ColumnKind kind, int depth, params string[] operators)
+    {
+        var partner = kind switch
+        {
+            ColumnKind.Int8 => Gen.Elements(ColumnKind.Int8, ColumnKind.Int8, ColumnKind.Int4, ColumnKind.Int2),
+            ColumnKind.Int4 => Gen.Elements(ColumnKind.Int4, ColumnKind.Int4, ColumnKind.Int2),
+            ColumnKind.Float8 => Gen.Elements(ColumnKind.Float8, ColumnKind.Float8, ColumnKind.Float4),
+            ColumnKind.Numeric => Gen.Elements(ColumnKind.Numeric, ColumnKind.Numeric, ColumnKind.Int4),
+            _ => Gen.Constant(kind),
+        };
+        return
+            from op in Gen.Elements(operators)
+            from other in partner
+            from a in Scalar(kind, depth)
+            from b in Scalar(other, depth)
+            from swap in Gen.Elements(false, true)
+            select swap
+                ? Expr.Op(kind, "({0} " + op + " {1})", "arith", b, a)
+                : Expr.Op(kind, "({0} " + op + " {1})", "arith", a, b);
+    }
+
+    private Gen<Expr> Cast(ColumnKind kind, int depth, params ColumnKind[] sources) =>
+        from source in Gen.Elements(sources.Where(k => k != kind).ToArray())
+        from a in Scalar(source, depth)
+        select Expr.Op(kind, "({0})::" + kind.SqlName(), "cast", a);
+
+    private Gen<Expr> Case(ColumnKind kind, int depth) =>
+        from when in Predicate(depth)
+        from then in Scalar(kind, depth)
+        from otherwise in Scalar(kind, depth)
+        from hasElse in Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false)))
+        select hasElse
+            ? Expr.Op(kind, "CASE WHEN {0} THEN {1} ELSE {2} END", "case", when, then, otherwise)
+            : Expr.Op(kind, "CASE WHEN {0} THEN {1} END", "case", when, then);
+
+    /// <summary>An aggregate call (count, sum, avg, min, max; sometimes DISTINCT or FILTER).</summary>
+    public Gen<Expr> Aggregate(int depth) =>
+        from fn in Gen.Frequency(
+            (3, Gen.Constant("count(*)")), (3, Gen.Constant("count")), (4, Gen.Constant("sum")), (3, Gen.Constant("avg")),
+            (3, Gen.Constant("min")), (3, Gen.Constant("max")), (1, Gen.Constant("bool_and")), (1, Gen.Constant("count-distinct")))
+        from kind in fn switch
+        {
+            "sum" or "avg" => Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric, ColumnKind.Numeric, ColumnKind.Interval),
+            "bool_and" => Gen.Constant(ColumnKind.Bool),
+            "min" or "max" => AnyKind().Where(k => k != ColumnKind.Bool),
+            _ => AnyKind(),
+        }
+        from arg in Scalar(kind, depth)
+        from filter in Gen.Frequency((4, Gen.Constant<Expr?>(null)), (1, Predicate(1).Select(p => (Expr?)p)))
+        select MakeAggregate(fn, arg, filter);
+
+    private static Expr MakeAggregate(string fn, Expr arg, Expr? filter)
+    {
+        var inexact = fn is "sum" or "avg" && arg.Kind.IsFloat();
+        var (kind, call, args) = fn switch
+        {
+            "count(*)" => (ColumnKind.Int8, "count(*)", Array.Empty<Expr>()),
+            "count" => (ColumnKind.Int8, "count({0})", [arg]),
+            "count-distinct" => (ColumnKind.Int8, "count(DISTINCT {0})", [arg]),
+            "sum" => (arg.Kind switch
+            {
+                ColumnKind.Int2 or ColumnKind.Int4 => ColumnKind.Int8,
+                ColumnKind.Int8 => ColumnKind.Numeric,
+                _ => arg.Kind,
+            }, "sum({0})", new[] { arg }),
+            "avg" => (arg.Kind switch
+            {
+                ColumnKind.Int2 or ColumnKind.Int4 or ColumnKind.Int8 => ColumnKind.Numeric,
+                ColumnKind.Float4 => ColumnKind.Float8,
+                _ => arg.Kind,
+            }, "avg({0})", new[] { arg }),
+            "bool_and" => (ColumnKind.Bool, "bool_and({0})", [arg]),
+            _ => (arg.Kind == ColumnKind.Varchar ? ColumnKind.Text : arg.Kind, fn + "({0})", new[] { arg }),
+        };
+        var tag = fn == "count(*)" ? "count" : fn;
+        if (filter != null)
+        {
+            call += " FILTER (WHERE {" + args.Length + "})";
+            args = [.. args, filter];
+            tag = "agg-filter";
+        }
+        return new Expr(kind, call, args, tag, Aggregate: true, Inexact: inexact);
+    }
+}

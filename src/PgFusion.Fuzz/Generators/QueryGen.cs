@@ -1,0 +1,179 @@
+using FsCheck;
+using FsCheck.Fluent;
+using PgFusion.Fuzz.Queries;
+using PgFusion.Fuzz.Schema;
+
+namespace PgFusion.Fuzz.Generators;
+
+/// <summary>
+/// Queries over a schema: single-table projections/filters and aggregates (the grammar pg_fusion
+/// claims), and joins of every kind, subqueries, set operations and CTEs (which may fall back).
+/// </summary>
+public static class QueryGen
+{
+    /// <summary>Any query; <paramref name="singleTableOnly"/> restricts to the single-table grammar.</summary>
+    public static Gen<FuzzQuery> Query(FuzzSchema schema, bool singleTableOnly = false)
+    {
+        var choices = new List<(int, Gen<FuzzQuery>)>
+        {
+            (6, Lazy(() => SingleTable(schema, subqueries: false))),
+        };
+        if (!singleTableOnly)
+        {
+            choices.Add((2, Lazy(() => Join(schema))));
+            choices.Add((1, Lazy(() => SingleTable(schema, subqueries: true))));
+            choices.Add((1, Lazy(() => SetOperation(schema))));
+            choices.Add((1, Lazy(() => Cte(schema))));
+        }
+        return Gen.Frequency(choices);
+    }
+
+    private static Gen<T> Lazy<T>(Func<Gen<T>> f) => Gen.Constant(0).SelectMany(_ => f());
+
+    private static IReadOnlyList<ScopeColumn> ScopeOf(FuzzTable t, string alias) => t.Columns.Select(c => new ScopeColumn(alias, c)).ToArray();
+
+    private static Gen<FuzzQuery> SingleTable(FuzzSchema schema, bool subqueries) =>
+        from table in Gen.Elements(schema.Tables.ToArray())
+        from q in Body(new ExprGen(ScopeOf(table, "a"), schema, subqueries), $"{table.Name} a", [])
+        select q;
+
+    /// <summary>A projection or an aggregate query over the given FROM clause.</summary>
+    private static Gen<FuzzQuery> Body(ExprGen g, string fromSql, IReadOnlyList<string> fromTags) =>
+        Gen.Frequency((5, Lazy(() => Projection(g, fromSql, fromTags))), (4, Lazy(() => Aggregation(g, fromSql, fromTags))));
+
+    private static Gen<FuzzQuery> Projection(ExprGen g, string fromSql, IReadOnlyList<string> fromTags) =>
+        from n in Gen.Choose(1, 5)
+        from items in SelectItem(g).ArrayOf(n)
+        from filters in Where(g)
+        from distinct in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
+        from order in Order(n)
+        select order(new FuzzQuery { From = fromSql, FromTags = fromTags, Select = items, Where = filters, Distinct = distinct });
+
+    private static Gen<Expr> SelectItem(ExprGen g) =>
+        from kind in g.AnyKind()
+        from depth in Gen.Frequency((3, Gen.Constant(0)), (3, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
+        from e in g.Scalar(kind, depth)
+        select e;
+
+    private static Gen<Expr[]> Where(ExprGen g) =>
+        from n in Gen.Frequency((2, Gen.Constant(0)), (4, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
+        from depth in Gen.Choose(1, 3)
+        from preds in g.Predicate(depth).ArrayOf(n)
+        select preds;
+
+    private static Gen<FuzzQuery> Aggregation(ExprGen g, string fromSql, IReadOnlyList<string> fromTags) =>
+        from nKeys in Gen.Frequency((2, Gen.Constant(0)), (4, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
+        from keys in Key(g).ArrayOf(nKeys)
+        from nAggs in Gen.Choose(1, 4)
+        from aggs in AggregateItem(g).ArrayOf(nAggs)
+        from filters in Where(g)
+        from nHaving in Gen.Frequency((3, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
+        from having in Having(g).ArrayOf(nHaving)
+        from order in Order(nKeys + nAggs)
+        select order(new FuzzQuery
+        {
+            From = fromSql, FromTags = fromTags, Select = [.. keys, .. aggs], Where = filters, Grouped = true, GroupBy = keys, Having = having,
+        });
+
+    /// <summary>An aggregate, sometimes inside arithmetic or COALESCE (evaluated after aggregation).</summary>
+    private static Gen<Expr> AggregateItem(ExprGen g) =>
+        from agg in g.Aggregate(1)
+        from wrap in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
+        from lit in ExprGen.Literal(agg.Kind)
+        select wrap switch
+        {
+            1 when agg.Kind.IsNumber() => Expr.Op(agg.Kind, "({0} * 2 + {1})", "post-agg-arith", agg, lit),
+            2 => Expr.Op(agg.Kind, "COALESCE({0}, {1})", "coalesce", agg, lit),
+            _ => agg,
+        };
+
+    /// <summary>A GROUP BY key that references a column (a constant would be a position or an error).</summary>
+    private static Gen<Expr> Key(ExprGen g) =>
+        g.Scope.Count == 0
+            ? Gen.Constant(Expr.Leaf(ColumnKind.Bool, "(1 = 1)"))
+            : from kind in g.AnyKind()
+              from depth in Gen.Frequency((4, Gen.Constant(0)), (1, Gen.Constant(1)))
+              from e in g.Scalar(kind, depth)
+              from column in Gen.Elements(g.Scope.ToArray())
+              select e.Sql.Contains(column.Alias + ".", StringComparison.Ordinal) ? e : column.ToExpr();
+
+    /// <summary>An aggregate compared with a literal of its type.</summary>
+    private static Gen<Expr> Having(ExprGen g) =>
+        from agg in g.Aggregate(0)
+        from lit in ExprGen.Literal(agg.Kind)
+        from op in Gen.Elements("=", "<>", "<", ">", ">=")
+        select Expr.Op(Schema.ColumnKind.Bool, "({0} " + op + " {1})", "having", agg, lit);
+
+    /// <summary>Half the time ORDER BY every output column, then maybe LIMIT/OFFSET.</summary>
+    private static Gen<Func<FuzzQuery, FuzzQuery>> Order(int columns) =>
+        from ordered in Gen.Elements(false, true)
+        from dirs in Gen.Elements("", " DESC", " NULLS FIRST", " DESC NULLS LAST").ArrayOf(columns)
+        from limit in Gen.Frequency((2, Gen.Constant<int?>(null)), (2, Gen.Choose(0, 20).Select(i => (int?)i)))
+        from offset in Gen.Frequency((3, Gen.Constant<int?>(null)), (1, Gen.Choose(0, 10).Select(i => (int?)i)))
+        select ordered
+            ? (Func<FuzzQuery, FuzzQuery>)(q => q with { OrderBy = dirs, Limit = limit, Offset = offset })
+            : q => q;
+
+    /// <summary>Two or three tables joined with every join type, on equi or non-equi conditions.</summary>
+    private static Gen<FuzzQuery> Join(FuzzSchema schema)
+    {
+        // Keep cross products small enough to run in milliseconds.
+        var small = schema.Tables.Where(t => t.Rows.Count <= 400).ToArray();
+        if (small.Length == 0) return SingleTable(schema, false);
+        return
+            from a in Gen.Elements(small)
+            from b in Gen.Elements(small)
+            from kind in Gen.Elements("JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN", "CROSS JOIN", ",")
+            from equi in Gen.Frequency((3, Gen.Constant(true)), (1, Gen.Constant(false)))
+            let scopeA = ScopeOf(a, "a")
+            let scopeB = ScopeOf(b, "b")
+            let pairs = (from x in scopeA from y in scopeB where ColumnKinds.Comparable(x.Column.Kind, y.Column.Kind) && x.Column.Kind != ColumnKind.Interval select (x, y)).ToArray()
+            from pair in pairs.Length == 0 ? Gen.Constant<(ScopeColumn, ScopeColumn)?>(null) : Gen.Elements(pairs).Select(p => ((ScopeColumn, ScopeColumn)?)p)
+            from op in kind == "FULL JOIN" || equi ? Gen.Constant("=") : Gen.Elements("<", "<>", ">=")
+            from extra in Gen.Frequency((3, Gen.Constant<Expr?>(null)), (1, new ExprGen([.. scopeA, .. scopeB], schema, false).Predicate(1).Select(p => (Expr?)p)))
+            let cond = pair == null ? "true" : $"{pair.Value.Item1.Sql} {op} {pair.Value.Item2.Sql}"
+            let onSql = extra == null || kind == "FULL JOIN" ? cond : $"{cond} AND {extra.Sql}"
+            let fromSql = kind switch
+            {
+                "CROSS JOIN" => $"{a.Name} a CROSS JOIN {b.Name} b",
+                "," => $"{a.Name} a, {b.Name} b",
+                _ => $"{a.Name} a {kind} {b.Name} b ON {onSql}",
+            }
+            let tag = kind switch { "," => "join-comma", "JOIN" => equi ? "join-inner" : "join-inner-nonequi", _ => "join-" + kind.Split(' ')[0].ToLowerInvariant() }
+            from q in Body(new ExprGen([.. scopeA, .. scopeB], schema, false), fromSql, [tag])
+            select kind == "," && pair != null ? q with { Where = [Expr.Leaf(ColumnKind.Bool, $"({cond})"), .. q.Where] } : q;
+    }
+
+    /// <summary>UNION / INTERSECT / EXCEPT [ALL] of two single-table blocks with the same column kinds.</summary>
+    private static Gen<FuzzQuery> SetOperation(FuzzSchema schema) =>
+        from n in Gen.Choose(1, 3)
+        from ta in Gen.Elements(schema.Tables.ToArray())
+        from tb in Gen.Elements(schema.Tables.ToArray())
+        let ga = new ExprGen(ScopeOf(ta, "a"), schema, false)
+        let gb = new ExprGen(ScopeOf(tb, "a"), schema, false)
+        from kinds in ga.AnyKind().ArrayOf(n)
+        from left in Gen.CollectToArray(kinds.Select(k => ga.Scalar(k, 1)))
+        from right in Gen.CollectToArray(kinds.Select(k => gb.Scalar(k, 1)))
+        from whereA in Where(ga)
+        from whereB in Where(gb)
+        from op in Gen.Elements("UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL")
+        select new FuzzQuery
+        {
+            From = $"{ta.Name} a", Select = left, Where = whereA, SetOp = op,
+            SetOpRight = new FuzzQuery { From = $"{tb.Name} a", Select = right, Where = whereB },
+        };
+
+    /// <summary>WITH c AS (a projection) SELECT ... FROM c.</summary>
+    private static Gen<FuzzQuery> Cte(FuzzSchema schema) =>
+        from table in Gen.Elements(schema.Tables.ToArray())
+        let g = new ExprGen(ScopeOf(table, "a"), schema, false)
+        from n in Gen.Choose(1, 4)
+        from items in SelectItem(g).ArrayOf(n)
+        from filters in Where(g)
+        from materialized in Gen.Elements("", "MATERIALIZED ")
+        let inner = new FuzzQuery { From = $"{table.Name} a", Select = items, Where = filters }
+        let columns = items.Select((e, i) => new FuzzColumn("x" + (i + 1), e.Kind.SqlName(), e.Kind, true)).ToArray()
+        let names = string.Join(", ", columns.Select(c => c.Name))
+        from q in Body(new ExprGen(columns.Select(c => new ScopeColumn("a", c)).ToArray(), schema, false), "c a", ["cte"])
+        select q with { With = $"WITH c({names}) AS {materialized}({inner.Sql})" };
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using PgFusion.Fuzz.Schema;
+
+namespace PgFusion.Fuzz.Queries;
+
+/// <summary>
+/// A generated SQL expression: a template with `{0}`, `{1}` holes for its arguments, so the shrinker
+/// can replace a node by one of its arguments of the same kind. <see cref="Tag"/> names the construct
+/// (for offload statistics); <see cref="Aggregate"/> marks an aggregate call; <see cref="Inexact"/> a
+/// float sum/avg whose last bits depend on summation order.
+/// </summary>
+public sealed record Expr(ColumnKind Kind, string Template, IReadOnlyList<Expr> Args, string? Tag = null, bool Aggregate = false, bool Inexact = false)
+{
+    public static Expr Leaf(ColumnKind kind, string sql, string? tag = null) => new(kind, sql, [], tag);
+
+    public static Expr Op(ColumnKind kind, string template, string? tag, params Expr[] args) => new(kind, template, args, tag);
+
+    public string Sql => Args.Count == 0 ? Template : string.Format(CultureInfo.InvariantCulture, Template, Args.Select(a => (object)a.Sql).ToArray());
+
+    public bool ContainsAggregate => Aggregate || Args.Any(a => a.ContainsAggregate);
+
+    public bool ContainsInexact => Inexact || Args.Any(a => a.ContainsInexact);
+
+    /// <summary>Every construct tag in this expression tree.</summary>
+    public IEnumerable<string> Tags()
+    {
+        if (Tag != null) yield return Tag;
+        foreach (var a in Args)
+            foreach (var t in a.Tags()) yield return t;
+    }
+
+    /// <summary>Smaller expressions of the same kind: each argument that has this kind, and this node with one argument shrunk.</summary>
+    public IEnumerable<Expr> Shrinks()
+    {
+        // An aggregate's argument alone would change the query's shape; its argument may still shrink.
+        if (!Aggregate)
+            foreach (var a in Args)
+                if (a.Kind == Kind) yield return a;
+        for (var i = 0; i < Args.Count; i++)
+            foreach (var s in Args[i].Shrinks())
+            {
+                var args = Args.ToArray();
+                args[i] = s;
+                yield return this with { Args = args };
+            }
+    }
+
+    public override string ToString() => Sql;
+}

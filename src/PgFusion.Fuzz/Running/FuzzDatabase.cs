@@ -1,0 +1,150 @@
+using Npgsql;
+using PgFusion.Fuzz.Schema;
+
+namespace PgFusion.Fuzz.Running;
+
+/// <summary>
+/// One connection to a PostgreSQL 15 with pg_fusion preloaded: loads a case's schema into a fresh
+/// schema `fz`, and runs queries with pg_fusion off (the oracle) or on (on_unsupported = fallback,
+/// so unsupported constructs exercise the fallback path). Reconnects after a crash.
+/// </summary>
+public sealed class FuzzDatabase : IDisposable
+{
+    private readonly string _connectionString;
+    private NpgsqlConnection _conn;
+    private bool? _fusionOn;
+
+    /// <param name="connectionString">A connection to the database to fuzz in (created by <see cref="Prepare"/>).</param>
+    public FuzzDatabase(string connectionString)
+    {
+        _connectionString = connectionString;
+        _conn = Connect();
+        using var cmd = new NpgsqlCommand("SELECT vartype FROM pg_settings WHERE name = 'pg_fusion.enable'", _conn);
+        if (cmd.ExecuteScalar() is not "bool")
+            throw new InvalidOperationException("pg_fusion is not loaded in this cluster (shared_preload_libraries): there is nothing to compare with");
+    }
+
+    /// <summary>Creates (or recreates) <paramref name="database"/> with the pg_fusion extension; returns its connection string.</summary>
+    public static string Prepare(string adminConnectionString, string database)
+    {
+        using (var admin = new NpgsqlConnection(adminConnectionString))
+        {
+            admin.Open();
+            Exec(admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+            Exec(admin, $"CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'");
+        }
+        var cs = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database, Pooling = false }.ConnectionString;
+        using (var db = new NpgsqlConnection(cs))
+        {
+            db.Open();
+            Exec(db, "CREATE EXTENSION IF NOT EXISTS pg_fusion");
+        }
+        return cs;
+    }
+
+    /// <summary>Drops the previous case's tables and creates this one's.</summary>
+    public void Load(FuzzSchema schema)
+    {
+        EnsureOpen();
+        SetFusion(false);
+        Exec(_conn, "DROP SCHEMA IF EXISTS fz CASCADE; CREATE SCHEMA fz");
+        foreach (var statement in schema.Statements()) Exec(_conn, statement);
+    }
+
+    public Outcome Run(string sql, bool fusion)
+    {
+        try
+        {
+            EnsureOpen();
+            SetFusion(fusion);
+            using var cmd = new NpgsqlCommand(sql, _conn) { AllResultTypesAreUnknown = true };
+            using var reader = cmd.ExecuteReader();
+            var columns = new (string, uint)[reader.FieldCount];
+            for (var i = 0; i < columns.Length; i++) columns[i] = (reader.GetName(i), reader.GetDataTypeOID(i));
+            var rows = new List<string?[]>();
+            while (reader.Read())
+            {
+                var row = new string?[columns.Length];
+                for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetString(i);
+                rows.Add(row);
+            }
+            return new RowsOutcome(columns, rows);
+        }
+        catch (PostgresException e) when (e.SqlState is not ("57P01" or "57P02" or "57P03"))
+        {
+            return new ErrorOutcome(e.SqlState, e.MessageText);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException)
+        {
+            Reconnect();
+            return new LostOutcome(e.Message);
+        }
+    }
+
+    /// <summary>Whether pg_fusion runs the query itself (EXPLAIN shows its Custom Scan), and the plan text.</summary>
+    public (bool Offloaded, string Plan) Explain(string sql)
+    {
+        var outcome = Run("EXPLAIN (COSTS OFF) " + sql, fusion: true);
+        if (outcome is not RowsOutcome rows) return (false, outcome.ToString() ?? "");
+        var plan = string.Join('\n', rows.Rows.Select(r => r[0]));
+        return (plan.Contains("PgFusionScan", StringComparison.Ordinal), plan);
+    }
+
+    /// <summary>Why pg_fusion does not run the query: the error EXPLAIN raises under on_unsupported = error.</summary>
+    public string FallbackReason(string sql)
+    {
+        Run("SET pg_fusion.on_unsupported = error", fusion: true);
+        var outcome = Run("EXPLAIN (COSTS OFF) " + sql, fusion: true);
+        Run("SET pg_fusion.on_unsupported = fallback", fusion: true);
+        return outcome is ErrorOutcome e ? e.Message : "(no error under on_unsupported = error)";
+    }
+
+    private NpgsqlConnection Connect()
+    {
+        var conn = new NpgsqlConnection(_connectionString);
+        conn.Open();
+        // A runaway join must not stall the campaign; the oracle timing out skips the query.
+        Exec(conn, "SET statement_timeout = '20s'; SET search_path = fz, public; SET pg_fusion.on_unsupported = fallback");
+        _fusionOn = null;
+        return conn;
+    }
+
+    private void EnsureOpen()
+    {
+        if (_conn.State != System.Data.ConnectionState.Open) Reconnect();
+    }
+
+    /// <summary>After a crash PostgreSQL restarts (recovery): retry for up to a minute.</summary>
+    private void Reconnect()
+    {
+        _conn.Dispose();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                _conn = Connect();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(500);
+            }
+        }
+    }
+
+    private void SetFusion(bool on)
+    {
+        if (_fusionOn == on) return;
+        Exec(_conn, on ? "SET pg_fusion.enable = on" : "SET pg_fusion.enable = off");
+        _fusionOn = on;
+    }
+
+    private static void Exec(NpgsqlConnection conn, string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _conn.Dispose();
+}

@@ -1,0 +1,141 @@
+using System.Text.RegularExpressions;
+using PgFusion.Fuzz.Queries;
+using PgFusion.Fuzz.Schema;
+
+namespace PgFusion.Fuzz.Running;
+
+/// <summary>
+/// Runs cases: loads the schema, runs each query with pg_fusion off and on, asks EXPLAIN whether it
+/// was offloaded, compares, and shrinks every mismatch (query clauses and expressions first, then
+/// tables and rows) to a minimal reproduction.
+/// </summary>
+public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
+{
+    public FuzzStats Stats { get; } = new();
+
+    public List<FuzzFailure> Failures { get; } = [];
+
+    /// <summary>Runs one case; returns its (shrunk) mismatches, also added to <see cref="Failures"/>.</summary>
+    public IReadOnlyList<FuzzFailure> RunCase(FuzzCase c, string origin)
+    {
+        Stats.Cases++;
+        db.Load(c.Schema);
+        var found = new List<FuzzFailure>();
+        for (var i = 0; i < c.Queries.Count; i++)
+        {
+            var q = c.Queries[i];
+            var (off, on, verdict) = RunQuery(q);
+            var (offloaded, plan) = db.Explain(q.Sql);
+            Stats.Record(q.Constructs(), q.SingleTable, offloaded, verdict, off is ErrorOutcome && on is ErrorOutcome);
+            if (off is ErrorOutcome oracleError && on is ErrorOutcome) Stats.AddOracleError(oracleError.SqlState, oracleError.Message);
+            if (!offloaded && q.SingleTable && off is RowsOutcome) Stats.AddFallbackReason(db.FallbackReason(q.Sql));
+            if (verdict.Detail != null && verdict.Detail.StartsWith("same SQLSTATE", StringComparison.Ordinal) && Stats.Notes.Count < 10
+                && !Stats.Notes.Any(n => n.EndsWith(verdict.Detail, StringComparison.Ordinal)))
+                Stats.Notes.Add($"{q.Sql}\n{verdict.Detail}");
+            if (verdict.Kind == VerdictKind.ErrorGap) Stats.AddGapExample($"{origin}, query {i}: {q.Sql}\n  off: {off}\n  on:  {on}");
+            if (!verdict.IsMismatch) continue;
+            found.Add(Shrink(c.Schema, q, verdict, off, plan, $"{origin}, query {i}"));
+            db.Load(c.Schema);
+        }
+        Failures.AddRange(found);
+        return found;
+    }
+
+    private (Outcome Off, Outcome On, Verdict Verdict) RunQuery(FuzzQuery q)
+    {
+        var off = db.Run(q.Sql, fusion: false);
+        var on = db.Run(q.Sql, fusion: true);
+        return (off, on, OutcomeComparer.Compare(off, on, q, options.TolerateErrorGaps));
+    }
+
+    private FuzzFailure Shrink(FuzzSchema schema, FuzzQuery query, Verdict verdict, Outcome off, string plan, string origin)
+    {
+        var originalSql = query.Sql;
+        var budget = options.ShrinkBudget;
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        var loaded = schema;
+
+        bool Fails(FuzzSchema s, FuzzQuery q)
+        {
+            if (budget-- <= 0 || DateTime.UtcNow > deadline) return false;
+            if (!ReferenceEquals(s, loaded))
+            {
+                db.Load(s);
+                loaded = s;
+            }
+            var (o, _, v) = RunQuery(q);
+            if (!v.IsMismatch) return false;
+            verdict = v;
+            off = o;
+            return true;
+        }
+
+        bool ShrinkQuery()
+        {
+            var any = false;
+            for (var progress = true; progress;)
+            {
+                progress = false;
+                foreach (var candidate in query.Shrinks())
+                {
+                    if (!Fails(schema, candidate)) continue;
+                    query = candidate;
+                    progress = any = true;
+                    break;
+                }
+            }
+            return any;
+        }
+
+        bool ShrinkData()
+        {
+            var any = false;
+            foreach (var t in schema.Tables.ToArray())
+            {
+                if (Regex.IsMatch(query.Sql, $@"\b{t.Name}\b")) continue;
+                var without = FuzzFailure.Without(schema, t);
+                if (Fails(without, query)) { schema = without; any = true; }
+            }
+            foreach (var name in schema.Tables.Select(t => t.Name).ToArray())
+            {
+                for (var progress = true; progress;)
+                {
+                    progress = false;
+                    var rows = schema.Table(name).Rows;
+                    foreach (var subset in RowSubsets(rows))
+                    {
+                        var candidate = FuzzFailure.WithRows(schema, name, subset);
+                        if (!Fails(candidate, query)) continue;
+                        schema = candidate;
+                        progress = any = true;
+                        break;
+                    }
+                }
+            }
+            return any;
+        }
+
+        ShrinkQuery();
+        if (ShrinkData()) ShrinkQuery();
+        var (_, finalPlan) = db.Explain(query.Sql);
+        return new FuzzFailure(origin, schema, query, originalSql, verdict, off, string.IsNullOrEmpty(finalPlan) ? plan : finalPlan);
+    }
+
+    /// <summary>Halves and quarters first (delta debugging), single-row removals once few rows are left.</summary>
+    private static IEnumerable<IReadOnlyList<string[]>> RowSubsets(IReadOnlyList<string[]> rows)
+    {
+        if (rows.Count == 0) yield break;
+        for (var parts = 2; parts <= Math.Min(8, rows.Count); parts *= 2)
+        {
+            var size = (rows.Count + parts - 1) / parts;
+            for (var p = 0; p < parts; p++)
+            {
+                var (from, to) = (p * size, (p + 1) * size);
+                yield return rows.Where((_, j) => j < from || j >= to).ToArray(); // without part p
+            }
+        }
+        if (rows.Count <= 16)
+            for (var i = 0; i < rows.Count; i++)
+                yield return rows.Where((_, j) => j != i).ToArray();
+    }
+}

@@ -1,0 +1,85 @@
+using PgFusion.Fuzz.Queries;
+using PgFusion.Fuzz.Running;
+using PgFusion.Fuzz.Schema;
+using Xunit;
+
+namespace PgFusion.Property.Tests;
+
+/// <summary>The comparer is the property's teeth: these prove it catches wrong results and only forgives what PostgreSQL leaves open.</summary>
+public sealed class OutcomeComparerTests
+{
+    private const uint Int4 = 23, Float8 = 701, Numeric = 1700, Interval = 1186;
+
+    private static readonly Expr Col = Expr.Leaf(ColumnKind.Int4, "a.x");
+
+    private static readonly FuzzQuery Plain = new() { From = "t a", Select = [Col] };
+
+    private static readonly FuzzQuery Ordered = Plain with { OrderBy = [""] };
+
+    private static readonly FuzzQuery Grouped = Plain with { Grouped = true, GroupBy = [Col] };
+
+    private static RowsOutcome Rows(uint oid, params string?[] values) => new([("x", oid)], values.Select(v => new[] { v }).ToArray());
+
+    [Fact]
+    public void Equal_results_and_the_same_error_pass()
+    {
+        Assert.Equal(VerdictKind.Equal, OutcomeComparer.Compare(Rows(Int4, "1", "2"), Rows(Int4, "2", "1"), Plain).Kind);
+        Assert.Equal(VerdictKind.Equal, OutcomeComparer.Compare(new ErrorOutcome("22012", "division by zero"), new ErrorOutcome("22012", "division by zero"), Plain).Kind);
+    }
+
+    [Theory]
+    [InlineData("1", "2")]
+    [InlineData("1.50", "1.5")]   // numeric scale is part of the value
+    [InlineData("-0", "0")]       // a plain projection must print what PostgreSQL prints
+    [InlineData(null, "0")]
+    [InlineData("", null)]
+    public void Wrong_values_are_mismatches(string? off, string? on) =>
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Numeric, off), Rows(Numeric, on), Plain).Kind);
+
+    [Fact]
+    public void Order_matters_under_ORDER_BY_only()
+    {
+        Assert.Equal(VerdictKind.Equal, OutcomeComparer.Compare(Rows(Int4, "1", "2"), Rows(Int4, "2", "1"), Plain).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Int4, "1", "2"), Rows(Int4, "2", "1"), Ordered).Kind);
+    }
+
+    [Fact]
+    public void Missing_or_extra_rows_and_types_are_mismatches()
+    {
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Int4, "1", "1"), Rows(Int4, "1"), Plain).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Int4, "1"), Rows(Numeric, "1"), Plain).Kind);
+    }
+
+    [Fact]
+    public void Errors_must_agree()
+    {
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(new ErrorOutcome("22012", "division by zero"), new ErrorOutcome("22003", "integer out of range"), Plain).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(new ErrorOutcome("22012", "division by zero"), Rows(Int4), Plain).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Int4, "1"), new LostOutcome("EOF"), Plain).Kind);
+        // One-sided data exceptions are gaps only when asked for, and only for SQLSTATE class 22.
+        Assert.Equal(VerdictKind.ErrorGap, OutcomeComparer.Compare(new ErrorOutcome("22012", "division by zero"), Rows(Int4), Plain, tolerateErrorGaps: true).Kind);
+        Assert.Equal(VerdictKind.ErrorGap, OutcomeComparer.Compare(new ErrorOutcome("22008", "cannot subtract infinite timestamps"), new ErrorOutcome("22003", "integer out of range"), Plain, tolerateErrorGaps: true).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(new ErrorOutcome("42883", "operator does not exist"), Rows(Int4), Plain, tolerateErrorGaps: true).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Int4, "1"), Rows(Int4, "2"), Plain, tolerateErrorGaps: true).Kind);
+    }
+
+    [Fact]
+    public void Representatives_of_equal_values_are_equivalent_only_where_PostgreSQL_may_pick_either()
+    {
+        Assert.Equal(VerdictKind.Equivalent, OutcomeComparer.Compare(Rows(Float8, "-0"), Rows(Float8, "0"), Grouped).Kind);
+        Assert.Equal(VerdictKind.Equivalent, OutcomeComparer.Compare(Rows(Interval, "1 day"), Rows(Interval, "24:00:00"), Grouped).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Interval, "1 day"), Rows(Interval, "2 days"), Grouped).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float8, "-0"), Rows(Float8, "0"), Ordered).Kind);
+    }
+
+    [Fact]
+    public void Float_sums_compare_within_the_tolerance()
+    {
+        var sum = new Expr(ColumnKind.Float8, "sum({0})", [Expr.Leaf(ColumnKind.Float8, "a.f")], "sum", Aggregate: true, Inexact: true);
+        var q = new FuzzQuery { From = "t a", Select = [sum], Grouped = true };
+        Assert.Equal(VerdictKind.Equivalent, OutcomeComparer.Compare(Rows(Float8, "0.30000000000000004"), Rows(Float8, "0.3"), q).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float8, "0.31"), Rows(Float8, "0.3"), q).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float8, "NaN"), Rows(Float8, "Infinity"), q).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float8, "0.30000000000000004"), Rows(Float8, "0.3"), Plain with { Select = [Expr.Leaf(ColumnKind.Float8, "a.f")] }).Kind);
+    }
+}

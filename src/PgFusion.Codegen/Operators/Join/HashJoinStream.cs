@@ -31,6 +31,13 @@ internal sealed class HashJoinStream : IBatchSource
     private int[] selection = new int[ExecutionContext.BatchRows];
     private int pairCount;
 
+    // Integer-key probe: keys widened to long, each probe row's entry range, and the resumable cursor.
+    private long[] probeLongs = [];
+    private int[] probeStarts = [];
+    private int[] probeEnds = [];
+    private int probeK;
+    private int probeE;
+
     public HashJoinStream(HashJoinNode node, ExecutionContext context)
     {
         this.node = node;
@@ -79,7 +86,13 @@ internal sealed class HashJoinStream : IBatchSource
                 continue;
             }
             if (node.ProbeKeyKernel is not null) ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
-            for (int k = 0; k < live; k++)
+            if (table.IsIntegerKey)
+            {
+                PrepareIntegerProbe(table, probeKeys[0], live);
+                while (ProbeInteger(table, live, probeMatched, needPairs))
+                    if (Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+            }
+            else for (int k = 0; k < live; k++)
             {
                 if (!table.HasKeys)
                 {
@@ -132,9 +145,89 @@ internal sealed class HashJoinStream : IBatchSource
             foreach (var b in EmitUnmatchedBuild(table, buildMatched)) yield return b;
     }
 
+    /// <summary>
+    /// Widens the probe keys of a batch to long and looks up every row's bucket range in one tight
+    /// loop (independent loads, so the cache misses overlap); NULL keys get an empty range.
+    /// </summary>
+    private void PrepareIntegerProbe(JoinHashTable table, Column keys, int live)
+    {
+        if (probeLongs.Length < live)
+        {
+            probeLongs = new long[live];
+            probeStarts = new int[live];
+            probeEnds = new int[live];
+        }
+        JoinHashTable.WidenKeys(keys, live, probeLongs);
+        var offsets = table.Offsets;
+        int shift = table.Shift;
+        var values = probeLongs;
+        var starts = probeStarts;
+        var ends = probeEnds;
+        for (int k = 0; k < live; k++)
+        {
+            int b = JoinHashTable.BucketOf(values[k], shift);
+            starts[k] = offsets[b];
+            ends[k] = offsets[b + 1];
+        }
+        if (keys.Validity is { } v)
+        {
+            for (int k = 0; k < live; k++)
+                if (!v.IsValid(k)) ends[k] = starts[k];
+        }
+        probeK = 0;
+        probeE = live > 0 ? starts[0] : 0;
+    }
+
+    /// <summary>
+    /// Walks the prepared probe rows from the cursor: marks matched rows, or queues (probe row,
+    /// build row) pairs when <paramref name="needPairs"/>. True when the pair buffer is full (flush
+    /// and call again); false when the batch is done.
+    /// </summary>
+    private bool ProbeInteger(JoinHashTable table, int live, bool[] probeMatched, bool needPairs)
+    {
+        var entries = table.Entries;
+        var keys = probeLongs;
+        var starts = probeStarts;
+        var ends = probeEnds;
+        var pp = pairProbe;
+        var pb = pairBuild;
+        int max = ExecutionContext.BatchRows;
+        int n = pairCount;
+        int k = probeK, e = probeE;
+        while (k < live)
+        {
+            int end = ends[k];
+            long key = keys[k];
+            for (; e < end; e++)
+            {
+                ref readonly var entry = ref entries[e];
+                if (entry.Key != key) continue;
+                if (!needPairs)
+                {
+                    probeMatched[k] = true;
+                    break;
+                }
+                pp[n] = k;
+                pb[n] = entry.Row;
+                if (++n == max)
+                {
+                    pairCount = n;
+                    probeK = k;
+                    probeE = e + 1;
+                    return true;
+                }
+            }
+            if (++k < live) e = starts[k];
+        }
+        pairCount = n;
+        probeK = k;
+        return false;
+    }
+
     private JoinHashTable Load(CancellationToken cancellation)
     {
-        var table = new JoinHashTable(plan.Build.Output.Select(c => c.Type).ToArray(), plan.BuildKeys.Select(k => k.Type).ToArray());
+        var table = new JoinHashTable(plan.Build.Output.Select(c => c.Type).ToArray(), plan.BuildKeys.Select(k => k.Type).ToArray(),
+            plan.ProbeKeys.Select(k => k.Type).ToArray());
         var keys = plan.BuildKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
         var build = node.Build.Open(context);
         while (build.Next(cancellation) is { } batch)

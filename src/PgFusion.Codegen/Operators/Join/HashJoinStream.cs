@@ -1,6 +1,7 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
 
 namespace PgFusion.Codegen.Operators.Join;
@@ -67,6 +68,7 @@ internal sealed class HashJoinStream : IBatchSource
         pairBatch = new RecordBatch(pairs, 0);
         bool[]? buildMatched = kind is HashJoinKind.BuildOuter or HashJoinKind.Full ? new bool[table.Count] : null;
         var probeKeys = plan.ProbeKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
+        Column[]? directKeys = plan.ProbeKeys.Count > 0 && plan.ProbeKeys.All(k => k is BoundColumnRef) ? new Column[plan.ProbeKeys.Count] : null;
         bool[] probeMatched = new bool[ExecutionContext.BatchRows];
         var probe = node.Probe.Open(context);
         bool needPairs = EmitsPairs || plan.Residual is not null;
@@ -85,14 +87,24 @@ internal sealed class HashJoinStream : IBatchSource
                 else yield return batch;
                 continue;
             }
-            if (node.ProbeKeyKernel is not null) ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
+            // Plain column keys of an unfiltered batch are read in place; otherwise the key kernel compacts them.
+            Column[] keysOfBatch = probeKeys;
+            if (directKeys is not null && batch.Selection is null)
+            {
+                for (int j = 0; j < directKeys.Length; j++) directKeys[j] = batch.Columns[((BoundColumnRef)plan.ProbeKeys[j]).Index];
+                keysOfBatch = directKeys;
+            }
+            else if (node.ProbeKeyKernel is not null)
+            {
+                ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
+            }
             if (table.IsIntegerKey)
             {
-                PrepareIntegerProbe(table, probeKeys[0], live);
+                PrepareIntegerProbe(table, keysOfBatch[0], live);
                 while (ProbeInteger(table, live, probeMatched, needPairs))
                     if (Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
             }
-            else for (int k = 0; k < live; k++)
+            for (int k = 0; k < live && !table.IsIntegerKey; k++)
             {
                 if (!table.HasKeys)
                 {
@@ -107,11 +119,11 @@ internal sealed class HashJoinStream : IBatchSource
                     }
                     continue;
                 }
-                if (JoinHashTable.AnyNull(probeKeys, k)) continue;
-                int h = table.Hash(probeKeys, k);
+                if (JoinHashTable.AnyNull(keysOfBatch, k)) continue;
+                int h = table.Hash(keysOfBatch, k);
                 for (int r = table.First(h); r >= 0; r = table.Next(r))
                 {
-                    if (!table.Matches(r, h, probeKeys, k)) continue;
+                    if (!table.Matches(r, h, keysOfBatch, k)) continue;
                     if (!needPairs)
                     {
                         probeMatched[k] = true;
@@ -133,7 +145,7 @@ internal sealed class HashJoinStream : IBatchSource
                     for (int k = 0; k < live; k++)
                     {
                         bool keep = kind == HashJoinKind.Semi ? probeMatched[k]
-                            : !probeMatched[k] && (kind == HashJoinKind.Anti || !JoinHashTable.AnyNull(probeKeys, k));
+                            : !probeMatched[k] && (kind == HashJoinKind.Anti || !JoinHashTable.AnyNull(keysOfBatch, k));
                         if (keep) selection[n++] = batch.Selection is { } s ? s[k] : k;
                     }
                     if (n > 0) yield return new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = n };
@@ -229,11 +241,18 @@ internal sealed class HashJoinStream : IBatchSource
         var table = new JoinHashTable(plan.Build.Output.Select(c => c.Type).ToArray(), plan.BuildKeys.Select(k => k.Type).ToArray(),
             plan.ProbeKeys.Select(k => k.Type).ToArray());
         var keys = plan.BuildKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
+        Column[]? direct = plan.BuildKeys.Count > 0 && plan.BuildKeys.All(k => k is BoundColumnRef) ? new Column[plan.BuildKeys.Count] : null;
         var build = node.Build.Open(context);
         while (build.Next(cancellation) is { } batch)
         {
             cancellation.ThrowIfCancellationRequested();
             if (batch.LiveRows == 0) continue;
+            if (direct is not null && batch.Selection is null)
+            {
+                for (int j = 0; j < direct.Length; j++) direct[j] = batch.Columns[((BoundColumnRef)plan.BuildKeys[j]).Index];
+                table.Append(batch, direct);
+                continue;
+            }
             if (node.BuildKeyKernel is not null) ProjectStream.Run(node.BuildKeyKernel, batch, keys, context);
             table.Append(batch, keys);
         }

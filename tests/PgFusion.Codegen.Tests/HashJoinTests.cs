@@ -114,7 +114,10 @@ public sealed class HashJoinTests
                 payload.Values[r] = row.Payload;
             }
             id.Length = payload.Length = n;
-            list.Add(new RecordBatch([id, key, payload], n));
+            // Every other batch carries a (reversed, complete) selection vector, so the join also
+            // runs its key kernels instead of reading key columns in place.
+            int[]? selection = list.Count % 2 == 1 ? [.. Enumerable.Range(0, n).Reverse()] : null;
+            list.Add(selection is null ? new RecordBatch([id, key, payload], n) : new RecordBatch([id, key, payload], n) { Selection = selection, SelectedCount = n });
         }
         return list;
     }

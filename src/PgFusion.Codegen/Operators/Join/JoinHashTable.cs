@@ -196,6 +196,9 @@ public sealed class JoinHashTable
     /// <summary>Indexes the rows with non-null keys; call once, after the last Append.</summary>
     public void Seal()
     {
+        // A build column without NULLs drops its bitmap, so gathers from it need not read validity.
+        foreach (var c in Rows)
+            if (c.Validity is { } v && v.CountNulls(c.Length) == 0) c.Validity = null;
         if (!HasKeys) return;
         if (IsIntegerKey)
         {

@@ -11,11 +11,53 @@ namespace PgFusion.Codegen.Tests;
 /// <summary>
 /// The hash join operator against a nested-loop reference, for every join kind, with and without
 /// a residual, with and without the build side being the left input: random int4 keys with NULLs
-/// and duplicates on both sides, batches of 1, 7 and 1024 rows, and empty inputs.
+/// and duplicates on both sides, batches of 1, 7 and 1024 rows, and empty inputs. The int4 key
+/// takes the integer-key path; an int8 key over extreme, negative and bucket-colliding values
+/// takes it too, and a float8 key takes the generic (ColumnOps) path.
 /// </summary>
 public sealed class HashJoinTests
 {
-    private sealed record Row(int Id, int? Key, int Payload);
+    private sealed record Row(int Id, long? Key, int Payload);
+
+    /// <summary>How the key column is typed and which values the key indexes map to.</summary>
+    public enum KeyKind
+    {
+        Int4,
+        /// <summary>int8 keys: long.MinValue, long.MaxValue, negatives, and keys that all fall in bucket 0 of tables of up to 4096 buckets.</summary>
+        Int8Extreme,
+        Float8,
+    }
+
+    private static readonly long[] Extremes = [long.MinValue, long.MaxValue, -1, 0, 1, long.MinValue + 1, long.MaxValue - 1, -(1L << 40), 1L << 40, 3L << 40];
+
+    /// <summary>Distinct positive and negative int8 values whose integer-key bucket is 0 for every table of up to 2^12 buckets.</summary>
+    private static readonly long[] Colliding = FindColliding(500);
+
+    private static long[] FindColliding(int count)
+    {
+        var found = new List<long>();
+        for (ulong i = 1; found.Count < count; i++)
+        {
+            long v = (long)(i * 0xD6E8FEB86659FD93UL);
+            if (Operators.Join.JoinHashTable.BucketOf(v, 64 - 12) == 0) found.Add(v);
+        }
+        Assert.Contains(found, v => v < 0);
+        Assert.Contains(found, v => v > 0);
+        return [.. found];
+    }
+
+    private static long MapKey(KeyKind kind, int key) => kind switch
+    {
+        KeyKind.Int8Extreme => key < Extremes.Length ? Extremes[key] : Colliding[key - Extremes.Length],
+        _ => key,
+    };
+
+    private static PgType KeyType(KeyKind kind) => kind switch
+    {
+        KeyKind.Int4 => PgType.Int4,
+        KeyKind.Int8Extreme => PgType.Int8,
+        _ => PgType.Float8,
+    };
 
     private sealed class TwoScans(IReadOnlyList<RecordBatch> probe, IReadOnlyList<RecordBatch> build) : IScanProvider
     {
@@ -29,57 +71,83 @@ public sealed class HashJoinTests
         }
     }
 
-    private static List<Row> Rows(Random rnd, int count, int keys, int idBase) =>
-        [.. Enumerable.Range(0, count).Select(i => new Row(idBase + i, rnd.Next(8) == 0 ? null : rnd.Next(keys), rnd.Next(100)))];
+    private static List<Row> Rows(Random rnd, int count, int keys, int idBase, KeyKind keyKind) =>
+        [.. Enumerable.Range(0, count).Select(i => new Row(idBase + i, rnd.Next(8) == 0 ? null : MapKey(keyKind, rnd.Next(keys)), rnd.Next(100)))];
 
-    private static List<RecordBatch> Batches(IReadOnlyList<Row> rows, int batchRows)
+    private static Column KeyColumn(KeyKind kind, IReadOnlyList<Row> rows, int start, int n)
+    {
+        Column key = kind switch
+        {
+            KeyKind.Int4 => new PrimitiveColumn<int>(ArrowType.Int32, n),
+            KeyKind.Int8Extreme => new PrimitiveColumn<long>(ArrowType.Int64, n),
+            _ => new PrimitiveColumn<double>(ArrowType.Float64, n),
+        };
+        var valid = key.EnsureValidity(n);
+        for (int r = 0; r < n; r++)
+        {
+            long v = rows[start + r].Key ?? 0;
+            switch (key)
+            {
+                case PrimitiveColumn<int> c: c.Values[r] = (int)v; break;
+                case PrimitiveColumn<long> c: c.Values[r] = v; break;
+                case PrimitiveColumn<double> c: c.Values[r] = v; break;
+            }
+            valid.Set(r, rows[start + r].Key is not null);
+        }
+        key.Length = n;
+        return key;
+    }
+
+    private static List<RecordBatch> Batches(IReadOnlyList<Row> rows, int batchRows, KeyKind keyKind)
     {
         var list = new List<RecordBatch>();
         for (int start = 0; start < rows.Count; start += batchRows)
         {
             int n = Math.Min(batchRows, rows.Count - start);
             var id = new PrimitiveColumn<int>(ArrowType.Int32, n);
-            var key = new PrimitiveColumn<int>(ArrowType.Int32, n);
+            var key = KeyColumn(keyKind, rows, start, n);
             var payload = new PrimitiveColumn<int>(ArrowType.Int32, n);
-            var valid = key.EnsureValidity(n);
             for (int r = 0; r < n; r++)
             {
                 var row = rows[start + r];
                 id.Values[r] = row.Id;
-                key.Values[r] = row.Key ?? 0;
-                valid.Set(r, row.Key is not null);
                 payload.Values[r] = row.Payload;
             }
-            id.Length = key.Length = payload.Length = n;
-            list.Add(new RecordBatch([id, key, payload], n));
+            id.Length = payload.Length = n;
+            // Every other batch carries a (reversed, complete) selection vector, so the join also
+            // runs its key kernels instead of reading key columns in place.
+            int[]? selection = list.Count % 2 == 1 ? [.. Enumerable.Range(0, n).Reverse()] : null;
+            list.Add(selection is null ? new RecordBatch([id, key, payload], n) : new RecordBatch([id, key, payload], n) { Selection = selection, SelectedCount = n });
         }
         return list;
     }
 
-    private static PhysicalScan Scan(int id, int rows) =>
+    private static PhysicalScan Scan(int id, int rows, KeyKind keyKind) =>
         new(id, id + 1, new RelationLayout((uint)(id + 1), "t" + id,
             [
                 new AttributeLayout(1, "id", PgType.Int4, 4, true, 'i', false, false, false, null),
-                new AttributeLayout(2, "k", PgType.Int4, 4, true, 'i', false, false, false, null),
+                keyKind == KeyKind.Int4
+                    ? new AttributeLayout(2, "k", PgType.Int4, 4, true, 'i', false, false, false, null)
+                    : new AttributeLayout(2, "k", KeyType(keyKind), 8, true, 'd', false, false, false, null),
                 new AttributeLayout(3, "p", PgType.Int4, 4, true, 'i', false, false, false, null),
             ], 1, 1),
-            [1, 2, 3], [new OutputColumn("id", PgType.Int4), new OutputColumn("k", PgType.Int4), new OutputColumn("p", PgType.Int4)], rows);
+            [1, 2, 3], [new OutputColumn("id", PgType.Int4), new OutputColumn("k", KeyType(keyKind)), new OutputColumn("p", PgType.Int4)], rows);
 
     /// <summary>(left id, right id) per output row, NULL as null; semi and anti joins give (left id, null).</summary>
-    private static List<(int?, int?)> Run(HashJoinKind kind, bool buildIsLeft, bool residual, List<Row> left, List<Row> right, int batchRows)
+    private static List<(int?, int?)> Run(HashJoinKind kind, bool buildIsLeft, bool residual, List<Row> left, List<Row> right, int batchRows, KeyKind keyKind)
     {
         var (probeRows, buildRows) = buildIsLeft ? (right, left) : (left, right);
-        var probe = Scan(0, probeRows.Count);
-        var build = Scan(1, buildRows.Count);
+        var probe = Scan(0, probeRows.Count, keyKind);
+        var build = Scan(1, buildRows.Count, keyKind);
         // Residual over the pair row (left id, k, p, right id, k, p): left.p < right.p.
         BoundExpr? filter = residual ? new BoundFuncCall(66, "int4lt", [new BoundColumnRef(2, PgType.Int4, "p"), new BoundColumnRef(5, PgType.Int4, "p")], PgType.Bool) : null;
         bool leftOnly = kind is HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti;
         var output = leftOnly ? probe.Output : buildIsLeft ? [.. build.Output, .. probe.Output] : (IReadOnlyList<OutputColumn>)[.. probe.Output, .. build.Output];
-        var join = new PhysicalHashJoin(probe, build, kind, [new BoundColumnRef(1, PgType.Int4, "k")], [new BoundColumnRef(1, PgType.Int4, "k")],
+        var join = new PhysicalHashJoin(probe, build, kind, [new BoundColumnRef(1, KeyType(keyKind), "k")], [new BoundColumnRef(1, KeyType(keyKind), "k")],
             filter, buildIsLeft, output, 1);
         var compiled = new QueryCompiler().Compile(new PlannedQuery(join, join.Output, ""));
         var plan = Assert.IsType<Operators.CompiledPlan>(compiled.Query);
-        var source = plan.Root.Open(new Operators.ExecutionContext(new TwoScans(Batches(probeRows, batchRows), Batches(buildRows, batchRows)), CancellationToken.None));
+        var source = plan.Root.Open(new Operators.ExecutionContext(new TwoScans(Batches(probeRows, batchRows, keyKind), Batches(buildRows, batchRows, keyKind)), CancellationToken.None));
         var result = new List<(int?, int?)>();
         while (source.Next(CancellationToken.None) is { } batch)
         {
@@ -124,37 +192,38 @@ public sealed class HashJoinTests
         return result;
     }
 
-    public static TheoryData<HashJoinKind, bool, bool> Cases()
+    public static TheoryData<HashJoinKind, bool, bool, KeyKind> Cases()
     {
-        var data = new TheoryData<HashJoinKind, bool, bool>();
-        foreach (var kind in Enum.GetValues<HashJoinKind>())
-            foreach (bool buildIsLeft in new[] { false, true })
-                foreach (bool residual in new[] { false, true })
-                {
-                    if (buildIsLeft && kind is HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti) continue;
-                    if (residual && kind == HashJoinKind.NullAwareAnti) continue;
-                    data.Add(kind, buildIsLeft, residual);
-                }
+        var data = new TheoryData<HashJoinKind, bool, bool, KeyKind>();
+        foreach (var keyKind in Enum.GetValues<KeyKind>())
+            foreach (var kind in Enum.GetValues<HashJoinKind>())
+                foreach (bool buildIsLeft in new[] { false, true })
+                    foreach (bool residual in new[] { false, true })
+                    {
+                        if (buildIsLeft && kind is HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti) continue;
+                        if (residual && kind == HashJoinKind.NullAwareAnti) continue;
+                        data.Add(kind, buildIsLeft, residual, keyKind);
+                    }
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Hash_join_equals_nested_loops(HashJoinKind kind, bool buildIsLeft, bool residual)
+    public void Hash_join_equals_nested_loops(HashJoinKind kind, bool buildIsLeft, bool residual, KeyKind keyKind)
     {
-        int seed = ((int)kind * 4) + (buildIsLeft ? 2 : 0) + (residual ? 1 : 0) + 1;
+        int seed = ((int)kind * 4) + (buildIsLeft ? 2 : 0) + (residual ? 1 : 0) + 1 + ((int)keyKind * 100);
         var rnd = new Random(seed);
         foreach (var (leftCount, rightCount, keys) in new[] { (300, 200, 20), (50, 0, 5), (0, 40, 5), (2000, 1500, 400), (10, 10, 1) })
         {
-            var left = Rows(rnd, leftCount, keys, 0);
-            var right = Rows(rnd, rightCount, keys, 100_000);
+            var left = Rows(rnd, leftCount, keys, 0, keyKind);
+            var right = Rows(rnd, rightCount, keys, 100_000, keyKind);
             var expected = Reference(kind, buildIsLeft, residual, left, right).OrderBy(x => x).ToList();
             foreach (int batchRows in new[] { 1, 7, 1024 })
             {
                 if (batchRows == 1 && leftCount > 300) continue;
-                var actual = Run(kind, buildIsLeft, residual, left, right, batchRows).OrderBy(x => x).ToList();
+                var actual = Run(kind, buildIsLeft, residual, left, right, batchRows, keyKind).OrderBy(x => x).ToList();
                 Assert.True(expected.SequenceEqual(actual),
-                    $"seed {seed}, {kind}, build {(buildIsLeft ? "left" : "right")}, residual {residual}, {leftCount}x{rightCount} rows over {keys} keys, batches of {batchRows}: expected {expected.Count} rows, got {actual.Count}");
+                    $"seed {seed}, {kind}, build {(buildIsLeft ? "left" : "right")}, residual {residual}, {keyKind} keys, {leftCount}x{rightCount} rows over {keys} keys, batches of {batchRows}: expected {expected.Count} rows, got {actual.Count}");
             }
         }
     }

@@ -1,6 +1,7 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
 
 namespace PgFusion.Codegen.Operators.Join;
@@ -31,6 +32,13 @@ internal sealed class HashJoinStream : IBatchSource
     private int[] selection = new int[ExecutionContext.BatchRows];
     private int pairCount;
 
+    // Integer-key probe: keys widened to long, each probe row's entry range, and the resumable cursor.
+    private long[] probeLongs = [];
+    private int[] probeStarts = [];
+    private int[] probeEnds = [];
+    private int probeK;
+    private int probeE;
+
     public HashJoinStream(HashJoinNode node, ExecutionContext context)
     {
         this.node = node;
@@ -60,6 +68,7 @@ internal sealed class HashJoinStream : IBatchSource
         pairBatch = new RecordBatch(pairs, 0);
         bool[]? buildMatched = kind is HashJoinKind.BuildOuter or HashJoinKind.Full ? new bool[table.Count] : null;
         var probeKeys = plan.ProbeKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
+        Column[]? directKeys = plan.ProbeKeys.Count > 0 && plan.ProbeKeys.All(k => k is BoundColumnRef) ? new Column[plan.ProbeKeys.Count] : null;
         bool[] probeMatched = new bool[ExecutionContext.BatchRows];
         var probe = node.Probe.Open(context);
         bool needPairs = EmitsPairs || plan.Residual is not null;
@@ -78,8 +87,24 @@ internal sealed class HashJoinStream : IBatchSource
                 else yield return batch;
                 continue;
             }
-            if (node.ProbeKeyKernel is not null) ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
-            for (int k = 0; k < live; k++)
+            // Plain column keys of an unfiltered batch are read in place; otherwise the key kernel compacts them.
+            Column[] keysOfBatch = probeKeys;
+            if (directKeys is not null && batch.Selection is null)
+            {
+                for (int j = 0; j < directKeys.Length; j++) directKeys[j] = batch.Columns[((BoundColumnRef)plan.ProbeKeys[j]).Index];
+                keysOfBatch = directKeys;
+            }
+            else if (node.ProbeKeyKernel is not null)
+            {
+                ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
+            }
+            if (table.IsIntegerKey)
+            {
+                PrepareIntegerProbe(table, keysOfBatch[0], live);
+                while (ProbeInteger(table, live, probeMatched, needPairs))
+                    if (Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+            }
+            for (int k = 0; k < live && !table.IsIntegerKey; k++)
             {
                 if (!table.HasKeys)
                 {
@@ -94,11 +119,11 @@ internal sealed class HashJoinStream : IBatchSource
                     }
                     continue;
                 }
-                if (JoinHashTable.AnyNull(probeKeys, k)) continue;
-                int h = table.Hash(probeKeys, k);
+                if (JoinHashTable.AnyNull(keysOfBatch, k)) continue;
+                int h = table.Hash(keysOfBatch, k);
                 for (int r = table.First(h); r >= 0; r = table.Next(r))
                 {
-                    if (!table.Matches(r, h, probeKeys, k)) continue;
+                    if (!table.Matches(r, h, keysOfBatch, k)) continue;
                     if (!needPairs)
                     {
                         probeMatched[k] = true;
@@ -120,7 +145,7 @@ internal sealed class HashJoinStream : IBatchSource
                     for (int k = 0; k < live; k++)
                     {
                         bool keep = kind == HashJoinKind.Semi ? probeMatched[k]
-                            : !probeMatched[k] && (kind == HashJoinKind.Anti || !JoinHashTable.AnyNull(probeKeys, k));
+                            : !probeMatched[k] && (kind == HashJoinKind.Anti || !JoinHashTable.AnyNull(keysOfBatch, k));
                         if (keep) selection[n++] = batch.Selection is { } s ? s[k] : k;
                     }
                     if (n > 0) yield return new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = n };
@@ -132,15 +157,102 @@ internal sealed class HashJoinStream : IBatchSource
             foreach (var b in EmitUnmatchedBuild(table, buildMatched)) yield return b;
     }
 
+    /// <summary>
+    /// Widens the probe keys of a batch to long and looks up every row's bucket range in one tight
+    /// loop (independent loads, so the cache misses overlap); NULL keys get an empty range.
+    /// </summary>
+    private void PrepareIntegerProbe(JoinHashTable table, Column keys, int live)
+    {
+        if (probeLongs.Length < live)
+        {
+            probeLongs = new long[live];
+            probeStarts = new int[live];
+            probeEnds = new int[live];
+        }
+        JoinHashTable.WidenKeys(keys, live, probeLongs);
+        var offsets = table.Offsets;
+        int shift = table.Shift;
+        var values = probeLongs;
+        var starts = probeStarts;
+        var ends = probeEnds;
+        for (int k = 0; k < live; k++)
+        {
+            int b = JoinHashTable.BucketOf(values[k], shift);
+            starts[k] = offsets[b];
+            ends[k] = offsets[b + 1];
+        }
+        if (keys.Validity is { } v)
+        {
+            for (int k = 0; k < live; k++)
+                if (!v.IsValid(k)) ends[k] = starts[k];
+        }
+        probeK = 0;
+        probeE = live > 0 ? starts[0] : 0;
+    }
+
+    /// <summary>
+    /// Walks the prepared probe rows from the cursor: marks matched rows, or queues (probe row,
+    /// build row) pairs when <paramref name="needPairs"/>. True when the pair buffer is full (flush
+    /// and call again); false when the batch is done.
+    /// </summary>
+    private bool ProbeInteger(JoinHashTable table, int live, bool[] probeMatched, bool needPairs)
+    {
+        var entries = table.Entries;
+        var keys = probeLongs;
+        var starts = probeStarts;
+        var ends = probeEnds;
+        var pp = pairProbe;
+        var pb = pairBuild;
+        int max = ExecutionContext.BatchRows;
+        int n = pairCount;
+        int k = probeK, e = probeE;
+        while (k < live)
+        {
+            int end = ends[k];
+            long key = keys[k];
+            for (; e < end; e++)
+            {
+                ref readonly var entry = ref entries[e];
+                if (entry.Key != key) continue;
+                if (!needPairs)
+                {
+                    probeMatched[k] = true;
+                    break;
+                }
+                pp[n] = k;
+                pb[n] = entry.Row;
+                if (++n == max)
+                {
+                    pairCount = n;
+                    probeK = k;
+                    probeE = e + 1;
+                    return true;
+                }
+            }
+            if (++k < live) e = starts[k];
+        }
+        pairCount = n;
+        probeK = k;
+        return false;
+    }
+
     private JoinHashTable Load(CancellationToken cancellation)
     {
-        var table = new JoinHashTable(plan.Build.Output.Select(c => c.Type).ToArray(), plan.BuildKeys.Select(k => k.Type).ToArray());
+        var table = new JoinHashTable(plan.Build.Output.Select(c => c.Type).ToArray(), plan.BuildKeys.Select(k => k.Type).ToArray(),
+            plan.ProbeKeys.Select(k => k.Type).ToArray());
         var keys = plan.BuildKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
+        Column[]? direct = plan.BuildKeys.Count > 0 && plan.BuildKeys.All(k => k is BoundColumnRef) ? new Column[plan.BuildKeys.Count] : null;
         var build = node.Build.Open(context);
         while (build.Next(cancellation) is { } batch)
         {
             cancellation.ThrowIfCancellationRequested();
             if (batch.LiveRows == 0) continue;
+            if (direct is not null && batch.Selection is null)
+            {
+                for (int j = 0; j < direct.Length; j++) direct[j] = batch.Columns[((BoundColumnRef)plan.BuildKeys[j]).Index];
+                table.Append(batch, direct);
+                continue;
+            }
             if (node.BuildKeyKernel is not null) ProjectStream.Run(node.BuildKeyKernel, batch, keys, context);
             table.Append(batch, keys);
         }

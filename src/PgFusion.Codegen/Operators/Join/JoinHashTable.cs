@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Types;
@@ -5,14 +6,31 @@ using PgFusion.Types;
 namespace PgFusion.Codegen.Operators.Join;
 
 /// <summary>
-/// The build side of a hash join: every build row buffered in columns, plus chains of row ids per
-/// hash bucket over the rows whose keys are all non-null (a NULL key equals nothing, so such rows
-/// are never found, but they are kept for outer joins and counted for NOT IN). Equality and hashing
-/// are the key type's (<see cref="ColumnOps"/>: bpchar ignores trailing blanks, float has NaN = NaN
-/// and -0 = 0, numeric 1.0 = 1.00), the semantics of its hash opclass.
+/// The build side of a hash join: every build row buffered in columns (filled by typed batch
+/// copies), plus an index over the rows whose keys are all non-null (a NULL key equals nothing, so
+/// such rows are never found, but they are kept for outer joins and counted for NOT IN).
+/// <para>
+/// One integer key (int2/int4/int8/date/time/timestamp[tz], compared as plain integers): the keys
+/// are widened to a flat <c>long[]</c>; <see cref="Seal"/> sorts the non-null rows by bucket
+/// (Fibonacci hash of the key, counting sort, stable so matches come in build order) into
+/// <see cref="Entries"/> (key next to row id) with <see cref="Offsets"/> giving each bucket's
+/// range, so a probe reads one offset pair and one run of entries.
+/// </para>
+/// <para>
+/// Other keys: chains of row ids per bucket, with equality and hashing of the key type
+/// (<see cref="ColumnOps"/>: bpchar ignores trailing blanks, float has NaN = NaN and -0 = 0,
+/// numeric 1.0 = 1.00), the semantics of its hash opclass.
+/// </para>
 /// </summary>
 public sealed class JoinHashTable
 {
+    /// <summary>A build row with a non-null integer key, in bucket order.</summary>
+    public struct Entry
+    {
+        public long Key;
+        public int Row;
+    }
+
     private readonly ColumnOps[] rowOps;
     private readonly ColumnOps[] keyOps;
     private int[] heads = [];
@@ -20,13 +38,24 @@ public sealed class JoinHashTable
     private int[] hashes = [];
     private int mask;
 
-    public JoinHashTable(IReadOnlyList<PgType> rowTypes, IReadOnlyList<PgType> keyTypes)
+    // Integer-key path.
+    private long[] intKeys = [];
+    private bool[]? intKeyNull;
+
+    /// <param name="probeKeyTypes">The probe side's key types; the integer path needs both sides integer.</param>
+    public JoinHashTable(IReadOnlyList<PgType> rowTypes, IReadOnlyList<PgType> keyTypes, IReadOnlyList<PgType>? probeKeyTypes = null)
     {
         rowOps = rowTypes.Select(ColumnOps.For).ToArray();
         keyOps = keyTypes.Select(ColumnOps.For).ToArray();
         Rows = rowTypes.Select(t => Buffer(t)).ToArray();
-        Keys = keyTypes.Select(t => Buffer(t)).ToArray();
+        IsIntegerKey = keyTypes.Count == 1 && IsIntegerType(keyTypes[0]) && (probeKeyTypes is null || IsIntegerType(probeKeyTypes[0]));
+        Keys = IsIntegerKey ? [] : keyTypes.Select(t => Buffer(t)).ToArray();
+        if (IsIntegerKey) intKeys = new long[ExecutionContext.BatchRows];
     }
+
+    /// <summary>Key types compared as plain integers of one of the widths of <see cref="WidenKeys"/>.</summary>
+    public static bool IsIntegerType(PgType type) => type.Oid is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8
+        or PgTypeOid.Date or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz;
 
     private static Column Buffer(PgType type)
     {
@@ -38,6 +67,7 @@ public sealed class JoinHashTable
     /// <summary>The buffered build rows, one column per build output column.</summary>
     public Column[] Rows { get; }
 
+    /// <summary>The buffered keys (generic path only; empty for an integer key).</summary>
     public Column[] Keys { get; }
 
     public ColumnOps[] RowOps => rowOps;
@@ -49,23 +79,132 @@ public sealed class JoinHashTable
 
     public bool HasKeys => keyOps.Length > 0;
 
+    /// <summary>One integer key: probe with <see cref="Offsets"/>, <see cref="Entries"/> and <see cref="BucketOf"/>.</summary>
+    public bool IsIntegerKey { get; }
+
+    /// <summary>Integer key: bucket b's entries are <c>Entries[Offsets[b]..Offsets[b + 1])</c>.</summary>
+    public int[] Offsets { get; private set; } = [];
+
+    public Entry[] Entries { get; private set; } = [];
+
+    /// <summary>64 minus the number of bucket bits.</summary>
+    public int Shift { get; private set; } = 63;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int BucketOf(long key, int shift) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> shift);
+
     /// <summary>Appends the live rows of <paramref name="batch"/>; <paramref name="keys"/> holds their keys compacted from row 0.</summary>
     public void Append(RecordBatch batch, Column[]? keys)
     {
         int live = batch.LiveRows;
-        for (int k = 0; k < live; k++)
+        int[]? selection = batch.Selection;
+        for (int j = 0; j < rowOps.Length; j++) AppendRows(batch.Columns[j], selection, live, Rows[j], rowOps[j]);
+        if (IsIntegerKey)
         {
-            int i = batch.Selection is { } s ? s[k] : k;
-            for (int j = 0; j < rowOps.Length; j++) rowOps[j].Append(batch.Columns[j], i, Rows[j]);
-            for (int j = 0; j < keyOps.Length; j++) keyOps[j].Append(keys![j], k, Keys[j]);
+            AppendIntegerKeys(keys![0], live);
+        }
+        else
+        {
+            for (int j = 0; j < keyOps.Length; j++) AppendRows(keys![j], null, live, Keys[j], keyOps[j]);
         }
         Count += live;
     }
 
-    /// <summary>Links the rows with non-null keys into bucket chains; call once, after the last Append.</summary>
+    private void AppendIntegerKeys(Column keys, int live)
+    {
+        int at = Count;
+        if (at + live > intKeys.Length) Array.Resize(ref intKeys, Math.Max(at + live, intKeys.Length * 2));
+        WidenKeys(keys, live, intKeys.AsSpan(at, live));
+        if (keys.Validity is { } v)
+        {
+            for (int k = 0; k < live; k++)
+            {
+                if (v.IsValid(k)) continue;
+                if (intKeyNull is null || intKeyNull.Length < intKeys.Length) Array.Resize(ref intKeyNull, intKeys.Length);
+                intKeyNull[at + k] = true;
+                HasNullKey = true;
+            }
+        }
+    }
+
+    /// <summary>Copies rows 0..n of an integer key column into <paramref name="dst"/>, widened to long.</summary>
+    public static void WidenKeys(Column keys, int n, Span<long> dst)
+    {
+        switch (keys)
+        {
+            case PrimitiveColumn<long> c: c.Values.AsSpan(0, n).CopyTo(dst); break;
+            case PrimitiveColumn<int> c:
+                {
+                    var src = c.Values;
+                    for (int i = 0; i < n; i++) dst[i] = src[i];
+                    break;
+                }
+            case PrimitiveColumn<short> c:
+                {
+                    var src = c.Values;
+                    for (int i = 0; i < n; i++) dst[i] = src[i];
+                    break;
+                }
+            default: throw new InvalidOperationException($"integer join key expected, got {keys.GetType().Name}");
+        }
+    }
+
+    /// <summary>Appends rows <c>selection[0..n)</c> (rows 0..n without a selection) of src at dst.Length.</summary>
+    private static void AppendRows(Column src, int[]? selection, int n, Column dst, ColumnOps fallback)
+    {
+        switch (src)
+        {
+            case PrimitiveColumn<int> s: AppendPrimitive(s, (PrimitiveColumn<int>)dst, selection, n); break;
+            case PrimitiveColumn<long> s: AppendPrimitive(s, (PrimitiveColumn<long>)dst, selection, n); break;
+            case PrimitiveColumn<short> s: AppendPrimitive(s, (PrimitiveColumn<short>)dst, selection, n); break;
+            case PrimitiveColumn<double> s: AppendPrimitive(s, (PrimitiveColumn<double>)dst, selection, n); break;
+            case PrimitiveColumn<float> s: AppendPrimitive(s, (PrimitiveColumn<float>)dst, selection, n); break;
+            case PrimitiveColumn<uint> s: AppendPrimitive(s, (PrimitiveColumn<uint>)dst, selection, n); break;
+            default:
+                for (int i = 0; i < n; i++) fallback.Append(src, selection is null ? i : selection[i], dst);
+                break;
+        }
+    }
+
+    private static void AppendPrimitive<T>(PrimitiveColumn<T> src, PrimitiveColumn<T> dst, int[]? selection, int n)
+        where T : unmanaged
+    {
+        int at = dst.Length;
+        dst.EnsureCapacity(at + n);
+        var validity = dst.EnsureValidity(at + n);
+        var to = dst.Values;
+        var from = src.Values;
+        if (selection is null)
+        {
+            Array.Copy(from, 0, to, at, n);
+        }
+        else
+        {
+            for (int i = 0; i < n; i++) to[at + i] = from[selection[i]];
+        }
+        if (src.Validity is not { } sv)
+        {
+            for (int i = 0; i < n; i++) validity.SetValid(at + i);
+        }
+        else
+        {
+            for (int i = 0; i < n; i++) validity.Set(at + i, sv.IsValid(selection is null ? i : selection[i]));
+        }
+        dst.Length = at + n;
+    }
+
+    /// <summary>Indexes the rows with non-null keys; call once, after the last Append.</summary>
     public void Seal()
     {
+        // A build column without NULLs drops its bitmap, so gathers from it need not read validity.
+        foreach (var c in Rows)
+            if (c.Validity is { } v && v.CountNulls(c.Length) == 0) c.Validity = null;
         if (!HasKeys) return;
+        if (IsIntegerKey)
+        {
+            SealInteger();
+            return;
+        }
         int size = 16;
         while (size < Count * 2) size <<= 1;
         heads = new int[size];
@@ -85,6 +224,48 @@ public sealed class JoinHashTable
             next[r] = heads[b] - 1;
             heads[b] = r + 1;
         }
+    }
+
+    private void SealInteger()
+    {
+        int bits = 4;
+        while ((1 << bits) < Count && bits < 30) bits++;
+        int size = 1 << bits;
+        int shift = 64 - bits;
+        Shift = shift;
+        var keys = intKeys;
+        var nulls = intKeyNull;
+        var buckets = new int[Count];
+        var offsets = new int[size + 1];
+        int n = 0;
+        for (int r = 0; r < Count; r++)
+        {
+            if (nulls is not null && r < nulls.Length && nulls[r])
+            {
+                buckets[r] = -1;
+                continue;
+            }
+            int b = BucketOf(keys[r], shift);
+            buckets[r] = b;
+            offsets[b + 1]++;
+            n++;
+        }
+        for (int b = 0; b < size; b++) offsets[b + 1] += offsets[b];
+        var fill = new int[size];
+        Array.Copy(offsets, fill, size);
+        var entries = new Entry[n];
+        for (int r = 0; r < Count; r++)
+        {
+            int b = buckets[r];
+            if (b < 0) continue;
+            ref var e = ref entries[fill[b]++];
+            e.Key = keys[r];
+            e.Row = r;
+        }
+        Offsets = offsets;
+        Entries = entries;
+        intKeys = [];
+        intKeyNull = null;
     }
 
     public static bool AnyNull(Column[] keys, int row)

@@ -56,8 +56,12 @@ public class TpchTests(TpchDatabase db, ITestOutputHelper output) : IClassFixtur
             output.WriteLine($"{query.Name}: pg_fusion is not loaded in this cluster; checked PostgreSQL against the expected file only");
             return;
         }
-        // Until every query is offloaded, fall back rather than fail; the bench reports which ones ran where.
+        // Every TPC-H query must run in pg_fusion: on_unsupported = error turns a fallback into a failure,
+        // and EXPLAIN must show the PgFusion scan at the top.
         PgServer.Execute(conn, "SET pg_fusion.enable = on");
+        PgServer.Execute(conn, "SET pg_fusion.on_unsupported = error");
+        var plan = ResultText.Run(conn, "EXPLAIN (COSTS OFF) " + query.Sql);
+        Assert.True(plan.Contains("Custom Scan (PgFusionScan)", StringComparison.Ordinal), $"{query.Name} is not offloaded:\n{plan}");
         var on = ResultText.Run(conn, query.Sql);
         Assert.True(off == on, $"{query.Name} with pg_fusion on differs from off: {ResultText.FirstDifference(off, on)}");
     }

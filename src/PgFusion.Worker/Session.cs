@@ -122,6 +122,9 @@ internal sealed class Session
 
     private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
 
+    /// <summary>Constant subexpressions are evaluated at plan time, with PostgreSQL's plan-time errors.</summary>
+    private static readonly PlannerOptions PlannerWithConstants = PlannerOptions.Default with { EvaluateConstant = ConstantEvaluator.Evaluate };
+
     private void Compile(ReadOnlySpan<byte> payload, CancellationToken token, bool explainOnly)
     {
         var type = explainOnly ? MessageType.Explain : MessageType.Compile;
@@ -158,7 +161,7 @@ internal sealed class Session
         }
 
         var clock = Stopwatch.StartNew();
-        var planned = QueryPlanner.Plan(json);
+        var planned = QueryPlanner.Plan(json, PlannerWithConstants);
         if (!planned.IsSupported)
         {
             if (!explainOnly)
@@ -192,7 +195,7 @@ internal sealed class Session
     private static string ExplainText(ReadOnlySpan<byte> json, PlannedQuery planned, CompiledQuery query, double planMs, double totalMs)
     {
         var sb = new StringBuilder();
-        var stages = QueryPlanner.ExplainRules(json);
+        var stages = QueryPlanner.ExplainRules(json, PlannerWithConstants);
         if (stages.Count > 0)
             sb.Append("== logical plan (after ").Append(stages[^1].Stage).AppendLine(") ==").AppendLine(stages[^1].Plan.TrimEnd());
         sb.AppendLine("== planner's physical plan ==").AppendLine(planned.Explain.TrimEnd());

@@ -1,0 +1,35 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators;
+using PgFusion.Planner.Binding;
+
+namespace PgFusion.Codegen;
+
+/// <summary>
+/// Evaluates an expression that reads no column, once, with the same compiled kernel code the
+/// query would run (so values and errors are exactly the run-time ones). The planner calls it
+/// at plan time (PlannerOptions.EvaluateConstant) to raise PostgreSQL's plan-time errors and to
+/// fold constant predicates. Returns the value of a bool expression (null for NULL); other types
+/// are only checked for errors and return null.
+/// </summary>
+public static class ConstantEvaluator
+{
+    public static object? Evaluate(BoundExpr expr)
+    {
+        ArgumentNullException.ThrowIfNull(expr);
+        var kernel = KernelBuilder.Project("constant", [], [expr], KernelCache.Shared);
+        var output = PgArrowMapping.CreateColumn(expr.Type, 1);
+        var context = new Operators.ExecutionContext(NoScans.Instance, CancellationToken.None);
+        ProjectStream.Run(kernel, new RecordBatch([], 1), [output], context);
+        if (output.IsNull(0) || output is not BooleanColumn b) return null;
+        return b.Get(0);
+    }
+
+    private sealed class NoScans : Execution.IScanProvider
+    {
+        public static readonly NoScans Instance = new();
+
+        public Execution.IBatchSource OpenScan(Planner.Physical.PhysicalScan scan) =>
+            throw new InvalidOperationException("a constant expression reads no table");
+    }
+}

@@ -1,0 +1,92 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Rules;
+
+/// <summary>
+/// What PostgreSQL's eval_const_expressions does with function calls over constants, run right
+/// after binding: every constant subexpression is evaluated once at plan time, so an error it
+/// raises (1/0, '3000000000'::int2, date 'infinity' - date 'infinity') is raised by planning, as in
+/// PostgreSQL, even when no row would ever reach it. Boolean results replace the expression, so a
+/// WHERE conjunct that is constant false stops the query before any scan as PostgreSQL's one-time
+/// filter does. The walk follows eval_const_expressions: AND stops at a constant false, OR at a
+/// constant true, CASE skips arms whose condition is constant false and stops after a constant
+/// true one, COALESCE stops after a constant non-NULL argument.
+/// </summary>
+public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate)
+{
+    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(Evaluate));
+
+    public BoundExpr Evaluate(BoundExpr e)
+    {
+        if (e is BoundConst) return e;
+        if (e is not (BoundBoolExpr or BoundCase or BoundCoalesce) && IsConstant(e))
+        {
+            if (!e.Descendants().Any(d => d is BoundFuncCall)) return e;
+            object? value;
+            try
+            {
+                value = evaluate(e);
+            }
+            catch (PgFusionException)
+            {
+                throw; // PostgreSQL raises this while planning
+            }
+#pragma warning disable CA1031 // anything else (an unsupported function) leaves the expression to run time
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                return e;
+            }
+            return e.Type == PgType.Bool ? new BoundConst(value, PgType.Bool) : e;
+        }
+        switch (e)
+        {
+            case BoundBoolExpr { Op: BoolOp.And or BoolOp.Or } b:
+            {
+                bool absorbing = b.Op == BoolOp.Or;
+                var args = new List<BoundExpr>(b.Args.Count);
+                foreach (var a in b.Args)
+                {
+                    var m = Evaluate(a);
+                    if (m is BoundConst { Value: bool v } && v == absorbing) return new BoundConst(absorbing, PgType.Bool);
+                    args.Add(m);
+                }
+                return b with { Args = args };
+            }
+            case BoundCase c:
+            {
+                var branches = new List<(BoundExpr When, BoundExpr Then)>(c.Branches.Count);
+                foreach (var (when, then) in c.Branches)
+                {
+                    var w = Evaluate(when);
+                    if (w is BoundConst { Value: null or false }) continue;
+                    var t = Evaluate(then);
+                    if (w is BoundConst { Value: true })
+                        return branches.Count == 0 ? t : c with { Branches = branches, Else = t };
+                    branches.Add((w, t));
+                }
+                var el = c.Else is { } x ? Evaluate(x) : null;
+                return branches.Count == 0 ? el ?? new BoundConst(null, c.Type) : c with { Branches = branches, Else = el };
+            }
+            case BoundCoalesce co:
+            {
+                var args = new List<BoundExpr>(co.Args.Count);
+                foreach (var a in co.Args)
+                {
+                    var m = Evaluate(a);
+                    args.Add(m);
+                    if (m is BoundConst { Value: not null }) break;
+                }
+                return co with { Args = args };
+            }
+            default:
+                return e.MapChildren(Evaluate);
+        }
+    }
+
+    /// <summary>Reads no column: made only of constants and the expression kinds below.</summary>
+    private static bool IsConstant(BoundExpr e) => e.Descendants().All(d => d is BoundConst or BoundFuncCall or BoundBoolExpr
+        or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce);
+}

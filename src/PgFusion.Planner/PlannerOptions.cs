@@ -12,5 +12,8 @@ public sealed record PlannerOptions(IReadOnlyCollection<string> DisabledRules, A
 {
     public Func<Binding.BoundExpr, object?>? EvaluateConstant { get; init; }
 
+    /// <summary>Whether a function (by pg_proc OID) is strict: NULL for any NULL argument. Unknown functions: not folded.</summary>
+    public Func<uint, bool>? IsStrictFunction { get; init; }
+
     public static PlannerOptions Default { get; } = new([]);
 }

@@ -123,7 +123,11 @@ internal sealed class Session
     private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
 
     /// <summary>Constant subexpressions are evaluated at plan time, with PostgreSQL's plan-time errors.</summary>
-    private static readonly PlannerOptions PlannerWithConstants = PlannerOptions.Default with { EvaluateConstant = ConstantEvaluator.Evaluate };
+    private static readonly PlannerOptions PlannerWithConstants = PlannerOptions.Default with
+    {
+        EvaluateConstant = ConstantEvaluator.Evaluate,
+        IsStrictFunction = oid => Codegen.Functions.FunctionRegistry.TryGet(oid, out _), // every function Codegen implements is strict
+    };
 
     private void Compile(ReadOnlySpan<byte> payload, CancellationToken token, bool explainOnly)
     {

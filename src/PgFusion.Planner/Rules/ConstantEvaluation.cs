@@ -14,9 +14,17 @@ namespace PgFusion.Planner.Rules;
 /// constant true, CASE skips arms whose condition is constant false and stops after a constant
 /// true one, COALESCE stops after a constant non-NULL argument.
 /// </summary>
-public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate)
+public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null)
 {
-    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(Evaluate));
+    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(Evaluate) switch
+    {
+        // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
+        // false rejects every row before any other conjunct runs (PostgreSQL's one-time filter).
+        LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And } and var b } f
+            when b.Args.Any(a => a is BoundConst { Value: null or false }) => f with { Predicate = new BoundConst(false, PgType.Bool) },
+        LogicalFilter { Predicate: BoundConst { Value: null } } f => f with { Predicate = new BoundConst(false, PgType.Bool) },
+        var mapped => mapped,
+    });
 
     public BoundExpr Evaluate(BoundExpr e)
     {
@@ -82,7 +90,11 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate)
                 return co with { Args = args };
             }
             default:
-                return e.MapChildren(Evaluate);
+                var mapped = e.MapChildren(Evaluate);
+                // A strict function with a NULL constant argument is NULL, whatever its other arguments.
+                if (mapped is BoundFuncCall f && isStrict is not null && isStrict(f.FuncOid) && f.Args.Any(a => a is BoundConst { Value: null }))
+                    return new BoundConst(null, f.Type);
+                return mapped;
         }
     }
 

@@ -17,7 +17,10 @@ public static class ConstantEvaluator
     public static object? Evaluate(BoundExpr expr)
     {
         ArgumentNullException.ThrowIfNull(expr);
-        var kernel = KernelBuilder.Project("constant", [], [expr], KernelCache.Shared);
+        // A cache of its own: the key holds the literal values, so sharing KernelCache.Shared would
+        // keep one kernel per distinct literal for the worker's lifetime. Repeated queries reuse
+        // their whole plan from the worker's plan cache instead.
+        var kernel = KernelBuilder.Project("constant", [], [expr], new KernelCache());
         var output = PgArrowMapping.CreateColumn(expr.Type, 1);
         var context = new Operators.ExecutionContext(NoScans.Instance, CancellationToken.None);
         ProjectStream.Run(kernel, new RecordBatch([], 1), [output], context);

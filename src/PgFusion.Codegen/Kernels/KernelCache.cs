@@ -5,16 +5,24 @@ namespace PgFusion.Codegen.Kernels;
 
 /// <summary>
 /// Compiled kernels by canonical key (kernel kind + expression shapes + input types + layout
-/// version). Shared by all queries; thread-safe; a key compiles once.
+/// version). Shared by all queries; thread-safe; a key compiles once while it stays cached.
+/// The cache holds at most <see cref="Capacity"/> kernels: keys include literal values, so a
+/// worker that lives for weeks would otherwise keep one kernel per distinct literal. Past the
+/// capacity the least recently used tenth is dropped (queries that hold a kernel keep it alive).
 /// </summary>
 public sealed class KernelCache
 {
     /// <summary>Bumped when the column layout kernels read changes, so stale kernels are never reused.</summary>
     public const int LayoutVersion = 1;
 
+    public const int DefaultCapacity = 4096;
+
     public static KernelCache Shared { get; } = new();
 
-    private readonly ConcurrentDictionary<string, Lazy<object>> kernels = new();
+    private readonly ConcurrentDictionary<string, Entry> kernels = new();
+    private readonly Lock evictLock = new();
+    private long clock;
+    private long evictions;
     private long hits;
     private long compiles;
     private long compileTicks;
@@ -27,11 +35,28 @@ public sealed class KernelCache
 
     public int Count => kernels.Count;
 
+    public int Capacity { get; }
+
+    public long Evictions => Interlocked.Read(ref evictions);
+
+    public KernelCache(int capacity = DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+    }
+
+    private sealed class Entry(Lazy<object> value)
+    {
+        public Lazy<object> Value { get; } = value;
+
+        public long LastUse;
+    }
+
     public Kernel<T> GetOrCompile<T>(string name, string shapeKey, Func<System.Linq.Expressions.Expression<T>> build) where T : Delegate
     {
         string key = $"v{LayoutVersion}|{typeof(T).Name}|{shapeKey}";
         bool created = false;
-        var lazy = kernels.GetOrAdd(key, k => new Lazy<object>(() =>
+        var entry = kernels.GetOrAdd(key, k => new Entry(new Lazy<object>(() =>
         {
             created = true;
             var sw = Stopwatch.StartNew();
@@ -41,11 +66,13 @@ public sealed class KernelCache
             Interlocked.Increment(ref compiles);
             Interlocked.Add(ref compileTicks, sw.Elapsed.Ticks);
             return new Kernel<T>(name, k, tree, compiled, sw.Elapsed);
-        }));
+        })));
+        Volatile.Write(ref entry.LastUse, Interlocked.Increment(ref clock));
         try
         {
-            var kernel = (Kernel<T>)lazy.Value;
+            var kernel = (Kernel<T>)entry.Value.Value;
             if (!created) Interlocked.Increment(ref hits);
+            if (kernels.Count > Capacity) Evict();
             return kernel;
         }
         catch
@@ -56,4 +83,20 @@ public sealed class KernelCache
     }
 
     public void Clear() => kernels.Clear();
+
+    /// <summary>Drops the least recently used kernels until a tenth of the capacity is free.</summary>
+    private void Evict()
+    {
+        lock (evictLock)
+        {
+            int excess = kernels.Count - Capacity;
+            if (excess <= 0) return;
+            int drop = excess + Capacity / 10;
+            foreach (var victim in kernels.OrderBy(kv => Volatile.Read(ref kv.Value.LastUse)).Take(drop).ToList())
+            {
+                if (kernels.TryRemove(victim))
+                    Interlocked.Increment(ref evictions);
+            }
+        }
+    }
 }

@@ -32,6 +32,7 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"execute", PGF_FAULT_EXECUTE, false},
 	{"compile_sleep", PGF_FAULT_COMPILE_SLEEP, false},
 	{"execute_sleep", PGF_FAULT_EXECUTE_SLEEP, false},
+	{"forget_plan", PGF_FAULT_FORGET_PLAN, false},
 	{NULL, 0, false}
 };
 

@@ -113,6 +113,6 @@ extern void pgf_compile(uint32 message_type, const char *json, PgfCompileReply *
 
 /* ---- CustomScan (scan.c) ---- */
 extern void pgf_register_custom_scan(void);
-extern Plan *pgf_make_custom_scan(Query *parse, PgfCompileReply *reply);
+extern Plan *pgf_make_custom_scan(Query *parse, PgfCompileReply *reply, const char *json);
 
 #endif							/* PG_FUSION_H */

@@ -128,7 +128,7 @@ typedef enum PgfMessageType
 {
 	/* backend -> worker */
 	PGF_MSG_COMPILE = 1,		/* u32 flags, u32 reserved, json[] */
-	PGF_MSG_EXECUTE = 2,		/* u32 flags, u32 reserved, u64 plan_handle */
+	PGF_MSG_EXECUTE = 2,		/* u32 flags, u32 reserved, u64 plan_handle, json[] */
 	PGF_MSG_EXPLAIN = 3,		/* u32 flags, u32 reserved, json[] */
 	PGF_MSG_PAGE = 4,			/* u32 scan_id, u32 page_index, u32 block, u32 ntoast, ntoast x toast entry */
 	PGF_MSG_SCAN_END = 5,		/* u32 scan_id, u32 pages_sent */
@@ -152,7 +152,8 @@ typedef enum PgfDebugFault
 	PGF_FAULT_COMPILE = 1,		/* throw a managed exception while compiling */
 	PGF_FAULT_EXECUTE = 2,		/* compile a stub plan that reads every page of the first relation, then throws */
 	PGF_FAULT_COMPILE_SLEEP = 3,	/* compile waits 60 s (cancellable): tests cancel/timeout while planning */
-	PGF_FAULT_EXECUTE_SLEEP = 4 /* stub plan's execution waits 60 s (cancellable) */
+	PGF_FAULT_EXECUTE_SLEEP = 4,	/* stub plan's execution waits 60 s (cancellable) */
+	PGF_FAULT_FORGET_PLAN = 5	/* EXECUTE ignores its plan handle and compiles the JSON sent with it */
 } PgfDebugFault;
 
 /* COMPILED column entry: u32 typid, i32 typmod, u32 name_len, name[name_len] */

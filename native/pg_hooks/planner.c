@@ -390,7 +390,7 @@ pgf_planner(Query *parse, const char *query_string, int cursorOptions, ParamList
 				result->dependsOnRole = false;
 				result->parallelModeNeeded = false;
 				result->jitFlags = PGJIT_NONE;
-				result->planTree = pgf_make_custom_scan(parse, &reply);
+				result->planTree = pgf_make_custom_scan(parse, &reply, json);
 				result->stmt_location = parse->stmt_location;
 				result->stmt_len = parse->stmt_len;
 				finish_range_table(result, parse);

@@ -52,6 +52,7 @@ typedef struct PgfScanState
 	CustomScanState css;
 	uint64		plan_handle;
 	char	   *explain;
+	char	   *query_json;		/* sent with EXECUTE: the worker recompiles it if the handle is gone */
 	PgfSession *session;
 	bool		started;
 	bool		done;
@@ -99,7 +100,7 @@ pgf_register_custom_scan(void)
  * shows); the node's targetlist reads the scan tuple, which the worker fills, column by column.
  */
 Plan *
-pgf_make_custom_scan(Query *parse, PgfCompileReply *reply)
+pgf_make_custom_scan(Query *parse, PgfCompileReply *reply, const char *json)
 {
 	CustomScan *cs = makeNode(CustomScan);
 	List	   *scan_tlist = NIL;
@@ -134,8 +135,13 @@ pgf_make_custom_scan(Query *parse, PgfCompileReply *reply)
 	cs->flags = 0;
 	cs->custom_plans = NIL;
 	cs->custom_exprs = NIL;
-	cs->custom_private = list_make2(makeString(psprintf(UINT64_FORMAT, reply->plan_handle)),
-									makeString(pstrdup(reply->text ? reply->text : "")));
+	/*
+	 * The Query JSON travels with the plan: EXECUTE sends it beside the handle, so a worker whose
+	 * bounded plan cache has dropped the handle (or a prepared statement kept for days) recompiles it.
+	 */
+	cs->custom_private = list_make3(makeString(psprintf(UINT64_FORMAT, reply->plan_handle)),
+									makeString(pstrdup(reply->text ? reply->text : "")),
+									makeString(pstrdup(json)));
 	cs->custom_scan_tlist = scan_tlist;
 	cs->custom_relids = NULL;
 	cs->methods = &scan_methods;
@@ -150,6 +156,7 @@ create_scan_state(CustomScan *cscan)
 	state->css.methods = &exec_methods;
 	state->plan_handle = strtou64(strVal(linitial(cscan->custom_private)), NULL, 10);
 	state->explain = strVal(lsecond(cscan->custom_private));
+	state->query_json = strVal(lthird(cscan->custom_private));
 	state->filling_page = -1;
 	return (Node *) state;
 }
@@ -198,7 +205,7 @@ start_execution(PgfScanState *state)
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("pg_fusion cannot execute the compiled plan: %s", unavailable ? unavailable : "this backend holds too many pg_fusion sessions")));
 	memcpy(&prefix[2], &state->plan_handle, 8);
-	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), NULL, 0);
+	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), state->query_json, strlen(state->query_json));
 	state->started = true;
 }
 

@@ -8,4 +8,7 @@ public enum DebugFault : uint
     Execute = 2,
     CompileSleep = 3,
     ExecuteSleep = 4,
+
+    /// <summary>EXECUTE ignores its plan handle and compiles the Query JSON sent with it (as after the plan cache dropped the handle).</summary>
+    ForgetPlan = 5,
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 using PgFusion.Codegen;
@@ -8,40 +7,95 @@ namespace PgFusion.Worker;
 /// <summary>
 /// Compiled plans by canonical key (the query JSON without "location" fields: the same query
 /// text with different whitespace or position hits), plus the plan handles backends execute.
-/// Unsupported answers are cached too. Handles are never reused; plans stay while the worker
-/// runs (a backend's cached PlannedStmt may execute its handle at any later time).
+/// Unsupported answers are cached too. Handles are never reused. The cache holds at most
+/// <see cref="Capacity"/> entries and drops the least recently used tenth past that: a worker
+/// runs for as long as the cluster, and queries with ever new literals would otherwise fill
+/// memory. A dropped handle costs a recompile: EXECUTE carries the plan's JSON (docs/ipc.md).
 /// </summary>
-internal sealed partial class PlanCache
+internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity)
 {
-    private readonly ConcurrentDictionary<string, CacheEntry> byKey = new();
-    private readonly ConcurrentDictionary<ulong, CompiledQuery> byHandle = new();
+    public const int DefaultCapacity = 4096;
+
+    private readonly Dictionary<string, CacheEntry> byKey = [];
+    private readonly Dictionary<ulong, CacheEntry> byHandle = [];
+    private readonly Lock gate = new();
     private long nextHandle;
+    private long clock;
 
-    public const int MaxEntries = 4096;
+    public int Capacity { get; } = capacity;
 
-    internal sealed record CacheEntry(ulong Handle, CompiledQuery? Query, string? UnsupportedReason, double EstimatedRows);
+    public long Evictions { get; private set; }
+
+    /// <summary>A cached answer: a compiled plan with its handle, or the reason the query is not supported.</summary>
+    internal sealed record CacheEntry(string? Key, ulong Handle, CompiledQuery? Query, string? UnsupportedReason, double EstimatedRows)
+    {
+        public long LastUse { get; set; }
+    }
 
     public static string CanonicalKey(ReadOnlySpan<byte> json) => Location().Replace(Encoding.UTF8.GetString(json), "");
 
-    public bool TryGet(string key, out CacheEntry entry) => byKey.TryGetValue(key, out entry!);
+    public bool TryGet(string key, out CacheEntry entry)
+    {
+        lock (gate)
+        {
+            if (!byKey.TryGetValue(key, out entry!)) return false;
+            entry.LastUse = ++clock;
+            return true;
+        }
+    }
 
+    /// <summary>Caches a compiled plan under a new handle (and under <paramref name="key"/> when given).</summary>
     public CacheEntry AddCompiled(string? key, CompiledQuery query, double rows)
     {
-        ulong handle = (ulong)Interlocked.Increment(ref nextHandle);
-        byHandle[handle] = query;
-        var entry = new CacheEntry(handle, query, null, rows);
-        if (key is not null && byKey.Count < MaxEntries)
-            byKey[key] = entry;
-        return entry;
+        lock (gate)
+        {
+            var entry = new CacheEntry(key, (ulong)Interlocked.Increment(ref nextHandle), query, null, rows) { LastUse = ++clock };
+            byHandle[entry.Handle] = entry;
+            if (key is not null)
+            {
+                if (byKey.TryGetValue(key, out var old)) byHandle.Remove(old.Handle);
+                byKey[key] = entry;
+            }
+            EvictPastCapacity();
+            return entry;
+        }
     }
 
     public void AddUnsupported(string key, string reason)
     {
-        if (byKey.Count < MaxEntries)
-            byKey[key] = new CacheEntry(0, null, reason, 0);
+        lock (gate)
+        {
+            if (byKey.TryGetValue(key, out var old)) byHandle.Remove(old.Handle);
+            byKey[key] = new CacheEntry(key, 0, null, reason, 0) { LastUse = ++clock };
+            EvictPastCapacity();
+        }
     }
 
-    public CompiledQuery? Find(ulong handle) => byHandle.TryGetValue(handle, out var q) ? q : null;
+    public CompiledQuery? Find(ulong handle)
+    {
+        lock (gate)
+        {
+            if (!byHandle.TryGetValue(handle, out var entry)) return null;
+            entry.LastUse = ++clock;
+            return entry.Query;
+        }
+    }
+
+    private void EvictPastCapacity()
+    {
+        int entries = byHandle.Count + byKey.Count(kv => kv.Value.Query is null);
+        if (entries <= Capacity) return;
+        int drop = entries - Capacity + Capacity / 10;
+        var victims = byHandle.Values.Concat(byKey.Values.Where(e => e.Query is null))
+            .OrderBy(e => e.LastUse).Take(drop).ToList();
+        foreach (var victim in victims)
+        {
+            if (victim.Query is not null) byHandle.Remove(victim.Handle);
+            if (victim.Key is not null && byKey.TryGetValue(victim.Key, out var current) && ReferenceEquals(current, victim))
+                byKey.Remove(victim.Key);
+            Evictions++;
+        }
+    }
 
     [GeneratedRegex("""
         ,"location":-?[0-9]+

@@ -154,42 +154,56 @@ internal sealed class Session
                 break;
         }
 
-        string key = PlanCache.CanonicalKey(json);
-        if (!explainOnly && cache.TryGet(key, out var hit))
+        if (explainOnly)
         {
-            if (hit.Query is { } q)
-                SendCompiled(hit, q, token);
-            else
-                SendText(MessageType.Unsupported, hit.UnsupportedReason!, token);
+            var clock = Stopwatch.StartNew();
+            var planned = QueryPlanner.Plan(json, PlannerWithConstants);
+            if (!planned.IsSupported)
+            {
+                SendText(MessageType.Unsupported, planned.UnsupportedReason!, token);
+                return;
+            }
+            double planMs = clock.Elapsed.TotalMilliseconds;
+            var compiled = new QueryCompiler().Compile(planned.Plan!);
+            if (compiled.Query is null)
+            {
+                SendText(MessageType.Unsupported, compiled.UnsupportedReason!, token);
+                return;
+            }
+            SendText(MessageType.Explained, ExplainText(json, planned.Plan!, compiled.Query, planMs, clock.Elapsed.TotalMilliseconds), token);
             return;
         }
+
+        var entry = CompileCached(json);
+        if (entry.Query is { } q)
+            SendCompiled(entry, q, token);
+        else
+            SendText(MessageType.Unsupported, entry.UnsupportedReason!, token);
+    }
+
+    /// <summary>The plan cache's answer for a query's JSON: a hit, or a new compile (supported or not) that is cached.</summary>
+    private PlanCache.CacheEntry CompileCached(ReadOnlySpan<byte> json)
+    {
+        string key = PlanCache.CanonicalKey(json);
+        if (cache.TryGet(key, out var hit))
+            return hit;
 
         var clock = Stopwatch.StartNew();
         var planned = QueryPlanner.Plan(json, PlannerWithConstants);
         if (!planned.IsSupported)
         {
-            if (!explainOnly)
-                cache.AddUnsupported(key, planned.UnsupportedReason!);
-            SendText(MessageType.Unsupported, planned.UnsupportedReason!, token);
-            return;
+            cache.AddUnsupported(key, planned.UnsupportedReason!);
+            return new PlanCache.CacheEntry(key, 0, null, planned.UnsupportedReason, 0);
         }
         double planMs = clock.Elapsed.TotalMilliseconds;
         var compiled = new QueryCompiler().Compile(planned.Plan!);
         if (compiled.Query is null)
         {
-            if (!explainOnly)
-                cache.AddUnsupported(key, compiled.UnsupportedReason!);
-            SendText(MessageType.Unsupported, compiled.UnsupportedReason!, token);
-            return;
+            cache.AddUnsupported(key, compiled.UnsupportedReason!);
+            return new PlanCache.CacheEntry(key, 0, null, compiled.UnsupportedReason, 0);
         }
-        double totalMs = clock.Elapsed.TotalMilliseconds;
-        LastCompileTiming = $"plan {planMs:F2} ms, plan+compile {totalMs:F2} ms";
-        if (explainOnly)
-        {
-            SendText(MessageType.Explained, ExplainText(json, planned.Plan!, compiled.Query, planMs, totalMs), token);
-            return;
-        }
-        SendCompiled(cache.AddCompiled(key, compiled.Query, planned.Plan!.Root.EstimatedRows), compiled.Query, token);
+        LastCompileTiming = $"plan {planMs:F2} ms, plan+compile {clock.Elapsed.TotalMilliseconds:F2} ms";
+        return cache.AddCompiled(key, compiled.Query, planned.Plan!.Root.EstimatedRows);
     }
 
     /// <summary>
@@ -234,8 +248,20 @@ internal sealed class Session
     private void Execute(ReadOnlySpan<byte> payload, CancellationToken token)
     {
         ulong handle = Wire.ReadU64(payload, 8, MessageType.Execute);
-        var query = cache.Find(handle)
-            ?? throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
+        var fault = Fault(payload, MessageType.Execute);
+        var json = payload[16..];
+        var query = fault == DebugFault.ForgetPlan ? null : cache.Find(handle);
+        if (query is null && !json.IsEmpty)
+        {
+            // The bounded plan cache dropped the handle (or the test fault pretends it did): the
+            // JSON the plan came from compiles to the same plan.
+            query = fault is DebugFault.Execute or DebugFault.ExecuteSleep
+                ? DebugPlan.FromJson(fault, json)
+                : CompileCached(json).Query
+                  ?? throw new PgFusionException("XX000", $"pg_fusion plan {handle} was dropped from the worker's cache and its query no longer compiles");
+        }
+        if (query is null)
+            throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
         var scans = new SessionScanProvider(channel, region, token);
         var sink = new RingResultSink(channel, token);
         query.Execute(scans, sink, token);

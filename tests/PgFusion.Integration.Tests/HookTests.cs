@@ -127,6 +127,26 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
             AssertOffloadedAndCorrect(conn, q);
     }
 
+    /// <summary>
+    /// A plan whose handle the worker's bounded plan cache has dropped still runs: EXECUTE carries
+    /// the Query JSON and the worker compiles it again. debug_fault = forget_plan makes the worker
+    /// ignore every handle, for plain statements and for a prepared statement's cached plan.
+    /// </summary>
+    [Fact]
+    public void A_plan_the_worker_no_longer_caches_is_compiled_again_from_the_json_sent_with_execute()
+    {
+        using var conn = OpenFusion();
+        var expected = Queries.Select(Off).ToArray();
+        PgServer.Execute(conn, $"PREPARE forget_plan_q AS {Queries[0]}");
+        Assert.Equal(expected[0], ResultText.Run(conn, "EXECUTE forget_plan_q")); // plans and caches the handle
+        PgServer.Execute(conn, "SET pg_fusion.debug_fault = forget_plan");
+        Assert.Equal(expected[0], ResultText.Run(conn, "EXECUTE forget_plan_q")); // the cached plan's handle is ignored
+        for (int i = 0; i < Queries.Length; i++)
+            AssertOffloadedAndCorrect(conn, Queries[i], expected[i]);
+        PgServer.Execute(conn, "RESET pg_fusion.debug_fault; DEALLOCATE forget_plan_q");
+        Assert.Equal(expected[1], ResultText.Run(conn, Queries[1]));
+    }
+
     [Fact]
     public async Task Eight_concurrent_sessions_get_correct_results()
     {

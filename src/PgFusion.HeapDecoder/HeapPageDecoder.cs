@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PgFusion.Arrow;
 using PgFusion.HeapDecoder.Page;
 using PgFusion.HeapDecoder.Tuple;
@@ -89,6 +91,9 @@ public sealed partial class HeapPageDecoder
         }
         _cacheOff[prefix] = off;
         _fastStart = Math.Min(firstNeeded, prefix);
+        _steps = BuildSteps();
+        // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
+        _walker = _steps is { } steps && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0" ? TupleWalker.TryCreate(steps) : null;
     }
 
     public RelationLayout Relation { get; }
@@ -121,27 +126,47 @@ public sealed partial class HeapPageDecoder
             _decoders[s].Begin(into.Columns[s], capacity);
         }
         BindDirect();
+        BindSteps(into, capacity);
 
         int row = start;
         int upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
         int special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
+        // fast walk: no null bitmap, at least every needed attribute, at most the relation's
+        int fastNatts = _steps is null ? int.MaxValue : _lastNeeded + 1;
+        int maxNatts = _plans.Length;
+        ref byte pageRef = ref MemoryMarshal.GetReference(page);
         int item = 0;
         try
         {
             for (int i = 0; i < items; i++)
             {
                 if ((visibility[i >> 3] & (1 << (i & 7))) == 0) continue;
-                uint lp = BinaryPrimitives.ReadUInt32LittleEndian(page[(PageFormat.HeaderSize + (i * PageFormat.ItemIdSize))..]);
+                // i < items <= (pd_lower - header) / 4 and pd_lower <= page size (ReadPageHeader)
+                uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pageRef, PageFormat.HeaderSize + (i * PageFormat.ItemIdSize)));
                 // Redirects point at an LP_NORMAL item of this page, which has its own visibility bit.
                 if (((lp >> 15) & 3) != PageFormat.LpNormal) continue;
                 item = i + 1;
                 int off = (int)(lp & 0x7FFF);
                 int len = (int)(lp >> 17);
                 if (off < upper || off + len > special)
-                    throw Corrupt(item, 0, $"line pointer (offset {off}, length {len}) outside the tuple space {upper}..{special}");
+                    throw LinePointerOutside(item, off, len, upper, special);
                 if (len < PageFormat.TupleHeaderSize)
-                    throw Corrupt(item, 0, $"tuple of {len} bytes is shorter than its header");
+                    throw TupleTooShort(item, len);
+                // off + len <= special <= page size: the tuple header lies inside the page
+                ref byte tuple = ref Unsafe.Add(ref pageRef, off);
+                int infomask2 = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref tuple, PageFormat.InfoMask2Offset));
+                int infomask = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref tuple, PageFormat.InfoMaskOffset));
+                int hoff = Unsafe.Add(ref tuple, PageFormat.HoffOffset);
+                int natts = infomask2 & PageFormat.NattsMask;
+                if ((infomask & PageFormat.HasNull) == 0 && natts >= fastNatts && natts <= maxNatts
+                    && hoff <= len && (hoff & (PageFormat.MaxAlign - 1)) == 0 && hoff >= PageFormat.TupleHeaderSize
+                    && TryWalkFast(ref Unsafe.Add(ref tuple, hoff), len - hoff, row))
+                {
+                    row++;
+                    continue;
+                }
                 DecodeTuple(page.Slice(off, len), row, item, detoasted);
+                BindSteps(into, capacity);
                 row++;
             }
         }
@@ -176,4 +201,12 @@ public sealed partial class HeapPageDecoder
     }
 
     private HeapDecodeException Corrupt(int item, int attNum, string reason) => new(_block, item, attNum, reason);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private HeapDecodeException LinePointerOutside(int item, int off, int len, int upper, int special) =>
+        Corrupt(item, 0, $"line pointer (offset {off}, length {len}) outside the tuple space {upper}..{special}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private HeapDecodeException TupleTooShort(int item, int len) =>
+        Corrupt(item, 0, $"tuple of {len} bytes is shorter than its header");
 }

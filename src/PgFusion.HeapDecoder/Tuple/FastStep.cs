@@ -1,0 +1,51 @@
+namespace PgFusion.HeapDecoder.Tuple;
+
+/// <summary>What the fast tuple walk does with one attribute.</summary>
+internal enum FastKind : byte
+{
+    /// <summary>Fixed width, not needed: align and step over.</summary>
+    SkipFixed,
+
+    /// <summary>Varlena, not needed: step over by its 1-byte header's length.</summary>
+    SkipVarlena,
+
+    /// <summary>Fixed width stored as is (int2/int4/int8/float/date/timestamp): copied into the column array.</summary>
+    Copy2,
+    Copy4,
+    Copy8,
+
+    /// <summary>numeric with a fixed scale: short-header values decoded straight to the scaled integer.</summary>
+    Numeric,
+
+    /// <summary>text/varchar/bpchar/bytea: payload appended to the Utf8/Binary buffers.</summary>
+    Text,
+
+    /// <summary>Any other fixed-width type: its ValueDecoder.</summary>
+    GenericFixed,
+
+    /// <summary>Any other varlena type (1-byte header): its ValueDecoder.</summary>
+    GenericVarlena,
+}
+
+/// <summary>
+/// One attribute of the precomputed walk for tuples without nulls (the relation layout fixes
+/// the sequence; only offsets after a varlena vary). The array fields are the target column's
+/// buffers, bound per page and after any tuple that went through the general walk (which may
+/// grow or add buffers).
+/// </summary>
+internal struct FastStep
+{
+    public FastKind Kind;
+    public short Len;
+    public int AlignMask;
+    public int Slot;
+
+    /// <summary>Int16/Int32/Int64 value array (Copy*), Int128[] (Numeric), int[] offsets (Text).</summary>
+    public Array? Values;
+
+    /// <summary>Text: the data buffer. Numeric: the Kinds array when the column has one.</summary>
+    public byte[]? Bytes;
+
+    /// <summary>Numeric: the column's fixed scale, or -1 when values carry their own (then every value goes to the decoder).</summary>
+    public int Scale;
+}

@@ -1,0 +1,212 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace PgFusion.HeapDecoder.Tuple;
+
+/// <summary>
+/// The fast walk (HeapPageDecoder.Steps) specialised for one relation layout: the step list
+/// becomes a chain of generic struct types (one per attribute, the next step a type argument,
+/// alignment, length and step index constants as type arguments), so the JIT emits straight-line
+/// code per layout: no dispatch per attribute, constant alignment and offsets into the step
+/// array, and branch sites of their own per column. Built once per decoder with MakeGenericType;
+/// the runtime keeps one instantiation (and one compiled body) per distinct layout.
+/// Same contract as the step list: never throws, false = decode the tuple with the general walk.
+/// </summary>
+internal abstract class TupleWalker
+{
+    /// <summary>The largest step count the constant types below cover.</summary>
+    public const int MaxSteps = 32;
+
+    public abstract bool Walk(ref byte data, int dataLength, int off, int row, FastStep[] steps);
+
+    /// <summary>A walker for the steps, or null when one of them has no specialised form.</summary>
+    public static TupleWalker? TryCreate(FastStep[] steps)
+    {
+        if (steps.Length > MaxSteps) return null;
+        var chain = typeof(WalkEnd);
+        for (int k = steps.Length - 1; k >= 0; k--)
+        {
+            var s = steps[k];
+            var index = Const(k);
+            var align = Const(s.AlignMask + 1);
+            Type? step = s.Kind switch
+            {
+                FastKind.SkipFixed when s.Len <= MaxSteps => typeof(SkipFixed<,,>).MakeGenericType(Const(s.Len), align, chain),
+                FastKind.SkipVarlena => typeof(SkipVarlena<,>).MakeGenericType(align, chain),
+                FastKind.Copy2 => typeof(Copy2<,,>).MakeGenericType(align, index, chain),
+                FastKind.Copy4 => typeof(Copy4<,,>).MakeGenericType(align, index, chain),
+                FastKind.Copy8 => typeof(Copy8<,,>).MakeGenericType(align, index, chain),
+                FastKind.Numeric => typeof(NumericStep<,,>).MakeGenericType(align, index, chain),
+                FastKind.Text => typeof(TextStep<,,>).MakeGenericType(align, index, chain),
+                _ => null,
+            };
+            if (step is null) return null;
+            chain = step;
+        }
+        return (TupleWalker)Activator.CreateInstance(typeof(TupleWalker<>).MakeGenericType(chain))!;
+    }
+
+    private static Type Const(int value) => value switch
+    {
+        0 => typeof(C0), 1 => typeof(C1), 2 => typeof(C2), 3 => typeof(C3), 4 => typeof(C4), 5 => typeof(C5),
+        6 => typeof(C6), 7 => typeof(C7), 8 => typeof(C8), 9 => typeof(C9), 10 => typeof(C10), 11 => typeof(C11),
+        12 => typeof(C12), 13 => typeof(C13), 14 => typeof(C14), 15 => typeof(C15), 16 => typeof(C16), 17 => typeof(C17),
+        18 => typeof(C18), 19 => typeof(C19), 20 => typeof(C20), 21 => typeof(C21), 22 => typeof(C22), 23 => typeof(C23),
+        24 => typeof(C24), 25 => typeof(C25), 26 => typeof(C26), 27 => typeof(C27), 28 => typeof(C28), 29 => typeof(C29),
+        30 => typeof(C30), 31 => typeof(C31), 32 => typeof(C32),
+        _ => throw new ArgumentOutOfRangeException(nameof(value), value, "no constant type"),
+    };
+}
+
+internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWalkStep
+{
+    public override bool Walk(ref byte data, int dataLength, int off, int row, FastStep[] steps) =>
+        TWalk.Walk(ref data, dataLength, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+}
+
+/// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>
+internal interface IWalkStep
+{
+    static abstract bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps);
+}
+
+internal struct WalkEnd : IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps) => true;
+}
+
+internal struct SkipFixed<TLen, TAlign, TNext> : IWalkStep
+    where TLen : struct, IConst where TAlign : struct, IConst where TNext : struct, IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        off = ((off + (TAlign.Value - 1)) & ~(TAlign.Value - 1)) + TLen.Value;
+        return off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
+    }
+}
+
+internal struct SkipVarlena<TAlign, TNext> : IWalkStep
+    where TAlign : struct, IConst where TNext : struct, IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        if ((uint)off >= (uint)dataLength) return false;
+        int b0 = Unsafe.Add(ref data, off);
+        if ((b0 & 1) != 0)
+        {
+            int size = b0 >> 1;
+            off += size;
+            return b0 != 1 && off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
+        }
+        int next = FastVarlena.SkipLong(ref data, dataLength, off, TAlign.Value - 1);
+        return next >= 0 && TNext.Walk(ref data, dataLength, next, row, ref steps);
+    }
+}
+
+internal struct Copy2<TAlign, TIndex, TNext> : IWalkStep
+    where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
+        if (off + 2 > dataLength) return false;
+        var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
+        Unsafe.Add(ref Unsafe.As<byte, short>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<short>(ref Unsafe.Add(ref data, off));
+        return TNext.Walk(ref data, dataLength, off + 2, row, ref steps);
+    }
+}
+
+internal struct Copy4<TAlign, TIndex, TNext> : IWalkStep
+    where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
+        if (off + 4 > dataLength) return false;
+        var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
+        Unsafe.Add(ref Unsafe.As<byte, int>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref data, off));
+        return TNext.Walk(ref data, dataLength, off + 4, row, ref steps);
+    }
+}
+
+internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
+    where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
+        if (off + 8 > dataLength) return false;
+        var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
+        Unsafe.Add(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref data, off));
+        return TNext.Walk(ref data, dataLength, off + 8, row, ref steps);
+    }
+}
+
+internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
+    where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        if ((uint)off >= (uint)dataLength) return false;
+        int b0 = Unsafe.Add(ref data, off);
+        int start;
+        if ((b0 & 1) != 0)
+        {
+            // 1-byte header: total size (header included) in the upper 7 bits; 0x01 is an external pointer.
+            start = off + 1;
+            off += b0 >> 1;
+            if (b0 == 1 || off > dataLength) return false;
+        }
+        else
+        {
+            long r = FastVarlena.PlainLong(ref data, dataLength, off, TAlign.Value - 1);
+            if (r < 0) return false;
+            start = (int)r;
+            off = (int)(r >> 32);
+        }
+        int len = off - start;
+        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
+        long v = FastVarlena.TryNumeric(ref Unsafe.Add(ref data, start), len, s.Scale);
+        if (v == FastVarlena.NotDecoded) return false;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = v;
+        if (s.Bytes is { } kinds) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kinds), row) = 0;
+        return TNext.Walk(ref data, dataLength, off, row, ref steps);
+    }
+}
+
+internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
+    where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        if ((uint)off >= (uint)dataLength) return false;
+        int b0 = Unsafe.Add(ref data, off);
+        int start;
+        if ((b0 & 1) != 0)
+        {
+            // 1-byte header: total size (header included) in the upper 7 bits; 0x01 is an external pointer.
+            start = off + 1;
+            off += b0 >> 1;
+            if (b0 == 1 || off > dataLength) return false;
+        }
+        else
+        {
+            long r = FastVarlena.PlainLong(ref data, dataLength, off, TAlign.Value - 1);
+            if (r < 0) return false;
+            start = (int)r;
+            off = (int)(r >> 32);
+        }
+        int len = off - start;
+        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
+        return FastVarlena.AppendText(ref s, ref Unsafe.Add(ref data, start), len, row)
+            && TNext.Walk(ref data, dataLength, off, row, ref steps);
+    }
+}

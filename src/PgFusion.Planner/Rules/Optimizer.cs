@@ -13,16 +13,22 @@ public sealed class Optimizer
     [
         new ConstantFolding(),
         new PredicateSimplification(),
+        new OuterJoinSimplification(),
         new PredicatePushdown(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
     ];
 
-    /// <summary>The passes for one query: the default ones plus join ordering, which estimates from the query's catalog.</summary>
-    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog) =>
+    /// <summary>
+    /// The passes for one query: the default ones plus join ordering, which estimates from the
+    /// query's catalog. <paramref name="isStrictFunction"/> (by pg_proc OID) lets outer-join
+    /// simplification see NULL-rejecting functions beyond the equality operators it knows.
+    /// </summary>
+    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null) =>
     [
         new ConstantFolding(),
         new PredicateSimplification(),
+        new OuterJoinSimplification(isStrictFunction),
         new PredicatePushdown(),
         new JoinReorder(catalog),
         new ProjectionPruning(),

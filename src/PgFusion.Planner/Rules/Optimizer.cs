@@ -24,13 +24,13 @@ public sealed class Optimizer
     /// query's catalog. <paramref name="isStrictFunction"/> (by pg_proc OID) lets outer-join
     /// simplification see NULL-rejecting functions beyond the equality operators it knows.
     /// </summary>
-    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null) =>
+    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null) =>
     [
         new ConstantFolding(),
         new PredicateSimplification(),
         new OuterJoinSimplification(isStrictFunction),
         new PredicatePushdown(),
-        new JoinReorder(catalog),
+        new JoinReorder(catalog, joinOrder),
         new ProjectionPruning(),
         new LimitSortToTopN(),
     ];

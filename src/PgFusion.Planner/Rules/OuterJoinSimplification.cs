@@ -21,38 +21,36 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
 
     public LogicalPlan Apply(LogicalPlan plan) => Reduce(plan, []);
 
-    /// <param name="rejected">Column ids whose NULL makes some operator above drop the row.</param>
-    private LogicalPlan Reduce(LogicalPlan plan, HashSet<int> rejected)
+    /// <param name="above">Predicates a row of <paramref name="plan"/> must satisfy to reach the output (conjuncts of filters and join conditions above).</param>
+    private LogicalPlan Reduce(LogicalPlan plan, IReadOnlyList<BoundExpr> above)
     {
         switch (plan)
         {
             case LogicalFilter filter:
-            {
-                var below = new HashSet<int>(rejected);
-                below.UnionWith(NotTrueWhenNull(filter.Predicate));
-                return filter with { Input = Reduce(filter.Input, below) };
-            }
+                return filter with { Input = Reduce(filter.Input, [.. above, .. PredicatePushdown.Conjuncts(filter.Predicate)]) };
             case LogicalProject project:
             {
-                var below = new HashSet<int>();
-                foreach (var e in project.Exprs)
-                    if (rejected.Contains(e.Column.Id)) below.UnionWith(NullWhenNull(e.Expr));
+                // Above the projection the predicates read its columns: read the expressions instead.
+                var exprs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+                var below = above.Select(p => p.TransformUp(e => e is LogicalColumnRef r && exprs.TryGetValue(r.Column.Id, out var x) ? x : e)).ToList();
                 return project with { Input = Reduce(project.Input, below) };
             }
             case LogicalSort sort when sort.Limit is null:
-                return sort with { Input = Reduce(sort.Input, rejected) };
+                return sort with { Input = Reduce(sort.Input, above) };
             case LogicalJoin join:
-                return ReduceJoin(join, rejected);
+                return ReduceJoin(join, above);
             default:
                 // Aggregates, limits, set operations: a row dropped above is not a row dropped below.
                 return plan.MapChildren(c => Reduce(c, []));
         }
     }
 
-    private LogicalJoin ReduceJoin(LogicalJoin join, HashSet<int> rejected)
+    private LogicalJoin ReduceJoin(LogicalJoin join, IReadOnlyList<BoundExpr> above)
     {
-        bool leftRejected = join.Left.Output.Any(c => rejected.Contains(c.Id));
-        bool rightRejected = !join.Kind.OutputsLeftOnly() && join.Right.Output.Any(c => rejected.Contains(c.Id));
+        var leftIds = join.Left.Output.Select(c => c.Id).ToHashSet();
+        var rightIds = join.Right.Output.Select(c => c.Id).ToHashSet();
+        bool leftRejected = above.Any(p => NotTrueWhenNull(p, leftIds));
+        bool rightRejected = !join.Kind.OutputsLeftOnly() && above.Any(p => NotTrueWhenNull(p, rightIds));
         var kind = (join.Kind, leftRejected, rightRejected) switch
         {
             (LogicalJoinType.Left, _, true) => LogicalJoinType.Inner,
@@ -62,79 +60,59 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
             (LogicalJoinType.Full, false, true) => LogicalJoinType.Right,
             _ => join.Kind,
         };
-        var onRejected = join.Condition is null ? [] : NotTrueWhenNull(join.Condition);
+        List<BoundExpr> on = join.Condition is null ? [] : PredicatePushdown.Conjuncts(join.Condition);
         // A row of an input reaches the output only through the join's kind: an input whose unmatched
-        // rows are dropped (not preserved) sees the condition's rejections; a preserved input sees only
-        // what is rejected above. A null-aware anti join's NULL keys decide its result: nothing passes.
-        var leftBelow = new HashSet<int>(rejected);
-        var rightBelow = new HashSet<int>();
+        // rows are dropped (not preserved) must satisfy the condition; a preserved input only what is
+        // required above. A null-aware anti join's NULL keys decide its result: nothing passes there.
+        List<BoundExpr> left = [], right = [];
         switch (kind)
         {
             case LogicalJoinType.Inner:
-                leftBelow.UnionWith(onRejected);
-                rightBelow.UnionWith(rejected);
-                rightBelow.UnionWith(onRejected);
+                left = [.. above, .. on];
+                right = [.. above, .. on];
                 break;
-            case LogicalJoinType.Left:
-            case LogicalJoinType.Anti:
-                rightBelow.UnionWith(onRejected);
+            case LogicalJoinType.Left or LogicalJoinType.Anti:
+                left = [.. above];
+                right = on;
                 break;
             case LogicalJoinType.Semi:
-                leftBelow.UnionWith(onRejected);
-                rightBelow.UnionWith(onRejected);
+                left = [.. above, .. on];
+                right = on;
                 break;
             case LogicalJoinType.Right:
-                leftBelow = [.. onRejected];
-                rightBelow.UnionWith(rejected);
-                break;
-            case LogicalJoinType.Full:
-                leftBelow = [];
+                left = on;
+                right = [.. above];
                 break;
             case LogicalJoinType.NullAwareAnti:
-                leftBelow = [];
+                left = [.. above];
                 break;
         }
-        return join with { Kind = kind, Left = Reduce(join.Left, leftBelow), Right = Reduce(join.Right, rightBelow) };
+        return join with { Kind = kind, Left = Reduce(join.Left, left), Right = Reduce(join.Right, right) };
     }
 
-    /// <summary>Columns whose NULL makes <paramref name="predicate"/> false or NULL (find_nonnullable_vars at top level).</summary>
-    private HashSet<int> NotTrueWhenNull(BoundExpr predicate) => predicate switch
+    /// <summary>
+    /// Whether <paramref name="predicate"/> is false or NULL when every column in <paramref name="side"/>
+    /// is NULL (find_nonnullable_rels at top level): AND of any arm, OR of every arm, NOT x and
+    /// x IS NOT NULL when x is then NULL, any other predicate when it is then NULL.
+    /// </summary>
+    private bool NotTrueWhenNull(BoundExpr predicate, HashSet<int> side) => predicate switch
     {
-        BoundBoolExpr { Op: BoolOp.And } and => Union(and.Args.Select(NotTrueWhenNull)),
-        BoundBoolExpr { Op: BoolOp.Or } or => Intersection(or.Args.Select(NotTrueWhenNull)),
-        // NOT x is true only when x is false, which a NULL x is not.
-        BoundBoolExpr { Op: BoolOp.Not, Args: [var x] } => NullWhenNull(x),
-        BoundNullTest { IsNotNull: true } test => NullWhenNull(test.Arg),
-        _ => NullWhenNull(predicate),
+        BoundBoolExpr { Op: BoolOp.And } and => and.Args.Any(a => NotTrueWhenNull(a, side)),
+        BoundBoolExpr { Op: BoolOp.Or } or => or.Args.All(a => NotTrueWhenNull(a, side)),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var x] } => NullWhenNull(x, side),
+        BoundNullTest { IsNotNull: true } test => NullWhenNull(test.Arg, side),
+        _ => NullWhenNull(predicate, side),
     };
 
-    /// <summary>Columns whose NULL makes <paramref name="e"/> NULL.</summary>
-    private HashSet<int> NullWhenNull(BoundExpr e) => e switch
+    /// <summary>Whether <paramref name="e"/> is NULL when every column in <paramref name="side"/> is NULL.</summary>
+    private bool NullWhenNull(BoundExpr e, HashSet<int> side) => e switch
     {
-        LogicalColumnRef r => [r.Column.Id],
-        BoundRelabel relabel => NullWhenNull(relabel.Arg),
-        BoundFuncCall f when IsStrict(f) => Union(f.Args.Select(NullWhenNull)),
-        _ => [],
+        LogicalColumnRef r => side.Contains(r.Column.Id),
+        BoundRelabel relabel => NullWhenNull(relabel.Arg, side),
+        BoundFuncCall f when IsStrict(f) => f.Args.Any(a => NullWhenNull(a, side)),
+        _ => false,
     };
 
     private bool IsStrict(BoundFuncCall f) =>
         (f.Args.Count == 2 && PhysicalPlanner.IsStrictComparison(f)) || (isStrictFunction?.Invoke(f.FuncOid) ?? false);
-
-    private static HashSet<int> Union(IEnumerable<HashSet<int>> sets)
-    {
-        var all = new HashSet<int>();
-        foreach (var s in sets) all.UnionWith(s);
-        return all;
-    }
-
-    private static HashSet<int> Intersection(IEnumerable<HashSet<int>> sets)
-    {
-        HashSet<int>? all = null;
-        foreach (var s in sets)
-        {
-            if (all is null) all = [.. s];
-            else all.IntersectWith(s);
-        }
-        return all ?? [];
-    }
 }

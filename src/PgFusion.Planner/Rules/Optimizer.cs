@@ -28,12 +28,16 @@ public sealed class Optimizer
     [
         new ConstantFolding(),
         new PredicateSimplification(),
-        new OuterJoinSimplification(isStrictFunction),
+        new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
         new PredicatePushdown(),
         new JoinReorder(catalog, joinOrder),
         new ProjectionPruning(),
         new LimitSortToTopN(),
     ];
+
+    /// <summary>The function of a comparison operator (=, <>, <, <=, >, >=): PostgreSQL's comparison functions are strict.</summary>
+    private static bool IsComparison(Json.QueryCatalog catalog, uint funcOid) =>
+        catalog.OperatorOfFunction(funcOid) is { Name: "=" or "<>" or "<" or "<=" or ">" or ">=" };
 
     private readonly IReadOnlyList<IRewriteRule> _rules;
     private readonly IReadOnlySet<string> _disabled;

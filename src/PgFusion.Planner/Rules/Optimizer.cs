@@ -35,7 +35,7 @@ public sealed class Optimizer
         new LimitSortToTopN(),
     ];
 
-    /// <summary>The function of a comparison operator (=, <>, <, <=, >, >=): PostgreSQL's comparison functions are strict.</summary>
+    /// <summary>The function of a comparison operator (equal, not equal, less, greater, or-equal forms): PostgreSQL's comparison functions are strict.</summary>
     private static bool IsComparison(Json.QueryCatalog catalog, uint funcOid) =>
         catalog.OperatorOfFunction(funcOid) is { Name: "=" or "<>" or "<" or "<=" or ">" or ">=" };
 

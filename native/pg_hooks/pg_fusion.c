@@ -18,6 +18,8 @@ int			pgf_slots = 32;
 int			pgf_pool_pages = 1024;
 int			pgf_session_pages = 64;
 int			pgf_ring_kb = 256;
+int			pgf_join_pair_budget = 100000;
+bool		pgf_explain_rules = false;
 char	   *pgf_worker_dir = NULL;
 
 static const struct config_enum_entry on_unsupported_options[] = {
@@ -89,6 +91,12 @@ _PG_init(void)
 	DefineCustomIntVariable("pg_fusion.ring_size",
 							"Bytes of each session ring (per direction); rounded up to a power of two.",
 							NULL, &pgf_ring_kb, 256, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.join_pair_budget",
+							"Most csg-cmp pairs the DPHyp join enumerator may emit per join region before the planner orders that region greedily.",
+							NULL, &pgf_join_pair_budget, 100000, 1, PG_INT32_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_fusion.explain_rules",
+							 "pg_fusion_explain shows the logical plan after binding and after every rewrite rule.",
+							 NULL, &pgf_explain_rules, false, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

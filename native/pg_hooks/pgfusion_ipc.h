@@ -146,6 +146,7 @@ typedef enum PgfMessageType
 } PgfMessageType;
 
 /* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */
+#define PGF_FLAG_EXPLAIN_RULES 0x100	/* EXPLAIN: the logical plan after every rewrite rule (pg_fusion.explain_rules) */
 typedef enum PgfDebugFault
 {
 	PGF_FAULT_NONE = 0,

@@ -197,7 +197,7 @@ void
 pgf_compile(uint32 message_type, const char *json, PgfCompileReply *reply)
 {
 	PgfSession *session;
-	uint32		flags[2] = {(uint32) pgf_debug_fault, 0};
+	uint32		flags[2] = {(uint32) pgf_debug_fault | (pgf_explain_rules ? PGF_FLAG_EXPLAIN_RULES : 0), 0};
 	const char *unavailable = pgf_worker_unavailable_reason();
 
 	memset(reply, 0, sizeof(*reply));

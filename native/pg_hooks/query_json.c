@@ -770,7 +770,8 @@ pgf_query_to_json(Query *query)
 	collect_walker((Node *) copy, &c);
 
 	initStringInfo(&out);
-	appendStringInfo(&out, "{\"version\":1,\"server_version_num\":%d,\"query\":", PG_VERSION_NUM);
+	appendStringInfo(&out, "{\"version\":1,\"server_version_num\":%d,\"settings\":{\"join_pair_budget\":%d},\"query\":",
+					 PG_VERSION_NUM, pgf_join_pair_budget);
 	node_string_to_json(nodeToString(copy), &out);
 	appendStringInfoString(&out, ",\"relations\":[");
 	foreach(lc, c.relids)

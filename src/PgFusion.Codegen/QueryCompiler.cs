@@ -31,7 +31,7 @@ public sealed partial class QueryCompiler
             if (root.Output.Count != plan.ResultColumns.Count)
                 return CompileResult.Unsupported($"plan yields {root.Output.Count} columns, the result has {plan.ResultColumns.Count}");
             _ = new MinimalTupleEncoder(plan.ResultColumns.Select(c => c.Type).ToArray());
-            return CompileResult.Ok(new CompiledPlan(root, plan.ResultColumns, sw.Elapsed));
+            return CompileResult.Ok(new CompiledPlan(root, plan.ResultColumns, sw.Elapsed, plan.Notes));
         }
         catch (UnsupportedException e)
         {

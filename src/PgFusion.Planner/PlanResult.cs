@@ -6,7 +6,11 @@ namespace PgFusion.Planner;
 /// A query the planner can run: the physical plan, the result columns (the non-junk target list,
 /// in order) and the EXPLAIN text of the plan.
 /// </summary>
-public sealed record PlannedQuery(PhysicalPlan Root, IReadOnlyList<OutputColumn> ResultColumns, string Explain);
+public sealed record PlannedQuery(PhysicalPlan Root, IReadOnlyList<OutputColumn> ResultColumns, string Explain)
+{
+    /// <summary>Lines EXPLAIN shows below the plan (e.g. "Join Order: greedy ..." when DPHyp's pair budget ran out).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 /// <summary>
 /// The planner's answer: a plan, or Unsupported with a reason that names the construct (it reaches

@@ -1,5 +1,6 @@
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Json;
+using PgFusion.Planner.JoinOrder;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Physical;
 using PgFusion.Planner.Rules;
@@ -34,15 +35,36 @@ public static class QueryPlanner
             var bound = QueryBinder.Bind(envelope);
             options.AfterRule?.Invoke("bind", bound.Root);
             var root = options.EvaluateConstant is { } evaluate ? new ConstantEvaluation(evaluate, options.IsStrictFunction).Apply(bound.Root) : bound.Root;
-            var logical = new Optimizer(options.DisabledRules, Optimizer.RulesFor(envelope.Catalog)).Optimize(root, options.AfterRule);
+            var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
+            var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
+            var logical = new Optimizer(options.DisabledRules, rules).Optimize(root, options.AfterRule);
             var physical = new PhysicalPlanner(envelope.Catalog).Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
-            return PlanResult.Ok(new PlannedQuery(physical, resultColumns, ExplainFormatter.Format(physical, envelope.Catalog)));
+            var notes = JoinOrderNotes(rules);
+            string explain = ExplainFormatter.Format(physical, envelope.Catalog) + string.Concat(notes.Select(n => n + "\n"));
+            return PlanResult.Ok(new PlannedQuery(physical, resultColumns, explain) { Notes = notes });
         }
         catch (UnsupportedConstructException e)
         {
             return PlanResult.Unsupported(e.Message);
         }
+    }
+
+    /// <summary>One EXPLAIN line per join region that DPHyp did not order exactly (greedy fallback, or the written order kept).</summary>
+    private static List<string> JoinOrderNotes(IReadOnlyList<IRewriteRule> rules)
+    {
+        var notes = new List<string>();
+        foreach (var reorder in rules.OfType<JoinReorder>())
+        {
+            foreach (var r in reorder.Results)
+            {
+                if (r.Method == JoinOrderMethod.Greedy)
+                    notes.Add($"Join Order: greedy ({r.FallbackReason}; pg_fusion.join_pair_budget)");
+                else if (r.Method == JoinOrderMethod.None)
+                    notes.Add($"Join Order: as written ({r.FallbackReason})");
+            }
+        }
+        return notes;
     }
 
     /// <summary>The logical plan after binding and after each rule, as text (pg_fusion_explain's per-rule view).</summary>

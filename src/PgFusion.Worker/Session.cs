@@ -120,6 +120,9 @@ internal sealed class Session
         }
     }
 
+    /// <summary>PGF_FLAG_EXPLAIN_RULES (pgfusion_ipc.h): EXPLAIN every rewrite rule's logical plan.</summary>
+    private const uint ExplainRulesFlag = 0x100;
+
     private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
 
     /// <summary>Constant subexpressions are evaluated at plan time, with PostgreSQL's plan-time errors.</summary>
@@ -170,7 +173,8 @@ internal sealed class Session
                 SendText(MessageType.Unsupported, compiled.UnsupportedReason!, token);
                 return;
             }
-            SendText(MessageType.Explained, ExplainText(json, planned.Plan!, compiled.Query, planMs, clock.Elapsed.TotalMilliseconds), token);
+            bool everyRule = (Wire.ReadU32(payload, 0, type) & ExplainRulesFlag) != 0;
+            SendText(MessageType.Explained, ExplainText(json, planned.Plan!, compiled.Query, planMs, clock.Elapsed.TotalMilliseconds, everyRule), token);
             return;
         }
 
@@ -210,10 +214,16 @@ internal sealed class Session
     /// pg_fusion_explain's text: the optimized logical plan, the planner's physical plan, then the
     /// compiled operator tree with every kernel as C# (QueryDumper), and the timings.
     /// </summary>
-    private static string ExplainText(ReadOnlySpan<byte> json, PlannedQuery planned, CompiledQuery query, double planMs, double totalMs)
+    private static string ExplainText(ReadOnlySpan<byte> json, PlannedQuery planned, CompiledQuery query, double planMs, double totalMs, bool everyRule)
     {
         var sb = new StringBuilder();
         var stages = QueryPlanner.ExplainRules(json, PlannerWithConstants);
+        if (everyRule)
+        {
+            // pg_fusion.explain_rules: the plan after binding, then after each rule that ran.
+            foreach (var (stage, plan) in stages.Take(stages.Count - 1))
+                sb.Append("== logical plan after ").Append(stage).AppendLine(" ==").AppendLine(plan.TrimEnd());
+        }
         if (stages.Count > 0)
             sb.Append("== logical plan (after ").Append(stages[^1].Stage).AppendLine(") ==").AppendLine(stages[^1].Plan.TrimEnd());
         sb.AppendLine("== planner's physical plan ==").AppendLine(planned.Explain.TrimEnd());

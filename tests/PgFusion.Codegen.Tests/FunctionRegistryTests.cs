@@ -18,7 +18,7 @@ public sealed class FunctionRegistryTests(CodegenFixture fixture)
             while (reader.Read()) names[(uint)reader.GetInt64(0)] = reader.GetString(1);
         }
         var wrong = FunctionRegistry.All
-            .Where(f => !names.TryGetValue(f.Oid, out var n) || n != f.Name)
+            .Where(f => !f.IsPseudo && (!names.TryGetValue(f.Oid, out var n) || n != f.Name))
             .Select(f => $"{f.Oid} registered as {f.Name}, pg_proc has {(names.TryGetValue(f.Oid, out var n) ? n : "nothing")}")
             .ToList();
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));

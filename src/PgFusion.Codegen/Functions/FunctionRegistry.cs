@@ -11,6 +11,9 @@ namespace PgFusion.Codegen.Functions;
 public sealed record FunctionImpl(uint Oid, string Name, MethodInfo Method)
 {
     public bool NeedsContext => Method.GetParameters() is { Length: > 0 } p && p[0].ParameterType == typeof(Kernels.KernelContext);
+
+    /// <summary>A planner-made function with no pg_proc entry (OIDs from 0xFFFFFF00 up; see BoundAggregate.SingleRowCheckOid).</summary>
+    public bool IsPseudo => Oid >= 0xFFFF_FF00;
 }
 
 /// <summary>
@@ -48,6 +51,9 @@ public static class FunctionRegistry
         Add(1278, "int48pl", I, "Int8Pl"); Add(1279, "int48mi", I, "Int8Mi"); Add(1280, "int48mul", I, "Int8Mul"); Add(1281, "int48div", I, "Int8Div");
         Add(837, "int82pl", I, "Int8Pl"); Add(838, "int82mi", I, "Int8Mi"); Add(839, "int82mul", I, "Int8Mul"); Add(840, "int82div", I, "Int8Div");
         Add(841, "int28pl", I, "Int8Pl"); Add(942, "int28mi", I, "Int8Mi"); Add(943, "int28mul", I, "Int8Mul"); Add(948, "int28div", I, "Int8Div");
+
+        // planner checks for decorrelated subqueries (no pg_proc entry)
+        Add(Planner.Binding.BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", typeof(SubqueryFunctions), "SingleRow");
 
         // bool comparisons (bool.c)
         Type B = typeof(BoolFunctions);

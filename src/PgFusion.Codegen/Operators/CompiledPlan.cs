@@ -10,10 +10,13 @@ public sealed class CompiledPlan : CompiledQuery
 {
     private readonly IReadOnlyList<OutputColumn> output;
 
-    public CompiledPlan(OperatorNode root, IReadOnlyList<OutputColumn> output, TimeSpan compileTime)
+    private readonly IReadOnlyList<string> notes;
+
+    public CompiledPlan(OperatorNode root, IReadOnlyList<OutputColumn> output, TimeSpan compileTime, IReadOnlyList<string>? notes = null)
     {
         Root = root;
         this.output = output;
+        this.notes = notes ?? [];
         CompileTime = compileTime;
         Explain = BuildExplain();
     }
@@ -47,6 +50,7 @@ public sealed class CompiledPlan : CompiledQuery
             foreach (var c in n.Children) Walk(c, depth + 1);
         }
         Walk(Root, 0);
+        foreach (var note in notes) sb.AppendLine(note);
         return sb.ToString();
     }
 

@@ -12,4 +12,16 @@ public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<Boun
 {
     /// <summary>Not a pg_aggregate entry: the group's first input row's value, NULL included (DISTINCT ON).</summary>
     public const uint FirstValueOid = 0;
+
+    /// <summary>
+    /// Not a pg_aggregate entry: the group's only input value, NULL when it has no rows; a second row
+    /// raises 21000 "more than one row returned by a subquery used as an expression" (a scalar subquery).
+    /// </summary>
+    public const uint SingleValueOid = 1;
+
+    /// <summary>
+    /// Not a pg_proc entry: the function pgfusion_single_row(int8 rows) → bool, true for at most one
+    /// row, else it raises 21000 as <see cref="SingleValueOid"/> does (a correlated scalar subquery's check).
+    /// </summary>
+    public const uint SingleRowCheckOid = 0xFFFF_FF01;
 }

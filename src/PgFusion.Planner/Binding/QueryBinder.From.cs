@@ -1,5 +1,6 @@
 using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
+using PgFusion.Planner.Rules;
 
 namespace PgFusion.Planner.Binding;
 
@@ -12,17 +13,20 @@ public sealed partial class QueryBinder
         if (jointree.RequireKind() != "FROMEXPR") throw jointree.Error($"expected FROMEXPR, found {jointree.Kind}");
         var fromList = jointree.List("fromlist");
         if (fromList.Count == 0) throw UnsupportedConstructException.NotYet("SELECT without FROM");
-        // FROM a, b, c: a cross join chain; WHERE conjuncts become join conditions by predicate pushdown.
-        var items = fromList.Select(item => PrepareFromItem(item, scope, binder)).ToList();
+        // FROM a, b, c: a cross join chain; WHERE conjuncts become join conditions by predicate pushdown,
+        // and so do the correlation equalities of LATERAL sub-queries.
+        var lateral = new List<BoundExpr>();
+        var items = fromList.Select(item => PrepareFromItem(item, scope, binder, lateral)).ToList();
         return s =>
         {
             var plan = items[0](s);
             for (int i = 1; i < items.Count; i++) plan = new LogicalJoin(plan, items[i](s), LogicalJoinType.Inner, null);
-            return plan;
+            return lateral.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(lateral));
         };
     }
 
-    private Func<BindScope, LogicalPlan> PrepareFromItem(QueryTreeNode item, BindScope scope, ExpressionBinder binder)
+    /// <param name="lateral">Receives the join conditions a LATERAL sub-query's correlation becomes (for the join or FROM list holding it).</param>
+    private Func<BindScope, LogicalPlan> PrepareFromItem(QueryTreeNode item, BindScope scope, ExpressionBinder binder, List<BoundExpr> lateral)
     {
         switch (item.RequireKind())
         {
@@ -32,7 +36,12 @@ public sealed partial class QueryBinder
                 int kind = rte.Int32("rtekind");
                 if (kind == RteKind.Subquery)
                 {
-                    if (rte.Optional("lateral")?.Bool() == true) throw UnsupportedConstructException.NotYet("LATERAL subquery in FROM");
+                    if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0))
+                    {
+                        var (lateralPlan, columns) = BindLateral(rte.Field("subquery"), binder, lateral);
+                        scope.SetSubquery(rti, columns);
+                        return _ => lateralPlan;
+                    }
                     var sub = BindQuery(rte.Field("subquery"));
                     scope.SetSubquery(rti, sub.ResultColumns);
                     return _ => sub.Root;
@@ -52,6 +61,28 @@ public sealed partial class QueryBinder
             default:
                 throw UnsupportedConstructException.NotYet($"FROM item {item.Kind}");
         }
+    }
+
+    /// <summary>
+    /// A LATERAL sub-query in FROM that reads earlier FROM items: decorrelated when it is a plain
+    /// SELECT-FROM-WHERE whose outer references are WHERE equalities inner_expr = outer_expr. Its rows
+    /// are those of its FROM and local WHERE, projected to its outputs plus the inner expressions; the
+    /// equalities go to <paramref name="lateral"/>, the condition of the join that holds it.
+    /// </summary>
+    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
+    {
+        const string what = "LATERAL subquery in FROM";
+        if (!IsPlainSelect(sub))
+            throw UnsupportedConstructException.NotYet($"{what} other than SELECT ... FROM ... WHERE (aggregates, DISTINCT, LIMIT or set operations)");
+        var body = BindSubqueryBody(sub, binder, what);
+        if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE equalities");
+        var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();
+        var outputs = body.Outputs.Select((e, i) => new NamedExpr(_ids.New(ResultName(targets[i]), e.Type), e)).ToList();
+        var keys = Keys(body);
+        var plan = new LogicalProject(body.Plan, [.. outputs, .. keys]);
+        VerifyColumns(plan, $"{what} that reads earlier FROM items outside its WHERE equalities");
+        lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
+        return (plan, [.. outputs.Select(o => o.Column)]);
     }
 
     /// <summary>
@@ -96,10 +127,13 @@ public sealed partial class QueryBinder
             3 => LogicalJoinType.Right,
             _ => throw UnsupportedConstructException.NotYet($"join type {jointype} in FROM"),
         };
-        var left = PrepareFromItem(join.Field("larg"), scope, binder);
-        var right = PrepareFromItem(join.Field("rarg"), scope, binder);
+        var lateral = new List<BoundExpr>();
+        var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
+        var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
         var condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
         if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
+        // A LATERAL sub-query's correlation joins the ON condition (PostgreSQL allows LATERAL references only from the right of an inner or left join).
+        if (lateral.Count > 0) condition = PredicateSimplification.Conjunction(condition is null ? lateral : [condition, .. lateral]);
         return s => new LogicalJoin(left(s), right(s), kind, condition);
     }
 

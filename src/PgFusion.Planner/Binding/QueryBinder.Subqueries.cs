@@ -1,6 +1,7 @@
 using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Rules;
+using PgFusion.Types;
 
 namespace PgFusion.Planner.Binding;
 
@@ -18,7 +19,18 @@ public sealed partial class QueryBinder
     /// <summary>A WHERE clause: plain conjuncts, and subqueries that join the FROM plan.</summary>
     private sealed record WhereClause(List<BoundExpr> Plain, List<SubqueryJoin> Joins);
 
-    private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition);
+    /// <summary>
+    /// A subquery joined to the plan; <paramref name="Check"/>, when set, is a filter right above the
+    /// join that raises an error for a row the subquery fails (more than one row for a scalar).
+    /// </summary>
+    private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition, BoundExpr? Check = null)
+    {
+        public LogicalPlan Apply(LogicalPlan plan)
+        {
+            LogicalPlan joined = new LogicalJoin(plan, Right, Kind, Condition);
+            return Check is null ? joined : new LogicalFilter(joined, Check);
+        }
+    }
 
     private WhereClause BindWhere(QueryTreeNode? quals, ExpressionBinder binder)
     {
@@ -26,7 +38,9 @@ public sealed partial class QueryBinder
         if (quals is not { } q) return clause;
         foreach (var conjunct in JsonConjuncts(q))
         {
-            if (AsSubLink(conjunct, out bool negated) is { } link)
+            // A correlated NOT IN depends on the outer row's key and on NULLs among the correlated
+            // rows only: it is bound as NOT of a mark (QueryBinder.Marks), not as a null-aware anti join.
+            if (AsSubLink(conjunct, out bool negated) is { } link && !(negated && link.Int32("subLinkType") == AnySubLink && ReadsOuter(link.Field("subselect").Element, 0)))
                 clause.Joins.Add(BindSubqueryJoin(link, negated, binder));
             else
                 clause.Plain.Add(binder.Bind(conjunct));
@@ -36,7 +50,7 @@ public sealed partial class QueryBinder
 
     private static LogicalPlan ApplyWhere(LogicalPlan plan, WhereClause where)
     {
-        foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
+        foreach (var j in where.Joins) plan = j.Apply(plan);
         return where.Plain.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(where.Plain));
     }
 
@@ -104,8 +118,8 @@ public sealed partial class QueryBinder
             var where = BindWhere(jointree.Optional("quals"), binder);
             outputs = type == AnySubLink ? [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))] : [];
             var plan = from(scope);
-            foreach (var s in scalars) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
-            foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
+            foreach (var s in scalars) plan = s.Apply(plan);
+            foreach (var j in where.Joins) plan = j.Apply(plan);
             var produced = plan.Output.Select(c => c.Id).ToHashSet();
             var local = new List<BoundExpr>();
             foreach (var p in where.Plain)
@@ -147,29 +161,67 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// A scalar subquery in an expression. Uncorrelated: only an ungrouped aggregate without HAVING
-    /// or LIMIT (exactly one row), cross-joined. Correlated: an ungrouped aggregate whose outer
-    /// references are equalities inner_expr = outer_expr in its WHERE; it becomes the aggregate
-    /// grouped by the inner expressions, left-joined on the equalities (no group: NULL, as the
-    /// aggregate of no rows is, so count and non-strict result expressions are refused).
+    /// A subquery in an expression. EXISTS and IN/ANY ones (under OR or NOT, in the select list)
+    /// become marks (QueryBinder.Marks). A scalar (EXPR) subquery, uncorrelated: an ungrouped
+    /// aggregate without HAVING or LIMIT (exactly one row) is cross-joined as it is; any other query
+    /// is wrapped in an ungrouped single-value aggregate, which gives NULL for no rows and raises
+    /// PostgreSQL's 21000 for a second row. Correlated: an ungrouped aggregate whose outer references
+    /// are equalities inner_expr = outer_expr in its WHERE; it becomes the aggregate grouped by the
+    /// inner expressions, left-joined on the equalities.
     /// </summary>
-    private LogicalColumnRef BindScalarSubquery(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    private BoundExpr BindScalarSubquery(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         int type = link.Int32("subLinkType");
+        if (type is ExistsSubLink or AnySubLink) return BindMark(link, outer, scalars);
         if (type != ExprSubLink)
             throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {ExpressionBinder.SubLinkKind(link)}) other than a top-level WHERE conjunct");
         var sub = link.Field("subselect");
         bool oneRow = sub.Bool("hasAggs") && sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0 && sub.IsNullField("havingQual")
             && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations") && sub.List("distinctClause").Count == 0;
-        if (!oneRow) throw UnsupportedConstructException.NotYet("scalar subquery other than one ungrouped aggregate");
-        if (ReadsOuter(sub.Element, 0)) return BindCorrelatedScalar(link, sub, outer, scalars);
+        bool correlated = ReadsOuter(sub.Element, 0);
+        if (correlated && !oneRow) return BindCorrelatedSingleRow(link, sub, outer, scalars);
+        if (correlated) return BindCorrelatedScalar(link, sub, outer, scalars);
         var bound = BindQuery(sub);
         if (bound.ResultColumns.Count != 1) throw link.Error($"scalar subquery with {bound.ResultColumns.Count} columns");
-        scalars.Add(new SubqueryJoin(bound.Root, LogicalJoinType.Inner, null));
-        return new LogicalColumnRef(bound.ResultColumns[0]);
+        if (oneRow)
+        {
+            scalars.Add(new SubqueryJoin(bound.Root, LogicalJoinType.Inner, null));
+            return new LogicalColumnRef(bound.ResultColumns[0]);
+        }
+        var column = bound.ResultColumns[0];
+        var single = new NamedAggregate(_ids.New(column.Name, column.Type),
+            new BoundAggregate(BoundAggregate.SingleValueOid, "single_value", [new LogicalColumnRef(column)], false, null, column.Type));
+        scalars.Add(new SubqueryJoin(new LogicalAggregate(bound.Root, [], [single]), LogicalJoinType.Inner, null));
+        return new LogicalColumnRef(single.Column);
     }
 
-    private LogicalColumnRef BindCorrelatedScalar(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    /// <summary>
+    /// A correlated scalar subquery that is a plain SELECT-FROM-WHERE with equality correlations:
+    /// grouped by its correlation keys into (first value, row count), left-joined on the equalities.
+    /// A check right above the join raises 21000 for an outer row whose group has two or more rows.
+    /// </summary>
+    private BoundExpr BindCorrelatedSingleRow(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        if (!IsPlainSelect(sub))
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery other than one ungrouped aggregate or SELECT ... FROM ... WHERE");
+        var body = BindSubqueryBody(sub, outer, "correlated scalar subquery");
+        if (body.Outputs.Count != 1) throw link.Error($"scalar subquery with {body.Outputs.Count} columns");
+        if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
+        var keys = Keys(body);
+        var value = body.Outputs[0];
+        string name = sub.List("targetList").First(t => !t.Bool("resjunk")).Optional("resname")?.Text() ?? "?column?";
+        var first = new NamedAggregate(_ids.New(name, value.Type), new BoundAggregate(BoundAggregate.FirstValueOid, "first", [value], false, null, value.Type));
+        var rows = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
+        var right = new LogicalAggregate(body.Plan, keys, [first, rows]);
+        VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
+        var check = new BoundCoalesce(
+            [new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows.Column)], PgType.Bool), new BoundConst(true, PgType.Bool)],
+            PgType.Bool);
+        scalars.Add(CorrelatedJoin(right, body, keys) with { Check = check });
+        return new LogicalColumnRef(first.Column);
+    }
+
+    private BoundExpr BindCorrelatedScalar(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         CheckQueryLevel(sub);
         _cteStack.Add(sub.List("cteList"));
@@ -183,7 +235,7 @@ public sealed partial class QueryBinder
         }
     }
 
-    private LogicalColumnRef BindCorrelatedScalarLevel(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    private BoundExpr BindCorrelatedScalarLevel(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         var rangeTable = sub.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
@@ -199,8 +251,8 @@ public sealed partial class QueryBinder
         var value = binder.Bind(targets[0].Field("expr"), aggregates);
 
         var plan = from(scope);
-        foreach (var s in inner) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
-        foreach (var j in where.Joins) plan = new LogicalJoin(plan, j.Right, j.Kind, j.Condition);
+        foreach (var s in inner) plan = s.Apply(plan);
+        foreach (var j in where.Joins) plan = j.Apply(plan);
         var produced = plan.Output.Select(c => c.Id).ToHashSet();
         bool IsInner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool IsOuter(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
@@ -225,23 +277,43 @@ public sealed partial class QueryBinder
             throw UnsupportedConstructException.NotYet("correlated scalar subquery whose outer references are not equalities in its WHERE");
         }
         if (keys.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
-        if (aggregates.Aggregates.Any(a => a.Aggregate.Name == "count"))
-            throw UnsupportedConstructException.NotYet("correlated scalar subquery with count() (no rows give 0, not NULL)");
         value = ReplaceGroupKeys(value, keys);
-        var computed = aggregates.Aggregates.Select(a => a.Column.Id).Concat(keys.Select(k => k.Column.Id)).ToHashSet();
-        if (!IsStrictOver(value) || value.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
-            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose result is not a strict expression of its aggregates");
+        var aggregateIds = aggregates.Aggregates.Select(a => a.Column.Id).ToHashSet();
+        var computed = aggregateIds.Concat(keys.Select(k => k.Column.Id)).ToHashSet();
+        if (value.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose result reads columns other than its aggregates");
+        // An outer row without a group gets what the subquery gives over no rows: each aggregate of no
+        // rows (0 for count, NULL for the others) put into the result expression. When that is NULL
+        // anyway (a strict expression without count) the left join's NULL is the answer; otherwise a
+        // marker column tells the two cases apart.
+        bool emptyIsNull = IsStrictOver(value) && !aggregates.Aggregates.Any(a => IsCount(a.Aggregate));
+        var empty = emptyIsNull ? null : value.TransformUp(e => e is LogicalColumnRef r && aggregates.Aggregates.FirstOrDefault(a => a.Column.Id == r.Column.Id) is { } a
+            ? new BoundConst(IsCount(a.Aggregate) ? 0L : null, a.Column.Type)
+            : e);
+        if (empty is not null && empty.ReferencedColumns().Any())
+            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose result over no rows reads its correlation keys");
         if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
         var aggregate = new LogicalAggregate(plan, keys, aggregates.Aggregates);
         var keyOut = keys.Select(k => new NamedExpr(_ids.New(k.Column.Name, k.Column.Type), new LogicalColumnRef(k.Column))).ToList();
         var valueColumn = _ids.New(targets[0].Optional("resname")?.Text() ?? "?column?", value.Type);
-        var right = new LogicalProject(aggregate, [.. keyOut, new NamedExpr(valueColumn, value)]);
+        var outputs = new List<NamedExpr>([.. keyOut, new NamedExpr(valueColumn, value)]);
+        LogicalColumn? marker = null;
+        if (empty is not null)
+        {
+            marker = _ids.New("matched", PgType.Bool);
+            outputs.Add(new NamedExpr(marker, new BoundConst(true, PgType.Bool)));
+        }
+        var right = new LogicalProject(aggregate, outputs);
         VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
         var condition = equalities.Select((e, i) => (BoundExpr)new BoundFuncCall(e.Eq.FuncOid, e.Eq.Name,
             e.InnerFirst ? [new LogicalColumnRef(keyOut[i].Column), e.Outer] : [e.Outer, new LogicalColumnRef(keyOut[i].Column)], e.Eq.Type)).ToList();
         scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition)));
-        return new LogicalColumnRef(valueColumn);
+        if (marker is null) return new LogicalColumnRef(valueColumn);
+        return new BoundCase([(new BoundNullTest(new LogicalColumnRef(marker), IsNotNull: false), empty!)], new LogicalColumnRef(valueColumn), value.Type);
     }
+
+    /// <summary>count(*) (2803) and count(any) (2147): 0, not NULL, over no rows.</summary>
+    private static bool IsCount(BoundAggregate a) => a.AggOid is 2803 or 2147;
 
     /// <summary>NULL whenever an input column is NULL: operators, functions, casts and constants only.</summary>
     private static bool IsStrictOver(BoundExpr e) => e switch

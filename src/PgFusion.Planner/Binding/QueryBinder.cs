@@ -84,14 +84,14 @@ public sealed partial class QueryBinder
 
         // Every expression is bound, so the scans know which attributes they read.
         LogicalPlan plan = from(scope);
-        foreach (var s in scalarsBelow) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
+        foreach (var s in scalarsBelow) plan = s.Apply(plan);
         plan = ApplyWhere(plan, where);
         if (grouped)
         {
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
                 ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, binder)
                 : new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
-            foreach (var s in scalarsAbove) plan = new LogicalJoin(plan, s.Right, s.Kind, s.Condition);
+            foreach (var s in scalarsAbove) plan = s.Apply(plan);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
 

@@ -13,7 +13,13 @@ public sealed class QueryEnvelope : IDisposable
     private readonly JsonDocument _document;
 
     internal QueryEnvelope(JsonDocument document, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog)
+        : this(document, serverVersionNum, query, relations, catalog, null)
     {
+    }
+
+    internal QueryEnvelope(JsonDocument document, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog, int? joinPairBudget)
+    {
+        JoinPairBudget = joinPairBudget;
         _document = document;
         ServerVersionNum = serverVersionNum;
         Query = query;
@@ -22,6 +28,9 @@ public sealed class QueryEnvelope : IDisposable
     }
 
     public int ServerVersionNum { get; }
+
+    /// <summary><c>$.settings.join_pair_budget</c>: the session's pg_fusion.join_pair_budget (null when the producer did not send it).</summary>
+    public int? JoinPairBudget { get; }
 
     /// <summary>The rewritten, analyzed Query (node QUERY) at <c>$.query</c>.</summary>
     public QueryTreeNode Query { get; }

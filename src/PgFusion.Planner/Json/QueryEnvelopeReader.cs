@@ -18,6 +18,8 @@ public static class QueryEnvelopeReader
             if (version.Element.ValueKind != JsonValueKind.Number || !version.Element.TryGetInt32(out int v) || v != QueryEnvelope.SupportedVersion)
                 throw version.Error($"unsupported Query JSON version {version.Element.GetRawText()} (this planner reads version {QueryEnvelope.SupportedVersion})");
             int serverVersion = root.Optional("server_version_num")?.Int32() ?? 0;
+            int? pairBudget = root.Optional("settings")?.Optional("join_pair_budget")?.Int32();
+            if (pairBudget < 1) throw root.Field("settings").Field("join_pair_budget").Error($"join_pair_budget {pairBudget} is not positive");
             var query = root.Field("query");
             if (query.RequireKind() != "QUERY") throw query.Error($"expected node QUERY, found {query.Kind}");
             var relations = new Dictionary<uint, RelationInfo>();
@@ -27,7 +29,7 @@ public static class QueryEnvelopeReader
                 if (!relations.TryAdd(rel.RelId, rel)) throw r.Error($"relation {rel.RelId} listed twice");
             }
             var catalog = root.Optional("catalog") is { } c ? ReadCatalog(c) : QueryCatalog.Empty;
-            return new QueryEnvelope(document, serverVersion, query, relations, catalog);
+            return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget);
         }
         catch
         {

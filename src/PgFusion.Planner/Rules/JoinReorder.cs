@@ -18,8 +18,13 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
 {
     public string Name => "join_reorder";
 
+    private readonly List<JoinOrderResult> _results = [];
+
     /// <summary>How the last region with three or more inputs was ordered (for tests and EXPLAIN).</summary>
     public JoinOrderResult? LastResult { get; private set; }
+
+    /// <summary>How every region with three or more inputs was ordered, in the order they were met.</summary>
+    public IReadOnlyList<JoinOrderResult> Results => _results;
 
     public LogicalPlan Apply(LogicalPlan plan) => Reorder(plan);
 
@@ -43,6 +48,7 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         ConflictDetector.AddEdges(graph, Predicates(tree, owners, estimator));
         var result = new PlanEnumerator(graph, options).Solve();
         LastResult = result;
+        _results.Add(result);
         return result.Tree is null ? Rebuild(plan, leaves) : Build(result.Tree, leaves);
     }
 

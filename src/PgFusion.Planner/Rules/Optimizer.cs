@@ -13,21 +13,31 @@ public sealed class Optimizer
     [
         new ConstantFolding(),
         new PredicateSimplification(),
+        new OuterJoinSimplification(),
         new PredicatePushdown(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
     ];
 
-    /// <summary>The passes for one query: the default ones plus join ordering, which estimates from the query's catalog.</summary>
-    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog) =>
+    /// <summary>
+    /// The passes for one query: the default ones plus join ordering, which estimates from the
+    /// query's catalog. <paramref name="isStrictFunction"/> (by pg_proc OID) lets outer-join
+    /// simplification see NULL-rejecting functions beyond the equality operators it knows.
+    /// </summary>
+    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null) =>
     [
         new ConstantFolding(),
         new PredicateSimplification(),
+        new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
         new PredicatePushdown(),
-        new JoinReorder(catalog),
+        new JoinReorder(catalog, joinOrder),
         new ProjectionPruning(),
         new LimitSortToTopN(),
     ];
+
+    /// <summary>The function of a comparison operator (equal, not equal, less, greater, or-equal forms): PostgreSQL's comparison functions are strict.</summary>
+    private static bool IsComparison(Json.QueryCatalog catalog, uint funcOid) =>
+        catalog.OperatorOfFunction(funcOid) is { Name: "=" or "<>" or "<" or "<=" or ">" or ">=" };
 
     private readonly IReadOnlyList<IRewriteRule> _rules;
     private readonly IReadOnlySet<string> _disabled;

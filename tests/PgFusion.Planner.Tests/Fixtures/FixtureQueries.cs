@@ -45,6 +45,17 @@ public static class FixtureQueries
         ["union_intersect_except"] = "SELECT k, j FROM t UNION SELECT k, j FROM t WHERE g INTERSECT ALL SELECT k, j FROM t WHERE a < 500 EXCEPT SELECT k, 1::int2 FROM t",
         ["cte_used_twice"] = "WITH w AS (SELECT j, count(*) AS n FROM t GROUP BY j) SELECT x.j, y.n FROM w x JOIN w y ON x.j = y.j + 1",
         ["rollup_grouping"] = "SELECT k, g, GROUPING(k, g), sum(c) FROM t GROUP BY ROLLUP (k, g)",
+        ["outer_join_to_inner"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.a WHERE u.w > 10",
+        ["full_join_to_left"] = "SELECT t.a, u.name FROM t FULL JOIN u ON u.a = t.b WHERE t.j < 5 OR t.j IS NULL AND t.a > 3",
+        ["outer_join_under_inner"] = "SELECT count(*) FROM t LEFT JOIN u ON u.a = t.a JOIN v ON v.x = u.a",
+        ["outer_join_kept"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.a WHERE u.w IS NULL OR t.a < 3",
+        ["scalar_correlated_count"] = "SELECT a, (SELECT count(*) FROM u WHERE u.a = t.b) FROM t WHERE a < 20",
+        ["scalar_uncorrelated_single_row"] = "SELECT a, (SELECT name FROM u WHERE u.a = 9) FROM t WHERE a < 5",
+        ["scalar_correlated_single_row"] = "SELECT a, (SELECT name FROM u WHERE u.a = t.b) FROM t WHERE a < 5",
+        ["exists_under_or"] = "SELECT a FROM t WHERE j = 1 OR EXISTS (SELECT 1 FROM u WHERE u.a = t.b)",
+        ["in_in_select_list"] = "SELECT a, b IN (SELECT a FROM u WHERE w > 10) FROM t WHERE a < 30",
+        ["not_in_correlated"] = "SELECT a FROM t WHERE b NOT IN (SELECT a FROM u WHERE u.w = t.c)",
+        ["lateral_unsupported"] = "SELECT t.a, s.n FROM t, LATERAL (SELECT count(*) AS n FROM u WHERE u.a = t.b) s",
         ["recursive_cte"] = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
     };
 }

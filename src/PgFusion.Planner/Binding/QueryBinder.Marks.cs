@@ -1,0 +1,164 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Rules;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+// EXISTS and IN/ANY subqueries inside an expression (under OR or NOT, in the select list, a
+// correlated NOT IN): a mark join, a semi join that outputs whether each outer row has a match
+// instead of filtering. It is built from operators the engine has: the subquery grouped by its
+// correlation keys (and, for IN, its output) with a bool_or(true) marker, left-joined on the
+// correlation equalities; the grouping makes at most one right row match, so the left join neither
+// drops nor repeats outer rows, and a NULL marker means no match. IN keeps PostgreSQL's NULL rules
+// with a second such join giving, per correlation key, whether the subquery has rows and whether one
+// of its outputs is NULL:
+//   x IN (sub) = CASE WHEN matched THEN true WHEN sub is empty THEN false
+//                     WHEN x IS NULL OR sub has a NULL THEN NULL ELSE false END
+public sealed partial class QueryBinder
+{
+    private const uint BoolOrOid = 2518;
+
+    /// <summary>A subquery's rows and outputs, with its outer references as equalities inner = outer.</summary>
+    private sealed record SubqueryBody(LogicalPlan Plan, IReadOnlyList<BoundExpr> Outputs, IReadOnlyList<Correlation> Correlations);
+
+    /// <summary>A WHERE conjunct <c>Eq(inner, outer)</c> (or with the arguments the other way round) of a correlated subquery.</summary>
+    private sealed record Correlation(BoundFuncCall Eq, BoundExpr Inner, BoundExpr Outer, bool InnerFirst)
+    {
+        public BoundExpr JoinCondition(LogicalColumn innerKey) =>
+            new BoundFuncCall(Eq.FuncOid, Eq.Name, InnerFirst ? [new LogicalColumnRef(innerKey), Outer] : [Outer, new LogicalColumnRef(innerKey)], Eq.Type);
+    }
+
+    private BoundExpr BindMark(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        bool exists = link.Int32("subLinkType") == ExistsSubLink;
+        string what = exists ? "EXISTS subquery inside an expression" : "IN/ANY subquery inside an expression";
+        if (exists)
+        {
+            var body = BindSubqueryBody(link.Field("subselect"), outer, what);
+            var (keys, marker) = (Keys(body), BoolOr("matched", new BoundConst(true, PgType.Bool)));
+            var right = new LogicalAggregate(body.Plan, keys, [marker]);
+            VerifyColumns(right, $"{what} that reads the outer query outside its WHERE equalities");
+            scalars.Add(CorrelatedJoin(right, body, keys));
+            // Uncorrelated: one row (bool_or of no rows is NULL); correlated: NULL when no group matched.
+            return new BoundCoalesce([new LogicalColumnRef(marker.Column), new BoundConst(false, PgType.Bool)], PgType.Bool);
+        }
+
+        // The subquery is bound twice (match side and NULL facts): each plan needs its own column ids.
+        var (match, test) = BindAnyBody(link, outer, what);
+        var (facts, factTest) = BindAnyBody(link, outer, what);
+        var matchKeys = Keys(match);
+        var y = new NamedExpr(_ids.New("value", test.Inner.Type), test.Inner);
+        var matched = BoolOr("matched", new BoundConst(true, PgType.Bool));
+        var matchSide = new LogicalAggregate(match.Plan, [.. matchKeys, y], [matched]);
+        VerifyColumns(matchSide, $"{what} that reads the outer query outside its WHERE equalities");
+        var condition = match.Correlations.Select((c, i) => c.JoinCondition(matchKeys[i].Column)).Append(test.JoinCondition(y.Column)).ToList();
+        scalars.Add(new SubqueryJoin(matchSide, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition)));
+
+        var factKeys = Keys(facts);
+        var nonEmpty = BoolOr("nonempty", new BoundConst(true, PgType.Bool));
+        var hasNull = BoolOr("hasnull", new BoundNullTest(factTest.Inner, IsNotNull: false));
+        var factSide = new LogicalAggregate(facts.Plan, factKeys, [nonEmpty, hasNull]);
+        VerifyColumns(factSide, $"{what} that reads the outer query outside its WHERE equalities");
+        scalars.Add(CorrelatedJoin(factSide, facts, factKeys));
+
+        var nullBool = new BoundConst(null, PgType.Bool);
+        return new BoundCase(
+        [
+            (new BoundNullTest(new LogicalColumnRef(matched.Column), IsNotNull: true), new BoundConst(true, PgType.Bool)),
+            (new BoundNullTest(new LogicalColumnRef(nonEmpty.Column), IsNotNull: false), new BoundConst(false, PgType.Bool)),
+            (new BoundBoolExpr(BoolOp.Or, [new BoundNullTest(test.Outer, IsNotNull: false), new LogicalColumnRef(hasNull.Column)]), nullBool),
+        ], new BoundConst(false, PgType.Bool), PgType.Bool);
+    }
+
+    /// <summary>The subquery of an IN/ANY and its test as a correlation: a strict equality between an outer expression and the subquery's one output.</summary>
+    private (SubqueryBody Body, Correlation Test) BindAnyBody(QueryTreeNode link, ExpressionBinder outer, string what)
+    {
+        var body = BindSubqueryBody(link.Field("subselect"), outer, what);
+        if (body.Outputs.Count != 1) throw UnsupportedConstructException.NotYet($"{what} with {body.Outputs.Count} columns");
+        var saved = new Dictionary<int, BoundExpr>(outer.SubLinkParams);
+        outer.SubLinkParams.Clear();
+        outer.SubLinkParams[1] = body.Outputs[0];
+        BoundExpr test;
+        try
+        {
+            test = outer.Bind(link.Field("testexpr"));
+        }
+        finally
+        {
+            outer.SubLinkParams.Clear();
+            foreach (var (k, v) in saved) outer.SubLinkParams[k] = v;
+        }
+        var produced = body.Plan.Output.Select(c => c.Id).ToHashSet();
+        bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
+        bool Outer(BoundExpr e) => e.ReferencedColumns().All(c => !produced.Contains(c.Id));
+        if (test is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (Inner(a) && Outer(b) || Inner(b) && Outer(a)))
+        {
+            bool innerFirst = Inner(a);
+            return (body, new Correlation(eq, innerFirst ? a : b, innerFirst ? b : a, innerFirst));
+        }
+        throw UnsupportedConstructException.NotYet($"{what} whose test is not an equality (= ANY)");
+    }
+
+    /// <summary>
+    /// A subquery's plan and outputs. A plain SELECT-FROM-WHERE may read the outer query in WHERE
+    /// conjuncts inner_expr = outer_expr; any other subquery must be uncorrelated.
+    /// </summary>
+    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what)
+    {
+        if (!IsPlainSelect(sub))
+        {
+            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} other than SELECT ... FROM ... WHERE");
+            var bound = BindQuery(sub);
+            return new SubqueryBody(bound.Root, [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))], []);
+        }
+        CheckQueryLevel(sub);
+        _cteStack.Add([]);
+        try
+        {
+            var rangeTable = sub.List("rtable");
+            var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+            var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer };
+            var inner = new List<SubqueryJoin>();
+            binder.SubLinkBinder = node => BindScalarSubquery(node, binder, inner);
+            var jointree = sub.Field("jointree");
+            var from = PrepareFrom(jointree, scope, binder);
+            var where = BindWhere(jointree.Optional("quals"), binder);
+            List<BoundExpr> outputs = [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))];
+            var plan = from(scope);
+            foreach (var s in inner) plan = s.Apply(plan);
+            foreach (var j in where.Joins) plan = j.Apply(plan);
+            var produced = plan.Output.Select(c => c.Id).ToHashSet();
+            bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
+            bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
+            var local = new List<BoundExpr>();
+            var correlations = new List<Correlation>();
+            foreach (var p in where.Plain)
+            {
+                if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
+                    local.Add(p);
+                else if (p is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (Inner(a) && Outer(b) || Inner(b) && Outer(a)))
+                    correlations.Add(new Correlation(eq, Inner(a) ? a : b, Inner(a) ? b : a, Inner(a)));
+                else
+                    throw UnsupportedConstructException.NotYet($"correlated {what} whose outer references are not equalities in its WHERE");
+            }
+            if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
+            return new SubqueryBody(plan, outputs, correlations);
+        }
+        finally
+        {
+            _cteStack.RemoveAt(_cteStack.Count - 1);
+        }
+    }
+
+    private List<NamedExpr> Keys(SubqueryBody body) => [.. body.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
+
+    private NamedAggregate BoolOr(string name, BoundExpr arg) =>
+        new(_ids.New(name, PgType.Bool), new BoundAggregate(BoolOrOid, "bool_or", [arg], false, null, PgType.Bool));
+
+    /// <summary>Left join on the correlation equalities; uncorrelated, the (one-row) right side is cross-joined.</summary>
+    private static SubqueryJoin CorrelatedJoin(LogicalPlan right, SubqueryBody body, IReadOnlyList<NamedExpr> keys) =>
+        keys.Count == 0
+            ? new SubqueryJoin(right, LogicalJoinType.Inner, null)
+            : new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction([.. body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column))]));
+}

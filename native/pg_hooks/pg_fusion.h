@@ -21,6 +21,7 @@ extern int	pgf_slots;
 extern int	pgf_pool_pages;
 extern int	pgf_session_pages;
 extern int	pgf_ring_kb;
+extern int	pgf_work_mem;			/* kB, -1 = work_mem * hash_mem_multiplier */
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0

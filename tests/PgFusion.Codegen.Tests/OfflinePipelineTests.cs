@@ -38,11 +38,11 @@ public sealed class OfflinePipelineTests(CodegenFixture fixture)
     public void Library_pipeline_equals_postgres(string sql)
     {
         using var unlimited = Operators.Spill.SpillSpace.Unlimited;
-        Library_pipeline_equals_postgres(sql, unlimited);
+        EqualsPostgres(sql, unlimited);
     }
 
     /// <summary>The same comparison, executing with the given memory budget and spill directory.</summary>
-    public void Library_pipeline_equals_postgres(string sql, Operators.Spill.SpillSpace spill)
+    internal void EqualsPostgres(string sql, Operators.Spill.SpillSpace spill)
     {
         var conn = fixture.Connection;
         PgServer.Execute(conn, "CREATE EXTENSION IF NOT EXISTS pageinspect");

@@ -15,7 +15,7 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
     {
         { "SELECT id % 500, count(*), sum(i4), sum(n2), min(s), max(d) FROM t50 GROUP BY id % 500", 4 },
         { "SELECT s, count(*), avg(i4), count(DISTINCT b) FROM t50 GROUP BY s", 2 },
-        { "SELECT i2, b, string_agg(s, ',' ORDER BY id) FROM t0 GROUP BY i2, b", 4 },
+        { "SELECT i2, b, string_agg(s, ',' ORDER BY id) FROM t0 GROUP BY i2, b ORDER BY i2, b", 4 },
         { "SELECT DISTINCT i2 % 100, s FROM t50", 2 },
         { "SELECT id % 1000, n, count(*) FROM t100 GROUP BY id % 1000, n", 1 },
         { "SELECT id, s, n2 FROM t50 ORDER BY s NULLS FIRST, n2 DESC, id", 8 },
@@ -33,7 +33,7 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         {
             using (var spill = new SpillSpace(dir, budgetKb * 1024L))
             {
-                new OfflinePipelineTests(fixture).Library_pipeline_equals_postgres(sql, spill);
+                new OfflinePipelineTests(fixture).EqualsPostgres(sql, spill);
                 Assert.True(spill.FilesCreated > 0, $"nothing spilled with a {budgetKb} kB budget");
                 Assert.True(spill.BytesWritten > 0);
             }

@@ -23,6 +23,8 @@ internal sealed class SpillFileSource(SpillFile file, IReadOnlyList<PgType> type
         }
         batch ??= new RecordBatch(columns, 0);
         batch.Length = rows;
+        batch.Selection = null; // a consumer (semi/anti join) may have narrowed the previous batch
+        batch.SelectedCount = 0;
         return batch;
     }
 }

@@ -21,6 +21,7 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         { "SELECT id % 1000, n, count(*) FROM t100 GROUP BY id % 1000, n", 1 },
         { "SELECT id, s, n2 FROM t50 ORDER BY s NULLS FIRST, n2 DESC, id", 8 },
         { "SELECT id, f8, ts FROM t0 ORDER BY f8, ts DESC, id", 4 },
+        { "SELECT * FROM t50 ORDER BY n DESC, id", 8 }, // every column type through the spill file format
         { "SELECT id, s FROM t50 ORDER BY s DESC, id LIMIT 37", 2 },
         { "SELECT id % 300, count(*) FROM t0 GROUP BY id % 300 ORDER BY count(*) DESC, 1", 2 },
         { "SELECT a.id, b.id FROM t50 a JOIN t0 b ON a.i2 = b.i2", 4 },

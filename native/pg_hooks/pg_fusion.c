@@ -4,6 +4,8 @@
  */
 #include "pg_fusion.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -20,6 +22,7 @@ int			pgf_session_pages = 64;
 int			pgf_ring_kb = 256;
 int			pgf_join_pair_budget = 100000;
 bool		pgf_explain_rules = false;
+int			pgf_work_mem = -1;
 char	   *pgf_worker_dir = NULL;
 
 static const struct config_enum_entry on_unsupported_options[] = {
@@ -97,6 +100,10 @@ _PG_init(void)
 	DefineCustomBoolVariable("pg_fusion.explain_rules",
 							 "pg_fusion_explain shows the logical plan after binding and after every rewrite rule.",
 							 NULL, &pgf_explain_rules, false, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.work_mem",
+							"Memory one buffering operator of an offloaded query (hash aggregate, sort, hash join build, set operation) may hold before it spills to temporary files.",
+							"-1 uses work_mem times hash_mem_multiplier, as PostgreSQL's hash nodes do.",
+							&pgf_work_mem, -1, -1, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

@@ -128,7 +128,7 @@ typedef enum PgfMessageType
 {
 	/* backend -> worker */
 	PGF_MSG_COMPILE = 1,		/* u32 flags, u32 reserved, json[] */
-	PGF_MSG_EXECUTE = 2,		/* u32 flags, u32 reserved, u64 plan_handle, json[] */
+	PGF_MSG_EXECUTE = 2,		/* u32 flags, u32 work_mem_kb, u64 plan_handle, json[] */
 	PGF_MSG_EXPLAIN = 3,		/* u32 flags, u32 reserved, json[] */
 	PGF_MSG_PAGE = 4,			/* u32 scan_id, u32 page_index, u32 block, u32 ntoast, ntoast x toast entry */
 	PGF_MSG_SCAN_END = 5,		/* u32 scan_id, u32 pages_sent */
@@ -141,7 +141,7 @@ typedef enum PgfMessageType
 	PGF_MSG_CREDIT = 105,		/* u32 scan_id, u32 pages */
 	PGF_MSG_SCAN_CLOSE = 106,	/* u32 scan_id */
 	PGF_MSG_TUPLE = 107,		/* one MinimalTuple (t_len bytes) */
-	PGF_MSG_DONE = 108,			/* u64 rows */
+	PGF_MSG_DONE = 108,			/* u64 rows, u64 spill_bytes, u32 spill_files */
 	PGF_MSG_EXPLAINED = 109		/* text[] */
 } PgfMessageType;
 

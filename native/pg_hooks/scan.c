@@ -18,6 +18,7 @@
 #include "access/tableam.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
+#include "executor/nodeHash.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
@@ -66,6 +67,9 @@ typedef struct PgfScanState
 	PgfScanStream scans[PGF_MAX_SCANS];
 	uint64		rows;
 	uint64		pages;
+	uint32		work_mem_kb;	/* budget sent with EXECUTE */
+	uint64		spill_bytes;	/* from DONE: bytes written to spill files */
+	uint32		spill_files;	/* from DONE: spill files created */
 } PgfScanState;
 
 static Node *create_scan_state(CustomScan *cscan);
@@ -194,6 +198,22 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	MemoryContextRegisterResetCallback(estate->es_query_cxt, &state->cleanup);
 }
 
+/*
+ * The memory budget of one buffering operator in the worker, in kB: pg_fusion.work_mem, or when
+ * it is -1 the session's work_mem x hash_mem_multiplier (get_hash_memory_limit), the limit
+ * PostgreSQL's own hash aggregate and hash join use.
+ */
+static uint32
+pgf_effective_work_mem_kb(void)
+{
+	size_t		bytes;
+
+	if (pgf_work_mem > 0)
+		return (uint32) pgf_work_mem;
+	bytes = get_hash_memory_limit() / 1024;
+	return bytes > (size_t) PG_UINT32_MAX ? PG_UINT32_MAX : (uint32) Max(bytes, 64);
+}
+
 static void
 start_execution(PgfScanState *state)
 {
@@ -204,6 +224,8 @@ start_execution(PgfScanState *state)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONNECTION_FAILURE),
 				 errmsg("pg_fusion cannot execute the compiled plan: %s", unavailable ? unavailable : "this backend holds too many pg_fusion sessions")));
+	state->work_mem_kb = pgf_effective_work_mem_kb();
+	prefix[1] = state->work_mem_kb;
 	memcpy(&prefix[2], &state->plan_handle, 8);
 	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), state->query_json, strlen(state->query_json));
 	state->started = true;
@@ -483,6 +505,11 @@ exec_scan(CustomScanState *node)
 					find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE")->closed = true;
 					break;
 				case PGF_MSG_DONE:
+					if (state->msg.len >= 20)
+					{
+						memcpy(&state->spill_bytes, state->msg.data + 8, 8);
+						memcpy(&state->spill_files, state->msg.data + 16, 4);
+					}
 					state->done = true;
 					release_session(state);
 					return ExecClearTuple(state->slot);
@@ -527,6 +554,8 @@ rescan(CustomScanState *node)
 	state->nscans = 0;
 	state->rows = 0;
 	state->pages = 0;
+	state->spill_bytes = 0;
+	state->spill_files = 0;
 }
 
 static void
@@ -553,5 +582,11 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 	if (es->analyze)
 	{
 		ExplainPropertyUInteger("Pages Served", NULL, state->pages, es);
+		ExplainPropertyUInteger("Worker Memory Budget", "kB", state->work_mem_kb, es);
+		if (state->spill_files > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+		{
+			ExplainPropertyUInteger("Spill Files", NULL, state->spill_files, es);
+			ExplainPropertyUInteger("Spilled", "kB", (state->spill_bytes + 1023) / 1024, es);
+		}
 	}
 }

@@ -16,4 +16,11 @@ public abstract class CompiledQuery
     public abstract string Explain { get; }
 
     public abstract void Execute(IScanProvider scans, IResultSink sink, CancellationToken cancellation);
+
+    /// <summary>
+    /// Execute with a memory budget per buffering operator and a place for the files they spill to;
+    /// the caller disposes <paramref name="spill"/> (deleting the files) when the execution ends.
+    /// </summary>
+    public virtual void Execute(IScanProvider scans, IResultSink sink, Operators.Spill.SpillSpace spill, CancellationToken cancellation) =>
+        Execute(scans, sink, cancellation);
 }

@@ -272,11 +272,17 @@ internal sealed class Session
         }
         if (query is null)
             throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
+        uint workMemKb = Wire.ReadU32(payload, 4, MessageType.Execute);
         var scans = new SessionScanProvider(channel, region, token);
         var sink = new RingResultSink(channel, token);
-        query.Execute(scans, sink, token);
-        Span<byte> done = stackalloc byte[8];
+        // The worker runs in the data directory (the postmaster's working directory): spill files go
+        // to base/pgsql_tmp like PostgreSQL's own temporary files, and are deleted when this ends.
+        using var spill = new Codegen.Operators.Spill.SpillSpace(Path.GetFullPath(Path.Combine("base", "pgsql_tmp")), workMemKb * 1024L);
+        query.Execute(scans, sink, spill, token);
+        Span<byte> done = stackalloc byte[20];
         BitConverter.TryWriteBytes(done, (ulong)sink.Rows);
+        BitConverter.TryWriteBytes(done[8..], (ulong)spill.BytesWritten);
+        BitConverter.TryWriteBytes(done[16..], (uint)spill.FilesCreated);
         channel.Send(MessageType.Done, done, token);
     }
 

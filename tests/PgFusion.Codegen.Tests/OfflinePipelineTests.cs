@@ -37,6 +37,13 @@ public sealed class OfflinePipelineTests(CodegenFixture fixture)
     [MemberData(nameof(Queries))]
     public void Library_pipeline_equals_postgres(string sql)
     {
+        using var unlimited = Operators.Spill.SpillSpace.Unlimited;
+        EqualsPostgres(sql, unlimited);
+    }
+
+    /// <summary>The same comparison, executing with the given memory budget and spill directory.</summary>
+    internal void EqualsPostgres(string sql, Operators.Spill.SpillSpace spill)
+    {
         var conn = fixture.Connection;
         PgServer.Execute(conn, "CREATE EXTENSION IF NOT EXISTS pageinspect");
         foreach (var table in new[] { "t0", "t50", "t100" }) PgServer.Execute(conn, $"VACUUM FREEZE {table}");
@@ -50,7 +57,7 @@ public sealed class OfflinePipelineTests(CodegenFixture fixture)
         string? error = null;
         try
         {
-            compiled.Query!.Execute(new RawPageScanProvider(conn), sink, CancellationToken.None);
+            compiled.Query!.Execute(new RawPageScanProvider(conn), sink, spill, CancellationToken.None);
         }
         catch (PgFusionException e)
         {

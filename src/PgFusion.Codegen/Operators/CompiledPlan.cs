@@ -56,7 +56,13 @@ public sealed class CompiledPlan : CompiledQuery
 
     public override void Execute(IScanProvider scans, IResultSink sink, CancellationToken cancellation)
     {
-        var context = new ExecutionContext(scans, cancellation);
+        using var spill = Spill.SpillSpace.Unlimited;
+        Execute(scans, sink, spill, cancellation);
+    }
+
+    public override void Execute(IScanProvider scans, IResultSink sink, Spill.SpillSpace spill, CancellationToken cancellation)
+    {
+        var context = new ExecutionContext(scans, cancellation, spill);
         var source = Root.Open(context);
         var encoder = new MinimalTupleEncoder(output.Select(o => o.Type).ToArray());
         while (source.Next(cancellation) is { } batch)

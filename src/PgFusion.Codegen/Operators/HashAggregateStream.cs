@@ -2,13 +2,21 @@ using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Aggregates;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 
 namespace PgFusion.Codegen.Operators;
 
-/// <summary>Runtime of <see cref="HashAggregateNode"/>: consumes the whole input, then emits one row per group.</summary>
-internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource input, ExecutionContext context) : IBatchSource
+/// <summary>
+/// Runtime of <see cref="HashAggregateNode"/>: consumes the whole input, then emits one row per group.
+/// Past the memory budget the table stops taking new groups: rows of known groups still fold in,
+/// rows of other groups go to hash partitions on disk (<see cref="AggregateSpill"/>), each
+/// aggregated afterwards by a nested stream of its own, as PostgreSQL's hash aggregate spills.
+/// </summary>
+internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource input, ExecutionContext context, int level = 0) : IBatchSource
 {
     private GroupTable? table;
+    private bool consumed;
+    private AggregateSpill? spill;
     private Accumulator[]? accumulators;
     private int groups;
     private int emitted;
@@ -17,8 +25,13 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
 
     public RecordBatch? Next(CancellationToken cancellation)
     {
-        if (accumulators is null) Consume(cancellation);
-        if (emitted >= groups) return null;
+        if (!consumed) Consume(cancellation);
+        if (emitted >= groups)
+        {
+            table = null;
+            accumulators = null;
+            return spill?.Next(cancellation);
+        }
         outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
         batch ??= new RecordBatch(outputs, 0);
         int n = Math.Min(ExecutionContext.BatchRows, groups - emitted);
@@ -40,6 +53,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
 
     private void Consume(CancellationToken cancellation)
     {
+        consumed = true;
         int keyCount = node.Plan.GroupKeys.Count;
         accumulators = node.Accumulators.Select(f => f()).ToArray();
         table = keyCount > 0 ? new GroupTable(node.Plan.GroupKeys.Select(k => k.Type).ToArray()) : null;
@@ -78,22 +92,32 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             }
             Array.Copy(evaluated, keys, keyCount);
             if (groupIds.Length < rows) groupIds = new int[rows];
+            var use = evaluated;
             if (table is null) Array.Clear(groupIds, 0, rows);
+            else if (spill is not null)
+            {
+                use = spill.Route(table, keys, evaluated, rows, groupIds, out rows);
+                groups = table.Count;
+                foreach (var acc in accumulators) acc.EnsureGroups(groups);
+            }
             else
             {
                 table.Lookup(keys, rows, groupIds);
                 groups = table.Count;
                 foreach (var acc in accumulators) acc.EnsureGroups(groups);
+                if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
+                    spill = new AggregateSpill(node, context, level);
             }
             for (int a = 0; a < accumulators.Length; a++)
             {
-                var arg = node.ArgColumn[a] >= 0 ? evaluated[node.ArgColumn[a]] : null;
-                var filter = node.FilterColumn[a] >= 0 ? (BooleanColumn)evaluated[node.FilterColumn[a]] : null;
+                var arg = node.ArgColumn[a] >= 0 ? use[node.ArgColumn[a]] : null;
+                var filter = node.FilterColumn[a] >= 0 ? (BooleanColumn)use[node.FilterColumn[a]] : null;
                 if (node.ExtraArgColumns?[a] is { } extra)
-                    ((IMultiArgumentAccumulator)accumulators[a]).SetExtraArguments(Array.ConvertAll(extra, i => evaluated[i]));
+                    ((IMultiArgumentAccumulator)accumulators[a]).SetExtraArguments(Array.ConvertAll(extra, i => use[i]));
                 if (table is null) accumulators[a].UpdateSingleGroup(arg, filter, rows, groupIds);
                 else accumulators[a].Update(arg, filter, rows, groupIds);
             }
         }
+        spill?.Finish();
     }
 }

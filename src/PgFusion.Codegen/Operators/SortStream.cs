@@ -1,10 +1,14 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 
 namespace PgFusion.Codegen.Operators;
 
-/// <summary>Runtime of <see cref="SortNode"/>.</summary>
+/// <summary>
+/// Runtime of <see cref="SortNode"/>. Rows past the memory budget go to sorted runs on disk,
+/// merged at the end (<see cref="ExternalSort"/>).
+/// </summary>
 internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionContext context) : IBatchSource
 {
     private Column[]? rows;
@@ -15,12 +19,14 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
     private int emitted;
     private Column[]? outputs;
     private RecordBatch? batch;
+    private IEnumerator<RecordBatch>? merged;
 
     public RecordBatch? Next(CancellationToken cancellation)
     {
         // LIMIT 0: PostgreSQL's Limit never runs its input, so errors the input would raise never happen.
         if (node.Plan.Limit == 0) return null;
-        if (order is null) Consume(cancellation);
+        if (order is null && merged is null) Consume(cancellation);
+        if (merged is not null) return merged.MoveNext() ? merged.Current : null;
         if (emitted >= total) return null;
         outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
         batch ??= new RecordBatch(outputs, 0);
@@ -51,6 +57,8 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
         keys = Buffers(keyTypes);
         var evaluated = keyTypes.Select(t => PgArrowMapping.CreateColumn(t.Type, ExecutionContext.BatchRows)).ToArray();
         var keyOps = node.KeyOps;
+        long budget = context.Spill.BudgetBytes;
+        ExternalSort? external = null;
         while (input.Next(cancellation) is { } b)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -63,28 +71,38 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
                 for (int j = 0; j < keys.Length; j++) keyOps[j].Append(evaluated[j], k, keys[j]);
             }
             total += live;
-        }
-        order = new int[total];
-        for (int r = 0; r < total; r++) order[r] = r;
-        var sortKeys = node.Plan.Keys;
-        var keyCols = keys;
-        Array.Sort(order, (a, b) =>
-        {
-            for (int j = 0; j < keyCols.Length; j++)
+            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + ColumnMemory.Bytes(keys) + 4L * total > budget)
             {
-                bool an = keyCols[j].IsNull(a), bn = keyCols[j].IsNull(b);
-                int c;
-                if (an || bn)
-                {
-                    if (an && bn) continue;
-                    c = an == sortKeys[j].NullsFirst ? -1 : 1;
-                    return c;
-                }
-                c = keyOps[j].Compare(keyCols[j], a, keyCols[j], b);
-                if (c != 0) return sortKeys[j].Descending ? -c : c;
+                external ??= new ExternalSort(node, context);
+                external.AddRun(rows, keys, SortedOrder(), total);
+                foreach (var c in rows.Concat(keys)) c.Reset();
+                total = 0;
             }
-            return a.CompareTo(b);
-        });
+        }
+        if (external is not null)
+        {
+            if (total > 0) external.AddRun(rows, keys, SortedOrder(), total);
+            rows = keys = null;
+            merged = external.Merge(node.Plan.Limit ?? long.MaxValue).GetEnumerator();
+            return;
+        }
+        order = SortedOrder();
         if (node.Plan.Limit is { } limit && limit < total) total = (int)limit;
+    }
+
+    /// <summary>Row numbers 0..total-1 of the buffered rows in ORDER BY order (ties keep input order).</summary>
+    private int[] SortedOrder()
+    {
+        var sorted = new int[total];
+        for (int r = 0; r < total; r++) sorted[r] = r;
+        var sortKeys = node.Plan.Keys;
+        var keyCols = keys!;
+        var keyOps = node.KeyOps;
+        Array.Sort(sorted, (a, b) =>
+        {
+            int c = SortRowComparer.Compare(keyCols, a, keyCols, b, sortKeys, keyOps);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        return sorted;
     }
 }

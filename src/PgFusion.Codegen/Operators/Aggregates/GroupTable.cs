@@ -63,6 +63,24 @@ public sealed class GroupTable
         return true;
     }
 
+    /// <summary>The hash of a row's keys, NULLs included, as the table uses it (spilling partitions by it).</summary>
+    public int Hash(Column[] keys, int row) => HashRow(keys, row);
+
+    /// <summary>The group id of row <paramref name="row"/> of <paramref name="keys"/>, or -1 when it has no group yet.</summary>
+    public int Find(Column[] keys, int row, int hash)
+    {
+        int mask = slots.Length - 1;
+        int i = Mix(hash) & mask;
+        while (true)
+        {
+            int s = slots[i];
+            if (s == 0) return -1;
+            int g = s - 1;
+            if (hashes[g] == hash && Same(keys, row, g)) return g;
+            i = (i + 1) & mask;
+        }
+    }
+
     /// <summary>The group id of row <paramref name="row"/> of <paramref name="keys"/>, adding a group (Count grows) if it is new.</summary>
     public int FindOrAdd(Column[] keys, int row)
     {

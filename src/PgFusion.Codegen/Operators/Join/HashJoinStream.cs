@@ -39,8 +39,18 @@ internal sealed class HashJoinStream : IBatchSource
     private int probeK;
     private int probeE;
 
-    public HashJoinStream(HashJoinNode node, ExecutionContext context)
+    // Grace hash join (Spill/GraceHashJoin): the recursion level, the partitions' inputs, and the
+    // partitioner once the build side went over the memory budget.
+    private readonly int level;
+    private readonly IBatchSource? probeSource;
+    private readonly IBatchSource? buildSource;
+    private Spill.GraceHashJoin? grace;
+
+    public HashJoinStream(HashJoinNode node, ExecutionContext context, int level = 0, IBatchSource? probeSource = null, IBatchSource? buildSource = null)
     {
+        this.level = level;
+        this.probeSource = probeSource;
+        this.buildSource = buildSource;
         this.node = node;
         this.context = context;
         plan = node.Plan;
@@ -58,6 +68,11 @@ internal sealed class HashJoinStream : IBatchSource
     private IEnumerable<RecordBatch> Run(CancellationToken cancellation)
     {
         var table = Load(cancellation);
+        if (grace is not null)
+        {
+            foreach (var b in grace.Run(probeSource ?? node.Probe.Open(context), cancellation)) yield return b;
+            yield break;
+        }
         bool probeOuter = kind is HashJoinKind.ProbeOuter or HashJoinKind.Full or HashJoinKind.Anti or HashJoinKind.NullAwareAnti;
         if (table.Count == 0 && !probeOuter) yield break;
         if (kind == HashJoinKind.NullAwareAnti && table.HasNullKey) yield break;
@@ -70,7 +85,7 @@ internal sealed class HashJoinStream : IBatchSource
         var probeKeys = plan.ProbeKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
         Column[]? directKeys = plan.ProbeKeys.Count > 0 && plan.ProbeKeys.All(k => k is BoundColumnRef) ? new Column[plan.ProbeKeys.Count] : null;
         bool[] probeMatched = new bool[ExecutionContext.BatchRows];
-        var probe = node.Probe.Open(context);
+        var probe = probeSource ?? node.Probe.Open(context);
         bool needPairs = EmitsPairs || plan.Residual is not null;
 
         while (probe.Next(cancellation) is { } batch)
@@ -242,11 +257,18 @@ internal sealed class HashJoinStream : IBatchSource
             plan.ProbeKeys.Select(k => k.Type).ToArray());
         var keys = plan.BuildKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
         Column[]? direct = plan.BuildKeys.Count > 0 && plan.BuildKeys.All(k => k is BoundColumnRef) ? new Column[plan.BuildKeys.Count] : null;
-        var build = node.Build.Open(context);
+        var build = buildSource ?? node.Build.Open(context);
+        bool canSpill = context.Spill.Limited && Spill.GraceHashJoin.CanSpill(plan, level);
         while (build.Next(cancellation) is { } batch)
         {
             cancellation.ThrowIfCancellationRequested();
             if (batch.LiveRows == 0) continue;
+            if (canSpill && Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count > context.Spill.BudgetBytes)
+            {
+                grace = new Spill.GraceHashJoin(node, context, level);
+                grace.PartitionBuild(table, new Prepended(batch, build), cancellation);
+                return table;
+            }
             if (direct is not null && batch.Selection is null)
             {
                 for (int j = 0; j < direct.Length; j++) direct[j] = batch.Columns[((BoundColumnRef)plan.BuildKeys[j]).Index];
@@ -354,6 +376,19 @@ internal sealed class HashJoinStream : IBatchSource
             batch.Length = n;
             batch.Selection = null;
             yield return batch;
+        }
+    }
+
+    /// <summary>A batch already taken from a source, then the rest of that source.</summary>
+    private sealed class Prepended(RecordBatch first, IBatchSource rest) : IBatchSource
+    {
+        private bool taken;
+
+        public RecordBatch? Next(CancellationToken cancellation)
+        {
+            if (taken) return rest.Next(cancellation);
+            taken = true;
+            return first;
         }
     }
 }

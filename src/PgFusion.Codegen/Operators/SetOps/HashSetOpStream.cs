@@ -7,9 +7,15 @@ using PgFusion.Planner.Logical;
 
 namespace PgFusion.Codegen.Operators.SetOps;
 
-/// <summary>Runtime of <see cref="HashSetOpNode"/>: consumes the left, then the right input, then emits rows by their counts.</summary>
-internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBatchSource right, ExecutionContext context) : IBatchSource
+/// <summary>
+/// Runtime of <see cref="HashSetOpNode"/>: consumes the left, then the right input, then emits rows by their counts.
+/// Past the memory budget, rows new to the table go to hash partitions (<see cref="Spill.SetOpSpill"/>);
+/// a nested stream over a partition reads rows already projected (<paramref name="projected"/>).
+/// </summary>
+internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBatchSource right, ExecutionContext context,
+    int level = 0, bool projected = false) : IBatchSource
 {
+    private Spill.SetOpSpill? spill;
     private GroupTable? table;
     private long[] leftCounts = new long[256];
     private long[] rightCounts = new long[256];
@@ -24,8 +30,9 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
         if (table is null)
         {
             table = new GroupTable(node.OutputTypes);
-            Consume(left, node.LeftKernel, ref leftCounts, cancellation);
-            Consume(right, node.RightKernel, ref rightCounts, cancellation);
+            Consume(left, node.LeftKernel, ref leftCounts, isRight: false, cancellation);
+            Consume(right, node.RightKernel, ref rightCounts, isRight: true, cancellation);
+            spill?.Finish();
         }
         ops ??= node.OutputTypes.Select(ColumnOps.For).ToArray();
         outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
@@ -45,7 +52,13 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
             pending--;
             n++;
         }
-        if (n == 0) return null;
+        if (n == 0)
+        {
+            if (spill is null) return null;
+            table = new GroupTable(node.OutputTypes); // the spilled partitions come next; drop the memory
+            group = 0;
+            return spill.Next(cancellation);
+        }
         batch.Length = n;
         return batch;
     }
@@ -58,7 +71,7 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
         _ => Math.Max(m - n, 0),
     };
 
-    private void Consume(IBatchSource input, Kernel<ProjectKernel> kernel, ref long[] counts, CancellationToken cancellation)
+    private void Consume(IBatchSource input, Kernel<ProjectKernel> kernel, ref long[] counts, bool isRight, CancellationToken cancellation)
     {
         var keys = node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
         var groupIds = new int[ExecutionContext.BatchRows];
@@ -66,10 +79,21 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
         {
             cancellation.ThrowIfCancellationRequested();
             int rows = b.LiveRows;
-            ProjectStream.Run(kernel, b, keys, context);
+            var rowKeys = keys;
+            if (projected) rowKeys = b.Columns as Column[] ?? [.. b.Columns];
+            else ProjectStream.Run(kernel, b, keys, context);
             if (groupIds.Length < rows) groupIds = new int[rows];
-            table!.Lookup(keys, rows, groupIds);
-            if (counts.Length < table.Count)
+            if (spill is not null)
+            {
+                rows = spill.Route(table!, rowKeys, rows, groupIds, right: isRight);
+            }
+            else
+            {
+                table!.Lookup(rowKeys, rows, groupIds);
+                if (context.Spill.Limited && Spill.SetOpSpill.CanSpill(level) && Spill.SetOpSpill.Exceeds(table, context.Spill.BudgetBytes))
+                    spill = new Spill.SetOpSpill(node, context, level);
+            }
+            if (counts.Length < table!.Count)
             {
                 int size = Math.Max(table.Count, counts.Length * 2);
                 Array.Resize(ref leftCounts, size);

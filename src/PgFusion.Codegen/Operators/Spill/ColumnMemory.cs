@@ -1,0 +1,33 @@
+using PgFusion.Arrow;
+
+namespace PgFusion.Codegen.Operators.Spill;
+
+/// <summary>
+/// What the buffering operators count against the memory budget: the bytes of the rows held in
+/// their columns (values, offsets and text, validity), not the arrays' spare capacity.
+/// </summary>
+internal static class ColumnMemory
+{
+    public static long Bytes(Column c)
+    {
+        long rows = c.Length;
+        long validity = c.Validity is null ? 0 : (rows + 7) / 8;
+        return validity + c switch
+        {
+            BooleanColumn => (rows + 7) / 8,
+            VarBinaryColumn t => 4 * (rows + 1) + t.Offsets[c.Length],
+            DecimalColumn d => rows * (16 + (d.Scales is null ? 0 : 2) + (d.Kinds is null ? 0 : 1)),
+            PrimitiveColumn<short> => 2 * rows,
+            PrimitiveColumn<int> or PrimitiveColumn<uint> or PrimitiveColumn<float> => 4 * rows,
+            PrimitiveColumn<long> or PrimitiveColumn<double> => 8 * rows,
+            _ => 16 * rows,
+        };
+    }
+
+    public static long Bytes(Column[] columns)
+    {
+        long sum = 0;
+        foreach (var c in columns) sum += Bytes(c);
+        return sum;
+    }
+}

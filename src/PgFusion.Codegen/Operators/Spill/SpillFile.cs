@@ -1,0 +1,64 @@
+using PgFusion.Arrow;
+
+namespace PgFusion.Codegen.Operators.Spill;
+
+/// <summary>
+/// One temporary file: written block by block (<see cref="SpillFormat"/>), then read back from the
+/// start. Disposing closes and deletes it.
+/// </summary>
+internal sealed class SpillFile : IDisposable
+{
+    private const int BufferBytes = 1 << 16;
+    private readonly SpillSpace space;
+    private FileStream? stream;
+    private bool reading;
+    private bool disposed;
+
+    public SpillFile(SpillSpace space, string path)
+    {
+        this.space = space;
+        Path = path;
+        stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferBytes);
+    }
+
+    public string Path { get; }
+
+    public long Rows { get; private set; }
+
+    public void Write(Column[] columns, int rows)
+    {
+        if (rows == 0) return;
+        if (reading) throw new InvalidOperationException("spill file already being read");
+        space.AddBytes(SpillFormat.Write(stream!, columns, rows));
+        Rows += rows;
+    }
+
+    /// <summary>Reads the next block into <paramref name="into"/>; its row count, or -1 at the end.</summary>
+    public int Read(Column[] into)
+    {
+        if (!reading)
+        {
+            stream!.Flush();
+            stream.Position = 0;
+            reading = true;
+        }
+        return SpillFormat.Read(stream!, into);
+    }
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        stream?.Dispose();
+        stream = null;
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (IOException)
+        {
+            // Deleting a file we created can only fail if the directory vanished; a restart cleans up.
+        }
+        space.Forget(this);
+    }
+}

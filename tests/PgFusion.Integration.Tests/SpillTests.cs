@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Npgsql;
+using PgFusion.TestSupport;
+using PgFusion.Tpch.Results;
+using Xunit;
+
+namespace PgFusion.Integration.Tests;
+
+/// <summary>
+/// Spilling under pg_fusion.work_mem: EXPLAIN ANALYZE reports the files and bytes the worker spilled
+/// (and none when the budget is large), results equal PostgreSQL's, and no spill file is left in
+/// base/pgsql_tmp after success, an error or a cancel.
+/// </summary>
+[Collection(nameof(HookTestsRunAlone))]
+public sealed partial class SpillTests : IClassFixture<HookDatabase>
+{
+    private const string Table = "spill_big";
+    private const string Aggregate = $"SELECT g, count(*), sum(v), count(DISTINCT s) FROM {Table} GROUP BY g ORDER BY g";
+    private const string Sort = $"SELECT id, s, v FROM {Table} ORDER BY s, v DESC, id";
+    private readonly HookDatabase db;
+
+    public SpillTests(HookDatabase db)
+    {
+        this.db = db;
+        using var conn = db.Open();
+        PgServer.Execute(conn, $"""
+            CREATE TABLE IF NOT EXISTS {Table} AS
+            SELECT i AS id, i % 20011 AS g, (i * 7) % 1000 AS v, 'k' || (i % 3001) AS s
+            FROM generate_series(1, 200000) i;
+            ANALYZE {Table};
+            """);
+    }
+
+    private NpgsqlConnection OpenFusion(string workMem)
+    {
+        if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
+        var conn = db.Open();
+        PgServer.Execute(conn, $"SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.work_mem = '{workMem}'");
+        return conn;
+    }
+
+    private string Off(string sql)
+    {
+        using var conn = db.Open();
+        PgServer.Execute(conn, "SET pg_fusion.enable = off");
+        return ResultText.Run(conn, sql);
+    }
+
+    private static string ExplainAnalyze(NpgsqlConnection conn, string sql)
+    {
+        using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, conn);
+        using var reader = cmd.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read()) lines.Add(reader.GetString(0));
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>pg_fusion's spill files now in the cluster's temporary directory.</summary>
+    private long SpillFilesOnDisk()
+    {
+        using var conn = db.Open();
+        return (long)PgServer.Scalar(conn, "SELECT count(*) FROM pg_ls_tmpdir() WHERE name LIKE 'pgsql_tmp%.pgfusion.%'")!;
+    }
+
+    [GeneratedRegex(@"Spill Files: (\d+)")]
+    private static partial Regex SpillFilesLine();
+
+    [GeneratedRegex(@"Spilled: (\d+) kB")]
+    private static partial Regex SpilledLine();
+
+    [Theory]
+    [InlineData(Aggregate)]
+    [InlineData(Sort)]
+    public void A_tiny_budget_spills_and_EXPLAIN_ANALYZE_shows_it_while_a_large_one_does_not(string sql)
+    {
+        using (var conn = OpenFusion("64kB"))
+        {
+            string plan = ExplainAnalyze(conn, sql);
+            Assert.Contains("Worker Memory Budget: 64 kB", plan, StringComparison.Ordinal);
+            var files = SpillFilesLine().Match(plan);
+            Assert.True(files.Success, plan);
+            Assert.True(long.Parse(files.Groups[1].Value, CultureInfo.InvariantCulture) > 0, plan);
+            Assert.True(long.Parse(SpilledLine().Match(plan).Groups[1].Value, CultureInfo.InvariantCulture) > 0, plan);
+            string on = ResultText.Run(conn, sql);
+            string off = Off(sql);
+            Assert.True(off == on, ResultText.FirstDifference(off, on));
+        }
+        using (var conn = OpenFusion("256MB"))
+        {
+            string plan = ExplainAnalyze(conn, sql);
+            Assert.Contains("Worker Memory Budget: 262144 kB", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("Spill Files", plan, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, SpillFilesOnDisk());
+    }
+
+    [Fact]
+    public void An_error_after_spilling_leaves_no_spill_file()
+    {
+        using var conn = OpenFusion("64kB");
+        var e = Assert.Throws<PostgresException>(() => ResultText.Run(conn, $"SELECT g, sum(v) / (min(v) - min(v)) FROM {Table} GROUP BY g"));
+        Assert.Equal(PostgresErrorCodes.DivisionByZero, e.SqlState);
+        Assert.Equal(0, SpillFilesOnDisk());
+        Assert.Equal(Off(Aggregate), ResultText.Run(conn, Aggregate));
+    }
+
+    [Fact]
+    public async Task A_cancel_while_spilling_leaves_no_spill_file()
+    {
+        using var conn = OpenFusion("64kB");
+        using var admin = db.Open();
+        int pid = conn.ProcessID;
+        const string slow = Sort;
+        var running = Task.Factory.StartNew(() => Assert.Throws<PostgresException>(() => ResultText.Run(conn, slow)),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var clock = Stopwatch.StartNew();
+        while (SpillFilesOnDisk() == 0)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60) && !running.IsCompleted, "no spill file showed up while the query ran");
+            Thread.Sleep(10);
+        }
+        Assert.Equal(true, PgServer.Scalar(admin, $"SELECT pg_cancel_backend({pid})"));
+        var e = await running.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(PostgresErrorCodes.QueryCanceled, e.SqlState);
+        // The worker abandons the request within its 20 ms wait slice and deletes the files as it unwinds.
+        clock.Restart();
+        while (SpillFilesOnDisk() > 0)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "spill files remained after the cancel");
+            Thread.Sleep(20);
+        }
+    }
+}

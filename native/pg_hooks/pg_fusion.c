@@ -32,6 +32,7 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"execute", PGF_FAULT_EXECUTE, false},
 	{"compile_sleep", PGF_FAULT_COMPILE_SLEEP, false},
 	{"execute_sleep", PGF_FAULT_EXECUTE_SLEEP, false},
+	{"probe_sleep", PGF_FAULT_PROBE_SLEEP, false},
 	{NULL, 0, false}
 };
 

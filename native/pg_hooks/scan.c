@@ -65,6 +65,7 @@ typedef struct PgfScanState
 	PgfScanStream scans[PGF_MAX_SCANS];
 	uint64		rows;
 	uint64		pages;
+	struct PgfProbeSet *probes; /* index probes (probe.c) */
 } PgfScanState;
 
 static Node *create_scan_state(CustomScan *cscan);
@@ -469,11 +470,16 @@ exec_scan(CustomScanState *node)
 				case PGF_MSG_SCAN_OPEN:
 					open_scan(state, &state->msg);
 					break;
+				case PGF_MSG_PROBE:
+					pgf_probe_open(&state->probes, state->css.ss.ps.state, &state->msg);
+					break;
 				case PGF_MSG_CREDIT:
-					find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");
+					if (!pgf_probe_credit(state->probes, msg_u32(&state->msg, 0, "CREDIT"), msg_u32(&state->msg, 4, "CREDIT")))
+						find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");
 					break;
 				case PGF_MSG_SCAN_CLOSE:
-					find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE")->closed = true;
+					if (!pgf_probe_close(state->probes, msg_u32(&state->msg, 0, "SCAN_CLOSE")))
+						find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE")->closed = true;
 					break;
 				case PGF_MSG_DONE:
 					state->done = true;
@@ -489,6 +495,8 @@ exec_scan(CustomScanState *node)
 		}
 		if (serve_pages(state) > 0)
 			progress = true;
+		if (pgf_probe_serve(state->probes, state->session, PGF_PAGES_PER_ROUND) > 0)
+			progress = true;
 		if (!progress)
 			pgf_session_wait(state->session, seen, 5);
 		else
@@ -502,6 +510,7 @@ end_scan(CustomScanState *node)
 	PgfScanState *state = (PgfScanState *) node;
 
 	release_session(state);
+	pgf_probe_end(&state->probes);
 	if (state->strategy)
 	{
 		FreeAccessStrategy(state->strategy);
@@ -515,6 +524,7 @@ rescan(CustomScanState *node)
 	PgfScanState *state = (PgfScanState *) node;
 
 	release_session(state);
+	pgf_probe_end(&state->probes);
 	state->started = false;
 	state->done = false;
 	state->nscans = 0;

@@ -8,4 +8,7 @@ public enum DebugFault : uint
     Execute = 2,
     CompileSleep = 3,
     ExecuteSleep = 4,
+
+    /// <summary>The backend stalls (60 s, cancellable) inside an index probe; the worker plans and runs normally.</summary>
+    ProbeSleep = 5,
 }

@@ -12,6 +12,9 @@ public sealed class ExecutionContext(IScanProvider scans, CancellationToken canc
 
     public KernelContext Kernel { get; } = new();
 
+    /// <summary>Per-execution state operators share, keyed by their plan-side object (index-probe joins).</summary>
+    public Dictionary<object, object> Shared { get; } = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>Rows per batch the buffering operators emit.</summary>
     public const int BatchRows = 1024;
 }

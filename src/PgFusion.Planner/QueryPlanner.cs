@@ -35,7 +35,7 @@ public static class QueryPlanner
             options.AfterRule?.Invoke("bind", bound.Root);
             var root = options.EvaluateConstant is { } evaluate ? new ConstantEvaluation(evaluate, options.IsStrictFunction).Apply(bound.Root) : bound.Root;
             var logical = new Optimizer(options.DisabledRules, Optimizer.RulesFor(envelope.Catalog)).Optimize(root, options.AfterRule);
-            var physical = new PhysicalPlanner(envelope.Catalog).Lower(logical);
+            var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins }.Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
             return PlanResult.Ok(new PlannedQuery(physical, resultColumns, ExplainFormatter.Format(physical, envelope.Catalog)));
         }

@@ -9,6 +9,9 @@ public sealed partial class PhysicalPlanner
 {
     private readonly Dictionary<int, RelationInfo> _scanRelations = [];
 
+    /// <summary>Whether index-probe joins may be chosen (PlannerOptions.IndexProbeJoins).</summary>
+    public bool IndexProbeJoins { get; init; } = true;
+
     /// <summary>
     /// The hash join, or an index-probe join when its inner side (the build input; for an inner
     /// join either input) is a base relation under filters and projections with a btree index whose
@@ -17,7 +20,7 @@ public sealed partial class PhysicalPlanner
     /// </summary>
     private PhysicalPlan ConsiderIndexProbe(PhysicalHashJoin join)
     {
-        if (join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
+        if (!IndexProbeJoins || join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
             return join;
         var best = TryIndexProbe(join);
         if (join.Kind == HashJoinKind.Inner)

@@ -24,6 +24,7 @@ public sealed class Optimizer
         new ConstantFolding(),
         new PredicateSimplification(),
         new PredicatePushdown(),
+        new OrRestriction(),
         new JoinReorder(catalog),
         new ProjectionPruning(),
         new LimitSortToTopN(),

@@ -165,6 +165,9 @@ public sealed class IndexProbeScanNode(PhysicalScan scan, IndexProbeRendezvous r
 
     public override IBatchSource Open(ExecutionContext context) => new ProbeSource(this, rendezvous, context);
 
+    /// <summary>Keys one PROBE message may carry (8 bytes each, well under the 256 MiB message limit).</summary>
+    public const int MaxProbeKeys = 16_000_000;
+
     private sealed class ProbeSource(IndexProbeScanNode node, IndexProbeRendezvous rendezvous, ExecutionContext context) : IBatchSource
     {
         private IBatchSource? inner;
@@ -181,7 +184,7 @@ public sealed class IndexProbeScanNode(PhysicalScan scan, IndexProbeRendezvous r
                     empty = true;
                     return null;
                 }
-                inner = context.Scans is IIndexProbeProvider probes && rendezvous.Plan.PrefersProbe(run.Keys.Length)
+                inner = context.Scans is IIndexProbeProvider probes && run.Keys.Length <= MaxProbeKeys && rendezvous.Plan.PrefersProbe(run.Keys.Length)
                     ? probes.OpenIndexProbe(node.Scan, rendezvous.Plan.Index.Oid, run.Keys)
                     : context.Scans.OpenScan(node.Scan);
             }

@@ -38,6 +38,7 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"compile_sleep", PGF_FAULT_COMPILE_SLEEP, false},
 	{"execute_sleep", PGF_FAULT_EXECUTE_SLEEP, false},
 	{"forget_plan", PGF_FAULT_FORGET_PLAN, false},
+	{"probe_sleep", PGF_FAULT_PROBE_SLEEP, false},
 	{NULL, 0, false}
 };
 

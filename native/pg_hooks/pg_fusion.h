@@ -10,6 +10,7 @@
 #include "nodes/parsenodes.h"
 #include "nodes/params.h"
 #include "nodes/plannodes.h"
+#include "utils/relcache.h"
 
 #include "pgfusion_ipc.h"
 
@@ -95,6 +96,16 @@ extern PGDLLEXPORT void pg_fusion_worker_main(Datum arg);
 
 /* ---- Query -> JSON (query_json.c) ---- */
 extern char *pgf_query_to_json(Query *query);
+
+/* ---- index probes (probe.c) ---- */
+struct PgfProbeSet;
+struct EState;
+extern void pgf_append_indexes(StringInfo out, Relation rel);
+extern void pgf_probe_open(struct PgfProbeSet **setp, struct EState *estate, StringInfo msg);
+extern int	pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items);
+extern bool pgf_probe_credit(struct PgfProbeSet *set, uint32 scan_id, uint32 pages);
+extern bool pgf_probe_close(struct PgfProbeSet *set, uint32 scan_id);
+extern void pgf_probe_end(struct PgfProbeSet **setp);
 
 /* ---- planner hook (planner.c) ---- */
 extern void pgf_install_planner_hooks(void);

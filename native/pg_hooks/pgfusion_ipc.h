@@ -142,7 +142,8 @@ typedef enum PgfMessageType
 	PGF_MSG_SCAN_CLOSE = 106,	/* u32 scan_id */
 	PGF_MSG_TUPLE = 107,		/* one MinimalTuple (t_len bytes) */
 	PGF_MSG_DONE = 108,			/* u64 rows, u64 spill_bytes, u32 spill_files */
-	PGF_MSG_EXPLAINED = 109		/* text[] */
+	PGF_MSG_EXPLAINED = 109,	/* text[] */
+	PGF_MSG_PROBE = 110			/* u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys, natts x u32 attnum, nkeys x i64 key */
 } PgfMessageType;
 
 /* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */
@@ -154,7 +155,8 @@ typedef enum PgfDebugFault
 	PGF_FAULT_EXECUTE = 2,		/* compile a stub plan that reads every page of the first relation, then throws */
 	PGF_FAULT_COMPILE_SLEEP = 3,	/* compile waits 60 s (cancellable): tests cancel/timeout while planning */
 	PGF_FAULT_EXECUTE_SLEEP = 4,	/* stub plan's execution waits 60 s (cancellable) */
-	PGF_FAULT_FORGET_PLAN = 5	/* EXECUTE ignores its plan handle and compiles the JSON sent with it */
+	PGF_FAULT_FORGET_PLAN = 5,	/* EXECUTE ignores its plan handle and compiles the JSON sent with it */
+	PGF_FAULT_PROBE_SLEEP = 6	/* backend: an index probe (PROBE) waits 60 s (cancellable) before its first page; the worker plans normally */
 } PgfDebugFault;
 
 /* COMPILED column entry: u32 typid, i32 typmod, u32 name_len, name[name_len] */

@@ -653,7 +653,9 @@ append_relation(StringInfo out, Oid relid, Collected *c)
 		if (!att->attisdropped)
 			add_type(c, att->atttypid);
 	}
-	appendStringInfoString(out, "],\"stats\":");
+	appendStringInfoString(out, "],\"indexes\":");
+	pgf_append_indexes(out, rel);
+	appendStringInfoString(out, ",\"stats\":");
 	append_stats(out, rel);
 	appendStringInfoChar(out, '}');
 	relation_close(rel, NoLock);

@@ -70,6 +70,7 @@ typedef struct PgfScanState
 	uint32		work_mem_kb;	/* budget sent with EXECUTE */
 	uint64		spill_bytes;	/* from DONE: bytes written to spill files */
 	uint32		spill_files;	/* from DONE: spill files created */
+	struct PgfProbeSet *probes; /* index probes (probe.c) */
 } PgfScanState;
 
 static Node *create_scan_state(CustomScan *cscan);
@@ -498,11 +499,16 @@ exec_scan(CustomScanState *node)
 				case PGF_MSG_SCAN_OPEN:
 					open_scan(state, &state->msg);
 					break;
+				case PGF_MSG_PROBE:
+					pgf_probe_open(&state->probes, state->css.ss.ps.state, &state->msg);
+					break;
 				case PGF_MSG_CREDIT:
-					find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");
+					if (!pgf_probe_credit(state->probes, msg_u32(&state->msg, 0, "CREDIT"), msg_u32(&state->msg, 4, "CREDIT")))
+						find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");
 					break;
 				case PGF_MSG_SCAN_CLOSE:
-					find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE")->closed = true;
+					if (!pgf_probe_close(state->probes, msg_u32(&state->msg, 0, "SCAN_CLOSE")))
+						find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE")->closed = true;
 					break;
 				case PGF_MSG_DONE:
 					if (state->msg.len >= 20)
@@ -523,6 +529,8 @@ exec_scan(CustomScanState *node)
 		}
 		if (serve_pages(state) > 0)
 			progress = true;
+		if (pgf_probe_serve(state->probes, state->session, PGF_PAGES_PER_ROUND) > 0)
+			progress = true;
 		if (!progress)
 			pgf_session_wait(state->session, seen, 5);
 		else
@@ -536,6 +544,7 @@ end_scan(CustomScanState *node)
 	PgfScanState *state = (PgfScanState *) node;
 
 	release_session(state);
+	pgf_probe_end(&state->probes);
 	if (state->strategy)
 	{
 		FreeAccessStrategy(state->strategy);
@@ -549,6 +558,7 @@ rescan(CustomScanState *node)
 	PgfScanState *state = (PgfScanState *) node;
 
 	release_session(state);
+	pgf_probe_end(&state->probes);
 	state->started = false;
 	state->done = false;
 	state->nscans = 0;

@@ -1,4 +1,5 @@
 using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Codegen.Operators.Join;
 using PgFusion.Planner.Physical;
@@ -8,9 +9,22 @@ namespace PgFusion.Codegen;
 // Hash joins: key kernels for both inputs, a filter kernel for the residual over pair rows.
 public sealed partial class QueryCompiler
 {
-    private HashJoinNode LowerJoin(PhysicalHashJoin join)
+    /// <summary>Scans an index-probe join reads through the index (by reference), with the join they serve.</summary>
+    private readonly Dictionary<PhysicalScan, IndexProbeRendezvous> probedScans = new(ReferenceEqualityComparer.Instance);
+
+    private IndexProbeJoinNode LowerIndexProbeJoin(PhysicalIndexProbeJoin plan)
     {
-        var probe = Lower(join.Probe);
+        var outer = Lower(plan.Join.Probe);
+        var keyKernel = KernelBuilder.Project("index_probe_keys", Types(plan.Join.Probe), [plan.Join.ProbeKeys[plan.KeyIndex]], Cache);
+        var rendezvous = new IndexProbeRendezvous(outer, keyKernel, plan);
+        probedScans[plan.InnerScan] = rendezvous;
+        var join = LowerJoin(plan.Join, new OuterReplayNode(rendezvous));
+        return new IndexProbeJoinNode(outer, join.Build, join, rendezvous);
+    }
+
+    private HashJoinNode LowerJoin(PhysicalHashJoin join, OperatorNode? loweredProbe = null)
+    {
+        var probe = loweredProbe ?? Lower(join.Probe);
         var build = Lower(join.Build);
         for (int i = 0; i < join.ProbeKeys.Count; i++)
         {

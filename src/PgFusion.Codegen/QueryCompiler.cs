@@ -3,6 +3,7 @@ using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators;
 using PgFusion.Codegen.Operators.Aggregates;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Join;
 using PgFusion.Codegen.Operators.Output;
 using PgFusion.Planner;
 using PgFusion.Planner.Binding;
@@ -47,7 +48,7 @@ public sealed partial class QueryCompiler
         {
             case PhysicalScan scan:
                 foreach (var o in scan.Output) KernelTypes.Require(o.Type);
-                return new ScanNode(scan);
+                return probedScans.TryGetValue(scan, out var rendezvous) ? new IndexProbeScanNode(scan, rendezvous) : new ScanNode(scan);
             case PhysicalFilter filter:
             {
                 var input = Lower(filter.Input);
@@ -81,6 +82,8 @@ public sealed partial class QueryCompiler
                 return LowerAggregate(agg);
             case PhysicalHashJoin join:
                 return LowerJoin(join);
+            case PhysicalIndexProbeJoin probeJoin:
+                return LowerIndexProbeJoin(probeJoin);
             default:
                 return LowerSetOperation(plan);
         }

@@ -11,4 +11,7 @@ public enum DebugFault : uint
 
     /// <summary>EXECUTE ignores its plan handle and compiles the Query JSON sent with it (as after the plan cache dropped the handle).</summary>
     ForgetPlan = 5,
+
+    /// <summary>The backend stalls (60 s, cancellable) inside an index probe; the worker plans and runs normally.</summary>
+    ProbeSleep = 6,
 }

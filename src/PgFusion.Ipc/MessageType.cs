@@ -20,10 +20,11 @@ public enum MessageType : uint
     Tuple = 107,
     Done = 108,
     Explained = 109,
+    Probe = 110,
 }
 
 /// <summary>Helpers over <see cref="MessageType"/>.</summary>
 public static class MessageTypes
 {
-    public static bool IsKnown(uint type) => type is >= 1 and <= 5 or >= 101 and <= 109;
+    public static bool IsKnown(uint type) => type is >= 1 and <= 5 or >= 101 and <= 110;
 }

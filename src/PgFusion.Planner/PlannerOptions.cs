@@ -15,5 +15,8 @@ public sealed record PlannerOptions(IReadOnlyCollection<string> DisabledRules, A
     /// <summary>Whether a function (by pg_proc OID) is strict: NULL for any NULL argument. Unknown functions: not folded.</summary>
     public Func<uint, bool>? IsStrictFunction { get; init; }
 
+    /// <summary>Whether joins may read their inner relation through a btree index (Physical/PhysicalIndexProbeJoin); off compares with plain hash joins.</summary>
+    public bool IndexProbeJoins { get; init; } = true;
+
     public static PlannerOptions Default { get; } = new([]);
 }

@@ -126,11 +126,17 @@ internal sealed class Session
     private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
 
     /// <summary>Constant subexpressions are evaluated at plan time, with PostgreSQL's plan-time errors.</summary>
-    private static readonly PlannerOptions PlannerWithConstants = PlannerOptions.Default with
+    private static readonly PlannerOptions PlannerWithConstants = new PlannerOptions(BaselineDisabledRules()) with
     {
         EvaluateConstant = ConstantEvaluator.Evaluate,
         IsStrictFunction = oid => Codegen.Functions.FunctionRegistry.TryGet(oid, out _), // every function Codegen implements is strict
+        // PGFUSION_INDEX_PROBE_JOINS=off in the server's environment: hash joins only (benchmarks compare the two)
+        IndexProbeJoins = !string.Equals(Environment.GetEnvironmentVariable("PGFUSION_INDEX_PROBE_JOINS"), "off", StringComparison.OrdinalIgnoreCase),
     };
+
+    /// <summary>PGFUSION_INDEX_PROBE_JOINS=off also disables the or_restriction rule: the plans before index-probe joins.</summary>
+    private static string[] BaselineDisabledRules() =>
+        string.Equals(Environment.GetEnvironmentVariable("PGFUSION_INDEX_PROBE_JOINS"), "off", StringComparison.OrdinalIgnoreCase) ? ["or_restriction"] : [];
 
     private void Compile(ReadOnlySpan<byte> payload, CancellationToken token, bool explainOnly)
     {

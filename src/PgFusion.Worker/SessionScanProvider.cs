@@ -11,7 +11,7 @@ namespace PgFusion.Worker;
 /// returns credit. A page that arrives for a scan nobody is reading right now is copied out of
 /// the pool at once, so the pool never fills with pages a join's other side will read later.
 /// </summary>
-internal sealed class SessionScanProvider : IScanProvider
+internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider
 {
     private readonly MessageChannel channel;
     private readonly SharedRegion region;
@@ -48,6 +48,30 @@ internal sealed class SessionScanProvider : IScanProvider
         foreach (int a in attNums)
             Wire.U32(w, (uint)a);
         channel.Send(MessageType.ScanOpen, w.WrittenSpan, cancellation);
+        return source;
+    }
+
+    /// <summary>
+    /// PROBE: the backend looks <paramref name="keys"/> up in the index and serves the matching
+    /// visible tuples packed into pages, as PAGE messages of this scan id, then SCAN_END.
+    /// </summary>
+    public IBatchSource OpenIndexProbe(PhysicalScan scan, uint indexOid, long[] keys)
+    {
+        uint id = nextScanId++;
+        var source = new PageBatchSource(this, id, scan);
+        scans[id] = source;
+        var w = new ArrayBufferWriter<byte>(24 + 4 * scan.AttNums.Count + 8 * keys.Length);
+        Wire.U32(w, id);
+        Wire.U32(w, scan.Relation.RelId);
+        Wire.U32(w, indexOid);
+        Wire.U32(w, InitialCredit);
+        Wire.U32(w, (uint)scan.AttNums.Count);
+        Wire.U32(w, (uint)keys.Length);
+        foreach (int a in scan.AttNums)
+            Wire.U32(w, (uint)a);
+        foreach (long k in keys)
+            Wire.U64(w, unchecked((ulong)k));
+        channel.Send(MessageType.Probe, w.WrittenSpan, cancellation);
         return source;
     }
 

@@ -373,7 +373,7 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
     [Theory]
     [InlineData("pg_fusion.enable", "off", "user", null, null)]
     [InlineData("pg_fusion.on_unsupported", "fallback", "user", "{fallback,error}", null)]
-    [InlineData("pg_fusion.debug_fault", "none", "superuser", "{none,compile,execute,compile_sleep,execute_sleep}", null)]
+    [InlineData("pg_fusion.debug_fault", "none", "superuser", "{none,compile,execute,compile_sleep,execute_sleep,forget_plan,probe_sleep}", null)]
     [InlineData("pg_fusion.slots", "32", "postmaster", null, null)]
     [InlineData("pg_fusion.pool_pages", "1024", "postmaster", null, null)]
     [InlineData("pg_fusion.session_pages", "64", "postmaster", null, null)]

@@ -15,6 +15,9 @@ public sealed class ExecutionContext(IScanProvider scans, CancellationToken canc
     /// <summary>The memory budget of each buffering operator and the temporary files they spill to.</summary>
     public Spill.SpillSpace Spill { get; } = spill ?? Operators.Spill.SpillSpace.Unlimited;
 
+    /// <summary>Per-execution state operators share, keyed by their plan-side object (index-probe joins).</summary>
+    public Dictionary<object, object> Shared { get; } = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>Rows per batch the buffering operators emit.</summary>
     public const int BatchRows = 1024;
 }

@@ -81,7 +81,12 @@ public static class QueryEnvelopeReader
             r.Optional("namespace")?.String() ?? "",
             r.Optional("relkind")?.Char() ?? 'r',
             r.Optional("hassubclass")?.Bool(),
-            stats);
+            stats)
+        {
+            Indexes = [.. (r.Optional("indexes")?.Items() ?? [])
+                .Where(i => (i.Optional("am")?.String() ?? "btree") == "btree")
+                .Select(i => new RelationIndex(i.UInt32("oid"), i.String("name"), i.Optional("unique")?.Bool() ?? false, [.. i.List("keys").Select(k => k.Int32())]))],
+        };
     }
 
     private static QueryCatalog ReadCatalog(QueryTreeNode c)

@@ -18,4 +18,10 @@ public sealed record RelationInfo(
     public string Name => Layout.Name;
 
     public ColumnStatistics? StatisticsOf(int attnum) => Statistics.GetValueOrDefault(attnum);
+
+    /// <summary>Usable btree indexes (valid, without a predicate, plain key columns); empty when the JSON has none.</summary>
+    public IReadOnlyList<RelationIndex> Indexes { get; init; } = [];
 }
+
+/// <summary>One entry of a relation's "indexes": a btree index whose key columns are <paramref name="Keys"/> (attnums, in order).</summary>
+public sealed record RelationIndex(uint Oid, string Name, bool Unique, IReadOnlyList<int> Keys);

@@ -37,6 +37,7 @@ public static class ExplainFormatter
         PhysicalLimit => "Limit",
         PhysicalHashSetOp s => $"HashSetOp {s.Kind}{(s.All ? " All" : "")}",
         PhysicalHashJoin j => $"Hash {JoinLabel(j.Kind)} Join",
+        PhysicalIndexProbeJoin p => $"Index Probe {JoinLabel(p.Join.Kind)} Join using {p.Index.Name}",
         _ => plan.GetType().Name.Replace("Physical", "", StringComparison.Ordinal),
     };
 
@@ -76,6 +77,11 @@ public static class ExplainFormatter
                     yield return "Hash Cond: " + string.Join(" AND ", j.ProbeKeys.Select((k, i) => $"{f.Format(k)} = {f.Format(j.BuildKeys[i])}"));
                 if (j.Residual is not null) yield return "Join Filter: " + f.Format(j.Residual);
                 yield return $"Build: {(j.BuildIsLeft ? "left" : "right")} input (second child)";
+                break;
+            case PhysicalIndexProbeJoin p:
+                yield return "Hash Cond: " + string.Join(" AND ", p.Join.ProbeKeys.Select((k, i) => $"{f.Format(k)} = {f.Format(p.Join.BuildKeys[i])}"));
+                if (p.Join.Residual is not null) yield return "Join Filter: " + f.Format(p.Join.Residual);
+                yield return $"Index Probe: {p.InnerScan.Relation.Name} by {f.Format(p.Join.ProbeKeys[p.KeyIndex])} (rows per key {p.RowsPerKey:0.#})";
                 break;
             case PhysicalLimit l:
                 yield return $"Offset: {l.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(l.Count is { } c ? c.ToString(CultureInfo.InvariantCulture) : "ALL")}";

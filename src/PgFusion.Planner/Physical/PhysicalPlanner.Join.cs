@@ -66,7 +66,7 @@ public sealed partial class PhysicalPlanner
         var pair = join.Left.Output.Concat(join.Right.Output).ToList();
         var leftResolved = leftKeys.Select(k => Resolve(k, join.Left.Output)).ToList();
         var rightResolved = rightKeys.Select(k => Resolve(k, join.Right.Output)).ToList();
-        return new PhysicalHashJoin(
+        return ConsiderIndexProbe(new PhysicalHashJoin(
             buildIsLeft ? right : left,
             buildIsLeft ? left : right,
             kind,
@@ -75,7 +75,7 @@ public sealed partial class PhysicalPlanner
             residual.Count == 0 ? null : Resolve(PredicateSimplification.Conjunction(residual), pair),
             buildIsLeft,
             Columns(join.Output),
-            Math.Max(1, Math.Round(rows)));
+            Math.Max(1, Math.Round(rows))));
     }
 
     /// <summary>Selectivity of one join conjunct: eqjoinsel for a column equality, else the filter estimate.</summary>

@@ -21,6 +21,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             case LogicalScan scan:
             {
                 foreach (var c in scan.Columns) _origins[c.Column.Id] = new ColumnOrigin(scan.Relation, c.AttNum);
+                _scanRelations[_nextScanId] = scan.Relation;
                 double rows = scan.Relation.Layout.RelTuples >= 0 ? scan.Relation.Layout.RelTuples : Math.Max(scan.Relation.Layout.RelPages, 10) * 100;
                 return new PhysicalScan(
                     _nextScanId++,

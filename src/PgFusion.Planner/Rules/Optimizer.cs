@@ -30,6 +30,7 @@ public sealed class Optimizer
         new PredicateSimplification(),
         new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
         new PredicatePushdown(),
+        new OrRestriction(),
         new JoinReorder(catalog, joinOrder),
         new ProjectionPruning(),
         new LimitSortToTopN(),

@@ -1,0 +1,481 @@
+/*
+ * probe.c: index probes for the worker's index-probe joins (docs/ipc.md, PROBE).
+ *
+ * The worker sends a sorted set of integer join keys and names a btree index of a relation of the
+ * query. The backend looks every key up with the index AM under the query's snapshot (the
+ * relation is locked by the executor; the index is locked here with AccessShareLock, as
+ * ExecInitIndexScan does), and packs the visible heap tuples it finds into "virtual" heap pages
+ * (PageInit + PageAddItem of tuple copies, every line pointer visible), which travel exactly as
+ * the pages of a sequential scan: PAGE messages naming pool entries, then SCAN_END. External
+ * TOAST values of the requested attributes are detoasted and sent beside the page, as for
+ * ordinary pages.
+ *
+ * Also: the "indexes" member of a relation in the Query JSON (docs/query-json.md).
+ */
+#include "pg_fusion.h"
+
+#include "access/detoast.h"
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/tableam.h"
+#include "access/transam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_opfamily.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "storage/bufpage.h"
+#include "utils/fmgroids.h"
+#include "utils/json.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#define PGF_MAX_PROBES 64
+#define PGF_PROBE_INTERRUPT_KEYS 256
+
+typedef struct PgfProbe
+{
+	uint32		scan_id;
+	Relation	heap;
+	Relation	index;
+	IndexScanDesc iscan;
+	TupleTableSlot *tslot;
+	Oid			keytype;		/* INT2OID, INT4OID or INT8OID: the index's leading column */
+	int64	   *keys;
+	uint32		nkeys;
+	uint32		next_key;
+	bool		in_key;			/* the index scan is positioned inside keys[next_key - 1] */
+	bool		pending;		/* tslot holds a tuple that did not fit the last page */
+	bool		keys_done;
+	bool		page_ready;		/* page holds tuples waiting for a pool entry */
+	bool		closed;			/* SCAN_CLOSE received or SCAN_END sent */
+	uint32		credit;
+	uint32		pages_sent;
+	uint32		ntuples;		/* tuples in page */
+	uint32		ntoast;
+	int			natts;
+	int16	   *attnums;
+	char	   *page;			/* BLCKSZ bytes, MAXALIGNed */
+	StringInfoData toast;		/* toast entries of page */
+} PgfProbe;
+
+typedef struct PgfProbeSet
+{
+	int			nprobes;
+	PgfProbe	probes[PGF_MAX_PROBES];
+} PgfProbeSet;
+
+/* ---------------------------------------------------------------- Query JSON: usable indexes */
+
+/*
+ * btree indexes without a predicate whose key columns are plain attributes, valid and usable by
+ * this transaction (get_relation_info's checks): {"oid","name","am","unique","keys":[attnum...]}.
+ */
+void
+pgf_append_indexes(StringInfo out, Relation rel)
+{
+	List	   *oids = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		first = true;
+
+	appendStringInfoChar(out, '[');
+	foreach(lc, oids)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index form = index->rd_index;
+		bool		usable = form->indisvalid && form->indisready && form->indislive
+			&& index->rd_rel->relam == BTREE_AM_OID
+			&& heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL)
+			&& form->indnkeyatts >= 1;
+
+		if (usable && form->indcheckxmin
+			&& !TransactionIdPrecedes(HeapTupleHeaderGetXmin(index->rd_indextuple->t_data), TransactionXmin))
+			usable = false;
+		for (int k = 0; usable && k < form->indnkeyatts; k++)
+			if (form->indkey.values[k] == 0)
+				usable = false;	/* an expression column */
+		if (usable)
+		{
+			if (!first)
+				appendStringInfoChar(out, ',');
+			first = false;
+			appendStringInfo(out, "{\"oid\":%u,\"name\":", RelationGetRelid(index));
+			escape_json(out, RelationGetRelationName(index));
+			appendStringInfo(out, ",\"am\":\"btree\",\"unique\":%s,\"keys\":[", form->indisunique ? "true" : "false");
+			for (int k = 0; k < form->indnkeyatts; k++)
+				appendStringInfo(out, "%s%d", k > 0 ? "," : "", form->indkey.values[k]);
+			appendStringInfoString(out, "]}");
+		}
+		index_close(index, NoLock);
+	}
+	appendStringInfoChar(out, ']');
+	list_free(oids);
+}
+
+/* ---------------------------------------------------------------- PROBE */
+
+static uint32
+probe_u32(StringInfo msg, int offset)
+{
+	uint32		v;
+
+	if (offset + 4 > msg->len)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent a truncated PROBE message")));
+	memcpy(&v, msg->data + offset, 4);
+	return v;
+}
+
+static void
+close_index_scan(PgfProbe *probe)
+{
+	if (probe->iscan != NULL)
+	{
+		index_endscan(probe->iscan);
+		probe->iscan = NULL;
+	}
+	if (probe->tslot != NULL)
+	{
+		ExecDropSingleTupleTableSlot(probe->tslot);
+		probe->tslot = NULL;
+	}
+	if (probe->index != NULL)
+	{
+		index_close(probe->index, NoLock);
+		probe->index = NULL;
+	}
+}
+
+/*
+ * PROBE: u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys,
+ * natts x u32 attnum, nkeys x i64 key (ascending, distinct).
+ */
+void
+pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
+{
+	PgfProbeSet *set = *setp;
+	uint32		scan_id = probe_u32(msg, 0);
+	Oid			relid = probe_u32(msg, 4);
+	Oid			indexoid = probe_u32(msg, 8);
+	uint32		credit = probe_u32(msg, 12);
+	uint32		natts = probe_u32(msg, 16);
+	uint32		nkeys = probe_u32(msg, 20);
+	PgfProbe   *probe;
+	Index		rti = 0;
+	ListCell   *lc;
+	int			i = 0;
+	Form_pg_index form;
+	AttrNumber	keyatt;
+
+	if ((uint64) 24 + (uint64) natts * 4 + (uint64) nkeys * 8 != (uint64) msg->len)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent a PROBE of %d bytes for %u attributes and %u keys", msg->len, natts, nkeys)));
+	foreach(lc, estate->es_range_table)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		i++;
+		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
+		{
+			rti = i;
+			break;
+		}
+	}
+	if (rti == 0)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker asked to probe relation %u, which the query does not use", relid)));
+	if (set == NULL)
+		set = *setp = MemoryContextAllocZero(estate->es_query_cxt, sizeof(PgfProbeSet));
+	if (set->nprobes >= PGF_MAX_PROBES)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("pg_fusion query opens more than %d index probes", PGF_MAX_PROBES)));
+	probe = &set->probes[set->nprobes++];
+	memset(probe, 0, sizeof(*probe));
+	probe->scan_id = scan_id;
+	probe->credit = credit;
+	probe->heap = ExecGetRangeTableRelation(estate, rti);
+	probe->index = index_open(indexoid, AccessShareLock);
+	form = probe->index->rd_index;
+	keyatt = form->indnkeyatts >= 1 ? form->indkey.values[0] : 0;
+	if (form->indrelid != relid || probe->index->rd_rel->relam != BTREE_AM_OID || keyatt <= 0
+		|| probe->index->rd_opfamily[0] != INTEGER_BTREE_FAM_OID || !form->indisvalid)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker asked to probe index %u, which is not a valid integer btree index of relation %u", indexoid, relid)));
+	probe->keytype = TupleDescAttr(RelationGetDescr(probe->heap), keyatt - 1)->atttypid;
+	if (probe->keytype != INT2OID && probe->keytype != INT4OID && probe->keytype != INT8OID)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker asked to probe index %u, whose leading column is not int2, int4 or int8", indexoid)));
+	probe->natts = (int) natts;
+	probe->attnums = MemoryContextAllocZero(estate->es_query_cxt, sizeof(int16) * Max(natts, 1));
+	for (uint32 a = 0; a < natts; a++)
+		probe->attnums[a] = (int16) probe_u32(msg, 24 + 4 * a);
+	probe->nkeys = nkeys;
+	probe->keys = MemoryContextAlloc(estate->es_query_cxt, sizeof(int64) * Max(nkeys, 1));
+	memcpy(probe->keys, msg->data + 24 + 4 * natts, (Size) nkeys * 8);
+	probe->page = MemoryContextAllocZero(estate->es_query_cxt, BLCKSZ);
+	initStringInfo(&probe->toast);
+	probe->tslot = table_slot_create(probe->heap, NULL);
+	probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
+}
+
+/* Positions the index scan on the next key in range of the column's type; false when none is left. */
+static bool
+next_key(PgfProbe *probe)
+{
+	while (probe->next_key < probe->nkeys)
+	{
+		int64		v = probe->keys[probe->next_key++];
+		ScanKeyData skey;
+
+		if (probe->next_key % PGF_PROBE_INTERRUPT_KEYS == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (probe->keytype == INT2OID)
+		{
+			if (v < PG_INT16_MIN || v > PG_INT16_MAX)
+				continue;
+			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT2EQ, Int16GetDatum((int16) v));
+		}
+		else if (probe->keytype == INT4OID)
+		{
+			if (v < PG_INT32_MIN || v > PG_INT32_MAX)
+				continue;
+			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum((int32) v));
+		}
+		else
+			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(v));
+		index_rescan(probe->iscan, &skey, 1, NULL, 0);
+		probe->in_key = true;
+		return true;
+	}
+	return false;
+}
+
+/* External TOAST values of a tuple just stored at offnum, detoasted into the page's toast entries. */
+static void
+add_toast(PgfProbe *probe, HeapTuple tuple, OffsetNumber offnum)
+{
+	TupleDesc	td = RelationGetDescr(probe->heap);
+
+	if (!HeapTupleHasExternal(tuple) || probe->natts == 0)
+		return;
+	for (int a = 0; a < probe->natts; a++)
+	{
+		int			attnum = probe->attnums[a];
+		bool		isnull;
+		Datum		d;
+
+		if (attnum < 1 || attnum > td->natts || TupleDescAttr(td, attnum - 1)->attlen != -1)
+			continue;
+		d = heap_getattr(tuple, attnum, td, &isnull);
+		if (!isnull && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
+		{
+			struct varlena *value = detoast_attr((struct varlena *) DatumGetPointer(d));
+			uint16		off16 = offnum;
+			uint16		att16 = (uint16) attnum;
+			uint32		len = VARSIZE_ANY_EXHDR(value);
+
+			appendBinaryStringInfo(&probe->toast, (char *) &off16, 2);
+			appendBinaryStringInfo(&probe->toast, (char *) &att16, 2);
+			appendBinaryStringInfo(&probe->toast, (char *) &len, 4);
+			appendBinaryStringInfo(&probe->toast, VARDATA_ANY(value), len);
+			probe->ntoast++;
+		}
+	}
+}
+
+/* Adds the slot's tuple to the page; false when it does not fit. */
+static bool
+add_slot_tuple(PgfProbe *probe)
+{
+	bool		should_free;
+	HeapTuple	tuple = ExecFetchSlotHeapTuple(probe->tslot, false, &should_free);
+	OffsetNumber off;
+
+	off = PageAddItem((Page) probe->page, (Item) tuple->t_data, tuple->t_len, InvalidOffsetNumber, false, true);
+	if (off == InvalidOffsetNumber)
+	{
+		if (should_free)
+			heap_freetuple(tuple);
+		return false;
+	}
+	probe->ntuples++;
+	add_toast(probe, tuple, off);
+	if (should_free)
+		heap_freetuple(tuple);
+	return true;
+}
+
+/* pg_fusion.debug_fault = probe_sleep: stall up to 60 s inside the probe, cancellably (tests). */
+static void
+probe_sleep(void)
+{
+	for (int i = 0; i < 6000; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(10000L);
+	}
+}
+
+/* Fills the local page with the next matches (until full or the keys end). */
+static void
+fill_page(PgfProbe *probe)
+{
+	if (pgf_debug_fault == PGF_FAULT_PROBE_SLEEP && probe->pages_sent == 0)
+		probe_sleep();
+	PageInit((Page) probe->page, BLCKSZ, 0);
+	resetStringInfo(&probe->toast);
+	probe->ntuples = 0;
+	probe->ntoast = 0;
+	if (probe->pending)
+	{
+		if (!add_slot_tuple(probe))
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+							errmsg("pg_fusion index probe: a heap tuple does not fit an empty page")));
+		probe->pending = false;
+	}
+	for (;;)
+	{
+		if (!probe->in_key && !next_key(probe))
+		{
+			probe->keys_done = true;
+			break;
+		}
+		if (!index_getnext_slot(probe->iscan, ForwardScanDirection, probe->tslot))
+		{
+			probe->in_key = false;
+			continue;
+		}
+		if (probe->ntuples >= Min(MaxHeapTuplesPerPage, PGF_VISIBILITY_BYTES * 8) || !add_slot_tuple(probe))
+		{
+			probe->pending = true;
+			break;
+		}
+	}
+	probe->page_ready = probe->ntuples > 0;
+}
+
+/* Publishes the local page in a pool entry; false when the pool has no room for this session now. */
+static bool
+publish_page(PgfProbe *probe, PgfSession *session)
+{
+	int			page_index = pgf_page_alloc(session);
+	PgfPageMeta *meta;
+	uint32		prefix[4];
+
+	if (page_index < 0)
+		return false;
+	meta = pgf_page_meta(page_index);
+	memset(meta, 0, PGF_PAGE_META_SIZE);
+	memcpy((char *) meta + PGF_PAGE_META_SIZE, probe->page, BLCKSZ);
+	meta->block = probe->pages_sent;
+	meta->scan_id = probe->scan_id;
+	meta->line_pointers = probe->ntuples;
+	meta->visible = probe->ntuples;
+	for (uint32 i = 0; i < probe->ntuples; i++)
+		meta->visibility[i >> 3] |= (uint8) (1 << (i & 7));
+	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
+	prefix[0] = probe->scan_id;
+	prefix[1] = (uint32) page_index;
+	prefix[2] = probe->pages_sent;
+	prefix[3] = probe->ntoast;
+	pgf_session_send(session, PGF_MSG_PAGE, prefix, sizeof(prefix), probe->toast.data, probe->toast.len);
+	probe->page_ready = false;
+	probe->credit--;
+	probe->pages_sent++;
+	return true;
+}
+
+/* Serves up to max_items pages (and end markers) of the open probes; returns how many. */
+int
+pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
+{
+	int			served = 0;
+
+	if (set == NULL)
+		return 0;
+	for (int i = 0; i < set->nprobes && served < max_items; i++)
+	{
+		PgfProbe   *probe = &set->probes[i];
+
+		while (!probe->closed && served < max_items)
+		{
+			if (!probe->page_ready)
+			{
+				if (probe->keys_done && !probe->pending)
+				{
+					uint32		end[2] = {probe->scan_id, probe->pages_sent};
+
+					pgf_session_send(session, PGF_MSG_SCAN_END, end, sizeof(end), NULL, 0);
+					probe->closed = true;
+					close_index_scan(probe);
+					served++;
+					break;
+				}
+				if (probe->credit == 0)
+					break;
+				fill_page(probe);
+				if (!probe->page_ready)
+					continue;	/* no more matches: the end marker next */
+			}
+			if (probe->credit == 0 || !publish_page(probe, session))
+				break;
+			served++;
+		}
+	}
+	return served;
+}
+
+static PgfProbe *
+find_probe(struct PgfProbeSet *set, uint32 scan_id)
+{
+	if (set == NULL)
+		return NULL;
+	for (int i = 0; i < set->nprobes; i++)
+		if (set->probes[i].scan_id == scan_id)
+			return &set->probes[i];
+	return NULL;
+}
+
+/* CREDIT for a probe; false when scan_id is not a probe. */
+bool
+pgf_probe_credit(struct PgfProbeSet *set, uint32 scan_id, uint32 pages)
+{
+	PgfProbe   *probe = find_probe(set, scan_id);
+
+	if (probe == NULL)
+		return false;
+	probe->credit += pages;
+	return true;
+}
+
+/* SCAN_CLOSE for a probe: stop sending; false when scan_id is not a probe. */
+bool
+pgf_probe_close(struct PgfProbeSet *set, uint32 scan_id)
+{
+	PgfProbe   *probe = find_probe(set, scan_id);
+
+	if (probe == NULL)
+		return false;
+	probe->closed = true;
+	close_index_scan(probe);
+	return true;
+}
+
+/* End of execution (not on ERROR: resource owners release pins and relcache references then). */
+void
+pgf_probe_end(struct PgfProbeSet **setp)
+{
+	PgfProbeSet *set = *setp;
+
+	if (set == NULL)
+		return;
+	for (int i = 0; i < set->nprobes; i++)
+		close_index_scan(&set->probes[i]);
+	set->nprobes = 0;
+}

@@ -1,0 +1,106 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Json;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Physical;
+
+// Index-probe joins: a hash join whose build side is a base relation with a btree index on the join key.
+public sealed partial class PhysicalPlanner
+{
+    private readonly Dictionary<int, RelationInfo> _scanRelations = [];
+
+    /// <summary>Whether index-probe joins may be chosen (PlannerOptions.IndexProbeJoins).</summary>
+    public bool IndexProbeJoins { get; init; } = true;
+
+    /// <summary>
+    /// The hash join, or an index-probe join when its inner side (the build input; for an inner
+    /// join either input) is a base relation under filters and projections with a btree index whose
+    /// leading column is an integer join key, and probing the estimated outer keys costs well
+    /// below a sequential scan of the inner relation.
+    /// </summary>
+    private PhysicalPlan ConsiderIndexProbe(PhysicalHashJoin join)
+    {
+        if (!IndexProbeJoins || join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
+            return join;
+        var best = TryIndexProbe(join);
+        if (join.Kind == HashJoinKind.Inner)
+        {
+            var swapped = join with
+            {
+                Probe = join.Build,
+                Build = join.Probe,
+                ProbeKeys = join.BuildKeys,
+                BuildKeys = join.ProbeKeys,
+                BuildIsLeft = !join.BuildIsLeft,
+            };
+            var other = TryIndexProbe(swapped);
+            if (other is not null && (best is null || other.ProbeCost(other.Join.Probe.EstimatedRows) < best.ProbeCost(best.Join.Probe.EstimatedRows)))
+                best = other;
+        }
+        return (PhysicalPlan?)best ?? join;
+    }
+
+    private PhysicalIndexProbeJoin? TryIndexProbe(PhysicalHashJoin join)
+    {
+        PhysicalIndexProbeJoin? best = null;
+        for (int i = 0; i < join.BuildKeys.Count; i++)
+        {
+            if (!IsInteger(join.ProbeKeys[i].Type) || !IsInteger(join.BuildKeys[i].Type)) continue;
+            if (StripWidening(join.BuildKeys[i]) is not BoundColumnRef key) continue;
+            if (TraceToScan(join.Build, key.Index) is not (var scan, var attnum)) continue;
+            if (!_scanRelations.TryGetValue(scan.ScanId, out var relation)) continue;
+            if (!IsInteger(scan.Relation.Attribute(attnum).Type)) continue;
+            foreach (var index in relation.Indexes)
+            {
+                if (index.Keys.Count == 0 || index.Keys[0] != attnum) continue;
+                double tuples = Math.Max(scan.Relation.RelTuples, 1);
+                double rowsPerKey = index.Unique && index.Keys.Count == 1 ? 1
+                    : relation.StatisticsOf(attnum)?.DistinctValues(tuples) is { } nd and > 0 ? Math.Max(1, tuples / nd) : 10;
+                double fullScan = Math.Max(scan.Relation.RelPages, 1) * PhysicalIndexProbeJoin.PageCost;
+                var candidate = new PhysicalIndexProbeJoin(join, scan, index, i, rowsPerKey, fullScan);
+                double keys = Math.Max(1, join.Probe.EstimatedRows);
+                if (!candidate.PrefersProbe(keys)) continue;
+                // fewer rows per key first (a unique index, then the narrower index)
+                if (best is null || candidate.RowsPerKey < best.RowsPerKey
+                    || (candidate.RowsPerKey == best.RowsPerKey && index.Keys.Count < best.Index.Keys.Count))
+                    best = candidate;
+            }
+        }
+        return best;
+    }
+
+    private static bool IsInteger(PgType type) => type.Oid is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8;
+
+    private static BoundExpr StripWidening(BoundExpr e) => e switch
+    {
+        BoundRelabel r => StripWidening(r.Arg),
+        BoundFuncCall { FuncOid: Int4ToInt8 or Int2ToInt8, Args: [var a] } => StripWidening(a),
+        _ => e,
+    };
+
+    /// <summary>Column <paramref name="index"/> of <paramref name="plan"/> as a scan's attribute, through filters and plain projections.</summary>
+    private static (PhysicalScan Scan, int AttNum)? TraceToScan(PhysicalPlan plan, int index)
+    {
+        while (true)
+        {
+            switch (plan)
+            {
+                case PhysicalScan scan:
+                    return index >= 0 && index < scan.AttNums.Count ? (scan, scan.AttNums[index]) : null;
+                case PhysicalFilter filter:
+                    plan = filter.Input;
+                    break;
+                case PhysicalProject project:
+                    if (index < 0 || index >= project.Exprs.Count) return null;
+                    var e = project.Exprs[index];
+                    while (e is BoundRelabel r) e = r.Arg;
+                    if (e is not BoundColumnRef c || c.Type.Oid != project.Exprs[index].Type.Oid) return null;
+                    index = c.Index;
+                    plan = project.Input;
+                    break;
+                default:
+                    return null;
+            }
+        }
+    }
+}

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Functions;
 using PgFusion.Planner.Binding;
@@ -96,39 +98,52 @@ public sealed class VectorFilter
     /// <summary>Writes the passing rows to <paramref name="selection"/>; false when the batch is not eligible.</summary>
     public bool TryRun(RecordBatch batch, int[] selection, out int count)
     {
-        ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(selection);
         count = 0;
+        if (!TryRunMask(batch, out var bits, out int words)) return false;
+        int n = 0;
+        for (int w = 0; w < words; w++)
+        {
+            ulong word = bits[w];
+            int baseRow = w << 6;
+            while (word != 0)
+            {
+                selection[n++] = baseRow + BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+            }
+        }
+        count = n;
+        return true;
+    }
+
+    /// <summary>
+    /// The passing rows as a bitmap (bit r of word r / 64, words covering the batch; the array is
+    /// reused by the next call); false when the batch is not eligible.
+    /// </summary>
+    public bool TryRunMask(RecordBatch batch, out ulong[] bits, out int words)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        bits = mask;
+        words = 0;
         if (batch.Selection is not null) return false;
         foreach (var t in terms)
         {
             if (!t.Eligible(batch.Columns[t.Column])) return false;
         }
         int rows = batch.Length;
-        int words = (rows + 63) >> 6;
+        words = (rows + 63) >> 6;
         if (mask.Length < words)
         {
             mask = new ulong[words];
             scratch = new ulong[words];
         }
+        bits = mask;
         terms[0].Evaluate(batch.Columns[terms[0].Column], rows, mask);
         for (int t = 1; t < terms.Length; t++)
         {
             terms[t].Evaluate(batch.Columns[terms[t].Column], rows, scratch);
             for (int w = 0; w < words; w++) mask[w] &= scratch[w];
         }
-        int n = 0;
-        for (int w = 0; w < words; w++)
-        {
-            ulong bits = mask[w];
-            int baseRow = w << 6;
-            while (bits != 0)
-            {
-                selection[n++] = baseRow + BitOperations.TrailingZeroCount(bits);
-                bits &= bits - 1;
-            }
-        }
-        count = n;
         return true;
     }
 
@@ -143,7 +158,7 @@ public sealed class VectorFilter
     }
 
     /// <summary>numeric(p, s) column (finite values, one scale) against a constant exact at that scale: Int128 compares.</summary>
-    private sealed class DecimalTerm(int column, Op op, Int128 constant, int scale) : Term(column)
+    private sealed class DecimalTerm(int column, Op op, Int128 constant, int scale, int precision) : Term(column)
     {
         public static DecimalTerm? TryCreate(BoundColumnRef col, Op op, PgFusion.Types.PgNumeric value)
         {
@@ -164,7 +179,7 @@ public sealed class VectorFilter
                 if (shift > 18 || Int128.Abs(c) >= Pow10(18)) return null;
                 c *= Pow10(shift);
             }
-            return new DecimalTerm(col.Index, op, c, scale);
+            return new DecimalTerm(col.Index, op, c, scale, (typmod - 4) >> 16);
         }
 
         private static Int128 Pow10(int n)
@@ -178,11 +193,37 @@ public sealed class VectorFilter
             column is DecimalColumn d && d.FixedScale == scale && d.Kinds is null && d.Big is null && d.Scales is null
             && (d.Validity is null || d.NullCount == 0);
 
+        /// <summary>numeric(p &lt;= 18, s) values fit a long: compare the low halves of the Int128s four at a time.</summary>
+        private readonly bool narrow = precision <= 18 && constant >= long.MinValue && constant <= long.MaxValue
+            && Avx2.IsSupported && Vector256.IsHardwareAccelerated;
+
         public override void Evaluate(Column column, int rows, ulong[] bits)
         {
             var values = ((DecimalColumn)column).Values;
             Array.Clear(bits, 0, (rows + 63) >> 6);
-            for (int r = 0; r < rows; r++)
+            int r = 0;
+            if (narrow)
+            {
+                var halves = MemoryMarshal.Cast<Int128, long>(values.AsSpan(0, rows));
+                var c = Vector256.Create((long)constant);
+                for (; r + 4 <= rows; r += 4)
+                {
+                    var a = Vector256.Create(halves.Slice(2 * r, 4));
+                    var b = Vector256.Create(halves.Slice(2 * r + 4, 4));
+                    var x = Avx2.Permute4x64(Avx2.UnpackLow(a, b), 0b11_01_10_00);
+                    var m = op switch
+                    {
+                        Op.Eq => Vector256.Equals(x, c),
+                        Op.Ne => ~Vector256.Equals(x, c),
+                        Op.Lt => Vector256.LessThan(x, c),
+                        Op.Le => Vector256.LessThanOrEqual(x, c),
+                        Op.Gt => Vector256.GreaterThan(x, c),
+                        _ => Vector256.GreaterThanOrEqual(x, c),
+                    };
+                    bits[r >> 6] |= (ulong)m.ExtractMostSignificantBits() << (r & 63);
+                }
+            }
+            for (; r < rows; r++)
             {
                 var x = values[r];
                 bool pass = op switch

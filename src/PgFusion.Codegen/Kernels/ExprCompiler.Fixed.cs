@@ -64,6 +64,11 @@ public sealed partial class ExprCompiler
 
     private Val EmitFixedCall(BoundFuncCall f, List<Expression> body)
     {
+        if (FixedNumeric.IntegerCastDigits(f) is not null)
+        {
+            var integer = EmitGeneral(f.Args[0], body);
+            return new Val(integer.IsNull, Expression.Convert(Expression.Convert(integer.Value, typeof(long)), typeof(Int128)));
+        }
         var info = FixedNumeric.Of(f, inputTypes)!.Value;
         var args = new List<(Val Val, FixedNumeric Info)>();
         foreach (var a in f.Args) args.Add((EmitFixed(a, body), FixedNumeric.Of(a, inputTypes)!.Value));

@@ -38,6 +38,8 @@ public readonly record struct FixedNumeric(int Scale, int Digits)
                 return new FixedNumeric(v.Scale, DigitCount(Int128.Abs(v.Unscaled)));
             case BoundRelabel r:
                 return Of(r.Arg, inputTypes);
+            case BoundFuncCall { Args.Count: 1 } f when IntegerCastDigits(f) is { } digits:
+                return new FixedNumeric(0, digits);
             case BoundFuncCall { Args.Count: 1 } f when f.FuncOid is NumericUMinus or NumericUPlus:
                 return Of(f.Args[0], inputTypes);
             case BoundFuncCall { Args.Count: 2 } f when f.FuncOid is NumericAdd or NumericSub or NumericMul:
@@ -63,6 +65,32 @@ public readonly record struct FixedNumeric(int Scale, int Digits)
         if (c.Type.NumericPrecision is not { } p || c.Type.NumericScale is not { } s || s < 0 || s > MaxScale || p > SafeDigits) return null;
         return new FixedNumeric(s, p);
     }
+
+    /// <summary>
+    /// numeric(int2) (1782), numeric(int4) (1740), numeric(int8) (1781): scale 0 and the integer
+    /// type's digits. The planner keeps such casts of constants (numeric(1::integer) in 1 - x) as calls.
+    /// </summary>
+    public static int? IntegerCastDigits(BoundFuncCall f) => f.Args.Count != 1 ? null : (f.FuncOid, f.Args[0].Type.Oid) switch
+    {
+        (1782, PgTypeOid.Int2) => 5,
+        (1740, PgTypeOid.Int4) => 10,
+        (1781, PgTypeOid.Int8) => 19,
+        _ => null,
+    };
+
+    /// <summary>A numeric constant: a numeric literal, or a cast of an integer literal.</summary>
+    public static PgNumeric? Constant(BoundExpr e) => e switch
+    {
+        BoundConst { Value: PgNumeric v } => v,
+        BoundFuncCall { Args: [BoundConst { Value: { } k }] } f when IntegerCastDigits(f) is not null => k switch
+        {
+            short x => new PgNumeric(x, 0),
+            int x => new PgNumeric(x, 0),
+            long x => new PgNumeric(x, 0),
+            _ => null,
+        },
+        _ => null,
+    };
 
     /// <summary>numeric_eq .. numeric_ge (pg_proc 1718..1723) between two fixed-scale operands.</summary>
     public static bool IsComparison(BoundFuncCall f) => f.FuncOid is >= 1718 and <= 1723 && f.Args.Count == 2;

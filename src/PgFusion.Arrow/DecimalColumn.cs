@@ -8,6 +8,9 @@ namespace PgFusion.Arrow;
 /// Rows whose <see cref="Kinds"/> entry is non-zero hold NaN, +Infinity or -Infinity
 /// (PgFusion.Types.NumericKind); Kinds is null when every row is finite. Values beyond 38 digits
 /// are held in <see cref="Big"/> with Kinds = 4 (Big).
+/// A kernel that computes an unconstrained numeric whose scale it knows for the whole batch
+/// (fixed-scale arithmetic) switches the column to one scale with <see cref="UseUniformScale"/>;
+/// <see cref="Reset"/> returns it to a scale per value.
 /// </summary>
 public sealed class DecimalColumn : Column
 {
@@ -18,12 +21,17 @@ public sealed class DecimalColumn : Column
     {
         Values = new Int128[RoundCapacity<Int128>(capacity)];
         FixedScale = fixedScale;
+        DeclaredScale = fixedScale;
         if (fixedScale < 0) Scales = new short[Values.Length];
     }
 
     public Int128[] Values { get; private set; }
 
-    public int FixedScale { get; }
+    /// <summary>The scale every row has (Scales null), or -1 when each row has its own (Scales).</summary>
+    public int FixedScale { get; private set; }
+
+    /// <summary>The type's scale: numeric(p, s)'s s, or -1 for an unconstrained numeric.</summary>
+    public int DeclaredScale { get; }
 
     public short[]? Scales { get; private set; }
 
@@ -63,9 +71,27 @@ public sealed class DecimalColumn : Column
         return Kinds;
     }
 
+    /// <summary>An unconstrained column whose current values all have <paramref name="scale"/> (no-op for numeric(p, s)).</summary>
+    public void UseUniformScale(int scale)
+    {
+        if (DeclaredScale >= 0) return;
+        ArgumentOutOfRangeException.ThrowIfNegative(scale);
+        if (Scales is not null) spareScales = Scales;
+        Scales = null;
+        FixedScale = scale;
+    }
+
+    private short[]? spareScales;
+
     public override void Reset()
     {
         base.Reset();
+        if (DeclaredScale < 0 && Scales is null)
+        {
+            Scales = spareScales is { } s && s.Length >= Values.Length ? s : new short[Values.Length];
+            spareScales = null;
+            FixedScale = -1;
+        }
         if (Kinds is not null) Array.Clear(Kinds);
         Big?.Clear();
     }

@@ -91,7 +91,14 @@ public sealed partial class QueryCompiler
 
     private HashAggregateNode LowerAggregate(PhysicalHashAggregate agg)
     {
-        var input = Lower(agg.Input);
+        // Q6's shape: the filter's bitmaps feed the sums (FusedFilterAggregate); the filter's input is read directly.
+        FusedFilterAggregate? fused = null;
+        if (agg.Input is PhysicalFilter filter)
+        {
+            var filterTypes = Types(filter.Input);
+            fused = FusedFilterAggregate.TryCreate(agg, filterTypes, filter.Predicate, () => KernelBuilder.Filter("filter", filterTypes, filter.Predicate, Cache));
+        }
+        var input = fused is not null ? Lower(((PhysicalFilter)agg.Input).Input) : Lower(agg.Input);
         var evaluated = new List<BoundExpr>(agg.GroupKeys);
         foreach (var k in agg.GroupKeys)
         {
@@ -142,6 +149,7 @@ public sealed partial class QueryCompiler
         var kernel = computed.Count == 0 ? null : KernelBuilder.Project("aggregate_input", inputTypes, computed, Cache);
         return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories, directInput)
         {
+            FusedFilter = fused,
             ExtraArgColumns = extraColumns.Any(e => e is not null) ? extraColumns : null,
         };
     }

@@ -23,9 +23,10 @@ public sealed partial class ExprCompiler
     private readonly Dictionary<int, InputSlot> inputs = [];
     private int counter;
 
-    public ExprCompiler(IReadOnlyList<PgType> inputTypes, ParameterExpression batch, ParameterExpression context)
+    public ExprCompiler(IReadOnlyList<PgType> inputTypes, ParameterExpression batch, ParameterExpression context, bool fixedScale = false)
     {
         this.inputTypes = inputTypes;
+        FixedMode = fixedScale;
         this.batch = batch;
         Context = context;
         Row = Expression.Variable(typeof(int), "i");
@@ -35,7 +36,7 @@ public sealed partial class ExprCompiler
     /// <summary>A computed value: IsNull null means never NULL.</summary>
     public readonly record struct Val(Expression? IsNull, Expression Value);
 
-    private sealed record InputSlot(Expression? Nulls, Func<Expression, Expression> Read);
+    private sealed record InputSlot(Expression? Nulls, Func<Expression, Expression> Read, ParameterExpression Column);
 
     public ParameterExpression Context { get; }
 
@@ -53,7 +54,13 @@ public sealed partial class ExprCompiler
     }
 
     /// <summary>Appends the statements computing <paramref name="expr"/> for the current row to <paramref name="body"/>.</summary>
-    public Val Emit(BoundExpr expr, List<Expression> body) => expr switch
+    public Val Emit(BoundExpr expr, List<Expression> body)
+    {
+        if (FixedMode && TryEmitFixedScale(expr, body, out var fixedVal)) return fixedVal;
+        return EmitGeneral(expr, body);
+    }
+
+    private Val EmitGeneral(BoundExpr expr, List<Expression> body) => expr switch
     {
         BoundColumnRef c => EmitColumn(c),
         BoundConst k => EmitConst(k),
@@ -121,7 +128,7 @@ public sealed partial class ExprCompiler
             var values = Local(clr.MakeArrayType(), n + "_values", Expression.Property(Expression.Convert(col, colType), "Values"));
             read = row => Expression.ArrayIndex(values, row);
         }
-        slot = new InputSlot(nulls, read);
+        slot = new InputSlot(nulls, read, col);
         inputs.Add(index, slot);
         return slot;
     }

@@ -23,4 +23,10 @@ public sealed class Kernel<TDelegate> where TDelegate : Delegate
     public TDelegate Run { get; }
 
     public TimeSpan CompileTime { get; }
+
+    /// <summary>
+    /// The fixed-scale numeric variant's tree, when the kernel has one: <see cref="Run"/> takes it
+    /// on batches whose numeric columns qualify and falls back to <see cref="Source"/>'s kernel.
+    /// </summary>
+    public Expression<TDelegate>? FixedScaleSource { get; init; }
 }

@@ -15,13 +15,54 @@ public static class KernelBuilder
     {
         if (predicate.Type.Oid != PgTypeOid.Bool) throw new UnsupportedException($"filter of type {predicate.Type}");
         string key = "filter|" + TypesKey(inputTypes) + "|" + ExprShape.Of(predicate);
-        return cache.GetOrCompile<FilterKernel>(name, key, () => BuildFilter(inputTypes, predicate));
+        var general = cache.GetOrCompile<FilterKernel>(name, key, () => BuildFilter(inputTypes, predicate, fixedScale: false));
+        if (!FixedNumeric.AnyFixed(predicate, inputTypes)) return general;
+        var fast = cache.GetOrCompile<FilterKernel>(name, "fixed|" + key, () => BuildFilter(inputTypes, predicate, fixedScale: true));
+        int[] guard = [.. FixedNumeric.GuardColumns([predicate], inputTypes)];
+        FilterKernel g = general.Run, f = fast.Run;
+        int Run(RecordBatch input, int[] selection, KernelContext context)
+        {
+            if (FixedScaleOps.Eligible(input, guard))
+            {
+                try
+                {
+                    return f(input, selection, context);
+                }
+                catch (FixedScaleOverflowException)
+                {
+                }
+            }
+            return g(input, selection, context);
+        }
+        return new Kernel<FilterKernel>(name, key, general.Source, Run, general.CompileTime + fast.CompileTime) { FixedScaleSource = fast.Source };
     }
 
     public static Kernel<ProjectKernel> Project(string name, IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs, KernelCache cache)
     {
         string key = "project|" + TypesKey(inputTypes) + "|" + string.Join(";", exprs.Select(ExprShape.Of));
-        return cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs));
+        var general = cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs, fixedScale: false));
+        if (!exprs.Any(e => FixedNumeric.AnyFixed(e, inputTypes))) return general;
+        var fast = cache.GetOrCompile<ProjectKernel>(name, "fixed|" + key, () => BuildProject(inputTypes, exprs, fixedScale: true));
+        int[] guard = [.. FixedNumeric.GuardColumns(exprs, inputTypes)];
+        ProjectKernel g = general.Run, f = fast.Run;
+        void Run(RecordBatch input, Column[] outputs, KernelContext context)
+        {
+            if (FixedScaleOps.Eligible(input, guard))
+            {
+                try
+                {
+                    f(input, outputs, context);
+                    return;
+                }
+                catch (FixedScaleOverflowException)
+                {
+                    // the outputs are refilled from row 0 (text columns append, so they restart empty)
+                    foreach (var c in outputs) KernelColumns.Prepare(c, input.LiveRows);
+                }
+            }
+            g(input, outputs, context);
+        }
+        return new Kernel<ProjectKernel>(name, key, general.Source, Run, general.CompileTime + fast.CompileTime) { FixedScaleSource = fast.Source };
     }
 
     /// <summary>
@@ -34,12 +75,12 @@ public static class KernelBuilder
         foreach (var e in exprs) compiler.Emit(e, []);
     }
 
-    private static Expression<FilterKernel> BuildFilter(IReadOnlyList<PgType> inputTypes, BoundExpr predicate)
+    private static Expression<FilterKernel> BuildFilter(IReadOnlyList<PgType> inputTypes, BoundExpr predicate, bool fixedScale)
     {
         var input = Expression.Parameter(typeof(RecordBatch), "input");
         var selection = Expression.Parameter(typeof(int[]), "selection");
         var ctx = Expression.Parameter(typeof(KernelContext), "ctx");
-        var compiler = new ExprCompiler(inputTypes, input, ctx);
+        var compiler = new ExprCompiler(inputTypes, input, ctx, fixedScale);
         var count = compiler.NewLocal(typeof(int), "count");
         var keep = Expression.Assign(Expression.ArrayAccess(selection, Expression.PostIncrementAssign(count)), compiler.Row);
         var body = new List<Expression> { QualChain(compiler, Conjuncts(predicate), 0, keep) };
@@ -79,17 +120,23 @@ public static class KernelBuilder
         return list;
     }
 
-    private static Expression<ProjectKernel> BuildProject(IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs)
+    private static Expression<ProjectKernel> BuildProject(IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs, bool fixedScale)
     {
         var input = Expression.Parameter(typeof(RecordBatch), "input");
         var outputs = Expression.Parameter(typeof(Column[]), "outputs");
         var ctx = Expression.Parameter(typeof(KernelContext), "ctx");
-        var compiler = new ExprCompiler(inputTypes, input, ctx);
+        var compiler = new ExprCompiler(inputTypes, input, ctx, fixedScale);
         var k = compiler.NewLocal(typeof(int), "k");
         var outPrologue = new List<Expression>();
         var body = new List<Expression>();
         for (int j = 0; j < exprs.Count; j++)
         {
+            if (fixedScale && exprs[j] is not BoundConst && FixedNumeric.Of(exprs[j], inputTypes) is { } info
+                && (exprs[j].Type.NumericScale is not { } declared || declared == info.Scale))
+            {
+                body.Add(WriteFixed(compiler, outputs, j, compiler.EmitFixed(exprs[j], body), info, k, outPrologue));
+                continue;
+            }
             var v = compiler.Emit(exprs[j], body);
             body.Add(Write(compiler, outputs, j, exprs[j].Type, v, k, outPrologue));
         }
@@ -139,6 +186,23 @@ public static class KernelBuilder
             store = Expression.Assign(Expression.ArrayAccess(values, k), v.Value);
         }
         var write = Expression.Block(store, setValid);
+        return v.IsNull is null ? write : Expression.IfThen(Expression.Not(v.IsNull), write);
+    }
+
+    /// <summary>Stores a fixed-scale Int128 at output row <paramref name="k"/>; the column holds the batch at one scale.</summary>
+    private static Expression WriteFixed(ExprCompiler compiler, ParameterExpression outputs, int j, ExprCompiler.Val v, FixedNumeric info, ParameterExpression k, List<Expression> prologue)
+    {
+        string n = "o" + j.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var col = compiler.NewLocal(typeof(DecimalColumn), n);
+        var validity = compiler.NewLocal(typeof(ulong[]), n + "_valid");
+        var values = compiler.NewLocal(typeof(Int128[]), n + "_i128");
+        prologue.Add(Expression.Assign(col, Expression.Convert(Expression.ArrayIndex(outputs, Expression.Constant(j)), typeof(DecimalColumn))));
+        prologue.Add(Expression.Call(typeof(KernelColumns), nameof(KernelColumns.PrepareFixedScale), null, col, Expression.Constant(info.Scale)));
+        prologue.Add(Expression.Assign(validity, Expression.Property(Expression.Property(col, nameof(Column.Validity)), nameof(ValidityBitmap.Words))));
+        prologue.Add(Expression.Assign(values, Expression.Property(col, nameof(DecimalColumn.Values))));
+        var write = Expression.Block(
+            Expression.Assign(Expression.ArrayAccess(values, k), v.Value),
+            Expression.Call(typeof(KernelColumns), nameof(KernelColumns.SetValid), null, validity, k));
         return v.IsNull is null ? write : Expression.IfThen(Expression.Not(v.IsNull), write);
     }
 

@@ -46,8 +46,10 @@ public static class KernelColumns
             column.EnsureKinds()[row] = (byte)value.Kind;
             return;
         }
-        if (column.FixedScale >= 0 && value.Scale != column.FixedScale)
-            value = NumericMath.RoundToScale(value, column.FixedScale);
+        if (column.DeclaredScale >= 0 && value.Scale != column.DeclaredScale)
+            value = NumericMath.RoundToScale(value, column.DeclaredScale);
+        if (column.Scales is null && column.DeclaredScale < 0)
+            throw new InvalidOperationException("a numeric column holding one scale must be Prepared before values of their own scale are written");
         if (column.Kinds is { } kinds) kinds[row] = 0;
         if (column.Scales is { } scales) scales[row] = value.Scale;
         if (value.Big is { } big)
@@ -57,6 +59,14 @@ public static class KernelColumns
             return;
         }
         column.Values[row] = value.Unscaled;
+    }
+
+    /// <summary>A prepared output column that a fixed-scale kernel fills with finite values of one scale.</summary>
+    public static void PrepareFixedScale(DecimalColumn column, int scale)
+    {
+        column.UseUniformScale(scale);
+        column.Kinds = null;
+        column.Big = null;
     }
 
     public static void AppendText(VarBinaryColumn column, TextRef value) => column.Append(value.Span);

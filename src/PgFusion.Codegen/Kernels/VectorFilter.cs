@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Functions;
 using PgFusion.Planner.Binding;
@@ -22,7 +24,6 @@ public sealed class VectorFilter
 
     private readonly Term[] terms;
     private ulong[] mask = new ulong[64];
-    private ulong[] scratch = new ulong[64];
 
     private VectorFilter(Term[] terms) => this.terms = terms;
 
@@ -73,62 +74,76 @@ public sealed class VectorFilter
         Op? op = m[^2..] switch { "Eq" => Op.Eq, "Ne" => Op.Ne, "Lt" => Op.Lt, "Le" => Op.Le, "Gt" => Op.Gt, "Ge" => Op.Ge, _ => null };
         if (op is null) return false;
         var (left, right) = (call.Args[0], call.Args[1]);
-        if (left is BoundConst && right is BoundColumnRef)
+        if (left is not BoundColumnRef && right is BoundColumnRef)
         {
             (left, right) = (right, left);
             op = op switch { Op.Lt => Op.Gt, Op.Le => Op.Ge, Op.Gt => Op.Lt, Op.Ge => Op.Le, var o => o };
         }
+        // numeric(24::integer): the planner keeps casts of integer literals as calls
+        if (right is BoundFuncCall cast && FixedNumeric.Constant(cast) is { } castValue) right = new BoundConst(castValue, PgFusion.Types.PgType.Numeric);
         if (left is not BoundColumnRef col || right is not BoundConst { Value: { } value }) return false;
         if (col.Index < 0 || col.Index >= inputTypes.Count || inputTypes[col.Index] != col.Type) return false;
         var clr = KernelTypes.ClrType(col.Type);
         string family = m[..^2];
-        if (family == "Int4" && clr == typeof(int) && value is int i) terms.Add(new Term<int>(col.Index, op.Value, i));
-        else if (family == "Int8" && clr == typeof(long) && value is long l) terms.Add(new Term<long>(col.Index, op.Value, l));
+        if (family == "Int4" && clr == typeof(int) && value is int i) AddTerm(terms, col.Index, op.Value, i);
+        else if (family == "Int8" && clr == typeof(long) && value is long l) AddTerm(terms, col.Index, op.Value, l);
         else if (family == "Float8" && clr == typeof(double) && value is double d && !double.IsNaN(d))
-            terms.Add(new Term<double>(col.Index, op.Value, d));
+            AddTerm(terms, col.Index, op.Value, d);
         else if (family.Length == 0 && impl.Method.DeclaringType == typeof(NumericFunctions) && clr == typeof(PgFusion.Types.PgNumeric)
             && value is PgFusion.Types.PgNumeric n && DecimalTerm.TryCreate(col, op.Value, n) is { } dt)
-            terms.Add(dt);
+        {
+            if (!terms.OfType<DecimalTerm>().Any(t => t.Column == col.Index && t.TryAdd(dt))) terms.Add(dt);
+        }
         else return false;
         return true;
+    }
+
+    /// <summary>A comparison on a column that already has one joins it (a range: one pass over the column for both bounds).</summary>
+    private static void AddTerm<T>(List<Term> terms, int column, Op op, T constant) where T : unmanaged, INumber<T>
+    {
+        if (!terms.OfType<Term<T>>().Any(t => t.Column == column && t.TryAdd(op, constant))) terms.Add(new Term<T>(column, op, constant));
     }
 
     /// <summary>Writes the passing rows to <paramref name="selection"/>; false when the batch is not eligible.</summary>
     public bool TryRun(RecordBatch batch, int[] selection, out int count)
     {
-        ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(selection);
         count = 0;
+        if (!TryRunMask(batch, out var bits, out int words)) return false;
+        int n = 0;
+        for (int w = 0; w < words; w++)
+        {
+            ulong word = bits[w];
+            int baseRow = w << 6;
+            while (word != 0)
+            {
+                selection[n++] = baseRow + BitOperations.TrailingZeroCount(word);
+                word &= word - 1;
+            }
+        }
+        count = n;
+        return true;
+    }
+
+    /// <summary>
+    /// The passing rows as a bitmap (bit r of word r / 64, words covering the batch; the array is
+    /// reused by the next call); false when the batch is not eligible.
+    /// </summary>
+    public bool TryRunMask(RecordBatch batch, out ulong[] bits, out int words)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        bits = mask;
+        words = 0;
         if (batch.Selection is not null) return false;
         foreach (var t in terms)
         {
             if (!t.Eligible(batch.Columns[t.Column])) return false;
         }
         int rows = batch.Length;
-        int words = (rows + 63) >> 6;
-        if (mask.Length < words)
-        {
-            mask = new ulong[words];
-            scratch = new ulong[words];
-        }
-        terms[0].Evaluate(batch.Columns[terms[0].Column], rows, mask);
-        for (int t = 1; t < terms.Length; t++)
-        {
-            terms[t].Evaluate(batch.Columns[terms[t].Column], rows, scratch);
-            for (int w = 0; w < words; w++) mask[w] &= scratch[w];
-        }
-        int n = 0;
-        for (int w = 0; w < words; w++)
-        {
-            ulong bits = mask[w];
-            int baseRow = w << 6;
-            while (bits != 0)
-            {
-                selection[n++] = baseRow + BitOperations.TrailingZeroCount(bits);
-                bits &= bits - 1;
-            }
-        }
-        count = n;
+        words = (rows + 63) >> 6;
+        if (mask.Length < words) mask = new ulong[words];
+        bits = mask;
+        for (int t = 0; t < terms.Length; t++) terms[t].Evaluate(batch.Columns[terms[t].Column], rows, mask, and: t > 0);
         return true;
     }
 
@@ -138,13 +153,23 @@ public sealed class VectorFilter
 
         public abstract bool Eligible(Column column);
 
-        /// <summary>Sets bit r of <paramref name="bits"/> (words covering rows) for each passing row; clears the rest.</summary>
-        public abstract void Evaluate(Column column, int rows, ulong[] bits);
+        /// <summary>
+        /// The row bitmap of this term (bit r of word r / 64, words covering rows) into
+        /// <paramref name="bits"/>, or ANDed into it when <paramref name="and"/>.
+        /// </summary>
+        public abstract void Evaluate(Column column, int rows, ulong[] bits, bool and);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        protected static void Store(ulong[] bits, int w, ulong word, bool and) => bits[w] = and ? bits[w] & word : word;
     }
 
     /// <summary>numeric(p, s) column (finite values, one scale) against a constant exact at that scale: Int128 compares.</summary>
-    private sealed class DecimalTerm(int column, Op op, Int128 constant, int scale) : Term(column)
+    private sealed class DecimalTerm(int column, Op op, Int128 constant, int scale, int precision) : Term(column)
     {
+        private Op op2;
+        private Int128 constant2;
+        private bool second;
+
         public static DecimalTerm? TryCreate(BoundColumnRef col, Op op, PgFusion.Types.PgNumeric value)
         {
             int typmod = col.Type.Typmod;
@@ -164,8 +189,22 @@ public sealed class VectorFilter
                 if (shift > 18 || Int128.Abs(c) >= Pow10(18)) return null;
                 c *= Pow10(shift);
             }
-            return new DecimalTerm(col.Index, op, c, scale);
+            return new DecimalTerm(col.Index, op, c, scale, (typmod - 4) >> 16);
         }
+
+        /// <summary>Takes <paramref name="other"/>'s comparison as this term's second bound.</summary>
+        public bool TryAdd(DecimalTerm other)
+        {
+            if (second || other.second || other.Scale != scale || Narrow(other.Bound) != Narrow(constant)) return false;
+            (op2, constant2, second) = (other.Operator, other.Bound, true);
+            return true;
+        }
+
+        private Op Operator => op;
+
+        private Int128 Bound => constant;
+
+        private int Scale => scale;
 
         private static Int128 Pow10(int n)
         {
@@ -178,54 +217,118 @@ public sealed class VectorFilter
             column is DecimalColumn d && d.FixedScale == scale && d.Kinds is null && d.Big is null && d.Scales is null
             && (d.Validity is null || d.NullCount == 0);
 
-        public override void Evaluate(Column column, int rows, ulong[] bits)
+        /// <summary>numeric(p &lt;= 18, s) values fit a long: compare the low halves of the Int128s four at a time.</summary>
+        private bool Narrow(Int128 c) => precision <= 18 && c >= long.MinValue && c <= long.MaxValue && Avx2.IsSupported && Vector256.IsHardwareAccelerated;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<long> Compare(Vector256<long> x, Op op, Vector256<long> c) => op switch
+        {
+            Op.Eq => Vector256.Equals(x, c),
+            Op.Ne => ~Vector256.Equals(x, c),
+            Op.Lt => Vector256.LessThan(x, c),
+            Op.Le => Vector256.LessThanOrEqual(x, c),
+            Op.Gt => Vector256.GreaterThan(x, c),
+            _ => Vector256.GreaterThanOrEqual(x, c),
+        };
+
+        private static bool Scalar(Int128 x, Op op, Int128 c) => op switch
+        {
+            Op.Eq => x == c,
+            Op.Ne => x != c,
+            Op.Lt => x < c,
+            Op.Le => x <= c,
+            Op.Gt => x > c,
+            _ => x >= c,
+        };
+
+        public override void Evaluate(Column column, int rows, ulong[] bits, bool and)
         {
             var values = ((DecimalColumn)column).Values;
-            Array.Clear(bits, 0, (rows + 63) >> 6);
-            for (int r = 0; r < rows; r++)
+            int w = 0;
+            if (Narrow(constant))
             {
-                var x = values[r];
-                bool pass = op switch
+                var halves = MemoryMarshal.Cast<Int128, long>(values.AsSpan(0, rows));
+                var c = Vector256.Create((long)constant);
+                var c2 = Vector256.Create((long)(second ? constant2 : 0));
+                for (; (w + 1) * 64 <= rows; w++)
                 {
-                    Op.Eq => x == constant,
-                    Op.Ne => x != constant,
-                    Op.Lt => x < constant,
-                    Op.Le => x <= constant,
-                    Op.Gt => x > constant,
-                    _ => x >= constant,
-                };
-                if (pass) bits[r >> 6] |= 1UL << (r & 63);
+                    ulong word = 0;
+                    for (int j = 0; j < 64; j += 4)
+                    {
+                        int r = (w << 6) + j;
+                        var a = Vector256.Create(halves.Slice(2 * r, 4));
+                        var b = Vector256.Create(halves.Slice(2 * r + 4, 4));
+                        var x = Avx2.Permute4x64(Avx2.UnpackLow(a, b), 0b11_01_10_00);
+                        var m = Compare(x, op, c);
+                        if (second) m &= Compare(x, op2, c2);
+                        word |= (ulong)m.ExtractMostSignificantBits() << j;
+                    }
+                    Store(bits, w, word, and);
+                }
+            }
+            for (; w << 6 < rows; w++)
+            {
+                ulong word = 0;
+                int end = Math.Min(rows, (w + 1) << 6);
+                for (int r = w << 6; r < end; r++)
+                {
+                    if (Scalar(values[r], op, constant) && (!second || Scalar(values[r], op2, constant2))) word |= 1UL << (r & 63);
+                }
+                Store(bits, w, word, and);
             }
         }
     }
 
     private sealed class Term<T>(int column, Op op, T constant) : Term(column) where T : unmanaged, INumber<T>
     {
+        private Op op2;
+        private T constant2 = T.Zero;
+        private bool second;
+
+        /// <summary>Takes a second comparison on the same column (both must hold).</summary>
+        public bool TryAdd(Op nextOp, T nextConstant)
+        {
+            if (second) return false;
+            (op2, constant2, second) = (nextOp, nextConstant, true);
+            return true;
+        }
+
         public override bool Eligible(Column column) =>
             column is PrimitiveColumn<T> p && (p.Validity is null || p.NullCount == 0) && Vector256.IsHardwareAccelerated;
 
-        public override void Evaluate(Column column, int rows, ulong[] bits)
+        public override void Evaluate(Column column, int rows, ulong[] bits, bool and)
         {
             var values = ((PrimitiveColumn<T>)column).Values;
             int per = Vector256<T>.Count;
             var c = Vector256.Create(constant);
-            int words = (rows + 63) >> 6;
-            Array.Clear(bits, 0, words);
-            int r = 0;
-            for (; r + per <= rows; r += per)
+            var c2 = Vector256.Create(constant2);
+            int w = 0;
+            for (; (w + 1) * 64 <= rows; w++)
             {
-                var x = Vector256.Create(values, r);
-                ulong m = Compare(x, c).ExtractMostSignificantBits();
-                bits[r >> 6] |= m << (r & 63);
+                ulong word = 0;
+                for (int j = 0; j < 64; j += per)
+                {
+                    var x = Vector256.Create(values, (w << 6) + j);
+                    var m = Compare(x, op, c);
+                    if (second) m &= Compare(x, op2, c2);
+                    word |= (ulong)m.ExtractMostSignificantBits() << j;
+                }
+                Store(bits, w, word, and);
             }
-            for (; r < rows; r++)
+            for (; w << 6 < rows; w++)
             {
-                if (Scalar(values[r])) bits[r >> 6] |= 1UL << (r & 63);
+                ulong word = 0;
+                int end = Math.Min(rows, (w + 1) << 6);
+                for (int r = w << 6; r < end; r++)
+                {
+                    if (Scalar(values[r], op, constant) && (!second || Scalar(values[r], op2, constant2))) word |= 1UL << (r & 63);
+                }
+                Store(bits, w, word, and);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private Vector256<T> Compare(Vector256<T> x, Vector256<T> c)
+        private static Vector256<T> Compare(Vector256<T> x, Op op, Vector256<T> c)
         {
             var result = op switch
             {
@@ -241,7 +344,7 @@ public sealed class VectorFilter
             return result;
         }
 
-        private bool Scalar(T x)
+        private static bool Scalar(T x, Op op, T constant)
         {
             bool nan = T.IsNaN(x);
             return op switch

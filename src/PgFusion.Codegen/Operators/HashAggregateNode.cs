@@ -59,6 +59,12 @@ public sealed class HashAggregateNode : OperatorNode
 
     public Func<Accumulator>[] Accumulators { get; }
 
+    /// <summary>
+    /// A filter fused into this aggregate (Input is then the filter's input): its row bitmaps feed
+    /// the accumulators directly where the batch allows, else its kernel narrows the batch first.
+    /// </summary>
+    public FusedFilterAggregate? FusedFilter { get; init; }
+
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
     public override string Describe()
@@ -67,11 +73,18 @@ public sealed class HashAggregateNode : OperatorNode
         string aggs = string.Join(", ", Plan.Aggregates.Select(a =>
             $"{a.Name}({(a.Args.Count == 0 ? "*" : string.Join(", ", a.Args.Select(x => Dump.ExprText.Of(x, Input.Output))))})"
             + (a.Filter is null ? "" : $" FILTER (WHERE {Dump.ExprText.Of(a.Filter, Input.Output)})")));
-        return keys.Length == 0 ? $"Aggregate: {aggs}" : $"HashAggregate: group by {keys}; {aggs}";
+        string fused = FusedFilter is { } f ? $" (fused filter: {Dump.ExprText.Of(f.Predicate, Input.Output)})" : "";
+        return (keys.Length == 0 ? $"Aggregate: {aggs}" : $"HashAggregate: group by {keys}; {aggs}") + fused;
     }
 
-    public override IEnumerable<KernelInfo> Kernels =>
-        InputKernel is null ? [] : [new("aggregate_input", InputKernel.Source, InputKernel.Run, InputKernel.CompileTime, InputKernel.Key)];
+    public override IEnumerable<KernelInfo> Kernels
+    {
+        get
+        {
+            if (FusedFilter is { FilterKernel: var f }) yield return new("filter", f.Source, f.Run, f.CompileTime, f.Key);
+            if (InputKernel is not null) yield return new("aggregate_input", InputKernel.Source, InputKernel.Run, InputKernel.CompileTime, InputKernel.Key);
+        }
+    }
 
     public override IBatchSource Open(ExecutionContext context) => new HashAggregateStream(this, Input.Open(context), context);
 }

@@ -51,6 +51,18 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
 
     private ColumnOps[]? keyOps;
 
+    /// <summary>The next input batch; with a fused filter, batches it folds itself are consumed here.</summary>
+    private RecordBatch? NextInput(CancellationToken cancellation)
+    {
+        while (input.Next(cancellation) is { } b)
+        {
+            if (node.FusedFilter is not { } fused) return b;
+            if (fused.TryFold(b, accumulators!)) continue;
+            if (fused.Filter(b, context.Kernel) is { } kept) return kept;
+        }
+        return null;
+    }
+
     private void Consume(CancellationToken cancellation)
     {
         consumed = true;
@@ -67,7 +79,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         var groupIds = new int[ExecutionContext.BatchRows];
         groups = keyCount == 0 ? 1 : 0;
         foreach (var acc in accumulators) acc.EnsureGroups(Math.Max(groups, 1));
-        while (input.Next(cancellation) is { } b)
+        while (NextInput(cancellation) is { } b)
         {
             cancellation.ThrowIfCancellationRequested();
             int rows = b.LiveRows;

@@ -29,5 +29,8 @@ public sealed class CountAccumulator(bool countNulls) : Accumulator
         else Update(arg, filter, rows, zeros);
     }
 
+    /// <summary>Counts <paramref name="rows"/> more rows in group <paramref name="group"/> (a fused caller counted them).</summary>
+    public void AddToGroup(int group, long rows) => counts[group] += rows;
+
     public override void Write(int group, Column output) => ColumnAppend.Value(output, counts[group]);
 }

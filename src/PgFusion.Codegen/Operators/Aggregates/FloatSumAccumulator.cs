@@ -30,6 +30,30 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
         }
     }
 
+    /// <summary>
+    /// Group 0 += a[i] (or float8mul(a[i], b[i])) for each row i set in <paramref name="mask"/>, in
+    /// row order as float8pl would add them (float8 only).
+    /// </summary>
+    public void FoldMasked(double[] a, double[]? b, ulong[] mask, int words)
+    {
+        double sum = sums[0];
+        long n = 0;
+        for (int w = 0; w < words; w++)
+        {
+            ulong bits = mask[w];
+            int baseRow = w << 6;
+            while (bits != 0)
+            {
+                int i = baseRow + BitOperations.TrailingZeroCount(bits);
+                sum = FloatFunctions.Float8Pl(sum, b is null ? a[i] : FloatFunctions.Float8Mul(a[i], b[i]));
+                n++;
+                bits &= bits - 1;
+            }
+        }
+        sums[0] = sum;
+        counts[0] += n;
+    }
+
     public override void Write(int group, Column output)
     {
         if (counts[group] == 0) ColumnAppend.Null(output);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators.Columns;
@@ -9,108 +10,201 @@ namespace PgFusion.Codegen.Operators.Aggregates;
 /// <summary>
 /// sum(numeric) and avg(numeric) (numeric_accum / numeric_sum / numeric_avg): the exact sum with
 /// the largest input dscale, NaN / ±Infinity per numeric.c, avg = numeric_div(sum, count).
-/// Batches of a fixed-scale column of at most 18 digits add raw Int128 unscaled values.
+/// Batches whose values share one scale and are finite (a numeric(p, s) column, or the output of a
+/// fixed-scale kernel) add raw Int128 unscaled values (fastSums, at the accumulator's one
+/// sumScale): a numeric(p &lt;= 18, s) column as is, others after a check that every value is
+/// below 2^95; the Int128 sums move into the exact PgNumeric sums every 2^31 rows, so they stay
+/// below 2^127. Other batches add PgNumerics (slowSums).
 /// </summary>
 public sealed class NumericSumAccumulator(bool average) : Accumulator
 {
+    private const long FlushRows = 1L << 31;
+    private static readonly Int128 TwoPow125 = Int128.One << 125;
+
     private Int128[] fastSums = new Int128[16];
-    private short[] fastScale = new short[16];
-    private bool[] hasFast = new bool[16];
+    private long[] fastCounts = new long[16]; // rows in fastSums per group
     private PgNumeric[] slowSums = new PgNumeric[16];
-    private bool[] hasSlow = new bool[16];
-    private long[] counts = new long[16];
+    private long[] slowCounts = new long[16]; // rows in slowSums per group (NaN and ±Infinity included)
+    private int sumScale = -1; // the scale of every fastSums entry (an expression has one)
+    private long fastRows; // rows added to fastSums by Update since they last moved into slowSums
 
     public override void EnsureGroups(int groups)
     {
         fastSums = Grow(fastSums, groups);
-        fastScale = Grow(fastScale, groups);
-        hasFast = Grow(hasFast, groups);
+        fastCounts = Grow(fastCounts, groups);
         slowSums = Grow(slowSums, groups);
-        hasSlow = Grow(hasSlow, groups);
-        counts = Grow(counts, groups);
+        slowCounts = Grow(slowCounts, groups);
     }
 
     public override void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds)
     {
         var column = (DecimalColumn)arg!;
         bool all = filter is null && column.Validity is null;
-        if (column.FixedScale >= 0 && column.Kinds is null && column.Type.Precision <= 18)
+        if (FastEligible(column, rows))
         {
             var values = column.Values;
-            short scale = (short)column.FixedScale;
+            var sums = fastSums;
+            var n = fastCounts;
             if (all)
             {
-                var sums = fastSums;
-                var n = counts;
                 for (int r = 0; r < rows; r++)
                 {
                     int g = groupIds[r];
                     sums[g] += values[r];
                     n[g]++;
                 }
-                for (int r = 0; r < rows; r++)
-                {
-                    int g = groupIds[r];
-                    if (!hasFast[g])
-                    {
-                        hasFast[g] = true;
-                        fastScale[g] = scale;
-                    }
-                }
                 return;
             }
             for (int r = 0; r < rows; r++)
             {
-                if (!all && Skip(column, filter, r)) continue;
+                if (Skip(column, filter, r)) continue;
                 int g = groupIds[r];
-                fastSums[g] += values[r];
-                fastScale[g] = scale;
-                hasFast[g] = true;
-                counts[g]++;
+                sums[g] += values[r];
+                n[g]++;
             }
             return;
         }
         for (int r = 0; r < rows; r++)
         {
             if (!all && Skip(column, filter, r)) continue;
-            int g = groupIds[r];
-            var v = KernelColumns.GetNumeric(column, r);
-            slowSums[g] = hasSlow[g] ? NumericMath.Add(slowSums[g], v) : v;
-            hasSlow[g] = true;
-            counts[g]++;
+            AddSlow(groupIds[r], KernelColumns.GetNumeric(column, r));
         }
     }
 
     public override void UpdateSingleGroup(Column? arg, BooleanColumn? filter, int rows, int[] zeros)
     {
         var column = (DecimalColumn)arg!;
-        if (filter is not null || column.Validity is not null || column.FixedScale < 0 || column.Kinds is not null || column.Type.Precision > 18)
+        if (filter is not null || column.Validity is not null || !FastEligible(column, rows))
         {
             Update(arg, filter, rows, zeros);
             return;
         }
-        // |value| < 10^18 and rows <= int.MaxValue: an Int128 local cannot overflow
+        // |value| < 2^95 and rows <= int.MaxValue: an Int128 local cannot overflow
         var values = column.Values;
         Int128 sum = 0;
         for (int r = 0; r < rows; r++) sum += values[r];
-        if (rows == 0) return;
         fastSums[0] += sum;
-        fastScale[0] = (short)column.FixedScale;
-        hasFast[0] = true;
-        counts[0] += rows;
+        fastCounts[0] += rows;
+    }
+
+    /// <summary>
+    /// The batch adds raw unscaled values: finite, one scale equal to the sums', and below 2^95
+    /// (a numeric(p &lt;= 18) column by its type, others by looking); moves the Int128 sums into
+    /// the exact ones first when 2^31 more rows could overflow them.
+    /// </summary>
+    private bool FastEligible(DecimalColumn column, int rows)
+    {
+        if (column.Scales is not null || column.FixedScale < 0 || column.Kinds is not null || column.Big is not null) return false;
+        if (sumScale >= 0 && sumScale != column.FixedScale) return false;
+        if (!(column.DeclaredScale >= 0 && column.Type.Precision <= 18) && !Below2Pow95(column.Values, rows)) return false;
+        if (fastRows + rows > FlushRows) Flush();
+        fastRows += rows;
+        sumScale = column.FixedScale;
+        return true;
+    }
+
+    private static bool Below2Pow95(Int128[] values, int rows)
+    {
+        ulong outside = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            long high = (long)(values[r] >> 64);
+            outside |= (ulong)(high + (1L << 31)) >> 32;
+        }
+        return outside == 0;
+    }
+
+    private void AddSlow(int g, PgNumeric v)
+    {
+        slowSums[g] = slowCounts[g] > 0 ? NumericMath.Add(slowSums[g], v) : v;
+        slowCounts[g]++;
+    }
+
+    /// <summary>Moves every group's Int128 sum into its exact sum.</summary>
+    private void Flush()
+    {
+        for (int g = 0; g < fastCounts.Length; g++)
+        {
+            if (fastCounts[g] == 0) continue;
+            var v = new PgNumeric(fastSums[g], (short)sumScale);
+            slowSums[g] = slowCounts[g] > 0 ? NumericMath.Add(slowSums[g], v) : v;
+            slowCounts[g] += fastCounts[g];
+            fastSums[g] = 0;
+            fastCounts[g] = 0;
+        }
+        fastRows = 0;
+    }
+
+    /// <summary>
+    /// Group 0 += a[i] (or a[i] * b[i]) for each row i set in <paramref name="mask"/>: finite values
+    /// of at most 18 digits (so each fits a long and a product is below 10^36), the sum at
+    /// <paramref name="scale"/> (a's, or a's + b's: numeric_mul's exact product).
+    /// </summary>
+    public void FoldMasked(Int128[] a, Int128[]? b, int scale, ulong[] mask, int words)
+    {
+        Int128 total = 0;
+        long pending = 0;
+        for (int w = 0; w < words; w++)
+        {
+            ulong bits = mask[w];
+            if (bits == 0) continue;
+            int count = BitOperations.PopCount(bits);
+            int baseRow = w << 6;
+            Int128 part = 0; // at most 64 values below 10^36: below 2^126
+            if (b is null)
+            {
+                for (; bits != 0; bits &= bits - 1) part += a[baseRow + BitOperations.TrailingZeroCount(bits)];
+            }
+            else
+            {
+                for (; bits != 0; bits &= bits - 1)
+                {
+                    int i = baseRow + BitOperations.TrailingZeroCount(bits);
+                    part += Math.BigMul((long)a[i], (long)b[i]);
+                }
+            }
+            Int128 r = total + part;
+            if (((total ^ r) & (part ^ r)) < 0)
+            {
+                AddPartial(total, scale, pending);
+                pending = 0;
+                r = part;
+            }
+            total = r;
+            pending += count;
+        }
+        if (pending > 0) AddPartial(total, scale, pending);
+    }
+
+    /// <summary>Adds an exact partial sum of <paramref name="rows"/> values at <paramref name="scale"/> to group 0.</summary>
+    private void AddPartial(Int128 partial, int scale, long rows)
+    {
+        if ((sumScale < 0 || sumScale == scale) && partial > -TwoPow125 && partial < TwoPow125 && fastSums[0] > -TwoPow125 && fastSums[0] < TwoPow125)
+        {
+            // below 2^126 now; Update's own budget (2^31 rows below 2^95 between flushes) keeps it below 2^127
+            fastSums[0] += partial;
+            fastCounts[0] += rows;
+            sumScale = scale;
+            return;
+        }
+        var v = new PgNumeric(partial, (short)scale);
+        slowSums[0] = slowCounts[0] > 0 ? NumericMath.Add(slowSums[0], v) : v;
+        slowCounts[0] += rows;
     }
 
     public override void Write(int group, Column output)
     {
-        if (counts[group] == 0)
+        long n = fastCounts[group] + slowCounts[group];
+        if (n == 0)
         {
             ColumnAppend.Null(output);
             return;
         }
         PgNumeric sum;
-        if (hasFast[group] && hasSlow[group]) sum = NumericMath.Add(slowSums[group], new PgNumeric(fastSums[group], fastScale[group]));
-        else if (hasFast[group]) sum = new PgNumeric(fastSums[group], fastScale[group]);
+        var fast = new PgNumeric(fastSums[group], (short)Math.Max(sumScale, 0));
+        if (fastCounts[group] > 0 && slowCounts[group] > 0) sum = NumericMath.Add(slowSums[group], fast);
+        else if (fastCounts[group] > 0) sum = fast;
         else sum = slowSums[group];
-        ColumnAppend.Numeric(output, average ? NumericMath.Div(sum, new PgNumeric(counts[group], 0)) : sum);
+        ColumnAppend.Numeric(output, average ? NumericMath.Div(sum, new PgNumeric(n, 0)) : sum);
     }
 }

@@ -1,0 +1,129 @@
+using System.Numerics;
+using PgFusion.Arrow;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Physical;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Operators.Aggregates;
+
+/// <summary>
+/// Q6's shape fused: an aggregate without GROUP BY right above a filter that
+/// <see cref="VectorFilter"/> covers whole, whose aggregates are count(*) and sum/avg of a column
+/// or of a product of two columns (float8, or numeric(p &lt;= 18, s) at fixed scale). Per batch
+/// the filter's row bitmap drives the sums directly: no selection vector, no projected argument
+/// column. Batches the fast path cannot take (a selection vector, NULLs, NaN/Infinity numerics)
+/// go through the filter kernel and the aggregate's usual path.
+/// </summary>
+public sealed class FusedFilterAggregate
+{
+    private readonly VectorFilter filter;
+    private readonly Fold[] folds;
+
+    private FusedFilterAggregate(VectorFilter filter, Fold[] folds, Kernel<FilterKernel> kernel, BoundExpr predicate)
+    {
+        this.filter = filter;
+        this.folds = folds;
+        FilterKernel = kernel;
+        Predicate = predicate;
+    }
+
+    /// <summary>Kernel of the whole predicate, for the batches the fast path leaves.</summary>
+    public Kernel<FilterKernel> FilterKernel { get; }
+
+    public BoundExpr Predicate { get; }
+
+    /// <summary>One aggregate: its argument columns (none for count(*)), and whether numeric.</summary>
+    private sealed record Fold(int A, int B, bool Numeric, int Scale);
+
+    public static FusedFilterAggregate? TryCreate(PhysicalHashAggregate agg, IReadOnlyList<PgType> inputTypes, BoundExpr predicate, Func<Kernel<FilterKernel>> kernel)
+    {
+        if (agg.GroupKeys.Count > 0 || VectorFilter.TryCreate(inputTypes, predicate) is not { } vector) return null;
+        var folds = new Fold[agg.Aggregates.Count];
+        for (int a = 0; a < folds.Length; a++)
+        {
+            var g = agg.Aggregates[a];
+            if (g.Distinct || g.Filter is not null || g.OrderBy is { Count: > 0 }) return null;
+            if (g.AggOid == 2803)
+            {
+                folds[a] = new Fold(-1, -1, false, 0);
+                continue;
+            }
+            if (g.Args.Count != 1) return null;
+            bool numeric = g.AggOid is 2114 or 2103;
+            if (!numeric && g.AggOid is not (2111 or 2105)) return null;
+            if (Operand(g.Args[0], inputTypes, numeric) is not { } fold) return null;
+            folds[a] = fold;
+        }
+        return new FusedFilterAggregate(vector, folds, kernel(), predicate);
+    }
+
+    /// <summary>col, or col * col, of float8 or of numeric(p &lt;= 18, s).</summary>
+    private static Fold? Operand(BoundExpr e, IReadOnlyList<PgType> inputTypes, bool numeric)
+    {
+        int Column(BoundExpr x, out int scale)
+        {
+            scale = 0;
+            if (x is not BoundColumnRef c || c.Index < 0 || c.Index >= inputTypes.Count || inputTypes[c.Index] != c.Type) return -1;
+            if (!numeric) return c.Type.Oid == PgTypeOid.Float8 ? c.Index : -1;
+            if (FixedNumeric.Column(c, inputTypes) is not { Digits: <= 18 } info) return -1;
+            scale = info.Scale;
+            return c.Index;
+        }
+        if (Column(e, out int s) is >= 0 and var a) return new Fold(a, -1, numeric, s);
+        // float8mul (216), numeric_mul (1726)
+        if (e is BoundFuncCall { Args.Count: 2 } f && f.FuncOid == (numeric ? 1726u : 216u)
+            && Column(f.Args[0], out int s1) is >= 0 and var x && Column(f.Args[1], out int s2) is >= 0 and var y)
+            return new Fold(x, y, numeric, s1 + s2);
+        return null;
+    }
+
+    /// <summary>Folds the batch's passing rows into group 0 of <paramref name="accumulators"/>; false when the batch does not qualify (nothing folded).</summary>
+    public bool TryFold(RecordBatch batch, Accumulator[] accumulators)
+    {
+        foreach (var f in folds)
+        {
+            if (!Qualifies(batch, f.A) || !Qualifies(batch, f.B)) return false;
+        }
+        if (!filter.TryRunMask(batch, out var mask, out int words)) return false;
+        for (int a = 0; a < folds.Length; a++)
+        {
+            var f = folds[a];
+            if (f.A < 0)
+            {
+                long n = 0;
+                for (int w = 0; w < words; w++) n += BitOperations.PopCount(mask[w]);
+                ((CountAccumulator)accumulators[a]).AddToGroup(0, n);
+            }
+            else if (f.Numeric)
+            {
+                ((NumericSumAccumulator)accumulators[a]).FoldMasked(Decimals(batch, f.A), f.B < 0 ? null : Decimals(batch, f.B), f.Scale, mask, words);
+            }
+            else
+            {
+                ((FloatSumAccumulator<double>)accumulators[a]).FoldMasked(Doubles(batch, f.A), f.B < 0 ? null : Doubles(batch, f.B), mask, words);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The rows of a batch the fast path left that pass the filter (null when none do).</summary>
+    public RecordBatch? Filter(RecordBatch batch, KernelContext context)
+    {
+        var selection = new int[Math.Max(batch.LiveRows, 1)];
+        int count = FilterKernel.Run(batch, selection, context);
+        return count == 0 ? null : new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = count };
+    }
+
+    private static bool Qualifies(RecordBatch batch, int column)
+    {
+        if (column < 0) return true;
+        var c = batch.Columns[column];
+        if (c.Validity is not null && c.NullCount > 0) return false;
+        return c is not DecimalColumn d || (d.Kinds is null && d.Big is null && d.Scales is null && d.FixedScale == d.DeclaredScale);
+    }
+
+    private static Int128[] Decimals(RecordBatch batch, int column) => ((DecimalColumn)batch.Columns[column]).Values;
+
+    private static double[] Doubles(RecordBatch batch, int column) => ((PrimitiveColumn<double>)batch.Columns[column]).Values;
+}

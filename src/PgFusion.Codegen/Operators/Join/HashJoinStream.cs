@@ -12,7 +12,9 @@ namespace PgFusion.Codegen.Operators.Join;
 /// pair rows of at most <see cref="ExecutionContext.BatchRows"/>, filtered by the residual, and
 /// either emitted (inner and outer joins) or only recorded as matches (semi and anti joins, which
 /// emit the probe batch itself under a selection vector). Unmatched probe rows of an outer join
-/// follow their batch; unmatched build rows come after the probe input ends.
+/// follow their batch; unmatched build rows come after the probe input ends. Semi and anti joins
+/// that build their left (kept) input (BuildSemi, BuildAnti) only mark build rows as matched while
+/// probing, then emit the matched or the unmatched build rows after the probe input ends.
 /// </summary>
 internal sealed class HashJoinStream : IBatchSource
 {

@@ -14,7 +14,9 @@ namespace PgFusion.Codegen.Operators.Join;
 /// are widened to a flat <c>long[]</c>; <see cref="Seal"/> sorts the non-null rows by bucket
 /// (Fibonacci hash of the key, counting sort, stable so matches come in build order) into
 /// <see cref="Entries"/> (key next to row id) with <see cref="Offsets"/> giving each bucket's
-/// range, so a probe reads one offset pair and one run of entries.
+/// range, so a probe reads one offset pair and one run of entries. Two keys of at most 32 bits
+/// (int2/int4/date on both sides) take the same path, packed into one long as
+/// <c>(first &lt;&lt; 32) | (uint)second</c>; a row with either key NULL is not indexed.
 /// </para>
 /// <para>
 /// Other keys: chains of row ids per bucket, with equality and hashing of the key type

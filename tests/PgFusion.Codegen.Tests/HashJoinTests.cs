@@ -13,7 +13,9 @@ namespace PgFusion.Codegen.Tests;
 /// a residual, with and without the build side being the left input: random int4 keys with NULLs
 /// and duplicates on both sides, batches of 1, 7 and 1024 rows, and empty inputs. The int4 key
 /// takes the integer-key path; an int8 key over extreme, negative and bucket-colliding values
-/// takes it too, and a float8 key takes the generic (ColumnOps) path.
+/// takes it too, and a float8 key takes the generic (ColumnOps) path. Two-column keys (k / 3,
+/// k % 3) take the packed two-key integer path (int4) and the generic multi-key path (int8).
+/// Semi and anti joins also run with the left input as the build side (BuildSemi, BuildAnti).
 /// </summary>
 public sealed class HashJoinTests
 {
@@ -26,6 +28,10 @@ public sealed class HashJoinTests
         /// <summary>int8 keys: long.MinValue, long.MaxValue, negatives, and keys that all fall in bucket 0 of tables of up to 4096 buckets.</summary>
         Int8Extreme,
         Float8,
+        /// <summary>Two int4 keys, k / 3 and k % 3 (equal exactly when k is): the packed two-key integer path.</summary>
+        Int4Pair,
+        /// <summary>Two int8 keys, k / 3 and k % 3 over the values of <see cref="Int8Extreme"/>: the generic multi-key path.</summary>
+        Int8Pair,
     }
 
     private static readonly long[] Extremes = [long.MinValue, long.MaxValue, -1, 0, 1, long.MinValue + 1, long.MaxValue - 1, -(1L << 40), 1L << 40, 3L << 40];
@@ -48,16 +54,36 @@ public sealed class HashJoinTests
 
     private static long MapKey(KeyKind kind, int key) => kind switch
     {
-        KeyKind.Int8Extreme => key < Extremes.Length ? Extremes[key] : Colliding[key - Extremes.Length],
+        KeyKind.Int8Extreme or KeyKind.Int8Pair => key < Extremes.Length ? Extremes[key] : Colliding[key - Extremes.Length],
         _ => key,
     };
 
     private static PgType KeyType(KeyKind kind) => kind switch
     {
-        KeyKind.Int4 => PgType.Int4,
-        KeyKind.Int8Extreme => PgType.Int8,
+        KeyKind.Int4 or KeyKind.Int4Pair => PgType.Int4,
+        KeyKind.Int8Extreme or KeyKind.Int8Pair => PgType.Int8,
         _ => PgType.Float8,
     };
+
+    /// <summary>The join keys over a scan's key column (column 1).</summary>
+    private static List<BoundExpr> JoinKeys(KeyKind kind)
+    {
+        var k = new BoundColumnRef(1, KeyType(kind), "k");
+        return kind switch
+        {
+            KeyKind.Int4Pair =>
+            [
+                new BoundFuncCall(154, "int4div", [k, new BoundConst(3, PgType.Int4)], PgType.Int4),
+                new BoundFuncCall(156, "int4mod", [k, new BoundConst(3, PgType.Int4)], PgType.Int4),
+            ],
+            KeyKind.Int8Pair =>
+            [
+                new BoundFuncCall(466, "int8div", [k, new BoundConst(3L, PgType.Int8)], PgType.Int8),
+                new BoundFuncCall(945, "int8mod", [k, new BoundConst(3L, PgType.Int8)], PgType.Int8),
+            ],
+            _ => [k],
+        };
+    }
 
     private sealed class TwoScans(IReadOnlyList<RecordBatch> probe, IReadOnlyList<RecordBatch> build) : IScanProvider
     {
@@ -78,8 +104,8 @@ public sealed class HashJoinTests
     {
         Column key = kind switch
         {
-            KeyKind.Int4 => new PrimitiveColumn<int>(ArrowType.Int32, n),
-            KeyKind.Int8Extreme => new PrimitiveColumn<long>(ArrowType.Int64, n),
+            KeyKind.Int4 or KeyKind.Int4Pair => new PrimitiveColumn<int>(ArrowType.Int32, n),
+            KeyKind.Int8Extreme or KeyKind.Int8Pair => new PrimitiveColumn<long>(ArrowType.Int64, n),
             _ => new PrimitiveColumn<double>(ArrowType.Float64, n),
         };
         var valid = key.EnsureValidity(n);
@@ -126,7 +152,7 @@ public sealed class HashJoinTests
         new(id, id + 1, new RelationLayout((uint)(id + 1), "t" + id,
             [
                 new AttributeLayout(1, "id", PgType.Int4, 4, true, 'i', false, false, false, null),
-                keyKind == KeyKind.Int4
+                keyKind is KeyKind.Int4 or KeyKind.Int4Pair
                     ? new AttributeLayout(2, "k", PgType.Int4, 4, true, 'i', false, false, false, null)
                     : new AttributeLayout(2, "k", KeyType(keyKind), 8, true, 'd', false, false, false, null),
                 new AttributeLayout(3, "p", PgType.Int4, 4, true, 'i', false, false, false, null),
@@ -141,9 +167,9 @@ public sealed class HashJoinTests
         var build = Scan(1, buildRows.Count, keyKind);
         // Residual over the pair row (left id, k, p, right id, k, p): left.p < right.p.
         BoundExpr? filter = residual ? new BoundFuncCall(66, "int4lt", [new BoundColumnRef(2, PgType.Int4, "p"), new BoundColumnRef(5, PgType.Int4, "p")], PgType.Bool) : null;
-        bool leftOnly = kind is HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti;
-        var output = leftOnly ? probe.Output : buildIsLeft ? [.. build.Output, .. probe.Output] : (IReadOnlyList<OutputColumn>)[.. probe.Output, .. build.Output];
-        var join = new PhysicalHashJoin(probe, build, kind, [new BoundColumnRef(1, KeyType(keyKind), "k")], [new BoundColumnRef(1, KeyType(keyKind), "k")],
+        bool leftOnly = kind is HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti or HashJoinKind.BuildSemi or HashJoinKind.BuildAnti;
+        var output = kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti ? build.Output : leftOnly ? probe.Output : buildIsLeft ? [.. build.Output, .. probe.Output] : (IReadOnlyList<OutputColumn>)[.. probe.Output, .. build.Output];
+        var join = new PhysicalHashJoin(probe, build, kind, JoinKeys(keyKind), JoinKeys(keyKind),
             filter, buildIsLeft, output, 1);
         var compiled = new QueryCompiler().Compile(new PlannedQuery(join, join.Output, ""));
         var plan = Assert.IsType<Operators.CompiledPlan>(compiled.Query);
@@ -171,10 +197,10 @@ public sealed class HashJoinTests
         var result = new List<(int?, int?)>();
         switch (kind)
         {
-            case HashJoinKind.Semi:
+            case HashJoinKind.Semi or HashJoinKind.BuildSemi:
                 result.AddRange(left.Where(l => right.Any(r => Match(l, r))).Select(l => ((int?)l.Id, (int?)null)));
                 return result;
-            case HashJoinKind.Anti:
+            case HashJoinKind.Anti or HashJoinKind.BuildAnti:
                 result.AddRange(left.Where(l => !right.Any(r => Match(l, r))).Select(l => ((int?)l.Id, (int?)null)));
                 return result;
             case HashJoinKind.NullAwareAnti:
@@ -201,7 +227,10 @@ public sealed class HashJoinTests
                     foreach (bool residual in new[] { false, true })
                     {
                         if (buildIsLeft && kind is HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti) continue;
+                        if (!buildIsLeft && kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti) continue;
                         if (residual && kind == HashJoinKind.NullAwareAnti) continue;
+                        if (kind == HashJoinKind.NullAwareAnti && keyKind is KeyKind.Int4Pair or KeyKind.Int8Pair) continue; // NOT IN has one key
+
                         data.Add(kind, buildIsLeft, residual, keyKind);
                     }
         return data;

@@ -35,6 +35,16 @@ public static class CardinalityEstimator
     }
 
     /// <summary>
+    /// The least fraction of its left input an anti join is estimated to keep. By eqjoinsel nearly
+    /// every left row finds a partner as soon as the right side has as many distinct keys, so NOT
+    /// EXISTS would keep one row; but a residual (TPC-H Q21's <c>l3.l_suppkey &lt;&gt; l1.l_suppkey</c>)
+    /// or values missing on the right keep many more, and a one-row estimate makes every join
+    /// above it look free, so the join order puts the anti join first and builds hash tables on
+    /// millions of rows estimated as one.
+    /// </summary>
+    public const double MinAntiFraction = 0.1;
+
+    /// <summary>
     /// Rows of L op R from |L|, |R| and the predicate's selectivity. A left row finds on average
     /// sel·|R| partners, so it finds at least one with probability about min(1, sel·|R|): inner
     /// |L||R|sel; left outer max(inner, |L|); full outer adds the unmatched rows of both sides;
@@ -50,7 +60,7 @@ public static class CardinalityEstimator
             JoinKind.LeftOuter => Math.Max(inner, leftRows),
             JoinKind.FullOuter => inner + leftRows * (1 - leftMatched) + rightRows * (1 - Math.Min(1, selectivity * leftRows)),
             JoinKind.Semi => leftRows * leftMatched,
-            JoinKind.Anti => Math.Max(leftRows * (1 - leftMatched), Math.Min(leftRows, 1)),
+            JoinKind.Anti => Math.Max(leftRows * Math.Max(1 - leftMatched, MinAntiFraction), Math.Min(leftRows, 1)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
     }

@@ -49,6 +49,8 @@ public static class ExplainFormatter
         HashJoinKind.Full => "Full",
         HashJoinKind.Semi => "Semi",
         HashJoinKind.Anti => "Anti",
+        HashJoinKind.BuildSemi => "Build-Semi",
+        HashJoinKind.BuildAnti => "Build-Anti",
         _ => "Null-Aware Anti",
     };
 

@@ -58,6 +58,8 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
             "<>" => 1 - Equality(origin, constant) - (origin?.Statistics?.NullFrac ?? 0),
             "<" or "<=" => Below(origin, constant, op == "<="),
             ">" or ">=" => 1 - Below(origin, constant, op == ">") - (origin?.Statistics?.NullFrac ?? 0),
+            "~~" => Like(origin, constant),
+            "!~~" => Math.Max(0, 1 - Like(origin, constant) - (origin?.Statistics?.NullFrac ?? 0)),
             _ => DefaultUnknown,
         };
     }
@@ -116,6 +118,109 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
             }
         }
         return 1;
+    }
+
+    /// <summary>
+    /// LIKE with a constant pattern, as PostgreSQL's patternsel: the fraction of the histogram's
+    /// inner bounds that match (at least 10 bounds; blended with the heuristic below 100) stands
+    /// for the non-MCV, non-null rows, clamped to [0.0001, 0.9999]; matching MCVs add their
+    /// frequencies. The heuristic is like_selectivity: 0.2 per fixed character after the first
+    /// wildcard, 5 per further %, 0.9 per _, times the fixed prefix's equality selectivity when
+    /// there is no wildcard at all.
+    /// </summary>
+    private static double Like(ColumnOrigin? origin, BoundConst constant)
+    {
+        if (constant.Value is not string pattern) return DefaultUnknown;
+        var stats = origin?.Statistics;
+        double heuristic = LikeHeuristic(pattern, stats is null ? DefaultEquality : null);
+        if (stats is null) return heuristic;
+        double mcvMatched = 0, mcvTotal = 0;
+        for (int i = 0; i < (stats.McvValues?.Count ?? 0); i++)
+        {
+            double freq = stats.McvFreqs is { } fr && i < fr.Count ? fr[i] : 0;
+            if (LikeMatch(stats.McvValues![i], pattern)) mcvMatched += freq;
+            mcvTotal += freq;
+        }
+        double selec = heuristic;
+        if (stats.Histogram is { Count: >= 10 } histogram)
+        {
+            int matched = 0;
+            for (int i = 1; i < histogram.Count - 1; i++)
+                if (LikeMatch(histogram[i], pattern)) matched++;
+            double fraction = (double)matched / (histogram.Count - 2);
+            double weight = Math.Min(1, histogram.Count / 100.0);
+            selec = (fraction * weight) + (heuristic * (1 - weight));
+        }
+        selec = Math.Clamp(selec, 0.0001, 0.9999);
+        return (selec * Math.Max(0, 1 - stats.NullFrac - mcvTotal)) + mcvMatched;
+    }
+
+    /// <summary>PostgreSQL's like_selectivity over the pattern after its leading wildcards; a pattern without wildcards is an equality.</summary>
+    private static double LikeHeuristic(string pattern, double? equality)
+    {
+        int pos = 0;
+        while (pos < pattern.Length && pattern[pos] != '%' && pattern[pos] != '_')
+        {
+            if (pattern[pos] == '\\') pos++;
+            pos++;
+        }
+        if (pos >= pattern.Length) return equality ?? DefaultEquality;
+        double sel = 1;
+        while (pos < pattern.Length && (pattern[pos] == '%' || pattern[pos] == '_')) pos++;
+        for (; pos < pattern.Length; pos++)
+        {
+            char c = pattern[pos];
+            if (c == '%') sel *= 5.0;
+            else if (c == '_') sel *= 0.9;
+            else
+            {
+                if (c == '\\') pos++;
+                sel *= 0.2;
+            }
+        }
+        return Math.Min(1, sel);
+    }
+
+    /// <summary>LIKE: % any run, _ one character, backslash quotes the next character.</summary>
+    public static bool LikeMatch(string text, string pattern)
+    {
+        int t = 0, p = 0, starP = -1, starT = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && pattern[p] == '%')
+            {
+                starP = ++p;
+                starT = t;
+                continue;
+            }
+            if (p < pattern.Length)
+            {
+                char pc = pattern[p];
+                int width = 1;
+                if (pc == '\\' && p + 1 < pattern.Length)
+                {
+                    pc = pattern[p + 1];
+                    width = 2;
+                }
+                else if (pc == '_')
+                {
+                    t++;
+                    p++;
+                    continue;
+                }
+                if (pc == text[t])
+                {
+                    t++;
+                    p += width;
+                    continue;
+                }
+            }
+            if (starP < 0) return false;
+            p = starP;
+            t = ++starT;
+        }
+        while (p < pattern.Length && pattern[p] == '%') p++;
+        return p == pattern.Length;
     }
 
     private ColumnOrigin? Origin(BoundExpr e) => Unwrap(e) is LogicalColumnRef r ? origins.GetValueOrDefault(r.Column.Id) : null;

@@ -86,6 +86,7 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             bool strict = c is BoundFuncCall { Args.Count: 2 } f && PhysicalPlanner.IsStrictComparison(f);
             predicates.Add(new JoinPredicate(refs, selectivity, c, strict ? refs : RelSet.Empty));
         }
+        CombineCompositeKeys(predicates, owners, estimator);
         var kind = node.Kind switch
         {
             LogicalJoinType.Inner => JoinKind.Inner,
@@ -94,6 +95,52 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             _ => JoinKind.Anti,
         };
         return new JoinOperator(kind, left, right, predicates);
+    }
+
+    /// <summary>
+    /// Several column equalities between the same two relations form one composite key: their
+    /// selectivity is estimated together (<see cref="PhysicalPlanner.CompositeEquiJoinSelectivity"/>)
+    /// and carried by the first of them, the others count 1.
+    /// </summary>
+    private static void CombineCompositeKeys(List<JoinPredicate> predicates, Dictionary<int, int> owners, PhysicalPlanner estimator)
+    {
+        var groups = new Dictionary<RelSet, List<int>>();
+        for (int i = 0; i < predicates.Count; i++)
+        {
+            var p = predicates[i];
+            if (p.References.Count != 2 || p.Payload is not BoundFuncCall { Args: [LogicalColumnRef a, LogicalColumnRef] } f || !PhysicalPlanner.IsStrictComparison(f)) continue;
+            if (Owner(a, owners) is null) continue;
+            if (!groups.TryGetValue(p.References, out var list)) groups[p.References] = list = [];
+            list.Add(i);
+        }
+        foreach (var (refs, members) in groups)
+        {
+            if (members.Count < 2) continue;
+            int first = Owner(((BoundFuncCall)predicates[members[0]].Payload).Args[0], owners)!.Value;
+            var lefts = new List<BoundExpr>();
+            var rights = new List<BoundExpr>();
+            foreach (int i in members)
+            {
+                var args = ((BoundFuncCall)predicates[i].Payload).Args;
+                bool straight = Owner(args[0], owners) == first;
+                lefts.Add(straight ? args[0] : args[1]);
+                rights.Add(straight ? args[1] : args[0]);
+            }
+            predicates[members[0]] = predicates[members[0]] with { Selectivity = estimator.CompositeEquiJoinSelectivity(lefts, rights) };
+            for (int m = 1; m < members.Count; m++) predicates[members[m]] = predicates[members[m]] with { Selectivity = 1 };
+        }
+    }
+
+    /// <summary>The one leaf whose columns an expression reads, or null.</summary>
+    private static int? Owner(BoundExpr e, Dictionary<int, int> owners)
+    {
+        int? owner = null;
+        foreach (var col in e.ReferencedColumns())
+        {
+            if (!owners.TryGetValue(col.Id, out int o) || (owner is not null && owner != o)) return null;
+            owner = o;
+        }
+        return owner;
     }
 
     private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves)

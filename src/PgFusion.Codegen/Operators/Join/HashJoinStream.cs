@@ -12,7 +12,9 @@ namespace PgFusion.Codegen.Operators.Join;
 /// pair rows of at most <see cref="ExecutionContext.BatchRows"/>, filtered by the residual, and
 /// either emitted (inner and outer joins) or only recorded as matches (semi and anti joins, which
 /// emit the probe batch itself under a selection vector). Unmatched probe rows of an outer join
-/// follow their batch; unmatched build rows come after the probe input ends.
+/// follow their batch; unmatched build rows come after the probe input ends. Semi and anti joins
+/// that build their left (kept) input (BuildSemi, BuildAnti) only mark build rows as matched while
+/// probing, then emit the matched or the unmatched build rows after the probe input ends.
 /// </summary>
 internal sealed class HashJoinStream : IBatchSource
 {
@@ -81,12 +83,16 @@ internal sealed class HashJoinStream : IBatchSource
         pairs = pairTypes.Select(c => PgArrowMapping.CreateColumn(c.Type, ExecutionContext.BatchRows)).ToArray();
         pairOps = pairTypes.Select(c => ColumnOps.For(c.Type)).ToArray();
         pairBatch = new RecordBatch(pairs, 0);
-        bool[]? buildMatched = kind is HashJoinKind.BuildOuter or HashJoinKind.Full ? new bool[table.Count] : null;
+        bool[]? buildMatched = kind is HashJoinKind.BuildOuter or HashJoinKind.Full or HashJoinKind.BuildSemi or HashJoinKind.BuildAnti
+            ? new bool[table.Count] : null;
+        // Semi/anti joins that build their kept input, without a residual: every match marks its build row, no pairs.
+        bool markBuild = kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && plan.Residual is null;
         var probeKeys = plan.ProbeKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
         Column[]? directKeys = plan.ProbeKeys.Count > 0 && plan.ProbeKeys.All(k => k is BoundColumnRef) ? new Column[plan.ProbeKeys.Count] : null;
         bool[] probeMatched = new bool[ExecutionContext.BatchRows];
         var probe = probeSource ?? node.Probe.Open(context);
         bool needPairs = EmitsPairs || plan.Residual is not null;
+        int remaining = table.Count; // build rows not yet matched (BuildSemi without residual stops at 0)
 
         while (probe.Next(cancellation) is { } batch)
         {
@@ -115,9 +121,13 @@ internal sealed class HashJoinStream : IBatchSource
             }
             if (table.IsIntegerKey)
             {
-                PrepareIntegerProbe(table, keysOfBatch[0], live);
-                while (ProbeInteger(table, live, probeMatched, needPairs))
-                    if (Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+                PrepareIntegerProbe(table, keysOfBatch, live);
+                if (markBuild) remaining -= MarkBuildInteger(table, live, buildMatched!);
+                else
+                {
+                    while (ProbeInteger(table, live, probeMatched, needPairs))
+                        if (Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+                }
             }
             for (int k = 0; k < live && !table.IsIntegerKey; k++)
             {
@@ -139,6 +149,12 @@ internal sealed class HashJoinStream : IBatchSource
                 for (int r = table.First(h); r >= 0; r = table.Next(r))
                 {
                     if (!table.Matches(r, h, keysOfBatch, k)) continue;
+                    if (markBuild)
+                    {
+                        if (!buildMatched![r]) remaining--;
+                        buildMatched[r] = true;
+                        continue;
+                    }
                     if (!needPairs)
                     {
                         probeMatched[k] = true;
@@ -148,6 +164,7 @@ internal sealed class HashJoinStream : IBatchSource
                 }
             }
             if (pairCount > 0 && Flush(batch, table, probeMatched, buildMatched) is { } last) yield return last;
+            if (markBuild && remaining == 0) break; // every build row has its match: the rest of the probe input changes nothing
 
             switch (kind)
             {
@@ -168,15 +185,21 @@ internal sealed class HashJoinStream : IBatchSource
             }
         }
 
-        if (buildMatched is not null)
+        if (kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti)
+        {
+            foreach (var b in EmitBuildRows(table, buildMatched!, kind == HashJoinKind.BuildSemi)) yield return b;
+        }
+        else if (buildMatched is not null)
+        {
             foreach (var b in EmitUnmatchedBuild(table, buildMatched)) yield return b;
+        }
     }
 
     /// <summary>
     /// Widens the probe keys of a batch to long and looks up every row's bucket range in one tight
     /// loop (independent loads, so the cache misses overlap); NULL keys get an empty range.
     /// </summary>
-    private void PrepareIntegerProbe(JoinHashTable table, Column keys, int live)
+    private void PrepareIntegerProbe(JoinHashTable table, Column[] keys, int live)
     {
         if (probeLongs.Length < live)
         {
@@ -196,8 +219,9 @@ internal sealed class HashJoinStream : IBatchSource
             starts[k] = offsets[b];
             ends[k] = offsets[b + 1];
         }
-        if (keys.Validity is { } v)
+        foreach (var key in keys)
         {
+            if (key.Validity is not { } v) continue;
             for (int k = 0; k < live; k++)
                 if (!v.IsValid(k)) ends[k] = starts[k];
         }
@@ -249,6 +273,52 @@ internal sealed class HashJoinStream : IBatchSource
         pairCount = n;
         probeK = k;
         return false;
+    }
+
+    /// <summary>
+    /// Integer key, semi/anti join building its kept input without a residual: marks every build
+    /// row some probe row of the prepared batch matches. Returns how many rows became matched.
+    /// </summary>
+    private int MarkBuildInteger(JoinHashTable table, int live, bool[] buildMatched)
+    {
+        var entries = table.Entries;
+        var keys = probeLongs;
+        var starts = probeStarts;
+        var ends = probeEnds;
+        int newly = 0;
+        for (int k = 0; k < live; k++)
+        {
+            long key = keys[k];
+            for (int e = starts[k], end = ends[k]; e < end; e++)
+            {
+                ref readonly var entry = ref entries[e];
+                if (entry.Key != key || buildMatched[entry.Row]) continue;
+                buildMatched[entry.Row] = true;
+                newly++;
+            }
+        }
+        return newly;
+    }
+
+    /// <summary>The build rows that were matched (<paramref name="matched"/>) or were not, build columns only, in batches.</summary>
+    private IEnumerable<RecordBatch> EmitBuildRows(JoinHashTable table, bool[] buildMatched, bool matched)
+    {
+        var columns = plan.Build.Output.Select(c => PgArrowMapping.CreateColumn(c.Type, ExecutionContext.BatchRows)).ToArray();
+        var rows = new int[ExecutionContext.BatchRows];
+        int r = 0;
+        while (r < table.Count)
+        {
+            int n = 0;
+            for (; r < table.Count && n < rows.Length; r++)
+                if (buildMatched[r] == matched) rows[n++] = r;
+            if (n == 0) yield break;
+            for (int j = 0; j < columns.Length; j++)
+            {
+                columns[j].Reset();
+                JoinGather.Gather(table.Rows[j], rows, n, columns[j], table.RowOps[j]);
+            }
+            yield return new RecordBatch(columns, n);
+        }
     }
 
     private JoinHashTable Load(CancellationToken cancellation)

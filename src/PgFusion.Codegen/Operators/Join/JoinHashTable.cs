@@ -14,7 +14,9 @@ namespace PgFusion.Codegen.Operators.Join;
 /// are widened to a flat <c>long[]</c>; <see cref="Seal"/> sorts the non-null rows by bucket
 /// (Fibonacci hash of the key, counting sort, stable so matches come in build order) into
 /// <see cref="Entries"/> (key next to row id) with <see cref="Offsets"/> giving each bucket's
-/// range, so a probe reads one offset pair and one run of entries.
+/// range, so a probe reads one offset pair and one run of entries. Two keys of at most 32 bits
+/// (int2/int4/date on both sides) take the same path, packed into one long as
+/// <c>(first &lt;&lt; 32) | (uint)second</c>; a row with either key NULL is not indexed.
 /// </para>
 /// <para>
 /// Other keys: chains of row ids per bucket, with equality and hashing of the key type
@@ -48,14 +50,18 @@ public sealed class JoinHashTable
         rowOps = rowTypes.Select(ColumnOps.For).ToArray();
         keyOps = keyTypes.Select(ColumnOps.For).ToArray();
         Rows = rowTypes.Select(t => Buffer(t)).ToArray();
-        IsIntegerKey = keyTypes.Count == 1 && IsIntegerType(keyTypes[0]) && (probeKeyTypes is null || IsIntegerType(probeKeyTypes[0]));
+        IsIntegerKey = (keyTypes.Count == 1 && IsIntegerType(keyTypes[0]) && (probeKeyTypes is null || IsIntegerType(probeKeyTypes[0])))
+            || (keyTypes.Count == 2 && keyTypes.All(IsNarrowIntegerType) && (probeKeyTypes is null || probeKeyTypes.All(IsNarrowIntegerType)));
         Keys = IsIntegerKey ? [] : keyTypes.Select(t => Buffer(t)).ToArray();
         if (IsIntegerKey) intKeys = new long[ExecutionContext.BatchRows];
     }
 
-    /// <summary>Key types compared as plain integers of one of the widths of <see cref="WidenKeys"/>.</summary>
+    /// <summary>Key types compared as plain integers of one of the widths of <see cref="WidenKeys(Column, int, Span{long})"/>.</summary>
     public static bool IsIntegerType(PgType type) => type.Oid is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8
         or PgTypeOid.Date or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz;
+
+    /// <summary>Key types of at most 32 bits: two of them pack into one long (<see cref="WidenKeys(Column[], int, Span{long})"/>).</summary>
+    public static bool IsNarrowIntegerType(PgType type) => type.Oid is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Date;
 
     private static Column Buffer(PgType type)
     {
@@ -79,7 +85,7 @@ public sealed class JoinHashTable
 
     public bool HasKeys => keyOps.Length > 0;
 
-    /// <summary>One integer key: probe with <see cref="Offsets"/>, <see cref="Entries"/> and <see cref="BucketOf"/>.</summary>
+    /// <summary>One integer key, or two keys of at most 32 bits packed into one long: probe with <see cref="Offsets"/>, <see cref="Entries"/> and <see cref="BucketOf"/>.</summary>
     public bool IsIntegerKey { get; }
 
     /// <summary>Integer key: bucket b's entries are <c>Entries[Offsets[b]..Offsets[b + 1])</c>.</summary>
@@ -101,7 +107,7 @@ public sealed class JoinHashTable
         for (int j = 0; j < rowOps.Length; j++) AppendRows(batch.Columns[j], selection, live, Rows[j], rowOps[j]);
         if (IsIntegerKey)
         {
-            AppendIntegerKeys(keys![0], live);
+            AppendIntegerKeys(keys!, live);
         }
         else
         {
@@ -110,13 +116,14 @@ public sealed class JoinHashTable
         Count += live;
     }
 
-    private void AppendIntegerKeys(Column keys, int live)
+    private void AppendIntegerKeys(Column[] keys, int live)
     {
         int at = Count;
         if (at + live > intKeys.Length) Array.Resize(ref intKeys, Math.Max(at + live, intKeys.Length * 2));
         WidenKeys(keys, live, intKeys.AsSpan(at, live));
-        if (keys.Validity is { } v)
+        foreach (var key in keys)
         {
+            if (key.Validity is not { } v) continue;
             for (int k = 0; k < live; k++)
             {
                 if (v.IsValid(k)) continue;
@@ -124,6 +131,37 @@ public sealed class JoinHashTable
                 intKeyNull[at + k] = true;
                 HasNullKey = true;
             }
+        }
+    }
+
+    /// <summary>
+    /// Rows 0..n of the integer key into <paramref name="dst"/>: one key widened to long, or two
+    /// keys of at most 32 bits packed as (first &lt;&lt; 32) | (uint)second, so equal packed values
+    /// mean both keys equal. NULLs give arbitrary values; callers check validity.
+    /// </summary>
+    public static void WidenKeys(Column[] keys, int n, Span<long> dst)
+    {
+        if (keys.Length == 1)
+        {
+            WidenKeys(keys[0], n, dst);
+            return;
+        }
+        WidenKeys(keys[1], n, dst);
+        switch (keys[0])
+        {
+            case PrimitiveColumn<int> c:
+                {
+                    var high = c.Values;
+                    for (int i = 0; i < n; i++) dst[i] = ((long)high[i] << 32) | (uint)dst[i];
+                    break;
+                }
+            case PrimitiveColumn<short> c:
+                {
+                    var high = c.Values;
+                    for (int i = 0; i < n; i++) dst[i] = ((long)high[i] << 32) | (uint)dst[i];
+                    break;
+                }
+            default: throw new InvalidOperationException($"32-bit integer join key expected, got {keys[0].GetType().Name}");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.HeapDecoder;
@@ -13,13 +14,21 @@ namespace PgFusion.Worker;
 internal sealed class PageBatchSource : IBatchSource
 {
     public const int BatchCapacity = 4096;
-    private const uint CreditBatch = 4;
 
     private readonly SessionScanProvider provider;
     private readonly HeapPageDecoder? decoder;
     private readonly Queue<ServedPage> queued = new();
     private RecordBatch? batch;
     private ServedPage? held; // did not fit the current batch
+    /// <summary>PGFUSION_TRACE_SCANS=1 in the server's environment: one log line per scan with its timings.</summary>
+    private static readonly bool Trace = Environment.GetEnvironmentVariable("PGFUSION_TRACE_SCANS") == "1";
+
+    private readonly uint creditBatch;
+    private long decodeTicks;
+    private long waitTicks;
+    private long insideTicks;
+    private long firstTick;
+    private long messages;
     private uint consumedSinceCredit;
     private bool ended;
     private bool closed;
@@ -28,6 +37,9 @@ internal sealed class PageBatchSource : IBatchSource
     {
         this.provider = provider;
         ScanId = scanId;
+        // Credit goes back in steps of a quarter of the window (at least 4, at most 32 pages):
+        // one CREDIT per backend PAGE_RUN rather than one per few pages.
+        creditBatch = Math.Clamp(provider.InitialCredit / 4, 4u, 32u);
         if (scan is not null)
             decoder = new HeapPageDecoder(scan.Relation, scan.AttNums);
     }
@@ -40,6 +52,20 @@ internal sealed class PageBatchSource : IBatchSource
 
     internal void MarkEnded() => ended = true;
 
+    /// <summary>
+    /// Copies this scan's queued pool pages out of the pool and frees them (another scan is about to
+    /// wait for pages: what this one holds must not use up the session's pool quota meanwhile).
+    /// </summary>
+    internal void CopyOutPooled()
+    {
+        int n = queued.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var page = queued.Dequeue();
+            queued.Enqueue(page.PoolIndex >= 0 ? provider.CopyOut(page, wake: i == n - 1) : page);
+        }
+    }
+
     public RecordBatch? Next(CancellationToken cancellation)
     {
         if (decoder is null)
@@ -50,20 +76,46 @@ internal sealed class PageBatchSource : IBatchSource
         batch.Length = 0;
         batch.Selection = null;
         batch.SelectedCount = 0;
-        while (true)
+        long entered = Stopwatch.GetTimestamp();
+        if (firstTick == 0)
+            firstTick = entered;
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            // wait only while the batch is empty: otherwise hand the kernels what there is
-            var page = NextPage(wait: batch.Length == 0);
-            if (page is null)
-                return batch.Length > 0 ? batch : null;
-            if (batch.Length > 0 && batch.Length + (int)page.Visible > BatchCapacity)
+            while (true)
             {
-                held = page;
-                return batch;
+                cancellation.ThrowIfCancellationRequested();
+                // wait only while the batch is empty: otherwise hand the kernels what there is
+                var page = NextPage(wait: batch.Length == 0);
+                if (page is null)
+                {
+                    if (batch.Length > 0)
+                        return batch;
+                    TraceEnd();
+                    return null;
+                }
+                if (batch.Length > 0 && batch.Length + (int)page.Visible > BatchCapacity)
+                {
+                    held = page;
+                    return batch;
+                }
+                long t = Stopwatch.GetTimestamp();
+                Decode(page);
+                decodeTicks += Stopwatch.GetTimestamp() - t;
             }
-            Decode(page);
         }
+        finally
+        {
+            insideTicks += Stopwatch.GetTimestamp() - entered;
+        }
+    }
+
+    private void TraceEnd()
+    {
+        if (!Trace)
+            return;
+        long now = Stopwatch.GetTimestamp();
+        double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        WorkerLog.Info($"scan {ScanId}: {Pages} pages in {messages} messages; {Ms(now - firstTick):F1} ms from first batch request: decode {Ms(decodeTicks):F1} ms, receive/wait {Ms(waitTicks):F1} ms, other scan work {Ms(insideTicks - decodeTicks - waitTicks):F1} ms, kernels (outside the scan) {Ms(now - firstTick - insideTicks):F1} ms");
     }
 
     private void Decode(ServedPage page)
@@ -85,9 +137,9 @@ internal sealed class PageBatchSource : IBatchSource
     private void Consumed(ServedPage page)
     {
         if (page.PoolIndex >= 0)
-            provider.Region.Pages.Release(page.PoolIndex);
+            provider.Region.Pages.Release(page.PoolIndex, page.WakeOnRelease);
         Pages++;
-        if (++consumedSinceCredit >= CreditBatch && !ended && !closed)
+        if (++consumedSinceCredit >= creditBatch && !ended && !closed)
         {
             provider.GrantCredit(ScanId, consumedSinceCredit);
             consumedSinceCredit = 0;
@@ -108,7 +160,11 @@ internal sealed class PageBatchSource : IBatchSource
                 return q;
             if (ended)
                 return null;
+            long t = Stopwatch.GetTimestamp();
             var page = provider.Pump(this, wait, out bool received);
+            waitTicks += Stopwatch.GetTimestamp() - t;
+            if (received)
+                messages++;
             if (page is not null)
                 return page;
             if (!received && !wait)

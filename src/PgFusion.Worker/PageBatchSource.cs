@@ -8,22 +8,28 @@ using PgFusion.Planner.Physical;
 namespace PgFusion.Worker;
 
 /// <summary>
-/// One scan's batches: decodes served pages with HeapPageDecoder into a reused batch, returning
-/// credit to the backend as pages are consumed.
+/// One scan's batches. Pages arrive in the session thread (which alone reads the channel); each
+/// batch's pages are decoded with HeapPageDecoder on a thread-pool thread while the session thread
+/// runs the kernels over the previous batch and gathers the pages of the next one: decoding and
+/// the operators overlap on the two cores, and batches come out in page order, so every operator
+/// sees exactly what a sequential decode gives. Two batches (and two decoders) alternate: the one
+/// the caller holds and the one being decoded. Credit goes back to the backend as batches finish.
 /// </summary>
 internal sealed class PageBatchSource : IBatchSource
 {
     public const int BatchCapacity = 4096;
 
-    private readonly SessionScanProvider provider;
-    private readonly HeapPageDecoder? decoder;
-    private readonly Queue<ServedPage> queued = new();
-    private RecordBatch? batch;
-    private ServedPage? held; // did not fit the current batch
     /// <summary>PGFUSION_TRACE_SCANS=1 in the server's environment: one log line per scan with its timings.</summary>
     private static readonly bool Trace = Environment.GetEnvironmentVariable("PGFUSION_TRACE_SCANS") == "1";
 
+    private readonly SessionScanProvider provider;
+    private readonly HeapPageDecoder?[] decoders = new HeapPageDecoder?[2];
+    private readonly RecordBatch?[] batches = new RecordBatch?[2];
+    private readonly Queue<ServedPage> queued = new();
     private readonly uint creditBatch;
+    private ServedPage? held; // did not fit the batch being gathered
+    private DecodeJob? inflight;
+    private int nextBuffer;
     private long decodeTicks;
     private long waitTicks;
     private long insideTicks;
@@ -41,7 +47,10 @@ internal sealed class PageBatchSource : IBatchSource
         // one CREDIT per backend PAGE_RUN rather than one per few pages.
         creditBatch = Math.Clamp(provider.InitialCredit / 4, 4u, 32u);
         if (scan is not null)
-            decoder = new HeapPageDecoder(scan.Relation, scan.AttNums);
+        {
+            decoders[0] = new HeapPageDecoder(scan.Relation, scan.AttNums);
+            decoders[1] = new HeapPageDecoder(scan.Relation, scan.AttNums);
+        }
     }
 
     public uint ScanId { get; }
@@ -66,46 +75,142 @@ internal sealed class PageBatchSource : IBatchSource
         }
     }
 
+    /// <summary>One batch's pages, decoded on a pool thread into <see cref="Batch"/>.</summary>
+    private sealed class DecodeJob(RecordBatch batch, HeapPageDecoder decoder, List<ServedPage> pages)
+    {
+        public RecordBatch Batch { get; } = batch;
+        public HeapPageDecoder Decoder { get; } = decoder;
+        public List<ServedPage> Pages { get; } = pages;
+        public Task Task { get; set; } = Task.CompletedTask;
+        public long Ticks { get; set; }
+    }
+
     public RecordBatch? Next(CancellationToken cancellation)
     {
-        if (decoder is null)
+        if (decoders[0] is null)
             throw new InvalidOperationException("scan opened without a layout cannot decode");
-        batch ??= decoder.NewBatch(BatchCapacity);
-        foreach (var c in batch.Columns)
-            c.Reset();
-        batch.Length = 0;
-        batch.Selection = null;
-        batch.SelectedCount = 0;
         long entered = Stopwatch.GetTimestamp();
         if (firstTick == 0)
             firstTick = entered;
         try
         {
-            while (true)
+            // The caller is done with the batch it got last time: that buffer takes the next pages.
+            inflight ??= StartDecode(cancellation);
+            var current = inflight;
+            if (current is null)
             {
-                cancellation.ThrowIfCancellationRequested();
-                // wait only while the batch is empty: otherwise hand the kernels what there is
-                var page = NextPage(wait: batch.Length == 0);
-                if (page is null)
-                {
-                    if (batch.Length > 0)
-                        return batch;
-                    TraceEnd();
-                    return null;
-                }
-                if (batch.Length > 0 && batch.Length + (int)page.Visible > BatchCapacity)
-                {
-                    held = page;
-                    return batch;
-                }
-                long t = Stopwatch.GetTimestamp();
-                Decode(page);
-                decodeTicks += Stopwatch.GetTimestamp() - t;
+                TraceEnd();
+                return null;
             }
+            inflight = StartDecode(cancellation);
+            Finish(current);
+            return current.Batch;
         }
         finally
         {
             insideTicks += Stopwatch.GetTimestamp() - entered;
+        }
+    }
+
+    /// <summary>Gathers the pages of one batch (waiting only for the first) and starts decoding them; null at the end.</summary>
+    private DecodeJob? StartDecode(CancellationToken cancellation)
+    {
+        var pages = new List<ServedPage>();
+        int rows = 0;
+        while (true)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var page = NextPage(wait: pages.Count == 0);
+            if (page is null)
+                break;
+            if (pages.Count > 0 && rows + (int)page.Visible > BatchCapacity)
+            {
+                held = page;
+                break;
+            }
+            pages.Add(page);
+            rows += (int)page.Visible;
+        }
+        if (pages.Count == 0)
+            return null;
+        int k = nextBuffer;
+        nextBuffer ^= 1;
+        var decoder = decoders[k]!;
+        var batch = batches[k] ??= decoder.NewBatch(BatchCapacity);
+        foreach (var c in batch.Columns)
+            c.Reset();
+        batch.Length = 0;
+        batch.Selection = null;
+        batch.SelectedCount = 0;
+        var job = new DecodeJob(batch, decoder, pages);
+        job.Task = Task.Run(() => Decode(job), CancellationToken.None);
+        return job;
+    }
+
+    /// <summary>Pool thread: decodes the job's pages in order, freeing each pool entry after it is read.</summary>
+    private void Decode(DecodeJob job)
+    {
+        long t = Stopwatch.GetTimestamp();
+        var pool = provider.Region.Pages;
+        int i = 0;
+        try
+        {
+            for (; i < job.Pages.Count; i++)
+            {
+                var page = job.Pages[i];
+                if (page.Copy is { } copy)
+                    job.Decoder.Decode(copy.AsSpan(0, ShmemLayout.PageBytes), copy.AsSpan(ShmemLayout.PageBytes), page.Block, job.Batch, page.Detoasted);
+                else
+                {
+                    job.Decoder.Decode(pool.Page(page.PoolIndex), pool.Visibility(page.PoolIndex), page.Block, job.Batch, page.Detoasted);
+                    pool.Release(page.PoolIndex, page.WakeOnRelease);
+                }
+            }
+        }
+        catch
+        {
+            // the failing page and the rest are freed unread (the request fails anyway)
+            for (; i < job.Pages.Count; i++)
+                if (job.Pages[i].PoolIndex >= 0)
+                    pool.Release(job.Pages[i].PoolIndex, wake: i == job.Pages.Count - 1);
+            throw;
+        }
+        finally
+        {
+            job.Ticks = Stopwatch.GetTimestamp() - t;
+        }
+    }
+
+    /// <summary>Waits for a job (rethrowing its exception) and returns its pages' credit.</summary>
+    private void Finish(DecodeJob job)
+    {
+        job.Task.GetAwaiter().GetResult();
+        decodeTicks += job.Ticks;
+        Pages += job.Pages.Count;
+        consumedSinceCredit += (uint)job.Pages.Count;
+        if (consumedSinceCredit >= creditBatch && !ended && !closed)
+        {
+            provider.GrantCredit(ScanId, consumedSinceCredit);
+            consumedSinceCredit = 0;
+        }
+    }
+
+    /// <summary>
+    /// Waits for a decode still running (its pool pages must be freed before the session's slot can
+    /// be reclaimed and reused); its result and errors no longer matter.
+    /// </summary>
+    internal void Quiesce()
+    {
+        if (inflight is not { } job)
+            return;
+        inflight = null;
+        try
+        {
+            job.Task.Wait(CancellationToken.None);
+        }
+        catch (AggregateException)
+        {
+            // the request is over; the error was or will be reported by whoever is failing it
         }
     }
 
@@ -115,23 +220,7 @@ internal sealed class PageBatchSource : IBatchSource
             return;
         long now = Stopwatch.GetTimestamp();
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
-        WorkerLog.Info($"scan {ScanId}: {Pages} pages in {messages} messages; {Ms(now - firstTick):F1} ms from first batch request: decode {Ms(decodeTicks):F1} ms, receive/wait {Ms(waitTicks):F1} ms, other scan work {Ms(insideTicks - decodeTicks - waitTicks):F1} ms, kernels (outside the scan) {Ms(now - firstTick - insideTicks):F1} ms");
-    }
-
-    private void Decode(ServedPage page)
-    {
-        var pool = provider.Region.Pages;
-        try
-        {
-            if (page.Copy is { } copy)
-                decoder!.Decode(copy.AsSpan(0, ShmemLayout.PageBytes), copy.AsSpan(ShmemLayout.PageBytes), page.Block, batch!, page.Detoasted);
-            else
-                decoder!.Decode(pool.Page(page.PoolIndex), pool.Visibility(page.PoolIndex), page.Block, batch!, page.Detoasted);
-        }
-        finally
-        {
-            Consumed(page);
-        }
+        WorkerLog.Info($"scan {ScanId}: {Pages} pages in {messages} messages; {Ms(now - firstTick):F1} ms from first batch request: decode {Ms(decodeTicks):F1} ms (pool threads), receive/wait {Ms(waitTicks):F1} ms, other scan work {Ms(insideTicks - waitTicks):F1} ms, kernels (outside the scan) {Ms(now - firstTick - insideTicks):F1} ms");
     }
 
     private void Consumed(ServedPage page)
@@ -183,6 +272,7 @@ internal sealed class PageBatchSource : IBatchSource
     /// <summary>Stops the scan early (e.g. LIMIT reached); pages still arriving are released.</summary>
     public void Close()
     {
+        Quiesce();
         if (closed || ended)
             return;
         closed = true;

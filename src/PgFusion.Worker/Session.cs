@@ -238,7 +238,14 @@ internal sealed class Session
             ?? throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
         var scans = new SessionScanProvider(channel, region, token);
         var sink = new RingResultSink(channel, token);
-        query.Execute(scans, sink, token);
+        try
+        {
+            query.Execute(scans, sink, token);
+        }
+        finally
+        {
+            scans.Quiesce();
+        }
         Span<byte> done = stackalloc byte[8];
         BitConverter.TryWriteBytes(done, (ulong)sink.Rows);
         channel.Send(MessageType.Done, done, token);

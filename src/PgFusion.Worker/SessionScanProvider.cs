@@ -51,6 +51,13 @@ internal sealed class SessionScanProvider : IScanProvider
         return source;
     }
 
+    /// <summary>Waits for every scan's decode still running; called when the request ends, however it ends.</summary>
+    public void Quiesce()
+    {
+        foreach (var s in scans.Values)
+            s.Quiesce();
+    }
+
     internal void GrantCredit(uint scanId, uint pages)
     {
         Span<byte> p = stackalloc byte[8];

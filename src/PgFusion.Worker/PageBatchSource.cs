@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.HeapDecoder;
@@ -9,7 +10,8 @@ namespace PgFusion.Worker;
 
 /// <summary>
 /// One scan's batches. Pages arrive in the session thread (which alone reads the channel); each
-/// batch's pages are decoded with HeapPageDecoder on a thread-pool thread while the session thread
+/// batch's pages are decoded with HeapPageDecoder on a thread-pool thread (or by the session thread
+/// itself if it needs the batch before a pool thread started on it) while the session thread
 /// runs the kernels over the previous batch and gathers the pages of the next one: decoding and
 /// the operators overlap on the two cores, and batches come out in page order, so every operator
 /// sees exactly what a sequential decode gives. Two batches (and two decoders) alternate: the one
@@ -75,14 +77,57 @@ internal sealed class PageBatchSource : IBatchSource
         }
     }
 
-    /// <summary>One batch's pages, decoded on a pool thread into <see cref="Batch"/>.</summary>
-    private sealed class DecodeJob(RecordBatch batch, HeapPageDecoder decoder, List<ServedPage> pages)
+    /// <summary>
+    /// One batch's pages, decoded into <see cref="Batch"/> by whichever thread claims it first: a
+    /// pool thread, or the session thread when it needs the batch before a pool thread got to it
+    /// (so a busy machine's scheduling delay never leaves the session thread idle).
+    /// </summary>
+    private sealed class DecodeJob(PageBatchSource owner, RecordBatch batch, HeapPageDecoder decoder, List<ServedPage> pages)
     {
+        private int claimed;
+        private bool completed;
+        private ExceptionDispatchInfo? error;
+
         public RecordBatch Batch { get; } = batch;
         public HeapPageDecoder Decoder { get; } = decoder;
         public List<ServedPage> Pages { get; } = pages;
-        public Task Task { get; set; } = Task.CompletedTask;
         public long Ticks { get; set; }
+
+        /// <summary>Decodes unless another thread has claimed the job.</summary>
+        public void RunIfUnclaimed()
+        {
+            if (Interlocked.Exchange(ref claimed, 1) != 0)
+                return;
+            try
+            {
+                owner.Decode(this);
+            }
+            catch (Exception e)
+            {
+                error = ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                lock (this)
+                {
+                    completed = true;
+                    Monitor.PulseAll(this);
+                }
+            }
+        }
+
+        /// <summary>Runs the job here if no thread has started it, else waits for it; rethrows its error when asked.</summary>
+        public void Complete(bool rethrow)
+        {
+            RunIfUnclaimed();
+            lock (this)
+            {
+                while (!completed)
+                    Monitor.Wait(this);
+            }
+            if (rethrow)
+                error?.Throw();
+        }
     }
 
     public RecordBatch? Next(CancellationToken cancellation)
@@ -95,14 +140,14 @@ internal sealed class PageBatchSource : IBatchSource
         try
         {
             // The caller is done with the batch it got last time: that buffer takes the next pages.
-            inflight ??= StartDecode(cancellation);
-            var current = inflight;
+            var current = inflight ?? StartDecode(null, cancellation);
             if (current is null)
             {
+                inflight = null;
                 TraceEnd();
                 return null;
             }
-            inflight = StartDecode(cancellation);
+            inflight = StartDecode(current, cancellation);
             Finish(current);
             return current.Batch;
         }
@@ -112,14 +157,22 @@ internal sealed class PageBatchSource : IBatchSource
         }
     }
 
-    /// <summary>Gathers the pages of one batch (waiting only for the first) and starts decoding them; null at the end.</summary>
-    private DecodeJob? StartDecode(CancellationToken cancellation)
+    /// <summary>
+    /// Gathers the pages of one batch (waiting only for the first) and starts decoding them; null at
+    /// the end. Before it waits, the <paramref name="pending"/> job is completed (decoded here if no
+    /// pool thread has started it), so the pool entries it holds go back to the backend first.
+    /// Credit goes back as pages are taken off the queue: a batch of pages with few visible rows
+    /// may gather many pages, and the backend must never run out of credit while this side waits.
+    /// </summary>
+    private DecodeJob? StartDecode(DecodeJob? pending, CancellationToken cancellation)
     {
         var pages = new List<ServedPage>();
         int rows = 0;
         while (true)
         {
             cancellation.ThrowIfCancellationRequested();
+            if (pages.Count == 0 && pending is not null && held is null && queued.Count == 0)
+                pending.Complete(rethrow: false);
             var page = NextPage(wait: pages.Count == 0);
             if (page is null)
                 break;
@@ -130,6 +183,7 @@ internal sealed class PageBatchSource : IBatchSource
             }
             pages.Add(page);
             rows += (int)page.Visible;
+            Taken();
         }
         if (pages.Count == 0)
             return null;
@@ -142,12 +196,12 @@ internal sealed class PageBatchSource : IBatchSource
         batch.Length = 0;
         batch.Selection = null;
         batch.SelectedCount = 0;
-        var job = new DecodeJob(batch, decoder, pages);
-        job.Task = Task.Run(() => Decode(job), CancellationToken.None);
+        var job = new DecodeJob(this, batch, decoder, pages);
+        ThreadPool.UnsafeQueueUserWorkItem(static j => j.RunIfUnclaimed(), job, preferLocal: false);
         return job;
     }
 
-    /// <summary>Pool thread: decodes the job's pages in order, freeing each pool entry after it is read.</summary>
+    /// <summary>Decodes the job's pages in order, freeing each pool entry after it is read.</summary>
     private void Decode(DecodeJob job)
     {
         long t = Stopwatch.GetTimestamp();
@@ -181,14 +235,18 @@ internal sealed class PageBatchSource : IBatchSource
         }
     }
 
-    /// <summary>Waits for a job (rethrowing its exception) and returns its pages' credit.</summary>
+    /// <summary>Waits for a job (decoding it here if no pool thread started it), rethrowing its exception.</summary>
     private void Finish(DecodeJob job)
     {
-        job.Task.GetAwaiter().GetResult();
+        job.Complete(rethrow: true);
         decodeTicks += job.Ticks;
-        Pages += job.Pages.Count;
-        consumedSinceCredit += (uint)job.Pages.Count;
-        if (consumedSinceCredit >= creditBatch && !ended && !closed)
+    }
+
+    /// <summary>A page was taken off the queue: count it and return credit in steps.</summary>
+    private void Taken()
+    {
+        Pages++;
+        if (++consumedSinceCredit >= creditBatch && !ended && !closed)
         {
             provider.GrantCredit(ScanId, consumedSinceCredit);
             consumedSinceCredit = 0;
@@ -204,14 +262,8 @@ internal sealed class PageBatchSource : IBatchSource
         if (inflight is not { } job)
             return;
         inflight = null;
-        try
-        {
-            job.Task.Wait(CancellationToken.None);
-        }
-        catch (AggregateException)
-        {
-            // the request is over; the error was or will be reported by whoever is failing it
-        }
+        // the request is over; an error of this decode no longer matters
+        job.Complete(rethrow: false);
     }
 
     private void TraceEnd()
@@ -227,12 +279,7 @@ internal sealed class PageBatchSource : IBatchSource
     {
         if (page.PoolIndex >= 0)
             provider.Region.Pages.Release(page.PoolIndex, page.WakeOnRelease);
-        Pages++;
-        if (++consumedSinceCredit >= creditBatch && !ended && !closed)
-        {
-            provider.GrantCredit(ScanId, consumedSinceCredit);
-            consumedSinceCredit = 0;
-        }
+        Taken();
     }
 
     /// <summary>The next page of this scan; null at the end, or (when not waiting) when none is ready.</summary>

@@ -140,15 +140,23 @@ internal sealed class PageBatchSource : IBatchSource
         try
         {
             // The caller is done with the batch it got last time: that buffer takes the next pages.
-            var current = inflight ?? StartDecode(null, cancellation);
+            // inflight always names a started job until it is finished, so Quiesce finds it if
+            // anything below throws
+            var current = inflight ??= StartDecode(null, cancellation);
             if (current is null)
             {
-                inflight = null;
                 TraceEnd();
                 return null;
             }
-            inflight = StartDecode(current, cancellation);
-            Finish(current);
+            var following = StartDecode(current, cancellation);
+            try
+            {
+                Finish(current);
+            }
+            finally
+            {
+                inflight = following;
+            }
             return current.Batch;
         }
         finally

@@ -17,8 +17,8 @@ bool		pgf_enable = false;
 int			pgf_on_unsupported = PGF_ON_UNSUPPORTED_FALLBACK;
 int			pgf_debug_fault = PGF_FAULT_NONE;
 int			pgf_slots = 32;
-int			pgf_pool_pages = 1024;
-int			pgf_session_pages = 64;
+int			pgf_pool_pages = 2048;
+int			pgf_session_pages = 256;
 int			pgf_ring_kb = 256;
 int			pgf_join_pair_budget = 100000;
 bool		pgf_explain_rules = false;
@@ -88,10 +88,10 @@ _PG_init(void)
 							NULL, &pgf_slots, 32, 2, 4096, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_fusion.pool_pages",
 							"Heap pages the shared page pool holds (8 KB each).",
-							NULL, &pgf_pool_pages, 1024, 16, 1048576, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							NULL, &pgf_pool_pages, 2048, 16, 1048576, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_fusion.session_pages",
 							"Pool pages one query may hold at once (backpressure).",
-							NULL, &pgf_session_pages, 64, 1, 65536, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							NULL, &pgf_session_pages, 256, 1, 65536, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_fusion.ring_size",
 							"Bytes of each session ring (per direction); rounded up to a power of two.",
 							NULL, &pgf_ring_kb, 256, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_KB, NULL, NULL, NULL);

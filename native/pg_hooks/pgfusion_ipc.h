@@ -132,6 +132,7 @@ typedef enum PgfMessageType
 	PGF_MSG_EXPLAIN = 3,		/* u32 flags, u32 reserved, json[] */
 	PGF_MSG_PAGE = 4,			/* u32 scan_id, u32 page_index, u32 block, u32 ntoast, ntoast x toast entry */
 	PGF_MSG_SCAN_END = 5,		/* u32 scan_id, u32 pages_sent */
+	PGF_MSG_PAGE_RUN = 20,		/* u32 scan_id, u32 count, count x page-run entry */
 
 	/* worker -> backend */
 	PGF_MSG_COMPILED = 101,		/* u64 plan_handle, u32 ncols, u32 explain_len, f64 rows, ncols x column, explain[] */
@@ -161,5 +162,6 @@ typedef enum PgfDebugFault
 
 /* COMPILED column entry: u32 typid, i32 typmod, u32 name_len, name[name_len] */
 /* PAGE toast entry: u16 offnum, u16 attnum, u32 len, value[len] (payload without varlena header) */
+/* PAGE_RUN entry: u32 page_index, u32 block, u32 ntoast, u32 toast_bytes, toast_bytes of PAGE toast entries */
 
 #endif							/* PGFUSION_IPC_H */

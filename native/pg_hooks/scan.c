@@ -16,6 +16,7 @@
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "executor/nodeHash.h"
@@ -26,6 +27,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
+#include "portability/instr_time.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
 #include "utils/memutils.h"
@@ -33,7 +35,8 @@
 #include "utils/snapmgr.h"
 
 #define PGF_MAX_SCANS 64
-#define PGF_PAGES_PER_ROUND 16
+#define PGF_PAGES_PER_ROUND 64
+#define PGF_MAX_RUN_PAGES 32
 
 typedef struct PgfScanStream
 {
@@ -46,6 +49,7 @@ typedef struct PgfScanStream
 	bool		closed;			/* SCAN_CLOSE received or SCAN_END sent */
 	int			natts;
 	int16	   *attnums;		/* attributes the worker reads: their external values are detoasted */
+	bool		may_toast;		/* a varlena attribute of attnums and a TOAST table: look for external values */
 } PgfScanStream;
 
 typedef struct PgfScanState
@@ -59,7 +63,9 @@ typedef struct PgfScanState
 	bool		done;
 	TupleTableSlot *slot;
 	StringInfoData msg;
-	StringInfoData page_msg;
+	StringInfoData run;			/* the PAGE_RUN payload being built (after its 8-byte head) */
+	int			run_pages;		/* pages per PAGE_RUN: a quarter of the session quota, at most 32 */
+	bool		serializable;	/* SSI: every visible tuple goes through the conflict-out check */
 	BufferAccessStrategy strategy;
 	MemoryContextCallback cleanup;
 	int			filling_page;
@@ -71,6 +77,15 @@ typedef struct PgfScanState
 	uint64		spill_bytes;	/* from DONE: bytes written to spill files */
 	uint32		spill_files;	/* from DONE: spill files created */
 	struct PgfProbeSet *probes; /* index probes (probe.c) */
+	/* EXPLAIN ANALYZE: where the backend's time goes while it serves pages */
+	uint64		messages;		/* PAGE_RUN messages */
+	uint64		waits;			/* sleeps on backend_wake while executing */
+	instr_time	t_read;			/* ReadBuffer + prune + share lock */
+	instr_time	t_visibility;	/* line pointers and visibility */
+	instr_time	t_copy;			/* page copy into the pool */
+	instr_time	t_toast;		/* detoasting external values */
+	instr_time	t_send;			/* PAGE_RUN into the ring */
+	instr_time	t_wait;			/* sleeping for credit, quota or the worker's messages */
 } PgfScanState;
 
 static Node *create_scan_state(CustomScan *cscan);
@@ -79,6 +94,7 @@ static TupleTableSlot *exec_scan(CustomScanState *node);
 static void end_scan(CustomScanState *node);
 static void rescan(CustomScanState *node);
 static void explain_scan(CustomScanState *node, List *ancestors, ExplainState *es);
+static bool scan_may_toast(PgfScanStream *scan);
 
 static CustomScanMethods scan_methods = {
 	.CustomName = "PgFusionScan",
@@ -192,7 +208,9 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	initStringInfo(&state->msg);
-	initStringInfo(&state->page_msg);
+	initStringInfo(&state->run);
+	state->run_pages = Max(1, Min(PGF_MAX_RUN_PAGES, (int) pgf_header->session_page_quota / 4));
+	state->serializable = IsolationIsSerializable();
 	state->strategy = GetAccessStrategy(BAS_BULKREAD);
 	state->cleanup.func = release_session;
 	state->cleanup.arg = state;
@@ -304,6 +322,7 @@ open_scan(PgfScanState *state, StringInfo msg)
 	scan->attnums = palloc0(sizeof(int16) * Max(natts, 1));
 	for (uint32 a = 0; a < natts; a++)
 		scan->attnums[a] = (int16) msg_u32(msg, 16 + 4 * a, "SCAN_OPEN");
+	scan->may_toast = scan_may_toast(scan);
 	PredicateLockRelation(scan->rel, estate->es_snapshot);
 }
 
@@ -314,9 +333,66 @@ typedef struct ToastRef
 	struct varlena *pointer;	/* a copy of the external TOAST pointer */
 } ToastRef;
 
-/* Fills one pool page with block scan->next and publishes it; false when the pool has no room. */
+/*
+ * Whether a visible tuple of this scan may carry an external TOAST value the worker needs: only
+ * if the relation has a TOAST table and the worker reads a varlena attribute.
+ */
 static bool
-serve_page(PgfScanState *state, PgfScanStream *scan)
+scan_may_toast(PgfScanStream *scan)
+{
+	TupleDesc	td = RelationGetDescr(scan->rel);
+
+	if (!OidIsValid(scan->rel->rd_rel->reltoastrelid))
+		return false;
+	for (int a = 0; a < scan->natts; a++)
+	{
+		int			attnum = scan->attnums[a];
+
+		if (attnum >= 1 && attnum <= td->natts && TupleDescAttr(td, attnum - 1)->attlen == -1)
+			return true;
+	}
+	return false;
+}
+
+/* Appends tuple's external TOAST pointers in the attributes the worker reads to *toast. */
+static List *
+collect_toast(PgfScanStream *scan, HeapTuple tuple, OffsetNumber off, List *toast)
+{
+	TupleDesc	td = RelationGetDescr(scan->rel);
+
+	for (int a = 0; a < scan->natts; a++)
+	{
+		int			attnum = scan->attnums[a];
+		bool		isnull;
+		Datum		d;
+
+		if (attnum < 1 || attnum > td->natts || TupleDescAttr(td, attnum - 1)->attlen != -1)
+			continue;
+		d = heap_getattr(tuple, attnum, td, &isnull);
+		if (!isnull && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
+		{
+			ToastRef   *ref = palloc(sizeof(ToastRef));
+			Size		sz = VARSIZE_ANY(DatumGetPointer(d));
+
+			ref->offnum = off;
+			ref->attnum = (uint16) attnum;
+			ref->pointer = palloc(sz);
+			memcpy(ref->pointer, DatumGetPointer(d), sz);
+			toast = lappend(toast, ref);
+		}
+	}
+	return toast;
+}
+
+#define ELAPSED_SINCE(acc, start) \
+	do { instr_time now_; INSTR_TIME_SET_CURRENT(now_); INSTR_TIME_ACCUM_DIFF(acc, now_, start); start = now_; } while (0)
+
+/*
+ * Fills one pool page with block scan->next, publishes it (READY) and appends its PAGE_RUN entry
+ * to state->run; false when the pool has no room for this session.
+ */
+static bool
+fill_page(PgfScanState *state, PgfScanStream *scan)
 {
 	Snapshot	snapshot = state->css.ss.ps.state->es_snapshot;
 	BlockNumber block = scan->next;
@@ -326,13 +402,17 @@ serve_page(PgfScanState *state, PgfScanStream *scan)
 	Page		page;
 	OffsetNumber lines;
 	bool		all_visible;
+	bool		fast;
 	uint32		visible = 0;
 	List	   *toast = NIL;
 	ListCell   *lc;
-	uint32		prefix[4];
+	uint32		entry[4];
+	int			entry_at;
+	instr_time	t;
 
 	if (page_index < 0)
 		return false;
+	INSTR_TIME_SET_CURRENT(t);
 	state->filling_page = page_index;
 	meta = pgf_page_meta(page_index);
 	memset(meta, 0, PGF_PAGE_META_SIZE);
@@ -340,9 +420,12 @@ serve_page(PgfScanState *state, PgfScanStream *scan)
 	buffer = ReadBufferExtended(scan->rel, MAIN_FORKNUM, block, RBM_NORMAL, state->strategy);
 	heap_page_prune_opt(scan->rel, buffer);
 	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	ELAPSED_SINCE(state->t_read, t);
 	page = BufferGetPage(buffer);
 	lines = PageGetMaxOffsetNumber(page);
 	all_visible = PageIsAllVisible(page) && !snapshot->takenDuringRecovery;
+	/* all-visible, no SSI, no TOAST to look for: only the line pointers' kinds matter */
+	fast = all_visible && !state->serializable && !scan->may_toast;
 	for (OffsetNumber off = FirstOffsetNumber; off <= lines && off <= PGF_VISIBILITY_BYTES * 8; off++)
 	{
 		ItemId		lp = PageGetItemId(page, off);
@@ -351,43 +434,27 @@ serve_page(PgfScanState *state, PgfScanStream *scan)
 
 		if (!ItemIdIsNormal(lp))
 			continue;
+		if (fast)
+		{
+			meta->visibility[(off - 1) >> 3] |= (uint8) (1 << ((off - 1) & 7));
+			visible++;
+			continue;
+		}
 		tuple.t_tableOid = RelationGetRelid(scan->rel);
 		tuple.t_data = (HeapTupleHeader) PageGetItem(page, lp);
 		tuple.t_len = ItemIdGetLength(lp);
 		ItemPointerSet(&tuple.t_self, block, off);
 		valid = all_visible || HeapTupleSatisfiesVisibility(&tuple, snapshot, buffer);
-		HeapCheckForSerializableConflictOut(valid, scan->rel, &tuple, buffer, snapshot);
+		if (state->serializable)
+			HeapCheckForSerializableConflictOut(valid, scan->rel, &tuple, buffer, snapshot);
 		if (!valid)
 			continue;
 		meta->visibility[(off - 1) >> 3] |= (uint8) (1 << ((off - 1) & 7));
 		visible++;
-		if (HeapTupleHasExternal(&tuple) && scan->natts > 0)
-		{
-			TupleDesc	td = RelationGetDescr(scan->rel);
-
-			for (int a = 0; a < scan->natts; a++)
-			{
-				int			attnum = scan->attnums[a];
-				bool		isnull;
-				Datum		d;
-
-				if (attnum < 1 || attnum > td->natts || TupleDescAttr(td, attnum - 1)->attlen != -1)
-					continue;
-				d = heap_getattr(&tuple, attnum, td, &isnull);
-				if (!isnull && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(d)))
-				{
-					ToastRef   *ref = palloc(sizeof(ToastRef));
-					Size		sz = VARSIZE_ANY(DatumGetPointer(d));
-
-					ref->offnum = off;
-					ref->attnum = (uint16) attnum;
-					ref->pointer = palloc(sz);
-					memcpy(ref->pointer, DatumGetPointer(d), sz);
-					toast = lappend(toast, ref);
-				}
-			}
-		}
+		if (scan->may_toast && HeapTupleHasExternal(&tuple))
+			toast = collect_toast(scan, &tuple, off, toast);
 	}
+	ELAPSED_SINCE(state->t_visibility, t);
 	memcpy((char *) meta + PGF_PAGE_META_SIZE, page, BLCKSZ);
 	UnlockReleaseBuffer(buffer);
 
@@ -395,29 +462,35 @@ serve_page(PgfScanState *state, PgfScanStream *scan)
 	meta->scan_id = scan->scan_id;
 	meta->line_pointers = lines;
 	meta->visible = visible;
+	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
+	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
+	ELAPSED_SINCE(state->t_copy, t);
 
-	/* external values: fetched and decompressed here, sent beside the page */
-	resetStringInfo(&state->page_msg);
+	/* the run entry; external values fetched and decompressed here, sent beside the page */
+	entry[0] = (uint32) page_index;
+	entry[1] = block;
+	entry[2] = (uint32) list_length(toast);
+	entry[3] = 0;
+	entry_at = state->run.len;
+	appendBinaryStringInfo(&state->run, (char *) entry, sizeof(entry));
 	foreach(lc, toast)
 	{
 		ToastRef   *ref = lfirst(lc);
 		struct varlena *value = detoast_attr(ref->pointer);
 		uint32		len = VARSIZE_ANY_EXHDR(value);
 
-		appendBinaryStringInfo(&state->page_msg, (char *) &ref->offnum, 2);
-		appendBinaryStringInfo(&state->page_msg, (char *) &ref->attnum, 2);
-		appendBinaryStringInfo(&state->page_msg, (char *) &len, 4);
-		appendBinaryStringInfo(&state->page_msg, VARDATA_ANY(value), len);
+		appendBinaryStringInfo(&state->run, (char *) &ref->offnum, 2);
+		appendBinaryStringInfo(&state->run, (char *) &ref->attnum, 2);
+		appendBinaryStringInfo(&state->run, (char *) &len, 4);
+		appendBinaryStringInfo(&state->run, VARDATA_ANY(value), len);
 	}
-
-	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
-	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
-	prefix[0] = scan->scan_id;
-	prefix[1] = (uint32) page_index;
-	prefix[2] = block;
-	prefix[3] = (uint32) list_length(toast);
-	pgf_session_send(state->session, PGF_MSG_PAGE, prefix, sizeof(prefix), state->page_msg.data, state->page_msg.len);
-	list_free_deep(toast);
+	entry[3] = (uint32) (state->run.len - entry_at - (int) sizeof(entry));
+	memcpy(state->run.data + entry_at + 12, &entry[3], 4);
+	if (toast != NIL)
+	{
+		list_free_deep(toast);
+		ELAPSED_SINCE(state->t_toast, t);
+	}
 
 	scan->next++;
 	scan->credit--;
@@ -426,7 +499,38 @@ serve_page(PgfScanState *state, PgfScanStream *scan)
 	return true;
 }
 
-/* Serves up to PGF_PAGES_PER_ROUND pages over the scans with credit; returns how many. */
+/*
+ * Serves one run of consecutive blocks of a scan as one PAGE_RUN message: up to run_pages pages,
+ * fewer when credit or the pool quota runs out. Returns the pages served.
+ */
+static int
+serve_run(PgfScanState *state, PgfScanStream *scan, int max_pages)
+{
+	uint32		head[2] = {scan->scan_id, 0};
+	int			n = 0;
+	instr_time	t;
+
+	resetStringInfo(&state->run);
+	while (n < max_pages && scan->credit > 0 && scan->next < scan->nblocks)
+	{
+		/* a run's TOAST values can be large: send what there is once it passes 1 MB */
+		if (n > 0 && state->run.len > 1024 * 1024)
+			break;
+		if (!fill_page(state, scan))
+			break;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	head[1] = (uint32) n;
+	INSTR_TIME_SET_CURRENT(t);
+	pgf_session_send(state->session, PGF_MSG_PAGE_RUN, head, sizeof(head), state->run.data, state->run.len);
+	ELAPSED_SINCE(state->t_send, t);
+	state->messages++;
+	return n;
+}
+
+/* Serves up to PGF_PAGES_PER_ROUND pages, in runs, over the scans with credit; returns how many. */
 static int
 serve_pages(PgfScanState *state)
 {
@@ -438,6 +542,8 @@ serve_pages(PgfScanState *state)
 
 		while (!scan->closed && served < PGF_PAGES_PER_ROUND)
 		{
+			int			n;
+
 			if (scan->next >= scan->nblocks)
 			{
 				uint32		end[2] = {scan->scan_id, scan->pages_sent};
@@ -447,9 +553,10 @@ serve_pages(PgfScanState *state)
 				served++;
 				break;
 			}
-			if (scan->credit == 0 || !serve_page(state, scan))
+			n = serve_run(state, scan, Min(state->run_pages, PGF_PAGES_PER_ROUND - served));
+			if (n == 0)
 				break;
-			served++;
+			served += n;
 		}
 	}
 	return served;
@@ -532,7 +639,14 @@ exec_scan(CustomScanState *node)
 		if (pgf_probe_serve(state->probes, state->session, PGF_PAGES_PER_ROUND) > 0)
 			progress = true;
 		if (!progress)
+		{
+			instr_time	t;
+
+			INSTR_TIME_SET_CURRENT(t);
 			pgf_session_wait(state->session, seen, 5);
+			ELAPSED_SINCE(state->t_wait, t);
+			state->waits++;
+		}
 		else
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -566,6 +680,14 @@ rescan(CustomScanState *node)
 	state->pages = 0;
 	state->spill_bytes = 0;
 	state->spill_files = 0;
+	state->messages = 0;
+	state->waits = 0;
+	INSTR_TIME_SET_ZERO(state->t_read);
+	INSTR_TIME_SET_ZERO(state->t_visibility);
+	INSTR_TIME_SET_ZERO(state->t_copy);
+	INSTR_TIME_SET_ZERO(state->t_toast);
+	INSTR_TIME_SET_ZERO(state->t_send);
+	INSTR_TIME_SET_ZERO(state->t_wait);
 }
 
 static void
@@ -598,5 +720,13 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 			ExplainPropertyUInteger("Spill Files", NULL, state->spill_files, es);
 			ExplainPropertyUInteger("Spilled", "kB", (state->spill_bytes + 1023) / 1024, es);
 		}
+		ExplainPropertyUInteger("Page Messages", NULL, state->messages, es);
+		ExplainPropertyFloat("Backend Read Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_read), 1, es);
+		ExplainPropertyFloat("Backend Visibility Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_visibility), 1, es);
+		ExplainPropertyFloat("Backend Copy Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_copy), 1, es);
+		ExplainPropertyFloat("Backend Detoast Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_toast), 1, es);
+		ExplainPropertyFloat("Backend Send Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_send), 1, es);
+		ExplainPropertyFloat("Backend Wait Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_wait), 1, es);
+		ExplainPropertyUInteger("Backend Waits", NULL, state->waits, es);
 	}
 }

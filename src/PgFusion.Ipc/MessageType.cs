@@ -9,6 +9,7 @@ public enum MessageType : uint
     Explain = 3,
     Page = 4,
     ScanEnd = 5,
+    PageRun = 20,
 
     // worker -> backend
     Compiled = 101,
@@ -26,5 +27,5 @@ public enum MessageType : uint
 /// <summary>Helpers over <see cref="MessageType"/>.</summary>
 public static class MessageTypes
 {
-    public static bool IsKnown(uint type) => type is >= 1 and <= 5 or >= 101 and <= 110;
+    public static bool IsKnown(uint type) => type is >= 1 and <= 5 or 20 or >= 101 and <= 110;
 }

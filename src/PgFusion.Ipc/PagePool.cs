@@ -58,14 +58,20 @@ public readonly unsafe struct PagePool
         Interlocked.Exchange(ref *(uint*)region.PageStateAddress(index), (uint)PageState.Ready);
     }
 
-    /// <summary>Worker side: the page was read; READY -> FREE, quota back to its session.</summary>
-    public void Release(int index)
+    /// <summary>Worker side: the page was read; READY -> FREE, quota back to its session, whose backend is woken.</summary>
+    public void Release(int index) => Release(index, wake: true);
+
+    /// <summary>
+    /// Worker side: READY -> FREE, quota back to its session; wakes the backend only when
+    /// <paramref name="wake"/> (the worker frees a PAGE_RUN's pages and wakes once, after the last).
+    /// </summary>
+    public void Release(int index, bool wake)
     {
         uint* state = (uint*)region.PageStateAddress(Check(index));
         int owner = (int)Volatile.Read(ref *(state + 1));
         if (Interlocked.CompareExchange(ref *state, (uint)PageState.Free, (uint)PageState.Ready) != (uint)PageState.Ready)
             throw new IpcException($"page {index} released while not READY");
-        region.Slot(owner).PageReleased();
+        region.Slot(owner).PageReleased(wake);
     }
 
     /// <summary>Frees every non-FREE entry owned by a slot being reclaimed; returns how many.</summary>

@@ -84,10 +84,11 @@ public readonly unsafe struct SessionSlot
         return freed;
     }
 
-    internal void PageReleased()
+    internal void PageReleased(bool wake)
     {
         Interlocked.Decrement(ref *Word(ShmemLayout.SPagesInUse));
-        BackendWake.Wake();
+        if (wake)
+            BackendWake.Wake();
     }
 
     internal void PageAllocated() => Interlocked.Increment(ref *Word(ShmemLayout.SPagesInUse));

@@ -284,7 +284,14 @@ internal sealed class Session
         // The worker runs in the data directory (the postmaster's working directory): spill files go
         // to base/pgsql_tmp like PostgreSQL's own temporary files, and are deleted when this ends.
         using var spill = new Codegen.Operators.Spill.SpillSpace(Path.GetFullPath(Path.Combine("base", "pgsql_tmp")), workMemKb * 1024L);
-        query.Execute(scans, sink, spill, token);
+        try
+        {
+            query.Execute(scans, sink, spill, token);
+        }
+        finally
+        {
+            scans.Quiesce();
+        }
         Span<byte> done = stackalloc byte[20];
         BitConverter.TryWriteBytes(done, (ulong)sink.Rows);
         BitConverter.TryWriteBytes(done[8..], (ulong)spill.BytesWritten);

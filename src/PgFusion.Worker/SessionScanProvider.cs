@@ -75,6 +75,13 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider
         return source;
     }
 
+    /// <summary>Waits for every scan's decode still running; called when the request ends, however it ends.</summary>
+    public void Quiesce()
+    {
+        foreach (var s in scans.Values)
+            s.Quiesce();
+    }
+
     internal void GrantCredit(uint scanId, uint pages)
     {
         Span<byte> p = stackalloc byte[8];
@@ -91,14 +98,21 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider
     }
 
     /// <summary>
-    /// Receives one message (waiting) and routes it. Returns a page for <paramref name="reader"/>
-    /// left in the pool, or null when the message went elsewhere (queued copy, scan end).
+    /// Receives one message (waiting) and routes it. Returns a PAGE for <paramref name="reader"/>
+    /// left in the pool, or null when the message went to a queue (a PAGE_RUN's pages, copies of
+    /// pages for other scans) or ended a scan. Before waiting, the other scans' queued pool pages
+    /// are copied out, so that paused scans never hold the session's pool quota.
     /// </summary>
     internal ServedPage? Pump(PageBatchSource reader, bool wait, out bool received)
     {
         Message message;
         if (wait)
+        {
+            foreach (var other in scans.Values)
+                if (other != reader)
+                    other.CopyOutPooled();
             message = channel.Receive(cancellation);
+        }
         else if (!channel.TryReceive(out message, cancellation))
         {
             received = false;
@@ -129,12 +143,66 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider
                     target.Enqueue(new ServedPage(-1, copy, block, visible, toast));
                     return null;
                 }
+            case MessageType.PageRun:
+                ReceiveRun(p, reader);
+                return null;
             case MessageType.ScanEnd:
                 Find(Wire.ReadU32(p, 0, message.Type), message.Type).MarkEnded();
                 return null;
             default:
                 throw new IpcException($"unexpected {message.Type} message while executing");
         }
+    }
+
+    /// <summary>
+    /// PAGE_RUN: u32 scan_id, u32 count, then count entries (u32 pool entry, u32 block, u32 ntoast,
+    /// u32 toast_bytes, toast entries). Every page goes to its scan's queue: left in the pool when
+    /// that scan is being read, copied out and freed otherwise.
+    /// </summary>
+    private void ReceiveRun(ReadOnlySpan<byte> p, PageBatchSource reader)
+    {
+        const MessageType type = MessageType.PageRun;
+        uint scanId = Wire.ReadU32(p, 0, type);
+        uint count = Wire.ReadU32(p, 4, type);
+        var target = Find(scanId, type);
+        var pool = region.Pages;
+        bool copyOut = target != reader;
+        int at = 8;
+        for (uint i = 0; i < count; i++)
+        {
+            int poolIndex = (int)Wire.ReadU32(p, at, type);
+            uint block = Wire.ReadU32(p, at + 4, type);
+            uint ntoast = Wire.ReadU32(p, at + 8, type);
+            uint toastBytes = Wire.ReadU32(p, at + 12, type);
+            at += 16;
+            if ((ulong)at + toastBytes > (ulong)p.Length)
+                throw new IpcException($"PAGE_RUN entry {i} of {count} (block {block}) claims {toastBytes} bytes of TOAST values, {p.Length - at} remain");
+            if (pool.State(poolIndex) != PageState.Ready || pool.Owner(poolIndex) < 0)
+                throw new IpcException($"PAGE_RUN entry {i} of {count} names pool entry {poolIndex}, which is {pool.State(poolIndex)}");
+            var toast = DetoastedValues.Parse(p.Slice(at, (int)toastBytes), ntoast);
+            at += (int)toastBytes;
+            uint visible = pool.VisibleCount(poolIndex);
+            bool last = i == count - 1;
+            if (!copyOut)
+            {
+                target.Enqueue(new ServedPage(poolIndex, null, block, visible, toast, WakeOnRelease: last));
+                continue;
+            }
+            target.Enqueue(CopyOut(new ServedPage(poolIndex, null, block, visible, toast), wake: last));
+        }
+        if (at != p.Length)
+            throw new IpcException($"PAGE_RUN of {count} pages has {p.Length - at} bytes after its last entry");
+    }
+
+    /// <summary>A copy of a pool page (page, then visibility bitmap); the pool entry is freed.</summary>
+    internal ServedPage CopyOut(ServedPage page, bool wake)
+    {
+        var pool = region.Pages;
+        byte[] copy = new byte[ShmemLayout.PageBytes + ShmemLayout.VisibilityBytes];
+        pool.Page(page.PoolIndex).CopyTo(copy);
+        pool.Visibility(page.PoolIndex).CopyTo(copy.AsSpan(ShmemLayout.PageBytes));
+        pool.Release(page.PoolIndex, wake);
+        return page with { PoolIndex = -1, Copy = copy, WakeOnRelease = true };
     }
 
     private PageBatchSource Find(uint scanId, MessageType type) =>

@@ -20,6 +20,21 @@ public sealed partial class PhysicalPlanner
     /// </summary>
     private PhysicalPlan ConsiderIndexProbe(PhysicalHashJoin join)
     {
+        // A semi/anti join that would build its (small) kept side may instead probe the other side's
+        // index with the kept side's keys: the same join with the usual sides, through the index.
+        if (IndexProbeJoins && join.Kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && join.ProbeKeys.Count > 0)
+        {
+            var usualSides = join with
+            {
+                Probe = join.Build,
+                Build = join.Probe,
+                ProbeKeys = join.BuildKeys,
+                BuildKeys = join.ProbeKeys,
+                BuildIsLeft = false,
+                Kind = join.Kind == HashJoinKind.BuildSemi ? HashJoinKind.Semi : HashJoinKind.Anti,
+            };
+            return (PhysicalPlan?)TryIndexProbe(usualSides) ?? join;
+        }
         if (!IndexProbeJoins || join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
             return join;
         var best = TryIndexProbe(join);

@@ -27,6 +27,7 @@ public sealed class Optimizer
         new JoinReorder(catalog),
         new ProjectionPruning(),
         new LimitSortToTopN(),
+        new QualOrdering(catalog),
     ];
 
     private readonly IReadOnlyList<IRewriteRule> _rules;

@@ -22,7 +22,7 @@ public sealed class ProjectionPruning : IRewriteRule
                 var columns = scan.Columns.Where(c => required.Contains(c.Column.Id)).ToList();
                 return columns.Count == scan.Columns.Count ? scan : scan with { Columns = columns };
             case LogicalProject project:
-                var exprs = isRoot ? project.Exprs : project.Exprs.Where(e => required.Contains(e.Column.Id)).ToList();
+                var exprs = isRoot || project.KeepAll ? project.Exprs : project.Exprs.Where(e => required.Contains(e.Column.Id)).ToList();
                 var input = Prune(project.Input, Needs(exprs.Select(e => e.Expr)));
                 return exprs.Count == project.Exprs.Count && ReferenceEquals(input, project.Input)
                     ? project

@@ -28,6 +28,7 @@ public sealed class Optimizer
         new ProjectionPruning(),
         new LimitSortToTopN(),
         new QualOrdering(catalog),
+        new OneTimeFilter(),
     ];
 
     private readonly IReadOnlyList<IRewriteRule> _rules;

@@ -15,6 +15,7 @@
 #include "access/tupdesc.h"
 #include "access/tupdesc_details.h"
 #include "catalog/pg_operator.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
@@ -663,6 +664,24 @@ append_relation(StringInfo out, Oid relid, Collected *c)
 
 /* ---------------------------------------------------------------- catalog */
 
+/*
+ * pg_proc.procost: the planner orders the quals of a scan or join by their estimated cost
+ * (order_qual_clauses), and a function's cost is procost x cpu_operator_cost.
+ */
+static float4
+func_cost(Oid funcid)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
+	float4		cost = 1;
+
+	if (HeapTupleIsValid(tup))
+	{
+		cost = ((Form_pg_proc) GETSTRUCT(tup))->procost;
+		ReleaseSysCache(tup);
+	}
+	return cost;
+}
+
 static void
 append_catalog(StringInfo out, Collected *c)
 {
@@ -703,7 +722,7 @@ append_catalog(StringInfo out, Collected *c)
 		escape_json(out, name);
 		appendStringInfoString(out, ",\"namespace\":");
 		escape_json(out, get_namespace_name(get_func_namespace(oid)));
-		appendStringInfo(out, ",\"rettype\":%u}", get_func_rettype(oid));
+		appendStringInfo(out, ",\"rettype\":%u,\"cost\":%g}", get_func_rettype(oid), func_cost(oid));
 	}
 	appendStringInfoString(out, "],\"operators\":[");
 	first = true;

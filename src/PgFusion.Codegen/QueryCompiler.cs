@@ -113,10 +113,13 @@ public sealed partial class QueryCompiler
             var aggregate = agg.Aggregates[a];
             factories[a] = Accumulator.Factory(aggregate);
             argColumn[a] = -1;
+            // PostgreSQL evaluates an aggregate's arguments only for rows its FILTER accepts, so an
+            // argument that raises (overflow, division by zero) must not run on the other rows.
+            BoundExpr Guarded(BoundExpr e) => aggregate.Filter is { } f && e is not (BoundColumnRef or BoundConst) ? new BoundCase([(f, e)], null, e.Type) : e;
             if (aggregate.Args.Count >= 1 && aggregate.AggOid != 2803)
             {
                 argColumn[a] = evaluated.Count;
-                evaluated.Add(aggregate.Args[0]);
+                evaluated.Add(Guarded(aggregate.Args[0]));
             }
             // DISTINCT's ORDER BY keys are among its arguments; an ordered aggregate evaluates its keys after the arguments.
             var orderKeys = aggregate.Args.Count > 0 && !aggregate.Distinct && aggregate.OrderBy is { } order ? order.Select(o => o.Expr).ToList() : [];
@@ -125,8 +128,8 @@ public sealed partial class QueryCompiler
                 if (factories[a]() is not IMultiArgumentAccumulator)
                     throw new UnsupportedException($"aggregate {aggregate.AggOid} ({aggregate.Name}) with {aggregate.Args.Count} arguments is not supported");
                 extraColumns[a] = [.. Enumerable.Range(evaluated.Count, aggregate.Args.Count - 1 + orderKeys.Count)];
-                evaluated.AddRange(aggregate.Args.Skip(1));
-                evaluated.AddRange(orderKeys);
+                evaluated.AddRange(aggregate.Args.Skip(1).Select(Guarded));
+                evaluated.AddRange(orderKeys.Select(Guarded));
             }
             filterColumn[a] = -1;
             if (aggregate.Filter is not null)

@@ -81,6 +81,59 @@ public sealed class FuzzDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Plan settings under which PostgreSQL may evaluate expressions over other rows or in another
+    /// order: each forbids one choice the planner made for the fuzzed queries (aggregation, join
+    /// method, index access, incremental sort stopping at LIMIT).
+    /// </summary>
+    public static IReadOnlyList<string> OtherPlans { get; } =
+    [
+        "enable_hashagg = off",
+        "enable_sort = off",
+        "enable_hashagg = off, enable_incremental_sort = off",
+        "enable_sort = off, enable_incremental_sort = off",
+        "enable_incremental_sort = off",
+        "enable_hashjoin = off",
+        "enable_mergejoin = off",
+        "enable_nestloop = off",
+        "enable_hashjoin = off, enable_mergejoin = off",
+        "enable_hashjoin = off, enable_nestloop = off",
+        "enable_mergejoin = off, enable_nestloop = off",
+        "enable_indexscan = off, enable_indexonlyscan = off, enable_bitmapscan = off",
+        "enable_material = off, enable_memoize = off",
+    ];
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> with pg_fusion off under each of <see cref="OtherPlans"/> (in a
+    /// transaction, SET LOCAL) until <paramref name="accept"/> holds for an outcome; returns the
+    /// settings that gave it, or null.
+    /// </summary>
+    public string? RunUnderOtherPlans(string sql, Func<Outcome, bool> accept)
+    {
+        foreach (var settings in OtherPlans)
+        {
+            var outcome = RunWith(sql, settings);
+            if (outcome is LostOutcome) return null;
+            if (accept(outcome)) return settings;
+        }
+        return null;
+    }
+
+    private Outcome RunWith(string sql, string settings)
+    {
+        EnsureOpen();
+        SetFusion(false);
+        try
+        {
+            Exec(_conn, "BEGIN; " + string.Join("; ", settings.Split(", ").Select(s => "SET LOCAL " + s)));
+            return Run(sql, fusion: false);
+        }
+        finally
+        {
+            if (_conn.State == System.Data.ConnectionState.Open) Exec(_conn, "ROLLBACK");
+        }
+    }
+
     /// <summary>Whether pg_fusion runs the query itself (EXPLAIN shows its Custom Scan), and the plan text.</summary>
     public (bool Offloaded, string Plan) Explain(string sql)
     {

@@ -33,6 +33,7 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
                 && !Stats.Notes.Any(n => n.EndsWith(verdict.Detail, StringComparison.Ordinal)))
                 Stats.Notes.Add($"{q.Sql}\n{verdict.Detail}");
             if (verdict.Kind == VerdictKind.ErrorGap) Stats.AddGapExample($"{origin}, query {i}: {q.Sql}\n  off: {off}\n  on:  {on}");
+            if (verdict.Kind == VerdictKind.PlanDependent) Stats.AddPlanDependentExample($"{origin}, query {i}: {q.Sql}\n  {verdict.Detail}");
             if (!verdict.IsMismatch) continue;
             found.Add(Shrink(c.Schema, q, verdict, off, plan, $"{origin}, query {i}"));
             db.Load(c.Schema);
@@ -45,7 +46,22 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
     {
         var off = db.Run(q.Sql, fusion: false);
         var on = db.Run(q.Sql, fusion: true);
-        return (off, on, OutcomeComparer.Compare(off, on, q, options.TolerateErrorGaps));
+        var verdict = OutcomeComparer.Compare(off, on, q);
+        if (verdict.IsMismatch && OutcomeComparer.IsErrorGap(off, on))
+        {
+            // Accepted only when PostgreSQL itself, under another plan, gives pg_fusion's outcome.
+            var settings = db.RunUnderOtherPlans(q.Sql, other => other switch
+            {
+                ErrorOutcome e => on is ErrorOutcome mine && mine.SqlState == e.SqlState,
+                RowsOutcome => on is RowsOutcome && !OutcomeComparer.Compare(other, on, q).IsMismatch,
+                _ => false,
+            });
+            if (settings != null)
+                verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL with {settings}: {(on is ErrorOutcome ? "the same error" : "the same rows")}\n  off: {off}\n  on:  {on}");
+            else if (options.TolerateErrorGaps)
+                verdict = verdict with { Kind = VerdictKind.ErrorGap };
+        }
+        return (off, on, verdict);
     }
 
     private FuzzFailure Shrink(FuzzSchema schema, FuzzQuery query, Verdict verdict, Outcome off, string plan, string origin)

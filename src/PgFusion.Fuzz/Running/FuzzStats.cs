@@ -31,6 +31,16 @@ public sealed class FuzzStats
 
     public List<string> GapExamples { get; } = [];
 
+    /// <summary>One-sided data exceptions PostgreSQL reproduces under another plan (see <see cref="VerdictKind.PlanDependent"/>).</summary>
+    public int PlanDependent { get; private set; }
+
+    public List<string> PlanDependentExamples { get; } = [];
+
+    public void AddPlanDependentExample(string example)
+    {
+        if (PlanDependentExamples.Count < 10) PlanDependentExamples.Add(example);
+    }
+
     private readonly Dictionary<string, int> _fallbackReasons = new(StringComparer.Ordinal);
 
     private readonly Dictionary<string, int> _oracleErrors = new(StringComparer.Ordinal);
@@ -82,6 +92,7 @@ public sealed class FuzzStats
                 break;
             case VerdictKind.Skipped: Skipped++; break;
             case VerdictKind.ErrorGap: ErrorGaps++; break;
+            case VerdictKind.PlanDependent: PlanDependent++; break;
             case VerdictKind.Mismatch: Mismatches++; break;
         }
         foreach (var c in constructs)
@@ -92,7 +103,7 @@ public sealed class FuzzStats
     }
 
     public string ProgressLine() => string.Create(CultureInfo.InvariantCulture,
-        $"cases {Cases}, queries {Queries}, offloaded {OffloadShare:P1} (single-table {SingleTableOffloadShare:P1}), equal {Equal}, equivalent {Equivalent}, errors {Errors}, skipped {Skipped}, error gaps {ErrorGaps}, mismatches {Mismatches}");
+        $"cases {Cases}, queries {Queries}, offloaded {OffloadShare:P1} (single-table {SingleTableOffloadShare:P1}), equal {Equal}, equivalent {Equivalent}, errors {Errors}, skipped {Skipped}, plan-dependent errors {PlanDependent}, error gaps {ErrorGaps}, mismatches {Mismatches}");
 
     public string Summary()
     {
@@ -117,6 +128,11 @@ public sealed class FuzzStats
         {
             sb.AppendLine("one-sided data exceptions (tolerated error gaps, first ones):");
             foreach (var g in GapExamples) sb.AppendLine("  " + g.Replace("\n", "\n  ", StringComparison.Ordinal));
+        }
+        if (PlanDependentExamples.Count > 0)
+        {
+            sb.AppendLine("one-sided data exceptions PostgreSQL reproduces under another plan (first ones):");
+            foreach (var g in PlanDependentExamples) sb.AppendLine("  " + g.Replace("\n", "\n  ", StringComparison.Ordinal));
         }
         if (Notes.Count > 0)
         {

@@ -17,6 +17,11 @@ public static class OutcomeComparer
     /// <summary>Relative tolerance for float sums and averages whose rounding depends on summation order.</summary>
     public const double FloatTolerance = 1e-9;
 
+    /// <summary>
+    /// The verdict on the two outcomes alone. A one-sided data exception is a mismatch here; the
+    /// runner turns it into <see cref="VerdictKind.PlanDependent"/> when PostgreSQL reproduces
+    /// pg_fusion's outcome under another plan, or into an error gap when <paramref name="tolerateErrorGaps"/>.
+    /// </summary>
     public static Verdict Compare(Outcome off, Outcome on, FuzzQuery query, bool tolerateErrorGaps = false)
     {
         var verdict = CompareOutcomes(off, on, query);

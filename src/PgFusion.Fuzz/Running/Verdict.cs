@@ -22,6 +22,15 @@ public enum VerdictKind
     /// </summary>
     ErrorGap,
 
+    /// <summary>
+    /// pg_fusion raised an error where PostgreSQL returned rows (or the reverse, or another data
+    /// exception), and PostgreSQL itself gives pg_fusion's outcome for the same query under another
+    /// plan (<see cref="FuzzDatabase.RunUnderOtherPlans"/>): which rows reach an expression depends on
+    /// the plan (hash or sorted aggregation, the join method, an incremental sort stopping at LIMIT).
+    /// Counted apart, never a wrong value.
+    /// </summary>
+    PlanDependent,
+
     /// <summary>A wrong result, a different error, or a crash.</summary>
     Mismatch,
 }

@@ -107,13 +107,40 @@ public sealed partial class QueryBinder
         _cteStack = saved.GetRange(0, level + 1);
         try
         {
-            return BindQuery(query);
+            var bound = BindQuery(query);
+            return IsMaterialized(cte) ? bound with { Root = KeepSelectList(bound.Root, [.. bound.ResultColumns.Select(c => c.Id)]) } : bound;
         }
         finally
         {
             _cteStack = saved;
         }
     }
+
+    /// <summary>
+    /// Whether PostgreSQL plans the CTE apart (subselect.c SS_process_ctes) instead of inlining it as
+    /// a subquery: MATERIALIZED, or referenced more than once without NOT MATERIALIZED
+    /// (ctematerialized: 0 default, 1 always, 2 never).
+    /// </summary>
+    private static bool IsMaterialized(QueryTreeNode cte)
+    {
+        int materialized = cte.Optional("ctematerialized")?.Int32() ?? 0;
+        int references = cte.Optional("cterefcount")?.Int32() ?? 1;
+        return materialized == 1 || (materialized == 0 && references > 1);
+    }
+
+    /// <summary>
+    /// Marks the CTE's own select list (and a column-reordering projection above it) as
+    /// <see cref="LogicalProject.KeepAll"/>; projections of sub-queries inside the CTE stay prunable,
+    /// as PostgreSQL pulls those up.
+    /// </summary>
+    private static LogicalPlan KeepSelectList(LogicalPlan plan, HashSet<int> ids) => plan switch
+    {
+        LogicalProject p when p.Exprs.Any(e => ids.Contains(e.Column.Id)) => p.Exprs.All(e => e.Expr is LogicalColumnRef)
+            ? p with { KeepAll = true, Input = KeepSelectList(p.Input, [.. p.Exprs.Select(e => ((LogicalColumnRef)e.Expr).Column.Id)]) }
+            : p with { KeepAll = true },
+        LogicalSort or LogicalLimit or LogicalFilter => plan.WithChildren([KeepSelectList(plan.Children[0], ids)]),
+        _ => plan,
+    };
 
     /// <summary>JoinExpr: jointype as PostgreSQL's JoinType enum (nodes.h): 0 inner, 1 left, 2 full, 3 right.</summary>
     private Func<BindScope, LogicalPlan> PrepareJoin(QueryTreeNode join, BindScope scope, ExpressionBinder binder)

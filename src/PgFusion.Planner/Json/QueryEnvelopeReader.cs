@@ -92,7 +92,7 @@ public static class QueryEnvelopeReader
     private static QueryCatalog ReadCatalog(QueryTreeNode c)
     {
         var functions = (c.Optional("functions")?.Items() ?? [])
-            .Select(f => new CatalogFunction(f.UInt32("oid"), f.String("name"), f.Optional("rettype")?.UInt32() ?? 0));
+            .Select(f => new CatalogFunction(f.UInt32("oid"), f.String("name"), f.Optional("rettype")?.UInt32() ?? 0, f.Optional("cost")?.Double() ?? 1));
         var operators = (c.Optional("operators")?.Items() ?? [])
             .Select(o => new CatalogOperator(o.UInt32("oid"), o.String("name"), o.Optional("left")?.UInt32() ?? 0, o.Optional("right")?.UInt32() ?? 0, o.Optional("result")?.UInt32() ?? 0, o.Optional("funcid")?.UInt32() ?? 0));
         var types = (c.Optional("types")?.Items() ?? [])

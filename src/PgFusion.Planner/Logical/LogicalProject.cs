@@ -5,6 +5,13 @@ namespace PgFusion.Planner.Logical;
 /// <summary>Computes one new column per expression; its output is exactly those columns.</summary>
 public sealed record LogicalProject(LogicalPlan Input, IReadOnlyList<NamedExpr> Exprs) : LogicalPlan
 {
+    /// <summary>
+    /// The select list of a materialized CTE: PostgreSQL computes every column of it (for every row
+    /// the outer query pulls) even when nobody reads them, so their run-time errors are raised;
+    /// projection pruning keeps all of them.
+    /// </summary>
+    public bool KeepAll { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output => [.. Exprs.Select(e => e.Column)];
 
     public override IReadOnlyList<LogicalPlan> Children => [Input];

@@ -41,11 +41,13 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             {
                 throw; // PostgreSQL raises this while planning
             }
-#pragma warning disable CA1031 // anything else (an unsupported function) leaves the expression to run time
-            catch (Exception)
+#pragma warning disable CA1031 // anything else (an unsupported function): PostgreSQL must fold it
+            catch (Exception ex)
 #pragma warning restore CA1031
             {
-                return e;
+                // PostgreSQL evaluates it while planning, and may raise; dropping it (a NULL
+                // conjunct beside it) would hide that error, so PostgreSQL runs the query.
+                throw UnsupportedConstructException.NotYet($"constant expression pg_fusion cannot evaluate at plan time ({ex.Message})");
             }
             return e.Type == PgType.Bool ? new BoundConst(value, PgType.Bool) : e;
         }
@@ -53,15 +55,34 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         {
             case BoundBoolExpr { Op: BoolOp.And or BoolOp.Or } b:
             {
+                // simplify_and_arguments / simplify_or_arguments: the absorbing constant stops the
+                // walk, the neutral one drops out, a NULL goes last; no argument left is the neutral value.
                 bool absorbing = b.Op == BoolOp.Or;
                 var args = new List<BoundExpr>(b.Args.Count);
+                bool sawNull = false;
                 foreach (var a in b.Args)
                 {
                     var m = Evaluate(a);
-                    if (m is BoundConst { Value: bool v } && v == absorbing) return new BoundConst(absorbing, PgType.Bool);
+                    if (m is BoundConst { Value: bool v })
+                    {
+                        if (v == absorbing) return new BoundConst(absorbing, PgType.Bool);
+                        continue;
+                    }
+                    if (m is BoundConst { Value: null })
+                    {
+                        sawNull = true;
+                        continue;
+                    }
                     args.Add(m);
                 }
-                return b with { Args = args };
+                if (sawNull) args.Add(new BoundConst(null, PgType.Bool));
+                return args.Count switch { 0 => new BoundConst(!absorbing, PgType.Bool), 1 => args[0], _ => b with { Args = args } };
+            }
+            case BoundBoolExpr { Op: BoolOp.Not, Args: [var arg] } not:
+            {
+                var m = Evaluate(arg);
+                if (m is BoundConst { Value: var v }) return new BoundConst(v is bool x ? !x : null, PgType.Bool);
+                return ReferenceEquals(m, arg) ? not : not with { Args = [m] };
             }
             case BoundCase c:
             {

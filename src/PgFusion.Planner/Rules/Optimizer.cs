@@ -34,6 +34,8 @@ public sealed class Optimizer
         new JoinReorder(catalog, joinOrder),
         new ProjectionPruning(),
         new LimitSortToTopN(),
+        new QualOrdering(catalog),
+        new OneTimeFilter(),
     ];
 
     /// <summary>The function of a comparison operator (equal, not equal, less, greater, or-equal forms): PostgreSQL's comparison functions are strict.</summary>

@@ -5,8 +5,10 @@ namespace PgFusion.Planner.Rules;
 /// <summary>
 /// Top-down required columns: projections drop expressions nobody reads, scans drop attributes
 /// nobody reads (so the decoder decodes only those), UNION ALL drops unread columns from every
-/// branch. Aggregates keep every key and aggregate (dropping a key
-/// would change the groups; dropping an aggregate could hide its run-time errors).
+/// branch. Aggregates keep every key (dropping one would change the groups) and drop aggregates
+/// nobody reads, as PostgreSQL replaces a sub-query's unread outputs by NULL
+/// (remove_unused_subquery_outputs) and never computes them; a materialized CTE's select list
+/// (<see cref="LogicalProject.KeepAll"/>) keeps every column, as PostgreSQL computes all of it.
 /// </summary>
 public sealed class ProjectionPruning : IRewriteRule
 {
@@ -22,7 +24,7 @@ public sealed class ProjectionPruning : IRewriteRule
                 var columns = scan.Columns.Where(c => required.Contains(c.Column.Id)).ToList();
                 return columns.Count == scan.Columns.Count ? scan : scan with { Columns = columns };
             case LogicalProject project:
-                var exprs = isRoot ? project.Exprs : project.Exprs.Where(e => required.Contains(e.Column.Id)).ToList();
+                var exprs = isRoot || project.KeepAll ? project.Exprs : project.Exprs.Where(e => required.Contains(e.Column.Id)).ToList();
                 var input = Prune(project.Input, Needs(exprs.Select(e => e.Expr)));
                 return exprs.Count == project.Exprs.Count && ReferenceEquals(input, project.Input)
                     ? project
@@ -35,6 +37,13 @@ public sealed class ProjectionPruning : IRewriteRule
                 if (keep.Count == union.Columns.Count) goto default;
                 var inputs = union.Inputs.Select(branch => Prune(branch, [.. keep.Select(i => branch.Output[i].Id)])).ToList();
                 return new LogicalUnionAll(inputs, [.. keep.Select(i => union.Columns[i])]);
+            }
+            case LogicalAggregate aggregate when !isRoot:
+            {
+                var aggregates = aggregate.Aggregates.Where(a => required.Contains(a.Column.Id)).ToList();
+                if (aggregates.Count == 0 && aggregate.GroupKeys.Count == 0 && aggregate.Aggregates.Count > 0) aggregates.Add(aggregate.Aggregates[0]); // still one row
+                var kept = aggregates.Count == aggregate.Aggregates.Count ? aggregate : aggregate with { Aggregates = aggregates };
+                return kept.MapChildren(c => Prune(c, Needs(kept.Expressions)));
             }
             default:
                 var childRequired = new HashSet<int>(required);

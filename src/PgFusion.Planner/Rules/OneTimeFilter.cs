@@ -1,0 +1,38 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Logical;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Rules;
+
+/// <summary>
+/// A filter whose predicate folded to a constant false or NULL conjunct is PostgreSQL's one-time
+/// filter (a gating Result node, or a dummy relation): nothing beneath it runs, so no expression
+/// below raises an error, even one computed before the filter (a projection, a materialized CTE's
+/// select list). The filter stays and every leaf beneath it gets a constant false filter too, so
+/// no row reaches any operator of the subtree.
+/// </summary>
+public sealed class OneTimeFilter : IRewriteRule
+{
+    private static readonly BoundConst False = new(false, PgType.Bool);
+
+    public string Name => "one_time_filter";
+
+    public LogicalPlan Apply(LogicalPlan plan) => Gate(plan);
+
+    private static LogicalPlan Gate(LogicalPlan plan) => plan switch
+    {
+        LogicalFilter f when IsConstantFalse(f.Predicate) => f.Input.Children.Count == 0 ? f : f with { Input = StopLeaves(f.Input) },
+        _ => plan.MapChildren(Gate),
+    };
+
+    private static LogicalPlan StopLeaves(LogicalPlan plan) => plan switch
+    {
+        LogicalFilter f when IsConstantFalse(f.Predicate) => f,
+        LogicalFilter { Input.Children.Count: 0 } f => f with { Predicate = new BoundBoolExpr(BoolOp.And, [False, .. PredicatePushdown.Conjuncts(f.Predicate)]) },
+        _ when plan.Children.Count == 0 => new LogicalFilter(plan, False),
+        _ => plan.MapChildren(StopLeaves),
+    };
+
+    private static bool IsConstantFalse(BoundExpr predicate) =>
+        predicate is BoundConst { Value: false or null } || (predicate is BoundBoolExpr { Op: BoolOp.And } and && and.Args.Any(a => a is BoundConst { Value: false or null }));
+}

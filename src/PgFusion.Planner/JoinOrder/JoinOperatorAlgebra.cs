@@ -31,7 +31,9 @@ internal static class JoinOperatorAlgebra
         {
             return kb switch
             {
-                JoinKind.LeftOuter => b.RejectsNullsOn(b.Op.Right.Relations),
+                // (e1 ⟗ e2) ⟕p13 e3: e2's unmatched rows reach the left join with e1 NULL-padded, and
+                // must find no e3 partner, as they do when the full join comes last: p13 rejects nulls on e1.
+                JoinKind.LeftOuter => b.RejectsNullsOn(a.Op.Left.Relations),
                 JoinKind.FullOuter => a.RejectsNullsOn(a.Op.Left.Relations) && b.RejectsNullsOn(b.Op.Left.Relations),
                 _ => false,
             };

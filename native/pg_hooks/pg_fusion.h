@@ -101,6 +101,7 @@ extern char *pgf_query_to_json(Query *query);
 struct PgfProbeSet;
 struct EState;
 extern void pgf_append_indexes(StringInfo out, Relation rel);
+extern Index pgf_range_table_index(struct EState *estate, Oid relid);
 extern void pgf_probe_open(struct PgfProbeSet **setp, struct EState *estate, StringInfo msg);
 extern int	pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items);
 extern bool pgf_probe_credit(struct PgfProbeSet *set, uint32 scan_id, uint32 pages);

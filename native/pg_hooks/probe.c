@@ -167,26 +167,14 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	uint32		natts = probe_u32(msg, 16);
 	uint32		nkeys = probe_u32(msg, 20);
 	PgfProbe   *probe;
-	Index		rti = 0;
-	ListCell   *lc;
-	int			i = 0;
+	Index		rti;
 	Form_pg_index form;
 	AttrNumber	keyatt;
 
 	if ((uint64) 24 + (uint64) natts * 4 + (uint64) nkeys * 8 != (uint64) msg->len)
 		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
 						errmsg("pg_fusion worker sent a PROBE of %d bytes for %u attributes and %u keys", msg->len, natts, nkeys)));
-	foreach(lc, estate->es_range_table)
-	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-
-		i++;
-		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
-		{
-			rti = i;
-			break;
-		}
-	}
+	rti = pgf_range_table_index(estate, relid);
 	if (rti == 0)
 		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
 						errmsg("pg_fusion worker asked to probe relation %u, which the query does not use", relid)));

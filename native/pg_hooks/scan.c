@@ -252,6 +252,27 @@ start_execution(PgfScanState *state)
 
 /* ---------------------------------------------------------------- page serving */
 
+/*
+ * The range-table index of a plain relation the plan reads, or 0: the worker may only name
+ * relations of the query's range table (locked and permission-checked by the executor).
+ */
+Index
+pgf_range_table_index(EState *estate, Oid relid)
+{
+	ListCell   *lc;
+	Index		i = 0;
+
+	foreach(lc, estate->es_range_table)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		i++;
+		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
+			return i;
+	}
+	return 0;
+}
+
 static uint32
 msg_u32(StringInfo msg, int offset, const char *what)
 {
@@ -288,21 +309,9 @@ open_scan(PgfScanState *state, StringInfo msg)
 	uint32		credit = msg_u32(msg, 8, "SCAN_OPEN");
 	uint32		natts = msg_u32(msg, 12, "SCAN_OPEN");
 	PgfScanStream *scan;
-	Index		rti = 0;
-	ListCell   *lc;
-	int			i = 0;
+	Index		rti;
 
-	foreach(lc, estate->es_range_table)
-	{
-		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
-
-		i++;
-		if (rte->rtekind == RTE_RELATION && rte->relid == relid)
-		{
-			rti = i;
-			break;
-		}
-	}
+	rti = pgf_range_table_index(estate, relid);
 	if (rti == 0)
 		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
 						errmsg("pg_fusion worker asked for relation %u, which the query does not use", relid)));

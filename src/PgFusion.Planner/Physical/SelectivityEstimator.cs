@@ -26,7 +26,7 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         switch (e)
         {
             case BoundConst c: return c.Value is true ? 1 : 0;
-            case BoundBoolExpr { Op: BoolOp.And } b: return b.Args.Aggregate(1.0, (s, a) => s * Selectivity(a));
+            case BoundBoolExpr { Op: BoolOp.And } b: return Conjunction(b.Args);
             case BoundBoolExpr { Op: BoolOp.Or } b: return b.Args.Aggregate(0.0, (s, a) => { double x = Selectivity(a); return s + x - (s * x); });
             case BoundBoolExpr { Op: BoolOp.Not } b: return 1 - Selectivity(b.Args[0]);
             case BoundNullTest n:
@@ -41,15 +41,63 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         }
     }
 
+    /// <summary>
+    /// AND of its arguments as independent, except that a lower and an upper bound on one column
+    /// form a range, as PostgreSQL's clauselist_selectivity does: sel(x &gt; lo) + sel(x &lt; hi) - 1,
+    /// plus the null fraction both bounds removed; a range that comes out empty gets 1e-10.
+    /// </summary>
+    private double Conjunction(IReadOnlyList<BoundExpr> args)
+    {
+        double product = 1;
+        var ranges = new Dictionary<int, (double? Low, double? High, double NullFrac)>();
+        foreach (var a in args)
+        {
+            if (RangeBound(a) is not var (column, isLow, nullFrac))
+            {
+                product *= Selectivity(a);
+                continue;
+            }
+            double s = Selectivity(a);
+            var range = ranges.GetValueOrDefault(column, (null, null, nullFrac));
+            range = isLow ? range with { Low = Math.Min(range.Low ?? 1, s) } : range with { High = Math.Min(range.High ?? 1, s) };
+            ranges[column] = range;
+        }
+        foreach (var (low, high, nullFrac) in ranges.Values)
+        {
+            if (low is { } lo && high is { } hi)
+            {
+                double s = lo + hi - 1 + nullFrac;
+                product *= s <= 0 ? 1e-10 : s;
+            }
+            else
+            {
+                product *= low ?? high ?? 1;
+            }
+        }
+        return product;
+    }
+
+    /// <summary>A comparison of a column with a constant that bounds it from below (&gt;, &gt;=) or above (&lt;, &lt;=).</summary>
+    private (int Column, bool IsLow, double NullFrac)? RangeBound(BoundExpr e)
+    {
+        if (e is not BoundFuncCall { Args: [var left, var right] } f || catalog.OperatorOfFunction(f.FuncOid)?.Name is not ("<" or "<=" or ">" or ">=") || catalog.OperatorOfFunction(f.FuncOid)?.Name is not { } op)
+            return null;
+        if (Unwrap(left) is LogicalColumnRef l && EstimationConstant(right) is not null)
+            return (l.Column.Id, op is ">" or ">=", Origin(l)?.Statistics?.NullFrac ?? 0);
+        if (Unwrap(right) is LogicalColumnRef r && EstimationConstant(left) is not null)
+            return (r.Column.Id, op is "<" or "<=", Origin(r)?.Statistics?.NullFrac ?? 0);
+        return null;
+    }
+
     private double Comparison(string op, BoundExpr left, BoundExpr right)
     {
-        if (Unwrap(left) is BoundConst && Unwrap(right) is not BoundConst)
+        if (EstimationConstant(left) is not null && EstimationConstant(right) is null)
         {
             (left, right) = (right, left);
             op = op switch { "<" => ">", ">" => "<", "<=" => ">=", ">=" => "<=", _ => op };
         }
         var origin = Origin(left);
-        if (Unwrap(right) is not BoundConst constant)
+        if (EstimationConstant(right) is not { } constant)
             return op is "=" ? DefaultEquality : op is "<>" ? 1 - DefaultEquality : DefaultInequality;
         if (constant.Value is null) return 0;
         return op switch
@@ -221,6 +269,42 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         }
         while (p < pattern.Length && pattern[p] == '%') p++;
         return p == pattern.Length;
+    }
+
+    /// <summary>
+    /// The value of a constant operand: a literal, or date/timestamp plus or minus a constant
+    /// interval (TPC-H's `date '1993-07-01' + interval '3' month`), which PostgreSQL's planner
+    /// folds before it estimates. Month steps clamp to the month's last day, as PostgreSQL does.
+    /// </summary>
+    private BoundConst? EstimationConstant(BoundExpr e)
+    {
+        switch (Unwrap(e))
+        {
+            case BoundConst c:
+                return c;
+            case BoundFuncCall { Args: [var a, var b] } f when catalog.FunctionName(f.FuncOid) is { } name
+                && name is "date_pl_interval" or "date_mi_interval" or "timestamp_pl_interval" or "timestamp_mi_interval"
+                && EstimationConstant(a) is { } start && EstimationConstant(b) is { Value: PgInterval span }:
+                DateTime? at = start.Value switch
+                {
+                    int d when start.Type.Oid == PgTypeOid.Date && d is not (PgEpoch.DateNegativeInfinity or PgEpoch.DatePositiveInfinity) => new DateTime(2000, 1, 1).AddDays(d),
+                    long t when start.Type.Oid == PgTypeOid.Timestamp && t is not (PgEpoch.TimestampNegativeInfinity or PgEpoch.TimestampPositiveInfinity) => new DateTime(2000, 1, 1).AddTicks(t * 10),
+                    _ => null,
+                };
+                if (at is not { } time) return null;
+                int sign = name.Contains("_mi_", StringComparison.Ordinal) ? -1 : 1;
+                try
+                {
+                    time = time.AddMonths(sign * span.Months).AddDays(sign * span.Days).AddTicks(sign * span.Micros * 10);
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    return null; // beyond DateTime's range: estimate as PostgreSQL does for an unknown value
+                }
+                return new BoundConst((time - new DateTime(2000, 1, 1)).Ticks / 10, PgType.Timestamp);
+            default:
+                return null;
+        }
     }
 
     private ColumnOrigin? Origin(BoundExpr e) => Unwrap(e) is LogicalColumnRef r ? origins.GetValueOrDefault(r.Column.Id) : null;

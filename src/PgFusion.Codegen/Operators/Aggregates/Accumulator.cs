@@ -104,7 +104,7 @@ public abstract class Accumulator
             2105 => () => new FloatSumAccumulator<double>(average: true),
             >= 2115 and <= 2146 or 2244 or 2245 => MinMax(agg, argType!.Value),
             BoundAggregate.FirstValueOid when argType is { } t => () => new FirstValueAccumulator(t),
-            BoundAggregate.SingleValueOid when argType is { } t => () => new SingleValueAccumulator(t),
+            BoundAggregate.SingleValueOid when argType is { } t => () => new FirstValueAccumulator(t, oneRowOnly: true),
             2517 or 2519 => () => new BoolAndOrAccumulator(isAnd: true),
             2518 => () => new BoolAndOrAccumulator(isAnd: false),
             3538 => () => new StringAggAccumulator(),

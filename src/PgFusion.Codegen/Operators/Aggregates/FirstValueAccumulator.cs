@@ -4,15 +4,22 @@ using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
-/// <summary>DISTINCT ON's pseudo-aggregate: each group's first input row's value, NULL included.</summary>
+/// <summary>
+/// Each group's first input row's value, NULL included, and NULL for a group without rows.
+/// DISTINCT ON's pseudo-aggregate (BoundAggregate.FirstValueOid) keeps the first row; a scalar
+/// subquery's value (BoundAggregate.SingleValueOid, constructed with oneRowOnly) raises
+/// PostgreSQL's cardinality violation on a second row, as ExecScanSubPlan does.
+/// </summary>
 public sealed class FirstValueAccumulator : Accumulator
 {
     private readonly ColumnOps ops;
     private readonly Column store;
+    private readonly bool oneRowOnly;
     private int[] slot = new int[16];
 
-    public FirstValueAccumulator(PgType type)
+    public FirstValueAccumulator(PgType type, bool oneRowOnly = false)
     {
+        this.oneRowOnly = oneRowOnly;
         ops = ColumnOps.For(type);
         store = PgArrowMapping.CreateColumn(type, 16);
         store.EnsureValidity(16);
@@ -32,7 +39,11 @@ public sealed class FirstValueAccumulator : Accumulator
         {
             if (filter is not null && (filter.IsNull(r) || !filter.Get(r))) continue;
             int g = groupIds[r];
-            if (slot[g] >= 0) continue;
+            if (slot[g] >= 0)
+            {
+                if (oneRowOnly) throw new PgFusionException("21000", "more than one row returned by a subquery used as an expression");
+                continue;
+            }
             slot[g] = store.Length;
             ops.Append(arg!, r, store);
         }

@@ -27,7 +27,7 @@ public class PlanCompileBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        json = File.ReadAllBytes(Path.Combine(RepositoryRoot(), "tests", "PgFusion.Planner.Tests", "Fixtures", Query + ".json"));
+        json = File.ReadAllBytes(Path.Combine(BenchmarkPaths.RepositoryRoot(), "tests", "PgFusion.Planner.Tests", "Fixtures", Query + ".json"));
         var planned = QueryPlanner.Plan(json);
         var compiled = new QueryCompiler(warm).Compile(planned.Plan ?? throw new InvalidOperationException(planned.UnsupportedReason));
         plans.AddCompiled(PlanCache.CanonicalKey(json), compiled.Query ?? throw new InvalidOperationException(compiled.UnsupportedReason), 1);
@@ -44,15 +44,4 @@ public class PlanCompileBenchmarks
 
     [Benchmark(Description = "worker plan cache hit (key + lookup)")]
     public bool PlanCacheHit() => plans.TryGet(PlanCache.CanonicalKey(json), out _);
-
-    private static string RepositoryRoot()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("PGFUSION_ROOT");
-        if (!string.IsNullOrEmpty(fromEnv))
-            return fromEnv;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "PgFusion.sln")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"PgFusion.sln not found above {AppContext.BaseDirectory}; set PGFUSION_ROOT");
-    }
 }

@@ -12,6 +12,12 @@ public static class Program
             Profile(args[1], args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
             return;
         }
+        // `compile-times [runs]`: median wall and thread-CPU ms of a cold plan + compile per TPC-H query.
+        if (args.Length >= 1 && args[0] == "compile-times")
+        {
+            CompileTimes(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 21);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
@@ -35,5 +41,69 @@ public static class Program
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
         Console.WriteLine($"{method}: {runs} runs, {clock.Elapsed.TotalMilliseconds / runs:F2} ms wall, {cpu / runs:F2} ms CPU each");
+    }
+
+    /// <summary>
+    /// Thread CPU time as well as wall time, so that a loaded machine (other processes taking the
+    /// cores) does not inflate the figure: the CPU time is what the worker's thread spends.
+    /// </summary>
+    private static void CompileTimes(int runs)
+    {
+        var wall = new List<double>();
+        var cpu = new List<double>();
+        Console.WriteLine("query | kernels | cold wall ms (median) | cold CPU ms (median) | CPU ms min-max | plan only CPU ms (median) | in KernelCache (build + Compile) wall ms (median)");
+        double totalCpu = 0;
+        for (int q = 1; q <= 22; q++)
+        {
+            string name = $"q{q:D2}";
+            var json = TpchCompileBenchmarks.Load(name);
+            for (int w = 0; w < 3; w++) TpchCompileBenchmarks.CompileCold(json);
+            wall.Clear();
+            cpu.Clear();
+            long kernels = 0;
+            for (int r = 0; r < runs; r++)
+            {
+                double c0 = ThreadCpuMs();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                TpchCompileBenchmarks.CompileCold(json, out kernels);
+                wall.Add(clock.Elapsed.TotalMilliseconds);
+                cpu.Add(ThreadCpuMs() - c0);
+            }
+            var planCpu = new List<double>();
+            var kernelWall = new List<double>();
+            for (int r = 0; r < runs; r++)
+            {
+                double c0 = ThreadCpuMs();
+                _ = PgFusion.Planner.QueryPlanner.Plan(json);
+                planCpu.Add(ThreadCpuMs() - c0);
+                var cache = new PgFusion.Codegen.Kernels.KernelCache();
+                _ = new PgFusion.Codegen.QueryCompiler(cache).Compile(PgFusion.Planner.QueryPlanner.Plan(json).Plan!);
+                kernelWall.Add(cache.CompileTime.TotalMilliseconds);
+            }
+            planCpu.Sort();
+            kernelWall.Sort();
+            wall.Sort();
+            cpu.Sort();
+            totalCpu += cpu[runs / 2];
+            Console.WriteLine(System.FormattableString.Invariant($"{name} | {kernels} | {wall[runs / 2]:F2} | {cpu[runs / 2]:F2} | {cpu[0]:F2}-{cpu[^1]:F2} | {planCpu[runs / 2]:F2} | {kernelWall[runs / 2]:F2}"));
+        }
+        Console.WriteLine(System.FormattableString.Invariant($"sum of medians (CPU) | {totalCpu:F1} ms over 22 queries"));
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CLOCK_THREAD_CPUTIME_ID (3 on Linux): CPU time of the calling thread.</summary>
+    private static double ThreadCpuMs()
+    {
+        if (ClockGetTime(3, out var t) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+        return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
     }
 }

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using PgFusion.Codegen;
+using PgFusion.Codegen.Dump;
+using PgFusion.Codegen.Kernels;
 using PgFusion.Ipc;
 using PgFusion.Planner;
 using PgFusion.Types;
@@ -125,18 +127,8 @@ internal sealed class Session
 
     private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
 
-    /// <summary>Constant subexpressions are evaluated at plan time, with PostgreSQL's plan-time errors.</summary>
-    private static readonly PlannerOptions PlannerWithConstants = new PlannerOptions(BaselineDisabledRules()) with
-    {
-        EvaluateConstant = ConstantEvaluator.Evaluate,
-        IsStrictFunction = oid => Codegen.Functions.FunctionRegistry.TryGet(oid, out _), // every function Codegen implements is strict
-        // PGFUSION_INDEX_PROBE_JOINS=off in the server's environment: hash joins only (benchmarks compare the two)
-        IndexProbeJoins = !string.Equals(Environment.GetEnvironmentVariable("PGFUSION_INDEX_PROBE_JOINS"), "off", StringComparison.OrdinalIgnoreCase),
-    };
-
-    /// <summary>PGFUSION_INDEX_PROBE_JOINS=off also disables the or_restriction rule: the plans before index-probe joins.</summary>
-    private static string[] BaselineDisabledRules() =>
-        string.Equals(Environment.GetEnvironmentVariable("PGFUSION_INDEX_PROBE_JOINS"), "off", StringComparison.OrdinalIgnoreCase) ? ["or_restriction"] : [];
+    /// <summary>The worker's planner options (constants evaluated at plan time; CompileAndDump.WorkerOptions).</summary>
+    private static PlannerOptions PlannerWithConstants => CompileAndDump.WorkerOptions;
 
     private void Compile(ReadOnlySpan<byte> payload, CancellationToken token, bool explainOnly)
     {
@@ -165,22 +157,14 @@ internal sealed class Session
 
         if (explainOnly)
         {
-            var clock = Stopwatch.StartNew();
-            var planned = QueryPlanner.Plan(json, PlannerWithConstants);
-            if (!planned.IsSupported)
+            var dump = CompileAndDump.Run(json, PlannerWithConstants, KernelCache.Shared);
+            if (dump.UnsupportedReason is not null)
             {
-                SendText(MessageType.Unsupported, planned.UnsupportedReason!, token);
-                return;
-            }
-            double planMs = clock.Elapsed.TotalMilliseconds;
-            var compiled = new QueryCompiler().Compile(planned.Plan!);
-            if (compiled.Query is null)
-            {
-                SendText(MessageType.Unsupported, compiled.UnsupportedReason!, token);
+                SendText(MessageType.Unsupported, dump.UnsupportedReason, token);
                 return;
             }
             bool everyRule = (Wire.ReadU32(payload, 0, type) & ExplainRulesFlag) != 0;
-            SendText(MessageType.Explained, ExplainText(json, planned.Plan!, compiled.Query, planMs, clock.Elapsed.TotalMilliseconds, everyRule), token);
+            SendText(MessageType.Explained, dump.ToText(everyRule), token);
             return;
         }
 
@@ -214,28 +198,6 @@ internal sealed class Session
         }
         LastCompileTiming = $"plan {planMs:F2} ms, plan+compile {clock.Elapsed.TotalMilliseconds:F2} ms";
         return cache.AddCompiled(key, compiled.Query, planned.Plan!.Root.EstimatedRows);
-    }
-
-    /// <summary>
-    /// pg_fusion_explain's text: the optimized logical plan, the planner's physical plan, then the
-    /// compiled operator tree with every kernel as C# (QueryDumper), and the timings.
-    /// </summary>
-    private static string ExplainText(ReadOnlySpan<byte> json, PlannedQuery planned, CompiledQuery query, double planMs, double totalMs, bool everyRule)
-    {
-        var sb = new StringBuilder();
-        var stages = QueryPlanner.ExplainRules(json, PlannerWithConstants);
-        if (everyRule)
-        {
-            // pg_fusion.explain_rules: the plan after binding, then after each rule that ran.
-            foreach (var (stage, plan) in stages.Take(stages.Count - 1))
-                sb.Append("== logical plan after ").Append(stage).AppendLine(" ==").AppendLine(plan.TrimEnd());
-        }
-        if (stages.Count > 0)
-            sb.Append("== logical plan (after ").Append(stages[^1].Stage).AppendLine(") ==").AppendLine(stages[^1].Plan.TrimEnd());
-        sb.AppendLine("== planner's physical plan ==").AppendLine(planned.Explain.TrimEnd());
-        sb.Append(query.Dump().ToText());
-        sb.Append(CultureInfo.InvariantCulture, $"== timing: plan {planMs:F2} ms, plan+compile {totalMs:F2} ms ==");
-        return sb.ToString();
     }
 
     /// <summary>The last cold compile's timing (logged on request by tools).</summary>

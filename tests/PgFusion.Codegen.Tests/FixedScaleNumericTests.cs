@@ -173,6 +173,48 @@ public sealed class FixedScaleNumericTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The general variant compiles only when a batch needs it: a batch the fixed path handles
+    /// compiles nothing more; a batch that overflows it compiles the general kernel once, which
+    /// then gives the exact result.
+    /// </summary>
+    [Fact]
+    public void GeneralVariantCompilesOnlyWhenABatchNeedsIt()
+    {
+        var n380 = Numeric(38, 0);
+        PgType[] types = [n380, n380];
+        BoundExpr x = new BoundColumnRef(0, n380, "a"), y = new BoundColumnRef(1, n380, "b");
+        BoundExpr[] exprs = [new BoundFuncCall(1726, "numeric_mul", [x, y], PgType.Numeric)];
+        var cache = new KernelCache();
+        var kernel = KernelBuilder.Project("project", types, exprs, cache);
+        Assert.Equal(1, cache.Compiles);
+
+        RecordBatch Batch(Int128 av, Int128 bv)
+        {
+            var a = (DecimalColumn)PgArrowMapping.CreateColumn(n380, 1);
+            var b = (DecimalColumn)PgArrowMapping.CreateColumn(n380, 1);
+            (a.Values[0], b.Values[0]) = (av, bv);
+            a.Length = b.Length = 1;
+            return new RecordBatch([a, b], 1);
+        }
+        string Run(RecordBatch batch)
+        {
+            var output = PgArrowMapping.CreateColumn(PgType.Numeric, 1);
+            KernelColumns.Prepare(output, 1);
+            kernel.Run(batch, [output], new KernelContext());
+            return KernelColumns.GetNumeric((DecimalColumn)output, 0).ToString();
+        }
+
+        Assert.Equal("-12", Run(Batch(3, -4)));
+        Assert.Equal(1, cache.Compiles);
+        Int128 big = Int128.Parse("99999999999999999999999999999999999999", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("9999999999999999999999999999999999999800000000000000000000000000000000000001", Run(Batch(big, big)));
+        Assert.Equal(2, cache.Compiles);
+        Assert.Equal("-12", Run(Batch(3, -4)));
+        Assert.Equal("9999999999999999999999999999999999999800000000000000000000000000000000000001", Run(Batch(big, big)));
+        Assert.Equal(2, cache.Compiles);
+    }
+
     [Fact]
     public void OverflowFallsBackToTheExactGeneralPath()
     {

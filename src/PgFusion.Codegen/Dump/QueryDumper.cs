@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators;
 
 namespace PgFusion.Codegen.Dump;
@@ -9,19 +10,22 @@ namespace PgFusion.Codegen.Dump;
 /// <param name="ClassName">The class the C# source declares; its one method is <paramref name="MethodName"/>.</param>
 /// <param name="CSharp">Compilable C# (Roslyn) equivalent to the compiled kernel.</param>
 /// <param name="DebugView">System.Linq.Expressions' own debug view of the tree.</param>
-public sealed record KernelDump(string Name, string ClassName, string MethodName, string CSharp, string DebugView, TimeSpan CompileTime, string CacheKey);
+/// <param name="Il">The IL the kernel runs (for a fixed-scale numeric kernel, its fixed and general variants), from <see cref="IlDisassembler"/>.</param>
+public sealed record KernelDump(string Name, string ClassName, string MethodName, string CSharp, string DebugView, TimeSpan CompileTime, string CacheKey, string Il);
 
 /// <summary>The compile-and-dump output of one query: the physical plan text and each kernel.</summary>
 public sealed record QueryDump(string Plan, IReadOnlyList<KernelDump> Kernels)
 {
-    public string ToText()
+    /// <summary>The plan, then each kernel as C# and (with <paramref name="il"/>) as IL; <paramref name="timings"/> off for golden files.</summary>
+    public string ToText(bool il = true, bool timings = true)
     {
         var sb = new StringBuilder();
         sb.AppendLine("== physical plan ==").AppendLine(Plan);
         foreach (var k in Kernels)
         {
-            sb.AppendLine($"== kernel {k.Name} (compiled in {k.CompileTime.TotalMilliseconds:0.###} ms) ==");
+            sb.AppendLine(timings ? $"== kernel {k.Name} (compiled in {k.CompileTime.TotalMilliseconds:0.###} ms) ==" : $"== kernel {k.Name} ==");
             sb.AppendLine(k.CSharp);
+            if (il) sb.AppendLine($"== kernel {k.Name}: IL ==").Append(k.Il);
         }
         return sb.ToString();
     }
@@ -49,8 +53,10 @@ public static class QueryDumper
             {
                 string cls = $"Kernel{n}_{Pascal(k.Name)}";
                 string method = k.Source.ReturnType == typeof(int) ? "Filter" : "Project";
+                string il = string.Concat(KernelVariants.Of(k.Compiled).Select(v =>
+                    (v.Variant.Length > 0 ? $"// {v.Variant} variant\n" : "") + IlDisassembler.Disassemble(v.Compiled)));
                 kernels.Add(new KernelDump($"{n}.{k.Name}", cls, method, CSharpPrinter.Print(k.Source, cls, method),
-                    DebugViewProperty?.GetValue(k.Source) as string ?? k.Source.ToString(), k.CompileTime, k.CacheKey));
+                    DebugViewProperty?.GetValue(k.Source) as string ?? k.Source.ToString(), k.CompileTime, k.CacheKey, il));
             }
         }
         return new QueryDump(plan.Explain, kernels);

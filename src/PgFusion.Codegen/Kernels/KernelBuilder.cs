@@ -15,11 +15,12 @@ public static class KernelBuilder
     {
         if (predicate.Type.Oid != PgTypeOid.Bool) throw new UnsupportedException($"filter of type {predicate.Type}");
         string key = "filter|" + TypesKey(inputTypes) + "|" + ExprShape.Of(predicate);
-        var general = cache.GetOrCompile<FilterKernel>(name, key, () => BuildFilter(inputTypes, predicate, fixedScale: false));
-        if (!FixedNumeric.AnyFixed(predicate, inputTypes)) return general;
+        if (!FixedNumeric.AnyFixed(predicate, inputTypes))
+            return cache.GetOrCompile<FilterKernel>(name, key, () => BuildFilter(inputTypes, predicate, fixedScale: false));
         var fast = cache.GetOrCompile<FilterKernel>(name, "fixed|" + key, () => BuildFilter(inputTypes, predicate, fixedScale: true));
         int[] guard = [.. FixedNumeric.GuardColumns([predicate], inputTypes)];
-        FilterKernel g = general.Run, f = fast.Run;
+        var general = new GeneralVariant<FilterKernel>(() => cache.GetOrCompile<FilterKernel>(name, key, () => BuildFilter(inputTypes, predicate, fixedScale: false)));
+        FilterKernel f = fast.Run;
         int Run(RecordBatch input, int[] selection, KernelContext context)
         {
             if (FixedScaleOps.Eligible(input, guard))
@@ -32,19 +33,22 @@ public static class KernelBuilder
                 {
                 }
             }
-            return g(input, selection, context);
+            return general.Kernel.Run(input, selection, context);
         }
-        return new Kernel<FilterKernel>(name, key, general.Source, Run, general.CompileTime + fast.CompileTime) { FixedScaleSource = fast.Source };
+        FilterKernel run = Run;
+        KernelVariants.Register(run, () => [("fixed-scale", f), ("general", general.Kernel.Run)]);
+        return new Kernel<FilterKernel>(name, key, () => general.Kernel.Source, run, () => fast.CompileTime + general.CompileTime) { FixedScaleSource = fast.Source };
     }
 
     public static Kernel<ProjectKernel> Project(string name, IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs, KernelCache cache)
     {
         string key = "project|" + TypesKey(inputTypes) + "|" + string.Join(";", exprs.Select(ExprShape.Of));
-        var general = cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs, fixedScale: false));
-        if (!exprs.Any(e => FixedNumeric.AnyFixed(e, inputTypes))) return general;
+        if (!exprs.Any(e => FixedNumeric.AnyFixed(e, inputTypes)))
+            return cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs, fixedScale: false));
         var fast = cache.GetOrCompile<ProjectKernel>(name, "fixed|" + key, () => BuildProject(inputTypes, exprs, fixedScale: true));
         int[] guard = [.. FixedNumeric.GuardColumns(exprs, inputTypes)];
-        ProjectKernel g = general.Run, f = fast.Run;
+        var general = new GeneralVariant<ProjectKernel>(() => cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs, fixedScale: false)));
+        ProjectKernel f = fast.Run;
         void Run(RecordBatch input, Column[] outputs, KernelContext context)
         {
             if (FixedScaleOps.Eligible(input, guard))
@@ -60,9 +64,11 @@ public static class KernelBuilder
                     foreach (var c in outputs) KernelColumns.Prepare(c, input.LiveRows);
                 }
             }
-            g(input, outputs, context);
+            general.Kernel.Run(input, outputs, context);
         }
-        return new Kernel<ProjectKernel>(name, key, general.Source, Run, general.CompileTime + fast.CompileTime) { FixedScaleSource = fast.Source };
+        ProjectKernel run = Run;
+        KernelVariants.Register(run, () => [("fixed-scale", f), ("general", general.Kernel.Run)]);
+        return new Kernel<ProjectKernel>(name, key, () => general.Kernel.Source, run, () => fast.CompileTime + general.CompileTime) { FixedScaleSource = fast.Source };
     }
 
     /// <summary>
@@ -227,5 +233,21 @@ public static class KernelBuilder
         iteration.AddRange(body);
         iteration.Add(Expression.PreIncrementAssign(k));
         return Expression.Loop(Expression.Block(iteration), brk);
+    }
+
+    /// <summary>
+    /// The general (PgNumeric) variant of a fixed-scale kernel, compiled the first time a batch
+    /// needs it: a batch with a numeric wider than the fixed path or a step that would overflow
+    /// it, or a dump asking for the tree. Most queries never need it, and compiling it up front
+    /// doubled the compile time of every numeric kernel. Thread-safe: two first callers may both
+    /// ask the cache, which compiles a key once.
+    /// </summary>
+    private sealed class GeneralVariant<T>(Func<Kernel<T>> compile) where T : Delegate
+    {
+        private Kernel<T>? kernel;
+
+        public Kernel<T> Kernel => Volatile.Read(ref kernel) ?? Interlocked.CompareExchange(ref kernel, compile(), null) ?? kernel!;
+
+        public TimeSpan CompileTime => Volatile.Read(ref kernel)?.CompileTime ?? TimeSpan.Zero;
     }
 }

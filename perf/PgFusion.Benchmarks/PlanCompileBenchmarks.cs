@@ -28,19 +28,19 @@ public class PlanCompileBenchmarks
     public void Setup()
     {
         json = File.ReadAllBytes(Path.Combine(BenchmarkPaths.RepositoryRoot(), "tests", "PgFusion.Planner.Tests", "Fixtures", Query + ".json"));
-        var planned = QueryPlanner.Plan(json);
+        var planned = QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions);
         var compiled = new QueryCompiler(warm).Compile(planned.Plan ?? throw new InvalidOperationException(planned.UnsupportedReason));
         plans.AddCompiled(PlanCache.CanonicalKey(json), compiled.Query ?? throw new InvalidOperationException(compiled.UnsupportedReason), 1);
     }
 
     [Benchmark(Description = "plan only")]
-    public object? PlanOnly() => QueryPlanner.Plan(json).Plan;
+    public object? PlanOnly() => QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions).Plan;
 
     [Benchmark(Description = "plan + compile, cold kernel cache")]
-    public object? Cold() => new QueryCompiler(new KernelCache()).Compile(QueryPlanner.Plan(json).Plan!).Query;
+    public object? Cold() => new QueryCompiler(new KernelCache()).Compile(QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions).Plan!).Query;
 
     [Benchmark(Description = "plan + compile, cached kernels")]
-    public object? CachedKernels() => new QueryCompiler(warm).Compile(QueryPlanner.Plan(json).Plan!).Query;
+    public object? CachedKernels() => new QueryCompiler(warm).Compile(QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions).Plan!).Query;
 
     [Benchmark(Description = "worker plan cache hit (key + lookup)")]
     public bool PlanCacheHit() => plans.TryGet(PlanCache.CanonicalKey(json), out _);

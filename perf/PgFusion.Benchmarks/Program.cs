@@ -74,10 +74,10 @@ public static class Program
             for (int r = 0; r < runs; r++)
             {
                 double c0 = ThreadCpuMs();
-                _ = PgFusion.Planner.QueryPlanner.Plan(json);
+                _ = PgFusion.Planner.QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions);
                 planCpu.Add(ThreadCpuMs() - c0);
                 var cache = new PgFusion.Codegen.Kernels.KernelCache();
-                _ = new PgFusion.Codegen.QueryCompiler(cache).Compile(PgFusion.Planner.QueryPlanner.Plan(json).Plan!);
+                _ = new PgFusion.Codegen.QueryCompiler(cache).Compile(PgFusion.Planner.QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions).Plan!);
                 kernelWall.Add(cache.CompileTime.TotalMilliseconds);
             }
             planCpu.Sort();

@@ -8,7 +8,7 @@ namespace PgFusion.Benchmarks;
 /// <summary>
 /// Issue 5's compile-time target, per TPC-H query: the Query JSON the hook sends for the query
 /// (perf/tpch-json/qNN.json, captured with pg_fusion_query_tree from the SF1 database) through
-/// QueryPlanner and QueryCompiler with a fresh kernel cache, so every kernel's expression tree is
+/// QueryPlanner (with the worker's options: constants evaluated at plan time) and QueryCompiler with a fresh kernel cache, so every kernel's expression tree is
 /// built and compiled to IL ("cold"), and with a warm kernel cache ("cached kernels": planning and
 /// operator assembly only). The .NET code of the planner itself is jitted by the warm-up, as it is
 /// in a worker that has served any query.
@@ -28,14 +28,14 @@ public class TpchCompileBenchmarks
     {
         json = Load(Query);
         _ = Cold();
-        _ = new QueryCompiler(warm).Compile(QueryPlanner.Plan(json).Plan!).Query;
+        _ = new QueryCompiler(warm).Compile(QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions).Plan!).Query;
     }
 
     [Benchmark(Description = "plan + compile, cold kernel cache")]
     public object? Cold() => CompileCold(json);
 
     [Benchmark(Description = "plan + compile, cached kernels")]
-    public object? CachedKernels() => new QueryCompiler(warm).Compile(QueryPlanner.Plan(json).Plan!).Query;
+    public object? CachedKernels() => new QueryCompiler(warm).Compile(QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions).Plan!).Query;
 
     public static byte[] Load(string query) =>
         File.ReadAllBytes(Path.Combine(BenchmarkPaths.RepositoryRoot(), "perf", "tpch-json", query + ".json"));
@@ -47,7 +47,7 @@ public class TpchCompileBenchmarks
     public static CompiledQuery CompileCold(byte[] json, out long kernels)
     {
         var cache = new KernelCache();
-        var planned = QueryPlanner.Plan(json);
+        var planned = QueryPlanner.Plan(json, PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions);
         var compiled = new QueryCompiler(cache).Compile(planned.Plan ?? throw new InvalidOperationException(planned.UnsupportedReason));
         kernels = cache.Compiles;
         return compiled.Query ?? throw new InvalidOperationException(compiled.UnsupportedReason);

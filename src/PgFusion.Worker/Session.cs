@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using PgFusion.Codegen;
 using PgFusion.Codegen.Dump;

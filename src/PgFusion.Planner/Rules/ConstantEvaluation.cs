@@ -8,14 +8,19 @@ namespace PgFusion.Planner.Rules;
 /// What PostgreSQL's eval_const_expressions does with function calls over constants, run right
 /// after binding: every constant subexpression is evaluated once at plan time, so an error it
 /// raises (1/0, '3000000000'::int2, date 'infinity' - date 'infinity') is raised by planning, as in
-/// PostgreSQL, even when no row would ever reach it. Boolean results replace the expression, so a
-/// WHERE conjunct that is constant false stops the query before any scan as PostgreSQL's one-time
-/// filter does. The walk follows eval_const_expressions: AND stops at a constant false, OR at a
+/// PostgreSQL, even when no row would ever reach it. The value replaces the expression (unless the
+/// evaluator has no constant form for its type: <see cref="Unfoldable"/>), so kernels do not
+/// recompute `date '1994-01-01' + interval '1' year` per row, range filters see constant bounds,
+/// and a WHERE conjunct that is constant false stops the query before any scan as PostgreSQL's
+/// one-time filter does. The walk follows eval_const_expressions: AND stops at a constant false, OR at a
 /// constant true, CASE skips arms whose condition is constant false and stops after a constant
 /// true one, COALESCE stops after a constant non-NULL argument.
 /// </summary>
 public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null)
 {
+    /// <summary>What the evaluator returns for a value it has no constant form for: the expression stays.</summary>
+    public static readonly object Unfoldable = new();
+
     public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(Evaluate) switch
     {
         // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
@@ -49,7 +54,7 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // conjunct beside it) would hide that error, so PostgreSQL runs the query.
                 throw UnsupportedConstructException.NotYet($"constant expression pg_fusion cannot evaluate at plan time ({ex.Message})");
             }
-            return e.Type == PgType.Bool ? new BoundConst(value, PgType.Bool) : e;
+            return ReferenceEquals(value, Unfoldable) ? e : new BoundConst(value, e.Type);
         }
         switch (e)
         {

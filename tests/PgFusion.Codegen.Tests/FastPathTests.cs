@@ -68,6 +68,54 @@ public sealed class FastPathTests(ITestOutputHelper output)
         }
     }
 
+    // date_{eq,ne,lt,le,gt,ge}_timestamp and timestamp_{..}_date
+    private static readonly uint[] DateTimestampOps = [2340, 2343, 2338, 2339, 2341, 2342, 2366, 2369, 2364, 2365, 2367, 2368];
+
+    /// <summary>
+    /// A date column against a timestamp constant runs as a day-number comparison: the same rows
+    /// as the kernel (DateTimestampCmp), with constants at and off midnight, before 2000 and after,
+    /// and dates at the ends of the range (infinities, past the timestamp range).
+    /// </summary>
+    [Fact]
+    public void DateAgainstTimestampConstantSelectsWhatTheKernelSelects()
+    {
+        int seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var rnd = new Random(seed);
+        const long day = PgEpoch.MicrosPerDay;
+        int[] dates = [int.MinValue, -2451545, -2191, -1827, -1826, -1825, -1, 0, 1, 106751991, 106751992, 109203528 - 2451545 - 1, 109203528 - 2451545, int.MaxValue];
+        long[] stamps = [-1826 * day, -1826 * day + 1, -1826 * day - 1, -1825 * day, 0, 1, -1, day - 1, day, 106751982L * day, 106751982L * day + 1, 9223371331200000000L - 1, -211813488000000000L];
+        PgType[] types = [PgType.Date];
+        var cache = new KernelCache();
+        int fast = 0;
+        for (int iteration = 0; iteration < 400; iteration++)
+        {
+            int rows = Sizes[rnd.Next(Sizes.Length)];
+            var batch = new RecordBatch([Fill<int>(rnd, rows, ArrowType.Date32, dates)], rows);
+            uint op = DateTimestampOps[rnd.Next(DateTimestampOps.Length)];
+            BoundExpr col = new BoundColumnRef(0, PgType.Date, "d");
+            BoundExpr k = new BoundConst(stamps[rnd.Next(stamps.Length)], PgType.Timestamp);
+            var predicate = new BoundFuncCall(op, "op" + op, op < 2360 ? [col, k] : [k, col], PgType.Bool);
+            var expected = new int[rows];
+            int expectedCount = KernelBuilder.Filter("filter", types, predicate, cache).Run(batch, expected, new KernelContext());
+            var vector = VectorFilter.TryCreate(types, predicate);
+            if (vector is null)
+            {
+                // only = and <> against a constant off midnight are left to the kernel
+                Assert.True(op is 2340 or 2343 or 2366 or 2369 && (long)((BoundConst)k).Value! % day != 0, $"seed {seed}: no fast path for {op} {((BoundConst)k).Value}");
+                continue;
+            }
+            var actual = new int[rows];
+            Assert.True(vector.TryRun(batch, actual, out int count), $"seed {seed}: batch not eligible");
+            Assert.True(expectedCount == count, $"seed {seed} iteration {iteration} op {op} constant {((BoundConst)k).Value}: {count} rows selected, the kernel selects {expectedCount}");
+            Assert.True(expected.AsSpan(0, count).SequenceEqual(actual.AsSpan(0, count)), $"seed {seed} iteration {iteration}: selections differ");
+            fast++;
+        }
+        Assert.True(fast > 200, $"only {fast} predicates took the fast path");
+        foreach (long outside in new[] { long.MaxValue, long.MinValue, 9223371331200000000L, -211813488000000001L })
+            Assert.Null(VectorFilter.TryCreate(types, new BoundFuncCall(2338, "date_lt_timestamp", [new BoundColumnRef(0, PgType.Date, "d"), new BoundConst(outside, PgType.Timestamp)], PgType.Bool)));
+    }
+
     [Fact]
     public void VectorFilterWithResidualSelectsWhatTheKernelSelects()
     {

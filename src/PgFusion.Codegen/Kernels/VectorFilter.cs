@@ -71,7 +71,8 @@ public sealed class VectorFilter
         if (e is not BoundFuncCall { Args.Count: 2 } call || !FunctionRegistry.TryGet(call.FuncOid, out var impl)) return false;
         string m = impl.Method.Name;
         if (m.Length < 2) return false;
-        Op? op = m[^2..] switch { "Eq" => Op.Eq, "Ne" => Op.Ne, "Lt" => Op.Lt, "Le" => Op.Le, "Gt" => Op.Gt, "Ge" => Op.Ge, _ => null };
+        if (impl.Method.DeclaringType == typeof(DateTimeFunctions) && TryDateTimestampTerm(inputTypes, m, call.Args[0], call.Args[1], terms)) return true;
+        Op? op = ParseOp(m[^2..]);
         if (op is null) return false;
         var (left, right) = (call.Args[0], call.Args[1]);
         if (left is not BoundColumnRef && right is BoundColumnRef)
@@ -95,6 +96,56 @@ public sealed class VectorFilter
             if (!terms.OfType<DecimalTerm>().Any(t => t.Column == col.Index && t.TryAdd(dt))) terms.Add(dt);
         }
         else return false;
+        return true;
+    }
+
+    private const long MinTimestamp = -211_813_488_000_000_000L;
+    private const long EndTimestamp = 9_223_371_331_200_000_000L;
+
+    private static Op? ParseOp(string name) => name switch { "Eq" => Op.Eq, "Ne" => Op.Ne, "Lt" => Op.Lt, "Le" => Op.Le, "Gt" => Op.Gt, "Ge" => Op.Ge, _ => null };
+
+    /// <summary>
+    /// A date column against a finite timestamp constant (date_lt_timestamp and its kin: what
+    /// `l_shipdate &lt; date '1994-01-01' + interval '1' year` is once the constant folds), as the
+    /// equivalent comparison of the date's day number: with the constant at day D plus r
+    /// microseconds (0 &lt;= r &lt; one day), d &lt; ts is d &lt; D when r = 0 and d &lt;= D otherwise; d &lt;=
+    /// ts is d &lt;= D; and the mirror images. It agrees with DateTimestampCmp everywhere: dates past
+    /// the timestamp range compare as +infinity there, and above every in-range D here. An infinite
+    /// or out-of-range constant, and = or &lt;&gt; against a constant off midnight, stay with the kernel.
+    /// </summary>
+    private static bool TryDateTimestampTerm(IReadOnlyList<PgFusion.Types.PgType> inputTypes, string method, BoundExpr left, BoundExpr right, List<Term> terms)
+    {
+        Op? op;
+        if (method.Length == 15 && method.StartsWith("Date", StringComparison.Ordinal) && method.EndsWith("Timestamp", StringComparison.Ordinal))
+        {
+            op = ParseOp(method[4..6]);
+        }
+        else if (method.Length == 15 && method.StartsWith("Timestamp", StringComparison.Ordinal) && method.EndsWith("Date", StringComparison.Ordinal))
+        {
+            op = ParseOp(method[9..11]) switch { Op.Lt => Op.Gt, Op.Le => Op.Ge, Op.Gt => Op.Lt, Op.Ge => Op.Le, var o => o };
+            (left, right) = (right, left);
+        }
+        else
+        {
+            return false;
+        }
+        if (op is null || left is not BoundColumnRef col || right is not BoundConst { Value: long ts }) return false;
+        if (col.Index < 0 || col.Index >= inputTypes.Count || inputTypes[col.Index] != col.Type || KernelTypes.ClrType(col.Type) != typeof(int)) return false;
+        // finite and inside the timestamp range [MIN_TIMESTAMP, END_TIMESTAMP): a date at or past
+        // END_TIMESTAMP's day compares as +infinity, so the day numbers must stay below it
+        if (ts is < MinTimestamp or >= EndTimestamp) return false;
+        long day = ts >= 0 ? ts / PgFusion.Types.PgEpoch.MicrosPerDay : -((-ts + PgFusion.Types.PgEpoch.MicrosPerDay - 1) / PgFusion.Types.PgEpoch.MicrosPerDay);
+        bool midnight = ts == day * PgFusion.Types.PgEpoch.MicrosPerDay;
+        Op? dateOp = op switch
+        {
+            Op.Lt => midnight ? Op.Lt : Op.Le,
+            Op.Le => Op.Le,
+            Op.Gt => Op.Gt,
+            Op.Ge => midnight ? Op.Ge : Op.Gt,
+            _ => midnight ? op : null,
+        };
+        if (dateOp is null) return false;
+        AddTerm(terms, col.Index, dateOp.Value, checked((int)day));
         return true;
     }
 

@@ -157,11 +157,54 @@ public sealed partial class QueryBinder
         var lateral = new List<BoundExpr>();
         var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
         var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
-        var condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
+        // Subqueries in ON are joined to one input (outer joins) or to the joined rows (inner joins), not to the query's FROM.
+        var subqueries = new List<SubqueryJoin>();
+        var savedSubLinkBinder = binder.SubLinkBinder;
+        binder.SubLinkBinder = node => BindScalarSubquery(node, binder, subqueries);
+        BoundExpr? condition;
+        try
+        {
+            condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
+        }
+        finally
+        {
+            binder.SubLinkBinder = savedSubLinkBinder;
+        }
         if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
         // A LATERAL sub-query's correlation joins the ON condition (PostgreSQL allows LATERAL references only from the right of an inner or left join).
         if (lateral.Count > 0) condition = PredicateSimplification.Conjunction(condition is null ? lateral : [condition, .. lateral]);
-        return s => new LogicalJoin(left(s), right(s), kind, condition);
+        if (subqueries.Count == 0) return s => new LogicalJoin(left(s), right(s), kind, condition);
+        return s => JoinWithOnSubqueries(left(s), right(s), kind, condition!, subqueries);
+    }
+
+    /// <summary>
+    /// A join whose ON condition holds subqueries (bound as marks, scalar joins or their checks). An
+    /// inner join's ON is a filter over its pairs: the conjuncts that read a subquery's columns filter
+    /// the join after the subqueries are joined to it. For an outer join each subquery must read
+    /// one input only (or none): it is joined to that input, which gives every row of it its value
+    /// before the join pairs rows; one reading both inputs of an outer join is Unsupported.
+    /// </summary>
+    private static LogicalPlan JoinWithOnSubqueries(LogicalPlan left, LogicalPlan right, LogicalJoinType kind, BoundExpr condition, List<SubqueryJoin> subqueries)
+    {
+        if (kind == LogicalJoinType.Inner)
+        {
+            var subColumns = subqueries.SelectMany(j => j.Right.Output).Select(c => c.Id).ToHashSet();
+            var conjuncts = PredicatePushdown.Conjuncts(condition).ToList();
+            var plain = conjuncts.Where(c => !c.ReferencedColumns().Any(r => subColumns.Contains(r.Id))).ToList();
+            var withSubqueries = conjuncts.Where(c => c.ReferencedColumns().Any(r => subColumns.Contains(r.Id))).ToList();
+            LogicalPlan plan = new LogicalJoin(left, right, kind, plain.Count == 0 ? null : PredicateSimplification.Conjunction(plain));
+            foreach (var j in subqueries) plan = j.Apply(plan);
+            return withSubqueries.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(withSubqueries));
+        }
+        foreach (var j in subqueries)
+        {
+            var own = j.Right.Output.Select(c => c.Id).ToHashSet();
+            var reads = new[] { j.Condition, j.Check }.OfType<BoundExpr>().SelectMany(e => e.ReferencedColumns()).Where(c => !own.Contains(c.Id)).Select(c => c.Id).ToList();
+            if (reads.All(right.Output.Select(c => c.Id).ToHashSet().Contains)) right = j.Apply(right);
+            else if (reads.All(left.Output.Select(c => c.Id).ToHashSet().Contains)) left = j.Apply(left);
+            else throw UnsupportedConstructException.NotYet("subquery in the ON condition of an outer join that reads both of its inputs");
+        }
+        return new LogicalJoin(left, right, kind, condition);
     }
 
     private RelationInfo CheckRelation(QueryTreeNode rte)

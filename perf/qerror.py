@@ -52,17 +52,28 @@ def pg_joins(plan):
         rels = collections.Counter()
         if "Relation Name" in node:
             rels[node["Relation Name"]] += 1
+        has_subplan = False
         for child in node.get("Plans", []):
             child_rels = walk(child)
             if child.get("Parent Relationship") not in ("SubPlan", "InitPlan"):
                 rels += child_rels
-        if node["Node Type"] in ("Hash Join", "Merge Join", "Nested Loop"):
+            else:
+                has_subplan = True
+        if node["Node Type"] == "Aggregate":
+            rels = grouped(rels)
+        # A join whose filter runs a SubPlan filters by it: not the same rows as a join without it.
+        if node["Node Type"] in ("Hash Join", "Merge Join", "Nested Loop") and not has_subplan:
             joins.append((frozenset(rels.items()), kind_of(node.get("Join Type", "Inner")),
                           node["Plan Rows"], node["Actual Rows"], node["Actual Loops"]))
         return rels
 
     walk(plan)
     return joins
+
+
+def grouped(rels):
+    """Relations below an aggregate (a grouped subquery): named apart, as their rows are groups."""
+    return collections.Counter({(name if name.startswith("γ(") else f"γ({name})"): n for name, n in rels.items()})
 
 
 JOIN_LINE = re.compile(r"^(HashJoin (\w+)|Index Probe Join (\w+))")
@@ -88,11 +99,18 @@ def our_joins(text):
     def subtree(i):
         depth = nodes[i][0]
         rels = collections.Counter()
+        aggregates = []  # depths of the aggregates above the current line, inside the subtree
         j = i
         while j < len(nodes) and (j == i or nodes[j][0] > depth):
-            m = SCAN_LINE.match(nodes[j][1])
+            d, line = nodes[j]
+            while aggregates and aggregates[-1] >= d:
+                aggregates.pop()
+            if j > i and line.startswith("HashAggregate"):
+                aggregates.append(d)
+            m = SCAN_LINE.match(line)
             if m:
-                rels[m.group(1)] += 1
+                name = m.group(1)
+                rels[f"γ({name})" if aggregates else name] += 1
             j += 1
         return rels
 

@@ -41,9 +41,25 @@ public sealed partial class QueryBinder
             // A correlated NOT IN depends on the outer row's key and on NULLs among the correlated
             // rows only: it is bound as NOT of a mark (QueryBinder.Marks), not as a null-aware anti join.
             if (AsSubLink(conjunct, out bool negated) is { } link && JoinsAsConjunct(link, negated))
+            {
                 clause.Joins.Add(BindSubqueryJoin(link, negated, binder));
+            }
+            else if (OrWithOneSubLink(conjunct) is var (others, orLink, orNegated))
+            {
+                // A mark needs correlation equalities; with other correlations the OR becomes the semi or anti join's condition.
+                try
+                {
+                    clause.Plain.Add(binder.Bind(conjunct));
+                }
+                catch (UnsupportedConstructException)
+                {
+                    clause.Joins.Add(BindOrSubqueryJoin(others, orLink, orNegated, binder));
+                }
+            }
             else
+            {
                 clause.Plain.Add(binder.Bind(conjunct));
+            }
         }
         return clause;
     }

@@ -7,7 +7,8 @@ namespace PgFusion.Planner.Binding;
 public sealed partial class QueryBinder
 {
     /// <summary>DISTINCT is grouping on the distinctClause's columns with no aggregates.</summary>
-    private LogicalPlan BindDistinct(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan)
+    /// <param name="carried">Columns kept through DISTINCT as further keys (a LATERAL sub-query's correlation keys); replaced by the aggregate's.</param>
+    private LogicalPlan BindDistinct(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan, List<LogicalColumn> carried)
     {
         var clauses = query.List("distinctClause");
         if (clauses.Count == 0) return plan;
@@ -24,6 +25,12 @@ public sealed partial class QueryBinder
         for (int i = 0; i < targetList.Count; i++)
             if (!distinctIndexes.Contains(i) && !targetList[i].Bool("resjunk"))
                 throw UnsupportedConstructException.NotYet("DISTINCT that does not cover the whole select list");
+        for (int j = 0; j < carried.Count; j++)
+        {
+            var key = new NamedExpr(_ids.New(carried[j].Name, carried[j].Type), new LogicalColumnRef(carried[j]));
+            keys.Add(key);
+            carried[j] = key.Column;
+        }
         return new LogicalAggregate(plan, keys, []);
     }
 

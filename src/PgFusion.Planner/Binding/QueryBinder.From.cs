@@ -17,16 +17,21 @@ public sealed partial class QueryBinder
         // and so do the correlation equalities of LATERAL sub-queries.
         var lateral = new List<BoundExpr>();
         var items = fromList.Select(item => PrepareFromItem(item, scope, binder, lateral)).ToList();
+        if (items[0].Apply is not null) throw UnsupportedConstructException.NotYet($"{LateralWhat} first in FROM");
         return s =>
         {
-            var plan = items[0](s);
-            for (int i = 1; i < items.Count; i++) plan = new LogicalJoin(plan, items[i](s), LogicalJoinType.Inner, null);
+            var plan = items[0].Build(s);
+            for (int i = 1; i < items.Count; i++)
+                plan = items[i].Apply is { } apply ? apply.Apply(plan) : new LogicalJoin(plan, items[i].Build(s), LogicalJoinType.Inner, null);
             return lateral.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(lateral));
         };
     }
 
+    /// <summary>A FROM item's plan builder; <paramref name="Apply"/>, when set, joins it to the items before it instead.</summary>
+    private sealed record FromItem(Func<BindScope, LogicalPlan> Build, LateralApply? Apply = null);
+
     /// <param name="lateral">Receives the join conditions a LATERAL sub-query's correlation becomes (for the join or FROM list holding it).</param>
-    private Func<BindScope, LogicalPlan> PrepareFromItem(QueryTreeNode item, BindScope scope, ExpressionBinder binder, List<BoundExpr> lateral)
+    private FromItem PrepareFromItem(QueryTreeNode item, BindScope scope, ExpressionBinder binder, List<BoundExpr> lateral)
     {
         switch (item.RequireKind())
         {
@@ -38,24 +43,24 @@ public sealed partial class QueryBinder
                 {
                     if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0))
                     {
-                        var (lateralPlan, columns) = BindLateral(rte.Field("subquery"), binder, lateral);
+                        var (lateralPlan, columns, apply) = BindLateral(rte.Field("subquery"), binder, lateral);
                         scope.SetSubquery(rti, columns);
-                        return _ => lateralPlan;
+                        return new FromItem(_ => lateralPlan, apply);
                     }
                     var sub = BindQuery(rte.Field("subquery"));
                     scope.SetSubquery(rti, sub.ResultColumns);
-                    return _ => sub.Root;
+                    return new FromItem(_ => sub.Root);
                 }
                 if (kind == RteKind.Cte)
                 {
                     var cteQuery = BindCte(rte);
                     scope.SetSubquery(rti, cteQuery.ResultColumns);
-                    return _ => cteQuery.Root;
+                    return new FromItem(_ => cteQuery.Root);
                 }
                 if (kind != RteKind.Relation) throw UnsupportedConstructException.NotYet(RteKind.Describe(kind));
                 var relation = CheckRelation(rte);
                 string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
-                return s => new LogicalScan(rti, alias, relation, s.ColumnsOf(rti));
+                return new FromItem(s => new LogicalScan(rti, alias, relation, s.ColumnsOf(rti)));
             case "JOINEXPR":
                 return PrepareJoin(item, scope, binder);
             default:
@@ -69,11 +74,10 @@ public sealed partial class QueryBinder
     /// are those of its FROM and local WHERE, projected to its outputs plus the inner expressions; the
     /// equalities go to <paramref name="lateral"/>, the condition of the join that holds it.
     /// </summary>
-    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
+    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
     {
-        const string what = "LATERAL subquery in FROM";
-        if (!IsPlainSelect(sub))
-            throw UnsupportedConstructException.NotYet($"{what} other than SELECT ... FROM ... WHERE (aggregates, DISTINCT, LIMIT or set operations)");
+        const string what = LateralWhat;
+        if (!IsPlainSelect(sub)) return BindLateralQuery(sub, binder, lateral);
         var body = BindSubqueryBody(sub, binder, what);
         if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE equalities");
         var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();
@@ -82,7 +86,7 @@ public sealed partial class QueryBinder
         var plan = new LogicalProject(body.Plan, [.. outputs, .. keys]);
         VerifyColumns(plan, $"{what} that reads earlier FROM items outside its WHERE equalities");
         lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
-        return (plan, [.. outputs.Select(o => o.Column)]);
+        return (plan, [.. outputs.Select(o => o.Column)], null);
     }
 
     /// <summary>
@@ -143,7 +147,7 @@ public sealed partial class QueryBinder
     };
 
     /// <summary>JoinExpr: jointype as PostgreSQL's JoinType enum (nodes.h): 0 inner, 1 left, 2 full, 3 right.</summary>
-    private Func<BindScope, LogicalPlan> PrepareJoin(QueryTreeNode join, BindScope scope, ExpressionBinder binder)
+    private FromItem PrepareJoin(QueryTreeNode join, BindScope scope, ExpressionBinder binder)
     {
         int jointype = join.Int32("jointype");
         var kind = jointype switch
@@ -157,11 +161,66 @@ public sealed partial class QueryBinder
         var lateral = new List<BoundExpr>();
         var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
         var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
-        var condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
+        // Subqueries in ON are joined to one input (outer joins) or to the joined rows (inner joins), not to the query's FROM.
+        var subqueries = new List<SubqueryJoin>();
+        var savedSubLinkBinder = binder.SubLinkBinder;
+        binder.SubLinkBinder = node => BindScalarSubquery(node, binder, subqueries);
+        BoundExpr? condition;
+        try
+        {
+            condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
+        }
+        finally
+        {
+            binder.SubLinkBinder = savedSubLinkBinder;
+        }
         if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
         // A LATERAL sub-query's correlation joins the ON condition (PostgreSQL allows LATERAL references only from the right of an inner or left join).
         if (lateral.Count > 0) condition = PredicateSimplification.Conjunction(condition is null ? lateral : [condition, .. lateral]);
-        return s => new LogicalJoin(left(s), right(s), kind, condition);
+        if (left.Apply is not null) throw UnsupportedConstructException.NotYet($"{LateralWhat} on the left of a JOIN");
+        if (right.Apply is { } apply)
+        {
+            // One aggregate row per left row: an inner join's ON filters the applied rows; a left join needs ON true.
+            if (subqueries.Count > 0 || kind is not (LogicalJoinType.Inner or LogicalJoinType.Left) || (kind == LogicalJoinType.Left && condition is not null && condition is not BoundConst { Value: true }))
+                throw UnsupportedConstructException.NotYet($"{LateralWhat} of one aggregate row joined other than by INNER JOIN or LEFT JOIN ... ON true");
+            return new FromItem(s =>
+            {
+                var applied = apply.Apply(left.Build(s));
+                return kind == LogicalJoinType.Inner && condition is not null ? new LogicalFilter(applied, condition) : applied;
+            });
+        }
+        if (subqueries.Count == 0) return new FromItem(s => new LogicalJoin(left.Build(s), right.Build(s), kind, condition));
+        return new FromItem(s => JoinWithOnSubqueries(left.Build(s), right.Build(s), kind, condition!, subqueries));
+    }
+
+    /// <summary>
+    /// A join whose ON condition holds subqueries (bound as marks, scalar joins or their checks). An
+    /// inner join's ON is a filter over its pairs: the conjuncts that read a subquery's columns filter
+    /// the join after the subqueries are joined to it. For an outer join each subquery must read
+    /// one input only (or none): it is joined to that input, which gives every row of it its value
+    /// before the join pairs rows; one reading both inputs of an outer join is Unsupported.
+    /// </summary>
+    private static LogicalPlan JoinWithOnSubqueries(LogicalPlan left, LogicalPlan right, LogicalJoinType kind, BoundExpr condition, List<SubqueryJoin> subqueries)
+    {
+        if (kind == LogicalJoinType.Inner)
+        {
+            var subColumns = subqueries.SelectMany(j => j.Right.Output).Select(c => c.Id).ToHashSet();
+            var conjuncts = PredicatePushdown.Conjuncts(condition).ToList();
+            var plain = conjuncts.Where(c => !c.ReferencedColumns().Any(r => subColumns.Contains(r.Id))).ToList();
+            var withSubqueries = conjuncts.Where(c => c.ReferencedColumns().Any(r => subColumns.Contains(r.Id))).ToList();
+            LogicalPlan plan = new LogicalJoin(left, right, kind, plain.Count == 0 ? null : PredicateSimplification.Conjunction(plain));
+            foreach (var j in subqueries) plan = j.Apply(plan);
+            return withSubqueries.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(withSubqueries));
+        }
+        foreach (var j in subqueries)
+        {
+            var own = j.Right.Output.Select(c => c.Id).ToHashSet();
+            var reads = new[] { j.Condition, j.Check }.OfType<BoundExpr>().SelectMany(e => e.ReferencedColumns()).Where(c => !own.Contains(c.Id)).Select(c => c.Id).ToList();
+            if (reads.All(right.Output.Select(c => c.Id).ToHashSet().Contains)) right = j.Apply(right);
+            else if (reads.All(left.Output.Select(c => c.Id).ToHashSet().Contains)) left = j.Apply(left);
+            else throw UnsupportedConstructException.NotYet("subquery in the ON condition of an outer join that reads both of its inputs");
+        }
+        return new LogicalJoin(left, right, kind, condition);
     }
 
     private RelationInfo CheckRelation(QueryTreeNode rte)

@@ -40,12 +40,43 @@ public sealed partial class QueryBinder
         {
             // A correlated NOT IN depends on the outer row's key and on NULLs among the correlated
             // rows only: it is bound as NOT of a mark (QueryBinder.Marks), not as a null-aware anti join.
-            if (AsSubLink(conjunct, out bool negated) is { } link && !(negated && link.Int32("subLinkType") == AnySubLink && ReadsOuter(link.Field("subselect").Element, 0)))
+            if (AsSubLink(conjunct, out bool negated) is { } link && JoinsAsConjunct(link, negated))
+            {
                 clause.Joins.Add(BindSubqueryJoin(link, negated, binder));
+            }
+            else if (OrWithOneSubLink(conjunct) is var (others, orLink, orNegated))
+            {
+                // A mark needs correlation equalities; with other correlations the OR becomes the semi or anti join's condition.
+                try
+                {
+                    clause.Plain.Add(binder.Bind(conjunct));
+                }
+                catch (UnsupportedConstructException)
+                {
+                    clause.Joins.Add(BindOrSubqueryJoin(others, orLink, orNegated, binder));
+                }
+            }
             else
+            {
                 clause.Plain.Add(binder.Bind(conjunct));
+            }
         }
         return clause;
+    }
+
+    /// <summary>
+    /// Whether a WHERE conjunct's SubLink becomes a semi or anti join: EXISTS; IN (= ANY) except a
+    /// correlated NOT IN; ALL and the other ANY comparisons when correlated or not decided by min
+    /// and max. The rest are bound as expressions (marks, QueryBinder.Marks and .Quantified).
+    /// </summary>
+    private bool JoinsAsConjunct(QueryTreeNode link, bool negated)
+    {
+        int type = link.Int32("subLinkType");
+        if (type == ExistsSubLink) return true;
+        bool correlated = ReadsOuter(link.Field("subselect").Element, 0);
+        string? op = QuantifiedOperator(link);
+        if (type == AnySubLink && op is "=" or null) return !(negated && correlated);
+        return correlated || !MinMaxDecides(type == AllSubLink, op);
     }
 
     private static LogicalPlan ApplyWhere(LogicalPlan plan, WhereClause where)
@@ -85,7 +116,7 @@ public sealed partial class QueryBinder
             negated = true;
             node = arg;
         }
-        if (node.Kind == "SUBLINK" && node.Int32("subLinkType") is ExistsSubLink or AnySubLink) return node;
+        if (node.Kind == "SUBLINK" && node.Int32("subLinkType") is ExistsSubLink or AnySubLink or AllSubLink) return node;
         negated = false;
         return null;
     }
@@ -100,7 +131,11 @@ public sealed partial class QueryBinder
     {
         int type = link.Int32("subLinkType");
         var sub = link.Field("subselect");
-        string what = type == ExistsSubLink ? (negated ? "NOT EXISTS" : "EXISTS") : (negated ? "NOT IN" : "IN/ANY");
+        string? op = type == ExistsSubLink ? null : QuantifiedOperator(link);
+        bool isIn = type == AnySubLink && op is "=" or null;
+        string what = type == ExistsSubLink ? (negated ? "NOT EXISTS" : "EXISTS")
+            : isIn ? (negated ? "NOT IN" : "IN/ANY")
+            : $"{(negated ? "NOT " : "")}{op} {(type == AllSubLink ? "ALL" : "ANY")}";
         LogicalPlan right;
         List<BoundExpr> outputs;
         var condition = new List<BoundExpr>();
@@ -116,7 +151,7 @@ public sealed partial class QueryBinder
             var jointree = sub.Field("jointree");
             var from = PrepareFrom(jointree, scope, binder);
             var where = BindWhere(jointree.Optional("quals"), binder);
-            outputs = type == AnySubLink ? [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))] : [];
+            outputs = type != ExistsSubLink ? [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))] : [];
             var plan = from(scope);
             foreach (var s in scalars) plan = s.Apply(plan);
             foreach (var j in where.Joins) plan = j.Apply(plan);
@@ -137,24 +172,30 @@ public sealed partial class QueryBinder
             outputs = [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))];
         }
         VerifyColumns(right, $"{what} subquery that reads the outer query outside its WHERE conjuncts");
-        if (type == AnySubLink)
+        var kind = type == ExistsSubLink ? (negated ? LogicalJoinType.Anti : LogicalJoinType.Semi) : (negated ? LogicalJoinType.NullAwareAnti : LogicalJoinType.Semi);
+        if (type != ExistsSubLink)
         {
             outer.SubLinkParams.Clear();
             for (int i = 0; i < outputs.Count; i++) outer.SubLinkParams[i + 1] = outputs[i];
             try
             {
                 var test = outer.Bind(link.Field("testexpr"));
-                if (test.Type.Oid != Types.PgTypeOid.Bool) throw link.Field("testexpr").Error($"ANY test of type {test.Type}");
-                condition.Add(test);
+                if (test.Type.Oid != Types.PgTypeOid.Bool) throw link.Field("testexpr").Error($"ANY/ALL test of type {test.Type}");
+                if (isIn)
+                {
+                    condition.Add(test);
+                }
+                else
+                {
+                    (kind, var quantified) = QuantifiedJoin(type == AllSubLink, negated, test);
+                    condition.Add(quantified);
+                }
             }
             finally
             {
                 outer.SubLinkParams.Clear();
             }
         }
-        var kind = type == ExistsSubLink
-            ? (negated ? LogicalJoinType.Anti : LogicalJoinType.Semi)
-            : (negated ? LogicalJoinType.NullAwareAnti : LogicalJoinType.Semi);
         if (kind == LogicalJoinType.NullAwareAnti && condition.Count != 1)
             throw UnsupportedConstructException.NotYet("correlated NOT IN subquery");
         return new SubqueryJoin(right, kind, condition.Count == 0 ? null : PredicateSimplification.Conjunction(condition));
@@ -172,7 +213,8 @@ public sealed partial class QueryBinder
     private BoundExpr BindScalarSubquery(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         int type = link.Int32("subLinkType");
-        if (type is ExistsSubLink or AnySubLink) return BindMark(link, outer, scalars);
+        if (type == ExistsSubLink || (type == AnySubLink && QuantifiedOperator(link) is "=" or null)) return BindMark(link, outer, scalars);
+        if (type is AnySubLink or AllSubLink) return BindQuantified(link, outer, scalars);
         if (type != ExprSubLink)
             throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {ExpressionBinder.SubLinkKind(link)}) other than a top-level WHERE conjunct");
         var sub = link.Field("subselect");

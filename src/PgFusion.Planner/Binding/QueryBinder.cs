@@ -37,11 +37,12 @@ public sealed partial class QueryBinder
         }
     }
 
-    private BoundQuery BindQueryLevel(QueryTreeNode query)
+    /// <param name="lateral">Set for a LATERAL sub-query that is decorrelated: see <see cref="LateralContext"/>.</param>
+    private BoundQuery BindQueryLevel(QueryTreeNode query, LateralContext? lateral = null)
     {
         var rangeTable = query.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
-        var binder = new ExpressionBinder(_envelope.Catalog, scope);
+        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral?.Outer };
         // Scalar subqueries (one row each) are cross-joined below the WHERE filter, or above the
         // aggregate when the grouped select list or HAVING reads them.
         var scalarsBelow = new List<SubqueryJoin>();
@@ -85,12 +86,13 @@ public sealed partial class QueryBinder
         // Every expression is bound, so the scans know which attributes they read.
         LogicalPlan plan = from(scope);
         foreach (var s in scalarsBelow) plan = s.Apply(plan);
+        List<NamedExpr> lateralKeys = lateral is null ? [] : ExtractLateralCorrelations(plan, where, lateral, grouped && (UsesGroupingSets(query) || groupingCalls.Count > 0));
         plan = ApplyWhere(plan, where);
         if (grouped)
         {
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
                 ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, binder)
-                : new LogicalAggregate(plan, groupKeys, aggregates!.Aggregates);
+                : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates);
             foreach (var s in scalarsAbove) plan = s.Apply(plan);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
@@ -103,6 +105,8 @@ public sealed partial class QueryBinder
             tleColumns[i] = _ids.New(name, tleExprs[i].Type);
             projections.Add(new NamedExpr(tleColumns[i], tleExprs[i]));
         }
+        // A decorrelated LATERAL sub-query also outputs its correlation keys (and, as one aggregate row per outer row, a marker).
+        var carried = lateral is null ? [] : LateralOutputs(lateral, lateralKeys, grouped && query.List("groupClause").Count == 0, targetList, tleExprs, aggregates, projections);
         plan = new LogicalProject(plan, projections);
 
         if (query.Bool("hasDistinctOn"))
@@ -111,7 +115,7 @@ public sealed partial class QueryBinder
         }
         else
         {
-            plan = BindDistinct(query, targetList, tleColumns, plan);
+            plan = BindDistinct(query, targetList, tleColumns, plan, carried);
             plan = BindSort(query, targetList, tleColumns, plan);
         }
         plan = BindLimit(query, binder, plan);
@@ -119,12 +123,14 @@ public sealed partial class QueryBinder
         var result = new List<LogicalColumn>();
         for (int i = 0; i < targetList.Count; i++)
             if (!targetList[i].Bool("resjunk")) result.Add(tleColumns[i]);
-        if (!plan.Output.Select(c => c.Id).SequenceEqual(result.Select(c => c.Id)))
+        if (!plan.Output.Select(c => c.Id).SequenceEqual(result.Concat(carried).Select(c => c.Id)))
         {
-            var final = result.Select(c => new NamedExpr(_ids.New(c.Name, c.Type), new LogicalColumnRef(c))).ToList();
+            var final = result.Concat(carried).Select(c => new NamedExpr(_ids.New(c.Name, c.Type), new LogicalColumnRef(c))).ToList();
             plan = new LogicalProject(plan, final);
-            result = [.. final.Select(f => f.Column)];
+            result = [.. final.Take(result.Count).Select(f => f.Column)];
+            carried = [.. final.Skip(result.Count).Select(f => f.Column)];
         }
+        if (lateral is not null) lateral.SetOutputs(carried);
         VerifyColumns(plan, "a subquery's column used where it is not available");
         return new BoundQuery(plan, result);
     }

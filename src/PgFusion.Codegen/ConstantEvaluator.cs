@@ -9,8 +9,9 @@ namespace PgFusion.Codegen;
 /// Evaluates an expression that reads no column, once, with the same compiled kernel code the
 /// query would run (so values and errors are exactly the run-time ones). The planner calls it
 /// at plan time (PlannerOptions.EvaluateConstant) to raise PostgreSQL's plan-time errors and to
-/// fold constant predicates. Returns the value of a bool expression (null for NULL); other types
-/// are only checked for errors and return null.
+/// fold constant predicates and date arithmetic. Returns the value of a bool expression (null for
+/// NULL), of a date (days since 2000-01-01, int) or timestamp (microseconds since 2000-01-01, long)
+/// expression (null for NULL); other types are only checked for errors and return null.
 /// </summary>
 public static class ConstantEvaluator
 {
@@ -24,8 +25,14 @@ public static class ConstantEvaluator
         var output = PgArrowMapping.CreateColumn(expr.Type, 1);
         var context = new Operators.ExecutionContext(NoScans.Instance, CancellationToken.None);
         ProjectStream.Run(kernel, new RecordBatch([], 1), [output], context);
-        if (output.IsNull(0) || output is not BooleanColumn b) return null;
-        return b.Get(0);
+        if (output.IsNull(0)) return null;
+        return output switch
+        {
+            BooleanColumn b => b.Get(0),
+            PrimitiveColumn<int> i when expr.Type.Oid == Types.PgTypeOid.Date => i.Values[0],
+            PrimitiveColumn<long> l when expr.Type.Oid == Types.PgTypeOid.Timestamp => l.Values[0],
+            _ => null,
+        };
     }
 
     private sealed class NoScans : Execution.IScanProvider

@@ -49,7 +49,8 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // conjunct beside it) would hide that error, so PostgreSQL runs the query.
                 throw UnsupportedConstructException.NotYet($"constant expression pg_fusion cannot evaluate at plan time ({ex.Message})");
             }
-            return e.Type == PgType.Bool ? new BoundConst(value, PgType.Bool) : e;
+            if (e.Type == PgType.Bool) return new BoundConst(value, PgType.Bool);
+            return value is not null && IsImmutableDateArithmetic(e) ? new BoundConst(value, e.Type) : e;
         }
         switch (e)
         {
@@ -118,6 +119,21 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 return mapped;
         }
     }
+
+    /// <summary>
+    /// Date and timestamp (without time zone) arithmetic on constants: immutable in PostgreSQL, so
+    /// its eval_const_expressions replaces it by its value (TPC-H's `date '1994-01-01' + interval
+    /// '1' year`), and so does this rule: a literal instead of a call per row. A timestamptz result
+    /// depends on the session's TimeZone (stable, not folded), and other types stay expressions.
+    /// </summary>
+    private static bool IsImmutableDateArithmetic(BoundExpr e) =>
+        e.Type.Oid is PgTypeOid.Date or PgTypeOid.Timestamp
+        && e is BoundFuncCall
+        && e.Descendants().All(d => d is BoundConst or BoundRelabel
+            || (d is BoundFuncCall f && ImmutableDateFunctions.Contains(f.Name)));
+
+    private static readonly HashSet<string> ImmutableDateFunctions =
+        ["date_pl_interval", "date_mi_interval", "timestamp_pl_interval", "timestamp_mi_interval", "date_pli", "date_mii"];
 
     /// <summary>Reads no column: made only of constants and the expression kinds below.</summary>
     private static bool IsConstant(BoundExpr e) => e.Descendants().All(d => d is BoundConst or BoundFuncCall or BoundBoolExpr

@@ -50,7 +50,7 @@ public static class ConstantEvaluator
         bool when type.Oid == PgTypeOid.Bool => value,
         short when type.Oid == PgTypeOid.Int2 => value,
         int when type.Oid is PgTypeOid.Int4 or PgTypeOid.Date => value,
-        long when type.Oid is PgTypeOid.Int8 or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz => value,
+        long when type.Oid is PgTypeOid.Int8 or PgTypeOid.Time or PgTypeOid.Timestamp => value,
         float when type.Oid == PgTypeOid.Float4 => value,
         double when type.Oid == PgTypeOid.Float8 => value,
         PgNumeric when type.Oid == PgTypeOid.Numeric => value,

@@ -14,7 +14,8 @@ public sealed partial class PhysicalPlanner
 
     /// <summary>
     /// The hash join, or an index-probe join when its inner side (the build input; for an inner
-    /// join either input) is a base relation under filters and projections with a btree index whose
+    /// join either input; for a semi join either input, the kept one as a build-semi join) is a base
+    /// relation under filters, projections and groupings by the join key with a btree index whose
     /// leading column is an integer join key, and probing the estimated outer keys costs well
     /// below a sequential scan of the inner relation.
     /// </summary>
@@ -35,9 +36,41 @@ public sealed partial class PhysicalPlanner
             };
             return (PhysicalPlan?)TryIndexProbe(usualSides) ?? join;
         }
+        // Likewise an outer join that would build its (small) preserved side: the preserved side's
+        // keys probe the other side's index (a left join to a decorrelated scalar subquery).
+        if (IndexProbeJoins && join.Kind == HashJoinKind.BuildOuter && join.ProbeKeys.Count > 0)
+        {
+            var usualSides = join with
+            {
+                Probe = join.Build,
+                Build = join.Probe,
+                ProbeKeys = join.BuildKeys,
+                BuildKeys = join.ProbeKeys,
+                BuildIsLeft = !join.BuildIsLeft,
+                Kind = HashJoinKind.ProbeOuter,
+            };
+            return (PhysicalPlan?)TryIndexProbe(usualSides) ?? join;
+        }
         if (!IndexProbeJoins || join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
             return join;
         var best = TryIndexProbe(join);
+        if (join.Kind == HashJoinKind.Semi)
+        {
+            // The kept side may instead be read through its index with the other side's keys: a
+            // semi join that builds the kept side (each kept row with a match, once). Its rows whose
+            // key is not among the probed keys could not match, so probing loses none (an anti join
+            // keeps exactly those, so it never takes this path).
+            var keptProbed = join with
+            {
+                Probe = join.Build,
+                Build = join.Probe,
+                ProbeKeys = join.BuildKeys,
+                BuildKeys = join.ProbeKeys,
+                BuildIsLeft = true,
+                Kind = HashJoinKind.BuildSemi,
+            };
+            best = Cheaper(best, TryIndexProbe(keptProbed));
+        }
         if (join.Kind == HashJoinKind.Inner)
         {
             var swapped = join with
@@ -48,12 +81,15 @@ public sealed partial class PhysicalPlanner
                 BuildKeys = join.ProbeKeys,
                 BuildIsLeft = !join.BuildIsLeft,
             };
-            var other = TryIndexProbe(swapped);
-            if (other is not null && (best is null || other.ProbeCost(other.Join.Probe.EstimatedRows) < best.ProbeCost(best.Join.Probe.EstimatedRows)))
-                best = other;
+            best = Cheaper(best, TryIndexProbe(swapped));
         }
         return (PhysicalPlan?)best ?? join;
     }
+
+    private static PhysicalIndexProbeJoin? Cheaper(PhysicalIndexProbeJoin? a, PhysicalIndexProbeJoin? b) =>
+        a is null ? b
+        : b is null ? a
+        : b.ProbeCost(b.Join.Probe.EstimatedRows) < a.ProbeCost(a.Join.Probe.EstimatedRows) ? b : a;
 
     private PhysicalIndexProbeJoin? TryIndexProbe(PhysicalHashJoin join)
     {
@@ -71,8 +107,11 @@ public sealed partial class PhysicalPlanner
                 double tuples = Math.Max(scan.Relation.RelTuples, 1);
                 double rowsPerKey = index.Unique && index.Keys.Count == 1 ? 1
                     : relation.StatisticsOf(attnum)?.DistinctValues(tuples) is { } nd and > 0 ? Math.Max(1, tuples / nd) : 10;
-                double fullScan = Math.Max(scan.Relation.RelPages, 1) * PhysicalIndexProbeJoin.PageCost;
-                var candidate = new PhysicalIndexProbeJoin(join, scan, index, i, rowsPerKey, fullScan);
+                double pages = Math.Max(scan.Relation.RelPages, 1);
+                double fullScan = pages * PhysicalIndexProbeJoin.PageCost;
+                double correlation = relation.StatisticsOf(attnum)?.Correlation is { } c && double.IsFinite(c) ? c : 0;
+                if (index.Keys.Count > 1) correlation *= 0.75;
+                var candidate = new PhysicalIndexProbeJoin(join, scan, index, i, rowsPerKey, fullScan, correlation, tuples / pages);
                 double keys = Math.Max(1, join.Probe.EstimatedRows);
                 if (!candidate.PrefersProbe(keys)) continue;
                 // fewer rows per key first (a unique index, then the narrower index)
@@ -93,7 +132,7 @@ public sealed partial class PhysicalPlanner
         _ => e,
     };
 
-    /// <summary>Column <paramref name="index"/> of <paramref name="plan"/> as a scan's attribute, through filters and plain projections.</summary>
+    /// <summary>Column <paramref name="index"/> of <paramref name="plan"/> as a scan's attribute, through filters, plain projections and plain group keys.</summary>
     private static (PhysicalScan Scan, int AttNum)? TraceToScan(PhysicalPlan plan, int index)
     {
         while (true)
@@ -112,6 +151,18 @@ public sealed partial class PhysicalPlanner
                     if (e is not BoundColumnRef c || c.Type.Oid != project.Exprs[index].Type.Oid) return null;
                     index = c.Index;
                     plan = project.Input;
+                    break;
+                case PhysicalHashAggregate aggregate:
+                    // A group key that is a plain input column: the rows whose key is one of the probed
+                    // values make up exactly the groups holding those values, so the aggregate over the
+                    // probed rows yields the groups the join can match, unchanged (semi-join reduction
+                    // below the grouping). Never an aggregate column, never a scalar aggregate.
+                    if (index < 0 || index >= aggregate.GroupKeys.Count) return null;
+                    var g = aggregate.GroupKeys[index];
+                    while (g is BoundRelabel r) g = r.Arg;
+                    if (g is not BoundColumnRef gc || gc.Type.Oid != aggregate.GroupKeys[index].Type.Oid) return null;
+                    index = gc.Index;
+                    plan = aggregate.Input;
                     break;
                 default:
                     return null;

@@ -54,7 +54,9 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // conjunct beside it) would hide that error, so PostgreSQL runs the query.
                 throw UnsupportedConstructException.NotYet($"constant expression pg_fusion cannot evaluate at plan time ({ex.Message})");
             }
-            return ReferenceEquals(value, Unfoldable) ? e : new BoundConst(value, e.Type);
+            // timestamptz results depend on the session's TimeZone (stable functions, which
+            // eval_const_expressions does not fold either); the plan is cached across sessions
+            return ReferenceEquals(value, Unfoldable) || e.Type.Oid == PgTypeOid.Timestamptz ? e : new BoundConst(value, e.Type);
         }
         switch (e)
         {
@@ -124,6 +126,12 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         }
     }
 
+    /// <summary>
+    /// Date and timestamp (without time zone) arithmetic on constants: immutable in PostgreSQL, so
+    /// its eval_const_expressions replaces it by its value (TPC-H's `date '1994-01-01' + interval
+    /// '1' year`), and so does this rule: a literal instead of a call per row. A timestamptz result
+    /// depends on the session's TimeZone (stable, not folded), and other types stay expressions.
+    /// </summary>
     /// <summary>Reads no column: made only of constants and the expression kinds below.</summary>
     private static bool IsConstant(BoundExpr e) => e.Descendants().All(d => d is BoundConst or BoundFuncCall or BoundBoolExpr
         or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce);

@@ -100,6 +100,7 @@ public sealed class DirectGroupAggregate
         private long[] rowsPerGroup = new long[16]; // this batch's rows per group
         private long[] validPerGroup = new long[16];
         private Int128[] partial = new Int128[16];
+        private long[] longPartial = new long[64];
         private int[] touched = new int[16];
 
         internal Runner(DirectGroupAggregate plan)
@@ -157,40 +158,123 @@ public sealed class DirectGroupAggregate
             int touchedCount = 0;
             var ids = groupIds;
             var perGroup = rowsPerGroup;
-            for (int k = 0; k < rows; k++)
+            int count = programs.Length;
+            var nulls = new bool[count];
+            bool anyNulls = false;
+            for (int p = 0; p < count; p++) anyNulls |= nulls[p] = NullMask(batch, p, rows);
+            if (count > 0 && !anyNulls && FusedSums(rows, groups, ref touchedCount))
             {
-                int g = ids[k];
-                if (perGroup[g]++ == 0) touched[touchedCount++] = g;
-            }
-            for (int p = 0; p < programs.Length; p++)
-            {
-                bool nulls = NullMask(batch, p, rows);
-                SumByGroup(values[p], nulls ? valid[p] : null, rows);
-                for (int a = 0; a < accumulators.Length; a++)
+                // every argument's Int64 sums, one pass over the rows
+                for (int p = 0; p < count; p++)
                 {
-                    if (plan.argumentOf[a] != p) continue;
-                    var sum = (NumericSumAccumulator)accumulators[a];
-                    sum.BeginRaw(programs[p].Scale, rows);
-                    for (int t = 0; t < touchedCount; t++)
+                    foreach (var sum in Users(accumulators, p))
                     {
-                        int g = touched[t];
-                        sum.AddRaw(g, partial[g], nulls ? validPerGroup[g] : perGroup[g]);
+                        sum.BeginRaw(programs[p].Scale, rows);
+                        for (int t = 0; t < touchedCount; t++)
+                        {
+                            int g = touched[t];
+                            sum.AddRaw(g, longPartial[g * count + p], perGroup[g]);
+                        }
                     }
                 }
-                for (int t = 0; t < touchedCount; t++)
+                for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
+            }
+            else
+            {
+                if (touchedCount > 0)
                 {
-                    partial[touched[t]] = 0;
-                    validPerGroup[touched[t]] = 0;
+                    // an Int64 partial sum overflowed: the counts stand, the sums are redone in Int128
+                    for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
+                }
+                else
+                {
+                    for (int k = 0; k < rows; k++)
+                    {
+                        int g = ids[k];
+                        if (perGroup[g]++ == 0) touched[touchedCount++] = g;
+                    }
+                }
+                for (int p = 0; p < count; p++)
+                {
+                    SumByGroup(values[p], nulls[p] ? valid[p] : null, rows);
+                    foreach (var sum in Users(accumulators, p))
+                    {
+                        sum.BeginRaw(programs[p].Scale, rows);
+                        for (int t = 0; t < touchedCount; t++)
+                        {
+                            int g = touched[t];
+                            sum.AddRaw(g, partial[g], nulls[p] ? validPerGroup[g] : perGroup[g]);
+                        }
+                    }
+                    for (int t = 0; t < touchedCount; t++)
+                    {
+                        partial[touched[t]] = 0;
+                        validPerGroup[touched[t]] = 0;
+                    }
                 }
             }
             for (int a = 0; a < accumulators.Length; a++)
             {
                 if (plan.argumentOf[a] >= 0) continue;
-                var count = (CountAccumulator)accumulators[a];
-                for (int t = 0; t < touchedCount; t++) count.AddToGroup(touched[t], perGroup[touched[t]]);
+                var counter = (CountAccumulator)accumulators[a];
+                for (int t = 0; t < touchedCount; t++) counter.AddToGroup(touched[t], perGroup[touched[t]]);
             }
             for (int t = 0; t < touchedCount; t++) perGroup[touched[t]] = 0;
             return true;
+        }
+
+        private IEnumerable<NumericSumAccumulator> Users(Accumulator[] accumulators, int p)
+        {
+            for (int a = 0; a < accumulators.Length; a++)
+            {
+                if (plan.argumentOf[a] == p) yield return (NumericSumAccumulator)accumulators[a];
+            }
+        }
+
+        /// <summary>
+        /// One pass over the rows: each group's row count (and the touched list) and the Int64 sums
+        /// of every argument (longPartial[g * count + p]; the arguments' chains interleave); false
+        /// when some sum overflowed Int64 (the counts and touched list are still complete).
+        /// </summary>
+        private bool FusedSums(int rows, int groups, ref int touchedCount)
+        {
+            int count = programs.Length;
+            if (longPartial.Length < groups * count) longPartial = new long[Math.Max(groups * count, longPartial.Length * 2)];
+            var part = longPartial;
+            var ids = groupIds;
+            var perGroup = rowsPerGroup;
+            var touchedGroups = touched;
+            int n = touchedCount;
+            long bad = 0;
+            if (count == 1)
+            {
+                var v0 = values[0];
+                for (int k = 0; k < rows; k++)
+                {
+                    int g = ids[k];
+                    if (perGroup[g]++ == 0) touchedGroups[n++] = g;
+                    long o = part[g], v = v0[k], r = o + v;
+                    bad |= (o ^ r) & (v ^ r);
+                    part[g] = r;
+                }
+            }
+            else
+            {
+                for (int k = 0; k < rows; k++)
+                {
+                    int g = ids[k];
+                    if (perGroup[g]++ == 0) touchedGroups[n++] = g;
+                    int b = g * count;
+                    for (int p = 0; p < count; p++)
+                    {
+                        long o = part[b + p], v = values[p][k], r = o + v;
+                        bad |= (o ^ r) & (v ^ r);
+                        part[b + p] = r;
+                    }
+                }
+            }
+            touchedCount = n;
+            return bad >= 0;
         }
 
         private void Grow(int rows)

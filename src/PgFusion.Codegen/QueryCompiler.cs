@@ -20,6 +20,9 @@ public sealed partial class QueryCompiler
 {
     public QueryCompiler(KernelCache? cache = null) => Cache = cache ?? KernelCache.Shared;
 
+    /// <summary>Use <see cref="DirectGroupAggregate"/> where it qualifies (tests turn it off to compare the two paths).</summary>
+    public bool DirectAggregates { get; init; } = true;
+
     public KernelCache Cache { get; }
 
     public CompileResult Compile(PlannedQuery plan)
@@ -153,6 +156,7 @@ public sealed partial class QueryCompiler
         return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories, directInput)
         {
             FusedFilter = fused,
+            Direct = DirectAggregates ? DirectGroupAggregate.TryCreate(agg, inputTypes) : null,
             ExtraArgColumns = extraColumns.Any(e => e is not null) ? extraColumns : null,
         };
     }

@@ -347,52 +347,127 @@ public sealed class VectorFilter
         public override bool Eligible(Column column) =>
             column is PrimitiveColumn<T> p && (p.Validity is null || p.NullCount == 0) && Vector256.IsHardwareAccelerated;
 
-        public override void Evaluate(Column column, int rows, ulong[] bits, bool and)
+        private RangeKernel? kernel;
+
+        public override void Evaluate(Column column, int rows, ulong[] bits, bool and) =>
+            (kernel ??= RangeKernel.For(op, constant, second ? op2 : null, constant2)).Evaluate(((PrimitiveColumn<T>)column).Values, rows, bits, and);
+
+        /// <summary>
+        /// The term's loop with its comparisons as type arguments, so the JIT compiles one loop per
+        /// shape with the compares inline (no per-vector dispatch on the operator).
+        /// </summary>
+        private abstract class RangeKernel
         {
-            var values = ((PrimitiveColumn<T>)column).Values;
-            int per = Vector256<T>.Count;
-            var c = Vector256.Create(constant);
-            var c2 = Vector256.Create(constant2);
-            int w = 0;
-            for (; (w + 1) * 64 <= rows; w++)
+            public abstract void Evaluate(T[] values, int rows, ulong[] bits, bool and);
+
+            public static RangeKernel For(Op op, T c, Op? op2, T c2)
             {
-                ulong word = 0;
-                for (int j = 0; j < 64; j += per)
-                {
-                    var x = Vector256.Create(values, (w << 6) + j);
-                    var m = Compare(x, op, c);
-                    if (second) m &= Compare(x, op2, c2);
-                    word |= (ulong)m.ExtractMostSignificantBits() << j;
-                }
-                Store(bits, w, word, and);
+                var type = typeof(RangeKernel<,>).MakeGenericType(typeof(T), OpType(op), op2 is { } o ? OpType(o) : typeof(True));
+                return (RangeKernel)Activator.CreateInstance(type, c, c2)!;
             }
-            for (; w << 6 < rows; w++)
+
+            private static Type OpType(Op op) => op switch
             {
-                ulong word = 0;
-                int end = Math.Min(rows, (w + 1) << 6);
-                for (int r = w << 6; r < end; r++)
+                Op.Eq => typeof(EqOp),
+                Op.Ne => typeof(NeOp),
+                Op.Lt => typeof(LtOp),
+                Op.Le => typeof(LeOp),
+                Op.Gt => typeof(GtOp),
+                _ => typeof(GeOp),
+            };
+        }
+
+        private sealed class RangeKernel<TFirst, TSecond>(T constant, T constant2) : RangeKernel
+            where TFirst : struct, ICompare
+            where TSecond : struct, ICompare
+        {
+            public override void Evaluate(T[] values, int rows, ulong[] bits, bool and)
+            {
+                int per = Vector256<T>.Count;
+                var c = Vector256.Create(constant);
+                var c2 = Vector256.Create(constant2);
+                int w = 0;
+                for (; (w + 1) * 64 <= rows; w++)
                 {
-                    if (Scalar(values[r], op, constant) && (!second || Scalar(values[r], op2, constant2))) word |= 1UL << (r & 63);
+                    ulong word = 0;
+                    for (int j = 0; j < 64; j += per)
+                    {
+                        var x = Vector256.Create(values, (w << 6) + j);
+                        var m = TFirst.Vector(x, c) & TSecond.Vector(x, c2);
+                        word |= (ulong)m.ExtractMostSignificantBits() << j;
+                    }
+                    bits[w] = and ? bits[w] & word : word;
                 }
-                Store(bits, w, word, and);
+                for (; w << 6 < rows; w++)
+                {
+                    ulong word = 0;
+                    int end = Math.Min(rows, (w + 1) << 6);
+                    for (int r = w << 6; r < end; r++)
+                    {
+                        if (TFirst.Scalar(values[r], constant) && TSecond.Scalar(values[r], constant2)) word |= 1UL << (r & 63);
+                    }
+                    bits[w] = and ? bits[w] & word : word;
+                }
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<T> Compare(Vector256<T> x, Op op, Vector256<T> c)
+        /// <summary>One comparison against a constant, PostgreSQL's float8 ordering included (NaN above every number).</summary>
+        private interface ICompare
         {
-            var result = op switch
-            {
-                Op.Eq => Vector256.Equals(x, c),
-                Op.Ne => ~Vector256.Equals(x, c),
-                Op.Lt => Vector256.LessThan(x, c),
-                Op.Le => Vector256.LessThanOrEqual(x, c),
-                Op.Gt => Vector256.GreaterThan(x, c),
-                _ => Vector256.GreaterThanOrEqual(x, c),
-            };
-            // float8: NaN is above every number (PostgreSQL's float8 ordering); x != x only for NaN
-            if (typeof(T) == typeof(double) && op is Op.Gt or Op.Ge) result |= ~Vector256.Equals(x, x);
-            return result;
+            static abstract Vector256<T> Vector(Vector256<T> x, Vector256<T> c);
+
+            static abstract bool Scalar(T x, T c);
+        }
+
+        private static Vector256<T> NaNs(Vector256<T> x) => typeof(T) == typeof(double) ? ~Vector256.Equals(x, x) : Vector256<T>.Zero;
+
+        private readonly struct True : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => Vector256<T>.AllBitsSet;
+
+            public static bool Scalar(T x, T c) => true;
+        }
+
+        private readonly struct EqOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => Vector256.Equals(x, c);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Eq, c);
+        }
+
+        private readonly struct NeOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => ~Vector256.Equals(x, c);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Ne, c);
+        }
+
+        private readonly struct LtOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => Vector256.LessThan(x, c);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Lt, c);
+        }
+
+        private readonly struct LeOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => Vector256.LessThanOrEqual(x, c);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Le, c);
+        }
+
+        private readonly struct GtOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => Vector256.GreaterThan(x, c) | NaNs(x);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Gt, c);
+        }
+
+        private readonly struct GeOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => Vector256.GreaterThanOrEqual(x, c) | NaNs(x);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Ge, c);
         }
 
         private static bool Scalar(T x, Op op, T constant)

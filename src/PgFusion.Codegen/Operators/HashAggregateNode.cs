@@ -65,6 +65,12 @@ public sealed class HashAggregateNode : OperatorNode
     /// </summary>
     public FusedFilterAggregate? FusedFilter { get; init; }
 
+    /// <summary>
+    /// The direct-index path for small keys and fixed-scale numeric sums (Q1's shape), tried on each
+    /// input batch before the general path; null when the aggregate does not qualify.
+    /// </summary>
+    public DirectGroupAggregate? Direct { get; init; }
+
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
     public override string Describe()
@@ -73,7 +79,8 @@ public sealed class HashAggregateNode : OperatorNode
         string aggs = string.Join(", ", Plan.Aggregates.Select(a =>
             $"{a.Name}({(a.Args.Count == 0 ? "*" : string.Join(", ", a.Args.Select(x => Dump.ExprText.Of(x, Input.Output))))})"
             + (a.Filter is null ? "" : $" FILTER (WHERE {Dump.ExprText.Of(a.Filter, Input.Output)})")));
-        string fused = FusedFilter is { } f ? $" (fused filter: {Dump.ExprText.Of(f.Predicate, Input.Output)})" : "";
+        string fused = (FusedFilter is { } f ? $" (fused filter: {Dump.ExprText.Of(f.Predicate, Input.Output)})" : "")
+            + (Direct is not null ? " (direct group index, Int64 sums)" : "");
         return (keys.Length == 0 ? $"Aggregate: {aggs}" : $"HashAggregate: group by {keys}; {aggs}") + fused;
     }
 

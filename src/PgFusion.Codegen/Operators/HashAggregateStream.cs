@@ -79,9 +79,18 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         var groupIds = new int[ExecutionContext.BatchRows];
         groups = keyCount == 0 ? 1 : 0;
         foreach (var acc in accumulators) acc.EnsureGroups(Math.Max(groups, 1));
+        var direct = node.Direct?.Open();
         while (NextInput(cancellation) is { } b)
         {
             cancellation.ThrowIfCancellationRequested();
+            if (direct is not null && spill is null && direct.TryFold(b, table, accumulators))
+            {
+                if (table is null) continue;
+                groups = table.Count;
+                if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
+                    spill = new AggregateSpill(node, context, level);
+                continue;
+            }
             int rows = b.LiveRows;
             if (node.InputKernel is not null) ProjectStream.Run(node.InputKernel, b, computed, context);
             for (int j = 0; j < evaluated.Length; j++)

@@ -103,6 +103,27 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
         return true;
     }
 
+    /// <summary>A batch of raw sums at <paramref name="scale"/> may be added (<see cref="AddRaw"/>): the sums are at that scale or empty.</summary>
+    internal bool CanTakeRaw(int scale) => sumScale < 0 || sumScale == scale;
+
+    /// <summary>
+    /// Starts adding raw per-group sums of <paramref name="rows"/> values below 2^63 at
+    /// <paramref name="scale"/> (after <see cref="CanTakeRaw"/>): the same budget as Update's.
+    /// </summary>
+    internal void BeginRaw(int scale, int rows)
+    {
+        if (fastRows + rows > FlushRows) Flush();
+        fastRows += rows;
+        sumScale = scale;
+    }
+
+    /// <summary>Adds the exact sum of <paramref name="rows"/> values of group <paramref name="g"/>.</summary>
+    internal void AddRaw(int g, Int128 sum, long rows)
+    {
+        fastSums[g] += sum;
+        fastCounts[g] += rows;
+    }
+
     private static bool Below2Pow95(Int128[] values, int rows)
     {
         ulong outside = 0;

@@ -1,0 +1,405 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Physical;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Operators.Aggregates;
+
+/// <summary>
+/// Q1's shape: GROUP BY nothing or small fixed-width keys (bool; text, varchar or bpchar of at
+/// most one byte: Q1's char(1) flags) with only count(*), sum(numeric) and avg(numeric) of
+/// fixed-scale expressions over numeric(p &lt;= 18) columns. Per batch: each distinct argument
+/// once as Int64 values (<see cref="Int64NumericProgram"/>; sum(x) and avg(x) share it), group
+/// ids from a direct index (the keys' codes combined index an array of group slots, no hashing),
+/// then one loop per argument adding into per-group Int128 partial sums (exact: a batch of values
+/// below 2^63 cannot overflow them) that move into the accumulators' raw sums with the group's
+/// row counts. A batch this path cannot take (an Int64 overflow, a numeric column with NaN,
+/// Infinity or per-value scales, a wider key) goes through the general path untouched; the
+/// results are the same accumulators', so the two mix freely.
+/// </summary>
+public sealed class DirectGroupAggregate
+{
+    private const int MaxSlots = 1 << 17;
+    private readonly int[] keyColumns;
+    private readonly bool[] keyIsBool;
+    private readonly int slotCount;
+    private readonly BoundExpr[] arguments; // distinct arguments
+    private readonly int[] argumentOf; // per aggregate: index in arguments, or -1 (count(*))
+    private readonly IReadOnlyList<PgType> inputTypes;
+    private readonly int[] numericColumns;
+
+    private DirectGroupAggregate(int[] keyColumns, bool[] keyIsBool, int slotCount, BoundExpr[] arguments, int[] argumentOf, IReadOnlyList<PgType> inputTypes, int[] numericColumns)
+    {
+        this.keyColumns = keyColumns;
+        this.keyIsBool = keyIsBool;
+        this.slotCount = slotCount;
+        this.arguments = arguments;
+        this.argumentOf = argumentOf;
+        this.inputTypes = inputTypes;
+        this.numericColumns = numericColumns;
+    }
+
+    /// <summary>The path for <paramref name="agg"/> over input columns of <paramref name="inputTypes"/>, or null when it does not qualify.</summary>
+    public static DirectGroupAggregate? TryCreate(PhysicalHashAggregate agg, IReadOnlyList<PgType> inputTypes)
+    {
+        var keys = new int[agg.GroupKeys.Count];
+        var isBool = new bool[keys.Length];
+        long slots = 1;
+        for (int j = 0; j < keys.Length; j++)
+        {
+            if (agg.GroupKeys[j] is not BoundColumnRef c || c.Index < 0 || c.Index >= inputTypes.Count || inputTypes[c.Index] != c.Type) return null;
+            isBool[j] = c.Type.Oid == PgTypeOid.Bool;
+            if (!isBool[j] && c.Type.Oid is not (PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar)) return null;
+            keys[j] = c.Index;
+            slots *= isBool[j] ? 3 : 258;
+            if (slots > MaxSlots) return null;
+        }
+        var arguments = new List<BoundExpr>();
+        var argumentOf = new int[agg.Aggregates.Count];
+        var columns = new SortedSet<int>();
+        for (int a = 0; a < argumentOf.Length; a++)
+        {
+            var g = agg.Aggregates[a];
+            if (g.Distinct || g.Filter is not null || g.OrderBy is { Count: > 0 }) return null;
+            if (g.AggOid == 2803)
+            {
+                argumentOf[a] = -1;
+                continue;
+            }
+            if (g.AggOid is not (2114 or 2103) || g.Args.Count != 1) return null;
+            if (Int64NumericProgram.Create(g.Args[0], inputTypes) is not { } program) return null;
+            program.CollectColumns(columns);
+            int same = arguments.FindIndex(e => BoundExprComparer.Instance.Equals(e, g.Args[0]));
+            if (same < 0)
+            {
+                same = arguments.Count;
+                arguments.Add(g.Args[0]);
+            }
+            argumentOf[a] = same;
+        }
+        if (keys.Length == 0 && arguments.Count == 0) return null;
+        return new DirectGroupAggregate(keys, isBool, (int)slots, [.. arguments], argumentOf, inputTypes, [.. columns]);
+    }
+
+    /// <summary>State for one stream.</summary>
+    public Runner Open() => new(this);
+
+    /// <summary>The per-stream buffers and the direct index (code to group id + 1; 0 = not seen yet).</summary>
+    public sealed class Runner
+    {
+        private readonly DirectGroupAggregate plan;
+        private readonly Int64NumericProgram[] programs;
+        private readonly int[][] programColumns;
+        private readonly int[] slots;
+        private long[][] values;
+        private readonly byte[][] valid; // per argument: 1 where the row's value is not NULL (only for arguments reading NULLs)
+        private int[] codes = new int[ExecutionContext.BatchRows];
+        private int[] groupIds = new int[ExecutionContext.BatchRows];
+        private long[] rowsPerGroup = new long[16]; // this batch's rows per group
+        private long[] validPerGroup = new long[16];
+        private Int128[] partial = new Int128[16];
+        private long[] longPartial = new long[64];
+        private int[] touched = new int[16];
+
+        internal Runner(DirectGroupAggregate plan)
+        {
+            this.plan = plan;
+            programs = [.. plan.arguments.Select(e => Int64NumericProgram.Create(e, plan.inputTypes)!)];
+            programColumns = [.. programs.Select(p =>
+            {
+                var set = new SortedSet<int>();
+                p.CollectColumns(set);
+                return set.ToArray();
+            })];
+            slots = new int[plan.slotCount];
+            values = [.. programs.Select(_ => new long[ExecutionContext.BatchRows])];
+            valid = [.. programs.Select(_ => Array.Empty<byte>())];
+        }
+
+        /// <summary>
+        /// Folds the batch's live rows into <paramref name="accumulators"/> (the aggregate's, in its
+        /// order) and the groups of <paramref name="table"/> (null without GROUP BY); false when the
+        /// batch does not qualify, with nothing folded.
+        /// </summary>
+        public bool TryFold(RecordBatch batch, GroupTable? table, Accumulator[] accumulators)
+        {
+            int rows = batch.LiveRows;
+            var sel = batch.Selection;
+            if (!FixedScaleOps.Eligible(batch, plan.numericColumns)) return false;
+            if (plan.keyColumns.Length > 0 && !KeysQualify(batch)) return false;
+            if (rows > codes.Length) Grow(rows);
+            for (int p = 0; p < programs.Length; p++)
+            {
+                if (!programs[p].Run(batch, sel, rows, values[p])) return false;
+            }
+            for (int a = 0; a < accumulators.Length; a++)
+            {
+                if (plan.argumentOf[a] >= 0 && !((NumericSumAccumulator)accumulators[a]).CanTakeRaw(programs[plan.argumentOf[a]].Scale)) return false;
+            }
+            // from here on the batch is folded
+            int groups = 1;
+            if (table is null) Array.Clear(groupIds, 0, rows);
+            else
+            {
+                GroupIds(batch, table, rows);
+                groups = table.Count;
+                foreach (var acc in accumulators) acc.EnsureGroups(groups);
+            }
+            if (rowsPerGroup.Length < groups)
+            {
+                int size = Math.Max(groups, rowsPerGroup.Length * 2);
+                rowsPerGroup = new long[size];
+                validPerGroup = new long[size];
+                partial = new Int128[size];
+                touched = new int[size];
+            }
+            int touchedCount = 0;
+            var ids = groupIds;
+            var perGroup = rowsPerGroup;
+            int count = programs.Length;
+            var nulls = new bool[count];
+            bool anyNulls = false;
+            for (int p = 0; p < count; p++) anyNulls |= nulls[p] = NullMask(batch, p, rows);
+            if (count > 0 && !anyNulls && FusedSums(rows, groups, ref touchedCount))
+            {
+                // every argument's Int64 sums, one pass over the rows
+                for (int p = 0; p < count; p++)
+                {
+                    foreach (var sum in Users(accumulators, p))
+                    {
+                        sum.BeginRaw(programs[p].Scale, rows);
+                        for (int t = 0; t < touchedCount; t++)
+                        {
+                            int g = touched[t];
+                            sum.AddRaw(g, longPartial[g * count + p], perGroup[g]);
+                        }
+                    }
+                }
+                for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
+            }
+            else
+            {
+                if (touchedCount > 0)
+                {
+                    // an Int64 partial sum overflowed: the counts stand, the sums are redone in Int128
+                    for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
+                }
+                else
+                {
+                    for (int k = 0; k < rows; k++)
+                    {
+                        int g = ids[k];
+                        if (perGroup[g]++ == 0) touched[touchedCount++] = g;
+                    }
+                }
+                for (int p = 0; p < count; p++)
+                {
+                    SumByGroup(values[p], nulls[p] ? valid[p] : null, rows);
+                    foreach (var sum in Users(accumulators, p))
+                    {
+                        sum.BeginRaw(programs[p].Scale, rows);
+                        for (int t = 0; t < touchedCount; t++)
+                        {
+                            int g = touched[t];
+                            sum.AddRaw(g, partial[g], nulls[p] ? validPerGroup[g] : perGroup[g]);
+                        }
+                    }
+                    for (int t = 0; t < touchedCount; t++)
+                    {
+                        partial[touched[t]] = 0;
+                        validPerGroup[touched[t]] = 0;
+                    }
+                }
+            }
+            for (int a = 0; a < accumulators.Length; a++)
+            {
+                if (plan.argumentOf[a] >= 0) continue;
+                var counter = (CountAccumulator)accumulators[a];
+                for (int t = 0; t < touchedCount; t++) counter.AddToGroup(touched[t], perGroup[touched[t]]);
+            }
+            for (int t = 0; t < touchedCount; t++) perGroup[touched[t]] = 0;
+            return true;
+        }
+
+        private IEnumerable<NumericSumAccumulator> Users(Accumulator[] accumulators, int p)
+        {
+            for (int a = 0; a < accumulators.Length; a++)
+            {
+                if (plan.argumentOf[a] == p) yield return (NumericSumAccumulator)accumulators[a];
+            }
+        }
+
+        /// <summary>
+        /// One pass over the rows: each group's row count (and the touched list) and the Int64 sums
+        /// of every argument (longPartial[g * count + p]; the arguments' chains interleave); false
+        /// when some sum overflowed Int64 (the counts and touched list are still complete).
+        /// </summary>
+        private bool FusedSums(int rows, int groups, ref int touchedCount)
+        {
+            int count = programs.Length;
+            if (longPartial.Length < groups * count) longPartial = new long[Math.Max(groups * count, longPartial.Length * 2)];
+            var part = longPartial;
+            var ids = groupIds;
+            var perGroup = rowsPerGroup;
+            var touchedGroups = touched;
+            int n = touchedCount;
+            long bad = 0;
+            if (count == 1)
+            {
+                var v0 = values[0];
+                for (int k = 0; k < rows; k++)
+                {
+                    int g = ids[k];
+                    if (perGroup[g]++ == 0) touchedGroups[n++] = g;
+                    long o = part[g], v = v0[k], r = o + v;
+                    bad |= (o ^ r) & (v ^ r);
+                    part[g] = r;
+                }
+            }
+            else
+            {
+                for (int k = 0; k < rows; k++)
+                {
+                    int g = ids[k];
+                    if (perGroup[g]++ == 0) touchedGroups[n++] = g;
+                    int b = g * count;
+                    for (int p = 0; p < count; p++)
+                    {
+                        long o = part[b + p], v = values[p][k], r = o + v;
+                        bad |= (o ^ r) & (v ^ r);
+                        part[b + p] = r;
+                    }
+                }
+            }
+            touchedCount = n;
+            return bad >= 0;
+        }
+
+        private void Grow(int rows)
+        {
+            codes = new int[rows];
+            groupIds = new int[rows];
+            values = [.. values.Select(_ => new long[rows])];
+        }
+
+        private bool KeysQualify(RecordBatch batch)
+        {
+            for (int j = 0; j < plan.keyColumns.Length; j++)
+            {
+                var c = batch.Columns[plan.keyColumns[j]];
+                if (plan.keyIsBool[j] ? c is not BooleanColumn : c is not VarBinaryColumn) return false;
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// Each row's code: per key NULL = 0, then false/true = 1/2 or an empty string = 1 and a
+        /// one-byte string = 2 + the byte; -1 for a row with a longer string (the table decides it).
+        /// </summary>
+        private void GroupIds(RecordBatch batch, GroupTable table, int rows)
+        {
+            var sel = batch.Selection;
+            var c = codes;
+            Array.Clear(c, 0, rows);
+            bool anyLong = false;
+            for (int j = 0; j < plan.keyColumns.Length; j++)
+            {
+                var column = batch.Columns[plan.keyColumns[j]];
+                var nulls = column.Validity?.Words;
+                if (column is BooleanColumn b)
+                {
+                    var bits = b.Bits.Words;
+                    for (int k = 0; k < rows; k++)
+                    {
+                        int r = sel is null ? k : sel[k];
+                        int code = KernelColumns.IsNull(nulls, r) ? 0 : KernelColumns.GetBit(bits, r) ? 2 : 1;
+                        c[k] = c[k] * 3 + code;
+                    }
+                    continue;
+                }
+                var offsets = ((VarBinaryColumn)column).Offsets;
+                var data = ((VarBinaryColumn)column).Data;
+                for (int k = 0; k < rows; k++)
+                {
+                    int r = sel is null ? k : sel[k];
+                    int start = offsets[r], len = offsets[r + 1] - start;
+                    int code = len == 0 ? 1 : len == 1 ? 2 + data[start] : -1;
+                    if (nulls is not null && KernelColumns.IsNull(nulls, r)) code = 0;
+                    if (code < 0) anyLong = true;
+                    c[k] = c[k] * 258 + code;
+                }
+            }
+            var keys = Array.ConvertAll(plan.keyColumns, i => batch.Columns[i]);
+            var s = slots;
+            var ids = groupIds;
+            for (int k = 0; k < rows; k++)
+            {
+                int code = c[k];
+                int r = sel is null ? k : sel[k];
+                if (anyLong && LongKey(batch, r))
+                {
+                    ids[k] = table.FindOrAdd(keys, r);
+                    continue;
+                }
+                int slot = s[code];
+                if (slot == 0) slot = s[code] = table.FindOrAdd(keys, r) + 1;
+                ids[k] = slot - 1;
+            }
+        }
+
+        /// <summary>Some text key of row <paramref name="r"/> is longer than one byte (and not NULL).</summary>
+        private bool LongKey(RecordBatch batch, int r)
+        {
+            for (int j = 0; j < plan.keyColumns.Length; j++)
+            {
+                if (batch.Columns[plan.keyColumns[j]] is VarBinaryColumn v && !v.IsNull(r) && v.Offsets[r + 1] - v.Offsets[r] > 1) return true;
+            }
+            return false;
+        }
+
+        /// <summary>valid[p][k] = 1 where argument p is not NULL; false (no mask) when none of its columns holds a NULL.</summary>
+        private bool NullMask(RecordBatch batch, int p, int rows)
+        {
+            var columns = programColumns[p];
+            bool any = false;
+            foreach (int c in columns) any |= batch.Columns[c].Validity is { } v && batch.Columns[c].NullCount > 0;
+            if (!any) return false;
+            if (valid[p].Length < rows) valid[p] = new byte[Math.Max(rows, ExecutionContext.BatchRows)];
+            var mask = valid[p];
+            Array.Fill(mask, (byte)1, 0, rows);
+            var sel = batch.Selection;
+            foreach (int c in columns)
+            {
+                if (batch.Columns[c].Validity?.Words is not { } words) continue;
+                for (int k = 0; k < rows; k++)
+                {
+                    int r = sel is null ? k : sel[k];
+                    if (KernelColumns.IsNull(words, r)) mask[k] = 0;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>partial[g] += v[k] (and validPerGroup[g]++ with a mask) over the batch.</summary>
+        private void SumByGroup(long[] v, byte[]? mask, int rows)
+        {
+            var ids = groupIds;
+            var sums = partial;
+            if (mask is null)
+            {
+                for (int k = 0; k < rows; k++) sums[ids[k]] += v[k];
+                return;
+            }
+            var n = validPerGroup;
+            for (int k = 0; k < rows; k++)
+            {
+                if (mask[k] == 0) continue;
+                int g = ids[k];
+                sums[g] += v[k];
+                n[g]++;
+            }
+        }
+    }
+}

@@ -32,6 +32,7 @@ public sealed partial class HeapPageDecoder
     private readonly int _fastStart;
     private readonly int[] _cacheOff;
     private readonly byte[]?[] _missing;
+    private readonly bool _pageLoop;
 
     private uint _block;
     private int _attNum;
@@ -94,6 +95,8 @@ public sealed partial class HeapPageDecoder
         _steps = BuildSteps();
         // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
         _walker = _steps is { } steps && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0" ? TupleWalker.TryCreate(steps) : null;
+        // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
+        _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
     }
 
     public RelationLayout Relation { get; }
@@ -136,7 +139,7 @@ public sealed partial class HeapPageDecoder
         int maxNatts = _plans.Length;
         ref byte pageRef = ref MemoryMarshal.GetReference(page);
         ref byte visibilityRef = ref MemoryMarshal.GetReference(visibility);
-        var walker = _walker;
+        var walker = _pageLoop ? _walker : null;
         var scan = new PageScan
         {
             Items = items, Upper = upper, Special = special, MinNatts = fastNatts, MaxNatts = maxNatts,

@@ -109,18 +109,18 @@ public sealed partial class HeapPageDecoder
     /// t_hoff), dataLength bytes of it inside the page. False: decode it with the general walk.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryWalkFast(ref byte data, int dataLength, int row)
+    private bool TryWalkFast(ref byte data, int dataLength, int readable, int row)
     {
         if ((uint)row >= (uint)_fastRows) return false;
         int off = _cacheOff[_fastStart];
         if (off > dataLength) return false;
-        bool done = _walker is { } walker ? walker.Walk(ref data, dataLength, off, row, _steps!) : WalkSteps(ref data, dataLength, off, row);
+        bool done = _walker is { } walker ? walker.Walk(ref data, dataLength, readable, off, row, _steps!) : WalkSteps(ref data, dataLength, readable, off, row);
         if (done && _anyValidity) MarkRowValid(row);
         return done;
     }
 
     /// <summary>The step list interpreted, for layouts TupleWalker has no specialised form for.</summary>
-    private bool WalkSteps(ref byte data, int dataLength, int off, int row)
+    private bool WalkSteps(ref byte data, int dataLength, int readable, int off, int row)
     {
         var steps = _steps!;
         for (int k = 0; k < steps.Length; k++)
@@ -155,8 +155,8 @@ public sealed partial class HeapPageDecoder
                 case FastKind.Numeric:
                     len = FastVarlena.Plain(ref data, dataLength, ref off, s.AlignMask, out start);
                     if (len < 0) return false;
-                    long v = FastVarlena.TryNumeric(ref Unsafe.Add(ref data, start), len, s.Scale);
-                    if (v == FastVarlena.NotDecoded) return false;
+                    long v = NumericScaled.TryShort(ref Unsafe.Add(ref data, start), len, s.Scale, readable - start);
+                    if (v == NumericScaled.NotDecoded) return false;
                     Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = v;
                     if (s.Bytes is { } kinds) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kinds), row) = 0;
                     break;
@@ -189,6 +189,18 @@ public sealed partial class HeapPageDecoder
     private void MarkRowValid(int row)
     {
         foreach (var c in _batch!.Columns) c.Validity?.SetValid(row);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void MarkRowsValid(int from, int to)
+    {
+        foreach (var c in _batch!.Columns)
+        {
+            if (c.Validity is { } validity)
+            {
+                for (int r = from; r < to; r++) validity.SetValid(r);
+            }
+        }
     }
 
     private static bool SkipVarlenaAt(ref byte data, int dataLength, ref int off, int alignMask)

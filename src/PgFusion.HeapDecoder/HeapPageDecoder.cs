@@ -32,6 +32,7 @@ public sealed partial class HeapPageDecoder
     private readonly int _fastStart;
     private readonly int[] _cacheOff;
     private readonly byte[]?[] _missing;
+    private readonly bool _pageLoop;
 
     private uint _block;
     private int _attNum;
@@ -94,6 +95,8 @@ public sealed partial class HeapPageDecoder
         _steps = BuildSteps();
         // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
         _walker = _steps is { } steps && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0" ? TupleWalker.TryCreate(steps) : null;
+        // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
+        _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
     }
 
     public RelationLayout Relation { get; }
@@ -135,11 +138,28 @@ public sealed partial class HeapPageDecoder
         int fastNatts = _steps is null ? int.MaxValue : _lastNeeded + 1;
         int maxNatts = _plans.Length;
         ref byte pageRef = ref MemoryMarshal.GetReference(page);
+        ref byte visibilityRef = ref MemoryMarshal.GetReference(visibility);
+        var walker = _pageLoop ? _walker : null;
+        var scan = new PageScan
+        {
+            Items = items, Upper = upper, Special = special, MinNatts = fastNatts, MaxNatts = maxNatts,
+            StartOffset = _cacheOff[_fastStart],
+        };
         int item = 0;
         try
         {
             for (int i = 0; i < items; i++)
             {
+                if (walker is not null)
+                {
+                    // runs of plain tuples in the specialised page loop; it stops at the first other one
+                    scan.Row = row;
+                    scan.RowLimit = _fastRows;
+                    i = walker.WalkPage(ref pageRef, ref visibilityRef, i, ref scan, _steps!);
+                    if (_anyValidity) MarkRowsValid(row, scan.Row);
+                    row = scan.Row;
+                    if (i >= items) break;
+                }
                 if ((visibility[i >> 3] & (1 << (i & 7))) == 0) continue;
                 // i < items <= (pd_lower - header) / 4 and pd_lower <= page size (ReadPageHeader)
                 uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref pageRef, PageFormat.HeaderSize + (i * PageFormat.ItemIdSize)));
@@ -158,9 +178,10 @@ public sealed partial class HeapPageDecoder
                 int infomask = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref tuple, PageFormat.InfoMaskOffset));
                 int hoff = Unsafe.Add(ref tuple, PageFormat.HoffOffset);
                 int natts = infomask2 & PageFormat.NattsMask;
-                if ((infomask & PageFormat.HasNull) == 0 && natts >= fastNatts && natts <= maxNatts
+                // the specialised page loop already tried (and refused) this tuple
+                if (walker is null && (infomask & PageFormat.HasNull) == 0 && natts >= fastNatts && natts <= maxNatts
                     && hoff <= len && (hoff & (PageFormat.MaxAlign - 1)) == 0 && hoff >= PageFormat.TupleHeaderSize
-                    && TryWalkFast(ref Unsafe.Add(ref tuple, hoff), len - hoff, row))
+                    && TryWalkFast(ref Unsafe.Add(ref tuple, hoff), len - hoff, PageFormat.BlockSize - off - hoff, row))
                 {
                     row++;
                     continue;

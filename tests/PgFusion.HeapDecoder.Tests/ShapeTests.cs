@@ -38,6 +38,40 @@ public sealed class ShapeTests(ShapesDatabase db) : IClassFixture<ShapesDatabase
     }
 
     [Fact]
+    public void Fixed_scale_numerics_at_every_precision_boundary_decode_exactly()
+    {
+        // The fast walk turns short-header numerics of up to 4 base-10000 digits straight into
+        // scaled longs; 5+ digits, overflow of a long (numeric(19,2)), NaN and long headers
+        // (dscale 70 > 63) go to the general path. The last column ends each page's first tuple
+        // at the end of the page, where the digits are read one by one.
+        db.Execute("""
+            DROP TABLE IF EXISTS numbounds;
+            CREATE TABLE numbounds (k int4 NOT NULL, p18s0 numeric(18,0) NOT NULL, p18s2 numeric(18,2) NOT NULL,
+                                    p19s2 numeric(19,2) NOT NULL, p4s4 numeric(4,4) NOT NULL, p15s2 numeric(15,2) NOT NULL,
+                                    p38s10 numeric(38,10) NOT NULL, p90s70 numeric(90,70) NOT NULL, last numeric(15,2) NOT NULL);
+            INSERT INTO numbounds
+            SELECT i,
+                   CASE i % 7 WHEN 0 THEN 999999999999999999 WHEN 1 THEN -999999999999999999 WHEN 2 THEN 9999999999999999
+                              WHEN 3 THEN -9999999999999999 WHEN 4 THEN 10000000000000000 WHEN 5 THEN 0 ELSE i * 12345 END,
+                   CASE i % 8 WHEN 0 THEN 9999999999999999.99 WHEN 1 THEN -9999999999999999.99 WHEN 2 THEN 99999999.99
+                              WHEN 3 THEN -99999999.99 WHEN 4 THEN 0.01 WHEN 5 THEN -0.01 WHEN 6 THEN 10000.00 ELSE i / 7.0 END,
+                   CASE i % 5 WHEN 0 THEN 99999999999999999.99 WHEN 1 THEN -99999999999999999.99 WHEN 2 THEN 92233720368547758.07
+                              WHEN 3 THEN -92233720368547758.08 ELSE -i / 3.0 END,
+                   CASE i % 5 WHEN 0 THEN 0.9999 WHEN 1 THEN -0.9999 WHEN 2 THEN -0.0001 WHEN 3 THEN 0 ELSE (i % 10000) / 10000.0 END,
+                   CASE i % 6 WHEN 0 THEN 9999999999999.99 WHEN 1 THEN -9999999999999.99 WHEN 2 THEN 'NaN' WHEN 3 THEN -0.00
+                              ELSE i * 1.01 END,
+                   CASE i % 4 WHEN 0 THEN 1e27 WHEN 1 THEN -12345.6789012345 WHEN 2 THEN 0.0000000001 ELSE i / 7.0 END,
+                   CASE i % 3 WHEN 0 THEN 0 WHEN 1 THEN -i / 7.0 ELSE i END,
+                   CASE i % 4 WHEN 0 THEN -i * 0.01 WHEN 1 THEN 123456789.12 ELSE i * 0.01 END
+            FROM generate_series(1, 3000) i;
+            VACUUM FREEZE numbounds;
+            """);
+        Assert.Equal(3000, DecodeCheck.Run(db.Connection, "numbounds"));
+        Assert.Equal(3000, DecodeCheck.Run(db.Connection, "numbounds", [9, 1]));
+        Assert.Equal(3000, DecodeCheck.Run(db.Connection, "numbounds", [6, 9, 2, 5], batchCapacity: 4096));
+    }
+
+    [Fact]
     public void Dropped_columns_are_skipped()
     {
         db.Execute("""

@@ -17,9 +17,7 @@ internal sealed class NumericDecoder : Tuple.ValueDecoder
     private static readonly Int128 Limit = Int128.Parse("100000000000000000000000000000000000000", System.Globalization.CultureInfo.InvariantCulture);
     private static readonly BigInteger BigLimit = (BigInteger)Limit;
 
-    private static readonly long[] Pow10Long = BuildPow10Long();
     private static readonly Int128[] Pow10 = BuildPow10();
-    private static readonly long[] MaxBeforeScale = [.. Pow10Long.Select(p => long.MaxValue / p)];
 
     private DecimalColumn _column = null!;
     private Int128[] _values = [];
@@ -72,23 +70,19 @@ internal sealed class NumericDecoder : Tuple.ValueDecoder
 
         if (n <= 4 && e >= -18 && e <= 22)
         {
-            long acc = 0;
-            for (int i = 0; i < n; i++)
-            {
-                int d = BinaryPrimitives.ReadInt16LittleEndian(digits[(2 * i)..]);
-                if ((uint)d >= NumericFormat.Base) throw BadDigit(d);
-                acc = acc * NumericFormat.Base + d;
-            }
+            ulong lanes = NumericScaled.LoadLanes(ref MemoryMarshal.GetReference(digits), n);
+            if (NumericScaled.HasBadDigit(lanes)) throw BadDigit(lanes);
+            // the lanes read as the digits times 10000^(4 - n)
+            int e4 = e - (NumericFormat.DigitsPerBaseDigit * (4 - n));
             Int128 v;
-            if (e >= 0)
+            if (e4 >= 0)
             {
-                v = (Int128)acc * Pow10[e];
+                v = (Int128)NumericScaled.Combine(lanes) * Pow10[e4];
             }
             else
             {
-                long p = Pow10Long[-e];
-                long q = acc / p;
-                if (q * p != acc) throw Inexact(dscale);
+                long q = NumericScaled.DivideExact((ulong)NumericScaled.Combine(lanes), -e4);
+                if (q == NumericScaled.NotDecoded) throw Inexact(dscale);
                 v = q;
             }
             WriteFinite(negative ? -v : v, dscale, row);
@@ -106,39 +100,13 @@ internal sealed class NumericDecoder : Tuple.ValueDecoder
     private bool TryDecodeShort(ReadOnlySpan<byte> datum, int row)
     {
         int len = datum.Length;
-        if ((uint)(len - 2) > 8 || (len & 1) != 0) return false;
+        if (len < 2) return false;
         ref byte p = ref MemoryMarshal.GetReference(datum);
         int header = Unsafe.ReadUnaligned<ushort>(ref p);
-        if ((header & NumericFormat.SignMask) != NumericFormat.Short) return false;
-        int n = (len - 2) >> 1;
         int dscale = (header & NumericFormat.ShortDscaleMask) >> NumericFormat.ShortDscaleShift;
-        int weight = (header & NumericFormat.ShortWeightMask) - ((header & NumericFormat.ShortWeightSign) != 0 ? 64 : 0);
-        int scale = _fixedScale >= 0 ? _fixedScale : dscale;
-        int e = NumericFormat.DigitsPerBaseDigit * (weight - n + 1) + scale;
-        long acc = 0;
-        uint bad = 0;
-        for (int i = 0; i < n; i++)
-        {
-            // read as unsigned: a negative int16 digit is >= 10000 too
-            uint d = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref p, 2 + (2 * i)));
-            bad |= d >= NumericFormat.Base ? 1u : 0u;
-            acc = (acc * NumericFormat.Base) + d;
-        }
-        if (bad != 0) return false;
-        long v;
-        if (e >= 0)
-        {
-            if (e > 18 || acc > MaxBeforeScale[e]) return false;
-            v = acc * Pow10Long[e];
-        }
-        else
-        {
-            // constant divisors become multiplications
-            long q = e switch { -1 => acc / 10, -2 => acc / 100, -3 => acc / 1000, _ => -1 };
-            if (q < 0 || q * Pow10Long[-e] != acc) return false;
-            v = q;
-        }
-        _values[row] = (header & NumericFormat.ShortSign) != 0 ? -v : v;
+        long v = NumericScaled.TryShort(ref p, len, _fixedScale >= 0 ? _fixedScale : dscale, len);
+        if (v == NumericScaled.NotDecoded) return false;
+        _values[row] = v;
         if (_scales is not null) _scales[row] = (short)dscale;
         if (_column.Kinds is { } kinds) kinds[row] = (byte)NumericKind.Finite;
         MarkValid(row);
@@ -213,16 +181,20 @@ internal sealed class NumericDecoder : Tuple.ValueDecoder
 
     private static Tuple.CorruptDatumException BadDigit(int d) => new($"numeric digit {d} outside 0..9999");
 
+    private static Tuple.CorruptDatumException BadDigit(ulong lanes)
+    {
+        int d = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            // as int16, as PostgreSQL stores it
+            d = (short)(lanes >> (16 * i));
+            if ((uint)d >= NumericFormat.Base) break;
+        }
+        return BadDigit(d);
+    }
+
     private Tuple.CorruptDatumException Inexact(int dscale) =>
         new($"numeric has digits beyond its scale (dscale {dscale}, column scale {(_fixedScale >= 0 ? _fixedScale.ToString(System.Globalization.CultureInfo.InvariantCulture) : "per value")})");
-
-    private static long[] BuildPow10Long()
-    {
-        var p = new long[19];
-        p[0] = 1;
-        for (int i = 1; i < p.Length; i++) p[i] = p[i - 1] * 10;
-        return p;
-    }
 
     private static Int128[] BuildPow10()
     {

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using PgFusion.HeapDecoder.Numeric;
 
 namespace PgFusion.HeapDecoder.Tuple;
 
@@ -10,14 +9,6 @@ namespace PgFusion.HeapDecoder.Tuple;
 /// </summary>
 internal static class FastVarlena
 {
-    private static readonly long[] Pow10Long = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
-        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
-        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000];
-
-    public const long NotDecoded = long.MinValue;
-
-    private static readonly long[] MaxBeforeScale = [.. Pow10Long.Select(p => long.MaxValue / p)];
-
     /// <summary>
     /// An uncompressed inline varlena at off (1-byte header, or 4-byte after its alignment):
     /// returns its payload length and sets start to the payload; off moves past it. -1 for
@@ -78,6 +69,54 @@ internal static class FastVarlena
         return o + total;
     }
 
+    /// <summary>
+    /// Copies len bytes without a call to memmove for short values: two overlapping loads and
+    /// stores of the widest size that fits (so nothing outside src..src+len is read and
+    /// nothing outside dst..dst+len written). char(1) flags, codes and comments are short.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyShort(ref byte dst, ref byte src, int len)
+    {
+        if (len >= 16)
+        {
+            if (len <= 32)
+            {
+                var head = Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref src);
+                var tail = Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref Unsafe.Add(ref src, len - 16));
+                Unsafe.WriteUnaligned(ref dst, head);
+                Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, len - 16), tail);
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(ref dst, ref src, (uint)len);
+            }
+        }
+        else if (len >= 8)
+        {
+            ulong head = Unsafe.ReadUnaligned<ulong>(ref src);
+            ulong tail = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, len - 8));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, len - 8), tail);
+        }
+        else if (len >= 4)
+        {
+            uint head = Unsafe.ReadUnaligned<uint>(ref src);
+            uint tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref src, len - 4));
+            Unsafe.WriteUnaligned(ref dst, head);
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, len - 4), tail);
+        }
+        else if (len > 0)
+        {
+            // 1..3 bytes: first, middle and last (they coincide for short lengths)
+            byte first = src;
+            byte middle = Unsafe.Add(ref src, len >> 1);
+            byte last = Unsafe.Add(ref src, len - 1);
+            dst = first;
+            Unsafe.Add(ref dst, len >> 1) = middle;
+            Unsafe.Add(ref dst, len - 1) = last;
+        }
+    }
+
     /// <summary>Appends a text payload to the step's Utf8/Binary buffers; false when the data buffer is full.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AppendText(ref FastStep s, ref byte src, int len, int row)
@@ -88,61 +127,8 @@ internal static class FastVarlena
         int end = at + len;
         if ((uint)at > (uint)buffer.Length || (uint)end > (uint)buffer.Length) return false;
         ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at);
-        if (len <= 8)
-        {
-            // char(1) flags and short codes: a call to memmove costs more than the copy
-            for (int b = 0; b < len; b++) Unsafe.Add(ref dst, b) = Unsafe.Add(ref src, b);
-        }
-        else
-        {
-            Unsafe.CopyBlockUnaligned(ref dst, ref src, (uint)len);
-        }
+        CopyShort(ref dst, ref src, len);
         Unsafe.Add(ref offsets, row + 1) = end;
         return true;
-    }
-
-    /// <summary>
-    /// A short-header finite numeric of at most 4 base-10000 digits whose value times 10^scale
-    /// is an integer that fits a long. False for anything else (and for scale -1), which the
-    /// general path decodes or reports: then <see cref="NotDecoded"/>, which no such value can be
-    /// (|value| &lt;= long.MaxValue).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long TryNumeric(ref byte p, int len, int scale)
-    {
-        if ((uint)(len - 2) > 8 || (len & 1) != 0 || scale < 0) return NotDecoded;
-        int header = Unsafe.ReadUnaligned<ushort>(ref p);
-        if ((header & NumericFormat.SignMask) != NumericFormat.Short) return NotDecoded;
-        int n = (len - 2) >> 1;
-        // 7-bit two's complement weight
-        int weight = ((header & 0x7F) ^ 0x40) - 0x40;
-        int e = (NumericFormat.DigitsPerBaseDigit * (weight - n + 1)) + scale;
-        long acc = 0;
-        uint bad = 0;
-        for (int i = 0; i < n; i++)
-        {
-            uint d = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref p, 2 + (2 * i)));
-            bad |= d >= NumericFormat.Base ? 1u : 0u;
-            acc = (acc * NumericFormat.Base) + d;
-        }
-        if (bad != 0) return NotDecoded;
-        long v;
-        if (e >= 0)
-        {
-            if (e > 18 || acc > MaxBeforeScale[e]) return NotDecoded;
-            v = acc * Pow10Long[e];
-        }
-        else
-        {
-            // constant divisors become multiplications; a remainder means more digits than the scale
-            switch (e)
-            {
-                case -1: v = acc / 10; if (v * 10 != acc) return NotDecoded; break;
-                case -2: v = acc / 100; if (v * 100 != acc) return NotDecoded; break;
-                case -3: v = acc / 1000; if (v * 1000 != acc) return NotDecoded; break;
-                default: return NotDecoded;
-            }
-        }
-        return (header & NumericFormat.ShortSign) != 0 ? -v : v;
     }
 }

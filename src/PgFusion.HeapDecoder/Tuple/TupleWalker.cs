@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PgFusion.HeapDecoder.Numeric;
+using PgFusion.HeapDecoder.Page;
 
 namespace PgFusion.HeapDecoder.Tuple;
 
@@ -17,7 +19,16 @@ internal abstract class TupleWalker
     /// <summary>The largest step count the constant types below cover.</summary>
     public const int MaxSteps = 32;
 
-    public abstract bool Walk(ref byte data, int dataLength, int off, int row, FastStep[] steps);
+    public abstract bool Walk(ref byte data, int dataLength, int readable, int off, int row, FastStep[] steps);
+
+    /// <summary>
+    /// The page loop for runs of tuples the walk takes: from line pointer <paramref name="item"/>
+    /// (0-based) on, skips invisible and non-normal items and walks the rest while they have no
+    /// null bitmap, sane bounds and every needed attribute. Returns the first item it did not
+    /// take (or items): the caller decodes or rejects that one with the general walk and calls
+    /// again after it. <paramref name="scan"/>.Row advances by the tuples written.
+    /// </summary>
+    public abstract int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps);
 
     /// <summary>A walker for the steps, or null when one of them has no specialised form.</summary>
     public static TupleWalker? TryCreate(FastStep[] steps)
@@ -60,30 +71,94 @@ internal abstract class TupleWalker
 
 internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWalkStep
 {
-    public override bool Walk(ref byte data, int dataLength, int off, int row, FastStep[] steps) =>
-        TWalk.Walk(ref data, dataLength, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+    public override bool Walk(ref byte data, int dataLength, int readable, int off, int row, FastStep[] steps) =>
+        TWalk.Walk(ref data, dataLength, readable, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+
+    public override int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps)
+    {
+        ref FastStep stepRef = ref MemoryMarshal.GetArrayDataReference(steps);
+        int items = scan.Items;
+        int upper = scan.Upper;
+        int special = scan.Special;
+        int minNatts = scan.MinNatts;
+        int maxNatts = scan.MaxNatts;
+        int startOff = scan.StartOffset;
+        int rowLimit = scan.RowLimit;
+        int row = scan.Row;
+        // the caller checked the page header: items <= (pd_lower - 24) / 4 with pd_lower <=
+        // pd_upper <= pd_special <= BLCKSZ, and the visibility bitmap covers MaxHeapTuplesPerPage
+        for (; item < items; item++)
+        {
+            if ((Unsafe.Add(ref visibility, item >> 3) & (1 << (item & 7))) == 0) continue;
+            uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref page, PageFormat.HeaderSize + (item * PageFormat.ItemIdSize)));
+            if (((lp >> 15) & 3) != PageFormat.LpNormal) continue;
+            int off = (int)(lp & 0x7FFF);
+            int len = (int)(lp >> 17);
+            if (off < upper || off + len > special || len < PageFormat.TupleHeaderSize) break;
+            // off + len <= pd_special <= BLCKSZ: the whole tuple lies inside the page
+            ref byte tuple = ref Unsafe.Add(ref page, off);
+            int infomask2 = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref tuple, PageFormat.InfoMask2Offset));
+            int infomask = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref tuple, PageFormat.InfoMaskOffset));
+            int hoff = Unsafe.Add(ref tuple, PageFormat.HoffOffset);
+            int natts = infomask2 & PageFormat.NattsMask;
+            int dataLength = len - hoff;
+            if ((infomask & PageFormat.HasNull) != 0 || natts < minNatts || natts > maxNatts
+                || (hoff & (PageFormat.MaxAlign - 1)) != 0 || hoff < PageFormat.TupleHeaderSize
+                || startOff > dataLength || row >= rowLimit)
+            {
+                break;
+            }
+            if (!TWalk.Walk(ref Unsafe.Add(ref tuple, hoff), dataLength, PageFormat.BlockSize - off - hoff, startOff, row, ref stepRef)) break;
+            row++;
+        }
+        scan.Row = row;
+        return item;
+    }
+}
+
+/// <summary>What a page run of the specialised walk needs besides the page (set per page by HeapPageDecoder).</summary>
+internal struct PageScan
+{
+    /// <summary>Line pointers on the page.</summary>
+    public int Items;
+
+    public int Upper;
+    public int Special;
+
+    /// <summary>Tuples need at least this many attributes (the last needed one) and at most the relation's.</summary>
+    public int MinNatts;
+    public int MaxNatts;
+
+    /// <summary>The data offset the walk starts at (attcacheoff of the first step).</summary>
+    public int StartOffset;
+
+    /// <summary>Rows every bound buffer can take.</summary>
+    public int RowLimit;
+
+    /// <summary>The next row to write; advanced by WalkPage.</summary>
+    public int Row;
 }
 
 /// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>
 internal interface IWalkStep
 {
-    static abstract bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps);
+    static abstract bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps);
 }
 
 internal struct WalkEnd : IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps) => true;
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) => true;
 }
 
 internal struct SkipFixed<TLen, TAlign, TNext> : IWalkStep
     where TLen : struct, IConst where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         off = ((off + (TAlign.Value - 1)) & ~(TAlign.Value - 1)) + TLen.Value;
-        return off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
+        return off <= dataLength && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
     }
 }
 
@@ -91,7 +166,7 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
     where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         if ((uint)off >= (uint)dataLength) return false;
         int b0 = Unsafe.Add(ref data, off);
@@ -99,10 +174,10 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
         {
             int size = b0 >> 1;
             off += size;
-            return b0 != 1 && off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
+            return b0 != 1 && off <= dataLength && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
         }
         int next = FastVarlena.SkipLong(ref data, dataLength, off, TAlign.Value - 1);
-        return next >= 0 && TNext.Walk(ref data, dataLength, next, row, ref steps);
+        return next >= 0 && TNext.Walk(ref data, dataLength, readable, next, row, ref steps);
     }
 }
 
@@ -110,13 +185,13 @@ internal struct Copy2<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 2 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, short>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<short>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, off + 2, row, ref steps);
+        return TNext.Walk(ref data, dataLength, readable, off + 2, row, ref steps);
     }
 }
 
@@ -124,13 +199,13 @@ internal struct Copy4<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 4 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, int>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, off + 4, row, ref steps);
+        return TNext.Walk(ref data, dataLength, readable, off + 4, row, ref steps);
     }
 }
 
@@ -138,13 +213,13 @@ internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 8 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, off + 8, row, ref steps);
+        return TNext.Walk(ref data, dataLength, readable, off + 8, row, ref steps);
     }
 }
 
@@ -152,7 +227,7 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         if ((uint)off >= (uint)dataLength) return false;
         int b0 = Unsafe.Add(ref data, off);
@@ -173,11 +248,11 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
         }
         int len = off - start;
         ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
-        long v = FastVarlena.TryNumeric(ref Unsafe.Add(ref data, start), len, s.Scale);
-        if (v == FastVarlena.NotDecoded) return false;
+        long v = NumericScaled.TryShort(ref Unsafe.Add(ref data, start), len, s.Scale, readable - start);
+        if (v == NumericScaled.NotDecoded) return false;
         Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = v;
         if (s.Bytes is { } kinds) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kinds), row) = 0;
-        return TNext.Walk(ref data, dataLength, off, row, ref steps);
+        return TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
     }
 }
 
@@ -185,7 +260,7 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         if ((uint)off >= (uint)dataLength) return false;
         int b0 = Unsafe.Add(ref data, off);
@@ -207,6 +282,6 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
         int len = off - start;
         ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
         return FastVarlena.AppendText(ref s, ref Unsafe.Add(ref data, start), len, row)
-            && TNext.Walk(ref data, dataLength, off, row, ref steps);
+            && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
     }
 }

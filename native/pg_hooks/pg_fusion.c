@@ -23,6 +23,7 @@ int			pgf_ring_kb = 256;
 int			pgf_join_pair_budget = 100000;
 bool		pgf_explain_rules = false;
 int			pgf_work_mem = -1;
+int			pgf_worker_threads = 2;
 char	   *pgf_worker_dir = NULL;
 
 static const struct config_enum_entry on_unsupported_options[] = {
@@ -105,6 +106,10 @@ _PG_init(void)
 							"Memory one buffering operator of an offloaded query (hash aggregate, sort, hash join build, set operation) may hold before it spills to temporary files.",
 							"-1 uses work_mem times hash_mem_multiplier, as PostgreSQL's hash nodes do.",
 							&pgf_work_mem, -1, -1, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.worker_threads",
+							"Threads the worker runs one offloaded query's scan pipelines on (decode, filter, projection, partial aggregation).",
+							"1 runs every query on one thread (decoding still overlaps the operators).",
+							&pgf_worker_threads, 2, 1, PGF_MAX_WORKER_THREADS, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

@@ -24,6 +24,7 @@ extern int	pgf_session_pages;
 extern int	pgf_ring_kb;
 extern bool pgf_explain_rules;
 extern int	pgf_join_pair_budget;	/* sent to the worker in the Query JSON's settings */
+extern int	pgf_worker_threads;	/* threads per offloaded query in the worker */
 extern int	pgf_work_mem;			/* kB, -1 = work_mem * hash_mem_multiplier */
 extern char *pgf_worker_dir;
 

@@ -148,6 +148,8 @@ typedef enum PgfMessageType
 } PgfMessageType;
 
 /* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */
+#define PGF_MAX_WORKER_THREADS 64
+#define PGF_FLAG_THREADS_SHIFT 16	/* EXECUTE: bits 16..23 of flags, pg_fusion.worker_threads (0 = 1) */
 #define PGF_FLAG_EXPLAIN_RULES 0x100	/* EXPLAIN: the logical plan after every rewrite rule (pg_fusion.explain_rules) */
 typedef enum PgfDebugFault
 {

@@ -236,7 +236,7 @@ pgf_effective_work_mem_kb(void)
 static void
 start_execution(PgfScanState *state)
 {
-	uint32		prefix[4] = {(uint32) pgf_debug_fault, 0, 0, 0};
+	uint32		prefix[4] = {(uint32) pgf_debug_fault | ((uint32) pgf_worker_threads << PGF_FLAG_THREADS_SHIFT), 0, 0, 0};
 	const char *unavailable = pgf_worker_unavailable_reason();
 
 	if (unavailable != NULL || (state->session = pgf_session_open(-1)) == NULL)

@@ -213,18 +213,30 @@ internal sealed class PageBatchSource : IBatchSource
     private void Decode(DecodeJob job)
     {
         long t = Stopwatch.GetTimestamp();
-        var pool = provider.Region.Pages;
+        try
+        {
+            DecodePages(provider.Region.Pages, job.Decoder, job.Batch, job.Pages);
+        }
+        finally
+        {
+            job.Ticks = Stopwatch.GetTimestamp() - t;
+        }
+    }
+
+    /// <summary>Decodes pages in order into <paramref name="batch"/>, freeing each pool entry after it is read (all of them, if one fails).</summary>
+    internal static void DecodePages(PagePool pool, HeapPageDecoder decoder, RecordBatch batch, List<ServedPage> pages)
+    {
         int i = 0;
         try
         {
-            for (; i < job.Pages.Count; i++)
+            for (; i < pages.Count; i++)
             {
-                var page = job.Pages[i];
+                var page = pages[i];
                 if (page.Copy is { } copy)
-                    job.Decoder.Decode(copy.AsSpan(0, ShmemLayout.PageBytes), copy.AsSpan(ShmemLayout.PageBytes), page.Block, job.Batch, page.Detoasted);
+                    decoder.Decode(copy.AsSpan(0, ShmemLayout.PageBytes), copy.AsSpan(ShmemLayout.PageBytes), page.Block, batch, page.Detoasted);
                 else
                 {
-                    job.Decoder.Decode(pool.Page(page.PoolIndex), pool.Visibility(page.PoolIndex), page.Block, job.Batch, page.Detoasted);
+                    decoder.Decode(pool.Page(page.PoolIndex), pool.Visibility(page.PoolIndex), page.Block, batch, page.Detoasted);
                     pool.Release(page.PoolIndex, page.WakeOnRelease);
                 }
             }
@@ -232,15 +244,37 @@ internal sealed class PageBatchSource : IBatchSource
         catch
         {
             // the failing page and the rest are freed unread (the request fails anyway)
-            for (; i < job.Pages.Count; i++)
-                if (job.Pages[i].PoolIndex >= 0)
-                    pool.Release(job.Pages[i].PoolIndex, wake: i == job.Pages.Count - 1);
+            for (; i < pages.Count; i++)
+                if (pages[i].PoolIndex >= 0)
+                    pool.Release(pages[i].PoolIndex, wake: i == pages.Count - 1);
             throw;
         }
-        finally
+    }
+
+    /// <summary>
+    /// The pages of the next batch (as <see cref="StartDecode"/> gathers them, waiting only for the
+    /// first), not decoded; null at the end. A parallel scan's partitions call it one at a time.
+    /// </summary>
+    internal List<ServedPage>? TakeBatchPages(CancellationToken cancellation)
+    {
+        var pages = new List<ServedPage>();
+        int rows = 0;
+        while (true)
         {
-            job.Ticks = Stopwatch.GetTimestamp() - t;
+            cancellation.ThrowIfCancellationRequested();
+            var page = NextPage(wait: pages.Count == 0);
+            if (page is null)
+                break;
+            if (pages.Count > 0 && rows + (int)page.Visible > BatchCapacity)
+            {
+                held = page;
+                break;
+            }
+            pages.Add(page);
+            rows += (int)page.Visible;
+            Taken();
         }
+        return pages.Count == 0 ? null : pages;
     }
 
     /// <summary>Waits for a job (decoding it here if no pool thread started it), rethrowing its exception.</summary>

@@ -240,7 +240,9 @@ internal sealed class Session
         if (query is null)
             throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
         uint workMemKb = Wire.ReadU32(payload, 4, MessageType.Execute);
-        var scans = new SessionScanProvider(channel, region, token);
+        // bits 16..23 of flags: pg_fusion.worker_threads (0 from a backend that predates it: one thread)
+        int threads = (int)((Wire.ReadU32(payload, 0, MessageType.Execute) >> 16) & 0xFF);
+        var scans = new SessionScanProvider(channel, region, token, threads);
         var sink = new RingResultSink(channel, token);
         // The worker runs in the data directory (the postmaster's working directory): spill files go
         // to base/pgsql_tmp like PostgreSQL's own temporary files, and are deleted when this ends.

@@ -11,7 +11,7 @@ namespace PgFusion.Worker;
 /// returns credit. A page that arrives for a scan nobody is reading right now is copied out of
 /// the pool at once, so the pool never fills with pages a join's other side will read later.
 /// </summary>
-internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider
+internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, IParallelScanProvider
 {
     private readonly MessageChannel channel;
     private readonly SharedRegion region;
@@ -19,8 +19,9 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider
     private readonly Dictionary<uint, PageBatchSource> scans = [];
     private uint nextScanId;
 
-    public SessionScanProvider(MessageChannel channel, SharedRegion region, CancellationToken cancellation)
+    public SessionScanProvider(MessageChannel channel, SharedRegion region, CancellationToken cancellation, int degree = 1)
     {
+        Degree = Math.Max(1, degree);
         this.channel = channel;
         this.region = region;
         this.cancellation = cancellation;
@@ -34,6 +35,11 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider
     public CancellationToken Cancellation => cancellation;
 
     public IBatchSource OpenScan(PhysicalScan scan) => Open(scan.Relation.RelId, scan.AttNums, scan);
+
+    /// <summary>Threads a pipeline of this request may use (EXECUTE flags: pg_fusion.worker_threads).</summary>
+    public int Degree { get; }
+
+    public IParallelScan OpenParallelScan(PhysicalScan scan) => new ParallelPageScan(Open(scan.Relation.RelId, scan.AttNums, scan), scan, this);
 
     public PageBatchSource Open(uint relId, IReadOnlyList<int> attNums, PhysicalScan? scan)
     {

@@ -23,7 +23,12 @@ public sealed class VectorFilter
     private enum Op { Eq, Ne, Lt, Le, Gt, Ge }
 
     private readonly Term[] terms;
-    private ulong[] mask = new ulong[64];
+
+    // Per thread, not per filter: a fused aggregate's filter lives in the shared plan, which
+    // several sessions and a query's parallel partitions run at once. Callers consume the bits
+    // before their thread's next call.
+    [ThreadStatic]
+    private static ulong[]? threadMask;
 
     private VectorFilter(Term[] terms) => this.terms = terms;
 
@@ -183,6 +188,7 @@ public sealed class VectorFilter
     public bool TryRunMask(RecordBatch batch, out ulong[] bits, out int words)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        var mask = threadMask ??= new ulong[64];
         bits = mask;
         words = 0;
         if (batch.Selection is not null) return false;
@@ -192,7 +198,7 @@ public sealed class VectorFilter
         }
         int rows = batch.Length;
         words = (rows + 63) >> 6;
-        if (mask.Length < words) mask = new ulong[words];
+        if (mask.Length < words) threadMask = mask = new ulong[words];
         bits = mask;
         for (int t = 0; t < terms.Length; t++) terms[t].Evaluate(batch.Columns[terms[t].Column], rows, mask, and: t > 0);
         return true;

@@ -93,5 +93,6 @@ public sealed class HashAggregateNode : OperatorNode
         }
     }
 
-    public override IBatchSource Open(ExecutionContext context) => new HashAggregateStream(this, Input.Open(context), context);
+    public override IBatchSource Open(ExecutionContext context) =>
+        ParallelAggregateStream.TryOpen(this, context) ?? new HashAggregateStream(this, Input.Open(context), context);
 }

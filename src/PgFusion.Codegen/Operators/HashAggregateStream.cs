@@ -66,29 +66,70 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     private void Consume(CancellationToken cancellation)
     {
         consumed = true;
+        Start();
+        Fold(cancellation, partialBudget: 0, stop: null);
+        spill?.Finish();
+    }
+
+    // Per-batch buffers of Fold, made once by Start.
+    private Column[] computed = [];
+    private Column?[] gathered = [];
+    private ColumnOps?[] gatherOps = [];
+    private Column[] evaluated = [];
+    private Column[] keys = [];
+    private int[] groupIds = [];
+    private DirectGroupAggregate.Runner? direct;
+    private bool started;
+
+    /// <summary>The empty state: accumulators, group table and batch buffers (once).</summary>
+    internal void Start()
+    {
+        if (started) return;
+        started = true;
         int keyCount = node.Plan.GroupKeys.Count;
         accumulators = node.Accumulators.Select(f => f()).ToArray();
         table = keyCount > 0 ? new GroupTable(node.Plan.GroupKeys.Select(k => k.Type).ToArray()) : null;
         var types = node.EvaluatedTypes;
-        var computed = Enumerable.Range(0, types.Count).Where(j => node.KernelColumn[j] >= 0)
+        computed = Enumerable.Range(0, types.Count).Where(j => node.KernelColumn[j] >= 0)
             .Select(j => PgArrowMapping.CreateColumn(types[j], ExecutionContext.BatchRows)).ToArray();
-        var gathered = new Column?[types.Count];
-        var gatherOps = new ColumnOps?[types.Count];
-        var evaluated = new Column[types.Count];
-        var keys = new Column[keyCount];
-        var groupIds = new int[ExecutionContext.BatchRows];
+        gathered = new Column?[types.Count];
+        gatherOps = new ColumnOps?[types.Count];
+        evaluated = new Column[types.Count];
+        keys = new Column[keyCount];
+        groupIds = new int[ExecutionContext.BatchRows];
         groups = keyCount == 0 ? 1 : 0;
         foreach (var acc in accumulators) acc.EnsureGroups(Math.Max(groups, 1));
-        var direct = node.Direct?.Open();
-        while (NextInput(cancellation) is { } b)
+        direct = node.Direct?.Open();
+    }
+
+    /// <summary>
+    /// Folds input batches into the state until the input ends (true). A partial aggregate of a
+    /// parallel scan passes <paramref name="partialBudget"/> &gt; 0: it never spills, and stops
+    /// (false) once its table passes that budget or <paramref name="stop"/> says so, leaving the
+    /// rest of the input unread.
+    /// </summary>
+    internal bool Fold(CancellationToken cancellation, long partialBudget, Func<bool>? stop)
+    {
+        int keyCount = node.Plan.GroupKeys.Count;
+        var types = node.EvaluatedTypes;
+        var accumulators = this.accumulators!;
+        while (true)
         {
+            if (stop is not null && stop()) return false;
+            if (NextInput(cancellation) is not { } b) return true;
             cancellation.ThrowIfCancellationRequested();
             if (direct is not null && spill is null && direct.TryFold(b, table, accumulators))
             {
                 if (table is null) continue;
                 groups = table.Count;
-                if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
+                if (partialBudget > 0)
+                {
+                    if (AggregateSpill.Exceeds(table, accumulators.Length, partialBudget)) return false;
+                }
+                else if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
+                {
                     spill = new AggregateSpill(node, context, level);
+                }
                 continue;
             }
             int rows = b.LiveRows;
@@ -126,7 +167,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 table.Lookup(keys, rows, groupIds);
                 groups = table.Count;
                 foreach (var acc in accumulators) acc.EnsureGroups(groups);
-                if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
+                if (partialBudget <= 0 && context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
                     spill = new AggregateSpill(node, context, level);
             }
             for (int a = 0; a < accumulators.Length; a++)
@@ -138,7 +179,35 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 if (table is null) accumulators[a].UpdateSingleGroup(arg, filter, rows, groupIds);
                 else accumulators[a].Update(arg, filter, rows, groupIds);
             }
+            if (partialBudget > 0 && table is not null && AggregateSpill.Exceeds(table, accumulators.Length, partialBudget)) return false;
         }
-        spill?.Finish();
+    }
+
+    /// <summary>
+    /// Folds another partial aggregate of the same node (its input ended or stopped) into this
+    /// one: each of its groups is found or added here, and its accumulators merge
+    /// (<see cref="Accumulator.Merge"/>). Both must have started and neither may have spilled.
+    /// </summary>
+    internal void MergeFrom(HashAggregateStream other)
+    {
+        if (spill is not null || other.spill is not null) throw new InvalidOperationException("spilled partial aggregates do not merge");
+        var mine = accumulators!;
+        var theirs = other.accumulators!;
+        if (table is null)
+        {
+            for (int a = 0; a < mine.Length; a++) mine[a].Merge(0, theirs[a], 0);
+            return;
+        }
+        var from = other.table!;
+        for (int og = 0; og < from.Count; og++)
+        {
+            int g = table.FindOrAdd(from.Keys, og);
+            if (g >= groups)
+            {
+                groups = table.Count;
+                foreach (var acc in mine) acc.EnsureGroups(groups);
+            }
+            for (int a = 0; a < mine.Length; a++) mine[a].Merge(g, theirs[a], og);
+        }
     }
 }

@@ -23,6 +23,20 @@ public abstract class Accumulator
     /// </summary>
     public virtual void UpdateSingleGroup(Column? arg, BooleanColumn? filter, int rows, int[] zeros) => Update(arg, filter, rows, zeros);
 
+    /// <summary>
+    /// Whether <see cref="Merge"/> folds another accumulator's state in exactly, whatever rows each
+    /// saw: a parallel scan's partial aggregates merge (PostgreSQL's combine functions). Only
+    /// aggregates whose result does not depend on the order of rows say yes.
+    /// </summary>
+    public virtual bool CanMerge => false;
+
+    /// <summary>
+    /// Folds group <paramref name="otherGroup"/> of <paramref name="other"/> (an accumulator of the
+    /// same kind that saw other rows) into group <paramref name="group"/> of this one.
+    /// </summary>
+    public virtual void Merge(int group, Accumulator other, int otherGroup) =>
+        throw new InvalidOperationException($"{GetType().Name} has no combine step");
+
     /// <summary>Appends group <paramref name="group"/>'s final value to <paramref name="output"/>.</summary>
     public abstract void Write(int group, Column output);
 

@@ -31,6 +31,15 @@ public sealed class AvgIntAccumulator<T> : Accumulator where T : unmanaged, IBin
         }
     }
 
+    public override bool CanMerge => true;
+
+    public override void Merge(int group, Accumulator other, int otherGroup)
+    {
+        var o = (AvgIntAccumulator<T>)other;
+        sums[group] += o.sums[otherGroup];
+        counts[group] += o.counts[otherGroup];
+    }
+
     public override void Write(int group, Column output)
     {
         if (counts[group] == 0) ColumnAppend.Null(output);

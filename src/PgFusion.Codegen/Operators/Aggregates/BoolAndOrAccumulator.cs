@@ -23,6 +23,16 @@ public sealed class BoolAndOrAccumulator(bool isAnd) : Accumulator
         }
     }
 
+    public override bool CanMerge => true;
+
+    public override void Merge(int group, Accumulator other, int otherGroup)
+    {
+        byte o = ((BoolAndOrAccumulator)other).state[otherGroup];
+        if (o == 0) return;
+        if (state[group] == 0) state[group] = o;
+        else state[group] = (isAnd ? state[group] == 2 && o == 2 : state[group] == 2 || o == 2) ? (byte)2 : (byte)1;
+    }
+
     public override void Write(int group, Column output)
     {
         if (state[group] == 0) ColumnAppend.Null(output);

@@ -32,5 +32,9 @@ public sealed class CountAccumulator(bool countNulls) : Accumulator
     /// <summary>Counts <paramref name="rows"/> more rows in group <paramref name="group"/> (a fused caller counted them).</summary>
     public void AddToGroup(int group, long rows) => counts[group] += rows;
 
+    public override bool CanMerge => true;
+
+    public override void Merge(int group, Accumulator other, int otherGroup) => counts[group] += ((CountAccumulator)other).counts[otherGroup];
+
     public override void Write(int group, Column output) => ColumnAppend.Value(output, counts[group]);
 }

@@ -52,6 +52,24 @@ public sealed class MinMaxAccumulator : Accumulator
         }
     }
 
+    public override bool CanMerge => true;
+
+    public override void Merge(int group, Accumulator other, int otherGroup)
+    {
+        var o = (MinMaxAccumulator)other;
+        int os = o.slot[otherGroup];
+        if (os < 0) return;
+        int s = slot[group];
+        if (s >= 0)
+        {
+            int c = ops.Compare(store, s, o.store, os);
+            if (max ? c > 0 : c < 0) return;
+        }
+        // a tie takes the other partial's value, as Update takes the newer row's
+        slot[group] = store.Length;
+        ops.Append(o.store, os, store);
+    }
+
     public override void Write(int group, Column output)
     {
         if (slot[group] < 0) ColumnAppend.Null(output);

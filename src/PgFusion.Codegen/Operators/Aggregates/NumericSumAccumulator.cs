@@ -213,6 +213,29 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
         slowCounts[0] += rows;
     }
 
+    public override bool CanMerge => true;
+
+    /// <summary>
+    /// Adds the other partial's exact sum (its Int128 sum at its scale, then its PgNumeric sum) to
+    /// this group's exact PgNumeric sum (numeric_combine): the total is the same exact value, and
+    /// NaN / ±Infinity combine as numeric addition does, in any order.
+    /// </summary>
+    public override void Merge(int group, Accumulator other, int otherGroup)
+    {
+        var o = (NumericSumAccumulator)other;
+        if (o.fastCounts[otherGroup] > 0)
+        {
+            AddSlowSum(group, new PgNumeric(o.fastSums[otherGroup], (short)o.sumScale), o.fastCounts[otherGroup]);
+        }
+        if (o.slowCounts[otherGroup] > 0) AddSlowSum(group, o.slowSums[otherGroup], o.slowCounts[otherGroup]);
+    }
+
+    private void AddSlowSum(int g, PgNumeric sum, long rows)
+    {
+        slowSums[g] = slowCounts[g] > 0 ? NumericMath.Add(slowSums[g], sum) : sum;
+        slowCounts[g] += rows;
+    }
+
     public override void Write(int group, Column output)
     {
         long n = fastCounts[group] + slowCounts[group];

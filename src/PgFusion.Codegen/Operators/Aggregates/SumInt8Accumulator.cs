@@ -30,6 +30,15 @@ public sealed class SumInt8Accumulator(bool average) : Accumulator
         }
     }
 
+    public override bool CanMerge => true;
+
+    public override void Merge(int group, Accumulator other, int otherGroup)
+    {
+        var o = (SumInt8Accumulator)other;
+        sums[group] += o.sums[otherGroup];
+        counts[group] += o.counts[otherGroup];
+    }
+
     public override void Write(int group, Column output)
     {
         if (counts[group] == 0)

@@ -29,6 +29,17 @@ public sealed class SumIntAccumulator<T> : Accumulator where T : unmanaged, IBin
         }
     }
 
+    public override bool CanMerge => true;
+
+    /// <summary>int8 addition without a check, as int4_sum / int2_sum add.</summary>
+    public override void Merge(int group, Accumulator other, int otherGroup)
+    {
+        var o = (SumIntAccumulator<T>)other;
+        if (!o.any[otherGroup]) return;
+        sums[group] += o.sums[otherGroup];
+        any[group] = true;
+    }
+
     public override void Write(int group, Column output)
     {
         if (any[group]) ColumnAppend.Value(output, sums[group]);

@@ -1,0 +1,154 @@
+using Npgsql;
+using PgFusion.TestSupport;
+using PgFusion.Tpch.Results;
+using Xunit;
+
+namespace PgFusion.Integration.Tests;
+
+/// <summary>
+/// pg_fusion.worker_threads: an aggregate over a scan runs on several worker threads, each
+/// decoding its own batches, and the partial aggregates merge. Every query here runs with
+/// pg_fusion off (the oracle), on with one thread and on with two; the three results must be
+/// equal, and errors raised on a worker thread reach the client as the serial run raises them.
+/// The big table spans about 50 batches of 4096 rows, so both threads take many batches.
+/// </summary>
+[Collection(nameof(HookTestsRunAlone))]
+public sealed class ParallelTests : IClassFixture<HookDatabase>
+{
+    private const string Big = "par_big";
+    private readonly HookDatabase db;
+
+    public ParallelTests(HookDatabase db)
+    {
+        this.db = db;
+        using var conn = db.Open();
+        PgServer.Execute(conn, $"""
+            CREATE TABLE IF NOT EXISTS {Big} AS
+            SELECT i AS id, i % 97 AS g, (i % 1000)::numeric(12,2) / 7 AS n, ((i * 13) % 500)::numeric(12,2) AS m,
+                   CASE WHEN i % 50000 = 7 THEN 'NaN'::numeric WHEN i % 70001 = 3 THEN 'Infinity'::numeric ELSE i::numeric / 3 END AS x,
+                   CASE WHEN i % 11 = 0 THEN NULL ELSE i % 1000 END AS k, i::int8 * 100003 AS big,
+                   'v' || (i % 313) AS s, i % 3 = 0 AS b, DATE '2020-01-01' + (i % 700) AS d
+            FROM generate_series(1, 200000) i;
+            CREATE TABLE IF NOT EXISTS par_empty (id int, g int, n numeric(12,2), s text);
+            CREATE TABLE IF NOT EXISTS par_one AS SELECT i AS id, i % 3 AS g, i::numeric(12,2) AS n, 'w' || i AS s FROM generate_series(1, 10) i;
+            ANALYZE {Big}; ANALYZE par_empty; ANALYZE par_one;
+            """);
+    }
+
+    public static TheoryData<string> Queries => new()
+    {
+        $"SELECT count(*), sum(n), avg(n), min(n), max(n), sum(k), avg(k), min(s), max(s), bool_and(b), bool_or(b), sum(big), avg(big), min(d), max(d) FROM {Big}",
+        $"SELECT g, count(*), count(k), sum(n), avg(m), min(s), max(d), sum(big) FROM {Big} WHERE id % 7 <> 3 GROUP BY g ORDER BY g",
+        $"SELECT k % 10, count(*) FILTER (WHERE b), sum(n) FILTER (WHERE g > 50), max(s) FROM {Big} GROUP BY k % 10 ORDER BY 1 NULLS FIRST",
+        $"SELECT sum(n * m), count(*), avg(n) FROM {Big} WHERE d >= DATE '2020-03-01' AND d < DATE '2021-01-01' AND n < 100",
+        $"SELECT sum(x), avg(x), count(x) FROM {Big}",
+        $"SELECT g % 5, sum(x), min(x), max(x) FROM {Big} WHERE id > 1000 GROUP BY g % 5 ORDER BY 1",
+        $"SELECT s, sum(n + 1), count(*) FROM {Big} WHERE s LIKE 'v1%' GROUP BY s ORDER BY s",
+        $"SELECT g, count(*) FROM {Big} GROUP BY g ORDER BY g LIMIT 3",
+        $"SELECT count(*), sum(n), min(s) FROM {Big} WHERE id < 0",
+        "SELECT count(*), sum(n), min(s), max(n) FROM par_empty",
+        "SELECT g, count(*), sum(n) FROM par_empty GROUP BY g ORDER BY g",
+        "SELECT count(*), sum(n), min(s), max(n) FROM par_one",
+        "SELECT g, count(*), sum(n), max(s) FROM par_one GROUP BY g ORDER BY g",
+    };
+
+    private NpgsqlConnection OpenFusion(int threads, string workMem = "-1")
+    {
+        if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
+        var conn = db.Open();
+        PgServer.Execute(conn, $"SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.worker_threads = {threads}; SET pg_fusion.work_mem = '{workMem}'");
+        return conn;
+    }
+
+    private string Off(string sql)
+    {
+        using var conn = db.Open();
+        PgServer.Execute(conn, "SET pg_fusion.enable = off");
+        return ResultText.Run(conn, sql);
+    }
+
+    [Theory]
+    [MemberData(nameof(Queries))]
+    public void Two_threads_give_the_serial_result_and_PostgreSQLs(string sql)
+    {
+        string off = Off(sql);
+        using var serial = OpenFusion(1);
+        using var parallel = OpenFusion(2);
+        string one = ResultText.Run(serial, sql);
+        Assert.True(off == one, ResultText.FirstDifference(off, one));
+        for (int run = 0; run < 3; run++)
+        {
+            string two = ResultText.Run(parallel, sql);
+            Assert.True(off == two, ResultText.FirstDifference(off, two));
+        }
+    }
+
+    [Fact]
+    public void Four_threads_and_a_tiny_memory_budget_still_give_PostgreSQLs_result()
+    {
+        // the partials pass their share of 64 kB, stop, merge, and the first reads the rest, spilling
+        string sql = $"SELECT id % 20011, count(*), sum(n), min(s) FROM {Big} GROUP BY 1 ORDER BY 1";
+        string off = Off(sql);
+        using var conn = OpenFusion(4, "64kB");
+        string on = ResultText.Run(conn, sql);
+        Assert.True(off == on, ResultText.FirstDifference(off, on));
+    }
+
+    public static TheoryData<string> FailingQueries => new()
+    {
+        // division by zero on the last page only
+        $"SELECT g, sum(100 / (CASE WHEN id = 199999 THEN 0 ELSE 1 END)) FROM {Big} GROUP BY g",
+        // int4 overflow near the end
+        $"SELECT sum(CASE WHEN id > 199990 THEN (id * 20000)::int8 ELSE 0 END), sum(CASE WHEN id > 199990 THEN id * 20000 ELSE 0 END) FROM {Big}",
+        // two errors: a division by zero on the first page, an overflow on the last; the serial run raises the first
+        $"SELECT sum(CASE WHEN id = 5 THEN 1 / (id - 5) WHEN id = 199999 THEN id * 20000 ELSE 0 END) FROM {Big}",
+    };
+
+    [Theory]
+    [MemberData(nameof(FailingQueries))]
+    public void An_error_on_a_worker_thread_reaches_the_client_as_the_serial_run_raises_it(string sql)
+    {
+        using var reference = db.Open();
+        // PostgreSQL scans in page order too (no parallel workers): the error of the earliest row
+        PgServer.Execute(reference, "SET pg_fusion.enable = off; SET max_parallel_workers_per_gather = 0");
+        var expected = Assert.Throws<PostgresException>(() => ResultText.Run(reference, sql));
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var conn = OpenFusion(threads);
+            for (int run = 0; run < 3; run++)
+            {
+                var e = Assert.Throws<PostgresException>(() => ResultText.Run(conn, sql));
+                Assert.Equal(expected.SqlState, e.SqlState);
+                Assert.Equal(expected.MessageText, e.MessageText);
+            }
+            // the session is healthy afterwards: no pool page or scan left behind
+            string sqlOk = $"SELECT g, count(*), sum(n) FROM {Big} GROUP BY g ORDER BY g";
+            Assert.Equal(Off(sqlOk), ResultText.Run(conn, sqlOk));
+        }
+    }
+
+    [Fact]
+    public void A_statement_timeout_cancels_a_parallel_aggregate_and_the_session_goes_on()
+    {
+        using var conn = OpenFusion(2);
+        // a self-product of the numeric column per row keeps both threads busy for a while
+        string slow = $"SELECT g, sum(n * m * n * m * n), min(s || s || s) FROM {Big} GROUP BY g";
+        PgServer.Execute(conn, "SET statement_timeout = '10ms'");
+        int cancelled = 0;
+        for (int run = 0; run < 5; run++)
+        {
+            try
+            {
+                ResultText.Run(conn, slow);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled)
+            {
+                cancelled++;
+            }
+        }
+        Assert.True(cancelled > 0, "no run was cancelled by a 10 ms statement_timeout");
+        PgServer.Execute(conn, "SET statement_timeout = 0");
+        string sql = $"SELECT g, count(*), sum(n) FROM {Big} GROUP BY g ORDER BY g";
+        Assert.Equal(Off(sql), ResultText.Run(conn, sql));
+    }
+}

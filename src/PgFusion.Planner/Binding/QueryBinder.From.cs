@@ -86,9 +86,10 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// A reference to a non-recursive WITH query, inlined: its query is bound again for every
-    /// reference (a SELECT without side effects gives the same rows each time), with the WITH
-    /// lists visible as they are where it is defined.
+    /// A reference to a non-recursive WITH query. One PostgreSQL materializes (and that reads no
+    /// outer query) is bound once and shared (<see cref="LogicalCteScan"/>); any other is inlined:
+    /// its query is bound again for every reference, with the WITH lists visible as they are where
+    /// it is defined.
     /// </summary>
     private BoundQuery BindCte(QueryTreeNode rte)
     {
@@ -103,17 +104,37 @@ public sealed partial class QueryBinder
         if (cte.Optional("cterecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
         var query = cte.Field("ctequery");
         if (query.RequireKind() != "QUERY") throw query.Error($"expected QUERY, found {query.Kind}");
+        // A materialized CTE that reads no outer query level is computed once for all its references;
+        // one that reads an outer level is bound again per reference, as before.
+        bool shared = IsMaterialized(cte) && !ReadsOuter(query.Element, 0);
+        var key = (_cteStack[level], name);
+        if (shared && _sharedCtes.TryGetValue(key, out var known)) return Reference(known);
         var saved = _cteStack;
         _cteStack = saved.GetRange(0, level + 1);
         try
         {
             var bound = BindQuery(query);
-            return IsMaterialized(cte) ? bound with { Root = KeepSelectList(bound.Root, [.. bound.ResultColumns.Select(c => c.Id)]) } : bound;
+            if (!shared)
+                return IsMaterialized(cte) ? bound with { Root = KeepSelectList(bound.Root, [.. bound.ResultColumns.Select(c => c.Id)]) } : bound;
+            // The definition yields exactly the CTE's columns in order (no ORDER BY-only columns).
+            var root = bound.Root.Output.Select(c => c.Id).SequenceEqual(bound.ResultColumns.Select(c => c.Id))
+                ? bound.Root
+                : new LogicalProject(bound.Root, [.. bound.ResultColumns.Select(c => new NamedExpr(c, new LogicalColumnRef(c)))]);
+            var definition = new CteDefinition(_sharedCtes.Count + 1, name, root);
+            _sharedCtes[key] = definition;
+            return Reference(definition);
         }
         finally
         {
             _cteStack = saved;
         }
+    }
+
+    /// <summary>A reference to a shared CTE: a scan of its rows under new column ids.</summary>
+    private BoundQuery Reference(CteDefinition definition)
+    {
+        var columns = definition.Plan.Output.Select(c => _ids.New(c.Name, c.Type)).ToList();
+        return new BoundQuery(new LogicalCteScan(definition, columns), columns);
     }
 
     /// <summary>

@@ -19,6 +19,9 @@ public sealed partial class QueryBinder
     // ctelevelsup counts levels up from the referencing query).
     private List<IReadOnlyList<QueryTreeNode>> _cteStack = [];
 
+    // Materialized CTEs bound so far, by the WITH list that defines them and their name.
+    private readonly Dictionary<(IReadOnlyList<QueryTreeNode> List, string Name), CteDefinition> _sharedCtes = new(new CteKeyComparer());
+
     public QueryBinder(QueryEnvelope envelope) => _envelope = envelope;
 
     public static BoundQuery Bind(QueryEnvelope envelope) => new QueryBinder(envelope).BindQuery(envelope.Query);
@@ -169,4 +172,13 @@ public sealed partial class QueryBinder
     private string TypeLabel(uint oid) => _envelope.Catalog.Types.TryGetValue(oid, out var t) ? $"{t.Name} (OID {oid})" : $"{PgTypeNames.Format(new PgType(oid))} (OID {oid})";
 
     private static string ResultName(QueryTreeNode tle) => tle.Optional("resname")?.Text() ?? "?column?";
+
+    private sealed class CteKeyComparer : IEqualityComparer<(IReadOnlyList<QueryTreeNode> List, string Name)>
+    {
+        public bool Equals((IReadOnlyList<QueryTreeNode> List, string Name) x, (IReadOnlyList<QueryTreeNode> List, string Name) y) =>
+            ReferenceEquals(x.List, y.List) && x.Name == y.Name;
+
+        public int GetHashCode((IReadOnlyList<QueryTreeNode> List, string Name) obj) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.List), obj.Name);
+    }
 }

@@ -39,6 +39,23 @@ public sealed partial class QueryCompiler
                 var rightKernel = KernelBuilder.Project("setop_right", Types(setOp.Right), Identity(setOp.Right), Cache);
                 return new HashSetOpNode(left, right, setOp, leftKernel, rightKernel);
             }
+            case PhysicalRecursiveUnion recursiveUnion:
+            {
+                var anchor = Lower(recursiveUnion.Anchor);
+                var recursive = Lower(recursiveUnion.Recursive);
+                CheckSameTypes(anchor.OutputTypes, Types(recursiveUnion), "WITH RECURSIVE non-recursive term");
+                CheckSameTypes(recursive.OutputTypes, Types(recursiveUnion), "WITH RECURSIVE recursive term");
+                if (!recursiveUnion.All)
+                {
+                    foreach (var o in recursiveUnion.Output)
+                    {
+                        if (!ColumnOps.For(o.Type).CanCompare) throw new UnsupportedException($"WITH RECURSIVE ... UNION on {o.Type} is not supported");
+                    }
+                }
+                return new RecursiveUnionNode(anchor, recursive, recursiveUnion.WorkTable, recursiveUnion.All, recursiveUnion.Output);
+            }
+            case PhysicalWorkTableScan workTableScan:
+                return new WorkTableScanNode(workTableScan.WorkTable, workTableScan.Output);
             case PhysicalCteScan cteScan:
             {
                 bool first = !materialized.TryGetValue(cteScan.Cte, out var source);

@@ -22,6 +22,9 @@ public sealed partial class QueryBinder
     // Materialized CTEs bound so far, by the WITH list that defines them and their name.
     private readonly Dictionary<(IReadOnlyList<QueryTreeNode> List, string Name), CteDefinition> _sharedCtes = new(new CteKeyComparer());
 
+    // The recursive CTEs whose recursive term is being bound: their working tables and column types.
+    private readonly Dictionary<(IReadOnlyList<QueryTreeNode> List, string Name), (WorkTable Table, List<PgType> Types, List<string> Names)> _workTables = new(new CteKeyComparer());
+
     public QueryBinder(QueryEnvelope envelope) => _envelope = envelope;
 
     public static BoundQuery Bind(QueryEnvelope envelope) => new QueryBinder(envelope).BindQuery(envelope.Query);
@@ -138,7 +141,6 @@ public sealed partial class QueryBinder
         int commandType = query.Int32("commandType");
         if (commandType != 1) throw UnsupportedConstructException.NotYet($"statement other than SELECT (commandType {commandType})");
         if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
-        if (query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
         if (!withAndSetOperations && query.List("cteList").Count > 0) throw UnsupportedConstructException.NotYet("WITH (common table expression) here");
         if (!withAndSetOperations && !query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT here");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");

@@ -66,5 +66,6 @@ public static class FixtureQueries
         ["not_in_correlated"] = "SELECT a FROM t WHERE b NOT IN (SELECT a FROM u WHERE u.w = t.c)",
         ["lateral_unsupported"] = "SELECT t.a, s.n FROM t, LATERAL (SELECT count(*) AS n FROM u WHERE u.a = t.b) s",
         ["recursive_cte"] = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
+        ["recursive_cte_union"] = "WITH RECURSIVE r(n) AS (SELECT a FROM t WHERE a <= 2 UNION SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM r",
     };
 }

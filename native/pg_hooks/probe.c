@@ -75,7 +75,9 @@ typedef struct PgfProbeSet
 
 /*
  * btree indexes without a predicate whose key columns are plain attributes, valid and usable by
- * this transaction (get_relation_info's checks): {"oid","name","am","unique","keys":[attnum...]}.
+ * this transaction (get_relation_info's checks):
+ * {"oid","name","am","unique","primary","immediate","keys":[attnum...]}. "primary" and "immediate"
+ * (uniqueness checked at once, not deferred) let the worker treat the keys as a functional key.
  */
 void
 pgf_append_indexes(StringInfo out, Relation rel)
@@ -107,7 +109,9 @@ pgf_append_indexes(StringInfo out, Relation rel)
 			first = false;
 			appendStringInfo(out, "{\"oid\":%u,\"name\":", RelationGetRelid(index));
 			escape_json(out, RelationGetRelationName(index));
-			appendStringInfo(out, ",\"am\":\"btree\",\"unique\":%s,\"keys\":[", form->indisunique ? "true" : "false");
+			appendStringInfo(out, ",\"am\":\"btree\",\"unique\":%s,\"primary\":%s,\"immediate\":%s,\"keys\":[",
+							 form->indisunique ? "true" : "false", form->indisprimary ? "true" : "false",
+							 form->indimmediate ? "true" : "false");
 			for (int k = 0; k < form->indnkeyatts; k++)
 				appendStringInfo(out, "%s%d", k > 0 ? "," : "", form->indkey.values[k]);
 			appendStringInfoString(out, "]}");

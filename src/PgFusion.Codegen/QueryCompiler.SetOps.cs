@@ -1,15 +1,19 @@
 using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Cte;
 using PgFusion.Codegen.Operators.SetOps;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
 
 namespace PgFusion.Codegen;
 
-// UNION ALL (append) and INTERSECT / EXCEPT (hash set operation).
+// UNION ALL (append), INTERSECT / EXCEPT (hash set operation), and references to materialized CTEs.
 public sealed partial class QueryCompiler
 {
+    // The materialized CTEs of the plan being compiled: one buffer node each, shared by its references.
+    private readonly Dictionary<PhysicalCte, MaterializeNode> materialized = [];
+
     private OperatorNode LowerSetOperation(PhysicalPlan plan)
     {
         switch (plan)
@@ -34,6 +38,34 @@ public sealed partial class QueryCompiler
                 var leftKernel = KernelBuilder.Project("setop_left", Types(setOp.Left), Identity(setOp.Left), Cache);
                 var rightKernel = KernelBuilder.Project("setop_right", Types(setOp.Right), Identity(setOp.Right), Cache);
                 return new HashSetOpNode(left, right, setOp, leftKernel, rightKernel);
+            }
+            case PhysicalRecursiveUnion recursiveUnion:
+            {
+                var anchor = Lower(recursiveUnion.Anchor);
+                var recursive = Lower(recursiveUnion.Recursive);
+                CheckSameTypes(anchor.OutputTypes, Types(recursiveUnion), "WITH RECURSIVE non-recursive term");
+                CheckSameTypes(recursive.OutputTypes, Types(recursiveUnion), "WITH RECURSIVE recursive term");
+                if (!recursiveUnion.All)
+                {
+                    foreach (var o in recursiveUnion.Output)
+                    {
+                        if (!ColumnOps.For(o.Type).CanCompare) throw new UnsupportedException($"WITH RECURSIVE ... UNION on {o.Type} is not supported");
+                    }
+                }
+                return new RecursiveUnionNode(anchor, recursive, recursiveUnion.WorkTable, recursiveUnion.All, recursiveUnion.Output);
+            }
+            case PhysicalWorkTableScan workTableScan:
+                return new WorkTableScanNode(workTableScan.WorkTable, workTableScan.Output);
+            case PhysicalCteScan cteScan:
+            {
+                bool first = !materialized.TryGetValue(cteScan.Cte, out var source);
+                if (source is null)
+                {
+                    source = new MaterializeNode(Lower(cteScan.Cte.Plan), cteScan.Cte);
+                    materialized[cteScan.Cte] = source;
+                }
+                CheckSameTypes(source.OutputTypes, Types(cteScan), "CTE scan");
+                return new CteScanNode(source, cteScan.Output, showsSource: first);
             }
             default:
                 throw new UnsupportedException($"plan node {plan.GetType().Name} is not supported");

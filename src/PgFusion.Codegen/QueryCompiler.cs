@@ -96,7 +96,7 @@ public sealed partial class QueryCompiler
     {
         // Q6's shape: the filter's bitmaps feed the sums (FusedFilterAggregate); the filter's input is read directly.
         FusedFilterAggregate? fused = null;
-        if (agg.Input is PhysicalFilter filter)
+        if (agg.Input is PhysicalFilter filter && !FilterNode.IsConstantFalse(filter.Predicate))
         {
             var filterTypes = Types(filter.Input);
             fused = FusedFilterAggregate.TryCreate(agg, filterTypes, filter.Predicate, () => KernelBuilder.Filter("filter", filterTypes, filter.Predicate, Cache));

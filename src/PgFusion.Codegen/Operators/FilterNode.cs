@@ -21,6 +21,13 @@ public sealed class FilterNode(OperatorNode input, BoundExpr predicate, Kernel<F
 
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
+    /// <summary>
+    /// A predicate with a constant false or NULL conjunct (PostgreSQL's one-time filter): the input
+    /// is never read, so nothing beneath runs (a materialized CTE it reads is not computed).
+    /// </summary>
+    public static bool IsConstantFalse(BoundExpr predicate) =>
+        predicate is BoundConst { Value: false or null } || (predicate is BoundBoolExpr { Op: BoolOp.And } and && and.Args.Any(a => a is BoundConst { Value: false or null }));
+
     public override string Describe() => $"Filter: {Dump.ExprText.Of(Predicate, Input.Output)}";
 
     public override IEnumerable<KernelInfo> Kernels => ResidualKernel is { } r

@@ -10,8 +10,11 @@ internal sealed class FilterStream(FilterNode node, IBatchSource input, Executio
     private int[] residualSelection = new int[ExecutionContext.BatchRows];
     private readonly Kernels.VectorFilter? vector = Kernels.VectorFilter.TryCreate([.. node.Input.Output.Select(o => o.Type)], node.Predicate, out _);
 
+    private readonly bool never = FilterNode.IsConstantFalse(node.Predicate);
+
     public RecordBatch? Next(CancellationToken cancellation)
     {
+        if (never) return null;
         while (input.Next(cancellation) is { } batch)
         {
             if (selection.Length < batch.LiveRows) selection = new int[batch.LiveRows];

@@ -90,34 +90,109 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// A reference to a non-recursive WITH query, inlined: its query is bound again for every
-    /// reference (a SELECT without side effects gives the same rows each time), with the WITH
-    /// lists visible as they are where it is defined.
+    /// A reference to a non-recursive WITH query. One PostgreSQL materializes (and that reads no
+    /// outer query) is bound once and shared (<see cref="LogicalCteScan"/>); any other is inlined:
+    /// its query is bound again for every reference, with the WITH lists visible as they are where
+    /// it is defined.
     /// </summary>
     private BoundQuery BindCte(QueryTreeNode rte)
     {
         string name = rte.String("ctename");
         int level = _cteStack.Count - 1 - rte.Int32("ctelevelsup");
-        if (rte.Optional("self_reference")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
         if (level < 0) throw rte.Error($"CTE {name} is {rte.Int32("ctelevelsup")} levels up, there are {_cteStack.Count}");
         QueryTreeNode? found = null;
         foreach (var c in _cteStack[level])
             if (c.String("ctename") == name) found = c;
         if (found is not { } cte) throw rte.Error($"CTE {name} is not in the WITH list {rte.Int32("ctelevelsup")} levels up");
-        if (cte.Optional("cterecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
+        if (rte.Optional("self_reference")?.Bool() == true)
+        {
+            if (!_workTables.TryGetValue((_cteStack[level], name), out var work))
+                throw UnsupportedConstructException.NotYet($"WITH RECURSIVE reference to {name} outside its recursive term");
+            var columns = work.Types.Select((t, i) => _ids.New(work.Names[i], t)).ToList();
+            return new BoundQuery(new LogicalWorkTableScan(work.Table, columns), columns);
+        }
+        if (cte.Optional("cterecursive")?.Bool() == true) return BindRecursiveCte(cte, name, level);
         var query = cte.Field("ctequery");
         if (query.RequireKind() != "QUERY") throw query.Error($"expected QUERY, found {query.Kind}");
+        // A materialized CTE that reads no outer query level is computed once for all its references;
+        // one that reads an outer level is bound again per reference, as before.
+        bool shared = IsMaterialized(cte) && !ReadsOuter(query.Element, 0);
+        var key = (_cteStack[level], name);
+        if (shared && _sharedCtes.TryGetValue(key, out var known)) return Reference(known);
         var saved = _cteStack;
         _cteStack = saved.GetRange(0, level + 1);
         try
         {
             var bound = BindQuery(query);
-            return IsMaterialized(cte) ? bound with { Root = KeepSelectList(bound.Root, [.. bound.ResultColumns.Select(c => c.Id)]) } : bound;
+            if (!shared)
+                return IsMaterialized(cte) ? bound with { Root = KeepSelectList(bound.Root, [.. bound.ResultColumns.Select(c => c.Id)]) } : bound;
+            // The definition yields exactly the CTE's columns in order (no ORDER BY-only columns).
+            var root = bound.Root.Output.Select(c => c.Id).SequenceEqual(bound.ResultColumns.Select(c => c.Id))
+                ? bound.Root
+                : new LogicalProject(bound.Root, [.. bound.ResultColumns.Select(c => new NamedExpr(c, new LogicalColumnRef(c)))]);
+            var definition = new CteDefinition(_sharedCtes.Count + 1, name, root);
+            _sharedCtes[key] = definition;
+            return Reference(definition);
         }
         finally
         {
             _cteStack = saved;
         }
+    }
+
+    /// <summary>
+    /// WITH RECURSIVE name AS (non_recursive UNION [ALL] recursive): always materialized, as in
+    /// PostgreSQL. The non-recursive term is bound first; its column types (the set operation's) are
+    /// the working table's, which the recursive term's self-reference reads.
+    /// </summary>
+    private BoundQuery BindRecursiveCte(QueryTreeNode cte, string name, int level)
+    {
+        var key = (_cteStack[level], name);
+        if (_sharedCtes.TryGetValue(key, out var known)) return Reference(known);
+        var query = cte.Field("ctequery");
+        if (query.RequireKind() != "QUERY") throw query.Error($"expected QUERY, found {query.Kind}");
+        if (ReadsOuter(query.Element, 0)) throw UnsupportedConstructException.NotYet("WITH RECURSIVE query that reads an outer query");
+        if (query.Optional("setOperations") is not { } setOps || setOps.RequireKind() != "SETOPERATIONSTMT" || setOps.Int32("op") != SetOpUnion)
+            throw UnsupportedConstructException.NotYet("WITH RECURSIVE query other than non_recursive UNION [ALL] recursive");
+        CheckQueryLevel(query, withAndSetOperations: true);
+        var saved = _cteStack;
+        _cteStack = saved.GetRange(0, level + 1);
+        _cteStack.Add(query.List("cteList"));
+        try
+        {
+            var rangeTable = query.List("rtable");
+            var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+            var types = SetOperationTypes(setOps);
+            var anchor = CastBranch(BindSetOperation(setOps.Field("larg"), scope, out var anchorColumns), anchorColumns, types, setOps.Field("larg"));
+            var names = cte.List("ctecolnames").Select(n => n.Text()).ToList();
+            if (names.Count != types.Count) names = [.. anchorColumns.Select(c => c.Name)];
+            var table = new WorkTable(_sharedCtes.Count + 1, name);
+            _workTables[key] = (table, types, names);
+            LogicalPlan recursive;
+            try
+            {
+                recursive = CastBranch(BindSetOperation(setOps.Field("rarg"), scope, out var recursiveColumns), recursiveColumns, types, setOps.Field("rarg"));
+            }
+            finally
+            {
+                _workTables.Remove(key);
+            }
+            var output = types.Select((t, i) => _ids.New(names[i], t)).ToList();
+            var definition = new CteDefinition(_sharedCtes.Count + 1, name, new LogicalRecursiveUnion(anchor, recursive, table, setOps.Bool("all"), output));
+            _sharedCtes[key] = definition;
+            return Reference(definition);
+        }
+        finally
+        {
+            _cteStack = saved;
+        }
+    }
+
+    /// <summary>A reference to a shared CTE: a scan of its rows under new column ids.</summary>
+    private BoundQuery Reference(CteDefinition definition)
+    {
+        var columns = definition.Plan.Output.Select(c => _ids.New(c.Name, c.Type)).ToList();
+        return new BoundQuery(new LogicalCteScan(definition, columns), columns);
     }
 
     /// <summary>

@@ -19,6 +19,12 @@ public sealed partial class QueryBinder
     // ctelevelsup counts levels up from the referencing query).
     private List<IReadOnlyList<QueryTreeNode>> _cteStack = [];
 
+    // Materialized CTEs bound so far, by the WITH list that defines them and their name.
+    private readonly Dictionary<(IReadOnlyList<QueryTreeNode> List, string Name), CteDefinition> _sharedCtes = new(new CteKeyComparer());
+
+    // The recursive CTEs whose recursive term is being bound: their working tables and column types.
+    private readonly Dictionary<(IReadOnlyList<QueryTreeNode> List, string Name), (WorkTable Table, List<PgType> Types, List<string> Names)> _workTables = new(new CteKeyComparer());
+
     public QueryBinder(QueryEnvelope envelope) => _envelope = envelope;
 
     public static BoundQuery Bind(QueryEnvelope envelope) => new QueryBinder(envelope).BindQuery(envelope.Query);
@@ -141,7 +147,6 @@ public sealed partial class QueryBinder
         int commandType = query.Int32("commandType");
         if (commandType != 1) throw UnsupportedConstructException.NotYet($"statement other than SELECT (commandType {commandType})");
         if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
-        if (query.Optional("hasRecursive")?.Bool() == true) throw UnsupportedConstructException.NotYet("WITH RECURSIVE");
         if (!withAndSetOperations && query.List("cteList").Count > 0) throw UnsupportedConstructException.NotYet("WITH (common table expression) here");
         if (!withAndSetOperations && !query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT here");
         if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
@@ -175,4 +180,13 @@ public sealed partial class QueryBinder
     private string TypeLabel(uint oid) => _envelope.Catalog.Types.TryGetValue(oid, out var t) ? $"{t.Name} (OID {oid})" : $"{PgTypeNames.Format(new PgType(oid))} (OID {oid})";
 
     private static string ResultName(QueryTreeNode tle) => tle.Optional("resname")?.Text() ?? "?column?";
+
+    private sealed class CteKeyComparer : IEqualityComparer<(IReadOnlyList<QueryTreeNode> List, string Name)>
+    {
+        public bool Equals((IReadOnlyList<QueryTreeNode> List, string Name) x, (IReadOnlyList<QueryTreeNode> List, string Name) y) =>
+            ReferenceEquals(x.List, y.List) && x.Name == y.Name;
+
+        public int GetHashCode((IReadOnlyList<QueryTreeNode> List, string Name) obj) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.List), obj.Name);
+    }
 }

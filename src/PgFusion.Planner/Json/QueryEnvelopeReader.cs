@@ -85,7 +85,11 @@ public static class QueryEnvelopeReader
         {
             Indexes = [.. (r.Optional("indexes")?.Items() ?? [])
                 .Where(i => (i.Optional("am")?.String() ?? "btree") == "btree")
-                .Select(i => new RelationIndex(i.UInt32("oid"), i.String("name"), i.Optional("unique")?.Bool() ?? false, [.. i.List("keys").Select(k => k.Int32())]))],
+                .Select(i => new RelationIndex(i.UInt32("oid"), i.String("name"), i.Optional("unique")?.Bool() ?? false, [.. i.List("keys").Select(k => k.Int32())])
+                {
+                    Primary = i.Optional("primary")?.Bool() ?? false,
+                    Immediate = i.Optional("immediate")?.Bool() ?? false,
+                })],
         };
     }
 

@@ -21,7 +21,28 @@ public sealed record RelationInfo(
 
     /// <summary>Usable btree indexes (valid, without a predicate, plain key columns); empty when the JSON has none.</summary>
     public IReadOnlyList<RelationIndex> Indexes { get; init; } = [];
+
+    /// <summary>
+    /// Column sets (attnums) that identify a row: the keys of a unique, immediate index whose key
+    /// columns are all NOT NULL (the primary key among them). Every other column of the relation is
+    /// functionally dependent on each such set.
+    /// </summary>
+    public IEnumerable<IReadOnlyList<int>> UniqueKeys()
+    {
+        foreach (var index in Indexes)
+        {
+            if (!index.Unique || !index.Immediate || index.Keys.Count == 0) continue;
+            if (index.Keys.All(k => Layout.Attributes.FirstOrDefault(a => a.AttNum == k) is { NotNull: true })) yield return index.Keys;
+        }
+    }
 }
 
 /// <summary>One entry of a relation's "indexes": a btree index whose key columns are <paramref name="Keys"/> (attnums, in order).</summary>
-public sealed record RelationIndex(uint Oid, string Name, bool Unique, IReadOnlyList<int> Keys);
+public sealed record RelationIndex(uint Oid, string Name, bool Unique, IReadOnlyList<int> Keys)
+{
+    /// <summary>The index of the table's PRIMARY KEY (indisprimary).</summary>
+    public bool Primary { get; init; }
+
+    /// <summary>Uniqueness is checked at once (indimmediate), not deferred to the end of the transaction.</summary>
+    public bool Immediate { get; init; }
+}

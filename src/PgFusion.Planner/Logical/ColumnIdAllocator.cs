@@ -20,6 +20,14 @@ public sealed class ColumnIdAllocator
             foreach (var c in p.Output) max = Math.Max(max, c.Id);
             return p;
         });
+        foreach (var definition in CteDefinition.Reachable(plan))
+        {
+            definition.Plan.TransformUp(p =>
+            {
+                foreach (var c in p.Output) max = Math.Max(max, c.Id);
+                return p;
+            });
+        }
         return new ColumnIdAllocator(max + 1);
     }
 }

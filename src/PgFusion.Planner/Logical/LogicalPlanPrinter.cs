@@ -9,7 +9,13 @@ public static class LogicalPlanPrinter
     public static string Print(LogicalPlan plan, QueryCatalog catalog)
     {
         var sb = new StringBuilder();
-        Print(plan, new ExpressionFormatter(catalog), 0, sb);
+        var f = new ExpressionFormatter(catalog);
+        Print(plan, f, 0, sb);
+        foreach (var definition in CteDefinition.Reachable(plan))
+        {
+            sb.Append($"CTE {definition.Name} #{definition.Id}\n");
+            Print(definition.Plan, f, 1, sb);
+        }
         return sb.ToString();
     }
 
@@ -24,6 +30,7 @@ public static class LogicalPlanPrinter
             LogicalAggregate a => $"Aggregate keys [{string.Join(", ", a.GroupKeys.Select(k => $"{k.Column} := {f.Format(k.Expr)}"))}] aggs [{string.Join(", ", a.Aggregates.Select(x => $"{x.Column} := {f.Format(x.Aggregate)}"))}]",
             LogicalSort s => $"Sort{(s.Limit is { } l ? $" top {l}" : "")} [{string.Join(", ", s.Keys.Select(k => $"{f.Format(k.Expr)}{(k.Descending ? " DESC" : "")}{(k.NullsFirst ? " NULLS FIRST" : " NULLS LAST")}"))}]",
             LogicalJoin j => $"Join {j.Kind}{(j.Condition is null ? "" : " on " + f.Format(j.Condition))}",
+            LogicalCteScan c => $"CteScan {c.Definition.Name} #{c.Definition.Id} [{string.Join(", ", c.Columns)}]",
             LogicalLimit l => $"Limit offset {l.Offset} count {(l.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ALL")}",
             _ => plan.GetType().Name,
         });

@@ -17,7 +17,10 @@ public static class LogicalPlanVerifier
                         throw new InvalidOperationException($"{p.GetType().Name} reads column {c} that its input does not produce");
             var ids = p.Output.Select(c => c.Id).ToList();
             if (ids.Count != ids.Distinct().Count()) throw new InvalidOperationException($"{p.GetType().Name} outputs a column twice");
+            if (p is LogicalCteScan scan && !scan.Columns.Select(c => c.Type).SequenceEqual(scan.Definition.Plan.Output.Select(c => c.Type)))
+                throw new InvalidOperationException($"CTE scan of {scan.Definition.Name} does not have its definition's column types");
             return p;
         });
+        foreach (var definition in CteDefinition.Reachable(plan)) Verify(definition.Plan);
     }
 }

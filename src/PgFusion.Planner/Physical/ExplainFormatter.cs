@@ -11,7 +11,13 @@ public static class ExplainFormatter
     public static string Format(PhysicalPlan plan, QueryCatalog catalog)
     {
         var sb = new StringBuilder();
-        Append(plan, new ExpressionFormatter(catalog), 0, isChild: false, sb);
+        var f = new ExpressionFormatter(catalog);
+        Append(plan, f, 0, isChild: false, sb);
+        foreach (var cte in PhysicalCte.Reachable(plan))
+        {
+            sb.Append("CTE ").Append(cte.Name).Append(" #").Append(cte.Id.ToString(CultureInfo.InvariantCulture)).Append(" (computed once)\n");
+            Append(cte.Plan, f, 2, isChild: true, sb);
+        }
         return sb.ToString();
     }
 
@@ -30,6 +36,7 @@ public static class ExplainFormatter
     {
         PhysicalScan s => $"Seq Scan on {s.Relation.Name}",
         PhysicalFilter => "Filter",
+        PhysicalCteScan c => $"CTE Scan on {c.Cte.Name} #{c.Cte.Id.ToString(CultureInfo.InvariantCulture)}",
         PhysicalProject => "Project",
         PhysicalHashAggregate a => a.GroupKeys.Count == 0 ? "Aggregate" : "HashAggregate",
         PhysicalSort { Limit: { } l } => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)})",

@@ -23,7 +23,7 @@ public sealed partial class PhysicalPlanner
     {
         // A semi/anti join that would build its (small) kept side may instead probe the other side's
         // index with the kept side's keys: the same join with the usual sides, through the index.
-        if (IndexProbeJoins && join.Kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && join.ProbeKeys.Count > 0)
+        if (IndexProbeJoins && !_insideRecursion && join.Kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && join.ProbeKeys.Count > 0)
         {
             var usualSides = join with
             {
@@ -38,7 +38,7 @@ public sealed partial class PhysicalPlanner
         }
         // Likewise an outer join that would build its (small) preserved side: the preserved side's
         // keys probe the other side's index (a left join to a decorrelated scalar subquery).
-        if (IndexProbeJoins && join.Kind == HashJoinKind.BuildOuter && join.ProbeKeys.Count > 0)
+        if (IndexProbeJoins && !_insideRecursion && join.Kind == HashJoinKind.BuildOuter && join.ProbeKeys.Count > 0)
         {
             var usualSides = join with
             {
@@ -51,7 +51,7 @@ public sealed partial class PhysicalPlanner
             };
             return (PhysicalPlan?)TryIndexProbe(usualSides) ?? join;
         }
-        if (!IndexProbeJoins || join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
+        if (!IndexProbeJoins || _insideRecursion || join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
             return join;
         var best = TryIndexProbe(join);
         if (join.Kind == HashJoinKind.Semi)

@@ -6,6 +6,9 @@ namespace PgFusion.Planner.Physical;
 // Set operations: inputs already carry the set operation's column types (the binder cast them).
 public sealed partial class PhysicalPlanner
 {
+    private readonly Dictionary<WorkTable, double> _workTableRows = [];
+    private bool _insideRecursion;
+
     private PhysicalPlan LowerSetOperation(LogicalPlan plan)
     {
         switch (plan)
@@ -20,6 +23,25 @@ public sealed partial class PhysicalPlanner
                 double rows = setOp.Kind == SetOpKind.Intersect ? Math.Min(left.EstimatedRows, right.EstimatedRows) : left.EstimatedRows;
                 return new PhysicalHashSetOp(left, right, setOp.Kind, setOp.All, Columns(setOp.Output), Math.Max(1, rows));
             }
+            case LogicalRecursiveUnion recursiveUnion:
+            {
+                var anchor = Lower(recursiveUnion.Anchor);
+                _workTableRows[recursiveUnion.WorkTable] = anchor.EstimatedRows;
+                // The recursive term runs once per iteration: no index-probe join (its rendezvous is per execution).
+                bool saved = _insideRecursion;
+                _insideRecursion = true;
+                try
+                {
+                    var recursive = Lower(recursiveUnion.Recursive);
+                    return new PhysicalRecursiveUnion(anchor, recursive, recursiveUnion.WorkTable, recursiveUnion.All, Columns(recursiveUnion.Output));
+                }
+                finally
+                {
+                    _insideRecursion = saved;
+                }
+            }
+            case LogicalWorkTableScan workTableScan:
+                return new PhysicalWorkTableScan(workTableScan.WorkTable, Columns(workTableScan.Output), _workTableRows.GetValueOrDefault(workTableScan.WorkTable, 10));
             default:
                 throw new UnsupportedConstructException($"logical operator {plan.GetType().Name} has no physical form yet");
         }

@@ -13,6 +13,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
     private const double DefaultGroups = 200;
     private readonly Dictionary<int, ColumnOrigin> _origins = [];
     private int _nextScanId;
+    private readonly Dictionary<CteDefinition, PhysicalCte> _ctes = [];
 
     public PhysicalPlan Lower(LogicalPlan plan)
     {
@@ -69,9 +70,27 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
                 return new PhysicalLimit(Lower(limit.Input), limit.Offset, limit.Count);
             case LogicalJoin join:
                 return LowerJoin(join);
+            case LogicalCteScan cteScan:
+                return LowerCteScan(cteScan);
             default:
                 return LowerSetOperation(plan);
         }
+    }
+
+    /// <summary>The CTE's plan is lowered once (for the first reference); its columns' statistics carry over to each reference's.</summary>
+    private PhysicalCteScan LowerCteScan(LogicalCteScan scan)
+    {
+        var definition = scan.Definition;
+        if (!_ctes.TryGetValue(definition, out var cte))
+        {
+            cte = new PhysicalCte(definition.Id, definition.Name, Lower(definition.Plan));
+            _ctes[definition] = cte;
+        }
+        var produced = definition.Plan.Output;
+        if (produced.Count != scan.Columns.Count) throw new InvalidOperationException($"CTE {definition.Name} yields {produced.Count} columns, its reference reads {scan.Columns.Count}");
+        for (int i = 0; i < produced.Count; i++)
+            if (_origins.TryGetValue(produced[i].Id, out var origin)) _origins[scan.Columns[i].Id] = origin;
+        return new PhysicalCteScan(cte, Columns(scan.Columns));
     }
 
     /// <summary>Logical column references -> positions in <paramref name="input"/>.</summary>

@@ -32,6 +32,7 @@ public sealed class Optimizer
         new PredicatePushdown(),
         new OrRestriction(),
         new JoinReorder(catalog, joinOrder),
+        new FunctionalDependencyGrouping(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
         new QualOrdering(catalog),
@@ -54,7 +55,17 @@ public sealed class Optimizer
                 throw new ArgumentException($"no rewrite rule named \"{name}\" (rules: {string.Join(", ", _rules.Select(r => r.Name))})", nameof(disabledRules));
     }
 
+    /// <summary>
+    /// Optimizes the materialized WITH queries the plan reads (each once, those they read first),
+    /// then the plan; <paramref name="afterRule"/> sees the plan's passes.
+    /// </summary>
     public LogicalPlan Optimize(LogicalPlan plan, Action<string, LogicalPlan>? afterRule = null)
+    {
+        foreach (var definition in CteDefinition.Reachable(plan)) definition.Plan = Run(definition.Plan, null);
+        return Run(plan, afterRule);
+    }
+
+    private LogicalPlan Run(LogicalPlan plan, Action<string, LogicalPlan>? afterRule)
     {
         foreach (var rule in _rules)
         {

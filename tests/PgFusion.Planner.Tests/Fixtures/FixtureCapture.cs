@@ -140,6 +140,28 @@ public static class FixtureCapture
             }
         }
         w.WriteEndArray();
+        // The hook's "indexes": btree, valid, without a predicate, plain key columns.
+        w.WriteStartArray("indexes");
+        using (var cmd = new NpgsqlCommand("SELECT i.indexrelid, c.relname::text, i.indisunique, i.indisprimary, i.indimmediate, (i.indkey::int2[])[0:i.indnkeyatts - 1] FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam WHERE i.indrelid::bigint = $1 AND a.amname = 'btree' AND i.indisvalid AND i.indisready AND i.indislive AND i.indpred IS NULL AND NOT (0 = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1])) ORDER BY i.indexrelid", conn))
+        {
+            cmd.Parameters.AddWithValue(relid);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                w.WriteStartObject();
+                w.WriteNumber("oid", r.GetFieldValue<uint>(0));
+                w.WriteString("name", r.GetString(1));
+                w.WriteString("am", "btree");
+                w.WriteBoolean("unique", r.GetBoolean(2));
+                w.WriteBoolean("primary", r.GetBoolean(3));
+                w.WriteBoolean("immediate", r.GetBoolean(4));
+                w.WriteStartArray("keys");
+                foreach (var k in r.GetFieldValue<short[]>(5)) w.WriteNumberValue(k);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+        }
+        w.WriteEndArray();
         w.WriteStartArray("stats");
         using (var cmd = new NpgsqlCommand("SELECT s.attname::text, s.null_frac, s.avg_width, s.n_distinct, s.most_common_vals::text::text[], s.most_common_freqs, s.histogram_bounds::text::text[], s.correlation FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname WHERE c.oid::bigint = $1 AND NOT s.inherited ORDER BY s.attname", conn))
         {

@@ -20,6 +20,14 @@ public static class FixtureQueries
         CREATE TABLE v(x int2, y text);
         INSERT INTO v SELECT i, 'y' || i FROM generate_series(1, 50) i;
         VACUUM ANALYZE v;
+        DROP TABLE IF EXISTS pk_cust;
+        CREATE TABLE pk_cust(id int4 PRIMARY KEY, name text NOT NULL, bal numeric(12,2), note text);
+        INSERT INTO pk_cust SELECT i, 'c' || i, i * 2.5, 'n' || (i % 9) FROM generate_series(1, 200) i;
+        VACUUM ANALYZE pk_cust;
+        DROP TABLE IF EXISTS pk_ord;
+        CREATE TABLE pk_ord(id int4 PRIMARY KEY, cust int4, total numeric(12,2));
+        INSERT INTO pk_ord SELECT i, i % 250, i * 1.25 FROM generate_series(1, 2000) i;
+        VACUUM ANALYZE pk_ord;
         """;
 
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
@@ -43,6 +51,7 @@ public static class FixtureQueries
         ["cte_twice"] = "WITH s AS (SELECT a, w FROM u WHERE w > 50) SELECT count(*) FROM s x JOIN s y ON x.a = y.a + 3",
         ["union_all_mixed_types"] = "SELECT a, d FROM t WHERE a < 5 UNION ALL SELECT b, h FROM t WHERE a > 995 ORDER BY 1 LIMIT 3",
         ["union_intersect_except"] = "SELECT k, j FROM t UNION SELECT k, j FROM t WHERE g INTERSECT ALL SELECT k, j FROM t WHERE a < 500 EXCEPT SELECT k, 1::int2 FROM t",
+        ["group_by_primary_key"] = "SELECT c.id, c.name, c.bal, c.note, sum(o.total) FROM pk_cust c JOIN pk_ord o ON o.cust = c.id GROUP BY c.id, c.name, c.bal, c.note",
         ["cte_used_twice"] = "WITH w AS (SELECT j, count(*) AS n FROM t GROUP BY j) SELECT x.j, y.n FROM w x JOIN w y ON x.j = y.j + 1",
         ["rollup_grouping"] = "SELECT k, g, GROUPING(k, g), sum(c) FROM t GROUP BY ROLLUP (k, g)",
         ["outer_join_to_inner"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.a WHERE u.w > 10",
@@ -62,5 +71,6 @@ public static class FixtureQueries
         ["any_correlated_non_equality"] = "SELECT a FROM t WHERE NOT (b > ANY (SELECT a FROM u WHERE u.w < t.c))",
         ["subquery_in_left_join_on"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.b AND EXISTS (SELECT 1 FROM v WHERE v.x = u.a)",
         ["recursive_cte"] = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
+        ["recursive_cte_union"] = "WITH RECURSIVE r(n) AS (SELECT a FROM t WHERE a <= 2 UNION SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM r",
     };
 }

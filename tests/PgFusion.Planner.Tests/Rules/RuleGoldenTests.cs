@@ -21,6 +21,7 @@ public sealed class RuleGoldenTests
         { "join_left_residual", "predicate_pushdown" },
         { "join_three_way_reordered", "join_reorder" },
         { "group_having_order_limit", "limit_sort_to_topn" },
+        { "group_by_primary_key", "functional_dependency_grouping" },
     };
 
     [Theory]

@@ -9,11 +9,14 @@ namespace PgFusion.Codegen;
 /// Evaluates an expression that reads no column, once, with the same compiled kernel code the
 /// query would run (so values and errors are exactly the run-time ones). The planner calls it
 /// at plan time (PlannerOptions.EvaluateConstant) to raise PostgreSQL's plan-time errors and to
-/// fold constant predicates. Returns the value of a bool expression (null for NULL); other types
-/// are only checked for errors and return null.
+/// fold constant predicates. Returns the value of a bool expression (null for NULL); for other
+/// types null when NULL and <see cref="NotNull"/> otherwise (COALESCE stops after a non-NULL constant).
 /// </summary>
 public static class ConstantEvaluator
 {
+    /// <summary>What <see cref="Evaluate"/> returns for a non-NULL value that is not a bool.</summary>
+    public static readonly object NotNull = new();
+
     public static object? Evaluate(BoundExpr expr)
     {
         ArgumentNullException.ThrowIfNull(expr);
@@ -24,8 +27,8 @@ public static class ConstantEvaluator
         var output = PgArrowMapping.CreateColumn(expr.Type, 1);
         var context = new Operators.ExecutionContext(NoScans.Instance, CancellationToken.None);
         ProjectStream.Run(kernel, new RecordBatch([], 1), [output], context);
-        if (output.IsNull(0) || output is not BooleanColumn b) return null;
-        return b.Get(0);
+        if (output.IsNull(0)) return null;
+        return output is BooleanColumn b ? b.Get(0) : NotNull;
     }
 
     private sealed class NoScans : Execution.IScanProvider

@@ -43,12 +43,14 @@ public sealed partial class QueryBinder
                         return _ => lateralPlan;
                     }
                     var sub = BindQuery(rte.Field("subquery"));
+                    RegisterPullUp(rte.Field("subquery"), sub);
                     scope.SetSubquery(rti, sub.ResultColumns);
                     return _ => sub.Root;
                 }
                 if (kind == RteKind.Cte)
                 {
-                    var cteQuery = BindCte(rte);
+                    var (cteQuery, inlined) = BindCte(rte);
+                    if (inlined is { } q) RegisterPullUp(q, cteQuery);
                     scope.SetSubquery(rti, cteQuery.ResultColumns);
                     return _ => cteQuery.Root;
                 }
@@ -90,7 +92,8 @@ public sealed partial class QueryBinder
     /// reference (a SELECT without side effects gives the same rows each time), with the WITH
     /// lists visible as they are where it is defined.
     /// </summary>
-    private BoundQuery BindCte(QueryTreeNode rte)
+    /// <returns>The bound query, and its Query node when PostgreSQL inlines it as a sub-query (not materialized).</returns>
+    private (BoundQuery Query, QueryTreeNode? Inlined) BindCte(QueryTreeNode rte)
     {
         string name = rte.String("ctename");
         int level = _cteStack.Count - 1 - rte.Int32("ctelevelsup");
@@ -108,7 +111,7 @@ public sealed partial class QueryBinder
         try
         {
             var bound = BindQuery(query);
-            return IsMaterialized(cte) ? bound with { Root = KeepSelectList(bound.Root, [.. bound.ResultColumns.Select(c => c.Id)]) } : bound;
+            return IsMaterialized(cte) ? (bound with { Root = KeepSelectList(bound.Root, [.. bound.ResultColumns.Select(c => c.Id)]) }, null) : (bound, query);
         }
         finally
         {
@@ -155,8 +158,12 @@ public sealed partial class QueryBinder
             _ => throw UnsupportedConstructException.NotYet($"join type {jointype} in FROM"),
         };
         var lateral = new List<BoundExpr>();
+        bool saved = _noConstantPullUp;
+        _noConstantPullUp = saved || kind is LogicalJoinType.Right or LogicalJoinType.Full;
         var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
+        _noConstantPullUp = saved || kind is LogicalJoinType.Left or LogicalJoinType.Full;
         var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
+        _noConstantPullUp = saved;
         var condition = join.Optional("quals") is { } q ? binder.Bind(q) : null;
         if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
         // A LATERAL sub-query's correlation joins the ON condition (PostgreSQL allows LATERAL references only from the right of an inner or left join).

@@ -14,9 +14,19 @@ namespace PgFusion.Planner.Rules;
 /// constant true, CASE skips arms whose condition is constant false and stops after a constant
 /// true one, COALESCE stops after a constant non-NULL argument.
 /// </summary>
-public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null)
+/// <param name="pulledUp">Constant outputs of pulled-up sub-queries by column id
+/// (<see cref="BoundQuery.PulledUpConstants"/>): substituted for the columns first, as PostgreSQL
+/// substitutes them before folding.</param>
+public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null,
+    IReadOnlyDictionary<int, BoundExpr>? pulledUp = null)
 {
-    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(Evaluate) switch
+    /// <summary>
+    /// Constant expressions evaluated to a non-NULL value but kept as expressions (only booleans are
+    /// replaced by their value): COALESCE stops after one, as PostgreSQL stops after the Const it folds to.
+    /// </summary>
+    private readonly HashSet<BoundExpr> nonNullConstants = new(ReferenceEqualityComparer.Instance);
+
+    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(e => Evaluate(SubstitutePulledUp(e))) switch
     {
         // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
         // false rejects every row before any other conjunct runs (PostgreSQL's one-time filter).
@@ -25,6 +35,9 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         LogicalFilter { Predicate: BoundConst { Value: null } } f => f with { Predicate = new BoundConst(false, PgType.Bool) },
         var mapped => mapped,
     });
+
+    private BoundExpr SubstitutePulledUp(BoundExpr e) => pulledUp is not { Count: > 0 } map ? e
+        : e.TransformUp(x => x is LogicalColumnRef r && map.TryGetValue(r.Column.Id, out var c) ? c : x);
 
     public BoundExpr Evaluate(BoundExpr e)
     {
@@ -49,7 +62,9 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // conjunct beside it) would hide that error, so PostgreSQL runs the query.
                 throw UnsupportedConstructException.NotYet($"constant expression pg_fusion cannot evaluate at plan time ({ex.Message})");
             }
-            return e.Type == PgType.Bool ? new BoundConst(value, PgType.Bool) : e;
+            if (e.Type == PgType.Bool) return new BoundConst(value, PgType.Bool);
+            if (value is not null) nonNullConstants.Add(e);
+            return e;
         }
         switch (e)
         {
@@ -101,14 +116,19 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             }
             case BoundCoalesce co:
             {
+                // PostgreSQL folds each argument; a NULL constant drops out, a non-NULL constant ends
+                // the list (the arguments after it are never evaluated) and, when first, is the result.
                 var args = new List<BoundExpr>(co.Args.Count);
                 foreach (var a in co.Args)
                 {
                     var m = Evaluate(a);
+                    if (m is BoundConst { Value: null }) continue;
+                    bool nonNull = m is BoundConst || nonNullConstants.Contains(m);
+                    if (nonNull && args.Count == 0 && m.Type == co.Type) return m;
                     args.Add(m);
-                    if (m is BoundConst { Value: not null }) break;
+                    if (nonNull) break;
                 }
-                return co with { Args = args };
+                return args.Count == 0 ? new BoundConst(null, co.Type) : co with { Args = args };
             }
             default:
                 var mapped = e.MapChildren(Evaluate);

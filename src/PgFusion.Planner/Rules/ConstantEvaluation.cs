@@ -26,15 +26,33 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     /// </summary>
     private readonly HashSet<BoundExpr> nonNullConstants = new(ReferenceEqualityComparer.Instance);
 
-    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(e => Evaluate(SubstitutePulledUp(e))) switch
+    public LogicalPlan Apply(LogicalPlan plan)
     {
+        // PostgreSQL folds the select list first (subquery_planner's preprocess_expression of the
+        // targetList, which holds the aggregates, GROUP BY and ORDER BY expressions), then the
+        // WHERE and JOIN quals, then HAVING: when two constants would raise, the first in that
+        // order wins. The walk below (bottom-up) meets WHERE before the select list, so the select
+        // lists are evaluated once beforehand, only for their errors.
+        foreach (var e in SelectLists(plan)) Evaluate(SubstitutePulledUp(e));
+        return plan.TransformUp(p => p.MapExpressions(e => Evaluate(SubstitutePulledUp(e))) switch
+        {
         // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
         // false rejects every row before any other conjunct runs (PostgreSQL's one-time filter).
         LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And } and var b } f
             when b.Args.Any(a => a is BoundConst { Value: null or false }) => f with { Predicate = new BoundConst(false, PgType.Bool) },
         LogicalFilter { Predicate: BoundConst { Value: null } } f => f with { Predicate = new BoundConst(false, PgType.Bool) },
         var mapped => mapped,
-    });
+        });
+    }
+
+    /// <summary>Expressions of projections, aggregates and sorts, outermost first.</summary>
+    private static IEnumerable<BoundExpr> SelectLists(LogicalPlan plan)
+    {
+        if (plan is LogicalProject or LogicalAggregate or LogicalSort)
+            foreach (var e in plan.Expressions) yield return e;
+        foreach (var child in plan.Children)
+            foreach (var e in SelectLists(child)) yield return e;
+    }
 
     private BoundExpr SubstitutePulledUp(BoundExpr e) => pulledUp is not { Count: > 0 } map ? e
         : e.TransformUp(x => x is LogicalColumnRef r && map.TryGetValue(r.Column.Id, out var c) ? c : x);
@@ -63,11 +81,20 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 throw UnsupportedConstructException.NotYet($"constant expression pg_fusion cannot evaluate at plan time ({ex.Message})");
             }
             if (e.Type == PgType.Bool) return new BoundConst(value, PgType.Bool);
-            if (value is not null) nonNullConstants.Add(e);
+            // A NULL folds to a NULL constant (which a strict function or a WHERE then folds further).
+            if (value is null) return new BoundConst(null, e.Type);
+            nonNullConstants.Add(e);
             return e;
         }
         switch (e)
         {
+            case BoundBoolExpr { FromScalarArray: true } array when !IsConstant(array):
+            {
+                // One ScalarArrayOpExpr to PostgreSQL: its constant elements are folded, the element
+                // tests are not (x <> NULL in a NOT IN list does not make the list NULL).
+                var tests = array.Args.Select(t => t.MapChildren(Evaluate)).ToList();
+                return array with { Args = tests };
+            }
             case BoundBoolExpr { Op: BoolOp.And or BoolOp.Or } b:
             {
                 // simplify_and_arguments / simplify_or_arguments: the absorbing constant stops the

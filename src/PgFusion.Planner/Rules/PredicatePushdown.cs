@@ -114,7 +114,8 @@ public sealed class PredicatePushdown : IRewriteRule
         var list = new List<BoundExpr>();
         void Walk(BoundExpr e)
         {
-            if (e is BoundBoolExpr { Op: BoolOp.And } and) foreach (var a in and.Args) Walk(a);
+            // An IN list's AND (NOT IN, <> ALL) stays one qual, as PostgreSQL's ScalarArrayOpExpr.
+            if (e is BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and) foreach (var a in and.Args) Walk(a);
             else if (e is BoundBoolExpr { Op: BoolOp.Or } or && FactorOr(or) is { } factored) foreach (var f in factored) Walk(f);
             else if (e is not BoundConst { Value: true }) list.Add(e);
         }

@@ -35,7 +35,8 @@ public sealed class PredicateSimplification : IRewriteRule
                 bool changed = false;
                 foreach (var a in b.Args)
                 {
-                    var parts = a is BoundBoolExpr nested && nested.Op == b.Op ? nested.Args : [a];
+                    // An IN list stays one expression (PostgreSQL's ScalarArrayOpExpr).
+                    var parts = a is BoundBoolExpr { FromScalarArray: false } nested && nested.Op == b.Op ? nested.Args : [a];
                     changed |= parts.Count != 1 || !ReferenceEquals(parts[0], a);
                     foreach (var part in parts)
                     {
@@ -48,7 +49,7 @@ public sealed class PredicateSimplification : IRewriteRule
                     }
                 }
                 if (!changed) return b;
-                return args.Count == 1 ? args[0] : new BoundBoolExpr(b.Op, args);
+                return args.Count == 1 ? args[0] : b with { Args = args };
             default:
                 return e;
         }

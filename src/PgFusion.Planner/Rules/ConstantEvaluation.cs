@@ -62,7 +62,12 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         if (e is BoundConst) return e;
         if (e is not (BoundBoolExpr or BoundCase or BoundCoalesce) && IsConstant(e))
         {
-            if (!e.Descendants().Any(d => d is BoundFuncCall)) return e;
+            if (!e.Descendants().Any(d => d is BoundFuncCall))
+            {
+                // IS [NOT] NULL of a literal (IS DISTINCT FROM's expansion has them) is a constant
+                // boolean too: a CASE arm it guards must not be evaluated when it is false.
+                return e is BoundNullTest { Arg: BoundConst c } n ? new BoundConst((c.Value is not null) == n.IsNotNull, PgType.Bool) : e;
+            }
             object? value;
             try
             {

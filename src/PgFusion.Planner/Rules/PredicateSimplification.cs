@@ -30,6 +30,10 @@ public sealed class PredicateSimplification : IRewriteRule
         {
             case BoundBoolExpr { Op: BoolOp.Not, Args: [BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] }] }:
                 return inner;
+            case BoundBoolExpr { FromScalarArray: true }:
+                // An IN list keeps every element, duplicates too: PostgreSQL's ScalarArrayOpExpr
+                // costs (and evaluates) them all.
+                return e;
             case BoundBoolExpr { Op: BoolOp.And or BoolOp.Or } b:
                 var args = new List<BoundExpr>();
                 bool changed = false;

@@ -18,6 +18,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
     [
         ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric,
         ColumnKind.Text, ColumnKind.Date, ColumnKind.Timestamp, ColumnKind.Interval, ColumnKind.Bool,
+        ColumnKind.Time, ColumnKind.Timestamptz, ColumnKind.Uuid, ColumnKind.Bytea,
     ];
 
     public IReadOnlyList<ScopeColumn> Scope => scope;
@@ -156,6 +157,10 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
         ColumnKind.Date => Gen.Elements("DATE '2000-01-01'", "DATE '1999-12-31'", "DATE 'infinity'", "DATE '2010-06-15'", "DATE '1980-02-29'"),
         ColumnKind.Timestamp => Gen.Elements("TIMESTAMP '2000-01-01 00:00:00'", "TIMESTAMP '2000-06-01 12:30:00.5'", "TIMESTAMP '-infinity'", "TIMESTAMP '1995-01-01 00:00:00'"),
         ColumnKind.Interval => Gen.Elements("INTERVAL '1 day'", "INTERVAL '24 hours'", "INTERVAL '1 mon'", "INTERVAL '-2 hours'", "INTERVAL '0'"),
+        ColumnKind.Time => Gen.Elements("TIME '12:00:00'", "TIME '00:00:00'", "TIME '23:59:59.5'", "TIME '08:30:00'"),
+        ColumnKind.Timestamptz => Gen.Elements("TIMESTAMPTZ '2000-01-01 00:00:00+00'", "TIMESTAMPTZ '2000-06-01 12:30:00.5-08'", "TIMESTAMPTZ 'infinity'", "TIMESTAMPTZ '1995-01-01 00:00:00+05:30'"),
+        ColumnKind.Uuid => Gen.Elements("'00000000-0000-0000-0000-000000000000'::uuid", "'00000001-1234-4000-8000-000000001eef'::uuid", "'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid"),
+        ColumnKind.Bytea => Gen.Elements("'\\x'::bytea", "'\\x6162'::bytea", "'\\x00'::bytea", "'\\xff00'::bytea", "'\\x7731'::bytea"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -271,7 +276,8 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
         {
             "sum" or "avg" => Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric, ColumnKind.Numeric, ColumnKind.Interval),
             "bool_and" => Gen.Constant(ColumnKind.Bool),
-            "min" or "max" => AnyKind().Where(k => k != ColumnKind.Bool),
+            // PostgreSQL 15 has no min/max for bool, uuid or bytea.
+            "min" or "max" => AnyKind().Where(k => k is not (ColumnKind.Bool or ColumnKind.Uuid or ColumnKind.Bytea)),
             _ => AnyKind(),
         }
         from arg in Scalar(kind, depth)

@@ -19,7 +19,8 @@ public static class SchemaGen
         ("numeric(5,0)", ColumnKind.Numeric), ("numeric(20,6)", ColumnKind.Numeric), ("numeric(4,4)", ColumnKind.Numeric),
         ("text", ColumnKind.Text), ("text", ColumnKind.Text), ("varchar(3)", ColumnKind.Varchar), ("varchar(12)", ColumnKind.Varchar),
         ("char(1)", ColumnKind.Bpchar), ("char(4)", ColumnKind.Bpchar), ("date", ColumnKind.Date), ("timestamp", ColumnKind.Timestamp),
-        ("interval", ColumnKind.Interval),
+        ("interval", ColumnKind.Interval), ("time", ColumnKind.Time), ("timestamptz", ColumnKind.Timestamptz),
+        ("uuid", ColumnKind.Uuid), ("bytea", ColumnKind.Bytea),
     ];
 
     /// <summary>A schema of <paramref name="minTables"/> to <paramref name="maxTables"/> tables.</summary>

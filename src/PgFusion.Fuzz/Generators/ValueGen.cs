@@ -45,6 +45,15 @@ public static class ValueGen
             Gen.Choose(-30, 30).Select(m => $"{m} mons"),
             Gen.Zip(Gen.Choose(0, 23), Gen.Choose(0, 59)).Select(t => $"{t.Item1:D2}:{t.Item2:D2}:00"),
             Gen.Elements("1 day", "24 hours", "1 mon", "30 days", "-1 day +25 hours", "1 year 2 mons 3 days 04:05:06.789")),
+        ColumnKind.Time => Gen.Zip(Gen.Choose(0, 86_399), Gen.Elements(0, 0, 500_000, 123_456, 999_999))
+            .Select(t => TimeOnly.FromTimeSpan(TimeSpan.FromSeconds(t.Item1)).Add(TimeSpan.FromTicks(t.Item2 * 10L)).ToString("HH:mm:ss.ffffff", Inv)),
+        ColumnKind.Timestamptz => Gen.Zip(Gen.Zip(Gen.Choose(-5000, 5000), Gen.Choose(0, 86_399)), Gen.Elements("+00", "+00", "-08", "+05:30"))
+            .Select(t => new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified).AddDays(t.Item1.Item1).AddSeconds(t.Item1.Item2).ToString("yyyy-MM-dd HH:mm:ss", Inv) + t.Item2),
+        // Few distinct values, so joins, GROUP BY and DISTINCT find duplicates.
+        ColumnKind.Uuid => Gen.Zip(Gen.Choose(0, 40), Gen.Elements("0", "8", "a", "f"))
+            .Select(t => $"{t.Item1:x8}-1234-4{t.Item2}00-8000-{t.Item1 * 7919:x12}"),
+        ColumnKind.Bytea => Gen.Frequency((3, Gen.Elements(Words.Take(12).ToArray())), (2, Gen.Choose(0, 60).Select(i => "w" + i.ToString(Inv))))
+            .Select(s => "\\x" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(s)).ToLowerInvariant()),
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 
@@ -65,6 +74,10 @@ public static class ValueGen
         ColumnKind.Date => Gen.Elements("infinity", "-infinity", "4713-01-01 BC", "5874897-12-31", "1999-12-31", "2000-02-29"),
         ColumnKind.Timestamp => Gen.Elements("infinity", "-infinity", "4713-01-01 00:00:00 BC", "294276-12-31 23:59:59.999999", "1999-12-31 23:59:59.999999", "2000-01-01 00:00:00"),
         ColumnKind.Interval => Gen.Elements("0", "-178000000 years", "178000000 years", "1 microsecond", "-1 microsecond"),
+        ColumnKind.Time => Gen.Elements("00:00:00", "23:59:59.999999", "24:00:00", "12:00:00"),
+        ColumnKind.Timestamptz => Gen.Elements("infinity", "-infinity", "0001-01-01 00:00:00+00", "294276-12-30 23:59:59.999999+00", "1999-12-31 23:59:59.999999+00", "2000-01-01 00:00:00+00"),
+        ColumnKind.Uuid => Gen.Elements("00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff", "80000000-0000-0000-0000-000000000000"),
+        ColumnKind.Bytea => Gen.Elements("\\x", "\\x00", "\\xff00", "\\x0000", "\\x7f80ff"),
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
 

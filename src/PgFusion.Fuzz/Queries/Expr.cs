@@ -45,5 +45,16 @@ public sealed record Expr(ColumnKind Kind, string Template, IReadOnlyList<Expr> 
             }
     }
 
+    /// <summary>
+    /// This tree with `FILTER (WHERE true)` on every aggregate that has no FILTER: the same values,
+    /// but PostgreSQL's planagg.c no longer turns min/max/bool_and/bool_or into `ORDER BY ... LIMIT 1`.
+    /// </summary>
+    public Expr WithTrueFilters()
+    {
+        var args = Args.Select(a => a.WithTrueFilters()).ToArray();
+        var template = Aggregate && !Template.Contains(" FILTER (", StringComparison.Ordinal) ? Template + " FILTER (WHERE true)" : Template;
+        return this with { Template = template, Args = args };
+    }
+
     public override string ToString() => Sql;
 }

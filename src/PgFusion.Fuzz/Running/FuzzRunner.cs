@@ -56,7 +56,27 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
                 RowsOutcome => on is RowsOutcome && !OutcomeComparer.Compare(other, on, q).IsMismatch,
                 _ => false,
             });
-            if (settings != null)
+            if (settings == null && q.Limit != null && off is RowsOutcome && on is ErrorOutcome onError
+                && db.Run((q with { Limit = null, Offset = null }).Sql, fusion: false) is ErrorOutcome unlimited && unlimited.SqlState == onError.SqlState)
+            {
+                // A LIMIT that PostgreSQL reaches without sorting everything (ORDER BY keys that are
+                // constant, or equated to constants) stops its plan after the first rows: which rows
+                // are evaluated before it stops depends on the plan, and PostgreSQL evaluating every
+                // row (the query without LIMIT) raises pg_fusion's error.
+                verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL without LIMIT: the same error\n  off: {off}\n  on:  {on}");
+            }
+            else if (settings == null && q.Grouped && q.GroupBy.Count == 0 && off is RowsOutcome && on is ErrorOutcome onError2
+                && db.Run((q with { Select = [.. q.Select.Select(e => e.WithTrueFilters())], Having = [.. q.Having.Select(e => e.WithTrueFilters())] }).Sql, fusion: false) is ErrorOutcome unoptimized
+                && unoptimized.SqlState == onError2.SqlState)
+            {
+                // planagg.c rewrites a query whose aggregates are all min/max-like (min, max,
+                // bool_and, bool_or) into `SELECT arg ... ORDER BY arg LIMIT 1` when that is cheaper:
+                // over a constant argument it stops at the first row passing WHERE and never
+                // evaluates the others. FILTER (WHERE true) keeps the same values and disables the
+                // rewrite; PostgreSQL then raises pg_fusion's error.
+                verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL without the MIN/MAX rewrite (FILTER (WHERE true)): the same error\n  off: {off}\n  on:  {on}");
+            }
+            else if (settings != null)
                 verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL with {settings}: {(on is ErrorOutcome ? "the same error" : "the same rows")}\n  off: {off}\n  on:  {on}");
             else if (options.TolerateErrorGaps)
                 verdict = verdict with { Kind = VerdictKind.ErrorGap };

@@ -16,6 +16,10 @@ public enum ColumnKind
     Date,
     Timestamp,
     Interval,
+    Time,
+    Timestamptz,
+    Uuid,
+    Bytea,
 }
 
 public static class ColumnKinds
@@ -51,6 +55,10 @@ public static class ColumnKinds
         ColumnKind.Date => "date",
         ColumnKind.Timestamp => "timestamp",
         ColumnKind.Interval => "interval",
+        ColumnKind.Time => "time",
+        ColumnKind.Timestamptz => "timestamptz",
+        ColumnKind.Uuid => "uuid",
+        ColumnKind.Bytea => "bytea",
         _ => throw new ArgumentOutOfRangeException(nameof(k)),
     };
 }

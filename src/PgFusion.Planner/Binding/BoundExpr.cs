@@ -31,7 +31,14 @@ public enum BoolOp
 }
 
 /// <summary>AND / OR with PostgreSQL's three-valued logic, and NOT.</summary>
-public sealed record BoundBoolExpr(BoolOp Op, IReadOnlyList<BoundExpr> Args) : BoundExpr(PgType.Bool);
+public sealed record BoundBoolExpr(BoolOp Op, IReadOnlyList<BoundExpr> Args) : BoundExpr(PgType.Bool)
+{
+    /// <summary>
+    /// The OR/AND of `x op ANY/ALL (ARRAY[...])` (an IN list): PostgreSQL keeps it one
+    /// ScalarArrayOpExpr, so a NULL element does not make an element test a NULL constant there.
+    /// </summary>
+    public bool FromScalarArray { get; init; }
+}
 
 /// <summary>IS [NOT] NULL.</summary>
 public sealed record BoundNullTest(BoundExpr Arg, bool IsNotNull) : BoundExpr(PgType.Bool);

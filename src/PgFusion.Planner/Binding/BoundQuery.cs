@@ -3,4 +3,21 @@ using PgFusion.Planner.Logical;
 namespace PgFusion.Planner.Binding;
 
 /// <summary>The bound logical plan of a SELECT; its root's output is the result columns in order.</summary>
-public sealed record BoundQuery(LogicalPlan Root, IReadOnlyList<LogicalColumn> ResultColumns);
+public sealed record BoundQuery(LogicalPlan Root, IReadOnlyList<LogicalColumn> ResultColumns)
+{
+    /// <summary>
+    /// Result columns whose expression reads no column (a constant, or functions of constants), by
+    /// column id. When PostgreSQL pulls this query up into its parent, these expressions replace
+    /// the parent's references and are folded there (see <see cref="PulledUpConstants"/>).
+    /// </summary>
+    public IReadOnlyDictionary<int, BoundExpr> ConstantOutputs { get; init; } = new Dictionary<int, BoundExpr>();
+
+    /// <summary>
+    /// Output columns of sub-queries (and inlined CTEs) PostgreSQL pulls up (prepjointree.c
+    /// pull_up_simple_subquery) that are constant expressions, by column id: PostgreSQL substitutes
+    /// them into the referencing expressions before eval_const_expressions, so
+    /// <c>WITH c AS (SELECT 32767::int2 AS x FROM t) SELECT x + x FROM c</c> overflows while planning.
+    /// Only on the root query.
+    /// </summary>
+    public IReadOnlyDictionary<int, BoundExpr> PulledUpConstants { get; init; } = new Dictionary<int, BoundExpr>();
+}

@@ -82,7 +82,7 @@ public sealed partial class ExpressionBinder
         CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}");
         if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);
         var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
-        return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests);
+        return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
     }
 
     private BoundExpr BindAggref(QueryTreeNode node, AggregateCollector? aggregates)

@@ -48,12 +48,14 @@ public sealed partial class QueryBinder
                         return new FromItem(_ => lateralPlan, apply);
                     }
                     var sub = BindQuery(rte.Field("subquery"));
+                    RegisterPullUp(rte.Field("subquery"), sub);
                     scope.SetSubquery(rti, sub.ResultColumns);
                     return new FromItem(_ => sub.Root);
                 }
                 if (kind == RteKind.Cte)
                 {
                     var cteQuery = BindCte(rte);
+                    if (InlinedCteQuery(rte) is { } q) RegisterPullUp(q, cteQuery);
                     scope.SetSubquery(rti, cteQuery.ResultColumns);
                     return new FromItem(_ => cteQuery.Root);
                 }
@@ -87,6 +89,20 @@ public sealed partial class QueryBinder
         VerifyColumns(plan, $"{what} that reads earlier FROM items outside its WHERE equalities");
         lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
         return (plan, [.. outputs.Select(o => o.Column)], null);
+    }
+
+    /// <summary>The Query node of the CTE <paramref name="rte"/> refers to when PostgreSQL inlines it as a sub-query (neither materialized nor recursive).</summary>
+    private QueryTreeNode? InlinedCteQuery(QueryTreeNode rte)
+    {
+        if (rte.Optional("self_reference")?.Bool() == true) return null;
+        string name = rte.String("ctename");
+        int level = _cteStack.Count - 1 - rte.Int32("ctelevelsup");
+        if (level < 0) return null;
+        QueryTreeNode? found = null;
+        foreach (var c in _cteStack[level])
+            if (c.String("ctename") == name) found = c;
+        if (found is not { } cte || cte.Optional("cterecursive")?.Bool() == true || IsMaterialized(cte)) return null;
+        return cte.Field("ctequery");
     }
 
     /// <summary>
@@ -234,8 +250,12 @@ public sealed partial class QueryBinder
             _ => throw UnsupportedConstructException.NotYet($"join type {jointype} in FROM"),
         };
         var lateral = new List<BoundExpr>();
+        bool saved = _noConstantPullUp;
+        _noConstantPullUp = saved || kind is LogicalJoinType.Right or LogicalJoinType.Full;
         var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
+        _noConstantPullUp = saved || kind is LogicalJoinType.Left or LogicalJoinType.Full;
         var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
+        _noConstantPullUp = saved;
         // Subqueries in ON are joined to one input (outer joins) or to the joined rows (inner joins), not to the query's FROM.
         var subqueries = new List<SubqueryJoin>();
         var savedSubLinkBinder = binder.SubLinkBinder;

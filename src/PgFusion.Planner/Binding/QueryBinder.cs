@@ -27,20 +27,59 @@ public sealed partial class QueryBinder
 
     public QueryBinder(QueryEnvelope envelope) => _envelope = envelope;
 
-    public static BoundQuery Bind(QueryEnvelope envelope) => new QueryBinder(envelope).BindQuery(envelope.Query);
+    // Constant outputs of sub-queries PostgreSQL pulls up, by column id (BoundQuery.PulledUpConstants).
+    private readonly Dictionary<int, BoundExpr> _pulledUpConstants = [];
+
+    // While binding FROM items of the current query level: inside the nullable side of an outer
+    // join, or in a query with grouping sets. PostgreSQL wraps a pulled-up sub-query's non-Var
+    // outputs in PlaceHolderVars there, which keeps them from being folded into the parent.
+    private bool _noConstantPullUp;
+
+    public static BoundQuery Bind(QueryEnvelope envelope)
+    {
+        var binder = new QueryBinder(envelope);
+        return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants };
+    }
 
     private BoundQuery BindQuery(QueryTreeNode query)
     {
         CheckQueryLevel(query, withAndSetOperations: true);
         _cteStack.Add(query.List("cteList"));
+        bool saved = _noConstantPullUp;
+        _noConstantPullUp = UsesGroupingSets(query);
         try
         {
             return BindQueryLevel(query);
         }
         finally
         {
+            _noConstantPullUp = saved;
             _cteStack.RemoveAt(_cteStack.Count - 1);
         }
+    }
+
+    /// <summary>
+    /// Whether PostgreSQL pulls this sub-query up into its parent (prepjointree.c is_simple_subquery):
+    /// a plain SELECT without aggregates, grouping, window functions, set-returning functions in the
+    /// select list, ORDER BY, DISTINCT, LIMIT/OFFSET, set operations, FOR UPDATE or WITH.
+    /// </summary>
+    private static bool IsPulledUp(QueryTreeNode sub) => IsPlainSelect(sub) && sub.List("groupingSets").Count == 0
+        && sub.List("sortClause").Count == 0;
+
+    /// <summary>Records a pulled-up sub-query's constant outputs (see <see cref="BoundQuery.PulledUpConstants"/>).</summary>
+    private void RegisterPullUp(QueryTreeNode sub, BoundQuery bound)
+    {
+        if (_noConstantPullUp || !IsPulledUp(sub)) return;
+        foreach (var (id, expr) in bound.ConstantOutputs) _pulledUpConstants[id] = expr;
+    }
+
+    /// <summary>A select-list expression with the pulled-up constants it reads substituted, when it then reads no column.</summary>
+    private BoundExpr? ConstantOutput(BoundExpr expr)
+    {
+        var substituted = expr.TransformUp(e => e is LogicalColumnRef r && _pulledUpConstants.TryGetValue(r.Column.Id, out var c) ? c : e);
+        return substituted.Descendants().All(d => d is BoundConst or BoundFuncCall or BoundBoolExpr or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce)
+            ? substituted
+            : null;
     }
 
     /// <param name="lateral">Set for a LATERAL sub-query that is decorrelated: see <see cref="LateralContext"/>.</param>
@@ -138,7 +177,14 @@ public sealed partial class QueryBinder
         }
         if (lateral is not null) lateral.SetOutputs(carried);
         VerifyColumns(plan, "a subquery's column used where it is not available");
-        return new BoundQuery(plan, result);
+        var constants = new Dictionary<int, BoundExpr>();
+        for (int i = 0, r = 0; i < targetList.Count; i++)
+        {
+            if (targetList[i].Bool("resjunk")) continue;
+            if (ConstantOutput(tleExprs[i]) is { } c) constants[result[r].Id] = c;
+            r++;
+        }
+        return new BoundQuery(plan, result) { ConstantOutputs = constants };
     }
 
     /// <summary>Query-level flags and clauses the planner does not handle yet.</summary>

@@ -16,27 +16,67 @@ namespace PgFusion.Planner.Rules;
 /// constant true, CASE skips arms whose condition is constant false and stops after a constant
 /// true one, COALESCE stops after a constant non-NULL argument.
 /// </summary>
-public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null)
+/// <param name="pulledUp">Constant outputs of pulled-up sub-queries by column id
+/// (<see cref="BoundQuery.PulledUpConstants"/>): substituted for the columns first, as PostgreSQL
+/// substitutes them before folding.</param>
+public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null,
+    IReadOnlyDictionary<int, BoundExpr>? pulledUp = null)
 {
-    /// <summary>What the evaluator returns for a value it has no constant form for: the expression stays.</summary>
+    /// <summary>
+    /// What the evaluator returns for a non-NULL value it has no constant form for: the
+    /// expression stays (evaluated per row), known non-NULL.
+    /// </summary>
     public static readonly object Unfoldable = new();
 
-    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(Evaluate) switch
+    /// <summary>
+    /// Constant expressions evaluated to a non-NULL value but kept as expressions (Unfoldable, and
+    /// time-zone dependent timestamptz): COALESCE stops after one, as PostgreSQL stops after the
+    /// Const it folds to.
+    /// </summary>
+    private readonly HashSet<BoundExpr> nonNullConstants = new(ReferenceEqualityComparer.Instance);
+
+    public LogicalPlan Apply(LogicalPlan plan)
     {
+        // PostgreSQL folds the select list first (subquery_planner's preprocess_expression of the
+        // targetList, which holds the aggregates, GROUP BY and ORDER BY expressions), then the
+        // WHERE and JOIN quals, then HAVING: when two constants would raise, the first in that
+        // order wins. The walk below (bottom-up) meets WHERE before the select list, so the select
+        // lists are evaluated once beforehand, only for their errors.
+        foreach (var e in SelectLists(plan)) Evaluate(SubstitutePulledUp(e));
+        return plan.TransformUp(p => p.MapExpressions(e => Evaluate(SubstitutePulledUp(e))) switch
+        {
         // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
         // false rejects every row before any other conjunct runs (PostgreSQL's one-time filter).
         LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And } and var b } f
             when b.Args.Any(a => a is BoundConst { Value: null or false }) => f with { Predicate = new BoundConst(false, PgType.Bool) },
         LogicalFilter { Predicate: BoundConst { Value: null } } f => f with { Predicate = new BoundConst(false, PgType.Bool) },
         var mapped => mapped,
-    });
+        });
+    }
+
+    /// <summary>Expressions of projections, aggregates and sorts, outermost first.</summary>
+    private static IEnumerable<BoundExpr> SelectLists(LogicalPlan plan)
+    {
+        if (plan is LogicalProject or LogicalAggregate or LogicalSort)
+            foreach (var e in plan.Expressions) yield return e;
+        foreach (var child in plan.Children)
+            foreach (var e in SelectLists(child)) yield return e;
+    }
+
+    private BoundExpr SubstitutePulledUp(BoundExpr e) => pulledUp is not { Count: > 0 } map ? e
+        : e.TransformUp(x => x is LogicalColumnRef r && map.TryGetValue(r.Column.Id, out var c) ? c : x);
 
     public BoundExpr Evaluate(BoundExpr e)
     {
         if (e is BoundConst) return e;
         if (e is not (BoundBoolExpr or BoundCase or BoundCoalesce) && IsConstant(e))
         {
-            if (!e.Descendants().Any(d => d is BoundFuncCall)) return e;
+            if (!e.Descendants().Any(d => d is BoundFuncCall))
+            {
+                // IS [NOT] NULL of a literal (IS DISTINCT FROM's expansion has them) is a constant
+                // boolean too: a CASE arm it guards must not be evaluated when it is false.
+                return e is BoundNullTest { Arg: BoundConst c } n ? new BoundConst((c.Value is not null) == n.IsNotNull, PgType.Bool) : e;
+            }
             object? value;
             try
             {
@@ -54,12 +94,26 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // conjunct beside it) would hide that error, so PostgreSQL runs the query.
                 throw UnsupportedConstructException.NotYet($"constant expression pg_fusion cannot evaluate at plan time ({ex.Message})");
             }
+            // A NULL folds to a NULL constant (which a strict function or a WHERE then folds further).
+            if (value is null) return new BoundConst(null, e.Type);
             // timestamptz results depend on the session's TimeZone (stable functions, which
             // eval_const_expressions does not fold either); the plan is cached across sessions
-            return ReferenceEquals(value, Unfoldable) || e.Type.Oid == PgTypeOid.Timestamptz ? e : new BoundConst(value, e.Type);
+            if (ReferenceEquals(value, Unfoldable) || e.Type.Oid == PgTypeOid.Timestamptz)
+            {
+                nonNullConstants.Add(e);
+                return e;
+            }
+            return new BoundConst(value, e.Type);
         }
         switch (e)
         {
+            case BoundBoolExpr { FromScalarArray: true } array when !IsConstant(array):
+            {
+                // One ScalarArrayOpExpr to PostgreSQL: its constant elements are folded, the element
+                // tests are not (x <> NULL in a NOT IN list does not make the list NULL).
+                var tests = array.Args.Select(t => t.MapChildren(Evaluate)).ToList();
+                return array with { Args = tests };
+            }
             case BoundBoolExpr { Op: BoolOp.And or BoolOp.Or } b:
             {
                 // simplify_and_arguments / simplify_or_arguments: the absorbing constant stops the
@@ -108,14 +162,19 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             }
             case BoundCoalesce co:
             {
+                // PostgreSQL folds each argument; a NULL constant drops out, a non-NULL constant ends
+                // the list (the arguments after it are never evaluated) and, when first, is the result.
                 var args = new List<BoundExpr>(co.Args.Count);
                 foreach (var a in co.Args)
                 {
                     var m = Evaluate(a);
+                    if (m is BoundConst { Value: null }) continue;
+                    bool nonNull = m is BoundConst || nonNullConstants.Contains(m);
+                    if (nonNull && args.Count == 0 && m.Type == co.Type) return m;
                     args.Add(m);
-                    if (m is BoundConst { Value: not null }) break;
+                    if (nonNull) break;
                 }
-                return co with { Args = args };
+                return args.Count == 0 ? new BoundConst(null, co.Type) : co with { Args = args };
             }
             default:
                 var mapped = e.MapChildren(Evaluate);

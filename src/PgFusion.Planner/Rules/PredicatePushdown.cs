@@ -9,6 +9,7 @@ namespace PgFusion.Planner.Rules;
 /// one that reads both inputs of an inner join joins its condition); an ON conjunct goes into the
 /// input whose rows it may drop (either input of an inner join, the NULL-extended input of an
 /// outer join, the right input of a semi or anti join). Conjuncts that read no column stay put.
+/// A filter over a pulled-up sub-query's select list goes below it, with the outputs substituted.
 /// </summary>
 public sealed class PredicatePushdown : IRewriteRule
 {
@@ -28,6 +29,18 @@ public sealed class PredicatePushdown : IRewriteRule
                 var pushed = PushWhere(join, Conjuncts(filter.Predicate), remaining);
                 var result = Push(pushed);
                 return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
+            }
+            case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject:
+            {
+                // The select list of a plain SELECT-FROM-WHERE sub-query (or inlined CTE), which
+                // PostgreSQL pulls up: its outputs are substituted into the parent's quals, which then
+                // filter the sub-query's rows before any other output is computed, so an output
+                // that raises is evaluated only on the rows the quals keep. (Sub-queries with LIMIT,
+                // ORDER BY, aggregates, DISTINCT or set operations are not pulled up; a materialized
+                // CTE computes every output first.)
+                var outputs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+                var predicate = filter.Predicate.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
+                return Push(project with { Input = new LogicalFilter(project.Input, predicate) });
             }
             case LogicalJoin join:
                 return PushOn(join).MapChildren(Push);
@@ -101,7 +114,8 @@ public sealed class PredicatePushdown : IRewriteRule
         var list = new List<BoundExpr>();
         void Walk(BoundExpr e)
         {
-            if (e is BoundBoolExpr { Op: BoolOp.And } and) foreach (var a in and.Args) Walk(a);
+            // An IN list's AND (NOT IN, <> ALL) stays one qual, as PostgreSQL's ScalarArrayOpExpr.
+            if (e is BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and) foreach (var a in and.Args) Walk(a);
             else if (e is BoundBoolExpr { Op: BoolOp.Or } or && FactorOr(or) is { } factored) foreach (var f in factored) Walk(f);
             else if (e is not BoundConst { Value: true }) list.Add(e);
         }

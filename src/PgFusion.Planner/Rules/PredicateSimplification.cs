@@ -30,12 +30,17 @@ public sealed class PredicateSimplification : IRewriteRule
         {
             case BoundBoolExpr { Op: BoolOp.Not, Args: [BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] }] }:
                 return inner;
+            case BoundBoolExpr { FromScalarArray: true }:
+                // An IN list keeps every element, duplicates too: PostgreSQL's ScalarArrayOpExpr
+                // costs (and evaluates) them all.
+                return e;
             case BoundBoolExpr { Op: BoolOp.And or BoolOp.Or } b:
                 var args = new List<BoundExpr>();
                 bool changed = false;
                 foreach (var a in b.Args)
                 {
-                    var parts = a is BoundBoolExpr nested && nested.Op == b.Op ? nested.Args : [a];
+                    // An IN list stays one expression (PostgreSQL's ScalarArrayOpExpr).
+                    var parts = a is BoundBoolExpr { FromScalarArray: false } nested && nested.Op == b.Op ? nested.Args : [a];
                     changed |= parts.Count != 1 || !ReferenceEquals(parts[0], a);
                     foreach (var part in parts)
                     {
@@ -48,7 +53,7 @@ public sealed class PredicateSimplification : IRewriteRule
                     }
                 }
                 if (!changed) return b;
-                return args.Count == 1 ? args[0] : new BoundBoolExpr(b.Op, args);
+                return args.Count == 1 ? args[0] : b with { Args = args };
             default:
                 return e;
         }

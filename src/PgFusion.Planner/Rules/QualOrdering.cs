@@ -52,6 +52,9 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     /// <summary>Per-row cost in units of cpu_operator_cost.</summary>
     public double Cost(BoundExpr e)
     {
+        // A subexpression that reads no column is a Const by the time PostgreSQL costs it
+        // (eval_const_expressions folded it), and a Const costs nothing.
+        if (e is BoundFuncCall && !e.ReferencedColumns().Any()) return 0;
         switch (e)
         {
             case BoundFuncCall f:
@@ -74,6 +77,7 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     private static BoundFuncCall? ExpandedArrayOp(BoundBoolExpr b)
     {
         if (b.Args.Count < 2 || b.Args[0] is not BoundFuncCall { Args.Count: 2 } first) return null;
+        if (b.FromScalarArray) return first;
         foreach (var a in b.Args)
         {
             if (a is not BoundFuncCall { Args.Count: 2 } call || call.FuncOid != first.FuncOid || call.Args[1] is not BoundConst

@@ -5,16 +5,33 @@ using PgFusion.Codegen.Operators.Columns;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
-/// <summary>sum(float8) (float8pl with its overflow check) and avg(float4/float8) (float8_accum's Sx / N).</summary>
+/// <summary>
+/// sum(float8) (float8pl with its overflow check) and avg(float4/float8) (float8_accum's Sx / N;
+/// float8_accum also keeps Sxx for avg, whose overflow is an error, so avg runs the whole step).
+/// </summary>
 public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T : unmanaged, IFloatingPoint<T>
 {
     private double[] sums = new double[16];
     private long[] counts = new long[16];
+    private double[] ns = average ? new double[16] : [];
+    private double[] sxx = average ? new double[16] : [];
 
     public override void EnsureGroups(int groups)
     {
         sums = Grow(sums, groups);
         counts = Grow(counts, groups);
+        if (average)
+        {
+            ns = Grow(ns, groups);
+            sxx = Grow(sxx, groups);
+        }
+    }
+
+    private void Add(int g, double v)
+    {
+        if (average) FloatVarianceAccumulator<double>.Step(ref ns[g], ref sums[g], ref sxx[g], v);
+        else sums[g] = FloatFunctions.Float8Pl(sums[g], v);
+        counts[g]++;
     }
 
     public override void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds)
@@ -24,9 +41,7 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
         for (int r = 0; r < rows; r++)
         {
             if (!all && Skip(arg, filter, r)) continue;
-            int g = groupIds[r];
-            sums[g] = FloatFunctions.Float8Pl(sums[g], double.CreateChecked(values[r]));
-            counts[g]++;
+            Add(groupIds[r], double.CreateChecked(values[r]));
         }
     }
 
@@ -36,6 +51,21 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
     /// </summary>
     public void FoldMasked(double[] a, double[]? b, ulong[] mask, int words)
     {
+        if (average)
+        {
+            for (int w = 0; w < words; w++)
+            {
+                ulong bits = mask[w];
+                int baseRow = w << 6;
+                while (bits != 0)
+                {
+                    int i = baseRow + BitOperations.TrailingZeroCount(bits);
+                    Add(0, b is null ? a[i] : FloatFunctions.Float8Mul(a[i], b[i]));
+                    bits &= bits - 1;
+                }
+            }
+            return;
+        }
         double sum = sums[0];
         long n = 0;
         for (int w = 0; w < words; w++)

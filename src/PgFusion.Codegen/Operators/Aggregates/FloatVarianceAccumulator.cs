@@ -33,9 +33,15 @@ public sealed class FloatVarianceAccumulator<T>(VarianceKind kind) : Accumulator
         }
     }
 
-    private void Accum(int g, double newval)
+    private void Accum(int g, double newval) => Step(ref n[g], ref sx[g], ref sxx[g], newval);
+
+    /// <summary>
+    /// One float8_accum step (N, Sx, Sxx); avg(float4/float8) runs it too, so its Sxx overflow
+    /// raises 22003 as PostgreSQL's does.
+    /// </summary>
+    internal static void Step(ref double n, ref double sx, ref double sxx, double newval)
     {
-        double oldN = n[g], oldSx = sx[g], oldSxx = sxx[g];
+        double oldN = n, oldSx = sx, oldSxx = sxx;
         double nN = oldN + 1.0;
         double nSx = oldSx + newval;
         double nSxx = oldSxx;
@@ -56,9 +62,9 @@ public sealed class FloatVarianceAccumulator<T>(VarianceKind kind) : Accumulator
             // The first input being Inf or NaN must not leave a variance of zero behind.
             nSxx = double.NaN;
         }
-        n[g] = nN;
-        sx[g] = nSx;
-        sxx[g] = nSxx;
+        n = nN;
+        sx = nSx;
+        sxx = nSxx;
     }
 
     public override void Write(int group, Column output)

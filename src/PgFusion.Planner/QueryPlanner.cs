@@ -37,7 +37,14 @@ public static class QueryPlanner
             // Unread sub-query outputs go before constants are evaluated: PostgreSQL never evaluates
             // (nor folds) them (pulled up, or replaced by NULL in remove_unused_subquery_outputs).
             var root = new ProjectionPruning().Apply(bound.Root);
-            root = options.EvaluateConstant is { } evaluate ? new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants).Apply(root) : root;
+            if (options.EvaluateConstant is { } evaluate)
+            {
+                // Materialized WITH queries are planned first, each whole (SS_process_ctes comes
+                // before the query's own preprocess_expression): their constants raise first.
+                foreach (var definition in CteDefinition.Reachable(root))
+                    definition.Plan = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants).Apply(definition.Plan);
+                root = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants).Apply(root);
+            }
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
             var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
             var logical = new Optimizer(options.DisabledRules, rules).Optimize(root, options.AfterRule);

@@ -116,6 +116,23 @@ public sealed class FastPathTests(ITestOutputHelper output)
             Assert.Null(VectorFilter.TryCreate(types, new BoundFuncCall(2338, "date_lt_timestamp", [new BoundColumnRef(0, PgType.Date, "d"), new BoundConst(outside, PgType.Timestamp)], PgType.Bool)));
     }
 
+    /// <summary>
+    /// Only the leading covered comparisons take the fast path: one written after a conjunct that
+    /// can raise stays behind it (PostgreSQL would raise for a row the comparison rejects).
+    /// </summary>
+    [Fact]
+    public void VectorFilterTakesOnlyTheLeadingCoveredConjuncts()
+    {
+        BoundExpr i = new BoundColumnRef(0, PgType.Int4, "i");
+        BoundExpr covered = new BoundFuncCall(147, "int4gt", [i, new BoundConst(0, PgType.Int4)], PgType.Bool);
+        BoundExpr covered2 = new BoundFuncCall(66, "int4lt", [i, new BoundConst(9, PgType.Int4)], PgType.Bool);
+        BoundExpr raising = new BoundFuncCall(147, "int4gt", [new BoundFuncCall(153, "int4div", [new BoundConst(1, PgType.Int4), i], PgType.Int4), new BoundConst(0, PgType.Int4)], PgType.Bool);
+        Assert.Null(VectorFilter.TryCreate([PgType.Int4], new BoundBoolExpr(BoolOp.And, [raising, covered]), out var all));
+        Assert.Equal(new BoundBoolExpr(BoolOp.And, [raising, covered]).Args, ((BoundBoolExpr)all!).Args);
+        Assert.NotNull(VectorFilter.TryCreate([PgType.Int4], new BoundBoolExpr(BoolOp.And, [covered, raising, covered2]), out var rest));
+        Assert.Equal([raising, covered2], ((BoundBoolExpr)rest!).Args);
+    }
+
     [Fact]
     public void VectorFilterWithResidualSelectsWhatTheKernelSelects()
     {

@@ -39,9 +39,9 @@ public sealed class VectorFilter
     /// <summary>
     /// The fast path for the covered conjuncts of <paramref name="predicate"/> (null when none is
     /// covered); <paramref name="residual"/> is the AND of the others (null when all are covered),
-    /// which the caller evaluates on the rows the fast path keeps. The covered comparisons cannot
-    /// raise errors, so evaluating them first only spares residual terms rows that fail anyway
-    /// (PostgreSQL orders quals by cost too: such comparisons come first there as well).
+    /// which the caller evaluates on the rows the fast path keeps. Only a leading run of covered
+    /// conjuncts is taken (the planner has put the quals in PostgreSQL's order): they cannot raise,
+    /// and a row they reject would not have reached the later conjuncts in PostgreSQL either.
     /// </summary>
     public static VectorFilter? TryCreate(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr predicate, out BoundExpr? residual)
     {
@@ -51,9 +51,12 @@ public sealed class VectorFilter
         Flatten(predicate, conjuncts);
         var terms = new List<Term>();
         var rest = new List<BoundExpr>();
+        // Only the leading covered conjuncts: PostgreSQL evaluates the quals of a row in order and
+        // stops at the first false one, so a covered comparison written after a conjunct that can
+        // raise (1/x, an overflowing product) must not spare that conjunct the rows it rejects.
         foreach (var c in conjuncts)
         {
-            if (!TryTerm(inputTypes, c, terms)) rest.Add(c);
+            if (rest.Count > 0 || !TryTerm(inputTypes, c, terms)) rest.Add(c);
         }
         residual = rest.Count switch { 0 => null, 1 => rest[0], _ => new BoundBoolExpr(BoolOp.And, rest) };
         return terms.Count > 0 ? new VectorFilter([.. terms]) : null;

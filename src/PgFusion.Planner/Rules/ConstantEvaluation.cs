@@ -43,6 +43,9 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         // order wins. The walk below (bottom-up) meets WHERE before the select list, so the select
         // lists are evaluated once beforehand, only for their errors.
         foreach (var e in SelectLists(plan)) Evaluate(SubstitutePulledUp(e));
+        // The arms of a set operation are query levels of their own, planned one after the other
+        // (each its select list, then its quals): each is evaluated whole, in order, first.
+        plan = ApplyToSetOperationArms(plan);
         return plan.TransformUp(p => p.MapExpressions(e => Evaluate(SubstitutePulledUp(e))) switch
         {
         // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
@@ -54,11 +57,22 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         });
     }
 
-    /// <summary>Expressions of projections, aggregates and sorts, outermost first.</summary>
+    private static bool IsSetOperation(LogicalPlan plan) => plan is LogicalSetOp or LogicalUnionAll or LogicalRecursiveUnion;
+
+    private LogicalPlan ApplyToSetOperationArms(LogicalPlan plan)
+    {
+        if (IsSetOperation(plan)) return plan.WithChildren([.. plan.Children.Select(Apply)]);
+        if (plan.Children.Count == 0) return plan;
+        var children = plan.Children.Select(ApplyToSetOperationArms).ToList();
+        return children.SequenceEqual(plan.Children) ? plan : plan.WithChildren(children);
+    }
+
+    /// <summary>Expressions of projections, aggregates and sorts of this query level, outermost first (not into set-operation arms).</summary>
     private static IEnumerable<BoundExpr> SelectLists(LogicalPlan plan)
     {
         if (plan is LogicalProject or LogicalAggregate or LogicalSort)
             foreach (var e in plan.Expressions) yield return e;
+        if (IsSetOperation(plan)) yield break;
         foreach (var child in plan.Children)
             foreach (var e in SelectLists(child)) yield return e;
     }
@@ -75,7 +89,10 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             {
                 // IS [NOT] NULL of a literal (IS DISTINCT FROM's expansion has them) is a constant
                 // boolean too: a CASE arm it guards must not be evaluated when it is false.
-                return e is BoundNullTest { Arg: BoundConst c } n ? new BoundConst((c.Value is not null) == n.IsNotNull, PgType.Bool) : e;
+                // IS NULL of COALESCE(constants) too: the COALESCE folds to its first non-NULL constant.
+                if (e is not BoundNullTest n) return e;
+                var arg = n.Arg is BoundConst ? n.Arg : Evaluate(n.Arg);
+                return arg is BoundConst c ? new BoundConst((c.Value is not null) == n.IsNotNull, PgType.Bool) : n with { Arg = arg };
             }
             object? value;
             try

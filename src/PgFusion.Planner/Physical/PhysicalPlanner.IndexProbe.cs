@@ -21,70 +21,39 @@ public sealed partial class PhysicalPlanner
     /// </summary>
     private PhysicalPlan ConsiderIndexProbe(PhysicalHashJoin join)
     {
+        if (!IndexProbeJoins || _insideRecursion || join.ProbeKeys.Count == 0) return join;
         // A semi/anti join that would build its (small) kept side may instead probe the other side's
         // index with the kept side's keys: the same join with the usual sides, through the index.
-        if (IndexProbeJoins && !_insideRecursion && join.Kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && join.ProbeKeys.Count > 0)
-        {
-            var usualSides = join with
-            {
-                Probe = join.Build,
-                Build = join.Probe,
-                ProbeKeys = join.BuildKeys,
-                BuildKeys = join.ProbeKeys,
-                BuildIsLeft = false,
-                Kind = join.Kind == HashJoinKind.BuildSemi ? HashJoinKind.Semi : HashJoinKind.Anti,
-            };
-            return (PhysicalPlan?)TryIndexProbe(usualSides) ?? join;
-        }
+        if (join.Kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti)
+            return (PhysicalPlan?)TryIndexProbe(SidesSwapped(join, join.Kind == HashJoinKind.BuildSemi ? HashJoinKind.Semi : HashJoinKind.Anti, buildIsLeft: false)) ?? join;
         // Likewise an outer join that would build its (small) preserved side: the preserved side's
         // keys probe the other side's index (a left join to a decorrelated scalar subquery).
-        if (IndexProbeJoins && !_insideRecursion && join.Kind == HashJoinKind.BuildOuter && join.ProbeKeys.Count > 0)
-        {
-            var usualSides = join with
-            {
-                Probe = join.Build,
-                Build = join.Probe,
-                ProbeKeys = join.BuildKeys,
-                BuildKeys = join.ProbeKeys,
-                BuildIsLeft = !join.BuildIsLeft,
-                Kind = HashJoinKind.ProbeOuter,
-            };
-            return (PhysicalPlan?)TryIndexProbe(usualSides) ?? join;
-        }
-        if (!IndexProbeJoins || _insideRecursion || join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter) || join.ProbeKeys.Count == 0)
+        if (join.Kind == HashJoinKind.BuildOuter)
+            return (PhysicalPlan?)TryIndexProbe(SidesSwapped(join, HashJoinKind.ProbeOuter, !join.BuildIsLeft)) ?? join;
+        if (join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter))
             return join;
         var best = TryIndexProbe(join);
+        // The kept side may instead be read through its index with the other side's keys: a
+        // semi join that builds the kept side (each kept row with a match, once). Its rows whose
+        // key is not among the probed keys could not match, so probing loses none (an anti join
+        // keeps exactly those, so it never takes this path).
         if (join.Kind == HashJoinKind.Semi)
-        {
-            // The kept side may instead be read through its index with the other side's keys: a
-            // semi join that builds the kept side (each kept row with a match, once). Its rows whose
-            // key is not among the probed keys could not match, so probing loses none (an anti join
-            // keeps exactly those, so it never takes this path).
-            var keptProbed = join with
-            {
-                Probe = join.Build,
-                Build = join.Probe,
-                ProbeKeys = join.BuildKeys,
-                BuildKeys = join.ProbeKeys,
-                BuildIsLeft = true,
-                Kind = HashJoinKind.BuildSemi,
-            };
-            best = Cheaper(best, TryIndexProbe(keptProbed));
-        }
+            best = Cheaper(best, TryIndexProbe(SidesSwapped(join, HashJoinKind.BuildSemi, buildIsLeft: true)));
         if (join.Kind == HashJoinKind.Inner)
-        {
-            var swapped = join with
-            {
-                Probe = join.Build,
-                Build = join.Probe,
-                ProbeKeys = join.BuildKeys,
-                BuildKeys = join.ProbeKeys,
-                BuildIsLeft = !join.BuildIsLeft,
-            };
-            best = Cheaper(best, TryIndexProbe(swapped));
-        }
+            best = Cheaper(best, TryIndexProbe(SidesSwapped(join, HashJoinKind.Inner, !join.BuildIsLeft)));
         return (PhysicalPlan?)best ?? join;
     }
+
+    /// <summary>The join with its probe and build sides (and their keys) exchanged, as <paramref name="kind"/>.</summary>
+    private static PhysicalHashJoin SidesSwapped(PhysicalHashJoin join, HashJoinKind kind, bool buildIsLeft) => join with
+    {
+        Probe = join.Build,
+        Build = join.Probe,
+        ProbeKeys = join.BuildKeys,
+        BuildKeys = join.ProbeKeys,
+        BuildIsLeft = buildIsLeft,
+        Kind = kind,
+    };
 
     private static PhysicalIndexProbeJoin? Cheaper(PhysicalIndexProbeJoin? a, PhysicalIndexProbeJoin? b) =>
         a is null ? b

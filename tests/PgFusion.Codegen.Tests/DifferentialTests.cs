@@ -54,6 +54,19 @@ public sealed class DifferentialTests(CodegenFixture fixture, ITestOutputHelper 
         Assert.Equal(e, a);
     }
 
+    /// <summary>Plain columns of every type, reordered, with and without a selection vector: ColumnCopyKernel's path.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Plain_column_projection_copies_every_type(int density, int size)
+    {
+        var columns = TestTable.Columns.Reverse().ToArray();
+        var exprs = columns.Select(c => (c.Name, (BoundExpr)Col(c.Name))).ToArray();
+        string list = string.Join(", ", columns.Select(c => c.Name));
+        Check(density, size, Project(Scan("t"), exprs), $"SELECT {list} FROM {{t}}");
+        var pred = F(147, "int4gt", PgType.Bool, Col("i4"), K(0, PgType.Int4));
+        Check(density, size, Project(Filter(Scan("t"), pred), exprs), $"SELECT {list} FROM {{t}} WHERE i4 > 0");
+    }
+
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Filter_and_project_scalar_functions(int density, int size)

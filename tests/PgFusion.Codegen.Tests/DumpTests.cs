@@ -102,13 +102,13 @@ public sealed class DumpTests(CodegenFixture fixture, ITestOutputHelper output)
     {
         var cache = new KernelCache();
         var compiler = new QueryCompiler(cache);
-        var plan = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, Col("i4"), K(5, PgType.Int4))), ("id", Col("id")));
+        var plan = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, Col("i4"), K(5, PgType.Int4))), ("id", F(177, "int4pl", PgType.Int4, Col("id"), K(1, PgType.Int4))));
         Assert.NotNull(compiler.Compile(plan).Query);
         Assert.Equal(2, cache.Compiles);
         Assert.NotNull(compiler.Compile(plan).Query);
         Assert.Equal(2, cache.Compiles);
         Assert.Equal(2, cache.Hits);
-        var other = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, Col("i4"), K(6, PgType.Int4))), ("id", Col("id")));
+        var other = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, Col("i4"), K(6, PgType.Int4))), ("id", F(177, "int4pl", PgType.Int4, Col("id"), K(1, PgType.Int4))));
         Assert.NotNull(compiler.Compile(other).Query);
         Assert.Equal(3, cache.Compiles);
     }

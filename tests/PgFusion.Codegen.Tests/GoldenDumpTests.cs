@@ -50,13 +50,22 @@ public sealed class GoldenDumpTests
         var dump = CompileAndDump.Run(json);
         Assert.NotNull(dump.Compiled);
         Assert.NotEmpty(dump.Compiled.Kernels);
+        int generated = 0;
         foreach (var k in dump.Compiled.Kernels)
         {
             Assert.Contains($"public static class {k.ClassName}", k.CSharp, StringComparison.Ordinal);
+            if (k.Il.StartsWith("// no IL generated: the kernel copies plain columns", StringComparison.Ordinal))
+            {
+                // Q1's sort keys are plain columns: ColumnCopyKernel runs them, nothing is jitted
+                Assert.EndsWith("sort_keys", k.Name, StringComparison.Ordinal);
+                continue;
+            }
+            generated++;
             Assert.StartsWith("IL_0000: ", IlLines(k.Il).First(), StringComparison.Ordinal);
             Assert.EndsWith("ret", IlLines(k.Il).Last(), StringComparison.Ordinal);
             Assert.DoesNotContain("IL unavailable", k.Il, StringComparison.Ordinal);
         }
+        Assert.True(generated >= 2, $"{generated} kernels with IL");
         string text = dump.ToText();
         Assert.Contains("== logical plan after bind ==", text, StringComparison.Ordinal);
         Assert.Contains("== planner's physical plan ==", text, StringComparison.Ordinal);

@@ -43,6 +43,11 @@ public static class KernelBuilder
     public static Kernel<ProjectKernel> Project(string name, IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs, KernelCache cache)
     {
         string key = "project|" + TypesKey(inputTypes) + "|" + string.Join(";", exprs.Select(ExprShape.Of));
+        if (ColumnCopyKernel.Sources(exprs, inputTypes) is { } sources)
+        {
+            var tree = new Lazy<Expression<ProjectKernel>>(() => BuildProject(inputTypes, exprs, fixedScale: false));
+            return new Kernel<ProjectKernel>(name, "copy|" + key, () => tree.Value, ColumnCopyKernel.Create(sources, [.. exprs.Select(e => e.Type)]), () => TimeSpan.Zero);
+        }
         if (!exprs.Any(e => FixedNumeric.AnyFixed(e, inputTypes)))
             return cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs, fixedScale: false));
         var fast = cache.GetOrCompile<ProjectKernel>(name, "fixed|" + key, () => BuildProject(inputTypes, exprs, fixedScale: true));

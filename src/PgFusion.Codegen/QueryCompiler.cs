@@ -56,10 +56,12 @@ public sealed partial class QueryCompiler
             {
                 var input = Lower(filter.Input);
                 var types = Types(filter.Input);
-                var kernel = KernelBuilder.Filter("filter", types, filter.Predicate, Cache);
-                Kernel<FilterKernel>? residual = null;
-                if (VectorFilter.TryCreate(types, filter.Predicate, out var rest) is not null && rest is not null)
-                    residual = KernelBuilder.Filter("filter_residual", types, rest, Cache);
+                // with a vector filter, the whole predicate's kernel is the fallback for the rare batch it declines
+                bool vector = VectorFilter.TryCreate(types, filter.Predicate, out var rest) is not null;
+                var kernel = vector
+                    ? KernelBuilder.FilterOnFirstUse("filter", types, filter.Predicate, Cache)
+                    : KernelBuilder.Filter("filter", types, filter.Predicate, Cache);
+                Kernel<FilterKernel>? residual = vector && rest is not null ? KernelBuilder.Filter("filter_residual", types, rest, Cache) : null;
                 return new FilterNode(input, filter.Predicate, kernel) { ResidualKernel = residual };
             }
             case PhysicalProject project:

@@ -102,14 +102,35 @@ public sealed class DumpTests(CodegenFixture fixture, ITestOutputHelper output)
     {
         var cache = new KernelCache();
         var compiler = new QueryCompiler(cache);
-        var plan = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, Col("i4"), K(5, PgType.Int4))), ("id", F(177, "int4pl", PgType.Int4, Col("id"), K(1, PgType.Int4))));
+        var plan = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, F(177, "int4pl", PgType.Int4, Col("i4"), Col("id")), K(5, PgType.Int4))), ("id", F(177, "int4pl", PgType.Int4, Col("id"), K(1, PgType.Int4))));
         Assert.NotNull(compiler.Compile(plan).Query);
         Assert.Equal(2, cache.Compiles);
         Assert.NotNull(compiler.Compile(plan).Query);
         Assert.Equal(2, cache.Compiles);
         Assert.Equal(2, cache.Hits);
-        var other = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, Col("i4"), K(6, PgType.Int4))), ("id", F(177, "int4pl", PgType.Int4, Col("id"), K(1, PgType.Int4))));
+        var other = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, F(177, "int4pl", PgType.Int4, Col("i4"), Col("id")), K(6, PgType.Int4))), ("id", F(177, "int4pl", PgType.Int4, Col("id"), K(1, PgType.Int4))));
         Assert.NotNull(compiler.Compile(other).Query);
         Assert.Equal(3, cache.Compiles);
+    }
+    [Fact]
+    public void A_vector_filter_compiles_its_whole_predicate_kernel_only_when_a_batch_needs_it()
+    {
+        var cache = new KernelCache();
+        var plan = Project(Filter(Scan("t"), F(147, "int4gt", PgType.Bool, Col("i4"), K(5, PgType.Int4))), ("id", Col("id")));
+        var compiled = new QueryCompiler(cache).Compile(plan).Query as Operators.CompiledPlan;
+        Assert.NotNull(compiled);
+        Assert.Equal(0, cache.Compiles); // the vector filter and a plain-column copy: nothing to jit
+        var filter = compiled.Nodes().OfType<Operators.FilterNode>().Single();
+        var columns = new Column[Support.TestTable.Columns.Length];
+        var i4 = (PrimitiveColumn<int>)PgArrowMapping.CreateColumn(PgType.Int4, 8);
+        for (int r = 0; r < 8; r++) i4.Values[r] = r;
+        i4.Length = 8;
+        columns[Support.TestTable.Index("i4")] = i4;
+        // a batch with a selection vector is one the vector filter declines: the fallback compiles now
+        var batch = new RecordBatch(columns, 8) { Selection = [1, 4, 6, 7], SelectedCount = 4 };
+        var selection = new int[8];
+        int passed = filter.Kernel.Run(batch, selection, new KernelContext());
+        Assert.Equal([6, 7], selection[..passed]);
+        Assert.Equal(1, cache.Compiles);
     }
 }

@@ -40,6 +40,23 @@ public static class KernelBuilder
         return new Kernel<FilterKernel>(name, key, () => general.Kernel.Source, run, () => fast.CompileTime + general.CompileTime) { FixedScaleSource = fast.Source };
     }
 
+    /// <summary>
+    /// A filter kernel compiled when a batch first needs it: the fallback behind a fast path that
+    /// takes nearly every batch (the vector filter, which declines only batches with a selection
+    /// vector or values outside its column layouts). The predicate is checked now, so an
+    /// unsupported expression still fails at plan time.
+    /// </summary>
+    public static Kernel<FilterKernel> FilterOnFirstUse(string name, IReadOnlyList<PgType> inputTypes, BoundExpr predicate, KernelCache cache)
+    {
+        Check(inputTypes, [predicate]);
+        var later = new GeneralVariant<FilterKernel>(() => Filter(name, inputTypes, predicate, cache));
+        int Run(RecordBatch input, int[] selection, KernelContext context) => later.Kernel.Run(input, selection, context);
+        FilterKernel run = Run;
+        KernelVariants.Register(run, () => KernelVariants.Of(later.Kernel.Run));
+        string key = "filter|" + TypesKey(inputTypes) + "|" + ExprShape.Of(predicate);
+        return new Kernel<FilterKernel>(name, key, () => later.Kernel.Source, run, () => later.CompileTime);
+    }
+
     public static Kernel<ProjectKernel> Project(string name, IReadOnlyList<PgType> inputTypes, IReadOnlyList<BoundExpr> exprs, KernelCache cache)
     {
         string key = "project|" + TypesKey(inputTypes) + "|" + string.Join(";", exprs.Select(ExprShape.Of));

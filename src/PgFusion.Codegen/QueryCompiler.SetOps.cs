@@ -54,6 +54,8 @@ public sealed partial class QueryCompiler
                 }
                 return new RecursiveUnionNode(anchor, recursive, recursiveUnion.WorkTable, recursiveUnion.All, recursiveUnion.Output);
             }
+            case PhysicalOneRow:
+                return new OneRowNode();
             case PhysicalWorkTableScan workTableScan:
                 return new WorkTableScanNode(workTableScan.WorkTable, workTableScan.Output);
             case PhysicalCteScan cteScan:

@@ -12,7 +12,7 @@ public sealed partial class QueryBinder
     {
         if (jointree.RequireKind() != "FROMEXPR") throw jointree.Error($"expected FROMEXPR, found {jointree.Kind}");
         var fromList = jointree.List("fromlist");
-        if (fromList.Count == 0) throw UnsupportedConstructException.NotYet("SELECT without FROM");
+        if (fromList.Count == 0) return _ => new LogicalOneRow();
         // FROM a, b, c: a cross join chain; WHERE conjuncts become join conditions by predicate pushdown,
         // and so do the correlation equalities of LATERAL sub-queries.
         var lateral = new List<BoundExpr>();
@@ -58,6 +58,12 @@ public sealed partial class QueryBinder
                     if (InlinedCteQuery(rte) is { } q) RegisterPullUp(q, cteQuery);
                     scope.SetSubquery(rti, cteQuery.ResultColumns);
                     return new FromItem(_ => cteQuery.Root);
+                }
+                if (kind == RteKind.Values)
+                {
+                    var (valuesPlan, valuesColumns) = BindValues(rte, binder);
+                    scope.SetSubquery(rti, valuesColumns);
+                    return new FromItem(_ => valuesPlan);
                 }
                 if (kind != RteKind.Relation) throw UnsupportedConstructException.NotYet(RteKind.Describe(kind));
                 var relation = CheckRelation(rte);

@@ -29,7 +29,8 @@ public sealed partial class QueryBinder
             new BoundFuncCall(Eq.FuncOid, Eq.Name, InnerFirst ? [new LogicalColumnRef(innerKey), Outer] : [Outer, new LogicalColumnRef(innerKey)], Eq.Type);
     }
 
-    private BoundExpr BindMark(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    /// <param name="negator">When set, the IN test uses this operator (the negator of the SubLink's own, for NOT of an ALL).</param>
+    private BoundExpr BindMark(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars, CatalogOperator? negator = null)
     {
         bool exists = link.Int32("subLinkType") == ExistsSubLink;
         string what = exists ? "EXISTS subquery inside an expression" : "IN/ANY subquery inside an expression";
@@ -45,8 +46,8 @@ public sealed partial class QueryBinder
         }
 
         // The subquery is bound twice (match side and NULL facts): each plan needs its own column ids.
-        var (match, test) = BindAnyBody(link, outer, what);
-        var (facts, factTest) = BindAnyBody(link, outer, what);
+        var (match, test) = BindAnyBody(link, outer, what, negator);
+        var (facts, factTest) = BindAnyBody(link, outer, what, negator);
         var matchKeys = Keys(match);
         var y = new NamedExpr(_ids.New("value", test.Inner.Type), test.Inner);
         var matched = BoolOr("matched", new BoundConst(true, PgType.Bool));
@@ -72,7 +73,7 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>The subquery of an IN/ANY and its test as a correlation: a strict equality between an outer expression and the subquery's one output.</summary>
-    private (SubqueryBody Body, Correlation Test) BindAnyBody(QueryTreeNode link, ExpressionBinder outer, string what)
+    private (SubqueryBody Body, Correlation Test) BindAnyBody(QueryTreeNode link, ExpressionBinder outer, string what, CatalogOperator? negator = null)
     {
         var body = BindSubqueryBody(link.Field("subselect"), outer, what);
         if (body.Outputs.Count != 1) throw UnsupportedConstructException.NotYet($"{what} with {body.Outputs.Count} columns");
@@ -83,6 +84,8 @@ public sealed partial class QueryBinder
         try
         {
             test = outer.Bind(link.Field("testexpr"));
+            if (negator is not null && test is BoundFuncCall f)
+                test = f with { FuncOid = negator.FuncId, Name = _envelope.Catalog.FunctionName(negator.FuncId)! };
         }
         finally
         {
@@ -133,6 +136,7 @@ public sealed partial class QueryBinder
             bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
             var local = new List<BoundExpr>();
             var correlations = new List<Correlation>();
+            var others = new List<BoundExpr>();
             foreach (var p in where.Plain)
             {
                 if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
@@ -140,9 +144,16 @@ public sealed partial class QueryBinder
                 else if (p is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (Inner(a) && Outer(b) || Inner(b) && Outer(a)))
                     correlations.Add(new Correlation(eq, Inner(a) ? a : b, Inner(a) ? b : a, Inner(a)));
                 else
-                    throw UnsupportedConstructException.NotYet($"correlated {what} whose outer references are not equalities in its WHERE");
+                    others.Add(p);
             }
             if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
+            if (others.Count > 0)
+            {
+                // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
+                var decorrelated = DomainDecorrelate(plan, [.. correlations.Select(c => (BoundExpr)c.Eq)], others, outer, out var reason)
+                    ?? throw UnsupportedConstructException.NotYet($"correlated {what} whose outer references are not equalities in its WHERE and that {reason}");
+                return new SubqueryBody(decorrelated.Plan, outputs, decorrelated.Correlations);
+            }
             return new SubqueryBody(plan, outputs, correlations);
         }
         finally

@@ -301,6 +301,7 @@ public sealed partial class QueryBinder
         var local = new List<BoundExpr>();
         var keys = new List<NamedExpr>();
         var equalities = new List<(BoundFuncCall Eq, BoundExpr Outer, bool InnerFirst)>();
+        var others = new List<BoundExpr>();
         foreach (var p in where.Plain)
         {
             if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
@@ -316,7 +317,17 @@ public sealed partial class QueryBinder
                 equalities.Add((eq, innerFirst ? b : a, innerFirst));
                 continue;
             }
-            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose outer references are not equalities in its WHERE");
+            others.Add(p);
+        }
+        if (others.Count > 0)
+        {
+            // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
+            var equalityConjuncts = equalities.Select((e, i) => (BoundExpr)(e.InnerFirst ? e.Eq with { Args = [keys[i].Expr, e.Outer] } : e.Eq with { Args = [e.Outer, keys[i].Expr] })).ToList();
+            var decorrelated = DomainDecorrelate(plan, equalityConjuncts, others, outer, out var reason)
+                ?? throw UnsupportedConstructException.NotYet($"correlated scalar subquery whose outer references are not equalities in its WHERE and that {reason}");
+            plan = decorrelated.Plan;
+            keys = [.. decorrelated.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
+            equalities = [.. decorrelated.Correlations.Select(c => (c.Eq, c.Outer, true))];
         }
         if (keys.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
         value = ReplaceGroupKeys(value, keys);

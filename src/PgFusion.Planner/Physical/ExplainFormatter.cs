@@ -42,6 +42,7 @@ public static class ExplainFormatter
         PhysicalSort { Limit: { } l } => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)})",
         PhysicalSort => "Sort",
         PhysicalLimit => "Limit",
+        PhysicalOneRow => "Result (one row)",
         PhysicalHashSetOp s => $"HashSetOp {s.Kind}{(s.All ? " All" : "")}",
         PhysicalHashJoin j => $"Hash {JoinLabel(j.Kind)} Join",
         PhysicalIndexProbeJoin p => $"Index Probe {JoinLabel(p.Join.Kind)} Join using {p.Index.Name}",

@@ -40,6 +40,8 @@ public sealed partial class PhysicalPlanner
                     _insideRecursion = saved;
                 }
             }
+            case LogicalOneRow:
+                return new PhysicalOneRow();
             case LogicalWorkTableScan workTableScan:
                 return new PhysicalWorkTableScan(workTableScan.WorkTable, Columns(workTableScan.Output), _workTableRows.GetValueOrDefault(workTableScan.WorkTable, 10));
             default:

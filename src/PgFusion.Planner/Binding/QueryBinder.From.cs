@@ -85,6 +85,7 @@ public sealed partial class QueryBinder
     private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
     {
         const string what = LateralWhat;
+        if ((!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset")) && IsPlainSelectWithTopN(sub)) return BindLateralTopN(sub, binder, lateral);
         if (!IsPlainSelect(sub)) return BindLateralQuery(sub, binder, lateral);
         var body = BindSubqueryBody(sub, binder, what);
         if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE equalities");

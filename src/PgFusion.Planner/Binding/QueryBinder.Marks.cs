@@ -20,7 +20,13 @@ public sealed partial class QueryBinder
     private const uint BoolOrOid = 2518;
 
     /// <summary>A subquery's rows and outputs, with its outer references as equalities inner = outer.</summary>
-    private sealed record SubqueryBody(LogicalPlan Plan, IReadOnlyList<BoundExpr> Outputs, IReadOnlyList<Correlation> Correlations);
+    private sealed record SubqueryBody(LogicalPlan Plan, IReadOnlyList<BoundExpr> Outputs, IReadOnlyList<Correlation> Correlations)
+    {
+        /// <summary>ORDER BY ... LIMIT/OFFSET of a LATERAL sub-query bound with a top-N (its sort keys over the body's rows).</summary>
+        public TopN? Order { get; init; }
+    }
+
+    private sealed record TopN(IReadOnlyList<LogicalSortKey> Keys, long Offset, long? Count);
 
     /// <summary>A WHERE conjunct <c>Eq(inner, outer)</c> (or with the arguments the other way round) of a correlated subquery.</summary>
     private sealed record Correlation(BoundFuncCall Eq, BoundExpr Inner, BoundExpr Outer, bool InnerFirst)
@@ -107,9 +113,10 @@ public sealed partial class QueryBinder
     /// A subquery's plan and outputs. A plain SELECT-FROM-WHERE may read the outer query in WHERE
     /// conjuncts inner_expr = outer_expr; any other subquery must be uncorrelated.
     /// </summary>
-    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what)
+    /// <param name="allowTopN">Also a SELECT-FROM-WHERE with ORDER BY and LIMIT/OFFSET (a LATERAL top-N): its sort keys and counts come back in <see cref="SubqueryBody.Order"/>.</param>
+    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what, bool allowTopN = false)
     {
-        if (!IsPlainSelect(sub))
+        if (!(allowTopN ? IsPlainSelectWithTopN(sub) : IsPlainSelect(sub)))
         {
             if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} other than SELECT ... FROM ... WHERE");
             var bound = BindQuery(sub);
@@ -128,6 +135,7 @@ public sealed partial class QueryBinder
             var from = PrepareFrom(jointree, scope, binder);
             var where = BindWhere(jointree.Optional("quals"), binder);
             List<BoundExpr> outputs = [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))];
+            var order = allowTopN ? BindTopN(sub, binder) : null;
             var plan = from(scope);
             foreach (var s in inner) plan = s.Apply(plan);
             foreach (var j in where.Joins) plan = j.Apply(plan);
@@ -152,9 +160,9 @@ public sealed partial class QueryBinder
                 // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
                 var decorrelated = DomainDecorrelate(plan, [.. correlations.Select(c => (BoundExpr)c.Eq)], others, outer, out var reason)
                     ?? throw UnsupportedConstructException.NotYet($"correlated {what} whose outer references are not equalities in its WHERE and that {reason}");
-                return new SubqueryBody(decorrelated.Plan, outputs, decorrelated.Correlations);
+                return new SubqueryBody(decorrelated.Plan, outputs, decorrelated.Correlations) { Order = order };
             }
-            return new SubqueryBody(plan, outputs, correlations);
+            return new SubqueryBody(plan, outputs, correlations) { Order = order };
         }
         finally
         {

@@ -122,6 +122,12 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>A plain SELECT ... FROM ... WHERE: no aggregation, grouping, DISTINCT, LIMIT or set operation.</summary>
+    /// <summary>A plain SELECT-FROM-WHERE that may have ORDER BY and LIMIT/OFFSET.</summary>
+    private static bool IsPlainSelectWithTopN(QueryTreeNode q) =>
+        !q.Bool("hasAggs") && q.List("groupClause").Count == 0 && q.IsNullField("havingQual") && q.List("distinctClause").Count == 0
+        && q.IsNullField("setOperations") && q.List("cteList").Count == 0 && !q.Bool("hasWindowFuncs") && !q.Bool("hasTargetSRFs")
+        && q.Optional("limitOption")?.Int32() != 1;
+
     private static bool IsPlainSelect(QueryTreeNode q) =>
         !q.Bool("hasAggs") && q.List("groupClause").Count == 0 && q.IsNullField("havingQual") && q.List("distinctClause").Count == 0
         && q.IsNullField("limitCount") && q.IsNullField("limitOffset") && q.IsNullField("setOperations") && q.List("cteList").Count == 0

@@ -8,7 +8,8 @@ namespace PgFusion.Planner.Binding;
 // scalar: decorrelated through the domain of the outer columns it reads (the "magic set" of
 // Seshadri et al. and Neumann and Kemper's unnesting). The domain D is the DISTINCT values of those
 // columns over a second scan of their table, a superset of the values the outer rows carry. The
-// subquery's rows are inner-joined to D on its correlation conjuncts with the outer columns read
+// subquery's rows are inner-joined to D (columns of several tables: the cross product of their
+// domains) on its correlation conjuncts with the outer columns read
 // from D, which leaves a subquery correlated by equalities only, d = outer column, and the equality
 // machinery (grouping by the keys, the left join back) applies unchanged.
 //
@@ -21,7 +22,7 @@ public sealed partial class QueryBinder
     /// <summary>
     /// The subquery plan joined to the domain of the outer columns of <paramref name="equalities"/>
     /// and <paramref name="others"/>, and its correlations d = outer column; null (with the reason)
-    /// when the outer columns are not all columns of one table of the enclosing query, have a type
+    /// when the outer columns are not all table columns of the enclosing query, have a type
     /// without a hashable equality here, or may be NULL without emptying the subquery.
     /// </summary>
     private (LogicalPlan Plan, List<Correlation> Correlations)? DomainDecorrelate(
@@ -31,8 +32,7 @@ public sealed partial class QueryBinder
         var produced = plan.Output.Select(c => c.Id).ToHashSet();
         var conjuncts = equalities.Concat(others).ToList();
         var outerColumns = conjuncts.SelectMany(c => c.ReferencedColumns()).Where(c => !produced.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
-        int rti = 0;
-        var attnums = new List<int>();
+        var origins = new List<(int Rti, int AttNum)>();
         foreach (var c in outerColumns)
         {
             if (outer.Scope.Origin(c) is not { } origin || outer.Scope.RangeTable[origin.Rti - 1].Int32("rtekind") != RteKind.Relation)
@@ -40,13 +40,7 @@ public sealed partial class QueryBinder
                 reason = $"reads {c.Name}, which is not a table column of the enclosing query";
                 return null;
             }
-            if (rti != 0 && origin.Rti != rti)
-            {
-                reason = "reads columns of more than one table of the enclosing query";
-                return null;
-            }
-            rti = origin.Rti;
-            attnums.Add(origin.AttNum);
+            origins.Add(origin);
             if (EqualityFor(c.Type) is null)
             {
                 reason = $"reads {c.Name} of type {TypeLabel(c.Type.Oid)}";
@@ -58,21 +52,29 @@ public sealed partial class QueryBinder
                 return null;
             }
         }
-        if (rti == 0)
+        if (origins.Count == 0)
         {
             reason = "reads no column of the enclosing query in its WHERE";
             return null;
         }
 
-        var rte = outer.Scope.RangeTable[rti - 1];
-        var relation = Relation(rte);
-        string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
-        var scanColumns = outerColumns.Select((c, i) => new ScanColumn(attnums[i], _ids.New(c.Name, c.Type))).ToList();
-        var domainKeys = scanColumns.Select(s => new NamedExpr(_ids.New(s.Column.Name, s.Column.Type), new LogicalColumnRef(s.Column))).ToList();
-        var domain = new LogicalAggregate(new LogicalScan(rti, alias, relation, scanColumns), domainKeys, []);
+        // One DISTINCT per table; columns of several tables take the cross product of their domains.
+        var domainKeys = new NamedExpr[outerColumns.Count];
+        LogicalPlan? domain = null;
+        foreach (var table in Enumerable.Range(0, outerColumns.Count).GroupBy(i => origins[i].Rti))
+        {
+            var rte = outer.Scope.RangeTable[table.Key - 1];
+            var relation = Relation(rte);
+            string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
+            var scanColumns = table.Select(i => new ScanColumn(origins[i].AttNum, _ids.New(outerColumns[i].Name, outerColumns[i].Type))).ToList();
+            var keys = scanColumns.Select(s => new NamedExpr(_ids.New(s.Column.Name, s.Column.Type), new LogicalColumnRef(s.Column))).ToList();
+            foreach (var (i, k) in table.Zip(keys)) domainKeys[i] = k;
+            LogicalPlan distinct = new LogicalAggregate(new LogicalScan(table.Key, alias, relation, scanColumns), keys, []);
+            domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
+        }
         var toDomain = outerColumns.Select((c, i) => (c.Id, Key: domainKeys[i].Column)).ToDictionary(p => p.Id, p => p.Key);
         var condition = conjuncts.Select(x => x.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e)).ToList();
-        var joined = new LogicalJoin(domain, plan, LogicalJoinType.Inner, PredicateSimplification.Conjunction(condition));
+        var joined = new LogicalJoin(domain!, plan, LogicalJoinType.Inner, PredicateSimplification.Conjunction(condition));
         var correlations = outerColumns.Select((c, i) =>
         {
             var (eq, comparedAs) = EqualityFor(c.Type)!.Value;

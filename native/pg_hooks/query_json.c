@@ -363,7 +363,20 @@ static void
 add_op(Collected *c, Oid opno, Oid funcid)
 {
 	if (OidIsValid(opno))
+	{
+		/*
+		 * The negator too: the worker rewrites x <> ALL (sub) as NOT (x = ANY (sub)), which
+		 * needs the "=" operator the query does not name.
+		 */
+		Oid			negator = get_negator(opno);
+
 		c->ops = list_append_unique_oid(c->ops, opno);
+		if (OidIsValid(negator))
+		{
+			c->ops = list_append_unique_oid(c->ops, negator);
+			add_func(c, get_opcode(negator));
+		}
+	}
 	add_func(c, funcid);
 }
 
@@ -740,8 +753,8 @@ append_catalog(StringInfo out, Collected *c)
 		first = false;
 		appendStringInfo(out, "{\"oid\":%u,\"name\":", oid);
 		escape_json(out, NameStr(op->oprname));
-		appendStringInfo(out, ",\"left\":%u,\"right\":%u,\"result\":%u,\"funcid\":%u}",
-						 op->oprleft, op->oprright, op->oprresult, op->oprcode);
+		appendStringInfo(out, ",\"left\":%u,\"right\":%u,\"result\":%u,\"funcid\":%u,\"negator\":%u}",
+						 op->oprleft, op->oprright, op->oprresult, op->oprcode, op->oprnegate);
 		ReleaseSysCache(tup);
 	}
 	appendStringInfoString(out, "],\"types\":[");

@@ -54,6 +54,17 @@ public sealed partial class QueryCompiler
                 }
                 return new RecursiveUnionNode(anchor, recursive, recursiveUnion.WorkTable, recursiveUnion.All, recursiveUnion.Output);
             }
+            case PhysicalPartitionLimit partitionLimit:
+            {
+                var input = Lower(partitionLimit.Input);
+                foreach (var k in partitionLimit.KeyIndexes)
+                {
+                    if (!ColumnOps.For(partitionLimit.Input.Output[k].Type).CanCompare) throw new UnsupportedException($"LATERAL LIMIT keyed by {partitionLimit.Input.Output[k].Type} is not supported");
+                }
+                return new PartitionLimitNode(input, partitionLimit.KeyIndexes, partitionLimit.Offset, partitionLimit.Count);
+            }
+            case PhysicalOneRow:
+                return new OneRowNode();
             case PhysicalWorkTableScan workTableScan:
                 return new WorkTableScanNode(workTableScan.WorkTable, workTableScan.Output);
             case PhysicalCteScan cteScan:

@@ -32,6 +32,14 @@ public sealed class BindScope(IReadOnlyList<QueryTreeNode> rangeTable, Func<int,
         return column;
     }
 
+    /// <summary>The range-table entry and attribute a base-relation column was created for, or null.</summary>
+    public (int Rti, int AttNum)? Origin(LogicalColumn column)
+    {
+        foreach (var (key, c) in _columns)
+            if (c.Id == column.Id) return key;
+        return null;
+    }
+
     /// <summary>Range-table entry <paramref name="rti"/> is a subquery in FROM with these result columns (attnum n = column n - 1).</summary>
     public void SetSubquery(int rti, IReadOnlyList<LogicalColumn> output) => _subqueries[rti] = output;
 

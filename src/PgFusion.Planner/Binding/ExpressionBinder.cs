@@ -16,6 +16,9 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
 
     public QueryCatalog Catalog => catalog;
 
+    /// <summary>What this query level's Vars mean.</summary>
+    public BindScope Scope => scope;
+
     /// <summary>The enclosing query's binder, for Vars with varlevelsup &gt; 0 (correlated subqueries); null at the top level.</summary>
     public ExpressionBinder? Outer { get; init; }
 

@@ -12,7 +12,7 @@ public sealed partial class QueryBinder
     {
         if (jointree.RequireKind() != "FROMEXPR") throw jointree.Error($"expected FROMEXPR, found {jointree.Kind}");
         var fromList = jointree.List("fromlist");
-        if (fromList.Count == 0) throw UnsupportedConstructException.NotYet("SELECT without FROM");
+        if (fromList.Count == 0) return _ => new LogicalOneRow();
         // FROM a, b, c: a cross join chain; WHERE conjuncts become join conditions by predicate pushdown,
         // and so do the correlation equalities of LATERAL sub-queries.
         var lateral = new List<BoundExpr>();
@@ -59,6 +59,12 @@ public sealed partial class QueryBinder
                     scope.SetSubquery(rti, cteQuery.ResultColumns);
                     return new FromItem(_ => cteQuery.Root);
                 }
+                if (kind == RteKind.Values)
+                {
+                    var (valuesPlan, valuesColumns) = BindValues(rte, binder);
+                    scope.SetSubquery(rti, valuesColumns);
+                    return new FromItem(_ => valuesPlan);
+                }
                 if (kind != RteKind.Relation) throw UnsupportedConstructException.NotYet(RteKind.Describe(kind));
                 var relation = CheckRelation(rte);
                 string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
@@ -79,6 +85,7 @@ public sealed partial class QueryBinder
     private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
     {
         const string what = LateralWhat;
+        if ((!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset")) && IsPlainSelectWithTopN(sub)) return BindLateralTopN(sub, binder, lateral);
         if (!IsPlainSelect(sub)) return BindLateralQuery(sub, binder, lateral);
         var body = BindSubqueryBody(sub, binder, what);
         if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE equalities");
@@ -285,7 +292,7 @@ public sealed partial class QueryBinder
             });
         }
         if (subqueries.Count == 0) return new FromItem(s => new LogicalJoin(left.Build(s), right.Build(s), kind, condition));
-        return new FromItem(s => JoinWithOnSubqueries(left.Build(s), right.Build(s), kind, condition!, subqueries));
+        return new FromItem(s => JoinWithOnSubqueries(left.Build(s), right.Build(s), kind, condition!, subqueries, binder));
     }
 
     /// <summary>
@@ -293,9 +300,12 @@ public sealed partial class QueryBinder
     /// inner join's ON is a filter over its pairs: the conjuncts that read a subquery's columns filter
     /// the join after the subqueries are joined to it. For an outer join each subquery must read
     /// one input only (or none): it is joined to that input, which gives every row of it its value
-    /// before the join pairs rows; one reading both inputs of an outer join is Unsupported.
+    /// before the join pairs rows. One reading both inputs of a left or right join is joined to the
+    /// other (nullable) input crossed with the domain of the preserved input's columns it reads
+    /// (QueryBinder.OuterJoinDomain), and the ON condition pairs each preserved row with the domain
+    /// row of its own values.
     /// </summary>
-    private static LogicalPlan JoinWithOnSubqueries(LogicalPlan left, LogicalPlan right, LogicalJoinType kind, BoundExpr condition, List<SubqueryJoin> subqueries)
+    private LogicalPlan JoinWithOnSubqueries(LogicalPlan left, LogicalPlan right, LogicalJoinType kind, BoundExpr condition, List<SubqueryJoin> subqueries, ExpressionBinder binder)
     {
         if (kind == LogicalJoinType.Inner)
         {
@@ -307,15 +317,18 @@ public sealed partial class QueryBinder
             foreach (var j in subqueries) plan = j.Apply(plan);
             return withSubqueries.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(withSubqueries));
         }
+        var both = new List<SubqueryJoin>();
         foreach (var j in subqueries)
         {
             var own = j.Right.Output.Select(c => c.Id).ToHashSet();
             var reads = new[] { j.Condition, j.Check }.OfType<BoundExpr>().SelectMany(e => e.ReferencedColumns()).Where(c => !own.Contains(c.Id)).Select(c => c.Id).ToList();
             if (reads.All(right.Output.Select(c => c.Id).ToHashSet().Contains)) right = j.Apply(right);
             else if (reads.All(left.Output.Select(c => c.Id).ToHashSet().Contains)) left = j.Apply(left);
-            else throw UnsupportedConstructException.NotYet("subquery in the ON condition of an outer join that reads both of its inputs");
+            else both.Add(j);
         }
-        return new LogicalJoin(left, right, kind, condition);
+        if (both.Count == 0) return new LogicalJoin(left, right, kind, condition);
+        if (kind == LogicalJoinType.Full) throw UnsupportedConstructException.NotYet("subquery in the ON condition of a FULL JOIN that reads both of its inputs");
+        return OuterJoinWithDomain(left, right, kind, condition, both, binder);
     }
 
     private RelationInfo CheckRelation(QueryTreeNode rte)

@@ -45,13 +45,14 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>Moves the WHERE conjuncts that read the outer query into the context as correlations; returns their inner expressions as keys.</summary>
-    private List<NamedExpr> ExtractLateralCorrelations(LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets)
+    private List<NamedExpr> ExtractLateralCorrelations(ref LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets)
     {
         if (groupingSets) throw UnsupportedConstructException.NotYet($"{LateralWhat} with GROUPING SETS, ROLLUP or CUBE");
         var produced = plan.Output.Select(c => c.Id).ToHashSet();
         bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
         var local = new List<BoundExpr>();
+        var others = new List<BoundExpr>();
         foreach (var p in where.Plain)
         {
             if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
@@ -59,10 +60,19 @@ public sealed partial class QueryBinder
             else if (p is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (Inner(a) && Outer(b) || Inner(b) && Outer(a)))
                 lateral.Correlations.Add(new Correlation(eq, Inner(a) ? a : b, Inner(a) ? b : a, Inner(a)));
             else
-                throw UnsupportedConstructException.NotYet($"{LateralWhat} whose references to earlier FROM items are not equalities in its WHERE");
+                others.Add(p);
         }
         where.Plain.Clear();
         where.Plain.AddRange(local);
+        if (others.Count > 0)
+        {
+            // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
+            var decorrelated = DomainDecorrelate(plan, [.. lateral.Correlations.Select(c => (BoundExpr)c.Eq)], others, lateral.Outer, out var reason)
+                ?? throw UnsupportedConstructException.NotYet($"{LateralWhat} whose references to earlier FROM items are not equalities in its WHERE and that {reason}");
+            plan = decorrelated.Plan;
+            lateral.Correlations.Clear();
+            lateral.Correlations.AddRange(decorrelated.Correlations);
+        }
         return [.. lateral.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
     }
 

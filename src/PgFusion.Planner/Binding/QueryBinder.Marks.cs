@@ -20,7 +20,13 @@ public sealed partial class QueryBinder
     private const uint BoolOrOid = 2518;
 
     /// <summary>A subquery's rows and outputs, with its outer references as equalities inner = outer.</summary>
-    private sealed record SubqueryBody(LogicalPlan Plan, IReadOnlyList<BoundExpr> Outputs, IReadOnlyList<Correlation> Correlations);
+    private sealed record SubqueryBody(LogicalPlan Plan, IReadOnlyList<BoundExpr> Outputs, IReadOnlyList<Correlation> Correlations)
+    {
+        /// <summary>ORDER BY ... LIMIT/OFFSET of a LATERAL sub-query bound with a top-N (its sort keys over the body's rows).</summary>
+        public TopN? Order { get; init; }
+    }
+
+    private sealed record TopN(IReadOnlyList<LogicalSortKey> Keys, long Offset, long? Count);
 
     /// <summary>A WHERE conjunct <c>Eq(inner, outer)</c> (or with the arguments the other way round) of a correlated subquery.</summary>
     private sealed record Correlation(BoundFuncCall Eq, BoundExpr Inner, BoundExpr Outer, bool InnerFirst)
@@ -29,7 +35,8 @@ public sealed partial class QueryBinder
             new BoundFuncCall(Eq.FuncOid, Eq.Name, InnerFirst ? [new LogicalColumnRef(innerKey), Outer] : [Outer, new LogicalColumnRef(innerKey)], Eq.Type);
     }
 
-    private BoundExpr BindMark(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    /// <param name="negator">When set, the IN test uses this operator (the negator of the SubLink's own, for NOT of an ALL).</param>
+    private BoundExpr BindMark(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars, CatalogOperator? negator = null)
     {
         bool exists = link.Int32("subLinkType") == ExistsSubLink;
         string what = exists ? "EXISTS subquery inside an expression" : "IN/ANY subquery inside an expression";
@@ -45,8 +52,8 @@ public sealed partial class QueryBinder
         }
 
         // The subquery is bound twice (match side and NULL facts): each plan needs its own column ids.
-        var (match, test) = BindAnyBody(link, outer, what);
-        var (facts, factTest) = BindAnyBody(link, outer, what);
+        var (match, test) = BindAnyBody(link, outer, what, negator);
+        var (facts, factTest) = BindAnyBody(link, outer, what, negator);
         var matchKeys = Keys(match);
         var y = new NamedExpr(_ids.New("value", test.Inner.Type), test.Inner);
         var matched = BoolOr("matched", new BoundConst(true, PgType.Bool));
@@ -72,7 +79,7 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>The subquery of an IN/ANY and its test as a correlation: a strict equality between an outer expression and the subquery's one output.</summary>
-    private (SubqueryBody Body, Correlation Test) BindAnyBody(QueryTreeNode link, ExpressionBinder outer, string what)
+    private (SubqueryBody Body, Correlation Test) BindAnyBody(QueryTreeNode link, ExpressionBinder outer, string what, CatalogOperator? negator = null)
     {
         var body = BindSubqueryBody(link.Field("subselect"), outer, what);
         if (body.Outputs.Count != 1) throw UnsupportedConstructException.NotYet($"{what} with {body.Outputs.Count} columns");
@@ -83,6 +90,8 @@ public sealed partial class QueryBinder
         try
         {
             test = outer.Bind(link.Field("testexpr"));
+            if (negator is not null && test is BoundFuncCall f)
+                test = f with { FuncOid = negator.FuncId, Name = _envelope.Catalog.FunctionName(negator.FuncId)! };
         }
         finally
         {
@@ -104,9 +113,10 @@ public sealed partial class QueryBinder
     /// A subquery's plan and outputs. A plain SELECT-FROM-WHERE may read the outer query in WHERE
     /// conjuncts inner_expr = outer_expr; any other subquery must be uncorrelated.
     /// </summary>
-    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what)
+    /// <param name="allowTopN">Also a SELECT-FROM-WHERE with ORDER BY and LIMIT/OFFSET (a LATERAL top-N): its sort keys and counts come back in <see cref="SubqueryBody.Order"/>.</param>
+    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what, bool allowTopN = false)
     {
-        if (!IsPlainSelect(sub))
+        if (!(allowTopN ? IsPlainSelectWithTopN(sub) : IsPlainSelect(sub)))
         {
             if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} other than SELECT ... FROM ... WHERE");
             var bound = BindQuery(sub);
@@ -125,6 +135,7 @@ public sealed partial class QueryBinder
             var from = PrepareFrom(jointree, scope, binder);
             var where = BindWhere(jointree.Optional("quals"), binder);
             List<BoundExpr> outputs = [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))];
+            var order = allowTopN ? BindTopN(sub, binder) : null;
             var plan = from(scope);
             foreach (var s in inner) plan = s.Apply(plan);
             foreach (var j in where.Joins) plan = j.Apply(plan);
@@ -133,6 +144,7 @@ public sealed partial class QueryBinder
             bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
             var local = new List<BoundExpr>();
             var correlations = new List<Correlation>();
+            var others = new List<BoundExpr>();
             foreach (var p in where.Plain)
             {
                 if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
@@ -140,10 +152,17 @@ public sealed partial class QueryBinder
                 else if (p is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (Inner(a) && Outer(b) || Inner(b) && Outer(a)))
                     correlations.Add(new Correlation(eq, Inner(a) ? a : b, Inner(a) ? b : a, Inner(a)));
                 else
-                    throw UnsupportedConstructException.NotYet($"correlated {what} whose outer references are not equalities in its WHERE");
+                    others.Add(p);
             }
             if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
-            return new SubqueryBody(plan, outputs, correlations);
+            if (others.Count > 0)
+            {
+                // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
+                var decorrelated = DomainDecorrelate(plan, [.. correlations.Select(c => (BoundExpr)c.Eq)], others, outer, out var reason)
+                    ?? throw UnsupportedConstructException.NotYet($"correlated {what} whose outer references are not equalities in its WHERE and that {reason}");
+                return new SubqueryBody(decorrelated.Plan, outputs, decorrelated.Correlations) { Order = order };
+            }
+            return new SubqueryBody(plan, outputs, correlations) { Order = order };
         }
         finally
         {

@@ -29,6 +29,15 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>Whether min and max decide x op ANY/ALL: every ordering operator, &lt;&gt; ANY and = ALL.</summary>
+    /// <summary>The negator (pg_operator.oprnegate) of an ANY/ALL SubLink's test operator, when the catalog has it.</summary>
+    private CatalogOperator? NegatedTest(QueryTreeNode link)
+    {
+        if (link.Optional("testexpr") is not { Kind: "OPEXPR" } test) return null;
+        var ops = _envelope.Catalog.Operators;
+        return ops.TryGetValue(test.UInt32("opno"), out var op) && op.Negator != 0 && ops.TryGetValue(op.Negator, out var negator)
+            && _envelope.Catalog.Functions.ContainsKey(negator.FuncId) ? negator : null;
+    }
+
     private static bool MinMaxDecides(bool all, string? op) => op is "<" or "<=" or ">" or ">=" || op == (all ? "=" : "<>");
 
     private static string Mirror(string op) => op switch
@@ -45,6 +54,10 @@ public sealed partial class QueryBinder
         bool all = link.Int32("subLinkType") == AllSubLink;
         string? op = QuantifiedOperator(link);
         string what = $"{op ?? "(non-operator test)"} {(all ? "ALL" : "ANY")} subquery";
+        // x <> ALL (sub) is NOT (x = ANY (sub)) in three-valued logic (a conjunction of negations is
+        // the negated disjunction): the IN mark with the test's negator (the hook sends it).
+        if (all && !MinMaxDecides(all, op) && NegatedTest(link) is { } negated && negated.Name == "=")
+            return new BoundBoolExpr(BoolOp.Not, [BindMark(link, outer, scalars, negated)]);
         if (!MinMaxDecides(all, op))
             throw UnsupportedConstructException.NotYet($"{what} inside an expression (only <, <=, >, >=, <> ANY and = ALL are decided by min and max)");
         var body = BindSubqueryBody(link.Field("subselect"), outer, what);

@@ -122,6 +122,12 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>A plain SELECT ... FROM ... WHERE: no aggregation, grouping, DISTINCT, LIMIT or set operation.</summary>
+    /// <summary>A plain SELECT-FROM-WHERE that may have ORDER BY and LIMIT/OFFSET.</summary>
+    private static bool IsPlainSelectWithTopN(QueryTreeNode q) =>
+        !q.Bool("hasAggs") && q.List("groupClause").Count == 0 && q.IsNullField("havingQual") && q.List("distinctClause").Count == 0
+        && q.IsNullField("setOperations") && q.List("cteList").Count == 0 && !q.Bool("hasWindowFuncs") && !q.Bool("hasTargetSRFs")
+        && q.Optional("limitOption")?.Int32() != 1;
+
     private static bool IsPlainSelect(QueryTreeNode q) =>
         !q.Bool("hasAggs") && q.List("groupClause").Count == 0 && q.IsNullField("havingQual") && q.List("distinctClause").Count == 0
         && q.IsNullField("limitCount") && q.IsNullField("limitOffset") && q.IsNullField("setOperations") && q.List("cteList").Count == 0
@@ -301,6 +307,7 @@ public sealed partial class QueryBinder
         var local = new List<BoundExpr>();
         var keys = new List<NamedExpr>();
         var equalities = new List<(BoundFuncCall Eq, BoundExpr Outer, bool InnerFirst)>();
+        var others = new List<BoundExpr>();
         foreach (var p in where.Plain)
         {
             if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
@@ -316,7 +323,17 @@ public sealed partial class QueryBinder
                 equalities.Add((eq, innerFirst ? b : a, innerFirst));
                 continue;
             }
-            throw UnsupportedConstructException.NotYet("correlated scalar subquery whose outer references are not equalities in its WHERE");
+            others.Add(p);
+        }
+        if (others.Count > 0)
+        {
+            // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
+            var equalityConjuncts = equalities.Select((e, i) => (BoundExpr)(e.InnerFirst ? e.Eq with { Args = [keys[i].Expr, e.Outer] } : e.Eq with { Args = [e.Outer, keys[i].Expr] })).ToList();
+            var decorrelated = DomainDecorrelate(plan, equalityConjuncts, others, outer, out var reason)
+                ?? throw UnsupportedConstructException.NotYet($"correlated scalar subquery whose outer references are not equalities in its WHERE and that {reason}");
+            plan = decorrelated.Plan;
+            keys = [.. decorrelated.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
+            equalities = [.. decorrelated.Correlations.Select(c => (c.Eq, c.Outer, true))];
         }
         if (keys.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
         value = ReplaceGroupKeys(value, keys);

@@ -131,7 +131,7 @@ public sealed partial class QueryBinder
         // Every expression is bound, so the scans know which attributes they read.
         LogicalPlan plan = from(scope);
         foreach (var s in scalarsBelow) plan = s.Apply(plan);
-        List<NamedExpr> lateralKeys = lateral is null ? [] : ExtractLateralCorrelations(plan, where, lateral, grouped && (UsesGroupingSets(query) || groupingCalls.Count > 0));
+        List<NamedExpr> lateralKeys = lateral is null ? [] : ExtractLateralCorrelations(ref plan, where, lateral, grouped && (UsesGroupingSets(query) || groupingCalls.Count > 0));
         plan = ApplyWhere(plan, where);
         if (grouped)
         {

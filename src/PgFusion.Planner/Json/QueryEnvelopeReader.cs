@@ -98,7 +98,7 @@ public static class QueryEnvelopeReader
         var functions = (c.Optional("functions")?.Items() ?? [])
             .Select(f => new CatalogFunction(f.UInt32("oid"), f.String("name"), f.Optional("rettype")?.UInt32() ?? 0, f.Optional("cost")?.Double() ?? 1));
         var operators = (c.Optional("operators")?.Items() ?? [])
-            .Select(o => new CatalogOperator(o.UInt32("oid"), o.String("name"), o.Optional("left")?.UInt32() ?? 0, o.Optional("right")?.UInt32() ?? 0, o.Optional("result")?.UInt32() ?? 0, o.Optional("funcid")?.UInt32() ?? 0));
+            .Select(o => new CatalogOperator(o.UInt32("oid"), o.String("name"), o.Optional("left")?.UInt32() ?? 0, o.Optional("right")?.UInt32() ?? 0, o.Optional("result")?.UInt32() ?? 0, o.Optional("funcid")?.UInt32() ?? 0, o.Optional("negator")?.UInt32() ?? 0));
         var types = (c.Optional("types")?.Items() ?? [])
             .Select(t => new CatalogType(t.UInt32("oid"), t.String("name"), checked((short)(t.Optional("len")?.Int32() ?? -1)), t.Optional("byval")?.Bool() ?? false, t.Optional("align")?.Char() ?? 'i'));
         return new QueryCatalog(functions.ToList(), operators.ToList(), types.ToList());

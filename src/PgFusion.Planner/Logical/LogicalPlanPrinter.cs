@@ -32,6 +32,8 @@ public static class LogicalPlanPrinter
             LogicalJoin j => $"Join {j.Kind}{(j.Condition is null ? "" : " on " + f.Format(j.Condition))}",
             LogicalCteScan c => $"CteScan {c.Definition.Name} #{c.Definition.Id} [{string.Join(", ", c.Columns)}]",
             LogicalLimit l => $"Limit offset {l.Offset} count {(l.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ALL")}",
+            LogicalOneRow => "OneRow",
+            LogicalPartitionLimit pl => $"PartitionLimit [{string.Join(", ", pl.PartitionKeys)}] offset {pl.Offset} count {(pl.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ALL")}",
             _ => plan.GetType().Name,
         });
         sb.Append('\n');

@@ -42,6 +42,8 @@ public static class ExplainFormatter
         PhysicalSort { Limit: { } l } => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)})",
         PhysicalSort => "Sort",
         PhysicalLimit => "Limit",
+        PhysicalOneRow => "Result (one row)",
+        PhysicalPartitionLimit => "Partition Limit",
         PhysicalHashSetOp s => $"HashSetOp {s.Kind}{(s.All ? " All" : "")}",
         PhysicalHashJoin j => $"Hash {JoinLabel(j.Kind)} Join",
         PhysicalIndexProbeJoin p => $"Index Probe {JoinLabel(p.Join.Kind)} Join using {p.Index.Name}",
@@ -91,6 +93,9 @@ public static class ExplainFormatter
                 yield return "Hash Cond: " + string.Join(" AND ", p.Join.ProbeKeys.Select((k, i) => $"{f.Format(k)} = {f.Format(p.Join.BuildKeys[i])}"));
                 if (p.Join.Residual is not null) yield return "Join Filter: " + f.Format(p.Join.Residual);
                 yield return $"Index Probe: {p.InnerScan.Relation.Name} by {f.Format(p.Join.ProbeKeys[p.KeyIndex])} (rows per key {p.RowsPerKey:0.#}, correlation {p.IndexCorrelation:0.##})";
+                break;
+            case PhysicalPartitionLimit pl:
+                yield return $"Partition Key: {string.Join(", ", pl.KeyIndexes.Select(i => pl.Input.Output[i].Name))}  Offset: {pl.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(pl.Count is { } pc ? pc.ToString(CultureInfo.InvariantCulture) : "ALL")}";
                 break;
             case PhysicalLimit l:
                 yield return $"Offset: {l.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(l.Count is { } c ? c.ToString(CultureInfo.InvariantCulture) : "ALL")}";

@@ -40,6 +40,16 @@ public sealed partial class PhysicalPlanner
                     _insideRecursion = saved;
                 }
             }
+            case LogicalPartitionLimit partitionLimit:
+            {
+                var input = Lower(partitionLimit.Input);
+                var keys = partitionLimit.PartitionKeys.Select(k => ((BoundColumnRef)Resolve(new LogicalColumnRef(k), partitionLimit.Input.Output)).Index).ToList();
+                // A few rows per key: the count per partition times an assumed number of partitions.
+                double rows = partitionLimit.Count is { } n ? Math.Min(input.EstimatedRows, Math.Max(1, n * Math.Sqrt(input.EstimatedRows))) : input.EstimatedRows;
+                return new PhysicalPartitionLimit(input, keys, partitionLimit.Offset, partitionLimit.Count, rows);
+            }
+            case LogicalOneRow:
+                return new PhysicalOneRow();
             case LogicalWorkTableScan workTableScan:
                 return new PhysicalWorkTableScan(workTableScan.WorkTable, Columns(workTableScan.Output), _workTableRows.GetValueOrDefault(workTableScan.WorkTable, 10));
             default:

@@ -64,7 +64,7 @@ public static class FixtureQueries
         ["exists_under_or"] = "SELECT a FROM t WHERE j = 1 OR EXISTS (SELECT 1 FROM u WHERE u.a = t.b)",
         ["in_in_select_list"] = "SELECT a, b IN (SELECT a FROM u WHERE w > 10) FROM t WHERE a < 30",
         ["not_in_correlated"] = "SELECT a FROM t WHERE b NOT IN (SELECT a FROM u WHERE u.w = t.c)",
-        ["lateral_unsupported"] = "SELECT t.a, s.name FROM t, LATERAL (SELECT name FROM u WHERE u.a = t.b ORDER BY name LIMIT 1) s",
+        ["lateral_order_limit"] = "SELECT t.a, s.name FROM t, LATERAL (SELECT name FROM u WHERE u.a = t.b ORDER BY name LIMIT 1) s",
         ["lateral_aggregate"] = "SELECT t.a, s.n FROM t, LATERAL (SELECT count(*) AS n FROM u WHERE u.a = t.b) s",
         ["lateral_group_by"] = "SELECT t.a, s.w, s.n FROM t, LATERAL (SELECT w, count(*) AS n FROM u WHERE u.a = t.b GROUP BY w) s",
         ["all_uncorrelated"] = "SELECT a FROM t WHERE b < ALL (SELECT a FROM u WHERE w > 100)",

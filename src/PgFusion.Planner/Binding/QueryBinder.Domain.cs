@@ -1,0 +1,119 @@
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Rules;
+using PgFusion.Types;
+
+namespace PgFusion.Planner.Binding;
+
+// Correlation other than equalities (u.b > t.a, u.a <> t.a + 1) in a subquery bound as a mark or a
+// scalar: decorrelated through the domain of the outer columns it reads (the "magic set" of
+// Seshadri et al. and Neumann and Kemper's unnesting). The domain D is the DISTINCT values of those
+// columns over a second scan of their table, a superset of the values the outer rows carry. The
+// subquery's rows are inner-joined to D (columns of several tables: the cross product of their
+// domains) on its correlation conjuncts with the outer columns read
+// from D, which leaves a subquery correlated by equalities only, d = outer column, and the equality
+// machinery (grouping by the keys, the left join back) applies unchanged.
+//
+// The left join back cannot match an outer row whose column is NULL; that row then gets what the
+// subquery gives over no rows. That is exact only when a NULL in that column empties the subquery,
+// so every outer column must appear in a correlation conjunct that is NULL when the column is
+// (a strict operator over it), or the subquery stays Unsupported.
+public sealed partial class QueryBinder
+{
+    /// <summary>
+    /// The subquery plan joined to the domain of the outer columns of <paramref name="equalities"/>
+    /// and <paramref name="others"/>, and its correlations d = outer column; null (with the reason)
+    /// when the outer columns are not all table columns of the enclosing query, have a type
+    /// without a hashable equality here, or may be NULL without emptying the subquery.
+    /// </summary>
+    private (LogicalPlan Plan, List<Correlation> Correlations)? DomainDecorrelate(
+        LogicalPlan plan, IReadOnlyList<BoundExpr> equalities, IReadOnlyList<BoundExpr> others, ExpressionBinder outer, out string? reason)
+    {
+        reason = null;
+        var produced = plan.Output.Select(c => c.Id).ToHashSet();
+        var conjuncts = equalities.Concat(others).ToList();
+        var outerColumns = conjuncts.SelectMany(c => c.ReferencedColumns()).Where(c => !produced.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
+        var origins = new List<(int Rti, int AttNum)>();
+        foreach (var c in outerColumns)
+        {
+            if (outer.Scope.Origin(c) is not { } origin || outer.Scope.RangeTable[origin.Rti - 1].Int32("rtekind") != RteKind.Relation)
+            {
+                reason = $"reads {c.Name}, which is not a table column of the enclosing query";
+                return null;
+            }
+            origins.Add(origin);
+            if (EqualityFor(c.Type) is null)
+            {
+                reason = $"reads {c.Name} of type {TypeLabel(c.Type.Oid)}";
+                return null;
+            }
+            if (!conjuncts.Any(x => NullWhenNull(x, c.Id)))
+            {
+                reason = $"may read a NULL {c.Name} without every correlation conjunct being NULL";
+                return null;
+            }
+        }
+        if (origins.Count == 0)
+        {
+            reason = "reads no column of the enclosing query in its WHERE";
+            return null;
+        }
+
+        // One DISTINCT per table; columns of several tables take the cross product of their domains.
+        var domainKeys = new NamedExpr[outerColumns.Count];
+        LogicalPlan? domain = null;
+        foreach (var table in Enumerable.Range(0, outerColumns.Count).GroupBy(i => origins[i].Rti))
+        {
+            var rte = outer.Scope.RangeTable[table.Key - 1];
+            var relation = Relation(rte);
+            string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
+            var scanColumns = table.Select(i => new ScanColumn(origins[i].AttNum, _ids.New(outerColumns[i].Name, outerColumns[i].Type))).ToList();
+            var keys = scanColumns.Select(s => new NamedExpr(_ids.New(s.Column.Name, s.Column.Type), new LogicalColumnRef(s.Column))).ToList();
+            foreach (var (i, k) in table.Zip(keys)) domainKeys[i] = k;
+            LogicalPlan distinct = new LogicalAggregate(new LogicalScan(table.Key, alias, relation, scanColumns), keys, []);
+            domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
+        }
+        var toDomain = outerColumns.Select((c, i) => (c.Id, Key: domainKeys[i].Column)).ToDictionary(p => p.Id, p => p.Key);
+        var condition = conjuncts.Select(x => x.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e)).ToList();
+        var joined = new LogicalJoin(domain!, plan, LogicalJoinType.Inner, PredicateSimplification.Conjunction(condition));
+        var correlations = outerColumns.Select((c, i) =>
+        {
+            var (eq, comparedAs) = EqualityFor(c.Type)!.Value;
+            BoundExpr d = new LogicalColumnRef(domainKeys[i].Column), o = new LogicalColumnRef(c);
+            if (comparedAs != c.Type) (d, o) = (new BoundRelabel(d, comparedAs), new BoundRelabel(o, comparedAs));
+            var call = new BoundFuncCall(eq.Oid, eq.Name, [d, o], PgType.Bool);
+            return new Correlation(call, d, o, InnerFirst: true);
+        }).ToList();
+        return (joined, correlations);
+    }
+
+    /// <summary>The hashable equality the join back uses for a type, and the type it compares as (varchar as text).</summary>
+    private static ((uint Oid, string Name) Eq, PgType ComparedAs)? EqualityFor(PgType type) => type.Oid switch
+    {
+        PgTypeOid.Int2 => ((63, "int2eq"), type),
+        PgTypeOid.Int4 => ((65, "int4eq"), type),
+        PgTypeOid.Int8 => ((467, "int8eq"), type),
+        PgTypeOid.Bool => ((60, "booleq"), type),
+        PgTypeOid.Float4 => ((287, "float4eq"), type),
+        PgTypeOid.Float8 => ((293, "float8eq"), type),
+        PgTypeOid.Numeric => ((1718, "numeric_eq"), type),
+        PgTypeOid.Date => ((1086, "date_eq"), type),
+        PgTypeOid.Timestamp => ((2052, "timestamp_eq"), type),
+        PgTypeOid.Text => ((67, "texteq"), type),
+        PgTypeOid.Varchar => ((67, "texteq"), PgType.Text),
+        PgTypeOid.Bpchar => ((1048, "bpchareq"), type),
+        _ => null,
+    };
+
+    /// <summary>Whether <paramref name="e"/> is NULL whenever column <paramref name="columnId"/> is: the column under strict operators only.</summary>
+    private bool NullWhenNull(BoundExpr e, int columnId) => e switch
+    {
+        LogicalColumnRef r => r.Column.Id == columnId,
+        BoundRelabel r => NullWhenNull(r.Arg, columnId),
+        BoundFuncCall f when Physical.PhysicalPlanner.IsStrictComparison(f) || IsStrictOperator(f.FuncOid) => f.Args.Any(a => NullWhenNull(a, columnId)),
+        _ => false,
+    };
+
+    /// <summary>Comparison and arithmetic operators: strict for every built-in type.</summary>
+    private bool IsStrictOperator(uint funcOid) =>
+        _envelope.Catalog.OperatorOfFunction(funcOid) is { Name: "=" or "<>" or "<" or "<=" or ">" or ">=" or "+" or "-" or "*" or "/" or "%" };
+}

@@ -1,0 +1,67 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Rules;
+
+namespace PgFusion.Planner.Binding;
+
+// A LATERAL SELECT-FROM-WHERE with ORDER BY and LIMIT/OFFSET: a row limit per outer row. Every
+// outer row with the same correlation values gets the same rows, so the sub-query runs once for
+// all of them: its rows (without NULL keys, which match no outer row) are sorted by the
+// correlation keys and then its ORDER BY, and LogicalPartitionLimit keeps OFFSET/LIMIT rows of
+// each run of equal keys (row_number() OVER (PARTITION BY keys ORDER BY ...) in (OFFSET, OFFSET +
+// LIMIT]). The rows then join the FROM items on the correlation equalities like any LATERAL
+// sub-query. Rows that tie on the ORDER BY are taken in an unspecified order, as in PostgreSQL.
+public sealed partial class QueryBinder
+{
+    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateralTopN(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
+    {
+        string what = $"{LateralWhat} with LIMIT or OFFSET";
+        var body = BindSubqueryBody(sub, binder, what, allowTopN: true);
+        if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE");
+        var order = body.Order!;
+        var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();
+        var outputs = body.Outputs.Select((e, i) => new NamedExpr(_ids.New(ResultName(targets[i]), e.Type), e)).ToList();
+        var keys = Keys(body);
+        var sortColumns = order.Keys.Select(k => new NamedExpr(_ids.New("sort", k.Expr.Type), k.Expr)).ToList();
+        var rows = new LogicalProject(body.Plan, [.. outputs, .. keys, .. sortColumns]);
+        VerifyColumns(rows, $"{what} that reads earlier FROM items outside its WHERE");
+        var notNull = PredicateSimplification.Conjunction([.. keys.Select(k => (BoundExpr)new BoundNullTest(new LogicalColumnRef(k.Column), IsNotNull: true))]);
+        var sorted = new LogicalSort(new LogicalFilter(rows, notNull),
+        [
+            .. keys.Select(k => new LogicalSortKey(new LogicalColumnRef(k.Column), Descending: false, NullsFirst: false)),
+            .. order.Keys.Select((k, i) => k with { Expr = new LogicalColumnRef(sortColumns[i].Column) }),
+        ]);
+        var limited = new LogicalPartitionLimit(sorted, [.. keys.Select(k => k.Column)], order.Offset, order.Count);
+        lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
+        return (limited, [.. outputs.Select(o => o.Column)], null);
+    }
+
+    /// <summary>A sub-query's ORDER BY keys (bound over its rows) and its LIMIT/OFFSET.</summary>
+    private TopN BindTopN(QueryTreeNode sub, ExpressionBinder binder)
+    {
+        var targetList = sub.List("targetList");
+        var keys = new List<LogicalSortKey>();
+        foreach (var clause in sub.List("sortClause"))
+        {
+            int i = TargetIndexFor(clause, targetList);
+            var expr = binder.Bind(targetList[i].Field("expr"));
+            uint sortop = clause.UInt32("sortop");
+            string opName = _envelope.Catalog.Operators.TryGetValue(sortop, out var op)
+                ? op.Name
+                : throw new QueryJsonException("$.catalog.operators", $"sort operator {sortop} used at {clause.Path} is missing");
+            bool descending = opName switch
+            {
+                "<" => false,
+                ">" => true,
+                _ => throw UnsupportedConstructException.NotYet($"ORDER BY ... USING {opName} (OID {sortop})"),
+            };
+            uint collation = ExpressionCollation(targetList[i].Field("expr"));
+            if (SupportedTypes.IsCollatable(expr.Type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
+                throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C and the default collation)");
+            keys.Add(new LogicalSortKey(expr, descending, clause.Bool("nulls_first")));
+        }
+        long? count = ConstantCount(sub.Optional("limitCount"), "LIMIT", binder);
+        long offset = ConstantCount(sub.Optional("limitOffset"), "OFFSET", binder) ?? 0;
+        return new TopN(keys, offset, count);
+    }
+}

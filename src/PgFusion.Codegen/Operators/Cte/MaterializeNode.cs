@@ -27,7 +27,7 @@ public sealed class MaterializeNode(OperatorNode input, PhysicalCte cte) : Opera
     {
         if (!context.Shared.TryGetValue(this, out var state))
         {
-            state = new CteBuffer();
+            state = new CteBuffer(this);
             context.Shared[this] = state;
         }
         return (CteBuffer)state;

@@ -48,8 +48,14 @@ internal sealed class HashJoinStream : IBatchSource
     private readonly IBatchSource? buildSource;
     private Spill.GraceHashJoin? grace;
 
-    public HashJoinStream(HashJoinNode node, ExecutionContext context, int level = 0, IBatchSource? probeSource = null, IBatchSource? buildSource = null)
+    // A table built before the probe input opens: by this stream (LoadBuild), or once for every
+    // thread of a parallel pipeline (read-only from then on: the probe only reads it).
+    private JoinHashTable? loaded;
+
+    public HashJoinStream(HashJoinNode node, ExecutionContext context, int level = 0, IBatchSource? probeSource = null, IBatchSource? buildSource = null,
+        JoinHashTable? prebuilt = null)
     {
+        loaded = prebuilt;
         this.level = level;
         this.probeSource = probeSource;
         this.buildSource = buildSource;
@@ -67,9 +73,20 @@ internal sealed class HashJoinStream : IBatchSource
 
     private bool EmitsPairs => kind is HashJoinKind.Inner or HashJoinKind.ProbeOuter or HashJoinKind.BuildOuter or HashJoinKind.Full;
 
+    /// <summary>
+    /// Reads the whole build input now, before the probe input opens; the table it built, or null
+    /// when the build went over the memory budget (this stream then runs as a grace hash join).
+    /// </summary>
+    internal JoinHashTable? LoadBuild(CancellationToken cancellation)
+    {
+        loaded ??= Load(cancellation);
+        return grace is null ? loaded : null;
+    }
+
     private IEnumerable<RecordBatch> Run(CancellationToken cancellation)
     {
-        var table = Load(cancellation);
+        var table = loaded ?? Load(cancellation);
+        loaded = null;
         if (grace is not null)
         {
             foreach (var b in grace.Run(probeSource ?? node.Probe.Open(context), cancellation)) yield return b;

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 
@@ -26,14 +25,9 @@ internal sealed class ParallelAggregateStream : IBatchSource
     private readonly HashAggregateNode node;
     private readonly ExecutionContext context;
     private HashAggregateStream[] partials = [];
-    private IParallelPartition[] partitions = [];
-    private IParallelScan? scan;
+    private ParallelPipeline? pipeline;
     private IBatchSource? serial;
     private Concatenation? first;
-    private readonly Lock gate = new();
-    private ExceptionDispatchInfo? error;
-    private long errorSequence = long.MaxValue;
-    private volatile bool failed;
     private volatile bool overflow;
     private bool merged;
 
@@ -57,17 +51,14 @@ internal sealed class ParallelAggregateStream : IBatchSource
     /// <summary>Builds the pipeline's join tables and the partials; false when the pipeline runs serially.</summary>
     private bool OpenPartials()
     {
-        if (ParallelPipeline.Open(node.Input, context) is not { } pipeline) return false;
-        int degree = ((IParallelScanProvider)context.Scans).Degree;
-        scan = pipeline.Scan;
-        partitions = new IParallelPartition[degree];
+        if (ParallelPipeline.Open(node.Input, context) is not { } opened) return false;
+        pipeline = opened;
+        int degree = opened.Degree;
         partials = new HashAggregateStream[degree];
         var inputs = new IBatchSource[degree];
         for (int i = 0; i < degree; i++)
         {
-            var (partition, own) = pipeline.Partition();
-            partitions[i] = partition;
-            inputs[i] = node.Input.Open(own);
+            inputs[i] = node.Input.Open(opened.Partition());
         }
         // The first partial reads the others' inputs after its own once they stopped early (overflow).
         partials[0] = new HashAggregateStream(node, first = new Concatenation(inputs), context);
@@ -95,49 +86,13 @@ internal sealed class ParallelAggregateStream : IBatchSource
 
     private void RunPartials(CancellationToken cancellation)
     {
+        var pipeline = this.pipeline!;
         long budget = context.Spill.Limited ? Math.Max(1, context.Spill.BudgetBytes / partials.Length) : long.MaxValue;
         foreach (var p in partials) p.Start();
-        var threads = new List<Thread>(partials.Length - 1);
-        for (int i = 1; i < partials.Length; i++)
+        pipeline.Run(i =>
         {
-            int k = i;
-            var thread = new Thread(() => RunPartial(k, budget, cancellation)) { IsBackground = true, Name = "pg_fusion partial" };
-            try
-            {
-                thread.Start();
-                threads.Add(thread);
-            }
-            catch (OutOfMemoryException)
-            {
-                // no thread: that partition takes no pages, the others read the whole scan
-            }
-        }
-        RunPartial(0, budget, cancellation);
-        foreach (var t in threads) t.Join();
-        error?.Throw();
-    }
-
-    /// <summary>Runs one partial to the end of its partition; never throws (a thread's exception would end the worker).</summary>
-    private void RunPartial(int i, long budget, CancellationToken cancellation)
-    {
-        try
-        {
-            if (!partials[i].Fold(cancellation, budget, () => failed || overflow) && !failed) overflow = true;
-        }
-        catch (Exception e)
-        {
-            long sequence = partitions[i].Sequence;
-            lock (gate)
-            {
-                if (error is null || sequence < errorSequence)
-                {
-                    error = ExceptionDispatchInfo.Capture(e);
-                    errorSequence = sequence;
-                }
-            }
-            failed = true;
-            scan!.Stop();
-        }
+            if (!partials[i].Fold(cancellation, budget, () => pipeline.Failed || overflow) && !pipeline.Failed) overflow = true;
+        });
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Join;
 using PgFusion.Planner.Physical;
@@ -22,6 +23,11 @@ internal sealed class ParallelPipeline
     private readonly HashJoinNode[] joins;
     private readonly JoinHashTable[] tables;
     private readonly ExecutionContext context;
+    private readonly List<IParallelPartition> partitions = [];
+    private readonly Lock gate = new();
+    private ExceptionDispatchInfo? error;
+    private long errorSequence = long.MaxValue;
+    private volatile bool failed;
 
     private ParallelPipeline(ScanNode scan, HashJoinNode[] joins, JoinHashTable[] tables, IParallelScan shared, ExecutionContext context)
     {
@@ -34,6 +40,12 @@ internal sealed class ParallelPipeline
 
     /// <summary>The scan the partitions share.</summary>
     public IParallelScan Scan { get; }
+
+    /// <summary>Threads the pipeline runs on (pg_fusion.worker_threads).</summary>
+    public int Degree => ((IParallelScanProvider)context.Scans).Degree;
+
+    /// <summary>Whether some partition failed (the scan is stopped; the error is thrown by <see cref="Run"/>).</summary>
+    public bool Failed => failed;
 
     /// <summary>Whether <paramref name="input"/> can run on several threads of <paramref name="context"/> (no input is read).</summary>
     public static bool Qualifies(OperatorNode input, ExecutionContext context) =>
@@ -84,13 +96,65 @@ internal sealed class ParallelPipeline
         return new ParallelPipeline(scanNode, [.. joins], tables, provider.OpenParallelScan(scanNode.Scan), context);
     }
 
-    /// <summary>A new partition of the scan and the context a thread opens its copy of the chain in.</summary>
-    public (IParallelPartition Partition, ExecutionContext Context) Partition()
+    /// <summary>A new partition of the scan: the context one thread opens its copy of the chain in.</summary>
+    public ExecutionContext Partition()
     {
         var partition = Scan.Partition();
+        partitions.Add(partition);
         var own = new ExecutionContext(new PartitionScans(scan.Scan, partition), context.Cancellation, context.Spill);
         for (int i = 0; i < joins.Length; i++) own.Shared[joins[i]] = tables[i];
-        return (partition, own);
+        return own;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for each partition made so far (its index), partition 0 on the
+    /// calling thread and the others on threads of their own, and waits for all of them. The first
+    /// error in scan order wins: a failing partition stops the scan, the others finish the batch in
+    /// hand, and the error of the earliest batch is thrown here with its SQLSTATE, as a serial run
+    /// would raise it. A thread never lets an exception escape (that would end the worker).
+    /// </summary>
+    public void Run(Action<int> work)
+    {
+        var threads = new List<Thread>(partitions.Count - 1);
+        for (int i = 1; i < partitions.Count; i++)
+        {
+            int k = i;
+            var thread = new Thread(() => RunOne(k, work)) { IsBackground = true, Name = "pg_fusion partition" };
+            try
+            {
+                thread.Start();
+                threads.Add(thread);
+            }
+            catch (OutOfMemoryException)
+            {
+                // no thread: that partition takes no pages, the others read the whole scan
+            }
+        }
+        RunOne(0, work);
+        foreach (var t in threads) t.Join();
+        error?.Throw();
+    }
+
+    private void RunOne(int i, Action<int> work)
+    {
+        try
+        {
+            work(i);
+        }
+        catch (Exception e)
+        {
+            long sequence = partitions[i].Sequence;
+            lock (gate)
+            {
+                if (error is null || sequence < errorSequence)
+                {
+                    error = ExceptionDispatchInfo.Capture(e);
+                    errorSequence = sequence;
+                }
+            }
+            failed = true;
+            Scan.Stop();
+        }
     }
 
     /// <summary>A partition's scan provider: the one scan of its pipeline is the partition.</summary>

@@ -66,7 +66,31 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
         $"SELECT (f.n * 2 + d.w) > 100, count(*), sum(f.n * 2 + d.w) FROM {Fact} f JOIN pj_dim d ON f.k = d.k GROUP BY 1 ORDER BY 1",
         $"SELECT count(*), sum(f.n) FROM {Fact} f JOIN pj_dim d ON f.k = d.k WHERE d.cat = 'nothing'",
         $"SELECT count(*), sum(f.n) FROM {Fact} f LEFT JOIN pj_dim d ON f.k = d.k AND d.cat = 'nothing'",
+        // semi/anti joins that build the small kept side (BuildSemi/BuildAnti): the threads probe the fact table and mark one match array
+        BuildAnti,
+        BuildSemiResidual,
+        "SELECT d.cat, count(*), sum(d.w) FROM pj_dim d WHERE EXISTS (SELECT 1 FROM pj_fact f WHERE f.k = d.k) GROUP BY 1 ORDER BY 1",
+        "SELECT d.k, d.cat, d.w FROM pj_dim d WHERE NOT EXISTS (SELECT 1 FROM pj_fact f WHERE f.k = d.k AND f.n < d.w) ORDER BY 1, 2, 3",
     };
+
+    private const string BuildAnti = "SELECT d.k, d.cat FROM pj_dim d WHERE NOT EXISTS (SELECT 1 FROM pj_fact f WHERE f.k = d.k AND f.n > 100) ORDER BY 1 NULLS FIRST, 2";
+    private const string BuildSemiResidual = "SELECT d.cat, count(*) FROM pj_dim d WHERE EXISTS (SELECT 1 FROM pj_fact f WHERE f.k = d.k AND f.n > d.w + 100) GROUP BY 1 ORDER BY 1";
+
+    [Theory]
+    // the probe side of every join is the fact table's scan (the shape the threads split)
+    [InlineData("SELECT d.cat, count(*), sum(f.n) FROM pj_fact f JOIN pj_dim d ON f.k = d.k GROUP BY d.cat", @"HashJoin Inner: k = k;[^\n]*\n\s*-> Scan #\d+ on pj_fact")]
+    [InlineData(BuildAnti, @"HashJoin BuildAnti: k = k; build left[^\n]*\n(\s*-> Filter[^\n]*\n)?\s*-> Scan #\d+ on pj_fact")]
+    [InlineData(BuildSemiResidual, @"HashJoin BuildSemi: k = k; filter [^\n]*\n\s*-> Scan #\d+ on pj_fact")]
+    public void The_queries_have_the_join_shapes_the_threads_probe(string sql, string pattern)
+    {
+        using var conn = OpenFusion(2);
+        using var cmd = new NpgsqlCommand("EXPLAIN " + sql, conn);
+        using var reader = cmd.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read())
+            lines.Add(reader.GetString(0));
+        Assert.Matches(pattern, string.Join('\n', lines));
+    }
 
     private NpgsqlConnection OpenFusion(int threads, string workMem = "-1")
     {
@@ -137,6 +161,8 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
         $"SELECT count(*), sum(f.n / (d.w - 49)) FROM {Fact} f JOIN pj_dim d ON f.k = d.k WHERE f.id > 150000",
         // two errors: a division by zero on the first page, an int4 overflow on the last; the serial run raises the first
         $"SELECT sum(CASE WHEN f.id = 1 THEN 1 / (f.id - 1) WHEN f.id = 199999 THEN f.id * 20000 ELSE 0 END) FROM {Fact} f JOIN pj_dim d ON f.k = d.k",
+        // an error in the probe input of a BuildAnti join (the threads mark one match array)
+        $"SELECT d.k FROM pj_dim d WHERE NOT EXISTS (SELECT 1 FROM {Fact} f WHERE f.k = d.k AND 10 / (f.id - 199990) > 0)",
     };
 
     [Theory]

@@ -1,138 +1,118 @@
-using System.Runtime.ExceptionServices;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
-using PgFusion.Planner.Physical;
 
 namespace PgFusion.Codegen.Operators;
 
 /// <summary>
-/// A hash aggregate whose input is a scan under filters and projections, run on several threads
-/// (pg_fusion.worker_threads): each thread has a partition of the scan (it takes the next batch
-/// of served pages and decodes it itself), its own copy of the filter and projection streams
-/// and its own partial aggregate; at the end the partials merge into the first one
-/// (<see cref="HashAggregateStream.MergeFrom"/>, PostgreSQL's combine step), which emits the groups.
-/// Only aggregates whose merge is exact and independent of row order take this path
-/// (<see cref="Aggregates.Accumulator.CanMerge"/>): count, sum and avg of integers and numerics, min, max,
-/// bool_and/or. The memory budget is shared: a partial whose table passes its share stops all
-/// partials at their next batch; after the merge the first partial reads the rest of the scan
-/// alone, spilling as the serial aggregate does. The first error in scan order wins: a failing
-/// partition stops the scan, the others finish the batch in hand, and the error of the earliest
-/// batch is thrown on the calling thread with its SQLSTATE, as a serial run would raise it.
+/// A hash aggregate over a <see cref="ParallelPipeline"/> (a scan under filters, projections and
+/// the probe sides of hash joins), run on several threads (pg_fusion.worker_threads): the joins'
+/// tables are built once on the calling thread, then each thread has a partition of the scan (it
+/// takes the next batch of served pages and decodes it itself), its own copy of the filter,
+/// projection and join streams and its own partial aggregate; at the end the partials merge into
+/// the first one (<see cref="HashAggregateStream.MergeFrom"/>, PostgreSQL's combine step), which
+/// emits the groups. Only aggregates whose merge is exact and independent of row order take this
+/// path (<see cref="Aggregates.Accumulator.CanMerge"/>): count, sum and avg of integers and
+/// numerics, min, max, bool_and/or; float sums stay serial, their rounding depends on the order.
+/// The memory budget is shared: a partial whose table passes its share stops all partials at
+/// their next batch; after the merge the first partial reads the rest of every partition alone
+/// (its own, then the others', whose join streams may still hold output of a probe batch),
+/// spilling as the serial aggregate does. The first error in scan order wins: a failing partition
+/// stops the scan, the others finish the batch in hand, and the error of the earliest batch is
+/// thrown on the calling thread with its SQLSTATE, as a serial run would raise it.
 /// </summary>
 internal sealed class ParallelAggregateStream : IBatchSource
 {
-    private readonly HashAggregateStream[] partials;
-    private readonly IParallelPartition[] partitions;
-    private readonly IParallelScan scan;
+    private readonly HashAggregateNode node;
     private readonly ExecutionContext context;
-    private readonly Lock gate = new();
-    private ExceptionDispatchInfo? error;
-    private long errorSequence = long.MaxValue;
-    private volatile bool failed;
+    private HashAggregateStream[] partials = [];
+    private ParallelPipeline? pipeline;
+    private IBatchSource? serial;
+    private Concatenation? first;
     private volatile bool overflow;
     private bool merged;
 
-    private ParallelAggregateStream(HashAggregateStream[] partials, IParallelPartition[] partitions, IParallelScan scan, ExecutionContext context)
+    private ParallelAggregateStream(HashAggregateNode node, ExecutionContext context)
     {
-        this.partials = partials;
-        this.partitions = partitions;
-        this.scan = scan;
+        this.node = node;
         this.context = context;
     }
 
-    /// <summary>The parallel aggregate for <paramref name="node"/>, or null when it runs serially.</summary>
+    /// <summary>The parallel aggregate for <paramref name="node"/>, or null when it runs serially. Reads nothing before its first batch is asked for.</summary>
     public static IBatchSource? TryOpen(HashAggregateNode node, ExecutionContext context)
     {
-        if (context.Scans is not IParallelScanProvider { Degree: > 1 } provider) return null;
-        if (ScanOf(node.Input) is not { } scanNode) return null;
+        if (!ParallelPipeline.Qualifies(node.Input, context)) return null;
         foreach (var factory in node.Accumulators)
         {
             if (!factory().CanMerge) return null;
         }
-        int degree = provider.Degree;
-        var shared = provider.OpenParallelScan(scanNode.Scan);
-        var partitions = new IParallelPartition[degree];
-        var partials = new HashAggregateStream[degree];
-        for (int i = 0; i < degree; i++)
-        {
-            var partition = partitions[i] = shared.Partition();
-            var own = new ExecutionContext(new PartitionScans(scanNode.Scan, partition), context.Cancellation, context.Spill);
-            partials[i] = new HashAggregateStream(node, node.Input.Open(own), own);
-        }
-        return new ParallelAggregateStream(partials, partitions, shared, context);
+        return new ParallelAggregateStream(node, context);
     }
 
-    /// <summary>The scan under a chain of filters and projections (per-batch operators without state), or null.</summary>
-    private static ScanNode? ScanOf(OperatorNode node) => node switch
+    /// <summary>Builds the pipeline's join tables and the partials; false when the pipeline runs serially.</summary>
+    private bool OpenPartials()
     {
-        ScanNode s => s,
-        FilterNode f => ScanOf(f.Input),
-        ProjectNode p => ScanOf(p.Input),
-        _ => null,
-    };
+        if (ParallelPipeline.Open(node.Input, context) is not { } opened) return false;
+        pipeline = opened;
+        int degree = opened.Degree;
+        partials = new HashAggregateStream[degree];
+        var inputs = new IBatchSource[degree];
+        for (int i = 0; i < degree; i++)
+        {
+            inputs[i] = node.Input.Open(opened.Partition());
+        }
+        // The first partial reads the others' inputs after its own once they stopped early (overflow).
+        partials[0] = new HashAggregateStream(node, first = new Concatenation(inputs), context);
+        for (int i = 1; i < degree; i++) partials[i] = new HashAggregateStream(node, inputs[i], context);
+        return true;
+    }
 
     public RecordBatch? Next(CancellationToken cancellation)
     {
+        if (serial is not null) return serial.Next(cancellation);
         if (!merged)
         {
             merged = true;
+            if (!OpenPartials())
+            {
+                serial = new HashAggregateStream(node, node.Input.Open(context), context);
+                return serial.Next(cancellation);
+            }
             RunPartials(cancellation);
             for (int i = 1; i < partials.Length; i++) partials[0].MergeFrom(partials[i]);
+            if (overflow) first!.ReadAll();
         }
         return partials[0].Next(cancellation);
     }
 
     private void RunPartials(CancellationToken cancellation)
     {
+        var pipeline = this.pipeline!;
         long budget = context.Spill.Limited ? Math.Max(1, context.Spill.BudgetBytes / partials.Length) : long.MaxValue;
         foreach (var p in partials) p.Start();
-        var threads = new List<Thread>(partials.Length - 1);
-        for (int i = 1; i < partials.Length; i++)
+        pipeline.Run(i =>
         {
-            int k = i;
-            var thread = new Thread(() => RunPartial(k, budget, cancellation)) { IsBackground = true, Name = "pg_fusion partial" };
-            try
-            {
-                thread.Start();
-                threads.Add(thread);
-            }
-            catch (OutOfMemoryException)
-            {
-                // no thread: that partition takes no pages, the others read the whole scan
-            }
-        }
-        RunPartial(0, budget, cancellation);
-        foreach (var t in threads) t.Join();
-        error?.Throw();
+            if (!partials[i].Fold(cancellation, budget, () => pipeline.Failed || overflow) && !pipeline.Failed) overflow = true;
+        });
     }
 
-    /// <summary>Runs one partial to the end of its partition; never throws (a thread's exception would end the worker).</summary>
-    private void RunPartial(int i, long budget, CancellationToken cancellation)
+    /// <summary>
+    /// The first partial's input: its own partition's chain only while the threads run (the
+    /// others belong to their threads), then, after <see cref="ReadAll"/>, the rest of every chain.
+    /// </summary>
+    private sealed class Concatenation(IBatchSource[] sources) : IBatchSource
     {
-        try
-        {
-            if (!partials[i].Fold(cancellation, budget, () => failed || overflow) && !failed) overflow = true;
-        }
-        catch (Exception e)
-        {
-            long sequence = partitions[i].Sequence;
-            lock (gate)
-            {
-                if (error is null || sequence < errorSequence)
-                {
-                    error = ExceptionDispatchInfo.Capture(e);
-                    errorSequence = sequence;
-                }
-            }
-            failed = true;
-            scan.Stop();
-        }
-    }
+        private int current;
+        private int limit = 1;
 
-    /// <summary>A partition's scan provider: the one scan of its pipeline is the partition.</summary>
-    private sealed class PartitionScans(PhysicalScan scan, IParallelPartition partition) : IScanProvider
-    {
-        public IBatchSource OpenScan(PhysicalScan opened) =>
-            ReferenceEquals(opened, scan) ? partition : throw new InvalidOperationException($"a parallel partition of scan #{scan.ScanId} opened scan #{opened.ScanId}");
+        public void ReadAll() => limit = sources.Length;
+
+        public RecordBatch? Next(CancellationToken cancellation)
+        {
+            for (; current < limit; current++)
+            {
+                if (sources[current].Next(cancellation) is { } b) return b;
+            }
+            return null;
+        }
     }
 }

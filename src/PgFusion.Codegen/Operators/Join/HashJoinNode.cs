@@ -56,5 +56,19 @@ public sealed class HashJoinNode : OperatorNode
         }
     }
 
-    public override IBatchSource Open(ExecutionContext context) => new HashJoinStream(this, context);
+    /// <summary>
+    /// A new stream; a parallel pipeline may have prepared this join in <paramref name="context"/>
+    /// (<see cref="ParallelPipeline"/>): a stream that already read its build input, or a table
+    /// built once that this thread's stream only probes.
+    /// </summary>
+    public override IBatchSource Open(ExecutionContext context)
+    {
+        if (!context.Shared.Remove(this, out var prepared)) return new HashJoinStream(this, context);
+        return prepared switch
+        {
+            HashJoinStream loaded => loaded,
+            JoinHashTable table => new HashJoinStream(this, context, prebuilt: table),
+            _ => throw new InvalidOperationException($"hash join prepared as {prepared.GetType().Name}"),
+        };
+    }
 }

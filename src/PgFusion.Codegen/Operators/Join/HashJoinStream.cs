@@ -48,8 +48,18 @@ internal sealed class HashJoinStream : IBatchSource
     private readonly IBatchSource? buildSource;
     private Spill.GraceHashJoin? grace;
 
-    public HashJoinStream(HashJoinNode node, ExecutionContext context, int level = 0, IBatchSource? probeSource = null, IBatchSource? buildSource = null)
+    // A table built before the probe input opens: by this stream (LoadBuild), or once for every
+    // thread of a parallel pipeline (read-only from then on: the probe only reads it).
+    private JoinHashTable? loaded;
+
+    // A thread of a parallel BuildSemi/BuildAnti probe: the match flags every thread sets (each
+    // only ever sets a flag, and the threads are joined before the flags are read).
+    private bool[]? sharedMatched;
+
+    public HashJoinStream(HashJoinNode node, ExecutionContext context, int level = 0, IBatchSource? probeSource = null, IBatchSource? buildSource = null,
+        JoinHashTable? prebuilt = null)
     {
+        loaded = prebuilt;
         this.level = level;
         this.probeSource = probeSource;
         this.buildSource = buildSource;
@@ -67,9 +77,20 @@ internal sealed class HashJoinStream : IBatchSource
 
     private bool EmitsPairs => kind is HashJoinKind.Inner or HashJoinKind.ProbeOuter or HashJoinKind.BuildOuter or HashJoinKind.Full;
 
+    /// <summary>
+    /// Reads the whole build input now, before the probe input opens; the table it built, or null
+    /// when the build went over the memory budget (this stream then runs as a grace hash join).
+    /// </summary>
+    internal JoinHashTable? LoadBuild(CancellationToken cancellation)
+    {
+        loaded ??= Load(cancellation);
+        return grace is null ? loaded : null;
+    }
+
     private IEnumerable<RecordBatch> Run(CancellationToken cancellation)
     {
-        var table = Load(cancellation);
+        var table = loaded ?? Load(cancellation);
+        loaded = null;
         if (grace is not null)
         {
             foreach (var b in grace.Run(probeSource ?? node.Probe.Open(context), cancellation)) yield return b;
@@ -83,8 +104,13 @@ internal sealed class HashJoinStream : IBatchSource
         pairs = pairTypes.Select(c => PgArrowMapping.CreateColumn(c.Type, ExecutionContext.BatchRows)).ToArray();
         pairOps = pairTypes.Select(c => ColumnOps.For(c.Type)).ToArray();
         pairBatch = new RecordBatch(pairs, 0);
-        bool[]? buildMatched = kind is HashJoinKind.BuildOuter or HashJoinKind.Full or HashJoinKind.BuildSemi or HashJoinKind.BuildAnti
-            ? new bool[table.Count] : null;
+        bool[]? buildMatched = sharedMatched ?? (kind is HashJoinKind.BuildOuter or HashJoinKind.Full or HashJoinKind.BuildSemi or HashJoinKind.BuildAnti
+            ? new bool[table.Count] : null);
+        if (kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && sharedMatched is null && MarkInParallel(table, buildMatched!, cancellation))
+        {
+            foreach (var b in EmitBuildRows(table, buildMatched!, kind == HashJoinKind.BuildSemi)) yield return b;
+            yield break;
+        }
         // Semi/anti joins that build their kept input, without a residual: every match marks its build row, no pairs.
         bool markBuild = kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && plan.Residual is null;
         var probeKeys = plan.ProbeKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
@@ -92,7 +118,9 @@ internal sealed class HashJoinStream : IBatchSource
         bool[] probeMatched = new bool[ExecutionContext.BatchRows];
         var probe = probeSource ?? node.Probe.Open(context);
         bool needPairs = EmitsPairs || plan.Residual is not null;
-        int remaining = table.Count; // build rows not yet matched (BuildSemi without residual stops at 0)
+        // build rows not yet matched (BuildSemi without residual stops at 0); a thread of a parallel
+        // probe cannot count them (another thread may mark the same row), and reads to the end
+        int remaining = sharedMatched is null ? table.Count : int.MaxValue;
 
         while (probe.Next(cancellation) is { } batch)
         {
@@ -185,6 +213,8 @@ internal sealed class HashJoinStream : IBatchSource
             }
         }
 
+        if (sharedMatched is not null)
+            yield break; // a thread of a parallel probe: the calling stream emits the build rows
         if (kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti)
         {
             foreach (var b in EmitBuildRows(table, buildMatched!, kind == HashJoinKind.BuildSemi)) yield return b;
@@ -193,6 +223,30 @@ internal sealed class HashJoinStream : IBatchSource
         {
             foreach (var b in EmitUnmatchedBuild(table, buildMatched)) yield return b;
         }
+    }
+
+    /// <summary>
+    /// BuildSemi/BuildAnti whose probe input is a parallel pipeline (pg_fusion.worker_threads):
+    /// each thread probes its partition of the scan with a stream of its own over the one table,
+    /// marking the build rows its probe rows match. False when the probe runs serially (the
+    /// pipeline's own joins are then left prepared in the context).
+    /// </summary>
+    private bool MarkInParallel(JoinHashTable table, bool[] buildMatched, CancellationToken cancellation)
+    {
+        if (level > 0 || probeSource is not null || !ParallelPipeline.Qualifies(node.Probe, context)) return false;
+        if (ParallelPipeline.Open(node.Probe, context) is not { } pipeline) return false;
+        var markers = new HashJoinStream[pipeline.Degree];
+        for (int i = 0; i < markers.Length; i++)
+        {
+            var own = pipeline.Partition();
+            markers[i] = new HashJoinStream(node, own, probeSource: node.Probe.Open(own), prebuilt: table) { sharedMatched = buildMatched };
+        }
+        pipeline.Run(i =>
+        {
+            if (markers[i].Next(cancellation) is not null)
+                throw new InvalidOperationException($"a parallel {kind} probe emitted rows");
+        });
+        return true;
     }
 
     /// <summary>

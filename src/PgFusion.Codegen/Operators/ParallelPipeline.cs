@@ -1,0 +1,166 @@
+using System.Runtime.ExceptionServices;
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Operators.Join;
+using PgFusion.Planner.Physical;
+
+namespace PgFusion.Codegen.Operators;
+
+/// <summary>
+/// The part of a plan below a pipeline breaker that several threads can run side by side
+/// (pg_fusion.worker_threads): one scan under filters, projections and hash joins that stream
+/// their probe input, the scan being on the probe side of each of them. Before any thread starts,
+/// every join of the chain reads its build input on the calling thread, top join first (the order
+/// a serial run reads them in); each table is then shared read-only, and every thread opens its
+/// own copy of the chain over its partition of the scan, so a probe batch, its join output and
+/// everything above it stay on the thread that took the pages. Joins that emit build rows after
+/// the probe input ends (build outer, full, build semi/anti) need the matches of every thread and
+/// end the chain; so does a build that goes over the memory budget (the pipeline then runs
+/// serially, its joins keeping the tables or spill partitions they made).
+/// </summary>
+internal sealed class ParallelPipeline
+{
+    private readonly ScanNode scan;
+    private readonly HashJoinNode[] joins;
+    private readonly JoinHashTable[] tables;
+    private readonly ExecutionContext context;
+    private readonly List<IParallelPartition> partitions = [];
+    private readonly Lock gate = new();
+    private ExceptionDispatchInfo? error;
+    private long errorSequence = long.MaxValue;
+    private volatile bool failed;
+
+    private ParallelPipeline(ScanNode scan, HashJoinNode[] joins, JoinHashTable[] tables, IParallelScan shared, ExecutionContext context)
+    {
+        this.scan = scan;
+        this.joins = joins;
+        this.tables = tables;
+        this.context = context;
+        Scan = shared;
+    }
+
+    /// <summary>The scan the partitions share.</summary>
+    public IParallelScan Scan { get; }
+
+    /// <summary>Threads the pipeline runs on (pg_fusion.worker_threads).</summary>
+    public int Degree => ((IParallelScanProvider)context.Scans).Degree;
+
+    /// <summary>Whether some partition failed (the scan is stopped; the error is thrown by <see cref="Run"/>).</summary>
+    public bool Failed => failed;
+
+    /// <summary>Whether <paramref name="input"/> can run on several threads of <paramref name="context"/> (no input is read).</summary>
+    public static bool Qualifies(OperatorNode input, ExecutionContext context) =>
+        context.Scans is IParallelScanProvider { Degree: > 1 } && ScanOf(input, null) is not null;
+
+    /// <summary>The scan under a chain of filters, projections and probe sides of streaming hash joins (collected top-down), or null.</summary>
+    private static ScanNode? ScanOf(OperatorNode node, List<HashJoinNode>? joins)
+    {
+        switch (node)
+        {
+            case ScanNode s:
+                return s;
+            case FilterNode f:
+                return ScanOf(f.Input, joins);
+            case ProjectNode p:
+                return ScanOf(p.Input, joins);
+            case HashJoinNode j when j.Plan.Kind is HashJoinKind.Inner or HashJoinKind.ProbeOuter or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti:
+                joins?.Add(j);
+                return ScanOf(j.Probe, joins);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Builds the joins' tables and opens the shared scan; null when the pipeline must run serially
+    /// (a build went over the memory budget): the joins read so far are then left prepared in
+    /// <paramref name="context"/>, so opening <paramref name="input"/> there does not read their build input again.
+    /// </summary>
+    public static ParallelPipeline? Open(OperatorNode input, ExecutionContext context)
+    {
+        var provider = (IParallelScanProvider)context.Scans;
+        var joins = new List<HashJoinNode>();
+        var scanNode = ScanOf(input, joins) ?? throw new InvalidOperationException("not a parallel pipeline");
+        var streams = new HashJoinStream[joins.Count];
+        var tables = new JoinHashTable[joins.Count];
+        for (int i = 0; i < joins.Count; i++)
+        {
+            streams[i] = new HashJoinStream(joins[i], context);
+            if (streams[i].LoadBuild(context.Cancellation) is { } table)
+            {
+                tables[i] = table;
+                continue;
+            }
+            for (int k = 0; k <= i; k++) context.Shared[joins[k]] = streams[k];
+            return null;
+        }
+        return new ParallelPipeline(scanNode, [.. joins], tables, provider.OpenParallelScan(scanNode.Scan), context);
+    }
+
+    /// <summary>A new partition of the scan: the context one thread opens its copy of the chain in.</summary>
+    public ExecutionContext Partition()
+    {
+        var partition = Scan.Partition();
+        partitions.Add(partition);
+        var own = new ExecutionContext(new PartitionScans(scan.Scan, partition), context.Cancellation, context.Spill);
+        for (int i = 0; i < joins.Length; i++) own.Shared[joins[i]] = tables[i];
+        return own;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for each partition made so far (its index), partition 0 on the
+    /// calling thread and the others on threads of their own, and waits for all of them. The first
+    /// error in scan order wins: a failing partition stops the scan, the others finish the batch in
+    /// hand, and the error of the earliest batch is thrown here with its SQLSTATE, as a serial run
+    /// would raise it. A thread never lets an exception escape (that would end the worker).
+    /// </summary>
+    public void Run(Action<int> work)
+    {
+        var threads = new List<Thread>(partitions.Count - 1);
+        for (int i = 1; i < partitions.Count; i++)
+        {
+            int k = i;
+            var thread = new Thread(() => RunOne(k, work)) { IsBackground = true, Name = "pg_fusion partition" };
+            try
+            {
+                thread.Start();
+                threads.Add(thread);
+            }
+            catch (OutOfMemoryException)
+            {
+                // no thread: that partition takes no pages, the others read the whole scan
+            }
+        }
+        RunOne(0, work);
+        foreach (var t in threads) t.Join();
+        error?.Throw();
+    }
+
+    private void RunOne(int i, Action<int> work)
+    {
+        try
+        {
+            work(i);
+        }
+        catch (Exception e)
+        {
+            long sequence = partitions[i].Sequence;
+            lock (gate)
+            {
+                if (error is null || sequence < errorSequence)
+                {
+                    error = ExceptionDispatchInfo.Capture(e);
+                    errorSequence = sequence;
+                }
+            }
+            failed = true;
+            Scan.Stop();
+        }
+    }
+
+    /// <summary>A partition's scan provider: the one scan of its pipeline is the partition.</summary>
+    private sealed class PartitionScans(PhysicalScan scan, IParallelPartition partition) : IScanProvider
+    {
+        public IBatchSource OpenScan(PhysicalScan opened) =>
+            ReferenceEquals(opened, scan) ? partition : throw new InvalidOperationException($"a parallel partition of scan #{scan.ScanId} opened scan #{opened.ScanId}");
+    }
+}

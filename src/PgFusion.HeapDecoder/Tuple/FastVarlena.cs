@@ -117,6 +117,27 @@ internal static class FastVarlena
         }
     }
 
+    /// <summary>
+    /// AppendText for the specialised walk: a payload of at most 16 bytes with 16 readable
+    /// bytes at src and 16 free bytes in the data buffer moves as one 16-byte load and store
+    /// (the bytes past the value land in the unused part of the buffer, which the next value
+    /// overwrites and no reader looks at: readers stop at the offsets).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AppendText(ref FastStep s, ref byte src, int len, int row, int readable)
+    {
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(Unsafe.As<int[]>(s.Values!));
+        var buffer = s.Bytes!;
+        int at = Unsafe.Add(ref offsets, row);
+        if (len <= 16 && readable >= 16 && (ulong)(uint)at + 16 <= (ulong)buffer.Length)
+        {
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at), Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref src));
+            Unsafe.Add(ref offsets, row + 1) = at + len;
+            return true;
+        }
+        return AppendText(ref s, ref src, len, row);
+    }
+
     /// <summary>Appends a text payload to the step's Utf8/Binary buffers; false when the data buffer is full.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AppendText(ref FastStep s, ref byte src, int len, int row)

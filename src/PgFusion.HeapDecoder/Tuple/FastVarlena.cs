@@ -118,8 +118,8 @@ internal static class FastVarlena
     }
 
     /// <summary>
-    /// AppendText for the specialised walk: a payload of at most 16 bytes with 16 readable
-    /// bytes at src and 16 free bytes in the data buffer moves as one 16-byte load and store
+    /// AppendText for the specialised walk: a payload of at most 32 bytes with 32 readable
+    /// bytes at src and 32 free bytes in the data buffer moves as one or two 16-byte loads and stores
     /// (the bytes past the value land in the unused part of the buffer, which the next value
     /// overwrites and no reader looks at: readers stop at the offsets).
     /// </summary>
@@ -129,9 +129,11 @@ internal static class FastVarlena
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(Unsafe.As<int[]>(s.Values!));
         var buffer = s.Bytes!;
         int at = Unsafe.Add(ref offsets, row);
-        if (len <= 16 && readable >= 16 && (ulong)(uint)at + 16 <= (ulong)buffer.Length)
+        if (len <= 32 && readable >= 32 && (ulong)(uint)at + 32 <= (ulong)buffer.Length)
         {
-            Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at), Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref src));
+            ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at);
+            Unsafe.WriteUnaligned(ref dst, Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref src));
+            if (len > 16) Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, 16), Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref Unsafe.Add(ref src, 16)));
             Unsafe.Add(ref offsets, row + 1) = at + len;
             return true;
         }

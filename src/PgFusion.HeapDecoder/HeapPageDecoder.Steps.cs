@@ -33,6 +33,9 @@ public sealed partial class HeapPageDecoder
     /// <summary>Some requested column has a validity bitmap: fast rows must set their bits.</summary>
     private bool _anyValidity;
 
+    /// <summary>Some numeric step's column has Kinds (a NaN or infinity earlier in the batch): fast rows must clear theirs.</summary>
+    private bool _anyKinds;
+
     private RecordBatch? _batch;
 
     private FastStep[]? BuildSteps()
@@ -70,7 +73,9 @@ public sealed partial class HeapPageDecoder
         bool anyValidity = false;
         for (int s = 0; s < _decoders.Length; s++) anyValidity |= batch.Columns[s].Validity is not null;
         _anyValidity = anyValidity;
+        _anyKinds = false;
         if (_steps is not { } steps) return;
+        bool anyKinds = false;
         int rows = capacity;
         for (int k = 0; k < steps.Length; k++)
         {
@@ -89,6 +94,8 @@ public sealed partial class HeapPageDecoder
                     step.Values = dec.Values;
                     step.Bytes = dec.Kinds;
                     step.Scale = dec.Scales is null ? dec.FixedScale : -1;
+                    step.Table = step.Scale >= 0 ? NumericScaled.TableFor(step.Scale) : NumericScaled.Never;
+                    anyKinds |= dec.Kinds is not null;
                     rows = Math.Min(rows, dec.Kinds is { } kinds ? Math.Min(kinds.Length, dec.Values.Length) : dec.Values.Length);
                     break;
                 case FastKind.Text:
@@ -102,6 +109,7 @@ public sealed partial class HeapPageDecoder
             }
         }
         _fastRows = rows;
+        _anyKinds = anyKinds;
     }
 
     /// <summary>
@@ -115,7 +123,7 @@ public sealed partial class HeapPageDecoder
         int off = _cacheOff[_fastStart];
         if (off > dataLength) return false;
         bool done = _walker is { } walker ? walker.Walk(ref data, dataLength, readable, off, row, _steps!) : WalkSteps(ref data, dataLength, readable, off, row);
-        if (done && _anyValidity) MarkRowValid(row);
+        if (done && (_anyValidity || _anyKinds)) AfterFastRows(row, row + 1);
         return done;
     }
 
@@ -185,21 +193,21 @@ public sealed partial class HeapPageDecoder
         return true;
     }
 
+    /// <summary>
+    /// What the fast walks leave to the run: validity bits of rows from..to-1 set, and the Kinds
+    /// of numeric columns that have them cleared (finite), so no value pays for it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void MarkRowValid(int row)
+    private void AfterFastRows(int from, int to)
     {
-        foreach (var c in _batch!.Columns) c.Validity?.SetValid(row);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void MarkRowsValid(int from, int to)
-    {
+        if (to <= from) return;
         foreach (var c in _batch!.Columns)
         {
             if (c.Validity is { } validity)
             {
                 for (int r = from; r < to; r++) validity.SetValid(r);
             }
+            if (c is DecimalColumn { Kinds: { } kinds }) Array.Clear(kinds, from, to - from);
         }
     }
 

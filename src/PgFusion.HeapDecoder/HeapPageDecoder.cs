@@ -156,7 +156,7 @@ public sealed partial class HeapPageDecoder
                     scan.Row = row;
                     scan.RowLimit = _fastRows;
                     i = walker.WalkPage(ref pageRef, ref visibilityRef, i, ref scan, _steps!);
-                    if (_anyValidity) MarkRowsValid(row, scan.Row);
+                    if (_anyValidity || _anyKinds) AfterFastRows(row, scan.Row);
                     row = scan.Row;
                     if (i >= items) break;
                 }

@@ -8,7 +8,8 @@ namespace PgFusion.HeapDecoder.Tests;
 /// The branch-free short-numeric path (NumericScaled) against BigInteger arithmetic on the
 /// same bytes: random headers, weights, digit counts, scales, digits over 9999 and garbage
 /// after the value, read both with the 8-byte load and with the per-digit loads near the end of
-/// readable memory. A failure names the seed and the case.
+/// readable memory, with the scaling computed and looked up in the per-scale table (TableFor).
+/// A failure names the seed and the case.
 /// </summary>
 public sealed class NumericScaledTests
 {
@@ -50,6 +51,10 @@ public sealed class NumericScaledTests
             string context = $"seed {seed} case {c}: header 0x{header:X4}, digits [{string.Join(", ", digits)}], scale {scale}";
             Assert.True(expected == NumericScaled.TryShort(ref buffer[0], len, scale, buffer.Length), "8-byte load, " + context);
             Assert.True(expected == NumericScaled.TryShort(ref buffer[0], len, scale, len), "per-digit loads, " + context);
+            // the table-driven form of the specialised walk: same answers
+            var table = scale >= 0 ? NumericScaled.TableFor(scale) : NumericScaled.Never;
+            Assert.True(expected == NumericScaled.TryShort(ref buffer[0], len, table, buffer.Length), "scale table, 8-byte load, " + context);
+            Assert.True(expected == NumericScaled.TryShort(ref buffer[0], len, table, len), "scale table, per-digit loads, " + context);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace PgFusion.HeapDecoder.Numeric;
 
@@ -54,6 +55,79 @@ internal static class NumericScaled
         long negative = -(long)((header >> 13) & 1);
         return (v ^ negative) - negative;
     }
+
+    /// <summary>
+    /// The same as <see cref="TryShort(ref byte, int, int, int)"/> with the scaling looked up instead of computed: the
+    /// table (<see cref="TableFor"/>) is for the column's scale and indexed by the header's raw
+    /// 7-bit weight, so the whole path has no branch but the checks. The digits are one 8-byte
+    /// load masked to the count when 10 bytes at p are readable.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long TryShort(ref byte p, int len, ScaleEntry[] table, int readable)
+    {
+        if ((uint)(len - 2) > 8 || (len & 1) != 0) return NotDecoded;
+        int header = Unsafe.ReadUnaligned<ushort>(ref p);
+        if ((header & NumericFormat.SignMask) != NumericFormat.Short) return NotDecoded;
+        int n = (len - 2) >> 1;
+        ulong lanes = readable >= 10
+            ? MaskLanes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref p, 2)), n)
+            : LoadLanes(ref Unsafe.Add(ref p, 2), n);
+        if (HasBadDigit(lanes)) return NotDecoded;
+        // header & 0x7F < 128 = table.Length (TableFor)
+        ref ScaleEntry e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(table), header & WeightBits);
+        return Apply(ref e, (ulong)Combine(lanes), header);
+    }
+
+    /// <summary>The header's 7-bit two's complement weight field, the index into a scale table.</summary>
+    public const int WeightBits = NumericFormat.ShortWeightSign | NumericFormat.ShortWeightMask;
+
+    /// <summary>acc (below 10^16) scaled by the entry and signed by the header; <see cref="NotDecoded"/> when inexact or too large.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Apply(ref ScaleEntry e, ulong acc, int header)
+    {
+        ulong q = BitOperations.RotateRight(acc * e.Multiplier, e.Rotate);
+        if (acc >= e.Limit || q > e.MaxResult) return NotDecoded;
+        long negative = -(long)((header >> 13) & 1);
+        return ((long)q ^ negative) - negative;
+    }
+
+    /// <summary>A table that takes nothing (every Limit 0): for columns whose values carry their own scale.</summary>
+    public static readonly ScaleEntry[] Never = new ScaleEntry[128];
+
+    private static readonly ScaleEntry[]?[] Tables = new ScaleEntry[]?[64];
+
+    /// <summary>
+    /// The scaling of short numerics into a column of <paramref name="scale"/> (0 or more),
+    /// per raw 7-bit weight w: the lanes read as an integer times 10000^(w - 3), so the value
+    /// times 10^scale is that integer times 10^e with e = 4 (w - 3) + scale. e in 0..18:
+    /// multiply, the integer below Limit = long.MaxValue / 10^e + 1 (no overflow); e in
+    /// -19..-1: exact division by 10^-e (inverse of 5^-e, rotate, MaxResult catches remainders);
+    /// otherwise only 0 fits (Limit 1, Multiplier 0).
+    /// </summary>
+    public static ScaleEntry[] TableFor(int scale)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(scale);
+        if (scale < Tables.Length && Tables[scale] is { } cached) return cached;
+        var table = new ScaleEntry[128];
+        for (int raw = 0; raw < table.Length; raw++)
+        {
+            int weight = (raw ^ NumericFormat.ShortWeightSign) - NumericFormat.ShortWeightSign;
+            long e = ((long)NumericFormat.DigitsPerBaseDigit * (weight - 3)) + scale;
+            table[raw] = e switch
+            {
+                >= 0 and <= 18 => new ScaleEntry { Multiplier = Pow10[e], Rotate = 0, Limit = (ulong)MaxBeforeScale[e] + 1, MaxResult = ulong.MaxValue },
+                < 0 and >= -19 => new ScaleEntry { Multiplier = Inverse5[-e], Rotate = (int)-e, Limit = ulong.MaxValue, MaxResult = MaxQuotient[-e] },
+                _ => new ScaleEntry { Multiplier = 0, Rotate = 0, Limit = 1, MaxResult = ulong.MaxValue },
+            };
+        }
+        if (scale < Tables.Length) Tables[scale] = table;
+        return table;
+    }
+
+    /// <summary>The low n (0-4) 16-bit lanes of raw (one bzhi where BMI2 is there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MaskLanes(ulong raw, int n) =>
+        System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported ? System.Runtime.Intrinsics.X86.Bmi2.X64.ZeroHighBits(raw, (uint)(16 * n)) : raw & LaneMask(n);
 
     /// <summary>The low n 16-bit lanes set: ((1 &lt;&lt; 8n) &lt;&lt; 8n) - 1 is all ones for n = 4 and 0 for n = 0 without a shift by 64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -126,4 +200,18 @@ internal static class NumericScaled
         }
         return inv;
     }
+}
+
+/// <summary>One row of <see cref="NumericScaled.TableFor"/>: how digits of one weight become a column's scaled integer.</summary>
+internal struct ScaleEntry
+{
+    public ulong Multiplier;
+
+    /// <summary>The digits' integer must be below this (else the result overflows; 0 and 1 admit nothing and only zero).</summary>
+    public ulong Limit;
+
+    /// <summary>The rotated product must not exceed this (a larger one means a remainder).</summary>
+    public ulong MaxResult;
+
+    public int Rotate;
 }

@@ -48,4 +48,7 @@ internal struct FastStep
 
     /// <summary>Numeric: the column's fixed scale, or -1 when values carry their own (then every value goes to the decoder).</summary>
     public int Scale;
+
+    /// <summary>Numeric: NumericScaled.TableFor(Scale), or NumericScaled.Never when Scale is -1.</summary>
+    public Numeric.ScaleEntry[]? Table;
 }

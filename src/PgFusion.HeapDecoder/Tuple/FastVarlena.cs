@@ -117,6 +117,29 @@ internal static class FastVarlena
         }
     }
 
+    /// <summary>
+    /// AppendText for the specialised walk: a payload of at most 32 bytes with 32 readable
+    /// bytes at src and 32 free bytes in the data buffer moves as one or two 16-byte loads and stores
+    /// (the bytes past the value land in the unused part of the buffer, which the next value
+    /// overwrites and no reader looks at: readers stop at the offsets).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AppendText(ref FastStep s, ref byte src, int len, int row, int readable)
+    {
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(Unsafe.As<int[]>(s.Values!));
+        var buffer = s.Bytes!;
+        int at = Unsafe.Add(ref offsets, row);
+        if (len <= 32 && readable >= 32 && (ulong)(uint)at + 32 <= (ulong)buffer.Length)
+        {
+            ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at);
+            Unsafe.WriteUnaligned(ref dst, Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref src));
+            if (len > 16) Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, 16), Unsafe.ReadUnaligned<System.Runtime.Intrinsics.Vector128<byte>>(ref Unsafe.Add(ref src, 16)));
+            Unsafe.Add(ref offsets, row + 1) = at + len;
+            return true;
+        }
+        return AppendText(ref s, ref src, len, row);
+    }
+
     /// <summary>Appends a text payload to the step's Utf8/Binary buffers; false when the data buffer is full.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool AppendText(ref FastStep s, ref byte src, int len, int row)

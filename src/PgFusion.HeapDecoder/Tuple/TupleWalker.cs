@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using PgFusion.HeapDecoder.Numeric;
 using PgFusion.HeapDecoder.Page;
 
@@ -74,6 +75,25 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
     public override bool Walk(ref byte data, int dataLength, int readable, int off, int row, FastStep[] steps) =>
         TWalk.Walk(ref data, dataLength, readable, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
 
+    /// <summary>Tuples ahead of the walk whose first cache lines are requested (tuples lie in descending addresses, which the hardware prefetchers follow poorly).</summary>
+    private const int PrefetchAhead = 3;
+
+    /// <summary>
+    /// Asks for the first three cache lines of the tuple at line pointer <paramref name="item"/>
+    /// (which the caller keeps below the page's line pointer count). A hint only: a corrupt
+    /// offset is never read from, and a prefetch of any address cannot fault.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(ref byte page, int item)
+    {
+        if (!Sse.IsSupported) return;
+        uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref page, PageFormat.HeaderSize + (item * PageFormat.ItemIdSize)));
+        byte* tuple = (byte*)Unsafe.AsPointer(ref page) + (lp & 0x7FFF);
+        Sse.Prefetch0(tuple);
+        Sse.Prefetch0(tuple + 64);
+        Sse.Prefetch0(tuple + 128);
+    }
+
     public override int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps)
     {
         ref FastStep stepRef = ref MemoryMarshal.GetArrayDataReference(steps);
@@ -89,6 +109,7 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
         // pd_upper <= pd_special <= BLCKSZ, and the visibility bitmap covers MaxHeapTuplesPerPage
         for (; item < items; item++)
         {
+            if (item + PrefetchAhead < items) Prefetch(ref page, item + PrefetchAhead);
             if ((Unsafe.Add(ref visibility, item >> 3) & (1 << (item & 7))) == 0) continue;
             uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref page, PageFormat.HeaderSize + (item * PageFormat.ItemIdSize)));
             if (((lp >> 15) & 3) != PageFormat.LpNormal) continue;
@@ -226,10 +247,50 @@ internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
 internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
+    /// <summary>Bits 7, 11, 15, 19, 23: 1-byte varlena headers of 3, 5, 7, 9 and 11 bytes in all, a short numeric of 0-4 digits.</summary>
+    private const uint ShortDigitSizes = 0x0088_8880;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
     {
         if ((uint)off >= (uint)dataLength) return false;
+        int b0 = Unsafe.Add(ref data, off);
+        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
+        long v;
+        if ((uint)b0 < 32 && ((ShortDigitSizes >> b0) & 1) != 0)
+        {
+            // the common case inline: header, digits, scaling by table (NumericScaled.TableFor)
+            int start = off + 1;
+            off += b0 >> 1;
+            if (off > dataLength) return false;
+            int header = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref data, start));
+            if ((header & NumericFormat.SignMask) != NumericFormat.Short) return false;
+            int n = (b0 - 7) >> 2;
+            // 10 readable bytes from the header: the 8-byte load stays inside the page
+            ulong lanes = readable - start >= 10
+                ? NumericScaled.MaskLanes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, start + 2)), n)
+                : NumericScaled.LoadLanes(ref Unsafe.Add(ref data, start + 2), n);
+            if (NumericScaled.HasBadDigit(lanes)) return false;
+            // header & 0x7F < 128 = the table's length
+            ref ScaleEntry e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Table!), header & NumericScaled.WeightBits);
+            v = NumericScaled.Apply(ref e, (ulong)NumericScaled.Combine(lanes), header);
+        }
+        else
+        {
+            v = Other(ref data, dataLength, readable, off, TAlign.Value - 1, s.Table!, out int next);
+            off = next;
+        }
+        if (v == NumericScaled.NotDecoded) return false;
+        // Kinds (when the column has them) are cleared for the whole run afterwards (HeapPageDecoder.AfterFastRows)
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = v;
+        return TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+    }
+
+    /// <summary>Any other header: a longer 1-byte-header value or a 4-byte header (NotDecoded for what the short path cannot place).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long Other(ref byte data, int dataLength, int readable, int off, int alignMask, ScaleEntry[] table, out int next)
+    {
+        next = 0;
         int b0 = Unsafe.Add(ref data, off);
         int start;
         if ((b0 & 1) != 0)
@@ -237,22 +298,17 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
             // 1-byte header: total size (header included) in the upper 7 bits; 0x01 is an external pointer.
             start = off + 1;
             off += b0 >> 1;
-            if (b0 == 1 || off > dataLength) return false;
+            if (b0 == 1 || off > dataLength) return NumericScaled.NotDecoded;
         }
         else
         {
-            long r = FastVarlena.PlainLong(ref data, dataLength, off, TAlign.Value - 1);
-            if (r < 0) return false;
+            long r = FastVarlena.PlainLong(ref data, dataLength, off, alignMask);
+            if (r < 0) return NumericScaled.NotDecoded;
             start = (int)r;
             off = (int)(r >> 32);
         }
-        int len = off - start;
-        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
-        long v = NumericScaled.TryShort(ref Unsafe.Add(ref data, start), len, s.Scale, readable - start);
-        if (v == NumericScaled.NotDecoded) return false;
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = v;
-        if (s.Bytes is { } kinds) Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(kinds), row) = 0;
-        return TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+        next = off;
+        return NumericScaled.TryShort(ref Unsafe.Add(ref data, start), off - start, table, readable - start);
     }
 }
 
@@ -281,7 +337,7 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
         }
         int len = off - start;
         ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
-        return FastVarlena.AppendText(ref s, ref Unsafe.Add(ref data, start), len, row)
+        return FastVarlena.AppendText(ref s, ref Unsafe.Add(ref data, start), len, row, readable - start)
             && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
     }
 }

@@ -618,6 +618,9 @@ exec_scan(CustomScanState *node)
 				case PGF_MSG_PROBE:
 					pgf_probe_open(&state->probes, state->css.ss.ps.state, &state->msg);
 					break;
+				case PGF_MSG_PROBE_KEYS:
+					pgf_probe_keys(state->probes, state->css.ss.ps.state, &state->msg);
+					break;
 				case PGF_MSG_CREDIT:
 					if (!pgf_probe_credit(state->probes, msg_u32(&state->msg, 0, "CREDIT"), msg_u32(&state->msg, 4, "CREDIT")))
 						find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");

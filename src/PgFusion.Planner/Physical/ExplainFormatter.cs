@@ -91,6 +91,7 @@ public static class ExplainFormatter
                 yield return "Hash Cond: " + string.Join(" AND ", p.Join.ProbeKeys.Select((k, i) => $"{f.Format(k)} = {f.Format(p.Join.BuildKeys[i])}"));
                 if (p.Join.Residual is not null) yield return "Join Filter: " + f.Format(p.Join.Residual);
                 yield return $"Index Probe: {p.InnerScan.Relation.Name} by {f.Format(p.Join.ProbeKeys[p.KeyIndex])} (rows per key {p.RowsPerKey:0.#}, correlation {p.IndexCorrelation:0.##})";
+                if (p.FirstMatch is { } firstMatch) yield return $"First Match: {firstMatch.Count} pushed condition{(firstMatch.Count == 1 ? "" : "s")}";
                 break;
             case PhysicalLimit l:
                 yield return $"Offset: {l.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(l.Count is { } c ? c.ToString(CultureInfo.InvariantCulture) : "ALL")}";

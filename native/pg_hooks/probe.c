@@ -42,6 +42,7 @@
 #define PGF_MAX_PROBES 64
 #define PGF_PROBE_INTERRUPT_KEYS 256
 #define PGF_MAX_PROBE_CONDS 32
+#define PGF_PROBE_KEYS_PER_FILL 128	/* keys one fill_page call starts before it yields to the other scans */
 #define PGF_PROBE_COND_BYTES 24
 
 /* PROBE flags (docs/ipc.md 6.3) */
@@ -72,6 +73,8 @@ typedef struct PgfProbe
 	bool		pending;		/* tslot holds a tuple that did not fit the last page */
 	bool		keys_done;
 	bool		page_ready;		/* page holds tuples waiting for a pool entry */
+	bool		filling;		/* page is being filled across fill_page calls */
+	bool		waiting_keys;	/* every key received is probed; PROBE_KEYS still to come */
 	bool		closed;			/* SCAN_CLOSE received or SCAN_END sent */
 	bool		first_match;	/* stop each key at its first tuple that passes conds */
 	bool		more_keys;		/* PROBE_KEYS with further keys still to come */
@@ -513,30 +516,52 @@ probe_sleep(void)
 	}
 }
 
-/* Fills the local page with the next matches (until full or the keys end). */
+/*
+ * Fills the local page with the next matches: it is ready when full, or when the last key is
+ * probed. A call starts at most PGF_PROBE_KEYS_PER_FILL keys and then returns with the page still
+ * filling (likewise when it runs out of keys while PROBE_KEYS are still to come), so that the
+ * backend goes back to the sequential scans' pages and the worker's messages between calls.
+ */
 static void
 fill_page(PgfProbe *probe)
 {
-	if (pgf_debug_fault == PGF_FAULT_PROBE_SLEEP && probe->pages_sent == 0)
+	int			started = 0;
+
+	if (pgf_debug_fault == PGF_FAULT_PROBE_SLEEP && probe->pages_sent == 0 && !probe->filling)
 		probe_sleep();
-	PageInit((Page) probe->page, BLCKSZ, 0);
-	resetStringInfo(&probe->toast);
-	probe->ntuples = 0;
-	probe->ntoast = 0;
-	if (probe->pending)
+	if (!probe->filling)
 	{
-		if (!add_slot_tuple(probe))
-			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-							errmsg("pg_fusion index probe: a heap tuple does not fit an empty page")));
-		probe->pending = false;
+		PageInit((Page) probe->page, BLCKSZ, 0);
+		resetStringInfo(&probe->toast);
+		probe->ntuples = 0;
+		probe->ntoast = 0;
+		probe->filling = true;
+		if (probe->pending)
+		{
+			if (!add_slot_tuple(probe))
+				ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+								errmsg("pg_fusion index probe: a heap tuple does not fit an empty page")));
+			probe->pending = false;
+		}
 	}
+	probe->waiting_keys = false;
 	for (;;)
 	{
-		if (!probe->in_key && !next_key(probe))
+		if (!probe->in_key)
 		{
-			/* with PROBE_KEYS still to come, the probe waits for them */
-			probe->keys_done = !probe->more_keys;
-			break;
+			if (started >= PGF_PROBE_KEYS_PER_FILL)
+				return;			/* yield; the page stays filling */
+			if (!next_key(probe))
+			{
+				if (probe->more_keys)
+				{
+					probe->waiting_keys = true;
+					return;		/* the page stays filling until PROBE_KEYS come */
+				}
+				probe->keys_done = true;
+				break;
+			}
+			started++;
 		}
 		if (!index_getnext_slot(probe->iscan, ForwardScanDirection, probe->tslot))
 		{
@@ -555,6 +580,7 @@ fill_page(PgfProbe *probe)
 			break;
 		}
 	}
+	probe->filling = false;
 	probe->page_ready = probe->ntuples > 0;
 }
 
@@ -589,7 +615,10 @@ publish_page(PgfProbe *probe, PgfSession *session)
 	return true;
 }
 
-/* Serves up to max_items pages (and end markers) of the open probes; returns how many. */
+/*
+ * Serves up to max_items pages (and end markers) of the open probes; returns how many, counting
+ * a fill that yielded before its page was full as one (it made progress).
+ */
 int
 pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 {
@@ -605,7 +634,7 @@ pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 		{
 			if (!probe->page_ready)
 			{
-				if (probe->keys_done && !probe->pending)
+				if (probe->keys_done && !probe->pending && !probe->filling)
 				{
 					uint32		end[2] = {probe->scan_id, probe->pages_sent};
 
@@ -620,9 +649,11 @@ pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 				fill_page(probe);
 				if (!probe->page_ready)
 				{
-					if (!probe->keys_done)
-						break;	/* waiting for PROBE_KEYS */
-					continue;	/* no more matches: the end marker next */
+					if (probe->keys_done)
+						continue;	/* no more matches: the end marker next */
+					if (!probe->waiting_keys)
+						served++;	/* yielded with keys left: progress */
+					break;
 				}
 			}
 			if (probe->credit == 0 || !publish_page(probe, session))

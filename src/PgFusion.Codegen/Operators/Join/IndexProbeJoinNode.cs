@@ -82,9 +82,13 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
 
     public PhysicalIndexProbeJoin Plan { get; } = plan;
 
-    /// <summary>Distinct keys gathered before they go to the probe: the first chunk starts the backend early, later ones are larger.</summary>
+    /// <summary>
+    /// Distinct keys gathered before they go to the probe: the first chunk starts the backend early;
+    /// later ones are small enough that the backend, which also serves the outer scan's pages, always
+    /// has keys to probe while it waits for that scan's credit, and has few left when the outer input ends.
+    /// </summary>
     public const int FirstChunkKeys = 256;
-    public const int ChunkKeys = 8192;
+    public const int ChunkKeys = 1024;
 
     /// <summary>Keys one probe may be sent in all.</summary>
     public const int MaxProbeKeys = 16_000_000;

@@ -43,6 +43,16 @@
 #define PGF_PROBE_INTERRUPT_KEYS 256
 #define PGF_MAX_PROBE_CONDS 32
 #define PGF_PROBE_KEYS_PER_FILL 128	/* keys one fill_page call starts before it yields to the other scans */
+#define PGF_PROBE_LOCAL_PAGES 16	/* filled pages a probe holds while the pool or its credit has no room */
+
+/* A virtual page being filled or waiting for a pool entry. */
+typedef struct PgfProbePage
+{
+	char	   *page;			/* BLCKSZ bytes, MAXALIGNed */
+	StringInfoData toast;		/* toast entries of page */
+	uint32		ntuples;
+	uint32		ntoast;
+} PgfProbePage;
 #define PGF_PROBE_COND_BYTES 24
 
 /* PROBE flags (docs/ipc.md 6.3) */
@@ -72,8 +82,7 @@ typedef struct PgfProbe
 	bool		in_key;			/* the index scan is positioned inside keys[next_key - 1] */
 	bool		pending;		/* tslot holds a tuple that did not fit the last page */
 	bool		keys_done;
-	bool		page_ready;		/* page holds tuples waiting for a pool entry */
-	bool		filling;		/* page is being filled across fill_page calls */
+	bool		filling;		/* local[(head + nready) % N] is being filled across fill_page calls */
 	bool		waiting_keys;	/* every key received is probed; PROBE_KEYS still to come */
 	bool		closed;			/* SCAN_CLOSE received or SCAN_END sent */
 	bool		first_match;	/* stop each key at its first tuple that passes conds */
@@ -83,12 +92,13 @@ typedef struct PgfProbe
 	uint32		keys_cap;
 	uint32		credit;
 	uint32		pages_sent;
-	uint32		ntuples;		/* tuples in page */
-	uint32		ntoast;
 	int			natts;
 	int16	   *attnums;
-	char	   *page;			/* BLCKSZ bytes, MAXALIGNed */
-	StringInfoData toast;		/* toast entries of page */
+	MemoryContext cxt;
+	PgfProbePage local[PGF_PROBE_LOCAL_PAGES];	/* a ring: nready filled pages from head, then the one filling */
+	int			head;
+	int			nready;
+	PgfProbePage *fill;			/* the page being filled */
 } PgfProbe;
 
 typedef struct PgfProbeSet
@@ -412,8 +422,7 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	if (!probe->first_match)
 		probe->nconds = 0;
 	append_keys(probe, msg->data + keys_at, nkeys, estate->es_query_cxt);
-	probe->page = MemoryContextAllocZero(estate->es_query_cxt, BLCKSZ);
-	initStringInfo(&probe->toast);
+	probe->cxt = estate->es_query_cxt;
 	probe->tslot = table_slot_create(probe->heap, NULL);
 	probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
 }
@@ -474,11 +483,11 @@ add_toast(PgfProbe *probe, HeapTuple tuple, OffsetNumber offnum)
 			uint16		att16 = (uint16) attnum;
 			uint32		len = VARSIZE_ANY_EXHDR(value);
 
-			appendBinaryStringInfo(&probe->toast, (char *) &off16, 2);
-			appendBinaryStringInfo(&probe->toast, (char *) &att16, 2);
-			appendBinaryStringInfo(&probe->toast, (char *) &len, 4);
-			appendBinaryStringInfo(&probe->toast, VARDATA_ANY(value), len);
-			probe->ntoast++;
+			appendBinaryStringInfo(&probe->fill->toast, (char *) &off16, 2);
+			appendBinaryStringInfo(&probe->fill->toast, (char *) &att16, 2);
+			appendBinaryStringInfo(&probe->fill->toast, (char *) &len, 4);
+			appendBinaryStringInfo(&probe->fill->toast, VARDATA_ANY(value), len);
+			probe->fill->ntoast++;
 		}
 	}
 }
@@ -491,14 +500,14 @@ add_slot_tuple(PgfProbe *probe)
 	HeapTuple	tuple = ExecFetchSlotHeapTuple(probe->tslot, false, &should_free);
 	OffsetNumber off;
 
-	off = PageAddItem((Page) probe->page, (Item) tuple->t_data, tuple->t_len, InvalidOffsetNumber, false, true);
+	off = PageAddItem((Page) probe->fill->page, (Item) tuple->t_data, tuple->t_len, InvalidOffsetNumber, false, true);
 	if (off == InvalidOffsetNumber)
 	{
 		if (should_free)
 			heap_freetuple(tuple);
 		return false;
 	}
-	probe->ntuples++;
+	probe->fill->ntuples++;
 	add_toast(probe, tuple, off);
 	if (should_free)
 		heap_freetuple(tuple);
@@ -517,10 +526,11 @@ probe_sleep(void)
 }
 
 /*
- * Fills the local page with the next matches: it is ready when full, or when the last key is
- * probed. A call starts at most PGF_PROBE_KEYS_PER_FILL keys and then returns with the page still
- * filling (likewise when it runs out of keys while PROBE_KEYS are still to come), so that the
- * backend goes back to the sequential scans' pages and the worker's messages between calls.
+ * Fills a local page with the next matches: it joins the ready pages when full, or when the last
+ * key is probed (if it holds any tuple). A call starts at most PGF_PROBE_KEYS_PER_FILL keys and
+ * then returns with the page still filling (likewise when it runs out of keys while PROBE_KEYS are
+ * still to come), so that the backend goes back to the sequential scans' pages and the worker's
+ * messages between calls. The caller makes sure a local page is free.
  */
 static void
 fill_page(PgfProbe *probe)
@@ -531,10 +541,22 @@ fill_page(PgfProbe *probe)
 		probe_sleep();
 	if (!probe->filling)
 	{
-		PageInit((Page) probe->page, BLCKSZ, 0);
-		resetStringInfo(&probe->toast);
-		probe->ntuples = 0;
-		probe->ntoast = 0;
+		PgfProbePage *fill = &probe->local[(probe->head + probe->nready) % PGF_PROBE_LOCAL_PAGES];
+
+		Assert(probe->nready < PGF_PROBE_LOCAL_PAGES);
+		if (fill->page == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(probe->cxt);
+
+			fill->page = palloc0(BLCKSZ);
+			initStringInfo(&fill->toast);
+			MemoryContextSwitchTo(old);
+		}
+		probe->fill = fill;
+		PageInit((Page) fill->page, BLCKSZ, 0);
+		resetStringInfo(&fill->toast);
+		fill->ntuples = 0;
+		fill->ntoast = 0;
 		probe->filling = true;
 		if (probe->pending)
 		{
@@ -574,20 +596,22 @@ fill_page(PgfProbe *probe)
 				continue;
 			probe->in_key = false;	/* this key is decided: the next tuple belongs to the next key */
 		}
-		if (probe->ntuples >= Min(MaxHeapTuplesPerPage, PGF_VISIBILITY_BYTES * 8) || !add_slot_tuple(probe))
+		if (probe->fill->ntuples >= Min(MaxHeapTuplesPerPage, PGF_VISIBILITY_BYTES * 8) || !add_slot_tuple(probe))
 		{
 			probe->pending = true;
 			break;
 		}
 	}
 	probe->filling = false;
-	probe->page_ready = probe->ntuples > 0;
+	if (probe->fill->ntuples > 0)
+		probe->nready++;
 }
 
-/* Publishes the local page in a pool entry; false when the pool has no room for this session now. */
+/* Publishes the oldest ready local page in a pool entry; false when the pool has no room for this session now. */
 static bool
 publish_page(PgfProbe *probe, PgfSession *session)
 {
+	PgfProbePage *ready = &probe->local[probe->head];
 	int			page_index = pgf_page_alloc(session);
 	PgfPageMeta *meta;
 	uint32		prefix[4];
@@ -596,20 +620,21 @@ publish_page(PgfProbe *probe, PgfSession *session)
 		return false;
 	meta = pgf_page_meta(page_index);
 	memset(meta, 0, PGF_PAGE_META_SIZE);
-	memcpy((char *) meta + PGF_PAGE_META_SIZE, probe->page, BLCKSZ);
+	memcpy((char *) meta + PGF_PAGE_META_SIZE, ready->page, BLCKSZ);
 	meta->block = probe->pages_sent;
 	meta->scan_id = probe->scan_id;
-	meta->line_pointers = probe->ntuples;
-	meta->visible = probe->ntuples;
-	for (uint32 i = 0; i < probe->ntuples; i++)
+	meta->line_pointers = ready->ntuples;
+	meta->visible = ready->ntuples;
+	for (uint32 i = 0; i < ready->ntuples; i++)
 		meta->visibility[i >> 3] |= (uint8) (1 << (i & 7));
 	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
 	prefix[0] = probe->scan_id;
 	prefix[1] = (uint32) page_index;
 	prefix[2] = probe->pages_sent;
-	prefix[3] = probe->ntoast;
-	pgf_session_send(session, PGF_MSG_PAGE, prefix, sizeof(prefix), probe->toast.data, probe->toast.len);
-	probe->page_ready = false;
+	prefix[3] = ready->ntoast;
+	pgf_session_send(session, PGF_MSG_PAGE, prefix, sizeof(prefix), ready->toast.data, ready->toast.len);
+	probe->head = (probe->head + 1) % PGF_PROBE_LOCAL_PAGES;
+	probe->nready--;
 	probe->credit--;
 	probe->pages_sent++;
 	return true;
@@ -617,7 +642,8 @@ publish_page(PgfProbe *probe, PgfSession *session)
 
 /*
  * Serves up to max_items pages (and end markers) of the open probes; returns how many, counting
- * a fill that yielded before its page was full as one (it made progress).
+ * a fill step as one (it made progress). A probe goes on filling local pages while the pool or
+ * its credit has no room, so the index work overlaps the worker's reading of other pages.
  */
 int
 pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
@@ -632,33 +658,39 @@ pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 
 		while (!probe->closed && served < max_items)
 		{
-			if (!probe->page_ready)
+			if (probe->nready > 0 && probe->credit > 0 && publish_page(probe, session))
 			{
-				if (probe->keys_done && !probe->pending && !probe->filling)
+				served++;
+				continue;
+			}
+			if (probe->keys_done && !probe->filling)
+			{
+				if (probe->nready > 0 || probe->pending)
+					break;		/* waiting for credit or pool room */
 				{
 					uint32		end[2] = {probe->scan_id, probe->pages_sent};
 
 					pgf_session_send(session, PGF_MSG_SCAN_END, end, sizeof(end), NULL, 0);
-					probe->closed = true;
-					close_index_scan(probe);
-					served++;
-					break;
 				}
-				if (probe->credit == 0)
-					break;
-				fill_page(probe);
-				if (!probe->page_ready)
-				{
-					if (probe->keys_done)
-						continue;	/* no more matches: the end marker next */
-					if (!probe->waiting_keys)
-						served++;	/* yielded with keys left: progress */
-					break;
-				}
-			}
-			if (probe->credit == 0 || !publish_page(probe, session))
+				probe->closed = true;
+				close_index_scan(probe);
+				served++;
 				break;
-			served++;
+			}
+			if (probe->nready >= PGF_PROBE_LOCAL_PAGES)
+				break;			/* every local page waits for credit or pool room */
+			{
+				int			ready_before = probe->nready;
+
+				fill_page(probe);
+				if (probe->nready > ready_before)
+					continue;	/* a full page: publish it */
+			}
+			if (probe->keys_done)
+				continue;		/* the end marker next */
+			if (!probe->waiting_keys)
+				served++;		/* yielded with keys left: progress */
+			break;
 		}
 	}
 	return served;

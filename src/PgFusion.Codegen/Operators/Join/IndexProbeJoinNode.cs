@@ -83,12 +83,13 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
     public PhysicalIndexProbeJoin Plan { get; } = plan;
 
     /// <summary>
-    /// Distinct keys gathered before they go to the probe: the first chunk starts the backend early;
-    /// later ones are small enough that the backend, which also serves the outer scan's pages, always
-    /// has keys to probe while it waits for that scan's credit, and has few left when the outer input ends.
+    /// Distinct keys gathered before they go to the probe: a small first chunk starts the backend
+    /// early, and each later chunk is twice the one before, up to <see cref="MaxChunkKeys"/>: few
+    /// messages, and keys sorted over long runs (the index and heap pages of neighbouring keys
+    /// are visited together), while the backend has at most one chunk left when the outer input ends.
     /// </summary>
     public const int FirstChunkKeys = 256;
-    public const int ChunkKeys = 1024;
+    public const int MaxChunkKeys = 8192;
 
     /// <summary>Keys one probe may be sent in all.</summary>
     public const int MaxProbeKeys = 16_000_000;
@@ -117,6 +118,7 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         bool probing = provider is not null;
         long[] widened = [];
         int[] rows = [];
+        int chunkKeys = FirstChunkKeys;
 
         // Sends the pending keys (ascending within a chunk, for the index's locality), or gives the probe up.
         void Flush(bool last)
@@ -164,8 +166,11 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
             var validity = keyColumn.Validity;
             for (int k = 0; k < live; k++)
                 if ((validity is null || validity.IsValid(k)) && seen.Add(widened[k])) pending.Add(widened[k]);
-            if (pending.Count >= (run.Probe is null ? FirstChunkKeys : ChunkKeys))
+            if (pending.Count >= chunkKeys)
+            {
                 Flush(last: false);
+                chunkKeys = Math.Min(chunkKeys * 2, MaxChunkKeys);
+            }
         }
         Flush(last: true);
         run.Outer = batches;

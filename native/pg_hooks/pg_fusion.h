@@ -105,6 +105,7 @@ extern void pgf_append_indexes(StringInfo out, Relation rel);
 extern Index pgf_range_table_index(struct EState *estate, Oid relid);
 extern void pgf_probe_open(struct PgfProbeSet **setp, struct EState *estate, StringInfo msg);
 extern int	pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items);
+extern void pgf_probe_keys(struct PgfProbeSet *set, struct EState *estate, StringInfo msg);
 extern bool pgf_probe_credit(struct PgfProbeSet *set, uint32 scan_id, uint32 pages);
 extern bool pgf_probe_close(struct PgfProbeSet *set, uint32 scan_id);
 extern void pgf_probe_end(struct PgfProbeSet **setp);

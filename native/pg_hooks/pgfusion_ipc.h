@@ -144,7 +144,8 @@ typedef enum PgfMessageType
 	PGF_MSG_TUPLE = 107,		/* one MinimalTuple (t_len bytes) */
 	PGF_MSG_DONE = 108,			/* u64 rows, u64 spill_bytes, u32 spill_files */
 	PGF_MSG_EXPLAINED = 109,	/* text[] */
-	PGF_MSG_PROBE = 110			/* u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys, natts x u32 attnum, nkeys x i64 key */
+	PGF_MSG_PROBE = 110,		/* u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys, u32 flags, u32 nconds, natts x u32 attnum, nconds x condition, nkeys x i64 key */
+	PGF_MSG_PROBE_KEYS = 111	/* u32 scan_id, u32 last, nkeys x i64 key */
 } PgfMessageType;
 
 /* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */

@@ -26,6 +26,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_opfamily.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
@@ -33,11 +34,39 @@
 #include "storage/bufpage.h"
 #include "utils/fmgroids.h"
 #include "utils/json.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #define PGF_MAX_PROBES 64
 #define PGF_PROBE_INTERRUPT_KEYS 256
+#define PGF_MAX_PROBE_CONDS 32
+#define PGF_PROBE_KEYS_PER_FILL 128	/* keys one fill_page call starts before it yields to the other scans */
+#define PGF_PROBE_LOCAL_PAGES 16	/* filled pages a probe holds while the pool or its credit has no room */
+
+/* A virtual page being filled or waiting for a pool entry. */
+typedef struct PgfProbePage
+{
+	char	   *page;			/* BLCKSZ bytes, MAXALIGNed */
+	StringInfoData toast;		/* toast entries of page */
+	uint32		ntuples;
+	uint32		ntoast;
+} PgfProbePage;
+#define PGF_PROBE_COND_BYTES 24
+
+/* PROBE flags (docs/ipc.md 6.3) */
+#define PGF_PROBE_FIRST_MATCH 0x1	/* per key, stop at the first tuple that passes every condition */
+#define PGF_PROBE_MORE_KEYS 0x2		/* PROBE_KEYS messages follow; the last one has last = 1 */
+
+/* One condition of a first-match probe: func(attr left, attr right | constant), both not NULL. */
+typedef struct PgfProbeCond
+{
+	FmgrInfo	flinfo;
+	AttrNumber	left;
+	AttrNumber	right;			/* 0: the constant */
+	Datum		constant;
+} PgfProbeCond;
 
 typedef struct PgfProbe
 {
@@ -53,16 +82,23 @@ typedef struct PgfProbe
 	bool		in_key;			/* the index scan is positioned inside keys[next_key - 1] */
 	bool		pending;		/* tslot holds a tuple that did not fit the last page */
 	bool		keys_done;
-	bool		page_ready;		/* page holds tuples waiting for a pool entry */
+	bool		filling;		/* local[(head + nready) % N] is being filled across fill_page calls */
+	bool		waiting_keys;	/* every key received is probed; PROBE_KEYS still to come */
 	bool		closed;			/* SCAN_CLOSE received or SCAN_END sent */
+	bool		first_match;	/* stop each key at its first tuple that passes conds */
+	bool		more_keys;		/* PROBE_KEYS with further keys still to come */
+	int			nconds;
+	PgfProbeCond *conds;
+	uint32		keys_cap;
 	uint32		credit;
 	uint32		pages_sent;
-	uint32		ntuples;		/* tuples in page */
-	uint32		ntoast;
 	int			natts;
 	int16	   *attnums;
-	char	   *page;			/* BLCKSZ bytes, MAXALIGNed */
-	StringInfoData toast;		/* toast entries of page */
+	MemoryContext cxt;
+	PgfProbePage local[PGF_PROBE_LOCAL_PAGES];	/* a ring: nready filled pages from head, then the one filling */
+	int			head;
+	int			nready;
+	PgfProbePage *fill;			/* the page being filled */
 } PgfProbe;
 
 typedef struct PgfProbeSet
@@ -156,9 +192,177 @@ close_index_scan(PgfProbe *probe)
 	}
 }
 
+/* A constant's Datum from its 64-bit wire form; false for a type a condition may not use. */
+static bool
+cond_constant(Oid typid, int64 v, Datum *d)
+{
+	switch (typid)
+	{
+		case BOOLOID:
+			*d = BoolGetDatum(v != 0);
+			return true;
+		case INT2OID:
+			*d = Int16GetDatum((int16) v);
+			return v >= PG_INT16_MIN && v <= PG_INT16_MAX;
+		case INT4OID:
+		case DATEOID:
+			*d = Int32GetDatum((int32) v);
+			return v >= PG_INT32_MIN && v <= PG_INT32_MAX;
+		case INT8OID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			*d = Int64GetDatum(v);
+			return true;
+		case FLOAT8OID:
+			{
+				double		f;
+
+				memcpy(&f, &v, 8);
+				*d = Float8GetDatum(f);
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
 /*
- * PROBE: u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys,
- * natts x u32 attnum, nkeys x i64 key (ascending, distinct).
+ * Whether func(left_type, right_type) may decide a first match here: a strict, leakproof (so it
+ * raises no error for any input) two-argument function returning bool whose declared argument
+ * types are exactly the operands' types, none of them collatable.
+ */
+static bool
+cond_function_usable(Oid funcoid, Oid left_type, Oid right_type)
+{
+	Oid		   *argtypes;
+	int			nargs;
+	Oid			rettype;
+
+	if (!OidIsValid(funcoid) || !OidIsValid(left_type) || !OidIsValid(right_type)
+		|| type_is_collatable(left_type) || type_is_collatable(right_type))
+		return false;
+	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(funcoid)))
+		return false;
+	rettype = get_func_signature(funcoid, &argtypes, &nargs);
+	if (rettype != BOOLOID || nargs != 2 || argtypes[0] != left_type || argtypes[1] != right_type)
+		return false;
+	return func_strict(funcoid) && get_func_leakproof(funcoid) && func_volatile(funcoid) == PROVOLATILE_IMMUTABLE;
+}
+
+/*
+ * The conditions of a first-match probe; false (and the probe returns every match, which the worker
+ * filters as always) when one of them cannot be evaluated here exactly as the worker would.
+ */
+static bool
+parse_conds(PgfProbe *probe, StringInfo msg, int offset, uint32 nconds, MemoryContext cxt)
+{
+	TupleDesc	td = RelationGetDescr(probe->heap);
+
+	if (nconds > PGF_MAX_PROBE_CONDS)
+		return false;
+	probe->conds = MemoryContextAllocZero(cxt, sizeof(PgfProbeCond) * Max(nconds, 1));
+	for (uint32 c = 0; c < nconds; c++)
+	{
+		const char *p = msg->data + offset + c * PGF_PROBE_COND_BYTES;
+		PgfProbeCond *cond = &probe->conds[c];
+		uint32		funcoid;
+		int16		left;
+		int16		right;
+		uint32		consttype;
+		int64		value;
+		Oid			right_type;
+
+		memcpy(&funcoid, p, 4);
+		memcpy(&left, p + 4, 2);
+		memcpy(&right, p + 6, 2);
+		memcpy(&consttype, p + 8, 4);
+		memcpy(&value, p + 16, 8);
+		if (left < 1 || left > td->natts || TupleDescAttr(td, left - 1)->attisdropped
+			|| right < 0 || right > td->natts || (right > 0 && TupleDescAttr(td, right - 1)->attisdropped))
+			return false;
+		if (right == 0)
+		{
+			if (!cond_constant(consttype, value, &cond->constant))
+				return false;
+			right_type = consttype;
+		}
+		else
+			right_type = TupleDescAttr(td, right - 1)->atttypid;
+		if (!cond_function_usable(funcoid, TupleDescAttr(td, left - 1)->atttypid, right_type))
+			return false;
+		fmgr_info_cxt(funcoid, &cond->flinfo, cxt);
+		cond->left = left;
+		cond->right = right;
+	}
+	probe->nconds = (int) nconds;
+	return true;
+}
+
+/* Whether the slot's tuple passes every condition (a NULL operand or result fails, as in WHERE). */
+static bool
+conds_pass(PgfProbe *probe)
+{
+	for (int c = 0; c < probe->nconds; c++)
+	{
+		PgfProbeCond *cond = &probe->conds[c];
+		LOCAL_FCINFO(fcinfo, 2);
+		bool		isnull;
+		Datum		a = slot_getattr(probe->tslot, cond->left, &isnull);
+		Datum		b;
+		Datum		result;
+
+		if (isnull)
+			return false;
+		if (cond->right > 0)
+		{
+			b = slot_getattr(probe->tslot, cond->right, &isnull);
+			if (isnull)
+				return false;
+		}
+		else
+			b = cond->constant;
+		InitFunctionCallInfoData(*fcinfo, &cond->flinfo, 2, InvalidOid, NULL, NULL);
+		fcinfo->args[0].value = a;
+		fcinfo->args[0].isnull = false;
+		fcinfo->args[1].value = b;
+		fcinfo->args[1].isnull = false;
+		result = FunctionCallInvoke(fcinfo);
+		if (fcinfo->isnull || !DatumGetBool(result))
+			return false;
+	}
+	return true;
+}
+
+/* Appends n keys (8 bytes each, at data) to the probe's keys, dropping those already probed. */
+static void
+append_keys(PgfProbe *probe, const char *data, uint32 n, MemoryContext cxt)
+{
+	uint32		remaining = probe->nkeys - probe->next_key;
+
+	if (probe->next_key > 0 && remaining > 0)
+		memmove(probe->keys, probe->keys + probe->next_key, (Size) remaining * 8);
+	probe->nkeys = remaining;
+	probe->next_key = 0;
+	if ((uint64) remaining + n > probe->keys_cap)
+	{
+		uint32		cap = Max(probe->keys_cap * 2, remaining + n);
+
+		if (probe->keys == NULL)
+			probe->keys = MemoryContextAllocHuge(cxt, sizeof(int64) * Max(cap, 1));
+		else
+			probe->keys = repalloc_huge(probe->keys, sizeof(int64) * Max(cap, 1));
+		probe->keys_cap = cap;
+	}
+	if (n > 0)
+		memcpy(probe->keys + probe->nkeys, data, (Size) n * 8);
+	probe->nkeys += n;
+}
+
+/*
+ * PROBE: u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys, u32 flags,
+ * u32 nconds, natts x u32 attnum, nconds x condition (24 bytes), nkeys x i64 key (distinct).
+ * A condition: u32 funcoid, i16 left attnum, i16 right attnum (0: the constant), u32 const typid,
+ * u32 reserved, i64 constant.
  */
 void
 pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
@@ -170,14 +374,18 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	uint32		credit = probe_u32(msg, 12);
 	uint32		natts = probe_u32(msg, 16);
 	uint32		nkeys = probe_u32(msg, 20);
+	uint32		flags = probe_u32(msg, 24);
+	uint32		nconds = probe_u32(msg, 28);
+	uint64		conds_at = (uint64) 32 + (uint64) natts * 4;
+	uint64		keys_at = conds_at + (uint64) nconds * PGF_PROBE_COND_BYTES;
 	PgfProbe   *probe;
 	Index		rti;
 	Form_pg_index form;
 	AttrNumber	keyatt;
 
-	if ((uint64) 24 + (uint64) natts * 4 + (uint64) nkeys * 8 != (uint64) msg->len)
+	if (keys_at + (uint64) nkeys * 8 != (uint64) msg->len)
 		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
-						errmsg("pg_fusion worker sent a PROBE of %d bytes for %u attributes and %u keys", msg->len, natts, nkeys)));
+						errmsg("pg_fusion worker sent a PROBE of %d bytes for %u attributes, %u conditions and %u keys", msg->len, natts, nconds, nkeys)));
 	rti = pgf_range_table_index(estate, relid);
 	if (rti == 0)
 		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
@@ -206,12 +414,15 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	probe->natts = (int) natts;
 	probe->attnums = MemoryContextAllocZero(estate->es_query_cxt, sizeof(int16) * Max(natts, 1));
 	for (uint32 a = 0; a < natts; a++)
-		probe->attnums[a] = (int16) probe_u32(msg, 24 + 4 * a);
-	probe->nkeys = nkeys;
-	probe->keys = MemoryContextAlloc(estate->es_query_cxt, sizeof(int64) * Max(nkeys, 1));
-	memcpy(probe->keys, msg->data + 24 + 4 * natts, (Size) nkeys * 8);
-	probe->page = MemoryContextAllocZero(estate->es_query_cxt, BLCKSZ);
-	initStringInfo(&probe->toast);
+		probe->attnums[a] = (int16) probe_u32(msg, 32 + 4 * a);
+	probe->more_keys = (flags & PGF_PROBE_MORE_KEYS) != 0;
+	/* a first-match probe whose conditions cannot all be evaluated here returns every match */
+	probe->first_match = (flags & PGF_PROBE_FIRST_MATCH) != 0
+		&& parse_conds(probe, msg, (int) conds_at, nconds, estate->es_query_cxt);
+	if (!probe->first_match)
+		probe->nconds = 0;
+	append_keys(probe, msg->data + keys_at, nkeys, estate->es_query_cxt);
+	probe->cxt = estate->es_query_cxt;
 	probe->tslot = table_slot_create(probe->heap, NULL);
 	probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
 }
@@ -272,11 +483,11 @@ add_toast(PgfProbe *probe, HeapTuple tuple, OffsetNumber offnum)
 			uint16		att16 = (uint16) attnum;
 			uint32		len = VARSIZE_ANY_EXHDR(value);
 
-			appendBinaryStringInfo(&probe->toast, (char *) &off16, 2);
-			appendBinaryStringInfo(&probe->toast, (char *) &att16, 2);
-			appendBinaryStringInfo(&probe->toast, (char *) &len, 4);
-			appendBinaryStringInfo(&probe->toast, VARDATA_ANY(value), len);
-			probe->ntoast++;
+			appendBinaryStringInfo(&probe->fill->toast, (char *) &off16, 2);
+			appendBinaryStringInfo(&probe->fill->toast, (char *) &att16, 2);
+			appendBinaryStringInfo(&probe->fill->toast, (char *) &len, 4);
+			appendBinaryStringInfo(&probe->fill->toast, VARDATA_ANY(value), len);
+			probe->fill->ntoast++;
 		}
 	}
 }
@@ -289,14 +500,14 @@ add_slot_tuple(PgfProbe *probe)
 	HeapTuple	tuple = ExecFetchSlotHeapTuple(probe->tslot, false, &should_free);
 	OffsetNumber off;
 
-	off = PageAddItem((Page) probe->page, (Item) tuple->t_data, tuple->t_len, InvalidOffsetNumber, false, true);
+	off = PageAddItem((Page) probe->fill->page, (Item) tuple->t_data, tuple->t_len, InvalidOffsetNumber, false, true);
 	if (off == InvalidOffsetNumber)
 	{
 		if (should_free)
 			heap_freetuple(tuple);
 		return false;
 	}
-	probe->ntuples++;
+	probe->fill->ntuples++;
 	add_toast(probe, tuple, off);
 	if (should_free)
 		heap_freetuple(tuple);
@@ -314,48 +525,93 @@ probe_sleep(void)
 	}
 }
 
-/* Fills the local page with the next matches (until full or the keys end). */
+/*
+ * Fills a local page with the next matches: it joins the ready pages when full, or when the last
+ * key is probed (if it holds any tuple). A call starts at most PGF_PROBE_KEYS_PER_FILL keys and
+ * then returns with the page still filling (likewise when it runs out of keys while PROBE_KEYS are
+ * still to come), so that the backend goes back to the sequential scans' pages and the worker's
+ * messages between calls. The caller makes sure a local page is free.
+ */
 static void
 fill_page(PgfProbe *probe)
 {
-	if (pgf_debug_fault == PGF_FAULT_PROBE_SLEEP && probe->pages_sent == 0)
+	int			started = 0;
+
+	if (pgf_debug_fault == PGF_FAULT_PROBE_SLEEP && probe->pages_sent == 0 && !probe->filling)
 		probe_sleep();
-	PageInit((Page) probe->page, BLCKSZ, 0);
-	resetStringInfo(&probe->toast);
-	probe->ntuples = 0;
-	probe->ntoast = 0;
-	if (probe->pending)
+	if (!probe->filling)
 	{
-		if (!add_slot_tuple(probe))
-			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-							errmsg("pg_fusion index probe: a heap tuple does not fit an empty page")));
-		probe->pending = false;
+		PgfProbePage *fill = &probe->local[(probe->head + probe->nready) % PGF_PROBE_LOCAL_PAGES];
+
+		Assert(probe->nready < PGF_PROBE_LOCAL_PAGES);
+		if (fill->page == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(probe->cxt);
+
+			fill->page = palloc0(BLCKSZ);
+			initStringInfo(&fill->toast);
+			MemoryContextSwitchTo(old);
+		}
+		probe->fill = fill;
+		PageInit((Page) fill->page, BLCKSZ, 0);
+		resetStringInfo(&fill->toast);
+		fill->ntuples = 0;
+		fill->ntoast = 0;
+		probe->filling = true;
+		if (probe->pending)
+		{
+			if (!add_slot_tuple(probe))
+				ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+								errmsg("pg_fusion index probe: a heap tuple does not fit an empty page")));
+			probe->pending = false;
+		}
 	}
+	probe->waiting_keys = false;
 	for (;;)
 	{
-		if (!probe->in_key && !next_key(probe))
+		if (!probe->in_key)
 		{
-			probe->keys_done = true;
-			break;
+			if (started >= PGF_PROBE_KEYS_PER_FILL)
+				return;			/* yield; the page stays filling */
+			if (!next_key(probe))
+			{
+				if (probe->more_keys)
+				{
+					probe->waiting_keys = true;
+					return;		/* the page stays filling until PROBE_KEYS come */
+				}
+				probe->keys_done = true;
+				break;
+			}
+			started++;
 		}
 		if (!index_getnext_slot(probe->iscan, ForwardScanDirection, probe->tslot))
 		{
 			probe->in_key = false;
 			continue;
 		}
-		if (probe->ntuples >= Min(MaxHeapTuplesPerPage, PGF_VISIBILITY_BYTES * 8) || !add_slot_tuple(probe))
+		if (probe->first_match)
+		{
+			if (!conds_pass(probe))
+				continue;
+			probe->in_key = false;	/* this key is decided: the next tuple belongs to the next key */
+		}
+		if (probe->fill->ntuples >= Min(MaxHeapTuplesPerPage, PGF_VISIBILITY_BYTES * 8) || !add_slot_tuple(probe))
 		{
 			probe->pending = true;
 			break;
 		}
 	}
-	probe->page_ready = probe->ntuples > 0;
+	probe->filling = false;
+	if (probe->fill->ntuples > 0)
+		probe->nready++;
 }
 
-/* Publishes the local page in a pool entry; false when the pool has no room for this session now. */
+/* Publishes the oldest ready local page in a pool entry; false when the pool has no room for this session now. */
 static bool
 publish_page(PgfProbe *probe, PgfSession *session)
 {
+	PgfProbePage *ready = &probe->local[probe->head];
 	int			page_index = pgf_page_alloc(session);
 	PgfPageMeta *meta;
 	uint32		prefix[4];
@@ -364,26 +620,31 @@ publish_page(PgfProbe *probe, PgfSession *session)
 		return false;
 	meta = pgf_page_meta(page_index);
 	memset(meta, 0, PGF_PAGE_META_SIZE);
-	memcpy((char *) meta + PGF_PAGE_META_SIZE, probe->page, BLCKSZ);
+	memcpy((char *) meta + PGF_PAGE_META_SIZE, ready->page, BLCKSZ);
 	meta->block = probe->pages_sent;
 	meta->scan_id = probe->scan_id;
-	meta->line_pointers = probe->ntuples;
-	meta->visible = probe->ntuples;
-	for (uint32 i = 0; i < probe->ntuples; i++)
+	meta->line_pointers = ready->ntuples;
+	meta->visible = ready->ntuples;
+	for (uint32 i = 0; i < ready->ntuples; i++)
 		meta->visibility[i >> 3] |= (uint8) (1 << (i & 7));
 	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
 	prefix[0] = probe->scan_id;
 	prefix[1] = (uint32) page_index;
 	prefix[2] = probe->pages_sent;
-	prefix[3] = probe->ntoast;
-	pgf_session_send(session, PGF_MSG_PAGE, prefix, sizeof(prefix), probe->toast.data, probe->toast.len);
-	probe->page_ready = false;
+	prefix[3] = ready->ntoast;
+	pgf_session_send(session, PGF_MSG_PAGE, prefix, sizeof(prefix), ready->toast.data, ready->toast.len);
+	probe->head = (probe->head + 1) % PGF_PROBE_LOCAL_PAGES;
+	probe->nready--;
 	probe->credit--;
 	probe->pages_sent++;
 	return true;
 }
 
-/* Serves up to max_items pages (and end markers) of the open probes; returns how many. */
+/*
+ * Serves up to max_items pages (and end markers) of the open probes; returns how many, counting
+ * a fill step as one (it made progress). A probe goes on filling local pages while the pool or
+ * its credit has no room, so the index work overlaps the worker's reading of other pages.
+ */
 int
 pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 {
@@ -397,27 +658,39 @@ pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 
 		while (!probe->closed && served < max_items)
 		{
-			if (!probe->page_ready)
+			if (probe->nready > 0 && probe->credit > 0 && publish_page(probe, session))
 			{
-				if (probe->keys_done && !probe->pending)
+				served++;
+				continue;
+			}
+			if (probe->keys_done && !probe->filling)
+			{
+				if (probe->nready > 0 || probe->pending)
+					break;		/* waiting for credit or pool room */
 				{
 					uint32		end[2] = {probe->scan_id, probe->pages_sent};
 
 					pgf_session_send(session, PGF_MSG_SCAN_END, end, sizeof(end), NULL, 0);
-					probe->closed = true;
-					close_index_scan(probe);
-					served++;
-					break;
 				}
-				if (probe->credit == 0)
-					break;
-				fill_page(probe);
-				if (!probe->page_ready)
-					continue;	/* no more matches: the end marker next */
-			}
-			if (probe->credit == 0 || !publish_page(probe, session))
+				probe->closed = true;
+				close_index_scan(probe);
+				served++;
 				break;
-			served++;
+			}
+			if (probe->nready >= PGF_PROBE_LOCAL_PAGES)
+				break;			/* every local page waits for credit or pool room */
+			{
+				int			ready_before = probe->nready;
+
+				fill_page(probe);
+				if (probe->nready > ready_before)
+					continue;	/* a full page: publish it */
+			}
+			if (probe->keys_done)
+				continue;		/* the end marker next */
+			if (!probe->waiting_keys)
+				served++;		/* yielded with keys left: progress */
+			break;
 		}
 	}
 	return served;
@@ -444,6 +717,30 @@ pgf_probe_credit(struct PgfProbeSet *set, uint32 scan_id, uint32 pages)
 		return false;
 	probe->credit += pages;
 	return true;
+}
+
+/*
+ * PROBE_KEYS: u32 scan_id, u32 last, nkeys x i64 key (the rest of the payload): more keys of a
+ * probe opened with PGF_PROBE_MORE_KEYS. Keys of a closed probe are ignored.
+ */
+void
+pgf_probe_keys(struct PgfProbeSet *set, EState *estate, StringInfo msg)
+{
+	uint32		scan_id = probe_u32(msg, 0);
+	uint32		last = probe_u32(msg, 4);
+	PgfProbe   *probe = find_probe(set, scan_id);
+
+	if (probe == NULL || (msg->len - 8) % 8 != 0)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent PROBE_KEYS of %d bytes for scan %u, which is not an open index probe", msg->len, scan_id)));
+	if (probe->closed)
+		return;
+	if (!probe->more_keys)
+		ereport(ERROR, (errcode(ERRCODE_PROTOCOL_VIOLATION),
+						errmsg("pg_fusion worker sent PROBE_KEYS for scan %u after its last keys", scan_id)));
+	append_keys(probe, msg->data + 8, (uint32) ((msg->len - 8) / 8), estate->es_query_cxt);
+	if (last != 0)
+		probe->more_keys = false;
 }
 
 /* SCAN_CLOSE for a probe: stop sending; false when scan_id is not a probe. */

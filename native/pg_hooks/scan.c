@@ -36,6 +36,7 @@
 
 #define PGF_MAX_SCANS 64
 #define PGF_PAGES_PER_ROUND 64
+#define PGF_PROBE_PAGES_PER_ROUND 4	/* index probes: few pages per round, so sequential scans are served between them */
 #define PGF_MAX_RUN_PAGES 32
 
 typedef struct PgfScanStream
@@ -618,6 +619,9 @@ exec_scan(CustomScanState *node)
 				case PGF_MSG_PROBE:
 					pgf_probe_open(&state->probes, state->css.ss.ps.state, &state->msg);
 					break;
+				case PGF_MSG_PROBE_KEYS:
+					pgf_probe_keys(state->probes, state->css.ss.ps.state, &state->msg);
+					break;
 				case PGF_MSG_CREDIT:
 					if (!pgf_probe_credit(state->probes, msg_u32(&state->msg, 0, "CREDIT"), msg_u32(&state->msg, 4, "CREDIT")))
 						find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");
@@ -645,7 +649,7 @@ exec_scan(CustomScanState *node)
 		}
 		if (serve_pages(state) > 0)
 			progress = true;
-		if (pgf_probe_serve(state->probes, state->session, PGF_PAGES_PER_ROUND) > 0)
+		if (pgf_probe_serve(state->probes, state->session, PGF_PROBE_PAGES_PER_ROUND) > 0)
 			progress = true;
 		if (!progress)
 		{

@@ -22,6 +22,7 @@ public enum MessageType : uint
     Done = 108,
     Explained = 109,
     Probe = 110,
+    ProbeKeys = 111,
 }
 
 /// <summary>Helpers over <see cref="MessageType"/>.</summary>

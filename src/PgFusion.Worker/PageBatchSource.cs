@@ -17,7 +17,7 @@ namespace PgFusion.Worker;
 /// sees exactly what a sequential decode gives. Two batches (and two decoders) alternate: the one
 /// the caller holds and the one being decoded. Credit goes back to the backend as batches finish.
 /// </summary>
-internal sealed class PageBatchSource : IBatchSource
+internal sealed class PageBatchSource : IIndexProbe
 {
     public const int BatchCapacity = 4096;
 
@@ -59,7 +59,35 @@ internal sealed class PageBatchSource : IBatchSource
 
     public long Pages { get; private set; }
 
-    internal void Enqueue(ServedPage page) => queued.Enqueue(page);
+    /// <summary>
+    /// An index probe's pages copied out of the pool while another scan is read are credited at once
+    /// (the backend probes on while the outer input is read; the copies are the rows the join's build
+    /// side takes anyway). Sequential scans keep their credit window.
+    /// </summary>
+    public bool EagerCredit { get; init; }
+
+    private uint creditedEarly;
+
+    internal void Enqueue(ServedPage page) => queued.Enqueue(EarlyCredit(page));
+
+    private ServedPage EarlyCredit(ServedPage page)
+    {
+        if (!EagerCredit || page.PoolIndex >= 0 || page.Credited || ended || closed)
+            return page;
+        if (++creditedEarly >= creditBatch)
+        {
+            provider.GrantCredit(ScanId, creditedEarly);
+            creditedEarly = 0;
+        }
+        return page with { Credited = true };
+    }
+
+    /// <summary>PROBE_KEYS: more keys of this index probe.</summary>
+    public void AddKeys(ReadOnlySpan<long> keys, bool last)
+    {
+        if (!closed && !ended)
+            provider.SendProbeKeys(ScanId, keys, last);
+    }
 
     internal void MarkEnded() => ended = true;
 
@@ -73,7 +101,7 @@ internal sealed class PageBatchSource : IBatchSource
         for (int i = 0; i < n; i++)
         {
             var page = queued.Dequeue();
-            queued.Enqueue(page.PoolIndex >= 0 ? provider.CopyOut(page, wake: i == n - 1) : page);
+            queued.Enqueue(EarlyCredit(page.PoolIndex >= 0 ? provider.CopyOut(page, wake: i == n - 1) : page));
         }
     }
 
@@ -191,7 +219,7 @@ internal sealed class PageBatchSource : IBatchSource
             }
             pages.Add(page);
             rows += (int)page.Visible;
-            Taken();
+            Taken(page);
         }
         if (pages.Count == 0)
             return null;
@@ -272,7 +300,7 @@ internal sealed class PageBatchSource : IBatchSource
             }
             pages.Add(page);
             rows += (int)page.Visible;
-            Taken();
+            Taken(page);
         }
         return pages.Count == 0 ? null : pages;
     }
@@ -285,9 +313,11 @@ internal sealed class PageBatchSource : IBatchSource
     }
 
     /// <summary>A page was taken off the queue: count it and return credit in steps.</summary>
-    private void Taken()
+    private void Taken(ServedPage page)
     {
         Pages++;
+        if (page.Credited)
+            return;
         if (++consumedSinceCredit >= creditBatch && !ended && !closed)
         {
             provider.GrantCredit(ScanId, consumedSinceCredit);
@@ -321,7 +351,7 @@ internal sealed class PageBatchSource : IBatchSource
     {
         if (page.PoolIndex >= 0)
             provider.Region.Pages.Release(page.PoolIndex, page.WakeOnRelease);
-        Taken();
+        Taken(page);
     }
 
     /// <summary>The next page of this scan; null at the end, or (when not waiting) when none is ready.</summary>

@@ -6,4 +6,4 @@ namespace PgFusion.Worker;
 /// arrived while another scan was being read. <see cref="WakeOnRelease"/>: the last page of its
 /// message, whose release wakes the backend (one wake per PAGE_RUN, not per page).
 /// </summary>
-internal sealed record ServedPage(int PoolIndex, byte[]? Copy, uint Block, uint Visible, DetoastedValues? Detoasted, bool WakeOnRelease = true);
+internal sealed record ServedPage(int PoolIndex, byte[]? Copy, uint Block, uint Visible, DetoastedValues? Detoasted, bool WakeOnRelease = true, bool Credited = false);

@@ -58,27 +58,55 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
     }
 
     /// <summary>
-    /// PROBE: the backend looks <paramref name="keys"/> up in the index and serves the matching
-    /// visible tuples packed into pages, as PAGE messages of this scan id, then SCAN_END.
+    /// PROBE: the backend looks the keys up in the index and serves the matching visible tuples
+    /// packed into pages, as PAGE messages of this scan id, then SCAN_END (after the last
+    /// PROBE_KEYS when <paramref name="moreKeys"/>). Its pages are copied out and credited as they
+    /// arrive while another scan is read, so the backend probes on while the outer input is read.
     /// </summary>
-    public IBatchSource OpenIndexProbe(PhysicalScan scan, uint indexOid, long[] keys)
+    public IIndexProbe OpenIndexProbe(PhysicalScan scan, uint indexOid, IReadOnlyList<ProbeCondition>? firstMatch, ReadOnlySpan<long> keys, bool moreKeys)
     {
         uint id = nextScanId++;
-        var source = new PageBatchSource(this, id, scan);
+        var source = new PageBatchSource(this, id, scan) { EagerCredit = true };
         scans[id] = source;
-        var w = new ArrayBufferWriter<byte>(24 + 4 * scan.AttNums.Count + 8 * keys.Length);
+        var conditions = firstMatch ?? [];
+        var w = new ArrayBufferWriter<byte>(32 + 4 * scan.AttNums.Count + 24 * conditions.Count + 8 * keys.Length);
         Wire.U32(w, id);
         Wire.U32(w, scan.Relation.RelId);
         Wire.U32(w, indexOid);
         Wire.U32(w, InitialCredit);
         Wire.U32(w, (uint)scan.AttNums.Count);
         Wire.U32(w, (uint)keys.Length);
+        Wire.U32(w, (firstMatch is null ? 0u : ProbeFirstMatch) | (moreKeys ? ProbeMoreKeys : 0u));
+        Wire.U32(w, (uint)conditions.Count);
         foreach (int a in scan.AttNums)
             Wire.U32(w, (uint)a);
+        foreach (var c in conditions)
+        {
+            Wire.U32(w, c.FuncOid);
+            Wire.U16(w, unchecked((ushort)checked((short)c.LeftAttNum)));
+            Wire.U16(w, unchecked((ushort)checked((short)c.RightAttNum)));
+            Wire.U32(w, c.ConstType);
+            Wire.U32(w, 0);
+            Wire.U64(w, unchecked((ulong)c.ConstValue));
+        }
         foreach (long k in keys)
             Wire.U64(w, unchecked((ulong)k));
         channel.Send(MessageType.Probe, w.WrittenSpan, cancellation);
         return source;
+    }
+
+    /// <summary>PROBE flags (docs/ipc.md 6.3).</summary>
+    private const uint ProbeFirstMatch = 1, ProbeMoreKeys = 2;
+
+    /// <summary>PROBE_KEYS: u32 scan_id, u32 last, the keys.</summary>
+    internal void SendProbeKeys(uint scanId, ReadOnlySpan<long> keys, bool last)
+    {
+        var w = new ArrayBufferWriter<byte>(8 + 8 * keys.Length);
+        Wire.U32(w, scanId);
+        Wire.U32(w, last ? 1u : 0u);
+        foreach (long k in keys)
+            Wire.U64(w, unchecked((ulong)k));
+        channel.Send(MessageType.ProbeKeys, w.WrittenSpan, cancellation);
     }
 
     /// <summary>Waits for every scan's decode still running; called when the request ends, however it ends.</summary>

@@ -14,6 +14,12 @@ internal static class Wire
         w.Advance(4);
     }
 
+    public static void U16(IBufferWriter<byte> w, ushort v)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(w.GetSpan(2), v);
+        w.Advance(2);
+    }
+
     public static void U64(IBufferWriter<byte> w, ulong v)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(w.GetSpan(8), v);

@@ -42,6 +42,13 @@ public sealed record PhysicalIndexProbeJoin(
     public override IReadOnlyList<PhysicalPlan> Children => Join.Children;
 
     /// <summary>
+    /// Set for a semi or anti join whose only use of the inner rows is "some row with this key passes
+    /// the inner filter": these conditions are that whole filter, and the backend may stop each key's
+    /// index scan at its first tuple that passes them (first-match probe). Null: every match comes back.
+    /// </summary>
+    public IReadOnlyList<ProbeCondition>? FirstMatch { get; init; }
+
+    /// <summary>
     /// The cost of probing <paramref name="keys"/> distinct keys: one descent per key plus the heap
     /// rows they match. As in PostgreSQL's cost_index, the rows cost between the uncorrelated case
     /// (each row a page access of its own, <see cref="RowCost"/>) and the correlated case (the rows

@@ -89,7 +89,60 @@ public sealed partial class PhysicalPlanner
                     best = candidate;
             }
         }
-        return best;
+        return best is null ? null : best with { FirstMatch = FirstMatchConditions(join, best.InnerScan) };
+    }
+
+    /// <summary>
+    /// The inner filter of a semi or anti join as conditions the backend can evaluate, when a key's
+    /// first inner row that passes them decides the outer rows with that key: one join key (the
+    /// probed one), no residual over the pair, and between the join and the scan only filters whose
+    /// every conjunct compares plain scan columns (or a column with a constant) and plain
+    /// projections. Null otherwise (and the backend returns every match).
+    /// </summary>
+    private static IReadOnlyList<ProbeCondition>? FirstMatchConditions(PhysicalHashJoin join, PhysicalScan scan)
+    {
+        if (join.Kind is not (HashJoinKind.Semi or HashJoinKind.Anti) || join.Residual is not null || join.ProbeKeys.Count != 1)
+            return null;
+        var conditions = new List<ProbeCondition>();
+        for (var plan = join.Build; !ReferenceEquals(plan, scan);)
+        {
+            switch (plan)
+            {
+                case PhysicalFilter filter:
+                    foreach (var conjunct in Conjuncts(filter.Predicate))
+                    {
+                        if (ToProbeCondition(conjunct, filter.Input, scan) is not { } condition) return null;
+                        conditions.Add(condition);
+                    }
+                    plan = filter.Input;
+                    break;
+                case PhysicalProject project:
+                    plan = project.Input;
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return conditions;
+    }
+
+    private static IEnumerable<BoundExpr> Conjuncts(BoundExpr e) =>
+        e is BoundBoolExpr { Op: BoolOp.And } and ? and.Args.SelectMany(Conjuncts) : [e];
+
+    private static ProbeCondition? ToProbeCondition(BoundExpr conjunct, PhysicalPlan input, PhysicalScan scan)
+    {
+        if (conjunct is not BoundFuncCall { Args: [BoundColumnRef left, var right] } call || call.Type.Oid != PgTypeOid.Bool) return null;
+        int? AttNum(BoundColumnRef c) =>
+            ProbeCondition.IsSupportedType(c.Type.Oid) && TraceToScan(input, c.Index) is (var s, var a)
+            && ReferenceEquals(s, scan) && scan.Relation.Attribute(a).Type.Oid == c.Type.Oid ? a : null;
+        if (AttNum(left) is not { } l) return null;
+        return right switch
+        {
+            BoundColumnRef r when AttNum(r) is { } ra => new ProbeCondition(call.FuncOid, l, ra, 0, 0),
+            BoundConst k when ProbeCondition.IsSupportedType(k.Type.Oid) && ProbeCondition.ConstantBits(k.Value, k.Type.Oid) is { } bits =>
+                new ProbeCondition(call.FuncOid, l, 0, k.Type.Oid, bits),
+            _ => null,
+        };
     }
 
     private static bool IsInteger(PgType type) => type.Oid is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8;

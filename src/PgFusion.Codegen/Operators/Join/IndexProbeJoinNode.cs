@@ -10,8 +10,9 @@ namespace PgFusion.Codegen.Operators.Join;
 /// Index-probe join (plan side): a <see cref="HashJoinNode"/> whose probe input is the buffered
 /// outer input and whose build input reads the inner relation through an index probe
 /// (<see cref="IndexProbeScanNode"/>). At run time the build side, opened first by the hash join,
-/// reads the whole outer input (<see cref="IndexProbeRendezvous.Load"/>), collects its distinct
-/// keys and asks for the matching rows; the probe side then replays the buffered outer batches.
+/// reads the whole outer input (<see cref="IndexProbeRendezvous.Load"/>), streaming its distinct
+/// keys to the index probe in chunks as they come, so that the backend probes while the outer
+/// input is still being read; the probe side then replays the buffered outer batches.
 /// </summary>
 public sealed class IndexProbeJoinNode : OperatorNode
 {
@@ -41,7 +42,8 @@ public sealed class IndexProbeJoinNode : OperatorNode
         var p = Plan;
         string keys = string.Join(" AND ", p.Join.ProbeKeys.Select((k, i) => $"{Dump.ExprText.Of(k, Outer.Output)} = {Dump.ExprText.Of(p.Join.BuildKeys[i], Build.Output)}"));
         string residual = p.Join.Residual is null ? "" : $"; filter {Dump.ExprText.Of(p.Join.Residual, p.Join.PairColumns)}";
-        return $"Index Probe Join {p.Join.Kind} using {p.Index.Name}: {keys}{residual}; probe {p.InnerScan.Relation.Name} by {Dump.ExprText.Of(p.Join.ProbeKeys[p.KeyIndex], Outer.Output)}  (rows={p.EstimatedRows:0})";
+        string firstMatch = p.FirstMatch is { } fm ? $"; first match after {fm.Count} pushed condition{(fm.Count == 1 ? "" : "s")}" : "";
+        return $"Index Probe Join {p.Join.Kind} using {p.Index.Name}: {keys}{residual}{firstMatch}; probe {p.InnerScan.Relation.Name} by {Dump.ExprText.Of(p.Join.ProbeKeys[p.KeyIndex], Outer.Output)}  (rows={p.EstimatedRows:0})";
     }
 
     public override IEnumerable<KernelInfo> Kernels
@@ -61,11 +63,14 @@ public sealed class IndexProbeJoinNode : OperatorNode
     }
 }
 
-/// <summary>What the outer input yielded in one execution: copies of its batches and its distinct keys.</summary>
+/// <summary>What the outer input yielded in one execution: copies of its batches, how many distinct keys, and the probe they went to.</summary>
 internal sealed class IndexProbeRun
 {
     public List<RecordBatch>? Outer;
-    public long[] Keys = [];
+    public long KeyCount;
+
+    /// <summary>The index probe holding every key; null when there is none or it was given up for a sequential scan.</summary>
+    public IIndexProbe? Probe;
 }
 
 /// <summary>Where an index-probe join's two sides meet: the outer input and the kernel computing its probe key.</summary>
@@ -77,7 +82,24 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
 
     public PhysicalIndexProbeJoin Plan { get; } = plan;
 
-    /// <summary>Reads the whole outer input once per execution (copying its batches) and collects its sorted distinct non-NULL keys.</summary>
+    /// <summary>
+    /// Distinct keys gathered before they go to the probe: a small first chunk starts the backend
+    /// early, and each later chunk is twice the one before, up to <see cref="MaxChunkKeys"/>: few
+    /// messages, and keys sorted over long runs (the index and heap pages of neighbouring keys
+    /// are visited together), while the backend has at most one chunk left when the outer input ends.
+    /// </summary>
+    public const int FirstChunkKeys = 256;
+    public const int MaxChunkKeys = 8192;
+
+    /// <summary>Keys one probe may be sent in all.</summary>
+    public const int MaxProbeKeys = 16_000_000;
+
+    /// <summary>
+    /// Reads the whole outer input once per execution (copying its batches) and sends its distinct
+    /// non-NULL keys to an index probe in chunks while it reads. Once the keys seen make the probe
+    /// dearer than a sequential scan (<see cref="PhysicalIndexProbeJoin.PrefersProbe"/>), the probe
+    /// is closed and the inner side is read by a sequential scan instead.
+    /// </summary>
     internal IndexProbeRun Load(ExecutionContext context, CancellationToken cancellation)
     {
         if (!context.Shared.TryGetValue(this, out var found) || found is not IndexProbeRun run)
@@ -90,9 +112,36 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         var keyType = Plan.Join.ProbeKeys[Plan.KeyIndex].Type;
         var keyColumn = PgArrowMapping.CreateColumn(keyType, ExecutionContext.BatchRows);
         var ops = Outer.Output.Select(o => ColumnOps.For(o.Type)).ToArray();
-        var keys = new List<long>();
+        var seen = new HashSet<long>();
+        var pending = new List<long>();
+        var provider = context.Scans as IIndexProbeProvider;
+        bool probing = provider is not null;
         long[] widened = [];
         int[] rows = [];
+        int chunkKeys = FirstChunkKeys;
+
+        // Sends the pending keys (ascending within a chunk, for the index's locality), or gives the probe up.
+        void Flush(bool last)
+        {
+            run.KeyCount += pending.Count;
+            if (probing && (run.KeyCount > MaxProbeKeys || !Plan.PrefersProbe(run.KeyCount)))
+            {
+                probing = false;
+                run.Probe?.Close();
+                run.Probe = null;
+            }
+            if (probing && (pending.Count > 0 || run.Probe is not null))
+            {
+                pending.Sort();
+                var chunk = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
+                if (run.Probe is null)
+                    run.Probe = provider!.OpenIndexProbe(Plan.InnerScan, Plan.Index.Oid, Plan.FirstMatch, chunk, moreKeys: !last);
+                else
+                    run.Probe.AddKeys(chunk, last);
+            }
+            pending.Clear();
+        }
+
         var source = Outer.Open(context);
         while (source.Next(cancellation) is { } batch)
         {
@@ -116,13 +165,14 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
             JoinHashTable.WidenKeys(keyColumn, live, widened);
             var validity = keyColumn.Validity;
             for (int k = 0; k < live; k++)
-                if (validity is null || validity.IsValid(k)) keys.Add(widened[k]);
+                if ((validity is null || validity.IsValid(k)) && seen.Add(widened[k])) pending.Add(widened[k]);
+            if (pending.Count >= chunkKeys)
+            {
+                Flush(last: false);
+                chunkKeys = Math.Min(chunkKeys * 2, MaxChunkKeys);
+            }
         }
-        keys.Sort();
-        int n = 0;
-        for (int k = 0; k < keys.Count; k++)
-            if (n == 0 || keys[k] != keys[n - 1]) keys[n++] = keys[k];
-        run.Keys = [.. keys.Take(n)];
+        Flush(last: true);
         run.Outer = batches;
         return run;
     }
@@ -165,9 +215,6 @@ public sealed class IndexProbeScanNode(PhysicalScan scan, IndexProbeRendezvous r
 
     public override IBatchSource Open(ExecutionContext context) => new ProbeSource(this, rendezvous, context);
 
-    /// <summary>Keys one PROBE message may carry (8 bytes each, well under the 256 MiB message limit).</summary>
-    public const int MaxProbeKeys = 16_000_000;
-
     private sealed class ProbeSource(IndexProbeScanNode node, IndexProbeRendezvous rendezvous, ExecutionContext context) : IBatchSource
     {
         private IBatchSource? inner;
@@ -179,14 +226,12 @@ public sealed class IndexProbeScanNode(PhysicalScan scan, IndexProbeRendezvous r
             if (inner is null)
             {
                 var run = rendezvous.Load(context, cancellation);
-                if (run.Keys.Length == 0)
+                if (run.KeyCount == 0)
                 {
                     empty = true;
                     return null;
                 }
-                inner = context.Scans is IIndexProbeProvider probes && run.Keys.Length <= MaxProbeKeys && rendezvous.Plan.PrefersProbe(run.Keys.Length)
-                    ? probes.OpenIndexProbe(node.Scan, rendezvous.Plan.Index.Oid, run.Keys)
-                    : context.Scans.OpenScan(node.Scan);
+                inner = run.Probe ?? context.Scans.OpenScan(node.Scan);
             }
             return inner.Next(cancellation);
         }

@@ -88,6 +88,18 @@ public sealed class DirectGroupAggregate
         return new DirectGroupAggregate(keys, isBool, (int)slots, [.. arguments], argumentOf, inputTypes, [.. columns]);
     }
 
+    [ThreadStatic]
+    private static long laneBatches;
+
+    [ThreadStatic]
+    private static long oneByteBatches;
+
+    /// <summary>Batches of this thread whose sums took the unchecked four-lane pass (for tests: the fast parts ran).</summary>
+    public static long LaneBatches => laneBatches;
+
+    /// <summary>Batches of this thread whose group ids took the one-byte key pass.</summary>
+    public static long OneByteBatches => oneByteBatches;
+
     /// <summary>State for one stream.</summary>
     public Runner Open() => new(this);
 
@@ -182,6 +194,7 @@ public sealed class DirectGroupAggregate
             if (!anyNulls && lanesSafe && groups <= LaneGroups)
             {
                 LaneSums(rows, groups, ref touchedCount);
+                laneBatches++;
                 for (int p = 0; p < count; p++)
                 {
                     foreach (var sum in Users(accumulators, p))
@@ -453,7 +466,11 @@ public sealed class DirectGroupAggregate
         /// </summary>
         private void GroupIds(RecordBatch batch, GroupTable table, int rows)
         {
-            if (OneByteIds(batch, table, rows)) return;
+            if (OneByteIds(batch, table, rows))
+            {
+                oneByteBatches++;
+                return;
+            }
             var sel = batch.Selection;
             var c = codes;
             Array.Clear(c, 0, rows);

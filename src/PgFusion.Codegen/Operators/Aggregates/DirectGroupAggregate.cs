@@ -394,34 +394,37 @@ public sealed class DirectGroupAggregate
         }
 
         /// <summary>
-        /// Group ids when the batch has no selection and every key (one or two) is a text column
-        /// without NULLs whose values are all one byte long (Q1's flags): the offsets are checked
-        /// to step by one (vectorised), then one pass reads the bytes and indexes the slots;
-        /// false (nothing written) otherwise.
+        /// Group ids when every key (one or two) is a text column without NULLs whose values are
+        /// all one byte long (Q1's flags): the offsets of the whole batch are checked to step by
+        /// one (vectorised), then one pass over the live rows (selection[k] or k) reads the bytes
+        /// and indexes the slots; false (nothing written) otherwise.
         /// </summary>
         private bool OneByteIds(RecordBatch batch, GroupTable table, int rows)
         {
             int n = plan.keyColumns.Length;
-            if (batch.Selection is not null || n is not (1 or 2) || rows > groupIds.Length) return false;
+            var sel = batch.Selection;
+            int length = batch.Length; // the offsets are checked over every row of the batch, live or not
+            if (n is not (1 or 2) || rows > groupIds.Length || (sel is null && rows > length)) return false;
             ReadOnlySpan<byte> first = default, second = default;
             for (int j = 0; j < n; j++)
             {
                 if (batch.Columns[plan.keyColumns[j]] is not VarBinaryColumn v || (v.Validity is not null && v.NullCount > 0)) return false;
-                if (rows >= v.Offsets.Length || !StepByOne(v.Offsets.AsSpan(0, rows + 1))) return false;
+                if (length >= v.Offsets.Length || !StepByOne(v.Offsets.AsSpan(0, length + 1))) return false;
                 int start = v.Offsets[0];
-                if (start < 0 || start + rows > v.Data.Length) return false;
-                if (j == 0) first = v.Data.AsSpan(start, rows);
-                else second = v.Data.AsSpan(start, rows);
+                if (start < 0 || start + length > v.Data.Length) return false;
+                if (j == 0) first = v.Data.AsSpan(start, length);
+                else second = v.Data.AsSpan(start, length);
             }
             var keys = Array.ConvertAll(plan.keyColumns, i => batch.Columns[i]);
             var s = slots;
             var ids = groupIds;
             for (int k = 0; k < rows; k++)
             {
-                int code = 2 + first[k];
-                if (n == 2) code = code * 258 + 2 + second[k];
+                int r = sel is null ? k : sel[k];
+                int code = 2 + first[r];
+                if (n == 2) code = code * 258 + 2 + second[r];
                 int slot = s[code];
-                if (slot == 0) slot = s[code] = table.FindOrAdd(keys, k) + 1;
+                if (slot == 0) slot = s[code] = table.FindOrAdd(keys, r) + 1;
                 ids[k] = slot - 1;
             }
             return true;

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Kernels;
 using PgFusion.Planner.Binding;
@@ -10,14 +13,16 @@ namespace PgFusion.Codegen.Operators.Aggregates;
 /// <summary>
 /// Q1's shape: GROUP BY nothing or small fixed-width keys (bool; text, varchar or bpchar of at
 /// most one byte: Q1's char(1) flags) with only count(*), sum(numeric) and avg(numeric) of
-/// fixed-scale expressions over numeric(p &lt;= 18) columns. Per batch: each distinct argument
-/// once as Int64 values (<see cref="Int64NumericProgram"/>; sum(x) and avg(x) share it), group
-/// ids from a direct index (the keys' codes combined index an array of group slots, no hashing),
-/// then one loop per argument adding into per-group Int128 partial sums (exact: a batch of values
-/// below 2^63 cannot overflow them) that move into the accumulators' raw sums with the group's
-/// row counts. A batch this path cannot take (an Int64 overflow, a numeric column with NaN,
-/// Infinity or per-value scales, a wider key) goes through the general path untouched; the
-/// results are the same accumulators', so the two mix freely.
+/// fixed-scale expressions over numeric(p &lt;= 18) columns. Per batch: the distinct arguments
+/// as Int64 values, their equal steps shared (<see cref="Int64NumericDag"/>; sum(x) and avg(x)
+/// share x, and price * (1 - disc) is computed once for two sums), each step without overflow
+/// checks when the batch's value bounds show it cannot overflow; group ids from a direct index
+/// (the keys' codes combined index an array of group slots, no hashing); then per argument one
+/// pass adding into per-group Int64 sums (four lanes per group, unchecked when bound × rows is
+/// below 2^62; else checked, with Int128 sums as the fallback), which move into the
+/// accumulators' Int128 raw sums with the group's row counts. A batch this path cannot take (an
+/// Int64 overflow, a numeric column with NaN, Infinity or per-value scales, a wider key) goes
+/// through the general path untouched; the results are the same accumulators', so the two mix freely.
 /// </summary>
 public sealed class DirectGroupAggregate
 {
@@ -83,6 +88,18 @@ public sealed class DirectGroupAggregate
         return new DirectGroupAggregate(keys, isBool, (int)slots, [.. arguments], argumentOf, inputTypes, [.. columns]);
     }
 
+    [ThreadStatic]
+    private static long laneBatches;
+
+    [ThreadStatic]
+    private static long oneByteBatches;
+
+    /// <summary>Batches of this thread whose sums took the unchecked four-lane pass (for tests: the fast parts ran).</summary>
+    public static long LaneBatches => laneBatches;
+
+    /// <summary>Batches of this thread whose group ids took the one-byte key pass.</summary>
+    public static long OneByteBatches => oneByteBatches;
+
     /// <summary>State for one stream.</summary>
     public Runner Open() => new(this);
 
@@ -90,10 +107,17 @@ public sealed class DirectGroupAggregate
     public sealed class Runner
     {
         private readonly DirectGroupAggregate plan;
+        private const int LaneGroups = 256; // up to this many groups, the sums run in four lanes per group (below)
         private readonly Int64NumericProgram[] programs;
+        private readonly Int64NumericDag dag = new();
+        private readonly int[] outputs; // per program: its node in dag
         private readonly int[][] programColumns;
         private readonly int[] slots;
-        private long[][] values;
+        private readonly long[][] values;
+        private readonly bool[] nulls;
+        private long[] laneCounts = new long[16 * 4];
+        private long[] laneSums = new long[16 * 4];
+        private int[] lanes = new int[ExecutionContext.BatchRows];
         private readonly byte[][] valid; // per argument: 1 where the row's value is not NULL (only for arguments reading NULLs)
         private int[] codes = new int[ExecutionContext.BatchRows];
         private int[] groupIds = new int[ExecutionContext.BatchRows];
@@ -114,7 +138,10 @@ public sealed class DirectGroupAggregate
                 return set.ToArray();
             })];
             slots = new int[plan.slotCount];
-            values = [.. programs.Select(_ => new long[ExecutionContext.BatchRows])];
+            outputs = [.. programs.Select(p => p.Emit(dag))];
+            dag.Seal(ExecutionContext.BatchRows);
+            values = new long[programs.Length][];
+            nulls = new bool[programs.Length];
             valid = [.. programs.Select(_ => Array.Empty<byte>())];
         }
 
@@ -130,9 +157,12 @@ public sealed class DirectGroupAggregate
             if (!FixedScaleOps.Eligible(batch, plan.numericColumns)) return false;
             if (plan.keyColumns.Length > 0 && !KeysQualify(batch)) return false;
             if (rows > codes.Length) Grow(rows);
+            if (!dag.Run(batch, sel, rows)) return false;
+            bool lanesSafe = true; // no per-group Int64 sum of this batch can overflow
             for (int p = 0; p < programs.Length; p++)
             {
-                if (!programs[p].Run(batch, sel, rows, values[p])) return false;
+                values[p] = dag.Values(outputs[p], rows);
+                lanesSafe &= dag.Bound(outputs[p]) * rows < Int64NumericDag.SafeBound;
             }
             for (int a = 0; a < accumulators.Length; a++)
             {
@@ -159,10 +189,27 @@ public sealed class DirectGroupAggregate
             var ids = groupIds;
             var perGroup = rowsPerGroup;
             int count = programs.Length;
-            var nulls = new bool[count];
             bool anyNulls = false;
             for (int p = 0; p < count; p++) anyNulls |= nulls[p] = NullMask(batch, p, rows);
-            if (count > 0 && !anyNulls && FusedSums(rows, groups, ref touchedCount))
+            if (!anyNulls && lanesSafe && groups <= LaneGroups)
+            {
+                LaneSums(rows, groups, ref touchedCount);
+                laneBatches++;
+                for (int p = 0; p < count; p++)
+                {
+                    foreach (var sum in Users(accumulators, p))
+                    {
+                        sum.BeginRaw(programs[p].Scale, rows);
+                        for (int t = 0; t < touchedCount; t++)
+                        {
+                            int g = touched[t];
+                            sum.AddRaw(g, longPartial[g * count + p], perGroup[g]);
+                        }
+                    }
+                }
+                for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
+            }
+            else if (count > 0 && !anyNulls && FusedSums(rows, groups, ref touchedCount))
             {
                 // every argument's Int64 sums, one pass over the rows
                 for (int p = 0; p < count; p++)
@@ -232,6 +279,69 @@ public sealed class DirectGroupAggregate
         }
 
         /// <summary>
+        /// Each group's row count and Int64 sum of every argument (longPartial[g * count + p]),
+        /// unchecked: the caller made sure no sum of the batch can overflow (bounds × rows below
+        /// 2^62). Row k adds into lane k % 4 of its group (four copies of every counter), so
+        /// neighbouring rows of one group do not wait on each other's stores; the lanes are added
+        /// up per group at the end.
+        /// </summary>
+        private void LaneSums(int rows, int groups, ref int touchedCount)
+        {
+            int count = programs.Length;
+            int width = groups * 4;
+            if (laneCounts.Length < width)
+            {
+                laneCounts = new long[Math.Max(width, laneCounts.Length * 2)];
+                laneSums = new long[laneCounts.Length];
+            }
+            if (longPartial.Length < groups * count) longPartial = new long[Math.Max(groups * count, longPartial.Length * 2)];
+            if (lanes.Length < rows) lanes = new int[rows];
+            if (rows > groupIds.Length) throw new ArgumentOutOfRangeException(nameof(rows));
+            ref int id = ref MemoryMarshal.GetArrayDataReference(groupIds);
+            ref int lane = ref MemoryMarshal.GetArrayDataReference(lanes);
+            ref long counts = ref MemoryMarshal.GetArrayDataReference(laneCounts);
+            ref long sums = ref MemoryMarshal.GetArrayDataReference(laneSums);
+            // group ids are below groups (the table's count), so every lane index is below width
+            for (int k = 0; k < rows; k++)
+            {
+                int l = (Unsafe.Add(ref id, k) << 2) | (k & 3);
+                Unsafe.Add(ref lane, k) = l;
+                Unsafe.Add(ref counts, l)++;
+            }
+            for (int p = 0; p < count; p++)
+            {
+                ref long v = ref MemoryMarshal.GetArrayDataReference(values[p]);
+                if (rows > values[p].Length) throw new ArgumentOutOfRangeException(nameof(rows));
+                int k = 0;
+                for (; k + 4 <= rows; k += 4)
+                {
+                    Unsafe.Add(ref sums, Unsafe.Add(ref lane, k)) += Unsafe.Add(ref v, k);
+                    Unsafe.Add(ref sums, Unsafe.Add(ref lane, k + 1)) += Unsafe.Add(ref v, k + 1);
+                    Unsafe.Add(ref sums, Unsafe.Add(ref lane, k + 2)) += Unsafe.Add(ref v, k + 2);
+                    Unsafe.Add(ref sums, Unsafe.Add(ref lane, k + 3)) += Unsafe.Add(ref v, k + 3);
+                }
+                for (; k < rows; k++) Unsafe.Add(ref sums, Unsafe.Add(ref lane, k)) += Unsafe.Add(ref v, k);
+                for (int g = 0; g < groups; g++)
+                {
+                    int b = g << 2;
+                    longPartial[g * count + p] = laneSums[b] + laneSums[b + 1] + laneSums[b + 2] + laneSums[b + 3];
+                }
+                Array.Clear(laneSums, 0, width);
+            }
+            int n = touchedCount;
+            for (int g = 0; g < groups; g++)
+            {
+                int b = g << 2;
+                long c = laneCounts[b] + laneCounts[b + 1] + laneCounts[b + 2] + laneCounts[b + 3];
+                if (c == 0) continue;
+                rowsPerGroup[g] = c;
+                touched[n++] = g;
+            }
+            Array.Clear(laneCounts, 0, width);
+            touchedCount = n;
+        }
+
+        /// <summary>
         /// One pass over the rows: each group's row count (and the touched list) and the Int64 sums
         /// of every argument (longPartial[g * count + p]; the arguments' chains interleave); false
         /// when some sum overflowed Int64 (the counts and touched list are still complete).
@@ -281,7 +391,66 @@ public sealed class DirectGroupAggregate
         {
             codes = new int[rows];
             groupIds = new int[rows];
-            values = [.. values.Select(_ => new long[rows])];
+        }
+
+        /// <summary>
+        /// Group ids when every key (one or two) is a text column without NULLs whose values are
+        /// all one byte long (Q1's flags): the offsets of the whole batch are checked to step by
+        /// one (vectorised), then one pass over the live rows (selection[k] or k) reads the bytes
+        /// and indexes the slots; false (nothing written) otherwise.
+        /// </summary>
+        private bool OneByteIds(RecordBatch batch, GroupTable table, int rows)
+        {
+            int n = plan.keyColumns.Length;
+            var sel = batch.Selection;
+            int length = batch.Length; // the offsets are checked over every row of the batch, live or not
+            if (n is not (1 or 2) || rows > groupIds.Length || (sel is null && rows > length)) return false;
+            ReadOnlySpan<byte> first = default, second = default;
+            for (int j = 0; j < n; j++)
+            {
+                if (batch.Columns[plan.keyColumns[j]] is not VarBinaryColumn v || (v.Validity is not null && v.NullCount > 0)) return false;
+                if (length >= v.Offsets.Length || !StepByOne(v.Offsets.AsSpan(0, length + 1))) return false;
+                int start = v.Offsets[0];
+                if (start < 0 || start + length > v.Data.Length) return false;
+                if (j == 0) first = v.Data.AsSpan(start, length);
+                else second = v.Data.AsSpan(start, length);
+            }
+            var keys = Array.ConvertAll(plan.keyColumns, i => batch.Columns[i]);
+            var s = slots;
+            var ids = groupIds;
+            for (int k = 0; k < rows; k++)
+            {
+                int r = sel is null ? k : sel[k];
+                int code = 2 + first[r];
+                if (n == 2) code = code * 258 + 2 + second[r];
+                int slot = s[code];
+                if (slot == 0) slot = s[code] = table.FindOrAdd(keys, r) + 1;
+                ids[k] = slot - 1;
+            }
+            return true;
+        }
+
+        /// <summary>offsets[k] == offsets[0] + k for every k: each value is one byte long.</summary>
+        private static bool StepByOne(ReadOnlySpan<int> offsets)
+        {
+            int start = offsets[0], k = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var expect = Vector256.Create(start) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                var step = Vector256.Create(8);
+                var diff = Vector256<int>.Zero;
+                for (; k + 8 <= offsets.Length; k += 8)
+                {
+                    diff |= Vector256.Create(offsets[k..]) ^ expect;
+                    expect += step;
+                }
+                if (diff != Vector256<int>.Zero) return false;
+            }
+            for (; k < offsets.Length; k++)
+            {
+                if (offsets[k] != start + k) return false;
+            }
+            return true;
         }
 
         private bool KeysQualify(RecordBatch batch)
@@ -300,6 +469,11 @@ public sealed class DirectGroupAggregate
         /// </summary>
         private void GroupIds(RecordBatch batch, GroupTable table, int rows)
         {
+            if (OneByteIds(batch, table, rows))
+            {
+                oneByteBatches++;
+                return;
+            }
             var sel = batch.Selection;
             var c = codes;
             Array.Clear(c, 0, rows);

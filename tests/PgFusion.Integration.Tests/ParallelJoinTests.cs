@@ -17,10 +17,12 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
 {
     private const string Fact = "pj_fact";
     private readonly HookDatabase db;
+    private readonly ThreadedRuns runs;
 
     public ParallelJoinTests(HookDatabase db)
     {
         this.db = db;
+        runs = new ThreadedRuns(db);
         using var conn = db.Open();
         PgServer.Execute(conn, $"""
             CREATE TABLE IF NOT EXISTS {Fact} AS
@@ -83,7 +85,7 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
     [InlineData(BuildSemiResidual, @"HashJoin BuildSemi: k = k; filter [^\n]*\n\s*-> Scan #\d+ on pj_fact")]
     public void The_queries_have_the_join_shapes_the_threads_probe(string sql, string pattern)
     {
-        using var conn = OpenFusion(2);
+        using var conn = runs.OpenFusion(2);
         using var cmd = new NpgsqlCommand("EXPLAIN " + sql, conn);
         using var reader = cmd.ExecuteReader();
         var lines = new List<string>();
@@ -92,35 +94,11 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
         Assert.Matches(pattern, string.Join('\n', lines));
     }
 
-    private NpgsqlConnection OpenFusion(int threads, string workMem = "-1")
-    {
-        if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
-        var conn = db.Open();
-        PgServer.Execute(conn, $"SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.worker_threads = {threads}; SET pg_fusion.work_mem = '{workMem}'");
-        return conn;
-    }
-
-    private string Off(string sql)
-    {
-        using var conn = db.Open();
-        PgServer.Execute(conn, "SET pg_fusion.enable = off");
-        return ResultText.Run(conn, sql);
-    }
-
     [Theory]
     [MemberData(nameof(Queries))]
     public void Two_threads_probing_one_table_give_the_serial_result_and_PostgreSQLs(string sql)
     {
-        string off = Off(sql);
-        using var serial = OpenFusion(1);
-        using var parallel = OpenFusion(2);
-        string one = ResultText.Run(serial, sql);
-        Assert.True(off == one, ResultText.FirstDifference(off, one));
-        for (int run = 0; run < 3; run++)
-        {
-            string two = ResultText.Run(parallel, sql);
-            Assert.True(off == two, ResultText.FirstDifference(off, two));
-        }
+        runs.AssertSerialAndParallelMatchPostgres(sql);
     }
 
     [Fact]
@@ -128,8 +106,8 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
     {
         // float sums do not merge (their rounding depends on row order): two threads must give exactly the one-thread result
         string sql = $"SELECT d.cat, sum(f.f), avg(f.f * d.w) FROM {Fact} f JOIN pj_dim d ON f.k = d.k GROUP BY d.cat ORDER BY 1";
-        using var serial = OpenFusion(1);
-        using var parallel = OpenFusion(2);
+        using var serial = runs.OpenFusion(1);
+        using var parallel = runs.OpenFusion(2);
         PgServer.Execute(serial, "SET extra_float_digits = 3");
         PgServer.Execute(parallel, "SET extra_float_digits = 3");
         string one = ResultText.Run(serial, sql);
@@ -147,10 +125,7 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
     [InlineData("SELECT f.c, count(*), sum(f.n), max(w.pad) FROM pj_fact f JOIN pj_wide w ON w.k = f.id GROUP BY f.c ORDER BY 1")]
     public void Four_threads_and_a_tiny_memory_budget_still_give_PostgreSQLs_result(string sql)
     {
-        string off = Off(sql);
-        using var conn = OpenFusion(4, "64kB");
-        string on = ResultText.Run(conn, sql);
-        Assert.True(off == on, ResultText.FirstDifference(off, on));
+        runs.AssertTinyBudgetMatchesPostgres(sql);
     }
 
     public static TheoryData<string> FailingQueries => new()
@@ -169,21 +144,6 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
     [MemberData(nameof(FailingQueries))]
     public void An_error_on_a_probing_thread_reaches_the_client_as_the_serial_run_raises_it(string sql)
     {
-        using var reference = db.Open();
-        PgServer.Execute(reference, "SET pg_fusion.enable = off; SET max_parallel_workers_per_gather = 0");
-        var expected = Assert.Throws<PostgresException>(() => ResultText.Run(reference, sql));
-        foreach (int threads in new[] { 1, 2 })
-        {
-            using var conn = OpenFusion(threads);
-            for (int run = 0; run < 3; run++)
-            {
-                var e = Assert.Throws<PostgresException>(() => ResultText.Run(conn, sql));
-                Assert.Equal(expected.SqlState, e.SqlState);
-                Assert.Equal(expected.MessageText, e.MessageText);
-            }
-            // the session is healthy afterwards: no pool page, scan or thread left behind
-            string sqlOk = $"SELECT d.cat, count(*), sum(f.n) FROM {Fact} f JOIN pj_dim d ON f.k = d.k GROUP BY d.cat ORDER BY 1";
-            Assert.Equal(Off(sqlOk), ResultText.Run(conn, sqlOk));
-        }
+        runs.AssertErrorsAsTheSerialRun(sql, $"SELECT d.cat, count(*), sum(f.n) FROM {Fact} f JOIN pj_dim d ON f.k = d.k GROUP BY d.cat ORDER BY 1");
     }
 }

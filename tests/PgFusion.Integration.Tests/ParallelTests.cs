@@ -17,10 +17,12 @@ public sealed class ParallelTests : IClassFixture<HookDatabase>
 {
     private const string Big = "par_big";
     private readonly HookDatabase db;
+    private readonly ThreadedRuns runs;
 
     public ParallelTests(HookDatabase db)
     {
         this.db = db;
+        runs = new ThreadedRuns(db);
         using var conn = db.Open();
         PgServer.Execute(conn, $"""
             CREATE TABLE IF NOT EXISTS {Big} AS
@@ -52,35 +54,11 @@ public sealed class ParallelTests : IClassFixture<HookDatabase>
         "SELECT g, count(*), sum(n), max(s) FROM par_one GROUP BY g ORDER BY g",
     };
 
-    private NpgsqlConnection OpenFusion(int threads, string workMem = "-1")
-    {
-        if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
-        var conn = db.Open();
-        PgServer.Execute(conn, $"SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.worker_threads = {threads}; SET pg_fusion.work_mem = '{workMem}'");
-        return conn;
-    }
-
-    private string Off(string sql)
-    {
-        using var conn = db.Open();
-        PgServer.Execute(conn, "SET pg_fusion.enable = off");
-        return ResultText.Run(conn, sql);
-    }
-
     [Theory]
     [MemberData(nameof(Queries))]
     public void Two_threads_give_the_serial_result_and_PostgreSQLs(string sql)
     {
-        string off = Off(sql);
-        using var serial = OpenFusion(1);
-        using var parallel = OpenFusion(2);
-        string one = ResultText.Run(serial, sql);
-        Assert.True(off == one, ResultText.FirstDifference(off, one));
-        for (int run = 0; run < 3; run++)
-        {
-            string two = ResultText.Run(parallel, sql);
-            Assert.True(off == two, ResultText.FirstDifference(off, two));
-        }
+        runs.AssertSerialAndParallelMatchPostgres(sql);
     }
 
     [Fact]
@@ -88,10 +66,7 @@ public sealed class ParallelTests : IClassFixture<HookDatabase>
     {
         // the partials pass their share of 64 kB, stop, merge, and the first reads the rest, spilling
         string sql = $"SELECT id % 20011, count(*), sum(n), min(s) FROM {Big} GROUP BY 1 ORDER BY 1";
-        string off = Off(sql);
-        using var conn = OpenFusion(4, "64kB");
-        string on = ResultText.Run(conn, sql);
-        Assert.True(off == on, ResultText.FirstDifference(off, on));
+        runs.AssertTinyBudgetMatchesPostgres(sql);
     }
 
     public static TheoryData<string> FailingQueries => new()
@@ -108,29 +83,13 @@ public sealed class ParallelTests : IClassFixture<HookDatabase>
     [MemberData(nameof(FailingQueries))]
     public void An_error_on_a_worker_thread_reaches_the_client_as_the_serial_run_raises_it(string sql)
     {
-        using var reference = db.Open();
-        // PostgreSQL scans in page order too (no parallel workers): the error of the earliest row
-        PgServer.Execute(reference, "SET pg_fusion.enable = off; SET max_parallel_workers_per_gather = 0");
-        var expected = Assert.Throws<PostgresException>(() => ResultText.Run(reference, sql));
-        foreach (int threads in new[] { 1, 2 })
-        {
-            using var conn = OpenFusion(threads);
-            for (int run = 0; run < 3; run++)
-            {
-                var e = Assert.Throws<PostgresException>(() => ResultText.Run(conn, sql));
-                Assert.Equal(expected.SqlState, e.SqlState);
-                Assert.Equal(expected.MessageText, e.MessageText);
-            }
-            // the session is healthy afterwards: no pool page or scan left behind
-            string sqlOk = $"SELECT g, count(*), sum(n) FROM {Big} GROUP BY g ORDER BY g";
-            Assert.Equal(Off(sqlOk), ResultText.Run(conn, sqlOk));
-        }
+        runs.AssertErrorsAsTheSerialRun(sql, $"SELECT g, count(*), sum(n) FROM {Big} GROUP BY g ORDER BY g");
     }
 
     [Fact]
     public void A_statement_timeout_cancels_a_parallel_aggregate_and_the_session_goes_on()
     {
-        using var conn = OpenFusion(2);
+        using var conn = runs.OpenFusion(2);
         // a self-product of the numeric column per row keeps both threads busy for a while
         string slow = $"SELECT g, sum(n * m * n * m * n), min(s || s || s) FROM {Big} GROUP BY g";
         PgServer.Execute(conn, "SET statement_timeout = '10ms'");
@@ -149,6 +108,6 @@ public sealed class ParallelTests : IClassFixture<HookDatabase>
         Assert.True(cancelled > 0, "no run was cancelled by a 10 ms statement_timeout");
         PgServer.Execute(conn, "SET statement_timeout = 0");
         string sql = $"SELECT g, count(*), sum(n) FROM {Big} GROUP BY g ORDER BY g";
-        Assert.Equal(Off(sql), ResultText.Run(conn, sql));
+        Assert.Equal(runs.Off(sql), ResultText.Run(conn, sql));
     }
 }

@@ -67,8 +67,31 @@ internal sealed class HashJoinStream : IBatchSource
 
     private bool EmitsPairs => kind is HashJoinKind.Inner or HashJoinKind.ProbeOuter or HashJoinKind.BuildOuter or HashJoinKind.Full;
 
+    /// <summary>
+    /// A semi or anti join without keys or residual: an uncorrelated [NOT] EXISTS, which PostgreSQL
+    /// runs as an InitPlan in a gating one-time filter. The sub-query runs first, up to its first
+    /// row; when the gate is shut no row of the kept input is read (or evaluated), else every row
+    /// passes through.
+    /// </summary>
+    private bool IsGate => kind is HashJoinKind.Semi or HashJoinKind.Anti && plan.BuildKeys.Count == 0 && plan.Residual is null;
+
+    private IEnumerable<RecordBatch> Gate(CancellationToken cancellation)
+    {
+        bool any = false;
+        var build = buildSource ?? node.Build.Open(context);
+        while (!any && build.Next(cancellation) is { } b) any = b.LiveRows > 0;
+        if (any != (kind == HashJoinKind.Semi)) yield break;
+        var probe = probeSource ?? node.Probe.Open(context);
+        while (probe.Next(cancellation) is { } batch) yield return batch;
+    }
+
     private IEnumerable<RecordBatch> Run(CancellationToken cancellation)
     {
+        if (IsGate)
+        {
+            foreach (var b in Gate(cancellation)) yield return b;
+            yield break;
+        }
         var table = Load(cancellation);
         if (grace is not null)
         {

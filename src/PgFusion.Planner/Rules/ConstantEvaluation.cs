@@ -170,7 +170,8 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // A DistinctExpr / NullIfExpr is one node to PostgreSQL: its arguments fold, and it
                 // becomes a constant only when they all do; its shape stays (it costs as one operator).
                 var folded = c.MapChildren(Evaluate);
-                return IsConstant(folded) ? Evaluate(folded) : folded;
+                // All constant: evaluated as the CASE it expands to (an operator call of constants).
+                return IsConstant(folded) ? Evaluate(((BoundCase)folded) with { Origin = CaseOrigin.Case }) : folded;
             }
             case BoundCase c:
             {

@@ -54,14 +54,25 @@ public static class CastFunctions
 
     public static double NumericToFloat8(PgNumeric a) => NumericMath.ToDouble(a);
 
-    /// <summary>numeric_float4 reads numeric_out's text with float4in: one rounding, straight to float.</summary>
-    public static float NumericToFloat4(PgNumeric a) => a.Kind switch
+    /// <summary>
+    /// numeric_float4 reads numeric_out's text with float4in: one rounding, straight to float; a
+    /// value beyond float's range, or a nonzero one that rounds to zero, is float4in's 22003
+    /// "... is out of range for type real" (seed 92 case 176).
+    /// </summary>
+    public static float NumericToFloat4(PgNumeric a)
     {
-        NumericKind.NaN => float.NaN,
-        NumericKind.PositiveInfinity => float.PositiveInfinity,
-        NumericKind.NegativeInfinity => float.NegativeInfinity,
-        _ => float.Parse(a.ToString(), CultureInfo.InvariantCulture),
-    };
+        switch (a.Kind)
+        {
+            case NumericKind.NaN: return float.NaN;
+            case NumericKind.PositiveInfinity: return float.PositiveInfinity;
+            case NumericKind.NegativeInfinity: return float.NegativeInfinity;
+        }
+        string text = a.ToString();
+        float r = float.Parse(text, CultureInfo.InvariantCulture);
+        if (float.IsInfinity(r) || (r == 0.0f && text.AsSpan().IndexOfAny("123456789") >= 0))
+            throw new PgFusionException("22003", $"\"{text}\" is out of range for type real");
+        return r;
+    }
 
     public static PgNumeric Float8ToNumeric(double a) => NumericMath.FromDouble(a);
 

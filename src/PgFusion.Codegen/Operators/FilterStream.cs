@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators;
 
@@ -12,30 +13,48 @@ internal sealed class FilterStream(FilterNode node, IBatchSource input, Executio
 
     private readonly bool never = FilterNode.IsConstantFalse(node.Predicate);
 
+    /// <summary>The error of a row whose predicate raised, held while the rows before it go up (<see cref="RowOrder"/>).</summary>
+    private PgFusionException? pending;
+
     public RecordBatch? Next(CancellationToken cancellation)
     {
         if (never) return null;
+        if (pending is { } error)
+        {
+            pending = null;
+            throw error;
+        }
         while (input.Next(cancellation) is { } batch)
         {
             if (selection.Length < batch.LiveRows) selection = new int[batch.LiveRows];
             int count;
-            if (vector is not null && vector.TryRun(batch, selection, out count))
+            try
             {
-                if (count > 0 && node.ResidualKernel is { } residual)
-                {
-                    if (residualSelection.Length < count) residualSelection = new int[selection.Length];
-                    var kept = new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = count };
-                    count = residual.Run(kept, residualSelection, context.Kernel);
-                    (selection, residualSelection) = (residualSelection, selection);
-                }
+                count = Run(batch);
             }
-            else
+            catch (PgFusionException raised) when (batch.LiveRows > 1)
             {
-                count = node.Kernel.Run(batch, selection, context.Kernel);
+                var before = RowOrder.PrefixBeforeError(batch, b => node.Kernel.Run(b, selection, context.Kernel), raised, out var first, out count);
+                if (before is null || count == 0) throw first;
+                pending = first;
             }
             if (count == 0) continue;
             return new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = count };
         }
         return null;
+    }
+
+    /// <summary>The passing rows of a batch into <see cref="selection"/>: the vector filter and its residual, or the predicate's kernel.</summary>
+    private int Run(RecordBatch batch)
+    {
+        if (vector is null || !vector.TryRun(batch, selection, out int count)) return node.Kernel.Run(batch, selection, context.Kernel);
+        if (count > 0 && node.ResidualKernel is { } residual)
+        {
+            if (residualSelection.Length < count) residualSelection = new int[selection.Length];
+            var kept = new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = count };
+            count = residual.Run(kept, residualSelection, context.Kernel);
+            (selection, residualSelection) = (residualSelection, selection);
+        }
+        return count;
     }
 }

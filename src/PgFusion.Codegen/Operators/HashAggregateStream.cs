@@ -3,6 +3,7 @@ using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Aggregates;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Codegen.Operators.Spill;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators;
 
@@ -102,6 +103,9 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         direct = node.Direct?.Open();
     }
 
+    /// <summary>The error of an input row whose aggregate arguments raised, held while the rows before it are folded (<see cref="RowOrder"/>).</summary>
+    private PgFusionException? pendingInputError;
+
     /// <summary>
     /// Folds input batches into the state until the input ends (true). A partial aggregate of a
     /// parallel scan passes <paramref name="partialBudget"/> &gt; 0: it never spills, and stops
@@ -116,6 +120,11 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         while (true)
         {
             if (stop is not null && stop()) return false;
+            if (pendingInputError is { } error)
+            {
+                pendingInputError = null;
+                throw error;
+            }
             if (NextInput(cancellation) is not { } b) return true;
             cancellation.ThrowIfCancellationRequested();
             if (direct is not null && spill is null && direct.TryFold(b, table, accumulators))
@@ -132,8 +141,24 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 }
                 continue;
             }
+            if (node.InputKernel is { } inputKernel)
+            {
+                try
+                {
+                    ProjectStream.Run(inputKernel, b, computed, context);
+                }
+                catch (PgFusionException raised) when (b.LiveRows > 1)
+                {
+                    // The rows before the first raising one are folded first (their transitions may raise first).
+                    b = RowOrder.PrefixBeforeError(b, p =>
+                    {
+                        ProjectStream.Run(inputKernel, p, computed, context);
+                        return 0;
+                    }, raised, out var first, out _) ?? throw first;
+                    pendingInputError = first;
+                }
+            }
             int rows = b.LiveRows;
-            if (node.InputKernel is not null) ProjectStream.Run(node.InputKernel, b, computed, context);
             for (int j = 0; j < evaluated.Length; j++)
             {
                 int d = node.DirectInput[j];

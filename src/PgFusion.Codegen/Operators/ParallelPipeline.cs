@@ -62,7 +62,9 @@ internal sealed class ParallelPipeline
                 return ScanOf(f.Input, joins);
             case ProjectNode p:
                 return ScanOf(p.Input, joins);
-            case HashJoinNode j when j.Plan.Kind is HashJoinKind.Inner or HashJoinKind.ProbeOuter or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti:
+            // a gate (uncorrelated [NOT] EXISTS) reads its sub-query only up to the first row, on the session thread
+            case HashJoinNode j when j.Plan.Kind is HashJoinKind.Inner or HashJoinKind.ProbeOuter or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti
+                && !HashJoinStream.IsGateJoin(j.Plan):
                 joins?.Add(j);
                 return ScanOf(j.Probe, joins);
             default:

@@ -23,12 +23,34 @@ internal sealed class ProjectStream : IBatchSource
         batch = new RecordBatch(outputs, 0);
     }
 
+    /// <summary>The error of a row whose projection raised, held while the rows before it go up (<see cref="RowOrder"/>).</summary>
+    private PgFusionException? pending;
+
     public RecordBatch? Next(CancellationToken cancellation)
     {
+        if (pending is { } error)
+        {
+            pending = null;
+            throw error;
+        }
         var next = input.Next(cancellation);
         if (next is null) return null;
-        Run(kernel, next, outputs, context);
-        batch.Length = next.LiveRows;
+        try
+        {
+            Run(kernel, next, outputs, context);
+            batch.Length = next.LiveRows;
+        }
+        catch (PgFusionException raised) when (next.LiveRows > 1)
+        {
+            var before = RowOrder.PrefixBeforeError(next, b =>
+            {
+                Run(kernel, b, outputs, context);
+                return b.LiveRows;
+            }, raised, out var first, out int rows);
+            if (before is null) throw first;
+            pending = first;
+            batch.Length = rows;
+        }
         return batch;
     }
 

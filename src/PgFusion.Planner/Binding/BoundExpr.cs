@@ -21,7 +21,14 @@ public sealed record BoundColumnRef(int Index, PgType Type, string Name) : Bound
 public sealed record BoundConst(object? Value, PgType Type) : BoundExpr(Type);
 
 /// <summary>A function call, or an operator bound to its function (Name is the function's proname).</summary>
-public sealed record BoundFuncCall(uint FuncOid, string Name, IReadOnlyList<BoundExpr> Args, PgType Type) : BoundExpr(Type);
+public sealed record BoundFuncCall(uint FuncOid, string Name, IReadOnlyList<BoundExpr> Args, PgType Type) : BoundExpr(Type)
+{
+    /// <summary>
+    /// PostgreSQL's CoerceViaIO to text: this output function call, and the text input function
+    /// PostgreSQL calls after it (cost_qual_eval charges both).
+    /// </summary>
+    public bool ViaIo { get; init; }
+}
 
 public enum BoolOp
 {
@@ -47,7 +54,28 @@ public sealed record BoundNullTest(BoundExpr Arg, bool IsNotNull) : BoundExpr(Pg
 public sealed record BoundRelabel(BoundExpr Arg, PgType Type) : BoundExpr(Type);
 
 /// <summary>CASE WHEN c1 THEN r1 ... ELSE e END (searched form; the simple form is rewritten to equality tests).</summary>
-public sealed record BoundCase(IReadOnlyList<(BoundExpr When, BoundExpr Then)> Branches, BoundExpr? Else, PgType Type) : BoundExpr(Type);
+public sealed record BoundCase(IReadOnlyList<(BoundExpr When, BoundExpr Then)> Branches, BoundExpr? Else, PgType Type) : BoundExpr(Type)
+{
+    /// <summary>
+    /// The PostgreSQL node this CASE expands: a DistinctExpr or NullIfExpr stays one node there,
+    /// costs one call of its <c>=</c> operator (cost_qual_eval) and is not simplified while an
+    /// argument is not constant, so rules keep its shape (<see cref="CaseOrigin"/>).
+    /// </summary>
+    public CaseOrigin Origin { get; init; }
+}
+
+/// <summary>What a <see cref="BoundCase"/> was bound from.</summary>
+public enum CaseOrigin
+{
+    /// <summary>A CASE, or an expansion PostgreSQL costs and folds as the CASE it is.</summary>
+    Case,
+
+    /// <summary>a IS DISTINCT FROM b: CASE WHEN a IS NULL THEN b IS NOT NULL WHEN b IS NULL THEN true ELSE NOT (a = b) END.</summary>
+    DistinctFrom,
+
+    /// <summary>NULLIF(a, b): CASE WHEN a = b THEN NULL ELSE a END.</summary>
+    NullIf,
+}
 
 /// <summary>COALESCE(args...).</summary>
 public sealed record BoundCoalesce(IReadOnlyList<BoundExpr> Args, PgType Type) : BoundExpr(Type);

@@ -39,7 +39,7 @@ public sealed partial class ExpressionBinder
         CheckCollation(node, args, () => "NULLIF");
         var type = CheckType(new PgType(node.UInt32("opresulttype")));
         var equal = new BoundFuncCall(funcId, FunctionName(funcId, node), args, PgType.Bool);
-        return new BoundCase([(equal, new BoundConst(null, type))], args[0], type);
+        return new BoundCase([(equal, new BoundConst(null, type))], args[0], type) { Origin = CaseOrigin.NullIf };
     }
 
     /// <summary>
@@ -58,7 +58,7 @@ public sealed partial class ExpressionBinder
                 (new BoundNullTest(args[1], false), new BoundConst(true, PgType.Bool)),
             ],
             new BoundBoolExpr(BoolOp.Not, [equal]),
-            PgType.Bool);
+            PgType.Bool) { Origin = CaseOrigin.DistinctFrom };
     }
 
     /// <summary>

@@ -28,7 +28,14 @@ public sealed partial class ExpressionBinder
         return new BoundFuncCall(1258, "textcat", [left, right], PgType.Text);
     }
 
-    private BoundExpr ToText(BoundExpr e) => e.Type.Oid switch
+    /// <summary>The text of <paramref name="e"/>; a call of a type's output function is a CoerceViaIO (<see cref="BoundFuncCall.ViaIo"/>).</summary>
+    private BoundExpr ToText(BoundExpr e) => ToTextCall(e) switch
+    {
+        BoundFuncCall { Name: var name } output when name.EndsWith("out", StringComparison.Ordinal) => output with { ViaIo = true },
+        var text => text,
+    };
+
+    private BoundExpr ToTextCall(BoundExpr e) => e.Type.Oid switch
     {
         PgTypeOid.Text => e,
         PgTypeOid.Varchar => new BoundRelabel(e, PgType.Text),

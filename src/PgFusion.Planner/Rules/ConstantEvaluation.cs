@@ -129,7 +129,10 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // One ScalarArrayOpExpr to PostgreSQL: its constant elements are folded, the element
                 // tests are not (x <> NULL in a NOT IN list does not make the list NULL).
                 var tests = array.Args.Select(t => t.MapChildren(Evaluate)).ToList();
-                return array with { Args = tests };
+                var folded = array with { Args = tests };
+                // Every argument folded to a constant (COALESCE('a', x) IN (...)): the
+                // ScalarArrayOpExpr is a constant call now, evaluated as simplify_function does.
+                return IsConstant(folded) ? Evaluate(folded) : folded;
             }
             case BoundBoolExpr { Op: BoolOp.And or BoolOp.Or } b:
             {
@@ -161,6 +164,14 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 var m = Evaluate(arg);
                 if (m is BoundConst { Value: var v }) return new BoundConst(v is bool x ? !x : null, PgType.Bool);
                 return ReferenceEquals(m, arg) ? not : not with { Args = [m] };
+            }
+            case BoundCase { Origin: not CaseOrigin.Case } c:
+            {
+                // A DistinctExpr / NullIfExpr is one node to PostgreSQL: its arguments fold, and it
+                // becomes a constant only when they all do; its shape stays (it costs as one operator).
+                var folded = c.MapChildren(Evaluate);
+                // All constant: evaluated as the CASE it expands to (an operator call of constants).
+                return IsConstant(folded) ? Evaluate(((BoundCase)folded) with { Origin = CaseOrigin.Case }) : folded;
             }
             case BoundCase c:
             {
@@ -198,6 +209,9 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // A strict function with a NULL constant argument is NULL, whatever its other arguments.
                 if (mapped is BoundFuncCall f && isStrict is not null && isStrict(f.FuncOid) && f.Args.Any(a => a is BoundConst { Value: null }))
                     return new BoundConst(null, f.Type);
+                // Its arguments folded to constants (textnlike(COALESCE('zz', x), '%')): a call of
+                // constants now, which eval_const_expressions evaluates (simplify_function).
+                if (!ReferenceEquals(mapped, e) && IsConstant(mapped)) return Evaluate(mapped);
                 return mapped;
         }
     }

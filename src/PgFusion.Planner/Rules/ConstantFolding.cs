@@ -23,7 +23,7 @@ public sealed class ConstantFolding : IRewriteRule
         BoundBoolExpr { Op: BoolOp.Or } b => FoldJunction(b, absorbing: true),
         BoundBoolExpr { Op: BoolOp.Not, Args: [BoundConst c] } => new BoundConst(c.Value is bool v ? !v : null, PgType.Bool),
         BoundNullTest { Arg: BoundConst c } n => new BoundConst(n.IsNotNull == (c.Value is not null), PgType.Bool),
-        BoundCase c => FoldCase(c),
+        BoundCase { Origin: CaseOrigin.Case } c => FoldCase(c),
         BoundCoalesce c => FoldCoalesce(c),
         BoundRelabel { Arg: BoundConst { Value: string or null } c } r when IsTextFamily(c.Type) && IsTextFamily(r.Type) => new BoundConst(c.Value, r.Type),
         _ => e,

@@ -11,6 +11,7 @@ public sealed class Optimizer
     /// <summary>The passes, in the order they run.</summary>
     public static IReadOnlyList<IRewriteRule> DefaultRules { get; } =
     [
+        new EmptyMarkJoin(),
         new ConstantFolding(),
         new PredicateSimplification(),
         new OuterJoinSimplification(),
@@ -26,6 +27,7 @@ public sealed class Optimizer
     /// </summary>
     public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null) =>
     [
+        new EmptyMarkJoin(),
         new ConstantFolding(),
         new PredicateSimplification(),
         new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),

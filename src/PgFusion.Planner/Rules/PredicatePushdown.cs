@@ -25,8 +25,11 @@ public sealed class PredicatePushdown : IRewriteRule
                 return Push(inner with { Predicate = PredicateSimplification.Conjunction([.. Conjuncts(inner.Predicate), .. Conjuncts(outer.Predicate)]) });
             case LogicalFilter { Input: LogicalJoin join } filter:
             {
+                // The join's own ON conjuncts first: deconstruct_jointree distributes a join's
+                // quals before the WHERE quals above it, so in a relation's restriction list (and
+                // among quals of equal cost) an ON qual comes before a WHERE qual.
                 var remaining = new List<BoundExpr>();
-                var pushed = PushWhere(join, Conjuncts(filter.Predicate), remaining);
+                var pushed = PushWhere(PushOn(join), Conjuncts(filter.Predicate), remaining);
                 var result = Push(pushed);
                 return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
             }
@@ -52,6 +55,19 @@ public sealed class PredicatePushdown : IRewriteRule
     /// <summary>WHERE conjuncts over a join: into an input, into an inner join's condition, or left in <paramref name="remaining"/>.</summary>
     private static LogicalJoin PushWhere(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)
     {
+        if (IsScanWithInitPlanMark(join))
+        {
+            // An uncorrelated EXISTS / IN inside an expression is an InitPlan Param to PostgreSQL,
+            // costing nothing, so the qual holding it is ordered among the scan's other quals. Its
+            // one-row mark side is joined to the scan first and every conjunct stays in one filter
+            // above, which QualOrdering orders as the scan's restriction list.
+            var markIds = Ids(join.Right);
+            if (conjuncts.Any(c => c.ReferencedColumns().Any(x => markIds.Contains(x.Id))))
+            {
+                remaining.AddRange(conjuncts);
+                return join;
+            }
+        }
         var left = Ids(join.Left);
         var right = Ids(join.Right);
         var toLeft = new List<BoundExpr>();
@@ -105,6 +121,16 @@ public sealed class PredicatePushdown : IRewriteRule
         Right = toRight.Count == 0 ? join.Right : new LogicalFilter(join.Right, PredicateSimplification.Conjunction(toRight)),
         Condition = condition.Count == 0 ? null : PredicateSimplification.Conjunction(condition),
     };
+
+    /// <summary>
+    /// A table scan cross-joined with the one row of an uncorrelated mark (the bool_or markers of an
+    /// EXISTS / IN inside an expression, grouped by nothing).
+    /// </summary>
+    internal static bool IsScanWithInitPlanMark(LogicalPlan plan) =>
+        plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null, Left: LogicalScan, Right: LogicalAggregate { GroupKeys.Count: 0 } mark }
+        && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid);
+
+    private const uint BoolOrOid = 2518;
 
     private static HashSet<int> Ids(LogicalPlan plan) => [.. plan.Output.Select(c => c.Id)];
 

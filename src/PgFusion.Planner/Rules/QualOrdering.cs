@@ -32,7 +32,7 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
 
     public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p switch
     {
-        LogicalFilter f => Reorder(f.Predicate, baseRelation: f.Input is LogicalScan) is { } pred ? f with { Predicate = pred } : f,
+        LogicalFilter f => Reorder(f.Predicate, baseRelation: f.Input is LogicalScan || PredicatePushdown.IsScanWithInitPlanMark(f.Input)) is { } pred ? f with { Predicate = pred } : f,
         LogicalJoin { Condition: { } c } j => Reorder(c, baseRelation: false) is { } cond ? j with { Condition = cond } : j,
         _ => p,
     });
@@ -40,32 +40,100 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     /// <summary>The conjunction in PostgreSQL's evaluation order; null when that is already its order.</summary>
     private BoundExpr? Reorder(BoundExpr predicate, bool baseRelation)
     {
-        if (predicate is not BoundBoolExpr { Op: BoolOp.And, Args.Count: > 1 } and) return null;
-        IEnumerable<BoundExpr> listed = and.Args;
+        var quals = new List<BoundExpr>();
+        Expand(predicate, quals);
+        if (quals.Count == 1) return ReferenceEquals(quals[0], predicate) ? null : quals[0];
+        IEnumerable<BoundExpr> listed = quals;
         if (baseRelation)
-            listed = [.. and.Args.Where(a => !IsMergejoinableEquality(a)), .. and.Args.Where(IsMergejoinableEquality)];
+            listed = [.. quals.Where(a => !IsMergejoinableEquality(a)), .. quals.Where(IsMergejoinableEquality)];
         // OrderBy is a stable sort, as order_qual_clauses' insertion sort.
         var ordered = listed.OrderBy(Cost).ToList();
-        return ordered.SequenceEqual(and.Args, ReferenceEqualityComparer.Instance) ? null : new BoundBoolExpr(BoolOp.And, ordered);
+        return predicate is BoundBoolExpr { Op: BoolOp.And } and && ordered.SequenceEqual(and.Args, ReferenceEqualityComparer.Instance)
+            ? null
+            : new BoundBoolExpr(BoolOp.And, ordered);
     }
 
-    /// <summary>Per-row cost in units of cpu_operator_cost.</summary>
+    /// <summary>
+    /// The quals of a predicate as PostgreSQL lists them: the arguments of AND, and a NOT over an
+    /// OR split by De Morgan's law (eval_const_expressions' negate_clause turns NOT (a OR b) into
+    /// (NOT a) AND (NOT b), which make_ands_implicit then splits into two quals, each costed and
+    /// ordered on its own). An IN list's AND stays one qual.
+    /// </summary>
+    private static void Expand(BoundExpr e, List<BoundExpr> quals)
+    {
+        switch (e)
+        {
+            case BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and:
+                foreach (var a in and.Args) Expand(a, quals);
+                return;
+            case BoundBoolExpr { Op: BoolOp.Not, Args: [BoundBoolExpr { Op: BoolOp.Or, FromScalarArray: false } or] }:
+                foreach (var a in or.Args) Expand(Negate(a), quals);
+                return;
+            default:
+                quals.Add(e);
+                return;
+        }
+    }
+
+    /// <summary>negate_clause, as far as it changes the quals' split: NOT NOT x is x, NOT of IS [NOT] NULL flips it.</summary>
+    private static BoundExpr Negate(BoundExpr e) => e switch
+    {
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } => inner,
+        BoundNullTest n => n with { IsNotNull = !n.IsNotNull },
+        _ => new BoundBoolExpr(BoolOp.Not, [e]),
+    };
+
+    /// <summary>PostgreSQL's default cpu_operator_cost: add_function_cost charges procost times it.</summary>
+    private const double CpuOperatorCost = 0.0025;
+
+    /// <summary>
+    /// Per-row cost as cost_qual_eval computes it: a double summed in the walker's order (each node
+    /// before its children), procost × cpu_operator_cost per call, so that two quals PostgreSQL
+    /// finds equal (or not, by a rounding) compare the same way here.
+    /// </summary>
     public double Cost(BoundExpr e)
+    {
+        double total = 0;
+        Walk(e, ref total);
+        return total;
+    }
+
+    private void Walk(BoundExpr e, ref double total)
     {
         // A subexpression that reads no column is a Const by the time PostgreSQL costs it
         // (eval_const_expressions folded it), and a Const costs nothing.
-        if (e is BoundFuncCall && !e.ReferencedColumns().Any()) return 0;
+        if (e is BoundFuncCall or BoundCase { Origin: not CaseOrigin.Case } && !e.ReferencedColumns().Any()) return;
         switch (e)
         {
             case BoundFuncCall f:
-                return FunctionCost(f.FuncOid) + f.Args.Sum(Cost);
+                // CoerceViaIO charges the result type's input function, then the argument type's output function.
+                if (f.ViaIo) total += CpuOperatorCost;
+                total += FunctionCost(f.FuncOid) * CpuOperatorCost;
+                foreach (var a in f.Args) Walk(a, ref total);
+                return;
+            case BoundCase { Origin: not CaseOrigin.Case } c when OperatorOf(c) is { } op:
+                // DistinctExpr / NullIfExpr: one call of the = operator, then its two arguments.
+                Walk(op, ref total);
+                return;
             case BoundBoolExpr { Op: BoolOp.Or or BoolOp.And } b when ExpandedArrayOp(b) is { } op:
-                // ScalarArrayOpExpr: the scalar once, each element once, the operator on half the elements.
-                return Cost(op.Args[0]) + b.Args.Sum(a => Cost(((BoundFuncCall)a).Args[1])) + (FunctionCost(op.FuncOid) * b.Args.Count * 0.5);
+                // ScalarArrayOpExpr: the operator on half the elements, then the scalar and the elements.
+                total += FunctionCost(op.FuncOid) * CpuOperatorCost * b.Args.Count * 0.5;
+                Walk(op.Args[0], ref total);
+                foreach (var a in b.Args) Walk(((BoundFuncCall)a).Args[1], ref total);
+                return;
             default:
-                return e.Children().Sum(Cost);
+                foreach (var c in e.Children()) Walk(c, ref total);
+                return;
         }
     }
+
+    /// <summary>The <c>=</c> call of an IS DISTINCT FROM or NULLIF expansion, when its shape is intact.</summary>
+    private static BoundFuncCall? OperatorOf(BoundCase c) => c switch
+    {
+        { Origin: CaseOrigin.DistinctFrom, Else: BoundBoolExpr { Op: BoolOp.Not, Args: [BoundFuncCall { Args.Count: 2 } eq] } } => eq,
+        { Origin: CaseOrigin.NullIf, Branches: [(BoundFuncCall { Args.Count: 2 } eq, _)] } => eq,
+        _ => null,
+    };
 
     private double FunctionCost(uint oid) => catalog.Functions.TryGetValue(oid, out var f) ? f.Cost : 1;
 
@@ -91,10 +159,18 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     /// An <c>=</c> operator call whose sides differ (x = x is no equivalence) and read a column:
     /// what distribute_qual_to_rels hands to process_equivalence. Every built-in <c>=</c> on the
     /// types pg_fusion supports is mergejoinable.
+    /// NOT (x &lt;&gt; y) is one too: negate_clause replaces it by its negator, <c>=</c>.
     /// </summary>
-    private bool IsMergejoinableEquality(BoundExpr e) =>
-        e is BoundFuncCall { Args.Count: 2 } f
-        && catalog.OperatorOfFunction(f.FuncOid) is { Name: "=" }
+    private bool IsMergejoinableEquality(BoundExpr e) => e switch
+    {
+        BoundFuncCall f => IsEqualityCall(f, "="),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [BoundFuncCall f] } => IsEqualityCall(f, "<>"),
+        _ => false,
+    };
+
+    private bool IsEqualityCall(BoundFuncCall f, string op) =>
+        f.Args.Count == 2
+        && catalog.OperatorOfFunction(f.FuncOid)?.Name == op
         && !BoundExprComparer.Instance.Equals(f.Args[0], f.Args[1])
         && f.ReferencedColumns().Any();
 }

@@ -87,8 +87,34 @@ internal sealed class HashJoinStream : IBatchSource
         return grace is null ? loaded : null;
     }
 
+    /// <summary>
+    /// A semi or anti join without keys or residual: an uncorrelated [NOT] EXISTS, which PostgreSQL
+    /// runs as an InitPlan in a gating one-time filter. The sub-query runs first, up to its first
+    /// row; when the gate is shut no row of the kept input is read (or evaluated), else every row
+    /// passes through.
+    /// </summary>
+    private bool IsGate => IsGateJoin(plan);
+
+    internal static bool IsGateJoin(PhysicalHashJoin join) =>
+        join.Kind is HashJoinKind.Semi or HashJoinKind.Anti && join.BuildKeys.Count == 0 && join.Residual is null;
+
+    private IEnumerable<RecordBatch> Gate(CancellationToken cancellation)
+    {
+        bool any = false;
+        var build = buildSource ?? node.Build.Open(context);
+        while (!any && build.Next(cancellation) is { } b) any = b.LiveRows > 0;
+        if (any != (kind == HashJoinKind.Semi)) yield break;
+        var probe = probeSource ?? node.Probe.Open(context);
+        while (probe.Next(cancellation) is { } batch) yield return batch;
+    }
+
     private IEnumerable<RecordBatch> Run(CancellationToken cancellation)
     {
+        if (IsGate)
+        {
+            foreach (var b in Gate(cancellation)) yield return b;
+            yield break;
+        }
         var table = loaded ?? Load(cancellation);
         loaded = null;
         if (grace is not null)

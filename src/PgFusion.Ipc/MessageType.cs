@@ -28,5 +28,5 @@ public enum MessageType : uint
 /// <summary>Helpers over <see cref="MessageType"/>.</summary>
 public static class MessageTypes
 {
-    public static bool IsKnown(uint type) => type is >= 1 and <= 5 or 20 or >= 101 and <= 110;
+    public static bool IsKnown(uint type) => type is >= 1 and <= 5 or 20 or >= 101 and <= 111;
 }

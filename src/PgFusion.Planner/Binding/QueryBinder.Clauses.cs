@@ -45,22 +45,32 @@ public sealed partial class QueryBinder
             int i = TargetIndexFor(clause, targetList);
             var column = tleColumns[i];
             if (!available.Contains(column.Id)) throw UnsupportedConstructException.NotYet("ORDER BY an expression that DISTINCT removed");
-            uint sortop = clause.UInt32("sortop");
-            string opName = _envelope.Catalog.Operators.TryGetValue(sortop, out var op)
-                ? op.Name
-                : throw new QueryJsonException("$.catalog.operators", $"sort operator {sortop} used at {clause.Path} is missing");
-            bool descending = opName switch
-            {
-                "<" => false,
-                ">" => true,
-                _ => throw UnsupportedConstructException.NotYet($"ORDER BY ... USING {opName} (OID {sortop})"),
-            };
-            uint collation = ExpressionCollation(targetList[i].Field("expr"));
-            if (SupportedTypes.IsCollatable(column.Type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
-                throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C and the default collation)");
+            bool descending = SortDescending(clause, targetList[i].Field("expr"), column.Type.Oid);
             keys.Add(new LogicalSortKey(new LogicalColumnRef(column), descending, clause.Bool("nulls_first")));
         }
         return new LogicalSort(plan, keys);
+    }
+
+    /// <summary>
+    /// Whether a sort clause orders descending, from its operator (the type's btree &lt; or &gt;),
+    /// after checking that a text key's collation orders by bytes (C or the default collation).
+    /// </summary>
+    private bool SortDescending(QueryTreeNode clause, QueryTreeNode keyExpr, uint typeOid)
+    {
+        uint sortop = clause.UInt32("sortop");
+        string opName = _envelope.Catalog.Operators.TryGetValue(sortop, out var op)
+            ? op.Name
+            : throw new QueryJsonException("$.catalog.operators", $"sort operator {sortop} used at {clause.Path} is missing");
+        bool descending = opName switch
+        {
+            "<" => false,
+            ">" => true,
+            _ => throw UnsupportedConstructException.NotYet($"ORDER BY ... USING {opName} (OID {sortop})"),
+        };
+        uint collation = ExpressionCollation(keyExpr);
+        if (SupportedTypes.IsCollatable(typeOid) && !SupportedTypes.IsByteOrderCollation(collation))
+            throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C and the default collation)");
+        return descending;
     }
 
     private LogicalPlan BindLimit(QueryTreeNode query, ExpressionBinder binder, LogicalPlan plan)

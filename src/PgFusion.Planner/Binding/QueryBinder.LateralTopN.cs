@@ -45,19 +45,7 @@ public sealed partial class QueryBinder
         {
             int i = TargetIndexFor(clause, targetList);
             var expr = binder.Bind(targetList[i].Field("expr"));
-            uint sortop = clause.UInt32("sortop");
-            string opName = _envelope.Catalog.Operators.TryGetValue(sortop, out var op)
-                ? op.Name
-                : throw new QueryJsonException("$.catalog.operators", $"sort operator {sortop} used at {clause.Path} is missing");
-            bool descending = opName switch
-            {
-                "<" => false,
-                ">" => true,
-                _ => throw UnsupportedConstructException.NotYet($"ORDER BY ... USING {opName} (OID {sortop})"),
-            };
-            uint collation = ExpressionCollation(targetList[i].Field("expr"));
-            if (SupportedTypes.IsCollatable(expr.Type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
-                throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C and the default collation)");
+            bool descending = SortDescending(clause, targetList[i].Field("expr"), expr.Type.Oid);
             keys.Add(new LogicalSortKey(expr, descending, clause.Bool("nulls_first")));
         }
         long? count = ConstantCount(sub.Optional("limitCount"), "LIMIT", binder);

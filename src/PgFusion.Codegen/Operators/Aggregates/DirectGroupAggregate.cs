@@ -195,36 +195,12 @@ public sealed class DirectGroupAggregate
             {
                 LaneSums(rows, groups, ref touchedCount);
                 laneBatches++;
-                for (int p = 0; p < count; p++)
-                {
-                    foreach (var sum in Users(accumulators, p))
-                    {
-                        sum.BeginRaw(programs[p].Scale, rows);
-                        for (int t = 0; t < touchedCount; t++)
-                        {
-                            int g = touched[t];
-                            sum.AddRaw(g, longPartial[g * count + p], perGroup[g]);
-                        }
-                    }
-                }
-                for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
+                FlushPartials(accumulators, rows, touchedCount);
             }
             else if (count > 0 && !anyNulls && FusedSums(rows, groups, ref touchedCount))
             {
                 // every argument's Int64 sums, one pass over the rows
-                for (int p = 0; p < count; p++)
-                {
-                    foreach (var sum in Users(accumulators, p))
-                    {
-                        sum.BeginRaw(programs[p].Scale, rows);
-                        for (int t = 0; t < touchedCount; t++)
-                        {
-                            int g = touched[t];
-                            sum.AddRaw(g, longPartial[g * count + p], perGroup[g]);
-                        }
-                    }
-                }
-                for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
+                FlushPartials(accumulators, rows, touchedCount);
             }
             else
             {
@@ -268,6 +244,26 @@ public sealed class DirectGroupAggregate
             }
             for (int t = 0; t < touchedCount; t++) perGroup[touched[t]] = 0;
             return true;
+        }
+
+        /// <summary>Adds the touched groups' Int64 partial sums of this batch to every sum of each argument, then clears them.</summary>
+        private void FlushPartials(Accumulator[] accumulators, int rows, int touchedCount)
+        {
+            int count = programs.Length;
+            var perGroup = rowsPerGroup;
+            for (int p = 0; p < count; p++)
+            {
+                foreach (var sum in Users(accumulators, p))
+                {
+                    sum.BeginRaw(programs[p].Scale, rows);
+                    for (int t = 0; t < touchedCount; t++)
+                    {
+                        int g = touched[t];
+                        sum.AddRaw(g, longPartial[g * count + p], perGroup[g]);
+                    }
+                }
+            }
+            for (int t = 0; t < touchedCount; t++) Array.Clear(longPartial, touched[t] * count, count);
         }
 
         private IEnumerable<NumericSumAccumulator> Users(Accumulator[] accumulators, int p)

@@ -54,6 +54,28 @@ public sealed class DifferentialTests(CodegenFixture fixture, ITestOutputHelper 
         Assert.Equal(e, a);
     }
 
+    /// <summary>
+    /// IN lists over a computed scalar (x = ANY (ARRAY[...]) and x &lt;&gt; ALL): the kernel computes x once
+    /// per row and every element test reads it; NULL scalars, a NULL element and raising scalars included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void In_lists_over_a_computed_scalar(int density, int size)
+    {
+        static BoundExpr Upper() => F(871, "upper", PgType.Text, Text(Col("v")));
+        static BoundExpr Len() => F(1317, "length", PgType.Int4, Col("s"));
+        BoundExpr AnyOf(Func<BoundExpr> scalar, uint eq, string name, params BoundExpr[] elements) =>
+            new BoundBoolExpr(BoolOp.Or, [.. elements.Select(e => (BoundExpr)F(eq, name, PgType.Bool, scalar(), e))]) { FromScalarArray = true };
+        var upperIn = AnyOf(Upper, 67, "texteq", K("APPLE", PgType.Text), K("FIG", PgType.Text), K("ZEBRA", PgType.Text));
+        var lengthIn = AnyOf(Len, 65, "int4eq", K(3, PgType.Int4), K(5, PgType.Int4), K(null, PgType.Int4), K(0, PgType.Int4));
+        var lengthNotIn = new BoundBoolExpr(BoolOp.And, [F(144, "int4ne", PgType.Bool, Len(), K(3, PgType.Int4)), F(144, "int4ne", PgType.Bool, Len(), K(5, PgType.Int4))]) { FromScalarArray = true };
+        var product = AnyOf(() => F(141, "int4mul", PgType.Int4, Col("i4"), K(100000, PgType.Int4)), 65, "int4eq", K(1, PgType.Int4), K(2, PgType.Int4));
+        Check(density, size, Project(Filter(Scan("t"), upperIn), ("id", Col("id")), ("l", lengthIn), ("n", lengthNotIn)),
+            "SELECT id, length(s) IN (3, 5, NULL, 0), length(s) NOT IN (3, 5) FROM {t} WHERE upper(v::text) IN ('APPLE', 'FIG', 'ZEBRA')");
+        Check(density, size, Project(Filter(Scan("t"), lengthNotIn), ("id", Col("id"))), "SELECT id FROM {t} WHERE length(s) <> ALL (ARRAY[3, 5])");
+        Check(density, size, Project(Filter(Scan("t"), product), ("id", Col("id"))), "SELECT id FROM {t} WHERE i4 * 100000 IN (1, 2)");
+    }
+
     /// <summary>Plain columns of every type, reordered, with and without a selection vector: ColumnCopyKernel's path.</summary>
     [Theory]
     [MemberData(nameof(Shapes))]

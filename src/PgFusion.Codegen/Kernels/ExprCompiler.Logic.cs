@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using PgFusion.Planner.Binding;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen.Kernels;
 
@@ -24,6 +25,53 @@ public sealed partial class ExprCompiler
     /// was NULL, else true. OR is the mirror image.
     /// </summary>
     private Val EmitAndOr(BoundBoolExpr b, List<Expression> body)
+    {
+        if (InListScalar(b) is not { } scalar) return EmitAndOrTests(b, body);
+        // x IN (...) evaluates x once per row, as PostgreSQL's ScalarArrayOpExpr does, and every
+        // element test reads it (an IN list over substring(c_phone, 1, 2) computed it per element)
+        var v = Emit(scalar, body);
+        var value = NewLocal(v.Value.Type, "scalar");
+        ParameterExpression? isNull = v.IsNull is null ? null : NewLocal(typeof(bool), "scalarNull");
+        if (isNull is null)
+        {
+            body.Add(Expression.Assign(value, v.Value));
+        }
+        else
+        {
+            body.Add(Expression.Assign(isNull, v.IsNull!));
+            body.Add(Expression.IfThen(Expression.Not(isNull), Expression.Assign(value, v.Value)));
+        }
+        evaluated[scalar] = new Val(isNull, value);
+        try
+        {
+            var tests = b.Args.Select(a => (BoundExpr)(((BoundFuncCall)a) with { Args = [scalar, ((BoundFuncCall)a).Args[1]] })).ToList();
+            return EmitAndOrTests(b with { Args = tests }, body);
+        }
+        finally
+        {
+            evaluated.Remove(scalar);
+        }
+    }
+
+    /// <summary>
+    /// The scalar of an IN list (`x op ANY (ARRAY[...])`, bound as the OR/AND of one test per
+    /// element) when it is worth computing once: not a column or a constant, and not a numeric,
+    /// whose fixed-scale form a test may read instead.
+    /// </summary>
+    private static BoundExpr? InListScalar(BoundBoolExpr b)
+    {
+        if (!b.FromScalarArray || b.Args.Count < 2 || b.Args[0] is not BoundFuncCall { Args.Count: 2 } first) return null;
+        var scalar = first.Args[0];
+        if (scalar is BoundColumnRef or BoundConst || scalar.Type.Oid == PgTypeOid.Numeric) return null;
+        string shape = ExprShape.Of(scalar);
+        foreach (var a in b.Args)
+        {
+            if (a is not BoundFuncCall { Args.Count: 2 } test || !ReferenceEquals(test.Args[0], scalar) && ExprShape.Of(test.Args[0]) != shape) return null;
+        }
+        return scalar;
+    }
+
+    private Val EmitAndOrTests(BoundBoolExpr b, List<Expression> body)
     {
         bool isAnd = b.Op == BoolOp.And;
         var resNull = NewLocal(typeof(bool), isAnd ? "andNull" : "orNull");

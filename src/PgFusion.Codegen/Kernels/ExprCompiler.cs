@@ -56,9 +56,13 @@ public sealed partial class ExprCompiler
     /// <summary>Appends the statements computing <paramref name="expr"/> for the current row to <paramref name="body"/>.</summary>
     public Val Emit(BoundExpr expr, List<Expression> body)
     {
+        if (evaluated.TryGetValue(expr, out var known)) return known;
         if (FixedMode && TryEmitFixedScale(expr, body, out var fixedVal)) return fixedVal;
         return EmitGeneral(expr, body);
     }
+
+    /// <summary>Subexpressions already computed for the current row (an IN list's scalar), by reference.</summary>
+    private readonly Dictionary<BoundExpr, Val> evaluated = new(ReferenceEqualityComparer.Instance);
 
     private Val EmitGeneral(BoundExpr expr, List<Expression> body) => expr switch
     {

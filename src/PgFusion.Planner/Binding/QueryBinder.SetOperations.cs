@@ -75,20 +75,28 @@ public sealed partial class QueryBinder
         && project.Exprs.Select((e, i) => e.Expr is LogicalColumnRef r && r.Column.Id == input.Output[i].Id).All(x => x);
 
     /// <summary>colTypes/colTypmods/colCollations: the column types PostgreSQL chose for this set operation.</summary>
-    private List<PgType> SetOperationTypes(QueryTreeNode node)
+    private List<PgType> SetOperationTypes(QueryTreeNode node) =>
+        ColumnTypes(node, "colTypes", "colTypmods", node.Optional("colCollations"), "set operation column of type", "set operation on text");
+
+    /// <summary>
+    /// Column types from parallel lists of type OIDs, typmods and collations (a set operation's,
+    /// a VALUES list's): each type supported, text only under a byte-order collation.
+    /// <paramref name="typeLabel"/> and <paramref name="textLabel"/> start the Unsupported messages.
+    /// </summary>
+    private List<PgType> ColumnTypes(QueryTreeNode node, string oidsField, string typmodsField, QueryTreeNode? collationList, string typeLabel, string textLabel)
     {
-        var oids = node.List("colTypes");
-        var typmods = node.List("colTypmods");
-        var collations = node.Optional("colCollations")?.Items() ?? [];
-        if (typmods.Count != oids.Count) throw node.Field("colTypmods").Error($"{typmods.Count} typmods for {oids.Count} columns");
+        var oids = node.List(oidsField);
+        var typmods = node.List(typmodsField);
+        var collations = collationList?.Items() ?? [];
+        if (typmods.Count != oids.Count) throw node.Field(typmodsField).Error($"{typmods.Count} typmods for {oids.Count} columns");
         var types = new List<PgType>(oids.Count);
         for (int i = 0; i < oids.Count; i++)
         {
             var type = new PgType(oids[i].UInt32(), typmods[i].Int32());
-            if (!SupportedTypes.IsSupported(type.Oid)) throw UnsupportedConstructException.NotYet($"set operation column of type {TypeLabel(type.Oid)}");
+            if (!SupportedTypes.IsSupported(type.Oid)) throw UnsupportedConstructException.NotYet($"{typeLabel} {TypeLabel(type.Oid)}");
             uint collation = i < collations.Count ? collations[i].UInt32() : 0;
             if (SupportedTypes.IsCollatable(type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
-                throw UnsupportedConstructException.NotYet($"set operation on text under collation OID {collation} (only C and the default collation)");
+                throw UnsupportedConstructException.NotYet($"{textLabel} under collation OID {collation} (only C and the default collation)");
             types.Add(type);
         }
         return types;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
-using PgFusion.Types;
 
 namespace PgFusion.Planner.Binding;
 
@@ -16,21 +15,8 @@ public sealed partial class QueryBinder
         var lists = rte.List("values_lists");
         if (Contains(rte.Field("values_lists").Element, "VAR") || Contains(rte.Field("values_lists").Element, "SUBLINK"))
             throw UnsupportedConstructException.NotYet("VALUES in FROM that reads other FROM items or holds a subquery");
-        var oids = rte.List("coltypes");
-        var typmods = rte.List("coltypmods");
-        var collations = rte.Optional("colcollations")?.Items() ?? [];
+        var types = ColumnTypes(rte, "coltypes", "coltypmods", rte.Optional("colcollations"), "VALUES column of type", "VALUES column of text");
         var names = rte.Optional("eref")?.Optional("colnames")?.Items() ?? [];
-        if (typmods.Count != oids.Count) throw rte.Field("coltypmods").Error($"{typmods.Count} typmods for {oids.Count} columns");
-        var types = new List<PgType>(oids.Count);
-        for (int i = 0; i < oids.Count; i++)
-        {
-            var type = new PgType(oids[i].UInt32(), typmods[i].Int32());
-            if (!SupportedTypes.IsSupported(type.Oid)) throw UnsupportedConstructException.NotYet($"VALUES column of type {TypeLabel(type.Oid)}");
-            uint collation = i < collations.Count ? collations[i].UInt32() : 0;
-            if (SupportedTypes.IsCollatable(type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
-                throw UnsupportedConstructException.NotYet($"VALUES column of text under collation OID {collation} (only C and the default collation)");
-            types.Add(type);
-        }
         string Name(int i) => i < names.Count ? names[i].Text() : $"column{i + 1}";
         var rows = new List<LogicalPlan>(lists.Count);
         foreach (var list in lists)

@@ -18,6 +18,12 @@ public static class Program
             CompileTimes(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 21);
             return;
         }
+        // `kernel-times <qNN> [runs]`: median compile time of each kernel of one TPC-H query, cold, with its IL size.
+        if (args.Length >= 2 && args[0] == "kernel-times")
+        {
+            KernelTimes(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 21);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
@@ -88,6 +94,33 @@ public static class Program
             Console.WriteLine(System.FormattableString.Invariant($"{name} | {kernels} | {wall[runs / 2]:F2} | {cpu[runs / 2]:F2} | {cpu[0]:F2}-{cpu[^1]:F2} | {planCpu[runs / 2]:F2} | {kernelWall[runs / 2]:F2}"));
         }
         Console.WriteLine(System.FormattableString.Invariant($"sum of medians (CPU) | {totalCpu:F1} ms over 22 queries"));
+    }
+
+    /// <summary>Per kernel of one query: median cold compile time (tree build + LambdaCompiler + RyuJIT) and IL lines.</summary>
+    private static void KernelTimes(string query, int runs)
+    {
+        var json = TpchCompileBenchmarks.Load(query);
+        for (int w = 0; w < 3; w++) TpchCompileBenchmarks.CompileCold(json);
+        var times = new Dictionary<string, List<double>>();
+        var il = new Dictionary<string, int>();
+        for (int r = 0; r < runs; r++)
+        {
+            var dump = PgFusion.Codegen.Dump.QueryDumper.Dump(TpchCompileBenchmarks.CompileCold(json));
+            foreach (var k in dump.Kernels)
+            {
+                if (!times.TryGetValue(k.Name, out var list)) times[k.Name] = list = [];
+                list.Add(k.CompileTime.TotalMilliseconds);
+                il[k.Name] = k.Il.Split('\n').Length;
+                if (r == 0 && Environment.GetEnvironmentVariable("PGFUSION_KERNEL_DUMP_DIR") is { Length: > 0 } dir)
+                    File.WriteAllText(Path.Combine(dir, $"{query}-{k.Name}.cs"), k.CSharp + "\n// IL\n" + k.Il);
+            }
+        }
+        Console.WriteLine("kernel | IL lines | compile ms (median)");
+        foreach (var (name, list) in times)
+        {
+            list.Sort();
+            Console.WriteLine(System.FormattableString.Invariant($"{name} | {il[name]} | {list[list.Count / 2]:F2}"));
+        }
     }
 
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]

@@ -76,6 +76,30 @@ public sealed class DifferentialTests(CodegenFixture fixture, ITestOutputHelper 
         Check(density, size, Project(Filter(Scan("t"), product), ("id", Col("id"))), "SELECT id FROM {t} WHERE i4 * 100000 IN (1, 2)");
     }
 
+    /// <summary>
+    /// IN lists of non-NULL constants over plain columns (one short-circuit chain over the column's
+    /// value, read once): bpchar with PostgreSQL's trailing-blank equality, a cross-type int2 = int4
+    /// list, dates, and NOT IN (&lt;&gt; ALL) over bpchar; NULL columns give NULL, which WHERE drops and
+    /// the projection shows.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void In_lists_of_constants_over_columns(int density, int size)
+    {
+        var bpchar = new PgType(PgTypeOid.Bpchar, 9);
+        static BoundExpr List(BoolOp op, string column, uint fn, string name, params BoundExpr[] elements) =>
+            new BoundBoolExpr(op, [.. elements.Select(e => (BoundExpr)F(fn, name, PgType.Bool, Col(column), e))]) { FromScalarArray = true };
+        var bpIn = List(BoolOp.Or, "bp", 1048, "bpchareq", K("fig", bpchar), K("appl", bpchar), K("", bpchar), K("ZEBRA", bpchar));
+        var bpNotIn = List(BoolOp.And, "bp", 1053, "bpcharne", K("date", bpchar), K("x_y", bpchar));
+        var i2In = List(BoolOp.Or, "i2", 158, "int24eq", K(-3, PgType.Int4), K(0, PgType.Int4), K(7, PgType.Int4), K(299, PgType.Int4));
+        var dIn = List(BoolOp.Or, "d", 1086, "date_eq", K(-2, PgType.Date), K(0, PgType.Date), K(5000, PgType.Date));
+        Check(density, size, Project(Filter(Scan("t"), bpIn), ("id", Col("id")), ("a", bpNotIn), ("b", i2In), ("c", dIn)),
+            "SELECT id, bp NOT IN ('date', 'x_y'), i2 IN (-3, 0, 7, 299), d IN (date '1999-12-30', date '2000-01-01', date '2013-09-09') " +
+            "FROM {t} WHERE bp IN ('fig', 'appl', '', 'ZEBRA')");
+        Check(density, size, Project(Filter(Scan("t"), Or(i2In, bpNotIn)), ("id", Col("id"))),
+            "SELECT id FROM {t} WHERE i2 IN (-3, 0, 7, 299) OR bp <> ALL (ARRAY['date', 'x_y']::char(5)[])");
+    }
+
     /// <summary>Plain columns of every type, reordered, with and without a selection vector: ColumnCopyKernel's path.</summary>
     [Theory]
     [MemberData(nameof(Shapes))]

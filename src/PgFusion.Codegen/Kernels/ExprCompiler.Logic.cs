@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using PgFusion.Codegen.Functions;
 using PgFusion.Planner.Binding;
 using PgFusion.Types;
 
@@ -26,6 +27,7 @@ public sealed partial class ExprCompiler
     /// </summary>
     private Val EmitAndOr(BoundBoolExpr b, List<Expression> body)
     {
+        if (ConstantInList(b) is { } list) return EmitConstantInList(b, list, body);
         if (InListScalar(b) is not { } scalar) return EmitAndOrTests(b, body);
         // x IN (...) evaluates x once per row, as PostgreSQL's ScalarArrayOpExpr does, and every
         // element test reads it (an IN list over substring(c_phone, 1, 2) computed it per element)
@@ -69,6 +71,78 @@ public sealed partial class ExprCompiler
             if (a is not BoundFuncCall { Args.Count: 2 } test || !ReferenceEquals(test.Args[0], scalar) && ExprShape.Of(test.Args[0]) != shape) return null;
         }
         return scalar;
+    }
+
+    /// <summary>
+    /// `x op ANY (ARRAY[k1, k2, ...])` (or ALL) whose elements are all non-NULL constants and whose
+    /// operator is one registered function returning a plain bool: its function and the scalar,
+    /// else null. Numeric scalars keep the per-test form (their fixed-scale comparisons).
+    /// </summary>
+    private (FunctionImpl Impl, BoundExpr Scalar)? ConstantInList(BoundBoolExpr b)
+    {
+        if (!b.FromScalarArray || b.Args.Count < 2 || b.Args[0] is not BoundFuncCall { Args.Count: 2 } first) return null;
+        var scalar = first.Args[0];
+        if (scalar.Type.Oid == PgTypeOid.Numeric || !FunctionRegistry.TryGet(first.FuncOid, out var impl) || impl.Method.ReturnType != typeof(bool)) return null;
+        string? shape = null;
+        foreach (var a in b.Args)
+        {
+            if (a is not BoundFuncCall { Args.Count: 2 } test || test.FuncOid != first.FuncOid || test.Args[1] is not BoundConst { Value: not null }) return null;
+            if (ReferenceEquals(test.Args[0], scalar)) continue;
+            shape ??= ExprShape.Of(scalar);
+            if (ExprShape.Of(test.Args[0]) != shape) return null;
+        }
+        var parameters = impl.Method.GetParameters();
+        int skip = impl.NeedsContext ? 1 : 0;
+        return parameters.Length - skip == 2 ? (impl, scalar) : null;
+    }
+
+    /// <summary>
+    /// A constant IN list as one short-circuit chain over the scalar, computed once: NULL when the
+    /// scalar is NULL (the operator is strict and the list is not empty), else the OR (ANY) or AND
+    /// (ALL) of the element tests in list order, stopping at the first that decides, as
+    /// ScalarArrayOpExpr does. No element is NULL and the operator returns a plain bool, so no test
+    /// yields NULL and the chain needs no null flags. Two locals instead of two per element keeps
+    /// the kernel small for RyuJIT (Q19's p_container lists, Q22's country codes).
+    /// </summary>
+    private Val EmitConstantInList(BoundBoolExpr b, (FunctionImpl Impl, BoundExpr Scalar) list, List<Expression> body)
+    {
+        var parameters = list.Impl.Method.GetParameters();
+        int skip = list.Impl.NeedsContext ? 1 : 0;
+        var v = Emit(list.Scalar, body);
+        Expression Arg(Expression e, int index, BoundExpr source)
+        {
+            var want = parameters[index + skip].ParameterType;
+            if (e.Type == want) return e;
+            if (e.Type.IsPrimitive && want.IsPrimitive) return Expression.Convert(e, want);
+            throw new UnsupportedException($"function {list.Impl.Oid} ({list.Impl.Name}) on {source.Type} is not supported");
+        }
+        var value = v.Value is ParameterExpression or ConstantExpression ? null : NewLocal(v.Value.Type, "scalar");
+        Expression scalar = Arg(value ?? v.Value, 0, list.Scalar);
+        Expression? chain = null;
+        foreach (var a in b.Args)
+        {
+            var element = ((BoundFuncCall)a).Args[1];
+            var args = new List<Expression>();
+            if (skip == 1) args.Add(Context);
+            args.Add(scalar);
+            args.Add(Arg(EmitConst((BoundConst)element).Value, 1, element));
+            Expression test = Expression.Call(list.Impl.Method, args);
+            chain = chain is null ? test : b.Op == BoolOp.And ? Expression.AndAlso(chain, test) : Expression.OrElse(chain, test);
+        }
+        var result = NewLocal(typeof(bool), "in");
+        var evaluate = new List<Expression>();
+        if (value is not null) evaluate.Add(Expression.Assign(value, v.Value));
+        evaluate.Add(Expression.Assign(result, chain!));
+        if (v.IsNull is null)
+        {
+            body.AddRange(evaluate);
+            return new Val(null, result);
+        }
+        if (v.IsNull is ConstantExpression { Value: true }) return new Val(Expression.Constant(true), Expression.Constant(false));
+        var isNull = NewLocal(typeof(bool), "inNull");
+        body.Add(Expression.Assign(isNull, v.IsNull));
+        body.Add(Expression.IfThen(Expression.Not(isNull), Block(evaluate)));
+        return new Val(isNull, result);
     }
 
     private Val EmitAndOrTests(BoundBoolExpr b, List<Expression> body)

@@ -120,6 +120,7 @@ public sealed partial class ExprCompiler
             1722 => Expression.LessThan(x, y),
             _ => Expression.LessThanOrEqual(x, y),
         };
+        if (IsPure(va) && IsPure(vb) && IsPure(compare)) return Inline([va.IsNull, vb.IsNull], compare);
         return Strict([va.IsNull, vb.IsNull], compare, typeof(bool), body);
     }
 

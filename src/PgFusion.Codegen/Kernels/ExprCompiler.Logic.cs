@@ -17,7 +17,9 @@ public sealed partial class ExprCompiler
     {
         var v = Emit(b.Args[0], body);
         var result = NewLocal(typeof(bool), "not");
-        body.Add(Expression.Assign(result, Expression.Not(v.Value)));
+        // the operand's value is read only when it is not NULL (an inlined comparison reads its columns)
+        var assign = Expression.Assign(result, Expression.Not(v.Value));
+        body.Add(v.IsNull is null ? assign : Expression.IfThen(Expression.Not(v.IsNull), assign));
         return new Val(v.IsNull, result);
     }
 
@@ -210,7 +212,7 @@ public sealed partial class ExprCompiler
         var v = Emit(expr, stmts);
         var value = v.Value.Type == resVal.Type ? v.Value : ConvertCompatible(v.Value, resVal.Type, expr.Type);
         stmts.Add(Expression.Assign(resNull, IsNullOf(v)));
-        stmts.Add(Expression.Assign(resVal, value));
+        stmts.Add(v.IsNull is null ? Expression.Assign(resVal, value) : Expression.IfThen(Expression.Not(resNull), Expression.Assign(resVal, value)));
         return Block(stmts);
     }
 

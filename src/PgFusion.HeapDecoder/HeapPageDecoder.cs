@@ -205,7 +205,9 @@ public sealed partial class HeapPageDecoder
         finally
         {
             into.Length = row;
-            foreach (var c in into.Columns) c.Length = row;
+            // indexed: foreach over IReadOnlyList boxes an enumerator per page
+            var columns = into.Columns;
+            for (int s = 0; s < columns.Count; s++) columns[s].Length = row;
         }
         return row - start;
     }

@@ -201,8 +201,10 @@ public sealed partial class HeapPageDecoder
     private void AfterFastRows(int from, int to)
     {
         if (to <= from) return;
-        foreach (var c in _batch!.Columns)
+        var columns = _batch!.Columns;
+        for (int s = 0; s < columns.Count; s++)
         {
+            var c = columns[s];
             if (c.Validity is { } validity)
             {
                 for (int r = from; r < to; r++) validity.SetValid(r);

@@ -41,6 +41,12 @@ public sealed partial class HeapPageDecoder
     /// <param name="relation">Every attribute of the relation in attnum order, dropped ones included.</param>
     /// <param name="attNums">Attributes to decode (1-based, distinct, not dropped); column i of the batch holds attNums[i].</param>
     public HeapPageDecoder(RelationLayout relation, IReadOnlyList<int> attNums)
+        : this(relation, attNums, DecodePaths.Default)
+    {
+    }
+
+    /// <param name="paths">Which walks may run (tests compare them; the public constructor takes them all).</param>
+    internal HeapPageDecoder(RelationLayout relation, IReadOnlyList<int> attNums, DecodePaths paths)
     {
         ArgumentNullException.ThrowIfNull(relation);
         ArgumentNullException.ThrowIfNull(attNums);
@@ -92,9 +98,10 @@ public sealed partial class HeapPageDecoder
         }
         _cacheOff[prefix] = off;
         _fastStart = Math.Min(firstNeeded, prefix);
-        _steps = BuildSteps();
+        _steps = paths == DecodePaths.GeneralOnly ? null : BuildSteps();
         // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
-        _walker = _steps is { } steps && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0" ? TupleWalker.TryCreate(steps) : null;
+        _walker = _steps is { } steps && paths == DecodePaths.Default && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0"
+            ? TupleWalker.TryCreate(steps) : null;
         // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
         _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
     }
@@ -198,7 +205,9 @@ public sealed partial class HeapPageDecoder
         finally
         {
             into.Length = row;
-            foreach (var c in into.Columns) c.Length = row;
+            // indexed: foreach over IReadOnlyList boxes an enumerator per page
+            var columns = into.Columns;
+            for (int s = 0; s < columns.Count; s++) columns[s].Length = row;
         }
         return row - start;
     }

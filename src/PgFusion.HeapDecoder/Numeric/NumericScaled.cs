@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace PgFusion.HeapDecoder.Numeric;
 
@@ -147,11 +149,24 @@ internal static class NumericScaled
     public static bool HasBadDigit(ulong lanes) =>
         ((lanes | (lanes + 0x58F0_58F0_58F0_58F0UL)) & 0x8000_8000_8000_8000UL) != 0;
 
-    /// <summary>The four lanes as one integer, first lane most significant (below 10^16 when every lane is a digit).</summary>
+    /// <summary>
+    /// The four lanes as one integer, first lane most significant (below 10^16 when every lane
+    /// is a digit; callers check that first: pmaddwd reads the lanes as signed 16-bit).
+    /// With SSE2 one pmaddwd makes the two pairs d0 * 10^4 + d1 and d2 * 10^4 + d3, and one
+    /// multiply joins them (instead of three multiplies and the lane extraction).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long Combine(ulong lanes) =>
-        ((long)(lanes & 0xFFFF) * 1_000_000_000_000L) + ((long)((lanes >> 16) & 0xFFFF) * 100_000_000L)
-        + ((long)((lanes >> 32) & 0xFFFF) * 10_000L) + (long)(lanes >> 48);
+    public static long Combine(ulong lanes)
+    {
+        if (Sse2.X64.IsSupported)
+        {
+            var pairs = Sse2.MultiplyAddAdjacent(Vector128.CreateScalarUnsafe(lanes).AsInt16(), Vector128.Create((short)10_000, 1, 10_000, 1, 0, 0, 0, 0));
+            ulong both = Sse2.X64.ConvertToUInt64(pairs.AsUInt64());
+            return ((long)(uint)both * 100_000_000L) + (long)(both >> 32);
+        }
+        return ((long)(lanes & 0xFFFF) * 1_000_000_000_000L) + ((long)((lanes >> 16) & 0xFFFF) * 100_000_000L)
+            + ((long)((lanes >> 32) & 0xFFFF) * 10_000L) + (long)(lanes >> 48);
+    }
 
     /// <summary>
     /// Digit lanes times 10^e4 as a long when every lane is a digit, the result is an integer

@@ -36,3 +36,5 @@ public sealed class ShapesDatabase() : DecoderDatabase("decoder_shapes");
 public sealed class PropertyDatabase() : DecoderDatabase("decoder_property");
 
 public sealed class FuzzDatabase() : DecoderDatabase("decoder_fuzz");
+
+public sealed class PathsDatabase() : DecoderDatabase("decoder_paths");

@@ -1,0 +1,137 @@
+using System.Text;
+using PgFusion.Arrow;
+using PgFusion.HeapDecoder.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PgFusion.HeapDecoder.Tests;
+
+/// <summary>
+/// The specialised page loop (TupleWalker), the interpreted step list and the general walk give the same
+/// values and the same errors (block, item, attribute, message) on the same pages: real
+/// lineitem-shaped pages with the shapes that make the fast walks give a tuple back (NULLs,
+/// NaN, long numerics, 4-byte and compressed varlenas), and thousands of mutations of them.
+/// </summary>
+public sealed class DecodePathTests(PathsDatabase db, ITestOutputHelper output) : IClassFixture<PathsDatabase>
+{
+    [Fact]
+    public void Specialised_walk_step_list_and_general_walk_agree_on_real_and_mutated_pages()
+    {
+        db.Execute("""
+            DROP TABLE IF EXISTS paths;
+            CREATE TABLE paths (k int8, part int4, q numeric(15,2), price numeric(15,2), disc numeric(15,2), flag char(1),
+                                status char(1), d date, line int2, mode char(10), c varchar(44), t text, f float8, u numeric(12,4));
+            ALTER TABLE paths ALTER COLUMN t SET STORAGE MAIN;
+            SELECT setseed(0.4321);
+            INSERT INTO paths
+            SELECT i, (random() * 200000)::int4,
+                   CASE WHEN random() < 0.02 THEN NULL WHEN random() < 0.02 THEN 'NaN' ELSE (1 + (random() * 49)::int)::numeric(15,2) END,
+                   CASE WHEN random() < 0.03 THEN 1234567890123.45 WHEN random() < 0.03 THEN -(random() * 1000)::numeric(15,2)
+                        ELSE (random() * 100000)::numeric(15,2) END,
+                   (random() * 0.1)::numeric(15,2),
+                   CASE WHEN random() < 0.02 THEN NULL ELSE chr(65 + (random() * 3)::int) END,
+                   chr(70 + (random() * 1)::int), date '1992-01-01' + (random() * 2500)::int, (i % 7)::int2,
+                   CASE WHEN random() < 0.5 THEN 'MAIL' ELSE 'TRUCK' END,
+                   left(md5(i::text) || md5((i * 7)::text), (random() * 44)::int),
+                   CASE WHEN random() < 0.03 THEN repeat('compress me ', 200) WHEN random() < 0.05 THEN repeat('y', 130 + (random() * 100)::int)
+                        ELSE 'short ' || i END,
+                   random(), (random() * 10000000)::numeric(12,4)
+            FROM generate_series(1, 3000) i;
+            VACUUM FREEZE paths;
+            """);
+        var heap = HeapTable.Read(db.Connection, "paths");
+        var types = heap.Layout.Attributes.Select(a => a.Type).ToArray();
+        int[][] projections =
+        [
+            [3, 4, 5, 6, 7, 8],
+            [.. Enumerable.Range(1, 14)],
+            [8, 3, 10],
+            [11, 1],
+            [9, 4],
+            [14, 12, 6],
+        ];
+
+        int seed = Environment.GetEnvironmentVariable("PGFUSION_FUZZ_SEED") is { } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : Random.Shared.Next();
+        output.WriteLine($"seed {seed} (PGFUSION_FUZZ_SEED={seed} reproduces), {heap.Pages.Count} pages");
+        var rng = new Random(seed);
+        int errors = 0, cases = 0;
+        foreach (var attNums in projections)
+        {
+            var decoders = new[]
+            {
+                new HeapPageDecoder(heap.Layout, attNums, DecodePaths.Default),
+                new HeapPageDecoder(heap.Layout, attNums, DecodePaths.StepList),
+                new HeapPageDecoder(heap.Layout, attNums, DecodePaths.GeneralOnly),
+            };
+            var colTypes = attNums.Select(a => types[a - 1]).ToArray();
+
+            // the real pages, all into one batch (runs meet batch growth and page boundaries)
+            var whole = decoders.Select(d => DecodeAll(d, heap.Pages, heap.Visibility, colTypes)).ToArray();
+            Assert.Equal(whole[2], whole[0]);
+            Assert.Equal(whole[2], whole[1]);
+
+            for (int n = 0; n < 400; n++)
+            {
+                int p = rng.Next(heap.Pages.Count);
+                var page = (byte[])heap.Pages[p].Clone();
+                int mutations = rng.Next(0, 5);
+                for (int m = 0; m < mutations; m++)
+                {
+                    int at = rng.Next(5) switch
+                    {
+                        0 => rng.Next(0, 24),
+                        1 => rng.Next(24, 24 + (4 * 60)),
+                        _ => rng.Next(page.Length),
+                    };
+                    page[at] = rng.Next(3) switch { 0 => (byte)rng.Next(256), 1 => (byte)(page[at] ^ (1 << rng.Next(8))), _ => (byte)(page[at] + rng.Next(-2, 3)) };
+                }
+                var visibility = (byte[])heap.Visibility[p].Clone();
+                if (rng.Next(4) == 0)
+                {
+                    for (int b = 0; b < visibility.Length; b++) visibility[b] &= (byte)rng.Next(256);
+                }
+                int capacity = rng.Next(2) == 0 ? 1 : 4096;
+                var outcomes = decoders.Select(d => DecodeAll(d, [page], [visibility], colTypes, capacity, (uint)n)).ToArray();
+                if (outcomes[2] != outcomes[0] || outcomes[2] != outcomes[1])
+                {
+                    Assert.Fail($"seed {seed}, projection [{string.Join(",", attNums)}], case {n} (page {p}, {mutations} mutations):\n"
+                        + $"general: {Head(outcomes[2])}\nspecialised: {Head(outcomes[0])}\nstep list: {Head(outcomes[1])}");
+                }
+                if (outcomes[2].StartsWith("error", StringComparison.Ordinal)) errors++;
+                cases++;
+            }
+        }
+        output.WriteLine($"{cases} cases, {errors} raised HeapDecodeException");
+        Assert.True(errors > 100 && errors < cases - 100, $"{errors} errors in {cases} cases");
+    }
+
+    /// <summary>Every decoded value as text, then the error if one was raised (the rows before it stay in the batch).</summary>
+    private static string DecodeAll(HeapPageDecoder decoder, IReadOnlyList<byte[]> pages, IReadOnlyList<byte[]> visibility, PgFusion.Types.PgType[] types, int capacity = 16, uint block = 0)
+    {
+        var batch = decoder.NewBatch(capacity);
+        string error = "";
+        try
+        {
+            for (int b = 0; b < pages.Count; b++) decoder.Decode(pages[b], visibility[b], block + (uint)b, batch, null);
+        }
+        catch (HeapDecodeException e)
+        {
+            error = $"error block {e.Block} item {e.Item} attribute {e.AttNum}: {e.Message}\n";
+        }
+        var text = new StringBuilder(error);
+        text.Append(batch.Length).Append(" rows\n");
+        for (int r = 0; r < batch.Length; r++)
+        {
+            for (int c = 0; c < types.Length; c++)
+            {
+                Column column = batch.Columns[c];
+                Assert.Equal(batch.Length, column.Length);
+                text.Append(ValueText.Decoded(types[c], column, r)).Append('|');
+            }
+            text.Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static string Head(string outcome) => outcome.Length > 600 ? outcome[..600] + "..." : outcome;
+}

@@ -53,11 +53,16 @@ internal sealed class ParallelGatherStream : IBatchSource
 
     /// <summary>
     /// A gather over <paramref name="input"/> when it is a parallel pipeline that does work worth a
-    /// second thread (a filter or a join: copying the rows of a bare scan costs what decoding saves);
-    /// else the serial stream. Reads nothing before the first batch is asked for.
+    /// second thread (a filter or a join: copying the rows of a bare scan costs what decoding saves)
+    /// over at least <see cref="MinPages"/> pages; else the serial stream. Reads nothing before the first batch is asked for.
     /// </summary>
     public static IBatchSource Open(OperatorNode input, ExecutionContext context, string role) =>
-        ParallelPipeline.Qualifies(input, context) && DoesWork(input) ? new ParallelGatherStream(input, context, role) : input.Open(context);
+        ParallelPipeline.Qualifies(input, context) && DoesWork(input) && ParallelPipeline.ScanPages(input) >= MinPages
+            ? new ParallelGatherStream(input, context, role)
+            : input.Open(context);
+
+    /// <summary>Smaller scans (by the planner's relpages) stay serial: starting threads would cost more than they split.</summary>
+    public const long MinPages = 64;
 
     private static bool DoesWork(OperatorNode node) => node switch
     {

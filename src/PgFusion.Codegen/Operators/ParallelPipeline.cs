@@ -52,6 +52,9 @@ internal sealed class ParallelPipeline
     public static bool Qualifies(OperatorNode input, ExecutionContext context) =>
         context.Scans is IParallelScanProvider { Degree: > 1 } && ScanOf(input, null) is not null;
 
+    /// <summary>Pages of the relation the pipeline of <paramref name="input"/> scans (planner statistics), or 0 when it is not a pipeline.</summary>
+    public static long ScanPages(OperatorNode input) => ScanOf(input, null)?.Scan.Relation.RelPages ?? 0;
+
     /// <summary>The scan under a chain of filters, projections and probe sides of streaming hash joins (collected top-down), or null.</summary>
     private static ScanNode? ScanOf(OperatorNode node, List<HashJoinNode>? joins)
     {

@@ -77,6 +77,7 @@ typedef struct PgfScanState
 	uint32		work_mem_kb;	/* budget sent with EXECUTE */
 	uint64		spill_bytes;	/* from DONE: bytes written to spill files */
 	uint32		spill_files;	/* from DONE: spill files created */
+	char	   *parallel;		/* from DONE: pipelines run on several threads, one per line, or NULL */
 	struct PgfProbeSet *probes; /* index probes (probe.c) */
 	/* EXPLAIN ANALYZE: where the backend's time goes while it serves pages */
 	uint64		messages;		/* PAGE_RUN messages */
@@ -636,6 +637,15 @@ exec_scan(CustomScanState *node)
 						memcpy(&state->spill_bytes, state->msg.data + 8, 8);
 						memcpy(&state->spill_files, state->msg.data + 16, 4);
 					}
+					if (state->msg.len >= 24)
+					{
+						uint32		n;
+
+						memcpy(&n, state->msg.data + 20, 4);
+						if (n > 0 && (uint64) n <= (uint64) state->msg.len - 24)
+							state->parallel = MemoryContextStrdup(state->css.ss.ps.state->es_query_cxt,
+																  pnstrdup(state->msg.data + 24, n));
+					}
 					state->done = true;
 					release_session(state);
 					return ExecClearTuple(state->slot);
@@ -693,6 +703,7 @@ rescan(CustomScanState *node)
 	state->pages = 0;
 	state->spill_bytes = 0;
 	state->spill_files = 0;
+	state->parallel = NULL;
 	state->messages = 0;
 	state->waits = 0;
 	INSTR_TIME_SET_ZERO(state->t_read);
@@ -732,6 +743,17 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 		{
 			ExplainPropertyUInteger("Spill Files", NULL, state->spill_files, es);
 			ExplainPropertyUInteger("Spilled", "kB", (state->spill_bytes + 1023) / 1024, es);
+		}
+		if (es->format != EXPLAIN_FORMAT_TEXT)
+			ExplainPropertyText("Parallel Pipelines", state->parallel ? state->parallel : "", es);
+		else if (state->parallel != NULL)
+		{
+			char	   *text = pstrdup(state->parallel);
+			char	   *line;
+			char	   *save = NULL;
+
+			for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+				ExplainPropertyText("Parallel Pipeline", line, es);
 		}
 		ExplainPropertyUInteger("Page Messages", NULL, state->messages, es);
 		ExplainPropertyFloat("Backend Read Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_read), 1, es);

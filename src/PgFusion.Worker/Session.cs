@@ -255,11 +255,14 @@ internal sealed class Session
         {
             scans.Quiesce();
         }
-        Span<byte> done = stackalloc byte[20];
-        BitConverter.TryWriteBytes(done, (ulong)sink.Rows);
-        BitConverter.TryWriteBytes(done[8..], (ulong)spill.BytesWritten);
-        BitConverter.TryWriteBytes(done[16..], (uint)spill.FilesCreated);
-        channel.Send(MessageType.Done, done, token);
+        byte[] parallel = Encoding.UTF8.GetBytes(string.Join("\n", scans.ParallelPipelines));
+        var done = new ArrayBufferWriter<byte>(24 + parallel.Length);
+        Wire.U64(done, (ulong)sink.Rows);
+        Wire.U64(done, (ulong)spill.BytesWritten);
+        Wire.U32(done, (uint)spill.FilesCreated);
+        Wire.U32(done, (uint)parallel.Length);
+        Wire.Bytes(done, parallel);
+        channel.Send(MessageType.Done, done.WrittenSpan, token);
     }
 
     private void SendText(MessageType type, string text, CancellationToken token) =>

@@ -18,6 +18,7 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
     private readonly CancellationToken cancellation;
     private readonly Dictionary<uint, PageBatchSource> scans = [];
     private uint nextScanId;
+    private readonly List<string> parallel = [];
 
     public SessionScanProvider(MessageChannel channel, SharedRegion region, CancellationToken cancellation, int degree = 1)
     {
@@ -39,7 +40,14 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
     /// <summary>Threads a pipeline of this request may use (EXECUTE flags: pg_fusion.worker_threads).</summary>
     public int Degree { get; }
 
-    public IParallelScan OpenParallelScan(PhysicalScan scan) => new ParallelPageScan(Open(scan.Relation.RelId, scan.AttNums, scan), scan, this);
+    public IParallelScan OpenParallelScan(PhysicalScan scan, string pipeline)
+    {
+        parallel.Add($"{pipeline}: {Degree} threads");
+        return new ParallelPageScan(Open(scan.Relation.RelId, scan.AttNums, scan), scan, this);
+    }
+
+    /// <summary>The pipelines this request ran on several threads, one line each, in the order they started (DONE, EXPLAIN ANALYZE).</summary>
+    public IReadOnlyList<string> ParallelPipelines => parallel;
 
     public PageBatchSource Open(uint relId, IReadOnlyList<int> attNums, PhysicalScan? scan)
     {

@@ -12,8 +12,11 @@ public interface IParallelScanProvider
     /// <summary>Threads one query's pipeline may run on (pg_fusion.worker_threads); 1 = serial.</summary>
     int Degree { get; }
 
-    /// <summary>Opens <paramref name="scan"/> once; its partitions share its pages.</summary>
-    IParallelScan OpenParallelScan(PhysicalScan scan);
+    /// <summary>
+    /// Opens <paramref name="scan"/> once; its partitions share its pages. <paramref name="pipeline"/>
+    /// says what the threads run (for EXPLAIN ANALYZE: "aggregate over scan of lineitem, 2 hash join probes").
+    /// </summary>
+    IParallelScan OpenParallelScan(PhysicalScan scan, string pipeline);
 }
 
 /// <summary>One scan shared by the partitions of a parallel pipeline.</summary>

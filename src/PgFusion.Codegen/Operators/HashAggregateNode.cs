@@ -94,5 +94,7 @@ public sealed class HashAggregateNode : OperatorNode
     }
 
     public override IBatchSource Open(ExecutionContext context) =>
-        ParallelAggregateStream.TryOpen(this, context) ?? new HashAggregateStream(this, Input.Open(context), context);
+        ParallelAggregateStream.TryOpen(this, context)
+        // aggregates that do not merge (first values, float sums, string_agg) fold the threads' rows in scan order
+        ?? new HashAggregateStream(this, ParallelGatherStream.Open(Input, context, "aggregate input"), context);
 }

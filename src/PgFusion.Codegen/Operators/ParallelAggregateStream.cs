@@ -51,7 +51,7 @@ internal sealed class ParallelAggregateStream : IBatchSource
     /// <summary>Builds the pipeline's join tables and the partials; false when the pipeline runs serially.</summary>
     private bool OpenPartials()
     {
-        if (ParallelPipeline.Open(node.Input, context) is not { } opened) return false;
+        if (ParallelPipeline.Open(node.Input, context, "partial aggregates") is not { } opened) return false;
         pipeline = opened;
         int degree = opened.Degree;
         partials = new HashAggregateStream[degree];

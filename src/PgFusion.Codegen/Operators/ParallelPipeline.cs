@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Join;
 using PgFusion.Planner.Physical;
@@ -51,6 +52,9 @@ internal sealed class ParallelPipeline
     public static bool Qualifies(OperatorNode input, ExecutionContext context) =>
         context.Scans is IParallelScanProvider { Degree: > 1 } && ScanOf(input, null) is not null;
 
+    /// <summary>Pages of the relation the pipeline of <paramref name="input"/> scans (planner statistics), or 0 when it is not a pipeline.</summary>
+    public static long ScanPages(OperatorNode input) => ScanOf(input, null)?.Scan.Relation.RelPages ?? 0;
+
     /// <summary>The scan under a chain of filters, projections and probe sides of streaming hash joins (collected top-down), or null.</summary>
     private static ScanNode? ScanOf(OperatorNode node, List<HashJoinNode>? joins)
     {
@@ -73,11 +77,12 @@ internal sealed class ParallelPipeline
     }
 
     /// <summary>
-    /// Builds the joins' tables and opens the shared scan; null when the pipeline must run serially
+    /// Builds the joins' tables and opens the shared scan (<paramref name="role"/>: what consumes the
+    /// pipeline, for EXPLAIN ANALYZE); null when the pipeline must run serially
     /// (a build went over the memory budget): the joins read so far are then left prepared in
     /// <paramref name="context"/>, so opening <paramref name="input"/> there does not read their build input again.
     /// </summary>
-    public static ParallelPipeline? Open(OperatorNode input, ExecutionContext context)
+    public static ParallelPipeline? Open(OperatorNode input, ExecutionContext context, string role)
     {
         var provider = (IParallelScanProvider)context.Scans;
         var joins = new List<HashJoinNode>();
@@ -95,13 +100,21 @@ internal sealed class ParallelPipeline
             for (int k = 0; k <= i; k++) context.Shared[joins[k]] = streams[k];
             return null;
         }
-        return new ParallelPipeline(scanNode, [.. joins], tables, provider.OpenParallelScan(scanNode.Scan), context);
+        return new ParallelPipeline(scanNode, [.. joins], tables, provider.OpenParallelScan(scanNode.Scan,
+            $"{role} over scan of {scanNode.Scan.Relation.Name}{(joins.Count == 0 ? "" : $", {joins.Count} hash join probe{(joins.Count == 1 ? "" : "s")}")}"), context);
     }
 
     /// <summary>A new partition of the scan: the context one thread opens its copy of the chain in.</summary>
-    public ExecutionContext Partition()
+    public ExecutionContext Partition() => Partition(null, out _);
+
+    /// <summary>
+    /// A new partition whose every batch taken is reported to <paramref name="taken"/> (its
+    /// sequence number, on the partition's thread, before the batch goes up the chain).
+    /// </summary>
+    public ExecutionContext Partition(Action<long>? taken, out IParallelPartition partition)
     {
-        var partition = Scan.Partition();
+        partition = Scan.Partition();
+        if (taken is not null) partition = new Reporting(partition, taken);
         partitions.Add(partition);
         var own = new ExecutionContext(new PartitionScans(scan.Scan, partition), context.Cancellation, context.Spill);
         for (int i = 0; i < joins.Length; i++) own.Shared[joins[i]] = tables[i];
@@ -156,6 +169,19 @@ internal sealed class ParallelPipeline
             }
             failed = true;
             Scan.Stop();
+        }
+    }
+
+    /// <summary>A partition that reports the sequence number of each batch it takes.</summary>
+    private sealed class Reporting(IParallelPartition inner, Action<long> taken) : IParallelPartition
+    {
+        public long Sequence => inner.Sequence;
+
+        public RecordBatch? Next(CancellationToken cancellation)
+        {
+            var batch = inner.Next(cancellation);
+            if (batch is not null) taken(inner.Sequence);
+            return batch;
         }
     }
 

@@ -260,7 +260,7 @@ internal sealed class HashJoinStream : IBatchSource
     private bool MarkInParallel(JoinHashTable table, bool[] buildMatched, CancellationToken cancellation)
     {
         if (level > 0 || probeSource is not null || !ParallelPipeline.Qualifies(node.Probe, context)) return false;
-        if (ParallelPipeline.Open(node.Probe, context) is not { } pipeline) return false;
+        if (ParallelPipeline.Open(node.Probe, context, $"{kind} hash join marking build rows") is not { } pipeline) return false;
         var markers = new HashJoinStream[pipeline.Degree];
         for (int i = 0; i < markers.Length; i++)
         {
@@ -407,7 +407,21 @@ internal sealed class HashJoinStream : IBatchSource
             plan.ProbeKeys.Select(k => k.Type).ToArray());
         var keys = plan.BuildKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
         Column[]? direct = plan.BuildKeys.Count > 0 && plan.BuildKeys.All(k => k is BoundColumnRef) ? new Column[plan.BuildKeys.Count] : null;
-        var build = buildSource ?? node.Build.Open(context);
+        // the build input of the plan (not a grace partition's) may be gathered from several threads, in scan order
+        var build = buildSource ?? ParallelGatherStream.Open(node.Build, context, "hash join build input");
+        try
+        {
+            return Load(table, keys, direct, build, cancellation);
+        }
+        catch
+        {
+            (build as ParallelGatherStream)?.Abandon();
+            throw;
+        }
+    }
+
+    private JoinHashTable Load(JoinHashTable table, Column[] keys, Column[]? direct, IBatchSource build, CancellationToken cancellation)
+    {
         bool canSpill = context.Spill.Limited && Spill.GraceHashJoin.CanSpill(plan, level);
         while (build.Next(cancellation) is { } batch)
         {

@@ -3,6 +3,7 @@ using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Join;
 
@@ -186,9 +187,11 @@ internal sealed class HashJoinStream : IBatchSource
         // probe cannot count them (another thread may mark the same row), and reads to the end
         int remaining = sharedMatched is null ? table.Count : int.MaxValue;
 
-        while (probe.Next(cancellation) is { } batch)
+        PgFusionException? pendingProbeError = null;
+        while (probe.Next(cancellation) is { } next)
         {
             cancellation.ThrowIfCancellationRequested();
+            var batch = next;
             int live = batch.LiveRows;
             if (live == 0) continue;
             if (probeMatched.Length < live) probeMatched = new bool[live];
@@ -207,9 +210,24 @@ internal sealed class HashJoinStream : IBatchSource
                 for (int j = 0; j < directKeys.Length; j++) directKeys[j] = batch.Columns[((BoundColumnRef)plan.ProbeKeys[j]).Index];
                 keysOfBatch = directKeys;
             }
-            else if (node.ProbeKeyKernel is not null)
+            else if (node.ProbeKeyKernel is { } keyKernel)
             {
-                ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
+                try
+                {
+                    ProjectStream.Run(keyKernel, batch, probeKeys, context);
+                }
+                catch (PgFusionException raised) when (live > 1)
+                {
+                    // PostgreSQL hashes an outer row's keys when it probes with that row: the rows
+                    // before the first raising one are joined (and go up) before its error.
+                    batch = RowOrder.PrefixBeforeError(batch, p =>
+                    {
+                        ProjectStream.Run(keyKernel, p, probeKeys, context);
+                        return 0;
+                    }, raised, out var first, out _) ?? throw first;
+                    pendingProbeError = first;
+                    live = batch.LiveRows;
+                }
             }
             if (table.IsIntegerKey)
             {
@@ -256,7 +274,7 @@ internal sealed class HashJoinStream : IBatchSource
                 }
             }
             if (pairCount > 0 && Flush(batch, table, probeMatched, buildMatched) is { } last) yield return last;
-            if (markBuild && remaining == 0) break; // every build row has its match: the rest of the probe input changes nothing
+            if (markBuild && remaining == 0 && pendingProbeError is null) break; // every build row has its match: the rest of the probe input changes nothing
 
             switch (kind)
             {
@@ -275,6 +293,7 @@ internal sealed class HashJoinStream : IBatchSource
                     if (n > 0) yield return new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = n };
                     break;
             }
+            if (pendingProbeError is { } probeError) throw probeError;
         }
 
         if (sharedMatched is not null)

@@ -8,7 +8,7 @@ namespace PgFusion.Property.Tests;
 /// <summary>The comparer is the property's teeth: these prove it catches wrong results and only forgives what PostgreSQL leaves open.</summary>
 public sealed class OutcomeComparerTests
 {
-    private const uint Int4 = 23, Float8 = 701, Numeric = 1700, Interval = 1186;
+    private const uint Int4 = 23, Float4 = 700, Float8 = 701, Numeric = 1700, Interval = 1186;
 
     private static readonly Expr Col = Expr.Leaf(ColumnKind.Int4, "a.x");
 
@@ -82,4 +82,34 @@ public sealed class OutcomeComparerTests
         Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float8, "NaN"), Rows(Float8, "Infinity"), q).Kind);
         Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float8, "0.30000000000000004"), Rows(Float8, "0.3"), Plain with { Select = [Expr.Leaf(ColumnKind.Float8, "a.f")] }).Kind);
     }
+
+    [Fact]
+    public void Float4_sums_compare_within_float4s_tolerance()
+    {
+        // Seed 101 case 3348: sum((b.c1)::float4) over a FULL JOIN feeding -390712051, -390712051, 23
+        // and 23 (as float4: -390712064 and 23). float4pl rounds every partial sum to 24 bits (a spacing
+        // of 32 near 3.9e8, 64 near 7.8e8), so the result depends on the order of the terms; PostgreSQL
+        // printed -7.8142406e+08, pg_fusion -7.814241e+08. Both are sums of those terms in some order.
+        float[] terms = [(float)-390712051, (float)-390712051, 23f, 23f];
+        var sums = Permutations(terms).Select(p => p.Aggregate(0f, (acc, x) => acc + x)).Distinct().ToList();
+        Assert.Contains(-7.8142406e+08f, sums);
+        Assert.Contains(-7.814241e+08f, sums);
+        Assert.True(sums.Count > 1);
+
+        var sum = new Expr(ColumnKind.Float4, "sum({0})", [Expr.Leaf(ColumnKind.Float4, "a.f")], "sum", Aggregate: true, Inexact: true);
+        var q = new FuzzQuery { From = "t a", Select = [sum], Grouped = true };
+        Assert.Equal(VerdictKind.Equivalent, OutcomeComparer.Compare(Rows(Float4, "-7.8142406e+08"), Rows(Float4, "-7.814241e+08"), q).Kind);
+        // Every order's sum is within the float4 tolerance of every other.
+        foreach (var a in sums)
+            foreach (var b in sums)
+                Assert.NotEqual(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float4, a.ToString("R", System.Globalization.CultureInfo.InvariantCulture)), Rows(Float4, b.ToString("R", System.Globalization.CultureInfo.InvariantCulture)), q).Kind);
+        // A wrong float4 sum (one term of 23 lost at a smaller magnitude) is still caught,
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float4, "46"), Rows(Float4, "23"), q).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float4, "-7.8142406e+08"), Rows(Float4, "-7.8152406e+08"), q).Kind);
+        // and float8 keeps its own, tighter tolerance: the same two values as float8 differ.
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(Rows(Float8, "-781424064"), Rows(Float8, "-781424128"), q).Kind);
+    }
+
+    private static IEnumerable<float[]> Permutations(float[] items) =>
+        items.Length <= 1 ? [items] : items.SelectMany((x, i) => Permutations([.. items.Take(i), .. items.Skip(i + 1)]).Select(rest => (float[])[x, .. rest]));
 }

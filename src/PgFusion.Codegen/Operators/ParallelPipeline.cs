@@ -49,8 +49,25 @@ internal sealed class ParallelPipeline
     public bool Failed => failed;
 
     /// <summary>Whether <paramref name="input"/> can run on several threads of <paramref name="context"/> (no input is read).</summary>
-    public static bool Qualifies(OperatorNode input, ExecutionContext context) =>
-        context.Scans is IParallelScanProvider { Degree: > 1 } && ScanOf(input, null) is not null;
+    public static bool Qualifies(OperatorNode input, ExecutionContext context)
+    {
+        if (context.Scans is not IParallelScanProvider { Degree: > 1 }) return false;
+        var joins = new List<HashJoinNode>();
+        if (ScanOf(input, joins) is not { } scan) return false;
+        // A pipeline builds every join's table before the first probe row, as PostgreSQL's Parallel
+        // Hash does. A serial PostgreSQL hash join reads its outer input's first row before it builds
+        // (HashJoinStream.ReadsProbeFirst), and PostgreSQL plans no parallel scan of a relation below
+        // min_parallel_table_scan_size: over such a relation those joins run serially, so errors
+        // and empty inputs are met in PostgreSQL's order.
+        return !(IsBelowParallelScanSize(scan.Scan.Relation) && joins.Any(HashJoinStream.ReadsProbeFirst));
+    }
+
+    /// <summary>min_parallel_table_scan_size's default, 8 MB, in 8 kB pages.</summary>
+    private const long MinParallelTableScanPages = 1024;
+
+    /// <summary>Whether the relation's statistics (pg_class.relpages, known once analyzed or vacuumed) put it below <see cref="MinParallelTableScanPages"/>.</summary>
+    private static bool IsBelowParallelScanSize(PgFusion.Types.RelationLayout relation) =>
+        relation.RelTuples >= 0 && relation.RelPages < MinParallelTableScanPages;
 
     /// <summary>Pages of the relation the pipeline of <paramref name="input"/> scans (planner statistics), or 0 when it is not a pipeline.</summary>
     public static long ScanPages(OperatorNode input) => ScanOf(input, null)?.Scan.Relation.RelPages ?? 0;

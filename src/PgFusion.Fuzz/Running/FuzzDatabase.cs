@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Npgsql;
 using PgFusion.Fuzz.Schema;
 
@@ -42,13 +43,18 @@ public sealed class FuzzDatabase : IDisposable
         return cs;
     }
 
+    /// <summary>The schema <see cref="Load"/> created last.</summary>
+    public FuzzSchema? Loaded { get; private set; }
+
     /// <summary>Drops the previous case's tables and creates this one's.</summary>
     public void Load(FuzzSchema schema)
     {
         EnsureOpen();
         SetFusion(false);
+        Loaded = null;
         Exec(_conn, "DROP SCHEMA IF EXISTS fz CASCADE; CREATE SCHEMA fz");
         foreach (var statement in schema.Statements()) Exec(_conn, statement);
+        Loaded = schema;
     }
 
     public Outcome Run(string sql, bool fusion)
@@ -127,6 +133,55 @@ public sealed class FuzzDatabase : IDisposable
         {
             Exec(_conn, "BEGIN; " + string.Join("; ", settings.Split(", ").Select(s => "SET LOCAL " + s)));
             return Run(sql, fusion: false);
+        }
+        finally
+        {
+            if (_conn.State == System.Data.ConnectionState.Open) Exec(_conn, "ROLLBACK");
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> with pg_fusion off over the same rows stored in other physical
+    /// orders, one table at a time: stably sorted by each of its columns (ties keep the loaded
+    /// order), then reversed; each in a transaction that is rolled back. Returns the order under
+    /// which <paramref name="accept"/> holds, or null.
+    /// </summary>
+    /// <remarks>
+    /// A table is a set: PostgreSQL defines no order in which an aggregate or a join meets its rows,
+    /// and its own order follows the heap and its sorts (quicksort keeps no order among equal keys,
+    /// but returns presorted input as it is). Stored sorted by a group or sort key, rows reach
+    /// PostgreSQL's Sort presorted and so in heap order within each key, the order a hash aggregate
+    /// over a scan (pg_fusion's) meets them.
+    /// </remarks>
+    public string? RunWithRowsReordered(string sql, Func<Outcome, bool> accept)
+    {
+        if (Loaded == null) return null;
+        foreach (var t in Loaded.Tables.Where(t => t.Rows.Count > 1 && Regex.IsMatch(sql, $@"\b{t.Name}\b")))
+        {
+            foreach (var order in t.Columns.Select(c => c.Name + ", ctid").Append("ctid DESC"))
+            {
+                var outcome = RunReordered(sql, t.Name, order);
+                if (outcome is LostOutcome) return null;
+                if (outcome != null && accept(outcome)) return $"{t.Name}'s rows stored in the order of ORDER BY {order}";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The outcome over the reordered table, or null when the table could not be reordered.</summary>
+    private Outcome? RunReordered(string sql, string table, string order)
+    {
+        EnsureOpen();
+        SetFusion(false);
+        try
+        {
+            Exec(_conn, $"BEGIN; CREATE TEMP TABLE fz_reordered ON COMMIT DROP AS SELECT * FROM {table} ORDER BY {order}; "
+                + $"TRUNCATE {table}; INSERT INTO {table} SELECT * FROM fz_reordered; ANALYZE {table}");
+            return Run(sql, fusion: false);
+        }
+        catch (PostgresException)
+        {
+            return null;
         }
         finally
         {

@@ -43,13 +43,16 @@ public sealed record FuzzFailure(
         var header = Off switch
         {
             ErrorOutcome e => $"query error {e.SqlState} fuzz",
-            RowsOutcome r => $"query {string.Concat(r.Columns.Select(c => TypeLetter(c.TypeOid)))} {(Query.Ordered ? "nosort" : "rowsort")} fuzz{(Query.Inexact ? " tolerance 1e-9" : "")}",
+            RowsOutcome r => $"query {string.Concat(r.Columns.Select(c => TypeLetter(c.TypeOid)))} {(Query.Ordered ? "nosort" : "rowsort")} fuzz{(Query.Inexact ? " tolerance " + Tolerance(r).ToString("R", CultureInfo.InvariantCulture) : "")}",
             _ => "query ? rowsort fuzz",
         };
         sb.AppendLine(header);
         sb.AppendLine(Query.Sql);
         return sb.ToString();
     }
+
+    /// <summary>One tolerance per query in an .slt: float4's when a float4 column is present (the looser one).</summary>
+    private static double Tolerance(RowsOutcome r) => r.Columns.Max(c => OutcomeComparer.ToleranceFor(c.TypeOid));
 
     private static char TypeLetter(uint oid) => oid switch
     {

@@ -14,8 +14,18 @@ public static class OutcomeComparer
 {
     private const uint Float4Oid = 700, Float8Oid = 701, NumericOid = 1700, IntervalOid = 1186, BpcharOid = 1042;
 
-    /// <summary>Relative tolerance for float sums and averages whose rounding depends on summation order.</summary>
+    /// <summary>Relative tolerance for float8 sums and averages whose rounding depends on summation order.</summary>
     public const double FloatTolerance = 1e-9;
+
+    /// <summary>
+    /// The same for float4 results (sum(float4) adds in float4, float4pl): each addition rounds to
+    /// 24 bits (unit roundoff 2^-24 = 6e-8, 2^29 times float8's), so two orders of the same terms
+    /// can differ by several float4 units in the last place; 1e-5 is ~170 of them.
+    /// </summary>
+    public const double Float4Tolerance = 1e-5;
+
+    /// <summary>The tolerance for a float column of type <paramref name="oid"/> (float4 or float8).</summary>
+    public static double ToleranceFor(uint oid) => oid == Float4Oid ? Float4Tolerance : FloatTolerance;
 
     /// <summary>
     /// The verdict on the two outcomes alone. A one-sided data exception is a mismatch here; the
@@ -164,7 +174,7 @@ public static class OutcomeComparer
                 case Float4Oid or Float8Oid when ParseDouble(a, out var x) && ParseDouble(b, out var y):
                     if (x == y || (double.IsNaN(x) && double.IsNaN(y))) return 0;
                     if (tolerant && !double.IsInfinity(x) && !double.IsInfinity(y) && !double.IsNaN(x) && !double.IsNaN(y)
-                        && Math.Abs(x - y) <= FloatTolerance * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)))) return 0;
+                        && Math.Abs(x - y) <= ToleranceFor(oid) * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)))) return 0;
                     return x.CompareTo(y);
                 case NumericOid:
                     return string.CompareOrdinal(NormalizeNumeric(a), NormalizeNumeric(b));

@@ -25,8 +25,10 @@ public enum VerdictKind
     /// <summary>
     /// pg_fusion raised an error where PostgreSQL returned rows (or the reverse, or another data
     /// exception), and PostgreSQL itself gives pg_fusion's outcome for the same query under another
-    /// plan (<see cref="FuzzDatabase.RunUnderOtherPlans"/>): which rows reach an expression depends on
-    /// the plan (hash or sorted aggregation, the join method, an incremental sort stopping at LIMIT).
+    /// plan (<see cref="FuzzDatabase.RunUnderOtherPlans"/>) or over the same rows stored in another
+    /// order (<see cref="FuzzDatabase.RunWithRowsReordered"/>): which rows reach an expression, and in
+    /// which order, depends on the plan (hash or sorted aggregation, the join method, an incremental
+    /// sort stopping at LIMIT) and on the heap order.
     /// Counted apart, never a wrong value.
     /// </summary>
     PlanDependent,

@@ -16,7 +16,8 @@ namespace PgFusion.Planner.Rules;
 /// operator call costs its pg_proc.procost (the envelope's catalog carries it), columns,
 /// constants, AND/OR/NOT, CASE, COALESCE, IS NULL and binary-compatible casts cost nothing
 /// themselves. An <c>x op ANY/ALL (array)</c>, which the binder expands into an OR/AND of
-/// comparisons, costs procost × elements × 0.5 as in cost_qual_eval.
+/// comparisons, costs procost × elements × 0.5 as in cost_qual_eval, or one hash function and
+/// one operator call when PostgreSQL hashes it (a constant list of 9 or more elements).
 /// </para>
 /// <para>
 /// Before sorting, the conjuncts of a filter directly over a table scan are put in the order
@@ -116,8 +117,10 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
                 Walk(op, ref total);
                 return;
             case BoundBoolExpr { Op: BoolOp.Or or BoolOp.And } b when ExpandedArrayOp(b) is { } op:
-                // ScalarArrayOpExpr: the operator on half the elements, then the scalar and the elements.
-                total += FunctionCost(op.FuncOid) * CpuOperatorCost * b.Args.Count * 0.5;
+                // ScalarArrayOpExpr: hashed, one hash function call (procost 1) and one operator call;
+                // else the operator on half the elements. Then the scalar and the elements.
+                if (IsHashedArrayOp(b, op)) total += CpuOperatorCost + FunctionCost(op.FuncOid) * CpuOperatorCost;
+                else total += FunctionCost(op.FuncOid) * CpuOperatorCost * b.Args.Count * 0.5;
                 Walk(op.Args[0], ref total);
                 foreach (var a in b.Args) Walk(((BoundFuncCall)a).Args[1], ref total);
                 return;
@@ -134,6 +137,28 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
         { Origin: CaseOrigin.NullIf, Branches: [(BoundFuncCall { Args.Count: 2 } eq, _)] } => eq,
         _ => null,
     };
+
+    /// <summary>convert_saop_to_hashed_saop's threshold (MIN_ARRAY_SIZE_FOR_HASHED_SAOP).</summary>
+    private const int MinArraySizeForHashedSaop = 9;
+
+    /// <summary>Types whose <c>=</c> belongs to a hash operator family, with one hash function for both sides.</summary>
+    private static readonly HashSet<uint> HashableTypes = [16, 17, 18, 19, 20, 21, 23, 25, 26, 700, 701, 1042, 1082, 1083, 1114, 1184, 1186, 1700, 2950];
+
+    /// <summary>
+    /// Whether PostgreSQL (14+) evaluates this IN list with a hash table: preprocess_expression runs
+    /// convert_saop_to_hashed_saop after folding, before any costing, and it hashes an array that is
+    /// a constant (every element folds) of at least 9 elements (NULLs counted) when the operator is
+    /// <c>=</c> (IN, useOr) or a <c>&lt;&gt;</c> whose negator is one (NOT IN), and
+    /// get_op_hash_functions gives the same hash function for both operands (same-type operators
+    /// here: int4 = int8 hashes its sides with hashint4 and hashint8, and stays a linear search).
+    /// </summary>
+    private bool IsHashedArrayOp(BoundBoolExpr b, BoundFuncCall op)
+    {
+        if (b.Args.Count < MinArraySizeForHashedSaop) return false;
+        if (b.Args.Any(a => a is not BoundFuncCall { Args.Count: 2 } call || call.Args[1].ReferencedColumns().Any())) return false;
+        if (catalog.OperatorOfFunction(op.FuncOid) is not { } o || o.Left != o.Right || !HashableTypes.Contains(o.Left)) return false;
+        return b.Op == BoolOp.Or ? o.Name == "=" : o.Name == "<>" && o.Negator != 0;
+    }
 
     private double FunctionCost(uint oid) => catalog.Functions.TryGetValue(oid, out var f) ? f.Cost : 1;
 

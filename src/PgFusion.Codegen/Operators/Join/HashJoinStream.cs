@@ -3,6 +3,7 @@ using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Join;
 
@@ -108,6 +109,31 @@ internal sealed class HashJoinStream : IBatchSource
         while (probe.Next(cancellation) is { } batch) yield return batch;
     }
 
+    /// <summary>
+    /// Whether the probe input is read up to its first row before the build input, as
+    /// PostgreSQL's ExecHashJoin does (nodeHashjoin.c, HJ_BUILD_HASHTABLE) for a join that does not
+    /// fill its inner side: always when it fills the outer side (left and anti joins), and for
+    /// inner and semi joins when the outer plan's startup cost is below the Hash node's total cost,
+    /// which holds for a scan with quals and projections (startup cost 0) and is not assumed for
+    /// an outer input that must first sort, aggregate or build. If the outer input is empty the
+    /// hash table is never built. Full and right (BuildOuter) joins, and the BuildSemi/BuildAnti
+    /// forms PostgreSQL 15 has no hash join for, build first.
+    /// </summary>
+    internal static bool ReadsProbeFirst(HashJoinNode node) => node.Plan.Kind switch
+    {
+        HashJoinKind.ProbeOuter or HashJoinKind.Anti => true,
+        HashJoinKind.Inner or HashJoinKind.Semi => StartsWithoutWork(node.Probe),
+        _ => false,
+    };
+
+    private static bool StartsWithoutWork(OperatorNode n) => n switch
+    {
+        ScanNode => true,
+        FilterNode f => StartsWithoutWork(f.Input),
+        ProjectNode p => StartsWithoutWork(p.Input),
+        _ => false,
+    };
+
     private IEnumerable<RecordBatch> Run(CancellationToken cancellation)
     {
         if (IsGate)
@@ -115,11 +141,24 @@ internal sealed class HashJoinStream : IBatchSource
             foreach (var b in Gate(cancellation)) yield return b;
             yield break;
         }
+        IBatchSource? probe = null;
+        if (loaded is null && level == 0 && ReadsProbeFirst(node))
+        {
+            // PostgreSQL's hash join fetches the first outer row before it builds the hash table
+            // (see ReadsProbeFirst): that row's quals are evaluated before any build row's, and an
+            // empty outer input never reads the build input.
+            probe = probeSource ?? node.Probe.Open(context);
+            RecordBatch? first = null;
+            while (first is null && probe.Next(cancellation) is { } b)
+                if (b.LiveRows > 0) first = b;
+            if (first is null) yield break;
+            probe = new Prepended(first, probe);
+        }
         var table = loaded ?? Load(cancellation);
         loaded = null;
         if (grace is not null)
         {
-            foreach (var b in grace.Run(probeSource ?? node.Probe.Open(context), cancellation)) yield return b;
+            foreach (var b in grace.Run(probe ?? probeSource ?? node.Probe.Open(context), cancellation)) yield return b;
             yield break;
         }
         bool probeOuter = kind is HashJoinKind.ProbeOuter or HashJoinKind.Full or HashJoinKind.Anti or HashJoinKind.NullAwareAnti;
@@ -142,15 +181,17 @@ internal sealed class HashJoinStream : IBatchSource
         var probeKeys = plan.ProbeKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
         Column[]? directKeys = plan.ProbeKeys.Count > 0 && plan.ProbeKeys.All(k => k is BoundColumnRef) ? new Column[plan.ProbeKeys.Count] : null;
         bool[] probeMatched = new bool[ExecutionContext.BatchRows];
-        var probe = probeSource ?? node.Probe.Open(context);
+        probe ??= probeSource ?? node.Probe.Open(context);
         bool needPairs = EmitsPairs || plan.Residual is not null;
         // build rows not yet matched (BuildSemi without residual stops at 0); a thread of a parallel
         // probe cannot count them (another thread may mark the same row), and reads to the end
         int remaining = sharedMatched is null ? table.Count : int.MaxValue;
 
-        while (probe.Next(cancellation) is { } batch)
+        PgFusionException? pendingProbeError = null;
+        while (probe.Next(cancellation) is { } next)
         {
             cancellation.ThrowIfCancellationRequested();
+            var batch = next;
             int live = batch.LiveRows;
             if (live == 0) continue;
             if (probeMatched.Length < live) probeMatched = new bool[live];
@@ -169,9 +210,24 @@ internal sealed class HashJoinStream : IBatchSource
                 for (int j = 0; j < directKeys.Length; j++) directKeys[j] = batch.Columns[((BoundColumnRef)plan.ProbeKeys[j]).Index];
                 keysOfBatch = directKeys;
             }
-            else if (node.ProbeKeyKernel is not null)
+            else if (node.ProbeKeyKernel is { } keyKernel)
             {
-                ProjectStream.Run(node.ProbeKeyKernel, batch, probeKeys, context);
+                try
+                {
+                    ProjectStream.Run(keyKernel, batch, probeKeys, context);
+                }
+                catch (PgFusionException raised) when (live > 1)
+                {
+                    // PostgreSQL hashes an outer row's keys when it probes with that row: the rows
+                    // before the first raising one are joined (and go up) before its error.
+                    batch = RowOrder.PrefixBeforeError(batch, p =>
+                    {
+                        ProjectStream.Run(keyKernel, p, probeKeys, context);
+                        return 0;
+                    }, raised, out var first, out _) ?? throw first;
+                    pendingProbeError = first;
+                    live = batch.LiveRows;
+                }
             }
             if (table.IsIntegerKey)
             {
@@ -218,7 +274,7 @@ internal sealed class HashJoinStream : IBatchSource
                 }
             }
             if (pairCount > 0 && Flush(batch, table, probeMatched, buildMatched) is { } last) yield return last;
-            if (markBuild && remaining == 0) break; // every build row has its match: the rest of the probe input changes nothing
+            if (markBuild && remaining == 0 && pendingProbeError is null) break; // every build row has its match: the rest of the probe input changes nothing
 
             switch (kind)
             {
@@ -237,6 +293,7 @@ internal sealed class HashJoinStream : IBatchSource
                     if (n > 0) yield return new RecordBatch(batch.Columns, batch.Length) { Selection = selection, SelectedCount = n };
                     break;
             }
+            if (pendingProbeError is { } probeError) throw probeError;
         }
 
         if (sharedMatched is not null)

@@ -1,4 +1,3 @@
-using PgFusion.Arrow;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Planner.Binding;
 using PgFusion.Types;

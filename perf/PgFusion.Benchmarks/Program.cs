@@ -35,7 +35,9 @@ public static class Program
         foreach (var setup in m.Type.GetMethods().Where(x => x.GetCustomAttributes(typeof(BenchmarkDotNet.Attributes.GlobalSetupAttribute), false).Length > 0))
             setup.Invoke(target, null);
         var process = System.Diagnostics.Process.GetCurrentProcess();
-        for (int w = 0; w < 20; w++) m.Method!.Invoke(target, null);
+        // PGFUSION_PROFILE_WARMUPS: fewer warm-up runs for slow benchmarks on a loaded machine
+        int warmups = int.TryParse(Environment.GetEnvironmentVariable("PGFUSION_PROFILE_WARMUPS"), out int wu) ? wu : 20;
+        for (int w = 0; w < warmups; w++) m.Method!.Invoke(target, null);
         var cpu0 = process.TotalProcessorTime;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int runs = 0;

@@ -371,19 +371,22 @@ public sealed class VectorFilter
 
             public static RangeKernel For(Op op, T c, Op? op2, T c2)
             {
-                var type = typeof(RangeKernel<,>).MakeGenericType(typeof(T), OpType(op), op2 is { } o ? OpType(o) : typeof(True));
+                var type = typeof(RangeKernel<,>).MakeGenericType(typeof(T), OpType(op, c), op2 is { } o ? OpType(o, c2) : typeof(True));
                 return (RangeKernel)Activator.CreateInstance(type, c, c2)!;
             }
 
-            private static Type OpType(Op op) => op switch
+            private static Type OpType(Op op, T c) => op switch
             {
                 Op.Eq => typeof(EqOp),
                 Op.Ne => typeof(NeOp),
                 Op.Lt => typeof(LtOp),
                 Op.Le => typeof(LeOp),
-                Op.Gt => typeof(GtOp),
-                _ => typeof(GeOp),
+                // x > c for a number c holds exactly when x <= c does not (NaN included): one compare instead of three
+                Op.Gt => IsFloat && !T.IsNaN(c) ? typeof(NotLeOp) : typeof(GtOp),
+                _ => IsFloat && !T.IsNaN(c) ? typeof(NotLtOp) : typeof(GeOp),
             };
+
+            private static bool IsFloat => typeof(T) == typeof(double) || typeof(T) == typeof(float);
         }
 
         private sealed class RangeKernel<TFirst, TSecond>(T constant, T constant2) : RangeKernel
@@ -470,6 +473,22 @@ public sealed class VectorFilter
             public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => Vector256.GreaterThan(x, c) | NaNs(x);
 
             public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Gt, c);
+        }
+
+        /// <summary>x &gt; c as not (x &lt;= c): NaN x passes, as PostgreSQL orders NaN above every number (c is not NaN).</summary>
+        private readonly struct NotLeOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => ~Vector256.LessThanOrEqual(x, c);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Gt, c);
+        }
+
+        /// <summary>x &gt;= c as not (x &lt; c) (c is not NaN).</summary>
+        private readonly struct NotLtOp : ICompare
+        {
+            public static Vector256<T> Vector(Vector256<T> x, Vector256<T> c) => ~Vector256.LessThan(x, c);
+
+            public static bool Scalar(T x, T c) => Term<T>.Scalar(x, Op.Ge, c);
         }
 
         private readonly struct GeOp : ICompare

@@ -19,6 +19,9 @@ public sealed class SortNode(OperatorNode input, PhysicalSort plan, Kernel<Proje
 
     public ColumnOps[] KeyOps { get; } = plan.Keys.Select(k => ColumnOps.For(k.Expr.Type)).ToArray();
 
+    /// <summary>The input column each key reads when every key is a plain column (the buffered rows serve as keys), else null.</summary>
+    internal int[]? KeySources { get; } = ColumnCopyKernel.Sources([.. plan.Keys.Select(k => k.Expr)], [.. input.Output.Select(o => o.Type)]);
+
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
     public override string Describe() =>

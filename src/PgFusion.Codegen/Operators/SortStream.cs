@@ -1,16 +1,23 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Sorting;
 using PgFusion.Codegen.Operators.Spill;
 
 namespace PgFusion.Codegen.Operators;
 
 /// <summary>
-/// Runtime of <see cref="SortNode"/>. Rows past the memory budget go to sorted runs on disk,
-/// merged at the end (<see cref="ExternalSort"/>).
+/// Runtime of <see cref="SortNode"/>. Input batches are appended to row columns a batch at a time
+/// (keys that are plain columns are read from them, others are evaluated into key columns), the
+/// rows are ordered by <see cref="KeySort"/> and gathered into output batches by the permutation.
+/// A top-N keeps only its first N rows each time the buffer reaches twice that (and at least
+/// <see cref="TopNCompactRows"/>). Rows past the memory budget go to sorted runs on disk, merged
+/// at the end (<see cref="ExternalSort"/>).
 /// </summary>
 internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionContext context) : IBatchSource
 {
+    private const int TopNCompactRows = 1 << 16;
+
     private Column[]? rows;
     private Column[]? keys;
     private ColumnOps[]? rowOps;
@@ -31,11 +38,7 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
         outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
         batch ??= new RecordBatch(outputs, 0);
         int n = Math.Min(ExecutionContext.BatchRows, total - emitted);
-        foreach (var c in outputs) Kernels.KernelColumns.Prepare(c, n);
-        for (int r = emitted; r < emitted + n; r++)
-        {
-            for (int j = 0; j < outputs.Length; j++) rowOps![j].Append(rows![j], order![r], outputs[j]);
-        }
+        for (int j = 0; j < outputs.Length; j++) ColumnGather.Gather(rows![j], order, emitted, n, outputs[j], rowOps![j]);
         emitted += n;
         batch.Length = n;
         return batch;
@@ -48,30 +51,35 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
         return c;
     }).ToArray();
 
+    private Column[] KeyColumns(Column[] rowColumns, Planner.Physical.OutputColumn[] keyTypes) =>
+        node.KeySources is { } sources ? [.. sources.Select(s => rowColumns[s])] : Buffers(keyTypes);
+
     private void Consume(CancellationToken cancellation)
     {
         var inputOutput = node.Input.Output;
         rows = Buffers(inputOutput);
         rowOps = inputOutput.Select(o => ColumnOps.For(o.Type)).ToArray();
         var keyTypes = node.Plan.Keys.Select(k => new Planner.Physical.OutputColumn("key", k.Expr.Type)).ToArray();
-        keys = Buffers(keyTypes);
-        var evaluated = keyTypes.Select(t => PgArrowMapping.CreateColumn(t.Type, ExecutionContext.BatchRows)).ToArray();
+        keys = KeyColumns(rows, keyTypes);
+        bool evaluate = node.KeySources is null;
+        var evaluated = evaluate ? keyTypes.Select(t => PgArrowMapping.CreateColumn(t.Type, ExecutionContext.BatchRows)).ToArray() : [];
         var keyOps = node.KeyOps;
         long budget = context.Spill.BudgetBytes;
+        long compactAt = node.Plan.Limit is { } l && l <= int.MaxValue / 4 ? Math.Max(2 * l, TopNCompactRows) : long.MaxValue;
         ExternalSort? external = null;
         while (input.Next(cancellation) is { } b)
         {
             cancellation.ThrowIfCancellationRequested();
-            ProjectStream.Run(node.KeyKernel, b, evaluated, context);
             int live = b.LiveRows;
-            for (int k = 0; k < live; k++)
+            if (evaluate) ProjectStream.Run(node.KeyKernel, b, evaluated, context);
+            for (int j = 0; j < rows.Length; j++) ColumnGather.Append(b.Columns[j], b.Selection, 0, live, rows[j], rowOps[j]);
+            if (evaluate)
             {
-                int i = b.Selection is { } s ? s[k] : k;
-                for (int j = 0; j < rows.Length; j++) rowOps[j].Append(b.Columns[j], i, rows[j]);
-                for (int j = 0; j < keys.Length; j++) keyOps[j].Append(evaluated[j], k, keys[j]);
+                for (int j = 0; j < keys.Length; j++) ColumnGather.Append(evaluated[j], null, 0, live, keys[j], keyOps[j]);
             }
             total += live;
-            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + ColumnMemory.Bytes(keys) + 4L * total > budget)
+            if (total >= compactAt) Compact((int)node.Plan.Limit!.Value, keyTypes);
+            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + 4L * total > budget)
             {
                 external ??= new ExternalSort(node, context);
                 external.AddRun(rows, keys, SortedOrder(), total);
@@ -90,19 +98,23 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
         if (node.Plan.Limit is { } limit && limit < total) total = (int)limit;
     }
 
-    /// <summary>Row numbers 0..total-1 of the buffered rows in ORDER BY order (ties keep input order).</summary>
-    private int[] SortedOrder()
+    /// <summary>Top-N: keeps the first <paramref name="limit"/> rows in ORDER BY order (ties in input order), in input order's place.</summary>
+    private void Compact(int limit, Planner.Physical.OutputColumn[] keyTypes)
     {
-        var sorted = new int[total];
-        for (int r = 0; r < total; r++) sorted[r] = r;
-        var sortKeys = node.Plan.Keys;
-        var keyCols = keys!;
-        var keyOps = node.KeyOps;
-        Array.Sort(sorted, (a, b) =>
+        var sorted = SortedOrder();
+        int keep = Math.Min(limit, total);
+        var keptRows = Buffers(node.Input.Output);
+        for (int j = 0; j < rows!.Length; j++) ColumnGather.Append(rows[j], sorted, 0, keep, keptRows[j], rowOps![j]);
+        Column[] keptKeys = KeyColumns(keptRows, keyTypes);
+        if (node.KeySources is null)
         {
-            int c = SortRowComparer.Compare(keyCols, a, keyCols, b, sortKeys, keyOps);
-            return c != 0 ? c : a.CompareTo(b);
-        });
-        return sorted;
+            for (int j = 0; j < keys!.Length; j++) ColumnGather.Append(keys[j], sorted, 0, keep, keptKeys[j], node.KeyOps[j]);
+        }
+        rows = keptRows;
+        keys = keptKeys;
+        total = keep;
     }
+
+    /// <summary>Row numbers 0..total-1 of the buffered rows in ORDER BY order (ties keep input order).</summary>
+    private int[] SortedOrder() => KeySort.Order(keys!, total, node.Plan.Keys, node.KeyOps);
 }

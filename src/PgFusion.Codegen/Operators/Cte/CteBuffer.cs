@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Codegen.Operators.Spill;
 
 namespace PgFusion.Codegen.Operators.Cte;
@@ -57,11 +58,7 @@ internal sealed class CteBuffer(MaterializeNode source)
                 int live = b.LiveRows;
                 if (live == 0) continue;
                 var ops = source.RowOps;
-                for (int k = 0; k < live; k++)
-                {
-                    int i = b.Selection is { } s ? s[k] : k;
-                    for (int j = 0; j < Rows.Length; j++) ops[j].Append(b.Columns[j], i, Rows[j]);
-                }
+                for (int j = 0; j < Rows.Length; j++) ColumnGather.Append(b.Columns[j], b.Selection, 0, live, Rows[j], ops[j]);
                 Count += live;
                 if (context.Spill.Limited && ColumnMemory.Bytes(Rows) > context.Spill.BudgetBytes)
                 {

@@ -1,6 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
-using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators.Columns;
 
 namespace PgFusion.Codegen.Operators.Cte;
 
@@ -42,11 +42,7 @@ internal sealed class CteScanStream(CteScanNode node, ExecutionContext context) 
         outputs ??= source.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows)).ToArray();
         batch ??= new RecordBatch(outputs, 0);
         int n = Math.Min(ExecutionContext.BatchRows, buffer.Count - emitted);
-        foreach (var c in outputs) KernelColumns.Prepare(c, n);
-        for (int r = emitted; r < emitted + n; r++)
-        {
-            for (int j = 0; j < outputs.Length; j++) source.RowOps[j].Append(buffer.Rows[j], r, outputs[j]);
-        }
+        for (int j = 0; j < outputs.Length; j++) ColumnGather.Gather(buffer.Rows[j], null, emitted, n, outputs[j], source.RowOps[j]);
         emitted += n;
         batch.Length = n;
         return batch;

@@ -29,13 +29,8 @@ internal sealed class ExternalSort(SortNode node, ExecutionContext context)
         {
             context.Cancellation.ThrowIfCancellationRequested();
             int n = Math.Min(ExecutionContext.BatchRows, count - start);
-            foreach (var c in staging) Kernels.KernelColumns.Prepare(c, n);
-            for (int i = start; i < start + n; i++)
-            {
-                int r = order[i];
-                for (int j = 0; j < width; j++) stagingOps[j].Append(rows[j], r, staging[j]);
-                for (int j = 0; j < keys.Length; j++) stagingOps[width + j].Append(keys[j], r, staging[width + j]);
-            }
+            for (int j = 0; j < width; j++) ColumnGather.Gather(rows[j], order, start, n, staging[j], stagingOps[j]);
+            for (int j = 0; j < keys.Length; j++) ColumnGather.Gather(keys[j], order, start, n, staging[width + j], stagingOps[width + j]);
             file.Write(staging, n);
         }
     }

@@ -39,6 +39,7 @@ public sealed class Optimizer
         new LimitSortToTopN(),
         new QualOrdering(catalog),
         new OneTimeFilter(),
+        new SharedSubplan(catalog),
     ];
 
     /// <summary>The function of a comparison operator (equal, not equal, less, greater, or-equal forms): PostgreSQL's comparison functions are strict.</summary>

@@ -133,6 +133,25 @@ public sealed partial class QueryBinder
         && q.IsNullField("limitCount") && q.IsNullField("limitOffset") && q.IsNullField("setOperations") && q.List("cteList").Count == 0
         && !q.Bool("hasWindowFuncs") && !q.Bool("hasTargetSRFs");
 
+    /// <summary>
+    /// An EXISTS sub-query that is a plain SELECT-FROM-WHERE but for a LIMIT that keeps a row (LIMIT n,
+    /// n &gt; 0, or LIMIT NULL/ALL) and no OFFSET, as ORMs write <c>EXISTS (... LIMIT 1)</c>: whether a
+    /// row exists does not depend on the LIMIT, which is dropped (PostgreSQL's simplify_EXISTS_query
+    /// drops it too).
+    /// </summary>
+    private static bool IsExistsWithRedundantLimit(QueryTreeNode sub, ExpressionBinder binder)
+    {
+        if (!IsPlainSelectWithTopN(sub) || !sub.IsNullField("limitOffset") || sub.IsNullField("limitCount")) return false;
+        try
+        {
+            return ConstantCount(sub.Optional("limitCount"), "LIMIT", binder) is null or > 0;
+        }
+        catch (UnsupportedConstructException)
+        {
+            return false;
+        }
+    }
+
     private SubqueryJoin BindSubqueryJoin(QueryTreeNode link, bool negated, ExpressionBinder outer)
     {
         int type = link.Int32("subLinkType");
@@ -145,7 +164,7 @@ public sealed partial class QueryBinder
         LogicalPlan right;
         List<BoundExpr> outputs;
         var condition = new List<BoundExpr>();
-        if (IsPlainSelect(sub))
+        if (IsPlainSelect(sub) || (type == ExistsSubLink && IsExistsWithRedundantLimit(sub, outer)))
         {
             CheckQueryLevel(sub);
             _cteStack.Add([]);
@@ -244,28 +263,75 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// A correlated scalar subquery that is a plain SELECT-FROM-WHERE with equality correlations:
-    /// grouped by its correlation keys into (first value, row count), left-joined on the equalities.
-    /// A check right above the join raises 21000 for an outer row whose group has two or more rows.
+    /// A correlated scalar subquery that is a plain SELECT-FROM-WHERE (with ORDER BY and LIMIT/OFFSET
+    /// or without) correlated by equalities: grouped by its correlation keys into (first value, row
+    /// count), left-joined on the equalities. A check right above the join raises 21000 for an outer
+    /// row whose group has two or more rows. With LIMIT/OFFSET the rows are first limited per key
+    /// (<see cref="PartitionTopN"/>, a top-N per correlation key), so <c>ORDER BY y LIMIT 1</c> leaves
+    /// one row per key and the first value is the one PostgreSQL's per-row evaluation returns.
     /// </summary>
     private BoundExpr BindCorrelatedSingleRow(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
-        if (!IsPlainSelect(sub))
-            throw UnsupportedConstructException.NotYet("correlated scalar subquery other than one ungrouped aggregate or SELECT ... FROM ... WHERE");
-        var body = BindSubqueryBody(sub, outer, "correlated scalar subquery");
+        const string what = "correlated scalar subquery";
+        if (!IsPlainSelectWithTopN(sub)) return BindCorrelatedGroupedRow(link, sub, outer, scalars);
+        bool topN = !sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset");
+        var body = BindSubqueryBody(sub, outer, what, allowTopN: topN);
         if (body.Outputs.Count != 1) throw link.Error($"scalar subquery with {body.Outputs.Count} columns");
         if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
         var keys = Keys(body);
         var value = body.Outputs[0];
         string name = sub.List("targetList").First(t => !t.Bool("resjunk")).Optional("resname")?.Text() ?? "?column?";
+        var rowsPlan = body.Plan;
+        if (topN)
+        {
+            var output = new NamedExpr(_ids.New(name, value.Type), value);
+            rowsPlan = PartitionTopN(body, [output], keys, $"{what} with LIMIT/OFFSET");
+            value = new LogicalColumnRef(output.Column);
+            keys = [.. keys.Select(k => new NamedExpr(_ids.New("key", k.Column.Type), new LogicalColumnRef(k.Column)))];
+        }
         var first = new NamedAggregate(_ids.New(name, value.Type), new BoundAggregate(BoundAggregate.FirstValueOid, "first", [value], false, null, value.Type));
         var rows = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
-        var right = new LogicalAggregate(body.Plan, keys, [first, rows]);
+        var right = new LogicalAggregate(rowsPlan, keys, [first, rows]);
         VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
         var check = new BoundCoalesce(
             [new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows.Column)], PgType.Bool), new BoundConst(true, PgType.Bool)],
             PgType.Bool);
         scalars.Add(CorrelatedJoin(right, body, keys) with { Check = check });
+        return new LogicalColumnRef(first.Column);
+    }
+
+    /// <summary>
+    /// A correlated scalar subquery with GROUP BY (and HAVING) or DISTINCT, possibly with ORDER BY ...
+    /// LIMIT: bound like a LATERAL sub-query (its correlation keys become further grouping or
+    /// DISTINCT keys, a LIMIT applies per key), then grouped by the keys into (first value, row count)
+    /// and left-joined like a plain one; a key with two or more rows raises 21000, an outer row
+    /// without rows gets NULL.
+    /// </summary>
+    private BoundExpr BindCorrelatedGroupedRow(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        const string what = "correlated scalar subquery";
+        if (!sub.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet($"{what} with UNION/INTERSECT/EXCEPT");
+        if (sub.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet($"{what} with DISTINCT ON");
+        if (sub.List("groupingSets").Count > 0) throw UnsupportedConstructException.NotYet($"{what} with GROUPING SETS, ROLLUP or CUBE");
+        if (sub.List("groupClause").Count == 0 && (sub.Bool("hasAggs") || !sub.IsNullField("havingQual")))
+            throw UnsupportedConstructException.NotYet($"{what} of aggregates without GROUP BY that has HAVING or LIMIT/OFFSET (one aggregate row per outer row, which these may remove)");
+        var conditions = new List<BoundExpr>();
+        var (plan, columns, apply) = BindLateralQuery(sub, outer, conditions, what);
+        if (apply is not null) throw UnsupportedConstructException.NotYet($"{what} of aggregates without GROUP BY");
+        if (columns.Count != 1) throw link.Error($"scalar subquery with {columns.Count} columns");
+        var carried = plan.Output.Skip(columns.Count).ToList();
+        var keys = carried.Select(c => new NamedExpr(_ids.New("key", c.Type), new LogicalColumnRef(c))).ToList();
+        var first = new NamedAggregate(_ids.New(columns[0].Name, columns[0].Type),
+            new BoundAggregate(BoundAggregate.FirstValueOid, "first", [new LogicalColumnRef(columns[0])], false, null, columns[0].Type));
+        var rows = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
+        var right = new LogicalAggregate(plan, keys, [first, rows]);
+        var toKey = carried.Zip(keys).ToDictionary(p => p.First.Id, p => p.Second.Column);
+        var condition = PredicateSimplification.Conjunction(conditions)
+            .TransformUp(e => e is LogicalColumnRef r && toKey.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e);
+        var check = new BoundCoalesce(
+            [new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows.Column)], PgType.Bool), new BoundConst(true, PgType.Bool)],
+            PgType.Bool);
+        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, condition, check));
         return new LogicalColumnRef(first.Column);
     }
 

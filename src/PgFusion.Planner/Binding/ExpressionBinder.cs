@@ -74,7 +74,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
         {
             return Outer is not null && levelsUp > 0
                 ? Outer.BindVar(node, levelsUp - 1)
-                : throw UnsupportedConstructException.NotYet("reference to an outer query's column (correlated subquery) here");
+                : throw UnsupportedConstructException.NotYet("reference to an enclosing query's column from a place bound without it (a subquery in FROM, a set operation arm, or a sub-query with LIMIT, aggregates or grouping inside a subquery): a correlation that is not decorrelated there");
         }
         int varno = node.Int32("varno");
         int attno = node.Int32("varattno");

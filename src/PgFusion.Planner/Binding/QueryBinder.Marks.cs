@@ -119,7 +119,7 @@ public sealed partial class QueryBinder
     {
         if (!(allowTopN ? IsPlainSelectWithTopN(sub) : IsPlainSelect(sub) || (existsLimit && IsExistsWithRedundantLimit(sub, outer))))
         {
-            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} other than SELECT ... FROM ... WHERE");
+            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} {NotPlainReason(sub)}");
             var bound = BindQuery(sub);
             return new SubqueryBody(bound.Root, [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))], []);
         }

@@ -152,6 +152,20 @@ public sealed partial class QueryBinder
         }
     }
 
+    /// <summary>What makes a sub-query other than a plain SELECT-FROM-WHERE, for Unsupported messages.</summary>
+    private static string NotPlainReason(QueryTreeNode q)
+    {
+        var parts = new List<string>();
+        if (!q.IsNullField("limitCount") || !q.IsNullField("limitOffset")) parts.Add("LIMIT/OFFSET");
+        if (q.Bool("hasAggs")) parts.Add("aggregates");
+        if (q.List("groupClause").Count > 0 || q.List("groupingSets").Count > 0) parts.Add("GROUP BY");
+        if (!q.IsNullField("havingQual")) parts.Add("HAVING");
+        if (q.List("distinctClause").Count > 0) parts.Add("DISTINCT");
+        if (!q.IsNullField("setOperations")) parts.Add("UNION/INTERSECT/EXCEPT");
+        if (q.List("cteList").Count > 0) parts.Add("WITH");
+        return parts.Count == 0 ? "other than SELECT ... FROM ... WHERE" : $"with {string.Join(", ", parts)} (only a plain SELECT ... FROM ... WHERE is decorrelated here)";
+    }
+
     private SubqueryJoin BindSubqueryJoin(QueryTreeNode link, bool negated, ExpressionBinder outer)
     {
         int type = link.Int32("subLinkType");
@@ -192,6 +206,7 @@ public sealed partial class QueryBinder
         }
         else
         {
+            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} subquery {NotPlainReason(sub)}");
             var bound = BindQuery(sub);
             right = bound.Root;
             outputs = [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))];

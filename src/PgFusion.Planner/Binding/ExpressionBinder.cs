@@ -25,6 +25,9 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
     /// <summary>Binds a SubLink met inside an expression (scalar subqueries); null: every SubLink is unsupported.</summary>
     public Func<QueryTreeNode, BoundExpr>? SubLinkBinder { get; set; }
 
+    /// <summary>Binds a SubLink inside an aggregate's arguments, ORDER BY or FILTER (joined below the aggregate); null: <see cref="SubLinkBinder"/>.</summary>
+    public Func<QueryTreeNode, BoundExpr>? AggregateInputSubLinkBinder { get; set; }
+
     /// <summary>Binds GROUPING(...) in a grouped query's select list and HAVING (set by the query binder).</summary>
     public Func<QueryTreeNode, BoundExpr>? GroupingFuncBinder { get; set; }
 

@@ -94,6 +94,7 @@ public sealed partial class QueryBinder
         var scalarsAbove = new List<SubqueryJoin>();
         var scalars = scalarsBelow;
         binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
+        binder.AggregateInputSubLinkBinder = node => BindScalarSubquery(node, binder, scalarsBelow);
         var jointree = query.Field("jointree");
         var from = query.Optional("setOperations") is { } setOps ? PrepareSetOperations(setOps, scope) : PrepareFrom(jointree, scope, binder);
 

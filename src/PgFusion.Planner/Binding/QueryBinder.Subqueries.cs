@@ -261,6 +261,10 @@ public sealed partial class QueryBinder
         bool oneRow = sub.Bool("hasAggs") && sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0 && sub.IsNullField("havingQual")
             && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations") && sub.List("distinctClause").Count == 0;
         bool correlated = ReadsOuter(sub.Element, 0);
+        // One aggregate row per outer row that HAVING may remove: the aggregate path, with HAVING deciding between the value and NULL.
+        bool havingOnly = sub.Bool("hasAggs") && sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0 && !sub.IsNullField("havingQual")
+            && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations") && sub.List("distinctClause").Count == 0;
+        if (correlated && havingOnly) return BindCorrelatedScalar(link, sub, outer, scalars);
         if (correlated && !oneRow) return BindCorrelatedSingleRow(link, sub, outer, scalars);
         if (correlated) return BindCorrelatedScalar(link, sub, outer, scalars);
         var bound = BindQuery(sub);
@@ -378,6 +382,7 @@ public sealed partial class QueryBinder
         if (targets.Count != 1) throw link.Error($"scalar subquery with {targets.Count} columns");
         var aggregates = new AggregateCollector(_ids);
         var value = binder.Bind(targets[0].Field("expr"), aggregates);
+        var having = sub.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
 
         var plan = from(scope);
         foreach (var s in inner) plan = s.Apply(plan);
@@ -422,11 +427,20 @@ public sealed partial class QueryBinder
         var computed = aggregateIds.Concat(keys.Select(k => k.Column.Id)).ToHashSet();
         if (value.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
             throw UnsupportedConstructException.NotYet("correlated scalar subquery whose result reads columns other than its aggregates");
+        if (having is not null)
+        {
+            // HAVING without GROUP BY: the one aggregate row is kept or removed (NULL) per outer row,
+            // over its group's rows, or over no rows for an outer row without a group (below).
+            having = ReplaceGroupKeys(having, keys);
+            if (having.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
+                throw UnsupportedConstructException.NotYet("correlated scalar subquery whose HAVING reads columns other than its aggregates");
+            value = new BoundCase([(having, value)], new BoundConst(null, value.Type), value.Type);
+        }
         // An outer row without a group gets what the subquery gives over no rows: each aggregate of no
         // rows (0 for count, NULL for the others) put into the result expression. When that is NULL
         // anyway (a strict expression without count) the left join's NULL is the answer; otherwise a
         // marker column tells the two cases apart.
-        bool emptyIsNull = IsStrictOver(value) && !aggregates.Aggregates.Any(a => IsCount(a.Aggregate));
+        bool emptyIsNull = having is null && IsStrictOver(value) && !aggregates.Aggregates.Any(a => IsCount(a.Aggregate));
         var empty = emptyIsNull ? null : value.TransformUp(e => e is LogicalColumnRef r && aggregates.Aggregates.FirstOrDefault(a => a.Column.Id == r.Column.Id) is { } a
             ? new BoundConst(IsCount(a.Aggregate) ? 0L : null, a.Column.Type)
             : e);

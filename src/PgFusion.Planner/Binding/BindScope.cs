@@ -40,6 +40,15 @@ public sealed class BindScope(IReadOnlyList<QueryTreeNode> rangeTable, Func<int,
         return null;
     }
 
+    /// <summary>The range-table entry (a subquery, CTE or VALUES in FROM) and 1-based column a subquery's result column is, or null.</summary>
+    public (int Rti, int AttNum)? SubqueryOrigin(LogicalColumn column)
+    {
+        foreach (var (rti, output) in _subqueries)
+            for (int i = 0; i < output.Count; i++)
+                if (output[i].Id == column.Id) return (rti, i + 1);
+        return null;
+    }
+
     /// <summary>Range-table entry <paramref name="rti"/> is a subquery in FROM with these result columns (attnum n = column n - 1).</summary>
     public void SetSubquery(int rti, IReadOnlyList<LogicalColumn> output) => _subqueries[rti] = output;
 

@@ -93,6 +93,21 @@ public sealed partial class ExpressionBinder
         if (node.Field("aggkind").Char() != 'n') throw UnsupportedConstructException.NotYet($"ordered-set or hypothetical aggregate {label}");
         if (node.List("aggdirectargs").Count > 0) throw UnsupportedConstructException.NotYet($"direct arguments of aggregate {label}");
         if (aggregates is null) throw node.Error("aggregate where aggregates are not allowed");
+        // A sub-query in an aggregate's arguments, ORDER BY or FILTER is computed per input row, below the aggregate.
+        var saved = SubLinkBinder;
+        SubLinkBinder = AggregateInputSubLinkBinder ?? SubLinkBinder;
+        try
+        {
+            return BindAggrefInputs(node, aggOid, label, aggregates);
+        }
+        finally
+        {
+            SubLinkBinder = saved;
+        }
+    }
+
+    private LogicalColumnRef BindAggrefInputs(QueryTreeNode node, uint aggOid, string label, AggregateCollector aggregates)
+    {
         var args = new List<BoundExpr>();
         var sortRefs = new Dictionary<int, QueryTreeNode>();
         foreach (var tle in node.List("args"))

@@ -25,6 +25,9 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
     /// <summary>Binds a SubLink met inside an expression (scalar subqueries); null: every SubLink is unsupported.</summary>
     public Func<QueryTreeNode, BoundExpr>? SubLinkBinder { get; set; }
 
+    /// <summary>Binds a SubLink inside an aggregate's arguments, ORDER BY or FILTER (joined below the aggregate); null: <see cref="SubLinkBinder"/>.</summary>
+    public Func<QueryTreeNode, BoundExpr>? AggregateInputSubLinkBinder { get; set; }
+
     /// <summary>Binds GROUPING(...) in a grouped query's select list and HAVING (set by the query binder).</summary>
     public Func<QueryTreeNode, BoundExpr>? GroupingFuncBinder { get; set; }
 
@@ -74,7 +77,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
         {
             return Outer is not null && levelsUp > 0
                 ? Outer.BindVar(node, levelsUp - 1)
-                : throw UnsupportedConstructException.NotYet("reference to an outer query's column (correlated subquery) here");
+                : throw UnsupportedConstructException.NotYet("reference to an enclosing query's column from a place bound without it (a subquery in FROM, a set operation arm, or a sub-query with LIMIT, aggregates or grouping inside a subquery): a correlation that is not decorrelated there");
         }
         int varno = node.Int32("varno");
         int attno = node.Int32("varattno");

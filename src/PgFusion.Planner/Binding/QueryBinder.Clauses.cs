@@ -1,5 +1,6 @@
 using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
+using PgFusion.Planner.Rules;
 
 namespace PgFusion.Planner.Binding;
 
@@ -71,6 +72,24 @@ public sealed partial class QueryBinder
         if (SupportedTypes.IsCollatable(typeOid) && !SupportedTypes.IsByteOrderCollation(collation))
             throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C and the default collation)");
         return descending;
+    }
+
+    private static bool HasLimit(QueryTreeNode query) => !query.IsNullField("limitCount") || !query.IsNullField("limitOffset");
+
+    /// <summary>
+    /// ORDER BY and LIMIT/OFFSET of a decorrelated LATERAL sub-query (grouped or DISTINCT), a row
+    /// limit per outer row: its rows without NULL keys (which match no outer row), sorted by the
+    /// correlation keys and then the ORDER BY, with OFFSET/LIMIT rows kept per run of equal keys.
+    /// </summary>
+    private LogicalPlan BindLateralLimit(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan,
+        IReadOnlyList<LogicalColumn> keys, ExpressionBinder binder)
+    {
+        long? count = ConstantCount(query.Optional("limitCount"), "LIMIT", binder);
+        long offset = ConstantCount(query.Optional("limitOffset"), "OFFSET", binder) ?? 0;
+        LogicalPlan rows = new LogicalFilter(plan, PredicateSimplification.Conjunction([.. keys.Select(k => (BoundExpr)new BoundNullTest(new LogicalColumnRef(k), IsNotNull: true))]));
+        var order = BindSort(query, targetList, tleColumns, rows) is LogicalSort s ? s.Keys : [];
+        var sorted = new LogicalSort(rows, [.. keys.Select(k => new LogicalSortKey(new LogicalColumnRef(k), Descending: false, NullsFirst: false)), .. order]);
+        return new LogicalPartitionLimit(sorted, keys, offset, count);
     }
 
     private LogicalPlan BindLimit(QueryTreeNode query, ExpressionBinder binder, LogicalPlan plan)

@@ -35,12 +35,15 @@ public sealed partial class QueryBinder
         var origins = new List<(int Rti, int AttNum)>();
         foreach (var c in outerColumns)
         {
-            if (outer.Scope.Origin(c) is not { } origin || outer.Scope.RangeTable[origin.Rti - 1].Int32("rtekind") != RteKind.Relation)
+            var origin = outer.Scope.Origin(c) is { } o && outer.Scope.RangeTable[o.Rti - 1].Int32("rtekind") == RteKind.Relation ? o
+                : outer.Scope.SubqueryOrigin(c) is { } d && IsRepeatableSubquery(outer.Scope.RangeTable[d.Rti - 1]) ? d
+                : ((int, int)?)null;
+            if (origin is not { } found)
             {
-                reason = $"reads {c.Name}, which is not a table column of the enclosing query";
+                reason = $"reads {c.Name}, which is neither a table column of the enclosing query nor an output of a plain SELECT-FROM-WHERE subquery in its FROM (one without aggregates, DISTINCT, ORDER BY or LIMIT, whose rows a second evaluation reproduces)";
                 return null;
             }
-            origins.Add(origin);
+            origins.Add(found);
             if (EqualityFor(c.Type) is null)
             {
                 reason = $"reads {c.Name} of type {TypeLabel(c.Type.Oid)}";
@@ -64,12 +67,26 @@ public sealed partial class QueryBinder
         foreach (var table in Enumerable.Range(0, outerColumns.Count).GroupBy(i => origins[i].Rti))
         {
             var rte = outer.Scope.RangeTable[table.Key - 1];
-            var relation = Relation(rte);
-            string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
-            var scanColumns = table.Select(i => new ScanColumn(origins[i].AttNum, _ids.New(outerColumns[i].Name, outerColumns[i].Type))).ToList();
-            var keys = scanColumns.Select(s => new NamedExpr(_ids.New(s.Column.Name, s.Column.Type), new LogicalColumnRef(s.Column))).ToList();
+            LogicalPlan source;
+            List<LogicalColumn> sourceColumns;
+            if (rte.Int32("rtekind") == RteKind.Relation)
+            {
+                var relation = Relation(rte);
+                string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
+                var scanColumns = table.Select(i => new ScanColumn(origins[i].AttNum, _ids.New(outerColumns[i].Name, outerColumns[i].Type))).ToList();
+                source = new LogicalScan(table.Key, alias, relation, scanColumns);
+                sourceColumns = [.. scanColumns.Select(s => s.Column)];
+            }
+            else
+            {
+                // A subquery in FROM: evaluated a second time (it is deterministic: see IsRepeatableSubquery).
+                var bound = BindQuery(rte.Field("subquery"));
+                source = bound.Root;
+                sourceColumns = [.. table.Select(i => bound.ResultColumns[origins[i].AttNum - 1])];
+            }
+            var keys = sourceColumns.Select(s => new NamedExpr(_ids.New(s.Name, s.Type), new LogicalColumnRef(s))).ToList();
             foreach (var (i, k) in table.Zip(keys)) domainKeys[i] = k;
-            LogicalPlan distinct = new LogicalAggregate(new LogicalScan(table.Key, alias, relation, scanColumns), keys, []);
+            LogicalPlan distinct = new LogicalAggregate(source, keys, []);
             domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
         }
         var toDomain = outerColumns.Select((c, i) => (c.Id, Key: domainKeys[i].Column)).ToDictionary(p => p.Id, p => p.Key);
@@ -85,6 +102,24 @@ public sealed partial class QueryBinder
         }).ToList();
         return (joined, correlations);
     }
+
+    /// <summary>
+    /// A non-LATERAL subquery in FROM that a second evaluation gives the same rows: a plain
+    /// SELECT-FROM-WHERE (no aggregates, whose float sums or string_agg depend on the input order, no
+    /// DISTINCT, ORDER BY, LIMIT or set operation) that reads no enclosing query. The functions the
+    /// worker runs are immutable or stable within the statement, so its rows are the same.
+    /// </summary>
+    private static bool IsRepeatableSubquery(Json.QueryTreeNode rte) =>
+        rte.Int32("rtekind") == RteKind.Subquery && rte.Optional("lateral")?.Bool() != true && IsPulledUp(rte.Field("subquery"))
+        && !ReadsOuter(rte.Field("subquery").Element, 0) && !HasProperty(rte.Field("subquery").Element, "ctename");
+
+    /// <summary>Whether a JSON fragment holds an object with property <paramref name="name"/> (a CTE reference for "ctename": bound again, its WITH level would be looked up from the wrong query).</summary>
+    private static bool HasProperty(System.Text.Json.JsonElement e, string name) => e.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Object => e.EnumerateObject().Any(p => p.Name == name || HasProperty(p.Value, name)),
+        System.Text.Json.JsonValueKind.Array => e.EnumerateArray().Any(x => HasProperty(x, name)),
+        _ => false,
+    };
 
     /// <summary>The hashable equality the join back uses for a type, and the type it compares as (varchar as text).</summary>
     private static ((uint Oid, string Name) Eq, PgType ComparedAs)? EqualityFor(PgType type) => type.Oid switch

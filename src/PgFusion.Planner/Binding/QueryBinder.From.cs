@@ -41,6 +41,12 @@ public sealed partial class QueryBinder
                 int kind = rte.Int32("rtekind");
                 if (kind == RteKind.Subquery)
                 {
+                    if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0) && LateralValuesRte(rte.Field("subquery")) is { } values)
+                    {
+                        var (entries, valuesColumns, apply) = BindLateralValues(rte.Field("subquery"), values, binder);
+                        scope.SetSubquery(rti, valuesColumns);
+                        return new FromItem(_ => entries, apply);
+                    }
                     if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0))
                     {
                         var (lateralPlan, columns, apply) = BindLateral(rte.Field("subquery"), binder, lateral);

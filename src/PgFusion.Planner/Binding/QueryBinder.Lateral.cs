@@ -19,9 +19,12 @@ public sealed partial class QueryBinder
     private const string LateralWhat = "LATERAL subquery in FROM";
 
     /// <summary>The outer binder of a LATERAL sub-query bound as a Query level, and what the level gives back.</summary>
-    private sealed class LateralContext(ExpressionBinder outer)
+    private sealed class LateralContext(ExpressionBinder outer, string what)
     {
         public ExpressionBinder Outer { get; } = outer;
+
+        /// <summary>What the sub-query is, for Unsupported messages (a LATERAL sub-query, or a scalar one bound the same way).</summary>
+        public string What { get; } = what;
 
         public List<Correlation> Correlations { get; } = [];
 
@@ -36,18 +39,18 @@ public sealed partial class QueryBinder
         public void SetOutputs(List<LogicalColumn> carried) => Carried = carried;
     }
 
-    /// <summary>A FROM item joined to the plan of the items before it (left join, then the columns the outer query reads).</summary>
-    private sealed record LateralApply(LogicalPlan Right, BoundExpr Condition, IReadOnlyList<NamedExpr> Outputs)
+    /// <summary>A FROM item joined to the plan of the items before it (a left join unless <paramref name="Kind"/> says otherwise, then the columns the outer query reads).</summary>
+    private sealed record LateralApply(LogicalPlan Right, BoundExpr Condition, IReadOnlyList<NamedExpr> Outputs, LogicalJoinType Kind = LogicalJoinType.Left)
     {
         public LogicalPlan Apply(LogicalPlan left) =>
-            new LogicalProject(new LogicalJoin(left, Right, LogicalJoinType.Left, Condition),
+            new LogicalProject(new LogicalJoin(left, Right, Kind, Condition),
                 [.. left.Output.Select(c => new NamedExpr(c, new LogicalColumnRef(c))), .. Outputs]);
     }
 
     /// <summary>Moves the WHERE conjuncts that read the outer query into the context as correlations; returns their inner expressions as keys.</summary>
     private List<NamedExpr> ExtractLateralCorrelations(ref LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets)
     {
-        if (groupingSets) throw UnsupportedConstructException.NotYet($"{LateralWhat} with GROUPING SETS, ROLLUP or CUBE");
+        if (groupingSets) throw UnsupportedConstructException.NotYet($"{lateral.What} with GROUPING SETS, ROLLUP or CUBE");
         var produced = plan.Output.Select(c => c.Id).ToHashSet();
         bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
@@ -68,7 +71,7 @@ public sealed partial class QueryBinder
         {
             // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
             var decorrelated = DomainDecorrelate(plan, [.. lateral.Correlations.Select(c => (BoundExpr)c.Eq)], others, lateral.Outer, out var reason)
-                ?? throw UnsupportedConstructException.NotYet($"{LateralWhat} whose references to earlier FROM items are not equalities in its WHERE and that {reason}");
+                ?? throw UnsupportedConstructException.NotYet($"{lateral.What} whose references to the outer query are not equalities in its WHERE and that {reason}");
             plan = decorrelated.Plan;
             lateral.Correlations.Clear();
             lateral.Correlations.AddRange(decorrelated.Correlations);
@@ -100,7 +103,7 @@ public sealed partial class QueryBinder
                 ? new BoundConst(IsCount(a.Aggregate) ? 0L : null, a.Column.Type)
                 : e);
             if (empty.ReferencedColumns().Any())
-                throw UnsupportedConstructException.NotYet($"{LateralWhat} whose select list over no rows reads columns other than its aggregates");
+                throw UnsupportedConstructException.NotYet($"{lateral.What} whose select list over no rows reads columns other than its aggregates");
             lateral.EmptyValues.Add(empty);
         }
         var marker = _ids.New("matched", PgType.Bool);
@@ -114,16 +117,17 @@ public sealed partial class QueryBinder
     /// columns; the join conditions go to <paramref name="lateral"/>, or, for one aggregate row per
     /// outer row, the returned <see cref="LateralApply"/> replaces the join.
     /// </summary>
-    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateralQuery(Json.QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
+    /// <param name="what">The sub-query's description in Unsupported messages.</param>
+    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateralQuery(Json.QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral, string what = LateralWhat)
     {
-        if (!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset"))
-            throw UnsupportedConstructException.NotYet($"{LateralWhat} with LIMIT or OFFSET (a row limit per outer row)");
-        if (!sub.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet($"{LateralWhat} with UNION/INTERSECT/EXCEPT");
-        if (sub.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet($"{LateralWhat} with DISTINCT ON");
+        if (!sub.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet($"{what} with UNION/INTERSECT/EXCEPT");
+        if (sub.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet($"{what} with DISTINCT ON");
         bool ungrouped = sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0;
-        if (ungrouped && !sub.IsNullField("havingQual")) throw UnsupportedConstructException.NotYet($"{LateralWhat} with HAVING but no GROUP BY");
+        if (HasLimit(sub) && ungrouped && sub.Bool("hasAggs"))
+            throw UnsupportedConstructException.NotYet($"{what} with aggregates, no GROUP BY and LIMIT or OFFSET (one row per outer row, limited)");
+        if (ungrouped && !sub.IsNullField("havingQual")) throw UnsupportedConstructException.NotYet($"{what} with HAVING but no GROUP BY");
         CheckQueryLevel(sub);
-        var context = new LateralContext(binder);
+        var context = new LateralContext(binder, what);
         BoundQuery bound;
         _cteStack.Add([]);
         try
@@ -135,8 +139,8 @@ public sealed partial class QueryBinder
             _cteStack.RemoveAt(_cteStack.Count - 1);
         }
         if (context.Correlations.Count == 0)
-            throw UnsupportedConstructException.NotYet($"{LateralWhat} that reads earlier FROM items outside its WHERE equalities");
-        VerifyColumns(bound.Root, $"{LateralWhat} that reads earlier FROM items outside its WHERE equalities");
+            throw UnsupportedConstructException.NotYet($"{what} that reads the outer query (earlier FROM items) outside its WHERE equalities");
+        VerifyColumns(bound.Root, $"{what} that reads the outer query (earlier FROM items) outside its WHERE equalities");
         var conditions = context.Correlations.Select((c, i) => c.JoinCondition(context.Carried[i])).ToList();
         if (!context.OneRowPerOuterRow)
         {

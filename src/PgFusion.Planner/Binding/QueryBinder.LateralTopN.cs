@@ -18,22 +18,33 @@ public sealed partial class QueryBinder
         string what = $"{LateralWhat} with LIMIT or OFFSET";
         var body = BindSubqueryBody(sub, binder, what, allowTopN: true);
         if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE");
-        var order = body.Order!;
         var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();
         var outputs = body.Outputs.Select((e, i) => new NamedExpr(_ids.New(ResultName(targets[i]), e.Type), e)).ToList();
         var keys = Keys(body);
+        var limited = PartitionTopN(body, outputs, keys, what);
+        lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
+        return (limited, [.. outputs.Select(o => o.Column)], null);
+    }
+
+    /// <summary>
+    /// The rows of a correlated SELECT-FROM-WHERE with ORDER BY and LIMIT/OFFSET, <paramref name="outputs"/>
+    /// and <paramref name="keys"/> (its correlation keys) projected over them, limited per key: rows
+    /// with a NULL key (which match no outer row) dropped, sorted by the keys and then the ORDER BY,
+    /// and OFFSET/LIMIT rows of each run of equal keys kept.
+    /// </summary>
+    private LogicalPlan PartitionTopN(SubqueryBody body, IReadOnlyList<NamedExpr> outputs, IReadOnlyList<NamedExpr> keys, string what)
+    {
+        var order = body.Order!;
         var sortColumns = order.Keys.Select(k => new NamedExpr(_ids.New("sort", k.Expr.Type), k.Expr)).ToList();
         var rows = new LogicalProject(body.Plan, [.. outputs, .. keys, .. sortColumns]);
-        VerifyColumns(rows, $"{what} that reads earlier FROM items outside its WHERE");
+        VerifyColumns(rows, $"{what} that reads the outer query outside its WHERE");
         var notNull = PredicateSimplification.Conjunction([.. keys.Select(k => (BoundExpr)new BoundNullTest(new LogicalColumnRef(k.Column), IsNotNull: true))]);
         var sorted = new LogicalSort(new LogicalFilter(rows, notNull),
         [
             .. keys.Select(k => new LogicalSortKey(new LogicalColumnRef(k.Column), Descending: false, NullsFirst: false)),
             .. order.Keys.Select((k, i) => k with { Expr = new LogicalColumnRef(sortColumns[i].Column) }),
         ]);
-        var limited = new LogicalPartitionLimit(sorted, [.. keys.Select(k => k.Column)], order.Offset, order.Count);
-        lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
-        return (limited, [.. outputs.Select(o => o.Column)], null);
+        return new LogicalPartitionLimit(sorted, [.. keys.Select(k => k.Column)], order.Offset, order.Count);
     }
 
     /// <summary>A sub-query's ORDER BY keys (bound over its rows) and its LIMIT/OFFSET.</summary>

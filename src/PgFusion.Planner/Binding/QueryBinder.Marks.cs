@@ -42,7 +42,7 @@ public sealed partial class QueryBinder
         string what = exists ? "EXISTS subquery inside an expression" : "IN/ANY subquery inside an expression";
         if (exists)
         {
-            var body = BindSubqueryBody(link.Field("subselect"), outer, what);
+            var body = BindSubqueryBody(link.Field("subselect"), outer, what, existsLimit: true);
             var (keys, marker) = (Keys(body), BoolOr("matched", new BoundConst(true, PgType.Bool)));
             var right = new LogicalAggregate(body.Plan, keys, [marker]);
             VerifyColumns(right, $"{what} that reads the outer query outside its WHERE equalities");
@@ -114,11 +114,12 @@ public sealed partial class QueryBinder
     /// conjuncts inner_expr = outer_expr; any other subquery must be uncorrelated.
     /// </summary>
     /// <param name="allowTopN">Also a SELECT-FROM-WHERE with ORDER BY and LIMIT/OFFSET (a LATERAL top-N): its sort keys and counts come back in <see cref="SubqueryBody.Order"/>.</param>
-    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what, bool allowTopN = false)
+    /// <param name="existsLimit">The sub-query of an EXISTS: a LIMIT that keeps a row is dropped (<see cref="IsExistsWithRedundantLimit"/>).</param>
+    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what, bool allowTopN = false, bool existsLimit = false)
     {
-        if (!(allowTopN ? IsPlainSelectWithTopN(sub) : IsPlainSelect(sub)))
+        if (!(allowTopN ? IsPlainSelectWithTopN(sub) : IsPlainSelect(sub) || (existsLimit && IsExistsWithRedundantLimit(sub, outer))))
         {
-            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} other than SELECT ... FROM ... WHERE");
+            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} {NotPlainReason(sub)}");
             var bound = BindQuery(sub);
             return new SubqueryBody(bound.Root, [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))], []);
         }

@@ -133,6 +133,39 @@ public sealed partial class QueryBinder
         && q.IsNullField("limitCount") && q.IsNullField("limitOffset") && q.IsNullField("setOperations") && q.List("cteList").Count == 0
         && !q.Bool("hasWindowFuncs") && !q.Bool("hasTargetSRFs");
 
+    /// <summary>
+    /// An EXISTS sub-query that is a plain SELECT-FROM-WHERE but for a LIMIT that keeps a row (LIMIT n,
+    /// n &gt; 0, or LIMIT NULL/ALL) and no OFFSET, as ORMs write <c>EXISTS (... LIMIT 1)</c>: whether a
+    /// row exists does not depend on the LIMIT, which is dropped (PostgreSQL's simplify_EXISTS_query
+    /// drops it too).
+    /// </summary>
+    private static bool IsExistsWithRedundantLimit(QueryTreeNode sub, ExpressionBinder binder)
+    {
+        if (!IsPlainSelectWithTopN(sub) || !sub.IsNullField("limitOffset") || sub.IsNullField("limitCount")) return false;
+        try
+        {
+            return ConstantCount(sub.Optional("limitCount"), "LIMIT", binder) is null or > 0;
+        }
+        catch (UnsupportedConstructException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What makes a sub-query other than a plain SELECT-FROM-WHERE, for Unsupported messages.</summary>
+    private static string NotPlainReason(QueryTreeNode q)
+    {
+        var parts = new List<string>();
+        if (!q.IsNullField("limitCount") || !q.IsNullField("limitOffset")) parts.Add("LIMIT/OFFSET");
+        if (q.Bool("hasAggs")) parts.Add("aggregates");
+        if (q.List("groupClause").Count > 0 || q.List("groupingSets").Count > 0) parts.Add("GROUP BY");
+        if (!q.IsNullField("havingQual")) parts.Add("HAVING");
+        if (q.List("distinctClause").Count > 0) parts.Add("DISTINCT");
+        if (!q.IsNullField("setOperations")) parts.Add("UNION/INTERSECT/EXCEPT");
+        if (q.List("cteList").Count > 0) parts.Add("WITH");
+        return parts.Count == 0 ? "other than SELECT ... FROM ... WHERE" : $"with {string.Join(", ", parts)} (only a plain SELECT ... FROM ... WHERE is decorrelated here)";
+    }
+
     private SubqueryJoin BindSubqueryJoin(QueryTreeNode link, bool negated, ExpressionBinder outer)
     {
         int type = link.Int32("subLinkType");
@@ -145,7 +178,7 @@ public sealed partial class QueryBinder
         LogicalPlan right;
         List<BoundExpr> outputs;
         var condition = new List<BoundExpr>();
-        if (IsPlainSelect(sub))
+        if (IsPlainSelect(sub) || (type == ExistsSubLink && IsExistsWithRedundantLimit(sub, outer)))
         {
             CheckQueryLevel(sub);
             _cteStack.Add([]);
@@ -173,6 +206,7 @@ public sealed partial class QueryBinder
         }
         else
         {
+            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} subquery {NotPlainReason(sub)}");
             var bound = BindQuery(sub);
             right = bound.Root;
             outputs = [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))];
@@ -227,6 +261,10 @@ public sealed partial class QueryBinder
         bool oneRow = sub.Bool("hasAggs") && sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0 && sub.IsNullField("havingQual")
             && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations") && sub.List("distinctClause").Count == 0;
         bool correlated = ReadsOuter(sub.Element, 0);
+        // One aggregate row per outer row that HAVING may remove: the aggregate path, with HAVING deciding between the value and NULL.
+        bool havingOnly = sub.Bool("hasAggs") && sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0 && !sub.IsNullField("havingQual")
+            && sub.IsNullField("limitCount") && sub.IsNullField("limitOffset") && sub.IsNullField("setOperations") && sub.List("distinctClause").Count == 0;
+        if (correlated && havingOnly) return BindCorrelatedScalar(link, sub, outer, scalars);
         if (correlated && !oneRow) return BindCorrelatedSingleRow(link, sub, outer, scalars);
         if (correlated) return BindCorrelatedScalar(link, sub, outer, scalars);
         var bound = BindQuery(sub);
@@ -244,28 +282,75 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// A correlated scalar subquery that is a plain SELECT-FROM-WHERE with equality correlations:
-    /// grouped by its correlation keys into (first value, row count), left-joined on the equalities.
-    /// A check right above the join raises 21000 for an outer row whose group has two or more rows.
+    /// A correlated scalar subquery that is a plain SELECT-FROM-WHERE (with ORDER BY and LIMIT/OFFSET
+    /// or without) correlated by equalities: grouped by its correlation keys into (first value, row
+    /// count), left-joined on the equalities. A check right above the join raises 21000 for an outer
+    /// row whose group has two or more rows. With LIMIT/OFFSET the rows are first limited per key
+    /// (<see cref="PartitionTopN"/>, a top-N per correlation key), so <c>ORDER BY y LIMIT 1</c> leaves
+    /// one row per key and the first value is the one PostgreSQL's per-row evaluation returns.
     /// </summary>
     private BoundExpr BindCorrelatedSingleRow(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
-        if (!IsPlainSelect(sub))
-            throw UnsupportedConstructException.NotYet("correlated scalar subquery other than one ungrouped aggregate or SELECT ... FROM ... WHERE");
-        var body = BindSubqueryBody(sub, outer, "correlated scalar subquery");
+        const string what = "correlated scalar subquery";
+        if (!IsPlainSelectWithTopN(sub)) return BindCorrelatedGroupedRow(link, sub, outer, scalars);
+        bool topN = !sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset");
+        var body = BindSubqueryBody(sub, outer, what, allowTopN: topN);
         if (body.Outputs.Count != 1) throw link.Error($"scalar subquery with {body.Outputs.Count} columns");
         if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
         var keys = Keys(body);
         var value = body.Outputs[0];
         string name = sub.List("targetList").First(t => !t.Bool("resjunk")).Optional("resname")?.Text() ?? "?column?";
+        var rowsPlan = body.Plan;
+        if (topN)
+        {
+            var output = new NamedExpr(_ids.New(name, value.Type), value);
+            rowsPlan = PartitionTopN(body, [output], keys, $"{what} with LIMIT/OFFSET");
+            value = new LogicalColumnRef(output.Column);
+            keys = [.. keys.Select(k => new NamedExpr(_ids.New("key", k.Column.Type), new LogicalColumnRef(k.Column)))];
+        }
         var first = new NamedAggregate(_ids.New(name, value.Type), new BoundAggregate(BoundAggregate.FirstValueOid, "first", [value], false, null, value.Type));
         var rows = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
-        var right = new LogicalAggregate(body.Plan, keys, [first, rows]);
+        var right = new LogicalAggregate(rowsPlan, keys, [first, rows]);
         VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
         var check = new BoundCoalesce(
             [new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows.Column)], PgType.Bool), new BoundConst(true, PgType.Bool)],
             PgType.Bool);
         scalars.Add(CorrelatedJoin(right, body, keys) with { Check = check });
+        return new LogicalColumnRef(first.Column);
+    }
+
+    /// <summary>
+    /// A correlated scalar subquery with GROUP BY (and HAVING) or DISTINCT, possibly with ORDER BY ...
+    /// LIMIT: bound like a LATERAL sub-query (its correlation keys become further grouping or
+    /// DISTINCT keys, a LIMIT applies per key), then grouped by the keys into (first value, row count)
+    /// and left-joined like a plain one; a key with two or more rows raises 21000, an outer row
+    /// without rows gets NULL.
+    /// </summary>
+    private BoundExpr BindCorrelatedGroupedRow(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
+    {
+        const string what = "correlated scalar subquery";
+        if (!sub.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet($"{what} with UNION/INTERSECT/EXCEPT");
+        if (sub.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet($"{what} with DISTINCT ON");
+        if (sub.List("groupingSets").Count > 0) throw UnsupportedConstructException.NotYet($"{what} with GROUPING SETS, ROLLUP or CUBE");
+        if (sub.List("groupClause").Count == 0 && (sub.Bool("hasAggs") || !sub.IsNullField("havingQual")))
+            throw UnsupportedConstructException.NotYet($"{what} of aggregates without GROUP BY that has HAVING or LIMIT/OFFSET (one aggregate row per outer row, which these may remove)");
+        var conditions = new List<BoundExpr>();
+        var (plan, columns, apply) = BindLateralQuery(sub, outer, conditions, what);
+        if (apply is not null) throw UnsupportedConstructException.NotYet($"{what} of aggregates without GROUP BY");
+        if (columns.Count != 1) throw link.Error($"scalar subquery with {columns.Count} columns");
+        var carried = plan.Output.Skip(columns.Count).ToList();
+        var keys = carried.Select(c => new NamedExpr(_ids.New("key", c.Type), new LogicalColumnRef(c))).ToList();
+        var first = new NamedAggregate(_ids.New(columns[0].Name, columns[0].Type),
+            new BoundAggregate(BoundAggregate.FirstValueOid, "first", [new LogicalColumnRef(columns[0])], false, null, columns[0].Type));
+        var rows = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
+        var right = new LogicalAggregate(plan, keys, [first, rows]);
+        var toKey = carried.Zip(keys).ToDictionary(p => p.First.Id, p => p.Second.Column);
+        var condition = PredicateSimplification.Conjunction(conditions)
+            .TransformUp(e => e is LogicalColumnRef r && toKey.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e);
+        var check = new BoundCoalesce(
+            [new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows.Column)], PgType.Bool), new BoundConst(true, PgType.Bool)],
+            PgType.Bool);
+        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, condition, check));
         return new LogicalColumnRef(first.Column);
     }
 
@@ -297,6 +382,7 @@ public sealed partial class QueryBinder
         if (targets.Count != 1) throw link.Error($"scalar subquery with {targets.Count} columns");
         var aggregates = new AggregateCollector(_ids);
         var value = binder.Bind(targets[0].Field("expr"), aggregates);
+        var having = sub.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
 
         var plan = from(scope);
         foreach (var s in inner) plan = s.Apply(plan);
@@ -341,11 +427,20 @@ public sealed partial class QueryBinder
         var computed = aggregateIds.Concat(keys.Select(k => k.Column.Id)).ToHashSet();
         if (value.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
             throw UnsupportedConstructException.NotYet("correlated scalar subquery whose result reads columns other than its aggregates");
+        if (having is not null)
+        {
+            // HAVING without GROUP BY: the one aggregate row is kept or removed (NULL) per outer row,
+            // over its group's rows, or over no rows for an outer row without a group (below).
+            having = ReplaceGroupKeys(having, keys);
+            if (having.ReferencedColumns().Any(c => !computed.Contains(c.Id)))
+                throw UnsupportedConstructException.NotYet("correlated scalar subquery whose HAVING reads columns other than its aggregates");
+            value = new BoundCase([(having, value)], new BoundConst(null, value.Type), value.Type);
+        }
         // An outer row without a group gets what the subquery gives over no rows: each aggregate of no
         // rows (0 for count, NULL for the others) put into the result expression. When that is NULL
         // anyway (a strict expression without count) the left join's NULL is the answer; otherwise a
         // marker column tells the two cases apart.
-        bool emptyIsNull = IsStrictOver(value) && !aggregates.Aggregates.Any(a => IsCount(a.Aggregate));
+        bool emptyIsNull = having is null && IsStrictOver(value) && !aggregates.Aggregates.Any(a => IsCount(a.Aggregate));
         var empty = emptyIsNull ? null : value.TransformUp(e => e is LogicalColumnRef r && aggregates.Aggregates.FirstOrDefault(a => a.Column.Id == r.Column.Id) is { } a
             ? new BoundConst(IsCount(a.Aggregate) ? 0L : null, a.Column.Type)
             : e);

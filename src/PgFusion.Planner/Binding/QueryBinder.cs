@@ -94,6 +94,7 @@ public sealed partial class QueryBinder
         var scalarsAbove = new List<SubqueryJoin>();
         var scalars = scalarsBelow;
         binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
+        binder.AggregateInputSubLinkBinder = node => BindScalarSubquery(node, binder, scalarsBelow);
         var jointree = query.Field("jointree");
         var from = query.Optional("setOperations") is { } setOps ? PrepareSetOperations(setOps, scope) : PrepareFrom(jointree, scope, binder);
 
@@ -119,7 +120,9 @@ public sealed partial class QueryBinder
             scalars = scalarsAbove;
             tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
-            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
+            // A subquery joined above the aggregate reads the outer query's columns in its join condition: group keys too.
+            var correlations = scalarsAbove.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>();
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
             tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
             having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
         }
@@ -138,7 +141,8 @@ public sealed partial class QueryBinder
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
                 ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, binder)
                 : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates);
-            foreach (var s in scalarsAbove) plan = s.Apply(plan);
+            foreach (var s in scalarsAbove)
+                plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);
             if (having is not null) plan = new LogicalFilter(plan, having);
         }
 
@@ -158,12 +162,17 @@ public sealed partial class QueryBinder
         {
             plan = BindDistinctOn(query, targetList, tleColumns, plan);
         }
+        else if (lateral is not null && HasLimit(query))
+        {
+            plan = BindDistinct(query, targetList, tleColumns, plan, carried);
+            plan = BindLateralLimit(query, targetList, tleColumns, plan, carried.Take(lateralKeys.Count).ToList(), binder);
+        }
         else
         {
             plan = BindDistinct(query, targetList, tleColumns, plan, carried);
             plan = BindSort(query, targetList, tleColumns, plan);
         }
-        plan = BindLimit(query, binder, plan);
+        if (lateral is null || !HasLimit(query)) plan = BindLimit(query, binder, plan);
 
         var result = new List<LogicalColumn>();
         for (int i = 0; i < targetList.Count; i++)

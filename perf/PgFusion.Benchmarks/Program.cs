@@ -25,6 +25,12 @@ public static class Program
             KernelTimes(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 21);
             return;
         }
+        // `rule-times <qNN> [runs]`: median thread CPU ms of binding and of each rewrite rule for one TPC-H query.
+        if (args.Length >= 2 && args[0] == "rule-times")
+        {
+            RuleTimes(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 21);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
@@ -127,6 +133,37 @@ public static class Program
         {
             list.Sort();
             Console.WriteLine(System.FormattableString.Invariant($"{name} | {il[name]} | {list[list.Count / 2]:F2}"));
+        }
+    }
+
+    /// <summary>Planning time by step: the AfterRule observer sees the plan after binding and after each rule.</summary>
+    private static void RuleTimes(string query, int runs)
+    {
+        var json = TpchCompileBenchmarks.Load(query);
+        var times = new Dictionary<string, List<double>>();
+        for (int r = -3; r < runs; r++)
+        {
+            double last = ThreadCpuMs();
+            var options = PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions with
+            {
+                AfterRule = (rule, _) =>
+                {
+                    double now = ThreadCpuMs();
+                    if (r >= 0)
+                    {
+                        if (!times.TryGetValue(rule, out var list)) times[rule] = list = [];
+                        list.Add(now - last);
+                    }
+                    last = ThreadCpuMs();
+                },
+            };
+            _ = PgFusion.Planner.QueryPlanner.Plan(json, options);
+        }
+        Console.WriteLine("step | CPU ms (median)");
+        foreach (var (rule, list) in times)
+        {
+            list.Sort();
+            Console.WriteLine(System.FormattableString.Invariant($"{rule} | {list[list.Count / 2]:F3}"));
         }
     }
 

@@ -18,11 +18,9 @@ public sealed partial class ExprCompiler
         var args = new List<Expression>();
         if (impl.NeedsContext) args.Add(Context);
         Expression? anyNull = null;
-        var argNulls = new List<Expression?>(f.Args.Count);
         for (int a = 0; a < f.Args.Count; a++)
         {
             var v = Emit(f.Args[a], body);
-            argNulls.Add(v.IsNull);
             if (v.IsNull is ConstantExpression { Value: true })
             {
                 // A strict function of a NULL constant is NULL; later arguments are still evaluated above.
@@ -32,16 +30,13 @@ public sealed partial class ExprCompiler
             {
                 anyNull = anyNull is null ? v.IsNull : Expression.OrElse(anyNull, v.IsNull);
             }
-            var want = parameters[a + skip].ParameterType;
-            if (v.Value.Type != want && !(v.Value.Type.IsPrimitive && want.IsPrimitive))
-                throw new UnsupportedException($"function {f.FuncOid} ({f.Name}) on {f.Args[a].Type} is not supported");
-            args.Add(v.Value.Type == want ? v.Value : Expression.Convert(v.Value, want));
+            args.Add(Argument(impl, a, v.Value, f.Args[a]));
         }
 
         var resultType = KernelTypes.Require(f.Type);
         Expression call = Expression.Call(impl.Method, args);
         if (call.Type == typeof(bool) && resultType == typeof(bool) && IsTotalComparison(impl) && args.All(IsPure))
-            return Inline(argNulls, call);
+            return Inline(anyNull, call);
         if (Nullable.GetUnderlyingType(call.Type) == resultType) return EmitNullableResult(call, anyNull, resultType, body);
         if (call.Type != resultType)
         {
@@ -98,16 +93,19 @@ public sealed partial class ExprCompiler
     /// needs it (AND/OR and CASE test the null flag first). Fewer locals and statements make
     /// smaller kernels that RyuJIT compiles faster.
     /// </summary>
-    private static Val Inline(IEnumerable<Expression?> argNulls, Expression compute)
+    private static Val Inline(Expression? anyNull, Expression compute) =>
+        anyNull is ConstantExpression { Value: true } ? new Val(anyNull, Expression.Constant(false)) : new Val(anyNull, compute);
+
+    /// <summary>
+    /// Argument <paramref name="index"/> of <paramref name="impl"/> as its parameter's type:
+    /// unchanged, or a primitive widening (int2 -> int4 -> int8, float4 -> float8).
+    /// </summary>
+    private static Expression Argument(FunctionImpl impl, int index, Expression value, BoundExpr source)
     {
-        Expression? anyNull = null;
-        foreach (var n in argNulls)
-        {
-            if (n is null) continue;
-            if (n is ConstantExpression { Value: true }) return new Val(Expression.Constant(true), Expression.Constant(false));
-            anyNull = anyNull is null ? n : Expression.OrElse(anyNull, n);
-        }
-        return new Val(anyNull, compute);
+        var want = impl.Method.GetParameters()[index + (impl.NeedsContext ? 1 : 0)].ParameterType;
+        if (value.Type == want) return value;
+        if (value.Type.IsPrimitive && want.IsPrimitive) return Expression.Convert(value, want);
+        throw new UnsupportedException($"function {impl.Oid} ({impl.Name}) on {source.Type} is not supported");
     }
 
     /// <summary>A strict function that may still return NULL for a non-NULL input (EXTRACT of an infinite timestamp): it returns T?.</summary>

@@ -120,7 +120,7 @@ public sealed partial class ExprCompiler
             1722 => Expression.LessThan(x, y),
             _ => Expression.LessThanOrEqual(x, y),
         };
-        if (IsPure(va) && IsPure(vb) && IsPure(compare)) return Inline([va.IsNull, vb.IsNull], compare);
+        if (IsPure(va) && IsPure(vb) && IsPure(compare)) return Inline(AnyNull([va.IsNull, vb.IsNull]), compare);
         return Strict([va.IsNull, vb.IsNull], compare, typeof(bool), body);
     }
 
@@ -136,13 +136,8 @@ public sealed partial class ExprCompiler
     /// <summary>A strict operation: NULL when an argument is NULL, else <paramref name="compute"/> (evaluated only then).</summary>
     private Val Strict(IEnumerable<Expression?> argNulls, Expression compute, Type type, List<Expression> body)
     {
-        Expression? anyNull = null;
-        foreach (var n in argNulls)
-        {
-            if (n is null) continue;
-            if (n is ConstantExpression { Value: true }) return new Val(Expression.Constant(true), Expression.Default(type));
-            anyNull = anyNull is null ? n : Expression.OrElse(anyNull, n);
-        }
+        var anyNull = AnyNull(argNulls);
+        if (anyNull is ConstantExpression { Value: true }) return new Val(anyNull, Expression.Default(type));
         var result = NewLocal(type, "f");
         if (anyNull is null)
         {
@@ -153,6 +148,19 @@ public sealed partial class ExprCompiler
         body.Add(Expression.Assign(isNull, anyNull));
         body.Add(Expression.IfThen(Expression.Not(isNull), Expression.Assign(result, compute)));
         return new Val(isNull, result);
+    }
+
+    /// <summary>Whether any argument is NULL: null when none can be, the constant true when one always is.</summary>
+    private static Expression? AnyNull(IEnumerable<Expression?> argNulls)
+    {
+        Expression? anyNull = null;
+        foreach (var n in argNulls)
+        {
+            if (n is null) continue;
+            if (n is ConstantExpression { Value: true }) return n;
+            anyNull = anyNull is null ? n : Expression.OrElse(anyNull, n);
+        }
+        return anyNull;
     }
 
     private (Expression? Nulls, ParameterExpression Values) FixedColumn(int index)

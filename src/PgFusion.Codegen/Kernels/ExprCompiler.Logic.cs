@@ -58,44 +58,48 @@ public sealed partial class ExprCompiler
     }
 
     /// <summary>
-    /// The scalar of an IN list (`x op ANY (ARRAY[...])`, bound as the OR/AND of one test per
-    /// element) when it is worth computing once: not a column or a constant, and not a numeric,
-    /// whose fixed-scale form a test may read instead.
+    /// The scalar of an IN list (`x op ANY (ARRAY[...])`, bound as the OR/AND of one two-argument
+    /// test per element, every test reading the same scalar) and its first test, else null.
     /// </summary>
-    private static BoundExpr? InListScalar(BoundBoolExpr b)
+    private static (BoundFuncCall First, BoundExpr Scalar)? ListScalar(BoundBoolExpr b)
     {
         if (!b.FromScalarArray || b.Args.Count < 2 || b.Args[0] is not BoundFuncCall { Args.Count: 2 } first) return null;
         var scalar = first.Args[0];
-        if (scalar is BoundColumnRef or BoundConst || scalar.Type.Oid == PgTypeOid.Numeric) return null;
-        string shape = ExprShape.Of(scalar);
-        foreach (var a in b.Args)
-        {
-            if (a is not BoundFuncCall { Args.Count: 2 } test || !ReferenceEquals(test.Args[0], scalar) && ExprShape.Of(test.Args[0]) != shape) return null;
-        }
-        return scalar;
-    }
-
-    /// <summary>
-    /// `x op ANY (ARRAY[k1, k2, ...])` (or ALL) whose elements are all non-NULL constants and whose
-    /// operator is one registered function returning a plain bool: its function and the scalar,
-    /// else null. Numeric scalars keep the per-test form (their fixed-scale comparisons).
-    /// </summary>
-    private (FunctionImpl Impl, BoundExpr Scalar)? ConstantInList(BoundBoolExpr b)
-    {
-        if (!b.FromScalarArray || b.Args.Count < 2 || b.Args[0] is not BoundFuncCall { Args.Count: 2 } first) return null;
-        var scalar = first.Args[0];
-        if (scalar.Type.Oid == PgTypeOid.Numeric || !FunctionRegistry.TryGet(first.FuncOid, out var impl) || impl.Method.ReturnType != typeof(bool)) return null;
         string? shape = null;
         foreach (var a in b.Args)
         {
-            if (a is not BoundFuncCall { Args.Count: 2 } test || test.FuncOid != first.FuncOid || test.Args[1] is not BoundConst { Value: not null }) return null;
+            if (a is not BoundFuncCall { Args.Count: 2 } test) return null;
             if (ReferenceEquals(test.Args[0], scalar)) continue;
             shape ??= ExprShape.Of(scalar);
             if (ExprShape.Of(test.Args[0]) != shape) return null;
         }
-        var parameters = impl.Method.GetParameters();
-        int skip = impl.NeedsContext ? 1 : 0;
-        return parameters.Length - skip == 2 ? (impl, scalar) : null;
+        return (first, scalar);
+    }
+
+    /// <summary>
+    /// The scalar of an IN list when it is worth computing once: not a column or a constant, and
+    /// not a numeric, whose fixed-scale form a test may read instead.
+    /// </summary>
+    private static BoundExpr? InListScalar(BoundBoolExpr b) =>
+        ListScalar(b) is { Scalar: var scalar } && scalar is not (BoundColumnRef or BoundConst) && scalar.Type.Oid != PgTypeOid.Numeric ? scalar : null;
+
+    /// <summary>
+    /// An IN list whose elements are all non-NULL constants and whose operator is one registered
+    /// two-argument function returning a plain bool: its function and the scalar, else null.
+    /// Numeric scalars keep the per-test form (their fixed-scale comparisons).
+    /// </summary>
+    private static (FunctionImpl Impl, BoundExpr Scalar)? ConstantInList(BoundBoolExpr b)
+    {
+        if (ListScalar(b) is not { } found) return null;
+        var (first, scalar) = found;
+        if (scalar.Type.Oid == PgTypeOid.Numeric || !FunctionRegistry.TryGet(first.FuncOid, out var impl) || impl.Method.ReturnType != typeof(bool)
+            || impl.Method.GetParameters().Length - (impl.NeedsContext ? 1 : 0) != 2)
+            return null;
+        foreach (var a in b.Args)
+        {
+            if (a is not BoundFuncCall test || test.FuncOid != first.FuncOid || test.Args[1] is not BoundConst { Value: not null }) return null;
+        }
+        return (impl, scalar);
     }
 
     /// <summary>
@@ -108,26 +112,17 @@ public sealed partial class ExprCompiler
     /// </summary>
     private Val EmitConstantInList(BoundBoolExpr b, (FunctionImpl Impl, BoundExpr Scalar) list, List<Expression> body)
     {
-        var parameters = list.Impl.Method.GetParameters();
-        int skip = list.Impl.NeedsContext ? 1 : 0;
         var v = Emit(list.Scalar, body);
-        Expression Arg(Expression e, int index, BoundExpr source)
-        {
-            var want = parameters[index + skip].ParameterType;
-            if (e.Type == want) return e;
-            if (e.Type.IsPrimitive && want.IsPrimitive) return Expression.Convert(e, want);
-            throw new UnsupportedException($"function {list.Impl.Oid} ({list.Impl.Name}) on {source.Type} is not supported");
-        }
         var value = v.Value is ParameterExpression or ConstantExpression ? null : NewLocal(v.Value.Type, "scalar");
-        Expression scalar = Arg(value ?? v.Value, 0, list.Scalar);
+        Expression scalar = Argument(list.Impl, 0, value ?? v.Value, list.Scalar);
         Expression? chain = null;
         foreach (var a in b.Args)
         {
             var element = ((BoundFuncCall)a).Args[1];
             var args = new List<Expression>();
-            if (skip == 1) args.Add(Context);
+            if (list.Impl.NeedsContext) args.Add(Context);
             args.Add(scalar);
-            args.Add(Arg(EmitConst((BoundConst)element).Value, 1, element));
+            args.Add(Argument(list.Impl, 1, EmitConst((BoundConst)element).Value, element));
             Expression test = Expression.Call(list.Impl.Method, args);
             chain = chain is null ? test : b.Op == BoolOp.And ? Expression.AndAlso(chain, test) : Expression.OrElse(chain, test);
         }

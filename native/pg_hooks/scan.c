@@ -643,8 +643,13 @@ exec_scan(CustomScanState *node)
 
 						memcpy(&n, state->msg.data + 20, 4);
 						if (n > 0 && (uint64) n <= (uint64) state->msg.len - 24)
-							state->parallel = MemoryContextStrdup(state->css.ss.ps.state->es_query_cxt,
-																  pnstrdup(state->msg.data + 24, n));
+						{
+							/* kept for EXPLAIN, which runs after this call's memory context is reset */
+							MemoryContext old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
+
+							state->parallel = pnstrdup(state->msg.data + 24, n);
+							MemoryContextSwitchTo(old);
+						}
 					}
 					state->done = true;
 					release_session(state);

@@ -46,8 +46,8 @@ internal static class FastVarlena
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static long PlainLong(ref byte data, int dataLength, int off, int alignMask)
     {
-        int o = (off + alignMask) & ~alignMask;
-        if (o + 4 > dataLength) return -1;
+        int o = LongHeader(ref data, dataLength, off, alignMask);
+        if (o < 0) return -1;
         uint header = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, o));
         if ((header & 3) != 0) return -1;
         int total = (int)(header >> 2);
@@ -59,14 +59,28 @@ internal static class FastVarlena
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static int SkipLong(ref byte data, int dataLength, int off, int alignMask)
     {
-        int o = (off + alignMask) & ~alignMask;
-        if (o + 4 > dataLength) return -1;
+        int o = LongHeader(ref data, dataLength, off, alignMask);
+        if (o < 0) return -1;
         uint header = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, o));
         // x1 would be a 1-byte header, which cannot follow a zero pad byte
         if ((header & 1) != 0) return -1;
         int total = (int)(header >> 2);
         if (total < 4 || total > dataLength - o) return -1;
         return o + total;
+    }
+
+    /// <summary>
+    /// Where the 4-byte header of a varlena at off starts: off aligned, when the bytes skipped are
+    /// padding. PostgreSQL's att_align_pointer aligns only when the byte at off is a pad byte
+    /// (zero); a non-zero byte there starts the datum unaligned, which only a corrupt page has,
+    /// so -1 hands it to the general walk (its typed error). Also -1 when no header fits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int LongHeader(ref byte data, int dataLength, int off, int alignMask)
+    {
+        int o = (off + alignMask) & ~alignMask;
+        if (o + 4 > dataLength || (o != off && Unsafe.Add(ref data, off) != 0)) return -1;
+        return o;
     }
 
     /// <summary>

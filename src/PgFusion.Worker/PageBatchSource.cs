@@ -38,8 +38,8 @@ internal sealed class PageBatchSource : IIndexProbe
     private long firstTick;
     private long messages;
     private uint consumedSinceCredit;
-    private bool ended;
-    private bool closed;
+    private volatile bool ended;
+    private volatile bool closed;
 
     public PageBatchSource(SessionScanProvider provider, uint scanId, PhysicalScan? scan)
     {

@@ -17,6 +17,7 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
     private readonly SharedRegion region;
     private readonly CancellationToken cancellation;
     private readonly Dictionary<uint, PageBatchSource> scans = [];
+    private readonly Lock scansGate = new();
     private uint nextScanId;
     private readonly List<string> parallel = [];
 
@@ -51,9 +52,8 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
 
     public PageBatchSource Open(uint relId, IReadOnlyList<int> attNums, PhysicalScan? scan)
     {
-        uint id = nextScanId++;
-        var source = new PageBatchSource(this, id, scan);
-        scans[id] = source;
+        var source = Register(id => new PageBatchSource(this, id, scan));
+        uint id = source.ScanId;
         var w = new ArrayBufferWriter<byte>();
         Wire.U32(w, id);
         Wire.U32(w, relId);
@@ -73,9 +73,8 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
     /// </summary>
     public IIndexProbe OpenIndexProbe(PhysicalScan scan, uint indexOid, IReadOnlyList<ProbeCondition>? firstMatch, ReadOnlySpan<long> keys, bool moreKeys)
     {
-        uint id = nextScanId++;
-        var source = new PageBatchSource(this, id, scan) { EagerCredit = true };
-        scans[id] = source;
+        var source = Register(id => new PageBatchSource(this, id, scan) { EagerCredit = true });
+        uint id = source.ScanId;
         var conditions = firstMatch ?? [];
         var w = new ArrayBufferWriter<byte>(32 + 4 * scan.AttNums.Count + 24 * conditions.Count + 8 * keys.Length);
         Wire.U32(w, id);
@@ -117,10 +116,28 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
         channel.Send(MessageType.ProbeKeys, w.WrittenSpan, cancellation);
     }
 
+    /// <summary>A new scan id and its source, entered in the scan table before any message names it.</summary>
+    private PageBatchSource Register(Func<uint, PageBatchSource> create)
+    {
+        lock (scansGate)
+        {
+            var source = create(nextScanId++);
+            scans[source.ScanId] = source;
+            return source;
+        }
+    }
+
+    /// <summary>The scans open so far (a copy: another thread may open one meanwhile).</summary>
+    private PageBatchSource[] Scans()
+    {
+        lock (scansGate)
+            return [.. scans.Values];
+    }
+
     /// <summary>Waits for every scan's decode still running; called when the request ends, however it ends.</summary>
     public void Quiesce()
     {
-        foreach (var s in scans.Values)
+        foreach (var s in Scans())
             s.Quiesce();
     }
 
@@ -150,7 +167,7 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
         Message message;
         if (wait)
         {
-            foreach (var other in scans.Values)
+            foreach (var other in Scans())
                 if (other != reader)
                     other.CopyOutPooled();
             message = channel.Receive(cancellation);
@@ -247,6 +264,9 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
         return page with { PoolIndex = -1, Copy = copy, WakeOnRelease = true };
     }
 
-    private PageBatchSource Find(uint scanId, MessageType type) =>
-        scans.TryGetValue(scanId, out var s) ? s : throw new IpcException($"{type} for unknown scan {scanId}");
+    private PageBatchSource Find(uint scanId, MessageType type)
+    {
+        lock (scansGate)
+            return scans.TryGetValue(scanId, out var s) ? s : throw new IpcException($"{type} for unknown scan {scanId}");
+    }
 }

@@ -72,6 +72,12 @@ internal sealed class ParallelGatherStream : IBatchSource
         _ => false,
     };
 
+    /// <summary>
+    /// Whether the batches <see cref="Next"/> returns are copies the caller may keep (the threads ran);
+    /// false when the pipeline runs serially, whose operators reuse their batches.
+    /// </summary>
+    public bool OwnsBatches => started && serial is null;
+
     /// <summary>Threads the gather ran on (0 before it started, 1 when it ran serially).</summary>
     public int Degree { get; private set; }
 

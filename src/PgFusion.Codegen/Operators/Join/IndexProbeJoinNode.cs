@@ -142,35 +142,52 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
             pending.Clear();
         }
 
-        var source = Outer.Open(context);
-        while (source.Next(cancellation) is { } batch)
+        // A filtered or joined scan of the outer input runs on worker_threads threads, gathered in
+        // scan order (the keys, the probe and the buffered batches are then exactly a serial run's);
+        // the gather's threads receive the probe's pages while this thread sends its keys.
+        var source = ParallelGatherStream.Open(Outer, context, "index probe join outer input");
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            int live = batch.LiveRows;
-            if (live == 0) continue;
-            if (rows.Length < live)
+            while (source.Next(cancellation) is { } batch)
             {
-                rows = new int[live];
-                widened = new long[live];
+                cancellation.ThrowIfCancellationRequested();
+                int live = batch.LiveRows;
+                if (live == 0) continue;
+                if (rows.Length < live)
+                {
+                    rows = new int[live];
+                    widened = new long[live];
+                }
+                if (source is ParallelGatherStream { OwnsBatches: true } && batch.Selection is null)
+                    batches.Add(batch); // the gather's copy: the consumer's to keep
+                else
+                {
+                    for (int k = 0; k < live; k++) rows[k] = batch.Selection is { } s ? s[k] : k;
+                    var columns = new Column[Outer.Output.Count];
+                    for (int j = 0; j < columns.Length; j++)
+                    {
+                        columns[j] = PgArrowMapping.CreateColumn(Outer.Output[j].Type, live);
+                        JoinGather.Gather(batch.Columns[j], rows, live, columns[j], ops[j]);
+                    }
+                    batches.Add(new RecordBatch(columns, live));
+                }
+                ProjectStream.Run(KeyKernel, batch, [keyColumn], context);
+                JoinHashTable.WidenKeys(keyColumn, live, widened);
+                var validity = keyColumn.Validity;
+                for (int k = 0; k < live; k++)
+                    if ((validity is null || validity.IsValid(k)) && seen.Add(widened[k])) pending.Add(widened[k]);
+                if (pending.Count >= chunkKeys)
+                {
+                    Flush(last: false);
+                    chunkKeys = Math.Min(chunkKeys * 2, MaxChunkKeys);
+                }
             }
-            for (int k = 0; k < live; k++) rows[k] = batch.Selection is { } s ? s[k] : k;
-            var columns = new Column[Outer.Output.Count];
-            for (int j = 0; j < columns.Length; j++)
-            {
-                columns[j] = PgArrowMapping.CreateColumn(Outer.Output[j].Type, live);
-                JoinGather.Gather(batch.Columns[j], rows, live, columns[j], ops[j]);
-            }
-            batches.Add(new RecordBatch(columns, live));
-            ProjectStream.Run(KeyKernel, batch, [keyColumn], context);
-            JoinHashTable.WidenKeys(keyColumn, live, widened);
-            var validity = keyColumn.Validity;
-            for (int k = 0; k < live; k++)
-                if ((validity is null || validity.IsValid(k)) && seen.Add(widened[k])) pending.Add(widened[k]);
-            if (pending.Count >= chunkKeys)
-            {
-                Flush(last: false);
-                chunkKeys = Math.Min(chunkKeys * 2, MaxChunkKeys);
-            }
+        }
+        catch
+        {
+            // the gather's threads stop (and are joined) before the request ends
+            (source as ParallelGatherStream)?.Abandon();
+            throw;
         }
         Flush(last: true);
         run.Outer = batches;

@@ -44,6 +44,7 @@
 #define PGF_MAX_PROBE_CONDS 32
 #define PGF_PROBE_KEYS_PER_FILL 128	/* keys one fill_page call starts before it yields to the other scans */
 #define PGF_PROBE_LOCAL_PAGES 16	/* filled pages a probe holds while the pool or its credit has no room */
+#define PGF_PROBE_RUN_PAGES 8		/* ready pages that go out as one PAGE_RUN while the probe goes on filling */
 
 /* A virtual page being filled or waiting for a pool entry. */
 typedef struct PgfProbePage
@@ -99,6 +100,7 @@ typedef struct PgfProbe
 	int			head;
 	int			nready;
 	PgfProbePage *fill;			/* the page being filled */
+	StringInfoData run;			/* the PAGE_RUN payload being built (after its 8-byte head) */
 } PgfProbe;
 
 typedef struct PgfProbeSet
@@ -423,6 +425,12 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 		probe->nconds = 0;
 	append_keys(probe, msg->data + keys_at, nkeys, estate->es_query_cxt);
 	probe->cxt = estate->es_query_cxt;
+	{
+		MemoryContext old = MemoryContextSwitchTo(probe->cxt);
+
+		initStringInfo(&probe->run);
+		MemoryContextSwitchTo(old);
+	}
 	probe->tslot = table_slot_create(probe->heap, NULL);
 	probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
 }
@@ -607,37 +615,59 @@ fill_page(PgfProbe *probe)
 		probe->nready++;
 }
 
-/* Publishes the oldest ready local page in a pool entry; false when the pool has no room for this session now. */
-static bool
-publish_page(PgfProbe *probe, PgfSession *session)
+/*
+ * Publishes the ready local pages, oldest first, in pool entries as one PAGE_RUN message (as a
+ * sequential scan's runs: the worker takes several pages per wake-up and decodes them as one
+ * batch); as many as the probe's credit and the session's pool quota allow. Returns how many.
+ */
+static int
+publish_run(PgfProbe *probe, PgfSession *session)
 {
-	PgfProbePage *ready = &probe->local[probe->head];
-	int			page_index = pgf_page_alloc(session);
-	PgfPageMeta *meta;
-	uint32		prefix[4];
+	uint32		head[2] = {probe->scan_id, 0};
+	int			n = 0;
 
-	if (page_index < 0)
-		return false;
-	meta = pgf_page_meta(page_index);
-	memset(meta, 0, PGF_PAGE_META_SIZE);
-	memcpy((char *) meta + PGF_PAGE_META_SIZE, ready->page, BLCKSZ);
-	meta->block = probe->pages_sent;
-	meta->scan_id = probe->scan_id;
-	meta->line_pointers = ready->ntuples;
-	meta->visible = ready->ntuples;
-	for (uint32 i = 0; i < ready->ntuples; i++)
-		meta->visibility[i >> 3] |= (uint8) (1 << (i & 7));
-	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
-	prefix[0] = probe->scan_id;
-	prefix[1] = (uint32) page_index;
-	prefix[2] = probe->pages_sent;
-	prefix[3] = ready->ntoast;
-	pgf_session_send(session, PGF_MSG_PAGE, prefix, sizeof(prefix), ready->toast.data, ready->toast.len);
-	probe->head = (probe->head + 1) % PGF_PROBE_LOCAL_PAGES;
-	probe->nready--;
-	probe->credit--;
-	probe->pages_sent++;
-	return true;
+	resetStringInfo(&probe->run);
+	while (probe->nready > 0 && probe->credit > 0)
+	{
+		PgfProbePage *ready = &probe->local[probe->head];
+		int			page_index;
+		PgfPageMeta *meta;
+		uint32		entry[4];
+
+		/* a run's TOAST values can be large: send what there is once it passes 1 MB */
+		if (n > 0 && probe->run.len > 1024 * 1024)
+			break;
+		page_index = pgf_page_alloc(session);
+		if (page_index < 0)
+			break;
+		meta = pgf_page_meta(page_index);
+		memset(meta, 0, PGF_PAGE_META_SIZE);
+		memcpy((char *) meta + PGF_PAGE_META_SIZE, ready->page, BLCKSZ);
+		meta->block = probe->pages_sent;
+		meta->scan_id = probe->scan_id;
+		meta->line_pointers = ready->ntuples;
+		meta->visible = ready->ntuples;
+		for (uint32 i = 0; i < ready->ntuples; i++)
+			meta->visibility[i >> 3] |= (uint8) (1 << (i & 7));
+		__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
+		entry[0] = (uint32) page_index;
+		entry[1] = probe->pages_sent;
+		entry[2] = ready->ntoast;
+		entry[3] = (uint32) ready->toast.len;
+		appendBinaryStringInfo(&probe->run, (char *) entry, sizeof(entry));
+		appendBinaryStringInfo(&probe->run, ready->toast.data, ready->toast.len);
+		probe->head = (probe->head + 1) % PGF_PROBE_LOCAL_PAGES;
+		probe->nready--;
+		probe->credit--;
+		probe->pages_sent++;
+		n++;
+	}
+	if (n > 0)
+	{
+		head[1] = (uint32) n;
+		pgf_session_send(session, PGF_MSG_PAGE_RUN, head, sizeof(head), probe->run.data, probe->run.len);
+	}
+	return n;
 }
 
 /*
@@ -658,7 +688,11 @@ pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 
 		while (!probe->closed && served < max_items)
 		{
-			if (probe->nready > 0 && probe->credit > 0 && publish_page(probe, session))
+			/* filled pages go out in runs: once PGF_PROBE_RUN_PAGES are ready, or no more can be filled now */
+			bool		can_fill = !(probe->keys_done && !probe->filling) && probe->nready < PGF_PROBE_LOCAL_PAGES;
+
+			if (probe->nready > 0 && probe->credit > 0 && (probe->nready >= PGF_PROBE_RUN_PAGES || !can_fill)
+				&& publish_run(probe, session) > 0)
 			{
 				served++;
 				continue;
@@ -684,10 +718,13 @@ pgf_probe_serve(struct PgfProbeSet *set, PgfSession *session, int max_items)
 
 				fill_page(probe);
 				if (probe->nready > ready_before)
-					continue;	/* a full page: publish it */
+					continue;	/* a full page: publish the run once it is long enough */
 			}
 			if (probe->keys_done)
-				continue;		/* the end marker next */
+				continue;		/* the last pages, then the end marker */
+			/* yielded, or waiting for keys: what is ready goes out now rather than next round */
+			if (probe->nready > 0 && probe->credit > 0)
+				publish_run(probe, session);
 			if (!probe->waiting_keys)
 				served++;		/* yielded with keys left: progress */
 			break;

@@ -62,9 +62,11 @@ public sealed partial class QueryBinder
 
     private static int TargetIndexFor(QueryTreeNode clause, IReadOnlyList<QueryTreeNode> targetList)
     {
-        var tle = TargetEntryFor(clause, targetList);
+        if (clause.RequireKind() != "SORTGROUPCLAUSE") throw clause.Error($"expected SORTGROUPCLAUSE, found {clause.Kind}");
+        int sortGroupRef = clause.Int32("tleSortGroupRef");
         for (int i = 0; i < targetList.Count; i++)
-            if (targetList[i].Path == tle.Path) return i;
-        return -1;
+            if (targetList[i].Int32("ressortgroupref") == sortGroupRef)
+                return i;
+        throw clause.Field("tleSortGroupRef").Error($"no target entry has ressortgroupref {sortGroupRef}");
     }
 }

@@ -8,8 +8,27 @@ public static class QueryEnvelopeReader
 {
     public static QueryEnvelope Read(ReadOnlySpan<byte> json)
     {
-        JsonSyntaxChecker.Check(json);
-        var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 4096 });
+        // The path-tracking syntax check costs a string per token, so it runs only where it can
+        // report something: JSON the parser rejects, and input that is not all valid UTF-8 (the
+        // checker reads every property name).
+        bool syntaxChecked = false;
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            JsonSyntaxChecker.Check(json);
+            syntaxChecked = true;
+        }
+        JsonDocument document;
+        Dictionary<int, List<StatisticsExtractor.Entry>> extracted;
+        try
+        {
+            var compact = StatisticsExtractor.Extract(json, out extracted);
+            document = JsonDocument.Parse(compact ?? json.ToArray(), new JsonDocumentOptions { MaxDepth = 4096 });
+        }
+        catch (JsonException e)
+        {
+            if (!syntaxChecked) JsonSyntaxChecker.Check(json); // throws, naming the path where the input breaks
+            throw new QueryJsonException("$", "malformed JSON: " + e.Message, e);
+        }
         try
         {
             var root = new QueryTreeNode(document.RootElement, "$");
@@ -23,9 +42,11 @@ public static class QueryEnvelopeReader
             var query = root.Field("query");
             if (query.RequireKind() != "QUERY") throw query.Error($"expected node QUERY, found {query.Kind}");
             var relations = new Dictionary<uint, RelationInfo>();
-            foreach (var r in root.List("relations"))
+            var relationList = root.List("relations");
+            for (int i = 0; i < relationList.Count; i++)
             {
-                var rel = ReadRelation(r);
+                var r = relationList[i];
+                var rel = ReadRelation(r, extracted.GetValueOrDefault(i));
                 if (!relations.TryAdd(rel.RelId, rel)) throw r.Error($"relation {rel.RelId} listed twice");
             }
             var catalog = root.Optional("catalog") is { } c ? ReadCatalog(c) : QueryCatalog.Empty;
@@ -38,7 +59,7 @@ public static class QueryEnvelopeReader
         }
     }
 
-    private static RelationInfo ReadRelation(QueryTreeNode r)
+    private static RelationInfo ReadRelation(QueryTreeNode r, List<StatisticsExtractor.Entry>? extractedStatistics)
     {
         uint relid = r.UInt32("relid");
         string name = r.String("name");
@@ -61,19 +82,15 @@ public static class QueryEnvelopeReader
                 a.Optional("hasmissing")?.Bool() ?? false,
                 missing));
         }
-        var stats = new Dictionary<int, ColumnStatistics>();
-        foreach (var s in r.Optional("stats")?.Items() ?? [])
+        var stats = new DeferredStatistics();
+        if (extractedStatistics is not null)
         {
-            var st = new ColumnStatistics(
-                s.Int32("attnum"),
-                s.Optional("null_frac")?.Double() ?? 0,
-                s.Optional("avg_width")?.Int32() ?? 0,
-                s.Optional("n_distinct")?.Double() ?? 0,
-                s.Optional("mcv_values")?.Items().Select(x => x.Text()).ToList(),
-                s.Optional("mcv_freqs")?.Items().Select(x => x.Double()).ToList(),
-                s.Optional("histogram")?.Items().Select(x => x.Text()).ToList(),
-                s.Optional("correlation")?.Double());
-            stats[st.AttNum] = st;
+            foreach (var e in extractedStatistics) stats.Add(e.AttNum, e.Json, e.Path);
+        }
+        else
+        {
+            foreach (var st in r.Optional("stats")?.Items() ?? [])
+                stats.Add(st.Int32("attnum"), st);
         }
         var layout = new RelationLayout(relid, name, attributes, r.Optional("relpages")?.Int64() ?? 0, r.Optional("reltuples")?.Double() ?? -1);
         return new RelationInfo(

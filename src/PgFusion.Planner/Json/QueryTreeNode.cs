@@ -13,13 +13,27 @@ public readonly struct QueryTreeNode
 {
     public QueryTreeNode(JsonElement element, string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         Element = element;
-        Path = path;
+        _at = path == "$" ? null : JsonPathSegment.Root(path);
     }
+
+    /// <summary>A node at a path taken from another document's node (the same place, re-parsed).</summary>
+    internal QueryTreeNode(JsonElement element, JsonPathSegment? at)
+    {
+        Element = element;
+        _at = at;
+    }
+
+    // The path is built only when asked for (errors, messages): the binder walks thousands of
+    // fields per query, and a string per step cost more than the walk itself. Null is "$".
+    private readonly JsonPathSegment? _at;
 
     public JsonElement Element { get; }
 
-    public string Path { get; }
+    public string Path => _at?.ToString() ?? "$";
+
+    internal JsonPathSegment? PathSegment => _at;
 
     /// <summary>JSON null: PostgreSQL's <c>&lt;&gt;</c> (a NULL pointer or NIL list).</summary>
     public bool IsNull => Element.ValueKind == JsonValueKind.Null;
@@ -39,7 +53,7 @@ public readonly struct QueryTreeNode
             throw Error($"expected an object with field \"{field}\", found {Describe(Element)}");
         if (!Element.TryGetProperty(field, out var value))
             throw new QueryJsonException(Path, $"missing field \"{field}\"" + (Kind is { } k ? $" of {k}" : ""));
-        return new QueryTreeNode(value, Path + "." + field);
+        return new QueryTreeNode(value, new JsonPathSegment(_at, field, -1));
     }
 
     /// <summary>The field, or null when it is absent or JSON null.</summary>
@@ -47,7 +61,7 @@ public readonly struct QueryTreeNode
     {
         if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
             return null;
-        return new QueryTreeNode(value, Path + "." + field);
+        return new QueryTreeNode(value, new JsonPathSegment(_at, field, -1));
     }
 
     /// <summary>A list field; null (NIL) is the empty list.</summary>
@@ -60,7 +74,7 @@ public readonly struct QueryTreeNode
         var items = new List<QueryTreeNode>(Element.GetArrayLength());
         int i = 0;
         foreach (var item in Element.EnumerateArray())
-            items.Add(new QueryTreeNode(item, $"{Path}[{i++}]"));
+            items.Add(new QueryTreeNode(item, new JsonPathSegment(_at, null, i++)));
         return items;
     }
 

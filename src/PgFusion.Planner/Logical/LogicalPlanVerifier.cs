@@ -2,25 +2,54 @@ namespace PgFusion.Planner.Logical;
 
 /// <summary>
 /// Checks the invariants every rule must keep: each column a node's expressions read is produced by
-/// one of its children, and output column ids are unique. Tests run it after every pass.
+/// one of its children, and output column ids are unique. Tests run it after every pass; the binder
+/// runs it on every query it binds, so each node's output is listed once (a join's Output
+/// concatenates its inputs' anew on every call, quadratic in the depth of a join tree).
 /// </summary>
 public static class LogicalPlanVerifier
 {
     public static void Verify(LogicalPlan plan)
     {
-        plan.TransformUp(p =>
-        {
-            var available = p.Children.SelectMany(c => c.Output).Select(c => c.Id).ToHashSet();
-            foreach (var e in p.Expressions)
-                foreach (var c in e.ReferencedColumns())
-                    if (!available.Contains(c.Id))
-                        throw new InvalidOperationException($"{p.GetType().Name} reads column {c} that its input does not produce");
-            var ids = p.Output.Select(c => c.Id).ToList();
-            if (ids.Count != ids.Distinct().Count()) throw new InvalidOperationException($"{p.GetType().Name} outputs a column twice");
-            if (p is LogicalCteScan scan && !scan.Columns.Select(c => c.Type).SequenceEqual(scan.Definition.Plan.Output.Select(c => c.Type)))
-                throw new InvalidOperationException($"CTE scan of {scan.Definition.Name} does not have its definition's column types");
-            return p;
-        });
+        ArgumentNullException.ThrowIfNull(plan);
+        Verify(plan, new Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>>(ReferenceEqualityComparer.Instance));
         foreach (var definition in CteDefinition.Reachable(plan)) Verify(definition.Plan);
+    }
+
+    private static void Verify(LogicalPlan p, Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>> outputs)
+    {
+        var children = p.Children;
+        foreach (var child in children) Verify(child, outputs);
+        var available = new HashSet<int>();
+        foreach (var child in children)
+            foreach (var c in OutputOf(child, outputs))
+                available.Add(c.Id);
+        foreach (var e in p.Expressions)
+            foreach (var c in e.ReferencedColumns())
+                if (!available.Contains(c.Id))
+                    throw new InvalidOperationException($"{p.GetType().Name} reads column {c} that its input does not produce");
+        var output = OutputOf(p, outputs);
+        var ids = new HashSet<int>();
+        foreach (var c in output)
+            if (!ids.Add(c.Id))
+                throw new InvalidOperationException($"{p.GetType().Name} outputs a column twice");
+        if (p is LogicalCteScan scan && !scan.Columns.Select(c => c.Type).SequenceEqual(scan.Definition.Plan.Output.Select(c => c.Type)))
+            throw new InvalidOperationException($"CTE scan of {scan.Definition.Name} does not have its definition's column types");
+    }
+
+    /// <summary><see cref="LogicalPlan.Output"/>, from the inputs' listed outputs where the node passes them on.</summary>
+    private static IReadOnlyList<LogicalColumn> OutputOf(LogicalPlan p, Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>> outputs)
+    {
+        if (outputs.TryGetValue(p, out var known)) return known;
+        IReadOnlyList<LogicalColumn> output = p switch
+        {
+            LogicalJoin j when j.Kind.OutputsLeftOnly() => OutputOf(j.Left, outputs),
+            LogicalJoin j => [.. OutputOf(j.Left, outputs), .. OutputOf(j.Right, outputs)],
+            LogicalFilter f => OutputOf(f.Input, outputs),
+            LogicalSort s => OutputOf(s.Input, outputs),
+            LogicalLimit l => OutputOf(l.Input, outputs),
+            _ => p.Output,
+        };
+        outputs[p] = output;
+        return output;
     }
 }

@@ -75,7 +75,12 @@ internal abstract class TupleWalker
 internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWalkStep
 {
     public override bool Walk(ref byte data, int dataLength, int readable, int off, int row, FastStep[] steps) =>
-        TWalk.Walk(ref data, dataLength, readable, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+        TWalk.Walk<Checked>(ref data, dataLength, readable, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+
+    /// <summary>The walk with a bound check per value read past its start, for tuples near the end of the page.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool WalkChecked(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) =>
+        TWalk.Walk<Checked>(ref data, dataLength, readable, off, row, ref steps);
 
     /// <summary>Tuples ahead of the walk whose first cache lines are requested (tuples lie in descending addresses, which the hardware prefetchers follow poorly).</summary>
     private const int PrefetchAhead = 3;
@@ -131,7 +136,13 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             {
                 break;
             }
-            if (!TWalk.Walk(ref Unsafe.Add(ref tuple, hoff), dataLength, PageFormat.BlockSize - off - hoff, startOff, row, ref stepRef)) break;
+            // SlackBytes readable past the tuple data (every tuple but the one that ends the page):
+            // the steps' reads of up to SlackBytes past a value's start stay inside the page unchecked
+            int readable = PageFormat.BlockSize - off - hoff;
+            bool done = readable - dataLength >= Unchecked.SlackBytes
+                ? TWalk.Walk<Unchecked>(ref Unsafe.Add(ref tuple, hoff), dataLength, readable, startOff, row, ref stepRef)
+                : WalkChecked(ref Unsafe.Add(ref tuple, hoff), dataLength, readable, startOff, row, ref stepRef);
+            if (!done) break;
             row++;
         }
         scan.Row = row;
@@ -162,26 +173,51 @@ internal struct PageScan
     public int Row;
 }
 
+/// <summary>
+/// Whether the steps check that what they read past a value's start lies inside the page. Every
+/// step is entered with off &lt;= dataLength (each checks the end of its value against it), so
+/// when at least <see cref="Unchecked.SlackBytes"/> bytes of the page follow the tuple data, the
+/// reads of up to 33 bytes from a value's start (numeric: 11, text: 33) are inside the page.
+/// </summary>
+internal interface IBounds
+{
+    static abstract bool Check { get; }
+}
+
+internal struct Checked : IBounds
+{
+    public static bool Check => true;
+}
+
+internal struct Unchecked : IBounds
+{
+    /// <summary>Bytes of the page past the tuple data that make the per-value checks unnecessary.</summary>
+    public const int SlackBytes = 33;
+
+    public static bool Check => false;
+}
+
 /// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>
 internal interface IWalkStep
 {
-    static abstract bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps);
+    static abstract bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) where TBounds : struct, IBounds;
 }
 
 internal struct WalkEnd : IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) => true;
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) where TBounds : struct, IBounds => true;
 }
 
 internal struct SkipFixed<TLen, TAlign, TNext> : IWalkStep
     where TLen : struct, IConst where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = ((off + (TAlign.Value - 1)) & ~(TAlign.Value - 1)) + TLen.Value;
-        return off <= dataLength && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+        return off <= dataLength && TNext.Walk<TBounds>(ref data, dataLength, readable, off, row, ref steps);
     }
 }
 
@@ -189,7 +225,8 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
     where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         if ((uint)off >= (uint)dataLength) return false;
         int b0 = Unsafe.Add(ref data, off);
@@ -197,10 +234,10 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
         {
             int size = b0 >> 1;
             off += size;
-            return b0 != 1 && off <= dataLength && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+            return b0 != 1 && off <= dataLength && TNext.Walk<TBounds>(ref data, dataLength, readable, off, row, ref steps);
         }
         int next = FastVarlena.SkipLong(ref data, dataLength, off, TAlign.Value - 1);
-        return next >= 0 && TNext.Walk(ref data, dataLength, readable, next, row, ref steps);
+        return next >= 0 && TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
     }
 }
 
@@ -208,13 +245,14 @@ internal struct Copy2<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 2 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, short>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<short>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, readable, off + 2, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 2, row, ref steps);
     }
 }
 
@@ -222,13 +260,14 @@ internal struct Copy4<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 4 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, int>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, readable, off + 4, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 4, row, ref steps);
     }
 }
 
@@ -236,13 +275,14 @@ internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 8 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, readable, off + 8, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 8, row, ref steps);
     }
 }
 
@@ -260,12 +300,13 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     /// the JIT keeps them in registers instead of spilling them at their definitions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         int next;
         // readable - off >= 11: the header byte, the 2-byte numeric header and an 8-byte digit load lie inside the page
         // (off >= 0 always; off past the tuple data fails next <= dataLength below: every size taken is at least 3)
-        if (readable - off < 11) goto Slow;
+        if (TBounds.Check && readable - off < 11) goto Slow;
         int b0 = Unsafe.Add(ref data, off);
         next = off + (b0 >> 1);
         if ((uint)b0 >= 32 || ((ShortDigitSizes >> b0) & 1) == 0 || next > dataLength) goto Slow;
@@ -287,7 +328,7 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
         next = Other(ref data, dataLength, readable, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
         if (next < 0) return false;
     Next:
-        return TNext.Walk(ref data, dataLength, readable, next, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
     }
 
     /// <summary>
@@ -332,12 +373,13 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
     /// FastVarlena.AppendText); anything else goes to one out-of-line call from the value's start.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         int next;
         // readable - off >= 33: 32 bytes after the header byte lie inside the page
         // (off >= 0 always; off past the tuple data fails next <= dataLength below: every size taken is at least 1)
-        if (readable - off < 33) goto Slow;
+        if (TBounds.Check && readable - off < 33) goto Slow;
         int b0 = Unsafe.Add(ref data, off);
         next = off + (b0 >> 1);
         // odd and not 0x01 (external), payload (b0 >> 1) - 1 <= 32
@@ -357,7 +399,7 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
         next = Other(ref data, dataLength, readable, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
         if (next < 0) return false;
     Next:
-        return TNext.Walk(ref data, dataLength, readable, next, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
     }
 
     /// <summary>Any text value from its start (1-byte or 4-byte header); the offset after it, or -1.</summary>

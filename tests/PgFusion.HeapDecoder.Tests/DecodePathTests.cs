@@ -105,6 +105,51 @@ public sealed class DecodePathTests(PathsDatabase db, ITestOutputHelper output) 
         Assert.True(errors > 100 && errors < cases - 100, $"{errors} errors in {cases} cases");
     }
 
+    [Fact]
+    public void Inline_numeric_and_text_steps_decode_their_boundary_shapes_as_postgresql_on_every_path()
+    {
+        // The specialised walk decodes inline only a 1-byte-header short numeric of 0-4 digits
+        // whose scaled value fits (11 readable bytes from its header) and a 1-byte-header text of
+        // at most 32 bytes (33 readable bytes, 32 free bytes in the buffer); everything else goes
+        // to one out-of-line call from the value's start, then to the general walk. Rows here sit
+        // on both sides of each bound: 0-4 digit numerics, negative and -0.00, NaN, 5-digit and
+        // long-header values, values too large for a long at scale 10 (numeric(30,10)), weights
+        // that scale up and down, texts of 0-40 bytes (16/17 and 32/33 included) and 4-byte
+        // headers; the first tuple of each page ends at the page end (short readable tails); the
+        // batch capacities 1, 64 and 4096 make the text buffer run full at different rows.
+        db.Execute("""
+            DROP TABLE IF EXISTS inlineshapes;
+            CREATE TABLE inlineshapes (k int4, q numeric(15,2), price numeric(15,2), flag char(1), big numeric(30,10),
+                                       c varchar(44), t text, frac numeric(4,4), d date, last numeric(15,2));
+            ALTER TABLE inlineshapes ALTER COLUMN t SET STORAGE MAIN;
+            INSERT INTO inlineshapes
+            SELECT i,
+                   CASE i % 13 WHEN 0 THEN 0 WHEN 1 THEN -0.00 WHEN 2 THEN 0.01 WHEN 3 THEN -0.01 WHEN 4 THEN 9999.99 WHEN 5 THEN 10000
+                               WHEN 6 THEN -99999999.99 WHEN 7 THEN 'NaN' WHEN 8 THEN 1234567890123.45 WHEN 9 THEN -9999999999999.99
+                               WHEN 10 THEN 100000000 WHEN 11 THEN 0.5 ELSE (i % 50) + 1 END,
+                   CASE i % 5 WHEN 0 THEN -(i * 3.37) WHEN 1 THEN i * 1000.01 WHEN 2 THEN 12345678.9 WHEN 3 THEN NULL ELSE i * 0.07 END,
+                   CASE i % 4 WHEN 0 THEN 'N' WHEN 1 THEN 'R' WHEN 2 THEN '' ELSE 'A' END,
+                   CASE i % 6 WHEN 0 THEN 10000000000000000 WHEN 1 THEN -10000000000000000 WHEN 2 THEN 922337203.6854775807
+                               WHEN 3 THEN 0.0000000001 WHEN 4 THEN -123456.789 ELSE i END,
+                   left(repeat(md5(i::text), 2), i % 41),
+                   CASE WHEN i % 17 = 0 THEN repeat('w', 130 + i % 50) ELSE left(repeat(md5((i * 3)::text), 2), (i * 7) % 41) END,
+                   CASE i % 4 WHEN 0 THEN 0.9999 WHEN 1 THEN -0.0001 WHEN 2 THEN 0 ELSE (i % 10000) / 10000.0 END,
+                   date '1992-01-01' + i % 2500,
+                   CASE i % 3 WHEN 0 THEN -i * 0.01 WHEN 1 THEN 123456789.12 ELSE i * 0.01 END
+            FROM generate_series(1, 3000) i;
+            VACUUM FREEZE inlineshapes;
+            """);
+        int[][] projections = [[2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 4, 6, 10], [5, 8], [7, 3], [10]];
+        foreach (var paths in new[] { DecodePaths.Default, DecodePaths.StepList, DecodePaths.GeneralOnly })
+        {
+            foreach (var attNums in projections)
+            {
+                foreach (int capacity in new[] { 1, 64, 4096 })
+                    Assert.Equal(3000, DecodeCheck.Run(db.Connection, "inlineshapes", paths, attNums, batchCapacity: capacity));
+            }
+        }
+    }
+
     /// <summary>Every decoded value as text, then the error if one was raised (the rows before it stay in the batch).</summary>
     private static string DecodeAll(HeapPageDecoder decoder, IReadOnlyList<byte[]> pages, IReadOnlyList<byte[]> visibility, PgFusion.Types.PgType[] types, int capacity = 16, uint block = 0)
     {

@@ -126,6 +126,11 @@ internal static class NumericScaled
         return table;
     }
 
+    /// <summary>The low <paramref name="bits"/> (0-64, a multiple of 16) bits of raw (one bzhi where BMI2 is there).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong MaskBits(ulong raw, int bits) =>
+        System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported ? System.Runtime.Intrinsics.X86.Bmi2.X64.ZeroHighBits(raw, (uint)bits) : raw & LaneMask(bits >> 4);
+
     /// <summary>The low n (0-4) 16-bit lanes of raw (one bzhi where BMI2 is there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong MaskLanes(ulong raw, int n) =>

@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using PgFusion.HeapDecoder.Numeric;
 using PgFusion.HeapDecoder.Page;
@@ -73,7 +75,12 @@ internal abstract class TupleWalker
 internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWalkStep
 {
     public override bool Walk(ref byte data, int dataLength, int readable, int off, int row, FastStep[] steps) =>
-        TWalk.Walk(ref data, dataLength, readable, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+        TWalk.Walk<Checked>(ref data, dataLength, readable, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+
+    /// <summary>The walk with a bound check per value read past its start, for tuples near the end of the page.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool WalkChecked(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) =>
+        TWalk.Walk<Checked>(ref data, dataLength, readable, off, row, ref steps);
 
     /// <summary>Tuples ahead of the walk whose first cache lines are requested (tuples lie in descending addresses, which the hardware prefetchers follow poorly).</summary>
     private const int PrefetchAhead = 3;
@@ -129,7 +136,13 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             {
                 break;
             }
-            if (!TWalk.Walk(ref Unsafe.Add(ref tuple, hoff), dataLength, PageFormat.BlockSize - off - hoff, startOff, row, ref stepRef)) break;
+            // SlackBytes readable past the tuple data (every tuple but the one that ends the page):
+            // the steps' reads of up to SlackBytes past a value's start stay inside the page unchecked
+            int readable = PageFormat.BlockSize - off - hoff;
+            bool done = readable - dataLength >= Unchecked.SlackBytes
+                ? TWalk.Walk<Unchecked>(ref Unsafe.Add(ref tuple, hoff), dataLength, readable, startOff, row, ref stepRef)
+                : WalkChecked(ref Unsafe.Add(ref tuple, hoff), dataLength, readable, startOff, row, ref stepRef);
+            if (!done) break;
             row++;
         }
         scan.Row = row;
@@ -160,26 +173,51 @@ internal struct PageScan
     public int Row;
 }
 
+/// <summary>
+/// Whether the steps check that what they read past a value's start lies inside the page. Every
+/// step is entered with off &lt;= dataLength (each checks the end of its value against it), so
+/// when at least <see cref="Unchecked.SlackBytes"/> bytes of the page follow the tuple data, the
+/// reads of up to 33 bytes from a value's start (numeric: 11, text: 33) are inside the page.
+/// </summary>
+internal interface IBounds
+{
+    static abstract bool Check { get; }
+}
+
+internal struct Checked : IBounds
+{
+    public static bool Check => true;
+}
+
+internal struct Unchecked : IBounds
+{
+    /// <summary>Bytes of the page past the tuple data that make the per-value checks unnecessary.</summary>
+    public const int SlackBytes = 33;
+
+    public static bool Check => false;
+}
+
 /// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>
 internal interface IWalkStep
 {
-    static abstract bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps);
+    static abstract bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) where TBounds : struct, IBounds;
 }
 
 internal struct WalkEnd : IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) => true;
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) where TBounds : struct, IBounds => true;
 }
 
 internal struct SkipFixed<TLen, TAlign, TNext> : IWalkStep
     where TLen : struct, IConst where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = ((off + (TAlign.Value - 1)) & ~(TAlign.Value - 1)) + TLen.Value;
-        return off <= dataLength && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+        return off <= dataLength && TNext.Walk<TBounds>(ref data, dataLength, readable, off, row, ref steps);
     }
 }
 
@@ -187,7 +225,8 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
     where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         if ((uint)off >= (uint)dataLength) return false;
         int b0 = Unsafe.Add(ref data, off);
@@ -195,10 +234,10 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
         {
             int size = b0 >> 1;
             off += size;
-            return b0 != 1 && off <= dataLength && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+            return b0 != 1 && off <= dataLength && TNext.Walk<TBounds>(ref data, dataLength, readable, off, row, ref steps);
         }
         int next = FastVarlena.SkipLong(ref data, dataLength, off, TAlign.Value - 1);
-        return next >= 0 && TNext.Walk(ref data, dataLength, readable, next, row, ref steps);
+        return next >= 0 && TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
     }
 }
 
@@ -206,13 +245,14 @@ internal struct Copy2<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 2 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, short>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<short>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, readable, off + 2, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 2, row, ref steps);
     }
 }
 
@@ -220,13 +260,14 @@ internal struct Copy4<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 4 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, int>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, readable, off + 4, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 4, row, ref steps);
     }
 }
 
@@ -234,13 +275,14 @@ internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 8 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk(ref data, dataLength, readable, off + 8, row, ref steps);
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 8, row, ref steps);
     }
 }
 
@@ -250,47 +292,55 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     /// <summary>Bits 7, 11, 15, 19, 23: 1-byte varlena headers of 3, 5, 7, 9 and 11 bytes in all, a short numeric of 0-4 digits.</summary>
     private const uint ShortDigitSizes = 0x0088_8880;
 
+    /// <summary>
+    /// The common case inline (a 1-byte varlena header of a 0-4 digit short numeric, 11 readable
+    /// bytes from the header, a value the column's scale table places exactly); anything else,
+    /// including every failure, goes to one out-of-line call that decodes the value again from
+    /// its start (<see cref="Other"/>). No value of the inline path is live on the slow path, so
+    /// the JIT keeps them in registers instead of spilling them at their definitions.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
-        if ((uint)off >= (uint)dataLength) return false;
+        int next;
+        // readable - off >= 11: the header byte, the 2-byte numeric header and an 8-byte digit load lie inside the page
+        // (off >= 0 always; off past the tuple data fails next <= dataLength below: every size taken is at least 3)
+        if (TBounds.Check && readable - off < 11) goto Slow;
         int b0 = Unsafe.Add(ref data, off);
-        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
-        long v;
-        if ((uint)b0 < 32 && ((ShortDigitSizes >> b0) & 1) != 0)
-        {
-            // the common case inline: header, digits, scaling by table (NumericScaled.TableFor)
-            int start = off + 1;
-            off += b0 >> 1;
-            if (off > dataLength) return false;
-            int header = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref data, start));
-            if ((header & NumericFormat.SignMask) != NumericFormat.Short) return false;
-            int n = (b0 - 7) >> 2;
-            // 10 readable bytes from the header: the 8-byte load stays inside the page
-            ulong lanes = readable - start >= 10
-                ? NumericScaled.MaskLanes(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, start + 2)), n)
-                : NumericScaled.LoadLanes(ref Unsafe.Add(ref data, start + 2), n);
-            if (NumericScaled.HasBadDigit(lanes)) return false;
-            // header & 0x7F < 128 = the table's length
-            ref ScaleEntry e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Table!), header & NumericScaled.WeightBits);
-            v = NumericScaled.Apply(ref e, (ulong)NumericScaled.Combine(lanes), header);
-        }
-        else
-        {
-            v = Other(ref data, dataLength, readable, off, TAlign.Value - 1, s.Table!, out int next);
-            off = next;
-        }
-        if (v == NumericScaled.NotDecoded) return false;
+        next = off + (b0 >> 1);
+        if ((uint)b0 >= 32 || ((ShortDigitSizes >> b0) & 1) == 0 || next > dataLength) goto Slow;
+        int header = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref data, off + 1));
+        if ((header & NumericFormat.SignMask) != NumericFormat.Short) goto Slow;
+        // b0 = 7 + 4n for n digits: (b0 - 7) * 4 = 16n bits of digits
+        ulong lanes = NumericScaled.MaskBits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, off + 3)), (b0 - 7) << 2);
+        if (NumericScaled.HasBadDigit(lanes)) goto Slow;
+        // header & 0x7F < 128 = the table's length (NumericScaled.TableFor)
+        ref ScaleEntry e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.Add(ref steps, TIndex.Value).Table!), header & NumericScaled.WeightBits);
+        ulong acc = (ulong)NumericScaled.Combine(lanes);
+        ulong q = BitOperations.RotateRight(acc * e.Multiplier, e.Rotate);
+        if (acc >= e.Limit || q > e.MaxResult) goto Slow;
+        long negative = -(long)((header >> 13) & 1);
         // Kinds (when the column has them) are cleared for the whole run afterwards (HeapPageDecoder.AfterFastRows)
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = v;
-        return TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(Unsafe.Add(ref steps, TIndex.Value).Values!)), row) = ((long)q ^ negative) - negative;
+        goto Next;
+    Slow:
+        next = Other(ref data, dataLength, readable, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
+        if (next < 0) return false;
+    Next:
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
     }
 
-    /// <summary>Any other header: a longer 1-byte-header value or a 4-byte header (NotDecoded for what the short path cannot place).</summary>
+    /// <summary>
+    /// Any numeric value from its start: a 1-byte or 4-byte header, decoded when NumericScaled
+    /// places it exactly and stored at row; the offset after it, or -1 (the general walk decodes
+    /// or rejects the tuple).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static long Other(ref byte data, int dataLength, int readable, int off, int alignMask, ScaleEntry[] table, out int next)
+    private static int Other(ref byte data, int dataLength, int readable, int off, int alignMask, int row, ref FastStep steps, int index)
     {
-        next = 0;
+        ref FastStep s = ref Unsafe.Add(ref steps, index);
+        if ((uint)off >= (uint)dataLength) return -1;
         int b0 = Unsafe.Add(ref data, off);
         int start;
         if ((b0 & 1) != 0)
@@ -298,27 +348,66 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
             // 1-byte header: total size (header included) in the upper 7 bits; 0x01 is an external pointer.
             start = off + 1;
             off += b0 >> 1;
-            if (b0 == 1 || off > dataLength) return NumericScaled.NotDecoded;
+            if (b0 == 1 || off > dataLength) return -1;
         }
         else
         {
             long r = FastVarlena.PlainLong(ref data, dataLength, off, alignMask);
-            if (r < 0) return NumericScaled.NotDecoded;
+            if (r < 0) return -1;
             start = (int)r;
             off = (int)(r >> 32);
         }
-        next = off;
-        return NumericScaled.TryShort(ref Unsafe.Add(ref data, start), off - start, table, readable - start);
+        long v = NumericScaled.TryShort(ref Unsafe.Add(ref data, start), off - start, s.Table!, readable - start);
+        if (v == NumericScaled.NotDecoded) return -1;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = v;
+        return off;
     }
 }
 
 internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
+    /// <summary>
+    /// The common case inline (a 1-byte header, a payload of at most 32 bytes with 32 readable
+    /// bytes at it and 32 free bytes in the data buffer: one or two 16-byte moves, as
+    /// FastVarlena.AppendText); anything else goes to one out-of-line call from the value's start.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
+        where TBounds : struct, IBounds
     {
-        if ((uint)off >= (uint)dataLength) return false;
+        int next;
+        // readable - off >= 33: 32 bytes after the header byte lie inside the page
+        // (off >= 0 always; off past the tuple data fails next <= dataLength below: every size taken is at least 1)
+        if (TBounds.Check && readable - off < 33) goto Slow;
+        int b0 = Unsafe.Add(ref data, off);
+        next = off + (b0 >> 1);
+        // odd and not 0x01 (external), payload (b0 >> 1) - 1 <= 32
+        if ((b0 & 1) == 0 || b0 == 1 || b0 > (33 << 1) + 1 || next > dataLength) goto Slow;
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(Unsafe.As<int[]>(Unsafe.Add(ref steps, TIndex.Value).Values!));
+        var buffer = Unsafe.Add(ref steps, TIndex.Value).Bytes!;
+        int at = Unsafe.Add(ref offsets, row);
+        if ((ulong)(uint)at + 32 > (ulong)(uint)buffer.Length) goto Slow;
+        ref byte src = ref Unsafe.Add(ref data, off + 1);
+        ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at);
+        Unsafe.WriteUnaligned(ref dst, Unsafe.ReadUnaligned<Vector128<byte>>(ref src));
+        int len = next - off - 1;
+        if (len > 16) Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, 16), Unsafe.ReadUnaligned<Vector128<byte>>(ref Unsafe.Add(ref src, 16)));
+        Unsafe.Add(ref offsets, row + 1) = at + len;
+        goto Next;
+    Slow:
+        next = Other(ref data, dataLength, readable, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
+        if (next < 0) return false;
+    Next:
+        return TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
+    }
+
+    /// <summary>Any text value from its start (1-byte or 4-byte header); the offset after it, or -1.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Other(ref byte data, int dataLength, int readable, int off, int alignMask, int row, ref FastStep steps, int index)
+    {
+        ref FastStep s = ref Unsafe.Add(ref steps, index);
+        if ((uint)off >= (uint)dataLength) return -1;
         int b0 = Unsafe.Add(ref data, off);
         int start;
         if ((b0 & 1) != 0)
@@ -326,18 +415,15 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
             // 1-byte header: total size (header included) in the upper 7 bits; 0x01 is an external pointer.
             start = off + 1;
             off += b0 >> 1;
-            if (b0 == 1 || off > dataLength) return false;
+            if (b0 == 1 || off > dataLength) return -1;
         }
         else
         {
-            long r = FastVarlena.PlainLong(ref data, dataLength, off, TAlign.Value - 1);
-            if (r < 0) return false;
+            long r = FastVarlena.PlainLong(ref data, dataLength, off, alignMask);
+            if (r < 0) return -1;
             start = (int)r;
             off = (int)(r >> 32);
         }
-        int len = off - start;
-        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
-        return FastVarlena.AppendText(ref s, ref Unsafe.Add(ref data, start), len, row, readable - start)
-            && TNext.Walk(ref data, dataLength, readable, off, row, ref steps);
+        return FastVarlena.AppendText(ref s, ref Unsafe.Add(ref data, start), off - start, row, readable - start) ? off : -1;
     }
 }

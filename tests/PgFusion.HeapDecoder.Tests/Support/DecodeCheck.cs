@@ -8,11 +8,15 @@ namespace PgFusion.HeapDecoder.Tests.Support;
 public static class DecodeCheck
 {
     /// <summary>Decodes <paramref name="attNums"/> (all live attributes when null); returns the rows compared.</summary>
-    public static int Run(NpgsqlConnection conn, string table, IReadOnlyList<int>? attNums = null, IDetoastedValues? detoasted = null, int batchCapacity = 64)
+    public static int Run(NpgsqlConnection conn, string table, IReadOnlyList<int>? attNums = null, IDetoastedValues? detoasted = null, int batchCapacity = 64) =>
+        Run(conn, table, DecodePaths.Default, attNums, detoasted, batchCapacity);
+
+    /// <summary>The same with the decoder restricted to <paramref name="paths"/> (the specialised walk, the step list or the general walk).</summary>
+    internal static int Run(NpgsqlConnection conn, string table, DecodePaths paths, IReadOnlyList<int>? attNums = null, IDetoastedValues? detoasted = null, int batchCapacity = 64)
     {
         var heap = HeapTable.Read(conn, table);
         attNums ??= [.. heap.Layout.Attributes.Where(a => !a.IsDropped).Select(a => a.AttNum)];
-        var decoder = new HeapPageDecoder(heap.Layout, attNums);
+        var decoder = new HeapPageDecoder(heap.Layout, attNums, paths);
         var batch = decoder.NewBatch(batchCapacity);
         var sqlDetoaster = new SqlDetoaster(conn, table, heap.Layout);
         for (int b = 0; b < heap.Pages.Count; b++)
@@ -34,7 +38,7 @@ public static class DecodeCheck
                 string expected = ValueText.Expected(atts[c].Type, r, c + 1);
                 string actual = ValueText.Decoded(atts[c].Type, batch.Columns[c], row);
                 if (expected != actual)
-                    Assert.Fail($"{table} row {row} (ctid {r.GetValue(0)}), attribute {atts[c].AttNum} {atts[c].Name} {atts[c].Type}: expected <{expected}>, decoded <{actual}>");
+                    Assert.Fail($"{table} ({paths}) row {row} (ctid {r.GetValue(0)}), attribute {atts[c].AttNum} {atts[c].Name} {atts[c].Type}: expected <{expected}>, decoded <{actual}>");
             }
             row++;
         }

@@ -194,7 +194,7 @@ public sealed partial class QueryBinder
             var plan = from(scope);
             where.Plain.AddRange(binder.LiftedCorrelations);
             foreach (var s in scalars) plan = s.Apply(plan);
-            foreach (var j in where.Joins) plan = FlattenNestedSemiJoin(j, plan, condition) ?? j.Apply(plan);
+            foreach (var j in where.Joins) plan = FlattenNestedSemiJoin(j, plan, condition) ?? NestedAntiJoinWithDomain(j, plan, condition, outer) ?? j.Apply(plan);
             var produced = plan.Output.Select(c => c.Id).ToHashSet();
             var local = new List<BoundExpr>();
             foreach (var p in where.Plain)

@@ -22,6 +22,13 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
     /// <summary>The enclosing query's binder, for Vars with varlevelsup &gt; 0 (correlated subqueries); null at the top level.</summary>
     public ExpressionBinder? Outer { get; init; }
 
+    /// <summary>
+    /// Correlation conditions of subqueries in this level's FROM that read an enclosing query
+    /// (<c>key = outer_expr</c>, QueryBinder.DerivedCorrelation): the FROM builder leaves them here
+    /// and the level's binder adds them to its WHERE, where they decorrelate like its own conjuncts.
+    /// </summary>
+    public List<BoundExpr> LiftedCorrelations { get; } = [];
+
     /// <summary>Binds a SubLink met inside an expression (scalar subqueries); null: every SubLink is unsupported.</summary>
     public Func<QueryTreeNode, BoundExpr>? SubLinkBinder { get; set; }
 

@@ -13,7 +13,11 @@ public sealed partial class QueryBinder
     /// again over the one row per group. Without ORDER BY PostgreSQL's choice of row is not defined by
     /// the query, so that form stays Unsupported.
     /// </summary>
-    private LogicalPlan BindDistinctOn(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan)
+    /// <param name="carried">
+    /// A decorrelated LATERAL sub-query's correlation keys (QueryBinder.Lateral): further DISTINCT ON
+    /// keys, so each outer value keeps the first row of each of its groups; replaced by the keys' new columns.
+    /// </param>
+    private LogicalPlan BindDistinctOn(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan, List<LogicalColumn>? carried = null)
     {
         if (query.List("sortClause").Count == 0) throw UnsupportedConstructException.NotYet("DISTINCT ON without ORDER BY");
         var sorted = BindSort(query, targetList, tleColumns, plan);
@@ -23,6 +27,12 @@ public sealed partial class QueryBinder
         {
             int i = TargetIndexFor(clause, targetList);
             if (keyIndexes.Add(i)) keys.Add(new NamedExpr(_ids.New(tleColumns[i].Name, tleColumns[i].Type), new LogicalColumnRef(tleColumns[i])));
+        }
+        for (int c = 0; c < (carried?.Count ?? 0); c++)
+        {
+            var key = new NamedExpr(_ids.New(carried![c].Name, carried[c].Type), new LogicalColumnRef(carried[c]));
+            keys.Add(key);
+            carried[c] = key.Column;
         }
         var aggregates = new List<NamedAggregate>();
         var remapped = new LogicalColumn[tleColumns.Length];

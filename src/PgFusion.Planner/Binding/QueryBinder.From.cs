@@ -23,7 +23,11 @@ public sealed partial class QueryBinder
             var plan = items[0].Build(s);
             for (int i = 1; i < items.Count; i++)
                 plan = items[i].Apply is { } apply ? apply.Apply(plan) : new LogicalJoin(plan, items[i].Build(s), LogicalJoinType.Inner, null);
-            return lateral.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(lateral));
+            // Correlations of a subquery in FROM that reads an enclosing query go to this level's WHERE.
+            var produced = plan.Output.Select(c => c.Id).ToHashSet();
+            var local = lateral.Where(c => c.ReferencedColumns().All(r => produced.Contains(r.Id))).ToList();
+            binder.LiftedCorrelations.AddRange(lateral.Where(c => !local.Contains(c)));
+            return local.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
         };
     }
 
@@ -52,6 +56,12 @@ public sealed partial class QueryBinder
                         var (lateralPlan, columns, apply) = BindLateral(rte.Field("subquery"), binder, lateral);
                         scope.SetSubquery(rti, columns);
                         return new FromItem(_ => lateralPlan, apply);
+                    }
+                    if (binder.Outer is not null && ReadsOuter(rte.Field("subquery").Element, 0))
+                    {
+                        var (derivedPlan, columns) = BindDerivedCorrelated(rte.Field("subquery"), binder, lateral);
+                        scope.SetSubquery(rti, columns);
+                        return new FromItem(_ => derivedPlan);
                     }
                     var sub = BindQuery(rte.Field("subquery"));
                     RegisterPullUp(rte.Field("subquery"), sub);
@@ -88,11 +98,10 @@ public sealed partial class QueryBinder
     /// are those of its FROM and local WHERE, projected to its outputs plus the inner expressions; the
     /// equalities go to <paramref name="lateral"/>, the condition of the join that holds it.
     /// </summary>
-    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral)
+    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral, string what = LateralWhat)
     {
-        const string what = LateralWhat;
         if ((!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset")) && IsPlainSelectWithTopN(sub)) return BindLateralTopN(sub, binder, lateral);
-        if (!IsPlainSelect(sub)) return BindLateralQuery(sub, binder, lateral);
+        if (!IsPlainSelect(sub)) return BindLateralQuery(sub, binder, lateral, what);
         var body = BindSubqueryBody(sub, binder, what);
         if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE equalities");
         var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();

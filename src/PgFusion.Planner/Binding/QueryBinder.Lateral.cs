@@ -120,13 +120,11 @@ public sealed partial class QueryBinder
     /// <param name="what">The sub-query's description in Unsupported messages.</param>
     private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateralQuery(Json.QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral, string what = LateralWhat)
     {
-        if (!sub.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet($"{what} with UNION/INTERSECT/EXCEPT");
-        if (sub.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet($"{what} with DISTINCT ON");
         bool ungrouped = sub.List("groupClause").Count == 0 && sub.List("groupingSets").Count == 0;
         if (HasLimit(sub) && ungrouped && sub.Bool("hasAggs"))
             throw UnsupportedConstructException.NotYet($"{what} with aggregates, no GROUP BY and LIMIT or OFFSET (one row per outer row, limited)");
         if (ungrouped && !sub.IsNullField("havingQual")) throw UnsupportedConstructException.NotYet($"{what} with HAVING but no GROUP BY");
-        CheckQueryLevel(sub);
+        CheckQueryLevel(sub, withAndSetOperations: sub.List("cteList").Count == 0);
         var context = new LateralContext(binder, what);
         BoundQuery bound;
         _cteStack.Add([]);

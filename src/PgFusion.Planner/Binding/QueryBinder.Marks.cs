@@ -138,6 +138,7 @@ public sealed partial class QueryBinder
             List<BoundExpr> outputs = [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))];
             var order = allowTopN ? BindTopN(sub, binder) : null;
             var plan = from(scope);
+            where.Plain.AddRange(binder.LiftedCorrelations);
             foreach (var s in inner) plan = s.Apply(plan);
             foreach (var j in where.Joins) plan = j.Apply(plan);
             var produced = plan.Output.Select(c => c.Id).ToHashSet();

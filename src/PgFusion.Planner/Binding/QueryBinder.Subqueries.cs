@@ -192,8 +192,9 @@ public sealed partial class QueryBinder
             var where = BindWhere(jointree.Optional("quals"), binder);
             outputs = type != ExistsSubLink ? [.. sub.List("targetList").Where(t => !t.Bool("resjunk")).Select(t => binder.Bind(t.Field("expr")))] : [];
             var plan = from(scope);
+            where.Plain.AddRange(binder.LiftedCorrelations);
             foreach (var s in scalars) plan = s.Apply(plan);
-            foreach (var j in where.Joins) plan = j.Apply(plan);
+            foreach (var j in where.Joins) plan = FlattenNestedSemiJoin(j, plan, condition) ?? NestedAntiJoinWithDomain(j, plan, condition, outer) ?? j.Apply(plan);
             var produced = plan.Output.Select(c => c.Id).ToHashSet();
             var local = new List<BoundExpr>();
             foreach (var p in where.Plain)
@@ -204,9 +205,19 @@ public sealed partial class QueryBinder
             right = local.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
             _cteStack.RemoveAt(_cteStack.Count - 1);
         }
+        else if (ReadsOuter(sub.Element, 0))
+        {
+            // With LIMIT/OFFSET (a top-N per correlation key), GROUP BY, HAVING or DISTINCT: bound like a
+            // LATERAL sub-query, whose rows per key are the rows the sub-query gives for that outer value.
+            if (sub.List("cteList").Count > 0)
+                throw UnsupportedConstructException.NotYet($"correlated {what} subquery {NotPlainReason(sub)}");
+            var (plan, columns, apply) = BindLateral(sub, outer, condition, $"correlated {what} subquery");
+            if (apply is not null) throw UnsupportedConstructException.NotYet($"correlated {what} subquery of aggregates without GROUP BY (one row for every outer row)");
+            right = plan;
+            outputs = [.. columns.Select(c => (BoundExpr)new LogicalColumnRef(c))];
+        }
         else
         {
-            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} subquery {NotPlainReason(sub)}");
             var bound = BindQuery(sub);
             right = bound.Root;
             outputs = [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))];
@@ -329,7 +340,6 @@ public sealed partial class QueryBinder
     private BoundExpr BindCorrelatedGroupedRow(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         const string what = "correlated scalar subquery";
-        if (!sub.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet($"{what} with UNION/INTERSECT/EXCEPT");
         if (sub.Bool("hasDistinctOn")) throw UnsupportedConstructException.NotYet($"{what} with DISTINCT ON");
         if (sub.List("groupingSets").Count > 0) throw UnsupportedConstructException.NotYet($"{what} with GROUPING SETS, ROLLUP or CUBE");
         if (sub.List("groupClause").Count == 0 && (sub.Bool("hasAggs") || !sub.IsNullField("havingQual")))
@@ -385,6 +395,7 @@ public sealed partial class QueryBinder
         var having = sub.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
 
         var plan = from(scope);
+        where.Plain.AddRange(binder.LiftedCorrelations);
         foreach (var s in inner) plan = s.Apply(plan);
         foreach (var j in where.Joins) plan = j.Apply(plan);
         var produced = plan.Output.Select(c => c.Id).ToHashSet();

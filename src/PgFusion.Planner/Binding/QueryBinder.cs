@@ -96,7 +96,9 @@ public sealed partial class QueryBinder
         binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);
         binder.AggregateInputSubLinkBinder = node => BindScalarSubquery(node, binder, scalarsBelow);
         var jointree = query.Field("jointree");
-        var from = query.Optional("setOperations") is { } setOps ? PrepareSetOperations(setOps, scope) : PrepareFrom(jointree, scope, binder);
+        var from = query.Optional("setOperations") is not { } setOps ? PrepareFrom(jointree, scope, binder)
+            : lateral is not null && ReadsOuter(query.Element, 0) ? PrepareCorrelatedSetOperations(setOps, scope, lateral)
+            : PrepareSetOperations(setOps, scope);
 
         var targetList = query.List("targetList");
         foreach (var tle in targetList)
@@ -133,6 +135,7 @@ public sealed partial class QueryBinder
 
         // Every expression is bound, so the scans know which attributes they read.
         LogicalPlan plan = from(scope);
+        where.Plain.AddRange(binder.LiftedCorrelations);
         foreach (var s in scalarsBelow) plan = s.Apply(plan);
         List<NamedExpr> lateralKeys = lateral is null ? [] : ExtractLateralCorrelations(ref plan, where, lateral, grouped && (UsesGroupingSets(query) || groupingCalls.Count > 0));
         plan = ApplyWhere(plan, where);
@@ -160,7 +163,8 @@ public sealed partial class QueryBinder
 
         if (query.Bool("hasDistinctOn"))
         {
-            plan = BindDistinctOn(query, targetList, tleColumns, plan);
+            if (lateral is not null && HasLimit(query)) throw UnsupportedConstructException.NotYet($"{lateral.What} with DISTINCT ON and LIMIT/OFFSET");
+            plan = BindDistinctOn(query, targetList, tleColumns, plan, carried);
         }
         else if (lateral is not null && HasLimit(query))
         {

@@ -72,5 +72,11 @@ public static class FixtureQueries
         ["subquery_in_left_join_on"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.b AND EXISTS (SELECT 1 FROM v WHERE v.x = u.a)",
         ["recursive_cte"] = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT n FROM r",
         ["recursive_cte_union"] = "WITH RECURSIVE r(n) AS (SELECT a FROM t WHERE a <= 2 UNION SELECT n + 1 FROM r WHERE n < 5) SELECT n FROM r",
+        ["derived_correlated"] = "SELECT a, (SELECT sum(w) FROM (SELECT w FROM u WHERE u.a = t.b) d) FROM t WHERE a < 20",
+        ["union_arms_correlated"] = "SELECT id FROM pk_cust c WHERE EXISTS (SELECT 1 FROM pk_ord o WHERE o.cust = c.id UNION ALL SELECT 1 FROM t WHERE t.a = c.id)",
+        ["exists_in_exists"] = "SELECT id FROM pk_cust c WHERE EXISTS (SELECT 1 FROM pk_ord o WHERE o.cust = c.id AND EXISTS (SELECT 1 FROM t WHERE t.a = o.id AND t.j = c.id))",
+        ["in_correlated_top_n"] = "SELECT id FROM pk_cust c WHERE bal IN (SELECT total FROM pk_ord o WHERE o.cust = c.id ORDER BY o.id DESC LIMIT 2)",
+        ["not_exists_division"] = "SELECT id FROM pk_cust c WHERE NOT EXISTS (SELECT 1 FROM v WHERE v.x < 5 AND NOT EXISTS (SELECT 1 FROM pk_ord o WHERE o.cust = c.id AND o.id % 50 = v.x))",
+        ["lateral_distinct_on"] = "SELECT c.id, l.id, l.total FROM pk_cust c, LATERAL (SELECT DISTINCT ON (total > 100) id, total FROM pk_ord o WHERE o.cust = c.id ORDER BY total > 100, id) l",
     };
 }

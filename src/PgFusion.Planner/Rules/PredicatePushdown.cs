@@ -9,7 +9,8 @@ namespace PgFusion.Planner.Rules;
 /// one that reads both inputs of an inner join joins its condition); an ON conjunct goes into the
 /// input whose rows it may drop (either input of an inner join, the NULL-extended input of an
 /// outer join, the right input of a semi or anti join). Conjuncts that read no column stay put.
-/// A filter over a pulled-up sub-query's select list goes below it, with the outputs substituted.
+/// A filter over a pulled-up sub-query's select list goes below it, with the outputs substituted;
+/// a select list over one absorbs it (the outputs substituted into its expressions).
 /// </summary>
 public sealed class PredicatePushdown : IRewriteRule
 {
@@ -45,6 +46,15 @@ public sealed class PredicatePushdown : IRewriteRule
                 var predicate = filter.Predicate.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
                 return Push(project with { Input = new LogicalFilter(project.Input, predicate) });
             }
+            case LogicalProject { Input: LogicalProject { KeepAll: false } inner } outer when inner.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject:
+            {
+                // A select list over a pulled-up sub-query's select list: PostgreSQL substitutes the
+                // outputs into the parent's expressions, so an output is computed only where the
+                // parent evaluates it (not in a CASE arm or OR operand it skips for a row).
+                var outputs = inner.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+                var exprs = outer.Exprs.Select(e => e with { Expr = e.Expr.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x) }).ToList();
+                return Push(outer with { Input = inner.Input, Exprs = exprs });
+            }
             case LogicalJoin join:
                 return PushOn(join).MapChildren(Push);
             default:
@@ -60,7 +70,9 @@ public sealed class PredicatePushdown : IRewriteRule
             // An uncorrelated EXISTS / IN inside an expression is an InitPlan Param to PostgreSQL,
             // costing nothing, so the qual holding it is ordered among the scan's other quals. Its
             // one-row mark side is joined to the scan first and every conjunct stays in one filter
-            // above, which QualOrdering orders as the scan's restriction list.
+            // above, which QualOrdering orders as the scan's restriction list. So does an
+            // uncorrelated scalar sub-query (an InitPlan Param too): a conjunct must not run
+            // before one that reads the sub-query's value and comes first in the scan's quals.
             var markIds = Ids(join.Right);
             if (conjuncts.Any(c => c.ReferencedColumns().Any(x => markIds.Contains(x.Id))))
             {
@@ -124,11 +136,14 @@ public sealed class PredicatePushdown : IRewriteRule
 
     /// <summary>
     /// A table scan cross-joined with the one row of an uncorrelated mark (the bool_or markers of an
-    /// EXISTS / IN inside an expression, grouped by nothing).
+    /// EXISTS / IN inside an expression, grouped by nothing) or of an uncorrelated scalar sub-query
+    /// (<see cref="LogicalJoin.InitPlan"/>), or with several of them.
     /// </summary>
     internal static bool IsScanWithInitPlanMark(LogicalPlan plan) =>
-        plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null, Left: LogicalScan, Right: LogicalAggregate { GroupKeys.Count: 0 } mark }
-        && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid);
+        plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null } join
+        && (join.Left is LogicalScan || IsScanWithInitPlanMark(join.Left))
+        && (join.InitPlan || (join.Right is LogicalAggregate { GroupKeys.Count: 0 } mark
+            && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid)));
 
     private const uint BoolOrOid = 2518;
 

@@ -12,13 +12,15 @@ namespace PgFusion.Planner.Rules;
 /// A filter over a pulled-up sub-query's select list goes below it, with the outputs substituted;
 /// a select list over one absorbs it (the outputs substituted into its expressions).
 /// </summary>
-public sealed class PredicatePushdown : IRewriteRule
+/// <param name="cannotRaise">Whether a conjunct can never raise an error (<see cref="CannotRaise"/>): such
+/// a conjunct may run before the quals PostgreSQL orders first. Without it, none is assumed safe.</param>
+public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null) : IRewriteRule
 {
     public string Name => "predicate_pushdown";
 
     public LogicalPlan Apply(LogicalPlan plan) => Push(plan);
 
-    private static LogicalPlan Push(LogicalPlan plan)
+    private LogicalPlan Push(LogicalPlan plan)
     {
         switch (plan)
         {
@@ -63,7 +65,7 @@ public sealed class PredicatePushdown : IRewriteRule
     }
 
     /// <summary>WHERE conjuncts over a join: into an input, into an inner join's condition, or left in <paramref name="remaining"/>.</summary>
-    private static LogicalJoin PushWhere(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)
+    private LogicalJoin PushWhere(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)
     {
         if (IsScanWithInitPlanMark(join))
         {
@@ -73,11 +75,17 @@ public sealed class PredicatePushdown : IRewriteRule
             // above, which QualOrdering orders as the scan's restriction list. So does an
             // uncorrelated scalar sub-query (an InitPlan Param too): a conjunct must not run
             // before one that reads the sub-query's value and comes first in the scan's quals.
+            // A conjunct that can never raise may still go below (its place in the order is not observable).
             var markIds = Ids(join.Right);
             if (conjuncts.Any(c => c.ReferencedColumns().Any(x => markIds.Contains(x.Id))))
             {
-                remaining.AddRange(conjuncts);
-                return join;
+                var safe = new List<BoundExpr>();
+                foreach (var c in conjuncts)
+                {
+                    if (cannotRaise is not null && c.ReferencedColumns().Any() && !c.ReferencedColumns().Any(x => markIds.Contains(x.Id)) && cannotRaise(c)) safe.Add(c);
+                    else remaining.Add(c);
+                }
+                return safe.Count == 0 ? join : PushWhere(join, safe, remaining);
             }
         }
         var left = Ids(join.Left);
@@ -141,11 +149,33 @@ public sealed class PredicatePushdown : IRewriteRule
     /// </summary>
     internal static bool IsScanWithInitPlanMark(LogicalPlan plan) =>
         plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null } join
-        && (join.Left is LogicalScan || IsScanWithInitPlanMark(join.Left))
+        && (join.Left is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(join.Left))
         && (join.InitPlan || (join.Right is LogicalAggregate { GroupKeys.Count: 0 } mark
             && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid)));
 
     private const uint BoolOrOid = 2518;
+
+    /// <summary>text(bpchar): the value without its trailing spaces.</summary>
+    private const uint BpcharToTextOid = 401;
+
+    /// <summary>
+    /// A conjunct that raises for no input: made of columns, constants, AND/OR/NOT, IS [NOT] NULL,
+    /// comparisons (<paramref name="isComparison"/>, both sides of one type: PostgreSQL's btree
+    /// comparison functions never raise), IN lists of them, text(bpchar), and substring/substr(text,
+    /// int, int) with a constant non-negative length (it raises only for a negative one).
+    /// </summary>
+    public static bool CannotRaise(BoundExpr e, Func<uint, bool> isComparison) => e switch
+    {
+        LogicalColumnRef or BoundConst => true,
+        BoundBoolExpr b => b.Args.All(a => CannotRaise(a, isComparison)),
+        BoundNullTest n => CannotRaise(n.Arg, isComparison),
+        BoundRelabel r => CannotRaise(r.Arg, isComparison),
+        BoundFuncCall { Args: [var l, var r] } f when l.Type == r.Type && isComparison(f.FuncOid) => CannotRaise(l, isComparison) && CannotRaise(r, isComparison),
+        BoundFuncCall { Name: "substring" or "substr", Args: [var t, var from, BoundConst { Value: int length }] } when length >= 0
+            => CannotRaise(t, isComparison) && CannotRaise(from, isComparison),
+        BoundFuncCall { FuncOid: BpcharToTextOid, Args: [var arg] } => CannotRaise(arg, isComparison),
+        _ => false,
+    };
 
     private static HashSet<int> Ids(LogicalPlan plan) => [.. plan.Output.Select(c => c.Id)];
 

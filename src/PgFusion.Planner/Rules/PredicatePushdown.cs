@@ -161,8 +161,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
     /// <summary>
     /// A conjunct that raises for no input: made of columns, constants, AND/OR/NOT, IS [NOT] NULL,
     /// comparisons (<paramref name="isComparison"/>, both sides of one type: PostgreSQL's btree
-    /// comparison functions never raise), IN lists of them, text(bpchar), and substring/substr(text,
-    /// int, int) with a constant non-negative length (it raises only for a negative one).
+    /// comparison functions never raise), IN lists of them, text(bpchar), int % (a non-zero constant), and
+    /// substring/substr(text, int, int) with a constant non-negative length (it raises only for a negative one).
     /// </summary>
     public static bool CannotRaise(BoundExpr e, Func<uint, bool> isComparison) => e switch
     {
@@ -174,6 +174,9 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
         BoundFuncCall { Name: "substring" or "substr", Args: [var t, var from, BoundConst { Value: int length }] } when length >= 0
             => CannotRaise(t, isComparison) && CannotRaise(from, isComparison),
         BoundFuncCall { FuncOid: BpcharToTextOid, Args: [var arg] } => CannotRaise(arg, isComparison),
+        // int % c for a constant c other than 0 (int4mod returns 0 for -1 instead of overflowing)
+        BoundFuncCall { Name: "int2mod" or "int4mod" or "int8mod", Args: [var x, BoundConst { Value: short or int or long } c] }
+            when Convert.ToInt64(c.Value, System.Globalization.CultureInfo.InvariantCulture) != 0 => CannotRaise(x, isComparison),
         _ => false,
     };
 

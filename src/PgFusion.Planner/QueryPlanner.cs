@@ -39,11 +39,12 @@ public static class QueryPlanner
             var root = new ProjectionPruning().Apply(bound.Root);
             if (options.EvaluateConstant is { } evaluate)
             {
+                bool isEquality(uint funcOid) => envelope.Catalog.OperatorOfFunction(funcOid)?.Name == "=";
                 // Materialized WITH queries are planned first, each whole (SS_process_ctes comes
                 // before the query's own preprocess_expression): their constants raise first.
                 foreach (var definition in CteDefinition.Reachable(root))
-                    definition.Plan = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants).Apply(definition.Plan);
-                root = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants).Apply(root);
+                    definition.Plan = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality).Apply(definition.Plan);
+                root = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality).Apply(root);
             }
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
             var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);

@@ -20,4 +20,19 @@ public sealed record BoundQuery(LogicalPlan Root, IReadOnlyList<LogicalColumn> R
     /// Only on the root query.
     /// </summary>
     public IReadOnlyDictionary<int, BoundExpr> PulledUpConstants { get; init; } = new Dictionary<int, BoundExpr>();
+
+    /// <summary>
+    /// This query's select-list expressions by the column id of their projection (and of the
+    /// result column when a final projection renames them).
+    /// </summary>
+    public IReadOnlyDictionary<int, BoundExpr> Outputs { get; init; } = new Dictionary<int, BoundExpr>();
+
+    /// <summary>
+    /// Every output of the sub-queries (and inlined CTEs) PostgreSQL pulls up, constant or not, by
+    /// column id (<see cref="Outputs"/>). PostgreSQL substitutes them into the parent's references
+    /// (pullup_replace_vars) and folds them only there, so an output is folded only where the
+    /// parent's eval_const_expressions walk reaches a reference to it (not after a constant-false
+    /// AND conjunct, not in a CASE arm that folds away). Only on the root query.
+    /// </summary>
+    public IReadOnlyDictionary<int, BoundExpr> PulledUpOutputs { get; init; } = new Dictionary<int, BoundExpr>();
 }

@@ -7,15 +7,20 @@ namespace PgFusion.Planner.Binding;
 // aggregate's output (group keys and aggregates) instead of its input.
 public sealed partial class QueryBinder
 {
-    private List<NamedExpr> BindGroupKeys(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, ExpressionBinder binder)
+    private List<NamedExpr> BindGroupKeys(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, ExpressionBinder binder, Dictionary<int, LogicalColumn>? keyByRef = null)
     {
         var keys = new List<NamedExpr>();
         foreach (var clause in query.List("groupClause"))
         {
             var tle = TargetEntryFor(clause, targetList);
             var expr = binder.Bind(tle.Field("expr"));
-            if (keys.Any(k => BoundExprComparer.Instance.Equals(k.Expr, expr))) continue;
-            keys.Add(new NamedExpr(_ids.New(ResultName(tle), expr.Type), expr));
+            var key = keys.Find(k => BoundExprComparer.Instance.Equals(k.Expr, expr));
+            if (key is null)
+            {
+                key = new NamedExpr(_ids.New(ResultName(tle), expr.Type), expr);
+                keys.Add(key);
+            }
+            keyByRef?.TryAdd(clause.Int32("tleSortGroupRef"), key.Column);
         }
         return keys;
     }
@@ -49,6 +54,20 @@ public sealed partial class QueryBinder
                     return new LogicalColumnRef(k.Column);
             return e;
         });
+
+    /// <summary>
+    /// The group key a target entry is (by its ressortgroupref, <paramref name="keyByRef"/> from
+    /// BindGroupKeys), when its expression holds a sub-query: binding it again would join the
+    /// sub-query a second time, and the select-list copy, reading other columns than the key's,
+    /// would not match the key (its columns would then be grouped on as well: seed 707 case 18).
+    /// PostgreSQL's target entry is the group key itself. Not under grouping sets.
+    /// </summary>
+    private static LogicalColumn? GroupKeyHoldingSubLink(QueryTreeNode query, QueryTreeNode tle, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
+    {
+        int sortGroupRef = tle.Int32("ressortgroupref");
+        if (sortGroupRef == 0 || UsesGroupingSets(query) || !Contains(tle.Field("expr").Element, "SUBLINK")) return null;
+        return keyByRef.TryGetValue(sortGroupRef, out var key) ? key : null;
+    }
 
     private static QueryTreeNode TargetEntryFor(QueryTreeNode clause, IReadOnlyList<QueryTreeNode> targetList)
     {

@@ -23,11 +23,11 @@ public sealed partial class QueryBinder
     /// A subquery joined to the plan; <paramref name="Check"/>, when set, is a filter right above the
     /// join that raises an error for a row the subquery fails (more than one row for a scalar).
     /// </summary>
-    private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition, BoundExpr? Check = null)
+    private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition, BoundExpr? Check = null, bool InitPlan = false)
     {
         public LogicalPlan Apply(LogicalPlan plan)
         {
-            LogicalPlan joined = new LogicalJoin(plan, Right, Kind, Condition);
+            LogicalPlan joined = new LogicalJoin(plan, Right, Kind, Condition) { InitPlan = InitPlan };
             return Check is null ? joined : new LogicalFilter(joined, Check);
         }
     }
@@ -282,13 +282,13 @@ public sealed partial class QueryBinder
         if (bound.ResultColumns.Count != 1) throw link.Error($"scalar subquery with {bound.ResultColumns.Count} columns");
         if (oneRow)
         {
-            scalars.Add(new SubqueryJoin(bound.Root, LogicalJoinType.Inner, null));
+            scalars.Add(new SubqueryJoin(bound.Root, LogicalJoinType.Inner, null, InitPlan: true));
             return new LogicalColumnRef(bound.ResultColumns[0]);
         }
         var column = bound.ResultColumns[0];
         var single = new NamedAggregate(_ids.New(column.Name, column.Type),
             new BoundAggregate(BoundAggregate.SingleValueOid, "single_value", [new LogicalColumnRef(column)], false, null, column.Type));
-        scalars.Add(new SubqueryJoin(new LogicalAggregate(bound.Root, [], [single]), LogicalJoinType.Inner, null));
+        scalars.Add(new SubqueryJoin(new LogicalAggregate(bound.Root, [], [single]), LogicalJoinType.Inner, null, InitPlan: true));
         return new LogicalColumnRef(single.Column);
     }
 

@@ -30,6 +30,9 @@ public sealed partial class QueryBinder
     // Constant outputs of sub-queries PostgreSQL pulls up, by column id (BoundQuery.PulledUpConstants).
     private readonly Dictionary<int, BoundExpr> _pulledUpConstants = [];
 
+    // Every output of sub-queries PostgreSQL pulls up, by column id (BoundQuery.PulledUpOutputs).
+    private readonly Dictionary<int, BoundExpr> _pulledUpOutputs = [];
+
     // While binding FROM items of the current query level: inside the nullable side of an outer
     // join, or in a query with grouping sets. PostgreSQL wraps a pulled-up sub-query's non-Var
     // outputs in PlaceHolderVars there, which keeps them from being folded into the parent.
@@ -38,7 +41,7 @@ public sealed partial class QueryBinder
     public static BoundQuery Bind(QueryEnvelope envelope)
     {
         var binder = new QueryBinder(envelope);
-        return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants };
+        return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants, PulledUpOutputs = binder._pulledUpOutputs };
     }
 
     private BoundQuery BindQuery(QueryTreeNode query)
@@ -71,6 +74,7 @@ public sealed partial class QueryBinder
     {
         if (_noConstantPullUp || !IsPulledUp(sub)) return;
         foreach (var (id, expr) in bound.ConstantOutputs) _pulledUpConstants[id] = expr;
+        foreach (var (id, expr) in bound.Outputs) _pulledUpOutputs[id] = expr;
     }
 
     /// <summary>A select-list expression with the pulled-up constants it reads substituted, when it then reads no column.</summary>
@@ -116,11 +120,14 @@ public sealed partial class QueryBinder
         if (grouped)
         {
             aggregates = new AggregateCollector(_ids);
-            groupKeys = BindGroupKeys(query, targetList, binder);
+            var keyByRef = new Dictionary<int, LogicalColumn>();
+            groupKeys = BindGroupKeys(query, targetList, binder, keyByRef);
             sortGroupKeys = groupKeys.Count;
             binder.GroupingFuncBinder = node => BindGroupingFunc(node, groupingCalls);
             scalars = scalarsAbove;
-            tleExprs = [.. targetList.Select(t => binder.Bind(t.Field("expr"), aggregates))];
+            tleExprs = [.. targetList.Select(t => GroupKeyHoldingSubLink(query, t, keyByRef) is { } key
+                ? new LogicalColumnRef(key)
+                : binder.Bind(t.Field("expr"), aggregates))];
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
             // A subquery joined above the aggregate reads the outer query's columns in its join condition: group keys too.
             var correlations = scalarsAbove.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>();
@@ -191,13 +198,16 @@ public sealed partial class QueryBinder
         if (lateral is not null) lateral.SetOutputs(carried);
         VerifyColumns(plan, "a subquery's column used where it is not available");
         var constants = new Dictionary<int, BoundExpr>();
+        var outputs = new Dictionary<int, BoundExpr>();
         for (int i = 0, r = 0; i < targetList.Count; i++)
         {
+            outputs[tleColumns[i].Id] = tleExprs[i];
             if (targetList[i].Bool("resjunk")) continue;
             if (ConstantOutput(tleExprs[i]) is { } c) constants[result[r].Id] = c;
+            if (result[r].Id != tleColumns[i].Id) outputs[result[r].Id] = new LogicalColumnRef(tleColumns[i]);
             r++;
         }
-        return new BoundQuery(plan, result) { ConstantOutputs = constants };
+        return new BoundQuery(plan, result) { ConstantOutputs = constants, Outputs = outputs };
     }
 
     /// <summary>Query-level flags and clauses the planner does not handle yet.</summary>

@@ -11,6 +11,13 @@ namespace PgFusion.Planner.Logical;
 /// </summary>
 public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition) : LogicalPlan
 {
+    /// <summary>
+    /// The right input is an uncorrelated scalar sub-query of an expression (one row): to PostgreSQL
+    /// an InitPlan whose value is a Param, so the quals reading it stay among the scan's own quals,
+    /// ordered with them (PredicatePushdown keeps them in one filter above this join).
+    /// </summary>
+    public bool InitPlan { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output => Kind.OutputsLeftOnly() ? Left.Output : [.. Left.Output, .. Right.Output];
 
     public override IReadOnlyList<LogicalPlan> Children => [Left, Right];

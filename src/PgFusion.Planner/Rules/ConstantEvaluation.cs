@@ -19,9 +19,18 @@ namespace PgFusion.Planner.Rules;
 /// <param name="pulledUp">Constant outputs of pulled-up sub-queries by column id
 /// (<see cref="BoundQuery.PulledUpConstants"/>): substituted for the columns first, as PostgreSQL
 /// substitutes them before folding.</param>
+/// <param name="pulledUpOutputs">Every output of pulled-up sub-queries by column id
+/// (<see cref="BoundQuery.PulledUpOutputs"/>): PostgreSQL substitutes them into the parent's
+/// references and folds them only there, so a pulled-up select list is not folded on its own; an
+/// output is evaluated (its errors raised) where the walk reaches a reference to it, and folded in
+/// the sub-query's projection only when some reference was reached.</param>
 public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null,
-    IReadOnlyDictionary<int, BoundExpr>? pulledUp = null)
+    IReadOnlyDictionary<int, BoundExpr>? pulledUp = null, IReadOnlyDictionary<int, BoundExpr>? pulledUpOutputs = null,
+    Func<uint, bool>? isEquality = null)
 {
+    /// <summary>Pulled-up outputs whose reference the walk reached (see <c>pulledUpOutputs</c>).</summary>
+    private readonly HashSet<int> reachedOutputs = [];
+
     /// <summary>
     /// What the evaluator returns for a non-NULL value it has no constant form for: the
     /// expression stays (evaluated per row), known non-NULL.
@@ -46,16 +55,88 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         // The arms of a set operation are query levels of their own, planned one after the other
         // (each its select list, then its quals): each is evaluated whole, in order, first.
         plan = ApplyToSetOperationArms(plan);
-        return plan.TransformUp(p => p.MapExpressions(e => Evaluate(SubstitutePulledUp(e))) switch
+        plan = plan.TransformUp(p => (IsPulledUpSelectList(p) ? p : p.MapExpressions(e => Evaluate(SubstitutePulledUp(e)))) switch
         {
         // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
         // false rejects every row before any other conjunct runs (PostgreSQL's one-time filter).
         LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And } and var b } f
             when b.Args.Any(a => a is BoundConst { Value: null or false }) => f with { Predicate = new BoundConst(false, PgType.Bool) },
         LogicalFilter { Predicate: BoundConst { Value: null } } f => f with { Predicate = new BoundConst(false, PgType.Bool) },
+        LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and var b, Input: not LogicalAggregate } f
+            when EquatesTwoConstants(b.Args) => f with { Predicate = new BoundConst(false, PgType.Bool) },
         var mapped => mapped,
         });
+        // A pulled-up select list is folded only in the outputs whose reference the walk reached
+        // (evaluated there already, so folding them again raises nothing new); the others stay
+        // as they are (they are read nowhere now, or only under a constant-false filter).
+        return plan.TransformUp(p => p is LogicalProject project && IsPulledUpSelectList(project)
+            ? project with { Exprs = [.. project.Exprs.Select(FoldPulledUpOutput)] }
+            : p);
     }
+
+    private NamedExpr FoldPulledUpOutput(NamedExpr output)
+    {
+        if (reachedOutputs.Contains(output.Column.Id)) return output with { Expr = Evaluate(SubstitutePulledUp(output.Expr)) };
+        // A constant output is substituted into its references before the walk, so whether one was
+        // reached is not tracked: it is folded when that raises nothing (an error belongs to a
+        // reference the walk reached, and was raised there).
+        if (pulledUp is null || !pulledUp.ContainsKey(output.Column.Id)) return output;
+        try
+        {
+            return output with { Expr = Evaluate(SubstitutePulledUp(output.Expr)) };
+        }
+        catch (PgFusionException)
+        {
+            return output;
+        }
+    }
+
+    /// <summary>
+    /// Two conjuncts equate one expression with two different constants (<c>1.5 = x AND 0.1 = x</c>):
+    /// PostgreSQL puts the three in one equivalence class, whose constants compare at plan time
+    /// (generate_base_implied_equalities_const, process_implied_equality folding <c>1.5 = 0.1</c>):
+    /// a constant false gating qual, so no row is read. Only equalities of one operator whose two
+    /// sides have one type (the constants then compare with it); a HAVING filter forms no class.
+    /// </summary>
+    private bool EquatesTwoConstants(IReadOnlyList<BoundExpr> conjuncts)
+    {
+        if (isEquality is null) return false;
+        var seen = new List<(BoundFuncCall Call, BoundExpr Member, BoundConst Constant)>();
+        foreach (var conjunct in conjuncts)
+        {
+            if (conjunct is not BoundFuncCall { Args: [var l, var r] } call || l.Type != r.Type || !isEquality(call.FuncOid)) continue;
+            var (member, constant) = (l, r) switch
+            {
+                (BoundConst { Value: not null } c, var m) when m is not BoundConst => (m, c),
+                (var m, BoundConst { Value: not null } c) when m is not BoundConst => (m, c),
+                _ => ((BoundExpr?)null, (BoundConst?)null),
+            };
+            if (member is null || constant is null || !member.ReferencedColumns().Any()) continue;
+            foreach (var (other, otherMember, otherConstant) in seen)
+            {
+                if (other.FuncOid != call.FuncOid || !BoundExprComparer.Instance.Equals(member, otherMember)) continue;
+                object? equal;
+                try
+                {
+                    equal = evaluate(call with { Args = [otherConstant, constant] });
+                }
+#pragma warning disable CA1031 // not comparable at plan time here: leave the quals as they are
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    continue;
+                }
+                if (equal is false) return true;
+            }
+            seen.Add((call, member, constant));
+        }
+        return false;
+    }
+
+    /// <summary>The select list of a sub-query PostgreSQL pulls up (its outputs are in <c>pulledUpOutputs</c>).</summary>
+    private bool IsPulledUpSelectList(LogicalPlan plan) =>
+        plan is LogicalProject { Exprs.Count: > 0 } project && pulledUpOutputs is { Count: > 0 } map
+        && project.Exprs.All(x => map.ContainsKey(x.Column.Id));
 
     private static bool IsSetOperation(LogicalPlan plan) => plan is LogicalSetOp or LogicalUnionAll or LogicalRecursiveUnion;
 
@@ -67,10 +148,13 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         return children.SequenceEqual(plan.Children) ? plan : plan.WithChildren(children);
     }
 
-    /// <summary>Expressions of projections, aggregates and sorts of this query level, outermost first (not into set-operation arms).</summary>
-    private static IEnumerable<BoundExpr> SelectLists(LogicalPlan plan)
+    /// <summary>
+    /// Expressions of projections, aggregates and sorts of this query level, outermost first (not
+    /// into set-operation arms, nor pulled-up select lists, which are folded through their references).
+    /// </summary>
+    private IEnumerable<BoundExpr> SelectLists(LogicalPlan plan)
     {
-        if (plan is LogicalProject or LogicalAggregate or LogicalSort)
+        if ((plan is LogicalProject or LogicalAggregate or LogicalSort) && !IsPulledUpSelectList(plan))
             foreach (var e in plan.Expressions) yield return e;
         if (IsSetOperation(plan)) yield break;
         foreach (var child in plan.Children)
@@ -83,6 +167,13 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     public BoundExpr Evaluate(BoundExpr e)
     {
         if (e is BoundConst) return e;
+        if (e is LogicalColumnRef r && pulledUpOutputs is { Count: > 0 } outputs && outputs.TryGetValue(r.Column.Id, out var output))
+        {
+            // A reference to a pulled-up output: PostgreSQL folds the substituted expression here.
+            // The reference stays (the sub-query's projection computes it) unless it folds to a constant.
+            reachedOutputs.Add(r.Column.Id);
+            return Evaluate(SubstitutePulledUp(output)) is BoundConst c ? c : e;
+        }
         if (e is not (BoundBoolExpr or BoundCase or BoundCoalesce) && IsConstant(e))
         {
             if (!e.Descendants().Any(d => d is BoundFuncCall))

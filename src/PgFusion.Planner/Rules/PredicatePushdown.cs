@@ -9,15 +9,18 @@ namespace PgFusion.Planner.Rules;
 /// one that reads both inputs of an inner join joins its condition); an ON conjunct goes into the
 /// input whose rows it may drop (either input of an inner join, the NULL-extended input of an
 /// outer join, the right input of a semi or anti join). Conjuncts that read no column stay put.
-/// A filter over a pulled-up sub-query's select list goes below it, with the outputs substituted.
+/// A filter over a pulled-up sub-query's select list goes below it, with the outputs substituted;
+/// a select list over one absorbs it (the outputs substituted into its expressions).
 /// </summary>
-public sealed class PredicatePushdown : IRewriteRule
+/// <param name="cannotRaise">Whether a conjunct can never raise an error (<see cref="CannotRaise"/>): such
+/// a conjunct may run before the quals PostgreSQL orders first. Without it, none is assumed safe.</param>
+public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null) : IRewriteRule
 {
     public string Name => "predicate_pushdown";
 
     public LogicalPlan Apply(LogicalPlan plan) => Push(plan);
 
-    private static LogicalPlan Push(LogicalPlan plan)
+    private LogicalPlan Push(LogicalPlan plan)
     {
         switch (plan)
         {
@@ -45,6 +48,15 @@ public sealed class PredicatePushdown : IRewriteRule
                 var predicate = filter.Predicate.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
                 return Push(project with { Input = new LogicalFilter(project.Input, predicate) });
             }
+            case LogicalProject { Input: LogicalProject { KeepAll: false } inner } outer when inner.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject:
+            {
+                // A select list over a pulled-up sub-query's select list: PostgreSQL substitutes the
+                // outputs into the parent's expressions, so an output is computed only where the
+                // parent evaluates it (not in a CASE arm or OR operand it skips for a row).
+                var outputs = inner.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+                var exprs = outer.Exprs.Select(e => e with { Expr = e.Expr.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x) }).ToList();
+                return Push(outer with { Input = inner.Input, Exprs = exprs });
+            }
             case LogicalJoin join:
                 return PushOn(join).MapChildren(Push);
             default:
@@ -53,19 +65,27 @@ public sealed class PredicatePushdown : IRewriteRule
     }
 
     /// <summary>WHERE conjuncts over a join: into an input, into an inner join's condition, or left in <paramref name="remaining"/>.</summary>
-    private static LogicalJoin PushWhere(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)
+    private LogicalJoin PushWhere(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)
     {
         if (IsScanWithInitPlanMark(join))
         {
             // An uncorrelated EXISTS / IN inside an expression is an InitPlan Param to PostgreSQL,
             // costing nothing, so the qual holding it is ordered among the scan's other quals. Its
             // one-row mark side is joined to the scan first and every conjunct stays in one filter
-            // above, which QualOrdering orders as the scan's restriction list.
+            // above, which QualOrdering orders as the scan's restriction list. So does an
+            // uncorrelated scalar sub-query (an InitPlan Param too): a conjunct must not run
+            // before one that reads the sub-query's value and comes first in the scan's quals.
+            // A conjunct that can never raise may still go below (its place in the order is not observable).
             var markIds = Ids(join.Right);
             if (conjuncts.Any(c => c.ReferencedColumns().Any(x => markIds.Contains(x.Id))))
             {
-                remaining.AddRange(conjuncts);
-                return join;
+                var safe = new List<BoundExpr>();
+                foreach (var c in conjuncts)
+                {
+                    if (cannotRaise is not null && c.ReferencedColumns().Any() && !c.ReferencedColumns().Any(x => markIds.Contains(x.Id)) && cannotRaise(c)) safe.Add(c);
+                    else remaining.Add(c);
+                }
+                return safe.Count == 0 ? join : PushWhere(join, safe, remaining);
             }
         }
         var left = Ids(join.Left);
@@ -124,13 +144,41 @@ public sealed class PredicatePushdown : IRewriteRule
 
     /// <summary>
     /// A table scan cross-joined with the one row of an uncorrelated mark (the bool_or markers of an
-    /// EXISTS / IN inside an expression, grouped by nothing).
+    /// EXISTS / IN inside an expression, grouped by nothing) or of an uncorrelated scalar sub-query
+    /// (<see cref="LogicalJoin.InitPlan"/>), or with several of them.
     /// </summary>
     internal static bool IsScanWithInitPlanMark(LogicalPlan plan) =>
-        plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null, Left: LogicalScan, Right: LogicalAggregate { GroupKeys.Count: 0 } mark }
-        && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid);
+        plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null } join
+        && (join.Left is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(join.Left))
+        && (join.InitPlan || (join.Right is LogicalAggregate { GroupKeys.Count: 0 } mark
+            && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid)));
 
     private const uint BoolOrOid = 2518;
+
+    /// <summary>text(bpchar): the value without its trailing spaces.</summary>
+    private const uint BpcharToTextOid = 401;
+
+    /// <summary>
+    /// A conjunct that raises for no input: made of columns, constants, AND/OR/NOT, IS [NOT] NULL,
+    /// comparisons (<paramref name="isComparison"/>, both sides of one type: PostgreSQL's btree
+    /// comparison functions never raise), IN lists of them, text(bpchar), int % (a non-zero constant), and
+    /// substring/substr(text, int, int) with a constant non-negative length (it raises only for a negative one).
+    /// </summary>
+    public static bool CannotRaise(BoundExpr e, Func<uint, bool> isComparison) => e switch
+    {
+        LogicalColumnRef or BoundConst => true,
+        BoundBoolExpr b => b.Args.All(a => CannotRaise(a, isComparison)),
+        BoundNullTest n => CannotRaise(n.Arg, isComparison),
+        BoundRelabel r => CannotRaise(r.Arg, isComparison),
+        BoundFuncCall { Args: [var l, var r] } f when l.Type == r.Type && isComparison(f.FuncOid) => CannotRaise(l, isComparison) && CannotRaise(r, isComparison),
+        BoundFuncCall { Name: "substring" or "substr", Args: [var t, var from, BoundConst { Value: int length }] } when length >= 0
+            => CannotRaise(t, isComparison) && CannotRaise(from, isComparison),
+        BoundFuncCall { FuncOid: BpcharToTextOid, Args: [var arg] } => CannotRaise(arg, isComparison),
+        // int % c for a constant c other than 0 (int4mod returns 0 for -1 instead of overflowing)
+        BoundFuncCall { Name: "int2mod" or "int4mod" or "int8mod", Args: [var x, BoundConst { Value: short or int or long } c] }
+            when Convert.ToInt64(c.Value, System.Globalization.CultureInfo.InvariantCulture) != 0 => CannotRaise(x, isComparison),
+        _ => false,
+    };
 
     private static HashSet<int> Ids(LogicalPlan plan) => [.. plan.Output.Select(c => c.Id)];
 

@@ -49,11 +49,14 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
     /// Group 0 += a[i] (or float8mul(a[i], b[i])) for each row i set in <paramref name="mask"/>, in
     /// row order as float8pl would add them (float8 only).
     /// </summary>
-    public void FoldMasked(double[] a, double[]? b, ulong[] mask, int words)
+    public void FoldMasked(double[] a, double[]? b, ulong[] mask, int words) => FoldMasked(a, b, mask, 0, words);
+
+    /// <summary>As <see cref="FoldMasked(double[], double[], ulong[], int)"/> over mask words [<paramref name="fromWord"/>, <paramref name="toWord"/>).</summary>
+    public void FoldMasked(double[] a, double[]? b, ulong[] mask, int fromWord, int toWord)
     {
         if (average)
         {
-            for (int w = 0; w < words; w++)
+            for (int w = fromWord; w < toWord; w++)
             {
                 ulong bits = mask[w];
                 int baseRow = w << 6;
@@ -68,7 +71,7 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
         }
         double sum = sums[0];
         long n = 0;
-        for (int w = 0; w < words; w++)
+        for (int w = fromWord; w < toWord; w++)
         {
             ulong bits = mask[w];
             int baseRow = w << 6;

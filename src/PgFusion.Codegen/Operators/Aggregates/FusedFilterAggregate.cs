@@ -103,9 +103,8 @@ public sealed class FusedFilterAggregate
         for (int from = 0; from < words; from += ChunkWords)
         {
             int to = Math.Min(words, from + ChunkWords);
-            if ((VectorFilter.Mode & 4) != 0) filter.PrefetchWords(batch, to, to + ChunkWords);
             filter.EvaluateWords(batch, from, to, mask);
-            if ((VectorFilter.Mode & 2) != 0) Prefetch(batch, mask, from, to);
+            Prefetch(batch, mask, from, to);
             if (previous >= 0) FoldRange(batch, accumulators, mask, previous, from);
             previous = from;
         }

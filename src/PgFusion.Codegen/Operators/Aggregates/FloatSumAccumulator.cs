@@ -27,6 +27,16 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
         }
     }
 
+    /// <summary>Group 0's transition state (sum, and N and Sxx for avg).</summary>
+    internal (double Sum, double N, double Sxx) State => (sums[0], average ? ns[0] : 0, average ? sxx[0] : 0);
+
+    /// <summary>One transition of <paramref name="v"/> on a copy of the state (raising as <see cref="Add"/> would), for replaying rows in order.</summary>
+    internal void Replay(ref (double Sum, double N, double Sxx) state, double v)
+    {
+        if (average) FloatVarianceAccumulator<double>.Step(ref state.N, ref state.Sum, ref state.Sxx, v);
+        else state.Sum = FloatFunctions.Float8Pl(state.Sum, v);
+    }
+
     private void Add(int g, double v)
     {
         if (average) FloatVarianceAccumulator<double>.Step(ref ns[g], ref sums[g], ref sxx[g], v);

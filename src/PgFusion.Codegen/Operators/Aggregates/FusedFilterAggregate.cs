@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics.X86;
 using PgFusion.Arrow;
+using PgFusion.Codegen.Functions;
 using PgFusion.Codegen.Kernels;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
@@ -112,7 +113,45 @@ public sealed class FusedFilterAggregate
         return true;
     }
 
+    /// <summary>
+    /// Folds words [from, to) one aggregate after the other. Only float8 transitions raise
+    /// (float8mul's and float8pl's overflow and underflow); when one does, the range is replayed
+    /// in PostgreSQL's order (row by row, each row's aggregates in order) from the float
+    /// accumulators' states before it, so the error raised is that of the first failing row and
+    /// aggregate, as the unfused path raises it.
+    /// </summary>
     private void FoldRange(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to)
+    {
+        Span<(double Sum, double N, double Sxx)> before = folds.Length <= 16 ? stackalloc (double, double, double)[folds.Length] : new (double, double, double)[folds.Length];
+        for (int a = 0; a < folds.Length; a++)
+        {
+            if (folds[a] is { A: >= 0, Numeric: false }) before[a] = ((FloatSumAccumulator<double>)accumulators[a]).State;
+        }
+        try
+        {
+            FoldRangeByAggregate(batch, accumulators, mask, from, to);
+        }
+        catch (PgFusionException)
+        {
+            for (int w = from; w < to; w++)
+            {
+                for (ulong bits = mask[w]; bits != 0; bits &= bits - 1)
+                {
+                    int i = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                    for (int a = 0; a < folds.Length; a++)
+                    {
+                        if (folds[a] is not { A: >= 0, Numeric: false } f) continue;
+                        var x = Doubles(batch, f.A);
+                        double v = f.B < 0 ? x[i] : FloatFunctions.Float8Mul(x[i], Doubles(batch, f.B)[i]);
+                        ((FloatSumAccumulator<double>)accumulators[a]).Replay(ref before[a], v);
+                    }
+                }
+            }
+            throw;
+        }
+    }
+
+    private void FoldRangeByAggregate(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to)
     {
         for (int a = 0; a < folds.Length; a++)
         {

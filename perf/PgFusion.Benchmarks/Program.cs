@@ -31,7 +31,58 @@ public static class Program
             RuleTimes(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 21);
             return;
         }
+        // `ab <method A> <method B> [rounds]`: the two benchmark methods (same class) alternately in this
+        // process, 10 runs of each per round; per round the median thread-CPU ms per run of each; prints
+        // every round and the median of the per-round ratios A / B (load varies less within a round).
+        if (args.Length >= 3 && args[0] == "ab")
+        {
+            AlternateAb(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 15);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+
+    private static void AlternateAb(string a, string b, int rounds)
+    {
+        var type = typeof(Program).Assembly.GetTypes().First(t => t.GetMethod(a) is not null && t.GetMethod(b) is not null);
+        object target = Activator.CreateInstance(type)!;
+        foreach (var setup in type.GetMethods().Where(x => x.GetCustomAttributes(typeof(BenchmarkDotNet.Attributes.GlobalSetupAttribute), false).Length > 0))
+            setup.Invoke(target, null);
+        var ma = type.GetMethod(a)!;
+        var mb = type.GetMethod(b)!;
+        for (int w = 0; w < 30; w++)
+        {
+            ma.Invoke(target, null);
+            mb.Invoke(target, null);
+        }
+        double Block(System.Reflection.MethodInfo m)
+        {
+            var times = new List<double>();
+            for (int i = 0; i < 10; i++)
+            {
+                double c0 = ThreadCpuMs();
+                m.Invoke(target, null);
+                times.Add(ThreadCpuMs() - c0);
+            }
+            times.Sort();
+            return times[times.Count / 2];
+        }
+        var ratios = new List<double>();
+        var ta = new List<double>();
+        var tb = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            double x = Block(ma), y = Block(mb);
+            ta.Add(x);
+            tb.Add(y);
+            ratios.Add(x / y);
+            Console.WriteLine($"round {r + 1}: {a} {x:F3} ms, {b} {y:F3} ms, {b} / {a} = {y / x:P1}");
+        }
+        ratios.Sort();
+        ta.Sort();
+        tb.Sort();
+        double med = ratios[ratios.Count / 2];
+        Console.WriteLine($"median of {rounds} rounds: {a} {ta[rounds / 2]:F3} ms, {b} {tb[rounds / 2]:F3} ms, median ratio {a} / {b} = {med:F3} ({b} / {a} = {1 / med:P1})");
     }
 
     private static void Profile(string method, double seconds)

@@ -190,6 +190,17 @@ public sealed class VectorFilter
     /// </summary>
     public bool TryRunMask(RecordBatch batch, out ulong[] bits, out int words)
     {
+        if (!TryPrepare(batch, out bits, out words)) return false;
+        EvaluateWords(batch, 0, words, bits);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the batch is eligible, and the bitmap (the thread's, reused by the next call) and
+    /// its word count for <see cref="EvaluateWords"/>; nothing is evaluated.
+    /// </summary>
+    public bool TryPrepare(RecordBatch batch, out ulong[] bits, out int words)
+    {
         ArgumentNullException.ThrowIfNull(batch);
         var mask = threadMask ??= new ulong[64];
         bits = mask;
@@ -199,12 +210,27 @@ public sealed class VectorFilter
         {
             if (!t.Eligible(batch.Columns[t.Column])) return false;
         }
-        int rows = batch.Length;
-        words = (rows + 63) >> 6;
+        words = (batch.Length + 63) >> 6;
         if (mask.Length < words) threadMask = mask = new ulong[words];
         bits = mask;
-        for (int t = 0; t < terms.Length; t++) terms[t].Evaluate(batch.Columns[terms[t].Column], rows, mask, and: t > 0);
         return true;
+    }
+
+    /// <summary>
+    /// The passing rows of words [<paramref name="fromWord"/>, <paramref name="toWord"/>) of an
+    /// eligible batch (<see cref="TryPrepare"/>) into those words of <paramref name="bits"/>: every
+    /// term over the range, so a caller can consume a range while its columns are in cache.
+    /// </summary>
+    public void EvaluateWords(RecordBatch batch, int fromWord, int toWord, ulong[] bits)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int rows = batch.Length;
+        // one word of every term at a time: the terms' columns stream side by side (more loads in
+        // flight than one column after another), measured faster than longer runs per term
+        for (int w = fromWord; w < toWord; w++)
+        {
+            for (int t = 0; t < terms.Length; t++) terms[t].Evaluate(batch.Columns[terms[t].Column], rows, w, w + 1, bits, and: t > 0);
+        }
     }
 
     private abstract class Term(int column)
@@ -214,10 +240,11 @@ public sealed class VectorFilter
         public abstract bool Eligible(Column column);
 
         /// <summary>
-        /// The row bitmap of this term (bit r of word r / 64, words covering rows) into
-        /// <paramref name="bits"/>, or ANDed into it when <paramref name="and"/>.
+        /// The row bitmap of this term over words [<paramref name="fromWord"/>, <paramref name="toWord"/>)
+        /// (bit r of word r / 64; words past the rows untouched) into <paramref name="bits"/>, or
+        /// ANDed into it when <paramref name="and"/>.
         /// </summary>
-        public abstract void Evaluate(Column column, int rows, ulong[] bits, bool and);
+        public abstract void Evaluate(Column column, int rows, int fromWord, int toWord, ulong[] bits, bool and);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         protected static void Store(ulong[] bits, int w, ulong word, bool and) => bits[w] = and ? bits[w] & word : word;
@@ -301,16 +328,17 @@ public sealed class VectorFilter
             _ => x >= c,
         };
 
-        public override void Evaluate(Column column, int rows, ulong[] bits, bool and)
+        public override void Evaluate(Column column, int rows, int fromWord, int toWord, ulong[] bits, bool and)
         {
             var values = ((DecimalColumn)column).Values;
-            int w = 0;
+            int w = fromWord;
+            int fullEnd = Math.Min(toWord, rows >> 6);
             if (Narrow(constant))
             {
                 var halves = MemoryMarshal.Cast<Int128, long>(values.AsSpan(0, rows));
                 var c = Vector256.Create((long)constant);
                 var c2 = Vector256.Create((long)(second ? constant2 : 0));
-                for (; (w + 1) * 64 <= rows; w++)
+                for (; w < fullEnd; w++)
                 {
                     ulong word = 0;
                     for (int j = 0; j < 64; j += 4)
@@ -326,7 +354,7 @@ public sealed class VectorFilter
                     Store(bits, w, word, and);
                 }
             }
-            for (; w << 6 < rows; w++)
+            for (; w < toWord && w << 6 < rows; w++)
             {
                 ulong word = 0;
                 int end = Math.Min(rows, (w + 1) << 6);
@@ -358,8 +386,8 @@ public sealed class VectorFilter
 
         private RangeKernel? kernel;
 
-        public override void Evaluate(Column column, int rows, ulong[] bits, bool and) =>
-            (kernel ??= RangeKernel.For(op, constant, second ? op2 : null, constant2)).Evaluate(((PrimitiveColumn<T>)column).Values, rows, bits, and);
+        public override void Evaluate(Column column, int rows, int fromWord, int toWord, ulong[] bits, bool and) =>
+            (kernel ??= RangeKernel.For(op, constant, second ? op2 : null, constant2)).Evaluate(((PrimitiveColumn<T>)column).Values, rows, fromWord, toWord, bits, and);
 
         /// <summary>
         /// The term's loop with its comparisons as type arguments, so the JIT compiles one loop per
@@ -367,7 +395,7 @@ public sealed class VectorFilter
         /// </summary>
         private abstract class RangeKernel
         {
-            public abstract void Evaluate(T[] values, int rows, ulong[] bits, bool and);
+            public abstract void Evaluate(T[] values, int rows, int fromWord, int toWord, ulong[] bits, bool and);
 
             public static RangeKernel For(Op op, T c, Op? op2, T c2)
             {
@@ -393,24 +421,30 @@ public sealed class VectorFilter
             where TFirst : struct, ICompare
             where TSecond : struct, ICompare
         {
-            public override void Evaluate(T[] values, int rows, ulong[] bits, bool and)
+            public override void Evaluate(T[] values, int rows, int fromWord, int toWord, ulong[] bits, bool and)
             {
                 int per = Vector256<T>.Count;
                 var c = Vector256.Create(constant);
                 var c2 = Vector256.Create(constant2);
-                int w = 0;
-                for (; (w + 1) * 64 <= rows; w++)
+                int w = fromWord;
+                int fullEnd = Math.Min(toWord, rows >> 6);
+                if (fullEnd > w && ((long)fullEnd << 6) <= values.Length)
                 {
-                    ulong word = 0;
-                    for (int j = 0; j < 64; j += per)
+                    ref T start = ref MemoryMarshal.GetArrayDataReference(values);
+                    for (; w < fullEnd; w++)
                     {
-                        var x = Vector256.Create(values, (w << 6) + j);
-                        var m = TFirst.Vector(x, c) & TSecond.Vector(x, c2);
-                        word |= (ulong)m.ExtractMostSignificantBits() << j;
+                        ulong word = 0;
+                        ref T at = ref Unsafe.Add(ref start, w << 6);
+                        for (int j = 0; j < 64; j += per)
+                        {
+                            var x = Vector256.LoadUnsafe(ref at, (nuint)j);
+                            var m = TFirst.Vector(x, c) & TSecond.Vector(x, c2);
+                            word |= (ulong)m.ExtractMostSignificantBits() << j;
+                        }
+                        bits[w] = and ? bits[w] & word : word;
                     }
-                    bits[w] = and ? bits[w] & word : word;
                 }
-                for (; w << 6 < rows; w++)
+                for (; w < toWord && w << 6 < rows; w++)
                 {
                     ulong word = 0;
                     int end = Math.Min(rows, (w + 1) << 6);

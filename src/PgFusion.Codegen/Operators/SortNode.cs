@@ -30,5 +30,5 @@ public sealed class SortNode(OperatorNode input, PhysicalSort plan, Kernel<Proje
 
     public override IEnumerable<KernelInfo> Kernels => [new("sort_keys", KeyKernel.Source, KeyKernel.Run, KeyKernel.CompileTime, KeyKernel.Key)];
 
-    public override IBatchSource Open(ExecutionContext context) => new SortStream(this, ParallelGatherStream.Open(Input, context, "sort input"), context);
+    public override IBatchSource Open(ExecutionContext context) => new SortStream(this, () => ParallelGatherStream.Open(Input, context, "sort input"), context);
 }

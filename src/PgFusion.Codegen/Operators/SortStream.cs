@@ -10,13 +10,19 @@ namespace PgFusion.Codegen.Operators;
 /// Runtime of <see cref="SortNode"/>. Input batches are appended to row columns a batch at a time
 /// (keys that are plain columns are read from them, others are evaluated into key columns), the
 /// rows are ordered by <see cref="KeySort"/> and gathered into output batches by the permutation.
-/// A top-N keeps only its first N rows each time the buffer reaches twice that (and at least
-/// <see cref="TopNCompactRows"/>). Rows past the memory budget go to sorted runs on disk, merged
-/// at the end (<see cref="ExternalSort"/>).
+/// A top-N (a LIMIT of at most <see cref="MaxTopN"/>) buffers through <see cref="TopNBuffer"/>:
+/// bounded, rows after its current N-th dropped before they are copied; over a parallel pipeline
+/// each thread keeps a buffer of its own, merged in input order at the end. Rows past the memory
+/// budget (the sort's own arrays counted) go to sorted runs on disk, merged at the end
+/// (<see cref="ExternalSort"/>).
 /// </summary>
-internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionContext context) : IBatchSource
+internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, ExecutionContext context) : IBatchSource
 {
-    private const int TopNCompactRows = 1 << 16;
+    /// <summary>The largest LIMIT that runs as a bounded top-N (larger ones sort everything).</summary>
+    public const int MaxTopN = int.MaxValue / 4;
+
+    /// <summary>The largest LIMIT whose top-N runs a buffer per thread of a parallel pipeline.</summary>
+    public const int MaxParallelTopN = 1 << 15;
 
     private Column[]? rows;
     private Column[]? keys;
@@ -56,6 +62,12 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
 
     private void Consume(CancellationToken cancellation)
     {
+        if (node.Plan.Limit is { } l && l <= MaxTopN)
+        {
+            ConsumeTopN((int)l, cancellation);
+            return;
+        }
+        var input = openInput();
         var inputOutput = node.Input.Output;
         rows = Buffers(inputOutput);
         rowOps = inputOutput.Select(o => ColumnOps.For(o.Type)).ToArray();
@@ -65,7 +77,7 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
         var evaluated = evaluate ? keyTypes.Select(t => PgArrowMapping.CreateColumn(t.Type, ExecutionContext.BatchRows)).ToArray() : [];
         var keyOps = node.KeyOps;
         long budget = context.Spill.BudgetBytes;
-        long compactAt = node.Plan.Limit is { } l && l <= int.MaxValue / 4 ? Math.Max(2 * l, TopNCompactRows) : long.MaxValue;
+        long scratchPerRow = TopNBuffer.ScratchBytesPerRow(node.Plan.Keys.Select(k => k.Expr.Type));
         ExternalSort? external = null;
         while (input.Next(cancellation) is { } b)
         {
@@ -78,8 +90,7 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
                 for (int j = 0; j < keys.Length; j++) ColumnGather.Append(evaluated[j], null, 0, live, keys[j], keyOps[j]);
             }
             total += live;
-            if (total >= compactAt) Compact((int)node.Plan.Limit!.Value, keyTypes);
-            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + 4L * total > budget)
+            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + (scratchPerRow * total) > budget)
             {
                 external ??= new ExternalSort(node, context);
                 external.AddRun(rows, keys, SortedOrder(), total);
@@ -98,21 +109,123 @@ internal sealed class SortStream(SortNode node, IBatchSource input, ExecutionCon
         if (node.Plan.Limit is { } limit && limit < total) total = (int)limit;
     }
 
-    /// <summary>Top-N: keeps the first <paramref name="limit"/> rows in ORDER BY order (ties in input order), in input order's place.</summary>
-    private void Compact(int limit, Planner.Physical.OutputColumn[] keyTypes)
+
+    /// <summary>
+    /// Top-N: through one bounded buffer on this thread, or, over a parallel pipeline, one per
+    /// partition thread (each bounded to its share of the memory budget), whose survivors merge in
+    /// input order; then the usual sort of the buffered rows and its first N.
+    /// </summary>
+    private void ConsumeTopN(int limit, CancellationToken cancellation)
     {
-        var sorted = SortedOrder();
-        int keep = Math.Min(limit, total);
-        var keptRows = Buffers(node.Input.Output);
-        for (int j = 0; j < rows!.Length; j++) ColumnGather.Append(rows[j], sorted, 0, keep, keptRows[j], rowOps![j]);
-        Column[] keptKeys = KeyColumns(keptRows, keyTypes);
-        if (node.KeySources is null)
+        rowOps = node.Input.Output.Select(o => ColumnOps.For(o.Type)).ToArray();
+        if (limit <= MaxParallelTopN && ParallelPipeline.Qualifies(node.Input, context) && ParallelPipeline.ScanPages(node.Input) >= ParallelGatherStream.MinPages)
         {
-            for (int j = 0; j < keys!.Length; j++) ColumnGather.Append(keys[j], sorted, 0, keep, keptKeys[j], node.KeyOps[j]);
+            if (ParallelPipeline.Open(node.Input, context, "top-N per thread") is { } pipeline)
+            {
+                ConsumeParallelTopN(pipeline, limit, cancellation);
+                return;
+            }
+            // a build went over the budget: the joins stay prepared in the context, the pipeline runs here
         }
-        rows = keptRows;
-        keys = keptKeys;
-        total = keep;
+        var input = openInput();
+        var buffer = new TopNBuffer(node, context, limit, trackOrigins: false);
+        long budget = context.Spill.BudgetBytes;
+        ExternalSort? external = null;
+        while (input.Next(cancellation) is { } b)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            buffer.Add(b, 0);
+            if (context.Spill.Limited && buffer.Bytes > budget)
+            {
+                external ??= new ExternalSort(node, context);
+                external.AddRun(buffer.Rows, buffer.Keys, KeySort.Order(buffer.Keys, buffer.Total, node.Plan.Keys, node.KeyOps), buffer.Total);
+                buffer.Reset();
+            }
+        }
+        if (external is not null)
+        {
+            if (buffer.Total > 0) external.AddRun(buffer.Rows, buffer.Keys, KeySort.Order(buffer.Keys, buffer.Total, node.Plan.Keys, node.KeyOps), buffer.Total);
+            merged = external.Merge(limit).GetEnumerator();
+            return;
+        }
+        Finish(buffer.Rows, buffer.Keys, buffer.Total, limit);
+    }
+
+    private void ConsumeParallelTopN(ParallelPipeline pipeline, int limit, CancellationToken cancellation)
+    {
+        int degree = pipeline.Degree;
+        var buffers = new TopNBuffer[degree];
+        var inputs = new IBatchSource[degree];
+        var sequence = new long[degree];
+        for (int i = 0; i < degree; i++)
+        {
+            int k = i;
+            var own = pipeline.Partition(s => sequence[k] = s, out _);
+            inputs[i] = node.Input.Open(own);
+            buffers[i] = new TopNBuffer(node, own, limit, trackOrigins: true);
+        }
+        long share = context.Spill.Limited ? Math.Max(1, context.Spill.BudgetBytes / degree) : long.MaxValue;
+        pipeline.Run(i =>
+        {
+            var buffer = buffers[i];
+            long current = -1, offset = 0;
+            while (!pipeline.Failed && inputs[i].Next(cancellation) is { } b)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                // the batch belongs to the scan batch the partition took last: its origin is that batch's sequence and the rows before it
+                if (sequence[i] != current)
+                {
+                    current = sequence[i];
+                    offset = 0;
+                }
+                buffer.Add(b, (current << 32) + offset);
+                offset += b.LiveRows;
+                // over its share of the budget a buffer cuts back to N rows early (it never holds fewer)
+                if (buffer.Bytes > share && buffer.Total > limit) buffer.Compact();
+            }
+            if (buffer.Total > limit) buffer.Compact();
+        });
+        // the survivors of every thread, in input order: the stable sort then gives the serial order of ties
+        var all = new List<(long Origin, int Buffer, int Row)>();
+        for (int p = 0; p < degree; p++)
+        {
+            for (int r = 0; r < buffers[p].Total; r++) all.Add((buffers[p].Origins![r], p, r));
+        }
+        all.Sort((x, y) => x.Origin.CompareTo(y.Origin));
+        var mergedRows = node.Input.Output.Select(o =>
+        {
+            var c = PgArrowMapping.CreateColumn(o.Type, Math.Max(all.Count, 1));
+            c.EnsureValidity(Math.Max(all.Count, 1));
+            return c;
+        }).ToArray();
+        bool evaluate = node.KeySources is null;
+        var mergedKeys = evaluate
+            ? node.Plan.Keys.Select(k =>
+            {
+                var c = PgArrowMapping.CreateColumn(k.Expr.Type, Math.Max(all.Count, 1));
+                c.EnsureValidity(Math.Max(all.Count, 1));
+                return c;
+            }).ToArray()
+            : [.. node.KeySources!.Select(s => mergedRows[s])];
+        foreach (var (_, p, r) in all)
+        {
+            var from = buffers[p];
+            for (int j = 0; j < mergedRows.Length; j++) rowOps![j].Append(from.Rows[j], r, mergedRows[j]);
+            if (evaluate)
+            {
+                for (int j = 0; j < mergedKeys.Length; j++) node.KeyOps[j].Append(from.Keys[j], r, mergedKeys[j]);
+            }
+        }
+        Finish(mergedRows, mergedKeys, all.Count, limit);
+    }
+
+    private void Finish(Column[] rowColumns, Column[] keyColumns, int count, int limit)
+    {
+        rows = rowColumns;
+        keys = keyColumns;
+        total = count;
+        order = SortedOrder();
+        if (limit < total) total = limit;
     }
 
     /// <summary>Row numbers 0..total-1 of the buffered rows in ORDER BY order (ties keep input order).</summary>

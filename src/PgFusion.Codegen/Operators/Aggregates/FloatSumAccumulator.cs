@@ -27,6 +27,16 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
         }
     }
 
+    /// <summary>Group 0's transition state (sum, and N and Sxx for avg).</summary>
+    internal (double Sum, double N, double Sxx) State => (sums[0], average ? ns[0] : 0, average ? sxx[0] : 0);
+
+    /// <summary>One transition of <paramref name="v"/> on a copy of the state (raising as <see cref="Add"/> would), for replaying rows in order.</summary>
+    internal void Replay(ref (double Sum, double N, double Sxx) state, double v)
+    {
+        if (average) FloatVarianceAccumulator<double>.Step(ref state.N, ref state.Sum, ref state.Sxx, v);
+        else state.Sum = FloatFunctions.Float8Pl(state.Sum, v);
+    }
+
     private void Add(int g, double v)
     {
         if (average) FloatVarianceAccumulator<double>.Step(ref ns[g], ref sums[g], ref sxx[g], v);
@@ -49,11 +59,14 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
     /// Group 0 += a[i] (or float8mul(a[i], b[i])) for each row i set in <paramref name="mask"/>, in
     /// row order as float8pl would add them (float8 only).
     /// </summary>
-    public void FoldMasked(double[] a, double[]? b, ulong[] mask, int words)
+    public void FoldMasked(double[] a, double[]? b, ulong[] mask, int words) => FoldMasked(a, b, mask, 0, words);
+
+    /// <summary>As <see cref="FoldMasked(double[], double[], ulong[], int)"/> over mask words [<paramref name="fromWord"/>, <paramref name="toWord"/>).</summary>
+    public void FoldMasked(double[] a, double[]? b, ulong[] mask, int fromWord, int toWord)
     {
         if (average)
         {
-            for (int w = 0; w < words; w++)
+            for (int w = fromWord; w < toWord; w++)
             {
                 ulong bits = mask[w];
                 int baseRow = w << 6;
@@ -68,7 +81,7 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
         }
         double sum = sums[0];
         long n = 0;
-        for (int w = 0; w < words; w++)
+        for (int w = fromWord; w < toWord; w++)
         {
             ulong bits = mask[w];
             int baseRow = w << 6;

@@ -1,5 +1,7 @@
 using System.Numerics;
+using System.Runtime.Intrinsics.X86;
 using PgFusion.Arrow;
+using PgFusion.Codegen.Functions;
 using PgFusion.Codegen.Kernels;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
@@ -78,33 +80,133 @@ public sealed class FusedFilterAggregate
         return null;
     }
 
-    /// <summary>Folds the batch's passing rows into group 0 of <paramref name="accumulators"/>; false when the batch does not qualify (nothing folded).</summary>
+    /// <summary>Mask words (of 64 rows) the filter evaluates before the rows of the previous range are folded.</summary>
+    private const int ChunkWords = 8;
+
+    /// <summary>
+    /// Folds the batch's passing rows into group 0 of <paramref name="accumulators"/>; false when
+    /// the batch does not qualify (nothing folded). Software-pipelined over ranges of
+    /// <see cref="ChunkWords"/> mask words: the filter evaluates range k (every term), the cache
+    /// lines of range k's passing rows in the aggregates' columns are prefetched, and range k - 1
+    /// is folded, so the argument loads of the sparse passing rows (columns the filter does not
+    /// stream) overlap the next range's compares. Each accumulator still takes its rows in row order.
+    /// </summary>
     public bool TryFold(RecordBatch batch, Accumulator[] accumulators)
     {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(accumulators);
         foreach (var f in folds)
         {
             if (!Qualifies(batch, f.A) || !Qualifies(batch, f.B)) return false;
         }
-        if (!filter.TryRunMask(batch, out var mask, out int words)) return false;
+        if (!filter.TryPrepare(batch, out var mask, out int words)) return false;
+        int previous = -1;
+        for (int from = 0; from < words; from += ChunkWords)
+        {
+            int to = Math.Min(words, from + ChunkWords);
+            filter.EvaluateWords(batch, from, to, mask);
+            Prefetch(batch, mask, from, to);
+            if (previous >= 0) FoldRange(batch, accumulators, mask, previous, from);
+            previous = from;
+        }
+        if (previous >= 0) FoldRange(batch, accumulators, mask, previous, words);
+        return true;
+    }
+
+    /// <summary>
+    /// Folds words [from, to) one aggregate after the other. Only float8 transitions raise
+    /// (float8mul's and float8pl's overflow and underflow); when one does, the range is replayed
+    /// in PostgreSQL's order (row by row, each row's aggregates in order) from the float
+    /// accumulators' states before it, so the error raised is that of the first failing row and
+    /// aggregate, as the unfused path raises it.
+    /// </summary>
+    private void FoldRange(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to)
+    {
+        Span<(double Sum, double N, double Sxx)> before = folds.Length <= 16 ? stackalloc (double, double, double)[folds.Length] : new (double, double, double)[folds.Length];
+        for (int a = 0; a < folds.Length; a++)
+        {
+            if (folds[a] is { A: >= 0, Numeric: false }) before[a] = ((FloatSumAccumulator<double>)accumulators[a]).State;
+        }
+        try
+        {
+            FoldRangeByAggregate(batch, accumulators, mask, from, to);
+        }
+        catch (PgFusionException)
+        {
+            for (int w = from; w < to; w++)
+            {
+                for (ulong bits = mask[w]; bits != 0; bits &= bits - 1)
+                {
+                    int i = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                    for (int a = 0; a < folds.Length; a++)
+                    {
+                        if (folds[a] is not { A: >= 0, Numeric: false } f) continue;
+                        var x = Doubles(batch, f.A);
+                        double v = f.B < 0 ? x[i] : FloatFunctions.Float8Mul(x[i], Doubles(batch, f.B)[i]);
+                        ((FloatSumAccumulator<double>)accumulators[a]).Replay(ref before[a], v);
+                    }
+                }
+            }
+            throw;
+        }
+    }
+
+    private void FoldRangeByAggregate(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to)
+    {
         for (int a = 0; a < folds.Length; a++)
         {
             var f = folds[a];
             if (f.A < 0)
             {
                 long n = 0;
-                for (int w = 0; w < words; w++) n += BitOperations.PopCount(mask[w]);
+                for (int w = from; w < to; w++) n += BitOperations.PopCount(mask[w]);
                 ((CountAccumulator)accumulators[a]).AddToGroup(0, n);
             }
             else if (f.Numeric)
             {
-                ((NumericSumAccumulator)accumulators[a]).FoldMasked(Decimals(batch, f.A), f.B < 0 ? null : Decimals(batch, f.B), f.Scale, mask, words);
+                ((NumericSumAccumulator)accumulators[a]).FoldMasked(Decimals(batch, f.A), f.B < 0 ? null : Decimals(batch, f.B), f.Scale, mask, from, to);
             }
             else
             {
-                ((FloatSumAccumulator<double>)accumulators[a]).FoldMasked(Doubles(batch, f.A), f.B < 0 ? null : Doubles(batch, f.B), mask, words);
+                ((FloatSumAccumulator<double>)accumulators[a]).FoldMasked(Doubles(batch, f.A), f.B < 0 ? null : Doubles(batch, f.B), mask, from, to);
             }
         }
-        return true;
+    }
+
+    /// <summary>Prefetches the argument values of the passing rows of words [from, to) (one cache line per value).</summary>
+    private void Prefetch(RecordBatch batch, ulong[] mask, int from, int to)
+    {
+        if (!Sse.IsSupported) return;
+        foreach (var f in folds)
+        {
+            if (f.A >= 0) PrefetchColumn(batch.Columns[f.A], mask, from, to);
+            if (f.B >= 0) PrefetchColumn(batch.Columns[f.B], mask, from, to);
+        }
+    }
+
+    private static unsafe void PrefetchColumn(Column column, ulong[] mask, int from, int to)
+    {
+        switch (column)
+        {
+            case PrimitiveColumn<double> d:
+                fixed (double* p = d.Values)
+                {
+                    for (int w = from; w < to; w++)
+                    {
+                        for (ulong bits = mask[w]; bits != 0; bits &= bits - 1) Sse.Prefetch0(p + (w << 6) + BitOperations.TrailingZeroCount(bits));
+                    }
+                }
+                break;
+            case DecimalColumn n:
+                fixed (Int128* p = n.Values)
+                {
+                    for (int w = from; w < to; w++)
+                    {
+                        for (ulong bits = mask[w]; bits != 0; bits &= bits - 1) Sse.Prefetch0(p + (w << 6) + BitOperations.TrailingZeroCount(bits));
+                    }
+                }
+                break;
+        }
     }
 
     /// <summary>The rows of a batch the fast path left that pass the filter (null when none do).</summary>

@@ -161,11 +161,14 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
     /// of at most 18 digits (so each fits a long and a product is below 10^36), the sum at
     /// <paramref name="scale"/> (a's, or a's + b's: numeric_mul's exact product).
     /// </summary>
-    public void FoldMasked(Int128[] a, Int128[]? b, int scale, ulong[] mask, int words)
+    public void FoldMasked(Int128[] a, Int128[]? b, int scale, ulong[] mask, int words) => FoldMasked(a, b, scale, mask, 0, words);
+
+    /// <summary>As <see cref="FoldMasked(Int128[], Int128[], int, ulong[], int)"/> over mask words [<paramref name="fromWord"/>, <paramref name="toWord"/>).</summary>
+    public void FoldMasked(Int128[] a, Int128[]? b, int scale, ulong[] mask, int fromWord, int toWord)
     {
         Int128 total = 0;
         long pending = 0;
-        for (int w = 0; w < words; w++)
+        for (int w = fromWord; w < toWord; w++)
         {
             ulong bits = mask[w];
             if (bits == 0) continue;

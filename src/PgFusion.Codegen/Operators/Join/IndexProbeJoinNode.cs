@@ -17,13 +17,15 @@ namespace PgFusion.Codegen.Operators.Join;
 public sealed class IndexProbeJoinNode : OperatorNode
 {
     private readonly HashJoinNode join;
+    private readonly HashJoinNode? fallback;
 
-    public IndexProbeJoinNode(OperatorNode outer, OperatorNode build, HashJoinNode join, IndexProbeRendezvous rendezvous)
+    public IndexProbeJoinNode(OperatorNode outer, OperatorNode build, HashJoinNode join, IndexProbeRendezvous rendezvous, HashJoinNode? fallback = null)
         : base(join.Output)
     {
         Outer = outer;
         Build = build;
         this.join = join;
+        this.fallback = fallback;
         Rendezvous = rendezvous;
     }
 
@@ -59,7 +61,27 @@ public sealed class IndexProbeJoinNode : OperatorNode
     public override IBatchSource Open(ExecutionContext context)
     {
         context.Shared[Rendezvous] = new IndexProbeRun();
-        return join.Open(context);
+        return fallback is null ? join.Open(context) : new ChosenJoin(this, context);
+    }
+
+    /// <summary>
+    /// A semi or anti join with a fallback: the outer input is read first (as the hash join's build
+    /// side would read it), then the probe join runs, or, when the probe was given up for a
+    /// sequential scan, the join that builds the buffered outer rows and streams the inner scan.
+    /// </summary>
+    private sealed class ChosenJoin(IndexProbeJoinNode node, ExecutionContext context) : IBatchSource
+    {
+        private IBatchSource? chosen;
+
+        public RecordBatch? Next(CancellationToken cancellation)
+        {
+            if (chosen is null)
+            {
+                var run = node.Rendezvous.Load(context, cancellation);
+                chosen = run.Probe is null && run.KeyCount > 0 ? node.fallback!.Open(context) : node.join.Open(context);
+            }
+            return chosen.Next(cancellation);
+        }
     }
 }
 

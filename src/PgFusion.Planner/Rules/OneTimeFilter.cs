@@ -9,7 +9,8 @@ namespace PgFusion.Planner.Rules;
 /// filter (a gating Result node, or a dummy relation): nothing beneath it runs, so no expression
 /// below raises an error, even one computed before the filter (a projection, a materialized CTE's
 /// select list). The filter stays and every leaf beneath it gets a constant false filter too, so
-/// no row reaches any operator of the subtree.
+/// no row reaches any operator of the subtree. A join condition that folded to false gates the
+/// inputs PostgreSQL never runs for it in the same way.
 /// </summary>
 public sealed class OneTimeFilter : IRewriteRule
 {
@@ -22,6 +23,15 @@ public sealed class OneTimeFilter : IRewriteRule
     private static LogicalPlan Gate(LogicalPlan plan) => plan switch
     {
         LogicalFilter f when IsConstantFalse(f.Predicate) => f.Input.Children.Count == 0 ? f : f with { Input = StopLeaves(f.Input) },
+        // A join whose condition folded to false: PostgreSQL marks an inner or semi join relation
+        // dummy (neither input runs), and the nullable side of a left, right or anti join dummy
+        // (populate_joinrel_with_paths); a full join still runs both sides.
+        LogicalJoin { Condition: { } c, Kind: LogicalJoinType.Inner or LogicalJoinType.Semi } j when IsConstantFalse(c) =>
+            j with { Left = StopLeaves(j.Left), Right = StopLeaves(j.Right) },
+        LogicalJoin { Condition: { } c, Kind: LogicalJoinType.Left or LogicalJoinType.Anti } j when IsConstantFalse(c) =>
+            j with { Left = Gate(j.Left), Right = StopLeaves(j.Right) },
+        LogicalJoin { Condition: { } c, Kind: LogicalJoinType.Right } j when IsConstantFalse(c) =>
+            j with { Left = StopLeaves(j.Left), Right = Gate(j.Right) },
         _ => plan.MapChildren(Gate),
     };
 

@@ -64,6 +64,7 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         LogicalFilter { Predicate: BoundConst { Value: null } } f => f with { Predicate = new BoundConst(false, PgType.Bool) },
         LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and var b, Input: not LogicalAggregate } f
             when EquatesTwoConstants(b.Args) => f with { Predicate = new BoundConst(false, PgType.Bool) },
+        LogicalFilter { Input: not LogicalAggregate } f when SelfEqualitiesAsNotNull(f.Predicate) is { } notNull => f with { Predicate = notNull },
         var mapped => mapped,
         });
         // A pulled-up select list is folded only in the outputs whose reference the walk reached
@@ -131,6 +132,33 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             seen.Add((call, member, constant));
         }
         return false;
+    }
+
+    /// <summary>
+    /// A conjunct <c>X = X</c> (one btree equality operator, the same expression of columns on both
+    /// sides): PostgreSQL's process_equivalence rejects it from the equivalence classes and puts
+    /// back <c>X IS NOT NULL</c> (what a strict, reflexive equality means), which then costs only
+    /// X and is ordered among the quals by that cost (seed 171 case 4678: <c>(c1 + c1) = (c1 + c1)</c>
+    /// ran before an IN list, and its overflow was raised). Null when no conjunct has that form.
+    /// </summary>
+    private BoundExpr? SelfEqualitiesAsNotNull(BoundExpr predicate)
+    {
+        if (isEquality is null) return null;
+        bool changed = false;
+        BoundExpr Map(BoundExpr conjunct)
+        {
+            if (conjunct is BoundFuncCall { Args: [var l, var r] } call && l.Type == r.Type && isEquality(call.FuncOid)
+                && l.ReferencedColumns().Any() && BoundExprComparer.Instance.Equals(l, r))
+            {
+                changed = true;
+                return new BoundNullTest(l, IsNotNull: true);
+            }
+            return conjunct;
+        }
+        var result = predicate is BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and
+            ? and with { Args = [.. and.Args.Select(Map)] }
+            : Map(predicate);
+        return changed ? result : null;
     }
 
     /// <summary>The select list of a sub-query PostgreSQL pulls up (its outputs are in <c>pulledUpOutputs</c>).</summary>

@@ -33,15 +33,7 @@ public sealed partial class QueryCompiler
     {
         var j = plan.Join;
         if (j.Kind is not (HashJoinKind.Semi or HashJoinKind.Anti) || j.BuildIsLeft || !ScanFiltersProjections(j.Build)) return null;
-        var swapped = j with
-        {
-            Probe = j.Build,
-            Build = j.Probe,
-            ProbeKeys = j.BuildKeys,
-            BuildKeys = j.ProbeKeys,
-            BuildIsLeft = true,
-            Kind = j.Kind == HashJoinKind.Semi ? HashJoinKind.BuildSemi : HashJoinKind.BuildAnti,
-        };
+        var swapped = j.SidesSwapped(j.Kind == HashJoinKind.Semi ? HashJoinKind.BuildSemi : HashJoinKind.BuildAnti, buildIsLeft: true);
         // the inner relation lowered as a plain scan (opened only once the probe is given up), so the
         // fallback streams it as any BuildSemi/BuildAnti join does, on the parallel pipeline's threads
         probedScans.Remove(plan.InnerScan);

@@ -25,6 +25,17 @@ public sealed record PhysicalHashJoin(
     /// <summary>Build first: the hash table is complete before the first probe batch is read.</summary>
     public override IReadOnlyList<PhysicalPlan> Children => [Probe, Build];
 
+    /// <summary>This join with its probe and build sides (and their keys) exchanged, as <paramref name="kind"/>.</summary>
+    public PhysicalHashJoin SidesSwapped(HashJoinKind kind, bool buildIsLeft) => this with
+    {
+        Probe = Build,
+        Build = Probe,
+        ProbeKeys = BuildKeys,
+        BuildKeys = ProbeKeys,
+        BuildIsLeft = buildIsLeft,
+        Kind = kind,
+    };
+
     /// <summary>Columns of the pair row the residual reads: left input's then right input's.</summary>
     public IReadOnlyList<OutputColumn> PairColumns => BuildIsLeft ? [.. Build.Output, .. Probe.Output] : [.. Probe.Output, .. Build.Output];
 }

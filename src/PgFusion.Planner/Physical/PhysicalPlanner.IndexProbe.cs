@@ -25,11 +25,11 @@ public sealed partial class PhysicalPlanner
         // A semi/anti join that would build its (small) kept side may instead probe the other side's
         // index with the kept side's keys: the same join with the usual sides, through the index.
         if (join.Kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti)
-            return (PhysicalPlan?)TryIndexProbe(SidesSwapped(join, join.Kind == HashJoinKind.BuildSemi ? HashJoinKind.Semi : HashJoinKind.Anti, buildIsLeft: false)) ?? join;
+            return (PhysicalPlan?)TryIndexProbe(join.SidesSwapped(join.Kind == HashJoinKind.BuildSemi ? HashJoinKind.Semi : HashJoinKind.Anti, buildIsLeft: false)) ?? join;
         // Likewise an outer join that would build its (small) preserved side: the preserved side's
         // keys probe the other side's index (a left join to a decorrelated scalar subquery).
         if (join.Kind == HashJoinKind.BuildOuter)
-            return (PhysicalPlan?)TryIndexProbe(SidesSwapped(join, HashJoinKind.ProbeOuter, !join.BuildIsLeft)) ?? join;
+            return (PhysicalPlan?)TryIndexProbe(join.SidesSwapped(HashJoinKind.ProbeOuter, !join.BuildIsLeft)) ?? join;
         if (join.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.ProbeOuter))
             return join;
         var best = TryIndexProbe(join);
@@ -38,22 +38,11 @@ public sealed partial class PhysicalPlanner
         // key is not among the probed keys could not match, so probing loses none (an anti join
         // keeps exactly those, so it never takes this path).
         if (join.Kind == HashJoinKind.Semi)
-            best = Cheaper(best, TryIndexProbe(SidesSwapped(join, HashJoinKind.BuildSemi, buildIsLeft: true)));
+            best = Cheaper(best, TryIndexProbe(join.SidesSwapped(HashJoinKind.BuildSemi, buildIsLeft: true)));
         if (join.Kind == HashJoinKind.Inner)
-            best = Cheaper(best, TryIndexProbe(SidesSwapped(join, HashJoinKind.Inner, !join.BuildIsLeft)));
+            best = Cheaper(best, TryIndexProbe(join.SidesSwapped(HashJoinKind.Inner, !join.BuildIsLeft)));
         return (PhysicalPlan?)best ?? join;
     }
-
-    /// <summary>The join with its probe and build sides (and their keys) exchanged, as <paramref name="kind"/>.</summary>
-    private static PhysicalHashJoin SidesSwapped(PhysicalHashJoin join, HashJoinKind kind, bool buildIsLeft) => join with
-    {
-        Probe = join.Build,
-        Build = join.Probe,
-        ProbeKeys = join.BuildKeys,
-        BuildKeys = join.ProbeKeys,
-        BuildIsLeft = buildIsLeft,
-        Kind = kind,
-    };
 
     private static PhysicalIndexProbeJoin? Cheaper(PhysicalIndexProbeJoin? a, PhysicalIndexProbeJoin? b) =>
         a is null ? b

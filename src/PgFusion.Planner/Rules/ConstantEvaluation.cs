@@ -105,7 +105,8 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         var seen = new List<(BoundFuncCall Call, BoundExpr Member, BoundConst Constant)>();
         foreach (var conjunct in conjuncts)
         {
-            if (conjunct is not BoundFuncCall { Args: [var l, var r] } call || l.Type != r.Type || !isEquality(call.FuncOid)) continue;
+            if (OneTypeEquality(conjunct) is not { } call) continue;
+            var (l, r) = (call.Args[0], call.Args[1]);
             var (member, constant) = (l, r) switch
             {
                 (BoundConst { Value: not null } c, var m) when m is not BoundConst => (m, c),
@@ -134,6 +135,10 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         return false;
     }
 
+    /// <summary>A conjunct that is an equality operator's call (isEquality) whose two sides have one type: an equivalence-class member to PostgreSQL.</summary>
+    private BoundFuncCall? OneTypeEquality(BoundExpr conjunct) =>
+        conjunct is BoundFuncCall { Args: [var l, var r] } call && l.Type == r.Type && isEquality!(call.FuncOid) ? call : null;
+
     /// <summary>
     /// A conjunct <c>X = X</c> (one btree equality operator, the same expression of columns on both
     /// sides): PostgreSQL's process_equivalence rejects it from the equivalence classes and puts
@@ -147,8 +152,7 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         bool changed = false;
         BoundExpr Map(BoundExpr conjunct)
         {
-            if (conjunct is BoundFuncCall { Args: [var l, var r] } call && l.Type == r.Type && isEquality(call.FuncOid)
-                && l.ReferencedColumns().Any() && BoundExprComparer.Instance.Equals(l, r))
+            if (OneTypeEquality(conjunct) is { Args: [var l, var r] } && l.ReferencedColumns().Any() && BoundExprComparer.Instance.Equals(l, r))
             {
                 changed = true;
                 return new BoundNullTest(l, IsNotNull: true);

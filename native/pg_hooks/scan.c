@@ -3,8 +3,9 @@
  *
  * Execution: send EXECUTE(plan handle); then serve the heap pages the worker asks for (SCAN_OPEN
  * with credit, CREDIT) and hand the MinimalTuples it sends (TUPLE) to the executor, until DONE or
- * ERROR. Pages are read as a sequential scan reads them (bulk-read strategy, share lock,
- * visibility per line pointer as heapgetpage computes it) and copied into the shared page pool.
+ * ERROR. Pages are read as a sequential scan reads them (share lock, visibility per line pointer as
+ * heapgetpage computes it; the bulk-read ring only for relations larger than a quarter of
+ * shared_buffers, as initscan decides) and copied into the shared page pool.
  *
  * EndCustomScan is not called on ERROR: a reset callback on the query's memory context releases
  * the session slot (the worker then cancels and reclaims its pages).
@@ -51,6 +52,7 @@ typedef struct PgfScanStream
 	int			natts;
 	int16	   *attnums;		/* attributes the worker reads: their external values are detoasted */
 	bool		may_toast;		/* a varlena attribute of attnums and a TOAST table: look for external values */
+	bool		bulk_read;		/* read through the bulk-read ring (state->strategy), not the whole pool */
 } PgfScanStream;
 
 typedef struct PgfScanState
@@ -334,6 +336,12 @@ open_scan(PgfScanState *state, StringInfo msg)
 	for (uint32 a = 0; a < natts; a++)
 		scan->attnums[a] = (int16) msg_u32(msg, 16 + 4 * a, "SCAN_OPEN");
 	scan->may_toast = scan_may_toast(scan);
+	/*
+	 * As initscan: only a relation larger than a quarter of shared_buffers goes through the small
+	 * bulk-read ring; a smaller one stays cached in shared buffers for the next query, as it does
+	 * for PostgreSQL's own sequential scans of it.
+	 */
+	scan->bulk_read = !RelationUsesLocalBuffers(scan->rel) && scan->nblocks > (BlockNumber) (NBuffers / 4);
 	PredicateLockRelation(scan->rel, estate->es_snapshot);
 }
 
@@ -428,7 +436,7 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 	meta = pgf_page_meta(page_index);
 	memset(meta, 0, PGF_PAGE_META_SIZE);
 
-	buffer = ReadBufferExtended(scan->rel, MAIN_FORKNUM, block, RBM_NORMAL, state->strategy);
+	buffer = ReadBufferExtended(scan->rel, MAIN_FORKNUM, block, RBM_NORMAL, scan->bulk_read ? state->strategy : NULL);
 	heap_page_prune_opt(scan->rel, buffer);
 	LockBuffer(buffer, BUFFER_LOCK_SHARE);
 	ELAPSED_SINCE(state->t_read, t);

@@ -140,4 +140,10 @@ public static class CastFunctions
         }
         return r;
     }
+
+    /// <summary>bool(int4) (int.c int4_bool): false for 0, true otherwise.</summary>
+    public static bool Int4Bool(int a) => a != 0;
+
+    /// <summary>int4(bool) (int.c bool_int4).</summary>
+    public static int BoolInt4(bool b) => b ? 1 : 0;
 }

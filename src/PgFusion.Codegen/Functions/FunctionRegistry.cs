@@ -44,6 +44,7 @@ public static class FunctionRegistry
         Add(177, "int4pl", I, "Int4Pl"); Add(181, "int4mi", I, "Int4Mi"); Add(141, "int4mul", I, "Int4Mul");
         Add(154, "int4div", I, "Int4Div"); Add(156, "int4mod", I, "Int4Mod"); Add(212, "int4um", I, "Int4Um"); Add(1912, "int4up", I, "Int4Up");
         Add(463, "int8pl", I, "Int8Pl"); Add(464, "int8mi", I, "Int8Mi"); Add(465, "int8mul", I, "Int8Mul");
+        Add(940, "mod", I, "Int2Mod"); Add(941, "mod", I, "Int4Mod"); Add(947, "mod", I, "Int8Mod");
         Add(466, "int8div", I, "Int8Div"); Add(945, "int8mod", I, "Int8Mod"); Add(462, "int8um", I, "Int8Um"); Add(1910, "int8up", I, "Int8Up");
         Add(178, "int24pl", I, "Int4Pl"); Add(179, "int42pl", I, "Int4Pl"); Add(182, "int24mi", I, "Int4Mi"); Add(183, "int42mi", I, "Int4Mi");
         Add(170, "int24mul", I, "Int4Mul"); Add(171, "int42mul", I, "Int4Mul"); Add(172, "int24div", I, "Int4Div"); Add(173, "int42div", I, "Int4Div");
@@ -85,7 +86,7 @@ public static class FunctionRegistry
 
         // numeric (numeric.c)
         Add(1724, "numeric_add", N, "Add"); Add(1725, "numeric_sub", N, "Sub"); Add(1726, "numeric_mul", N, "Mul"); Add(1727, "numeric_div", N, "Div");
-        Add(1729, "numeric_mod", N, "Mod"); Add(1771, "numeric_uminus", N, "UMinus"); Add(1915, "numeric_uplus", N, "UPlus");
+        Add(1729, "numeric_mod", N, "Mod"); Add(1728, "mod", N, "Mod"); Add(1771, "numeric_uminus", N, "UMinus"); Add(1915, "numeric_uplus", N, "UPlus");
         Add(1718, "numeric_eq", N, "Eq"); Add(1719, "numeric_ne", N, "Ne"); Add(1722, "numeric_lt", N, "Lt"); Add(1723, "numeric_le", N, "Le"); Add(1720, "numeric_gt", N, "Gt"); Add(1721, "numeric_ge", N, "Ge");
 
         // text / varchar / bpchar (varlena.c, varchar.c, like.c)
@@ -103,6 +104,9 @@ public static class FunctionRegistry
         Add(884, "btrim", S, "BTrim"); Add(875, "ltrim", S, "LTrim"); Add(876, "rtrim", S, "RTrim");
         Add(1633, "texticlike", S, "TextILike"); Add(1634, "texticnlike", S, "TextNotILike");
         Add(1660, "bpchariclike", S, "TextILike"); Add(1661, "bpcharicnlike", S, "TextNotILike");
+        Add(1637, "like_escape", S, "LikeEscape");
+        Add(2557, "bool", C, "Int4Bool"); Add(2558, "int4", C, "BoolInt4");
+        Add(669, "varchar", S, "VarcharTypmod"); Add(668, "bpchar", S, "BpcharTypmod");
         Add(1369, "character_length", T, "TextLen"); Add(1367, "character_length", T, "BpcharLen");
 
         // abs / round / trunc / ceil / floor (int.c, int8.c, float.c, numeric.c)

@@ -159,4 +159,97 @@ public static class StringFunctions
         LikeMatcher.Match(Lower(ctx, text).Span, Lower(ctx, pattern).Span);
 
     public static bool TextNotILike(KernelContext ctx, TextRef text, TextRef pattern) => !TextILike(ctx, text, pattern);
+
+    /// <summary>
+    /// like_escape(pattern, escape) (like.c), what <c>LIKE ... ESCAPE e</c> calls: the pattern rewritten
+    /// to the backslash escape LIKE itself reads. An empty escape doubles every backslash (no escape
+    /// at all); an escape of more than one character is 22025; an escape character takes the next
+    /// character literally, and a literal backslash is doubled.
+    /// </summary>
+    public static TextRef LikeEscape(KernelContext ctx, TextRef pattern, TextRef escape)
+    {
+        var p = pattern.Span;
+        var e = escape.Span;
+        if (e.Length > 0 && CharLength(e[0]) < e.Length)
+            PgErrors.Raise(PgErrors.InvalidEscapeSequence, "invalid escape string");
+        if (e.Length == 1 && e[0] == (byte)'\\') return pattern;
+        var r = ctx.Arena.Allocate(p.Length * 2);
+        var dst = r.Data.AsSpan(r.Offset, p.Length * 2);
+        int n = 0;
+        bool afterEscape = false;
+        while (p.Length > 0)
+        {
+            int len = Math.Min(p.Length, CharLength(p[0]));
+            if (e.Length > 0 && !afterEscape && p[..len].SequenceEqual(e))
+            {
+                dst[n++] = (byte)'\\';
+                afterEscape = true;
+            }
+            else if (p[0] == (byte)'\\')
+            {
+                dst[n++] = (byte)'\\';
+                if (e.Length == 0 || !afterEscape) dst[n++] = (byte)'\\';
+                afterEscape = false;
+            }
+            else
+            {
+                p[..len].CopyTo(dst[n..]);
+                n += len;
+                afterEscape = false;
+            }
+            p = p[len..];
+        }
+        return new TextRef(r.Data, r.Offset, n);
+    }
+
+    /// <summary>
+    /// varchar(value, typmod, explicit) (varchar.c), the length coercion of a cast to varchar(n):
+    /// a longer value is cut to n characters; an implicit coercion (an INSERT, not a cast) may cut only
+    /// spaces, else 22001.
+    /// </summary>
+    public static TextRef VarcharTypmod(TextRef value, int typmod, bool isExplicit)
+    {
+        int maxLength = typmod - 4;
+        var s = value.Span;
+        if (maxLength < 0 || s.Length <= maxLength) return value;
+        int clip = ClipLength(s, maxLength);
+        if (!isExplicit && s[clip..].ContainsAnyExcept((byte)' '))
+            PgErrors.Raise(PgErrors.StringDataRightTruncation, $"value too long for type character varying({maxLength})");
+        return new TextRef(value.Data, value.Offset, clip);
+    }
+
+    /// <summary>
+    /// bpchar(value, typmod, explicit) (varchar.c), the length coercion of a cast to char(n): a
+    /// shorter value is padded with spaces to n characters, a longer one cut as for varchar(n).
+    /// </summary>
+    public static TextRef BpcharTypmod(KernelContext ctx, TextRef value, int typmod, bool isExplicit)
+    {
+        int maxLength = typmod - 4;
+        var s = value.Span;
+        if (maxLength < 0) return value;
+        int chars = 0;
+        for (int i = 0; i < s.Length; i += CharLength(s[i])) chars++;
+        if (chars == maxLength) return value;
+        if (chars > maxLength)
+        {
+            int clip = ClipLength(s, maxLength);
+            if (!isExplicit && s[clip..].ContainsAnyExcept((byte)' '))
+                PgErrors.Raise(PgErrors.StringDataRightTruncation, $"value too long for type character({maxLength})");
+            return new TextRef(value.Data, value.Offset, clip);
+        }
+        int length = s.Length + (maxLength - chars);
+        var r = ctx.Arena.Allocate(length);
+        var dst = r.Data.AsSpan(r.Offset, length);
+        s.CopyTo(dst);
+        dst[s.Length..].Fill((byte)' ');
+        return r;
+    }
+
+    /// <summary>Bytes of the first <paramref name="chars"/> characters of UTF-8 <paramref name="s"/> (pg_mbcharcliplen).</summary>
+    private static int ClipLength(ReadOnlySpan<byte> s, int chars)
+    {
+        int i = 0;
+        for (int n = 0; n < chars && i < s.Length; n++) i += CharLength(s[i]);
+        return Math.Min(i, s.Length);
+    }
 }

@@ -13,6 +13,7 @@ public static class PgErrors
     public const string DivisionByZero = "22012";
     public const string DatetimeFieldOverflow = "22008";
     public const string InvalidEscapeSequence = "22025";
+    public const string StringDataRightTruncation = "22001";
     public const string FeatureNotSupported = "0A000";
 
     [DoesNotReturn]

@@ -73,11 +73,12 @@ public sealed partial class ExpressionBinder
         var args = node.List("args");
         if (args.Count != 2) throw node.Field("args").Error("ScalarArrayOpExpr takes two arguments");
         var array = args[1];
-        if (array.RequireKind() != "ARRAYEXPR")
+        bool constant = array.RequireKind() == "CONST";
+        if (array.Kind != "ARRAYEXPR" && !constant)
             throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over a non-literal array ({array.Kind})");
-        if (array.Optional("multidims")?.Bool() == true) throw UnsupportedConstructException.NotYet("multidimensional array");
+        if (!constant && array.Optional("multidims")?.Bool() == true) throw UnsupportedConstructException.NotYet("multidimensional array");
         var scalar = Bind(args[0], aggregates);
-        var elements = BindList(array.List("elements"), aggregates);
+        var elements = constant ? ArrayConstElements(array) : BindList(array.List("elements"), aggregates);
         string name = FunctionName(funcId, node);
         CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}");
         if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);

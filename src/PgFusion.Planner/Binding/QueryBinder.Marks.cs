@@ -36,13 +36,15 @@ public sealed partial class QueryBinder
     }
 
     /// <param name="negator">When set, the IN test uses this operator (the negator of the SubLink's own, for NOT of an ALL).</param>
-    private BoundExpr BindMark(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars, CatalogOperator? negator = null)
+    /// <param name="arm">One arm of a UNION the subquery is (QueryBinder.UnionMarks): the mark over that arm's rows only.</param>
+    private BoundExpr BindMark(QueryTreeNode link, ExpressionBinder outer, List<SubqueryJoin> scalars, CatalogOperator? negator = null, UnionArm? arm = null)
     {
+        if (arm is null && UnionArms(link) is { } arms) return BindUnionMark(link, arms, outer, scalars, negator);
         bool exists = link.Int32("subLinkType") == ExistsSubLink;
         string what = exists ? "EXISTS subquery inside an expression" : "IN/ANY subquery inside an expression";
         if (exists)
         {
-            var body = BindSubqueryBody(link.Field("subselect"), outer, what, existsLimit: true);
+            var body = BindMarkBody(arm?.Query ?? link.Field("subselect"), arm?.Outer ?? outer, what, exists: true);
             var (keys, marker) = (Keys(body), BoolOr("matched", new BoundConst(true, PgType.Bool)));
             var right = new LogicalAggregate(body.Plan, keys, [marker]);
             VerifyColumns(right, $"{what} that reads the outer query outside its WHERE equalities");
@@ -52,8 +54,8 @@ public sealed partial class QueryBinder
         }
 
         // The subquery is bound twice (match side and NULL facts): each plan needs its own column ids.
-        var (match, test) = BindAnyBody(link, outer, what, negator);
-        var (facts, factTest) = BindAnyBody(link, outer, what, negator);
+        var (match, test) = BindAnyBody(link, outer, what, negator, arm);
+        var (facts, factTest) = BindAnyBody(link, outer, what, negator, arm);
         var matchKeys = Keys(match);
         var y = new NamedExpr(_ids.New("value", test.Inner.Type), test.Inner);
         var matched = BoolOr("matched", new BoundConst(true, PgType.Bool));
@@ -79,10 +81,12 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>The subquery of an IN/ANY and its test as a correlation: a strict equality between an outer expression and the subquery's one output.</summary>
-    private (SubqueryBody Body, Correlation Test) BindAnyBody(QueryTreeNode link, ExpressionBinder outer, string what, CatalogOperator? negator = null)
+    private (SubqueryBody Body, Correlation Test) BindAnyBody(QueryTreeNode link, ExpressionBinder outer, string what, CatalogOperator? negator = null, UnionArm? arm = null)
     {
-        var body = BindSubqueryBody(link.Field("subselect"), outer, what);
+        var body = BindMarkBody(arm?.Query ?? link.Field("subselect"), arm?.Outer ?? outer, what, exists: false);
         if (body.Outputs.Count != 1) throw UnsupportedConstructException.NotYet($"{what} with {body.Outputs.Count} columns");
+        if (arm?.Expected is { } expected && body.Outputs[0].Type != expected)
+            throw UnsupportedConstructException.NotYet($"{what} over a UNION whose arms are correlated differently and whose arm gives {body.Outputs[0].Type} where the UNION gives {expected}");
         var saved = new Dictionary<int, BoundExpr>(outer.SubLinkParams);
         outer.SubLinkParams.Clear();
         outer.SubLinkParams[1] = body.Outputs[0];
@@ -119,7 +123,7 @@ public sealed partial class QueryBinder
     {
         if (!(allowTopN ? IsPlainSelectWithTopN(sub) : IsPlainSelect(sub) || (existsLimit && IsExistsWithRedundantLimit(sub, outer))))
         {
-            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"correlated {what} {NotPlainReason(sub)}");
+            if (ReadsOuter(sub.Element, 0)) throw UnsupportedConstructException.NotYet($"{Correlated(what)} {NotPlainReason(sub)}");
             var bound = BindQuery(sub);
             return new SubqueryBody(bound.Root, [.. bound.ResultColumns.Select(c => (BoundExpr)new LogicalColumnRef(c))], []);
         }
@@ -161,7 +165,7 @@ public sealed partial class QueryBinder
             {
                 // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
                 var decorrelated = DomainDecorrelate(plan, [.. correlations.Select(c => (BoundExpr)c.Eq)], others, outer, out var reason)
-                    ?? throw UnsupportedConstructException.NotYet($"correlated {what} whose outer references are not equalities in its WHERE and that {reason}");
+                    ?? throw UnsupportedConstructException.NotYet($"{Correlated(what)} whose outer references are not equalities in its WHERE and that {reason}");
                 return new SubqueryBody(decorrelated.Plan, outputs, decorrelated.Correlations) { Order = order };
             }
             return new SubqueryBody(plan, outputs, correlations) { Order = order };

@@ -42,7 +42,15 @@ public sealed partial class QueryBinder
             // rows only: it is bound as NOT of a mark (QueryBinder.Marks), not as a null-aware anti join.
             if (AsSubLink(conjunct, out bool negated) is { } link && JoinsAsConjunct(link, negated))
             {
-                clause.Joins.Add(BindSubqueryJoin(link, negated, binder));
+                try
+                {
+                    clause.Joins.Add(BindSubqueryJoin(link, negated, binder));
+                }
+                catch (UnsupportedConstructException) when (UnionArms(link) is not null)
+                {
+                    // A UNION whose arms are correlated differently: an OR of one mark per arm (QueryBinder.UnionMarks).
+                    clause.Plain.Add(binder.Bind(conjunct));
+                }
             }
             else if (OrWithOneSubLink(conjunct) is var (others, orLink, orNegated))
             {
@@ -256,8 +264,8 @@ public sealed partial class QueryBinder
     /// A subquery in an expression. EXISTS and IN/ANY ones (under OR or NOT, in the select list)
     /// become marks (QueryBinder.Marks). A scalar (EXPR) subquery, uncorrelated: an ungrouped
     /// aggregate without HAVING or LIMIT (exactly one row) is cross-joined as it is; any other query
-    /// is wrapped in an ungrouped single-value aggregate, which gives NULL for no rows and raises
-    /// PostgreSQL's 21000 for a second row. Correlated: an ungrouped aggregate whose outer references
+    /// is wrapped in an ungrouped (first value, row count) aggregate, whose value gives NULL for no
+    /// rows and raises PostgreSQL's 21000 for a second row where it is evaluated (<see cref="CheckedSingleRow"/>). Correlated: an ungrouped aggregate whose outer references
     /// are equalities inner_expr = outer_expr in its WHERE; it becomes the aggregate grouped by the
     /// inner expressions, left-joined on the equalities.
     /// </summary>
@@ -286,17 +294,29 @@ public sealed partial class QueryBinder
             return new LogicalColumnRef(bound.ResultColumns[0]);
         }
         var column = bound.ResultColumns[0];
-        var single = new NamedAggregate(_ids.New(column.Name, column.Type),
-            new BoundAggregate(BoundAggregate.SingleValueOid, "single_value", [new LogicalColumnRef(column)], false, null, column.Type));
-        scalars.Add(new SubqueryJoin(new LogicalAggregate(bound.Root, [], [single]), LogicalJoinType.Inner, null, InitPlan: true));
-        return new LogicalColumnRef(single.Column);
+        var firstValue = new NamedAggregate(_ids.New(column.Name, column.Type),
+            new BoundAggregate(BoundAggregate.FirstValueOid, "first", [new LogicalColumnRef(column)], false, null, column.Type));
+        var rowCount = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
+        scalars.Add(new SubqueryJoin(new LogicalAggregate(bound.Root, [], [firstValue, rowCount]), LogicalJoinType.Inner, null, InitPlan: true));
+        return CheckedSingleRow(firstValue.Column, rowCount.Column);
     }
+
+    /// <summary>
+    /// A scalar subquery's value from its (first value, row count) columns:
+    /// <c>CASE WHEN pgfusion_single_row(rows) THEN first END</c>. The check raises 21000 only where the
+    /// value is evaluated, as PostgreSQL evaluates a SubPlan only for the outer rows (and CASE, COALESCE,
+    /// AND/OR branches) that reach it: a group of two rows that no outer row reads raises nothing.
+    /// A row count of NULL (an outer row without a group) gives NULL (the function is strict).
+    /// </summary>
+    private static BoundCase CheckedSingleRow(LogicalColumn first, LogicalColumn rows) =>
+        new([(new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows)], PgType.Bool), new LogicalColumnRef(first))],
+            new BoundConst(null, first.Type), first.Type);
 
     /// <summary>
     /// A correlated scalar subquery that is a plain SELECT-FROM-WHERE (with ORDER BY and LIMIT/OFFSET
     /// or without) correlated by equalities: grouped by its correlation keys into (first value, row
-    /// count), left-joined on the equalities. A check right above the join raises 21000 for an outer
-    /// row whose group has two or more rows. With LIMIT/OFFSET the rows are first limited per key
+    /// count), left-joined on the equalities. The value raises 21000 where it is evaluated for an outer
+    /// row whose group has two or more rows (<see cref="CheckedSingleRow"/>). With LIMIT/OFFSET the rows are first limited per key
     /// (<see cref="PartitionTopN"/>, a top-N per correlation key), so <c>ORDER BY y LIMIT 1</c> leaves
     /// one row per key and the first value is the one PostgreSQL's per-row evaluation returns.
     /// </summary>
@@ -323,18 +343,15 @@ public sealed partial class QueryBinder
         var rows = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
         var right = new LogicalAggregate(rowsPlan, keys, [first, rows]);
         VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
-        var check = new BoundCoalesce(
-            [new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows.Column)], PgType.Bool), new BoundConst(true, PgType.Bool)],
-            PgType.Bool);
-        scalars.Add(CorrelatedJoin(right, body, keys) with { Check = check });
-        return new LogicalColumnRef(first.Column);
+        scalars.Add(CorrelatedJoin(right, body, keys));
+        return CheckedSingleRow(first.Column, rows.Column);
     }
 
     /// <summary>
     /// A correlated scalar subquery with GROUP BY (and HAVING) or DISTINCT, possibly with ORDER BY ...
     /// LIMIT: bound like a LATERAL sub-query (its correlation keys become further grouping or
     /// DISTINCT keys, a LIMIT applies per key), then grouped by the keys into (first value, row count)
-    /// and left-joined like a plain one; a key with two or more rows raises 21000, an outer row
+    /// and left-joined like a plain one; a key with two or more rows raises 21000 where its value is evaluated, an outer row
     /// without rows gets NULL.
     /// </summary>
     private BoundExpr BindCorrelatedGroupedRow(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
@@ -357,11 +374,8 @@ public sealed partial class QueryBinder
         var toKey = carried.Zip(keys).ToDictionary(p => p.First.Id, p => p.Second.Column);
         var condition = PredicateSimplification.Conjunction(conditions)
             .TransformUp(e => e is LogicalColumnRef r && toKey.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e);
-        var check = new BoundCoalesce(
-            [new BoundFuncCall(BoundAggregate.SingleRowCheckOid, "pgfusion_single_row", [new LogicalColumnRef(rows.Column)], PgType.Bool), new BoundConst(true, PgType.Bool)],
-            PgType.Bool);
-        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, condition, check));
-        return new LogicalColumnRef(first.Column);
+        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, condition));
+        return CheckedSingleRow(first.Column, rows.Column);
     }
 
     private BoundExpr BindCorrelatedScalar(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)

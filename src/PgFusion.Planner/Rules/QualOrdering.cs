@@ -160,7 +160,11 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
         return b.Op == BoolOp.Or ? o.Name == "=" : o.Name == "<>" && o.Negator != 0;
     }
 
-    private double FunctionCost(uint oid) => catalog.Functions.TryGetValue(oid, out var f) ? f.Cost : 1;
+    /// <summary>
+    /// pg_proc.procost; 0 for the planner's own checks (OIDs from 0xFFFFFF00, as pgfusion_single_row in
+    /// a scalar subquery's value), which stand for a Param or SubPlan output that PostgreSQL reads as is.
+    /// </summary>
+    private double FunctionCost(uint oid) => oid >= 0xFFFF_FF00 ? 0 : catalog.Functions.TryGetValue(oid, out var f) ? f.Cost : 1;
 
     /// <summary>
     /// An OR (ANY) or AND (ALL) of two-argument calls of one function with the same first argument

@@ -29,12 +29,15 @@ public sealed partial class QueryCompiler
     {
         ArgumentNullException.ThrowIfNull(plan);
         var sw = Stopwatch.StartNew();
+        // the kernels compile on the thread pool while the operators are assembled; all are done (or failed) on return
+        using var parallel = ParallelCompileScope.Begin();
         try
         {
             var root = Lower(plan.Root);
             if (root.Output.Count != plan.ResultColumns.Count)
                 return CompileResult.Unsupported($"plan yields {root.Output.Count} columns, the result has {plan.ResultColumns.Count}");
             _ = new MinimalTupleEncoder(plan.ResultColumns.Select(c => c.Type).ToArray());
+            parallel.WaitAll();
             return CompileResult.Ok(new CompiledPlan(root, plan.ResultColumns, sw.Elapsed, plan.Notes));
         }
         catch (UnsupportedException e)

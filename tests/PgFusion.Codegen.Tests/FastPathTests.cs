@@ -41,7 +41,7 @@ public sealed class FastPathTests(ITestOutputHelper output)
             var batch = new RecordBatch([Fill<int>(rnd, rows, ArrowType.Int32, IntPool), Fill<int>(rnd, rows, ArrowType.Date32, IntPool),
                 Fill<long>(rnd, rows, ArrowType.Int64, LongPool), Fill<double>(rnd, rows, ArrowType.Float64, DoublePool)], rows);
             var terms = new List<BoundExpr>();
-            for (int t = rnd.Next(1, 4); t > 0; t--)
+            for (int t = rnd.Next(1, 6); t > 0; t--)
             {
                 int c = rnd.Next(types.Length);
                 uint[] ops = c switch { 0 => Int4Ops, 1 => DateOps, 2 => Int8Ops, _ => Float8Ops };
@@ -153,7 +153,7 @@ public sealed class FastPathTests(ITestOutputHelper output)
             dec.Length = rows;
             var batch = new RecordBatch([Fill<int>(rnd, rows, ArrowType.Int32, IntPool), dec], rows);
             var terms = new List<BoundExpr>();
-            for (int t = rnd.Next(1, 4); t > 0; t--)
+            for (int t = rnd.Next(1, 6); t > 0; t--)
             {
                 BoundExpr term = rnd.Next(3) switch
                 {

@@ -216,6 +216,44 @@ public sealed class FixedScaleNumericTests(ITestOutputHelper output)
         Assert.Equal(2, cache.Compiles);
     }
 
+    /// <summary>
+    /// int4(a * b) over numeric(38,0): the product overflows the fixed-scale kernel, so the general
+    /// variant, compiled only then (the query compiled its kernels on the pool), takes the batch
+    /// and raises what PostgreSQL raises for the cast: 22003 integer out of range (the reference
+    /// evaluator's error, which the differential tests hold to PostgreSQL's).
+    /// </summary>
+    [Fact]
+    public void AnErrorInTheLazilyCompiledGeneralVariantKeepsItsSqlState()
+    {
+        var n380 = Numeric(38, 0);
+        PgType[] types = [n380, n380];
+        BoundExpr x = new BoundColumnRef(0, n380, "a"), y = new BoundColumnRef(1, n380, "b");
+        BoundExpr[] exprs = [new BoundFuncCall(1744, "int4", [new BoundFuncCall(1726, "numeric_mul", [x, y], PgType.Numeric)], PgType.Int4)];
+        var cache = new KernelCache();
+        Kernel<ProjectKernel> kernel;
+        using (var scope = ParallelCompileScope.Begin())
+        {
+            kernel = KernelBuilder.Project("project", types, exprs, cache);
+            scope.WaitAll();
+        }
+        Assert.Equal(1, cache.Compiles);
+        var a = (DecimalColumn)PgArrowMapping.CreateColumn(n380, 2);
+        var b = (DecimalColumn)PgArrowMapping.CreateColumn(n380, 2);
+        Int128 big = Int128.Parse("99999999999999999999999999999999999999", System.Globalization.CultureInfo.InvariantCulture);
+        (a.Values[0], b.Values[0]) = (3, -4);
+        (a.Values[1], b.Values[1]) = (big, big);
+        a.Length = b.Length = 2;
+        var batch = new RecordBatch([a, b], 2);
+        var output = PgArrowMapping.CreateColumn(PgType.Int4, 2);
+        KernelColumns.Prepare(output, 2);
+        var error = Assert.Throws<PgFusionException>(() => kernel.Run(batch, [output], new KernelContext()));
+        Assert.Equal(2, cache.Compiles);
+        var want = Assert.Throws<PgFusionException>(() => new ReferenceEvaluator(new KernelContext()).Evaluate(exprs[0], batch.Columns, 1));
+        Assert.Equal("22003", error.SqlState);
+        Assert.Equal(want.SqlState, error.SqlState);
+        Assert.Equal(want.Message, error.Message);
+    }
+
     [Fact]
     public void OverflowFallsBackToTheExactGeneralPath()
     {

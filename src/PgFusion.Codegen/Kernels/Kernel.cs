@@ -22,9 +22,22 @@ public sealed class Kernel<TDelegate> where TDelegate : Delegate
         Name = name;
         Key = key;
         this.source = source;
-        Run = run;
+        this.run = run;
         this.compileTime = compileTime;
     }
+
+    /// <summary>A kernel still compiling (<see cref="ParallelCompileScope"/>): <see cref="Run"/> waits for <paramref name="compiled"/>.</summary>
+    public Kernel(string name, string key, Func<Expression<TDelegate>> source, Func<TDelegate> compiled, Func<TimeSpan> compileTime)
+    {
+        Name = name;
+        Key = key;
+        this.source = source;
+        this.compiled = compiled;
+        this.compileTime = compileTime;
+    }
+
+    private TDelegate? run;
+    private readonly Func<TDelegate>? compiled;
 
     public string Name { get; }
 
@@ -33,7 +46,7 @@ public sealed class Kernel<TDelegate> where TDelegate : Delegate
     /// <summary>The tree <see cref="Run"/> was compiled from (for a fixed-scale kernel, the general variant's).</summary>
     public Expression<TDelegate> Source => source();
 
-    public TDelegate Run { get; }
+    public TDelegate Run => run ?? (run = compiled!());
 
     /// <summary>Time spent building and compiling this kernel's trees so far.</summary>
     public TimeSpan CompileTime => compileTime();

@@ -20,14 +20,13 @@ public static class KernelBuilder
         var fast = cache.GetOrCompile<FilterKernel>(name, "fixed|" + key, () => BuildFilter(inputTypes, predicate, fixedScale: true));
         int[] guard = [.. FixedNumeric.GuardColumns([predicate], inputTypes)];
         var general = new GeneralVariant<FilterKernel>(() => cache.GetOrCompile<FilterKernel>(name, key, () => BuildFilter(inputTypes, predicate, fixedScale: false)));
-        FilterKernel f = fast.Run;
         int Run(RecordBatch input, int[] selection, KernelContext context)
         {
             if (FixedScaleOps.Eligible(input, guard))
             {
                 try
                 {
-                    return f(input, selection, context);
+                    return fast.Run(input, selection, context);
                 }
                 catch (FixedScaleOverflowException)
                 {
@@ -36,7 +35,7 @@ public static class KernelBuilder
             return general.Kernel.Run(input, selection, context);
         }
         FilterKernel run = Run;
-        KernelVariants.Register(run, () => [("fixed-scale", f), ("general", general.Kernel.Run)]);
+        KernelVariants.Register(run, () => [("fixed-scale", fast.Run), ("general", general.Kernel.Run)]);
         return new Kernel<FilterKernel>(name, key, () => general.Kernel.Source, run, () => fast.CompileTime + general.CompileTime) { FixedScaleSource = fast.Source };
     }
 
@@ -70,14 +69,13 @@ public static class KernelBuilder
         var fast = cache.GetOrCompile<ProjectKernel>(name, "fixed|" + key, () => BuildProject(inputTypes, exprs, fixedScale: true));
         int[] guard = [.. FixedNumeric.GuardColumns(exprs, inputTypes)];
         var general = new GeneralVariant<ProjectKernel>(() => cache.GetOrCompile<ProjectKernel>(name, key, () => BuildProject(inputTypes, exprs, fixedScale: false)));
-        ProjectKernel f = fast.Run;
         void Run(RecordBatch input, Column[] outputs, KernelContext context)
         {
             if (FixedScaleOps.Eligible(input, guard))
             {
                 try
                 {
-                    f(input, outputs, context);
+                    fast.Run(input, outputs, context);
                     return;
                 }
                 catch (FixedScaleOverflowException)
@@ -89,7 +87,7 @@ public static class KernelBuilder
             general.Kernel.Run(input, outputs, context);
         }
         ProjectKernel run = Run;
-        KernelVariants.Register(run, () => [("fixed-scale", f), ("general", general.Kernel.Run)]);
+        KernelVariants.Register(run, () => [("fixed-scale", fast.Run), ("general", general.Kernel.Run)]);
         return new Kernel<ProjectKernel>(name, key, () => general.Kernel.Source, run, () => fast.CompileTime + general.CompileTime) { FixedScaleSource = fast.Source };
     }
 

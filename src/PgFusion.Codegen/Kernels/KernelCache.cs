@@ -60,12 +60,39 @@ public sealed class KernelCache
         {
             created = true;
             var sw = Stopwatch.StartNew();
+            // the tree is built here, so an unsupported expression still fails the query's compile at once
             var tree = build();
-            var compiled = tree.Compile();
-            sw.Stop();
+            var built = sw.Elapsed;
             Interlocked.Increment(ref compiles);
-            Interlocked.Add(ref compileTicks, sw.Elapsed.Ticks);
-            return new Kernel<T>(name, k, tree, compiled, sw.Elapsed);
+            if (!ParallelCompileScope.Active)
+            {
+                var compiled = tree.Compile();
+                sw.Stop();
+                Interlocked.Add(ref compileTicks, sw.Elapsed.Ticks);
+                return new Kernel<T>(name, k, tree, compiled, sw.Elapsed);
+            }
+            Interlocked.Add(ref compileTicks, built.Ticks);
+            long compileTime = 0;
+            var pending = new PendingCompile<T>(() =>
+            {
+                var csw = Stopwatch.StartNew();
+                try
+                {
+                    return tree.Compile();
+                }
+                catch
+                {
+                    kernels.TryRemove(k, out _);
+                    throw;
+                }
+                finally
+                {
+                    Interlocked.Exchange(ref compileTime, csw.Elapsed.Ticks);
+                    Interlocked.Add(ref compileTicks, csw.Elapsed.Ticks);
+                }
+            });
+            ParallelCompileScope.Add(pending);
+            return new Kernel<T>(name, k, () => tree, () => pending.Result, () => built + TimeSpan.FromTicks(Interlocked.Read(ref compileTime)));
         })));
         Volatile.Write(ref entry.LastUse, Interlocked.Increment(ref clock));
         try

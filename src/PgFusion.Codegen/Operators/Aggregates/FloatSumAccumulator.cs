@@ -97,6 +97,35 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
         counts[0] += n;
     }
 
+    /// <summary>Folds rows[<paramref name="from"/>..<paramref name="to"/>) (ascending row numbers) into group 0: a[i], or a[i] * b[i].</summary>
+    public void FoldRows(double[] a, double[]? b, int[] rows, int from, int to)
+    {
+        if (average)
+        {
+            for (int r = from; r < to; r++)
+            {
+                int i = rows[r];
+                Add(0, b is null ? a[i] : FloatFunctions.Float8Mul(a[i], b[i]));
+            }
+            return;
+        }
+        double sum = sums[0];
+        if (b is null)
+        {
+            for (int r = from; r < to; r++) sum = FloatFunctions.Float8Pl(sum, a[rows[r]]);
+        }
+        else
+        {
+            for (int r = from; r < to; r++)
+            {
+                int i = rows[r];
+                sum = FloatFunctions.Float8Pl(sum, FloatFunctions.Float8Mul(a[i], b[i]));
+            }
+        }
+        sums[0] = sum;
+        counts[0] += to - from;
+    }
+
     public override void Write(int group, Column output)
     {
         if (counts[group] == 0) ColumnAppend.Null(output);

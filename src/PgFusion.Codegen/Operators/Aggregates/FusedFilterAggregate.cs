@@ -22,10 +22,17 @@ public sealed class FusedFilterAggregate
     private readonly VectorFilter filter;
     private readonly Fold[] folds;
 
+    /// <summary>Only float8 sums and counts: the passing rows are listed before the fold (see <see cref="Compact"/>).</summary>
+    private readonly bool indexed;
+
+    [ThreadStatic]
+    private static int[]? threadRows;
+
     private FusedFilterAggregate(VectorFilter filter, Fold[] folds, Kernel<FilterKernel> kernel, BoundExpr predicate)
     {
         this.filter = filter;
         this.folds = folds;
+        indexed = folds.All(f => !f.Numeric);
         FilterKernel = kernel;
         Predicate = predicate;
     }
@@ -100,17 +107,87 @@ public sealed class FusedFilterAggregate
             if (!Qualifies(batch, f.A) || !Qualifies(batch, f.B)) return false;
         }
         if (!filter.TryPrepare(batch, out var mask, out int words)) return false;
+        if (indexed) return FoldIndexed(batch, accumulators, mask, words);
         int previous = -1;
         for (int from = 0; from < words; from += ChunkWords)
         {
             int to = Math.Min(words, from + ChunkWords);
             filter.EvaluateWords(batch, from, to, mask);
             Prefetch(batch, mask, from, to);
-            if (previous >= 0) FoldRange(batch, accumulators, mask, previous, from);
+            if (previous >= 0) FoldRange(batch, accumulators, mask, previous, from, null, 0, 0);
             previous = from;
         }
-        if (previous >= 0) FoldRange(batch, accumulators, mask, previous, words);
+        if (previous >= 0) FoldRange(batch, accumulators, mask, previous, words, null, 0, 0);
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryFold"/> for float8 sums and counts: each range's passing rows are listed
+    /// (<see cref="Compact"/>), prefetched and folded from the list, so the loops over a sparse
+    /// mask, whose trip counts the branch predictor cannot guess, run once per range instead of
+    /// once per word in the prefetch and again in every aggregate's fold.
+    /// </summary>
+    private bool FoldIndexed(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int words)
+    {
+        var rows = threadRows ??= new int[(64 * 64) + 4];
+        if (rows.Length < (words << 6) + 4) threadRows = rows = new int[(words << 6) + 4];
+        int previous = -1, previousStart = 0, n = 0;
+        for (int from = 0; from < words; from += ChunkWords)
+        {
+            int to = Math.Min(words, from + ChunkWords);
+            filter.EvaluateWords(batch, from, to, mask);
+            int start = n;
+            n = Compact(mask, from, to, rows, n);
+            PrefetchRows(batch, rows, start, n);
+            if (previous >= 0) FoldRange(batch, accumulators, mask, previous, from, rows, previousStart, start);
+            (previous, previousStart) = (from, start);
+        }
+        if (previous >= 0) FoldRange(batch, accumulators, mask, previous, words, rows, previousStart, n);
+        return true;
+    }
+
+    /// <summary>
+    /// Appends the set bits of words [from, to) as row numbers to <paramref name="rows"/> from
+    /// <paramref name="n"/>; returns the new count. The first four of a word are written without
+    /// a branch (slots past the word's count are overwritten by the next word; rows has four
+    /// spare slots), a loop takes the rest.
+    /// </summary>
+    private static int Compact(ulong[] mask, int from, int to, int[] rows, int n)
+    {
+        for (int w = from; w < to; w++)
+        {
+            ulong bits = mask[w];
+            int baseRow = w << 6;
+            int count = BitOperations.PopCount(bits);
+            rows[n] = baseRow + BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
+            rows[n + 1] = baseRow + BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
+            rows[n + 2] = baseRow + BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
+            rows[n + 3] = baseRow + BitOperations.TrailingZeroCount(bits);
+            bits &= bits - 1;
+            for (int m = n + 4; bits != 0; bits &= bits - 1) rows[m++] = baseRow + BitOperations.TrailingZeroCount(bits);
+            n += count;
+        }
+        return n;
+    }
+
+    private unsafe void PrefetchRows(RecordBatch batch, int[] rows, int from, int to)
+    {
+        if (!Sse.IsSupported) return;
+        foreach (var f in folds)
+        {
+            for (int k = 0; k < 2; k++)
+            {
+                int c = k == 0 ? f.A : f.B;
+                if (c < 0) continue;
+                fixed (double* p = Doubles(batch, c))
+                {
+                    for (int r = from; r < to; r++) Sse.Prefetch0(p + rows[r]);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -120,7 +197,7 @@ public sealed class FusedFilterAggregate
     /// accumulators' states before it, so the error raised is that of the first failing row and
     /// aggregate, as the unfused path raises it.
     /// </summary>
-    private void FoldRange(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to)
+    private void FoldRange(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to, int[]? rows, int rowFrom, int rowTo)
     {
         Span<(double Sum, double N, double Sxx)> before = folds.Length <= 16 ? stackalloc (double, double, double)[folds.Length] : new (double, double, double)[folds.Length];
         for (int a = 0; a < folds.Length; a++)
@@ -129,7 +206,8 @@ public sealed class FusedFilterAggregate
         }
         try
         {
-            FoldRangeByAggregate(batch, accumulators, mask, from, to);
+            if (rows is null) FoldRangeByAggregate(batch, accumulators, mask, from, to);
+            else FoldRowsByAggregate(batch, accumulators, rows, rowFrom, rowTo);
         }
         catch (PgFusionException)
         {
@@ -148,6 +226,16 @@ public sealed class FusedFilterAggregate
                 }
             }
             throw;
+        }
+    }
+
+    private void FoldRowsByAggregate(RecordBatch batch, Accumulator[] accumulators, int[] rows, int from, int to)
+    {
+        for (int a = 0; a < folds.Length; a++)
+        {
+            var f = folds[a];
+            if (f.A < 0) ((CountAccumulator)accumulators[a]).AddToGroup(0, to - from);
+            else ((FloatSumAccumulator<double>)accumulators[a]).FoldRows(Doubles(batch, f.A), f.B < 0 ? null : Doubles(batch, f.B), rows, from, to);
         }
     }
 

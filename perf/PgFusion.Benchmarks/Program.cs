@@ -124,14 +124,16 @@ public static class Program
             setup.Invoke(target, null);
         for (int w = 0; w < warmups; w++) m.Method!.Invoke(target, null);
         var times = new List<double>(runs);
+        long allocated0 = GC.GetAllocatedBytesForCurrentThread();
         for (int r = 0; r < runs; r++)
         {
             double c0 = ThreadCpuMs();
             m.Method!.Invoke(target, null);
             times.Add(ThreadCpuMs() - c0);
         }
+        double allocatedKb = (GC.GetAllocatedBytesForCurrentThread() - allocated0) / 1024.0 / runs;
         times.Sort();
-        Console.WriteLine(System.FormattableString.Invariant($"{method}: thread CPU ms median {times[runs / 2]:F3}, lowest {times[0]:F3} ({runs} runs after {warmups} warm-ups)"));
+        Console.WriteLine(System.FormattableString.Invariant($"{method}: thread CPU ms median {times[runs / 2]:F3}, lowest {times[0]:F3}, allocated {allocatedKb:F0} KB per call ({runs} runs after {warmups} warm-ups)"));
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
         _entries[attnum] = new Entry(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(entry.Element).ToArray(), entry.PathSegment);
 
     /// <summary>Keeps an entry cut out of the envelope text (<see cref="StatisticsExtractor"/>), found at <paramref name="path"/>.</summary>
-    public void Add(int attnum, byte[] json, string path) => _entries[attnum] = new Entry(json, JsonPathSegment.Root(path));
+    public void Add(int attnum, byte[] json, JsonPathSegment path) => _entries[attnum] = new Entry(json, path);
 
     public bool TryGetValue(int key, [MaybeNullWhen(false)] out ColumnStatistics value)
     {
@@ -53,7 +53,17 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
                 entry.Decoded = fast;
                 return fast;
             }
-            using var document = JsonDocument.Parse(entry.Json);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(entry.Json);
+            }
+            catch (JsonException e)
+            {
+                // StatisticsScanner leaves the syntax of an entry to its first reader
+                throw new QueryJsonException(entry.PathSegment?.ToString() ?? "$", "malformed JSON: " + e.Message, e);
+            }
+            using var owned = document;
             var s = new QueryTreeNode(document.RootElement, entry.PathSegment);
             var statistics = new ColumnStatistics(
                 s.Int32("attnum"),

@@ -12,6 +12,13 @@ public static class Program
             Profile(args[1], args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
             return;
         }
+        // `cpu <benchmark method> [runs] [warm-ups]`: median and lowest thread-CPU ms per call after the warm-ups
+        // (default 200 and 300), so that other processes on a shared machine do not count.
+        if (args.Length >= 2 && args[0] == "cpu")
+        {
+            ThreadCpu(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200, args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 300);
+            return;
+        }
         // `compile-times [runs]`: median wall and thread-CPU ms of a cold plan + compile per TPC-H query.
         if (args.Length >= 1 && args[0] == "compile-times")
         {
@@ -107,6 +114,26 @@ public static class Program
         process.Refresh();
         double cpu = (process.TotalProcessorTime - cpu0).TotalMilliseconds;
         Console.WriteLine($"{method}: {runs} runs, {clock.Elapsed.TotalMilliseconds / runs:F2} ms wall, {cpu / runs:F2} ms CPU each");
+    }
+
+    private static void ThreadCpu(string method, int runs, int warmups)
+    {
+        var m = typeof(Program).Assembly.GetTypes().Select(t => (Type: t, Method: t.GetMethod(method))).First(x => x.Method is not null);
+        object target = Activator.CreateInstance(m.Type)!;
+        foreach (var setup in m.Type.GetMethods().Where(x => x.GetCustomAttributes(typeof(BenchmarkDotNet.Attributes.GlobalSetupAttribute), false).Length > 0))
+            setup.Invoke(target, null);
+        for (int w = 0; w < warmups; w++) m.Method!.Invoke(target, null);
+        var times = new List<double>(runs);
+        long allocated0 = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < runs; r++)
+        {
+            double c0 = ThreadCpuMs();
+            m.Method!.Invoke(target, null);
+            times.Add(ThreadCpuMs() - c0);
+        }
+        double allocatedKb = (GC.GetAllocatedBytesForCurrentThread() - allocated0) / 1024.0 / runs;
+        times.Sort();
+        Console.WriteLine(System.FormattableString.Invariant($"{method}: thread CPU ms median {times[runs / 2]:F3}, lowest {times[0]:F3}, allocated {allocatedKb:F0} KB per call ({runs} runs after {warmups} warm-ups)"));
     }
 
     /// <summary>

@@ -8,7 +8,9 @@ namespace PgFusion.Codegen.Values;
 public sealed class TextArena
 {
     private const int ChunkSize = 64 * 1024;
-    private byte[] chunk = new byte[ChunkSize];
+    // The first chunk comes with the first text: plan-time constant evaluation makes an arena per
+    // constant and mostly computes no text (a zeroed 64 KB array each was most of its cost).
+    private byte[] chunk = [];
     private int used;
 
     /// <summary>Room for <paramref name="length"/> bytes; the caller fills Data[Offset..].</summary>

@@ -30,7 +30,7 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
         _entries[attnum] = new Entry(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(entry.Element).ToArray(), entry.PathSegment);
 
     /// <summary>Keeps an entry cut out of the envelope text (<see cref="StatisticsExtractor"/>), found at <paramref name="path"/>.</summary>
-    public void Add(int attnum, byte[] json, string path) => _entries[attnum] = new Entry(json, JsonPathSegment.Root(path));
+    public void Add(int attnum, byte[] json, JsonPathSegment path) => _entries[attnum] = new Entry(json, path);
 
     public bool TryGetValue(int key, [MaybeNullWhen(false)] out ColumnStatistics value)
     {
@@ -48,7 +48,22 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
         lock (_lock)
         {
             if (entry.Decoded is { } done) return done;
-            using var document = JsonDocument.Parse(entry.Json);
+            if (TryDecodeFast(entry.Json) is { } fast)
+            {
+                entry.Decoded = fast;
+                return fast;
+            }
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(entry.Json);
+            }
+            catch (JsonException e)
+            {
+                // StatisticsScanner leaves the syntax of an entry to its first reader
+                throw new QueryJsonException(entry.PathSegment?.ToString() ?? "$", "malformed JSON: " + e.Message, e);
+            }
+            using var owned = document;
             var s = new QueryTreeNode(document.RootElement, entry.PathSegment);
             var statistics = new ColumnStatistics(
                 s.Int32("attnum"),
@@ -62,6 +77,116 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
             entry.Decoded = statistics;
             return statistics;
         }
+    }
+
+    /// <summary>
+    /// The entry read with one Utf8JsonReader pass, or null when it holds anything the document
+    /// path would report or read differently (a repeated field, a value of an unexpected kind, a
+    /// number out of range, broken JSON): the caller then decodes it that way, with its errors.
+    /// </summary>
+    private static ColumnStatistics? TryDecodeFast(byte[] json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            int? attnum = null, avgWidth = null;
+            double? nullFrac = null, nDistinct = null, correlation = null;
+            List<string>? mcvValues = null, histogram = null;
+            List<double>? mcvFreqs = null;
+            int seen = 0;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                int field = reader.ValueTextEquals("attnum"u8) ? 1
+                    : reader.ValueTextEquals("null_frac"u8) ? 2
+                    : reader.ValueTextEquals("avg_width"u8) ? 4
+                    : reader.ValueTextEquals("n_distinct"u8) ? 8
+                    : reader.ValueTextEquals("mcv_values"u8) ? 16
+                    : reader.ValueTextEquals("mcv_freqs"u8) ? 32
+                    : reader.ValueTextEquals("histogram"u8) ? 64
+                    : reader.ValueTextEquals("correlation"u8) ? 128
+                    : 0;
+                if ((seen & field) != 0) return null; // a repeated field: the document decides which counts
+                seen |= field;
+                if (!reader.Read()) return null;
+                if (field == 0)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    if (field == 1) return null; // attnum is required
+                    continue;
+                }
+                switch (field)
+                {
+                    case 1 or 4:
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int i)) return null;
+                        if (field == 1) attnum = i;
+                        else avgWidth = i;
+                        break;
+                    case 2 or 8 or 128:
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double d)) return null;
+                        if (field == 2) nullFrac = d;
+                        else if (field == 8) nDistinct = d;
+                        else correlation = d;
+                        break;
+                    case 16 or 64:
+                        if (ReadTexts(ref reader) is not { } texts) return null;
+                        if (field == 16) mcvValues = texts;
+                        else histogram = texts;
+                        break;
+                    default:
+                        if (ReadDoubles(ref reader) is not { } doubles) return null;
+                        mcvFreqs = doubles;
+                        break;
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || attnum is not { } att) return null;
+            return new ColumnStatistics(att, nullFrac ?? 0, avgWidth ?? 0, nDistinct ?? 0, mcvValues, mcvFreqs, histogram, correlation);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>An array of strings and numbers (a number as its JSON text, as <see cref="QueryTreeNode.Text"/>).</summary>
+    private static List<string>? ReadTexts(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) return null;
+        var texts = new List<string>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.EndArray:
+                    return texts;
+                case JsonTokenType.String:
+                    texts.Add(reader.GetString()!);
+                    break;
+                case JsonTokenType.Number:
+                    texts.Add(System.Text.Encoding.UTF8.GetString(reader.ValueSpan));
+                    break;
+                default:
+                    return null;
+            }
+        }
+        return null;
+    }
+
+    private static List<double>? ReadDoubles(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) return null;
+        var values = new List<double>();
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndArray) return values;
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double d)) return null;
+            values.Add(d);
+        }
+        return null;
     }
 
     public ColumnStatistics this[int key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no statistics for attnum {key}");

@@ -14,8 +14,12 @@ namespace PgFusion.Planner.Json;
 /// </summary>
 internal static class StatisticsExtractor
 {
-    /// <summary>One "stats" entry: its attnum, its JSON text, its path.</summary>
-    internal readonly record struct Entry(int AttNum, byte[] Json, string Path);
+    /// <summary>One "stats" entry: its attnum, its JSON text, and where it was ($.relations[Relation].stats[Index]).</summary>
+    internal readonly record struct Entry(int AttNum, byte[] Json, int Relation, int Index)
+    {
+        public JsonPathSegment Path() =>
+            new(new JsonPathSegment(new JsonPathSegment(new JsonPathSegment(null, "relations", -1), null, Relation), "stats", -1), null, Index);
+    }
 
     /// <summary>
     /// The envelope without the extracted "stats" arrays (each replaced by <c>[]</c>), and the
@@ -24,6 +28,33 @@ internal static class StatisticsExtractor
     public static byte[]? Extract(ReadOnlySpan<byte> json, out Dictionary<int, List<Entry>> statistics)
     {
         statistics = [];
+        var cuts = StatisticsScanner.Scan(json, statistics);
+        if (cuts is null)
+        {
+            statistics = [];
+            cuts = ReadCuts(json, statistics);
+        }
+        // The rest of the input (whitespace, or trailing garbage JsonDocument reports) stays.
+        if (cuts is not { Count: > 0 }) return null;
+        int removed = 0;
+        foreach (var (start, end) in cuts) removed += end - start - 2;
+        var compact = new byte[json.Length - removed];
+        int from = 0, to = 0;
+        foreach (var (start, end) in cuts)
+        {
+            json[from..start].CopyTo(compact.AsSpan(to));
+            to += start - from;
+            compact[to++] = (byte)'[';
+            compact[to++] = (byte)']';
+            from = end;
+        }
+        json[from..].CopyTo(compact.AsSpan(to));
+        return compact;
+    }
+
+    /// <summary>The cuts by a validating reader pass (when the scanner gave up), or null to leave everything to the document.</summary>
+    internal static List<(int Start, int End)>? ReadCuts(ReadOnlySpan<byte> json, Dictionary<int, List<Entry>> statistics)
+    {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4096 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
         var cuts = new List<(int Start, int End)>();
@@ -45,22 +76,7 @@ internal static class StatisticsExtractor
                 reader.Skip();
             }
         }
-        // The rest of the input (whitespace, or trailing garbage JsonDocument reports) stays.
-        if (cuts.Count == 0) return null;
-        int removed = 0;
-        foreach (var (start, end) in cuts) removed += end - start - 2;
-        var compact = new byte[json.Length - removed];
-        int from = 0, to = 0;
-        foreach (var (start, end) in cuts)
-        {
-            json[from..start].CopyTo(compact.AsSpan(to));
-            to += start - from;
-            compact[to++] = (byte)'[';
-            compact[to++] = (byte)']';
-            from = end;
-        }
-        json[from..].CopyTo(compact.AsSpan(to));
-        return compact;
+        return cuts;
     }
 
     private static void ReadRelations(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, List<(int, int)> cuts, Dictionary<int, List<Entry>> statistics)
@@ -142,7 +158,7 @@ internal static class StatisticsExtractor
                 continue;
             }
             if (usable)
-                entries.Add(new Entry(att, json[start..checked((int)reader.BytesConsumed)].ToArray(), $"$.relations[{relation}].stats[{j}]"));
+                entries.Add(new Entry(att, json[start..checked((int)reader.BytesConsumed)].ToArray(), relation, j));
         }
     }
 

@@ -8,7 +8,10 @@ namespace PgFusion.Planner.Logical;
 /// </summary>
 public sealed record LogicalAggregate(LogicalPlan Input, IReadOnlyList<NamedExpr> GroupKeys, IReadOnlyList<NamedAggregate> Aggregates) : LogicalPlan
 {
-    public override IReadOnlyList<LogicalColumn> Output => [.. GroupKeys.Select(k => k.Column), .. Aggregates.Select(a => a.Column)];
+    private readonly OutputCache _output = new();
+
+    public override IReadOnlyList<LogicalColumn> Output =>
+        _output.Get(GroupKeys, Aggregates, this, static a => [.. a.GroupKeys.Select(k => k.Column), .. a.Aggregates.Select(x => x.Column)]);
 
     public override IReadOnlyList<LogicalPlan> Children => [Input];
 

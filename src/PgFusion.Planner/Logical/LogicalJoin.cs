@@ -18,7 +18,18 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     /// </summary>
     public bool InitPlan { get; init; }
 
-    public override IReadOnlyList<LogicalColumn> Output => Kind.OutputsLeftOnly() ? Left.Output : [.. Left.Output, .. Right.Output];
+    private readonly OutputCache _output = new();
+
+    public override IReadOnlyList<LogicalColumn> Output
+    {
+        get
+        {
+            if (Kind.OutputsLeftOnly()) return Left.Output;
+            var left = Left.Output;
+            var right = Right.Output;
+            return _output.Get(left, right, (left, right), static s => [.. s.left, .. s.right]);
+        }
+    }
 
     public override IReadOnlyList<LogicalPlan> Children => [Left, Right];
 

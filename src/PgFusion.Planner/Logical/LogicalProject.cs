@@ -12,7 +12,9 @@ public sealed record LogicalProject(LogicalPlan Input, IReadOnlyList<NamedExpr> 
     /// </summary>
     public bool KeepAll { get; init; }
 
-    public override IReadOnlyList<LogicalColumn> Output => [.. Exprs.Select(e => e.Column)];
+    private readonly OutputCache _output = new();
+
+    public override IReadOnlyList<LogicalColumn> Output => _output.Get(Exprs, null, Exprs, static x => [.. x.Select(e => e.Column)]);
 
     public override IReadOnlyList<LogicalPlan> Children => [Input];
 

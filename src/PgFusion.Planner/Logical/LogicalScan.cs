@@ -10,7 +10,9 @@ namespace PgFusion.Planner.Logical;
 /// </summary>
 public sealed record LogicalScan(int RangeTableIndex, string Alias, RelationInfo Relation, IReadOnlyList<ScanColumn> Columns) : LogicalPlan
 {
-    public override IReadOnlyList<LogicalColumn> Output => [.. Columns.Select(c => c.Column)];
+    private readonly OutputCache _output = new();
+
+    public override IReadOnlyList<LogicalColumn> Output => _output.Get(Columns, null, Columns, static c => [.. c.Select(x => x.Column)]);
 
     public override IReadOnlyList<LogicalPlan> Children => [];
 

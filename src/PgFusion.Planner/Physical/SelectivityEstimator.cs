@@ -119,10 +119,11 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         var key = Key.Of(ExpressionFormatter.ConstText(constant), constant.Type);
         double mcvTotal = 0;
         int mcvCount = stats.McvValues?.Count ?? 0;
+        var mcvKeys = ParsedStatistics.Of(stats, constant.Type).McvKeys;
         for (int i = 0; i < mcvCount; i++)
         {
             double freq = stats.McvFreqs is { } fr && i < fr.Count ? fr[i] : 0;
-            if (Key.Of(stats.McvValues![i], constant.Type).CompareTo(key) == 0) return freq;
+            if (mcvKeys[i].CompareTo(key) == 0) return freq;
             mcvTotal += freq;
         }
         double distinct = stats.DistinctValues(origin!.RelTuples) ?? 200;
@@ -137,30 +138,31 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         if (stats is null) return DefaultInequality;
         var key = Key.Of(ExpressionFormatter.ConstText(constant), constant.Type);
         double mcvBelow = 0, mcvTotal = 0;
+        var parsed = ParsedStatistics.Of(stats, constant.Type);
         for (int i = 0; i < (stats.McvValues?.Count ?? 0); i++)
         {
             double freq = stats.McvFreqs is { } fr && i < fr.Count ? fr[i] : 0;
-            int cmp = Key.Of(stats.McvValues![i], constant.Type).CompareTo(key);
+            int cmp = parsed.McvKeys[i].CompareTo(key);
             if (cmp < 0 || (inclusive && cmp == 0)) mcvBelow += freq;
             mcvTotal += freq;
         }
         double rest = Math.Max(0, 1 - stats.NullFrac - mcvTotal);
-        if (stats.Histogram is not { Count: >= 2 } histogram)
+        if (stats.Histogram is not { Count: >= 2 })
             return mcvBelow + (mcvTotal > 0 ? 0 : rest * DefaultInequality);
-        return mcvBelow + (rest * HistogramFraction(histogram, key, constant.Type));
+        return mcvBelow + (rest * HistogramFraction(parsed.HistogramKeys, key));
     }
 
-    private static double HistogramFraction(IReadOnlyList<string> bounds, Key value, PgType type)
+    private static double HistogramFraction(Key[] bounds, Key value)
     {
-        int bins = bounds.Count - 1;
-        var first = Key.Of(bounds[0], type);
+        int bins = bounds.Length - 1;
+        var first = bounds[0];
         if (value.CompareTo(first) <= 0) return 0;
         for (int i = 0; i < bins; i++)
         {
-            var hi = Key.Of(bounds[i + 1], type);
+            var hi = bounds[i + 1];
             if (value.CompareTo(hi) < 0)
             {
-                var lo = Key.Of(bounds[i], type);
+                var lo = bounds[i];
                 double within = lo.Number is { } a && hi.Number is { } b && value.Number is { } v && b > a ? (v - a) / (b - a) : 0.5;
                 return (i + within) / bins;
             }
@@ -310,6 +312,36 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
     private ColumnOrigin? Origin(BoundExpr e) => Unwrap(e) is LogicalColumnRef r ? origins.GetValueOrDefault(r.Column.Id) : null;
 
     private static BoundExpr Unwrap(BoundExpr e) => e is BoundRelabel r ? Unwrap(r.Arg) : e;
+
+    /// <summary>
+    /// A column's MCVs and histogram bounds as keys of one comparison type, parsed once per
+    /// statistics object instead of at every estimate (dates went through DateTime.TryParse per
+    /// bound per predicate). Keyed by the decoded statistics, which live as long as their envelope.
+    /// </summary>
+    private sealed class ParsedStatistics
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ColumnStatistics, Dictionary<uint, ParsedStatistics>> Cache = new();
+
+        private ParsedStatistics(ColumnStatistics stats, PgType type)
+        {
+            McvKeys = stats.McvValues is { } mcv ? [.. mcv.Select(v => Key.Of(v, type))] : [];
+            HistogramKeys = stats.Histogram is { } h ? [.. h.Select(v => Key.Of(v, type))] : [];
+        }
+
+        public Key[] McvKeys { get; }
+
+        public Key[] HistogramKeys { get; }
+
+        public static ParsedStatistics Of(ColumnStatistics stats, PgType type)
+        {
+            var byType = Cache.GetValue(stats, static _ => []);
+            lock (byType)
+            {
+                if (!byType.TryGetValue(type.Oid, out var parsed)) byType[type.Oid] = parsed = new ParsedStatistics(stats, type);
+                return parsed;
+            }
+        }
+    }
 
     /// <summary>A value comparable with statistics text: numbers and dates as doubles, other types as ordinal strings.</summary>
     private readonly record struct Key(double? Number, string? Text) : IComparable<Key>

@@ -1,0 +1,220 @@
+using System.Text.Json;
+
+namespace PgFusion.Planner.Json;
+
+/// <summary>
+/// The fast way to cut the "stats" arrays out of the envelope: a structural byte scan (brackets,
+/// strings and their escapes) instead of <see cref="Utf8JsonReader"/>'s token-by-token validation
+/// of some 100 KB of MCVs and histogram bounds, which cost as much as planning the query. What it
+/// does not validate is either parsed afterwards (the rest of the envelope, by JsonDocument; an
+/// entry the estimator reads, by <see cref="DeferredStatistics"/>, which reports its syntax errors
+/// with its path) or never read (the statistics of unused columns). On anything unusual (an
+/// escaped or repeated "relations", "stats" or "attnum", a non-object entry, unbalanced brackets,
+/// the end of the input) it gives up and <see cref="StatisticsExtractor"/>'s reader pass decides,
+/// with the errors it always reported.
+/// </summary>
+internal static class StatisticsScanner
+{
+    /// <summary>The cuts (start, end of each "stats" array) and entries by relation index, or null to leave it to the reader pass.</summary>
+    public static List<(int Start, int End)>? Scan(ReadOnlySpan<byte> json, Dictionary<int, List<StatisticsExtractor.Entry>> statistics)
+    {
+        var cuts = new List<(int, int)>();
+        int i = Whitespace(json, 0);
+        if (i >= json.Length || json[i] != '{') return null;
+        bool sawRelations = false;
+        i++;
+        while (true)
+        {
+            i = Whitespace(json, i);
+            if (i >= json.Length) return null;
+            if (json[i] == '}') return cuts;
+            if (!TryKey(json, ref i, out var key)) return null;
+            if (key.SequenceEqual("relations"u8))
+            {
+                if (sawRelations || i >= json.Length || json[i] != '[') return null;
+                sawRelations = true;
+                i = Relations(json, i, cuts, statistics);
+            }
+            else
+            {
+                i = SkipValue(json, i);
+            }
+            if (i < 0 || (i = Separator(json, i, '}')) < 0) return null;
+            if (json[i - 1] == '}') return cuts;
+        }
+    }
+
+    private static int Relations(ReadOnlySpan<byte> json, int i, List<(int, int)> cuts, Dictionary<int, List<StatisticsExtractor.Entry>> statistics)
+    {
+        i++; // [
+        for (int r = 0; ; r++)
+        {
+            i = Whitespace(json, i);
+            if (i >= json.Length) return -1;
+            if (json[i] == ']') return i + 1;
+            if (json[i] != '{') return -1;
+            i++;
+            bool sawStats = false;
+            while (true)
+            {
+                i = Whitespace(json, i);
+                if (i >= json.Length) return -1;
+                if (json[i] == '}')
+                {
+                    i++;
+                    break;
+                }
+                if (!TryKey(json, ref i, out var key)) return -1;
+                if (key.SequenceEqual("stats"u8))
+                {
+                    if (sawStats || i >= json.Length) return -1;
+                    sawStats = true;
+                    if (json[i] == '[')
+                    {
+                        int start = i;
+                        if (Entries(json, ref i, r) is not { } entries) return -1;
+                        cuts.Add((start, i));
+                        statistics[r] = entries;
+                    }
+                    else
+                    {
+                        i = SkipValue(json, i); // null or another value: left in place, as the reader pass does
+                    }
+                }
+                else
+                {
+                    i = SkipValue(json, i);
+                }
+                if (i < 0 || (i = Separator(json, i, '}')) < 0) return -1;
+                if (json[i - 1] == '}') break;
+            }
+            if ((i = Separator(json, i, ']')) < 0) return -1;
+            if (json[i - 1] == ']') return i;
+        }
+    }
+
+    private static List<StatisticsExtractor.Entry>? Entries(ReadOnlySpan<byte> json, ref int i, int relation)
+    {
+        var entries = new List<StatisticsExtractor.Entry>();
+        i++; // [
+        for (int j = 0; ; j++)
+        {
+            i = Whitespace(json, i);
+            if (i >= json.Length) return null;
+            if (json[i] == ']')
+            {
+                i++;
+                return entries;
+            }
+            if (json[i] != '{') return null;
+            int start = i;
+            i = SkipValue(json, i);
+            if (i < 0) return null;
+            var entry = json[start..i];
+            if (AttNum(entry) is not { } attnum) return null;
+            entries.Add(new StatisticsExtractor.Entry(attnum, entry.ToArray(), relation, j));
+            if ((i = Separator(json, i, ']')) < 0) return null;
+            if (json[i - 1] == ']') return entries;
+        }
+    }
+
+    /// <summary>The entry's one top-level integer "attnum", or null when there is none or more than one.</summary>
+    private static int? AttNum(ReadOnlySpan<byte> entry)
+    {
+        int at = entry.IndexOf("\"attnum\""u8);
+        if (at < 0 || entry[(at + 8)..].IndexOf("\"attnum\""u8) >= 0) return null;
+        try
+        {
+            var reader = new Utf8JsonReader(entry);
+            reader.Read(); // {
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isAttnum = reader.ValueTextEquals("attnum"u8);
+                if (!reader.Read()) return null;
+                if (isAttnum) return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out int a) ? a : null;
+                reader.Skip();
+            }
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A property name without escapes, and <paramref name="i"/> past its colon; false otherwise.</summary>
+    private static bool TryKey(ReadOnlySpan<byte> json, ref int i, out ReadOnlySpan<byte> key)
+    {
+        key = default;
+        if (json[i] != '"') return false;
+        int end = json[(i + 1)..].IndexOfAny((byte)'"', (byte)'\\');
+        if (end < 0 || json[i + 1 + end] != '"') return false;
+        key = json.Slice(i + 1, end);
+        i = Whitespace(json, i + end + 2);
+        if (i >= json.Length || json[i] != ':') return false;
+        i = Whitespace(json, i + 1);
+        return true;
+    }
+
+    /// <summary>Past a ',' (then returns the next position) or the closing bracket; -1 on anything else.</summary>
+    private static int Separator(ReadOnlySpan<byte> json, int i, char close)
+    {
+        i = Whitespace(json, i);
+        if (i >= json.Length) return -1;
+        return json[i] == ',' || json[i] == close ? i + 1 : -1;
+    }
+
+    /// <summary>Past one value starting at <paramref name="i"/> (brackets balanced, strings skipped whole), or -1.</summary>
+    private static int SkipValue(ReadOnlySpan<byte> json, int i)
+    {
+        if (i >= json.Length) return -1;
+        byte first = json[i];
+        if (first == '"') return SkipString(json, i);
+        if (first is not ((byte)'[' or (byte)'{'))
+        {
+            int end = json[i..].IndexOfAny(",}] \t\r\n"u8);
+            return end <= 0 ? -1 : i + end;
+        }
+        int depth = 0;
+        while (true)
+        {
+            int next = json[i..].IndexOfAny("\"[]{}"u8);
+            if (next < 0) return -1;
+            i += next;
+            switch (json[i])
+            {
+                case (byte)'"':
+                    i = SkipString(json, i);
+                    if (i < 0) return -1;
+                    continue;
+                case (byte)'[' or (byte)'{':
+                    depth++;
+                    break;
+                default:
+                    if (--depth == 0) return i + 1;
+                    break;
+            }
+            i++;
+        }
+    }
+
+    private static int SkipString(ReadOnlySpan<byte> json, int i)
+    {
+        i++;
+        while (true)
+        {
+            int next = json[i..].IndexOfAny((byte)'"', (byte)'\\');
+            if (next < 0) return -1;
+            i += next;
+            if (json[i] == '"') return i + 1;
+            i += 2; // the escaped character
+            if (i > json.Length) return -1;
+        }
+    }
+
+    private static int Whitespace(ReadOnlySpan<byte> json, int i)
+    {
+        while (i < json.Length && json[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') i++;
+        return i;
+    }
+}

@@ -48,9 +48,6 @@ public sealed record FuzzQuery
     /// <summary>Inside the grammar the CI asserts an offload share for: one table, no subquery, set operation or CTE.</summary>
     public bool SingleTable => FromTags.Count == 0 && SetOp == null && !AllExprs().SelectMany(e => e.Tags()).Any(t => t.Contains("subquery", StringComparison.Ordinal) || t.StartsWith("exists", StringComparison.Ordinal));
 
-    /// <summary>Float sums/averages: float columns compare within a tolerance.</summary>
-    public bool Inexact => AllExprs().Any(e => e.ContainsInexact) || (SetOpRight?.Inexact ?? false);
-
     /// <summary>
     /// Whether PostgreSQL may legitimately print any of several equal values: a group or DISTINCT
     /// representative, min/max among equal values, set operations.

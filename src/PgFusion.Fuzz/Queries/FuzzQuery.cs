@@ -29,6 +29,9 @@ public sealed record FuzzQuery
 
     public IReadOnlyList<Expr> GroupBy { get; init; } = [];
 
+    /// <summary>`ROLLUP`, `CUBE` or `GROUPING SETS` over <see cref="GroupBy"/> (the sets: every key, each key alone, and ()), or null.</summary>
+    public string? GroupingSets { get; init; }
+
     public IReadOnlyList<Expr> Having { get; init; } = [];
 
     /// <summary>One direction per output column (`DESC NULLS LAST`), or null for no ORDER BY.</summary>
@@ -65,6 +68,7 @@ public sealed record FuzzQuery
         foreach (var t in FromTags) set.Add(t);
         if (Where.Count > 0) set.Add("where");
         if (Grouped) set.Add(GroupBy.Count > 0 ? "group-by" : "aggregate-all");
+        if (GroupingSets != null && GroupBy.Count > 0) set.Add(GroupingSets.ToLowerInvariant());
         if (Having.Count > 0) set.Add("having");
         if (Distinct) set.Add("distinct");
         if (OrderBy != null) set.Add("order-by");
@@ -101,7 +105,16 @@ public sealed record FuzzQuery
         sb.Append(string.Join(", ", Select.Select(e => e.Sql)));
         sb.Append(" FROM ").Append(From);
         if (Where.Count > 0) sb.Append(" WHERE ").Append(string.Join(" AND ", Where.Select(e => e.Sql)));
-        if (GroupBy.Count > 0) sb.Append(" GROUP BY ").Append(string.Join(", ", GroupBy.Select(e => e.Sql)));
+        if (GroupBy.Count > 0)
+        {
+            var keys = string.Join(", ", GroupBy.Select(e => e.Sql));
+            sb.Append(" GROUP BY ").Append(GroupingSets switch
+            {
+                null => keys,
+                "GROUPING SETS" => $"GROUPING SETS (({keys}), {string.Join(", ", GroupBy.Select(e => "(" + e.Sql + ")"))}, ())",
+                _ => $"{GroupingSets} ({keys})",
+            });
+        }
         if (Having.Count > 0) sb.Append(" HAVING ").Append(string.Join(" AND ", Having.Select(e => e.Sql)));
         return sb.ToString();
     }
@@ -120,6 +133,7 @@ public sealed record FuzzQuery
         if (Offset != null) yield return this with { Offset = null };
         if (OrderBy != null && Limit == null && Offset == null) yield return this with { OrderBy = null };
         if (Distinct) yield return this with { Distinct = false };
+        if (GroupingSets != null) yield return this with { GroupingSets = null };
         if (Having.Count > 0) yield return this with { Having = [] };
         for (var i = 0; i < Having.Count; i++) yield return this with { Having = Without(Having, i) };
         if (Where.Count > 0) yield return this with { Where = [] };

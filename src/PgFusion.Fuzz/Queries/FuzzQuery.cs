@@ -88,6 +88,13 @@ public sealed record FuzzQuery
             if (With != null) sb.Append(With).Append(' ');
             if (SetOp != null)
                 sb.Append('(').Append(Core()).Append(") ").Append(SetOp).Append(" (").Append(SetOpRight!.Core()).Append(')');
+            else if (GroupingSets != null && GroupBy.Count > 0 && OrderBy != null)
+                // PostgreSQL 15 treats a grouping-set key that folds to a constant, or that WHERE
+                // equates to one, as a constant sort key and drops it, although its rolled-up rows
+                // are NULL: `GROUP BY ROLLUP (COALESCE(1e20, c)) ORDER BY 1 NULLS FIRST` returns
+                // 1e20 before NULL (seed 221 case 38; fixed in PostgreSQL 18). Sorting the grouped
+                // block's output from outside orders it as written, in both engines.
+                sb.Append("SELECT * FROM (").Append(Core()).Append(") g");
             else
                 sb.Append(Core());
             if (OrderBy != null)

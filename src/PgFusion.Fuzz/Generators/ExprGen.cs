@@ -123,7 +123,8 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             from innerCol in Gen.Elements(table.Columns.ToArray())
             from correlated in Gen.Elements(true, false)
             from filter in inner.Predicate(1)
-            from shape in Gen.Choose(0, 3)
+            from shape in Gen.Frequency((8, Gen.Choose(0, 3)), (2, Gen.Constant(5)), (2, Gen.Constant(6)))
+            from quantifier in Gen.Elements("= ANY", "<> ALL", "> ALL", "<= ANY")
             let fromSql = $"{table.Name} {alias}"
             let innerRef = $"{alias}.{innerCol.Name}"
             let comparable = ColumnKinds.Comparable(outerCol.Column.Kind, innerCol.Kind)
@@ -133,11 +134,53 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 0 => Expr.Op(ColumnKind.Bool, $"(EXISTS (SELECT 1 FROM {fromSql} WHERE {{0}}{corr}))", corr.Length > 0 ? "exists-correlated" : "exists", filter),
                 1 => Expr.Op(ColumnKind.Bool, $"(NOT EXISTS (SELECT 1 FROM {fromSql} WHERE {{0}}{corr}))", corr.Length > 0 ? "exists-correlated" : "exists", filter),
                 2 when comparable => Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} IN (SELECT {innerRef} FROM {fromSql} WHERE {{0}}))", "in-subquery", filter),
+                5 when comparable => Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} NOT IN (SELECT {innerRef} FROM {fromSql} WHERE {{0}}{corr}))", "not-in-subquery", filter),
+                6 when comparable && outerCol.Column.Kind is not (ColumnKind.Bool or ColumnKind.Uuid or ColumnKind.Bytea) =>
+                    Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} {quantifier} (SELECT {innerRef} FROM {fromSql} WHERE {{0}}{corr}))", "quantified-subquery", filter),
                 3 when comparable && outerCol.Column.Kind != ColumnKind.Bool =>
                     Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} > (SELECT max({innerRef}) FROM {fromSql} WHERE {{0}}{corr}))", corr.Length > 0 ? "scalar-subquery-correlated" : "scalar-subquery", filter),
                 _ => Expr.Op(ColumnKind.Bool, $"((SELECT count(*) FROM {fromSql} WHERE {{0}}{corr}) > 1)", corr.Length > 0 ? "scalar-subquery-correlated" : "scalar-subquery", filter),
             };
     }
+
+    /// <summary>
+    /// A scalar sub-query yielding a value of a column of another (or the same) table: an aggregate
+    /// (max, min, count) or `ORDER BY ... LIMIT 1` (deterministic: ordered by the value itself),
+    /// correlated with this block by an equality or not. Null when no table fits.
+    /// </summary>
+    public Gen<Expr>? ValueSubquery()
+    {
+        if (!subqueries || nesting > 0 || scope.Count == 0) return null;
+        var alias = "s" + (nesting + 1);
+        var tables = schema.Tables.Where(t => t.Columns.Any(PrintsEqualValuesAlike)).ToArray();
+        if (tables.Length == 0) return null;
+        return
+            from table in Gen.Elements(tables)
+            let inner = new ExprGen(table.Columns.Select(c => new ScopeColumn(alias, c)).ToArray(), schema, false, nesting + 1)
+            from innerCol in Gen.Elements(table.Columns.Where(PrintsEqualValuesAlike).ToArray())
+            from outerCol in Gen.Elements(scope.ToArray())
+            from correlated in Gen.Elements(true, false)
+            from filter in inner.Predicate(1)
+            from shape in Gen.Elements("max", "min", "count", "limit")
+            let innerRef = $"{alias}.{innerCol.Name}"
+            let corr = correlated && ColumnKinds.Comparable(outerCol.Column.Kind, innerCol.Kind) ? $" AND {innerRef} = {outerCol.Sql}" : ""
+            let tag = corr.Length > 0 ? "scalar-subquery-select-correlated" : "scalar-subquery-select"
+            let kind = innerCol.Kind.IsString() ? ColumnKind.Text : innerCol.Kind
+            select shape switch
+            {
+                "count" => Expr.Op(ColumnKind.Int8, $"(SELECT count({innerRef}) FROM {table.Name} {alias} WHERE {{0}}{corr})", tag, filter),
+                "limit" => Expr.Op(kind, $"(SELECT {innerRef} FROM {table.Name} {alias} WHERE {{0}}{corr} ORDER BY 1 DESC NULLS LAST LIMIT 1)", tag, filter),
+                _ => Expr.Op(kind, $"(SELECT {shape}({innerRef}) FROM {table.Name} {alias} WHERE {{0}}{corr})", tag, filter),
+            };
+    }
+
+    /// <summary>
+    /// Columns whose equal values print identically, so which of several equal values a max/min or
+    /// LIMIT 1 returns cannot show (floats print -0 and 0, numeric 1.0 and 1.00, intervals '1 day' and
+    /// '24:00:00'); bool, uuid and bytea have no min/max in PostgreSQL 15.
+    /// </summary>
+    private static bool PrintsEqualValuesAlike(FuzzColumn c) =>
+        c.Kind is not (ColumnKind.Bool or ColumnKind.Uuid or ColumnKind.Bytea or ColumnKind.Float4 or ColumnKind.Float8 or ColumnKind.Numeric or ColumnKind.Interval);
 
     /// <summary>A typed literal, sometimes a typed NULL.</summary>
     public static Gen<Expr> Literal(ColumnKind kind) =>
@@ -170,7 +213,15 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
         {
             (2, () => Case(kind, depth)),
             (2, () => Gen.Zip(Scalar(kind, depth), Scalar(kind, depth)).Select(p => Expr.Op(kind, "COALESCE({0}, {1})", "coalesce", p.Item1, p.Item2))),
+            (1, () => Gen.Zip(Scalar(kind, depth), Scalar(kind, depth)).Select(p => Expr.Op(kind, "NULLIF({0}, {1})", "nullif", p.Item1, p.Item2))),
         };
+        // uuid and bytea order too, but bool's greatest/least are rare enough to leave out.
+        if (kind != ColumnKind.Bool)
+            ops.Add((1, () =>
+                from f in Gen.Elements("GREATEST", "LEAST")
+                from a in Scalar(kind, depth)
+                from b in Scalar(kind, depth)
+                select Expr.Op(kind, f + "({0}, {1})", "greatest-least", a, b)));
         switch (kind)
         {
             case ColumnKind.Int2:
@@ -200,6 +251,11 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 ops.Add((3, () => Cast(kind, depth, ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float8)));
                 ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "({0})::numeric(10,2)", "cast", a))));
                 ops.Add((1, () => Scalar(kind, depth).Select(a => Expr.Op(kind, "round({0}, 1)", "function", a))));
+                ops.Add((1, () =>
+                    from field in Gen.Elements("YEAR", "MONTH", "DAY", "DOW", "DOY", "EPOCH", "QUARTER")
+                    from source in Gen.Elements(ColumnKind.Date, ColumnKind.Timestamp)
+                    from a in Scalar(source, depth)
+                    select Expr.Op(kind, "EXTRACT(" + field + " FROM {0})", "extract", a)));
                 break;
             case ColumnKind.Text:
                 ops.Add((3, () => Gen.Zip(Scalar(kind, depth), Scalar(kind, depth)).Select(p => Expr.Op(kind, "({0} || {1})", "concat", p.Item1, p.Item2))));
@@ -219,6 +275,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             case ColumnKind.Timestamp:
                 ops.Add((2, () => Scalar(ColumnKind.Date, depth).Select(a => Expr.Op(kind, "({0})::timestamp", "cast", a))));
                 ops.Add((2, () => Gen.Zip(Scalar(kind, depth), Scalar(ColumnKind.Interval, depth)).Select(p => Expr.Op(kind, "({0} + {1})", "date-arith", p.Item1, p.Item2))));
+                ops.Add((1, () => Gen.Zip(Scalar(kind, depth), Gen.Elements("year", "month", "day", "hour", "quarter", "week")).Select(p => Expr.Op(kind, "date_trunc('" + p.Item2 + "', {0})", "date_trunc", p.Item1))));
                 break;
             case ColumnKind.Interval:
                 ops.Add((2, () => Gen.Zip(Scalar(ColumnKind.Timestamp, depth), Scalar(ColumnKind.Timestamp, depth)).Select(p => Expr.Op(kind, "({0} - {1})", "date-arith", p.Item1, p.Item2))));
@@ -271,18 +328,24 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
     public Gen<Expr> Aggregate(int depth) =>
         from fn in Gen.Frequency(
             (3, Gen.Constant("count(*)")), (3, Gen.Constant("count")), (4, Gen.Constant("sum")), (3, Gen.Constant("avg")),
-            (3, Gen.Constant("min")), (3, Gen.Constant("max")), (1, Gen.Constant("bool_and")), (1, Gen.Constant("count-distinct")))
+            (3, Gen.Constant("min")), (3, Gen.Constant("max")), (1, Gen.Constant("bool_and")), (1, Gen.Constant("count-distinct")),
+            (1, Gen.Constant("bool_or")), (1, Gen.Constant("string_agg")), (1, Gen.Constant("variance")))
         from kind in fn switch
         {
             "sum" or "avg" => Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric, ColumnKind.Numeric, ColumnKind.Interval),
-            "bool_and" => Gen.Constant(ColumnKind.Bool),
+            "bool_and" or "bool_or" => Gen.Constant(ColumnKind.Bool),
+            "string_agg" => Gen.Constant(ColumnKind.Text),
+            // Over integers and numeric the variance family is exact (numeric accumulation);
+            // over floats it depends on summation order by more than a sum does (cancellation).
+            "variance" => Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Numeric),
             // PostgreSQL 15 has no min/max for bool, uuid or bytea.
             "min" or "max" => AnyKind().Where(k => k is not (ColumnKind.Bool or ColumnKind.Uuid or ColumnKind.Bytea)),
             _ => AnyKind(),
         }
         from arg in Scalar(kind, depth)
         from filter in Gen.Frequency((4, Gen.Constant<Expr?>(null)), (1, Predicate(1).Select(p => (Expr?)p)))
-        select MakeAggregate(fn, arg, filter);
+        from variant in Gen.Elements("stddev_samp", "stddev_pop", "var_samp", "var_pop", "stddev", "variance")
+        select MakeAggregate(fn == "variance" ? variant : fn, arg, filter);
 
     private static Expr MakeAggregate(string fn, Expr arg, Expr? filter)
     {
@@ -304,10 +367,13 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 ColumnKind.Float4 => ColumnKind.Float8,
                 _ => arg.Kind,
             }, "avg({0})", new[] { arg }),
-            "bool_and" => (ColumnKind.Bool, "bool_and({0})", [arg]),
+            "bool_and" or "bool_or" => (ColumnKind.Bool, fn + "({0})", [arg]),
+            // Ordered by the argument itself, so the result is deterministic (equal texts print alike).
+            "string_agg" => (ColumnKind.Text, "string_agg({0}, ',' ORDER BY {0})", [arg]),
+            "stddev_samp" or "stddev_pop" or "var_samp" or "var_pop" or "stddev" or "variance" => (ColumnKind.Numeric, fn + "({0})", [arg]),
             _ => (arg.Kind == ColumnKind.Varchar ? ColumnKind.Text : arg.Kind, fn + "({0})", new[] { arg }),
         };
-        var tag = fn == "count(*)" ? "count" : fn;
+        var tag = fn switch { "count(*)" => "count", "stddev_samp" or "stddev_pop" or "var_samp" or "var_pop" or "stddev" or "variance" => "variance", _ => fn };
         if (filter != null)
         {
             call += " FILTER (WHERE {" + args.Length + "})";

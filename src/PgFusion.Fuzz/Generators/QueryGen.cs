@@ -49,11 +49,15 @@ public static class QueryGen
         from order in Order(n)
         select order(new FuzzQuery { From = fromSql, FromTags = fromTags, Select = items, Where = filters, Distinct = distinct });
 
-    private static Gen<Expr> SelectItem(ExprGen g) =>
-        from kind in g.AnyKind()
-        from depth in Gen.Frequency((3, Gen.Constant(0)), (3, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
-        from e in g.Scalar(kind, depth)
-        select e;
+    private static Gen<Expr> SelectItem(ExprGen g)
+    {
+        var scalar =
+            from kind in g.AnyKind()
+            from depth in Gen.Frequency((3, Gen.Constant(0)), (3, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
+            from e in g.Scalar(kind, depth)
+            select e;
+        return g.ValueSubquery() is { } subquery ? Gen.Frequency((5, scalar), (1, subquery)) : scalar;
+    }
 
     private static Gen<Expr[]> Where(ExprGen g) =>
         from n in Gen.Frequency((2, Gen.Constant(0)), (4, Gen.Constant(1)), (2, Gen.Constant(2)), (1, Gen.Constant(3)))
@@ -70,9 +74,11 @@ public static class QueryGen
         from nHaving in Gen.Frequency((3, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
         from having in Having(g).ArrayOf(nHaving)
         from order in Order(nKeys + nAggs)
+        from sets in Gen.Frequency((6, Gen.Constant<string?>(null)), (1, Gen.Constant<string?>("ROLLUP")), (1, Gen.Constant<string?>("CUBE")), (1, Gen.Constant<string?>("GROUPING SETS")))
         select order(new FuzzQuery
         {
             From = fromSql, FromTags = fromTags, Select = [.. keys, .. aggs], Where = filters, Grouped = true, GroupBy = keys, Having = having,
+            GroupingSets = keys.Length > 0 ? sets : null,
         });
 
     /// <summary>An aggregate, sometimes inside arithmetic or COALESCE (evaluated after aggregation).</summary>
@@ -140,8 +146,31 @@ public static class QueryGen
                 _ => $"{a.Name} a {kind} {b.Name} b ON {onSql}",
             }
             let tag = kind switch { "," => "join-comma", "JOIN" => equi ? "join-inner" : "join-inner-nonequi", _ => "join-" + kind.Split(' ')[0].ToLowerInvariant() }
-            from q in Body(new ExprGen([.. scopeA, .. scopeB], schema, false), fromSql, [tag])
+            from third in kind == "," ? Gen.Constant<(string Sql, ScopeColumn[] Scope, string Tag)?>(null) : ThirdTable(schema, [.. scopeA, .. scopeB])
+            let scope = third == null ? [.. scopeA, .. scopeB] : (ScopeColumn[])[.. scopeA, .. scopeB, .. third.Value.Scope]
+            from q in Body(new ExprGen(scope, schema, false), third == null ? fromSql : fromSql + third.Value.Sql, third == null ? [tag] : [tag, third.Value.Tag])
             select kind == "," && pair != null ? q with { Where = [Expr.Leaf(ColumnKind.Bool, $"({cond})"), .. q.Where] } : q;
+    }
+
+    /// <summary>
+    /// Sometimes a third table (at most 60 rows, so the products stay small) joined on an equality
+    /// with a column of the first two: ` LEFT JOIN t3 c ON b.c2 = c.c1`.
+    /// </summary>
+    private static Gen<(string Sql, ScopeColumn[] Scope, string Tag)?> ThirdTable(FuzzSchema schema, ScopeColumn[] left)
+    {
+        var tiny = schema.Tables.Where(t => t.Rows.Count <= 60).ToArray();
+        if (tiny.Length == 0) return Gen.Constant<(string, ScopeColumn[], string)?>(null);
+        var none = Gen.Constant<(string, ScopeColumn[], string)?>(null);
+        var some =
+            from c in Gen.Elements(tiny)
+            let scopeC = ScopeOf(c, "c").ToArray()
+            let pairs = (from x in left from y in scopeC where ColumnKinds.Comparable(x.Column.Kind, y.Column.Kind) && x.Column.Kind != ColumnKind.Interval select (x, y)).ToArray()
+            from kind in Gen.Elements("JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN")
+            from pair in pairs.Length == 0 ? Gen.Constant<(ScopeColumn, ScopeColumn)?>(null) : Gen.Elements(pairs).Select(p => ((ScopeColumn, ScopeColumn)?)p)
+            select pair == null
+                ? ((string, ScopeColumn[], string)?)($" CROSS JOIN {c.Name} c", scopeC, "join-three")
+                : ($" {kind} {c.Name} c ON {pair.Value.Item1.Sql} = {pair.Value.Item2.Sql}", scopeC, "join-three");
+        return Gen.Frequency((3, none), (1, some));
     }
 
     /// <summary>UNION / INTERSECT / EXCEPT [ALL] of two single-table blocks with the same column kinds.</summary>
@@ -163,17 +192,19 @@ public static class QueryGen
             SetOpRight = new FuzzQuery { From = $"{tb.Name} a", Select = right, Where = whereB },
         };
 
-    /// <summary>WITH c AS (a projection) SELECT ... FROM c.</summary>
+    /// <summary>WITH c AS (a projection) SELECT ... FROM c, or the projection as a sub-query in FROM.</summary>
     private static Gen<FuzzQuery> Cte(FuzzSchema schema) =>
         from table in Gen.Elements(schema.Tables.ToArray())
         let g = new ExprGen(ScopeOf(table, "a"), schema, false)
         from n in Gen.Choose(1, 4)
         from items in SelectItem(g).ArrayOf(n)
         from filters in Where(g)
-        from materialized in Gen.Elements("", "MATERIALIZED ")
+        from materialized in Gen.Elements("", "MATERIALIZED ", "derived")
         let inner = new FuzzQuery { From = $"{table.Name} a", Select = items, Where = filters }
         let columns = items.Select((e, i) => new FuzzColumn("x" + (i + 1), e.Kind.SqlName(), e.Kind, true)).ToArray()
         let names = string.Join(", ", columns.Select(c => c.Name))
-        from q in Body(new ExprGen(columns.Select(c => new ScopeColumn("a", c)).ToArray(), schema, false), "c a", ["cte"])
-        select q with { With = $"WITH c({names}) AS {materialized}({inner.Sql})" };
+        let derived = materialized == "derived"
+        from q in Body(new ExprGen(columns.Select(c => new ScopeColumn("a", c)).ToArray(), schema, false),
+            derived ? $"({inner.Sql}) a({names})" : "c a", [derived ? "subquery-from" : "cte"])
+        select derived ? q : q with { With = $"WITH c({names}) AS {materialized}({inner.Sql})" };
 }

@@ -19,8 +19,6 @@ public sealed record Expr(ColumnKind Kind, string Template, IReadOnlyList<Expr> 
 
     public bool ContainsAggregate => Aggregate || Args.Any(a => a.ContainsAggregate);
 
-    public bool ContainsInexact => Inexact || Args.Any(a => a.ContainsInexact);
-
     /// <summary>Every construct tag in this expression tree.</summary>
     public IEnumerable<string> Tags()
     {

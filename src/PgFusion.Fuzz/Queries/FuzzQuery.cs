@@ -29,6 +29,9 @@ public sealed record FuzzQuery
 
     public IReadOnlyList<Expr> GroupBy { get; init; } = [];
 
+    /// <summary>`ROLLUP`, `CUBE` or `GROUPING SETS` over <see cref="GroupBy"/> (the sets: every key, each key alone, and ()), or null.</summary>
+    public string? GroupingSets { get; init; }
+
     public IReadOnlyList<Expr> Having { get; init; } = [];
 
     /// <summary>One direction per output column (`DESC NULLS LAST`), or null for no ORDER BY.</summary>
@@ -48,9 +51,6 @@ public sealed record FuzzQuery
     /// <summary>Inside the grammar the CI asserts an offload share for: one table, no subquery, set operation or CTE.</summary>
     public bool SingleTable => FromTags.Count == 0 && SetOp == null && !AllExprs().SelectMany(e => e.Tags()).Any(t => t.Contains("subquery", StringComparison.Ordinal) || t.StartsWith("exists", StringComparison.Ordinal));
 
-    /// <summary>Float sums/averages: float columns compare within a tolerance.</summary>
-    public bool Inexact => AllExprs().Any(e => e.ContainsInexact) || (SetOpRight?.Inexact ?? false);
-
     /// <summary>
     /// Whether PostgreSQL may legitimately print any of several equal values: a group or DISTINCT
     /// representative, min/max among equal values, set operations.
@@ -68,6 +68,7 @@ public sealed record FuzzQuery
         foreach (var t in FromTags) set.Add(t);
         if (Where.Count > 0) set.Add("where");
         if (Grouped) set.Add(GroupBy.Count > 0 ? "group-by" : "aggregate-all");
+        if (GroupingSets != null && GroupBy.Count > 0) set.Add(GroupingSets.ToLowerInvariant());
         if (Having.Count > 0) set.Add("having");
         if (Distinct) set.Add("distinct");
         if (OrderBy != null) set.Add("order-by");
@@ -87,6 +88,13 @@ public sealed record FuzzQuery
             if (With != null) sb.Append(With).Append(' ');
             if (SetOp != null)
                 sb.Append('(').Append(Core()).Append(") ").Append(SetOp).Append(" (").Append(SetOpRight!.Core()).Append(')');
+            else if (GroupingSets != null && GroupBy.Count > 0 && OrderBy != null)
+                // PostgreSQL 15 treats a grouping-set key that folds to a constant, or that WHERE
+                // equates to one, as a constant sort key and drops it, although its rolled-up rows
+                // are NULL: `GROUP BY ROLLUP (COALESCE(1e20, c)) ORDER BY 1 NULLS FIRST` returns
+                // 1e20 before NULL (seed 221 case 38; fixed in PostgreSQL 18). Sorting the grouped
+                // block's output from outside orders it as written, in both engines.
+                sb.Append("SELECT * FROM (").Append(Core()).Append(") g");
             else
                 sb.Append(Core());
             if (OrderBy != null)
@@ -104,7 +112,16 @@ public sealed record FuzzQuery
         sb.Append(string.Join(", ", Select.Select(e => e.Sql)));
         sb.Append(" FROM ").Append(From);
         if (Where.Count > 0) sb.Append(" WHERE ").Append(string.Join(" AND ", Where.Select(e => e.Sql)));
-        if (GroupBy.Count > 0) sb.Append(" GROUP BY ").Append(string.Join(", ", GroupBy.Select(e => e.Sql)));
+        if (GroupBy.Count > 0)
+        {
+            var keys = string.Join(", ", GroupBy.Select(e => e.Sql));
+            sb.Append(" GROUP BY ").Append(GroupingSets switch
+            {
+                null => keys,
+                "GROUPING SETS" => $"GROUPING SETS (({keys}), {string.Join(", ", GroupBy.Select(e => "(" + e.Sql + ")"))}, ())",
+                _ => $"{GroupingSets} ({keys})",
+            });
+        }
         if (Having.Count > 0) sb.Append(" HAVING ").Append(string.Join(" AND ", Having.Select(e => e.Sql)));
         return sb.ToString();
     }
@@ -123,6 +140,7 @@ public sealed record FuzzQuery
         if (Offset != null) yield return this with { Offset = null };
         if (OrderBy != null && Limit == null && Offset == null) yield return this with { OrderBy = null };
         if (Distinct) yield return this with { Distinct = false };
+        if (GroupingSets != null) yield return this with { GroupingSets = null };
         if (Having.Count > 0) yield return this with { Having = [] };
         for (var i = 0; i < Having.Count; i++) yield return this with { Having = Without(Having, i) };
         if (Where.Count > 0) yield return this with { Where = [] };

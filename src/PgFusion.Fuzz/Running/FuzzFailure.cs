@@ -43,7 +43,7 @@ public sealed record FuzzFailure(
         var header = Off switch
         {
             ErrorOutcome e => $"query error {e.SqlState} fuzz",
-            RowsOutcome r => $"query {string.Concat(r.Columns.Select(c => TypeLetter(c.TypeOid)))} {(Query.Ordered ? "nosort" : "rowsort")} fuzz{(Query.Inexact ? " tolerance " + Tolerance(r).ToString("R", CultureInfo.InvariantCulture) : "")}",
+            RowsOutcome r => $"query {string.Concat(r.Columns.Select(c => TypeLetter(c.TypeOid)))} {(Query.Ordered ? "nosort" : "rowsort")} fuzz{(Tolerance(r) is > 0 and var t ? " tolerance " + t.ToString("R", CultureInfo.InvariantCulture) : "")}",
             _ => "query ? rowsort fuzz",
         };
         sb.AppendLine(header);
@@ -51,8 +51,8 @@ public sealed record FuzzFailure(
         return sb.ToString();
     }
 
-    /// <summary>One tolerance per query in an .slt: float4's when a float4 column is present (the looser one).</summary>
-    private static double Tolerance(RowsOutcome r) => r.Columns.Max(c => OutcomeComparer.ToleranceFor(c.TypeOid));
+    /// <summary>One tolerance per query in an .slt (it applies to every float column there): the loosest column's, 0 when all are exact.</summary>
+    private double Tolerance(RowsOutcome r) => OutcomeComparer.ColumnTolerances(Query, r.Columns).DefaultIfEmpty(0).Max();
 
     private static char TypeLetter(uint oid) => oid switch
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using PgFusion.Fuzz.Queries;
+using PgFusion.Fuzz.Schema;
 
 namespace PgFusion.Fuzz.Running;
 
@@ -26,6 +27,36 @@ public static class OutcomeComparer
 
     /// <summary>The tolerance for a float column of type <paramref name="oid"/> (float4 or float8).</summary>
     public static double ToleranceFor(uint oid) => oid == Float4Oid ? Float4Tolerance : FloatTolerance;
+
+    /// <summary>
+    /// The relative tolerance of output column <paramref name="column"/> (type <paramref name="oid"/>),
+    /// 0 for an exact comparison. Only a float column whose expression (in either arm of a set
+    /// operation) contains an order-dependent float aggregate (sum/avg over float4/float8) is
+    /// tolerant, also through arithmetic or COALESCE over the aggregate (seed 171 case 3738:
+    /// `sum(float4) * 2 + 0::float4` is float8, but its error is the float4 sum's). The tolerance is
+    /// the loosest of its aggregates' (float4's when sum(float4), which adds in float4; avg(float4)
+    /// accumulates in float8) and of the column's own type. Integer, numeric, and float columns
+    /// computed without such an aggregate stay exact, even in the same query.
+    /// </summary>
+    public static double ColumnTolerance(FuzzQuery query, int column, uint oid)
+    {
+        if (oid is not (Float4Oid or Float8Oid)) return 0;
+        var aggregate = 0.0;
+        for (var q = query; q != null; q = q.SetOpRight)
+            if (column < q.Select.Count) aggregate = Math.Max(aggregate, AggregateTolerance(q.Select[column]));
+        return aggregate == 0 ? 0 : Math.Max(aggregate, ToleranceFor(oid));
+    }
+
+    /// <summary>The loosest tolerance of the order-dependent aggregates in <paramref name="e"/>, 0 when it has none.</summary>
+    private static double AggregateTolerance(Expr e)
+    {
+        var own = e.Inexact ? (e.Kind == ColumnKind.Float4 ? Float4Tolerance : FloatTolerance) : 0;
+        return e.Args.Aggregate(own, (t, a) => Math.Max(t, AggregateTolerance(a)));
+    }
+
+    /// <summary><see cref="ColumnTolerance"/> of every output column.</summary>
+    public static double[] ColumnTolerances(FuzzQuery query, IReadOnlyList<(string Name, uint TypeOid)> columns) =>
+        columns.Select((c, i) => ColumnTolerance(query, i, c.TypeOid)).ToArray();
 
     /// <summary>
     /// The verdict on the two outcomes alone. A one-sided data exception is a mismatch here; the
@@ -86,7 +117,9 @@ public static class OutcomeComparer
         if (off.Rows.Count != on.Rows.Count)
             return new Verdict(VerdictKind.Mismatch, $"row counts differ: off {off.Rows.Count}, on {on.Rows.Count}\n{Diff(off, on, q.Ordered)}");
         var oids = off.Columns.Select(c => c.TypeOid).ToArray();
-        var loose = new RowComparer(oids, q.Inexact);
+        var tolerances = ColumnTolerances(q, off.Columns);
+        var inexact = tolerances.Any(t => t > 0);
+        var loose = new RowComparer(oids, tolerances);
 
         if (q.Ordered)
         {
@@ -101,7 +134,7 @@ public static class OutcomeComparer
             {
                 if (i < off.Rows.Count && loose.Compare(off.Rows[i - 1], off.Rows[i]) == 0) continue;
                 var boundary = (start == 0 && q.Offset > 0) || (i == off.Rows.Count && q.Limit != null);
-                if (!q.RepresentativeChoice && !boundary && !q.Inexact && !SameMultiset(off.Rows.Skip(start).Take(i - start), on.Rows.Skip(start).Take(i - start)))
+                if (!q.RepresentativeChoice && !boundary && !inexact && !SameMultiset(off.Rows.Skip(start).Take(i - start), on.Rows.Skip(start).Take(i - start)))
                     return new Verdict(VerdictKind.Mismatch, $"rows {start + 1}..{i} sort equal but print differently:\n{Diff(off, on, true)}");
                 start = i;
             }
@@ -112,7 +145,7 @@ public static class OutcomeComparer
         var a = off.Rows.OrderBy(r => r, loose).ToList();
         var b = on.Rows.OrderBy(r => r, loose).ToList();
         var looseEqual = a.Zip(b).All(p => loose.Compare(p.First, p.Second) == 0);
-        if (looseEqual && (q.RepresentativeChoice || q.Inexact))
+        if (looseEqual && (q.RepresentativeChoice || inexact))
             return new Verdict(VerdictKind.Equivalent, "equal up to representatives of equal values / float tolerance");
         return new Verdict(VerdictKind.Mismatch, "row multisets differ:\n" + Diff(off, on, false));
     }
@@ -153,28 +186,28 @@ public static class OutcomeComparer
     public static string Render(string?[] row) =>
         string.Join(" | ", row.Select(v => v == null ? "NULL" : v.Length == 0 || v.Trim() != v || v == "NULL" || v.Contains('|', StringComparison.Ordinal) ? "'" + v + "'" : v));
 
-    /// <summary>Orders rows by PostgreSQL's notion of equality: -0 = 0, 1.0 = 1.00, '1 day' = '24 hours', char(n) padding ignored; floats within a tolerance when asked.</summary>
-    private sealed class RowComparer(uint[] oids, bool tolerant) : IComparer<string?[]>
+    /// <summary>Orders rows by PostgreSQL's notion of equality: -0 = 0, 1.0 = 1.00, '1 day' = '24 hours', char(n) padding ignored; floats within a column's tolerance (0: exact).</summary>
+    private sealed class RowComparer(uint[] oids, double[] tolerances) : IComparer<string?[]>
     {
         public int Compare(string?[]? x, string?[]? y)
         {
             for (var i = 0; i < oids.Length; i++)
             {
-                var c = CompareValue(oids[i], x![i], y![i]);
+                var c = CompareValue(oids[i], tolerances[i], x![i], y![i]);
                 if (c != 0) return c;
             }
             return 0;
         }
 
-        private int CompareValue(uint oid, string? a, string? b)
+        private static int CompareValue(uint oid, double tolerance, string? a, string? b)
         {
             if (a == null || b == null) return (a == null ? 0 : 1) - (b == null ? 0 : 1);
             switch (oid)
             {
                 case Float4Oid or Float8Oid when ParseDouble(a, out var x) && ParseDouble(b, out var y):
                     if (x == y || (double.IsNaN(x) && double.IsNaN(y))) return 0;
-                    if (tolerant && !double.IsInfinity(x) && !double.IsInfinity(y) && !double.IsNaN(x) && !double.IsNaN(y)
-                        && Math.Abs(x - y) <= ToleranceFor(oid) * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)))) return 0;
+                    if (tolerance > 0 && !double.IsInfinity(x) && !double.IsInfinity(y) && !double.IsNaN(x) && !double.IsNaN(y)
+                        && Math.Abs(x - y) <= tolerance * Math.Max(1, Math.Max(Math.Abs(x), Math.Abs(y)))) return 0;
                     return x.CompareTo(y);
                 case NumericOid:
                     return string.CompareOrdinal(NormalizeNumeric(a), NormalizeNumeric(b));

@@ -18,6 +18,15 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     /// </summary>
     public bool InitPlan { get; init; }
 
+    /// <summary>
+    /// The one-row right input (an uncorrelated scalar sub-query or EXISTS/IN mark) carries a
+    /// WHERE conjunct that reads nothing else: to PostgreSQL a pseudoconstant qual, the One-Time
+    /// Filter of a gating Result that runs the InitPlan before the first row of the scan is read
+    /// (create_gating_plan). The right input is built first, and when the gate shut it (no row),
+    /// the left input is never read.
+    /// </summary>
+    public bool Gated { get; init; }
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output

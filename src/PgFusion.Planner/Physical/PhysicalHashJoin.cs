@@ -22,6 +22,13 @@ public sealed record PhysicalHashJoin(
     IReadOnlyList<OutputColumn> Output,
     double EstimatedRows) : PhysicalPlan(Output, EstimatedRows)
 {
+    /// <summary>
+    /// The build input is read before the probe input even where the probe would be read first
+    /// (HashJoinStream.ReadsProbeFirst): the build side is a gated one-row sub-query
+    /// (<see cref="Logical.LogicalJoin.Gated"/>), PostgreSQL's One-Time Filter over an InitPlan.
+    /// </summary>
+    public bool BuildFirst { get; init; }
+
     /// <summary>Build first: the hash table is complete before the first probe batch is read.</summary>
     public override IReadOnlyList<PhysicalPlan> Children => [Probe, Build];
 

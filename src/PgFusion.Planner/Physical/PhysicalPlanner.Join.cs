@@ -55,6 +55,7 @@ public sealed partial class PhysicalPlanner
         // probe row would pair with every build row, where a right build stops at the first match.
         bool buildIsLeft = (join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Full
                 || (join.Kind is LogicalJoinType.Semi or LogicalJoinType.Anti && leftKeys.Count > 0))
+            && !join.Gated
             && CostModel.ChooseBuildSide(left.EstimatedRows, right.EstimatedRows) == JoinBuildSide.Left;
         var kind = join.Kind switch
         {
@@ -79,7 +80,7 @@ public sealed partial class PhysicalPlanner
             residual.Count == 0 ? null : Resolve(PredicateSimplification.Conjunction(residual), pair),
             buildIsLeft,
             Columns(join.Output),
-            Math.Max(1, Math.Round(rows))));
+            Math.Max(1, Math.Round(rows))) { BuildFirst = join.Gated });
     }
 
     /// <summary>Selectivity of one join conjunct: eqjoinsel for a column equality, else the filter estimate.</summary>

@@ -12,7 +12,7 @@ namespace PgFusion.Planner.Rules;
 /// condition of an inner or semi join (for both inputs, resp. the left one), or the condition of an
 /// outer, semi or anti join for the input whose unmatched rows it drops. A predicate rejects NULLs
 /// in a column when it cannot be true with that column NULL: a strict function or comparison of it,
-/// IS NOT NULL, NOT, AND of any arm, OR of every arm. Runs before predicate pushdown, so the WHERE
+/// IS NOT NULL, NOT (pushed down as negate_clause does), AND of any arm, OR of every arm. Runs before predicate pushdown, so the WHERE
 /// conjuncts that made a join inner are then pushed into its input.
 /// </summary>
 public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction = null) : IRewriteRule
@@ -99,9 +99,27 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
     {
         BoundBoolExpr { Op: BoolOp.And } and => and.Args.Any(a => NotTrueWhenNull(a, side)),
         BoundBoolExpr { Op: BoolOp.Or } or => or.Args.All(a => NotTrueWhenNull(a, side)),
-        BoundBoolExpr { Op: BoolOp.Not, Args: [var x] } => NullWhenNull(x, side),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var x] } => NegationNotTrueWhenNull(x, side),
         BoundNullTest { IsNotNull: true } test => NullWhenNull(test.Arg, side),
         _ => NullWhenNull(predicate, side),
+    };
+
+    /// <summary>
+    /// <see cref="NotTrueWhenNull"/> of `NOT x`, read as PostgreSQL reads it: eval_const_expressions
+    /// runs before reduce_outer_joins and pushes the NOT down (negate_clause), so `NOT (x IS NULL)`
+    /// is `x IS NOT NULL`, `NOT (a OR b)` is `NOT a AND NOT b`, `NOT (a AND b)` is `NOT a OR NOT b`
+    /// and `NOT NOT x` is x (seed 161 case 474: a FULL JOIN under `NOT (a.c2 IS NULL)` and a strict
+    /// qual on b is an inner join there; pg_fusion kept a left join, read its preserved side first
+    /// and raised 22003 from that side's filter, where PostgreSQL's inner join over the empty
+    /// other side never evaluated it).
+    /// </summary>
+    private bool NegationNotTrueWhenNull(BoundExpr x, HashSet<int> side) => x switch
+    {
+        BoundNullTest test => !test.IsNotNull && NullWhenNull(test.Arg, side),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var y] } => NotTrueWhenNull(y, side),
+        BoundBoolExpr { Op: BoolOp.And } and => and.Args.All(a => NegationNotTrueWhenNull(a, side)),
+        BoundBoolExpr { Op: BoolOp.Or } or => or.Args.Any(a => NegationNotTrueWhenNull(a, side)),
+        _ => NullWhenNull(x, side),
     };
 
     /// <summary>Whether <paramref name="e"/> is NULL when every column in <paramref name="side"/> is NULL.</summary>

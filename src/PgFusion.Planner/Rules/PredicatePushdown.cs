@@ -77,6 +77,19 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
             // before one that reads the sub-query's value and comes first in the scan's quals.
             // A conjunct that can never raise may still go below (its place in the order is not observable).
             var markIds = Ids(join.Right);
+            // A conjunct reading only the sub-query's outputs is pseudoconstant: PostgreSQL's
+            // gating One-Time Filter, evaluated (running the InitPlan) before the scan's first row.
+            var gates = conjuncts.Where(c => c.ReferencedColumns().Any() && c.ReferencedColumns().All(x => markIds.Contains(x.Id))).ToList();
+            if (gates.Count > 0)
+            {
+                join = join with
+                {
+                    Right = new LogicalFilter(join.Right, PredicateSimplification.Conjunction(gates)),
+                    Gated = true,
+                };
+                conjuncts = conjuncts.Where(c => !gates.Contains(c)).ToList();
+                if (conjuncts.Count == 0) return join;
+            }
             if (conjuncts.Any(c => c.ReferencedColumns().Any(x => markIds.Contains(x.Id))))
             {
                 var safe = new List<BoundExpr>();
@@ -150,7 +163,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
     internal static bool IsScanWithInitPlanMark(LogicalPlan plan) =>
         plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null } join
         && (join.Left is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(join.Left))
-        && (join.InitPlan || (join.Right is LogicalAggregate { GroupKeys.Count: 0 } mark
+        && (join.InitPlan || join.Gated || (join.Right is LogicalAggregate { GroupKeys.Count: 0 } mark
             && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid)));
 
     private const uint BoolOrOid = 2518;

@@ -119,7 +119,7 @@ internal sealed class HashJoinStream : IBatchSource
     /// hash table is never built. Full and right (BuildOuter) joins, and the BuildSemi/BuildAnti
     /// forms PostgreSQL 15 has no hash join for, build first.
     /// </summary>
-    internal static bool ReadsProbeFirst(HashJoinNode node) => node.Plan.Kind switch
+    internal static bool ReadsProbeFirst(HashJoinNode node) => !node.Plan.BuildFirst && node.Plan.Kind switch
     {
         HashJoinKind.ProbeOuter or HashJoinKind.Anti => true,
         HashJoinKind.Inner or HashJoinKind.Semi => StartsWithoutWork(node.Probe),

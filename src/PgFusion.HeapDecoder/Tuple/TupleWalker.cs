@@ -22,6 +22,16 @@ internal abstract class TupleWalker
     /// <summary>The largest step count the constant types below cover.</summary>
     public const int MaxSteps = 32;
 
+    /// <summary>
+    /// Bytes of validated memory every step may read past the end of the tuple data: a step is
+    /// entered at or before that end (each checks the end of its value before the next runs)
+    /// and reads at most this many bytes from a value's start (numeric: 11, text: 33), so the
+    /// steps need no per-value bound check for their wide loads. Tuples in the page with fewer
+    /// bytes after them (the one that ends the page) are walked from a padded copy.
+    /// </summary>
+    public const int SlackBytes = 33;
+
+    /// <param name="readable">Bytes of the page from data on (at least dataLength).</param>
     public abstract bool Walk(ref byte data, int dataLength, int readable, int off, int row, FastStep[] steps);
 
     /// <summary>
@@ -74,16 +84,35 @@ internal abstract class TupleWalker
 
 internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWalkStep
 {
+    /// <summary>A copy of the tuple data being walked, with SlackBytes after it (tuples near the end of the page).</summary>
+    private readonly byte[] _padded = new byte[PageFormat.BlockSize + SlackBytes];
+
     public override bool Walk(ref byte data, int dataLength, int readable, int off, int row, FastStep[] steps) =>
-        TWalk.Walk<Checked>(ref data, dataLength, readable, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
+        readable - dataLength >= SlackBytes
+            ? TWalk.Walk(ref data, dataLength, off, row, ref MemoryMarshal.GetArrayDataReference(steps))
+            : WalkPadded(ref data, dataLength, off, row, ref MemoryMarshal.GetArrayDataReference(steps));
 
-    /// <summary>The walk with a bound check per value read past its start, for tuples near the end of the page.</summary>
+    /// <summary>
+    /// The walk over a copy of the tuple data followed by SlackBytes (zeros or an earlier
+    /// tuple's bytes: read, never used): for a tuple with fewer bytes of the page after it.
+    /// Every value the steps store is copied out of the data (numerics decoded, texts copied),
+    /// so nothing keeps a reference into the copy.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool WalkChecked(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) =>
-        TWalk.Walk<Checked>(ref data, dataLength, readable, off, row, ref steps);
+    private bool WalkPadded(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    {
+        // dataLength <= the tuple's length <= BLCKSZ = _padded.Length - SlackBytes
+        ref byte copy = ref MemoryMarshal.GetArrayDataReference(_padded);
+        Unsafe.CopyBlockUnaligned(ref copy, ref data, (uint)dataLength);
+        return TWalk.Walk(ref copy, dataLength, off, row, ref steps);
+    }
 
-    /// <summary>Tuples ahead of the walk whose first cache lines are requested (tuples lie in descending addresses, which the hardware prefetchers follow poorly).</summary>
-    private const int PrefetchAhead = 3;
+    /// <summary>
+    /// Tuples ahead of the walk whose first cache lines are requested (tuples lie in descending
+    /// addresses, which the hardware prefetchers follow poorly). 2 measured ~8 % faster than 3
+    /// on Q1's columns (perf/decoder6.md); 1 and 6 were slower.
+    /// </summary>
+    private const int PrefetchAhead = 2;
 
     /// <summary>
     /// Asks for the first three cache lines of the tuple at line pointer <paramref name="item"/>
@@ -136,12 +165,11 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             {
                 break;
             }
-            // SlackBytes readable past the tuple data (every tuple but the one that ends the page):
-            // the steps' reads of up to SlackBytes past a value's start stay inside the page unchecked
-            int readable = PageFormat.BlockSize - off - hoff;
-            bool done = readable - dataLength >= Unchecked.SlackBytes
-                ? TWalk.Walk<Unchecked>(ref Unsafe.Add(ref tuple, hoff), dataLength, readable, startOff, row, ref stepRef)
-                : WalkChecked(ref Unsafe.Add(ref tuple, hoff), dataLength, readable, startOff, row, ref stepRef);
+            // SlackBytes of the page after the tuple data (every tuple but the one that ends the page),
+            // else the walk runs over a padded copy
+            bool done = PageFormat.BlockSize - off - len >= SlackBytes
+                ? TWalk.Walk(ref Unsafe.Add(ref tuple, hoff), dataLength, startOff, row, ref stepRef)
+                : WalkPadded(ref Unsafe.Add(ref tuple, hoff), dataLength, startOff, row, ref stepRef);
             if (!done) break;
             row++;
         }
@@ -173,51 +201,26 @@ internal struct PageScan
     public int Row;
 }
 
-/// <summary>
-/// Whether the steps check that what they read past a value's start lies inside the page. Every
-/// step is entered with off &lt;= dataLength (each checks the end of its value against it), so
-/// when at least <see cref="Unchecked.SlackBytes"/> bytes of the page follow the tuple data, the
-/// reads of up to 33 bytes from a value's start (numeric: 11, text: 33) are inside the page.
-/// </summary>
-internal interface IBounds
-{
-    static abstract bool Check { get; }
-}
-
-internal struct Checked : IBounds
-{
-    public static bool Check => true;
-}
-
-internal struct Unchecked : IBounds
-{
-    /// <summary>Bytes of the page past the tuple data that make the per-value checks unnecessary.</summary>
-    public const int SlackBytes = 33;
-
-    public static bool Check => false;
-}
-
 /// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>
 internal interface IWalkStep
 {
-    static abstract bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) where TBounds : struct, IBounds;
+    static abstract bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps);
 }
 
 internal struct WalkEnd : IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps) where TBounds : struct, IBounds => true;
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps) => true;
 }
 
 internal struct SkipFixed<TLen, TAlign, TNext> : IWalkStep
     where TLen : struct, IConst where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
-        where TBounds : struct, IBounds
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         off = ((off + (TAlign.Value - 1)) & ~(TAlign.Value - 1)) + TLen.Value;
-        return off <= dataLength && TNext.Walk<TBounds>(ref data, dataLength, readable, off, row, ref steps);
+        return off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
     }
 }
 
@@ -225,8 +228,7 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
     where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
-        where TBounds : struct, IBounds
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         if ((uint)off >= (uint)dataLength) return false;
         int b0 = Unsafe.Add(ref data, off);
@@ -234,10 +236,10 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
         {
             int size = b0 >> 1;
             off += size;
-            return b0 != 1 && off <= dataLength && TNext.Walk<TBounds>(ref data, dataLength, readable, off, row, ref steps);
+            return b0 != 1 && off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
         }
         int next = FastVarlena.SkipLong(ref data, dataLength, off, TAlign.Value - 1);
-        return next >= 0 && TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
+        return next >= 0 && TNext.Walk(ref data, dataLength, next, row, ref steps);
     }
 }
 
@@ -245,14 +247,13 @@ internal struct Copy2<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
-        where TBounds : struct, IBounds
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 2 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, short>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<short>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 2, row, ref steps);
+        return TNext.Walk(ref data, dataLength, off + 2, row, ref steps);
     }
 }
 
@@ -260,14 +261,13 @@ internal struct Copy4<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
-        where TBounds : struct, IBounds
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 4 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, int>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 4, row, ref steps);
+        return TNext.Walk(ref data, dataLength, off + 4, row, ref steps);
     }
 }
 
@@ -275,14 +275,13 @@ internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
-        where TBounds : struct, IBounds
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 8 > dataLength) return false;
         var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
         Unsafe.Add(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref data, off));
-        return TNext.Walk<TBounds>(ref data, dataLength, readable, off + 8, row, ref steps);
+        return TNext.Walk(ref data, dataLength, off + 8, row, ref steps);
     }
 }
 
@@ -300,13 +299,11 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     /// the JIT keeps them in registers instead of spilling them at their definitions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
-        where TBounds : struct, IBounds
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         int next;
-        // readable - off >= 11: the header byte, the 2-byte numeric header and an 8-byte digit load lie inside the page
-        // (off >= 0 always; off past the tuple data fails next <= dataLength below: every size taken is at least 3)
-        if (TBounds.Check && readable - off < 11) goto Slow;
+        // off <= dataLength (every step checks the end of its value) and SlackBytes readable past the tuple data:
+        // the header byte, the 2-byte numeric header and an 8-byte digit load lie inside the page
         int b0 = Unsafe.Add(ref data, off);
         next = off + (b0 >> 1);
         if ((uint)b0 >= 32 || ((ShortDigitSizes >> b0) & 1) == 0 || next > dataLength) goto Slow;
@@ -325,10 +322,10 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
         Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(Unsafe.Add(ref steps, TIndex.Value).Values!)), row) = ((long)q ^ negative) - negative;
         goto Next;
     Slow:
-        next = Other(ref data, dataLength, readable, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
+        next = Other(ref data, dataLength, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
         if (next < 0) return false;
     Next:
-        return TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
+        return TNext.Walk(ref data, dataLength, next, row, ref steps);
     }
 
     /// <summary>
@@ -337,8 +334,9 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     /// or rejects the tuple).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int Other(ref byte data, int dataLength, int readable, int off, int alignMask, int row, ref FastStep steps, int index)
+    private static int Other(ref byte data, int dataLength, int off, int alignMask, int row, ref FastStep steps, int index)
     {
+        int readable = dataLength + TupleWalker.SlackBytes;
         ref FastStep s = ref Unsafe.Add(ref steps, index);
         if ((uint)off >= (uint)dataLength) return -1;
         int b0 = Unsafe.Add(ref data, off);
@@ -373,13 +371,10 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
     /// FastVarlena.AppendText); anything else goes to one out-of-line call from the value's start.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk<TBounds>(ref byte data, int dataLength, int readable, int off, int row, ref FastStep steps)
-        where TBounds : struct, IBounds
+    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         int next;
-        // readable - off >= 33: 32 bytes after the header byte lie inside the page
-        // (off >= 0 always; off past the tuple data fails next <= dataLength below: every size taken is at least 1)
-        if (TBounds.Check && readable - off < 33) goto Slow;
+        // off <= dataLength and SlackBytes readable past the tuple data: 32 bytes after the header byte lie inside the page
         int b0 = Unsafe.Add(ref data, off);
         next = off + (b0 >> 1);
         // odd and not 0x01 (external), payload (b0 >> 1) - 1 <= 32
@@ -396,16 +391,17 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
         Unsafe.Add(ref offsets, row + 1) = at + len;
         goto Next;
     Slow:
-        next = Other(ref data, dataLength, readable, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
+        next = Other(ref data, dataLength, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
         if (next < 0) return false;
     Next:
-        return TNext.Walk<TBounds>(ref data, dataLength, readable, next, row, ref steps);
+        return TNext.Walk(ref data, dataLength, next, row, ref steps);
     }
 
     /// <summary>Any text value from its start (1-byte or 4-byte header); the offset after it, or -1.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int Other(ref byte data, int dataLength, int readable, int off, int alignMask, int row, ref FastStep steps, int index)
+    private static int Other(ref byte data, int dataLength, int off, int alignMask, int row, ref FastStep steps, int index)
     {
+        int readable = dataLength + TupleWalker.SlackBytes;
         ref FastStep s = ref Unsafe.Add(ref steps, index);
         if ((uint)off >= (uint)dataLength) return -1;
         int b0 = Unsafe.Add(ref data, off);

@@ -85,11 +85,16 @@ extern uint32 pgf_session_wake_seq(PgfSession *session);
 extern void pgf_session_wait(PgfSession *session, uint32 seen, long timeout_ms);
 extern void pgf_session_check_worker(PgfSession *session);
 extern int	pgf_page_alloc(PgfSession *session);
+extern int	pgf_page_alloc_for_slot(int slot_index);
+extern void pgf_slot_sleep(PgfSlotHeader *slot, uint32 seen, long timeout_ms);
+extern void pgf_wake_backend_of(PgfSlotHeader *slot);
 extern void pgf_page_free(int page_index);
 extern void pgf_raise_worker_error(const char *payload, uint32 len);
 extern void pgf_futex_wake(uint32 *word);
 extern void pgf_futex_wait(uint32 *word, uint32 expected, long timeout_ms);
 extern void pgf_wake_worker_of(PgfSlotHeader *slot);
+extern uint64 pgf_stat_wake_calls;
+extern uint64 pgf_stat_send_waits;
 
 /* ---- background worker (worker.c) ---- */
 extern void pgf_register_worker(void);

@@ -82,6 +82,10 @@ typedef struct PgfScanState
 	/* EXPLAIN ANALYZE: where the backend's time goes while it serves pages */
 	uint64		messages;		/* PAGE_RUN messages */
 	uint64		waits;			/* sleeps on backend_wake while executing */
+	uint64		wake_calls0;	/* pgf_stat_wake_calls when execution started */
+	uint64		send_waits0;	/* pgf_stat_send_waits when execution started */
+	uint64		wake_calls;		/* FUTEX_WAKE calls of this execution (set at its end) */
+	uint64		send_waits;		/* sends that waited for ring space */
 	instr_time	t_read;			/* ReadBuffer + prune + share lock */
 	instr_time	t_visibility;	/* line pointers and visibility */
 	instr_time	t_copy;			/* page copy into the pool */
@@ -192,6 +196,8 @@ release_session(void *arg)
 
 	if (state->session == NULL)
 		return;
+	state->wake_calls = pgf_stat_wake_calls - state->wake_calls0;
+	state->send_waits = pgf_stat_send_waits - state->send_waits0;
 	if (state->filling_page >= 0)
 	{
 		pgf_page_free(state->filling_page);
@@ -248,6 +254,8 @@ start_execution(PgfScanState *state)
 	state->work_mem_kb = pgf_effective_work_mem_kb();
 	prefix[1] = state->work_mem_kb;
 	memcpy(&prefix[2], &state->plan_handle, 8);
+	state->wake_calls0 = pgf_stat_wake_calls;
+	state->send_waits0 = pgf_stat_send_waits;
 	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), state->query_json, strlen(state->query_json));
 	state->started = true;
 }
@@ -711,6 +719,8 @@ rescan(CustomScanState *node)
 	state->parallel = NULL;
 	state->messages = 0;
 	state->waits = 0;
+	state->wake_calls = 0;
+	state->send_waits = 0;
 	INSTR_TIME_SET_ZERO(state->t_read);
 	INSTR_TIME_SET_ZERO(state->t_visibility);
 	INSTR_TIME_SET_ZERO(state->t_copy);
@@ -768,5 +778,7 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyFloat("Backend Send Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_send), 1, es);
 		ExplainPropertyFloat("Backend Wait Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_wait), 1, es);
 		ExplainPropertyUInteger("Backend Waits", NULL, state->waits, es);
+		ExplainPropertyUInteger("Backend Worker Wakes", NULL, state->wake_calls, es);
+		ExplainPropertyUInteger("Backend Send Waits", NULL, state->send_waits, es);
 	}
 }

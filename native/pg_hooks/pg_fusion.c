@@ -41,6 +41,9 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"execute_sleep", PGF_FAULT_EXECUTE_SLEEP, false},
 	{"forget_plan", PGF_FAULT_FORGET_PLAN, false},
 	{"probe_sleep", PGF_FAULT_PROBE_SLEEP, false},
+	{"reader_error", PGF_FAULT_READER_ERROR, false},
+	{"reader_sleep", PGF_FAULT_READER_SLEEP, false},
+	{"readers_only", PGF_FAULT_READERS_ONLY, false},
 	{NULL, 0, false}
 };
 

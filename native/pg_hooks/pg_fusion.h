@@ -139,13 +139,14 @@ extern void pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Sna
 								int page_index, uint32 scan_id, bool serializable, bool may_toast,
 								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times);
 extern PgfReaders *pgf_readers_start(Snapshot snapshot, PgfSession *session, int nreaders, int *launched);
-extern int	pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit);
+extern int	pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit, bool bulk);
 extern void pgf_readers_set_limit(PgfReaders *r, int scan, uint32 limit);
 extern void pgf_readers_close_scan(PgfReaders *r, int scan);
 extern bool pgf_readers_take(PgfReaders *r, int scan, BlockNumber *block, int *page_index);
 extern int	pgf_readers_drain(PgfReaders *r, int scan);
-extern bool pgf_readers_fill_one(PgfReaders *r, Relation (*relation_of) (void *arg, uint32 scan_id), void *arg,
-								 BufferAccessStrategy strategy, Snapshot snapshot, PgfFillTimes *times);
+extern bool pgf_readers_fill_one(PgfReaders *r,
+								 Relation (*relation_of) (void *arg, uint32 scan_id, BufferAccessStrategy *strategy),
+								 void *arg, Snapshot snapshot, PgfFillTimes *times);
 extern void pgf_readers_nudge(PgfReaders *r);
 extern int	pgf_readers_ready(PgfReaders *r, int scan, int max, uint32 *in_flight);
 extern void pgf_readers_check(PgfReaders *r);

@@ -57,6 +57,7 @@ typedef struct PgfReaderScan
 	Oid			relid;
 	uint32		scan_id;
 	uint32		nblocks;
+	bool		bulk;			/* read through a bulk-read ring (heapam's rule: over NBuffers / 4) */
 	pg_atomic_uint32 next_block;	/* blocks below it are claimed */
 	pg_atomic_uint32 limit;		/* blocks below it may be claimed: forwarded + credit */
 	pg_atomic_uint32 closed;	/* SCAN_CLOSE: claim nothing more */
@@ -407,7 +408,18 @@ pg_fusion_page_reader_main(dsm_segment *seg, shm_toc *toc)
 		if (ctx.rels[scan] == NULL)
 			ctx.rels[scan] = table_open(sh->scans[scan].relid, AccessShareLock);
 		ctx.current = ctx.rels[scan];
-		fill_chunk(sh, slot, ctx.current, strategy, snapshot, scan, first, pages, n, &times, &ctx.block);
+		ctx.block = first;
+		if (pgf_debug_fault == PGF_FAULT_READER_ERROR)
+			ereport(ERROR,
+					(errcode(ERRCODE_IO_ERROR),
+					 errmsg("pg_fusion.debug_fault = reader_error: page reader fails before block %u", first)));
+		if (pgf_debug_fault == PGF_FAULT_READER_SLEEP)
+			for (int i = 0; i < 6000; i++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				pg_usleep(10000L);
+			}
+		fill_chunk(sh, slot, ctx.current, sh->scans[scan].bulk ? strategy : NULL, snapshot, scan, first, pages, n, &times, &ctx.block);
 		ctx.current = NULL;
 		stats->pages += (uint64) n;
 	}
@@ -502,7 +514,7 @@ pgf_readers_start(Snapshot snapshot, PgfSession *session, int nreaders, int *lau
 
 /* Makes a scan claimable by the readers; its index, or -1 when all PGF_READER_SCANS are taken. */
 int
-pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit)
+pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit, bool bulk)
 {
 	PgfReaderShared *sh = r->shared;
 	uint32		i = pg_atomic_read_u32(&sh->nscans);
@@ -514,6 +526,7 @@ pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nbloc
 	s->relid = relid;
 	s->scan_id = scan_id;
 	s->nblocks = nblocks;
+	s->bulk = bulk;
 	pg_atomic_write_u32(&s->next_block, 0);
 	pg_atomic_write_u32(&s->limit, credit);
 	pg_atomic_write_u32(&s->closed, 0);
@@ -589,19 +602,25 @@ pgf_readers_drain(PgfReaders *r, int scan)
  * True when it did. Its times go to *times.
  */
 bool
-pgf_readers_fill_one(PgfReaders *r, Relation (*relation_of) (void *arg, uint32 scan_id), void *arg,
-					 BufferAccessStrategy strategy, Snapshot snapshot, PgfFillTimes *times)
+pgf_readers_fill_one(PgfReaders *r, Relation (*relation_of) (void *arg, uint32 scan_id, BufferAccessStrategy *strategy),
+					 void *arg, Snapshot snapshot, PgfFillTimes *times)
 {
+	BufferAccessStrategy strategy = NULL;
 	PgfReaderShared *sh = r->shared;
 	int			pages[PGF_READER_MAX_CHUNK];
 	BlockNumber first;
 	int			scan;
-	int			n = claim_chunk(sh, &scan, &first, pages);
+	int			n;
 	Relation	rel;
 
+	/* test faults that need the readers to read the blocks */
+	if (pgf_debug_fault == PGF_FAULT_READER_ERROR || pgf_debug_fault == PGF_FAULT_READER_SLEEP ||
+		pgf_debug_fault == PGF_FAULT_READERS_ONLY)
+		return false;
+	n = claim_chunk(sh, &scan, &first, pages);
 	if (n == 0)
 		return false;
-	rel = relation_of(arg, sh->scans[scan].scan_id);
+	rel = relation_of(arg, sh->scans[scan].scan_id, &strategy);
 	if (rel == NULL)
 		elog(ERROR, "pg_fusion page readers serve scan %u, which the backend does not know", sh->scans[scan].scan_id);
 	fill_chunk(sh, r->slot, rel, strategy, snapshot, scan, first, pages, n, times, NULL);

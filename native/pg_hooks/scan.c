@@ -32,6 +32,7 @@
 #include "portability/instr_time.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
+#include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -54,6 +55,7 @@ typedef struct PgfScanStream
 	int16	   *attnums;		/* attributes the worker reads: their external values are detoasted */
 	bool		may_toast;		/* a varlena attribute of attnums and a TOAST table: look for external values */
 	int			shared;			/* its index among the page readers' scans, or -1: the backend reads it alone */
+	bool		bulk;			/* read through the bulk-read ring (a relation over a quarter of shared_buffers) */
 } PgfScanStream;
 
 typedef struct PgfScanState
@@ -361,6 +363,12 @@ open_scan(PgfScanState *state, StringInfo msg)
 		scan->attnums[a] = (int16) msg_u32(msg, 16 + 4 * a, "SCAN_OPEN");
 	scan->may_toast = scan_may_toast(scan);
 	scan->shared = -1;
+	/*
+	 * As heapam's initscan: only a relation larger than a quarter of shared_buffers is read
+	 * through the bulk-read ring; a smaller one stays cached in shared buffers (reading it through
+	 * the 256 kB ring made every scan of TPC-H's orders read each page from the kernel again).
+	 */
+	scan->bulk = scan->nblocks > (BlockNumber) (NBuffers / 4);
 	PredicateLockRelation(scan->rel, estate->es_snapshot);
 	share_scan(state, scan);
 }
@@ -395,18 +403,24 @@ share_scan(PgfScanState *state, PgfScanStream *scan)
 			return;
 	}
 	scan->shared = pgf_readers_add_scan(state->readers, RelationGetRelid(scan->rel), scan->scan_id,
-										scan->nblocks, scan->credit);
+										scan->nblocks, scan->credit, scan->bulk);
 }
 
-/* The relation of one of this execution's scans (the backend reads blocks for the readers' scans too). */
+/*
+ * The relation and access strategy of one of this execution's scans (the backend reads blocks
+ * for the readers' scans too).
+ */
 static Relation
-relation_of_scan(void *arg, uint32 scan_id)
+relation_of_scan(void *arg, uint32 scan_id, BufferAccessStrategy *strategy)
 {
 	PgfScanState *state = (PgfScanState *) arg;
 
 	for (int i = 0; i < state->nscans; i++)
 		if (state->scans[i].scan_id == scan_id)
+		{
+			*strategy = state->scans[i].bulk ? state->strategy : NULL;
 			return state->scans[i].rel;
+		}
 	return NULL;
 }
 
@@ -521,7 +535,7 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 	if (page_index < 0)
 		return false;
 	state->filling_page = page_index;
-	pgf_copy_heap_block(scan->rel, state->strategy, snapshot, block, page_index, scan->scan_id,
+	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
 						state->serializable, scan->may_toast, toast_collector, &collect, &state->times);
 	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
 	toast = collect.toast;
@@ -773,7 +787,7 @@ exec_scan(CustomScanState *node)
 			progress = true;
 		/* nothing to forward: read a block for the readers' scans like a reader would */
 		if (!progress && state->readers != NULL &&
-			pgf_readers_fill_one(state->readers, relation_of_scan, state, state->strategy,
+			pgf_readers_fill_one(state->readers, relation_of_scan, state,
 								 state->css.ss.ps.state->es_snapshot, &state->times))
 			progress = true;
 		if (state->readers != NULL)

@@ -24,7 +24,7 @@ int			pgf_join_pair_budget = 100000;
 bool		pgf_explain_rules = false;
 int			pgf_work_mem = -1;
 int			pgf_worker_threads = 2;
-int			pgf_page_readers = 2;
+int			pgf_page_readers = 0;
 char	   *pgf_worker_dir = NULL;
 
 static const struct config_enum_entry on_unsupported_options[] = {
@@ -117,7 +117,7 @@ _PG_init(void)
 	DefineCustomIntVariable("pg_fusion.page_readers",
 							"Parallel workers that read heap pages into the page pool for one offloaded query, besides its backend.",
 							"Capped by max_parallel_workers_per_gather; started for a scan of at least min_parallel_table_scan_size, if max_parallel_workers allows. 0 serves every page from the backend.",
-							&pgf_page_readers, 2, 0, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+							&pgf_page_readers, 0, 0, 64, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

@@ -380,7 +380,7 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
     [InlineData("pg_fusion.session_pages", "256", "postmaster", null, null)]
     [InlineData("pg_fusion.ring_size", "256", "postmaster", null, "kB")]
     [InlineData("pg_fusion.work_mem", "-1", "user", null, "kB")]
-    [InlineData("pg_fusion.page_readers", "2", "user", null, null)]
+    [InlineData("pg_fusion.page_readers", "0", "user", null, null)]
     public void GUC_exists_with_its_documented_default_and_context(string name, string bootValue, string context, string? enumValues, string? unit)
     {
         RequireFusion();

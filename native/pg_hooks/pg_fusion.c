@@ -24,6 +24,7 @@ int			pgf_join_pair_budget = 100000;
 bool		pgf_explain_rules = false;
 int			pgf_work_mem = -1;
 int			pgf_worker_threads = 2;
+int			pgf_page_readers = 0;
 char	   *pgf_worker_dir = NULL;
 
 static const struct config_enum_entry on_unsupported_options[] = {
@@ -40,6 +41,9 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"execute_sleep", PGF_FAULT_EXECUTE_SLEEP, false},
 	{"forget_plan", PGF_FAULT_FORGET_PLAN, false},
 	{"probe_sleep", PGF_FAULT_PROBE_SLEEP, false},
+	{"reader_error", PGF_FAULT_READER_ERROR, false},
+	{"reader_sleep", PGF_FAULT_READER_SLEEP, false},
+	{"readers_only", PGF_FAULT_READERS_ONLY, false},
 	{NULL, 0, false}
 };
 
@@ -110,6 +114,10 @@ _PG_init(void)
 							"Threads the worker runs one offloaded query's scan pipelines on (decode, filter, projection, partial aggregation).",
 							"1 runs every query on one thread (decoding still overlaps the operators).",
 							&pgf_worker_threads, 2, 1, PGF_MAX_WORKER_THREADS, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.page_readers",
+							"Parallel workers that read heap pages into the page pool for one offloaded query, besides its backend.",
+							"Capped by max_parallel_workers_per_gather; started for a scan of at least min_parallel_table_scan_size, if max_parallel_workers allows. 0 serves every page from the backend.",
+							&pgf_page_readers, 0, 0, 64, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

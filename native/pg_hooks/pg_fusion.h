@@ -6,7 +6,13 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
 #include "lib/stringinfo.h"
+#include "portability/instr_time.h"
+#include "storage/block.h"
+#include "storage/bufmgr.h"
+#include "storage/off.h"
+#include "utils/snapshot.h"
 #include "nodes/parsenodes.h"
 #include "nodes/params.h"
 #include "nodes/plannodes.h"
@@ -85,11 +91,16 @@ extern uint32 pgf_session_wake_seq(PgfSession *session);
 extern void pgf_session_wait(PgfSession *session, uint32 seen, long timeout_ms);
 extern void pgf_session_check_worker(PgfSession *session);
 extern int	pgf_page_alloc(PgfSession *session);
+extern int	pgf_page_alloc_for_slot(int slot_index);
+extern void pgf_slot_sleep(PgfSlotHeader *slot, uint32 seen, long timeout_ms);
+extern void pgf_wake_backend_of(PgfSlotHeader *slot);
 extern void pgf_page_free(int page_index);
 extern void pgf_raise_worker_error(const char *payload, uint32 len);
 extern void pgf_futex_wake(uint32 *word);
 extern void pgf_futex_wait(uint32 *word, uint32 expected, long timeout_ms);
 extern void pgf_wake_worker_of(PgfSlotHeader *slot);
+extern uint64 pgf_stat_wake_calls;
+extern uint64 pgf_stat_send_waits;
 
 /* ---- background worker (worker.c) ---- */
 extern void pgf_register_worker(void);
@@ -109,6 +120,38 @@ extern void pgf_probe_keys(struct PgfProbeSet *set, struct EState *estate, Strin
 extern bool pgf_probe_credit(struct PgfProbeSet *set, uint32 scan_id, uint32 pages);
 extern bool pgf_probe_close(struct PgfProbeSet *set, uint32 scan_id);
 extern void pgf_probe_end(struct PgfProbeSet **setp);
+
+/* ---- page readers (readers.c) ---- */
+#define PGF_READER_SCANS 16		/* scans of one execution the readers can serve; later ones: the leader alone */
+
+typedef struct PgfFillTimes
+{
+	instr_time	read;			/* ReadBuffer + prune + share lock */
+	instr_time	visibility;		/* line pointers and visibility */
+	instr_time	copy;			/* page copy into the pool */
+} PgfFillTimes;
+
+typedef void (*PgfToastCollector) (void *arg, HeapTuple tuple, OffsetNumber off);
+typedef struct PgfReaders PgfReaders;
+
+extern int	pgf_page_readers;
+extern void pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Snapshot snapshot, BlockNumber block,
+								int page_index, uint32 scan_id, bool serializable, bool may_toast,
+								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times);
+extern PgfReaders *pgf_readers_start(Snapshot snapshot, PgfSession *session, int nreaders, int *launched);
+extern int	pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit, bool bulk);
+extern void pgf_readers_set_limit(PgfReaders *r, int scan, uint32 limit);
+extern void pgf_readers_close_scan(PgfReaders *r, int scan);
+extern bool pgf_readers_take(PgfReaders *r, int scan, BlockNumber *block, int *page_index);
+extern int	pgf_readers_drain(PgfReaders *r, int scan);
+extern bool pgf_readers_fill_one(PgfReaders *r,
+								 Relation (*relation_of) (void *arg, uint32 scan_id, BufferAccessStrategy *strategy),
+								 void *arg, Snapshot snapshot, PgfFillTimes *times);
+extern void pgf_readers_nudge(PgfReaders *r);
+extern int	pgf_readers_ready(PgfReaders *r, int scan, int max, uint32 *in_flight);
+extern void pgf_readers_check(PgfReaders *r);
+extern void pgf_readers_finish(PgfReaders *r);
+extern void pgf_readers_report(PgfReaders *r, uint64 *pages, double *read_ms, double *copy_ms);
 
 /* ---- planner hook (planner.c) ---- */
 extern void pgf_install_planner_hooks(void);

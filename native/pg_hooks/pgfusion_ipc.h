@@ -160,7 +160,10 @@ typedef enum PgfDebugFault
 	PGF_FAULT_COMPILE_SLEEP = 3,	/* compile waits 60 s (cancellable): tests cancel/timeout while planning */
 	PGF_FAULT_EXECUTE_SLEEP = 4,	/* stub plan's execution waits 60 s (cancellable) */
 	PGF_FAULT_FORGET_PLAN = 5,	/* EXECUTE ignores its plan handle and compiles the JSON sent with it */
-	PGF_FAULT_PROBE_SLEEP = 6	/* backend: an index probe (PROBE) waits 60 s (cancellable) before its first page; the worker plans normally */
+	PGF_FAULT_PROBE_SLEEP = 6,	/* backend: an index probe (PROBE) waits 60 s (cancellable) before its first page; the worker plans normally */
+	PGF_FAULT_READER_ERROR = 7, /* backend: a page reader raises an ERROR (58030) at its first block; the backend reads no block of the readers' scans */
+	PGF_FAULT_READER_SLEEP = 8, /* backend: a page reader waits 60 s (cancellable) holding its first blocks; the backend reads none of them */
+	PGF_FAULT_READERS_ONLY = 9	/* backend: the page readers read every block of their scans, the backend none (tests) */
 } PgfDebugFault;
 
 /* COMPILED column entry: u32 typid, i32 typmod, u32 name_len, name[name_len] */

@@ -13,10 +13,13 @@
 #include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_proc.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/cost.h"
 #include "optimizer/planner.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
@@ -348,6 +351,20 @@ output_mismatch(Query *parse, PgfCompileReply *reply)
 	return NULL;
 }
 
+/*
+ * Whether the plan runs in parallel mode, so that its PgFusionScan may start page readers
+ * (readers.c): ExecutePlan then enters parallel mode when the plan runs to completion in one go
+ * (not for cursors or fetches of a few rows at a time). The tests standard_planner makes before
+ * it considers parallel plans, and pg_fusion.page_readers > 0 when the query is planned.
+ */
+static bool
+wants_page_readers(Query *parse, int cursorOptions)
+{
+	return pgf_page_readers > 0 && max_parallel_workers_per_gather > 0 &&
+		(cursorOptions & CURSOR_OPT_PARALLEL_OK) != 0 && IsUnderPostmaster && !IsParallelWorker() &&
+		!parse->hasModifyingCTE && max_parallel_hazard(parse) != PROPARALLEL_UNSAFE;
+}
+
 static PlannedStmt *
 pgf_planner(Query *parse, const char *query_string, int cursorOptions, ParamListInfo boundParams)
 {
@@ -388,7 +405,7 @@ pgf_planner(Query *parse, const char *query_string, int cursorOptions, ParamList
 				result->canSetTag = parse->canSetTag;
 				result->transientPlan = false;
 				result->dependsOnRole = false;
-				result->parallelModeNeeded = false;
+				result->parallelModeNeeded = wants_page_readers(parse, cursorOptions);
 				result->jitFlags = PGJIT_NONE;
 				result->planTree = pgf_make_custom_scan(parse, &reply, json);
 				result->stmt_location = parse->stmt_location;

@@ -27,10 +27,13 @@
 #include "nodes/extensible.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/cost.h"
+#include "optimizer/paths.h"
 #include "parser/parsetree.h"
 #include "portability/instr_time.h"
 #include "storage/bufmgr.h"
 #include "storage/predicate.h"
+#include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -52,7 +55,8 @@ typedef struct PgfScanStream
 	int			natts;
 	int16	   *attnums;		/* attributes the worker reads: their external values are detoasted */
 	bool		may_toast;		/* a varlena attribute of attnums and a TOAST table: look for external values */
-	bool		bulk_read;		/* read through the bulk-read ring (state->strategy), not the whole pool */
+	int			shared;			/* its index among the page readers' scans, or -1: the backend reads it alone */
+	bool		bulk;			/* read through the bulk-read ring (a relation over a quarter of shared_buffers) */
 } PgfScanStream;
 
 typedef struct PgfScanState
@@ -81,12 +85,22 @@ typedef struct PgfScanState
 	uint32		spill_files;	/* from DONE: spill files created */
 	char	   *parallel;		/* from DONE: pipelines run on several threads, one per line, or NULL */
 	struct PgfProbeSet *probes; /* index probes (probe.c) */
+	/* page readers (readers.c): started at the first scan big enough, if pg_fusion.page_readers > 0 */
+	PgfReaders *readers;
+	bool		readers_tried;
+	int			readers_planned;
+	int			readers_launched;
+	uint64		reader_pages;	/* pages the readers read (the rest: this backend) */
+	double		reader_read_ms;
+	double		reader_copy_ms;
 	/* EXPLAIN ANALYZE: where the backend's time goes while it serves pages */
 	uint64		messages;		/* PAGE_RUN messages */
 	uint64		waits;			/* sleeps on backend_wake while executing */
-	instr_time	t_read;			/* ReadBuffer + prune + share lock */
-	instr_time	t_visibility;	/* line pointers and visibility */
-	instr_time	t_copy;			/* page copy into the pool */
+	uint64		wake_calls0;	/* pgf_stat_wake_calls when execution started */
+	uint64		send_waits0;	/* pgf_stat_send_waits when execution started */
+	uint64		wake_calls;		/* FUTEX_WAKE calls of this execution (set at its end) */
+	uint64		send_waits;		/* sends that waited for ring space */
+	PgfFillTimes times;			/* this backend's own reads: ReadBuffer, visibility, copy */
 	instr_time	t_toast;		/* detoasting external values */
 	instr_time	t_send;			/* PAGE_RUN into the ring */
 	instr_time	t_wait;			/* sleeping for credit, quota or the worker's messages */
@@ -98,7 +112,9 @@ static TupleTableSlot *exec_scan(CustomScanState *node);
 static void end_scan(CustomScanState *node);
 static void rescan(CustomScanState *node);
 static void explain_scan(CustomScanState *node, List *ancestors, ExplainState *es);
+static void shutdown_scan(CustomScanState *node);
 static bool scan_may_toast(PgfScanStream *scan);
+static void share_scan(PgfScanState *state, PgfScanStream *scan);
 
 static CustomScanMethods scan_methods = {
 	.CustomName = "PgFusionScan",
@@ -112,6 +128,7 @@ static CustomExecMethods exec_methods = {
 	.EndCustomScan = end_scan,
 	.ReScanCustomScan = rescan,
 	.ExplainCustomScan = explain_scan,
+	.ShutdownCustomScan = shutdown_scan,
 };
 
 void
@@ -192,8 +209,16 @@ release_session(void *arg)
 {
 	PgfScanState *state = (PgfScanState *) arg;
 
+	/*
+	 * Normal ends stop the readers first (finish_readers). Here they are still set only on ERROR,
+	 * where AbortTransaction has already destroyed their parallel context, before freeing the
+	 * portal memory whose reset callback brings us here: the pointer is stale, not to be used.
+	 */
+	state->readers = NULL;
 	if (state->session == NULL)
 		return;
+	state->wake_calls = pgf_stat_wake_calls - state->wake_calls0;
+	state->send_waits = pgf_stat_send_waits - state->send_waits0;
 	if (state->filling_page >= 0)
 	{
 		pgf_page_free(state->filling_page);
@@ -250,6 +275,8 @@ start_execution(PgfScanState *state)
 	state->work_mem_kb = pgf_effective_work_mem_kb();
 	prefix[1] = state->work_mem_kb;
 	memcpy(&prefix[2], &state->plan_handle, 8);
+	state->wake_calls0 = pgf_stat_wake_calls;
+	state->send_waits0 = pgf_stat_send_waits;
 	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), state->query_json, strlen(state->query_json));
 	state->started = true;
 }
@@ -336,13 +363,82 @@ open_scan(PgfScanState *state, StringInfo msg)
 	for (uint32 a = 0; a < natts; a++)
 		scan->attnums[a] = (int16) msg_u32(msg, 16 + 4 * a, "SCAN_OPEN");
 	scan->may_toast = scan_may_toast(scan);
+	scan->shared = -1;
 	/*
-	 * As initscan: only a relation larger than a quarter of shared_buffers goes through the small
-	 * bulk-read ring; a smaller one stays cached in shared buffers for the next query, as it does
-	 * for PostgreSQL's own sequential scans of it.
+	 * As heapam's initscan: only a relation larger than a quarter of shared_buffers is read
+	 * through the bulk-read ring; a smaller one stays cached in shared buffers (reading it through
+	 * the 256 kB ring made every scan of TPC-H's orders read each page from the kernel again).
 	 */
-	scan->bulk_read = !RelationUsesLocalBuffers(scan->rel) && scan->nblocks > (BlockNumber) (NBuffers / 4);
+	scan->bulk = scan->nblocks > (BlockNumber) (NBuffers / 4);
 	PredicateLockRelation(scan->rel, estate->es_snapshot);
+	share_scan(state, scan);
+}
+
+/* ---------------------------------------------------------------- page readers */
+
+/*
+ * Page readers (readers.c) read blocks for this execution besides the backend: started once, at
+ * the first scan of at least min_parallel_table_scan_size blocks, when the plan runs in parallel
+ * mode (es_use_parallel_mode: planned with pg_fusion.page_readers > 0 and run to completion in
+ * one go). SERIALIZABLE transactions (SSI checks per tuple), scans that ship TOAST values and
+ * temporary relations stay with the backend alone.
+ */
+static void
+share_scan(PgfScanState *state, PgfScanStream *scan)
+{
+	EState	   *estate = state->css.ss.ps.state;
+
+	if (scan->may_toast || state->serializable || RelationUsesLocalBuffers(scan->rel))
+		return;
+	if (state->readers == NULL)
+	{
+		int			n = Min(pgf_page_readers, max_parallel_workers_per_gather);
+
+		if (state->readers_tried || n <= 0 || !estate->es_use_parallel_mode ||
+			scan->nblocks < (BlockNumber) Max(min_parallel_table_scan_size, 1))
+			return;
+		state->readers_tried = true;
+		state->readers_planned = n;
+		state->readers = pgf_readers_start(estate->es_snapshot, state->session, n, &state->readers_launched);
+		if (state->readers == NULL)
+			return;
+	}
+	scan->shared = pgf_readers_add_scan(state->readers, RelationGetRelid(scan->rel), scan->scan_id,
+										scan->nblocks, scan->credit, scan->bulk);
+}
+
+/*
+ * The relation and access strategy of one of this execution's scans (the backend reads blocks
+ * for the readers' scans too).
+ */
+static Relation
+relation_of_scan(void *arg, uint32 scan_id, BufferAccessStrategy *strategy)
+{
+	PgfScanState *state = (PgfScanState *) arg;
+
+	for (int i = 0; i < state->nscans; i++)
+		if (state->scans[i].scan_id == scan_id)
+		{
+			*strategy = state->scans[i].bulk ? state->strategy : NULL;
+			return state->scans[i].rel;
+		}
+	return NULL;
+}
+
+/*
+ * Stops the page readers (an ERROR one raised is raised here), frees the pages they filled that
+ * were not forwarded, and keeps their figures for EXPLAIN. Runs before the session is released.
+ */
+static void
+finish_readers(PgfScanState *state)
+{
+	PgfReaders *readers = state->readers;
+
+	if (readers == NULL)
+		return;
+	state->readers = NULL;
+	pgf_readers_finish(readers);
+	pgf_readers_report(readers, &state->reader_pages, &state->reader_read_ms, &state->reader_copy_ms);
 }
 
 typedef struct ToastRef
@@ -406,6 +502,20 @@ collect_toast(PgfScanStream *scan, HeapTuple tuple, OffsetNumber off, List *toas
 #define ELAPSED_SINCE(acc, start) \
 	do { instr_time now_; INSTR_TIME_SET_CURRENT(now_); INSTR_TIME_ACCUM_DIFF(acc, now_, start); start = now_; } while (0)
 
+typedef struct ToastCollect
+{
+	PgfScanStream *scan;
+	List	   *toast;
+} ToastCollect;
+
+static void
+toast_collector(void *arg, HeapTuple tuple, OffsetNumber off)
+{
+	ToastCollect *c = (ToastCollect *) arg;
+
+	c->toast = collect_toast(c->scan, tuple, off, c->toast);
+}
+
 /*
  * Fills one pool page with block scan->next, publishes it (READY) and appends its PAGE_RUN entry
  * to state->run; false when the pool has no room for this session.
@@ -416,14 +526,8 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 	Snapshot	snapshot = state->css.ss.ps.state->es_snapshot;
 	BlockNumber block = scan->next;
 	int			page_index = pgf_page_alloc(state->session);
-	PgfPageMeta *meta;
-	Buffer		buffer;
-	Page		page;
-	OffsetNumber lines;
-	bool		all_visible;
-	bool		fast;
-	uint32		visible = 0;
-	List	   *toast = NIL;
+	ToastCollect collect = {scan, NIL};
+	List	   *toast;
 	ListCell   *lc;
 	uint32		entry[4];
 	int			entry_at;
@@ -431,59 +535,12 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 
 	if (page_index < 0)
 		return false;
-	INSTR_TIME_SET_CURRENT(t);
 	state->filling_page = page_index;
-	meta = pgf_page_meta(page_index);
-	memset(meta, 0, PGF_PAGE_META_SIZE);
-
-	buffer = ReadBufferExtended(scan->rel, MAIN_FORKNUM, block, RBM_NORMAL, scan->bulk_read ? state->strategy : NULL);
-	heap_page_prune_opt(scan->rel, buffer);
-	LockBuffer(buffer, BUFFER_LOCK_SHARE);
-	ELAPSED_SINCE(state->t_read, t);
-	page = BufferGetPage(buffer);
-	lines = PageGetMaxOffsetNumber(page);
-	all_visible = PageIsAllVisible(page) && !snapshot->takenDuringRecovery;
-	/* all-visible, no SSI, no TOAST to look for: only the line pointers' kinds matter */
-	fast = all_visible && !state->serializable && !scan->may_toast;
-	for (OffsetNumber off = FirstOffsetNumber; off <= lines && off <= PGF_VISIBILITY_BYTES * 8; off++)
-	{
-		ItemId		lp = PageGetItemId(page, off);
-		HeapTupleData tuple;
-		bool		valid;
-
-		if (!ItemIdIsNormal(lp))
-			continue;
-		if (fast)
-		{
-			meta->visibility[(off - 1) >> 3] |= (uint8) (1 << ((off - 1) & 7));
-			visible++;
-			continue;
-		}
-		tuple.t_tableOid = RelationGetRelid(scan->rel);
-		tuple.t_data = (HeapTupleHeader) PageGetItem(page, lp);
-		tuple.t_len = ItemIdGetLength(lp);
-		ItemPointerSet(&tuple.t_self, block, off);
-		valid = all_visible || HeapTupleSatisfiesVisibility(&tuple, snapshot, buffer);
-		if (state->serializable)
-			HeapCheckForSerializableConflictOut(valid, scan->rel, &tuple, buffer, snapshot);
-		if (!valid)
-			continue;
-		meta->visibility[(off - 1) >> 3] |= (uint8) (1 << ((off - 1) & 7));
-		visible++;
-		if (scan->may_toast && HeapTupleHasExternal(&tuple))
-			toast = collect_toast(scan, &tuple, off, toast);
-	}
-	ELAPSED_SINCE(state->t_visibility, t);
-	memcpy((char *) meta + PGF_PAGE_META_SIZE, page, BLCKSZ);
-	UnlockReleaseBuffer(buffer);
-
-	meta->block = block;
-	meta->scan_id = scan->scan_id;
-	meta->line_pointers = lines;
-	meta->visible = visible;
-	__atomic_store_n(&pgf_page_state(page_index)->state, PGF_PAGE_READY, __ATOMIC_SEQ_CST);
+	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
+						state->serializable, scan->may_toast, toast_collector, &collect, &state->times);
 	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
-	ELAPSED_SINCE(state->t_copy, t);
+	toast = collect.toast;
+	INSTR_TIME_SET_CURRENT(t);
 
 	/* the run entry; external values fetched and decompressed here, sent beside the page */
 	entry[0] = (uint32) page_index;
@@ -530,8 +587,45 @@ serve_run(PgfScanState *state, PgfScanStream *scan, int max_pages)
 	instr_time	t;
 
 	resetStringInfo(&state->run);
+	if (scan->shared >= 0)
+	{
+		/*
+		 * The readers' pages go out in block order, in runs as long as the backend's own: a
+		 * shorter run only when everything claimed so far is ready (what comes next needs pool
+		 * entries, which the worker may free only once it has these pages).
+		 */
+		int			want = (int) Min((uint32) max_pages, Min(scan->credit, scan->nblocks - scan->next));
+		uint32		in_flight;
+		int			ready = want > 0 ? pgf_readers_ready(state->readers, scan->shared, want, &in_flight) : 0;
+
+		if (ready == 0 || (ready < want && (uint32) ready < in_flight))
+			return 0;
+		max_pages = ready;
+	}
 	while (n < max_pages && scan->credit > 0 && scan->next < scan->nblocks)
 	{
+		if (scan->shared >= 0)
+		{
+			uint32		entry[4] = {0, 0, 0, 0};
+			BlockNumber block;
+			int			page_index;
+
+			if (!pgf_readers_take(state->readers, scan->shared, &block, &page_index))
+				break;
+			if (block != scan->next)
+				ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+								errmsg("pg_fusion page readers delivered block %u of scan %u, expected %u",
+									   block, scan->scan_id, scan->next)));
+			entry[0] = (uint32) page_index;
+			entry[1] = block;
+			appendBinaryStringInfo(&state->run, (char *) entry, sizeof(entry));
+			scan->next++;
+			scan->credit--;
+			scan->pages_sent++;
+			state->pages++;
+			n++;
+			continue;
+		}
 		/* a run's TOAST values can be large: send what there is once it passes 1 MB */
 		if (n > 0 && state->run.len > 1024 * 1024)
 			break;
@@ -559,6 +653,9 @@ serve_pages(PgfScanState *state)
 	{
 		PgfScanStream *scan = &state->scans[i];
 
+		/* pages readers filled for a scan the worker closed: nobody will read them */
+		if (scan->closed && scan->shared >= 0 && state->readers != NULL)
+			pgf_readers_drain(state->readers, scan->shared);
 		while (!scan->closed && served < PGF_PAGES_PER_ROUND)
 		{
 			int			n;
@@ -633,11 +730,25 @@ exec_scan(CustomScanState *node)
 					break;
 				case PGF_MSG_CREDIT:
 					if (!pgf_probe_credit(state->probes, msg_u32(&state->msg, 0, "CREDIT"), msg_u32(&state->msg, 4, "CREDIT")))
-						find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT")->credit += msg_u32(&state->msg, 4, "CREDIT");
+					{
+						PgfScanStream *scan = find_scan(state, msg_u32(&state->msg, 0, "CREDIT"), "CREDIT");
+						uint64		credit = (uint64) scan->credit + msg_u32(&state->msg, 4, "CREDIT");
+
+						scan->credit = (uint32) Min(credit, (uint64) PG_UINT32_MAX);
+						if (scan->shared >= 0 && state->readers != NULL)
+							pgf_readers_set_limit(state->readers, scan->shared,
+												  (uint32) Min((uint64) scan->next + scan->credit, (uint64) scan->nblocks));
+					}
 					break;
 				case PGF_MSG_SCAN_CLOSE:
 					if (!pgf_probe_close(state->probes, msg_u32(&state->msg, 0, "SCAN_CLOSE")))
-						find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE")->closed = true;
+					{
+						PgfScanStream *scan = find_scan(state, msg_u32(&state->msg, 0, "SCAN_CLOSE"), "SCAN_CLOSE");
+
+						scan->closed = true;
+						if (scan->shared >= 0 && state->readers != NULL)
+							pgf_readers_close_scan(state->readers, scan->shared);
+					}
 					break;
 				case PGF_MSG_DONE:
 					if (state->msg.len >= 20)
@@ -660,6 +771,7 @@ exec_scan(CustomScanState *node)
 						}
 					}
 					state->done = true;
+					finish_readers(state);
 					release_session(state);
 					return ExecClearTuple(state->slot);
 				case PGF_MSG_ERROR:
@@ -674,6 +786,15 @@ exec_scan(CustomScanState *node)
 			progress = true;
 		if (pgf_probe_serve(state->probes, state->session, PGF_PROBE_PAGES_PER_ROUND) > 0)
 			progress = true;
+		/* nothing to forward: read a block for the readers' scans like a reader would */
+		if (!progress && state->readers != NULL &&
+			pgf_readers_fill_one(state->readers, relation_of_scan, state,
+								 state->css.ss.ps.state->es_snapshot, &state->times))
+			progress = true;
+		if (state->readers != NULL)
+			pgf_readers_nudge(state->readers);
+		if (!progress && state->readers != NULL)
+			pgf_readers_check(state->readers);
 		if (!progress)
 		{
 			instr_time	t;
@@ -693,6 +814,7 @@ end_scan(CustomScanState *node)
 {
 	PgfScanState *state = (PgfScanState *) node;
 
+	finish_readers(state);
 	release_session(state);
 	pgf_probe_end(&state->probes);
 	if (state->strategy)
@@ -702,14 +824,31 @@ end_scan(CustomScanState *node)
 	}
 }
 
+/*
+ * ExecutePlan calls this before it leaves parallel mode; the page readers' parallel context must
+ * be gone by then.
+ */
+static void
+shutdown_scan(CustomScanState *node)
+{
+	finish_readers((PgfScanState *) node);
+}
+
 static void
 rescan(CustomScanState *node)
 {
 	PgfScanState *state = (PgfScanState *) node;
 
+	finish_readers(state);
 	release_session(state);
 	pgf_probe_end(&state->probes);
 	state->started = false;
+	state->readers_tried = false;
+	state->readers_planned = 0;
+	state->readers_launched = 0;
+	state->reader_pages = 0;
+	state->reader_read_ms = 0;
+	state->reader_copy_ms = 0;
 	state->done = false;
 	state->nscans = 0;
 	state->rows = 0;
@@ -719,9 +858,9 @@ rescan(CustomScanState *node)
 	state->parallel = NULL;
 	state->messages = 0;
 	state->waits = 0;
-	INSTR_TIME_SET_ZERO(state->t_read);
-	INSTR_TIME_SET_ZERO(state->t_visibility);
-	INSTR_TIME_SET_ZERO(state->t_copy);
+	state->wake_calls = 0;
+	state->send_waits = 0;
+	memset(&state->times, 0, sizeof(state->times));
 	INSTR_TIME_SET_ZERO(state->t_toast);
 	INSTR_TIME_SET_ZERO(state->t_send);
 	INSTR_TIME_SET_ZERO(state->t_wait);
@@ -751,6 +890,14 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 	if (es->analyze)
 	{
 		ExplainPropertyUInteger("Pages Served", NULL, state->pages, es);
+		if (state->readers_planned > 0 || es->format != EXPLAIN_FORMAT_TEXT)
+		{
+			ExplainPropertyInteger("Page Readers Planned", NULL, state->readers_planned, es);
+			ExplainPropertyInteger("Page Readers Launched", NULL, state->readers_launched, es);
+			ExplainPropertyUInteger("Pages Read by Readers", NULL, state->reader_pages, es);
+			ExplainPropertyFloat("Readers Read Time", "ms", state->reader_read_ms, 1, es);
+			ExplainPropertyFloat("Readers Copy Time", "ms", state->reader_copy_ms, 1, es);
+		}
 		ExplainPropertyUInteger("Worker Memory Budget", "kB", state->work_mem_kb, es);
 		if (state->spill_files > 0 || es->format != EXPLAIN_FORMAT_TEXT)
 		{
@@ -769,12 +916,14 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 				ExplainPropertyText("Parallel Pipeline", line, es);
 		}
 		ExplainPropertyUInteger("Page Messages", NULL, state->messages, es);
-		ExplainPropertyFloat("Backend Read Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_read), 1, es);
-		ExplainPropertyFloat("Backend Visibility Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_visibility), 1, es);
-		ExplainPropertyFloat("Backend Copy Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_copy), 1, es);
+		ExplainPropertyFloat("Backend Read Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.read), 1, es);
+		ExplainPropertyFloat("Backend Visibility Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.visibility), 1, es);
+		ExplainPropertyFloat("Backend Copy Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.copy), 1, es);
 		ExplainPropertyFloat("Backend Detoast Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_toast), 1, es);
 		ExplainPropertyFloat("Backend Send Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_send), 1, es);
 		ExplainPropertyFloat("Backend Wait Time", "ms", INSTR_TIME_GET_MILLISEC(state->t_wait), 1, es);
 		ExplainPropertyUInteger("Backend Waits", NULL, state->waits, es);
+		ExplainPropertyUInteger("Backend Worker Wakes", NULL, state->wake_calls, es);
+		ExplainPropertyUInteger("Backend Send Waits", NULL, state->send_waits, es);
 	}
 }

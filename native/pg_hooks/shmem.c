@@ -131,13 +131,20 @@ pgf_futex_wake(uint32 *word)
 	(void) syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/* This process's FUTEX_WAKE calls and sends that waited for ring space (EXPLAIN ANALYZE). */
+uint64		pgf_stat_wake_calls = 0;
+uint64		pgf_stat_send_waits = 0;
+
 /* Bump the word; make the syscall only when the other side said it is about to sleep. */
 static void
 wake_word(uint32 *word, uint32 *sleeping)
 {
 	__atomic_add_fetch(word, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(sleeping, __ATOMIC_SEQ_CST) != 0)
+	{
+		pgf_stat_wake_calls++;
 		pgf_futex_wake(word);
+	}
 }
 
 void
@@ -309,14 +316,30 @@ pgf_session_check_worker(PgfSession *session)
 				 errmsg("pg_fusion session slot %d was reclaimed while in use", session->index)));
 }
 
+/*
+ * Sleeps on a slot's backend_wake word until it moves from seen or timeout_ms pass.
+ * backend_sleeping counts the sleepers (the backend and its page readers share the word); the
+ * worker only tests it for non-zero before making the FUTEX_WAKE call.
+ */
+void
+pgf_slot_sleep(PgfSlotHeader *slot, uint32 seen, long timeout_ms)
+{
+	__atomic_add_fetch(&slot->backend_sleeping, 1, __ATOMIC_SEQ_CST);
+	pgf_futex_wait(&slot->backend_wake, seen, timeout_ms);
+	__atomic_sub_fetch(&slot->backend_sleeping, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Wakes whoever sleeps on a slot's backend_wake word: the backend and its page readers. */
+void
+pgf_wake_backend_of(PgfSlotHeader *slot)
+{
+	wake_word(&slot->backend_wake, &slot->backend_sleeping);
+}
+
 void
 pgf_session_wait(PgfSession *session, uint32 seen, long timeout_ms)
 {
-	PgfSlotHeader *slot = pgf_slot(session->index);
-
-	__atomic_store_n(&slot->backend_sleeping, 1, __ATOMIC_SEQ_CST);
-	pgf_futex_wait(&slot->backend_wake, seen, timeout_ms);
-	__atomic_store_n(&slot->backend_sleeping, 0, __ATOMIC_SEQ_CST);
+	pgf_slot_sleep(pgf_slot(session->index), seen, timeout_ms);
 	CHECK_FOR_INTERRUPTS();
 	if (!PostmasterIsAlive())
 		ereport(FATAL,
@@ -364,7 +387,8 @@ ring_write_some(Ring *r, const char *src, uint32 len)
 	memcpy(r->data + at, src, first);
 	if (n > first)
 		memcpy(r->data, src + first, n - first);
-	__atomic_store_n(r->head, head + n, __ATOMIC_RELEASE);
+	/* sequentially consistent: the next attempt's tail load must not pass it (see ring_read_some) */
+	__atomic_store_n(r->head, head + n, __ATOMIC_SEQ_CST);
 	return n;
 }
 
@@ -374,8 +398,15 @@ ring_available(Ring *r)
 	return (uint32) (__atomic_load_n(r->head, __ATOMIC_ACQUIRE) - __atomic_load_n(r->tail, __ATOMIC_RELAXED));
 }
 
+/*
+ * Copies up to len available bytes. *was_full tells whether the writer may be waiting for space:
+ * it writes what fits and sleeps only when nothing does, i.e. when it saw head - tail = capacity
+ * with the tail before this read. The check runs after the new tail is stored: both sides store
+ * their position and then load the other's with sequentially consistent atomics, so either the
+ * writer sees the space freed here or this read sees the head that filled the ring (no lost wakeup).
+ */
 static uint32
-ring_read_some(Ring *r, char *dst, uint32 len)
+ring_read_some(Ring *r, char *dst, uint32 len, bool *was_full)
 {
 	uint64		tail = __atomic_load_n(r->tail, __ATOMIC_RELAXED);
 	uint64		head = __atomic_load_n(r->head, __ATOMIC_ACQUIRE);
@@ -384,12 +415,17 @@ ring_read_some(Ring *r, char *dst, uint32 len)
 	uint32		first = Min(n, r->capacity - at);
 
 	if (n == 0)
+	{
+		*was_full = false;
 		return 0;
+	}
 	memcpy(dst, r->data + at, first);
 	if (n > first)
 		memcpy(dst + first, r->data, n - first);
 	/* the copy must finish before the writer may reuse the space */
-	__atomic_store_n(r->tail, tail + n, __ATOMIC_RELEASE);
+	__atomic_store_n(r->tail, tail + n, __ATOMIC_SEQ_CST);
+	head = __atomic_load_n(r->head, __ATOMIC_SEQ_CST);
+	*was_full = head - tail >= r->capacity;
 	return n;
 }
 
@@ -410,11 +446,60 @@ write_all(PgfSession *session, Ring *r, const char *src, uint32 len)
 			pgf_wake_worker_of(slot);
 			continue;
 		}
+		pgf_stat_send_waits++;
 		pgf_session_wait(session, seen, 5);
 	}
 }
 
-/* Sends one framed message: header, then prefix and body (either may be empty); streams when larger than the ring. */
+/* Copies len bytes to stream position pos of the ring (the caller checked the space). */
+static void
+ring_copy_at(Ring *r, uint64 pos, const char *src, uint32 len)
+{
+	uint32		at = (uint32) (pos & (r->capacity - 1));
+	uint32		first = Min(len, r->capacity - at);
+
+	memcpy(r->data + at, src, first);
+	if (len > first)
+		memcpy(r->data, src + first, len - first);
+}
+
+/*
+ * Writes a whole frame (header, prefix, body) and publishes it with one head store and one wake
+ * when the ring has room for all of it; false (nothing written) otherwise. One wake per message
+ * matters: a worker woken by the header alone wakes up, finds no payload, sleeps, and is woken
+ * again for each part, and on a loaded machine every wake can cost the backend its CPU.
+ */
+static bool
+ring_write_frame(Ring *r, const uint32 *hdr, const void *prefix, uint32 prefix_len,
+				 const void *body, uint32 body_len)
+{
+	uint64		head = __atomic_load_n(r->head, __ATOMIC_RELAXED);
+	uint64		tail = __atomic_load_n(r->tail, __ATOMIC_ACQUIRE);
+	uint32		space = r->capacity - (uint32) (head - tail);
+	uint64		total = (uint64) 2 * sizeof(uint32) + prefix_len + body_len;
+
+	if (total > space)
+		return false;
+	ring_copy_at(r, head, (const char *) hdr, 2 * sizeof(uint32));
+	head += 2 * sizeof(uint32);
+	if (prefix_len > 0)
+	{
+		ring_copy_at(r, head, prefix, prefix_len);
+		head += prefix_len;
+	}
+	if (body_len > 0)
+	{
+		ring_copy_at(r, head, body, body_len);
+		head += body_len;
+	}
+	__atomic_store_n(r->head, head, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+/*
+ * Sends one framed message: header, then prefix and body (either may be empty). A frame that fits
+ * in the ring's free space goes in at once; a larger one streams through the ring.
+ */
 void
 pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
 				 const void *body, uint32 body_len)
@@ -429,6 +514,11 @@ pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 pr
 						(unsigned long long) prefix_len + body_len, pgf_header->max_message_bytes)));
 	hdr[0] = type;
 	hdr[1] = prefix_len + body_len;
+	if (ring_write_frame(&r, hdr, prefix, prefix_len, body, body_len))
+	{
+		pgf_wake_worker_of(pgf_slot(session->index));
+		return;
+	}
 	write_all(session, &r, (const char *) hdr, sizeof(hdr));
 	if (prefix_len > 0)
 		write_all(session, &r, prefix, prefix_len);
@@ -444,13 +534,15 @@ read_all(PgfSession *session, Ring *r, char *dst, uint32 len)
 	while (len > 0)
 	{
 		uint32		seen = pgf_session_wake_seq(session);
-		uint32		n = ring_read_some(r, dst, len);
+		bool		was_full;
+		uint32		n = ring_read_some(r, dst, len, &was_full);
 
 		if (n > 0)
 		{
 			dst += n;
 			len -= n;
-			pgf_wake_worker_of(slot);	/* the worker may wait for space */
+			if (was_full)
+				pgf_wake_worker_of(slot);	/* the worker waits for space only when the ring is full */
 			continue;
 		}
 		pgf_session_wait(session, seen, 5);
@@ -532,12 +624,30 @@ pgf_raise_worker_error(const char *payload, uint32 len)
 int
 pgf_page_alloc(PgfSession *session)
 {
-	PgfSlotHeader *slot = pgf_slot(session->index);
+	return pgf_page_alloc_for_slot(session->index);
+}
+
+/*
+ * A free page-pool entry owned by session slot slot_index, or -1. Several processes allocate for
+ * one slot when page readers run (readers.c): the quota is taken first (increment, then undo when
+ * over it), so pages_in_use never exceeds session_page_quota even for a moment; the readers'
+ * reorder window relies on that bound.
+ */
+int
+pgf_page_alloc_for_slot(int slot_index)
+{
+	PgfSlotHeader *slot;
 	uint32		count = pgf_header->page_count;
 	uint32		start;
 
-	if (__atomic_load_n(&slot->pages_in_use, __ATOMIC_SEQ_CST) >= pgf_header->session_page_quota)
+	if (slot_index < 0 || (uint32) slot_index >= pgf_header->slot_count)
+		elog(ERROR, "pg_fusion page allocation for session slot %d, outside 0..%u", slot_index, pgf_header->slot_count - 1);
+	slot = pgf_slot(slot_index);
+	if (__atomic_add_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST) > pgf_header->session_page_quota)
+	{
+		__atomic_sub_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);
 		return -1;
+	}
 	start = __atomic_fetch_add(&pgf_header->page_alloc_hint, 1, __ATOMIC_RELAXED) % count;
 	for (uint32 n = 0; n < count; n++)
 	{
@@ -550,11 +660,11 @@ pgf_page_alloc(PgfSession *session)
 		if (!__atomic_compare_exchange_n(&st->state, &expected, PGF_PAGE_FILLING, false,
 										 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			continue;
-		st->owner_slot = session->index;
-		__atomic_add_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);
+		st->owner_slot = (uint32) slot_index;
 		__atomic_store_n(&pgf_header->page_alloc_hint, index + 1, __ATOMIC_RELAXED);
 		return (int) index;
 	}
+	__atomic_sub_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);
 	return -1;
 }
 
@@ -562,8 +672,13 @@ pgf_page_alloc(PgfSession *session)
 void
 pgf_page_free(int page_index)
 {
-	PgfPageSlotState *st = pgf_page_state(page_index);
-	PgfSlotHeader *slot = pgf_slot(st->owner_slot);
+	PgfPageSlotState *st;
+	PgfSlotHeader *slot;
+
+	if (page_index < 0 || (uint32) page_index >= pgf_header->page_count)
+		elog(ERROR, "pg_fusion page %d to free is outside the pool (0..%u)", page_index, pgf_header->page_count - 1);
+	st = pgf_page_state(page_index);
+	slot = pgf_slot(st->owner_slot);
 
 	__atomic_store_n(&st->state, PGF_PAGE_FREE, __ATOMIC_SEQ_CST);
 	__atomic_sub_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);

@@ -45,8 +45,9 @@ public readonly unsafe struct ByteRing
         source[..first].CopyTo(new Span<byte>(data + at, first));
         if (n > first)
             source[first..n].CopyTo(new Span<byte>(data, n - first));
-        // the bytes must be visible before the new head (Volatile.Write is a release store)
-        Volatile.Write(ref *head, h + (ulong)n);
+        // the bytes must be visible before the new head; a full fence, so that the next attempt's
+        // tail load cannot pass this store (the reader's wake-when-full check relies on it, see Read)
+        Interlocked.Exchange(ref *head, h + (ulong)n);
         return n;
     }
 
@@ -56,6 +57,29 @@ public readonly unsafe struct ByteRing
         int n = Peek(destination);
         if (n > 0)
             Skip(n);
+        return n;
+    }
+
+    /// <summary>
+    /// Copies up to destination.Length available bytes; <paramref name="wasFull"/> tells whether the
+    /// writer may be waiting for space. A writer writes what fits and sleeps only when nothing does,
+    /// i.e. when it saw head - tail = capacity with the tail before this read. The check loads the
+    /// head after the new tail is stored; both sides store their position and then load the other's
+    /// with full fences between, so either the writer sees the space freed here or this read sees
+    /// the head that filled the ring.
+    /// </summary>
+    public int Read(Span<byte> destination, out bool wasFull)
+    {
+        ulong t = Volatile.Read(ref *tail);
+        int n = Peek(destination);
+        if (n == 0)
+        {
+            wasFull = false;
+            return 0;
+        }
+        Interlocked.MemoryBarrier();
+        Interlocked.Exchange(ref *tail, t + (ulong)n);
+        wasFull = Volatile.Read(ref *head) - t >= Capacity;
         return n;
     }
 

@@ -14,4 +14,13 @@ public enum DebugFault : uint
 
     /// <summary>The backend stalls (60 s, cancellable) inside an index probe; the worker plans and runs normally.</summary>
     ProbeSleep = 6,
+
+    /// <summary>The backend: a page reader raises an ERROR at its first block; the worker plans and runs normally.</summary>
+    ReaderError = 7,
+
+    /// <summary>The backend: a page reader stalls (60 s, cancellable) holding its first blocks; the worker plans and runs normally.</summary>
+    ReaderSleep = 8,
+
+    /// <summary>The backend: the page readers read every block of their scans, the backend none; the worker plans and runs normally.</summary>
+    ReadersOnly = 9,
 }

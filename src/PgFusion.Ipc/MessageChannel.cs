@@ -137,7 +137,7 @@ public sealed class MessageChannel
         return true;
     }
 
-    /// <summary>Reads staged bytes first, then the ring (waking the peer, which may wait for space).</summary>
+    /// <summary>Reads staged bytes first, then the ring (waking the peer if it may wait for space).</summary>
     private int ReadInbound(Span<byte> destination)
     {
         int n = Math.Min(stagedCount, destination.Length);
@@ -146,8 +146,10 @@ public sealed class MessageChannel
         stagedCount -= n;
         if (stagedCount == 0)
             stagedStart = 0;
-        int fromRing = inbound.Read(destination[n..]);
-        if (fromRing > 0)
+        // Only a full ring can have a writer waiting: waking the peer after every read woke a
+        // backend sleeping for pool quota once per message, for nothing.
+        int fromRing = inbound.Read(destination[n..], out bool wasFull);
+        if (wasFull)
             peer.Wake();
         return n + fromRing;
     }
@@ -165,9 +167,10 @@ public sealed class MessageChannel
             staged = grown;
             stagedStart = 0;
         }
-        int n = inbound.Read(staged.AsSpan(stagedStart + stagedCount, available));
+        int n = inbound.Read(staged.AsSpan(stagedStart + stagedCount, available), out bool wasFull);
         stagedCount += n;
-        peer.Wake();
+        if (wasFull)
+            peer.Wake();
         return n;
     }
 

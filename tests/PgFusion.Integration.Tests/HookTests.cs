@@ -374,12 +374,13 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
     [Theory]
     [InlineData("pg_fusion.enable", "off", "user", null, null)]
     [InlineData("pg_fusion.on_unsupported", "fallback", "user", "{fallback,error}", null)]
-    [InlineData("pg_fusion.debug_fault", "none", "superuser", "{none,compile,execute,compile_sleep,execute_sleep,forget_plan,probe_sleep}", null)]
+    [InlineData("pg_fusion.debug_fault", "none", "superuser", "{none,compile,execute,compile_sleep,execute_sleep,forget_plan,probe_sleep,reader_error,reader_sleep,readers_only}", null)]
     [InlineData("pg_fusion.slots", "32", "postmaster", null, null)]
     [InlineData("pg_fusion.pool_pages", "2048", "postmaster", null, null)]
     [InlineData("pg_fusion.session_pages", "256", "postmaster", null, null)]
     [InlineData("pg_fusion.ring_size", "256", "postmaster", null, "kB")]
     [InlineData("pg_fusion.work_mem", "-1", "user", null, "kB")]
+    [InlineData("pg_fusion.page_readers", "0", "user", null, null)]
     public void GUC_exists_with_its_documented_default_and_context(string name, string bootValue, string context, string? enumValues, string? unit)
     {
         RequireFusion();

@@ -66,6 +66,26 @@ public sealed unsafe class ByteRingTests : IDisposable
     }
 
     [Fact]
+    public void Read_reports_a_full_ring_only_when_the_writer_may_wait_for_space()
+    {
+        var ring = Ring;
+        ring.Write(Bytes(60, 0));
+        Assert.Equal(10, ring.Read(new byte[10], out bool wasFull));
+        Assert.False(wasFull); // 4 bytes were free: a writer writes them rather than sleeping
+        Assert.Equal(14, ring.Write(Bytes(20, 0))); // fills the ring
+        Assert.Equal(1, ring.Read(new byte[1], out wasFull));
+        Assert.True(wasFull);
+        Assert.Equal(0, ring.Read([], out wasFull));
+        Assert.False(wasFull);
+        var rest = new byte[100];
+        Assert.Equal((int)Capacity - 1, ring.Read(rest, out wasFull));
+        Assert.False(wasFull); // one byte was already free again
+        Assert.Equal(0, ring.Read(rest, out wasFull));
+        Assert.False(wasFull);
+        Assert.Equal(Head, Tail);
+    }
+
+    [Fact]
     public void Peek_does_not_consume()
     {
         var ring = Ring;

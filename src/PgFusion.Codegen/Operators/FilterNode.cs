@@ -19,6 +19,15 @@ public sealed class FilterNode(OperatorNode input, BoundExpr predicate, Kernel<F
     /// </summary>
     public Kernel<FilterKernel>? ResidualKernel { get; init; }
 
+    /// <summary>
+    /// The input is read to its end even when <see cref="IsConstantFalse"/> holds: a HAVING over
+    /// grouping sets, which PostgreSQL evaluates per group after aggregating every row.
+    /// </summary>
+    public bool ReadsInput { get; init; }
+
+    /// <summary>Whether the input is never read: a constant false predicate that is a one-time filter.</summary>
+    public bool NeverReadsInput => !ReadsInput && IsConstantFalse(Predicate);
+
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
     /// <summary>

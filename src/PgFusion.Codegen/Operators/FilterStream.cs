@@ -11,7 +11,7 @@ internal sealed class FilterStream(FilterNode node, IBatchSource input, Executio
     private int[] residualSelection = new int[ExecutionContext.BatchRows];
     private readonly Kernels.VectorFilter? vector = Kernels.VectorFilter.TryCreate([.. node.Input.Output.Select(o => o.Type)], node.Predicate, out _);
 
-    private readonly bool never = FilterNode.IsConstantFalse(node.Predicate);
+    private readonly bool never = node.NeverReadsInput;
 
     /// <summary>The error of a row whose predicate raised, held while the rows before it go up (<see cref="RowOrder"/>).</summary>
     private PgFusionException? pending;

@@ -153,7 +153,7 @@ public sealed partial class QueryBinder
                 : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates);
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);
-            if (having is not null) plan = new LogicalFilter(plan, having);
+            if (having is not null) plan = new LogicalFilter(plan, having) { OverGroupingSets = UsesGroupingSets(query) && query.List("groupClause").Count > 0 };
         }
 
         var tleColumns = new LogicalColumn[targetList.Count];

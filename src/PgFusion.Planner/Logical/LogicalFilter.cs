@@ -5,6 +5,13 @@ namespace PgFusion.Planner.Logical;
 /// <summary>Keeps the rows for which <paramref name="Predicate"/> is true.</summary>
 public sealed record LogicalFilter(LogicalPlan Input, BoundExpr Predicate) : LogicalPlan
 {
+    /// <summary>
+    /// A HAVING over grouping sets: PostgreSQL keeps such a qual in HAVING (it neither moves nor
+    /// copies it to WHERE, since an empty grouping set makes a row from no input), so every input
+    /// row is aggregated before the qual is tested per group, even when the qual is constant false.
+    /// </summary>
+    public bool OverGroupingSets { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output => Input.Output;
 
     public override IReadOnlyList<LogicalPlan> Children => [Input];

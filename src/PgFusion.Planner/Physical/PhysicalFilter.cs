@@ -6,5 +6,11 @@ namespace PgFusion.Planner.Physical;
 public sealed record PhysicalFilter(PhysicalPlan Input, BoundExpr Predicate, double EstimatedRows)
     : PhysicalPlan(Input.Output, EstimatedRows)
 {
+    /// <summary>
+    /// A HAVING over grouping sets (<see cref="Logical.LogicalFilter.OverGroupingSets"/>): every
+    /// input row is aggregated even when the predicate is constant false, as in PostgreSQL.
+    /// </summary>
+    public bool OverGroupingSets { get; init; }
+
     public override IReadOnlyList<PhysicalPlan> Children => [Input];
 }

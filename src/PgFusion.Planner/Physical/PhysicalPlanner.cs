@@ -36,7 +36,10 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             {
                 var input = Lower(filter.Input);
                 double selectivity = new SelectivityEstimator(catalog, _origins).Estimate(filter.Predicate);
-                return new PhysicalFilter(input, Resolve(filter.Predicate, filter.Input.Output), Math.Max(1, Math.Round(input.EstimatedRows * selectivity)));
+                return new PhysicalFilter(input, Resolve(filter.Predicate, filter.Input.Output), Math.Max(1, Math.Round(input.EstimatedRows * selectivity)))
+                {
+                    OverGroupingSets = filter.OverGroupingSets,
+                };
             }
             case LogicalProject project:
             {

@@ -10,7 +10,8 @@ namespace PgFusion.Planner.Rules;
 /// below raises an error, even one computed before the filter (a projection, a materialized CTE's
 /// select list). The filter stays and every leaf beneath it gets a constant false filter too, so
 /// no row reaches any operator of the subtree. A join condition that folded to false gates the
-/// inputs PostgreSQL never runs for it in the same way.
+/// inputs PostgreSQL never runs for it in the same way. A HAVING over grouping sets is no one-time
+/// filter: PostgreSQL aggregates every row first (see <see cref="LogicalFilter.OverGroupingSets"/>).
 /// </summary>
 public sealed class OneTimeFilter : IRewriteRule
 {
@@ -22,7 +23,7 @@ public sealed class OneTimeFilter : IRewriteRule
 
     private static LogicalPlan Gate(LogicalPlan plan) => plan switch
     {
-        LogicalFilter f when IsConstantFalse(f.Predicate) => f.Input.Children.Count == 0 ? f : f with { Input = StopLeaves(f.Input) },
+        LogicalFilter { OverGroupingSets: false } f when IsConstantFalse(f.Predicate) => f.Input.Children.Count == 0 ? f : f with { Input = StopLeaves(f.Input) },
         // A join whose condition folded to false: PostgreSQL marks an inner or semi join relation
         // dummy (neither input runs), and the nullable side of a left, right or anti join dummy
         // (populate_joinrel_with_paths); a full join still runs both sides.
@@ -37,7 +38,7 @@ public sealed class OneTimeFilter : IRewriteRule
 
     private static LogicalPlan StopLeaves(LogicalPlan plan) => plan switch
     {
-        LogicalFilter f when IsConstantFalse(f.Predicate) => f,
+        LogicalFilter { OverGroupingSets: false } f when IsConstantFalse(f.Predicate) => f,
         LogicalFilter { Input.Children.Count: 0 } f => f with { Predicate = new BoundBoolExpr(BoolOp.And, [False, .. PredicatePushdown.Conjuncts(f.Predicate)]) },
         _ when plan.Children.Count == 0 => new LogicalFilter(plan, False),
         _ => plan.MapChildren(StopLeaves),

@@ -1,4 +1,3 @@
-using Npgsql;
 using PgFusion.TestSupport;
 
 namespace PgFusion.Integration.Tests;
@@ -8,16 +7,15 @@ namespace PgFusion.Integration.Tests;
 /// tests need pg_fusion preloaded; without it they fail when PGFUSION_REQUIRE_EXTENSION=1 and
 /// otherwise report that they checked nothing.
 /// </summary>
-public sealed class HookDatabase
+public sealed class HookDatabase : TestDatabase
 {
     public const string Table = "hook_t";
     public const int Rows = 20_000;
 
     public HookDatabase()
+        : base("pgfusion_hook_test")
     {
-        ConnectionString = PgServer.CreateDatabase("pgfusion_hook_test");
         using var conn = Open();
-        FusionAvailable = PgServer.Scalar(conn, "SELECT count(*) FROM pg_settings WHERE name = 'pg_fusion.enable'") is long n && n > 0;
         PgServer.Execute(conn, $"""
             CREATE TABLE {Table} AS
             SELECT g AS id,
@@ -32,16 +30,5 @@ public sealed class HookDatabase
             FROM generate_series(1, {Rows}) g
             """);
         PgServer.Execute(conn, $"ANALYZE {Table}");
-    }
-
-    public string ConnectionString { get; }
-
-    public bool FusionAvailable { get; }
-
-    public NpgsqlConnection Open()
-    {
-        var conn = new NpgsqlConnection(ConnectionString);
-        conn.Open();
-        return conn;
     }
 }

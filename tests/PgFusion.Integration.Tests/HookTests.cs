@@ -167,7 +167,7 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         })).ToArray();
         await Task.WhenAll(sessions).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Empty(failures);
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     /// <summary>
@@ -190,24 +190,7 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         })).ToArray();
         var results = await Task.WhenAll(sessions).WaitAsync(TimeSpan.FromMinutes(2));
         Assert.All(results, r => Assert.Equal(expected, r));
-        AssertNoLeakedSlotsOrPages();
-    }
-
-    /// <summary>Every slot and pool page comes back once nobody runs a query (the worker reclaims asynchronously).</summary>
-    private void AssertNoLeakedSlotsOrPages()
-    {
-        using var conn = db.Open();
-        var clock = Stopwatch.StartNew();
-        string state = "";
-        while (clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            // other test classes may run queries at the same time: only this database's backends count
-            state = PgServer.Scalar(conn, "SELECT slots_in_use || '/' || pool_pages_in_use FROM pg_fusion_worker_status()") as string ?? "";
-            if (state == "0/0")
-                return;
-            Thread.Sleep(100);
-        }
-        Assert.Fail($"slots/pages still in use 10 s after the queries ended: {state}");
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     // ------------------------------------------------------------------ cancellation
@@ -290,7 +273,7 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
             Assert.Equal(workerBefore, Plain(conn, "SELECT pid || '/' || epoch FROM pg_fusion_worker_status()"));
             Assert.Equal("ready", Plain(conn, "SELECT state FROM pg_fusion_worker_status()"));
         }
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     // ------------------------------------------------------------------ on_unsupported

@@ -7,13 +7,12 @@ using Xunit;
 namespace PgFusion.Integration.Tests;
 
 /// <summary>A table with a btree index on an int4 column and a small outer table: joins between them take the index-probe path.</summary>
-public sealed class IndexProbeDatabase
+public sealed class IndexProbeDatabase : TestDatabase
 {
     public IndexProbeDatabase()
+        : base("pgfusion_index_probe_test")
     {
-        ConnectionString = PgServer.CreateDatabase("pgfusion_index_probe_test");
         using var conn = Open();
-        FusionAvailable = PgServer.Scalar(conn, "SELECT count(*) FROM pg_settings WHERE name = 'pg_fusion.enable'") is long n && n > 0;
         PgServer.Execute(conn, """
             DROP TABLE IF EXISTS probe_inner, probe_outer;
             CREATE TABLE probe_inner (id int8 PRIMARY KEY, k int4, v text);
@@ -24,17 +23,6 @@ public sealed class IndexProbeDatabase
             ANALYZE probe_inner;
             ANALYZE probe_outer;
             """);
-    }
-
-    public string ConnectionString { get; }
-
-    public bool FusionAvailable { get; }
-
-    public NpgsqlConnection Open()
-    {
-        var conn = new NpgsqlConnection(ConnectionString);
-        conn.Open();
-        return conn;
     }
 }
 

@@ -11,13 +11,12 @@ namespace PgFusion.Integration.Tests;
 /// A table of ~1,300 pages (half of them all-visible after VACUUM, half changed since; bounded
 /// types only, so no TOAST table), a small one to join, and one with external TOAST values.
 /// </summary>
-public sealed class PageReaderDatabase
+public sealed class PageReaderDatabase : TestDatabase
 {
     public PageReaderDatabase()
+        : base("pgfusion_page_reader_test")
     {
-        ConnectionString = PgServer.CreateDatabase("pgfusion_page_reader_test");
         using var conn = Open();
-        FusionAvailable = PgServer.Scalar(conn, "SELECT count(*) FROM pg_settings WHERE name = 'pg_fusion.enable'") is long n && n > 0;
         PgServer.Execute(conn, """
             DROP TABLE IF EXISTS pr_big, pr_small, pr_toast;
             CREATE TABLE pr_big (id int8, k int4, v numeric(12,2), s varchar(24), d date);
@@ -36,17 +35,6 @@ public sealed class PageReaderDatabase
         PgServer.Execute(conn, "VACUUM ANALYZE pr_toast");
         // pages changed after VACUUM are not all-visible: their tuples are tested one by one
         PgServer.Execute(conn, "UPDATE pr_big SET v = v + 1 WHERE id > 75000 AND id % 4 = 0");
-    }
-
-    public string ConnectionString { get; }
-
-    public bool FusionAvailable { get; }
-
-    public NpgsqlConnection Open()
-    {
-        var conn = new NpgsqlConnection(ConnectionString);
-        conn.Open();
-        return conn;
     }
 }
 
@@ -120,22 +108,6 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
     private static PostgresException Fails(NpgsqlConnection conn, string sql) =>
         Assert.Throws<PostgresException>(() => ResultText.Run(conn, sql));
 
-    /// <summary>Every slot and pool page comes back once nobody runs a query (the worker reclaims asynchronously).</summary>
-    private void AssertNoLeakedSlotsOrPages()
-    {
-        using var conn = db.Open();
-        var clock = Stopwatch.StartNew();
-        string state = "";
-        while (clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            state = PgServer.Scalar(conn, "SELECT slots_in_use || '/' || pool_pages_in_use FROM pg_fusion_worker_status()") as string ?? "";
-            if (state == "0/0")
-                return;
-            Thread.Sleep(100);
-        }
-        Assert.Fail($"slots/pages still in use 10 s after the queries ended: {state}");
-    }
-
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -153,7 +125,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
             Assert.Equal(readers, Figure(plan, "Page Readers Planned"));
             Assert.InRange(Figure(plan, "Page Readers Launched") ?? -1, 1, readers);
         }
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     [Fact]
@@ -171,7 +143,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         string withReaders = ResultText.Run(conn, Unordered);
         PgServer.Execute(conn, "SET pg_fusion.page_readers = 0");
         Assert.Equal(ResultText.Run(conn, Unordered), withReaders);
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     [Fact]
@@ -185,7 +157,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         Assert.Equal(2, Figure(plan, "Page Readers Planned"));
         Assert.Equal(0, Figure(plan, "Page Readers Launched"));
         Assert.Equal(0, Figure(plan, "Pages Read by Readers"));
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     [Fact]
@@ -196,7 +168,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         const string Sql = "SELECT id, s FROM pr_big WHERE v > 10 LIMIT 25";
         Assert.StartsWith("Custom Scan (PgFusionScan)", ExplainAnalyze(conn, Sql)[0], StringComparison.Ordinal);
         Assert.Equal(25, ResultText.RowCount(ResultText.Run(conn, Sql)));
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     [Fact]
@@ -267,7 +239,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         AssertCorrect(conn, Sql);
         var plan = ExplainAnalyze(conn, Sql);
         Assert.True((Figure(plan, "Pages Read by Readers") ?? 0) == 0, string.Join('\n', plan));
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     [Fact]
@@ -305,7 +277,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         }
         using (var conn = OpenFusion(2))
             AssertCorrect(conn, Queries[0]);
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     [Fact]
@@ -320,7 +292,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the timeout took {clock.Elapsed} to stop a 60 s stall");
         PgServer.Execute(conn, "RESET pg_fusion.debug_fault; RESET statement_timeout");
         AssertCorrect(conn, Queries[0]);
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 
     [Fact]
@@ -345,6 +317,6 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         PgServer.Execute(conn, "RESET pg_fusion.debug_fault");
         AssertCorrect(conn, Queries[2]);
         Assert.Equal(0L, PgServer.Scalar(admin, $"SELECT count(*) FROM pg_stat_activity WHERE leader_pid = {pid} AND pid <> {pid}"));
-        AssertNoLeakedSlotsOrPages();
+        db.AssertNoLeakedSlotsOrPages();
     }
 }

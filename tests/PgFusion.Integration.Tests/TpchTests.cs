@@ -1,4 +1,3 @@
-using Npgsql;
 using PgFusion.TestSupport;
 using PgFusion.Tpch.Loading;
 using PgFusion.Tpch.Results;
@@ -8,32 +7,18 @@ using Xunit.Abstractions;
 namespace PgFusion.Integration.Tests;
 
 /// <summary>Loads TPC-H at the scale factor of tests/tpch/expected into its own database, once per test class.</summary>
-public sealed class TpchDatabase
+public sealed class TpchDatabase : TestDatabase
 {
     /// <summary>The scale factor tests/tpch/expected was produced at (`pgfusion-cli tpch-expected --sf 0.1`).</summary>
     public const double ScaleFactor = 0.1;
 
     public TpchDatabase()
+        : base("pgfusion_tpch_test")
     {
-        ConnectionString = PgServer.CreateDatabase("pgfusion_tpch_test");
         Report = TpchLoader.Load(ConnectionString, ScaleFactor, seed: 0);
-        using var conn = Open();
-        FusionAvailable = PgServer.Scalar(conn, "SELECT count(*) FROM pg_settings WHERE name = 'pg_fusion.enable'") is long n && n > 0;
     }
-
-    public string ConnectionString { get; }
 
     public TpchLoadReport Report { get; }
-
-    /// <summary>False on a cluster started without pg_fusion (PGFUSION_PRELOAD=): only the "off" side is checked.</summary>
-    public bool FusionAvailable { get; }
-
-    public NpgsqlConnection Open()
-    {
-        var conn = new NpgsqlConnection(ConnectionString);
-        conn.Open();
-        return conn;
-    }
 }
 
 public class TpchTests(TpchDatabase db, ITestOutputHelper output) : IClassFixture<TpchDatabase>

@@ -38,7 +38,7 @@ public static class DateTimeFunctions
 
     public static int IntegerPlDate(int days, int date) => DatePli(date, days);
 
-    /// <summary>date2timestamp_opt_overflow for comparisons: out-of-range dates compare as ±infinity.</summary>
+    /// <summary>date2timestamp_opt_overflow for comparisons: an infinite date is the infinite timestamp (past-range dates: see DateTimestampCmp).</summary>
     private static long DateToTimestampClamped(int d)
     {
         if (d == PgEpoch.DateNegativeInfinity) return PgEpoch.TimestampNegativeInfinity;
@@ -66,7 +66,16 @@ public static class DateTimeFunctions
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
-    public static int DateTimestampCmp(int d, long ts) => DateToTimestampClamped(d).CompareTo(ts);
+    /// <summary>
+    /// date_cmp_timestamp_internal: a finite date past the timestamp range is larger than every
+    /// finite timestamp but less than +infinity (so it never equals 'infinity').
+    /// </summary>
+    public static int DateTimestampCmp(int d, long ts)
+    {
+        if (d != PgEpoch.DatePositiveInfinity && d >= TimestampEndDays)
+            return ts == PgEpoch.TimestampPositiveInfinity ? -1 : 1;
+        return DateToTimestampClamped(d).CompareTo(ts);
+    }
 
     public static bool DateEqTimestamp(int d, long ts) => DateTimestampCmp(d, ts) == 0;
 

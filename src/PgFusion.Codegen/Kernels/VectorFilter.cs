@@ -123,7 +123,7 @@ public sealed partial class VectorFilter
     /// equivalent comparison of the date's day number: with the constant at day D plus r
     /// microseconds (0 &lt;= r &lt; one day), d &lt; ts is d &lt; D when r = 0 and d &lt;= D otherwise; d &lt;=
     /// ts is d &lt;= D; and the mirror images. It agrees with DateTimestampCmp everywhere: dates past
-    /// the timestamp range compare as +infinity there, and above every in-range D here. An infinite
+    /// the timestamp range compare above every finite timestamp there, and above every in-range D here. An infinite
     /// or out-of-range constant, and = or &lt;&gt; against a constant off midnight, stay with the kernel.
     /// </summary>
     private static bool TryDateTimestampTerm(IReadOnlyList<PgFusion.Types.PgType> inputTypes, string method, BoundExpr left, BoundExpr right, List<Term> terms)

@@ -25,9 +25,11 @@ public static partial class NumericMath
     private static BigInteger ISqrt(BigInteger n)
     {
         if (n.IsZero) return n;
-        var x = (BigInteger)Math.Sqrt((double)n);
+        // Newton from the double estimate (or, past double's range, from 2^ceil(bits/2), which is
+        // above the root), then an exact fix-up.
+        double estimate = Math.Sqrt((double)n);
+        var x = double.IsFinite(estimate) ? (BigInteger)estimate : BigInteger.One << (int)((n.GetBitLength() + 1) / 2);
         if (x.IsZero) x = BigInteger.One;
-        // Newton from the double estimate, then an exact fix-up.
         while (true)
         {
             var y = (x + (n / x)) >> 1;

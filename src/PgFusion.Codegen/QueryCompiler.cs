@@ -8,6 +8,7 @@ using PgFusion.Codegen.Operators.Output;
 using PgFusion.Planner;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
+using PgFusion.Planner.Rules;
 using PgFusion.Types;
 
 namespace PgFusion.Codegen;
@@ -101,7 +102,7 @@ public sealed partial class QueryCompiler
     {
         // Q6's shape: the filter's bitmaps feed the sums (FusedFilterAggregate); the filter's input is read directly.
         FusedFilterAggregate? fused = null;
-        if (agg.Input is PhysicalFilter filter && !FilterNode.IsConstantFalse(filter.Predicate))
+        if (agg.Input is PhysicalFilter filter && !OneTimeFilter.IsConstantFalse(filter.Predicate))
         {
             var filterTypes = Types(filter.Input);
             fused = FusedFilterAggregate.TryCreate(agg, filterTypes, filter.Predicate, () => KernelBuilder.Filter("filter", filterTypes, filter.Predicate, Cache));

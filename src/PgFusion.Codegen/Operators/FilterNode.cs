@@ -1,6 +1,7 @@
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Kernels;
 using PgFusion.Planner.Binding;
+using PgFusion.Planner.Rules;
 
 namespace PgFusion.Codegen.Operators;
 
@@ -20,22 +21,18 @@ public sealed class FilterNode(OperatorNode input, BoundExpr predicate, Kernel<F
     public Kernel<FilterKernel>? ResidualKernel { get; init; }
 
     /// <summary>
-    /// The input is read to its end even when <see cref="IsConstantFalse"/> holds: a HAVING over
+    /// The input is read to its end even when <see cref="OneTimeFilter.IsConstantFalse"/> holds: a HAVING over
     /// grouping sets, which PostgreSQL evaluates per group after aggregating every row.
     /// </summary>
     public bool ReadsInput { get; init; }
 
-    /// <summary>Whether the input is never read: a constant false predicate that is a one-time filter.</summary>
-    public bool NeverReadsInput => !ReadsInput && IsConstantFalse(Predicate);
+    /// <summary>
+    /// Whether the input is never read: a constant false predicate that is PostgreSQL's one-time
+    /// filter, so nothing beneath runs (a materialized CTE it reads is not computed).
+    /// </summary>
+    public bool NeverReadsInput => !ReadsInput && OneTimeFilter.IsConstantFalse(Predicate);
 
     public override IReadOnlyList<OperatorNode> Children => [Input];
-
-    /// <summary>
-    /// A predicate with a constant false or NULL conjunct (PostgreSQL's one-time filter): the input
-    /// is never read, so nothing beneath runs (a materialized CTE it reads is not computed).
-    /// </summary>
-    public static bool IsConstantFalse(BoundExpr predicate) =>
-        predicate is BoundConst { Value: false or null } || (predicate is BoundBoolExpr { Op: BoolOp.And } and && and.Args.Any(a => a is BoundConst { Value: false or null }));
 
     public override string Describe() => $"Filter: {Dump.ExprText.Of(Predicate, Input.Output)}";
 

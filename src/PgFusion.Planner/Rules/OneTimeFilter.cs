@@ -44,6 +44,7 @@ public sealed class OneTimeFilter : IRewriteRule
         _ => plan.MapChildren(StopLeaves),
     };
 
-    private static bool IsConstantFalse(BoundExpr predicate) =>
+    /// <summary>A predicate with a constant false or NULL conjunct: it keeps no row.</summary>
+    public static bool IsConstantFalse(BoundExpr predicate) =>
         predicate is BoundConst { Value: false or null } || (predicate is BoundBoolExpr { Op: BoolOp.And } and && and.Args.Any(a => a is BoundConst { Value: false or null }));
 }

@@ -86,13 +86,15 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
     /// </summary>
     private static ColumnStatistics? TryDecodeFast(byte[] json)
     {
+        // Text values of a valid UTF-8 entry decode without errors, so they can wait (LazyTexts)
+        if (!System.Text.Unicode.Utf8.IsValid(json)) return null;
         try
         {
             var reader = new Utf8JsonReader(json);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
             int? attnum = null, avgWidth = null;
             double? nullFrac = null, nDistinct = null, correlation = null;
-            List<string>? mcvValues = null, histogram = null;
+            IReadOnlyList<string>? mcvValues = null, histogram = null;
             List<double>? mcvFreqs = null;
             int seen = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -133,7 +135,7 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
                         else correlation = d;
                         break;
                     case 16 or 64:
-                        if (ReadTexts(ref reader) is not { } texts) return null;
+                        if (ReadTexts(json, ref reader) is not { } texts) return null;
                         if (field == 16) mcvValues = texts;
                         else histogram = texts;
                         break;
@@ -152,28 +154,72 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
         }
     }
 
-    /// <summary>An array of strings and numbers (a number as its JSON text, as <see cref="QueryTreeNode.Text"/>).</summary>
-    private static List<string>? ReadTexts(ref Utf8JsonReader reader)
+    /// <summary>
+    /// An array of strings and numbers (a number as its JSON text, as <see cref="QueryTreeNode.Text"/>),
+    /// checked here and turned into strings only when first read (<see cref="LazyTexts"/>): a join
+    /// key needs only n_distinct and null_frac, while its MCVs and histogram bounds are most of the
+    /// entry. An array with an escaped string is decoded now.
+    /// </summary>
+    private static IReadOnlyList<string>? ReadTexts(byte[] json, ref Utf8JsonReader reader)
     {
         if (reader.TokenType != JsonTokenType.StartArray) return null;
-        var texts = new List<string>();
+        int start = checked((int)reader.TokenStartIndex);
+        int count = 0;
+        bool escaped = false;
         while (reader.Read())
         {
             switch (reader.TokenType)
             {
                 case JsonTokenType.EndArray:
+                    int end = checked((int)reader.TokenStartIndex) + 1;
+                    var texts = new LazyTexts(json, start, end, count);
+                    if (escaped) texts.Materialize();
                     return texts;
                 case JsonTokenType.String:
-                    texts.Add(reader.GetString()!);
+                    escaped |= reader.ValueIsEscaped;
+                    count++;
                     break;
                 case JsonTokenType.Number:
-                    texts.Add(System.Text.Encoding.UTF8.GetString(reader.ValueSpan));
+                    count++;
                     break;
                 default:
                     return null;
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// The texts of a checked array of strings and numbers (<see cref="ReadTexts"/>), decoded on the
+    /// first read of an item. The entry is valid UTF-8 and its syntax was read once, so decoding
+    /// cannot fail.
+    /// </summary>
+    private sealed class LazyTexts(byte[] json, int start, int end, int count) : IReadOnlyList<string>
+    {
+        private string[]? _texts;
+
+        public int Count => count;
+
+        public string this[int index] => Materialize()[index];
+
+        public string[] Materialize()
+        {
+            if (_texts is { } done) return done;
+            var texts = new string[count];
+            var reader = new Utf8JsonReader(json.AsSpan(start, end - start));
+            reader.Read(); // [
+            for (int i = 0; i < count; i++)
+            {
+                reader.Read();
+                texts[i] = reader.TokenType == JsonTokenType.String ? reader.GetString()! : System.Text.Encoding.UTF8.GetString(reader.ValueSpan);
+            }
+            _texts = texts;
+            return texts;
+        }
+
+        public IEnumerator<string> GetEnumerator() => ((IEnumerable<string>)Materialize()).GetEnumerator();
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static List<double>? ReadDoubles(ref Utf8JsonReader reader)

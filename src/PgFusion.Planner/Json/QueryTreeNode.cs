@@ -40,7 +40,29 @@ public readonly struct QueryTreeNode
 
     /// <summary>The node kind as outfuncs writes it (QUERY, VAR, OPEXPR, ...), or null when this is not a node.</summary>
     public string? Kind =>
-        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("node", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("node"u8, out var n) && n.ValueKind == JsonValueKind.String ? KindName(n) : null;
+
+    // Node kinds are a few hundred names asked for again and again: one string each instead of a
+    // new one per read. Bounded, so odd input cannot grow it without end.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> KindNames = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> KindLookup =
+        KindNames.GetAlternateLookup<ReadOnlySpan<char>>();
+    private const int MaxKindNames = 2048;
+
+    private static string KindName(JsonElement n)
+    {
+        // the raw token with its quotes; an escaped name goes the general way
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(n);
+        if (raw.Length < 2 || raw.Length > 66 || raw[0] != (byte)'"' || raw[^1] != (byte)'"' || raw[1..^1].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) >= 0 || raw[1..^1].Contains((byte)'\\'))
+            return n.GetString()!;
+        var ascii = raw[1..^1];
+        Span<char> chars = stackalloc char[64];
+        int length = System.Text.Encoding.ASCII.GetChars(ascii, chars);
+        if (KindLookup.TryGetValue(chars[..length], out var known)) return known;
+        string name = n.GetString()!;
+        if (KindNames.Count < MaxKindNames) KindNames.TryAdd(name, name);
+        return name;
+    }
 
     /// <summary>The node kind; a value that is not a node is an error.</summary>
     public string RequireKind() => Kind ?? throw Error($"expected a node object with a \"node\" field, found {Describe(Element)}");

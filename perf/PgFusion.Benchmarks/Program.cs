@@ -231,41 +231,46 @@ public static class Program
     {
         var json = TpchCompileBenchmarks.Load(query);
         var times = new Dictionary<string, List<double>>();
+        var bytes = new Dictionary<string, long>();
         // PGFUSION_PROFILE_WARMUPS: more warm-up plans so that tiered compilation has promoted the planner (default 3).
         int warmups = int.TryParse(Environment.GetEnvironmentVariable("PGFUSION_PROFILE_WARMUPS"), out int wu) ? wu : 3;
+        void Add(string step, double ms, long allocated)
+        {
+            if (!times.TryGetValue(step, out var list)) times[step] = list = [];
+            list.Add(ms);
+            bytes[step] = bytes.GetValueOrDefault(step) + allocated;
+        }
         for (int r = -warmups; r < runs; r++)
         {
             double start = ThreadCpuMs();
+            long startBytes = GC.GetAllocatedBytesForCurrentThread();
             double last = start;
+            long lastBytes = startBytes;
             var options = PgFusion.Codegen.Dump.CompileAndDump.WorkerOptions with
             {
                 AfterRule = (rule, _) =>
                 {
                     double now = ThreadCpuMs();
-                    if (r >= 0)
-                    {
-                        if (!times.TryGetValue(rule, out var list)) times[rule] = list = [];
-                        list.Add(now - last);
-                    }
+                    long nowBytes = GC.GetAllocatedBytesForCurrentThread();
+                    if (r >= 0) Add(rule, now - last, nowBytes - lastBytes);
                     last = ThreadCpuMs();
+                    lastBytes = GC.GetAllocatedBytesForCurrentThread();
                 },
             };
             _ = PgFusion.Planner.QueryPlanner.Plan(json, options);
             double end = ThreadCpuMs();
+            long endBytes = GC.GetAllocatedBytesForCurrentThread();
             if (r >= 0)
             {
-                // after the last rule: physical planning and the EXPLAIN text
-                if (!times.TryGetValue("physical + explain", out var list)) times["physical + explain"] = list = [];
-                list.Add(end - last);
-                if (!times.TryGetValue("total", out var total)) times["total"] = total = [];
-                total.Add(end - start);
+                Add("physical + explain", end - last, endBytes - lastBytes); // after the last rule
+                Add("total", end - start, endBytes - startBytes);
             }
         }
-        Console.WriteLine("step | CPU ms (median)");
+        Console.WriteLine("step | CPU ms (median) | KB allocated per plan");
         foreach (var (rule, list) in times)
         {
             list.Sort();
-            Console.WriteLine(System.FormattableString.Invariant($"{rule} | {list[list.Count / 2]:F3}"));
+            Console.WriteLine(System.FormattableString.Invariant($"{rule} | {list[list.Count / 2]:F3} | {bytes[rule] / 1024.0 / runs:F1}"));
         }
     }
 

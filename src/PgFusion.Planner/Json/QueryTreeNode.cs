@@ -156,13 +156,26 @@ public readonly struct QueryTreeNode
         return s[0];
     }
 
-    public int Int32(string field) => Field(field).Int32();
+    // The field accessors read a well-formed field without making its node (and its path step);
+    // anything else goes through Field for the same errors.
+    public int Int32(string field) =>
+        TryValue(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : Field(field).Int32();
 
-    public uint UInt32(string field) => Field(field).UInt32();
+    public uint UInt32(string field) =>
+        TryValue(field, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetUInt32(out uint u) ? u : Field(field).UInt32();
 
-    public bool Bool(string field) => Field(field).Bool();
+    public bool Bool(string field) =>
+        TryValue(field, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.ValueKind == JsonValueKind.True : Field(field).Bool();
 
-    public string String(string field) => Field(field).String();
+    public string String(string field) =>
+        TryValue(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : Field(field).String();
+
+    private bool TryValue(string field, out JsonElement value)
+    {
+        if (Element.ValueKind == JsonValueKind.Object) return Element.TryGetProperty(field, out value);
+        value = default;
+        return false;
+    }
 
     public bool IsNullField(string field) => Optional(field) is null;
 

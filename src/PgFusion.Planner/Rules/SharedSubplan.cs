@@ -88,11 +88,17 @@ public sealed class SharedSubplan(QueryCatalog catalog) : IRewriteRule
     private Share? FindBest(LogicalPlan plan)
     {
         var candidates = Candidates(plan);
+        // Matching subtrees read the same relations in the same order (Matching.Match pairs scans
+        // left to right; a filter at the top adds no scan), so pairs whose scans differ are skipped
+        // before the overlap test and the match.
+        var scans = new uint[candidates.Count][];
+        for (int i = 0; i < candidates.Count; i++) scans[i] = ScannedRelations(candidates[i]);
         Share? best = null;
         for (int i = 0; i < candidates.Count; i++)
         {
             for (int j = i + 1; j < candidates.Count; j++)
             {
+                if (!scans[i].AsSpan().SequenceEqual(scans[j])) continue;
                 var a = candidates[i];
                 var b = candidates[j];
                 if (Overlap(a, b)) continue;
@@ -103,6 +109,19 @@ public sealed class SharedSubplan(QueryCatalog catalog) : IRewriteRule
             }
         }
         return best;
+    }
+
+    /// <summary>The relation ids of the scans of a shareable subtree (scans, filters, joins), left to right.</summary>
+    private static uint[] ScannedRelations(LogicalPlan p)
+    {
+        var ids = new List<uint>();
+        void Visit(LogicalPlan node)
+        {
+            if (node is LogicalScan scan) ids.Add(scan.Relation.RelId);
+            foreach (var c in node.Children) Visit(c);
+        }
+        Visit(p);
+        return [.. ids];
     }
 
     private static bool Overlap(LogicalPlan a, LogicalPlan b)

@@ -151,6 +151,13 @@ public readonly struct QueryTreeNode
     /// <summary>A char field (relkind, aggkind), written as a one-character string.</summary>
     public char Char()
     {
+        if (Element.ValueKind == JsonValueKind.String)
+        {
+            // a plain one-character ASCII string, read without making a string
+            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(Element);
+            if (raw.Length == 3 && raw[0] == (byte)'"' && raw[2] == (byte)'"' && raw[1] is >= 0x20 and < 0x7f and not (byte)'\\' and not (byte)'"')
+                return (char)raw[1];
+        }
         string s = Text();
         if (s.Length != 1) throw Error($"expected a one-character string, found \"{s}\"");
         return s[0];

@@ -23,7 +23,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             {
                 foreach (var c in scan.Columns) _origins[c.Column.Id] = new ColumnOrigin(scan.Relation, c.AttNum);
                 _scanRelations[_nextScanId] = scan.Relation;
-                double rows = scan.Relation.Layout.RelTuples >= 0 ? scan.Relation.Layout.RelTuples : Math.Max(scan.Relation.Layout.RelPages, 10) * 100;
+                double rows = ScanRows(scan.Relation);
                 return new PhysicalScan(
                     _nextScanId++,
                     scan.RangeTableIndex,
@@ -79,6 +79,31 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
                 return LowerSetOperation(plan);
         }
     }
+
+    /// <summary>
+    /// The estimated rows of <paramref name="plan"/>, as <c>Lower(plan).EstimatedRows</c> with the same
+    /// side effects (column origins, scan numbering), without building the physical nodes of a
+    /// scan or of filters over one: join ordering asks this for every input of a join region.
+    /// </summary>
+    internal double EstimateRows(LogicalPlan plan)
+    {
+        switch (plan)
+        {
+            case LogicalScan scan:
+                foreach (var c in scan.Columns) _origins[c.Column.Id] = new ColumnOrigin(scan.Relation, c.AttNum);
+                _scanRelations[_nextScanId++] = scan.Relation;
+                return ScanRows(scan.Relation);
+            case LogicalFilter { Input: LogicalScan or LogicalFilter } filter:
+                double input = EstimateRows(filter.Input);
+                double selectivity = new SelectivityEstimator(catalog, _origins).Estimate(filter.Predicate);
+                return Math.Max(1, Math.Round(input * selectivity));
+            default:
+                return Lower(plan).EstimatedRows;
+        }
+    }
+
+    private static double ScanRows(RelationInfo relation) =>
+        relation.Layout.RelTuples >= 0 ? relation.Layout.RelTuples : Math.Max(relation.Layout.RelPages, 10) * 100;
 
     /// <summary>The CTE's plan is lowered once (for the first reference); its columns' statistics carry over to each reference's.</summary>
     private PhysicalCteScan LowerCteScan(LogicalCteScan scan)

@@ -41,7 +41,7 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
 
         var estimator = new PhysicalPlanner(catalog);
         var graph = new QueryGraph();
-        foreach (var leaf in leaves) graph.AddRelation(Math.Max(1, estimator.Lower(leaf).EstimatedRows));
+        foreach (var leaf in leaves) graph.AddRelation(Math.Max(1, estimator.EstimateRows(leaf)));
         var owners = new Dictionary<int, int>();
         for (int i = 0; i < leaves.Count; i++)
             foreach (var c in leaves[i].Output) owners[c.Id] = i;

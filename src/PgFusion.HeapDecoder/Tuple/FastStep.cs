@@ -62,13 +62,16 @@ internal struct FastStep
     /// <summary>The guessed value's size, header byte included (its 1-byte header >> 1).</summary>
     public int GuessSize;
 
-    /// <summary>Numeric: the guessed digit count's lanes of a 4-byte digit load (0, 0xFFFF or 0xFFFFFFFF).</summary>
-    public uint GuessMask;
+    /// <summary>Numeric: the guessed digit count's 16-bit lanes of the digit load (4 bytes, or 8 when GuessWide).</summary>
+    public ulong GuessMask;
+
+    /// <summary>Numeric: the guess has 3 or 4 digits (an 8-byte load combined as NumericScaled.Combine; else d0 * 10000 + d1).</summary>
+    public bool GuessWide;
 
     /// <summary>Numeric: the column scale GuessEntry was made for (a guess is dropped when Scale changes).</summary>
     public int GuessScale;
 
-    /// <summary>Numeric: the scaling of d0 * 10000 + d1 for the guessed header's weight (NumericScaled.EntryFor).</summary>
+    /// <summary>Numeric: the scaling of the guessed digits for the guessed header's weight (NumericScaled.EntryFor).</summary>
     public Numeric.ScaleEntry GuessEntry;
 
     /// <summary>Values that did not match the guess since the last ShapeGuess.Update (counted by the walk).</summary>

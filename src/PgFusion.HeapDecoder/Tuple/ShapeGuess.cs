@@ -5,7 +5,7 @@ namespace PgFusion.HeapDecoder.Tuple;
 /// <summary>
 /// Per-column shape guesses for TupleWalker's numeric and text steps. Many columns hold values
 /// of one size and header across nearly all rows (TPC-H lineitem: l_quantity, l_discount, l_tax
-/// are short numerics of one digit with one weight and scale; l_returnflag, l_linestatus are
+/// are short numerics of one digit with one weight and scale, l_extendedprice mostly of three; l_returnflag, l_linestatus are
 /// char(1)). A step whose value's leading bytes equal the guess takes the value's size from the
 /// guess instead of from its header byte, so the next attribute's offset does not wait for that
 /// byte's load (the branch on the compare is predicted: the serial chain of varlena headers is
@@ -55,22 +55,26 @@ internal static class ShapeGuess
 
     /// <summary>
     /// Guesses numeric values shaped as <paramref name="shape"/> (header byte, then the 2-byte
-    /// short numeric header): a positive finite short numeric of 0-2 digits in a column of fixed
+    /// short numeric header): a positive finite short numeric of 0-4 digits in a column of fixed
     /// scale whose weight places d0 * 10000 + d1 with one entry; otherwise no guess.
     /// </summary>
     public static void LearnNumeric(ref FastStep s, uint shape)
     {
         int b0 = (int)(shape & 0xFF);
         int header = (int)((shape >> 8) & 0xFFFF);
-        if (s.Scale < 0 || (b0 != 7 && b0 != 11 && b0 != 15)) return;
+        // b0 = 7 + 4n for a short numeric of n digits (1-byte header, 2-byte numeric header, 2n bytes)
+        if (s.Scale < 0 || b0 < 7 || b0 > 23 || ((b0 - 7) & 3) != 0) return;
         if ((header & NumericFormat.SignMask) != NumericFormat.Short || (header & 0x2000) != 0) return;
         int weight = ((header & NumericScaled.WeightBits) ^ NumericFormat.ShortWeightSign) - NumericFormat.ShortWeightSign;
-        // d0 * 10000 + d1 counts units of 10000^(weight - 1): the scaled value is it times 10^e
-        long e = ((long)NumericFormat.DigitsPerBaseDigit * (weight - 1)) + s.Scale;
-        if (e < -19 || e > 18) return;
         int digits = (b0 - 7) >> 2;
+        // d0 * 10000 + d1 counts units of 10000^(weight - 1), Combine's four lanes units of
+        // 10000^(weight - 3): the scaled value is that integer times 10^e
+        bool wide = digits > 2;
+        long e = ((long)NumericFormat.DigitsPerBaseDigit * (weight - (wide ? 3 : 1))) + s.Scale;
+        if (e < -19 || e > 18) return;
         s.GuessEntry = NumericScaled.EntryFor(e);
-        s.GuessMask = digits switch { 0 => 0u, 1 => 0xFFFFu, _ => 0xFFFF_FFFFu };
+        s.GuessWide = wide;
+        s.GuessMask = digits == 4 ? ulong.MaxValue : (1UL << (16 * digits)) - 1;
         s.GuessSize = b0 >> 1;
         s.GuessScale = s.Scale;
         s.Guess = shape & 0xFF_FFFF;

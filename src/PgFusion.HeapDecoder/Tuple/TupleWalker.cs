@@ -309,13 +309,26 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
         if (shape == s.Guess)
         {
             // the guessed shape (ShapeGuess.LearnNumeric): a positive short numeric of GuessSize bytes, its
-            // 0-2 digits (masked by GuessMask) read as d0 * 10000 + d1 and scaled by GuessEntry; anything
+            // 0-2 digits (masked by GuessMask) read as d0 * 10000 + d1, or 3-4 digits (GuessWide) as the four
+            // lanes of NumericScaled.Combine, and scaled by GuessEntry; anything
             // the entry does not place exactly is left to the path below, which decodes it as without a guess
             next = off + s.GuessSize;
-            uint pair = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, off + 3)) & s.GuessMask;
-            ulong acc2 = ((ulong)(pair & 0xFFFF) * 10_000UL) + (pair >> 16);
+            ulong acc2;
+            bool bad;
+            if (!s.GuessWide)
+            {
+                uint pair = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, off + 3)) & (uint)s.GuessMask;
+                acc2 = ((ulong)(pair & 0xFFFF) * 10_000UL) + (pair >> 16);
+                bad = NumericScaled.HasBadDigit2(pair);
+            }
+            else
+            {
+                ulong four = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, off + 3)) & s.GuessMask;
+                bad = NumericScaled.HasBadDigit(four);
+                acc2 = (ulong)NumericScaled.Combine(four);
+            }
             ulong q2 = BitOperations.RotateRight(acc2 * s.GuessEntry.Multiplier, s.GuessEntry.Rotate);
-            if (next <= dataLength && !NumericScaled.HasBadDigit2(pair) && acc2 < s.GuessEntry.Limit && q2 <= s.GuessEntry.MaxResult)
+            if (next <= dataLength && !bad && acc2 < s.GuessEntry.Limit && q2 <= s.GuessEntry.MaxResult)
             {
                 Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = (long)q2;
                 goto Next;

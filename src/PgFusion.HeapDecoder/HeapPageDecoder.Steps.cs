@@ -46,7 +46,7 @@ public sealed partial class HeapPageDecoder
         for (int k = 0; k < count; k++)
         {
             var a = _plans[_fastStart + k];
-            var step = new FastStep { Len = a.Len, AlignMask = a.AlignMask, Slot = a.Slot, Scale = -1 };
+            var step = new FastStep { Len = a.Len, AlignMask = a.AlignMask, Slot = a.Slot, Scale = -1, Guess = ShapeGuess.None };
             if (a.Len == -2) return null;
             var decoder = a.Slot >= 0 ? _decoders[a.Slot] : null;
             step.Kind = (decoder, a.Len) switch
@@ -95,6 +95,7 @@ public sealed partial class HeapPageDecoder
                     step.Bytes = dec.Kinds;
                     step.Scale = dec.Scales is null ? dec.FixedScale : -1;
                     step.Table = step.Scale >= 0 ? NumericScaled.TableFor(step.Scale) : NumericScaled.Never;
+                    ShapeGuess.Bind(ref step);
                     anyKinds |= dec.Kinds is not null;
                     rows = Math.Min(rows, dec.Kinds is { } kinds ? Math.Min(kinds.Length, dec.Values.Length) : dec.Values.Length);
                     break;

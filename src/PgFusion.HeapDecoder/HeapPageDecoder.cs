@@ -153,6 +153,7 @@ public sealed partial class HeapPageDecoder
             StartOffset = _cacheOff[_fastStart],
         };
         int item = 0;
+        int walked = 0;
         try
         {
             for (int i = 0; i < items; i++)
@@ -164,6 +165,7 @@ public sealed partial class HeapPageDecoder
                     scan.RowLimit = _fastRows;
                     i = walker.WalkPage(ref pageRef, ref visibilityRef, i, ref scan, _steps!);
                     if (_anyValidity || _anyKinds) AfterFastRows(row, scan.Row);
+                    walked += scan.Row - row;
                     row = scan.Row;
                     if (i >= items) break;
                 }
@@ -209,6 +211,8 @@ public sealed partial class HeapPageDecoder
             var columns = into.Columns;
             for (int s = 0; s < columns.Count; s++) columns[s].Length = row;
         }
+        // the steps' shape guesses learn from the page's walked rows (ShapeGuess)
+        if (walker is not null) ShapeGuess.Update(_steps!, walked);
         return row - start;
     }
 

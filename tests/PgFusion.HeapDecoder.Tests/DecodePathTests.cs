@@ -191,6 +191,60 @@ public sealed class DecodePathTests(PathsDatabase db, ITestOutputHelper output) 
         }
     }
 
+    [Fact]
+    public void Values_that_miss_the_learned_shape_guess_decode_as_postgresql_on_every_path()
+    {
+        // The specialised walk learns per column the shape most values share (ShapeGuess: a
+        // numeric's header byte and short header, a text's header byte) and, for a value that
+        // matches it, takes the size from the guess and scales the digits with one entry. Each
+        // column here has a dominant shape (so the guess is learned on the first pages) and
+        // values that miss it on every page: q numeric(15,2) mostly 1-50 (1 digit, weight 0)
+        // with 0 (no digit), 12.34 (2 digits), 100000000 (1 digit, weight 2: same header byte,
+        // other weight), 99999999.99 (4 digits), negatives, NaN and NULL; disc mostly 0.01-0.10
+        // (weight -1) with 0 and 1.05; n0 numeric(10,0) mostly 1-9 with 12345 (an exact
+        // division by 10^4 when guessed); tag varchar(8) mostly 2 bytes with '', 1 and 8 bytes;
+        // price with shapes that vary row by row (its guesses are dropped: strikes); wide mostly
+        // 3 digits (weight 1) and four mostly 4 digits (weight 2), the guesses read as
+        // NumericScaled.Combine's four lanes, with 2-digit, other-weight and 5-digit values. Rows
+        // 4001-4300 are stored while q and tag are PLAIN (4-byte headers, never guessed), rows
+        // 4301-6000 change q's dominant shape to 2 digits (a new guess after a dropped one).
+        db.Execute("""
+            DROP TABLE IF EXISTS guesses;
+            CREATE TABLE guesses (k int4, q numeric(15,2), disc numeric(15,2), flag char(1), tag varchar(8),
+                                  price numeric(15,2), n0 numeric(10,0), d date, wide numeric(15,2), four numeric(18,2));
+            CREATE FUNCTION pg_temp.guess_row(i int4, phase int4) RETURNS guesses LANGUAGE sql AS $$
+                SELECT i,
+                       CASE WHEN i % 41 = 0 THEN NULL WHEN i % 37 = 0 THEN 0 WHEN i % 31 = 0 THEN 12.34 WHEN i % 29 = 0 THEN 'NaN'
+                            WHEN i % 43 = 0 THEN -((i % 50) + 1) WHEN i % 53 = 0 THEN 100000000 WHEN i % 59 = 0 THEN 99999999.99
+                            WHEN phase = 2 THEN (i % 50) + 10.25 ELSE (i % 50) + 1 END::numeric(15,2),
+                       CASE WHEN i % 13 = 0 THEN 0 WHEN i % 43 = 0 THEN 1.05 ELSE ((i % 10) + 1) / 100.0 END::numeric(15,2),
+                       CASE WHEN i % 11 = 0 THEN 'R' ELSE 'N' END,
+                       CASE WHEN i % 7 = 0 THEN '' WHEN i % 47 = 0 THEN 'abcdefgh' WHEN i % 53 = 0 THEN 'x' ELSE 'ab' END,
+                       (i * 37.77 % 100000)::numeric(15,2),
+                       CASE WHEN i % 27 = 0 THEN 12345 ELSE (i % 9) + 1 END::numeric(10,0),
+                       date '1992-01-01' + i % 2500,
+                       CASE WHEN i % 9 = 0 THEN 1795.45 WHEN i % 61 = 0 THEN 123456789.12 WHEN i % 67 = 0 THEN 10000
+                            ELSE 10000 + (i % 5000) + 0.25 END::numeric(15,2),
+                       CASE WHEN i % 8 = 0 THEN 0.5 WHEN i % 71 = 0 THEN 9999999999999999.99 WHEN i % 73 = 0 THEN 100000017.5
+                            ELSE 100000000 + (i % 10000) + 0.75 END::numeric(18,2)
+            $$;
+            INSERT INTO guesses SELECT (pg_temp.guess_row(i, 1)).* FROM generate_series(1, 4000) i;
+            ALTER TABLE guesses ALTER COLUMN q SET STORAGE PLAIN, ALTER COLUMN tag SET STORAGE PLAIN;
+            INSERT INTO guesses SELECT (pg_temp.guess_row(i, 1)).* FROM generate_series(4001, 4300) i;
+            ALTER TABLE guesses ALTER COLUMN q SET STORAGE MAIN, ALTER COLUMN tag SET STORAGE EXTENDED;
+            INSERT INTO guesses SELECT (pg_temp.guess_row(i, 2)).* FROM generate_series(4301, 6000) i;
+            VACUUM FREEZE guesses;
+            """);
+        int[][] projections = [[2, 3, 4, 5, 6, 7, 8, 9, 10], [2], [3, 5], [7, 2, 8], [5, 6], [9, 10]];
+        foreach (var attNums in projections)
+        {
+            foreach (int capacity in new[] { 1, 4096 })
+                Assert.Equal(6000, DecodeCheck.Run(db.Connection, "guesses", DecodePaths.Default, attNums, batchCapacity: capacity));
+            Assert.Equal(6000, DecodeCheck.Run(db.Connection, "guesses", DecodePaths.StepList, attNums, batchCapacity: 4096));
+            Assert.Equal(6000, DecodeCheck.Run(db.Connection, "guesses", DecodePaths.GeneralOnly, attNums, batchCapacity: 4096));
+        }
+    }
+
     /// <summary>Every decoded value as text, then the error if one was raised (the rows before it stay in the batch).</summary>
     private static string DecodeAll(HeapPageDecoder decoder, IReadOnlyList<byte[]> pages, IReadOnlyList<byte[]> visibility, PgFusion.Types.PgType[] types, int capacity = 16, uint block = 0)
     {

@@ -115,16 +115,28 @@ internal static class NumericScaled
         {
             int weight = (raw ^ NumericFormat.ShortWeightSign) - NumericFormat.ShortWeightSign;
             long e = ((long)NumericFormat.DigitsPerBaseDigit * (weight - 3)) + scale;
-            table[raw] = e switch
-            {
-                >= 0 and <= 18 => new ScaleEntry { Multiplier = Pow10[e], Rotate = 0, Limit = (ulong)MaxBeforeScale[e] + 1, MaxResult = ulong.MaxValue },
-                < 0 and >= -19 => new ScaleEntry { Multiplier = Inverse5[-e], Rotate = (int)-e, Limit = ulong.MaxValue, MaxResult = MaxQuotient[-e] },
-                _ => new ScaleEntry { Multiplier = 0, Rotate = 0, Limit = 1, MaxResult = ulong.MaxValue },
-            };
+            table[raw] = EntryFor(e);
         }
         if (scale < Tables.Length) Tables[scale] = table;
         return table;
     }
+
+    /// <summary>
+    /// How an unsigned integer becomes value * 10^e with <see cref="Apply"/>'s checks: e in
+    /// 0..18 a multiply (the integer below Limit, no overflow), e in -19..-1 an exact division
+    /// (inverse of 5^-e and a rotate; MaxResult catches remainders), otherwise only 0 fits.
+    /// </summary>
+    public static ScaleEntry EntryFor(long e) => e switch
+    {
+        >= 0 and <= 18 => new ScaleEntry { Multiplier = Pow10[e], Rotate = 0, Limit = (ulong)MaxBeforeScale[e] + 1, MaxResult = ulong.MaxValue },
+        < 0 and >= -19 => new ScaleEntry { Multiplier = Inverse5[-e], Rotate = (int)-e, Limit = ulong.MaxValue, MaxResult = MaxQuotient[-e] },
+        _ => new ScaleEntry { Multiplier = 0, Rotate = 0, Limit = 1, MaxResult = ulong.MaxValue },
+    };
+
+    /// <summary>True when one of two 16-bit lanes holds more than 9999 (as <see cref="HasBadDigit"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasBadDigit2(uint lanes) =>
+        ((lanes | (lanes + 0x58F0_58F0U)) & 0x8000_8000U) != 0;
 
     /// <summary>The low <paramref name="bits"/> (0-64, a multiple of 16) bits of raw (one bzhi where BMI2 is there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

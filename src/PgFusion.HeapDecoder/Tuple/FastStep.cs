@@ -51,4 +51,35 @@ internal struct FastStep
 
     /// <summary>Numeric: NumericScaled.TableFor(Scale), or NumericScaled.Never when Scale is -1.</summary>
     public Numeric.ScaleEntry[]? Table;
+
+    /// <summary>
+    /// The shape guess (TupleWalker's speculative path, learned per page by ShapeGuess.Update):
+    /// numeric, the value's first three bytes (1-byte varlena header, 2-byte short numeric
+    /// header); text, its 1-byte varlena header. <see cref="ShapeGuess.None"/> matches nothing.
+    /// </summary>
+    public uint Guess;
+
+    /// <summary>The guessed value's size, header byte included (its 1-byte header >> 1).</summary>
+    public int GuessSize;
+
+    /// <summary>Numeric: the guessed digit count's 16-bit lanes of the digit load (4 bytes, or 8 when GuessWide).</summary>
+    public ulong GuessMask;
+
+    /// <summary>Numeric: the guess has 3 or 4 digits (an 8-byte load combined as NumericScaled.Combine; else d0 * 10000 + d1).</summary>
+    public bool GuessWide;
+
+    /// <summary>Numeric: the column scale GuessEntry was made for (a guess is dropped when Scale changes).</summary>
+    public int GuessScale;
+
+    /// <summary>Numeric: the scaling of the guessed digits for the guessed header's weight (NumericScaled.EntryFor).</summary>
+    public Numeric.ScaleEntry GuessEntry;
+
+    /// <summary>Values that did not match the guess since the last ShapeGuess.Update (counted by the walk).</summary>
+    public int Misses;
+
+    /// <summary>The shape (as <see cref="Guess"/>) of the last value that missed: the next guess.</summary>
+    public uint Candidate;
+
+    /// <summary>Pages whose miss rate dropped a guess; at ShapeGuess.MaxStrikes the column is not guessed again.</summary>
+    public int Strikes;
 }

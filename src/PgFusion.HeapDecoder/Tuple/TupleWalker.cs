@@ -302,9 +302,44 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         int next;
+        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
         // off <= dataLength (every step checks the end of its value) and SlackBytes readable past the tuple data:
         // the header byte, the 2-byte numeric header and an 8-byte digit load lie inside the page
-        int b0 = Unsafe.Add(ref data, off);
+        uint shape = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, off)) & 0xFF_FFFF;
+        if (shape == s.Guess)
+        {
+            // the guessed shape (ShapeGuess.LearnNumeric): a positive short numeric of GuessSize bytes, its
+            // 0-2 digits (masked by GuessMask) read as d0 * 10000 + d1, or 3-4 digits (GuessWide) as the four
+            // lanes of NumericScaled.Combine, and scaled by GuessEntry; anything
+            // the entry does not place exactly is left to the path below, which decodes it as without a guess
+            next = off + s.GuessSize;
+            ulong acc2;
+            bool bad;
+            if (!s.GuessWide)
+            {
+                uint pair = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, off + 3)) & (uint)s.GuessMask;
+                acc2 = ((ulong)(pair & 0xFFFF) * 10_000UL) + (pair >> 16);
+                bad = NumericScaled.HasBadDigit2(pair);
+            }
+            else
+            {
+                ulong four = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, off + 3)) & s.GuessMask;
+                bad = NumericScaled.HasBadDigit(four);
+                acc2 = (ulong)NumericScaled.Combine(four);
+            }
+            ulong q2 = BitOperations.RotateRight(acc2 * s.GuessEntry.Multiplier, s.GuessEntry.Rotate);
+            if (next <= dataLength && !bad && acc2 < s.GuessEntry.Limit && q2 <= s.GuessEntry.MaxResult)
+            {
+                Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = (long)q2;
+                goto Next;
+            }
+        }
+        else
+        {
+            s.Misses++;
+            s.Candidate = shape;
+        }
+        int b0 = (int)(shape & 0xFF);
         next = off + (b0 >> 1);
         if ((uint)b0 >= 32 || ((ShortDigitSizes >> b0) & 1) == 0 || next > dataLength) goto Slow;
         int header = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref data, off + 1));
@@ -313,13 +348,13 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
         ulong lanes = NumericScaled.MaskBits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, off + 3)), (b0 - 7) << 2);
         if (NumericScaled.HasBadDigit(lanes)) goto Slow;
         // header & 0x7F < 128 = the table's length (NumericScaled.TableFor)
-        ref ScaleEntry e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.Add(ref steps, TIndex.Value).Table!), header & NumericScaled.WeightBits);
+        ref ScaleEntry e = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s.Table!), header & NumericScaled.WeightBits);
         ulong acc = (ulong)NumericScaled.Combine(lanes);
         ulong q = BitOperations.RotateRight(acc * e.Multiplier, e.Rotate);
         if (acc >= e.Limit || q > e.MaxResult) goto Slow;
         long negative = -(long)((header >> 13) & 1);
         // Kinds (when the column has them) are cleared for the whole run afterwards (HeapPageDecoder.AfterFastRows)
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(Unsafe.Add(ref steps, TIndex.Value).Values!)), row) = ((long)q ^ negative) - negative;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = ((long)q ^ negative) - negative;
         goto Next;
     Slow:
         next = Other(ref data, dataLength, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
@@ -374,15 +409,27 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
     public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
     {
         int next;
+        ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
         // off <= dataLength and SlackBytes readable past the tuple data: 32 bytes after the header byte lie inside the page
         int b0 = Unsafe.Add(ref data, off);
-        next = off + (b0 >> 1);
-        // odd and not 0x01 (external), payload (b0 >> 1) - 1 <= 32
-        if ((b0 & 1) == 0 || b0 == 1 || b0 > (33 << 1) + 1 || next > dataLength) goto Slow;
-        ref int offsets = ref MemoryMarshal.GetArrayDataReference(Unsafe.As<int[]>(Unsafe.Add(ref steps, TIndex.Value).Values!));
-        var buffer = Unsafe.Add(ref steps, TIndex.Value).Bytes!;
+        ref int offsets = ref MemoryMarshal.GetArrayDataReference(Unsafe.As<int[]>(s.Values!));
+        var buffer = s.Bytes!;
         int at = Unsafe.Add(ref offsets, row);
-        if ((ulong)(uint)at + 32 > (ulong)(uint)buffer.Length) goto Slow;
+        if ((uint)b0 == s.Guess)
+        {
+            // the guessed header (ShapeGuess.LearnText: odd, not 0x01, a payload of at most 32 bytes): the size
+            // comes from the guess, so the next attribute's offset does not wait for this byte
+            next = off + s.GuessSize;
+        }
+        else
+        {
+            s.Misses++;
+            s.Candidate = (uint)b0;
+            next = off + (b0 >> 1);
+            // odd and not 0x01 (external), payload (b0 >> 1) - 1 <= 32
+            if ((b0 & 1) == 0 || b0 == 1 || b0 > (33 << 1) + 1) goto Slow;
+        }
+        if (next > dataLength || (ulong)(uint)at + 32 > (ulong)(uint)buffer.Length) goto Slow;
         ref byte src = ref Unsafe.Add(ref data, off + 1);
         ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at);
         Unsafe.WriteUnaligned(ref dst, Unsafe.ReadUnaligned<Vector128<byte>>(ref src));

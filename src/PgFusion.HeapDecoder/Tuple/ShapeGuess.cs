@@ -1,0 +1,91 @@
+using PgFusion.HeapDecoder.Numeric;
+
+namespace PgFusion.HeapDecoder.Tuple;
+
+/// <summary>
+/// Per-column shape guesses for TupleWalker's numeric and text steps. Many columns hold values
+/// of one size and header across nearly all rows (TPC-H lineitem: l_quantity, l_discount, l_tax
+/// are short numerics of one digit with one weight and scale, l_extendedprice mostly of three; l_returnflag, l_linestatus are
+/// char(1)). A step whose value's leading bytes equal the guess takes the value's size from the
+/// guess instead of from its header byte, so the next attribute's offset does not wait for that
+/// byte's load (the branch on the compare is predicted: the serial chain of varlena headers is
+/// speculated through), and a numeric's digits are scaled with one precomputed entry. A value
+/// that does not match goes through the unguessed path, which counts it and records its shape.
+/// The guess is only a shortcut: the guessed path stores what the unguessed path stores for the
+/// same bytes, or leaves the value to it.
+/// Learning, per page (<see cref="Update"/>): a column without a guess takes the last missed
+/// value's shape when it is guessable; a guess missed by more than a quarter of the page's
+/// walked rows is dropped (a strike); after <see cref="MaxStrikes"/> the column is not guessed
+/// again (its shapes vary, and a mispredicted compare costs more than the guess saves).
+/// </summary>
+internal static class ShapeGuess
+{
+    /// <summary>A guess no value matches (numeric compares 24 bits, text 8).</summary>
+    public const uint None = uint.MaxValue;
+
+    public const int MaxStrikes = 3;
+
+    /// <summary>Drops guesses the steps' columns no longer fit (a changed scale); called when the steps are bound.</summary>
+    public static void Bind(ref FastStep s)
+    {
+        if (s.Kind == FastKind.Numeric && s.Guess != None && s.GuessScale != s.Scale) s.Guess = None;
+    }
+
+    /// <summary>After a page: <paramref name="walked"/> rows went through the walk since the last call.</summary>
+    public static void Update(FastStep[] steps, int walked)
+    {
+        for (int k = 0; k < steps.Length; k++)
+        {
+            ref FastStep s = ref steps[k];
+            if (s.Kind is not (FastKind.Numeric or FastKind.Text)) continue;
+            int misses = s.Misses;
+            s.Misses = 0;
+            if (walked == 0) continue;
+            if (s.Guess != None)
+            {
+                if (misses * 4L <= walked) continue;
+                s.Guess = None;
+                s.Strikes++;
+            }
+            if (s.Strikes >= MaxStrikes || misses == 0) continue;
+            if (s.Kind == FastKind.Numeric) LearnNumeric(ref s, s.Candidate);
+            else LearnText(ref s, s.Candidate);
+        }
+    }
+
+    /// <summary>
+    /// Guesses numeric values shaped as <paramref name="shape"/> (header byte, then the 2-byte
+    /// short numeric header): a positive finite short numeric of 0-4 digits in a column of fixed
+    /// scale whose weight places d0 * 10000 + d1 with one entry; otherwise no guess.
+    /// </summary>
+    public static void LearnNumeric(ref FastStep s, uint shape)
+    {
+        int b0 = (int)(shape & 0xFF);
+        int header = (int)((shape >> 8) & 0xFFFF);
+        // b0 = 7 + 4n for a short numeric of n digits (1-byte header, 2-byte numeric header, 2n bytes)
+        if (s.Scale < 0 || b0 < 7 || b0 > 23 || ((b0 - 7) & 3) != 0) return;
+        if ((header & NumericFormat.SignMask) != NumericFormat.Short || (header & 0x2000) != 0) return;
+        int weight = ((header & NumericScaled.WeightBits) ^ NumericFormat.ShortWeightSign) - NumericFormat.ShortWeightSign;
+        int digits = (b0 - 7) >> 2;
+        // d0 * 10000 + d1 counts units of 10000^(weight - 1), Combine's four lanes units of
+        // 10000^(weight - 3): the scaled value is that integer times 10^e
+        bool wide = digits > 2;
+        long e = ((long)NumericFormat.DigitsPerBaseDigit * (weight - (wide ? 3 : 1))) + s.Scale;
+        if (e < -19 || e > 18) return;
+        s.GuessEntry = NumericScaled.EntryFor(e);
+        s.GuessWide = wide;
+        s.GuessMask = digits == 4 ? ulong.MaxValue : (1UL << (16 * digits)) - 1;
+        s.GuessSize = b0 >> 1;
+        s.GuessScale = s.Scale;
+        s.Guess = shape & 0xFF_FFFF;
+    }
+
+    /// <summary>Guesses text values with the 1-byte header <paramref name="shape"/> (a payload of 0-32 bytes); otherwise no guess.</summary>
+    public static void LearnText(ref FastStep s, uint shape)
+    {
+        int b0 = (int)(shape & 0xFF);
+        if ((b0 & 1) == 0 || b0 == 1 || b0 > (33 << 1) + 1) return;
+        s.GuessSize = b0 >> 1;
+        s.Guess = (uint)b0;
+    }
+}

@@ -537,10 +537,12 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 		return false;
 	state->filling_page = page_index;
 	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
-						state->serializable, scan->may_toast, toast_collector, &collect, &state->times);
+						state->serializable, scan->may_toast, toast_collector, &collect,
+						state->css.ss.ps.instrument != NULL ? &state->times : NULL);
 	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
 	toast = collect.toast;
-	INSTR_TIME_SET_CURRENT(t);
+	if (toast != NIL)
+		INSTR_TIME_SET_CURRENT(t);
 
 	/* the run entry; external values fetched and decompressed here, sent beside the page */
 	entry[0] = (uint32) page_index;

@@ -2,6 +2,7 @@ using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using PgFusion.Arrow;
 using PgFusion.Codegen;
 using PgFusion.Codegen.Execution;
@@ -13,10 +14,14 @@ using PgFusion.Types;
 
 namespace PgFusion.Benchmarks;
 
-/// <summary>A short job: the machine is shared; figures go to perf/codegen.md.</summary>
+/// <summary>
+/// A short job: the machine is shared; figures go to perf/codegen.md. In process, so that a run
+/// builds no generated project (minutes on the loaded build box) and is not disturbed by builds of
+/// the worktree running alongside.
+/// </summary>
 public sealed class QuickConfig : ManualConfig
 {
-    public QuickConfig() => AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1));
+    public QuickConfig() => AddJob(Job.ShortRun.WithWarmupCount(6).WithIterationCount(10).WithLaunchCount(1).WithToolchain(InProcessEmitToolchain.Instance));
 }
 
 /// <summary>

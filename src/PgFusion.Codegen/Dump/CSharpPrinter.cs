@@ -191,6 +191,7 @@ public sealed class CSharpPrinter
             PgNumeric n => Numeric(n),
             UInt128 u => $"global::System.UInt128.Parse(\"{u.ToString(CultureInfo.InvariantCulture)}\", global::System.Globalization.CultureInfo.InvariantCulture)",
             PgInterval iv => $"new {TypeName(typeof(PgInterval))}({iv.Micros}L, {iv.Days}, {iv.Months})",
+            ConstantTextSet set => $"new {TypeName(typeof(ConstantTextSet))}({(set.Bpchar ? "true" : "false")}, new string[] {{ {string.Join(", ", set.Elements.Select(Literal))} }})",
             _ => throw new NotSupportedException($"C# printer: constant of type {v.GetType().Name}"),
         };
         string name = "K" + (constants++).ToString(CultureInfo.InvariantCulture);

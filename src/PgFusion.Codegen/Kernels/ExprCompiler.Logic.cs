@@ -115,8 +115,8 @@ public sealed partial class ExprCompiler
         var v = Emit(list.Scalar, body);
         var value = v.Value is ParameterExpression or ConstantExpression ? null : NewLocal(v.Value.Type, "scalar");
         Expression scalar = Argument(list.Impl, 0, value ?? v.Value, list.Scalar);
-        Expression? chain = null;
-        foreach (var a in b.Args)
+        Expression? chain = TextSetTest(b, list.Impl, scalar);
+        foreach (var a in chain is null ? b.Args : [])
         {
             var element = ((BoundFuncCall)a).Args[1];
             var args = new List<Expression>();
@@ -140,6 +140,32 @@ public sealed partial class ExprCompiler
         body.Add(Expression.Assign(isNull, v.IsNull));
         body.Add(Expression.IfThen(Expression.Not(isNull), Block(evaluate)));
         return new Val(isNull, result);
+    }
+
+    private static readonly System.Reflection.MethodInfo TextSetContains = typeof(Values.ConstantTextSet).GetMethod(nameof(Values.ConstantTextSet.Contains))!;
+
+    /// <summary>
+    /// A constant text/bpchar list under texteq or bpchareq (IN) or textne or bpcharne (NOT IN) as
+    /// one ConstantTextSet test, else null (the per-element chain).
+    /// </summary>
+    private static Expression? TextSetTest(BoundBoolExpr b, FunctionImpl impl, Expression scalar)
+    {
+        if (impl.NeedsContext || impl.Method.DeclaringType != typeof(TextFunctions) || scalar.Type != typeof(Values.TextRef)) return null;
+        bool? bpchar = (impl.Method.Name, b.Op) switch
+        {
+            (nameof(TextFunctions.TextEq), BoolOp.Or) or (nameof(TextFunctions.TextNe), BoolOp.And) => false,
+            (nameof(TextFunctions.BpcharEq), BoolOp.Or) or (nameof(TextFunctions.BpcharNe), BoolOp.And) => true,
+            _ => null,
+        };
+        if (bpchar is null) return null;
+        var elements = new string[b.Args.Count];
+        for (int i = 0; i < elements.Length; i++)
+        {
+            if (((BoundFuncCall)b.Args[i]).Args[1] is not BoundConst { Value: string s }) return null;
+            elements[i] = s;
+        }
+        Expression test = Expression.Call(Expression.Constant(new Values.ConstantTextSet(bpchar.Value, elements)), TextSetContains, scalar);
+        return b.Op == BoolOp.And ? Expression.Not(test) : test;
     }
 
     private Val EmitAndOrTests(BoundBoolExpr b, List<Expression> body)

@@ -13,7 +13,7 @@ namespace PgFusion.Planner.Binding;
 // of what UNION, INTERSECT and EXCEPT compare: restricted to one key value v, the result is the set
 // operation of each arm's rows for v, which is what PostgreSQL computes for an outer row carrying v.
 // The keys become the correlation of the level holding the set operation (LateralContext.Correlations).
-// Arms correlated differently (or not at all) are keyed by all the correlations of both, the missing
+// Arms correlated differently are keyed by all the correlations of both, the missing
 // ones crossed in from the outer column's values (AlignCorrelations), under INTERSECT, under EXCEPT
 // when the right arm's correlations are among the left's, and under UNION when both arms have the
 // same ones in another order; other mixes are Unsupported.

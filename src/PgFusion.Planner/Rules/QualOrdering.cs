@@ -190,7 +190,8 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     }
 
     /// <summary>
-    /// An <c>=</c> operator call whose sides differ (x = x is no equivalence) and read a column:
+    /// An <c>=</c> operator call whose sides differ (x = x is no equivalence) and read a column or a
+    /// PlaceHolderVar (no pseudoconstant then):
     /// what distribute_qual_to_rels hands to process_equivalence. Every built-in <c>=</c> on the
     /// types pg_fusion supports is mergejoinable.
     /// NOT (x &lt;&gt; y) is one too: negate_clause replaces it by its negator, <c>=</c>.
@@ -206,5 +207,5 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
         f.Args.Count == 2
         && catalog.OperatorOfFunction(f.FuncOid)?.Name == op
         && !BoundExprComparer.Instance.Equals(f.Args[0], f.Args[1])
-        && f.ReferencedColumns().Any();
+        && (f.ReferencedColumns().Any() || HasPlaceholder(f));
 }

@@ -25,7 +25,7 @@ public sealed class SortNode(OperatorNode input, PhysicalSort plan, Kernel<Proje
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
     public override string Describe() =>
-        (Plan.Limit is { } l ? $"Top-N ({l}): " : "Sort: ") + string.Join(", ", Plan.Keys.Select(k =>
+        (Plan.Limit is { } l ? $"Top-N ({l}{(Plan.WithTies ? " with ties" : "")}): " : "Sort: ") + string.Join(", ", Plan.Keys.Select(k =>
             Dump.ExprText.Of(k.Expr, Input.Output) + (k.Descending ? " DESC" : "") + (k.NullsFirst ? " NULLS FIRST" : " NULLS LAST")));
 
     public override IEnumerable<KernelInfo> Kernels => [new("sort_keys", KeyKernel.Source, KeyKernel.Run, KeyKernel.CompileTime, KeyKernel.Key)];

@@ -62,7 +62,9 @@ internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, Ex
 
     private void Consume(CancellationToken cancellation)
     {
-        if (node.Plan.Limit is { } l && l <= MaxTopN)
+        // WITH TIES sorts everything in memory: the bounded buffer and the runs' merge drop tied rows past the N-th.
+        bool ties = node.Plan.WithTies;
+        if (node.Plan.Limit is { } l && l <= MaxTopN && !ties)
         {
             ConsumeTopN((int)l, cancellation);
             return;
@@ -90,7 +92,7 @@ internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, Ex
                 for (int j = 0; j < keys.Length; j++) ColumnGather.Append(evaluated[j], null, 0, live, keys[j], keyOps[j]);
             }
             total += live;
-            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + (scratchPerRow * total) > budget)
+            if (!ties && context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + (scratchPerRow * total) > budget)
             {
                 external ??= new ExternalSort(node, context);
                 external.AddRun(rows, keys, SortedOrder(), total);
@@ -106,7 +108,15 @@ internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, Ex
             return;
         }
         order = SortedOrder();
-        if (node.Plan.Limit is { } limit && limit < total) total = (int)limit;
+        if (node.Plan.Limit is { } limit && limit < total) total = ties ? WithTies((int)limit) : (int)limit;
+    }
+
+    /// <summary>The first <paramref name="limit"/> sorted rows (limit &gt; 0) and those after them whose keys all equal the last one's.</summary>
+    private int WithTies(int limit)
+    {
+        int end = limit;
+        while (end < total && SortRowComparer.Compare(keys!, order![limit - 1], keys!, order[end], node.Plan.Keys, node.KeyOps) == 0) end++;
+        return end;
     }
 
 

@@ -51,7 +51,16 @@ public sealed record BoundBoolExpr(BoolOp Op, IReadOnlyList<BoundExpr> Args) : B
 public sealed record BoundNullTest(BoundExpr Arg, bool IsNotNull) : BoundExpr(PgType.Bool);
 
 /// <summary>A binary-compatible cast (RelabelType): same bits, another type or typmod.</summary>
-public sealed record BoundRelabel(BoundExpr Arg, PgType Type) : BoundExpr(Type);
+public sealed record BoundRelabel(BoundExpr Arg, PgType Type) : BoundExpr(Type)
+{
+    /// <summary>
+    /// Not a cast but PostgreSQL's PlaceHolderVar (same type, value of <see cref="Arg"/>): a pulled-up
+    /// sub-query's output that reads no column, substituted into a parent qual where PostgreSQL wraps
+    /// it (the parent has grouping sets, or the sub-query is on the nullable side of an outer join).
+    /// It is no constant to cost_qual_eval, which charges it nothing and does not look inside.
+    /// </summary>
+    public bool Placeholder { get; init; }
+}
 
 /// <summary>CASE WHEN c1 THEN r1 ... ELSE e END (searched form; the simple form is rewritten to equality tests).</summary>
 public sealed record BoundCase(IReadOnlyList<(BoundExpr When, BoundExpr Then)> Branches, BoundExpr? Else, PgType Type) : BoundExpr(Type)

@@ -84,6 +84,7 @@ public sealed partial class QueryBinder
     private LogicalPlan BindLateralLimit(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, LogicalColumn[] tleColumns, LogicalPlan plan,
         IReadOnlyList<LogicalColumn> keys, ExpressionBinder binder)
     {
+        if (WithTies(query)) throw UnsupportedConstructException.NotYet("FETCH FIRST ... WITH TIES in a correlated sub-query");
         long? count = ConstantCount(query.Optional("limitCount"), "LIMIT", binder);
         long offset = ConstantCount(query.Optional("limitOffset"), "OFFSET", binder) ?? 0;
         LogicalPlan rows = new LogicalFilter(plan, PredicateSimplification.Conjunction([.. keys.Select(k => (BoundExpr)new BoundNullTest(new LogicalColumnRef(k), IsNotNull: true))]));
@@ -96,8 +97,21 @@ public sealed partial class QueryBinder
     {
         long? count = ConstantCount(query.Optional("limitCount"), "LIMIT", binder);
         long offset = ConstantCount(query.Optional("limitOffset"), "OFFSET", binder) ?? 0;
+        if (WithTies(query) && count is > 0)
+        {
+            // FETCH FIRST n ROWS WITH TIES (the parser demands ORDER BY): a top-(offset + n) that also
+            // keeps the rows tied with its last; the limit above skips the offset. A NULL count is no
+            // limit and a zero count returns no row (ExecLimit stops before looking for ties), as without ties.
+            if (plan is not LogicalSort sort) throw UnsupportedConstructException.NotYet("FETCH FIRST ... WITH TIES whose ORDER BY keys are all constants");
+            long keep = offset > long.MaxValue - count.Value ? long.MaxValue : offset + count.Value;
+            var topN = sort with { Limit = keep, WithTies = true };
+            return offset == 0 ? topN : new LogicalLimit(topN, offset, null);
+        }
         return count is null && offset == 0 ? plan : new LogicalLimit(plan, offset, count);
     }
+
+    /// <summary>FETCH FIRST ... WITH TIES (Query.limitOption LIMIT_OPTION_WITH_TIES).</summary>
+    private static bool WithTies(QueryTreeNode query) => query.Optional("limitOption")?.Int32() == 1;
 
     /// <summary>
     /// A LIMIT/OFFSET count: an int8 Const, possibly under the implicit int4/int2 -> int8 cast the

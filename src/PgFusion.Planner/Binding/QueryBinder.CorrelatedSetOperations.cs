@@ -13,7 +13,10 @@ namespace PgFusion.Planner.Binding;
 // of what UNION, INTERSECT and EXCEPT compare: restricted to one key value v, the result is the set
 // operation of each arm's rows for v, which is what PostgreSQL computes for an outer row carrying v.
 // The keys become the correlation of the level holding the set operation (LateralContext.Correlations).
-// An uncorrelated arm beside correlated ones, or arms correlated differently: Unsupported.
+// Arms correlated differently are keyed by all the correlations of both, the missing
+// ones crossed in from the outer column's values (AlignCorrelations), under INTERSECT, under EXCEPT
+// when the right arm's correlations are among the left's, and under UNION when both arms have the
+// same ones in another order; other mixes are Unsupported.
 public sealed partial class QueryBinder
 {
     /// <summary>One arm's correlation: its equality function and argument order, the outer expression.</summary>
@@ -24,7 +27,7 @@ public sealed partial class QueryBinder
         var levelBinder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral.Outer };
         List<ArmCorrelation>? signature = null;
         var plan = BindCorrelatedSetOperation(setOps, scope, levelBinder, lateral.What, ref signature, out var columns, out var keys);
-        if (signature is null) throw UnsupportedConstructException.NotYet($"{lateral.What} with UNION/INTERSECT/EXCEPT whose arms do not read the outer query");
+        if (signature is null || signature.Count == 0) throw UnsupportedConstructException.NotYet($"{lateral.What} with UNION/INTERSECT/EXCEPT whose arms do not read the outer query in WHERE equalities");
         scope.SetSubquery(LeftmostLeaf(setOps), columns);
         for (int i = 0; i < keys.Count; i++)
         {
@@ -46,7 +49,6 @@ public sealed partial class QueryBinder
             var rte = scope.Entry(rti, node.Field("rtindex"));
             if (rte.Int32("rtekind") != RteKind.Subquery) throw node.Error($"set operation leaf is a {RteKind.Describe(rte.Int32("rtekind"))}");
             var arm = rte.Field("subquery");
-            if (!ReadsOuter(arm.Element, 0)) throw UnsupportedConstructException.NotYet($"{armWhat} with an arm that does not read the outer query beside arms that do");
             if (!arm.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet($"{armWhat} nested in parentheses");
             var conditions = new List<BoundExpr>();
             var (armPlan, armColumns, apply) = BindLateral(arm, levelBinder, conditions, armWhat);
@@ -62,9 +64,7 @@ public sealed partial class QueryBinder
                 armKeys.Add(inner.Column);
                 armSignature.Add(new ArmCorrelation(f.FuncOid, f.Name, innerFirst, innerFirst ? b : a, inner.Column.Type));
             }
-            if (signature is null) signature = armSignature;
-            else if (!SameCorrelation(signature, armSignature))
-                throw UnsupportedConstructException.NotYet($"{armWhat} whose arms are correlated by different outer expressions or operators");
+            signature = armSignature;
             columns = armColumns;
             keys = armKeys;
             var passThrough = armColumns.Concat(armKeys).Select(c => new NamedExpr(_ids.New(c.Name, c.Type), new LogicalColumnRef(c))).ToList();
@@ -77,9 +77,26 @@ public sealed partial class QueryBinder
         int op = node.Int32("op");
         bool all = node.Bool("all");
         var types = SetOperationTypes(node);
-        var left = BindCorrelatedSetOperation(node.Field("larg"), scope, levelBinder, what, ref signature, out var leftColumns, out var leftKeys);
-        var right = BindCorrelatedSetOperation(node.Field("rarg"), scope, levelBinder, what, ref signature, out var rightColumns, out var rightKeys);
-        var keyTypes = signature!.Select(s => s.KeyType).ToList();
+        List<ArmCorrelation>? leftSignature = null, rightSignature = null;
+        var left = BindCorrelatedSetOperation(node.Field("larg"), scope, levelBinder, what, ref leftSignature, out var leftColumns, out var leftKeys);
+        var right = BindCorrelatedSetOperation(node.Field("rarg"), scope, levelBinder, what, ref rightSignature, out var rightColumns, out var rightKeys);
+        var nodeSignature = leftSignature!;
+        if (!SameCorrelation(leftSignature!, rightSignature!))
+        {
+            // INTERSECT of arms correlated by different outer columns, or EXCEPT whose right arm reads
+            // no outer column the left does not: see AlignCorrelations.
+            bool rightWithinLeft = rightSignature!.All(r => leftSignature!.Any(l => SameKey(l, r)));
+            bool leftWithinRight = leftSignature!.All(l => rightSignature!.Any(r => SameKey(l, r)));
+            if (!(op == SetOpIntersect || (op == SetOpExcept && rightWithinLeft) || (rightWithinLeft && leftWithinRight)))
+                throw UnsupportedConstructException.NotYet($"{armWhat} whose arms are correlated by different outer expressions or operators (other than INTERSECT, EXCEPT whose right arm's are among its left arm's, or the same ones in another order)");
+            nodeSignature = [.. leftSignature!, .. rightSignature!.Where(r => !leftSignature!.Any(l => SameKey(l, r)))];
+            left = AlignCorrelations(left, leftColumns, leftKeys, leftSignature!, nodeSignature, levelBinder, armWhat, out leftColumns, out leftKeys);
+            right = AlignCorrelations(right, rightColumns, rightKeys, rightSignature!, nodeSignature, levelBinder, armWhat, out rightColumns, out rightKeys);
+        }
+        if (signature is null) signature = nodeSignature;
+        else if (!SameCorrelation(signature, nodeSignature))
+            throw UnsupportedConstructException.NotYet($"{armWhat} whose arms are correlated by different outer expressions or operators");
+        var keyTypes = nodeSignature.Select(s => s.KeyType).ToList();
         left = CastBranch(left, [.. leftColumns, .. leftKeys], [.. types, .. keyTypes], node.Field("larg"));
         right = CastBranch(right, [.. rightColumns, .. rightKeys], [.. types, .. keyTypes], node.Field("rarg"));
         var names = leftColumns.Concat(leftKeys).Select(c => c.Name).ToList();
@@ -102,6 +119,54 @@ public sealed partial class QueryBinder
                 throw node.Field("op").Error($"unknown set operation {op}");
         }
     }
+
+    /// <summary>
+    /// An arm's rows keyed by every correlation of <paramref name="target"/> (a superset of its own
+    /// <paramref name="own"/>, in that order): a correlation the arm does not have takes every value
+    /// of its outer column, crossed in from the DISTINCT non-NULL values of that column's table (a
+    /// NULL outer value matches no key by the strict equality, and no row of the arms that read it).
+    /// For an outer row (v, w) the rows keyed (v, w) are then the arm's rows for v, so INTERSECT of
+    /// A(v) and B(w) is the INTERSECT of the rows keyed (v, w), and EXCEPT too when the right arm reads
+    /// only keys the left one has (a NULL among the left's keys leaves no rows, as A(v) is empty).
+    /// </summary>
+    private LogicalPlan AlignCorrelations(LogicalPlan plan, IReadOnlyList<LogicalColumn> columns, IReadOnlyList<LogicalColumn> keys, List<ArmCorrelation> own,
+        List<ArmCorrelation> target, ExpressionBinder levelBinder, string what, out IReadOnlyList<LogicalColumn> alignedColumns, out IReadOnlyList<LogicalColumn> alignedKeys)
+    {
+        var aligned = new List<LogicalColumn>();
+        foreach (var t in target)
+        {
+            int at = own.FindIndex(o => SameKey(o, t));
+            if (at >= 0)
+            {
+                aligned.Add(keys[at]);
+                continue;
+            }
+            // the outer column's own level: the enclosing query, or one further out
+            var outerBinder = levelBinder.Outer;
+            while (outerBinder is not null && t.Outer is LogicalColumnRef r && outerBinder.Scope.Origin(r.Column) is null) outerBinder = outerBinder.Outer;
+            if (t.Outer is not LogicalColumnRef outerRef || outerBinder is null || outerBinder.Scope.Origin(outerRef.Column) is not { } origin
+                || outerBinder.Scope.RangeTable[origin.Rti - 1].Int32("rtekind") != RteKind.Relation)
+                throw UnsupportedConstructException.NotYet($"{what} whose arms are correlated by different outer expressions, one not a table column");
+            if (t.Outer.Type != t.KeyType) throw UnsupportedConstructException.NotYet($"{what} whose arms are correlated by different outer columns, compared across types");
+            var rte = outerBinder.Scope.RangeTable[origin.Rti - 1];
+            var relation = Relation(rte);
+            string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
+            var scanned = _ids.New(outerRef.Column.Name, outerRef.Column.Type);
+            var scan = new LogicalScan(origin.Rti, alias, relation, [new ScanColumn(origin.AttNum, scanned)]);
+            var value = _ids.New(outerRef.Column.Name, t.KeyType);
+            var domain = new LogicalAggregate(new LogicalFilter(scan, new BoundNullTest(new LogicalColumnRef(scanned), IsNotNull: true)),
+                [new NamedExpr(value, new LogicalColumnRef(scanned))], []);
+            plan = new LogicalJoin(plan, domain, LogicalJoinType.Inner, null);
+            aligned.Add(value);
+        }
+        var passThrough = columns.Concat(aligned).Select(c => new NamedExpr(_ids.New(c.Name, c.Type), new LogicalColumnRef(c))).ToList();
+        alignedColumns = [.. passThrough.Take(columns.Count).Select(p => p.Column)];
+        alignedKeys = [.. passThrough.Skip(columns.Count).Select(p => p.Column)];
+        return new LogicalProject(plan, passThrough);
+    }
+
+    private static bool SameKey(ArmCorrelation a, ArmCorrelation b) =>
+        a.FuncOid == b.FuncOid && a.InnerFirst == b.InnerFirst && a.KeyType == b.KeyType && BoundExprComparer.Instance.Equals(a.Outer, b.Outer);
 
     private static bool SameCorrelation(List<ArmCorrelation> a, List<ArmCorrelation> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.FuncOid == p.Second.FuncOid && p.First.InnerFirst == p.Second.InnerFirst

@@ -342,7 +342,7 @@ public sealed partial class QueryBinder
             else both.Add(j);
         }
         if (both.Count == 0) return new LogicalJoin(left, right, kind, condition);
-        if (kind == LogicalJoinType.Full) throw UnsupportedConstructException.NotYet("subquery in the ON condition of a FULL JOIN that reads both of its inputs");
+        if (kind == LogicalJoinType.Full) return FullJoinWithDomain(left, right, condition, both, binder);
         return OuterJoinWithDomain(left, right, kind, condition, both, binder);
     }
 

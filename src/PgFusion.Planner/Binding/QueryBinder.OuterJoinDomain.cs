@@ -15,6 +15,31 @@ namespace PgFusion.Planner.Binding;
 // Rows of the crossed input that no preserved row pairs with are dropped by the outer join.
 public sealed partial class QueryBinder
 {
+    /// <summary>
+    /// A FULL JOIN whose ON condition holds a subquery reading both inputs: the LEFT JOIN with the
+    /// domain (its matched pairs and its unmatched left rows) and, appended, the RIGHT JOIN with the
+    /// domain's unmatched right rows (those whose left side is NULL-extended, seen by a constant
+    /// marker crossed into the left input). Both halves read both inputs: each input's columns keep
+    /// their ids in both, and the union outputs them again (the inputs' columns are the join's).
+    /// PostgreSQL refuses a FULL JOIN without a hashable or mergeable equality between its inputs, so
+    /// one is required here as in the physical planner (falling back gives PostgreSQL's error).
+    /// </summary>
+    private LogicalPlan FullJoinWithDomain(LogicalPlan left, LogicalPlan right, BoundExpr condition, List<SubqueryJoin> both, ExpressionBinder binder)
+    {
+        var leftIds = left.Output.Select(c => c.Id).ToHashSet();
+        var rightIds = right.Output.Select(c => c.Id).ToHashSet();
+        if (!PredicatePushdown.Conjuncts(condition).Any(c => Physical.PhysicalPlanner.TryEquiKey(c, leftIds, rightIds, out _, out _)))
+            throw UnsupportedConstructException.NotYet("FULL JOIN without an equality between its inputs");
+        var matchedAndLeft = OuterJoinWithDomain(left, right, LogicalJoinType.Left, condition, both, binder);
+        var marker = _ids.New("matched", PgType.Bool);
+        var marked = new LogicalJoin(left, new LogicalProject(new LogicalOneRow(), [new NamedExpr(marker, new BoundConst(true, PgType.Bool))]), LogicalJoinType.Inner, null);
+        var rightUnmatched = new LogicalFilter(OuterJoinWithDomain(marked, right, LogicalJoinType.Right, condition, both, binder),
+            new BoundNullTest(new LogicalColumnRef(marker), IsNotNull: false));
+        var columns = left.Output.Concat(right.Output).ToList();
+        LogicalPlan Arm(LogicalPlan plan) => new LogicalProject(plan, [.. columns.Select(c => new NamedExpr(_ids.New(c.Name, c.Type), new LogicalColumnRef(c)))]);
+        return new LogicalUnionAll([Arm(matchedAndLeft), Arm(rightUnmatched)], columns);
+    }
+
     private LogicalPlan OuterJoinWithDomain(LogicalPlan left, LogicalPlan right, LogicalJoinType kind, BoundExpr condition, List<SubqueryJoin> both, ExpressionBinder binder)
     {
         const string what = "subquery in the ON condition of an outer join that reads both of its inputs";

@@ -223,7 +223,6 @@ public sealed partial class QueryBinder
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
         if (query.List("windowClause").Count > 0) throw UnsupportedConstructException.NotYet("WINDOW clause");
-        if (query.Optional("limitOption")?.Int32() == 1) throw UnsupportedConstructException.NotYet("FETCH FIRST ... WITH TIES");
     }
 
     private LogicalColumn CreateScanColumn(IReadOnlyList<QueryTreeNode> rangeTable, int rti, int attnum)

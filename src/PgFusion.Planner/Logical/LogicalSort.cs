@@ -5,6 +5,12 @@ namespace PgFusion.Planner.Logical;
 /// <summary>ORDER BY. With <paramref name="Limit"/> set it is a top-N keeping the first Limit rows (offset included).</summary>
 public sealed record LogicalSort(LogicalPlan Input, IReadOnlyList<LogicalSortKey> Keys, long? Limit = null) : LogicalPlan
 {
+    /// <summary>
+    /// FETCH FIRST ... WITH TIES: the top-N also keeps the rows after the Limit-th whose keys equal
+    /// its keys (PostgreSQL's Limit node in LIMIT_OPTION_WITH_TIES compares them with the sort's equality).
+    /// </summary>
+    public bool WithTies { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output => Input.Output;
 
     public override IReadOnlyList<LogicalPlan> Children => [Input];

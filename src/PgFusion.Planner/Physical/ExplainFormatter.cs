@@ -39,7 +39,7 @@ public static class ExplainFormatter
         PhysicalCteScan c => $"CTE Scan on {c.Cte.Name} #{c.Cte.Id.ToString(CultureInfo.InvariantCulture)}",
         PhysicalProject => "Project",
         PhysicalHashAggregate a => a.GroupKeys.Count == 0 ? "Aggregate" : "HashAggregate",
-        PhysicalSort { Limit: { } l } => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)})",
+        PhysicalSort { Limit: { } l } s => $"Top-N Sort (keep {l.ToString(CultureInfo.InvariantCulture)}{(s.WithTies ? " with ties" : "")})",
         PhysicalSort => "Sort",
         PhysicalLimit => "Limit",
         PhysicalOneRow => "Result (one row)",

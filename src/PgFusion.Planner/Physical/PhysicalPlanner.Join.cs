@@ -23,6 +23,7 @@ public sealed partial class PhysicalPlanner
 
     private PhysicalPlan LowerJoin(LogicalJoin join)
     {
+        if (join.Kind == LogicalJoinType.NullAwareAnti && !IsOneEquiKey(join)) join = AsAntiJoin(join);
         var left = Lower(join.Left);
         var right = Lower(join.Right);
         var leftIds = join.Left.Output.Select(c => c.Id).ToHashSet();
@@ -48,8 +49,6 @@ public sealed partial class PhysicalPlanner
         // PostgreSQL refuses these ("FULL JOIN is only supported with merge-joinable or hash-joinable join conditions"); falling back gives its error.
         if (join.Kind == LogicalJoinType.Full && leftKeys.Count == 0)
             throw UnsupportedConstructException.NotYet("FULL JOIN without an equality between its inputs");
-        if (join.Kind == LogicalJoinType.NullAwareAnti && (leftKeys.Count != 1 || residual.Count > 0))
-            throw UnsupportedConstructException.NotYet("NOT IN whose comparison is not one hashable equality");
 
         // Semi and anti joins build their left (kept) input only with equi-keys: without keys every
         // probe row would pair with every build row, where a right build stops at the first match.
@@ -82,6 +81,26 @@ public sealed partial class PhysicalPlanner
             Columns(join.Output),
             Math.Max(1, Math.Round(rows))) { BuildFirst = join.Gated });
     }
+
+    private static bool IsOneEquiKey(LogicalJoin join)
+    {
+        var leftIds = join.Left.Output.Select(c => c.Id).ToHashSet();
+        var rightIds = join.Right.Output.Select(c => c.Id).ToHashSet();
+        return join.Condition is { } c && PredicatePushdown.Conjuncts(c) is [var only] && TryEquiKey(only, leftIds, rightIds, out _, out _);
+    }
+
+    /// <summary>
+    /// NOT IN whose test is not one hashable equality, e.g. <c>(a, b) NOT IN (SELECT x, y ...)</c>: a
+    /// left row survives (in WHERE, where NULL rejects as false does) only when the test is false for
+    /// every right row, so it is an anti join on "the test is not false", <c>COALESCE(test, true)</c>:
+    /// a right row whose test is NULL (a = x AND b = NULL with a = x) rejects the left row as PostgreSQL's
+    /// NULL result does. Without equi-keys every left row is compared with every right row.
+    /// </summary>
+    private static LogicalJoin AsAntiJoin(LogicalJoin join) => join with
+    {
+        Kind = LogicalJoinType.Anti,
+        Condition = join.Condition is { } c ? new BoundCoalesce([c, new BoundConst(true, PgType.Bool)], PgType.Bool) : null,
+    };
 
     /// <summary>Selectivity of one join conjunct: eqjoinsel for a column equality, else the filter estimate.</summary>
     internal double ConjunctSelectivity(BoundExpr conjunct)

@@ -67,7 +67,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             {
                 var input = Lower(sort.Input);
                 var keys = sort.Keys.Select(k => new SortKey(Resolve(k.Expr, sort.Input.Output), k.Descending, k.NullsFirst)).ToList();
-                return new PhysicalSort(input, keys, sort.Limit);
+                return new PhysicalSort(input, keys, sort.Limit) { WithTies = sort.WithTies };
             }
             case LogicalLimit limit:
                 return new PhysicalLimit(Lower(limit.Input), limit.Offset, limit.Count);

@@ -15,5 +15,8 @@ public sealed record SortKey(BoundExpr Expr, bool Descending, bool NullsFirst);
 public sealed record PhysicalSort(PhysicalPlan Input, IReadOnlyList<SortKey> Keys, long? Limit)
     : PhysicalPlan(Input.Output, Limit is { } l ? Math.Min(l, Input.EstimatedRows) : Input.EstimatedRows)
 {
+    /// <summary>The top-N also keeps the rows tied with its Limit-th on every key (FETCH FIRST ... WITH TIES).</summary>
+    public bool WithTies { get; init; }
+
     public override IReadOnlyList<PhysicalPlan> Children => [Input];
 }

@@ -44,7 +44,9 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
                 // that raises is evaluated only on the rows the quals keep. (Sub-queries with LIMIT,
                 // ORDER BY, aggregates, DISTINCT or set operations are not pulled up; a materialized
                 // CTE computes every output first.)
-                var outputs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+                // An output that reads no column is still here (not substituted and folded while
+                // binding) where PostgreSQL wraps it in a PlaceHolderVar, which the qual's cost does not count.
+                var outputs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr.ReferencedColumns().Any() ? e.Expr : new BoundRelabel(e.Expr, e.Expr.Type) { Placeholder = true });
                 var predicate = filter.Predicate.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
                 return Push(project with { Input = new LogicalFilter(project.Input, predicate) });
             }

@@ -103,9 +103,12 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     {
         // A subexpression that reads no column is a Const by the time PostgreSQL costs it
         // (eval_const_expressions folded it), and a Const costs nothing.
-        if (e is BoundFuncCall or BoundCase { Origin: not CaseOrigin.Case } && !e.ReferencedColumns().Any()) return;
+        // A PlaceHolderVar is no Const, and costs nothing itself.
+        if (e is BoundFuncCall or BoundCase { Origin: not CaseOrigin.Case } && !e.ReferencedColumns().Any() && !HasPlaceholder(e)) return;
         switch (e)
         {
+            case BoundRelabel { Placeholder: true }:
+                return;
             case BoundFuncCall f:
                 // CoerceViaIO charges the result type's input function, then the argument type's output function.
                 if (f.ViaIo) total += CpuOperatorCost;
@@ -129,6 +132,8 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
                 return;
         }
     }
+
+    private static bool HasPlaceholder(BoundExpr e) => e is BoundRelabel { Placeholder: true } || e.Children().Any(HasPlaceholder);
 
     /// <summary>The <c>=</c> call of an IS DISTINCT FROM or NULLIF expansion, when its shape is intact.</summary>
     private static BoundFuncCall? OperatorOf(BoundCase c) => c switch
@@ -185,7 +190,8 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     }
 
     /// <summary>
-    /// An <c>=</c> operator call whose sides differ (x = x is no equivalence) and read a column:
+    /// An <c>=</c> operator call whose sides differ (x = x is no equivalence) and read a column or a
+    /// PlaceHolderVar (no pseudoconstant then):
     /// what distribute_qual_to_rels hands to process_equivalence. Every built-in <c>=</c> on the
     /// types pg_fusion supports is mergejoinable.
     /// NOT (x &lt;&gt; y) is one too: negate_clause replaces it by its negator, <c>=</c>.
@@ -201,5 +207,5 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
         f.Args.Count == 2
         && catalog.OperatorOfFunction(f.FuncOid)?.Name == op
         && !BoundExprComparer.Instance.Equals(f.Args[0], f.Args[1])
-        && f.ReferencedColumns().Any();
+        && (f.ReferencedColumns().Any() || HasPlaceholder(f));
 }

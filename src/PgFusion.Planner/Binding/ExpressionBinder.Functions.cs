@@ -73,17 +73,52 @@ public sealed partial class ExpressionBinder
         var args = node.List("args");
         if (args.Count != 2) throw node.Field("args").Error("ScalarArrayOpExpr takes two arguments");
         var array = args[1];
+        // varchar_col IN ('a', 'b') arrives as text = ANY (ARRAY['a', 'b']::varchar[]::text[]): an
+        // ArrayCoerceExpr whose per-element expression relabels a CaseTestExpr. A relabel cannot
+        // fail, so each element relabelled is exactly the coerced array's element (PostgreSQL folds
+        // the coercion at plan time). Coercions that call a function (and can raise) stay Unsupported.
+        QueryTreeNode? elementCoercion = null;
+        if (array.RequireKind() == "ARRAYCOERCEEXPR")
+        {
+            var coercion = array.Field("elemexpr");
+            if (!IsRelabelOfCaseTest(coercion))
+                throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion that is not binary-compatible");
+            elementCoercion = coercion;
+            array = array.Field("arg");
+        }
         bool constant = array.RequireKind() == "CONST";
         if (array.Kind != "ARRAYEXPR" && !constant)
             throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over a non-literal array ({array.Kind})");
         if (!constant && array.Optional("multidims")?.Bool() == true) throw UnsupportedConstructException.NotYet("multidimensional array");
         var scalar = Bind(args[0], aggregates);
         var elements = constant ? ArrayConstElements(array) : BindList(array.List("elements"), aggregates);
+        if (elementCoercion is { } c) elements = elements.Select(e => BindWithCaseOperand(c, e, aggregates)).ToList();
         string name = FunctionName(funcId, node);
         CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}");
         if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);
         var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
         return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
+    }
+
+    /// <summary>RelabelType over RelabelType ... over CaseTestExpr: a binary-compatible element coercion.</summary>
+    private static bool IsRelabelOfCaseTest(QueryTreeNode node)
+    {
+        while (node.RequireKind() == "RELABELTYPE") node = node.Field("arg");
+        return node.Kind == "CASETESTEXPR";
+    }
+
+    /// <summary>Binds an expression over CaseTestExpr with <paramref name="operand"/> standing for it.</summary>
+    private BoundExpr BindWithCaseOperand(QueryTreeNode node, BoundExpr operand, AggregateCollector? aggregates)
+    {
+        _caseOperands.Push(operand);
+        try
+        {
+            return Bind(node, aggregates);
+        }
+        finally
+        {
+            _caseOperands.Pop();
+        }
     }
 
     private BoundExpr BindAggref(QueryTreeNode node, AggregateCollector? aggregates)

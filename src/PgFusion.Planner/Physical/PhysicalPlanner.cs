@@ -23,7 +23,10 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             {
                 foreach (var c in scan.Columns) _origins[c.Column.Id] = new ColumnOrigin(scan.Relation, c.AttNum);
                 _scanRelations[_nextScanId] = scan.Relation;
-                double rows = scan.Relation.Layout.RelTuples >= 0 ? scan.Relation.Layout.RelTuples : Math.Max(scan.Relation.Layout.RelPages, 10) * 100;
+                // At least one row, as PostgreSQL's clamp_row_est: an analyzed empty relation
+                // (reltuples 0) estimates 1 row, so it ties with a one-row relation and the join
+                // reads the first of the FROM list first, as PostgreSQL's nested loop does.
+                double rows = Math.Max(1, scan.Relation.Layout.RelTuples >= 0 ? scan.Relation.Layout.RelTuples : Math.Max(scan.Relation.Layout.RelPages, 10) * 100);
                 return new PhysicalScan(
                     _nextScanId++,
                     scan.RangeTableIndex,

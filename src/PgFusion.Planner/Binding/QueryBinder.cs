@@ -114,6 +114,7 @@ public sealed partial class QueryBinder
         List<BoundExpr> tleExprs;
         BoundExpr? having = null;
         List<NamedExpr> groupKeys = [];
+        List<LogicalGroupSortKey> groupingOrder = [];
         var groupingCalls = new List<GroupingCall>();
         int sortGroupKeys = 0;
         AggregateCollector? aggregates = null;
@@ -122,6 +123,7 @@ public sealed partial class QueryBinder
             aggregates = new AggregateCollector(_ids);
             var keyByRef = new Dictionary<int, LogicalColumn>();
             groupKeys = BindGroupKeys(query, targetList, binder, keyByRef);
+            groupingOrder = GroupingSortOrder(query, targetList, keyByRef);
             sortGroupKeys = groupKeys.Count;
             binder.GroupingFuncBinder = node => BindGroupingFunc(node, groupingCalls);
             scalars = scalarsAbove;
@@ -150,7 +152,7 @@ public sealed partial class QueryBinder
         {
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
                 ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, binder)
-                : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates);
+                : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates) { SortedGrouping = groupingOrder };
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);
             if (having is not null) plan = new LogicalFilter(plan, having) { OverGroupingSets = UsesGroupingSets(query) && query.List("groupClause").Count > 0 };

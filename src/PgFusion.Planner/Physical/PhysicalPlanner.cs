@@ -15,6 +15,22 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
     private int _nextScanId;
     private readonly Dictionary<CteDefinition, PhysicalCte> _ctes = [];
 
+    /// <summary>The grouping sort's keys as group key indexes; null when one of them is no longer a group key.</summary>
+    private static List<GroupSortKey>? SortedGrouping(LogicalAggregate aggregate)
+    {
+        if (aggregate.SortedGrouping is not { Count: > 0 } order) return null;
+        var keys = new List<GroupSortKey>(order.Count);
+        foreach (var o in order)
+        {
+            int index = -1;
+            for (int j = 0; j < aggregate.GroupKeys.Count && index < 0; j++)
+                if (aggregate.GroupKeys[j].Column.Id == o.Column.Id) index = j;
+            if (index < 0) return null;
+            keys.Add(new GroupSortKey(index, o.Descending, o.NullsFirst));
+        }
+        return keys;
+    }
+
     public PhysicalPlan Lower(LogicalPlan plan)
     {
         switch (plan)
@@ -64,7 +80,10 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
                     Filter = a.Aggregate.Filter is { } f ? Resolve(f, aggregate.Input.Output) : null,
                     OrderBy = a.Aggregate.OrderBy?.Select(o => o with { Expr = Resolve(o.Expr, aggregate.Input.Output) }).ToList(),
                 }).ToList();
-                return new PhysicalHashAggregate(input, keys, aggs, Columns(aggregate.Output), GroupCount(aggregate, input.EstimatedRows));
+                return new PhysicalHashAggregate(input, keys, aggs, Columns(aggregate.Output), GroupCount(aggregate, input.EstimatedRows))
+                {
+                    SortedGrouping = SortedGrouping(aggregate),
+                };
             }
             case LogicalSort sort:
             {

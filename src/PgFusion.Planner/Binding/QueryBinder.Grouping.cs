@@ -14,7 +14,9 @@ public sealed partial class QueryBinder
         {
             var tle = TargetEntryFor(clause, targetList);
             var expr = binder.Bind(tle.Field("expr"));
-            var key = keys.Find(k => BoundExprComparer.Instance.Equals(k.Expr, expr));
+            // Under grouping sets two GROUP BY items with one expression are two keys: a set may hold
+            // one of them and not the other (PostgreSQL keeps them apart by sortgroupref).
+            var key = UsesGroupingSets(query) ? null : keys.Find(k => BoundExprComparer.Instance.Equals(k.Expr, expr));
             if (key is null)
             {
                 key = new NamedExpr(_ids.New(ResultName(tle), expr.Type), expr);
@@ -23,6 +25,29 @@ public sealed partial class QueryBinder
             keyByRef?.TryAdd(clause.Int32("tleSortGroupRef"), key.Column);
         }
         return keys;
+    }
+
+    /// <summary>The key of a target entry that is itself a GROUP BY item, or null.</summary>
+    private static LogicalColumn? OwnGroupKey(QueryTreeNode tle, IReadOnlyDictionary<int, LogicalColumn> keyByRef) =>
+        tle.Int32("ressortgroupref") is var r && r != 0 && keyByRef.TryGetValue(r, out var key) ? key : null;
+
+    /// <summary>
+    /// The group keys in the order of PostgreSQL 15's Agg input target (make_group_input_target: the
+    /// GROUP BY items in target-list order), then any other key. An expression of the select list
+    /// or HAVING that is not itself a GROUP BY item but equals one is resolved (setrefs.c, the first
+    /// equal entry of the input target) to the first such key: under grouping sets it is NULL in
+    /// exactly the sets that lack that key (`SELECT a.id AS x, a.id AS y, a.id ... GROUP BY CUBE (1,
+    /// 2)`: the third column follows x).
+    /// </summary>
+    private static List<NamedExpr> GroupKeysInInputOrder(IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef, IReadOnlyList<NamedExpr> keys)
+    {
+        var ordered = new List<NamedExpr>(keys.Count);
+        foreach (var tle in targetList)
+            if (OwnGroupKey(tle, keyByRef) is { } column && keys.FirstOrDefault(k => k.Column == column) is { } key && !ordered.Contains(key))
+                ordered.Add(key);
+        foreach (var k in keys)
+            if (!ordered.Contains(k)) ordered.Add(k);
+        return ordered;
     }
 
     /// <summary>

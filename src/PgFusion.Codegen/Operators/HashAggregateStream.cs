@@ -106,6 +106,9 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     /// <summary>The error of an input row whose aggregate arguments raised, held while the rows before it are folded (<see cref="RowOrder"/>).</summary>
     private PgFusionException? pendingInputError;
 
+    /// <summary>Set once an aggregate argument raised under a sorted aggregation (<see cref="SortedGroupingErrors"/>).</summary>
+    private SortedGroupingErrors? sortedErrors;
+
     /// <summary>
     /// Folds input batches into the state until the input ends (true). A partial aggregate of a
     /// parallel scan passes <paramref name="partialBudget"/> &gt; 0: it never spills, and stops
@@ -125,8 +128,18 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 pendingInputError = null;
                 throw error;
             }
-            if (NextInput(cancellation) is not { } b) return true;
+            if (NextInput(cancellation) is not { } b)
+            {
+                if (sortedErrors?.First is { } sortedFirst) throw sortedFirst;
+                return true;
+            }
             cancellation.ThrowIfCancellationRequested();
+            if (sortedErrors?.First is not null)
+            {
+                // An argument raised under a sorted aggregation: only which row raises first matters now.
+                sortedErrors.Collect(node.InputKernel!, b, computed, context);
+                continue;
+            }
             if (direct is not null && spill is null && direct.TryFold(b, table, accumulators))
             {
                 if (table is null) continue;
@@ -146,6 +159,13 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 try
                 {
                     ProjectStream.Run(inputKernel, b, computed, context);
+                }
+                catch (PgFusionException) when (partialBudget <= 0 && (sortedErrors ??= SortedGroupingErrors.For(node)) is not null)
+                {
+                    // PostgreSQL aggregates sorted: the raising row that sorts first wins, once the input is read.
+                    sortedErrors!.Collect(inputKernel, b, computed, context);
+                    if (sortedErrors.First is null) throw;
+                    continue;
                 }
                 catch (PgFusionException raised) when (b.LiveRows > 1)
                 {

@@ -14,7 +14,9 @@ public sealed partial class QueryBinder
         {
             var tle = TargetEntryFor(clause, targetList);
             var expr = binder.Bind(tle.Field("expr"));
-            var key = keys.Find(k => BoundExprComparer.Instance.Equals(k.Expr, expr));
+            // Under grouping sets two GROUP BY items with one expression are two keys: a set may hold
+            // one of them and not the other (PostgreSQL keeps them apart by sortgroupref).
+            var key = UsesGroupingSets(query) ? null : keys.Find(k => BoundExprComparer.Instance.Equals(k.Expr, expr));
             if (key is null)
             {
                 key = new NamedExpr(_ids.New(ResultName(tle), expr.Type), expr);
@@ -24,6 +26,85 @@ public sealed partial class QueryBinder
         }
         return keys;
     }
+
+    /// <summary>The key of a target entry that is itself a GROUP BY item, or null.</summary>
+    private static LogicalColumn? OwnGroupKey(QueryTreeNode tle, IReadOnlyDictionary<int, LogicalColumn> keyByRef) =>
+        tle.Int32("ressortgroupref") is var r && r != 0 && keyByRef.TryGetValue(r, out var key) ? key : null;
+
+    /// <summary>
+    /// The group keys in the order of PostgreSQL 15's Agg input target (make_group_input_target: the
+    /// GROUP BY items in target-list order), then any other key. An expression of the select list
+    /// or HAVING that is not itself a GROUP BY item but equals one is resolved (setrefs.c, the first
+    /// equal entry of the input target) to the first such key: under grouping sets it is NULL in
+    /// exactly the sets that lack that key (`SELECT a.id AS x, a.id AS y, a.id ... GROUP BY CUBE (1,
+    /// 2)`: the third column follows x).
+    /// </summary>
+    private static List<NamedExpr> GroupKeysInInputOrder(IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef, IReadOnlyList<NamedExpr> keys)
+    {
+        var ordered = new List<NamedExpr>(keys.Count);
+        foreach (var tle in targetList)
+            if (OwnGroupKey(tle, keyByRef) is { } column && keys.FirstOrDefault(k => k.Column == column) is { } key && !ordered.Contains(key))
+                ordered.Add(key);
+        foreach (var k in keys)
+            if (!ordered.Contains(k)) ordered.Add(k);
+        return ordered;
+    }
+
+    /// <summary>
+    /// The order of the sort PostgreSQL puts below a sorted aggregation: its groupClause, reordered
+    /// by preprocess_groupclause to start with the ORDER BY when the ORDER BY's items are a prefix
+    /// of it (the parser gave a GROUP BY item that is also an ORDER BY item the ORDER BY's operator
+    /// and NULLS order), each key by its sort operator and nulls_first. Empty when a key's order is
+    /// not a plain &lt; or &gt; in byte order.
+    /// </summary>
+    private List<LogicalGroupSortKey> GroupingSortOrder(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
+    {
+        var order = new List<LogicalGroupSortKey>();
+        foreach (var clause in PreprocessGroupClause(query.List("groupClause"), query.List("sortClause")))
+        {
+            if (!keyByRef.TryGetValue(clause.Int32("tleSortGroupRef"), out var column)) return [];
+            if (!_envelope.Catalog.Operators.TryGetValue(clause.UInt32("sortop"), out var op) || op.Name is not ("<" or ">")) return [];
+            var expr = TargetEntryFor(clause, targetList).Field("expr");
+            if (SupportedTypes.IsCollatable(column.Type.Oid) && !SupportedTypes.IsByteOrderCollation(ExpressionCollation(expr))) return [];
+            order.Add(new LogicalGroupSortKey(column, op.Name == ">", clause.Bool("nulls_first")));
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// preprocess_groupclause (planner.c): the GROUP BY items equal to the ORDER BY's items, in
+    /// ORDER BY order, then the other GROUP BY items, when the ORDER BY is a prefix of the GROUP BY
+    /// (all of its items match); otherwise the GROUP BY as written.
+    /// </summary>
+    private static List<QueryTreeNode> PreprocessGroupClause(IReadOnlyList<QueryTreeNode> group, IReadOnlyList<QueryTreeNode> sort)
+    {
+        var reordered = new List<int>();
+        bool partial = false;
+        foreach (var sc in sort)
+        {
+            int match = -1;
+            for (int g = 0; g < group.Count && match < 0; g++)
+                if (!reordered.Contains(g) && SameSortGroupClause(group[g], sc)) match = g;
+            if (match < 0)
+            {
+                partial = true;
+                break;
+            }
+            reordered.Add(match);
+        }
+        if (reordered.Count == 0) return [.. group];
+        for (int g = 0; g < group.Count; g++)
+        {
+            if (reordered.Contains(g)) continue;
+            if (partial) return [.. group];
+            reordered.Add(g);
+        }
+        return [.. reordered.Select(g => group[g])];
+    }
+
+    private static bool SameSortGroupClause(QueryTreeNode a, QueryTreeNode b) =>
+        a.Int32("tleSortGroupRef") == b.Int32("tleSortGroupRef") && a.UInt32("eqop") == b.UInt32("eqop") && a.UInt32("sortop") == b.UInt32("sortop")
+        && a.Bool("nulls_first") == b.Bool("nulls_first") && a.Bool("hashable") == b.Bool("hashable");
 
     /// <summary>
     /// PostgreSQL lets a grouped query read other columns of a table grouped by its primary key.

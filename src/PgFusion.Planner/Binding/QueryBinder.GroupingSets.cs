@@ -98,19 +98,18 @@ public sealed partial class QueryBinder
     /// the aggregates and the GROUPING() columns, with the ids the rest of the query reads.
     /// </summary>
     private LogicalPlan BuildGroupingSets(QueryTreeNode query, LogicalPlan input, IReadOnlyList<NamedExpr> keys, int sortGroupKeys,
-        IReadOnlyList<NamedAggregate> aggregates, IReadOnlyList<GroupingCall> calls, ExpressionBinder binder)
+        IReadOnlyList<NamedAggregate> aggregates, IReadOnlyList<GroupingCall> calls, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
     {
         if (keys.Count != sortGroupKeys) throw UnsupportedConstructException.NotYet("grouping sets with columns functionally dependent on a primary key");
         var keyOfRef = new Dictionary<int, int>();
         foreach (var clause in query.List("groupClause"))
         {
             int sortGroupRef = clause.Int32("tleSortGroupRef");
-            var tle = TargetEntryFor(clause, query.List("targetList"));
-            // The same expression BindGroupKeys bound (and deduplicated) for this clause.
-            var expr = binder.Bind(tle.Field("expr"));
+            // The key BindGroupKeys bound for this clause (its own, under grouping sets).
             int index = -1;
-            for (int i = 0; i < keys.Count && index < 0; i++)
-                if (BoundExprComparer.Instance.Equals(keys[i].Expr, expr)) index = i;
+            if (keyByRef.TryGetValue(sortGroupRef, out var column))
+                for (int i = 0; i < keys.Count && index < 0; i++)
+                    if (keys[i].Column == column) index = i;
             keyOfRef[sortGroupRef] = index >= 0 ? index : throw clause.Error($"no group key for sortgroupref {sortGroupRef}");
         }
         var output = keys.Select(k => k.Column).Concat(aggregates.Select(a => a.Column)).Concat(calls.Select(c => c.Column)).ToList();

@@ -114,14 +114,16 @@ public sealed partial class QueryBinder
         List<BoundExpr> tleExprs;
         BoundExpr? having = null;
         List<NamedExpr> groupKeys = [];
+        List<LogicalGroupSortKey> groupingOrder = [];
+        var keyByRef = new Dictionary<int, LogicalColumn>();
         var groupingCalls = new List<GroupingCall>();
         int sortGroupKeys = 0;
         AggregateCollector? aggregates = null;
         if (grouped)
         {
             aggregates = new AggregateCollector(_ids);
-            var keyByRef = new Dictionary<int, LogicalColumn>();
             groupKeys = BindGroupKeys(query, targetList, binder, keyByRef);
+            groupingOrder = GroupingSortOrder(query, targetList, keyByRef);
             sortGroupKeys = groupKeys.Count;
             binder.GroupingFuncBinder = node => BindGroupingFunc(node, groupingCalls);
             scalars = scalarsAbove;
@@ -132,8 +134,13 @@ public sealed partial class QueryBinder
             // A subquery joined above the aggregate reads the outer query's columns in its join condition: group keys too.
             var correlations = scalarsAbove.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>();
             AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
-            tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
-            having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
+            // Under grouping sets a group item reads its own key; another expression equal to a key
+            // reads the first such key of PostgreSQL 15's Agg input (see GroupKeysInInputOrder).
+            var replaceOrder = UsesGroupingSets(query) ? GroupKeysInInputOrder(targetList, keyByRef, groupKeys) : groupKeys;
+            tleExprs = [.. tleExprs.Select((e, i) => UsesGroupingSets(query) && OwnGroupKey(targetList[i], keyByRef) is { } own
+                ? new LogicalColumnRef(own)
+                : ReplaceGroupKeys(e, replaceOrder))];
+            having = having is null ? null : ReplaceGroupKeys(having, replaceOrder);
         }
         else
         {
@@ -149,8 +156,8 @@ public sealed partial class QueryBinder
         if (grouped)
         {
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
-                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, binder)
-                : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates);
+                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, keyByRef)
+                : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates) { SortedGrouping = groupingOrder };
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);
             if (having is not null) plan = new LogicalFilter(plan, having) { OverGroupingSets = UsesGroupingSets(query) && query.List("groupClause").Count > 0 };

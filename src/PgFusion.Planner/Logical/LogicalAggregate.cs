@@ -10,6 +10,13 @@ public sealed record LogicalAggregate(LogicalPlan Input, IReadOnlyList<NamedExpr
 {
     private readonly OutputCache _output = new();
 
+    /// <summary>
+    /// The order of PostgreSQL's sort on the group keys when it aggregates sorted (its groupClause
+    /// after preprocess_groupclause, each key with its sort operator's direction and NULLS order);
+    /// null when unknown. Used only to tell which row's error PostgreSQL meets first.
+    /// </summary>
+    public IReadOnlyList<LogicalGroupSortKey>? SortedGrouping { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output =>
         _output.Get(GroupKeys, Aggregates, this, static a => [.. a.GroupKeys.Select(k => k.Column), .. a.Aggregates.Select(x => x.Column)]);
 

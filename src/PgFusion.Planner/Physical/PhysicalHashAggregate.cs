@@ -14,4 +14,13 @@ public sealed record PhysicalHashAggregate(
     double EstimatedRows) : PhysicalPlan(Output, EstimatedRows)
 {
     public override IReadOnlyList<PhysicalPlan> Children => [Input];
+
+    /// <summary>
+    /// PostgreSQL's sort order of the input rows when it aggregates sorted (see
+    /// LogicalAggregate.SortedGrouping), as indexes into GroupKeys; null when unknown.
+    /// </summary>
+    public IReadOnlyList<GroupSortKey>? SortedGrouping { get; init; }
 }
+
+/// <summary>A key of PostgreSQL's grouping sort: which group key, descending, NULLS FIRST.</summary>
+public sealed record GroupSortKey(int KeyIndex, bool Descending, bool NullsFirst);

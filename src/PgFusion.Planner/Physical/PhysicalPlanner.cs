@@ -15,6 +15,22 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
     private int _nextScanId;
     private readonly Dictionary<CteDefinition, PhysicalCte> _ctes = [];
 
+    /// <summary>The grouping sort's keys as group key indexes; null when one of them is no longer a group key.</summary>
+    private static List<GroupSortKey>? SortedGrouping(LogicalAggregate aggregate)
+    {
+        if (aggregate.SortedGrouping is not { Count: > 0 } order) return null;
+        var keys = new List<GroupSortKey>(order.Count);
+        foreach (var o in order)
+        {
+            int index = -1;
+            for (int j = 0; j < aggregate.GroupKeys.Count && index < 0; j++)
+                if (aggregate.GroupKeys[j].Column.Id == o.Column.Id) index = j;
+            if (index < 0) return null;
+            keys.Add(new GroupSortKey(index, o.Descending, o.NullsFirst));
+        }
+        return keys;
+    }
+
     public PhysicalPlan Lower(LogicalPlan plan)
     {
         switch (plan)
@@ -61,7 +77,10 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
                     Filter = a.Aggregate.Filter is { } f ? Resolve(f, aggregate.Input.Output) : null,
                     OrderBy = a.Aggregate.OrderBy?.Select(o => o with { Expr = Resolve(o.Expr, aggregate.Input.Output) }).ToList(),
                 }).ToList();
-                return new PhysicalHashAggregate(input, keys, aggs, Columns(aggregate.Output), GroupCount(aggregate, input.EstimatedRows));
+                return new PhysicalHashAggregate(input, keys, aggs, Columns(aggregate.Output), GroupCount(aggregate, input.EstimatedRows))
+                {
+                    SortedGrouping = SortedGrouping(aggregate),
+                };
             }
             case LogicalSort sort:
             {
@@ -102,8 +121,13 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
         }
     }
 
+    /// <summary>
+    /// At least one row, as PostgreSQL's clamp_row_est: an analyzed empty relation (reltuples 0)
+    /// estimates 1 row, so it ties with a one-row relation and the join reads the first of the FROM
+    /// list first, as PostgreSQL's nested loop does.
+    /// </summary>
     private static double ScanRows(RelationInfo relation) =>
-        relation.Layout.RelTuples >= 0 ? relation.Layout.RelTuples : Math.Max(relation.Layout.RelPages, 10) * 100;
+        Math.Max(1, relation.Layout.RelTuples >= 0 ? relation.Layout.RelTuples : Math.Max(relation.Layout.RelPages, 10) * 100);
 
     /// <summary>The CTE's plan is lowered once (for the first reference); its columns' statistics carry over to each reference's.</summary>
     private PhysicalCteScan LowerCteScan(LogicalCteScan scan)

@@ -56,6 +56,54 @@ public sealed partial class QueryBinder
         });
 
     /// <summary>
+    /// The group keys in the order of PostgreSQL's Agg input target list (planner.c
+    /// make_group_input_target: the grouping target entries in target-list order), each with its
+    /// expression after sub-query pull-up.
+    /// </summary>
+    private List<(NamedExpr Key, BoundExpr Resolved)> GroupingInputOrder(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList,
+        IReadOnlyDictionary<int, LogicalColumn> keyByRef, IReadOnlyList<NamedExpr> keys)
+    {
+        var grouped = query.List("groupClause").Select(c => c.Int32("tleSortGroupRef")).ToHashSet();
+        var order = new List<(NamedExpr, BoundExpr)>();
+        foreach (var tle in targetList)
+        {
+            int r = tle.Int32("ressortgroupref");
+            if (r == 0 || !grouped.Contains(r) || !keyByRef.TryGetValue(r, out var column)) continue;
+            var key = keys.First(k => k.Column.Id == column.Id);
+            if (order.Exists(o => ReferenceEquals(o.Item1, key))) continue;
+            order.Add((key, ResolvePulledUpVars(key.Expr)));
+        }
+        return order;
+    }
+
+    private BoundExpr ResolvePulledUpVars(BoundExpr expr) =>
+        expr.TransformUp(e =>
+        {
+            if (e is not LogicalColumnRef r) return e;
+            var column = r.Column;
+            while (_pulledUpVars.TryGetValue(column.Id, out var inner)) column = inner;
+            return column.Id == r.Column.Id ? e : new LogicalColumnRef(column);
+        });
+
+    /// <summary>
+    /// Under grouping sets, an expression that is no grouping target entry reads the group keys as
+    /// PostgreSQL's set_upper_references / fix_upper_expr does: a (sub)expression equal, after
+    /// sub-query pull-up, to several grouping columns is the FIRST of them in the Agg's input
+    /// target list, so it is nulled with that one (seed 241 case 194: a pulled-up sub-query's x1
+    /// and x3 are the same Var).
+    /// </summary>
+    private BoundExpr ReplaceGroupKeysAfterPullUp(BoundExpr expr, IReadOnlyList<(NamedExpr Key, BoundExpr Resolved)> inputOrder) =>
+        expr.TransformDown(e =>
+        {
+            if (e is BoundConst) return e;
+            var resolved = ResolvePulledUpVars(e);
+            foreach (var (key, keyResolved) in inputOrder)
+                if (BoundExprComparer.Instance.Equals(keyResolved, resolved))
+                    return new LogicalColumnRef(key.Column);
+            return e;
+        });
+
+    /// <summary>
     /// The group key a target entry is (by its ressortgroupref, <paramref name="keyByRef"/> from
     /// BindGroupKeys), when its expression holds a sub-query: binding it again would join the
     /// sub-query a second time, and the select-list copy, reading other columns than the key's,

@@ -33,6 +33,9 @@ public sealed partial class QueryBinder
     // Every output of sub-queries PostgreSQL pulls up, by column id (BoundQuery.PulledUpOutputs).
     private readonly Dictionary<int, BoundExpr> _pulledUpOutputs = [];
 
+    // The plain column outputs of sub-queries PostgreSQL pulls up: the column each output id becomes (a Var).
+    private readonly Dictionary<int, LogicalColumn> _pulledUpVars = [];
+
     // While binding FROM items of the current query level: inside the nullable side of an outer
     // join, or in a query with grouping sets. PostgreSQL wraps a pulled-up sub-query's non-Var
     // outputs in PlaceHolderVars there, which keeps them from being folded into the parent.
@@ -72,6 +75,10 @@ public sealed partial class QueryBinder
     /// <summary>Records a pulled-up sub-query's constant outputs (see <see cref="BoundQuery.PulledUpConstants"/>).</summary>
     private void RegisterPullUp(QueryTreeNode sub, BoundQuery bound)
     {
+        // Plain column outputs become the parent's Vars even where non-Vars are wrapped in PlaceHolderVars.
+        if (IsPulledUp(sub))
+            foreach (var (id, expr) in bound.Outputs)
+                if (expr is LogicalColumnRef r) _pulledUpVars[id] = r.Column;
         if (_noConstantPullUp || !IsPulledUp(sub)) return;
         foreach (var (id, expr) in bound.ConstantOutputs) _pulledUpConstants[id] = expr;
         foreach (var (id, expr) in bound.Outputs) _pulledUpOutputs[id] = expr;
@@ -132,8 +139,19 @@ public sealed partial class QueryBinder
             // A subquery joined above the aggregate reads the outer query's columns in its join condition: group keys too.
             var correlations = scalarsAbove.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>();
             AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
-            tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
-            having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
+            if (UsesGroupingSets(query))
+            {
+                var inputOrder = GroupingInputOrder(query, targetList, keyByRef, groupKeys);
+                tleExprs = [.. tleExprs.Select((e, i) => targetList[i].Int32("ressortgroupref") is int r && r != 0 && keyByRef.ContainsKey(r)
+                    ? ReplaceGroupKeys(e, groupKeys)
+                    : ReplaceGroupKeysAfterPullUp(e, inputOrder))];
+                having = having is null ? null : ReplaceGroupKeysAfterPullUp(having, inputOrder);
+            }
+            else
+            {
+                tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
+                having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
+            }
         }
         else
         {

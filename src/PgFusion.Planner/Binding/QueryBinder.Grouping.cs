@@ -32,25 +32,6 @@ public sealed partial class QueryBinder
         tle.Int32("ressortgroupref") is var r && r != 0 && keyByRef.TryGetValue(r, out var key) ? key : null;
 
     /// <summary>
-    /// The group keys in the order of PostgreSQL 15's Agg input target (make_group_input_target: the
-    /// GROUP BY items in target-list order), then any other key. An expression of the select list
-    /// or HAVING that is not itself a GROUP BY item but equals one is resolved (setrefs.c, the first
-    /// equal entry of the input target) to the first such key: under grouping sets it is NULL in
-    /// exactly the sets that lack that key (`SELECT a.id AS x, a.id AS y, a.id ... GROUP BY CUBE (1,
-    /// 2)`: the third column follows x).
-    /// </summary>
-    private static List<NamedExpr> GroupKeysInInputOrder(IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef, IReadOnlyList<NamedExpr> keys)
-    {
-        var ordered = new List<NamedExpr>(keys.Count);
-        foreach (var tle in targetList)
-            if (OwnGroupKey(tle, keyByRef) is { } column && keys.FirstOrDefault(k => k.Column == column) is { } key && !ordered.Contains(key))
-                ordered.Add(key);
-        foreach (var k in keys)
-            if (!ordered.Contains(k)) ordered.Add(k);
-        return ordered;
-    }
-
-    /// <summary>
     /// The order of the sort PostgreSQL puts below a sorted aggregation: its groupClause, reordered
     /// by preprocess_groupclause to start with the ORDER BY when the ORDER BY's items are a prefix
     /// of it (the parser gave a GROUP BY item that is also an ORDER BY item the ORDER BY's operator
@@ -133,6 +114,54 @@ public sealed partial class QueryBinder
             foreach (var k in keys)
                 if (BoundExprComparer.Instance.Equals(k.Expr, e))
                     return new LogicalColumnRef(k.Column);
+            return e;
+        });
+
+    /// <summary>
+    /// The group keys in the order of PostgreSQL's Agg input target list (planner.c
+    /// make_group_input_target: the grouping target entries in target-list order), each with its
+    /// expression after sub-query pull-up.
+    /// </summary>
+    private List<(NamedExpr Key, BoundExpr Resolved)> GroupingInputOrder(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList,
+        IReadOnlyDictionary<int, LogicalColumn> keyByRef, IReadOnlyList<NamedExpr> keys)
+    {
+        var grouped = query.List("groupClause").Select(c => c.Int32("tleSortGroupRef")).ToHashSet();
+        var order = new List<(NamedExpr, BoundExpr)>();
+        foreach (var tle in targetList)
+        {
+            int r = tle.Int32("ressortgroupref");
+            if (r == 0 || !grouped.Contains(r) || !keyByRef.TryGetValue(r, out var column)) continue;
+            var key = keys.First(k => k.Column.Id == column.Id);
+            if (order.Exists(o => ReferenceEquals(o.Item1, key))) continue;
+            order.Add((key, ResolvePulledUpVars(key.Expr)));
+        }
+        return order;
+    }
+
+    private BoundExpr ResolvePulledUpVars(BoundExpr expr) =>
+        expr.TransformUp(e =>
+        {
+            if (e is not LogicalColumnRef r) return e;
+            var column = r.Column;
+            while (_pulledUpVars.TryGetValue(column.Id, out var inner)) column = inner;
+            return column.Id == r.Column.Id ? e : new LogicalColumnRef(column);
+        });
+
+    /// <summary>
+    /// Under grouping sets, an expression that is no grouping target entry reads the group keys as
+    /// PostgreSQL's set_upper_references / fix_upper_expr does: a (sub)expression equal, after
+    /// sub-query pull-up, to several grouping columns is the FIRST of them in the Agg's input
+    /// target list, so it is nulled with that one (seed 241 case 194: a pulled-up sub-query's x1
+    /// and x3 are the same Var).
+    /// </summary>
+    private BoundExpr ReplaceGroupKeysAfterPullUp(BoundExpr expr, IReadOnlyList<(NamedExpr Key, BoundExpr Resolved)> inputOrder) =>
+        expr.TransformDown(e =>
+        {
+            if (e is BoundConst) return e;
+            var resolved = ResolvePulledUpVars(e);
+            foreach (var (key, keyResolved) in inputOrder)
+                if (BoundExprComparer.Instance.Equals(keyResolved, resolved))
+                    return new LogicalColumnRef(key.Column);
             return e;
         });
 

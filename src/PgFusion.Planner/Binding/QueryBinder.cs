@@ -33,6 +33,9 @@ public sealed partial class QueryBinder
     // Every output of sub-queries PostgreSQL pulls up, by column id (BoundQuery.PulledUpOutputs).
     private readonly Dictionary<int, BoundExpr> _pulledUpOutputs = [];
 
+    // The plain column outputs of sub-queries PostgreSQL pulls up: the column each output id becomes (a Var).
+    private readonly Dictionary<int, LogicalColumn> _pulledUpVars = [];
+
     // While binding FROM items of the current query level: inside the nullable side of an outer
     // join, or in a query with grouping sets. PostgreSQL wraps a pulled-up sub-query's non-Var
     // outputs in PlaceHolderVars there, which keeps them from being folded into the parent.
@@ -72,6 +75,10 @@ public sealed partial class QueryBinder
     /// <summary>Records a pulled-up sub-query's constant outputs (see <see cref="BoundQuery.PulledUpConstants"/>).</summary>
     private void RegisterPullUp(QueryTreeNode sub, BoundQuery bound)
     {
+        // Plain column outputs become the parent's Vars even where non-Vars are wrapped in PlaceHolderVars.
+        if (IsPulledUp(sub))
+            foreach (var (id, expr) in bound.Outputs)
+                if (expr is LogicalColumnRef r) _pulledUpVars[id] = r.Column;
         if (_noConstantPullUp || !IsPulledUp(sub)) return;
         foreach (var (id, expr) in bound.ConstantOutputs) _pulledUpConstants[id] = expr;
         foreach (var (id, expr) in bound.Outputs) _pulledUpOutputs[id] = expr;
@@ -134,13 +141,22 @@ public sealed partial class QueryBinder
             // A subquery joined above the aggregate reads the outer query's columns in its join condition: group keys too.
             var correlations = scalarsAbove.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>();
             AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
-            // Under grouping sets a group item reads its own key; another expression equal to a key
-            // reads the first such key of PostgreSQL 15's Agg input (see GroupKeysInInputOrder).
-            var replaceOrder = UsesGroupingSets(query) ? GroupKeysInInputOrder(targetList, keyByRef, groupKeys) : groupKeys;
-            tleExprs = [.. tleExprs.Select((e, i) => UsesGroupingSets(query) && OwnGroupKey(targetList[i], keyByRef) is { } own
-                ? new LogicalColumnRef(own)
-                : ReplaceGroupKeys(e, replaceOrder))];
-            having = having is null ? null : ReplaceGroupKeys(having, replaceOrder);
+            if (UsesGroupingSets(query))
+            {
+                // A group item reads its own key (two items with one expression are two keys under
+                // grouping sets); any other expression equal to a key, after sub-query pull-up,
+                // reads the first such key of PostgreSQL 15's Agg input (GroupingInputOrder).
+                var inputOrder = GroupingInputOrder(query, targetList, keyByRef, groupKeys);
+                tleExprs = [.. tleExprs.Select((e, i) => OwnGroupKey(targetList[i], keyByRef) is { } own
+                    ? new LogicalColumnRef(own)
+                    : ReplaceGroupKeysAfterPullUp(e, inputOrder))];
+                having = having is null ? null : ReplaceGroupKeysAfterPullUp(having, inputOrder);
+            }
+            else
+            {
+                tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
+                having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
+            }
         }
         else
         {

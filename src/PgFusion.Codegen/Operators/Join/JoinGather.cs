@@ -69,15 +69,7 @@ internal static class JoinGather
         {
             Array.Clear(stale, 0, n);
         }
-        var validity = dst.EnsureValidity(n);
-        if (src.Validity is null)
-        {
-            validity.SetAllValid(n);
-        }
-        else
-        {
-            for (int i = 0; i < n; i++) validity.Set(i, src.Validity.IsValid(rows[i]));
-        }
+        GatherValidity(src.Validity, dst.EnsureValidity(n), rows, n);
         dst.Length = n;
         return true;
     }
@@ -89,15 +81,18 @@ internal static class JoinGather
         var values = dst.Values;
         var from = src.Values;
         for (int i = 0; i < n; i++) values[i] = from[rows[i]];
-        var validity = dst.EnsureValidity(n);
-        if (src.Validity is null)
-        {
-            validity.SetAllValid(n);
-        }
-        else
-        {
-            for (int i = 0; i < n; i++) validity.Set(i, src.Validity.IsValid(rows[i]));
-        }
+        GatherValidity(src.Validity, dst.EnsureValidity(n), rows, n);
         dst.Length = n;
+    }
+
+    /// <summary>dst's validity for rows[0..n) of src's (all valid when src has no bitmap).</summary>
+    private static void GatherValidity(ValidityBitmap? from, ValidityBitmap to, int[] rows, int n)
+    {
+        if (from is null)
+        {
+            to.SetAllValid(n);
+            return;
+        }
+        for (int i = 0; i < n; i++) to.Set(i, from.IsValid(rows[i]));
     }
 }

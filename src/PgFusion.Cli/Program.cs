@@ -1,3 +1,4 @@
+using Npgsql;
 using PgFusion.Cli.Commands;
 
 namespace PgFusion.Cli;
@@ -38,6 +39,23 @@ public static class Program
             Console.Error.WriteLine($"pgfusion-cli {command.Name}: {e.Message}");
             Console.Error.WriteLine($"usage: pgfusion-cli {command.Name} {command.Usage}");
             return 2;
+        }
+        catch (PostgresException e)
+        {
+            // A server-side error (missing database, permission, statement timeout): name it by SQLSTATE,
+            // with a hint for the common one, instead of an unhandled-exception stack trace.
+            Console.Error.WriteLine($"pgfusion-cli {command.Name}: PostgreSQL error {e.SqlState}: {e.MessageText}");
+            if (e.Detail is { Length: > 0 } detail)
+                Console.Error.WriteLine($"  detail: {detail}");
+            if (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+                Console.Error.WriteLine("  hint: `./pgfusion bench --sf N` loads tpch_sf<N> first; `pgfusion-cli tpch-load --sf N --database D` loads it by hand");
+            return 1;
+        }
+        catch (NpgsqlException e)
+        {
+            Console.Error.WriteLine($"pgfusion-cli {command.Name}: cannot talk to PostgreSQL: {e.Message}");
+            Console.Error.WriteLine("  hint: is the cluster running? `./pgfusion start` starts the local one (port 54329)");
+            return 1;
         }
     }
 

@@ -35,8 +35,8 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         { "SELECT n2 FROM t0 INTERSECT ALL SELECT n2 FROM t50", 2 },
         // per-group state: only the DISTINCT / ORDER BY accumulators' sorted runs can spill here (one group, or two)
         { "SELECT count(DISTINCT s), count(DISTINCT i4), sum(DISTINCT i2), count(*) FROM t50", 1 },
-        { "SELECT b, string_agg(s, ',' ORDER BY i4 DESC, id) FROM t50 GROUP BY b", 1 },
-        { "SELECT b, string_agg(DISTINCT s, ';' ORDER BY s DESC), count(DISTINCT n2) FROM t0 GROUP BY b", 1 },
+        { "SELECT b, string_agg(s, ',' ORDER BY i4 DESC, id) FROM t50 GROUP BY b ORDER BY b", 1 },
+        { "SELECT b, string_agg(DISTINCT s, ';' ORDER BY s DESC), count(DISTINCT n2) FROM t0 GROUP BY b ORDER BY b", 1 },
         // NOT IN: partitions without NULLs in the subquery, and with (then the result is empty)
         { "SELECT a.id, a.s FROM t50 a WHERE a.i2 NOT IN (SELECT b.i2 + 1 FROM t0 b)", 2 },
         { "SELECT a.id FROM t0 a WHERE a.i4 NOT IN (SELECT b.i4 FROM t50 b)", 2 },

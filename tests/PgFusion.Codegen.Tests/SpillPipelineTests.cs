@@ -5,7 +5,8 @@ namespace PgFusion.Codegen.Tests;
 
 /// <summary>
 /// The spill paths with budgets of a few kB: hash aggregation (recursive partitions), DISTINCT,
-/// count(DISTINCT), sorts (runs and merge, top-N), grace hash joins (inner, outer, full, semi, anti)
+/// count(DISTINCT), DISTINCT / ORDER BY aggregate state (sorted runs), sorts (runs and merge, top-N),
+/// grace hash joins (inner, outer, full, semi, anti, NOT IN)
 /// and INTERSECT/EXCEPT over t0/t50/t100 through the library pipeline,
 /// compared with PostgreSQL; each must have spilled, and every spill file is gone afterwards.
 /// </summary>
@@ -32,6 +33,13 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         { "SELECT i2 % 100, s FROM t50 INTERSECT SELECT i2 % 100, s FROM t0", 2 },
         { "SELECT s, b FROM t50 EXCEPT ALL SELECT s, b FROM t0 WHERE id % 2 = 0", 2 },
         { "SELECT n2 FROM t0 INTERSECT ALL SELECT n2 FROM t50", 2 },
+        // per-group state: only the DISTINCT / ORDER BY accumulators' sorted runs can spill here (one group, or two)
+        { "SELECT count(DISTINCT s), count(DISTINCT i4), sum(DISTINCT i2), count(*) FROM t50", 1 },
+        { "SELECT b, string_agg(s, ',' ORDER BY i4 DESC, id) FROM t50 GROUP BY b ORDER BY b", 1 },
+        { "SELECT b, string_agg(DISTINCT s, ';' ORDER BY s DESC), count(DISTINCT n2) FROM t0 GROUP BY b ORDER BY b", 1 },
+        // NOT IN: partitions without NULLs in the subquery, and with (then the result is empty)
+        { "SELECT a.id, a.s FROM t50 a WHERE a.i2 NOT IN (SELECT b.i2 + 1 FROM t0 b)", 2 },
+        { "SELECT a.id FROM t0 a WHERE a.i4 NOT IN (SELECT b.i4 FROM t50 b)", 2 },
     };
 
     [Theory]

@@ -96,6 +96,59 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
         Assert.Equal(0, SpillFilesOnDisk());
     }
 
+    /// <summary>
+    /// Aggregates whose per-group state grows with the input: DISTINCT value sets and ORDER BY rows
+    /// write sorted runs once they pass the budget (one group, or a few groups in the table, so the
+    /// group table itself has nothing to spill), and string_agg's text counts against the budget.
+    /// With one group or five, nothing but these states can spill: before they could, these
+    /// queries showed no Spill Files at 64 kB.
+    /// </summary>
+    [Theory]
+    [InlineData("64kB", $"SELECT count(DISTINCT id), count(DISTINCT s), sum(DISTINCT v), count(*) FROM {Table}")]
+    [InlineData("64kB", $"SELECT g % 5, count(DISTINCT id), string_agg(DISTINCT s, ',') FROM {Table} GROUP BY g % 5 ORDER BY 1")]
+    [InlineData("64kB", $"SELECT string_agg(s || ':' || v, ',' ORDER BY v DESC, id) FROM {Table} WHERE id <= 60000")]
+    [InlineData("64kB", $"SELECT g % 7, string_agg(id::text, ';' ORDER BY s DESC, id), count(*) FROM {Table} GROUP BY g % 7 ORDER BY 1")]
+    [InlineData("64kB", $"SELECT g % 3, string_agg(DISTINCT s, '|' ORDER BY s DESC), sum(DISTINCT id % 5000) FROM {Table} GROUP BY g % 3 ORDER BY 1")]
+    // 20001 groups, met one after another: keys and state arrays (about 1 MB) fit in 1400 kB, their
+    // text (another 1.1 MB) does not, so the groups met last go to partitions (count(*) alone does not spill)
+    [InlineData("1400kB", $"SELECT id / 10, length(string_agg(s, ',')) FROM {Table} GROUP BY id / 10 ORDER BY 1")]
+    public void Aggregates_that_buffer_rows_per_group_spill_and_equal_PostgreSQL(string workMem, string sql) =>
+        SpillsAndMatches(workMem, sql, oracleWorkMem: null);
+
+    /// <summary>
+    /// NOT IN (a null-aware anti join) over a subquery bigger than the budget is a grace hash join:
+    /// a NULL in the subquery empties the result without partitioning the outer rows, an outer NULL
+    /// is dropped, and every partition pair is a NOT IN of its own. PostgreSQL gets 256MB of
+    /// work_mem so that its NOT IN is a hashed subplan (a plain one would take hours).
+    /// </summary>
+    [Theory]
+    [InlineData($"SELECT count(*), sum(a.v) FROM {Table} a WHERE a.id NOT IN (SELECT b.id * 2 FROM {Table} b)")]
+    [InlineData($"SELECT a.id, a.s FROM {Table} a WHERE a.id NOT IN (SELECT b.id + 7 FROM {Table} b WHERE b.id % 1000 <> 0) ORDER BY a.id")]
+    [InlineData($"SELECT count(*) FROM {Table} a WHERE (CASE WHEN a.id % 10 = 0 THEN NULL ELSE a.id END) NOT IN (SELECT b.id * 3 FROM {Table} b)")]
+    [InlineData($"SELECT count(*) FROM {Table} a WHERE a.v NOT IN (SELECT CASE WHEN b.id = 150000 THEN NULL ELSE b.id + 1000 END FROM {Table} b)")]
+    [InlineData($"SELECT a.s, count(*) FROM {Table} a WHERE a.s NOT IN (SELECT 'k' || (b.id * 2) FROM {Table} b) GROUP BY a.s ORDER BY a.s")]
+    public void Not_in_over_a_big_subquery_spills_and_equals_PostgreSQL(string sql) =>
+        SpillsAndMatches("64kB", sql, oracleWorkMem: "256MB");
+
+    private void SpillsAndMatches(string workMem, string sql, string? oracleWorkMem)
+    {
+        using var conn = OpenFusion(workMem);
+        string plan = ExplainAnalyze(conn, sql);
+        var files = SpillFilesLine().Match(plan);
+        Assert.True(files.Success, plan);
+        Assert.True(long.Parse(files.Groups[1].Value, CultureInfo.InvariantCulture) > 0, plan);
+        Assert.True(long.Parse(SpilledLine().Match(plan).Groups[1].Value, CultureInfo.InvariantCulture) > 0, plan);
+        string on = ResultText.Run(conn, sql);
+        string off;
+        using (var pg = db.Open())
+        {
+            PgServer.Execute(pg, "SET pg_fusion.enable = off" + (oracleWorkMem is null ? "" : $"; SET work_mem = '{oracleWorkMem}'"));
+            off = ResultText.Run(pg, sql);
+        }
+        Assert.True(off == on, ResultText.FirstDifference(off, on));
+        Assert.Equal(0, SpillFilesOnDisk());
+    }
+
     [Fact]
     public void An_error_after_spilling_leaves_no_spill_file()
     {

@@ -100,6 +100,10 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         groupIds = new int[ExecutionContext.BatchRows];
         groups = keyCount == 0 ? 1 : 0;
         foreach (var acc in accumulators) acc.EnsureGroups(Math.Max(groups, 1));
+        if (context.Spill.Limited)
+        {
+            foreach (var acc in accumulators) acc.UseSpill(context);
+        }
         direct = node.Direct?.Open();
     }
 
@@ -146,9 +150,9 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 groups = table.Count;
                 if (partialBudget > 0)
                 {
-                    if (AggregateSpill.Exceeds(table, accumulators.Length, partialBudget)) return false;
+                    if (AggregateSpill.Exceeds(table, accumulators, partialBudget)) return false;
                 }
-                else if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
+                else if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators, context.Spill.BudgetBytes))
                 {
                     spill = new AggregateSpill(node, context, level);
                 }
@@ -212,7 +216,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 table.Lookup(keys, rows, groupIds);
                 groups = table.Count;
                 foreach (var acc in accumulators) acc.EnsureGroups(groups);
-                if (partialBudget <= 0 && context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators.Length, context.Spill.BudgetBytes))
+                if (partialBudget <= 0 && context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators, context.Spill.BudgetBytes))
                     spill = new AggregateSpill(node, context, level);
             }
             for (int a = 0; a < accumulators.Length; a++)
@@ -224,7 +228,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 if (table is null) accumulators[a].UpdateSingleGroup(arg, filter, rows, groupIds);
                 else accumulators[a].Update(arg, filter, rows, groupIds);
             }
-            if (partialBudget > 0 && table is not null && AggregateSpill.Exceeds(table, accumulators.Length, partialBudget)) return false;
+            if (partialBudget > 0 && table is not null && AggregateSpill.Exceeds(table, accumulators, partialBudget)) return false;
         }
     }
 

@@ -37,6 +37,21 @@ public abstract class Accumulator
     public virtual void Merge(int group, Accumulator other, int otherGroup) =>
         throw new InvalidOperationException($"{GetType().Name} has no combine step");
 
+    /// <summary>
+    /// Bytes of state this accumulator holds in memory beyond the fixed per-group arrays (the value
+    /// sets of DISTINCT, the buffered rows of ORDER BY, string_agg's text), counted against the
+    /// memory budget by <see cref="Spill.AggregateSpill.Exceeds"/>.
+    /// </summary>
+    public virtual long HeldBytes => 0;
+
+    /// <summary>
+    /// Called once, before the first row, when the execution has a memory budget: accumulators that
+    /// buffer rows write sorted runs to the execution's spill space past it.
+    /// </summary>
+    internal virtual void UseSpill(ExecutionContext context)
+    {
+    }
+
     /// <summary>Appends group <paramref name="group"/>'s final value to <paramref name="output"/>.</summary>
     public abstract void Write(int group, Column output);
 

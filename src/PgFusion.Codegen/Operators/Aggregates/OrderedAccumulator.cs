@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 using PgFusion.Planner.Binding;
 using PgFusion.Types;
 
@@ -9,7 +10,10 @@ namespace PgFusion.Codegen.Operators.Aggregates;
 /// agg(args ORDER BY keys): buffers each input row (arguments and sort keys) that passes the
 /// FILTER, then, before the first result is written, feeds the rows to the inner accumulator
 /// sorted by group and the keys (ties keep input order). This is the order nodeAgg's per-aggregate
-/// sort hands to the transition function.
+/// sort hands to the transition function. Under a memory budget, once the buffered rows pass it
+/// they are sorted (stably) and written as a run (<see cref="AccumulatorRuns"/>, columns: group id,
+/// arguments, keys) and the buffer starts empty; the replay then merges the runs, ties going to the
+/// earlier run, so equal keys still keep input order.
 /// </summary>
 public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
 {
@@ -18,8 +22,11 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
     private readonly PgType[] argTypes;
     private readonly AggregateSortKey[] keys;
     private readonly ColumnOps[] ops;
-    private readonly Column[] store;
+    private readonly PgType[] allTypes;
+    private Column[] store;
     private readonly List<int> groupOf = [];
+    private ExecutionContext? context;
+    private AccumulatorRuns? runs;
     private Column[] extra = [];
     private bool replayed;
 
@@ -30,13 +37,21 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
         this.keys = [.. keys];
         PgType[] all = [.. argTypes, .. keys.Select(k => k.Expr.Type)];
         ops = [.. all.Select(ColumnOps.For)];
-        store = [.. all.Select(t =>
-        {
-            var c = PgArrowMapping.CreateColumn(t, ReplayRows);
-            c.EnsureValidity(ReplayRows);
-            return c;
-        })];
+        allTypes = all;
+        store = NewStore();
     }
+
+    private Column[] NewStore() => [.. allTypes.Select(t =>
+    {
+        var c = PgArrowMapping.CreateColumn(t, ReplayRows);
+        c.EnsureValidity(ReplayRows);
+        return c;
+    })];
+
+    /// <summary>The buffered rows (arguments, keys) and their group ids.</summary>
+    public override long HeldBytes => ColumnMemory.Bytes(store) + 4L * groupOf.Count;
+
+    internal override void UseSpill(ExecutionContext context) => this.context = context;
 
     public override void EnsureGroups(int groups) => inner.EnsureGroups(groups);
 
@@ -51,6 +66,29 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
             ops[0].Append(arg!, r, store[0]);
             for (int c = 1; c < store.Length; c++) ops[c].Append(extra[c - 1], r, store[c]);
         }
+        if (context is not null && HeldBytes > context.Spill.BudgetBytes) SpillRun();
+    }
+
+    /// <summary>Writes the buffered rows, sorted stably, as a run (group id, arguments, keys) and empties the buffer.</summary>
+    private void SpillRun()
+    {
+        var order = SortedOrder();
+        var gid = (PrimitiveColumn<int>)PgArrowMapping.CreateColumn(PgType.Int4, order.Length);
+        gid.EnsureCapacity(order.Length);
+        groupOf.CopyTo(gid.Values);
+        gid.Length = order.Length;
+        runs ??= new AccumulatorRuns([PgType.Int4, .. allTypes], context!);
+        runs.Write([gid, .. store], order, order.Length);
+        store = NewStore();
+        groupOf.Clear();
+    }
+
+    private int[] SortedOrder()
+    {
+        var order = new int[groupOf.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, CompareRows);
+        return order;
     }
 
     public override void Write(int group, Column output)
@@ -62,24 +100,59 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
     private void Replay()
     {
         replayed = true;
-        var order = new int[groupOf.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, CompareRows);
         var columns = argTypes.Select(t => PgArrowMapping.CreateColumn(t, ReplayRows)).ToArray();
         var groupIds = new int[ReplayRows];
-        for (int start = 0; start < order.Length; start += ReplayRows)
+        int n = 0;
+        foreach (var c in columns) Kernels.KernelColumns.Prepare(c, 0);
+        if (runs is null)
         {
-            int n = Math.Min(ReplayRows, order.Length - start);
-            foreach (var c in columns) Kernels.KernelColumns.Prepare(c, 0);
-            for (int i = 0; i < n; i++)
+            foreach (int row in SortedOrder())
             {
-                int row = order[start + i];
-                groupIds[i] = groupOf[row];
+                groupIds[n] = groupOf[row];
                 for (int a = 0; a < columns.Length; a++) ops[a].Append(store[a], row, columns[a]);
+                if (++n == ReplayRows) n = Feed(columns, groupIds, n);
             }
-            if (inner is IMultiArgumentAccumulator multi) multi.SetExtraArguments(columns[1..]);
-            inner.Update(columns[0], null, n, groupIds);
         }
+        else
+        {
+            if (groupOf.Count > 0) SpillRun();
+            foreach (var (spilled, row) in runs.Merge(CompareSpilled))
+            {
+                groupIds[n] = ((PrimitiveColumn<int>)spilled[0]).Values[row];
+                for (int a = 0; a < columns.Length; a++) ops[a].Append(spilled[1 + a], row, columns[a]);
+                if (++n == ReplayRows) n = Feed(columns, groupIds, n);
+            }
+        }
+        if (n > 0) Feed(columns, groupIds, n);
+    }
+
+    /// <summary>Hands <paramref name="n"/> replayed rows to the inner accumulator and readies the columns; 0.</summary>
+    private int Feed(Column[] columns, int[] groupIds, int n)
+    {
+        if (inner is IMultiArgumentAccumulator multi) multi.SetExtraArguments(columns[1..]);
+        inner.Update(columns[0], null, n, groupIds);
+        foreach (var c in columns) Kernels.KernelColumns.Prepare(c, 0);
+        return 0;
+    }
+
+    /// <summary>Order of two spilled rows (group id, arguments, keys) by group and keys; ties are left to run order.</summary>
+    private int CompareSpilled(Column[] sx, int x, Column[] sy, int y)
+    {
+        int c = ((PrimitiveColumn<int>)sx[0]).Values[x].CompareTo(((PrimitiveColumn<int>)sy[0]).Values[y]);
+        for (int k = 0; c == 0 && k < keys.Length; k++)
+        {
+            int s = argTypes.Length + k;
+            Column cx = sx[1 + s], cy = sy[1 + s];
+            bool xn = cx.IsNull(x), yn = cy.IsNull(y);
+            if (xn || yn)
+            {
+                c = xn == yn ? 0 : (xn == keys[k].NullsFirst ? -1 : 1);
+                continue;
+            }
+            c = ops[s].Compare(cx, x, cy, y);
+            if (keys[k].Descending) c = -c;
+        }
+        return c;
     }
 
     private int CompareRows(int x, int y)

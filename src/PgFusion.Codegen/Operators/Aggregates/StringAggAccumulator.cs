@@ -13,6 +13,10 @@ public sealed class StringAggAccumulator : Accumulator, IMultiArgumentAccumulato
 {
     private ArrayBufferWriter<byte>?[] buffers = new ArrayBufferWriter<byte>?[16];
     private VarBinaryColumn? delimiters;
+    private long held;
+
+    /// <summary>The text of every group (it cannot spill: a frozen group's text keeps growing, as in PostgreSQL's hash aggregate).</summary>
+    public override long HeldBytes => held;
 
     public override void EnsureGroups(int groups) => buffers = Grow(buffers, groups);
 
@@ -27,8 +31,15 @@ public sealed class StringAggAccumulator : Accumulator, IMultiArgumentAccumulato
             int g = groupIds[r];
             var buffer = buffers[g];
             if (buffer is null) buffers[g] = buffer = new ArrayBufferWriter<byte>();
-            else if (delimiters is { } d && !d.IsNull(r)) buffer.Write(d.GetBytes(r));
-            buffer.Write(values.GetBytes(r));
+            else if (delimiters is { } d && !d.IsNull(r))
+            {
+                var delimiter = d.GetBytes(r);
+                buffer.Write(delimiter);
+                held += delimiter.Length;
+            }
+            var value = values.GetBytes(r);
+            buffer.Write(value);
+            held += value.Length;
         }
     }
 

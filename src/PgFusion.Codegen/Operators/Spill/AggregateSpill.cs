@@ -43,9 +43,16 @@ internal sealed class AggregateSpill
         ops = [.. node.EvaluatedTypes.Select(ColumnOps.For)];
     }
 
-    /// <summary>Whether the table's groups (keys and per-aggregate state) take more than the budget.</summary>
-    public static bool Exceeds(GroupTable table, int aggregates, long budget) =>
-        ColumnMemory.Bytes(table.Keys) + (long)table.Count * (16 + StateBytesPerAggregate * aggregates) > budget;
+    /// <summary>
+    /// Whether the table's groups (keys, per-aggregate state arrays, and what accumulators hold
+    /// beyond them: DISTINCT value sets, ORDER BY rows, string_agg text) take more than the budget.
+    /// </summary>
+    public static bool Exceeds(GroupTable table, Accumulator[] accumulators, long budget)
+    {
+        long bytes = ColumnMemory.Bytes(table.Keys) + (long)table.Count * (16 + StateBytesPerAggregate * accumulators.Length);
+        foreach (var a in accumulators) bytes += a.HeldBytes;
+        return bytes > budget;
+    }
 
     public bool CanSpill => level < MaxLevel;
 

@@ -16,7 +16,11 @@ namespace PgFusion.Codegen.Operators.Spill;
 /// node, which may partition again one level deeper. Equal keys hash alike on both sides (integer
 /// keys are widened to int8 first, so int4 = int8 keys meet), and a row with a NULL key, which
 /// matches nothing, lands in partition of hash 0, where outer and anti joins still emit it.
-/// NOT IN (null-aware anti join) never spills: one NULL build key anywhere decides every row.
+/// NOT IN (null-aware anti join) spills too: the build side is partitioned whole first, noting
+/// whether any build row has a NULL key. If one has, no probe row can qualify and the probe input
+/// is not read (as the in-memory join returns at once); otherwise probe rows with a NULL key are
+/// dropped (NOT IN over a non-empty set without NULLs is not true for them) and every partition
+/// pair is again a NOT IN whose build side holds no NULL key, an empty one keeping its probe rows.
 /// </summary>
 internal sealed class GraceHashJoin
 {
@@ -54,7 +58,10 @@ internal sealed class GraceHashJoin
     }
 
     public static bool CanSpill(PhysicalHashJoin plan, int level) =>
-        level < MaxLevel && plan.BuildKeys.Count > 0 && plan.Kind != HashJoinKind.NullAwareAnti;
+        level < MaxLevel && plan.BuildKeys.Count > 0;
+
+    /// <summary>Whether a build row had a NULL join key (NOT IN: then no probe row qualifies).</summary>
+    private bool buildHasNullKey;
 
     /// <summary>Partitions the build rows the table holds, then the rest of the build input.</summary>
     public void PartitionBuild(JoinHashTable table, IBatchSource rest, CancellationToken cancellation)
@@ -70,12 +77,12 @@ internal sealed class GraceHashJoin
             for (int k = 0; k < n; k++) sel[k] = start + k;
             for (int j = 0; j < chunk.Length; j++) ColumnGather.Gather(table.Rows[j], sel, n, chunk[j], table.RowOps[j]);
             batch.Length = n;
-            Add(buildParts, batch, build);
+            Add(buildParts, batch, build, isProbe: false);
         }
         while (rest.Next(cancellation) is { } b)
         {
             cancellation.ThrowIfCancellationRequested();
-            Add(buildParts, b, build);
+            Add(buildParts, b, build, isProbe: false);
         }
         buildFiles = buildParts.Finish();
     }
@@ -83,10 +90,16 @@ internal sealed class GraceHashJoin
     /// <summary>Partitions the probe input, then joins partition by partition.</summary>
     public IEnumerable<RecordBatch> Run(IBatchSource probeInput, CancellationToken cancellation)
     {
+        if (node.Plan.Kind == HashJoinKind.NullAwareAnti && buildHasNullKey)
+        {
+            // x NOT IN (a set holding NULL) is never true: nothing to emit, the probe input stays unread.
+            foreach (var f in buildFiles) f?.Dispose();
+            yield break;
+        }
         while (probeInput.Next(cancellation) is { } b)
         {
             cancellation.ThrowIfCancellationRequested();
-            Add(probeParts, b, probe);
+            Add(probeParts, b, probe, isProbe: true);
         }
         var probeFiles = probeParts.Finish();
         for (int p = 0; p < HashPartitioner.Fanout; p++)
@@ -101,15 +114,22 @@ internal sealed class GraceHashJoin
         }
     }
 
-    private void Add(HashPartitioner into, RecordBatch batch, Side side)
+    private void Add(HashPartitioner into, RecordBatch batch, Side side, bool isProbe)
     {
         int live = batch.LiveRows;
         if (live == 0) return;
         ProjectStream.Run(side.Kernel, batch, side.Keys, context);
         var columns = batch.Columns as Column[] ?? [.. batch.Columns];
+        bool notIn = node.Plan.Kind == HashJoinKind.NullAwareAnti;
         for (int k = 0; k < live; k++)
         {
             int row = batch.Selection is { } s ? s[k] : k;
+            if (notIn && JoinHashTable.AnyNull(side.Keys, k))
+            {
+                // NOT IN: a NULL build key empties the result (Run); a NULL probe key over a non-empty set without NULLs is not true.
+                if (isProbe) continue;
+                buildHasNullKey = true;
+            }
             into.Add(columns, row, KeyHash(side.Keys, k, side.Types, side.Ops));
         }
     }

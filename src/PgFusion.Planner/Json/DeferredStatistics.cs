@@ -16,21 +16,26 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
     private readonly Dictionary<int, Entry> _entries = [];
     private readonly Lock _lock = new();
 
-    private sealed class Entry(byte[] json, JsonPathSegment? path)
+    // The text and its decode are shared by every envelope with the same bytes (StatisticsTextCache);
+    // the path is this envelope's, for the error of a malformed entry.
+    private sealed class Entry(StatisticsText text, JsonPathSegment? path)
     {
-        public byte[] Json { get; } = json;
+        public StatisticsText Text { get; } = text;
+
+        public byte[] Json => Text.Json;
 
         public JsonPathSegment? PathSegment { get; } = path;
-
-        public ColumnStatistics? Decoded { get; set; }
     }
 
     /// <summary>Keeps <paramref name="entry"/> (an element of "stats") for attnum; a later entry for the same attnum wins.</summary>
     public void Add(int attnum, QueryTreeNode entry) =>
-        _entries[attnum] = new Entry(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(entry.Element).ToArray(), entry.PathSegment);
+        _entries[attnum] = new Entry(new StatisticsText(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(entry.Element).ToArray()), entry.PathSegment);
 
     /// <summary>Keeps an entry cut out of the envelope text (<see cref="StatisticsExtractor"/>), found at <paramref name="path"/>.</summary>
-    public void Add(int attnum, byte[] json, JsonPathSegment path) => _entries[attnum] = new Entry(json, path);
+    public void Add(int attnum, byte[] json, JsonPathSegment path) => _entries[attnum] = new Entry(new StatisticsText(json), path);
+
+    /// <summary>Keeps a shared entry (<see cref="StatisticsTextCache"/>) found at <paramref name="path"/> in this envelope.</summary>
+    public void Add(int attnum, StatisticsText text, JsonPathSegment path) => _entries[attnum] = new Entry(text, path);
 
     public bool TryGetValue(int key, [MaybeNullWhen(false)] out ColumnStatistics value)
     {
@@ -45,12 +50,13 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
 
     private ColumnStatistics Decode(Entry entry)
     {
+        if (entry.Text.Decoded is { } shared) return shared;
         lock (_lock)
         {
-            if (entry.Decoded is { } done) return done;
+            if (entry.Text.Decoded is { } done) return done;
             if (TryDecodeFast(entry.Json) is { } fast)
             {
-                entry.Decoded = fast;
+                entry.Text.Decoded = fast;
                 return fast;
             }
             JsonDocument document;
@@ -74,7 +80,7 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
                 s.Optional("mcv_freqs")?.Items().Select(x => x.Double()).ToList(),
                 s.Optional("histogram")?.Items().Select(x => x.Text()).ToList(),
                 s.Optional("correlation")?.Double());
-            entry.Decoded = statistics;
+            entry.Text.Decoded = statistics;
             return statistics;
         }
     }

@@ -85,7 +85,7 @@ public static class QueryEnvelopeReader
         var stats = new DeferredStatistics();
         if (extractedStatistics is not null)
         {
-            foreach (var e in extractedStatistics) stats.Add(e.AttNum, e.Json, e.Path());
+            foreach (var e in extractedStatistics) stats.Add(e.AttNum, e.Text, e.Path());
         }
         else
         {

@@ -15,8 +15,10 @@ namespace PgFusion.Planner.Json;
 internal static class StatisticsExtractor
 {
     /// <summary>One "stats" entry: its attnum, its JSON text, and where it was ($.relations[Relation].stats[Index]).</summary>
-    internal readonly record struct Entry(int AttNum, byte[] Json, int Relation, int Index)
+    internal readonly record struct Entry(int AttNum, StatisticsText Text, int Relation, int Index)
     {
+        public byte[] Json => Text.Json;
+
         public JsonPathSegment Path() =>
             new(new JsonPathSegment(new JsonPathSegment(new JsonPathSegment(null, "relations", -1), null, Relation), "stats", -1), null, Index);
     }
@@ -158,7 +160,7 @@ internal static class StatisticsExtractor
                 continue;
             }
             if (usable)
-                entries.Add(new Entry(att, json[start..checked((int)reader.BytesConsumed)].ToArray(), relation, j));
+                entries.Add(new Entry(att, StatisticsTextCache.Get(json[start..checked((int)reader.BytesConsumed)]), relation, j));
         }
     }
 

@@ -112,7 +112,7 @@ internal static class StatisticsScanner
             if (i < 0) return null;
             var entry = json[start..i];
             if (AttNum(entry) is not { } attnum) return null;
-            entries.Add(new StatisticsExtractor.Entry(attnum, entry.ToArray(), relation, j));
+            entries.Add(new StatisticsExtractor.Entry(attnum, StatisticsTextCache.Get(entry), relation, j));
             if ((i = Separator(json, i, ']')) < 0) return null;
             if (json[i - 1] == ']') return entries;
         }

@@ -316,7 +316,7 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
     /// <summary>
     /// A column's MCVs and histogram bounds as keys of one comparison type, parsed once per
     /// statistics object instead of at every estimate (dates went through DateTime.TryParse per
-    /// bound per predicate). Keyed by the decoded statistics, which live as long as their envelope.
+    /// bound per predicate). Keyed by the decoded statistics, which StatisticsTextCache shares between envelopes with the same entry bytes (and drops when bounded).
     /// </summary>
     private sealed class ParsedStatistics
     {

@@ -95,4 +95,49 @@ public sealed class StatisticsScannerTests
         Assert.Contains("$.relations[0].stats[0]", e.Message, StringComparison.Ordinal);
         Assert.Contains("malformed JSON", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Envelopes_with_the_same_entry_bytes_share_one_decode_and_changed_bytes_decode_anew()
+    {
+        // a null_frac no other test uses, so that the shared store holds nothing for these bytes yet
+        string entry = "{\"attnum\": 1, \"null_frac\": 0.123456789, \"n_distinct\": -0.5, \"mcv_values\": [\"a\", \"b\"], \"mcv_freqs\": [0.25, 0.125]}";
+        string changed = entry.Replace("-0.5", "-0.25", StringComparison.Ordinal).Replace("0.125]", "0.0625]", StringComparison.Ordinal);
+        ColumnStatistics Read(string stats, string relationName)
+        {
+            byte[] json = Encoding.UTF8.GetBytes(Envelope(stats).Replace("\"t\"", "\"" + relationName + "\"", StringComparison.Ordinal));
+            var scanned = new Dictionary<int, List<StatisticsExtractor.Entry>>();
+            Assert.NotNull(StatisticsScanner.Scan(json, scanned));
+            var statistics = new DeferredStatistics();
+            foreach (var e in scanned[0]) statistics.Add(e.AttNum, e.Text, e.Path());
+            Assert.True(statistics.TryGetValue(1, out var decoded));
+            return decoded;
+        }
+        var first = Read("[" + entry + "]", "t");
+        var again = Read("[{\"attnum\": 2}, " + entry + "]", "u"); // same bytes, another place in another envelope
+        Assert.Same(first, again);
+        var other = Read("[" + changed + "]", "t");
+        Assert.NotSame(first, other);
+        Assert.Equal(-0.5, first.NDistinct);
+        Assert.Equal(-0.25, other.NDistinct);
+        Assert.Equal(new[] { 0.25, 0.0625 }, other.McvFreqs);
+        Assert.Equal(new[] { 0.25, 0.125 }, first.McvFreqs);
+        Assert.Equal(new[] { "a", "b" }, other.McvValues);
+    }
+
+    [Fact]
+    public void A_shared_malformed_entry_raises_with_each_envelopes_own_path()
+    {
+        string bad = "{\"attnum\": 1, \"mcv_freqs\": [0.75 0.25]}";
+        foreach (var (stats, path) in new[] { ("[" + bad + "]", "$.relations[0].stats[0]"), ("[{\"attnum\": 2}, " + bad + "]", "$.relations[0].stats[1]"), ("[" + bad + "]", "$.relations[0].stats[0]") })
+        {
+            byte[] json = Encoding.UTF8.GetBytes(Envelope(stats));
+            var scanned = new Dictionary<int, List<StatisticsExtractor.Entry>>();
+            Assert.NotNull(StatisticsScanner.Scan(json, scanned));
+            var statistics = new DeferredStatistics();
+            foreach (var e in scanned[0]) statistics.Add(e.AttNum, e.Text, e.Path());
+            var error = Assert.Throws<QueryJsonException>(() => statistics.TryGetValue(1, out _));
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+            Assert.Contains("malformed JSON", error.Message, StringComparison.Ordinal);
+        }
+    }
 }

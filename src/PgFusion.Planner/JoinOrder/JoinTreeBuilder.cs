@@ -7,6 +7,6 @@ internal static class JoinTreeBuilder
 
     public static JoinTreeNode Join(HypergraphIndex index, JoinTree left, JoinTree right, JoinKind kind, double rows) =>
         new(left, right, kind, index.AppliedEdges(left.Relations.Bits, right.Relations.Bits), rows,
-            CostModel.JoinCost(rows, left.Cost, right.Cost),
+            CostModel.JoinCost(rows, left.EstimatedRows, right.EstimatedRows, left.Cost, right.Cost),
             CostModel.ChooseBuildSide(left.EstimatedRows, right.EstimatedRows));
 }

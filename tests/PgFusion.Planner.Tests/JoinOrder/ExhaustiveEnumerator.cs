@@ -6,7 +6,7 @@ namespace PgFusion.Planner.Tests.JoinOrder;
 /// <summary>
 /// The test oracle: every bushy join tree without cross products, by brute force over all splits
 /// of every relation set, written from the definitions and sharing no code with DPHyp's search.
-/// C_out is additive and the row estimate depends only on the set, so the cheapest tree over S is
+/// The cost (C_out plus the probe term) is additive and the row estimate depends only on the set, so the cheapest tree over S is
 /// the cheapest split of S into two cheapest subtrees; memoizing that minimum visits the same trees
 /// as listing them one by one.
 /// </summary>
@@ -34,10 +34,17 @@ internal sealed class ExhaustiveEnumerator(QueryGraph graph)
             var right = Best(s2);
             if (double.IsInfinity(left) || double.IsInfinity(right))
                 continue;
-            best = Math.Min(best, Rows(s) + left + right);
+            best = Math.Min(best, Rows(s) + ProbeCost(Rows(s1), Rows(s2)) + left + right);
         }
         _best[s] = best;
         return best;
+    }
+
+    /// <summary>The cost model's probe term, restated: the larger input times b / (b + K) of the smaller b.</summary>
+    private static double ProbeCost(double a, double b)
+    {
+        var build = Math.Min(a, b);
+        return Math.Max(a, b) * build / (build + CostModel.ProbeHalfCostBuildRows);
     }
 
     private double Rows(ulong s) => CardinalityEstimator.EstimateRows(graph, new RelSet(s));

@@ -83,7 +83,10 @@ public class DecoderBenchmarks
         Console.WriteLine($"// {pages.Count} pages, {Tuples} tuples, {Bytes} tuple bytes");
     }
 
-    private int Run(HeapPageDecoder decoder, RecordBatch batch)
+    private int Run(HeapPageDecoder decoder, RecordBatch batch) => Run(decoder, batch, nextPage: true);
+
+    /// <param name="nextPage">Pass the next page to Decode (as the worker's page source does), so its lines are prefetched.</param>
+    private int Run(HeapPageDecoder decoder, RecordBatch batch, bool nextPage)
     {
         int total = 0;
         batch.Length = 0;
@@ -96,13 +99,51 @@ public class DecoderBenchmarks
                 batch.Length = 0;
                 foreach (var c in batch.Columns) c.Reset();
             }
-            decoder.Decode(pages[p], visibility[p], (uint)p, batch, null);
+            if (nextPage && p + 1 < pages.Count)
+                decoder.Decode(pages[p], visibility[p], (uint)p, batch, null, pages[p + 1], visibility[p + 1]);
+            else
+                decoder.Decode(pages[p], visibility[p], (uint)p, batch, null);
         }
         return total + batch.Length;
     }
 
     [Benchmark(Description = "decode Q1's 7 columns (2000 lineitem pages)")]
     public int DecodeQ1() => Run(q1, q1Batch);
+
+    [Benchmark(Description = "decode Q1's 7 columns, no next-page prefetch (2000 lineitem pages)")]
+    public int DecodeQ1Alone() => Run(q1, q1Batch, nextPage: false);
+
+    /// <summary>
+    /// The memory floor for the same pages: every 8-byte word of the 2000 pages summed in page
+    /// order (32-byte vector loads), in the same process as the decode runs.
+    /// </summary>
+    [Benchmark(Description = "sequential read of the 2000 lineitem pages (sum of all words)")]
+    public long ReadPages()
+    {
+        var sum = System.Runtime.Intrinsics.Vector256<long>.Zero;
+        for (int p = 0; p < pages.Count; p++)
+        {
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, System.Runtime.Intrinsics.Vector256<long>>(pages[p].AsSpan());
+            for (int i = 0; i < words.Length; i++) sum += words[i];
+        }
+        return System.Runtime.Intrinsics.Vector256.Sum(sum);
+    }
+
+    /// <summary>
+    /// One 8-byte load per 64-byte line of the pages' tuple space, in the order the decoder walks
+    /// it (each page from its end down): the lines the decode has to bring in, and nothing else.
+    /// </summary>
+    [Benchmark(Description = "one load per cache line of the 2000 pages, each page from its end down")]
+    public long TouchLines()
+    {
+        long sum = 0;
+        for (int p = 0; p < pages.Count; p++)
+        {
+            var page = pages[p];
+            for (int off = page.Length - 8; off >= 0; off -= 64) sum += BitConverter.ToInt64(page, off);
+        }
+        return sum;
+    }
 
     [Benchmark(Description = "decode Q6's 4 columns (2000 lineitem pages)")]
     public int DecodeQ6() => Run(q6, q6Batch);

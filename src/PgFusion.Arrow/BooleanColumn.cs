@@ -8,6 +8,8 @@ public sealed class BooleanColumn : Column
     /// <summary>Value bits (bit set = true).</summary>
     public ValidityBitmap Bits { get; }
 
+    public override int Capacity => Math.Min(Bits.Capacity, ValidityRoom);
+
     public bool Get(int index) => Bits.IsValid(index);
 
     public void Set(int index, bool value) => Bits.Set(index, value);

@@ -14,11 +14,33 @@ public abstract class Column
     /// <summary>Rows in use.</summary>
     public int Length { get; set; }
 
-    public ValidityBitmap? Validity { get; set; }
+    public ValidityBitmap? Validity
+    {
+        get => validity;
+        set
+        {
+            validity = value;
+            BufferVersion++;
+        }
+    }
+
+    private ValidityBitmap? validity;
+
+    /// <summary>
+    /// Changes whenever one of the column's buffer arrays (values, validity, kinds, scales,
+    /// offsets, data) is replaced, created or dropped, or its fixed scale changes: a reader that
+    /// cached the buffers (HeapPageDecoder binds them once per batch) rebinds when it differs.
+    /// </summary>
+    public int BufferVersion { get; protected set; }
 
     public bool IsNull(int index) => Validity is { } v && !v.IsValid(index);
 
     public int NullCount => Validity?.CountNulls(Length) ?? 0;
+
+    /// <summary>Rows every buffer of the column (its validity bitmap included) has room for now.</summary>
+    public abstract int Capacity { get; }
+
+    protected int ValidityRoom => Validity?.Capacity ?? int.MaxValue;
 
     /// <summary>Makes room for <paramref name="capacity"/> rows, keeping the first Length.</summary>
     public abstract void EnsureCapacity(int capacity);

@@ -35,9 +35,22 @@ public sealed class DecimalColumn : Column
 
     public short[]? Scales { get; private set; }
 
-    public byte[]? Kinds { get; set; }
+    public byte[]? Kinds
+    {
+        get => kinds;
+        set
+        {
+            kinds = value;
+            BufferVersion++;
+        }
+    }
+
+    private byte[]? kinds;
 
     public Dictionary<int, System.Numerics.BigInteger>? Big { get; set; }
+
+    public override int Capacity =>
+        Math.Min(Math.Min(Values.Length, Scales?.Length ?? int.MaxValue), Math.Min(Kinds?.Length ?? int.MaxValue, ValidityRoom));
 
     public int ScaleAt(int index) => Scales is null ? FixedScale : Scales[index];
 
@@ -61,6 +74,7 @@ public sealed class DecimalColumn : Column
                 Array.Copy(Kinds, k, Length);
                 Kinds = k;
             }
+            BufferVersion++;
         }
         Validity?.EnsureCapacity(capacity);
     }
@@ -79,6 +93,7 @@ public sealed class DecimalColumn : Column
         if (Scales is not null) spareScales = Scales;
         Scales = null;
         FixedScale = scale;
+        BufferVersion++;
     }
 
     private short[]? spareScales;
@@ -91,6 +106,7 @@ public sealed class DecimalColumn : Column
             Scales = spareScales is { } s && s.Length >= Values.Length ? s : new short[Values.Length];
             spareScales = null;
             FixedScale = -1;
+            BufferVersion++;
         }
         if (Kinds is not null) Array.Clear(Kinds);
         Big?.Clear();

@@ -7,6 +7,8 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
 
     public T[] Values { get; private set; }
 
+    public override int Capacity => Math.Min(Values.Length, ValidityRoom);
+
     public override void EnsureCapacity(int capacity)
     {
         if (capacity > Values.Length)
@@ -14,6 +16,7 @@ public sealed class PrimitiveColumn<T> : Column where T : unmanaged
             var grown = new T[RoundCapacity<T>(Math.Max(capacity, Values.Length * 2))];
             Array.Copy(Values, grown, Length);
             Values = grown;
+            BufferVersion++;
         }
         Validity?.EnsureCapacity(capacity);
     }

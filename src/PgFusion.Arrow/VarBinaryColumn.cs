@@ -16,6 +16,9 @@ public sealed class VarBinaryColumn : Column
 
     public byte[] Data { get; private set; }
 
+    /// <summary>Rows the offsets and validity have room for (the data buffer grows with the bytes appended).</summary>
+    public override int Capacity => Math.Min(Offsets.Length - 1, ValidityRoom);
+
     /// <summary>Bytes of data in use (= Offsets[Length]).</summary>
     public int DataLength => Offsets[Length];
 
@@ -41,6 +44,7 @@ public sealed class VarBinaryColumn : Column
             var grown = new byte[(Math.Max(bytes, Data.Length * 2) + 63) & ~63];
             Array.Copy(Data, grown, Offsets[Length]);
             Data = grown;
+            BufferVersion++;
         }
     }
 
@@ -51,6 +55,7 @@ public sealed class VarBinaryColumn : Column
             var grown = new int[RoundCapacity<int>(Math.Max(capacity + 1, Offsets.Length * 2))];
             Array.Copy(Offsets, grown, Length + 1);
             Offsets = grown;
+            BufferVersion++;
         }
         Validity?.EnsureCapacity(capacity);
     }

@@ -35,6 +35,14 @@ public sealed partial class HeapPageDecoder
     private readonly bool _pageLoop;
 
     private uint _block;
+
+    /// <summary>The batch, columns and buffer versions the decoders and steps are bound to after the last page (null: none).</summary>
+    private RecordBatch? _boundBatch;
+    private readonly Column?[] _boundColumns;
+    private readonly int[] _boundVersions;
+
+    /// <summary>Rows every column had room for at the last full bind.</summary>
+    private int _boundCapacity;
     private int _attNum;
     private byte[] _scratch = new byte[1024];
 
@@ -60,6 +68,8 @@ public sealed partial class HeapPageDecoder
         _decoders = new ValueDecoder[attNums.Count];
         _slotAttNums = new int[attNums.Count];
         _missing = new byte[]?[attNums.Count];
+        _boundColumns = new Column?[attNums.Count];
+        _boundVersions = new int[attNums.Count];
         int firstNeeded = natts, lastNeeded = -1;
         for (int s = 0; s < attNums.Count; s++)
         {
@@ -119,7 +129,17 @@ public sealed partial class HeapPageDecoder
     /// input raises HeapDecodeException naming block, item and attribute; the tuples decoded
     /// before it stay in the batch.
     /// </summary>
-    public int Decode(ReadOnlySpan<byte> page, ReadOnlySpan<byte> visibility, uint blockNumber, RecordBatch into, IDetoastedValues? detoasted)
+    public int Decode(ReadOnlySpan<byte> page, ReadOnlySpan<byte> visibility, uint blockNumber, RecordBatch into, IDetoastedValues? detoasted) =>
+        Decode(page, visibility, blockNumber, into, detoasted, default, default);
+
+    /// <summary>
+    /// As <see cref="Decode(ReadOnlySpan{byte}, ReadOnlySpan{byte}, uint, RecordBatch, IDetoastedValues?)"/>;
+    /// <paramref name="nextPage"/> and <paramref name="nextVisibility"/> are what the caller decodes
+    /// next (or empty): their cache lines are requested while this page is walked, so the next
+    /// call finds them in cache. A hint only: they are never read here.
+    /// </summary>
+    public int Decode(ReadOnlySpan<byte> page, ReadOnlySpan<byte> visibility, uint blockNumber, RecordBatch into, IDetoastedValues? detoasted,
+        ReadOnlySpan<byte> nextPage, ReadOnlySpan<byte> nextVisibility)
     {
         ArgumentNullException.ThrowIfNull(into);
         if (visibility.Length < VisibilityBitmapBytes) throw new ArgumentException($"visibility bitmap has {visibility.Length} bytes, expected {VisibilityBitmapBytes}", nameof(visibility));
@@ -130,13 +150,30 @@ public sealed partial class HeapPageDecoder
 
         int start = into.Length;
         int capacity = start + items;
+        // The decoders and steps stay bound to the batch's buffers from the last page while the
+        // batch, its columns and their buffers are the same and have room for this page's rows.
+        var intoColumns = into.Columns;
+        bool bound = ReferenceEquals(into, _boundBatch) && capacity <= _boundCapacity;
         for (int s = 0; s < _decoders.Length; s++)
         {
-            into.Columns[s].Length = start;
-            _decoders[s].Begin(into.Columns[s], capacity);
+            var column = intoColumns[s];
+            column.Length = start;
+            bound = bound && ReferenceEquals(column, _boundColumns[s]) && column.BufferVersion == _boundVersions[s];
         }
-        BindDirect();
-        BindSteps(into, capacity);
+        if (!bound)
+        {
+            _boundBatch = null;
+            for (int s = 0; s < _decoders.Length; s++) _decoders[s].Begin(intoColumns[s], capacity);
+            // the rows every column has room for now (>= capacity; the batch's capacity, usually):
+            // later pages of the batch that fit stay bound
+            int room = int.MaxValue;
+            for (int s = 0; s < _decoders.Length; s++) room = Math.Min(room, intoColumns[s].Capacity);
+            for (int s = 0; s < _decoders.Length; s++) _decoders[s].Room(room);
+            _boundCapacity = room;
+            BindDirect();
+            BindSteps(into, room);
+        }
+        _boundBatch = null;
 
         int row = start;
         int upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
@@ -152,6 +189,7 @@ public sealed partial class HeapPageDecoder
             Items = items, Upper = upper, Special = special, MinNatts = fastNatts, MaxNatts = maxNatts,
             StartOffset = _cacheOff[_fastStart],
         };
+        if (nextPage.Length == PageFormat.BlockSize && walker is not null) PrefetchNext(nextPage, nextVisibility, ref scan);
         int item = 0;
         int walked = 0;
         try
@@ -196,7 +234,8 @@ public sealed partial class HeapPageDecoder
                     continue;
                 }
                 DecodeTuple(page.Slice(off, len), row, item, detoasted);
-                BindSteps(into, capacity);
+                // buffers only grow: the room of the bind still holds
+                BindSteps(into, _boundCapacity);
                 row++;
             }
         }
@@ -213,7 +252,37 @@ public sealed partial class HeapPageDecoder
         }
         // the steps' shape guesses learn from the page's walked rows (ShapeGuess)
         if (walker is not null) ShapeGuess.Update(_steps!, walked);
+        // Bound to the buffers as they are now: the general walk rebinds the steps after each
+        // tuple it decodes, and the decoders follow their own buffer growth. (A page that threw
+        // leaves _boundBatch null: the next page binds afresh.)
+        for (int s = 0; s < _decoders.Length; s++)
+        {
+            var column = intoColumns[s];
+            _boundColumns[s] = column;
+            _boundVersions[s] = column.BufferVersion;
+        }
+        _boundBatch = into;
         return row - start;
+    }
+
+    /// <summary>
+    /// Requests the next page's header and line pointers (its first 4 cache lines: 236 bytes for
+    /// a lineitem page's 53 items) and its visibility bitmap now; WalkPage requests the rest of
+    /// it from the end down as it walks this page (PageScan.NextLine).
+    /// </summary>
+    private static unsafe void PrefetchNext(ReadOnlySpan<byte> nextPage, ReadOnlySpan<byte> nextVisibility, ref PageScan scan)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        // an address for a prefetch hint only; the GC may move a managed page, which costs nothing but the hint
+        byte* next = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(nextPage));
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(next);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(next + 64);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(next + 128);
+        System.Runtime.Intrinsics.X86.Sse.Prefetch0(next + 192);
+        if (!nextVisibility.IsEmpty) System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref MemoryMarshal.GetReference(nextVisibility)));
+        scan.NextPage = (nint)next;
+        // the lines above 256 (the header's lines are asked for already), from the end of the page down
+        scan.NextLine = PageFormat.BlockSize;
     }
 
     /// <summary>Checks the header as PageIsVerified does; returns the number of line pointers (0 for a new page).</summary>

@@ -260,11 +260,27 @@ internal sealed class PageBatchSource : IIndexProbe
             for (; i < pages.Count; i++)
             {
                 var page = pages[i];
+                // the page decoded next, whose cache lines the decoder requests while it walks this one
+                ReadOnlySpan<byte> nextPage = default, nextVisibility = default;
+                if (i + 1 < pages.Count)
+                {
+                    var next = pages[i + 1];
+                    if (next.Copy is { } nextCopy)
+                    {
+                        nextPage = nextCopy.AsSpan(0, ShmemLayout.PageBytes);
+                        nextVisibility = nextCopy.AsSpan(ShmemLayout.PageBytes);
+                    }
+                    else
+                    {
+                        nextPage = pool.Page(next.PoolIndex);
+                        nextVisibility = pool.Visibility(next.PoolIndex);
+                    }
+                }
                 if (page.Copy is { } copy)
-                    decoder.Decode(copy.AsSpan(0, ShmemLayout.PageBytes), copy.AsSpan(ShmemLayout.PageBytes), page.Block, batch, page.Detoasted);
+                    decoder.Decode(copy.AsSpan(0, ShmemLayout.PageBytes), copy.AsSpan(ShmemLayout.PageBytes), page.Block, batch, page.Detoasted, nextPage, nextVisibility);
                 else
                 {
-                    decoder.Decode(pool.Page(page.PoolIndex), pool.Visibility(page.PoolIndex), page.Block, batch, page.Detoasted);
+                    decoder.Decode(pool.Page(page.PoolIndex), pool.Visibility(page.PoolIndex), page.Block, batch, page.Detoasted, nextPage, nextVisibility);
                     pool.Release(page.PoolIndex, page.WakeOnRelease);
                 }
             }

@@ -245,6 +245,63 @@ public sealed class DecodePathTests(PathsDatabase db, ITestOutputHelper output) 
         }
     }
 
+    /// <summary>
+    /// The decoder binds the batch's buffers once per batch (HeapPageDecoder's bound state) and
+    /// rebinds when a column's BufferVersion changes: between pages the caller here replaces
+    /// buffers as kernels and growth do (a value array grown by EnsureCapacity, Kinds dropped
+    /// when every row so far is finite, Validity dropped when no row so far is null, a validity
+    /// bitmap created); the decoded values must still equal SELECT's.
+    /// </summary>
+    [Fact]
+    public void Buffers_replaced_between_pages_are_rebound_and_decode_as_postgresql()
+    {
+        db.Execute("""
+            DROP TABLE IF EXISTS rebind;
+            CREATE TABLE rebind (id int4, q numeric(15,2), flag char(1), note varchar(40), d date, big int8);
+            INSERT INTO rebind SELECT i,
+                   CASE WHEN i % 97 = 0 THEN 'NaN'::numeric WHEN i % 89 = 0 THEN NULL ELSE (i % 50) + 0.25 END,
+                   CASE WHEN i % 83 = 0 THEN NULL ELSE chr(65 + i % 3) END,
+                   CASE WHEN i % 79 = 0 THEN NULL ELSE repeat('n', i % 37) END,
+                   CASE WHEN i % 73 = 0 THEN NULL ELSE date '1995-01-01' + i % 900 END,
+                   i::int8 * 1000003
+              FROM generate_series(1, 5000) i;
+            VACUUM FREEZE rebind;
+            """);
+        static void Replace(RecordBatch batch, int block)
+        {
+            for (int c = 0; c < batch.Columns.Count; c++)
+            {
+                var column = batch.Columns[c];
+                switch ((block + c) % 4)
+                {
+                    case 0:
+                        // a grown value array (and offsets for text)
+                        column.EnsureCapacity(Math.Max(column.Length * 2, 1024) + block);
+                        break;
+                    case 1:
+                        if (column is DecimalColumn { Kinds: { } kinds } dec && kinds.AsSpan(0, dec.Length).IndexOfAnyExcept((byte)0) < 0) dec.Kinds = null;
+                        break;
+                    case 2:
+                        if (column.Validity is { } v && v.CountNulls(column.Length) == 0) column.Validity = null;
+                        break;
+                    default:
+                        column.EnsureValidity(column.Length + 512);
+                        break;
+                }
+            }
+        }
+        int[][] projections = [[1, 2, 3, 4, 5, 6], [2, 4], [6, 1], [5]];
+        foreach (var attNums in projections)
+        {
+            foreach (int capacity in new[] { 1, 4096 })
+            {
+                Assert.Equal(5000, DecodeCheck.Run(db.Connection, "rebind", DecodePaths.Default, attNums, batchCapacity: capacity, betweenPages: Replace));
+                Assert.Equal(5000, DecodeCheck.Run(db.Connection, "rebind", DecodePaths.StepList, attNums, batchCapacity: capacity, betweenPages: Replace));
+            }
+            Assert.Equal(5000, DecodeCheck.Run(db.Connection, "rebind", DecodePaths.GeneralOnly, attNums, batchCapacity: 4096, betweenPages: Replace));
+        }
+    }
+
     /// <summary>Every decoded value as text, then the error if one was raised (the rows before it stay in the batch).</summary>
     private static string DecodeAll(HeapPageDecoder decoder, IReadOnlyList<byte[]> pages, IReadOnlyList<byte[]> visibility, PgFusion.Types.PgType[] types, int capacity = 16, uint block = 0)
     {

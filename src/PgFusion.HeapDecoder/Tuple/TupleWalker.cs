@@ -115,6 +115,12 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
     private const int PrefetchAhead = 2;
 
     /// <summary>
+    /// Cache lines of the next page asked for per tuple walked on this one: a lineitem page holds
+    /// ~53 tuples in 128 lines, so 3 per tuple cover it before the page ends.
+    /// </summary>
+    private const int NextLinesPerTuple = 3;
+
+    /// <summary>
     /// Asks for the first three cache lines of the tuple at line pointer <paramref name="item"/>
     /// (which the caller keeps below the page's line pointer count). A hint only: a corrupt
     /// offset is never read from, and a prefetch of any address cannot fault.
@@ -130,7 +136,7 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
         Sse.Prefetch0(tuple + 128);
     }
 
-    public override int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps)
+    public override unsafe int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps)
     {
         ref FastStep stepRef = ref MemoryMarshal.GetArrayDataReference(steps);
         int items = scan.Items;
@@ -141,11 +147,22 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
         int startOff = scan.StartOffset;
         int rowLimit = scan.RowLimit;
         int row = scan.Row;
+        // the next page's tuple space, asked for a few cache lines per tuple walked here, from its
+        // end down (the order its tuples are walked in); null when the caller passed no next page
+        byte* next = (byte*)scan.NextPage;
+        int nextLine = scan.NextLine;
         // the caller checked the page header: items <= (pd_lower - 24) / 4 with pd_lower <=
         // pd_upper <= pd_special <= BLCKSZ, and the visibility bitmap covers MaxHeapTuplesPerPage
         for (; item < items; item++)
         {
             if (item + PrefetchAhead < items) Prefetch(ref page, item + PrefetchAhead);
+            if (nextLine > 256 && Sse.IsSupported)
+            {
+                nextLine -= NextLinesPerTuple * 64;
+                Sse.Prefetch0(next + nextLine);
+                Sse.Prefetch0(next + nextLine + 64);
+                Sse.Prefetch0(next + nextLine + 128);
+            }
             if ((Unsafe.Add(ref visibility, item >> 3) & (1 << (item & 7))) == 0) continue;
             uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref page, PageFormat.HeaderSize + (item * PageFormat.ItemIdSize)));
             if (((lp >> 15) & 3) != PageFormat.LpNormal) continue;
@@ -174,6 +191,7 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             row++;
         }
         scan.Row = row;
+        scan.NextLine = nextLine;
         return item;
     }
 }
@@ -199,6 +217,13 @@ internal struct PageScan
 
     /// <summary>The next row to write; advanced by WalkPage.</summary>
     public int Row;
+
+    /// <summary>
+    /// The page the caller decodes after this one (a prefetch hint only: never read from), and
+    /// the byte offset in it down to which its cache lines were asked for (256 or less: all of them, or no next page).
+    /// </summary>
+    public nint NextPage;
+    public int NextLine;
 }
 
 /// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>

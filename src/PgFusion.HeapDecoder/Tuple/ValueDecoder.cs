@@ -24,6 +24,13 @@ internal abstract class ValueDecoder
         _validity = column.Validity;
     }
 
+    /// <summary>
+    /// The column has room for <paramref name="rows"/> rows (at least Begin's capacity): the
+    /// decoder stays bound over pages up to that many rows, and a validity bitmap it creates
+    /// must cover them.
+    /// </summary>
+    public void Room(int rows) => _capacity = Math.Max(_capacity, rows);
+
     /// <summary>Checks the column class and caches its buffers (they may be reallocated on growth).</summary>
     protected abstract void Bind(Column column, int capacity);
 

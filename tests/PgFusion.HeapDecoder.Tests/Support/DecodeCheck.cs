@@ -12,7 +12,9 @@ public static class DecodeCheck
         Run(conn, table, DecodePaths.Default, attNums, detoasted, batchCapacity);
 
     /// <summary>The same with the decoder restricted to <paramref name="paths"/> (the specialised walk, the step list or the general walk).</summary>
-    internal static int Run(NpgsqlConnection conn, string table, DecodePaths paths, IReadOnlyList<int>? attNums = null, IDetoastedValues? detoasted = null, int batchCapacity = 64)
+    /// <param name="betweenPages">Called with the batch and the next block before each page after the first (a caller changing the batch's buffers between pages).</param>
+    internal static int Run(NpgsqlConnection conn, string table, DecodePaths paths, IReadOnlyList<int>? attNums = null, IDetoastedValues? detoasted = null, int batchCapacity = 64,
+        Action<RecordBatch, int>? betweenPages = null)
     {
         var heap = HeapTable.Read(conn, table);
         attNums ??= [.. heap.Layout.Attributes.Where(a => !a.IsDropped).Select(a => a.AttNum)];
@@ -22,7 +24,12 @@ public static class DecodeCheck
         for (int b = 0; b < heap.Pages.Count; b++)
         {
             sqlDetoaster.Block = (uint)b;
-            decoder.Decode(heap.Pages[b], heap.Visibility[b], (uint)b, batch, detoasted ?? sqlDetoaster);
+            if (b > 0) betweenPages?.Invoke(batch, b);
+            // two of three pages with the next page passed (its lines are prefetched), as the worker's page source does
+            if (b % 3 != 2 && b + 1 < heap.Pages.Count)
+                decoder.Decode(heap.Pages[b], heap.Visibility[b], (uint)b, batch, detoasted ?? sqlDetoaster, heap.Pages[b + 1], heap.Visibility[b + 1]);
+            else
+                decoder.Decode(heap.Pages[b], heap.Visibility[b], (uint)b, batch, detoasted ?? sqlDetoaster);
         }
 
         var atts = attNums.Select(heap.Layout.Attribute).ToArray();

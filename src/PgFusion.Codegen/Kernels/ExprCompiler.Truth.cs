@@ -24,16 +24,21 @@ public sealed partial class ExprCompiler
     /// comparisons of pure operands (they cannot raise), so which of them run is not observable.
     /// </para>
     /// </summary>
-    public Expression? TryEmitTruth(BoundExpr expr) => Truth(expr, wantTrue: true);
+    public Expression? TryEmitTruth(BoundExpr expr) => Truth(expr, wantTrue: true, new HashSet<Expression>(ReferenceEqualityComparer.Instance));
 
-    private Expression? Truth(BoundExpr expr, bool wantTrue)
+    /// <param name="notNull">
+    /// Null bitmaps of input columns known not NULL at this row wherever the expression is evaluated:
+    /// a leaf that is true or false read them as not NULL, and AND's later arguments run only after
+    /// the earlier ones held (Q19's arms test l_quantity's null flag once instead of twice).
+    /// </param>
+    private Expression? Truth(BoundExpr expr, bool wantTrue, HashSet<Expression> notNull)
     {
         switch (expr)
         {
             case BoundBoolExpr { Op: BoolOp.Not } not:
-                return Truth(not.Args[0], !wantTrue);
+                return Truth(not.Args[0], !wantTrue, notNull);
             case BoundBoolExpr b when ConstantInList(b) is { } list:
-                return ConstantInListTruth(b, list, wantTrue);
+                return ConstantInListTruth(b, list, wantTrue, notNull);
             case BoundBoolExpr b when InListScalar(b) is null:
             {
                 // IS TRUE of AND and IS FALSE of OR need every argument; the other two need one
@@ -41,7 +46,8 @@ public sealed partial class ExprCompiler
                 Expression? chain = null;
                 foreach (var a in b.Args)
                 {
-                    if (Truth(a, wantTrue) is not { } part) return null;
+                    // an argument of the any-chain runs after the earlier ones failed: only the outer facts hold
+                    if (Truth(a, wantTrue, all ? notNull : new HashSet<Expression>(notNull, ReferenceEqualityComparer.Instance)) is not { } part) return null;
                     chain = chain is null ? part : all ? Expression.AndAlso(chain, part) : Expression.OrElse(chain, part);
                 }
                 return chain ?? Expression.Constant(all);
@@ -50,7 +56,7 @@ public sealed partial class ExprCompiler
             {
                 if (PureLeaf(t.Arg) is not { } v) return null;
                 // IS [NOT] NULL is never NULL: IS FALSE is its negation
-                Expression isNull = v.IsNull ?? Expression.Constant(false);
+                Expression isNull = Known(v.IsNull, notNull, record: false) ?? Expression.Constant(false);
                 return t.IsNotNull == wantTrue ? Expression.Not(isNull) : isNull;
             }
             case BoundBoolExpr:
@@ -59,7 +65,7 @@ public sealed partial class ExprCompiler
             {
                 if (expr.Type.Oid != PgTypeOid.Bool || PureLeaf(expr) is not { } v || v.Value.Type != typeof(bool)) return null;
                 Expression test = wantTrue ? v.Value : Expression.Not(v.Value);
-                return v.IsNull is null ? test : Expression.AndAlso(Expression.Not(v.IsNull), test);
+                return Known(v.IsNull, notNull, record: true) is { } isNull ? Expression.AndAlso(Expression.Not(isNull), test) : test;
             }
         }
     }
@@ -87,7 +93,7 @@ public sealed partial class ExprCompiler
     /// A constant IN list (x = ANY (...), x &lt;&gt; ALL (...)) of a total comparison over a pure
     /// scalar: the scalar's null test and the element chain (or the text set) inline.
     /// </summary>
-    private Expression? ConstantInListTruth(BoundBoolExpr b, (Functions.FunctionImpl Impl, BoundExpr Scalar) list, bool wantTrue)
+    private Expression? ConstantInListTruth(BoundBoolExpr b, (Functions.FunctionImpl Impl, BoundExpr Scalar) list, bool wantTrue, HashSet<Expression> notNull)
     {
         if (!IsTotalComparison(list.Impl) || PureLeaf(list.Scalar) is not { } v) return null;
         Expression scalar = Argument(list.Impl, 0, v.Value, list.Scalar);
@@ -101,6 +107,33 @@ public sealed partial class ExprCompiler
         // no element is NULL and the test returns a plain bool: the list is NULL only when the scalar is
         if (v.IsNull is ConstantExpression { Value: true }) return Expression.Constant(false);
         Expression result = wantTrue ? chain! : Expression.Not(chain!);
-        return v.IsNull is null ? result : Expression.AndAlso(Expression.Not(v.IsNull), result);
+        return Known(v.IsNull, notNull, record: true) is { } isNull ? Expression.AndAlso(Expression.Not(isNull), result) : result;
+    }
+
+    /// <summary>
+    /// A leaf's null flag without the column null tests <paramref name="notNull"/> already rules
+    /// out (null when nothing is left); with <paramref name="record"/>, the remaining column tests
+    /// join the set (a leaf that holds read them as not NULL).
+    /// </summary>
+    private static Expression? Known(Expression? isNull, HashSet<Expression> notNull, bool record)
+    {
+        switch (isNull)
+        {
+            case null:
+                return null;
+            case BinaryExpression { NodeType: ExpressionType.OrElse } or:
+            {
+                var left = Known(or.Left, notNull, record);
+                var right = Known(or.Right, notNull, record);
+                return left is null ? right : right is null ? left : Expression.OrElse(left, right);
+            }
+            case MethodCallExpression { Method.Name: nameof(KernelColumns.IsNull) } call when call.Method.DeclaringType == typeof(KernelColumns)
+                && call.Arguments[0] is ParameterExpression bitmap:
+                if (notNull.Contains(bitmap)) return null;
+                if (record) notNull.Add(bitmap);
+                return isNull;
+            default:
+                return isNull;
+        }
     }
 }

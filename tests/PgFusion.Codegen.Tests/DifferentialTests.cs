@@ -100,6 +100,47 @@ public sealed class DifferentialTests(CodegenFixture fixture, ITestOutputHelper 
             "SELECT id FROM {t} WHERE i2 IN (-3, 0, 7, 299) OR bp <> ALL (ARRAY['date', 'x_y']::char(5)[])");
     }
 
+    /// <summary>
+    /// WHERE and CASE WHEN over AND/OR/NOT trees of total comparisons (Q19's OR of AND arms): the
+    /// kernel tests "IS TRUE" as one short-circuit condition without null-flag locals, and reads a
+    /// column's null flag once per AND chain. NULLs in every column at density 50 and 100 check the
+    /// three-valued logic (NOT of a NULL AND, IS NULL inside an arm, IN lists, numeric ranges).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Or_of_and_arms_in_where_and_case(int density, int size)
+    {
+        var bpchar = new PgType(PgTypeOid.Bpchar, 9);
+        var bpIn = new BoundBoolExpr(BoolOp.Or, [F(1048, "bpchareq", PgType.Bool, Col("bp"), K("fig", bpchar)), F(1048, "bpchareq", PgType.Bool, Col("bp"), K("appl", bpchar))]) { FromScalarArray = true };
+        var i4Pos = F(147, "int4gt", PgType.Bool, Col("i4"), K(0, PgType.Int4));
+        var i2Neg = F(64, "int2lt", PgType.Bool, Col("i2"), K((short)0, PgType.Int2));
+        var pred = Or(
+            And(i4Pos, bpIn, F(1721, "numeric_ge", PgType.Bool, Col("n2"), K(new PgNumeric(-50000, 2), Numeric)),
+                F(1723, "numeric_le", PgType.Bool, Col("n2"), K(new PgNumeric(5000000, 2), Numeric))),
+            And(Not(And(i2Neg, Col("b"))), F(1087, "date_lt", PgType.Bool, Col("d"), K(3653, PgType.Date)), F(468, "int8ne", PgType.Bool, Col("i8"), K(5L, Int8))),
+            And(new BoundNullTest(Col("i2"), false), Not(Or(F(66, "int4lt", PgType.Bool, Col("i4"), K(-100, PgType.Int4)), F(297, "float8gt", PgType.Bool, Col("f8"), K(10.0, PgType.Float8))))));
+        var caseWhen = new BoundCase([(Or(Col("b"), And(i4Pos, Not(i2Neg))), K("y", PgType.Text)), (Not(Col("b")), K("n", PgType.Text))], null, PgType.Text);
+        var plan = Project(Filter(Scan("t"), pred), ("id", Col("id")), ("c", caseWhen), ("p", pred));
+        Check(density, size, plan, """
+            SELECT id, CASE WHEN b OR (i4 > 0 AND NOT (i2 < 0)) THEN 'y' WHEN NOT b THEN 'n' END,
+                   (i4 > 0 AND bp IN ('fig', 'appl') AND n2 >= -500.00 AND n2 <= 50000.00)
+                   OR (NOT (i2 < 0 AND b) AND d < date '2010-01-01' AND i8 <> 5)
+                   OR (i2 IS NULL AND NOT (i4 < -100 OR f8 > 10.0::float8))
+            FROM {t}
+            WHERE (i4 > 0 AND bp IN ('fig', 'appl') AND n2 >= -500.00 AND n2 <= 50000.00)
+               OR (NOT (i2 < 0 AND b) AND d < date '2010-01-01' AND i8 <> 5)
+               OR (i2 IS NULL AND NOT (i4 < -100 OR f8 > 10.0::float8))
+            """);
+        // the same predicate as a join residual would see it after a NULL-rejecting conjunct
+        var after = Project(Filter(Scan("t"), And(F(2054, "timestamp_lt", PgType.Bool, Col("ts"), K(315532800000000L, PgType.Timestamp)), pred)), ("id", Col("id")));
+        Check(density, size, after, """
+            SELECT id FROM {t}
+            WHERE ts < timestamp '2010-01-01' AND ((i4 > 0 AND bp IN ('fig', 'appl') AND n2 >= -500.00 AND n2 <= 50000.00)
+               OR (NOT (i2 < 0 AND b) AND d < date '2010-01-01' AND i8 <> 5)
+               OR (i2 IS NULL AND NOT (i4 < -100 OR f8 > 10.0::float8)))
+            """);
+    }
+
     /// <summary>Plain columns of every type, reordered, with and without a selection vector: ColumnCopyKernel's path.</summary>
     [Theory]
     [MemberData(nameof(Shapes))]

@@ -93,8 +93,15 @@ public sealed partial class ExprCompiler
     /// needs it (AND/OR and CASE test the null flag first). Fewer locals and statements make
     /// smaller kernels that RyuJIT compiles faster.
     /// </summary>
-    private static Val Inline(Expression? anyNull, Expression compute) =>
-        anyNull is ConstantExpression { Value: true } ? new Val(anyNull, Expression.Constant(false)) : new Val(anyNull, compute);
+    private Val Inline(Expression? anyNull, Expression compute)
+    {
+        if (anyNull is ConstantExpression { Value: true }) return new Val(anyNull, Expression.Constant(false));
+        totalTests.Add(compute);
+        return new Val(anyNull, compute);
+    }
+
+    /// <summary>The inlined total comparisons (by reference): they may be evaluated anywhere without effect.</summary>
+    private readonly HashSet<Expression> totalTests = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>
     /// Argument <paramref name="index"/> of <paramref name="impl"/> as its parameter's type:

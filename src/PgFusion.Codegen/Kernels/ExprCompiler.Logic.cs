@@ -219,6 +219,8 @@ public sealed partial class ExprCompiler
     private Expression EmitCaseFrom(BoundCase c, int index, ParameterExpression resNull, ParameterExpression resVal)
     {
         if (index == c.Branches.Count) return AssignResult(c.Else, resNull, resVal);
+        if (TryEmitTruth(c.Branches[index].When) is { } truth)
+            return Expression.IfThenElse(truth, AssignResult(c.Branches[index].Then, resNull, resVal), EmitCaseFrom(c, index + 1, resNull, resVal));
         var stmts = new List<Expression>();
         var cond = Emit(c.Branches[index].When, stmts);
         Expression taken = cond.IsNull is null ? cond.Value : Expression.AndAlso(Expression.Not(cond.IsNull), cond.Value);

@@ -127,6 +127,9 @@ public static class KernelBuilder
     private static Expression QualChain(ExprCompiler compiler, IReadOnlyList<BoundExpr> conjuncts, int index, Expression keep)
     {
         if (index == conjuncts.Count) return keep;
+        // a conjunct of pure tests (Q19's OR of AND arms) as one short-circuit condition, no locals
+        if (compiler.TryEmitTruth(conjuncts[index]) is { } truth)
+            return Expression.IfThen(truth, QualChain(compiler, conjuncts, index + 1, keep));
         var stmts = new List<Expression>();
         var v = compiler.Emit(conjuncts[index], stmts);
         Expression pass = v.IsNull is null ? v.Value : Expression.AndAlso(Expression.Not(v.IsNull), v.Value);

@@ -126,11 +126,13 @@ internal sealed class HashJoinStream : IBatchSource
     /// never-vacuumed relation) costs 0, and a scan's startup cost 0 is not below 0, so over such
     /// a build input PostgreSQL builds first, finds the table empty and never reads the outer
     /// input (seed 271 case 4675: the outer scan's qual overflowed on a row PostgreSQL never read).
+    /// Only for a join with hash keys: without an equality PostgreSQL has only a nested loop, which
+    /// reads its outer input first (empty_relation_read_first_in_from_order.slt).
     /// </remarks>
     internal static bool ReadsProbeFirst(HashJoinNode node) => !node.Plan.BuildFirst && node.Plan.Kind switch
     {
         HashJoinKind.ProbeOuter or HashJoinKind.Anti => true,
-        HashJoinKind.Inner or HashJoinKind.Semi => StartsWithoutWork(node.Probe) && !CostsNothing(node.Build),
+        HashJoinKind.Inner or HashJoinKind.Semi => StartsWithoutWork(node.Probe) && !(node.Plan.BuildKeys.Count > 0 && CostsNothing(node.Build)),
         _ => false,
     };
 

@@ -27,6 +27,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     public RecordBatch? Next(CancellationToken cancellation)
     {
         if (!consumed) Consume(cancellation);
+        if (emitOrder is not null) return NextBeforeError();
         if (emitted >= groups)
         {
             table = null;
@@ -40,6 +41,35 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         int keyCount = node.Plan.GroupKeys.Count;
         for (int g = emitted; g < emitted + n; g++)
         {
+            for (int j = 0; j < keyCount; j++) KeyOps[j].Append(table!.Keys[j], g, outputs[j]);
+            for (int a = 0; a < accumulators!.Length; a++) accumulators[a].Write(g, outputs[keyCount + a]);
+        }
+        emitted += n;
+        batch.Length = n;
+        return batch;
+    }
+
+    /// <summary>
+    /// Under a sorted aggregation whose argument raised (<see cref="SortedGroupingErrors"/>): the
+    /// groups PostgreSQL's GroupAggregate completes and emits before it reaches the raising row, in
+    /// its order; they go up (where HAVING and the projection run on them, and may raise first),
+    /// then <see cref="deferredError"/> raises (seed 271 case 1393).
+    /// </summary>
+    private int[]? emitOrder;
+    private PgFusionException? deferredError;
+
+    private RecordBatch? NextBeforeError()
+    {
+        var order = emitOrder!;
+        if (emitted >= order.Length) throw deferredError!;
+        outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
+        batch ??= new RecordBatch(outputs, 0);
+        int n = Math.Min(ExecutionContext.BatchRows, order.Length - emitted);
+        foreach (var c in outputs) Kernels.KernelColumns.Prepare(c, n);
+        int keyCount = node.Plan.GroupKeys.Count;
+        for (int i = emitted; i < emitted + n; i++)
+        {
+            int g = order[i];
             for (int j = 0; j < keyCount; j++) KeyOps[j].Append(table!.Keys[j], g, outputs[j]);
             for (int a = 0; a < accumulators!.Length; a++) accumulators[a].Write(g, outputs[keyCount + a]);
         }
@@ -134,17 +164,26 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             }
             if (NextInput(cancellation) is not { } b)
             {
-                if (sortedErrors?.First is { } sortedFirst) throw sortedFirst;
+                if (sortedErrors?.First is { } sortedFirst)
+                {
+                    if (spill is not null || table is null) throw sortedFirst;
+                    emitOrder = sortedErrors.GroupsBefore(table, groups);
+                    deferredError = sortedFirst;
+                    return true;
+                }
                 return true;
             }
             cancellation.ThrowIfCancellationRequested();
+            bool evaluatedInput = false;
             if (sortedErrors?.First is not null)
             {
-                // An argument raised under a sorted aggregation: only which row raises first matters now.
-                sortedErrors.Collect(node.InputKernel!, b, computed, context);
-                continue;
+                // An argument raised under a sorted aggregation: what matters now is which row raises
+                // first, and the groups sorting before it, which PostgreSQL completes first.
+                if (FoldBefore(b) is not { } before) continue;
+                b = before;
+                evaluatedInput = true;
             }
-            if (direct is not null && spill is null && direct.TryFold(b, table, accumulators))
+            if (!evaluatedInput && direct is not null && spill is null && direct.TryFold(b, table, accumulators))
             {
                 if (table is null) continue;
                 groups = table.Count;
@@ -158,7 +197,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 }
                 continue;
             }
-            if (node.InputKernel is { } inputKernel)
+            if (!evaluatedInput && node.InputKernel is { } inputKernel)
             {
                 try
                 {
@@ -167,9 +206,10 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 catch (PgFusionException) when (partialBudget <= 0 && (sortedErrors ??= SortedGroupingErrors.For(node)) is not null)
                 {
                     // PostgreSQL aggregates sorted: the raising row that sorts first wins, once the input is read.
-                    sortedErrors!.Collect(inputKernel, b, computed, context);
-                    if (sortedErrors.First is null) throw;
-                    continue;
+                    var before = FoldBefore(b);
+                    if (sortedErrors!.First is null) throw;
+                    if (before is null) continue;
+                    b = before;
                 }
                 catch (PgFusionException raised) when (b.LiveRows > 1)
                 {
@@ -230,6 +270,20 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             }
             if (partialBudget > 0 && table is not null && AggregateSpill.Exceeds(table, accumulators, partialBudget)) return false;
         }
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="b"/> that do not raise and whose group sorts before the first
+    /// raising row's (their arguments evaluated into the kernel's columns), or null when none.
+    /// </summary>
+    private RecordBatch? FoldBefore(RecordBatch b)
+    {
+        var keep = sortedErrors!.Collect(node.InputKernel!, b, computed, context);
+        // without a group table (a direct fold) the groups are not emitted: only the error matters
+        if (keep.Length == 0 || table is null) return null;
+        var kept = new RecordBatch(b.Columns, b.Length) { Selection = keep, SelectedCount = keep.Length };
+        ProjectStream.Run(node.InputKernel!, kept, computed, context);
+        return kept;
     }
 
     /// <summary>

@@ -59,7 +59,7 @@ internal sealed class ParallelPipeline
         // (HashJoinStream.ReadsProbeFirst), and PostgreSQL plans no parallel scan of a relation below
         // min_parallel_table_scan_size: over such a relation those joins run serially, so errors
         // and empty inputs are met in PostgreSQL's order.
-        return !(IsBelowParallelScanSize(scan.Scan.Relation) && joins.Any(HashJoinStream.ReadsProbeFirst));
+        return !(IsBelowParallelScanSize(scan.Scan.Relation) && joins.Any(HashJoinStream.OrdersInputs));
     }
 
     /// <summary>min_parallel_table_scan_size's default, 8 MB, in 8 kB pages.</summary>

@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators.Aggregates;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Planner.Physical;
 using PgFusion.Types;
@@ -52,34 +53,76 @@ internal sealed class SortedGroupingErrors
     /// <summary>The error of the first raising row in PostgreSQL's sort order so far; null when none raised.</summary>
     public PgFusionException? First => bestError;
 
-    /// <summary>Evaluates the input kernel over <paramref name="batch"/> and, when it raises, records every raising row.</summary>
-    public void Collect(Kernel<ProjectKernel> kernel, RecordBatch batch, Column[] computed, ExecutionContext context)
+    /// <summary>
+    /// Evaluates the input kernel over <paramref name="batch"/> and, when it raises, records every
+    /// raising row. Returns the rows (as a selection) that did not raise and whose group sorts
+    /// before the first raising row's (empty while none raised): PostgreSQL completes and emits
+    /// those groups before it reaches the raising row, so the caller folds them.
+    /// </summary>
+    public int[] Collect(Kernel<ProjectKernel> kernel, RecordBatch batch, Column[] computed, ExecutionContext context)
     {
+        int live = batch.LiveRows;
+        bool[]? raisedRow = null;
         try
         {
             ProjectStream.Run(kernel, batch, computed, context);
-            return;
         }
         catch (PgFusionException)
         {
             // some rows raise: find each of them (only on this error path)
+            raisedRow = new bool[live];
+            var one = new int[1];
+            var single = new RecordBatch(batch.Columns, batch.Length) { Selection = one, SelectedCount = 1 };
+            for (int k = 0; k < live; k++)
+            {
+                int row = batch.Selection is { } s ? s[k] : k;
+                one[0] = row;
+                try
+                {
+                    ProjectStream.Run(kernel, single, computed, context);
+                }
+                catch (PgFusionException raised)
+                {
+                    raisedRow[k] = true;
+                    Offer(batch, row, raised);
+                }
+            }
         }
-        int live = batch.LiveRows;
-        var one = new int[1];
-        var single = new RecordBatch(batch.Columns, batch.Length) { Selection = one, SelectedCount = 1 };
+        if (best < 0) return [];
+        var keep = new List<int>();
         for (int k = 0; k < live; k++)
         {
+            if (raisedRow is not null && raisedRow[k]) continue;
             int row = batch.Selection is { } s ? s[k] : k;
-            one[0] = row;
-            try
-            {
-                ProjectStream.Run(kernel, single, computed, context);
-            }
-            catch (PgFusionException raised)
-            {
-                Offer(batch, row, raised);
-            }
+            if (CompareRow(batch, row) < 0) keep.Add(row);
         }
+        return [.. keep];
+    }
+
+    /// <summary>
+    /// The groups of <paramref name="table"/> (the first <paramref name="groups"/>) whose keys sort
+    /// before the first raising row's, in PostgreSQL's sort order: the groups its GroupAggregate
+    /// emits (their HAVING and projection evaluated) before it aggregates the raising row.
+    /// </summary>
+    public int[] GroupsBefore(GroupTable table, int groups)
+    {
+        if (best < 0) return [];
+        var before = new List<int>();
+        for (int g = 0; g < groups; g++)
+            if (Compare(table.Keys, g, candidates, best) < 0) before.Add(g);
+        before.Sort((a, b) =>
+        {
+            int c = Compare(table.Keys, a, table.Keys, b);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+        return [.. before];
+    }
+
+    private int CompareRow(RecordBatch batch, int row)
+    {
+        var cols = new Column[candidates.Length];
+        for (int j = 0; j < cols.Length; j++) cols[j] = batch.Columns[node.DirectInput[j]];
+        return Compare(cols, row, candidates, best);
     }
 
     private void Offer(RecordBatch batch, int row, PgFusionException error)
@@ -91,15 +134,18 @@ internal sealed class SortedGroupingErrors
         bestError = error;
     }
 
-    private int Compare(int a, int b)
+    private int Compare(int a, int b) => Compare(candidates, a, candidates, b);
+
+    private int Compare(IReadOnlyList<Column> left, int a, IReadOnlyList<Column> right, int b)
     {
         foreach (var key in order)
         {
-            var c = candidates[key.KeyIndex];
-            bool an = c.IsNull(a), bn = c.IsNull(b);
+            var l = left[key.KeyIndex];
+            var r = right[key.KeyIndex];
+            bool an = l.IsNull(a), bn = r.IsNull(b);
             if (an && bn) continue;
             if (an || bn) return an == key.NullsFirst ? -1 : 1;
-            int cmp = ops[key.KeyIndex].Compare(c, a, c, b);
+            int cmp = ops[key.KeyIndex].Compare(l, a, r, b);
             if (cmp != 0) return key.Descending ? -cmp : cmp;
         }
         return 0;

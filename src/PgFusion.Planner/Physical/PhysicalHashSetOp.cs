@@ -10,4 +10,12 @@ public sealed record PhysicalHashSetOp(PhysicalPlan Left, PhysicalPlan Right, Se
     : PhysicalPlan(Output, EstimatedRows)
 {
     public override IReadOnlyList<PhysicalPlan> Children => [Left, Right];
+
+    /// <summary>
+    /// Whether the right input is read before the left one. PostgreSQL's generate_nonunion_paths
+    /// puts an INTERSECT's input with fewer estimated groups first (the left one on a tie; EXCEPT
+    /// always left first) and its Append reads the inputs in that order, so a row of that input
+    /// raises first. pg_fusion estimates the groups by the inputs' estimated rows.
+    /// </summary>
+    public bool RightFirst { get; init; }
 }

@@ -21,7 +21,11 @@ public sealed partial class PhysicalPlanner
                 var right = Lower(setOp.Right);
                 // PostgreSQL's estimate: INTERSECT at most the smaller side, EXCEPT the left side.
                 double rows = setOp.Kind == SetOpKind.Intersect ? Math.Min(left.EstimatedRows, right.EstimatedRows) : left.EstimatedRows;
-                return new PhysicalHashSetOp(left, right, setOp.Kind, setOp.All, Columns(setOp.Output), Math.Max(1, rows));
+                // INTERSECT reads its smaller input first (generate_nonunion_paths: the one with
+                // fewer groups, estimated here by rows rounded as clamp_row_est does; ties keep the left).
+                bool rightFirst = setOp.Kind == SetOpKind.Intersect
+                    && Math.Round(Math.Max(1, right.EstimatedRows)) < Math.Round(Math.Max(1, left.EstimatedRows));
+                return new PhysicalHashSetOp(left, right, setOp.Kind, setOp.All, Columns(setOp.Output), Math.Max(1, rows)) { RightFirst = rightFirst };
             }
             case LogicalRecursiveUnion recursiveUnion:
             {

@@ -119,10 +119,38 @@ internal sealed class HashJoinStream : IBatchSource
     /// hash table is never built. Full and right (BuildOuter) joins, and the BuildSemi/BuildAnti
     /// forms PostgreSQL 15 has no hash join for, build first.
     /// </summary>
+    /// <remarks>
+    /// The Hash node costs what its input costs (create_hashjoin_plan copies the inner plan's
+    /// costs): a scan of a relation that is empty and was analyzed or vacuumed (relpages 0,
+    /// reltuples not -1: table_block_relation_estimate_size applies its 10-page floor only to a
+    /// never-vacuumed relation) costs 0, and a scan's startup cost 0 is not below 0, so over such
+    /// a build input PostgreSQL builds first, finds the table empty and never reads the outer
+    /// input (seed 271 case 4675: the outer scan's qual overflowed on a row PostgreSQL never read).
+    /// Only for a join with hash keys: without an equality PostgreSQL has only a nested loop, which
+    /// reads its outer input first (empty_relation_read_first_in_from_order.slt).
+    /// </remarks>
     internal static bool ReadsProbeFirst(HashJoinNode node) => !node.Plan.BuildFirst && node.Plan.Kind switch
     {
         HashJoinKind.ProbeOuter or HashJoinKind.Anti => true,
-        HashJoinKind.Inner or HashJoinKind.Semi => StartsWithoutWork(node.Probe),
+        HashJoinKind.Inner or HashJoinKind.Semi => StartsWithoutWork(node.Probe) && !(node.Plan.BuildKeys.Count > 0 && CostsNothing(node.Build)),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Whether PostgreSQL's serial hash join meets this join's inputs in an order a parallel
+    /// pipeline (which builds every table first and then reads the whole probe scan) would not
+    /// keep: it reads the probe input first, or it builds an empty table first and then reads no
+    /// probe row.
+    /// </summary>
+    internal static bool OrdersInputs(HashJoinNode node) => ReadsProbeFirst(node)
+        || !node.Plan.BuildFirst && node.Plan.Kind is HashJoinKind.Inner or HashJoinKind.Semi && StartsWithoutWork(node.Probe);
+
+    /// <summary>Whether <paramref name="n"/> is a scan (under quals and projections) of a relation the planner knows to be empty: its plan costs 0.</summary>
+    private static bool CostsNothing(OperatorNode n) => n switch
+    {
+        ScanNode s => s.Scan.Relation.RelPages == 0 && s.Scan.Relation.RelTuples >= 0,
+        FilterNode f => CostsNothing(f.Input),
+        ProjectNode p => CostsNothing(p.Input),
         _ => false,
     };
 

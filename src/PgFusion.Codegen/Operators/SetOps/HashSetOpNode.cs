@@ -24,7 +24,7 @@ public sealed class HashSetOpNode(OperatorNode left, OperatorNode right, Physica
 
     public override IReadOnlyList<OperatorNode> Children => [Left, Right];
 
-    public override string Describe() => $"HashSetOp: {Plan.Kind}{(Plan.All ? " ALL" : "")} over {Output.Count} columns";
+    public override string Describe() => $"HashSetOp: {Plan.Kind}{(Plan.All ? " ALL" : "")} over {Output.Count} columns{(Plan.RightFirst ? "; right input first" : "")}";
 
     public override IEnumerable<KernelInfo> Kernels =>
     [

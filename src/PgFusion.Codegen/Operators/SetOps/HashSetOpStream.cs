@@ -30,8 +30,17 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
         if (table is null)
         {
             table = new GroupTable(node.OutputTypes);
-            Consume(left, node.LeftKernel, ref leftCounts, isRight: false, cancellation);
-            Consume(right, node.RightKernel, ref rightCounts, isRight: true, cancellation);
+            // INTERSECT is symmetric: the input PostgreSQL reads first is read first (its rows raise first)
+            if (node.Plan.RightFirst)
+            {
+                Consume(right, node.RightKernel, ref rightCounts, isRight: true, cancellation);
+                Consume(left, node.LeftKernel, ref leftCounts, isRight: false, cancellation);
+            }
+            else
+            {
+                Consume(left, node.LeftKernel, ref leftCounts, isRight: false, cancellation);
+                Consume(right, node.RightKernel, ref rightCounts, isRight: true, cancellation);
+            }
             spill?.Finish();
         }
         ops ??= node.OutputTypes.Select(ColumnOps.For).ToArray();

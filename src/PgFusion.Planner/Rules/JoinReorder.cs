@@ -28,8 +28,15 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
 
     public LogicalPlan Apply(LogicalPlan plan) => Reorder(plan);
 
+    /// <summary>
+    /// The joins DPHyp may reorder. A gated join (<see cref="LogicalJoin.Gated"/>: PostgreSQL's
+    /// One-Time Filter over an uncorrelated sub-query, evaluated before any row below it) bounds a
+    /// region: reordered with the joins around it, its gate could end up on the build side of a join
+    /// whose probe input is read first, and a qual PostgreSQL never evaluates would run (seed 291
+    /// case 1651). Its inputs are reordered on their own.
+    /// </summary>
     private static bool InRegion(LogicalPlan p) =>
-        p is LogicalJoin { Kind: LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Semi or LogicalJoinType.Anti };
+        p is LogicalJoin { Gated: false, Kind: LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Semi or LogicalJoinType.Anti };
 
     private LogicalPlan Reorder(LogicalPlan plan)
     {

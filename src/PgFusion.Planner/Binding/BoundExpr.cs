@@ -84,6 +84,16 @@ public enum CaseOrigin
 
     /// <summary>NULLIF(a, b): CASE WHEN a = b THEN NULL ELSE a END.</summary>
     NullIf,
+
+    /// <summary>
+    /// GREATEST / LEAST (PostgreSQL's MinMaxExpr), the outermost level of its CASE chain
+    /// (ExpressionBinder.MinMax): one node to PostgreSQL, costed as one operator plus its arguments
+    /// and folded only when every argument is a constant.
+    /// </summary>
+    MinMax,
+
+    /// <summary>An inner level of a GREATEST / LEAST chain (see <see cref="MinMax"/>): no cost of its own.</summary>
+    MinMaxStep,
 }
 
 /// <summary>COALESCE(args...).</summary>

@@ -57,8 +57,9 @@ public sealed partial class ExpressionBinder
                     (new BoundFuncCall(oid, name, [v, acc], PgType.Bool), v),
                 ],
                 acc,
-                type);
+                type) { Origin = CaseOrigin.MinMaxStep };
         }
-        return acc;
+        // the chain is one MinMaxExpr to PostgreSQL's costing and folding (QualOrdering, ConstantEvaluation)
+        return acc is BoundCase { Origin: CaseOrigin.MinMaxStep } top ? top with { Origin = CaseOrigin.MinMax } : acc;
     }
 }

@@ -139,38 +139,36 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
     private int CompareSpilled(Column[] sx, int x, Column[] sy, int y)
     {
         int c = ((PrimitiveColumn<int>)sx[0]).Values[x].CompareTo(((PrimitiveColumn<int>)sy[0]).Values[y]);
-        for (int k = 0; c == 0 && k < keys.Length; k++)
-        {
-            int s = argTypes.Length + k;
-            Column cx = sx[1 + s], cy = sy[1 + s];
-            bool xn = cx.IsNull(x), yn = cy.IsNull(y);
-            if (xn || yn)
-            {
-                c = xn == yn ? 0 : (xn == keys[k].NullsFirst ? -1 : 1);
-                continue;
-            }
-            c = ops[s].Compare(cx, x, cy, y);
-            if (keys[k].Descending) c = -c;
-        }
-        return c;
+        return c != 0 ? c : CompareKeys(sx, 1, x, sy, 1, y);
     }
 
     private int CompareRows(int x, int y)
     {
         int c = groupOf[x].CompareTo(groupOf[y]);
-        for (int k = 0; c == 0 && k < keys.Length; k++)
+        if (c == 0) c = CompareKeys(store, 0, x, store, 0, y);
+        return c != 0 ? c : x.CompareTo(y);
+    }
+
+    /// <summary>
+    /// ORDER BY order of two rows by the aggregate's sort keys, which sit after the arguments from
+    /// column <paramref name="xBase"/> (<paramref name="yBase"/>) on: the buffer's own columns, or a
+    /// spilled run's after its group id. 0 on ties.
+    /// </summary>
+    private int CompareKeys(Column[] xs, int xBase, int x, Column[] ys, int yBase, int y)
+    {
+        for (int k = 0; k < keys.Length; k++)
         {
             int s = argTypes.Length + k;
-            var col = store[s];
-            bool xn = col.IsNull(x), yn = col.IsNull(y);
+            Column cx = xs[xBase + s], cy = ys[yBase + s];
+            bool xn = cx.IsNull(x), yn = cy.IsNull(y);
             if (xn || yn)
             {
-                c = xn == yn ? 0 : (xn == keys[k].NullsFirst ? -1 : 1);
-                continue;
+                if (xn == yn) continue;
+                return xn == keys[k].NullsFirst ? -1 : 1;
             }
-            c = ops[s].Compare(col, x, col, y);
-            if (keys[k].Descending) c = -c;
+            int c = ops[s].Compare(cx, x, cy, y);
+            if (c != 0) return keys[k].Descending ? -c : c;
         }
-        return c != 0 ? c : x.CompareTo(y);
+        return 0;
     }
 }

@@ -49,7 +49,7 @@ internal sealed class AccumulatorRuns
     /// </summary>
     public IEnumerable<(Column[] Columns, int Row)> Merge(Func<Column[], int, Column[], int, int> compare)
     {
-        var cursors = new Cursor[runs.Count];
+        var cursors = new SpillRunCursor[runs.Count];
         var heap = new PriorityQueue<int, int>(Comparer<int>.Create((x, y) =>
         {
             int c = compare(cursors[x].Columns, cursors[x].Row, cursors[y].Columns, cursors[y].Row);
@@ -57,7 +57,7 @@ internal sealed class AccumulatorRuns
         }));
         for (int r = 0; r < runs.Count; r++)
         {
-            cursors[r] = new Cursor(runs[r], [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))]);
+            cursors[r] = new SpillRunCursor(runs[r], [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))]);
             if (cursors[r].Advance()) heap.Enqueue(r, r);
         }
         try
@@ -75,24 +75,6 @@ internal sealed class AccumulatorRuns
         {
             foreach (var f in runs) f.Dispose();
             runs.Clear();
-        }
-    }
-
-    private sealed class Cursor(SpillFile file, Column[] columns)
-    {
-        private int rows;
-
-        public Column[] Columns { get; } = columns;
-
-        public int Row { get; private set; } = -1;
-
-        public bool Advance()
-        {
-            if (++Row < rows) return true;
-            rows = file.Read(Columns);
-            while (rows == 0) rows = file.Read(Columns);
-            Row = 0;
-            return rows > 0;
         }
     }
 }

@@ -40,11 +40,14 @@ internal sealed class ExternalSort(SortNode node, ExecutionContext context)
     {
         int width = node.Input.Output.Count;
         var types = node.Input.Output.Select(o => o.Type).Concat(node.Plan.Keys.Select(k => k.Expr.Type)).ToArray();
-        var cursors = new Cursor[runs.Count];
-        var heap = new PriorityQueue<int, int>(new RunOrder(cursors, node));
+        var cursors = new SpillRunCursor[runs.Count];
+        // each run's sort-key columns (after the row's own columns), sliced once
+        var keys = new Column[runs.Count][];
+        var heap = new PriorityQueue<int, int>(new RunOrder(cursors, keys, node));
         for (int r = 0; r < runs.Count; r++)
         {
-            cursors[r] = new Cursor(runs[r], [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))], width);
+            cursors[r] = new SpillRunCursor(runs[r], [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))]);
+            keys[r] = cursors[r].Columns[width..];
             if (cursors[r].Advance()) heap.Enqueue(r, r);
         }
         var outputs = node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
@@ -71,33 +74,11 @@ internal sealed class ExternalSort(SortNode node, ExecutionContext context)
         foreach (var f in runs) f.Dispose();
     }
 
-    private sealed class Cursor(SpillFile file, Column[] columns, int width)
-    {
-        private int rows;
-
-        public Column[] Columns { get; } = columns;
-
-        public Column[] Keys { get; } = columns[width..];
-
-        public int Row { get; private set; } = -1;
-
-        public bool Advance()
-        {
-            if (++Row < rows) return true;
-            rows = file.Read(Columns);
-            while (rows == 0) rows = file.Read(Columns);
-            Row = 0;
-            return rows > 0;
-        }
-    }
-
-    private sealed class RunOrder(Cursor[] cursors, SortNode node) : IComparer<int>
+    private sealed class RunOrder(SpillRunCursor[] cursors, Column[][] keys, SortNode node) : IComparer<int>
     {
         public int Compare(int x, int y)
         {
-            var a = cursors[x];
-            var b = cursors[y];
-            int c = SortRowComparer.Compare(a.Keys, a.Row, b.Keys, b.Row, node.Plan.Keys, node.KeyOps);
+            int c = SortRowComparer.Compare(keys[x], cursors[x].Row, keys[y], cursors[y].Row, node.Plan.Keys, node.KeyOps);
             return c != 0 ? c : x.CompareTo(y);
         }
     }

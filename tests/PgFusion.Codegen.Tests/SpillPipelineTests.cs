@@ -40,7 +40,55 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         // NOT IN: partitions without NULLs in the subquery, and with (then the result is empty)
         { "SELECT a.id, a.s FROM t50 a WHERE a.i2 NOT IN (SELECT b.i2 + 1 FROM t0 b)", 2 },
         { "SELECT a.id FROM t0 a WHERE a.i4 NOT IN (SELECT b.i4 FROM t50 b)", 2 },
+        // FETCH FIRST ... WITH TIES: sorted runs, the merge keeps the rows tied with the n-th (lower-case
+        // order by: the rows are compared as a set, since PostgreSQL orders tied rows as it likes)
+        { "SELECT * FROM (SELECT id, i2, s FROM t50 order by i2 NULLS FIRST FETCH FIRST 1700 ROWS WITH TIES) x", 2 },
+        { "SELECT * FROM (SELECT id, b, n2 FROM t0 order by b DESC, n2 % 3 FETCH FIRST 100 ROWS WITH TIES) x", 2 },
+        // WITH RECURSIVE: working tables past the budget go to a file (nothing else here buffers rows)
+        { "WITH RECURSIVE r(id, d, s) AS (SELECT id, 0, s FROM t50 UNION ALL SELECT id, d + 1, s FROM r WHERE d < 3) SELECT * FROM r", 4 },
+        { "WITH RECURSIVE r(id, d) AS (SELECT id, 0 FROM t0 UNION SELECT id, (d + 1) % 4 FROM r) SELECT * FROM r", 4 },
     };
+
+    /// <summary>
+    /// Joins that cannot partition run as a block nested loop over the spilled build side: joins
+    /// without equi-keys (every kind PostgreSQL plans as a nested loop) and grace partitions of one
+    /// key (a % 1 = b % 1: every row lands in the same partition at every level).
+    /// </summary>
+    public static TheoryData<string, int> BlockQueries => new()
+    {
+        { "SELECT a.id, b.id, b.s FROM t0 a JOIN t50 b ON a.id < b.id AND b.id < a.id + 3", 4 },
+        { "SELECT count(*), sum(a.id + b.i2), max(b.s) FROM t0 a CROSS JOIN t50 b", 4 },
+        { "SELECT a.id, b.id FROM t50 a LEFT JOIN t0 b ON b.id BETWEEN a.id - 1 AND a.id + 1 AND b.i4 > a.i4", 4 },
+        { "SELECT a.id, b.id FROM t50 a RIGHT JOIN t0 b ON a.id > b.id + 2990", 4 },
+        { "SELECT a.id, a.s FROM t50 a WHERE EXISTS (SELECT 1 FROM t0 b WHERE b.id > a.id + 2900)", 4 },
+        { "SELECT a.id FROM t50 a WHERE NOT EXISTS (SELECT 1 FROM t0 b WHERE b.i4 > a.i4 AND b.id < a.id - 2500)", 4 },
+        { "SELECT a.id % 7, count(*), count(b.id) FROM t50 a LEFT JOIN t0 b ON a.id % 1 = b.id % 1 AND b.id > a.id + 2000 GROUP BY 1", 8 },
+        { "SELECT count(*), count(a.id), count(b.id), sum(a.id) FROM t50 a FULL JOIN t0 b ON a.i2 % 1 = b.i2 % 1", 8 },
+        { "SELECT count(*), sum(a.id - b.id) FROM t0 a JOIN t100 b ON a.id % 1 = b.id % 1", 8 },
+        { "SELECT a.id FROM t0 a WHERE EXISTS (SELECT 1 FROM t50 b WHERE b.id % 1 = a.id % 1 AND b.id > a.id + 2950)", 8 },
+        { "SELECT a.id FROM t0 a WHERE NOT EXISTS (SELECT 1 FROM t50 b WHERE b.id % 1 = a.id % 1 AND b.id > a.id + 20)", 8 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BlockQueries))]
+    public void Joins_that_cannot_partition_spill_as_a_block_nested_loop_and_equal_postgres(string sql, int budgetKb)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "pgfusion-spill-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var spill = new SpillSpace(dir, budgetKb * 1024L))
+            {
+                new OfflinePipelineTests(fixture).EqualsPostgres(sql, spill);
+                Assert.True(spill.BlockNestedLoopJoins > 0, $"no block nested loop with a {budgetKb} kB budget");
+                Assert.True(spill.BytesWritten > 0);
+            }
+            Assert.Empty(Directory.GetFiles(dir));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Queries))]

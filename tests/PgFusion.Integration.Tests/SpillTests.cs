@@ -130,6 +130,22 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
     public void Not_in_over_a_big_subquery_spills_and_equals_PostgreSQL(string sql) =>
         SpillsAndMatches("64kB", sql, oracleWorkMem: "256MB");
 
+    /// <summary>
+    /// Joins that cannot partition (no equi-key; or one key shared by every row, so each grace level
+    /// puts every row in one partition) run as a block nested loop over the spilled build side, and
+    /// FETCH FIRST ... WITH TIES sorts through spilled runs, and WITH RECURSIVE's working tables go to
+    /// files; before, all of these held everything in memory.
+    /// </summary>
+    [Theory]
+    // the build side (the smaller) comes in many small batches (the budget is checked between batches)
+    [InlineData("16kB", $"SELECT a.id, count(*), max(b.s) FROM {Table} a JOIN {Table} b ON a.v > b.v + 990 WHERE a.id % 80 = 0 AND b.id % 100 = 0 GROUP BY a.id ORDER BY a.id")]
+    [InlineData("16kB", $"SELECT a.id, count(b.id) FROM {Table} a LEFT JOIN {Table} b ON a.v < b.v - 900 AND b.id % 100 = 0 WHERE a.id % 80 = 0 GROUP BY a.id ORDER BY a.id")]
+    [InlineData("16kB", $"SELECT count(*), sum(a.id), sum(b.id), max(b.s) FROM {Table} a JOIN {Table} b ON a.g % 1 = b.g % 1 WHERE a.id % 80 = 0 AND b.id % 100 = 0")]
+    [InlineData("64kB", $"SELECT * FROM (SELECT id, s, v FROM {Table} ORDER BY v FETCH FIRST 50000 ROWS WITH TIES) x ORDER BY id")]
+    [InlineData("64kB", $"WITH RECURSIVE r(id, d, s) AS (SELECT id, 0, s FROM {Table} WHERE id <= 40000 UNION ALL SELECT id, d + 1, s FROM r WHERE d < 3) SELECT d, count(*), sum(id), max(s) FROM r GROUP BY d ORDER BY d")]
+    public void Joins_that_cannot_partition_WITH_TIES_and_recursive_work_tables_spill_and_equal_PostgreSQL(string workMem, string sql) =>
+        SpillsAndMatches(workMem, sql, oracleWorkMem: null);
+
     private void SpillsAndMatches(string workMem, string sql, string? oracleWorkMem)
     {
         using var conn = OpenFusion(workMem);

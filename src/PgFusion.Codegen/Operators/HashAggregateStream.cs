@@ -132,7 +132,12 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         foreach (var acc in accumulators) acc.EnsureGroups(Math.Max(groups, 1));
         if (context.Spill.Limited)
         {
-            foreach (var acc in accumulators) acc.UseSpill(context);
+            // k accumulators that buffer rows (DISTINCT, ORDER BY) share the budget: each writes a run
+            // past budget / (k + 1). The group table freezes once it and what they hold pass the
+            // budget, so the operator holds at most about twice the budget, whatever k is.
+            int holders = accumulators.Count(a => a.HoldsRows);
+            long share = Math.Max(1, context.Spill.BudgetBytes / (holders + 1));
+            foreach (var acc in accumulators) acc.UseSpill(context, share);
         }
         direct = node.Direct?.Open();
     }

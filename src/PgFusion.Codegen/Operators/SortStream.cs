@@ -62,7 +62,8 @@ internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, Ex
 
     private void Consume(CancellationToken cancellation)
     {
-        // WITH TIES sorts everything in memory: the bounded buffer and the runs' merge drop tied rows past the N-th.
+        // WITH TIES sorts everything (the bounded top-N buffer drops tied rows past the N-th); past the
+        // budget it spills runs like a full sort, and the merge keeps the rows tied with the N-th.
         bool ties = node.Plan.WithTies;
         if (node.Plan.Limit is { } l && l <= MaxTopN && !ties)
         {
@@ -92,7 +93,7 @@ internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, Ex
                 for (int j = 0; j < keys.Length; j++) ColumnGather.Append(evaluated[j], null, 0, live, keys[j], keyOps[j]);
             }
             total += live;
-            if (!ties && context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + (scratchPerRow * total) > budget)
+            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + (scratchPerRow * total) > budget)
             {
                 external ??= new ExternalSort(node, context);
                 external.AddRun(rows, keys, SortedOrder(), total);
@@ -104,7 +105,7 @@ internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, Ex
         {
             if (total > 0) external.AddRun(rows, keys, SortedOrder(), total);
             rows = keys = null;
-            merged = external.Merge(node.Plan.Limit ?? long.MaxValue).GetEnumerator();
+            merged = external.Merge(node.Plan.Limit ?? long.MaxValue, ties).GetEnumerator();
             return;
         }
         order = SortedOrder();

@@ -46,11 +46,15 @@ public abstract class Accumulator
 
     /// <summary>
     /// Called once, before the first row, when the execution has a memory budget: accumulators that
-    /// buffer rows write sorted runs to the execution's spill space past it.
+    /// buffer rows write sorted runs to the execution's spill space once they hold more than
+    /// <paramref name="budget"/> bytes (their share of it, see <see cref="HoldsRows"/>).
     /// </summary>
-    internal virtual void UseSpill(ExecutionContext context)
+    internal virtual void UseSpill(ExecutionContext context, long budget)
     {
     }
+
+    /// <summary>Whether this accumulator buffers rows and spills them as runs (DISTINCT, ORDER BY): each takes a share of the budget.</summary>
+    internal virtual bool HoldsRows => false;
 
     /// <summary>Appends group <paramref name="group"/>'s final value to <paramref name="output"/>.</summary>
     public abstract void Write(int group, Column output);

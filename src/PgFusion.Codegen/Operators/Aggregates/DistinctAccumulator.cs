@@ -49,7 +49,15 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     /// <summary>The distinct tuples held (group id, arguments) and about 8 bytes each of hash table.</summary>
     public override long HeldBytes => ColumnMemory.Bytes(seen.Keys) + 8L * seen.Count;
 
-    internal override void UseSpill(ExecutionContext context) => this.context = context;
+    internal override void UseSpill(ExecutionContext context, long budget)
+    {
+        this.context = context;
+        this.budget = budget;
+    }
+
+    internal override bool HoldsRows => true;
+
+    private long budget = long.MaxValue;
 
     /// <summary>Whether the tuples were written to runs (for tests).</summary>
     internal int SpilledRuns => runs?.Count ?? 0;
@@ -67,7 +75,7 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
             if (filter is not null && (filter.IsNull(r) || !filter.Get(r))) continue;
             seen.FindOrAdd(keys, r);
         }
-        if (context is not null && HeldBytes > context.Spill.BudgetBytes) SpillRun();
+        if (context is not null && HeldBytes > budget) SpillRun();
     }
 
     /// <summary>Writes the held tuples, sorted, as a run and empties the set.</summary>

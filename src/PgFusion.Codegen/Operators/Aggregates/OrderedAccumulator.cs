@@ -51,7 +51,15 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
     /// <summary>The buffered rows (arguments, keys) and their group ids.</summary>
     public override long HeldBytes => ColumnMemory.Bytes(store) + 4L * groupOf.Count;
 
-    internal override void UseSpill(ExecutionContext context) => this.context = context;
+    internal override void UseSpill(ExecutionContext context, long budget)
+    {
+        this.context = context;
+        this.budget = budget;
+    }
+
+    internal override bool HoldsRows => true;
+
+    private long budget = long.MaxValue;
 
     public override void EnsureGroups(int groups) => inner.EnsureGroups(groups);
 
@@ -66,7 +74,7 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
             ops[0].Append(arg!, r, store[0]);
             for (int c = 1; c < store.Length; c++) ops[c].Append(extra[c - 1], r, store[c]);
         }
-        if (context is not null && HeldBytes > context.Spill.BudgetBytes) SpillRun();
+        if (context is not null && HeldBytes > budget) SpillRun();
     }
 
     /// <summary>Writes the buffered rows, sorted stably, as a run (group id, arguments, keys) and empties the buffer.</summary>

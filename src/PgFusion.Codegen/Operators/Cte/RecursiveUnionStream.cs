@@ -1,6 +1,8 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 
 namespace PgFusion.Codegen.Operators.Cte;
 
@@ -9,7 +11,9 @@ namespace PgFusion.Codegen.Operators.Cte;
 /// an endless recursion, as in PostgreSQL); the rows an iteration adds become the next working
 /// table. UNION keeps every distinct row seen and drops repeats, so a cycle ends. No iteration
 /// limit (PostgreSQL has none): an endless recursion runs until the query is cancelled, which is
-/// checked at every batch and every iteration.
+/// checked at every batch and every iteration. Past the memory budget the next working table goes
+/// to a spill file (written a batch at a time), which the recursive term's work table scan reads
+/// and which is deleted when the iteration after it begins; UNION's set of rows seen stays in memory.
 /// </summary>
 internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionContext context) : IBatchSource
 {
@@ -18,6 +22,9 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
     private int nextCount;
     private readonly RowSet? seen = node.All ? null : new RowSet(node.RowOps, Columns(node));
     private Column[]? outputs;
+    private SpillFile? nextFile;
+    private SpillFile? readFile;
+    private Column[]? staging;
     private RecordBatch? batch;
 
     private static Column[] Columns(RecursiveUnionNode node) => node.Output.Select(o =>
@@ -38,16 +45,55 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
                 if (Accept(b) is { } accepted) return accepted;
                 continue;
             }
-            if (nextCount == 0) return null;
-            context.Shared[node.WorkTable] = new WorkTableRows(next, nextCount);
-            next = Columns(node);
+            readFile?.Dispose(); // the iteration that read it is over
+            readFile = null;
+            if (nextCount == 0)
+            {
+                nextFile?.Dispose();
+                return null;
+            }
+            if (nextFile is not null)
+            {
+                SpillNext();
+                context.Shared[node.WorkTable] = new WorkTableRows([], nextCount) { File = nextFile };
+                readFile = nextFile;
+                nextFile = null;
+            }
+            else
+            {
+                context.Shared[node.WorkTable] = new WorkTableRows(next, nextCount);
+                next = Columns(node);
+            }
             nextCount = 0;
             current = node.Recursive.Open(context);
         }
     }
 
+    /// <summary>Writes the rows of the next working table held in memory to its spill file, a batch at a time.</summary>
+    private void SpillNext()
+    {
+        var ops = node.RowOps;
+        int held = next[0].Length;
+        nextFile ??= context.Spill.Create();
+        staging ??= node.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows)).ToArray();
+        for (int start = 0; start < held; start += ExecutionContext.BatchRows)
+        {
+            int n = Math.Min(ExecutionContext.BatchRows, held - start);
+            for (int j = 0; j < staging.Length; j++) ColumnGather.Gather(next[j], null, start, n, staging[j], ops[j]);
+            nextFile.Write(staging, n);
+        }
+        foreach (var c in next) c.Reset();
+    }
+
     /// <summary>The batch's new rows (all of them for UNION ALL), also kept for the next iteration; null when none is new.</summary>
     private RecordBatch? Accept(RecordBatch b)
+    {
+        var accepted = AcceptRows(b);
+        if (context.Spill.Limited && next.Length > 0 && next[0].Length > 0 && ColumnMemory.Bytes(next) > context.Spill.BudgetBytes) SpillNext();
+        return accepted;
+    }
+
+    private RecordBatch? AcceptRows(RecordBatch b)
     {
         int live = b.LiveRows;
         var ops = node.RowOps;

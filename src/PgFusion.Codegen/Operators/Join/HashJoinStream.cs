@@ -49,6 +49,11 @@ internal sealed class HashJoinStream : IBatchSource
     private readonly IBatchSource? buildSource;
     private Spill.GraceHashJoin? grace;
 
+    // Block nested loop (Spill/BlockNestedLoop): a join that cannot partition (no equi-keys, or a
+    // grace partition at the last level) whose build side went over the budget; its first block.
+    private Spill.BlockNestedLoop? blocks;
+    private JoinHashTable? firstBlock;
+
     // A table built before the probe input opens: by this stream (LoadBuild), or once for every
     // thread of a parallel pipeline (read-only from then on: the probe only reads it).
     private JoinHashTable? loaded;
@@ -80,12 +85,13 @@ internal sealed class HashJoinStream : IBatchSource
 
     /// <summary>
     /// Reads the whole build input now, before the probe input opens; the table it built, or null
-    /// when the build went over the memory budget (this stream then runs as a grace hash join).
+    /// when the build went over the memory budget (this stream then runs as a grace hash join or a
+    /// block nested loop).
     /// </summary>
     internal JoinHashTable? LoadBuild(CancellationToken cancellation)
     {
         loaded ??= Load(cancellation);
-        return grace is null ? loaded : null;
+        return grace is null && blocks is null ? loaded : null;
     }
 
     /// <summary>
@@ -189,6 +195,52 @@ internal sealed class HashJoinStream : IBatchSource
             foreach (var b in grace.Run(probe ?? probeSource ?? node.Probe.Open(context), cancellation)) yield return b;
             yield break;
         }
+        if (blocks is not null)
+        {
+            firstBlock = table;
+            table = null!;
+            foreach (var b in RunBlocks(probe ?? probeSource ?? node.Probe.Open(context), cancellation)) yield return b;
+            yield break;
+        }
+        foreach (var b in Join(table, probe, null, true, cancellation)) yield return b;
+    }
+
+    /// <summary>
+    /// Block nested loop (<see cref="Spill.BlockNestedLoop"/>): the first block joins the probe
+    /// input as it is copied to a file, every further block joins that file; the last pass emits
+    /// the probe rows an outer, semi or anti join keeps.
+    /// </summary>
+    private IEnumerable<RecordBatch> RunBlocks(IBatchSource probeInput, CancellationToken cancellation)
+    {
+        var bnl = blocks!;
+        try
+        {
+            var block = firstBlock;
+            firstBlock = null;
+            var pass = bnl.ProbePass(probeInput);
+            while (block is not null)
+            {
+                bool last = !bnl.HasMore;
+                foreach (var b in Join(block, pass, bnl, last, cancellation)) yield return b;
+                if (last) break;
+                block = null;
+                block = bnl.NextBlock(cancellation);
+                pass = bnl.ProbePass(null);
+            }
+        }
+        finally
+        {
+            bnl.Finish();
+        }
+    }
+
+    /// <summary>
+    /// Joins the probe input with one table: all of the build side, or one block of it
+    /// (<paramref name="bnl"/>; the probe rows' matches of other blocks restored and saved around
+    /// each batch, and the probe rows the join keeps emitted only in the <paramref name="lastBlock"/>'s pass).
+    /// </summary>
+    private IEnumerable<RecordBatch> Join(JoinHashTable table, IBatchSource? probe, Spill.BlockNestedLoop? bnl, bool lastBlock, CancellationToken cancellation)
+    {
         bool probeOuter = kind is HashJoinKind.ProbeOuter or HashJoinKind.Full or HashJoinKind.Anti or HashJoinKind.NullAwareAnti;
         if (table.Count == 0 && !probeOuter) yield break;
         if (kind == HashJoinKind.NullAwareAnti && table.HasNullKey) yield break;
@@ -199,7 +251,7 @@ internal sealed class HashJoinStream : IBatchSource
         pairBatch = new RecordBatch(pairs, 0);
         bool[]? buildMatched = sharedMatched ?? (kind is HashJoinKind.BuildOuter or HashJoinKind.Full or HashJoinKind.BuildSemi or HashJoinKind.BuildAnti
             ? new bool[table.Count] : null);
-        if (kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && sharedMatched is null && MarkInParallel(table, buildMatched!, cancellation))
+        if (kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti && sharedMatched is null && bnl is null && MarkInParallel(table, buildMatched!, cancellation))
         {
             foreach (var b in EmitBuildRows(table, buildMatched!, kind == HashJoinKind.BuildSemi)) yield return b;
             yield break;
@@ -224,6 +276,7 @@ internal sealed class HashJoinStream : IBatchSource
             if (live == 0) continue;
             if (probeMatched.Length < live) probeMatched = new bool[live];
             Array.Clear(probeMatched, 0, live);
+            bnl?.Restore(probeMatched, live);
             if (table.Count == 0)
             {
                 // NOT IN and NOT EXISTS over nothing keep every row; outer joins NULL-extend every row.
@@ -302,7 +355,19 @@ internal sealed class HashJoinStream : IBatchSource
                 }
             }
             if (pairCount > 0 && Flush(batch, table, probeMatched, buildMatched) is { } last) yield return last;
-            if (markBuild && remaining == 0 && pendingProbeError is null) break; // every build row has its match: the rest of the probe input changes nothing
+            if (bnl is not null)
+            {
+                // a block's pass: record this batch's matches; only the last block's pass decides the kept probe rows
+                bnl.Save(probeMatched, live);
+                if (!lastBlock)
+                {
+                    if (pendingProbeError is { } blockError) throw blockError;
+                    continue;
+                }
+            }
+            // every build row has its match: the rest of the probe input changes nothing (a block
+            // nested loop's earlier passes read on: the first copies the probe input for the later blocks)
+            if (markBuild && remaining == 0 && pendingProbeError is null) break;
 
             switch (kind)
             {
@@ -507,15 +572,25 @@ internal sealed class HashJoinStream : IBatchSource
 
     private JoinHashTable Load(JoinHashTable table, Column[] keys, Column[]? direct, IBatchSource build, CancellationToken cancellation)
     {
-        bool canSpill = context.Spill.Limited && Spill.GraceHashJoin.CanSpill(plan, level);
+        // past the budget: a grace hash join while there are keys and levels left, else a block nested loop
+        bool canPartition = Spill.GraceHashJoin.CanSpill(plan, level);
+        bool canSpill = context.Spill.Limited && (canPartition || Spill.BlockNestedLoop.CanSpill(plan, level));
         while (build.Next(cancellation) is { } batch)
         {
             cancellation.ThrowIfCancellationRequested();
             if (batch.LiveRows == 0) continue;
-            if (canSpill && Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count > context.Spill.BudgetBytes)
+            if (canSpill && (canPartition || table.Count > 0)
+                && Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count > context.Spill.BudgetBytes)
             {
-                grace = new Spill.GraceHashJoin(node, context, level);
-                grace.PartitionBuild(table, new Prepended(batch, build), cancellation);
+                if (canPartition)
+                {
+                    grace = new Spill.GraceHashJoin(node, context, level);
+                    grace.PartitionBuild(table, new Prepended(batch, build), cancellation);
+                    return table;
+                }
+                blocks = new Spill.BlockNestedLoop(node, context);
+                blocks.SpillRest(new Prepended(batch, build), cancellation);
+                table.Seal();
                 return table;
             }
             if (direct is not null && batch.Selection is null)

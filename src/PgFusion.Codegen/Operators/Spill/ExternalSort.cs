@@ -8,7 +8,7 @@ namespace PgFusion.Codegen.Operators.Spill;
 /// budget they are sorted and written as one run (row columns, then sort-key columns); at the end
 /// the runs are merged with a heap of run cursors. Runs hold consecutive stretches of the input, and
 /// ties go to the earlier run, so the merge keeps input order among equal keys as the in-memory sort does.
-/// A limit (top-N) stops the merge early.
+/// A limit (top-N) stops the merge early; WITH TIES goes on while the keys equal the limit-th row's.
 /// </summary>
 internal sealed class ExternalSort(SortNode node, ExecutionContext context)
 {
@@ -35,8 +35,12 @@ internal sealed class ExternalSort(SortNode node, ExecutionContext context)
         }
     }
 
-    /// <summary>The merged rows of every run, at most <paramref name="limit"/> of them.</summary>
-    public IEnumerable<RecordBatch> Merge(long limit)
+    /// <summary>
+    /// The merged rows of every run, at most <paramref name="limit"/> of them; with
+    /// <paramref name="withTies"/> (FETCH FIRST n ROWS WITH TIES) also the rows after the n-th whose
+    /// sort keys all equal its keys.
+    /// </summary>
+    public IEnumerable<RecordBatch> Merge(long limit, bool withTies = false)
     {
         int width = node.Input.Output.Count;
         var types = node.Input.Output.Select(o => o.Type).Concat(node.Plan.Keys.Select(k => k.Expr.Type)).ToArray();
@@ -52,22 +56,41 @@ internal sealed class ExternalSort(SortNode node, ExecutionContext context)
         }
         var outputs = node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
         var batch = new RecordBatch(outputs, 0);
+        // WITH TIES: the keys of the limit-th row, copied (its run's cursor moves on)
+        var lastKeys = withTies ? types[width..].Select(t => PgArrowMapping.CreateColumn(t, 1)).ToArray() : null;
         long emitted = 0;
-        while (heap.Count > 0 && emitted < limit)
+        bool done = false;
+        while (!done && heap.Count > 0 && (emitted < limit || withTies))
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            int n = (int)Math.Min(ExecutionContext.BatchRows, limit - emitted);
+            int n = emitted < limit ? (int)Math.Min(ExecutionContext.BatchRows, limit - emitted) : ExecutionContext.BatchRows;
             foreach (var c in outputs) Kernels.KernelColumns.Prepare(c, n);
             int k = 0;
-            while (k < n && heap.TryDequeue(out int run, out _))
+            while (k < n && heap.TryPeek(out int run, out _))
             {
                 var cur = cursors[run];
+                if (emitted + k >= limit
+                    && SortRowComparer.Compare(keys[run], cur.Row, lastKeys!, 0, node.Plan.Keys, node.KeyOps) != 0)
+                {
+                    done = true; // the first row not tied with the limit-th one
+                    break;
+                }
+                heap.Dequeue();
                 for (int j = 0; j < width; j++) stagingOps[j].Append(cur.Columns[j], cur.Row, outputs[j]);
+                if (lastKeys is not null && emitted + k == limit - 1)
+                {
+                    for (int j = 0; j < lastKeys.Length; j++)
+                    {
+                        lastKeys[j].Reset();
+                        stagingOps[width + j].Append(keys[run][j], cur.Row, lastKeys[j]);
+                    }
+                }
                 k++;
                 if (cur.Advance()) heap.Enqueue(run, run);
                 else runs[run].Dispose();
             }
             emitted += k;
+            if (k == 0) break;
             batch.Length = k;
             yield return batch;
         }

@@ -4,7 +4,7 @@ namespace PgFusion.Codegen.Operators.Spill;
 
 /// <summary>
 /// One temporary file: written block by block (<see cref="SpillFormat"/>), then read back from the
-/// start. Disposing closes and deletes it.
+/// start (again after <see cref="Rewind"/>). Disposing closes and deletes it.
 /// </summary>
 internal sealed class SpillFile : IDisposable
 {
@@ -43,6 +43,13 @@ internal sealed class SpillFile : IDisposable
             reading = true;
         }
         return SpillFormat.Read(stream!, into);
+    }
+
+    /// <summary>Reads from the start again (a block nested loop's probe file, once per block).</summary>
+    public void Rewind()
+    {
+        if (!reading) return; // the first Read flushes and starts at 0
+        stream!.Position = 0;
     }
 
     public void Dispose()

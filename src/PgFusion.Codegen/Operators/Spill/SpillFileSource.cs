@@ -4,8 +4,8 @@ using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Spill;
 
-/// <summary>Reads a spill file back as batches of the given column types; deletes the file at its end.</summary>
-internal sealed class SpillFileSource(SpillFile file, IReadOnlyList<PgType> types) : IBatchSource
+/// <summary>Reads a spill file back as batches of the given column types; deletes the file at its end unless told not to.</summary>
+internal sealed class SpillFileSource(SpillFile file, IReadOnlyList<PgType> types, bool deleteAtEnd = true) : IBatchSource
 {
     private readonly Column[] columns = [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
     private RecordBatch? batch;
@@ -18,7 +18,7 @@ internal sealed class SpillFileSource(SpillFile file, IReadOnlyList<PgType> type
         while (rows == 0);
         if (rows < 0)
         {
-            file.Dispose();
+            if (deleteAtEnd) file.Dispose();
             return null;
         }
         batch ??= new RecordBatch(columns, 0);

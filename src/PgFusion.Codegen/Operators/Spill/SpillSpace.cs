@@ -35,6 +35,13 @@ public sealed class SpillSpace : IDisposable
 
     public int FilesCreated => Volatile.Read(ref created);
 
+    private int blockJoins;
+
+    /// <summary>How many joins ran as a block nested loop (no keys, or a grace partition past its last level).</summary>
+    public int BlockNestedLoopJoins => Volatile.Read(ref blockJoins);
+
+    internal void CountBlockNestedLoop() => Interlocked.Increment(ref blockJoins);
+
     internal SpillFile Create()
     {
         System.IO.Directory.CreateDirectory(Directory);

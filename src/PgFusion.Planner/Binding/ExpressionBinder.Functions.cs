@@ -76,15 +76,21 @@ public sealed partial class ExpressionBinder
         // varchar_col IN ('a', 'b') arrives as text = ANY (ARRAY['a', 'b']::varchar[]::text[]): an
         // ArrayCoerceExpr whose per-element expression relabels a CaseTestExpr. A relabel cannot
         // fail, so each element relabelled is exactly the coerced array's element (PostgreSQL folds
-        // the coercion at plan time). Coercions that call a function (and can raise) stay Unsupported.
+        // the coercion at plan time). A coercion that calls a function (float8 = ANY ('{1.5}'::numeric[]),
+        // numeric[] to float8[] by float8(numeric)) is bound the same way over constant elements only:
+        // PostgreSQL folds the coerced array at plan time, every element in order, raising the first
+        // element's error before any row is read, which is what ConstantEvaluation does with the
+        // per-element calls. Over elements read per row, PostgreSQL coerces the whole array before
+        // comparing (an error in a later element raises even when an earlier one matches): Unsupported.
         QueryTreeNode? elementCoercion = null;
         if (array.RequireKind() == "ARRAYCOERCEEXPR")
         {
             var coercion = array.Field("elemexpr");
-            if (!IsRelabelOfCaseTest(coercion))
-                throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion that is not binary-compatible");
+            var arg = array.Field("arg");
+            if (!IsRelabelOfCaseTest(coercion) && !IsConstantArray(arg))
+                throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion that is not binary-compatible, of an array that is not constant");
             elementCoercion = coercion;
-            array = array.Field("arg");
+            array = arg;
         }
         bool constant = array.RequireKind() == "CONST";
         if (array.Kind != "ARRAYEXPR" && !constant)
@@ -99,6 +105,11 @@ public sealed partial class ExpressionBinder
         var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
         return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
     }
+
+    /// <summary>An array Const, or ARRAY[...] of Consts (one dimension).</summary>
+    private static bool IsConstantArray(QueryTreeNode node) =>
+        node.RequireKind() == "CONST"
+        || (node.Kind == "ARRAYEXPR" && node.Optional("multidims")?.Bool() != true && node.List("elements").All(e => e.RequireKind() == "CONST"));
 
     /// <summary>RelabelType over RelabelType ... over CaseTestExpr: a binary-compatible element coercion.</summary>
     private static bool IsRelabelOfCaseTest(QueryTreeNode node)

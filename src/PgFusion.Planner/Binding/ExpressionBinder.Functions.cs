@@ -82,15 +82,21 @@ public sealed partial class ExpressionBinder
         // element's error before any row is read, which is what ConstantEvaluation does with the
         // per-element calls. Over elements read per row, PostgreSQL coerces the whole array before
         // comparing (an error in a later element raises even when an earlier one matches): Unsupported.
-        QueryTreeNode? elementCoercion = null;
-        if (array.RequireKind() == "ARRAYCOERCEEXPR")
+        // Coercions nest ('{abc}'::text[]::varchar(1)[]: a relabel, then the length coercion): applied innermost first.
+        var elementCoercions = new List<QueryTreeNode>();
+        while (array.RequireKind() == "ARRAYCOERCEEXPR")
         {
-            var coercion = array.Field("elemexpr");
-            var arg = array.Field("arg");
-            if (!IsRelabelOfCaseTest(coercion) && !IsConstantArray(arg))
+            elementCoercions.Insert(0, array.Field("elemexpr"));
+            array = array.Field("arg");
+        }
+        if (elementCoercions.Any(c => !IsRelabelOfCaseTest(c)))
+        {
+            if (!IsConstantArray(array))
                 throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion that is not binary-compatible, of an array that is not constant");
-            elementCoercion = coercion;
-            array = arg;
+            // Through text (CoerceViaIO), the input function may be stable (date_in reads DateStyle),
+            // which PostgreSQL does not fold at plan time: its errors would come at another time.
+            if (elementCoercions.Any(c => HasNodeKind(c.Element, "COERCEVIAIO")))
+                throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion through text");
         }
         bool constant = array.RequireKind() == "CONST";
         if (array.Kind != "ARRAYEXPR" && !constant)
@@ -98,13 +104,21 @@ public sealed partial class ExpressionBinder
         if (!constant && array.Optional("multidims")?.Bool() == true) throw UnsupportedConstructException.NotYet("multidimensional array");
         var scalar = Bind(args[0], aggregates);
         var elements = constant ? ArrayConstElements(array) : BindList(array.List("elements"), aggregates);
-        if (elementCoercion is { } c) elements = elements.Select(e => BindWithCaseOperand(c, e, aggregates)).ToList();
+        foreach (var c in elementCoercions) elements = elements.Select(e => BindWithCaseOperand(c, e, aggregates)).ToList();
         string name = FunctionName(funcId, node);
         CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}");
         if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);
         var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
         return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
     }
+
+    private static bool HasNodeKind(System.Text.Json.JsonElement e, string kind) => e.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Object => (e.TryGetProperty("node", out var k) && k.ValueKind == System.Text.Json.JsonValueKind.String && k.ValueEquals(kind))
+            || e.EnumerateObject().Any(p => HasNodeKind(p.Value, kind)),
+        System.Text.Json.JsonValueKind.Array => e.EnumerateArray().Any(x => HasNodeKind(x, kind)),
+        _ => false,
+    };
 
     /// <summary>An array Const, or ARRAY[...] of Consts (one dimension).</summary>
     private static bool IsConstantArray(QueryTreeNode node) =>

@@ -76,15 +76,27 @@ public sealed partial class ExpressionBinder
         // varchar_col IN ('a', 'b') arrives as text = ANY (ARRAY['a', 'b']::varchar[]::text[]): an
         // ArrayCoerceExpr whose per-element expression relabels a CaseTestExpr. A relabel cannot
         // fail, so each element relabelled is exactly the coerced array's element (PostgreSQL folds
-        // the coercion at plan time). Coercions that call a function (and can raise) stay Unsupported.
-        QueryTreeNode? elementCoercion = null;
-        if (array.RequireKind() == "ARRAYCOERCEEXPR")
+        // the coercion at plan time). A coercion that calls a function (float8 = ANY ('{1.5}'::numeric[]),
+        // numeric[] to float8[] by float8(numeric)) is bound the same way over constant elements only:
+        // PostgreSQL folds the coerced array at plan time, every element in order, raising the first
+        // element's error before any row is read, which is what ConstantEvaluation does with the
+        // per-element calls. Over elements read per row, PostgreSQL coerces the whole array before
+        // comparing (an error in a later element raises even when an earlier one matches): Unsupported.
+        // Coercions nest ('{abc}'::text[]::varchar(1)[]: a relabel, then the length coercion): applied innermost first.
+        var elementCoercions = new List<QueryTreeNode>();
+        while (array.RequireKind() == "ARRAYCOERCEEXPR")
         {
-            var coercion = array.Field("elemexpr");
-            if (!IsRelabelOfCaseTest(coercion))
-                throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion that is not binary-compatible");
-            elementCoercion = coercion;
+            elementCoercions.Insert(0, array.Field("elemexpr"));
             array = array.Field("arg");
+        }
+        if (elementCoercions.Any(c => !IsRelabelOfCaseTest(c)))
+        {
+            if (!IsConstantArray(array))
+                throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion that is not binary-compatible, of an array that is not constant");
+            // Through text (CoerceViaIO), the input function may be stable (date_in reads DateStyle),
+            // which PostgreSQL does not fold at plan time: its errors would come at another time.
+            if (elementCoercions.Any(c => HasNodeKind(c.Element, "COERCEVIAIO")))
+                throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an array coercion through text");
         }
         bool constant = array.RequireKind() == "CONST";
         if (array.Kind != "ARRAYEXPR" && !constant)
@@ -92,13 +104,26 @@ public sealed partial class ExpressionBinder
         if (!constant && array.Optional("multidims")?.Bool() == true) throw UnsupportedConstructException.NotYet("multidimensional array");
         var scalar = Bind(args[0], aggregates);
         var elements = constant ? ArrayConstElements(array) : BindList(array.List("elements"), aggregates);
-        if (elementCoercion is { } c) elements = elements.Select(e => BindWithCaseOperand(c, e, aggregates)).ToList();
+        foreach (var c in elementCoercions) elements = elements.Select(e => BindWithCaseOperand(c, e, aggregates)).ToList();
         string name = FunctionName(funcId, node);
         CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}");
         if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);
         var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
         return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
     }
+
+    private static bool HasNodeKind(System.Text.Json.JsonElement e, string kind) => e.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Object => (e.TryGetProperty("node", out var k) && k.ValueKind == System.Text.Json.JsonValueKind.String && k.ValueEquals(kind))
+            || e.EnumerateObject().Any(p => HasNodeKind(p.Value, kind)),
+        System.Text.Json.JsonValueKind.Array => e.EnumerateArray().Any(x => HasNodeKind(x, kind)),
+        _ => false,
+    };
+
+    /// <summary>An array Const, or ARRAY[...] of Consts (one dimension).</summary>
+    private static bool IsConstantArray(QueryTreeNode node) =>
+        node.RequireKind() == "CONST"
+        || (node.Kind == "ARRAYEXPR" && node.Optional("multidims")?.Bool() != true && node.List("elements").All(e => e.RequireKind() == "CONST"));
 
     /// <summary>RelabelType over RelabelType ... over CaseTestExpr: a binary-compatible element coercion.</summary>
     private static bool IsRelabelOfCaseTest(QueryTreeNode node)

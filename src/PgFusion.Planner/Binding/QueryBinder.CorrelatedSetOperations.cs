@@ -16,7 +16,8 @@ namespace PgFusion.Planner.Binding;
 // Arms correlated differently are keyed by all the correlations of both, the missing
 // ones crossed in from the outer column's values (AlignCorrelations), under INTERSECT, under EXCEPT
 // when the right arm's correlations are among the left's, and under UNION when both arms have the
-// same ones in another order; other mixes are Unsupported.
+// same ones in another order. Other mixes (a UNION of A(t.k) and B(t.a)) are bound again with NULL-safe
+// keys (_setOpNullSafeKeys), when every outer expression is a table column of a type that has them.
 public sealed partial class QueryBinder
 {
     /// <summary>One arm's correlation: its equality function and argument order, the outer expression.</summary>
@@ -26,18 +27,67 @@ public sealed partial class QueryBinder
     {
         var levelBinder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral.Outer };
         List<ArmCorrelation>? signature = null;
-        var plan = BindCorrelatedSetOperation(setOps, scope, levelBinder, lateral.What, ref signature, out var columns, out var keys);
+        bool nullSafe = _setOpNullSafeKeys, mismatch = _setOpKeysNeedNullSafe;
+        _setOpKeysNeedNullSafe = false;
+        LogicalPlan plan;
+        IReadOnlyList<LogicalColumn> columns, keys;
+        try
+        {
+            plan = BindCorrelatedSetOperation(setOps, scope, levelBinder, lateral.What, ref signature, out columns, out keys);
+        }
+        catch (UnsupportedConstructException) when (_setOpKeysNeedNullSafe && !_setOpNullSafeKeys)
+        {
+            // Arms correlated differently under UNION (or EXCEPT): bound again with NULL-safe keys.
+            signature = null;
+            _setOpNullSafeKeys = true;
+            try
+            {
+                plan = BindCorrelatedSetOperation(setOps, scope, levelBinder, lateral.What, ref signature, out columns, out keys);
+            }
+            finally
+            {
+                _setOpNullSafeKeys = nullSafe;
+            }
+            nullSafe = true;
+        }
+        finally
+        {
+            _setOpKeysNeedNullSafe = mismatch;
+        }
         if (signature is null || signature.Count == 0) throw UnsupportedConstructException.NotYet($"{lateral.What} with UNION/INTERSECT/EXCEPT whose arms do not read the outer query in WHERE equalities");
         scope.SetSubquery(LeftmostLeaf(setOps), columns);
         for (int i = 0; i < keys.Count; i++)
         {
             var s = signature[i];
             var key = new LogicalColumnRef(keys[i]);
+            if (nullSafe)
+            {
+                lateral.Correlations.AddRange(NullSafeCorrelations(s.FuncOid, s.Name, key, s.Outer, s.InnerFirst));
+                continue;
+            }
             var eq = new BoundFuncCall(s.FuncOid, s.Name, s.InnerFirst ? [key, s.Outer] : [s.Outer, key], Types.PgType.Bool);
             lateral.Correlations.Add(new Correlation(eq, key, s.Outer, s.InnerFirst));
         }
         return _ => plan;
     }
+
+    /// <summary>
+    /// Binding a correlated set operation's arms with NULL-safe keys: every arm drops its rows whose
+    /// own keys are NULL (a strict equality never matches them), a correlation an arm lacks is crossed
+    /// in from all the values of the outer column, NULL included, and the level's correlations match
+    /// NULL to NULL (<see cref="NullSafeCorrelations"/>). For an outer row (v, w), NULLs included, the
+    /// rows keyed (v, w) are then exactly each arm's rows for that row (none for an arm whose own key
+    /// is NULL), so UNION, INTERSECT and EXCEPT of arms correlated by any outer columns restricted to
+    /// that key are what PostgreSQL computes for the row.
+    /// </summary>
+    private bool _setOpNullSafeKeys;
+
+    /// <summary>Set when a set operation's arms are correlated in a way only NULL-safe keys handle.</summary>
+    private bool _setOpKeysNeedNullSafe;
+
+    /// <summary>Whether every correlation of the arms has constants for NULL-safe keys (<see cref="NullSafeSentinel"/>) and reads a table column.</summary>
+    private static bool NullSafeKeysPossible(IEnumerable<ArmCorrelation> correlations) =>
+        correlations.All(c => c.Outer is LogicalColumnRef && NullSafeSentinel(c.Outer.Type) is not null && NullSafeSentinel(c.KeyType) is not null);
 
     private LogicalPlan BindCorrelatedSetOperation(QueryTreeNode node, BindScope scope, ExpressionBinder levelBinder, string what,
         ref List<ArmCorrelation>? signature, out IReadOnlyList<LogicalColumn> columns, out IReadOnlyList<LogicalColumn> keys)
@@ -53,6 +103,16 @@ public sealed partial class QueryBinder
             var conditions = new List<BoundExpr>();
             var (armPlan, armColumns, apply) = BindLateral(arm, levelBinder, conditions, armWhat);
             if (apply is not null) throw UnsupportedConstructException.NotYet($"{armWhat} with an arm of aggregates without GROUP BY (one row for every outer row)");
+            if (_setOpNullSafeKeys)
+            {
+                var armOutput = armPlan.Output.Select(c => c.Id).ToHashSet();
+                var keyColumns = conditions.Select(c => c is BoundFuncCall { Args: [var a, var b] }
+                    ? a is LogicalColumnRef ra && armOutput.Contains(ra.Column.Id) ? ra : b is LogicalColumnRef rb && armOutput.Contains(rb.Column.Id) ? rb : null
+                    : null).ToList();
+                if (keyColumns.Any(k => k is null)) throw UnsupportedConstructException.NotYet($"{armWhat} correlated other than by equalities");
+                if (keyColumns.Count > 0)
+                    armPlan = new LogicalFilter(armPlan, Rules.PredicateSimplification.Conjunction([.. keyColumns.Select(k => (BoundExpr)new BoundNullTest(k!, IsNotNull: true))]));
+            }
             var armSignature = new List<ArmCorrelation>();
             var armKeys = new List<LogicalColumn>();
             var produced = armPlan.Output.Select(c => c.Id).ToHashSet();
@@ -87,8 +147,11 @@ public sealed partial class QueryBinder
             // no outer column the left does not: see AlignCorrelations.
             bool rightWithinLeft = rightSignature!.All(r => leftSignature!.Any(l => SameKey(l, r)));
             bool leftWithinRight = leftSignature!.All(l => rightSignature!.Any(r => SameKey(l, r)));
-            if (!(op == SetOpIntersect || (op == SetOpExcept && rightWithinLeft) || (rightWithinLeft && leftWithinRight)))
-                throw UnsupportedConstructException.NotYet($"{armWhat} whose arms are correlated by different outer expressions or operators (other than INTERSECT, EXCEPT whose right arm's are among its left arm's, or the same ones in another order)");
+            if (!_setOpNullSafeKeys && !(op == SetOpIntersect || (op == SetOpExcept && rightWithinLeft) || (rightWithinLeft && leftWithinRight)))
+            {
+                _setOpKeysNeedNullSafe = NullSafeKeysPossible(leftSignature!.Concat(rightSignature!));
+                throw UnsupportedConstructException.NotYet($"{armWhat} whose arms are correlated by different outer expressions or operators (other than INTERSECT, EXCEPT whose right arm's are among its left arm's, or the same ones in another order), not all of them table columns of types with NULL-safe keys here");
+            }
             nodeSignature = [.. leftSignature!, .. rightSignature!.Where(r => !leftSignature!.Any(l => SameKey(l, r)))];
             left = AlignCorrelations(left, leftColumns, leftKeys, leftSignature!, nodeSignature, levelBinder, armWhat, out leftColumns, out leftKeys);
             right = AlignCorrelations(right, rightColumns, rightKeys, rightSignature!, nodeSignature, levelBinder, armWhat, out rightColumns, out rightKeys);
@@ -154,7 +217,8 @@ public sealed partial class QueryBinder
             var scanned = _ids.New(outerRef.Column.Name, outerRef.Column.Type);
             var scan = new LogicalScan(origin.Rti, alias, relation, [new ScanColumn(origin.AttNum, scanned)]);
             var value = _ids.New(outerRef.Column.Name, t.KeyType);
-            var domain = new LogicalAggregate(new LogicalFilter(scan, new BoundNullTest(new LogicalColumnRef(scanned), IsNotNull: true)),
+            // NULL-safe keys (PrepareCorrelatedSetOperations) keep the NULL value: an outer row with a NULL there gets the arm's rows too.
+            var domain = new LogicalAggregate(_setOpNullSafeKeys ? scan : new LogicalFilter(scan, new BoundNullTest(new LogicalColumnRef(scanned), IsNotNull: true)),
                 [new NamedExpr(value, new LogicalColumnRef(scanned))], []);
             plan = new LogicalJoin(plan, domain, LogicalJoinType.Inner, null);
             aligned.Add(value);

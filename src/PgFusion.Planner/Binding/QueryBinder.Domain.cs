@@ -32,6 +32,7 @@ public sealed partial class QueryBinder
         var produced = plan.Output.Select(c => c.Id).ToHashSet();
         var conjuncts = equalities.Concat(others).ToList();
         var outerColumns = conjuncts.SelectMany(c => c.ReferencedColumns()).Where(c => !produced.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
+        var nullable = new HashSet<int>();
         var origins = new List<(int Rti, int AttNum)>();
         foreach (var c in outerColumns)
         {
@@ -51,8 +52,14 @@ public sealed partial class QueryBinder
             }
             if (!conjuncts.Any(x => NullWhenNull(x, c.Id)))
             {
-                reason = $"may read a NULL {c.Name} without every correlation conjunct being NULL";
-                return null;
+                // A NULL in this column need not empty the subquery (s.k = t.k OR s.k2 = t.k2): the
+                // domain keeps its NULL and the join back matches NULL to NULL (NullSafeCorrelations).
+                if (NullSafeSentinel(EqualityFor(c.Type)!.Value.ComparedAs) is null)
+                {
+                    reason = $"may read a NULL {c.Name} of type {TypeLabel(c.Type.Oid)} without every correlation conjunct being NULL";
+                    return null;
+                }
+                nullable.Add(c.Id);
             }
         }
         if (origins.Count == 0)
@@ -92,16 +99,46 @@ public sealed partial class QueryBinder
         var toDomain = outerColumns.Select((c, i) => (c.Id, Key: domainKeys[i].Column)).ToDictionary(p => p.Id, p => p.Key);
         var condition = conjuncts.Select(x => x.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e)).ToList();
         var joined = new LogicalJoin(domain!, plan, LogicalJoinType.Inner, PredicateSimplification.Conjunction(condition));
-        var correlations = outerColumns.Select((c, i) =>
+        var correlations = outerColumns.SelectMany((c, i) =>
         {
             var (eq, comparedAs) = EqualityFor(c.Type)!.Value;
             BoundExpr d = new LogicalColumnRef(domainKeys[i].Column), o = new LogicalColumnRef(c);
             if (comparedAs != c.Type) (d, o) = (new BoundRelabel(d, comparedAs), new BoundRelabel(o, comparedAs));
+            if (nullable.Contains(c.Id)) return NullSafeCorrelations(eq.Oid, eq.Name, d, o, innerFirst: true);
             var call = new BoundFuncCall(eq.Oid, eq.Name, [d, o], PgType.Bool);
-            return new Correlation(call, d, o, InnerFirst: true);
+            return [new Correlation(call, d, o, InnerFirst: true)];
         }).ToList();
         return (joined, correlations);
     }
+
+    /// <summary>
+    /// inner IS NOT DISTINCT FROM outer (by the equality function <paramref name="funcOid"/>) as two
+    /// strict equalities over values that are never NULL, so a join on them keeps hash keys:
+    /// COALESCE(inner, s) = COALESCE(outer, s) AND (inner IS NULL) = (outer IS NULL), with s a constant
+    /// of each side's type, equal across them (a non-NULL value equal to s differs from NULL in the
+    /// second key). Both types need a constant (<see cref="NullSafeSentinel"/>).
+    /// </summary>
+    private static IEnumerable<Correlation> NullSafeCorrelations(uint funcOid, string name, BoundExpr inner, BoundExpr outer, bool innerFirst)
+    {
+        BoundExpr iv = new BoundCoalesce([inner, new BoundConst(NullSafeSentinel(inner.Type)!, inner.Type)], inner.Type);
+        BoundExpr ov = new BoundCoalesce([outer, new BoundConst(NullSafeSentinel(outer.Type)!, outer.Type)], outer.Type);
+        yield return new Correlation(new BoundFuncCall(funcOid, name, innerFirst ? [iv, ov] : [ov, iv], PgType.Bool), iv, ov, innerFirst);
+        BoundExpr inull = new BoundNullTest(inner, IsNotNull: false), onull = new BoundNullTest(outer, IsNotNull: false);
+        yield return new Correlation(new BoundFuncCall(60, "booleq", [inull, onull], PgType.Bool), inull, onull, InnerFirst: true);
+    }
+
+    /// <summary>A constant of a type EqualityFor compares as, for <see cref="NullSafeCorrelations"/>; null for types without one here.</summary>
+    private static object? NullSafeSentinel(PgType type) => type.Oid switch
+    {
+        PgTypeOid.Int2 => (short)0,
+        PgTypeOid.Int4 or PgTypeOid.Date => 0,
+        PgTypeOid.Int8 or PgTypeOid.Timestamp => 0L,
+        PgTypeOid.Bool => false,
+        PgTypeOid.Float4 => 0f,
+        PgTypeOid.Float8 => 0d,
+        PgTypeOid.Text or PgTypeOid.Bpchar => "",
+        _ => null,
+    };
 
     /// <summary>
     /// A non-LATERAL subquery in FROM that a second evaluation gives the same rows: a plain

@@ -39,7 +39,8 @@ public sealed partial class QueryBinder
         foreach (var conjunct in JsonConjuncts(q))
         {
             // A correlated NOT IN depends on the outer row's key and on NULLs among the correlated
-            // rows only: it is bound as NOT of a mark (QueryBinder.Marks), not as a null-aware anti join.
+            // rows only: it is bound as NOT of a mark (QueryBinder.Marks), not as a null-aware anti join;
+            // a correlated row NOT IN, (a, b) NOT IN (...), as an anti join (BindSubqueryJoin).
             if (AsSubLink(conjunct, out bool negated) is { } link && JoinsAsConjunct(link, negated))
             {
                 try
@@ -83,9 +84,14 @@ public sealed partial class QueryBinder
         if (type == ExistsSubLink) return true;
         bool correlated = ReadsOuter(link.Field("subselect").Element, 0);
         string? op = QuantifiedOperator(link);
-        if (type == AnySubLink && op is "=" or null) return !(negated && correlated);
+        // A correlated row NOT IN, (a, b) NOT IN (SELECT x, y ... WHERE corr): an anti join (below, BindSubqueryJoin).
+        if (type == AnySubLink && op is "=" or null) return !(negated && correlated) || IsRowTest(link);
         return correlated || !MinMaxDecides(type == AllSubLink, op);
     }
+
+    /// <summary>An IN/ANY SubLink whose test compares a row, (a, b) IN (SELECT x, y ...): not one operator.</summary>
+    private static bool IsRowTest(QueryTreeNode link) =>
+        link.Int32("subLinkType") == AnySubLink && link.Optional("testexpr") is { Kind: not "OPEXPR" };
 
     private static LogicalPlan ApplyWhere(LogicalPlan plan, WhereClause where)
     {
@@ -256,7 +262,18 @@ public sealed partial class QueryBinder
             }
         }
         if (kind == LogicalJoinType.NullAwareAnti && condition.Count != 1)
-            throw UnsupportedConstructException.NotYet("correlated NOT IN subquery");
+        {
+            // Correlated (a, b) NOT IN (SELECT x, y ... WHERE corr): per outer row, the subquery's rows
+            // are the inner rows whose correlation conjuncts are true, and NOT IN is true only when the
+            // row comparison a = x AND b = y is false for every one of them (NULL when none is true but
+            // one is NULL, which WHERE rejects as false). So the outer row is kept exactly when no inner
+            // row has its correlation conjuncts true and its test not false: an anti join on
+            // corr AND COALESCE(test, true), whose correlation equalities are hash keys.
+            if (!IsRowTest(link)) throw UnsupportedConstructException.NotYet("correlated NOT IN subquery");
+            var test = condition[^1];
+            condition[^1] = new BoundCoalesce([test, new BoundConst(true, PgType.Bool)], PgType.Bool);
+            kind = LogicalJoinType.Anti;
+        }
         return new SubqueryJoin(right, kind, condition.Count == 0 ? null : PredicateSimplification.Conjunction(condition));
     }
 

@@ -44,6 +44,9 @@ public sealed partial class HeapPageDecoder
     /// <summary>Rows every column had room for at the last full bind.</summary>
     private int _boundCapacity;
     private int _attNum;
+
+    /// <summary>The address of the next page the last call requested every line of (0: none); see PageScan.Requested.</summary>
+    private nint _requestedNext;
     private byte[] _scratch = new byte[1024];
 
     /// <param name="relation">Every attribute of the relation in attnum order, dropped ones included.</param>
@@ -189,6 +192,9 @@ public sealed partial class HeapPageDecoder
             Items = items, Upper = upper, Special = special, MinNatts = fastNatts, MaxNatts = maxNatts,
             StartOffset = _cacheOff[_fastStart],
         };
+        // this page is the last call's next page, all of whose lines that call requested: no prefetch ahead in it
+        scan.Requested = _requestedNext != 0 && _requestedNext == AddressOf(ref pageRef);
+        _requestedNext = 0;
         if (nextPage.Length == PageFormat.BlockSize && walker is not null) PrefetchNext(nextPage, nextVisibility, ref scan);
         int item = 0;
         int walked = 0;
@@ -250,6 +256,7 @@ public sealed partial class HeapPageDecoder
             var columns = into.Columns;
             for (int s = 0; s < columns.Count; s++) columns[s].Length = row;
         }
+        if (scan.NextLine <= 256) _requestedNext = scan.NextPage;
         // the steps' shape guesses learn from the page's walked rows (ShapeGuess)
         if (walker is not null) ShapeGuess.Update(_steps!, walked);
         // Bound to the buffers as they are now: the general walk rebinds the steps after each
@@ -284,6 +291,9 @@ public sealed partial class HeapPageDecoder
         // the lines above 256 (the header's lines are asked for already), from the end of the page down
         scan.NextLine = PageFormat.BlockSize;
     }
+
+    /// <summary>An address to compare only (a hint: the GC may move a managed page, which costs a prefetch at most).</summary>
+    private static unsafe nint AddressOf(ref byte b) => (nint)Unsafe.AsPointer(ref b);
 
     /// <summary>Checks the header as PageIsVerified does; returns the number of line pointers (0 for a new page).</summary>
     private int ReadPageHeader(ReadOnlySpan<byte> page)

@@ -38,12 +38,18 @@ public sealed partial class HeapPageDecoder
 
     /// <summary>The batch, columns and buffer versions the decoders and steps are bound to after the last page (null: none).</summary>
     private RecordBatch? _boundBatch;
-    private readonly Column?[] _boundColumns;
+    private Column?[] _boundColumns;
+
+    /// <summary>The batch's columns of the page being decoded (read once per page: Columns is an interface); swapped with _boundColumns after it.</summary>
+    private Column?[] _pageColumns;
     private readonly int[] _boundVersions;
 
     /// <summary>Rows every column had room for at the last full bind.</summary>
     private int _boundCapacity;
     private int _attNum;
+
+    /// <summary>The address of the next page the last call requested every line of (0: none); see PageScan.Requested.</summary>
+    private nint _requestedNext;
     private byte[] _scratch = new byte[1024];
 
     /// <param name="relation">Every attribute of the relation in attnum order, dropped ones included.</param>
@@ -69,6 +75,7 @@ public sealed partial class HeapPageDecoder
         _slotAttNums = new int[attNums.Count];
         _missing = new byte[]?[attNums.Count];
         _boundColumns = new Column?[attNums.Count];
+        _pageColumns = new Column?[attNums.Count];
         _boundVersions = new int[attNums.Count];
         int firstNeeded = natts, lastNeeded = -1;
         for (int s = 0; s < attNums.Count; s++)
@@ -153,21 +160,25 @@ public sealed partial class HeapPageDecoder
         // The decoders and steps stay bound to the batch's buffers from the last page while the
         // batch, its columns and their buffers are the same and have room for this page's rows.
         var intoColumns = into.Columns;
+        var pageColumns = _pageColumns;
+        ref Column? pageColumn0 = ref MemoryMarshal.GetArrayDataReference(pageColumns);
         bool bound = ReferenceEquals(into, _boundBatch) && capacity <= _boundCapacity;
-        for (int s = 0; s < _decoders.Length; s++)
+        for (int s = 0; s < pageColumns.Length; s++)
         {
             var column = intoColumns[s];
+            // a store without the covariance check of Column?[] (the array is this decoder's own)
+            Unsafe.Add(ref pageColumn0, s) = column;
             column.Length = start;
             bound = bound && ReferenceEquals(column, _boundColumns[s]) && column.BufferVersion == _boundVersions[s];
         }
         if (!bound)
         {
             _boundBatch = null;
-            for (int s = 0; s < _decoders.Length; s++) _decoders[s].Begin(intoColumns[s], capacity);
+            for (int s = 0; s < _decoders.Length; s++) _decoders[s].Begin(pageColumns[s]!, capacity);
             // the rows every column has room for now (>= capacity; the batch's capacity, usually):
             // later pages of the batch that fit stay bound
             int room = int.MaxValue;
-            for (int s = 0; s < _decoders.Length; s++) room = Math.Min(room, intoColumns[s].Capacity);
+            for (int s = 0; s < _decoders.Length; s++) room = Math.Min(room, pageColumns[s]!.Capacity);
             for (int s = 0; s < _decoders.Length; s++) _decoders[s].Room(room);
             _boundCapacity = room;
             BindDirect();
@@ -189,6 +200,9 @@ public sealed partial class HeapPageDecoder
             Items = items, Upper = upper, Special = special, MinNatts = fastNatts, MaxNatts = maxNatts,
             StartOffset = _cacheOff[_fastStart],
         };
+        // this page is the last call's next page, all of whose lines that call requested: no prefetch ahead in it
+        scan.Requested = _requestedNext != 0 && _requestedNext == AddressOf(ref pageRef);
+        _requestedNext = 0;
         if (nextPage.Length == PageFormat.BlockSize && walker is not null) PrefetchNext(nextPage, nextVisibility, ref scan);
         int item = 0;
         int walked = 0;
@@ -246,21 +260,18 @@ public sealed partial class HeapPageDecoder
         finally
         {
             into.Length = row;
-            // indexed: foreach over IReadOnlyList boxes an enumerator per page
-            var columns = into.Columns;
-            for (int s = 0; s < columns.Count; s++) columns[s].Length = row;
+            // the columns read above (no interface call per column)
+            for (int s = 0; s < pageColumns.Length; s++) pageColumns[s]!.Length = row;
         }
+        if (scan.NextLine <= 256) _requestedNext = scan.NextPage;
         // the steps' shape guesses learn from the page's walked rows (ShapeGuess)
         if (walker is not null) ShapeGuess.Update(_steps!, walked);
         // Bound to the buffers as they are now: the general walk rebinds the steps after each
         // tuple it decodes, and the decoders follow their own buffer growth. (A page that threw
         // leaves _boundBatch null: the next page binds afresh.)
-        for (int s = 0; s < _decoders.Length; s++)
-        {
-            var column = intoColumns[s];
-            _boundColumns[s] = column;
-            _boundVersions[s] = column.BufferVersion;
-        }
+        for (int s = 0; s < pageColumns.Length; s++) _boundVersions[s] = pageColumns[s]!.BufferVersion;
+        _pageColumns = _boundColumns;
+        _boundColumns = pageColumns;
         _boundBatch = into;
         return row - start;
     }
@@ -284,6 +295,9 @@ public sealed partial class HeapPageDecoder
         // the lines above 256 (the header's lines are asked for already), from the end of the page down
         scan.NextLine = PageFormat.BlockSize;
     }
+
+    /// <summary>An address to compare only (a hint: the GC may move a managed page, which costs a prefetch at most).</summary>
+    private static unsafe nint AddressOf(ref byte b) => (nint)Unsafe.AsPointer(ref b);
 
     /// <summary>Checks the header as PageIsVerified does; returns the number of line pointers (0 for a new page).</summary>
     private int ReadPageHeader(ReadOnlySpan<byte> page)

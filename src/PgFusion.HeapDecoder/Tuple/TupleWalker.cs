@@ -120,6 +120,9 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
     /// </summary>
     private const int NextLinesPerTuple = 3;
 
+    /// <summary>t_hoff of a tuple without a null bitmap: MAXALIGN(23).</summary>
+    private const int PlainHoff = (PageFormat.TupleHeaderSize + PageFormat.MaxAlign - 1) & ~(PageFormat.MaxAlign - 1);
+
     /// <summary>
     /// Asks for the first three cache lines of the tuple at line pointer <paramref name="item"/>
     /// (which the caller keeps below the page's line pointer count). A hint only: a corrupt
@@ -151,11 +154,13 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
         // end down (the order its tuples are walked in); null when the caller passed no next page
         byte* next = (byte*)scan.NextPage;
         int nextLine = scan.NextLine;
+        bool prefetchAhead = !scan.Requested;
         // the caller checked the page header: items <= (pd_lower - 24) / 4 with pd_lower <=
         // pd_upper <= pd_special <= BLCKSZ, and the visibility bitmap covers MaxHeapTuplesPerPage
         for (; item < items; item++)
         {
-            if (item + PrefetchAhead < items) Prefetch(ref page, item + PrefetchAhead);
+            // a page the previous Decode call asked for as its next page is on its way already
+            if (prefetchAhead && item + PrefetchAhead < items) Prefetch(ref page, item + PrefetchAhead);
             if (nextLine > 256 && Sse.IsSupported)
             {
                 nextLine -= NextLinesPerTuple * 64;
@@ -176,9 +181,10 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             int hoff = Unsafe.Add(ref tuple, PageFormat.HoffOffset);
             int natts = infomask2 & PageFormat.NattsMask;
             int dataLength = len - hoff;
-            if ((infomask & PageFormat.HasNull) != 0 || natts < minNatts || natts > maxNatts
-                || (hoff & (PageFormat.MaxAlign - 1)) != 0 || hoff < PageFormat.TupleHeaderSize
-                || startOff > dataLength || row >= rowLimit)
+            // no null bitmap: t_hoff is MAXALIGN(SizeofHeapTupleHeader) = 24 (PostgreSQL 12 on has no OIDs in the
+            // header); any other t_hoff goes to the general walk, which checks it. natts in minNatts..maxNatts as one compare.
+            if ((infomask & PageFormat.HasNull) != 0 || (uint)(natts - minNatts) > (uint)(maxNatts - minNatts)
+                || hoff != PlainHoff || startOff > dataLength || row >= rowLimit)
             {
                 break;
             }
@@ -224,6 +230,9 @@ internal struct PageScan
     /// </summary>
     public nint NextPage;
     public int NextLine;
+
+    /// <summary>This page's lines were requested while the previous page was walked (it was that call's next page): no prefetch ahead in it.</summary>
+    public bool Requested;
 }
 
 /// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>
@@ -355,7 +364,8 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
             ulong q2 = BitOperations.RotateRight(acc2 * s.GuessEntry.Multiplier, s.GuessEntry.Rotate);
             if (next <= dataLength && !bad && acc2 < s.GuessEntry.Limit && q2 <= s.GuessEntry.MaxResult)
             {
-                Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = (long)q2;
+                // q2 <= MaxResult < 2^63 (NumericScaled.EntryFor): the upper half is zero, no sign extension
+                Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = new Int128(0, q2);
                 goto Next;
             }
         }

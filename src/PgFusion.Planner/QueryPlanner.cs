@@ -36,7 +36,7 @@ public static class QueryPlanner
             options.AfterRule?.Invoke("bind", bound.Root);
             // Unread sub-query outputs go before constants are evaluated: PostgreSQL never evaluates
             // (nor folds) them (pulled up, or replaced by NULL in remove_unused_subquery_outputs).
-            var root = new ProjectionPruning().Apply(bound.Root);
+            var root = new ProjectionPruning(beforeFolding: true).Apply(bound.Root);
             if (options.EvaluateConstant is { } evaluate)
             {
                 bool isEquality(uint funcOid) => envelope.Catalog.OperatorOfFunction(funcOid)?.Name == "=";

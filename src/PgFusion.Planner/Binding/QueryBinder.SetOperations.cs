@@ -17,16 +17,85 @@ public sealed partial class QueryBinder
 
     private Func<BindScope, LogicalPlan> PrepareSetOperations(QueryTreeNode setOps, BindScope scope)
     {
-        var plan = BindSetOperation(setOps, scope, out var columns);
+        var leaves = new SetOperationLeaves(setOps.RequireKind() == "SETOPERATIONSTMT" ? SetOperationTypes(setOps) : []);
+        var plan = BindSetOperation(setOps, scope, out var columns, leaves);
+        if (leaves.SimpleUnionAll && leaves.Members.Count > 0) plan = MarkAppendRelMembers(plan, leaves);
         scope.SetSubquery(LeftmostLeaf(setOps), columns);
         return _ => plan;
+    }
+
+    /// <summary>
+    /// The leaves of one set-operation tree as bound (each the branch cast to the set operation's
+    /// types), and whether PostgreSQL flattens the tree into an appendrel (prepjointree.c
+    /// is_simple_union_all_recurse: every node a UNION ALL, every leaf's output of the top-level
+    /// column types). A recursive UNION is bound elsewhere.
+    /// </summary>
+    private sealed class SetOperationLeaves(List<PgType> topTypes)
+    {
+        public List<PgType> TopTypes { get; } = topTypes;
+        public bool SimpleUnionAll { get; set; } = true;
+        public HashSet<LogicalPlan> All { get; } = new(ReferenceEqualityComparer.Instance);
+        /// <summary>Leaves PostgreSQL pulls up when it flattens the tree (is_simple_subquery and is_safe_append_member).</summary>
+        public HashSet<LogicalPlan> Members { get; } = new(ReferenceEqualityComparer.Instance);
+    }
+
+    private void RecordLeaf(QueryTreeNode arg, BindScope scope, LogicalPlan branch, IReadOnlyList<LogicalColumn> columns, SetOperationLeaves leaves)
+    {
+        if (arg.Kind != "RANGETBLREF") return;
+        leaves.All.Add(branch);
+        if (columns.Count != leaves.TopTypes.Count || columns.Select((c, i) => c.Type.Oid != leaves.TopTypes[i].Oid).Any(x => x))
+            leaves.SimpleUnionAll = false;
+        var sub = scope.Entry(arg.Int32("rtindex"), arg.Field("rtindex")).Field("subquery");
+        if (IsPulledUp(sub) && IsSafeAppendMember(sub)) leaves.Members.Add(branch);
+    }
+
+    /// <summary>
+    /// prepjointree.c is_safe_append_member: the sub-query's FROM is exactly one range-table entry
+    /// (possibly under nested FromExprs) and it has no WHERE, or its FROM and WHERE are both empty.
+    /// When that one entry is itself a sub-query PostgreSQL pulls up first, its FROM and WHERE take
+    /// its place, and must pass the same test (pull_up_simple_subquery rechecks it).
+    /// </summary>
+    private static bool IsSafeAppendMember(QueryTreeNode sub)
+    {
+        var jt = sub.Field("jointree");
+        if (jt.List("fromlist").Count == 0 && jt.IsNullField("quals")) return true;
+        while (jt.Kind == "FROMEXPR")
+        {
+            if (!jt.IsNullField("quals")) return false;
+            var from = jt.List("fromlist");
+            if (from.Count != 1) return false;
+            jt = from[0];
+        }
+        if (jt.Kind != "RANGETBLREF") return false;
+        var rte = sub.List("rtable")[jt.Int32("rtindex") - 1];
+        if (rte.Int32("rtekind") != RteKind.Subquery) return true;
+        var inner = rte.Field("subquery");
+        return !IsPulledUp(inner) || IsSafeAppendMember(inner);
+    }
+
+    /// <summary>Sets <see cref="LogicalUnionAll.AppendRelMembers"/> on the UNION ALL nodes of a flattened tree (not inside its leaves).</summary>
+    private static LogicalPlan MarkAppendRelMembers(LogicalPlan plan, SetOperationLeaves leaves)
+    {
+        if (leaves.All.Contains(plan)) return plan;
+        return plan switch
+        {
+            LogicalUnionAll u => u with
+            {
+                Inputs = [.. u.Inputs.Select(i => MarkAppendRelMembers(i, leaves))],
+                AppendRelMembers = [.. u.Inputs.Select(i => leaves.Members.Contains(i) ? AppendRelArm.PulledUp : leaves.All.Contains(i) ? AppendRelArm.Planned : AppendRelArm.Nested)],
+            },
+            LogicalProject { Input: LogicalUnionAll inner } p => p with { Input = MarkAppendRelMembers(inner, leaves) },
+            _ => plan,
+        };
     }
 
     private static int LeftmostLeaf(QueryTreeNode node) =>
         node.RequireKind() == "RANGETBLREF" ? node.Int32("rtindex") : LeftmostLeaf(node.Field("larg"));
 
-    private LogicalPlan BindSetOperation(QueryTreeNode node, BindScope scope, out IReadOnlyList<LogicalColumn> columns)
+    private LogicalPlan BindSetOperation(QueryTreeNode node, BindScope scope, out IReadOnlyList<LogicalColumn> columns, SetOperationLeaves? leaves = null)
     {
+        // A recursive UNION's terms (QueryBinder.From) are never flattened.
+        leaves ??= new SetOperationLeaves([]) { SimpleUnionAll = false };
         if (node.RequireKind() == "RANGETBLREF")
         {
             int rti = node.Int32("rtindex");
@@ -39,9 +108,12 @@ public sealed partial class QueryBinder
         if (node.Kind != "SETOPERATIONSTMT") throw node.Error($"expected SETOPERATIONSTMT or RANGETBLREF, found {node.Kind}");
         int op = node.Int32("op");
         bool all = node.Bool("all");
+        if (op != SetOpUnion || !all) leaves.SimpleUnionAll = false;
         var types = SetOperationTypes(node);
-        var left = CastBranch(BindSetOperation(node.Field("larg"), scope, out var leftColumns), leftColumns, types, node.Field("larg"));
-        var right = CastBranch(BindSetOperation(node.Field("rarg"), scope, out var rightColumns), rightColumns, types, node.Field("rarg"));
+        var left = CastBranch(BindSetOperation(node.Field("larg"), scope, out var leftColumns, leaves), leftColumns, types, node.Field("larg"));
+        RecordLeaf(node.Field("larg"), scope, left, leftColumns, leaves);
+        var right = CastBranch(BindSetOperation(node.Field("rarg"), scope, out var rightColumns, leaves), rightColumns, types, node.Field("rarg"));
+        RecordLeaf(node.Field("rarg"), scope, right, rightColumns, leaves);
         var names = leftColumns.Select(c => c.Name).ToList();
         var output = types.Select((t, i) => _ids.New(names[i], t)).ToList();
         columns = output;

@@ -11,6 +11,16 @@ public sealed record LogicalUnionAll(IReadOnlyList<LogicalPlan> Inputs, IReadOnl
 {
     public override IReadOnlyList<LogicalColumn> Output => Columns;
 
+    /// <summary>
+    /// Per input, whether PostgreSQL pulls that arm up into an appendrel (prepjointree.c: a UNION ALL
+    /// tree with the set operation's column types throughout, flattened by flatten_simple_union_all or
+    /// pull_up_simple_union_all; the arm a simple sub-query whose FROM is one relation and which has no
+    /// WHERE, is_safe_append_member). Its select list becomes the AppendRelInfo's translated_vars,
+    /// which subquery_planner folds with the parent's expressions, before the other arms are planned
+    /// (set_append_rel_size, during query_planner). Null: no arm is pulled up (the arms are planned in order).
+    /// </summary>
+    public IReadOnlyList<AppendRelArm>? AppendRelMembers { get; init; }
+
     public override IReadOnlyList<LogicalPlan> Children => Inputs;
 
     public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Inputs = children };
@@ -18,4 +28,15 @@ public sealed record LogicalUnionAll(IReadOnlyList<LogicalPlan> Inputs, IReadOnl
     public override IEnumerable<BoundExpr> Expressions => Inputs.SelectMany(i => i.Output).Select(c => new LogicalColumnRef(c));
 
     public override LogicalPlan MapExpressions(Func<BoundExpr, BoundExpr> map) => this;
+}
+
+/// <summary>How PostgreSQL plans one arm of a flattened UNION ALL (<see cref="LogicalUnionAll.AppendRelMembers"/>).</summary>
+public enum AppendRelArm
+{
+    /// <summary>A sub-query of its own, planned when the appendrel's members are sized.</summary>
+    Planned,
+    /// <summary>Pulled up: its select list is folded with the parent query's expressions.</summary>
+    PulledUp,
+    /// <summary>A nested UNION ALL of the same flattened tree (its own members say how each arm is planned).</summary>
+    Nested,
 }

@@ -174,10 +174,32 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
 
     private LogicalPlan ApplyToSetOperationArms(LogicalPlan plan)
     {
+        // A flattened UNION ALL: the pulled-up arms' select lists are folded first (with the parent
+        // query's expressions), the other arms when they are planned, after.
+        if (plan is LogicalUnionAll { AppendRelMembers: not null } union)
+            foreach (var e in AppendRelSelectLists(union)) Evaluate(SubstitutePulledUp(e));
         if (IsSetOperation(plan)) return plan.WithChildren([.. plan.Children.Select(Apply)]);
         if (plan.Children.Count == 0) return plan;
         var children = plan.Children.Select(ApplyToSetOperationArms).ToList();
         return children.SequenceEqual(plan.Children) ? plan : plan.WithChildren(children);
+    }
+
+    /// <summary>The select lists of a flattened UNION ALL's pulled-up arms, nested UNION ALLs of the same tree included, in order.</summary>
+    private IEnumerable<BoundExpr> AppendRelSelectLists(LogicalUnionAll union)
+    {
+        for (int i = 0; i < union.Inputs.Count; i++)
+        {
+            var arm = union.Inputs[i];
+            var kind = union.AppendRelMembers is { } members && i < members.Count ? members[i] : AppendRelArm.Planned;
+            if (kind == AppendRelArm.PulledUp)
+            {
+                foreach (var e in SelectLists(arm)) yield return e;
+            }
+            else if (kind == AppendRelArm.Nested && (arm is LogicalProject { Input: LogicalUnionAll n } ? n : arm as LogicalUnionAll) is { } nested)
+            {
+                foreach (var e in AppendRelSelectLists(nested)) yield return e;
+            }
+        }
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ public sealed class Optimizer
         new ConstantFolding(),
         new PredicateSimplification(),
         new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
-        new PredicatePushdown(e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid))),
+        new PredicatePushdown(e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid)), new QualOrdering(catalog)),
         new OrRestriction(),
         new JoinReorder(catalog, joinOrder),
         new FunctionalDependencyGrouping(),

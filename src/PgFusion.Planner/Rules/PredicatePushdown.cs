@@ -14,7 +14,10 @@ namespace PgFusion.Planner.Rules;
 /// </summary>
 /// <param name="cannotRaise">Whether a conjunct can never raise an error (<see cref="CannotRaise"/>): such
 /// a conjunct may run before the quals PostgreSQL orders first. Without it, none is assumed safe.</param>
-public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null) : IRewriteRule
+/// <param name="ordering">PostgreSQL's qual order (<see cref="QualOrdering"/>): with it, a WHERE conjunct
+/// PostgreSQL evaluates after a correlated EXISTS SubPlan that costs nothing stays above the
+/// EXISTS' mark join (<see cref="HeldAboveFreeSubPlan"/>).</param>
+public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null, QualOrdering? ordering = null) : IRewriteRule
 {
     public string Name => "predicate_pushdown";
 
@@ -103,6 +106,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
                 return safe.Count == 0 ? join : PushWhere(join, safe, remaining);
             }
         }
+        // Held conjuncts stay above in their place among the ones that read the mark (the written order breaks cost ties).
+        var held = HeldAboveFreeSubPlan(join, conjuncts) ?? [];
         var left = Ids(join.Left);
         var right = Ids(join.Right);
         var toLeft = new List<BoundExpr>();
@@ -110,6 +115,11 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
         var toCondition = new List<BoundExpr>();
         foreach (var c in conjuncts)
         {
+            if (held.Contains(c))
+            {
+                remaining.Add(c);
+                continue;
+            }
             var refs = c.ReferencedColumns().Select(x => x.Id).ToHashSet();
             bool inLeft = refs.Count > 0 && refs.IsSubsetOf(left);
             bool inRight = refs.Count > 0 && refs.IsSubsetOf(right);
@@ -125,6 +135,77 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null)
         }
         return Rebuild(join, toLeft, toRight, join.Condition is null ? toCondition : [.. Conjuncts(join.Condition), .. toCondition]);
     }
+
+    /// <summary>
+    /// A correlated EXISTS inside an expression (under OR, NOT) is a plain SubPlan to PostgreSQL, tested
+    /// inside the qual list of the scan whose column it reads, and ordered there by cost_qual_eval,
+    /// which charges it cost_subplan: for EXISTS, the sub-plan's run cost per row it returns plus its
+    /// startup cost. Over a table ANALYZE found empty (relpages and reltuples 0) that plan, a sequential
+    /// scan, costs nothing, so the qual holding the EXISTS can come before a costlier qual of the same
+    /// scan and reject a row before that qual raises (seed 291 case 1651). pg_fusion binds the EXISTS
+    /// as a left join of a bool_or mark; a conjunct PostgreSQL orders after a conjunct reading the
+    /// mark (it costs more, or as much and comes later) must not be pushed below the mark join then,
+    /// unless it can never raise. Over any other table the sub-plan costs at least a page read (1.0,
+    /// hundreds of operators), so it runs last and everything may go below. These conjuncts (in their
+    /// order), or null.
+    /// </summary>
+    private List<BoundExpr>? HeldAboveFreeSubPlan(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts)
+    {
+        if (ordering is null || !IsFreeExistsMarkJoin(join, out var mark)) return null;
+        var markIds = mark.Aggregates.Select(a => a.Column.Id).ToHashSet();
+        var rightIds = Ids(join.Right);
+        // In the order PostgreSQL lists a base relation's quals, which breaks cost ties.
+        var listed = ordering.Listed(conjuncts, baseRelation: IsScanLike(join.Left));
+        var marked = listed.Select((c, i) => (c, i)).Where(x => x.c.ReferencedColumns().Any(r => markIds.Contains(r.Id))).ToList();
+        if (marked.Count == 0) return null;
+        // The mark's own conjuncts read nothing of the right side but the marker (else they are no EXISTS test).
+        if (marked.Any(x => x.c.ReferencedColumns().Any(r => rightIds.Contains(r.Id) && !markIds.Contains(r.Id)))) return null;
+        var held = new List<BoundExpr>();
+        for (int i = 0; i < listed.Count; i++)
+        {
+            var c = listed[i];
+            if (marked.Any(x => x.i == i) || cannotRaise?.Invoke(c) == true) continue;
+            double cost = ordering.Cost(c);
+            if (marked.Any(x => ordering.Cost(x.c) < cost || (ordering.Cost(x.c) == cost && x.i < i))) held.Add(c);
+        }
+        return held.Count == 0 ? null : held;
+    }
+
+    /// <summary>A left join of a correlated EXISTS mark (bool_or(true) grouped by the correlation keys) over a sub-query that costs PostgreSQL nothing.</summary>
+    private static bool IsFreeExistsMarkJoin(LogicalJoin join, out LogicalAggregate mark)
+    {
+        mark = null!;
+        if (join is not { Kind: LogicalJoinType.Left, Right: LogicalAggregate { GroupKeys.Count: > 0 } m }
+            || m.Aggregates.Count == 0
+            || !m.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid && a.Aggregate.Args is [BoundConst { Value: true }])
+            || !IsFreeSeqScan(m.Input))
+            return false;
+        mark = m;
+        return true;
+    }
+
+    /// <summary>A table scan (filtered, or cross-joined with InitPlan marks): its quals are one base relation's.</summary>
+    private static bool IsScanLike(LogicalPlan plan) => plan is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(plan);
+
+    /// <summary>
+    /// A free correlated EXISTS mark joined to a table scan (<see cref="HeldAboveFreeSubPlan"/>): the
+    /// filter over it holds quals of that scan's restriction list, which QualOrdering orders as a base relation's.
+    /// </summary>
+    internal static bool IsScanWithExistsMark(LogicalPlan plan) =>
+        plan is LogicalJoin join && IsFreeExistsMarkJoin(join, out _) && (IsScanLike(join.Left) || IsScanWithExistsMark(join.Left));
+
+    /// <summary>
+    /// A sub-query body that is one table read (filters and projections over one scan) whose table
+    /// ANALYZE found empty: PostgreSQL's estimate_rel_size then takes 0 pages and 0 tuples (the
+    /// 10-page minimum is only for a table never analyzed), so cost_seqscan charges nothing.
+    /// </summary>
+    private static bool IsFreeSeqScan(LogicalPlan plan) => plan switch
+    {
+        LogicalFilter f => IsFreeSeqScan(f.Input),
+        LogicalProject p => IsFreeSeqScan(p.Input),
+        LogicalScan s => s.Relation.Layout.RelPages == 0 && s.Relation.Layout.RelTuples == 0,
+        _ => false,
+    };
 
     /// <summary>ON conjuncts that read one input only and may filter it.</summary>
     private static LogicalJoin PushOn(LogicalJoin join)

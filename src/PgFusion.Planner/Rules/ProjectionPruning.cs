@@ -10,13 +10,18 @@ namespace PgFusion.Planner.Rules;
 /// (remove_unused_subquery_outputs) and never computes them; a materialized CTE's select list
 /// (<see cref="LogicalProject.KeepAll"/>) keeps every column, as PostgreSQL computes all of it.
 /// </summary>
-public sealed class ProjectionPruning : IRewriteRule
+/// <param name="beforeFolding">The pass before constant evaluation: a flattened UNION ALL with pulled-up
+/// arms (<see cref="LogicalUnionAll.AppendRelMembers"/>) keeps its columns there, as PostgreSQL folds
+/// a pulled-up arm's whole select list (translated_vars) whichever outputs are read; only the arms
+/// it plans as sub-queries of their own get NULL for the unread outputs (remove_unused_subquery_outputs).
+/// The optimizer's pass drops the columns after folding.</param>
+public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
 {
     public string Name => "projection_pruning";
 
     public LogicalPlan Apply(LogicalPlan plan) => Prune(plan, [.. plan.Output.Select(c => c.Id)], isRoot: true);
 
-    private static LogicalPlan Prune(LogicalPlan plan, HashSet<int> required, bool isRoot = false)
+    private LogicalPlan Prune(LogicalPlan plan, HashSet<int> required, bool isRoot = false)
     {
         switch (plan)
         {
@@ -35,8 +40,22 @@ public sealed class ProjectionPruning : IRewriteRule
                 var keep = Enumerable.Range(0, union.Columns.Count).Where(i => required.Contains(union.Columns[i].Id)).ToList();
                 if (keep.Count == 0) keep.Add(0); // rows still count: keep one column
                 if (keep.Count == union.Columns.Count) goto default;
+                if (beforeFolding && union.AppendRelMembers is { } members && members.Contains(AppendRelArm.PulledUp))
+                {
+                    var kept = union.Inputs.Select((branch, a) =>
+                    {
+                        var arm = a < members.Count ? members[a] : AppendRelArm.Planned;
+                        if (arm == AppendRelArm.Planned && branch is LogicalProject armProject)
+                            branch = armProject with
+                            {
+                                Exprs = [.. armProject.Exprs.Select((e, i) => keep.Contains(i) ? e : e with { Expr = new Binding.BoundConst(null, e.Column.Type) })],
+                            };
+                        return Prune(branch, [.. branch.Output.Select(c => c.Id)]);
+                    }).ToList();
+                    return union with { Inputs = kept };
+                }
                 var inputs = union.Inputs.Select(branch => Prune(branch, [.. keep.Select(i => branch.Output[i].Id)])).ToList();
-                return new LogicalUnionAll(inputs, [.. keep.Select(i => union.Columns[i])]);
+                return union with { Inputs = inputs, Columns = [.. keep.Select(i => union.Columns[i])] };
             }
             case LogicalAggregate aggregate when !isRoot:
             {

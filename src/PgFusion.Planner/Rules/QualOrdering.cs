@@ -33,7 +33,8 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
 
     public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p switch
     {
-        LogicalFilter f => Reorder(f.Predicate, baseRelation: f.Input is LogicalScan || PredicatePushdown.IsScanWithInitPlanMark(f.Input)) is { } pred ? f with { Predicate = pred } : f,
+        LogicalFilter f => Reorder(f.Predicate, baseRelation: f.Input is LogicalScan || PredicatePushdown.IsScanWithInitPlanMark(f.Input)
+            || PredicatePushdown.IsScanWithExistsMark(f.Input)) is { } pred ? f with { Predicate = pred } : f,
         LogicalJoin { Condition: { } c } j => Reorder(c, baseRelation: false) is { } cond ? j with { Condition = cond } : j,
         _ => p,
     });
@@ -44,15 +45,20 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
         var quals = new List<BoundExpr>();
         Expand(predicate, quals);
         if (quals.Count == 1) return ReferenceEquals(quals[0], predicate) ? null : quals[0];
-        IEnumerable<BoundExpr> listed = quals;
-        if (baseRelation)
-            listed = [.. quals.Where(a => !IsMergejoinableEquality(a)), .. quals.Where(IsMergejoinableEquality)];
+        var listed = Listed(quals, baseRelation);
         // OrderBy is a stable sort, as order_qual_clauses' insertion sort.
         var ordered = listed.OrderBy(Cost).ToList();
         return predicate is BoundBoolExpr { Op: BoolOp.And } and && ordered.SequenceEqual(and.Args, ReferenceEqualityComparer.Instance)
             ? null
             : new BoundBoolExpr(BoolOp.And, ordered);
     }
+
+    /// <summary>
+    /// The quals in the order PostgreSQL lists them before sorting by cost: for a base relation, the
+    /// mergejoinable equalities last (they come back from their equivalence classes).
+    /// </summary>
+    public IReadOnlyList<BoundExpr> Listed(IReadOnlyList<BoundExpr> quals, bool baseRelation) =>
+        baseRelation ? [.. quals.Where(a => !IsMergejoinableEquality(a)), .. quals.Where(IsMergejoinableEquality)] : quals;
 
     /// <summary>
     /// The quals of a predicate as PostgreSQL lists them: the arguments of AND, and a NOT over an

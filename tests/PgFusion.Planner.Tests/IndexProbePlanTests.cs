@@ -14,12 +14,12 @@ namespace PgFusion.Planner.Tests;
 public sealed class IndexProbePlanTests
 {
     /// <summary>The fixture with relation <paramref name="relation"/> at 1200 pages and 120000 rows, a btree index on <paramref name="keys"/>, and its first key column's correlation set.</summary>
-    private static PlannedQuery PlanWithIndex(string fixture, string relation, int[] keys, double? correlation)
+    private static PlannedQuery PlanWithIndex(string fixture, string relation, int[] keys, double? correlation, int pages = 1200)
     {
         var root = JsonNode.Parse(Fixture.Json(fixture))!.AsObject();
         var rel = root["relations"]!.AsArray().Single(r => (string?)r!["name"] == relation)!.AsObject();
-        rel["relpages"] = 1200;
-        rel["reltuples"] = 120000;
+        rel["relpages"] = pages;
+        rel["reltuples"] = pages * 100;
         var index = new JsonObject { ["oid"] = 990001, ["name"] = relation + "_probe_idx", ["am"] = "btree", ["unique"] = false, ["keys"] = new JsonArray([.. keys.Select(k => (JsonNode)k)]) };
         rel["indexes"] = new JsonArray(index);
         foreach (var s in rel["stats"]!.AsArray())
@@ -78,9 +78,10 @@ public sealed class IndexProbePlanTests
     [InlineData(0.3, false)]
     public void Correlation_decides_a_probe_of_1000_keys(double? correlation, bool probed)
     {
-        // 1000 keys, one row each, 100 rows a page: 5500 units uncorrelated, 4080 correlated; the
-        // scan costs 9600 and the probe must stay under half of it.
-        var plan = PlanWithIndex("semi_exists_correlated", "u", [1], correlation);
+        // 1000 keys, one row each, 100 rows a page of 2400: correlated 4000 + 2000 + 10 pages x 8 =
+        // 6080 units; uncorrelated the rows touch 828 distinct pages (Mackert-Lohman), 12624 units;
+        // the scan costs 19200 and the probe must stay under half of it.
+        var plan = PlanWithIndex("semi_exists_correlated", "u", [1], correlation, pages: 2400);
         var probe = ProbeJoin(plan);
         Assert.Equal(probed, probe is not null);
         if (probe is not null)
@@ -94,25 +95,100 @@ public sealed class IndexProbePlanTests
     [Fact]
     public void Multi_column_index_takes_three_quarters_of_the_correlation()
     {
-        var plan = PlanWithIndex("semi_exists_correlated", "u", [1, 3], 1);
+        var plan = PlanWithIndex("semi_exists_correlated", "u", [1, 3], 1, pages: 2400);
         var probe = ProbeJoin(plan);
         Assert.NotNull(probe);
         Assert.Equal(0.75, probe.IndexCorrelation, 6);
     }
 
     [Fact]
-    public void Probe_cost_interpolates_by_the_square_of_the_correlation()
+    public void Probe_cost_interpolates_the_pages_by_the_square_of_the_correlation()
     {
-        var probe = ProbeJoin(PlanWithIndex("semi_exists_correlated", "u", [1], 1))!;
-        double keys = 1000, rows = keys * probe.RowsPerKey;
-        double uncorrelated = keys * PhysicalIndexProbeJoin.KeyCost + rows * PhysicalIndexProbeJoin.RowCost;
-        double correlated = keys * PhysicalIndexProbeJoin.KeyCost + rows / probe.RowsPerPage * PhysicalIndexProbeJoin.PageCost;
+        var probe = ProbeJoin(PlanWithIndex("semi_exists_correlated", "u", [1], 1, pages: 2400))!;
+        Assert.Null(probe.FirstMatch);
+        double keys = 1000, rows = keys * probe.RowsPerKey, pages = 2400;
+        double fixedPart = keys * PhysicalIndexProbeJoin.KeyCost + rows * PhysicalIndexProbeJoin.RowCost;
+        double uncorrelated = fixedPart + 2 * pages * rows / (2 * pages + rows) * PhysicalIndexProbeJoin.RandomPageCost;
+        double correlated = fixedPart + Math.Ceiling(rows / probe.RowsPerPage) * PhysicalIndexProbeJoin.PageCost;
+        Assert.Equal(pages, probe.RelPages, 6);
         Assert.Equal(correlated, probe.ProbeCost(keys), 6);
         Assert.Equal(uncorrelated, (probe with { IndexCorrelation = 0 }).ProbeCost(keys), 6);
         Assert.Equal(uncorrelated + 0.25 * (correlated - uncorrelated), (probe with { IndexCorrelation = 0.5 }).ProbeCost(keys), 6);
         Assert.Equal(uncorrelated + 0.25 * (correlated - uncorrelated), (probe with { IndexCorrelation = -0.5 }).ProbeCost(keys), 6);
-        // the correlated row cost never exceeds a scan of the whole relation
-        Assert.Equal(1e6 * PhysicalIndexProbeJoin.KeyCost + probe.FullScanCost, probe.ProbeCost(1e6), 3);
+        // the pages never cost more than a scan of the whole relation, correlated or not
+        double manyKeys = 1e6 * PhysicalIndexProbeJoin.KeyCost + 1e6 * probe.RowsPerKey * PhysicalIndexProbeJoin.RowCost;
+        Assert.Equal(manyKeys + probe.FullScanCost, probe.ProbeCost(1e6), 3);
+        Assert.Equal(manyKeys + pages * PhysicalIndexProbeJoin.RandomPageCost, (probe with { IndexCorrelation = 0 }).ProbeCost(1e6), 3);
         Assert.False(probe.PrefersProbe(1e6));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(100, 100)]
+    [InlineData(112_548, 75_032)]
+    [InlineData(325_000, 112_548)]
+    public void Pages_fetched_follow_Mackert_Lohman(double rows, double pages)
+    {
+        // lineitem at SF1: 112,548 pages; few rows a page each, many rows revisit pages
+        Assert.Equal(pages, PhysicalIndexProbeJoin.PagesFetched(rows, 112_548), 0);
+    }
+
+    /// <summary>A probe into a relation shaped as TPC-H SF1's lineitem (112,548 pages, 53.3 rows a page).</summary>
+    private static PhysicalIndexProbeJoin Lineitem(double rowsPerKey, double correlation, double groupedRows = 0)
+    {
+        var probe = ProbeJoin(PlanWithIndex("semi_exists_correlated", "u", [1], 1, pages: 2400))!;
+        return probe with
+        {
+            RowsPerKey = rowsPerKey,
+            IndexCorrelation = correlation,
+            RowsPerPage = 53.3,
+            FullScanCost = 112_548 * PhysicalIndexProbeJoin.PageCost + groupedRows * PhysicalIndexProbeJoin.GroupRowCost,
+        };
+    }
+
+    [Theory]
+    // Q9: the ~8K-10.8K '%green%' parts into lineitem_partkey_idx (31 rows a key, uncorrelated): the
+    // rows touch every page of lineitem; measured 2-4x slower than the scan (perf/index-probe-cost-2026-12-01.md)
+    [InlineData(8_000, 31.05, -0.008, 0, false)]
+    [InlineData(10_768, 31.05, -0.008, 0, false)]
+    // Q8: 1,330 parts of one type (41K rows): faster probed
+    [InlineData(1_330, 31.05, -0.008, 0, true)]
+    // Q19, Q17: 466 and 194 parts
+    [InlineData(466, 31.05, -0.008, 0, true)]
+    [InlineData(194, 31.05, -0.008, 6_000_287, true)]
+    // Q20: the 2,020 forest parts below the sum grouping of the year's ~900K lineitem rows: probed;
+    // the same keys with nothing to group are not worth it
+    [InlineData(2_020, 31.05, -0.008, 901_220, true)]
+    [InlineData(2_020, 31.05, -0.008, 0, false)]
+    // Q7, Q10: ~57K-60K orders into lineitem_orderkey_idx (correlated, every match fetched): scan
+    [InlineData(57_066, 15.26, 1, 0, false)]
+    [InlineData(60_000, 15.26, 1, 0, false)]
+    // Q21: 3,916 orders
+    [InlineData(3_916, 15.26, 1, 0, true)]
+    public void Lineitem_probe_decisions_at_TPC_H_SF1(double keys, double rowsPerKey, double correlation, double groupedRows, bool probed)
+    {
+        Assert.Equal(probed, Lineitem(rowsPerKey, correlation, groupedRows).PrefersProbe(keys));
+    }
+
+    [Fact]
+    public void A_first_match_probe_fetches_about_one_row_a_key()
+    {
+        // Q4: the quarter's 58,799 orders probe lineitem_orderkey_idx (15 rows a key, correlated) for
+        // EXISTS (... l_commitdate < l_receiptdate): the backend stops at a key's first passing row
+        var probe = Lineitem(15.26, 1);
+        Assert.False(probe.PrefersProbe(58_799));
+        var firstMatch = probe with { FirstMatch = [] };
+        Assert.Equal(1, firstMatch.FetchedPerKey, 6);
+        Assert.True(firstMatch.PrefersProbe(58_799));
+    }
+
+    [Fact]
+    public void Customers_of_a_nation_are_scanned()
+    {
+        // Q7: one nation's 6,000 customers by customer_nationkey_idx (correlation 0.05) touch nearly
+        // every one of customer's 3,595 pages: the scan (measured 3x faster for the query)
+        var probe = Lineitem(6000, 0.051) with { RowsPerPage = 41.7, FullScanCost = 3595 * PhysicalIndexProbeJoin.PageCost };
+        Assert.False(probe.PrefersProbe(1));
+        Assert.False(probe.PrefersProbe(2));
     }
 }

@@ -52,13 +52,17 @@ public static class CompileAndDump
     /// (with PostgreSQL's plan-time errors), the functions Codegen implements known strict, and
     /// index-probe joins unless PGFUSION_INDEX_PROBE_JOINS=off is in the environment (benchmarks
     /// compare the plans before them; it also turns the or_restriction rule off).
+    /// PGFUSION_INDEX_PROBE_JOINS=scan turns only the index-probe joins off (every other rule as
+    /// usual): the A/B of the probe cost model (perf/index-probe-cost-2026-12-01.md).
     /// </summary>
     public static PlannerOptions WorkerOptions { get; } = CreateWorkerOptions();
 
     private static PlannerOptions CreateWorkerOptions()
     {
-        bool probes = !string.Equals(Environment.GetEnvironmentVariable("PGFUSION_INDEX_PROBE_JOINS"), "off", StringComparison.OrdinalIgnoreCase);
-        return new PlannerOptions(probes ? [] : ["or_restriction"]) with
+        string? setting = Environment.GetEnvironmentVariable("PGFUSION_INDEX_PROBE_JOINS");
+        bool off = string.Equals(setting, "off", StringComparison.OrdinalIgnoreCase);
+        bool probes = !off && !string.Equals(setting, "scan", StringComparison.OrdinalIgnoreCase);
+        return new PlannerOptions(off ? ["or_restriction"] : []) with
         {
             EvaluateConstant = ConstantEvaluator.Evaluate,
             IsStrictFunction = oid => Functions.FunctionRegistry.TryGet(oid, out _), // every function Codegen implements is strict

@@ -31,10 +31,20 @@ public sealed record PhysicalIndexProbeJoin(
     double IndexCorrelation,
     double RowsPerPage) : PhysicalPlan(Join.Output, Join.EstimatedRows)
 {
-    /// <summary>Cost units (about microseconds here): one index descent, one matching heap row fetched from a page of its own, one page of a sequential scan.</summary>
+    /// <summary>
+    /// Cost units (about microseconds on an idle core; fitted on the 13 probing TPC-H queries at SF1,
+    /// perf/index-probe-cost-2026-12-01.md): one index descent; one heap row the probe fetches,
+    /// copies and decodes (PostgreSQL's cpu_tuple_cost); one distinct heap page the probe visits out
+    /// of heap order (random_page_cost); one page of a sequential scan (seq_page_cost), also the
+    /// price of a page the probe visits in heap order; one row a sequential scan would feed into a
+    /// grouping between the join and the scan (a hash table of every group of the relation, where
+    /// the probe groups only the probed keys' rows).
+    /// </summary>
     public const double KeyCost = 4;
-    public const double RowCost = 1.5;
+    public const double RowCost = 2;
+    public const double RandomPageCost = 8;
     public const double PageCost = 8;
+    public const double GroupRowCost = 0.5;
 
     /// <summary>The index path is taken only when it costs at most this fraction of the sequential scan (estimates are rough).</summary>
     public const double Margin = 0.5;
@@ -49,19 +59,44 @@ public sealed record PhysicalIndexProbeJoin(
     public IReadOnlyList<ProbeCondition>? FirstMatch { get; init; }
 
     /// <summary>
-    /// The cost of probing <paramref name="keys"/> distinct keys: one descent per key plus the heap
-    /// rows they match. As in PostgreSQL's cost_index, the rows cost between the uncorrelated case
-    /// (each row a page access of its own, <see cref="RowCost"/>) and the correlated case (the rows
-    /// fill consecutive pages and cost what a sequential scan of that fraction of the relation costs),
-    /// interpolated by the square of <see cref="IndexCorrelation"/>.
+    /// Heap rows fetched per key: every match, or for a first-match probe (<see cref="FirstMatch"/>)
+    /// about one, as the backend stops at a key's first row that passes the pushed conditions.
+    /// </summary>
+    public double FetchedPerKey => FirstMatch is null ? RowsPerKey : Math.Min(1, RowsPerKey);
+
+    /// <summary>Heap pages of the inner relation.</summary>
+    public double RelPages => Math.Max(FullScanCost / PageCost, 1);
+
+    /// <summary>
+    /// The cost of probing <paramref name="keys"/> distinct keys: one descent per key, every
+    /// fetched row (<see cref="RowCost"/>, <see cref="FetchedPerKey"/>), and the heap pages those rows are on. As in
+    /// PostgreSQL's cost_index, the pages cost between the uncorrelated case (the rows scattered
+    /// over the relation: the distinct pages they touch by Mackert and Lohman's formula, each a
+    /// random page, <see cref="PagesFetched"/>) and the correlated case (the rows fill consecutive
+    /// pages: that fraction of a sequential scan), interpolated by the square of
+    /// <see cref="IndexCorrelation"/>.
     /// </summary>
     public double ProbeCost(double keys)
     {
-        double rows = keys * RowsPerKey;
-        double uncorrelated = rows * RowCost;
-        double correlated = Math.Min(rows / Math.Max(RowsPerPage, 1) * PageCost, FullScanCost);
+        double rows = keys * FetchedPerKey;
+        double pages = RelPages;
+        double uncorrelated = PagesFetched(rows, pages) * RandomPageCost;
+        double correlated = Math.Min(Math.Ceiling(rows / Math.Max(RowsPerPage, 1)), pages) * PageCost;
         double c2 = Math.Clamp(IndexCorrelation * IndexCorrelation, 0, 1);
-        return keys * KeyCost + uncorrelated + c2 * (correlated - uncorrelated);
+        return keys * KeyCost + rows * RowCost + uncorrelated + c2 * (correlated - uncorrelated);
+    }
+
+    /// <summary>
+    /// The distinct pages that <paramref name="rows"/> rows fetched in random order touch in a
+    /// relation of <paramref name="pages"/> pages: Mackert and Lohman's approximation for a
+    /// relation that fits in the cache (PostgreSQL's index_pages_fetched when T &lt;= b; here every
+    /// relation is read through shared buffers or the OS cache), 2TN/(2T+N), at most T. Few rows
+    /// are about a page each; many rows revisit pages and approach the whole relation.
+    /// </summary>
+    public static double PagesFetched(double rows, double pages)
+    {
+        if (rows <= 0 || pages <= 0) return 0;
+        return Math.Min(2 * pages * rows / (2 * pages + rows), pages);
     }
 
     public bool PrefersProbe(double keys) => ProbeCost(keys) <= FullScanCost * Margin;

@@ -66,11 +66,15 @@ public sealed partial class PhysicalPlanner
                 double rowsPerKey = index.Unique && index.Keys.Count == 1 ? 1
                     : relation.StatisticsOf(attnum)?.DistinctValues(tuples) is { } nd and > 0 ? Math.Max(1, tuples / nd) : 10;
                 double pages = Math.Max(scan.Relation.RelPages, 1);
-                double fullScan = pages * PhysicalIndexProbeJoin.PageCost;
+                double fullScan = pages * PhysicalIndexProbeJoin.PageCost + GroupedRows(join.Build, key.Index) * PhysicalIndexProbeJoin.GroupRowCost;
                 double correlation = relation.StatisticsOf(attnum)?.Correlation is { } c && double.IsFinite(c) ? c : 0;
                 if (index.Keys.Count > 1) correlation *= 0.75;
-                var candidate = new PhysicalIndexProbeJoin(join, scan, index, i, rowsPerKey, fullScan, correlation, tuples / pages);
-                double keys = Math.Max(1, join.Probe.EstimatedRows);
+                // a first-match probe fetches about one row a key: its conditions are part of the cost
+                var candidate = new PhysicalIndexProbeJoin(join, scan, index, i, rowsPerKey, fullScan, correlation, tuples / pages)
+                {
+                    FirstMatch = FirstMatchConditions(join, scan),
+                };
+                double keys = Math.Max(1, DistinctKeys(join.Probe, join.ProbeKeys[i]));
                 if (!candidate.PrefersProbe(keys)) continue;
                 // fewer rows per key first (a unique index, then the narrower index)
                 if (best is null || candidate.RowsPerKey < best.RowsPerKey
@@ -78,7 +82,7 @@ public sealed partial class PhysicalPlanner
                     best = candidate;
             }
         }
-        return best is null ? null : best with { FirstMatch = FirstMatchConditions(join, best.InnerScan) };
+        return best;
     }
 
     /// <summary>
@@ -142,6 +146,99 @@ public sealed partial class PhysicalPlanner
         BoundFuncCall { FuncOid: Int4ToInt8 or Int2ToInt8, Args: [var a] } => StripWidening(a),
         _ => e,
     };
+
+    /// <summary>
+    /// An upper bound of the distinct values of <paramref name="key"/> over the rows of
+    /// <paramref name="plan"/> (the keys a probe sends): the rows, and through filters, plain
+    /// projections and joins, the column's distinct values at its scan (pg_statistic), and where
+    /// it is a key of an inner or semi join, the distinct values of the other side's key (every
+    /// joined key occurs on both sides), as PostgreSQL's estimate_num_groups clamps a column by the
+    /// rows of its relation. Q20's partsupp rows of the forest parts have as many distinct part
+    /// keys as there are forest parts, a quarter of their rows.
+    /// </summary>
+    private double DistinctKeys(PhysicalPlan plan, BoundExpr key) =>
+        StripWidening(key) is BoundColumnRef c ? DistinctValues(plan, c.Index) : plan.EstimatedRows;
+
+    private double DistinctValues(PhysicalPlan plan, int index)
+    {
+        double rows = Math.Max(plan.EstimatedRows, 1);
+        switch (plan)
+        {
+            case PhysicalFilter filter:
+                return Math.Min(rows, DistinctValues(filter.Input, index));
+            case PhysicalProject project when index >= 0 && index < project.Exprs.Count:
+                return StripWidening(project.Exprs[index]) is BoundColumnRef pc ? Math.Min(rows, DistinctValues(project.Input, pc.Index)) : rows;
+            case PhysicalIndexProbeJoin probe:
+                return Math.Min(rows, DistinctValues(probe.Join, index));
+            case PhysicalHashJoin join:
+            {
+                PhysicalPlan side, other;
+                IReadOnlyList<BoundExpr> sideKeys, otherKeys;
+                int column = index;
+                bool probeSide;
+                if (join.Kind is HashJoinKind.Semi or HashJoinKind.Anti) probeSide = true;
+                else if (join.Kind is HashJoinKind.BuildSemi or HashJoinKind.BuildAnti) probeSide = false;
+                else
+                {
+                    var left = join.BuildIsLeft ? join.Build : join.Probe;
+                    bool inLeft = index < left.Output.Count;
+                    if (!inLeft) column = index - left.Output.Count;
+                    probeSide = inLeft != join.BuildIsLeft;
+                }
+                (side, other, sideKeys, otherKeys) = probeSide
+                    ? (join.Probe, join.Build, join.ProbeKeys, join.BuildKeys)
+                    : (join.Build, join.Probe, join.BuildKeys, join.ProbeKeys);
+                double distinct = DistinctValues(side, column);
+                if (join.Kind is HashJoinKind.Inner or HashJoinKind.Semi or HashJoinKind.BuildSemi)
+                    for (int k = 0; k < sideKeys.Count; k++)
+                        if (StripWidening(sideKeys[k]) is BoundColumnRef sk && sk.Index == column)
+                            distinct = Math.Min(distinct, DistinctKeys(other, otherKeys[k]));
+                return Math.Min(rows, distinct);
+            }
+            case PhysicalScan scan when index >= 0 && index < scan.AttNums.Count
+                && _scanRelations.TryGetValue(scan.ScanId, out var relation)
+                && relation.StatisticsOf(scan.AttNums[index])?.DistinctValues(Math.Max(scan.Relation.RelTuples, 1)) is { } nd and > 0:
+                return Math.Min(rows, nd);
+            default:
+                return rows;
+        }
+    }
+
+    /// <summary>
+    /// The rows a sequential scan would feed into the groupings between <paramref name="plan"/> and
+    /// its scan along column <paramref name="index"/> (their input's estimate; 0 with none): the work
+    /// a probe below a grouping saves besides the pages (<see cref="PhysicalIndexProbeJoin.GroupRowCost"/>).
+    /// </summary>
+    private static double GroupedRows(PhysicalPlan plan, int index)
+    {
+        double rows = 0;
+        while (true)
+        {
+            switch (plan)
+            {
+                case PhysicalFilter filter:
+                    plan = filter.Input;
+                    break;
+                case PhysicalProject project when index >= 0 && index < project.Exprs.Count:
+                    var e = project.Exprs[index];
+                    while (e is BoundRelabel r) e = r.Arg;
+                    if (e is not BoundColumnRef c) return rows;
+                    index = c.Index;
+                    plan = project.Input;
+                    break;
+                case PhysicalHashAggregate aggregate when index >= 0 && index < aggregate.GroupKeys.Count:
+                    var g = aggregate.GroupKeys[index];
+                    while (g is BoundRelabel r) g = r.Arg;
+                    if (g is not BoundColumnRef gc) return rows;
+                    rows += Math.Max(aggregate.Input.EstimatedRows, 0);
+                    index = gc.Index;
+                    plan = aggregate.Input;
+                    break;
+                default:
+                    return rows;
+            }
+        }
+    }
 
     /// <summary>Column <paramref name="index"/> of <paramref name="plan"/> as a scan's attribute, through filters, plain projections and plain group keys.</summary>
     private static (PhysicalScan Scan, int AttNum)? TraceToScan(PhysicalPlan plan, int index)

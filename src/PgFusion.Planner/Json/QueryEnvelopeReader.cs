@@ -25,7 +25,7 @@ public static class QueryEnvelopeReader
         try
         {
             // relations (and catalog) read before from the same bytes are taken from the shared store
-            var compact = syntaxChecked ? null : StatisticsScanner.CompactCached(json, out cachedRelations, out cachedCatalog);
+            var compact = syntaxChecked ? null : StatisticsScanner.CompactCached(json, out cachedRelations, out cachedCatalog, out spans);
             if (compact is null)
             {
                 cachedRelations = null;

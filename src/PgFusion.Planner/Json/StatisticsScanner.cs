@@ -78,10 +78,13 @@ internal static class StatisticsScanner
     /// relations array: the relations come from the cache then. Null on a miss or anything unusual
     /// (a repeated or escaped key, unbalanced brackets): the caller reads the envelope as always.
     /// </summary>
-    public static byte[]? CompactCached(ReadOnlySpan<byte> json, out IReadOnlyDictionary<uint, RelationInfo>? relations, out QueryCatalog? catalog)
+    /// <param name="catalogSpan">On a hit whose catalog is not stored: where the catalog is (to store it once read).</param>
+    public static byte[]? CompactCached(ReadOnlySpan<byte> json, out IReadOnlyDictionary<uint, RelationInfo>? relations, out QueryCatalog? catalog, out TopLevelSpans catalogSpan)
     {
         relations = null;
         catalog = null;
+        catalogSpan = TopLevelSpans.None;
+        int missStart = -1, missEnd = -1;
         int i = Whitespace(json, 0);
         if (i >= json.Length || json[i] != '{') return null;
         int relationsStart = -1, relationsEnd = -1, catalogStart = -1, catalogEnd = -1;
@@ -111,7 +114,9 @@ internal static class StatisticsScanner
                 }
                 else
                 {
+                    missStart = i;
                     i = SkipValue(json, i);
+                    missEnd = i;
                 }
             }
             else
@@ -122,6 +127,7 @@ internal static class StatisticsScanner
             if (json[i - 1] == '}') break;
         }
         if (relations is null) return null;
+        if (missStart >= 0) catalogSpan = new TopLevelSpans(-1, -1, missStart, missEnd);
         // the cuts in order, each replaced by an empty value of its kind
         Span<(int Start, int End, byte Open, byte Close)> cuts = stackalloc (int, int, byte, byte)[2];
         int count = 0;
@@ -276,12 +282,10 @@ internal static class StatisticsScanner
             int end = json[i..].IndexOfAny(",}] \t\r\n"u8);
             return end <= 0 ? -1 : i + end;
         }
+        // byte by byte: the gaps between strings and brackets are a few bytes, shorter than a vector search pays for
         int depth = 0;
-        while (true)
+        while (i < json.Length)
         {
-            int next = json[i..].IndexOfAny("\"[]{}"u8);
-            if (next < 0) return -1;
-            i += next;
             switch (json[i])
             {
                 case (byte)'"':
@@ -291,17 +295,30 @@ internal static class StatisticsScanner
                 case (byte)'[' or (byte)'{':
                     depth++;
                     break;
-                default:
+                case (byte)']' or (byte)'}':
                     if (--depth == 0) return i + 1;
                     break;
             }
             i++;
         }
+        return -1;
     }
 
     private static int SkipString(ReadOnlySpan<byte> json, int i)
     {
         i++;
+        // most strings (names, kinds, short values) end within a few bytes
+        for (int end = Math.Min(json.Length, i + 24); i < end; i++)
+        {
+            byte b = json[i];
+            if (b == '"') return i + 1;
+            if (b == '\\')
+            {
+                i += 2; // the escaped character
+                if (i > json.Length) return -1;
+                break;
+            }
+        }
         while (true)
         {
             int next = json[i..].IndexOfAny((byte)'"', (byte)'\\');

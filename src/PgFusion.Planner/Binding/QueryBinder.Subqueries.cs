@@ -541,12 +541,15 @@ public sealed partial class QueryBinder
         }
     }
 
+    // subtrees that passed (an enclosing query level holds the levels it contains)
+    private readonly LogicalPlanVerifier.Memo _verified = new();
+
     /// <summary>Every column an operator reads comes from its inputs; otherwise Unsupported with <paramref name="construct"/>.</summary>
-    private static void VerifyColumns(LogicalPlan plan, string construct)
+    private void VerifyColumns(LogicalPlan plan, string construct)
     {
         try
         {
-            LogicalPlanVerifier.Verify(plan);
+            LogicalPlanVerifier.Verify(plan, _verified);
         }
         catch (InvalidOperationException)
         {

@@ -18,10 +18,20 @@ public static class QueryEnvelopeReader
             syntaxChecked = true;
         }
         JsonDocument document;
-        Dictionary<int, List<StatisticsExtractor.Entry>> extracted;
+        Dictionary<int, List<StatisticsExtractor.Entry>> extracted = [];
+        var spans = StatisticsScanner.TopLevelSpans.None;
+        IReadOnlyDictionary<uint, RelationInfo>? cachedRelations = null;
+        QueryCatalog? cachedCatalog = null;
         try
         {
-            var compact = StatisticsExtractor.Extract(json, out extracted);
+            // relations (and catalog) read before from the same bytes are taken from the shared store
+            var compact = syntaxChecked ? null : StatisticsScanner.CompactCached(json, out cachedRelations, out cachedCatalog, out spans);
+            if (compact is null)
+            {
+                cachedRelations = null;
+                cachedCatalog = null;
+                compact = StatisticsExtractor.Extract(json, out extracted, out spans);
+            }
             document = JsonDocument.Parse(compact ?? json.ToArray(), new JsonDocumentOptions { MaxDepth = 4096 });
         }
         catch (JsonException e)
@@ -41,15 +51,13 @@ public static class QueryEnvelopeReader
             if (pairBudget < 1) throw root.Field("settings").Field("join_pair_budget").Error($"join_pair_budget {pairBudget} is not positive");
             var query = root.Field("query");
             if (query.RequireKind() != "QUERY") throw query.Error($"expected node QUERY, found {query.Kind}");
-            var relations = new Dictionary<uint, RelationInfo>();
-            var relationList = root.List("relations");
-            for (int i = 0; i < relationList.Count; i++)
-            {
-                var r = relationList[i];
-                var rel = ReadRelation(r, extracted.GetValueOrDefault(i));
-                if (!relations.TryAdd(rel.RelId, rel)) throw r.Error($"relation {rel.RelId} listed twice");
-            }
-            var catalog = root.Optional("catalog") is { } c ? ReadCatalog(c) : QueryCatalog.Empty;
+            var relations = cachedRelations ?? ReadRelations(root, extracted);
+            var catalog = cachedCatalog ?? (root.Optional("catalog") is { } c ? ReadCatalog(c) : QueryCatalog.Empty);
+            // every section read from the envelope without error, kept by its exact bytes for the next query
+            if (cachedRelations is null && spans.RelationsStart >= 0 && spans.RelationsEnd > spans.RelationsStart)
+                EnvelopeSectionCache.Relations.Store(json[spans.RelationsStart..spans.RelationsEnd], relations);
+            if (cachedCatalog is null && spans.CatalogStart >= 0 && spans.CatalogEnd > spans.CatalogStart && root.Optional("catalog") is not null)
+                EnvelopeSectionCache.Catalogs.Store(json[spans.CatalogStart..spans.CatalogEnd], catalog);
             return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget);
         }
         catch
@@ -57,6 +65,19 @@ public static class QueryEnvelopeReader
             document.Dispose();
             throw;
         }
+    }
+
+    private static Dictionary<uint, RelationInfo> ReadRelations(QueryTreeNode root, Dictionary<int, List<StatisticsExtractor.Entry>> extracted)
+    {
+        var relations = new Dictionary<uint, RelationInfo>();
+        var relationList = root.List("relations");
+        for (int i = 0; i < relationList.Count; i++)
+        {
+            var r = relationList[i];
+            var rel = ReadRelation(r, extracted.GetValueOrDefault(i));
+            if (!relations.TryAdd(rel.RelId, rel)) throw r.Error($"relation {rel.RelId} listed twice");
+        }
+        return relations;
     }
 
     private static RelationInfo ReadRelation(QueryTreeNode r, List<StatisticsExtractor.Entry>? extractedStatistics)

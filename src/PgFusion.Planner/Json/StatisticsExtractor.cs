@@ -27,13 +27,17 @@ internal static class StatisticsExtractor
     /// The envelope without the extracted "stats" arrays (each replaced by <c>[]</c>), and the
     /// entries by relation index; null when nothing was extracted (use the input as it is).
     /// </summary>
-    public static byte[]? Extract(ReadOnlySpan<byte> json, out Dictionary<int, List<Entry>> statistics)
+    public static byte[]? Extract(ReadOnlySpan<byte> json, out Dictionary<int, List<Entry>> statistics) => Extract(json, out statistics, out _);
+
+    /// <summary>As <see cref="Extract(ReadOnlySpan{byte}, out Dictionary{int, List{Entry}})"/>, and where the top-level "relations" and "catalog" are when the scanner followed them.</summary>
+    public static byte[]? Extract(ReadOnlySpan<byte> json, out Dictionary<int, List<Entry>> statistics, out StatisticsScanner.TopLevelSpans spans)
     {
         statistics = [];
-        var cuts = StatisticsScanner.Scan(json, statistics);
+        var cuts = StatisticsScanner.Scan(json, statistics, out spans);
         if (cuts is null)
         {
             statistics = [];
+            spans = StatisticsScanner.TopLevelSpans.None;
             cuts = ReadCuts(json, statistics);
         }
         // The rest of the input (whitespace, or trailing garbage JsonDocument reports) stays.

@@ -16,8 +16,19 @@ namespace PgFusion.Planner.Json;
 internal static class StatisticsScanner
 {
     /// <summary>The cuts (start, end of each "stats" array) and entries by relation index, or null to leave it to the reader pass.</summary>
-    public static List<(int Start, int End)>? Scan(ReadOnlySpan<byte> json, Dictionary<int, List<StatisticsExtractor.Entry>> statistics)
+    public static List<(int Start, int End)>? Scan(ReadOnlySpan<byte> json, Dictionary<int, List<StatisticsExtractor.Entry>> statistics) =>
+        Scan(json, statistics, out _);
+
+    /// <summary>
+    /// As <see cref="Scan(ReadOnlySpan{byte}, Dictionary{int, List{StatisticsExtractor.Entry}})"/>, and where the top-level
+    /// "relations" and "catalog" values are (start, end; -1 when absent, repeated or not followed), for
+    /// <see cref="EnvelopeSectionCache"/>.
+    /// </summary>
+    public static List<(int Start, int End)>? Scan(ReadOnlySpan<byte> json, Dictionary<int, List<StatisticsExtractor.Entry>> statistics, out TopLevelSpans spans)
     {
+        spans = TopLevelSpans.None;
+        int relationsStart = -1, relationsEnd = -1, catalogStart = -1, catalogEnd = -1;
+        bool sawCatalog = false;
         var cuts = new List<(int, int)>();
         int i = Whitespace(json, 0);
         if (i >= json.Length || json[i] != '{') return null;
@@ -27,21 +38,117 @@ internal static class StatisticsScanner
         {
             i = Whitespace(json, i);
             if (i >= json.Length) return null;
-            if (json[i] == '}') return cuts;
+            if (json[i] == '}') break;
             if (!TryKey(json, ref i, out var key)) return null;
             if (key.SequenceEqual("relations"u8))
             {
                 if (sawRelations || i >= json.Length || json[i] != '[') return null;
                 sawRelations = true;
+                relationsStart = i;
                 i = Relations(json, i, cuts, statistics);
+                relationsEnd = i;
+            }
+            else if (key.SequenceEqual("catalog"u8))
+            {
+                catalogStart = sawCatalog ? -1 : i;
+                i = SkipValue(json, i);
+                catalogEnd = sawCatalog ? -1 : i;
+                sawCatalog = true;
             }
             else
             {
                 i = SkipValue(json, i);
             }
             if (i < 0 || (i = Separator(json, i, '}')) < 0) return null;
-            if (json[i - 1] == '}') return cuts;
+            if (json[i - 1] == '}') break;
         }
+        spans = new TopLevelSpans(relationsStart, relationsEnd, catalogStart, catalogEnd);
+        return cuts;
+    }
+
+    /// <summary>Where the top-level "relations" and "catalog" values are (-1 when not known).</summary>
+    internal readonly record struct TopLevelSpans(int RelationsStart, int RelationsEnd, int CatalogStart, int CatalogEnd)
+    {
+        public static TopLevelSpans None => new(-1, -1, -1, -1);
+    }
+
+    /// <summary>
+    /// The envelope with its "relations" (and "catalog", when that is cached too) cut out, replaced by
+    /// <c>[]</c> and <c>{}</c>, when <see cref="EnvelopeSectionCache"/> holds the exact bytes of its
+    /// relations array: the relations come from the cache then. Null on a miss or anything unusual
+    /// (a repeated or escaped key, unbalanced brackets): the caller reads the envelope as always.
+    /// </summary>
+    /// <param name="catalogSpan">On a hit whose catalog is not stored: where the catalog is (to store it once read).</param>
+    public static byte[]? CompactCached(ReadOnlySpan<byte> json, out IReadOnlyDictionary<uint, RelationInfo>? relations, out QueryCatalog? catalog, out TopLevelSpans catalogSpan)
+    {
+        relations = null;
+        catalog = null;
+        catalogSpan = TopLevelSpans.None;
+        int missStart = -1, missEnd = -1;
+        int i = Whitespace(json, 0);
+        if (i >= json.Length || json[i] != '{') return null;
+        int relationsStart = -1, relationsEnd = -1, catalogStart = -1, catalogEnd = -1;
+        bool sawRelations = false, sawCatalog = false;
+        i++;
+        while (true)
+        {
+            i = Whitespace(json, i);
+            if (i >= json.Length) return null;
+            if (json[i] == '}') break;
+            if (!TryKey(json, ref i, out var key)) return null;
+            if (key.SequenceEqual("relations"u8))
+            {
+                if (sawRelations || !EnvelopeSectionCache.Relations.TryMatch(json, i, out int end, out relations)) return null;
+                sawRelations = true;
+                relationsStart = i;
+                relationsEnd = i = end;
+            }
+            else if (key.SequenceEqual("catalog"u8))
+            {
+                if (sawCatalog) return null;
+                sawCatalog = true;
+                if (EnvelopeSectionCache.Catalogs.TryMatch(json, i, out int end, out catalog))
+                {
+                    catalogStart = i;
+                    catalogEnd = i = end;
+                }
+                else
+                {
+                    missStart = i;
+                    i = SkipValue(json, i);
+                    missEnd = i;
+                }
+            }
+            else
+            {
+                i = SkipValue(json, i);
+            }
+            if (i < 0 || (i = Separator(json, i, '}')) < 0) return null;
+            if (json[i - 1] == '}') break;
+        }
+        if (relations is null) return null;
+        if (missStart >= 0) catalogSpan = new TopLevelSpans(-1, -1, missStart, missEnd);
+        // the cuts in order, each replaced by an empty value of its kind
+        Span<(int Start, int End, byte Open, byte Close)> cuts = stackalloc (int, int, byte, byte)[2];
+        int count = 0;
+        if (catalogStart >= 0 && catalogStart < relationsStart) cuts[count++] = (catalogStart, catalogEnd, (byte)'{', (byte)'}');
+        cuts[count++] = (relationsStart, relationsEnd, (byte)'[', (byte)']');
+        if (catalogStart > relationsStart) cuts[count++] = (catalogStart, catalogEnd, (byte)'{', (byte)'}');
+        int removed = 0;
+        foreach (var c in cuts[..count]) removed += c.End - c.Start - 2;
+        var compact = new byte[json.Length - removed];
+        int from = 0, to = 0;
+        foreach (var c in cuts[..count])
+        {
+            json[from..c.Start].CopyTo(compact.AsSpan(to));
+            to += c.Start - from;
+            compact[to++] = c.Open;
+            compact[to++] = c.Close;
+            from = c.End;
+        }
+        json[from..].CopyTo(compact.AsSpan(to));
+        if (catalogStart < 0) catalog = null;
+        return compact;
     }
 
     private static int Relations(ReadOnlySpan<byte> json, int i, List<(int, int)> cuts, Dictionary<int, List<StatisticsExtractor.Entry>> statistics)
@@ -175,12 +282,10 @@ internal static class StatisticsScanner
             int end = json[i..].IndexOfAny(",}] \t\r\n"u8);
             return end <= 0 ? -1 : i + end;
         }
+        // byte by byte: the gaps between strings and brackets are a few bytes, shorter than a vector search pays for
         int depth = 0;
-        while (true)
+        while (i < json.Length)
         {
-            int next = json[i..].IndexOfAny("\"[]{}"u8);
-            if (next < 0) return -1;
-            i += next;
             switch (json[i])
             {
                 case (byte)'"':
@@ -190,17 +295,30 @@ internal static class StatisticsScanner
                 case (byte)'[' or (byte)'{':
                     depth++;
                     break;
-                default:
+                case (byte)']' or (byte)'}':
                     if (--depth == 0) return i + 1;
                     break;
             }
             i++;
         }
+        return -1;
     }
 
     private static int SkipString(ReadOnlySpan<byte> json, int i)
     {
         i++;
+        // most strings (names, kinds, short values) end within a few bytes
+        for (int end = Math.Min(json.Length, i + 24); i < end; i++)
+        {
+            byte b = json[i];
+            if (b == '"') return i + 1;
+            if (b == '\\')
+            {
+                i += 2; // the escaped character
+                if (i > json.Length) return -1;
+                break;
+            }
+        }
         while (true)
         {
             int next = json[i..].IndexOfAny((byte)'"', (byte)'\\');

@@ -8,17 +8,38 @@ namespace PgFusion.Planner.Logical;
 /// </summary>
 public static class LogicalPlanVerifier
 {
-    public static void Verify(LogicalPlan plan)
+    public static void Verify(LogicalPlan plan) => Verify(plan, null);
+
+    /// <summary>
+    /// As <see cref="Verify(LogicalPlan)"/>; with a <paramref name="memo"/> kept between calls over
+    /// plans that share subtrees (the binder verifies every query level, and an enclosing level
+    /// holds the levels it contains), a subtree that passed before is not walked again. Plan nodes
+    /// are immutable; a subtree holding a CTE scan is always checked again (the scan's definition
+    /// is not).
+    /// </summary>
+    public static void Verify(LogicalPlan plan, Memo? memo)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        Verify(plan, new Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>>(ReferenceEqualityComparer.Instance));
-        foreach (var definition in CteDefinition.Reachable(plan)) Verify(definition.Plan);
+        memo ??= new Memo();
+        Verify(plan, memo.Outputs, memo.Verified);
+        foreach (var definition in CteDefinition.Reachable(plan)) Verify(definition.Plan, memo);
     }
 
-    private static void Verify(LogicalPlan p, Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>> outputs)
+    /// <summary>What <see cref="Verify(LogicalPlan, Memo)"/> knows from earlier calls: outputs and subtrees that passed.</summary>
+    public sealed class Memo
     {
+        internal Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>> Outputs { get; } = new(ReferenceEqualityComparer.Instance);
+
+        internal HashSet<LogicalPlan> Verified { get; } = new(ReferenceEqualityComparer.Instance);
+    }
+
+    /// <summary>Checks the subtree; true when it holds no CTE scan (so that passing can be remembered).</summary>
+    private static bool Verify(LogicalPlan p, Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>> outputs, HashSet<LogicalPlan> verified)
+    {
+        if (verified.Contains(p)) return true;
+        bool remember = p is not LogicalCteScan;
         var children = p.Children;
-        foreach (var child in children) Verify(child, outputs);
+        foreach (var child in children) remember &= Verify(child, outputs, verified);
         var available = new HashSet<int>();
         foreach (var child in children)
             foreach (var c in OutputOf(child, outputs))
@@ -34,6 +55,8 @@ public static class LogicalPlanVerifier
                 throw new InvalidOperationException($"{p.GetType().Name} outputs a column twice");
         if (p is LogicalCteScan scan && !scan.Columns.Select(c => c.Type).SequenceEqual(scan.Definition.Plan.Output.Select(c => c.Type)))
             throw new InvalidOperationException($"CTE scan of {scan.Definition.Name} does not have its definition's column types");
+        if (remember) verified.Add(p);
+        return remember;
     }
 
     /// <summary><see cref="LogicalPlan.Output"/>, from the inputs' listed outputs where the node passes them on.</summary>

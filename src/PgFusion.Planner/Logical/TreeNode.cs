@@ -23,15 +23,33 @@ public static class TreeNode
     /// <summary>Every node of the expression, pre-order.</summary>
     public static IEnumerable<BoundExpr> Descendants(this BoundExpr expr)
     {
+        // one iterator and an explicit stack (children pushed last first), not an iterator per level
         yield return expr;
-        foreach (var c in expr.Children())
-            foreach (var d in c.Descendants())
-                yield return d;
+        var children = expr.Children();
+        if (children.Count == 0) yield break;
+        var stack = new Stack<BoundExpr>();
+        for (int i = children.Count - 1; i >= 0; i--) stack.Push(children[i]);
+        while (stack.TryPop(out var e))
+        {
+            yield return e;
+            var c = e.Children();
+            for (int i = c.Count - 1; i >= 0; i--) stack.Push(c[i]);
+        }
     }
 
-    /// <summary>The logical columns an expression reads.</summary>
-    public static IEnumerable<LogicalColumn> ReferencedColumns(this BoundExpr expr) =>
-        expr.Descendants().OfType<LogicalColumnRef>().Select(r => r.Column);
+    /// <summary>The logical columns an expression reads (pre-order, as <see cref="Descendants"/> meets them).</summary>
+    public static IEnumerable<LogicalColumn> ReferencedColumns(this BoundExpr expr)
+    {
+        if (expr is LogicalColumnRef only) return [only.Column];
+        if (expr is BoundConst) return [];
+        return Columns(expr);
+
+        static IEnumerable<LogicalColumn> Columns(BoundExpr expr)
+        {
+            foreach (var e in expr.Descendants())
+                if (e is LogicalColumnRef r) yield return r.Column;
+        }
+    }
 
     private static T Up<T>(T node, Func<T, T> rewrite, Func<T, Func<T, T>, T> mapChildren) =>
         rewrite(mapChildren(node, c => Up(c, rewrite, mapChildren)));

@@ -71,28 +71,22 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
 
     [Theory]
     [MemberData(nameof(BlockQueries))]
-    public void Joins_that_cannot_partition_spill_as_a_block_nested_loop_and_equal_postgres(string sql, int budgetKb)
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "pgfusion-spill-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            using (var spill = new SpillSpace(dir, budgetKb * 1024L))
-            {
-                new OfflinePipelineTests(fixture).EqualsPostgres(sql, spill);
-                Assert.True(spill.BlockNestedLoopJoins > 0, $"no block nested loop with a {budgetKb} kB budget");
-                Assert.True(spill.BytesWritten > 0);
-            }
-            Assert.Empty(Directory.GetFiles(dir));
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
-    }
+    public void Joins_that_cannot_partition_spill_as_a_block_nested_loop_and_equal_postgres(string sql, int budgetKb) =>
+        EqualsPostgresSpilling(sql, budgetKb, spill =>
+            Assert.True(spill.BlockNestedLoopJoins > 0, $"no block nested loop with a {budgetKb} kB budget"));
 
     [Theory]
     [MemberData(nameof(Queries))]
-    public void Spilling_pipeline_equals_postgres(string sql, int budgetKb)
+    public void Spilling_pipeline_equals_postgres(string sql, int budgetKb) =>
+        EqualsPostgresSpilling(sql, budgetKb, spill =>
+            Assert.True(spill.FilesCreated > 0, $"nothing spilled with a {budgetKb} kB budget"));
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> offline under a <paramref name="budgetKb"/> kB spill budget in a
+    /// fresh directory, compares with PostgreSQL, checks <paramref name="spilled"/> and that bytes were
+    /// written, then that every spill file is gone once the space is disposed.
+    /// </summary>
+    private void EqualsPostgresSpilling(string sql, int budgetKb, Action<SpillSpace> spilled)
     {
         string dir = Path.Combine(Path.GetTempPath(), "pgfusion-spill-" + Guid.NewGuid().ToString("N"));
         try
@@ -100,7 +94,7 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
             using (var spill = new SpillSpace(dir, budgetKb * 1024L))
             {
                 new OfflinePipelineTests(fixture).EqualsPostgres(sql, spill);
-                Assert.True(spill.FilesCreated > 0, $"nothing spilled with a {budgetKb} kB budget");
+                spilled(spill);
                 Assert.True(spill.BytesWritten > 0);
             }
             Assert.Empty(Directory.GetFiles(dir));

@@ -80,6 +80,10 @@ internal struct FastStep
     /// <summary>The shape (as <see cref="Guess"/>) of the last value that missed: the next guess.</summary>
     public uint Candidate;
 
-    /// <summary>Pages whose miss rate dropped a guess; at ShapeGuess.MaxStrikes the column is not guessed again.</summary>
+    /// <summary>Windows whose miss rate dropped a guess; at ShapeGuess.MaxStrikes the column is not guessed again.</summary>
     public int Strikes;
+
+    /// <summary>Rows walked and values missed since the guess was learned or last judged (ShapeGuess.WindowRows).</summary>
+    public int WindowRows;
+    public int WindowMisses;
 }

@@ -245,6 +245,36 @@ public sealed class DecodePathTests(PathsDatabase db, ITestOutputHelper output) 
         }
     }
 
+    [Fact]
+    public void Page_ending_tuples_decode_as_postgresql_whether_their_values_reach_the_last_bytes_or_not()
+    {
+        // The tuple that ends a page has fewer than TupleWalker.SlackBytes of the page after it: the specialised
+        // walk first walks it in place over its data minus those bytes (WalkNearEnd), which holds when every
+        // projected value ends before them, and otherwise walks a padded copy. Here the bytes after the projected
+        // values vary row by row from none to ~80 (tail of 0-40 bytes after t of 0-36, u last), so page-ending
+        // tuples fall on both sides, with numerics that miss the learned guess or take the general walk: zero,
+        // negatives, NaN, big weights, and an unconstrained numeric last with +/-Infinity.
+        db.Execute("""
+            DROP TABLE IF EXISTS near_end;
+            CREATE TABLE near_end (k int4, n numeric(15,2), t varchar(40), tail varchar(40), u numeric);
+            INSERT INTO near_end SELECT i,
+                   CASE WHEN i % 11 = 0 THEN 0 WHEN i % 13 = 0 THEN -((i % 50) + 0.5) WHEN i % 17 = 0 THEN 'NaN'
+                        WHEN i % 19 = 0 THEN 1234567890123.45 WHEN i % 23 = 0 THEN 0.01 ELSE (i % 50) + 1 END::numeric(15,2),
+                   repeat('x', i % 37),
+                   repeat('y', (i * 7) % 41),
+                   CASE WHEN i % 7 = 0 THEN 'Infinity' WHEN i % 7 = 1 THEN '-Infinity' WHEN i % 7 = 2 THEN 'NaN'
+                        WHEN i % 7 = 3 THEN 0 WHEN i % 7 = 4 THEN -123456789.123456789 ELSE i * 1e20 END::numeric
+            FROM generate_series(1, 4000) i;
+            VACUUM FREEZE near_end;
+            """);
+        int[][] projections = [[2], [2, 3], [3], [2, 3, 4], [5], [2, 5], [.. Enumerable.Range(1, 5)]];
+        foreach (var attNums in projections)
+        {
+            foreach (int capacity in new[] { 64, 4096 })
+                Assert.Equal(4000, DecodeCheck.Run(db.Connection, "near_end", DecodePaths.Default, attNums, batchCapacity: capacity));
+        }
+    }
+
     /// <summary>
     /// The decoder binds the batch's buffers once per batch (HeapPageDecoder's bound state) and
     /// rebinds when a column's BufferVersion changes: between pages the caller here replaces

@@ -86,8 +86,7 @@ public class DecoderBenchmarks
     private int Run(HeapPageDecoder decoder, RecordBatch batch) => Run(decoder, batch, nextPage: true);
 
     /// <param name="nextPage">Pass the next page to Decode (as the worker's page source does), so its lines are prefetched.</param>
-    /// <param name="ahead">Which page to pass as the next one: 1 the next, 2 the one after it (the last but one page passes the last).</param>
-    private int Run(HeapPageDecoder decoder, RecordBatch batch, bool nextPage, int ahead = 1)
+    private int Run(HeapPageDecoder decoder, RecordBatch batch, bool nextPage)
     {
         int total = 0;
         batch.Length = 0;
@@ -100,9 +99,8 @@ public class DecoderBenchmarks
                 batch.Length = 0;
                 foreach (var c in batch.Columns) c.Reset();
             }
-            int next = Math.Min(p + ahead, pages.Count - 1);
-            if (nextPage && next > p)
-                decoder.Decode(pages[p], visibility[p], (uint)p, batch, null, pages[next], visibility[next]);
+            if (nextPage && p + 1 < pages.Count)
+                decoder.Decode(pages[p], visibility[p], (uint)p, batch, null, pages[p + 1], visibility[p + 1]);
             else
                 decoder.Decode(pages[p], visibility[p], (uint)p, batch, null);
         }
@@ -111,12 +109,6 @@ public class DecoderBenchmarks
 
     [Benchmark(Description = "decode Q1's 7 columns (2000 lineitem pages)")]
     public int DecodeQ1() => Run(q1, q1Batch);
-
-    [Benchmark(Description = "decode Q1's 7 columns, the page after the next one passed as next (2000 lineitem pages)")]
-    public int DecodeQ1Ahead2() => Run(q1, q1Batch, nextPage: true, ahead: 2);
-
-    [Benchmark(Description = "decode all 16 columns, the page after the next one passed as next (2000 lineitem pages)")]
-    public int DecodeAllAhead2() => Run(all, allBatch, nextPage: true, ahead: 2);
 
     [Benchmark(Description = "decode Q1's 7 columns, no next-page prefetch (2000 lineitem pages)")]
     public int DecodeQ1Alone() => Run(q1, q1Batch, nextPage: false);

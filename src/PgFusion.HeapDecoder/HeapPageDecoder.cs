@@ -48,13 +48,8 @@ public sealed partial class HeapPageDecoder
     private int _boundCapacity;
     private int _attNum;
 
-    /// <summary>
-    /// The addresses of the next pages the last call and the call before it requested every line
-    /// of (0: none); see PageScan.Requested. Two, so that a caller may pass the page after its
-    /// next one (a longer lead for the requests) and still have no prefetch ahead in either page.
-    /// </summary>
+    /// <summary>The address of the next page the last call requested every line of (0: none); see PageScan.Requested.</summary>
     private nint _requestedNext;
-    private nint _requestedBefore;
     private byte[] _scratch = new byte[1024];
 
     /// <param name="relation">Every attribute of the relation in attnum order, dropped ones included.</param>
@@ -147,8 +142,8 @@ public sealed partial class HeapPageDecoder
     /// <summary>
     /// As <see cref="Decode(ReadOnlySpan{byte}, ReadOnlySpan{byte}, uint, RecordBatch, IDetoastedValues?)"/>;
     /// <paramref name="nextPage"/> and <paramref name="nextVisibility"/> are what the caller decodes
-    /// next or the call after (or empty): their cache lines are requested while this page is
-    /// walked, so that call finds them in cache. A hint only: they are never read here.
+    /// next (or empty): their cache lines are requested while this page is walked, so the next
+    /// call finds them in cache. A hint only: they are never read here.
     /// </summary>
     public int Decode(ReadOnlySpan<byte> page, ReadOnlySpan<byte> visibility, uint blockNumber, RecordBatch into, IDetoastedValues? detoasted,
         ReadOnlySpan<byte> nextPage, ReadOnlySpan<byte> nextVisibility)
@@ -206,9 +201,7 @@ public sealed partial class HeapPageDecoder
             StartOffset = _cacheOff[_fastStart],
         };
         // this page is the last call's next page, all of whose lines that call requested: no prefetch ahead in it
-        nint pageAddress = AddressOf(ref pageRef);
-        scan.Requested = pageAddress != 0 && (_requestedNext == pageAddress || _requestedBefore == pageAddress);
-        _requestedBefore = _requestedNext;
+        scan.Requested = _requestedNext != 0 && _requestedNext == AddressOf(ref pageRef);
         _requestedNext = 0;
         if (nextPage.Length == PageFormat.BlockSize && walker is not null) PrefetchNext(nextPage, nextVisibility, ref scan);
         int item = 0;

@@ -260,13 +260,11 @@ internal sealed class PageBatchSource : IIndexProbe
             for (; i < pages.Count; i++)
             {
                 var page = pages[i];
-                // the page decoded after the next one (the next one when it is the last), whose cache lines the
-                // decoder requests while it walks this one: two pages of lead (the next one was requested by the
-                // previous call; measured ~2 % faster than the next page, perf/decoder-2026-12-01b.md)
+                // the page decoded next, whose cache lines the decoder requests while it walks this one
                 ReadOnlySpan<byte> nextPage = default, nextVisibility = default;
                 if (i + 1 < pages.Count)
                 {
-                    var next = pages[Math.Min(i + 2, pages.Count - 1)];
+                    var next = pages[i + 1];
                     if (next.Copy is { } nextCopy)
                     {
                         nextPage = nextCopy.AsSpan(0, ShmemLayout.PageBytes);

@@ -25,11 +25,9 @@ public static class DecodeCheck
         {
             sqlDetoaster.Block = (uint)b;
             if (b > 0) betweenPages?.Invoke(batch, b);
-            // two of three pages with a later page passed (its lines are prefetched), the next one or the one after
-            // it as the worker's page source does
-            int next = Math.Min(b + 1 + (b % 3), heap.Pages.Count - 1);
-            if (b % 3 != 2 && next > b)
-                decoder.Decode(heap.Pages[b], heap.Visibility[b], (uint)b, batch, detoasted ?? sqlDetoaster, heap.Pages[next], heap.Visibility[next]);
+            // two of three pages with the next page passed (its lines are prefetched), as the worker's page source does
+            if (b % 3 != 2 && b + 1 < heap.Pages.Count)
+                decoder.Decode(heap.Pages[b], heap.Visibility[b], (uint)b, batch, detoasted ?? sqlDetoaster, heap.Pages[b + 1], heap.Visibility[b + 1]);
             else
                 decoder.Decode(heap.Pages[b], heap.Visibility[b], (uint)b, batch, detoasted ?? sqlDetoaster);
         }

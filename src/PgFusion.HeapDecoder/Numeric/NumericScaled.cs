@@ -135,8 +135,11 @@ internal static class NumericScaled
 
     /// <summary>True when one of two 16-bit lanes holds more than 9999 (as <see cref="HasBadDigit"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HasBadDigit2(uint lanes) =>
-        ((lanes | (lanes + 0x58F0_58F0U)) & 0x8000_8000U) != 0;
+    public static bool HasBadDigit2(uint lanes) => BadDigitBits2(lanes) != 0;
+
+    /// <summary>Non-zero when one of two 16-bit lanes holds more than 9999 (HasBadDigit2 as a word).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BadDigitBits2(uint lanes) => (lanes | (lanes + 0x58F0_58F0U)) & 0x8000_8000U;
 
     /// <summary>The low <paramref name="bits"/> (0-64, a multiple of 16) bits of raw (one bzhi where BMI2 is there).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -163,8 +166,11 @@ internal static class NumericScaled
 
     /// <summary>True when a lane holds more than 9999 (for lanes below 0x8000, adding 0x58F0 sets bit 15 exactly when the lane is 10000 or more).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HasBadDigit(ulong lanes) =>
-        ((lanes | (lanes + 0x58F0_58F0_58F0_58F0UL)) & 0x8000_8000_8000_8000UL) != 0;
+    public static bool HasBadDigit(ulong lanes) => BadDigitBits(lanes) != 0;
+
+    /// <summary>Non-zero when one of four 16-bit lanes holds more than 9999 (HasBadDigit as a word).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong BadDigitBits(ulong lanes) => (lanes | (lanes + 0x58F0_58F0_58F0_58F0UL)) & 0x8000_8000_8000_8000UL;
 
     /// <summary>
     /// The four lanes as one integer, first lane most significant (below 10^16 when every lane

@@ -382,21 +382,22 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
             // the entry does not place exactly is left to the path below, which decodes it as without a guess
             next = off + s.GuessSize;
             ulong acc2;
-            bool bad;
+            ulong badBits;
             if (!s.GuessWide)
             {
                 uint pair = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, off + 3)) & (uint)s.GuessMask;
                 acc2 = ((ulong)(pair & 0xFFFF) * 10_000UL) + (pair >> 16);
-                bad = NumericScaled.HasBadDigit2(pair);
+                badBits = NumericScaled.BadDigitBits2(pair);
             }
             else
             {
                 ulong four = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, off + 3)) & s.GuessMask;
-                bad = NumericScaled.HasBadDigit(four);
+                badBits = NumericScaled.BadDigitBits(four);
                 acc2 = (ulong)NumericScaled.Combine(four);
             }
             ulong q2 = BitOperations.RotateRight(acc2 * s.GuessEntry.Multiplier, s.GuessEntry.Rotate);
-            if (next <= dataLength && !bad && acc2 < s.GuessEntry.Limit && q2 <= s.GuessEntry.MaxResult)
+            // the digit check as a word tested last (a bool made early was spilled to the stack and reloaded)
+            if (next <= dataLength && acc2 < s.GuessEntry.Limit && q2 <= s.GuessEntry.MaxResult && badBits == 0)
             {
                 // q2 <= MaxResult < 2^63 (NumericScaled.EntryFor): the upper half is zero, no sign extension
                 Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = new Int128(0, q2);

@@ -6,6 +6,7 @@ using PgFusion.Codegen.Kernels;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
 using PgFusion.Types;
+using System.Runtime.CompilerServices;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
@@ -98,6 +99,7 @@ public sealed class FusedFilterAggregate
     /// is folded, so the argument loads of the sparse passing rows (columns the filter does not
     /// stream) overlap the next range's compares. Each accumulator still takes its rows in row order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // the batch path stays out of the per-query operator loop (see HotLoop)
     public bool TryFold(RecordBatch batch, Accumulator[] accumulators)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -152,6 +154,7 @@ public sealed class FusedFilterAggregate
     /// a branch (slots past the word's count are overwritten by the next word; rows has four
     /// spare slots), a loop takes the rest.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private static int Compact(ulong[] mask, int from, int to, int[] rows, int n)
     {
         for (int w = from; w < to; w++)
@@ -173,6 +176,7 @@ public sealed class FusedFilterAggregate
         return n;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private unsafe void PrefetchRows(RecordBatch batch, int[] rows, int from, int to)
     {
         if (!Sse.IsSupported) return;
@@ -272,6 +276,7 @@ public sealed class FusedFilterAggregate
         }
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void PrefetchColumn(Column column, ulong[] mask, int from, int to)
     {
         switch (column)

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using PgFusion.Arrow;
+using PgFusion.Codegen.Kernels;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
@@ -224,6 +225,7 @@ public sealed class Int64NumericDag
     /// The low halves of the rows' Int128s; false when one does not fit an Int64.
     /// <paramref name="bits"/>: the OR of |v| - (v &lt; 0) over the rows (its value + 1 bounds every |v|).
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private static bool LoadColumn(Int128[] values, int[]? selection, int rows, long[] into, out ulong bits)
     {
         var halves = MemoryMarshal.Cast<Int128, long>(values.AsSpan());
@@ -276,6 +278,7 @@ public sealed class Int64NumericDag
         return bad == 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Negate(long[] v, int rows, long[] into, bool safe)
     {
         bool ok = true;
@@ -287,6 +290,7 @@ public sealed class Int64NumericDag
         return ok;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool AddScalar(long[] v, long c, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -310,6 +314,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool ScalarSub(long c, long[] v, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -333,6 +338,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Add(long[] x, long[] y, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -356,6 +362,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Sub(long[] x, long[] y, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -379,6 +386,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool MulScalar(long[] v, long c, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -399,6 +407,7 @@ public sealed class Int64NumericDag
         return bad == 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Mul(long[] x, long[] y, int rows, long[] into, bool safe)
     {
         if (safe)

@@ -226,6 +226,7 @@ public sealed partial class VectorFilter
     /// eligible batch (<see cref="TryPrepare"/>) into those words of <paramref name="bits"/>: every
     /// term over the range, so a caller can consume a range while its columns are in cache.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     public void EvaluateWords(RecordBatch batch, int fromWord, int toWord, ulong[] bits)
     {
         ArgumentNullException.ThrowIfNull(batch);

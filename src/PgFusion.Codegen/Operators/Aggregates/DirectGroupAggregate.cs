@@ -150,7 +150,7 @@ public sealed class DirectGroupAggregate
         /// order) and the groups of <paramref name="table"/> (null without GROUP BY); false when the
         /// batch does not qualify, with nothing folded.
         /// </summary>
-        [MethodImpl(MethodImplOptions.NoInlining)] // the batch path stays out of the per-query operator loop (see HotLoop)
+        [MethodImpl(HotLoop.Options)] // per batch: out of the per-query operator loop, optimised from the first batch
         public bool TryFold(RecordBatch batch, GroupTable? table, Accumulator[] accumulators)
         {
             int rows = batch.LiveRows;

@@ -99,7 +99,7 @@ public sealed class FusedFilterAggregate
     /// is folded, so the argument loads of the sparse passing rows (columns the filter does not
     /// stream) overlap the next range's compares. Each accumulator still takes its rows in row order.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)] // the batch path stays out of the per-query operator loop (see HotLoop)
+    [MethodImpl(HotLoop.Options)] // per batch: out of the per-query operator loop, optimised from the first batch
     public bool TryFold(RecordBatch batch, Accumulator[] accumulators)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -129,6 +129,7 @@ public sealed class FusedFilterAggregate
     /// mask, whose trip counts the branch predictor cannot guess, run once per range instead of
     /// once per word in the prefetch and again in every aggregate's fold.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private bool FoldIndexed(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int words)
     {
         var rows = threadRows ??= new int[(64 * 64) + 4];
@@ -201,6 +202,7 @@ public sealed class FusedFilterAggregate
     /// accumulators' states before it, so the error raised is that of the first failing row and
     /// aggregate, as the unfused path raises it.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private void FoldRange(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to, int[]? rows, int rowFrom, int rowTo)
     {
         Span<(double Sum, double N, double Sxx)> before = folds.Length <= 16 ? stackalloc (double, double, double)[folds.Length] : new (double, double, double)[folds.Length];
@@ -233,6 +235,7 @@ public sealed class FusedFilterAggregate
         }
     }
 
+    [MethodImpl(HotLoop.Options)]
     private void FoldRowsByAggregate(RecordBatch batch, Accumulator[] accumulators, int[] rows, int from, int to)
     {
         for (int a = 0; a < folds.Length; a++)
@@ -243,6 +246,7 @@ public sealed class FusedFilterAggregate
         }
     }
 
+    [MethodImpl(HotLoop.Options)]
     private void FoldRangeByAggregate(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to)
     {
         for (int a = 0; a < folds.Length; a++)

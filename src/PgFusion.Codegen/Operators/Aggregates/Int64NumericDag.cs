@@ -106,6 +106,7 @@ public sealed class Int64NumericDag
     /// Every step over rows selection[k] (or k), k &lt; rows; false on an Int64 overflow (or a
     /// column value outside Int64). Values of NULL rows are arbitrary (they may also report an overflow).
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     public bool Run(RecordBatch batch, int[]? selection, int rows)
     {
         if (buffers.Length > 0 && buffers[0].Length < rows) Seal(rows);

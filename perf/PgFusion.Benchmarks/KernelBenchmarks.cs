@@ -21,7 +21,11 @@ namespace PgFusion.Benchmarks;
 /// </summary>
 public sealed class QuickConfig : ManualConfig
 {
-    public QuickConfig() => AddJob(Job.ShortRun.WithWarmupCount(6).WithIterationCount(10).WithLaunchCount(1).WithToolchain(InProcessEmitToolchain.Instance));
+    public QuickConfig()
+    {
+        var job = Job.ShortRun.WithWarmupCount(6).WithIterationCount(10).WithLaunchCount(1).WithToolchain(InProcessEmitToolchain.Instance);
+        AddJob(ThreadCpuClock.Requested ? job.WithClock(new ThreadCpuClock()) : job);
+    }
 }
 
 /// <summary>

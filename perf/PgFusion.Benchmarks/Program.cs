@@ -57,7 +57,13 @@ public static class Program
             setup.Invoke(target, null);
         var ma = type.GetMethod(a)!;
         var mb = type.GetMethod(b)!;
-        for (int w = 0; w < 30; w++)
+        // Warm up by count and by time: the runtime promotes a method from Tier0 (or its OSR code)
+        // to Tier1 only 100 ms after the last new Tier0 method, and a once-per-run method needs
+        // 30 calls first, so 30 calls alone left some rounds running early code (the 07:05 quiet
+        // run's bimodal rounds, perf/kernels-2026-12-01.md). PGFUSION_AB_WARMUP_SECONDS (default 2).
+        double warmupSeconds = double.TryParse(Environment.GetEnvironmentVariable("PGFUSION_AB_WARMUP_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double ws) ? ws : 2;
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        for (int w = 0; w < 30 || warm.Elapsed.TotalSeconds < warmupSeconds; w++)
         {
             ma.Invoke(target, null);
             mb.Invoke(target, null);

@@ -226,6 +226,7 @@ public sealed partial class VectorFilter
     /// eligible batch (<see cref="TryPrepare"/>) into those words of <paramref name="bits"/>: every
     /// term over the range, so a caller can consume a range while its columns are in cache.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     public void EvaluateWords(RecordBatch batch, int fromWord, int toWord, ulong[] bits)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -337,6 +338,7 @@ public sealed partial class VectorFilter
             _ => x >= c,
         };
 
+        [MethodImpl(HotLoop.Options)]
         public override void Evaluate(Column column, int rows, int fromWord, int toWord, ulong[] bits, bool and)
         {
             var values = ((DecimalColumn)column).Values;
@@ -403,41 +405,46 @@ public sealed partial class VectorFilter
         }
 
         /// <summary>The term over one full word, for <see cref="FusedWords"/>: a struct, so the fused loop inlines it.</summary>
-        private struct RangeWord<TFirst, TSecond>(int column, T constant, T constant2) : IWordTerm
+        private readonly struct RangeWord<TFirst, TSecond>(int column, T constant, T constant2) : IWordTerm
             where TFirst : struct, ICompare
             where TSecond : struct, ICompare
         {
-            private readonly Vector256<T> c = Vector256.Create(constant);
-            private readonly Vector256<T> c2 = Vector256.Create(constant2);
-            private T[] values = [];
+            public static int WordBytes => 64 * Unsafe.SizeOf<T>();
 
-            public bool Bind(IReadOnlyList<Column> columns, int words)
+            public Vector256<byte> First { get; } = Vector256.Create(constant).AsByte();
+
+            public Vector256<byte> Second { get; } = Vector256.Create(constant2).AsByte();
+
+            public ref byte Bind(IReadOnlyList<Column> columns, int words, out bool ok)
             {
-                if (columns[column] is not PrimitiveColumn<T> p || ((long)words << 6) > p.Values.Length) return false;
-                values = p.Values;
-                return true;
+                ok = columns[column] is PrimitiveColumn<T> p && ((long)words << 6) <= p.Values.Length;
+                return ref ok ? ref Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(((PrimitiveColumn<T>)columns[column]).Values)) : ref Unsafe.NullRef<byte>();
             }
 
             /// <summary>Four vectors per step, their masks merged at constant shifts: half the instructions of one vector per step.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public readonly ulong Word(int w)
+            public static ulong Word(ref byte word, Vector256<byte> first, Vector256<byte> second)
             {
-                ref T at = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(values), (nint)w << 6);
-                int n = Vector256<T>.Count;
-                ulong word = 0;
-                for (int j = 0; j < 64; j += 4 * n)
+                ref T at = ref Unsafe.As<byte, T>(ref word);
+                var c = first.As<byte, T>();
+                var c2 = second.As<byte, T>();
+                // nuint offsets fold into the loads' addressing; the four masks (at most 4 x 8 bits)
+                // merge in 32 bits, widened once per step
+                nuint n = (nuint)Vector256<T>.Count;
+                ulong bits = 0;
+                for (nuint j = 0; j < 64; j += 4 * n)
                 {
-                    ulong m0 = Mask(Vector256.LoadUnsafe(ref at, (nuint)j));
-                    ulong m1 = Mask(Vector256.LoadUnsafe(ref at, (nuint)(j + n)));
-                    ulong m2 = Mask(Vector256.LoadUnsafe(ref at, (nuint)(j + 2 * n)));
-                    ulong m3 = Mask(Vector256.LoadUnsafe(ref at, (nuint)(j + 3 * n)));
-                    word |= (m0 | m1 << n | m2 << (2 * n) | m3 << (3 * n)) << j;
+                    uint m0 = Mask(Vector256.LoadUnsafe(ref at, j), c, c2);
+                    uint m1 = Mask(Vector256.LoadUnsafe(ref at, j + n), c, c2);
+                    uint m2 = Mask(Vector256.LoadUnsafe(ref at, j + 2 * n), c, c2);
+                    uint m3 = Mask(Vector256.LoadUnsafe(ref at, j + 3 * n), c, c2);
+                    bits |= (ulong)(m0 | m1 << (int)n | m2 << (int)(2 * n) | m3 << (int)(3 * n)) << (int)j;
                 }
-                return word;
+                return bits;
             }
 
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            private readonly ulong Mask(Vector256<T> x) => (TFirst.Vector(x, c) & TSecond.Vector(x, c2)).ExtractMostSignificantBits();
+            private static uint Mask(Vector256<T> x, Vector256<T> c, Vector256<T> c2) => (TFirst.Vector(x, c) & TSecond.Vector(x, c2)).ExtractMostSignificantBits();
         }
 
         public override void Evaluate(Column column, int rows, int fromWord, int toWord, ulong[] bits, bool and) =>
@@ -475,6 +482,7 @@ public sealed partial class VectorFilter
             where TFirst : struct, ICompare
             where TSecond : struct, ICompare
         {
+            [MethodImpl(HotLoop.Options)]
             public override void Evaluate(T[] values, int rows, int fromWord, int toWord, ulong[] bits, bool and)
             {
                 int per = Vector256<T>.Count;

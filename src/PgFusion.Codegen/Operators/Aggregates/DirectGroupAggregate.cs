@@ -150,6 +150,7 @@ public sealed class DirectGroupAggregate
         /// order) and the groups of <paramref name="table"/> (null without GROUP BY); false when the
         /// batch does not qualify, with nothing folded.
         /// </summary>
+        [MethodImpl(HotLoop.Options)] // per batch: out of the per-query operator loop, optimised from the first batch
         public bool TryFold(RecordBatch batch, GroupTable? table, Accumulator[] accumulators)
         {
             int rows = batch.LiveRows;
@@ -281,6 +282,7 @@ public sealed class DirectGroupAggregate
         /// neighbouring rows of one group do not wait on each other's stores; the lanes are added
         /// up per group at the end.
         /// </summary>
+        [MethodImpl(HotLoop.Options)]
         private void LaneSums(int rows, int groups, ref int touchedCount)
         {
             int count = programs.Length;
@@ -342,6 +344,7 @@ public sealed class DirectGroupAggregate
         /// of every argument (longPartial[g * count + p]; the arguments' chains interleave); false
         /// when some sum overflowed Int64 (the counts and touched list are still complete).
         /// </summary>
+        [MethodImpl(HotLoop.Options)]
         private bool FusedSums(int rows, int groups, ref int touchedCount)
         {
             int count = programs.Length;
@@ -395,6 +398,7 @@ public sealed class DirectGroupAggregate
         /// one (vectorised), then one pass over the live rows (selection[k] or k) reads the bytes
         /// and indexes the slots; false (nothing written) otherwise.
         /// </summary>
+        [MethodImpl(HotLoop.Options)]
         private bool OneByteIds(RecordBatch batch, GroupTable table, int rows)
         {
             int n = plan.keyColumns.Length;
@@ -427,6 +431,7 @@ public sealed class DirectGroupAggregate
         }
 
         /// <summary>offsets[k] == offsets[0] + k for every k: each value is one byte long.</summary>
+        [MethodImpl(HotLoop.Options)]
         private static bool StepByOne(ReadOnlySpan<int> offsets)
         {
             int start = offsets[0], k = 0;
@@ -463,6 +468,7 @@ public sealed class DirectGroupAggregate
         /// Each row's code: per key NULL = 0, then false/true = 1/2 or an empty string = 1 and a
         /// one-byte string = 2 + the byte; -1 for a row with a longer string (the table decides it).
         /// </summary>
+        [MethodImpl(HotLoop.Options)]
         private void GroupIds(RecordBatch batch, GroupTable table, int rows)
         {
             if (OneByteIds(batch, table, rows))
@@ -530,6 +536,7 @@ public sealed class DirectGroupAggregate
         }
 
         /// <summary>valid[p][k] = 1 where argument p is not NULL; false (no mask) when none of its columns holds a NULL.</summary>
+        [MethodImpl(HotLoop.Options)]
         private bool NullMask(RecordBatch batch, int p, int rows)
         {
             var columns = programColumns[p];
@@ -553,6 +560,7 @@ public sealed class DirectGroupAggregate
         }
 
         /// <summary>partial[g] += v[k] (and validPerGroup[g]++ with a mask) over the batch.</summary>
+        [MethodImpl(HotLoop.Options)]
         private void SumByGroup(long[] v, byte[]? mask, int rows)
         {
             var ids = groupIds;

@@ -2,6 +2,8 @@ using System.Numerics;
 using PgFusion.Arrow;
 using PgFusion.Codegen.Functions;
 using PgFusion.Codegen.Operators.Columns;
+using System.Runtime.CompilerServices;
+using PgFusion.Codegen.Kernels;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
@@ -62,6 +64,7 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
     public void FoldMasked(double[] a, double[]? b, ulong[] mask, int words) => FoldMasked(a, b, mask, 0, words);
 
     /// <summary>As <see cref="FoldMasked(double[], double[], ulong[], int)"/> over mask words [<paramref name="fromWord"/>, <paramref name="toWord"/>).</summary>
+    [MethodImpl(HotLoop.Options)]
     public void FoldMasked(double[] a, double[]? b, ulong[] mask, int fromWord, int toWord)
     {
         if (average)
@@ -98,6 +101,7 @@ public sealed class FloatSumAccumulator<T>(bool average) : Accumulator where T :
     }
 
     /// <summary>Folds rows[<paramref name="from"/>..<paramref name="to"/>) (ascending row numbers) into group 0: a[i], or a[i] * b[i].</summary>
+    [MethodImpl(HotLoop.Options)]
     public void FoldRows(double[] a, double[]? b, int[] rows, int from, int to)
     {
         if (average)

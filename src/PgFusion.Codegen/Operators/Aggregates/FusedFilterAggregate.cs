@@ -6,6 +6,7 @@ using PgFusion.Codegen.Kernels;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Physical;
 using PgFusion.Types;
+using System.Runtime.CompilerServices;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
@@ -98,6 +99,7 @@ public sealed class FusedFilterAggregate
     /// is folded, so the argument loads of the sparse passing rows (columns the filter does not
     /// stream) overlap the next range's compares. Each accumulator still takes its rows in row order.
     /// </summary>
+    [MethodImpl(HotLoop.Options)] // per batch: out of the per-query operator loop, optimised from the first batch
     public bool TryFold(RecordBatch batch, Accumulator[] accumulators)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -127,6 +129,7 @@ public sealed class FusedFilterAggregate
     /// mask, whose trip counts the branch predictor cannot guess, run once per range instead of
     /// once per word in the prefetch and again in every aggregate's fold.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private bool FoldIndexed(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int words)
     {
         var rows = threadRows ??= new int[(64 * 64) + 4];
@@ -152,6 +155,7 @@ public sealed class FusedFilterAggregate
     /// a branch (slots past the word's count are overwritten by the next word; rows has four
     /// spare slots), a loop takes the rest.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private static int Compact(ulong[] mask, int from, int to, int[] rows, int n)
     {
         for (int w = from; w < to; w++)
@@ -173,6 +177,7 @@ public sealed class FusedFilterAggregate
         return n;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private unsafe void PrefetchRows(RecordBatch batch, int[] rows, int from, int to)
     {
         if (!Sse.IsSupported) return;
@@ -197,6 +202,7 @@ public sealed class FusedFilterAggregate
     /// accumulators' states before it, so the error raised is that of the first failing row and
     /// aggregate, as the unfused path raises it.
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private void FoldRange(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to, int[]? rows, int rowFrom, int rowTo)
     {
         Span<(double Sum, double N, double Sxx)> before = folds.Length <= 16 ? stackalloc (double, double, double)[folds.Length] : new (double, double, double)[folds.Length];
@@ -229,6 +235,7 @@ public sealed class FusedFilterAggregate
         }
     }
 
+    [MethodImpl(HotLoop.Options)]
     private void FoldRowsByAggregate(RecordBatch batch, Accumulator[] accumulators, int[] rows, int from, int to)
     {
         for (int a = 0; a < folds.Length; a++)
@@ -239,6 +246,7 @@ public sealed class FusedFilterAggregate
         }
     }
 
+    [MethodImpl(HotLoop.Options)]
     private void FoldRangeByAggregate(RecordBatch batch, Accumulator[] accumulators, ulong[] mask, int from, int to)
     {
         for (int a = 0; a < folds.Length; a++)
@@ -272,6 +280,7 @@ public sealed class FusedFilterAggregate
         }
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static unsafe void PrefetchColumn(Column column, ulong[] mask, int from, int to)
     {
         switch (column)

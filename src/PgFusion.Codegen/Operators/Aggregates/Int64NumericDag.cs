@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using PgFusion.Arrow;
+using PgFusion.Codegen.Kernels;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
@@ -105,6 +106,7 @@ public sealed class Int64NumericDag
     /// Every step over rows selection[k] (or k), k &lt; rows; false on an Int64 overflow (or a
     /// column value outside Int64). Values of NULL rows are arbitrary (they may also report an overflow).
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     public bool Run(RecordBatch batch, int[]? selection, int rows)
     {
         if (buffers.Length > 0 && buffers[0].Length < rows) Seal(rows);
@@ -224,6 +226,7 @@ public sealed class Int64NumericDag
     /// The low halves of the rows' Int128s; false when one does not fit an Int64.
     /// <paramref name="bits"/>: the OR of |v| - (v &lt; 0) over the rows (its value + 1 bounds every |v|).
     /// </summary>
+    [MethodImpl(HotLoop.Options)]
     private static bool LoadColumn(Int128[] values, int[]? selection, int rows, long[] into, out ulong bits)
     {
         var halves = MemoryMarshal.Cast<Int128, long>(values.AsSpan());
@@ -276,6 +279,7 @@ public sealed class Int64NumericDag
         return bad == 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Negate(long[] v, int rows, long[] into, bool safe)
     {
         bool ok = true;
@@ -287,6 +291,7 @@ public sealed class Int64NumericDag
         return ok;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool AddScalar(long[] v, long c, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -310,6 +315,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool ScalarSub(long c, long[] v, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -333,6 +339,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Add(long[] x, long[] y, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -356,6 +363,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Sub(long[] x, long[] y, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -379,6 +387,7 @@ public sealed class Int64NumericDag
         return bad >= 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool MulScalar(long[] v, long c, int rows, long[] into, bool safe)
     {
         if (safe)
@@ -399,6 +408,7 @@ public sealed class Int64NumericDag
         return bad == 0;
     }
 
+    [MethodImpl(HotLoop.Options)]
     private static bool Mul(long[] x, long[] y, int rows, long[] into, bool safe)
     {
         if (safe)

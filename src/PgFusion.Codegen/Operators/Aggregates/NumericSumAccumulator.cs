@@ -4,6 +4,7 @@ using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Codegen.Values;
 using PgFusion.Types;
+using System.Runtime.CompilerServices;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
 
@@ -164,6 +165,7 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
     public void FoldMasked(Int128[] a, Int128[]? b, int scale, ulong[] mask, int words) => FoldMasked(a, b, scale, mask, 0, words);
 
     /// <summary>As <see cref="FoldMasked(Int128[], Int128[], int, ulong[], int)"/> over mask words [<paramref name="fromWord"/>, <paramref name="toWord"/>).</summary>
+    [MethodImpl(HotLoop.Options)]
     public void FoldMasked(Int128[] a, Int128[]? b, int scale, ulong[] mask, int fromWord, int toWord)
     {
         Int128 total = 0;

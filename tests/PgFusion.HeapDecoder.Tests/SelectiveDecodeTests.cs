@@ -138,9 +138,14 @@ public sealed class SelectiveDecodeTests(SelectiveDatabase db, ITestOutputHelper
                 var pages = new TablePages(heap, detoaster, first, Math.Min(3, heap.Pages.Count - first));
                 // the stages running for this batch, in the decoder's order (all of them for the first)
                 var running = staged.Running.Select(d => stageColumns.Single(col => $"column {col}" == d)).ToArray();
-                var all = full.NewBatch(16);
-                for (int i = 0; i < pages.Count; i++) full.Decode(pages.Page(i), pages.Visibility(i), pages.Block(i), all, pages.Detoasted(i));
-                var expected = Simulate(all, types, running, c.KeepPercent).Select(r => Row(all, types, r)).ToList();
+                // the stages run page by page
+                var expected = new List<string>();
+                for (int i = 0; i < pages.Count; i++)
+                {
+                    var all = full.NewBatch(16);
+                    full.Decode(pages.Page(i), pages.Visibility(i), pages.Block(i), all, pages.Detoasted(i));
+                    expected.AddRange(Simulate(all, types, running, c.KeepPercent).Select(r => Row(all, types, r)));
+                }
 
                 foreach (var column in into.Columns) column.Reset();
                 into.Length = 0;
@@ -230,7 +235,7 @@ public sealed class SelectiveDecodeTests(SelectiveDatabase db, ITestOutputHelper
         return h % 100 < (uint)keepPercent;
     }
 
-    /// <summary>The rows of <paramref name="all"/> the running stages keep, run in order as the decoder does (a declining stage keeps its input).</summary>
+    /// <summary>The rows of one page (<paramref name="all"/>) the running stages keep, run in order as the decoder does (a declining stage keeps its input).</summary>
     private static List<int> Simulate(RecordBatch all, PgType[] types, int[] running, int keepPercent)
     {
         var rows = Enumerable.Range(0, all.Length).ToList();

@@ -113,7 +113,7 @@ public sealed partial class ScanPrefilter
     /// timestamp) of columns and constants: PostgreSQL's comparison functions of the built-in
     /// types never raise.
     /// </summary>
-    internal static bool NeverRaises(BoundExpr conjunct) =>
+    public static bool NeverRaises(BoundExpr conjunct) =>
         conjunct is BoundFuncCall { Args.Count: 2 } call
         && call.Type == PgFusion.Types.PgType.Bool
         && call.Args.All(a => Unwrap(a) is BoundColumnRef or BoundConst)

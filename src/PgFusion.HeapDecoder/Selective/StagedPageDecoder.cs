@@ -4,10 +4,12 @@ using PgFusion.Types;
 namespace PgFusion.HeapDecoder;
 
 /// <summary>
-/// Late materialization of one scan (one instance per decoding thread): a batch of pages is
+/// Late materialization of one scan (one instance per decoding thread): each page of a batch is
 /// decoded in stages. Each chosen <see cref="FilterStage"/> decodes only its own columns, for the
 /// rows the stages before it kept, and tests them; the scan's columns are then decoded for the
-/// rows every stage kept, and only those rows reach the batch. The numeric and text decode of
+/// rows every stage kept, and only those rows reach the batch. A page is walked by every stage
+/// and the final decode before the next page (it stays in cache; a first version that staged
+/// whole 75-page batches re-read each page from memory and lost more than it saved). The numeric and text decode of
 /// the rows the filter rejects -- most of the work of a selective scan -- never happens.
 ///
 /// Which stages run is decided once, after the first batch (which runs them all, cheapest first):
@@ -30,18 +32,13 @@ public sealed class StagedPageDecoder
     /// <summary>Stages beyond this many (cheapest first) are not considered (2^n plans are priced).</summary>
     private const int MaxStages = 6;
 
-    /// <summary>Row codes: page index above these bits, the row's ordinal on its page below (at most 291 rows a page).</summary>
-    private const int OrdinalBits = 9;
-    private const int OrdinalMask = (1 << OrdinalBits) - 1;
-
     private readonly HeapPageDecoder full;
     private readonly Stage[] stages;
     private readonly double plainCost;
     private bool decided;
-    private int[] codes = new int[4096];
-    private int[] kept = new int[4096];
-    private int[] selection = new int[4096];
+    /// <summary>The rows of the page still in play (their ordinals on the page), and a stage's passing rows (indices into its batch).</summary>
     private readonly int[] ordinals = new int[HeapPageDecoder.MaxTuplesPerPage];
+    private readonly int[] selection = new int[HeapPageDecoder.MaxTuplesPerPage];
 
     /// <param name="relation">As for <see cref="HeapPageDecoder"/>.</param>
     /// <param name="attNums">The scan's attributes: the columns of the batches filled.</param>
@@ -74,75 +71,72 @@ public sealed class StagedPageDecoder
 
     /// <summary>
     /// Appends to <paramref name="into"/> the rows of <paramref name="pages"/> that pass the running
-    /// stages (every visible row when none runs), in page order; returns how many.
+    /// stages (every visible row when none runs), in page order; returns how many. The stages and
+    /// the final decode run page by page, so a page is walked again while it is still in cache.
     /// </summary>
     public int DecodePages(IPageBatch pages, RecordBatch into)
     {
         ArgumentNullException.ThrowIfNull(pages);
         ArgumentNullException.ThrowIfNull(into);
-        if (decided && !Late) return DecodeAll(full, pages, into, null);
+        if (decided && !Late) return DecodeAll(full, pages, into);
 
-        int rows = -1; // -1: every row of the pages; else codes[0..rows)
         bool probing = !decided;
-        foreach (var stage in stages)
+        int count = 0;
+        for (int p = 0; p < pages.Count; p++)
         {
-            if (!stage.Enabled) continue;
-            var batch = stage.Batch ??= stage.Decoder.NewBatch(4096);
-            Clear(batch);
-            int decoded = rows < 0 ? DecodeAll(stage.Decoder, pages, batch, this) : DecodeCodes(stage.Decoder, pages, batch, rows);
-            if (selection.Length < decoded) selection = new int[decoded];
-            int passed = decoded == 0 ? 0 : stage.Filter.Select(batch, selection);
-            if (passed < 0 || passed > decoded) passed = -1;
-            if (probing) stage.RowsIn += decoded;
-            if (passed >= 0)
+            var page = pages.Page(p);
+            var visibility = pages.Visibility(p);
+            uint block = pages.Block(p);
+            var detoasted = pages.Detoasted(p);
+            int rows = -1; // -1: every row of the page; else ordinals[0..rows)
+            foreach (var stage in stages)
             {
-                if (kept.Length < passed) kept = new int[Math.Max(passed, kept.Length * 2)];
-                for (int j = 0; j < passed; j++) kept[j] = codes[selection[j]];
-                (codes, kept) = (kept, codes);
+                if (!stage.Enabled) continue;
+                var batch = stage.Batch ??= stage.Decoder.NewBatch(HeapPageDecoder.MaxTuplesPerPage);
+                Clear(batch);
+                int decoded;
+                if (rows < 0)
+                {
+                    // the first walk of the page requests the next page's lines as Decode does
+                    bool last = p + 1 == pages.Count;
+                    decoded = stage.Decoder.Decode(page, visibility, block, batch, detoasted, last ? default : pages.Page(p + 1), last ? default : pages.Visibility(p + 1));
+                    for (int k = 0; k < decoded; k++) ordinals[k] = k;
+                }
+                else
+                {
+                    decoded = stage.Decoder.DecodeSelected(page, visibility, block, ordinals.AsSpan(0, rows), batch, detoasted);
+                }
+                int passed = decoded == 0 ? 0 : stage.Filter.Select(batch, selection);
+                if (passed < 0 || passed > decoded) passed = decoded; // declined: every row kept
+                else
+                {
+                    for (int j = 0; j < passed; j++) ordinals[j] = ordinals[selection[j]];
+                }
                 rows = passed;
+                if (probing)
+                {
+                    stage.RowsIn += decoded;
+                    stage.RowsOut += rows;
+                }
+                if (rows == 0) break;
             }
-            else
-            {
-                rows = decoded;
-            }
-            if (probing) stage.RowsOut += rows;
-            if (rows == 0) break;
+            count += rows < 0
+                ? full.Decode(page, visibility, block, into, detoasted)
+                : full.DecodeSelected(page, visibility, block, ordinals.AsSpan(0, rows), into, detoasted);
         }
-        int count = rows < 0 ? DecodeAll(full, pages, into, null) : DecodeCodes(full, pages, into, rows);
         if (probing) Decide();
         return count;
     }
 
-    /// <summary>Every visible row of the pages; with <paramref name="coding"/>, their codes into its <see cref="codes"/>.</summary>
-    private static int DecodeAll(HeapPageDecoder decoder, IPageBatch pages, RecordBatch into, StagedPageDecoder? coding)
+    /// <summary>Every visible row of the pages, as the plain path decodes them.</summary>
+    private static int DecodeAll(HeapPageDecoder decoder, IPageBatch pages, RecordBatch into)
     {
         int total = 0;
         for (int p = 0; p < pages.Count; p++)
         {
             var next = p + 1 < pages.Count ? pages.Page(p + 1) : default;
             var nextVisibility = p + 1 < pages.Count ? pages.Visibility(p + 1) : default;
-            int n = decoder.Decode(pages.Page(p), pages.Visibility(p), pages.Block(p), into, pages.Detoasted(p), next, nextVisibility);
-            if (coding is not null)
-            {
-                if (coding.codes.Length < total + n) Array.Resize(ref coding.codes, Math.Max(total + n, coding.codes.Length * 2));
-                int code = p << OrdinalBits;
-                for (int k = 0; k < n; k++) coding.codes[total + k] = code | k;
-            }
-            total += n;
-        }
-        return total;
-    }
-
-    /// <summary>The rows codes[0..rows) (ascending), page by page.</summary>
-    private int DecodeCodes(HeapPageDecoder decoder, IPageBatch pages, RecordBatch into, int rows)
-    {
-        int total = 0;
-        for (int j = 0; j < rows;)
-        {
-            int page = codes[j] >> OrdinalBits;
-            int n = 0;
-            while (j < rows && (codes[j] >> OrdinalBits) == page) ordinals[n++] = codes[j++] & OrdinalMask;
-            total += decoder.DecodeSelected(pages.Page(page), pages.Visibility(page), pages.Block(page), ordinals.AsSpan(0, n), into, pages.Detoasted(page));
+            total += decoder.Decode(pages.Page(p), pages.Visibility(p), pages.Block(p), into, pages.Detoasted(p), next, nextVisibility);
         }
         return total;
     }

@@ -58,7 +58,7 @@ public sealed partial class QueryCompiler
                 return probedScans.TryGetValue(scan, out var rendezvous) ? new IndexProbeScanNode(scan, rendezvous) : new ScanNode(scan);
             case PhysicalFilter filter:
             {
-                var input = Lower(filter.Input);
+                var input = LowerFilterInput(filter);
                 var types = Types(filter.Input);
                 // with a vector filter, the whole predicate's kernel is the fallback for the rare batch it declines
                 bool vector = VectorFilter.TryCreate(types, filter.Predicate, out var rest) is not null;
@@ -98,6 +98,14 @@ public sealed partial class QueryCompiler
         }
     }
 
+    /// <summary>A filter's input; a sequential scan right below it gets the filter's stages to apply while it decodes (<see cref="Execution.ScanPrefilter"/>).</summary>
+    private OperatorNode LowerFilterInput(PhysicalFilter filter)
+    {
+        if (filter.Input is not PhysicalScan scan || probedScans.ContainsKey(scan)) return Lower(filter.Input);
+        foreach (var o in scan.Output) KernelTypes.Require(o.Type);
+        return new ScanNode(scan) { Prefilter = Execution.ScanPrefilter.TryCreate(scan, filter) };
+    }
+
     private HashAggregateNode LowerAggregate(PhysicalHashAggregate agg)
     {
         // Q6's shape: the filter's bitmaps feed the sums (FusedFilterAggregate); the filter's input is read directly.
@@ -107,7 +115,7 @@ public sealed partial class QueryCompiler
             var filterTypes = Types(filter.Input);
             fused = FusedFilterAggregate.TryCreate(agg, filterTypes, filter.Predicate, () => KernelBuilder.Filter("filter", filterTypes, filter.Predicate, Cache));
         }
-        var input = fused is not null ? Lower(((PhysicalFilter)agg.Input).Input) : Lower(agg.Input);
+        var input = fused is not null ? LowerFilterInput((PhysicalFilter)agg.Input) : Lower(agg.Input);
         var evaluated = new List<BoundExpr>(agg.GroupKeys);
         foreach (var k in agg.GroupKeys)
         {

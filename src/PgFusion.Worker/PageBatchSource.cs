@@ -26,6 +26,9 @@ internal sealed class PageBatchSource : IIndexProbe
 
     private readonly SessionScanProvider provider;
     private readonly HeapPageDecoder?[] decoders = new HeapPageDecoder?[2];
+
+    /// <summary>Per buffer, the late-materialization decoder (null: the scan decodes plainly); its Full decoder is decoders[k].</summary>
+    private readonly StagedPageDecoder?[] staged = new StagedPageDecoder?[2];
     private readonly RecordBatch?[] batches = new RecordBatch?[2];
     private readonly Queue<ServedPage> queued = new();
     private readonly uint creditBatch;
@@ -41,7 +44,7 @@ internal sealed class PageBatchSource : IIndexProbe
     private volatile bool ended;
     private volatile bool closed;
 
-    public PageBatchSource(SessionScanProvider provider, uint scanId, PhysicalScan? scan)
+    public PageBatchSource(SessionScanProvider provider, uint scanId, PhysicalScan? scan, ScanPrefilter? prefilter = null)
     {
         this.provider = provider;
         ScanId = scanId;
@@ -50,8 +53,11 @@ internal sealed class PageBatchSource : IIndexProbe
         creditBatch = Math.Clamp(provider.InitialCredit / 4, 4u, 32u);
         if (scan is not null)
         {
-            decoders[0] = new HeapPageDecoder(scan.Relation, scan.AttNums);
-            decoders[1] = new HeapPageDecoder(scan.Relation, scan.AttNums);
+            for (int k = 0; k < 2; k++)
+            {
+                staged[k] = LateScan.TryCreate(scan, prefilter);
+                decoders[k] = staged[k]?.Full ?? new HeapPageDecoder(scan.Relation, scan.AttNums);
+            }
         }
     }
 
@@ -110,7 +116,7 @@ internal sealed class PageBatchSource : IIndexProbe
     /// pool thread, or the session thread when it needs the batch before a pool thread got to it
     /// (so a busy machine's scheduling delay never leaves the session thread idle).
     /// </summary>
-    private sealed class DecodeJob(PageBatchSource owner, RecordBatch batch, HeapPageDecoder decoder, List<ServedPage> pages)
+    private sealed class DecodeJob(PageBatchSource owner, RecordBatch batch, HeapPageDecoder decoder, StagedPageDecoder? staged, List<ServedPage> pages)
     {
         private int claimed;
         private bool completed;
@@ -118,6 +124,7 @@ internal sealed class PageBatchSource : IIndexProbe
 
         public RecordBatch Batch { get; } = batch;
         public HeapPageDecoder Decoder { get; } = decoder;
+        public StagedPageDecoder? Staged { get; } = staged;
         public List<ServedPage> Pages { get; } = pages;
         public long Ticks { get; set; }
 
@@ -158,7 +165,21 @@ internal sealed class PageBatchSource : IIndexProbe
         }
     }
 
+    /// <summary>
+    /// The next batch, or null at the end. With late materialization a batch can come out empty
+    /// (no row of its pages passed the filter's stages): it is skipped.
+    /// </summary>
     public RecordBatch? Next(CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var batch = NextDecoded(cancellation);
+            if (batch is null || batch.Length > 0 || staged[0] is null)
+                return batch;
+        }
+    }
+
+    private RecordBatch? NextDecoded(CancellationToken cancellation)
     {
         if (decoders[0] is null)
             throw new InvalidOperationException("scan opened without a layout cannot decode");
@@ -232,7 +253,7 @@ internal sealed class PageBatchSource : IIndexProbe
         batch.Length = 0;
         batch.Selection = null;
         batch.SelectedCount = 0;
-        var job = new DecodeJob(this, batch, decoder, pages);
+        var job = new DecodeJob(this, batch, decoder, staged[k], pages);
         ThreadPool.UnsafeQueueUserWorkItem(static j => j.RunIfUnclaimed(), job, preferLocal: false);
         return job;
     }
@@ -243,7 +264,10 @@ internal sealed class PageBatchSource : IIndexProbe
         long t = Stopwatch.GetTimestamp();
         try
         {
-            DecodePages(provider.Region.Pages, job.Decoder, job.Batch, job.Pages);
+            if (job.Staged is { Late: true } late)
+                LateScan.DecodePages(provider.Region.Pages, late, job.Batch, job.Pages);
+            else
+                DecodePages(provider.Region.Pages, job.Decoder, job.Batch, job.Pages);
         }
         finally
         {

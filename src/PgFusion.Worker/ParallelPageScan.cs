@@ -13,14 +13,18 @@ namespace PgFusion.Worker;
 /// thread reads or writes the channel at a time), numbers the batch, and decodes it outside the
 /// lock with its own decoder into its own batch, freeing each pool entry as it goes.
 /// </summary>
-internal sealed class ParallelPageScan(PageBatchSource source, PhysicalScan scan, SessionScanProvider provider) : IParallelScan
+internal sealed class ParallelPageScan(PageBatchSource source, PhysicalScan scan, ScanPrefilter? prefilter, SessionScanProvider provider) : IParallelScan
 {
     private readonly Lock gate = new();
     private readonly PagePool pool = provider.Region.Pages;
     private long nextSequence;
     private volatile bool stopped;
 
-    public IParallelPartition Partition() => new PagePartition(this, new HeapPageDecoder(scan.Relation, scan.AttNums));
+    public IParallelPartition Partition()
+    {
+        var staged = LateScan.TryCreate(scan, prefilter);
+        return new PagePartition(this, staged?.Full ?? new HeapPageDecoder(scan.Relation, scan.AttNums), staged);
+    }
 
     public void Stop() => stopped = true;
 
@@ -38,12 +42,17 @@ internal sealed class ParallelPageScan(PageBatchSource source, PhysicalScan scan
         }
     }
 
-    private sealed class PagePartition(ParallelPageScan owner, HeapPageDecoder decoder) : IParallelPartition
+    private sealed class PagePartition(ParallelPageScan owner, HeapPageDecoder decoder, StagedPageDecoder? staged) : IParallelPartition
     {
         private RecordBatch? batch;
 
         public long Sequence { get; private set; } = -1;
 
+        /// <summary>
+        /// The next batch. With late materialization it can be empty (no row of its pages passed
+        /// the filter's stages); it still goes up: its sequence number was taken, and a gather in
+        /// scan order waits for every number.
+        /// </summary>
         public RecordBatch? Next(CancellationToken cancellation)
         {
             var pages = owner.Take(cancellation, out long sequence);
@@ -56,7 +65,10 @@ internal sealed class ParallelPageScan(PageBatchSource source, PhysicalScan scan
             b.Length = 0;
             b.Selection = null;
             b.SelectedCount = 0;
-            PageBatchSource.DecodePages(owner.pool, decoder, b, pages);
+            if (staged is { Late: true } late)
+                LateScan.DecodePages(owner.pool, late, b, pages);
+            else
+                PageBatchSource.DecodePages(owner.pool, decoder, b, pages);
             return b;
         }
     }

@@ -38,21 +38,25 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
 
     public IBatchSource OpenScan(PhysicalScan scan) => Open(scan.Relation.RelId, scan.AttNums, scan);
 
+    public IBatchSource OpenScan(PhysicalScan scan, ScanPrefilter? prefilter) => Open(scan.Relation.RelId, scan.AttNums, scan, prefilter);
+
     /// <summary>Threads a pipeline of this request may use (EXECUTE flags: pg_fusion.worker_threads).</summary>
     public int Degree { get; }
 
-    public IParallelScan OpenParallelScan(PhysicalScan scan, string pipeline)
+    public IParallelScan OpenParallelScan(PhysicalScan scan, string pipeline) => OpenParallelScan(scan, pipeline, null);
+
+    public IParallelScan OpenParallelScan(PhysicalScan scan, string pipeline, ScanPrefilter? prefilter)
     {
         parallel.Add($"{pipeline}: {Degree} threads");
-        return new ParallelPageScan(Open(scan.Relation.RelId, scan.AttNums, scan), scan, this);
+        return new ParallelPageScan(Open(scan.Relation.RelId, scan.AttNums, scan), scan, prefilter, this);
     }
 
     /// <summary>The pipelines this request ran on several threads, one line each, in the order they started (DONE, EXPLAIN ANALYZE).</summary>
     public IReadOnlyList<string> ParallelPipelines => parallel;
 
-    public PageBatchSource Open(uint relId, IReadOnlyList<int> attNums, PhysicalScan? scan)
+    public PageBatchSource Open(uint relId, IReadOnlyList<int> attNums, PhysicalScan? scan, ScanPrefilter? prefilter = null)
     {
-        var source = Register(id => new PageBatchSource(this, id, scan));
+        var source = Register(id => new PageBatchSource(this, id, scan, prefilter));
         uint id = source.ScanId;
         var w = new ArrayBufferWriter<byte>();
         Wire.U32(w, id);

@@ -10,7 +10,7 @@ namespace PgFusion.Codegen.Execution;
 public interface IIndexProbeProvider
 {
     /// <summary>
-    /// Batches of <paramref name="scan"/>'s attributes (as <see cref="IScanProvider.OpenScan"/>) from
+    /// Batches of <paramref name="scan"/>'s attributes (as <see cref="IScanProvider.OpenScan(PhysicalScan)"/>) from
     /// the visible rows of its relation whose index's leading column equals one of the keys:
     /// <paramref name="keys"/> (distinct), then those of <see cref="IIndexProbe.AddKeys"/> when
     /// <paramref name="moreKeys"/> (all distinct from each other). With <paramref name="firstMatch"/>,

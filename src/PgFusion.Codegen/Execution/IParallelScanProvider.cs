@@ -17,6 +17,9 @@ public interface IParallelScanProvider
     /// says what the threads run (for EXPLAIN ANALYZE: "aggregate over scan of lineitem, 2 hash join probes").
     /// </summary>
     IParallelScan OpenParallelScan(PhysicalScan scan, string pipeline);
+
+    /// <summary>As <see cref="OpenParallelScan(PhysicalScan, string)"/>, with the filter's stages the partitions may apply while decoding (<see cref="IScanProvider.OpenScan(PhysicalScan, ScanPrefilter?)"/>).</summary>
+    IParallelScan OpenParallelScan(PhysicalScan scan, string pipeline, ScanPrefilter? prefilter) => OpenParallelScan(scan, pipeline);
 }
 
 /// <summary>One scan shared by the partitions of a parallel pipeline.</summary>

@@ -10,4 +10,11 @@ namespace PgFusion.Codegen.Execution;
 public interface IScanProvider
 {
     IBatchSource OpenScan(PhysicalScan scan);
+
+    /// <summary>
+    /// As <see cref="OpenScan(PhysicalScan)"/>; the filter above the scan offers stages the
+    /// provider may apply while decoding (late materialization): it may leave out rows a stage
+    /// rejects. Providers that do not decode pages ignore it.
+    /// </summary>
+    IBatchSource OpenScan(PhysicalScan scan, ScanPrefilter? prefilter) => OpenScan(scan);
 }

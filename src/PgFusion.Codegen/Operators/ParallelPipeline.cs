@@ -118,7 +118,7 @@ internal sealed class ParallelPipeline
             return null;
         }
         return new ParallelPipeline(scanNode, [.. joins], tables, provider.OpenParallelScan(scanNode.Scan,
-            $"{role} over scan of {scanNode.Scan.Relation.Name}{(joins.Count == 0 ? "" : $", {joins.Count} hash join probe{(joins.Count == 1 ? "" : "s")}")}"), context);
+            $"{role} over scan of {scanNode.Scan.Relation.Name}{(joins.Count == 0 ? "" : $", {joins.Count} hash join probe{(joins.Count == 1 ? "" : "s")}")}", scanNode.Prefilter), context);
     }
 
     /// <summary>A new partition of the scan: the context one thread opens its copy of the chain in.</summary>

@@ -13,5 +13,8 @@ public sealed class ScanNode(PhysicalScan scan) : OperatorNode(scan.Output)
     public override string Describe() =>
         $"Scan #{Scan.ScanId} on {Scan.Relation.Name} (rte {Scan.RangeTableIndex}, attnums [{string.Join(", ", Scan.AttNums)}])  (rows={Scan.EstimatedRows:0})";
 
-    public override IBatchSource Open(ExecutionContext context) => context.Scans.OpenScan(Scan);
+    /// <summary>Stages of the filter right above that the scan may apply while decoding (late materialization), or null.</summary>
+    public ScanPrefilter? Prefilter { get; init; }
+
+    public override IBatchSource Open(ExecutionContext context) => Prefilter is null ? context.Scans.OpenScan(Scan) : context.Scans.OpenScan(Scan, Prefilter);
 }

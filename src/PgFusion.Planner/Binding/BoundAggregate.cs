@@ -20,6 +20,14 @@ public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<Boun
     public const uint SingleValueOid = 1;
 
     /// <summary>
+    /// Not a pg_aggregate entry: the value of any of the group's input rows, NULL when it has none.
+    /// Only for a column whose rows in a group all hold one value (functionally dependent on the
+    /// group keys, Rules/FunctionalDependencyGrouping): which row gives it does not matter, so
+    /// partial aggregates of a parallel scan merge.
+    /// </summary>
+    public const uint AnyValueOid = 2;
+
+    /// <summary>
     /// Not a pg_proc entry: the function pgfusion_single_row(int8 rows) → bool, true for at most one
     /// row, else it raises 21000 as <see cref="SingleValueOid"/> does (a correlated scalar subquery's check).
     /// </summary>

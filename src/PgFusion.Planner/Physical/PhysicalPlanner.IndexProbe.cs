@@ -15,7 +15,7 @@ public sealed partial class PhysicalPlanner
     /// <summary>
     /// The hash join, or an index-probe join when its inner side (the build input; for an inner
     /// join either input; for a semi join either input, the kept one as a build-semi join) is a base
-    /// relation under filters, projections and groupings by the join key with a btree index whose
+    /// relation under filters, projections, groupings by the join key and joins with a btree index whose
     /// leading column is an integer join key, and probing the estimated outer keys costs well
     /// below a sequential scan of the inner relation.
     /// </summary>
@@ -234,13 +234,21 @@ public sealed partial class PhysicalPlanner
                     index = gc.Index;
                     plan = aggregate.Input;
                     break;
+                case PhysicalHashJoin join when KeptSideColumn(join, index) is var (side, column):
+                    index = column;
+                    plan = side;
+                    break;
                 default:
                     return rows;
             }
         }
     }
 
-    /// <summary>Column <paramref name="index"/> of <paramref name="plan"/> as a scan's attribute, through filters, plain projections and plain group keys.</summary>
+    /// <summary>
+    /// Column <paramref name="index"/> of <paramref name="plan"/> as a scan's attribute, through
+    /// filters, plain projections, plain group keys and the inputs of joins that may be restricted
+    /// on it (<see cref="KeptSideColumn"/>).
+    /// </summary>
     private static (PhysicalScan Scan, int AttNum)? TraceToScan(PhysicalPlan plan, int index)
     {
         while (true)
@@ -272,9 +280,45 @@ public sealed partial class PhysicalPlanner
                     index = gc.Index;
                     plan = aggregate.Input;
                     break;
+                case PhysicalHashJoin join:
+                    if (KeptSideColumn(join, index) is not (var side, var column)) return null;
+                    index = column;
+                    plan = side;
+                    break;
                 default:
                     return null;
             }
+        }
+    }
+
+    /// <summary>
+    /// Column <paramref name="index"/> of a join's output as a column of the input whose rows
+    /// the join may be restricted on: either input of an inner join, the kept input of a semi or
+    /// anti join. The join's rows whose column holds one of the probed values are then exactly the
+    /// join of that input's rows holding them with the other input, so reading that input through
+    /// an index with the probed values loses no row the probe can match (semi-join reduction
+    /// below a join: Q2's min(ps_supplycost) groups partsupp joined with the region's suppliers).
+    /// Never the NULL-extended side of an outer join (its rows' absence changes other rows).
+    /// </summary>
+    private static (PhysicalPlan Side, int Column)? KeptSideColumn(PhysicalHashJoin join, int index)
+    {
+        if (index < 0) return null;
+        switch (join.Kind)
+        {
+            case HashJoinKind.Semi or HashJoinKind.Anti:
+                return index < join.Probe.Output.Count ? (join.Probe, index) : null;
+            case HashJoinKind.BuildSemi or HashJoinKind.BuildAnti:
+                return index < join.Build.Output.Count ? (join.Build, index) : null;
+            case HashJoinKind.Inner:
+            {
+                var left = join.BuildIsLeft ? join.Build : join.Probe;
+                var right = join.BuildIsLeft ? join.Probe : join.Build;
+                if (index < left.Output.Count) return (left, index);
+                index -= left.Output.Count;
+                return index < right.Output.Count ? (right, index) : null;
+            }
+            default:
+                return null;
         }
     }
 }

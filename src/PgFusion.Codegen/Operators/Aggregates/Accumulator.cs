@@ -138,6 +138,7 @@ public abstract class Accumulator
             >= 2115 and <= 2146 or 2244 or 2245 => MinMax(agg, argType!.Value),
             BoundAggregate.FirstValueOid when argType is { } t => () => new FirstValueAccumulator(t),
             BoundAggregate.SingleValueOid when argType is { } t => () => new FirstValueAccumulator(t, oneRowOnly: true),
+            BoundAggregate.AnyValueOid when argType is { } t => () => new FirstValueAccumulator(t, anyRow: true),
             2517 or 2519 => () => new BoolAndOrAccumulator(isAnd: true),
             2518 => () => new BoolAndOrAccumulator(isAnd: false),
             3538 => () => new StringAggAccumulator(),

@@ -15,11 +15,13 @@ public sealed class FirstValueAccumulator : Accumulator
     private readonly ColumnOps ops;
     private readonly Column store;
     private readonly bool oneRowOnly;
+    private readonly bool anyRow;
     private int[] slot = new int[16];
 
-    public FirstValueAccumulator(PgType type, bool oneRowOnly = false)
+    public FirstValueAccumulator(PgType type, bool oneRowOnly = false, bool anyRow = false)
     {
         this.oneRowOnly = oneRowOnly;
+        this.anyRow = anyRow;
         ops = ColumnOps.For(type);
         store = PgArrowMapping.CreateColumn(type, 16);
         store.EnsureValidity(16);
@@ -47,6 +49,16 @@ public sealed class FirstValueAccumulator : Accumulator
             slot[g] = store.Length;
             ops.Append(arg!, r, store);
         }
+    }
+
+    public override bool CanMerge => anyRow;
+
+    public override void Merge(int group, Accumulator other, int otherGroup)
+    {
+        var o = (FirstValueAccumulator)other;
+        if (slot[group] >= 0 || otherGroup >= o.slot.Length || o.slot[otherGroup] < 0) return;
+        slot[group] = store.Length;
+        ops.Append(o.store, o.slot[otherGroup], store);
     }
 
     public override void Write(int group, Column output)

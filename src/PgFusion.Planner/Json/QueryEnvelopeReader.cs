@@ -17,7 +17,7 @@ public static class QueryEnvelopeReader
             JsonSyntaxChecker.Check(json);
             syntaxChecked = true;
         }
-        JsonDocument document;
+        QueryJsonTree document;
         Dictionary<int, List<StatisticsExtractor.Entry>> extracted = [];
         var spans = StatisticsScanner.TopLevelSpans.None;
         IReadOnlyDictionary<uint, RelationInfo>? cachedRelations = null;
@@ -32,7 +32,8 @@ public static class QueryEnvelopeReader
                 cachedCatalog = null;
                 compact = StatisticsExtractor.Extract(json, out extracted, out spans);
             }
-            document = JsonDocument.Parse(compact ?? json.ToArray(), new JsonDocumentOptions { MaxDepth = 4096 });
+            var text = compact ?? json.ToArray();
+            document = QueryJsonTree.TryParse(text) ?? throw Malformed(json, text, syntaxChecked);
         }
         catch (JsonException e)
         {
@@ -41,8 +42,8 @@ public static class QueryEnvelopeReader
         }
         try
         {
-            var root = new QueryTreeNode(document.RootElement, "$");
-            if (document.RootElement.ValueKind != JsonValueKind.Object) throw root.Error("expected the envelope object");
+            var root = new QueryTreeNode(document.Root, "$");
+            if (document.Root.ValueKind != JsonValueKind.Object) throw root.Error("expected the envelope object");
             var version = root.Field("version");
             if (version.Element.ValueKind != JsonValueKind.Number || !version.Element.TryGetInt32(out int v) || v != QueryEnvelope.SupportedVersion)
                 throw version.Error($"unsupported Query JSON version {version.Element.GetRawText()} (this planner reads version {QueryEnvelope.SupportedVersion})");
@@ -65,6 +66,25 @@ public static class QueryEnvelopeReader
             document.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The error for text the tree parser rejected: the path-tracking checker's (naming where the
+    /// input breaks), else JsonDocument's message, as before the tree parser. Should both accept the
+    /// text (a gap in the tree parser), still a QueryJsonException rather than a crash.
+    /// </summary>
+    private static QueryJsonException Malformed(ReadOnlySpan<byte> json, byte[] text, bool syntaxChecked)
+    {
+        if (!syntaxChecked) JsonSyntaxChecker.Check(json);
+        try
+        {
+            using var _ = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = QueryJsonTree.MaxDepth });
+        }
+        catch (JsonException e)
+        {
+            return new QueryJsonException("$", "malformed JSON: " + e.Message, e);
+        }
+        return new QueryJsonException("$", "malformed JSON: the query tree parser rejected it");
     }
 
     private static Dictionary<uint, RelationInfo> ReadRelations(QueryTreeNode root, Dictionary<int, List<StatisticsExtractor.Entry>> extracted)

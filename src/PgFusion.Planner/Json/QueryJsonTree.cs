@@ -30,6 +30,9 @@ internal sealed class QueryJsonTree : IDisposable
         _rows = rows;
     }
 
+    /// <summary><see cref="Row.NodeRow"/> of an object with an escaped property name.</summary>
+    internal const int NodeUnknown = -2;
+
     /// <summary>The root value.</summary>
     public QueryJsonValue Root => new(this, 0);
 
@@ -54,6 +57,13 @@ internal sealed class QueryJsonTree : IDisposable
         /// JsonDocument does, so that the last of duplicate names wins without reading them all.
         /// </summary>
         public int Link;
+
+        /// <summary>
+        /// Of an object, the value row of its (last) "node" property, which names the node kind that
+        /// the binder asks of every node: -1 when it has none, <see cref="NodeUnknown"/> when a
+        /// property name is escaped (then it is looked up as any other).
+        /// </summary>
+        public int NodeRow;
 
         private byte _kind;
 
@@ -180,6 +190,8 @@ internal sealed class QueryJsonTree : IDisposable
             owner.Count++;
             _rows[row].Link = owner.Link;
             owner.Link = row;
+            if (escaped) owner.NodeRow = NodeUnknown;
+            else if (owner.NodeRow != NodeUnknown && i - 1 - start == 4 && _json.Slice(start, 4).SequenceEqual("node"u8)) owner.NodeRow = row + 1;
             i = Whitespace(i);
             if (i >= _json.Length || _json[i] != ':') return false;
             i = Whitespace(i + 1);
@@ -208,6 +220,7 @@ internal sealed class QueryJsonTree : IDisposable
             r.Length = length;
             r.Escaped = escaped;
             r.Link = -1;
+            r.NodeRow = -1;
             r.Count = 0; // rented rows hold old values
             r.End = _count + 1; // a container's is set when it closes
             return _count++;
@@ -232,18 +245,20 @@ internal sealed class QueryJsonTree : IDisposable
         {
             start = i + 1;
             escaped = false;
-            int j = start;
-            while (true)
+            // byte by byte: names, node kinds and values are a few bytes, shorter than a vector search pays for
+            for (int j = start; j < _json.Length;)
             {
-                int k = _json[j..].IndexOfAny((byte)'"', (byte)'\\');
-                if (k < 0) return false;
-                // unescaped control characters are not allowed in JSON strings
-                if (_json.Slice(j, k).IndexOfAnyInRange((byte)0, (byte)0x1f) >= 0) return false;
-                j += k;
-                if (_json[j] == '"')
+                byte b = _json[j];
+                if (b == '"')
                 {
                     i = j + 1;
                     return true;
+                }
+                if (b < 0x20) return false; // unescaped control characters are not allowed in JSON strings
+                if (b != '\\')
+                {
+                    j++;
+                    continue;
                 }
                 escaped = true;
                 if (j + 1 >= _json.Length) return false;
@@ -262,6 +277,7 @@ internal sealed class QueryJsonTree : IDisposable
                         return false;
                 }
             }
+            return false;
         }
 
         /// <summary>-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; what follows is checked as the next token.</summary>

@@ -48,6 +48,13 @@ public readonly struct QueryJsonValue
     public bool TryGetProperty(ReadOnlySpan<byte> utf8Name, out QueryJsonValue value)
     {
         Require(JsonValueKind.Object);
+        // the node kind, asked of every node, was found while parsing
+        int node = Row.NodeRow;
+        if (node != QueryJsonTree.NodeUnknown && utf8Name.SequenceEqual("node"u8))
+        {
+            value = node < 0 ? default : new QueryJsonValue(_tree, node);
+            return node >= 0;
+        }
         var json = _tree.Json;
         // from the last property back: the last of duplicate names wins, as in JsonDocument
         for (int i = Row.Link; i >= 0;)

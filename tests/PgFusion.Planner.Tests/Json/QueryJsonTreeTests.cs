@@ -24,6 +24,10 @@ public sealed class QueryJsonTreeTests
         "[\"\\ud83d\\ude00\",\"\\/\",\"\\b\\f\\r\\t\"]",
         "{\"node\":\"QUERY\",\"list\":[[],[[]],{}],\"x\":-1234567890123}",
         "\t\r\n[1]\n",
+        "{\"node\":\"A\",\"x\":{\"node\":\"C\"},\"node\":\"B\"}", // the node kind found while parsing: the last one
+        "{\"n\\u006fde\":\"A\",\"node\":\"B\"}", // an escaped name: looked up as any other
+        "{\"node\":\"B\",\"n\\u006fde\":\"A\"}",
+        "{\"nodes\":1,\"nod\":2}",
     ];
 
     public static TheoryData<string> Invalid =>

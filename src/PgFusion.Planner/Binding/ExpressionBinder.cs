@@ -108,9 +108,21 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
         if (node.Bool("constisnull")) return new BoundConst(null, type);
         if (!DatumDecoder.CanDecode(type.Oid)) throw UnsupportedConstructException.NotYet($"constant of type {TypeLabel(type.Oid)}");
         var value = node.Field("constvalue");
-        var bytes = HexBytes.Parse(value.String("bytes"), value.Path + ".bytes");
-        return new BoundConst(DatumDecoder.Decode(type, bytes, value.Path), type);
+        try
+        {
+            var bytes = HexBytes.Parse(value.String("bytes"), PendingBytesPath);
+            return new BoundConst(DatumDecoder.Decode(type, bytes, PendingValuePath), type);
+        }
+        catch (QueryJsonException e) when (e.JsonPath is PendingBytesPath or PendingValuePath)
+        {
+            throw new QueryJsonException(e.JsonPath == PendingBytesPath ? value.Path + ".bytes" : value.Path, e.Reason, e.InnerException);
+        }
     }
+
+    // Stand-ins for a constant's paths while it decodes: the path string is made only for an error
+    // (a query has hundreds of constants, and two path strings each were a percent of planning).
+    private const string PendingBytesPath = "\u0001constvalue.bytes";
+    private const string PendingValuePath = "\u0001constvalue";
 
     private BoundExpr BindBoolExpr(QueryTreeNode node, AggregateCollector? aggregates)
     {

@@ -1,3 +1,4 @@
+using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Rules;
 using PgFusion.Types;
@@ -151,9 +152,9 @@ public sealed partial class QueryBinder
         && !ReadsOuter(rte.Field("subquery").Element, 0) && !HasProperty(rte.Field("subquery").Element, "ctename");
 
     /// <summary>Whether a JSON fragment holds an object with property <paramref name="name"/> (a CTE reference for "ctename": bound again, its WITH level would be looked up from the wrong query).</summary>
-    private static bool HasProperty(System.Text.Json.JsonElement e, string name) => e.ValueKind switch
+    private static bool HasProperty(QueryJsonValue e, string name) => e.ValueKind switch
     {
-        System.Text.Json.JsonValueKind.Object => e.EnumerateObject().Any(p => p.Name == name || HasProperty(p.Value, name)),
+        System.Text.Json.JsonValueKind.Object => e.EnumerateObject().Any(p => p.NameEquals(name) || HasProperty(p.Value, name)),
         System.Text.Json.JsonValueKind.Array => e.EnumerateArray().Any(x => HasProperty(x, name)),
         _ => false,
     };

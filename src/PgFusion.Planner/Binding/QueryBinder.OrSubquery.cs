@@ -39,7 +39,7 @@ public sealed partial class QueryBinder
         return found is { } f && others.Count > 0 ? (others, f.Link, f.Negated) : null;
     }
 
-    private static bool HasSubLink(System.Text.Json.JsonElement e) => e.ValueKind switch
+    private static bool HasSubLink(QueryJsonValue e) => e.ValueKind switch
     {
         System.Text.Json.JsonValueKind.Object => (e.TryGetProperty("node", out var k) && k.ValueKind == System.Text.Json.JsonValueKind.String && k.ValueEquals("SUBLINK"))
             || e.EnumerateObject().Any(p => HasSubLink(p.Value)),

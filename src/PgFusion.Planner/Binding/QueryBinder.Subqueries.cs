@@ -521,7 +521,7 @@ public sealed partial class QueryBinder
     };
 
     /// <summary>Whether a Query (JSON) reads a column of a query enclosing it (a Var whose varlevelsup reaches past it).</summary>
-    private static bool ReadsOuter(System.Text.Json.JsonElement e, int depth)
+    private static bool ReadsOuter(QueryJsonValue e, int depth)
     {
         switch (e.ValueKind)
         {

@@ -102,9 +102,9 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>Whether a JSON query-tree fragment holds a node of <paramref name="kind"/>.</summary>
-    private static bool Contains(JsonElement element, string kind) => element.ValueKind switch
+    private static bool Contains(QueryJsonValue element, string kind) => element.ValueKind switch
     {
-        JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name == "node" && p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() == kind || Contains(p.Value, kind)),
+        JsonValueKind.Object => element.EnumerateObject().Any(p => p.NameEquals("node") && p.Value.ValueKind == JsonValueKind.String && p.Value.ValueEquals(kind) || Contains(p.Value, kind)),
         JsonValueKind.Array => element.EnumerateArray().Any(e => Contains(e, kind)),
         _ => false,
     };

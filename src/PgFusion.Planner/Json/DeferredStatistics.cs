@@ -29,7 +29,7 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
 
     /// <summary>Keeps <paramref name="entry"/> (an element of "stats") for attnum; a later entry for the same attnum wins.</summary>
     public void Add(int attnum, QueryTreeNode entry) =>
-        _entries[attnum] = new Entry(new StatisticsText(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(entry.Element).ToArray()), entry.PathSegment);
+        _entries[attnum] = new Entry(new StatisticsText(entry.Element.RawBytes.ToArray()), entry.PathSegment);
 
     /// <summary>Keeps an entry cut out of the envelope text (<see cref="StatisticsExtractor"/>), found at <paramref name="path"/>.</summary>
     public void Add(int attnum, byte[] json, JsonPathSegment path) => _entries[attnum] = new Entry(new StatisticsText(json), path);
@@ -59,18 +59,22 @@ internal sealed class DeferredStatistics : IReadOnlyDictionary<int, ColumnStatis
                 entry.Text.Decoded = fast;
                 return fast;
             }
-            JsonDocument document;
-            try
+            if (QueryJsonTree.TryParse(entry.Json) is not { } document)
             {
-                document = JsonDocument.Parse(entry.Json);
-            }
-            catch (JsonException e)
-            {
-                // StatisticsScanner leaves the syntax of an entry to its first reader
-                throw new QueryJsonException(entry.PathSegment?.ToString() ?? "$", "malformed JSON: " + e.Message, e);
+                // StatisticsScanner leaves the syntax of an entry to its first reader; the reader's message
+                string message = "the statistics entry is not valid JSON";
+                try
+                {
+                    using var _ = JsonDocument.Parse(entry.Json);
+                }
+                catch (JsonException e)
+                {
+                    throw new QueryJsonException(entry.PathSegment?.ToString() ?? "$", "malformed JSON: " + e.Message, e);
+                }
+                throw new QueryJsonException(entry.PathSegment?.ToString() ?? "$", "malformed JSON: " + message);
             }
             using var owned = document;
-            var s = new QueryTreeNode(document.RootElement, entry.PathSegment);
+            var s = new QueryTreeNode(document.Root, entry.PathSegment);
             var statistics = new ColumnStatistics(
                 s.Int32("attnum"),
                 s.Optional("null_frac")?.Double() ?? 0,

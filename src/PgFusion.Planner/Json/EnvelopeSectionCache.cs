@@ -26,6 +26,9 @@ internal static class EnvelopeSectionCache
 
         private readonly Lock _gate = new();
         private Dictionary<int, (byte[] Bytes, T Value)[]> _byPrefix = [];
+
+        // the same sections by a hash of their last bytes, to find them from the envelope's end
+        private Dictionary<int, (byte[] Bytes, T Value)[]> _bySuffix = [];
         private int _count;
         private long _bytes;
 
@@ -53,6 +56,30 @@ internal static class EnvelopeSectionCache
             return false;
         }
 
+        /// <summary>The stored value whose bytes end just before <paramref name="end"/>, and where they start.</summary>
+        public bool TryMatchEnding(ReadOnlySpan<byte> json, int end, out int start, out T? value)
+        {
+            start = -1;
+            value = null;
+            if (end < Prefix || end > json.Length) return false;
+            int hash = Hash(json.Slice(end - Prefix, Prefix));
+            (byte[] Bytes, T Value)[]? candidates;
+            lock (_gate)
+            {
+                if (!_bySuffix.TryGetValue(hash, out candidates)) return false;
+            }
+            foreach (var (bytes, stored) in candidates)
+            {
+                if (bytes.Length <= end && json.Slice(end - bytes.Length, bytes.Length).SequenceEqual(bytes))
+                {
+                    start = end - bytes.Length;
+                    value = stored;
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /// <summary>Keeps <paramref name="value"/> for these bytes (a copy of them); short sections are not worth it.</summary>
         public void Store(ReadOnlySpan<byte> bytes, T value)
         {
@@ -68,12 +95,16 @@ internal static class EnvelopeSectionCache
                 if (_count >= maxEntries || _bytes + bytes.Length > maxBytes)
                 {
                     _byPrefix = [];
+                    _bySuffix = [];
                     _count = 0;
                     _bytes = 0;
                     candidates = [];
                 }
                 // copy on write: readers hold the array they found
-                _byPrefix[hash] = [.. candidates, (bytes.ToArray(), value)];
+                var entry = (bytes.ToArray(), value);
+                _byPrefix[hash] = [.. candidates, entry];
+                int suffix = Hash(bytes[^Prefix..]);
+                _bySuffix[suffix] = [.. _bySuffix.GetValueOrDefault(suffix) ?? [], entry];
                 _count++;
                 _bytes += bytes.Length;
             }

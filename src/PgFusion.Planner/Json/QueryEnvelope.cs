@@ -1,26 +1,19 @@
-using System.Text.Json;
-
 namespace PgFusion.Planner.Json;
 
 /// <summary>
 /// The parsed Query JSON (QUERY_JSON_CONTRACT.md): the query tree, the relations it reads and the
-/// catalog names. Owns the parsed document, so dispose it after binding.
+/// catalog names. Owns the parsed query tree (<see cref="QueryJsonTree"/>, pooled rows), so dispose it after binding.
 /// </summary>
 public sealed class QueryEnvelope : IDisposable
 {
     public const int SupportedVersion = 1;
 
-    private readonly JsonDocument _document;
+    private readonly QueryJsonTree _tree;
 
-    internal QueryEnvelope(JsonDocument document, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog)
-        : this(document, serverVersionNum, query, relations, catalog, null)
+    internal QueryEnvelope(QueryJsonTree tree, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog, int? joinPairBudget)
     {
-    }
-
-    internal QueryEnvelope(JsonDocument document, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog, int? joinPairBudget)
-    {
+        _tree = tree;
         JoinPairBudget = joinPairBudget;
-        _document = document;
         ServerVersionNum = serverVersionNum;
         Query = query;
         Relations = relations;
@@ -39,5 +32,5 @@ public sealed class QueryEnvelope : IDisposable
 
     public QueryCatalog Catalog { get; }
 
-    public void Dispose() => _document.Dispose();
+    public void Dispose() => _tree.Dispose();
 }

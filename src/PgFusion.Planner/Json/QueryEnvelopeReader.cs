@@ -17,22 +17,26 @@ public static class QueryEnvelopeReader
             JsonSyntaxChecker.Check(json);
             syntaxChecked = true;
         }
-        JsonDocument document;
         Dictionary<int, List<StatisticsExtractor.Entry>> extracted = [];
         var spans = StatisticsScanner.TopLevelSpans.None;
         IReadOnlyDictionary<uint, RelationInfo>? cachedRelations = null;
         QueryCatalog? cachedCatalog = null;
+        var document = syntaxChecked ? null : ReadWithSectionsFromEnd(json, out cachedRelations, out cachedCatalog);
         try
         {
-            // relations (and catalog) read before from the same bytes are taken from the shared store
-            var compact = syntaxChecked ? null : StatisticsScanner.CompactCached(json, out cachedRelations, out cachedCatalog, out spans);
-            if (compact is null)
+            if (document is null)
             {
-                cachedRelations = null;
-                cachedCatalog = null;
-                compact = StatisticsExtractor.Extract(json, out extracted, out spans);
+                // relations (and catalog) read before from the same bytes are taken from the shared store
+                var compact = syntaxChecked ? null : StatisticsScanner.CompactCached(json, out cachedRelations, out cachedCatalog, out spans);
+                if (compact is null)
+                {
+                    cachedRelations = null;
+                    cachedCatalog = null;
+                    compact = StatisticsExtractor.Extract(json, out extracted, out spans);
+                }
+                var text = compact ?? json.ToArray();
+                document = QueryJsonTree.TryParse(text) ?? throw Malformed(json, text, syntaxChecked);
             }
-            document = JsonDocument.Parse(compact ?? json.ToArray(), new JsonDocumentOptions { MaxDepth = 4096 });
         }
         catch (JsonException e)
         {
@@ -41,8 +45,8 @@ public static class QueryEnvelopeReader
         }
         try
         {
-            var root = new QueryTreeNode(document.RootElement, "$");
-            if (document.RootElement.ValueKind != JsonValueKind.Object) throw root.Error("expected the envelope object");
+            var root = new QueryTreeNode(document.Root, "$");
+            if (document.Root.ValueKind != JsonValueKind.Object) throw root.Error("expected the envelope object");
             var version = root.Field("version");
             if (version.Element.ValueKind != JsonValueKind.Number || !version.Element.TryGetInt32(out int v) || v != QueryEnvelope.SupportedVersion)
                 throw version.Error($"unsupported Query JSON version {version.Element.GetRawText()} (this planner reads version {QueryEnvelope.SupportedVersion})");
@@ -65,6 +69,56 @@ public static class QueryEnvelopeReader
             document.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The tree of the envelope with its relations and catalog found in the shared store from its end
+    /// (<see cref="StatisticsScanner.CompactCachedFromEnd"/>), or null (then it is read from the start):
+    /// kept only when the rest is valid JSON whose object has exactly one "relations" and one
+    /// "catalog" member, which proves the cut ones were the envelope's own.
+    /// </summary>
+    private static QueryJsonTree? ReadWithSectionsFromEnd(ReadOnlySpan<byte> json, out IReadOnlyDictionary<uint, RelationInfo>? relations, out QueryCatalog? catalog)
+    {
+        if (StatisticsScanner.CompactCachedFromEnd(json, out relations, out catalog) is not { } compact
+            || QueryJsonTree.TryParse(compact) is not { } tree)
+        {
+            relations = null;
+            catalog = null;
+            return null;
+        }
+        int relationsMembers = 0, catalogMembers = 0;
+        if (tree.Root.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var member in tree.Root.EnumerateObject())
+            {
+                if (member.NameEquals("relations")) relationsMembers++;
+                else if (member.NameEquals("catalog")) catalogMembers++;
+            }
+        }
+        if (relationsMembers == 1 && catalogMembers == 1) return tree;
+        tree.Dispose();
+        relations = null;
+        catalog = null;
+        return null;
+    }
+
+    /// <summary>
+    /// The error for text the tree parser rejected: the path-tracking checker's (naming where the
+    /// input breaks), else JsonDocument's message, as before the tree parser. Should both accept the
+    /// text (a gap in the tree parser), still a QueryJsonException rather than a crash.
+    /// </summary>
+    private static QueryJsonException Malformed(ReadOnlySpan<byte> json, byte[] text, bool syntaxChecked)
+    {
+        if (!syntaxChecked) JsonSyntaxChecker.Check(json);
+        try
+        {
+            using var _ = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = QueryJsonTree.MaxDepth });
+        }
+        catch (JsonException e)
+        {
+            return new QueryJsonException("$", "malformed JSON: " + e.Message, e);
+        }
+        return new QueryJsonException("$", "malformed JSON: the query tree parser rejected it");
     }
 
     private static Dictionary<uint, RelationInfo> ReadRelations(QueryTreeNode root, Dictionary<int, List<StatisticsExtractor.Entry>> extracted)

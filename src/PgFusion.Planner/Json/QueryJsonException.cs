@@ -13,6 +13,7 @@ public sealed class QueryJsonException : PgFusionException
         : base("XX000", $"invalid Query JSON at {jsonPath}: {message}", null, inner)
     {
         JsonPath = jsonPath;
+        Reason = message;
     }
 
     public QueryJsonException()
@@ -31,4 +32,7 @@ public sealed class QueryJsonException : PgFusionException
     }
 
     public string JsonPath { get; }
+
+    /// <summary>The message without the path (to raise the same error at another path).</summary>
+    internal string Reason { get; }
 }

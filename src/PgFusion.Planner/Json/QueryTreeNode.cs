@@ -11,7 +11,7 @@ namespace PgFusion.Planner.Json;
 /// </summary>
 public readonly struct QueryTreeNode
 {
-    public QueryTreeNode(JsonElement element, string path)
+    public QueryTreeNode(QueryJsonValue element, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         Element = element;
@@ -19,7 +19,7 @@ public readonly struct QueryTreeNode
     }
 
     /// <summary>A node at a path taken from another document's node (the same place, re-parsed).</summary>
-    internal QueryTreeNode(JsonElement element, JsonPathSegment? at)
+    internal QueryTreeNode(QueryJsonValue element, JsonPathSegment? at)
     {
         Element = element;
         _at = at;
@@ -29,7 +29,7 @@ public readonly struct QueryTreeNode
     // fields per query, and a string per step cost more than the walk itself. Null is "$".
     private readonly JsonPathSegment? _at;
 
-    public JsonElement Element { get; }
+    public QueryJsonValue Element { get; }
 
     public string Path => _at?.ToString() ?? "$";
 
@@ -49,13 +49,12 @@ public readonly struct QueryTreeNode
         KindNames.GetAlternateLookup<ReadOnlySpan<char>>();
     private const int MaxKindNames = 2048;
 
-    private static string KindName(JsonElement n)
+    private static string KindName(QueryJsonValue n)
     {
-        // the raw token with its quotes; an escaped name goes the general way
-        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(n);
-        if (raw.Length < 2 || raw.Length > 66 || raw[0] != (byte)'"' || raw[^1] != (byte)'"' || raw[1..^1].IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) >= 0 || raw[1..^1].Contains((byte)'\\'))
+        // the name's bytes; an escaped or unusual name goes the general way
+        var ascii = n.ValueBytes;
+        if (n.IsEscaped || ascii.Length > 64 || ascii.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7e) >= 0)
             return n.GetString()!;
-        var ascii = raw[1..^1];
         Span<char> chars = stackalloc char[64];
         int length = System.Text.Encoding.ASCII.GetChars(ascii, chars);
         if (KindLookup.TryGetValue(chars[..length], out var known)) return known;
@@ -154,9 +153,9 @@ public readonly struct QueryTreeNode
         if (Element.ValueKind == JsonValueKind.String)
         {
             // a plain one-character ASCII string, read without making a string
-            var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(Element);
-            if (raw.Length == 3 && raw[0] == (byte)'"' && raw[2] == (byte)'"' && raw[1] is >= 0x20 and < 0x7f and not (byte)'\\' and not (byte)'"')
-                return (char)raw[1];
+            var raw = Element.ValueBytes;
+            if (raw.Length == 1 && !Element.IsEscaped && raw[0] is >= 0x20 and < 0x7f)
+                return (char)raw[0];
         }
         string s = Text();
         if (s.Length != 1) throw Error($"expected a one-character string, found \"{s}\"");
@@ -177,7 +176,7 @@ public readonly struct QueryTreeNode
     public string String(string field) =>
         TryValue(field, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : Field(field).String();
 
-    private bool TryValue(string field, out JsonElement value)
+    private bool TryValue(string field, out QueryJsonValue value)
     {
         if (Element.ValueKind == JsonValueKind.Object) return Element.TryGetProperty(field, out value);
         value = default;
@@ -188,7 +187,7 @@ public readonly struct QueryTreeNode
 
     public QueryJsonException Error(string message) => new(Path, message);
 
-    internal static string Describe(JsonElement e) => e.ValueKind switch
+    internal static string Describe(QueryJsonValue e) => e.ValueKind switch
     {
         JsonValueKind.Object => e.TryGetProperty("node", out var n) && n.ValueKind == JsonValueKind.String ? $"node {n.GetString()}" : "an object",
         JsonValueKind.Array => "an array",

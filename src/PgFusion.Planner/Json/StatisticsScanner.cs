@@ -28,19 +28,13 @@ internal static class StatisticsScanner
     {
         spans = TopLevelSpans.None;
         int relationsStart = -1, relationsEnd = -1, catalogStart = -1, catalogEnd = -1;
-        bool sawCatalog = false;
+        bool sawCatalog = false, sawRelations = false;
         var cuts = new List<(int, int)>();
-        int i = Whitespace(json, 0);
-        if (i >= json.Length || json[i] != '{') return null;
-        bool sawRelations = false;
-        i++;
-        while (true)
+        var members = new TopLevelMembers(json);
+        while (members.MoveNext())
         {
-            i = Whitespace(json, i);
-            if (i >= json.Length) return null;
-            if (json[i] == '}') break;
-            if (!TryKey(json, ref i, out var key)) return null;
-            if (key.SequenceEqual("relations"u8))
+            int i = members.ValueStart;
+            if (members.Key.SequenceEqual("relations"u8))
             {
                 if (sawRelations || i >= json.Length || json[i] != '[') return null;
                 sawRelations = true;
@@ -48,7 +42,7 @@ internal static class StatisticsScanner
                 i = Relations(json, i, cuts, statistics);
                 relationsEnd = i;
             }
-            else if (key.SequenceEqual("catalog"u8))
+            else if (members.Key.SequenceEqual("catalog"u8))
             {
                 catalogStart = sawCatalog ? -1 : i;
                 i = SkipValue(json, i);
@@ -59,11 +53,66 @@ internal static class StatisticsScanner
             {
                 i = SkipValue(json, i);
             }
-            if (i < 0 || (i = Separator(json, i, '}')) < 0) return null;
-            if (json[i - 1] == '}') break;
+            members.ValueEnd = i;
         }
+        if (members.Failed) return null;
         spans = new TopLevelSpans(relationsStart, relationsEnd, catalogStart, catalogEnd);
         return cuts;
+    }
+
+    /// <summary>
+    /// The envelope's top-level members in order, for <see cref="Scan(ReadOnlySpan{byte}, Dictionary{int, List{StatisticsExtractor.Entry}}, out TopLevelSpans)"/>
+    /// and <see cref="CompactCached"/>: each member's unescaped key and where its value starts; the
+    /// caller reads or skips the value and sets <see cref="ValueEnd"/> (-1 when it gave up) before
+    /// the next <see cref="MoveNext"/>. <see cref="Failed"/> tells an unusual envelope (no object,
+    /// an escaped key, a missing separator, the end of the input) from its closing brace.
+    /// </summary>
+    private ref struct TopLevelMembers(ReadOnlySpan<byte> json)
+    {
+        private readonly ReadOnlySpan<byte> _json = json;
+        private bool _started;
+
+        private int _keyStart;
+        private int _keyLength;
+
+        public readonly ReadOnlySpan<byte> Key => _json.Slice(_keyStart, _keyLength);
+
+        public int ValueStart { get; private set; }
+
+        public int ValueEnd { get; set; }
+
+        public bool Failed { get; private set; }
+
+        public bool MoveNext()
+        {
+            int i;
+            if (!_started)
+            {
+                _started = true;
+                i = Whitespace(_json, 0);
+                if (i >= _json.Length || _json[i] != '{') return Fail();
+                i++;
+            }
+            else
+            {
+                i = ValueEnd;
+                if (i < 0 || (i = Separator(_json, i, '}')) < 0) return Fail();
+                if (_json[i - 1] == '}') return false;
+            }
+            i = Whitespace(_json, i);
+            if (i >= _json.Length) return Fail();
+            if (_json[i] == '}') return false;
+            if (!TryKey(_json, ref i, out _keyStart, out _keyLength)) return Fail();
+            ValueStart = i;
+            ValueEnd = -1;
+            return true;
+        }
+
+        private bool Fail()
+        {
+            Failed = true;
+            return false;
+        }
     }
 
     /// <summary>Where the top-level "relations" and "catalog" values are (-1 when not known).</summary>
@@ -85,25 +134,20 @@ internal static class StatisticsScanner
         catalog = null;
         catalogSpan = TopLevelSpans.None;
         int missStart = -1, missEnd = -1;
-        int i = Whitespace(json, 0);
-        if (i >= json.Length || json[i] != '{') return null;
         int relationsStart = -1, relationsEnd = -1, catalogStart = -1, catalogEnd = -1;
         bool sawRelations = false, sawCatalog = false;
-        i++;
-        while (true)
+        var members = new TopLevelMembers(json);
+        while (members.MoveNext())
         {
-            i = Whitespace(json, i);
-            if (i >= json.Length) return null;
-            if (json[i] == '}') break;
-            if (!TryKey(json, ref i, out var key)) return null;
-            if (key.SequenceEqual("relations"u8))
+            int i = members.ValueStart;
+            if (members.Key.SequenceEqual("relations"u8))
             {
                 if (sawRelations || !EnvelopeSectionCache.Relations.TryMatch(json, i, out int end, out relations)) return null;
                 sawRelations = true;
                 relationsStart = i;
                 relationsEnd = i = end;
             }
-            else if (key.SequenceEqual("catalog"u8))
+            else if (members.Key.SequenceEqual("catalog"u8))
             {
                 if (sawCatalog) return null;
                 sawCatalog = true;
@@ -123,9 +167,9 @@ internal static class StatisticsScanner
             {
                 i = SkipValue(json, i);
             }
-            if (i < 0 || (i = Separator(json, i, '}')) < 0) return null;
-            if (json[i - 1] == '}') break;
+            members.ValueEnd = i;
         }
+        if (members.Failed) return null;
         if (relations is null) return null;
         if (missStart >= 0) catalogSpan = new TopLevelSpans(-1, -1, missStart, missEnd);
         // the cuts in order, each replaced by an empty value of its kind
@@ -148,6 +192,40 @@ internal static class StatisticsScanner
         }
         json[from..].CopyTo(compact.AsSpan(to));
         if (catalogStart < 0) catalog = null;
+        return compact;
+    }
+
+    /// <summary>
+    /// <see cref="CompactCached"/> without reading the query before the sections: the envelope as the
+    /// hook writes it ends with <c>,"relations":[...],"catalog":{...}}</c>, so when the bytes before
+    /// its closing brace are a stored catalog and, before that, stored relations, both are cut off
+    /// from the end (replaced by <c>[]</c> and <c>{}</c>) and the ~18 KB query before them is not
+    /// scanned twice. That they are the envelope's own members is not known here: the caller parses
+    /// the result and keeps it only when it is valid JSON whose object holds one "relations" and one
+    /// "catalog" (text ending inside a string or a nested value cannot continue as that).
+    /// Null when the end does not look like that.
+    /// </summary>
+    public static byte[]? CompactCachedFromEnd(ReadOnlySpan<byte> json, out IReadOnlyDictionary<uint, RelationInfo>? relations, out QueryCatalog? catalog)
+    {
+        relations = null;
+        catalog = null;
+        int close = json.Length;
+        while (close > 0 && json[close - 1] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') close--;
+        if (close == 0 || json[close - 1] != '}') return null;
+        close--;
+        ReadOnlySpan<byte> catalogKey = ",\"catalog\":"u8, relationsKey = ",\"relations\":"u8;
+        if (!EnvelopeSectionCache.Catalogs.TryMatchEnding(json, close, out int catalogStart, out var foundCatalog)) return null;
+        int catalogKeyStart = catalogStart - catalogKey.Length;
+        if (catalogKeyStart < 0 || !json[catalogKeyStart..catalogStart].SequenceEqual(catalogKey)) return null;
+        if (!EnvelopeSectionCache.Relations.TryMatchEnding(json, catalogKeyStart, out int relationsStart, out var foundRelations)) return null;
+        int relationsKeyStart = relationsStart - relationsKey.Length;
+        if (relationsKeyStart < 0 || !json[relationsKeyStart..relationsStart].SequenceEqual(relationsKey)) return null;
+        ReadOnlySpan<byte> tail = ",\"relations\":[],\"catalog\":{}}"u8;
+        var compact = new byte[relationsKeyStart + tail.Length];
+        json[..relationsKeyStart].CopyTo(compact);
+        tail.CopyTo(compact.AsSpan(relationsKeyStart));
+        relations = foundRelations;
+        catalog = foundCatalog;
         return compact;
     }
 
@@ -252,11 +330,20 @@ internal static class StatisticsScanner
     /// <summary>A property name without escapes, and <paramref name="i"/> past its colon; false otherwise.</summary>
     private static bool TryKey(ReadOnlySpan<byte> json, ref int i, out ReadOnlySpan<byte> key)
     {
-        key = default;
+        bool found = TryKey(json, ref i, out int start, out int length);
+        key = found ? json.Slice(start, length) : default;
+        return found;
+    }
+
+    /// <summary>As <see cref="TryKey(ReadOnlySpan{byte}, ref int, out ReadOnlySpan{byte})"/>, the name as where it is.</summary>
+    private static bool TryKey(ReadOnlySpan<byte> json, ref int i, out int start, out int length)
+    {
+        start = length = 0;
         if (json[i] != '"') return false;
         int end = json[(i + 1)..].IndexOfAny((byte)'"', (byte)'\\');
         if (end < 0 || json[i + 1 + end] != '"') return false;
-        key = json.Slice(i + 1, end);
+        start = i + 1;
+        length = end;
         i = Whitespace(json, i + end + 2);
         if (i >= json.Length || json[i] != ':') return false;
         i = Whitespace(json, i + 1);

@@ -21,7 +21,7 @@ public static class LogicalPlanVerifier
     {
         ArgumentNullException.ThrowIfNull(plan);
         memo ??= new Memo();
-        Verify(plan, memo.Outputs, memo.Verified);
+        Check(plan, memo);
         foreach (var definition in CteDefinition.Reachable(plan)) Verify(definition.Plan, memo);
     }
 
@@ -31,16 +31,23 @@ public static class LogicalPlanVerifier
         internal Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>> Outputs { get; } = new(ReferenceEqualityComparer.Instance);
 
         internal HashSet<LogicalPlan> Verified { get; } = new(ReferenceEqualityComparer.Instance);
+
+        // scratch sets of the node being checked (filled after its children are checked, so one pair serves all)
+        internal HashSet<int> Available { get; } = [];
+
+        internal HashSet<int> Ids { get; } = [];
     }
 
     /// <summary>Checks the subtree; true when it holds no CTE scan (so that passing can be remembered).</summary>
-    private static bool Verify(LogicalPlan p, Dictionary<LogicalPlan, IReadOnlyList<LogicalColumn>> outputs, HashSet<LogicalPlan> verified)
+    private static bool Check(LogicalPlan p, Memo memo)
     {
+        var (outputs, verified) = (memo.Outputs, memo.Verified);
         if (verified.Contains(p)) return true;
         bool remember = p is not LogicalCteScan;
         var children = p.Children;
-        foreach (var child in children) remember &= Verify(child, outputs, verified);
-        var available = new HashSet<int>();
+        foreach (var child in children) remember &= Check(child, memo);
+        var available = memo.Available;
+        available.Clear();
         foreach (var child in children)
             foreach (var c in OutputOf(child, outputs))
                 available.Add(c.Id);
@@ -49,7 +56,8 @@ public static class LogicalPlanVerifier
                 if (!available.Contains(c.Id))
                     throw new InvalidOperationException($"{p.GetType().Name} reads column {c} that its input does not produce");
         var output = OutputOf(p, outputs);
-        var ids = new HashSet<int>();
+        var ids = memo.Ids;
+        ids.Clear();
         foreach (var c in output)
             if (!ids.Add(c.Id))
                 throw new InvalidOperationException($"{p.GetType().Name} outputs a column twice");

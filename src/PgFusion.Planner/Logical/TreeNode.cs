@@ -42,18 +42,63 @@ public static class TreeNode
     {
         if (expr is LogicalColumnRef only) return [only.Column];
         if (expr is BoundConst) return [];
-        return Columns(expr);
+        // one list filled by recursion: the rules and the verifier ask this of every conjunct and
+        // output, and an iterator with its stack (and a child array per unary node) cost more
+        var columns = new List<LogicalColumn>();
+        CollectColumns(expr, columns);
+        return columns;
+    }
 
-        static IEnumerable<LogicalColumn> Columns(BoundExpr expr)
+    private static void CollectColumns(BoundExpr e, List<LogicalColumn> columns)
+    {
+        switch (e)
         {
-            foreach (var e in expr.Descendants())
-                if (e is LogicalColumnRef r) yield return r.Column;
+            case LogicalColumnRef r:
+                columns.Add(r.Column);
+                return;
+            case BoundConst:
+                return;
+            case BoundFuncCall f:
+                foreach (var a in f.Args) CollectColumns(a, columns);
+                return;
+            case BoundBoolExpr b:
+                foreach (var a in b.Args) CollectColumns(a, columns);
+                return;
+            case BoundRelabel r:
+                CollectColumns(r.Arg, columns);
+                return;
+            case BoundNullTest n:
+                CollectColumns(n.Arg, columns);
+                return;
+            default:
+                foreach (var c in e.Children()) CollectColumns(c, columns);
+                return;
         }
     }
 
+    // One walker per transform (its recursion delegate made once), not a closure per node visited.
     private static T Up<T>(T node, Func<T, T> rewrite, Func<T, Func<T, T>, T> mapChildren) =>
-        rewrite(mapChildren(node, c => Up(c, rewrite, mapChildren)));
+        new Walker<T>(rewrite, mapChildren, up: true).Visit(node);
 
     private static T Down<T>(T node, Func<T, T> rewrite, Func<T, Func<T, T>, T> mapChildren) =>
-        mapChildren(rewrite(node), c => Down(c, rewrite, mapChildren));
+        new Walker<T>(rewrite, mapChildren, up: false).Visit(node);
+
+    private sealed class Walker<T>
+    {
+        private readonly Func<T, T> _rewrite;
+        private readonly Func<T, Func<T, T>, T> _mapChildren;
+
+        public Walker(Func<T, T> rewrite, Func<T, Func<T, T>, T> mapChildren, bool up)
+        {
+            _rewrite = rewrite;
+            _mapChildren = mapChildren;
+            Visit = up ? VisitUp : VisitDown;
+        }
+
+        public Func<T, T> Visit { get; }
+
+        private T VisitUp(T node) => _rewrite(_mapChildren(node, Visit));
+
+        private T VisitDown(T node) => _mapChildren(_rewrite(node), Visit);
+    }
 }

@@ -220,15 +220,13 @@ public sealed partial class PhysicalPlanner
                     plan = filter.Input;
                     break;
                 case PhysicalProject project when index >= 0 && index < project.Exprs.Count:
-                    var e = project.Exprs[index];
-                    while (e is BoundRelabel r) e = r.Arg;
+                    var e = project.Exprs[index].UnwrapRelabel();
                     if (e is not BoundColumnRef c) return rows;
                     index = c.Index;
                     plan = project.Input;
                     break;
                 case PhysicalHashAggregate aggregate when index >= 0 && index < aggregate.GroupKeys.Count:
-                    var g = aggregate.GroupKeys[index];
-                    while (g is BoundRelabel r) g = r.Arg;
+                    var g = aggregate.GroupKeys[index].UnwrapRelabel();
                     if (g is not BoundColumnRef gc) return rows;
                     rows += Math.Max(aggregate.Input.EstimatedRows, 0);
                     index = gc.Index;
@@ -262,8 +260,7 @@ public sealed partial class PhysicalPlanner
                     break;
                 case PhysicalProject project:
                     if (index < 0 || index >= project.Exprs.Count) return null;
-                    var e = project.Exprs[index];
-                    while (e is BoundRelabel r) e = r.Arg;
+                    var e = project.Exprs[index].UnwrapRelabel();
                     if (e is not BoundColumnRef c || c.Type.Oid != project.Exprs[index].Type.Oid) return null;
                     index = c.Index;
                     plan = project.Input;
@@ -274,8 +271,7 @@ public sealed partial class PhysicalPlanner
                     // probed rows yields the groups the join can match, unchanged (semi-join reduction
                     // below the grouping). Never an aggregate column, never a scalar aggregate.
                     if (index < 0 || index >= aggregate.GroupKeys.Count) return null;
-                    var g = aggregate.GroupKeys[index];
-                    while (g is BoundRelabel r) g = r.Arg;
+                    var g = aggregate.GroupKeys[index].UnwrapRelabel();
                     if (g is not BoundColumnRef gc || gc.Type.Oid != aggregate.GroupKeys[index].Type.Oid) return null;
                     index = gc.Index;
                     plan = aggregate.Input;

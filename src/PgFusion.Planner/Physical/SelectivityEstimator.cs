@@ -82,9 +82,9 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
     {
         if (e is not BoundFuncCall { Args: [var left, var right] } f || catalog.OperatorOfFunction(f.FuncOid)?.Name is not ("<" or "<=" or ">" or ">=") || catalog.OperatorOfFunction(f.FuncOid)?.Name is not { } op)
             return null;
-        if (Unwrap(left) is LogicalColumnRef l && EstimationConstant(right) is not null)
+        if (left.UnwrapRelabel() is LogicalColumnRef l && EstimationConstant(right) is not null)
             return (l.Column.Id, op is ">" or ">=", Origin(l)?.Statistics?.NullFrac ?? 0);
-        if (Unwrap(right) is LogicalColumnRef r && EstimationConstant(left) is not null)
+        if (right.UnwrapRelabel() is LogicalColumnRef r && EstimationConstant(left) is not null)
             return (r.Column.Id, op is "<" or "<=", Origin(r)?.Statistics?.NullFrac ?? 0);
         return null;
     }
@@ -280,7 +280,7 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
     /// </summary>
     private BoundConst? EstimationConstant(BoundExpr e)
     {
-        switch (Unwrap(e))
+        switch (e.UnwrapRelabel())
         {
             case BoundConst c:
                 return c;
@@ -309,9 +309,8 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         }
     }
 
-    private ColumnOrigin? Origin(BoundExpr e) => Unwrap(e) is LogicalColumnRef r ? origins.GetValueOrDefault(r.Column.Id) : null;
+    private ColumnOrigin? Origin(BoundExpr e) => e.UnwrapRelabel() is LogicalColumnRef r ? origins.GetValueOrDefault(r.Column.Id) : null;
 
-    private static BoundExpr Unwrap(BoundExpr e) => e is BoundRelabel r ? Unwrap(r.Arg) : e;
 
     /// <summary>
     /// A column's MCVs and histogram bounds as keys of one comparison type, parsed once per

@@ -104,4 +104,39 @@ public sealed class EnvelopeSectionCacheTests
         Assert.Equal(fresh, Message(name));
         Assert.Equal(fresh, Message(name));
     }
+
+    /// <summary>As <see cref="Envelope"/>, written as the hook writes it (no spaces): the sections are found from the end.</summary>
+    private static string CompactEnvelope(string query, string relationName, string stats, string before = "") =>
+        "{\"version\":1," + before + "\"query\":" + query + ",\"relations\":[{\"relid\":7,\"name\":\"" + relationName
+        + "\",\"attributes\":[],\"stats\":" + stats + "}],\"catalog\":{\"functions\":[],\"operators\":[],\"types\":[{\"oid\":23,\"name\":\"integer\"}]}}";
+
+    [Theory]
+    [InlineData("{\"node\":\"QUERY\",\"x\":[1 2]}", "")] // syntax error before the shared sections
+    [InlineData("{\"node\":\"QUERY\"", "")] // unbalanced: the sections' keys become part of the query object
+    [InlineData("{\"node\":\"QUERY\",\"s\":\"", "")] // the text before the sections ends inside a string
+    [InlineData("{\"node\":\"SELECT\"}", "")] // not a QUERY node
+    [InlineData("{\"node\":\"QUERY\"}", "\"relations\":[],")] // a second "relations" member before the query
+    [InlineData("{\"node\":\"QUERY\"}", "\"catalog\":{},")] // a second "catalog" member
+    public void Sections_found_from_the_end_read_as_without_shared_sections(string query, string before)
+    {
+        string name = "a_fourth_relation_with_a_rather_long_name_for_the_cache";
+        string stats = "[{\"attnum\":1,\"null_frac\":0.5}]";
+        string Outcome(string relationName)
+        {
+            try
+            {
+                using var envelope = QueryEnvelopeReader.Read(Encoding.UTF8.GetBytes(CompactEnvelope(query, relationName, stats, before)));
+                return "read: relations " + string.Join(",", envelope.Relations.Keys) + ", null_frac " + envelope.Relations[7].StatisticsOf(1)!.NullFrac
+                    + ", type 23 " + envelope.Catalog.TypeName(23) + ", query " + envelope.Query.Kind;
+            }
+            catch (Exception e)
+            {
+                return e.GetType().Name + ": " + e.Message.Replace(relationName, "NAME", StringComparison.Ordinal);
+            }
+        }
+        using (QueryEnvelopeReader.Read(Encoding.UTF8.GetBytes(CompactEnvelope("{\"node\":\"QUERY\"}", name, stats)))) { } // the sections are shared now
+        string fresh = Outcome(name[..^1] + "X"); // same length, bytes never read before
+        Assert.Equal(fresh, Outcome(name));
+        Assert.Equal(fresh, Outcome(name));
+    }
 }

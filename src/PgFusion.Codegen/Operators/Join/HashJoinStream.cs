@@ -150,10 +150,12 @@ internal sealed class HashJoinStream : IBatchSource
     /// input's quals are evaluated on every row even when no row can join (seed 311 case 3789:
     /// `t2 CROSS JOIN t1 WHERE (- t2.c4)::int4 IS NOT NULL` with t1 empty raises on t2's second row).
     /// A hash join with keys ends at an empty hash table instead (ExecHashJoin's
-    /// HJ_BUILD_HASHTABLE returns when the table is empty and the outer side is not kept).
+    /// HJ_BUILD_HASHTABLE returns when the table is empty and the outer side is not kept). Not a
+    /// gated join (<see cref="PhysicalHashJoin.BuildFirst"/>): that one is PostgreSQL's One-Time
+    /// Filter over an InitPlan, and a shut gate reads no row of the scan below it.
     /// </summary>
     private static bool IsNestedLoop(PhysicalHashJoin join) =>
-        join.Kind is HashJoinKind.Inner or HashJoinKind.Semi && join.BuildKeys.Count == 0;
+        join.Kind is HashJoinKind.Inner or HashJoinKind.Semi && join.BuildKeys.Count == 0 && !join.BuildFirst;
 
     /// <summary>
     /// Whether PostgreSQL's serial hash join meets this join's inputs in an order a parallel

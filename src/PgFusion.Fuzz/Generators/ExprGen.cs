@@ -329,9 +329,12 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
         from fn in Gen.Frequency(
             (3, Gen.Constant("count(*)")), (3, Gen.Constant("count")), (4, Gen.Constant("sum")), (3, Gen.Constant("avg")),
             (3, Gen.Constant("min")), (3, Gen.Constant("max")), (1, Gen.Constant("bool_and")), (1, Gen.Constant("count-distinct")),
-            (1, Gen.Constant("bool_or")), (1, Gen.Constant("string_agg")), (1, Gen.Constant("variance")))
+            (1, Gen.Constant("bool_or")), (1, Gen.Constant("string_agg")), (1, Gen.Constant("variance")), (1, Gen.Constant("agg-distinct")))
         from kind in fn switch
         {
+            // Only over integers: equal numerics print alike only at equal scales (1.0, 1.00) and
+            // floats have -0/0, so which duplicate DISTINCT keeps would show in the sum.
+            "agg-distinct" => Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8),
             "sum" or "avg" => Gen.Elements(ColumnKind.Int2, ColumnKind.Int4, ColumnKind.Int8, ColumnKind.Float4, ColumnKind.Float8, ColumnKind.Numeric, ColumnKind.Numeric, ColumnKind.Interval),
             "bool_and" or "bool_or" => Gen.Constant(ColumnKind.Bool),
             "string_agg" => Gen.Constant(ColumnKind.Text),
@@ -345,7 +348,8 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
         from arg in Scalar(kind, depth)
         from filter in Gen.Frequency((4, Gen.Constant<Expr?>(null)), (1, Predicate(1).Select(p => (Expr?)p)))
         from variant in Gen.Elements("stddev_samp", "stddev_pop", "var_samp", "var_pop", "stddev", "variance")
-        select MakeAggregate(fn == "variance" ? variant : fn, arg, filter);
+        from distinctFn in Gen.Elements("sum-distinct", "avg-distinct")
+        select MakeAggregate(fn switch { "variance" => variant, "agg-distinct" => distinctFn, _ => fn }, arg, filter);
 
     private static Expr MakeAggregate(string fn, Expr arg, Expr? filter)
     {
@@ -355,6 +359,8 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             "count(*)" => (ColumnKind.Int8, "count(*)", Array.Empty<Expr>()),
             "count" => (ColumnKind.Int8, "count({0})", [arg]),
             "count-distinct" => (ColumnKind.Int8, "count(DISTINCT {0})", [arg]),
+            "sum-distinct" => (arg.Kind == ColumnKind.Int8 ? ColumnKind.Numeric : ColumnKind.Int8, "sum(DISTINCT {0})", [arg]),
+            "avg-distinct" => (ColumnKind.Numeric, "avg(DISTINCT {0})", [arg]),
             "sum" => (arg.Kind switch
             {
                 ColumnKind.Int2 or ColumnKind.Int4 => ColumnKind.Int8,
@@ -373,7 +379,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             "stddev_samp" or "stddev_pop" or "var_samp" or "var_pop" or "stddev" or "variance" => (ColumnKind.Numeric, fn + "({0})", [arg]),
             _ => (arg.Kind == ColumnKind.Varchar ? ColumnKind.Text : arg.Kind, fn + "({0})", new[] { arg }),
         };
-        var tag = fn switch { "count(*)" => "count", "stddev_samp" or "stddev_pop" or "var_samp" or "var_pop" or "stddev" or "variance" => "variance", _ => fn };
+        var tag = fn switch { "count(*)" => "count", "sum-distinct" or "avg-distinct" => "agg-distinct", "stddev_samp" or "stddev_pop" or "var_samp" or "var_pop" or "stddev" or "variance" => "variance", _ => fn };
         if (filter != null)
         {
             call += " FILTER (WHERE {" + args.Length + "})";

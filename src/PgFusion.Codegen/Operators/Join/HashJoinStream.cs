@@ -133,14 +133,29 @@ internal sealed class HashJoinStream : IBatchSource
     /// a build input PostgreSQL builds first, finds the table empty and never reads the outer
     /// input (seed 271 case 4675: the outer scan's qual overflowed on a row PostgreSQL never read).
     /// Only for a join with hash keys: without an equality PostgreSQL has only a nested loop, which
-    /// reads its outer input first (empty_relation_read_first_in_from_order.slt).
+    /// reads its outer input first whatever that input costs (empty_relation_read_first_in_from_order.slt).
     /// </remarks>
     internal static bool ReadsProbeFirst(HashJoinNode node) => !node.Plan.BuildFirst && node.Plan.Kind switch
     {
         HashJoinKind.ProbeOuter or HashJoinKind.Anti => true,
-        HashJoinKind.Inner or HashJoinKind.Semi => StartsWithoutWork(node.Probe) && !(node.Plan.BuildKeys.Count > 0 && CostsNothing(node.Build)),
+        HashJoinKind.Inner or HashJoinKind.Semi => IsNestedLoop(node.Plan)
+            || StartsWithoutWork(node.Probe) && !CostsNothing(node.Build),
         _ => false,
     };
+
+    /// <summary>
+    /// An inner or semi join without hash keys, which PostgreSQL can only run as a nested loop
+    /// (hash and merge joins need an equality). ExecNestLoop fetches every outer row and rescans
+    /// the inner input for each: it has no shortcut for an empty inner input, so the outer
+    /// input's quals are evaluated on every row even when no row can join (seed 311 case 3789:
+    /// `t2 CROSS JOIN t1 WHERE (- t2.c4)::int4 IS NOT NULL` with t1 empty raises on t2's second row).
+    /// A hash join with keys ends at an empty hash table instead (ExecHashJoin's
+    /// HJ_BUILD_HASHTABLE returns when the table is empty and the outer side is not kept). Not a
+    /// gated join (<see cref="PhysicalHashJoin.BuildFirst"/>): that one is PostgreSQL's One-Time
+    /// Filter over an InitPlan, and a shut gate reads no row of the scan below it.
+    /// </summary>
+    private static bool IsNestedLoop(PhysicalHashJoin join) =>
+        join.Kind is HashJoinKind.Inner or HashJoinKind.Semi && join.BuildKeys.Count == 0 && !join.BuildFirst;
 
     /// <summary>
     /// Whether PostgreSQL's serial hash join meets this join's inputs in an order a parallel
@@ -206,6 +221,15 @@ internal sealed class HashJoinStream : IBatchSource
     }
 
     /// <summary>
+    /// Reads <paramref name="probe"/> to its end and drops its rows: a nested loop over an empty
+    /// inner input still evaluates every outer row (<see cref="IsNestedLoop"/>), and its errors.
+    /// </summary>
+    private static void ReadToEnd(IBatchSource probe, CancellationToken cancellation)
+    {
+        while (probe.Next(cancellation) is not null) cancellation.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
     /// Block nested loop (<see cref="Spill.BlockNestedLoop"/>): the first block joins the probe
     /// input as it is copied to a file, every further block joins that file; the last pass emits
     /// the probe rows an outer, semi or anti join keeps.
@@ -242,7 +266,11 @@ internal sealed class HashJoinStream : IBatchSource
     private IEnumerable<RecordBatch> Join(JoinHashTable table, IBatchSource? probe, Spill.BlockNestedLoop? bnl, bool lastBlock, CancellationToken cancellation)
     {
         bool probeOuter = kind is HashJoinKind.ProbeOuter or HashJoinKind.Full or HashJoinKind.Anti or HashJoinKind.NullAwareAnti;
-        if (table.Count == 0 && !probeOuter) yield break;
+        if (table.Count == 0 && !probeOuter)
+        {
+            if (IsNestedLoop(plan)) ReadToEnd(probe ?? probeSource ?? node.Probe.Open(context), cancellation);
+            yield break;
+        }
         if (kind == HashJoinKind.NullAwareAnti && table.HasNullKey) yield break;
 
         var pairTypes = plan.PairColumns;

@@ -22,12 +22,37 @@ public sealed class ConstantFolding : IRewriteRule
         BoundBoolExpr { Op: BoolOp.And } b => FoldJunction(b, absorbing: false),
         BoundBoolExpr { Op: BoolOp.Or } b => FoldJunction(b, absorbing: true),
         BoundBoolExpr { Op: BoolOp.Not, Args: [BoundConst c] } => new BoundConst(c.Value is bool v ? !v : null, PgType.Bool),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [BoundBoolExpr { Op: BoolOp.And or BoolOp.Or, FromScalarArray: false } j] } when j.Args.Any(a => a is BoundConst) =>
+            NegateJunctionWithConstant(j),
         BoundNullTest { Arg: BoundConst c } n => new BoundConst(n.IsNotNull == (c.Value is not null), PgType.Bool),
         BoundCase { Origin: CaseOrigin.Case } c => FoldCase(c),
         BoundCoalesce c => FoldCoalesce(c),
         BoundRelabel { Arg: BoundConst { Value: string or null } c } r when IsTextFamily(c.Type) && IsTextFamily(r.Type) => new BoundConst(c.Value, r.Type),
         _ => e,
     };
+
+    /// <summary>
+    /// NOT over an AND/OR holding a constant, by De Morgan's law as eval_const_expressions' negate_clause
+    /// does: NOT (x &lt; NULL OR x &gt; 7) (what NOT over NOT BETWEEN NULL AND 7 becomes) is NULL AND NOT (x &gt; 7),
+    /// a conjunct that keeps no row, so the filter is PostgreSQL's one-time filter and nothing beneath it
+    /// runs (no error is raised below it either). Only junctions with a constant operand are rewritten,
+    /// so every other NOT keeps its shape.
+    /// </summary>
+    private static BoundExpr NegateJunctionWithConstant(BoundBoolExpr junction)
+    {
+        var negated = new List<BoundExpr>(junction.Args.Count);
+        foreach (var a in junction.Args)
+        {
+            negated.Add(a switch
+            {
+                BoundConst c => new BoundConst(c.Value is bool v ? !v : null, PgType.Bool),
+                BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } => inner,
+                _ => new BoundBoolExpr(BoolOp.Not, [a]),
+            });
+        }
+        var dual = new BoundBoolExpr(junction.Op == BoolOp.And ? BoolOp.Or : BoolOp.And, negated);
+        return FoldJunction(dual, absorbing: dual.Op == BoolOp.Or);
+    }
 
     /// <summary>AND (absorbing = false) / OR (absorbing = true): the absorbing constant decides, the neutral one drops out.</summary>
     private static BoundExpr FoldJunction(BoundBoolExpr b, bool absorbing)

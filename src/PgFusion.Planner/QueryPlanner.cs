@@ -43,8 +43,8 @@ public static class QueryPlanner
                 // Materialized WITH queries are planned first, each whole (SS_process_ctes comes
                 // before the query's own preprocess_expression): their constants raise first.
                 foreach (var definition in CteDefinition.Reachable(root))
-                    definition.Plan = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality).Apply(definition.Plan);
-                root = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality).Apply(root);
+                    definition.Plan = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality, bound.PlaceHolderOutputs).Apply(definition.Plan);
+                root = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality, bound.PlaceHolderOutputs).Apply(root);
             }
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
             var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);

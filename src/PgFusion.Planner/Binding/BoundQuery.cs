@@ -35,4 +35,13 @@ public sealed record BoundQuery(LogicalPlan Root, IReadOnlyList<LogicalColumn> R
     /// AND conjunct, not in a CASE arm that folds away). Only on the root query.
     /// </summary>
     public IReadOnlyDictionary<int, BoundExpr> PulledUpOutputs { get; init; } = new Dictionary<int, BoundExpr>();
+
+    /// <summary>
+    /// Every output of the sub-queries PostgreSQL pulls up into PlaceHolderVars (a parent with
+    /// grouping sets, the nullable side of an outer join), by column id. eval_const_expressions folds
+    /// a PlaceHolderVar's contents where it meets one, so these too are folded only where the walk
+    /// reaches a reference (seed 337 case 3062: not after a constant-false AND conjunct under ROLLUP),
+    /// but the reference never becomes a constant. Only on the root query.
+    /// </summary>
+    public IReadOnlyDictionary<int, BoundExpr> PlaceHolderOutputs { get; init; } = new Dictionary<int, BoundExpr>();
 }

@@ -43,13 +43,45 @@ public sealed partial class QueryBinder
         var order = new List<LogicalGroupSortKey>();
         foreach (var clause in PreprocessGroupClause(query.List("groupClause"), query.List("sortClause")))
         {
-            if (!keyByRef.TryGetValue(clause.Int32("tleSortGroupRef"), out var column)) return [];
-            if (!_envelope.Catalog.Operators.TryGetValue(clause.UInt32("sortop"), out var op) || op.Name is not ("<" or ">")) return [];
-            var expr = TargetEntryFor(clause, targetList).Field("expr");
-            if (SupportedTypes.IsCollatable(column.Type.Oid) && !SupportedTypes.IsByteOrderCollation(ExpressionCollation(expr))) return [];
-            order.Add(new LogicalGroupSortKey(column, op.Name == ">", clause.Bool("nulls_first")));
+            if (SortKeyOf(clause, targetList, keyByRef) is not { } key) return [];
+            order.Add(key);
         }
         return order;
+    }
+
+    /// <summary>
+    /// The order of the sort PostgreSQL puts below a sorted ROLLUP (one Sort, all its grouping sets
+    /// computed in one pass, so the aggregate arguments are evaluated in that order; seed 337 case
+    /// 1322): the rollup's items in their written order (reorder_grouping_sets adds one item per
+    /// set, so the ORDER BY cannot reorder them; preprocess_groupclause then forces that order),
+    /// each key by its groupClause operator and nulls_first. Only for a GROUP BY of one ROLLUP of
+    /// single columns; empty otherwise (several rollups take several sorts) or when a key's order
+    /// is not a plain &lt; or &gt; in byte order.
+    /// </summary>
+    private List<LogicalGroupSortKey> RollupSortOrder(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
+    {
+        if (query.List("groupingSets") is not [var rollup] || rollup.Int32("kind") != GroupingSetRollup) return [];
+        var groupClause = query.List("groupClause");
+        var order = new List<LogicalGroupSortKey>();
+        var seen = new HashSet<int>();
+        foreach (var item in rollup.Optional("content")?.Items() ?? [])
+        {
+            if (Simple(item) is not [var sortGroupRef] || !seen.Add(sortGroupRef)) return [];
+            var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
+            if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
+            order.Add(key);
+        }
+        return order;
+    }
+
+    /// <summary>A group clause's sort key (its operator's direction, nulls_first); null when the order is not a plain &lt; or &gt; in byte order.</summary>
+    private LogicalGroupSortKey? SortKeyOf(QueryTreeNode clause, IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
+    {
+        if (!keyByRef.TryGetValue(clause.Int32("tleSortGroupRef"), out var column)) return null;
+        if (!_envelope.Catalog.Operators.TryGetValue(clause.UInt32("sortop"), out var op) || op.Name is not ("<" or ">")) return null;
+        var expr = TargetEntryFor(clause, targetList).Field("expr");
+        if (SupportedTypes.IsCollatable(column.Type.Oid) && !SupportedTypes.IsByteOrderCollation(ExpressionCollation(expr))) return null;
+        return new LogicalGroupSortKey(column, op.Name == ">", clause.Bool("nulls_first"));
     }
 
     /// <summary>

@@ -88,6 +88,22 @@ public sealed partial class QueryBinder
         }
     }
 
+    /// <summary><paramref name="order"/> over a grouping set's own key columns; null when the set lacks one of its keys.</summary>
+    private static List<LogicalGroupSortKey>? SetSortOrder(IReadOnlyList<LogicalGroupSortKey> order, IReadOnlyList<NamedExpr> keys, IReadOnlyList<(int Index, NamedExpr Named)> setKeys)
+    {
+        if (order.Count == 0) return null;
+        var mapped = new List<LogicalGroupSortKey>(order.Count);
+        foreach (var key in order)
+        {
+            int index = -1;
+            for (int i = 0; i < keys.Count && index < 0; i++)
+                if (keys[i].Column == key.Column) index = i;
+            if (setKeys.FirstOrDefault(s => s.Index == index).Named is not { } own) return null;
+            mapped.Add(key with { Column = own.Column });
+        }
+        return mapped;
+    }
+
     private static List<int> Simple(QueryTreeNode node) =>
         node.RequireKind() == "GROUPINGSET" && node.Int32("kind") == GroupingSetSimple
             ? [.. (node.Optional("content")?.Items() ?? []).Select(c => c.Int32())]
@@ -96,9 +112,14 @@ public sealed partial class QueryBinder
     /// <summary>
     /// The aggregate for grouped queries with grouping sets or GROUPING(): output is the group keys,
     /// the aggregates and the GROUPING() columns, with the ids the rest of the query reads.
+    /// <paramref name="rollupOrder"/> (<see cref="RollupSortOrder"/>) is the sort a sorted ROLLUP
+    /// reads its input in: the first branch, the rollup's full set, evaluates its aggregate
+    /// arguments first and gets it as its <see cref="LogicalAggregate.SortedGrouping"/>, so that of
+    /// two raising rows the one PostgreSQL sorts first raises (SortedGroupingErrors).
     /// </summary>
     private LogicalPlan BuildGroupingSets(QueryTreeNode query, LogicalPlan input, IReadOnlyList<NamedExpr> keys, int sortGroupKeys,
-        IReadOnlyList<NamedAggregate> aggregates, IReadOnlyList<GroupingCall> calls, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
+        IReadOnlyList<NamedAggregate> aggregates, IReadOnlyList<GroupingCall> calls, IReadOnlyDictionary<int, LogicalColumn> keyByRef,
+        IReadOnlyList<LogicalGroupSortKey> rollupOrder)
     {
         if (keys.Count != sortGroupKeys) throw UnsupportedConstructException.NotYet("grouping sets with columns functionally dependent on a primary key");
         var keyOfRef = new Dictionary<int, int>();
@@ -119,7 +140,10 @@ public sealed partial class QueryBinder
             var inSet = set.Select(r => keyOfRef.TryGetValue(r, out int k) ? k : throw new QueryJsonException("$.query.groupingSets", $"grouping set names sortgroupref {r} that GROUP BY lacks")).ToHashSet();
             var setKeys = keys.Select((k, i) => (k, i)).Where(x => inSet.Contains(x.i)).Select(x => (x.i, Named: new NamedExpr(_ids.New(x.k.Column.Name, x.k.Column.Type), x.k.Expr))).ToList();
             var setAggs = aggregates.Select(a => new NamedAggregate(_ids.New(a.Column.Name, a.Column.Type), a.Aggregate)).ToList();
-            var aggregate = new LogicalAggregate(input, [.. setKeys.Select(s => s.Named)], setAggs);
+            var aggregate = new LogicalAggregate(input, [.. setKeys.Select(s => s.Named)], setAggs)
+            {
+                SortedGrouping = branches.Count == 0 ? SetSortOrder(rollupOrder, keys, setKeys) : null,
+            };
             var exprs = new List<NamedExpr>();
             for (int i = 0; i < keys.Count; i++)
             {

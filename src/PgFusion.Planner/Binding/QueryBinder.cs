@@ -33,6 +33,9 @@ public sealed partial class QueryBinder
     // Every output of sub-queries PostgreSQL pulls up, by column id (BoundQuery.PulledUpOutputs).
     private readonly Dictionary<int, BoundExpr> _pulledUpOutputs = [];
 
+    // Outputs of sub-queries pulled up into PlaceHolderVars, by column id (BoundQuery.PlaceHolderOutputs).
+    private readonly Dictionary<int, BoundExpr> _placeHolderOutputs = [];
+
     // The plain column outputs of sub-queries PostgreSQL pulls up: the column each output id becomes (a Var).
     private readonly Dictionary<int, LogicalColumn> _pulledUpVars = [];
 
@@ -44,7 +47,7 @@ public sealed partial class QueryBinder
     public static BoundQuery Bind(QueryEnvelope envelope)
     {
         var binder = new QueryBinder(envelope);
-        return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants, PulledUpOutputs = binder._pulledUpOutputs };
+        return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants, PulledUpOutputs = binder._pulledUpOutputs, PlaceHolderOutputs = binder._placeHolderOutputs };
     }
 
     private BoundQuery BindQuery(QueryTreeNode query)
@@ -79,7 +82,15 @@ public sealed partial class QueryBinder
         if (IsPulledUp(sub))
             foreach (var (id, expr) in bound.Outputs)
                 if (expr is LogicalColumnRef r) _pulledUpVars[id] = r.Column;
-        if (_noConstantPullUp || !IsPulledUp(sub)) return;
+        if (!IsPulledUp(sub)) return;
+        if (_noConstantPullUp)
+        {
+            // PostgreSQL wraps the outputs in PlaceHolderVars here (pull_up_simple_subquery's
+            // wrap_non_vars under grouping sets, pullup_replace_vars_callback's need_phvs on the
+            // nullable side): folded at each reference all the same, never substituted as constants.
+            foreach (var (id, expr) in bound.Outputs) _placeHolderOutputs[id] = expr;
+            return;
+        }
         foreach (var (id, expr) in bound.ConstantOutputs) _pulledUpConstants[id] = expr;
         foreach (var (id, expr) in bound.Outputs) _pulledUpOutputs[id] = expr;
     }
@@ -172,7 +183,7 @@ public sealed partial class QueryBinder
         if (grouped)
         {
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
-                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, keyByRef)
+                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, keyByRef, RollupSortOrder(query, targetList, keyByRef))
                 : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates) { SortedGrouping = groupingOrder };
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);

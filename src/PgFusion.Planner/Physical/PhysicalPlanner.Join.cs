@@ -79,7 +79,7 @@ public sealed partial class PhysicalPlanner
             residual.Count == 0 ? null : Resolve(PredicateSimplification.Conjunction(residual), pair),
             buildIsLeft,
             Columns(join.Output),
-            Math.Max(1, Math.Round(rows))) { BuildFirst = join.Gated });
+            Estimates.Rows(rows)) { BuildFirst = join.Gated });
     }
 
     private static bool IsOneEquiKey(LogicalJoin join)
@@ -106,7 +106,7 @@ public sealed partial class PhysicalPlanner
     internal double ConjunctSelectivity(BoundExpr conjunct)
     {
         if (conjunct is BoundFuncCall { Args: [var a, var b] } f && IsStrictComparison(f) && KeyOrigin(a) is not null && KeyOrigin(b) is not null)
-            return EquiJoinSelectivity(a, b);
+            return Estimates.Selectivity(EquiJoinSelectivity(a, b));
         return new SelectivityEstimator(catalog, _origins).Estimate(conjunct);
     }
 

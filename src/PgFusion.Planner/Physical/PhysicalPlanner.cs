@@ -52,7 +52,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             {
                 var input = Lower(filter.Input);
                 double selectivity = new SelectivityEstimator(catalog, _origins).Estimate(filter.Predicate);
-                return new PhysicalFilter(input, Resolve(filter.Predicate, filter.Input.Output), Math.Max(1, Math.Round(input.EstimatedRows * selectivity)))
+                return new PhysicalFilter(input, Resolve(filter.Predicate, filter.Input.Output), Estimates.Rows(input.EstimatedRows * selectivity))
                 {
                     OverGroupingSets = filter.OverGroupingSets,
                 };
@@ -115,7 +115,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             case LogicalFilter { Input: LogicalScan or LogicalFilter } filter:
                 double input = EstimateRows(filter.Input);
                 double selectivity = new SelectivityEstimator(catalog, _origins).Estimate(filter.Predicate);
-                return Math.Max(1, Math.Round(input * selectivity));
+                return Estimates.Rows(input * selectivity);
             default:
                 return Lower(plan).EstimatedRows;
         }
@@ -176,6 +176,6 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             if (origin?.Statistics is { NullFrac: > 0 }) distinct += 1; // NULL is a group of its own
             groups *= distinct;
         }
-        return Math.Max(1, Math.Round(Math.Min(groups, inputRows)));
+        return Estimates.Rows(Math.Min(groups, inputRows));
     }
 }

@@ -19,7 +19,8 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
     private const double DefaultInequality = 1.0 / 3.0;
     private const double DefaultUnknown = 0.5;
 
-    public double Estimate(BoundExpr predicate) => Math.Clamp(Selectivity(predicate), 0, 1);
+    /// <summary>The predicate's selectivity, always in [0, 1] (<see cref="Estimates.Selectivity"/>).</summary>
+    public double Estimate(BoundExpr predicate) => Estimates.Selectivity(Selectivity(predicate), DefaultUnknown);
 
     private double Selectivity(BoundExpr e)
     {
@@ -163,11 +164,26 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
             if (value.CompareTo(hi) < 0)
             {
                 var lo = bounds[i];
-                double within = lo.Number is { } a && hi.Number is { } b && value.Number is { } v && b > a ? (v - a) / (b - a) : 0.5;
+                double within = lo.Number is { } a && hi.Number is { } b && value.Number is { } v ? BinFraction(v, a, b) : 0.5;
                 return (i + within) / bins;
             }
         }
         return 1;
+    }
+
+    /// <summary>
+    /// Where <paramref name="value"/> lies between a histogram bin's bounds, as
+    /// ineq_histogram_selectivity interpolates: 0.5 for an empty bin, and 0.5 when the division
+    /// gives NaN or leaves [0, 1]. Float8 statistics can hold infinite bounds: a bin from -Infinity
+    /// to a finite bound gives Infinity / Infinity = NaN (seed 337 case 2906).
+    /// </summary>
+    internal static double BinFraction(double value, double low, double high)
+    {
+        if (!(high > low)) return 0.5; // bounds that look identical (or NaN): no division by zero
+        if (value <= low) return 0;
+        if (value >= high) return 1;
+        double fraction = (value - low) / (high - low);
+        return double.IsNaN(fraction) || fraction < 0 || fraction > 1 ? 0.5 : fraction;
     }
 
     /// <summary>
@@ -363,6 +379,7 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
             }
         }
 
-        public int CompareTo(Key other) => Number is { } a && other.Number is { } b ? a.CompareTo(b) : string.CompareOrdinal(Text ?? Number?.ToString(CultureInfo.InvariantCulture), other.Text ?? other.Number?.ToString(CultureInfo.InvariantCulture));
+        /// <summary>Numbers as float8's btree order (NaN above every other value, as float8_cmp_internal; .NET puts it below), others as text.</summary>
+        public int CompareTo(Key other) => Number is { } a && other.Number is { } b ? (double.IsNaN(a) || double.IsNaN(b) ? double.IsNaN(a).CompareTo(double.IsNaN(b)) : a.CompareTo(b)) : string.CompareOrdinal(Text ?? Number?.ToString(CultureInfo.InvariantCulture), other.Text ?? other.Number?.ToString(CultureInfo.InvariantCulture));
     }
 }

@@ -24,9 +24,14 @@ namespace PgFusion.Planner.Rules;
 /// references and folds them only there, so a pulled-up select list is not folded on its own; an
 /// output is evaluated (its errors raised) where the walk reaches a reference to it, and folded in
 /// the sub-query's projection only when some reference was reached.</param>
+/// <param name="placeHolderOutputs">Outputs of sub-queries pulled up where PostgreSQL wraps them in
+/// PlaceHolderVars (<see cref="BoundQuery.PlaceHolderOutputs"/>: under grouping sets, on the
+/// nullable side of an outer join): folded, like <paramref name="pulledUpOutputs"/>, only where the
+/// walk reaches a reference, but the reference stays a column even when its contents fold to a
+/// constant, as a PlaceHolderVar is never a Const.</param>
 public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null,
     IReadOnlyDictionary<int, BoundExpr>? pulledUp = null, IReadOnlyDictionary<int, BoundExpr>? pulledUpOutputs = null,
-    Func<uint, bool>? isEquality = null)
+    Func<uint, bool>? isEquality = null, IReadOnlyDictionary<int, BoundExpr>? placeHolderOutputs = null)
 {
     /// <summary>Pulled-up outputs whose reference the walk reached (see <c>pulledUpOutputs</c>).</summary>
     private readonly HashSet<int> reachedOutputs = [];
@@ -167,8 +172,16 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
 
     /// <summary>The select list of a sub-query PostgreSQL pulls up (its outputs are in <c>pulledUpOutputs</c>).</summary>
     private bool IsPulledUpSelectList(LogicalPlan plan) =>
-        plan is LogicalProject { Exprs.Count: > 0 } project && pulledUpOutputs is { Count: > 0 } map
-        && project.Exprs.All(x => map.ContainsKey(x.Column.Id));
+        plan is LogicalProject { Exprs.Count: > 0 } project && (pulledUpOutputs is { Count: > 0 } || placeHolderOutputs is { Count: > 0 })
+        && project.Exprs.All(x => PulledUpOutput(x.Column.Id) is not null);
+
+    /// <summary>The expression of a pulled-up output (see <c>pulledUpOutputs</c>, <c>placeHolderOutputs</c>), or null.</summary>
+    private (BoundExpr Expr, bool PlaceHolder)? PulledUpOutput(int columnId)
+    {
+        if (pulledUpOutputs is not null && pulledUpOutputs.TryGetValue(columnId, out var output)) return (output, false);
+        if (placeHolderOutputs is not null && placeHolderOutputs.TryGetValue(columnId, out var wrapped)) return (wrapped, true);
+        return null;
+    }
 
     private static bool IsSetOperation(LogicalPlan plan) => plan is LogicalSetOp or LogicalUnionAll or LogicalRecursiveUnion;
 
@@ -221,12 +234,13 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     public BoundExpr Evaluate(BoundExpr e)
     {
         if (e is BoundConst) return e;
-        if (e is LogicalColumnRef r && pulledUpOutputs is { Count: > 0 } outputs && outputs.TryGetValue(r.Column.Id, out var output))
+        if (e is LogicalColumnRef r && PulledUpOutput(r.Column.Id) is { } output)
         {
             // A reference to a pulled-up output: PostgreSQL folds the substituted expression here.
-            // The reference stays (the sub-query's projection computes it) unless it folds to a constant.
+            // The reference stays (the sub-query's projection computes it) unless it folds to a
+            // constant and is not a PlaceHolderVar's.
             reachedOutputs.Add(r.Column.Id);
-            return Evaluate(SubstitutePulledUp(output)) is BoundConst c ? c : e;
+            return Evaluate(SubstitutePulledUp(output.Expr)) is BoundConst c && !output.PlaceHolder ? c : e;
         }
         if (e is not (BoundBoolExpr or BoundCase or BoundCoalesce) && IsConstant(e))
         {

@@ -48,7 +48,7 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
 
         var estimator = new PhysicalPlanner(catalog);
         var graph = new QueryGraph();
-        foreach (var leaf in leaves) graph.AddRelation(Math.Max(1, estimator.EstimateRows(leaf)));
+        foreach (var leaf in leaves) graph.AddRelation(Estimates.Rows(estimator.EstimateRows(leaf)));
         var owners = new Dictionary<int, int>();
         for (int i = 0; i < leaves.Count; i++)
             foreach (var c in leaves[i].Output) owners[c.Id] = i;
@@ -133,7 +133,7 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
                 lefts.Add(straight ? args[0] : args[1]);
                 rights.Add(straight ? args[1] : args[0]);
             }
-            predicates[members[0]] = predicates[members[0]] with { Selectivity = estimator.CompositeEquiJoinSelectivity(lefts, rights) };
+            predicates[members[0]] = predicates[members[0]] with { Selectivity = Estimates.Selectivity(estimator.CompositeEquiJoinSelectivity(lefts, rights)) };
             for (int m = 1; m < members.Count; m++) predicates[members[m]] = predicates[members[m]] with { Selectivity = 1 };
         }
     }

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Npgsql;
 using PgFusion.Arrow;
 using PgFusion.HeapDecoder;
 using PgFusion.Types;
@@ -35,48 +34,15 @@ public class DecoderBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string cs = Environment.GetEnvironmentVariable("PGFUSION_BENCH_CONNECTION")
-            ?? "Host=127.0.0.1;Port=55106;Username=postgres;Database=tpch";
-        using var conn = new NpgsqlConnection(cs);
-        conn.Open();
-        using (var c = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pageinspect", conn)) c.ExecuteNonQuery();
-        var atts = new List<AttributeLayout>();
-        using (var cmd = new NpgsqlCommand(
-            "SELECT attnum, attname::text, atttypid::int8, atttypmod, attlen, attbyval, attalign::text, attnotnull, attisdropped " +
-            "FROM pg_attribute WHERE attrelid = 'lineitem'::regclass AND attnum > 0 ORDER BY attnum", conn))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-                atts.Add(new AttributeLayout(r.GetInt16(0), r.GetString(1), new PgType((uint)r.GetInt64(2), r.GetInt32(3)),
-                    r.GetInt16(4), r.GetBoolean(5), r.GetString(6)[0], r.GetBoolean(7), r.GetBoolean(8), false, null));
-        }
-        layout = new RelationLayout(0, "lineitem", atts, Pages, 0);
-        using (var cmd = new NpgsqlCommand($"SELECT get_raw_page('lineitem', b::int8) FROM generate_series(0, {Pages - 1}) b", conn))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read()) pages.Add((byte[])r.GetValue(0));
-        }
-        foreach (var p in pages)
-        {
-            // every normal line pointer visible, as after VACUUM FREEZE
-            int lower = BitConverter.ToUInt16(p, 12);
-            int items = (lower - 24) / 4;
-            var vis = new byte[HeapPageDecoder.VisibilityBitmapBytes];
-            for (int i = 0; i < items; i++)
-            {
-                uint lp = BitConverter.ToUInt32(p, 24 + (4 * i));
-                if (((lp >> 15) & 3) == 1)
-                {
-                    vis[i >> 3] |= (byte)(1 << (i & 7));
-                    Tuples++;
-                    Bytes += lp >> 17;
-                }
-            }
-            visibility.Add(vis);
-        }
+        var source = new LineitemPages("Host=127.0.0.1;Port=55106;Username=postgres;Database=tpch", Pages);
+        layout = source.Layout;
+        pages.AddRange(source.Pages);
+        visibility.AddRange(source.Visibility);
+        Tuples = source.Tuples;
+        Bytes = source.Bytes;
         q1 = new HeapPageDecoder(layout, [5, 6, 7, 8, 9, 10, 11]);
         q6 = new HeapPageDecoder(layout, [5, 6, 7, 11]);
-        all = new HeapPageDecoder(layout, [.. Enumerable.Range(1, atts.Count)]);
+        all = new HeapPageDecoder(layout, [.. Enumerable.Range(1, layout.Attributes.Count)]);
         q1Batch = q1.NewBatch(BatchRows);
         q6Batch = q6.NewBatch(BatchRows);
         allBatch = all.NewBatch(BatchRows);

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Npgsql;
 using PgFusion.Arrow;
 using PgFusion.HeapDecoder;
 using PgFusion.Types;
@@ -35,36 +34,10 @@ public class LateMaterializationBenchmarks
     public void Setup()
     {
         int count = int.Parse(Environment.GetEnvironmentVariable("PGFUSION_BENCH_PAGES") ?? "2000", System.Globalization.CultureInfo.InvariantCulture);
-        string cs = Environment.GetEnvironmentVariable("PGFUSION_BENCH_CONNECTION") ?? "Host=127.0.0.1;Port=55106;Username=postgres;Database=tpch_sf1";
-        using var conn = new NpgsqlConnection(cs);
-        conn.Open();
-        using (var c = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pageinspect", conn)) c.ExecuteNonQuery();
-        var atts = new List<AttributeLayout>();
-        using (var cmd = new NpgsqlCommand(
-            "SELECT attnum, attname::text, atttypid::int8, atttypmod, attlen, attbyval, attalign::text, attnotnull, attisdropped " +
-            "FROM pg_attribute WHERE attrelid = 'lineitem'::regclass AND attnum > 0 ORDER BY attnum", conn))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-                atts.Add(new AttributeLayout(r.GetInt16(0), r.GetString(1), new PgType((uint)r.GetInt64(2), r.GetInt32(3)),
-                    r.GetInt16(4), r.GetBoolean(5), r.GetString(6)[0], r.GetBoolean(7), r.GetBoolean(8), false, null));
-        }
-        layout = new RelationLayout(0, "lineitem", atts, count, 0);
-        using (var cmd = new NpgsqlCommand($"SELECT get_raw_page('lineitem', b::int8) FROM generate_series(0, {count - 1}) b", conn))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read()) pages.Add((byte[])r.GetValue(0));
-        }
-        foreach (var p in pages)
-        {
-            int items = (BitConverter.ToUInt16(p, 12) - 24) / 4;
-            var vis = new byte[HeapPageDecoder.VisibilityBitmapBytes];
-            for (int i = 0; i < items; i++)
-            {
-                if (((BitConverter.ToUInt32(p, 24 + (4 * i)) >> 15) & 3) == 1) vis[i >> 3] |= (byte)(1 << (i & 7));
-            }
-            visibility.Add(vis);
-        }
+        var source = new LineitemPages("Host=127.0.0.1;Port=55106;Username=postgres;Database=tpch_sf1", count);
+        layout = source.Layout;
+        pages.AddRange(source.Pages);
+        visibility.AddRange(source.Visibility);
         // Q6: l_quantity, l_extendedprice, l_discount, l_shipdate; Q14: l_partkey, l_extendedprice, l_discount, l_shipdate
         q6 = new Shape(layout, [5, 6, 7, 11], 3, Q6From, Q6To);
         q14 = new Shape(layout, [2, 6, 7, 11], 3, Q14From, Q14To);

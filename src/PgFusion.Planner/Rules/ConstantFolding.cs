@@ -40,19 +40,21 @@ public sealed class ConstantFolding : IRewriteRule
     /// </summary>
     private static BoundExpr NegateJunctionWithConstant(BoundBoolExpr junction)
     {
-        var negated = new List<BoundExpr>(junction.Args.Count);
-        foreach (var a in junction.Args)
-        {
-            negated.Add(a switch
-            {
-                BoundConst c => new BoundConst(c.Value is bool v ? !v : null, PgType.Bool),
-                BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } => inner,
-                _ => new BoundBoolExpr(BoolOp.Not, [a]),
-            });
-        }
-        var dual = new BoundBoolExpr(junction.Op == BoolOp.And ? BoolOp.Or : BoolOp.And, negated);
+        var dual = new BoundBoolExpr(junction.Op == BoolOp.And ? BoolOp.Or : BoolOp.And, [.. junction.Args.Select(Negate)]);
         return FoldJunction(dual, absorbing: dual.Op == BoolOp.Or);
     }
+
+    /// <summary>
+    /// negate_clause for one operand, as far as pg_fusion needs it: NOT of a boolean constant folds,
+    /// NOT NOT x is x, NOT of IS [NOT] NULL flips it; anything else gets a NOT.
+    /// </summary>
+    internal static BoundExpr Negate(BoundExpr e) => e switch
+    {
+        BoundConst c => new BoundConst(c.Value is bool v ? !v : null, PgType.Bool),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } => inner,
+        BoundNullTest n => n with { IsNotNull = !n.IsNotNull },
+        _ => new BoundBoolExpr(BoolOp.Not, [e]),
+    };
 
     /// <summary>AND (absorbing = false) / OR (absorbing = true): the absorbing constant decides, the neutral one drops out.</summary>
     private static BoundExpr FoldJunction(BoundBoolExpr b, bool absorbing)

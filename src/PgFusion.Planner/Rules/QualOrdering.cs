@@ -74,21 +74,13 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
                 foreach (var a in and.Args) Expand(a, quals);
                 return;
             case BoundBoolExpr { Op: BoolOp.Not, Args: [BoundBoolExpr { Op: BoolOp.Or, FromScalarArray: false } or] }:
-                foreach (var a in or.Args) Expand(Negate(a), quals);
+                foreach (var a in or.Args) Expand(ConstantFolding.Negate(a), quals);
                 return;
             default:
                 quals.Add(e);
                 return;
         }
     }
-
-    /// <summary>negate_clause, as far as it changes the quals' split: NOT NOT x is x, NOT of IS [NOT] NULL flips it.</summary>
-    private static BoundExpr Negate(BoundExpr e) => e switch
-    {
-        BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } => inner,
-        BoundNullTest n => n with { IsNotNull = !n.IsNotNull },
-        _ => new BoundBoolExpr(BoolOp.Not, [e]),
-    };
 
     /// <summary>PostgreSQL's default cpu_operator_cost: add_function_cost charges procost times it.</summary>
     private const double CpuOperatorCost = 0.0025;

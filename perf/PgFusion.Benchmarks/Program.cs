@@ -39,6 +39,12 @@ public static class Program
             RuleTimes(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 21);
             return;
         }
+        // `alloc-types <benchmark method> [runs]`: the types it allocates, sampled (AllocationSampler).
+        if (args.Length >= 2 && args[0] == "alloc-types")
+        {
+            AllocationSampler.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5000);
+            return;
+        }
         // `ab <method A> <method B> [rounds]`: the two benchmark methods (same class) alternately in this
         // process, 10 runs of each per round; per round the median thread-CPU ms per run of each; prints
         // every round and the median of the per-round ratios A / B (load varies less within a round).

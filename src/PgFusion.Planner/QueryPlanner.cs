@@ -52,8 +52,10 @@ public static class QueryPlanner
             var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins }.Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
             var notes = JoinOrderNotes(rules);
-            string explain = ExplainFormatter.Format(physical, envelope.Catalog) + string.Concat(notes.Select(n => n + "\n"));
-            return PlanResult.Ok(new PlannedQuery(physical, resultColumns, explain) { Notes = notes });
+            var catalog = envelope.Catalog;
+            // formatted only when read (EXPLAIN, dumps): compiling a plan does not need the text
+            string FormatExplain() => ExplainFormatter.Format(physical, catalog) + string.Concat(notes.Select(n => n + "\n"));
+            return PlanResult.Ok(new PlannedQuery(physical, resultColumns, FormatExplain) { Notes = notes });
         }
         catch (UnsupportedConstructException e)
         {

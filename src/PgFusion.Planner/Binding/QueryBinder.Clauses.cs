@@ -39,7 +39,7 @@ public sealed partial class QueryBinder
     {
         var clauses = query.List("sortClause");
         if (clauses.Count == 0) return plan;
-        var available = plan.Output.Select(c => c.Id).ToHashSet();
+        var available = ColumnIds.Of(plan.Output);
         var keys = new List<LogicalSortKey>();
         foreach (var clause in clauses)
         {

@@ -105,7 +105,7 @@ public sealed partial class QueryBinder
             if (apply is not null) throw UnsupportedConstructException.NotYet($"{armWhat} with an arm of aggregates without GROUP BY (one row for every outer row)");
             if (_setOpNullSafeKeys)
             {
-                var armOutput = armPlan.Output.Select(c => c.Id).ToHashSet();
+                var armOutput = ColumnIds.Of(armPlan.Output);
                 var keyColumns = conditions.Select(c => c is BoundFuncCall { Args: [var a, var b] }
                     ? a is LogicalColumnRef ra && armOutput.Contains(ra.Column.Id) ? ra : b is LogicalColumnRef rb && armOutput.Contains(rb.Column.Id) ? rb : null
                     : null).ToList();
@@ -115,7 +115,7 @@ public sealed partial class QueryBinder
             }
             var armSignature = new List<ArmCorrelation>();
             var armKeys = new List<LogicalColumn>();
-            var produced = armPlan.Output.Select(c => c.Id).ToHashSet();
+            var produced = ColumnIds.Of(armPlan.Output);
             foreach (var c in conditions)
             {
                 if (c is not BoundFuncCall { Args: [var a, var b] } f) throw UnsupportedConstructException.NotYet($"{armWhat} correlated other than by equalities");

@@ -34,7 +34,7 @@ public sealed partial class QueryBinder
 
     private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns) DerivedOneRowPerValue(LateralApply apply, ExpressionBinder binder, List<BoundExpr> lateral, string what)
     {
-        var produced = apply.Right.Output.Select(c => c.Id).ToHashSet();
+        var produced = ColumnIds.Of(apply.Right.Output);
         var outerColumns = apply.Condition.ReferencedColumns().Where(c => !produced.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
         if (outerColumns.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads no column of the enclosing query in its WHERE");
         var origins = new List<(LogicalColumn Column, ExpressionBinder Level, int Rti, int AttNum, bool Nullable)>();

@@ -30,7 +30,7 @@ public sealed partial class QueryBinder
         LogicalPlan plan, IReadOnlyList<BoundExpr> equalities, IReadOnlyList<BoundExpr> others, ExpressionBinder outer, out string? reason)
     {
         reason = null;
-        var produced = plan.Output.Select(c => c.Id).ToHashSet();
+        var produced = ColumnIds.Of(plan.Output);
         var conjuncts = equalities.Concat(others).ToList();
         var outerColumns = conjuncts.SelectMany(c => c.ReferencedColumns()).Where(c => !produced.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
         var nullable = new HashSet<int>();

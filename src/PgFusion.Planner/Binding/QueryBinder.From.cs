@@ -24,7 +24,7 @@ public sealed partial class QueryBinder
             for (int i = 1; i < items.Count; i++)
                 plan = items[i].Apply is { } apply ? apply.Apply(plan) : new LogicalJoin(plan, items[i].Build(s), LogicalJoinType.Inner, null);
             // Correlations of a subquery in FROM that reads an enclosing query go to this level's WHERE.
-            var produced = plan.Output.Select(c => c.Id).ToHashSet();
+            var produced = ColumnIds.Of(plan.Output);
             var local = lateral.Where(c => c.ReferencedColumns().All(r => produced.Contains(r.Id))).ToList();
             binder.LiftedCorrelations.AddRange(lateral.Where(c => !local.Contains(c)));
             return local.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
@@ -335,10 +335,10 @@ public sealed partial class QueryBinder
         var both = new List<SubqueryJoin>();
         foreach (var j in subqueries)
         {
-            var own = j.Right.Output.Select(c => c.Id).ToHashSet();
+            var own = ColumnIds.Of(j.Right.Output);
             var reads = new[] { j.Condition, j.Check }.OfType<BoundExpr>().SelectMany(e => e.ReferencedColumns()).Where(c => !own.Contains(c.Id)).Select(c => c.Id).ToList();
-            if (reads.All(right.Output.Select(c => c.Id).ToHashSet().Contains)) right = j.Apply(right);
-            else if (reads.All(left.Output.Select(c => c.Id).ToHashSet().Contains)) left = j.Apply(left);
+            if (reads.All(ColumnIds.Of(right.Output).Contains)) right = j.Apply(right);
+            else if (reads.All(ColumnIds.Of(left.Output).Contains)) left = j.Apply(left);
             else both.Add(j);
         }
         if (both.Count == 0) return new LogicalJoin(left, right, kind, condition);

@@ -51,7 +51,7 @@ public sealed partial class QueryBinder
     private List<NamedExpr> ExtractLateralCorrelations(ref LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets)
     {
         if (groupingSets) throw UnsupportedConstructException.NotYet($"{lateral.What} with GROUPING SETS, ROLLUP or CUBE");
-        var produced = plan.Output.Select(c => c.Id).ToHashSet();
+        var produced = ColumnIds.Of(plan.Output);
         bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
         var local = new List<BoundExpr>();

@@ -102,7 +102,7 @@ public sealed partial class QueryBinder
             outer.SubLinkParams.Clear();
             foreach (var (k, v) in saved) outer.SubLinkParams[k] = v;
         }
-        var produced = body.Plan.Output.Select(c => c.Id).ToHashSet();
+        var produced = ColumnIds.Of(body.Plan.Output);
         bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool Outer(BoundExpr e) => e.ReferencedColumns().All(c => !produced.Contains(c.Id));
         if (test is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq) && (Inner(a) && Outer(b) || Inner(b) && Outer(a)))
@@ -145,7 +145,7 @@ public sealed partial class QueryBinder
             where.Plain.AddRange(binder.LiftedCorrelations);
             foreach (var s in inner) plan = s.Apply(plan);
             foreach (var j in where.Joins) plan = j.Apply(plan);
-            var produced = plan.Output.Select(c => c.Id).ToHashSet();
+            var produced = ColumnIds.Of(plan.Output);
             bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
             bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
             var local = new List<BoundExpr>();

@@ -26,8 +26,8 @@ public sealed partial class QueryBinder
     /// </summary>
     private LogicalPlan FullJoinWithDomain(LogicalPlan left, LogicalPlan right, BoundExpr condition, List<SubqueryJoin> both, ExpressionBinder binder)
     {
-        var leftIds = left.Output.Select(c => c.Id).ToHashSet();
-        var rightIds = right.Output.Select(c => c.Id).ToHashSet();
+        var leftIds = ColumnIds.Of(left.Output);
+        var rightIds = ColumnIds.Of(right.Output);
         if (!PredicatePushdown.Conjuncts(condition).Any(c => Physical.PhysicalPlanner.TryEquiKey(c, leftIds, rightIds, out _, out _)))
             throw UnsupportedConstructException.NotYet("FULL JOIN without an equality between its inputs");
         var matchedAndLeft = OuterJoinWithDomain(left, right, LogicalJoinType.Left, condition, both, binder);
@@ -46,7 +46,7 @@ public sealed partial class QueryBinder
         bool leftPreserved = kind == LogicalJoinType.Left;
         var preserved = leftPreserved ? left : right;
         var nullable = leftPreserved ? right : left;
-        var preservedIds = preserved.Output.Select(c => c.Id).ToHashSet();
+        var preservedIds = ColumnIds.Of(preserved.Output);
         var columns = both.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>().SelectMany(e => e.ReferencedColumns())
             .Where(c => preservedIds.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
         var origins = new List<(LogicalColumn Column, int Rti, int AttNum)>();

@@ -63,7 +63,7 @@ public sealed partial class QueryBinder
         var body = BindSubqueryBody(link.Field("subselect"), outer, what);
         if (body.Outputs.Count != 1) throw UnsupportedConstructException.NotYet($"{what} with {body.Outputs.Count} columns");
         var test = BindSubLinkTest(link, outer, body.Outputs[0]);
-        var produced = body.Plan.Output.Select(c => c.Id).ToHashSet();
+        var produced = ColumnIds.Of(body.Plan.Output);
         bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool Outer(BoundExpr e) => e.ReferencedColumns().All(c => !produced.Contains(c.Id));
         if (test is not BoundFuncCall { Args: [var a, var b] } cmp || !(Inner(a) && Outer(b) || Inner(b) && Outer(a)))

@@ -209,7 +209,7 @@ public sealed partial class QueryBinder
             where.Plain.AddRange(binder.LiftedCorrelations);
             foreach (var s in scalars) plan = s.Apply(plan);
             foreach (var j in where.Joins) plan = FlattenNestedSemiJoin(j, plan, condition) ?? NestedAntiJoinWithDomain(j, plan, condition, outer) ?? j.Apply(plan);
-            var produced = plan.Output.Select(c => c.Id).ToHashSet();
+            var produced = ColumnIds.Of(plan.Output);
             var local = new List<BoundExpr>();
             foreach (var p in where.Plain)
             {
@@ -429,7 +429,7 @@ public sealed partial class QueryBinder
         where.Plain.AddRange(binder.LiftedCorrelations);
         foreach (var s in inner) plan = s.Apply(plan);
         foreach (var j in where.Joins) plan = j.Apply(plan);
-        var produced = plan.Output.Select(c => c.Id).ToHashSet();
+        var produced = ColumnIds.Of(plan.Output);
         bool IsInner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool IsOuter(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
         var local = new List<BoundExpr>();

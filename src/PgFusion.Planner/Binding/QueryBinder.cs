@@ -99,7 +99,7 @@ public sealed partial class QueryBinder
     private BoundExpr? ConstantOutput(BoundExpr expr)
     {
         var substituted = expr.TransformUp(e => e is LogicalColumnRef r && _pulledUpConstants.TryGetValue(r.Column.Id, out var c) ? c : e);
-        return substituted.Descendants().All(d => d is BoundConst or BoundFuncCall or BoundBoolExpr or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce)
+        return substituted.AllNodes(static d => d is BoundConst or BoundFuncCall or BoundBoolExpr or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce)
             ? substituted
             : null;
     }

@@ -79,6 +79,8 @@ internal sealed class QueryJsonTree : IDisposable
 
     internal ReadOnlySpan<byte> Json => _json;
 
+    internal bool IsDisposed => _rows is null;
+
     internal ref readonly Row RowAt(int index)
     {
         ObjectDisposedException.ThrowIf(_rows is null, this);

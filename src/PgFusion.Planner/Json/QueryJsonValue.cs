@@ -23,6 +23,47 @@ public readonly struct QueryJsonValue
 
     private ref readonly QueryJsonTree.Row Row => ref _tree.RowAt(_row);
 
+    /// <summary>The value's row in its tree (0 for the root and for a default value).</summary>
+    internal int RowIndex => _row;
+
+    /// <summary>
+    /// The JSON path of this value written from <paramref name="ancestorPath"/>, the path of the value
+    /// at <paramref name="ancestorRow"/> in the same tree (<c>.name</c> per property, <c>[i]</c> per item),
+    /// found by descending from the ancestor through the rows' subtree ends. Only errors and messages
+    /// ask, so nothing is kept per step while binding. A value that is not below the ancestor (or a
+    /// disposed tree) gives the ancestor's path.
+    /// </summary>
+    internal string PathBelow(int ancestorRow, string ancestorPath)
+    {
+        if (_tree is null || _tree.IsDisposed || ancestorRow == _row) return ancestorPath;
+        var text = new StringBuilder(ancestorPath);
+        int at = ancestorRow;
+        while (at != _row)
+        {
+            ref readonly var container = ref _tree.RowAt(at);
+            bool isObject = container.Kind == JsonValueKind.Object;
+            if (!isObject && container.Kind != JsonValueKind.Array) break;
+            int next = -1;
+            // children in order: an item's rows, or a property's name row followed by its value's rows
+            for (int child = at + 1, index = 0; child < container.End; index++)
+            {
+                int value = isObject ? child + 1 : child;
+                int end = _tree.RowAt(value).End;
+                if (_row >= value && _row < end)
+                {
+                    if (isObject) text.Append('.').Append(new QueryJsonValue(_tree, child).GetString());
+                    else text.Append('[').Append(index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(']');
+                    next = value;
+                    break;
+                }
+                child = end;
+            }
+            if (next < 0) break;
+            at = next;
+        }
+        return text.ToString();
+    }
+
     public JsonValueKind ValueKind => _tree is null ? JsonValueKind.Undefined : Row.Kind;
 
     /// <summary>The value's own bytes: of a string, between its quotes (escapes not decoded).</summary>
@@ -36,13 +77,32 @@ public readonly struct QueryJsonValue
 
     public bool TryGetProperty(string name, out QueryJsonValue value)
     {
-        if (name.Length <= 64 && Ascii.IsValid(name))
+        ArgumentNullException.ThrowIfNull(name);
+        // The binder's field names are ASCII: compared with the names' bytes as they are, without
+        // transcoding the name first (this lookup is the binder's most frequent call).
+        if (!Ascii.IsValid(name)) return TryGetProperty(Encoding.UTF8.GetBytes(name), out value);
+        Require(JsonValueKind.Object);
+        int node = Row.NodeRow;
+        if (node != QueryJsonTree.NodeUnknown && name == "node")
         {
-            Span<byte> utf8 = stackalloc byte[name.Length];
-            Ascii.FromUtf16(name, utf8, out _);
-            return TryGetProperty(utf8, out value);
+            value = node < 0 ? default : new QueryJsonValue(_tree, node);
+            return node >= 0;
         }
-        return TryGetProperty(Encoding.UTF8.GetBytes(name), out value);
+        var json = _tree.Json;
+        // from the last property back: the last of duplicate names wins, as in JsonDocument
+        for (int i = Row.Link; i >= 0;)
+        {
+            ref readonly var property = ref _tree.RowAt(i);
+            if (property.Escaped ? new QueryJsonValue(_tree, i).GetString() == name
+                : property.Length == name.Length && Ascii.Equals(json.Slice(property.Start, property.Length), name))
+            {
+                value = new QueryJsonValue(_tree, i + 1);
+                return true;
+            }
+            i = property.Link;
+        }
+        value = default;
+        return false;
     }
 
     public bool TryGetProperty(ReadOnlySpan<byte> utf8Name, out QueryJsonValue value)

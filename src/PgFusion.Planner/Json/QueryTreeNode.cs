@@ -15,25 +15,39 @@ public readonly struct QueryTreeNode
     {
         ArgumentNullException.ThrowIfNull(path);
         Element = element;
-        _at = path == "$" ? null : JsonPathSegment.Root(path);
+        _base = path == "$" ? null : JsonPathSegment.Root(path);
+        _baseRow = element.RowIndex;
     }
 
     /// <summary>A node at a path taken from another document's node (the same place, re-parsed).</summary>
     internal QueryTreeNode(QueryJsonValue element, JsonPathSegment? at)
     {
         Element = element;
-        _at = at;
+        _base = at;
+        _baseRow = element.RowIndex;
     }
 
-    // The path is built only when asked for (errors, messages): the binder walks thousands of
-    // fields per query, and a string per step cost more than the walk itself. Null is "$".
-    private readonly JsonPathSegment? _at;
+    /// <summary>A node below the same base (a field or item of this one).</summary>
+    private QueryTreeNode(QueryJsonValue element, JsonPathSegment? @base, int baseRow)
+    {
+        Element = element;
+        _base = @base;
+        _baseRow = baseRow;
+    }
+
+    // The path is built only when asked for (errors, messages), from where the value sits in its
+    // tree below the node the walk started at: the binder walks thousands of fields per query, and
+    // a string, or even a linked path step, per field cost more than the walk itself. Null is "$".
+    private readonly JsonPathSegment? _base;
+
+    /// <summary>The row of the node the walk started at (whose path is <see cref="_base"/>).</summary>
+    private readonly int _baseRow;
 
     public QueryJsonValue Element { get; }
 
-    public string Path => _at?.ToString() ?? "$";
+    public string Path => Element.PathBelow(_baseRow, _base?.ToString() ?? "$");
 
-    internal JsonPathSegment? PathSegment => _at;
+    internal JsonPathSegment? PathSegment => Element.RowIndex == _baseRow ? _base : JsonPathSegment.Root(Path);
 
     /// <summary>JSON null: PostgreSQL's <c>&lt;&gt;</c> (a NULL pointer or NIL list).</summary>
     public bool IsNull => Element.ValueKind == JsonValueKind.Null;
@@ -74,7 +88,7 @@ public readonly struct QueryTreeNode
             throw Error($"expected an object with field \"{field}\", found {Describe(Element)}");
         if (!Element.TryGetProperty(field, out var value))
             throw new QueryJsonException(Path, $"missing field \"{field}\"" + (Kind is { } k ? $" of {k}" : ""));
-        return new QueryTreeNode(value, new JsonPathSegment(_at, field, -1));
+        return new QueryTreeNode(value, _base, _baseRow);
     }
 
     /// <summary>The field, or null when it is absent or JSON null.</summary>
@@ -82,7 +96,7 @@ public readonly struct QueryTreeNode
     {
         if (Element.ValueKind != JsonValueKind.Object || !Element.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
             return null;
-        return new QueryTreeNode(value, new JsonPathSegment(_at, field, -1));
+        return new QueryTreeNode(value, _base, _baseRow);
     }
 
     /// <summary>A list field; null (NIL) is the empty list.</summary>
@@ -93,9 +107,8 @@ public readonly struct QueryTreeNode
         if (IsNull) return [];
         if (Element.ValueKind != JsonValueKind.Array) throw Error($"expected an array, found {Describe(Element)}");
         var items = new List<QueryTreeNode>(Element.GetArrayLength());
-        int i = 0;
         foreach (var item in Element.EnumerateArray())
-            items.Add(new QueryTreeNode(item, new JsonPathSegment(_at, null, i++)));
+            items.Add(new QueryTreeNode(item, _base, _baseRow));
         return items;
     }
 

@@ -20,6 +20,14 @@ public static class TreeNode
     public static BoundExpr TransformDown(this BoundExpr expr, Func<BoundExpr, BoundExpr> rewrite) =>
         Down(expr, rewrite, static (e, m) => e.MapChildren(m));
 
+    /// <summary>
+    /// TransformUp with <paramref name="rewrite"/> as a function, made once: a rule that rewrites
+    /// every expression of a plan keeps one (one walker for them all, not a walker and its
+    /// delegate per expression).
+    /// </summary>
+    public static Func<BoundExpr, BoundExpr> TransformingUp(Func<BoundExpr, BoundExpr> rewrite) =>
+        new Walker<BoundExpr>(rewrite, static (e, m) => e.MapChildren(m), up: true).Visit;
+
     /// <summary>Every node of the expression, pre-order.</summary>
     public static IEnumerable<BoundExpr> Descendants(this BoundExpr expr)
     {
@@ -37,8 +45,32 @@ public static class TreeNode
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="predicate"/> holds for every node of the expression (as
+    /// Descendants().All, without the iterator and its stack: constant evaluation asks it of every
+    /// expression it visits).
+    /// </summary>
+    public static bool AllNodes(this BoundExpr expr, Func<BoundExpr, bool> predicate)
+    {
+        if (!predicate(expr)) return false;
+        var children = expr.Children();
+        for (int i = 0; i < children.Count; i++)
+            if (!AllNodes(children[i], predicate)) return false;
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="predicate"/> holds for some node of the expression (Descendants().Any, without the iterator).</summary>
+    public static bool AnyNode(this BoundExpr expr, Func<BoundExpr, bool> predicate)
+    {
+        if (predicate(expr)) return true;
+        var children = expr.Children();
+        for (int i = 0; i < children.Count; i++)
+            if (AnyNode(children[i], predicate)) return true;
+        return false;
+    }
+
     /// <summary>The logical columns an expression reads (pre-order, as <see cref="Descendants"/> meets them).</summary>
-    public static IEnumerable<LogicalColumn> ReferencedColumns(this BoundExpr expr)
+    public static IReadOnlyList<LogicalColumn> ReferencedColumns(this BoundExpr expr)
     {
         if (expr is LogicalColumnRef only) return [only.Column];
         if (expr is BoundConst) return [];
@@ -58,11 +90,12 @@ public static class TreeNode
                 return;
             case BoundConst:
                 return;
+            // by index: a foreach over an IReadOnlyList allocates its enumerator
             case BoundFuncCall f:
-                foreach (var a in f.Args) CollectColumns(a, columns);
+                for (int i = 0; i < f.Args.Count; i++) CollectColumns(f.Args[i], columns);
                 return;
             case BoundBoolExpr b:
-                foreach (var a in b.Args) CollectColumns(a, columns);
+                for (int i = 0; i < b.Args.Count; i++) CollectColumns(b.Args[i], columns);
                 return;
             case BoundRelabel r:
                 CollectColumns(r.Arg, columns);
@@ -71,7 +104,8 @@ public static class TreeNode
                 CollectColumns(n.Arg, columns);
                 return;
             default:
-                foreach (var c in e.Children()) CollectColumns(c, columns);
+                var children = e.Children();
+                for (int i = 0; i < children.Count; i++) CollectColumns(children[i], columns);
                 return;
         }
     }

@@ -26,8 +26,8 @@ public sealed partial class PhysicalPlanner
         if (join.Kind == LogicalJoinType.NullAwareAnti && !IsOneEquiKey(join)) join = AsAntiJoin(join);
         var left = Lower(join.Left);
         var right = Lower(join.Right);
-        var leftIds = join.Left.Output.Select(c => c.Id).ToHashSet();
-        var rightIds = join.Right.Output.Select(c => c.Id).ToHashSet();
+        var leftIds = ColumnIds.Of(join.Left.Output);
+        var rightIds = ColumnIds.Of(join.Right.Output);
         var leftKeys = new List<BoundExpr>();
         var rightKeys = new List<BoundExpr>();
         var residual = new List<BoundExpr>();
@@ -84,8 +84,8 @@ public sealed partial class PhysicalPlanner
 
     private static bool IsOneEquiKey(LogicalJoin join)
     {
-        var leftIds = join.Left.Output.Select(c => c.Id).ToHashSet();
-        var rightIds = join.Right.Output.Select(c => c.Id).ToHashSet();
+        var leftIds = ColumnIds.Of(join.Left.Output);
+        var rightIds = ColumnIds.Of(join.Right.Output);
         return join.Condition is { } c && PredicatePushdown.Conjuncts(c) is [var only] && TryEquiKey(only, leftIds, rightIds, out _, out _);
     }
 

@@ -244,7 +244,7 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         }
         if (e is not (BoundBoolExpr or BoundCase or BoundCoalesce) && IsConstant(e))
         {
-            if (!e.Descendants().Any(d => d is BoundFuncCall))
+            if (!e.AnyNode(static d => d is BoundFuncCall))
             {
                 // IS [NOT] NULL of a literal (IS DISTINCT FROM's expansion has them) is a constant
                 // boolean too: a CASE arm it guards must not be evaluated when it is false.
@@ -382,6 +382,6 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     /// depends on the session's TimeZone (stable, not folded), and other types stay expressions.
     /// </summary>
     /// <summary>Reads no column: made only of constants and the expression kinds below.</summary>
-    private static bool IsConstant(BoundExpr e) => e.Descendants().All(d => d is BoundConst or BoundFuncCall or BoundBoolExpr
+    private static bool IsConstant(BoundExpr e) => e.AllNodes(static d => d is BoundConst or BoundFuncCall or BoundBoolExpr
         or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce);
 }

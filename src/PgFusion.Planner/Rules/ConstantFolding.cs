@@ -15,7 +15,9 @@ public sealed class ConstantFolding : IRewriteRule
 {
     public string Name => "constant_folding";
 
-    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p.MapExpressions(e => e.TransformUp(Fold)));
+    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(static p => p.MapExpressions(FoldAll));
+
+    private static readonly Func<BoundExpr, BoundExpr> FoldAll = TreeNode.TransformingUp(Fold);
 
     public static BoundExpr Fold(BoundExpr e) => e switch
     {

@@ -22,8 +22,8 @@ public sealed class OrRestriction : IRewriteRule
         var result = plan.TransformUp(p =>
         {
             if (p is not LogicalJoin { Condition: { } condition } join) return p;
-            var left = join.Left.Output.Select(c => c.Id).ToHashSet();
-            var right = join.Right.Output.Select(c => c.Id).ToHashSet();
+            var left = ColumnIds.Of(join.Left.Output);
+            var right = ColumnIds.Of(join.Right.Output);
             bool leftFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Right;
             bool rightFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Semi or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti;
             var toLeft = new List<BoundExpr>();

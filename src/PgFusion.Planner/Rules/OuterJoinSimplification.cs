@@ -47,8 +47,8 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
 
     private LogicalJoin ReduceJoin(LogicalJoin join, IReadOnlyList<BoundExpr> above)
     {
-        var leftIds = join.Left.Output.Select(c => c.Id).ToHashSet();
-        var rightIds = join.Right.Output.Select(c => c.Id).ToHashSet();
+        var leftIds = ColumnIds.Of(join.Left.Output);
+        var rightIds = ColumnIds.Of(join.Right.Output);
         bool leftRejected = above.Any(p => NotTrueWhenNull(p, leftIds));
         bool rightRejected = !join.Kind.OutputsLeftOnly() && above.Any(p => NotTrueWhenNull(p, rightIds));
         var kind = (join.Kind, leftRejected, rightRejected) switch

@@ -120,7 +120,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 remaining.Add(c);
                 continue;
             }
-            var refs = c.ReferencedColumns().Select(x => x.Id).ToHashSet();
+            var refs = ColumnIds.ReferencedBy(c);
             bool inLeft = refs.Count > 0 && refs.IsSubsetOf(left);
             bool inRight = refs.Count > 0 && refs.IsSubsetOf(right);
             switch (join.Kind)
@@ -218,7 +218,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         var kept = new List<BoundExpr>();
         foreach (var c in Conjuncts(join.Condition))
         {
-            var refs = c.ReferencedColumns().Select(x => x.Id).ToHashSet();
+            var refs = ColumnIds.ReferencedBy(c);
             bool inLeft = refs.Count > 0 && refs.IsSubsetOf(left);
             bool inRight = refs.Count > 0 && refs.IsSubsetOf(right);
             bool leftFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Right;
@@ -276,7 +276,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         _ => false,
     };
 
-    private static HashSet<int> Ids(LogicalPlan plan) => [.. plan.Output.Select(c => c.Id)];
+    private static HashSet<int> Ids(LogicalPlan plan) => ColumnIds.Of(plan.Output);
 
     /// <summary>The conjuncts of a predicate (nested ANDs flattened).</summary>
     public static List<BoundExpr> Conjuncts(BoundExpr predicate)

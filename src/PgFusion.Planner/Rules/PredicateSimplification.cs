@@ -12,9 +12,11 @@ public sealed class PredicateSimplification : IRewriteRule
 {
     public string Name => "predicate_simplification";
 
-    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p =>
+    private static readonly Func<BoundExpr, BoundExpr> SimplifyAll = TreeNode.TransformingUp(Simplify);
+
+    public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(static p =>
     {
-        p = p.MapExpressions(e => e.TransformUp(Simplify));
+        p = p.MapExpressions(SimplifyAll);
         return p switch
         {
             LogicalFilter { Predicate: BoundConst { Value: true } } f => f.Input,

@@ -19,7 +19,7 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
 {
     public string Name => "projection_pruning";
 
-    public LogicalPlan Apply(LogicalPlan plan) => Prune(plan, [.. plan.Output.Select(c => c.Id)], isRoot: true);
+    public LogicalPlan Apply(LogicalPlan plan) => Prune(plan, ColumnIds.Of(plan.Output), isRoot: true);
 
     private LogicalPlan Prune(LogicalPlan plan, HashSet<int> required, bool isRoot = false)
     {
@@ -50,7 +50,7 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
                             {
                                 Exprs = [.. armProject.Exprs.Select((e, i) => keep.Contains(i) ? e : e with { Expr = new Binding.BoundConst(null, e.Column.Type) })],
                             };
-                        return Prune(branch, [.. branch.Output.Select(c => c.Id)]);
+                        return Prune(branch, ColumnIds.Of(branch.Output));
                     }).ToList();
                     return union with { Inputs = kept };
                 }
@@ -66,11 +66,25 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
             }
             default:
                 var childRequired = new HashSet<int>(required);
-                childRequired.UnionWith(Needs(plan.Expressions));
+                AddNeeds(childRequired, plan.Expressions);
                 return plan.MapChildren(c => Prune(c, childRequired));
         }
     }
 
-    private static HashSet<int> Needs(IEnumerable<Binding.BoundExpr> exprs) =>
-        [.. exprs.SelectMany(e => e.ReferencedColumns()).Select(c => c.Id)];
+    private static HashSet<int> Needs(IEnumerable<Binding.BoundExpr> exprs)
+    {
+        var ids = new HashSet<int>();
+        AddNeeds(ids, exprs);
+        return ids;
+    }
+
+    /// <summary>Adds the ids of the columns <paramref name="exprs"/> read (into the set itself: no set per call to union).</summary>
+    private static void AddNeeds(HashSet<int> ids, IEnumerable<Binding.BoundExpr> exprs)
+    {
+        foreach (var e in exprs)
+        {
+            var columns = e.ReferencedColumns();
+            for (int i = 0; i < columns.Count; i++) ids.Add(columns[i].Id);
+        }
+    }
 }

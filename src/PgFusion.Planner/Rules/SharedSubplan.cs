@@ -235,7 +235,7 @@ public sealed class SharedSubplan(QueryCatalog catalog) : IRewriteRule
     /// </summary>
     private static HashSet<int>? UsedOutside(LogicalPlan plan, Share share)
     {
-        var used = plan.Output.Select(c => c.Id).ToHashSet();
+        var used = ColumnIds.Of(plan.Output);
         bool positional = false;
         void Visit(LogicalPlan p)
         {

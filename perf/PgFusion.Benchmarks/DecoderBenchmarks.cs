@@ -20,10 +20,6 @@ public class DecoderBenchmarks
     private readonly List<byte[]> visibility = [];
     private RelationLayout layout = null!;
     private HeapPageDecoder q1 = null!;
-    private HeapPageDecoder q1Base = null!;
-    private HeapPageDecoder allBase = null!;
-    private RecordBatch q1BaseBatch = null!;
-    private RecordBatch allBaseBatch = null!;
     private HeapPageDecoder q6 = null!;
     private HeapPageDecoder all = null!;
     private RecordBatch q1Batch = null!;
@@ -48,13 +44,6 @@ public class DecoderBenchmarks
         q6 = new HeapPageDecoder(layout, [5, 6, 7, 11]);
         all = new HeapPageDecoder(layout, [.. Enumerable.Range(1, layout.Attributes.Count)]);
         q1Batch = q1.NewBatch(BatchRows);
-        // TEMPORARY (decoder11 A/B): the same projections on main's walker in this process
-        Environment.SetEnvironmentVariable("PGFUSION_DECODER_BASE", "1");
-        q1Base = new HeapPageDecoder(layout, [5, 6, 7, 8, 9, 10, 11]);
-        allBase = new HeapPageDecoder(layout, [.. Enumerable.Range(1, layout.Attributes.Count)]);
-        Environment.SetEnvironmentVariable("PGFUSION_DECODER_BASE", null);
-        q1BaseBatch = q1Base.NewBatch(BatchRows);
-        allBaseBatch = allBase.NewBatch(BatchRows);
         q6Batch = q6.NewBatch(BatchRows);
         allBatch = all.NewBatch(BatchRows);
         Console.WriteLine($"// {pages.Count} pages, {Tuples} tuples, {Bytes} tuple bytes");
@@ -86,26 +75,6 @@ public class DecoderBenchmarks
 
     [Benchmark(Description = "decode Q1's 7 columns (2000 lineitem pages)")]
     public int DecodeQ1() => Run(q1, q1Batch);
-
-    [Benchmark(Description = "decode Q1's 7 columns with main's walker (decoder11 A/B)")]
-    public int DecodeQ1Base() => Run(q1Base, q1BaseBatch);
-
-    [Benchmark(Description = "decode all 16 columns with main's walker (decoder11 A/B)")]
-    public int DecodeAllBase() => Run(allBase, allBaseBatch);
-
-    /// <summary>TEMPORARY (decoder11): the Q1 decoder's learned guesses after a few runs, via reflection.</summary>
-    public int ShowGuesses()
-    {
-        for (int i = 0; i < 5; i++) Run(q1, q1Batch);
-        var steps = (Array)typeof(HeapPageDecoder).GetField("_steps", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(q1)!;
-        foreach (var step in steps)
-        {
-            var t = step.GetType();
-            string F(string n) => Convert.ToString(t.GetField(n)!.GetValue(step), System.Globalization.CultureInfo.InvariantCulture)!;
-            Console.WriteLine($"{F("Kind")} guess {uint.Parse(F("Guess")):X} size {F("GuessSize")} strikes {F("Strikes")} guess2 {uint.Parse(F("Guess2")):X} strikes2 {F("Strikes2")} windowMisses {F("WindowMisses")} window2 {F("Window2Misses")} rows {F("WindowRows")}");
-        }
-        return 0;
-    }
 
     [Benchmark(Description = "decode Q1's 7 columns, no next-page prefetch (2000 lineitem pages)")]
     public int DecodeQ1Alone() => Run(q1, q1Batch, nextPage: false);

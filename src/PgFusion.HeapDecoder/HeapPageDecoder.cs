@@ -118,7 +118,7 @@ public sealed partial class HeapPageDecoder
         _steps = paths == DecodePaths.GeneralOnly ? null : BuildSteps();
         // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
         _walker = _steps is { } steps && paths == DecodePaths.Default && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0"
-            ? (Environment.GetEnvironmentVariable("PGFUSION_DECODER_BASE") == "1" ? Tuple.Baseline.TupleWalker.TryCreate(steps) : TupleWalker.TryCreate(steps)) : null;
+            ? TupleWalker.TryCreate(steps) : null;
         // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
         _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
     }

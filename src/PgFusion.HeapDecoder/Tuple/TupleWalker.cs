@@ -424,7 +424,8 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
             // no overflow check: a guess's entry takes every digit value without one (ShapeGuess.LearnNumeric)
             if (next <= dataLength && q2 <= s.GuessEntry.MaxResult)
             {
-                // q2 <= MaxResult < 2^63 (NumericScaled.EntryFor): the upper half is zero, no sign extension
+                // q2 < 2^63 (an exact quotient, or a product the entry's Limit admits: checked when the guess was
+                // learned): the upper half is zero, no sign extension
                 Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = new Int128(0, q2);
                 goto Next;
             }

@@ -46,7 +46,7 @@ public sealed partial class HeapPageDecoder
         for (int k = 0; k < count; k++)
         {
             var a = _plans[_fastStart + k];
-            var step = new FastStep { Len = a.Len, AlignMask = a.AlignMask, Slot = a.Slot, Scale = -1, Guess = ShapeGuess.None };
+            var step = new FastStep { Len = a.Len, AlignMask = a.AlignMask, Slot = a.Slot, Scale = -1, Guess = ShapeGuess.None, Guess2 = ShapeGuess.None };
             if (a.Len == -2) return null;
             var decoder = a.Slot >= 0 ? _decoders[a.Slot] : null;
             step.Kind = (decoder, a.Len) switch

@@ -246,6 +246,46 @@ public sealed class DecodePathTests(PathsDatabase db, ITestOutputHelper output) 
     }
 
     [Fact]
+    public void Values_that_take_the_second_shape_guess_decode_as_postgresql_on_every_path()
+    {
+        // A numeric column whose first guess is kept learns the shape of its misses as a second
+        // guess (ShapeGuess.LearnSecond), which only values that missed the first one try. Here each
+        // column has a dominant shape, a common second one and rare others, over 6,000 rows (windows
+        // of 1,024 walked rows end and are judged mid-page): ep as l_extendedprice (3 digits weight 1,
+        // below 10000 2 digits weight 0 in ~1 of 6; 1-digit, 0, negative, NaN, NULL, 5-digit rare);
+        // disc as l_discount (0.01-0.10, 0.00 in 1 of 5; 1.05 and -0.02 rare); n0 numeric(10,0) mostly
+        // 1-9 with 12345 (2 digits weight 1: an exact division by 10^8 from Combine's lanes) in 1 of
+        // 4 and 10000 rare; alt, whose misses alternate between two shapes (the second guess is struck
+        // out); and from row 4001 on ep's shapes swap (its first guess is dropped, the second with it).
+        db.Execute("""
+            DROP TABLE IF EXISTS second_guesses;
+            CREATE TABLE second_guesses (k int4, ep numeric(15,2), disc numeric(15,2), n0 numeric(10,0), flag char(1), alt numeric(15,2));
+            CREATE FUNCTION pg_temp.second_row(i int4, phase int4) RETURNS second_guesses LANGUAGE sql AS $$
+                SELECT i,
+                       CASE WHEN i % 53 = 0 THEN NULL WHEN i % 47 = 0 THEN 0 WHEN i % 43 = 0 THEN -(10000 + i % 777) - 0.5
+                            WHEN i % 41 = 0 THEN 'NaN' WHEN i % 37 = 0 THEN 123456789012.34 WHEN i % 31 = 0 THEN 7.00
+                            WHEN (i % 6 = 0) = (phase = 1) THEN 1000 + (i * 7 % 9000) + 0.37
+                            ELSE 10000 + (i * 13 % 90000) + 0.91 END::numeric(15,2),
+                       CASE WHEN i % 5 = 0 THEN 0 WHEN i % 59 = 0 THEN 1.05 WHEN i % 61 = 0 THEN -0.02
+                            ELSE ((i % 10) + 1) / 100.0 END::numeric(15,2),
+                       CASE WHEN i % 4 = 0 THEN 12345 WHEN i % 67 = 0 THEN 10000 ELSE (i % 9) + 1 END::numeric(10,0),
+                       CASE WHEN i % 3 = 0 THEN 'A' ELSE 'N' END,
+                       CASE WHEN i % 5 = 0 THEN 0 WHEN i % 5 = 1 THEN 12.34 ELSE (i % 50) + 1 END::numeric(15,2)
+            $$;
+            INSERT INTO second_guesses SELECT (pg_temp.second_row(i, 1)).* FROM generate_series(1, 4000) i;
+            INSERT INTO second_guesses SELECT (pg_temp.second_row(i, 2)).* FROM generate_series(4001, 6000) i;
+            VACUUM FREEZE second_guesses;
+            """);
+        int[][] projections = [[2, 3, 4, 5, 6], [2], [3, 4], [6, 2], [4, 5, 6]];
+        foreach (var attNums in projections)
+        {
+            foreach (int capacity in new[] { 1, 4096 })
+                Assert.Equal(6000, DecodeCheck.Run(db.Connection, "second_guesses", DecodePaths.Default, attNums, batchCapacity: capacity));
+            Assert.Equal(6000, DecodeCheck.Run(db.Connection, "second_guesses", DecodePaths.GeneralOnly, attNums, batchCapacity: 4096));
+        }
+    }
+
+    [Fact]
     public void Page_ending_tuples_decode_as_postgresql_whether_their_values_reach_the_last_bytes_or_not()
     {
         // The tuple that ends a page has fewer than TupleWalker.SlackBytes of the page after it: the specialised

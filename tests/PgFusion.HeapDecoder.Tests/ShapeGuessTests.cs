@@ -19,17 +19,65 @@ public sealed class ShapeGuessTests
 
     private static FastStep[] GuessedStep(uint shape)
     {
-        var steps = new[] { new FastStep { Kind = FastKind.Numeric, Scale = 2, Guess = ShapeGuess.None } };
+        var steps = new[] { new FastStep { Kind = FastKind.Numeric, Scale = 2, Guess = ShapeGuess.None, Guess2 = ShapeGuess.None } };
         ShapeGuess.LearnNumeric(ref steps[0], shape);
         Assert.Equal(shape, steps[0].Guess);
         return steps;
     }
 
-    private static void Page(FastStep[] steps, int rows, int misses, uint candidate)
+    private static void Page(FastStep[] steps, int rows, int misses, uint candidate, int misses2 = -1)
     {
         steps[0].Misses = misses;
+        // values that missed the first guess also missed the second unless the caller says otherwise
+        steps[0].Misses2 = misses2 < 0 ? misses : misses2;
         if (misses > 0) steps[0].Candidate = candidate;
         ShapeGuess.Update(steps, rows);
+    }
+
+    /// <summary>l_discount's 0.00: no digits (1-byte header 7), dscale 2, weight 0.</summary>
+    private const uint Zero = 0x81_00_07;
+
+    [Fact]
+    public void The_common_shape_of_a_kept_guess_s_misses_becomes_the_second_guess_and_holds()
+    {
+        var steps = GuessedStep(ThreeDigitsWeight1);
+        Page(steps, 53, 7, TwoDigitsWeight0);
+        Assert.Equal(TwoDigitsWeight0, steps[0].Guess2);
+        Assert.Equal(7, steps[0].Guess2Size);
+        // 60 pages whose misses take the second guess but for one in seven
+        for (int p = 0; p < 60; p++) Page(steps, 53, 7, TwoDigitsWeight0, misses2: 1);
+        Assert.Equal(ThreeDigitsWeight1, steps[0].Guess);
+        Assert.Equal(TwoDigitsWeight0, steps[0].Guess2);
+        Assert.Equal(0, steps[0].Strikes2);
+    }
+
+    [Fact]
+    public void A_second_guess_missed_by_most_misses_is_struck_and_after_MaxStrikes_not_learned_again()
+    {
+        var steps = GuessedStep(ThreeDigitsWeight1);
+        Page(steps, 53, 7, Zero);
+        Assert.Equal(Zero, steps[0].Guess2);
+        // every miss misses the second guess too: each window (1024 rows) strikes it, and the next page relearns
+        for (int p = 0; p < 200; p++) Page(steps, 53, 7, p % 2 == 0 ? TwoDigitsWeight0 : Zero, misses2: 7);
+        Assert.Equal(ThreeDigitsWeight1, steps[0].Guess);
+        Assert.Equal(ShapeGuess.MaxStrikes, steps[0].Strikes2);
+        Assert.Equal(ShapeGuess.None, steps[0].Guess2);
+    }
+
+    [Fact]
+    public void A_dropped_first_guess_drops_the_second_and_unguessable_shapes_are_not_second_guesses()
+    {
+        var steps = GuessedStep(ThreeDigitsWeight1);
+        Page(steps, 53, 7, Zero, misses2: 0);
+        Assert.Equal(Zero, steps[0].Guess2);
+        while (steps[0].Guess == ThreeDigitsWeight1) Page(steps, 53, 40, TwoDigitsWeight0, misses2: 40);
+        Assert.Equal(TwoDigitsWeight0, steps[0].Guess);
+        Assert.Equal(ShapeGuess.None, steps[0].Guess2);
+        foreach (uint shape in new uint[] { 0xA1_00_0B, 0xC0_00_07, 0x81_01_1B, 0x81_3F_0B })
+        {
+            ShapeGuess.LearnSecond(ref steps[0], shape);
+            Assert.Equal(ShapeGuess.None, steps[0].Guess2);
+        }
     }
 
     [Fact]
@@ -71,7 +119,7 @@ public sealed class ShapeGuessTests
     [Fact]
     public void Unguessable_shapes_are_not_learned()
     {
-        var steps = new[] { new FastStep { Kind = FastKind.Numeric, Scale = 2, Guess = ShapeGuess.None } };
+        var steps = new[] { new FastStep { Kind = FastKind.Numeric, Scale = 2, Guess = ShapeGuess.None, Guess2 = ShapeGuess.None } };
         // negative (sign bit 0x2000 of the short header), NaN (the special header 0xC000), a 5-digit value
         // (header byte 27, more than the 8-byte digit load), and weight 63 (10^254: no exact scaling entry)
         foreach (uint shape in new uint[] { 0xA1_00_0B, 0xC0_00_07, 0x81_01_1B, 0x81_3F_0B })

@@ -80,6 +80,12 @@ internal static class NumericScaled
         return Apply(ref e, (ulong)Combine(lanes), header);
     }
 
+    /// <summary>Above every d0 * 10000 + d1 of two digits (at most 99,999,999).</summary>
+    public const ulong TwoLaneBound = 100_000_000;
+
+    /// <summary>Above every <see cref="Combine"/> of four digits (at most 10^16 - 1).</summary>
+    public const ulong FourLaneBound = 10_000_000_000_000_000;
+
     /// <summary>The header's 7-bit two's complement weight field, the index into a scale table.</summary>
     public const int WeightBits = NumericFormat.ShortWeightSign | NumericFormat.ShortWeightMask;
 

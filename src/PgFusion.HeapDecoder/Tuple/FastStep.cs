@@ -86,4 +86,22 @@ internal struct FastStep
     /// <summary>Rows walked and values missed since the guess was learned or last judged (ShapeGuess.WindowRows).</summary>
     public int WindowRows;
     public int WindowMisses;
+
+    /// <summary>
+    /// Numeric: the second guessed shape, tried only by values that missed <see cref="Guess"/>
+    /// (l_discount's and l_tax's 0.00, l_extendedprice below 10000): as Guess, with the digits
+    /// always read as NumericScaled.Combine's four lanes. <see cref="ShapeGuess.None"/> matches nothing.
+    /// </summary>
+    public uint Guess2;
+    public int Guess2Size;
+    public ulong Guess2Mask;
+    public int Guess2Scale;
+    public Numeric.ScaleEntry Guess2Entry;
+
+    /// <summary>Values that missed both guesses since the last ShapeGuess.Update, and since Guess2 was last judged.</summary>
+    public int Misses2;
+    public int Window2Misses;
+
+    /// <summary>Windows whose double misses dropped Guess2; at ShapeGuess.MaxStrikes no second guess is learned again.</summary>
+    public int Strikes2;
 }

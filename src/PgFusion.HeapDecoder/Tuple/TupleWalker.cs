@@ -158,6 +158,21 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
     private const int PlainHoff = (PageFormat.TupleHeaderSize + PageFormat.MaxAlign - 1) & ~(PageFormat.MaxAlign - 1);
 
     /// <summary>
+    /// Where the 8-byte header word starts: t_ctid's ip_posid (bits 0-15), t_infomask2 (16-31),
+    /// t_infomask (32-47), t_hoff (48-55) and the byte after it (56-63).
+    /// </summary>
+    private const int HeadOffset = PageFormat.InfoMask2Offset - 2;
+
+    /// <summary>The header word's natts bits (t_infomask2 &amp; HEAP_NATTS_MASK), HEAP_HASNULL and t_hoff.</summary>
+    private const ulong PlainHeadMask = ((ulong)0xFF << 48) | ((ulong)PageFormat.HasNull << 32) | ((ulong)PageFormat.NattsMask << 16);
+
+    /// <summary>A header word without a null bitmap, t_hoff PlainHoff and natts in minNatts..maxNatts (one unsigned compare).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool HasFewerAttributes(ulong head, int minNatts, int maxNatts) =>
+        (head & (PlainHeadMask & ~((ulong)PageFormat.NattsMask << 16))) == ((ulong)PlainHoff << 48)
+        && (uint)((int)(head >> 16) & PageFormat.NattsMask) - (uint)minNatts <= (uint)(maxNatts - minNatts);
+
+    /// <summary>
     /// Asks for the first three cache lines of the tuple at line pointer <paramref name="item"/>
     /// (which the caller keeps below the page's line pointer count). A hint only: a corrupt
     /// offset is never read from, and a prefetch of any address cannot fault.
@@ -189,9 +204,15 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
         byte* next = (byte*)scan.NextPage;
         int nextLine = scan.NextLine;
         bool prefetchAhead = !scan.Requested;
+        // a tuple the walk takes is at least this long: its header, no null bitmap, and the data up to the first step
+        int minLen = PlainHoff + startOff;
+        // the header word (HeadOffset) of such a tuple with every attribute of the relation, under PlainHeadMask
+        ulong plainHead = ((ulong)PlainHoff << 48) | ((ulong)(uint)maxNatts << 16);
+        // each item writes at most one row: items up to itemEnd fit the bound buffers without a check per tuple
+        int itemEnd = Math.Min(items, item + Math.Max(0, rowLimit - row));
         // the caller checked the page header: items <= (pd_lower - 24) / 4 with pd_lower <=
         // pd_upper <= pd_special <= BLCKSZ, and the visibility bitmap covers MaxHeapTuplesPerPage
-        for (; item < items; item++)
+        for (; item < itemEnd; item++)
         {
             // a page the previous Decode call asked for as its next page is on its way already
             if (prefetchAhead && item + PrefetchAhead < items) Prefetch(ref page, item + PrefetchAhead);
@@ -207,26 +228,23 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             if (((lp >> 15) & 3) != PageFormat.LpNormal) continue;
             int off = (int)(lp & 0x7FFF);
             int len = (int)(lp >> 17);
-            if (off < upper || off + len > special || len < PageFormat.TupleHeaderSize) break;
+            int end = off + len;
+            // len >= minLen >= PlainHoff: the header word below lies inside the tuple
+            if (off < upper || end > special || len < minLen) break;
             // off + len <= pd_special <= BLCKSZ: the whole tuple lies inside the page
             ref byte tuple = ref Unsafe.Add(ref page, off);
-            int infomask2 = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref tuple, PageFormat.InfoMask2Offset));
-            int infomask = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref tuple, PageFormat.InfoMaskOffset));
-            int hoff = Unsafe.Add(ref tuple, PageFormat.HoffOffset);
-            int natts = infomask2 & PageFormat.NattsMask;
-            int dataLength = len - hoff;
             // no null bitmap: t_hoff is MAXALIGN(SizeofHeapTupleHeader) = 24 (PostgreSQL 12 on has no OIDs in the
-            // header); any other t_hoff goes to the general walk, which checks it. natts in minNatts..maxNatts as one compare.
-            if ((infomask & PageFormat.HasNull) != 0 || (uint)(natts - minNatts) > (uint)(maxNatts - minNatts)
-                || hoff != PlainHoff || startOff > dataLength || row >= rowLimit)
-            {
-                break;
-            }
+            // header); any other t_hoff goes to the general walk, which checks it. Checked as one compare of
+            // t_infomask2's natts, t_infomask's HEAP_HASNULL and t_hoff when the tuple has every attribute of
+            // the relation; one with fewer (added later) but every needed one takes the second test.
+            ulong head = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref tuple, HeadOffset));
+            if ((head & PlainHeadMask) != plainHead && !HasFewerAttributes(head, minNatts, maxNatts)) break;
+            int dataLength = len - PlainHoff;
             // SlackBytes of the page after the tuple data (every tuple but the one that ends the page),
             // else WalkNearEnd
-            bool done = PageFormat.BlockSize - off - len >= SlackBytes
-                ? TWalk.Walk(ref Unsafe.Add(ref tuple, hoff), dataLength, startOff, row, ref stepRef)
-                : WalkNearEnd(ref Unsafe.Add(ref tuple, hoff), dataLength, startOff, row, ref stepRef);
+            bool done = end <= PageFormat.BlockSize - SlackBytes
+                ? TWalk.Walk(ref Unsafe.Add(ref tuple, PlainHoff), dataLength, startOff, row, ref stepRef)
+                : WalkNearEnd(ref Unsafe.Add(ref tuple, PlainHoff), dataLength, startOff, row, ref stepRef);
             if (!done) break;
             row++;
         }
@@ -319,8 +337,10 @@ internal struct Copy2<TAlign, TIndex, TNext> : IWalkStep
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 2 > dataLength) return false;
-        var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
-        Unsafe.Add(ref Unsafe.As<byte, short>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<short>(ref Unsafe.Add(ref data, off));
+        // the column's 2-byte element array (short[], int[]/uint[]/float[] or long[]/double[]) as short[]: its data
+        // starts at a fixed offset, where GetArrayDataReference(Array) reads the element size from the type
+        var values = Unsafe.As<short[]>(Unsafe.Add(ref steps, TIndex.Value).Values!);
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(values), row) = Unsafe.ReadUnaligned<short>(ref Unsafe.Add(ref data, off));
         return TNext.Walk(ref data, dataLength, off + 2, row, ref steps);
     }
 }
@@ -333,8 +353,10 @@ internal struct Copy4<TAlign, TIndex, TNext> : IWalkStep
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 4 > dataLength) return false;
-        var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
-        Unsafe.Add(ref Unsafe.As<byte, int>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref data, off));
+        // the column's 4-byte element array (short[], int[]/uint[]/float[] or long[]/double[]) as int[]: its data
+        // starts at a fixed offset, where GetArrayDataReference(Array) reads the element size from the type
+        var values = Unsafe.As<int[]>(Unsafe.Add(ref steps, TIndex.Value).Values!);
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(values), row) = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref data, off));
         return TNext.Walk(ref data, dataLength, off + 4, row, ref steps);
     }
 }
@@ -347,8 +369,10 @@ internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
     {
         off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
         if (off + 8 > dataLength) return false;
-        var values = Unsafe.Add(ref steps, TIndex.Value).Values!;
-        Unsafe.Add(ref Unsafe.As<byte, long>(ref MemoryMarshal.GetArrayDataReference(values)), row) = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref data, off));
+        // the column's 8-byte element array (short[], int[]/uint[]/float[] or long[]/double[]) as long[]: its data
+        // starts at a fixed offset, where GetArrayDataReference(Array) reads the element size from the type
+        var values = Unsafe.As<long[]>(Unsafe.Add(ref steps, TIndex.Value).Values!);
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(values), row) = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref data, off));
         return TNext.Walk(ref data, dataLength, off + 8, row, ref steps);
     }
 }
@@ -382,24 +406,26 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
             // the entry does not place exactly is left to the path below, which decodes it as without a guess
             next = off + s.GuessSize;
             ulong acc2;
-            ulong badBits;
+            // a digit over 9999 (a corrupt page) goes to the path below at once: tested where it is made, nothing
+            // of it stays live (a word tested with the other checks was spilled to the stack and reloaded)
             if (!s.GuessWide)
             {
                 uint pair = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref data, off + 3)) & (uint)s.GuessMask;
+                if (NumericScaled.BadDigitBits2(pair) != 0) goto Unguessed;
                 acc2 = ((ulong)(pair & 0xFFFF) * 10_000UL) + (pair >> 16);
-                badBits = NumericScaled.BadDigitBits2(pair);
             }
             else
             {
                 ulong four = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, off + 3)) & s.GuessMask;
-                badBits = NumericScaled.BadDigitBits(four);
+                if (NumericScaled.BadDigitBits(four) != 0) goto Unguessed;
                 acc2 = (ulong)NumericScaled.Combine(four);
             }
             ulong q2 = BitOperations.RotateRight(acc2 * s.GuessEntry.Multiplier, s.GuessEntry.Rotate);
-            // the digit check as a word tested last (a bool made early was spilled to the stack and reloaded)
-            if (next <= dataLength && acc2 < s.GuessEntry.Limit && q2 <= s.GuessEntry.MaxResult && badBits == 0)
+            // no overflow check: a guess's entry takes every digit value without one (ShapeGuess.LearnNumeric)
+            if (next <= dataLength && q2 <= s.GuessEntry.MaxResult)
             {
-                // q2 <= MaxResult < 2^63 (NumericScaled.EntryFor): the upper half is zero, no sign extension
+                // q2 < 2^63 (an exact quotient, or a product the entry's Limit admits: checked when the guess was
+                // learned): the upper half is zero, no sign extension
                 Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = new Int128(0, q2);
                 goto Next;
             }
@@ -408,7 +434,26 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
         {
             s.Misses++;
             s.Candidate = shape;
+            if (shape == s.Guess2)
+            {
+                // the second guessed shape (ShapeGuess.LearnSecond): the digits as Combine's four lanes; a
+                // value the entry does not place exactly goes on to the path below, as from the first guess
+                next = off + s.Guess2Size;
+                ulong lanes2 = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref data, off + 3)) & s.Guess2Mask;
+                if (NumericScaled.BadDigitBits(lanes2) != 0) goto Unguessed;
+                ulong q3 = BitOperations.RotateRight((ulong)NumericScaled.Combine(lanes2) * s.Guess2Entry.Multiplier, s.Guess2Entry.Rotate);
+                if (next <= dataLength && q3 <= s.Guess2Entry.MaxResult)
+                {
+                    Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = new Int128(0, q3);
+                    goto Next;
+                }
+            }
+            else
+            {
+                s.Misses2++;
+            }
         }
+    Unguessed:
         int b0 = (int)(shape & 0xFF);
         next = off + (b0 >> 1);
         if ((uint)b0 >= 32 || ((ShortDigitSizes >> b0) & 1) == 0 || next > dataLength) goto Slow;

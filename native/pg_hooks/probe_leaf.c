@@ -23,7 +23,9 @@
  * The TIDs of one key are copied out under the leaf's lock, then fetched from the heap without
  * it (table_index_fetch_tuple: HOT chains and visibility under the query's snapshot), as an MVCC
  * index scan does when it drops its leaf lock and pin early. LP_DEAD items are skipped, as an
- * MVCC scan skips them (dead to every snapshot).
+ * MVCC scan skips them (dead to every snapshot), except in a transaction started during recovery.
+ * Unlike such a scan the walk keeps its last leaf pinned between keys (until the probe ends): a
+ * VACUUM of that one page waits for the pin, as it does for an index-only scan's.
  *
  * Used only where it returns exactly the index AM's tuples in the same order: an MVCC snapshot,
  * not SERIALIZABLE (the AM takes predicate locks on the pages it reads), a single-column-leading
@@ -59,6 +61,7 @@ struct PgfLeafWalk
 	uint32		tids_cap;
 	OffsetNumber hint;			/* on leaf: the offset after the last key's items */
 	int64		last_key;		/* the key leaf was found for */
+	bool		skip_dead;		/* skip LP_DEAD items: not in a transaction started during recovery */
 };
 
 #define PGF_LEAF_SCAN_ITEMS 32	/* items scanned forward from the hint before a binary search */
@@ -195,7 +198,7 @@ collect_from_leaf(PgfLeafWalk *walk, Page page, BTPageOpaque opaque, int64 key, 
 			walk->hint = off;
 			return false;
 		}
-		if (ItemIdIsDead(iid))
+		if (walk->skip_dead && ItemIdIsDead(iid))
 			continue;
 		if (BTreeTupleIsPosting(itup))
 		{
@@ -211,7 +214,11 @@ collect_from_leaf(PgfLeafWalk *walk, Page page, BTPageOpaque opaque, int64 key, 
 	return true;
 }
 
-/* The leaf's buffer after a step to its right sibling, skipping deleted and half-dead pages; invalid at the end. */
+/*
+ * The locked leaf's right sibling (next, read under its lock), locked, skipping deleted and
+ * half-dead pages; invalid at the end. Interrupts are checked between pages (one key's items may
+ * span many).
+ */
 static Buffer
 step_right(PgfLeafWalk *walk, Buffer buf, BlockNumber next)
 {
@@ -220,12 +227,11 @@ step_right(PgfLeafWalk *walk, Buffer buf, BlockNumber next)
 		Page		page;
 		BTPageOpaque opaque;
 
+		_bt_relbuf(walk->index, buf);
 		if (next == P_NONE)
-		{
-			_bt_relbuf(walk->index, buf);
 			return InvalidBuffer;
-		}
-		buf = _bt_relandgetbuf(walk->index, buf, next, BT_READ);
+		CHECK_FOR_INTERRUPTS();
+		buf = _bt_getbuf(walk->index, next, BT_READ);
 		page = BufferGetPage(buf);
 		TestForOldSnapshot(walk->snapshot, walk->index, page);
 		opaque = BTPageGetOpaque(page);
@@ -283,6 +289,8 @@ pgf_leaf_walk_begin(Relation heap, Relation index, Snapshot snapshot, MemoryCont
 	walk->snapshot = snapshot;
 	walk->keytype = keytype;
 	walk->leaf = InvalidBuffer;
+	/* as btree's ignore_killed_tuples: a standby's LP_DEAD bits come from the primary's horizon */
+	walk->skip_dead = !TransactionStartedDuringRecovery();
 	walk->tids_cap = 256;
 	walk->tids = palloc(sizeof(ItemPointerData) * walk->tids_cap);
 	/* the insertion scan key _bt_first builds for one = key on the first column */

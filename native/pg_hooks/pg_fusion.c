@@ -118,6 +118,10 @@ _PG_init(void)
 							"Parallel workers that read heap pages into the page pool for one offloaded query, besides its backend.",
 							"Capped by max_parallel_workers_per_gather; started for a scan of at least min_parallel_table_scan_size, if max_parallel_workers allows. 0 serves every page from the backend.",
 							&pgf_page_readers, 0, 0, 64, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("pg_fusion.probe_leaf_walk",
+							 "Index probes look each next key up from the previous key's btree leaf instead of descending from the root.",
+							 "Off: every key goes through the index access method (index_rescan), as before; for tests and comparisons.",
+							 &pgf_probe_leaf_walk, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

@@ -121,6 +121,15 @@ extern bool pgf_probe_credit(struct PgfProbeSet *set, uint32 scan_id, uint32 pag
 extern bool pgf_probe_close(struct PgfProbeSet *set, uint32 scan_id);
 extern void pgf_probe_end(struct PgfProbeSet **setp);
 
+/* ---- the index probe's walk along btree leaves (probe_leaf.c) ---- */
+typedef struct PgfLeafWalk PgfLeafWalk;
+struct TupleTableSlot;
+extern bool pgf_probe_leaf_walk;	/* GUC pg_fusion.probe_leaf_walk */
+extern PgfLeafWalk *pgf_leaf_walk_begin(Relation heap, Relation index, Snapshot snapshot, MemoryContext cxt);
+extern void pgf_leaf_walk_key(PgfLeafWalk *walk, int64 key);
+extern bool pgf_leaf_walk_next(PgfLeafWalk *walk, struct TupleTableSlot *slot);
+extern void pgf_leaf_walk_end(PgfLeafWalk *walk);
+
 /* ---- page readers (readers.c) ---- */
 #define PGF_READER_SCANS 16		/* scans of one execution the readers can serve; later ones: the leader alone */
 

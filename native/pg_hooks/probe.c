@@ -74,7 +74,8 @@ typedef struct PgfProbe
 	uint32		scan_id;
 	Relation	heap;
 	Relation	index;
-	IndexScanDesc iscan;
+	IndexScanDesc iscan;		/* the index AM's scan, when the leaf walk does not apply */
+	PgfLeafWalk *walk;			/* the walk along the leaves (probe_leaf.c), or NULL */
 	TupleTableSlot *tslot;
 	Oid			keytype;		/* INT2OID, INT4OID or INT8OID: the index's leading column */
 	int64	   *keys;
@@ -177,6 +178,11 @@ probe_u32(StringInfo msg, int offset)
 static void
 close_index_scan(PgfProbe *probe)
 {
+	if (probe->walk != NULL)
+	{
+		pgf_leaf_walk_end(probe->walk);
+		probe->walk = NULL;
+	}
 	if (probe->iscan != NULL)
 	{
 		index_endscan(probe->iscan);
@@ -432,7 +438,9 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 		MemoryContextSwitchTo(old);
 	}
 	probe->tslot = table_slot_create(probe->heap, NULL);
-	probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
+	probe->walk = pgf_leaf_walk_begin(probe->heap, probe->index, estate->es_snapshot, estate->es_query_cxt);
+	if (probe->walk == NULL)
+		probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
 }
 
 /* Positions the index scan on the next key in range of the column's type; false when none is left. */
@@ -446,6 +454,15 @@ next_key(PgfProbe *probe)
 
 		if (probe->next_key % PGF_PROBE_INTERRUPT_KEYS == 0)
 			CHECK_FOR_INTERRUPTS();
+		if (probe->walk != NULL)
+		{
+			if ((probe->keytype == INT2OID && (v < PG_INT16_MIN || v > PG_INT16_MAX))
+				|| (probe->keytype == INT4OID && (v < PG_INT32_MIN || v > PG_INT32_MAX)))
+				continue;
+			pgf_leaf_walk_key(probe->walk, v);
+			probe->in_key = true;
+			return true;
+		}
 		if (probe->keytype == INT2OID)
 		{
 			if (v < PG_INT16_MIN || v > PG_INT16_MAX)
@@ -593,7 +610,8 @@ fill_page(PgfProbe *probe)
 			}
 			started++;
 		}
-		if (!index_getnext_slot(probe->iscan, ForwardScanDirection, probe->tslot))
+		if (!(probe->walk != NULL ? pgf_leaf_walk_next(probe->walk, probe->tslot)
+			  : index_getnext_slot(probe->iscan, ForwardScanDirection, probe->tslot)))
 		{
 			probe->in_key = false;
 			continue;

@@ -18,5 +18,8 @@ public sealed record PlannerOptions(IReadOnlyCollection<string> DisabledRules, A
     /// <summary>Whether joins may read their inner relation through a btree index (Physical/PhysicalIndexProbeJoin); off compares with plain hash joins.</summary>
     public bool IndexProbeJoins { get; init; } = true;
 
+    /// <summary>Measurements only: every index-probe candidate is taken whatever its cost (PGFUSION_INDEX_PROBE_JOINS=always).</summary>
+    public bool ForceIndexProbes { get; init; }
+
     public static PlannerOptions Default { get; } = new([]);
 }

@@ -49,7 +49,7 @@ public static class QueryPlanner
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
             var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
             var logical = new Optimizer(options.DisabledRules, rules).Optimize(root, options.AfterRule);
-            var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins }.Lower(logical);
+            var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins, ForceIndexProbes = options.ForceIndexProbes }.Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
             var notes = JoinOrderNotes(rules);
             var catalog = envelope.Catalog;

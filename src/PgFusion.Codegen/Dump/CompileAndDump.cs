@@ -53,7 +53,9 @@ public static class CompileAndDump
     /// index-probe joins unless PGFUSION_INDEX_PROBE_JOINS=off is in the environment (benchmarks
     /// compare the plans before them; it also turns the or_restriction rule off).
     /// PGFUSION_INDEX_PROBE_JOINS=scan turns only the index-probe joins off (every other rule as
-    /// usual): the A/B of the probe cost model (perf/index-probe-cost-2026-12-01.md).
+    /// usual): the A/B of the probe cost model (perf/index-probe-cost-2026-12-01.md);
+    /// PGFUSION_INDEX_PROBE_JOINS=always takes every index-probe candidate whatever its cost (the
+    /// other side of that A/B, perf/probe-leaf-walk-2026-12-01.md).
     /// </summary>
     public static PlannerOptions WorkerOptions { get; } = CreateWorkerOptions();
 
@@ -62,11 +64,13 @@ public static class CompileAndDump
         string? setting = Environment.GetEnvironmentVariable("PGFUSION_INDEX_PROBE_JOINS");
         bool off = string.Equals(setting, "off", StringComparison.OrdinalIgnoreCase);
         bool probes = !off && !string.Equals(setting, "scan", StringComparison.OrdinalIgnoreCase);
+        bool always = string.Equals(setting, "always", StringComparison.OrdinalIgnoreCase);
         return new PlannerOptions(off ? ["or_restriction"] : []) with
         {
             EvaluateConstant = ConstantEvaluator.Evaluate,
             IsStrictFunction = oid => Functions.FunctionRegistry.TryGet(oid, out _), // every function Codegen implements is strict
             IndexProbeJoins = probes,
+            ForceIndexProbes = always,
         };
     }
 

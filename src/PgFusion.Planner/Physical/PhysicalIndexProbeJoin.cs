@@ -99,5 +99,8 @@ public sealed record PhysicalIndexProbeJoin(
         return Math.Min(2 * pages * rows / (2 * pages + rows), pages);
     }
 
-    public bool PrefersProbe(double keys) => ProbeCost(keys) <= FullScanCost * Margin;
+    /// <summary>Measurements only (PlannerOptions.ForceIndexProbes): probe whatever the cost.</summary>
+    public bool Forced { get; init; }
+
+    public bool PrefersProbe(double keys) => Forced || ProbeCost(keys) <= FullScanCost * Margin;
 }

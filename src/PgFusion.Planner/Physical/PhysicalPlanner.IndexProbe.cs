@@ -12,6 +12,9 @@ public sealed partial class PhysicalPlanner
     /// <summary>Whether index-probe joins may be chosen (PlannerOptions.IndexProbeJoins).</summary>
     public bool IndexProbeJoins { get; init; } = true;
 
+    /// <summary>Measurements only: every candidate is probed whatever its cost (PlannerOptions.ForceIndexProbes).</summary>
+    public bool ForceIndexProbes { get; init; }
+
     /// <summary>
     /// The hash join, or an index-probe join when its inner side (the build input; for an inner
     /// join either input; for a semi join either input, the kept one as a build-semi join) is a base
@@ -73,6 +76,7 @@ public sealed partial class PhysicalPlanner
                 var candidate = new PhysicalIndexProbeJoin(join, scan, index, i, rowsPerKey, fullScan, correlation, tuples / pages)
                 {
                     FirstMatch = FirstMatchConditions(join, scan),
+                    Forced = ForceIndexProbes,
                 };
                 double keys = Math.Max(1, DistinctKeys(join.Probe, join.ProbeKeys[i]));
                 if (!candidate.PrefersProbe(keys)) continue;

@@ -42,25 +42,24 @@ internal sealed class SortedGroupingErrors
     }
 
     /// <summary>
-    /// Whether PostgreSQL sorts the input of <paramref name="plan"/> on its group keys (in a known
-    /// order) before it evaluates any aggregate argument: it groups and has an ordered aggregate.
+    /// Whether PostgreSQL sorts the input of <paramref name="plan"/> on its group keys before it
+    /// evaluates any aggregate argument: it groups and has an ordered aggregate (in whatever order).
     /// </summary>
     public static bool PostgresSorts(PhysicalHashAggregate plan) =>
-        plan.SortedGrouping is { Count: > 0 } && plan.GroupKeys.Count > 0
-        && plan.Aggregates.Any(a => a.Distinct || a.OrderBy is { Count: > 0 });
+        plan.GroupKeys.Count > 0 && plan.Aggregates.Any(a => a.Distinct || a.OrderBy is { Count: > 0 });
 
     /// <summary>The collector for <paramref name="node"/>, or null when PostgreSQL would hash (or its order is unknown).</summary>
     public static SortedGroupingErrors? For(HashAggregateNode node)
     {
         var plan = node.Plan;
-        if (!PostgresSorts(plan) || node.InputKernel is null) return null;
+        if (!PostgresSorts(plan) || plan.SortedGrouping is not { Count: > 0 } order || node.InputKernel is null) return null;
         for (int j = 0; j < plan.GroupKeys.Count; j++)
         {
             // a computed key's values come from KeyKernel (made for every aggregate PostgreSQL sorts)
             if (node.DirectInput[j] < 0 && node.KeyKernel is null) return null;
             if (!ColumnOps.For(node.EvaluatedTypes[j]).CanCompare) return null;
         }
-        return new SortedGroupingErrors(node, plan.SortedGrouping!);
+        return new SortedGroupingErrors(node, order);
     }
 
     /// <summary>The error of the first raising row in PostgreSQL's sort order so far; null when none raised.</summary>

@@ -88,6 +88,33 @@ public sealed partial class QueryBinder
         }
     }
 
+    /// <summary>
+    /// A GROUP BY item's grouping sets in expand_groupingset_node's order (parse_agg.c), which
+    /// <see cref="SortedGroupingSets"/> starts from: a CUBE counts up its bit mask (the first element
+    /// the lowest bit), a ROLLUP goes from all its elements down to none.
+    /// </summary>
+    private static List<List<int>> ExpandAsPostgres(QueryTreeNode set)
+    {
+        if (set.RequireKind() != "GROUPINGSET") throw set.Error($"expected GROUPINGSET, found {set.Kind}");
+        var content = set.Optional("content")?.Items() ?? [];
+        switch (set.Int32("kind"))
+        {
+            case GroupingSetCube:
+            {
+                var parts = content.Select(Simple).ToList();
+                if (parts.Count > 6) throw UnsupportedConstructException.NotYet($"CUBE of {parts.Count} elements");
+                var sets = new List<List<int>>();
+                for (int mask = 0; mask < 1 << parts.Count; mask++)
+                    sets.Add([.. parts.Where((_, i) => (mask & (1 << i)) != 0).SelectMany(p => p)]);
+                return sets;
+            }
+            case GroupingSetSets:
+                return [.. content.SelectMany(ExpandAsPostgres)];
+            default:
+                return Expand(set);
+        }
+    }
+
     /// <summary><paramref name="order"/> over a grouping set's own key columns; null when the set lacks one of its keys.</summary>
     private static List<LogicalGroupSortKey>? SetSortOrder(IReadOnlyList<LogicalGroupSortKey> order, IReadOnlyList<NamedExpr> keys, IReadOnlyList<(int Index, NamedExpr Named)> setKeys)
     {
@@ -112,10 +139,11 @@ public sealed partial class QueryBinder
     /// <summary>
     /// The aggregate for grouped queries with grouping sets or GROUPING(): output is the group keys,
     /// the aggregates and the GROUPING() columns, with the ids the rest of the query reads.
-    /// <paramref name="rollupOrder"/> (<see cref="RollupSortOrder"/>) is the sort a sorted ROLLUP
-    /// reads its input in: the first branch, the rollup's full set, evaluates its aggregate
-    /// arguments first and gets it as its <see cref="LogicalAggregate.SortedGrouping"/>, so that of
-    /// two raising rows the one PostgreSQL sorts first raises (SortedGroupingErrors).
+    /// <paramref name="rollupOrder"/> (<see cref="RollupSortOrder"/>) is the sort sorted grouping
+    /// sets read their input in first: the first branch evaluates its aggregate arguments first and
+    /// gets it as its <see cref="LogicalAggregate.SortedGrouping"/> when its set holds every key of
+    /// that sort (a ROLLUP's or CUBE's first set is the full one), so that of two raising rows the
+    /// one PostgreSQL sorts first raises (SortedGroupingErrors).
     /// </summary>
     private LogicalPlan BuildGroupingSets(QueryTreeNode query, LogicalPlan input, IReadOnlyList<NamedExpr> keys, int sortGroupKeys,
         IReadOnlyList<NamedAggregate> aggregates, IReadOnlyList<GroupingCall> calls, IReadOnlyDictionary<int, LogicalColumn> keyByRef,
@@ -135,7 +163,19 @@ public sealed partial class QueryBinder
         }
         var output = keys.Select(k => k.Column).Concat(aggregates.Select(a => a.Column)).Concat(calls.Select(c => c.Column)).ToList();
         var branches = new List<LogicalPlan>();
-        foreach (var set in ExpandGroupingSets(query))
+        var sets = ExpandGroupingSets(query);
+        // The first branch evaluates the aggregate arguments first: one whose set holds every key of
+        // PostgreSQL's first sort (GROUPING SETS ((a, b), (c)) sorts on c first), as PostgreSQL's
+        // first phase also returns its groups first.
+        var sortKeys = rollupOrder.Select(o => keys.ToList().FindIndex(k => k.Column == o.Column)).ToList();
+        int lead = sets.FindIndex(set => sortKeys.All(k => k >= 0 && set.Any(r => keyOfRef.TryGetValue(r, out int i) && i == k)));
+        if (lead > 0)
+        {
+            var moved = sets[lead];
+            sets.RemoveAt(lead);
+            sets.Insert(0, moved);
+        }
+        foreach (var set in sets)
         {
             var inSet = set.Select(r => keyOfRef.TryGetValue(r, out int k) ? k : throw new QueryJsonException("$.query.groupingSets", $"grouping set names sortgroupref {r} that GROUP BY lacks")).ToHashSet();
             var setKeys = keys.Select((k, i) => (k, i)).Where(x => inSet.Contains(x.i)).Select(x => (x.i, Named: new NamedExpr(_ids.New(x.k.Column.Name, x.k.Column.Type), x.k.Expr))).ToList();

@@ -50,15 +50,16 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// The order of the sort PostgreSQL puts below sorted grouping sets: the first rollup's
-    /// (<see cref="SortedGroupingSets"/>; its top GroupAggregate computes all of the rollup's sets
-    /// in one pass and evaluates the aggregate arguments in that order, while the other rollups
-    /// read the rows again from chained sorts; seed 337 case 1322 for one ROLLUP), each key by its
-    /// groupClause operator and nulls_first (preprocess_groupclause forces the rollup's order).
-    /// Empty when a group clause has no sort operator
-    /// (PostgreSQL then hashes those sets), or a key's order is not a plain &lt; or &gt; in byte order.
+    /// The phases of PostgreSQL's sorted grouping sets (<see cref="SortedGroupingSets"/>), first
+    /// first: each phase's sort and its sets (as sortgrouprefs). The top GroupAggregate computes the
+    /// first rollup's sets in one pass over the input sorted for it, evaluating the aggregate
+    /// arguments in that order (seed 337 case 1322 for one ROLLUP); the other rollups read the rows
+    /// again from chained sorts. Each key by its groupClause operator and nulls_first
+    /// (preprocess_groupclause forces the rollup's order). Empty when a group clause has no sort
+    /// operator (PostgreSQL then hashes those sets) or a key's order is not a plain &lt; or &gt; in
+    /// byte order.
     /// </summary>
-    private List<LogicalGroupSortKey> RollupSortOrder(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
+    private List<(List<LogicalGroupSortKey> Order, List<HashSet<int>> Sets)> GroupingSetPhases(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
     {
         var groupClause = query.List("groupClause");
         if (groupClause.Count == 0 || groupClause.Any(c => c.UInt32("sortop") == 0)) return [];
@@ -70,15 +71,19 @@ public sealed partial class QueryBinder
             if (expanded.Count > MaxGroupingSets) return [];
         }
         var sortClause = query.List("sortClause").Select(c => c.Int32("tleSortGroupRef")).ToList();
-        var refs = SortedGroupingSets.FirstPhaseOrder(expanded, query.Optional("groupDistinct")?.Bool() == true, sortClause);
-        var order = new List<LogicalGroupSortKey>();
-        foreach (int sortGroupRef in refs)
+        var phases = new List<(List<LogicalGroupSortKey> Order, List<HashSet<int>> Sets)>();
+        foreach (var (refs, sets) in SortedGroupingSets.Phases(expanded, query.Optional("groupDistinct")?.Bool() == true, sortClause))
         {
-            var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
-            if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
-            order.Add(key);
+            var order = new List<LogicalGroupSortKey>();
+            foreach (int sortGroupRef in refs)
+            {
+                var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
+                if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
+                order.Add(key);
+            }
+            phases.Add((order, [.. sets.Select(set => set.ToHashSet())]));
         }
-        return order;
+        return phases;
     }
 
     /// <summary>A group clause's sort key (its operator's direction, nulls_first); null when the order is not a plain &lt; or &gt; in byte order.</summary>

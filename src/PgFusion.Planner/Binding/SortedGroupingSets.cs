@@ -31,11 +31,19 @@ internal static class SortedGroupingSets
     /// <param name="expanded">The grouping sets in expand_grouping_sets' order before its sort.</param>
     /// <param name="groupDistinct">GROUP BY DISTINCT.</param>
     /// <param name="sortClause">The ORDER BY's sortgrouprefs (0 for an item that is no GROUP BY item).</param>
-    public static List<int> FirstPhaseOrder(IReadOnlyList<IReadOnlyList<int>> expanded, bool groupDistinct, IReadOnlyList<int> sortClause)
+    public static List<int> FirstPhaseOrder(IReadOnlyList<IReadOnlyList<int>> expanded, bool groupDistinct, IReadOnlyList<int> sortClause) =>
+        Phases(expanded, groupDistinct, sortClause)[0].Order;
+
+    /// <summary>
+    /// Every phase, first first: the sortgrouprefs of its sort and its grouping sets. A phase's
+    /// sets are fed its rows in its sort's order (the first phase's from the Sort below the Agg,
+    /// the others' from their chained sorts), which is the order their transition functions see.
+    /// </summary>
+    public static List<(List<int> Order, List<List<int>> Sets)> Phases(IReadOnlyList<IReadOnlyList<int>> expanded, bool groupDistinct, IReadOnlyList<int> sortClause)
     {
         var sets = SortByLength(expanded, groupDistinct);
         var chains = ExtractRollupSets(sets);
-        return ReorderGroupingSets(chains[0], chains.Count == 1 ? sortClause : []);
+        return [.. chains.Select(chain => (ReorderGroupingSets(chain, chains.Count == 1 ? sortClause : []), chain))];
     }
 
     /// <summary>The sets as expand_grouping_sets returns them, sorted by PostgreSQL's (unstable) qsort.</summary>

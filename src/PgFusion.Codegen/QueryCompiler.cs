@@ -167,8 +167,14 @@ public sealed partial class QueryCompiler
             if (!direct) computed.Add(evaluated[j]);
         }
         var kernel = computed.Count == 0 ? null : KernelBuilder.Project("aggregate_input", inputTypes, computed, Cache);
+        // PostgreSQL computes the group keys below its Sort, for every row before any aggregate argument.
+        var computedKeys = Enumerable.Range(0, agg.GroupKeys.Count).Where(j => directInput[j] < 0).Select(j => evaluated[j]).ToList();
+        var keyKernel = computedKeys.Count > 0 && SortedGroupingErrors.PostgresSorts(agg)
+            ? KernelBuilder.Project("aggregate_keys", inputTypes, computedKeys, Cache)
+            : null;
         return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories, directInput)
         {
+            KeyKernel = keyKernel,
             FusedFilter = fused,
             Direct = DirectAggregates ? DirectGroupAggregate.TryCreate(agg, inputTypes) : null,
             ExtraArgColumns = extraColumns.Any(e => e is not null) ? extraColumns : null,

@@ -48,6 +48,15 @@ public sealed class HashAggregateNode : OperatorNode
 
     public IReadOnlyList<PgType> EvaluatedTypes { get; }
 
+    /// <summary>
+    /// Computes the group keys that are not direct input columns (into InputKernel's first output
+    /// indexes, <see cref="KernelColumn"/>), run over each input batch before InputKernel when
+    /// PostgreSQL sorts the input on the keys before it evaluates any aggregate argument
+    /// (<see cref="SortedGroupingErrors.PostgresSorts"/>): a key's error then raises before every
+    /// argument's, in scan order; null otherwise.
+    /// </summary>
+    public Kernel<ProjectKernel>? KeyKernel { get; init; }
+
     /// <summary>Per aggregate: index of its argument in the evaluated columns, or -1 (count(*)).</summary>
     public int[] ArgColumn { get; }
 
@@ -89,6 +98,7 @@ public sealed class HashAggregateNode : OperatorNode
         get
         {
             if (FusedFilter is { FilterKernel: var f }) yield return new("filter", f.Source, f.Run, f.CompileTime, f.Key);
+            if (KeyKernel is not null) yield return new("aggregate_keys", KeyKernel.Source, KeyKernel.Run, KeyKernel.CompileTime, KeyKernel.Key);
             if (InputKernel is not null) yield return new("aggregate_input", InputKernel.Source, InputKernel.Run, InputKernel.CompileTime, InputKernel.Key);
         }
     }

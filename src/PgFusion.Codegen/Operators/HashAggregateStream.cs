@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators.Aggregates;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Codegen.Operators.Spill;
@@ -104,6 +105,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
 
     // Per-batch buffers of Fold, made once by Start.
     private Column[] computed = [];
+    private Column[] sortKeys = [];
     private Column?[] gathered = [];
     private ColumnOps?[] gatherOps = [];
     private Column[] evaluated = [];
@@ -123,6 +125,9 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         var types = node.EvaluatedTypes;
         computed = Enumerable.Range(0, types.Count).Where(j => node.KernelColumn[j] >= 0)
             .Select(j => PgArrowMapping.CreateColumn(types[j], ExecutionContext.BatchRows)).ToArray();
+        if (node.KeyKernel is not null)
+            sortKeys = Enumerable.Range(0, keyCount).Where(j => node.KernelColumn[j] >= 0)
+                .Select(j => PgArrowMapping.CreateColumn(types[j], ExecutionContext.BatchRows)).ToArray();
         gathered = new Column?[types.Count];
         gatherOps = new ColumnOps?[types.Count];
         evaluated = new Column[types.Count];
@@ -179,6 +184,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 return true;
             }
             cancellation.ThrowIfCancellationRequested();
+            if (node.KeyKernel is { } keyKernel) ComputeSortKeys(keyKernel, b);
             bool evaluatedInput = false;
             if (sortedErrors?.First is not null)
             {
@@ -278,12 +284,35 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     }
 
     /// <summary>
+    /// Computes the batch's computed group keys into <see cref="sortKeys"/> before any aggregate
+    /// argument, as PostgreSQL's Sort below its GroupAggregate reads (and projects) its whole input
+    /// before the aggregate evaluates an argument: a key's error raises first, the first raising
+    /// row's in scan order (seed 353 case 252).
+    /// </summary>
+    private void ComputeSortKeys(Kernel<ProjectKernel> keyKernel, RecordBatch b)
+    {
+        try
+        {
+            ProjectStream.Run(keyKernel, b, sortKeys, context);
+        }
+        catch (PgFusionException raised) when (b.LiveRows > 1)
+        {
+            RowOrder.PrefixBeforeError(b, p =>
+            {
+                ProjectStream.Run(keyKernel, p, sortKeys, context);
+                return 0;
+            }, raised, out var first, out _);
+            throw first;
+        }
+    }
+
+    /// <summary>
     /// The rows of <paramref name="b"/> that do not raise and whose group sorts before the first
     /// raising row's (their arguments evaluated into the kernel's columns), or null when none.
     /// </summary>
     private RecordBatch? FoldBefore(RecordBatch b)
     {
-        var keep = sortedErrors!.Collect(node.InputKernel!, b, computed, context);
+        var keep = sortedErrors!.Collect(node.InputKernel!, b, computed, sortKeys, context);
         // without a group table (a direct fold) the groups are not emitted: only the error matters
         if (keep.Length == 0 || table is null) return null;
         var kept = new RecordBatch(b.Columns, b.Length) { Selection = keep, SelectedCount = keep.Length };

@@ -18,8 +18,10 @@ namespace PgFusion.Codegen.Operators;
 /// aggregate evaluates the arguments in scan order, so once they raise it stops folding, reads the
 /// rest of the input (whose own errors still raise), evaluates the arguments of every row and
 /// raises the error of the row that sorts first (the first in scan order among equal keys, as a
-/// presorted input keeps them). Only for group keys read as plain input columns: a computed key is
-/// evaluated below PostgreSQL's Sort, in scan order.
+/// presorted input keeps them). A computed group key is evaluated below PostgreSQL's Sort (the
+/// grouping input target, planner.c make_group_input_target), for every row in scan order: its
+/// error raises before any argument's, so the stream computes such keys first
+/// (<see cref="HashAggregateNode.KeyKernel"/>) and compares rows on their values.
 /// </summary>
 internal sealed class SortedGroupingErrors
 {
@@ -39,14 +41,24 @@ internal sealed class SortedGroupingErrors
         ops = [.. Enumerable.Range(0, keyCount).Select(j => ColumnOps.For(node.EvaluatedTypes[j]))];
     }
 
+    /// <summary>
+    /// Whether PostgreSQL sorts the input of <paramref name="plan"/> on its group keys before it
+    /// evaluates any aggregate argument: it groups and has an ordered aggregate (in whatever order).
+    /// </summary>
+    public static bool PostgresSorts(PhysicalHashAggregate plan) =>
+        plan.GroupKeys.Count > 0 && plan.Aggregates.Any(a => a.Distinct || a.OrderBy is { Count: > 0 });
+
     /// <summary>The collector for <paramref name="node"/>, or null when PostgreSQL would hash (or its order is unknown).</summary>
     public static SortedGroupingErrors? For(HashAggregateNode node)
     {
         var plan = node.Plan;
-        if (plan.SortedGrouping is not { Count: > 0 } order || plan.GroupKeys.Count == 0 || node.InputKernel is null) return null;
-        if (!plan.Aggregates.Any(a => a.Distinct || a.OrderBy is { Count: > 0 })) return null;
+        if (!PostgresSorts(plan) || plan.SortedGrouping is not { Count: > 0 } order || node.InputKernel is null) return null;
         for (int j = 0; j < plan.GroupKeys.Count; j++)
-            if (node.DirectInput[j] < 0 || !ColumnOps.For(node.EvaluatedTypes[j]).CanCompare) return null;
+        {
+            // a computed key's values come from KeyKernel (made for every aggregate PostgreSQL sorts)
+            if (node.DirectInput[j] < 0 && node.KeyKernel is null) return null;
+            if (!ColumnOps.For(node.EvaluatedTypes[j]).CanCompare) return null;
+        }
         return new SortedGroupingErrors(node, order);
     }
 
@@ -58,9 +70,12 @@ internal sealed class SortedGroupingErrors
     /// raising row. Returns the rows (as a selection) that did not raise and whose group sorts
     /// before the first raising row's (empty while none raised): PostgreSQL completes and emits
     /// those groups before it reaches the raising row, so the caller folds them.
+    /// <paramref name="keyValues"/> holds KeyKernel's outputs over the batch (one value per live
+    /// row), empty when every key is a direct input column.
     /// </summary>
-    public int[] Collect(Kernel<ProjectKernel> kernel, RecordBatch batch, Column[] computed, ExecutionContext context)
+    public int[] Collect(Kernel<ProjectKernel> kernel, RecordBatch batch, Column[] computed, Column[] keyValues, ExecutionContext context)
     {
+        this.keyValues = keyValues;
         int live = batch.LiveRows;
         bool[]? raisedRow = null;
         try
@@ -84,7 +99,7 @@ internal sealed class SortedGroupingErrors
                 catch (PgFusionException raised)
                 {
                     raisedRow[k] = true;
-                    Offer(batch, row, raised);
+                    Offer(batch, k, row, raised);
                 }
             }
         }
@@ -94,7 +109,7 @@ internal sealed class SortedGroupingErrors
         {
             if (raisedRow is not null && raisedRow[k]) continue;
             int row = batch.Selection is { } s ? s[k] : k;
-            if (CompareRow(batch, row) < 0) keep.Add(row);
+            if (CompareRow(batch, k, row) < 0) keep.Add(row);
         }
         return [.. keep];
     }
@@ -118,16 +133,31 @@ internal sealed class SortedGroupingErrors
         return [.. before];
     }
 
-    private int CompareRow(RecordBatch batch, int row)
+    /// <summary>KeyKernel's outputs over the batch being collected (indexed by live row).</summary>
+    private Column[] keyValues = [];
+
+    /// <summary>Key <paramref name="j"/> of live row <paramref name="k"/> (batch row <paramref name="row"/>): its column and index there.</summary>
+    private (Column Column, int Index) KeyOf(RecordBatch batch, int j, int k, int row) =>
+        node.DirectInput[j] is int d and >= 0 ? (batch.Columns[d], row) : (keyValues[node.KernelColumn[j]], k);
+
+    private int CompareRow(RecordBatch batch, int k, int row)
     {
-        var cols = new Column[candidates.Length];
-        for (int j = 0; j < cols.Length; j++) cols[j] = batch.Columns[node.DirectInput[j]];
-        return Compare(cols, row, candidates, best);
+        foreach (var key in order)
+        {
+            var (column, index) = KeyOf(batch, key.KeyIndex, k, row);
+            int cmp = CompareKey(key, column, index, candidates[key.KeyIndex], best);
+            if (cmp != 0) return cmp;
+        }
+        return 0;
     }
 
-    private void Offer(RecordBatch batch, int row, PgFusionException error)
+    private void Offer(RecordBatch batch, int k, int row, PgFusionException error)
     {
-        for (int j = 0; j < candidates.Length; j++) ops[j].Append(batch.Columns[node.DirectInput[j]], row, candidates[j]);
+        for (int j = 0; j < candidates.Length; j++)
+        {
+            var (column, index) = KeyOf(batch, j, k, row);
+            ops[j].Append(column, index, candidates[j]);
+        }
         int at = candidates[0].Length - 1;
         if (best >= 0 && Compare(at, best) >= 0) return;
         best = at;
@@ -140,14 +170,19 @@ internal sealed class SortedGroupingErrors
     {
         foreach (var key in order)
         {
-            var l = left[key.KeyIndex];
-            var r = right[key.KeyIndex];
-            bool an = l.IsNull(a), bn = r.IsNull(b);
-            if (an && bn) continue;
-            if (an || bn) return an == key.NullsFirst ? -1 : 1;
-            int cmp = ops[key.KeyIndex].Compare(l, a, r, b);
-            if (cmp != 0) return key.Descending ? -cmp : cmp;
+            int cmp = CompareKey(key, left[key.KeyIndex], a, right[key.KeyIndex], b);
+            if (cmp != 0) return cmp;
         }
         return 0;
+    }
+
+    /// <summary>One sort key of two rows, in PostgreSQL's order (direction and nulls placement).</summary>
+    private int CompareKey(GroupSortKey key, Column l, int a, Column r, int b)
+    {
+        bool an = l.IsNull(a), bn = r.IsNull(b);
+        if (an && bn) return 0;
+        if (an || bn) return an == key.NullsFirst ? -1 : 1;
+        int cmp = ops[key.KeyIndex].Compare(l, a, r, b);
+        return key.Descending ? -cmp : cmp;
     }
 }

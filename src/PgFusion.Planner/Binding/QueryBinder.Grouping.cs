@@ -50,28 +50,40 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// The order of the sort PostgreSQL puts below a sorted ROLLUP (one Sort, all its grouping sets
-    /// computed in one pass, so the aggregate arguments are evaluated in that order; seed 337 case
-    /// 1322): the rollup's items in their written order (reorder_grouping_sets adds one item per
-    /// set, so the ORDER BY cannot reorder them; preprocess_groupclause then forces that order),
-    /// each key by its groupClause operator and nulls_first. Only for a GROUP BY of one ROLLUP of
-    /// single columns; empty otherwise (several rollups take several sorts) or when a key's order
-    /// is not a plain &lt; or &gt; in byte order.
+    /// The phases of PostgreSQL's sorted grouping sets (<see cref="SortedGroupingSets"/>), first
+    /// first: each phase's sort and its sets (as sortgrouprefs). The top GroupAggregate computes the
+    /// first rollup's sets in one pass over the input sorted for it, evaluating the aggregate
+    /// arguments in that order (seed 337 case 1322 for one ROLLUP); the other rollups read the rows
+    /// again from chained sorts. Each key by its groupClause operator and nulls_first
+    /// (preprocess_groupclause forces the rollup's order). Empty when a group clause has no sort
+    /// operator (PostgreSQL then hashes those sets) or a key's order is not a plain &lt; or &gt; in
+    /// byte order.
     /// </summary>
-    private List<LogicalGroupSortKey> RollupSortOrder(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
+    private List<(List<LogicalGroupSortKey> Order, List<HashSet<int>> Sets)> GroupingSetPhases(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, IReadOnlyDictionary<int, LogicalColumn> keyByRef)
     {
-        if (query.List("groupingSets") is not [var rollup] || rollup.Int32("kind") != GroupingSetRollup) return [];
         var groupClause = query.List("groupClause");
-        var order = new List<LogicalGroupSortKey>();
-        var seen = new HashSet<int>();
-        foreach (var item in rollup.Optional("content")?.Items() ?? [])
+        if (groupClause.Count == 0 || groupClause.Any(c => c.UInt32("sortop") == 0)) return [];
+        var expanded = new List<IReadOnlyList<int>> { Array.Empty<int>() };
+        foreach (var item in query.List("groupingSets"))
         {
-            if (Simple(item) is not [var sortGroupRef] || !seen.Add(sortGroupRef)) return [];
-            var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
-            if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
-            order.Add(key);
+            var expansion = ExpandAsPostgres(item);
+            expanded = [.. expanded.SelectMany(r => expansion.Select(e => (IReadOnlyList<int>)[.. r, .. e]))];
+            if (expanded.Count > MaxGroupingSets) return [];
         }
-        return order;
+        var sortClause = query.List("sortClause").Select(c => c.Int32("tleSortGroupRef")).ToList();
+        var phases = new List<(List<LogicalGroupSortKey> Order, List<HashSet<int>> Sets)>();
+        foreach (var (refs, sets) in SortedGroupingSets.Phases(expanded, query.Optional("groupDistinct")?.Bool() == true, sortClause))
+        {
+            var order = new List<LogicalGroupSortKey>();
+            foreach (int sortGroupRef in refs)
+            {
+                var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
+                if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
+                order.Add(key);
+            }
+            phases.Add((order, [.. sets.Select(set => set.ToHashSet())]));
+        }
+        return phases;
     }
 
     /// <summary>A group clause's sort key (its operator's direction, nulls_first); null when the order is not a plain &lt; or &gt; in byte order.</summary>

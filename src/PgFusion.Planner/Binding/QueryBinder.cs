@@ -183,7 +183,7 @@ public sealed partial class QueryBinder
         if (grouped)
         {
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
-                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, keyByRef, RollupSortOrder(query, targetList, keyByRef))
+                ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, keyByRef, GroupingSetPhases(query, targetList, keyByRef))
                 : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates) { SortedGrouping = groupingOrder };
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);

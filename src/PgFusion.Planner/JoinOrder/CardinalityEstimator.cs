@@ -65,11 +65,17 @@ public static class CardinalityEstimator
         };
     }
 
-    /// <summary>JoinRows / (|L|·|R|): the factor an edge contributes to the product estimate of any set holding it.</summary>
+    /// <summary>
+    /// JoinRows / (|L|·|R|): the factor an edge contributes to the product estimate of any set
+    /// holding it. Where the quotient is not a finite number (|L|·|R| overflowed, Infinity /
+    /// Infinity) the factor is the selectivity, the inner join's.
+    /// </summary>
     internal static double JoinFactor(JoinKind kind, double leftRows, double rightRows, double selectivity)
     {
         var cross = leftRows * rightRows;
-        return cross <= 0 ? selectivity : JoinRows(kind, leftRows, rightRows, selectivity) / cross;
+        if (!(cross > 0) || double.IsInfinity(cross)) return selectivity;
+        var factor = JoinRows(kind, leftRows, rightRows, selectivity) / cross;
+        return double.IsFinite(factor) ? factor : selectivity;
     }
 
     /// <summary>Estimated rows of the join of all relations in <paramref name="set"/> (which must be joinable without cross products unless the graph is inner-only).</summary>

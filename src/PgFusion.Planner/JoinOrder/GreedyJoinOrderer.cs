@@ -1,3 +1,5 @@
+using PgFusion.Planner.Physical;
+
 namespace PgFusion.Planner.JoinOrder;
 
 /// <summary>
@@ -38,7 +40,7 @@ public static class GreedyJoinOrderer
                 {
                     if (index.TryJoin(parts[i].Relations.Bits, parts[j].Relations.Bits, out var step) != JoinCheck.Valid)
                         continue;
-                    var rows = parts[i].EstimatedRows * parts[j].EstimatedRows * step.RowFactor;
+                    var rows = Estimates.Product(Estimates.Product(parts[i].EstimatedRows, parts[j].EstimatedRows), step.RowFactor);
                     if (rows < bestRows)
                         (bestRows, bestI, bestJ, bestStep) = (rows, i, j, step);
                 }

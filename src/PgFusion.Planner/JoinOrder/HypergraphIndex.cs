@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using PgFusion.Planner.Physical;
 
 namespace PgFusion.Planner.JoinOrder;
 
@@ -42,7 +43,7 @@ internal sealed class HypergraphIndex
         All = graph.AllRelations.Bits;
         BaseRows = new double[RelationCount];
         for (var r = 0; r < RelationCount; r++)
-            BaseRows[r] = graph.BaseRows(r);
+            BaseRows[r] = Math.Min(graph.BaseRows(r), Estimates.MaximumRows);
 
         Edges = [.. graph.Edges];
         AllInner = Edges.All(e => e.Kind == JoinKind.Inner);
@@ -160,7 +161,7 @@ internal sealed class HypergraphIndex
                 // Not newly covered (lies inside the probe input), or already seen at a lower relation.
                 if ((tes & ~probe) == 0 || RelSet.LowestBit(inProbe) != xBit)
                     continue;
-                factor *= _factor[i];
+                factor = Estimates.Product(factor, _factor[i]);
                 var forward = (u & ~s1) == 0 && (v & ~s2) == 0;
                 var backward = (u & ~s2) == 0 && (v & ~s1) == 0;
                 connected |= forward || backward;
@@ -224,13 +225,13 @@ internal sealed class HypergraphIndex
         var rest = set;
         while (rest != 0)
         {
-            rows *= BaseRows[BitOperations.TrailingZeroCount(rest)];
+            rows = Estimates.Product(rows, BaseRows[BitOperations.TrailingZeroCount(rest)]);
             rest &= rest - 1;
         }
         for (var i = 0; i < _u.Length; i++)
         {
             if (((_u[i] | _v[i]) & ~set) == 0)
-                rows *= _factor[i];
+                rows = Estimates.Product(rows, _factor[i]);
         }
         return rows;
     }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using PgFusion.Planner.Physical;
 
 namespace PgFusion.Planner.JoinOrder;
 
@@ -125,7 +126,7 @@ public sealed class PlanEnumerator
             return;
         var left = _dp[s1];
         var right = _dp[s2];
-        var rows = left.Rows * right.Rows * step.RowFactor;
+        var rows = Estimates.Product(Estimates.Product(left.Rows, right.Rows), step.RowFactor);
         var cost = CostModel.JoinCost(rows, left.Rows, right.Rows, left.Cost, right.Cost);
         ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_dp, s1 | s2, out var exists);
         if (!exists || cost < entry.Cost)

@@ -23,6 +23,19 @@ public static class Estimates
         : Math.Round(rows);
 
     /// <summary>
+    /// A product of row counts and join factors (a join's estimated size), clamped as
+    /// clamp_row_est clamps each join's: at most <see cref="MaximumRows"/>, NaN as
+    /// <see cref="MaximumRows"/>. Unclamped, a few large relations multiply to Infinity, and a
+    /// factor of 0 then makes it NaN, which the join enumerator rejects. Unlike <see cref="Rows"/>
+    /// it neither rounds nor raises small values to 1: join factors are fractions.
+    /// </summary>
+    public static double Product(double a, double b)
+    {
+        double product = a * b;
+        return double.IsNaN(product) || product > MaximumRows ? MaximumRows : product;
+    }
+
+    /// <summary>
     /// A selectivity in [0, 1]. PostgreSQL's CLAMP_PROBABILITY lets NaN through; here a NaN (an
     /// estimate that lost its meaning) counts as <paramref name="unknown"/>, the estimator's
     /// default for a clause it cannot estimate.

@@ -1,4 +1,5 @@
 using PgFusion.Planner.JoinOrder;
+using PgFusion.Planner.Physical;
 using Xunit;
 
 namespace PgFusion.Planner.Tests.JoinOrder;
@@ -92,5 +93,39 @@ public class EstimationAndFallbackTests
         var result = new PlanEnumerator(g).Solve();
         Assert.Equal("((R0 ⋈ R1) ⋈ R2)", result.Tree!.Format());
         Assert.Equal(2, result.EmittedPairs);
+    }
+
+    /// <summary>
+    /// Products of base rows and join factors are clamped as Estimates clamps every row estimate:
+    /// unclamped, three relations of 1e300 rows multiply to Infinity, a zero-selectivity edge then
+    /// makes the set's estimate Infinity * 0 = NaN, and an outer join's factor Infinity / Infinity.
+    /// </summary>
+    [Fact]
+    public void Join_estimates_of_huge_relations_stay_finite()
+    {
+        var g = new QueryGraph();
+        for (var i = 0; i < 3; i++)
+            g.AddRelation(1e300);
+        g.AddEdge(RelSet.Single(0), RelSet.Single(1), JoinKind.Inner, 0, "a=b");
+        g.AddEdge(RelSet.Single(1), RelSet.Single(2), JoinKind.Inner, 0.5, "b=c");
+        foreach (var set in new[] { RelSet.Of(0, 1), RelSet.Of(1, 2), g.AllRelations })
+        {
+            var rows = CardinalityEstimator.EstimateRows(g, set);
+            Assert.True(double.IsFinite(rows), $"{set}: {rows}");
+            Assert.InRange(rows, 0, Estimates.MaximumRows);
+        }
+        // the base rows clamp to MaximumRows, their product too, before the edge's selectivity applies
+        Assert.Equal(Estimates.MaximumRows * 0.5, CardinalityEstimator.EstimateRows(g, RelSet.Of(1, 2)));
+        var result = new PlanEnumerator(g).Solve();
+        Assert.Equal(g.AllRelations, result.Tree!.Relations);
+        Assert.All(result.Tree.Joins(), j => Assert.True(double.IsFinite(j.EstimatedRows) && double.IsFinite(j.Cost), $"{j.Format()}: {j.EstimatedRows} rows, cost {j.Cost}"));
+
+        var outer = new QueryGraph();
+        outer.AddRelation(1e300);
+        outer.AddRelation(1e300);
+        outer.AddEdge(RelSet.Single(0), RelSet.Single(1), JoinKind.LeftOuter, 1e-10, "a=b");
+        var both = CardinalityEstimator.EstimateRows(outer, outer.AllRelations);
+        Assert.True(double.IsFinite(both) && both > 0, $"{both}");
+        Assert.NotNull(new PlanEnumerator(outer).Solve().Tree);
     }
 }

@@ -66,7 +66,10 @@ public sealed partial class QueryBinder
         var seen = new HashSet<int>();
         foreach (var item in rollup.Optional("content")?.Items() ?? [])
         {
-            if (Simple(item) is not [var sortGroupRef] || !seen.Add(sortGroupRef)) return [];
+            if (Simple(item) is not [var sortGroupRef]) return [];
+            // ROLLUP (c, c): both items name one sortgroupref, and sorting on c twice is sorting on c
+            // (seed 419 case 27: without the order the arguments were evaluated in scan order).
+            if (!seen.Add(sortGroupRef)) continue;
             var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
             if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
             order.Add(key);

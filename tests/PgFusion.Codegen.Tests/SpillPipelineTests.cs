@@ -69,6 +69,24 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         { "SELECT a.id FROM t0 a WHERE NOT EXISTS (SELECT 1 FROM t50 b WHERE b.id % 1 = a.id % 1 AND b.id > a.id + 20)", 8 },
     };
 
+    /// <summary>
+    /// WITH RECURSIVE ... UNION whose working tables fit the budget but whose set of rows seen does
+    /// not: the set freezes and later rows are checked against partition files at each iteration's
+    /// end. The third query keeps, of equal numerics that print differently, the first met.
+    /// </summary>
+    public static TheoryData<string, int> SeenSetQueries => new()
+    {
+        { "WITH RECURSIVE r(v, d) AS (SELECT i2 % 50, 0 FROM t50 UNION SELECT (v * 3 + d) % 50, d + 1 FROM r WHERE d < 60) SELECT * FROM r", 8 },
+        { "WITH RECURSIVE r(s, d) AS (SELECT s, 0 FROM t0 WHERE id <= 200 UNION SELECT s, (d + 1) % 30 FROM r) SELECT * FROM r", 8 },
+        { "WITH RECURSIVE r(x, d) AS (SELECT CASE WHEN id % 2 = 0 THEN (id % 40)::numeric(6,1) ELSE (id % 40)::numeric(6,2) END, 0 FROM t0 WHERE id <= 200 UNION SELECT x, (d + 1) % 25 FROM r) SELECT * FROM r", 8 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SeenSetQueries))]
+    public void A_recursive_union_seen_set_spills_and_equals_postgres(string sql, int budgetKb) =>
+        EqualsPostgresSpilling(sql, budgetKb, spill =>
+            Assert.True(spill.RecursiveSeenSetSpills > 0, $"the set of rows seen did not spill with a {budgetKb} kB budget"));
+
     [Theory]
     [MemberData(nameof(BlockQueries))]
     public void Joins_that_cannot_partition_spill_as_a_block_nested_loop_and_equal_postgres(string sql, int budgetKb) =>

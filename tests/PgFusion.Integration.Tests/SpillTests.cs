@@ -146,6 +146,17 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
     public void Joins_that_cannot_partition_WITH_TIES_and_recursive_work_tables_spill_and_equal_PostgreSQL(string workMem, string sql) =>
         SpillsAndMatches(workMem, sql, oracleWorkMem: null);
 
+    /// <summary>
+    /// WITH RECURSIVE ... UNION's set of rows seen spills: each iteration adds 2000-4000 narrow rows
+    /// (a working table under the 64 kB budget, which never spilled), while the set of rows seen grows
+    /// to 20-40 thousand. Before, these queries showed no Spill Files at 64 kB.
+    /// </summary>
+    [Theory]
+    [InlineData($"WITH RECURSIVE r(id, d) AS (SELECT id, 0 FROM {Table} WHERE id <= 2000 UNION SELECT id, (d + 1) % 20 FROM r) SELECT d, count(*), sum(id) FROM r GROUP BY d ORDER BY d")]
+    [InlineData($"WITH RECURSIVE r(v, d) AS (SELECT v, 0 FROM {Table} WHERE id <= 4000 UNION SELECT (v * 3 + d) % 1000, d + 1 FROM r WHERE d < 30) SELECT d, count(*), sum(v) FROM r GROUP BY d ORDER BY d")]
+    public void A_recursive_UNION_seen_set_spills_and_equals_PostgreSQL(string sql) =>
+        SpillsAndMatches("64kB", sql, oracleWorkMem: null);
+
     private void SpillsAndMatches(string workMem, string sql, string? oracleWorkMem)
     {
         using var conn = OpenFusion(workMem);

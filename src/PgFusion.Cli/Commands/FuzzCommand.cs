@@ -6,8 +6,10 @@ namespace PgFusion.Cli.Commands;
 
 /// <summary>
 /// `pgfusion-cli fuzz [--cases N | --minutes M] [--seed S] [--case I] [--queries Q] [--single-table]
-/// [--tolerate-error-gaps] [--database D] [--port P | --connection CS] [--out DIR]`: a property-testing campaign comparing
-/// pg_fusion off and on over generated schemas and queries. Exit code 1 when a mismatch was found.
+/// [--tolerate-error-gaps] [--work-mem KB] [--database D] [--port P | --connection CS] [--out DIR]`: a property-testing
+/// campaign comparing pg_fusion off and on over generated schemas and queries. `--work-mem` sets pg_fusion.work_mem
+/// for the campaign's database, so buffering operators spill (a replay needs the same flag). Exit code 1 when a
+/// mismatch was found.
 /// </summary>
 public static class FuzzCommand
 {
@@ -25,7 +27,7 @@ public static class FuzzCommand
             TolerateErrorGaps = options.Flag("tolerate-error-gaps"),
         };
         var database = options.Get("database") ?? "pgfusion_fuzz";
-        var cs = FuzzDatabase.Prepare(options.ConnectionString("postgres"), database);
+        var cs = FuzzDatabase.Prepare(options.ConnectionString("postgres"), database, options.Get("work-mem") is { } kb ? int.Parse(kb, CultureInfo.InvariantCulture) : null);
         using var db = new FuzzDatabase(cs);
         var runner = FuzzCampaign.Run(db, fuzz, seed, single ?? options.Int("first", 0), single != null ? 1 : options.Int("cases", 100),
             single == null && minutes > 0 ? TimeSpan.FromMinutes(minutes) : null, options.Get("out") ?? ".pgfusion/fuzz-failures", Console.Out);

@@ -20,6 +20,12 @@ public sealed record FuzzQuery
 
     public bool Distinct { get; init; }
 
+    /// <summary>`DISTINCT ON (1, .., n)`: the first n output columns; the ORDER BY lists every column, so the row kept per key is fixed.</summary>
+    public int? DistinctOn { get; init; }
+
+    /// <summary>`FETCH FIRST <see cref="Limit"/> ROWS WITH TIES` instead of LIMIT (no OFFSET).</summary>
+    public bool WithTies { get; init; }
+
     public required IReadOnlyList<Expr> Select { get; init; }
 
     public IReadOnlyList<Expr> Where { get; init; } = [];
@@ -34,7 +40,11 @@ public sealed record FuzzQuery
 
     public IReadOnlyList<Expr> Having { get; init; } = [];
 
-    /// <summary>One direction per output column (`DESC NULLS LAST`), or null for no ORDER BY.</summary>
+    /// <summary>
+    /// One direction per leading output column (`DESC NULLS LAST`), or null for no ORDER BY. Fewer
+    /// directions than columns (a partial order) only come with <see cref="WithTies"/>, whose rows are
+    /// then a fixed multiset in no fixed order.
+    /// </summary>
     public IReadOnlyList<string>? OrderBy { get; init; }
 
     public int? Limit { get; init; }
@@ -46,16 +56,16 @@ public sealed record FuzzQuery
 
     public FuzzQuery? SetOpRight { get; init; }
 
-    public bool Ordered => OrderBy != null;
+    public bool Ordered => OrderBy != null && OrderBy.Count >= Select.Count;
 
     /// <summary>Inside the grammar the CI asserts an offload share for: one table, no subquery, set operation or CTE.</summary>
-    public bool SingleTable => FromTags.Count == 0 && SetOp == null && !AllExprs().SelectMany(e => e.Tags()).Any(t => t.Contains("subquery", StringComparison.Ordinal) || t.StartsWith("exists", StringComparison.Ordinal));
+    public bool SingleTable => FromTags.Count == 0 && SetOp == null && DistinctOn == null && !WithTies && !AllExprs().SelectMany(e => e.Tags()).Any(t => t.Contains("subquery", StringComparison.Ordinal) || t.StartsWith("exists", StringComparison.Ordinal) || t == "window");
 
     /// <summary>
     /// Whether PostgreSQL may legitimately print any of several equal values: a group or DISTINCT
     /// representative, min/max among equal values, set operations.
     /// </summary>
-    public bool RepresentativeChoice => Grouped || Distinct || SetOp != null;
+    public bool RepresentativeChoice => Grouped || Distinct || DistinctOn != null || SetOp != null;
 
     public IEnumerable<Expr> AllExprs() => Select.Concat(Where).Concat(GroupBy).Concat(Having);
 
@@ -71,6 +81,8 @@ public sealed record FuzzQuery
         if (GroupingSets != null && GroupBy.Count > 0) set.Add(GroupingSets.ToLowerInvariant());
         if (Having.Count > 0) set.Add("having");
         if (Distinct) set.Add("distinct");
+        if (DistinctOn != null) set.Add("distinct-on");
+        if (WithTies && Limit != null) set.Add("with-ties");
         if (OrderBy != null) set.Add("order-by");
         if (Limit != null) set.Add("limit");
         if (Offset != null) set.Add("offset");
@@ -99,7 +111,8 @@ public sealed record FuzzQuery
                 sb.Append(Core());
             if (OrderBy != null)
                 sb.Append(" ORDER BY ").Append(string.Join(", ", OrderBy.Select((d, i) => (i + 1).ToString(CultureInfo.InvariantCulture) + d)));
-            if (Limit != null) sb.Append(CultureInfo.InvariantCulture, $" LIMIT {Limit}");
+            if (Limit != null && WithTies) sb.Append(CultureInfo.InvariantCulture, $" FETCH FIRST {Limit} ROWS WITH TIES");
+            else if (Limit != null) sb.Append(CultureInfo.InvariantCulture, $" LIMIT {Limit}");
             if (Offset != null) sb.Append(CultureInfo.InvariantCulture, $" OFFSET {Offset}");
             return sb.ToString();
         }
@@ -109,6 +122,8 @@ public sealed record FuzzQuery
     {
         var sb = new StringBuilder("SELECT ");
         if (Distinct) sb.Append("DISTINCT ");
+        if (DistinctOn is { } on)
+            sb.Append("DISTINCT ON (").Append(string.Join(", ", Enumerable.Range(1, on).Select(i => i.ToString(CultureInfo.InvariantCulture)))).Append(") ");
         sb.Append(string.Join(", ", Select.Select(e => e.Sql)));
         sb.Append(" FROM ").Append(From);
         if (Where.Count > 0) sb.Append(" WHERE ").Append(string.Join(" AND ", Where.Select(e => e.Sql)));
@@ -138,14 +153,15 @@ public sealed record FuzzQuery
         }
         if (Limit != null) yield return this with { Limit = null };
         if (Offset != null) yield return this with { Offset = null };
-        if (OrderBy != null && Limit == null && Offset == null) yield return this with { OrderBy = null };
+        if (OrderBy != null && Limit == null && Offset == null && DistinctOn == null) yield return this with { OrderBy = null };
         if (Distinct) yield return this with { Distinct = false };
+        if (DistinctOn != null) yield return this with { DistinctOn = null };
         if (GroupingSets != null) yield return this with { GroupingSets = null };
         if (Having.Count > 0) yield return this with { Having = [] };
         for (var i = 0; i < Having.Count; i++) yield return this with { Having = Without(Having, i) };
         if (Where.Count > 0) yield return this with { Where = [] };
         for (var i = 0; i < Where.Count; i++) yield return this with { Where = Without(Where, i) };
-        if (Select.Count > 1 && SetOp == null)
+        if (Select.Count > 1 && SetOp == null && DistinctOn == null)
         {
             for (var i = 0; i < Select.Count; i++)
             {
@@ -154,7 +170,7 @@ public sealed record FuzzQuery
                 {
                     Select = Without(Select, i),
                     GroupBy = key ? GroupBy.Where(g => !ReferenceEquals(g, Select[i])).ToArray() : GroupBy,
-                    OrderBy = OrderBy == null ? null : Without(OrderBy, i),
+                    OrderBy = OrderBy == null ? null : i >= OrderBy.Count ? OrderBy : OrderBy.Count == 1 ? null : Without(OrderBy, i),
                 };
             }
         }

@@ -25,14 +25,20 @@ public sealed class FuzzDatabase : IDisposable
             throw new InvalidOperationException("pg_fusion is not loaded in this cluster (shared_preload_libraries): there is nothing to compare with");
     }
 
-    /// <summary>Creates (or recreates) <paramref name="database"/> with the pg_fusion extension; returns its connection string.</summary>
-    public static string Prepare(string adminConnectionString, string database)
+    /// <summary>
+    /// Creates (or recreates) <paramref name="database"/> with the pg_fusion extension, and
+    /// pg_fusion.work_mem = <paramref name="workMemKb"/> kB for its sessions when given (to fuzz the
+    /// spill paths); returns its connection string.
+    /// </summary>
+    public static string Prepare(string adminConnectionString, string database, int? workMemKb = null)
     {
         using (var admin = new NpgsqlConnection(adminConnectionString))
         {
             admin.Open();
             Exec(admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
             Exec(admin, $"CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'");
+            if (workMemKb is { } kb)
+                Exec(admin, $"ALTER DATABASE \"{database}\" SET pg_fusion.work_mem = {kb.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         }
         var cs = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = database, Pooling = false }.ConnectionString;
         using (var db = new NpgsqlConnection(cs))

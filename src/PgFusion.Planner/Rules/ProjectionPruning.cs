@@ -1,4 +1,6 @@
+using PgFusion.Planner.Binding;
 using PgFusion.Planner.Logical;
+using PgFusion.Types;
 
 namespace PgFusion.Planner.Rules;
 
@@ -60,8 +62,8 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
             case LogicalAggregate aggregate when !isRoot:
             {
                 var aggregates = aggregate.Aggregates.Where(a => required.Contains(a.Column.Id)).ToList();
-                if (aggregates.Count == 0 && aggregate.GroupKeys.Count == 0 && aggregate.Aggregates.Count > 0) aggregates.Add(aggregate.Aggregates[0]); // still one row
-                var kept = aggregates.Count == aggregate.Aggregates.Count ? aggregate : aggregate with { Aggregates = aggregates };
+                if (aggregates.Count == 0 && aggregate.GroupKeys.Count == 0 && aggregate.Aggregates.Count > 0) aggregates.Add(RowOnly(aggregate.Aggregates[0]));
+                var kept = aggregates.SequenceEqual(aggregate.Aggregates) ? aggregate : aggregate with { Aggregates = aggregates };
                 return kept.MapChildren(c => Prune(c, Needs(kept.Expressions)));
             }
             default:
@@ -70,6 +72,21 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
                 return plan.MapChildren(c => Prune(c, childRequired));
         }
     }
+
+    /// <summary>
+    /// What an aggregate without keys keeps when nobody reads any of its aggregates: it must still
+    /// return its one row, but PostgreSQL then computes no aggregate at all (the Agg node has none
+    /// once `min(x * 57) * 2 + NULL` folds to NULL, or remove_unused_subquery_outputs dropped them),
+    /// so no argument or FILTER is evaluated and none can raise (fuzz seed 409 case 12: an int4
+    /// overflow in min's argument). count(*) reads nothing; the column keeps its id, unread.
+    /// </summary>
+    private static NamedAggregate RowOnly(NamedAggregate first) =>
+        first.Aggregate is { AggOid: CountStarOid, Filter: null }
+            ? first
+            : new NamedAggregate(first.Column with { Type = PgType.Int8 }, new BoundAggregate(CountStarOid, "count", [], false, null, PgType.Int8));
+
+    /// <summary>pg_aggregate's count(*).</summary>
+    private const uint CountStarOid = 2803;
 
     private static HashSet<int> Needs(IEnumerable<Binding.BoundExpr> exprs)
     {

@@ -13,7 +13,10 @@ namespace PgFusion.Codegen.Operators.Cte;
 /// limit (PostgreSQL has none): an endless recursion runs until the query is cancelled, which is
 /// checked at every batch and every iteration. Past the memory budget the next working table goes
 /// to a spill file (written a batch at a time), which the recursive term's work table scan reads
-/// and which is deleted when the iteration after it begins; UNION's set of rows seen stays in memory.
+/// and which is deleted when the iteration after it begins. UNION's set of rows seen spills too:
+/// past the budget it is frozen, rows it does not hold wait in hash partitions until the
+/// iteration's input ends, and then come out if no earlier row equals them
+/// (<see cref="RecursiveSeenSpill"/>).
 /// </summary>
 internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionContext context) : IBatchSource
 {
@@ -21,6 +24,9 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
     private Column[] next = Columns(node);
     private int nextCount;
     private readonly RowSet? seen = node.All ? null : new RowSet(node.RowOps, Columns(node));
+    private RecursiveSeenSpill? seenSpill;
+    private IEnumerator<RecordBatch>? resolving;
+    private bool iterationDone;
     private Column[]? outputs;
     private SpillFile? nextFile;
     private SpillFile? readFile;
@@ -40,11 +46,16 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
         while (true)
         {
             cancellation.ThrowIfCancellationRequested();
-            if (current.Next(cancellation) is { } b)
+            if (!iterationDone)
             {
-                if (Accept(b) is { } accepted) return accepted;
-                continue;
+                if (current.Next(cancellation) is { } b)
+                {
+                    if (Accept(b) is { } accepted) return accepted;
+                    continue;
+                }
+                iterationDone = true; // not read again: a spill file source deletes its file at its end
             }
+            if (NextResolved(cancellation) is { } resolved) return resolved;
             readFile?.Dispose(); // the iteration that read it is over
             readFile = null;
             if (nextCount == 0)
@@ -66,6 +77,7 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
             }
             nextCount = 0;
             current = node.Recursive.Open(context);
+            iterationDone = false;
         }
     }
 
@@ -89,8 +101,42 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
     private RecordBatch? Accept(RecordBatch b)
     {
         var accepted = AcceptRows(b);
-        if (context.Spill.Limited && next.Length > 0 && next[0].Length > 0 && ColumnMemory.Bytes(next) > context.Spill.BudgetBytes) SpillNext();
+        if (seen is not null && seenSpill is null && context.Spill.Limited && seen.Bytes > context.Spill.BudgetBytes)
+            seenSpill = new RecursiveSeenSpill([.. node.Output.Select(o => o.Type)], node.RowOps, context);
+        SpillNextIfOver();
         return accepted;
+    }
+
+    /// <summary>The next working table goes to its spill file once it passes the budget.</summary>
+    private void SpillNextIfOver()
+    {
+        if (context.Spill.Limited && next.Length > 0 && next[0].Length > 0 && ColumnMemory.Bytes(next) > context.Spill.BudgetBytes) SpillNext();
+    }
+
+    /// <summary>
+    /// Once the iteration's input has ended: the next batch of spilled candidates that proved new,
+    /// kept for the next iteration like any new row; null when there are none (left).
+    /// </summary>
+    private RecordBatch? NextResolved(CancellationToken cancellation)
+    {
+        if (resolving is null)
+        {
+            if (seenSpill is not { HasCandidates: true }) return null;
+            resolving = seenSpill.ResolveNew(cancellation).GetEnumerator();
+        }
+        if (!resolving.MoveNext())
+        {
+            resolving.Dispose();
+            resolving = null;
+            return null;
+        }
+        var b = resolving.Current;
+        var ops = node.RowOps;
+        for (int i = 0; i < b.Length; i++)
+            for (int j = 0; j < ops.Length; j++) ops[j].Append(b.Columns[j], i, next[j]);
+        nextCount += b.Length;
+        SpillNextIfOver();
+        return b;
     }
 
     private RecordBatch? AcceptRows(RecordBatch b)
@@ -114,7 +160,17 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
         for (int k = 0; k < live; k++)
         {
             int i = b.Selection is { } s ? s[k] : k;
-            if (!seen.Add(b.Columns, i)) continue;
+            if (seenSpill is null)
+            {
+                if (!seen.Add(b.Columns, i)) continue;
+            }
+            else
+            {
+                // Frozen: a row the set holds is a repeat; any other is decided when the iteration ends.
+                int hash = seen.Hash(b.Columns, i);
+                if (!seen.Contains(b.Columns, i, hash)) seenSpill.AddCandidate(b.Columns, i, hash);
+                continue;
+            }
             for (int j = 0; j < ops.Length; j++)
             {
                 ops[j].Append(b.Columns[j], i, next[j]);

@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 
 namespace PgFusion.Codegen.Operators.Cte;
 
@@ -12,10 +13,32 @@ internal sealed class RowSet(ColumnOps[] ops, Column[] store)
     private readonly Dictionary<int, List<int>> buckets = [];
     private int count;
 
-    /// <summary>Adds row <paramref name="row"/> of <paramref name="columns"/>; false when an equal row is already in the set.</summary>
-    public bool Add(IReadOnlyList<Column> columns, int row)
+    /// <summary>Hash-index overhead per stored row (dictionary entry, bucket list), counted against the memory budget.</summary>
+    private const long IndexBytesPerRow = 48;
+
+    public int Count => count;
+
+    /// <summary>The stored rows, in insertion order (what a spilled seen set writes to its partition file).</summary>
+    public Column[] Store => store;
+
+    /// <summary>Bytes held: the stored values plus the hash index.</summary>
+    public long Bytes => ColumnMemory.Bytes(store) + IndexBytesPerRow * count;
+
+    /// <summary>Whether an equal row is in the set (a frozen set is only probed).</summary>
+    public bool Contains(IReadOnlyList<Column> columns, int row, int hash)
     {
-        int hash = Hash(columns, row);
+        if (!buckets.TryGetValue(hash, out var list)) return false;
+        foreach (int r in list)
+            if (Same(columns, row, r)) return true;
+        return false;
+    }
+
+    /// <summary>Adds row <paramref name="row"/> of <paramref name="columns"/>; false when an equal row is already in the set.</summary>
+    public bool Add(IReadOnlyList<Column> columns, int row) => Add(columns, row, Hash(columns, row));
+
+    /// <summary><see cref="Add(IReadOnlyList{Column}, int)"/> with the row's <see cref="Hash"/> already computed.</summary>
+    public bool Add(IReadOnlyList<Column> columns, int row, int hash)
+    {
         if (buckets.TryGetValue(hash, out var list))
         {
             foreach (int r in list)
@@ -30,7 +53,8 @@ internal sealed class RowSet(ColumnOps[] ops, Column[] store)
         return true;
     }
 
-    private int Hash(IReadOnlyList<Column> columns, int row)
+    /// <summary>The row's hash: equal rows (1.0 and 1.00, NULL and NULL) hash alike.</summary>
+    public int Hash(IReadOnlyList<Column> columns, int row)
     {
         var h = new HashCode();
         for (int j = 0; j < ops.Length; j++) h.Add(columns[j].IsNull(row) ? 0x5bd1e995 : ops[j].Hash(columns[j], row));

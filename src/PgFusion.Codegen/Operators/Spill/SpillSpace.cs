@@ -42,6 +42,13 @@ public sealed class SpillSpace : IDisposable
 
     internal void CountBlockNestedLoop() => Interlocked.Increment(ref blockJoins);
 
+    private int seenSpills;
+
+    /// <summary>How many recursive UNIONs froze their set of rows seen and partitioned the rest to files.</summary>
+    public int RecursiveSeenSetSpills => Volatile.Read(ref seenSpills);
+
+    internal void CountRecursiveSeenSpill() => Interlocked.Increment(ref seenSpills);
+
     internal SpillFile Create()
     {
         System.IO.Directory.CreateDirectory(Directory);

@@ -66,27 +66,21 @@ public sealed partial class QueryBinder
         var expanded = new List<IReadOnlyList<int>> { Array.Empty<int>() };
         foreach (var item in query.List("groupingSets"))
         {
-<<<<<<< HEAD
             var expansion = ExpandAsPostgres(item);
             expanded = [.. expanded.SelectMany(r => expansion.Select(e => (IReadOnlyList<int>)[.. r, .. e]))];
             if (expanded.Count > MaxGroupingSets) return [];
-=======
-            if (Simple(item) is not [var sortGroupRef]) return [];
-            // ROLLUP (c, c): both items name one sortgroupref, and sorting on c twice is sorting on c
-            // (seed 419 case 27: without the order the arguments were evaluated in scan order).
-            if (!seen.Add(sortGroupRef)) continue;
-            var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
-            if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
-            order.Add(key);
->>>>>>> fuzzgen
         }
         var sortClause = query.List("sortClause").Select(c => c.Int32("tleSortGroupRef")).ToList();
         var phases = new List<(List<LogicalGroupSortKey> Order, List<HashSet<int>> Sets)>();
         foreach (var (refs, sets) in SortedGroupingSets.Phases(expanded, query.Optional("groupDistinct")?.Bool() == true, sortClause))
         {
             var order = new List<LogicalGroupSortKey>();
+            var seen = new HashSet<int>();
             foreach (int sortGroupRef in refs)
             {
+                // ROLLUP (c, c): both items name one sortgroupref, and sorting on c twice is sorting
+                // on c (seed 419 case 27: giving up here left the arguments in scan order).
+                if (!seen.Add(sortGroupRef)) continue;
                 var clauses = groupClause.Where(c => c.Int32("tleSortGroupRef") == sortGroupRef).ToList();
                 if (clauses.Count == 0 || SortKeyOf(clauses[0], targetList, keyByRef) is not { } key) return [];
                 order.Add(key);

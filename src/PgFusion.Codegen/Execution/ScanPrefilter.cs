@@ -82,6 +82,18 @@ public sealed partial class ScanPrefilter
         return stages.Count == 0 ? null : new ScanPrefilter(stages, selectivity);
     }
 
+    /// <summary><paramref name="existing"/>'s stages (none when null) and <paramref name="stage"/>.</summary>
+    internal static ScanPrefilter With(ScanPrefilter? existing, PrefilterStage stage, double estimatedSelectivity) =>
+        new([.. existing?.Stages ?? [], stage], Math.Min(existing?.EstimatedSelectivity ?? 1, estimatedSelectivity));
+
+    /// <summary>Whether every conjunct of <paramref name="predicate"/> is a comparison that never raises.</summary>
+    internal static bool AllNeverRaise(BoundExpr predicate)
+    {
+        var conjuncts = new List<BoundExpr>();
+        Flatten(predicate, conjuncts);
+        return conjuncts.All(NeverRaises);
+    }
+
     private static void Flatten(BoundExpr e, List<BoundExpr> into)
     {
         if (e is BoundBoolExpr { Op: BoolOp.And } and)
@@ -129,12 +141,18 @@ public sealed partial class ScanPrefilter
 /// <summary>One stage of a <see cref="ScanPrefilter"/>: comparisons of one column of the scan with constants.</summary>
 public sealed class PrefilterStage
 {
-    private readonly VectorFilter filter;
+    private readonly Func<RecordBatch, int[], int> select;
 
     internal PrefilterStage(int column, VectorFilter filter, string description)
+        : this(column, (batch, selection) => filter.TryRun(batch, selection, out int count) ? count : -1, description)
+    {
+    }
+
+    /// <summary>A stage whose rows are chosen by <paramref name="select"/> (the contract of <see cref="Select"/>).</summary>
+    internal PrefilterStage(int column, Func<RecordBatch, int[], int> select, string description)
     {
         Column = column;
-        this.filter = filter;
+        this.select = select;
         Description = description;
     }
 
@@ -150,5 +168,5 @@ public sealed class PrefilterStage
     /// many, or -1 when the batch is not eligible (a NULL in the column, a selection vector): then
     /// every row is kept. Never raises.
     /// </summary>
-    public int Select(RecordBatch batch, int[] selection) => filter.TryRun(batch, selection, out int count) ? count : -1;
+    public int Select(RecordBatch batch, int[] selection) => select(batch, selection);
 }

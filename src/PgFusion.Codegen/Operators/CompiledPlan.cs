@@ -63,12 +63,19 @@ public sealed class CompiledPlan : CompiledQuery
     public override void Execute(IScanProvider scans, IResultSink sink, Spill.SpillSpace spill, CancellationToken cancellation)
     {
         var context = new ExecutionContext(scans, cancellation, spill);
-        var source = ParallelGatherStream.Open(Root, context, "result rows");
-        var encoder = new MinimalTupleEncoder(output.Select(o => o.Type).ToArray());
-        while (source.Next(cancellation) is { } batch)
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            encoder.Write(batch, sink);
+            var source = ParallelGatherStream.Open(Root, context, "result rows");
+            var encoder = new MinimalTupleEncoder(output.Select(o => o.Type).ToArray());
+            while (source.Next(cancellation) is { } batch)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                encoder.Write(batch, sink);
+            }
+        }
+        finally
+        {
+            context.Finish();
         }
     }
 }

@@ -18,6 +18,22 @@ public sealed class ExecutionContext(IScanProvider scans, CancellationToken canc
     /// <summary>Per-execution state operators share, keyed by their plan-side object (index-probe joins).</summary>
     public Dictionary<object, object> Shared { get; } = new(ReferenceEqualityComparer.Instance);
 
+    private List<Action>? onFinished;
+
+    /// <summary>
+    /// Runs <paramref name="action"/> when the execution ends, however it ends: for operators whose
+    /// input may be left unread (a CTE under a LIMIT) and that must then stop threads of their own.
+    /// </summary>
+    internal void OnFinished(Action action) => (onFinished ??= []).Add(action);
+
+    /// <summary>Runs the <see cref="OnFinished"/> actions, once, in the order they were registered.</summary>
+    internal void Finish()
+    {
+        if (onFinished is not { } actions) return;
+        onFinished = null;
+        foreach (var action in actions) action();
+    }
+
     /// <summary>Rows per batch the buffering operators emit.</summary>
     public const int BatchRows = 1024;
 }

@@ -117,8 +117,10 @@ internal sealed class ParallelPipeline
             for (int k = 0; k <= i; k++) context.Shared[joins[k]] = streams[k];
             return null;
         }
+        // the tables are built: the lowest join's keys may become a stage of the scan's decode
+        var prefilter = JoinKeyStage.Extend(scanNode, joins, tables);
         return new ParallelPipeline(scanNode, [.. joins], tables, provider.OpenParallelScan(scanNode.Scan,
-            $"{role} over scan of {scanNode.Scan.Relation.Name}{(joins.Count == 0 ? "" : $", {joins.Count} hash join probe{(joins.Count == 1 ? "" : "s")}")}", scanNode.Prefilter), context);
+            $"{role} over scan of {scanNode.Scan.Relation.Name}{(joins.Count == 0 ? "" : $", {joins.Count} hash join probe{(joins.Count == 1 ? "" : "s")}")}", prefilter), context);
     }
 
     /// <summary>A new partition of the scan: the context one thread opens its copy of the chain in.</summary>

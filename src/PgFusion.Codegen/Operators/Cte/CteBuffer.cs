@@ -42,7 +42,7 @@ internal sealed class CteBuffer(MaterializeNode source)
         if (Complete || Overflowed) return false;
         if (input is null)
         {
-            input = source.Input.Open(context);
+            input = OpenPlan(context);
         }
         else if (input is FillingMarker)
         {
@@ -76,6 +76,19 @@ internal sealed class CteBuffer(MaterializeNode source)
         {
             input = reading;
         }
+    }
+
+    /// <summary>
+    /// The CTE's plan, on several threads when it is a parallel pipeline worth them (a shared
+    /// subplan's filtered scan: TPC-H Q21's lineitem), gathered in scan order so the rows and any
+    /// error come as from a serial run. A reference under a LIMIT may leave the rows unread: the
+    /// threads are stopped when the execution ends.
+    /// </summary>
+    private IBatchSource OpenPlan(ExecutionContext context)
+    {
+        var plan = ParallelGatherStream.Open(source.Input, context, $"CTE {source.Cte.Name} rows");
+        if (plan is ParallelGatherStream gather) context.OnFinished(gather.Abandon);
+        return plan;
     }
 
     /// <summary>Stands in for the plan's stream while a pull reads it, so a reference the pull reaches again is caught.</summary>

@@ -78,6 +78,7 @@ public sealed partial class QueryBinder
                 if (kind == RteKind.Values)
                 {
                     var (valuesPlan, valuesColumns) = BindValues(rte, binder);
+                    RegisterValuesPullUp(scope, valuesPlan);
                     scope.SetSubquery(rti, valuesColumns);
                     return new FromItem(_ => valuesPlan);
                 }

@@ -30,6 +30,29 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
+    /// PostgreSQL's pull_up_simple_values (is_simple_values): a VALUES list of one row that is the
+    /// only range-table entry of its query level (what the parser makes of <c>(VALUES ...) v</c> in
+    /// FROM: a sub-query whose one FROM item is the VALUES RTE) becomes a Result, and its items are
+    /// substituted into that level's references; the level is then a sub-query with constant outputs
+    /// that the parent pulls up in turn (<see cref="RegisterPullUp"/>). So the items are folded,
+    /// and their errors raised at plan time, only where a reference reaches them (fuzz seed 389
+    /// case 75: `SELECT v2 / v2 FROM (VALUES (0::int2)) a(v2) WHERE false` raises 22012 while
+    /// planning), and a join to the list becomes a qual with a constant on the other side (seed 389
+    /// case 364: `t4 a JOIN (VALUES (98)) v ON a.c2 = v.v1` tests `a.c2 = 98` in t4's scan, before a
+    /// costlier qual that would overflow). PostgreSQL also requires no volatile or set-returning
+    /// function in the items; pg_fusion binds neither.
+    /// </summary>
+    private void RegisterValuesPullUp(BindScope scope, LogicalPlan valuesPlan)
+    {
+        if (_noConstantPullUp || scope.RangeTable.Count != 1 || valuesPlan is not LogicalProject { Input: LogicalOneRow } row) return;
+        foreach (var item in row.Exprs)
+        {
+            _pulledUpOutputs[item.Column.Id] = item.Expr;
+            if (ConstantOutput(item.Expr) is { } constant) _pulledUpConstants[item.Column.Id] = constant;
+        }
+    }
+
+    /// <summary>
     /// The VALUES RTE of a LATERAL sub-query in FROM that is only a VALUES list reading earlier FROM
     /// items: the parser wraps <c>LATERAL (VALUES ...)</c> in a Query whose one FROM item is the VALUES
     /// RTE (its items read the FROM items before it as VARs of varlevelsup 1), without WHERE,

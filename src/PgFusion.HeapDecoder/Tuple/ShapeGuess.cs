@@ -137,13 +137,7 @@ internal static class ShapeGuess
     /// </summary>
     public static void LearnNumeric(ref FastStep s, uint shape)
     {
-        int b0 = (int)(shape & 0xFF);
-        int header = (int)((shape >> 8) & 0xFFFF);
-        // b0 = 7 + 4n for a short numeric of n digits (1-byte header, 2-byte numeric header, 2n bytes)
-        if (s.Scale < 0 || b0 < 7 || b0 > 23 || ((b0 - 7) & 3) != 0) return;
-        if ((header & NumericFormat.SignMask) != NumericFormat.Short || (header & 0x2000) != 0) return;
-        int weight = ((header & NumericScaled.WeightBits) ^ NumericFormat.ShortWeightSign) - NumericFormat.ShortWeightSign;
-        int digits = (b0 - 7) >> 2;
+        if (s.Scale < 0 || !TryShortShape(shape, out int b0, out int weight, out int digits)) return;
         // d0 * 10000 + d1 counts units of 10000^(weight - 1), Combine's four lanes units of
         // 10000^(weight - 3): the scaled value is that integer times 10^e
         bool wide = digits > 2;
@@ -156,7 +150,7 @@ internal static class ShapeGuess
         if (entry.Limit < (wide ? NumericScaled.FourLaneBound : NumericScaled.TwoLaneBound)) return;
         s.GuessEntry = entry;
         s.GuessWide = wide;
-        s.GuessMask = digits == 4 ? ulong.MaxValue : (1UL << (16 * digits)) - 1;
+        s.GuessMask = DigitMask(digits);
         s.GuessSize = b0 >> 1;
         s.GuessScale = s.Scale;
         s.Guess = shape & 0xFF_FFFF;
@@ -168,12 +162,7 @@ internal static class ShapeGuess
     /// </summary>
     public static void LearnSecond(ref FastStep s, uint shape)
     {
-        int b0 = (int)(shape & 0xFF);
-        int header = (int)((shape >> 8) & 0xFFFF);
-        if (s.Scale < 0 || b0 < 7 || b0 > 23 || ((b0 - 7) & 3) != 0) return;
-        if ((header & NumericFormat.SignMask) != NumericFormat.Short || (header & 0x2000) != 0) return;
-        int weight = ((header & NumericScaled.WeightBits) ^ NumericFormat.ShortWeightSign) - NumericFormat.ShortWeightSign;
-        int digits = (b0 - 7) >> 2;
+        if (s.Scale < 0 || !TryShortShape(shape, out int b0, out int weight, out int digits)) return;
         // Combine's four lanes count units of 10000^(weight - 3)
         long e = ((long)NumericFormat.DigitsPerBaseDigit * (weight - 3)) + s.Scale;
         if (e < -19 || e > 18) return;
@@ -181,12 +170,33 @@ internal static class ShapeGuess
         // no overflow check on this path either (LearnNumeric)
         if (entry.Limit < NumericScaled.FourLaneBound) return;
         s.Guess2Entry = entry;
-        s.Guess2Mask = digits == 4 ? ulong.MaxValue : (1UL << (16 * digits)) - 1;
+        s.Guess2Mask = DigitMask(digits);
         s.Guess2Size = b0 >> 1;
         s.Guess2Scale = s.Scale;
         s.Window2Misses = 0;
         s.Guess2 = shape & 0xFF_FFFF;
     }
+
+    /// <summary>
+    /// Reads a numeric shape (header byte, then the 2-byte short numeric header): true for a positive
+    /// finite short numeric of 0-4 digits, with its header byte, weight and digit count.
+    /// </summary>
+    private static bool TryShortShape(uint shape, out int b0, out int weight, out int digits)
+    {
+        b0 = (int)(shape & 0xFF);
+        int header = (int)((shape >> 8) & 0xFFFF);
+        weight = 0;
+        digits = 0;
+        // b0 = 7 + 4n for a short numeric of n digits (1-byte header, 2-byte numeric header, 2n bytes)
+        if (b0 < 7 || b0 > 23 || ((b0 - 7) & 3) != 0) return false;
+        if ((header & NumericFormat.SignMask) != NumericFormat.Short || (header & 0x2000) != 0) return false;
+        weight = ((header & NumericScaled.WeightBits) ^ NumericFormat.ShortWeightSign) - NumericFormat.ShortWeightSign;
+        digits = (b0 - 7) >> 2;
+        return true;
+    }
+
+    /// <summary>The mask of a guessed value's <paramref name="digits"/> base-10000 digits as read in one 8-byte load.</summary>
+    private static ulong DigitMask(int digits) => digits == 4 ? ulong.MaxValue : (1UL << (16 * digits)) - 1;
 
     /// <summary>Guesses text values with the 1-byte header <paramref name="shape"/> (a payload of 0-32 bytes); otherwise no guess.</summary>
     public static void LearnText(ref FastStep s, uint shape)

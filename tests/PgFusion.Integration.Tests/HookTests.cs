@@ -50,15 +50,7 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         return ResultText.Run(conn, sql);
     }
 
-    private static string Explain(NpgsqlConnection conn, string sql)
-    {
-        using var cmd = new NpgsqlCommand("EXPLAIN " + sql, conn);
-        using var reader = cmd.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read())
-            lines.Add(reader.GetString(0));
-        return string.Join('\n', lines);
-    }
+    private static string Explain(NpgsqlConnection conn, string sql) => PgServer.Text(conn, "EXPLAIN " + sql);
 
     /// <summary>The query is offloaded (EXPLAIN's root is PgFusionScan) and returns what PostgreSQL returns.</summary>
     private void AssertOffloadedAndCorrect(NpgsqlConnection conn, string sql, string? expected = null)

@@ -46,15 +46,7 @@ public sealed class IndexProbeJoinTests(IndexProbeDatabase db) : IClassFixture<I
         return conn;
     }
 
-    private static string Explain(NpgsqlConnection conn, string sql)
-    {
-        using var cmd = new NpgsqlCommand("EXPLAIN " + sql, conn);
-        using var reader = cmd.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read())
-            lines.Add(reader.GetString(0));
-        return string.Join('\n', lines);
-    }
+    private static string Explain(NpgsqlConnection conn, string sql) => PgServer.Text(conn, "EXPLAIN " + sql);
 
     /// <summary>Offloaded through the index, and equal to PostgreSQL's result on the same connection (same transaction and snapshot rules).</summary>
     private static void AssertProbedAndCorrect(NpgsqlConnection conn, string sql)

@@ -70,15 +70,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         return conn;
     }
 
-    private static string[] ExplainAnalyze(NpgsqlConnection conn, string sql)
-    {
-        using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, conn);
-        using var reader = cmd.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read())
-            lines.Add(reader.GetString(0));
-        return [.. lines];
-    }
+    private static string[] ExplainAnalyze(NpgsqlConnection conn, string sql) => [.. PgServer.Lines(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)];
 
     /// <summary>The integer EXPLAIN ANALYZE prints after "name: ", or null when the line is absent.</summary>
     private static long? Figure(string[] plan, string name)

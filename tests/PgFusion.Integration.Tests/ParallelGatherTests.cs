@@ -1,4 +1,3 @@
-using Npgsql;
 using PgFusion.TestSupport;
 using PgFusion.Tpch.Results;
 using Xunit;
@@ -101,12 +100,7 @@ public sealed class ParallelGatherTests : IClassFixture<HookDatabase>
         foreach (int threads in new[] { 1, 2 })
         {
             using var conn = runs.OpenFusion(threads);
-            using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, conn);
-            using var reader = cmd.ExecuteReader();
-            var lines = new List<string>();
-            while (reader.Read())
-                lines.Add(reader.GetString(0));
-            string text = string.Join('\n', lines);
+            string text = PgServer.Text(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql);
             if (threads == 2) Assert.Matches("Parallel Pipeline: " + pattern, text);
             else Assert.DoesNotContain("Parallel Pipeline", text);
         }

@@ -1,4 +1,3 @@
-using Npgsql;
 using PgFusion.TestSupport;
 using PgFusion.Tpch.Results;
 using Xunit;
@@ -85,12 +84,7 @@ public sealed class ParallelIndexProbeTests : IClassFixture<HookDatabase>
         foreach (int threads in new[] { 1, 2 })
         {
             using var conn = runs.OpenFusion(threads);
-            using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + InnerJoin, conn);
-            using var reader = cmd.ExecuteReader();
-            var lines = new List<string>();
-            while (reader.Read())
-                lines.Add(reader.GetString(0));
-            string text = string.Join('\n', lines);
+            string text = PgServer.Text(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + InnerJoin);
             Assert.Contains("Index Probe Join Inner using pg_ipx_inner_k", text, StringComparison.Ordinal);
             const string pipeline = "Parallel Pipeline: gather in scan order (index probe join outer input) over scan of pg_ipx_outer: 2 threads";
             if (threads == 2) Assert.Contains(pipeline, text, StringComparison.Ordinal);

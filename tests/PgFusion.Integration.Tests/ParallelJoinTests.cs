@@ -1,4 +1,3 @@
-using Npgsql;
 using PgFusion.TestSupport;
 using PgFusion.Tpch.Results;
 using Xunit;
@@ -86,12 +85,7 @@ public sealed class ParallelJoinTests : IClassFixture<HookDatabase>
     public void The_queries_have_the_join_shapes_the_threads_probe(string sql, string pattern)
     {
         using var conn = runs.OpenFusion(2);
-        using var cmd = new NpgsqlCommand("EXPLAIN " + sql, conn);
-        using var reader = cmd.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read())
-            lines.Add(reader.GetString(0));
-        Assert.Matches(pattern, string.Join('\n', lines));
+        Assert.Matches(pattern, PgServer.Text(conn, "EXPLAIN " + sql));
     }
 
     [Theory]

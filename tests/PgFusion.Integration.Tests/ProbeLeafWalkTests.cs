@@ -67,15 +67,7 @@ public sealed class ProbeLeafWalkTests : IClassFixture<HookDatabase>
         return conn;
     }
 
-    private static string Explain(NpgsqlConnection conn, string sql)
-    {
-        using var cmd = new NpgsqlCommand("EXPLAIN (COSTS OFF) " + sql, conn);
-        using var reader = cmd.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read())
-            lines.Add(reader.GetString(0));
-        return string.Join('\n', lines);
-    }
+    private static string Explain(NpgsqlConnection conn, string sql) => PgServer.Text(conn, "EXPLAIN (COSTS OFF) " + sql);
 
     private static string Sorted(string result) => string.Join('\n', result.Split('\n').Order(StringComparer.Ordinal));
 

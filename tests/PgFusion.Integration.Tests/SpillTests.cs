@@ -48,14 +48,7 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
         return ResultText.Run(conn, sql);
     }
 
-    private static string ExplainAnalyze(NpgsqlConnection conn, string sql)
-    {
-        using var cmd = new NpgsqlCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql, conn);
-        using var reader = cmd.ExecuteReader();
-        var lines = new List<string>();
-        while (reader.Read()) lines.Add(reader.GetString(0));
-        return string.Join('\n', lines);
-    }
+    private static string ExplainAnalyze(NpgsqlConnection conn, string sql) => PgServer.Text(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql);
 
     /// <summary>pg_fusion's spill files now in the cluster's temporary directory.</summary>
     private long SpillFilesOnDisk()

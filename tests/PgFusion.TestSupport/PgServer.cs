@@ -61,4 +61,17 @@ public static class PgServer
         using var cmd = new NpgsqlCommand(sql, conn);
         return cmd.ExecuteScalar();
     }
+
+    /// <summary>The rows of a one-column text result (EXPLAIN's lines), in order.</summary>
+    public static List<string> Lines(NpgsqlConnection conn, string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, conn);
+        using var reader = cmd.ExecuteReader();
+        var lines = new List<string>();
+        while (reader.Read()) lines.Add(reader.GetString(0));
+        return lines;
+    }
+
+    /// <summary>The rows of a one-column text result joined by newlines (EXPLAIN's text).</summary>
+    public static string Text(NpgsqlConnection conn, string sql) => string.Join('\n', Lines(conn, sql));
 }

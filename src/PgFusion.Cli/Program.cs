@@ -11,7 +11,7 @@ public static class Program
         new DemoCommand(),
         new DelegateCommand("tpch-load", "generate and load TPC-H at a scale factor", "--sf N [--seed S] [--database D] [--connection CS | --port P] [--if-missing]", TpchLoadCommand.Run),
         new DelegateCommand("tpch-expected", "write PostgreSQL's TPC-H results as expected files", "--sf N [--database D] [--connection CS | --port P]", TpchExpectedCommand.Run),
-        new DelegateCommand("fuzz", "property tests: generated schemas and queries, pg_fusion off vs on", "[--cases N | --minutes M] [--seed S] [--case I] [--queries Q] [--single-table] [--tolerate-error-gaps] [--port P] [--out DIR]", FuzzCommand.Run),
+        new DelegateCommand("fuzz", "property tests: generated schemas and queries, pg_fusion off vs on", "[--cases N | --minutes M] [--seed S] [--case I] [--queries Q] [--single-table] [--tolerate-error-gaps] [--work-mem KB] [--port P] [--out DIR]", FuzzCommand.Run),
         new DelegateCommand("dump", "compile-and-dump: a query's plans and every kernel as C# and IL", DumpCommand.Usage, DumpCommand.Run),
         new DelegateCommand("bench", "TPC-H benchmark: PostgreSQL (jit on/off) vs PgFusion", "[--sf N] [--queries 1,3,6] [--runs N] [--output DIR]", BenchCommand.Run),
     ];

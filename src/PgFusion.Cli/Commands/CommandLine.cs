@@ -30,9 +30,17 @@ internal sealed class CommandLine
     public bool Flag(string name) => _flags.Contains(name);
 
     public double Double(string name, double fallback) =>
-        Get(name) is { } v ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+        Get(name) is not { } v ? fallback
+        : double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d
+        : throw new CliUsageException($"--{name} needs a number, got '{v}'");
 
-    public int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    public int Int(string name, int fallback) => IntOrNull(name) ?? fallback;
+
+    /// <summary>The integer given as --<paramref name="name"/>, or null when it is absent; a usage error when it is not an integer.</summary>
+    public int? IntOrNull(string name) =>
+        Get(name) is not { } v ? null
+        : int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+        : throw new CliUsageException($"--{name} needs an integer, got '{v}'");
 
     /// <summary>--connection wins; otherwise 127.0.0.1, --port (or PGFUSION_PORT, 54329), user postgres.</summary>
     public string ConnectionString(string database)

@@ -27,7 +27,7 @@ public static class FuzzCommand
             TolerateErrorGaps = options.Flag("tolerate-error-gaps"),
         };
         var database = options.Get("database") ?? "pgfusion_fuzz";
-        var cs = FuzzDatabase.Prepare(options.ConnectionString("postgres"), database, options.Get("work-mem") is { } kb ? int.Parse(kb, CultureInfo.InvariantCulture) : null);
+        var cs = FuzzDatabase.Prepare(options.ConnectionString("postgres"), database, options.IntOrNull("work-mem"));
         using var db = new FuzzDatabase(cs);
         var runner = FuzzCampaign.Run(db, fuzz, seed, single ?? options.Int("first", 0), single != null ? 1 : options.Int("cases", 100),
             single == null && minutes > 0 ? TimeSpan.FromMinutes(minutes) : null, options.Get("out") ?? ".pgfusion/fuzz-failures", Console.Out);

@@ -108,6 +108,7 @@ extern PGDLLEXPORT void pg_fusion_worker_main(Datum arg);
 
 /* ---- Query -> JSON (query_json.c) ---- */
 extern char *pgf_query_to_json(Query *query);
+extern void pgf_append_settings(StringInfo out);
 
 /* ---- index probes (probe.c) ---- */
 struct PgfProbeSet;

@@ -152,6 +152,7 @@ typedef enum PgfMessageType
 #define PGF_MAX_WORKER_THREADS 64
 #define PGF_FLAG_THREADS_SHIFT 16	/* EXECUTE: bits 16..23 of flags, pg_fusion.worker_threads (0 = 1) */
 #define PGF_FLAG_EXPLAIN_RULES 0x100	/* EXPLAIN: the logical plan after every rewrite rule (pg_fusion.explain_rules) */
+#define PGF_FLAG_SETTINGS_CHANGED 0x200	/* EXECUTE: the JSON carries other settings than the plan's: compile it */
 typedef enum PgfDebugFault
 {
 	PGF_FAULT_NONE = 0,

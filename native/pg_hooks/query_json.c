@@ -22,6 +22,8 @@
 #include "nodes/nodeFuncs.h"
 #include "utils/acl.h"
 #include "fmgr.h"
+#include "utils/float.h"
+#include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -791,6 +793,30 @@ append_catalog(StringInfo out, Collected *c)
 
 /* ---------------------------------------------------------------- envelope */
 
+/*
+ * The members of the envelope's "settings" object: pg_fusion.join_pair_budget, and the session
+ * settings that decide how values print as text (date_out, timestamp_out,
+ * interval_out, float4out/float8out, byteaout), so the worker computes x::text exactly as this
+ * session would or declines. Their values are part of the JSON and so of the plan cache's key.
+ */
+void
+pgf_append_settings(StringInfo out)
+{
+	static const char *const names[] = {"DateStyle", "IntervalStyle", "bytea_output"};
+
+	appendStringInfo(out, "\"join_pair_budget\":%d", pgf_join_pair_budget);
+	for (int i = 0; i < lengthof(names); i++)
+	{
+		const char *value = GetConfigOption(names[i], true, false);
+
+		if (value == NULL)
+			continue;
+		appendStringInfo(out, ",\"%s\":", names[i]);
+		escape_json(out, value);
+	}
+	appendStringInfo(out, ",\"extra_float_digits\":%d", extra_float_digits);
+}
+
 char *
 pgf_query_to_json(Query *query)
 {
@@ -804,8 +830,9 @@ pgf_query_to_json(Query *query)
 	collect_walker((Node *) copy, &c);
 
 	initStringInfo(&out);
-	appendStringInfo(&out, "{\"version\":1,\"server_version_num\":%d,\"settings\":{\"join_pair_budget\":%d},\"query\":",
-					 PG_VERSION_NUM, pgf_join_pair_budget);
+	appendStringInfo(&out, "{\"version\":1,\"server_version_num\":%d,\"settings\":{", PG_VERSION_NUM);
+	pgf_append_settings(&out);
+	appendStringInfoString(&out, "},\"query\":");
 	node_string_to_json(nodeToString(copy), &out);
 	appendStringInfoString(&out, ",\"relations\":[");
 	foreach(lc, c.relids)

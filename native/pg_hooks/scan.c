@@ -262,11 +262,51 @@ pgf_effective_work_mem_kb(void)
 	return bytes > (size_t) PG_UINT32_MAX ? PG_UINT32_MAX : (uint32) Max(bytes, 64);
 }
 
+/*
+ * The plan's Query JSON with the session's current "settings" object. The output settings
+ * (DateStyle, extra_float_digits, ...) decide how the compiled plan prints values as text, and a
+ * cached PlannedStmt may run after the session changed them: then the JSON goes with the
+ * current settings and PGF_FLAG_SETTINGS_CHANGED, and the worker compiles it for them.
+ * Returns NULL when the settings are those the plan was made under.
+ */
+static char *
+json_with_current_settings(const char *json)
+{
+	static const char open_tag[] = "\"settings\":{";
+	static const char close_tag[] = "},\"query\":";
+	const char *start = strstr(json, open_tag);
+	const char *end;
+	StringInfoData now;
+	StringInfoData out;
+
+	if (start == NULL)
+		return NULL;
+	start += strlen(open_tag);
+	end = strstr(start, close_tag);
+	if (end == NULL)
+		return NULL;
+	initStringInfo(&now);
+	pgf_append_settings(&now);
+	if ((size_t) now.len == (size_t) (end - start) && memcmp(now.data, start, now.len) == 0)
+	{
+		pfree(now.data);
+		return NULL;
+	}
+	initStringInfo(&out);
+	appendBinaryStringInfo(&out, json, start - json);
+	appendBinaryStringInfo(&out, now.data, now.len);
+	appendStringInfoString(&out, end);
+	pfree(now.data);
+	return out.data;
+}
+
 static void
 start_execution(PgfScanState *state)
 {
 	uint32		prefix[4] = {(uint32) pgf_debug_fault | ((uint32) pgf_worker_threads << PGF_FLAG_THREADS_SHIFT), 0, 0, 0};
 	const char *unavailable = pgf_worker_unavailable_reason();
+	const char *json = state->query_json;
+	char	   *changed;
 
 	if (unavailable != NULL || (state->session = pgf_session_open(-1)) == NULL)
 		ereport(ERROR,
@@ -277,7 +317,12 @@ start_execution(PgfScanState *state)
 	memcpy(&prefix[2], &state->plan_handle, 8);
 	state->wake_calls0 = pgf_stat_wake_calls;
 	state->send_waits0 = pgf_stat_send_waits;
-	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), state->query_json, strlen(state->query_json));
+	if ((changed = json_with_current_settings(state->query_json)) != NULL)
+	{
+		prefix[0] |= PGF_FLAG_SETTINGS_CHANGED;
+		json = changed;
+	}
+	pgf_session_send(state->session, PGF_MSG_EXECUTE, prefix, sizeof(prefix), json, strlen(json));
 	state->started = true;
 }
 

@@ -124,6 +124,9 @@ internal sealed class Session
     /// <summary>PGF_FLAG_EXPLAIN_RULES (pgfusion_ipc.h): EXPLAIN every rewrite rule's logical plan.</summary>
     private const uint ExplainRulesFlag = 0x100;
 
+    /// <summary>PGF_FLAG_SETTINGS_CHANGED (pgfusion_ipc.h): EXECUTE's JSON carries settings other than the plan's; compile it.</summary>
+    private const uint SettingsChangedFlag = 0x200;
+
     private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
 
     /// <summary>The worker's planner options (constants evaluated at plan time; CompileAndDump.WorkerOptions).</summary>
@@ -227,7 +230,17 @@ internal sealed class Session
         ulong handle = Wire.ReadU64(payload, 8, MessageType.Execute);
         var fault = Fault(payload, MessageType.Execute);
         var json = payload[16..];
-        var query = fault == DebugFault.ForgetPlan ? null : cache.Find(handle);
+        bool settingsChanged = (Wire.ReadU32(payload, 0, MessageType.Execute) & SettingsChangedFlag) != 0;
+        var query = fault == DebugFault.ForgetPlan || settingsChanged ? null : cache.Find(handle);
+        if (query is null && settingsChanged)
+        {
+            // The session's output settings (DateStyle, extra_float_digits, ...) differ from those the
+            // cached PlannedStmt was planned under; the backend sent the JSON with the current ones.
+            var entry = CompileCached(json);
+            query = entry.Query ?? throw new PgFusionException("0A000",
+                $"pg_fusion cannot run this cached plan under the session's current settings: {entry.UnsupportedReason}",
+                "A setting that decides how values print as text (DateStyle, IntervalStyle, extra_float_digits, bytea_output) changed since the statement was planned; prepare it again, or set pg_fusion.enable = off before preparing it.");
+        }
         if (query is null && !json.IsEmpty)
         {
             // The bounded plan cache dropped the handle (or the test fault pretends it did): the

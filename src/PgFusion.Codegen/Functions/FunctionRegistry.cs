@@ -144,6 +144,11 @@ public static class FunctionRegistry
         Type O = typeof(OutputFunctions);
         Add(39, "int2out", O, "Int2Out"); Add(43, "int4out", O, "Int4Out"); Add(461, "int8out", O, "Int8Out");
         Add(1799, "oidout", O, "OidOut"); Add(1702, "numeric_out", O, "NumericOut"); Add(2971, "text", O, "BoolText");
+        Add(2953, "uuid_out", O, "UuidOut"); Add(31, "byteaout", O, "ByteaOut");
+        // date_out / timestamp_out take the DateStyle as a planner-added constant second argument (ExpressionBinder.TextOutput)
+        Type DO = typeof(DateTimeOutput);
+        Add(1085, "date_out", DO, "DateOut"); Add(1313, "timestamp_out", DO, "TimestampOut"); Add(1144, "time_out", DO, "TimeOut");
+        Add(201, "float4out", typeof(FloatOutput), "Float4Out"); Add(215, "float8out", typeof(FloatOutput), "Float8Out");
 
         // casts (int.c, int8.c, float.c, numeric.c)
         Add(313, "int4", C, "Int2ToInt4"); Add(314, "int2", C, "Int4ToInt2"); Add(481, "int8", C, "Int4ToInt8"); Add(480, "int4", C, "Int8ToInt4");

@@ -6,7 +6,7 @@ namespace PgFusion.Planner.Binding;
 // Conversions to text: x::text through the output function (CoerceViaIO), and || with a non-text operand.
 public sealed partial class ExpressionBinder
 {
-    /// <summary>x::text / x::varchar through x's output function, for the types whose text does not depend on session settings.</summary>
+    /// <summary>x::text / x::varchar through x's output function; for dates, timestamps, floats and bytea as the session's settings print them (<see cref="Output"/>).</summary>
     private BoundExpr BindCoerceViaIO(QueryTreeNode node, AggregateCollector? aggregates)
     {
         uint result = node.UInt32("resulttype");
@@ -46,6 +46,34 @@ public sealed partial class ExpressionBinder
         PgTypeOid.Oid => new BoundFuncCall(1799, "oidout", [e], PgType.Text),
         PgTypeOid.Numeric => new BoundFuncCall(1702, "numeric_out", [e], PgType.Text),
         PgTypeOid.Bool => new BoundFuncCall(2971, "text", [e], PgType.Text),
+        PgTypeOid.Uuid => new BoundFuncCall(2953, "uuid_out", [e], PgType.Text),
+        PgTypeOid.Time => new BoundFuncCall(1144, "time_out", [e], PgType.Text),
+        PgTypeOid.Date => new BoundFuncCall(1085, "date_out", [e, DateStyleArgument(e)], PgType.Text),
+        PgTypeOid.Timestamp => new BoundFuncCall(1313, "timestamp_out", [e, DateStyleArgument(e)], PgType.Text),
+        PgTypeOid.Float4 when ShortestFloats(e) => new BoundFuncCall(201, "float4out", [e], PgType.Text),
+        PgTypeOid.Float8 when ShortestFloats(e) => new BoundFuncCall(215, "float8out", [e], PgType.Text),
+        PgTypeOid.Bytea when HexBytea(e) => new BoundFuncCall(31, "byteaout", [e], PgType.Text),
         _ => throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text (its text depends on session settings or is not implemented)"),
     };
+
+    /// <summary>
+    /// date_out and timestamp_out print by DateStyle, which the session may change: the style goes
+    /// into the call as a constant second argument (<see cref="DateStyleCodes"/>), and a cached
+    /// plan executed under another DateStyle is compiled again (docs/ipc.md, PGF_FLAG_SETTINGS_CHANGED).
+    /// </summary>
+    private BoundConst DateStyleArgument(BoundExpr e) =>
+        Output.DateStyleCode is { } code
+            ? new BoundConst(code, PgType.Int4)
+            : throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text under DateStyle '{Output.DateStyle ?? "(not sent)"}'");
+
+    /// <summary>float4out / float8out print the shortest exact text when extra_float_digits is above 0 (its default, 1); below, a rounded %g form PgFusion does not implement.</summary>
+    private bool ShortestFloats(BoundExpr e) =>
+        Output.ExtraFloatDigits is > 0
+            ? true
+            : throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text with extra_float_digits = {Output.ExtraFloatDigits?.ToString() ?? "(not sent)"} (only values above 0 print the shortest exact text)");
+
+    private bool HexBytea(BoundExpr e) =>
+        Output.ByteaOutput == "hex"
+            ? true
+            : throw UnsupportedConstructException.NotYet($"bytea as text with bytea_output = '{Output.ByteaOutput ?? "(not sent)"}' (only hex is implemented)");
 }

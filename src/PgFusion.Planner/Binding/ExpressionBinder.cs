@@ -22,6 +22,9 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
     /// <summary>The enclosing query's binder, for Vars with varlevelsup &gt; 0 (correlated subqueries); null at the top level.</summary>
     public ExpressionBinder? Outer { get; init; }
 
+    /// <summary>The session's output settings: how x::text prints dates, timestamps, floats and bytea (unknown: those casts are declined).</summary>
+    public OutputSettings Output { get; init; } = OutputSettings.Unknown;
+
     /// <summary>
     /// Correlation conditions of subqueries in this level's FROM that read an enclosing query
     /// (<c>key = outer_expr</c>, QueryBinder.DerivedCorrelation): the FROM builder leaves them here

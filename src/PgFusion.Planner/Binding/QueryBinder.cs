@@ -109,7 +109,7 @@ public sealed partial class QueryBinder
     {
         var rangeTable = query.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
-        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral?.Outer };
+        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral?.Outer, Output = _envelope.Output };
         // Scalar subqueries (one row each) are cross-joined below the WHERE filter, or above the
         // aggregate when the grouped select list or HAVING reads them.
         var scalarsBelow = new List<SubqueryJoin>();

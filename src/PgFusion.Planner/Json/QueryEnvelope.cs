@@ -10,10 +10,11 @@ public sealed class QueryEnvelope : IDisposable
 
     private readonly QueryJsonTree _tree;
 
-    internal QueryEnvelope(QueryJsonTree tree, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog, int? joinPairBudget)
+    internal QueryEnvelope(QueryJsonTree tree, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog, int? joinPairBudget, OutputSettings? output = null)
     {
         _tree = tree;
         JoinPairBudget = joinPairBudget;
+        Output = output ?? OutputSettings.Unknown;
         ServerVersionNum = serverVersionNum;
         Query = query;
         Relations = relations;
@@ -24,6 +25,9 @@ public sealed class QueryEnvelope : IDisposable
 
     /// <summary><c>$.settings.join_pair_budget</c>: the session's pg_fusion.join_pair_budget (null when the producer did not send it).</summary>
     public int? JoinPairBudget { get; }
+
+    /// <summary><c>$.settings</c>' DateStyle, IntervalStyle, bytea_output and extra_float_digits: how values print as text.</summary>
+    public OutputSettings Output { get; }
 
     /// <summary>The rewritten, analyzed Query (node QUERY) at <c>$.query</c>.</summary>
     public QueryTreeNode Query { get; }

@@ -53,6 +53,7 @@ public static class QueryEnvelopeReader
             int serverVersion = root.Optional("server_version_num")?.Int32() ?? 0;
             int? pairBudget = root.Optional("settings")?.Optional("join_pair_budget")?.Int32();
             if (pairBudget < 1) throw root.Field("settings").Field("join_pair_budget").Error($"join_pair_budget {pairBudget} is not positive");
+            var output = ReadOutputSettings(root.Optional("settings"));
             var query = root.Field("query");
             if (query.RequireKind() != "QUERY") throw query.Error($"expected node QUERY, found {query.Kind}");
             var relations = cachedRelations ?? ReadRelations(root, extracted);
@@ -62,13 +63,23 @@ public static class QueryEnvelopeReader
                 EnvelopeSectionCache.Relations.Store(json[spans.RelationsStart..spans.RelationsEnd], relations);
             if (cachedCatalog is null && spans.CatalogStart >= 0 && spans.CatalogEnd > spans.CatalogStart && root.Optional("catalog") is not null)
                 EnvelopeSectionCache.Catalogs.Store(json[spans.CatalogStart..spans.CatalogEnd], catalog);
-            return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget);
+            return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget, output);
         }
         catch
         {
             document.Dispose();
             throw;
         }
+    }
+
+    private static OutputSettings ReadOutputSettings(QueryTreeNode? sent)
+    {
+        if (sent is not { } settings) return OutputSettings.Unknown;
+        string? Text(string name) => settings.Optional(name) is { } n ? n.String() : null;
+        int? digits = settings.Optional("extra_float_digits")?.Int32();
+        if (digits is < -15 or > 3)
+            throw settings.Field("extra_float_digits").Error($"extra_float_digits {digits} is outside -15..3");
+        return new OutputSettings(Text("DateStyle"), Text("IntervalStyle"), Text("bytea_output"), digits);
     }
 
     /// <summary>

@@ -1,0 +1,158 @@
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Values;
+using PgFusion.Planner.Json;
+using PgFusion.Types;
+
+namespace PgFusion.Codegen.Functions;
+
+/// <summary>
+/// date_out, timestamp_out and time_out (date.c, timestamp.c, datetime.c's EncodeDateOnly,
+/// EncodeDateTime and EncodeTimeOnly): the text PostgreSQL prints for these types under each
+/// DateStyle. The style comes as a constant argument the planner adds (<see cref="DateStyleCodes"/>).
+/// Years print with at least four digits; years before 1 AD print as the BC year with " BC" after.
+/// </summary>
+public static class DateTimeOutput
+{
+    private static readonly string[] Days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+    public static TextRef DateOut(KernelContext ctx, int date, int style)
+    {
+        if (date == PgEpoch.DateNegativeInfinity) return TextOutput.Write(ctx, "-infinity");
+        if (date == PgEpoch.DatePositiveInfinity) return TextOutput.Write(ctx, "infinity");
+        var (y, m, d) = Calendar.J2Date(date + Calendar.PostgresEpochJDate);
+        Span<char> buffer = stackalloc char[32];
+        var text = new CharWriter(buffer);
+        switch (style)
+        {
+            case DateStyleCodes.Iso:
+                text.Year(y); text.Char('-'); text.Two(m); text.Char('-'); text.Two(d);
+                break;
+            case DateStyleCodes.SqlDmy:
+                text.Two(d); text.Char('/'); text.Two(m); text.Char('/'); text.Year(y);
+                break;
+            case DateStyleCodes.SqlMdy:
+                text.Two(m); text.Char('/'); text.Two(d); text.Char('/'); text.Year(y);
+                break;
+            case DateStyleCodes.German:
+                text.Two(d); text.Char('.'); text.Two(m); text.Char('.'); text.Year(y);
+                break;
+            case DateStyleCodes.PostgresDmy:
+                text.Two(d); text.Char('-'); text.Two(m); text.Char('-'); text.Year(y);
+                break;
+            default:
+                text.Two(m); text.Char('-'); text.Two(d); text.Char('-'); text.Year(y);
+                break;
+        }
+        text.Era(y);
+        return TextOutput.Write(ctx, text.Written);
+    }
+
+    public static TextRef TimestampOut(KernelContext ctx, long ts, int style)
+    {
+        if (ts == PgEpoch.TimestampNegativeInfinity) return TextOutput.Write(ctx, "-infinity");
+        if (ts == PgEpoch.TimestampPositiveInfinity) return TextOutput.Write(ctx, "infinity");
+        var tm = Calendar.ToTm(ts);
+        Span<char> buffer = stackalloc char[64];
+        var text = new CharWriter(buffer);
+        switch (style)
+        {
+            case DateStyleCodes.Iso:
+                text.Year(tm.Year); text.Char('-'); text.Two(tm.Month); text.Char('-'); text.Two(tm.Day); text.Char(' ');
+                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
+                break;
+            case DateStyleCodes.SqlDmy or DateStyleCodes.SqlMdy:
+                if (style == DateStyleCodes.SqlDmy) { text.Two(tm.Day); text.Char('/'); text.Two(tm.Month); }
+                else { text.Two(tm.Month); text.Char('/'); text.Two(tm.Day); }
+                text.Char('/'); text.Year(tm.Year); text.Char(' ');
+                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
+                break;
+            case DateStyleCodes.German:
+                text.Two(tm.Day); text.Char('.'); text.Two(tm.Month); text.Char('.'); text.Year(tm.Year); text.Char(' ');
+                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
+                break;
+            default: // Postgres: "Wed Dec 17 07:37:16 1997", or "Wed 17 Dec ..." with DMY
+                text.Text(Days[Calendar.J2Day(Calendar.Date2J(tm.Year, tm.Month, tm.Day))]); text.Char(' ');
+                if (style == DateStyleCodes.PostgresDmy) { text.Two(tm.Day); text.Char(' '); text.Text(Months[tm.Month - 1]); }
+                else { text.Text(Months[tm.Month - 1]); text.Char(' '); text.Two(tm.Day); }
+                text.Char(' ');
+                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
+                text.Char(' '); text.Year(tm.Year);
+                break;
+        }
+        text.Era(tm.Year);
+        return TextOutput.Write(ctx, text.Written);
+    }
+
+    /// <summary>time_out: "HH:MM:SS" and the fraction without trailing zeros; 24:00:00 is a valid time.</summary>
+    public static TextRef TimeOut(KernelContext ctx, long time)
+    {
+        int hour = (int)(time / 3_600_000_000L);
+        time -= hour * 3_600_000_000L;
+        int minute = (int)(time / 60_000_000L);
+        time -= minute * 60_000_000L;
+        int second = (int)(time / 1_000_000L);
+        int fsec = (int)(time - (second * 1_000_000L));
+        Span<char> buffer = stackalloc char[32];
+        var text = new CharWriter(buffer);
+        text.Time(hour, minute, second, fsec);
+        return TextOutput.Write(ctx, text.Written);
+    }
+
+    /// <summary>Appends to a stack buffer the way datetime.c's encoders build their strings.</summary>
+    private ref struct CharWriter(Span<char> buffer)
+    {
+        private readonly Span<char> _buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<char> Written => _buffer[.._length];
+
+        public void Char(char c) => _buffer[_length++] = c;
+
+        public void Text(string s)
+        {
+            s.AsSpan().CopyTo(_buffer[_length..]);
+            _length += s.Length;
+        }
+
+        /// <summary>A non-negative number with at least <paramref name="width"/> digits (zeros in front).</summary>
+        public void Padded(long value, int width)
+        {
+            Span<char> digits = stackalloc char[20];
+            int n = 0;
+            do
+            {
+                digits[n++] = (char)('0' + (value % 10));
+                value /= 10;
+            }
+            while (value > 0);
+            for (int i = n; i < width; i++) Char('0');
+            while (n > 0) Char(digits[--n]);
+        }
+
+        public void Two(int value) => Padded(value, 2);
+
+        /// <summary>The year as printed: astronomical year 0 is 1 BC, -1 is 2 BC (the era follows, <see cref="Era"/>).</summary>
+        public void Year(int year) => Padded(year > 0 ? year : -(year - 1L), 4);
+
+        public void Era(int year)
+        {
+            if (year <= 0) Text(" BC");
+        }
+
+        /// <summary>"HH:MM:SS" then, when there is a fraction, '.' and its six digits without trailing zeros.</summary>
+        public void Time(int hour, int minute, int second, int fsec)
+        {
+            Two(hour); Char(':'); Two(minute); Char(':'); Two(second);
+            if (fsec == 0) return;
+            Char('.');
+            int digits = 6;
+            while (fsec % 10 == 0)
+            {
+                fsec /= 10;
+                digits--;
+            }
+            Padded(fsec, digits);
+        }
+    }
+}

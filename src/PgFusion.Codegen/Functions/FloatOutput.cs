@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Numerics;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Values;
+
+namespace PgFusion.Codegen.Functions;
+
+/// <summary>
+/// float4out and float8out with extra_float_digits above 0 (float.c; PostgreSQL's default is 1):
+/// the shortest decimal strictly inside the interval of values that read back as the same float,
+/// nearest to the exact value (ties to even), printed in fixed notation when its decimal exponent
+/// is in -4..14 (float8) or -4..5 (float4), else as d.ddde+XX with at least two exponent digits
+/// (common/d2s.c and f2s.c's facts). NaN, Infinity, -Infinity and -0 as PostgreSQL spells them.
+/// PostgreSQL's Ryu excludes the interval's ends; .NET's round-trip ("R") text is the same shortest
+/// decimal when it reads back as the value and does not lie exactly on an end (<see cref="OnBoundary"/>);
+/// otherwise the exact search <see cref="ShortestInside"/> gives it.
+/// </summary>
+public static class FloatOutput
+{
+    public static TextRef Float8Out(KernelContext ctx, double v)
+    {
+        if (double.IsNaN(v)) return TextOutput.Write(ctx, "NaN");
+        if (double.IsInfinity(v)) return TextOutput.Write(ctx, v > 0 ? "Infinity" : "-Infinity");
+        Span<char> buffer = stackalloc char[40];
+        if (v == 0) return TextOutput.Write(ctx, double.IsNegative(v) ? "-0" : "0");
+        ulong bits = BitConverter.DoubleToUInt64Bits(v);
+        string roundTrip = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
+        bool readsBack = double.Parse(roundTrip, CultureInfo.InvariantCulture) == Math.Abs(v);
+        var (digits, exponent) = Shortest(roundTrip, readsBack, bits & ((1UL << 52) - 1), (int)((bits >> 52) & 0x7FF), mantissaBits: 52, bias: 1075, maxDigits: 17);
+        return TextOutput.Write(ctx, Format(digits, exponent, v < 0, fixedBelow: 15, buffer));
+    }
+
+    public static TextRef Float4Out(KernelContext ctx, float v)
+    {
+        if (float.IsNaN(v)) return TextOutput.Write(ctx, "NaN");
+        if (float.IsInfinity(v)) return TextOutput.Write(ctx, v > 0 ? "Infinity" : "-Infinity");
+        Span<char> buffer = stackalloc char[40];
+        if (v == 0) return TextOutput.Write(ctx, float.IsNegative(v) ? "-0" : "0");
+        uint bits = BitConverter.SingleToUInt32Bits(v);
+        string roundTrip = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
+        bool readsBack = float.Parse(roundTrip, CultureInfo.InvariantCulture) == Math.Abs(v);
+        var (digits, exponent) = Shortest(roundTrip, readsBack, bits & ((1U << 23) - 1), (int)((bits >> 23) & 0xFF), mantissaBits: 23, bias: 150, maxDigits: 9);
+        return TextOutput.Write(ctx, Format(digits, exponent, v < 0, fixedBelow: 6, buffer));
+    }
+
+    /// <summary>
+    /// The shortest decimal digits × 10^exponent of a positive finite value given by its IEEE
+    /// fields, as PostgreSQL's Ryu picks them; <paramref name="roundTrip"/> is .NET's "R" text of
+    /// it, and <paramref name="readsBack"/> whether that text parses back to the value (it does not
+    /// always for powers of two, whose next value down is closer: 2^-958 gives 4.104536801298376e-289,
+    /// which reads as the value below).
+    /// </summary>
+    internal static (ulong Digits, int Exponent) Shortest(string roundTrip, bool readsBack, ulong ieeeMantissa, int ieeeExponent, int mantissaBits, int bias, int maxDigits)
+    {
+        var (digits, exponent) = Parse(roundTrip);
+        ulong m = ieeeExponent == 0 ? ieeeMantissa : ieeeMantissa | (1UL << mantissaBits);
+        int e = ieeeExponent == 0 ? 1 - bias : ieeeExponent - bias; // value = m * 2^e
+        bool narrowBelow = ieeeMantissa == 0 && ieeeExponent > 1;   // the next value down is half as far
+        if (!readsBack) return ShortestInside(m, e, narrowBelow, maxDigits);
+        // .NET may include the ends (for even mantissas, as IEEE round-half-even reading allows); PostgreSQL never does.
+        bool onEnd = OnBoundary(digits, exponent, (2 * m) + 1, e - 1)
+            || (narrowBelow ? OnBoundary(digits, exponent, (4 * m) - 1, e - 2) : OnBoundary(digits, exponent, (2 * m) - 1, e - 1));
+        return onEnd ? ShortestInside(m, e, narrowBelow, maxDigits) : (digits, exponent);
+    }
+
+    /// <summary>Whether digits × 10^exponent equals odd × 2^power exactly (odd is odd).</summary>
+    internal static bool OnBoundary(ulong digits, int exponent, ulong odd, int power)
+    {
+        int twos = System.Numerics.BitOperations.TrailingZeroCount(digits);
+        ulong oddDigits = digits >> twos;
+        if (twos + exponent != power) return false; // the powers of two must agree
+        if (exponent >= 0)
+        {
+            // oddDigits * 5^exponent == odd
+            UInt128 product = oddDigits;
+            for (int i = 0; i < exponent; i++)
+            {
+                product *= 5;
+                if (product > odd) return false;
+            }
+            return product == odd;
+        }
+        // oddDigits == odd * 5^-exponent
+        UInt128 scaled = odd;
+        for (int i = 0; i < -exponent; i++)
+        {
+            scaled *= 5;
+            if (scaled > oddDigits) return false;
+        }
+        return scaled == oddDigits;
+    }
+
+    /// <summary>
+    /// The exact search, for the rare values whose nearest shortest decimal lies on an end of their
+    /// interval: the fewest digits with a decimal strictly inside, and of the (at most two)
+    /// candidates the nearer to the value, ties to the even one.
+    /// </summary>
+    internal static (ulong Digits, int Exponent) ShortestInside(ulong m, int e, bool narrowBelow, int maxDigits)
+    {
+        // Everything in units of 2^(e-2) over a common denominator: value 4m, ends 4m+2 and 4m-2 (4m-1 when narrow).
+        BigInteger scale = e - 2 >= 0 ? BigInteger.One << (e - 2) : BigInteger.One;
+        BigInteger denominator = e - 2 >= 0 ? BigInteger.One : BigInteger.One << (2 - e);
+        BigInteger value = 4 * (BigInteger)m * scale, high = ((4 * (BigInteger)m) + 2) * scale;
+        BigInteger low = ((4 * (BigInteger)m) - (narrowBelow ? 1 : 2)) * scale;
+        int top = (int)Math.Floor(BigInteger.Log10(value) - BigInteger.Log10(denominator));
+        while (Compare(BigInteger.One, top, value, denominator) > 0) top--;
+        while (Compare(BigInteger.One, top + 1, value, denominator) <= 0) top++;
+        for (int length = 1; length <= maxDigits + 1; length++)
+        {
+            int unit = top - length + 1;
+            // q = floor(value / 10^unit), as exact integers
+            BigInteger num = unit >= 0 ? value : value * BigInteger.Pow(10, -unit);
+            BigInteger den = unit >= 0 ? denominator * BigInteger.Pow(10, unit) : denominator;
+            BigInteger q = BigInteger.DivRem(num, den, out var remainder);
+            bool lowInside = Inside(q, unit, low, high, denominator);
+            bool highInside = Inside(q + 1, unit, low, high, denominator);
+            if (!lowInside && !highInside) continue;
+            BigInteger chosen;
+            if (lowInside && highInside)
+            {
+                int c = (2 * remainder).CompareTo(den);
+                chosen = c < 0 || (c == 0 && q.IsEven) ? q : q + 1;
+            }
+            else chosen = lowInside ? q : q + 1;
+            while (!chosen.IsZero && (chosen % 10).IsZero)
+            {
+                chosen /= 10;
+                unit++;
+            }
+            return ((ulong)chosen, unit);
+        }
+        throw new InvalidOperationException("no shortest decimal found"); // unreachable: maxDigits + 1 digits always fit
+    }
+
+    private static bool Inside(BigInteger candidate, int unit, BigInteger low, BigInteger high, BigInteger denominator)
+    {
+        // low/denominator < candidate * 10^unit < high/denominator
+        return Compare(candidate, unit, low, denominator) > 0 && Compare(candidate, unit, high, denominator) < 0;
+    }
+
+    /// <summary>Compares a × 10^unit with b / denominator.</summary>
+    private static int Compare(BigInteger a, int unit, BigInteger b, BigInteger denominator) =>
+        unit >= 0
+            ? (a * BigInteger.Pow(10, unit) * denominator).CompareTo(b)
+            : (a * denominator).CompareTo(b * BigInteger.Pow(10, -unit));
+
+    /// <summary>.NET's round-trip text ("1.5E-05", "123.25", "1E+16") as digits × 10^exponent without trailing zeros.</summary>
+    private static (ulong Digits, int Exponent) Parse(string roundTrip)
+    {
+        ulong digits = 0;
+        int fractionDigits = 0, exponent = 0;
+        bool afterPoint = false;
+        for (int i = 0; i < roundTrip.Length; i++)
+        {
+            char c = roundTrip[i];
+            if (c == '.') afterPoint = true;
+            else if (c is 'E' or 'e')
+            {
+                exponent = int.Parse(roundTrip.AsSpan(i + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                break;
+            }
+            else if (c is >= '0' and <= '9')
+            {
+                digits = (digits * 10) + (ulong)(c - '0');
+                if (afterPoint) fractionDigits++;
+            }
+        }
+        exponent -= fractionDigits;
+        while (digits != 0 && digits % 10 == 0)
+        {
+            digits /= 10;
+            exponent++;
+        }
+        return (digits, exponent);
+    }
+
+    /// <summary>PostgreSQL's spelling of digits × 10^exponent (no trailing zeros in digits): fixed or d.ddde+XX.</summary>
+    internal static ReadOnlySpan<char> Format(ulong digits, int exponent, bool negative, int fixedBelow, Span<char> output)
+    {
+        Span<char> significant = stackalloc char[20];
+        int length = 0;
+        for (ulong d = digits; d > 0; d /= 10) significant[length++] = (char)('0' + (int)(d % 10));
+        significant[..length].Reverse();
+        significant = significant[..length];
+        int n = 0;
+        if (negative) output[n++] = '-';
+        int first = exponent + length - 1; // decimal exponent of the first digit
+        if (first >= -4 && first < fixedBelow)
+        {
+            if (first < 0)
+            {
+                output[n++] = '0';
+                output[n++] = '.';
+                for (int z = -1; z > first; z--) output[n++] = '0';
+                significant.CopyTo(output[n..]);
+                return output[..(n + length)];
+            }
+            for (int k = 0; k <= first; k++) output[n++] = k < length ? significant[k] : '0';
+            if (length > first + 1)
+            {
+                output[n++] = '.';
+                significant[(first + 1)..].CopyTo(output[n..]);
+                n += length - first - 1;
+            }
+            return output[..n];
+        }
+        output[n++] = significant[0];
+        if (length > 1)
+        {
+            output[n++] = '.';
+            significant[1..].CopyTo(output[n..]);
+            n += length - 1;
+        }
+        output[n++] = 'e';
+        output[n++] = first < 0 ? '-' : '+';
+        int magnitude = Math.Abs(first);
+        if (magnitude >= 100) output[n++] = (char)('0' + magnitude / 100);
+        output[n++] = (char)('0' + magnitude / 10 % 10);
+        output[n++] = (char)('0' + magnitude % 10);
+        return output[..n];
+    }
+}

@@ -1,0 +1,50 @@
+namespace PgFusion.Planner.Json;
+
+/// <summary>
+/// The session settings that decide how values print as text (<c>$.settings</c>): what x::text
+/// and 'a' || x compute for dates, timestamps, floats and bytea. A member the producer did not
+/// send is null, and the binder then declines the conversions that depend on it.
+/// </summary>
+/// <param name="DateStyle">DateStyle as SHOW prints it, "ISO, MDY" (style, then field order).</param>
+/// <param name="IntervalStyle">IntervalStyle ("postgres", ...).</param>
+/// <param name="ByteaOutput">bytea_output ("hex" or "escape").</param>
+/// <param name="ExtraFloatDigits">extra_float_digits (-15..3): above 0, floats print their shortest exact text.</param>
+public sealed record OutputSettings(string? DateStyle, string? IntervalStyle, string? ByteaOutput, int? ExtraFloatDigits)
+{
+    public static readonly OutputSettings Unknown = new(null, null, null, null);
+
+    /// <summary>
+    /// DateStyle as the code date_out and timestamp_out take (<see cref="DateStyleCode"/>), or
+    /// null when it was not sent or is not one PostgreSQL defines.
+    /// </summary>
+    public int? DateStyleCode
+    {
+        get
+        {
+            if (DateStyle is null) return null;
+            var parts = DateStyle.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2) return null;
+            if (parts[1] is not ("DMY" or "MDY" or "YMD")) return null;
+            bool dmy = parts[1] == "DMY"; // YMD prints as MDY: only DMY changes how dates print
+            return parts[0] switch
+            {
+                "ISO" => DateStyleCodes.Iso,
+                "SQL" => dmy ? DateStyleCodes.SqlDmy : DateStyleCodes.SqlMdy,
+                "German" => DateStyleCodes.German,
+                "Postgres" => dmy ? DateStyleCodes.PostgresDmy : DateStyleCodes.PostgresMdy,
+                _ => null,
+            };
+        }
+    }
+}
+
+/// <summary>The DateStyle codes date_out / timestamp_out take as their second (planner-added) argument.</summary>
+public static class DateStyleCodes
+{
+    public const int Iso = 0;
+    public const int SqlMdy = 1;
+    public const int SqlDmy = 2;
+    public const int German = 3;
+    public const int PostgresMdy = 4;
+    public const int PostgresDmy = 5;
+}

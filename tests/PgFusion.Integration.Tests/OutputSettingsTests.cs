@@ -8,8 +8,8 @@ namespace PgFusion.Integration.Tests;
 /// x::text of dates and floats depends on DateStyle and extra_float_digits, which a session may
 /// change after a statement was planned: a prepared statement's cached plan then runs under other
 /// settings. The backend sends the plan's JSON with the current settings and the worker compiles it
-/// for them (docs/ipc.md, PGF_FLAG_SETTINGS_CHANGED); settings it cannot print under give a clear
-/// error rather than text in the old style. PostgreSQL is the oracle for every result.
+/// for them (docs/ipc.md, PGF_FLAG_SETTINGS_CHANGED); settings it cannot print under
+/// (bytea_output = escape) give a clear error rather than text in the old style. PostgreSQL is the oracle for every result.
 /// </summary>
 [Collection(nameof(HookTestsRunAlone))]
 public sealed class OutputSettingsTests(HookDatabase db) : IClassFixture<HookDatabase>
@@ -33,6 +33,10 @@ public sealed class OutputSettingsTests(HookDatabase db) : IClassFixture<HookDat
         return Rows(conn, Query);
     }
 
+    /// <summary>A table with a bytea column (bytea_output = escape is the one output setting the worker declines).</summary>
+    private static void CreateBytes(NpgsqlConnection conn) => PgServer.Execute(conn,
+        "CREATE TABLE IF NOT EXISTS output_bytes AS SELECT g AS id, decode(lpad(to_hex(g * 7919), 8, '0'), 'hex') AS b FROM generate_series(1, 500) g");
+
     [Fact]
     public void A_prepared_statement_prints_dates_in_the_DateStyle_it_runs_under()
     {
@@ -54,24 +58,46 @@ public sealed class OutputSettingsTests(HookDatabase db) : IClassFixture<HookDat
     }
 
     [Fact]
-    public void A_prepared_statement_under_settings_the_worker_cannot_print_fails_clearly_and_recovers()
+    public void A_prepared_statement_prints_floats_with_the_extra_float_digits_it_runs_under()
     {
         if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
         using var conn = db.Open();
         PgServer.Execute(conn, "SET DateStyle = 'ISO, MDY'; SET extra_float_digits = 1; SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error");
         PgServer.Execute(conn, $"PREPARE by_digits AS {Query}");
-        Assert.Equal(Oracle("SET extra_float_digits = 1"), Rows(conn, "EXECUTE by_digits"));
-        PgServer.Execute(conn, "SET extra_float_digits = 3");
-        Assert.Equal(Oracle("SET extra_float_digits = 3"), Rows(conn, "EXECUTE by_digits"));
+        foreach (var digits in new[] { 1, 3, 0, -4, -15, 2 })
+        {
+            PgServer.Execute(conn, $"SET extra_float_digits = {digits}");
+            Assert.Contains("PgFusionScan", PgServer.Text(conn, "EXPLAIN EXECUTE by_digits"));
+            Assert.Equal(Oracle($"SET extra_float_digits = {digits}"), Rows(conn, "EXECUTE by_digits"));
+        }
+        Assert.NotEqual(Oracle("SET extra_float_digits = 1"), Oracle("SET extra_float_digits = -4")); // the settings do differ
+    }
 
-        PgServer.Execute(conn, "SET extra_float_digits = 0");
-        var error = Assert.Throws<PostgresException>(() => Rows(conn, "EXECUTE by_digits"));
+    [Fact]
+    public void A_prepared_statement_under_settings_the_worker_cannot_print_fails_clearly_and_recovers()
+    {
+        if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
+        using var conn = db.Open();
+        CreateBytes(conn);
+        PgServer.Execute(conn, "SET bytea_output = hex; SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error");
+        const string bytes = "SELECT id, b::text FROM output_bytes WHERE id % 7 = 0 ORDER BY id";
+        PgServer.Execute(conn, $"PREPARE by_bytes AS {bytes}");
+        string Expected(string output)
+        {
+            using var oracle = db.Open();
+            PgServer.Execute(oracle, $"SET pg_fusion.enable = off; SET bytea_output = {output}");
+            return Rows(oracle, bytes);
+        }
+        Assert.Equal(Expected("hex"), Rows(conn, "EXECUTE by_bytes"));
+
+        PgServer.Execute(conn, "SET bytea_output = escape");
+        var error = Assert.Throws<PostgresException>(() => Rows(conn, "EXECUTE by_bytes"));
         Assert.Equal("0A000", error.SqlState);
-        Assert.Contains("extra_float_digits = 0", error.MessageText);
+        Assert.Contains("bytea_output = 'escape'", error.MessageText);
         Assert.Contains("changed since the statement was planned", error.Detail);
 
-        PgServer.Execute(conn, "SET extra_float_digits = 1");
-        Assert.Equal(Oracle("SET extra_float_digits = 1"), Rows(conn, "EXECUTE by_digits"));
+        PgServer.Execute(conn, "SET bytea_output = hex");
+        Assert.Equal(Expected("hex"), Rows(conn, "EXECUTE by_bytes"));
     }
 
     [Fact]
@@ -79,11 +105,16 @@ public sealed class OutputSettingsTests(HookDatabase db) : IClassFixture<HookDat
     {
         if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
         using var conn = db.Open();
-        PgServer.Execute(conn, "SET extra_float_digits = 0; SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = fallback");
-        Assert.DoesNotContain("PgFusionScan", PgServer.Text(conn, $"EXPLAIN {Query}"));
-        Assert.Equal(Oracle("SET extra_float_digits = 0"), Rows(conn, Query));
+        CreateBytes(conn);
+        const string escaped = "SELECT id, b::text FROM output_bytes WHERE id % 7 = 0 ORDER BY id";
+        PgServer.Execute(conn, "SET bytea_output = escape; SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = fallback");
+        Assert.DoesNotContain("PgFusionScan", PgServer.Text(conn, $"EXPLAIN {escaped}"));
         PgServer.Execute(conn, "SET pg_fusion.on_unsupported = error");
-        var error = Assert.Throws<PostgresException>(() => Rows(conn, Query));
-        Assert.Contains("extra_float_digits = 0", error.MessageText);
+        var error = Assert.Throws<PostgresException>(() => PgServer.Execute(conn, escaped));
+        Assert.Contains("bytea_output", error.MessageText);
+        PgServer.Execute(conn, "SET pg_fusion.enable = off");
+        var postgres = Rows(conn, escaped);
+        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = fallback");
+        Assert.Equal(postgres, Rows(conn, escaped));
     }
 }

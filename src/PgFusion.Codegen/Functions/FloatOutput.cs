@@ -6,21 +6,24 @@ using PgFusion.Codegen.Values;
 namespace PgFusion.Codegen.Functions;
 
 /// <summary>
-/// float4out and float8out with extra_float_digits above 0 (float.c; PostgreSQL's default is 1):
+/// float4out and float8out (float.c). With extra_float_digits above 0 (PostgreSQL's default is 1):
 /// the shortest decimal strictly inside the interval of values that read back as the same float,
 /// nearest to the exact value (ties to even), printed in fixed notation when its decimal exponent
 /// is in -4..14 (float8) or -4..5 (float4), else as d.ddde+XX with at least two exponent digits
 /// (common/d2s.c and f2s.c's facts). NaN, Infinity, -Infinity and -0 as PostgreSQL spells them.
 /// PostgreSQL's Ryu excludes the interval's ends; .NET's round-trip ("R") text is the same shortest
 /// decimal when it reads back as the value and does not lie exactly on an end (<see cref="OnBoundary"/>);
-/// otherwise the exact search <see cref="ShortestInside"/> gives it.
+/// otherwise the exact search <see cref="ShortestInside"/> gives it. With extra_float_digits 0 or
+/// below: C's %g with 15 (float8) or 6 (float4) plus extra_float_digits significant digits (<see cref="Rounded"/>).
 /// </summary>
 public static class FloatOutput
 {
-    public static TextRef Float8Out(KernelContext ctx, double v)
+    /// <param name="extraDigits">extra_float_digits, a constant the planner adds: above 0 the shortest exact text, else %.{15 + extraDigits}g.</param>
+    public static TextRef Float8Out(KernelContext ctx, double v, int extraDigits)
     {
         if (double.IsNaN(v)) return TextOutput.Write(ctx, "NaN");
         if (double.IsInfinity(v)) return TextOutput.Write(ctx, v > 0 ? "Infinity" : "-Infinity");
+        if (extraDigits <= 0) return TextOutput.Write(ctx, Rounded(v, Math.Max(1, 15 + extraDigits)));
         Span<char> buffer = stackalloc char[40];
         if (v == 0) return TextOutput.Write(ctx, double.IsNegative(v) ? "-0" : "0");
         ulong bits = BitConverter.DoubleToUInt64Bits(v);
@@ -30,10 +33,12 @@ public static class FloatOutput
         return TextOutput.Write(ctx, Format(digits, exponent, v < 0, fixedBelow: 15, buffer));
     }
 
-    public static TextRef Float4Out(KernelContext ctx, float v)
+    /// <param name="extraDigits">extra_float_digits: above 0 the shortest exact text, else %.{6 + extraDigits}g.</param>
+    public static TextRef Float4Out(KernelContext ctx, float v, int extraDigits)
     {
         if (float.IsNaN(v)) return TextOutput.Write(ctx, "NaN");
         if (float.IsInfinity(v)) return TextOutput.Write(ctx, v > 0 ? "Infinity" : "-Infinity");
+        if (extraDigits <= 0) return TextOutput.Write(ctx, Rounded(v, Math.Max(1, 6 + extraDigits)));
         Span<char> buffer = stackalloc char[40];
         if (v == 0) return TextOutput.Write(ctx, float.IsNegative(v) ? "-0" : "0");
         uint bits = BitConverter.SingleToUInt32Bits(v);
@@ -41,6 +46,61 @@ public static class FloatOutput
         bool readsBack = float.Parse(roundTrip, CultureInfo.InvariantCulture) == Math.Abs(v);
         var (digits, exponent) = Shortest(roundTrip, readsBack, bits & ((1U << 23) - 1), (int)((bits >> 23) & 0xFF), mantissaBits: 23, bias: 150, maxDigits: 9);
         return TextOutput.Write(ctx, Format(digits, exponent, v < 0, fixedBelow: 6, buffer));
+    }
+
+    /// <summary>
+    /// C's %.{precision}g of a finite double as glibc prints it: the exact binary value rounded to
+    /// <paramref name="precision"/> significant digits, ties to even; fixed notation when the rounded
+    /// value's decimal exponent X satisfies -4 &lt;= X &lt; precision, else d.ddde+XX; trailing zeros
+    /// and a bare point removed.
+    /// </summary>
+    internal static string Rounded(double v, int precision)
+    {
+        bool negative = double.IsNegative(v);
+        if (v == 0) return negative ? "-0" : "0";
+        ulong bits = BitConverter.DoubleToUInt64Bits(Math.Abs(v));
+        int ieeeExponent = (int)(bits >> 52);
+        ulong m = ieeeExponent == 0 ? bits & ((1UL << 52) - 1) : (bits & ((1UL << 52) - 1)) | (1UL << 52);
+        int e = ieeeExponent == 0 ? -1074 : ieeeExponent - 1075;
+        // the exact value as an integer N times 10^shift
+        BigInteger n = e >= 0 ? (BigInteger)m << e : m * BigInteger.Pow(5, -e);
+        int shift = e >= 0 ? 0 : e;
+        string all = n.ToString(CultureInfo.InvariantCulture);
+        int first = all.Length - 1 + shift; // decimal exponent of the first digit
+        BigInteger kept;
+        if (all.Length <= precision)
+            kept = n * BigInteger.Pow(10, precision - all.Length);
+        else
+        {
+            var divisor = BigInteger.Pow(10, all.Length - precision);
+            kept = BigInteger.DivRem(n, divisor, out var rest);
+            int half = (2 * rest).CompareTo(divisor);
+            if (half > 0 || (half == 0 && !kept.IsEven)) kept += 1;
+        }
+        string digits = kept.ToString(CultureInfo.InvariantCulture);
+        if (digits.Length > precision) // rounding carried into a new digit (9.99 -> 10.0)
+        {
+            digits = digits[..precision];
+            first++;
+        }
+        var text = new System.Text.StringBuilder();
+        if (negative) text.Append('-');
+        if (first >= -4 && first < precision)
+        {
+            string body = first >= 0
+                ? digits[..(first + 1)] + "." + digits[(first + 1)..]
+                : "0." + new string('0', -first - 1) + digits;
+            body = body.TrimEnd('0').TrimEnd('.');
+            text.Append(body);
+        }
+        else
+        {
+            string mantissa = (digits[..1] + "." + digits[1..]).TrimEnd('0').TrimEnd('.');
+            text.Append(mantissa).Append('e').Append(first < 0 ? '-' : '+');
+            int magnitude = Math.Abs(first);
+            text.Append(magnitude < 10 ? "0" + magnitude : magnitude.ToString(CultureInfo.InvariantCulture));
+        }
+        return text.ToString();
     }
 
     /// <summary>

@@ -50,8 +50,8 @@ public sealed partial class ExpressionBinder
         PgTypeOid.Time => new BoundFuncCall(1144, "time_out", [e], PgType.Text),
         PgTypeOid.Date => new BoundFuncCall(1085, "date_out", [e, DateStyleArgument(e)], PgType.Text),
         PgTypeOid.Timestamp => new BoundFuncCall(1313, "timestamp_out", [e, DateStyleArgument(e)], PgType.Text),
-        PgTypeOid.Float4 when ShortestFloats(e) => new BoundFuncCall(201, "float4out", [e], PgType.Text),
-        PgTypeOid.Float8 when ShortestFloats(e) => new BoundFuncCall(215, "float8out", [e], PgType.Text),
+        PgTypeOid.Float4 => new BoundFuncCall(201, "float4out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
+        PgTypeOid.Float8 => new BoundFuncCall(215, "float8out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
         PgTypeOid.Bytea when HexBytea(e) => new BoundFuncCall(31, "byteaout", [e], PgType.Text),
         _ => throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text (its text depends on session settings or is not implemented)"),
     };
@@ -66,11 +66,11 @@ public sealed partial class ExpressionBinder
             ? new BoundConst(code, PgType.Int4)
             : throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text under DateStyle '{Output.DateStyle ?? "(not sent)"}'");
 
-    /// <summary>float4out / float8out print the shortest exact text when extra_float_digits is above 0 (its default, 1); below, a rounded %g form PgFusion does not implement.</summary>
-    private bool ShortestFloats(BoundExpr e) =>
-        Output.ExtraFloatDigits is > 0
-            ? true
-            : throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text with extra_float_digits = {Output.ExtraFloatDigits?.ToString() ?? "(not sent)"} (only values above 0 print the shortest exact text)");
+    /// <summary>float4out / float8out print by extra_float_digits (above 0 the shortest exact text, else a rounded %g): a constant second argument, like the DateStyle.</summary>
+    private BoundConst ExtraFloatDigitsArgument(BoundExpr e) =>
+        Output.ExtraFloatDigits is { } digits
+            ? new BoundConst(digits, PgType.Int4)
+            : throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text without the session's extra_float_digits");
 
     private bool HexBytea(BoundExpr e) =>
         Output.ByteaOutput == "hex"

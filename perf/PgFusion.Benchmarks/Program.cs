@@ -53,6 +53,21 @@ public static class Program
             AlternateAb(args[1], args[2], args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 15);
             return;
         }
+        // `cold <benchmark method> [runs]`: thread-CPU ms of each of the first runs in a fresh process (no warm-up):
+        // how long the method runs code below its final tier (Tier0, OSR, instrumented Tier1).
+        if (args.Length >= 2 && args[0] == "cold")
+        {
+            Cold(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 60);
+            return;
+        }
+        // `abn <rounds> <method> <method> ...`: as `ab` for any number of methods of one class, each round running
+        // 10 of each in turn; prints every round and per method the median time and the median of its per-round
+        // ratio to the first method.
+        if (args.Length >= 4 && args[0] == "abn")
+        {
+            AlternateMany(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args[2..]);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
@@ -103,6 +118,72 @@ public static class Program
         tb.Sort();
         double med = ratios[ratios.Count / 2];
         Console.WriteLine($"median of {rounds} rounds: {a} {ta[rounds / 2]:F3} ms, {b} {tb[rounds / 2]:F3} ms, median ratio {a} / {b} = {med:F3} ({b} / {a} = {1 / med:P1})");
+    }
+
+    private static void Cold(string method, int runs)
+    {
+        var m = typeof(Program).Assembly.GetTypes().Select(t => (Type: t, Method: t.GetMethod(method))).First(x => x.Method is not null);
+        object target = Activator.CreateInstance(m.Type)!;
+        foreach (var setup in m.Type.GetMethods().Where(x => x.GetCustomAttributes(typeof(BenchmarkDotNet.Attributes.GlobalSetupAttribute), false).Length > 0))
+            setup.Invoke(target, null);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        double total = 0;
+        var line = new System.Text.StringBuilder();
+        for (int r = 0; r < runs; r++)
+        {
+            double c0 = ThreadCpuMs();
+            m.Method!.Invoke(target, null);
+            double t = ThreadCpuMs() - c0;
+            total += t;
+            line.Append(System.FormattableString.Invariant($" {t:F2}"));
+        }
+        Console.WriteLine($"{method} first {runs} runs, thread CPU ms each:{line}");
+        Console.WriteLine(System.FormattableString.Invariant($"{method}: {total:F1} ms thread CPU in all, {wall.Elapsed.TotalMilliseconds:F0} ms wall"));
+    }
+
+    private static void AlternateMany(int rounds, string[] names)
+    {
+        var type = typeof(Program).Assembly.GetTypes().First(t => names.All(n => t.GetMethod(n) is not null));
+        object target = Activator.CreateInstance(type)!;
+        foreach (var setup in type.GetMethods().Where(x => x.GetCustomAttributes(typeof(BenchmarkDotNet.Attributes.GlobalSetupAttribute), false).Length > 0))
+            setup.Invoke(target, null);
+        var methods = names.Select(n => type.GetMethod(n)!).ToArray();
+        double warmupSeconds = double.TryParse(Environment.GetEnvironmentVariable("PGFUSION_AB_WARMUP_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double ws) ? ws : 2;
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        for (int w = 0; w < 30 || warm.Elapsed.TotalSeconds < warmupSeconds; w++)
+        {
+            foreach (var m in methods) m.Invoke(target, null);
+        }
+        var times = names.Select(_ => new List<double>()).ToArray();
+        var ratios = names.Select(_ => new List<double>()).ToArray();
+        for (int r = 0; r < rounds; r++)
+        {
+            var line = new System.Text.StringBuilder($"round {r + 1}:");
+            double first = 0;
+            for (int k = 0; k < methods.Length; k++)
+            {
+                var block = new List<double>();
+                for (int i = 0; i < 10; i++)
+                {
+                    double c0 = ThreadCpuMs();
+                    methods[k].Invoke(target, null);
+                    block.Add(ThreadCpuMs() - c0);
+                }
+                block.Sort();
+                double t = block[block.Count / 2];
+                if (k == 0) first = t;
+                times[k].Add(t);
+                ratios[k].Add(t / first);
+                line.Append(System.FormattableString.Invariant($" {names[k]} {t:F3}"));
+            }
+            Console.WriteLine(line);
+        }
+        for (int k = 0; k < methods.Length; k++)
+        {
+            times[k].Sort();
+            ratios[k].Sort();
+            Console.WriteLine(System.FormattableString.Invariant($"median of {rounds} rounds: {names[k]} {times[k][rounds / 2]:F3} ms, min {times[k][0]:F3}, ratio to {names[0]} {ratios[k][rounds / 2]:F3}"));
+        }
     }
 
     private static void Profile(string method, double seconds)

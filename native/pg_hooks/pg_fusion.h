@@ -32,6 +32,16 @@ extern bool pgf_explain_rules;
 extern int	pgf_join_pair_budget;	/* sent to the worker in the Query JSON's settings */
 extern int	pgf_worker_threads;	/* threads per offloaded query in the worker */
 extern int	pgf_work_mem;			/* kB, -1 = work_mem * hash_mem_multiplier */
+extern int	pgf_serve_tuning;		/* PGF_SERVE_* bits: how the backend serves heap pages (A/B switch) */
+
+/*
+ * pg_fusion.serve_tuning bits (all set by default; clearing one restores the earlier behaviour,
+ * for comparisons): see docs/ipc.md, "Serving pages cheaply".
+ */
+#define PGF_SERVE_ROUND_WAKE	0x1	/* wake the worker once per serving round, not per PAGE_RUN */
+#define PGF_SERVE_LONG_RUNS		0x2	/* runs of up to 64 pages, rounds of up to 128 */
+#define PGF_SERVE_RECYCLE		0x4	/* reuse this process's recently freed pool entries first */
+#define PGF_SERVE_ALL			0x7
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0
@@ -77,6 +87,7 @@ typedef struct PgfSession
 	/* reader state: a message being received */
 	uint32		msg_type;
 	uint32		msg_len;
+	bool		wake_pending;	/* frames sent with pgf_session_send_quiet, the worker not yet woken */
 } PgfSession;
 
 extern const char *pgf_worker_unavailable_reason(void);
@@ -85,6 +96,9 @@ extern void pgf_session_close(PgfSession *session);
 extern void pgf_session_abandon_current(void);
 extern void pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
 							 const void *body, uint32 body_len);
+extern void pgf_session_send_quiet(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
+								   const void *body, uint32 body_len);
+extern void pgf_session_flush_wake(PgfSession *session);
 extern bool pgf_session_try_receive(PgfSession *session, StringInfo payload, uint32 *type);
 extern void pgf_session_receive(PgfSession *session, StringInfo payload, uint32 *type);
 extern uint32 pgf_session_wake_seq(PgfSession *session);

@@ -40,8 +40,10 @@
 
 #define PGF_MAX_SCANS 64
 #define PGF_PAGES_PER_ROUND 64
+#define PGF_LONG_PAGES_PER_ROUND 128	/* PGF_SERVE_LONG_RUNS */
 #define PGF_PROBE_PAGES_PER_ROUND 4	/* index probes: few pages per round, so sequential scans are served between them */
 #define PGF_MAX_RUN_PAGES 32
+#define PGF_LONG_RUN_PAGES 64		/* PGF_SERVE_LONG_RUNS */
 
 typedef struct PgfScanStream
 {
@@ -71,7 +73,9 @@ typedef struct PgfScanState
 	TupleTableSlot *slot;
 	StringInfoData msg;
 	StringInfoData run;			/* the PAGE_RUN payload being built (after its 8-byte head) */
-	int			run_pages;		/* pages per PAGE_RUN: a quarter of the session quota, at most 32 */
+	int			run_pages;		/* pages per PAGE_RUN: a quarter of the session quota, at most 32 (64) */
+	int			round_pages;	/* pages served per round before reading messages again */
+	int			tuning;			/* pg_fusion.serve_tuning when execution started */
 	bool		serializable;	/* SSI: every visible tuple goes through the conflict-out check */
 	BufferAccessStrategy strategy;
 	MemoryContextCallback cleanup;
@@ -238,7 +242,10 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 		return;
 	initStringInfo(&state->msg);
 	initStringInfo(&state->run);
-	state->run_pages = Max(1, Min(PGF_MAX_RUN_PAGES, (int) pgf_header->session_page_quota / 4));
+	state->tuning = pgf_serve_tuning;
+	state->run_pages = Max(1, Min((state->tuning & PGF_SERVE_LONG_RUNS) ? PGF_LONG_RUN_PAGES : PGF_MAX_RUN_PAGES,
+								  (int) pgf_header->session_page_quota / 4));
+	state->round_pages = (state->tuning & PGF_SERVE_LONG_RUNS) ? PGF_LONG_PAGES_PER_ROUND : PGF_PAGES_PER_ROUND;
 	state->serializable = IsolationIsSerializable();
 	state->strategy = GetAccessStrategy(BAS_BULKREAD);
 	state->cleanup.func = release_session;
@@ -639,26 +646,32 @@ serve_run(PgfScanState *state, PgfScanStream *scan, int max_pages)
 		return 0;
 	head[1] = (uint32) n;
 	INSTR_TIME_SET_CURRENT(t);
-	pgf_session_send(state->session, PGF_MSG_PAGE_RUN, head, sizeof(head), state->run.data, state->run.len);
+	if ((state->tuning & PGF_SERVE_ROUND_WAKE) != 0)
+		pgf_session_send_quiet(state->session, PGF_MSG_PAGE_RUN, head, sizeof(head), state->run.data, state->run.len);
+	else
+		pgf_session_send(state->session, PGF_MSG_PAGE_RUN, head, sizeof(head), state->run.data, state->run.len);
 	ELAPSED_SINCE(state->t_send, t);
 	state->messages++;
 	return n;
 }
 
-/* Serves up to PGF_PAGES_PER_ROUND pages, in runs, over the scans with credit; returns how many. */
+/*
+ * Serves up to round_pages pages, in runs, over the scans with credit; returns how many. With
+ * PGF_SERVE_ROUND_WAKE the round's PAGE_RUNs wake the worker once, at its end.
+ */
 static int
 serve_pages(PgfScanState *state)
 {
 	int			served = 0;
 
-	for (int i = 0; i < state->nscans && served < PGF_PAGES_PER_ROUND; i++)
+	for (int i = 0; i < state->nscans && served < state->round_pages; i++)
 	{
 		PgfScanStream *scan = &state->scans[i];
 
 		/* pages readers filled for a scan the worker closed: nobody will read them */
 		if (scan->closed && scan->shared >= 0 && state->readers != NULL)
 			pgf_readers_drain(state->readers, scan->shared);
-		while (!scan->closed && served < PGF_PAGES_PER_ROUND)
+		while (!scan->closed && served < state->round_pages)
 		{
 			int			n;
 
@@ -671,11 +684,19 @@ serve_pages(PgfScanState *state)
 				served++;
 				break;
 			}
-			n = serve_run(state, scan, Min(state->run_pages, PGF_PAGES_PER_ROUND - served));
+			n = serve_run(state, scan, Min(state->run_pages, state->round_pages - served));
 			if (n == 0)
 				break;
 			served += n;
 		}
+	}
+	if (served > 0)
+	{
+		instr_time	t;
+
+		INSTR_TIME_SET_CURRENT(t);
+		pgf_session_flush_wake(state->session);
+		ELAPSED_SINCE(state->t_send, t);
 	}
 	return served;
 }

@@ -41,7 +41,8 @@ extern int	pgf_serve_tuning;		/* PGF_SERVE_* bits: how the backend serves heap p
 #define PGF_SERVE_ROUND_WAKE	0x1	/* wake the worker once per serving round, not per PAGE_RUN */
 #define PGF_SERVE_LONG_RUNS		0x2	/* runs of up to 64 pages, rounds of up to 128 */
 #define PGF_SERVE_RECYCLE		0x4	/* reuse this process's recently freed pool entries first */
-#define PGF_SERVE_ALL			0x7
+#define PGF_SERVE_NEXT_BUFFER	0x8	/* pin block b+1 from the buffer after block b's when that is it */
+#define PGF_SERVE_ALL			0xF
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0
@@ -155,12 +156,25 @@ typedef struct PgfFillTimes
 } PgfFillTimes;
 
 typedef void (*PgfToastCollector) (void *arg, HeapTuple tuple, OffsetNumber off);
+
+/*
+ * PGF_SERVE_NEXT_BUFFER: where a scan's previous blocks sat in shared buffers. When block b - 1
+ * sat in the buffer after block b - 2's, block b is looked for in the buffer after b - 1's first.
+ */
+typedef struct PgfBufferGuess
+{
+	Buffer		last;			/* buffer of the previous block, or InvalidBuffer */
+	bool		consecutive;	/* the previous block's buffer followed its predecessor's */
+	uint64		hits;			/* blocks pinned through the guess (EXPLAIN) */
+} PgfBufferGuess;
+
 typedef struct PgfReaders PgfReaders;
 
 extern int	pgf_page_readers;
 extern void pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Snapshot snapshot, BlockNumber block,
 								int page_index, uint32 scan_id, bool serializable, bool may_toast,
-								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times);
+								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times,
+								PgfBufferGuess *guess);
 extern PgfReaders *pgf_readers_start(Snapshot snapshot, PgfSession *session, int nreaders, int *launched);
 extern int	pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit, bool bulk);
 extern void pgf_readers_set_limit(PgfReaders *r, int scan, uint32 limit);

@@ -59,6 +59,7 @@ typedef struct PgfScanStream
 	bool		may_toast;		/* a varlena attribute of attnums and a TOAST table: look for external values */
 	int			shared;			/* its index among the page readers' scans, or -1: the backend reads it alone */
 	bool		bulk;			/* read through the bulk-read ring (a relation over a quarter of shared_buffers) */
+	PgfBufferGuess guess;		/* PGF_SERVE_NEXT_BUFFER */
 } PgfScanStream;
 
 typedef struct PgfScanState
@@ -524,6 +525,17 @@ toast_collector(void *arg, HeapTuple tuple, OffsetNumber off)
 }
 
 /*
+ * Whether the scan's blocks are looked for in the buffer after the previous block's first
+ * (readers.c, read_block): not through a bulk-read ring (its buffers are a ring of its own, and
+ * ReadRecentBuffer takes no strategy) and not for local buffers.
+ */
+static bool
+use_guess(PgfScanState *state, PgfScanStream *scan)
+{
+	return (state->tuning & PGF_SERVE_NEXT_BUFFER) != 0 && !scan->bulk && !RelationUsesLocalBuffers(scan->rel);
+}
+
+/*
  * Fills one pool page with block scan->next, publishes it (READY) and appends its PAGE_RUN entry
  * to state->run; false when the pool has no room for this session.
  */
@@ -545,7 +557,8 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 	state->filling_page = page_index;
 	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
 						state->serializable, scan->may_toast, toast_collector, &collect,
-						state->css.ss.ps.instrument != NULL ? &state->times : NULL);
+						state->css.ss.ps.instrument != NULL ? &state->times : NULL,
+						use_guess(state, scan) ? &scan->guess : NULL);
 	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
 	toast = collect.toast;
 	if (toast != NIL)
@@ -939,6 +952,14 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 				ExplainPropertyText("Parallel Pipeline", line, es);
 		}
 		ExplainPropertyUInteger("Page Messages", NULL, state->messages, es);
+		if ((state->tuning & PGF_SERVE_NEXT_BUFFER) != 0 || es->format != EXPLAIN_FORMAT_TEXT)
+		{
+			uint64		hits = 0;
+
+			for (int i = 0; i < state->nscans; i++)
+				hits += state->scans[i].guess.hits;
+			ExplainPropertyUInteger("Pages Found After the Previous Buffer", NULL, hits, es);
+		}
 		ExplainPropertyFloat("Backend Read Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.read), 1, es);
 		ExplainPropertyFloat("Backend Visibility Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.visibility), 1, es);
 		ExplainPropertyFloat("Backend Copy Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.copy), 1, es);

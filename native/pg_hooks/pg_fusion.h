@@ -41,7 +41,7 @@ extern int	pgf_serve_tuning;		/* PGF_SERVE_* bits: how the backend serves heap p
 #define PGF_SERVE_ROUND_WAKE	0x1	/* wake the worker once per serving round, not per PAGE_RUN */
 #define PGF_SERVE_LONG_RUNS		0x2	/* runs of up to 64 pages, rounds of up to 128 */
 #define PGF_SERVE_RECYCLE		0x4	/* reuse this process's recently freed pool entries first */
-#define PGF_SERVE_NEXT_BUFFER	0x8	/* pin block b+1 from the buffer after block b's when that is it */
+#define PGF_SERVE_NEXT_BUFFER	0x8	/* look for block b in the buffer after block b-1's first (ReadRecentBuffer) */
 #define PGF_SERVE_ALL			0xF
 extern char *pgf_worker_dir;
 

@@ -23,6 +23,7 @@ int			pgf_ring_kb = 256;
 int			pgf_join_pair_budget = 100000;
 bool		pgf_explain_rules = false;
 int			pgf_work_mem = -1;
+int			pgf_serve_tuning = PGF_SERVE_ALL;
 int			pgf_worker_threads = 2;
 int			pgf_page_readers = 0;
 char	   *pgf_worker_dir = NULL;
@@ -122,6 +123,10 @@ _PG_init(void)
 							 "Index probes look each next key up from the previous key's btree leaf instead of descending from the root.",
 							 "Off: every key goes through the index access method (index_rescan), as before; for tests and comparisons.",
 							 &pgf_probe_leaf_walk, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("pg_fusion.serve_tuning",
+							"Developer option: bit mask of the backend's page-serving optimizations (1 one worker wake per round, 2 long runs, 4 recycled pool entries, 8 the next block looked for in the buffer after the previous one's).",
+							"Clearing a bit restores the earlier behaviour, for A/B comparisons; results are the same either way.",
+							&pgf_serve_tuning, PGF_SERVE_ALL, 0, PGF_SERVE_ALL, PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

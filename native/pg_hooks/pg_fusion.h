@@ -32,6 +32,17 @@ extern bool pgf_explain_rules;
 extern int	pgf_join_pair_budget;	/* sent to the worker in the Query JSON's settings */
 extern int	pgf_worker_threads;	/* threads per offloaded query in the worker */
 extern int	pgf_work_mem;			/* kB, -1 = work_mem * hash_mem_multiplier */
+extern int	pgf_serve_tuning;		/* PGF_SERVE_* bits: how the backend serves heap pages (A/B switch) */
+
+/*
+ * pg_fusion.serve_tuning bits (all set by default; clearing one restores the earlier behaviour,
+ * for comparisons): see docs/ipc.md, "Serving pages cheaply".
+ */
+#define PGF_SERVE_ROUND_WAKE	0x1	/* wake the worker once per serving round, not per PAGE_RUN */
+#define PGF_SERVE_LONG_RUNS		0x2	/* runs of up to 64 pages, rounds of up to 128 */
+#define PGF_SERVE_RECYCLE		0x4	/* reuse this process's recently freed pool entries first */
+#define PGF_SERVE_NEXT_BUFFER	0x8	/* look for block b in the buffer after block b-1's first (ReadRecentBuffer) */
+#define PGF_SERVE_ALL			0xF
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0
@@ -77,6 +88,7 @@ typedef struct PgfSession
 	/* reader state: a message being received */
 	uint32		msg_type;
 	uint32		msg_len;
+	bool		wake_pending;	/* frames sent with pgf_session_send_quiet, the worker not yet woken */
 } PgfSession;
 
 extern const char *pgf_worker_unavailable_reason(void);
@@ -85,6 +97,9 @@ extern void pgf_session_close(PgfSession *session);
 extern void pgf_session_abandon_current(void);
 extern void pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
 							 const void *body, uint32 body_len);
+extern void pgf_session_send_quiet(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
+								   const void *body, uint32 body_len);
+extern void pgf_session_flush_wake(PgfSession *session);
 extern bool pgf_session_try_receive(PgfSession *session, StringInfo payload, uint32 *type);
 extern void pgf_session_receive(PgfSession *session, StringInfo payload, uint32 *type);
 extern uint32 pgf_session_wake_seq(PgfSession *session);
@@ -142,12 +157,25 @@ typedef struct PgfFillTimes
 } PgfFillTimes;
 
 typedef void (*PgfToastCollector) (void *arg, HeapTuple tuple, OffsetNumber off);
+
+/*
+ * PGF_SERVE_NEXT_BUFFER: where a scan's previous blocks sat in shared buffers. When block b - 1
+ * sat in the buffer after block b - 2's, block b is looked for in the buffer after b - 1's first.
+ */
+typedef struct PgfBufferGuess
+{
+	Buffer		last;			/* buffer of the previous block, or InvalidBuffer */
+	bool		consecutive;	/* the previous block's buffer followed its predecessor's */
+	uint64		hits;			/* blocks pinned through the guess (EXPLAIN) */
+} PgfBufferGuess;
+
 typedef struct PgfReaders PgfReaders;
 
 extern int	pgf_page_readers;
 extern void pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Snapshot snapshot, BlockNumber block,
 								int page_index, uint32 scan_id, bool serializable, bool may_toast,
-								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times);
+								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times,
+								PgfBufferGuess *guess);
 extern PgfReaders *pgf_readers_start(Snapshot snapshot, PgfSession *session, int nreaders, int *launched);
 extern int	pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit, bool bulk);
 extern void pgf_readers_set_limit(PgfReaders *r, int scan, uint32 limit);

@@ -40,8 +40,10 @@
 
 #define PGF_MAX_SCANS 64
 #define PGF_PAGES_PER_ROUND 64
+#define PGF_LONG_PAGES_PER_ROUND 128	/* PGF_SERVE_LONG_RUNS */
 #define PGF_PROBE_PAGES_PER_ROUND 4	/* index probes: few pages per round, so sequential scans are served between them */
 #define PGF_MAX_RUN_PAGES 32
+#define PGF_LONG_RUN_PAGES 64		/* PGF_SERVE_LONG_RUNS */
 
 typedef struct PgfScanStream
 {
@@ -57,6 +59,7 @@ typedef struct PgfScanStream
 	bool		may_toast;		/* a varlena attribute of attnums and a TOAST table: look for external values */
 	int			shared;			/* its index among the page readers' scans, or -1: the backend reads it alone */
 	bool		bulk;			/* read through the bulk-read ring (a relation over a quarter of shared_buffers) */
+	PgfBufferGuess guess;		/* PGF_SERVE_NEXT_BUFFER */
 } PgfScanStream;
 
 typedef struct PgfScanState
@@ -71,7 +74,9 @@ typedef struct PgfScanState
 	TupleTableSlot *slot;
 	StringInfoData msg;
 	StringInfoData run;			/* the PAGE_RUN payload being built (after its 8-byte head) */
-	int			run_pages;		/* pages per PAGE_RUN: a quarter of the session quota, at most 32 */
+	int			run_pages;		/* pages per PAGE_RUN: a quarter of the session quota, at most 32 (64) */
+	int			round_pages;	/* pages served per round before reading messages again */
+	int			tuning;			/* pg_fusion.serve_tuning when execution started */
 	bool		serializable;	/* SSI: every visible tuple goes through the conflict-out check */
 	BufferAccessStrategy strategy;
 	MemoryContextCallback cleanup;
@@ -238,7 +243,10 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 		return;
 	initStringInfo(&state->msg);
 	initStringInfo(&state->run);
-	state->run_pages = Max(1, Min(PGF_MAX_RUN_PAGES, (int) pgf_header->session_page_quota / 4));
+	state->tuning = pgf_serve_tuning;
+	state->run_pages = Max(1, Min((state->tuning & PGF_SERVE_LONG_RUNS) ? PGF_LONG_RUN_PAGES : PGF_MAX_RUN_PAGES,
+								  (int) pgf_header->session_page_quota / 4));
+	state->round_pages = (state->tuning & PGF_SERVE_LONG_RUNS) ? PGF_LONG_PAGES_PER_ROUND : PGF_PAGES_PER_ROUND;
 	state->serializable = IsolationIsSerializable();
 	state->strategy = GetAccessStrategy(BAS_BULKREAD);
 	state->cleanup.func = release_session;
@@ -562,6 +570,17 @@ toast_collector(void *arg, HeapTuple tuple, OffsetNumber off)
 }
 
 /*
+ * Whether the scan's blocks are looked for in the buffer after the previous block's first
+ * (readers.c, read_block): not through a bulk-read ring (its buffers are a ring of its own, and
+ * ReadRecentBuffer takes no strategy) and not for local buffers.
+ */
+static bool
+use_guess(PgfScanState *state, PgfScanStream *scan)
+{
+	return (state->tuning & PGF_SERVE_NEXT_BUFFER) != 0 && !scan->bulk && !RelationUsesLocalBuffers(scan->rel);
+}
+
+/*
  * Fills one pool page with block scan->next, publishes it (READY) and appends its PAGE_RUN entry
  * to state->run; false when the pool has no room for this session.
  */
@@ -583,7 +602,8 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 	state->filling_page = page_index;
 	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
 						state->serializable, scan->may_toast, toast_collector, &collect,
-						state->css.ss.ps.instrument != NULL ? &state->times : NULL);
+						state->css.ss.ps.instrument != NULL ? &state->times : NULL,
+						use_guess(state, scan) ? &scan->guess : NULL);
 	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
 	toast = collect.toast;
 	if (toast != NIL)
@@ -684,26 +704,32 @@ serve_run(PgfScanState *state, PgfScanStream *scan, int max_pages)
 		return 0;
 	head[1] = (uint32) n;
 	INSTR_TIME_SET_CURRENT(t);
-	pgf_session_send(state->session, PGF_MSG_PAGE_RUN, head, sizeof(head), state->run.data, state->run.len);
+	if ((state->tuning & PGF_SERVE_ROUND_WAKE) != 0)
+		pgf_session_send_quiet(state->session, PGF_MSG_PAGE_RUN, head, sizeof(head), state->run.data, state->run.len);
+	else
+		pgf_session_send(state->session, PGF_MSG_PAGE_RUN, head, sizeof(head), state->run.data, state->run.len);
 	ELAPSED_SINCE(state->t_send, t);
 	state->messages++;
 	return n;
 }
 
-/* Serves up to PGF_PAGES_PER_ROUND pages, in runs, over the scans with credit; returns how many. */
+/*
+ * Serves up to round_pages pages, in runs, over the scans with credit; returns how many. With
+ * PGF_SERVE_ROUND_WAKE the round's PAGE_RUNs wake the worker once, at its end.
+ */
 static int
 serve_pages(PgfScanState *state)
 {
 	int			served = 0;
 
-	for (int i = 0; i < state->nscans && served < PGF_PAGES_PER_ROUND; i++)
+	for (int i = 0; i < state->nscans && served < state->round_pages; i++)
 	{
 		PgfScanStream *scan = &state->scans[i];
 
 		/* pages readers filled for a scan the worker closed: nobody will read them */
 		if (scan->closed && scan->shared >= 0 && state->readers != NULL)
 			pgf_readers_drain(state->readers, scan->shared);
-		while (!scan->closed && served < PGF_PAGES_PER_ROUND)
+		while (!scan->closed && served < state->round_pages)
 		{
 			int			n;
 
@@ -716,11 +742,19 @@ serve_pages(PgfScanState *state)
 				served++;
 				break;
 			}
-			n = serve_run(state, scan, Min(state->run_pages, PGF_PAGES_PER_ROUND - served));
+			n = serve_run(state, scan, Min(state->run_pages, state->round_pages - served));
 			if (n == 0)
 				break;
 			served += n;
 		}
+	}
+	if (served > 0)
+	{
+		instr_time	t;
+
+		INSTR_TIME_SET_CURRENT(t);
+		pgf_session_flush_wake(state->session);
+		ELAPSED_SINCE(state->t_send, t);
 	}
 	return served;
 }
@@ -963,6 +997,14 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 				ExplainPropertyText("Parallel Pipeline", line, es);
 		}
 		ExplainPropertyUInteger("Page Messages", NULL, state->messages, es);
+		if ((state->tuning & PGF_SERVE_NEXT_BUFFER) != 0 || es->format != EXPLAIN_FORMAT_TEXT)
+		{
+			uint64		hits = 0;
+
+			for (int i = 0; i < state->nscans; i++)
+				hits += state->scans[i].guess.hits;
+			ExplainPropertyUInteger("Pages Found After the Previous Buffer", NULL, hits, es);
+		}
 		ExplainPropertyFloat("Backend Read Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.read), 1, es);
 		ExplainPropertyFloat("Backend Visibility Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.visibility), 1, es);
 		ExplainPropertyFloat("Backend Copy Time", "ms", INSTR_TIME_GET_MILLISEC(state->times.copy), 1, es);

@@ -229,6 +229,7 @@ try_claim_slot(PgfSession *session)
 		session->epoch = slot->worker_epoch;
 		session->msg_type = 0;
 		session->msg_len = 0;
+		session->wake_pending = false;
 		__atomic_store_n(&slot->state, PGF_SLOT_ACTIVE, __ATOMIC_SEQ_CST);
 		wake_dispatcher();
 		return true;
@@ -339,6 +340,8 @@ pgf_wake_backend_of(PgfSlotHeader *slot)
 void
 pgf_session_wait(PgfSession *session, uint32 seen, long timeout_ms)
 {
+	/* never sleep while the worker may sleep too without knowing what this backend sent */
+	pgf_session_flush_wake(session);
 	pgf_slot_sleep(pgf_slot(session->index), seen, timeout_ms);
 	CHECK_FOR_INTERRUPTS();
 	if (!PostmasterIsAlive())
@@ -516,6 +519,7 @@ pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 pr
 	hdr[1] = prefix_len + body_len;
 	if (ring_write_frame(&r, hdr, prefix, prefix_len, body, body_len))
 	{
+		session->wake_pending = false;
 		pgf_wake_worker_of(pgf_slot(session->index));
 		return;
 	}
@@ -524,6 +528,43 @@ pgf_session_send(PgfSession *session, uint32 type, const void *prefix, uint32 pr
 		write_all(session, &r, prefix, prefix_len);
 	if (body_len > 0)
 		write_all(session, &r, body, body_len);
+	session->wake_pending = false;	/* write_all woke the worker after its last write */
+}
+
+/*
+ * Sends one message like pgf_session_send but, when the frame fits at once, leaves the worker's
+ * wake for later (pgf_session_flush_wake): a worker asleep because it has consumed everything is
+ * woken once for several PAGE_RUNs instead of once each. Nearly every PAGE_RUN found the worker
+ * asleep, and a send cost the backend 16-20 us, mostly the FUTEX_WAKE of a sleeping thread on
+ * another (virtual) CPU, or the woken thread taking the backend's own. The caller must flush before it stops producing; pgf_session_wait
+ * flushes before it sleeps, so a deferred wake can delay the worker but never strand it.
+ */
+void
+pgf_session_send_quiet(PgfSession *session, uint32 type, const void *prefix, uint32 prefix_len,
+					   const void *body, uint32 body_len)
+{
+	Ring		r = session_ring(session, true);
+	uint32		hdr[2];
+
+	hdr[0] = type;
+	hdr[1] = prefix_len + body_len;
+	if ((uint64) prefix_len + body_len <= pgf_header->max_message_bytes &&
+		ring_write_frame(&r, hdr, prefix, prefix_len, body, body_len))
+	{
+		session->wake_pending = true;
+		return;
+	}
+	pgf_session_send(session, type, prefix, prefix_len, body, body_len);
+}
+
+/* Wakes the worker for frames sent with pgf_session_send_quiet, if any. */
+void
+pgf_session_flush_wake(PgfSession *session)
+{
+	if (session == NULL || session->index < 0 || !session->wake_pending)
+		return;
+	session->wake_pending = false;
+	pgf_wake_worker_of(pgf_slot(session->index));
 }
 
 static void
@@ -620,6 +661,91 @@ pgf_raise_worker_error(const char *payload, uint32 len)
 
 /* ---------------------------------------------------------------- page pool */
 
+/* CAS FREE -> FILLING of entry index for slot_index; false when it is not FREE. */
+static bool
+try_take_entry(uint32 index, int slot_index)
+{
+	PgfPageSlotState *st = pgf_page_state(index);
+	uint32		expected = PGF_PAGE_FREE;
+
+	if (__atomic_load_n(&st->state, __ATOMIC_RELAXED) != PGF_PAGE_FREE)
+		return false;
+	if (!__atomic_compare_exchange_n(&st->state, &expected, PGF_PAGE_FILLING, false,
+									 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return false;
+	st->owner_slot = (uint32) slot_index;
+	return true;
+}
+
+/*
+ * Recycling (PGF_SERVE_RECYCLE): this process remembers, in allocation order, the entries it
+ * took for one session slot, and first tries the oldest of them again. The worker frees a scan's
+ * entries in the order they were sent, so the oldest is usually free by now, and it was read by
+ * the worker a moment ago: its lines are still in the caches, and the copy into it does not pay
+ * for fetching cold lines from memory (read-for-ownership) as an entry picked round-robin from the
+ * whole pool (2048 x 8 KB = 16 MB, beyond the caches once a scan streams through them) does. The
+ * set of entries cycled stays as small as the most pages ever in flight at once. Only a hint: an
+ * entry is taken only by the CAS FREE -> FILLING, so another session may have it meanwhile.
+ */
+#define PGF_RECYCLE_MAX 1024
+
+static int	recycle_slot = -1;	/* the slot the remembered entries were taken for */
+static uint32 recycle_entries[PGF_RECYCLE_MAX];
+static uint32 recycle_head;		/* oldest */
+static uint32 recycle_count;
+
+static void
+remember_entry(int slot_index, uint32 index)
+{
+	if (recycle_slot != slot_index)
+	{
+		recycle_slot = slot_index;
+		recycle_head = 0;
+		recycle_count = 0;
+	}
+	if (recycle_count == PGF_RECYCLE_MAX)
+	{
+		recycle_head = (recycle_head + 1) % PGF_RECYCLE_MAX;
+		recycle_count--;
+	}
+	recycle_entries[(recycle_head + recycle_count) % PGF_RECYCLE_MAX] = index;
+	recycle_count++;
+}
+
+/* The oldest remembered entry if it is free again (taken, and remembered as the newest), or -1. */
+static int
+recycled_entry(int slot_index)
+{
+	if (recycle_slot != slot_index)
+		return -1;
+	while (recycle_count > 0)
+	{
+		uint32		index = recycle_entries[recycle_head];
+		PgfPageSlotState *st;
+
+		recycle_head = (recycle_head + 1) % PGF_RECYCLE_MAX;
+		recycle_count--;
+		if (index >= pgf_header->page_count)
+			continue;			/* cannot happen: entries come from this segment */
+		if (try_take_entry(index, slot_index))
+		{
+			remember_entry(slot_index, index);
+			return (int) index;
+		}
+		/* still in flight for this slot: the younger ones are too; keep it and look elsewhere */
+		st = pgf_page_state(index);
+		if (__atomic_load_n(&st->state, __ATOMIC_RELAXED) != PGF_PAGE_FREE &&
+			__atomic_load_n(&st->owner_slot, __ATOMIC_RELAXED) == (uint32) slot_index)
+		{
+			recycle_head = (recycle_head + PGF_RECYCLE_MAX - 1) % PGF_RECYCLE_MAX;
+			recycle_count++;
+			return -1;
+		}
+		/* another session's now (or free again after a lost race): forget it */
+	}
+	return -1;
+}
+
 /* A free page-pool entry owned by this session, or -1 (pool exhausted or quota reached). */
 int
 pgf_page_alloc(PgfSession *session)
@@ -648,20 +774,22 @@ pgf_page_alloc_for_slot(int slot_index)
 		__atomic_sub_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);
 		return -1;
 	}
+	if ((pgf_serve_tuning & PGF_SERVE_RECYCLE) != 0)
+	{
+		int			index = recycled_entry(slot_index);
+
+		if (index >= 0)
+			return index;
+	}
 	start = __atomic_fetch_add(&pgf_header->page_alloc_hint, 1, __ATOMIC_RELAXED) % count;
 	for (uint32 n = 0; n < count; n++)
 	{
 		uint32		index = (start + n) % count;
-		PgfPageSlotState *st = pgf_page_state(index);
-		uint32		expected = PGF_PAGE_FREE;
 
-		if (__atomic_load_n(&st->state, __ATOMIC_RELAXED) != PGF_PAGE_FREE)
+		if (!try_take_entry(index, slot_index))
 			continue;
-		if (!__atomic_compare_exchange_n(&st->state, &expected, PGF_PAGE_FILLING, false,
-										 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-			continue;
-		st->owner_slot = (uint32) slot_index;
 		__atomic_store_n(&pgf_header->page_alloc_hint, index + 1, __ATOMIC_RELAXED);
+		remember_entry(slot_index, index);
 		return (int) index;
 	}
 	__atomic_sub_fetch(&slot->pages_in_use, 1, __ATOMIC_SEQ_CST);

@@ -47,14 +47,14 @@ public sealed class PageReaderDatabase : TestDatabase
 [Collection(nameof(HookTestsRunAlone))]
 public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageReaderDatabase>
 {
-    private static readonly string[] Queries =
+    internal static readonly string[] Queries =
     [
         "SELECT k % 10 AS b, count(*), sum(v), min(s), max(d) FROM pr_big GROUP BY 1 ORDER BY 1",
         "SELECT id, v, s, d FROM pr_big WHERE id % 997 = 0 OR v < 3 ORDER BY id",
         "SELECT b.name, count(*), sum(a.v), max(a.id) FROM pr_big a JOIN pr_small b ON a.k = b.k GROUP BY b.name ORDER BY b.name",
     ];
 
-    private const string Aggregate = "SELECT count(*), sum(v), min(id), max(id) FROM pr_big";
+    internal const string Aggregate = "SELECT count(*), sum(v), min(id), max(id) FROM pr_big";
 
     /// <summary>A pg_fusion session whose scans of any size may start page readers.</summary>
     private NpgsqlConnection OpenFusion(int readers)
@@ -70,10 +70,10 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         return conn;
     }
 
-    private static string[] ExplainAnalyze(NpgsqlConnection conn, string sql) => [.. PgServer.Lines(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)];
+    internal static string[] ExplainAnalyze(NpgsqlConnection conn, string sql) => [.. PgServer.Lines(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + sql)];
 
     /// <summary>The integer EXPLAIN ANALYZE prints after "name: ", or null when the line is absent.</summary>
-    private static long? Figure(string[] plan, string name)
+    internal static long? Figure(string[] plan, string name)
     {
         string prefix = name + ": ";
         foreach (var line in plan)
@@ -86,7 +86,7 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
     }
 
     /// <summary>Offloaded, and equal to PostgreSQL's own result on the same connection.</summary>
-    private static void AssertCorrect(NpgsqlConnection conn, string sql)
+    internal static void AssertCorrect(NpgsqlConnection conn, string sql)
     {
         var plan = ExplainAnalyze(conn, sql);
         Assert.StartsWith("Custom Scan (PgFusionScan)", plan[0], StringComparison.Ordinal);

@@ -12,7 +12,9 @@ namespace PgFusion.Planner.Binding;
 // subquery's rows are inner-joined to D (columns of several tables: the cross product of their
 // domains) on its correlation conjuncts with the outer columns read
 // from D, which leaves a subquery correlated by equalities only, d = outer column, and the equality
-// machinery (grouping by the keys, the left join back) applies unchanged.
+// machinery (grouping by the keys, the left join back) applies unchanged. The subquery's own WHERE
+// conjuncts go in one filter over that join with the correlation ones, in their written order, so
+// PredicatePushdown sees PostgreSQL's qual list of the subquery's scan (LogicalJoin.Domain).
 //
 // The left join back cannot match an outer row whose column is NULL; that row then gets what the
 // subquery gives over no rows. That is exact only when a NULL in that column empties the subquery,
@@ -21,17 +23,19 @@ namespace PgFusion.Planner.Binding;
 public sealed partial class QueryBinder
 {
     /// <summary>
-    /// The subquery plan joined to the domain of the outer columns of <paramref name="equalities"/>
-    /// and <paramref name="others"/>, and its correlations d = outer column; null (with the reason)
-    /// when the outer columns are not all table columns of the enclosing query, have a type
-    /// without a hashable equality here, or may be NULL without emptying the subquery.
+    /// The subquery plan joined to the domain of the outer columns its WHERE reads and filtered by
+    /// that WHERE, and its correlations d = outer column; null (with the reason) when the outer
+    /// columns are not all table columns of the enclosing query, have a type without a hashable
+    /// equality here, or may be NULL without emptying the subquery.
     /// </summary>
+    /// <param name="where">The subquery's WHERE conjuncts in their written order: its own, the
+    /// correlation equalities and the other correlation conjuncts.</param>
     private (LogicalPlan Plan, List<Correlation> Correlations)? DomainDecorrelate(
-        LogicalPlan plan, IReadOnlyList<BoundExpr> equalities, IReadOnlyList<BoundExpr> others, ExpressionBinder outer, out string? reason)
+        LogicalPlan plan, IReadOnlyList<BoundExpr> where, ExpressionBinder outer, out string? reason)
     {
         reason = null;
         var produced = ColumnIds.Of(plan.Output);
-        var conjuncts = equalities.Concat(others).ToList();
+        var conjuncts = where.Where(c => c.ReferencedColumns().Any(r => !produced.Contains(r.Id))).ToList();
         var outerColumns = conjuncts.SelectMany(c => c.ReferencedColumns()).Where(c => !produced.Contains(c.Id)).DistinctBy(c => c.Id).ToList();
         var nullable = new HashSet<int>();
         var origins = new List<(int Rti, int AttNum)>();
@@ -98,8 +102,8 @@ public sealed partial class QueryBinder
             domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
         }
         var toDomain = outerColumns.Select((c, i) => (c.Id, Key: domainKeys[i].Column)).ToDictionary(p => p.Id, p => p.Key);
-        var condition = conjuncts.Select(x => x.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e)).ToList();
-        var joined = new LogicalJoin(domain!, plan, LogicalJoinType.Inner, PredicateSimplification.Conjunction(condition));
+        var filter = where.Select(x => x.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e)).ToList();
+        var joined = new LogicalFilter(new LogicalJoin(domain!, plan, LogicalJoinType.Inner, null) { Domain = true }, PredicateSimplification.Conjunction(filter));
         var correlations = outerColumns.SelectMany((c, i) =>
         {
             var (eq, comparedAs) = EqualityFor(c.Type)!.Value;

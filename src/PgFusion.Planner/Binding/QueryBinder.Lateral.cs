@@ -56,6 +56,7 @@ public sealed partial class QueryBinder
         bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));
         var local = new List<BoundExpr>();
         var others = new List<BoundExpr>();
+        var written = where.Plain.ToList();
         foreach (var p in where.Plain)
         {
             if (p.ReferencedColumns().All(c => produced.Contains(c.Id)))
@@ -70,9 +71,11 @@ public sealed partial class QueryBinder
         if (others.Count > 0)
         {
             // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
-            var decorrelated = DomainDecorrelate(plan, [.. lateral.Correlations.Select(c => (BoundExpr)c.Eq)], others, lateral.Outer, out var reason)
+            // The whole WHERE goes into the domain join's filter (its own conjuncts too).
+            var decorrelated = DomainDecorrelate(plan, written, lateral.Outer, out var reason)
                 ?? throw UnsupportedConstructException.NotYet($"{lateral.What} whose references to the outer query are not equalities in its WHERE and that {reason}");
             plan = decorrelated.Plan;
+            where.Plain.Clear();
             lateral.Correlations.Clear();
             lateral.Correlations.AddRange(decorrelated.Correlations);
         }

@@ -160,14 +160,15 @@ public sealed partial class QueryBinder
                 else
                     others.Add(p);
             }
-            if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
             if (others.Count > 0)
             {
-                // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
-                var decorrelated = DomainDecorrelate(plan, [.. correlations.Select(c => (BoundExpr)c.Eq)], others, outer, out var reason)
+                // Other correlation: through the domain of the outer columns (QueryBinder.Domain),
+                // the whole WHERE (its own conjuncts too) in the domain join's filter.
+                var decorrelated = DomainDecorrelate(plan, where.Plain, outer, out var reason)
                     ?? throw UnsupportedConstructException.NotYet($"{Correlated(what)} whose outer references are not equalities in its WHERE and that {reason}");
                 return new SubqueryBody(decorrelated.Plan, outputs, decorrelated.Correlations) { Order = order };
             }
+            if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));
             return new SubqueryBody(plan, outputs, correlations) { Order = order };
         }
         finally

@@ -456,10 +456,11 @@ public sealed partial class QueryBinder
         if (others.Count > 0)
         {
             // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
-            var equalityConjuncts = equalities.Select((e, i) => (BoundExpr)(e.InnerFirst ? e.Eq with { Args = [keys[i].Expr, e.Outer] } : e.Eq with { Args = [e.Outer, keys[i].Expr] })).ToList();
-            var decorrelated = DomainDecorrelate(plan, equalityConjuncts, others, outer, out var reason)
+            // The whole WHERE goes into the domain join's filter (its own conjuncts too).
+            var decorrelated = DomainDecorrelate(plan, where.Plain, outer, out var reason)
                 ?? throw UnsupportedConstructException.NotYet($"correlated scalar subquery whose outer references are not equalities in its WHERE and that {reason}");
             plan = decorrelated.Plan;
+            local.Clear();
             keys = [.. decorrelated.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
             equalities = [.. decorrelated.Correlations.Select(c => (c.Eq, c.Outer, true))];
         }

@@ -27,6 +27,15 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     /// </summary>
     public bool Gated { get; init; }
 
+    /// <summary>
+    /// The left input is the domain of a decorrelated sub-query's outer columns (QueryBinder.Domain),
+    /// the right one the sub-query's FROM. To PostgreSQL the conjuncts reading the domain are quals of
+    /// the sub-query's scan that read Params, ordered by cost among that scan's own quals, so a
+    /// sub-query conjunct that can raise and that PostgreSQL tests after one of them is tested only
+    /// on the rows it passes: PredicatePushdown keeps such a conjunct in this join's condition.
+    /// </summary>
+    public bool Domain { get; init; }
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output

@@ -33,10 +33,12 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
     /// One-Time Filter over an uncorrelated sub-query, evaluated before any row below it) bounds a
     /// region: reordered with the joins around it, its gate could end up on the build side of a join
     /// whose probe input is read first, and a qual PostgreSQL never evaluates would run (seed 291
-    /// case 1651). Its inputs are reordered on their own.
+    /// case 1651). Its inputs are reordered on their own. So does a domain join
+    /// (<see cref="LogicalJoin.Domain"/>), whose condition may hold sub-query conjuncts that must
+    /// not go into the sub-query's scan.
     /// </summary>
     private static bool InRegion(LogicalPlan p) =>
-        p is LogicalJoin { Gated: false, Kind: LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Semi or LogicalJoinType.Anti };
+        p is LogicalJoin { Gated: false, Domain: false, Kind: LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Semi or LogicalJoinType.Anti };
 
     private LogicalPlan Reorder(LogicalPlan plan)
     {

@@ -108,6 +108,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         }
         // Held conjuncts stay above in their place among the ones that read the mark (the written order breaks cost ties).
         var held = HeldAboveFreeSubPlan(join, conjuncts) ?? [];
+        // A domain join's condition: its correlation conjuncts and the ones held with them, in PostgreSQL's order.
+        var domainCondition = DomainJoinCondition(join, conjuncts);
         var left = Ids(join.Left);
         var right = Ids(join.Right);
         var toLeft = new List<BoundExpr>();
@@ -118,6 +120,11 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             if (held.Contains(c))
             {
                 remaining.Add(c);
+                continue;
+            }
+            if (domainCondition is not null && domainCondition.Contains(c))
+            {
+                toCondition.Add(c);
                 continue;
             }
             var refs = ColumnIds.ReferencedBy(c);
@@ -133,7 +140,34 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 default: remaining.Add(c); break;
             }
         }
+        if (domainCondition is not null) toCondition = [.. domainCondition.Where(toCondition.Contains)];
         return Rebuild(join, toLeft, toRight, join.Condition is null ? toCondition : [.. Conjuncts(join.Condition), .. toCondition]);
+    }
+
+    /// <summary>
+    /// Over a domain join (<see cref="LogicalJoin.Domain"/>) whose sub-query reads one table, the
+    /// conjuncts of that table's quals as PostgreSQL orders them (listed as a base relation's, then by
+    /// cost; the conjuncts reading the domain are its quals over Params) from the first correlation
+    /// conjunct on, when from there one can raise: the correlation conjuncts and, from the first
+    /// conjunct at or after the first correlation one that can raise, every other one. PostgreSQL
+    /// tests those only on rows that passed the correlation test before them (seed 389 case 1744:
+    /// `b.id &lt; a.c5` before `2 - (date 'infinity' - b.c2) &lt;= b.id`, which raises 22008 for every
+    /// row), so they stay in the join's condition instead of going into the sub-query's scan. Null
+    /// when nothing is held (the correlation conjuncts join the condition as usual).
+    /// </summary>
+    private List<BoundExpr>? DomainJoinCondition(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts)
+    {
+        if (ordering is null || !join.Domain || join.Kind != LogicalJoinType.Inner || !IsScanLike(join.Right)) return null;
+        var domain = Ids(join.Left);
+        bool ReadsDomain(BoundExpr c) => c.ReferencedColumns().Any(r => domain.Contains(r.Id));
+        // The scan's quals: a conjunct reading the domain only is a pseudoconstant to PostgreSQL (a gate), not among them.
+        var quals = conjuncts.Where(c => c.ReferencedColumns().Any(r => !domain.Contains(r.Id))).ToList();
+        var ordered = ordering.Listed(quals, baseRelation: true).OrderBy(ordering.Cost).ToList();
+        int first = ordered.FindIndex(ReadsDomain);
+        if (first < 0) return null;
+        int raising = ordered.FindIndex(first, c => cannotRaise?.Invoke(c) != true);
+        if (raising < 0 || !ordered.Skip(raising).Any(c => !ReadsDomain(c))) return null;
+        return [.. ordered.Where((c, i) => ReadsDomain(c) || i >= raising)];
     }
 
     /// <summary>
@@ -207,8 +241,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         _ => false,
     };
 
-    /// <summary>ON conjuncts that read one input only and may filter it.</summary>
-    private static LogicalJoin PushOn(LogicalJoin join)
+    /// <summary>ON conjuncts that read one input only and may filter it (not the ones a domain join holds).</summary>
+    private LogicalJoin PushOn(LogicalJoin join)
     {
         if (join.Condition is null) return join;
         var left = Ids(join.Left);
@@ -216,8 +250,15 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         var toLeft = new List<BoundExpr>();
         var toRight = new List<BoundExpr>();
         var kept = new List<BoundExpr>();
-        foreach (var c in Conjuncts(join.Condition))
+        var conjuncts = Conjuncts(join.Condition);
+        var held = DomainJoinCondition(join, conjuncts) ?? [];
+        foreach (var c in conjuncts)
         {
+            if (held.Contains(c))
+            {
+                kept.Add(c);
+                continue;
+            }
             var refs = ColumnIds.ReferencedBy(c);
             bool inLeft = refs.Count > 0 && refs.IsSubsetOf(left);
             bool inRight = refs.Count > 0 && refs.IsSubsetOf(right);

@@ -50,12 +50,12 @@ public sealed partial class QueryBinder
             passThrough[c.Id] = column;
         }
         BoundExpr Remap(BoundExpr e) => e.TransformUp(x => x is LogicalColumnRef r && passThrough.TryGetValue(r.Column.Id, out var n) ? new LogicalColumnRef(n) : x);
+        // A key or argument: a column passed through, or a new column of the projection (which reads the plan's own columns).
         LogicalColumn ColumnOf(BoundExpr e, string name)
         {
-            var remapped = Remap(e);
-            if (remapped is LogicalColumnRef r) return r.Column;
-            var column = _ids.New(name, remapped.Type);
-            projections.Add(new NamedExpr(column, remapped));
+            if (Remap(e) is LogicalColumnRef r) return r.Column;
+            var column = _ids.New(name, e.Type);
+            projections.Add(new NamedExpr(column, e));
             return column;
         }
 

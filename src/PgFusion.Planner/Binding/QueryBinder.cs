@@ -158,8 +158,10 @@ public sealed partial class QueryBinder
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
             // A subquery joined above the aggregate reads the outer query's columns in its join condition: group keys too.
             var correlations = scalarsAbove.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>();
+            // Window functions are computed above the aggregate: their results are no keys, their arguments read keys and aggregates.
             var windowArgs = windows?.Calls.SelectMany(c => c.Call.Function.Args) ?? [];
-            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations, .. windowArgs], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
+            var windowColumns = windows?.Calls.Select(c => c.Call.Column) ?? [];
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations, .. windowArgs], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column), .. windowColumns]);
             if (UsesGroupingSets(query))
             {
                 // A group item reads its own key (two items with one expression are two keys under

@@ -14,11 +14,11 @@ internal static class WindowAggregate
 {
     private const int Chunk = 1024;
 
-    /// <param name="arg">The argument column of the partition's rows (unused without <paramref name="hasArg"/>: count(*)).</param>
-    public static void Compute(WindowPartition partition, Column arg, bool hasArg, Func<Accumulator> factory, Column result)
+    /// <param name="arg">The argument column of the partition's rows; null for count(*).</param>
+    public static void Compute(WindowPartition partition, Column? arg, Func<Accumulator> factory, Column result)
     {
-        var scratch = hasArg ? PgArrowMapping.CreateColumn(ArgType(partition, arg), Chunk) : null;
-        var ops = hasArg ? partition.OpsOf(arg) : null;
+        var scratch = arg is not null ? PgArrowMapping.CreateColumn(ArgType(partition, arg), Chunk) : null;
+        var ops = arg is not null ? partition.OpsOf(arg) : null;
         if (partition.FrameStartsAtPartitionStart) Running(partition, arg, scratch, ops, factory, result);
         else PerRow(partition, arg, scratch, ops, factory, result);
     }
@@ -29,7 +29,7 @@ internal static class WindowAggregate
     /// Frames that start at the partition's first row only grow: one accumulator takes the rows as
     /// the frame's end passes them, and its value is written for each row (Write leaves the state as is).
     /// </summary>
-    private static void Running(WindowPartition partition, Column arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
+    private static void Running(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
     {
         var acc = factory();
         acc.EnsureGroups(1);
@@ -41,7 +41,7 @@ internal static class WindowAggregate
             while (added <= end)
             {
                 int count = (int)Math.Min(Chunk, end + 1 - added);
-                if (scratch is not null) ColumnGather.Gather(arg, null, (int)added, count, scratch, ops!);
+                if (scratch is not null) ColumnGather.Gather(arg!, null, (int)added, count, scratch, ops!);
                 acc.Update(scratch, null, count, zeros);
                 added += count;
             }
@@ -53,7 +53,7 @@ internal static class WindowAggregate
     /// Frames whose start moves: each row's frame is aggregated afresh, up to <see cref="Chunk"/> rows'
     /// frames at a time as groups of one accumulator, every frame's rows fed in partition order.
     /// </summary>
-    private static void PerRow(WindowPartition partition, Column arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
+    private static void PerRow(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
     {
         var selection = new int[Chunk];
         var groups = new int[Chunk];
@@ -82,9 +82,9 @@ internal static class WindowAggregate
         }
     }
 
-    private static void Feed(Accumulator acc, Column arg, Column? scratch, ColumnOps? ops, int[] selection, int[] groups, int count)
+    private static void Feed(Accumulator acc, Column? arg, Column? scratch, ColumnOps? ops, int[] selection, int[] groups, int count)
     {
-        if (scratch is not null) ColumnGather.Gather(arg, selection, count, scratch, ops!);
+        if (scratch is not null) ColumnGather.Gather(arg!, selection, count, scratch, ops!);
         acc.Update(scratch, null, count, groups);
     }
 }

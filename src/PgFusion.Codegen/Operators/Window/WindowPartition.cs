@@ -104,7 +104,8 @@ internal sealed class WindowPartition
                     FrameValue(fn, result);
                     break;
                 default:
-                    WindowAggregate.Compute(this, _rows[fn.Args.Count > 0 ? fn.Args[0] : 0], fn.Args.Count > 0, _node.Accumulators[f]!, result);
+                    // count(*) reads no column (its input may have none at all).
+                    WindowAggregate.Compute(this, fn.Args.Count > 0 ? _rows[fn.Args[0]] : null, _node.Accumulators[f]!, result);
                     break;
             }
         }

@@ -63,6 +63,8 @@ public sealed partial class QueryCompiler
                 }
                 return new PartitionLimitNode(input, partitionLimit.KeyIndexes, partitionLimit.Offset, partitionLimit.Count);
             }
+            case PhysicalWindow window:
+                return new Operators.Window.WindowNode(Lower(window.Input), window);
             case PhysicalOneRow:
                 return new OneRowNode();
             case PhysicalWorkTableScan workTableScan:

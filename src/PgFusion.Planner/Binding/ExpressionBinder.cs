@@ -65,7 +65,7 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "SCALARARRAYOPEXPR" => BindScalarArrayOp(node, aggregates),
             "AGGREF" => BindAggref(node, aggregates),
             "SUBLINK" => SubLinkBinder is { } sub ? sub(node) : throw UnsupportedConstructException.NotYet($"subquery expression (SubLink {SubLinkKind(node)})"),
-            "WINDOWFUNC" => throw UnsupportedConstructException.NotYet($"window function {FunctionLabel(node.UInt32("winfnoid"))}"),
+            "WINDOWFUNC" => BindWindowFunc(node, aggregates),
             "PARAM" when node.Int32("paramkind") == 2 && SubLinkParams.TryGetValue(node.Int32("paramid"), out var p) => p,
             "PARAM" => throw UnsupportedConstructException.NotYet("query parameter ($n)"),
             "GROUPINGFUNC" => GroupingFuncBinder is { } g ? g(node) : throw UnsupportedConstructException.NotYet("GROUPING() outside a grouped select list or HAVING"),

@@ -129,6 +129,13 @@ public sealed partial class QueryBinder
         var where = BindWhere(jointree.Optional("quals"), binder);
 
         bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual") || UsesGroupingSets(query);
+        var windows = query.Bool("hasWindowFuncs") ? new WindowCollector(_ids) : null;
+        if (windows is not null)
+        {
+            if (lateral is not null) throw UnsupportedConstructException.NotYet($"window function in {lateral.What}");
+            if (UsesGroupingSets(query)) throw UnsupportedConstructException.NotYet("window function with GROUPING SETS, ROLLUP or CUBE");
+            binder.Windows = windows;
+        }
         List<BoundExpr> tleExprs;
         BoundExpr? having = null;
         List<NamedExpr> groupKeys = [];
@@ -151,7 +158,10 @@ public sealed partial class QueryBinder
             having = query.Optional("havingQual") is { } h ? binder.Bind(h, aggregates) : null;
             // A subquery joined above the aggregate reads the outer query's columns in its join condition: group keys too.
             var correlations = scalarsAbove.SelectMany(j => new[] { j.Condition, j.Check }).OfType<BoundExpr>();
-            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column)]);
+            // Window functions are computed above the aggregate: their results are no keys, their arguments read keys and aggregates.
+            var windowArgs = windows?.Calls.SelectMany(c => c.Call.Function.Args) ?? [];
+            var windowColumns = windows?.Calls.Select(c => c.Call.Column) ?? [];
+            AddFunctionallyDependentKeys(groupKeys, aggregates, [.. tleExprs, .. having is null ? [] : new[] { having }, .. correlations, .. windowArgs], [.. scalarsAbove.SelectMany(j => j.Right.Output), .. groupingCalls.Select(c => c.Column), .. windowColumns]);
             if (UsesGroupingSets(query))
             {
                 // A group item reads its own key (two items with one expression are two keys under
@@ -188,6 +198,13 @@ public sealed partial class QueryBinder
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);
             if (having is not null) plan = new LogicalFilter(plan, having) { OverGroupingSets = UsesGroupingSets(query) && query.List("groupClause").Count > 0 };
+        }
+
+        binder.Windows = null;
+        if (windows is { Calls.Count: > 0 })
+        {
+            var keys = groupKeys;
+            plan = BindWindows(query, targetList, tleExprs, windows, plan, binder, grouped ? e => ReplaceGroupKeys(e, keys) : e => e);
         }
 
         var tleColumns = new LogicalColumn[targetList.Count];
@@ -252,11 +269,9 @@ public sealed partial class QueryBinder
         if (!query.IsNullField("utilityStmt")) throw UnsupportedConstructException.NotYet("utility statement");
         if (!withAndSetOperations && query.List("cteList").Count > 0) throw UnsupportedConstructException.NotYet("WITH (common table expression) here");
         if (!withAndSetOperations && !query.IsNullField("setOperations")) throw UnsupportedConstructException.NotYet("UNION/INTERSECT/EXCEPT here");
-        if (query.Bool("hasWindowFuncs")) throw UnsupportedConstructException.NotYet("window function");
         if (query.Bool("hasTargetSRFs")) throw UnsupportedConstructException.NotYet("set-returning function in the select list");
         if (query.Bool("hasForUpdate") || query.List("rowMarks").Count > 0) throw UnsupportedConstructException.NotYet("FOR UPDATE/SHARE");
         if (query.Optional("hasRowSecurity")?.Bool() == true) throw UnsupportedConstructException.NotYet("row-level security");
-        if (query.List("windowClause").Count > 0) throw UnsupportedConstructException.NotYet("WINDOW clause");
     }
 
     private LogicalColumn CreateScanColumn(IReadOnlyList<QueryTreeNode> rangeTable, int rti, int attnum)

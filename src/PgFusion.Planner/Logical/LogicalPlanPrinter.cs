@@ -33,6 +33,7 @@ public static class LogicalPlanPrinter
             LogicalCteScan c => $"CteScan {c.Definition.Name} #{c.Definition.Id} [{string.Join(", ", c.Columns)}]",
             LogicalLimit l => $"Limit offset {l.Offset} count {(l.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ALL")}",
             LogicalOneRow => "OneRow",
+            LogicalWindow w => $"Window [{string.Join(", ", w.PartitionKeys)}] order [{string.Join(", ", w.OrderKeys)}] {w.Frame} [{string.Join(", ", w.Functions.Select(fn => $"{fn.Function.Name}({string.Join(", ", fn.Function.Args.Select(f.Format))}) AS {fn.Column}"))}]",
             LogicalPartitionLimit pl => $"PartitionLimit [{string.Join(", ", pl.PartitionKeys)}] offset {pl.Offset} count {(pl.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ALL")}",
             _ => plan.GetType().Name,
         });

@@ -44,6 +44,7 @@ public static class ExplainFormatter
         PhysicalLimit => "Limit",
         PhysicalOneRow => "Result (one row)",
         PhysicalPartitionLimit => "Partition Limit",
+        PhysicalWindow => "WindowAgg",
         PhysicalHashSetOp s => $"HashSetOp {s.Kind}{(s.All ? " All" : "")}",
         PhysicalHashJoin j => $"Hash {JoinLabel(j.Kind)} Join",
         PhysicalIndexProbeJoin p => $"Index Probe {JoinLabel(p.Join.Kind)} Join using {p.Index.Name}",
@@ -97,6 +98,12 @@ public static class ExplainFormatter
                 break;
             case PhysicalPartitionLimit pl:
                 yield return $"Partition Key: {string.Join(", ", pl.KeyIndexes.Select(i => pl.Input.Output[i].Name))}  Offset: {pl.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(pl.Count is { } pc ? pc.ToString(CultureInfo.InvariantCulture) : "ALL")}";
+                break;
+            case PhysicalWindow w:
+                if (w.PartitionKeys.Count > 0) yield return "Partition By: " + string.Join(", ", w.PartitionKeys.Select(i => w.Input.Output[i].Name));
+                if (w.OrderKeys.Count > 0) yield return "Order By: " + string.Join(", ", w.OrderKeys.Select(i => w.Input.Output[i].Name));
+                yield return "Frame: " + w.Frame;
+                yield return "Functions: " + string.Join(", ", w.Functions.Select(fn => $"{fn.Name}({string.Join(", ", fn.Args.Select(i => w.Input.Output[i].Name))})"));
                 break;
             case PhysicalLimit l:
                 yield return $"Offset: {l.Offset.ToString(CultureInfo.InvariantCulture)}  Count: {(l.Count is { } c ? c.ToString(CultureInfo.InvariantCulture) : "ALL")}";

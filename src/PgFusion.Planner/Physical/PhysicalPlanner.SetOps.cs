@@ -52,6 +52,22 @@ public sealed partial class PhysicalPlanner
                 double rows = partitionLimit.Count is { } n ? Math.Min(input.EstimatedRows, Math.Max(1, n * Math.Sqrt(input.EstimatedRows))) : input.EstimatedRows;
                 return new PhysicalPartitionLimit(input, keys, partitionLimit.Offset, partitionLimit.Count, rows);
             }
+            case LogicalWindow window:
+            {
+                var input = Lower(window.Input);
+                int Index(LogicalColumn c) => ((BoundColumnRef)Resolve(new LogicalColumnRef(c), window.Input.Output)).Index;
+                var functions = window.Functions.Select(f =>
+                {
+                    var args = f.Function.Args.Select(a => Resolve(a, window.Input.Output)).ToList();
+                    return new PhysicalWindowFunction(
+                        f.Function.Kind,
+                        f.Function.Name,
+                        [.. args.Select(a => ((BoundColumnRef)a).Index)],
+                        f.Function.Aggregate is { } agg ? agg with { Args = args } : null,
+                        new OutputColumn(f.Column.Name, f.Column.Type));
+                }).ToList();
+                return new PhysicalWindow(input, [.. window.PartitionKeys.Select(Index)], [.. window.OrderKeys.Select(Index)], window.Frame, functions);
+            }
             case LogicalOneRow:
                 return new PhysicalOneRow();
             case LogicalWorkTableScan workTableScan:

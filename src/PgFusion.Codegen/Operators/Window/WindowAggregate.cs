@@ -1,0 +1,90 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Operators.Aggregates;
+using PgFusion.Codegen.Operators.Columns;
+
+namespace PgFusion.Codegen.Operators.Window;
+
+/// <summary>
+/// An aggregate used as a window function, through the hash aggregate's accumulators (so its result
+/// types, scales and NaN/Infinity handling are the GROUP BY aggregate's). Each row's value is the
+/// aggregate of its frame's rows fed in partition order, as PostgreSQL's WindowAgg computes it
+/// (its inverse transition functions, where it uses them, give the same values).
+/// </summary>
+internal static class WindowAggregate
+{
+    private const int Chunk = 1024;
+
+    /// <param name="arg">The argument column of the partition's rows; null for count(*).</param>
+    public static void Compute(WindowPartition partition, Column? arg, Func<Accumulator> factory, Column result)
+    {
+        var scratch = arg is not null ? PgArrowMapping.CreateColumn(ArgType(partition, arg), Chunk) : null;
+        var ops = arg is not null ? partition.OpsOf(arg) : null;
+        if (partition.FrameStartsAtPartitionStart) Running(partition, arg, scratch, ops, factory, result);
+        else PerRow(partition, arg, scratch, ops, factory, result);
+    }
+
+    private static Types.PgType ArgType(WindowPartition partition, Column arg) => partition.TypeOf(arg);
+
+    /// <summary>
+    /// Frames that start at the partition's first row only grow: one accumulator takes the rows as
+    /// the frame's end passes them, and its value is written for each row (Write leaves the state as is).
+    /// </summary>
+    private static void Running(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
+    {
+        var acc = factory();
+        acc.EnsureGroups(1);
+        var zeros = new int[Chunk];
+        long added = 0;
+        for (int i = 0; i < partition.Rows; i++)
+        {
+            var (_, end) = partition.FrameOf(i);
+            while (added <= end)
+            {
+                int count = (int)Math.Min(Chunk, end + 1 - added);
+                if (scratch is not null) ColumnGather.Gather(arg!, null, (int)added, count, scratch, ops!);
+                acc.Update(scratch, null, count, zeros);
+                added += count;
+            }
+            acc.Write(0, result);
+        }
+    }
+
+    /// <summary>
+    /// Frames whose start moves: each row's frame is aggregated afresh, up to <see cref="Chunk"/> rows'
+    /// frames at a time as groups of one accumulator, every frame's rows fed in partition order.
+    /// </summary>
+    private static void PerRow(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
+    {
+        var selection = new int[Chunk];
+        var groups = new int[Chunk];
+        for (int first = 0; first < partition.Rows; first += Chunk)
+        {
+            int rows = Math.Min(Chunk, partition.Rows - first);
+            var acc = factory();
+            acc.EnsureGroups(rows);
+            int pending = 0;
+            for (int g = 0; g < rows; g++)
+            {
+                var (start, end) = partition.FrameOf(first + g);
+                for (long j = start; j <= end; j++)
+                {
+                    selection[pending] = (int)j;
+                    groups[pending] = g;
+                    if (++pending == Chunk)
+                    {
+                        Feed(acc, arg, scratch, ops, selection, groups, pending);
+                        pending = 0;
+                    }
+                }
+            }
+            if (pending > 0) Feed(acc, arg, scratch, ops, selection, groups, pending);
+            for (int g = 0; g < rows; g++) acc.Write(g, result);
+        }
+    }
+
+    private static void Feed(Accumulator acc, Column? arg, Column? scratch, ColumnOps? ops, int[] selection, int[] groups, int count)
+    {
+        if (scratch is not null) ColumnGather.Gather(arg!, selection, count, scratch, ops!);
+        acc.Update(scratch, null, count, groups);
+    }
+}

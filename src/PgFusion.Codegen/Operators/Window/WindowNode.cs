@@ -1,0 +1,126 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Execution;
+using PgFusion.Codegen.Kernels;
+using PgFusion.Codegen.Operators.Aggregates;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Planner.Physical;
+
+namespace PgFusion.Codegen.Operators.Window;
+
+/// <summary>
+/// WindowAgg over an input sorted by the partition keys then the order keys (a SortNode below, which
+/// spills under the memory budget): buffers one partition's rows, computes every function's value
+/// for each of them (<see cref="WindowPartition"/>), and emits the rows with those values appended.
+/// </summary>
+public sealed class WindowNode : OperatorNode
+{
+    public WindowNode(OperatorNode input, PhysicalWindow plan)
+        : base(plan.Output)
+    {
+        Input = input;
+        Plan = plan;
+        InputOps = [.. input.Output.Select(o => ColumnOps.For(o.Type))];
+        ResultOps = [.. plan.Functions.Select(f => ColumnOps.For(f.Output.Type))];
+        foreach (var k in plan.PartitionKeys.Concat(plan.OrderKeys))
+        {
+            if (!InputOps[k].CanCompare) throw new UnsupportedException($"window PARTITION BY / ORDER BY on {input.Output[k].Type} is not supported");
+        }
+        Accumulators = [.. plan.Functions.Select(f => f.Aggregate is { } agg ? Accumulator.Factory(agg) : null)];
+    }
+
+    public OperatorNode Input { get; }
+
+    public PhysicalWindow Plan { get; }
+
+    internal ColumnOps[] InputOps { get; }
+
+    internal ColumnOps[] ResultOps { get; }
+
+    /// <summary>Per function: the accumulator factory of an aggregate used as a window function, else null.</summary>
+    internal Func<Accumulator>?[] Accumulators { get; }
+
+    public override IReadOnlyList<OperatorNode> Children => [Input];
+
+    public override string Describe() =>
+        $"WindowAgg: partition by {Names(Plan.PartitionKeys)}; order by {Names(Plan.OrderKeys)}; {Plan.Frame}; "
+        + string.Join(", ", Plan.Functions.Select(f => $"{f.Name}({Names(f.Args)})"));
+
+    private string Names(IReadOnlyList<int> indexes) => string.Join(", ", indexes.Select(i => Input.Output[i].Name));
+
+    public override IBatchSource Open(ExecutionContext context) => new WindowStream(this, Input.Open(context));
+
+    /// <summary>
+    /// Reads input rows into the partition buffer until a row with other partition keys comes (or the
+    /// input ends), computes the partition, then copies its rows out in batches before it reads on;
+    /// the input batch is kept (not read past) while a finished partition is still being copied.
+    /// </summary>
+    private sealed class WindowStream(WindowNode node, IBatchSource input) : IBatchSource
+    {
+        private readonly WindowPartition _partition = new(node);
+        private readonly Column[] _output = [.. node.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows))];
+        private RecordBatch? _batch;
+        private int _batchPos;
+        private bool _inputDone;
+        private int _finishedRows; // rows of the computed partition (0: none)
+        private int _copied; // of those, rows already copied out
+
+        public RecordBatch? Next(CancellationToken cancellation)
+        {
+            foreach (var c in _output) c.Reset();
+            int rows = 0;
+            while (true)
+            {
+                if (_copied < _finishedRows)
+                {
+                    int n = Math.Min(ExecutionContext.BatchRows - rows, _finishedRows - _copied);
+                    _partition.CopyOut(_copied, n, _output);
+                    _copied += n;
+                    rows += n;
+                    if (rows == ExecutionContext.BatchRows) return new RecordBatch(_output, rows);
+                    continue;
+                }
+                if (_finishedRows > 0)
+                {
+                    _partition.Clear();
+                    _finishedRows = _copied = 0;
+                }
+                if (_batch is null || _batchPos >= _batch.LiveRows)
+                {
+                    if (_inputDone || (_batch = input.Next(cancellation)) is null)
+                    {
+                        _inputDone = true;
+                        _batch = null;
+                        if (_partition.Rows > 0)
+                        {
+                            Finish(cancellation);
+                            continue;
+                        }
+                        return rows > 0 ? new RecordBatch(_output, rows) : null;
+                    }
+                    _batchPos = 0;
+                }
+                var batch = _batch;
+                int live = batch.LiveRows;
+                while (_batchPos < live)
+                {
+                    int row = batch.Selection is { } s ? s[_batchPos] : _batchPos;
+                    if (_partition.Rows > 0 && !_partition.SamePartition(batch, row))
+                    {
+                        Finish(cancellation);
+                        break;
+                    }
+                    _partition.Append(batch, row);
+                    _batchPos++;
+                }
+            }
+        }
+
+        private void Finish(CancellationToken cancellation)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            _partition.Compute();
+            _finishedRows = _partition.Rows;
+            _copied = 0;
+        }
+    }
+}

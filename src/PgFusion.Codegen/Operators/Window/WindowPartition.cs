@@ -1,0 +1,275 @@
+using PgFusion.Arrow;
+using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Values;
+using PgFusion.Planner.Logical;
+using PgFusion.Planner.Physical;
+
+namespace PgFusion.Codegen.Operators.Window;
+
+/// <summary>
+/// One partition of a window: its rows (copies of the input columns, in the sorted order), its
+/// peer groups (runs of equal order keys, NULLs equal) and, once computed, one result column per
+/// window function, with PostgreSQL 15's windowfuncs.c / nodeWindowAgg.c semantics.
+/// </summary>
+internal sealed class WindowPartition
+{
+    private readonly WindowNode _node;
+    private readonly Column[] _rows;
+    private readonly Column[] _results;
+    private int[] _peerStart = new int[16]; // first row of each row's peer group
+    private int[] _peerEnd = new int[16]; // one past the last row of each row's peer group
+    private int[] _peerGroup = new int[16]; // 0-based index of each row's peer group
+
+    public WindowPartition(WindowNode node)
+    {
+        _node = node;
+        _rows = [.. node.Input.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, 16))];
+        _results = [.. node.Plan.Functions.Select(f => PgArrowMapping.CreateColumn(f.Output.Type, 16))];
+    }
+
+    public int Rows { get; private set; }
+
+    public void Append(RecordBatch batch, int row)
+    {
+        for (int c = 0; c < _rows.Length; c++) _node.InputOps[c].Append(batch.Columns[c], row, _rows[c]);
+        Rows++;
+    }
+
+    /// <summary>Whether input row <paramref name="row"/> has the partition keys of the buffered rows (NULL equal to NULL).</summary>
+    public bool SamePartition(RecordBatch batch, int row)
+    {
+        foreach (int k in _node.Plan.PartitionKeys)
+            if (!Equal(batch.Columns[k], row, _rows[k], Rows - 1, _node.InputOps[k])) return false;
+        return true;
+    }
+
+    private static bool Equal(Column a, int ra, Column b, int rb, ColumnOps ops)
+    {
+        bool na = a.IsNull(ra), nb = b.IsNull(rb);
+        return na || nb ? na && nb : ops.Equal(a, ra, b, rb);
+    }
+
+    public void Clear()
+    {
+        foreach (var c in _rows) c.Reset();
+        foreach (var c in _results) c.Reset();
+        Rows = 0;
+    }
+
+    /// <summary>Appends rows [from, from + count) with their function values to <paramref name="output"/> (input columns, then results).</summary>
+    public void CopyOut(int from, int count, Column[] output)
+    {
+        for (int c = 0; c < _rows.Length; c++) ColumnGather.Append(_rows[c], null, from, count, output[c], _node.InputOps[c]);
+        for (int f = 0; f < _results.Length; f++) ColumnGather.Append(_results[f], null, from, count, output[_rows.Length + f], _node.ResultOps[f]);
+    }
+
+    public void Compute()
+    {
+        FindPeers();
+        var functions = _node.Plan.Functions;
+        for (int f = 0; f < functions.Count; f++)
+        {
+            var result = _results[f];
+            result.Reset();
+            var fn = functions[f];
+            switch (fn.Kind)
+            {
+                case WindowFunctionKind.RowNumber:
+                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (long)i + 1);
+                    break;
+                case WindowFunctionKind.Rank:
+                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (long)_peerStart[i] + 1);
+                    break;
+                case WindowFunctionKind.DenseRank:
+                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (long)_peerGroup[i] + 1);
+                    break;
+                case WindowFunctionKind.PercentRank:
+                    // (rank - 1) / (rows - 1), 0 for a one-row partition (window_percent_rank).
+                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, Rows > 1 ? (double)_peerStart[i] / (Rows - 1) : 0.0);
+                    break;
+                case WindowFunctionKind.CumeDist:
+                    // rows up to the current row's last peer / rows (window_cume_dist).
+                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (double)_peerEnd[i] / Rows);
+                    break;
+                case WindowFunctionKind.Ntile:
+                    Ntile(_rows[fn.Args[0]], result);
+                    break;
+                case WindowFunctionKind.Lag:
+                case WindowFunctionKind.Lead:
+                    Shift(fn, result, fn.Kind == WindowFunctionKind.Lag);
+                    break;
+                case WindowFunctionKind.FirstValue:
+                case WindowFunctionKind.LastValue:
+                case WindowFunctionKind.NthValue:
+                    FrameValue(fn, result);
+                    break;
+                default:
+                    // count(*) reads no column (its input may have none at all).
+                    WindowAggregate.Compute(this, fn.Args.Count > 0 ? _rows[fn.Args[0]] : null, _node.Accumulators[f]!, result);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Peer groups: runs of rows whose order keys are all equal (the whole partition without ORDER BY).</summary>
+    private void FindPeers()
+    {
+        if (_peerStart.Length < Rows)
+        {
+            int size = Math.Max(Rows, _peerStart.Length * 2);
+            _peerStart = new int[size];
+            _peerEnd = new int[size];
+            _peerGroup = new int[size];
+        }
+        int start = 0, group = 0;
+        for (int i = 1; i <= Rows; i++)
+        {
+            if (i < Rows && SameOrder(i - 1, i)) continue;
+            for (int j = start; j < i; j++)
+            {
+                _peerStart[j] = start;
+                _peerEnd[j] = i;
+                _peerGroup[j] = group;
+            }
+            start = i;
+            group++;
+        }
+    }
+
+    private bool SameOrder(int a, int b)
+    {
+        foreach (int k in _node.Plan.OrderKeys)
+            if (!Equal(_rows[k], a, _rows[k], b, _node.InputOps[k])) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// ntile(n) as window_ntile: n is read at the current row until a row gives a non-NULL n (rows
+    /// until then get NULL); n &lt;= 0 raises 22014; then the rows are dealt into n buckets, the first
+    /// (rows % n) buckets one row larger (the partition's row count, not the rows left, as PostgreSQL).
+    /// </summary>
+    private void Ntile(Column arg, Column result)
+    {
+        var values = ((PrimitiveColumn<int>)arg).Values;
+        long bucket = 0, inBucket = 0, boundary = 0, remainder = 0;
+        for (int i = 0; i < Rows; i++)
+        {
+            if (bucket == 0)
+            {
+                if (arg.IsNull(i))
+                {
+                    ColumnAppend.Null(result);
+                    continue;
+                }
+                int buckets = values[i];
+                if (buckets <= 0) PgErrors.Raise("22014", "argument of ntile must be greater than zero");
+                bucket = 1;
+                inBucket = 0;
+                boundary = Rows / buckets;
+                if (boundary <= 0) boundary = 1;
+                else
+                {
+                    remainder = Rows % buckets;
+                    if (remainder != 0) boundary++;
+                }
+            }
+            inBucket++;
+            if (boundary < inBucket)
+            {
+                if (remainder != 0 && bucket == remainder)
+                {
+                    remainder = 0;
+                    boundary--;
+                }
+                bucket++;
+                inBucket = 1;
+            }
+            ColumnAppend.Value(result, (int)bucket);
+        }
+    }
+
+    /// <summary>
+    /// lag/lead(value [, offset [, default]]): the value offset rows before/after the current row
+    /// (offset read per row, 1 without; NULL gives NULL; a negative offset looks the other way),
+    /// the default (per row, NULL without) when that row is outside the partition.
+    /// </summary>
+    private void Shift(PhysicalWindowFunction fn, Column result, bool lag)
+    {
+        var value = _rows[fn.Args[0]];
+        var offsets = fn.Args.Count > 1 ? (PrimitiveColumn<int>)_rows[fn.Args[1]] : null;
+        var defaults = fn.Args.Count > 2 ? _rows[fn.Args[2]] : null;
+        var ops = _node.InputOps[fn.Args[0]];
+        for (int i = 0; i < Rows; i++)
+        {
+            if (offsets is not null && offsets.IsNull(i))
+            {
+                ColumnAppend.Null(result);
+                continue;
+            }
+            long offset = offsets is null ? 1 : offsets.Values[i];
+            long target = lag ? i - offset : i + offset;
+            if (target >= 0 && target < Rows) ops.Append(value, (int)target, result);
+            else if (defaults is not null) ops.Append(defaults, i, result);
+            else ColumnAppend.Null(result);
+        }
+    }
+
+    /// <summary>first_value / last_value / nth_value(value, n) over each row's frame; NULL for an empty frame or a frame shorter than n; n &lt;= 0 raises 22016.</summary>
+    private void FrameValue(PhysicalWindowFunction fn, Column result)
+    {
+        var value = _rows[fn.Args[0]];
+        var nth = fn.Kind == WindowFunctionKind.NthValue ? (PrimitiveColumn<int>)_rows[fn.Args[1]] : null;
+        var ops = _node.InputOps[fn.Args[0]];
+        for (int i = 0; i < Rows; i++)
+        {
+            var (start, end) = FrameOf(i);
+            long at;
+            if (nth is not null)
+            {
+                if (nth.IsNull(i))
+                {
+                    ColumnAppend.Null(result);
+                    continue;
+                }
+                int n = nth.Values[i];
+                if (n <= 0) PgErrors.Raise("22016", "argument of nth_value must be greater than zero");
+                at = start + n - 1;
+            }
+            else
+            {
+                at = fn.Kind == WindowFunctionKind.FirstValue ? start : end;
+            }
+            if (start <= end && at >= start && at <= end) ops.Append(value, (int)at, result);
+            else ColumnAppend.Null(result);
+        }
+    }
+
+    /// <summary>The frame of row <paramref name="i"/> as inclusive row bounds within the partition; empty when start &gt; end.</summary>
+    public (long Start, long End) FrameOf(int i)
+    {
+        var frame = _node.Plan.Frame;
+        long start = frame.Start switch
+        {
+            WindowFrameBound.UnboundedPreceding => 0,
+            WindowFrameBound.CurrentRow => frame.Rows ? i : _peerStart[i],
+            WindowFrameBound.OffsetPreceding => i - frame.StartOffset,
+            WindowFrameBound.OffsetFollowing => i > long.MaxValue - frame.StartOffset ? long.MaxValue : i + frame.StartOffset,
+            _ => Rows,
+        };
+        long end = frame.End switch
+        {
+            WindowFrameBound.UnboundedFollowing => Rows - 1,
+            WindowFrameBound.CurrentRow => frame.Rows ? i : _peerEnd[i] - 1,
+            WindowFrameBound.OffsetPreceding => i - frame.EndOffset,
+            WindowFrameBound.OffsetFollowing => i > long.MaxValue - frame.EndOffset ? long.MaxValue : i + frame.EndOffset,
+            _ => -1,
+        };
+        return (Math.Max(start, 0), Math.Min(end, Rows - 1));
+    }
+
+    public bool FrameStartsAtPartitionStart => _node.Plan.Frame.Start == WindowFrameBound.UnboundedPreceding;
+
+    public ColumnOps OpsOf(Column column) => _node.InputOps[Array.IndexOf(_rows, column)];
+
+    public PgFusion.Types.PgType TypeOf(Column column) => _node.Input.Output[Array.IndexOf(_rows, column)].Type;
+}

@@ -1,0 +1,142 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Binding;
+
+// Window functions: one LogicalWindow per window clause a function uses, each over a sort by its
+// PARTITION BY then ORDER BY keys, above the WHERE / grouping / HAVING and below the select list,
+// DISTINCT, ORDER BY and LIMIT (PostgreSQL's WindowAgg nodes sit at the same place).
+public sealed partial class QueryBinder
+{
+    // PostgreSQL 15 parsenodes.h FRAMEOPTION_* bits of WindowClause.frameOptions.
+    private const int FrameRange = 0x2;
+    private const int FrameRows = 0x4;
+    private const int FrameGroups = 0x8;
+    private const int FrameStartUnboundedPreceding = 0x20;
+    private const int FrameEndUnboundedFollowing = 0x100;
+    private const int FrameStartCurrentRow = 0x200;
+    private const int FrameEndCurrentRow = 0x400;
+    private const int FrameStartOffsetPreceding = 0x800;
+    private const int FrameEndOffsetPreceding = 0x1000;
+    private const int FrameStartOffsetFollowing = 0x2000;
+    private const int FrameEndOffsetFollowing = 0x4000;
+    private const int FrameExcludeCurrentRow = 0x8000;
+    private const int FrameExcludeGroup = 0x10000;
+    private const int FrameExcludeTies = 0x20000;
+
+    /// <summary>
+    /// Puts the window clauses' LogicalWindows over <paramref name="plan"/>: first one projection
+    /// computing every key and argument that is not a column (with the plan's columns passed
+    /// through under new ids, which <paramref name="tleExprs"/> then read), then per window clause,
+    /// in winref order, a sort on its keys and the window. <paramref name="aboveGrouping"/> rewrites
+    /// the arguments of a grouped query's window functions to read the group keys.
+    /// </summary>
+    private LogicalPlan BindWindows(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, List<BoundExpr> tleExprs, WindowCollector windows,
+        LogicalPlan plan, ExpressionBinder binder, Func<BoundExpr, BoundExpr> aboveGrouping)
+    {
+        var clauses = new Dictionary<int, QueryTreeNode>();
+        foreach (var wc in query.List("windowClause"))
+        {
+            if (wc.RequireKind() != "WINDOWCLAUSE") throw wc.Error($"expected WINDOWCLAUSE, found {wc.Kind}");
+            clauses[wc.Int32("winref")] = wc;
+        }
+
+        var projections = new List<NamedExpr>();
+        var passThrough = new Dictionary<int, LogicalColumn>();
+        foreach (var c in plan.Output)
+        {
+            var column = _ids.New(c.Name, c.Type);
+            projections.Add(new NamedExpr(column, new LogicalColumnRef(c)));
+            passThrough[c.Id] = column;
+        }
+        BoundExpr Remap(BoundExpr e) => e.TransformUp(x => x is LogicalColumnRef r && passThrough.TryGetValue(r.Column.Id, out var n) ? new LogicalColumnRef(n) : x);
+        // A key or argument: a column passed through, or a new column of the projection (which reads the plan's own columns).
+        LogicalColumn ColumnOf(BoundExpr e, string name)
+        {
+            if (Remap(e) is LogicalColumnRef r) return r.Column;
+            var column = _ids.New(name, e.Type);
+            projections.Add(new NamedExpr(column, e));
+            return column;
+        }
+
+        var windowsToBuild = new List<(List<LogicalSortKey> Sort, List<LogicalColumn> Partition, List<LogicalColumn> Order, WindowFrame Frame, List<NamedWindowFunction> Functions)>();
+        foreach (var winRef in windows.Calls.Select(c => c.WinRef).Distinct().Order())
+        {
+            if (!clauses.TryGetValue(winRef, out var wc)) throw query.Field("windowClause").Error($"no window clause has winref {winRef}");
+            var frame = Frame(wc, binder);
+            var sort = new List<LogicalSortKey>();
+            var partition = new List<LogicalColumn>();
+            var order = new List<LogicalColumn>();
+            foreach (var (list, keys) in new[] { ("partitionClause", partition), ("orderClause", order) })
+            {
+                foreach (var clause in wc.List(list))
+                {
+                    int i = TargetIndexFor(clause, targetList);
+                    var column = ColumnOf(tleExprs[i], list == "partitionClause" ? "partition_key" : "order_key");
+                    bool descending = SortDescending(clause, targetList[i].Field("expr"), column.Type.Oid);
+                    keys.Add(column);
+                    sort.Add(new LogicalSortKey(new LogicalColumnRef(column), descending, clause.Bool("nulls_first")));
+                }
+            }
+            var functions = windows.Calls.Where(c => c.WinRef == winRef)
+                .Select(c => c.Call with { Function = c.Call.Function.WithArgs([.. c.Call.Function.Args.Select(a => (BoundExpr)new LogicalColumnRef(ColumnOf(aboveGrouping(a), "window_arg")))]) })
+                .ToList();
+            windowsToBuild.Add((sort, partition, order, frame, functions));
+        }
+
+        plan = new LogicalProject(plan, projections);
+        foreach (var w in windowsToBuild)
+        {
+            if (w.Sort.Count > 0) plan = new LogicalSort(plan, w.Sort);
+            plan = new LogicalWindow(plan, w.Partition, w.Order, w.Frame, w.Functions);
+        }
+        for (int i = 0; i < tleExprs.Count; i++) tleExprs[i] = Remap(tleExprs[i]);
+        return plan;
+    }
+
+    /// <summary>The frame of a window clause; GROUPS, RANGE with an offset, EXCLUDE and non-constant or invalid offsets are unsupported.</summary>
+    private static WindowFrame Frame(QueryTreeNode wc, ExpressionBinder binder)
+    {
+        int options = wc.Int32("frameOptions");
+        if ((options & FrameGroups) != 0) throw UnsupportedConstructException.NotYet("window frame in GROUPS mode");
+        if ((options & FrameExcludeCurrentRow) != 0) throw UnsupportedConstructException.NotYet("window frame EXCLUDE CURRENT ROW");
+        if ((options & FrameExcludeGroup) != 0) throw UnsupportedConstructException.NotYet("window frame EXCLUDE GROUP");
+        if ((options & FrameExcludeTies) != 0) throw UnsupportedConstructException.NotYet("window frame EXCLUDE TIES");
+        bool rows = (options & FrameRows) != 0;
+        if (!rows && (options & FrameRange) == 0) throw wc.Field("frameOptions").Error($"frameOptions {options} names no frame mode");
+        const int offsets = FrameStartOffsetPreceding | FrameStartOffsetFollowing | FrameEndOffsetPreceding | FrameEndOffsetFollowing;
+        if (!rows && (options & offsets) != 0) throw UnsupportedConstructException.NotYet("window frame in RANGE mode with an offset (PRECEDING/FOLLOWING n)");
+        var (start, startOffset) = (options & FrameStartUnboundedPreceding) != 0 ? (WindowFrameBound.UnboundedPreceding, 0L)
+            : (options & FrameStartCurrentRow) != 0 ? (WindowFrameBound.CurrentRow, 0L)
+            : (options & FrameStartOffsetPreceding) != 0 ? (WindowFrameBound.OffsetPreceding, FrameOffset(wc, "startOffset", binder))
+            : (options & FrameStartOffsetFollowing) != 0 ? (WindowFrameBound.OffsetFollowing, FrameOffset(wc, "startOffset", binder))
+            : throw UnsupportedConstructException.NotYet($"window frame start of frameOptions {options}");
+        var (end, endOffset) = (options & FrameEndUnboundedFollowing) != 0 ? (WindowFrameBound.UnboundedFollowing, 0L)
+            : (options & FrameEndCurrentRow) != 0 ? (WindowFrameBound.CurrentRow, 0L)
+            : (options & FrameEndOffsetPreceding) != 0 ? (WindowFrameBound.OffsetPreceding, FrameOffset(wc, "endOffset", binder))
+            : (options & FrameEndOffsetFollowing) != 0 ? (WindowFrameBound.OffsetFollowing, FrameOffset(wc, "endOffset", binder))
+            : throw UnsupportedConstructException.NotYet($"window frame end of frameOptions {options}");
+        return new WindowFrame(rows, start, startOffset, end, endOffset);
+    }
+
+    /// <summary>A ROWS frame offset: a constant int8 (PostgreSQL raises the error for a NULL or negative one, so those stay with it).</summary>
+    private static long FrameOffset(QueryTreeNode wc, string field, ExpressionBinder binder)
+    {
+        if (wc.Optional(field) is not { } node) throw wc.Error($"{field} is missing for an offset frame bound");
+        var expr = binder.Bind(node);
+        object? value = expr switch
+        {
+            BoundConst c => c.Value,
+            BoundFuncCall { FuncOid: 481 or 754, Args: [BoundConst c] } => c.Value,
+            _ => throw UnsupportedConstructException.NotYet("window frame offset that is not a constant"),
+        };
+        return value switch
+        {
+            long l when l >= 0 => l,
+            int i when i >= 0 => i,
+            short s when s >= 0 => s,
+            null => throw UnsupportedConstructException.NotYet("window frame offset NULL (PostgreSQL raises the error)"),
+            _ => throw UnsupportedConstructException.NotYet("negative window frame offset (PostgreSQL raises the error)"),
+        };
+    }
+}

@@ -25,7 +25,34 @@ public sealed class WindowNode : OperatorNode
         {
             if (!InputOps[k].CanCompare) throw new UnsupportedException($"window PARTITION BY / ORDER BY on {input.Output[k].Type} is not supported");
         }
+        if (plan.Functions.Any(f => f.Aggregate is not null) && MovingFrameWidth(plan.Frame) is > MaxMovingFrameRows)
+            throw new UnsupportedException($"window aggregate over {plan.Frame}: its start moves and it may span more than {MaxMovingFrameRows} rows, which WindowAggregate recomputes per row (PostgreSQL's inverse transitions stay linear)");
         Accumulators = [.. plan.Functions.Select(f => f.Aggregate is { } agg ? Accumulator.Factory(agg) : null)];
+    }
+
+    /// <summary>
+    /// The widest frame an aggregate recomputes per row (WindowAggregate.PerRow feeds every frame
+    /// afresh): wider ones would make a large partition quadratic, so they stay with PostgreSQL.
+    /// </summary>
+    internal const long MaxMovingFrameRows = 1025;
+
+    /// <summary>
+    /// How many rows a frame whose start moves can span at most: null when its start is UNBOUNDED
+    /// PRECEDING (a running aggregate, linear); long.MaxValue when unbounded (an end of UNBOUNDED
+    /// FOLLOWING, or a RANGE frame, whose CURRENT ROW bounds take in every peer).
+    /// </summary>
+    internal static long? MovingFrameWidth(PgFusion.Planner.Logical.WindowFrame frame)
+    {
+        if (frame.Start == PgFusion.Planner.Logical.WindowFrameBound.UnboundedPreceding) return null;
+        if (!frame.Rows || frame.End == PgFusion.Planner.Logical.WindowFrameBound.UnboundedFollowing) return long.MaxValue;
+        static double Position(PgFusion.Planner.Logical.WindowFrameBound bound, long offset) => bound switch
+        {
+            PgFusion.Planner.Logical.WindowFrameBound.OffsetPreceding => -(double)offset,
+            PgFusion.Planner.Logical.WindowFrameBound.OffsetFollowing => offset,
+            _ => 0,
+        };
+        double width = Position(frame.End, frame.EndOffset) - Position(frame.Start, frame.StartOffset) + 1;
+        return width <= 0 ? 0 : width >= long.MaxValue ? long.MaxValue : (long)width;
     }
 
     public OperatorNode Input { get; }

@@ -59,6 +59,7 @@ typedef struct PgfProbePage
 /* PROBE flags (docs/ipc.md 6.3) */
 #define PGF_PROBE_FIRST_MATCH 0x1	/* per key, stop at the first tuple that passes every condition */
 #define PGF_PROBE_MORE_KEYS 0x2		/* PROBE_KEYS messages follow; the last one has last = 1 */
+#define PGF_PROBE_FILTER 0x4		/* return only the tuples that pass every condition (not with FIRST_MATCH) */
 
 /* One condition of a first-match probe: func(attr left, attr right | constant), both not NULL. */
 typedef struct PgfProbeCond
@@ -88,6 +89,7 @@ typedef struct PgfProbe
 	bool		waiting_keys;	/* every key received is probed; PROBE_KEYS still to come */
 	bool		closed;			/* SCAN_CLOSE received or SCAN_END sent */
 	bool		first_match;	/* stop each key at its first tuple that passes conds */
+	bool		filter;			/* return only the tuples that pass conds */
 	bool		more_keys;		/* PROBE_KEYS with further keys still to come */
 	int			nconds;
 	PgfProbeCond *conds;
@@ -427,7 +429,10 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	/* a first-match probe whose conditions cannot all be evaluated here returns every match */
 	probe->first_match = (flags & PGF_PROBE_FIRST_MATCH) != 0
 		&& parse_conds(probe, msg, (int) conds_at, nconds, estate->es_query_cxt);
-	if (!probe->first_match)
+	/* likewise a filtering probe: without its conditions every match goes back, as without the flag */
+	probe->filter = !probe->first_match && (flags & PGF_PROBE_FILTER) != 0
+		&& parse_conds(probe, msg, (int) conds_at, nconds, estate->es_query_cxt);
+	if (!probe->first_match && !probe->filter)
 		probe->nconds = 0;
 	append_keys(probe, msg->data + keys_at, nkeys, estate->es_query_cxt);
 	probe->cxt = estate->es_query_cxt;
@@ -616,11 +621,12 @@ fill_page(PgfProbe *probe)
 			probe->in_key = false;
 			continue;
 		}
-		if (probe->first_match)
+		if (probe->first_match || probe->filter)
 		{
 			if (!conds_pass(probe))
 				continue;
-			probe->in_key = false;	/* this key is decided: the next tuple belongs to the next key */
+			if (probe->first_match)
+				probe->in_key = false;	/* this key is decided: the next tuple belongs to the next key */
 		}
 		if (probe->fill->ntuples >= Min(MaxHeapTuplesPerPage, PGF_VISIBILITY_BYTES * 8) || !add_slot_tuple(probe))
 		{

@@ -75,11 +75,12 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
     /// PROBE_KEYS when <paramref name="moreKeys"/>). Its pages are copied out and credited as they
     /// arrive while another scan is read, so the backend probes on while the outer input is read.
     /// </summary>
-    public IIndexProbe OpenIndexProbe(PhysicalScan scan, uint indexOid, IReadOnlyList<ProbeCondition>? firstMatch, ReadOnlySpan<long> keys, bool moreKeys)
+    public IIndexProbe OpenIndexProbe(PhysicalScan scan, uint indexOid, IReadOnlyList<ProbeCondition>? firstMatch, IReadOnlyList<ProbeCondition>? filter, ReadOnlySpan<long> keys, bool moreKeys)
     {
         var source = Register(id => new PageBatchSource(this, id, scan) { EagerCredit = true });
         uint id = source.ScanId;
-        var conditions = firstMatch ?? [];
+        if (firstMatch is not null) filter = null;
+        var conditions = firstMatch ?? filter ?? [];
         var w = new ArrayBufferWriter<byte>(32 + 4 * scan.AttNums.Count + 24 * conditions.Count + 8 * keys.Length);
         Wire.U32(w, id);
         Wire.U32(w, scan.Relation.RelId);
@@ -87,7 +88,7 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
         Wire.U32(w, InitialCredit);
         Wire.U32(w, (uint)scan.AttNums.Count);
         Wire.U32(w, (uint)keys.Length);
-        Wire.U32(w, (firstMatch is null ? 0u : ProbeFirstMatch) | (moreKeys ? ProbeMoreKeys : 0u));
+        Wire.U32(w, (firstMatch is null ? 0u : ProbeFirstMatch) | (filter is null ? 0u : ProbeFilter) | (moreKeys ? ProbeMoreKeys : 0u));
         Wire.U32(w, (uint)conditions.Count);
         foreach (int a in scan.AttNums)
             Wire.U32(w, (uint)a);
@@ -107,7 +108,7 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
     }
 
     /// <summary>PROBE flags (docs/ipc.md 6.3).</summary>
-    private const uint ProbeFirstMatch = 1, ProbeMoreKeys = 2;
+    private const uint ProbeFirstMatch = 1, ProbeMoreKeys = 2, ProbeFilter = 4;
 
     /// <summary>PROBE_KEYS: u32 scan_id, u32 last, the keys.</summary>
     internal void SendProbeKeys(uint scanId, ReadOnlySpan<long> keys, bool last)

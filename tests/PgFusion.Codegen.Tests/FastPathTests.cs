@@ -131,6 +131,16 @@ public sealed class FastPathTests(ITestOutputHelper output)
         Assert.Equal(new BoundBoolExpr(BoolOp.And, [raising, covered]).Args, ((BoundBoolExpr)all!).Args);
         Assert.NotNull(VectorFilter.TryCreate([PgType.Int4], new BoundBoolExpr(BoolOp.And, [covered, raising, covered2]), out var rest));
         Assert.Equal([raising, covered2], ((BoundBoolExpr)rest!).Args);
+        // an uncovered conjunct that never raises (an IN list, a comparison of two columns) does
+        // not stop the covered ones after it; it joins the residual, in order
+        BoundExpr j = new BoundColumnRef(1, PgType.Int4, "j");
+        BoundExpr inList = new BoundBoolExpr(BoolOp.Or, [
+            new BoundFuncCall(65, "int4eq", [i, new BoundConst(1, PgType.Int4)], PgType.Bool),
+            new BoundFuncCall(65, "int4eq", [i, new BoundConst(5, PgType.Int4)], PgType.Bool)]) { FromScalarArray = true };
+        BoundExpr iBelowJ = new BoundFuncCall(66, "int4lt", [i, j], PgType.Bool);
+        Assert.NotNull(VectorFilter.TryCreate([PgType.Int4, PgType.Int4], new BoundBoolExpr(BoolOp.And, [inList, iBelowJ, covered, raising, covered2]), out var skipped));
+        Assert.Equal([inList, iBelowJ, raising, covered2], ((BoundBoolExpr)skipped!).Args);
+        Assert.Null(VectorFilter.TryCreate([PgType.Int4, PgType.Int4], new BoundBoolExpr(BoolOp.And, [inList, raising, covered]), out _));
     }
 
     [Fact]
@@ -159,6 +169,10 @@ public sealed class FastPathTests(ITestOutputHelper output)
                 {
                     0 => new BoundFuncCall(numericOps[rnd.Next(6)], "numeric_cmp", [new BoundColumnRef(1, numeric152, "n"), new BoundConst(constants[rnd.Next(constants.Length)], PgType.Numeric)], PgType.Bool),
                     1 => new BoundFuncCall(Int4Ops[rnd.Next(6)], "int4_cmp", [new BoundColumnRef(0, PgType.Int4, "i"), new BoundConst(IntPool[rnd.Next(IntPool.Length)], PgType.Int4)], PgType.Bool),
+                    // not covered but never raising: an IN list (covered comparisons after it still take the fast path)
+                    2 when rnd.Next(2) == 0 => new BoundBoolExpr(BoolOp.Or, [
+                        new BoundFuncCall(65, "int4eq", [new BoundColumnRef(0, PgType.Int4, "i"), new BoundConst(IntPool[rnd.Next(IntPool.Length)], PgType.Int4)], PgType.Bool),
+                        new BoundFuncCall(65, "int4eq", [new BoundColumnRef(0, PgType.Int4, "i"), new BoundConst(IntPool[rnd.Next(IntPool.Length)], PgType.Int4)], PgType.Bool)]) { FromScalarArray = true },
                     // not covered: a comparison of a computed value
                     _ => new BoundFuncCall(147, "int4gt", [new BoundFuncCall(156, "int4mod", [new BoundColumnRef(0, PgType.Int4, "i"), new BoundConst(7, PgType.Int4)], PgType.Int4), new BoundConst(2, PgType.Int4)], PgType.Bool),
                 };

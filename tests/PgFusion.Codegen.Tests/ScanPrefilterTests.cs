@@ -18,11 +18,13 @@ public sealed class ScanPrefilterTests
 {
     private static readonly PgType Numeric152 = new(PgTypeOid.Numeric, ((15 << 16) | 2) + 4);
 
+    private static readonly PgType Char10 = new(PgTypeOid.Bpchar, 10 + 4);
+
     private static readonly PhysicalScan Scan = MakeScan();
 
     private static PhysicalScan MakeScan()
     {
-        (string Name, PgType Type)[] cols = [("ship", PgType.Date), ("disc", Numeric152), ("qty", Numeric152), ("price", Numeric152), ("k", PgType.Int4), ("commit", PgType.Date)];
+        (string Name, PgType Type)[] cols = [("ship", PgType.Date), ("disc", Numeric152), ("qty", Numeric152), ("price", Numeric152), ("k", PgType.Int4), ("commit", PgType.Date), ("mode", Char10), ("note", PgType.Text)];
         var relation = new RelationLayout(1, "l", [.. cols.Select((c, i) => new AttributeLayout(i + 1, c.Name, c.Type, 0, false, 'i', false, false, false, null))], 1000, 100000);
         return new PhysicalScan(0, 1, relation, [.. Enumerable.Range(1, cols.Length)], [.. cols.Select(c => new OutputColumn(c.Name, c.Type))], 100000);
     }
@@ -44,6 +46,14 @@ public sealed class ScanPrefilterTests
 
     /// <summary>ship &lt; commit: two columns, never raises, no stage.</summary>
     private static BoundExpr ShipBeforeCommit => F(1087, PgType.Bool, Col(0), Col(5));
+
+    /// <summary>mode = ANY ('MAIL', 'SHIP') (bpchareq, an IN list).</summary>
+    private static BoundExpr ModeIn => new BoundBoolExpr(BoolOp.Or, [
+        F(1048, PgType.Bool, Col(6), new BoundConst("MAIL", Char10)),
+        F(1048, PgType.Bool, Col(6), new BoundConst("SHIP", Char10))]) { FromScalarArray = true };
+
+    /// <summary>note = 'x' (texteq).</summary>
+    private static BoundExpr NoteIs(string value) => F(67, PgType.Bool, Col(7), new BoundConst(value, PgType.Text));
 
     private static PhysicalFilter Filter(double keptRows, params BoundExpr[] conjuncts) =>
         new(Scan, conjuncts.Length == 1 ? conjuncts[0] : new BoundBoolExpr(BoolOp.And, conjuncts), keptRows);
@@ -113,6 +123,67 @@ public sealed class ScanPrefilterTests
 
         var broad = new PhysicalProject(Filter(90000, ShipFrom), [Col(3)], [new OutputColumn("price", Numeric152)]);
         Assert.Null(FindScan(Compile(broad)).Prefilter);
+    }
+
+    [Fact]
+    public void An_in_list_of_comparisons_never_raises_and_does_not_stop_the_stages()
+    {
+        Assert.True(ScanPrefilter.NeverRaises(ModeIn));
+        var raisingList = new BoundBoolExpr(BoolOp.Or, [Raising, ShipFrom]) { FromScalarArray = true };
+        Assert.False(ScanPrefilter.NeverRaises(raisingList));
+        Assert.False(ScanPrefilter.NeverRaises(new BoundBoolExpr(BoolOp.Or, [ShipFrom, ShipTo])));
+        // Q12's shape: the IN list first, a comparison of two columns, then the date range
+        var prefilter = ScanPrefilter.TryCreate(Scan, Filter(100, ModeIn, ShipBeforeCommit, ShipFrom, ShipTo));
+        Assert.NotNull(prefilter);
+        Assert.Equal([6, 0], prefilter.Stages.Select(s => s.Column));
+        Assert.Contains("MAIL", prefilter.Stages[0].Description, StringComparison.Ordinal);
+        // behind a raising IN list, nothing
+        Assert.Null(ScanPrefilter.TryCreate(Scan, Filter(100, raisingList, ShipFrom)));
+    }
+
+    [Fact]
+    public void Text_stages_keep_the_rows_the_kernel_keeps_and_drop_nulls()
+    {
+        var prefilter = ScanPrefilter.TryCreate(Scan, Filter(100, ModeIn, NoteIs("a b"), NoteIs("a b  ")));
+        Assert.NotNull(prefilter);
+        Assert.Equal([6, 7], prefilter.Stages.Select(s => s.Column));
+        var columns = Scan.Output.Select(o => PgFusion.Arrow.PgArrowMapping.CreateColumn(o.Type, 8)).ToArray();
+        var mode = (PgFusion.Arrow.VarBinaryColumn)columns[6];
+        var note = (PgFusion.Arrow.VarBinaryColumn)columns[7];
+        // bpchar keeps its padding in the batch; bpchareq ignores trailing spaces, texteq does not
+        string[] modes = ["MAIL      ", "SHIP      ", "AIR       ", "", "MAI       ", "SHIP      "];
+        string[] notes = ["a b", "a b  ", "a b", "a b", "A B", "a b"];
+        for (int r = 0; r < modes.Length; r++)
+        {
+            mode.Append(System.Text.Encoding.UTF8.GetBytes(modes[r]));
+            note.Append(System.Text.Encoding.UTF8.GetBytes(notes[r]));
+        }
+        foreach (var c in columns) c.Length = modes.Length;
+        mode.EnsureValidity(8).SetNull(5);
+        var selection = new int[modes.Length];
+        var batch = new PgFusion.Arrow.RecordBatch(columns, modes.Length);
+        int n = prefilter.Stages[0].Select(batch, selection);
+        Assert.Equal([0, 1], selection[..n]);
+        // 'a b' AND 'a b  ' under texteq: no value is both
+        Assert.Equal(0, prefilter.Stages[1].Select(batch, selection));
+        var one = ScanPrefilter.TryCreate(Scan, Filter(100, NoteIs("a b")))!.Stages[0];
+        n = one.Select(batch, selection);
+        Assert.Equal([0, 2, 3, 5], selection[..n]);
+        // a batch with a selection vector is not the stage's: every row is kept
+        Assert.Equal(-1, one.Select(new PgFusion.Arrow.RecordBatch(columns, modes.Length) { Selection = [0], SelectedCount = 1 }, selection));
+    }
+
+    [Fact]
+    public void Text_comparisons_other_than_equality_give_no_stage()
+    {
+        var below = F(1049, PgType.Bool, Col(6), new BoundConst("MAIL", Char10)); // bpcharlt
+        Assert.True(ScanPrefilter.NeverRaises(below));
+        Assert.Null(ScanPrefilter.TryCreate(Scan, Filter(100, below)));
+        var notIn = new BoundBoolExpr(BoolOp.And, [
+            F(1053, PgType.Bool, Col(6), new BoundConst("MAIL", Char10)),
+            F(1053, PgType.Bool, Col(6), new BoundConst("SHIP", Char10))]) { FromScalarArray = true };
+        Assert.True(ScanPrefilter.NeverRaises(notIn));
+        Assert.Null(ScanPrefilter.TryCreate(Scan, Filter(100, notIn)));
     }
 
     private static OperatorNode Compile(PhysicalPlan root)

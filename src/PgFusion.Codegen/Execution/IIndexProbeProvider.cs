@@ -15,9 +15,11 @@ public interface IIndexProbeProvider
     /// <paramref name="keys"/> (distinct), then those of <see cref="IIndexProbe.AddKeys"/> when
     /// <paramref name="moreKeys"/> (all distinct from each other). With <paramref name="firstMatch"/>,
     /// the provider may return, for each key, only its first row that passes every condition.
+    /// With <paramref name="filter"/> (never with <paramref name="firstMatch"/>), it may leave out
+    /// the rows that fail one of its conditions.
     /// The probe starts at once: rows arrive while the caller goes on collecting keys.
     /// </summary>
-    IIndexProbe OpenIndexProbe(PhysicalScan scan, uint indexOid, IReadOnlyList<ProbeCondition>? firstMatch, ReadOnlySpan<long> keys, bool moreKeys);
+    IIndexProbe OpenIndexProbe(PhysicalScan scan, uint indexOid, IReadOnlyList<ProbeCondition>? firstMatch, IReadOnlyList<ProbeCondition>? filter, ReadOnlySpan<long> keys, bool moreKeys);
 }
 
 /// <summary>An open index probe: its batches, and the keys still to come.</summary>

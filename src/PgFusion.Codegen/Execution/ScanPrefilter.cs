@@ -54,6 +54,7 @@ public sealed partial class ScanPrefilter
         var conjuncts = new List<BoundExpr>();
         Flatten(filter.Predicate, conjuncts);
         var byColumn = new Dictionary<int, List<BoundExpr>>();
+        var textByColumn = new Dictionary<int, List<(BoundExpr Conjunct, TextStage Test)>>();
         var order = new List<int>();
         foreach (var c in conjuncts)
         {
@@ -62,9 +63,19 @@ public sealed partial class ScanPrefilter
                 if (!byColumn.TryGetValue(column, out var list))
                 {
                     byColumn[column] = list = [];
-                    order.Add(column);
+                    if (!textByColumn.ContainsKey(column)) order.Add(column);
                 }
                 list.Add(c);
+                continue;
+            }
+            if (TextStage.TryCreate(types, c) is { } text)
+            {
+                if (!textByColumn.TryGetValue(text.Column, out var list))
+                {
+                    textByColumn[text.Column] = list = [];
+                    if (!byColumn.ContainsKey(text.Column)) order.Add(text.Column);
+                }
+                list.Add((c, text));
                 continue;
             }
             // a conjunct that can raise ends the conjuncts a stage may come from (PostgreSQL may
@@ -74,10 +85,18 @@ public sealed partial class ScanPrefilter
         var stages = new List<PrefilterStage>();
         foreach (int column in order)
         {
-            var parts = byColumn[column];
-            var predicate = parts.Count == 1 ? parts[0] : new BoundBoolExpr(BoolOp.And, parts);
-            if (VectorFilter.TryCreate(types, predicate) is not { } vector) continue;
-            stages.Add(new PrefilterStage(column, vector, Dump.ExprText.Of(predicate, scan.Output)));
+            if (byColumn.TryGetValue(column, out var parts))
+            {
+                var predicate = parts.Count == 1 ? parts[0] : new BoundBoolExpr(BoolOp.And, parts);
+                if (VectorFilter.TryCreate(types, predicate) is { } vector)
+                    stages.Add(new PrefilterStage(column, vector, Dump.ExprText.Of(predicate, scan.Output)));
+            }
+            else if (textByColumn.TryGetValue(column, out var texts))
+            {
+                var predicate = texts.Count == 1 ? texts[0].Conjunct : new BoundBoolExpr(BoolOp.And, [.. texts.Select(t => t.Conjunct)]);
+                var tests = texts.Select(t => t.Test).ToArray();
+                stages.Add(new PrefilterStage(column, (batch, selection) => TextStage.Select(tests, batch, selection), Dump.ExprText.Of(predicate, scan.Output)));
+            }
         }
         return stages.Count == 0 ? null : new ScanPrefilter(stages, selectivity);
     }
@@ -123,9 +142,16 @@ public sealed partial class ScanPrefilter
     /// <summary>
     /// A comparison (=, &lt;&gt;, &lt;, &lt;=, &gt;, &gt;=, of one type or across date and
     /// timestamp) of columns and constants: PostgreSQL's comparison functions of the built-in
-    /// types never raise.
+    /// types never raise. So does an IN list of them (<c>x IN (...)</c>, <c>x NOT IN (...)</c>:
+    /// PostgreSQL's ScalarArrayOpExpr over a constant array calls the comparison per element and
+    /// nothing else), TPC-H Q12's <c>l_shipmode IN ('MAIL', 'SHIP')</c>.
     /// </summary>
     public static bool NeverRaises(BoundExpr conjunct) =>
+        conjunct is BoundBoolExpr { FromScalarArray: true, Op: BoolOp.Or or BoolOp.And, Args.Count: > 0 } list
+            ? list.Args.All(IsNeverRaisingComparison)
+            : IsNeverRaisingComparison(conjunct);
+
+    private static bool IsNeverRaisingComparison(BoundExpr conjunct) =>
         conjunct is BoundFuncCall { Args.Count: 2 } call
         && call.Type == PgFusion.Types.PgType.Bool
         && call.Args.All(a => Unwrap(a) is BoundColumnRef or BoundConst)

@@ -44,9 +44,13 @@ public sealed partial class VectorFilter
     /// <summary>
     /// The fast path for the covered conjuncts of <paramref name="predicate"/> (null when none is
     /// covered); <paramref name="residual"/> is the AND of the others (null when all are covered),
-    /// which the caller evaluates on the rows the fast path keeps. Only a leading run of covered
-    /// conjuncts is taken (the planner has put the quals in PostgreSQL's order): they cannot raise,
-    /// and a row they reject would not have reached the later conjuncts in PostgreSQL either.
+    /// which the caller evaluates on the rows the fast path keeps. Covered conjuncts are taken up to
+    /// the first conjunct that can raise (the planner has put the quals in PostgreSQL's order): they
+    /// cannot raise, and a row they reject would not have reached that conjunct in PostgreSQL
+    /// either. Conjuncts before it that are not covered but never raise
+    /// (<see cref="Execution.ScanPrefilter.NeverRaises"/>: comparisons of columns, IN lists) go to
+    /// the residual and evaluating them after the covered ones is not observable (TPC-H Q12's
+    /// <c>l_shipmode IN (...)</c> comes first, its l_receiptdate range later).
     /// </summary>
     public static VectorFilter? TryCreate(IReadOnlyList<PgFusion.Types.PgType> inputTypes, BoundExpr predicate, out BoundExpr? residual)
     {
@@ -56,12 +60,18 @@ public sealed partial class VectorFilter
         Flatten(predicate, conjuncts);
         var terms = new List<Term>();
         var rest = new List<BoundExpr>();
-        // Only the leading covered conjuncts: PostgreSQL evaluates the quals of a row in order and
-        // stops at the first false one, so a covered comparison written after a conjunct that can
-        // raise (1/x, an overflowing product) must not spare that conjunct the rows it rejects.
+        // Only the covered conjuncts before the first that can raise: PostgreSQL evaluates the quals
+        // of a row in order and stops at the first false one, so a covered comparison written after
+        // a conjunct that can raise (1/x, an overflowing product) must not spare that conjunct the
+        // rows it rejects.
+        bool blocked = false;
         foreach (var c in conjuncts)
         {
-            if (rest.Count > 0 || !TryTerm(inputTypes, c, terms)) rest.Add(c);
+            if (blocked || !TryTerm(inputTypes, c, terms))
+            {
+                rest.Add(c);
+                blocked |= !Execution.ScanPrefilter.NeverRaises(c);
+            }
         }
         residual = rest.Count switch { 0 => null, 1 => rest[0], _ => new BoundBoolExpr(BoolOp.And, rest) };
         return terms.Count > 0 ? new VectorFilter([.. terms]) : null;

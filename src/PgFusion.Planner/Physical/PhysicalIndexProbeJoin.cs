@@ -59,6 +59,15 @@ public sealed record PhysicalIndexProbeJoin(
     public IReadOnlyList<ProbeCondition>? FirstMatch { get; init; }
 
     /// <summary>
+    /// Set when <see cref="FirstMatch"/> is not: the leading conjuncts of the filter right above the
+    /// inner scan, as conditions the backend evaluates on each fetched row, returning only the rows
+    /// that pass them (TPC-H Q20's l_shipdate range over the lineitem rows of the forest parts:
+    /// about a seventh of them travel). The worker's filter still runs on every row it gets; the rows
+    /// the backend drops are rows that filter drops, before any conjunct that could raise.
+    /// </summary>
+    public IReadOnlyList<ProbeCondition>? ProbeFilter { get; init; }
+
+    /// <summary>
     /// Heap rows fetched per key: every match, or for a first-match probe (<see cref="FirstMatch"/>)
     /// about one, as the backend stops at a key's first row that passes the pushed conditions.
     /// </summary>

@@ -78,6 +78,7 @@ public sealed partial class PhysicalPlanner
                     FirstMatch = FirstMatchConditions(join, scan),
                     Forced = ForceIndexProbes,
                 };
+                if (candidate.FirstMatch is null) candidate = candidate with { ProbeFilter = FilterConditions(join.Build, scan) };
                 double keys = Math.Max(1, DistinctKeys(join.Probe, join.ProbeKeys[i]));
                 if (!candidate.PrefersProbe(keys)) continue;
                 // fewer rows per key first (a unique index, then the narrower index)
@@ -123,12 +124,36 @@ public sealed partial class PhysicalPlanner
         return conditions;
     }
 
+    /// <summary>
+    /// The leading conjuncts of the filter right above <paramref name="scan"/> (somewhere under
+    /// <paramref name="build"/>) that the backend can evaluate, up to the first it cannot; null when
+    /// there is none. Every condition is a leakproof comparison, so none raises, and they come first
+    /// in PostgreSQL's qual order: a row one of them rejects is a row PostgreSQL rejected before
+    /// evaluating anything else of the filter, whatever lies above it.
+    /// </summary>
+    private static IReadOnlyList<ProbeCondition>? FilterConditions(PhysicalPlan build, PhysicalScan scan)
+    {
+        if (FilterOver(build, scan) is not { } filter) return null;
+        var conditions = new List<ProbeCondition>();
+        foreach (var conjunct in Conjuncts(filter.Predicate))
+        {
+            if (ToProbeCondition(conjunct, scan, scan) is not { } condition) break;
+            conditions.Add(condition);
+        }
+        return conditions.Count == 0 ? null : conditions;
+    }
+
+    /// <summary>The filter whose input is <paramref name="scan"/> in <paramref name="plan"/>, or null.</summary>
+    private static PhysicalFilter? FilterOver(PhysicalPlan plan, PhysicalScan scan) =>
+        plan is PhysicalFilter f && ReferenceEquals(f.Input, scan) ? f : plan.Children.Select(c => FilterOver(c, scan)).FirstOrDefault(f => f is not null);
+
     private static IEnumerable<BoundExpr> Conjuncts(BoundExpr e) =>
         e is BoundBoolExpr { Op: BoolOp.And } and ? and.Args.SelectMany(Conjuncts) : [e];
 
     private static ProbeCondition? ToProbeCondition(BoundExpr conjunct, PhysicalPlan input, PhysicalScan scan)
     {
         if (conjunct is not BoundFuncCall { Args: [BoundColumnRef left, var right] } call || call.Type.Oid != PgTypeOid.Bool) return null;
+        if (DateComparisonAtMidnight(call) is { } dateCall) (call, right) = (dateCall, dateCall.Args[1]);
         int? AttNum(BoundColumnRef c) =>
             ProbeCondition.IsSupportedType(c.Type.Oid) && TraceToScan(input, c.Index) is (var s, var a)
             && ReferenceEquals(s, scan) && scan.Relation.Attribute(a).Type.Oid == c.Type.Oid ? a : null;
@@ -140,6 +165,30 @@ public sealed partial class PhysicalPlanner
                 new ProbeCondition(call.FuncOid, l, 0, k.Type.Oid, bits),
             _ => null,
         };
+    }
+
+    /// <summary>date_lt_timestamp and its kin (2338-2343), which pg_proc does not mark leakproof.</summary>
+    private const uint DateLtTimestamp = 2338;
+
+    /// <summary>date_lt, date_le, date_eq, date_gt, date_ge, date_ne in the order of 2338-2343's operators (all leakproof).</summary>
+    private static readonly uint[] DateComparisons = [1087, 1088, 1086, 1089, 1090, 1091];
+
+    /// <summary>
+    /// <c>date_col op timestamp 'D 00:00'</c> (what <c>l_shipdate &lt; date '1995-01-01' + interval '1' year</c>
+    /// is once the constant folds) as the same comparison of the date with day D, a leakproof
+    /// function the backend accepts as a probe condition; null for any other call, a timestamp off
+    /// midnight, or one outside the timestamp range. Equal answers: a date and a timestamp compare as
+    /// the date's midnight, and a date past the timestamp range compares above every finite
+    /// timestamp, as it does above every in-range day.
+    /// </summary>
+    private static BoundFuncCall? DateComparisonAtMidnight(BoundFuncCall call)
+    {
+        if (call.FuncOid is < DateLtTimestamp or > DateLtTimestamp + 5 || call.Args is not [{ Type.Oid: PgTypeOid.Date } column, BoundConst { Value: long ts, Type.Oid: PgTypeOid.Timestamp }])
+            return null;
+        const long MinTimestamp = -211_813_488_000_000_000L, EndTimestamp = 9_223_371_331_200_000_000L;
+        if (ts is < MinTimestamp or >= EndTimestamp || ts % PgEpoch.MicrosPerDay != 0) return null;
+        long day = ts / PgEpoch.MicrosPerDay;
+        return new BoundFuncCall(DateComparisons[call.FuncOid - DateLtTimestamp], "date_cmp", [column, new BoundConst(checked((int)day), PgType.Date)], PgType.Bool);
     }
 
     private static bool IsInteger(PgType type) => type.Oid is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8;

@@ -44,7 +44,8 @@ public sealed class IndexProbeJoinNode : OperatorNode
         var p = Plan;
         string keys = string.Join(" AND ", p.Join.ProbeKeys.Select((k, i) => $"{Dump.ExprText.Of(k, Outer.Output)} = {Dump.ExprText.Of(p.Join.BuildKeys[i], Build.Output)}"));
         string residual = p.Join.Residual is null ? "" : $"; filter {Dump.ExprText.Of(p.Join.Residual, p.Join.PairColumns)}";
-        string firstMatch = p.FirstMatch is { } fm ? $"; first match after {fm.Count} pushed condition{(fm.Count == 1 ? "" : "s")}" : "";
+        string firstMatch = p.FirstMatch is { } fm ? $"; first match after {fm.Count} pushed condition{(fm.Count == 1 ? "" : "s")}"
+            : p.ProbeFilter is { } pf ? $"; {pf.Count} pushed condition{(pf.Count == 1 ? "" : "s")}" : "";
         return $"Index Probe Join {p.Join.Kind} using {p.Index.Name}: {keys}{residual}{firstMatch}; probe {p.InnerScan.Relation.Name} by {Dump.ExprText.Of(p.Join.ProbeKeys[p.KeyIndex], Outer.Output)}  (rows={p.EstimatedRows:0})";
     }
 
@@ -157,7 +158,7 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
                 pending.Sort();
                 var chunk = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
                 if (run.Probe is null)
-                    run.Probe = provider!.OpenIndexProbe(Plan.InnerScan, Plan.Index.Oid, Plan.FirstMatch, chunk, moreKeys: !last);
+                    run.Probe = provider!.OpenIndexProbe(Plan.InnerScan, Plan.Index.Oid, Plan.FirstMatch, Plan.ProbeFilter, chunk, moreKeys: !last);
                 else
                     run.Probe.AddKeys(chunk, last);
             }

@@ -336,6 +336,8 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             return;
         }
         var from = other.table!;
+        // the two partials' groups are often disjoint (partitions of a table stored in key order)
+        table.Reserve(table.Count + from.Count);
         for (int og = 0; og < from.Count; og++)
         {
             int g = table.FindOrAdd(from.Keys, og);

@@ -7,6 +7,9 @@ namespace PgFusion.Codegen.Operators.Aggregates;
 /// <summary>
 /// Group ids by key: open addressing over the keys of each group, stored once in columns. NULL
 /// keys group together (as GROUP BY does); equality and hashing follow <see cref="ColumnOps"/>.
+/// Integer-like keys that pack into 128 bits are indexed by their packed bits alone
+/// (<see cref="PackedGroupIndex.Exact"/>); other narrow keys have the packed index as a cache in
+/// front of the hashed one.
 /// </summary>
 public sealed class GroupTable
 {
@@ -63,12 +66,20 @@ public sealed class GroupTable
         return true;
     }
 
+    /// <summary>Makes room for <paramref name="groups"/> groups in all at once (a merge of partial aggregates knows how many may come).</summary>
+    public void Reserve(int groups)
+    {
+        packedIndex?.Reserve(groups);
+        foreach (var k in Keys) k.EnsureCapacity(groups);
+    }
+
     /// <summary>The hash of a row's keys, NULLs included, as the table uses it (spilling partitions by it).</summary>
     public int Hash(Column[] keys, int row) => HashRow(keys, row);
 
     /// <summary>The group id of row <paramref name="row"/> of <paramref name="keys"/>, or -1 when it has no group yet.</summary>
     public int Find(Column[] keys, int row, int hash)
     {
+        if (packedIndex is { Exact: true } exact) return exact.Find(this, keys, row);
         int mask = slots.Length - 1;
         int i = Mix(hash) & mask;
         while (true)
@@ -82,7 +93,21 @@ public sealed class GroupTable
     }
 
     /// <summary>The group id of row <paramref name="row"/> of <paramref name="keys"/>, adding a group (Count grows) if it is new.</summary>
-    public int FindOrAdd(Column[] keys, int row)
+    public int FindOrAdd(Column[] keys, int row) =>
+        packedIndex is { Exact: true } exact ? exact.FindOrAdd(this, keys, row) : FindOrAddHashed(keys, row);
+
+    /// <summary>
+    /// A new group for row <paramref name="row"/>'s keys, which an exact packed index found in no
+    /// group: its keys are stored, and it has no slot in the hashed index (the packed index is the only one).
+    /// </summary>
+    internal int AddGroup(Column[] keys, int row)
+    {
+        for (int j = 0; j < keys.Length; j++) ops[j].Append(keys[j], row, Keys[j]);
+        return Count++;
+    }
+
+    /// <summary><see cref="FindOrAdd"/> through the hashed index (no packed index, or one that is only a cache).</summary>
+    internal int FindOrAddHashed(Column[] keys, int row)
     {
         int h = HashRow(keys, row);
         int mask = slots.Length - 1;

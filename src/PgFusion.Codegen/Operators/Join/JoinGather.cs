@@ -7,7 +7,8 @@ namespace PgFusion.Codegen.Operators.Join;
 /// <summary>
 /// Copies rows <c>rows[0..n)</c> of a column into rows 0..n of an empty column of the same type:
 /// a typed loop for fixed-width values and for numeric values that fit Decimal128 (no value held
-/// in <see cref="DecimalColumn.Big"/>), <see cref="ColumnOps.Append"/> per row for the others.
+/// in <see cref="DecimalColumn.Big"/>), <see cref="ColumnGather"/>'s for text and booleans,
+/// <see cref="ColumnOps.Append"/> per row for the others.
 /// </summary>
 internal static class JoinGather
 {
@@ -23,6 +24,10 @@ internal static class JoinGather
             case PrimitiveColumn<uint> s: Primitive(s, (PrimitiveColumn<uint>)dst, rows, n); break;
             case PrimitiveColumn<PgInterval> s: Primitive(s, (PrimitiveColumn<PgInterval>)dst, rows, n); break;
             case DecimalColumn s when dst is DecimalColumn d && Decimal(s, d, rows, n): break;
+            // text and booleans: ColumnGather's typed loops (a value's bytes, not an Append call per row)
+            case VarBinaryColumn or BooleanColumn when dst.GetType() == src.GetType():
+                ColumnGather.Gather(src, rows, n, dst, fallback);
+                break;
             default:
                 for (int i = 0; i < n; i++) fallback.Append(src, rows[i], dst);
                 break;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using PgFusion.Planner.Physical;
 using PgFusion.Planner.Tests.Fixtures;
+using PgFusion.TestSupport.Slt;
 using Xunit;
 
 namespace PgFusion.Planner.Tests;
@@ -34,6 +35,28 @@ public sealed class IndexProbePlanTests
         : [plan, .. plan.Children.SelectMany(Nodes)];
 
     private static PhysicalIndexProbeJoin? ProbeJoin(PlannedQuery plan) => Nodes(plan.Root).OfType<PhysicalIndexProbeJoin>().SingleOrDefault();
+
+    /// <summary>Every index-probe join of a TPC-H query tree at SF 1 (perf/tpch-json), every candidate taken (ForceIndexProbes).</summary>
+    private static List<PhysicalIndexProbeJoin> ForcedTpchProbes(string query)
+    {
+        byte[] json = File.ReadAllBytes(Path.Combine(SltCorpus.RepositoryRoot(), "perf", "tpch-json", query + ".json"));
+        var result = QueryPlanner.Plan(json, PlannerOptions.Default with { ForceIndexProbes = true });
+        Assert.True(result.IsSupported, result.UnsupportedReason);
+        return [.. Nodes(result.Plan!.Root).OfType<PhysicalIndexProbeJoin>()];
+    }
+
+    [Theory]
+    // lineitem by the quarter's orders: pg_statistic's sampled n_distinct of l_orderkey is 376,176
+    // (16 rows a key); the unique o_orderkey's 1.5M values are the key domain: 6,000,069 / 1.5M = 4
+    [InlineData("q10", "lineitem", 4.0)]
+    [InlineData("q07", "lineitem", 4.0)]
+    // lineitem by part keys: l_partkey's 195,039 against p_partkey's 200,000 parts: 30 rows a part
+    [InlineData("q19", "lineitem", 30.0)]
+    public void Rows_per_key_divide_by_the_larger_key_domain(string query, string relation, double rowsPerKey)
+    {
+        var probe = ForcedTpchProbes(query).First(p => p.InnerScan.Relation.Name == relation);
+        Assert.Equal(rowsPerKey, probe.RowsPerKey, 0.05);
+    }
 
     [Fact]
     public void Left_join_to_a_grouped_subquery_probes_below_the_aggregate()
@@ -78,10 +101,10 @@ public sealed class IndexProbePlanTests
     [InlineData(0.3, false)]
     public void Correlation_decides_a_probe_of_1000_keys(double? correlation, bool probed)
     {
-        // 1000 keys, one row each, 100 rows a page of 2400: correlated 4000 + 2000 + 10 pages x 8 =
-        // 6080 units; uncorrelated the rows touch 828 distinct pages (Mackert-Lohman), 12624 units;
-        // the scan costs 19200 and the probe must stay under half of it.
-        var plan = PlanWithIndex("semi_exists_correlated", "u", [1], correlation, pages: 2400);
+        // 1000 keys, one row each, 100 rows a page of 1200: correlated 1000 + 1000 + 10 pages x 8 =
+        // 2080 units; uncorrelated the rows touch 706 distinct pages (Mackert-Lohman), 7648 units;
+        // the scan costs 9600 and the probe must stay under half of it.
+        var plan = PlanWithIndex("semi_exists_correlated", "u", [1], correlation, pages: 1200);
         var probe = ProbeJoin(plan);
         Assert.Equal(probed, probe is not null);
         if (probe is not null)
@@ -160,22 +183,43 @@ public sealed class IndexProbePlanTests
     // the same keys with nothing to group are not worth it
     [InlineData(2_020, 31.05, -0.008, 901_220, true)]
     [InlineData(2_020, 31.05, -0.008, 0, false)]
-    // Q7, Q10: ~57K-60K orders into lineitem_orderkey_idx (correlated, every match fetched): scan
-    [InlineData(57_066, 15.26, 1, 0, false)]
-    [InlineData(60_000, 15.26, 1, 0, false)]
+    // Q10: the quarter's ~57K orders into lineitem_orderkey_idx (4 rows a key, correlated, every
+    // match fetched): measured about 2x faster than the scan (perf/probe8-2026-12-01.md); Q7's
+    // 60K estimated orders are planned the same way, and its real ~120K keys give the probe up at
+    // run time, as would any key count much above 80K
+    [InlineData(57_066, 4, 1, 0, true)]
+    [InlineData(60_000, 4, 1, 0, true)]
+    [InlineData(120_000, 4, 1, 0, false)]
+    // with pg_statistic's sampled 16 rows a key (n_distinct 376K), the same orders were scanned
+    [InlineData(57_066, 15.95, 1, 0, false)]
     // Q21: 3,916 orders
-    [InlineData(3_916, 15.26, 1, 0, true)]
+    [InlineData(3_916, 4, 1, 0, true)]
     public void Lineitem_probe_decisions_at_TPC_H_SF1(double keys, double rowsPerKey, double correlation, double groupedRows, bool probed)
     {
         Assert.Equal(probed, Lineitem(rowsPerKey, correlation, groupedRows).PrefersProbe(keys));
     }
 
+    [Theory]
+    // Q10/Q7: ~58K-60K orders estimated, 80K pay: the keys wait for the outer input's end, so Q7's
+    // real ~120K give the probe up before the backend probes any
+    [InlineData(58_332, true)]
+    [InlineData(60_000, true)]
+    // Q21's 3,916 orders: far from the limit, streamed while the outer input is read
+    [InlineData(3_916, false)]
+    public void Keys_wait_for_the_outer_input_when_twice_the_estimate_would_not_pay(double estimatedKeys, bool defers)
+    {
+        var probe = Lineitem(4, 1) with { EstimatedKeys = estimatedKeys };
+        Assert.True(probe.PrefersProbe(estimatedKeys));
+        Assert.Equal(defers, probe.DefersKeys);
+    }
+
     [Fact]
     public void A_first_match_probe_fetches_about_one_row_a_key()
     {
-        // Q4: the quarter's 58,799 orders probe lineitem_orderkey_idx (15 rows a key, correlated) for
-        // EXISTS (... l_commitdate < l_receiptdate): the backend stops at a key's first passing row
-        var probe = Lineitem(15.26, 1);
+        // Q4: the quarter's 58,799 orders probe lineitem_orderkey_idx (correlated) for EXISTS (...
+        // l_commitdate < l_receiptdate): the backend stops at a key's first passing row; fetching
+        // every match of 16 rows a key (pg_statistic's sampled estimate) would not pay
+        var probe = Lineitem(15.95, 1);
         Assert.False(probe.PrefersProbe(58_799));
         var firstMatch = probe with { FirstMatch = [] };
         Assert.Equal(1, firstMatch.FetchedPerKey, 6);

@@ -33,15 +33,21 @@ public sealed record PhysicalIndexProbeJoin(
 {
     /// <summary>
     /// Cost units (about microseconds on an idle core; fitted on the 13 probing TPC-H queries at SF1,
-    /// perf/index-probe-cost-2026-12-01.md): one index descent; one heap row the probe fetches,
+    /// perf/index-probe-cost-2026-12-01.md, then KeyCost and RowCost refitted in
+    /// perf/probe8-2026-12-01.md): one key looked up in the index; one heap row the probe fetches,
     /// copies and decodes (PostgreSQL's cpu_tuple_cost); one distinct heap page the probe visits out
     /// of heap order (random_page_cost); one page of a sequential scan (seq_page_cost), also the
     /// price of a page the probe visits in heap order; one row a sequential scan would feed into a
     /// grouping between the join and the scan (a hash table of every group of the relation, where
     /// the probe groups only the probed keys' rows).
+    /// KeyCost was 4 (three descents a key through the index AM) and RowCost 2 until the leaf walk
+    /// (a key searched on the previous key's leaf) and the true 4 rows an order key: probing
+    /// lineitem by 19K-114K order keys measured 1.4-2.5x faster than scanning it, a break-even
+    /// near 160K keys, which KeyCost 1 + 4 x RowCost 1 + the pages (about 5.6 a key) reproduce
+    /// against the scan's 900K; the margin then probes up to about 80K such keys.
     /// </summary>
-    public const double KeyCost = 4;
-    public const double RowCost = 2;
+    public const double KeyCost = 1;
+    public const double RowCost = 1;
     public const double RandomPageCost = 8;
     public const double PageCost = 8;
     public const double GroupRowCost = 0.5;
@@ -107,6 +113,18 @@ public sealed record PhysicalIndexProbeJoin(
         if (rows <= 0 || pages <= 0) return 0;
         return Math.Min(2 * pages * rows / (2 * pages + rows), pages);
     }
+
+    /// <summary>The distinct outer keys the planner expected (0 when not set).</summary>
+    public double EstimatedKeys { get; init; }
+
+    /// <summary>
+    /// Whether the keys should go to the backend only once the outer input has ended: when twice
+    /// the estimated keys would make the probe dearer than the scan, the real count may well give
+    /// the probe up, and keys streamed before that would have been probed for nothing (TPC-H Q7:
+    /// 60K orders estimated, ~120K real, against about 80K that pay; the backend probed them while
+    /// serving the outer scan's pages, and the query took 1.7x as long).
+    /// </summary>
+    public bool DefersKeys => !Forced && EstimatedKeys > 0 && !PrefersProbe(2 * EstimatedKeys);
 
     /// <summary>Measurements only (PlannerOptions.ForceIndexProbes): probe whatever the cost.</summary>
     public bool Forced { get; init; }

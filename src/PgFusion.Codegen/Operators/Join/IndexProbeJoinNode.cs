@@ -66,7 +66,7 @@ public sealed class IndexProbeJoinNode : OperatorNode
     }
 
     /// <summary>
-    /// A semi or anti join with a fallback: the outer input is read first (as the hash join's build
+    /// A semi, anti or inner join with a fallback: the outer input is read first (as the hash join's build
     /// side would read it), then the probe join runs, or, when the probe was given up for a
     /// sequential scan, the join that builds the buffered outer rows and streams the inner scan.
     /// </summary>
@@ -143,9 +143,13 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         int[] rows = [];
         int chunkKeys = FirstChunkKeys;
 
-        // Sends the pending keys (ascending within a chunk, for the index's locality), or gives the probe up.
+        // Sends the pending keys (ascending within a chunk, for the index's locality), or gives the
+        // probe up. A probe that defers its keys (PhysicalIndexProbeJoin.DefersKeys) keeps them all
+        // until the outer input ends and decides on their real count before the backend probes any.
+        bool defer = Plan.DefersKeys;
         void Flush(bool last)
         {
+            if (defer && !last) return;
             run.KeyCount += pending.Count;
             if (probing && (run.KeyCount > MaxProbeKeys || !Plan.PrefersProbe(run.KeyCount)))
             {
@@ -156,11 +160,19 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
             if (probing && (pending.Count > 0 || run.Probe is not null))
             {
                 pending.Sort();
-                var chunk = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
-                if (run.Probe is null)
-                    run.Probe = provider!.OpenIndexProbe(Plan.InnerScan, Plan.Index.Oid, Plan.FirstMatch, Plan.ProbeFilter, chunk, moreKeys: !last);
-                else
-                    run.Probe.AddKeys(chunk, last);
+                var keys = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
+                // at most MaxChunkKeys a message (the deferred keys come all at once)
+                do
+                {
+                    var chunk = keys[..Math.Min(keys.Length, MaxChunkKeys)];
+                    keys = keys[chunk.Length..];
+                    bool final = last && keys.IsEmpty;
+                    if (run.Probe is null)
+                        run.Probe = provider!.OpenIndexProbe(Plan.InnerScan, Plan.Index.Oid, Plan.FirstMatch, Plan.ProbeFilter, chunk, moreKeys: !final);
+                    else
+                        run.Probe.AddKeys(chunk, final);
+                }
+                while (!keys.IsEmpty);
             }
             pending.Clear();
         }

@@ -15,6 +15,9 @@ public sealed class BindScope(IReadOnlyList<QueryTreeNode> rangeTable, Func<int,
 
     public IReadOnlyList<QueryTreeNode> RangeTable { get; } = rangeTable;
 
+    /// <summary>The query level this scope binds (its range table's owner), when the binder set it: rules that look at what the level reads use it.</summary>
+    public QueryTreeNode? Query { get; init; }
+
     /// <summary>The column for attribute <paramref name="attnum"/> of range-table entry <paramref name="rti"/>, created on first use.</summary>
     public LogicalColumn Column(int rti, int attnum)
     {

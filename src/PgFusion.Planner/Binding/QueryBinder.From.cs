@@ -45,6 +45,7 @@ public sealed partial class QueryBinder
                 int kind = rte.Int32("rtekind");
                 if (kind == RteKind.Subquery)
                 {
+                    if (UnreadAggregateRow(rti, rte, scope, binder) is { } unread) return unread;
                     if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0) && LateralValuesRte(rte.Field("subquery")) is { } values)
                     {
                         var (entries, valuesColumns, apply) = BindLateralValues(rte.Field("subquery"), values, binder);
@@ -200,7 +201,7 @@ public sealed partial class QueryBinder
         try
         {
             var rangeTable = query.List("rtable");
-            var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+            var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum)) { Query = query };
             var types = SetOperationTypes(setOps);
             var anchor = CastBranch(BindSetOperation(setOps.Field("larg"), scope, out var anchorColumns), anchorColumns, types, setOps.Field("larg"));
             var names = cte.List("ctecolnames").Select(n => n.Text()).ToList();

@@ -197,7 +197,7 @@ public sealed partial class QueryBinder
             CheckQueryLevel(sub);
             _cteStack.Add([]);
             var rangeTable = sub.List("rtable");
-            var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+            var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum)) { Query = sub };
             var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output };
             var scalars = new List<SubqueryJoin>();
             binder.SubLinkBinder = node => BindScalarSubquery(node, binder, scalars);

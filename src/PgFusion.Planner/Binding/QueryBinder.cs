@@ -108,7 +108,7 @@ public sealed partial class QueryBinder
     private BoundQuery BindQueryLevel(QueryTreeNode query, LateralContext? lateral = null)
     {
         var rangeTable = query.List("rtable");
-        var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+        var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum)) { Query = query };
         var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral?.Outer, Output = _envelope.Output };
         // Scalar subqueries (one row each) are cross-joined below the WHERE filter, or above the
         // aggregate when the grouped select list or HAVING reads them.

@@ -10,17 +10,70 @@ namespace PgFusion.Codegen.Operators.Window;
 /// aggregate of its frame's rows fed in partition order, as PostgreSQL's WindowAgg computes it
 /// (its inverse transition functions, where it uses them, give the same values).
 /// </summary>
+/// <summary>How an aggregate used as a window function computes its frames (WindowNode.Strategy).</summary>
+internal enum WindowAggregateStrategy
+{
+    None,
+    Running,
+    ReverseRunning,
+    PerRow,
+}
+
 internal static class WindowAggregate
 {
     private const int Chunk = 1024;
 
     /// <param name="arg">The argument column of the partition's rows; null for count(*).</param>
-    public static void Compute(WindowPartition partition, Column? arg, Func<Accumulator> factory, Column result)
+    /// <param name="strategy">How the frames are computed (WindowNode picks it from the frame and the aggregate).</param>
+    public static void Compute(WindowPartition partition, Column? arg, Func<Accumulator> factory, WindowAggregateStrategy strategy, Column result, Types.PgType resultType, ColumnOps resultOps)
     {
         var scratch = arg is not null ? PgArrowMapping.CreateColumn(ArgType(partition, arg), Chunk) : null;
         var ops = arg is not null ? partition.OpsOf(arg) : null;
-        if (partition.FrameStartsAtPartitionStart) Running(partition, arg, scratch, ops, factory, result);
-        else PerRow(partition, arg, scratch, ops, factory, result);
+        switch (strategy)
+        {
+            case WindowAggregateStrategy.Running:
+                Running(partition, arg, scratch, ops, factory, result);
+                break;
+            case WindowAggregateStrategy.ReverseRunning:
+                ReverseRunning(partition, arg, scratch, ops, factory, result, resultType, resultOps);
+                break;
+            default:
+                PerRow(partition, arg, scratch, ops, factory, result);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Frames that end at the partition's last row only grow from the end back (their start never
+    /// moves backwards as the row moves on): one accumulator takes the rows from the last row
+    /// backwards as the frame's start passes them, for aggregates whose value does not depend on
+    /// the order rows come in (count, min, max, integer and numeric sum/avg). The values come out
+    /// last row first and are appended in row order.
+    /// </summary>
+    private static void ReverseRunning(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result, Types.PgType resultType, ColumnOps resultOps)
+    {
+        var acc = factory();
+        acc.EnsureGroups(1);
+        var zeros = new int[Chunk];
+        var backwards = PgArrowMapping.CreateColumn(resultType, Math.Max(16, partition.Rows));
+        long added = partition.Rows; // rows [added, last] are in the accumulator
+        for (int i = partition.Rows - 1; i >= 0; i--)
+        {
+            var (start, _) = partition.FrameOf(i);
+            long from = Math.Min(start, partition.Rows); // a start past the last row: an empty frame
+            while (added > from)
+            {
+                int count = (int)Math.Min(Chunk, added - from);
+                long first = added - count;
+                if (scratch is not null) ColumnGather.Gather(arg!, null, (int)first, count, scratch, ops!);
+                acc.Update(scratch, null, count, zeros);
+                added = first;
+            }
+            acc.Write(0, backwards);
+        }
+        var order = new int[partition.Rows];
+        for (int k = 0; k < order.Length; k++) order[k] = order.Length - 1 - k;
+        ColumnGather.Append(backwards, order, 0, order.Length, result, resultOps);
     }
 
     private static Types.PgType ArgType(WindowPartition partition, Column arg) => partition.TypeOf(arg);

@@ -25,10 +25,34 @@ public sealed class WindowNode : OperatorNode
         {
             if (!InputOps[k].CanCompare) throw new UnsupportedException($"window PARTITION BY / ORDER BY on {input.Output[k].Type} is not supported");
         }
-        if (plan.Functions.Any(f => f.Aggregate is not null) && MovingFrameWidth(plan.Frame) is > MaxMovingFrameRows)
-            throw new UnsupportedException($"window aggregate over {plan.Frame}: its start moves and it may span more than {MaxMovingFrameRows} rows, which WindowAggregate recomputes per row (PostgreSQL's inverse transitions stay linear)");
+        Strategies = [.. plan.Functions.Select(f => Strategy(f, plan.Frame, input))];
         Accumulators = [.. plan.Functions.Select(f => f.Aggregate is { } agg ? Accumulator.Factory(agg) : null)];
     }
+
+    /// <summary>
+    /// How an aggregate's frames are computed. A frame that starts at the partition's first row only
+    /// grows (running); one that ends at its last row only grows from the end back (reverse running),
+    /// for the aggregates whose value does not depend on the order rows are fed in. Other frames
+    /// whose start moves are aggregated afresh per row: only when they are at most
+    /// <see cref="MaxMovingFrameRows"/> wide, or for float sum/avg, which PostgreSQL also restarts per
+    /// row (they have no inverse transition, since rounding depends on the order).
+    /// </summary>
+    private static WindowAggregateStrategy Strategy(PhysicalWindowFunction f, PgFusion.Planner.Logical.WindowFrame frame, OperatorNode input)
+    {
+        if (f.Aggregate is not { } aggregate) return WindowAggregateStrategy.None;
+        if (frame.Start == PgFusion.Planner.Logical.WindowFrameBound.UnboundedPreceding) return WindowAggregateStrategy.Running;
+        Types.PgType? argType = f.Args.Count > 0 ? input.Output[f.Args[0]].Type : null;
+        bool orderFree = aggregate.Name is "count" or "min" or "max"
+            || (aggregate.Name is "sum" or "avg" && argType?.Oid is Types.PgTypeOid.Int2 or Types.PgTypeOid.Int4 or Types.PgTypeOid.Int8 or Types.PgTypeOid.Numeric);
+        if (frame.End == PgFusion.Planner.Logical.WindowFrameBound.UnboundedFollowing && orderFree) return WindowAggregateStrategy.ReverseRunning;
+        bool floatSum = aggregate.Name is "sum" or "avg" && argType?.Oid is Types.PgTypeOid.Float4 or Types.PgTypeOid.Float8;
+        if (MovingFrameWidth(frame) is > MaxMovingFrameRows && !floatSum)
+            throw new UnsupportedException($"window aggregate {aggregate.Name} over {frame}: its start moves and it may span more than {MaxMovingFrameRows} rows, which would be recomputed per row (PostgreSQL's inverse transitions stay linear)");
+        return WindowAggregateStrategy.PerRow;
+    }
+
+    /// <summary>Per function: how <see cref="WindowAggregate"/> computes an aggregate's frames (None for other functions).</summary>
+    internal WindowAggregateStrategy[] Strategies { get; }
 
     /// <summary>
     /// The widest frame an aggregate recomputes per row (WindowAggregate.PerRow feeds every frame

@@ -105,7 +105,7 @@ internal sealed class WindowPartition
                     break;
                 default:
                     // count(*) reads no column (its input may have none at all).
-                    WindowAggregate.Compute(this, fn.Args.Count > 0 ? _rows[fn.Args[0]] : null, _node.Accumulators[f]!, result);
+                    WindowAggregate.Compute(this, fn.Args.Count > 0 ? _rows[fn.Args[0]] : null, _node.Accumulators[f]!, _node.Strategies[f], result, fn.Output.Type, _node.ResultOps[f]);
                     break;
             }
         }
@@ -266,8 +266,6 @@ internal sealed class WindowPartition
         };
         return (Math.Max(start, 0), Math.Min(end, Rows - 1));
     }
-
-    public bool FrameStartsAtPartitionStart => _node.Plan.Frame.Start == WindowFrameBound.UnboundedPreceding;
 
     public ColumnOps OpsOf(Column column) => _node.InputOps[Array.IndexOf(_rows, column)];
 

@@ -132,13 +132,19 @@ public static class Calendar
         date += PostgresEpochJDate;
         if (date < 0 || date > int.MaxValue) Values.PgErrors.TimestampOutOfRange();
         var (y, m, d) = J2Date((int)date);
+        var (hour, min, sec, fsec) = SplitTime(time);
+        return new Tm(y, m, d, hour, min, sec, fsec);
+    }
+
+    /// <summary>time2tm: microseconds of the day (0 .. 24:00:00) as hour, minute, second and microseconds.</summary>
+    public static (int Hour, int Minute, int Second, int Fsec) SplitTime(long time)
+    {
         int hour = (int)(time / 3_600_000_000L);
         time -= hour * 3_600_000_000L;
-        int min = (int)(time / 60_000_000L);
-        time -= min * 60_000_000L;
-        int sec = (int)(time / 1_000_000L);
-        int fsec = (int)(time - (sec * 1_000_000L));
-        return new Tm(y, m, d, hour, min, sec, fsec);
+        int minute = (int)(time / 60_000_000L);
+        time -= minute * 60_000_000L;
+        int second = (int)(time / 1_000_000L);
+        return (hour, minute, second, (int)(time - (second * 1_000_000L)));
     }
 
     /// <summary>tm2timestamp: "timestamp out of range" outside the valid range.</summary>

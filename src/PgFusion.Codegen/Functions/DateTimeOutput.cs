@@ -23,27 +23,7 @@ public static class DateTimeOutput
         var (y, m, d) = Calendar.J2Date(date + Calendar.PostgresEpochJDate);
         Span<char> buffer = stackalloc char[32];
         var text = new CharWriter(buffer);
-        switch (style)
-        {
-            case DateStyleCodes.Iso:
-                text.Year(y); text.Char('-'); text.Two(m); text.Char('-'); text.Two(d);
-                break;
-            case DateStyleCodes.SqlDmy:
-                text.Two(d); text.Char('/'); text.Two(m); text.Char('/'); text.Year(y);
-                break;
-            case DateStyleCodes.SqlMdy:
-                text.Two(m); text.Char('/'); text.Two(d); text.Char('/'); text.Year(y);
-                break;
-            case DateStyleCodes.German:
-                text.Two(d); text.Char('.'); text.Two(m); text.Char('.'); text.Year(y);
-                break;
-            case DateStyleCodes.PostgresDmy:
-                text.Two(d); text.Char('-'); text.Two(m); text.Char('-'); text.Year(y);
-                break;
-            default:
-                text.Two(m); text.Char('-'); text.Two(d); text.Char('-'); text.Year(y);
-                break;
-        }
+        text.NumericDate(style, y, m, d);
         text.Era(y);
         return TextOutput.Write(ctx, text.Written);
     }
@@ -55,30 +35,21 @@ public static class DateTimeOutput
         var tm = Calendar.ToTm(ts);
         Span<char> buffer = stackalloc char[64];
         var text = new CharWriter(buffer);
-        switch (style)
+        if (style is not (DateStyleCodes.Iso or DateStyleCodes.SqlDmy or DateStyleCodes.SqlMdy or DateStyleCodes.German))
         {
-            case DateStyleCodes.Iso:
-                text.Year(tm.Year); text.Char('-'); text.Two(tm.Month); text.Char('-'); text.Two(tm.Day); text.Char(' ');
-                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
-                break;
-            case DateStyleCodes.SqlDmy or DateStyleCodes.SqlMdy:
-                if (style == DateStyleCodes.SqlDmy) { text.Two(tm.Day); text.Char('/'); text.Two(tm.Month); }
-                else { text.Two(tm.Month); text.Char('/'); text.Two(tm.Day); }
-                text.Char('/'); text.Year(tm.Year); text.Char(' ');
-                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
-                break;
-            case DateStyleCodes.German:
-                text.Two(tm.Day); text.Char('.'); text.Two(tm.Month); text.Char('.'); text.Year(tm.Year); text.Char(' ');
-                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
-                break;
-            default: // Postgres: "Wed Dec 17 07:37:16 1997", or "Wed 17 Dec ..." with DMY
-                text.Text(Days[Calendar.J2Day(Calendar.Date2J(tm.Year, tm.Month, tm.Day))]); text.Char(' ');
-                if (style == DateStyleCodes.PostgresDmy) { text.Two(tm.Day); text.Char(' '); text.Text(Months[tm.Month - 1]); }
-                else { text.Text(Months[tm.Month - 1]); text.Char(' '); text.Two(tm.Day); }
-                text.Char(' ');
-                text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
-                text.Char(' '); text.Year(tm.Year);
-                break;
+            // "Wed Dec 17 07:37:16 1997", or "Wed 17 Dec ..." with DMY
+            text.Text(Days[Calendar.J2Day(Calendar.Date2J(tm.Year, tm.Month, tm.Day))]); text.Char(' ');
+            if (style == DateStyleCodes.PostgresDmy) { text.Two(tm.Day); text.Char(' '); text.Text(Months[tm.Month - 1]); }
+            else { text.Text(Months[tm.Month - 1]); text.Char(' '); text.Two(tm.Day); }
+            text.Char(' ');
+            text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
+            text.Char(' '); text.Year(tm.Year);
+        }
+        else
+        {
+            text.NumericDate(style, tm.Year, tm.Month, tm.Day);
+            text.Char(' ');
+            text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
         }
         text.Era(tm.Year);
         return TextOutput.Write(ctx, text.Written);
@@ -87,12 +58,7 @@ public static class DateTimeOutput
     /// <summary>time_out: "HH:MM:SS" and the fraction without trailing zeros; 24:00:00 is a valid time.</summary>
     public static TextRef TimeOut(KernelContext ctx, long time)
     {
-        int hour = (int)(time / 3_600_000_000L);
-        time -= hour * 3_600_000_000L;
-        int minute = (int)(time / 60_000_000L);
-        time -= minute * 60_000_000L;
-        int second = (int)(time / 1_000_000L);
-        int fsec = (int)(time - (second * 1_000_000L));
+        var (hour, minute, second, fsec) = Calendar.SplitTime(time);
         Span<char> buffer = stackalloc char[32];
         var text = new CharWriter(buffer);
         text.Time(hour, minute, second, fsec);
@@ -134,6 +100,27 @@ public static class DateTimeOutput
 
         /// <summary>The year as printed: astronomical year 0 is 1 BC, -1 is 2 BC (the era follows, <see cref="Era"/>).</summary>
         public void Year(int year) => Padded(year > 0 ? year : -(year - 1L), 4);
+
+        /// <summary>
+        /// A date in digits as EncodeDateOnly writes it: ISO year-month-day, SQL month/day/year (or
+        /// day/month/year with DMY), German day.month.year, Postgres month-day-year (or day-month-year).
+        /// </summary>
+        public void NumericDate(int style, int year, int month, int day)
+        {
+            if (style == DateStyleCodes.Iso)
+            {
+                Year(year); Char('-'); Two(month); Char('-'); Two(day);
+                return;
+            }
+            char separator = style switch
+            {
+                DateStyleCodes.SqlDmy or DateStyleCodes.SqlMdy => '/',
+                DateStyleCodes.German => '.',
+                _ => '-',
+            };
+            bool dayFirst = style is DateStyleCodes.SqlDmy or DateStyleCodes.German or DateStyleCodes.PostgresDmy;
+            Two(dayFirst ? day : month); Char(separator); Two(dayFirst ? month : day); Char(separator); Year(year);
+        }
 
         public void Era(int year)
         {

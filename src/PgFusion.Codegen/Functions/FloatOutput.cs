@@ -18,34 +18,54 @@ namespace PgFusion.Codegen.Functions;
 /// </summary>
 public static class FloatOutput
 {
+    /// <summary>The IEEE layout and PostgreSQL's output constants of float8 or float4.</summary>
+    private sealed record Layout(int MantissaBits, int ExponentBits, int Bias, int MaxDigits, int Digits);
+
+    /// <summary>float8: 52 + 11 bits, 17 digits round-trip, DBL_DIG 15 (also the fixed-notation limit).</summary>
+    private static readonly Layout Double = new(52, 11, 1075, 17, 15);
+
+    /// <summary>float4: 23 + 8 bits, 9 digits round-trip, FLT_DIG 6.</summary>
+    private static readonly Layout Single = new(23, 8, 150, 9, 6);
+
     /// <param name="extraDigits">extra_float_digits, a constant the planner adds: above 0 the shortest exact text, else %.{15 + extraDigits}g.</param>
     public static TextRef Float8Out(KernelContext ctx, double v, int extraDigits)
     {
-        if (double.IsNaN(v)) return TextOutput.Write(ctx, "NaN");
-        if (double.IsInfinity(v)) return TextOutput.Write(ctx, v > 0 ? "Infinity" : "-Infinity");
-        if (extraDigits <= 0) return TextOutput.Write(ctx, Rounded(v, Math.Max(1, 15 + extraDigits)));
-        Span<char> buffer = stackalloc char[40];
-        if (v == 0) return TextOutput.Write(ctx, double.IsNegative(v) ? "-0" : "0");
-        ulong bits = BitConverter.DoubleToUInt64Bits(v);
+        if (Special(ctx, v, extraDigits, Double) is { } special) return special;
         string roundTrip = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
         bool readsBack = double.Parse(roundTrip, CultureInfo.InvariantCulture) == Math.Abs(v);
-        var (digits, exponent) = Shortest(roundTrip, readsBack, bits & ((1UL << 52) - 1), (int)((bits >> 52) & 0x7FF), mantissaBits: 52, bias: 1075, maxDigits: 17);
-        return TextOutput.Write(ctx, Format(digits, exponent, v < 0, fixedBelow: 15, buffer));
+        return ShortestText(ctx, roundTrip, readsBack, BitConverter.DoubleToUInt64Bits(v), v < 0, Double);
     }
 
     /// <param name="extraDigits">extra_float_digits: above 0 the shortest exact text, else %.{6 + extraDigits}g.</param>
     public static TextRef Float4Out(KernelContext ctx, float v, int extraDigits)
     {
-        if (float.IsNaN(v)) return TextOutput.Write(ctx, "NaN");
-        if (float.IsInfinity(v)) return TextOutput.Write(ctx, v > 0 ? "Infinity" : "-Infinity");
-        if (extraDigits <= 0) return TextOutput.Write(ctx, Rounded(v, Math.Max(1, 6 + extraDigits)));
-        Span<char> buffer = stackalloc char[40];
-        if (v == 0) return TextOutput.Write(ctx, float.IsNegative(v) ? "-0" : "0");
-        uint bits = BitConverter.SingleToUInt32Bits(v);
+        if (Special(ctx, v, extraDigits, Single) is { } special) return special;
         string roundTrip = Math.Abs(v).ToString("R", CultureInfo.InvariantCulture);
         bool readsBack = float.Parse(roundTrip, CultureInfo.InvariantCulture) == Math.Abs(v);
-        var (digits, exponent) = Shortest(roundTrip, readsBack, bits & ((1U << 23) - 1), (int)((bits >> 23) & 0xFF), mantissaBits: 23, bias: 150, maxDigits: 9);
-        return TextOutput.Write(ctx, Format(digits, exponent, v < 0, fixedBelow: 6, buffer));
+        return ShortestText(ctx, roundTrip, readsBack, BitConverter.SingleToUInt32Bits(v), v < 0, Single);
+    }
+
+    /// <summary>
+    /// The text of the values that need no shortest-digit search: NaN, ±Infinity, ±0, and every value
+    /// when extra_float_digits is 0 or below (%g). A float4 widens to double exactly, so one path serves both.
+    /// </summary>
+    private static TextRef? Special(KernelContext ctx, double v, int extraDigits, Layout layout)
+    {
+        if (double.IsNaN(v)) return TextOutput.Write(ctx, "NaN");
+        if (double.IsInfinity(v)) return TextOutput.Write(ctx, v > 0 ? "Infinity" : "-Infinity");
+        if (extraDigits <= 0) return TextOutput.Write(ctx, Rounded(v, Math.Max(1, layout.Digits + extraDigits)));
+        if (v == 0) return TextOutput.Write(ctx, double.IsNegative(v) ? "-0" : "0");
+        return null;
+    }
+
+    /// <summary>The shortest text of a finite non-zero value given by its IEEE bits (sign bit included).</summary>
+    private static TextRef ShortestText(KernelContext ctx, string roundTrip, bool readsBack, ulong bits, bool negative, Layout layout)
+    {
+        ulong mantissa = bits & ((1UL << layout.MantissaBits) - 1);
+        int exponent = (int)((bits >> layout.MantissaBits) & ((1UL << layout.ExponentBits) - 1));
+        var (digits, power) = Shortest(roundTrip, readsBack, mantissa, exponent, layout.MantissaBits, layout.Bias, layout.MaxDigits);
+        Span<char> buffer = stackalloc char[40];
+        return TextOutput.Write(ctx, Format(digits, power, negative, fixedBelow: layout.Digits, buffer));
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed partial class ExpressionBinder
         PgTypeOid.Timestamp => new BoundFuncCall(1313, "timestamp_out", [e, DateStyleArgument(e)], PgType.Text),
         PgTypeOid.Float4 => new BoundFuncCall(201, "float4out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
         PgTypeOid.Float8 => new BoundFuncCall(215, "float8out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
-        PgTypeOid.Bytea when HexBytea(e) => new BoundFuncCall(31, "byteaout", [e], PgType.Text),
+        PgTypeOid.Bytea => HexByteaOut(e),
         _ => throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text (its text depends on session settings or is not implemented)"),
     };
 
@@ -72,8 +72,9 @@ public sealed partial class ExpressionBinder
             ? new BoundConst(digits, PgType.Int4)
             : throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text without the session's extra_float_digits");
 
-    private bool HexBytea(BoundExpr e) =>
+    /// <summary>byteaout with bytea_output = hex; the escape format is not implemented.</summary>
+    private BoundFuncCall HexByteaOut(BoundExpr e) =>
         Output.ByteaOutput == "hex"
-            ? true
+            ? new BoundFuncCall(31, "byteaout", [e], PgType.Text)
             : throw UnsupportedConstructException.NotYet($"bytea as text with bytea_output = '{Output.ByteaOutput ?? "(not sent)"}' (only hex is implemented)");
 }

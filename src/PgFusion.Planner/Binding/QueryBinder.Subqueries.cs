@@ -522,20 +522,31 @@ public sealed partial class QueryBinder
     };
 
     /// <summary>Whether a Query (JSON) reads a column of a query enclosing it (a Var whose varlevelsup reaches past it).</summary>
-    private static bool ReadsOuter(QueryJsonValue e, int depth)
+    private static bool ReadsOuter(QueryJsonValue e, int depth) =>
+        AnyVar(e, depth, static (var, levelsUp, level) => levelsUp >= level);
+
+    /// <summary>
+    /// Whether a VAR in <paramref name="e"/> passes <paramref name="test"/>, given its node, its
+    /// varlevelsup and the depth it stands at (<paramref name="depth"/> plus one per QUERY node
+    /// entered on the way, that node included). Members named <paramref name="skip"/> are not walked.
+    /// </summary>
+    private static bool AnyVar(QueryJsonValue e, int depth, Func<QueryJsonValue, int, int, bool> test, string? skip = null)
     {
         switch (e.ValueKind)
         {
             case System.Text.Json.JsonValueKind.Object:
                 bool hasKind = e.TryGetProperty("node", out var kind) && kind.ValueKind == System.Text.Json.JsonValueKind.String;
                 if (hasKind && kind.ValueEquals("QUERY")) depth++;
-                if (hasKind && kind.ValueEquals("VAR") && e.TryGetProperty("varlevelsup", out var up) && up.GetInt32() >= depth) return true;
+                if (hasKind && kind.ValueEquals("VAR") && e.TryGetProperty("varlevelsup", out var up) && test(e, up.GetInt32(), depth)) return true;
                 foreach (var p in e.EnumerateObject())
-                    if (ReadsOuter(p.Value, depth)) return true;
+                {
+                    if (skip is not null && p.NameEquals(skip)) continue;
+                    if (AnyVar(p.Value, depth, test, skip)) return true;
+                }
                 return false;
             case System.Text.Json.JsonValueKind.Array:
                 foreach (var item in e.EnumerateArray())
-                    if (ReadsOuter(item, depth)) return true;
+                    if (AnyVar(item, depth, test, skip)) return true;
                 return false;
             default:
                 return false;

@@ -63,33 +63,11 @@ public sealed partial class QueryBinder
         var rangeTable = level.List("rtable");
         var readers = new HashSet<int> { rti };
         for (int i = 0; i < rangeTable.Count; i++)
-            if (rangeTable[i].Int32("rtekind") == RteKind.Join && rangeTable[i].Optional("joinaliasvars") is { } aliases && ReadsVar(aliases.Element, [rti], 0, skipAliases: false))
+            if (rangeTable[i].Int32("rtekind") == RteKind.Join && rangeTable[i].Optional("joinaliasvars") is { } aliases && AnyVar(aliases.Element, 0, (var, up, depth) => up == depth && Varno(var) == rti))
                 readers.Add(i + 1);
-        return ReadsVar(level.Element, readers, -1, skipAliases: true);
+        // the level's own QUERY node raises the depth to 0
+        return AnyVar(level.Element, -1, (var, up, depth) => up == depth && readers.Contains(Varno(var)), skip: "joinaliasvars");
     }
 
-    private static bool ReadsVar(QueryJsonValue e, HashSet<int> varnos, int depth, bool skipAliases)
-    {
-        switch (e.ValueKind)
-        {
-            case System.Text.Json.JsonValueKind.Object:
-                bool hasKind = e.TryGetProperty("node", out var kind) && kind.ValueKind == System.Text.Json.JsonValueKind.String;
-                if (hasKind && kind.ValueEquals("QUERY")) depth++;
-                if (hasKind && kind.ValueEquals("VAR") && e.TryGetProperty("varlevelsup", out var up) && up.GetInt32() == Math.Max(depth, 0)
-                    && e.TryGetProperty("varno", out var varno) && varnos.Contains(varno.GetInt32()))
-                    return true;
-                foreach (var p in e.EnumerateObject())
-                {
-                    if (skipAliases && p.NameEquals("joinaliasvars")) continue;
-                    if (ReadsVar(p.Value, varnos, depth, skipAliases)) return true;
-                }
-                return false;
-            case System.Text.Json.JsonValueKind.Array:
-                foreach (var item in e.EnumerateArray())
-                    if (ReadsVar(item, varnos, depth, skipAliases)) return true;
-                return false;
-            default:
-                return false;
-        }
-    }
+    private static int Varno(QueryJsonValue var) => var.TryGetProperty("varno", out var varno) ? varno.GetInt32() : 0;
 }

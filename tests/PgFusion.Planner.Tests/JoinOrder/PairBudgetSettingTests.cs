@@ -1,4 +1,3 @@
-using System.Text;
 using PgFusion.Planner.Json;
 using PgFusion.Planner.Tests.Fixtures;
 using Xunit;
@@ -8,15 +7,7 @@ namespace PgFusion.Planner.Tests.JoinOrder;
 /// <summary>The envelope's settings.join_pair_budget (GUC pg_fusion.join_pair_budget) reaches DPHyp, and EXPLAIN names the greedy fallback.</summary>
 public sealed class PairBudgetSettingTests
 {
-    /// <summary>The stored three-way join fixture with a settings member inserted after the version.</summary>
-    private static byte[] WithSettings(string settings)
-    {
-        string json = Encoding.UTF8.GetString(Fixture.Json("join_three_way_reordered"));
-        int at = json.IndexOf("\"version\": 1,", StringComparison.Ordinal);
-        Assert.True(at >= 0, "fixture has no version member");
-        at += "\"version\": 1,".Length;
-        return Encoding.UTF8.GetBytes(json[..at] + $"\"settings\": {settings}," + json[at..]);
-    }
+    private static byte[] WithSettings(string settings) => Fixture.JsonWithSettings("join_three_way_reordered", settings);
 
     [Fact]
     public void Default_budget_orders_exactly_and_explain_says_nothing()

@@ -1,4 +1,3 @@
-using System.Text;
 using PgFusion.Planner.Json;
 using PgFusion.Planner.Tests.Fixtures;
 using Xunit;
@@ -12,14 +11,7 @@ namespace PgFusion.Planner.Tests.Json;
 /// </summary>
 public sealed class OutputSettingsTests
 {
-    private static byte[] WithSettings(string settings)
-    {
-        string json = Encoding.UTF8.GetString(Fixture.Json("join_three_way_reordered"));
-        int at = json.IndexOf("\"version\": 1,", StringComparison.Ordinal);
-        Assert.True(at >= 0, "fixture has no version member");
-        at += "\"version\": 1,".Length;
-        return Encoding.UTF8.GetBytes(json[..at] + $"\"settings\": {settings}," + json[at..]);
-    }
+    private static byte[] WithSettings(string settings) => Fixture.JsonWithSettings("join_three_way_reordered", settings);
 
     [Fact]
     public void Settings_the_hook_sends_are_read_and_plan_as_before()

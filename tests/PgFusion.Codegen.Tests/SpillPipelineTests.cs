@@ -79,6 +79,8 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         { "WITH RECURSIVE r(v, d) AS (SELECT i2 % 50, 0 FROM t50 UNION SELECT (v * 3 + d) % 50, d + 1 FROM r WHERE d < 60) SELECT * FROM r", 8 },
         { "WITH RECURSIVE r(s, d) AS (SELECT s, 0 FROM t0 WHERE id <= 200 UNION SELECT s, (d + 1) % 30 FROM r) SELECT * FROM r", 8 },
         { "WITH RECURSIVE r(x, d) AS (SELECT CASE WHEN id % 2 = 0 THEN (id % 40)::numeric(6,1) ELSE (id % 40)::numeric(6,2) END, 0 FROM t0 WHERE id <= 200 UNION SELECT x, (d + 1) % 25 FROM r) SELECT * FROM r", 8 },
+        // thousands of iterations of a few new rows each: every partition file grows by appends and is read again
+        { "WITH RECURSIVE r(v) AS (SELECT id FROM t0 WHERE id <= 5 UNION SELECT (v * 7 + 3) % 4999 FROM r) SELECT * FROM r", 8 },
     };
 
     [Theory]

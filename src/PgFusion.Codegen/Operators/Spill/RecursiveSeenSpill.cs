@@ -12,7 +12,8 @@ namespace PgFusion.Codegen.Operators.Spill;
 /// is a candidate and goes to one of 16 partition files by its hash. When the iteration's input
 /// ends, each partition with candidates is resolved: its rows seen since the freeze (one file per
 /// partition) are loaded into a set, the candidates are added in arrival order, and those that are
-/// new are the iteration's remaining new rows; the partition's file is then rewritten with the set.
+/// new are the iteration's remaining new rows and are appended to the partition's file (which is
+/// never rewritten: an iteration writes only its new rows).
 /// Equal rows share a partition, so every row is checked against every earlier equal row, and the
 /// first of equal rows wins, as in memory. Only one partition's rows are in memory at a time.
 /// </summary>
@@ -62,11 +63,10 @@ internal sealed class RecursiveSeenSpill
             var set = new RowSet(ops, NewColumns());
             if (seen[p] is { } old)
             {
-                old.Rewind(); // read in full at an earlier resolve
+                old.Rewind(); // read in full at an earlier resolve (a no-op after a write)
                 for (int rows; (rows = old.Read(block)) >= 0;)
                     for (int r = 0; r < rows; r++) set.Add(block, r);
             }
-            int before = set.Count;
             for (int rows; (rows = candidateFile.Read(block)) >= 0;)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -79,29 +79,13 @@ internal sealed class RecursiveSeenSpill
                     added++;
                 }
                 if (added == 0) continue;
+                (seen[p] ??= context.Spill.Create()).Write(outputs, added);
                 batch.Length = added;
                 batch.Selection = null;
                 yield return batch;
             }
             candidateFile.Dispose();
-            if (set.Count > before) Rewrite(p, set);
         }
-    }
-
-    /// <summary>Replaces partition <paramref name="p"/>'s file with the rows of <paramref name="set"/> (the old rows and the new).</summary>
-    private void Rewrite(int p, RowSet set)
-    {
-        var file = context.Spill.Create();
-        var staging = NewColumns();
-        var store = set.Store;
-        for (int start = 0; start < set.Count; start += ExecutionContext.BatchRows)
-        {
-            int n = Math.Min(ExecutionContext.BatchRows, set.Count - start);
-            for (int j = 0; j < staging.Length; j++) ColumnGather.Gather(store[j], null, start, n, staging[j], ops[j]);
-            file.Write(staging, n);
-        }
-        seen[p]?.Dispose();
-        seen[p] = file;
     }
 
     private Column[] NewColumns() => [.. types.Select(t =>

@@ -4,7 +4,8 @@ namespace PgFusion.Codegen.Operators.Spill;
 
 /// <summary>
 /// One temporary file: written block by block (<see cref="SpillFormat"/>), then read back from the
-/// start (again after <see cref="Rewind"/>). Disposing closes and deletes it.
+/// start (again after <see cref="Rewind"/>). A write after reading appends at the end, and the next
+/// read starts from the beginning again. Disposing closes and deletes it.
 /// </summary>
 internal sealed class SpillFile : IDisposable
 {
@@ -28,7 +29,11 @@ internal sealed class SpillFile : IDisposable
     public void Write(Column[] columns, int rows)
     {
         if (rows == 0) return;
-        if (reading) throw new InvalidOperationException("spill file already being read");
+        if (reading)
+        {
+            stream!.Position = stream.Length; // append; the next Read starts at the beginning
+            reading = false;
+        }
         space.AddBytes(SpillFormat.Write(stream!, columns, rows));
         Rows += rows;
     }

@@ -14,18 +14,23 @@
 #include "access/relation.h"
 #include "access/tupdesc.h"
 #include "access/tupdesc_details.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "fmgr.h"
 #include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -794,7 +799,49 @@ append_catalog(StringInfo out, Collected *c)
 /* ---------------------------------------------------------------- envelope */
 
 /*
- * The members of the envelope's "settings" object: pg_fusion.join_pair_budget, and the session
+ * The database's encoding and default collation (pg_database's datcollate, datctype and
+ * datlocprovider), fixed for the life of a backend and so read once: the worker orders text by
+ * bytes only when the default collation does, and maps case as C.UTF-8 does only under that
+ * LC_CTYPE; anything else it declines (docs/query-json.md, "settings").
+ */
+static void
+append_database_locale(StringInfo out)
+{
+	static char *cached = NULL;
+
+	if (cached == NULL)
+	{
+		HeapTuple	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+		StringInfoData buf;
+		bool		isnull;
+		Datum		collate;
+		Datum		ctype;
+
+		if (!HeapTupleIsValid(tuple))
+			elog(ERROR, "pg_fusion: cache lookup failed for database %u", MyDatabaseId);
+		collate = SysCacheGetAttr(DATABASEOID, tuple, Anum_pg_database_datcollate, &isnull);
+		Assert(!isnull);
+		ctype = SysCacheGetAttr(DATABASEOID, tuple, Anum_pg_database_datctype, &isnull);
+		Assert(!isnull);
+		initStringInfo(&buf);
+		appendStringInfoString(&buf, ",\"server_encoding\":");
+		escape_json(&buf, GetDatabaseEncodingName());
+		appendStringInfoString(&buf, ",\"lc_collate\":");
+		escape_json(&buf, TextDatumGetCString(collate));
+		appendStringInfoString(&buf, ",\"lc_ctype\":");
+		escape_json(&buf, TextDatumGetCString(ctype));
+		appendStringInfo(&buf, ",\"locale_provider\":\"%s\"",
+						 ((Form_pg_database) GETSTRUCT(tuple))->datlocprovider == COLLPROVIDER_ICU ? "icu" : "libc");
+		ReleaseSysCache(tuple);
+		cached = MemoryContextStrdup(TopMemoryContext, buf.data);
+		pfree(buf.data);
+	}
+	appendStringInfoString(out, cached);
+}
+
+/*
+ * The members of the envelope's "settings" object: pg_fusion.join_pair_budget, the database's
+ * encoding and default collation (append_database_locale), and the session
  * settings that decide how values print as text (date_out, timestamp_out,
  * interval_out, float4out/float8out, byteaout), so the worker computes x::text exactly as this
  * session would or declines. Their values are part of the JSON and so of the plan cache's key.
@@ -815,6 +862,7 @@ pgf_append_settings(StringInfo out)
 		escape_json(out, value);
 	}
 	appendStringInfo(out, ",\"extra_float_digits\":%d", extra_float_digits);
+	append_database_locale(out);
 }
 
 char *

@@ -25,7 +25,7 @@ public sealed partial class ExpressionBinder
             bool descending = SortOperatorIsDescending(sortop)
                 ?? (Catalog.Operators.TryGetValue(sortop, out var op) && op.Name is "<" or ">" ? op.Name == ">"
                     : throw UnsupportedConstructException.NotYet($"ORDER BY inside aggregate {label} with sort operator OID {sortop}"));
-            if (SupportedTypes.IsCollatable(expr.Type.Oid) && !SupportedTypes.IsByteOrderCollation(aggref.Optional("inputcollid")?.UInt32() ?? 0))
+            if (SupportedTypes.IsCollatable(expr.Type.Oid) && !Locale.OrdersByBytes(aggref.Optional("inputcollid")?.UInt32() ?? 0))
                 throw UnsupportedConstructException.NotYet($"ORDER BY inside aggregate {label} under a non-C collation");
             keys.Add(new AggregateSortKey(expr, descending, clause.Bool("nulls_first")));
         }

@@ -9,7 +9,7 @@ public sealed partial class ExpressionBinder
     private BoundExpr BindCollate(QueryTreeNode node, AggregateCollector? aggregates)
     {
         uint collation = node.UInt32("collOid");
-        if (!SupportedTypes.IsByteOrderCollation(collation)) throw UnsupportedConstructException.NotYet($"COLLATE with collation OID {collation} (only C, POSIX and the default collation)");
+        if (!Locale.OrdersByBytes(collation)) throw UnsupportedConstructException.NotYet($"COLLATE with collation OID {collation} (only C, POSIX and a default collation that orders by bytes)");
         return Bind(node.Field("arg"), aggregates);
     }
 }

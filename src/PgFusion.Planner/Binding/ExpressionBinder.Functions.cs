@@ -12,7 +12,7 @@ public sealed partial class ExpressionBinder
         uint funcId = OperatorFunction(node);
         if (node.Bool("opretset")) throw UnsupportedConstructException.NotYet($"set-returning operator {OperatorLabel(node.UInt32("opno"))}");
         var args = BindList(node.List("args"), aggregates);
-        CheckCollation(node, args, () => $"operator {OperatorLabel(node.UInt32("opno"))}");
+        CheckCollation(node, args, () => $"operator {OperatorLabel(node.UInt32("opno"))}", OperatorName(node.UInt32("opno")));
         if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("opresulttype")));
         return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
@@ -24,7 +24,7 @@ public sealed partial class ExpressionBinder
         if (node.Bool("funcretset")) throw UnsupportedConstructException.NotYet($"set-returning function {FunctionLabel(funcId)}");
         if (node.Optional("funcvariadic")?.Bool() == true) throw UnsupportedConstructException.NotYet($"VARIADIC call of {FunctionLabel(funcId)}");
         var args = BindList(node.List("args"), aggregates);
-        CheckCollation(node, args, () => $"function {FunctionLabel(funcId)}");
+        CheckCollation(node, args, () => $"function {FunctionLabel(funcId)}", catalog.FunctionName(funcId));
         if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("funcresulttype")));
         return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
@@ -36,7 +36,7 @@ public sealed partial class ExpressionBinder
         uint funcId = OperatorFunction(node);
         var args = BindList(node.List("args"), aggregates);
         if (args.Count != 2) throw node.Field("args").Error("NULLIF takes two arguments");
-        CheckCollation(node, args, () => "NULLIF");
+        CheckCollation(node, args, () => "NULLIF", OperatorName(node.UInt32("opno")));
         var type = CheckType(new PgType(node.UInt32("opresulttype")));
         var equal = new BoundFuncCall(funcId, FunctionName(funcId, node), args, PgType.Bool);
         return new BoundCase([(equal, new BoundConst(null, type))], args[0], type) { Origin = CaseOrigin.NullIf };
@@ -50,7 +50,7 @@ public sealed partial class ExpressionBinder
         uint funcId = OperatorFunction(node);
         var args = BindList(node.List("args"), aggregates);
         if (args.Count != 2) throw node.Field("args").Error("IS DISTINCT FROM takes two arguments");
-        CheckCollation(node, args, () => "IS DISTINCT FROM");
+        CheckCollation(node, args, () => "IS DISTINCT FROM", OperatorName(node.UInt32("opno")));
         var equal = new BoundFuncCall(funcId, FunctionName(funcId, node), args, PgType.Bool);
         return new BoundCase(
             [
@@ -106,7 +106,7 @@ public sealed partial class ExpressionBinder
         var elements = constant ? ArrayConstElements(array) : BindList(array.List("elements"), aggregates);
         foreach (var c in elementCoercions) elements = elements.Select(e => BindWithCaseOperand(c, e, aggregates)).ToList();
         string name = FunctionName(funcId, node);
-        CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}");
+        CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}", OperatorName(node.UInt32("opno")));
         if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);
         var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
         return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
@@ -200,13 +200,24 @@ public sealed partial class ExpressionBinder
     private string FunctionName(uint funcId, QueryTreeNode at) =>
         catalog.FunctionName(funcId) ?? throw new QueryJsonException("$.catalog.functions", $"function {funcId} used at {at.Path} is missing");
 
+    private string? OperatorName(uint opno) => catalog.Operators.TryGetValue(opno, out var op) ? op.Name : null;
+
     private string OperatorLabel(uint opno) => catalog.Operators.TryGetValue(opno, out var op) ? $"{op.Name} (OID {opno})" : $"OID {opno}";
 
-    /// <summary>Text comparisons under a collation that does not order by bytes cannot run in the worker.</summary>
-    private void CheckCollation(QueryTreeNode node, IReadOnlyList<BoundExpr> args, Func<string> what)
+    /// <summary>
+    /// Text work under a collation the worker does not compute as PostgreSQL does stays with
+    /// PostgreSQL: comparisons under a collation that does not order by bytes (equality and LIKE
+    /// excepted: under PostgreSQL 15's deterministic collations they compare bytes anyway), and
+    /// case mapping (upper, lower, ILIKE) under an LC_CTYPE other than C.UTF-8 (<see cref="DatabaseLocale"/>).
+    /// </summary>
+    private void CheckCollation(QueryTreeNode node, IReadOnlyList<BoundExpr> args, Func<string> what, string? name = null)
     {
+        if (!args.Any(a => SupportedTypes.IsCollatable(a.Type.Oid))) return;
         uint collation = node.Optional("inputcollid")?.UInt32() ?? 0;
-        if (!SupportedTypes.IsByteOrderCollation(collation) && args.Any(a => SupportedTypes.IsCollatable(a.Type.Oid)))
-            throw UnsupportedConstructException.NotYet($"{what()} under collation OID {collation} (only C and the default collation)");
+        if (name is "upper" or "lower" or "initcap" or "~~*" or "!~~*" && !Locale.MapsCaseAsCUtf8(collation))
+            throw UnsupportedConstructException.NotYet($"{what()} under collation OID {collation} (case mapping only under a C.UTF-8 LC_CTYPE; database LC_CTYPE '{Locale.Ctype ?? "C.UTF-8"}', provider {Locale.Provider ?? "libc"})");
+        if (name is "=" or "<>" or "~~" or "!~~") return;
+        if (!Locale.OrdersByBytes(collation))
+            throw UnsupportedConstructException.NotYet($"{what()} under collation OID {collation} (only C, POSIX and a default collation that orders by bytes; database LC_COLLATE '{Locale.Collate}', provider {Locale.Provider ?? "libc"})");
     }
 }

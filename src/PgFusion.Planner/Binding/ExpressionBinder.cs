@@ -25,6 +25,9 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
     /// <summary>The session's output settings: how x::text prints dates, timestamps, floats and bytea (unknown: those casts are declined).</summary>
     public OutputSettings Output { get; init; } = OutputSettings.Unknown;
 
+    /// <summary>The database's encoding and default collation: which text comparisons and case mappings the worker may compute.</summary>
+    public DatabaseLocale Locale { get; init; } = DatabaseLocale.Unknown;
+
     /// <summary>
     /// Correlation conditions of subqueries in this level's FROM that read an enclosing query
     /// (<c>key = outer_expr</c>, QueryBinder.DerivedCorrelation): the FROM builder leaves them here

@@ -54,7 +54,7 @@ public sealed partial class QueryBinder
 
     /// <summary>
     /// Whether a sort clause orders descending, from its operator (the type's btree &lt; or &gt;),
-    /// after checking that a text key's collation orders by bytes (C or the default collation).
+    /// after checking that a text key's collation orders by bytes (C, POSIX, or the default collation where it does).
     /// </summary>
     private bool SortDescending(QueryTreeNode clause, QueryTreeNode keyExpr, uint typeOid)
     {
@@ -69,8 +69,8 @@ public sealed partial class QueryBinder
             _ => throw UnsupportedConstructException.NotYet($"ORDER BY ... USING {opName} (OID {sortop})"),
         };
         uint collation = ExpressionCollation(keyExpr);
-        if (SupportedTypes.IsCollatable(typeOid) && !SupportedTypes.IsByteOrderCollation(collation))
-            throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C and the default collation)");
+        if (SupportedTypes.IsCollatable(typeOid) && !_envelope.Locale.OrdersByBytes(collation))
+            throw UnsupportedConstructException.NotYet($"ORDER BY text under collation OID {collation} (only C, POSIX and a default collation that orders by bytes)");
         return descending;
     }
 

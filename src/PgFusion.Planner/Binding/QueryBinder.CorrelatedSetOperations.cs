@@ -25,7 +25,7 @@ public sealed partial class QueryBinder
 
     private Func<BindScope, LogicalPlan> PrepareCorrelatedSetOperations(QueryTreeNode setOps, BindScope scope, LateralContext lateral)
     {
-        var levelBinder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral.Outer, Output = _envelope.Output };
+        var levelBinder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral.Outer, Output = _envelope.Output, Locale = _envelope.Locale };
         List<ArmCorrelation>? signature = null;
         bool nullSafe = _setOpNullSafeKeys, mismatch = _setOpKeysNeedNullSafe;
         _setOpKeysNeedNullSafe = false;

@@ -96,7 +96,7 @@ public sealed partial class QueryBinder
         if (!keyByRef.TryGetValue(clause.Int32("tleSortGroupRef"), out var column)) return null;
         if (!_envelope.Catalog.Operators.TryGetValue(clause.UInt32("sortop"), out var op) || op.Name is not ("<" or ">")) return null;
         var expr = TargetEntryFor(clause, targetList).Field("expr");
-        if (SupportedTypes.IsCollatable(column.Type.Oid) && !SupportedTypes.IsByteOrderCollation(ExpressionCollation(expr))) return null;
+        if (SupportedTypes.IsCollatable(column.Type.Oid) && !_envelope.Locale.OrdersByBytes(ExpressionCollation(expr))) return null;
         return new LogicalGroupSortKey(column, op.Name == ">", clause.Bool("nulls_first"));
     }
 

@@ -133,7 +133,7 @@ public sealed partial class QueryBinder
         {
             var rangeTable = sub.List("rtable");
             var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
-            var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output };
+            var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output, Locale = _envelope.Locale };
             var inner = new List<SubqueryJoin>();
             binder.SubLinkBinder = node => BindScalarSubquery(node, binder, inner);
             var jointree = sub.Field("jointree");

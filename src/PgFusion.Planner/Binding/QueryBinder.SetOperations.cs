@@ -167,7 +167,7 @@ public sealed partial class QueryBinder
             var type = new PgType(oids[i].UInt32(), typmods[i].Int32());
             if (!SupportedTypes.IsSupported(type.Oid)) throw UnsupportedConstructException.NotYet($"{typeLabel} {TypeLabel(type.Oid)}");
             uint collation = i < collations.Count ? collations[i].UInt32() : 0;
-            if (SupportedTypes.IsCollatable(type.Oid) && !SupportedTypes.IsByteOrderCollation(collation))
+            if (SupportedTypes.IsCollatable(type.Oid) && !_envelope.Locale.OrdersByBytes(collation))
                 throw UnsupportedConstructException.NotYet($"{textLabel} under collation OID {collation} (only C and the default collation)");
             types.Add(type);
         }

@@ -49,7 +49,7 @@ public sealed partial class QueryBinder
         var sub = link.Field("subselect");
         var rangeTable = sub.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
-        var level = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output };
+        var level = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output, Locale = _envelope.Locale };
         PgType? expected = null;
         if (link.Int32("subLinkType") != ExistsSubLink)
         {

@@ -76,7 +76,7 @@ public sealed partial class QueryBinder
         CheckQueryLevel(sub);
         var rangeTable = sub.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
-        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output };
+        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output, Locale = _envelope.Locale };
         var (names, types, rows) = BindValuesRows(rte, binder);
         var entries = rows.Select((_, r) => (LogicalPlan)new LogicalProject(new LogicalOneRow(), [new NamedExpr(_ids.New("entry", PgType.Int4), new BoundConst(r + 1, PgType.Int4))])).ToList();
         var entry = entries.Count == 1 ? entries[0].Output[0] : _ids.New("entry", PgType.Int4);

@@ -46,6 +46,8 @@ public sealed partial class QueryBinder
 
     public static BoundQuery Bind(QueryEnvelope envelope)
     {
+        if (!envelope.Locale.IsUtf8)
+            throw UnsupportedConstructException.NotYet($"a database in encoding {envelope.Locale.ServerEncoding} (pg_fusion reads UTF8 databases only)");
         var binder = new QueryBinder(envelope);
         return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants, PulledUpOutputs = binder._pulledUpOutputs, PlaceHolderOutputs = binder._placeHolderOutputs };
     }
@@ -109,7 +111,7 @@ public sealed partial class QueryBinder
     {
         var rangeTable = query.List("rtable");
         var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum)) { Query = query };
-        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral?.Outer, Output = _envelope.Output };
+        var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = lateral?.Outer, Output = _envelope.Output, Locale = _envelope.Locale };
         // Scalar subqueries (one row each) are cross-joined below the WHERE filter, or above the
         // aggregate when the grouped select list or HAVING reads them.
         var scalarsBelow = new List<SubqueryJoin>();

@@ -16,10 +16,4 @@ public static class SupportedTypes
 
     /// <summary>Collatable types whose ordering depends on the collation.</summary>
     public static bool IsCollatable(uint oid) => oid is PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar or PgTypeOid.Name;
-
-    /// <summary>
-    /// Collations whose order is byte order: none (0), "default" (100, assumed C: the cluster must
-    /// be created with C / C.UTF-8, which the native side checks), "C" (950), "POSIX" (951).
-    /// </summary>
-    public static bool IsByteOrderCollation(uint collation) => collation is 0 or 100 or 950 or 951;
 }

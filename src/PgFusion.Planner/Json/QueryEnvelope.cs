@@ -10,11 +10,12 @@ public sealed class QueryEnvelope : IDisposable
 
     private readonly QueryJsonTree _tree;
 
-    internal QueryEnvelope(QueryJsonTree tree, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog, int? joinPairBudget, OutputSettings? output = null)
+    internal QueryEnvelope(QueryJsonTree tree, int serverVersionNum, QueryTreeNode query, IReadOnlyDictionary<uint, RelationInfo> relations, QueryCatalog catalog, int? joinPairBudget, OutputSettings? output = null, DatabaseLocale? locale = null)
     {
         _tree = tree;
         JoinPairBudget = joinPairBudget;
         Output = output ?? OutputSettings.Unknown;
+        Locale = locale ?? DatabaseLocale.Unknown;
         ServerVersionNum = serverVersionNum;
         Query = query;
         Relations = relations;
@@ -28,6 +29,9 @@ public sealed class QueryEnvelope : IDisposable
 
     /// <summary><c>$.settings</c>' DateStyle, IntervalStyle, bytea_output and extra_float_digits: how values print as text.</summary>
     public OutputSettings Output { get; }
+
+    /// <summary>The database's encoding and default collation (<c>$.settings</c>), which decide what text work the worker may do.</summary>
+    public DatabaseLocale Locale { get; }
 
     /// <summary>The rewritten, analyzed Query (node QUERY) at <c>$.query</c>.</summary>
     public QueryTreeNode Query { get; }

@@ -54,6 +54,7 @@ public static class QueryEnvelopeReader
             int? pairBudget = root.Optional("settings")?.Optional("join_pair_budget")?.Int32();
             if (pairBudget < 1) throw root.Field("settings").Field("join_pair_budget").Error($"join_pair_budget {pairBudget} is not positive");
             var output = ReadOutputSettings(root.Optional("settings"));
+            var locale = ReadDatabaseLocale(root.Optional("settings"));
             var query = root.Field("query");
             if (query.RequireKind() != "QUERY") throw query.Error($"expected node QUERY, found {query.Kind}");
             var relations = cachedRelations ?? ReadRelations(root, extracted);
@@ -63,7 +64,7 @@ public static class QueryEnvelopeReader
                 EnvelopeSectionCache.Relations.Store(json[spans.RelationsStart..spans.RelationsEnd], relations);
             if (cachedCatalog is null && spans.CatalogStart >= 0 && spans.CatalogEnd > spans.CatalogStart && root.Optional("catalog") is not null)
                 EnvelopeSectionCache.Catalogs.Store(json[spans.CatalogStart..spans.CatalogEnd], catalog);
-            return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget, output);
+            return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget, output, locale);
         }
         catch
         {
@@ -80,6 +81,13 @@ public static class QueryEnvelopeReader
         if (digits is < -15 or > 3)
             throw settings.Field("extra_float_digits").Error($"extra_float_digits {digits} is outside -15..3");
         return new OutputSettings(Text("DateStyle"), Text("IntervalStyle"), Text("bytea_output"), digits);
+    }
+
+    private static DatabaseLocale ReadDatabaseLocale(QueryTreeNode? sent)
+    {
+        if (sent is not { } settings) return DatabaseLocale.Unknown;
+        string? Text(string name) => settings.Optional(name) is { } n ? n.String() : null;
+        return new DatabaseLocale(Text("server_encoding"), Text("lc_collate"), Text("lc_ctype"), Text("locale_provider"));
     }
 
     /// <summary>

@@ -796,13 +796,14 @@ append_catalog(StringInfo out, Collected *c)
 /*
  * The members of the envelope's "settings" object: pg_fusion.join_pair_budget, and the session
  * settings that decide how values print as text (date_out, timestamp_out,
- * interval_out, float4out/float8out, byteaout), so the worker computes x::text exactly as this
- * session would or declines. Their values are part of the JSON and so of the plan cache's key.
+ * interval_out, float4out/float8out, byteaout), and TimeZone (as SHOW prints it), which timestamptz
+ * output, casts, EXTRACT, date_trunc and interval arithmetic read, so the worker computes them
+ * exactly as this session would or declines. Their values are part of the JSON and so of the plan cache's key.
  */
 void
 pgf_append_settings(StringInfo out)
 {
-	static const char *const names[] = {"DateStyle", "IntervalStyle", "bytea_output"};
+	static const char *const names[] = {"DateStyle", "IntervalStyle", "bytea_output", "TimeZone"};
 
 	appendStringInfo(out, "\"join_pair_budget\":%d", pgf_join_pair_budget);
 	for (int i = 0; i < lengthof(names); i++)

@@ -20,6 +20,7 @@
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "pgtime.h"
 #include "utils/acl.h"
 #include "fmgr.h"
 #include "utils/float.h"
@@ -803,7 +804,8 @@ append_catalog(StringInfo out, Collected *c)
 void
 pgf_append_settings(StringInfo out)
 {
-	static const char *const names[] = {"DateStyle", "IntervalStyle", "bytea_output", "TimeZone"};
+	static const char *const names[] = {"DateStyle", "IntervalStyle", "bytea_output"};
+	const char *zone = session_timezone != NULL ? pg_get_timezone_name(session_timezone) : NULL;
 
 	appendStringInfo(out, "\"join_pair_budget\":%d", pgf_join_pair_budget);
 	for (int i = 0; i < lengthof(names); i++)
@@ -816,6 +818,17 @@ pgf_append_settings(StringInfo out)
 		escape_json(out, value);
 	}
 	appendStringInfo(out, ",\"extra_float_digits\":%d", extra_float_digits);
+
+	/*
+	 * TimeZone as SHOW prints it: the zone's canonical name, not the string the session set
+	 * (SET TIME ZONE -5.5 leaves "-5.5" in the GUC variable, while the zone is "<-05:30>+05:30";
+	 * 'america/new_york' is the file America/New_York).
+	 */
+	if (zone != NULL)
+	{
+		appendStringInfoString(out, ",\"TimeZone\":");
+		escape_json(out, zone);
+	}
 }
 
 char *

@@ -20,7 +20,7 @@ public sealed partial class ExpressionBinder
     };
 
     /// <summary>interval_pl_timestamptz (interval + timestamptz), the SQL function $2 + $1.</summary>
-    private const uint IntervalPlTimestamptz = 2548;
+    private const uint IntervalPlTimestamptz = 2549;
 
     /// <summary>The call with the session zone appended, or null when <paramref name="funcId"/> does not read it.</summary>
     private BoundFuncCall? BindZoned(uint funcId, string name, IReadOnlyList<BoundExpr> args, PgType type)

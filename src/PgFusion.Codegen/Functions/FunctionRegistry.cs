@@ -155,7 +155,7 @@ public static class FunctionRegistry
         // date_out / timestamp_out take the DateStyle as a planner-added constant second argument (ExpressionBinder.TextOutput)
         Type DO = typeof(DateTimeOutput);
         Add(1085, "date_out", DO, "DateOut"); Add(1313, "timestamp_out", DO, "TimestampOut"); Add(1144, "time_out", DO, "TimeOut");
-        Add(1151, "timestamptz_out", DO, "TimestamptzOut"); Add(1187, "interval_out", typeof(IntervalOutput), "IntervalOut");
+        Add(1151, "timestamptz_out", DO, "TimestamptzOut"); Add(1161, "interval_out", typeof(IntervalOutput), "IntervalOut");
         Add(201, "float4out", typeof(FloatOutput), "Float4Out"); Add(215, "float8out", typeof(FloatOutput), "Float8Out");
 
         // casts (int.c, int8.c, float.c, numeric.c)

@@ -51,7 +51,7 @@ public sealed partial class ExpressionBinder
         PgTypeOid.Date => new BoundFuncCall(1085, "date_out", [e, DateStyleArgument(e)], PgType.Text),
         PgTypeOid.Timestamp => new BoundFuncCall(1313, "timestamp_out", [e, DateStyleArgument(e)], PgType.Text),
         PgTypeOid.Timestamptz => new BoundFuncCall(1151, "timestamptz_out", [e, DateStyleArgument(e), TimeZoneArgument("timestamp with time zone as text")], PgType.Text),
-        PgTypeOid.Interval => new BoundFuncCall(1187, "interval_out", [e, IntervalStyleArgument()], PgType.Text),
+        PgTypeOid.Interval => new BoundFuncCall(1161, "interval_out", [e, IntervalStyleArgument()], PgType.Text),
         PgTypeOid.Float4 => new BoundFuncCall(201, "float4out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
         PgTypeOid.Float8 => new BoundFuncCall(215, "float8out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
         PgTypeOid.Bytea => HexByteaOut(e),

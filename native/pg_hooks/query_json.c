@@ -23,6 +23,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "pgtime.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "fmgr.h"
@@ -843,13 +844,15 @@ append_database_locale(StringInfo out)
  * The members of the envelope's "settings" object: pg_fusion.join_pair_budget, the database's
  * encoding and default collation (append_database_locale), and the session
  * settings that decide how values print as text (date_out, timestamp_out,
- * interval_out, float4out/float8out, byteaout), so the worker computes x::text exactly as this
- * session would or declines. Their values are part of the JSON and so of the plan cache's key.
+ * interval_out, float4out/float8out, byteaout), and TimeZone (as SHOW prints it), which timestamptz
+ * output, casts, EXTRACT, date_trunc and interval arithmetic read, so the worker computes them
+ * exactly as this session would or declines. Their values are part of the JSON and so of the plan cache's key.
  */
 void
 pgf_append_settings(StringInfo out)
 {
 	static const char *const names[] = {"DateStyle", "IntervalStyle", "bytea_output"};
+	const char *zone = session_timezone != NULL ? pg_get_timezone_name(session_timezone) : NULL;
 
 	appendStringInfo(out, "\"join_pair_budget\":%d", pgf_join_pair_budget);
 	for (int i = 0; i < lengthof(names); i++)
@@ -862,6 +865,17 @@ pgf_append_settings(StringInfo out)
 		escape_json(out, value);
 	}
 	appendStringInfo(out, ",\"extra_float_digits\":%d", extra_float_digits);
+
+	/*
+	 * TimeZone as SHOW prints it: the zone's canonical name, not the string the session set
+	 * (SET TIME ZONE -5.5 leaves "-5.5" in the GUC variable, while the zone is "<-05:30>+05:30";
+	 * 'america/new_york' is the file America/New_York).
+	 */
+	if (zone != NULL)
+	{
+		appendStringInfoString(out, ",\"TimeZone\":");
+		escape_json(out, zone);
+	}
 	append_database_locale(out);
 }
 

@@ -131,6 +131,27 @@ public static class Calendar
         }
         date += PostgresEpochJDate;
         if (date < 0 || date > int.MaxValue) Values.PgErrors.TimestampOutOfRange();
+        return FieldsOf(date, time);
+    }
+
+    /// <summary>
+    /// The fields of a local time that timestamp2tm got from pg_localtime: no range check, since a
+    /// time near the ends of the range may be shifted past them by the zone's offset and still print.
+    /// </summary>
+    public static Tm ToTmLocal(long local)
+    {
+        long date = local / UsecsPerDay;
+        long time = local - (date * UsecsPerDay);
+        if (time < 0)
+        {
+            time += UsecsPerDay;
+            date -= 1;
+        }
+        return FieldsOf(date + PostgresEpochJDate, time);
+    }
+
+    private static Tm FieldsOf(long date, long time)
+    {
         var (y, m, d) = J2Date((int)date);
         var (hour, min, sec, fsec) = SplitTime(time);
         return new Tm(y, m, d, hour, min, sec, fsec);
@@ -148,12 +169,15 @@ public static class Calendar
     }
 
     /// <summary>tm2timestamp: "timestamp out of range" outside the valid range.</summary>
-    public static long FromTm(Tm tm)
+    public static long FromTm(Tm tm) => FromTm(tm, 0);
+
+    /// <summary>tm2timestamp with a zone: the local fields, <paramref name="tz"/> seconds west of UTC, to UTC; the range check is on the UTC value.</summary>
+    public static long FromTm(Tm tm, int tz)
     {
         if (!IsValidJulian(tm.Year, tm.Month)) Values.PgErrors.TimestampOutOfRange();
         long date = (long)Date2J(tm.Year, tm.Month, tm.Day) - PostgresEpochJDate;
         long time = ((((tm.Hour * 60L) + tm.Minute) * 60L) + tm.Second) * 1_000_000L + tm.Fsec;
-        Int128 result = ((Int128)date * UsecsPerDay) + time;
+        Int128 result = ((Int128)date * UsecsPerDay) + time + ((Int128)tz * 1_000_000L);
         if (result < MinTimestamp || result >= EndTimestamp) Values.PgErrors.TimestampOutOfRange();
         return (long)result;
     }

@@ -32,8 +32,26 @@ public static class DateTimeOutput
     {
         if (ts == PgEpoch.TimestampNegativeInfinity) return TextOutput.Write(ctx, "-infinity");
         if (ts == PgEpoch.TimestampPositiveInfinity) return TextOutput.Write(ctx, "infinity");
-        var tm = Calendar.ToTm(ts);
-        Span<char> buffer = stackalloc char[64];
+        return DateTime(ctx, Calendar.ToTm(ts), style, null, 0);
+    }
+
+    /// <summary>
+    /// timestamptz_out: the local time in the session zone (the planner's third argument), then
+    /// the zone as EncodeDateTime prints it: ISO its offset ("+05:45", "-04:56:02"), the other
+    /// styles its abbreviation ("EST", "+0545", "LMT", at most MAXTZLEN = 10 characters).
+    /// </summary>
+    public static TextRef TimestamptzOut(KernelContext ctx, long ts, int style, int zone)
+    {
+        if (ts == PgEpoch.TimestampNegativeInfinity) return TextOutput.Write(ctx, "-infinity");
+        if (ts == PgEpoch.TimestampPositiveInfinity) return TextOutput.Write(ctx, "infinity");
+        var (tm, tz, abbreviation) = TimestampTzFunctions.ToLocal(ts, zone);
+        return DateTime(ctx, tm, style, abbreviation, tz);
+    }
+
+    /// <summary>EncodeDateTime; <paramref name="zone"/> null for a timestamp without time zone.</summary>
+    private static TextRef DateTime(KernelContext ctx, Calendar.Tm tm, int style, string? zone, int tz)
+    {
+        Span<char> buffer = stackalloc char[80];
         var text = new CharWriter(buffer);
         if (style is not (DateStyleCodes.Iso or DateStyleCodes.SqlDmy or DateStyleCodes.SqlMdy or DateStyleCodes.German))
         {
@@ -44,12 +62,15 @@ public static class DateTimeOutput
             text.Char(' ');
             text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
             text.Char(' '); text.Year(tm.Year);
+            text.Abbreviation(zone);
         }
         else
         {
             text.NumericDate(style, tm.Year, tm.Month, tm.Day);
             text.Char(' ');
             text.Time(tm.Hour, tm.Minute, tm.Second, tm.Fsec);
+            if (zone is not null && style == DateStyleCodes.Iso) text.Offset(tz);
+            else text.Abbreviation(zone);
         }
         text.Era(tm.Year);
         return TextOutput.Write(ctx, text.Written);
@@ -120,6 +141,34 @@ public static class DateTimeOutput
             };
             bool dayFirst = style is DateStyleCodes.SqlDmy or DateStyleCodes.German or DateStyleCodes.PostgresDmy;
             Two(dayFirst ? day : month); Char(separator); Two(dayFirst ? month : day); Char(separator); Year(year);
+        }
+
+        /// <summary>" " and the zone abbreviation, cut at MAXTZLEN (10) as "%.*s" cuts it; nothing without a zone.</summary>
+        public void Abbreviation(string? zone)
+        {
+            if (zone is null) return;
+            Char(' ');
+            Text(zone.Length > 10 ? zone[..10] : zone);
+        }
+
+        /// <summary>EncodeTimezone: tz is seconds WEST of UTC; "+HH", "+HH:MM" or "+HH:MM:SS" as far as needed.</summary>
+        public void Offset(int tz)
+        {
+            int seconds = Math.Abs(tz);
+            int minutes = seconds / 60;
+            seconds -= minutes * 60;
+            int hours = minutes / 60;
+            minutes -= hours * 60;
+            Char(tz <= 0 ? '+' : '-');
+            Two(hours);
+            if (seconds != 0)
+            {
+                Char(':'); Two(minutes); Char(':'); Two(seconds);
+            }
+            else if (minutes != 0)
+            {
+                Char(':'); Two(minutes);
+            }
         }
 
         public void Era(int year)

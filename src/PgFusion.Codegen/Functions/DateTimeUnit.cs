@@ -35,6 +35,9 @@ public static class DateTimeUnits
 {
     private static readonly Dictionary<string, DateTimeUnit> Names = Build();
 
+    /// <summary>datetime.h TOKMAXLEN: the unit tables' tokens are at most ten characters.</summary>
+    private const int TokenMaxLength = 10;
+
     private static Dictionary<string, DateTimeUnit> Build()
     {
         var d = new Dictionary<string, DateTimeUnit>(StringComparer.Ordinal);
@@ -79,7 +82,10 @@ public static class DateTimeUnits
             if (span[i] >= 0x80) lowered[i] = span[i];
         }
         string s = Encoding.UTF8.GetString(lowered);
-        return (Names.TryGetValue(s, out var u) ? u : DateTimeUnit.Unknown, s);
+        // datebsearch compares with strncmp(key, token, TOKMAXLEN = 10): a key longer than ten
+        // characters matches the ten-character token it starts with ("timezone_minute", "microseconds").
+        string key = lowered.Length > TokenMaxLength ? Encoding.UTF8.GetString(lowered.AsSpan(0, TokenMaxLength)) : s;
+        return (Names.TryGetValue(key, out var u) ? u : DateTimeUnit.Unknown, s);
     }
 
     public static bool IsMonotonic(DateTimeUnit u) => u is DateTimeUnit.Year or DateTimeUnit.Decade or DateTimeUnit.Century

@@ -14,10 +14,10 @@ public static class ExtractFunctions
     private const string TimestampType = "timestamp without time zone";
     private const string DateType = "date";
 
-    private static bool IsFinite(long ts) => ts != PgEpoch.TimestampNegativeInfinity && ts != PgEpoch.TimestampPositiveInfinity;
+    internal static bool IsFinite(long ts) => ts != PgEpoch.TimestampNegativeInfinity && ts != PgEpoch.TimestampPositiveInfinity;
 
     /// <summary>Units whose value is an integer for a timestamp (everything but second, millisecond, julian and epoch).</summary>
-    private static long IntegerField(DateTimeUnit unit, Calendar.Tm tm, string lowered, string type)
+    internal static long IntegerField(DateTimeUnit unit, Calendar.Tm tm, string lowered, string type)
     {
         int y = tm.Year;
         switch (unit)
@@ -51,7 +51,7 @@ public static class ExtractFunctions
         }
     }
 
-    private static DateTimeUnit CheckUnit(TextRef units, string type, out string lowered)
+    internal static DateTimeUnit CheckUnit(TextRef units, string type, out string lowered)
     {
         (var unit, lowered) = DateTimeUnits.Decode(units);
         if (unit == DateTimeUnit.Unknown) DateTimeUnits.NotRecognized(lowered, type);
@@ -87,7 +87,7 @@ public static class ExtractFunctions
         }
     }
 
-    private static long TimeOfDay(Calendar.Tm tm) => (((((tm.Hour * 60L) + tm.Minute) * 60L) + tm.Second) * 1_000_000L) + tm.Fsec;
+    internal static long TimeOfDay(Calendar.Tm tm) => (((((tm.Hour * 60L) + tm.Minute) * 60L) + tm.Second) * 1_000_000L) + tm.Fsec;
 
     public static double? TimestampPart(TextRef units, long ts)
     {
@@ -143,8 +143,17 @@ public static class ExtractFunctions
     {
         var unit = CheckUnit(units, TimestampType, out string lowered);
         if (!IsFinite(ts)) return ts;
-        var tm = Calendar.ToTm(ts);
+        return Calendar.FromTm(Truncate(unit, Calendar.ToTm(ts), lowered, TimestampType, out _));
+    }
+
+    /// <summary>
+    /// timestamp_trunc's and timestamptz_trunc's field truncation; <paramref name="dayOrLarger"/>
+    /// tells timestamptz_trunc to find the zone's offset again for the truncated local time (redotz).
+    /// </summary>
+    internal static Calendar.Tm Truncate(DateTimeUnit unit, Calendar.Tm tm, string lowered, string type, out bool dayOrLarger)
+    {
         int y = tm.Year, mon = tm.Month, day = tm.Day, hour = tm.Hour, min = tm.Minute, sec = tm.Second, fsec = tm.Fsec;
+        dayOrLarger = true;
         switch (unit)
         {
             case DateTimeUnit.Week:
@@ -153,29 +162,33 @@ public static class ExtractFunctions
                 if (woy >= 52 && mon == 1) y--;
                 if (woy <= 1 && mon == 12) y++;
                 (y, mon, day) = Calendar.J2Date(Calendar.IsoWeek2J(y, woy));
-                return Calendar.FromTm(new Calendar.Tm(y, mon, day, 0, 0, 0, 0));
+                return new Calendar.Tm(y, mon, day, 0, 0, 0, 0);
             }
             case DateTimeUnit.Millennium:
                 y = y > 0 ? (((y + 999) / 1000) * 1000) - 999 : (-((999 - (y - 1)) / 1000) * 1000) + 1;
-                return Calendar.FromTm(new Calendar.Tm(y, 1, 1, 0, 0, 0, 0));
+                return new Calendar.Tm(y, 1, 1, 0, 0, 0, 0);
             case DateTimeUnit.Century:
                 y = y > 0 ? (((y + 99) / 100) * 100) - 99 : (-((99 - (y - 1)) / 100) * 100) + 1;
-                return Calendar.FromTm(new Calendar.Tm(y, 1, 1, 0, 0, 0, 0));
+                return new Calendar.Tm(y, 1, 1, 0, 0, 0, 0);
             case DateTimeUnit.Decade:
                 y = y > 0 ? y / 10 * 10 : -((8 - (y - 1)) / 10) * 10;
-                return Calendar.FromTm(new Calendar.Tm(y, 1, 1, 0, 0, 0, 0));
-            case DateTimeUnit.Year: return Calendar.FromTm(new Calendar.Tm(y, 1, 1, 0, 0, 0, 0));
-            case DateTimeUnit.Quarter: return Calendar.FromTm(new Calendar.Tm(y, (3 * ((mon - 1) / 3)) + 1, 1, 0, 0, 0, 0));
-            case DateTimeUnit.Month: return Calendar.FromTm(new Calendar.Tm(y, mon, 1, 0, 0, 0, 0));
-            case DateTimeUnit.Day: return Calendar.FromTm(new Calendar.Tm(y, mon, day, 0, 0, 0, 0));
-            case DateTimeUnit.Hour: return Calendar.FromTm(new Calendar.Tm(y, mon, day, hour, 0, 0, 0));
-            case DateTimeUnit.Minute: return Calendar.FromTm(new Calendar.Tm(y, mon, day, hour, min, 0, 0));
-            case DateTimeUnit.Second: return Calendar.FromTm(new Calendar.Tm(y, mon, day, hour, min, sec, 0));
-            case DateTimeUnit.Milliseconds: return Calendar.FromTm(new Calendar.Tm(y, mon, day, hour, min, sec, fsec / 1000 * 1000));
-            case DateTimeUnit.Microseconds: return Calendar.FromTm(tm);
+                return new Calendar.Tm(y, 1, 1, 0, 0, 0, 0);
+            case DateTimeUnit.Year: return new Calendar.Tm(y, 1, 1, 0, 0, 0, 0);
+            case DateTimeUnit.Quarter: return new Calendar.Tm(y, (3 * ((mon - 1) / 3)) + 1, 1, 0, 0, 0, 0);
+            case DateTimeUnit.Month: return new Calendar.Tm(y, mon, 1, 0, 0, 0, 0);
+            case DateTimeUnit.Day: return new Calendar.Tm(y, mon, day, 0, 0, 0, 0);
+        }
+        dayOrLarger = false;
+        switch (unit)
+        {
+            case DateTimeUnit.Hour: return new Calendar.Tm(y, mon, day, hour, 0, 0, 0);
+            case DateTimeUnit.Minute: return new Calendar.Tm(y, mon, day, hour, min, 0, 0);
+            case DateTimeUnit.Second: return new Calendar.Tm(y, mon, day, hour, min, sec, 0);
+            case DateTimeUnit.Milliseconds: return new Calendar.Tm(y, mon, day, hour, min, sec, fsec / 1000 * 1000);
+            case DateTimeUnit.Microseconds: return tm;
             default:
-                DateTimeUnits.NotSupported(lowered, TimestampType);
-                return 0;
+                DateTimeUnits.NotSupported(lowered, type);
+                return tm;
         }
     }
 }

@@ -140,6 +140,13 @@ public static class FunctionRegistry
         Add(1162, "interval_eq", V, "IntervalEq"); Add(1163, "interval_ne", V, "IntervalNe"); Add(1164, "interval_lt", V, "IntervalLt");
         Add(1165, "interval_le", V, "IntervalLe"); Add(1167, "interval_gt", V, "IntervalGt"); Add(1166, "interval_ge", V, "IntervalGe");
 
+        // timestamptz in the session's TimeZone, a planner-added last argument (ExpressionBinder.TimeZone)
+        Type Z = typeof(TimestampTzFunctions);
+        Add(2027, "timestamp", Z, "TimestamptzToTimestamp"); Add(2028, "timestamptz", Z, "TimestampToTimestamptz");
+        Add(1174, "timestamptz", Z, "DateToTimestamptz"); Add(1178, "date", Z, "TimestamptzToDate");
+        Add(6203, "extract", Z, "ExtractTimestamptz"); Add(1171, "date_part", Z, "TimestamptzPart"); Add(1217, "date_trunc", Z, "TimestamptzTrunc");
+        Add(1189, "timestamptz_pl_interval", Z, "TimestamptzPlInterval"); Add(1190, "timestamptz_mi_interval", Z, "TimestamptzMiInterval");
+
         // text output for casts to text and anytextcat / textanycat (int.c, int8.c, numeric.c, oid.c, bool.c)
         Type O = typeof(OutputFunctions);
         Add(39, "int2out", O, "Int2Out"); Add(43, "int4out", O, "Int4Out"); Add(461, "int8out", O, "Int8Out");
@@ -148,6 +155,7 @@ public static class FunctionRegistry
         // date_out / timestamp_out take the DateStyle as a planner-added constant second argument (ExpressionBinder.TextOutput)
         Type DO = typeof(DateTimeOutput);
         Add(1085, "date_out", DO, "DateOut"); Add(1313, "timestamp_out", DO, "TimestampOut"); Add(1144, "time_out", DO, "TimeOut");
+        Add(1151, "timestamptz_out", DO, "TimestamptzOut"); Add(1161, "interval_out", typeof(IntervalOutput), "IntervalOut");
         Add(201, "float4out", typeof(FloatOutput), "Float4Out"); Add(215, "float8out", typeof(FloatOutput), "Float8Out");
 
         // casts (int.c, int8.c, float.c, numeric.c)

@@ -15,7 +15,7 @@ public sealed partial class ExpressionBinder
         CheckCollation(node, args, () => $"operator {OperatorLabel(node.UInt32("opno"))}", OperatorName(node.UInt32("opno")));
         if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("opresulttype")));
-        return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
+        return BindZoned(funcId, FunctionName(funcId, node), args, type) ?? new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
     }
 
     private BoundExpr BindFunction(QueryTreeNode node, AggregateCollector? aggregates)
@@ -27,7 +27,7 @@ public sealed partial class ExpressionBinder
         CheckCollation(node, args, () => $"function {FunctionLabel(funcId)}", catalog.FunctionName(funcId));
         if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("funcresulttype")));
-        return new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
+        return BindZoned(funcId, FunctionName(funcId, node), args, type) ?? new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
     }
 
     /// <summary>NULLIF(a, b) = CASE WHEN a = b THEN NULL ELSE a END (a is deterministic here, so evaluating it twice is equivalent).</summary>

@@ -50,6 +50,8 @@ public sealed partial class ExpressionBinder
         PgTypeOid.Time => new BoundFuncCall(1144, "time_out", [e], PgType.Text),
         PgTypeOid.Date => new BoundFuncCall(1085, "date_out", [e, DateStyleArgument(e)], PgType.Text),
         PgTypeOid.Timestamp => new BoundFuncCall(1313, "timestamp_out", [e, DateStyleArgument(e)], PgType.Text),
+        PgTypeOid.Timestamptz => new BoundFuncCall(1151, "timestamptz_out", [e, DateStyleArgument(e), TimeZoneArgument("timestamp with time zone as text")], PgType.Text),
+        PgTypeOid.Interval => new BoundFuncCall(1161, "interval_out", [e, IntervalStyleArgument()], PgType.Text),
         PgTypeOid.Float4 => new BoundFuncCall(201, "float4out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
         PgTypeOid.Float8 => new BoundFuncCall(215, "float8out", [e, ExtraFloatDigitsArgument(e)], PgType.Text),
         PgTypeOid.Bytea => HexByteaOut(e),
@@ -71,6 +73,12 @@ public sealed partial class ExpressionBinder
         Output.ExtraFloatDigits is { } digits
             ? new BoundConst(digits, PgType.Int4)
             : throw UnsupportedConstructException.NotYet($"{TypeLabel(e.Type.Oid)} as text without the session's extra_float_digits");
+
+    /// <summary>interval_out prints by IntervalStyle: a constant second argument (<see cref="IntervalStyleCodes"/>).</summary>
+    private BoundConst IntervalStyleArgument() =>
+        Output.IntervalStyleCode is { } code
+            ? new BoundConst(code, PgType.Int4)
+            : throw UnsupportedConstructException.NotYet($"interval as text under IntervalStyle '{Output.IntervalStyle ?? "(not sent)"}'");
 
     /// <summary>byteaout with bytea_output = hex; the escape format is not implemented.</summary>
     private BoundFuncCall HexByteaOut(BoundExpr e) =>

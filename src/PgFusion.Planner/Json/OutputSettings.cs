@@ -9,9 +9,20 @@ namespace PgFusion.Planner.Json;
 /// <param name="IntervalStyle">IntervalStyle ("postgres", ...).</param>
 /// <param name="ByteaOutput">bytea_output ("hex" or "escape").</param>
 /// <param name="ExtraFloatDigits">extra_float_digits (-15..3): above 0, floats print their shortest exact text.</param>
-public sealed record OutputSettings(string? DateStyle, string? IntervalStyle, string? ByteaOutput, int? ExtraFloatDigits)
+/// <param name="TimeZone">TimeZone as SHOW prints it ("America/New_York", "UTC+3", "&lt;+03&gt;-03"): what timestamptz operations read and print in.</param>
+public sealed record OutputSettings(string? DateStyle, string? IntervalStyle, string? ByteaOutput, int? ExtraFloatDigits, string? TimeZone = null)
 {
     public static readonly OutputSettings Unknown = new(null, null, null, null);
+
+    /// <summary>IntervalStyle as the code interval_out takes (<see cref="IntervalStyleCodes"/>), or null when not sent or unknown.</summary>
+    public int? IntervalStyleCode => IntervalStyle switch
+    {
+        "postgres" => IntervalStyleCodes.Postgres,
+        "postgres_verbose" => IntervalStyleCodes.PostgresVerbose,
+        "sql_standard" => IntervalStyleCodes.SqlStandard,
+        "iso_8601" => IntervalStyleCodes.Iso8601,
+        _ => null,
+    };
 
     /// <summary>
     /// DateStyle as the code date_out and timestamp_out take (<see cref="DateStyleCode"/>), or
@@ -47,4 +58,13 @@ public static class DateStyleCodes
     public const int German = 3;
     public const int PostgresMdy = 4;
     public const int PostgresDmy = 5;
+}
+
+/// <summary>The IntervalStyle codes interval_out takes as its second (planner-added) argument (PostgreSQL's INTSTYLE_* values).</summary>
+public static class IntervalStyleCodes
+{
+    public const int Postgres = 0;
+    public const int PostgresVerbose = 1;
+    public const int SqlStandard = 2;
+    public const int Iso8601 = 3;
 }

@@ -80,7 +80,7 @@ public static class QueryEnvelopeReader
         int? digits = settings.Optional("extra_float_digits")?.Int32();
         if (digits is < -15 or > 3)
             throw settings.Field("extra_float_digits").Error($"extra_float_digits {digits} is outside -15..3");
-        return new OutputSettings(Text("DateStyle"), Text("IntervalStyle"), Text("bytea_output"), digits);
+        return new OutputSettings(Text("DateStyle"), Text("IntervalStyle"), Text("bytea_output"), digits, Text("TimeZone"));
     }
 
     private static DatabaseLocale ReadDatabaseLocale(QueryTreeNode? sent)

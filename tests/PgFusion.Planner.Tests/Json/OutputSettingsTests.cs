@@ -17,7 +17,7 @@ public sealed class OutputSettingsTests
     public void Settings_the_hook_sends_are_read_and_plan_as_before()
     {
         var plain = QueryPlanner.Plan(Fixture.Json("join_three_way_reordered"));
-        var sent = QueryPlanner.Plan(WithSettings("""{"join_pair_budget": 100000, "DateStyle": "SQL, DMY", "IntervalStyle": "postgres", "bytea_output": "hex", "extra_float_digits": 1}"""));
+        var sent = QueryPlanner.Plan(WithSettings("""{"join_pair_budget": 100000, "DateStyle": "SQL, DMY", "IntervalStyle": "postgres", "bytea_output": "hex", "extra_float_digits": 1, "TimeZone": "America/New_York"}"""));
         Assert.True(sent.IsSupported, sent.UnsupportedReason);
         Assert.Equal(plain.Plan!.Explain, sent.Plan!.Explain);
     }
@@ -27,6 +27,7 @@ public sealed class OutputSettingsTests
     [InlineData("""{"extra_float_digits": -16}""", "$.settings.extra_float_digits")]
     [InlineData("""{"extra_float_digits": "one"}""", "$.settings.extra_float_digits")]
     [InlineData("""{"DateStyle": 1}""", "$.settings.DateStyle")]
+    [InlineData("""{"TimeZone": 3}""", "$.settings.TimeZone")]
     public void A_malformed_setting_is_a_typed_error_naming_its_path(string settings, string path)
     {
         var e = Assert.Throws<QueryJsonException>(() => QueryPlanner.Plan(WithSettings(settings)));
@@ -53,4 +54,14 @@ public sealed class OutputSettingsTests
     [InlineData("ISO, XYZ")]
     public void An_unknown_or_missing_DateStyle_has_no_code(string? dateStyle) =>
         Assert.Null(new OutputSettings(dateStyle, null, null, null).DateStyleCode);
+
+    [Theory]
+    [InlineData("postgres", IntervalStyleCodes.Postgres)]
+    [InlineData("postgres_verbose", IntervalStyleCodes.PostgresVerbose)]
+    [InlineData("sql_standard", IntervalStyleCodes.SqlStandard)]
+    [InlineData("iso_8601", IntervalStyleCodes.Iso8601)]
+    [InlineData("ISO_8601", null)]
+    [InlineData(null, null)]
+    public void IntervalStyle_maps_to_the_code_interval_out_takes(string? style, int? code) =>
+        Assert.Equal(code, new OutputSettings(null, style, null, null).IntervalStyleCode);
 }

@@ -345,6 +345,33 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         Assert.Contains("window frame in GROUPS mode", why, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 4: EXPLAIN shows the chosen join order with estimated rows per node, and with
+    /// pg_fusion.explain_rules on, pg_fusion_explain shows the logical plan after binding and after
+    /// every rewrite rule (off: only after binding and the final one).
+    /// </summary>
+    [Fact]
+    public void Explain_shows_the_join_order_with_rows_and_explain_rules_every_rule()
+    {
+        using var conn = OpenFusion();
+        string join = $"SELECT count(*) FROM {T} a JOIN {T} b ON b.id = a.k JOIN {T} c ON c.id = b.k WHERE a.id > 10";
+        var plan = Explain(conn, join).Split('\n');
+        Assert.Equal(2, plan.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+(-> )?HashJoin \w+: .*\(rows=\d+\)$")));
+        Assert.Equal(3, plan.Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"Scan #\d+ on {T}.*\(rows=\d+\)$")));
+
+        string[] rules = [.. PgFusion.Planner.Rules.Optimizer.RulesFor(PgFusion.Planner.Json.QueryCatalog.Empty).Select(r => r.Name)];
+        var plain = (string)Plain(conn, $"SELECT pg_fusion_explain('{join}')")!;
+        Assert.Contains("== logical plan after bind ==", plain, StringComparison.Ordinal);
+        Assert.DoesNotContain("== logical plan after join_reorder ==", plain, StringComparison.Ordinal);
+
+        PgServer.Execute(conn, "SET pg_fusion.explain_rules = on");
+        var every = (string)Plain(conn, $"SELECT pg_fusion_explain('{join}')")!;
+        // the last stage is headed "== logical plan (after <rule>) ==", the others "== logical plan after <rule> =="
+        foreach (var rule in rules)
+            Assert.Matches($@"== logical plan \(?after {rule}\)? ==", every);
+        PgServer.Execute(conn, "RESET pg_fusion.explain_rules");
+    }
+
     // ------------------------------------------------------------------ GUCs
 
     [Theory]

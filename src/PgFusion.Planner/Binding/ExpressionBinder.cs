@@ -78,7 +78,8 @@ public sealed partial class ExpressionBinder(QueryCatalog catalog, BindScope sco
             "ROWEXPR" or "ROWCOMPAREEXPR" => throw UnsupportedConstructException.NotYet("row expression"),
             "SQLVALUEFUNCTION" => throw UnsupportedConstructException.NotYet("SQL value function (CURRENT_DATE, CURRENT_TIMESTAMP, ...)"),
             "COLLATEEXPR" => BindCollate(node, aggregates),
-            _ => throw UnsupportedConstructException.NotYet($"expression node {kind}"),
+            // A kind PostgreSQL may send that the binder does not know: PostgreSQL runs the query; the path says where it was.
+            _ => throw UnsupportedConstructException.NotYet($"expression node {kind} (at {node.Path})"),
         };
     }
 

@@ -90,7 +90,7 @@ public sealed partial class QueryBinder
             case "JOINEXPR":
                 return PrepareJoin(item, scope, binder);
             default:
-                throw UnsupportedConstructException.NotYet($"FROM item {item.Kind}");
+                throw UnsupportedConstructException.NotYet($"FROM item {item.Kind} (at {item.Path})");
         }
     }
 

@@ -60,6 +60,11 @@ internal static class JsonSyntaxChecker
         {
             throw new QueryJsonException(current, "invalid UTF-8", e);
         }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException)
+        {
+            // Utf8JsonReader.GetString wraps the decoder's error: a property name that is not UTF-8, in the object being read
+            throw new QueryJsonException(stack.Count > 0 ? stack[^1].Path : "$", "invalid UTF-8 in a property name", e);
+        }
     }
 
     /// <summary>The path of a value about to start, advancing the enclosing array's index.</summary>

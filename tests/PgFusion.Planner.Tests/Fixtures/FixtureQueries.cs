@@ -78,5 +78,8 @@ public static class FixtureQueries
         ["in_correlated_top_n"] = "SELECT id FROM pk_cust c WHERE bal IN (SELECT total FROM pk_ord o WHERE o.cust = c.id ORDER BY o.id DESC LIMIT 2)",
         ["not_exists_division"] = "SELECT id FROM pk_cust c WHERE NOT EXISTS (SELECT 1 FROM v WHERE v.x < 5 AND NOT EXISTS (SELECT 1 FROM pk_ord o WHERE o.cust = c.id AND o.id % 50 = v.x))",
         ["lateral_distinct_on"] = "SELECT c.id, l.id, l.total FROM pk_cust c, LATERAL (SELECT DISTINCT ON (total > 100) id, total FROM pk_ord o WHERE o.cust = c.id ORDER BY total > 100, id) l",
+        ["or_over_both_join_inputs"] = "SELECT t.a, u.name FROM t JOIN u ON u.a = t.b WHERE (t.j = 1 AND u.w > 10) OR (t.j = 2 AND u.w < 5)",
+        ["join_where_false"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.b WHERE false",
+        ["grouped_having_false"] = "SELECT j, count(*) FROM t GROUP BY j HAVING false",
     };
 }

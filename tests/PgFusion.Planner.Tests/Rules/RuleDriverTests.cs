@@ -1,0 +1,61 @@
+using PgFusion.Planner.Json;
+using PgFusion.Planner.Rules;
+using PgFusion.Planner.Tests.Fixtures;
+using Xunit;
+
+namespace PgFusion.Planner.Tests.Rules;
+
+/// <summary>
+/// The rule driver (<see cref="Optimizer"/>): every rule the planner runs can be turned off by its
+/// name (the rule then does not run and the query still plans), an unknown name is refused naming
+/// the rules, and every rule has a golden before/after test in <see cref="RuleGoldenTests"/>.
+/// </summary>
+public sealed class RuleDriverTests
+{
+    private static IReadOnlyList<string> RuleNames => [.. Optimizer.RulesFor(QueryCatalog.Empty).Select(r => r.Name)];
+
+    public static TheoryData<string> Names => [.. RuleNames];
+
+    [Fact]
+    public void Rule_names_are_distinct() => Assert.Equal(RuleNames.Count, RuleNames.Distinct().Count());
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void A_rule_turned_off_by_name_does_not_run_and_the_query_still_plans(string rule)
+    {
+        byte[] json = Fixture.Json("join_three_way_reordered");
+        var all = QueryPlanner.ExplainRules(json).Select(s => s.Stage).ToList();
+        Assert.Contains(rule, all);
+
+        var stages = QueryPlanner.ExplainRules(json, PlannerOptions.Default with { DisabledRules = [rule] }).Select(s => s.Stage).ToList();
+        Assert.DoesNotContain(rule, stages);
+        Assert.DoesNotContain("unsupported", stages);
+        Assert.Equal(all.Where(s => s != rule), stages);
+        Assert.True(QueryPlanner.Plan(json, PlannerOptions.Default with { DisabledRules = [rule] }).IsSupported);
+    }
+
+    [Fact]
+    public void Turning_off_join_reorder_keeps_the_written_join_order()
+    {
+        byte[] json = Fixture.Json("join_three_way_reordered");
+        string reordered = PlanText.Of(QueryPlanner.Plan(json));
+        string written = PlanText.Of(QueryPlanner.Plan(json, PlannerOptions.Default with { DisabledRules = ["join_reorder"] }));
+        Assert.NotEqual(reordered, written);
+    }
+
+    [Fact]
+    public void An_unknown_rule_name_is_refused_naming_the_rules()
+    {
+        var e = Assert.Throws<ArgumentException>(() => QueryPlanner.Plan(Fixture.Json("join_inner"), PlannerOptions.Default with { DisabledRules = ["no_such_rule"] }));
+        Assert.Contains("no_such_rule", e.Message, StringComparison.Ordinal);
+        Assert.Contains("join_reorder", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_rule_has_a_golden_before_after_test()
+    {
+        var covered = RuleGoldenTests.Cases.Select(c => (string)c[1]).ToHashSet();
+        string missing = string.Join(", ", RuleNames.Where(r => !covered.Contains(r)));
+        Assert.True(missing.Length == 0, $"rules without a golden before/after test: {missing}");
+    }
+}

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using PgFusion.Codegen.Dump;
+using PgFusion.Codegen.Kernels;
 using PgFusion.TestSupport.Slt;
 using Xunit;
 
@@ -41,6 +42,24 @@ public sealed class GoldenDumpTests
         }
         Assert.True(File.Exists(golden), $"{golden} is missing; PGFUSION_REGEN_FIXTURES=1 writes it");
         Assert.Equal(File.ReadAllText(golden), text);
+    }
+
+    /// <summary>pg_fusion_explain's text says how many kernels a query compiled and how many it took from the kernel cache.</summary>
+    [Fact]
+    public void The_dump_counts_kernels_compiled_and_taken_from_the_cache()
+    {
+        byte[] json = File.ReadAllBytes(Path.Combine(SltCorpus.RepositoryRoot(), "perf", "tpch-json", "q06.json"));
+        var cache = new KernelCache();
+        var cold = CompileAndDump.Run(json, cache: cache);
+        Assert.True(cold.KernelCacheUse.Compiled > 0, "the first compile builds its kernels");
+        Assert.Equal(0, cold.KernelCacheUse.FromCache);
+        Assert.Equal(cache.Compiles, cold.KernelCacheUse.Compiled);
+        var warm = CompileAndDump.Run(json, cache: cache);
+        Assert.Equal(0, warm.KernelCacheUse.Compiled);
+        Assert.Equal(cold.KernelCacheUse.Compiled, warm.KernelCacheUse.FromCache);
+        Assert.Equal(cache.Hits, warm.KernelCacheUse.FromCache);
+        Assert.Contains($"== kernel cache: 0 kernels compiled, {warm.KernelCacheUse.FromCache} taken from the cache ==", warm.ToText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("== kernel cache:", warm.ToText(timings: false), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -338,7 +338,11 @@ public sealed class HookTests(HookDatabase db) : IClassFixture<HookDatabase>
         Assert.Matches(@"== kernel \S+ \(compiled in [0-9.]+ ms\) ==", text);
         Assert.Matches(@"public static class Kernel\w+", text);
         Assert.Matches(@"public static \w+ (Filter|Project)\(", text);
+        Assert.Matches(@"== kernel cache: [0-9]+ kernels compiled, [0-9]+ taken from the cache ==", text);
         Assert.Matches(@"== timing: plan [0-9.]+ ms, plan\+compile [0-9.]+ ms ==", text);
+        // the same query again: every kernel now comes from the worker's shared kernel cache
+        var again = (string)Plain(conn, $"SELECT pg_fusion_explain('{Queries[0]}')")!;
+        Assert.Matches(@"== kernel cache: 0 kernels compiled, [1-9][0-9]* taken from the cache ==", again);
 
         var why = (string)Plain(conn, $"SELECT pg_fusion_explain('{WindowQuery}')")!;
         Assert.StartsWith("Unsupported: ", why, StringComparison.Ordinal);

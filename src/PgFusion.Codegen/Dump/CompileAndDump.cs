@@ -19,6 +19,12 @@ public sealed record FullDump(
     double PlanMs,
     double TotalMs)
 {
+    /// <summary>
+    /// Kernels this dump built (the query's compile and the on-first-use variants the dump shows),
+    /// and kernels it took from the kernel cache (their "compiled in" time is their first compile's).
+    /// </summary>
+    public (long Compiled, long FromCache) KernelCacheUse { get; init; }
+
     /// <param name="everyRule">Every rule's plan, not only the bound and the final logical plans.</param>
     /// <param name="il">Each kernel's IL after its C#.</param>
     /// <param name="timings">Compile times (off for golden files, whose text must not vary from run to run).</param>
@@ -36,7 +42,11 @@ public sealed record FullDump(
             sb.Append("== logical plan (after ").Append(logical[^1].Stage).AppendLine(") ==").AppendLine(logical[^1].Plan.TrimEnd());
         sb.AppendLine("== planner's physical plan ==").AppendLine(PhysicalPlan?.TrimEnd());
         sb.Append(Compiled!.ToText(il, timings));
-        if (timings) sb.Append(CultureInfo.InvariantCulture, $"== timing: plan {PlanMs:F2} ms, plan+compile {TotalMs:F2} ms ==");
+        if (timings)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"== kernel cache: {KernelCacheUse.Compiled} kernels compiled, {KernelCacheUse.FromCache} taken from the cache ==").AppendLine();
+            sb.Append(CultureInfo.InvariantCulture, $"== timing: plan {PlanMs:F2} ms, plan+compile {TotalMs:F2} ms ==");
+        }
         return sb.ToString();
     }
 }
@@ -87,11 +97,18 @@ public static class CompileAndDump
         double planMs = clock.Elapsed.TotalMilliseconds;
         if (!planned.IsSupported)
             return new FullDump([], null, null, planned.UnsupportedReason, planMs, planMs);
+        var before = KernelCache.ThreadCounts;
         var compiled = new QueryCompiler(cache ?? new KernelCache()).Compile(planned.Plan!);
         double totalMs = clock.Elapsed.TotalMilliseconds;
         if (compiled.Query is null)
             return new FullDump([], planned.Plan!.Explain, null, compiled.UnsupportedReason, planMs, totalMs);
         var stages = QueryPlanner.ExplainRules(json, options);
-        return new FullDump(stages, planned.Plan!.Explain, compiled.Query.Dump(), null, planMs, totalMs);
+        // Dump() also compiles the variants a query compiles only when a batch needs them (shown as C# and IL), so count after it
+        var queryDump = compiled.Query.Dump();
+        var after = KernelCache.ThreadCounts;
+        return new FullDump(stages, planned.Plan!.Explain, queryDump, null, planMs, totalMs)
+        {
+            KernelCacheUse = (after.Compiles - before.Compiles, after.Hits - before.Hits),
+        };
     }
 }

@@ -27,7 +27,17 @@ public sealed class KernelCache
     private long compiles;
     private long compileTicks;
 
+    [ThreadStatic] private static long threadHits;
+    [ThreadStatic] private static long threadCompiles;
+
     public long Hits => Interlocked.Read(ref hits);
+
+    /// <summary>
+    /// Kernels the calling thread took from a cache (any cache) and kernels it compiled, since the
+    /// thread started. A query's compile runs on one thread, so the difference around it counts that
+    /// query's kernels only, whatever other sessions compile meanwhile (pg_fusion_explain prints it).
+    /// </summary>
+    public static (long Hits, long Compiles) ThreadCounts => (threadHits, threadCompiles);
 
     public long Compiles => Interlocked.Read(ref compiles);
 
@@ -99,6 +109,8 @@ public sealed class KernelCache
         {
             var kernel = (Kernel<T>)entry.Value.Value;
             if (!created) Interlocked.Increment(ref hits);
+            if (created) threadCompiles++;
+            else threadHits++;
             if (kernels.Count > Capacity) Evict();
             return kernel;
         }

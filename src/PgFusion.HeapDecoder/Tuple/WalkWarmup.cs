@@ -21,9 +21,9 @@ namespace PgFusion.HeapDecoder.Tuple;
 internal sealed class WalkWarmup
 {
     /// <summary>One page in this many goes through the tiered WalkPage while warming.</summary>
-    public const int TieredEvery = 16;
+    public const int TieredEvery = 8;
 
-    /// <summary>Timed pages per comparison window (8 of each copy: 128 pages).</summary>
+    /// <summary>Timed pages per comparison window (8 of each copy: 64 pages).</summary>
     private const int WindowSamples = 16;
 
     /// <summary>After this many pages WalkPage runs alone whatever the timings said (a runtime that never tiers it up).</summary>
@@ -66,6 +66,6 @@ internal sealed class WalkWarmup
         return caughtUp;
     }
 
-    /// <summary>Stopwatch ticks now (a page walk takes ~1-2 us: the timer's ~20-50 ns on 1/8 of the pages, and only while warming).</summary>
+    /// <summary>Stopwatch ticks now (a page walk takes ~1-2 us: the timer's ~20-50 ns on 1/4 of the pages, and only while warming).</summary>
     public static long Now() => Stopwatch.GetTimestamp();
 }

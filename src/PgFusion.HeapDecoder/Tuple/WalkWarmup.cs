@@ -16,7 +16,7 @@ namespace PgFusion.HeapDecoder.Tuple;
 /// of it runs WalkPage alone. The decision is a speed only: both copies store the same values.
 /// The runtime, not the page count, decides when WalkPage is promoted (its tiering delay restarts
 /// whenever any new method is compiled), so the warm phase may last long; what this bounds is its
-/// cost: ~1.3-1.5x the final speed instead of ~5x (perf/decoder13-2026-12-01.md).
+/// cost: ~1.5-2x the final speed instead of ~5x (perf/decoder13-2026-12-01.md).
 /// </summary>
 internal sealed class WalkWarmup
 {

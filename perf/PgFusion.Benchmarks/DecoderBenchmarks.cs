@@ -49,6 +49,26 @@ public class DecoderBenchmarks
         Console.WriteLine($"// {pages.Count} pages, {Tuples} tuples, {Bytes} tuple bytes");
     }
 
+    /// <summary>
+    /// Prints the Q1 decoder's numeric and text steps' shape guesses (guess, second guess, strikes):
+    /// what the walk speculates on after the runs so far (decoder13: is the per-process spread the guess state?).
+    /// </summary>
+    public void DescribeState()
+    {
+        var field = typeof(HeapPageDecoder).GetField("_steps", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        var steps = (Array)field.GetValue(q1)!;
+        var line = new System.Text.StringBuilder("guesses:");
+        foreach (var o in steps)
+        {
+            var t = o.GetType();
+            object F(string n) => t.GetField(n)!.GetValue(o)!;
+            string kind = F("Kind").ToString()!;
+            if (kind is not ("Numeric" or "Text")) continue;
+            line.Append(System.FormattableString.Invariant($" [{kind} g={(uint)F("Guess"):X} s={F("Strikes")} g2={(uint)F("Guess2"):X} s2={F("Strikes2")}]"));
+        }
+        Console.WriteLine(line);
+    }
+
     private int Run(HeapPageDecoder decoder, RecordBatch batch) => Run(decoder, batch, nextPage: true);
 
     /// <param name="nextPage">Pass the next page to Decode (as the worker's page source does), so its lines are prefetched.</param>

@@ -178,6 +178,8 @@ public static class Program
             }
             Console.WriteLine(line);
         }
+        // a class may describe its state after the runs (DecoderBenchmarks: the decoders' shape guesses)
+        type.GetMethod("DescribeState")?.Invoke(target, null);
         for (int k = 0; k < methods.Length; k++)
         {
             times[k].Sort();

@@ -34,6 +34,12 @@ public sealed partial class HeapPageDecoder
     private readonly byte[]?[] _missing;
     private readonly bool _pageLoop;
 
+    /// <summary>Which copy of the page loop runs while the layout's tiered WalkPage warms up (null: WalkPage).</summary>
+    private WalkWarmup? _warmup;
+
+    /// <summary>PGFUSION_DECODER_WARMUP=optimized: every page through WalkPageOptimized (a comparison knob).</summary>
+    private readonly bool _optimizedOnly;
+
     private uint _block;
 
     /// <summary>The batch, columns and buffer versions the decoders and steps are bound to after the last page (null: none).</summary>
@@ -121,6 +127,11 @@ public sealed partial class HeapPageDecoder
             ? TupleWalker.TryCreate(steps) : null;
         // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
         _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
+        // PGFUSION_DECODER_WARMUP=0 runs the tiered WalkPage from the first page (the cold start WalkWarmup avoids),
+        // =optimized WalkPageOptimized on every page (to compare the two copies' steady speed)
+        string? warmup = Environment.GetEnvironmentVariable("PGFUSION_DECODER_WARMUP");
+        _optimizedOnly = _walker is not null && warmup == "optimized";
+        _warmup = _walker is { TieredWarm: false } && warmup != "0" && !_optimizedOnly ? new WalkWarmup() : null;
     }
 
     public RelationLayout Relation { get; }
@@ -215,7 +226,11 @@ public sealed partial class HeapPageDecoder
                     // runs of plain tuples in the specialised page loop; it stops at the first other one
                     scan.Row = row;
                     scan.RowLimit = _fastRows;
-                    i = walker.WalkPage(ref pageRef, ref visibilityRef, i, ref scan, _steps!);
+                    i = _warmup is null
+                        ? (_optimizedOnly
+                            ? walker.WalkPageOptimized(ref pageRef, ref visibilityRef, i, ref scan, _steps!)
+                            : walker.WalkPage(ref pageRef, ref visibilityRef, i, ref scan, _steps!))
+                        : WalkWarming(walker, ref pageRef, ref visibilityRef, i, ref scan);
                     if (_anyValidity || _anyKinds) AfterFastRows(row, scan.Row);
                     walked += scan.Row - row;
                     row = scan.Row;
@@ -274,6 +289,35 @@ public sealed partial class HeapPageDecoder
         _boundColumns = pageColumns;
         _boundBatch = into;
         return row - start;
+    }
+
+    /// <summary>
+    /// One run of the page loop while the layout's tiered WalkPage is not yet known to be at its final
+    /// tier: WalkWarmup picks the copy and times some runs; once it says WalkPage has caught up, the
+    /// layout is marked warm and this decoder calls WalkPage directly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int WalkWarming(TupleWalker walker, ref byte pageRef, ref byte visibilityRef, int item, ref PageScan scan)
+    {
+        var warmup = _warmup!;
+        if (walker.TieredWarm)
+        {
+            // another decoder of the layout found it warm
+            _warmup = null;
+            return walker.WalkPage(ref pageRef, ref visibilityRef, item, ref scan, _steps!);
+        }
+        bool tiered = warmup.NextIsTiered(out bool timed);
+        long start = timed ? WalkWarmup.Now() : 0;
+        int firstRow = scan.Row;
+        int next = tiered
+            ? walker.WalkPage(ref pageRef, ref visibilityRef, item, ref scan, _steps!)
+            : walker.WalkPageOptimized(ref pageRef, ref visibilityRef, item, ref scan, _steps!);
+        if (timed && warmup.Record(tiered, WalkWarmup.Now() - start, scan.Row - firstRow))
+        {
+            walker.TieredWarm = true;
+            _warmup = null;
+        }
+        return next;
     }
 
     /// <summary>

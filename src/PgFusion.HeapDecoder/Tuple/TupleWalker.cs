@@ -43,6 +43,18 @@ internal abstract class TupleWalker
     /// </summary>
     public abstract int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps);
 
+    /// <summary>
+    /// The same page loop compiled fully optimised at its first call (no Tier0, no profile): what a
+    /// decoder runs while <see cref="WalkPage"/> is still below its final tier (<see cref="WalkWarmup"/>).
+    /// </summary>
+    public abstract int WalkPageOptimized(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps);
+
+    /// <summary>
+    /// WalkPage of this layout has been measured at least as fast as WalkPageOptimized (by this or an
+    /// earlier decoder of the layout: the compiled code is per layout): decoders run WalkPage only.
+    /// </summary>
+    public abstract bool TieredWarm { get; set; }
+
     /// <summary>A walker for the steps, or null when one of them has no specialised form.</summary>
     public static TupleWalker? TryCreate(FastStep[] steps)
     {
@@ -188,7 +200,25 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
         Sse.Prefetch0(tuple + 128);
     }
 
-    public override unsafe int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps)
+    /// <summary>Per layout (a static of the instantiation): see TupleWalker.TieredWarm.</summary>
+    private static bool s_tieredWarm;
+
+    public override bool TieredWarm
+    {
+        get => s_tieredWarm;
+        set => s_tieredWarm = value;
+    }
+
+    public override int WalkPage(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps) =>
+        PageLoop(ref page, ref visibility, item, ref scan, steps);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override int WalkPageOptimized(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps) =>
+        PageLoop(ref page, ref visibility, item, ref scan, steps);
+
+    /// <summary>The body of WalkPage and WalkPageOptimized (inlined into both).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe int PageLoop(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps)
     {
         ref FastStep stepRef = ref MemoryMarshal.GetArrayDataReference(steps);
         int items = scan.Items;

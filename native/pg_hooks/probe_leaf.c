@@ -34,8 +34,10 @@
  * before the probe asks for them (TIDs copied out, as above; the snapshot decides at the fetch),
  * pins the heap blocks of the next few items and prefetches their page header and line pointer,
  * prefetches the tuple of an item two ahead, and fetches with heapam's own steps on the pinned
- * buffer (heap_page_prune_opt, heap_hot_search_buffer under the share lock). Bit 32 adds the
- * buffer guess of read_heap_block, and with it the prefetch of lines of items not yet pinned.
+ * buffer (heap_page_prune_opt, heap_hot_search_buffer under the share lock); a leaf it locks is
+ * prefetched whole and searched by galloping. Bit 32 adds the buffer guess of read_heap_block,
+ * with it the prefetch of lines of items not yet pinned, and the same guess for the step to a
+ * leaf's right sibling (guess_sibling), whose page is prefetched on arrival at its neighbour.
  * The rows, their order and the visibility rules are the same either way.
  *
  * Used only where it returns exactly the index AM's tuples in the same order: an MVCC snapshot,
@@ -106,7 +108,7 @@ struct PgfLeafWalk
 #define PGF_WALK_AHEAD_ITEMS 48		/* items looked up ahead of the fetch, at most */
 #define PGF_WALK_AHEAD_KEYS 32		/* keys collected ahead of the probe, at most */
 #define PGF_WALK_TUPLE_LEAD 2		/* the tuple of the item this far ahead is prefetched */
-#define PGF_WALK_HINT_ITEMS 8		/* with the guess: items past the pinned ones whose lines are prefetched */
+#define PGF_WALK_HINT_ITEMS 24		/* with the guess: items past the pinned ones whose lines are prefetched */
 
 #define PGF_LEAF_SCAN_ITEMS 32	/* items scanned forward from the hint before a binary search */
 
@@ -304,6 +306,23 @@ collect_from_leaf(PgfLeafWalk *walk, Page page, BTPageOpaque opaque, int64 key, 
 }
 
 /*
+ * The buffer a leaf's right sibling (block next) sits in if the index lies in consecutive buffers
+ * (read in block order, as after CREATE INDEX and pg_prewarm): as far from the pinned leaf's buffer
+ * as the blocks are apart. InvalidBuffer without the guess or out of range; only a hint, checked
+ * by ReadRecentBuffer before use.
+ */
+static Buffer
+guess_sibling(PgfLeafWalk *walk, Buffer buf, BlockNumber next)
+{
+	int64		guess;
+
+	if (!walk->guess || next == P_NONE)
+		return InvalidBuffer;
+	guess = (int64) buf + ((int64) next - (int64) BufferGetBlockNumber(buf));
+	return guess >= 1 && guess <= NBuffers ? (Buffer) guess : InvalidBuffer;
+}
+
+/*
  * With pinning ahead, prefetches a leaf the walk has just locked, whole: consecutive keys sit a few
  * dozen items apart on it (Q4: about seven keys a leaf), and the forward scans and binary searches
  * over its items otherwise wait for one line after another.
@@ -312,11 +331,21 @@ static void
 prefetch_leaf(PgfLeafWalk *walk, Buffer buf)
 {
 	char	   *page = (char *) BufferGetPage(buf);
+	Buffer		sibling;
 
 	if (!walk->pin_ahead)
 		return;
 	for (int off = 0; off < BLCKSZ; off += 64)
 		__builtin_prefetch(page + off);
+	/* with the guess, the right sibling too: the walk is likely to step there a few keys on */
+	sibling = guess_sibling(walk, buf, BTPageGetOpaque((Page) page)->btpo_next);
+	if (BufferIsValid(sibling))
+	{
+		char	   *next = (char *) BufferGetPage(sibling);
+
+		for (int off = 0; off < BLCKSZ; off += 64)
+			__builtin_prefetch(next + off);
+	}
 }
 
 /*
@@ -331,12 +360,23 @@ step_right(PgfLeafWalk *walk, Buffer buf, BlockNumber next)
 	{
 		Page		page;
 		BTPageOpaque opaque;
+		Buffer		guess = guess_sibling(walk, buf, next);
 
 		_bt_relbuf(walk->index, buf);
 		if (next == P_NONE)
 			return InvalidBuffer;
 		CHECK_FOR_INTERRUPTS();
-		buf = _bt_getbuf(walk->index, next, BT_READ);
+		if (BufferIsValid(guess) && ReadRecentBuffer(walk->index->rd_node, MAIN_FORKNUM, next, guess))
+		{
+			/* _bt_getbuf's steps after its ReadBuffer (which the guess skipped: no mapping lookup) */
+			pgstat_count_buffer_read(walk->index);
+			pgstat_count_buffer_hit(walk->index);
+			buf = guess;
+			_bt_lockbuf(walk->index, buf, BT_READ);
+			_bt_checkpage(walk->index, buf);
+		}
+		else
+			buf = _bt_getbuf(walk->index, next, BT_READ);
 		page = BufferGetPage(buf);
 		TestForOldSnapshot(walk->snapshot, walk->index, page);
 		opaque = BTPageGetOpaque(page);
@@ -562,6 +602,9 @@ read_heap_block(PgfLeafWalk *walk, BlockNumber block)
 	if (walk->guess_live && guess >= 1 && guess <= NBuffers
 		&& ReadRecentBuffer(walk->heap->rd_node, MAIN_FORKNUM, block, (Buffer) guess))
 	{
+		/* the relation's statistics as ReadBufferExtended counts a hit */
+		pgstat_count_buffer_read(walk->heap);
+		pgstat_count_buffer_hit(walk->heap);
 		walk->guess_hits++;
 		walk->anchor_buf = (Buffer) guess;
 		walk->anchor_block = block;

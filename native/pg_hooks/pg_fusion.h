@@ -42,7 +42,9 @@ extern int	pgf_serve_tuning;		/* PGF_SERVE_* bits: how the backend serves heap p
 #define PGF_SERVE_LONG_RUNS		0x2	/* runs of up to 64 pages, rounds of up to 128 */
 #define PGF_SERVE_RECYCLE		0x4	/* reuse this process's recently freed pool entries first */
 #define PGF_SERVE_NEXT_BUFFER	0x8	/* look for block b in the buffer after block b-1's first (ReadRecentBuffer) */
-#define PGF_SERVE_ALL			0xF
+#define PGF_SERVE_PROBE_PREFETCH 0x10	/* index probes pin heap blocks ahead and prefetch their lines */
+#define PGF_SERVE_PROBE_GUESS	0x20	/* with 0x10: a probe's next block first looked for at the last block's buffer offset */
+#define PGF_SERVE_ALL			0x3F
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0
@@ -142,7 +144,8 @@ typedef struct PgfLeafWalk PgfLeafWalk;
 struct TupleTableSlot;
 extern bool pgf_probe_leaf_walk;	/* GUC pg_fusion.probe_leaf_walk */
 extern PgfLeafWalk *pgf_leaf_walk_begin(Relation heap, Relation index, Snapshot snapshot, MemoryContext cxt);
-extern void pgf_leaf_walk_key(PgfLeafWalk *walk, int64 key);
+extern void pgf_leaf_walk_key(PgfLeafWalk *walk, int64 key, const int64 *next, uint32 nnext);
+extern uint64 pgf_leaf_walk_guess_hits(PgfLeafWalk *walk);
 extern bool pgf_leaf_walk_next(PgfLeafWalk *walk, struct TupleTableSlot *slot);
 extern void pgf_leaf_walk_end(PgfLeafWalk *walk);
 

@@ -464,7 +464,7 @@ next_key(PgfProbe *probe)
 			if ((probe->keytype == INT2OID && (v < PG_INT16_MIN || v > PG_INT16_MAX))
 				|| (probe->keytype == INT4OID && (v < PG_INT32_MIN || v > PG_INT32_MAX)))
 				continue;
-			pgf_leaf_walk_key(probe->walk, v);
+			pgf_leaf_walk_key(probe->walk, v, probe->keys + probe->next_key, probe->nkeys - probe->next_key);
 			probe->in_key = true;
 			return true;
 		}

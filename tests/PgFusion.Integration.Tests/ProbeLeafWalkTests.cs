@@ -13,7 +13,10 @@ namespace PgFusion.Integration.Tests;
 /// the end of the index, int2/int4/int8 index columns, a multi-column index, a DESC index (the
 /// walk does not apply), dead and updated rows (HOT chains, moved keys), and changes of an
 /// uncommitted transaction. With the walk on and off the rows must come back identical, in the
-/// same order without ORDER BY, and equal to PostgreSQL's.
+/// same order without ORDER BY, and equal to PostgreSQL's. The walk's heap fetches run three ways,
+/// each giving the same rows in the same order: pinned and prefetched ahead with the buffer guess
+/// (`pg_fusion.serve_tuning` bits 16 and 32, the default), ahead without the guess (16), and one
+/// at a time through the table AM (neither).
 /// </summary>
 [Collection(nameof(HookTestsRunAlone))]
 public sealed class ProbeLeafWalkTests : IClassFixture<HookDatabase>
@@ -59,6 +62,10 @@ public sealed class ProbeLeafWalkTests : IClassFixture<HookDatabase>
         "SELECT o.id, i.id FROM plw_outer o JOIN plw_inner i ON i.k8 = o.a::int8 * 1000003 WHERE o.id % 53 = 4",
     };
 
+    /// <summary>serve_tuning without bit 32 (the probe's buffer guess), and without 16 and 32 (no pinning ahead).</summary>
+    private const int AheadWithoutGuess = 31;
+    private const int OneAtATime = 15;
+
     private NpgsqlConnection OpenFusion()
     {
         if (!db.FusionAvailable) Assert.Fail($"pg_fusion is not preloaded on port {PgServer.Port}");
@@ -77,6 +84,13 @@ public sealed class ProbeLeafWalkTests : IClassFixture<HookDatabase>
         Assert.Contains("Index Probe Join", Explain(conn, sql), StringComparison.Ordinal);
         PgServer.Execute(conn, "SET pg_fusion.probe_leaf_walk = on");
         string walk = ResultText.Run(conn, sql);
+        foreach (int tuning in new[] { AheadWithoutGuess, OneAtATime })
+        {
+            PgServer.Execute(conn, $"SET pg_fusion.serve_tuning = {tuning}");
+            string other = ResultText.Run(conn, sql);
+            PgServer.Execute(conn, "RESET pg_fusion.serve_tuning");
+            Assert.True(walk == other, $"{sql}\nserve_tuning 63 vs {tuning}: {ResultText.FirstDifference(other, walk)}");
+        }
         PgServer.Execute(conn, "SET pg_fusion.probe_leaf_walk = off");
         string am = ResultText.Run(conn, sql);
         Assert.True(walk == am, $"{sql}\nwalk vs index AM: {ResultText.FirstDifference(am, walk)}");

@@ -25,12 +25,19 @@ bool		pgf_explain_rules = false;
 int			pgf_work_mem = -1;
 int			pgf_serve_tuning = PGF_SERVE_ALL;
 int			pgf_worker_threads = 2;
+int			pgf_page_transfer = PGF_TRANSFER_COPY;
 int			pgf_page_readers = 0;
 char	   *pgf_worker_dir = NULL;
 
 static const struct config_enum_entry on_unsupported_options[] = {
 	{"fallback", PGF_ON_UNSUPPORTED_FALLBACK, false},
 	{"error", PGF_ON_UNSUPPORTED_ERROR, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry page_transfer_options[] = {
+	{"copy", PGF_TRANSFER_COPY, false},
+	{"shared", PGF_TRANSFER_SHARED, false},
 	{NULL, 0, false}
 };
 
@@ -127,6 +134,11 @@ _PG_init(void)
 							"Developer option: bit mask of the backend's page-serving optimizations (1 one worker wake per round, 2 long runs, 4 recycled pool entries, 8 the next block looked for in the buffer after the previous one's, 16 index probes pin heap blocks ahead and prefetch them, 32 with 16: a probe's block looked for at the last block's buffer offset first).",
 							"Clearing a bit restores the earlier behaviour, for A/B comparisons; results are the same either way.",
 							&pgf_serve_tuning, PGF_SERVE_ALL, 0, PGF_SERVE_ALL, PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomEnumVariable("pg_fusion.page_transfer",
+							 "How heap pages reach the worker: copied into the page pool (copy), or read in place in shared buffers while the backend keeps them pinned (shared).",
+							 "Results are the same either way; docs/ipc.md, \"Shared page transfer\".",
+							 &pgf_page_transfer, PGF_TRANSFER_COPY, page_transfer_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",
 							   NULL, &pgf_worker_dir, PGFUSION_DEFAULT_WORKER_DIR, PGC_POSTMASTER, 0, NULL, NULL, NULL);

@@ -33,6 +33,10 @@ extern int	pgf_join_pair_budget;	/* sent to the worker in the Query JSON's setti
 extern int	pgf_worker_threads;	/* threads per offloaded query in the worker */
 extern int	pgf_work_mem;			/* kB, -1 = work_mem * hash_mem_multiplier */
 extern int	pgf_serve_tuning;		/* PGF_SERVE_* bits: how the backend serves heap pages (A/B switch) */
+extern int	pgf_page_transfer;		/* PGF_TRANSFER_*: heap pages copied into the pool or read in place */
+
+#define PGF_TRANSFER_COPY 0		/* the backend copies each page into its pool entry */
+#define PGF_TRANSFER_SHARED 1	/* the backend keeps the buffer pinned; the worker reads it in shared buffers */
 
 /*
  * pg_fusion.serve_tuning bits (all set by default; clearing one restores the earlier behaviour,
@@ -178,7 +182,24 @@ extern int	pgf_page_readers;
 extern void pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Snapshot snapshot, BlockNumber block,
 								int page_index, uint32 scan_id, bool serializable, bool may_toast,
 								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times,
-								PgfBufferGuess *guess);
+								PgfBufferGuess *guess, Buffer *keep_pin);
+
+/* ---- shared page transfer: pins in flight (page_pins.c) ---- */
+typedef struct PgfPagePins
+{
+	int			count;
+	int			capacity;		/* the session quota: every pinned entry counts in pages_in_use */
+	int		   *pages;			/* pool entries published with a pinned buffer */
+	Buffer	   *buffers;
+	uint64		released;		/* pins dropped after the worker returned the entry (EXPLAIN) */
+} PgfPagePins;
+
+extern bool pgf_shared_transfer_available(void);
+extern void pgf_pins_init(PgfPagePins *pins, int capacity);
+extern void pgf_pins_add(PgfPagePins *pins, int page_index, Buffer buffer);
+extern int	pgf_pins_reap(PgfPagePins *pins);
+extern void pgf_pins_release_all(PgfPagePins *pins);
+extern void pgf_pins_forget(PgfPagePins *pins);
 extern PgfReaders *pgf_readers_start(Snapshot snapshot, PgfSession *session, int nreaders, int *launched);
 extern int	pgf_readers_add_scan(PgfReaders *r, Oid relid, uint32 scan_id, BlockNumber nblocks, uint32 credit, bool bulk);
 extern void pgf_readers_set_limit(PgfReaders *r, int scan, uint32 limit);

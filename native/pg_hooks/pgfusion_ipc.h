@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define PGF_MAGIC 0x55464750u			/* "PGFU" little-endian */
-#define PGF_LAYOUT_VERSION 1u
+#define PGF_LAYOUT_VERSION 2u
 
 /* ---- header (offset 0, PGF_HEADER_SIZE bytes) ---- */
 #define PGF_HEADER_SIZE 512
@@ -49,7 +49,16 @@ typedef struct PgfHeader
 	uint32_t	page_alloc_hint;	/* 96: where the next page search starts */
 	uint32_t	reserved0;			/* 100 */
 	char		status_message[PGF_STATUS_MESSAGE_BYTES];	/* 104: worker's last failure, NUL-terminated */
-	char		reserved1[PGF_HEADER_SIZE - 104 - PGF_STATUS_MESSAGE_BYTES];
+	/*
+	 * Shared page transfer (pg_fusion.page_transfer = shared; docs/ipc.md 6.5): written by the
+	 * worker's C side before .NET starts. Buffer b (1..nbuffers, PostgreSQL's Buffer number) is
+	 * the block_size bytes at buffer_blocks + (b - 1) * block_size, at the same address in every
+	 * postmaster child. 0 while the worker has not set them: backends then copy.
+	 */
+	uint64_t	buffer_blocks;	/* 360: BufferBlocks as an address */
+	uint32_t	nbuffers;		/* 368: NBuffers */
+	uint32_t	block_size;		/* 372: BLCKSZ */
+	char		reserved1[PGF_HEADER_SIZE - 376];
 } PgfHeader;
 
 /* ---- session slots (slots_offset + i * slot_stride) ---- */
@@ -95,7 +104,8 @@ typedef enum PgfPageState
 {
 	PGF_PAGE_FREE = 0,
 	PGF_PAGE_FILLING = 1,		/* the owning backend is copying into it */
-	PGF_PAGE_READY = 2			/* published to the worker, which frees it after decoding */
+	PGF_PAGE_READY = 2,			/* published to the worker, which frees it after decoding */
+	PGF_PAGE_RETURNED = 3		/* shared entry the worker is done with: its backend drops the pin, then frees it */
 } PgfPageState;
 
 typedef struct PgfPageSlotState
@@ -115,8 +125,9 @@ typedef struct PgfPageMeta
 	uint32_t	line_pointers;	/* 8: PageGetMaxOffsetNumber */
 	uint32_t	visible;		/* 12: set bits in visibility */
 	uint8_t		visibility[PGF_VISIBILITY_BYTES];	/* 16: LSB-first, bit i = line pointer i+1 visible */
-	char		reserved[PGF_PAGE_META_SIZE - 16 - PGF_VISIBILITY_BYTES];
-	/* 64: the 8192-byte page */
+	uint32_t	buffer;			/* 56: 0: the page follows (copy); else the shared buffer (1..nbuffers) holding it, pinned by the backend */
+	uint32_t	reserved;		/* 60 */
+	/* 64: the 8192-byte page (copy mode only) */
 } PgfPageMeta;
 
 #define PGF_PAGE_STRIDE (PGF_PAGE_META_SIZE + PGF_PAGE_BYTES)

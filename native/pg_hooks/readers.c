@@ -185,12 +185,16 @@ read_block(Relation rel, BufferAccessStrategy strategy, BlockNumber block, PgfBu
  * times (may be NULL: nobody will show them, and four clock reads per page are ~3 % of the
  * backend's time on a lineitem scan) gathers the read, visibility and copy times. guess (may be
  * NULL) tries the buffer after the previous block's first, see read_block.
+ *
+ * keep_pin NULL: the page is copied into the entry and the buffer released. Otherwise (shared
+ * transfer, page_pins.c) nothing is copied: the lock is dropped, the pin kept and returned in
+ * *keep_pin, and the entry names the buffer (meta->buffer); the caller remembers the pin.
  */
 void
 pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Snapshot snapshot, BlockNumber block,
 					int page_index, uint32 scan_id, bool serializable, bool may_toast,
 					PgfToastCollector collect, void *collect_arg, PgfFillTimes *times,
-					PgfBufferGuess *guess)
+					PgfBufferGuess *guess, Buffer *keep_pin)
 {
 	PgfPageMeta *meta;
 	Buffer		buffer;
@@ -248,8 +252,18 @@ pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Snapshot snapsh
 	}
 	if (times != NULL)
 		ELAPSED_SINCE(times->visibility, t);
-	memcpy((char *) meta + PGF_PAGE_META_SIZE, page, BLCKSZ);
-	UnlockReleaseBuffer(buffer);
+	if (keep_pin != NULL)
+	{
+		/* the pin keeps the visible tuples in place until the worker returns the entry */
+		LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+		meta->buffer = (uint32) buffer;
+		*keep_pin = buffer;
+	}
+	else
+	{
+		memcpy((char *) meta + PGF_PAGE_META_SIZE, page, BLCKSZ);
+		UnlockReleaseBuffer(buffer);
+	}
 
 	meta->block = block;
 	meta->scan_id = scan_id;
@@ -347,7 +361,7 @@ fill_chunk(PgfReaderShared *sh, PgfSlotHeader *slot, Relation rel, BufferAccessS
 		if (current != NULL)
 			*current = first + (BlockNumber) j;
 		pgf_copy_heap_block(rel, strategy, snapshot, first + (BlockNumber) j, pages[j], sh->scans[scan].scan_id,
-							false, false, NULL, NULL, times, NULL);
+							false, false, NULL, NULL, times, NULL, NULL);
 		publish(sh, scan, first + (BlockNumber) j, pages[j]);
 	}
 	pgf_wake_backend_of(slot);

@@ -5,7 +5,9 @@
  * with credit, CREDIT) and hand the MinimalTuples it sends (TUPLE) to the executor, until DONE or
  * ERROR. Pages are read as a sequential scan reads them (share lock, visibility per line pointer as
  * heapgetpage computes it; the bulk-read ring only for relations larger than a quarter of
- * shared_buffers, as initscan decides) and copied into the shared page pool.
+ * shared_buffers, as initscan decides) and copied into the shared page pool, or, with
+ * pg_fusion.page_transfer = shared, left pinned in shared buffers for the worker to read in place
+ * (page_pins.c).
  *
  * EndCustomScan is not called on ERROR: a reset callback on the query's memory context releases
  * the session slot (the worker then cancels and reclaims its pages).
@@ -60,6 +62,7 @@ typedef struct PgfScanStream
 	int			shared;			/* its index among the page readers' scans, or -1: the backend reads it alone */
 	bool		bulk;			/* read through the bulk-read ring (a relation over a quarter of shared_buffers) */
 	PgfBufferGuess guess;		/* PGF_SERVE_NEXT_BUFFER */
+	bool		pinned;			/* shared transfer: its pages stay pinned in shared buffers */
 } PgfScanStream;
 
 typedef struct PgfScanState
@@ -79,6 +82,8 @@ typedef struct PgfScanState
 	int			tuning;			/* pg_fusion.serve_tuning when execution started */
 	bool		serializable;	/* SSI: every visible tuple goes through the conflict-out check */
 	BufferAccessStrategy strategy;
+	bool		shared_transfer;	/* pg_fusion.page_transfer = shared when execution began, and available */
+	PgfPagePins pins;			/* shared transfer: entries published with their buffer pinned */
 	MemoryContextCallback cleanup;
 	int			filling_page;
 	int			nscans;
@@ -220,6 +225,11 @@ release_session(void *arg)
 	 * portal memory whose reset callback brings us here: the pointer is stale, not to be used.
 	 */
 	state->readers = NULL;
+	/*
+	 * Pins: a normal end dropped them already (end_execution); on ERROR the resource owner
+	 * releases them, so they are only forgotten here.
+	 */
+	pgf_pins_forget(&state->pins);
 	if (state->session == NULL)
 		return;
 	state->wake_calls = pgf_stat_wake_calls - state->wake_calls0;
@@ -249,6 +259,9 @@ begin_scan(CustomScanState *node, EState *estate, int eflags)
 	state->round_pages = (state->tuning & PGF_SERVE_LONG_RUNS) ? PGF_LONG_PAGES_PER_ROUND : PGF_PAGES_PER_ROUND;
 	state->serializable = IsolationIsSerializable();
 	state->strategy = GetAccessStrategy(BAS_BULKREAD);
+	state->shared_transfer = pgf_page_transfer == PGF_TRANSFER_SHARED && pgf_shared_transfer_available();
+	if (state->shared_transfer)
+		pgf_pins_init(&state->pins, (int) pgf_header->session_page_quota);
 	state->cleanup.func = release_session;
 	state->cleanup.arg = state;
 	MemoryContextRegisterResetCallback(estate->es_query_cxt, &state->cleanup);
@@ -425,6 +438,8 @@ open_scan(PgfScanState *state, StringInfo msg)
 	scan->bulk = scan->nblocks > (BlockNumber) (NBuffers / 4);
 	PredicateLockRelation(scan->rel, estate->es_snapshot);
 	share_scan(state, scan);
+	/* page readers are other processes (their pins end with them) and local buffers are private: copy */
+	scan->pinned = state->shared_transfer && scan->shared < 0 && !RelationUsesLocalBuffers(scan->rel);
 }
 
 /* ---------------------------------------------------------------- page readers */
@@ -492,6 +507,18 @@ finish_readers(PgfScanState *state)
 	state->readers = NULL;
 	pgf_readers_finish(readers);
 	pgf_readers_report(readers, &state->reader_pages, &state->reader_read_ms, &state->reader_copy_ms);
+}
+
+/*
+ * A normal end of the execution (DONE, EndCustomScan, ReScan): stops the readers, drops the pins
+ * of the shared transfer, then releases the session slot (the worker reclaims what is left).
+ */
+static void
+end_execution(PgfScanState *state)
+{
+	finish_readers(state);
+	pgf_pins_release_all(&state->pins);
+	release_session(state);
 }
 
 typedef struct ToastRef
@@ -596,14 +623,21 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 	uint32		entry[4];
 	int			entry_at;
 	instr_time	t;
+	Buffer		pinned = InvalidBuffer;
 
+	/* entries the worker returned still count in the quota until their pins are dropped */
+	if (page_index < 0 && state->pins.count > 0 && pgf_pins_reap(&state->pins) > 0)
+		page_index = pgf_page_alloc(state->session);
 	if (page_index < 0)
 		return false;
 	state->filling_page = page_index;
 	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
 						state->serializable, scan->may_toast, toast_collector, &collect,
 						state->css.ss.ps.instrument != NULL ? &state->times : NULL,
-						use_guess(state, scan) ? &scan->guess : NULL);
+						use_guess(state, scan) ? &scan->guess : NULL,
+						scan->pinned ? &pinned : NULL);
+	if (scan->pinned)
+		pgf_pins_add(&state->pins, page_index, pinned);
 	state->filling_page = -1;	/* the worker owns it now (or reclaims it with the slot) */
 	toast = collect.toast;
 	if (toast != NIL)
@@ -852,8 +886,7 @@ exec_scan(CustomScanState *node)
 						}
 					}
 					state->done = true;
-					finish_readers(state);
-					release_session(state);
+					end_execution(state);
 					return ExecClearTuple(state->slot);
 				case PGF_MSG_ERROR:
 					pgf_raise_worker_error(state->msg.data, state->msg.len);
@@ -863,6 +896,9 @@ exec_scan(CustomScanState *node)
 									errmsg("pg_fusion worker sent unexpected message type %u during execution", type)));
 			}
 		}
+		/* shared transfer: drop the pins of the entries the worker returned (it woke us for them) */
+		if (state->pins.count > 0)
+			pgf_pins_reap(&state->pins);
 		if (serve_pages(state) > 0)
 			progress = true;
 		if (pgf_probe_serve(state->probes, state->session, PGF_PROBE_PAGES_PER_ROUND) > 0)
@@ -895,8 +931,7 @@ end_scan(CustomScanState *node)
 {
 	PgfScanState *state = (PgfScanState *) node;
 
-	finish_readers(state);
-	release_session(state);
+	end_execution(state);
 	pgf_probe_end(&state->probes);
 	if (state->strategy)
 	{
@@ -920,8 +955,7 @@ rescan(CustomScanState *node)
 {
 	PgfScanState *state = (PgfScanState *) node;
 
-	finish_readers(state);
-	release_session(state);
+	end_execution(state);
 	pgf_probe_end(&state->probes);
 	state->started = false;
 	state->readers_tried = false;
@@ -997,6 +1031,11 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 				ExplainPropertyText("Parallel Pipeline", line, es);
 		}
 		ExplainPropertyUInteger("Page Messages", NULL, state->messages, es);
+		if (state->shared_transfer || es->format != EXPLAIN_FORMAT_TEXT)
+		{
+			ExplainPropertyText("Page Transfer", state->shared_transfer ? "shared" : "copy", es);
+			ExplainPropertyUInteger("Pins Dropped", NULL, state->pins.released, es);
+		}
 		if ((state->tuning & PGF_SERVE_NEXT_BUFFER) != 0 || es->format != EXPLAIN_FORMAT_TEXT)
 		{
 			uint64		hits = 0;

@@ -77,6 +77,8 @@ pgf_shmem_startup(void)
 	StaticAssertStmt(sizeof(PgfSlotHeader) == PGF_SLOT_HEADER_SIZE, "PgfSlotHeader size");
 	StaticAssertStmt(sizeof(PgfPageMeta) == PGF_PAGE_META_SIZE, "PgfPageMeta size");
 	StaticAssertStmt(offsetof(PgfSlotHeader, to_backend_tail) == 256, "ring positions");
+	StaticAssertStmt(offsetof(PgfHeader, buffer_blocks) == 360, "shared buffers in the header");
+	StaticAssertStmt(offsetof(PgfPageMeta, buffer) == 56, "buffer in the page meta");
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	pgf_header = ShmemInitStruct("pg_fusion", size, &found);

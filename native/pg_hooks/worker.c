@@ -22,6 +22,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
+#include "storage/bufmgr.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/tcopprot.h"
@@ -203,6 +204,15 @@ pg_fusion_worker_main(Datum arg)
 	pgf_header->status_message[0] = '\0';
 	__atomic_add_fetch(&pgf_header->worker_epoch, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&pgf_header->worker_state, PGF_WORKER_STARTING, __ATOMIC_SEQ_CST);
+
+	/*
+	 * Shared page transfer: the worker reads pages in place in shared buffers. A postmaster child
+	 * inherits the mapping, so BufferBlocks is where every backend has it; .NET reads the base and
+	 * the bounds from the header (docs/ipc.md 6.5).
+	 */
+	pgf_header->buffer_blocks = (uint64_t) (uintptr_t) BufferBlocks;
+	pgf_header->nbuffers = (uint32_t) NBuffers;
+	pgf_header->block_size = BLCKSZ;
 
 	/* Threads the runtime (and Start) create inherit this mask. */
 	async_signal_set(&async);

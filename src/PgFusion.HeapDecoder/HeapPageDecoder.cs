@@ -163,7 +163,9 @@ public sealed partial class HeapPageDecoder
         if (visibility.Length < VisibilityBitmapBytes) throw new ArgumentException($"visibility bitmap has {visibility.Length} bytes, expected {VisibilityBitmapBytes}", nameof(visibility));
         if (into.Columns.Count != _decoders.Length) throw new ArgumentException($"batch has {into.Columns.Count} columns, the decoder fills {_decoders.Length}", nameof(into));
         _block = blockNumber;
-        int items = ReadPageHeader(page);
+        // the header is read once: a page read in place in shared buffers (docs/ipc.md 6.5) may
+        // gain items meanwhile (pd_lower up, pd_upper down), and every bound below is these values
+        int items = ReadPageHeader(page, out int upper, out int special);
         if (items == 0) return 0;
 
         int start = into.Length;
@@ -198,8 +200,6 @@ public sealed partial class HeapPageDecoder
         _boundBatch = null;
 
         int row = start;
-        int upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
-        int special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
         // fast walk: no null bitmap, at least every needed attribute, at most the relation's
         int fastNatts = _steps is null ? int.MaxValue : _lastNeeded + 1;
         int maxNatts = _plans.Length;
@@ -343,14 +343,19 @@ public sealed partial class HeapPageDecoder
     /// <summary>An address to compare only (a hint: the GC may move a managed page, which costs a prefetch at most).</summary>
     private static unsafe nint AddressOf(ref byte b) => (nint)Unsafe.AsPointer(ref b);
 
-    /// <summary>Checks the header as PageIsVerified does; returns the number of line pointers (0 for a new page).</summary>
-    private int ReadPageHeader(ReadOnlySpan<byte> page)
+    /// <summary>
+    /// Checks the header as PageIsVerified does; returns the number of line pointers (0 for a new
+    /// page) and the checked pd_upper and pd_special, each read once.
+    /// </summary>
+    private int ReadPageHeader(ReadOnlySpan<byte> page, out int upper, out int special)
     {
+        upper = 0;
+        special = 0;
         if (page.Length != PageFormat.BlockSize) throw Corrupt(0, 0, $"page has {page.Length} bytes, expected {PageFormat.BlockSize}");
         int flags = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.FlagsOffset..]);
         int lower = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.LowerOffset..]);
-        int upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
-        int special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
+        upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
+        special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
         // PageIsNew: an extended but never initialised page holds nothing.
         if (upper == 0) return 0;
         if ((flags & ~PageFormat.ValidFlagBits) != 0) throw Corrupt(0, 0, $"pd_flags 0x{flags:X4} has unknown bits");

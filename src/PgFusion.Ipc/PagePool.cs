@@ -19,7 +19,21 @@ public readonly unsafe struct PagePool
 
     public int Owner(int index) => (int)Volatile.Read(ref *(uint*)(region.PageStateAddress(Check(index)) + 4));
 
-    public ReadOnlySpan<byte> Page(int index) => new(region.PageAddress(Check(index)) + ShmemLayout.PageMetaSize, ShmemLayout.PageBytes);
+    /// <summary>
+    /// The entry's 8 KB page: after its meta (copy), or in shared buffers when the meta names a
+    /// pinned buffer (shared transfer; the buffer number is read once, then bounds-checked).
+    /// </summary>
+    public ReadOnlySpan<byte> Page(int index)
+    {
+        byte* meta = region.PageAddress(Check(index));
+        uint buffer = Volatile.Read(ref *(uint*)(meta + ShmemLayout.PMBuffer));
+        return buffer == 0
+            ? new(meta + ShmemLayout.PageMetaSize, ShmemLayout.PageBytes)
+            : new(region.SharedBufferAddress(index, buffer), ShmemLayout.PageBytes);
+    }
+
+    /// <summary>The shared buffer the entry's page lies in (1..NBuffers), or 0 when it was copied.</summary>
+    public uint SharedBuffer(int index) => Volatile.Read(ref *(uint*)(region.PageAddress(Check(index)) + ShmemLayout.PMBuffer));
 
     public ReadOnlySpan<byte> Visibility(int index) => new(region.PageAddress(Check(index)) + ShmemLayout.PMVisibility, ShmemLayout.VisibilityBytes);
 
@@ -45,6 +59,19 @@ public readonly unsafe struct PagePool
         return -1;
     }
 
+    /// <summary>Backend side (tests): publishes a page left in shared buffer <paramref name="buffer"/> (FILLING -> READY).</summary>
+    public void PublishShared(int index, uint block, uint scanId, uint buffer, ReadOnlySpan<byte> visibility)
+    {
+        byte* meta = region.PageAddress(Check(index));
+        var m = new Span<byte>(meta, ShmemLayout.PageMetaSize);
+        m.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(m, block);
+        BinaryPrimitives.WriteUInt32LittleEndian(m[ShmemLayout.PMScanId..], scanId);
+        BinaryPrimitives.WriteUInt32LittleEndian(m[ShmemLayout.PMBuffer..], buffer);
+        visibility.CopyTo(m[ShmemLayout.PMVisibility..]);
+        Interlocked.Exchange(ref *(uint*)region.PageStateAddress(index), (uint)PageState.Ready);
+    }
+
     /// <summary>Backend side (tests): fills metadata + page and publishes (FILLING -> READY).</summary>
     public void Publish(int index, uint block, uint scanId, ReadOnlySpan<byte> page, ReadOnlySpan<byte> visibility)
     {
@@ -64,14 +91,22 @@ public readonly unsafe struct PagePool
     /// <summary>
     /// Worker side: READY -> FREE, quota back to its session; wakes the backend only when
     /// <paramref name="wake"/> (the worker frees a PAGE_RUN's pages and wakes once, after the last).
+    /// A shared entry (its page pinned in shared buffers) goes READY -> RETURNED and keeps its quota:
+    /// the backend drops the pin, then frees it (so pins in flight stay within the quota).
     /// </summary>
     public void Release(int index, bool wake)
     {
         uint* state = (uint*)region.PageStateAddress(Check(index));
         int owner = (int)Volatile.Read(ref *(state + 1));
-        if (Interlocked.CompareExchange(ref *state, (uint)PageState.Free, (uint)PageState.Ready) != (uint)PageState.Ready)
+        // read before the CAS: once FREE the entry may be refilled by anyone
+        bool shared = Volatile.Read(ref *(uint*)(region.PageAddress(index) + ShmemLayout.PMBuffer)) != 0;
+        uint to = shared ? (uint)PageState.Returned : (uint)PageState.Free;
+        if (Interlocked.CompareExchange(ref *state, to, (uint)PageState.Ready) != (uint)PageState.Ready)
             throw new IpcException($"page {index} released while not READY");
-        region.Slot(owner).PageReleased(wake);
+        if (shared)
+            region.Slot(owner).PageReturned(wake);
+        else
+            region.Slot(owner).PageReleased(wake);
     }
 
     /// <summary>Frees every non-FREE entry owned by a slot being reclaimed; returns how many.</summary>

@@ -91,5 +91,12 @@ public readonly unsafe struct SessionSlot
             BackendWake.Wake();
     }
 
+    /// <summary>A shared entry went back to the backend (RETURNED): its quota stays until the backend drops the pin.</summary>
+    internal void PageReturned(bool wake)
+    {
+        if (wake)
+            BackendWake.Wake();
+    }
+
     internal void PageAllocated() => Interlocked.Increment(ref *Word(ShmemLayout.SPagesInUse));
 }

@@ -126,6 +126,32 @@ public sealed unsafe class SharedRegion
 
     internal byte* PageAddress(int index) => baseAddress + (long)U64(ShmemLayout.HPagesOffset) + (long)index * ShmemLayout.PageStride;
 
+    /// <summary>
+    /// Shared transfer: the 8 KB of PostgreSQL's buffer <paramref name="buffer"/> (1-based, a
+    /// Buffer number) in shared buffers, whose address, count and page size the worker's C side
+    /// wrote into the header. A buffer outside 1..NBuffers (or no shared buffers published) is
+    /// refused: the address is then never formed, so the worker reads only inside the pool.
+    /// </summary>
+    internal byte* SharedBufferAddress(int pageIndex, uint buffer)
+    {
+        ulong blocks = U64(ShmemLayout.HBufferBlocks);
+        uint nbuffers = U32(ShmemLayout.HNBuffers);
+        uint blockSize = U32(ShmemLayout.HBlockSize);
+        if (blocks == 0 || blockSize != ShmemLayout.PageBytes)
+            throw new IpcException($"page {pageIndex} names shared buffer {buffer}, but no shared buffers of {ShmemLayout.PageBytes} bytes are published (block size {blockSize})");
+        if (buffer == 0 || buffer > nbuffers)
+            throw new IpcException($"page {pageIndex} names shared buffer {buffer}, outside 1..{nbuffers}");
+        return (byte*)blocks + (long)(buffer - 1) * ShmemLayout.PageBytes;
+    }
+
+    /// <summary>Tests: publishes a stand-in for shared buffers, as worker.c does with BufferBlocks.</summary>
+    public void SetSharedBuffers(byte* blocks, uint nbuffers)
+    {
+        *(ulong*)(baseAddress + ShmemLayout.HBufferBlocks) = (ulong)blocks;
+        *(uint*)(baseAddress + ShmemLayout.HNBuffers) = nbuffers;
+        *(uint*)(baseAddress + ShmemLayout.HBlockSize) = ShmemLayout.PageBytes;
+    }
+
     /// <summary>Writes a NUL-terminated status line into the header (pg_fusion_worker_status().message).</summary>
     public void SetStatusMessage(string message)
     {

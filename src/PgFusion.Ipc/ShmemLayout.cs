@@ -7,7 +7,7 @@ namespace PgFusion.Ipc;
 public static class ShmemLayout
 {
     public const uint Magic = 0x55464750; // "PGFU"
-    public const uint LayoutVersion = 1;
+    public const uint LayoutVersion = 2;
 
     public const int HeaderSize = 512;
     public const int StatusMessageBytes = 256;
@@ -33,6 +33,9 @@ public static class ShmemLayout
     public const int HPageStride = 88;
     public const int HPageAllocHint = 96;
     public const int HStatusMessage = 104;
+    public const int HBufferBlocks = 360; // u64: PostgreSQL's BufferBlocks (shared transfer), 0 when unset
+    public const int HNBuffers = 368;
+    public const int HBlockSize = 372;
 
     // session slot header
     public const int SlotHeaderSize = 512;
@@ -62,6 +65,7 @@ public static class ShmemLayout
     public const int PMLinePointers = 8;
     public const int PMVisible = 12;
     public const int PMVisibility = 16;
+    public const int PMBuffer = 56; // u32: 0 = the page follows the meta; else the pinned shared buffer (1..NBuffers)
 
     public const int MessageHeaderSize = 8;
 }

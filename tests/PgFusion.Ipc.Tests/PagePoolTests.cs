@@ -64,6 +64,71 @@ public sealed class PagePoolTests : IDisposable
     }
 
     [Fact]
+    public unsafe void A_shared_entry_reads_its_page_in_shared_buffers_and_is_RETURNED_with_its_quota_kept()
+    {
+        const uint NBuffers = 3;
+        var blocks = new byte[NBuffers * ShmemLayout.PageBytes];
+        new Random(11).NextBytes(blocks);
+        fixed (byte* b = blocks)
+        {
+            shm.Region.SetSharedBuffers(b, NBuffers);
+            var pool = shm.Region.Pages;
+            var slot = Claimed(1);
+            int page = pool.TryAllocate(slot);
+            var visibility = new byte[ShmemLayout.VisibilityBytes];
+            visibility[0] = 1;
+            pool.PublishShared(page, block: 9, scanId: 3, buffer: 2, visibility);
+
+            // buffer 2 (1-based) is the second 8 KB of the stand-in shared buffers
+            Assert.Equal(2u, pool.SharedBuffer(page));
+            Assert.True(blocks.AsSpan(ShmemLayout.PageBytes, ShmemLayout.PageBytes).SequenceEqual(pool.Page(page)));
+            uint seen = slot.BackendWake.Sequence;
+            pool.Release(page);
+            // the backend drops the pin, then frees the entry: until then it counts in the quota
+            Assert.Equal(PageState.Returned, pool.State(page));
+            Assert.Equal(1, slot.PagesInUse);
+            Assert.NotEqual(seen, slot.BackendWake.Sequence);
+            Assert.Throws<IpcException>(() => pool.Release(page));
+            slot.Release();
+            Assert.Equal(1, slot.Reclaim());
+            Assert.Equal(PageState.Free, pool.State(page));
+        }
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(4u)]
+    [InlineData(uint.MaxValue)]
+    public unsafe void A_shared_buffer_outside_1_to_NBuffers_is_an_IpcException(uint buffer)
+    {
+        var blocks = new byte[3 * ShmemLayout.PageBytes];
+        fixed (byte* b = blocks)
+        {
+            shm.Region.SetSharedBuffers(b, 3);
+            var pool = shm.Region.Pages;
+            int page = pool.TryAllocate(Claimed(0));
+            pool.PublishShared(page, 1, 1, buffer, new byte[ShmemLayout.VisibilityBytes]);
+            if (buffer == 0)
+            {
+                Assert.Equal(ShmemLayout.PageBytes, pool.Page(page).Length); // 0: the copy after the meta
+                return;
+            }
+            var e = Assert.Throws<IpcException>(() => pool.Page(page).Length);
+            Assert.Contains($"shared buffer {buffer}, outside 1..3", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_shared_entry_without_published_shared_buffers_is_an_IpcException()
+    {
+        var pool = shm.Region.Pages;
+        int page = pool.TryAllocate(Claimed(0));
+        pool.PublishShared(page, 1, 1, 1, new byte[ShmemLayout.VisibilityBytes]);
+        var e = Assert.Throws<IpcException>(() => pool.Page(page).Length);
+        Assert.Contains("no shared buffers", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Releasing_a_page_that_is_not_READY_is_an_IpcException()
     {
         var pool = shm.Region.Pages;

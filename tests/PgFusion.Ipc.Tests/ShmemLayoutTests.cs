@@ -31,6 +31,9 @@ public sealed class ShmemLayoutTests
         { "PgfHeader", "page_stride", ShmemLayout.HPageStride },
         { "PgfHeader", "page_alloc_hint", ShmemLayout.HPageAllocHint },
         { "PgfHeader", "status_message", ShmemLayout.HStatusMessage },
+        { "PgfHeader", "buffer_blocks", ShmemLayout.HBufferBlocks },
+        { "PgfHeader", "nbuffers", ShmemLayout.HNBuffers },
+        { "PgfHeader", "block_size", ShmemLayout.HBlockSize },
         { "PgfSlotHeader", "state", ShmemLayout.SState },
         { "PgfSlotHeader", "generation", ShmemLayout.SGeneration },
         { "PgfSlotHeader", "backend_pid", ShmemLayout.SBackendPid },
@@ -52,6 +55,7 @@ public sealed class ShmemLayoutTests
         { "PgfPageMeta", "line_pointers", ShmemLayout.PMLinePointers },
         { "PgfPageMeta", "visible", ShmemLayout.PMVisible },
         { "PgfPageMeta", "visibility", ShmemLayout.PMVisibility },
+        { "PgfPageMeta", "buffer", ShmemLayout.PMBuffer },
     };
 
     [Theory]

@@ -94,9 +94,12 @@ public sealed class WindowBindingTests
         Walk(result.Plan!.Root);
         Assert.Equal(2, functions.Count);
         Assert.All(functions, f => Assert.NotNull(f.Aggregate!.Filter));
-        Assert.Single(functions[0].Args);
-        Assert.Equal(2, functions[1].Args.Count);
-        Assert.Single(functions[1].Aggregate!.Args);
+        var count = Assert.Single(functions, f => f.Name == "count");
+        var sum = Assert.Single(functions, f => f.Name == "sum");
+        Assert.Single(count.Args); // count(*): the filter only
+        Assert.Empty(count.Aggregate!.Args);
+        Assert.Equal(2, sum.Args.Count);
+        Assert.Single(sum.Aggregate!.Args);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ internal static partial class WindowAggregate
         switch (strategy)
         {
             case WindowAggregateStrategy.Running:
-                Running(partition, input, factory, result);
+                Running(partition, input, factory, result, resultType, resultOps);
                 break;
             case WindowAggregateStrategy.ReverseRunning:
                 ReverseRunning(partition, input, factory, result, resultType, resultOps);
@@ -83,16 +83,34 @@ internal static partial class WindowAggregate
     /// <summary>
     /// Frames that start at the partition's first row only grow: one accumulator takes the rows as
     /// the frame's end passes them, and its value is written for each row (Write leaves the state as is).
+    /// Rows whose frame is the previous row's (peers, or a whole partition) copy its value, as
+    /// PostgreSQL reuses an unchanged frame's result: a final step such as avg(numeric)'s division
+    /// then runs once per frame, not once per row.
     /// </summary>
-    private static void Running(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result)
+    private static void Running(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result, Types.PgType resultType, ColumnOps resultOps)
     {
         var acc = factory();
         acc.EnsureGroups(1);
         var zeros = new int[Chunk];
         long added = 0;
+        Column? last = null; // holds the value of the frame ending at added - 1 when lastValid
+        bool lastValid = false;
         for (int i = 0; i < partition.Rows; i++)
         {
             var (_, end) = partition.FrameOf(i);
+            if (i > 0 && added > end)
+            {
+                // the previous row's frame: the end never moves back, and added is one past it
+                if (!lastValid)
+                {
+                    last ??= PgArrowMapping.CreateColumn(resultType, 1);
+                    last.Reset();
+                    acc.Write(0, last);
+                    lastValid = true;
+                }
+                ColumnGather.Append(last!, null, 0, 1, result, resultOps);
+                continue;
+            }
             while (added <= end)
             {
                 int count = (int)Math.Min(Chunk, end + 1 - added);
@@ -100,6 +118,7 @@ internal static partial class WindowAggregate
                 acc.Update(input.Arg, input.Filter, count, zeros);
                 added += count;
             }
+            lastValid = false;
             acc.Write(0, result);
         }
     }

@@ -32,4 +32,11 @@ public sealed record BoundAggregate(uint AggOid, string Name, IReadOnlyList<Boun
     /// row, else it raises 21000 as <see cref="SingleValueOid"/> does (a correlated scalar subquery's check).
     /// </summary>
     public const uint SingleRowCheckOid = 0xFFFF_FF01;
+
+    /// <summary>
+    /// This aggregate as a window function over <paramref name="callArgs"/>, the window call's
+    /// arguments: with a FILTER, the last of them is the filter, the others the aggregate's arguments.
+    /// </summary>
+    public BoundAggregate WithWindowArgs(IReadOnlyList<BoundExpr> callArgs) =>
+        Filter is null ? this with { Args = callArgs } : this with { Args = [.. callArgs.Take(callArgs.Count - 1)], Filter = callArgs[^1] };
 }

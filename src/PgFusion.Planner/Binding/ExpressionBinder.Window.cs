@@ -16,17 +16,18 @@ public sealed partial class ExpressionBinder
         uint oid = node.UInt32("winfnoid");
         string label = FunctionLabel(oid);
         if (Windows is null) throw UnsupportedConstructException.NotYet($"window function {label} here");
-        if (node.Optional("aggfilter") is not null) throw UnsupportedConstructException.NotYet($"FILTER on window aggregate {label}");
         var args = BindList(node.List("args"), aggregates);
+        var filter = node.Optional("aggfilter") is { } f ? Bind(f, aggregates) : null;
         var type = CheckType(new PgType(node.UInt32("wintype")));
         string name = FunctionName(oid, node);
         BoundWindowFunction function;
         if (node.Bool("winagg"))
         {
-            if (!IsWindowAggregate(oid)) throw UnsupportedConstructException.NotYet($"window aggregate {label} (only count, sum, avg, min and max)");
+            if (!IsWindowAggregate(oid)) throw UnsupportedConstructException.NotYet($"window aggregate {label} (only count, sum, avg, min, max, bool_and, bool_or and every)");
             CheckCollation(node, args, () => $"window aggregate {label}");
-            var aggregate = new BoundAggregate(oid, name, args, Distinct: false, Filter: null, type);
-            function = new BoundWindowFunction(WindowFunctionKind.Aggregate, oid, name, args, aggregate, type);
+            var aggregate = new BoundAggregate(oid, name, args, Distinct: false, filter, type);
+            // FILTER (WHERE ...) rides as the call's last argument, so the window computes it as a column.
+            function = new BoundWindowFunction(WindowFunctionKind.Aggregate, oid, name, filter is null ? args : [.. args, filter], aggregate, type);
         }
         else
         {
@@ -60,8 +61,9 @@ public sealed partial class ExpressionBinder
     /// <summary>
     /// count(*) 2803, count(any) 2147, sum 2107..2111 and 2114 (int8, int4, int2, float4, float8,
     /// numeric), avg 2100..2105 (int8, int4, int2, numeric, float4, float8), min/max 2115..2146,
-    /// 2244, 2245 (the accumulator rejects the types it lacks when the plan is compiled).
+    /// 2244, 2245 (the accumulator rejects the types it lacks when the plan is compiled), bool_and
+    /// 2517, bool_or 2518, every 2519.
     /// </summary>
     private static bool IsWindowAggregate(uint oid) =>
-        oid is 2803 or 2147 or (>= 2107 and <= 2111) or 2114 or (>= 2100 and <= 2105) or (>= 2115 and <= 2146) or 2244 or 2245;
+        oid is 2803 or 2147 or (>= 2107 and <= 2111) or 2114 or (>= 2100 and <= 2105) or (>= 2115 and <= 2146) or 2244 or 2245 or (>= 2517 and <= 2519);
 }

@@ -63,7 +63,6 @@ public sealed partial class QueryBinder
         foreach (var winRef in windows.Calls.Select(c => c.WinRef).Distinct().Order())
         {
             if (!clauses.TryGetValue(winRef, out var wc)) throw query.Field("windowClause").Error($"no window clause has winref {winRef}");
-            var frame = Frame(wc, binder);
             var sort = new List<LogicalSortKey>();
             var partition = new List<LogicalColumn>();
             var order = new List<LogicalColumn>();
@@ -78,6 +77,7 @@ public sealed partial class QueryBinder
                     sort.Add(new LogicalSortKey(new LogicalColumnRef(column), descending, clause.Bool("nulls_first")));
                 }
             }
+            var frame = Frame(wc, binder, order, sort);
             var functions = windows.Calls.Where(c => c.WinRef == winRef)
                 .Select(c => c.Call with { Function = c.Call.Function.WithArgs([.. c.Call.Function.Args.Select(a => (BoundExpr)new LogicalColumnRef(ColumnOf(aboveGrouping(a), "window_arg")))]) })
                 .ToList();
@@ -94,18 +94,30 @@ public sealed partial class QueryBinder
         return plan;
     }
 
-    /// <summary>The frame of a window clause; GROUPS, RANGE with an offset, EXCLUDE and non-constant or invalid offsets are unsupported.</summary>
-    private static WindowFrame Frame(QueryTreeNode wc, ExpressionBinder binder)
+    /// <summary>
+    /// The frame of a window clause. ROWS and GROUPS take any constant offsets; RANGE takes offsets
+    /// only over one int2/int4/int8 ORDER BY key (PostgreSQL requires exactly one key; the in_range
+    /// functions of other types are not done here). EXCLUDE and non-constant or invalid offsets are unsupported.
+    /// </summary>
+    private static WindowFrame Frame(QueryTreeNode wc, ExpressionBinder binder, IReadOnlyList<LogicalColumn> orderKeys, IReadOnlyList<LogicalSortKey> sort)
     {
         int options = wc.Int32("frameOptions");
-        if ((options & FrameGroups) != 0) throw UnsupportedConstructException.NotYet("window frame in GROUPS mode");
         if ((options & FrameExcludeCurrentRow) != 0) throw UnsupportedConstructException.NotYet("window frame EXCLUDE CURRENT ROW");
         if ((options & FrameExcludeGroup) != 0) throw UnsupportedConstructException.NotYet("window frame EXCLUDE GROUP");
         if ((options & FrameExcludeTies) != 0) throw UnsupportedConstructException.NotYet("window frame EXCLUDE TIES");
-        bool rows = (options & FrameRows) != 0;
-        if (!rows && (options & FrameRange) == 0) throw wc.Field("frameOptions").Error($"frameOptions {options} names no frame mode");
+        var mode = (options & FrameRows) != 0 ? WindowFrameMode.Rows
+            : (options & FrameGroups) != 0 ? WindowFrameMode.Groups
+            : (options & FrameRange) != 0 ? WindowFrameMode.Range
+            : throw wc.Field("frameOptions").Error($"frameOptions {options} names no frame mode");
         const int offsets = FrameStartOffsetPreceding | FrameStartOffsetFollowing | FrameEndOffsetPreceding | FrameEndOffsetFollowing;
-        if (!rows && (options & offsets) != 0) throw UnsupportedConstructException.NotYet("window frame in RANGE mode with an offset (PRECEDING/FOLLOWING n)");
+        bool descending = false;
+        if (mode == WindowFrameMode.Range && (options & offsets) != 0)
+        {
+            if (orderKeys.Count != 1) throw wc.Error($"RANGE with an offset needs exactly one ORDER BY key, found {orderKeys.Count}");
+            if (orderKeys[0].Type.Oid is not (Types.PgTypeOid.Int2 or Types.PgTypeOid.Int4 or Types.PgTypeOid.Int8))
+                throw UnsupportedConstructException.NotYet($"window frame in RANGE mode with an offset (PRECEDING/FOLLOWING n) over an ORDER BY key of type {orderKeys[0].Type} (only int2, int4 and int8)");
+            descending = sort[^1].Descending;
+        }
         var (start, startOffset) = (options & FrameStartUnboundedPreceding) != 0 ? (WindowFrameBound.UnboundedPreceding, 0L)
             : (options & FrameStartCurrentRow) != 0 ? (WindowFrameBound.CurrentRow, 0L)
             : (options & FrameStartOffsetPreceding) != 0 ? (WindowFrameBound.OffsetPreceding, FrameOffset(wc, "startOffset", binder))
@@ -116,10 +128,10 @@ public sealed partial class QueryBinder
             : (options & FrameEndOffsetPreceding) != 0 ? (WindowFrameBound.OffsetPreceding, FrameOffset(wc, "endOffset", binder))
             : (options & FrameEndOffsetFollowing) != 0 ? (WindowFrameBound.OffsetFollowing, FrameOffset(wc, "endOffset", binder))
             : throw UnsupportedConstructException.NotYet($"window frame end of frameOptions {options}");
-        return new WindowFrame(rows, start, startOffset, end, endOffset);
+        return new WindowFrame(mode, start, startOffset, end, endOffset, descending);
     }
 
-    /// <summary>A ROWS frame offset: a constant int8 (PostgreSQL raises the error for a NULL or negative one, so those stay with it).</summary>
+    /// <summary>A frame offset: a constant integer (ROWS / GROUPS counts are int8; RANGE offsets over an integer key are int2/int4/int8) (PostgreSQL raises the error for a NULL or negative one, so those stay with it).</summary>
     private static long FrameOffset(QueryTreeNode wc, string field, ExpressionBinder binder)
     {
         if (wc.Optional(field) is not { } node) throw wc.Error($"{field} is missing for an offset frame bound");

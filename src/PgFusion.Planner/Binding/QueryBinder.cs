@@ -135,7 +135,6 @@ public sealed partial class QueryBinder
         if (windows is not null)
         {
             if (lateral is not null) throw UnsupportedConstructException.NotYet($"window function in {lateral.What}");
-            if (UsesGroupingSets(query)) throw UnsupportedConstructException.NotYet("window function with GROUPING SETS, ROLLUP or CUBE");
             binder.Windows = windows;
         }
         List<BoundExpr> tleExprs;
@@ -146,6 +145,7 @@ public sealed partial class QueryBinder
         var groupingCalls = new List<GroupingCall>();
         int sortGroupKeys = 0;
         AggregateCollector? aggregates = null;
+        Func<BoundExpr, BoundExpr> aboveGrouping = e => e; // how a window function's argument reads the grouped rows
         if (grouped)
         {
             aggregates = new AggregateCollector(_ids);
@@ -174,11 +174,15 @@ public sealed partial class QueryBinder
                     ? new LogicalColumnRef(own)
                     : ReplaceGroupKeysAfterPullUp(e, inputOrder))];
                 having = having is null ? null : ReplaceGroupKeysAfterPullUp(having, inputOrder);
+                // A window function's argument is no group item: it reads keys as HAVING does.
+                aboveGrouping = e => ReplaceGroupKeysAfterPullUp(e, inputOrder);
             }
             else
             {
                 tleExprs = [.. tleExprs.Select(e => ReplaceGroupKeys(e, groupKeys))];
                 having = having is null ? null : ReplaceGroupKeys(having, groupKeys);
+                var keys = groupKeys;
+                aboveGrouping = e => ReplaceGroupKeys(e, keys);
             }
         }
         else
@@ -205,8 +209,7 @@ public sealed partial class QueryBinder
         binder.Windows = null;
         if (windows is { Calls.Count: > 0 })
         {
-            var keys = groupKeys;
-            plan = BindWindows(query, targetList, tleExprs, windows, plan, binder, grouped ? e => ReplaceGroupKeys(e, keys) : e => e);
+            plan = BindWindows(query, targetList, tleExprs, windows, plan, binder, aboveGrouping);
         }
 
         var tleColumns = new LogicalColumn[targetList.Count];

@@ -63,7 +63,7 @@ public sealed partial class PhysicalPlanner
                         f.Function.Kind,
                         f.Function.Name,
                         [.. args.Select(a => ((BoundColumnRef)a).Index)],
-                        f.Function.Aggregate is { } agg ? agg with { Args = args } : null,
+                        f.Function.Aggregate?.WithWindowArgs(args),
                         new OutputColumn(f.Column.Name, f.Column.Type));
                 }).ToList();
                 return new PhysicalWindow(input, [.. window.PartitionKeys.Select(Index)], [.. window.OrderKeys.Select(Index)], window.Frame, functions);

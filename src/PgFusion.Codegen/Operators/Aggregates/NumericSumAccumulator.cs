@@ -228,12 +228,22 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
     public override void Merge(int group, Accumulator other, int otherGroup)
     {
         var o = (NumericSumAccumulator)other;
-        if (o.fastCounts[otherGroup] > 0)
+        if (o.fastCounts[otherGroup] > 0 && CanTakeRaw(o.sumScale) && Below2Pow125(fastSums[group]) && Below2Pow125(o.fastSums[otherGroup]))
+        {
+            // both below 2^125: the sum stays below 2^126, and Update's budget since the last flush
+            // (2^31 rows below 2^95) keeps it below 2^127 (the sliding window merges per row)
+            fastSums[group] += o.fastSums[otherGroup];
+            fastCounts[group] += o.fastCounts[otherGroup];
+            sumScale = o.sumScale;
+        }
+        else if (o.fastCounts[otherGroup] > 0)
         {
             AddSlowSum(group, new PgNumeric(o.fastSums[otherGroup], (short)o.sumScale), o.fastCounts[otherGroup]);
         }
         if (o.slowCounts[otherGroup] > 0) AddSlowSum(group, o.slowSums[otherGroup], o.slowCounts[otherGroup]);
     }
+
+    private static bool Below2Pow125(Int128 v) => v > -TwoPow125 && v < TwoPow125;
 
     private void AddSlowSum(int g, PgNumeric sum, long rows)
     {

@@ -4,41 +4,45 @@ using PgFusion.Codegen.Operators.Columns;
 
 namespace PgFusion.Codegen.Operators.Window;
 
-/// <summary>
-/// An aggregate used as a window function, through the hash aggregate's accumulators (so its result
-/// types, scales and NaN/Infinity handling are the GROUP BY aggregate's). Each row's value is the
-/// aggregate of its frame's rows fed in partition order, as PostgreSQL's WindowAgg computes it
-/// (its inverse transition functions, where it uses them, give the same values).
-/// </summary>
 /// <summary>How an aggregate used as a window function computes its frames (WindowNode.Strategy).</summary>
 internal enum WindowAggregateStrategy
 {
     None,
     Running,
     ReverseRunning,
+    Sliding,
     PerRow,
 }
 
-internal static class WindowAggregate
+/// <summary>
+/// An aggregate used as a window function, through the hash aggregate's accumulators (so its result
+/// types, scales and NaN/Infinity handling are the GROUP BY aggregate's). Each row's value is the
+/// aggregate of its frame's rows fed in partition order, as PostgreSQL's WindowAgg computes it
+/// (its inverse transition functions, where it uses them, give the same values).
+/// </summary>
+internal static partial class WindowAggregate
 {
     private const int Chunk = 1024;
 
     /// <param name="arg">The argument column of the partition's rows; null for count(*).</param>
+    /// <param name="filter">The FILTER column of the partition's rows; null without FILTER.</param>
     /// <param name="strategy">How the frames are computed (WindowNode picks it from the frame and the aggregate).</param>
-    public static void Compute(WindowPartition partition, Column? arg, Func<Accumulator> factory, WindowAggregateStrategy strategy, Column result, Types.PgType resultType, ColumnOps resultOps)
+    public static void Compute(WindowPartition partition, Column? arg, Column? filter, Func<Accumulator> factory, WindowAggregateStrategy strategy, Column result, Types.PgType resultType, ColumnOps resultOps)
     {
-        var scratch = arg is not null ? PgArrowMapping.CreateColumn(ArgType(partition, arg), Chunk) : null;
-        var ops = arg is not null ? partition.OpsOf(arg) : null;
+        var input = new WindowAggregateInput(partition, arg, filter, Chunk);
         switch (strategy)
         {
             case WindowAggregateStrategy.Running:
-                Running(partition, arg, scratch, ops, factory, result);
+                Running(partition, input, factory, result, resultType, resultOps);
                 break;
             case WindowAggregateStrategy.ReverseRunning:
-                ReverseRunning(partition, arg, scratch, ops, factory, result, resultType, resultOps);
+                ReverseRunning(partition, input, factory, result, resultType, resultOps);
+                break;
+            case WindowAggregateStrategy.Sliding:
+                Sliding(partition, input, factory, result);
                 break;
             default:
-                PerRow(partition, arg, scratch, ops, factory, result);
+                PerRow(partition, input, factory, result);
                 break;
         }
     }
@@ -50,7 +54,7 @@ internal static class WindowAggregate
     /// the order rows come in (count, min, max, integer and numeric sum/avg). The values come out
     /// last row first and are appended in row order.
     /// </summary>
-    private static void ReverseRunning(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result, Types.PgType resultType, ColumnOps resultOps)
+    private static void ReverseRunning(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result, Types.PgType resultType, ColumnOps resultOps)
     {
         var acc = factory();
         acc.EnsureGroups(1);
@@ -65,8 +69,8 @@ internal static class WindowAggregate
             {
                 int count = (int)Math.Min(Chunk, added - from);
                 long first = added - count;
-                if (scratch is not null) ColumnGather.Gather(arg!, null, (int)first, count, scratch, ops!);
-                acc.Update(scratch, null, count, zeros);
+                input.Gather(first, count);
+                acc.Update(input.Arg, input.Filter, count, zeros);
                 added = first;
             }
             acc.Write(0, backwards);
@@ -76,28 +80,45 @@ internal static class WindowAggregate
         ColumnGather.Append(backwards, order, 0, order.Length, result, resultOps);
     }
 
-    private static Types.PgType ArgType(WindowPartition partition, Column arg) => partition.TypeOf(arg);
-
     /// <summary>
     /// Frames that start at the partition's first row only grow: one accumulator takes the rows as
     /// the frame's end passes them, and its value is written for each row (Write leaves the state as is).
+    /// Rows whose frame is the previous row's (peers, or a whole partition) copy its value, as
+    /// PostgreSQL reuses an unchanged frame's result: a final step such as avg(numeric)'s division
+    /// then runs once per frame, not once per row.
     /// </summary>
-    private static void Running(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
+    private static void Running(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result, Types.PgType resultType, ColumnOps resultOps)
     {
         var acc = factory();
         acc.EnsureGroups(1);
         var zeros = new int[Chunk];
         long added = 0;
+        Column? last = null; // holds the value of the frame ending at added - 1 when lastValid
+        bool lastValid = false;
         for (int i = 0; i < partition.Rows; i++)
         {
             var (_, end) = partition.FrameOf(i);
+            if (i > 0 && added > end)
+            {
+                // the previous row's frame: the end never moves back, and added is one past it
+                if (!lastValid)
+                {
+                    last ??= PgArrowMapping.CreateColumn(resultType, 1);
+                    last.Reset();
+                    acc.Write(0, last);
+                    lastValid = true;
+                }
+                ColumnGather.Append(last!, null, 0, 1, result, resultOps);
+                continue;
+            }
             while (added <= end)
             {
                 int count = (int)Math.Min(Chunk, end + 1 - added);
-                if (scratch is not null) ColumnGather.Gather(arg!, null, (int)added, count, scratch, ops!);
-                acc.Update(scratch, null, count, zeros);
+                input.Gather(added, count);
+                acc.Update(input.Arg, input.Filter, count, zeros);
                 added += count;
             }
+            lastValid = false;
             acc.Write(0, result);
         }
     }
@@ -106,7 +127,7 @@ internal static class WindowAggregate
     /// Frames whose start moves: each row's frame is aggregated afresh, up to <see cref="Chunk"/> rows'
     /// frames at a time as groups of one accumulator, every frame's rows fed in partition order.
     /// </summary>
-    private static void PerRow(WindowPartition partition, Column? arg, Column? scratch, ColumnOps? ops, Func<Accumulator> factory, Column result)
+    private static void PerRow(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result)
     {
         var selection = new int[Chunk];
         var groups = new int[Chunk];
@@ -125,19 +146,19 @@ internal static class WindowAggregate
                     groups[pending] = g;
                     if (++pending == Chunk)
                     {
-                        Feed(acc, arg, scratch, ops, selection, groups, pending);
+                        Feed(acc, input, selection, groups, pending);
                         pending = 0;
                     }
                 }
             }
-            if (pending > 0) Feed(acc, arg, scratch, ops, selection, groups, pending);
+            if (pending > 0) Feed(acc, input, selection, groups, pending);
             for (int g = 0; g < rows; g++) acc.Write(g, result);
         }
     }
 
-    private static void Feed(Accumulator acc, Column? arg, Column? scratch, ColumnOps? ops, int[] selection, int[] groups, int count)
+    private static void Feed(Accumulator acc, WindowAggregateInput input, int[] selection, int[] groups, int count)
     {
-        if (scratch is not null) ColumnGather.Gather(arg!, selection, count, scratch, ops!);
-        acc.Update(scratch, null, count, groups);
+        input.Gather(selection, count);
+        acc.Update(input.Arg, input.Filter, count, groups);
     }
 }

@@ -25,59 +25,31 @@ public sealed class WindowNode : OperatorNode
         {
             if (!InputOps[k].CanCompare) throw new UnsupportedException($"window PARTITION BY / ORDER BY on {input.Output[k].Type} is not supported");
         }
-        Strategies = [.. plan.Functions.Select(f => Strategy(f, plan.Frame, input))];
         Accumulators = [.. plan.Functions.Select(f => f.Aggregate is { } agg ? Accumulator.Factory(agg) : null)];
+        Strategies = [.. plan.Functions.Select((f, i) => Strategy(f, plan.Frame, Accumulators[i]))];
     }
 
     /// <summary>
     /// How an aggregate's frames are computed. A frame that starts at the partition's first row only
-    /// grows (running); one that ends at its last row only grows from the end back (reverse running),
-    /// for the aggregates whose value does not depend on the order rows are fed in. Other frames
-    /// whose start moves are aggregated afresh per row: only when they are at most
-    /// <see cref="MaxMovingFrameRows"/> wide, or for float sum/avg, which PostgreSQL also restarts per
-    /// row (they have no inverse transition, since rounding depends on the order).
+    /// grows (running). Otherwise, for aggregates whose accumulator merges exactly (their value does
+    /// not depend on the order rows come in): a frame that ends at the partition's last row only
+    /// grows from the end back (reverse running), any other slides forward (sliding, linear at any
+    /// width). Float sum/avg are aggregated afresh per row (PostgreSQL restarts them per row too:
+    /// no inverse transition, since rounding depends on the order), costing the frame's width per row.
     /// </summary>
-    private static WindowAggregateStrategy Strategy(PhysicalWindowFunction f, PgFusion.Planner.Logical.WindowFrame frame, OperatorNode input)
+    private static WindowAggregateStrategy Strategy(PhysicalWindowFunction f, PgFusion.Planner.Logical.WindowFrame frame, Func<Accumulator>? factory)
     {
-        if (f.Aggregate is not { } aggregate) return WindowAggregateStrategy.None;
+        if (f.Aggregate is null) return WindowAggregateStrategy.None;
         if (frame.Start == PgFusion.Planner.Logical.WindowFrameBound.UnboundedPreceding) return WindowAggregateStrategy.Running;
-        Types.PgType? argType = f.Args.Count > 0 ? input.Output[f.Args[0]].Type : null;
-        bool orderFree = aggregate.Name is "count" or "min" or "max"
-            || (aggregate.Name is "sum" or "avg" && argType?.Oid is Types.PgTypeOid.Int2 or Types.PgTypeOid.Int4 or Types.PgTypeOid.Int8 or Types.PgTypeOid.Numeric);
-        if (frame.End == PgFusion.Planner.Logical.WindowFrameBound.UnboundedFollowing && orderFree) return WindowAggregateStrategy.ReverseRunning;
-        bool floatSum = aggregate.Name is "sum" or "avg" && argType?.Oid is Types.PgTypeOid.Float4 or Types.PgTypeOid.Float8;
-        if (MovingFrameWidth(frame) is > MaxMovingFrameRows && !floatSum)
-            throw new UnsupportedException($"window aggregate {aggregate.Name} over {frame}: its start moves and it may span more than {MaxMovingFrameRows} rows, which would be recomputed per row (PostgreSQL's inverse transitions stay linear)");
+        if (factory!().CanMerge)
+        {
+            return frame.End == PgFusion.Planner.Logical.WindowFrameBound.UnboundedFollowing ? WindowAggregateStrategy.ReverseRunning : WindowAggregateStrategy.Sliding;
+        }
         return WindowAggregateStrategy.PerRow;
     }
 
     /// <summary>Per function: how <see cref="WindowAggregate"/> computes an aggregate's frames (None for other functions).</summary>
     internal WindowAggregateStrategy[] Strategies { get; }
-
-    /// <summary>
-    /// The widest frame an aggregate recomputes per row (WindowAggregate.PerRow feeds every frame
-    /// afresh): wider ones would make a large partition quadratic, so they stay with PostgreSQL.
-    /// </summary>
-    internal const long MaxMovingFrameRows = 1025;
-
-    /// <summary>
-    /// How many rows a frame whose start moves can span at most: null when its start is UNBOUNDED
-    /// PRECEDING (a running aggregate, linear); long.MaxValue when unbounded (an end of UNBOUNDED
-    /// FOLLOWING, or a RANGE frame, whose CURRENT ROW bounds take in every peer).
-    /// </summary>
-    internal static long? MovingFrameWidth(PgFusion.Planner.Logical.WindowFrame frame)
-    {
-        if (frame.Start == PgFusion.Planner.Logical.WindowFrameBound.UnboundedPreceding) return null;
-        if (!frame.Rows || frame.End == PgFusion.Planner.Logical.WindowFrameBound.UnboundedFollowing) return long.MaxValue;
-        static double Position(PgFusion.Planner.Logical.WindowFrameBound bound, long offset) => bound switch
-        {
-            PgFusion.Planner.Logical.WindowFrameBound.OffsetPreceding => -(double)offset,
-            PgFusion.Planner.Logical.WindowFrameBound.OffsetFollowing => offset,
-            _ => 0,
-        };
-        double width = Position(frame.End, frame.EndOffset) - Position(frame.Start, frame.StartOffset) + 1;
-        return width <= 0 ? 0 : width >= long.MaxValue ? long.MaxValue : (long)width;
-    }
 
     public OperatorNode Input { get; }
 

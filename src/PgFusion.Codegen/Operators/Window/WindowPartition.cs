@@ -19,6 +19,10 @@ internal sealed class WindowPartition
     private int[] _peerStart = new int[16]; // first row of each row's peer group
     private int[] _peerEnd = new int[16]; // one past the last row of each row's peer group
     private int[] _peerGroup = new int[16]; // 0-based index of each row's peer group
+    private int[] _groupStart = new int[16]; // first row of each peer group, by group index
+    private int _groups; // peer groups in the partition
+    private long[] _frameStart = new long[16]; // each row's frame, inclusive; empty when start > end
+    private long[] _frameEnd = new long[16];
 
     public WindowPartition(WindowNode node)
     {
@@ -66,6 +70,7 @@ internal sealed class WindowPartition
     public void Compute()
     {
         FindPeers();
+        FindFrames();
         var functions = _node.Plan.Functions;
         for (int f = 0; f < functions.Count; f++)
         {
@@ -104,9 +109,14 @@ internal sealed class WindowPartition
                     FrameValue(fn, result);
                     break;
                 default:
-                    // count(*) reads no column (its input may have none at all).
-                    WindowAggregate.Compute(this, fn.Args.Count > 0 ? _rows[fn.Args[0]] : null, _node.Accumulators[f]!, _node.Strategies[f], result, fn.Output.Type, _node.ResultOps[f]);
+                {
+                    // count(*) reads no column (its input may have none at all); a FILTER is the last argument.
+                    bool filtered = fn.Aggregate?.Filter is not null;
+                    var arg = fn.Args.Count > (filtered ? 1 : 0) ? _rows[fn.Args[0]] : null;
+                    var filter = filtered ? _rows[fn.Args[^1]] : null;
+                    WindowAggregate.Compute(this, arg, filter, _node.Accumulators[f]!, _node.Strategies[f], result, fn.Output.Type, _node.ResultOps[f]);
                     break;
+                }
             }
         }
     }
@@ -120,6 +130,9 @@ internal sealed class WindowPartition
             _peerStart = new int[size];
             _peerEnd = new int[size];
             _peerGroup = new int[size];
+            _groupStart = new int[size];
+            _frameStart = new long[size];
+            _frameEnd = new long[size];
         }
         int start = 0, group = 0;
         for (int i = 1; i <= Rows; i++)
@@ -131,9 +144,11 @@ internal sealed class WindowPartition
                 _peerEnd[j] = i;
                 _peerGroup[j] = group;
             }
+            if (start < Rows) _groupStart[group] = start;
             start = i;
             group++;
         }
+        _groups = Rows == 0 ? 0 : group;
     }
 
     private bool SameOrder(int a, int b)
@@ -245,26 +260,61 @@ internal sealed class WindowPartition
     }
 
     /// <summary>The frame of row <paramref name="i"/> as inclusive row bounds within the partition; empty when start &gt; end.</summary>
-    public (long Start, long End) FrameOf(int i)
+    public (long Start, long End) FrameOf(int i) => (_frameStart[i], _frameEnd[i]);
+
+    /// <summary>
+    /// Every row's frame (nodeWindowAgg.c's update_frameheadpos / update_frametailpos), clamped to
+    /// the partition. Both bounds never move backwards from one row to the next, in every mode:
+    /// WindowAggregate's sliding strategy relies on it.
+    /// </summary>
+    private void FindFrames()
     {
         var frame = _node.Plan.Frame;
-        long start = frame.Start switch
+        WindowFrameRange? range = frame.HasRangeOffset ? new WindowFrameRange(_rows[_node.Plan.OrderKeys[0]], Rows, frame.Descending) : null;
+        for (int i = 0; i < Rows; i++)
         {
-            WindowFrameBound.UnboundedPreceding => 0,
-            WindowFrameBound.CurrentRow => frame.Rows ? i : _peerStart[i],
-            WindowFrameBound.OffsetPreceding => i - frame.StartOffset,
-            WindowFrameBound.OffsetFollowing => i > long.MaxValue - frame.StartOffset ? long.MaxValue : i + frame.StartOffset,
-            _ => Rows,
-        };
-        long end = frame.End switch
+            long start = Bound(frame.Start, frame.StartOffset, i, isStart: true, range);
+            long end = Bound(frame.End, frame.EndOffset, i, isStart: false, range);
+            _frameStart[i] = Math.Max(start, 0);
+            _frameEnd[i] = Math.Min(end, Rows - 1);
+        }
+    }
+
+    /// <summary>
+    /// Where row <paramref name="i"/>'s frame starts (<paramref name="isStart"/>) or ends, before
+    /// clamping: ROWS offsets count rows; GROUPS offsets count peer groups (the first row of the
+    /// group n before / after for a start, the last row of that group for an end, past the
+    /// partition when there is none); RANGE offsets search the key's values (<see cref="WindowFrameRange"/>).
+    /// CURRENT ROW is the row itself in ROWS mode, its first or last peer otherwise.
+    /// </summary>
+    private long Bound(WindowFrameBound bound, long offset, int i, bool isStart, WindowFrameRange? range)
+    {
+        var mode = _node.Plan.Frame.Mode;
+        switch (bound)
         {
-            WindowFrameBound.UnboundedFollowing => Rows - 1,
-            WindowFrameBound.CurrentRow => frame.Rows ? i : _peerEnd[i] - 1,
-            WindowFrameBound.OffsetPreceding => i - frame.EndOffset,
-            WindowFrameBound.OffsetFollowing => i > long.MaxValue - frame.EndOffset ? long.MaxValue : i + frame.EndOffset,
-            _ => -1,
-        };
-        return (Math.Max(start, 0), Math.Min(end, Rows - 1));
+            case WindowFrameBound.UnboundedPreceding:
+                return isStart ? 0 : -1;
+            case WindowFrameBound.UnboundedFollowing:
+                return isStart ? Rows : Rows - 1;
+            case WindowFrameBound.CurrentRow:
+                if (mode == WindowFrameMode.Rows) return i;
+                return isStart ? _peerStart[i] : _peerEnd[i] - 1;
+        }
+        bool preceding = bound == WindowFrameBound.OffsetPreceding;
+        if (mode == WindowFrameMode.Rows)
+        {
+            if (preceding) return i - Math.Min(offset, (long)i + 1);
+            return offset > Rows ? Rows : i + offset;
+        }
+        if (mode == WindowFrameMode.Groups)
+        {
+            long group = preceding ? _peerGroup[i] - Math.Min(offset, (long)_peerGroup[i] + 1)
+                : offset >= _groups - _peerGroup[i] ? _groups : _peerGroup[i] + offset;
+            if (group < 0) return isStart ? 0 : -1;
+            if (group >= _groups) return isStart ? Rows : Rows - 1;
+            return isStart ? _groupStart[group] : (group + 1 < _groups ? _groupStart[group + 1] : Rows) - 1;
+        }
+        return range!.Bound(i, offset, preceding, isStart, _peerStart[i], _peerEnd[i]);
     }
 
     public ColumnOps OpsOf(Column column) => _node.InputOps[Array.IndexOf(_rows, column)];

@@ -295,6 +295,17 @@ public sealed class RegistryDifferentialTests(CodegenFixture fixture, ITestOutpu
         [1799] = "oidout: no oid column in TestTable (no .slt casts an oid to text either)",
         [2953] = "uuid_out: no uuid column in TestTable; tests/sql/kernels/text_output.slt (u::text)",
         [1144] = "time_out: no time column in TestTable; tests/sql/kernels/text_output.slt (tm::text)",
+        [2027] = "timestamp(timestamptz): no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [2028] = "timestamptz(timestamp): no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1174] = "timestamptz(date): no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1178] = "date(timestamptz): no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [6203] = "extract(text, timestamptz): no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1171] = "date_part(text, timestamptz): no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1217] = "date_trunc(text, timestamptz): no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1189] = "timestamptz_pl_interval: no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1190] = "timestamptz_mi_interval: no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1151] = "timestamptz_out: no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [1161] = "interval_out: the IntervalStyle is a planner-added argument; tests/sql/kernels/interval_output.slt (4 styles x 3,039 intervals vs PostgreSQL)",
     };
 
     /// <summary>The OIDs DifferentialTests, AggregateAndFunctionDifferentialTests and ReferenceEvaluatorTests call (F(oid, ...) in their plans).</summary>

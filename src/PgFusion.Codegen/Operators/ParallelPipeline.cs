@@ -65,9 +65,17 @@ internal sealed class ParallelPipeline
     /// <summary>min_parallel_table_scan_size's default, 8 MB, in 8 kB pages.</summary>
     private const long MinParallelTableScanPages = 1024;
 
-    /// <summary>Whether the relation's statistics (pg_class.relpages, known once analyzed or vacuumed) put it below <see cref="MinParallelTableScanPages"/>.</summary>
+    /// <summary>
+    /// Whether the relation's statistics (pg_class.relpages) put it below <see cref="MinParallelTableScanPages"/>.
+    /// A relation never analyzed or vacuumed (reltuples -1, relpages 0) counts as below: PostgreSQL
+    /// sizes it by its current length with a floor of 10 pages, and the plan does not carry that
+    /// length, so a table created and filled without ANALYZE (the usual small one) runs serially, as
+    /// PostgreSQL runs it (seeds 439 case 607, never-analyzed empty t2 probed by a cross join: building
+    /// t1 first raised on a qual PostgreSQL's nested loop never reached). A large never-analyzed
+    /// table only loses the parallel pipeline over joins that order their inputs.
+    /// </summary>
     private static bool IsBelowParallelScanSize(PgFusion.Types.RelationLayout relation) =>
-        relation.RelTuples >= 0 && relation.RelPages < MinParallelTableScanPages;
+        relation.RelPages < MinParallelTableScanPages;
 
     /// <summary>Pages of the relation the pipeline of <paramref name="input"/> scans (planner statistics), or 0 when it is not a pipeline.</summary>
     public static long ScanPages(OperatorNode input) => ScanOf(input, null)?.Scan.Relation.RelPages ?? 0;

@@ -56,13 +56,11 @@ public sealed partial class QueryBinder
         LogicalPlan? domain = null;
         foreach (var table in origins.GroupBy(o => (o.Level, o.Rti)))
         {
-            var rte = table.Key.Level.Scope.RangeTable[table.Key.Rti - 1];
-            var relation = Relation(rte);
-            string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
-            var scanColumns = table.Select(o => new ScanColumn(o.AttNum, _ids.New(o.Column.Name, o.Column.Type))).ToList();
-            var keys = scanColumns.Select(s => new NamedExpr(_ids.New(s.Column.Name, s.Column.Type), new LogicalColumnRef(s.Column))).ToList();
+            // Only the rows the enclosing level's WHERE keeps (QueryBinder.OuterRowDomain).
+            var (source, sourceColumns) = OuterRowsOf(table.Key.Level, table.Key.Rti, [.. table.Select(o => o.AttNum)]);
+            var keys = sourceColumns.Select(s => new NamedExpr(_ids.New(s.Name, s.Type), new LogicalColumnRef(s))).ToList();
             foreach (var (o, k) in table.Zip(keys)) toDomain[o.Column.Id] = k.Column;
-            LogicalPlan distinct = new LogicalAggregate(new LogicalScan(table.Key.Rti, alias, relation, scanColumns), keys, []);
+            LogicalPlan distinct = new LogicalAggregate(source, keys, []);
             domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
         }
         var condition = apply.Condition.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var d) ? new LogicalColumnRef(d) : e);

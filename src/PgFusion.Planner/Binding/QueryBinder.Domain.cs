@@ -6,9 +6,11 @@ using PgFusion.Types;
 namespace PgFusion.Planner.Binding;
 
 // Correlation other than equalities (u.b > t.a, u.a <> t.a + 1) in a subquery bound as a mark or a
-// scalar: decorrelated through the domain of the outer columns it reads (the "magic set" of
-// Seshadri et al. and Neumann and Kemper's unnesting). The domain D is the DISTINCT values of those
-// columns over a second scan of their table, a superset of the values the outer rows carry. The
+// scalar, or equalities around quals that can raise (QueryBinder.OuterRowDomain): decorrelated
+// through the domain of the outer columns it reads (the "magic set" of Seshadri et al. and Neumann
+// and Kemper's unnesting). The domain D is the DISTINCT values of those columns over a second scan
+// of their table filtered by the enclosing WHERE's conjuncts over it that cannot raise, a superset
+// of the values the outer rows that reach the subquery carry. The
 // subquery's rows are inner-joined to D (columns of several tables: the cross product of their
 // domains) on its correlation conjuncts with the outer columns read
 // from D, which leaves a subquery correlated by equalities only, d = outer column, and the equality
@@ -83,11 +85,8 @@ public sealed partial class QueryBinder
             List<LogicalColumn> sourceColumns;
             if (rte.Int32("rtekind") == RteKind.Relation)
             {
-                var relation = Relation(rte);
-                string alias = rte.Optional("alias")?.Optional("aliasname")?.Text() ?? relation.Name;
-                var scanColumns = table.Select(i => new ScanColumn(origins[i].AttNum, _ids.New(outerColumns[i].Name, outerColumns[i].Type))).ToList();
-                source = new LogicalScan(table.Key, alias, relation, scanColumns);
-                sourceColumns = [.. scanColumns.Select(s => s.Column)];
+                // Only the rows the enclosing WHERE keeps (QueryBinder.OuterRowDomain).
+                (source, sourceColumns) = OuterRowsOf(outer, table.Key, [.. table.Select(i => origins[i].AttNum)]);
             }
             else
             {

@@ -54,7 +54,7 @@ public sealed partial class QueryBinder
                     }
                     if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0))
                     {
-                        var (lateralPlan, columns, apply) = BindLateral(rte.Field("subquery"), binder, lateral);
+                        var (lateralPlan, columns, apply) = BindLateral(rte.Field("subquery"), binder, lateral, pullUp: true);
                         scope.SetSubquery(rti, columns);
                         return new FromItem(_ => lateralPlan, apply);
                     }
@@ -100,7 +100,8 @@ public sealed partial class QueryBinder
     /// are those of its FROM and local WHERE, projected to its outputs plus the inner expressions; the
     /// equalities go to <paramref name="lateral"/>, the condition of the join that holds it.
     /// </summary>
-    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral, string what = LateralWhat)
+    /// <param name="pullUp">The sub-query is a FROM item of <paramref name="binder"/>'s level, which PostgreSQL pulls up when it is plain (<see cref="RegisterPullUp"/>).</param>
+    private (LogicalPlan Plan, IReadOnlyList<LogicalColumn> Columns, LateralApply? Apply) BindLateral(QueryTreeNode sub, ExpressionBinder binder, List<BoundExpr> lateral, string what = LateralWhat, bool pullUp = false)
     {
         if ((!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset")) && IsPlainSelectWithTopN(sub)) return BindLateralTopN(sub, binder, lateral);
         if (!IsPlainSelect(sub)) return BindLateralQuery(sub, binder, lateral, what);
@@ -112,6 +113,16 @@ public sealed partial class QueryBinder
         var plan = new LogicalProject(body.Plan, [.. outputs, .. keys]);
         VerifyColumns(plan, $"{what} that reads earlier FROM items outside its WHERE equalities");
         lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
+        if (pullUp)
+        {
+            // PostgreSQL pulls a plain LATERAL sub-query up as any other: its outputs are substituted
+            // into the parent's references and folded there (seed 433 case 145: `- l.x2` over
+            // COALESCE(-32768::int2, b.c1) overflows int2 while planning).
+            var constants = new Dictionary<int, BoundExpr>();
+            foreach (var o in outputs)
+                if (ConstantOutput(o.Expr) is { } c) constants[o.Column.Id] = c;
+            RegisterPullUp(sub, new BoundQuery(plan, [.. outputs.Select(o => o.Column)]) { ConstantOutputs = constants, Outputs = outputs.ToDictionary(o => o.Column.Id, o => o.Expr) });
+        }
         return (plan, [.. outputs.Select(o => o.Column)], null);
     }
 

@@ -48,7 +48,8 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>Moves the WHERE conjuncts that read the outer query into the context as correlations; returns their inner expressions as keys.</summary>
-    private List<NamedExpr> ExtractLateralCorrelations(ref LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets)
+    /// <param name="mayRaise">Whether the sub-query evaluates something that can raise (<see cref="MayRaise"/>): then equalities go through the domain too (QueryBinder.OuterRowDomain).</param>
+    private List<NamedExpr> ExtractLateralCorrelations(ref LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets, bool mayRaise)
     {
         if (groupingSets) throw UnsupportedConstructException.NotYet($"{lateral.What} with GROUPING SETS, ROLLUP or CUBE");
         var produced = ColumnIds.Of(plan.Output);
@@ -68,16 +69,19 @@ public sealed partial class QueryBinder
         }
         where.Plain.Clear();
         where.Plain.AddRange(local);
-        if (others.Count > 0)
+        if (others.Count > 0 || mayRaise && lateral.Correlations.Count > 0)
         {
-            // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
-            // The whole WHERE goes into the domain join's filter (its own conjuncts too).
-            var decorrelated = DomainDecorrelate(plan, written, lateral.Outer, out var reason)
-                ?? throw UnsupportedConstructException.NotYet($"{lateral.What} whose references to the outer query are not equalities in its WHERE and that {reason}");
-            plan = decorrelated.Plan;
+            // Other correlation, or equalities around something that can raise: through the domain
+            // of the outer columns (QueryBinder.Domain, QueryBinder.OuterRowDomain). The whole WHERE
+            // goes into the domain join's filter (its own conjuncts too). Without a domain, equalities
+            // stay grouped by their inner side.
+            var decorrelated = DomainDecorrelate(plan, written, lateral.Outer, out var reason);
+            if (decorrelated is null && others.Count == 0) return [.. lateral.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
+            if (decorrelated is null) throw UnsupportedConstructException.NotYet($"{lateral.What} whose references to the outer query are not equalities in its WHERE and that {reason}");
+            plan = decorrelated.Value.Plan;
             where.Plain.Clear();
             lateral.Correlations.Clear();
-            lateral.Correlations.AddRange(decorrelated.Correlations);
+            lateral.Correlations.AddRange(decorrelated.Value.Correlations);
         }
         return [.. lateral.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
     }

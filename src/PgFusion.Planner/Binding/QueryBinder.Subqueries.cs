@@ -412,7 +412,7 @@ public sealed partial class QueryBinder
     private BoundExpr BindCorrelatedScalarLevel(QueryTreeNode link, QueryTreeNode sub, ExpressionBinder outer, List<SubqueryJoin> scalars)
     {
         var rangeTable = sub.List("rtable");
-        var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum));
+        var scope = new BindScope(rangeTable, (rti, attnum) => CreateScanColumn(rangeTable, rti, attnum)) { Query = sub };
         var binder = new ExpressionBinder(_envelope.Catalog, scope) { Outer = outer, Output = _envelope.Output, Locale = _envelope.Locale };
         var inner = new List<SubqueryJoin>();
         binder.SubLinkBinder = node => BindScalarSubquery(node, binder, inner);
@@ -453,16 +453,22 @@ public sealed partial class QueryBinder
             }
             others.Add(p);
         }
-        if (others.Count > 0)
+        // Other correlation, or equalities around something that can raise: through the domain of
+        // the outer columns (QueryBinder.Domain, QueryBinder.OuterRowDomain). The whole WHERE goes
+        // into the domain join's filter (its own conjuncts too). Without a domain, equalities stay
+        // grouped by their inner side.
+        if (others.Count > 0 || keys.Count > 0 && MayRaise([.. where.Plain, value, .. having is null ? [] : new[] { having }], aggregates.Aggregates))
         {
-            // Other correlation: through the domain of the outer columns (QueryBinder.Domain).
-            // The whole WHERE goes into the domain join's filter (its own conjuncts too).
-            var decorrelated = DomainDecorrelate(plan, where.Plain, outer, out var reason)
-                ?? throw UnsupportedConstructException.NotYet($"correlated scalar subquery whose outer references are not equalities in its WHERE and that {reason}");
-            plan = decorrelated.Plan;
-            local.Clear();
-            keys = [.. decorrelated.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
-            equalities = [.. decorrelated.Correlations.Select(c => (c.Eq, c.Outer, true))];
+            var decorrelated = DomainDecorrelate(plan, where.Plain, outer, out var reason);
+            if (decorrelated is null && others.Count > 0)
+                throw UnsupportedConstructException.NotYet($"correlated scalar subquery whose outer references are not equalities in its WHERE and that {reason}");
+            if (decorrelated is { } d)
+            {
+                plan = d.Plan;
+                local.Clear();
+                keys = [.. d.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
+                equalities = [.. d.Correlations.Select(c => (c.Eq, c.Outer, true))];
+            }
         }
         if (keys.Count == 0) throw UnsupportedConstructException.NotYet("correlated scalar subquery that reads the outer query outside its WHERE");
         value = ReplaceGroupKeys(value, keys);

@@ -1,3 +1,4 @@
+using PgFusion.Types;
 using PgFusion.Planner.Binding;
 using PgFusion.Planner.Logical;
 
@@ -297,8 +298,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
 
     /// <summary>
     /// A conjunct that raises for no input: made of columns, constants, AND/OR/NOT, IS [NOT] NULL,
-    /// comparisons (<paramref name="isComparison"/>, both sides of one type: PostgreSQL's btree
-    /// comparison functions never raise), IN lists of them, text(bpchar), int % (a non-zero constant), and
+    /// comparisons (<paramref name="isComparison"/>, both sides of one type or family: PostgreSQL's btree
+    /// comparison functions never raise), IN lists of them, widening casts, numeric * a constant of at most 1, text(bpchar), int % (a non-zero constant), and
     /// substring/substr(text, int, int) with a constant non-negative length (it raises only for a negative one).
     /// </summary>
     public static bool CannotRaise(BoundExpr e, Func<uint, bool> isComparison) => e switch
@@ -307,7 +308,11 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         BoundBoolExpr b => b.Args.All(a => CannotRaise(a, isComparison)),
         BoundNullTest n => CannotRaise(n.Arg, isComparison),
         BoundRelabel r => CannotRaise(r.Arg, isComparison),
-        BoundFuncCall { Args: [var l, var r] } f when l.Type == r.Type && isComparison(f.FuncOid) => CannotRaise(l, isComparison) && CannotRaise(r, isComparison),
+        BoundFuncCall { Args: [var l, var r] } f when ComparableWithoutError(l.Type.Oid, r.Type.Oid) && isComparison(f.FuncOid) => CannotRaise(l, isComparison) && CannotRaise(r, isComparison),
+        BoundFuncCall { Args: [var x] } f when IsWideningCast(f, x.Type.Oid) => CannotRaise(x, isComparison),
+        // numeric * c for a constant |c| <= 1 (TPC-H's 0.2 * avg(...)): never larger than the other operand
+        BoundFuncCall { Name: "numeric_mul", Args: [BoundConst { Value: PgNumeric c }, var x] } when AtMostOne(c) => CannotRaise(x, isComparison),
+        BoundFuncCall { Name: "numeric_mul", Args: [var x, BoundConst { Value: PgNumeric c }] } when AtMostOne(c) => CannotRaise(x, isComparison),
         BoundFuncCall { Name: "substring" or "substr", Args: [var t, var from, BoundConst { Value: int length }] } when length >= 0
             => CannotRaise(t, isComparison) && CannotRaise(from, isComparison),
         BoundFuncCall { FuncOid: BpcharToTextOid, Args: [var arg] } => CannotRaise(arg, isComparison),
@@ -318,6 +323,35 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     };
 
     private static HashSet<int> Ids(LogicalPlan plan) => ColumnIds.Of(plan.Output);
+
+    /// <summary>
+    /// Operand types whose comparison functions never raise: one type, or two of one family
+    /// (int2/int4/int8, float4/float8, and date against timestamp, which PostgreSQL 15's
+    /// date_cmp_timestamp_internal compares past the timestamp range without an error).
+    /// </summary>
+    private static bool ComparableWithoutError(uint left, uint right) => left == right || Family(left) is { } f && f == Family(right);
+
+    private static int? Family(uint type) => type switch
+    {
+        PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8 => 1,
+        PgTypeOid.Float4 or PgTypeOid.Float8 => 2,
+        PgTypeOid.Date or PgTypeOid.Timestamp => 3,
+        _ => null,
+    };
+
+    private static bool AtMostOne(PgNumeric c) =>
+        c.IsFinite && System.Numerics.BigInteger.Abs(c.UnscaledBig) <= System.Numerics.BigInteger.Pow(10, Math.Max((int)c.Scale, 0));
+
+    /// <summary>A cast that holds every value of its source type (int4(int2), float8(int4), numeric(int8) ...): the function is named for its target type.</summary>
+    private static bool IsWideningCast(BoundFuncCall f, uint source) => (f.Name, f.Type.Oid) switch
+    {
+        ("int4", PgTypeOid.Int4) => source is PgTypeOid.Int2,
+        ("int8", PgTypeOid.Int8) => source is PgTypeOid.Int2 or PgTypeOid.Int4,
+        ("float4", PgTypeOid.Float4) => source is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8,
+        ("float8", PgTypeOid.Float8) => source is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8 or PgTypeOid.Float4,
+        ("numeric", PgTypeOid.Numeric) => source is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8,
+        _ => false,
+    };
 
     /// <summary>The conjuncts of a predicate (nested ANDs flattened).</summary>
     public static List<BoundExpr> Conjuncts(BoundExpr predicate)

@@ -44,7 +44,10 @@ public static class QueryPlanner
                 // before the query's own preprocess_expression): their constants raise first.
                 foreach (var definition in CteDefinition.Reachable(root))
                     definition.Plan = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality, bound.PlaceHolderOutputs).Apply(definition.Plan);
-                root = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality, bound.PlaceHolderOutputs).Apply(root);
+                var evaluation = new ConstantEvaluation(evaluate, options.IsStrictFunction, bound.PulledUpConstants, bound.PulledUpOutputs, isEquality, bound.PlaceHolderOutputs);
+                root = evaluation.Apply(root);
+                // sub-queries are planned after the query's own expressions are folded
+                foreach (var condition in bound.PlanTimeOnly) evaluation.Evaluate(condition);
             }
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
             var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);

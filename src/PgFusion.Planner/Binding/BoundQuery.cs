@@ -44,4 +44,12 @@ public sealed record BoundQuery(LogicalPlan Root, IReadOnlyList<LogicalColumn> R
     /// but the reference never becomes a constant. Only on the root query.
     /// </summary>
     public IReadOnlyDictionary<int, BoundExpr> PlaceHolderOutputs { get; init; } = new Dictionary<int, BoundExpr>();
+
+    /// <summary>
+    /// Conditions PostgreSQL's planner folds but no row ever meets: the WHERE of an unread one-row
+    /// aggregate sub-query (QueryBinder.UnreadAggregate). Their constant parts are evaluated after
+    /// the query's own, so an error they raise (('-Infinity'::float8)::int8) is raised by planning,
+    /// as PostgreSQL's subquery_planner raises it; the values are dropped.
+    /// </summary>
+    public IReadOnlyList<BoundExpr> PlanTimeOnly { get; init; } = [];
 }

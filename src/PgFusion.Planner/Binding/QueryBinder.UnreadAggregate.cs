@@ -17,15 +17,20 @@ public sealed partial class QueryBinder
         if (scope.Query is not { } level) return null;
         var sub = rte.Field("subquery");
         if (!IsUngroupedOneTableAggregate(sub) || ReadsRangeEntry(level, rti)) return null;
-        // Bind it as usual, into throwaway conditions: what cannot run stays Unsupported.
+        // Bind it as usual, into throwaway conditions: what cannot run stays Unsupported. PostgreSQL
+        // still plans it, folding its WHERE (whose constant parts may raise): those conditions are
+        // kept to be folded only.
         var discarded = new List<BoundExpr>();
         IReadOnlyList<LogicalColumn> columns;
+        LogicalPlan plan;
         if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(sub.Element, 0))
-            (_, columns, _) = BindLateral(sub, binder, discarded);
+            (plan, columns, _) = BindLateral(sub, binder, discarded);
         else if (binder.Outer is not null && ReadsOuter(sub.Element, 0))
-            (_, columns) = BindDerivedCorrelated(sub, binder, discarded);
+            (plan, columns) = BindDerivedCorrelated(sub, binder, discarded);
         else
-            columns = BindQuery(sub).ResultColumns;
+            (plan, columns) = BindQuery(sub) is var bound ? (bound.Root, bound.ResultColumns) : default;
+        _planTimeOnly.AddRange(FilterConditions(plan));
+        _planTimeOnly.AddRange(discarded);
         scope.SetSubquery(rti, columns);
         var row = new LogicalProject(new LogicalOneRow(), [.. columns.Select(c => new NamedExpr(c, new BoundConst(null, c.Type)))]);
         return new FromItem(_ => row);
@@ -48,6 +53,10 @@ public sealed partial class QueryBinder
         int index = from[0].Int32("rtindex");
         return index >= 1 && index <= rangeTable.Count && rangeTable[index - 1].Int32("rtekind") == RteKind.Relation;
     }
+
+    /// <summary>The predicates of every filter in <paramref name="plan"/>, from the bottom up.</summary>
+    private static IEnumerable<BoundExpr> FilterConditions(LogicalPlan plan) =>
+        plan.Children.SelectMany(FilterConditions).Concat(plan is LogicalFilter f ? [f.Predicate] : []);
 
     private static bool IsEmpty(QueryTreeNode? node) =>
         node is not { } n || n.Element.ValueKind == System.Text.Json.JsonValueKind.Null

@@ -36,6 +36,9 @@ public sealed partial class QueryBinder
     // Outputs of sub-queries pulled up into PlaceHolderVars, by column id (BoundQuery.PlaceHolderOutputs).
     private readonly Dictionary<int, BoundExpr> _placeHolderOutputs = [];
 
+    // Conditions that are only folded, never run (BoundQuery.PlanTimeOnly).
+    private readonly List<BoundExpr> _planTimeOnly = [];
+
     // The plain column outputs of sub-queries PostgreSQL pulls up: the column each output id becomes (a Var).
     private readonly Dictionary<int, LogicalColumn> _pulledUpVars = [];
 
@@ -49,7 +52,7 @@ public sealed partial class QueryBinder
         if (!envelope.Locale.IsUtf8)
             throw UnsupportedConstructException.NotYet($"a database in encoding {envelope.Locale.ServerEncoding} (pg_fusion reads UTF8 databases only)");
         var binder = new QueryBinder(envelope);
-        return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants, PulledUpOutputs = binder._pulledUpOutputs, PlaceHolderOutputs = binder._placeHolderOutputs };
+        return binder.BindQuery(envelope.Query) with { PulledUpConstants = binder._pulledUpConstants, PulledUpOutputs = binder._pulledUpOutputs, PlaceHolderOutputs = binder._placeHolderOutputs, PlanTimeOnly = binder._planTimeOnly };
     }
 
     private BoundQuery BindQuery(QueryTreeNode query)

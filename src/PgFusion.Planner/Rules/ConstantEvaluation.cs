@@ -324,6 +324,23 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 if (m is BoundConst { Value: var v }) return new BoundConst(v is bool x ? !x : null, PgType.Bool);
                 return ReferenceEquals(m, arg) ? not : not with { Args = [m] };
             }
+            case BoundCase { Origin: CaseOrigin.DistinctFrom } c when QualOrdering.OperatorOf(c) is { Args: [var left, var right] } eq:
+            {
+                // eval_const_expressions folds a DistinctExpr's arguments and keeps the node whole
+                // unless they all fold to constants: x IS DISTINCT FROM NULL stays one operator call
+                // (costed so by QualOrdering), not a NULL test that sorts before cheaper quals and
+                // raises where PostgreSQL never evaluates it. (A NULLIF with a NULL operand does sort
+                // first in PostgreSQL: regressions/distinct_from_null_constant_cost.slt.)
+                var a = Evaluate(left);
+                var b = Evaluate(right);
+                var kept = new BoundCase(
+                    [
+                        (new BoundNullTest(a, false), new BoundNullTest(b, true)),
+                        (new BoundNullTest(b, false), new BoundConst(true, PgType.Bool)),
+                    ],
+                    new BoundBoolExpr(BoolOp.Not, [eq with { Args = [a, b] }]), c.Type) { Origin = CaseOrigin.DistinctFrom };
+                return a is BoundConst && b is BoundConst ? Evaluate(kept with { Origin = CaseOrigin.Case }) : kept;
+            }
             case BoundCase { Origin: not CaseOrigin.Case } c:
             {
                 // A DistinctExpr / NullIfExpr is one node to PostgreSQL: its arguments fold, and it

@@ -141,7 +141,7 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     private static bool HasPlaceholder(BoundExpr e) => e is BoundRelabel { Placeholder: true } || e.Children().Any(HasPlaceholder);
 
     /// <summary>The <c>=</c> call of an IS DISTINCT FROM or NULLIF expansion, when its shape is intact.</summary>
-    private static BoundFuncCall? OperatorOf(BoundCase c) => c switch
+    internal static BoundFuncCall? OperatorOf(BoundCase c) => c switch
     {
         { Origin: CaseOrigin.DistinctFrom, Else: BoundBoolExpr { Op: BoolOp.Not, Args: [BoundFuncCall { Args.Count: 2 } eq] } } => eq,
         { Origin: CaseOrigin.NullIf, Branches: [(BoundFuncCall { Args.Count: 2 } eq, _)] } => eq,

@@ -116,6 +116,27 @@ public static class Calendar
         _ => 31,
     };
 
+    /// <summary>
+    /// <paramref name="tm"/> moved by <paramref name="months"/> as timestamp_pl_interval moves it:
+    /// the year carries, and the day is clamped to the new month's last day.
+    /// </summary>
+    public static Tm AddMonths(Tm tm, int months)
+    {
+        int mon = tm.Month + months;
+        int year = tm.Year;
+        if (mon > 12)
+        {
+            year += (mon - 1) / 12;
+            mon = ((mon - 1) % 12) + 1;
+        }
+        else if (mon < 1)
+        {
+            year += (mon / 12) - 1;
+            mon = (mon % 12) + 12;
+        }
+        return tm with { Year = year, Month = mon, Day = Math.Min(tm.Day, DaysInMonth(year, mon)) };
+    }
+
     /// <summary>Broken-down timestamp fields (struct pg_tm plus fsec).</summary>
     public record struct Tm(int Year, int Month, int Day, int Hour, int Minute, int Second, int Fsec);
 

@@ -17,20 +17,7 @@ public static class IntervalFunctions
         if (span.Months != 0)
         {
             var tm = Calendar.ToTm(ts);
-            int mon = tm.Month + span.Months;
-            int year = tm.Year;
-            if (mon > 12)
-            {
-                year += (mon - 1) / 12;
-                mon = ((mon - 1) % 12) + 1;
-            }
-            else if (mon < 1)
-            {
-                year += (mon / 12) - 1;
-                mon = (mon % 12) + 12;
-            }
-            int mday = Math.Min(tm.Day, Calendar.DaysInMonth(year, mon));
-            ts = Calendar.FromTm(tm with { Year = year, Month = mon, Day = mday });
+            ts = Calendar.FromTm(Calendar.AddMonths(tm, span.Months));
         }
         if (span.Days != 0)
         {

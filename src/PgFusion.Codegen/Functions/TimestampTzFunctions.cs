@@ -151,19 +151,7 @@ public static class TimestampTzFunctions
         if (span.Months != 0)
         {
             var (tm, _, _) = ToLocal(ts, zone);
-            int mon = tm.Month + span.Months;
-            int year = tm.Year;
-            if (mon > 12)
-            {
-                year += (mon - 1) / 12;
-                mon = ((mon - 1) % 12) + 1;
-            }
-            else if (mon < 1)
-            {
-                year += (mon / 12) - 1;
-                mon = (mon % 12) + 12;
-            }
-            var moved = tm with { Year = year, Month = mon, Day = Math.Min(tm.Day, Calendar.DaysInMonth(year, mon)) };
+            var moved = Calendar.AddMonths(tm, span.Months);
             ts = Calendar.FromTm(moved, OffsetOf(moved, zone));
         }
         if (span.Days != 0)

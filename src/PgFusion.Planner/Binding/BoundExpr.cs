@@ -71,6 +71,18 @@ public sealed record BoundCase(IReadOnlyList<(BoundExpr When, BoundExpr Then)> B
     /// argument is not constant, so rules keep its shape (<see cref="CaseOrigin"/>).
     /// </summary>
     public CaseOrigin Origin { get; init; }
+
+    /// <summary>
+    /// a IS DISTINCT FROM b over the call <paramref name="equal"/> = a = b: CASE WHEN a IS NULL THEN
+    /// b IS NOT NULL WHEN b IS NULL THEN true ELSE NOT (a = b) END, marked <see cref="CaseOrigin.DistinctFrom"/>.
+    /// </summary>
+    public static BoundCase DistinctFrom(BoundFuncCall equal) => new(
+        [
+            (new BoundNullTest(equal.Args[0], false), new BoundNullTest(equal.Args[1], true)),
+            (new BoundNullTest(equal.Args[1], false), new BoundConst(true, PgType.Bool)),
+        ],
+        new BoundBoolExpr(BoolOp.Not, [equal]),
+        PgType.Bool) { Origin = CaseOrigin.DistinctFrom };
 }
 
 /// <summary>What a <see cref="BoundCase"/> was bound from.</summary>

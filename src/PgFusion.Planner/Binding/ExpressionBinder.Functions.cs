@@ -51,14 +51,7 @@ public sealed partial class ExpressionBinder
         var args = BindList(node.List("args"), aggregates);
         if (args.Count != 2) throw node.Field("args").Error("IS DISTINCT FROM takes two arguments");
         CheckCollation(node, args, () => "IS DISTINCT FROM", OperatorName(node.UInt32("opno")));
-        var equal = new BoundFuncCall(funcId, FunctionName(funcId, node), args, PgType.Bool);
-        return new BoundCase(
-            [
-                (new BoundNullTest(args[0], false), new BoundNullTest(args[1], true)),
-                (new BoundNullTest(args[1], false), new BoundConst(true, PgType.Bool)),
-            ],
-            new BoundBoolExpr(BoolOp.Not, [equal]),
-            PgType.Bool) { Origin = CaseOrigin.DistinctFrom };
+        return BoundCase.DistinctFrom(new BoundFuncCall(funcId, FunctionName(funcId, node), args, PgType.Bool));
     }
 
     /// <summary>

@@ -333,12 +333,7 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
                 // first in PostgreSQL: regressions/distinct_from_null_constant_cost.slt.)
                 var a = Evaluate(left);
                 var b = Evaluate(right);
-                var kept = new BoundCase(
-                    [
-                        (new BoundNullTest(a, false), new BoundNullTest(b, true)),
-                        (new BoundNullTest(b, false), new BoundConst(true, PgType.Bool)),
-                    ],
-                    new BoundBoolExpr(BoolOp.Not, [eq with { Args = [a, b] }]), c.Type) { Origin = CaseOrigin.DistinctFrom };
+                var kept = BoundCase.DistinctFrom(eq with { Args = [a, b] });
                 return a is BoundConst && b is BoundConst ? Evaluate(kept with { Origin = CaseOrigin.Case }) : kept;
             }
             case BoundCase { Origin: not CaseOrigin.Case } c:

@@ -67,14 +67,20 @@ public sealed partial class QueryBinder
                     var sub = BindQuery(rte.Field("subquery"));
                     RegisterPullUp(rte.Field("subquery"), sub);
                     scope.SetSubquery(rti, sub.ResultColumns);
-                    return new FromItem(_ => sub.Root);
+                    var subRoot = WrapPulledUpOutputs(rte.Field("subquery"), sub.Root);
+                    return new FromItem(_ => subRoot);
                 }
                 if (kind == RteKind.Cte)
                 {
                     var cteQuery = BindCte(rte);
-                    if (InlinedCteQuery(rte) is { } q) RegisterPullUp(q, cteQuery);
+                    var cteRoot = cteQuery.Root;
+                    if (InlinedCteQuery(rte) is { } q)
+                    {
+                        RegisterPullUp(q, cteQuery);
+                        cteRoot = WrapPulledUpOutputs(q, cteRoot);
+                    }
                     scope.SetSubquery(rti, cteQuery.ResultColumns);
-                    return new FromItem(_ => cteQuery.Root);
+                    return new FromItem(_ => cteRoot);
                 }
                 if (kind == RteKind.Values)
                 {

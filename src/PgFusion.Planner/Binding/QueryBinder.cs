@@ -46,6 +46,9 @@ public sealed partial class QueryBinder
     // join, or in a query with grouping sets. PostgreSQL wraps a pulled-up sub-query's non-Var
     // outputs in PlaceHolderVars there, which keeps them from being folded into the parent.
     private bool _noConstantPullUp;
+    // The query level being bound uses grouping sets: PostgreSQL wraps every non-Var output of a
+    // sub-query it pulls up into that level in a PlaceHolderVar (pull_up_simple_subquery's wrap_non_vars).
+    private bool _wrapNonVars;
 
     public static BoundQuery Bind(QueryEnvelope envelope)
     {
@@ -59,8 +62,9 @@ public sealed partial class QueryBinder
     {
         CheckQueryLevel(query, withAndSetOperations: true);
         _cteStack.Add(query.List("cteList"));
-        bool saved = _noConstantPullUp;
+        bool saved = _noConstantPullUp, savedWrap = _wrapNonVars;
         _noConstantPullUp = UsesGroupingSets(query);
+        _wrapNonVars = UsesGroupingSets(query);
         try
         {
             return BindQueryLevel(query);
@@ -68,6 +72,7 @@ public sealed partial class QueryBinder
         finally
         {
             _noConstantPullUp = saved;
+            _wrapNonVars = savedWrap;
             _cteStack.RemoveAt(_cteStack.Count - 1);
         }
     }
@@ -98,6 +103,23 @@ public sealed partial class QueryBinder
         }
         foreach (var (id, expr) in bound.ConstantOutputs) _pulledUpConstants[id] = expr;
         foreach (var (id, expr) in bound.Outputs) _pulledUpOutputs[id] = expr;
+    }
+
+    /// <summary>
+    /// The plan of a sub-query pulled up into a level with grouping sets, its non-column outputs
+    /// marked as the PlaceHolderVars PostgreSQL makes of them there (wrap_non_vars): a qual of the
+    /// parent over such an output costs nothing for the output itself (cost_qual_eval_walker gives
+    /// a PlaceHolderVar cost zero), so the quals run in PostgreSQL's order and an output that raises
+    /// raises where PostgreSQL's does (seed 4104 case 137).
+    /// </summary>
+    private LogicalPlan WrapPulledUpOutputs(QueryTreeNode sub, LogicalPlan root)
+    {
+        if (!_wrapNonVars || !IsPulledUp(sub) || root is not LogicalProject { KeepAll: false } project) return root;
+        return project with
+        {
+            Exprs = [.. project.Exprs.Select(e => e.Expr is LogicalColumnRef or BoundRelabel { Placeholder: true } ? e
+                : e with { Expr = new BoundRelabel(e.Expr, e.Expr.Type) { Placeholder = true } })],
+        };
     }
 
     /// <summary>A select-list expression with the pulled-up constants it reads substituted, when it then reads no column.</summary>

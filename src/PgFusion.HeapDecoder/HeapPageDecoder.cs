@@ -122,9 +122,10 @@ public sealed partial class HeapPageDecoder
         _cacheOff[prefix] = off;
         _fastStart = Math.Min(firstNeeded, prefix);
         _steps = paths == DecodePaths.GeneralOnly ? null : BuildSteps();
-        // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
+        // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two);
+        // PGFUSION_DECODER_WALK=legacy specialises the walk as before decoder14 (LegacyTupleWalker)
         _walker = _steps is { } steps && paths == DecodePaths.Default && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0"
-            ? TupleWalker.TryCreate(steps) : null;
+            ? TupleWalker.TryCreate(steps, legacy: Environment.GetEnvironmentVariable("PGFUSION_DECODER_WALK") == "legacy") : null;
         // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
         _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
         // PGFUSION_DECODER_WARMUP=0 runs the tiered WalkPage from the first page (the cold start WalkWarmup avoids),
@@ -213,6 +214,7 @@ public sealed partial class HeapPageDecoder
         };
         // this page is the last call's next page, all of whose lines that call requested: no prefetch ahead in it
         scan.Requested = _requestedNext != 0 && _requestedNext == AddressOf(ref pageRef);
+        scan.AllVisible = AllVisible(visibility, items);
         _requestedNext = 0;
         if (nextPage.Length == PageFormat.BlockSize && walker is not null) PrefetchNext(nextPage, nextVisibility, ref scan);
         int item = 0;
@@ -338,6 +340,16 @@ public sealed partial class HeapPageDecoder
         scan.NextPage = (nint)next;
         // the lines above 256 (the header's lines are asked for already), from the end of the page down
         scan.NextLine = PageFormat.BlockSize;
+    }
+
+    /// <summary>Whether bits 0..items-1 of the visibility bitmap are all set (items &lt;= MaxHeapTuplesPerPage: inside the checked bitmap).</summary>
+    private static bool AllVisible(ReadOnlySpan<byte> visibility, int items)
+    {
+        int whole = items >> 3;
+        if (visibility[..whole].ContainsAnyExcept((byte)0xFF)) return false;
+        int rest = items & 7;
+        int mask = (1 << rest) - 1;
+        return rest == 0 || (visibility[whole] & mask) == mask;
     }
 
     /// <summary>An address to compare only (a hint: the GC may move a managed page, which costs a prefetch at most).</summary>

@@ -55,11 +55,14 @@ internal abstract class TupleWalker
     /// </summary>
     public abstract bool TieredWarm { get; set; }
 
-    /// <summary>A walker for the steps, or null when one of them has no specialised form.</summary>
-    public static TupleWalker? TryCreate(FastStep[] steps)
+    /// <summary>
+    /// A walker for the steps, or null when one of them has no specialised form. <paramref name="legacy"/>:
+    /// the walk as it was before decoder14 (LegacyTupleWalker), to measure the two in one process.
+    /// </summary>
+    public static TupleWalker? TryCreate(FastStep[] steps, bool legacy = false)
     {
         if (steps.Length > MaxSteps) return null;
-        var chain = typeof(WalkEnd);
+        var chain = legacy ? typeof(LegacyWalkEnd) : typeof(WalkEnd);
         for (int k = steps.Length - 1; k >= 0; k--)
         {
             var s = steps[k];
@@ -67,19 +70,19 @@ internal abstract class TupleWalker
             var align = Const(s.AlignMask + 1);
             Type? step = s.Kind switch
             {
-                FastKind.SkipFixed when s.Len <= MaxSteps => typeof(SkipFixed<,,>).MakeGenericType(Const(s.Len), align, chain),
-                FastKind.SkipVarlena => typeof(SkipVarlena<,>).MakeGenericType(align, chain),
-                FastKind.Copy2 => typeof(Copy2<,,>).MakeGenericType(align, index, chain),
-                FastKind.Copy4 => typeof(Copy4<,,>).MakeGenericType(align, index, chain),
-                FastKind.Copy8 => typeof(Copy8<,,>).MakeGenericType(align, index, chain),
-                FastKind.Numeric => typeof(NumericStep<,,>).MakeGenericType(align, index, chain),
-                FastKind.Text => typeof(TextStep<,,>).MakeGenericType(align, index, chain),
+                FastKind.SkipFixed when s.Len <= MaxSteps => (legacy ? typeof(LegacySkipFixed<,,>) : typeof(SkipFixed<,,>)).MakeGenericType(Const(s.Len), align, chain),
+                FastKind.SkipVarlena => (legacy ? typeof(LegacySkipVarlena<,>) : typeof(SkipVarlena<,>)).MakeGenericType(align, chain),
+                FastKind.Copy2 => (legacy ? typeof(LegacyCopy2<,,>) : typeof(Copy2<,,>)).MakeGenericType(align, index, chain),
+                FastKind.Copy4 => (legacy ? typeof(LegacyCopy4<,,>) : typeof(Copy4<,,>)).MakeGenericType(align, index, chain),
+                FastKind.Copy8 => (legacy ? typeof(LegacyCopy8<,,>) : typeof(Copy8<,,>)).MakeGenericType(align, index, chain),
+                FastKind.Numeric => (legacy ? typeof(LegacyNumericStep<,,>) : typeof(NumericStep<,,>)).MakeGenericType(align, index, chain),
+                FastKind.Text => (legacy ? typeof(LegacyTextStep<,,>) : typeof(TextStep<,,>)).MakeGenericType(align, index, chain),
                 _ => null,
             };
             if (step is null) return null;
             chain = step;
         }
-        return (TupleWalker)Activator.CreateInstance(typeof(TupleWalker<>).MakeGenericType(chain))!;
+        return (TupleWalker)Activator.CreateInstance((legacy ? typeof(LegacyTupleWalker<>) : typeof(TupleWalker<>)).MakeGenericType(chain))!;
     }
 
     private static Type Const(int value) => value switch
@@ -221,31 +224,35 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
     private unsafe int PageLoop(ref byte page, ref byte visibility, int item, ref PageScan scan, FastStep[] steps)
     {
         ref FastStep stepRef = ref MemoryMarshal.GetArrayDataReference(steps);
-        int items = scan.Items;
-        int upper = scan.Upper;
-        int special = scan.Special;
+        // item, row, offsets and lengths native-sized: no sign extension per line pointer, tuple or column access
+        nint items = scan.Items;
+        nint upper = scan.Upper;
+        nint special = scan.Special;
         int minNatts = scan.MinNatts;
         int maxNatts = scan.MaxNatts;
-        int startOff = scan.StartOffset;
-        int rowLimit = scan.RowLimit;
-        int row = scan.Row;
+        nint startOff = scan.StartOffset;
+        nint row = scan.Row;
         // the next page's tuple space, asked for a few cache lines per tuple walked here, from its
         // end down (the order its tuples are walked in); null when the caller passed no next page
         byte* next = (byte*)scan.NextPage;
-        int nextLine = scan.NextLine;
-        bool prefetchAhead = !scan.Requested;
+        nint nextLine = scan.NextLine;
+        // items below this ask for the tuple PrefetchAhead items on (none on a page the previous Decode call
+        // asked for as its next page: it is on its way already); one compare per tuple
+        nint prefetchEnd = scan.Requested ? 0 : items - PrefetchAhead;
+        // every line pointer of the page has its visibility bit (an all-visible page): no bit test per tuple
+        bool allVisible = scan.AllVisible;
         // a tuple the walk takes is at least this long: its header, no null bitmap, and the data up to the first step
-        int minLen = PlainHoff + startOff;
+        nint minLen = PlainHoff + startOff;
         // the header word (HeadOffset) of such a tuple with every attribute of the relation, under PlainHeadMask
         ulong plainHead = ((ulong)PlainHoff << 48) | ((ulong)(uint)maxNatts << 16);
         // each item writes at most one row: items up to itemEnd fit the bound buffers without a check per tuple
-        int itemEnd = Math.Min(items, item + Math.Max(0, rowLimit - row));
+        nint itemEnd = Math.Min(items, item + Math.Max(0, scan.RowLimit - scan.Row));
+        nint i = item;
         // the caller checked the page header: items <= (pd_lower - 24) / 4 with pd_lower <=
         // pd_upper <= pd_special <= BLCKSZ, and the visibility bitmap covers MaxHeapTuplesPerPage
-        for (; item < itemEnd; item++)
+        for (; i < itemEnd; i++)
         {
-            // a page the previous Decode call asked for as its next page is on its way already
-            if (prefetchAhead && item + PrefetchAhead < items) Prefetch(ref page, item + PrefetchAhead);
+            if (i < prefetchEnd) Prefetch(ref page, (int)i + PrefetchAhead);
             if (nextLine > 256 && Sse.IsSupported)
             {
                 nextLine -= NextLinesPerTuple * 64;
@@ -253,12 +260,12 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
                 Sse.Prefetch0(next + nextLine + 64);
                 Sse.Prefetch0(next + nextLine + 128);
             }
-            if ((Unsafe.Add(ref visibility, item >> 3) & (1 << (item & 7))) == 0) continue;
-            uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref page, PageFormat.HeaderSize + (item * PageFormat.ItemIdSize)));
+            if (!allVisible && (Unsafe.Add(ref visibility, i >> 3) & (1 << (int)(i & 7))) == 0) continue;
+            uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref page, PageFormat.HeaderSize + (i * PageFormat.ItemIdSize)));
             if (((lp >> 15) & 3) != PageFormat.LpNormal) continue;
-            int off = (int)(lp & 0x7FFF);
-            int len = (int)(lp >> 17);
-            int end = off + len;
+            nint off = (nint)(lp & 0x7FFF);
+            nint len = (nint)(lp >> 17);
+            nint end = off + len;
             // len >= minLen >= PlainHoff: the header word below lies inside the tuple
             if (off < upper || end > special || len < minLen) break;
             // off + len <= pd_special <= BLCKSZ: the whole tuple lies inside the page
@@ -269,17 +276,23 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             // the relation; one with fewer (added later) but every needed one takes the second test.
             ulong head = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref tuple, HeadOffset));
             if ((head & PlainHeadMask) != plainHead && !HasFewerAttributes(head, minNatts, maxNatts)) break;
-            int dataLength = len - PlainHoff;
+            nint dataLength = len - PlainHoff;
             // SlackBytes of the page after the tuple data (every tuple but the one that ends the page),
-            // else WalkNearEnd
-            bool done = end <= PageFormat.BlockSize - SlackBytes
-                ? TWalk.Walk(ref Unsafe.Add(ref tuple, PlainHoff), dataLength, startOff, row, ref stepRef)
-                : WalkNearEnd(ref Unsafe.Add(ref tuple, PlainHoff), dataLength, startOff, row, ref stepRef);
-            if (!done) break;
+            // else WalkNearEnd. Two exits instead of one bool from either: the inlined walk's last step
+            // falls through to row++ (a merged bool was materialised and tested per tuple)
+            if (end <= PageFormat.BlockSize - SlackBytes)
+            {
+                if (!TWalk.Walk(ref Unsafe.Add(ref tuple, PlainHoff), dataLength, startOff, row, ref stepRef)) break;
+            }
+            else if (!WalkNearEnd(ref Unsafe.Add(ref tuple, PlainHoff), (int)dataLength, (int)startOff, (int)row, ref stepRef))
+            {
+                break;
+            }
             row++;
         }
-        scan.Row = row;
-        scan.NextLine = nextLine;
+        item = (int)i;
+        scan.Row = (int)row;
+        scan.NextLine = (int)nextLine;
         return item;
     }
 }
@@ -315,27 +328,35 @@ internal struct PageScan
 
     /// <summary>This page's lines were requested while the previous page was walked (it was that call's next page): no prefetch ahead in it.</summary>
     public bool Requested;
+
+    /// <summary>Every line pointer of the page (0..Items-1) has its visibility bit set: the walk tests none of them.</summary>
+    public bool AllVisible;
 }
 
-/// <summary>One attribute of a specialised walk; calls the next step's Walk last.</summary>
+/// <summary>
+/// One attribute of a specialised walk; calls the next step's Walk last. Offsets, lengths and
+/// the row are native-sized (decoder14): every value load and column store then addresses
+/// data + off or array + row without a sign extension per access (the walk's offsets are never
+/// negative: they start at attcacheoff and only grow).
+/// </summary>
 internal interface IWalkStep
 {
-    static abstract bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps);
+    static abstract bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps);
 }
 
 internal struct WalkEnd : IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps) => true;
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps) => true;
 }
 
 internal struct SkipFixed<TLen, TAlign, TNext> : IWalkStep
     where TLen : struct, IConst where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps)
     {
-        off = ((off + (TAlign.Value - 1)) & ~(TAlign.Value - 1)) + TLen.Value;
+        off = ((off + (TAlign.Value - 1)) & ~(nint)(TAlign.Value - 1)) + TLen.Value;
         return off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
     }
 }
@@ -344,9 +365,9 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
     where TAlign : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps)
     {
-        if ((uint)off >= (uint)dataLength) return false;
+        if ((nuint)off >= (nuint)dataLength) return false;
         int b0 = Unsafe.Add(ref data, off);
         if ((b0 & 1) != 0)
         {
@@ -354,7 +375,7 @@ internal struct SkipVarlena<TAlign, TNext> : IWalkStep
             off += size;
             return b0 != 1 && off <= dataLength && TNext.Walk(ref data, dataLength, off, row, ref steps);
         }
-        int next = FastVarlena.SkipLong(ref data, dataLength, off, TAlign.Value - 1);
+        int next = FastVarlena.SkipLong(ref data, (int)dataLength, (int)off, TAlign.Value - 1);
         return next >= 0 && TNext.Walk(ref data, dataLength, next, row, ref steps);
     }
 }
@@ -363,9 +384,9 @@ internal struct Copy2<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps)
     {
-        off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
+        off = (off + (TAlign.Value - 1)) & ~(nint)(TAlign.Value - 1);
         if (off + 2 > dataLength) return false;
         // the column's 2-byte element array (short[], int[]/uint[]/float[] or long[]/double[]) as short[]: its data
         // starts at a fixed offset, where GetArrayDataReference(Array) reads the element size from the type
@@ -379,9 +400,9 @@ internal struct Copy4<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps)
     {
-        off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
+        off = (off + (TAlign.Value - 1)) & ~(nint)(TAlign.Value - 1);
         if (off + 4 > dataLength) return false;
         // the column's 4-byte element array (short[], int[]/uint[]/float[] or long[]/double[]) as int[]: its data
         // starts at a fixed offset, where GetArrayDataReference(Array) reads the element size from the type
@@ -395,9 +416,9 @@ internal struct Copy8<TAlign, TIndex, TNext> : IWalkStep
     where TAlign : struct, IConst where TIndex : struct, IConst where TNext : struct, IWalkStep
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps)
     {
-        off = (off + (TAlign.Value - 1)) & ~(TAlign.Value - 1);
+        off = (off + (TAlign.Value - 1)) & ~(nint)(TAlign.Value - 1);
         if (off + 8 > dataLength) return false;
         // the column's 8-byte element array (short[], int[]/uint[]/float[] or long[]/double[]) as long[]: its data
         // starts at a fixed offset, where GetArrayDataReference(Array) reads the element size from the type
@@ -414,6 +435,16 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     private const uint ShortDigitSizes = 0x0088_8880;
 
     /// <summary>
+    /// A non-negative scaled value below 2^63 into element <paramref name="row"/> of the column's Int128[]:
+    /// one 16-byte store of the value with a zero upper half (instead of two 8-byte stores).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePositive(ref FastStep s, nint row, ulong value) =>
+        Unsafe.WriteUnaligned(
+            ref Unsafe.As<Int128, byte>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row)),
+            Vector128.CreateScalar(value));
+
+    /// <summary>
     /// The common case inline (a 1-byte varlena header of a 0-4 digit short numeric, 11 readable
     /// bytes from the header, a value the column's scale table places exactly); anything else,
     /// including every failure, goes to one out-of-line call that decodes the value again from
@@ -421,9 +452,9 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
     /// the JIT keeps them in registers instead of spilling them at their definitions.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps)
     {
-        int next;
+        nint next;
         ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
         // off <= dataLength (every step checks the end of its value) and SlackBytes readable past the tuple data:
         // the header byte, the 2-byte numeric header and an 8-byte digit load lie inside the page
@@ -456,7 +487,7 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
             {
                 // q2 < 2^63 (an exact quotient, or a product the entry's Limit admits: checked when the guess was
                 // learned): the upper half is zero, no sign extension
-                Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = new Int128(0, q2);
+                StorePositive(ref s, row, q2);
                 goto Next;
             }
         }
@@ -474,7 +505,7 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
                 ulong q3 = BitOperations.RotateRight((ulong)NumericScaled.Combine(lanes2) * s.Guess2Entry.Multiplier, s.Guess2Entry.Rotate);
                 if (next <= dataLength && q3 <= s.Guess2Entry.MaxResult)
                 {
-                    Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = new Int128(0, q3);
+                    StorePositive(ref s, row, q3);
                     goto Next;
                 }
             }
@@ -502,7 +533,7 @@ internal struct NumericStep<TAlign, TIndex, TNext> : IWalkStep
         Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<Int128[]>(s.Values!)), row) = ((long)q ^ negative) - negative;
         goto Next;
     Slow:
-        next = Other(ref data, dataLength, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
+        next = Other(ref data, (int)dataLength, (int)off, TAlign.Value - 1, (int)row, ref steps, TIndex.Value);
         if (next < 0) return false;
     Next:
         return TNext.Walk(ref data, dataLength, next, row, ref steps);
@@ -551,39 +582,41 @@ internal struct TextStep<TAlign, TIndex, TNext> : IWalkStep
     /// FastVarlena.AppendText); anything else goes to one out-of-line call from the value's start.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Walk(ref byte data, int dataLength, int off, int row, ref FastStep steps)
+    public static bool Walk(ref byte data, nint dataLength, nint off, nint row, ref FastStep steps)
     {
-        int next;
+        nint next;
         ref FastStep s = ref Unsafe.Add(ref steps, TIndex.Value);
         // off <= dataLength and SlackBytes readable past the tuple data: 32 bytes after the header byte lie inside the page
         int b0 = Unsafe.Add(ref data, off);
         ref int offsets = ref MemoryMarshal.GetArrayDataReference(Unsafe.As<int[]>(s.Values!));
         var buffer = s.Bytes!;
         int at = Unsafe.Add(ref offsets, row);
+        int size;
         if ((uint)b0 == s.Guess)
         {
             // the guessed header (ShapeGuess.LearnText: odd, not 0x01, a payload of at most 32 bytes): the size
             // comes from the guess, so the next attribute's offset does not wait for this byte
-            next = off + s.GuessSize;
+            size = s.GuessSize;
         }
         else
         {
             s.Misses++;
             s.Candidate = (uint)b0;
-            next = off + (b0 >> 1);
+            size = b0 >> 1;
             // odd and not 0x01 (external), payload (b0 >> 1) - 1 <= 32
             if ((b0 & 1) == 0 || b0 == 1 || b0 > (33 << 1) + 1) goto Slow;
         }
+        next = off + size;
         if (next > dataLength || (ulong)(uint)at + 32 > (ulong)(uint)buffer.Length) goto Slow;
         ref byte src = ref Unsafe.Add(ref data, off + 1);
-        ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), at);
+        ref byte dst = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(buffer), (uint)at);
         Unsafe.WriteUnaligned(ref dst, Unsafe.ReadUnaligned<Vector128<byte>>(ref src));
-        int len = next - off - 1;
-        if (len > 16) Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, 16), Unsafe.ReadUnaligned<Vector128<byte>>(ref Unsafe.Add(ref src, 16)));
-        Unsafe.Add(ref offsets, row + 1) = at + len;
+        // payload = size - 1 (the header byte): more than 16 bytes takes a second move
+        if (size > 17) Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, 16), Unsafe.ReadUnaligned<Vector128<byte>>(ref Unsafe.Add(ref src, 16)));
+        Unsafe.Add(ref offsets, row + 1) = at + size - 1;
         goto Next;
     Slow:
-        next = Other(ref data, dataLength, off, TAlign.Value - 1, row, ref steps, TIndex.Value);
+        next = Other(ref data, (int)dataLength, (int)off, TAlign.Value - 1, (int)row, ref steps, TIndex.Value);
         if (next < 0) return false;
     Next:
         return TNext.Walk(ref data, dataLength, next, row, ref steps);

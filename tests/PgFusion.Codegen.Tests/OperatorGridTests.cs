@@ -268,7 +268,7 @@ public sealed class OperatorGridTests(CodegenFixture fixture, ITestOutputHelper 
         }
     }
 
-    public static TheoryData<string, int> WindowCases() => Cases(["peers", "rows"]);
+    public static TheoryData<string, int> WindowCases() => Cases(["peers", "rows", "frames"]);
 
     /// <summary>
     /// Window functions per partition (NULL partition keys form one partition): rank-like functions
@@ -306,6 +306,41 @@ public sealed class OperatorGridTests(CodegenFixture fixture, ITestOutputHelper 
                         ]);
                     }
                     return result;
+                }),
+                p => p is PhysicalWindow);
+        }
+        else if (name == "frames")
+        {
+            // RANGE with offsets on int2 (a NULL current row's frame is its NULL peers), GROUPS over
+            // peer groups, a ROWS frame ahead of the row, nth_value over the whole partition
+            Grid.Check(density, """
+                SELECT id,
+                       sum(i4) OVER (PARTITION BY b ORDER BY i2 RANGE BETWEEN 3 PRECEDING AND 2 FOLLOWING),
+                       count(*) OVER (PARTITION BY b ORDER BY i2 % 7 GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW),
+                       last_value(id) OVER (PARTITION BY b ORDER BY i2, id ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING),
+                       nth_value(id, 2) OVER (PARTITION BY b ORDER BY i2, id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+                FROM {t}
+                """,
+                rows => GroupBy(rows, r => [r.B]).SelectMany(g =>
+                {
+                    var byI2 = Sort(g, new RefKey(r => r.I2), new RefKey(r => r.Id));
+                    // peer group numbers of i2 % 7 (NULLS LAST)
+                    var peerKeys = Sort(g, new RefKey(r => Mod(r.I2, 7))).Select(x => Mod(x.I2, 7)).Distinct().ToList();
+                    var groupOf = g.ToDictionary(r => r.Id, r => peerKeys.IndexOf(Mod(r.I2, 7)));
+                    int GroupOf(GridRow r) => groupOf[r.Id];
+                    return byI2.Select((r, i) =>
+                    {
+                        var range = g.Where(o => r.I2 is { } v ? o.I2 is { } w && w >= v - 3 && w <= v + 2 : o.I2 is null).ToList();
+                        int group = GroupOf(r);
+                        return new[]
+                        {
+                            GridRow.Text(r.Id),
+                            range.Any(o => o.I4 is not null) ? GridRow.Text(range.Sum(o => (long?)o.I4)) : null,
+                            GridRow.Text(g.Count(o => GroupOf(o) is var og && og >= group - 1 && og <= group)),
+                            GridRow.Text(byI2[Math.Min(i + 3, byI2.Count - 1)].Id),
+                            byI2.Count >= 2 ? GridRow.Text(byI2[1].Id) : null,
+                        };
+                    });
                 }),
                 p => p is PhysicalWindow);
         }

@@ -37,48 +37,115 @@ public static class JoinKeyStage
     private static readonly bool Enabled = Environment.GetEnvironmentVariable("PGFUSION_JOIN_KEY_STAGE") != "0";
 
     /// <summary>
-    /// <paramref name="scan"/>'s prefilter with the stage of the lowest of <paramref name="joins"/>
-    /// (top-down, as <see cref="ParallelPipeline"/> collects them; <paramref name="tables"/> their
-    /// built tables) when it qualifies; else the scan's own prefilter.
+    /// PGFUSION_JOIN_KEY_STAGES=1 in the server's environment offers the lowest join's stage only
+    /// (the behaviour before stacked stages; A/B).
+    /// </summary>
+    private static readonly bool LowestOnly = Environment.GetEnvironmentVariable("PGFUSION_JOIN_KEY_STAGES") == "1";
+
+    /// <summary>
+    /// <paramref name="scan"/>'s prefilter with a stage for each qualifying join of
+    /// <paramref name="joins"/> (top-down, as <see cref="ParallelPipeline"/> collects them;
+    /// <paramref name="tables"/> their built tables), from the lowest up while every join below
+    /// qualifies (<see cref="StackedKeys"/>); else the scan's own prefilter. The stages are offered
+    /// when together they are expected to keep at most <see cref="MaxSelectivity"/> of the rows:
+    /// TPC-H Q5's lineitem probes ASIA's suppliers (20 % kept) and then 1994's orders (16 %),
+    /// 3 % together, where neither alone passes.
     /// </summary>
     public static ScanPrefilter? Extend(ScanNode scan, IReadOnlyList<HashJoinNode> joins, IReadOnlyList<JoinHashTable> tables)
     {
         if (!Enabled || joins.Count == 0) return scan.Prefilter;
-        var join = joins[^1];
-        var table = tables[^1];
-        if (join.Plan.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi)) return scan.Prefilter;
-        if (!table.IsIntegerKey || join.Plan.ProbeKeys.Count != 1 || join.Plan.ProbeKeys[0] is not BoundColumnRef key) return scan.Prefilter;
-        if (!OnlyNeverRaisingFilters(join.Probe, scan)) return scan.Prefilter;
-        if (key.Index < 0 || key.Index >= scan.Output.Count || key.Type.Oid is not (PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8)) return scan.Prefilter;
-        double selectivity = KeptShare(join, table, scan);
-        if (selectivity > MaxSelectivity || KeyBitmap.TryCreate(table) is not { } bitmap) return scan.Prefilter;
-        var stage = new PrefilterStage(key.Index, (batch, selection) => Select(bitmap, batch.Columns[key.Index], batch.Length, batch.Selection, selection),
-            $"{scan.Output[key.Index].Name} in hash join table ({table.Count} rows)");
-        return ScanPrefilter.With(scan.Prefilter, stage, selectivity);
+        var keys = StackedKeys(scan, joins, tables);
+        if (keys.Count == 0) return scan.Prefilter;
+        if (LowestOnly) keys = [keys[0]];
+        double kept = KeptShare(keys, tables, scan);
+        if (kept > MaxSelectivity) return scan.Prefilter;
+        var prefilter = scan.Prefilter;
+        foreach (var (join, at, column) in keys)
+        {
+            var table = tables[at];
+            if (KeyBitmap.TryCreate(table) is not { } bitmap) continue;
+            var stage = new PrefilterStage(column, (batch, selection) => Select(bitmap, batch.Columns[column], batch.Length, batch.Selection, selection),
+                $"{scan.Output[column].Name} in hash join table ({table.Count} rows)");
+            prefilter = ScanPrefilter.With(prefilter, stage, kept);
+        }
+        return prefilter;
     }
 
     /// <summary>
-    /// The share of the scan's rows the join is expected to keep: the planner's estimate, scaled
-    /// down by the built table's real size where it holds fewer rows than the planner expected (an
-    /// equi-join keeps rows in proportion to the keys it can match). TPC-H Q18's lineitem probes
-    /// the orders of its HAVING sum(l_quantity) &gt; 300 sub-query: 250K rows estimated (PostgreSQL's
-    /// default third for an inequality), 54 built, so its 6M-row scan is staged on l_orderkey.
+    /// The joins whose one integer probe key is a column of <paramref name="scan"/> carried unchanged
+    /// from it, with that column's position in the scan's output, lowest first. A join qualifies
+    /// when it is an inner or semi join, its table has an integer key and it reaches the scan through
+    /// never-raising filters and joins that qualified themselves and have no residual that could
+    /// raise: a row its stage drops is then a row it drops (its key is not in its table), and on
+    /// that row nothing below it evaluated anything that could raise either. The walk stops at the
+    /// first join that does not qualify.
     /// </summary>
-    private static double KeptShare(HashJoinNode join, JoinHashTable table, ScanNode scan)
+    private static List<(HashJoinNode Join, int At, int Column)> StackedKeys(ScanNode scan, IReadOnlyList<HashJoinNode> joins, IReadOnlyList<JoinHashTable> tables)
     {
-        if (scan.Scan.EstimatedRows <= 0) return 1;
-        double planned = Math.Clamp(join.Plan.EstimatedRows / scan.Scan.EstimatedRows, 0, 1);
-        double expectedBuild = join.Plan.Build.EstimatedRows;
-        return expectedBuild > table.Count ? planned * (table.Count / expectedBuild) : planned;
+        var keys = new List<(HashJoinNode, int, int)>();
+        // columnOf[i]: the scan column output i of the current node carries (-1: none); null: the scan itself
+        int[]? columnOf = null;
+        OperatorNode below = scan;
+        for (int j = joins.Count - 1; j >= 0; j--)
+        {
+            var join = joins[j];
+            if (join.Plan.Kind is not (HashJoinKind.Inner or HashJoinKind.Semi) || !tables[j].IsIntegerKey) break;
+            if (!ReachesThroughFilters(join.Probe, below)) break;
+            if (join.Plan.ProbeKeys.Count != 1 || join.Plan.ProbeKeys[0] is not BoundColumnRef key) break;
+            if (key.Index < 0 || key.Index >= join.Probe.Output.Count || key.Type.Oid is not (PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8)) break;
+            int column = columnOf is null ? key.Index : columnOf[key.Index];
+            if (column < 0 || column >= scan.Output.Count) break;
+            keys.Add((join, j, column));
+            // the joins above see this one's rows: only if its residual never raises
+            if (join.Plan.Residual is { } residual && !ScanPrefilter.AllNeverRaise(residual)) break;
+            columnOf = CarriedColumns(join, columnOf, join.Probe.Output.Count);
+            below = join;
+        }
+        return keys;
     }
 
-    /// <summary>Whether <paramref name="node"/> reaches <paramref name="scan"/> through filters whose conjuncts never raise only.</summary>
-    private static bool OnlyNeverRaisingFilters(OperatorNode node, ScanNode scan) => node switch
+    /// <summary>Whether <paramref name="node"/> is <paramref name="below"/> or reaches it through filters whose conjuncts never raise only.</summary>
+    private static bool ReachesThroughFilters(OperatorNode node, OperatorNode below) => node switch
     {
-        ScanNode s => ReferenceEquals(s, scan),
-        FilterNode f => ScanPrefilter.AllNeverRaise(f.Predicate) && OnlyNeverRaisingFilters(f.Input, scan),
+        _ when ReferenceEquals(node, below) => true,
+        FilterNode f => ScanPrefilter.AllNeverRaise(f.Predicate) && ReachesThroughFilters(f.Input, below),
         _ => false,
     };
+
+    /// <summary>For each output column of <paramref name="join"/>, the scan column it carries (-1: a build column).</summary>
+    private static int[] CarriedColumns(HashJoinNode join, int[]? probeColumns, int probeWidth)
+    {
+        var result = new int[join.Output.Count];
+        // inner joins output the pair row (logical left then right), semi joins the probe row
+        int probeOffset = join.Plan.Kind == HashJoinKind.Inner && join.Plan.BuildIsLeft ? join.Build.Output.Count : 0;
+        for (int i = 0; i < result.Length; i++)
+        {
+            int p = i - probeOffset;
+            result[i] = p >= 0 && p < probeWidth ? (probeColumns is null ? p : probeColumns[p]) : -1;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The share of the scan's rows the staged joins are expected to keep: the planner's estimate of
+    /// the highest one's rows over the scan's, scaled down by each built table's real size where it
+    /// holds fewer rows than the planner expected (an equi-join keeps rows in proportion to the keys
+    /// it can match). TPC-H Q18's lineitem probes the orders of its HAVING sum(l_quantity) &gt; 300
+    /// sub-query: 250K rows estimated (PostgreSQL's default third for an inequality), 54 built, so
+    /// its 6M-row scan is staged on l_orderkey.
+    /// </summary>
+    private static double KeptShare(List<(HashJoinNode Join, int At, int Column)> keys, IReadOnlyList<JoinHashTable> tables, ScanNode scan)
+    {
+        if (scan.Scan.EstimatedRows <= 0) return 1;
+        double kept = Math.Clamp(keys[^1].Join.Plan.EstimatedRows / scan.Scan.EstimatedRows, 0, 1);
+        foreach (var (join, at, _) in keys)
+        {
+            double expectedBuild = join.Plan.Build.EstimatedRows;
+            int built = tables[at].Count;
+            if (expectedBuild > built) kept *= built / expectedBuild;
+        }
+        return kept;
+    }
 
     /// <summary>
     /// The rows 0..<paramref name="rows"/> of <paramref name="keys"/> whose value is a key of the

@@ -34,9 +34,14 @@ public static class QueryPlanner
         {
             var bound = QueryBinder.Bind(envelope);
             options.AfterRule?.Invoke("bind", bound.Root);
+            var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
+            var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
+            var optimizer = new Optimizer(options.DisabledRules, rules);
+            // Sub-queries become joins first (subquery_decorrelation): every later step sees joins.
+            var root = optimizer.RunOnBoundPlan(bound.Root, options.AfterRule);
             // Unread sub-query outputs go before constants are evaluated: PostgreSQL never evaluates
             // (nor folds) them (pulled up, or replaced by NULL in remove_unused_subquery_outputs).
-            var root = new ProjectionPruning(beforeFolding: true).Apply(bound.Root);
+            root = new ProjectionPruning(beforeFolding: true).Apply(root);
             if (options.EvaluateConstant is { } evaluate)
             {
                 bool isEquality(uint funcOid) => envelope.Catalog.OperatorOfFunction(funcOid)?.Name == "=";
@@ -49,9 +54,7 @@ public static class QueryPlanner
                 // sub-queries are planned after the query's own expressions are folded
                 foreach (var condition in bound.PlanTimeOnly) evaluation.Evaluate(condition);
             }
-            var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
-            var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
-            var logical = new Optimizer(options.DisabledRules, rules).Optimize(root, options.AfterRule);
+            var logical = optimizer.Optimize(root, options.AfterRule);
             var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins, ForceIndexProbes = options.ForceIndexProbes }.Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
             var notes = JoinOrderNotes(rules);

@@ -48,7 +48,7 @@ public sealed partial class QueryBinder
             var (keys, marker) = (Keys(body), BoolOr("matched", new BoundConst(true, PgType.Bool)));
             var right = new LogicalAggregate(body.Plan, keys, [marker]);
             VerifyColumns(right, $"{what} that reads the outer query outside its WHERE equalities");
-            scalars.Add(CorrelatedJoin(right, body, keys));
+            scalars.Add(CorrelatedJoin(right, body, keys, what));
             // Uncorrelated: one row (bool_or of no rows is NULL); correlated: NULL when no group matched.
             return new BoundCoalesce([new LogicalColumnRef(marker.Column), new BoundConst(false, PgType.Bool)], PgType.Bool);
         }
@@ -62,14 +62,14 @@ public sealed partial class QueryBinder
         var matchSide = new LogicalAggregate(match.Plan, [.. matchKeys, y], [matched]);
         VerifyColumns(matchSide, $"{what} that reads the outer query outside its WHERE equalities");
         var condition = match.Correlations.Select((c, i) => c.JoinCondition(matchKeys[i].Column)).Append(test.JoinCondition(y.Column)).ToList();
-        scalars.Add(new SubqueryJoin(matchSide, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition)));
+        scalars.Add(new SubqueryJoin(matchSide, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition), What: what));
 
         var factKeys = Keys(facts);
         var nonEmpty = BoolOr("nonempty", new BoundConst(true, PgType.Bool));
         var hasNull = BoolOr("hasnull", new BoundNullTest(factTest.Inner, IsNotNull: false));
         var factSide = new LogicalAggregate(facts.Plan, factKeys, [nonEmpty, hasNull]);
         VerifyColumns(factSide, $"{what} that reads the outer query outside its WHERE equalities");
-        scalars.Add(CorrelatedJoin(factSide, facts, factKeys));
+        scalars.Add(CorrelatedJoin(factSide, facts, factKeys, what));
 
         var nullBool = new BoundConst(null, PgType.Bool);
         return new BoundCase(
@@ -183,8 +183,8 @@ public sealed partial class QueryBinder
         new(_ids.New(name, PgType.Bool), new BoundAggregate(BoolOrOid, "bool_or", [arg], false, null, PgType.Bool));
 
     /// <summary>Left join on the correlation equalities; uncorrelated, the (one-row) right side is cross-joined.</summary>
-    private static SubqueryJoin CorrelatedJoin(LogicalPlan right, SubqueryBody body, IReadOnlyList<NamedExpr> keys) =>
+    private static SubqueryJoin CorrelatedJoin(LogicalPlan right, SubqueryBody body, IReadOnlyList<NamedExpr> keys, string what) =>
         keys.Count == 0
             ? new SubqueryJoin(right, LogicalJoinType.Inner, null)
-            : new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction([.. body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column))]));
+            : new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction([.. body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column))]), What: what);
 }

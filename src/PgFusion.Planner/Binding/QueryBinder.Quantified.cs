@@ -81,7 +81,7 @@ public sealed partial class QueryBinder
         var max = new NamedAggregate(_ids.New("max", y.Type), new BoundAggregate(oids.Max, "max", [y], false, null, y.Type));
         var right = new LogicalAggregate(body.Plan, keys, [nonEmpty, hasNull, min, max]);
         VerifyColumns(right, $"{what} that reads the outer query outside its WHERE equalities");
-        scalars.Add(CorrelatedJoin(right, body, keys));
+        scalars.Add(CorrelatedJoin(right, body, keys, what));
 
         BoundExpr Compare(NamedAggregate bound)
         {

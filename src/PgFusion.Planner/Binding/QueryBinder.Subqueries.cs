@@ -22,14 +22,30 @@ public sealed partial class QueryBinder
     /// <summary>
     /// A subquery joined to the plan; <paramref name="Check"/>, when set, is a filter right above the
     /// join that raises an error for a row the subquery fails (more than one row for a scalar).
+    /// <paramref name="What"/> names the subquery for Unsupported messages.
     /// </summary>
-    private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition, BoundExpr? Check = null, bool InitPlan = false)
+    private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition, BoundExpr? Check = null, bool InitPlan = false, string? What = null)
     {
+        /// <summary>
+        /// The join, left for the subquery_decorrelation rule as a <see cref="LogicalApply"/>; a
+        /// one-row uncorrelated subquery cross-joined (an InitPlan, a scalar or an EXISTS/IN mark of
+        /// no correlation) is joined here, so it plans with that rule turned off too.
+        /// </summary>
         public LogicalPlan Apply(LogicalPlan plan)
         {
-            LogicalPlan joined = new LogicalJoin(plan, Right, Kind, Condition) { InitPlan = InitPlan };
+            LogicalPlan joined = InitPlan || (Kind == LogicalJoinType.Inner && Condition is null)
+                ? new LogicalJoin(plan, Right, Kind, Condition) { InitPlan = InitPlan }
+                : new LogicalApply(plan, Right, Kind, Condition, What ?? DefaultWhat(Kind));
             return Check is null ? joined : new LogicalFilter(joined, Check);
         }
+
+        private static string DefaultWhat(LogicalJoinType kind) => kind switch
+        {
+            LogicalJoinType.Semi => "EXISTS/IN subquery",
+            LogicalJoinType.Anti => "NOT EXISTS subquery",
+            LogicalJoinType.NullAwareAnti => "NOT IN subquery",
+            _ => "correlated subquery inside an expression (scalar, EXISTS or IN)",
+        };
     }
 
     private WhereClause BindWhere(QueryTreeNode? quals, ExpressionBinder binder)
@@ -274,7 +290,7 @@ public sealed partial class QueryBinder
             condition[^1] = new BoundCoalesce([test, new BoundConst(true, PgType.Bool)], PgType.Bool);
             kind = LogicalJoinType.Anti;
         }
-        return new SubqueryJoin(right, kind, condition.Count == 0 ? null : PredicateSimplification.Conjunction(condition));
+        return new SubqueryJoin(right, kind, condition.Count == 0 ? null : PredicateSimplification.Conjunction(condition), What: $"{what} subquery");
     }
 
     /// <summary>
@@ -360,7 +376,7 @@ public sealed partial class QueryBinder
         var rows = new NamedAggregate(_ids.New("rows", PgType.Int8), new BoundAggregate(2803, "count", [], false, null, PgType.Int8));
         var right = new LogicalAggregate(rowsPlan, keys, [first, rows]);
         VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
-        scalars.Add(CorrelatedJoin(right, body, keys));
+        scalars.Add(CorrelatedJoin(right, body, keys, what));
         return CheckedSingleRow(first.Column, rows.Column);
     }
 
@@ -391,7 +407,7 @@ public sealed partial class QueryBinder
         var toKey = carried.Zip(keys).ToDictionary(p => p.First.Id, p => p.Second.Column);
         var condition = PredicateSimplification.Conjunction(conditions)
             .TransformUp(e => e is LogicalColumnRef r && toKey.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e);
-        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, condition));
+        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, condition, What: what));
         return CheckedSingleRow(first.Column, rows.Column);
     }
 
@@ -510,7 +526,7 @@ public sealed partial class QueryBinder
         VerifyColumns(right, "correlated scalar subquery that reads the outer query outside its WHERE");
         var condition = equalities.Select((e, i) => (BoundExpr)new BoundFuncCall(e.Eq.FuncOid, e.Eq.Name,
             e.InnerFirst ? [new LogicalColumnRef(keyOut[i].Column), e.Outer] : [e.Outer, new LogicalColumnRef(keyOut[i].Column)], e.Eq.Type)).ToList();
-        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition)));
+        scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, PredicateSimplification.Conjunction(condition), What: "correlated scalar subquery"));
         if (marker is null) return new LogicalColumnRef(valueColumn);
         return new BoundCase([(new BoundNullTest(new LogicalColumnRef(marker), IsNotNull: false), empty!)], new LogicalColumnRef(valueColumn), value.Type);
     }

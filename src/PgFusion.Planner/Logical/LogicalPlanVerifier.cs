@@ -75,6 +75,8 @@ public static class LogicalPlanVerifier
         {
             LogicalJoin j when j.Kind.OutputsLeftOnly() => OutputOf(j.Left, outputs),
             LogicalJoin j => [.. OutputOf(j.Left, outputs), .. OutputOf(j.Right, outputs)],
+            LogicalApply a when a.Kind.OutputsLeftOnly() => OutputOf(a.Input, outputs),
+            LogicalApply a => [.. OutputOf(a.Input, outputs), .. OutputOf(a.Subquery, outputs)],
             LogicalFilter f => OutputOf(f.Input, outputs),
             LogicalSort s => OutputOf(s.Input, outputs),
             LogicalLimit l => OutputOf(l.Input, outputs),

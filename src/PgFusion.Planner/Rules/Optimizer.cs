@@ -11,6 +11,7 @@ public sealed class Optimizer
     /// <summary>The passes, in the order they run.</summary>
     public static IReadOnlyList<IRewriteRule> DefaultRules { get; } =
     [
+        new SubqueryDecorrelation(),
         new EmptyMarkJoin(),
         new ConstantFolding(),
         new PredicateSimplification(),
@@ -27,6 +28,7 @@ public sealed class Optimizer
     /// </summary>
     public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null) =>
     [
+        new SubqueryDecorrelation(),
         new EmptyMarkJoin(),
         new ConstantFolding(),
         new PredicateSimplification(),
@@ -59,20 +61,36 @@ public sealed class Optimizer
     }
 
     /// <summary>
+    /// The passes that run on the bound plan (<see cref="IRewriteRule.RunsOnBoundPlan"/>, sub-query
+    /// decorrelation), over the materialized WITH queries the plan reads and the plan, before the
+    /// planner evaluates constants; then checks that no sub-query is left to unnest (Unsupported
+    /// when the rule was turned off). <see cref="Optimize"/> runs the others.
+    /// </summary>
+    public LogicalPlan RunOnBoundPlan(LogicalPlan plan, Action<string, LogicalPlan>? afterRule = null)
+    {
+        foreach (var definition in CteDefinition.Reachable(plan)) definition.Plan = Run(definition.Plan, null, onBoundPlan: true);
+        plan = Run(plan, afterRule, onBoundPlan: true);
+        foreach (var definition in CteDefinition.Reachable(plan)) SubqueryDecorrelation.RejectRemaining(definition.Plan);
+        SubqueryDecorrelation.RejectRemaining(plan);
+        return plan;
+    }
+
+    /// <summary>
     /// Optimizes the materialized WITH queries the plan reads (each once, those they read first),
-    /// then the plan; <paramref name="afterRule"/> sees the plan's passes.
+    /// then the plan; <paramref name="afterRule"/> sees the plan's passes. The passes that run on
+    /// the bound plan ran before (<see cref="RunOnBoundPlan"/>).
     /// </summary>
     public LogicalPlan Optimize(LogicalPlan plan, Action<string, LogicalPlan>? afterRule = null)
     {
-        foreach (var definition in CteDefinition.Reachable(plan)) definition.Plan = Run(definition.Plan, null);
-        return Run(plan, afterRule);
+        foreach (var definition in CteDefinition.Reachable(plan)) definition.Plan = Run(definition.Plan, null, onBoundPlan: false);
+        return Run(plan, afterRule, onBoundPlan: false);
     }
 
-    private LogicalPlan Run(LogicalPlan plan, Action<string, LogicalPlan>? afterRule)
+    private LogicalPlan Run(LogicalPlan plan, Action<string, LogicalPlan>? afterRule, bool onBoundPlan)
     {
         foreach (var rule in _rules)
         {
-            if (_disabled.Contains(rule.Name)) continue;
+            if (rule.RunsOnBoundPlan != onBoundPlan || _disabled.Contains(rule.Name)) continue;
             plan = rule.Apply(plan);
             afterRule?.Invoke(rule.Name, plan);
         }

@@ -43,6 +43,40 @@ public sealed class RuleDriverTests
         Assert.NotEqual(reordered, written);
     }
 
+    /// <summary>
+    /// With subquery_decorrelation off, a sub-query that has to become a semi, anti or left join is
+    /// Unsupported (PostgreSQL runs the query) naming the disabled rule; the query plans with it on.
+    /// </summary>
+    [Theory]
+    [InlineData("semi_exists_correlated", "EXISTS subquery")]
+    [InlineData("anti_not_in", "NOT IN subquery")]
+    [InlineData("scalar_correlated", "scalar subquery")]
+    [InlineData("in_in_select_list", "subquery inside an expression")]
+    public void Turning_off_subquery_decorrelation_makes_a_subquery_join_unsupported(string fixture, string construct)
+    {
+        byte[] json = Fixture.Json(fixture);
+        Assert.True(QueryPlanner.Plan(json).IsSupported);
+        var off = QueryPlanner.Plan(json, PlannerOptions.Default with { DisabledRules = ["subquery_decorrelation"] });
+        Assert.False(off.IsSupported);
+        Assert.Contains(construct, off.UnsupportedReason, StringComparison.Ordinal);
+        Assert.Contains("subquery_decorrelation rewrite rule, which is disabled", off.UnsupportedReason, StringComparison.Ordinal);
+        var stages = QueryPlanner.ExplainRules(json, PlannerOptions.Default with { DisabledRules = ["subquery_decorrelation"] }).Select(s => s.Stage).ToList();
+        Assert.Equal(["bind", "unsupported"], stages);
+    }
+
+    /// <summary>
+    /// An uncorrelated one-row scalar sub-query is an InitPlan to PostgreSQL and a cross join here,
+    /// made by the binder: it plans, as the same plan, with subquery_decorrelation off.
+    /// </summary>
+    [Fact]
+    public void An_uncorrelated_scalar_subquery_plans_with_subquery_decorrelation_off()
+    {
+        byte[] json = Fixture.Json("scalar_uncorrelated_single_row");
+        string on = PlanText.Of(QueryPlanner.Plan(json));
+        string off = PlanText.Of(QueryPlanner.Plan(json, PlannerOptions.Default with { DisabledRules = ["subquery_decorrelation"] }));
+        Assert.Equal(on, off);
+    }
+
     [Fact]
     public void An_unknown_rule_name_is_refused_naming_the_rules()
     {

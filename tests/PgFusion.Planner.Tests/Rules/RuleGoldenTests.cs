@@ -31,6 +31,10 @@ public sealed class RuleGoldenTests
         { "join_where_false", "one_time_filter" },
         { "grouped_having_false", "one_time_filter" },
         { "in_in_select_list", "shared_subplan" },
+        { "semi_exists_correlated", "subquery_decorrelation" },
+        { "anti_not_in", "subquery_decorrelation" },
+        { "scalar_correlated", "subquery_decorrelation" },
+        { "in_in_select_list", "subquery_decorrelation" },
     };
 
     [Theory]

@@ -51,7 +51,7 @@ public static class QueryPlanner
             }
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
             var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
-            var logical = new Optimizer(options.DisabledRules, rules).Optimize(root, options.AfterRule);
+            var logical = new Optimizer(DisabledRules(options, envelope, rules), rules).Optimize(root, options.AfterRule);
             var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins, ForceIndexProbes = options.ForceIndexProbes }.Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
             var notes = JoinOrderNotes(rules);
@@ -64,6 +64,20 @@ public static class QueryPlanner
         {
             return PlanResult.Unsupported(e.Message);
         }
+    }
+
+    /// <summary>
+    /// The rules the options and the session (pg_fusion.disabled_rules) turn off. A session naming
+    /// no rule of the planner gets Unsupported listing the rules (the query runs on PostgreSQL, or
+    /// the error names the setting), never an exception.
+    /// </summary>
+    private static IReadOnlyCollection<string> DisabledRules(PlannerOptions options, QueryEnvelope envelope, IReadOnlyList<IRewriteRule> rules)
+    {
+        if (envelope.DisabledRules.Count == 0) return options.DisabledRules;
+        foreach (var name in envelope.DisabledRules)
+            if (!rules.Any(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)))
+                throw new UnsupportedConstructException($"pg_fusion.disabled_rules names no rewrite rule \"{name}\" (rules: {string.Join(", ", rules.Select(r => r.Name))})");
+        return [.. options.DisabledRules, .. envelope.DisabledRules];
     }
 
     /// <summary>One EXPLAIN line per join region that DPHyp did not order exactly (greedy fallback, or the written order kept).</summary>

@@ -18,6 +18,7 @@ public sealed class Optimizer
         new PredicatePushdown(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
+        new LimitPushdown(),
     ];
 
     /// <summary>
@@ -37,6 +38,7 @@ public sealed class Optimizer
         new FunctionalDependencyGrouping(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
+        new LimitPushdown(e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid))),
         new QualOrdering(catalog),
         new OneTimeFilter(),
         new SharedSubplan(catalog),

@@ -31,6 +31,11 @@ public sealed class RuleGoldenTests
         { "join_where_false", "one_time_filter" },
         { "grouped_having_false", "one_time_filter" },
         { "in_in_select_list", "shared_subplan" },
+        { "left_join_order_limit", "limit_pushdown" },
+        { "limit_offset_project", "limit_pushdown" },
+        { "union_all_limit", "limit_pushdown" },
+        { "union_all_mixed_types", "limit_pushdown" },
+        { "inner_join_limit_kept", "limit_pushdown" },
     };
 
     [Theory]

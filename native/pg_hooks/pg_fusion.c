@@ -21,6 +21,7 @@ int			pgf_pool_pages = 2048;
 int			pgf_session_pages = 256;
 int			pgf_ring_kb = 256;
 int			pgf_join_pair_budget = 100000;
+char	   *pgf_disabled_rules = NULL;
 bool		pgf_explain_rules = false;
 int			pgf_work_mem = -1;
 int			pgf_serve_tuning = PGF_SERVE_ALL;
@@ -111,6 +112,10 @@ _PG_init(void)
 	DefineCustomIntVariable("pg_fusion.join_pair_budget",
 							"Most csg-cmp pairs the DPHyp join enumerator may emit per join region before the planner orders that region greedily.",
 							NULL, &pgf_join_pair_budget, 100000, 1, PG_INT32_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("pg_fusion.disabled_rules",
+							   "Rewrite rules the worker's planner skips, by name, separated by commas (for comparisons).",
+							   "Sent in the Query JSON's settings; an unknown name makes the query unsupported, naming the rules.",
+							   &pgf_disabled_rules, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("pg_fusion.explain_rules",
 							 "pg_fusion_explain shows the logical plan after binding and after every rewrite rule.",
 							 NULL, &pgf_explain_rules, false, PGC_USERSET, 0, NULL, NULL, NULL);

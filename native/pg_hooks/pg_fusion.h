@@ -30,6 +30,7 @@ extern int	pgf_session_pages;
 extern int	pgf_ring_kb;
 extern bool pgf_explain_rules;
 extern int	pgf_join_pair_budget;	/* sent to the worker in the Query JSON's settings */
+extern char *pgf_disabled_rules;	/* pg_fusion.disabled_rules, sent in the settings when not empty */
 extern int	pgf_worker_threads;	/* threads per offloaded query in the worker */
 extern int	pgf_work_mem;			/* kB, -1 = work_mem * hash_mem_multiplier */
 extern int	pgf_serve_tuning;		/* PGF_SERVE_* bits: how the backend serves heap pages (A/B switch) */

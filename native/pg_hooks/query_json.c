@@ -841,7 +841,8 @@ append_database_locale(StringInfo out)
 }
 
 /*
- * The members of the envelope's "settings" object: pg_fusion.join_pair_budget, the database's
+ * The members of the envelope's "settings" object: pg_fusion.join_pair_budget (and
+ * pg_fusion.disabled_rules when it names any rule), the database's
  * encoding and default collation (append_database_locale), and the session
  * settings that decide how values print as text (date_out, timestamp_out,
  * interval_out, float4out/float8out, byteaout), and TimeZone (as SHOW prints it), which timestamptz
@@ -855,6 +856,11 @@ pgf_append_settings(StringInfo out)
 	const char *zone = session_timezone != NULL ? pg_get_timezone_name(session_timezone) : NULL;
 
 	appendStringInfo(out, "\"join_pair_budget\":%d", pgf_join_pair_budget);
+	if (pgf_disabled_rules != NULL && pgf_disabled_rules[0] != '\0')
+	{
+		appendStringInfoString(out, ",\"disabled_rules\":");
+		escape_json(out, pgf_disabled_rules);
+	}
 	for (int i = 0; i < lengthof(names); i++)
 	{
 		const char *value = GetConfigOption(names[i], true, false);

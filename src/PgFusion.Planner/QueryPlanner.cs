@@ -36,7 +36,7 @@ public static class QueryPlanner
             options.AfterRule?.Invoke("bind", bound.Root);
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
             var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
-            var optimizer = new Optimizer(options.DisabledRules, rules);
+            var optimizer = new Optimizer(DisabledRules(options, envelope, rules), rules);
             // Sub-queries become joins first (subquery_decorrelation): every later step sees joins.
             var root = optimizer.RunOnBoundPlan(bound.Root, options.AfterRule);
             // Unread sub-query outputs go before constants are evaluated: PostgreSQL never evaluates
@@ -67,6 +67,20 @@ public static class QueryPlanner
         {
             return PlanResult.Unsupported(e.Message);
         }
+    }
+
+    /// <summary>
+    /// The rules the options and the session (pg_fusion.disabled_rules) turn off. A session naming
+    /// no rule of the planner gets Unsupported listing the rules (the query runs on PostgreSQL, or
+    /// the error names the setting), never an exception.
+    /// </summary>
+    private static IReadOnlyCollection<string> DisabledRules(PlannerOptions options, QueryEnvelope envelope, IReadOnlyList<IRewriteRule> rules)
+    {
+        if (envelope.DisabledRules.Count == 0) return options.DisabledRules;
+        foreach (var name in envelope.DisabledRules)
+            if (!rules.Any(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)))
+                throw new UnsupportedConstructException($"pg_fusion.disabled_rules names no rewrite rule \"{name}\" (rules: {string.Join(", ", rules.Select(r => r.Name))})");
+        return [.. options.DisabledRules, .. envelope.DisabledRules];
     }
 
     /// <summary>One EXPLAIN line per join region that DPHyp did not order exactly (greedy fallback, or the written order kept).</summary>

@@ -27,6 +27,12 @@ public sealed class QueryEnvelope : IDisposable
     /// <summary><c>$.settings.join_pair_budget</c>: the session's pg_fusion.join_pair_budget (null when the producer did not send it).</summary>
     public int? JoinPairBudget { get; }
 
+    /// <summary>
+    /// <c>$.settings.disabled_rules</c>: the rewrite rules the session's pg_fusion.disabled_rules names
+    /// (comma-separated; empty when the producer sent none), skipped as <see cref="PlannerOptions.DisabledRules"/> are.
+    /// </summary>
+    public IReadOnlyList<string> DisabledRules { get; init; } = [];
+
     /// <summary><c>$.settings</c>' DateStyle, IntervalStyle, bytea_output and extra_float_digits: how values print as text.</summary>
     public OutputSettings Output { get; }
 

@@ -64,7 +64,11 @@ public static class QueryEnvelopeReader
                 EnvelopeSectionCache.Relations.Store(json[spans.RelationsStart..spans.RelationsEnd], relations);
             if (cachedCatalog is null && spans.CatalogStart >= 0 && spans.CatalogEnd > spans.CatalogStart && root.Optional("catalog") is not null)
                 EnvelopeSectionCache.Catalogs.Store(json[spans.CatalogStart..spans.CatalogEnd], catalog);
-            return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget, output, locale);
+            var disabled = root.Optional("settings")?.Optional("disabled_rules")?.String() ?? "";
+            return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget, output, locale)
+            {
+                DisabledRules = disabled.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            };
         }
         catch
         {

@@ -19,6 +19,7 @@ public sealed class Optimizer
         new PredicatePushdown(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
+        new LimitPushdown(),
     ];
 
     /// <summary>
@@ -39,6 +40,7 @@ public sealed class Optimizer
         new FunctionalDependencyGrouping(),
         new ProjectionPruning(),
         new LimitSortToTopN(),
+        new LimitPushdown(e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid))),
         new QualOrdering(catalog),
         new OneTimeFilter(),
         new SharedSubplan(catalog),

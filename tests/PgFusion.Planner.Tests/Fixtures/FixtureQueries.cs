@@ -81,5 +81,9 @@ public static class FixtureQueries
         ["or_over_both_join_inputs"] = "SELECT t.a, u.name FROM t JOIN u ON u.a = t.b WHERE (t.j = 1 AND u.w > 10) OR (t.j = 2 AND u.w < 5)",
         ["join_where_false"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.b WHERE false",
         ["grouped_having_false"] = "SELECT j, count(*) FROM t GROUP BY j HAVING false",
+        ["left_join_order_limit"] = "SELECT t.a, t.c, u.name FROM t LEFT JOIN u ON u.a = t.b ORDER BY t.c DESC, t.a LIMIT 5 OFFSET 2",
+        ["limit_offset_project"] = "SELECT a, b * 2 AS b2, d || 'z' AS dz FROM t LIMIT 10 OFFSET 5",
+        ["union_all_limit"] = "SELECT a, d FROM t UNION ALL SELECT x, y FROM v LIMIT 3",
+        ["inner_join_limit_kept"] = "SELECT t.a, u.name FROM t JOIN u ON u.a = t.b LIMIT 4",
     };
 }

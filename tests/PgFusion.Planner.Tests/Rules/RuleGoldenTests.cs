@@ -35,6 +35,11 @@ public sealed class RuleGoldenTests
         { "anti_not_in", "subquery_decorrelation" },
         { "scalar_correlated", "subquery_decorrelation" },
         { "in_in_select_list", "subquery_decorrelation" },
+        { "left_join_order_limit", "limit_pushdown" },
+        { "limit_offset_project", "limit_pushdown" },
+        { "union_all_limit", "limit_pushdown" },
+        { "union_all_mixed_types", "limit_pushdown" },
+        { "inner_join_limit_kept", "limit_pushdown" },
     };
 
     [Theory]

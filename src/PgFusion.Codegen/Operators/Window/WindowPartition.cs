@@ -20,7 +20,7 @@ namespace PgFusion.Codegen.Operators.Window;
 /// results of one partition still grow with it (docs/spill.md).
 /// </para>
 /// </summary>
-internal sealed class WindowPartition : IDisposable
+internal sealed class WindowPartition
 {
     /// <summary>Rows between checks of the partition's size against the budget.</summary>
     private const int CheckEvery = 1024;
@@ -60,9 +60,6 @@ internal sealed class WindowPartition : IDisposable
     }
 
     public int Rows { get; private set; }
-
-    /// <summary>Whether the pass-through columns went to a spill file.</summary>
-    public bool Spilled => _file is not null;
 
     public void Append(RecordBatch batch, int row)
     {
@@ -119,8 +116,6 @@ internal sealed class WindowPartition : IDisposable
         _file = null;
         _flushed = _readRows = _readPos = 0;
     }
-
-    public void Dispose() => _file?.Dispose();
 
     /// <summary>
     /// Appends rows [from, from + count) with their function values to <paramref name="output"/>

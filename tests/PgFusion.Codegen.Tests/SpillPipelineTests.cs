@@ -83,6 +83,31 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
         { "WITH RECURSIVE r(v) AS (SELECT id FROM t0 WHERE id <= 5 UNION SELECT (v * 7 + 3) % 4999 FROM r) SELECT * FROM r", 8 },
     };
 
+    /// <summary>
+    /// Window partitions of 1,500 and 3,000 rows past a budget of a few kB: the columns no window
+    /// function reads go to a file and come back in row order, every frame kind the operator
+    /// computes (ROWS / RANGE / GROUPS, sliding, running, reverse running, per-row float sums),
+    /// ranking, lag/lead, first/last/nth_value. Every column type passes through the file. (Lower-case
+    /// order by: the rows are compared as a set, since tied rows may come in either order.)
+    /// </summary>
+    public static TheoryData<string, int> WindowQueries => new()
+    {
+        { "SELECT *, row_number() OVER (order by id), rank() OVER (order by i2 / 100), dense_rank() OVER (order by i2 / 100) FROM t50", 4 },
+        { "SELECT id, s, v, bp, percent_rank() OVER w, cume_dist() OVER w, ntile(7) OVER w FROM t50 WINDOW w AS (PARTITION BY b order by i4 NULLS FIRST, id)", 2 },
+        { "SELECT id, s, n2, lag(i4) OVER w, lead(s, 3, 'none') OVER w, lag(n2, 1000) OVER w FROM t0 WINDOW w AS (PARTITION BY b order by id)", 2 },
+        { "SELECT id, s, ts, first_value(i8) OVER w, last_value(s) OVER w, nth_value(d, 5) OVER w FROM t50 WINDOW w AS (order by id ROWS BETWEEN 7 PRECEDING AND 1100 FOLLOWING)", 2 },
+        { "SELECT id, s, d, sum(i4) OVER w, count(*) OVER w, min(n2) OVER w, max(s) OVER w FROM t50 WINDOW w AS (order by i2 RANGE BETWEEN 200 PRECEDING AND 50 FOLLOWING)", 2 },
+        { "SELECT id, s, f4, sum(i8) OVER w, avg(n2) OVER w, count(s) OVER w FROM t0 WINDOW w AS (PARTITION BY b order by i2 / 500 GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING)", 2 },
+        { "SELECT id, s, v, sum(n2) OVER (order by id), avg(i4) OVER (order by i2 / 100 RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING), sum(f8) OVER (order by id ROWS BETWEEN 20 PRECEDING AND 20 FOLLOWING) FROM t50", 2 },
+        { "SELECT id, s, count(*) OVER (), count(*) FILTER (WHERE i4 > 0) OVER (order by id ROWS BETWEEN 100 PRECEDING AND CURRENT ROW) FROM t100", 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(WindowQueries))]
+    public void Window_partitions_past_the_budget_spill_and_equal_postgres(string sql, int budgetKb) =>
+        EqualsPostgresSpilling(sql, budgetKb, spill =>
+            Assert.True(spill.WindowPartitionSpills > 0, $"no window partition spilled with a {budgetKb} kB budget"));
+
     [Theory]
     [MemberData(nameof(SeenSetQueries))]
     public void A_recursive_union_seen_set_spills_and_equals_postgres(string sql, int budgetKb) =>

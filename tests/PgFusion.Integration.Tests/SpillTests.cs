@@ -150,6 +150,32 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
     public void A_recursive_UNION_seen_set_spills_and_equals_PostgreSQL(string sql) =>
         SpillsAndMatches("64kB", sql, oracleWorkMem: null);
 
+    /// <summary>
+    /// An index-probe join whose outer input (20,000 rows, 40 keys) passes the budget writes the rest
+    /// of it to a file and replays it after the held batches. Nothing else here holds more than a few
+    /// kB (the build side is the ~800 inner rows the 40 keys find), so the Spill Files are the outer
+    /// input's; before, the plan showed none.
+    /// </summary>
+    [Theory]
+    [InlineData("SELECT o.id, o.tag, b.id, b.v FROM spill_probe_outer o JOIN spill_probe_inner b ON b.k = o.a ORDER BY o.id, b.id")]
+    [InlineData("SELECT o.id, o.tag FROM spill_probe_outer o WHERE NOT EXISTS (SELECT 1 FROM spill_probe_inner b WHERE b.k = o.a AND b.id > 390000) ORDER BY o.id")]
+    public void An_index_probe_join_spills_its_outer_input_and_equals_PostgreSQL(string sql)
+    {
+        using (var conn = db.Open())
+        {
+            PgServer.Execute(conn, """
+                CREATE TABLE IF NOT EXISTS spill_probe_inner AS SELECT g::int8 AS id, g % 20000 AS k, 'v' || g AS v FROM generate_series(1, 400000) g;
+                CREATE INDEX IF NOT EXISTS spill_probe_inner_k ON spill_probe_inner (k);
+                CREATE TABLE IF NOT EXISTS spill_probe_outer AS SELECT i AS id, (i % 40) * 397 AS a, 'outer-' || i || repeat('x', i % 17) AS tag FROM generate_series(1, 20000) i;
+                ANALYZE spill_probe_inner;
+                ANALYZE spill_probe_outer;
+                """);
+        }
+        using (var conn = OpenFusion("64kB"))
+            Assert.Contains("Index Probe Join", ExplainAnalyze(conn, sql), StringComparison.Ordinal);
+        SpillsAndMatches("64kB", sql, oracleWorkMem: null);
+    }
+
     private void SpillsAndMatches(string workMem, string sql, string? oracleWorkMem)
     {
         using var conn = OpenFusion(workMem);

@@ -2,6 +2,7 @@ using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 using PgFusion.Planner.Physical;
 
 namespace PgFusion.Codegen.Operators.Join;
@@ -89,7 +90,11 @@ public sealed class IndexProbeJoinNode : OperatorNode
 /// <summary>What the outer input yielded in one execution: copies of its batches, how many distinct keys, and the probe they went to.</summary>
 internal sealed class IndexProbeRun
 {
+    /// <summary>The outer batches held in memory: those read before they passed the memory budget.</summary>
     public List<RecordBatch>? Outer;
+
+    /// <summary>The outer batches read after the held ones passed the budget, in input order; null when none did.</summary>
+    public SpillFile? OuterFile;
     public long KeyCount;
 
     /// <summary>The index probe holding every key; null when there is none or it was given up for a sequential scan.</summary>
@@ -119,7 +124,9 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
 
     /// <summary>
     /// Reads the whole outer input once per execution (copying its batches) and sends its distinct
-    /// non-NULL keys to an index probe in chunks while it reads. Once the keys seen make the probe
+    /// non-NULL keys to an index probe in chunks while it reads. The copies count against the memory
+    /// budget: once the held batches pass it, every later batch goes to a spill file instead
+    /// (<see cref="IndexProbeRun.OuterFile"/>), which the replay reads after the held ones. Once the keys seen make the probe
     /// dearer than a sequential scan (<see cref="PhysicalIndexProbeJoin.PrefersProbe"/>), the probe
     /// is closed and the inner side is read by a sequential scan instead.
     /// </summary>
@@ -132,6 +139,7 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         }
         if (run.Outer is not null) return run;
         var batches = new List<RecordBatch>();
+        long heldBytes = 0;
         var keyType = Plan.Join.ProbeKeys[Plan.KeyIndex].Type;
         var keyColumn = PgArrowMapping.CreateColumn(keyType, ExecutionContext.BatchRows);
         var ops = Outer.Output.Select(o => ColumnOps.For(o.Type)).ToArray();
@@ -193,8 +201,9 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
                     rows = new int[live];
                     widened = new long[live];
                 }
+                RecordBatch copy;
                 if (source is ParallelGatherStream { OwnsBatches: true } && batch.Selection is null)
-                    batches.Add(batch); // the gather's copy: the consumer's to keep
+                    copy = batch; // the gather's copy: the consumer's to keep
                 else
                 {
                     for (int k = 0; k < live; k++) rows[k] = batch.Selection is { } s ? s[k] : k;
@@ -204,8 +213,9 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
                         columns[j] = PgArrowMapping.CreateColumn(Outer.Output[j].Type, live);
                         JoinGather.Gather(batch.Columns[j], rows, live, columns[j], ops[j]);
                     }
-                    batches.Add(new RecordBatch(columns, live));
+                    copy = new RecordBatch(columns, live);
                 }
+                Hold(copy);
                 ProjectStream.Run(KeyKernel, batch, [keyColumn], context);
                 JoinHashTable.WidenKeys(keyColumn, live, widened);
                 var validity = keyColumn.Validity;
@@ -227,6 +237,25 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         Flush(last: true);
         run.Outer = batches;
         return run;
+
+        // Keeps a copy of an outer batch in memory while the held copies fit the budget, then writes
+        // it and every later one to the spill file (input order is kept: held batches come first).
+        void Hold(RecordBatch copy)
+        {
+            var columns = copy.Columns as Column[] ?? [.. copy.Columns];
+            if (run.OuterFile is null)
+            {
+                heldBytes += ColumnMemory.Bytes(columns);
+                if (!context.Spill.Limited || heldBytes <= context.Spill.BudgetBytes)
+                {
+                    batches.Add(copy);
+                    return;
+                }
+                run.OuterFile = context.Spill.Create();
+                context.Spill.CountIndexProbeOuterSpill();
+            }
+            run.OuterFile.Write(columns, copy.Length);
+        }
     }
 }
 
@@ -239,14 +268,23 @@ internal sealed class OuterReplayNode(IndexProbeRendezvous rendezvous) : Operato
 
     public override IBatchSource Open(ExecutionContext context) => new ReplaySource(rendezvous, context);
 
+    /// <summary>The held batches, then those of the spill file (read from its start; the file lives until the execution ends).</summary>
     private sealed class ReplaySource(IndexProbeRendezvous rendezvous, ExecutionContext context) : IBatchSource
     {
         private int next;
+        private SpillFileSource? spilled;
 
         public RecordBatch? Next(CancellationToken cancellation)
         {
-            var outer = rendezvous.Load(context, cancellation).Outer!;
-            return next < outer.Count ? outer[next++] : null;
+            var run = rendezvous.Load(context, cancellation);
+            if (next < run.Outer!.Count) return run.Outer[next++];
+            if (run.OuterFile is null) return null;
+            if (spilled is null)
+            {
+                run.OuterFile.Rewind();
+                spilled = new SpillFileSource(run.OuterFile, [.. rendezvous.Outer.Output.Select(o => o.Type)], deleteAtEnd: false);
+            }
+            return spilled.Next(cancellation);
         }
     }
 }

@@ -49,6 +49,20 @@ public sealed class SpillSpace : IDisposable
 
     internal void CountRecursiveSeenSpill() => Interlocked.Increment(ref seenSpills);
 
+    private int windowSpills;
+
+    /// <summary>How many window partitions passed the budget and moved the columns no window function reads to a file.</summary>
+    public int WindowPartitionSpills => Volatile.Read(ref windowSpills);
+
+    internal void CountWindowPartitionSpill() => Interlocked.Increment(ref windowSpills);
+
+    private int probeOuterSpills;
+
+    /// <summary>How many index-probe joins wrote part of their outer input to a file.</summary>
+    public int IndexProbeOuterSpills => Volatile.Read(ref probeOuterSpills);
+
+    internal void CountIndexProbeOuterSpill() => Interlocked.Increment(ref probeOuterSpills);
+
     internal SpillFile Create()
     {
         System.IO.Directory.CreateDirectory(Directory);

@@ -70,16 +70,16 @@ public sealed class WindowNode : OperatorNode
 
     private string Names(IReadOnlyList<int> indexes) => string.Join(", ", indexes.Select(i => Input.Output[i].Name));
 
-    public override IBatchSource Open(ExecutionContext context) => new WindowStream(this, Input.Open(context));
+    public override IBatchSource Open(ExecutionContext context) => new WindowStream(this, Input.Open(context), context.Spill);
 
     /// <summary>
     /// Reads input rows into the partition buffer until a row with other partition keys comes (or the
     /// input ends), computes the partition, then copies its rows out in batches before it reads on;
     /// the input batch is kept (not read past) while a finished partition is still being copied.
     /// </summary>
-    private sealed class WindowStream(WindowNode node, IBatchSource input) : IBatchSource
+    private sealed class WindowStream(WindowNode node, IBatchSource input, Operators.Spill.SpillSpace spill) : IBatchSource
     {
-        private readonly WindowPartition _partition = new(node);
+        private readonly WindowPartition _partition = new(node, spill);
         private readonly Column[] _output = [.. node.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows))];
         private RecordBatch? _batch;
         private int _batchPos;

@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 using PgFusion.Codegen.Values;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Physical;
@@ -10,11 +11,31 @@ namespace PgFusion.Codegen.Operators.Window;
 /// One partition of a window: its rows (copies of the input columns, in the sorted order), its
 /// peer groups (runs of equal order keys, NULLs equal) and, once computed, one result column per
 /// window function, with PostgreSQL 15's windowfuncs.c / nodeWindowAgg.c semantics.
+/// <para>
+/// Under a memory budget (<see cref="SpillSpace"/>), a partition whose rows pass it moves the
+/// columns no window function reads (neither argument nor ORDER BY key: the pass-through columns)
+/// to a spill file, a block at a time as rows come, and keeps only the read columns in memory; the
+/// functions are computed over those as before, and <see cref="CopyOut"/> reads the pass-through
+/// columns back from the file in row order. The read columns, the per-row frame positions and the
+/// results of one partition still grow with it (docs/spill.md).
+/// </para>
 /// </summary>
 internal sealed class WindowPartition
 {
+    /// <summary>Rows between checks of the partition's size against the budget.</summary>
+    private const int CheckEvery = 1024;
+
     private readonly WindowNode _node;
+    private readonly SpillSpace _spill;
     private readonly Column[] _rows;
+    private readonly Column[] _keyRow; // the partition keys of the partition's first row
+    private readonly Column[] _passThrough; // the _rows columns no function reads, in input order
+    private readonly int[] _passThroughIndex; // their input column indexes
+    private readonly Column[] _readBack; // a block of pass-through columns read from the file
+    private SpillFile? _file; // the pass-through columns of rows [0, _flushed); null while the partition fits
+    private int _flushed;
+    private int _readRows; // rows in _readBack
+    private int _readPos; // next row of _readBack to copy out
     private readonly Column[] _results;
     private int[] _peerStart = new int[16]; // first row of each row's peer group
     private int[] _peerEnd = new int[16]; // one past the last row of each row's peer group
@@ -24,26 +45,58 @@ internal sealed class WindowPartition
     private long[] _frameStart = new long[16]; // each row's frame, inclusive; empty when start > end
     private long[] _frameEnd = new long[16];
 
-    public WindowPartition(WindowNode node)
+    public WindowPartition(WindowNode node, SpillSpace spill)
     {
         _node = node;
-        _rows = [.. node.Input.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, 16))];
+        _spill = spill;
+        var input = node.Input.Output;
+        _rows = [.. input.Select(o => PgArrowMapping.CreateColumn(o.Type, 16))];
         _results = [.. node.Plan.Functions.Select(f => PgArrowMapping.CreateColumn(f.Output.Type, 16))];
+        _keyRow = [.. node.Plan.PartitionKeys.Select(k => PgArrowMapping.CreateColumn(input[k].Type, 1))];
+        var read = new HashSet<int>(node.Plan.OrderKeys.Concat(node.Plan.Functions.SelectMany(f => f.Args)));
+        _passThroughIndex = [.. Enumerable.Range(0, input.Count).Where(c => !read.Contains(c))];
+        _passThrough = [.. _passThroughIndex.Select(c => _rows[c])];
+        _readBack = [.. _passThroughIndex.Select(c => PgArrowMapping.CreateColumn(input[c].Type, ExecutionContext.BatchRows))];
     }
 
     public int Rows { get; private set; }
 
     public void Append(RecordBatch batch, int row)
     {
+        if (Rows == 0)
+        {
+            var keys = _node.Plan.PartitionKeys;
+            for (int j = 0; j < keys.Count; j++) _node.InputOps[keys[j]].Append(batch.Columns[keys[j]], row, _keyRow[j]);
+        }
         for (int c = 0; c < _rows.Length; c++) _node.InputOps[c].Append(batch.Columns[c], row, _rows[c]);
         Rows++;
+        if (_file is not null)
+        {
+            if (Rows - _flushed >= ExecutionContext.BatchRows) FlushPassThrough();
+        }
+        else if (Rows % CheckEvery == 0 && _spill.Limited && _passThrough.Length > 0
+            && ColumnMemory.Bytes(_rows) > _spill.BudgetBytes)
+        {
+            _file = _spill.Create();
+            _spill.CountWindowPartitionSpill();
+            FlushPassThrough();
+        }
+    }
+
+    /// <summary>Writes the pass-through values of rows [_flushed, Rows) to the file and drops them from memory.</summary>
+    private void FlushPassThrough()
+    {
+        _file!.Write(_passThrough, Rows - _flushed);
+        foreach (var c in _passThrough) c.Reset();
+        _flushed = Rows;
     }
 
     /// <summary>Whether input row <paramref name="row"/> has the partition keys of the buffered rows (NULL equal to NULL).</summary>
     public bool SamePartition(RecordBatch batch, int row)
     {
-        foreach (int k in _node.Plan.PartitionKeys)
-            if (!Equal(batch.Columns[k], row, _rows[k], Rows - 1, _node.InputOps[k])) return false;
+        var keys = _node.Plan.PartitionKeys;
+        for (int j = 0; j < keys.Count; j++)
+            if (!Equal(batch.Columns[keys[j]], row, _keyRow[j], 0, _node.InputOps[keys[j]])) return false;
         return true;
     }
 
@@ -57,18 +110,56 @@ internal sealed class WindowPartition
     {
         foreach (var c in _rows) c.Reset();
         foreach (var c in _results) c.Reset();
+        foreach (var c in _keyRow) c.Reset();
         Rows = 0;
+        _file?.Dispose();
+        _file = null;
+        _flushed = _readRows = _readPos = 0;
     }
 
-    /// <summary>Appends rows [from, from + count) with their function values to <paramref name="output"/> (input columns, then results).</summary>
+    /// <summary>
+    /// Appends rows [from, from + count) with their function values to <paramref name="output"/>
+    /// (input columns, then results). A spilled partition is copied out in row order, from 0 on:
+    /// its pass-through columns come from the file, block after block.
+    /// </summary>
     public void CopyOut(int from, int count, Column[] output)
     {
-        for (int c = 0; c < _rows.Length; c++) ColumnGather.Append(_rows[c], null, from, count, output[c], _node.InputOps[c]);
+        for (int c = 0; c < _rows.Length; c++)
+        {
+            if (_file is null || Array.IndexOf(_passThroughIndex, c) < 0)
+                ColumnGather.Append(_rows[c], null, from, count, output[c], _node.InputOps[c]);
+        }
+        if (_file is not null) CopyPassThrough(count, output);
         for (int f = 0; f < _results.Length; f++) ColumnGather.Append(_results[f], null, from, count, output[_rows.Length + f], _node.ResultOps[f]);
+    }
+
+    /// <summary>The next <paramref name="count"/> rows' pass-through values, from the spill file.</summary>
+    private void CopyPassThrough(int count, Column[] output)
+    {
+        while (count > 0)
+        {
+            if (_readPos == _readRows)
+            {
+                do _readRows = _file!.Read(_readBack);
+                while (_readRows == 0);
+                if (_readRows < 0) throw new InvalidOperationException($"window partition spill file ended before its {Rows} rows were copied out");
+                _readPos = 0;
+            }
+            int n = Math.Min(count, _readRows - _readPos);
+            for (int j = 0; j < _passThroughIndex.Length; j++)
+            {
+                int c = _passThroughIndex[j];
+                ColumnGather.Append(_readBack[j], null, _readPos, n, output[c], _node.InputOps[c]);
+            }
+            _readPos += n;
+            count -= n;
+        }
     }
 
     public void Compute()
     {
+        if (_file is not null && Rows > _flushed) FlushPassThrough(); // every pass-through value is read back from the file
+
         FindPeers();
         FindFrames();
         var functions = _node.Plan.Functions;

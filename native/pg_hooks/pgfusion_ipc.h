@@ -153,11 +153,26 @@ typedef enum PgfMessageType
 	PGF_MSG_CREDIT = 105,		/* u32 scan_id, u32 pages */
 	PGF_MSG_SCAN_CLOSE = 106,	/* u32 scan_id */
 	PGF_MSG_TUPLE = 107,		/* one MinimalTuple (t_len bytes) */
-	PGF_MSG_DONE = 108,			/* u64 rows, u64 spill_bytes, u32 spill_files */
+	PGF_MSG_DONE = 108,			/* u64 rows, u64 spill_bytes, u32 spill_files, u32 n, parallel[n], PgfDoneKernels (docs/ipc.md 5.2) */
 	PGF_MSG_EXPLAINED = 109,	/* text[] */
 	PGF_MSG_PROBE = 110,		/* u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys, u32 flags, u32 nconds, natts x u32 attnum, nconds x condition, nkeys x i64 key */
 	PGF_MSG_PROBE_KEYS = 111	/* u32 scan_id, u32 last, nkeys x i64 key */
 } PgfMessageType;
+
+/*
+ * The tail of DONE after the parallel-pipeline text (read with memcpy: it is not aligned): the
+ * kernels of this statement, its planning and its execution, for EXPLAIN ANALYZE.
+ */
+typedef struct PgfDoneKernels
+{
+	uint32		compiled;		/* kernels compiled for this statement */
+	uint32		cache_hits;		/* kernels taken from the kernel cache or (plan_cached) the plan cache */
+	double		compile_ms;		/* building and compiling the compiled ones, summed over kernels */
+	uint32		flags;			/* PGF_DONE_PLAN_CACHED */
+	uint32		reserved;		/* 0 */
+} PgfDoneKernels;
+
+#define PGF_DONE_PLAN_CACHED 0x1	/* the plan came from the worker's plan cache: its kernels count as cache hits */
 
 /* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */
 #define PGF_MAX_WORKER_THREADS 64

@@ -94,6 +94,8 @@ typedef struct PgfScanState
 	uint64		spill_bytes;	/* from DONE: bytes written to spill files */
 	uint32		spill_files;	/* from DONE: spill files created */
 	char	   *parallel;		/* from DONE: pipelines run on several threads, one per line, or NULL */
+	bool		have_kernels;	/* DONE carried the kernel figures (a worker that predates them sends none) */
+	PgfDoneKernels kernels;		/* from DONE: this statement's kernels compiled and found cached */
 	struct PgfProbeSet *probes; /* index probes (probe.c) */
 	/* page readers (readers.c): started at the first scan big enough, if pg_fusion.page_readers > 0 */
 	PgfReaders *readers;
@@ -122,6 +124,7 @@ static TupleTableSlot *exec_scan(CustomScanState *node);
 static void end_scan(CustomScanState *node);
 static void rescan(CustomScanState *node);
 static void explain_scan(CustomScanState *node, List *ancestors, ExplainState *es);
+static void note_kernels(PgfScanState *state, const char *data);
 static void shutdown_scan(CustomScanState *node);
 static bool scan_may_toast(PgfScanStream *scan);
 static void share_scan(PgfScanState *state, PgfScanStream *scan);
@@ -884,6 +887,8 @@ exec_scan(CustomScanState *node)
 							state->parallel = pnstrdup(state->msg.data + 24, n);
 							MemoryContextSwitchTo(old);
 						}
+						if ((uint64) n + 24 + sizeof(PgfDoneKernels) <= (uint64) state->msg.len)
+							note_kernels(state, state->msg.data + 24 + n);
 					}
 					state->done = true;
 					end_execution(state);
@@ -981,6 +986,53 @@ rescan(CustomScanState *node)
 	INSTR_TIME_SET_ZERO(state->t_wait);
 }
 
+/*
+ * DONE's kernel figures. A rescan executes the plan again, which the worker reports as a plan
+ * cache hit: the first execution's figures stand (that is where the compile happened), plus
+ * whatever later executions compiled on first use.
+ */
+static void
+note_kernels(PgfScanState *state, const char *data)
+{
+	PgfDoneKernels k;
+
+	memcpy(&k, data, sizeof(k));
+	if (!state->have_kernels)
+	{
+		state->kernels = k;
+		state->have_kernels = true;
+		return;
+	}
+	state->kernels.compiled += k.compiled;
+	state->kernels.compile_ms += k.compile_ms;
+}
+
+/*
+ * EXPLAIN ANALYZE: the statement's kernels, e.g. "Kernels: 7 compiled in 12.3 ms, 3 cache hits";
+ * ", plan cached" when the worker's plan cache had the whole plan (then nothing compiled at
+ * planning and every kernel of the plan is a hit). Other formats get one property per figure.
+ */
+static void
+explain_kernels(const PgfDoneKernels *k, ExplainState *es)
+{
+	bool		plan_cached = (k->flags & PGF_DONE_PLAN_CACHED) != 0;
+
+	if (es->format == EXPLAIN_FORMAT_TEXT)
+	{
+		char	   *line = psprintf("%u compiled in %.1f ms, %u cache hit%s%s",
+									k->compiled, k->compile_ms, k->cache_hits,
+									k->cache_hits == 1 ? "" : "s",
+									plan_cached ? ", plan cached" : "");
+
+		ExplainPropertyText("Kernels", line, es);
+		return;
+	}
+	ExplainPropertyUInteger("Kernels Compiled", NULL, k->compiled, es);
+	ExplainPropertyFloat("Kernel Compile Time", "ms", k->compile_ms, 3, es);
+	ExplainPropertyUInteger("Kernel Cache Hits", NULL, k->cache_hits, es);
+	ExplainPropertyBool("Plan Cached", plan_cached, es);
+}
+
 static void
 explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 {
@@ -1013,6 +1065,8 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 			ExplainPropertyFloat("Readers Read Time", "ms", state->reader_read_ms, 1, es);
 			ExplainPropertyFloat("Readers Copy Time", "ms", state->reader_copy_ms, 1, es);
 		}
+		if (state->have_kernels)
+			explain_kernels(&state->kernels, es);
 		ExplainPropertyUInteger("Worker Memory Budget", "kB", state->work_mem_kb, es);
 		if (state->spill_files > 0 || es->format != EXPLAIN_FORMAT_TEXT)
 		{

@@ -29,7 +29,27 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
     /// <summary>A cached answer: a compiled plan with its handle, or the reason the query is not supported.</summary>
     internal sealed record CacheEntry(string? Key, ulong Handle, CompiledQuery? Query, string? UnsupportedReason, double EstimatedRows)
     {
+        private KernelFigures? planning;
+
         public long LastUse { get; set; }
+
+        /// <summary>The kernels the plan's compile looked up (compiled or found): a later statement that takes the plan from the cache reuses them all.</summary>
+        public KernelFigures Compiled { get; init; } = KernelFigures.None;
+
+        /// <summary>
+        /// Remembers how the last COMPILE of this plan went (compiled now, or taken from the cache)
+        /// for the EXECUTE that follows it, which reports it in DONE. COMPILE and EXECUTE come on
+        /// different slots, so the figures wait here; two backends planning the same query at once
+        /// may see each other's (EXPLAIN ANALYZE figures only, never results).
+        /// </summary>
+        public void NotePlanning(KernelFigures figures) => Volatile.Write(ref planning, figures);
+
+        /// <summary>
+        /// The figures of the COMPILE before this EXECUTE, once; a later execution of the same plan
+        /// without a new COMPILE (a prepared statement) reuses every kernel of the plan.
+        /// </summary>
+        public KernelFigures TakePlanning() =>
+            Interlocked.Exchange(ref planning, null) ?? KernelFigures.FromPlanCache(Compiled.Compiled + Compiled.CacheHits);
     }
 
     public static string CanonicalKey(ReadOnlySpan<byte> json) => Location().Replace(Encoding.UTF8.GetString(json), "");
@@ -45,11 +65,15 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
     }
 
     /// <summary>Caches a compiled plan under a new handle (and under <paramref name="key"/> when given).</summary>
-    public CacheEntry AddCompiled(string? key, CompiledQuery query, double rows)
+    public CacheEntry AddCompiled(string? key, CompiledQuery query, double rows, KernelFigures? kernels = null)
     {
         lock (gate)
         {
-            var entry = new CacheEntry(key, (ulong)Interlocked.Increment(ref nextHandle), query, null, rows) { LastUse = ++clock };
+            var entry = new CacheEntry(key, (ulong)Interlocked.Increment(ref nextHandle), query, null, rows)
+            {
+                LastUse = ++clock,
+                Compiled = kernels ?? KernelFigures.None,
+            };
             byHandle[entry.Handle] = entry;
             if (key is not null)
             {
@@ -71,13 +95,13 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
         }
     }
 
-    public CompiledQuery? Find(ulong handle)
+    public CacheEntry? Find(ulong handle)
     {
         lock (gate)
         {
             if (!byHandle.TryGetValue(handle, out var entry)) return null;
             entry.LastUse = ++clock;
-            return entry.Query;
+            return entry;
         }
     }
 

@@ -170,21 +170,33 @@ internal sealed class Session
             return;
         }
 
-        var entry = CompileCached(json);
+        var entry = CompileCached(json, out var kernels);
         if (entry.Query is { } q)
+        {
+            entry.NotePlanning(kernels);
             SendCompiled(entry, q, token);
+        }
         else
             SendText(MessageType.Unsupported, entry.UnsupportedReason!, token);
     }
 
-    /// <summary>The plan cache's answer for a query's JSON: a hit, or a new compile (supported or not) that is cached.</summary>
-    private PlanCache.CacheEntry CompileCached(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// The plan cache's answer for a query's JSON: a hit, or a new compile (supported or not) that
+    /// is cached. <paramref name="kernels"/>: the kernels this lookup cost, for DONE.
+    /// </summary>
+    private PlanCache.CacheEntry CompileCached(ReadOnlySpan<byte> json, out KernelFigures kernels)
     {
         string key = PlanCache.CanonicalKey(json);
         if (cache.TryGet(key, out var hit))
+        {
+            kernels = KernelFigures.FromPlanCache(hit.Compiled.Compiled + hit.Compiled.CacheHits);
             return hit;
+        }
 
+        kernels = KernelFigures.None;
         var clock = Stopwatch.StartNew();
+        var use = new KernelUse();
+        using var recording = KernelUse.Record(use);
         var planned = QueryPlanner.Plan(json, PlannerWithConstants);
         if (!planned.IsSupported)
         {
@@ -199,7 +211,8 @@ internal sealed class Session
             return new PlanCache.CacheEntry(key, 0, null, compiled.UnsupportedReason, 0);
         }
         LastCompileTiming = $"plan {planMs:F2} ms, plan+compile {clock.Elapsed.TotalMilliseconds:F2} ms";
-        return cache.AddCompiled(key, compiled.Query, planned.Plan!.Root.EstimatedRows);
+        kernels = KernelFigures.Of(use);
+        return cache.AddCompiled(key, compiled.Query, planned.Plan!.Root.EstimatedRows, kernels);
     }
 
     /// <summary>The last cold compile's timing (logged on request by tools).</summary>
@@ -231,24 +244,31 @@ internal sealed class Session
         var fault = Fault(payload, MessageType.Execute);
         var json = payload[16..];
         bool settingsChanged = (Wire.ReadU32(payload, 0, MessageType.Execute) & SettingsChangedFlag) != 0;
-        var query = fault == DebugFault.ForgetPlan || settingsChanged ? null : cache.Find(handle);
+        var entry = fault == DebugFault.ForgetPlan || settingsChanged ? null : cache.Find(handle);
+        var query = entry?.Query;
+        var kernels = entry?.TakePlanning() ?? KernelFigures.None;
         if (query is null && settingsChanged)
         {
             // The session's output settings (DateStyle, extra_float_digits, ...) differ from those the
             // cached PlannedStmt was planned under; the backend sent the JSON with the current ones.
-            var entry = CompileCached(json);
-            query = entry.Query ?? throw new PgFusionException("0A000",
-                $"pg_fusion cannot run this cached plan under the session's current settings: {entry.UnsupportedReason}",
+            var compiled = CompileCached(json, out kernels);
+            query = compiled.Query ?? throw new PgFusionException("0A000",
+                $"pg_fusion cannot run this cached plan under the session's current settings: {compiled.UnsupportedReason}",
                 "A setting that decides how values print as text (DateStyle, IntervalStyle, extra_float_digits, bytea_output) changed since the statement was planned; prepare it again, or set pg_fusion.enable = off before preparing it.");
         }
         if (query is null && !json.IsEmpty)
         {
             // The bounded plan cache dropped the handle (or the test fault pretends it did): the
             // JSON the plan came from compiles to the same plan.
-            query = fault is DebugFault.Execute or DebugFault.ExecuteSleep
-                ? DebugPlan.FromJson(fault, json)
-                : CompileCached(json).Query
-                  ?? throw new PgFusionException("XX000", $"pg_fusion plan {handle} was dropped from the worker's cache and its query no longer compiles");
+            if (fault is DebugFault.Execute or DebugFault.ExecuteSleep)
+            {
+                query = DebugPlan.FromJson(fault, json);
+            }
+            else
+            {
+                query = CompileCached(json, out kernels).Query
+                        ?? throw new PgFusionException("XX000", $"pg_fusion plan {handle} was dropped from the worker's cache and its query no longer compiles");
+            }
         }
         if (query is null)
             throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
@@ -260,21 +280,30 @@ internal sealed class Session
         // The worker runs in the data directory (the postmaster's working directory): spill files go
         // to base/pgsql_tmp like PostgreSQL's own temporary files, and are deleted when this ends.
         using var spill = new Codegen.Operators.Spill.SpillSpace(Path.GetFullPath(Path.Combine("base", "pgsql_tmp")), workMemKb * 1024L);
+        // kernels that compile on first use (a filter's general kernel, a fixed-scale kernel's general variant)
+        var executing = new KernelUse();
         try
         {
+            using var recording = KernelUse.Record(executing);
             query.Execute(scans, sink, spill, token);
         }
         finally
         {
             scans.Quiesce();
         }
+        kernels = kernels.Plus(executing);
         byte[] parallel = Encoding.UTF8.GetBytes(string.Join("\n", scans.ParallelPipelines));
-        var done = new ArrayBufferWriter<byte>(24 + parallel.Length);
+        var done = new ArrayBufferWriter<byte>(24 + parallel.Length + 24);
         Wire.U64(done, (ulong)sink.Rows);
         Wire.U64(done, (ulong)spill.BytesWritten);
         Wire.U32(done, (uint)spill.FilesCreated);
         Wire.U32(done, (uint)parallel.Length);
         Wire.Bytes(done, parallel);
+        Wire.U32(done, (uint)Math.Min(kernels.Compiled, uint.MaxValue));
+        Wire.U32(done, (uint)Math.Min(kernels.CacheHits, uint.MaxValue));
+        Wire.F64(done, kernels.CompileMs);
+        Wire.U32(done, kernels.PlanCached ? 1u : 0u);
+        Wire.U32(done, 0); // reserved
         channel.Send(MessageType.Done, done.WrittenSpan, token);
     }
 

@@ -14,14 +14,14 @@ internal sealed class CommandLine
         {
             var arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal))
-                throw new ArgumentException($"unexpected argument '{arg}'");
+                throw new CliUsageException($"unexpected argument '{arg}'");
             var name = arg[2..];
             if (flags.Contains(name))
                 _flags.Add(name);
             else if (i + 1 < args.Length)
                 _options[name] = args[++i];
             else
-                throw new ArgumentException($"option '{arg}' needs a value");
+                throw new CliUsageException($"option '{arg}' needs a value");
         }
     }
 

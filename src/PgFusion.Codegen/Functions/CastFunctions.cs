@@ -48,6 +48,66 @@ public static class CastFunctions
         return r;
     }
 
+    // float.c dtoi2 / dtoi4 / dtoi8 and ftoi2 / ftoi4 / ftoi8: rint (round half to even) first,
+    // so a just-out-of-range value that rounds into range converts; then NaN or a value outside
+    // [MIN, -MIN) is the target type's 22003 "... out of range". The bounds are powers of two,
+    // exact in float4 and float8, so FLOATx_FITS_IN_INTy is the same comparison in double.
+
+    /// <summary>dtoi8: int8(float8).</summary>
+    public static long Float8ToInt8(double a)
+    {
+        double r = Math.Round(a, MidpointRounding.ToEven);
+        if (!FitsBelowPowerOfTwo(r, 63)) PgErrors.BigintOutOfRange();
+        return (long)r;
+    }
+
+    /// <summary>dtoi4: int4(float8).</summary>
+    public static int Float8ToInt4(double a)
+    {
+        double r = Math.Round(a, MidpointRounding.ToEven);
+        if (!FitsBelowPowerOfTwo(r, 31)) PgErrors.IntegerOutOfRange();
+        return (int)r;
+    }
+
+    /// <summary>dtoi2: int2(float8).</summary>
+    public static short Float8ToInt2(double a)
+    {
+        double r = Math.Round(a, MidpointRounding.ToEven);
+        if (!FitsBelowPowerOfTwo(r, 15)) PgErrors.SmallintOutOfRange();
+        return (short)r;
+    }
+
+    /// <summary>ftoi8: int8(float4); the float4 is rounded as a float4 (rint of a float4 is one).</summary>
+    public static long Float4ToInt8(float a)
+    {
+        float r = MathF.Round(a, MidpointRounding.ToEven);
+        if (!FitsBelowPowerOfTwo(r, 63)) PgErrors.BigintOutOfRange();
+        return (long)r;
+    }
+
+    /// <summary>ftoi4: int4(float4).</summary>
+    public static int Float4ToInt4(float a)
+    {
+        float r = MathF.Round(a, MidpointRounding.ToEven);
+        if (!FitsBelowPowerOfTwo(r, 31)) PgErrors.IntegerOutOfRange();
+        return (int)r;
+    }
+
+    /// <summary>ftoi2: int2(float4).</summary>
+    public static short Float4ToInt2(float a)
+    {
+        float r = MathF.Round(a, MidpointRounding.ToEven);
+        if (!FitsBelowPowerOfTwo(r, 15)) PgErrors.SmallintOutOfRange();
+        return (short)r;
+    }
+
+    /// <summary>-2^bits &lt;= r &lt; 2^bits, false for NaN (every comparison with NaN is false).</summary>
+    private static bool FitsBelowPowerOfTwo(double r, int bits)
+    {
+        double limit = Math.ScaleB(1.0, bits);
+        return r >= -limit && r < limit;
+    }
+
     public static PgNumeric Int8ToNumeric(long a) => new(a, 0);
 
     public static PgNumeric Int4ToNumeric(int a) => new(a, 0);

@@ -168,6 +168,8 @@ public static class FunctionRegistry
         Add(1743, "numeric", C, "Float8ToNumeric"); Add(1742, "numeric", C, "Float4ToNumeric");
         Add(1779, "int8", C, "NumericToInt8"); Add(1744, "int4", C, "NumericToInt4"); Add(1783, "int2", C, "NumericToInt2");
         Add(1703, "numeric", C, "NumericTypmod");
+        Add(483, "int8", C, "Float8ToInt8"); Add(317, "int4", C, "Float8ToInt4"); Add(237, "int2", C, "Float8ToInt2");
+        Add(653, "int8", C, "Float4ToInt8"); Add(319, "int4", C, "Float4ToInt4"); Add(238, "int2", C, "Float4ToInt2");
         return t;
     }
 }

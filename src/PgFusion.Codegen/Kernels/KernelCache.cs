@@ -66,6 +66,8 @@ public sealed class KernelCache
     {
         string key = $"v{LayoutVersion}|{typeof(T).Name}|{shapeKey}";
         bool created = false;
+        // captured here: the pool thread that compiles a kernel in parallel does not inherit it
+        var use = KernelUse.Current;
         var entry = kernels.GetOrAdd(key, k => new Entry(new Lazy<object>(() =>
         {
             created = true;
@@ -79,9 +81,11 @@ public sealed class KernelCache
                 var compiled = tree.Compile();
                 sw.Stop();
                 Interlocked.Add(ref compileTicks, sw.Elapsed.Ticks);
+                use?.AddCompileTime(sw.Elapsed.Ticks);
                 return new Kernel<T>(name, k, tree, compiled, sw.Elapsed);
             }
             Interlocked.Add(ref compileTicks, built.Ticks);
+            use?.AddCompileTime(built.Ticks);
             long compileTime = 0;
             var pending = new PendingCompile<T>(() =>
             {
@@ -99,6 +103,7 @@ public sealed class KernelCache
                 {
                     Interlocked.Exchange(ref compileTime, csw.Elapsed.Ticks);
                     Interlocked.Add(ref compileTicks, csw.Elapsed.Ticks);
+                    use?.AddCompileTime(csw.Elapsed.Ticks);
                 }
             });
             ParallelCompileScope.Add(pending);
@@ -109,8 +114,16 @@ public sealed class KernelCache
         {
             var kernel = (Kernel<T>)entry.Value.Value;
             if (!created) Interlocked.Increment(ref hits);
-            if (created) threadCompiles++;
-            else threadHits++;
+            if (created)
+            {
+                threadCompiles++;
+                use?.AddCompile();
+            }
+            else
+            {
+                threadHits++;
+                use?.AddHit();
+            }
             if (kernels.Count > Capacity) Evict();
             return kernel;
         }

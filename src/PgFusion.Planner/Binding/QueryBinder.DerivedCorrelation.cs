@@ -90,7 +90,7 @@ public sealed partial class QueryBinder
     {
         PgTypeOid.Int2 => (short)0,
         PgTypeOid.Int4 or PgTypeOid.Date => 0,
-        PgTypeOid.Int8 or PgTypeOid.Timestamp => 0L,
+        PgTypeOid.Int8 or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Time => 0L,
         PgTypeOid.Float4 => 0f,
         PgTypeOid.Float8 => 0d,
         PgTypeOid.Bool => false,

@@ -136,7 +136,7 @@ public sealed partial class QueryBinder
     {
         PgTypeOid.Int2 => (short)0,
         PgTypeOid.Int4 or PgTypeOid.Date => 0,
-        PgTypeOid.Int8 or PgTypeOid.Timestamp => 0L,
+        PgTypeOid.Int8 or PgTypeOid.Timestamp or PgTypeOid.Timestamptz or PgTypeOid.Time => 0L,
         PgTypeOid.Bool => false,
         PgTypeOid.Float4 => 0f,
         PgTypeOid.Float8 => 0d,
@@ -174,6 +174,8 @@ public sealed partial class QueryBinder
         PgTypeOid.Numeric => ((1718, "numeric_eq"), type),
         PgTypeOid.Date => ((1086, "date_eq"), type),
         PgTypeOid.Timestamp => ((2052, "timestamp_eq"), type),
+        PgTypeOid.Timestamptz => ((1152, "timestamptz_eq"), type),
+        PgTypeOid.Time => ((1145, "time_eq"), type),
         PgTypeOid.Text => ((67, "texteq"), type),
         PgTypeOid.Varchar => ((67, "texteq"), PgType.Text),
         PgTypeOid.Bpchar => ((1048, "bpchareq"), type),

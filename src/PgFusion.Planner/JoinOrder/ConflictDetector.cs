@@ -101,8 +101,11 @@ public static class ConflictDetector
             return;
         }
         graph.AddOperatorEdge(tes & left, tes & right, op.Kind, Selectivity(op.Predicates), [.. op.Predicates.Select(p => p.Payload)],
-            rules, left, right, id);
+            rules, left, right, id, HashKey(op.Predicates));
     }
+
+    /// <summary>An edge of several conjuncts (or of none: a cross join) has a hash key unless all of its conjuncts lack one.</summary>
+    private static bool HashKey(IReadOnlyList<JoinPredicate> predicates) => predicates.Count == 0 || predicates.Any(p => p.HashKey);
 
     /// <summary>An inner join free of conflicts: each conjunct that spans both inputs is its own edge, so it applies as early as possible.</summary>
     private static void AddConjunctEdges(QueryGraph graph, JoinOperator op, RelSet tes, int operatorId)
@@ -114,12 +117,12 @@ public static class ConflictDetector
         {
             var refs = p.References & op.Relations;
             if (refs.Overlaps(left) && refs.Overlaps(right))
-                graph.AddOperatorEdge(refs & left, refs & right, JoinKind.Inner, p.Selectivity, [p.Payload], [], refs & left, refs & right, operatorId);
+                graph.AddOperatorEdge(refs & left, refs & right, JoinKind.Inner, p.Selectivity, [p.Payload], [], refs & left, refs & right, operatorId, p.HashKey);
             else
                 oneSided.Add(p);
         }
         if (oneSided.Count > 0)
-            graph.AddOperatorEdge(tes & left, tes & right, JoinKind.Inner, Selectivity(oneSided), [.. oneSided.Select(p => p.Payload)], [], left, right, operatorId);
+            graph.AddOperatorEdge(tes & left, tes & right, JoinKind.Inner, Selectivity(oneSided), [.. oneSided.Select(p => p.Payload)], [], left, right, operatorId, HashKey(oneSided));
     }
 
     private static double Selectivity(IReadOnlyList<JoinPredicate> predicates)

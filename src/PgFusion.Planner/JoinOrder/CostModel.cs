@@ -1,3 +1,5 @@
+using PgFusion.Planner.Physical;
+
 namespace PgFusion.Planner.JoinOrder;
 
 /// <summary>Which input of a hash join is loaded into the hash table.</summary>
@@ -24,8 +26,19 @@ public static class CostModel
     /// <summary>Build rows at which a probe costs half of a result row: about the keys whose hash table fills an L2 cache.</summary>
     public const double ProbeHalfCostBuildRows = 32_768;
 
-    public static double JoinCost(double outputRows, double leftRows, double rightRows, double leftCost, double rightCost) =>
-        outputRows + ProbeCost(leftRows, rightRows) + leftCost + rightCost;
+    /// <param name="hashKey">
+    /// Whether the join has a hash key. Without one (only conditions like <c>b.x * c.y &gt; 1</c>)
+    /// it compares every pair of its inputs, |L|·|R| evaluations, which is its probe term: a pair
+    /// costs as much as a result row. PostgreSQL's nested loop is costed by its pairs too; costed
+    /// like a hash join, a keyless join of two relations that the estimates make small was
+    /// preferred to the equi-joins PostgreSQL runs first, and its condition evaluated on pairs
+    /// PostgreSQL never forms (seed 479 case 1370: an overflowing float4 product).
+    /// </param>
+    public static double JoinCost(double outputRows, double leftRows, double rightRows, double leftCost, double rightCost, bool hashKey = true) =>
+        outputRows + (hashKey ? ProbeCost(leftRows, rightRows) : PairCost(leftRows, rightRows)) + leftCost + rightCost;
+
+    /// <summary>Every pair of the inputs, for a join without a hash key.</summary>
+    public static double PairCost(double leftRows, double rightRows) => Estimates.Product(leftRows, rightRows);
 
     /// <summary>The probe input (the larger) times the weight of a probe into the build input (the smaller).</summary>
     public static double ProbeCost(double leftRows, double rightRows)

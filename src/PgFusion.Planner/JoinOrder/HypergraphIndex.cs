@@ -15,7 +15,8 @@ internal enum JoinCheck
 }
 
 /// <summary>A valid join of two sets: oriented inputs, operator and the estimate factor of the edges it applies.</summary>
-internal readonly record struct JoinStep(ulong Left, ulong Right, JoinKind Kind, double RowFactor);
+/// <param name="HashKey">False when the edges it applies have predicates and none can be a hash key (<see cref="JoinEdge.HashKey"/>).</param>
+internal readonly record struct JoinStep(ulong Left, ulong Right, JoinKind Kind, double RowFactor, bool HashKey = true);
 
 /// <summary>
 /// The query graph in the flat arrays the enumerators need: per-relation neighbour masks for simple
@@ -34,6 +35,8 @@ internal sealed class HypergraphIndex
     private readonly JoinKind[] _kind;
     private readonly int[] _operator;
     private readonly double[] _factor;
+    private readonly bool[] _hashKey;
+    private readonly bool[] _crossProduct;
     private readonly ConflictRule[][] _rules;
 
     public HypergraphIndex(QueryGraph graph)
@@ -56,6 +59,8 @@ internal sealed class HypergraphIndex
         _kind = new JoinKind[m];
         _operator = new int[m];
         _factor = new double[m];
+        _hashKey = new bool[m];
+        _crossProduct = new bool[m];
         _rules = new ConflictRule[m][];
         var incident = new List<int>[RelationCount];
         for (var r = 0; r < RelationCount; r++)
@@ -71,6 +76,8 @@ internal sealed class HypergraphIndex
             _kind[i] = e.Kind;
             _operator[i] = e.OperatorId;
             _factor[i] = e.Kind == JoinKind.Inner ? e.Selectivity : 1.0;
+            _hashKey[i] = e.HashKey;
+            _crossProduct[i] = e.IsCrossProduct;
             _rules[i] = [.. e.Rules];
             foreach (var r in e.Tes)
                 incident[r].Add(i);
@@ -144,6 +151,8 @@ internal sealed class HypergraphIndex
         var kind = JoinKind.Inner;
         var orientation = 0;
         var factor = 1.0;
+        var predicateEdges = false;
+        var hashKey = false;
         var rest = probe;
         while (rest != 0)
         {
@@ -162,6 +171,8 @@ internal sealed class HypergraphIndex
                 if ((tes & ~probe) == 0 || RelSet.LowestBit(inProbe) != xBit)
                     continue;
                 factor = Estimates.Product(factor, _factor[i]);
+                predicateEdges |= !_crossProduct[i];
+                hashKey |= _hashKey[i] && !_crossProduct[i];
                 var forward = (u & ~s1) == 0 && (v & ~s2) == 0;
                 var backward = (u & ~s2) == 0 && (v & ~s1) == 0;
                 connected |= forward || backward;
@@ -195,7 +206,8 @@ internal sealed class HypergraphIndex
             step = default;
             return JoinCheck.Invalid;
         }
-        step = orientation < 0 ? new JoinStep(s2, s1, kind, factor) : new JoinStep(s1, s2, kind, factor);
+        var keyed = hashKey || !predicateEdges;
+        step = orientation < 0 ? new JoinStep(s2, s1, kind, factor, keyed) : new JoinStep(s1, s2, kind, factor, keyed);
         return JoinCheck.Valid;
     }
 

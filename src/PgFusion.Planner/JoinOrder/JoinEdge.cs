@@ -10,8 +10,9 @@ public sealed class JoinEdge
     internal JoinEdge(
         int index, int operatorId, RelSet left, RelSet right, JoinKind kind, double selectivity,
         IReadOnlyList<object> predicates, IReadOnlyList<ConflictRule> rules,
-        RelSet operatorLeft, RelSet operatorRight)
+        RelSet operatorLeft, RelSet operatorRight, bool hashKey = true)
     {
+        HashKey = hashKey;
         Index = index;
         OperatorId = operatorId;
         Left = left;
@@ -54,6 +55,13 @@ public sealed class JoinEdge
     public RelSet OperatorRight { get; }
 
     public bool IsCrossProduct => Index < 0;
+
+    /// <summary>
+    /// Whether a predicate of the edge can serve as a hash key. A join whose applied edges have
+    /// predicates but none that can compares every pair of its inputs; cross products the
+    /// enumerator adds have no predicate and count as keyed (their output is every pair already).
+    /// </summary>
+    public bool HashKey { get; }
 
     public override string ToString() =>
         $"{Kind} {Left}-{Right} sel={Selectivity:G4}" + (Rules.Count == 0 ? "" : $" rules={string.Join(";", Rules)}");

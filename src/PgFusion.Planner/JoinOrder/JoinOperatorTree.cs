@@ -32,7 +32,12 @@ public sealed record JoinOperator(JoinKind Kind, JoinOperatorTree Left, JoinOper
 /// relation are NULL (a strict comparison like a.x = b.y rejects nulls on both). Empty is always safe
 /// and only forgoes the outer-join reorderings the paper allows under null rejection.
 /// </param>
-public sealed record JoinPredicate(RelSet References, double Selectivity, object Payload, RelSet NullRejecting)
+/// <param name="HashKey">
+/// Whether the conjunct can be a hash key of the join that applies it (an equality of one side's
+/// expression with the other's). A join applying no such conjunct compares every pair of its
+/// inputs (<see cref="CostModel.JoinCost"/>).
+/// </param>
+public sealed record JoinPredicate(RelSet References, double Selectivity, object Payload, RelSet NullRejecting, bool HashKey = true)
 {
     /// <summary>A strict conjunct (any NULL input gives NULL), e.g. an equality of columns: null-rejecting on every relation it reads.</summary>
     public static JoinPredicate Strict(RelSet references, double selectivity, object payload) =>

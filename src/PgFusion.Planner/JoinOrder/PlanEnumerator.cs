@@ -127,7 +127,7 @@ public sealed class PlanEnumerator
         var left = _dp[s1];
         var right = _dp[s2];
         var rows = Estimates.Product(Estimates.Product(left.Rows, right.Rows), step.RowFactor);
-        var cost = CostModel.JoinCost(rows, left.Rows, right.Rows, left.Cost, right.Cost);
+        var cost = CostModel.JoinCost(rows, left.Rows, right.Rows, left.Cost, right.Cost, step.HashKey);
         ref var entry = ref CollectionsMarshal.GetValueRefOrAddDefault(_dp, s1 | s2, out var exists);
         if (!exists || cost < entry.Cost)
             entry = new DpEntry(step.Left, step.Right, rows, cost, step.Kind);

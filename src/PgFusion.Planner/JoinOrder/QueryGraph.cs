@@ -39,12 +39,13 @@ public sealed class QueryGraph
     /// operator whose original inputs are exactly <paramref name="left"/> and <paramref name="right"/>
     /// and that conflicts with nothing; use <see cref="ConflictDetector"/> for anything else.
     /// </summary>
-    public JoinEdge AddEdge(RelSet left, RelSet right, JoinKind kind = JoinKind.Inner, double selectivity = 1.0, object? predicate = null) =>
-        AddOperatorEdge(left, right, kind, selectivity, predicate is null ? [] : [predicate], [], left, right, NewOperatorId());
+    /// <param name="hashKey">Whether the predicate can be a hash key (<see cref="JoinEdge.HashKey"/>).</param>
+    public JoinEdge AddEdge(RelSet left, RelSet right, JoinKind kind = JoinKind.Inner, double selectivity = 1.0, object? predicate = null, bool hashKey = true) =>
+        AddOperatorEdge(left, right, kind, selectivity, predicate is null ? [] : [predicate], [], left, right, NewOperatorId(), hashKey);
 
     internal JoinEdge AddOperatorEdge(
         RelSet left, RelSet right, JoinKind kind, double selectivity, IReadOnlyList<object> predicates,
-        IReadOnlyList<ConflictRule> rules, RelSet operatorLeft, RelSet operatorRight, int operatorId)
+        IReadOnlyList<ConflictRule> rules, RelSet operatorLeft, RelSet operatorRight, int operatorId, bool hashKey = true)
     {
         if (left.IsEmpty || right.IsEmpty || left.Overlaps(right))
             throw new ArgumentException($"a hyperedge needs two non-empty disjoint sides, got {left} and {right}");
@@ -52,7 +53,7 @@ public sealed class QueryGraph
             throw new ArgumentException($"hyperedge {left}-{right} names a relation outside 0..{RelationCount - 1}");
         if (!(selectivity >= 0) || selectivity > 1)
             throw new ArgumentOutOfRangeException(nameof(selectivity), selectivity, $"selectivity of edge {left}-{right} must lie in [0, 1]");
-        var edge = new JoinEdge(_edges.Count, operatorId, left, right, kind, selectivity, predicates, rules, operatorLeft, operatorRight);
+        var edge = new JoinEdge(_edges.Count, operatorId, left, right, kind, selectivity, predicates, rules, operatorLeft, operatorRight, hashKey);
         _edges.Add(edge);
         return edge;
     }

@@ -19,6 +19,9 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
     private const double DefaultInequality = 1.0 / 3.0;
     private const double DefaultUnknown = 0.5;
 
+    /// <summary>PostgreSQL's DEFAULT_MATCH_SEL: LIKE's estimate where nothing better is known (a fixed prefix without a histogram, a pattern across two relations).</summary>
+    private const double DefaultMatch = 0.005;
+
     /// <summary>The predicate's selectivity, always in [0, 1] (<see cref="Estimates.Selectivity"/>).</summary>
     public double Estimate(BoundExpr predicate) => Estimates.Selectivity(Selectivity(predicate), DefaultUnknown);
 
@@ -106,7 +109,8 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
             "=" => Equality(origin, constant),
             "<>" => 1 - Equality(origin, constant) - (origin?.Statistics?.NullFrac ?? 0),
             "<" or "<=" => Below(origin, constant, op == "<="),
-            ">" or ">=" => 1 - Below(origin, constant, op == ">") - (origin?.Statistics?.NullFrac ?? 0),
+            // Without statistics scalarineqsel gives DEFAULT_INEQ_SEL for either direction.
+            ">" or ">=" => origin?.Statistics is null ? DefaultInequality : 1 - Below(origin, constant, op == ">") - origin.Statistics.NullFrac,
             "~~" => Like(origin, constant),
             "!~~" => Math.Max(0, 1 - Like(origin, constant) - (origin?.Statistics?.NullFrac ?? 0)),
             _ => DefaultUnknown,
@@ -199,7 +203,13 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         if (constant.Value is not string pattern) return DefaultUnknown;
         var stats = origin?.Statistics;
         double heuristic = LikeHeuristic(pattern, stats is null ? DefaultEquality : null);
-        if (stats is null) return heuristic;
+        // A fixed prefix before the first wildcard ('A%') is a range x >= 'A' AND x < 'B', which
+        // prefix_selectivity estimates from the histogram; without one it is DEFAULT_MATCH_SEL.
+        // Ignoring the prefix made 'A%' match every row and NOT LIKE 'A%' none, so an expression
+        // without statistics looked like an empty filter (seed 479 case 1370: a join on it was
+        // estimated at one row and built first, evaluating a raising qual PostgreSQL never reaches).
+        if (HasPartialPrefix(pattern) && stats?.Histogram is not { Count: >= 2 }) heuristic *= DefaultMatch;
+        if (stats is null) return Math.Clamp(heuristic, 0.0001, 0.9999);
         double mcvMatched = 0, mcvTotal = 0;
         for (int i = 0; i < (stats.McvValues?.Count ?? 0); i++)
         {
@@ -219,6 +229,18 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
         }
         selec = Math.Clamp(selec, 0.0001, 0.9999);
         return (selec * Math.Max(0, 1 - stats.NullFrac - mcvTotal)) + mcvMatched;
+    }
+
+    /// <summary>Whether the pattern starts with a fixed character and has a wildcard after it (PostgreSQL's Pattern_Prefix_Partial).</summary>
+    private static bool HasPartialPrefix(string pattern)
+    {
+        if (pattern.Length == 0 || pattern[0] is '%' or '_') return false;
+        for (int pos = 0; pos < pattern.Length; pos++)
+        {
+            if (pattern[pos] == '\\') pos++;
+            else if (pattern[pos] is '%' or '_') return true;
+        }
+        return false;
     }
 
     /// <summary>PostgreSQL's like_selectivity over the pattern after its leading wildcards; a pattern without wildcards is an equality.</summary>

@@ -93,7 +93,7 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             double selectivity = estimator.ConjunctSelectivity(c);
             // A strict comparison is false or NULL when a relation it reads is all NULL.
             bool strict = c is BoundFuncCall { Args.Count: 2 } f && PhysicalPlanner.IsStrictComparison(f);
-            predicates.Add(new JoinPredicate(refs, selectivity, c, strict ? refs : RelSet.Empty));
+            predicates.Add(new JoinPredicate(refs, selectivity, c, strict ? refs : RelSet.Empty, CanBeHashKey(c, owners)));
         }
         CombineCompositeKeys(predicates, owners, estimator);
         var kind = node.Kind switch
@@ -138,6 +138,21 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             predicates[members[0]] = predicates[members[0]] with { Selectivity = Estimates.Selectivity(estimator.CompositeEquiJoinSelectivity(lefts, rights)) };
             for (int m = 1; m < members.Count; m++) predicates[members[m]] = predicates[members[m]] with { Selectivity = 1 };
         }
+    }
+
+    /// <summary>
+    /// Whether the conjunct is an equality whose sides read disjoint sets of leaves, with types the
+    /// hash join can key on (<see cref="PhysicalPlanner.TryEquiKey"/>): a join that applies it has a key.
+    /// </summary>
+    private static bool CanBeHashKey(BoundExpr conjunct, Dictionary<int, int> owners)
+    {
+        if (conjunct is not BoundFuncCall { Args: [var a, var b] }) return false;
+        var leftIds = a.ReferencedColumns().Select(c => c.Id).ToHashSet();
+        var rightIds = b.ReferencedColumns().Select(c => c.Id).ToHashSet();
+        if (!leftIds.All(owners.ContainsKey) || !rightIds.All(owners.ContainsKey)) return false;
+        var leftLeaves = leftIds.Select(id => owners[id]).ToHashSet();
+        if (rightIds.Any(id => leftLeaves.Contains(owners[id]))) return false;
+        return PhysicalPlanner.TryEquiKey(conjunct, leftIds, rightIds, out _, out _);
     }
 
     /// <summary>The one leaf whose columns an expression reads, or null.</summary>

@@ -128,4 +128,32 @@ public class EstimationAndFallbackTests
         Assert.True(double.IsFinite(both) && both > 0, $"{both}");
         Assert.NotNull(new PlanEnumerator(outer).Solve().Tree);
     }
+
+    /// <summary>
+    /// Seed 479 case 1370: a ⋈ b and a ⋈ c on equalities, b ⋈ c on a keyless qual estimated to keep
+    /// almost nothing. Costed like a hash join, b ⋈ c came first and its qual ran on every pair of
+    /// b and c; a keyless join compares every pair, so its cost counts them and the equi-joins win.
+    /// </summary>
+    [Fact]
+    public void A_keyless_join_costs_every_pair_of_its_inputs()
+    {
+        var g = new QueryGraph();
+        var a = g.AddRelation(1000);
+        var b = g.AddRelation(1000);
+        var c = g.AddRelation(1000);
+        g.AddEdge(RelSet.Single(a), RelSet.Single(b), JoinKind.Inner, 0.005, "a=b");
+        g.AddEdge(RelSet.Single(a), RelSet.Single(c), JoinKind.Inner, 0.005, "a=c");
+        g.AddEdge(RelSet.Single(b), RelSet.Single(c), JoinKind.Inner, 1e-6, "b*c>k", hashKey: false);
+        var tree = Assert.IsType<JoinTreeNode>(new PlanEnumerator(g).Solve().Tree);
+        Assert.DoesNotContain(tree.Joins(), j => j.Relations == RelSet.Of(b, c));
+
+        var keyed = new QueryGraph();
+        foreach (var _ in new[] { a, b, c }) keyed.AddRelation(1000);
+        keyed.AddEdge(RelSet.Single(a), RelSet.Single(b), JoinKind.Inner, 0.005, "a=b");
+        keyed.AddEdge(RelSet.Single(a), RelSet.Single(c), JoinKind.Inner, 0.005, "a=c");
+        keyed.AddEdge(RelSet.Single(b), RelSet.Single(c), JoinKind.Inner, 1e-6, "b=c");
+        var keyedTree = Assert.IsType<JoinTreeNode>(new PlanEnumerator(keyed).Solve().Tree);
+        Assert.Contains(keyedTree.Joins(), j => j.Relations == RelSet.Of(b, c)); // the same estimates with a key: b ⋈ c first
+        Assert.Equal(CostModel.PairCost(1000, 1000), CostModel.JoinCost(0, 1000, 1000, 0, 0, hashKey: false));
+    }
 }

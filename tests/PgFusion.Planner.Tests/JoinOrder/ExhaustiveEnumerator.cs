@@ -34,7 +34,8 @@ internal sealed class ExhaustiveEnumerator(QueryGraph graph)
             var right = Best(s2);
             if (double.IsInfinity(left) || double.IsInfinity(right))
                 continue;
-            best = Math.Min(best, Rows(s) + ProbeCost(Rows(s1), Rows(s2)) + left + right);
+            var probe = HasHashKey(s1, s2) ? ProbeCost(Rows(s1), Rows(s2)) : Rows(s1) * Rows(s2);
+            best = Math.Min(best, Rows(s) + probe + left + right);
         }
         _best[s] = best;
         return best;
@@ -45,6 +46,16 @@ internal sealed class ExhaustiveEnumerator(QueryGraph graph)
     {
         var build = Math.Min(a, b);
         return Math.Max(a, b) * build / (build + CostModel.ProbeHalfCostBuildRows);
+    }
+
+    /// <summary>
+    /// Whether the edges that become applicable joining the two sets include a hash key, or there
+    /// are none; a join without one compares every pair, which the cost model charges as |L|·|R|.
+    /// </summary>
+    private bool HasHashKey(ulong s1, ulong s2)
+    {
+        var applied = graph.Edges.Where(e => e.Tes.IsSubsetOf(new RelSet(s1 | s2)) && !e.Tes.IsSubsetOf(new RelSet(s1)) && !e.Tes.IsSubsetOf(new RelSet(s2))).ToList();
+        return applied.Count == 0 || applied.Any(e => e.HashKey);
     }
 
     private double Rows(ulong s) => CardinalityEstimator.EstimateRows(graph, new RelSet(s));

@@ -41,7 +41,7 @@ internal static class RandomQueries
                 if (!left.Contains(extra))
                     right |= RelSet.Single(extra);
             }
-            g.AddEdge(left, right, JoinKind.Inner, Selectivity(rnd), $"e{i}");
+            g.AddEdge(left, right, JoinKind.Inner, Selectivity(rnd), $"e{i}", hashKey: rnd.NextDouble() < 0.8);
         }
         var extraEdges = rnd.Next(0, n);
         for (var k = 0; k < extraEdges; k++)
@@ -55,7 +55,7 @@ internal static class RandomQueries
             var c = rnd.Next(n);
             if (rnd.NextDouble() < 0.3 && c != a && c != b)
                 right |= RelSet.Single(c);
-            g.AddEdge(left, right, JoinKind.Inner, Selectivity(rnd), $"x{k}");
+            g.AddEdge(left, right, JoinKind.Inner, Selectivity(rnd), $"x{k}", hashKey: rnd.NextDouble() < 0.8);
         }
         return g;
     }
@@ -111,7 +111,8 @@ internal static class RandomQueries
             var strict = rnd.NextDouble() < 0.75;
             var payload = new TestPredicate(refs.ToArray(), strict);
             var sel = Selectivity(rnd);
-            predicates.Add(strict ? JoinPredicate.Strict(refs, sel, payload) : new JoinPredicate(refs, sel, payload, RelSet.Empty));
+            var hashKey = rnd.NextDouble() < 0.8;
+            predicates.Add(new JoinPredicate(refs, sel, payload, strict ? refs : RelSet.Empty, hashKey));
         }
         visible = kind is JoinKind.Semi or JoinKind.Anti ? leftVisible : leftVisible | rightVisible;
         return new JoinOperator(kind, left, right, predicates);

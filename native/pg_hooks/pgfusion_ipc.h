@@ -165,11 +165,11 @@ typedef enum PgfMessageType
  */
 typedef struct PgfDoneKernels
 {
-	uint32		compiled;		/* kernels compiled for this statement */
-	uint32		cache_hits;		/* kernels taken from the kernel cache or (plan_cached) the plan cache */
+	uint32_t	compiled;		/* kernels compiled for this statement */
+	uint32_t	cache_hits;		/* kernels taken from the kernel cache or (plan_cached) the plan cache */
 	double		compile_ms;		/* building and compiling the compiled ones, summed over kernels */
-	uint32		flags;			/* PGF_DONE_PLAN_CACHED */
-	uint32		reserved;		/* 0 */
+	uint32_t	flags;			/* PGF_DONE_PLAN_CACHED */
+	uint32_t	reserved;		/* 0 */
 } PgfDoneKernels;
 
 #define PGF_DONE_PLAN_CACHED 0x1	/* the plan came from the worker's plan cache: its kernels count as cache hits */

@@ -122,6 +122,19 @@ public sealed class ShmemLayoutTests
             Assert.True(MessageTypes.IsKnown(t) == known.Contains(t), $"type {t}");
     }
 
+    /// <summary>
+    /// DONE's kernel figures are written by the worker field by field (Session.Execute: u32 compiled,
+    /// u32 cache_hits, f64 compile_ms, u32 flags, u32 reserved) and read by the backend as one
+    /// memcpy of PgfDoneKernels: the struct must have exactly that layout.
+    /// </summary>
+    [Fact]
+    public void The_DONE_kernel_figures_are_laid_out_as_the_worker_writes_them()
+    {
+        Assert.Equal(24, Header.SizeOf("PgfDoneKernels"));
+        Assert.Equal(["compiled", "cache_hits", "compile_ms", "flags", "reserved"], Header.FieldNames("PgfDoneKernels"));
+        Assert.Equal([0L, 4L, 8L, 16L, 20L], Header.FieldNames("PgfDoneKernels").Select(f => Header.OffsetOf("PgfDoneKernels", f)));
+    }
+
     private static string Pascal(string snake) =>
         string.Concat(snake.Split('_').Select(p => p[0] + p[1..].ToLowerInvariant()));
 }

@@ -25,10 +25,7 @@ public class DecoderBenchmarks
     private RecordBatch q1Batch = null!;
     private RecordBatch q6Batch = null!;
     private RecordBatch allBatch = null!;
-    private HeapPageDecoder q1Legacy = null!;
-    private RecordBatch q1LegacyBatch = null!;
     private RecordBatch q1SmallBatch = null!;
-    private RecordBatch q1LegacySmallBatch = null!;
 
     /// <summary>Rows of the small batches (DecodeQ1Small): their column buffers (~100 bytes a row) stay in L1.</summary>
     private const int SmallBatchRows = 256;
@@ -53,13 +50,7 @@ public class DecoderBenchmarks
         q1Batch = q1.NewBatch(BatchRows);
         q6Batch = q6.NewBatch(BatchRows);
         allBatch = all.NewBatch(BatchRows);
-        // the walk before decoder14 (PGFUSION_DECODER_WALK=legacy, read when a decoder is made), for in-process A/B
-        Environment.SetEnvironmentVariable("PGFUSION_DECODER_WALK", "legacy");
-        q1Legacy = new HeapPageDecoder(layout, [5, 6, 7, 8, 9, 10, 11]);
-        Environment.SetEnvironmentVariable("PGFUSION_DECODER_WALK", null);
-        q1LegacyBatch = q1Legacy.NewBatch(BatchRows);
         q1SmallBatch = q1.NewBatch(SmallBatchRows);
-        q1LegacySmallBatch = q1Legacy.NewBatch(SmallBatchRows);
         Console.WriteLine($"// {pages.Count} pages, {Tuples} tuples, {Bytes} tuple bytes");
     }
 
@@ -110,54 +101,8 @@ public class DecoderBenchmarks
     [Benchmark(Description = "decode Q1's 7 columns (2000 lineitem pages)")]
     public int DecodeQ1() => Run(q1, q1Batch);
 
-    /// <summary>
-    /// Decodes every page with the Q1 decoder and the legacy-walk one into fresh one-page batches and
-    /// compares them value for value (numeric values and scales, texts, dates, nulls); prints and
-    /// returns the rows compared, throws at the first difference. Run after warm runs, so the walks'
-    /// shape guesses are learned (the guessed paths are what is compared).
-    /// </summary>
-    public int VerifyQ1AgainstLegacy()
-    {
-        var a = q1.NewBatch(HeapPageDecoder.MaxTuplesPerPage);
-        var b = q1Legacy.NewBatch(HeapPageDecoder.MaxTuplesPerPage);
-        int rows = 0;
-        for (int p = 0; p < pages.Count; p++)
-        {
-            foreach (var c in a.Columns) c.Reset();
-            foreach (var c in b.Columns) c.Reset();
-            a.Length = 0;
-            b.Length = 0;
-            int na = q1.Decode(pages[p], visibility[p], (uint)p, a, null);
-            int nb = q1Legacy.Decode(pages[p], visibility[p], (uint)p, b, null);
-            if (na != nb) throw new InvalidOperationException($"page {p}: {na} rows against {nb}");
-            for (int c = 0; c < a.Columns.Count; c++)
-            {
-                for (int r = 0; r < na; r++)
-                {
-                    bool same = (a.Columns[c], b.Columns[c]) switch
-                    {
-                        (DecimalColumn x, DecimalColumn y) => x.Values[r] == y.Values[r] && x.ScaleAt(r) == y.ScaleAt(r),
-                        (VarBinaryColumn x, VarBinaryColumn y) => x.GetBytes(r).SequenceEqual(y.GetBytes(r)),
-                        (PrimitiveColumn<int> x, PrimitiveColumn<int> y) => x.Values[r] == y.Values[r],
-                        _ => throw new InvalidOperationException($"column {c}: {a.Columns[c].GetType().Name} not compared"),
-                    };
-                    if (!same || a.Columns[c].IsNull(r) != b.Columns[c].IsNull(r)) throw new InvalidOperationException($"page {p} row {r} column {c} differs");
-                }
-            }
-            rows += na;
-        }
-        Console.WriteLine($"verify: {rows} rows, 7 columns, equal to the legacy walk's");
-        return rows;
-    }
-
-    [Benchmark(Description = "decode Q1's 7 columns with the walk before decoder14 (PGFUSION_DECODER_WALK=legacy)")]
-    public int DecodeQ1Legacy() => Run(q1Legacy, q1LegacyBatch);
-
     [Benchmark(Description = "decode Q1's 7 columns into 256-row batches (column buffers in L1)")]
     public int DecodeQ1Small() => Run(q1, q1SmallBatch, nextPage: true, SmallBatchRows);
-
-    [Benchmark(Description = "DecodeQ1Small with the walk before decoder14")]
-    public int DecodeQ1LegacySmall() => Run(q1Legacy, q1LegacySmallBatch, nextPage: true, SmallBatchRows);
 
     [Benchmark(Description = "decode Q1's 7 columns, no next-page prefetch (2000 lineitem pages)")]
     public int DecodeQ1Alone() => Run(q1, q1Batch, nextPage: false);

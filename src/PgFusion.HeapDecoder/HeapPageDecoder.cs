@@ -122,10 +122,9 @@ public sealed partial class HeapPageDecoder
         _cacheOff[prefix] = off;
         _fastStart = Math.Min(firstNeeded, prefix);
         _steps = paths == DecodePaths.GeneralOnly ? null : BuildSteps();
-        // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two);
-        // PGFUSION_DECODER_WALK=legacy specialises the walk as before decoder14 (LegacyTupleWalker)
+        // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
         _walker = _steps is { } steps && paths == DecodePaths.Default && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0"
-            ? TupleWalker.TryCreate(steps, legacy: Environment.GetEnvironmentVariable("PGFUSION_DECODER_WALK") == "legacy") : null;
+            ? TupleWalker.TryCreate(steps) : null;
         // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
         _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
         // PGFUSION_DECODER_WARMUP=0 runs the tiered WalkPage from the first page (the cold start WalkWarmup avoids),

@@ -56,13 +56,12 @@ internal abstract class TupleWalker
     public abstract bool TieredWarm { get; set; }
 
     /// <summary>
-    /// A walker for the steps, or null when one of them has no specialised form. <paramref name="legacy"/>:
-    /// the walk as it was before decoder14 (LegacyTupleWalker), to measure the two in one process.
+    /// A walker for the steps, or null when one of them has no specialised form.
     /// </summary>
-    public static TupleWalker? TryCreate(FastStep[] steps, bool legacy = false)
+    public static TupleWalker? TryCreate(FastStep[] steps)
     {
         if (steps.Length > MaxSteps) return null;
-        var chain = legacy ? typeof(LegacyWalkEnd) : typeof(WalkEnd);
+        var chain = typeof(WalkEnd);
         for (int k = steps.Length - 1; k >= 0; k--)
         {
             var s = steps[k];
@@ -70,19 +69,19 @@ internal abstract class TupleWalker
             var align = Const(s.AlignMask + 1);
             Type? step = s.Kind switch
             {
-                FastKind.SkipFixed when s.Len <= MaxSteps => (legacy ? typeof(LegacySkipFixed<,,>) : typeof(SkipFixed<,,>)).MakeGenericType(Const(s.Len), align, chain),
-                FastKind.SkipVarlena => (legacy ? typeof(LegacySkipVarlena<,>) : typeof(SkipVarlena<,>)).MakeGenericType(align, chain),
-                FastKind.Copy2 => (legacy ? typeof(LegacyCopy2<,,>) : typeof(Copy2<,,>)).MakeGenericType(align, index, chain),
-                FastKind.Copy4 => (legacy ? typeof(LegacyCopy4<,,>) : typeof(Copy4<,,>)).MakeGenericType(align, index, chain),
-                FastKind.Copy8 => (legacy ? typeof(LegacyCopy8<,,>) : typeof(Copy8<,,>)).MakeGenericType(align, index, chain),
-                FastKind.Numeric => (legacy ? typeof(LegacyNumericStep<,,>) : typeof(NumericStep<,,>)).MakeGenericType(align, index, chain),
-                FastKind.Text => (legacy ? typeof(LegacyTextStep<,,>) : typeof(TextStep<,,>)).MakeGenericType(align, index, chain),
+                FastKind.SkipFixed when s.Len <= MaxSteps => typeof(SkipFixed<,,>).MakeGenericType(Const(s.Len), align, chain),
+                FastKind.SkipVarlena => typeof(SkipVarlena<,>).MakeGenericType(align, chain),
+                FastKind.Copy2 => typeof(Copy2<,,>).MakeGenericType(align, index, chain),
+                FastKind.Copy4 => typeof(Copy4<,,>).MakeGenericType(align, index, chain),
+                FastKind.Copy8 => typeof(Copy8<,,>).MakeGenericType(align, index, chain),
+                FastKind.Numeric => typeof(NumericStep<,,>).MakeGenericType(align, index, chain),
+                FastKind.Text => typeof(TextStep<,,>).MakeGenericType(align, index, chain),
                 _ => null,
             };
             if (step is null) return null;
             chain = step;
         }
-        return (TupleWalker)Activator.CreateInstance((legacy ? typeof(LegacyTupleWalker<>) : typeof(TupleWalker<>)).MakeGenericType(chain))!;
+        return (TupleWalker)Activator.CreateInstance(typeof(TupleWalker<>).MakeGenericType(chain))!;
     }
 
     private static Type Const(int value) => value switch

@@ -43,7 +43,7 @@ public sealed partial class QueryBinder
     private sealed record LateralApply(LogicalPlan Right, BoundExpr Condition, IReadOnlyList<NamedExpr> Outputs, LogicalJoinType Kind = LogicalJoinType.Left)
     {
         public LogicalPlan Apply(LogicalPlan left) =>
-            new LogicalProject(new LogicalJoin(left, Right, Kind, Condition),
+            new LogicalProject(new LogicalJoin(left, Right, Kind, Condition) { Subquery = true },
                 [.. left.Output.Select(c => new NamedExpr(c, new LogicalColumnRef(c))), .. Outputs]);
     }
 

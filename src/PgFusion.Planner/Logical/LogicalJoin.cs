@@ -36,6 +36,15 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     /// </summary>
     public bool Domain { get; init; }
 
+    /// <summary>
+    /// The join of a decorrelated sub-query (a correlated scalar or mark sub-query, a LATERAL
+    /// sub-query): to PostgreSQL a SubPlan or a nested loop over the sub-query that yields a value
+    /// (NULL when it finds no row) for every outer row, on which the query's own quals then run. As
+    /// a left join, a strict qual above would make it inner (OuterJoinSimplification) and drop the
+    /// NULL rows unevaluated: it does so only when the qual cannot raise (seed 503 case 1528).
+    /// </summary>
+    public bool Subquery { get; init; }
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output

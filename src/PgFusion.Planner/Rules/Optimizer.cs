@@ -33,7 +33,7 @@ public sealed class Optimizer
         new EmptyMarkJoin(),
         new ConstantFolding(),
         new PredicateSimplification(),
-        new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
+        new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid), e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid))),
         new PredicatePushdown(e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid)), new QualOrdering(catalog)),
         new OrRestriction(),
         new JoinReorder(catalog, joinOrder),

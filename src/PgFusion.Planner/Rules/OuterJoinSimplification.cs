@@ -15,7 +15,10 @@ namespace PgFusion.Planner.Rules;
 /// IS NOT NULL, NOT (pushed down as negate_clause does), AND of any arm, OR of every arm. Runs before predicate pushdown, so the WHERE
 /// conjuncts that made a join inner are then pushed into its input.
 /// </summary>
-public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction = null) : IRewriteRule
+/// <param name="cannotRaise">Whether a predicate cannot raise an error: a decorrelated sub-query's
+/// left join (<see cref="LogicalJoin.Subquery"/>) is made inner only by predicates that cannot.
+/// Without it, no such join is made inner.</param>
+public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction = null, Func<BoundExpr, bool>? cannotRaise = null) : IRewriteRule
 {
     public string Name => "outer_join_simplification";
 
@@ -51,6 +54,10 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
         var rightIds = ColumnIds.Of(join.Right.Output);
         bool leftRejected = above.Any(p => NotTrueWhenNull(p, leftIds));
         bool rightRejected = !join.Kind.OutputsLeftOnly() && above.Any(p => NotTrueWhenNull(p, rightIds));
+        // PostgreSQL runs the quals above a sub-query on every outer row, the sub-query's NULL ones
+        // included: a qual that may raise must see them, so the join stays a left join.
+        if (join.Subquery && above.Any(p => p.ReferencedColumns().Any(c => rightIds.Contains(c.Id)) && cannotRaise?.Invoke(p) != true))
+            rightRejected = false;
         var kind = (join.Kind, leftRejected, rightRejected) switch
         {
             (LogicalJoinType.Left, _, true) => LogicalJoinType.Inner,

@@ -1,6 +1,7 @@
 using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Rules;
+using PgFusion.Types;
 
 namespace PgFusion.Planner.Binding;
 
@@ -44,7 +45,10 @@ public sealed partial class QueryBinder
             .. keys.Select(k => new LogicalSortKey(new LogicalColumnRef(k.Column), Descending: false, NullsFirst: false)),
             .. order.Keys.Select((k, i) => k with { Expr = new LogicalColumnRef(sortColumns[i].Column) }),
         ]);
-        return new LogicalPartitionLimit(sorted, [.. keys.Select(k => k.Column)], order.Offset, order.Count);
+        var limited = new LogicalPartitionLimit(sorted, [.. keys.Select(k => k.Column)], order.Offset, order.Count);
+        // LIMIT 0: PostgreSQL's Limit returns no row without reading its input (ExecLimit), so the
+        // sub-query's WHERE never runs: a false one-time filter gates it (seed 503 case 3198).
+        return order.Count == 0 ? new LogicalFilter(limited, new BoundConst(false, PgType.Bool)) : limited;
     }
 
     /// <summary>A sub-query's ORDER BY keys (bound over its rows) and its LIMIT/OFFSET.</summary>

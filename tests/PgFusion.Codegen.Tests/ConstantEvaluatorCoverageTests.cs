@@ -129,7 +129,7 @@ public sealed class ConstantEvaluatorCoverageTests
     [InlineData(237u, -32768.5, -32768L)]
     public void Float8_to_integer_casts_fold_with_rint(uint oid, double input, long expected)
     {
-        var type = oid switch { 483u => PgType.Int8, 317u => PgType.Int4, _ => PgType.Int2 };
+        var type = IntegerCastResult(oid);
         var value = ConstantEvaluator.Evaluate(new BoundFuncCall(oid, "cast", [new BoundConst(input, PgType.Float8)], type));
         Assert.Equal(expected, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(type.Oid switch { PgTypeOid.Int8 => typeof(long), PgTypeOid.Int4 => typeof(int), _ => typeof(short) }, value!.GetType());
@@ -145,7 +145,7 @@ public sealed class ConstantEvaluatorCoverageTests
     [InlineData(237u, double.NegativeInfinity, "smallint out of range")]
     public void Float8_to_integer_casts_out_of_range_raise_22003(uint oid, double input, string message)
     {
-        var type = oid switch { 483u => PgType.Int8, 317u => PgType.Int4, _ => PgType.Int2 };
+        var type = IntegerCastResult(oid);
         var e = Assert.Throws<PgFusionException>(() => ConstantEvaluator.Evaluate(new BoundFuncCall(oid, "cast", [new BoundConst(input, PgType.Float8)], type)));
         Assert.Equal("22003", e.SqlState);
         Assert.Equal(message, e.Message);
@@ -158,7 +158,7 @@ public sealed class ConstantEvaluatorCoverageTests
     [InlineData(238u, -32768.4f, -32768L)]
     public void Float4_to_integer_casts_fold_with_rint(uint oid, float input, long expected)
     {
-        var type = oid switch { 653u => PgType.Int8, 319u => PgType.Int4, _ => PgType.Int2 };
+        var type = IntegerCastResult(oid);
         var value = ConstantEvaluator.Evaluate(new BoundFuncCall(oid, "cast", [new BoundConst(input, PgType.Float4)], type));
         Assert.Equal(expected, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
     }
@@ -169,9 +169,18 @@ public sealed class ConstantEvaluatorCoverageTests
     [InlineData(238u, float.NaN, "smallint out of range")]
     public void Float4_to_integer_casts_out_of_range_raise_22003(uint oid, float input, string message)
     {
-        var type = oid switch { 653u => PgType.Int8, 319u => PgType.Int4, _ => PgType.Int2 };
+        var type = IntegerCastResult(oid);
         var e = Assert.Throws<PgFusionException>(() => ConstantEvaluator.Evaluate(new BoundFuncCall(oid, "cast", [new BoundConst(input, PgType.Float4)], type)));
         Assert.Equal("22003", e.SqlState);
         Assert.Equal(message, e.Message);
     }
+
+    /// <summary>The result type of a float8 (483, 317, 237) or float4 (653, 319, 238) to integer cast.</summary>
+    private static PgType IntegerCastResult(uint oid) => oid switch
+    {
+        483u or 653u => PgType.Int8,
+        317u or 319u => PgType.Int4,
+        237u or 238u => PgType.Int2,
+        _ => throw new ArgumentOutOfRangeException(nameof(oid), oid, "not a float to integer cast"),
+    };
 }

@@ -55,7 +55,11 @@ public sealed partial class PhysicalPlanner
         bool buildIsLeft = (join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Full
                 || (join.Kind is LogicalJoinType.Semi or LogicalJoinType.Anti && leftKeys.Count > 0))
             && !join.Gated
-            && (leftKeys.Count == 0 && (IsAnalyzedEmpty(join.Left) || IsAnalyzedEmpty(join.Right))
+            // A join without an equality is a nested loop in PostgreSQL. Over a scan that costs it
+            // nothing (an analyzed empty relation) both loop orders cost the same, whatever the other
+            // side's rows, and the tie goes to the first path add_path kept: the first relation of the
+            // FROM list outer, read first, which is the left input probed here (seed 503 case 333).
+            && (leftKeys.Count == 0 && (PredicatePushdown.IsFreeSeqScan(join.Left) || PredicatePushdown.IsFreeSeqScan(join.Right))
                 ? JoinBuildSide.Right
                 : CostModel.ChooseBuildSide(left.EstimatedRows, right.EstimatedRows)) == JoinBuildSide.Left;
         var kind = join.Kind switch
@@ -83,22 +87,6 @@ public sealed partial class PhysicalPlanner
             Columns(join.Output),
             Estimates.Rows(rows)) { BuildFirst = join.Gated });
     }
-
-    /// <summary>
-    /// A scan of an analyzed or vacuumed empty relation (relpages 0, reltuples 0), under filters or
-    /// projections: PostgreSQL's scan costs nothing, so a nested loop over it costs the same with it
-    /// outer or inner whatever the other side's rows, and the tie goes to the first path add_path
-    /// kept: the first relation of the FROM list outer, read first. A join without an equality (a
-    /// nested loop in PostgreSQL) then probes its left input, read first, as on a tie of rows (seed
-    /// 503 case 333: the empty t3 first in FROM, t4's filter raising never evaluated).
-    /// </summary>
-    private static bool IsAnalyzedEmpty(LogicalPlan plan) => plan switch
-    {
-        LogicalScan scan => scan.Relation.Layout.RelTuples == 0 && scan.Relation.Layout.RelPages == 0,
-        LogicalFilter f => IsAnalyzedEmpty(f.Input),
-        LogicalProject p => IsAnalyzedEmpty(p.Input),
-        _ => false,
-    };
 
     private static bool IsOneEquiKey(LogicalJoin join)
     {

@@ -27,24 +27,28 @@ public sealed class Optimizer
     /// query's catalog. <paramref name="isStrictFunction"/> (by pg_proc OID) lets outer-join
     /// simplification see NULL-rejecting functions beyond the equality operators it knows.
     /// </summary>
-    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null) =>
-    [
-        new SubqueryDecorrelation(),
-        new EmptyMarkJoin(),
-        new ConstantFolding(),
-        new PredicateSimplification(),
-        new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid), e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid))),
-        new PredicatePushdown(e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid)), new QualOrdering(catalog)),
-        new OrRestriction(),
-        new JoinReorder(catalog, joinOrder),
-        new FunctionalDependencyGrouping(),
-        new ProjectionPruning(),
-        new LimitSortToTopN(),
-        new LimitPushdown(e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid))),
-        new QualOrdering(catalog),
-        new OneTimeFilter(),
-        new SharedSubplan(catalog),
-    ];
+    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null)
+    {
+        Func<Binding.BoundExpr, bool> cannotRaise = e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid));
+        return
+        [
+            new SubqueryDecorrelation(),
+            new EmptyMarkJoin(),
+            new ConstantFolding(),
+            new PredicateSimplification(),
+            new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid), cannotRaise),
+            new PredicatePushdown(cannotRaise, new QualOrdering(catalog)),
+            new OrRestriction(),
+            new JoinReorder(catalog, joinOrder),
+            new FunctionalDependencyGrouping(),
+            new ProjectionPruning(),
+            new LimitSortToTopN(),
+            new LimitPushdown(cannotRaise),
+            new QualOrdering(catalog),
+            new OneTimeFilter(),
+            new SharedSubplan(catalog),
+        ];
+    }
 
     /// <summary>The function of a comparison operator (equal, not equal, less, greater, or-equal forms): PostgreSQL's comparison functions are strict.</summary>
     private static bool IsComparison(Json.QueryCatalog catalog, uint funcOid) =>

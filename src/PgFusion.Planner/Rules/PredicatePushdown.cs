@@ -234,7 +234,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     /// ANALYZE found empty: PostgreSQL's estimate_rel_size then takes 0 pages and 0 tuples (the
     /// 10-page minimum is only for a table never analyzed), so cost_seqscan charges nothing.
     /// </summary>
-    private static bool IsFreeSeqScan(LogicalPlan plan) => plan switch
+    internal static bool IsFreeSeqScan(LogicalPlan plan) => plan switch
     {
         LogicalFilter f => IsFreeSeqScan(f.Input),
         LogicalProject p => IsFreeSeqScan(p.Input),

@@ -55,6 +55,12 @@ public sealed partial class QueryBinder
                     if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0))
                     {
                         var (lateralPlan, columns, apply) = BindLateral(rte.Field("subquery"), binder, lateral, pullUp: true);
+                        if (!IsPulledUp(rte.Field("subquery")))
+                        {
+                            // a query level of its own, folded after this one (LogicalPlan.PlannedSubquery)
+                            lateralPlan = lateralPlan with { PlannedSubquery = true };
+                            if (apply is not null) apply = apply with { Right = lateralPlan };
+                        }
                         scope.SetSubquery(rti, columns);
                         return new FromItem(_ => lateralPlan, apply);
                     }
@@ -68,6 +74,10 @@ public sealed partial class QueryBinder
                     RegisterPullUp(rte.Field("subquery"), sub);
                     scope.SetSubquery(rti, sub.ResultColumns);
                     var subRoot = WrapPulledUpOutputs(rte.Field("subquery"), sub.Root);
+                    // A sub-query PostgreSQL neither pulls up nor flattens (a UNION ALL may become an
+                    // append relation) is a query level of its own, folded after this one.
+                    if (!IsPulledUp(rte.Field("subquery")) && rte.Field("subquery").IsNullField("setOperations"))
+                        subRoot = subRoot with { PlannedSubquery = true };
                     return new FromItem(_ => subRoot);
                 }
                 if (kind == RteKind.Cte)

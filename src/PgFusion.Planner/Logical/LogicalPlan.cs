@@ -15,6 +15,16 @@ public abstract record LogicalPlan
     /// <summary>The same node over other children (same count, same order).</summary>
     public abstract LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children);
 
+    /// <summary>
+    /// The root of a sub-query in FROM that PostgreSQL does not pull up (aggregates, DISTINCT,
+    /// LIMIT: a query level of its own). Its planner plans such a sub-query in make_one_rel
+    /// (set_subquery_pathlist), after the parent's select list, quals and HAVING are all folded, and
+    /// only once remove_unused_subquery_outputs replaced the outputs the parent no longer reads by
+    /// NULLs: <see cref="Rules.ConstantEvaluation"/> folds it last, in that order. Kept by
+    /// <c>with</c> copies; rules after constant evaluation ignore it.
+    /// </summary>
+    public bool PlannedSubquery { get; init; }
+
     /// <summary>The expressions of this node (not of its children), for analyses such as required columns.</summary>
     public abstract IEnumerable<BoundExpr> Expressions { get; }
 

@@ -56,11 +56,11 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         // WHERE and JOIN quals, then HAVING: when two constants would raise, the first in that
         // order wins. The walk below (bottom-up) meets WHERE before the select list, so the select
         // lists are evaluated once beforehand, only for their errors.
-        foreach (var e in SelectLists(plan)) Evaluate(SubstitutePulledUp(e));
+        foreach (var e in SelectLists(plan, isLevelRoot: true)) Evaluate(SubstitutePulledUp(e));
         // The arms of a set operation are query levels of their own, planned one after the other
         // (each its select list, then its quals): each is evaluated whole, in order, first.
-        plan = ApplyToSetOperationArms(plan);
-        plan = plan.TransformUp(p => (IsPulledUpSelectList(p) ? p : p.MapExpressions(e => Evaluate(SubstitutePulledUp(e)))) switch
+        plan = ApplyToSetOperationArms(plan, isLevelRoot: true);
+        plan = TransformLevel(plan, p => (IsPulledUpSelectList(p) ? p : p.MapExpressions(e => Evaluate(SubstitutePulledUp(e)))) switch
         {
         // A filter keeps only rows whose predicate is true: a conjunct that is constant NULL or
         // false rejects every row before any other conjunct runs (PostgreSQL's one-time filter).
@@ -75,10 +75,39 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         // A pulled-up select list is folded only in the outputs whose reference the walk reached
         // (evaluated there already, so folding them again raises nothing new); the others stay
         // as they are (they are read nowhere now, or only under a constant-false filter).
-        return plan.TransformUp(p => p is LogicalProject project && IsPulledUpSelectList(project)
+        plan = TransformLevel(plan, p => p is LogicalProject project && IsPulledUpSelectList(project)
             ? project with { Exprs = [.. project.Exprs.Select(FoldPulledUpOutput)] }
             : p);
+        return ApplyToPlannedSubqueries(plan);
     }
+
+    /// <summary>
+    /// The sub-queries in FROM that are query levels of their own (<see cref="LogicalPlan.PlannedSubquery"/>),
+    /// after this level is folded whole: PostgreSQL plans them in make_one_rel (set_subquery_pathlist),
+    /// after subquery_planner's preprocess_expression of the parent's select list, quals and HAVING, so
+    /// the parent's errors come first (seed 503 case 3261: the outer WHERE's infinite timestamp
+    /// subtraction before the LATERAL sub-query's int4 overflow). Before each is planned,
+    /// remove_unused_subquery_outputs replaces the outputs the folded parent no longer reads by
+    /// NULLs, which are never folded (seed 503 case 2236: a HAVING that canonicalize_qual made
+    /// constant false no longer reads the output whose cast overflows); projection pruning drops
+    /// them here. They are planned in range-table order, the plan's left-to-right order.
+    /// </summary>
+    private LogicalPlan ApplyToPlannedSubqueries(LogicalPlan level)
+    {
+        if (!HasPlannedSubquery(level, isLevelRoot: true)) return level;
+        level = new ProjectionPruning(beforeFolding: true).Apply(level);
+        return MapPlannedSubqueries(level, isLevelRoot: true);
+    }
+
+    private LogicalPlan MapPlannedSubqueries(LogicalPlan plan, bool isLevelRoot) =>
+        !isLevelRoot && plan.PlannedSubquery ? Apply(plan) : plan.MapChildren(c => MapPlannedSubqueries(c, isLevelRoot: false));
+
+    private static bool HasPlannedSubquery(LogicalPlan plan, bool isLevelRoot) =>
+        !isLevelRoot && plan.PlannedSubquery || plan.Children.Any(c => HasPlannedSubquery(c, isLevelRoot: false));
+
+    /// <summary>TransformUp over this query level only: a planned sub-query (<see cref="LogicalPlan.PlannedSubquery"/>) below it is left as it is.</summary>
+    private static LogicalPlan TransformLevel(LogicalPlan plan, Func<LogicalPlan, LogicalPlan> rewrite, bool isLevelRoot = true) =>
+        !isLevelRoot && plan.PlannedSubquery ? plan : rewrite(plan.MapChildren(c => TransformLevel(c, rewrite, isLevelRoot: false)));
 
     private NamedExpr FoldPulledUpOutput(NamedExpr output)
     {
@@ -185,15 +214,16 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
 
     private static bool IsSetOperation(LogicalPlan plan) => plan is LogicalSetOp or LogicalUnionAll or LogicalRecursiveUnion;
 
-    private LogicalPlan ApplyToSetOperationArms(LogicalPlan plan)
+    private LogicalPlan ApplyToSetOperationArms(LogicalPlan plan, bool isLevelRoot = false)
     {
+        if (!isLevelRoot && plan.PlannedSubquery) return plan; // folded after this level
         // A flattened UNION ALL: the pulled-up arms' select lists are folded first (with the parent
         // query's expressions), the other arms when they are planned, after.
         if (plan is LogicalUnionAll { AppendRelMembers: not null } union)
             foreach (var e in AppendRelSelectLists(union)) Evaluate(SubstitutePulledUp(e));
         if (IsSetOperation(plan)) return plan.WithChildren([.. plan.Children.Select(Apply)]);
         if (plan.Children.Count == 0) return plan;
-        var children = plan.Children.Select(ApplyToSetOperationArms).ToList();
+        var children = plan.Children.Select(c => ApplyToSetOperationArms(c)).ToList();
         return children.SequenceEqual(plan.Children) ? plan : plan.WithChildren(children);
     }
 
@@ -217,10 +247,12 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
 
     /// <summary>
     /// Expressions of projections, aggregates and sorts of this query level, outermost first (not
-    /// into set-operation arms, nor pulled-up select lists, which are folded through their references).
+    /// into set-operation arms, nor pulled-up select lists, which are folded through their references,
+    /// nor planned sub-queries, folded after this level).
     /// </summary>
-    private IEnumerable<BoundExpr> SelectLists(LogicalPlan plan)
+    private IEnumerable<BoundExpr> SelectLists(LogicalPlan plan, bool isLevelRoot = false)
     {
+        if (!isLevelRoot && plan.PlannedSubquery) yield break; // folded after this level
         if ((plan is LogicalProject or LogicalAggregate or LogicalSort) && !IsPulledUpSelectList(plan))
             foreach (var e in plan.Expressions) yield return e;
         if (IsSetOperation(plan)) yield break;

@@ -250,6 +250,31 @@ public sealed partial class VectorFilter
         }
     }
 
+    /// <summary>
+    /// The words a term evaluates with vector loads: the full words, and the last partial one
+    /// too when the value array extends past the rows to a whole word (a batch's arrays are
+    /// allocated for its capacity, so they do; late materialization's page-sized stage batches
+    /// of ~60 rows have no full word at all). The values past the rows are stale values
+    /// of the column's own type (NaN included): they compare without raising, and <see cref="RowsMask"/>
+    /// clears their bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int VectorWords(int rows, int toWord, int length)
+    {
+        int words = Math.Min(toWord, (rows + 63) >> 6);
+        if ((long)words << 6 <= length) return words;
+        int full = Math.Min(toWord, rows >> 6);
+        return (long)full << 6 <= length ? full : 0;
+    }
+
+    /// <summary>The bits of word <paramref name="w"/> that are rows (all 64 but in the last, partial word).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong RowsMask(int rows, int w)
+    {
+        int left = rows - (w << 6);
+        return left >= 64 ? ulong.MaxValue : (1UL << left) - 1;
+    }
+
     private abstract class Term(int column)
     {
         public int Column { get; } = column;
@@ -268,6 +293,7 @@ public sealed partial class VectorFilter
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         protected static void Store(ulong[] bits, int w, ulong word, bool and) => bits[w] = and ? bits[w] & word : word;
+
     }
 
     /// <summary>numeric(p, s) column (finite values, one scale) against a constant exact at that scale: Int128 compares.</summary>
@@ -353,13 +379,13 @@ public sealed partial class VectorFilter
         {
             var values = ((DecimalColumn)column).Values;
             int w = fromWord;
-            int fullEnd = Math.Min(toWord, rows >> 6);
+            int vectorEnd = VectorWords(rows, toWord, values.Length);
             if (Narrow(constant))
             {
-                var halves = MemoryMarshal.Cast<Int128, long>(values.AsSpan(0, rows));
+                var halves = MemoryMarshal.Cast<Int128, long>(values.AsSpan(0, vectorEnd << 6));
                 var c = Vector256.Create((long)constant);
                 var c2 = Vector256.Create((long)(second ? constant2 : 0));
-                for (; w < fullEnd; w++)
+                for (; w < vectorEnd; w++)
                 {
                     ulong word = 0;
                     for (int j = 0; j < 64; j += 4)
@@ -372,7 +398,7 @@ public sealed partial class VectorFilter
                         if (second) m &= Compare(x, op2, c2);
                         word |= (ulong)m.ExtractMostSignificantBits() << j;
                     }
-                    Store(bits, w, word, and);
+                    Store(bits, w, word & RowsMask(rows, w), and);
                 }
             }
             for (; w < toWord && w << 6 < rows; w++)
@@ -499,11 +525,11 @@ public sealed partial class VectorFilter
                 var c = Vector256.Create(constant);
                 var c2 = Vector256.Create(constant2);
                 int w = fromWord;
-                int fullEnd = Math.Min(toWord, rows >> 6);
-                if (fullEnd > w && ((long)fullEnd << 6) <= values.Length)
+                int vectorEnd = VectorWords(rows, toWord, values.Length);
+                if (vectorEnd > w)
                 {
                     ref T start = ref MemoryMarshal.GetArrayDataReference(values);
-                    for (; w < fullEnd; w++)
+                    for (; w < vectorEnd; w++)
                     {
                         ulong word = 0;
                         ref T at = ref Unsafe.Add(ref start, w << 6);
@@ -513,6 +539,7 @@ public sealed partial class VectorFilter
                             var m = TFirst.Vector(x, c) & TSecond.Vector(x, c2);
                             word |= (ulong)m.ExtractMostSignificantBits() << j;
                         }
+                        word &= RowsMask(rows, w);
                         bits[w] = and ? bits[w] & word : word;
                     }
                 }

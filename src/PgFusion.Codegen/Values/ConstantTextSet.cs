@@ -38,10 +38,21 @@ public sealed class ConstantTextSet
     /// <summary>Whether some element equals <paramref name="value"/> (= ANY); NOT IN is its negation (&lt;&gt; ALL).</summary>
     public bool Contains(TextRef value)
     {
-        var span = Bpchar ? value.Span[..value.TrimmedLength()] : value.Span;
+        var span = value.Span;
+        if (!Bpchar)
+        {
+            foreach (var e in elements)
+            {
+                if (span.SequenceEqual(e)) return true;
+            }
+            return false;
+        }
+        // bpchar: the elements are trimmed, so the value equals one exactly when it is that element
+        // followed by spaces only. Comparing the element's bytes first rejects most values without
+        // the byte-by-byte walk over their trailing spaces (TPC-H Q12: l_shipmode is char(10))
         foreach (var e in elements)
         {
-            if (span.SequenceEqual(e)) return true;
+            if (span.Length >= e.Length && span[..e.Length].SequenceEqual(e) && !span[e.Length..].ContainsAnyExcept((byte)' ')) return true;
         }
         return false;
     }

@@ -266,7 +266,11 @@ public sealed class Int64NumericDag
         }
         else
         {
-            for (int k = 0; k < rows; k++)
+            if (rows > selection.Length || rows > into.Length) throw new ArgumentOutOfRangeException(nameof(rows));
+            int k = 0;
+            if (Avx2.IsSupported)
+                k = GatherSelected(values, selection, rows, into, ref bad, ref or);
+            for (; k < rows; k++)
             {
                 Int128 v = values[selection[k]];
                 long low = (long)v, sign = low >> 63;
@@ -277,6 +281,43 @@ public sealed class Int64NumericDag
         }
         bits = or;
         return bad == 0;
+    }
+
+    /// <summary>
+    /// <see cref="LoadColumn"/>'s selected rows four at a time, by AVX2 gathers of their low and
+    /// high halves (TPC-H Q1 keeps 98 % of the rows, so every batch comes with a selection vector:
+    /// the scalar gather was a tenth of Q1's worker CPU). Each group of four indices is checked
+    /// against the array first; the first group outside it, and the last rows, are left to the
+    /// caller's checked loop. Returns the rows done.
+    /// </summary>
+    [MethodImpl(HotLoop.Options)]
+    private static unsafe int GatherSelected(Int128[] values, int[] selection, int rows, long[] into, ref ulong bad, ref ulong or)
+    {
+        int k = 0;
+        var limit = Vector128.Create((uint)values.Length);
+        var vbad = Vector256<long>.Zero;
+        var vor = Vector256<long>.Zero;
+        ref long o = ref MemoryMarshal.GetArrayDataReference(into);
+        fixed (Int128* start = values)
+        fixed (int* chosen = selection)
+        {
+            long* lows = (long*)start;
+            for (; k + 4 <= rows; k += 4)
+            {
+                var index = Sse2.LoadVector128(chosen + k);
+                if (!Vector128.LessThanAll(index.AsUInt32(), limit)) break;
+                var half = index + index;
+                var low = Avx2.GatherVector256(lows, half, 8);
+                var high = Avx2.GatherVector256(lows + 1, half, 8);
+                var sign = Vector256.GreaterThan(Vector256<long>.Zero, low);
+                vbad |= high ^ sign;
+                vor |= low ^ sign;
+                low.StoreUnsafe(ref o, (nuint)k);
+            }
+        }
+        bad |= (ulong)(vbad.GetElement(0) | vbad.GetElement(1) | vbad.GetElement(2) | vbad.GetElement(3));
+        or |= (ulong)(vor.GetElement(0) | vor.GetElement(1) | vor.GetElement(2) | vor.GetElement(3));
+        return k;
     }
 
     [MethodImpl(HotLoop.Options)]

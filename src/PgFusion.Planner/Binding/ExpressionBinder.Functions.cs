@@ -105,7 +105,7 @@ public sealed partial class ExpressionBinder
         return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
     }
 
-    private static bool HasNodeKind(QueryJsonValue e, string kind) => e.ValueKind switch
+    internal static bool HasNodeKind(QueryJsonValue e, string kind) => e.ValueKind switch
     {
         System.Text.Json.JsonValueKind.Object => (e.TryGetProperty("node", out var k) && k.ValueKind == System.Text.Json.JsonValueKind.String && k.ValueEquals(kind))
             || e.EnumerateObject().Any(p => HasNodeKind(p.Value, kind)),

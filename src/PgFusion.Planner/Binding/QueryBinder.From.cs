@@ -302,8 +302,22 @@ public sealed partial class QueryBinder
         };
         var lateral = new List<BoundExpr>();
         bool saved = _noConstantPullUp;
+        // A RIGHT JOIN whose left side PostgreSQL removes: the right side alone (see IsRemovableOuterJoinSide).
+        if (kind == LogicalJoinType.Right && IsRemovableOuterJoinSide(join, join.Field("larg"), scope))
+        {
+            var kept = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
+            if (lateral.Count == 0 && kept.Apply is null) return WithoutRemovedSide(join, kept, binder);
+            throw UnsupportedConstructException.NotYet($"{LateralWhat} on the right of a RIGHT JOIN whose left side PostgreSQL removes");
+        }
         _noConstantPullUp = saved || kind is LogicalJoinType.Right or LogicalJoinType.Full;
         var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
+        // A LEFT JOIN whose right side PostgreSQL removes before planning it: the left side alone,
+        // unless a LATERAL correlation of the left side needs this join's condition.
+        if (kind == LogicalJoinType.Left && lateral.Count == 0 && left.Apply is null && IsRemovableOuterJoinSide(join, join.Field("rarg"), scope))
+        {
+            _noConstantPullUp = saved;
+            return WithoutRemovedSide(join, left, binder);
+        }
         _noConstantPullUp = saved || kind is LogicalJoinType.Left or LogicalJoinType.Full;
         var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
         _noConstantPullUp = saved;
@@ -337,6 +351,19 @@ public sealed partial class QueryBinder
         }
         if (subqueries.Count == 0) return new FromItem(s => new LogicalJoin(left.Build(s), right.Build(s), kind, condition));
         return new FromItem(s => JoinWithOnSubqueries(left.Build(s), right.Build(s), kind, condition!, subqueries, binder));
+    }
+
+    /// <summary>
+    /// The preserved side of an outer join PostgreSQL removes (remove_useless_joins). Its ON
+    /// condition reads no column of the removed side; PostgreSQL still folded it with the query's
+    /// other quals (preprocess_expression runs before query_planner removes the join), so it is
+    /// kept to be folded only, for the errors its constants raise.
+    /// </summary>
+    private FromItem WithoutRemovedSide(QueryTreeNode join, FromItem kept, ExpressionBinder binder)
+    {
+        if (join.Optional("quals") is { } quals && binder.Bind(quals) is var condition && condition is not Binding.BoundConst)
+            _planTimeOnly.Add(condition);
+        return kept;
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
 
     /// <summary>
     /// Constant expressions evaluated to a non-NULL value but kept as expressions (Unfoldable, and
-    /// time-zone dependent timestamptz): COALESCE stops after one, as PostgreSQL stops after the
+    /// immutable calls with a timestamptz result): COALESCE stops after one, as PostgreSQL stops after the
     /// Const it folds to.
     /// </summary>
     private readonly HashSet<BoundExpr> nonNullConstants = new(ReferenceEqualityComparer.Instance);
@@ -150,7 +150,8 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             if (member is null || constant is null || !member.ReferencedColumns().Any()) continue;
             foreach (var (other, otherMember, otherConstant) in seen)
             {
-                if (other.FuncOid != call.FuncOid || !BoundExprComparer.Instance.Equals(member, otherMember)) continue;
+                // A stable operator does not fold: the clause stays (process_implied_equality keeps it as a qual).
+                if (other.FuncOid != call.FuncOid || !FunctionVolatility.IsImmutable(call.FuncOid) || !BoundExprComparer.Instance.Equals(member, otherMember)) continue;
                 object? equal;
                 try
                 {
@@ -304,8 +305,9 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             }
             // A NULL folds to a NULL constant (which a strict function or a WHERE then folds further).
             if (value is null) return new BoundConst(null, e.Type);
-            // timestamptz results depend on the session's TimeZone (stable functions, which
-            // eval_const_expressions does not fold either); the plan is cached across sessions
+            // An immutable call with a timestamptz result stays an expression, evaluated (its
+            // errors raised) and known non-NULL; the plan is cached across sessions. (The stable
+            // calls that read the TimeZone are not evaluated at all: IsConstant.)
             if (ReferenceEquals(value, Unfoldable) || e.Type.Oid == PgTypeOid.Timestamptz)
             {
                 nonNullConstants.Add(e);
@@ -420,12 +422,10 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     }
 
     /// <summary>
-    /// Date and timestamp (without time zone) arithmetic on constants: immutable in PostgreSQL, so
-    /// its eval_const_expressions replaces it by its value (TPC-H's `date '1994-01-01' + interval
-    /// '1' year`), and so does this rule: a literal instead of a call per row. A timestamptz result
-    /// depends on the session's TimeZone (stable, not folded), and other types stay expressions.
+    /// What eval_const_expressions evaluates: reads no column, made only of constants and the
+    /// expression kinds below, and every call's function is immutable (<see cref="FunctionVolatility"/>:
+    /// a stable call such as date_out or timestamptz(date) stays a call, evaluated at run time).
     /// </summary>
-    /// <summary>Reads no column: made only of constants and the expression kinds below.</summary>
-    private static bool IsConstant(BoundExpr e) => e.AllNodes(static d => d is BoundConst or BoundFuncCall or BoundBoolExpr
-        or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce);
+    private static bool IsConstant(BoundExpr e) => e.AllNodes(static d => d is BoundConst or BoundBoolExpr
+        or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce || d is BoundFuncCall f && FunctionVolatility.IsImmutable(f.FuncOid));
 }

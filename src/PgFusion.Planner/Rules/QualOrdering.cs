@@ -46,8 +46,11 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
         Expand(predicate, quals);
         if (quals.Count == 1) return ReferenceEquals(quals[0], predicate) ? null : quals[0];
         var listed = Listed(quals, baseRelation);
-        // OrderBy is a stable sort, as order_qual_clauses' insertion sort.
-        var ordered = listed.OrderBy(Cost).ToList();
+        // A qual reading no column (a stable call over constants, which does not fold) is a
+        // pseudoconstant to PostgreSQL: the One-Time Filter of a gating Result, evaluated before
+        // any row of the node beneath, so it goes first. OrderBy is a stable sort, as
+        // order_qual_clauses' insertion sort.
+        var ordered = listed.Where(IsPseudoconstant).Concat(listed.Where(q => !IsPseudoconstant(q)).OrderBy(Cost)).ToList();
         return predicate is BoundBoolExpr { Op: BoolOp.And } and && ordered.SequenceEqual(and.Args, ReferenceEqualityComparer.Instance)
             ? null
             : new BoundBoolExpr(BoolOp.And, ordered);
@@ -82,6 +85,11 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
         }
     }
 
+    /// <summary>A qual that reads no column nor PlaceHolderVar (left unfolded because it calls a stable function).</summary>
+    private static bool IsPseudoconstant(BoundExpr qual) => !qual.ReferencedColumns().Any() && !HasPlaceholder(qual) && CallsStable(qual);
+
+    private static bool CallsStable(BoundExpr e) => e.AnyNode(static d => d is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid));
+
     /// <summary>PostgreSQL's default cpu_operator_cost: add_function_cost charges procost times it.</summary>
     private const double CpuOperatorCost = 0.0025;
 
@@ -100,9 +108,10 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     private void Walk(BoundExpr e, ref double total)
     {
         // A subexpression that reads no column is a Const by the time PostgreSQL costs it
-        // (eval_const_expressions folded it), and a Const costs nothing.
+        // (eval_const_expressions folded it), and a Const costs nothing; unless it calls a stable
+        // function, which is not folded and costs its calls.
         // A PlaceHolderVar is no Const, and costs nothing itself.
-        if (e is BoundFuncCall or BoundCase { Origin: not CaseOrigin.Case } && !e.ReferencedColumns().Any() && !HasPlaceholder(e)) return;
+        if (e is BoundFuncCall or BoundCase { Origin: not CaseOrigin.Case } && !e.ReferencedColumns().Any() && !HasPlaceholder(e) && !CallsStable(e)) return;
         switch (e)
         {
             case BoundRelabel { Placeholder: true }:

@@ -153,7 +153,7 @@ typedef enum PgfMessageType
 	PGF_MSG_CREDIT = 105,		/* u32 scan_id, u32 pages */
 	PGF_MSG_SCAN_CLOSE = 106,	/* u32 scan_id */
 	PGF_MSG_TUPLE = 107,		/* one MinimalTuple (t_len bytes) */
-	PGF_MSG_DONE = 108,			/* u64 rows, u64 spill_bytes, u32 spill_files, u32 n, parallel[n], PgfDoneKernels (docs/ipc.md 5.2) */
+	PGF_MSG_DONE = 108,			/* u64 rows, u64 spill_bytes, u32 spill_files, u32 n, parallel[n], PgfDoneKernels, PgfDoneSpillHeader + entries (docs/ipc.md 5.2) */
 	PGF_MSG_EXPLAINED = 109,	/* text[] */
 	PGF_MSG_PROBE = 110,		/* u32 scan_id, u32 relid, u32 index_oid, u32 credit, u32 natts, u32 nkeys, u32 flags, u32 nconds, natts x u32 attnum, nconds x condition, nkeys x i64 key */
 	PGF_MSG_PROBE_KEYS = 111	/* u32 scan_id, u32 last, nkeys x i64 key */
@@ -173,6 +173,47 @@ typedef struct PgfDoneKernels
 } PgfDoneKernels;
 
 #define PGF_DONE_PLAN_CACHED 0x1	/* the plan came from the worker's plan cache: its kernels count as cache hits */
+
+/*
+ * DONE's last section, after PgfDoneKernels (unaligned, read with memcpy): the spill files and
+ * bytes of this execution by kind of operator, for EXPLAIN ANALYZE (docs/ipc.md 5.4). A header,
+ * then `count` entries of `entry_size` bytes each; a reader takes the fields it knows of each entry
+ * and skips to the next by entry_size, so later versions may append fields.
+ */
+typedef struct PgfDoneSpillHeader
+{
+	uint32_t	version;		/* PGF_DONE_SPILL_VERSION */
+	uint32_t	count;			/* entries that follow, one per kind of operator that spilled */
+	uint32_t	entry_size;		/* bytes of each entry, at least sizeof(PgfDoneSpill) */
+	uint32_t	reserved;		/* 0 */
+} PgfDoneSpillHeader;
+
+typedef struct PgfDoneSpill
+{
+	uint32_t	op;				/* PgfSpillOperator */
+	uint32_t	files;			/* spill files this kind of operator created */
+	uint64_t	bytes;			/* bytes it wrote to them */
+	uint64_t	reserved;		/* 0 */
+} PgfDoneSpill;
+
+#define PGF_DONE_SPILL_VERSION 1
+
+/* Kinds of operator that write spill files (SpillOperator in the worker). */
+typedef enum PgfSpillOperator
+{
+	PGF_SPILL_SORT = 1,
+	PGF_SPILL_HASH_AGGREGATE = 2,
+	PGF_SPILL_AGGREGATE_RUNS = 3,
+	PGF_SPILL_HASH_JOIN = 4,
+	PGF_SPILL_BLOCK_NESTED_LOOP = 5,
+	PGF_SPILL_SET_OP = 6,
+	PGF_SPILL_RECURSIVE_UNION = 7,
+	PGF_SPILL_RECURSIVE_UNION_SEEN = 8,
+	PGF_SPILL_WINDOW = 9,
+	PGF_SPILL_INDEX_PROBE_OUTER = 10
+} PgfSpillOperator;
+
+#define PGF_SPILL_OPERATOR_SLOTS 16	/* operator kinds are below this */
 
 /* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */
 #define PGF_MAX_WORKER_THREADS 64

@@ -96,6 +96,9 @@ typedef struct PgfScanState
 	char	   *parallel;		/* from DONE: pipelines run on several threads, one per line, or NULL */
 	bool		have_kernels;	/* DONE carried the kernel figures (a worker that predates them sends none) */
 	PgfDoneKernels kernels;		/* from DONE: this statement's kernels compiled and found cached */
+	bool		have_spill_ops;	/* DONE carried the per-operator spill figures */
+	uint32		spill_op_files[PGF_SPILL_OPERATOR_SLOTS];	/* from DONE: files by PgfSpillOperator */
+	uint64		spill_op_bytes[PGF_SPILL_OPERATOR_SLOTS];	/* from DONE: bytes by PgfSpillOperator */
 	struct PgfProbeSet *probes; /* index probes (probe.c) */
 	/* page readers (readers.c): started at the first scan big enough, if pg_fusion.page_readers > 0 */
 	PgfReaders *readers;
@@ -125,6 +128,7 @@ static void end_scan(CustomScanState *node);
 static void rescan(CustomScanState *node);
 static void explain_scan(CustomScanState *node, List *ancestors, ExplainState *es);
 static void note_kernels(PgfScanState *state, const char *data);
+static void note_spill_ops(PgfScanState *state, const char *data, uint64 len);
 static void shutdown_scan(CustomScanState *node);
 static bool scan_may_toast(PgfScanStream *scan);
 static void share_scan(PgfScanState *state, PgfScanStream *scan);
@@ -888,7 +892,12 @@ exec_scan(CustomScanState *node)
 							MemoryContextSwitchTo(old);
 						}
 						if ((uint64) n + 24 + sizeof(PgfDoneKernels) <= (uint64) state->msg.len)
+						{
+							uint64		at = (uint64) n + 24 + sizeof(PgfDoneKernels);
+
 							note_kernels(state, state->msg.data + 24 + n);
+							note_spill_ops(state, state->msg.data + at, state->msg.len - at);
+						}
 					}
 					state->done = true;
 					end_execution(state);
@@ -975,6 +984,9 @@ rescan(CustomScanState *node)
 	state->pages = 0;
 	state->spill_bytes = 0;
 	state->spill_files = 0;
+	state->have_spill_ops = false;
+	memset(state->spill_op_files, 0, sizeof(state->spill_op_files));
+	memset(state->spill_op_bytes, 0, sizeof(state->spill_op_bytes));
 	state->parallel = NULL;
 	state->messages = 0;
 	state->waits = 0;
@@ -1005,6 +1017,108 @@ note_kernels(PgfScanState *state, const char *data)
 	}
 	state->kernels.compiled += k.compiled;
 	state->kernels.compile_ms += k.compile_ms;
+}
+
+/*
+ * DONE's per-operator spill section (docs/ipc.md 5.4): a header, then entries of entry_size bytes.
+ * A section of another version, or cut short, is ignored (EXPLAIN then shows the totals only);
+ * fields a later version appends to an entry are skipped. Like the totals, the figures are those
+ * of the last execution (a rescan's DONE replaces them).
+ */
+static void
+note_spill_ops(PgfScanState *state, const char *data, uint64 len)
+{
+	PgfDoneSpillHeader h;
+
+	if (len < sizeof(h))
+		return;
+	memcpy(&h, data, sizeof(h));
+	if (h.version != PGF_DONE_SPILL_VERSION || h.entry_size < sizeof(PgfDoneSpill) ||
+		(uint64) h.count * h.entry_size > len - sizeof(h))
+		return;
+	memset(state->spill_op_files, 0, sizeof(state->spill_op_files));
+	memset(state->spill_op_bytes, 0, sizeof(state->spill_op_bytes));
+	for (uint32 i = 0; i < h.count; i++)
+	{
+		PgfDoneSpill e;
+
+		memcpy(&e, data + sizeof(h) + (uint64) i * h.entry_size, sizeof(e));
+		if (e.op >= PGF_SPILL_OPERATOR_SLOTS)
+			continue;
+		state->spill_op_files[e.op] += e.files;
+		state->spill_op_bytes[e.op] += e.bytes;
+	}
+	state->have_spill_ops = true;
+}
+
+static const char *
+spill_operator_name(uint32 op)
+{
+	switch ((PgfSpillOperator) op)
+	{
+		case PGF_SPILL_SORT:
+			return "Sort";
+		case PGF_SPILL_HASH_AGGREGATE:
+			return "HashAggregate";
+		case PGF_SPILL_AGGREGATE_RUNS:
+			return "Aggregate Runs";
+		case PGF_SPILL_HASH_JOIN:
+			return "Hash Join";
+		case PGF_SPILL_BLOCK_NESTED_LOOP:
+			return "Block Nested Loop";
+		case PGF_SPILL_SET_OP:
+			return "SetOp";
+		case PGF_SPILL_RECURSIVE_UNION:
+			return "Recursive Union";
+		case PGF_SPILL_RECURSIVE_UNION_SEEN:
+			return "Recursive Union Seen Set";
+		case PGF_SPILL_WINDOW:
+			return "WindowAgg";
+		case PGF_SPILL_INDEX_PROBE_OUTER:
+			return "Index Probe Outer";
+	}
+	return NULL;
+}
+
+/*
+ * EXPLAIN ANALYZE: which operators spilled. TEXT: one line per kind of operator,
+ * "Spill: WindowAgg 4 files, 13565 kB written", only for those that spilled. Other formats: a
+ * "Spill by Operator" list of {Operator, Files, Written kB}, empty when nothing spilled.
+ */
+static void
+explain_spill_ops(PgfScanState *state, ExplainState *es)
+{
+	if (es->format != EXPLAIN_FORMAT_TEXT)
+		ExplainOpenGroup("Spill by Operator", "Spill by Operator", false, es);
+	for (uint32 op = 0; op < PGF_SPILL_OPERATOR_SLOTS; op++)
+	{
+		const char *name = spill_operator_name(op);
+		char		unknown[32];
+		uint64		kb = (state->spill_op_bytes[op] + 1023) / 1024;
+
+		if (state->spill_op_files[op] == 0)
+			continue;
+		if (name == NULL)
+		{
+			snprintf(unknown, sizeof(unknown), "operator %u", op);
+			name = unknown;
+		}
+		if (es->format == EXPLAIN_FORMAT_TEXT)
+		{
+			ExplainPropertyText("Spill",
+								psprintf("%s %u file%s, " UINT64_FORMAT " kB written", name,
+										 state->spill_op_files[op], state->spill_op_files[op] == 1 ? "" : "s", kb),
+								es);
+			continue;
+		}
+		ExplainOpenGroup("Spill", NULL, true, es);
+		ExplainPropertyText("Operator", name, es);
+		ExplainPropertyUInteger("Files", NULL, state->spill_op_files[op], es);
+		ExplainPropertyUInteger("Written", "kB", kb, es);
+		ExplainCloseGroup("Spill", NULL, true, es);
+	}
+	if (es->format != EXPLAIN_FORMAT_TEXT)
+		ExplainCloseGroup("Spill by Operator", "Spill by Operator", false, es);
 }
 
 /*
@@ -1073,6 +1187,8 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 			ExplainPropertyUInteger("Spill Files", NULL, state->spill_files, es);
 			ExplainPropertyUInteger("Spilled", "kB", (state->spill_bytes + 1023) / 1024, es);
 		}
+		if (state->have_spill_ops || es->format != EXPLAIN_FORMAT_TEXT)
+			explain_spill_ops(state, es);
 		if (es->format != EXPLAIN_FORMAT_TEXT)
 			ExplainPropertyText("Parallel Pipelines", state->parallel ? state->parallel : "", es);
 		else if (state->parallel != NULL)

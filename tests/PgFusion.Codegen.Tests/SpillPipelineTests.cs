@@ -106,7 +106,21 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
     [MemberData(nameof(WindowQueries))]
     public void Window_partitions_past_the_budget_spill_and_equal_postgres(string sql, int budgetKb) =>
         EqualsPostgresSpilling(sql, budgetKb, spill =>
-            Assert.True(spill.WindowPartitionSpills > 0, $"no window partition spilled with a {budgetKb} kB budget"));
+        {
+            Assert.True(spill.WindowPartitionSpills > 0, $"no window partition spilled with a {budgetKb} kB budget");
+            // EXPLAIN ANALYZE's per-operator figures name the window's files apart from its sort's
+            Assert.Contains(spill.ByOperator(), e => e.Operator == SpillOperator.Window && e.Files > 0 && e.Bytes > 0);
+            AssertByOperatorAddsUp(spill);
+        });
+
+    /// <summary>The per-operator spill figures (DONE's last section) add up to the execution's totals.</summary>
+    private static void AssertByOperatorAddsUp(SpillSpace spill)
+    {
+        var byOperator = spill.ByOperator();
+        Assert.Equal(spill.FilesCreated, byOperator.Sum(e => e.Files));
+        Assert.Equal(spill.BytesWritten, byOperator.Sum(e => e.Bytes));
+        Assert.All(byOperator, e => Assert.True(Enum.IsDefined(e.Operator), e.Operator.ToString()));
+    }
 
     [Theory]
     [MemberData(nameof(SeenSetQueries))]
@@ -124,7 +138,10 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
     [MemberData(nameof(Queries))]
     public void Spilling_pipeline_equals_postgres(string sql, int budgetKb) =>
         EqualsPostgresSpilling(sql, budgetKb, spill =>
-            Assert.True(spill.FilesCreated > 0, $"nothing spilled with a {budgetKb} kB budget"));
+        {
+            Assert.True(spill.FilesCreated > 0, $"nothing spilled with a {budgetKb} kB budget");
+            AssertByOperatorAddsUp(spill);
+        });
 
     /// <summary>
     /// Runs <paramref name="sql"/> offline under a <paramref name="budgetKb"/> kB spill budget in a

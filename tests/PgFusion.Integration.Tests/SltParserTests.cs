@@ -20,6 +20,7 @@ public sealed class SltParserTests
             query IT nosort ordered_label
             explain-match Custom Scan \(PgFusionScan\)
             explain-not-match Seq Scan
+            explain-analyze-match Spill: Sort \d+ files
             SELECT a, a::text
             FROM t ORDER BY a
 
@@ -39,6 +40,7 @@ public sealed class SltParserTests
         Assert.Equal("SELECT a, a::text\nFROM t ORDER BY a", q.Sql);
         Assert.Equal([@"Custom Scan \(PgFusionScan\)"], q.ExplainMatch);
         Assert.Equal(["Seq Scan"], q.ExplainNotMatch);
+        Assert.Equal([@"Spill: Sort \d+ files"], q.ExplainAnalyzeMatch);
         Assert.Equal(SltOffload.Required, script.OffloadOf(q));
         var f = Assert.IsType<SltQuery>(script.Records[3]);
         Assert.Equal((1e-9, SltOffload.FallbackOk), (f.Tolerance!.Value, script.OffloadOf(f)));

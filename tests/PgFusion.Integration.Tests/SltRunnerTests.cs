@@ -72,6 +72,8 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
         }
 
         public QueryOutcome Explain(string sql, SltOffload offload) => new QueryRows([new("QUERY PLAN", 25, "text")], [[plan]]);
+
+        public QueryOutcome ExplainAnalyze(string sql, SltOffload offload) => new QueryRows([new("QUERY PLAN", 25, "text")], [[plan]]);
     }
 
     private SltFileReport Run(Func<string, QueryOutcome, QueryOutcome> tamper, string plan = "Custom Scan (PgFusionScan)\n  -> PgFusion plan")
@@ -158,6 +160,30 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
         Assert.All(report.Failures, f => Assert.Equal("pg_fusion raised an error (offload required: unsupported constructs fail here)", f.Kind));
     }
 
+    /// <summary>explain-analyze-match checks EXPLAIN ANALYZE's text (the fake shows the same plan for both EXPLAINs).</summary>
+    [Fact]
+    public void An_EXPLAIN_ANALYZE_assertion_is_checked_and_reported()
+    {
+        using var conn = new NpgsqlConnection(_db.ConnectionString);
+        conn.Open();
+        using var real = new PgSltBackend(conn);
+        var script = SltParser.Parse("""
+            # pgfusion: offload required
+
+            query I rowsort spilled
+            explain-analyze-match ^\s+Spill: WindowAgg \d+ files
+            SELECT 1
+
+            query I rowsort shown
+            explain-analyze-match PgFusionScan
+            SELECT 2
+            """, "analyze.slt");
+        var report = SltRunner.Run(script, new FakeFusion(real, (_, o) => o, "Custom Scan (PgFusionScan)\n  Spill Files: 3"));
+        var failure = Assert.Single(report.Failures);
+        Assert.Equal(("spilled", @"EXPLAIN ANALYZE does not match /^\s+Spill: WindowAgg \d+ files/"), (failure.Label, failure.Kind));
+        Assert.Equal(4, report.ExplainChecks); // two offload checks, two EXPLAIN ANALYZE regexes
+    }
+
     [Fact]
     public void A_lost_connection_stops_the_file_with_a_clear_failure()
     {
@@ -209,6 +235,8 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
             side == FusionSide.Off ? real.RunQuery(sql, side, offload) : throw new InvalidOperationException("no on side");
 
         public QueryOutcome Explain(string sql, SltOffload offload) => throw new InvalidOperationException("no on side");
+
+        public QueryOutcome ExplainAnalyze(string sql, SltOffload offload) => throw new InvalidOperationException("no on side");
     }
 
     /// <summary>

@@ -63,6 +63,71 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
     [GeneratedRegex(@"Spilled: (\d+) kB")]
     private static partial Regex SpilledLine();
 
+    [GeneratedRegex(@"^\s+Spill: (.+?) (\d+) files?, (\d+) kB written$", RegexOptions.Multiline)]
+    private static partial Regex SpillOperatorLine();
+
+    /// <summary>
+    /// EXPLAIN ANALYZE names the operators that spilled (DONE's per-operator section, docs/ipc.md
+    /// 5.4): one `Spill:` line per kind, adding up to the totals (files exactly, kB within the
+    /// rounding of each line), and in JSON a `Spill by Operator` list that is empty when nothing
+    /// spilled. The window query spills its sort's runs and its partition's pass-through column.
+    /// </summary>
+    [Theory]
+    [InlineData($"SELECT id, s, sum(v) OVER (ORDER BY g, id ROWS BETWEEN 50 PRECEDING AND CURRENT ROW), row_number() OVER (ORDER BY g, id) FROM {Table}", "Sort,WindowAgg")]
+    [InlineData(Aggregate, "Aggregate Runs,HashAggregate,Sort")]
+    public void EXPLAIN_ANALYZE_shows_the_spill_of_each_operator(string sql, string operators)
+    {
+        using (var conn = OpenFusion("64kB"))
+        {
+            string plan = ExplainAnalyze(conn, sql);
+            var lines = SpillOperatorLine().Matches(plan);
+            Assert.Equal(operators.Split(','), lines.Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal));
+            long files = long.Parse(SpillFilesLine().Match(plan).Groups[1].Value, CultureInfo.InvariantCulture);
+            long kb = long.Parse(SpilledLine().Match(plan).Groups[1].Value, CultureInfo.InvariantCulture);
+            Assert.Equal(files, lines.Sum(m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
+            long linesKb = lines.Sum(m => long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture));
+            Assert.InRange(linesKb, kb, kb + lines.Count);
+            Assert.All(lines, m => Assert.True(long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) > 0, m.Value));
+
+            string json = PgServer.Text(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, FORMAT JSON) " + sql);
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var entries = FindProperty(doc.RootElement, "Spill by Operator");
+            Assert.True(entries.HasValue, json);
+            Assert.Equal(operators.Split(','), entries!.Value.EnumerateArray().Select(e => e.GetProperty("Operator").GetString()!).Order(StringComparer.Ordinal));
+            Assert.All(entries.Value.EnumerateArray(), e => Assert.True(e.GetProperty("Files").GetInt64() > 0 && e.GetProperty("Written").GetInt64() > 0));
+        }
+        using (var conn = OpenFusion("256MB"))
+        {
+            string plan = ExplainAnalyze(conn, sql);
+            Assert.DoesNotMatch(SpillOperatorLine(), plan);
+            string json = PgServer.Text(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, FORMAT JSON) " + sql);
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var entries = FindProperty(doc.RootElement, "Spill by Operator");
+            Assert.True(entries.HasValue, json);
+            Assert.Equal(0, entries!.Value.GetArrayLength());
+        }
+        Assert.Equal(0, SpillFilesOnDisk());
+    }
+
+    /// <summary>The first property named <paramref name="name"/> anywhere in a JSON document.</summary>
+    private static System.Text.Json.JsonElement? FindProperty(System.Text.Json.JsonElement e, string name)
+    {
+        if (e.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            foreach (var p in e.EnumerateObject())
+            {
+                if (p.Name == name) return p.Value;
+                if (FindProperty(p.Value, name) is { } found) return found;
+            }
+        }
+        else if (e.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            foreach (var item in e.EnumerateArray())
+                if (FindProperty(item, name) is { } found) return found;
+        }
+        return null;
+    }
+
     [Theory]
     [InlineData(Aggregate)]
     [InlineData(Sort)]

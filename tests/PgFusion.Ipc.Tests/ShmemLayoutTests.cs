@@ -101,6 +101,7 @@ public sealed class ShmemLayoutTests
         { "PgfPageState", "PGF_PAGE_", typeof(PageState) },
         { "PgfWorkerState", "PGF_WORKER_", typeof(WorkerState) },
         { "PgfDebugFault", "PGF_FAULT_", typeof(DebugFault) },
+        { "PgfSpillOperator", "PGF_SPILL_", typeof(PgFusion.Codegen.Operators.Spill.SpillOperator) },
     };
 
     [Theory]
@@ -133,6 +134,25 @@ public sealed class ShmemLayoutTests
         Assert.Equal(24, Header.SizeOf("PgfDoneKernels"));
         Assert.Equal(["compiled", "cache_hits", "compile_ms", "flags", "reserved"], Header.FieldNames("PgfDoneKernels"));
         Assert.Equal([0L, 4L, 8L, 16L, 20L], Header.FieldNames("PgfDoneKernels").Select(f => Header.OffsetOf("PgfDoneKernels", f)));
+    }
+
+    /// <summary>
+    /// DONE's per-operator spill section (docs/ipc.md 5.4): the worker writes a 16-byte header (u32
+    /// version 1, u32 count, u32 entry_size 24, u32 reserved) and entries of u32 op, u32 files, u64
+    /// bytes, u64 reserved (Session.WriteSpillByOperator); the backend reads both with memcpy.
+    /// </summary>
+    [Fact]
+    public void The_DONE_spill_section_is_laid_out_as_the_worker_writes_it()
+    {
+        Assert.Equal(16, Header.SizeOf("PgfDoneSpillHeader"));
+        Assert.Equal(["version", "count", "entry_size", "reserved"], Header.FieldNames("PgfDoneSpillHeader"));
+        Assert.Equal([0L, 4L, 8L, 12L], Header.FieldNames("PgfDoneSpillHeader").Select(f => Header.OffsetOf("PgfDoneSpillHeader", f)));
+        Assert.Equal(24, Header.SizeOf("PgfDoneSpill"));
+        Assert.Equal(["op", "files", "bytes", "reserved"], Header.FieldNames("PgfDoneSpill"));
+        Assert.Equal([0L, 4L, 8L, 16L], Header.FieldNames("PgfDoneSpill").Select(f => Header.OffsetOf("PgfDoneSpill", f)));
+        Assert.Equal(1, Header.Define("PGF_DONE_SPILL_VERSION"));
+        // every operator kind fits the backend's table of PGF_SPILL_OPERATOR_SLOTS
+        Assert.All(Enum.GetValues<PgFusion.Codegen.Operators.Spill.SpillOperator>(), op => Assert.True((long)op < Header.Define("PGF_SPILL_OPERATOR_SLOTS"), op.ToString()));
     }
 
     private static string Pascal(string snake) =>

@@ -17,4 +17,7 @@ public interface ISltBackend
 
     /// <summary>EXPLAIN output (one string, lines joined by newlines) with pg_fusion on, or the error.</summary>
     QueryOutcome Explain(string sql, SltOffload offload);
+
+    /// <summary>EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) output with pg_fusion on, or the error.</summary>
+    QueryOutcome ExplainAnalyze(string sql, SltOffload offload);
 }

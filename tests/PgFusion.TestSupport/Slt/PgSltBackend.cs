@@ -58,7 +58,18 @@ public sealed class PgSltBackend : ISltBackend, IDisposable
     public QueryOutcome Explain(string sql, SltOffload offload)
     {
         SwitchTo(FusionSide.On, offload);
-        var outcome = Read("EXPLAIN (COSTS OFF) " + sql);
+        return OneText(Read("EXPLAIN (COSTS OFF) " + sql));
+    }
+
+    public QueryOutcome ExplainAnalyze(string sql, SltOffload offload)
+    {
+        SwitchTo(FusionSide.On, offload);
+        return OneText(Read("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + sql));
+    }
+
+    /// <summary>EXPLAIN's rows as one text, lines joined by newlines.</summary>
+    private static QueryOutcome OneText(QueryOutcome outcome)
+    {
         return outcome is QueryRows rows
             ? new QueryRows(rows.Columns, [[string.Join('\n', rows.Rows.Select(r => r[0]))]])
             : outcome;

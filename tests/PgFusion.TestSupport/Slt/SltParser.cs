@@ -73,6 +73,7 @@ public static partial class SltParser
                     i++;
                     var explainMatch = new List<string>();
                     var explainNotMatch = new List<string>();
+                    var explainAnalyzeMatch = new List<string>();
                     while (i < lines.Length && lines[i].StartsWith("explain-", StringComparison.Ordinal))
                     {
                         var (kind, regex) = SplitFirst(lines[i].TrimEnd());
@@ -80,7 +81,8 @@ public static partial class SltParser
                         CheckRegex(file, i + 1, regex);
                         if (kind == "explain-match") explainMatch.Add(regex);
                         else if (kind == "explain-not-match") explainNotMatch.Add(regex);
-                        else throw new SltParseException(file, i + 1, $"unknown directive '{kind}' (explain-match | explain-not-match)");
+                        else if (kind == "explain-analyze-match") explainAnalyzeMatch.Add(regex);
+                        else throw new SltParseException(file, i + 1, $"unknown directive '{kind}' (explain-match | explain-not-match | explain-analyze-match)");
                         i++;
                     }
                     var sql = new StringBuilder();
@@ -95,7 +97,7 @@ public static partial class SltParser
                     if (body.Length == 0) throw new SltParseException(file, lineNo, $"{words[0]} without SQL");
                     records.Add(words[0] == "statement"
                         ? ParseStatement(file, lineNo, header, body)
-                        : ParseQuery(file, lineNo, header, body, explainMatch, explainNotMatch, labels));
+                        : ParseQuery(file, lineNo, header, body, explainMatch, explainNotMatch, explainAnalyzeMatch, labels));
                     break;
                 }
                 default:
@@ -115,7 +117,7 @@ public static partial class SltParser
     }
 
     private static SltQuery ParseQuery(string file, int line, string[] words, string sql,
-        List<string> explainMatch, List<string> explainNotMatch, HashSet<string> labels)
+        List<string> explainMatch, List<string> explainNotMatch, List<string> explainAnalyzeMatch, HashSet<string> labels)
     {
         if (words.Length < 2) throw new SltParseException(file, line, "query needs column types (e.g. 'query ITR rowsort') or 'error'");
         var expectError = words[1] == "error";
@@ -167,7 +169,7 @@ public static partial class SltParser
         label ??= $"line{line}";
         if (!labels.Add(label)) throw new SltParseException(file, line, $"duplicate label '{label}'");
         return new SltQuery(file, line, sql, types, sort ?? SltSortMode.RowSort, label, expectError, sqlState,
-            offload, tolerance, explainMatch, explainNotMatch);
+            offload, tolerance, explainMatch, explainNotMatch) { ExplainAnalyzeMatch = explainAnalyzeMatch };
     }
 
     private static T SetOnce<T>(string file, int line, T? current, T value, string what) where T : struct =>

@@ -23,4 +23,11 @@ public sealed record SltQuery(
     double? Tolerance,
     IReadOnlyList<string> ExplainMatch,
     IReadOnlyList<string> ExplainNotMatch)
-    : SltRecord(File, Line, Sql);
+    : SltRecord(File, Line, Sql)
+{
+    /// <summary>
+    /// Regexes the EXPLAIN ANALYZE output (pg_fusion on) must match: figures only a run shows, such
+    /// as the spill lines (`explain-analyze-match ^\s+Spill: WindowAgg \d+ files?`). The query runs once more for it.
+    /// </summary>
+    public IReadOnlyList<string> ExplainAnalyzeMatch { get; init; } = [];
+}

@@ -99,7 +99,7 @@ public static class SltRunner
                 + (off is QueryRows rows ? $"{rows.Rows.Count} rows" : off.ToString()));
         if (!CheckOracle(q, off, Fail)) return (0, 0);
 
-        var explainCount = q.ExplainMatch.Count + q.ExplainNotMatch.Count + (offload == SltOffload.Required && !q.ExpectError ? 1 : 0);
+        var explainCount = q.ExplainMatch.Count + q.ExplainNotMatch.Count + q.ExplainAnalyzeMatch.Count + (offload == SltOffload.Required && !q.ExpectError ? 1 : 0);
         if (!backend.FusionLoaded) return (0, explainCount);
 
         var on = backend.RunQuery(q.Sql, FusionSide.On, offload);
@@ -131,6 +131,19 @@ public static class SltRunner
         foreach (var regex in q.ExplainNotMatch)
             if (Regex.IsMatch(plan, regex, RegexOptions.Multiline))
                 Fail($"EXPLAIN matches /{regex}/ but must not", "EXPLAIN (pg_fusion on):\n" + plan);
+        if (q.ExplainAnalyzeMatch.Count > 0)
+        {
+            var analyzed = backend.ExplainAnalyze(q.Sql, offload);
+            if (analyzed is QueryError ae)
+            {
+                Fail("EXPLAIN ANALYZE failed", ae.ToString());
+                return (explainCount, 0);
+            }
+            var run = ((QueryRows)analyzed).Rows[0][0] ?? "";
+            foreach (var regex in q.ExplainAnalyzeMatch)
+                if (!Regex.IsMatch(run, regex, RegexOptions.Multiline))
+                    Fail($"EXPLAIN ANALYZE does not match /{regex}/", "EXPLAIN ANALYZE (pg_fusion on):\n" + run);
+        }
         return (explainCount, 0);
     }
 

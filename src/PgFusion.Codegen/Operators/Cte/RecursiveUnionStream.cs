@@ -86,7 +86,7 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
     {
         var ops = node.RowOps;
         int held = next[0].Length;
-        nextFile ??= context.Spill.Create();
+        nextFile ??= context.Spill.Create(Spill.SpillOperator.RecursiveUnion);
         staging ??= node.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows)).ToArray();
         for (int start = 0; start < held; start += ExecutionContext.BatchRows)
         {

@@ -251,7 +251,7 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
                     batches.Add(copy);
                     return;
                 }
-                run.OuterFile = context.Spill.Create();
+                run.OuterFile = context.Spill.Create(Spill.SpillOperator.IndexProbeOuter);
                 context.Spill.CountIndexProbeOuterSpill();
             }
             run.OuterFile.Write(columns, copy.Length);

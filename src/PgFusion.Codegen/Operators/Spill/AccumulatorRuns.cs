@@ -32,7 +32,7 @@ internal sealed class AccumulatorRuns
     /// <summary>Writes rows[order[0..count)] (columns of the runs' types) as a new run.</summary>
     public void Write(Column[] rows, int[] order, int count)
     {
-        var file = context.Spill.Create();
+        var file = context.Spill.Create(SpillOperator.AggregateRuns);
         runs.Add(file);
         for (int start = 0; start < count; start += ExecutionContext.BatchRows)
         {

@@ -38,7 +38,7 @@ internal sealed class AggregateSpill
         this.node = node;
         this.context = context;
         this.level = level;
-        partitioner = new HashPartitioner(node.EvaluatedTypes, level, context);
+        partitioner = new HashPartitioner(node.EvaluatedTypes, level, context, SpillOperator.HashAggregate);
         compact = [.. node.EvaluatedTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
         ops = [.. node.EvaluatedTypes.Select(ColumnOps.For)];
     }

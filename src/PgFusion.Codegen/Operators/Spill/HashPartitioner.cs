@@ -18,9 +18,11 @@ internal sealed class HashPartitioner
     private readonly int level;
     private readonly Column[]?[] staging = new Column[Fanout][];
     private readonly SpillFile?[] files = new SpillFile[Fanout];
+    private readonly SpillOperator owner;
 
-    public HashPartitioner(IReadOnlyList<PgType> types, int level, ExecutionContext context)
+    public HashPartitioner(IReadOnlyList<PgType> types, int level, ExecutionContext context, SpillOperator owner)
     {
+        this.owner = owner;
         this.types = types;
         this.level = level;
         this.context = context;
@@ -50,7 +52,7 @@ internal sealed class HashPartitioner
     {
         var into = staging[p];
         if (into is null || into[0].Length == 0) return;
-        var file = files[p] ??= context.Spill.Create();
+        var file = files[p] ??= context.Spill.Create(owner);
         file.Write(into, into[0].Length);
         foreach (var c in into) c.Reset();
     }

@@ -31,7 +31,7 @@ internal sealed class RecursiveSeenSpill
         this.types = types;
         this.ops = ops;
         this.context = context;
-        candidates = new HashPartitioner(types, 0, context);
+        candidates = new HashPartitioner(types, 0, context, SpillOperator.RecursiveUnionSeen);
         context.Spill.CountRecursiveSeenSpill();
     }
 
@@ -52,7 +52,7 @@ internal sealed class RecursiveSeenSpill
     public IEnumerable<RecordBatch> ResolveNew(CancellationToken cancellation)
     {
         var files = candidates.Finish();
-        candidates = new HashPartitioner(types, 0, context);
+        candidates = new HashPartitioner(types, 0, context, SpillOperator.RecursiveUnionSeen);
         anyCandidate = false;
         var block = NewColumns();
         var outputs = NewColumns();
@@ -79,7 +79,7 @@ internal sealed class RecursiveSeenSpill
                     added++;
                 }
                 if (added == 0) continue;
-                (seen[p] ??= context.Spill.Create()).Write(outputs, added);
+                (seen[p] ??= context.Spill.Create(SpillOperator.RecursiveUnionSeen)).Write(outputs, added);
                 batch.Length = added;
                 batch.Selection = null;
                 yield return batch;

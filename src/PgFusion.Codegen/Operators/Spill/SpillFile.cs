@@ -11,13 +11,15 @@ internal sealed class SpillFile : IDisposable
 {
     private const int BufferBytes = 1 << 16;
     private readonly SpillSpace space;
+    private readonly SpillOperator owner;
     private FileStream? stream;
     private bool reading;
     private bool disposed;
 
-    public SpillFile(SpillSpace space, string path)
+    public SpillFile(SpillSpace space, string path, SpillOperator owner)
     {
         this.space = space;
+        this.owner = owner;
         Path = path;
         stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferBytes);
     }
@@ -34,7 +36,7 @@ internal sealed class SpillFile : IDisposable
             stream!.Position = stream.Length; // append; the next Read starts at the beginning
             reading = false;
         }
-        space.AddBytes(SpillFormat.Write(stream!, columns, rows));
+        space.AddBytes(owner, SpillFormat.Write(stream!, columns, rows));
         Rows += rows;
     }
 

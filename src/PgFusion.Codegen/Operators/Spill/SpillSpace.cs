@@ -63,18 +63,44 @@ public sealed class SpillSpace : IDisposable
 
     internal void CountIndexProbeOuterSpill() => Interlocked.Increment(ref probeOuterSpills);
 
-    internal SpillFile Create()
+    // per SpillOperator value: files created and bytes written by that kind of operator
+    private readonly int[] filesBy = new int[OperatorSlots];
+    private readonly long[] bytesBy = new long[OperatorSlots];
+    private const int OperatorSlots = 16;
+
+    /// <summary>
+    /// The kinds of operator that wrote spill files in this execution, in SpillOperator order, with
+    /// their files and bytes (EXPLAIN ANALYZE's per-operator figures, sent in DONE).
+    /// </summary>
+    public IReadOnlyList<(SpillOperator Operator, int Files, long Bytes)> ByOperator()
     {
+        var list = new List<(SpillOperator, int, long)>();
+        for (int k = 0; k < OperatorSlots; k++)
+        {
+            int n = Volatile.Read(ref filesBy[k]);
+            if (n > 0) list.Add(((SpillOperator)k, n, Interlocked.Read(ref bytesBy[k])));
+        }
+        return list;
+    }
+
+    internal SpillFile Create(SpillOperator owner)
+    {
+        if ((uint)owner >= OperatorSlots) throw new ArgumentOutOfRangeException(nameof(owner), owner, "spill operator kinds fit in 16 slots");
         System.IO.Directory.CreateDirectory(Directory);
         long n = Interlocked.Increment(ref nextFile);
         string path = System.IO.Path.Combine(Directory, $"pgsql_tmp{Environment.ProcessId}.pgfusion.{n}");
-        var file = new SpillFile(this, path);
+        var file = new SpillFile(this, path, owner);
         lock (gate) files.Add(file);
         Interlocked.Increment(ref created);
+        Interlocked.Increment(ref filesBy[(int)owner]);
         return file;
     }
 
-    internal void AddBytes(long written) => Interlocked.Add(ref bytes, written);
+    internal void AddBytes(SpillOperator owner, long written)
+    {
+        Interlocked.Add(ref bytes, written);
+        Interlocked.Add(ref bytesBy[(int)owner], written);
+    }
 
     internal void Forget(SpillFile file)
     {

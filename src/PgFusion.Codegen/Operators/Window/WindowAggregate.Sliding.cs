@@ -4,7 +4,7 @@ using PgFusion.Codegen.Operators.Aggregates;
 namespace PgFusion.Codegen.Operators.Window;
 
 // Frames whose both ends move forward, in linear time for aggregates with an exact combine step.
-internal static partial class WindowAggregate
+internal abstract partial class WindowAggregate
 {
     /// <summary>
     /// Frames whose start and end both only move forward (every ROWS / RANGE / GROUPS frame without
@@ -19,76 +19,76 @@ internal static partial class WindowAggregate
     /// and the back. When s reaches mid the front is used up: the rows [s, e] become the new front
     /// (their suffixes built from the end back) and the back starts empty. Each row enters a front
     /// once and the back once, so the partition costs O(rows) updates and merges whatever the width.
+    /// The front and the back carry over from one chunk of values to the next.
     /// </para>
     /// </summary>
-    private static void Sliding(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result)
+    private sealed class Sliding(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory)
+        : WindowAggregate(partition, input, factory)
     {
-        var zeros = new int[Chunk];
-        var groups = new int[Chunk];
-        Accumulator? front = null;
-        long frontBase = 0, mid = 0; // front group k - frontBase: rows [k, mid)
-        Accumulator back = NewAccumulator(factory, 1);
-        long backEnd = 0; // back: rows [mid, backEnd)
-        for (int first = 0; first < partition.Rows; first += Chunk)
+        private readonly int[] _zeros = new int[Chunk];
+        private readonly int[] _groups = new int[Chunk];
+        private Accumulator? _front;
+        private long _frontBase, _mid; // front group k - _frontBase: rows [k, _mid)
+        private Accumulator? _back;
+        private long _backEnd; // back: rows [_mid, _backEnd)
+
+        public override void Compute(int first, int rows, Column result)
         {
-            int rows = Math.Min(Chunk, partition.Rows - first);
-            var values = NewAccumulator(factory, rows); // group g: row first + g's frame
-            for (int g = 0; g < rows; g++)
+            _back ??= NewAccumulator(1);
+            for (int at = first; at < first + rows; at += Chunk)
             {
-                var (start, end) = partition.FrameOf(first + g);
-                if (start > end) continue; // an empty frame: the aggregate of no rows
-                if (front is null || start >= mid)
+                int count = Math.Min(Chunk, first + rows - at);
+                var values = NewAccumulator(count); // group g: row at + g's frame
+                for (int g = 0; g < count; g++)
                 {
-                    front = Suffixes(input, factory, start, end, groups);
-                    frontBase = start;
-                    mid = backEnd = end + 1;
-                    back = NewAccumulator(factory, 1);
+                    var (start, end) = Partition.FrameOf(at + g);
+                    if (start > end) continue; // an empty frame: the aggregate of no rows
+                    if (_front is null || start >= _mid)
+                    {
+                        _front = Suffixes(start, end);
+                        _frontBase = start;
+                        _mid = _backEnd = end + 1;
+                        _back = NewAccumulator(1);
+                    }
+                    while (_backEnd <= end)
+                    {
+                        int n = (int)Math.Min(Chunk, end + 1 - _backEnd);
+                        Input.Gather(_backEnd, n);
+                        _back.Update(Input.Arg, Input.Filter, n, _zeros);
+                        _backEnd += n;
+                    }
+                    values.Merge(g, _front, (int)(start - _frontBase));
+                    values.Merge(g, _back, 0);
                 }
-                for (; backEnd <= end; )
-                {
-                    int count = (int)Math.Min(Chunk, end + 1 - backEnd);
-                    input.Gather(backEnd, count);
-                    back.Update(input.Arg, input.Filter, count, zeros);
-                    backEnd += count;
-                }
-                values.Merge(g, front, (int)(start - frontBase));
-                values.Merge(g, back, 0);
+                for (int g = 0; g < count; g++) values.Write(g, result);
             }
-            for (int g = 0; g < rows; g++) values.Write(g, result);
         }
-    }
 
-    /// <summary>
-    /// An accumulator whose group k - <paramref name="from"/> holds rows [k, <paramref name="to"/>]
-    /// for every k in [from, to]: each row goes into a leaf group of its own (one Update per chunk),
-    /// then a running accumulator takes the leaves from the last back and each suffix is merged
-    /// out of it (Merge never reads and writes one accumulator at once).
-    /// </summary>
-    private static Accumulator Suffixes(WindowAggregateInput input, Func<Accumulator> factory, long from, long to, int[] groups)
-    {
-        int rows = (int)(to - from + 1);
-        var leaves = NewAccumulator(factory, rows);
-        for (int done = 0; done < rows; done += Chunk)
+        /// <summary>
+        /// An accumulator whose group k - <paramref name="from"/> holds rows [k, <paramref name="to"/>]
+        /// for every k in [from, to]: each row goes into a leaf group of its own (one Update per chunk),
+        /// then a running accumulator takes the leaves from the last back and each suffix is merged
+        /// out of it (Merge never reads and writes one accumulator at once).
+        /// </summary>
+        private Accumulator Suffixes(long from, long to)
         {
-            int count = Math.Min(Chunk, rows - done);
-            for (int j = 0; j < count; j++) groups[j] = done + j;
-            input.Gather(from + done, count);
-            leaves.Update(input.Arg, input.Filter, count, groups);
+            int rows = (int)(to - from + 1);
+            var leaves = NewAccumulator(rows);
+            for (int done = 0; done < rows; done += Chunk)
+            {
+                int count = Math.Min(Chunk, rows - done);
+                for (int j = 0; j < count; j++) _groups[j] = done + j;
+                Input.Gather(from + done, count);
+                leaves.Update(Input.Arg, Input.Filter, count, _groups);
+            }
+            var running = NewAccumulator(1);
+            var suffixes = NewAccumulator(rows);
+            for (int k = rows - 1; k >= 0; k--)
+            {
+                running.Merge(0, leaves, k);
+                suffixes.Merge(k, running, 0);
+            }
+            return suffixes;
         }
-        var running = NewAccumulator(factory, 1);
-        var suffixes = NewAccumulator(factory, rows);
-        for (int k = rows - 1; k >= 0; k--)
-        {
-            running.Merge(0, leaves, k);
-            suffixes.Merge(k, running, 0);
-        }
-        return suffixes;
-    }
-
-    private static Accumulator NewAccumulator(Func<Accumulator> factory, int groups)
-    {
-        var acc = factory();
-        acc.EnsureGroups(groups);
-        return acc;
     }
 }

@@ -19,65 +19,57 @@ internal enum WindowAggregateStrategy
 /// types, scales and NaN/Infinity handling are the GROUP BY aggregate's). Each row's value is the
 /// aggregate of its frame's rows fed in partition order, as PostgreSQL's WindowAgg computes it
 /// (its inverse transition functions, where it uses them, give the same values).
+/// <para>
+/// One instance computes one function over one partition, <see cref="WindowPartition.ResultChunk"/>
+/// rows at a time in row order (<see cref="Compute"/>): the partition copies its rows out a chunk of
+/// values at a time, so the values of a partition are never held whole, whatever its size. What a
+/// strategy carries from one chunk to the next is its accumulators' state, not values.
+/// </para>
 /// </summary>
-internal static partial class WindowAggregate
+internal abstract partial class WindowAggregate
 {
-    private const int Chunk = 1024;
+    protected const int Chunk = 1024;
+
+    protected WindowAggregate(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory)
+    {
+        Partition = partition;
+        Input = input;
+        Factory = factory;
+    }
+
+    protected WindowPartition Partition { get; }
+
+    protected WindowAggregateInput Input { get; }
+
+    protected Func<Accumulator> Factory { get; }
 
     /// <param name="arg">The argument column of the partition's rows; null for count(*).</param>
     /// <param name="filter">The FILTER column of the partition's rows; null without FILTER.</param>
     /// <param name="strategy">How the frames are computed (WindowNode picks it from the frame and the aggregate).</param>
-    public static void Compute(WindowPartition partition, Column? arg, Column? filter, Func<Accumulator> factory, WindowAggregateStrategy strategy, Column result, Types.PgType resultType, ColumnOps resultOps)
+    public static WindowAggregate Create(WindowPartition partition, Column? arg, Column? filter, Func<Accumulator> factory, WindowAggregateStrategy strategy, Types.PgType resultType, ColumnOps resultOps)
     {
         var input = new WindowAggregateInput(partition, arg, filter, Chunk);
-        switch (strategy)
+        return strategy switch
         {
-            case WindowAggregateStrategy.Running:
-                Running(partition, input, factory, result, resultType, resultOps);
-                break;
-            case WindowAggregateStrategy.ReverseRunning:
-                ReverseRunning(partition, input, factory, result, resultType, resultOps);
-                break;
-            case WindowAggregateStrategy.Sliding:
-                Sliding(partition, input, factory, result);
-                break;
-            default:
-                PerRow(partition, input, factory, result);
-                break;
-        }
+            WindowAggregateStrategy.Running => new Running(partition, input, factory, resultType, resultOps),
+            WindowAggregateStrategy.ReverseRunning => new ReverseRunning(partition, input, factory, resultType, resultOps),
+            WindowAggregateStrategy.Sliding => new Sliding(partition, input, factory),
+            _ => new PerRow(partition, input, factory),
+        };
     }
 
     /// <summary>
-    /// Frames that end at the partition's last row only grow from the end back (their start never
-    /// moves backwards as the row moves on): one accumulator takes the rows from the last row
-    /// backwards as the frame's start passes them, for aggregates whose value does not depend on
-    /// the order rows come in (count, min, max, integer and numeric sum/avg). The values come out
-    /// last row first and are appended in row order.
+    /// Appends the values of rows [<paramref name="first"/>, first + rows) to <paramref name="result"/>.
+    /// Calls come in row order, chunk after chunk from row 0: <paramref name="first"/> is a multiple of
+    /// <see cref="WindowPartition.ResultChunk"/> and <paramref name="rows"/> is that many (fewer for the last chunk).
     /// </summary>
-    private static void ReverseRunning(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result, Types.PgType resultType, ColumnOps resultOps)
+    public abstract void Compute(int first, int rows, Column result);
+
+    protected Accumulator NewAccumulator(int groups)
     {
-        var acc = factory();
-        acc.EnsureGroups(1);
-        var zeros = new int[Chunk];
-        var backwards = PgArrowMapping.CreateColumn(resultType, Math.Max(16, partition.Rows));
-        long added = partition.Rows; // rows [added, last] are in the accumulator
-        for (int i = partition.Rows - 1; i >= 0; i--)
-        {
-            var (start, _) = partition.FrameOf(i);
-            long from = Math.Min(start, partition.Rows); // a start past the last row: an empty frame
-            while (added > from)
-            {
-                int count = (int)Math.Min(Chunk, added - from);
-                long first = added - count;
-                input.Gather(first, count);
-                acc.Update(input.Arg, input.Filter, count, zeros);
-                added = first;
-            }
-            acc.Write(0, backwards);
-        }
-        var order = new int[partition.Rows];
-        for (int k = 0; k < order.Length; k++) order[k] = order.Length - 1 - k;
-        ColumnGather.Append(backwards, order, 0, order.Length, result, resultOps);
+        var acc = Factory();
+        acc.EnsureGroups(groups);
+        return acc;
     }
 
     /// <summary>
@@ -87,39 +79,44 @@ internal static partial class WindowAggregate
     /// PostgreSQL reuses an unchanged frame's result: a final step such as avg(numeric)'s division
     /// then runs once per frame, not once per row.
     /// </summary>
-    private static void Running(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result, Types.PgType resultType, ColumnOps resultOps)
+    private sealed class Running(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Types.PgType resultType, ColumnOps resultOps)
+        : WindowAggregate(partition, input, factory)
     {
-        var acc = factory();
-        acc.EnsureGroups(1);
-        var zeros = new int[Chunk];
-        long added = 0;
-        Column? last = null; // holds the value of the frame ending at added - 1 when lastValid
-        bool lastValid = false;
-        for (int i = 0; i < partition.Rows; i++)
+        private readonly int[] _zeros = new int[Chunk];
+        private Accumulator? _acc;
+        private long _added; // rows [0, _added) are in the accumulator
+        private Column? _last; // holds the value of the frame ending at _added - 1 when _lastValid
+        private bool _lastValid;
+
+        public override void Compute(int first, int rows, Column result)
         {
-            var (_, end) = partition.FrameOf(i);
-            if (i > 0 && added > end)
+            _acc ??= NewAccumulator(1);
+            for (int i = first; i < first + rows; i++)
             {
-                // the previous row's frame: the end never moves back, and added is one past it
-                if (!lastValid)
+                var (_, end) = Partition.FrameOf(i);
+                if (i > 0 && _added > end)
                 {
-                    last ??= PgArrowMapping.CreateColumn(resultType, 1);
-                    last.Reset();
-                    acc.Write(0, last);
-                    lastValid = true;
+                    // the previous row's frame: the end never moves back, and _added is one past it
+                    if (!_lastValid)
+                    {
+                        _last ??= PgArrowMapping.CreateColumn(resultType, 1);
+                        _last.Reset();
+                        _acc.Write(0, _last);
+                        _lastValid = true;
+                    }
+                    ColumnGather.Append(_last!, null, 0, 1, result, resultOps);
+                    continue;
                 }
-                ColumnGather.Append(last!, null, 0, 1, result, resultOps);
-                continue;
+                while (_added <= end)
+                {
+                    int count = (int)Math.Min(Chunk, end + 1 - _added);
+                    Input.Gather(_added, count);
+                    _acc.Update(Input.Arg, Input.Filter, count, _zeros);
+                    _added += count;
+                }
+                _lastValid = false;
+                _acc.Write(0, result);
             }
-            while (added <= end)
-            {
-                int count = (int)Math.Min(Chunk, end + 1 - added);
-                input.Gather(added, count);
-                acc.Update(input.Arg, input.Filter, count, zeros);
-                added += count;
-            }
-            lastValid = false;
-            acc.Write(0, result);
         }
     }
 
@@ -127,38 +124,42 @@ internal static partial class WindowAggregate
     /// Frames whose start moves: each row's frame is aggregated afresh, up to <see cref="Chunk"/> rows'
     /// frames at a time as groups of one accumulator, every frame's rows fed in partition order.
     /// </summary>
-    private static void PerRow(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory, Column result)
+    private sealed class PerRow(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory)
+        : WindowAggregate(partition, input, factory)
     {
-        var selection = new int[Chunk];
-        var groups = new int[Chunk];
-        for (int first = 0; first < partition.Rows; first += Chunk)
+        private readonly int[] _selection = new int[Chunk];
+        private readonly int[] _groups = new int[Chunk];
+
+        public override void Compute(int first, int rows, Column result)
         {
-            int rows = Math.Min(Chunk, partition.Rows - first);
-            var acc = factory();
-            acc.EnsureGroups(rows);
-            int pending = 0;
-            for (int g = 0; g < rows; g++)
+            for (int at = first; at < first + rows; at += Chunk)
             {
-                var (start, end) = partition.FrameOf(first + g);
-                for (long j = start; j <= end; j++)
+                int count = Math.Min(Chunk, first + rows - at);
+                var acc = NewAccumulator(count);
+                int pending = 0;
+                for (int g = 0; g < count; g++)
                 {
-                    selection[pending] = (int)j;
-                    groups[pending] = g;
-                    if (++pending == Chunk)
+                    var (start, end) = Partition.FrameOf(at + g);
+                    for (long j = start; j <= end; j++)
                     {
-                        Feed(acc, input, selection, groups, pending);
-                        pending = 0;
+                        _selection[pending] = (int)j;
+                        _groups[pending] = g;
+                        if (++pending == Chunk)
+                        {
+                            Feed(acc, pending);
+                            pending = 0;
+                        }
                     }
                 }
+                if (pending > 0) Feed(acc, pending);
+                for (int g = 0; g < count; g++) acc.Write(g, result);
             }
-            if (pending > 0) Feed(acc, input, selection, groups, pending);
-            for (int g = 0; g < rows; g++) acc.Write(g, result);
         }
-    }
 
-    private static void Feed(Accumulator acc, WindowAggregateInput input, int[] selection, int[] groups, int count)
-    {
-        input.Gather(selection, count);
-        acc.Update(input.Arg, input.Filter, count, groups);
+        private void Feed(Accumulator acc, int count)
+        {
+            Input.Gather(_selection, count);
+            acc.Update(Input.Arg, Input.Filter, count, _groups);
+        }
     }
 }

@@ -9,8 +9,9 @@ namespace PgFusion.Codegen.Operators.Window;
 
 /// <summary>
 /// WindowAgg over an input sorted by the partition keys then the order keys (a SortNode below, which
-/// spills under the memory budget): buffers one partition's rows, computes every function's value
-/// for each of them (<see cref="WindowPartition"/>), and emits the rows with those values appended.
+/// spills under the memory budget): buffers one partition's rows, then emits them with every
+/// function's value appended, computing the values a chunk of rows at a time as it emits them
+/// (<see cref="WindowPartition"/>).
 /// </summary>
 public sealed class WindowNode : OperatorNode
 {
@@ -141,7 +142,7 @@ public sealed class WindowNode : OperatorNode
         private void Finish(CancellationToken cancellation)
         {
             cancellation.ThrowIfCancellationRequested();
-            _partition.Compute();
+            _partition.Prepare();
             _finishedRows = _partition.Rows;
             _copied = 0;
         }

@@ -9,21 +9,26 @@ namespace PgFusion.Codegen.Operators.Window;
 
 /// <summary>
 /// One partition of a window: its rows (copies of the input columns, in the sorted order), its
-/// peer groups (runs of equal order keys, NULLs equal) and, once computed, one result column per
-/// window function, with PostgreSQL 15's windowfuncs.c / nodeWindowAgg.c semantics.
+/// peer groups (runs of equal order keys, NULLs equal) and frames, and the window functions' values
+/// with PostgreSQL 15's windowfuncs.c / nodeWindowAgg.c semantics. The values are computed as the
+/// rows are copied out, <see cref="ResultChunk"/> rows at a time (as nodeWindowAgg evaluates them
+/// per row as it returns it), so only one chunk of each function's values is held.
 /// <para>
 /// Under a memory budget (<see cref="SpillSpace"/>), a partition whose rows pass it moves the
 /// columns no window function reads (neither argument nor ORDER BY key: the pass-through columns)
 /// to a spill file, a block at a time as rows come, and keeps only the read columns in memory; the
 /// functions are computed over those as before, and <see cref="CopyOut"/> reads the pass-through
-/// columns back from the file in row order. The read columns, the per-row frame positions and the
-/// results of one partition still grow with it (docs/spill.md).
+/// columns back from the file in row order. The read columns and the per-row frame positions of one
+/// partition still grow with it (docs/spill.md).
 /// </para>
 /// </summary>
 internal sealed class WindowPartition
 {
     /// <summary>Rows between checks of the partition's size against the budget.</summary>
     private const int CheckEvery = 1024;
+
+    /// <summary>Rows whose values are computed at once (a window function's values held at a time).</summary>
+    public const int ResultChunk = ExecutionContext.BatchRows;
 
     private readonly WindowNode _node;
     private readonly SpillSpace _spill;
@@ -36,7 +41,11 @@ internal sealed class WindowPartition
     private int _flushed;
     private int _readRows; // rows in _readBack
     private int _readPos; // next row of _readBack to copy out
-    private readonly Column[] _results;
+    private readonly Column[] _results; // per function: the values of rows [_resultsFirst, _resultsFirst + _resultsRows)
+    private int _resultsFirst;
+    private int _resultsRows;
+    private readonly WindowAggregate?[] _aggregates; // per aggregate function: its state from chunk to chunk
+    private readonly NtileState?[] _ntiles; // per ntile: its bucket from chunk to chunk
     private int[] _peerStart = new int[16]; // first row of each row's peer group
     private int[] _peerEnd = new int[16]; // one past the last row of each row's peer group
     private int[] _peerGroup = new int[16]; // 0-based index of each row's peer group
@@ -51,7 +60,9 @@ internal sealed class WindowPartition
         _spill = spill;
         var input = node.Input.Output;
         _rows = [.. input.Select(o => PgArrowMapping.CreateColumn(o.Type, 16))];
-        _results = [.. node.Plan.Functions.Select(f => PgArrowMapping.CreateColumn(f.Output.Type, 16))];
+        _results = [.. node.Plan.Functions.Select(f => PgArrowMapping.CreateColumn(f.Output.Type, ResultChunk))];
+        _aggregates = new WindowAggregate?[_results.Length];
+        _ntiles = new NtileState?[_results.Length];
         _keyRow = [.. node.Plan.PartitionKeys.Select(k => PgArrowMapping.CreateColumn(input[k].Type, 1))];
         var read = new HashSet<int>(node.Plan.OrderKeys.Concat(node.Plan.Functions.SelectMany(f => f.Args)));
         _passThroughIndex = [.. Enumerable.Range(0, input.Count).Where(c => !read.Contains(c))];
@@ -77,7 +88,7 @@ internal sealed class WindowPartition
         else if (Rows % CheckEvery == 0 && _spill.Limited && _passThrough.Length > 0
             && ColumnMemory.Bytes(_rows) > _spill.BudgetBytes)
         {
-            _file = _spill.Create();
+            _file = _spill.Create(SpillOperator.Window);
             _spill.CountWindowPartitionSpill();
             FlushPassThrough();
         }
@@ -115,12 +126,16 @@ internal sealed class WindowPartition
         _file?.Dispose();
         _file = null;
         _flushed = _readRows = _readPos = 0;
+        _resultsFirst = _resultsRows = 0;
+        Array.Clear(_aggregates);
+        Array.Clear(_ntiles);
     }
 
     /// <summary>
     /// Appends rows [from, from + count) with their function values to <paramref name="output"/>
-    /// (input columns, then results). A spilled partition is copied out in row order, from 0 on:
-    /// its pass-through columns come from the file, block after block.
+    /// (input columns, then results). Rows are copied out in row order, from 0 on: the values are
+    /// computed a chunk at a time as the copy reaches them, and a spilled partition's pass-through
+    /// columns come from the file, block after block.
     /// </summary>
     public void CopyOut(int from, int count, Column[] output)
     {
@@ -130,7 +145,37 @@ internal sealed class WindowPartition
                 ColumnGather.Append(_rows[c], null, from, count, output[c], _node.InputOps[c]);
         }
         if (_file is not null) CopyPassThrough(count, output);
-        for (int f = 0; f < _results.Length; f++) ColumnGather.Append(_results[f], null, from, count, output[_rows.Length + f], _node.ResultOps[f]);
+        CopyResults(from, count, output);
+    }
+
+    /// <summary>The function values of rows [from, from + count), computing the next chunk when the copy reaches it.</summary>
+    private void CopyResults(int from, int count, Column[] output)
+    {
+        while (count > 0)
+        {
+            int end = _resultsFirst + _resultsRows;
+            if (from == end) end = NextResults();
+            else if (from < _resultsFirst || from > end) throw new InvalidOperationException($"window rows copied out of order: row {from}, values held for [{_resultsFirst}, {end})");
+            int n = Math.Min(count, end - from);
+            for (int f = 0; f < _results.Length; f++)
+                ColumnGather.Append(_results[f], null, from - _resultsFirst, n, output[_rows.Length + f], _node.ResultOps[f]);
+            from += n;
+            count -= n;
+        }
+    }
+
+    /// <summary>Computes every function's values for the chunk after the one held; returns one past its last row.</summary>
+    private int NextResults()
+    {
+        _resultsFirst += _resultsRows;
+        _resultsRows = Math.Min(ResultChunk, Rows - _resultsFirst);
+        if (_resultsRows <= 0) throw new InvalidOperationException($"window values asked past the partition's {Rows} rows");
+        for (int f = 0; f < _results.Length; f++)
+        {
+            _results[f].Reset();
+            ComputeValues(f, _resultsFirst, _resultsRows, _results[f]);
+        }
+        return _resultsFirst + _resultsRows;
     }
 
     /// <summary>The next <paramref name="count"/> rows' pass-through values, from the spill file.</summary>
@@ -156,58 +201,66 @@ internal sealed class WindowPartition
         }
     }
 
-    public void Compute()
+    /// <summary>
+    /// Ends the partition's input: its peer groups and frames are found; the functions' values come
+    /// a chunk at a time as <see cref="CopyOut"/> reaches them.
+    /// </summary>
+    public void Prepare()
     {
         if (_file is not null && Rows > _flushed) FlushPassThrough(); // every pass-through value is read back from the file
 
         FindPeers();
         FindFrames();
-        var functions = _node.Plan.Functions;
-        for (int f = 0; f < functions.Count; f++)
+    }
+
+    /// <summary>Appends function <paramref name="f"/>'s values of rows [first, first + rows) to <paramref name="result"/>; chunks come in row order.</summary>
+    private void ComputeValues(int f, int first, int rows, Column result)
+    {
+        var fn = _node.Plan.Functions[f];
+        int end = first + rows;
+        switch (fn.Kind)
         {
-            var result = _results[f];
-            result.Reset();
-            var fn = functions[f];
-            switch (fn.Kind)
+            case WindowFunctionKind.RowNumber:
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)i + 1);
+                break;
+            case WindowFunctionKind.Rank:
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)_peerStart[i] + 1);
+                break;
+            case WindowFunctionKind.DenseRank:
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)_peerGroup[i] + 1);
+                break;
+            case WindowFunctionKind.PercentRank:
+                // (rank - 1) / (rows - 1), 0 for a one-row partition (window_percent_rank).
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, Rows > 1 ? (double)_peerStart[i] / (Rows - 1) : 0.0);
+                break;
+            case WindowFunctionKind.CumeDist:
+                // rows up to the current row's last peer / rows (window_cume_dist).
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, (double)_peerEnd[i] / Rows);
+                break;
+            case WindowFunctionKind.Ntile:
+                Ntile(_rows[fn.Args[0]], result, _ntiles[f] ??= new NtileState(), first, end);
+                break;
+            case WindowFunctionKind.Lag:
+            case WindowFunctionKind.Lead:
+                Shift(fn, result, fn.Kind == WindowFunctionKind.Lag, first, end);
+                break;
+            case WindowFunctionKind.FirstValue:
+            case WindowFunctionKind.LastValue:
+            case WindowFunctionKind.NthValue:
+                FrameValue(fn, result, first, end);
+                break;
+            default:
             {
-                case WindowFunctionKind.RowNumber:
-                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (long)i + 1);
-                    break;
-                case WindowFunctionKind.Rank:
-                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (long)_peerStart[i] + 1);
-                    break;
-                case WindowFunctionKind.DenseRank:
-                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (long)_peerGroup[i] + 1);
-                    break;
-                case WindowFunctionKind.PercentRank:
-                    // (rank - 1) / (rows - 1), 0 for a one-row partition (window_percent_rank).
-                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, Rows > 1 ? (double)_peerStart[i] / (Rows - 1) : 0.0);
-                    break;
-                case WindowFunctionKind.CumeDist:
-                    // rows up to the current row's last peer / rows (window_cume_dist).
-                    for (int i = 0; i < Rows; i++) ColumnAppend.Value(result, (double)_peerEnd[i] / Rows);
-                    break;
-                case WindowFunctionKind.Ntile:
-                    Ntile(_rows[fn.Args[0]], result);
-                    break;
-                case WindowFunctionKind.Lag:
-                case WindowFunctionKind.Lead:
-                    Shift(fn, result, fn.Kind == WindowFunctionKind.Lag);
-                    break;
-                case WindowFunctionKind.FirstValue:
-                case WindowFunctionKind.LastValue:
-                case WindowFunctionKind.NthValue:
-                    FrameValue(fn, result);
-                    break;
-                default:
+                if (_aggregates[f] is null)
                 {
                     // count(*) reads no column (its input may have none at all); a FILTER is the last argument.
                     bool filtered = fn.Aggregate?.Filter is not null;
                     var arg = fn.Args.Count > (filtered ? 1 : 0) ? _rows[fn.Args[0]] : null;
                     var filter = filtered ? _rows[fn.Args[^1]] : null;
-                    WindowAggregate.Compute(this, arg, filter, _node.Accumulators[f]!, _node.Strategies[f], result, fn.Output.Type, _node.ResultOps[f]);
-                    break;
+                    _aggregates[f] = WindowAggregate.Create(this, arg, filter, _node.Accumulators[f]!, _node.Strategies[f], fn.Output.Type, _node.ResultOps[f]);
                 }
+                _aggregates[f]!.Compute(first, rows, result);
+                break;
             }
         }
     }
@@ -253,12 +306,13 @@ internal sealed class WindowPartition
     /// ntile(n) as window_ntile: n is read at the current row until a row gives a non-NULL n (rows
     /// until then get NULL); n &lt;= 0 raises 22014; then the rows are dealt into n buckets, the first
     /// (rows % n) buckets one row larger (the partition's row count, not the rows left, as PostgreSQL).
+    /// The bucket carries over from chunk to chunk in <paramref name="state"/>.
     /// </summary>
-    private void Ntile(Column arg, Column result)
+    private void Ntile(Column arg, Column result, NtileState state, int first, int end)
     {
         var values = ((PrimitiveColumn<int>)arg).Values;
-        long bucket = 0, inBucket = 0, boundary = 0, remainder = 0;
-        for (int i = 0; i < Rows; i++)
+        long bucket = state.Bucket, inBucket = state.InBucket, boundary = state.Boundary, remainder = state.Remainder;
+        for (int i = first; i < end; i++)
         {
             if (bucket == 0)
             {
@@ -292,6 +346,13 @@ internal sealed class WindowPartition
             }
             ColumnAppend.Value(result, (int)bucket);
         }
+        (state.Bucket, state.InBucket, state.Boundary, state.Remainder) = (bucket, inBucket, boundary, remainder);
+    }
+
+    /// <summary>Where ntile stands after the rows computed so far (0 buckets: no non-NULL n seen yet).</summary>
+    private sealed class NtileState
+    {
+        public long Bucket, InBucket, Boundary, Remainder;
     }
 
     /// <summary>
@@ -299,13 +360,13 @@ internal sealed class WindowPartition
     /// (offset read per row, 1 without; NULL gives NULL; a negative offset looks the other way),
     /// the default (per row, NULL without) when that row is outside the partition.
     /// </summary>
-    private void Shift(PhysicalWindowFunction fn, Column result, bool lag)
+    private void Shift(PhysicalWindowFunction fn, Column result, bool lag, int first, int end)
     {
         var value = _rows[fn.Args[0]];
         var offsets = fn.Args.Count > 1 ? (PrimitiveColumn<int>)_rows[fn.Args[1]] : null;
         var defaults = fn.Args.Count > 2 ? _rows[fn.Args[2]] : null;
         var ops = _node.InputOps[fn.Args[0]];
-        for (int i = 0; i < Rows; i++)
+        for (int i = first; i < end; i++)
         {
             if (offsets is not null && offsets.IsNull(i))
             {
@@ -321,14 +382,14 @@ internal sealed class WindowPartition
     }
 
     /// <summary>first_value / last_value / nth_value(value, n) over each row's frame; NULL for an empty frame or a frame shorter than n; n &lt;= 0 raises 22016.</summary>
-    private void FrameValue(PhysicalWindowFunction fn, Column result)
+    private void FrameValue(PhysicalWindowFunction fn, Column result, int first, int end)
     {
         var value = _rows[fn.Args[0]];
         var nth = fn.Kind == WindowFunctionKind.NthValue ? (PrimitiveColumn<int>)_rows[fn.Args[1]] : null;
         var ops = _node.InputOps[fn.Args[0]];
-        for (int i = 0; i < Rows; i++)
+        for (int i = first; i < end; i++)
         {
-            var (start, end) = FrameOf(i);
+            var (start, last) = FrameOf(i);
             long at;
             if (nth is not null)
             {
@@ -343,9 +404,9 @@ internal sealed class WindowPartition
             }
             else
             {
-                at = fn.Kind == WindowFunctionKind.FirstValue ? start : end;
+                at = fn.Kind == WindowFunctionKind.FirstValue ? start : last;
             }
-            if (start <= end && at >= start && at <= end) ops.Append(value, (int)at, result);
+            if (start <= last && at >= start && at <= last) ops.Append(value, (int)at, result);
             else ColumnAppend.Null(result);
         }
     }

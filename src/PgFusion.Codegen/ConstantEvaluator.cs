@@ -50,12 +50,13 @@ public static class ConstantEvaluator
         bool when type.Oid == PgTypeOid.Bool => value,
         short when type.Oid == PgTypeOid.Int2 => value,
         int when type.Oid is PgTypeOid.Int4 or PgTypeOid.Date => value,
+        uint when type.Oid == PgTypeOid.Oid => value,
         long when type.Oid is PgTypeOid.Int8 or PgTypeOid.Time or PgTypeOid.Timestamp => value,
         float when type.Oid == PgTypeOid.Float4 => value,
         double when type.Oid == PgTypeOid.Float8 => value,
         PgNumeric when type.Oid == PgTypeOid.Numeric => value,
         PgInterval when type.Oid == PgTypeOid.Interval => value,
-        TextRef t when type.Oid is PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar => t.ToString(),
+        TextRef t when type.Oid is PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar or PgTypeOid.Name => t.ToString(),
         _ => ConstantEvaluation.Unfoldable,
     };
 

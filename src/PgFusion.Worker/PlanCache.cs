@@ -29,7 +29,10 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
     /// <summary>A cached answer: a compiled plan with its handle, or the reason the query is not supported.</summary>
     internal sealed record CacheEntry(string? Key, ulong Handle, CompiledQuery? Query, string? UnsupportedReason, double EstimatedRows)
     {
-        private KernelFigures? planning;
+        /// <summary>Backends whose COMPILE figures wait for their EXECUTE; past this many (backends that planned and never executed), the waiting figures are dropped.</summary>
+        private const int MaxWaitingBackends = 256;
+
+        private readonly Dictionary<int, KernelFigures> planning = [];
 
         public long LastUse { get; set; }
 
@@ -37,19 +40,33 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
         public KernelFigures Compiled { get; init; } = KernelFigures.None;
 
         /// <summary>
-        /// Remembers how the last COMPILE of this plan went (compiled now, or taken from the cache)
-        /// for the EXECUTE that follows it, which reports it in DONE. COMPILE and EXECUTE come on
-        /// different slots, so the figures wait here; two backends planning the same query at once
-        /// may see each other's (EXPLAIN ANALYZE figures only, never results).
+        /// Remembers how backend <paramref name="backendPid"/>'s last COMPILE of this plan went
+        /// (compiled now, or taken from the cache) for its EXECUTE, which reports it in DONE.
+        /// COMPILE and EXECUTE come on different slots, so the figures wait here, one set per
+        /// backend: two backends that plan the same query at once each get their own.
         /// </summary>
-        public void NotePlanning(KernelFigures figures) => Volatile.Write(ref planning, figures);
+        public void NotePlanning(int backendPid, KernelFigures figures)
+        {
+            lock (planning)
+            {
+                if (planning.Count >= MaxWaitingBackends && !planning.ContainsKey(backendPid)) planning.Clear();
+                planning[backendPid] = figures;
+            }
+        }
 
         /// <summary>
-        /// The figures of the COMPILE before this EXECUTE, once; a later execution of the same plan
-        /// without a new COMPILE (a prepared statement) reuses every kernel of the plan.
+        /// The figures of backend <paramref name="backendPid"/>'s COMPILE before this EXECUTE, once;
+        /// a later execution of the same plan without a new COMPILE (a prepared statement) reuses
+        /// every kernel of the plan.
         /// </summary>
-        public KernelFigures TakePlanning() =>
-            Interlocked.Exchange(ref planning, null) ?? KernelFigures.FromPlanCache(Compiled.Compiled + Compiled.CacheHits);
+        public KernelFigures TakePlanning(int backendPid)
+        {
+            lock (planning)
+            {
+                if (planning.Remove(backendPid, out var figures)) return figures;
+            }
+            return KernelFigures.FromPlanCache(Compiled.Compiled + Compiled.CacheHits);
+        }
     }
 
     public static string CanonicalKey(ReadOnlySpan<byte> json) => Location().Replace(Encoding.UTF8.GetString(json), "");
@@ -75,11 +92,10 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
                 Compiled = kernels ?? KernelFigures.None,
             };
             byHandle[entry.Handle] = entry;
-            if (key is not null)
-            {
-                if (byKey.TryGetValue(key, out var old)) byHandle.Remove(old.Handle);
-                byKey[key] = entry;
-            }
+            // Two backends that missed the same key at once both compiled it: the later plan takes
+            // the key, and the earlier one's handle stays valid (its backend executes it next, and
+            // its figures wait on it) until the least recently used entries are dropped.
+            if (key is not null) byKey[key] = entry;
             EvictPastCapacity();
             return entry;
         }

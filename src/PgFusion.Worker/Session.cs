@@ -173,7 +173,7 @@ internal sealed class Session
         var entry = CompileCached(json, out var kernels);
         if (entry.Query is { } q)
         {
-            entry.NotePlanning(kernels);
+            entry.NotePlanning(slot.BackendPid, kernels);
             SendCompiled(entry, q, token);
         }
         else
@@ -246,7 +246,7 @@ internal sealed class Session
         bool settingsChanged = (Wire.ReadU32(payload, 0, MessageType.Execute) & SettingsChangedFlag) != 0;
         var entry = fault == DebugFault.ForgetPlan || settingsChanged ? null : cache.Find(handle);
         var query = entry?.Query;
-        var kernels = entry?.TakePlanning() ?? KernelFigures.None;
+        var kernels = entry?.TakePlanning(slot.BackendPid) ?? KernelFigures.None;
         if (query is null && settingsChanged)
         {
             // The session's output settings (DateStyle, extra_float_digits, ...) differ from those the

@@ -52,6 +52,7 @@ public sealed class ConstantEvaluatorCoverageTests
             _ when clr == typeof(short) => PgType.Int2,
             _ when clr == typeof(int) => PgType.Int4,
             _ when clr == typeof(long) => PgType.Int8,
+            _ when clr == typeof(uint) => new PgType(PgTypeOid.Oid),
             _ when clr == typeof(float) => PgType.Float4,
             _ when clr == typeof(double) => PgType.Float8,
             _ when clr == typeof(bool) => PgType.Bool,

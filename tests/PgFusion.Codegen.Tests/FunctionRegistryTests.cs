@@ -31,18 +31,6 @@ public sealed class FunctionRegistryTests(CodegenFixture fixture)
     /// <summary>Cast functions between kernel types that Codegen does not implement yet; a query holding one falls back to PostgreSQL.</summary>
     private static readonly Dictionary<uint, string> CastsNotYet = new()
     {
-        [406] = "text(name)", [407] = "name(text)", [408] = "bpchar(name)", [409] = "name(bpchar)",
-        [1400] = "name(varchar)", [1401] = "varchar(name)",
-        [1200] = "interval(interval, typmod): interval field and precision typmods",
-        [1287] = "oid(int8)",
-        [1288] = "int8(oid)",
-        [1316] = "time(timestamp)",
-        [1370] = "interval(time)",
-        [1419] = "time(interval)",
-        [1961] = "timestamp(timestamp, typmod): rounding to a precision",
-        [1967] = "timestamptz(timestamptz, typmod): rounding to a precision",
-        [1968] = "time(time, typmod): rounding to a precision",
-        [2019] = "time(timestamptz)",
     };
 
     [Fact]

@@ -32,6 +32,12 @@ public sealed class RegistryDifferentialTests(CodegenFixture fixture, ITestOutpu
         Float8 = PgType.Float8, Numeric = PgType.Numeric, TextT = PgType.Text, Bool = PgType.Bool, Date = PgType.Date,
         Timestamp = PgType.Timestamp, Interval = new(PgTypeOid.Interval), Bpchar5 = new(PgTypeOid.Bpchar, 9);
 
+    private static readonly PgType Name = new(PgTypeOid.Name), Varchar = new(PgTypeOid.Varchar), Bpchar = new(PgTypeOid.Bpchar),
+        Oid = new(PgTypeOid.Oid), Time = new(PgTypeOid.Time);
+
+    /// <summary>INTERVAL_TYPMOD(precision, range): HOUR TO SECOND(1), and YEAR at full precision (datetime.h's field bits 10-12 and 2).</summary>
+    private const int HourToSecond1 = (((1 << 10) | (1 << 11) | (1 << 12)) << 16) | 1, Year = ((1 << 2) << 16) | 0xFFFF;
+
     private static readonly string[] Ops = ["=", "<>", "<", "<=", ">", ">="];
 
     /// <summary>One comparison family: its six OIDs in the order of <see cref="Ops"/>.</summary>
@@ -212,6 +218,10 @@ public sealed class RegistryDifferentialTests(CodegenFixture fixture, ITestOutpu
             new("float8out", F(215, "float8out", TextT, Col("f8"), K(1, Int4)), "f8::text"),
             new("date_out", F(1085, "date_out", TextT, Col("d"), K(0, Int4)), "d::text"),
             new("timestamp_out", F(1313, "timestamp_out", TextT, Col("ts"), K(0, Int4)), "ts::text"),
+            new("name(text), text(name)", F(406, "text", TextT, F(407, "name", Name, Col("s"))), "s::name::text"),
+            new("name(varchar), varchar(name)", F(1401, "varchar", Varchar, F(1400, "name", Name, new BoundRelabel(Col("s"), Varchar))), "s::varchar::name::varchar"),
+            new("name(bpchar), bpchar(name)", F(408, "bpchar", Bpchar, F(409, "name", Name, Col("bp"))), "bp::name::bpchar"),
+            new("oid(int8), int8(oid)", F(1288, "int8", Int8, F(1287, "oid", Oid, F(1396, "abs", Int8, F(945, "int8mod", Int8, Col("i8"), K(1_000_000_000L, Int8))))), "abs(i8 % 1000000000::int8)::oid::int8"),
         ],
         ["text"] =
         [
@@ -261,6 +271,12 @@ public sealed class RegistryDifferentialTests(CodegenFixture fixture, ITestOutpu
             new("interval_mul", Epoch(F(1618, "interval_mul", Interval, K(new PgInterval(7_200_000_000, 1, 1), Interval), F(311, "float8", Float8, Col("f4")))), "extract(epoch FROM interval '1 mon 1 day 02:00' * f4::float8)"),
             new("mul_d_interval", F(1172, "date_part", Float8, K("day", TextT), F(1624, "mul_d_interval", Interval, F(311, "float8", Float8, Col("f4")), K(new PgInterval(0, 0, 1), Interval))), "date_part('day', f4::float8 * interval '1 mon')"),
             new("interval_div", Epoch(F(1326, "interval_div", Interval, SinceY2k(), K(7.0, Float8))), $"extract(epoch FROM {SinceY2kSql} / 7::float8)"),
+            new("time(timestamp), interval(time)", Epoch(F(1370, "interval", Interval, F(1316, "time", Time, Col("ts")))), "extract(epoch FROM ts::time::interval)"),
+            new("time(interval)", Epoch(F(1370, "interval", Interval, F(1419, "time", Time, SinceY2k()))), $"extract(epoch FROM {SinceY2kSql}::time::interval)"),
+            new("time(time, 2)", Epoch(F(1370, "interval", Interval, F(1968, "time", new PgType(PgTypeOid.Time, 2), F(1316, "time", Time, Col("ts")), K(2, Int4)))), "extract(epoch FROM ts::time(2)::interval)"),
+            new("timestamp(timestamp, 0)", F(1961, "timestamp", new PgType(PgTypeOid.Timestamp, 0), Col("ts"), K(0, Int4)), "ts::timestamp(0)"),
+            new("interval(interval, hour to second(1))", Epoch(F(1200, "interval", new PgType(PgTypeOid.Interval, HourToSecond1), SinceY2k(), K(HourToSecond1, Int4))), $"extract(epoch FROM {SinceY2kSql}::interval hour to second(1))"),
+            new("interval(interval, year)", Epoch(F(1200, "interval", new PgType(PgTypeOid.Interval, Year), F(1169, "interval_pl", Interval, SinceY2k(), K(new PgInterval(0, 0, 30), Interval)), K(Year, Int4))), $"extract(epoch FROM ({SinceY2kSql} + interval '30 mons')::interval year)"),
         ],
     };
 
@@ -297,6 +313,7 @@ public sealed class RegistryDifferentialTests(CodegenFixture fixture, ITestOutpu
         new("date_pli out of range", F(1141, "date_pli", Date, Col("d"), K(2_147_000_000, Int4)), "d + 2147000000"),
         new("timestamp_pl_interval out of range", F(2032, "timestamp_pl_interval", Timestamp, Col("ts"), K(new PgInterval(0, 0, 3_600_000), Interval)), "ts + interval '300000 years'"),
         new("interval_mul of NaN and infinity", Epoch(F(1618, "interval_mul", Interval, K(new PgInterval(0, 1, 0), Interval), Col("f8"))), "extract(epoch FROM interval '1 day' * f8)"),
+        new("oid(int8) out of range", F(1288, "int8", Int8, F(1287, "oid", Oid, Col("i8"))), "i8::oid::int8"),
         new("int4um of the minimum", F(212, "int4um", Int4, F(181, "int4mi", Int4, K(int.MinValue + 1, Int4), F(2558, "int4", Int4, Col("b")))), "-((-2147483647) - b::int4)"),
     ];
 
@@ -317,6 +334,8 @@ public sealed class RegistryDifferentialTests(CodegenFixture fixture, ITestOutpu
         [1189] = "timestamptz_pl_interval: no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
         [1190] = "timestamptz_mi_interval: no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
         [1151] = "timestamptz_out: no timestamptz column in TestTable and the session zone is a planner-added argument; Integration TimeZoneDifferentialTests (11 zones x 4 DateStyles x 4,000 instants vs PostgreSQL) and tests/sql/kernels/timestamptz.slt",
+        [2019] = "time(timestamptz): no timestamptz column in TestTable and the session zone is a planner-added argument; tests/sql/kernels/casts_name_oid_time.slt (4 zones)",
+        [1967] = "timestamptz(timestamptz, typmod): no timestamptz column in TestTable; tests/sql/kernels/casts_name_oid_time.slt (precisions 0, 2, 3, 5, 6, the range's end)",
         [1161] = "interval_out: the IntervalStyle is a planner-added argument; tests/sql/kernels/interval_output.slt (4 styles x 3,039 intervals vs PostgreSQL)",
     };
 

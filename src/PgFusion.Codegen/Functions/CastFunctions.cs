@@ -201,6 +201,16 @@ public static class CastFunctions
         return r;
     }
 
+    /// <summary>oid(int8) (int8.c i8tooid): 22003 "OID out of range" outside 0 .. 2^32 - 1.</summary>
+    public static uint Int8ToOid(long a)
+    {
+        if (a is < 0 or > uint.MaxValue) PgErrors.Raise(PgErrors.NumericValueOutOfRange, "OID out of range");
+        return (uint)a;
+    }
+
+    /// <summary>int8(oid) (int8.c oidtoi8): every OID is a bigint.</summary>
+    public static long OidToInt8(uint a) => a;
+
     /// <summary>bool(int4) (int.c int4_bool): false for 0, true otherwise.</summary>
     public static bool Int4Bool(int a) => a != 0;
 

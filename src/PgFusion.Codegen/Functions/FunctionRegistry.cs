@@ -145,6 +145,7 @@ public static class FunctionRegistry
         Add(2027, "timestamp", Z, "TimestamptzToTimestamp"); Add(2028, "timestamptz", Z, "TimestampToTimestamptz");
         Add(1174, "timestamptz", Z, "DateToTimestamptz"); Add(1178, "date", Z, "TimestamptzToDate");
         Add(6203, "extract", Z, "ExtractTimestamptz"); Add(1171, "date_part", Z, "TimestamptzPart"); Add(1217, "date_trunc", Z, "TimestamptzTrunc");
+        Add(2019, "time", Z, "TimestamptzToTime");
         Add(1189, "timestamptz_pl_interval", Z, "TimestamptzPlInterval"); Add(1190, "timestamptz_mi_interval", Z, "TimestamptzMiInterval");
 
         // text output for casts to text and anytextcat / textanycat (int.c, int8.c, numeric.c, oid.c, bool.c)
@@ -170,6 +171,18 @@ public static class FunctionRegistry
         Add(1703, "numeric", C, "NumericTypmod");
         Add(483, "int8", C, "Float8ToInt8"); Add(317, "int4", C, "Float8ToInt4"); Add(237, "int2", C, "Float8ToInt2");
         Add(653, "int8", C, "Float4ToInt8"); Add(319, "int4", C, "Float4ToInt4"); Add(238, "int2", C, "Float4ToInt2");
+
+        // casts between name and the text types (varlena.c, varchar.c), oid and int8 (int8.c)
+        Type NM = typeof(NameFunctions);
+        Add(406, "text", NM, "NameToText"); Add(1401, "varchar", NM, "NameToText"); Add(408, "bpchar", NM, "NameToText");
+        Add(407, "name", NM, "TextToName"); Add(1400, "name", NM, "TextToName"); Add(409, "name", NM, "BpcharToName");
+        Add(1287, "oid", C, "Int8ToOid"); Add(1288, "int8", C, "OidToInt8");
+
+        // time casts (date.c) and the datetime length coercions, time(n) / timestamp(n) / timestamptz(n) / interval typmods (date.c, timestamp.c)
+        Type TC = typeof(TimeCastFunctions), P = typeof(PrecisionFunctions);
+        Add(1316, "time", TC, "TimestampToTime"); Add(1370, "interval", TC, "TimeToInterval"); Add(1419, "time", TC, "IntervalToTime");
+        Add(1968, "time", P, "TimeScale"); Add(1961, "timestamp", P, "TimestampScale"); Add(1967, "timestamptz", P, "TimestampScale");
+        Add(1200, "interval", P, "IntervalScale");
         return t;
     }
 }

@@ -77,6 +77,14 @@ public static class TimestampTzFunctions
         return Calendar.Date2J(tm.Year, tm.Month, tm.Day) - Calendar.PostgresEpochJDate;
     }
 
+    /// <summary>timestamptz_time: the local time of day; NULL for an infinite timestamptz, as timestamp_time.</summary>
+    public static long? TimestamptzToTime(long ts, int zone)
+    {
+        if (!ExtractFunctions.IsFinite(ts)) return null;
+        var (tm, _, _) = ToLocal(ts, zone);
+        return TimeCastFunctions.TimeOfDay(tm);
+    }
+
     /// <summary>extract(field from timestamptz): the local fields, and timezone / timezone_hour / timezone_minute from the offset.</summary>
     public static PgNumeric? ExtractTimestamptz(TextRef units, long ts, int zone)
     {

@@ -9,12 +9,12 @@ public sealed partial class ExpressionBinder
     /// <summary>
     /// pg_proc OIDs of the timestamptz functions that read the session's TimeZone and that Codegen
     /// implements with the zone as a planner-added last argument: the casts to and from timestamp
-    /// and date, EXTRACT / date_part / date_trunc, and ± interval.
+    /// and date, to time, EXTRACT / date_part / date_trunc, and ± interval.
     /// </summary>
     private static readonly Dictionary<uint, string> ZoneFunctions = new()
     {
         [2027] = "timestamptz -> timestamp", [2028] = "timestamp -> timestamptz",
-        [1174] = "date -> timestamptz", [1178] = "timestamptz -> date",
+        [1174] = "date -> timestamptz", [1178] = "timestamptz -> date", [2019] = "timestamptz -> time",
         [6203] = "extract(timestamptz)", [1171] = "date_part(text, timestamptz)", [1217] = "date_trunc(text, timestamptz)",
         [1189] = "timestamptz + interval", [1190] = "timestamptz - interval",
     };

@@ -34,9 +34,10 @@ public static class DatumDecoder
                 return new PgInterval(BinaryPrimitives.ReadInt64LittleEndian(iv), BinaryPrimitives.ReadInt32LittleEndian(iv[8..]), BinaryPrimitives.ReadInt32LittleEndian(iv[12..]));
             case PgTypeOid.Uuid: return new Guid(Need(bytes, 16, path), bigEndian: true);
             case PgTypeOid.Name:
-                var name = Need(bytes, 1, path);
-                int nul = name.IndexOf((byte)0);
-                return Utf8(nul >= 0 ? name[..nul] : name, path);
+                // NAMEDATALEN bytes, NUL-padded: the name is every byte before the first NUL (not only the first byte)
+                if (bytes.IsEmpty) throw new QueryJsonException(path, "datum has 0 bytes, the type needs 1");
+                int nul = bytes.IndexOf((byte)0);
+                return Utf8(nul >= 0 ? bytes[..nul] : bytes, path);
             case PgTypeOid.Numeric: return NumericDatum.Decode(VarlenaPayload(bytes, path), path);
             case PgTypeOid.Text:
             case PgTypeOid.Varchar:

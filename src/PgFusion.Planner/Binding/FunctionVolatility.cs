@@ -27,6 +27,7 @@ public static class FunctionVolatility
         1178, // date(timestamptz)
         2027, // timestamp(timestamptz)
         2028, // timestamptz(timestamp)
+        2019, // time(timestamptz) (TimeZone)
         1189, // timestamptz_pl_interval
         1190, // timestamptz_mi_interval
         2549, // interval_pl_timestamptz (the binder calls timestamptz_pl_interval for it)

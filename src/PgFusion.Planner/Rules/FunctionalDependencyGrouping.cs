@@ -61,11 +61,56 @@ public sealed class FunctionalDependencyGrouping : IRewriteRule
             foreach (var (attnum, index) in direct)
                 if (!key.Contains(attnum) && !determinants.Contains(index)) dependent.Add(index);
         }
+        // Keys determined through a chain of keys: Q10 groups by c_custkey, n_name over
+        // c_nationkey = n_nationkey; c_custkey fixes the customer row, so c_nationkey, so
+        // n_nationkey (nation's key), so n_name. From the last key back, a key goes when the
+        // keys left without it determine its scan (each removal holds against the keys finally left).
+        for (int i = keyOrigins.Length - 1; i >= 0; i--)
+        {
+            if (dependent.Contains(i) || keyOrigins[i] is not { } candidate) continue;
+            var others = new List<(LogicalScan, int)>();
+            for (int k = 0; k < keyOrigins.Length; k++)
+                if (k != i && !dependent.Contains(k) && keyOrigins[k] is { } o) others.Add(o);
+            if (DeterminedScans(others, equal, origins).Contains(candidate.Scan)) dependent.Add(i);
+        }
         if (dependent.Count == 0) return aggregate;
         var keys = aggregate.GroupKeys.Where((_, i) => !dependent.Contains(i)).ToList();
         var payload = aggregate.GroupKeys.Where((_, i) => dependent.Contains(i)).Select(k => new NamedAggregate(
             k.Column, new BoundAggregate(BoundAggregate.AnyValueOid, "any_value", [k.Expr], Distinct: false, Filter: null, k.Column.Type)));
         return aggregate with { GroupKeys = keys, Aggregates = [.. payload, .. aggregate.Aggregates] };
+    }
+
+    /// <summary>
+    /// The scans one row of which every row of a group comes from (or from its NULL extension),
+    /// when the group shares the values of <paramref name="keys"/>: a scan whose unique key's
+    /// attributes are all shared; an attribute is shared when it is a key, equal in every row to a
+    /// shared attribute (<paramref name="equal"/>), or any attribute of such a scan.
+    /// </summary>
+    private static HashSet<LogicalScan> DeterminedScans(List<(LogicalScan, int)> keys,
+        Dictionary<(LogicalScan, int), HashSet<(LogicalScan, int)>> equal, Dictionary<int, (LogicalScan Scan, int AttNum)> origins)
+    {
+        var shared = new HashSet<(LogicalScan, int)>();
+        void Share((LogicalScan, int) attribute)
+        {
+            if (!shared.Add(attribute)) return;
+            foreach (var other in equal.GetValueOrDefault(attribute, [])) shared.Add(other); // equal is transitively closed
+        }
+        foreach (var k in keys) Share(k);
+        var scans = origins.Values.Select(o => o.Scan).Distinct(ReferenceEqualityComparer.Instance).Cast<LogicalScan>().ToList();
+        var determined = new HashSet<LogicalScan>(ReferenceEqualityComparer.Instance);
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var scan in scans)
+            {
+                if (determined.Contains(scan) || !scan.Relation.UniqueKeys().Any(key => key.All(att => shared.Contains((scan, att))))) continue;
+                determined.Add(scan);
+                changed = true;
+                foreach (var c in scan.Columns) Share((scan, c.AttNum));
+            }
+        }
+        return determined;
     }
 
     /// <summary>Integer equality functions whose two arguments have one type: equal values are identical.</summary>

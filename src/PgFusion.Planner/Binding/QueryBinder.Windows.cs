@@ -78,6 +78,8 @@ public sealed partial class QueryBinder
                 }
             }
             var frame = Frame(wc, binder, order, sort);
+            foreach (var (_, call) in windows.Calls.Where(c => c.WinRef == winRef))
+                RejectLazyArgumentsThatMayRaise(call.Function, [.. call.Function.Args.Select(aboveGrouping)], frame);
             var functions = windows.Calls.Where(c => c.WinRef == winRef)
                 .Select(c => c.Call with { Function = c.Call.Function.WithArgs([.. c.Call.Function.Args.Select(a => (BoundExpr)new LogicalColumnRef(ColumnOf(aboveGrouping(a), "window_arg")))]) })
                 .ToList();

@@ -299,7 +299,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     /// <summary>
     /// A conjunct that raises for no input: made of columns, constants, AND/OR/NOT, IS [NOT] NULL,
     /// comparisons (<paramref name="isComparison"/>, both sides of one type or family: PostgreSQL's btree
-    /// comparison functions never raise), IN lists of them, widening casts, numeric * a constant of at most 1, text(bpchar), int % (a non-zero constant), and
+    /// comparison functions never raise), IN lists of them, widening casts, numeric * a constant of at most 1, text(bpchar), int % (a non-zero constant), int / (a constant other than 0 and -1), and
     /// substring/substr(text, int, int) with a constant non-negative length (it raises only for a negative one).
     /// </summary>
     public static bool CannotRaise(BoundExpr e, Func<uint, bool> isComparison) => e switch
@@ -319,6 +319,9 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         // int % c for a constant c other than 0 (int4mod returns 0 for -1 instead of overflowing)
         BoundFuncCall { Name: "int2mod" or "int4mod" or "int8mod", Args: [var x, BoundConst { Value: short or int or long } c] }
             when Convert.ToInt64(c.Value, System.Globalization.CultureInfo.InvariantCulture) != 0 => CannotRaise(x, isComparison),
+        // int / c for a constant c other than 0 (division by zero) and -1 (the minimum's negation overflows)
+        BoundFuncCall { Name: "int2div" or "int4div" or "int8div" or "int24div" or "int42div" or "int28div" or "int82div" or "int48div" or "int84div", Args: [var x, BoundConst { Value: short or int or long } c] }
+            when Convert.ToInt64(c.Value, System.Globalization.CultureInfo.InvariantCulture) is not (0 or -1) => CannotRaise(x, isComparison),
         _ => false,
     };
 

@@ -52,8 +52,12 @@ public sealed partial class ExpressionBinder
             var v = args[i];
             acc = new BoundCase(
                 [
-                    (new BoundNullTest(v, false), acc),
+                    // the accumulated value's test first: its arguments are evaluated (and raise) before
+                    // this one, in argument order, as ExecEvalMinMax and eval_const_expressions do
+                    // (seed 514 case 1150: LEAST(('NaN'::float4)::int4, ('NaN'::numeric)::int4)
+                    // raises the first argument's 22003)
                     (new BoundNullTest(acc, false), v),
+                    (new BoundNullTest(v, false), acc),
                     (new BoundFuncCall(oid, name, [v, acc], PgType.Bool), v),
                 ],
                 acc,

@@ -61,7 +61,10 @@ public sealed partial class PhysicalPlanner
             // FROM list outer, read first, which is the left input probed here (seed 503 case 333).
             && (leftKeys.Count == 0 && (PredicatePushdown.IsFreeSeqScan(join.Left) || PredicatePushdown.IsFreeSeqScan(join.Right))
                 ? JoinBuildSide.Right
-                : CostModel.ChooseBuildSide(left.EstimatedRows, right.EstimatedRows)) == JoinBuildSide.Left;
+                // Otherwise PostgreSQL's outer input is the one its nested-loop costs make outer (read first, probed here).
+                : leftKeys.Count == 0 && join.Kind == LogicalJoinType.Inner && NestLoopReadsLeftFirst(join, left.EstimatedRows, right.EstimatedRows) is { } leftFirst
+                    ? (leftFirst ? JoinBuildSide.Right : JoinBuildSide.Left)
+                    : CostModel.ChooseBuildSide(left.EstimatedRows, right.EstimatedRows)) == JoinBuildSide.Left;
         var kind = join.Kind switch
         {
             LogicalJoinType.Inner => HashJoinKind.Inner,

@@ -122,7 +122,7 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
                 total += FunctionCost(f.FuncOid) * CpuOperatorCost;
                 foreach (var a in f.Args) Walk(a, ref total);
                 return;
-            case BoundCase { Origin: CaseOrigin.MinMax or CaseOrigin.MinMaxStep, Branches: [_, (_, var v), _], Else: { } acc } c:
+            case BoundCase { Origin: CaseOrigin.MinMax or CaseOrigin.MinMaxStep, Branches: [(_, var v), _, _], Else: { } acc } c:
                 // MinMaxExpr: one cpu_operator_cost for the node (cost_qual_eval_walker), then each
                 // argument once: the chain's accumulated value (Else) and this level's argument.
                 if (c.Origin == CaseOrigin.MinMax) total += CpuOperatorCost;

@@ -29,9 +29,24 @@ public sealed class ConstantFolding : IRewriteRule
         BoundNullTest { Arg: BoundConst c } n => new BoundConst(n.IsNotNull == (c.Value is not null), PgType.Bool),
         BoundCase { Origin: CaseOrigin.Case } c => FoldCase(c),
         BoundCoalesce c => FoldCoalesce(c),
+        BoundFuncCall { FuncOid: BoolEq or BoolNe, Args: [var l, var r] } f when l is BoundConst { Value: bool } ^ r is BoundConst { Value: bool } =>
+            SimplifyBooleanEquality(f.FuncOid == BoolEq, l is BoundConst { Value: bool lv } ? (lv, r) : ((bool)((BoundConst)r).Value!, l)),
         BoundRelabel { Arg: BoundConst { Value: string or null } c } r when IsTextFamily(c.Type) && IsTextFamily(r.Type) => new BoundConst(c.Value, r.Type),
         _ => e,
     };
+
+    private const uint BoolEq = 60;
+    private const uint BoolNe = 84;
+
+    /// <summary>
+    /// eval_const_expressions' simplify_boolean_equality: <c>x = true</c> and <c>x &lt;&gt; false</c>
+    /// are x, <c>x = false</c> and <c>x &lt;&gt; true</c> are NOT x (a NULL constant is left alone).
+    /// The comparison is gone before the quals are costed and ordered (seed 515 case 3771:
+    /// `(c1 NOT IN (...)) &lt;&gt; false` costs only its IN list and runs before a cheaper-looking
+    /// BETWEEN that overflows).
+    /// </summary>
+    private static BoundExpr SimplifyBooleanEquality(bool equality, (bool Value, BoundExpr Other) operands) =>
+        equality == operands.Value ? operands.Other : Negate(operands.Other);
 
     /// <summary>
     /// NOT over an AND/OR holding a constant, by De Morgan's law as eval_const_expressions' negate_clause

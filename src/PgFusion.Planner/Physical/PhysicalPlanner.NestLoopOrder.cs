@@ -13,7 +13,6 @@ public sealed partial class PhysicalPlanner
 {
     private const double SeqPageCost = 1.0;
     private const double CpuTupleCost = 0.01;
-    private const double CpuOperatorCost = 0.0025;
 
     /// <summary>
     /// For an inner join without hash keys whose inputs are both scans of analyzed tables (under
@@ -38,7 +37,7 @@ public sealed partial class PhysicalPlanner
     private static double NestLoopCost(double outerCost, double outerRows, double innerCost, double innerRows)
     {
         double plain = outerCost + innerCost + (outerRows - 1) * innerCost;
-        double materialized = outerCost + innerCost + 2 * CpuOperatorCost * innerRows + (outerRows - 1) * CpuOperatorCost * innerRows;
+        double materialized = outerCost + innerCost + 2 * QualOrdering.CpuOperatorCost * innerRows + (outerRows - 1) * QualOrdering.CpuOperatorCost * innerRows;
         return Math.Min(plain, materialized);
     }
 

@@ -91,7 +91,7 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     private static bool CallsStable(BoundExpr e) => e.AnyNode(static d => d is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid));
 
     /// <summary>PostgreSQL's default cpu_operator_cost: add_function_cost charges procost times it.</summary>
-    private const double CpuOperatorCost = 0.0025;
+    internal const double CpuOperatorCost = 0.0025;
 
     /// <summary>
     /// Per-row cost as cost_qual_eval computes it: a double summed in the walker's order (each node

@@ -28,7 +28,11 @@
 /*
  * Whether the worker may read this backend's shared buffers in place: the worker published the
  * buffer pool's address, count and page size, and they are this process's (always so for
- * postmaster children on platforms that fork; checked rather than assumed).
+ * postmaster children on platforms that fork; checked rather than assumed). And the pins it may
+ * leave in flight are few against shared buffers: all backends together pin at most page_count
+ * buffers for pg_fusion, which must stay within a quarter of NBuffers (the share heapam leaves
+ * to a bulk-read scan), so that a small shared_buffers (a 2048-page pool against 16MB of
+ * buffers) never runs other backends out of unpinned buffers; otherwise pages are copied.
  */
 bool
 pgf_shared_transfer_available(void)
@@ -36,7 +40,8 @@ pgf_shared_transfer_available(void)
 	return pgf_header->buffer_blocks != 0 &&
 		pgf_header->buffer_blocks == (uint64) (uintptr_t) BufferBlocks &&
 		pgf_header->nbuffers == (uint32) NBuffers &&
-		pgf_header->block_size == BLCKSZ;
+		pgf_header->block_size == BLCKSZ &&
+		(uint64) pgf_header->page_count * 4 <= (uint64) NBuffers;
 }
 
 /* Room for capacity pins, in the current memory context (the query's). */

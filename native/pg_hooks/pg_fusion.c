@@ -26,7 +26,7 @@ bool		pgf_explain_rules = false;
 int			pgf_work_mem = -1;
 int			pgf_serve_tuning = PGF_SERVE_ALL;
 int			pgf_worker_threads = 2;
-int			pgf_page_transfer = PGF_TRANSFER_COPY;
+int			pgf_page_transfer = PGF_TRANSFER_SHARED;
 int			pgf_page_readers = 0;
 char	   *pgf_worker_dir = NULL;
 
@@ -142,7 +142,7 @@ _PG_init(void)
 	DefineCustomEnumVariable("pg_fusion.page_transfer",
 							 "How heap pages reach the worker: copied into the page pool (copy), or read in place in shared buffers while the backend keeps them pinned (shared).",
 							 "Results are the same either way; docs/ipc.md, \"Shared page transfer\".",
-							 &pgf_page_transfer, PGF_TRANSFER_COPY, page_transfer_options,
+							 &pgf_page_transfer, PGF_TRANSFER_SHARED, page_transfer_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomStringVariable("pg_fusion.worker_dir",
 							   "Folder holding PgFusion.Worker.dll and PgFusion.Worker.runtimeconfig.json.",

@@ -58,6 +58,18 @@ public sealed class SharedTransferTests(PageReaderDatabase db) : IClassFixture<P
     }
 
     [Fact]
+    public void Shared_is_the_default()
+    {
+        using var conn = OpenShared();
+        PgServer.Execute(conn, "RESET pg_fusion.page_transfer");
+        Assert.Equal("shared", (string)PgServer.Scalar(conn, "SHOW pg_fusion.page_transfer")!);
+        var plan = PageReaderTests.ExplainAnalyze(conn, PageReaderTests.Aggregate);
+        Assert.Contains(plan, l => l.Trim() == "Page Transfer: shared");
+        Assert.Equal(PageReaderTests.Figure(plan, "Pages Served"), PageReaderTests.Figure(plan, "Pins Dropped"));
+        AssertNoLeaks();
+    }
+
+    [Fact]
     public void Copy_mode_says_so_and_gives_the_same_results()
     {
         using var conn = OpenShared();

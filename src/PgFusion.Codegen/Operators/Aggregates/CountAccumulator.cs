@@ -8,6 +8,9 @@ public sealed class CountAccumulator(bool countNulls) : Accumulator
 {
     private long[] counts = new long[16];
 
+    /// <summary>Whether NULL rows count too (count(*)).</summary>
+    public bool CountsNulls => countNulls;
+
     public override void EnsureGroups(int groups) => counts = Grow(counts, groups);
 
     public override void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds)

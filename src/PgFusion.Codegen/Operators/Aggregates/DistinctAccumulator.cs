@@ -29,6 +29,7 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     private Column[] extra = [];
     private readonly (int Arg, bool Descending, bool NullsFirst)[] sortSpec;
     private bool replayed;
+    private int[] seenIds = [];
 
     public DistinctAccumulator(Accumulator inner, IReadOnlyList<PgType> argTypes, IReadOnlyList<(int Arg, bool Descending, bool NullsFirst)>? sortSpec = null)
     {
@@ -70,10 +71,19 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
         gid.Length = rows;
         keys[1] = arg!;
         for (int i = 0; i < extra.Length; i++) keys[2 + i] = extra[i];
-        for (int r = 0; r < rows; r++)
+        if (filter is null)
         {
-            if (filter is not null && (filter.IsNull(r) || !filter.Get(r))) continue;
-            seen.FindOrAdd(keys, r);
+            // every row: the table's batch lookup (its packed index packs the rows at once)
+            if (seenIds.Length < rows) seenIds = new int[rows];
+            seen.Lookup(keys, rows, seenIds);
+        }
+        else
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                if (filter.IsNull(r) || !filter.Get(r)) continue;
+                seen.FindOrAdd(keys, r);
+            }
         }
         if (context is not null && HeldBytes > budget) SpillRun();
     }
@@ -105,6 +115,7 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     private void Replay()
     {
         replayed = true;
+        if (CountHeldValues()) return;
         var columns = argTypes.Select(t => PgArrowMapping.CreateColumn(t, ReplayRows)).ToArray();
         var groupIds = new int[ReplayRows];
         int n = 0;
@@ -119,6 +130,24 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
             foreach (var c in columns) Kernels.KernelColumns.Prepare(c, 0);
         }
         if (n > 0) Feed(columns, groupIds, n);
+    }
+
+    /// <summary>
+    /// count(DISTINCT x) does not depend on the order its distinct values arrive in, so when every
+    /// value is still held (no run was written) each non-NULL one counts once in its group, without
+    /// the sort and the replay (TPC-H Q16: 108K distinct (group, ps_suppkey) tuples, whose sort was
+    /// ~11 % of the worker). Returns false when the values must be replayed sorted.
+    /// </summary>
+    private bool CountHeldValues()
+    {
+        if (runs is not null || inner is not CountAccumulator { CountsNulls: false } count || argTypes.Length != 1) return false;
+        var groupIds = ((PrimitiveColumn<int>)seen.Keys[0]).Values;
+        var values = seen.Keys[1];
+        for (int row = 0; row < seen.Count; row++)
+        {
+            if (!values.IsNull(row)) count.AddToGroup(groupIds[row], 1);
+        }
+        return true;
     }
 
     private void Feed(Column[] columns, int[] groupIds, int n)

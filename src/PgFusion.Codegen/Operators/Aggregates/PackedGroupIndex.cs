@@ -78,6 +78,11 @@ internal sealed class PackedGroupIndex
 
     public void Lookup(GroupTable table, Column[] keys, int rows, int[] groupIds)
     {
+        if (!Exact && NoRowPacks(keys, rows))
+        {
+            for (int r = 0; r < rows; r++) groupIds[r] = table.FindOrAddHashed(keys, r);
+            return;
+        }
         if (packed.Length < rows)
         {
             packed = new UInt128[rows];
@@ -113,6 +118,25 @@ internal sealed class PackedGroupIndex
         }
         lastKey = previous;
         lastGroup = previousGroup;
+    }
+
+    /// <summary>
+    /// Whether a text key is too long to pack in every row of the batch (TPC-H Q16's p_brand and
+    /// p_type): then no row can use the cache, and packing the others would be wasted.
+    /// </summary>
+    private static bool NoRowPacks(Column[] keys, int rows)
+    {
+        foreach (var column in keys)
+        {
+            if (column is not VarBinaryColumn c) continue;
+            var offsets = c.Offsets;
+            var nulls = c.Validity?.Words;
+            bool any = false;
+            for (int r = 0; r < rows && !any; r++)
+                any = KernelColumns.IsNull(nulls, r) || offsets[r + 1] - offsets[r] <= 3;
+            if (!any) return true;
+        }
+        return false;
     }
 
     /// <summary>

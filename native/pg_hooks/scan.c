@@ -1076,6 +1076,8 @@ spill_operator_name(uint32 op)
 			return "WindowAgg";
 		case PGF_SPILL_INDEX_PROBE_OUTER:
 			return "Index Probe Outer";
+		case PGF_SPILL_INDEX_PROBE_KEYS:
+			return "Index Probe Keys";
 	}
 	return NULL;
 }

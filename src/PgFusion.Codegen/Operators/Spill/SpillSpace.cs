@@ -63,6 +63,22 @@ public sealed class SpillSpace : IDisposable
 
     internal void CountIndexProbeOuterSpill() => Interlocked.Increment(ref probeOuterSpills);
 
+    private long probeKeyPeak;
+
+    /// <summary>The most bytes one index-probe join's set of distinct keys held at once in this execution.</summary>
+    public long IndexProbeKeyPeakBytes => Interlocked.Read(ref probeKeyPeak);
+
+    internal void NoteIndexProbeKeyBytes(long peak)
+    {
+        long seen = Interlocked.Read(ref probeKeyPeak);
+        while (peak > seen)
+        {
+            long was = Interlocked.CompareExchange(ref probeKeyPeak, peak, seen);
+            if (was == seen) break;
+            seen = was;
+        }
+    }
+
     // per SpillOperator value: files created and bytes written by that kind of operator
     private readonly int[] filesBy = new int[OperatorSlots];
     private readonly long[] bytesBy = new long[OperatorSlots];

@@ -1,4 +1,3 @@
-using PgFusion.Codegen.Operators;
 using PgFusion.Codegen.Operators.Join;
 using PgFusion.Codegen.Operators.Spill;
 using Xunit;
@@ -29,8 +28,8 @@ public sealed class IndexProbeKeySetTests(ITestOutputHelper output)
     /// <summary>Runs the keys through a set as the join does: the pending keys of the first pass, then each round.</summary>
     private static (List<List<long>> Sent, long PeakBytes, bool Spilled) Send(long[] keys, SpillSpace spill)
     {
-        var context = new ExecutionContext(null!, CancellationToken.None, spill);
-        var set = new IndexProbeKeySet(context);
+        var context = new PgFusion.Codegen.Operators.ExecutionContext(null!, CancellationToken.None, spill);
+        var set = new IndexProbeKeySet(context, null);
         var sent = new List<List<long>>();
         foreach (var k in keys)
         {
@@ -86,8 +85,8 @@ public sealed class IndexProbeKeySetTests(ITestOutputHelper output)
     {
         string dir = Path.Combine(Path.GetTempPath(), "pgfusion-keyset-" + Guid.NewGuid().ToString("N"));
         using var spill = new SpillSpace(dir, 16 * 1024);
-        var context = new ExecutionContext(null!, CancellationToken.None, spill);
-        var set = new IndexProbeKeySet(context);
+        var context = new PgFusion.Codegen.Operators.ExecutionContext(null!, CancellationToken.None, spill);
+        var set = new IndexProbeKeySet(context, null);
         foreach (var k in Keys(60_000, 60_000)) set.Add(k);
         Assert.True(set.Frozen);
         set.Pending.Clear();

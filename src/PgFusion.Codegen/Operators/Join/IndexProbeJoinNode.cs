@@ -28,6 +28,7 @@ public sealed class IndexProbeJoinNode : OperatorNode
         this.join = join;
         this.fallback = fallback;
         Rendezvous = rendezvous;
+        rendezvous.Join = this;
     }
 
     public OperatorNode Outer { get; }
@@ -39,6 +40,9 @@ public sealed class IndexProbeJoinNode : OperatorNode
     public PhysicalIndexProbeJoin Plan => Rendezvous.Plan;
 
     public override IReadOnlyList<OperatorNode> Children => [Outer, Build];
+
+    /// <summary>The hash joins it runs (not shown in EXPLAIN): their spill files count under this node.</summary>
+    public override IEnumerable<OperatorNode> RunsInside => fallback is null ? [join] : [join, fallback];
 
     public override string Describe()
     {
@@ -117,6 +121,9 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
 
     public PhysicalIndexProbeJoin Plan { get; } = plan;
 
+    /// <summary>The join node this rendezvous serves: its spill files (outer rows, keys) count under it.</summary>
+    public OperatorNode? Join { get; internal set; }
+
     /// <summary>
     /// Distinct keys gathered before they go to the probe: a small first chunk starts the backend
     /// early, and each later chunk is twice the one before, up to <see cref="MaxChunkKeys"/>: few
@@ -152,7 +159,7 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         var keyType = Plan.Join.ProbeKeys[Plan.KeyIndex].Type;
         var keyColumn = PgArrowMapping.CreateColumn(keyType, ExecutionContext.BatchRows);
         var ops = Outer.Output.Select(o => ColumnOps.For(o.Type)).ToArray();
-        var keys = new IndexProbeKeySet(context);
+        var keys = new IndexProbeKeySet(context, Join);
         var provider = context.Scans as IIndexProbeProvider;
         bool probing = provider is not null;
         if (!probing) keys.StopTracking(); // no probe to send keys to: only whether one came counts
@@ -282,7 +289,7 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
                     batches.Add(copy);
                     return;
                 }
-                run.OuterFile = context.Spill.Create(Spill.SpillOperator.IndexProbeOuter);
+                run.OuterFile = context.Spill.Create(new(Spill.SpillOperator.IndexProbeOuter, Join));
                 context.Spill.CountIndexProbeOuterSpill();
             }
             run.OuterFile.Write(columns, copy.Length);

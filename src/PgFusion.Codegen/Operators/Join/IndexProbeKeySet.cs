@@ -39,8 +39,12 @@ internal sealed class IndexProbeKeySet
     private readonly PrimitiveColumn<long> one = new(ArrowType.Int64, 1);
     private bool stopped;
 
-    public IndexProbeKeySet(ExecutionContext context, int level = 0)
+    private readonly SpillOwner owner;
+
+    /// <param name="node">The join the keys belong to (EXPLAIN ANALYZE's spill figures by node).</param>
+    public IndexProbeKeySet(ExecutionContext context, OperatorNode? node, int level = 0)
     {
+        owner = new SpillOwner(SpillOperator.IndexProbeKeys, node);
         this.context = context;
         this.level = level;
         one.Length = 1;
@@ -81,7 +85,7 @@ internal sealed class IndexProbeKeySet
         {
             // freeze before the set grows past the budget: this key is the first to spill
             PeakBytes = Math.Max(PeakBytes, Bytes);
-            spilled = new HashPartitioner([PgType.Int8], level, context, SpillOperator.IndexProbeKeys);
+            spilled = new HashPartitioner([PgType.Int8], level, context, owner);
             Spill(key);
             return;
         }
@@ -128,7 +132,7 @@ internal sealed class IndexProbeKeySet
         {
             var file = parts[p];
             if (file is null) continue;
-            var deeper = new IndexProbeKeySet(context, level + 1);
+            var deeper = new IndexProbeKeySet(context, owner.Node, level + 1);
             try
             {
                 int rows;

@@ -176,14 +176,15 @@ typedef struct PgfDoneKernels
 
 /*
  * DONE's last section, after PgfDoneKernels (unaligned, read with memcpy): the spill files and
- * bytes of this execution by kind of operator, for EXPLAIN ANALYZE (docs/ipc.md 5.4). A header,
- * then `count` entries of `entry_size` bytes each; a reader takes the fields it knows of each entry
- * and skips to the next by entry_size, so later versions may append fields.
+ * bytes of this execution by plan node and kind of operator, for EXPLAIN ANALYZE (docs/ipc.md
+ * 5.4). A header, then `count` entries of `entry_size` bytes each; a reader takes the fields it
+ * knows of each entry and skips to the next by entry_size, so later versions may append fields.
+ * Version 1 (before 2026-12-02) had one entry per kind of operator and `node` always 0.
  */
 typedef struct PgfDoneSpillHeader
 {
 	uint32_t	version;		/* PGF_DONE_SPILL_VERSION */
-	uint32_t	count;			/* entries that follow, one per kind of operator that spilled */
+	uint32_t	count;			/* entries that follow, one per (plan node, kind of operator) that spilled */
 	uint32_t	entry_size;		/* bytes of each entry, at least sizeof(PgfDoneSpill) */
 	uint32_t	reserved;		/* 0 */
 } PgfDoneSpillHeader;
@@ -191,12 +192,13 @@ typedef struct PgfDoneSpillHeader
 typedef struct PgfDoneSpill
 {
 	uint32_t	op;				/* PgfSpillOperator */
-	uint32_t	files;			/* spill files this kind of operator created */
+	uint32_t	files;			/* spill files this operator of the node created */
 	uint64_t	bytes;			/* bytes it wrote to them */
-	uint64_t	reserved;		/* 0 */
+	uint32_t	node;			/* the node's line in the PgFusion plan EXPLAIN shows (1 = first); 0 = not attributed */
+	uint32_t	reserved;		/* 0 */
 } PgfDoneSpill;
 
-#define PGF_DONE_SPILL_VERSION 1
+#define PGF_DONE_SPILL_VERSION 2
 
 /* Kinds of operator that write spill files (SpillOperator in the worker). */
 typedef enum PgfSpillOperator
@@ -210,7 +212,8 @@ typedef enum PgfSpillOperator
 	PGF_SPILL_RECURSIVE_UNION = 7,
 	PGF_SPILL_RECURSIVE_UNION_SEEN = 8,
 	PGF_SPILL_WINDOW = 9,
-	PGF_SPILL_INDEX_PROBE_OUTER = 10
+	PGF_SPILL_INDEX_PROBE_OUTER = 10,
+	PGF_SPILL_INDEX_PROBE_KEYS = 11
 } PgfSpillOperator;
 
 #define PGF_SPILL_OPERATOR_SLOTS 16	/* operator kinds are below this */

@@ -96,9 +96,9 @@ typedef struct PgfScanState
 	char	   *parallel;		/* from DONE: pipelines run on several threads, one per line, or NULL */
 	bool		have_kernels;	/* DONE carried the kernel figures (a worker that predates them sends none) */
 	PgfDoneKernels kernels;		/* from DONE: this statement's kernels compiled and found cached */
-	bool		have_spill_ops;	/* DONE carried the per-operator spill figures */
-	uint32		spill_op_files[PGF_SPILL_OPERATOR_SLOTS];	/* from DONE: files by PgfSpillOperator */
-	uint64		spill_op_bytes[PGF_SPILL_OPERATOR_SLOTS];	/* from DONE: bytes by PgfSpillOperator */
+	bool		have_spill_ops;	/* DONE carried the spill figures by node and operator */
+	uint32		nspill_ops;		/* entries in spill_ops */
+	PgfDoneSpill *spill_ops;	/* from DONE: files and bytes by (node, PgfSpillOperator), in es_query_cxt */
 	struct PgfProbeSet *probes; /* index probes (probe.c) */
 	/* page readers (readers.c): started at the first scan big enough, if pg_fusion.page_readers > 0 */
 	PgfReaders *readers;
@@ -985,8 +985,8 @@ rescan(CustomScanState *node)
 	state->spill_bytes = 0;
 	state->spill_files = 0;
 	state->have_spill_ops = false;
-	memset(state->spill_op_files, 0, sizeof(state->spill_op_files));
-	memset(state->spill_op_bytes, 0, sizeof(state->spill_op_bytes));
+	state->nspill_ops = 0;
+	state->spill_ops = NULL;
 	state->parallel = NULL;
 	state->messages = 0;
 	state->waits = 0;
@@ -1020,33 +1020,39 @@ note_kernels(PgfScanState *state, const char *data)
 }
 
 /*
- * DONE's per-operator spill section (docs/ipc.md 5.4): a header, then entries of entry_size bytes.
- * A section of another version, or cut short, is ignored (EXPLAIN then shows the totals only);
- * fields a later version appends to an entry are skipped. Like the totals, the figures are those
- * of the last execution (a rescan's DONE replaces them).
+ * DONE's spill section (docs/ipc.md 5.4): a header, then entries of entry_size bytes, one per plan
+ * node and kind of operator (version 2) or per kind of operator (version 1, whose node field was
+ * reserved and 0). A section of another version, or cut short, is ignored (EXPLAIN then shows the
+ * totals only); fields a later version appends to an entry are skipped. Like the totals, the
+ * figures are those of the last execution (a rescan's DONE replaces them). Kept in es_query_cxt,
+ * since EXPLAIN runs after the executor's per-call memory is reset.
  */
 static void
 note_spill_ops(PgfScanState *state, const char *data, uint64 len)
 {
 	PgfDoneSpillHeader h;
+	MemoryContext old;
 
 	if (len < sizeof(h))
 		return;
 	memcpy(&h, data, sizeof(h));
-	if (h.version != PGF_DONE_SPILL_VERSION || h.entry_size < sizeof(PgfDoneSpill) ||
+	if ((h.version != 1 && h.version != PGF_DONE_SPILL_VERSION) || h.entry_size < sizeof(PgfDoneSpill) ||
 		(uint64) h.count * h.entry_size > len - sizeof(h))
 		return;
-	memset(state->spill_op_files, 0, sizeof(state->spill_op_files));
-	memset(state->spill_op_bytes, 0, sizeof(state->spill_op_bytes));
+	old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
+	state->spill_ops = h.count > 0 ? palloc(sizeof(PgfDoneSpill) * h.count) : NULL;
+	MemoryContextSwitchTo(old);
+	state->nspill_ops = 0;
 	for (uint32 i = 0; i < h.count; i++)
 	{
 		PgfDoneSpill e;
 
 		memcpy(&e, data + sizeof(h) + (uint64) i * h.entry_size, sizeof(e));
-		if (e.op >= PGF_SPILL_OPERATOR_SLOTS)
+		if (e.op >= PGF_SPILL_OPERATOR_SLOTS || e.files == 0)
 			continue;
-		state->spill_op_files[e.op] += e.files;
-		state->spill_op_bytes[e.op] += e.bytes;
+		if (h.version == 1)
+			e.node = 0;
+		state->spill_ops[state->nspill_ops++] = e;
 	}
 	state->have_spill_ops = true;
 }
@@ -1076,44 +1082,52 @@ spill_operator_name(uint32 op)
 			return "WindowAgg";
 		case PGF_SPILL_INDEX_PROBE_OUTER:
 			return "Index Probe Outer";
+		case PGF_SPILL_INDEX_PROBE_KEYS:
+			return "Index Probe Keys";
 	}
 	return NULL;
 }
 
 /*
- * EXPLAIN ANALYZE: which operators spilled. TEXT: one line per kind of operator,
- * "Spill: WindowAgg 4 files, 13565 kB written", only for those that spilled. Other formats: a
- * "Spill by Operator" list of {Operator, Files, Written kB}, empty when nothing spilled.
+ * EXPLAIN ANALYZE: which operators of which plan nodes spilled, in the worker's order (by node,
+ * then kind). TEXT: one line per entry, "Spill: WindowAgg (node 2) 4 files, 13565 kB written",
+ * where node n is the n-th line of the PgFusion plan printed above (the node is left out when the
+ * worker did not attribute the files). Other formats: a "Spill by Operator" list of
+ * {Node, Operator, Files, Written kB}, empty when nothing spilled (Node 0: not attributed).
  */
 static void
 explain_spill_ops(PgfScanState *state, ExplainState *es)
 {
 	if (es->format != EXPLAIN_FORMAT_TEXT)
 		ExplainOpenGroup("Spill by Operator", "Spill by Operator", false, es);
-	for (uint32 op = 0; op < PGF_SPILL_OPERATOR_SLOTS; op++)
+	for (uint32 i = 0; i < state->nspill_ops; i++)
 	{
-		const char *name = spill_operator_name(op);
+		const PgfDoneSpill *e = &state->spill_ops[i];
+		const char *name = spill_operator_name(e->op);
 		char		unknown[32];
-		uint64		kb = (state->spill_op_bytes[op] + 1023) / 1024;
+		char		node[32];
+		uint64		kb = (e->bytes + 1023) / 1024;
 
-		if (state->spill_op_files[op] == 0)
-			continue;
 		if (name == NULL)
 		{
-			snprintf(unknown, sizeof(unknown), "operator %u", op);
+			snprintf(unknown, sizeof(unknown), "operator %u", e->op);
 			name = unknown;
 		}
 		if (es->format == EXPLAIN_FORMAT_TEXT)
 		{
+			node[0] = '\0';
+			if (e->node > 0)
+				snprintf(node, sizeof(node), " (node %u)", e->node);
 			ExplainPropertyText("Spill",
-								psprintf("%s %u file%s, " UINT64_FORMAT " kB written", name,
-										 state->spill_op_files[op], state->spill_op_files[op] == 1 ? "" : "s", kb),
+								psprintf("%s%s %u file%s, " UINT64_FORMAT " kB written", name, node,
+										 e->files, e->files == 1 ? "" : "s", kb),
 								es);
 			continue;
 		}
 		ExplainOpenGroup("Spill", NULL, true, es);
+		ExplainPropertyUInteger("Node", NULL, e->node, es);
 		ExplainPropertyText("Operator", name, es);
-		ExplainPropertyUInteger("Files", NULL, state->spill_op_files[op], es);
+		ExplainPropertyUInteger("Files", NULL, e->files, es);
 		ExplainPropertyUInteger("Written", "kB", kb, es);
 		ExplainCloseGroup("Spill", NULL, true, es);
 	}

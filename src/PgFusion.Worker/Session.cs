@@ -308,32 +308,14 @@ internal sealed class Session
         channel.Send(MessageType.Done, done.WrittenSpan, token);
     }
 
-    /// <summary>Version of DONE's per-operator spill section (PGF_DONE_SPILL_VERSION).</summary>
-    private const uint DoneSpillVersion = 1;
-
-    /// <summary>Bytes of one entry of that section (sizeof(PgfDoneSpill)).</summary>
-    private const uint DoneSpillEntryBytes = 24;
-
     /// <summary>
-    /// DONE's last section (docs/ipc.md 5.4): a PgfDoneSpillHeader (u32 version, u32 count, u32
-    /// entry_size, u32 reserved), then one PgfDoneSpill per kind of operator that spilled (u32
-    /// operator, u32 files, u64 bytes, u64 reserved). A backend that predates it ignores the bytes.
+    /// DONE's last section (docs/ipc.md 5.4, <see cref="DoneSpillSection"/>): one entry per plan
+    /// node and kind of operator that spilled, ordered by node then kind; the node is its line in
+    /// the plan EXPLAIN shows (1 = the first, 0 = not attributed). A backend that predates the
+    /// section ignores the bytes; one that knows only version 1 ignores the section.
     /// </summary>
-    private static void WriteSpillByOperator(ArrayBufferWriter<byte> done, Codegen.Operators.Spill.SpillSpace spill)
-    {
-        var entries = spill.ByOperator();
-        Wire.U32(done, DoneSpillVersion);
-        Wire.U32(done, (uint)entries.Count);
-        Wire.U32(done, DoneSpillEntryBytes);
-        Wire.U32(done, 0); // reserved
-        foreach (var (op, files, bytes) in entries)
-        {
-            Wire.U32(done, (uint)op);
-            Wire.U32(done, (uint)files);
-            Wire.U64(done, (ulong)bytes);
-            Wire.U64(done, 0); // reserved
-        }
-    }
+    private static void WriteSpillByOperator(ArrayBufferWriter<byte> done, Codegen.Operators.Spill.SpillSpace spill) =>
+        DoneSpillSection.Write(done, [.. spill.ByNode().Select(e => new DoneSpillEntry((uint)e.Node, (uint)e.Operator, (uint)e.Files, (ulong)e.Bytes))]);
 
     private void SendText(MessageType type, string text, CancellationToken token) =>
         channel.Send(type, Encoding.UTF8.GetBytes(text), token);

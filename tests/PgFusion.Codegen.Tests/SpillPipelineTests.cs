@@ -158,6 +158,8 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
                 new OfflinePipelineTests(fixture).EqualsPostgres(sql, spill);
                 spilled(spill);
                 Assert.True(spill.BytesWritten > 0);
+                // every file counts under a plan node EXPLAIN shows (DONE's figures by node, docs/ipc.md 5.4)
+                Assert.All(spill.ByNode(), e => Assert.True(e.Node > 0, $"{e.Operator}: {e.Files} files under no plan node"));
             }
             Assert.Empty(Directory.GetFiles(dir));
         }

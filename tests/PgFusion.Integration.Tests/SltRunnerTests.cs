@@ -76,15 +76,22 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
         public QueryOutcome ExplainAnalyze(string sql, SltOffload offload) => new QueryRows([new("QUERY PLAN", 25, "text")], [[plan]]);
     }
 
-    private SltFileReport Run(Func<string, QueryOutcome, QueryOutcome> tamper, string plan = "Custom Scan (PgFusionScan)\n  -> PgFusion plan")
+    /// <summary>
+    /// Runs <paramref name="script"/> (named <paramref name="file"/> in failures) on the test
+    /// database through the backend <paramref name="backend"/> builds around the real one.
+    /// </summary>
+    private SltFileReport RunScript(string script, string file, Func<PgSltBackend, ISltBackend> backend)
     {
         using var conn = new NpgsqlConnection(_db.ConnectionString);
         conn.Open();
         using var real = new PgSltBackend(conn);
-        var report = SltRunner.Run(SltParser.Parse(Script, "runner.slt"), new FakeFusion(real, tamper, plan));
+        var report = SltRunner.Run(SltParser.Parse(script, file), backend(real));
         _output.WriteLine(report.ToString());
         return report;
     }
+
+    private SltFileReport Run(Func<string, QueryOutcome, QueryOutcome> tamper, string plan = "Custom Scan (PgFusionScan)\n  -> PgFusion plan") =>
+        RunScript(Script, "runner.slt", real => new FakeFusion(real, tamper, plan));
 
     private static QueryRows Map(QueryOutcome o, Func<IReadOnlyList<string?[]>, IEnumerable<string?[]>> f)
     {
@@ -164,10 +171,7 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
     [Fact]
     public void An_EXPLAIN_ANALYZE_assertion_is_checked_and_reported()
     {
-        using var conn = new NpgsqlConnection(_db.ConnectionString);
-        conn.Open();
-        using var real = new PgSltBackend(conn);
-        var script = SltParser.Parse("""
+        var report = RunScript("""
             # pgfusion: offload required
 
             query I rowsort spilled
@@ -177,8 +181,7 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
             query I rowsort shown
             explain-analyze-match PgFusionScan
             SELECT 2
-            """, "analyze.slt");
-        var report = SltRunner.Run(script, new FakeFusion(real, (_, o) => o, "Custom Scan (PgFusionScan)\n  Spill Files: 3"));
+            """, "analyze.slt", real => new FakeFusion(real, (_, o) => o, "Custom Scan (PgFusionScan)\n  Spill Files: 3"));
         var failure = Assert.Single(report.Failures);
         Assert.Equal(("spilled", @"EXPLAIN ANALYZE does not match /^\s+Spill: WindowAgg \d+ files/"), (failure.Label, failure.Kind));
         Assert.Equal(4, report.ExplainChecks); // two offload checks, two EXPLAIN ANALYZE regexes
@@ -197,10 +200,7 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
     [Fact]
     public void Without_pg_fusion_the_oracle_side_is_still_checked()
     {
-        using var conn = new NpgsqlConnection(_db.ConnectionString);
-        conn.Open();
-        using var real = new PgSltBackend(conn);
-        var script = SltParser.Parse("""
+        var report = RunScript("""
             query I rowsort ok
             SELECT 1
 
@@ -218,8 +218,7 @@ public sealed class SltRunnerTests : IClassFixture<SltRunnerTests.Database>
 
             statement error 42P01
             SELECT 1
-            """, "oracle.slt");
-        var report = SltRunner.Run(script, new OffOnly(real));
+            """, "oracle.slt", real => new OffOnly(real));
         Assert.Equal(["no_error", "fails", "wrong_shape", "wrong_type", "statement"], report.Failures.Select(f => f.Label));
         Assert.False(report.Compared);
         Assert.Contains("OFF SIDE ONLY", report.Summary, StringComparison.Ordinal);

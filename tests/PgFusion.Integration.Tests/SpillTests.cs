@@ -63,14 +63,25 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
     [GeneratedRegex(@"Spilled: (\d+) kB")]
     private static partial Regex SpilledLine();
 
-    [GeneratedRegex(@"^\s+Spill: (.+?) (\d+) files?, (\d+) kB written$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s+Spill: (.+?) \(node (\d+)\) (\d+) files?, (\d+) kB written$", RegexOptions.Multiline)]
     private static partial Regex SpillOperatorLine();
 
+    /// <summary>Words the plan line of a node that spills that kind of file starts with (the nodes' Describe).</summary>
+    private static readonly Dictionary<string, string[]> NodeLineStarts = new()
+    {
+        ["Sort"] = ["Sort:", "Top-N"],
+        ["WindowAgg"] = ["WindowAgg:"],
+        ["HashAggregate"] = ["HashAggregate:", "Aggregate:"],
+        ["Aggregate Runs"] = ["HashAggregate:", "Aggregate:"],
+    };
+
     /// <summary>
-    /// EXPLAIN ANALYZE names the operators that spilled (DONE's per-operator section, docs/ipc.md
-    /// 5.4): one `Spill:` line per kind, adding up to the totals (files exactly, kB within the
-    /// rounding of each line), and in JSON a `Spill by Operator` list that is empty when nothing
-    /// spilled. The window query spills its sort's runs and its partition's pass-through column.
+    /// EXPLAIN ANALYZE names the operators that spilled, by plan node (DONE's spill section,
+    /// docs/ipc.md 5.4): one `Spill:` line per node and kind, `(node n)` being the n-th line of the
+    /// PgFusion plan printed under the Custom Scan, which describes an operator of that kind; the
+    /// lines add up to the totals (files exactly, kB within the rounding of each line), and in JSON
+    /// a `Spill by Operator` list of the same nodes that is empty when nothing spilled. The window
+    /// query spills its sort's runs and its partition's pass-through column.
     /// </summary>
     [Theory]
     [InlineData($"SELECT id, s, sum(v) OVER (ORDER BY g, id ROWS BETWEEN 50 PRECEDING AND CURRENT ROW), row_number() OVER (ORDER BY g, id) FROM {Table}", "Sort,WindowAgg")]
@@ -81,19 +92,32 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
         {
             string plan = ExplainAnalyze(conn, sql);
             var lines = SpillOperatorLine().Matches(plan);
-            Assert.Equal(operators.Split(','), lines.Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal));
+            Assert.Equal(operators.Split(','), lines.Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal));
+            // node n is line n of the PgFusion plan: output line n, after the Custom Scan's own line
+            var planLines = plan.Split('\n');
+            Assert.StartsWith("Custom Scan (PgFusionScan)", planLines[0], StringComparison.Ordinal);
+            var nodes = new List<(string Operator, int Node)>();
+            foreach (Match m in lines)
+            {
+                int node = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+                Assert.InRange(node, 1, planLines.Length - 1);
+                string described = planLines[node].TrimStart(' ', '-', '>');
+                Assert.True(NodeLineStarts[m.Groups[1].Value].Any(w => described.StartsWith(w, StringComparison.Ordinal)), $"{m.Value} names plan line '{described}'\n{plan}");
+                nodes.Add((m.Groups[1].Value, node));
+            }
+            Assert.Equal(nodes.Count, nodes.Distinct().Count()); // one line per node and kind
             long files = long.Parse(SpillFilesLine().Match(plan).Groups[1].Value, CultureInfo.InvariantCulture);
             long kb = long.Parse(SpilledLine().Match(plan).Groups[1].Value, CultureInfo.InvariantCulture);
-            Assert.Equal(files, lines.Sum(m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
-            long linesKb = lines.Sum(m => long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture));
+            Assert.Equal(files, lines.Sum(m => long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)));
+            long linesKb = lines.Sum(m => long.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture));
             Assert.InRange(linesKb, kb, kb + lines.Count);
-            Assert.All(lines, m => Assert.True(long.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) > 0, m.Value));
+            Assert.All(lines, m => Assert.True(long.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture) > 0, m.Value));
 
             string json = PgServer.Text(conn, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, FORMAT JSON) " + sql);
             using var doc = System.Text.Json.JsonDocument.Parse(json);
             var entries = FindProperty(doc.RootElement, "Spill by Operator");
             Assert.True(entries.HasValue, json);
-            Assert.Equal(operators.Split(','), entries!.Value.EnumerateArray().Select(e => e.GetProperty("Operator").GetString()!).Order(StringComparer.Ordinal));
+            Assert.Equal(nodes.Order(), entries!.Value.EnumerateArray().Select(e => (e.GetProperty("Operator").GetString()!, e.GetProperty("Node").GetInt32())).Order());
             Assert.All(entries.Value.EnumerateArray(), e => Assert.True(e.GetProperty("Files").GetInt64() > 0 && e.GetProperty("Written").GetInt64() > 0));
         }
         using (var conn = OpenFusion("256MB"))

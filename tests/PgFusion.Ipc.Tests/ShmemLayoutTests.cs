@@ -137,22 +137,35 @@ public sealed class ShmemLayoutTests
     }
 
     /// <summary>
-    /// DONE's per-operator spill section (docs/ipc.md 5.4): the worker writes a 16-byte header (u32
-    /// version 1, u32 count, u32 entry_size 24, u32 reserved) and entries of u32 op, u32 files, u64
-    /// bytes, u64 reserved (Session.WriteSpillByOperator); the backend reads both with memcpy.
+    /// DONE's spill section (docs/ipc.md 5.4): the worker writes a 16-byte header (u32 version 2,
+    /// u32 count, u32 entry_size 24, u32 reserved) and entries of u32 op, u32 files, u64 bytes, u32
+    /// node, u32 reserved (<see cref="DoneSpillSection"/>); the backend reads both with memcpy at the
+    /// C struct's offsets, so the bytes written must sit at those offsets.
     /// </summary>
     [Fact]
     public void The_DONE_spill_section_is_laid_out_as_the_worker_writes_it()
     {
-        Assert.Equal(16, Header.SizeOf("PgfDoneSpillHeader"));
+        Assert.Equal(DoneSpillSection.HeaderBytes, Header.SizeOf("PgfDoneSpillHeader"));
         Assert.Equal(["version", "count", "entry_size", "reserved"], Header.FieldNames("PgfDoneSpillHeader"));
         Assert.Equal([0L, 4L, 8L, 12L], Header.FieldNames("PgfDoneSpillHeader").Select(f => Header.OffsetOf("PgfDoneSpillHeader", f)));
-        Assert.Equal(24, Header.SizeOf("PgfDoneSpill"));
-        Assert.Equal(["op", "files", "bytes", "reserved"], Header.FieldNames("PgfDoneSpill"));
-        Assert.Equal([0L, 4L, 8L, 16L], Header.FieldNames("PgfDoneSpill").Select(f => Header.OffsetOf("PgfDoneSpill", f)));
-        Assert.Equal(1, Header.Define("PGF_DONE_SPILL_VERSION"));
+        Assert.Equal(DoneSpillSection.EntryBytes, Header.SizeOf("PgfDoneSpill"));
+        Assert.Equal(["op", "files", "bytes", "node", "reserved"], Header.FieldNames("PgfDoneSpill"));
+        Assert.Equal(DoneSpillSection.Version, (uint)Header.Define("PGF_DONE_SPILL_VERSION"));
         // every operator kind fits the backend's table of PGF_SPILL_OPERATOR_SLOTS
         Assert.All(Enum.GetValues<PgFusion.Codegen.Operators.Spill.SpillOperator>(), op => Assert.True((long)op < Header.Define("PGF_SPILL_OPERATOR_SLOTS"), op.ToString()));
+
+        // two entries written by the worker, read back at the C offsets
+        var w = new System.Buffers.ArrayBufferWriter<byte>();
+        DoneSpillSection.Write(w, [new DoneSpillEntry(3, 1, 7, 0x1_0000_0042), new DoneSpillEntry(5, 11, 16, 4096)]);
+        var bytes = w.WrittenSpan.ToArray();
+        Assert.Equal(16 + 2 * 24, bytes.Length);
+        uint U32(int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(at));
+        ulong U64(int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at));
+        int H(string f) => (int)Header.OffsetOf("PgfDoneSpillHeader", f);
+        int E(int i, string f) => 16 + 24 * i + (int)Header.OffsetOf("PgfDoneSpill", f);
+        Assert.Equal((2u, 2u, 24u, 0u), (U32(H("version")), U32(H("count")), U32(H("entry_size")), U32(H("reserved"))));
+        Assert.Equal((1u, 7u, 0x1_0000_0042ul, 3u, 0u), (U32(E(0, "op")), U32(E(0, "files")), U64(E(0, "bytes")), U32(E(0, "node")), U32(E(0, "reserved"))));
+        Assert.Equal((11u, 16u, 4096ul, 5u, 0u), (U32(E(1, "op")), U32(E(1, "files")), U64(E(1, "bytes")), U32(E(1, "node")), U32(E(1, "reserved"))));
     }
 
     private static string Pascal(string snake) =>

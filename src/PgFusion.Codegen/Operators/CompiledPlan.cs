@@ -19,6 +19,40 @@ public sealed class CompiledPlan : CompiledQuery
         this.notes = notes ?? [];
         CompileTime = compileTime;
         Explain = BuildExplain();
+        Positions = BuildPositions(root);
+    }
+
+    /// <summary>
+    /// Each node's position in <see cref="Explain"/>: the line that describes it, 1 for the root,
+    /// in the pre-order the explain is written in (a node shown twice keeps its first line). Nodes
+    /// run inside a shown node (<see cref="OperatorNode.RunsInside"/>) and their unshown
+    /// descendants take that node's position. EXPLAIN ANALYZE's spill figures name nodes by it.
+    /// </summary>
+    public IReadOnlyDictionary<OperatorNode, int> Positions { get; }
+
+    private static Dictionary<OperatorNode, int> BuildPositions(OperatorNode root)
+    {
+        var positions = new Dictionary<OperatorNode, int>(ReferenceEqualityComparer.Instance);
+        var shown = new List<OperatorNode>();
+        int line = 0;
+        void Walk(OperatorNode n)
+        {
+            line++;
+            positions.TryAdd(n, line);
+            shown.Add(n);
+            foreach (var c in n.Children) Walk(c);
+        }
+        Walk(root);
+        // only after every shown node has its own line: an inside node's descendants may be shown ones
+        void Inside(OperatorNode n, int at)
+        {
+            if (!positions.TryAdd(n, at)) return;
+            foreach (var c in n.Children) Inside(c, at);
+            foreach (var c in n.RunsInside) Inside(c, at);
+        }
+        foreach (var n in shown)
+            foreach (var c in n.RunsInside) Inside(c, positions[n]);
+        return positions;
     }
 
     public OperatorNode Root { get; }
@@ -62,6 +96,7 @@ public sealed class CompiledPlan : CompiledQuery
 
     public override void Execute(IScanProvider scans, IResultSink sink, Spill.SpillSpace spill, CancellationToken cancellation)
     {
+        spill.AttachPlan(Positions);
         var context = new ExecutionContext(scans, cancellation, spill);
         try
         {

@@ -142,7 +142,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             // budget, so the operator holds at most about twice the budget, whatever k is.
             int holders = accumulators.Count(a => a.HoldsRows);
             long share = Math.Max(1, context.Spill.BudgetBytes / (holders + 1));
-            foreach (var acc in accumulators) acc.UseSpill(context, share);
+            foreach (var acc in accumulators) acc.UseSpill(context, share, node);
         }
         direct = node.Direct?.Open();
     }

@@ -27,5 +27,17 @@ public abstract class OperatorNode
 
     public virtual IEnumerable<KernelInfo> Kernels => [];
 
+    /// <summary>
+    /// Nodes this one runs as part of itself without showing them in EXPLAIN (not among
+    /// <see cref="Children"/>): their spill files count under this node's position.
+    /// </summary>
+    public virtual IEnumerable<OperatorNode> RunsInside => [];
+
+    /// <summary>
+    /// The node this one was made for at run time (a hash aggregate's nested node over a spilled
+    /// partition's rows): its spill files count under that node's line in EXPLAIN.
+    /// </summary>
+    public OperatorNode? RunsFor { get; init; }
+
     public abstract IBatchSource Open(ExecutionContext context);
 }

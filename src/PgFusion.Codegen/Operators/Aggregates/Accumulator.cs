@@ -49,7 +49,7 @@ public abstract class Accumulator
     /// buffer rows write sorted runs to the execution's spill space once they hold more than
     /// <paramref name="budget"/> bytes (their share of it, see <see cref="HoldsRows"/>).
     /// </summary>
-    internal virtual void UseSpill(ExecutionContext context, long budget)
+    internal virtual void UseSpill(ExecutionContext context, long budget, OperatorNode node)
     {
     }
 

@@ -24,6 +24,7 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     private readonly ColumnOps[] allOps;
     private GroupTable seen;
     private ExecutionContext? context;
+    private OperatorNode? node;
     private AccumulatorRuns? runs;
     private readonly Column[] keys;
     private Column[] extra = [];
@@ -50,9 +51,10 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     /// <summary>The distinct tuples held (group id, arguments) and about 8 bytes each of hash table.</summary>
     public override long HeldBytes => ColumnMemory.Bytes(seen.Keys) + 8L * seen.Count;
 
-    internal override void UseSpill(ExecutionContext context, long budget)
+    internal override void UseSpill(ExecutionContext context, long budget, OperatorNode node)
     {
         this.context = context;
+        this.node = node;
         this.budget = budget;
     }
 
@@ -92,7 +94,7 @@ public sealed class DistinctAccumulator : Accumulator, IMultiArgumentAccumulator
     private void SpillRun()
     {
         var order = SortedOrder();
-        runs ??= new AccumulatorRuns([PgType.Int4, .. argTypes], context!);
+        runs ??= new AccumulatorRuns([PgType.Int4, .. argTypes], context!, node);
         runs.Write(seen.Keys, order, order.Length);
         seen = new GroupTable([PgType.Int4, .. argTypes]);
     }

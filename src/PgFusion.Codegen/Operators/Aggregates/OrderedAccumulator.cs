@@ -26,6 +26,7 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
     private Column[] store;
     private readonly List<int> groupOf = [];
     private ExecutionContext? context;
+    private OperatorNode? node;
     private AccumulatorRuns? runs;
     private Column[] extra = [];
     private bool replayed;
@@ -51,9 +52,10 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
     /// <summary>The buffered rows (arguments, keys) and their group ids.</summary>
     public override long HeldBytes => ColumnMemory.Bytes(store) + 4L * groupOf.Count;
 
-    internal override void UseSpill(ExecutionContext context, long budget)
+    internal override void UseSpill(ExecutionContext context, long budget, OperatorNode node)
     {
         this.context = context;
+        this.node = node;
         this.budget = budget;
     }
 
@@ -85,7 +87,7 @@ public sealed class OrderedAccumulator : Accumulator, IMultiArgumentAccumulator
         gid.EnsureCapacity(order.Length);
         groupOf.CopyTo(gid.Values);
         gid.Length = order.Length;
-        runs ??= new AccumulatorRuns([PgType.Int4, .. allTypes], context!);
+        runs ??= new AccumulatorRuns([PgType.Int4, .. allTypes], context!, node);
         runs.Write([gid, .. store], order, order.Length);
         store = NewStore();
         groupOf.Clear();

@@ -86,7 +86,7 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
     {
         var ops = node.RowOps;
         int held = next[0].Length;
-        nextFile ??= context.Spill.Create(Spill.SpillOperator.RecursiveUnion);
+        nextFile ??= context.Spill.Create(new(Spill.SpillOperator.RecursiveUnion, node));
         staging ??= node.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows)).ToArray();
         for (int start = 0; start < held; start += ExecutionContext.BatchRows)
         {
@@ -102,7 +102,7 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
     {
         var accepted = AcceptRows(b);
         if (seen is not null && seenSpill is null && context.Spill.Limited && seen.Bytes > context.Spill.BudgetBytes)
-            seenSpill = new RecursiveSeenSpill([.. node.Output.Select(o => o.Type)], node.RowOps, context);
+            seenSpill = new RecursiveSeenSpill([.. node.Output.Select(o => o.Type)], node.RowOps, context, node);
         SpillNextIfOver();
         return accepted;
     }

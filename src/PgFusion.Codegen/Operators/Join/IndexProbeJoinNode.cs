@@ -28,6 +28,7 @@ public sealed class IndexProbeJoinNode : OperatorNode
         this.join = join;
         this.fallback = fallback;
         Rendezvous = rendezvous;
+        rendezvous.Join = this;
     }
 
     public OperatorNode Outer { get; }
@@ -39,6 +40,9 @@ public sealed class IndexProbeJoinNode : OperatorNode
     public PhysicalIndexProbeJoin Plan => Rendezvous.Plan;
 
     public override IReadOnlyList<OperatorNode> Children => [Outer, Build];
+
+    /// <summary>The hash joins it runs (not shown in EXPLAIN): their spill files count under this node.</summary>
+    public override IEnumerable<OperatorNode> RunsInside => fallback is null ? [join] : [join, fallback];
 
     public override string Describe()
     {
@@ -95,10 +99,17 @@ internal sealed class IndexProbeRun
 
     /// <summary>The outer batches read after the held ones passed the budget, in input order; null when none did.</summary>
     public SpillFile? OuterFile;
+    /// <summary>Distinct non-NULL keys counted while the key set was kept; at least 1 when the input had any.</summary>
     public long KeyCount;
 
     /// <summary>The index probe holding every key; null when there is none or it was given up for a sequential scan.</summary>
     public IIndexProbe? Probe;
+
+    /// <summary>The set of distinct keys passed the memory budget and spilled (<see cref="IndexProbeKeySet"/>).</summary>
+    public bool KeysSpilled;
+
+    /// <summary>The most bytes the set of distinct keys held at once.</summary>
+    public long KeySetPeakBytes;
 }
 
 /// <summary>Where an index-probe join's two sides meet: the outer input and the kernel computing its probe key.</summary>
@@ -109,6 +120,9 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
     public Kernel<ProjectKernel> KeyKernel { get; } = keyKernel;
 
     public PhysicalIndexProbeJoin Plan { get; } = plan;
+
+    /// <summary>The join node this rendezvous serves: its spill files (outer rows, keys) count under it.</summary>
+    public OperatorNode? Join { get; internal set; }
 
     /// <summary>
     /// Distinct keys gathered before they go to the probe: a small first chunk starts the backend
@@ -128,7 +142,9 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
     /// budget: once the held batches pass it, every later batch goes to a spill file instead
     /// (<see cref="IndexProbeRun.OuterFile"/>), which the replay reads after the held ones. Once the keys seen make the probe
     /// dearer than a sequential scan (<see cref="PhysicalIndexProbeJoin.PrefersProbe"/>), the probe
-    /// is closed and the inner side is read by a sequential scan instead.
+    /// is closed and the inner side is read by a sequential scan instead. The set of distinct keys
+    /// counts against the budget too: past it, the keys it does not hold are spilled and sent in
+    /// bounded rounds after the outer input ends (<see cref="IndexProbeKeySet"/>).
     /// </summary>
     internal IndexProbeRun Load(ExecutionContext context, CancellationToken cancellation)
     {
@@ -143,10 +159,10 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         var keyType = Plan.Join.ProbeKeys[Plan.KeyIndex].Type;
         var keyColumn = PgArrowMapping.CreateColumn(keyType, ExecutionContext.BatchRows);
         var ops = Outer.Output.Select(o => ColumnOps.For(o.Type)).ToArray();
-        var seen = new HashSet<long>();
-        var pending = new List<long>();
+        var keys = new IndexProbeKeySet(context, Join);
         var provider = context.Scans as IIndexProbeProvider;
         bool probing = provider is not null;
+        if (!probing) keys.StopTracking(); // no probe to send keys to: only whether one came counts
         long[] widened = [];
         int[] rows = [];
         int chunkKeys = FirstChunkKeys;
@@ -155,34 +171,40 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
         // probe up. A probe that defers its keys (PhysicalIndexProbeJoin.DefersKeys) keeps them all
         // until the outer input ends and decides on their real count before the backend probes any.
         bool defer = Plan.DefersKeys;
-        void Flush(bool last)
+        void Flush(List<long> pending, bool last, bool force = false)
         {
-            if (defer && !last) return;
+            if (defer && !force) return;
             run.KeyCount += pending.Count;
             if (probing && (run.KeyCount > MaxProbeKeys || !Plan.PrefersProbe(run.KeyCount)))
-            {
-                probing = false;
-                run.Probe?.Close();
-                run.Probe = null;
-            }
-            if (probing && (pending.Count > 0 || run.Probe is not null))
+                GiveUpProbe();
+            if (probing && (pending.Count > 0 || (last && run.Probe is not null)))
             {
                 pending.Sort();
-                var keys = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
+                var rest = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending);
                 // at most MaxChunkKeys a message (the deferred keys come all at once)
                 do
                 {
-                    var chunk = keys[..Math.Min(keys.Length, MaxChunkKeys)];
-                    keys = keys[chunk.Length..];
-                    bool final = last && keys.IsEmpty;
+                    var chunk = rest[..Math.Min(rest.Length, MaxChunkKeys)];
+                    rest = rest[chunk.Length..];
+                    bool final = last && rest.IsEmpty;
                     if (run.Probe is null)
                         run.Probe = provider!.OpenIndexProbe(Plan.InnerScan, Plan.Index.Oid, Plan.FirstMatch, Plan.ProbeFilter, chunk, moreKeys: !final);
                     else
                         run.Probe.AddKeys(chunk, final);
                 }
-                while (!keys.IsEmpty);
+                while (!rest.IsEmpty);
             }
             pending.Clear();
+        }
+
+        // The sequential scan reads the inner side instead: the backend stops probing (its pages
+        // so far are dropped), and the keys need no set any more; only whether there was one counts.
+        void GiveUpProbe()
+        {
+            probing = false;
+            run.Probe?.Close();
+            run.Probe = null;
+            keys.StopTracking();
         }
 
         // A filtered or joined scan of the outer input runs on worker_threads threads, gathered in
@@ -220,10 +242,10 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
                 JoinHashTable.WidenKeys(keyColumn, live, widened);
                 var validity = keyColumn.Validity;
                 for (int k = 0; k < live; k++)
-                    if ((validity is null || validity.IsValid(k)) && seen.Add(widened[k])) pending.Add(widened[k]);
-                if (pending.Count >= chunkKeys)
+                    if (validity is null || validity.IsValid(k)) keys.Add(widened[k]);
+                if (keys.Pending.Count >= chunkKeys)
                 {
-                    Flush(last: false);
+                    Flush(keys.Pending, last: false);
                     chunkKeys = Math.Min(chunkKeys * 2, MaxChunkKeys);
                 }
             }
@@ -234,7 +256,23 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
             (source as ParallelGatherStream)?.Abandon();
             throw;
         }
-        Flush(last: true);
+        // the keys the set held, then those spilled past the budget, a partition's distinct keys a round
+        bool spilled = keys.Frozen;
+        Flush(keys.Pending, last: !spilled, force: true);
+        if (spilled)
+        {
+            foreach (var round in keys.Rounds(cancellation))
+            {
+                if (!probing) break;
+                Flush(round, last: false, force: true);
+            }
+            Flush([], last: true, force: true);
+            run.KeysSpilled = true;
+        }
+        // keys that came after the set was dropped (no probe to send them to) still make the inner side non-empty
+        if (keys.SawUntracked && run.KeyCount == 0) run.KeyCount = 1;
+        run.KeySetPeakBytes = keys.PeakBytes;
+        context.Spill.NoteIndexProbeKeyBytes(keys.PeakBytes);
         run.Outer = batches;
         return run;
 
@@ -251,7 +289,7 @@ public sealed class IndexProbeRendezvous(OperatorNode outer, Kernel<ProjectKerne
                     batches.Add(copy);
                     return;
                 }
-                run.OuterFile = context.Spill.Create(Spill.SpillOperator.IndexProbeOuter);
+                run.OuterFile = context.Spill.Create(new(Spill.SpillOperator.IndexProbeOuter, Join));
                 context.Spill.CountIndexProbeOuterSpill();
             }
             run.OuterFile.Write(columns, copy.Length);

@@ -18,9 +18,12 @@ internal sealed class AccumulatorRuns
     private readonly Column[] staging;
     private readonly ColumnOps[] ops;
     private readonly ExecutionContext context;
+    private readonly SpillOwner owner;
 
-    public AccumulatorRuns(IReadOnlyList<PgType> types, ExecutionContext context)
+    /// <param name="node">The aggregate whose accumulator writes the runs (EXPLAIN ANALYZE's figures by node).</param>
+    public AccumulatorRuns(IReadOnlyList<PgType> types, ExecutionContext context, OperatorNode? node)
     {
+        owner = new SpillOwner(SpillOperator.AggregateRuns, node);
         this.types = [.. types];
         this.context = context;
         staging = [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
@@ -32,7 +35,7 @@ internal sealed class AccumulatorRuns
     /// <summary>Writes rows[order[0..count)] (columns of the runs' types) as a new run.</summary>
     public void Write(Column[] rows, int[] order, int count)
     {
-        var file = context.Spill.Create(SpillOperator.AggregateRuns);
+        var file = context.Spill.Create(owner);
         runs.Add(file);
         for (int start = 0; start < count; start += ExecutionContext.BatchRows)
         {

@@ -38,7 +38,7 @@ internal sealed class AggregateSpill
         this.node = node;
         this.context = context;
         this.level = level;
-        partitioner = new HashPartitioner(node.EvaluatedTypes, level, context, SpillOperator.HashAggregate);
+        partitioner = new HashPartitioner(node.EvaluatedTypes, level, context, new(SpillOperator.HashAggregate, node));
         compact = [.. node.EvaluatedTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
         ops = [.. node.EvaluatedTypes.Select(ColumnOps.For)];
     }
@@ -113,6 +113,7 @@ internal sealed class AggregateSpill
         node.Accumulators, [.. Enumerable.Range(0, node.EvaluatedTypes.Count)])
     {
         ExtraArgColumns = node.ExtraArgColumns,
+        RunsFor = node.RunsFor ?? node,
     };
 
     private HashAggregateNode? nested;

@@ -42,7 +42,7 @@ internal sealed class BlockNestedLoop
     {
         this.node = node;
         this.context = context;
-        buildFile = context.Spill.Create(SpillOperator.BlockNestedLoop);
+        buildFile = context.Spill.Create(new(SpillOperator.BlockNestedLoop, node));
         context.Spill.CountBlockNestedLoop();
         buildStaging = [.. node.Build.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
         buildOps = [.. node.Build.OutputTypes.Select(ColumnOps.For)];
@@ -122,7 +122,7 @@ internal sealed class BlockNestedLoop
         ordinal = 0;
         if (input is not null)
         {
-            probeFile = context.Spill.Create(SpillOperator.BlockNestedLoop);
+            probeFile = context.Spill.Create(new(SpillOperator.BlockNestedLoop, node));
             probeStaging = [.. node.Probe.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
             probeOps = [.. node.Probe.OutputTypes.Select(ColumnOps.For)];
             return new Copying(this, input);

@@ -22,7 +22,7 @@ internal sealed class ExternalSort(SortNode node, ExecutionContext context)
     /// <summary>Writes rows[order[0..count)] with their keys as a new run.</summary>
     public void AddRun(Column[] rows, Column[] keys, int[] order, int count)
     {
-        var file = context.Spill.Create(SpillOperator.Sort);
+        var file = context.Spill.Create(new(SpillOperator.Sort, node));
         runs.Add(file);
         int width = rows.Length;
         for (int start = 0; start < count; start += ExecutionContext.BatchRows)

@@ -39,8 +39,8 @@ internal sealed class GraceHashJoin
         this.node = node;
         this.context = context;
         this.level = level;
-        buildParts = new HashPartitioner(node.Build.OutputTypes, level, context, SpillOperator.HashJoin);
-        probeParts = new HashPartitioner(node.Probe.OutputTypes, level, context, SpillOperator.HashJoin);
+        buildParts = new HashPartitioner(node.Build.OutputTypes, level, context, new(SpillOperator.HashJoin, node));
+        probeParts = new HashPartitioner(node.Probe.OutputTypes, level, context, new(SpillOperator.HashJoin, node));
         build = new Side(node.BuildKeyKernel!, [.. node.Plan.BuildKeys.Select(k => k.Type)]);
         probe = new Side(node.ProbeKeyKernel!, [.. node.Plan.ProbeKeys.Select(k => k.Type)]);
     }

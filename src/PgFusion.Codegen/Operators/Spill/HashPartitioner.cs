@@ -18,9 +18,9 @@ internal sealed class HashPartitioner
     private readonly int level;
     private readonly Column[]?[] staging = new Column[Fanout][];
     private readonly SpillFile?[] files = new SpillFile[Fanout];
-    private readonly SpillOperator owner;
+    private readonly SpillOwner owner;
 
-    public HashPartitioner(IReadOnlyList<PgType> types, int level, ExecutionContext context, SpillOperator owner)
+    public HashPartitioner(IReadOnlyList<PgType> types, int level, ExecutionContext context, SpillOwner owner)
     {
         this.owner = owner;
         this.types = types;

@@ -25,13 +25,15 @@ internal sealed class RecursiveSeenSpill
     private readonly SpillFile?[] seen = new SpillFile[HashPartitioner.Fanout];
     private HashPartitioner candidates;
     private bool anyCandidate;
+    private readonly SpillOwner owner;
 
-    public RecursiveSeenSpill(IReadOnlyList<PgType> types, ColumnOps[] ops, ExecutionContext context)
+    public RecursiveSeenSpill(IReadOnlyList<PgType> types, ColumnOps[] ops, ExecutionContext context, OperatorNode node)
     {
+        owner = new SpillOwner(SpillOperator.RecursiveUnionSeen, node);
         this.types = types;
         this.ops = ops;
         this.context = context;
-        candidates = new HashPartitioner(types, 0, context, SpillOperator.RecursiveUnionSeen);
+        candidates = new HashPartitioner(types, 0, context, owner);
         context.Spill.CountRecursiveSeenSpill();
     }
 
@@ -52,7 +54,7 @@ internal sealed class RecursiveSeenSpill
     public IEnumerable<RecordBatch> ResolveNew(CancellationToken cancellation)
     {
         var files = candidates.Finish();
-        candidates = new HashPartitioner(types, 0, context, SpillOperator.RecursiveUnionSeen);
+        candidates = new HashPartitioner(types, 0, context, owner);
         anyCandidate = false;
         var block = NewColumns();
         var outputs = NewColumns();
@@ -79,7 +81,7 @@ internal sealed class RecursiveSeenSpill
                     added++;
                 }
                 if (added == 0) continue;
-                (seen[p] ??= context.Spill.Create(SpillOperator.RecursiveUnionSeen)).Write(outputs, added);
+                (seen[p] ??= context.Spill.Create(owner)).Write(outputs, added);
                 batch.Length = added;
                 batch.Selection = null;
                 yield return batch;

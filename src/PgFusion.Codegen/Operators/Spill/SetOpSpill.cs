@@ -28,8 +28,8 @@ internal sealed class SetOpSpill
         this.node = node;
         this.context = context;
         this.level = level;
-        leftParts = new HashPartitioner(node.OutputTypes, level, context, SpillOperator.SetOp);
-        rightParts = new HashPartitioner(node.OutputTypes, level, context, SpillOperator.SetOp);
+        leftParts = new HashPartitioner(node.OutputTypes, level, context, new(SpillOperator.SetOp, node));
+        rightParts = new HashPartitioner(node.OutputTypes, level, context, new(SpillOperator.SetOp, node));
     }
 
     public static bool CanSpill(int level) => level < MaxLevel;

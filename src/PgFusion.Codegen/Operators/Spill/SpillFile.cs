@@ -11,12 +11,12 @@ internal sealed class SpillFile : IDisposable
 {
     private const int BufferBytes = 1 << 16;
     private readonly SpillSpace space;
-    private readonly SpillOperator owner;
+    private readonly SpillSpace.Tally owner;
     private FileStream? stream;
     private bool reading;
     private bool disposed;
 
-    public SpillFile(SpillSpace space, string path, SpillOperator owner)
+    public SpillFile(SpillSpace space, string path, SpillSpace.Tally owner)
     {
         this.space = space;
         this.owner = owner;

@@ -36,4 +36,7 @@ public enum SpillOperator : uint
 
     /// <summary>An index-probe join's outer input past the budget.</summary>
     IndexProbeOuter = 10,
+
+    /// <summary>An index-probe join's distinct probe keys past the budget (hash partitions of keys its frozen set does not hold).</summary>
+    IndexProbeKeys = 11,
 }

@@ -63,43 +63,93 @@ public sealed class SpillSpace : IDisposable
 
     internal void CountIndexProbeOuterSpill() => Interlocked.Increment(ref probeOuterSpills);
 
-    // per SpillOperator value: files created and bytes written by that kind of operator
-    private readonly int[] filesBy = new int[OperatorSlots];
-    private readonly long[] bytesBy = new long[OperatorSlots];
-    private const int OperatorSlots = 16;
+    private long probeKeyPeak;
 
-    /// <summary>
-    /// The kinds of operator that wrote spill files in this execution, in SpillOperator order, with
-    /// their files and bytes (EXPLAIN ANALYZE's per-operator figures, sent in DONE).
-    /// </summary>
-    public IReadOnlyList<(SpillOperator Operator, int Files, long Bytes)> ByOperator()
+    /// <summary>The most bytes one index-probe join's set of distinct keys held at once in this execution.</summary>
+    public long IndexProbeKeyPeakBytes => Interlocked.Read(ref probeKeyPeak);
+
+    internal void NoteIndexProbeKeyBytes(long peak)
     {
-        var list = new List<(SpillOperator, int, long)>();
-        for (int k = 0; k < OperatorSlots; k++)
+        long seen = Interlocked.Read(ref probeKeyPeak);
+        while (peak > seen)
         {
-            int n = Volatile.Read(ref filesBy[k]);
-            if (n > 0) list.Add(((SpillOperator)k, n, Interlocked.Read(ref bytesBy[k])));
+            long was = Interlocked.CompareExchange(ref probeKeyPeak, peak, seen);
+            if (was == seen) break;
+            seen = was;
         }
-        return list;
     }
 
-    internal SpillFile Create(SpillOperator owner)
+    /// <summary>Files and bytes of one (plan node, kind of operator): a file adds its bytes to the tally it was created under.</summary>
+    internal sealed class Tally(int node, SpillOperator kind)
     {
-        if ((uint)owner >= OperatorSlots) throw new ArgumentOutOfRangeException(nameof(owner), owner, "spill operator kinds fit in 16 slots");
+        public readonly int Node = node;
+        public readonly SpillOperator Kind = kind;
+        public int Files;
+        public long Bytes;
+    }
+
+    private const int OperatorSlots = 16;
+    private readonly Dictionary<(int Node, SpillOperator Kind), Tally> tallies = [];
+    private IReadOnlyDictionary<OperatorNode, int> positions = new Dictionary<OperatorNode, int>();
+
+    /// <summary>
+    /// The positions of the plan's nodes in the plan EXPLAIN shows (1 = its first line; see
+    /// <see cref="CompiledPlan.Positions"/>), for the figures by node. Set before the execution runs.
+    /// </summary>
+    public void AttachPlan(IReadOnlyDictionary<OperatorNode, int> planPositions) => positions = planPositions;
+
+    /// <summary>
+    /// A node's position in the plan EXPLAIN shows, or that of the node it was made for
+    /// (<see cref="OperatorNode.RunsFor"/>); 0 for a node EXPLAIN does not show (or no node).
+    /// </summary>
+    public int PositionOf(OperatorNode? node)
+    {
+        for (var n = node; n is not null; n = n.RunsFor)
+            if (positions.TryGetValue(n, out int p)) return p;
+        return 0;
+    }
+
+    /// <summary>
+    /// The spill files of this execution by plan node and kind of operator, ordered by node then
+    /// kind, with their files and bytes (EXPLAIN ANALYZE's figures, sent in DONE). Node 0: files of
+    /// a node the plan does not show.
+    /// </summary>
+    public IReadOnlyList<(int Node, SpillOperator Operator, int Files, long Bytes)> ByNode()
+    {
+        lock (gate)
+            return [.. tallies.Values.Where(t => Volatile.Read(ref t.Files) > 0)
+                .OrderBy(t => t.Node).ThenBy(t => t.Kind)
+                .Select(t => (t.Node, t.Kind, Volatile.Read(ref t.Files), Interlocked.Read(ref t.Bytes)))];
+    }
+
+    /// <summary>The same figures summed by kind of operator, in SpillOperator order.</summary>
+    public IReadOnlyList<(SpillOperator Operator, int Files, long Bytes)> ByOperator() =>
+        [.. ByNode().GroupBy(e => e.Operator).OrderBy(g => g.Key).Select(g => (g.Key, g.Sum(e => e.Files), g.Sum(e => e.Bytes)))];
+
+    internal SpillFile Create(SpillOwner owner)
+    {
+        if ((uint)owner.Kind >= OperatorSlots) throw new ArgumentOutOfRangeException(nameof(owner), owner.Kind, "spill operator kinds fit in 16 slots");
         System.IO.Directory.CreateDirectory(Directory);
         long n = Interlocked.Increment(ref nextFile);
         string path = System.IO.Path.Combine(Directory, $"pgsql_tmp{Environment.ProcessId}.pgfusion.{n}");
-        var file = new SpillFile(this, path, owner);
+        int node = PositionOf(owner.Node);
+        Tally tally;
+        lock (gate)
+        {
+            if (!tallies.TryGetValue((node, owner.Kind), out tally!))
+                tallies[(node, owner.Kind)] = tally = new Tally(node, owner.Kind);
+        }
+        var file = new SpillFile(this, path, tally);
         lock (gate) files.Add(file);
         Interlocked.Increment(ref created);
-        Interlocked.Increment(ref filesBy[(int)owner]);
+        Interlocked.Increment(ref tally.Files);
         return file;
     }
 
-    internal void AddBytes(SpillOperator owner, long written)
+    internal void AddBytes(Tally owner, long written)
     {
         Interlocked.Add(ref bytes, written);
-        Interlocked.Add(ref bytesBy[(int)owner], written);
+        Interlocked.Add(ref owner.Bytes, written);
     }
 
     internal void Forget(SpillFile file)

@@ -88,7 +88,7 @@ internal sealed class WindowPartition
         else if (Rows % CheckEvery == 0 && _spill.Limited && _passThrough.Length > 0
             && ColumnMemory.Bytes(_rows) > _spill.BudgetBytes)
         {
-            _file = _spill.Create(SpillOperator.Window);
+            _file = _spill.Create(new(SpillOperator.Window, _node));
             _spill.CountWindowPartitionSpill();
             FlushPassThrough();
         }

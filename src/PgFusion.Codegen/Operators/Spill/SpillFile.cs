@@ -40,6 +40,36 @@ internal sealed class SpillFile : IDisposable
         Rows += rows;
     }
 
+    /// <summary>
+    /// Appends a block as <see cref="Write"/> and returns where it starts, for <see cref="ReadAt"/>
+    /// (a window partition's read columns, read back block by block in any order).
+    /// </summary>
+    public long Append(Column[] columns, int rows)
+    {
+        if (reading)
+        {
+            stream!.Position = stream.Length;
+            reading = false;
+        }
+        long position = stream!.Position;
+        Write(columns, rows);
+        return position;
+    }
+
+    /// <summary>Reads the block that starts at <paramref name="position"/> (from <see cref="Append"/>) into <paramref name="into"/>; its row count.</summary>
+    public int ReadAt(long position, Column[] into)
+    {
+        if (!reading)
+        {
+            stream!.Flush();
+            reading = true;
+        }
+        stream!.Position = position;
+        int rows = SpillFormat.Read(stream, into);
+        if (rows < 0) throw new InvalidDataException($"pg_fusion spill file {Path} has no block at {position}");
+        return rows;
+    }
+
     /// <summary>Reads the next block into <paramref name="into"/>; its row count, or -1 at the end.</summary>
     public int Read(Column[] into)
     {

@@ -48,10 +48,23 @@ internal abstract partial class WindowAggregate
             ColumnGather.Append(_backwards, _order, 0, rows, result, resultOps);
         }
 
+        /// <summary>
+        /// The first pass: chunk k's checkpoint holds the rows [start of row (k + 1) * chunk's frame, last]
+        /// (the frames' starts never move backwards, so that first row of the next chunk has the
+        /// smallest start of the rows after chunk k). The starts come from a second frame cursor
+        /// run over the partition first, one per chunk.
+        /// </summary>
         private void Checkpoint()
         {
             int rows = Partition.Rows, size = WindowPartition.ResultChunk;
             int chunks = (rows + size - 1) / size;
+            var starts = new long[chunks]; // the frame start of each chunk's first row
+            var frames = Partition.NewFrames();
+            for (int k = 0; k < chunks; k++)
+            {
+                frames.Compute(k * size, 1);
+                starts[k] = frames.FrameOf(k * size).Start;
+            }
             _checkpoints = NewAccumulator(chunks);
             _checkpointAdded = new long[chunks];
             var acc = NewAccumulator(1);
@@ -61,8 +74,7 @@ internal abstract partial class WindowAggregate
                 _checkpoints.Merge(k, acc, 0);
                 _checkpointAdded[k] = added;
                 if (k == 0) break;
-                int chunkFirst = k * size, chunkLast = Math.Min(rows, chunkFirst + size) - 1;
-                for (int i = chunkLast; i >= chunkFirst; i--) added = TakeBack(acc, added, Partition.FrameOf(i).Start);
+                added = TakeBack(acc, added, starts[k]);
             }
         }
 

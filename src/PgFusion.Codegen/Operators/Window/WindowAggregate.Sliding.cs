@@ -21,14 +21,25 @@ internal abstract partial class WindowAggregate
     /// once and the back once, so the partition costs O(rows) updates and merges whatever the width.
     /// The front and the back carry over from one chunk of values to the next.
     /// </para>
+    /// <para>
+    /// A front wider than <see cref="Chunk"/> rows is held in two levels so that it does not take one
+    /// state per row of a wide frame (a frame as wide as a spilled partition): one suffix per block
+    /// of <see cref="Chunk"/> rows (block j onwards to mid, built once per front), and the suffixes
+    /// of every row within the block the start is in (built as the start enters the block). A row's
+    /// value merges the start's suffix within its block, the next block's suffix and the back:
+    /// about width / 1024 + 2 * 1024 states, each row of a wide front fed twice.
+    /// </para>
     /// </summary>
     private sealed class Sliding(WindowPartition partition, WindowAggregateInput input, Func<Accumulator> factory)
         : WindowAggregate(partition, input, factory)
     {
         private readonly int[] _zeros = new int[Chunk];
         private readonly int[] _groups = new int[Chunk];
-        private Accumulator? _front;
-        private long _frontBase, _mid; // front group k - _frontBase: rows [k, _mid)
+        private Accumulator? _blockSuffixes; // group j: rows [_frontBase + j * Chunk, _mid); null for a front of one block
+        private int _frontBlocks;
+        private Accumulator? _inner; // group k: rows [first row of block _innerBlock + k, the block's end)
+        private int _innerBlock = -1;
+        private long _frontBase, _mid = -1; // the front: rows [_frontBase, _mid), none before the first frame
         private Accumulator? _back;
         private long _backEnd; // back: rows [_mid, _backEnd)
 
@@ -43,10 +54,9 @@ internal abstract partial class WindowAggregate
                 {
                     var (start, end) = Partition.FrameOf(at + g);
                     if (start > end) continue; // an empty frame: the aggregate of no rows
-                    if (_front is null || start >= _mid)
+                    if (start >= _mid)
                     {
-                        _front = Suffixes(start, end);
-                        _frontBase = start;
+                        NewFront(start, end);
                         _mid = _backEnd = end + 1;
                         _back = NewAccumulator(1);
                     }
@@ -57,11 +67,51 @@ internal abstract partial class WindowAggregate
                         _back.Update(Input.Arg, Input.Filter, n, _zeros);
                         _backEnd += n;
                     }
-                    values.Merge(g, _front, (int)(start - _frontBase));
+                    MergeFront(values, g, start);
                     values.Merge(g, _back, 0);
                 }
                 for (int g = 0; g < count; g++) values.Write(g, result);
             }
+        }
+
+        /// <summary>Makes rows [from, to] the front: the suffix of each block onwards when there are several blocks.</summary>
+        private void NewFront(long from, long to)
+        {
+            _frontBase = from;
+            _frontBlocks = (int)((to - from) / Chunk) + 1;
+            _innerBlock = -1;
+            _blockSuffixes = null;
+            if (_frontBlocks == 1) return;
+            var leaves = NewAccumulator(_frontBlocks); // group j: the rows of block j
+            for (int j = 0; j < _frontBlocks; j++)
+            {
+                long blockFirst = from + (long)j * Chunk;
+                int n = (int)Math.Min(Chunk, to + 1 - blockFirst);
+                Input.Gather(blockFirst, n);
+                Array.Fill(_groups, j, 0, n);
+                leaves.Update(Input.Arg, Input.Filter, n, _groups);
+            }
+            var running = NewAccumulator(1);
+            _blockSuffixes = NewAccumulator(_frontBlocks);
+            for (int j = _frontBlocks - 1; j >= 0; j--)
+            {
+                running.Merge(0, leaves, j);
+                _blockSuffixes.Merge(j, running, 0);
+            }
+        }
+
+        /// <summary>Merges the front's rows [start, _mid) into group <paramref name="g"/> of <paramref name="values"/>.</summary>
+        private void MergeFront(Accumulator values, int g, long start)
+        {
+            int j = (int)((start - _frontBase) / Chunk);
+            long blockFirst = _frontBase + (long)j * Chunk;
+            if (j != _innerBlock)
+            {
+                _inner = Suffixes(blockFirst, Math.Min(blockFirst + Chunk, _mid) - 1);
+                _innerBlock = j;
+            }
+            values.Merge(g, _inner!, (int)(start - blockFirst));
+            if (j + 1 < _frontBlocks) values.Merge(g, _blockSuffixes!, j + 1);
         }
 
         /// <summary>

@@ -43,10 +43,10 @@ internal abstract partial class WindowAggregate
 
     protected Func<Accumulator> Factory { get; }
 
-    /// <param name="arg">The argument column of the partition's rows; null for count(*).</param>
-    /// <param name="filter">The FILTER column of the partition's rows; null without FILTER.</param>
+    /// <param name="arg">The argument's input column; null for count(*).</param>
+    /// <param name="filter">The FILTER's input column; null without FILTER.</param>
     /// <param name="strategy">How the frames are computed (WindowNode picks it from the frame and the aggregate).</param>
-    public static WindowAggregate Create(WindowPartition partition, Column? arg, Column? filter, Func<Accumulator> factory, WindowAggregateStrategy strategy, Types.PgType resultType, ColumnOps resultOps)
+    public static WindowAggregate Create(WindowPartition partition, int? arg, int? filter, Func<Accumulator> factory, WindowAggregateStrategy strategy, Types.PgType resultType, ColumnOps resultOps)
     {
         var input = new WindowAggregateInput(partition, arg, filter, Chunk);
         return strategy switch

@@ -12,20 +12,22 @@ namespace PgFusion.Codegen.Operators.Window;
 /// peer groups (runs of equal order keys, NULLs equal) and frames, and the window functions' values
 /// with PostgreSQL 15's windowfuncs.c / nodeWindowAgg.c semantics. The values are computed as the
 /// rows are copied out, <see cref="ResultChunk"/> rows at a time (as nodeWindowAgg evaluates them
-/// per row as it returns it), so only one chunk of each function's values is held.
+/// per row as it returns it), so only one chunk of each function's values, peer groups and frames
+/// is held (<see cref="WindowFrames"/>).
 /// <para>
-/// Under a memory budget (<see cref="SpillSpace"/>), a partition whose rows pass it moves the
-/// columns no window function reads (neither argument nor ORDER BY key: the pass-through columns)
-/// to a spill file, a block at a time as rows come, and keeps only the read columns in memory; the
-/// functions are computed over those as before, and <see cref="CopyOut"/> reads the pass-through
-/// columns back from the file in row order. The read columns and the per-row frame positions of one
-/// partition still grow with it (docs/spill.md).
+/// Under a memory budget (<see cref="SpillSpace"/>), a partition whose rows pass it goes to spill
+/// files as rows come, and only a block of rows stays in memory: the columns no window function
+/// reads (neither argument nor ORDER BY key: the pass-through columns) to one file, read back in
+/// row order by <see cref="CopyOut"/>; the read columns to another, in blocks of 1024 rows that
+/// the functions, the frames and the copy read back by row number (<see cref="WindowReadBlocks"/>,
+/// <see cref="At"/>). The functions and frames then hold a chunk's positions and their
+/// accumulators' states, not rows (docs/spill.md).
 /// </para>
 /// </summary>
 internal sealed class WindowPartition
 {
-    /// <summary>Rows between checks of the partition's size against the budget.</summary>
-    private const int CheckEvery = 1024;
+    /// <summary>Rows between checks of the partition's size against the budget (a whole block of read columns).</summary>
+    private const int CheckEvery = WindowReadBlocks.BlockRows;
 
     /// <summary>Rows whose values are computed at once (a window function's values held at a time).</summary>
     public const int ResultChunk = ExecutionContext.BatchRows;
@@ -39,20 +41,20 @@ internal sealed class WindowPartition
     private readonly Column[] _readBack; // a block of pass-through columns read from the file
     private SpillFile? _file; // the pass-through columns of rows [0, _flushed); null while the partition fits
     private int _flushed;
-    private int _readRows; // rows in _readBack
-    private int _readPos; // next row of _readBack to copy out
+    private int _backRows; // rows in _readBack
+    private int _backPos; // next row of _readBack to copy out
+    private readonly Column[] _read; // the _rows columns functions read (ORDER BY keys, arguments), in input order
+    private readonly int[] _readIndex; // their input column indexes
+    private readonly int[] _readSlot; // per input column: its index in _read, -1 for a pass-through column
+    private readonly Column[] _readSlice; // a block of read columns, to write the rows held when the spill starts
+    private WindowReadBlocks? _blocks; // the read columns of rows [0, _readFlushed); null while the partition fits
+    private int _readFlushed;
     private readonly Column[] _results; // per function: the values of rows [_resultsFirst, _resultsFirst + _resultsRows)
     private int _resultsFirst;
     private int _resultsRows;
     private readonly WindowAggregate?[] _aggregates; // per aggregate function: its state from chunk to chunk
     private readonly NtileState?[] _ntiles; // per ntile: its bucket from chunk to chunk
-    private int[] _peerStart = new int[16]; // first row of each row's peer group
-    private int[] _peerEnd = new int[16]; // one past the last row of each row's peer group
-    private int[] _peerGroup = new int[16]; // 0-based index of each row's peer group
-    private int[] _groupStart = new int[16]; // first row of each peer group, by group index
-    private int _groups; // peer groups in the partition
-    private long[] _frameStart = new long[16]; // each row's frame, inclusive; empty when start > end
-    private long[] _frameEnd = new long[16];
+    private WindowFrames? _frames; // the peers and frames of the chunk of values held
 
     public WindowPartition(WindowNode node, SpillSpace spill)
     {
@@ -68,6 +70,10 @@ internal sealed class WindowPartition
         _passThroughIndex = [.. Enumerable.Range(0, input.Count).Where(c => !read.Contains(c))];
         _passThrough = [.. _passThroughIndex.Select(c => _rows[c])];
         _readBack = [.. _passThroughIndex.Select(c => PgArrowMapping.CreateColumn(input[c].Type, ExecutionContext.BatchRows))];
+        _readIndex = [.. Enumerable.Range(0, input.Count).Where(read.Contains)];
+        _read = [.. _readIndex.Select(c => _rows[c])];
+        _readSlot = [.. Enumerable.Range(0, input.Count).Select(c => Array.IndexOf(_readIndex, c))];
+        _readSlice = [.. _readIndex.Select(c => PgArrowMapping.CreateColumn(input[c].Type, WindowReadBlocks.BlockRows))];
     }
 
     public int Rows { get; private set; }
@@ -81,17 +87,39 @@ internal sealed class WindowPartition
         }
         for (int c = 0; c < _rows.Length; c++) _node.InputOps[c].Append(batch.Columns[c], row, _rows[c]);
         Rows++;
-        if (_file is not null)
+        if (_blocks is not null)
         {
-            if (Rows - _flushed >= ExecutionContext.BatchRows) FlushPassThrough();
+            if (_file is not null && Rows - _flushed >= ExecutionContext.BatchRows) FlushPassThrough();
+            if (Rows - _readFlushed == WindowReadBlocks.BlockRows) FlushRead();
         }
-        else if (Rows % CheckEvery == 0 && _spill.Limited && _passThrough.Length > 0
-            && ColumnMemory.Bytes(_rows) > _spill.BudgetBytes)
+        else if (Rows % CheckEvery == 0 && _spill.Limited && ColumnMemory.Bytes(_rows) > _spill.BudgetBytes)
+        {
+            StartSpill();
+        }
+    }
+
+    /// <summary>
+    /// The partition passed the budget (after a whole number of blocks): its pass-through columns
+    /// go to one file, its read columns to another in blocks, and from now on each block of rows
+    /// follows them as it fills.
+    /// </summary>
+    private void StartSpill()
+    {
+        _spill.CountWindowPartitionSpill();
+        if (_passThrough.Length > 0)
         {
             _file = _spill.Create(new(SpillOperator.Window, _node));
-            _spill.CountWindowPartitionSpill();
             FlushPassThrough();
         }
+        _blocks = new WindowReadBlocks(_spill, new(SpillOperator.Window, _node), [.. _readIndex.Select(c => _node.Input.Output[c].Type)]);
+        for (int first = 0; first < Rows; first += WindowReadBlocks.BlockRows)
+        {
+            int n = Math.Min(WindowReadBlocks.BlockRows, Rows - first);
+            for (int j = 0; j < _read.Length; j++) ColumnGather.Gather(_read[j], null, first, n, _readSlice[j], _node.InputOps[_readIndex[j]]);
+            _blocks.Write(_readSlice, n);
+        }
+        foreach (var c in _read) c.Reset();
+        _readFlushed = Rows;
     }
 
     /// <summary>Writes the pass-through values of rows [_flushed, Rows) to the file and drops them from memory.</summary>
@@ -100,6 +128,14 @@ internal sealed class WindowPartition
         _file!.Write(_passThrough, Rows - _flushed);
         foreach (var c in _passThrough) c.Reset();
         _flushed = Rows;
+    }
+
+    /// <summary>Writes the read columns of rows [_readFlushed, Rows) as the next block and drops them from memory.</summary>
+    private void FlushRead()
+    {
+        _blocks!.Write(_read, Rows - _readFlushed);
+        foreach (var c in _read) c.Reset();
+        _readFlushed = Rows;
     }
 
     /// <summary>Whether input row <paramref name="row"/> has the partition keys of the buffered rows (NULL equal to NULL).</summary>
@@ -125,24 +161,96 @@ internal sealed class WindowPartition
         Rows = 0;
         _file?.Dispose();
         _file = null;
-        _flushed = _readRows = _readPos = 0;
+        _blocks?.Dispose();
+        _blocks = null;
+        _flushed = _backRows = _backPos = _readFlushed = 0;
         _resultsFirst = _resultsRows = 0;
+        _frames = null;
         Array.Clear(_aggregates);
         Array.Clear(_ntiles);
     }
 
     /// <summary>
+    /// Input column <paramref name="column"/> (a read column) at partition row <paramref name="row"/>:
+    /// the column that holds it and its index there (<paramref name="index"/>). In memory, the
+    /// partition's column itself; spilled, the cached block's, valid until other blocks are read
+    /// (<see cref="WindowReadBlocks.Block"/>): use it at once.
+    /// </summary>
+    public Column At(int column, long row, out int index)
+    {
+        if (_blocks is null)
+        {
+            index = (int)row;
+            return _rows[column];
+        }
+        index = (int)(row % WindowReadBlocks.BlockRows);
+        return _blocks.Block((int)(row / WindowReadBlocks.BlockRows))[_readSlot[column]];
+    }
+
+    public bool IsNull(int column, long row) => At(column, row, out int r).IsNull(r);
+
+    /// <summary>Refills <paramref name="dst"/> with read column <paramref name="column"/>'s rows [first, first + count).</summary>
+    public void Gather(int column, long first, int count, Column dst)
+    {
+        var ops = _node.InputOps[column];
+        if (_blocks is null)
+        {
+            ColumnGather.Gather(_rows[column], null, (int)first, count, dst, ops);
+            return;
+        }
+        dst.Reset();
+        AppendRows(column, first, count, dst);
+    }
+
+    /// <summary>Refills <paramref name="dst"/> with read column <paramref name="column"/>'s rows <paramref name="selection"/>[0..count).</summary>
+    public void Gather(int column, int[] selection, int count, Column dst)
+    {
+        var ops = _node.InputOps[column];
+        if (_blocks is null)
+        {
+            ColumnGather.Gather(_rows[column], selection, count, dst, ops);
+            return;
+        }
+        dst.Reset();
+        for (int j = 0; j < count; j++) ops.Append(At(column, selection[j], out int r), r, dst);
+    }
+
+    /// <summary>Appends read column <paramref name="column"/>'s rows [first, first + count) to <paramref name="dst"/>, block by block when spilled.</summary>
+    private void AppendRows(int column, long first, int count, Column dst)
+    {
+        var ops = _node.InputOps[column];
+        while (count > 0)
+        {
+            var src = At(column, first, out int r);
+            int n = _blocks is null ? count : Math.Min(count, WindowReadBlocks.BlockRows - r);
+            ColumnGather.Append(src, null, r, n, dst, ops);
+            first += n;
+            count -= n;
+        }
+    }
+
+    /// <summary>One past the last row of the peer group that starts at row <paramref name="start"/> (rows with equal ORDER BY keys; the whole partition without ORDER BY).</summary>
+    public int PeerGroupEnd(int start)
+    {
+        if (_node.Plan.OrderKeys.Count == 0) return Rows;
+        int end = start + 1;
+        while (end < Rows && SameOrder(end - 1, end)) end++;
+        return end;
+    }
+
+    /// <summary>
     /// Appends rows [from, from + count) with their function values to <paramref name="output"/>
     /// (input columns, then results). Rows are copied out in row order, from 0 on: the values are
-    /// computed a chunk at a time as the copy reaches them, and a spilled partition's pass-through
-    /// columns come from the file, block after block.
+    /// computed a chunk at a time as the copy reaches them, and a spilled partition's columns come
+    /// from its files, block after block.
     /// </summary>
     public void CopyOut(int from, int count, Column[] output)
     {
         for (int c = 0; c < _rows.Length; c++)
         {
-            if (_file is null || Array.IndexOf(_passThroughIndex, c) < 0)
-                ColumnGather.Append(_rows[c], null, from, count, output[c], _node.InputOps[c]);
+            if (_file is null && _blocks is null) ColumnGather.Append(_rows[c], null, from, count, output[c], _node.InputOps[c]);
+            else if (_readSlot[c] >= 0) AppendRows(c, from, count, output[c]);
+            else if (_file is null) ColumnGather.Append(_rows[c], null, from, count, output[c], _node.InputOps[c]);
         }
         if (_file is not null) CopyPassThrough(count, output);
         CopyResults(from, count, output);
@@ -164,12 +272,13 @@ internal sealed class WindowPartition
         }
     }
 
-    /// <summary>Computes every function's values for the chunk after the one held; returns one past its last row.</summary>
+    /// <summary>Computes the peers, frames and every function's values for the chunk after the one held; returns one past its last row.</summary>
     private int NextResults()
     {
         _resultsFirst += _resultsRows;
         _resultsRows = Math.Min(ResultChunk, Rows - _resultsFirst);
         if (_resultsRows <= 0) throw new InvalidOperationException($"window values asked past the partition's {Rows} rows");
+        _frames!.Compute(_resultsFirst, _resultsRows);
         for (int f = 0; f < _results.Length; f++)
         {
             _results[f].Reset();
@@ -183,40 +292,47 @@ internal sealed class WindowPartition
     {
         while (count > 0)
         {
-            if (_readPos == _readRows)
+            if (_backPos == _backRows)
             {
-                do _readRows = _file!.Read(_readBack);
-                while (_readRows == 0);
-                if (_readRows < 0) throw new InvalidOperationException($"window partition spill file ended before its {Rows} rows were copied out");
-                _readPos = 0;
+                do _backRows = _file!.Read(_readBack);
+                while (_backRows == 0);
+                if (_backRows < 0) throw new InvalidOperationException($"window partition spill file ended before its {Rows} rows were copied out");
+                _backPos = 0;
             }
-            int n = Math.Min(count, _readRows - _readPos);
+            int n = Math.Min(count, _backRows - _backPos);
             for (int j = 0; j < _passThroughIndex.Length; j++)
             {
                 int c = _passThroughIndex[j];
-                ColumnGather.Append(_readBack[j], null, _readPos, n, output[c], _node.InputOps[c]);
+                ColumnGather.Append(_readBack[j], null, _backPos, n, output[c], _node.InputOps[c]);
             }
-            _readPos += n;
+            _backPos += n;
             count -= n;
         }
     }
 
     /// <summary>
-    /// Ends the partition's input: its peer groups and frames are found; the functions' values come
-    /// a chunk at a time as <see cref="CopyOut"/> reaches them.
+    /// Ends the partition's input: a spilled partition writes its last rows; the peers, frames and
+    /// functions' values come a chunk at a time as <see cref="CopyOut"/> reaches them.
     /// </summary>
     public void Prepare()
     {
         if (_file is not null && Rows > _flushed) FlushPassThrough(); // every pass-through value is read back from the file
+        if (_blocks is not null && Rows > _readFlushed) FlushRead(); // every read value from the blocks
+        _frames = NewFrames();
+    }
 
-        FindPeers();
-        FindFrames();
+    /// <summary>A cursor over the partition's peers and frames from its first row.</summary>
+    public WindowFrames NewFrames()
+    {
+        var plan = _node.Plan;
+        return new WindowFrames(this, plan.Frame, Rows, plan.Frame.HasRangeOffset ? plan.OrderKeys[0] : null);
     }
 
     /// <summary>Appends function <paramref name="f"/>'s values of rows [first, first + rows) to <paramref name="result"/>; chunks come in row order.</summary>
     private void ComputeValues(int f, int first, int rows, Column result)
     {
         var fn = _node.Plan.Functions[f];
+        var frames = _frames!;
         int end = first + rows;
         switch (fn.Kind)
         {
@@ -224,21 +340,21 @@ internal sealed class WindowPartition
                 for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)i + 1);
                 break;
             case WindowFunctionKind.Rank:
-                for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)_peerStart[i] + 1);
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)frames.PeerStart(i) + 1);
                 break;
             case WindowFunctionKind.DenseRank:
-                for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)_peerGroup[i] + 1);
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, (long)frames.PeerGroup(i) + 1);
                 break;
             case WindowFunctionKind.PercentRank:
                 // (rank - 1) / (rows - 1), 0 for a one-row partition (window_percent_rank).
-                for (int i = first; i < end; i++) ColumnAppend.Value(result, Rows > 1 ? (double)_peerStart[i] / (Rows - 1) : 0.0);
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, Rows > 1 ? (double)frames.PeerStart(i) / (Rows - 1) : 0.0);
                 break;
             case WindowFunctionKind.CumeDist:
                 // rows up to the current row's last peer / rows (window_cume_dist).
-                for (int i = first; i < end; i++) ColumnAppend.Value(result, (double)_peerEnd[i] / Rows);
+                for (int i = first; i < end; i++) ColumnAppend.Value(result, (double)frames.PeerEnd(i) / Rows);
                 break;
             case WindowFunctionKind.Ntile:
-                Ntile(_rows[fn.Args[0]], result, _ntiles[f] ??= new NtileState(), first, end);
+                Ntile(fn.Args[0], result, _ntiles[f] ??= new NtileState(), first, end);
                 break;
             case WindowFunctionKind.Lag:
             case WindowFunctionKind.Lead:
@@ -255,8 +371,8 @@ internal sealed class WindowPartition
                 {
                     // count(*) reads no column (its input may have none at all); a FILTER is the last argument.
                     bool filtered = fn.Aggregate?.Filter is not null;
-                    var arg = fn.Args.Count > (filtered ? 1 : 0) ? _rows[fn.Args[0]] : null;
-                    var filter = filtered ? _rows[fn.Args[^1]] : null;
+                    int? arg = fn.Args.Count > (filtered ? 1 : 0) ? fn.Args[0] : null;
+                    int? filter = filtered ? fn.Args[^1] : null;
                     _aggregates[f] = WindowAggregate.Create(this, arg, filter, _node.Accumulators[f]!, _node.Strategies[f], fn.Output.Type, _node.ResultOps[f]);
                 }
                 _aggregates[f]!.Compute(first, rows, result);
@@ -265,40 +381,14 @@ internal sealed class WindowPartition
         }
     }
 
-    /// <summary>Peer groups: runs of rows whose order keys are all equal (the whole partition without ORDER BY).</summary>
-    private void FindPeers()
-    {
-        if (_peerStart.Length < Rows)
-        {
-            int size = Math.Max(Rows, _peerStart.Length * 2);
-            _peerStart = new int[size];
-            _peerEnd = new int[size];
-            _peerGroup = new int[size];
-            _groupStart = new int[size];
-            _frameStart = new long[size];
-            _frameEnd = new long[size];
-        }
-        int start = 0, group = 0;
-        for (int i = 1; i <= Rows; i++)
-        {
-            if (i < Rows && SameOrder(i - 1, i)) continue;
-            for (int j = start; j < i; j++)
-            {
-                _peerStart[j] = start;
-                _peerEnd[j] = i;
-                _peerGroup[j] = group;
-            }
-            if (start < Rows) _groupStart[group] = start;
-            start = i;
-            group++;
-        }
-        _groups = Rows == 0 ? 0 : group;
-    }
-
     private bool SameOrder(int a, int b)
     {
         foreach (int k in _node.Plan.OrderKeys)
-            if (!Equal(_rows[k], a, _rows[k], b, _node.InputOps[k])) return false;
+        {
+            var ca = At(k, a, out int ra);
+            var cb = At(k, b, out int rb);
+            if (!Equal(ca, ra, cb, rb, _node.InputOps[k])) return false;
+        }
         return true;
     }
 
@@ -308,20 +398,20 @@ internal sealed class WindowPartition
     /// (rows % n) buckets one row larger (the partition's row count, not the rows left, as PostgreSQL).
     /// The bucket carries over from chunk to chunk in <paramref name="state"/>.
     /// </summary>
-    private void Ntile(Column arg, Column result, NtileState state, int first, int end)
+    private void Ntile(int arg, Column result, NtileState state, int first, int end)
     {
-        var values = ((PrimitiveColumn<int>)arg).Values;
         long bucket = state.Bucket, inBucket = state.InBucket, boundary = state.Boundary, remainder = state.Remainder;
         for (int i = first; i < end; i++)
         {
             if (bucket == 0)
             {
-                if (arg.IsNull(i))
+                var column = (PrimitiveColumn<int>)At(arg, i, out int r);
+                if (column.IsNull(r))
                 {
                     ColumnAppend.Null(result);
                     continue;
                 }
-                int buckets = values[i];
+                int buckets = column.Values[r];
                 if (buckets <= 0) PgErrors.Raise("22014", "argument of ntile must be greater than zero");
                 bucket = 1;
                 inBucket = 0;
@@ -362,21 +452,26 @@ internal sealed class WindowPartition
     /// </summary>
     private void Shift(PhysicalWindowFunction fn, Column result, bool lag, int first, int end)
     {
-        var value = _rows[fn.Args[0]];
-        var offsets = fn.Args.Count > 1 ? (PrimitiveColumn<int>)_rows[fn.Args[1]] : null;
-        var defaults = fn.Args.Count > 2 ? _rows[fn.Args[2]] : null;
-        var ops = _node.InputOps[fn.Args[0]];
+        int value = fn.Args[0];
+        int? offsets = fn.Args.Count > 1 ? fn.Args[1] : null;
+        int? defaults = fn.Args.Count > 2 ? fn.Args[2] : null;
+        var ops = _node.InputOps[value];
         for (int i = first; i < end; i++)
         {
-            if (offsets is not null && offsets.IsNull(i))
+            long offset = 1;
+            if (offsets is { } o)
             {
-                ColumnAppend.Null(result);
-                continue;
+                var column = (PrimitiveColumn<int>)At(o, i, out int r);
+                if (column.IsNull(r))
+                {
+                    ColumnAppend.Null(result);
+                    continue;
+                }
+                offset = column.Values[r];
             }
-            long offset = offsets is null ? 1 : offsets.Values[i];
             long target = lag ? i - offset : i + offset;
-            if (target >= 0 && target < Rows) ops.Append(value, (int)target, result);
-            else if (defaults is not null) ops.Append(defaults, i, result);
+            if (target >= 0 && target < Rows) ops.Append(At(value, target, out int t), t, result);
+            else if (defaults is { } d) ops.Append(At(d, i, out int r), r, result);
             else ColumnAppend.Null(result);
         }
     }
@@ -384,21 +479,22 @@ internal sealed class WindowPartition
     /// <summary>first_value / last_value / nth_value(value, n) over each row's frame; NULL for an empty frame or a frame shorter than n; n &lt;= 0 raises 22016.</summary>
     private void FrameValue(PhysicalWindowFunction fn, Column result, int first, int end)
     {
-        var value = _rows[fn.Args[0]];
-        var nth = fn.Kind == WindowFunctionKind.NthValue ? (PrimitiveColumn<int>)_rows[fn.Args[1]] : null;
-        var ops = _node.InputOps[fn.Args[0]];
+        int value = fn.Args[0];
+        int? nth = fn.Kind == WindowFunctionKind.NthValue ? fn.Args[1] : null;
+        var ops = _node.InputOps[value];
         for (int i = first; i < end; i++)
         {
             var (start, last) = FrameOf(i);
             long at;
-            if (nth is not null)
+            if (nth is { } nthArg)
             {
-                if (nth.IsNull(i))
+                var column = (PrimitiveColumn<int>)At(nthArg, i, out int r);
+                if (column.IsNull(r))
                 {
                     ColumnAppend.Null(result);
                     continue;
                 }
-                int n = nth.Values[i];
+                int n = column.Values[r];
                 if (n <= 0) PgErrors.Raise("22016", "argument of nth_value must be greater than zero");
                 at = start + n - 1;
             }
@@ -406,70 +502,15 @@ internal sealed class WindowPartition
             {
                 at = fn.Kind == WindowFunctionKind.FirstValue ? start : last;
             }
-            if (start <= last && at >= start && at <= last) ops.Append(value, (int)at, result);
+            if (start <= last && at >= start && at <= last) ops.Append(At(value, at, out int v), v, result);
             else ColumnAppend.Null(result);
         }
     }
 
-    /// <summary>The frame of row <paramref name="i"/> as inclusive row bounds within the partition; empty when start &gt; end.</summary>
-    public (long Start, long End) FrameOf(int i) => (_frameStart[i], _frameEnd[i]);
+    /// <summary>The frame of row <paramref name="i"/> (of the chunk of values being computed) as inclusive row bounds within the partition; empty when start &gt; end.</summary>
+    public (long Start, long End) FrameOf(int i) => _frames!.FrameOf(i);
 
-    /// <summary>
-    /// Every row's frame (nodeWindowAgg.c's update_frameheadpos / update_frametailpos), clamped to
-    /// the partition. Both bounds never move backwards from one row to the next, in every mode:
-    /// WindowAggregate's sliding strategy relies on it.
-    /// </summary>
-    private void FindFrames()
-    {
-        var frame = _node.Plan.Frame;
-        WindowFrameRange? range = frame.HasRangeOffset ? new WindowFrameRange(_rows[_node.Plan.OrderKeys[0]], Rows, frame.Descending) : null;
-        for (int i = 0; i < Rows; i++)
-        {
-            long start = Bound(frame.Start, frame.StartOffset, i, isStart: true, range);
-            long end = Bound(frame.End, frame.EndOffset, i, isStart: false, range);
-            _frameStart[i] = Math.Max(start, 0);
-            _frameEnd[i] = Math.Min(end, Rows - 1);
-        }
-    }
+    public ColumnOps OpsOf(int column) => _node.InputOps[column];
 
-    /// <summary>
-    /// Where row <paramref name="i"/>'s frame starts (<paramref name="isStart"/>) or ends, before
-    /// clamping: ROWS offsets count rows; GROUPS offsets count peer groups (the first row of the
-    /// group n before / after for a start, the last row of that group for an end, past the
-    /// partition when there is none); RANGE offsets search the key's values (<see cref="WindowFrameRange"/>).
-    /// CURRENT ROW is the row itself in ROWS mode, its first or last peer otherwise.
-    /// </summary>
-    private long Bound(WindowFrameBound bound, long offset, int i, bool isStart, WindowFrameRange? range)
-    {
-        var mode = _node.Plan.Frame.Mode;
-        switch (bound)
-        {
-            case WindowFrameBound.UnboundedPreceding:
-                return isStart ? 0 : -1;
-            case WindowFrameBound.UnboundedFollowing:
-                return isStart ? Rows : Rows - 1;
-            case WindowFrameBound.CurrentRow:
-                if (mode == WindowFrameMode.Rows) return i;
-                return isStart ? _peerStart[i] : _peerEnd[i] - 1;
-        }
-        bool preceding = bound == WindowFrameBound.OffsetPreceding;
-        if (mode == WindowFrameMode.Rows)
-        {
-            if (preceding) return i - Math.Min(offset, (long)i + 1);
-            return offset > Rows ? Rows : i + offset;
-        }
-        if (mode == WindowFrameMode.Groups)
-        {
-            long group = preceding ? _peerGroup[i] - Math.Min(offset, (long)_peerGroup[i] + 1)
-                : offset >= _groups - _peerGroup[i] ? _groups : _peerGroup[i] + offset;
-            if (group < 0) return isStart ? 0 : -1;
-            if (group >= _groups) return isStart ? Rows : Rows - 1;
-            return isStart ? _groupStart[group] : (group + 1 < _groups ? _groupStart[group + 1] : Rows) - 1;
-        }
-        return range!.Bound(i, offset, preceding, isStart, _peerStart[i], _peerEnd[i]);
-    }
-
-    public ColumnOps OpsOf(Column column) => _node.InputOps[Array.IndexOf(_rows, column)];
-
-    public PgFusion.Types.PgType TypeOf(Column column) => _node.Input.Output[Array.IndexOf(_rows, column)].Type;
+    public PgFusion.Types.PgType TypeOf(int column) => _node.Input.Output[column].Type;
 }

@@ -123,8 +123,10 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             from innerCol in Gen.Elements(table.Columns.ToArray())
             from correlated in Gen.Elements(true, false)
             from filter in inner.Predicate(1)
-            from shape in Gen.Frequency((8, Gen.Choose(0, 3)), (2, Gen.Constant(5)), (2, Gen.Constant(6)))
+            from shape in Gen.Frequency((8, Gen.Choose(0, 3)), (2, Gen.Constant(5)), (2, Gen.Constant(6)), (2, Gen.Choose(7, 8)))
             from quantifier in Gen.Elements("= ANY", "<> ALL", "> ALL", "<= ANY")
+            from setOp in Gen.Elements("UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL")
+            from filter2 in shape >= 7 ? inner.Predicate(1) : Gen.Constant(filter)
             let fromSql = $"{table.Name} {alias}"
             let innerRef = $"{alias}.{innerCol.Name}"
             let comparable = ColumnKinds.Comparable(outerCol.Column.Kind, innerCol.Kind)
@@ -137,6 +139,14 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 5 when comparable => Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} NOT IN (SELECT {innerRef} FROM {fromSql} WHERE {{0}}{corr}))", "not-in-subquery", filter),
                 6 when comparable && outerCol.Column.Kind is not (ColumnKind.Bool or ColumnKind.Uuid or ColumnKind.Bytea) =>
                     Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} {quantifier} (SELECT {innerRef} FROM {fromSql} WHERE {{0}}{corr}))", "quantified-subquery", filter),
+                // A set operation as the sub-query: both branches read the table under the same alias
+                // (each branch is its own scope); EXISTS correlates its first branch only.
+                7 when comparable => Expr.Op(ColumnKind.Bool,
+                    $"({outerCol.Sql} IN (SELECT {innerRef} FROM {fromSql} WHERE {{0}} {setOp} SELECT {innerRef} FROM {fromSql} WHERE {{1}}))",
+                    "setop-subquery", filter, filter2),
+                8 => Expr.Op(ColumnKind.Bool,
+                    $"(EXISTS (SELECT {innerRef} FROM {fromSql} WHERE {{0}}{corr} {setOp} SELECT {innerRef} FROM {fromSql} WHERE {{1}}))",
+                    corr.Length > 0 ? "setop-subquery-correlated" : "setop-subquery", filter, filter2),
                 3 when comparable && outerCol.Column.Kind != ColumnKind.Bool =>
                     Expr.Op(ColumnKind.Bool, $"({outerCol.Sql} > (SELECT max({innerRef}) FROM {fromSql} WHERE {{0}}{corr}))", corr.Length > 0 ? "scalar-subquery-correlated" : "scalar-subquery", filter),
                 _ => Expr.Op(ColumnKind.Bool, $"((SELECT count(*) FROM {fromSql} WHERE {{0}}{corr}) > 1)", corr.Length > 0 ? "scalar-subquery-correlated" : "scalar-subquery", filter),
@@ -172,6 +182,45 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 "limit" => Expr.Op(kind, $"(SELECT {innerRef} FROM {table.Name} {alias} WHERE {{0}}{corr} ORDER BY 1 DESC NULLS LAST LIMIT 1)", tag, filter),
                 _ => Expr.Op(kind, $"(SELECT {shape}({innerRef}) FROM {table.Name} {alias} WHERE {{0}}{corr})", tag, filter),
             };
+    }
+
+    /// <summary>
+    /// A sub-query of a grouped block correlated with one of its GROUP BY columns: a value for the
+    /// select list (`(SELECT count(*) FROM t s1 WHERE .. AND s1.c = a.k)`, or a max) or, with
+    /// <paramref name="predicate"/>, a HAVING condition (EXISTS, or the correlated count compared
+    /// with the outer group's count(*), an outer aggregate evaluated inside the sub-query's
+    /// comparison). Null when no key is a plain column or sub-queries are off.
+    /// </summary>
+    public Gen<Expr>? GroupKeySubquery(IReadOnlyList<Expr> keys, bool predicate)
+    {
+        if (!subqueries || nesting > 0) return null;
+        var columnKeys = scope.Where(c => keys.Any(k => k.Sql == c.Sql)).ToArray();
+        var pairs = (from k in columnKeys
+                     from t in schema.Tables
+                     from c in t.Columns
+                     where ColumnKinds.Comparable(k.Column.Kind, c.Kind)
+                     select (Key: k, Table: t, Column: c)).ToArray();
+        if (pairs.Length == 0) return null;
+        var alias = "s" + (nesting + 1);
+        return
+            from p in Gen.Elements(pairs)
+            let inner = new ExprGen(p.Table.Columns.Select(c => new ScopeColumn(alias, c)).ToArray(), schema, false, nesting + 1)
+            from filter in inner.Predicate(1)
+            let alike = p.Table.Columns.Where(PrintsEqualValuesAlike).ToArray()
+            from valueCol in alike.Length == 0 ? Gen.Constant<FuzzColumn?>(null) : Gen.Elements(alike).Select(c => (FuzzColumn?)c)
+            from shape in Gen.Elements(0, 1, 2)
+            let body = $"{p.Table.Name} {alias} WHERE {{0}} AND {alias}.{p.Column.Name} = {p.Key.Sql}"
+            select predicate
+                ? shape switch
+                {
+                    0 => Expr.Op(ColumnKind.Bool, $"(EXISTS (SELECT 1 FROM {body}))", "subquery-having-correlated", filter),
+                    1 => Expr.Op(ColumnKind.Bool, $"((SELECT count(*) FROM {body}) < count(*))", "subquery-having-correlated", filter),
+                    _ => Expr.Op(ColumnKind.Bool, $"(NOT EXISTS (SELECT 1 FROM {body}))", "subquery-having-correlated", filter),
+                }
+                : shape == 0 || valueCol == null
+                    ? Expr.Op(ColumnKind.Int8, $"(SELECT count(*) FROM {body})", "subquery-select-grouped", filter)
+                    : Expr.Op(valueCol.Kind.IsString() ? ColumnKind.Text : valueCol.Kind,
+                        $"(SELECT {(shape == 1 ? "max" : "min")}({alias}.{valueCol.Name}) FROM {body})", "subquery-select-grouped", filter);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public static partial class QueryGen
         if (!singleTableOnly)
         {
             choices.Add((4, Lazy(() => Join(schema))));
-            choices.Add((2, Lazy(() => SingleTable(schema, subqueries: true))));
+            choices.Add((3, Lazy(() => SingleTable(schema, subqueries: true))));
             choices.Add((2, Lazy(() => SetOperation(schema))));
             choices.Add((2, Lazy(() => Cte(schema))));
             // Constructs added for issue 7's second round (QueryGen.*.cs), about a fifth of the cases.
@@ -82,13 +82,26 @@ public static partial class QueryGen
         from filters in Where(g)
         from nHaving in Gen.Frequency((3, Gen.Constant(0)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
         from having in Having(g).ArrayOf(nHaving)
-        from order in Order(nKeys + nAggs)
+        from keySelect in KeySubquery(g, keys, predicate: false)
+        from keyHaving in KeySubquery(g, keys, predicate: true)
+        let items = keySelect == null ? (Expr[])[.. keys, .. aggs] : [.. keys, .. aggs, keySelect]
+        from order in Order(items.Length)
         from sets in Gen.Frequency((6, Gen.Constant<string?>(null)), (1, Gen.Constant<string?>("ROLLUP")), (1, Gen.Constant<string?>("CUBE")), (1, Gen.Constant<string?>("GROUPING SETS")))
         select order(new FuzzQuery
         {
-            From = fromSql, FromTags = fromTags, Select = [.. keys, .. aggs], Where = filters, Grouped = true, GroupBy = keys, Having = having,
+            From = fromSql, FromTags = fromTags, Select = items, Where = filters, Grouped = true, GroupBy = keys,
+            Having = keyHaving == null ? having : [.. having, keyHaving],
             GroupingSets = keys.Length > 0 ? sets : null,
         });
+
+    /// <summary>Now and then (with sub-queries on) a sub-query correlated with a GROUP BY column, for the select list or HAVING.</summary>
+    private static Gen<Expr?> KeySubquery(ExprGen g, Expr[] keys, bool predicate)
+    {
+        var none = Gen.Constant<Expr?>(null);
+        return keys.Length > 0 && g.GroupKeySubquery(keys, predicate) is { } sub
+            ? Gen.Frequency((3, none), (1, sub.Select(e => (Expr?)e)))
+            : none;
+    }
 
     /// <summary>An aggregate, sometimes inside arithmetic or COALESCE (evaluated after aggregation).</summary>
     private static Gen<Expr> AggregateItem(ExprGen g) =>
@@ -208,12 +221,29 @@ public static partial class QueryGen
         from n in Gen.Choose(1, 4)
         from items in SelectItem(g).ArrayOf(n)
         from filters in Where(g)
-        from materialized in Gen.Elements("", "MATERIALIZED ", "derived")
+        from materialized in Gen.Elements("", "MATERIALIZED ", "derived", "twice")
         let inner = new FuzzQuery { From = $"{table.Name} a", Select = items, Where = filters }
         let columns = items.Select((e, i) => new FuzzColumn("x" + (i + 1), e.Kind.SqlName(), e.Kind, true)).ToArray()
         let names = string.Join(", ", columns.Select(c => c.Name))
         let derived = materialized == "derived"
-        from q in Body(new ExprGen(columns.Select(c => new ScopeColumn("a", c)).ToArray(), schema, false),
-            derived ? $"({inner.Sql}) a({names})" : "c a", [derived ? "subquery-from" : "cte"])
-        select derived ? q : q with { With = $"WITH c({names}) AS {materialized}({inner.Sql})" };
+        let joinKey = Array.FindIndex(columns, c => Joinable(c.Kind, c.Kind))
+        from q in materialized == "twice" && joinKey >= 0 && table.Rows.Count <= 150
+            ? CteTwice(schema, inner, columns, joinKey)
+            : Body(new ExprGen(columns.Select(c => new ScopeColumn("a", c)).ToArray(), schema, false),
+                derived ? $"({inner.Sql}) a({names})" : "c a", [derived ? "subquery-from" : "cte"])
+                .Select(b => derived ? b : b with { With = $"WITH c({names}) AS {(materialized == "MATERIALIZED " ? materialized : "")}({inner.Sql})" })
+        select q;
+
+    /// <summary>
+    /// One CTE read twice: `WITH c(..) AS [NOT] [MATERIALIZED] (..) SELECT .. FROM c a [LEFT] JOIN c b
+    /// ON a.xk = b.xk` (PostgreSQL scans a CTE referenced twice once, unless NOT MATERIALIZED inlines it).
+    /// </summary>
+    private static Gen<FuzzQuery> CteTwice(FuzzSchema schema, FuzzQuery inner, FuzzColumn[] columns, int joinKey) =>
+        from kind in Gen.Elements("JOIN", "LEFT JOIN", "FULL JOIN")
+        from materialized in Gen.Elements("", "MATERIALIZED ", "NOT MATERIALIZED ")
+        let names = string.Join(", ", columns.Select(c => c.Name))
+        let key = columns[joinKey].Name
+        let scope = (ScopeColumn[])[.. columns.Select(c => new ScopeColumn("a", c)), .. columns.Select(c => new ScopeColumn("b", c))]
+        from q in Body(new ExprGen(scope, schema, false), $"c a {kind} c b ON a.{key} = b.{key}", ["cte-twice"])
+        select q with { With = $"WITH c({names}) AS {materialized}({inner.Sql})" };
 }

@@ -17,7 +17,22 @@ public sealed class ConstantFolding : IRewriteRule
 
     public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(static p => p.MapExpressions(FoldAll));
 
-    private static readonly Func<BoundExpr, BoundExpr> FoldAll = TreeNode.TransformingUp(Fold);
+    private static readonly Func<BoundExpr, BoundExpr> FoldAll = FoldTree;
+
+    /// <summary>
+    /// Folds bottom-up, except the element comparisons of an IN list's expansion
+    /// (<see cref="BoundBoolExpr.FromScalarArray"/>): PostgreSQL keeps `x op ANY (ARRAY[..])` one
+    /// ScalarArrayOpExpr, which simplify_boolean_equality does not look into, so
+    /// `(b) NOT IN (false, true)` stays `b &lt;&gt; ALL ('{f,t}')` (costed as one) rather than becoming
+    /// `b AND NOT b` (seed 531 case 135: the expansion then held a NOT where QualOrdering and the
+    /// kernels expect calls). Only the comparisons' operands fold.
+    /// </summary>
+    private static BoundExpr FoldTree(BoundExpr e)
+    {
+        if (e is BoundBoolExpr { FromScalarArray: true } list)
+            return Fold(list.MapChildren(static test => test is BoundFuncCall ? test.MapChildren(FoldTree) : FoldTree(test)));
+        return Fold(e.MapChildren(FoldTree));
+    }
 
     public static BoundExpr Fold(BoundExpr e) => e switch
     {

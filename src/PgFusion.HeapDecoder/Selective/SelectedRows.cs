@@ -52,30 +52,38 @@ public static class SelectedRows
     /// </summary>
     public static void Narrow(ReadOnlySpan<byte> page, Span<byte> rows, ReadOnlySpan<int> kept)
     {
-        if (rows.Length < HeapPageDecoder.VisibilityBitmapBytes) throw new ArgumentException($"bitmap has {rows.Length} bytes, expected {HeapPageDecoder.VisibilityBitmapBytes}", nameof(rows));
+        const int bytes = HeapPageDecoder.VisibilityBitmapBytes;
+        if (rows.Length < bytes) throw new ArgumentException($"bitmap has {rows.Length} bytes, expected {bytes}", nameof(rows));
+        if (kept.IsEmpty)
+        {
+            rows[..bytes].Clear();
+            return;
+        }
         int items = page.Length == PageFormat.BlockSize ? Items(page) : 0;
         int next = 0;
-        int wanted = kept.IsEmpty ? -1 : kept[0];
+        int wanted = kept[0];
         int ordinal = 0;
         for (int i = 0; i < items; i++)
         {
             int bit = 1 << (i & 7);
             if ((rows[i >> 3] & bit) == 0) continue;
             uint lp = BinaryPrimitives.ReadUInt32LittleEndian(page[(PageFormat.HeaderSize + (i * PageFormat.ItemIdSize))..]);
-            if (((lp >> 15) & 3) == PageFormat.LpNormal && ordinal++ == wanted)
+            if (((lp >> 15) & 3) != PageFormat.LpNormal || ordinal++ != wanted)
             {
-                if (++next < kept.Length)
-                {
-                    if (kept[next] <= wanted) throw new ArgumentException($"row positions are not ascending: {kept[next]} after {wanted}", nameof(kept));
-                    wanted = kept[next];
-                }
+                rows[i >> 3] &= (byte)~bit;
                 continue;
             }
-            rows[i >> 3] &= (byte)~bit;
+            if (++next == kept.Length)
+            {
+                // the last row kept: every bit above it goes (Decode reads none past the line pointers either)
+                rows[i >> 3] &= (byte)((bit << 1) - 1);
+                rows[((i >> 3) + 1)..bytes].Clear();
+                return;
+            }
+            if (kept[next] <= wanted) throw new ArgumentException($"row positions are not ascending: {kept[next]} after {wanted}", nameof(kept));
+            wanted = kept[next];
         }
-        if (next < kept.Length) throw new ArgumentException($"row position {wanted} is past the bitmap's {ordinal} rows", nameof(kept));
-        // items past the line pointers hold no row
-        for (int i = items; i < HeapPageDecoder.VisibilityBitmapBytes * 8; i++) rows[i >> 3] &= (byte)~(1 << (i & 7));
+        throw new ArgumentException($"row position {wanted} is past the bitmap's {ordinal} rows", nameof(kept));
     }
 
     /// <summary>The line pointers Decode walks: 0 for a new page, at most MaxHeapTuplesPerPage (a corrupt header gives 0; Decode raises on it).</summary>

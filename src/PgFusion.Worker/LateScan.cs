@@ -36,11 +36,15 @@ internal static class LateScan
         var view = new Column[scan.AttNums.Count];
         for (int i = 0; i < view.Length; i++) view[i] = PgArrowMapping.CreateColumn(scan.Relation.Attribute(scan.AttNums[i]).Type, 1);
         int position = stage.Column;
-        return new FilterStage([scan.AttNums[position]], (batch, selection) =>
+        RowSelector select = (batch, selection) =>
         {
             view[position] = batch.Columns[0];
             return stage.Select(new RecordBatch(view, batch.Length), selection);
-        }, stage.Description);
+        };
+        // a join-key stage: the decoder may test its keys in the walk of each page (the bits are shared, not copied)
+        return stage.Keys is { } keys
+            ? new FilterStage(scan.AttNums[position], new StageKeys(keys.Words, keys.Min, keys.Range), select, stage.Description)
+            : new FilterStage([scan.AttNums[position]], select, stage.Description);
     }
 
     /// <summary>

@@ -182,8 +182,21 @@ public sealed class PrefilterStage
         Description = description;
     }
 
+    /// <summary>
+    /// A key stage (<see cref="Operators.Join.JoinKeyStage"/>): the rows whose value of <paramref name="column"/>
+    /// (an integer column) is one of <paramref name="keys"/>, which <paramref name="select"/> tests over a batch.
+    /// </summary>
+    internal PrefilterStage(int column, Operators.Join.KeyBitmap keys, Func<RecordBatch, int[], int> select, string description)
+        : this(column, select, description)
+    {
+        Keys = keys;
+    }
+
     /// <summary>The column's position in the scan's output (scan.AttNums[Column] is its attribute).</summary>
     public int Column { get; }
+
+    /// <summary>A key stage's keys (null: comparisons with constants): a decoder may test them in its walk of a page instead of through <see cref="Select"/>.</summary>
+    public Operators.Join.KeyBitmap? Keys { get; }
 
     /// <summary>The stage's predicate as text (logs, EXPLAIN).</summary>
     public string Description { get; }

@@ -17,7 +17,23 @@ public delegate int RowSelector(RecordBatch batch, int[] selection);
 /// </summary>
 public sealed class FilterStage(IReadOnlyList<int> attNums, RowSelector select, string description)
 {
+    /// <summary>
+    /// A key stage: the rows whose value of <paramref name="attNum"/> (an integer attribute) is one
+    /// of <paramref name="keys"/> (NULL never is); <paramref name="select"/> is the same test over a
+    /// batch of that column. The decoder may test the keys in its walk of the line pointers
+    /// (<see cref="KeyPageWalk"/>) instead of decoding the column into a batch.
+    /// </summary>
+    public FilterStage(int attNum, StageKeys keys, RowSelector select, string description)
+        : this([attNum], select, description)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        Keys = keys;
+    }
+
     public IReadOnlyList<int> AttNums { get; } = attNums;
+
+    /// <summary>A key stage's keys (null: another test).</summary>
+    public StageKeys? Keys { get; }
 
     public RowSelector Select { get; } = select;
 

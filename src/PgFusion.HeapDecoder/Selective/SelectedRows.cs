@@ -43,6 +43,49 @@ public static class SelectedRows
         throw new ArgumentException($"row ordinal {wanted} is past the page's {ordinal} visible tuples", nameof(ordinals));
     }
 
+    /// <summary>
+    /// Narrows <paramref name="rows"/> (a visibility bitmap of the page, <see cref="HeapPageDecoder.VisibilityBitmapBytes"/>
+    /// bytes) to the rows whose positions among the rows it holds (its normal items in line-pointer
+    /// order, as Decode numbers the rows it decodes from it) are in <paramref name="kept"/> (ascending,
+    /// distinct): every other bit is cleared. A stage of late materialization decodes the rows of
+    /// the bitmap into a batch and selects some of them; this turns its selection back into line pointers.
+    /// </summary>
+    public static void Narrow(ReadOnlySpan<byte> page, Span<byte> rows, ReadOnlySpan<int> kept)
+    {
+        const int bytes = HeapPageDecoder.VisibilityBitmapBytes;
+        if (rows.Length < bytes) throw new ArgumentException($"bitmap has {rows.Length} bytes, expected {bytes}", nameof(rows));
+        if (kept.IsEmpty)
+        {
+            rows[..bytes].Clear();
+            return;
+        }
+        int items = page.Length == PageFormat.BlockSize ? Items(page) : 0;
+        int next = 0;
+        int wanted = kept[0];
+        int ordinal = 0;
+        for (int i = 0; i < items; i++)
+        {
+            int bit = 1 << (i & 7);
+            if ((rows[i >> 3] & bit) == 0) continue;
+            uint lp = BinaryPrimitives.ReadUInt32LittleEndian(page[(PageFormat.HeaderSize + (i * PageFormat.ItemIdSize))..]);
+            if (((lp >> 15) & 3) != PageFormat.LpNormal || ordinal++ != wanted)
+            {
+                rows[i >> 3] &= (byte)~bit;
+                continue;
+            }
+            if (++next == kept.Length)
+            {
+                // the last row kept: every bit above it goes (Decode reads none past the line pointers either)
+                rows[i >> 3] &= (byte)((bit << 1) - 1);
+                rows[((i >> 3) + 1)..bytes].Clear();
+                return;
+            }
+            if (kept[next] <= wanted) throw new ArgumentException($"row positions are not ascending: {kept[next]} after {wanted}", nameof(kept));
+            wanted = kept[next];
+        }
+        throw new ArgumentException($"row position {wanted} is past the bitmap's {ordinal} rows", nameof(kept));
+    }
+
     /// <summary>The line pointers Decode walks: 0 for a new page, at most MaxHeapTuplesPerPage (a corrupt header gives 0; Decode raises on it).</summary>
     private static int Items(ReadOnlySpan<byte> page)
     {

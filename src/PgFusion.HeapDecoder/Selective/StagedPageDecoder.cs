@@ -11,6 +11,10 @@ namespace PgFusion.HeapDecoder;
 /// and the final decode before the next page (it stays in cache; a first version that staged
 /// whole 75-page batches re-read each page from memory and lost more than it saved). The numeric and text decode of
 /// the rows the filter rejects -- most of the work of a selective scan -- never happens.
+/// Key stages (<see cref="FilterStage.Keys"/>: a join's keys) on an integer attribute after
+/// fixed-width ones only run first, all in one walk of the line pointers that reads each key in
+/// place and writes the kept rows' bitmap directly (<see cref="KeyPageWalk"/>); the rows it
+/// cannot test plainly go through the stages' batches as any stage's rows do.
 ///
 /// Which stages run is decided once, after the first batch (which runs them all, cheapest first):
 /// with each stage's measured share of rows kept and <see cref="DecodeCost"/>, the cheapest plan
@@ -36,25 +40,43 @@ public sealed class StagedPageDecoder
     private readonly Stage[] stages;
     private readonly double plainCost;
     private bool decided;
-    /// <summary>The rows of the page still in play (their ordinals on the page), and a stage's passing rows (indices into its batch).</summary>
-    private readonly int[] ordinals = new int[HeapPageDecoder.MaxTuplesPerPage];
+    /// <summary>A stage's passing rows (indices into its batch).</summary>
     private readonly int[] selection = new int[HeapPageDecoder.MaxTuplesPerPage];
+
+    /// <summary>PGFUSION_KEY_WALK=0 in the server's environment tests key stages through their batches as other stages (A/B).</summary>
+    private static readonly bool KeyWalkEnabled = Environment.GetEnvironmentVariable("PGFUSION_KEY_WALK") != "0";
+
+    private readonly RelationLayout relation;
+
+    /// <summary>The running key stages (<see cref="Stage.InWalk"/>) tested in one walk of the line pointers (null: none).</summary>
+    private KeyPageWalk? keyWalk;
 
     /// <param name="relation">As for <see cref="HeapPageDecoder"/>.</param>
     /// <param name="attNums">The scan's attributes: the columns of the batches filled.</param>
     /// <param name="filterStages">Parts of the filter that may run early (any order; each reads some of the relation's attributes).</param>
     /// <param name="alwaysStaged">Run every stage on every batch, without the decision (measurements).</param>
     public StagedPageDecoder(RelationLayout relation, IReadOnlyList<int> attNums, IReadOnlyList<FilterStage> filterStages, bool alwaysStaged = false)
+        : this(relation, attNums, filterStages, alwaysStaged, KeyWalkEnabled)
+    {
+    }
+
+    /// <param name="keyWalk">Whether key stages that fit are tested in the walk of the line pointers (<see cref="KeyPageWalk"/>; tests compare the two).</param>
+    internal StagedPageDecoder(RelationLayout relation, IReadOnlyList<int> attNums, IReadOnlyList<FilterStage> filterStages, bool alwaysStaged, bool keyWalk)
     {
         ArgumentNullException.ThrowIfNull(filterStages);
+        this.relation = relation;
         full = new HeapPageDecoder(relation, attNums);
         plainCost = DecodeCost.Tuple + DecodeCost.Walk(relation, attNums.ToArray());
+        // the key stages of the walk run first (it sets the bitmap the other stages and the decode read)
         stages = [.. filterStages
-            .Select(s => new Stage(s, new HeapPageDecoder(relation, s.AttNums), DecodeCost.Tuple + DecodeCost.Walk(relation, s.AttNums.ToArray()) + DecodeCost.Select))
-            .OrderBy(s => s.Cost)
+            .Select(s => new Stage(s, new HeapPageDecoder(relation, s.AttNums), DecodeCost.Tuple + DecodeCost.Walk(relation, s.AttNums.ToArray()) + DecodeCost.Select,
+                keyWalk && KeyPageWalk.Fits(relation, s)))
+            .OrderBy(s => s.InWalk ? 0 : 1)
+            .ThenBy(s => s.Cost)
             .Take(MaxStages)];
         foreach (var s in stages) s.Enabled = true;
         decided = stages.Length == 0 || alwaysStaged;
+        BuildKeyWalk();
     }
 
     /// <summary>The decoder of the scan's columns (what the plain path runs).</summary>
@@ -73,6 +95,9 @@ public sealed class StagedPageDecoder
     /// Appends to <paramref name="into"/> the rows of <paramref name="pages"/> that pass the running
     /// stages (every visible row when none runs), in page order; returns how many. The stages and
     /// the final decode run page by page, so a page is walked again while it is still in cache.
+    /// The rows of a page still in play are a line-pointer bitmap: the key walk writes it, each
+    /// other stage decodes the rows it holds and clears the ones it rejects, and the decode of the
+    /// scan's columns walks what is left.
     /// </summary>
     public int DecodePages(IPageBatch pages, RecordBatch into)
     {
@@ -82,50 +107,92 @@ public sealed class StagedPageDecoder
 
         bool probing = !decided;
         int count = 0;
+        const int bitmapBytes = HeapPageDecoder.VisibilityBitmapBytes;
+        // the line pointers of the page still in play, and those the key walk could not test
+        Span<byte> rows = stackalloc byte[bitmapBytes];
+        Span<byte> unsure = stackalloc byte[bitmapBytes];
+        var walk = keyWalk;
         for (int p = 0; p < pages.Count; p++)
         {
             var page = pages.Page(p);
             var visibility = pages.Visibility(p);
             uint block = pages.Block(p);
             var detoasted = pages.Detoasted(p);
-            int rows = -1; // -1: every row of the page; else ordinals[0..rows)
+            bool last = p + 1 == pages.Count;
+            var nextPage = last ? default : pages.Page(p + 1);
+            var nextVisibility = last ? default : pages.Visibility(p + 1);
+            // how many rows are in play (-1: every visible one, not counted)
+            int inPlay = -1;
+            if (visibility.Length < bitmapBytes) throw new ArgumentException($"visibility bitmap has {visibility.Length} bytes, expected {bitmapBytes}", nameof(pages));
+            visibility[..bitmapBytes].CopyTo(rows);
+            // the first walk of the page requests the next page's lines, as Decode does
+            bool requested = false;
+            if (walk is not null)
+            {
+                inPlay = walk.Select(page, visibility, nextPage, rows, unsure, out int unsureCount);
+                if (unsureCount > 0) inPlay += TestUnsure(page, block, detoasted, rows, unsure, probing);
+                requested = true;
+            }
             foreach (var stage in stages)
             {
-                if (!stage.Enabled) continue;
-                var batch = stage.Batch ??= stage.Decoder.NewBatch(HeapPageDecoder.MaxTuplesPerPage);
-                Clear(batch);
-                int decoded;
-                if (rows < 0)
-                {
-                    // the first walk of the page requests the next page's lines as Decode does
-                    bool last = p + 1 == pages.Count;
-                    decoded = stage.Decoder.Decode(page, visibility, block, batch, detoasted, last ? default : pages.Page(p + 1), last ? default : pages.Visibility(p + 1));
-                    for (int k = 0; k < decoded; k++) ordinals[k] = k;
-                }
-                else
-                {
-                    decoded = stage.Decoder.DecodeSelected(page, visibility, block, ordinals.AsSpan(0, rows), batch, detoasted);
-                }
-                int passed = decoded == 0 ? 0 : stage.Filter.Select(batch, selection);
-                if (passed < 0 || passed > decoded) passed = decoded; // declined: every row kept
-                else
-                {
-                    for (int j = 0; j < passed; j++) ordinals[j] = ordinals[selection[j]];
-                }
-                rows = passed;
+                if (!stage.Enabled || stage.InWalk) continue;
+                if (inPlay == 0) break;
+                int passed = RunStage(stage, page, rows, block, detoasted, requested ? default : nextPage, requested ? default : nextVisibility);
+                requested = true;
                 if (probing)
                 {
-                    stage.RowsIn += decoded;
-                    stage.RowsOut += rows;
+                    stage.RowsIn += stage.Batch!.Length;
+                    stage.RowsOut += passed;
                 }
-                if (rows == 0) break;
+                inPlay = passed;
             }
-            count += rows < 0
-                ? full.Decode(page, visibility, block, into, detoasted)
-                : full.DecodeSelected(page, visibility, block, ordinals.AsSpan(0, rows), into, detoasted);
+            if (inPlay == 0) continue;
+            count += full.Decode(page, rows, block, into, detoasted, requested ? default : nextPage, requested ? default : nextVisibility);
         }
         if (probing) Decide();
         return count;
+    }
+
+    /// <summary>
+    /// One stage over the rows of <paramref name="rows"/>: decodes them into the stage's batch, tests
+    /// them, and clears the bits of the rows it rejects (none when it declines the batch). Returns
+    /// how many rows are left.
+    /// </summary>
+    private int RunStage(Stage stage, ReadOnlySpan<byte> page, Span<byte> rows, uint block, IDetoastedValues? detoasted,
+        ReadOnlySpan<byte> nextPage = default, ReadOnlySpan<byte> nextVisibility = default)
+    {
+        var batch = stage.Batch ??= stage.Decoder.NewBatch(HeapPageDecoder.MaxTuplesPerPage);
+        Clear(batch);
+        int decoded = stage.Decoder.Decode(page, rows, block, batch, detoasted, nextPage, nextVisibility);
+        int passed = decoded == 0 ? 0 : stage.Filter.Select(batch, selection);
+        if (passed < 0 || passed > decoded) return decoded; // declined: every row kept
+        if (passed < decoded) SelectedRows.Narrow(page, rows, selection.AsSpan(0, passed));
+        return passed;
+    }
+
+    /// <summary>
+    /// The tuples the key walk could not test (<paramref name="unsure"/>: NULLs, a missing attribute,
+    /// anything corrupt) through the walk's stages' batches, in order, as any stage: each decodes
+    /// them (raising as Decode does) and drops the ones it rejects; the rest join
+    /// <paramref name="rows"/>. Returns how many.
+    /// </summary>
+    private int TestUnsure(ReadOnlySpan<byte> page, uint block, IDetoastedValues? detoasted, Span<byte> rows, Span<byte> unsure, bool probing)
+    {
+        int inPlay = -1;
+        foreach (var stage in stages)
+        {
+            if (!stage.Enabled || !stage.InWalk) continue;
+            if (inPlay == 0) return 0;
+            int passed = RunStage(stage, page, unsure, block, detoasted);
+            if (probing)
+            {
+                stage.RowsIn += stage.Batch!.Length;
+                stage.RowsOut += passed;
+            }
+            inPlay = passed;
+        }
+        for (int b = 0; b < HeapPageDecoder.VisibilityBitmapBytes; b++) rows[b] |= unsure[b];
+        return inPlay;
     }
 
     /// <summary>Every visible row of the pages, as the plain path decodes them.</summary>
@@ -151,6 +218,18 @@ public sealed class StagedPageDecoder
     private void Decide()
     {
         decided = true;
+        if (keyWalk is { } keys)
+        {
+            // the rows the key walk tested (the ones it could not test were counted by the stages' batches)
+            int k = 0;
+            foreach (var s in stages)
+            {
+                if (!s.InWalk || !s.Enabled) continue;
+                s.RowsIn += keys.Tested[k];
+                s.RowsOut += keys.Passed[k];
+                k++;
+            }
+        }
         int n = stages.Length;
         double plain = plainCost + DecodeCost.Downstream;
         double best = plain * Margin;
@@ -175,6 +254,14 @@ public sealed class StagedPageDecoder
         for (int k = 0; k < n; k++) stages[k].Enabled = (bestMask & (1 << k)) != 0;
         PlainCost = plain;
         ChosenCost = bestMask == 0 ? plain : best;
+        BuildKeyWalk();
+    }
+
+    /// <summary>The walk of the running key stages that fit it, in their order (none: null).</summary>
+    private void BuildKeyWalk()
+    {
+        var inWalk = stages.Where(s => s.Enabled && s.InWalk).Select(s => s.Filter).ToArray();
+        keyWalk = inWalk.Length == 0 ? null : KeyPageWalk.Create(relation, inWalk);
     }
 
     /// <summary>After the decision: the modelled cost per row of the plain decode and of the plan chosen (logs, tests).</summary>
@@ -191,9 +278,12 @@ public sealed class StagedPageDecoder
         batch.SelectedCount = 0;
     }
 
-    private sealed class Stage(FilterStage filter, HeapPageDecoder decoder, double cost)
+    private sealed class Stage(FilterStage filter, HeapPageDecoder decoder, double cost, bool inWalk)
     {
         public FilterStage Filter { get; } = filter;
+
+        /// <summary>A key stage tested in the walk of the line pointers (<see cref="KeyPageWalk"/>), not through a batch.</summary>
+        public bool InWalk { get; } = inWalk;
 
         public HeapPageDecoder Decoder { get; } = decoder;
 

@@ -64,7 +64,7 @@ public static class JoinKeyStage
         {
             var table = tables[at];
             if (KeyBitmap.TryCreate(table) is not { } bitmap) continue;
-            var stage = new PrefilterStage(column, (batch, selection) => Select(bitmap, batch.Columns[column], batch.Length, batch.Selection, selection),
+            var stage = new PrefilterStage(column, bitmap, (batch, selection) => Select(bitmap, batch.Columns[column], batch.Length, batch.Selection, selection),
                 $"{scan.Output[column].Name} in hash join table ({table.Count} rows)");
             prefilter = ScanPrefilter.With(prefilter, stage, kept);
         }
@@ -223,6 +223,19 @@ public sealed class KeyBitmap
         }
         return new KeyBitmap(words, lo, span);
     }
+
+    /// <summary>
+    /// The bits: bit k of <see cref="Words"/> says whether <see cref="Min"/> + k is a key, for k below
+    /// <see cref="Range"/>. What a decoder tests in its walk of a page (the worker hands them to
+    /// HeapDecoder's StageKeys, which reads them in place); never to be written.
+    /// </summary>
+    public ulong[] Words => words;
+
+    /// <inheritdoc cref="Words"/>
+    public long Min => min;
+
+    /// <inheritdoc cref="Words"/>
+    public ulong Range => range;
 
     /// <summary>Whether <paramref name="key"/> is one of the table's keys.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

@@ -146,6 +146,83 @@ public sealed class OutcomeComparerTests
         Assert.Equal(0, OutcomeComparer.ColumnTolerance(setop, 0, 1700));
     }
 
+    [Fact]
+    public void A_float_sum_overflow_is_a_summation_order_candidate_and_nothing_else_is()
+    {
+        // Seed 515 case 2624: sum(v1) over a group holding 1e308, Infinity and 1e308. float8pl raises
+        // when two finite terms overflow and not when an infinite term absorbs the rest, so one order
+        // raises 22003 and another gives Infinity; PostgreSQL's order is its plan's.
+        double[] terms = [1e308, double.PositiveInfinity, 1e308];
+        var outcomes = PermutationsOf(terms).Select(Render).Distinct().ToList();
+        Assert.Equal(["Infinity", "overflow"], outcomes.Order(StringComparer.Ordinal));
+        // The witnesses the runner tries: PostgreSQL summing in ascending order raises, descending does not.
+        Assert.Equal("overflow", Render([.. terms.Order()]));
+        Assert.Equal("Infinity", Render([.. terms.OrderDescending()]));
+        // {1e308, 1e308, -Infinity} and {1e308, 1e308, -1e308} the other way round.
+        Assert.Equal("-Infinity", Render([.. new[] { 1e308, 1e308, double.NegativeInfinity }.Order()]));
+        Assert.Equal("1E+308", Render([.. new[] { 1e308, 1e308, -1e308 }.Order()]));
+        Assert.Equal("overflow", Render([.. new[] { 1e308, 1e308, -1e308 }.OrderDescending()]));
+
+        var sum = new Expr(ColumnKind.Float8, "sum({0})", [Expr.Leaf(ColumnKind.Float8, "a.v1")], "sum", Aggregate: true, Inexact: true);
+        var wrapped = Expr.Op(ColumnKind.Float8, "({0} * 2 + {1})", "post-agg-arith", sum, Expr.Leaf(ColumnKind.Float8, "'-Infinity'::float8"));
+        var key = Expr.Leaf(ColumnKind.Float8, "a.v2");
+        var q = new FuzzQuery { From = "t a", Select = [key, wrapped], Grouped = true, GroupBy = [key] };
+        var overflow = new ErrorOutcome("22003", "value out of range: overflow");
+        var rows = Rows(Float8, "NaN");
+        var empty = Rows(Float8);
+
+        // Either side may be the one that raised, whatever the rows (a HAVING may have dropped the group).
+        Assert.True(OutcomeComparer.MayBeSummationOrder(overflow, rows, q));
+        Assert.True(OutcomeComparer.MayBeSummationOrder(empty, overflow, q));
+        var having = new FuzzQuery { From = "t a", Select = [key], Grouped = true, GroupBy = [key], Having = [Expr.Op(ColumnKind.Bool, "{0} > 0", "cmp", sum)] };
+        Assert.True(OutcomeComparer.MayBeSummationOrder(overflow, empty, having));
+        Assert.True(OutcomeComparer.MayBeSummationOrder(overflow, empty, Plain with { SetOp = "UNION", SetOpRight = q }));
+        // Not a candidate: another overflow or error, both sides raising, no float sum/avg in the query.
+        Assert.False(OutcomeComparer.MayBeSummationOrder(new ErrorOutcome("22003", "integer out of range"), rows, q));
+        Assert.False(OutcomeComparer.MayBeSummationOrder(new ErrorOutcome("22012", "division by zero"), rows, q));
+        Assert.False(OutcomeComparer.MayBeSummationOrder(overflow, new ErrorOutcome("22012", "division by zero"), q));
+        var max = new Expr(ColumnKind.Float8, "max({0})", [Expr.Leaf(ColumnKind.Float8, "a.v1")], "max", Aggregate: true);
+        Assert.False(OutcomeComparer.MayBeSummationOrder(overflow, rows, q with { Select = [key, max] }));
+        // The comparer alone still calls it a mismatch: only PostgreSQL's witness makes it plan-dependent.
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(overflow, rows, q).Kind);
+        Assert.Equal(VerdictKind.Mismatch, OutcomeComparer.Compare(rows, overflow, q).Kind);
+    }
+
+    [Fact]
+    public void The_summation_order_witness_orders_float_sums_only()
+    {
+        var arg = Expr.Op(ColumnKind.Float8, "({0} + 1)", "arith", Expr.Leaf(ColumnKind.Float8, "a.v1"));
+        var filter = Expr.Leaf(ColumnKind.Bool, "a.b");
+        var sum = new Expr(ColumnKind.Float8, "sum({0}) FILTER (WHERE {1})", [arg, filter], "agg-filter", Aggregate: true, Inexact: true);
+        var avg = new Expr(ColumnKind.Float8, "avg({0})", [Expr.Leaf(ColumnKind.Float4, "a.f")], "avg", Aggregate: true, Inexact: true);
+        var isum = new Expr(ColumnKind.Int8, "sum({0})", [Expr.Leaf(ColumnKind.Int4, "a.i")], "sum", Aggregate: true);
+        var key = Expr.Leaf(ColumnKind.Int4, "a.k");
+        var q = new FuzzQuery { From = "t a", Select = [key, Expr.Op(ColumnKind.Float8, "({0} * 2)", "arith", sum), isum], Grouped = true, GroupBy = [key], Having = [Expr.Op(ColumnKind.Bool, "{0} > 0", "cmp", avg)] };
+        Assert.Equal("SELECT a.k, (sum((a.v1 + 1) ORDER BY (a.v1 + 1) DESC) FILTER (WHERE a.b) * 2), sum(a.i) FROM t a GROUP BY a.k HAVING avg(a.f ORDER BY a.f DESC) > 0",
+            q.WithSummationOrder(descending: true).Sql);
+        Assert.Contains("sum((a.v1 + 1) ORDER BY (a.v1 + 1)) FILTER", q.WithSummationOrder(descending: false).Sql, StringComparison.Ordinal);
+        // Group keys stay the select list's own instances.
+        Assert.Same(key, q.WithSummationOrder(descending: false).Select[0]);
+    }
+
+    private static string Render(double[] terms) => CheckedSum(terms) is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "overflow";
+
+    /// <summary>float8pl's sum in the given order: null where it raises (an infinite result of two finite terms).</summary>
+    private static double? CheckedSum(double[] terms)
+    {
+        double acc = 0;
+        foreach (var x in terms)
+        {
+            var r = acc + x;
+            if (double.IsInfinity(r) && !double.IsInfinity(acc) && !double.IsInfinity(x)) return null;
+            acc = r;
+        }
+        return acc;
+    }
+
+    private static IEnumerable<double[]> PermutationsOf(double[] items) =>
+        items.Length <= 1 ? [items] : items.SelectMany((x, i) => PermutationsOf([.. items.Take(i), .. items.Skip(i + 1)]).Select(rest => (double[])[x, .. rest]));
+
     private static IEnumerable<float[]> Permutations(float[] items) =>
         items.Length <= 1 ? [items] : items.SelectMany((x, i) => Permutations([.. items.Take(i), .. items.Skip(i + 1)]).Select(rest => (float[])[x, .. rest]));
 }

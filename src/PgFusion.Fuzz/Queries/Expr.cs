@@ -54,5 +54,23 @@ public sealed record Expr(ColumnKind Kind, string Template, IReadOnlyList<Expr> 
         return this with { Template = template, Args = args };
     }
 
+    /// <summary>
+    /// This tree with every float sum/avg (<see cref="Inexact"/>) summing in the order of its
+    /// argument, `sum(x ORDER BY x [DESC])`: the same terms, one fixed order of them (FuzzRunner's
+    /// witness for an order-dependent float overflow). Unchanged nodes stay the same instances.
+    /// </summary>
+    public Expr WithSummationOrder(bool descending)
+    {
+        var args = Args.Select(a => a.WithSummationOrder(descending)).ToArray();
+        var template = Inexact ? ReplaceFirst(Template, "({0})", descending ? "({0} ORDER BY {0} DESC)" : "({0} ORDER BY {0})") : Template;
+        return template == Template && args.Zip(Args).All(p => ReferenceEquals(p.First, p.Second)) ? this : this with { Template = template, Args = args };
+    }
+
+    private static string ReplaceFirst(string s, string what, string with)
+    {
+        var i = s.IndexOf(what, StringComparison.Ordinal);
+        return i < 0 ? s : string.Concat(s.AsSpan(0, i), with, s.AsSpan(i + what.Length));
+    }
+
     public override string ToString() => Sql;
 }

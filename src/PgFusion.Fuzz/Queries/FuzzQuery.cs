@@ -67,6 +67,14 @@ public sealed record FuzzQuery
     /// </summary>
     public bool RepresentativeChoice => Grouped || Distinct || DistinctOn != null || SetOp != null;
 
+    /// <summary>This query with every float sum/avg summing in the order of its argument (<see cref="Expr.WithSummationOrder"/>), in both arms of a set operation.</summary>
+    public FuzzQuery WithSummationOrder(bool descending) => this with
+    {
+        Select = [.. Select.Select(e => e.WithSummationOrder(descending))],
+        Having = [.. Having.Select(e => e.WithSummationOrder(descending))],
+        SetOpRight = SetOpRight?.WithSummationOrder(descending),
+    };
+
     public IEnumerable<Expr> AllExprs() => Select.Concat(Where).Concat(GroupBy).Concat(Having);
 
     /// <summary>The constructs this query exercises, for offload statistics.</summary>

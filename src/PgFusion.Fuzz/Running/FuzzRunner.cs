@@ -57,7 +57,7 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
                 _ => false,
             };
             var settings = db.RunUnderOtherPlans(q.Sql, GivesMine);
-            string? reordered = null;
+            string? reordered = null, summed = null;
             if (settings == null && q.Limit != null && off is RowsOutcome && on is ErrorOutcome onError
                 && db.Run((q with { Limit = null, Offset = null }).Sql, fusion: false) is ErrorOutcome unlimited && unlimited.SqlState == onError.SqlState)
             {
@@ -87,10 +87,26 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
                 // PostgreSQL over the same rows stored in another order gives pg_fusion's outcome.
                 verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL with {reordered}: {(on is ErrorOutcome ? "the same error" : "the same rows")}\n  off: {off}\n  on:  {on}");
             }
+            else if (OutcomeComparer.MayBeSummationOrder(off, on, q) && (summed = SummationOrderGivingMine(q, GivesMine)) != null)
+            {
+                // A float sum overflows or not depending on the order of its terms (an infinite or
+                // cancelling term before two large ones): PostgreSQL summing in one fixed order of
+                // the same terms gives pg_fusion's outcome.
+                verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL summing {summed}: {(on is ErrorOutcome ? "the same error" : "the same rows")}\n  off: {off}\n  on:  {on}");
+            }
             else if (options.TolerateErrorGaps)
                 verdict = verdict with { Kind = VerdictKind.ErrorGap };
         }
         return (off, on, verdict);
+    }
+
+    /// <summary>The order ("ORDER BY x" or "ORDER BY x DESC" in every float sum/avg) under which PostgreSQL gives an accepted outcome, or null.</summary>
+    private string? SummationOrderGivingMine(FuzzQuery q, Func<Outcome, bool> accept)
+    {
+        foreach (var descending in new[] { false, true })
+            if (accept(db.Run(q.WithSummationOrder(descending).Sql, fusion: false)))
+                return descending ? "in descending order of the argument (sum(x ORDER BY x DESC))" : "in ascending order of the argument (sum(x ORDER BY x))";
+        return null;
     }
 
     private FuzzFailure Shrink(FuzzSchema schema, FuzzQuery query, Verdict verdict, Outcome off, string plan, string origin)

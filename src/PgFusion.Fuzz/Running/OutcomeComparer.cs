@@ -86,6 +86,39 @@ public static class OutcomeComparer
 
     private static bool EvaluationError(ErrorOutcome e) => e.SqlState.StartsWith("22", StringComparison.Ordinal) || e.SqlState == "0A000";
 
+    /// <summary>The message of float4pl/float8pl/float8mul's overflow check (float_overflow_error), SQLSTATE 22003.</summary>
+    public const string FloatOverflowMessage = "value out of range: overflow";
+
+    /// <summary>
+    /// Whether a one-sided error may be two summation orders of one float aggregate (seed 515 case
+    /// 2624): one side raised exactly float4pl/float8pl's overflow (22003 with
+    /// <see cref="FloatOverflowMessage"/>), the other returned rows, and the query has a sum or avg
+    /// over float4/float8 (<see cref="Expr.Inexact"/>, in its select list or HAVING, either arm of a
+    /// set operation). float8pl raises when two finite terms sum to infinity, but an infinite term
+    /// absorbs the rest without raising and a cancelling one keeps the sum finite: over {1e308,
+    /// 1e308, -Infinity} the order 1e308 + 1e308 raises, 1e308 + -Infinity + 1e308 gives -Infinity,
+    /// and PostgreSQL's order is its plan's (a Sort keeps no order among equal keys). Not a verdict
+    /// by itself: the runner accepts it as plan-dependent only when PostgreSQL summing in the order
+    /// of the argument (<see cref="FuzzQuery.WithSummationOrder"/>, ascending or descending: an
+    /// infinite or cancelling term first) gives the other side's outcome.
+    /// </summary>
+    public static bool MayBeSummationOrder(Outcome off, Outcome on, FuzzQuery query) => (off, on) switch
+    {
+        (ErrorOutcome e, RowsOutcome) => IsFloatOverflow(e) && HasInexactAggregate(query),
+        (RowsOutcome, ErrorOutcome e) => IsFloatOverflow(e) && HasInexactAggregate(query),
+        _ => false,
+    };
+
+    private static bool IsFloatOverflow(ErrorOutcome e) => e.SqlState == "22003" && e.Message == FloatOverflowMessage;
+
+    private static bool HasInexactAggregate(FuzzQuery query)
+    {
+        static bool Inexact(Expr e) => e.Inexact || e.Args.Any(Inexact);
+        for (var q = query; q != null; q = q.SetOpRight)
+            if (q.Select.Concat(q.Having).Any(Inexact)) return true;
+        return false;
+    }
+
     private static Verdict CompareOutcomes(Outcome off, Outcome on, FuzzQuery query)
     {
         switch (off, on)

@@ -28,7 +28,10 @@ public enum VerdictKind
     /// plan (<see cref="FuzzDatabase.RunUnderOtherPlans"/>) or over the same rows stored in another
     /// order (<see cref="FuzzDatabase.RunWithRowsReordered"/>): which rows reach an expression, and in
     /// which order, depends on the plan (hash or sorted aggregation, the join method, an incremental
-    /// sort stopping at LIMIT) and on the heap order.
+    /// sort stopping at LIMIT) and on the heap order. Also a float overflow (22003) on one side
+    /// that PostgreSQL gives or avoids when its float sums/averages add their terms in the order of
+    /// the argument (<see cref="OutcomeComparer.MayBeSummationOrder"/>): two summation orders of
+    /// the same float aggregate.
     /// Counted apart, never a wrong value.
     /// </summary>
     PlanDependent,

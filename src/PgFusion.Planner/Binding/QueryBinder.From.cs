@@ -22,7 +22,7 @@ public sealed partial class QueryBinder
         {
             var plan = items[0].Build(s);
             for (int i = 1; i < items.Count; i++)
-                plan = items[i].Apply is { } apply ? apply.Apply(plan) : new LogicalJoin(plan, items[i].Build(s), LogicalJoinType.Inner, null);
+                plan = items[i].Apply is { } apply ? apply.Apply(plan) : new LogicalJoin(plan, items[i].Build(s), LogicalJoinType.Inner, null) { LateralInner = items[i].LateralInner };
             // Correlations of a subquery in FROM that reads an enclosing query go to this level's WHERE.
             var produced = ColumnIds.Of(plan.Output);
             var local = lateral.Where(c => c.ReferencedColumns().All(r => produced.Contains(r.Id))).ToList();
@@ -31,8 +31,12 @@ public sealed partial class QueryBinder
         };
     }
 
-    /// <summary>A FROM item's plan builder; <paramref name="Apply"/>, when set, joins it to the items before it instead.</summary>
-    private sealed record FromItem(Func<BindScope, LogicalPlan> Build, LateralApply? Apply = null);
+    /// <summary>
+    /// A FROM item's plan builder; <paramref name="Apply"/>, when set, joins it to the items before it
+    /// instead. <paramref name="LateralInner"/>: a LATERAL sub-query PostgreSQL does not pull up, the
+    /// inner input of a nested loop over the items before it (<see cref="LogicalJoin.LateralInner"/>).
+    /// </summary>
+    private sealed record FromItem(Func<BindScope, LogicalPlan> Build, LateralApply? Apply = null, bool LateralInner = false);
 
     /// <param name="lateral">Receives the join conditions a LATERAL sub-query's correlation becomes (for the join or FROM list holding it).</param>
     private FromItem PrepareFromItem(QueryTreeNode item, BindScope scope, ExpressionBinder binder, List<BoundExpr> lateral)
@@ -55,14 +59,16 @@ public sealed partial class QueryBinder
                     if (rte.Optional("lateral")?.Bool() == true && ReadsOuter(rte.Field("subquery").Element, 0))
                     {
                         var (lateralPlan, columns, apply) = BindLateral(rte.Field("subquery"), binder, lateral, pullUp: true);
-                        if (!IsPulledUp(rte.Field("subquery")))
+                        bool ownLevel = !IsPulledUp(rte.Field("subquery"));
+                        if (ownLevel)
                         {
-                            // a query level of its own, folded after this one (LogicalPlan.PlannedSubquery)
+                            // a query level of its own, folded after this one (LogicalPlan.PlannedSubquery),
+                            // and the inner input of a nested loop (LogicalJoin.LateralInner)
                             lateralPlan = lateralPlan with { PlannedSubquery = true };
-                            if (apply is not null) apply = apply with { Right = lateralPlan };
+                            if (apply is not null) apply = apply with { Right = lateralPlan, LateralInner = true };
                         }
                         scope.SetSubquery(rti, columns);
-                        return new FromItem(_ => lateralPlan, apply);
+                        return new FromItem(_ => lateralPlan, apply, LateralInner: ownLevel);
                     }
                     if (binder.Outer is not null && ReadsOuter(rte.Field("subquery").Element, 0))
                     {
@@ -349,7 +355,7 @@ public sealed partial class QueryBinder
                 return kind == LogicalJoinType.Inner && condition is not null ? new LogicalFilter(applied, condition) : applied;
             });
         }
-        if (subqueries.Count == 0) return new FromItem(s => new LogicalJoin(left.Build(s), right.Build(s), kind, condition));
+        if (subqueries.Count == 0) return new FromItem(s => new LogicalJoin(left.Build(s), right.Build(s), kind, condition) { LateralInner = right.LateralInner });
         return new FromItem(s => JoinWithOnSubqueries(left.Build(s), right.Build(s), kind, condition!, subqueries, binder));
     }
 

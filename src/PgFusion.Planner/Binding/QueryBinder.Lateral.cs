@@ -42,8 +42,11 @@ public sealed partial class QueryBinder
     /// <summary>A FROM item joined to the plan of the items before it (a left join unless <paramref name="Kind"/> says otherwise, then the columns the outer query reads).</summary>
     private sealed record LateralApply(LogicalPlan Right, BoundExpr Condition, IReadOnlyList<NamedExpr> Outputs, LogicalJoinType Kind = LogicalJoinType.Left)
     {
+        /// <summary>The sub-query is a query level of its own, the inner input of a nested loop (<see cref="LogicalJoin.LateralInner"/>).</summary>
+        public bool LateralInner { get; init; }
+
         public LogicalPlan Apply(LogicalPlan left) =>
-            new LogicalProject(new LogicalJoin(left, Right, Kind, Condition) { Subquery = true },
+            new LogicalProject(new LogicalJoin(left, Right, Kind, Condition) { Subquery = true, LateralInner = LateralInner },
                 [.. left.Output.Select(c => new NamedExpr(c, new LogicalColumnRef(c))), .. Outputs]);
     }
 

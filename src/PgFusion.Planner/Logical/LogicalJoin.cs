@@ -45,6 +45,18 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     /// </summary>
     public bool Subquery { get; init; }
 
+    /// <summary>
+    /// The right input is a LATERAL sub-query PostgreSQL plans as a query level of its own (one it
+    /// does not pull up: with LIMIT/OFFSET, aggregates, GROUP BY or DISTINCT). To PostgreSQL that is
+    /// always the inner input of a nested loop, rescanned with each outer row's values as Params,
+    /// with the FROM items it reads on the outer side; ExecNestLoop fetches every outer row (its
+    /// scan evaluating the row's quals) even when the sub-query has no row for any of them (seed 515
+    /// case 3490). So the right input is built, the left one is probed and read to its end
+    /// (<see cref="Physical.PhysicalHashJoin.NestLoopInner"/>), and JoinReorder keeps the join
+    /// above the joins of its left input.
+    /// </summary>
+    public bool LateralInner { get; init; }
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output

@@ -29,6 +29,14 @@ public sealed record PhysicalHashJoin(
     /// </summary>
     public bool BuildFirst { get; init; }
 
+    /// <summary>
+    /// PostgreSQL runs this join as a nested loop whose inner input is the build side, rescanned
+    /// for every outer (probe) row, although it has hash keys: the build side is a LATERAL
+    /// sub-query (<see cref="Logical.LogicalJoin.LateralInner"/>). The probe input is read first
+    /// and, when the build side is empty, still to its end (HashJoinStream.IsNestedLoop).
+    /// </summary>
+    public bool NestLoopInner { get; init; }
+
     /// <summary>Build first: the hash table is complete before the first probe batch is read.</summary>
     public override IReadOnlyList<PhysicalPlan> Children => [Probe, Build];
 

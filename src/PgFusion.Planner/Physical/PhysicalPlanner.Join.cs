@@ -55,6 +55,8 @@ public sealed partial class PhysicalPlanner
         bool buildIsLeft = (join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Full
                 || (join.Kind is LogicalJoinType.Semi or LogicalJoinType.Anti && leftKeys.Count > 0))
             && !join.Gated
+            // A LATERAL sub-query is the inner input of PostgreSQL's nested loop: built, never probed.
+            && !join.LateralInner
             // A join without an equality is a nested loop in PostgreSQL. Over a scan that costs it
             // nothing (an analyzed empty relation) both loop orders cost the same, whatever the other
             // side's rows, and the tie goes to the first path add_path kept: the first relation of the
@@ -88,7 +90,7 @@ public sealed partial class PhysicalPlanner
             residual.Count == 0 ? null : Resolve(PredicateSimplification.Conjunction(residual), pair),
             buildIsLeft,
             Columns(join.Output),
-            Estimates.Rows(rows)) { BuildFirst = join.Gated });
+            Estimates.Rows(rows)) { BuildFirst = join.Gated, NestLoopInner = join.LateralInner });
     }
 
     private static bool IsOneEquiKey(LogicalJoin join)

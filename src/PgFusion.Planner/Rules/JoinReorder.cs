@@ -35,10 +35,12 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
     /// whose probe input is read first, and a qual PostgreSQL never evaluates would run (seed 291
     /// case 1651). Its inputs are reordered on their own. So does a domain join
     /// (<see cref="LogicalJoin.Domain"/>), whose condition may hold sub-query conjuncts that must
-    /// not go into the sub-query's scan.
+    /// not go into the sub-query's scan. And so does the join of a LATERAL sub-query PostgreSQL does
+    /// not pull up (<see cref="LogicalJoin.LateralInner"/>): the inner input of a nested loop whose
+    /// outer input holds the FROM items before it, read to its end.
     /// </summary>
     private static bool InRegion(LogicalPlan p) =>
-        p is LogicalJoin { Gated: false, Domain: false, Kind: LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Semi or LogicalJoinType.Anti };
+        p is LogicalJoin { Gated: false, Domain: false, LateralInner: false, Kind: LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right or LogicalJoinType.Semi or LogicalJoinType.Anti };
 
     private LogicalPlan Reorder(LogicalPlan plan)
     {

@@ -152,10 +152,12 @@ internal sealed class HashJoinStream : IBatchSource
     /// A hash join with keys ends at an empty hash table instead (ExecHashJoin's
     /// HJ_BUILD_HASHTABLE returns when the table is empty and the outer side is not kept). Not a
     /// gated join (<see cref="PhysicalHashJoin.BuildFirst"/>): that one is PostgreSQL's One-Time
-    /// Filter over an InitPlan, and a shut gate reads no row of the scan below it.
+    /// Filter over an InitPlan, and a shut gate reads no row of the scan below it. A join with keys
+    /// whose build side is a LATERAL sub-query is such a nested loop too
+    /// (<see cref="PhysicalHashJoin.NestLoopInner"/>, seed 515 case 3490).
     /// </summary>
     private static bool IsNestedLoop(PhysicalHashJoin join) =>
-        join.Kind is HashJoinKind.Inner or HashJoinKind.Semi && join.BuildKeys.Count == 0 && !join.BuildFirst;
+        join.Kind is HashJoinKind.Inner or HashJoinKind.Semi && (join.BuildKeys.Count == 0 || join.NestLoopInner) && !join.BuildFirst;
 
     /// <summary>
     /// Whether PostgreSQL's serial hash join meets this join's inputs in an order a parallel

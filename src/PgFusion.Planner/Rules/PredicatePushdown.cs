@@ -36,7 +36,10 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 // quals before the WHERE quals above it, so in a relation's restriction list (and
                 // among quals of equal cost) an ON qual comes before a WHERE qual.
                 var remaining = new List<BoundExpr>();
-                var pushed = PushWhere(PushOn(join), Conjuncts(filter.Predicate), remaining);
+                var conjuncts = Conjuncts(filter.Predicate);
+                LogicalPlan pushed = PushWhere(PushOn(join), conjuncts, remaining);
+                var gates = conjuncts.Where(QualOrdering.IsPseudoconstant).ToList();
+                if (gates.Count > 0) pushed = GateLeaves(pushed, gates);
                 var result = Push(pushed);
                 return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
             }
@@ -69,6 +72,25 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 return plan.MapChildren(Push);
         }
     }
+
+    /// <summary>
+    /// A WHERE conjunct that reads no column but calls a stable function (it does not fold) is a
+    /// pseudoconstant to PostgreSQL: the One-Time Filter of a gating Result above the whole join
+    /// tree (distribute_qual_to_rels gives it the query's relids; create_gating_plan), evaluated
+    /// once before any scan runs, so when it keeps no row no qual of any scan is ever evaluated
+    /// (seed 532 case 324: a pushed-down `a.c1 + -87` overflowed on a row PostgreSQL never read).
+    /// The conjunct stays above the join, and a copy goes into every leaf's filter too, where
+    /// QualOrdering tests it first: it has one value for the statement, so the copies keep every
+    /// row or none, and a gate that keeps none stops each scan before its own quals run.
+    /// </summary>
+    private static LogicalPlan GateLeaves(LogicalPlan plan, IReadOnlyList<BoundExpr> gates) => plan switch
+    {
+        LogicalFilter { Input.Children.Count: 0 } f => Conjuncts(f.Predicate) is var own && gates.All(g => own.Contains(g, BoundExprComparer.Instance))
+            ? f
+            : f with { Predicate = PredicateSimplification.Conjunction([.. gates.Where(g => !own.Contains(g, BoundExprComparer.Instance)), .. own]) },
+        _ when plan.Children.Count == 0 => new LogicalFilter(plan, PredicateSimplification.Conjunction(gates)),
+        _ => plan.MapChildren(c => GateLeaves(c, gates)),
+    };
 
     /// <summary>WHERE conjuncts over a join: into an input, into an inner join's condition, or left in <paramref name="remaining"/>.</summary>
     private LogicalJoin PushWhere(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)

@@ -86,7 +86,7 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
     }
 
     /// <summary>A qual that reads no column nor PlaceHolderVar (left unfolded because it calls a stable function).</summary>
-    private static bool IsPseudoconstant(BoundExpr qual) => !qual.ReferencedColumns().Any() && !HasPlaceholder(qual) && CallsStable(qual);
+    internal static bool IsPseudoconstant(BoundExpr qual) => !qual.ReferencedColumns().Any() && !HasPlaceholder(qual) && CallsStable(qual);
 
     private static bool CallsStable(BoundExpr e) => e.AnyNode(static d => d is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid));
 

@@ -188,6 +188,10 @@ public sealed partial class QueryBinder
         LogicalColumnRef r => r.Column.Id == columnId,
         BoundRelabel r => NullWhenNull(r.Arg, columnId),
         BoundFuncCall f when Physical.PhysicalPlanner.IsStrictComparison(f) || IsStrictOperator(f.FuncOid) => f.Args.Any(a => NullWhenNull(a, columnId)),
+        // A one-argument call: a cast (float8(numeric) in `b.c2 = a.c2` over float4 and numeric,
+        // seed 518 case 1772) or another function of one value; every function pg_fusion runs is
+        // strict (FunctionRegistry), so it is NULL for a NULL argument.
+        BoundFuncCall { Args: [var arg] } => NullWhenNull(arg, columnId),
         _ => false,
     };
 

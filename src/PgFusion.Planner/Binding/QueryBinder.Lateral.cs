@@ -76,13 +76,12 @@ public sealed partial class QueryBinder
         {
             // Other correlation, or equalities around something that can raise: through the domain
             // of the outer columns (QueryBinder.Domain, QueryBinder.OuterRowDomain). The whole WHERE
-            // goes into the domain join's filter (its own conjuncts too). Without a domain, the
-            // sub-query stays with PostgreSQL.
-            // Grouped by the inner side of its equalities instead, a sub-query that can raise would
-            // evaluate its expressions on rows no outer row matches (seed 518 case 1772): it stays
-            // with PostgreSQL when it has no domain.
+            // goes into the domain join's filter (its own conjuncts too). Without a domain, equalities
+            // stay grouped by their inner side (whatever can raise then also runs on rows no outer
+            // row matches; an outer expression in a correlation, do1.k + 1, runs per outer row as in
+            // PostgreSQL).
             var decorrelated = DomainDecorrelate(plan, written, lateral.Outer, out var reason);
-            if (decorrelated is null && others.Count == 0) throw UnsupportedConstructException.NotYet($"{lateral.What} that evaluates an expression that can raise around its equalities with the outer query and that {reason}");
+            if (decorrelated is null && others.Count == 0) return [.. lateral.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
             if (decorrelated is null) throw UnsupportedConstructException.NotYet($"{lateral.What} whose references to the outer query are not equalities in its WHERE and that {reason}");
             plan = decorrelated.Value.Plan;
             where.Plain.Clear();

@@ -471,18 +471,13 @@ public sealed partial class QueryBinder
         }
         // Other correlation, or equalities around something that can raise: through the domain of
         // the outer columns (QueryBinder.Domain, QueryBinder.OuterRowDomain). The whole WHERE goes
-        // into the domain join's filter (its own conjuncts too). Without a domain, the sub-query
-        // stays with PostgreSQL.
+        // into the domain join's filter (its own conjuncts too). Without a domain, equalities stay
+        // grouped by their inner side.
         if (others.Count > 0 || keys.Count > 0 && MayRaise([.. where.Plain, value, .. having is null ? [] : new[] { having }], aggregates.Aggregates))
         {
-            // Grouped by the inner side of its equalities instead, a sub-query that can raise would
-            // evaluate its expressions on rows no outer row matches (seed 518 case 1772): it stays
-            // with PostgreSQL when it has no domain.
             var decorrelated = DomainDecorrelate(plan, where.Plain, outer, out var reason);
             if (decorrelated is null && others.Count > 0)
                 throw UnsupportedConstructException.NotYet($"correlated scalar subquery whose outer references are not equalities in its WHERE and that {reason}");
-            if (decorrelated is null)
-                throw UnsupportedConstructException.NotYet($"correlated scalar subquery that evaluates an expression that can raise around its equalities with the outer query and that {reason}");
             if (decorrelated is { } d)
             {
                 plan = d.Plan;

@@ -36,13 +36,9 @@ public sealed class OneTimeFilter : IRewriteRule
         _ => plan.MapChildren(Gate),
     };
 
-    private static LogicalPlan StopLeaves(LogicalPlan plan) => plan switch
-    {
-        LogicalFilter { OverGroupingSets: false } f when IsConstantFalse(f.Predicate) => f,
-        LogicalFilter { Input.Children.Count: 0 } f => f with { Predicate = new BoundBoolExpr(BoolOp.And, [False, .. PredicatePushdown.Conjuncts(f.Predicate)]) },
-        _ when plan.Children.Count == 0 => new LogicalFilter(plan, False),
-        _ => plan.MapChildren(StopLeaves),
-    };
+    /// <summary>A constant false filter over every leaf beneath, down to a filter that already keeps no row.</summary>
+    private static LogicalPlan StopLeaves(LogicalPlan plan) =>
+        PredicatePushdown.PrependToLeaves(plan, [False], static p => p is LogicalFilter { OverGroupingSets: false } f && IsConstantFalse(f.Predicate));
 
     /// <summary>A predicate with a constant false or NULL conjunct: it keeps no row.</summary>
     public static bool IsConstantFalse(BoundExpr predicate) =>

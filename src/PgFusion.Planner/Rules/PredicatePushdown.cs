@@ -38,8 +38,16 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 var remaining = new List<BoundExpr>();
                 var conjuncts = Conjuncts(filter.Predicate);
                 LogicalPlan pushed = PushWhere(PushOn(join), conjuncts, remaining);
+                // A WHERE conjunct that reads no column but calls a stable function (it does not fold) is a
+                // pseudoconstant to PostgreSQL: the One-Time Filter of a gating Result above the whole join
+                // tree (distribute_qual_to_rels gives it the query's relids; create_gating_plan), evaluated
+                // once before any scan runs, so when it keeps no row no qual of any scan is ever evaluated
+                // (seed 532 case 324: a pushed-down `a.c1 + -87` overflowed on a row PostgreSQL never read).
+                // The conjunct stays above the join, and a copy goes into every leaf's filter too, where
+                // QualOrdering tests it first: it has one value for the statement, so the copies keep every
+                // row or none, and a gate that keeps none stops each scan before its own quals run.
                 var gates = conjuncts.Where(QualOrdering.IsPseudoconstant).ToList();
-                if (gates.Count > 0) pushed = GateLeaves(pushed, gates);
+                if (gates.Count > 0) pushed = PrependToLeaves(pushed, gates);
                 var result = Push(pushed);
                 return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
             }
@@ -74,22 +82,18 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     }
 
     /// <summary>
-    /// A WHERE conjunct that reads no column but calls a stable function (it does not fold) is a
-    /// pseudoconstant to PostgreSQL: the One-Time Filter of a gating Result above the whole join
-    /// tree (distribute_qual_to_rels gives it the query's relids; create_gating_plan), evaluated
-    /// once before any scan runs, so when it keeps no row no qual of any scan is ever evaluated
-    /// (seed 532 case 324: a pushed-down `a.c1 + -87` overflowed on a row PostgreSQL never read).
-    /// The conjunct stays above the join, and a copy goes into every leaf's filter too, where
-    /// QualOrdering tests it first: it has one value for the statement, so the copies keep every
-    /// row or none, and a gate that keeps none stops each scan before its own quals run.
+    /// <paramref name="conjuncts"/> first in the filter of every leaf under <paramref name="plan"/>
+    /// (a new filter over a leaf without one); a conjunct the leaf's filter already holds is not
+    /// added again. A subtree <paramref name="stop"/> accepts is left as it is.
     /// </summary>
-    private static LogicalPlan GateLeaves(LogicalPlan plan, IReadOnlyList<BoundExpr> gates) => plan switch
+    internal static LogicalPlan PrependToLeaves(LogicalPlan plan, IReadOnlyList<BoundExpr> conjuncts, Func<LogicalPlan, bool>? stop = null) => plan switch
     {
-        LogicalFilter { Input.Children.Count: 0 } f => Conjuncts(f.Predicate) is var own && gates.All(g => own.Contains(g, BoundExprComparer.Instance))
+        _ when stop?.Invoke(plan) == true => plan,
+        LogicalFilter { Input.Children.Count: 0 } f => Conjuncts(f.Predicate) is var own && conjuncts.Where(c => !own.Contains(c, BoundExprComparer.Instance)).ToList() is var missing && missing.Count == 0
             ? f
-            : f with { Predicate = PredicateSimplification.Conjunction([.. gates.Where(g => !own.Contains(g, BoundExprComparer.Instance)), .. own]) },
-        _ when plan.Children.Count == 0 => new LogicalFilter(plan, PredicateSimplification.Conjunction(gates)),
-        _ => plan.MapChildren(c => GateLeaves(c, gates)),
+            : f with { Predicate = PredicateSimplification.Conjunction([.. missing, .. own]) },
+        _ when plan.Children.Count == 0 => new LogicalFilter(plan, PredicateSimplification.Conjunction(conjuncts)),
+        _ => plan.MapChildren(c => PrependToLeaves(c, conjuncts, stop)),
     };
 
     /// <summary>WHERE conjuncts over a join: into an input, into an inner join's condition, or left in <paramref name="remaining"/>.</summary>

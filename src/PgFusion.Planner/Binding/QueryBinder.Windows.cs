@@ -26,9 +26,10 @@ public sealed partial class QueryBinder
 
     /// <summary>
     /// Puts the window clauses' LogicalWindows over <paramref name="plan"/>: first one projection
-    /// computing every key and argument that is not a column (with the plan's columns passed
+    /// computing every key and every argument that is not a column and cannot raise (with the plan's columns passed
     /// through under new ids, which <paramref name="tleExprs"/> then read), then per window clause,
-    /// in winref order, a sort on its keys and the window. <paramref name="aboveGrouping"/> rewrites
+    /// in winref order, a sort on its keys, a projection of the arguments that can raise
+    /// (QueryBinder.WindowArgumentsAboveSort) and the window. <paramref name="aboveGrouping"/> rewrites
     /// the arguments of a grouped query's window functions to read the group keys.
     /// </summary>
     private LogicalPlan BindWindows(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList, List<BoundExpr> tleExprs, WindowCollector windows,
@@ -59,7 +60,7 @@ public sealed partial class QueryBinder
             return column;
         }
 
-        var windowsToBuild = new List<(List<LogicalSortKey> Sort, List<LogicalColumn> Partition, List<LogicalColumn> Order, WindowFrame Frame, List<NamedWindowFunction> Functions)>();
+        var windowsToBuild = new List<(List<LogicalSortKey> Sort, List<LogicalColumn> Partition, List<LogicalColumn> Order, WindowFrame Frame, List<NamedWindowFunction> Functions, List<NamedExpr> RaisingArgs)>();
         foreach (var winRef in windows.Calls.Select(c => c.WinRef).Distinct().Order())
         {
             if (!clauses.TryGetValue(winRef, out var wc)) throw query.Field("windowClause").Error($"no window clause has winref {winRef}");
@@ -80,16 +81,28 @@ public sealed partial class QueryBinder
             var frame = Frame(wc, binder, order, sort);
             foreach (var (_, call) in windows.Calls.Where(c => c.WinRef == winRef))
                 RejectLazyArgumentsThatMayRaise(call.Function, [.. call.Function.Args.Select(aboveGrouping)], frame);
+            // An argument that can raise is computed right below the window, above the clause's
+            // sort, as PostgreSQL's WindowAgg evaluates it (QueryBinder.WindowArgumentsAboveSort); one
+            // that cannot raise is computed once below every sort, with the keys.
+            var raisingArgs = new List<NamedExpr>();
+            LogicalColumn ArgumentColumn(BoundExpr arg)
+            {
+                if (WindowArgumentCannotRaise(arg)) return ColumnOf(arg, "window_arg");
+                var column = _ids.New("window_arg", arg.Type);
+                raisingArgs.Add(new NamedExpr(column, Remap(arg)));
+                return column;
+            }
             var functions = windows.Calls.Where(c => c.WinRef == winRef)
-                .Select(c => c.Call with { Function = c.Call.Function.WithArgs([.. c.Call.Function.Args.Select(a => (BoundExpr)new LogicalColumnRef(ColumnOf(aboveGrouping(a), "window_arg")))]) })
+                .Select(c => c.Call with { Function = c.Call.Function.WithArgs([.. c.Call.Function.Args.Select(a => (BoundExpr)new LogicalColumnRef(ArgumentColumn(aboveGrouping(a))))]) })
                 .ToList();
-            windowsToBuild.Add((sort, partition, order, frame, functions));
+            windowsToBuild.Add((sort, partition, order, frame, functions, raisingArgs));
         }
 
         plan = new LogicalProject(plan, projections);
         foreach (var w in windowsToBuild)
         {
             if (w.Sort.Count > 0) plan = new LogicalSort(plan, w.Sort);
+            if (w.RaisingArgs.Count > 0) plan = WithWindowArguments(plan, w.RaisingArgs);
             plan = new LogicalWindow(plan, w.Partition, w.Order, w.Frame, w.Functions);
         }
         for (int i = 0; i < tleExprs.Count; i++) tleExprs[i] = Remap(tleExprs[i]);

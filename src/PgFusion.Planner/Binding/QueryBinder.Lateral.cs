@@ -51,8 +51,9 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>Moves the WHERE conjuncts that read the outer query into the context as correlations; returns their inner expressions as keys.</summary>
-    /// <param name="mayRaise">Whether the sub-query evaluates something that can raise (<see cref="MayRaise"/>): then equalities go through the domain too (QueryBinder.OuterRowDomain).</param>
-    private List<NamedExpr> ExtractLateralCorrelations(ref LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets, bool mayRaise)
+    /// <param name="mayRaise">Whether the sub-query evaluates something that can raise (<see cref="MayRaise"/>) with
+    /// the given WHERE conjuncts: then equalities go through the domain too (QueryBinder.OuterRowDomain).</param>
+    private List<NamedExpr> ExtractLateralCorrelations(ref LogicalPlan plan, WhereClause where, LateralContext lateral, bool groupingSets, Func<IEnumerable<BoundExpr>, bool> mayRaise)
     {
         if (groupingSets) throw UnsupportedConstructException.NotYet($"{lateral.What} with GROUPING SETS, ROLLUP or CUBE");
         var produced = ColumnIds.Of(plan.Output);
@@ -72,16 +73,23 @@ public sealed partial class QueryBinder
         }
         where.Plain.Clear();
         where.Plain.AddRange(local);
-        if (others.Count > 0 || mayRaise && lateral.Correlations.Count > 0)
+        if (others.Count > 0 || mayRaise(written) && lateral.Correlations.Count > 0)
         {
             // Other correlation, or equalities around something that can raise: through the domain
             // of the outer columns (QueryBinder.Domain, QueryBinder.OuterRowDomain). The whole WHERE
-            // goes into the domain join's filter (its own conjuncts too). Without a domain, equalities
-            // stay grouped by their inner side (whatever can raise then also runs on rows no outer
-            // row matches; an outer expression in a correlation, do1.k + 1, runs per outer row as in
-            // PostgreSQL).
+            // goes into the domain join's filter (its own conjuncts too).
             var decorrelated = DomainDecorrelate(plan, written, lateral.Outer, out var reason);
-            if (decorrelated is null && others.Count == 0) return [.. lateral.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
+            if (decorrelated is null && others.Count == 0)
+            {
+                // Without a domain, equalities stay grouped by their inner side: the sub-query's own
+                // conjuncts, the equalities' inner sides, its select list and aggregates then run on
+                // all its rows, also those no outer row matches, so it stays with PostgreSQL when one
+                // of them can raise. An equality's outer side (do1.k + 1) runs per outer row in the
+                // join back, as in PostgreSQL.
+                if (mayRaise([.. local, .. lateral.Correlations.Select(c => c.Inner)]))
+                    throw UnsupportedConstructException.NotYet($"{lateral.What} that evaluates an expression that can raise on its own rows, correlated by equalities, and that {reason}");
+                return [.. lateral.Correlations.Select(c => new NamedExpr(_ids.New("key", c.Inner.Type), c.Inner))];
+            }
             if (decorrelated is null) throw UnsupportedConstructException.NotYet($"{lateral.What} whose references to the outer query are not equalities in its WHERE and that {reason}");
             plan = decorrelated.Value.Plan;
             where.Plain.Clear();

@@ -471,13 +471,20 @@ public sealed partial class QueryBinder
         }
         // Other correlation, or equalities around something that can raise: through the domain of
         // the outer columns (QueryBinder.Domain, QueryBinder.OuterRowDomain). The whole WHERE goes
-        // into the domain join's filter (its own conjuncts too). Without a domain, equalities stay
-        // grouped by their inner side.
-        if (others.Count > 0 || keys.Count > 0 && MayRaise([.. where.Plain, value, .. having is null ? [] : new[] { having }], aggregates.Aggregates))
+        // into the domain join's filter (its own conjuncts too).
+        bool mayRaise(IEnumerable<BoundExpr> conjuncts) => MayRaise([.. conjuncts, value, .. having is null ? [] : new[] { having }], aggregates.Aggregates);
+        if (others.Count > 0 || keys.Count > 0 && mayRaise(where.Plain))
         {
             var decorrelated = DomainDecorrelate(plan, where.Plain, outer, out var reason);
             if (decorrelated is null && others.Count > 0)
                 throw UnsupportedConstructException.NotYet($"correlated scalar subquery whose outer references are not equalities in its WHERE and that {reason}");
+            // Without a domain, equalities stay grouped by their inner side: the subquery's own
+            // conjuncts, the equalities' inner sides, its result and aggregates then run on all its
+            // rows, also those no outer row matches, so it stays with PostgreSQL when one of them can
+            // raise. An equality's outer side (do1.k + 1) runs per outer row in the join back, as in
+            // PostgreSQL.
+            if (decorrelated is null && mayRaise([.. local, .. keys.Select(k => k.Expr)]))
+                throw UnsupportedConstructException.NotYet($"correlated scalar subquery that evaluates an expression that can raise on its own rows, correlated by equalities, and that {reason}");
             if (decorrelated is { } d)
             {
                 plan = d.Plan;

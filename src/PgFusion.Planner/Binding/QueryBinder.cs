@@ -220,7 +220,7 @@ public sealed partial class QueryBinder
         where.Plain.AddRange(binder.LiftedCorrelations);
         foreach (var s in scalarsBelow) plan = s.Apply(plan);
         List<NamedExpr> lateralKeys = lateral is null ? [] : ExtractLateralCorrelations(ref plan, where, lateral, grouped && (UsesGroupingSets(query) || groupingCalls.Count > 0),
-            MayRaise([.. where.Plain, .. tleExprs, .. groupKeys.Select(k => k.Expr), .. having is null ? [] : new[] { having }], aggregates?.Aggregates));
+            conjuncts => MayRaise([.. conjuncts, .. tleExprs, .. groupKeys.Select(k => k.Expr), .. having is null ? [] : new[] { having }], aggregates?.Aggregates));
         plan = ApplyWhere(plan, where);
         if (grouped)
         {

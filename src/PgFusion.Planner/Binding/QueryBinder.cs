@@ -114,6 +114,7 @@ public sealed partial class QueryBinder
     /// </summary>
     private LogicalPlan WrapPulledUpOutputs(QueryTreeNode sub, LogicalPlan root)
     {
+        if (IsPulledUp(sub) && root is LogicalProject { KeepAll: false } pulledUp) root = pulledUp with { PulledUpSelectList = true };
         if (!_wrapNonVars || !IsPulledUp(sub) || root is not LogicalProject { KeepAll: false } project) return root;
         return project with
         {

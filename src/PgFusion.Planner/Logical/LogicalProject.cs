@@ -12,6 +12,13 @@ public sealed record LogicalProject(LogicalPlan Input, IReadOnlyList<NamedExpr> 
     /// </summary>
     public bool KeepAll { get; init; }
 
+    /// <summary>
+    /// The select list of a sub-query PostgreSQL pulls up into its parent (or what is left of it
+    /// after <see cref="Rules.PulledUpOutputLift"/>): its outputs are substituted into the parent's
+    /// expressions, so PostgreSQL computes them where the parent reads them, not below a join.
+    /// </summary>
+    public bool PulledUpSelectList { get; init; }
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output => _output.Get(Exprs, null, Exprs, static x => [.. x.Select(e => e.Column)]);

@@ -37,6 +37,7 @@ public sealed class Optimizer
             new ConstantFolding(),
             new PredicateSimplification(),
             new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid), cannotRaise),
+            new PulledUpOutputLift(cannotRaise, oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
             new PredicatePushdown(cannotRaise, new QualOrdering(catalog)),
             new OrRestriction(),
             new JoinReorder(catalog, joinOrder),

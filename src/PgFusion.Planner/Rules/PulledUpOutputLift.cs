@@ -1,0 +1,90 @@
+using PgFusion.Planner.Binding;
+using PgFusion.Planner.Logical;
+
+namespace PgFusion.Planner.Rules;
+
+/// <summary>
+/// Computes the outputs of a pulled-up sub-query that can raise above the joins it is part of.
+/// PostgreSQL substitutes a pulled-up sub-query's select list into its parent (pull_up_simple_subquery),
+/// so an output such as <c>100 / v</c> is computed in the join's target list, for the joined rows only,
+/// not for every row of the sub-query's relation; a qual that reads it still goes down to the scan.
+/// Here the sub-query's select list is a projection below the join: an output that raises would raise on
+/// rows no other relation matches (fuzz13: <c>co JOIN (SELECT k, 100 / v AS q FROM ci) s ON s.k = co.k</c>
+/// raised 22012 where PostgreSQL returns the matched rows). Such an output moves into a projection over
+/// the join, which passes the columns it reads up instead; repeated at every join above, it ends under the
+/// parent's select list or filter, into which <see cref="PredicatePushdown"/> substitutes it (a filter
+/// conjunct that reads it then goes back down to the scan, as PostgreSQL's does).
+/// On the nullable side of an outer join an output moves only when it is strict throughout (strict functions
+/// over columns and constants): anything else PostgreSQL wraps in a PlaceHolderVar, computed below the join
+/// (pullup_replace_vars_callback), and a strict one gives NULL for a NULL-extended row in both places.
+/// Outputs the join condition or the other input reads (a LATERAL reference) stay below, as do ones that
+/// cannot raise (nothing to observe) and PlaceHolderVars.
+/// </summary>
+/// <param name="cannotRaise">Whether an expression can never raise (<see cref="PredicatePushdown.CannotRaise"/>).</param>
+/// <param name="isStrictFunction">Whether a function (by pg_proc OID) is strict; without it nothing moves off a nullable side.</param>
+public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<uint, bool>? isStrictFunction = null) : IRewriteRule
+{
+    public string Name => "pulled_up_output_lift";
+
+    public LogicalPlan Apply(LogicalPlan plan)
+    {
+        plan = plan.MapChildren(Apply);
+        if (plan is not LogicalJoin join) return plan;
+        var output = join.Output;
+        var lifted = new List<NamedExpr>();
+        if (join.Kind is not LogicalJoinType.Full)
+        {
+            var (left, fromLeft) = Lift(join, join.Left, join.Right, nullable: join.Kind is LogicalJoinType.Right);
+            if (fromLeft.Count > 0) (join, lifted) = (join with { Left = left }, fromLeft);
+        }
+        if (join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right)
+        {
+            var (right, fromRight) = Lift(join, join.Right, join.Left, nullable: join.Kind is LogicalJoinType.Left);
+            if (fromRight.Count > 0) (join, lifted) = (join with { Right = right }, [.. lifted, .. fromRight]);
+        }
+        return lifted.Count == 0 ? plan : Above(join, output, lifted);
+    }
+
+    /// <summary>The input with its liftable outputs replaced by the columns they read, and those outputs.</summary>
+    private (LogicalPlan Input, List<NamedExpr> Lifted) Lift(LogicalJoin join, LogicalPlan input, LogicalPlan other, bool nullable)
+    {
+        if (nullable && isStrictFunction is null) return (input, []);
+        if (input is not LogicalProject { PulledUpSelectList: true, KeepAll: false, PlannedSubquery: false } project) return (input, []);
+        var readHere = new HashSet<int>(join.Condition?.ReferencedColumns().Select(c => c.Id) ?? []);
+        foreach (var node in Nodes(other))
+            foreach (var e in node.Expressions)
+                foreach (var c in e.ReferencedColumns()) readHere.Add(c.Id);
+        var lifted = project.Exprs.Where(e => e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true }
+            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && !readHere.Contains(e.Column.Id)
+            && (!nullable || StrictThroughout(e.Expr))).ToList();
+        if (lifted.Count == 0) return (input, []);
+        var kept = project.Exprs.Where(e => !lifted.Contains(e)).ToList();
+        foreach (var c in lifted.SelectMany(e => e.Expr.ReferencedColumns()).DistinctBy(c => c.Id))
+            if (!kept.Any(e => e.Column.Id == c.Id)) kept.Add(new NamedExpr(c, new LogicalColumnRef(c)));
+        // What is left only passes its input's columns through: the join reads the input itself.
+        if (kept.All(e => e.Expr is LogicalColumnRef r && r.Column.Id == e.Column.Id))
+            return (project.Input, lifted);
+        return (project with { Exprs = kept }, lifted);
+    }
+
+    /// <summary>The join's former output, with the lifted outputs computed over its rows.</summary>
+    private static LogicalProject Above(LogicalJoin join, IReadOnlyList<LogicalColumn> output, List<NamedExpr> lifted)
+    {
+        var byId = lifted.ToDictionary(e => e.Column.Id);
+        return new LogicalProject(join, [.. output.Select(c => byId.TryGetValue(c.Id, out var e) ? e : new NamedExpr(c, new LogicalColumnRef(c)))])
+        {
+            PulledUpSelectList = true,
+        };
+    }
+
+    /// <summary>Strict functions of columns and constants only (no CASE, COALESCE, AND/OR, NULL test): NULL when any column is.</summary>
+    private bool StrictThroughout(BoundExpr e) => e switch
+    {
+        LogicalColumnRef or BoundConst => true,
+        BoundRelabel { Placeholder: false } r => StrictThroughout(r.Arg),
+        BoundFuncCall f => isStrictFunction!(f.FuncOid) && f.Args.All(StrictThroughout),
+        _ => false,
+    };
+
+    private static IEnumerable<LogicalPlan> Nodes(LogicalPlan plan) => plan.Children.SelectMany(Nodes).Prepend(plan);
+}

@@ -79,27 +79,11 @@ public static class IntervalFunctions
     /// <summary>
     /// interval_mul: months and days scale and truncate; their fractions cascade down to days and
     /// seconds (a month is 30 days), rounded to microseconds, then the time part is rint'ed.
+    /// Every step that can leave its field's range raises "interval out of range" (PostgreSQL
+    /// 15.20's checks, the cascade's day additions included).
     /// </summary>
-    public static PgInterval IntervalMul(PgInterval span, double factor)
-    {
-        double monthsD = span.Months * factor;
-        if (double.IsNaN(monthsD) || !FitsInt32(monthsD)) IntervalOutOfRange();
-        int months = (int)monthsD;
-        double daysD = span.Days * factor;
-        if (double.IsNaN(daysD) || !FitsInt32(daysD)) IntervalOutOfRange();
-        int days = (int)daysD;
-        double monthRemainderDays = TsRound(((span.Months * factor) - months) * 30.0);
-        double secRemainder = TsRound(((span.Days * factor) - days + monthRemainderDays - (int)monthRemainderDays) * 86400.0);
-        if (Math.Abs(secRemainder) >= 86400.0)
-        {
-            days += (int)(secRemainder / 86400.0);
-            secRemainder -= (int)(secRemainder / 86400.0) * 86400.0;
-        }
-        days += (int)monthRemainderDays;
-        double time = Math.Round((span.Micros * factor) + (secRemainder * 1000000.0), MidpointRounding.ToEven);
-        if (double.IsNaN(time) || !FitsInt64(time)) IntervalOutOfRange();
-        return new PgInterval((long)time, days, months);
-    }
+    public static PgInterval IntervalMul(PgInterval span, double factor) =>
+        Scaled(span.Months * factor, span.Days * factor, span.Micros * factor);
 
     public static PgInterval MulDInterval(double factor, PgInterval span) => IntervalMul(span, factor);
 
@@ -107,17 +91,39 @@ public static class IntervalFunctions
     public static PgInterval IntervalDiv(PgInterval span, double factor)
     {
         if (factor == 0.0) PgErrors.DivideByZero();
-        int months = (int)(span.Months / factor);
-        int days = (int)(span.Days / factor);
-        double monthRemainderDays = TsRound(((span.Months / factor) - months) * 30.0);
-        double secRemainder = TsRound(((span.Days / factor) - days + monthRemainderDays - (int)monthRemainderDays) * 86400.0);
+        return Scaled(span.Months / factor, span.Days / factor, span.Micros / factor);
+    }
+
+    /// <summary>
+    /// The shared body of interval_mul and interval_div, given each field already scaled (exactly as
+    /// PostgreSQL computes them: `span->month * factor` etc.). A NaN field (NaN factor, or 0 × ∞)
+    /// is out of range like an overflowing one.
+    /// </summary>
+    private static PgInterval Scaled(double monthsExact, double daysExact, double microsExact)
+    {
+        if (double.IsNaN(monthsExact) || !FitsInt32(monthsExact)) IntervalOutOfRange();
+        int months = (int)monthsExact;
+        if (double.IsNaN(daysExact) || !FitsInt32(daysExact)) IntervalOutOfRange();
+        int days = (int)daysExact;
+        double monthRemainderDays = TsRound((monthsExact - months) * 30.0);
+        double secRemainder = TsRound((daysExact - days + monthRemainderDays - (int)monthRemainderDays) * 86400.0);
         if (Math.Abs(secRemainder) >= 86400.0)
         {
-            days += (int)(secRemainder / 86400.0);
+            days = AddDays(days, (int)(secRemainder / 86400.0));
             secRemainder -= (int)(secRemainder / 86400.0) * 86400.0;
         }
-        days += (int)monthRemainderDays;
-        return new PgInterval((long)Math.Round((span.Micros / factor) + (secRemainder * 1000000.0), MidpointRounding.ToEven), days, months);
+        days = AddDays(days, (int)monthRemainderDays);
+        double time = Math.Round(microsExact + (secRemainder * 1000000.0), MidpointRounding.ToEven);
+        if (double.IsNaN(time) || !FitsInt64(time)) IntervalOutOfRange();
+        return new PgInterval((long)time, days, months);
+    }
+
+    /// <summary>pg_add_s32_overflow on the day field: a cascaded fraction may carry it past int32.</summary>
+    private static int AddDays(int days, int carry)
+    {
+        int sum = unchecked(days + carry);
+        if (((days ^ sum) & (carry ^ sum)) < 0) IntervalOutOfRange();
+        return sum;
     }
 
     /// <summary>interval_cmp_value: months as 30 days, days as 24 hours, in 128 bits.</summary>

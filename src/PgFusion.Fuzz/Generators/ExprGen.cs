@@ -12,7 +12,7 @@ namespace PgFusion.Fuzz.Generators;
 /// <see cref="Subqueries"/> is set, EXISTS / IN / scalar subqueries, correlated or not.
 /// Sub-generators are built lazily (only the branch taken), so deep trees stay cheap to generate.
 /// </summary>
-public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema, bool subqueries, int nesting = 0)
+public sealed partial class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema, bool subqueries, int nesting = 0)
 {
     private static readonly ColumnKind[] ScalarKinds =
     [
@@ -55,6 +55,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
             (2, Lazy(() => Between(depth))),
             (2, Lazy(() => InList(depth))),
             (2, Lazy(() => Like(depth))),
+            (1, Lazy(() => LikeRegistry(depth))),
             (1, Lazy(() => Scalar(ColumnKind.Bool, 0))),
         };
         if (subqueries && nesting == 0) choices.Add((3, Lazy(Subquery)));
@@ -334,6 +335,7 @@ public sealed class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema schema,
                 ops.Add((6, () => Predicate(depth)));
                 break;
         }
+        AddRegistryFunctions(ops, kind, depth);
         return Gen.Frequency(ops.Select(o => (o.Weight, Lazy(o.Make))));
     }
 

@@ -27,6 +27,14 @@ public class DecoderBenchmarks
     private RecordBatch allBatch = null!;
     private RecordBatch q1SmallBatch = null!;
 
+    /// <summary>
+    /// Q1 decoders made with other next-page prefetch counts (decoder17): PGFUSION_BENCH_Q1_VARIANTS, up to
+    /// three PGFUSION_DECODER_NEXT_LINES values (e.g. "3 1 2"; the default's own count is a control for
+    /// placement), each with its own batch; DecodeQ1V1..V3 (absent: the default count).
+    /// </summary>
+    private readonly HeapPageDecoder[] q1Variants = new HeapPageDecoder[3];
+    private readonly RecordBatch[] q1VariantBatches = new RecordBatch[3];
+
     /// <summary>Rows of the small batches (DecodeQ1Small): their column buffers (~100 bytes a row) stay in L1.</summary>
     private const int SmallBatchRows = 256;
 
@@ -51,6 +59,14 @@ public class DecoderBenchmarks
         q6Batch = q6.NewBatch(BatchRows);
         allBatch = all.NewBatch(BatchRows);
         q1SmallBatch = q1.NewBatch(SmallBatchRows);
+        string[] variants = (Environment.GetEnvironmentVariable("PGFUSION_BENCH_Q1_VARIANTS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        for (int v = 0; v < q1Variants.Length; v++)
+        {
+            Environment.SetEnvironmentVariable("PGFUSION_DECODER_NEXT_LINES", v < variants.Length ? variants[v] : null);
+            q1Variants[v] = new HeapPageDecoder(layout, [5, 6, 7, 8, 9, 10, 11]);
+            q1VariantBatches[v] = q1Variants[v].NewBatch(BatchRows);
+        }
+        Environment.SetEnvironmentVariable("PGFUSION_DECODER_NEXT_LINES", null);
         Console.WriteLine($"// {pages.Count} pages, {Tuples} tuples, {Bytes} tuple bytes");
     }
 
@@ -100,6 +116,15 @@ public class DecoderBenchmarks
 
     [Benchmark(Description = "decode Q1's 7 columns (2000 lineitem pages)")]
     public int DecodeQ1() => Run(q1, q1Batch);
+
+    [Benchmark(Description = "decode Q1's 7 columns, next-page prefetch count 1 of PGFUSION_BENCH_Q1_VARIANTS")]
+    public int DecodeQ1V1() => Run(q1Variants[0], q1VariantBatches[0]);
+
+    [Benchmark(Description = "decode Q1's 7 columns, next-page prefetch count 2 of PGFUSION_BENCH_Q1_VARIANTS")]
+    public int DecodeQ1V2() => Run(q1Variants[1], q1VariantBatches[1]);
+
+    [Benchmark(Description = "decode Q1's 7 columns, next-page prefetch count 3 of PGFUSION_BENCH_Q1_VARIANTS")]
+    public int DecodeQ1V3() => Run(q1Variants[2], q1VariantBatches[2]);
 
     [Benchmark(Description = "decode Q1's 7 columns into 256-row batches (column buffers in L1)")]
     public int DecodeQ1Small() => Run(q1, q1SmallBatch, nextPage: true, SmallBatchRows);

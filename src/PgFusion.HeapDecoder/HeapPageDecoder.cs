@@ -124,7 +124,7 @@ public sealed partial class HeapPageDecoder
         _steps = paths == DecodePaths.GeneralOnly ? null : BuildSteps();
         // PGFUSION_DECODER_SPECIALIZE=0 keeps the interpreted step list (to compare the two)
         _walker = _steps is { } steps && paths == DecodePaths.Default && Environment.GetEnvironmentVariable("PGFUSION_DECODER_SPECIALIZE") != "0"
-            ? TupleWalker.TryCreate(steps) : null;
+            ? TupleWalker.TryCreate(steps, NextPrefetch.LinesFromEnvironment()) : null;
         // PGFUSION_DECODER_PAGELOOP=0 calls the specialised walk once per tuple from Decode's loop instead of TupleWalker.WalkPage
         _pageLoop = Environment.GetEnvironmentVariable("PGFUSION_DECODER_PAGELOOP") != "0";
         // PGFUSION_DECODER_WARMUP=0 runs the tiered WalkPage from the first page (the cold start WalkWarmup avoids),

@@ -58,7 +58,8 @@ internal abstract class TupleWalker
     /// <summary>
     /// A walker for the steps, or null when one of them has no specialised form.
     /// </summary>
-    public static TupleWalker? TryCreate(FastStep[] steps)
+    /// <param name="nextLines">Cache lines of the next page asked for per tuple walked (NextPrefetch.Lines; 1-8).</param>
+    public static TupleWalker? TryCreate(FastStep[] steps, int nextLines = NextPrefetch.Lines)
     {
         if (steps.Length > MaxSteps) return null;
         var chain = typeof(WalkEnd);
@@ -81,7 +82,8 @@ internal abstract class TupleWalker
             if (step is null) return null;
             chain = step;
         }
-        return (TupleWalker)Activator.CreateInstance(typeof(TupleWalker<>).MakeGenericType(chain))!;
+        if (nextLines < 1 || nextLines > 8) return null;
+        return (TupleWalker)Activator.CreateInstance(typeof(TupleWalker<,>).MakeGenericType(chain, Const(nextLines)))!;
     }
 
     private static Type Const(int value) => value switch
@@ -96,7 +98,8 @@ internal abstract class TupleWalker
     };
 }
 
-internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWalkStep
+internal sealed class TupleWalker<TWalk, TNextLines> : TupleWalker
+    where TWalk : struct, IWalkStep where TNextLines : struct, IConst
 {
     /// <summary>A copy of the tuple data being walked, with SlackBytes after it (tuples near the end of the page).</summary>
     private readonly byte[] _padded = new byte[PageFormat.BlockSize + SlackBytes];
@@ -162,11 +165,8 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
     /// </summary>
     private const int PrefetchAhead = 2;
 
-    /// <summary>
-    /// Cache lines of the next page asked for per tuple walked on this one: a lineitem page holds
-    /// ~53 tuples in 128 lines, so 3 per tuple cover it before the page ends.
-    /// </summary>
-    private const int NextLinesPerTuple = 3;
+    /// <summary>Cache lines of the next page asked for per tuple walked on this one (NextPrefetch.Lines: a type constant).</summary>
+    private static int NextLinesPerTuple => TNextLines.Value;
 
     /// <summary>t_hoff of a tuple without a null bitmap: MAXALIGN(23).</summary>
     private const int PlainHoff = (PageFormat.TupleHeaderSize + PageFormat.MaxAlign - 1) & ~(PageFormat.MaxAlign - 1);
@@ -255,9 +255,15 @@ internal sealed class TupleWalker<TWalk> : TupleWalker where TWalk : struct, IWa
             if (nextLine > 256 && Sse.IsSupported)
             {
                 nextLine -= NextLinesPerTuple * 64;
+                // unrolled by the constant: the tests fold away
                 Sse.Prefetch0(next + nextLine);
-                Sse.Prefetch0(next + nextLine + 64);
-                Sse.Prefetch0(next + nextLine + 128);
+                if (NextLinesPerTuple > 1) Sse.Prefetch0(next + nextLine + 64);
+                if (NextLinesPerTuple > 2) Sse.Prefetch0(next + nextLine + 128);
+                if (NextLinesPerTuple > 3) Sse.Prefetch0(next + nextLine + 192);
+                if (NextLinesPerTuple > 4) Sse.Prefetch0(next + nextLine + 256);
+                if (NextLinesPerTuple > 5) Sse.Prefetch0(next + nextLine + 320);
+                if (NextLinesPerTuple > 6) Sse.Prefetch0(next + nextLine + 384);
+                if (NextLinesPerTuple > 7) Sse.Prefetch0(next + nextLine + 448);
             }
             if (!allVisible && (Unsafe.Add(ref visibility, i >> 3) & (1 << (int)(i & 7))) == 0) continue;
             uint lp = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref page, PageFormat.HeaderSize + (i * PageFormat.ItemIdSize)));

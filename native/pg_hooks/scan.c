@@ -639,7 +639,7 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 		return false;
 	state->filling_page = page_index;
 	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
-						state->serializable, scan->may_toast, toast_collector, &collect,
+						state->serializable, scan->may_toast, (state->tuning & PGF_SERVE_LINE_RANGE) != 0, toast_collector, &collect,
 						state->css.ss.ps.instrument != NULL ? &state->times : NULL,
 						use_guess(state, scan) ? &scan->guess : NULL,
 						scan->pinned ? &pinned : NULL);
@@ -910,12 +910,22 @@ exec_scan(CustomScanState *node)
 									errmsg("pg_fusion worker sent unexpected message type %u during execution", type)));
 			}
 		}
-		/* shared transfer: drop the pins of the entries the worker returned (it woke us for them) */
-		if (state->pins.count > 0)
+		/*
+		 * Shared transfer: drop the pins of the entries the worker returned (it woke us for them).
+		 * A reap reads the state of every pin in flight (up to the quota, 256), whose cache lines
+		 * the worker has just written: with PGF_SERVE_LAZY_REAP it waits until half the quota is
+		 * pinned (fill_page reaps when the pool refuses an entry), and is done before any sleep
+		 * below, so the quota the returned entries hold is never what the worker waits for.
+		 */
+		if (state->pins.count > 0 &&
+			((state->tuning & PGF_SERVE_LAZY_REAP) == 0 || state->pins.count >= state->pins.capacity / 2))
 			pgf_pins_reap(&state->pins);
 		if (serve_pages(state) > 0)
 			progress = true;
 		if (pgf_probe_serve(state->probes, state->session, PGF_PROBE_PAGES_PER_ROUND) > 0)
+			progress = true;
+		if (!progress && state->pins.count > 0 && (state->tuning & PGF_SERVE_LAZY_REAP) != 0 &&
+			pgf_pins_reap(&state->pins) > 0)
 			progress = true;
 		/* nothing to forward: read a block for the readers' scans like a reader would */
 		if (!progress && state->readers != NULL &&

@@ -50,8 +50,7 @@ extern int	pgf_page_transfer;		/* PGF_TRANSFER_*: heap pages copied into the poo
 #define PGF_SERVE_PROBE_PREFETCH 0x10	/* index probes pin heap blocks ahead and prefetch their lines */
 #define PGF_SERVE_PROBE_GUESS	0x20	/* with 0x10: a probe's next block first looked for at the last block's buffer offset */
 #define PGF_SERVE_LINE_RANGE	0x40	/* an all-visible page without free line pointers is published as lines 1..max, unread */
-#define PGF_SERVE_LAZY_REAP		0x80	/* shared transfer: returned pins are dropped when the quota runs low or before a sleep */
-#define PGF_SERVE_ALL			0xFF
+#define PGF_SERVE_ALL			0x7F
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0

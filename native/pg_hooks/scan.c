@@ -910,22 +910,12 @@ exec_scan(CustomScanState *node)
 									errmsg("pg_fusion worker sent unexpected message type %u during execution", type)));
 			}
 		}
-		/*
-		 * Shared transfer: drop the pins of the entries the worker returned (it woke us for them).
-		 * A reap reads the state of every pin in flight (up to the quota, 256), whose cache lines
-		 * the worker has just written: with PGF_SERVE_LAZY_REAP it waits until half the quota is
-		 * pinned (fill_page reaps when the pool refuses an entry), and is done before any sleep
-		 * below, so the quota the returned entries hold is never what the worker waits for.
-		 */
-		if (state->pins.count > 0 &&
-			((state->tuning & PGF_SERVE_LAZY_REAP) == 0 || state->pins.count >= state->pins.capacity / 2))
+		/* shared transfer: drop the pins of the entries the worker returned (it woke us for them) */
+		if (state->pins.count > 0)
 			pgf_pins_reap(&state->pins);
 		if (serve_pages(state) > 0)
 			progress = true;
 		if (pgf_probe_serve(state->probes, state->session, PGF_PROBE_PAGES_PER_ROUND) > 0)
-			progress = true;
-		if (!progress && state->pins.count > 0 && (state->tuning & PGF_SERVE_LAZY_REAP) != 0 &&
-			pgf_pins_reap(&state->pins) > 0)
 			progress = true;
 		/* nothing to forward: read a block for the readers' scans like a reader would */
 		if (!progress && state->readers != NULL &&

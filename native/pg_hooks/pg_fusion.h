@@ -49,7 +49,8 @@ extern int	pgf_page_transfer;		/* PGF_TRANSFER_*: heap pages copied into the poo
 #define PGF_SERVE_NEXT_BUFFER	0x8	/* look for block b in the buffer after block b-1's first (ReadRecentBuffer) */
 #define PGF_SERVE_PROBE_PREFETCH 0x10	/* index probes pin heap blocks ahead and prefetch their lines */
 #define PGF_SERVE_PROBE_GUESS	0x20	/* with 0x10: a probe's next block first looked for at the last block's buffer offset */
-#define PGF_SERVE_ALL			0x3F
+#define PGF_SERVE_LINE_RANGE	0x40	/* an all-visible page without free line pointers is published as lines 1..max, unread */
+#define PGF_SERVE_ALL			0x7F
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0
@@ -181,7 +182,7 @@ typedef struct PgfReaders PgfReaders;
 
 extern int	pgf_page_readers;
 extern void pgf_copy_heap_block(Relation rel, BufferAccessStrategy strategy, Snapshot snapshot, BlockNumber block,
-								int page_index, uint32 scan_id, bool serializable, bool may_toast,
+								int page_index, uint32 scan_id, bool serializable, bool may_toast, bool line_range,
 								PgfToastCollector collect, void *collect_arg, PgfFillTimes *times,
 								PgfBufferGuess *guess, Buffer *keep_pin);
 

@@ -639,7 +639,7 @@ fill_page(PgfScanState *state, PgfScanStream *scan)
 		return false;
 	state->filling_page = page_index;
 	pgf_copy_heap_block(scan->rel, scan->bulk ? state->strategy : NULL, snapshot, block, page_index, scan->scan_id,
-						state->serializable, scan->may_toast, toast_collector, &collect,
+						state->serializable, scan->may_toast, (state->tuning & PGF_SERVE_LINE_RANGE) != 0, toast_collector, &collect,
 						state->css.ss.ps.instrument != NULL ? &state->times : NULL,
 						use_guess(state, scan) ? &scan->guess : NULL,
 						scan->pinned ? &pinned : NULL);

@@ -89,7 +89,7 @@ public sealed class ProbeLeafWalkTests : IClassFixture<HookDatabase>
             PgServer.Execute(conn, $"SET pg_fusion.serve_tuning = {tuning}");
             string other = ResultText.Run(conn, sql);
             PgServer.Execute(conn, "RESET pg_fusion.serve_tuning");
-            Assert.True(walk == other, $"{sql}\nserve_tuning 63 vs {tuning}: {ResultText.FirstDifference(other, walk)}");
+            Assert.True(walk == other, $"{sql}\nserve_tuning default vs {tuning}: {ResultText.FirstDifference(other, walk)}");
         }
         PgServer.Execute(conn, "SET pg_fusion.probe_leaf_walk = off");
         string am = ResultText.Run(conn, sql);

@@ -16,6 +16,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     private const int RoundWake = 1;
     private const int LongRuns = 2;
     private const int NextBuffer = 8;
+    private const int LineRange = 64;
 
     private const string Toast = "SELECT id % 7 AS b, count(*), sum(length(t)), max(t) FROM pr_toast GROUP BY 1 ORDER BY 1";
 
@@ -26,7 +27,9 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     [InlineData(4)]
     [InlineData(NextBuffer)]
     [InlineData(15)]
+    [InlineData(LineRange)]
     [InlineData(63)]
+    [InlineData(127)]
     public void Results_are_PostgreSQLs_and_every_page_is_freed(int tuning)
     {
         if (!db.FusionAvailable)
@@ -62,7 +65,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     public void Serializable_scans_give_PostgreSQLs_results_with_every_measure_on()
     {
         using var conn = db.Open();
-        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 63");
+        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 127");
         using (var tx = conn.BeginTransaction(System.Data.IsolationLevel.Serializable))
         {
             foreach (var sql in PageReaderTests.Queries)

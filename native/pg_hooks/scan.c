@@ -13,6 +13,7 @@
  * the session slot (the worker then cancels and reclaims its pages).
  */
 #include "pg_fusion.h"
+#include "done_spill.h"
 
 #include "access/detoast.h"
 #include "access/heapam.h"
@@ -128,7 +129,7 @@ static void end_scan(CustomScanState *node);
 static void rescan(CustomScanState *node);
 static void explain_scan(CustomScanState *node, List *ancestors, ExplainState *es);
 static void note_kernels(PgfScanState *state, const char *data);
-static void note_spill_ops(PgfScanState *state, const char *data, uint64 len);
+static void note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset);
 static void shutdown_scan(CustomScanState *node);
 static bool scan_may_toast(PgfScanStream *scan);
 static void share_scan(PgfScanState *state, PgfScanStream *scan);
@@ -896,7 +897,7 @@ exec_scan(CustomScanState *node)
 							uint64		at = (uint64) n + 24 + sizeof(PgfDoneKernels);
 
 							note_kernels(state, state->msg.data + 24 + n);
-							note_spill_ops(state, state->msg.data + at, state->msg.len - at);
+							note_spill_ops(state, state->msg.data + at, state->msg.len - at, at);
 						}
 					}
 					state->done = true;
@@ -1022,38 +1023,44 @@ note_kernels(PgfScanState *state, const char *data)
 /*
  * DONE's spill section (docs/ipc.md 5.4): a header, then entries of entry_size bytes, one per plan
  * node and kind of operator (version 2) or per kind of operator (version 1, whose node field was
- * reserved and 0). A section of another version, or cut short, is ignored (EXPLAIN then shows the
- * totals only); fields a later version appends to an entry are skipped. Like the totals, the
- * figures are those of the last execution (a rescan's DONE replaces them). Kept in es_query_cxt,
- * since EXPLAIN runs after the executor's per-call memory is reset.
+ * reserved and 0); fields a later version appends to an entry are skipped. A section that does not
+ * hold together (cut short, an unknown version, entries past the end, an operator kind out of
+ * range, entries that do not add up to DONE's totals: pgf_done_spill_check) is reported as a
+ * WARNING naming the field and its offset in DONE, and left out (EXPLAIN then shows the totals
+ * only); the query's rows are not affected. Like the totals, the figures are those of the last
+ * execution (a rescan's DONE replaces them). Kept in es_query_cxt, since EXPLAIN runs after the
+ * executor's per-call memory is reset.
  */
 static void
-note_spill_ops(PgfScanState *state, const char *data, uint64 len)
+note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset)
 {
 	PgfDoneSpillHeader h;
 	MemoryContext old;
+	char		why[256];
 
-	if (len < sizeof(h))
-		return;
-	memcpy(&h, data, sizeof(h));
-	if ((h.version != 1 && h.version != PGF_DONE_SPILL_VERSION) || h.entry_size < sizeof(PgfDoneSpill) ||
-		(uint64) h.count * h.entry_size > len - sizeof(h))
-		return;
+	switch (pgf_done_spill_check(data, len, offset, state->spill_files, state->spill_bytes, &h, why, sizeof(why)))
+	{
+		case PGF_DONE_SPILL_ABSENT:
+			return;
+		case PGF_DONE_SPILL_MALFORMED:
+			state->have_spill_ops = false;
+			state->nspill_ops = 0;
+			ereport(WARNING,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("pg_fusion worker sent a malformed spill section in DONE: %s", why),
+					 errdetail("The section (docs/ipc.md 5.4) is %llu bytes at offset %llu of a %llu-byte DONE message; EXPLAIN ANALYZE shows the spill totals only.",
+							   (unsigned long long) len, (unsigned long long) offset,
+							   (unsigned long long) (offset + len))));
+			return;
+		case PGF_DONE_SPILL_VALID:
+			break;
+	}
 	old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
 	state->spill_ops = h.count > 0 ? palloc(sizeof(PgfDoneSpill) * h.count) : NULL;
 	MemoryContextSwitchTo(old);
 	state->nspill_ops = 0;
 	for (uint32 i = 0; i < h.count; i++)
-	{
-		PgfDoneSpill e;
-
-		memcpy(&e, data + sizeof(h) + (uint64) i * h.entry_size, sizeof(e));
-		if (e.op >= PGF_SPILL_OPERATOR_SLOTS || e.files == 0)
-			continue;
-		if (h.version == 1)
-			e.node = 0;
-		state->spill_ops[state->nspill_ops++] = e;
-	}
+		state->spill_ops[state->nspill_ops++] = pgf_done_spill_entry(data, &h, i);
 	state->have_spill_ops = true;
 }
 

@@ -19,6 +19,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     private GroupTable? table;
     private bool consumed;
     private AggregateSpill? spill;
+    private Spill.MemoryGauge? tableGauge;
     private Accumulator[]? accumulators;
     private int groups;
     private int emitted;
@@ -33,6 +34,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         {
             table = null;
             accumulators = null;
+            tableGauge?.Dispose();
             return spill?.Next(cancellation);
         }
         outputs ??= node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
@@ -154,6 +156,18 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     private SortedGroupingErrors? sortedErrors;
 
     /// <summary>
+    /// Whether the group table and what its accumulators hold passed the table's part of the budget
+    /// (<see cref="Spill.SpillSpace.TableBudgetBytes"/>: the partitions' staging takes the rest once
+    /// it freezes); the bytes go to the node's memory gauge.
+    /// </summary>
+    private bool TableOverBudget()
+    {
+        long bytes = AggregateSpill.Bytes(table!, accumulators!);
+        (tableGauge ??= context.Spill.Gauge(node)).Set(bytes);
+        return bytes > context.Spill.TableBudgetBytes;
+    }
+
+    /// <summary>
     /// Folds input batches into the state until the input ends (true). A partial aggregate of a
     /// parallel scan passes <paramref name="partialBudget"/> &gt; 0: it never spills, and stops
     /// (false) once its table passes that budget or <paramref name="stop"/> says so, leaving the
@@ -202,7 +216,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 {
                     if (AggregateSpill.Exceeds(table, accumulators, partialBudget)) return false;
                 }
-                else if (context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators, context.Spill.BudgetBytes))
+                else if (context.Spill.Limited && TableOverBudget())
                 {
                     spill = new AggregateSpill(node, context, level);
                 }
@@ -267,7 +281,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 table.Lookup(keys, rows, groupIds);
                 groups = table.Count;
                 foreach (var acc in accumulators) acc.EnsureGroups(groups);
-                if (partialBudget <= 0 && context.Spill.Limited && AggregateSpill.Exceeds(table, accumulators, context.Spill.BudgetBytes))
+                if (partialBudget <= 0 && context.Spill.Limited && TableOverBudget())
                     spill = new AggregateSpill(node, context, level);
             }
             for (int a = 0; a < accumulators.Length; a++)

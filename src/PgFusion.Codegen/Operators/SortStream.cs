@@ -82,34 +82,56 @@ internal sealed class SortStream(SortNode node, Func<IBatchSource> openInput, Ex
         long budget = context.Spill.BudgetBytes;
         long scratchPerRow = TopNBuffer.ScratchBytesPerRow(node.Plan.Keys.Select(k => k.Expr.Type));
         ExternalSort? external = null;
+        using var gauge = context.Spill.Limited ? context.Spill.Gauge(node) : null;
+        long held = 0;
         while (input.Next(cancellation) is { } b)
         {
             cancellation.ThrowIfCancellationRequested();
             int live = b.LiveRows;
             if (evaluate) ProjectStream.Run(node.KeyKernel, b, evaluated, context);
-            for (int j = 0; j < rows.Length; j++) ColumnGather.Append(b.Columns[j], b.Selection, 0, live, rows[j], rowOps[j]);
-            if (evaluate)
-            {
-                for (int j = 0; j < keys.Length; j++) ColumnGather.Append(evaluated[j], null, 0, live, keys[j], keyOps[j]);
-            }
-            total += live;
-            if (context.Spill.Limited && ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + (scratchPerRow * total) > budget)
+            // a run goes out before the batch would take the rows past the budget, so they stay within it
+            if (gauge is not null && total > 0
+                && held + IncomingBytes(b, live, evaluate ? evaluated : null) + scratchPerRow * live > budget)
             {
                 external ??= new ExternalSort(node, context);
                 external.AddRun(rows, keys, SortedOrder(), total);
                 foreach (var c in rows.Concat(keys)) c.Reset();
                 total = 0;
             }
+            for (int j = 0; j < rows.Length; j++) ColumnGather.Append(b.Columns[j], b.Selection, 0, live, rows[j], rowOps[j]);
+            if (evaluate)
+            {
+                for (int j = 0; j < keys.Length; j++) ColumnGather.Append(evaluated[j], null, 0, live, keys[j], keyOps[j]);
+            }
+            total += live;
+            if (gauge is not null)
+            {
+                held = ColumnMemory.Bytes(rows) + (evaluate ? ColumnMemory.Bytes(keys) : 0) + scratchPerRow * total;
+                gauge.Set(held);
+            }
         }
         if (external is not null)
         {
             if (total > 0) external.AddRun(rows, keys, SortedOrder(), total);
+            gauge?.Set(0);
             rows = keys = null;
             merged = external.Merge(node.Plan.Limit ?? long.MaxValue, ties).GetEnumerator();
             return;
         }
         order = SortedOrder();
         if (node.Plan.Limit is { } limit && limit < total) total = ties ? WithTies((int)limit) : (int)limit;
+    }
+
+    /// <summary>
+    /// About the bytes the batch's <paramref name="live"/> rows (and their evaluated keys) take once
+    /// appended: each column's bytes scaled to the rows the selection keeps.
+    /// </summary>
+    private static long IncomingBytes(RecordBatch b, int live, Column[]? evaluatedKeys)
+    {
+        long bytes = 0;
+        foreach (var c in b.Columns) bytes += c.Length == 0 ? 0 : ColumnMemory.Bytes(c) * live / c.Length;
+        if (evaluatedKeys is not null) bytes += ColumnMemory.Bytes(evaluatedKeys);
+        return bytes;
     }
 
     /// <summary>The first <paramref name="limit"/> sorted rows (limit &gt; 0) and those after them whose keys all equal the last one's.</summary>

@@ -101,7 +101,7 @@ internal sealed class RecursiveUnionStream(RecursiveUnionNode node, ExecutionCon
     private RecordBatch? Accept(RecordBatch b)
     {
         var accepted = AcceptRows(b);
-        if (seen is not null && seenSpill is null && context.Spill.Limited && seen.Bytes > context.Spill.BudgetBytes)
+        if (seen is not null && seenSpill is null && context.Spill.Limited && seen.Bytes > context.Spill.TableBudgetBytes)
             seenSpill = new RecursiveSeenSpill([.. node.Output.Select(o => o.Type)], node.RowOps, context, node);
         SpillNextIfOver();
         return accepted;

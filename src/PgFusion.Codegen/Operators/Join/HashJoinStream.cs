@@ -209,6 +209,8 @@ internal sealed class HashJoinStream : IBatchSource
         loaded = null;
         if (grace is not null)
         {
+            // its rows are in the partitions now: let them go before the nested joins build theirs
+            table = null!;
             foreach (var b in grace.Run(probe ?? probeSource ?? node.Probe.Open(context), cancellation)) yield return b;
             yield break;
         }
@@ -610,7 +612,7 @@ internal sealed class HashJoinStream : IBatchSource
             cancellation.ThrowIfCancellationRequested();
             if (batch.LiveRows == 0) continue;
             if (canSpill && (canPartition || table.Count > 0)
-                && Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count > context.Spill.BudgetBytes)
+                && Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count > context.Spill.TableBudgetBytes)
             {
                 if (canPartition)
                 {

@@ -105,7 +105,7 @@ internal sealed class IndexProbeKeySet
         if (!context.Spill.Limited || level >= MaxLevel) return false;
         long slots = seen!.Count >= seen.Capacity ? Math.Max(8, seen.Capacity * 5L / 2) : seen.Capacity;
         long pending = Pending.Count >= Pending.Capacity ? Math.Max(4, 2L * Pending.Capacity) : Pending.Capacity;
-        return SlotBytes * slots + 8 * pending > context.Spill.BudgetBytes;
+        return SlotBytes * slots + 8 * pending > context.Spill.TableBudgetBytes;
     }
 
     private void Spill(long key)

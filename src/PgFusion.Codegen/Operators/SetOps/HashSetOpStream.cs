@@ -99,7 +99,7 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
             else
             {
                 table!.Lookup(rowKeys, rows, groupIds);
-                if (context.Spill.Limited && Spill.SetOpSpill.CanSpill(level) && Spill.SetOpSpill.Exceeds(table, context.Spill.BudgetBytes))
+                if (context.Spill.Limited && Spill.SetOpSpill.CanSpill(level) && Spill.SetOpSpill.Exceeds(table, context.Spill.TableBudgetBytes))
                     spill = new Spill.SetOpSpill(node, context, level);
             }
             if (counts.Length < table!.Count)

@@ -47,11 +47,14 @@ internal sealed class AggregateSpill
     /// Whether the table's groups (keys, per-aggregate state arrays, and what accumulators hold
     /// beyond them: DISTINCT value sets, ORDER BY rows, string_agg text) take more than the budget.
     /// </summary>
-    public static bool Exceeds(GroupTable table, Accumulator[] accumulators, long budget)
+    public static bool Exceeds(GroupTable table, Accumulator[] accumulators, long budget) => Bytes(table, accumulators) > budget;
+
+    /// <summary>What the budget counts of the table: its keys, the per-aggregate state arrays, what the accumulators hold.</summary>
+    public static long Bytes(GroupTable table, Accumulator[] accumulators)
     {
         long bytes = ColumnMemory.Bytes(table.Keys) + (long)table.Count * (16 + StateBytesPerAggregate * accumulators.Length);
         foreach (var a in accumulators) bytes += a.HeldBytes;
-        return bytes > budget;
+        return bytes;
     }
 
     public bool CanSpill => level < MaxLevel;

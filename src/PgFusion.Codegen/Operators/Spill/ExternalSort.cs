@@ -6,33 +6,76 @@ namespace PgFusion.Codegen.Operators.Spill;
 /// <summary>
 /// The spilling side of <see cref="SortStream"/>: each time the buffered rows exceed the memory
 /// budget they are sorted and written as one run (row columns, then sort-key columns); at the end
-/// the runs are merged with a heap of run cursors. Runs hold consecutive stretches of the input, and
-/// ties go to the earlier run, so the merge keeps input order among equal keys as the in-memory sort does.
-/// A limit (top-N) stops the merge early; WITH TIES goes on while the keys equal the limit-th row's.
+/// the runs are merged with a heap of run cursors (<see cref="SortedRunMerge"/>). Runs hold
+/// consecutive stretches of the input, and ties go to the earlier run, so the merge keeps input
+/// order among equal keys as the in-memory sort does. A limit (top-N) stops the merge early; WITH
+/// TIES goes on while the keys equal the limit-th row's.
+/// The merge holds one block and one stream buffer per run, both sized from the budget (about
+/// <see cref="TargetFanIn"/> of them fit it). When more runs than fit are left, consecutive runs
+/// are first merged into longer runs (as PostgreSQL's tuplesort merges in several passes when its
+/// merge order is below the number of runs) until the rest fit in one final merge.
 /// </summary>
-internal sealed class ExternalSort(SortNode node, ExecutionContext context)
+internal sealed class ExternalSort
 {
+    /// <summary>How many runs' read buffers the budget is cut into when the runs' blocks are sized.</summary>
+    public const int TargetFanIn = 64;
+
+    /// <summary>The fewest rows in a run's block, whatever the budget (a block header and per-column flags go with each).</summary>
+    public const int MinBlockRows = 16;
+
+    private readonly SortNode node;
+    private readonly ExecutionContext context;
     private readonly List<SpillFile> runs = [];
-    private readonly Column[] staging = [.. node.Input.Output.Select(o => o.Type).Concat(node.Plan.Keys.Select(k => k.Expr.Type))
-        .Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
-    private readonly ColumnOps[] stagingOps = [.. node.Input.Output.Select(o => o.Type).Concat(node.Plan.Keys.Select(k => k.Expr.Type)).Select(ColumnOps.For)];
+    private readonly Types.PgType[] types;
+    private readonly Column[] staging;
+    private readonly ColumnOps[] stagingOps;
+    private readonly long budget;
+    private readonly int readBufferBytes;
+    private int blockRows;
+
+    public ExternalSort(SortNode node, ExecutionContext context)
+    {
+        this.node = node;
+        this.context = context;
+        types = [.. node.Input.Output.Select(o => o.Type).Concat(node.Plan.Keys.Select(k => k.Expr.Type))];
+        staging = [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))];
+        stagingOps = [.. types.Select(ColumnOps.For)];
+        budget = context.Spill.BudgetBytes;
+        readBufferBytes = ReadBufferBytes(budget);
+    }
 
     public int Runs => runs.Count;
+
+    /// <summary>The stream buffer of each run file: its share of the budget at the target fan-in, a quarter of it (the block takes the rest).</summary>
+    public static int ReadBufferBytes(long budget) =>
+        (int)Math.Clamp(budget / (4L * TargetFanIn), SpillFile.MinBufferBytes, SpillFile.DefaultBufferBytes);
+
+    /// <summary>Rows per block of a run, so that <see cref="TargetFanIn"/> blocks of rows of <paramref name="rowBytes"/> fit the budget.</summary>
+    public static int BlockRows(long budget, long rowBytes) =>
+        (int)Math.Clamp(budget / (TargetFanIn * Math.Max(1, rowBytes)), MinBlockRows, ExecutionContext.BatchRows);
+
+    /// <summary>How many runs one merge may read at once: the budget over a run's block and stream buffer (at least 2).</summary>
+    public static int FanIn(long budget, long largestBlockBytes, int readBuffer) =>
+        (int)Math.Clamp(budget / Math.Max(1, largestBlockBytes + readBuffer), 2, int.MaxValue);
 
     /// <summary>Writes rows[order[0..count)] with their keys as a new run.</summary>
     public void AddRun(Column[] rows, Column[] keys, int[] order, int count)
     {
-        var file = context.Spill.Create(new(SpillOperator.Sort, node));
+        if (count == 0) return;
+        // blocks sized from the first run's bytes per row (rows and keys, as the file holds both)
+        if (blockRows == 0) blockRows = BlockRows(budget, (ColumnMemory.Bytes(rows) + ColumnMemory.Bytes(keys)) / count);
+        var file = context.Spill.Create(new(SpillOperator.Sort, node), readBufferBytes);
         runs.Add(file);
         int width = rows.Length;
-        for (int start = 0; start < count; start += ExecutionContext.BatchRows)
+        for (int start = 0; start < count; start += blockRows)
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            int n = Math.Min(ExecutionContext.BatchRows, count - start);
+            int n = Math.Min(blockRows, count - start);
             for (int j = 0; j < width; j++) ColumnGather.Gather(rows[j], order, start, n, staging[j], stagingOps[j]);
             for (int j = 0; j < keys.Length; j++) ColumnGather.Gather(keys[j], order, start, n, staging[width + j], stagingOps[width + j]);
             file.Write(staging, n);
         }
+        file.Close(); // its stream buffer goes until the merge reads it
     }
 
     /// <summary>
@@ -42,67 +85,112 @@ internal sealed class ExternalSort(SortNode node, ExecutionContext context)
     /// </summary>
     public IEnumerable<RecordBatch> Merge(long limit, bool withTies = false)
     {
+        using var gauge = context.Spill.Gauge(node);
+        ReduceRuns(gauge, withTies ? long.MaxValue : limit);
         int width = node.Input.Output.Count;
-        var types = node.Input.Output.Select(o => o.Type).Concat(node.Plan.Keys.Select(k => k.Expr.Type)).ToArray();
-        var cursors = new SpillRunCursor[runs.Count];
-        // each run's sort-key columns (after the row's own columns), sliced once
-        var keys = new Column[runs.Count][];
-        var heap = new PriorityQueue<int, int>(new RunOrder(cursors, keys, node));
-        for (int r = 0; r < runs.Count; r++)
-        {
-            cursors[r] = new SpillRunCursor(runs[r], [.. types.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows))]);
-            keys[r] = cursors[r].Columns[width..];
-            if (cursors[r].Advance()) heap.Enqueue(r, r);
-        }
+        using var merge = new SortedRunMerge(runs, types, width, node, gauge, blockRows);
         var outputs = node.OutputTypes.Select(t => PgArrowMapping.CreateColumn(t, ExecutionContext.BatchRows)).ToArray();
         var batch = new RecordBatch(outputs, 0);
         // WITH TIES: the keys of the limit-th row, copied (its run's cursor moves on)
         var lastKeys = withTies ? types[width..].Select(t => PgArrowMapping.CreateColumn(t, 1)).ToArray() : null;
         long emitted = 0;
         bool done = false;
-        while (!done && heap.Count > 0 && (emitted < limit || withTies))
+        while (!done && (emitted < limit || withTies))
         {
             context.Cancellation.ThrowIfCancellationRequested();
             int n = emitted < limit ? (int)Math.Min(ExecutionContext.BatchRows, limit - emitted) : ExecutionContext.BatchRows;
             foreach (var c in outputs) Kernels.KernelColumns.Prepare(c, n);
             int k = 0;
-            while (k < n && heap.TryPeek(out int run, out _))
+            while (k < n && merge.TryPeek(out var cur, out var rowKeys))
             {
-                var cur = cursors[run];
                 if (emitted + k >= limit
-                    && SortRowComparer.Compare(keys[run], cur.Row, lastKeys!, 0, node.Plan.Keys, node.KeyOps) != 0)
+                    && SortRowComparer.Compare(rowKeys, cur.Row, lastKeys!, 0, node.Plan.Keys, node.KeyOps) != 0)
                 {
                     done = true; // the first row not tied with the limit-th one
                     break;
                 }
-                heap.Dequeue();
                 for (int j = 0; j < width; j++) stagingOps[j].Append(cur.Columns[j], cur.Row, outputs[j]);
                 if (lastKeys is not null && emitted + k == limit - 1)
                 {
                     for (int j = 0; j < lastKeys.Length; j++)
                     {
                         lastKeys[j].Reset();
-                        stagingOps[width + j].Append(keys[run][j], cur.Row, lastKeys[j]);
+                        stagingOps[width + j].Append(rowKeys[j], cur.Row, lastKeys[j]);
                     }
                 }
                 k++;
-                if (cur.Advance()) heap.Enqueue(run, run);
-                else runs[run].Dispose();
+                merge.Pop();
             }
             emitted += k;
             if (k == 0) break;
             batch.Length = k;
             yield return batch;
         }
-        foreach (var f in runs) f.Dispose();
     }
 
-    private sealed class RunOrder(SpillRunCursor[] cursors, Column[][] keys, SortNode node) : IComparer<int>
+    /// <summary>
+    /// Merges consecutive runs into longer ones until the rest fit one merge within the budget. Each
+    /// intermediate merge reads fewer runs than the fan-in (its output's block and stream buffer
+    /// take the place of some), and merges only as many runs as needed, so the least is rewritten.
+    /// Only the first <paramref name="limit"/> rows of a merged group can reach the output, so a
+    /// top-N's intermediate runs keep no more.
+    /// </summary>
+    private void ReduceRuns(MemoryGauge gauge, long limit)
     {
-        public int Compare(int x, int y)
+        long largest = runs.Max(r => r.LargestBlockBytes);
+        int fanIn = FanIn(budget, largest, readBufferBytes);
+        // an intermediate merge also holds its output: a staged block (its columns carry validity
+        // bitmaps the file leaves out, so up to about twice a block) and the new run's stream buffer
+        int passFanIn = FanIn(budget - 2 * largest - readBufferBytes, largest, readBufferBytes);
+        int at = 0;
+        while (runs.Count > fanIn)
         {
-            int c = SortRowComparer.Compare(keys[x], cursors[x].Row, keys[y], cursors[y].Row, node.Plan.Keys, node.KeyOps);
-            return c != 0 ? c : x.CompareTo(y);
+            if (at >= runs.Count - 1) at = 0;
+            int group = Math.Min(Math.Min(passFanIn, runs.Count - fanIn + 1), runs.Count - at);
+            var merged = MergeIntoRun(runs.GetRange(at, group), gauge, limit);
+            runs.RemoveRange(at, group);
+            runs.Insert(at, merged);
+            at++;
+            context.Spill.CountSortMergePass();
         }
+    }
+
+    /// <summary>Merges <paramref name="group"/> into one new run (blocks of the runs' size), deleting the group's files.</summary>
+    private SpillFile MergeIntoRun(List<SpillFile> group, MemoryGauge gauge, long limit)
+    {
+        int width = node.Input.Output.Count;
+        var file = context.Spill.Create(new(SpillOperator.Sort, node), readBufferBytes);
+        using var merge = new SortedRunMerge(group, types, width, node, gauge, blockRows);
+        gauge.Add(readBufferBytes);
+        foreach (var c in staging) c.Reset(); // AddRun's last block
+        long written = 0;
+        long stagedBytes = 0;
+        while (written < limit && merge.TryPeek(out var cur, out _))
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            for (int j = 0; j < types.Length; j++) stagingOps[j].Append(cur.Columns[j], cur.Row, staging[j]);
+            merge.Pop();
+            written++;
+            if (staging[0].Length == blockRows)
+            {
+                stagedBytes = Flush(file, gauge, stagedBytes);
+            }
+        }
+        stagedBytes = Flush(file, gauge, stagedBytes);
+        file.Close();
+        gauge.Add(-readBufferBytes - stagedBytes);
+        return file;
+    }
+
+    /// <summary>Writes the staged rows as a block of <paramref name="file"/>; the staged block's bytes, reported to the gauge (a block's worth stays allocated).</summary>
+    private long Flush(SpillFile file, MemoryGauge gauge, long stagedBytes)
+    {
+        int n = staging[0].Length;
+        if (n == 0) return stagedBytes;
+        long bytes = ColumnMemory.Bytes(staging);
+        gauge.Add(bytes - stagedBytes);
+        file.Write(staging, n);
+        foreach (var c in staging) c.Reset();
+        return bytes;
     }
 }

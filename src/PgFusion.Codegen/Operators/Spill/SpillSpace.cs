@@ -31,6 +31,37 @@ public sealed class SpillSpace : IDisposable
 
     public bool Limited => BudgetBytes != long.MaxValue;
 
+    /// <summary>
+    /// What the operators' buffers hold, as their gauges report it (<see cref="MemoryTracker"/>):
+    /// sorts' rows and merge cursors, hash partitioners' staging blocks and file buffers.
+    /// </summary>
+    public MemoryTracker Memory { get; } = new();
+
+    /// <summary>A gauge of <paramref name="node"/>'s memory (its position in the plan, as spill files count).</summary>
+    internal MemoryGauge Gauge(OperatorNode? node) => new(Memory, PositionOf(node));
+
+    /// <summary>
+    /// The part of the budget a spilling operator's hash partitions take for their staging blocks
+    /// and file buffers (<see cref="HashPartitioner"/>): a sixteenth.
+    /// </summary>
+    public long PartitionReserveBytes => Limited ? BudgetBytes / 16 : 0;
+
+    /// <summary>
+    /// How far a table may grow before it freezes and partitions: the budget less an eighth, of which
+    /// a sixteenth is the partitions' (<see cref="PartitionReserveBytes"/>) and a sixteenth room for
+    /// the batch a table takes in before it is measured again. An operator that keeps a frozen table
+    /// while it partitions (hash aggregate, set operation, recursive UNION's seen set, the index
+    /// probe's key set; the hash join's build until its rows are partitioned) so stays within the budget.
+    /// </summary>
+    public long TableBudgetBytes => Limited ? BudgetBytes - BudgetBytes / 8 : long.MaxValue;
+
+    private int mergePasses;
+
+    /// <summary>How many intermediate merges external sorts ran (runs merged into a longer run because the budget allows fewer read buffers than there were runs).</summary>
+    public int SortMergePasses => Volatile.Read(ref mergePasses);
+
+    internal void CountSortMergePass() => Interlocked.Increment(ref mergePasses);
+
     public long BytesWritten => Interlocked.Read(ref bytes);
 
     public int FilesCreated => Volatile.Read(ref created);
@@ -126,7 +157,8 @@ public sealed class SpillSpace : IDisposable
     public IReadOnlyList<(SpillOperator Operator, int Files, long Bytes)> ByOperator() =>
         [.. ByNode().GroupBy(e => e.Operator).OrderBy(g => g.Key).Select(g => (g.Key, g.Sum(e => e.Files), g.Sum(e => e.Bytes)))];
 
-    internal SpillFile Create(SpillOwner owner)
+    /// <summary>A new file of <paramref name="owner"/>, whose stream buffers <paramref name="bufferBytes"/> (64 kB unless a buffering operator sizes it from its budget).</summary>
+    internal SpillFile Create(SpillOwner owner, int bufferBytes = SpillFile.DefaultBufferBytes)
     {
         if ((uint)owner.Kind >= OperatorSlots) throw new ArgumentOutOfRangeException(nameof(owner), owner.Kind, "spill operator kinds fit in 16 slots");
         System.IO.Directory.CreateDirectory(Directory);
@@ -139,7 +171,7 @@ public sealed class SpillSpace : IDisposable
             if (!tallies.TryGetValue((node, owner.Kind), out tally!))
                 tallies[(node, owner.Kind)] = tally = new Tally(node, owner.Kind);
         }
-        var file = new SpillFile(this, path, tally);
+        var file = new SpillFile(this, path, tally, bufferBytes);
         lock (gate) files.Add(file);
         Interlocked.Increment(ref created);
         Interlocked.Increment(ref tally.Files);

@@ -1,0 +1,93 @@
+/*
+ * done_spill.c: DONE's spill section (docs/ipc.md 5.4) checked field by field. The worker writes
+ * it (DoneSpillSection); a section that does not hold together means the worker and the extension
+ * disagree on the format or the message was damaged, so the backend says so (a WARNING naming the
+ * field and its offset in DONE) instead of printing wrong figures, and EXPLAIN shows the totals.
+ * Plain C without PostgreSQL headers: tests/PgFusion.Ipc.Tests compiles it alone.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "done_spill.h"
+
+#define ENTRY_OFFSET(h, i) (sizeof(PgfDoneSpillHeader) + (uint64_t) (i) * (h)->entry_size)
+
+PgfDoneSpillVerdict
+pgf_done_spill_check(const char *data, uint64_t len, uint64_t offset,
+					 uint32_t spill_files, uint64_t spill_bytes,
+					 PgfDoneSpillHeader *header, char *why, size_t why_len)
+{
+	PgfDoneSpillHeader h;
+	uint64_t	files = 0;
+	uint64_t	bytes = 0;
+
+	if (len == 0)
+		return PGF_DONE_SPILL_ABSENT;
+	if (len < sizeof(h))
+	{
+		snprintf(why, why_len, "header cut short: %llu of %zu bytes at offset %llu",
+				 (unsigned long long) len, sizeof(h), (unsigned long long) offset);
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	memcpy(&h, data, sizeof(h));
+	if (h.version != 1 && h.version != PGF_DONE_SPILL_VERSION)
+	{
+		snprintf(why, why_len, "version %u at offset %llu (this backend reads 1 and %u)",
+				 h.version, (unsigned long long) offset, PGF_DONE_SPILL_VERSION);
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	if (h.entry_size < sizeof(PgfDoneSpill))
+	{
+		snprintf(why, why_len, "entry_size %u at offset %llu is below the %zu bytes of an entry",
+				 h.entry_size, (unsigned long long) offset + 8, sizeof(PgfDoneSpill));
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	if ((uint64_t) h.count * h.entry_size > len - sizeof(h))
+	{
+		snprintf(why, why_len, "count %u at offset %llu: %u entries of %u bytes need %llu bytes, DONE has %llu after the header",
+				 h.count, (unsigned long long) offset + 4, h.count, h.entry_size,
+				 (unsigned long long) h.count * h.entry_size, (unsigned long long) (len - sizeof(h)));
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	for (uint32_t i = 0; i < h.count; i++)
+	{
+		PgfDoneSpill e;
+		uint64_t	at = ENTRY_OFFSET(&h, i);
+
+		memcpy(&e, data + at, sizeof(e));
+		if (e.op == 0 || e.op >= PGF_SPILL_OPERATOR_SLOTS)
+		{
+			snprintf(why, why_len, "entry %u at offset %llu: op %u is not an operator kind (1..%d)",
+					 i, (unsigned long long) (offset + at), e.op, PGF_SPILL_OPERATOR_SLOTS - 1);
+			return PGF_DONE_SPILL_MALFORMED;
+		}
+		if (e.files == 0)
+		{
+			snprintf(why, why_len, "entry %u at offset %llu: files is 0 (the worker sends only operators that created files)",
+					 i, (unsigned long long) (offset + at + 4));
+			return PGF_DONE_SPILL_MALFORMED;
+		}
+		files += e.files;
+		bytes += e.bytes;
+	}
+	if (files != spill_files || bytes != spill_bytes)
+	{
+		snprintf(why, why_len, "the %u entries add up to %llu files and %llu bytes, DONE's totals are %u files and %llu bytes",
+				 h.count, (unsigned long long) files, (unsigned long long) bytes, spill_files,
+				 (unsigned long long) spill_bytes);
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	*header = h;
+	return PGF_DONE_SPILL_VALID;
+}
+
+PgfDoneSpill
+pgf_done_spill_entry(const char *data, const PgfDoneSpillHeader *header, uint32_t i)
+{
+	PgfDoneSpill e;
+
+	memcpy(&e, data + ENTRY_OFFSET(header, i), sizeof(e));
+	if (header->version == 1)
+		e.node = 0;
+	return e;
+}

@@ -49,7 +49,8 @@ extern int	pgf_page_transfer;		/* PGF_TRANSFER_*: heap pages copied into the poo
 #define PGF_SERVE_NEXT_BUFFER	0x8	/* look for block b in the buffer after block b-1's first (ReadRecentBuffer) */
 #define PGF_SERVE_PROBE_PREFETCH 0x10	/* index probes pin heap blocks ahead and prefetch their lines */
 #define PGF_SERVE_PROBE_GUESS	0x20	/* with 0x10: a probe's next block first looked for at the last block's buffer offset */
-#define PGF_SERVE_ALL			0x3F
+#define PGF_SERVE_PROBE_TRUNCATE 0x80	/* an index probe's tuples travel cut after the last attribute the worker decodes */
+#define PGF_SERVE_ALL			0xBF
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0

@@ -27,6 +27,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     [InlineData(NextBuffer)]
     [InlineData(15)]
     [InlineData(63)]
+    [InlineData(191)]
     public void Results_are_PostgreSQLs_and_every_page_is_freed(int tuning)
     {
         if (!db.FusionAvailable)
@@ -62,7 +63,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     public void Serializable_scans_give_PostgreSQLs_results_with_every_measure_on()
     {
         using var conn = db.Open();
-        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 63");
+        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 191");
         using (var tx = conn.BeginTransaction(System.Data.IsolationLevel.Serializable))
         {
             foreach (var sql in PageReaderTests.Queries)

@@ -1,4 +1,3 @@
-using Npgsql;
 using PgFusion.TestSupport;
 using PgFusion.Tpch.Results;
 using Xunit;
@@ -49,11 +48,11 @@ public sealed class ProbeTupleCutTests : IClassFixture<HookDatabase>
     public static TheoryData<string> Queries => new()
     {
         // cut after v (attribute 3): NULLs before the cut, TOASTed and inline text at it
-        "SELECT o.id, i.id, i.k, length(i.v), md5(i.v) FROM ptc_outer o JOIN ptc_inner i ON i.k = o.a WHERE o.id % 17 = 3",
+        "SELECT o.id, i.id, i.k, length(i.v), i.v FROM ptc_outer o JOIN ptc_inner i ON i.k = o.a WHERE o.id % 17 = 3",
         // cut after n (a numeric right after the text); tail, x and late travel no more
         "SELECT o.id, i.id, i.n FROM ptc_outer o JOIN ptc_inner i ON i.k = o.a WHERE o.id % 13 = 1",
-        // the added column: old rows are shorter than the cut (whole, the default from the catalog), new rows carry it or NULL
-        "SELECT o.id, i.id, i.late FROM ptc_outer o JOIN ptc_inner i ON i.k = o.a WHERE o.id % 11 = 2 OR o.a >= 20000",
+        // the added column: old rows are shorter than the cut (whole, the default from the catalog), new rows (216 here) carry it or NULL
+        "SELECT o.id, i.id, i.late FROM ptc_outer o JOIN ptc_inner i ON i.k = o.a WHERE o.id % 13 = 2",
         // every attribute: nothing is cut
         "SELECT o.id, i.id, i.tail, i.x, i.late FROM ptc_outer o JOIN ptc_inner i ON i.k = o.a WHERE o.id % 19 = 4",
         // first match: the condition deformed attribute x already (the cut is there)

@@ -98,6 +98,7 @@ typedef struct PgfProbe
 	uint32		pages_sent;
 	int			natts;
 	int16	   *attnums;
+	int			cut;			/* tuples travel cut after this attribute (the last one decoded), 0: whole */
 	MemoryContext cxt;
 	PgfProbePage local[PGF_PROBE_LOCAL_PAGES];	/* a ring: nready filled pages from head, then the one filling */
 	int			head;
@@ -111,6 +112,8 @@ typedef struct PgfProbeSet
 	int			nprobes;
 	PgfProbe	probes[PGF_MAX_PROBES];
 } PgfProbeSet;
+
+static int	probe_cut(PgfProbe *probe);
 
 /* ---------------------------------------------------------------- Query JSON: usable indexes */
 
@@ -425,6 +428,7 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	probe->attnums = MemoryContextAllocZero(estate->es_query_cxt, sizeof(int16) * Max(natts, 1));
 	for (uint32 a = 0; a < natts; a++)
 		probe->attnums[a] = (int16) probe_u32(msg, 32 + 4 * a);
+	probe->cut = probe_cut(probe);
 	probe->more_keys = (flags & PGF_PROBE_MORE_KEYS) != 0;
 	/* a first-match probe whose conditions cannot all be evaluated here returns every match */
 	probe->first_match = (flags & PGF_PROBE_FIRST_MATCH) != 0
@@ -446,6 +450,28 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	probe->walk = pgf_leaf_walk_begin(probe->heap, probe->index, estate->es_snapshot, estate->es_query_cxt);
 	if (probe->walk == NULL)
 		probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
+}
+
+/*
+ * The last attribute the worker decodes when every requested attribute is a user attribute and
+ * pg_fusion.serve_tuning has PGF_SERVE_PROBE_TRUNCATE; 0 (tuples travel whole) otherwise. The
+ * bytes past it are about half of a TPC-H lineitem row for Q4, Q10 and Q20 (the dates, ship
+ * instructions, mode and comment): copied from cold heap pages, packed and decoded for nothing.
+ */
+static int
+probe_cut(PgfProbe *probe)
+{
+	int			cut = 0;
+
+	if ((pgf_serve_tuning & PGF_SERVE_PROBE_TRUNCATE) == 0)
+		return 0;
+	for (int a = 0; a < probe->natts; a++)
+	{
+		if (probe->attnums[a] < 1 || probe->attnums[a] > RelationGetDescr(probe->heap)->natts)
+			return 0;
+		cut = Max(cut, probe->attnums[a]);
+	}
+	return cut;
 }
 
 /* Positions the index scan on the next key in range of the column's type; false when none is left. */
@@ -522,21 +548,50 @@ add_toast(PgfProbe *probe, HeapTuple tuple, OffsetNumber offnum)
 	}
 }
 
-/* Adds the slot's tuple to the page; false when it does not fit. */
+/*
+ * The bytes of the slot's tuple the worker reads: all of it, or, when it has attributes past
+ * probe->cut, its header and the data of attributes 1..cut. The offset where attribute cut's data
+ * ends is the one the slot's deform keeps (HeapTupleTableSlot.off), so it costs the deform of
+ * attributes the probe's conditions have not deformed already (Q4's and Q20's conditions read
+ * the last decoded attribute: nothing more).
+ */
+static uint32
+kept_length(PgfProbe *probe, HeapTuple tuple)
+{
+	TupleTableSlot *slot = probe->tslot;
+
+	if (probe->cut == 0 || HeapTupleHeaderGetNatts(tuple->t_data) <= probe->cut
+		|| slot->tts_ops != &TTSOpsBufferHeapTuple || slot->tts_nvalid > probe->cut)
+		return tuple->t_len;
+	slot_getsomeattrs(slot, probe->cut);
+	if (slot->tts_nvalid != probe->cut)
+		return tuple->t_len;
+	return Min(tuple->t_len, (uint32) tuple->t_data->t_hoff + ((HeapTupleTableSlot *) slot)->off);
+}
+
+/*
+ * Adds the slot's tuple to the page; false when it does not fit. A tuple cut after attribute
+ * probe->cut says so in its attribute count (a tuple with fewer attributes than its relation is
+ * valid: ALTER TABLE ADD COLUMN leaves such tuples), and the worker decodes no attribute past
+ * the cut. The null bitmap and t_hoff stay as they were (t_hoff still covers the bitmap).
+ */
 static bool
 add_slot_tuple(PgfProbe *probe)
 {
 	bool		should_free;
 	HeapTuple	tuple = ExecFetchSlotHeapTuple(probe->tslot, false, &should_free);
+	uint32		len = kept_length(probe, tuple);
 	OffsetNumber off;
 
-	off = PageAddItem((Page) probe->fill->page, (Item) tuple->t_data, tuple->t_len, InvalidOffsetNumber, false, true);
+	off = PageAddItem((Page) probe->fill->page, (Item) tuple->t_data, len, InvalidOffsetNumber, false, true);
 	if (off == InvalidOffsetNumber)
 	{
 		if (should_free)
 			heap_freetuple(tuple);
 		return false;
 	}
+	if (len < tuple->t_len)
+		HeapTupleHeaderSetNatts((HeapTupleHeader) PageGetItem((Page) probe->fill->page, PageGetItemId((Page) probe->fill->page, off)), probe->cut);
 	probe->fill->ntuples++;
 	add_toast(probe, tuple, off);
 	if (should_free)

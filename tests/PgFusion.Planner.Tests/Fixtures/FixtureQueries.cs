@@ -42,6 +42,7 @@ public static class FixtureQueries
         ["count_star"] = "SELECT count(*) FROM t WHERE true OR a > 1",
         ["window_function"] = "SELECT a, row_number() OVER () FROM t",
         ["join_inner"] = "SELECT t.a, u.name FROM t JOIN u ON u.a = t.a WHERE t.j < 50",
+        ["derived_output_above_join"] = "SELECT t.a, s.q FROM t JOIN (SELECT a, 100 / w AS q, name FROM u) s ON s.a = t.b WHERE s.name <> 'u7'",
         ["join_left_residual"] = "SELECT t.a, u.w FROM t LEFT JOIN u ON u.a = t.b AND u.w > t.c WHERE t.a < 100",
         ["join_full_using"] = "SELECT a, t.d, u.name FROM t FULL JOIN u USING (a)",
         ["join_three_way_reordered"] = "SELECT count(*) FROM v, t, u WHERE t.j = v.x AND u.a = t.a AND v.y <> 'y3'",

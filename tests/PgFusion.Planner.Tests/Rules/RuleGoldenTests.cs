@@ -18,6 +18,7 @@ public sealed class RuleGoldenTests
         { "full_join_to_left", "outer_join_simplification" },
         { "outer_join_under_inner", "outer_join_simplification" },
         { "outer_join_kept", "outer_join_simplification" },
+        { "derived_output_above_join", "pulled_up_output_lift" },
         { "join_left_residual", "predicate_pushdown" },
         { "join_three_way_reordered", "join_reorder" },
         { "group_having_order_limit", "limit_sort_to_topn" },

@@ -54,6 +54,8 @@ public static class QueryPlanner
                 // sub-queries are planned after the query's own expressions are folded
                 foreach (var condition in bound.PlanTimeOnly) evaluation.Evaluate(condition);
             }
+            foreach (var definition in CteDefinition.Reachable(root)) PlanTimeLikeCheck.Check(definition.Plan);
+            PlanTimeLikeCheck.Check(root);
             var logical = optimizer.Optimize(root, options.AfterRule);
             var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins, ForceIndexProbes = options.ForceIndexProbes }.Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();

@@ -160,7 +160,6 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             switch (join.Kind)
             {
                 case LogicalJoinType.Inner when inLeft: toLeft.Add(c); break;
-                case LogicalJoinType.Inner when inRight && HeldOffLateralInput(join, c): toCondition.Add(c); break;
                 case LogicalJoinType.Inner when inRight: toRight.Add(c); break;
                 case LogicalJoinType.Inner when refs.Count > 0: toCondition.Add(c); break;
                 case LogicalJoinType.Left or LogicalJoinType.Semi or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti when inLeft: toLeft.Add(c); break;
@@ -293,23 +292,12 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             bool leftFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Right;
             bool rightFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Semi or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti;
             if (inLeft && leftFilterable) toLeft.Add(c);
-            else if (inRight && rightFilterable && !HeldOffLateralInput(join, c)) toRight.Add(c);
+            else if (inRight && rightFilterable) toRight.Add(c);
             else kept.Add(c);
         }
         if (toLeft.Count == 0 && toRight.Count == 0) return join;
         return Rebuild(join, toLeft, toRight, kept);
     }
-
-    /// <summary>
-    /// A conjunct over a LATERAL sub-query PostgreSQL plans as a level of its own (<see cref="LogicalJoin.LateralInner"/>)
-    /// that can raise: PostgreSQL tests it on the sub-query's rows for each outer row (a SubqueryScan
-    /// filter, or inside the rescanned sub-query), so only on rows some outer row reaches; here the
-    /// sub-query's rows are computed once for every correlation value, so below the join it would also
-    /// run on rows of values no outer row has (seed 522 case 200: abs(l.x1) raised 22003 for a key
-    /// no row of the outer table matched). It stays in the join's condition, tested on the joined pairs.
-    /// </summary>
-    private bool HeldOffLateralInput(LogicalJoin join, BoundExpr conjunct) =>
-        join.LateralInner && cannotRaise?.Invoke(conjunct) != true;
 
     private static LogicalJoin Rebuild(LogicalJoin join, List<BoundExpr> toLeft, List<BoundExpr> toRight, IReadOnlyList<BoundExpr> condition) => join with
     {

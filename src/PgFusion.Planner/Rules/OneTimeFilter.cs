@@ -33,7 +33,30 @@ public sealed class OneTimeFilter : IRewriteRule
             j with { Left = Gate(j.Left), Right = StopLeaves(j.Right) },
         LogicalJoin { Condition: { } c, Kind: LogicalJoinType.Right } j when IsConstantFalse(c) =>
             j with { Left = StopLeaves(j.Left), Right = Gate(j.Right) },
+        // A join PostgreSQL proves empty (populate_joinrel_with_paths marks it dummy): an inner or
+        // semi join with an input that keeps no row, a left or anti join whose left input keeps none,
+        // a right join whose right one keeps none, a full join whose inputs both do. Its plan is a
+        // Result with a false One-Time Filter: nothing beneath runs, not the other input, not an
+        // uncorrelated EXISTS only a qual over it reads (seed 525 case 92: `a.c3 = ANY (SELECT ...
+        // WHERE id <= NULL)` made t3's join empty, and PostgreSQL never ran the EXISTS whose LIKE raised).
+        LogicalJoin j when IsDummy(j) => j with { Left = StopLeaves(j.Left), Right = StopLeaves(j.Right) },
         _ => plan.MapChildren(Gate),
+    };
+
+    /// <summary>
+    /// A relation PostgreSQL's planner proves empty: a table whose restriction has a constant false
+    /// or NULL conjunct (relation_excluded_by_constraints), a pulled-up select list over one, and the
+    /// joins populate_joinrel_with_paths marks dummy over them.
+    /// </summary>
+    private static bool IsDummy(LogicalPlan plan) => plan switch
+    {
+        LogicalFilter { OverGroupingSets: false, Input: LogicalScan } f => IsConstantFalse(f.Predicate),
+        LogicalProject { KeepAll: false, PlannedSubquery: false } p => IsDummy(p.Input),
+        LogicalJoin { Kind: LogicalJoinType.Inner or LogicalJoinType.Semi } j => IsDummy(j.Left) || IsDummy(j.Right),
+        LogicalJoin { Kind: LogicalJoinType.Left or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti } j => IsDummy(j.Left),
+        LogicalJoin { Kind: LogicalJoinType.Right } j => IsDummy(j.Right),
+        LogicalJoin { Kind: LogicalJoinType.Full } j => IsDummy(j.Left) && IsDummy(j.Right),
+        _ => false,
     };
 
     /// <summary>A constant false filter over every leaf beneath, down to a filter that already keeps no row.</summary>

@@ -106,7 +106,8 @@ public sealed partial class QueryBinder
     }
 
     /// <summary>
-    /// The plan of a sub-query pulled up into a level with grouping sets, its non-column outputs
+    /// The plan of a pulled-up sub-query, its select list marked as one
+    /// (<see cref="LogicalProject.PulledUpSelectList"/>). In a level with grouping sets its non-column outputs
     /// marked as the PlaceHolderVars PostgreSQL makes of them there (wrap_non_vars): a qual of the
     /// parent over such an output costs nothing for the output itself (cost_qual_eval_walker gives
     /// a PlaceHolderVar cost zero), so the quals run in PostgreSQL's order and an output that raises
@@ -114,8 +115,9 @@ public sealed partial class QueryBinder
     /// </summary>
     private LogicalPlan WrapPulledUpOutputs(QueryTreeNode sub, LogicalPlan root)
     {
-        if (IsPulledUp(sub) && root is LogicalProject { KeepAll: false } pulledUp) root = pulledUp with { PulledUpSelectList = true };
-        if (!_wrapNonVars || !IsPulledUp(sub) || root is not LogicalProject { KeepAll: false } project) return root;
+        if (!IsPulledUp(sub) || root is not LogicalProject { KeepAll: false } project) return root;
+        project = project with { PulledUpSelectList = true };
+        if (!_wrapNonVars) return project;
         return project with
         {
             Exprs = [.. project.Exprs.Select(e => e.Expr is LogicalColumnRef or BoundRelabel { Placeholder: true } ? e

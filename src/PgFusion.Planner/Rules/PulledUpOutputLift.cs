@@ -50,13 +50,15 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
     {
         if (nullable && isStrictFunction is null) return (input, []);
         if (input is not LogicalProject { PulledUpSelectList: true, KeepAll: false, PlannedSubquery: false } project) return (input, []);
-        var readHere = new HashSet<int>(join.Condition?.ReferencedColumns().Select(c => c.Id) ?? []);
+        var candidates = project.Exprs.Where(e => e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true }
+            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && (!nullable || StrictThroughout(e.Expr))).ToList();
+        if (candidates.Count == 0) return (input, []);
+        // Only then the columns the join condition and the other input (a LATERAL reference) read: a walk of that subtree.
+        var readHere = join.Condition is null ? [] : ColumnIds.ReferencedBy(join.Condition);
         foreach (var node in Nodes(other))
             foreach (var e in node.Expressions)
                 foreach (var c in e.ReferencedColumns()) readHere.Add(c.Id);
-        var lifted = project.Exprs.Where(e => e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true }
-            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && !readHere.Contains(e.Column.Id)
-            && (!nullable || StrictThroughout(e.Expr))).ToList();
+        var lifted = candidates.Where(e => !readHere.Contains(e.Column.Id)).ToList();
         if (lifted.Count == 0) return (input, []);
         var kept = project.Exprs.Where(e => !lifted.Contains(e)).ToList();
         foreach (var c in lifted.SelectMany(e => e.Expr.ReferencedColumns()).DistinctBy(c => c.Id))

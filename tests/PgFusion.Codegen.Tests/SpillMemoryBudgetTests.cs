@@ -28,7 +28,7 @@ public sealed class SpillMemoryBudgetTests(CodegenFixture fixture)
     [Theory]
     [MemberData(nameof(ManyRunSorts))]
     public void A_sort_with_more_runs_than_fit_the_budget_merges_in_passes_within_it(string sql, int budgetKb) =>
-        Run(sql, budgetKb, spill =>
+        SpillPipelineTests.EqualsPostgresSpilling(fixture, sql, budgetKb, spill =>
         {
             Assert.True(spill.SortMergePasses > 0, $"no intermediate merge with a {budgetKb} kB budget ({spill.FilesCreated} files)");
             AssertWithinBudget(spill);
@@ -36,7 +36,7 @@ public sealed class SpillMemoryBudgetTests(CodegenFixture fixture)
 
     [Fact]
     public void A_hash_aggregate_and_its_partitions_stay_within_the_budget() =>
-        Run($"SELECT a.id * 1000 + b.id, count(*), sum(a.i4), min(a.s) FROM {Pairs} GROUP BY 1", 4096, spill =>
+        SpillPipelineTests.EqualsPostgresSpilling(fixture, $"SELECT a.id * 1000 + b.id, count(*), sum(a.i4), min(a.s) FROM {Pairs} GROUP BY 1", 4096, spill =>
         {
             Assert.Contains(spill.ByOperator(), e => e.Operator == SpillOperator.HashAggregate && e.Files > 0);
             AssertWithinBudget(spill);
@@ -51,23 +51,5 @@ public sealed class SpillMemoryBudgetTests(CodegenFixture fixture)
         Assert.All(peaks, e => Assert.True(e.Value <= spill.BudgetBytes,
             $"node {e.Key} peaked at {e.Value} bytes, over the {spill.BudgetBytes}-byte budget"));
         Assert.Equal(0, spill.Memory.CurrentBytes); // every gauge was let go
-    }
-
-    private void Run(string sql, int budgetKb, Action<SpillSpace> check)
-    {
-        string dir = Path.Combine(Path.GetTempPath(), "pgfusion-spillmem-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            using (var spill = new SpillSpace(dir, budgetKb * 1024L))
-            {
-                new OfflinePipelineTests(fixture).EqualsPostgres(sql, spill);
-                check(spill);
-            }
-            Assert.Empty(Directory.GetFiles(dir));
-        }
-        finally
-        {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
     }
 }

@@ -105,7 +105,7 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
     [Theory]
     [MemberData(nameof(WindowQueries))]
     public void Window_partitions_past_the_budget_spill_and_equal_postgres(string sql, int budgetKb) =>
-        EqualsPostgresSpilling(sql, budgetKb, spill =>
+        EqualsPostgresSpilling(fixture, sql, budgetKb, spill =>
         {
             Assert.True(spill.WindowPartitionSpills > 0, $"no window partition spilled with a {budgetKb} kB budget");
             // EXPLAIN ANALYZE's per-operator figures name the window's files apart from its sort's
@@ -125,19 +125,19 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
     [Theory]
     [MemberData(nameof(SeenSetQueries))]
     public void A_recursive_union_seen_set_spills_and_equals_postgres(string sql, int budgetKb) =>
-        EqualsPostgresSpilling(sql, budgetKb, spill =>
+        EqualsPostgresSpilling(fixture, sql, budgetKb, spill =>
             Assert.True(spill.RecursiveSeenSetSpills > 0, $"the set of rows seen did not spill with a {budgetKb} kB budget"));
 
     [Theory]
     [MemberData(nameof(BlockQueries))]
     public void Joins_that_cannot_partition_spill_as_a_block_nested_loop_and_equal_postgres(string sql, int budgetKb) =>
-        EqualsPostgresSpilling(sql, budgetKb, spill =>
+        EqualsPostgresSpilling(fixture, sql, budgetKb, spill =>
             Assert.True(spill.BlockNestedLoopJoins > 0, $"no block nested loop with a {budgetKb} kB budget"));
 
     [Theory]
     [MemberData(nameof(Queries))]
     public void Spilling_pipeline_equals_postgres(string sql, int budgetKb) =>
-        EqualsPostgresSpilling(sql, budgetKb, spill =>
+        EqualsPostgresSpilling(fixture, sql, budgetKb, spill =>
         {
             Assert.True(spill.FilesCreated > 0, $"nothing spilled with a {budgetKb} kB budget");
             AssertByOperatorAddsUp(spill);
@@ -146,9 +146,9 @@ public sealed class SpillPipelineTests(CodegenFixture fixture)
     /// <summary>
     /// Runs <paramref name="sql"/> offline under a <paramref name="budgetKb"/> kB spill budget in a
     /// fresh directory, compares with PostgreSQL, checks <paramref name="spilled"/> and that bytes were
-    /// written, then that every spill file is gone once the space is disposed.
+    /// written, then that every spill file is gone once the space is disposed (SpillMemoryBudgetTests runs its queries through it too).
     /// </summary>
-    private void EqualsPostgresSpilling(string sql, int budgetKb, Action<SpillSpace> spilled)
+    internal static void EqualsPostgresSpilling(CodegenFixture fixture, string sql, int budgetKb, Action<SpillSpace> spilled)
     {
         string dir = Path.Combine(Path.GetTempPath(), "pgfusion-spill-" + Guid.NewGuid().ToString("N"));
         try

@@ -1,12 +1,14 @@
 #!/bin/bash
 # usage: cpu.sh Q ROUNDS "label1:set stmts;" "label2:set stmts;" ...
 # per run: wall ms, backend CPU (schedstat ns), worker CPU (utime+stime ticks of the worker process)
+# PORT: the cluster with tpch_sf1 (default the dev cluster's 54329); used by perf9 and perf12.
 q=$1; rounds=$2; shift 2
-PORT=${PORT:-55114}
-qdir=/work/wt/perf9/tests/tpch/queries
+PORT=${PORT:-54329}
+qdir=$(cd "$(dirname "$0")/../tests/tpch/queries" && pwd)
 f=$(ls $qdir | grep -i "^q0*${q}\.sql$" | head -1)
 sql=$qdir/$f
 wpid=$(/usr/lib/postgresql/15/bin/psql -X -h 127.0.0.1 -p $PORT -U postgres -Atc "select pid from pg_fusion_worker_status()")
+mkdir -p /tmp/perf9
 out=/tmp/perf9/cpu-q$q-$$.sql
 {
   echo "set pg_fusion.enable=on;"

@@ -51,7 +51,8 @@ extern int	pgf_page_transfer;		/* PGF_TRANSFER_*: heap pages copied into the poo
 #define PGF_SERVE_PROBE_GUESS	0x20	/* with 0x10: a probe's next block first looked for at the last block's buffer offset */
 #define PGF_SERVE_LINE_RANGE	0x40	/* an all-visible page without free line pointers is published as lines 1..max, unread */
 #define PGF_SERVE_PROBE_TRUNCATE 0x80	/* an index probe's tuples travel cut after the last attribute the worker decodes */
-#define PGF_SERVE_ALL			0xFF
+#define PGF_SERVE_PROBE_TEXT_EQ	0x100	/* an index probe evaluates bpchar/text (in)equality conditions with a constant (docs/ipc.md 6.3) */
+#define PGF_SERVE_ALL			0x1FF
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0

@@ -24,6 +24,7 @@
 #include "access/tableam.h"
 #include "access/transam.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_opfamily.h"
 #include "catalog/pg_proc.h"
@@ -65,6 +66,9 @@ typedef struct PgfProbePage
 typedef struct PgfProbeCond
 {
 	FmgrInfo	flinfo;
+	Oid			collation;		/* C_COLLATION_OID for the text equalities, else InvalidOid */
+	int8		text_eq;		/* text equalities: 1 =, -1 <>, with the constant compared in place; 0 otherwise */
+	bool		trim;			/* text_eq over bpchar: trailing spaces do not count */
 	AttrNumber	left;
 	AttrNumber	right;			/* 0: the constant */
 	Datum		constant;
@@ -205,12 +209,31 @@ close_index_scan(PgfProbe *probe)
 	}
 }
 
-/* A constant's Datum from its 64-bit wire form; false for a type a condition may not use. */
+/*
+ * A constant's Datum from its 64-bit wire form (bpchar and text: its first len bytes, at most 8,
+ * byte i in bits 8i..8i+7, made a varlena in cxt); false for a type a condition may not use.
+ */
 static bool
-cond_constant(Oid typid, int64 v, Datum *d)
+cond_constant(Oid typid, int64 v, uint32 len, MemoryContext cxt, Datum *d)
 {
 	switch (typid)
 	{
+		case BPCHAROID:
+		case TEXTOID:
+			{
+				char		bytes[8];
+				text	   *t;
+
+				if (len > 8)
+					return false;
+				for (uint32 i = 0; i < len; i++)
+					bytes[i] = (char) (((uint64) v >> (8 * i)) & 0xFF);
+				t = MemoryContextAlloc(cxt, VARHDRSZ + len);
+				SET_VARSIZE(t, VARHDRSZ + len);
+				memcpy(VARDATA(t), bytes, len);
+				*d = PointerGetDatum(t);
+				return true;
+			}
 		case BOOLOID:
 			*d = BoolGetDatum(v != 0);
 			return true;
@@ -240,9 +263,21 @@ cond_constant(Oid typid, int64 v, Datum *d)
 }
 
 /*
+ * The equalities of a collatable type a condition may use: bpchareq, bpcharne, texteq, textne,
+ * evaluated under the C collation, that is byte for byte (bpchar ignoring trailing spaces), as
+ * the worker evaluates them (docs/ipc.md 6.3).
+ */
+static bool
+cond_text_equality(Oid funcoid)
+{
+	return funcoid == F_BPCHAREQ || funcoid == F_BPCHARNE || funcoid == F_TEXTEQ || funcoid == F_TEXTNE;
+}
+
+/*
  * Whether func(left_type, right_type) may decide a first match here: a strict, leakproof (so it
  * raises no error for any input) two-argument function returning bool whose declared argument
- * types are exactly the operands' types, none of them collatable.
+ * types are exactly the operands' types, none of them collatable, or one of the text
+ * equalities of cond_text_equality.
  */
 static bool
 cond_function_usable(Oid funcoid, Oid left_type, Oid right_type)
@@ -251,8 +286,10 @@ cond_function_usable(Oid funcoid, Oid left_type, Oid right_type)
 	int			nargs;
 	Oid			rettype;
 
-	if (!OidIsValid(funcoid) || !OidIsValid(left_type) || !OidIsValid(right_type)
-		|| type_is_collatable(left_type) || type_is_collatable(right_type))
+	if (!OidIsValid(funcoid) || !OidIsValid(left_type) || !OidIsValid(right_type))
+		return false;
+	if ((type_is_collatable(left_type) || type_is_collatable(right_type))
+		&& (!cond_text_equality(funcoid) || (pgf_serve_tuning & PGF_SERVE_PROBE_TEXT_EQ) == 0))
 		return false;
 	if (!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(funcoid)))
 		return false;
@@ -282,6 +319,7 @@ parse_conds(PgfProbe *probe, StringInfo msg, int offset, uint32 nconds, MemoryCo
 		int16		left;
 		int16		right;
 		uint32		consttype;
+		uint32		constlen;
 		int64		value;
 		Oid			right_type;
 
@@ -289,13 +327,14 @@ parse_conds(PgfProbe *probe, StringInfo msg, int offset, uint32 nconds, MemoryCo
 		memcpy(&left, p + 4, 2);
 		memcpy(&right, p + 6, 2);
 		memcpy(&consttype, p + 8, 4);
+		memcpy(&constlen, p + 12, 4);
 		memcpy(&value, p + 16, 8);
 		if (left < 1 || left > td->natts || TupleDescAttr(td, left - 1)->attisdropped
 			|| right < 0 || right > td->natts || (right > 0 && TupleDescAttr(td, right - 1)->attisdropped))
 			return false;
 		if (right == 0)
 		{
-			if (!cond_constant(consttype, value, &cond->constant))
+			if (!cond_constant(consttype, value, constlen, cxt, &cond->constant))
 				return false;
 			right_type = consttype;
 		}
@@ -304,6 +343,9 @@ parse_conds(PgfProbe *probe, StringInfo msg, int offset, uint32 nconds, MemoryCo
 		if (!cond_function_usable(funcoid, TupleDescAttr(td, left - 1)->atttypid, right_type))
 			return false;
 		fmgr_info_cxt(funcoid, &cond->flinfo, cxt);
+		cond->collation = cond_text_equality(funcoid) ? C_COLLATION_OID : InvalidOid;
+		cond->text_eq = right == 0 && cond_text_equality(funcoid) ? (funcoid == F_BPCHAREQ || funcoid == F_TEXTEQ ? 1 : -1) : 0;
+		cond->trim = funcoid == F_BPCHAREQ || funcoid == F_BPCHARNE;
 		cond->left = left;
 		cond->right = right;
 	}
@@ -326,6 +368,33 @@ conds_pass(PgfProbe *probe)
 
 		if (isnull)
 			return false;
+		if (cond->text_eq != 0 && !VARATT_IS_EXTERNAL(DatumGetPointer(a)) && !VARATT_IS_COMPRESSED(DatumGetPointer(a)))
+		{
+			/*
+			 * bpchareq / texteq (and <>) under the C collation, in place: bytes equal, bpchar's
+			 * trailing spaces ignored on both sides (the constant has none: bcTruelen's rule).
+			 */
+			const char *data = VARDATA_ANY(DatumGetPointer(a));
+			int			len = VARSIZE_ANY_EXHDR(DatumGetPointer(a));
+			const struct varlena *k = (const struct varlena *) DatumGetPointer(cond->constant);
+			int			klen = VARSIZE_ANY_EXHDR(k);
+			bool		equal;
+
+			if (cond->trim)
+			{
+				while (len > 0 && data[len - 1] == ' ')
+					len--;
+				while (klen > 0 && VARDATA_ANY(k)[klen - 1] == ' ')
+					klen--;
+			}
+			equal = len == klen;
+			/* at most 8 bytes: a loop, not memcmp (glibc's masked vector load stalled here) */
+			for (int i = 0; equal && i < len; i++)
+				equal = data[i] == VARDATA_ANY(k)[i];
+			if (equal != (cond->text_eq > 0))
+				return false;
+			continue;
+		}
 		if (cond->right > 0)
 		{
 			b = slot_getattr(probe->tslot, cond->right, &isnull);
@@ -334,7 +403,7 @@ conds_pass(PgfProbe *probe)
 		}
 		else
 			b = cond->constant;
-		InitFunctionCallInfoData(*fcinfo, &cond->flinfo, 2, InvalidOid, NULL, NULL);
+		InitFunctionCallInfoData(*fcinfo, &cond->flinfo, 2, cond->collation, NULL, NULL);
 		fcinfo->args[0].value = a;
 		fcinfo->args[0].isnull = false;
 		fcinfo->args[1].value = b;

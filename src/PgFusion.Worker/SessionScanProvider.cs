@@ -98,7 +98,7 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
             Wire.U16(w, unchecked((ushort)checked((short)c.LeftAttNum)));
             Wire.U16(w, unchecked((ushort)checked((short)c.RightAttNum)));
             Wire.U32(w, c.ConstType);
-            Wire.U32(w, 0);
+            Wire.U32(w, c.ConstLength);
             Wire.U64(w, unchecked((ulong)c.ConstValue));
         }
         foreach (long k in keys)

@@ -183,6 +183,11 @@ public sealed partial class PhysicalPlanner
         int? AttNum(BoundColumnRef c) =>
             ProbeCondition.IsSupportedType(c.Type.Oid) && TraceToScan(input, c.Index) is (var s, var a)
             && ReferenceEquals(s, scan) && scan.Relation.Attribute(a).Type.Oid == c.Type.Oid ? a : null;
+        if (ProbeCondition.IsTextEquality(call.FuncOid))
+            return right is BoundConst tk && TraceToScan(input, left.Index) is (var ts, var ta) && ReferenceEquals(ts, scan)
+                && scan.Relation.Attribute(ta).Type.Oid == left.Type.Oid
+                ? ProbeCondition.TextEquality(call.FuncOid, ta, left.Type.Oid, tk.Type.Oid, tk.Value)
+                : null;
         if (AttNum(left) is not { } l) return null;
         return right switch
         {

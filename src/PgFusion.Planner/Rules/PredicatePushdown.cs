@@ -30,6 +30,10 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         {
             case LogicalFilter { Input: LogicalFilter inner } outer:
                 return Push(inner with { Predicate = PredicateSimplification.Conjunction([.. Conjuncts(inner.Predicate), .. Conjuncts(outer.Predicate)]) });
+            case LogicalJoin { LateralInner: true, Kind: LogicalJoinType.Inner } lateralJoin when HeldLateralCondition(lateralJoin, out var rest) is { } moved:
+                // The ON conjuncts of an inner LATERAL join that must be tested on the joined rows
+                // are WHERE conjuncts to PostgreSQL: held the same way (LateralHeldFilters).
+                return Push(new LogicalFilter(rest, PredicateSimplification.Conjunction(moved)));
             case LogicalFilter { Input: LogicalJoin join } filter:
             {
                 // The join's own ON conjuncts first: deconstruct_jointree distributes a join's
@@ -37,6 +41,13 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 // among quals of equal cost) an ON qual comes before a WHERE qual.
                 var remaining = new List<BoundExpr>();
                 var conjuncts = Conjuncts(filter.Predicate);
+                if (join is { LateralInner: true, Kind: LogicalJoinType.Inner } && HeldLateralCondition(join, out var restJoin) is { } fromOn)
+                {
+                    join = restJoin;
+                    conjuncts = [.. fromOn, .. conjuncts];
+                }
+                var lateralHeld = LateralHeldFilters(join, conjuncts, remaining);
+                if (lateralHeld is not null) conjuncts = conjuncts.Where(c => !lateralHeld.Contains(c)).ToList();
                 LogicalPlan pushed = PushWhere(PushOn(join), conjuncts, remaining);
                 // A WHERE conjunct that reads no column but calls a stable function (it does not fold) is a
                 // pseudoconstant to PostgreSQL: the One-Time Filter of a gating Result above the whole join
@@ -49,6 +60,11 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 var gates = conjuncts.Where(QualOrdering.IsPseudoconstant).ToList();
                 if (gates.Count > 0) pushed = PrependToLeaves(pushed, gates);
                 var result = Push(pushed);
+                // A LATERAL sub-query's held conjuncts, each group a filter of its own over the join, in
+                // PostgreSQL's order: the ones it pushes into the sub-query, then its scan's filter, then the rest.
+                if (lateralHeld is not null)
+                    foreach (var group in lateralHeld.Groups)
+                        if (group.Count > 0) result = new LogicalFilter(result, PredicateSimplification.Conjunction(group));
                 return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
             }
             case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject:
@@ -292,12 +308,119 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             bool leftFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Right;
             bool rightFilterable = join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Semi or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti;
             if (inLeft && leftFilterable) toLeft.Add(c);
-            else if (inRight && rightFilterable) toRight.Add(c);
+            else if (inRight && rightFilterable && !(join.LateralInner && MayRaise(c))) toRight.Add(c);
             else kept.Add(c);
         }
         if (toLeft.Count == 0 && toRight.Count == 0) return join;
         return Rebuild(join, toLeft, toRight, kept);
     }
+
+    private bool MayRaise(BoundExpr c) => cannotRaise?.Invoke(c) != true;
+
+    /// <summary>The conjuncts a LATERAL sub-query's join holds above itself (<see cref="LateralHeldFilters"/>), by group.</summary>
+    private sealed class LateralHeld(List<BoundExpr> pushed, List<BoundExpr> scan, List<BoundExpr> after)
+    {
+        /// <summary>The groups in evaluation order: pushed into the sub-query, its scan's filter (the ones after are in the remaining filter).</summary>
+        public IReadOnlyList<List<BoundExpr>> Groups { get; } = [pushed, scan];
+
+        public bool Contains(BoundExpr c) => pushed.Contains(c) || scan.Contains(c) || after.Contains(c);
+    }
+
+    /// <summary>
+    /// The conjuncts over a LATERAL sub-query PostgreSQL plans as a query level of its own
+    /// (<see cref="LogicalJoin.LateralInner"/>: LIMIT, aggregates, DISTINCT) that must be tested on the
+    /// joined rows, or null when none must. PostgreSQL rescans the sub-query per outer row, so a qual over
+    /// its output runs only on the rows it returns for the outer rows that reach it; pg_fusion computes
+    /// it once for every correlation value, so a qual below the join would also run on rows of values no
+    /// outer row has (seed 522 case 200: 100 / l.v raised 22012 for a key no outer row had). PostgreSQL
+    /// evaluates such quals in three steps, and each that can raise is held above the join in its step:
+    /// <list type="number">
+    /// <item>a qual over the sub-query's outputs only, which set_subquery_pathlist pushes into the
+    /// sub-query when it has no LIMIT/OFFSET nor window (subquery_is_pushdown_safe): into its HAVING
+    /// (aggregates) or WHERE, tested before anything of the outer level (seed 524 case 364: a HAVING
+    /// that drops the empty group's NULL sum before the join qual `l.x2 % a.c6` divides by zero);</item>
+    /// <item>the Subquery Scan's filter: the sub-query-only quals not pushed, and the join quals over the
+    /// sub-query and the relations it reads (the clauses of its parameterized path), ordered by cost together;</item>
+    /// <item>the join's other quals that read the sub-query, after it (they go into <paramref name="remaining"/>).</item>
+    /// </list>
+    /// Conjuncts that cannot raise are pushed as usual, and so are the equalities between the two inputs
+    /// (the correlation keys, tested inside the sub-query's scan by PostgreSQL).
+    /// </summary>
+    private LateralHeld? LateralHeldFilters(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts, List<BoundExpr> remaining)
+    {
+        if (!join.LateralInner || join.Kind is not (LogicalJoinType.Inner or LogicalJoinType.Left)) return null;
+        var left = Ids(join.Left);
+        var right = Ids(join.Right);
+        // The columns of the FROM items the sub-query reads: the input relations the correlation keys come from.
+        var keyColumns = new HashSet<int>();
+        foreach (var c in (join.Condition is null ? [] : Conjuncts(join.Condition)).Concat(conjuncts))
+            if (IsCrossEquality(c, left, right)) keyColumns.UnionWith(ColumnIds.ReferencedBy(c).Where(left.Contains));
+        var lateralColumns = keyColumns.Count == 0 ? left : LeafColumns(join.Left, keyColumns);
+        bool pushable = !HasLimitOrWindow(join.Right);
+        List<BoundExpr> pushed = [], scanOwn = [], scanJoin = [], after = [];
+        foreach (var c in conjuncts)
+        {
+            var refs = ColumnIds.ReferencedBy(c);
+            if (!refs.Overlaps(right) || !MayRaise(c) || IsCrossEquality(c, left, right)) continue;
+            var leftRefs = refs.Where(left.Contains).ToList();
+            if (leftRefs.Count == 0) (pushable ? pushed : scanOwn).Add(c);
+            else if (leftRefs.All(lateralColumns.Contains)) scanJoin.Add(c);
+            else after.Add(c);
+        }
+        if (pushed.Count == 0 && scanOwn.Count == 0 && scanJoin.Count == 0) return null;
+        remaining.AddRange(after);
+        // The Subquery Scan's quals as create_subqueryscan_plan lists them: its restriction clauses, then the parameterized path's join clauses.
+        return new LateralHeld(pushed, [.. scanOwn, .. scanJoin], after);
+    }
+
+    /// <summary>
+    /// The ON conjuncts of an inner <see cref="LogicalJoin.LateralInner"/> join that read the sub-query and
+    /// can raise (not the equalities between the inputs): null when there is none; <paramref name="rest"/> is the join without them.
+    /// </summary>
+    private List<BoundExpr>? HeldLateralCondition(LogicalJoin join, out LogicalJoin rest)
+    {
+        rest = join;
+        if (join.Condition is null) return null;
+        var left = Ids(join.Left);
+        var right = Ids(join.Right);
+        var conjuncts = Conjuncts(join.Condition);
+        var moved = conjuncts.Where(c => ColumnIds.ReferencedBy(c).Overlaps(right) && MayRaise(c) && !IsCrossEquality(c, left, right)).ToList();
+        if (moved.Count == 0) return null;
+        var kept = conjuncts.Where(c => !moved.Contains(c)).ToList();
+        rest = join with { Condition = kept.Count == 0 ? null : PredicateSimplification.Conjunction(kept) };
+        return moved;
+    }
+
+    /// <summary>An equality between an expression of the left input and one of the right input (a hash key).</summary>
+    private static bool IsCrossEquality(BoundExpr c, HashSet<int> left, HashSet<int> right) =>
+        c is BoundFuncCall { Args: [var a, var b] } eq && Physical.PhysicalPlanner.IsStrictComparison(eq)
+        && (Within(a, left) && Within(b, right) || Within(a, right) && Within(b, left));
+
+    private static bool Within(BoundExpr e, HashSet<int> ids) => ColumnIds.ReferencedBy(e) is { Count: > 0 } refs && refs.IsSubsetOf(ids);
+
+    /// <summary>The output columns of the inputs of a join tree (its maximal subtrees that are no join) that produce any of <paramref name="columns"/>.</summary>
+    private static HashSet<int> LeafColumns(LogicalPlan plan, HashSet<int> columns)
+    {
+        var result = new HashSet<int>();
+        void Walk(LogicalPlan p)
+        {
+            if (p is LogicalJoin j)
+            {
+                Walk(j.Left);
+                Walk(j.Right);
+                return;
+            }
+            var ids = Ids(p);
+            if (ids.Overlaps(columns)) result.UnionWith(ids);
+        }
+        Walk(plan);
+        result.UnionWith(columns);
+        return result;
+    }
+
+    /// <summary>A LIMIT/OFFSET or a window in the sub-query: PostgreSQL pushes no qual into it (subquery_is_pushdown_safe, check_output_expressions).</summary>
+    private static bool HasLimitOrWindow(LogicalPlan plan) =>
+        plan is LogicalLimit or LogicalPartitionLimit or LogicalWindow || plan.Children.Any(HasLimitOrWindow);
 
     private static LogicalJoin Rebuild(LogicalJoin join, List<BoundExpr> toLeft, List<BoundExpr> toRight, IReadOnlyList<BoundExpr> condition) => join with
     {

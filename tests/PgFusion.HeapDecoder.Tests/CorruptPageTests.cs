@@ -280,8 +280,12 @@ public sealed class CorruptPageTests(FuzzDatabase db, ITestOutputHelper output) 
                 decoder.Decode(page, AllVisible, (uint)n, decoder.NewBatch(8), n % 3 == 0 ? null : anything);
                 decoded++;
             }
-            catch (HeapDecodeException)
+            catch (HeapDecodeException e)
             {
+                // the typed error names where it stopped: this block, an item of the page (0: the header), an attribute of the relation (0: none)
+                if (e.SqlState != "XX001" || e.Block != (uint)n || e.Item is < 0 or > Page.PageFormat.MaxHeapTuplesPerPage || e.AttNum < 0 || e.AttNum > heap.Layout.Attributes.Count
+                    || !e.Message.StartsWith($"corrupt heap page (block {n}", StringComparison.Ordinal))
+                    Assert.Fail($"fuzz seed {seed}, case {n}: error without its place: {e.SqlState} block {e.Block} item {e.Item} attribute {e.AttNum}: {e.Message}");
                 rejected++;
             }
             catch (Exception e)

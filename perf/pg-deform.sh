@@ -10,6 +10,8 @@
 # one session through EXPLAIN (ANALYZE, TIMING OFF). Per row: the backend's Execution Time
 # (wall) and its CPU time (nanoseconds on CPU from /proc/<backend pid>/schedstat, steadier on
 # a shared machine). A count(*) over the same blocks (no deforming) is the scan's own cost.
+# Both with jit off and with JIT forced (jit_above_cost etc. 0: compiled expressions and deforming;
+# its compile time is printed, and the CPU per row without it): the comparison takes PostgreSQL's best.
 # Decoder side: `PgFusion.Benchmarks profile DecodeQ1|DecodeAll -<runs>` (wall and CPU per run).
 # Needs: psql, a loaded TPC-H lineitem (tpch-load), built perf/PgFusion.Benchmarks, root or the
 # cluster's OS user (to read /proc/<pid>/schedstat of the backend).
@@ -32,11 +34,16 @@ count_sql="SELECT count(*) FROM lineitem WHERE ctid < '($PAGES,0)'::tid"
 
 # One session: settings, warm-up, then RUNS timed EXPLAINs; prints "rows wall_ms cpu_ms" per run.
 pg_measure() {
-  local sql="$1"
+  local sql="$1" jit="${2:-off}"
   {
     echo "SET max_parallel_workers_per_gather = 0;"
     echo "SET pg_fusion.enable = off;"
-    echo "SET jit = off;"
+    if [ "$jit" = forced ]; then
+      # JIT for a plan of any cost: compiled expressions and tuple deforming (jit_tuple_deforming), inlined and optimised
+      echo "SET jit = on; SET jit_above_cost = 0; SET jit_optimize_above_cost = 0; SET jit_inline_above_cost = 0;"
+    else
+      echo "SET jit = off;"
+    fi
     echo "SELECT pg_backend_pid() AS pid \\gset"
     echo "\\setenv PGFUSION_BACKEND_PID :pid"
     echo "EXPLAIN (ANALYZE, TIMING OFF) $sql;"
@@ -45,7 +52,7 @@ pg_measure() {
       echo "SELECT 1;"
       echo "\\o"
       echo "\\! echo START \$(cut -d' ' -f1 /proc/\$PGFUSION_BACKEND_PID/schedstat)"
-      echo "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $sql;"
+      echo "EXPLAIN (ANALYZE, TIMING OFF, COSTS ON, FORMAT JSON) $sql;"
       echo "\\! echo END \$(cut -d' ' -f1 /proc/\$PGFUSION_BACKEND_PID/schedstat)"
     done
   } | psql -X -q -At -h 127.0.0.1 -p "$PORT" -U postgres -d "$DB" 2>&1 | python3 -c '
@@ -62,7 +69,8 @@ for line in lines:
         plan = json.loads("\n".join(buf))[0]
         node = plan["Plan"]
         while "Plans" in node: node = node["Plans"][0]  # the scan: its rows, also under count(*)
-        print(node["Actual Rows"], plan["Execution Time"], (end - start) / 1e6)
+        jit = plan.get("JIT", {}).get("Timing", {}).get("Total", 0.0)  # ms of JIT compilation, when JIT ran
+        print(node["Actual Rows"], plan["Execution Time"], (end - start) / 1e6, jit)
     elif start is not None:
         buf.append(line)
 '
@@ -75,7 +83,9 @@ label = sys.argv[1]
 rows = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
 n = rows[0][0]
 wall = statistics.median(r[1] for r in rows); cpu = sum(r[2] for r in rows) / len(rows)
-print(f"{label}: {int(n)} rows, median {wall:.2f} ms wall ({wall*1e6/n:.1f} ns/row), mean {cpu:.2f} ms CPU ({cpu*1e6/n:.1f} ns/row) over {len(rows)} runs")
+cpum = statistics.median(r[2] for r in rows); jit = statistics.median(r[3] for r in rows)
+extra = f"; JIT compilation median {jit:.2f} ms, CPU without it {(cpum-jit)*1e6/n:.1f} ns/row" if jit > 0 else ""
+print(f"{label}: {int(n)} rows, median {wall:.2f} ms wall ({wall*1e6/n:.1f} ns/row), mean {cpu:.2f} ms CPU ({cpu*1e6/n:.1f} ns/row), median {cpum:.2f} ms CPU ({cpum*1e6/n:.1f} ns/row) over {len(rows)} runs{extra}")
 ' "$1"
 }
 
@@ -83,6 +93,8 @@ echo "## PostgreSQL 15 (pg_fusion off, max_parallel_workers_per_gather = 0, firs
 pg_measure "$count_sql" | summarise "count(*) (scan, no deforming)"
 pg_measure "$q1_sql" | summarise "Q1's 7 columns"
 pg_measure "$all_sql" | summarise "all 16 columns"
+pg_measure "$q1_sql" forced | summarise "Q1's 7 columns, JIT forced (deforming compiled)"
+pg_measure "$all_sql" forced | summarise "all 16 columns, JIT forced (deforming compiled)"
 
 if [ -f "$BENCH" ]; then
   echo "## HeapPageDecoder (same blocks, PgFusion.Benchmarks profile)"

@@ -1,3 +1,6 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BenchmarkDotNet.Attributes;
 using PgFusion.Arrow;
 using PgFusion.HeapDecoder;
@@ -11,7 +14,7 @@ namespace PgFusion.Benchmarks;
 /// database tpch). Q1's 7 columns, Q6's 4 columns and all 16, into 4096-row batches as the
 /// worker does. Figures go to perf/decoder.md.
 /// </summary>
-[Config(typeof(QuickConfig))]
+[Config(typeof(DecoderConfig))]
 public class DecoderBenchmarks
 {
     private static readonly int Pages = int.Parse(Environment.GetEnvironmentVariable("PGFUSION_BENCH_PAGES") ?? "2000", System.Globalization.CultureInfo.InvariantCulture);
@@ -34,6 +37,16 @@ public class DecoderBenchmarks
     /// </summary>
     private readonly HeapPageDecoder[] q1Variants = new HeapPageDecoder[3];
     private readonly RecordBatch[] q1VariantBatches = new RecordBatch[3];
+
+    /// <summary>
+    /// Q1's and all 16 columns' decoders made with PGFUSION_DECODER_WARMUP=optimized (decoder18): every page through
+    /// TupleWalker.WalkPageOptimized, the [AggressiveOptimization] copy of the page loop (compiled once, fully
+    /// optimised, no tiering and no dynamic PGO), beside the default decoders' tiered WalkPage in the same process.
+    /// </summary>
+    private HeapPageDecoder q1Opt = null!;
+    private HeapPageDecoder allOpt = null!;
+    private RecordBatch q1OptBatch = null!;
+    private RecordBatch allOptBatch = null!;
 
     /// <summary>Rows of the small batches (DecodeQ1Small): their column buffers (~100 bytes a row) stay in L1.</summary>
     private const int SmallBatchRows = 256;
@@ -67,6 +80,13 @@ public class DecoderBenchmarks
             q1VariantBatches[v] = q1Variants[v].NewBatch(BatchRows);
         }
         Environment.SetEnvironmentVariable("PGFUSION_DECODER_NEXT_LINES", null);
+        string? warmup = Environment.GetEnvironmentVariable("PGFUSION_DECODER_WARMUP");
+        Environment.SetEnvironmentVariable("PGFUSION_DECODER_WARMUP", "optimized");
+        q1Opt = new HeapPageDecoder(layout, [5, 6, 7, 8, 9, 10, 11]);
+        allOpt = new HeapPageDecoder(layout, [.. Enumerable.Range(1, layout.Attributes.Count)]);
+        Environment.SetEnvironmentVariable("PGFUSION_DECODER_WARMUP", warmup);
+        q1OptBatch = q1Opt.NewBatch(BatchRows);
+        allOptBatch = allOpt.NewBatch(BatchRows);
         Console.WriteLine($"// {pages.Count} pages, {Tuples} tuples, {Bytes} tuple bytes");
     }
 
@@ -116,6 +136,12 @@ public class DecoderBenchmarks
 
     [Benchmark(Description = "decode Q1's 7 columns (2000 lineitem pages)")]
     public int DecodeQ1() => Run(q1, q1Batch);
+
+    [Benchmark(Description = "decode Q1's 7 columns, WalkPageOptimized on every page (no tiering, no PGO)")]
+    public int DecodeQ1Opt() => Run(q1Opt, q1OptBatch);
+
+    [Benchmark(Description = "decode all 16 columns, WalkPageOptimized on every page (no tiering, no PGO)")]
+    public int DecodeAllOpt() => Run(allOpt, allOptBatch);
 
     [Benchmark(Description = "decode Q1's 7 columns, next-page prefetch count 1 of PGFUSION_BENCH_Q1_VARIANTS")]
     public int DecodeQ1V1() => Run(q1Variants[0], q1VariantBatches[0]);
@@ -169,4 +195,20 @@ public class DecoderBenchmarks
 
     [Benchmark(Description = "decode all 16 columns (2000 lineitem pages)")]
     public int DecodeAll() => Run(all, allBatch);
+}
+
+/// <summary>
+/// QuickConfig's job (in-process, 6 warm-up and 10 measured iterations, the thread-CPU clock when asked) with the median
+/// and the lowest iteration in the summary (perf/decoder18-2026-12-02.md quotes medians), and a 30-minute in-process
+/// timeout instead of the toolchain's default: at load 42-62 on the shared 2 cores a benchmark's wall time passed it.
+/// </summary>
+public sealed class DecoderConfig : ManualConfig
+{
+    public DecoderConfig()
+    {
+        var job = Job.ShortRun.WithWarmupCount(6).WithIterationCount(10).WithLaunchCount(1)
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(30), logOutput: true));
+        AddJob(ThreadCpuClock.Requested ? job.WithClock(new ThreadCpuClock()) : job);
+        AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median, BenchmarkDotNet.Columns.StatisticColumn.Min);
+    }
 }

@@ -367,8 +367,15 @@ public sealed partial class HeapPageDecoder
         int lower = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.LowerOffset..]);
         upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
         special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
-        // PageIsNew: an extended but never initialised page holds nothing.
-        if (upper == 0) return 0;
+        // PageIsNew: an extended but never initialised page holds nothing. As PageIsVerified, such a
+        // page must be all zeros: a pd_upper of 0 on a page with content is a corrupt header, not an
+        // empty page (else its rows would silently go missing).
+        if (upper == 0)
+        {
+            if (page.IndexOfAnyExcept((byte)0) >= 0)
+                throw Corrupt(0, 0, $"pd_upper 0 (a new page) on a page that is not all zeros (pd_lower {lower}, pd_special {special})");
+            return 0;
+        }
         if ((flags & ~PageFormat.ValidFlagBits) != 0) throw Corrupt(0, 0, $"pd_flags 0x{flags:X4} has unknown bits");
         if (lower < PageFormat.HeaderSize || lower > upper || upper > special || special > PageFormat.BlockSize || (special & (PageFormat.MaxAlign - 1)) != 0)
             throw Corrupt(0, 0, $"pd_lower {lower}, pd_upper {upper}, pd_special {special} out of range");

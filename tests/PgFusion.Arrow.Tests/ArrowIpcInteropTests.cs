@@ -73,6 +73,29 @@ public sealed class ArrowIpcInteropTests(ArrowDatabase db) : IClassFixture<Arrow
         Assert.Equal(batches, js.Batches.Count);
         int rows = CheckValues("every_type", heap.Layout, attNums, js, nanAsNull: true, keep: null);
         Assert.Equal(1501, rows);
+        CheckBufferAlignment(js, batches);
+    }
+
+    /// <summary>
+    /// Every buffer of every record batch starts at a 64-byte multiple of its message body and lies inside it,
+    /// as apache-arrow's own MessageReader reads the metadata (the IPC spec's alignment; the body itself is
+    /// checked by Messages_are_framed_and_aligned_as_the_IPC_spec_asks).
+    /// </summary>
+    private static void CheckBufferAlignment(JsStream js, int batches)
+    {
+        Assert.Equal(batches, js.BufferRegions.Count);
+        int buffers = 0;
+        foreach (var message in js.BufferRegions)
+        {
+            Assert.Equal(0, message.BodyLength % 64);
+            foreach (var region in message.Buffers)
+            {
+                Assert.True(region[0] % 64 == 0, $"buffer at body offset {region[0]} (length {region[1]}) is not 64-byte aligned");
+                Assert.InRange(region[0] + region[1], 0, message.BodyLength);
+                buffers++;
+            }
+        }
+        Assert.True(buffers > batches * 20, $"expected the buffers of every column, read {buffers}");
     }
 
     [Fact]

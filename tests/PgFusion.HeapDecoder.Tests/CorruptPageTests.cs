@@ -56,6 +56,60 @@ public sealed class CorruptPageTests(FuzzDatabase db, ITestOutputHelper output) 
     }
 
     [Fact]
+    public void Pd_upper_out_of_range()
+    {
+        var heap = Table("c_upper", "a int4, b text", "SELECT i, 'v' || i FROM generate_series(1, 10) i");
+        int lower = BinaryPrimitives.ReadUInt16LittleEndian(heap.Pages[0].AsSpan(12));
+        // below pd_lower (inside the line pointer array)
+        var page = (byte[])heap.Pages[0].Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(page.AsSpan(14), (ushort)(lower - 4));
+        var e = DecodeCorrupt(heap, page);
+        Assert.Equal((0, 0), (e.Item, e.AttNum));
+        Assert.Contains("pd_upper", e.Message);
+        // past pd_special
+        page = (byte[])heap.Pages[0].Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(page.AsSpan(14), 8192 + 8);
+        Assert.Contains("pd_upper", DecodeCorrupt(heap, page).Message);
+        // 0 on a page with content: PageIsNew, which PostgreSQL (PageIsVerified) accepts only for an all-zero page;
+        // read as an empty page it would drop the page's 10 rows without a word
+        page = (byte[])heap.Pages[0].Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(page.AsSpan(14), 0);
+        e = DecodeCorrupt(heap, page);
+        Assert.Equal(0, e.Item);
+        Assert.Contains("not all zeros", e.Message);
+        // with fewer requested columns: the header is checked before any tuple
+        foreach (int[] attNums in new[] { new[] { 1, 2 }, new[] { 2 } })
+            Assert.Contains("pd_upper", DecodeCorrupt(heap, page, attNums).Message);
+    }
+
+    [Fact]
+    public void Line_pointer_length_outside_the_page_or_shorter_than_a_tuple_header()
+    {
+        var heap = Table("c_lplen", "a int4, b text", "SELECT i, 'v' || i FROM generate_series(1, 10) i");
+        // lp_len of item 4 raised so the tuple runs past pd_special (its offset unchanged)
+        var page = (byte[])heap.Pages[0].Clone();
+        uint lp = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(24 + 12));
+        BinaryPrimitives.WriteUInt32LittleEndian(page.AsSpan(24 + 12), (lp & 0x1FFFFu) | (8000u << 17));
+        var e = DecodeCorrupt(heap, page);
+        Assert.Equal((4, 0), (e.Item, e.AttNum));
+        Assert.Contains("length 8000", e.Message);
+        // lp_len of item 6 below the 23-byte tuple header
+        page = (byte[])heap.Pages[0].Clone();
+        lp = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(24 + 20));
+        BinaryPrimitives.WriteUInt32LittleEndian(page.AsSpan(24 + 20), (lp & 0x1FFFFu) | (12u << 17));
+        e = DecodeCorrupt(heap, page);
+        Assert.Equal(6, e.Item);
+        Assert.Contains("shorter than its header", e.Message);
+        // lp_len cut inside the data: the int4 fits, the text's varlena then runs past the tuple
+        page = (byte[])heap.Pages[0].Clone();
+        lp = BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(24 + 28));
+        int hoff = Hoff(page, 8);
+        BinaryPrimitives.WriteUInt32LittleEndian(page.AsSpan(24 + 28), (lp & 0x1FFFFu) | ((uint)(hoff + 5) << 17));
+        e = DecodeCorrupt(heap, page);
+        Assert.Equal((8, 2), (e.Item, e.AttNum));
+    }
+
+    [Fact]
     public void Line_pointer_outside_the_page()
     {
         var heap = Table("c_lp", "a int4", "SELECT generate_series(1, 10)");
@@ -148,6 +202,48 @@ public sealed class CorruptPageTests(FuzzDatabase db, ITestOutputHelper output) 
         output.WriteLine(e.Message);
     }
 
+    [Theory]
+    [InlineData("pglz")]
+    [InlineData("lz4")]
+    public void Compressed_stream_with_a_back_reference_before_its_output(string method)
+    {
+        var heap = Table($"c_ref_{method}", $"t text COMPRESSION {method}", "SELECT repeat('abcdefgh' || i, 400) FROM generate_series(1, 3) i");
+        var page = (byte[])heap.Pages[0].Clone();
+        int data = TupleOffset(page, 3) + Hoff(page, 3);
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(data)) & 3);
+        // the stream follows the 4-byte header and the 4-byte raw size / method word
+        int at = data + 8;
+        if (method == "lz4")
+        {
+            // first sequence: token, its literals (no extra length byte for fewer than 15), then the u16 offset
+            int literals = page[at] >> 4;
+            Assert.True(literals < 15);
+            BinaryPrimitives.WriteUInt16LittleEndian(page.AsSpan(at + 1 + literals), 0xFFFF);
+        }
+        else
+        {
+            // the stream's first back-reference (after the literals of "abcdefgh3"): offset 0xFFF, before the output's start
+            int refAt = -1, pos = at;
+            while (refAt < 0)
+            {
+                int ctrl = page[pos++];
+                for (int bit = 0; bit < 8 && refAt < 0; bit++)
+                {
+                    if ((ctrl >> bit & 1) == 0) pos++;
+                    else refAt = pos;
+                }
+                Assert.True(pos < at + 40, "no back-reference in the stream's first 40 bytes");
+            }
+            page[refAt] = (byte)(0xF0 | (page[refAt] & 0x0F));
+            page[refAt + 1] = 0xFF;
+        }
+        var e = DecodeCorrupt(heap, page);
+        Assert.Equal((3, 1), (e.Item, e.AttNum));
+        Assert.Contains($"{method} ", e.Message);
+        Assert.Contains("offset", e.Message);
+        output.WriteLine(e.Message);
+    }
+
     [Fact]
     public void Fuzzed_real_pages_give_values_or_HeapDecodeException()
     {
@@ -184,8 +280,12 @@ public sealed class CorruptPageTests(FuzzDatabase db, ITestOutputHelper output) 
                 decoder.Decode(page, AllVisible, (uint)n, decoder.NewBatch(8), n % 3 == 0 ? null : anything);
                 decoded++;
             }
-            catch (HeapDecodeException)
+            catch (HeapDecodeException e)
             {
+                // the typed error names where it stopped: this block, an item of the page (0: the header), an attribute of the relation (0: none)
+                if (e.SqlState != "XX001" || e.Block != (uint)n || e.Item is < 0 or > Page.PageFormat.MaxHeapTuplesPerPage || e.AttNum < 0 || e.AttNum > heap.Layout.Attributes.Count
+                    || !e.Message.StartsWith($"corrupt heap page (block {n}", StringComparison.Ordinal))
+                    Assert.Fail($"fuzz seed {seed}, case {n}: error without its place: {e.SqlState} block {e.Block} item {e.Item} attribute {e.AttNum}: {e.Message}");
                 rejected++;
             }
             catch (Exception e)

@@ -182,6 +182,30 @@ public sealed class ShapeTests(ShapesDatabase db) : IClassFixture<ShapesDatabase
     }
 
     [Fact]
+    public void Dead_line_pointers_left_by_pruning_are_skipped()
+    {
+        // VACUUM without index cleanup prunes the deleted rows and dead HOT members to LP_DEAD items and
+        // leaves them (their index entries still point there); with HOT chains pruned to LP_REDIRECT.
+        db.Execute("""
+            DROP TABLE IF EXISTS dead_items;
+            CREATE TABLE dead_items (id int4 PRIMARY KEY, v numeric(12,2), t text) WITH (fillfactor = 60, autovacuum_enabled = off);
+            INSERT INTO dead_items SELECT i, i / 4.0, 'row ' || i FROM generate_series(1, 2000) i;
+            DELETE FROM dead_items WHERE id % 4 = 1;
+            UPDATE dead_items SET v = -v WHERE id % 6 = 0;
+            VACUUM (INDEX_CLEANUP off) dead_items;
+            UPDATE dead_items SET t = t || '!' WHERE id % 10 = 2;
+            """);
+        long Flags(int flag) => (long)PgServer.Scalar(db.Connection,
+            $"SELECT count(*) FROM generate_series(0, pg_relation_size('dead_items') / 8192 - 1) b, heap_page_items(get_raw_page('dead_items', b::int)) WHERE lp_flags = {flag}")!;
+        Assert.True(Flags(3) > 0, "no LP_DEAD items were left");
+        Assert.True(Flags(2) > 0, "no LP_REDIRECT items were made");
+        int rows = (int)(long)PgServer.Scalar(db.Connection, "SELECT count(*) FROM dead_items")!;
+        Assert.Equal(1500, rows);
+        Assert.Equal(rows, DecodeCheck.Run(db.Connection, "dead_items"));
+        Assert.Equal(rows, DecodeCheck.Run(db.Connection, "dead_items", [2]));
+    }
+
+    [Fact]
     public void New_and_empty_pages_hold_no_tuples()
     {
         db.Execute("DROP TABLE IF EXISTS one; CREATE TABLE one (a int4);");

@@ -163,12 +163,15 @@ public sealed class PageReaderTests(PageReaderDatabase db) : IClassFixture<PageR
         db.AssertNoLeakedSlotsOrPages();
     }
 
-    [Fact]
-    public void Uncommitted_changes_of_another_session_are_invisible_and_committed_ones_visible()
+    /// <summary>Issue 3's visibility end to end: with no page readers the backend serves every page and its visibility bitmap itself.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void Uncommitted_changes_of_another_session_are_invisible_and_committed_ones_visible(int readers)
     {
-        using var conn = OpenFusion(2);
+        using var conn = OpenFusion(readers);
         using var other = db.Open();
-        PgServer.Execute(conn, "SET pg_fusion.debug_fault = readers_only");
+        if (readers > 0) PgServer.Execute(conn, "SET pg_fusion.debug_fault = readers_only");
         PgServer.Execute(other, "BEGIN");
         try
         {

@@ -227,7 +227,8 @@ internal sealed class KeyPageWalk
         int lower = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.LowerOffset..]);
         upper = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.UpperOffset..]);
         special = BinaryPrimitives.ReadUInt16LittleEndian(page[PageFormat.SpecialOffset..]);
-        if (upper == 0) return 0;
+        // a new page is all zeros (else Decode raises on it)
+        if (upper == 0) return page.IndexOfAnyExcept((byte)0) >= 0 ? -1 : 0;
         if ((flags & ~PageFormat.ValidFlagBits) != 0) return -1;
         if (lower < PageFormat.HeaderSize || lower > upper || upper > special || special > PageFormat.BlockSize || (special & (PageFormat.MaxAlign - 1)) != 0) return -1;
         int items = (lower - PageFormat.HeaderSize) / PageFormat.ItemIdSize;

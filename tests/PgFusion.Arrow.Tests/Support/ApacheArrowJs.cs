@@ -111,7 +111,10 @@ public static class ApacheArrowJs
     }
 }
 
-public sealed record JsStream(List<JsField> Fields, List<JsBatch> Batches);
+public sealed record JsStream(List<JsField> Fields, List<JsBatch> Batches, List<JsBufferRegions> BufferRegions);
+
+/// <summary>One record batch message's buffers as apache-arrow's MessageReader reads them: [offset in the body, length].</summary>
+public sealed record JsBufferRegions(long BodyLength, List<long[]> Buffers);
 
 public sealed record JsField(string Name, bool Nullable, JsType Type, Dictionary<string, string> Metadata);
 

@@ -4,7 +4,7 @@
 // Fixed-width values are read from the typed arrays apache-arrow built over our buffers, so a
 // wrong offset, width, alignment or epoch shows; variable-width ones through Vector.get.
 import { readFileSync } from 'node:fs';
-import { RecordBatchReader, Type } from 'apache-arrow';
+import { MessageReader, RecordBatchReader, Type } from 'apache-arrow';
 
 const hex = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
@@ -80,4 +80,13 @@ const type = (t) => ({
 const fields = schema.fields.map((f) => ({
   name: f.name, nullable: f.nullable, type: type(f.type), metadata: Object.fromEntries(f.metadata),
 }));
-process.stdout.write(JSON.stringify({ fields, batches }));
+// Each record batch message's buffers as apache-arrow's own message reader finds them in the
+// metadata: [offset in the body, length] (the spec asks for 64-byte aligned offsets).
+const bytes = readFileSync(process.argv[2]);
+const messages = new MessageReader(bytes);
+const bufferRegions = [];
+for (let m = messages.readMessage(); m; m = messages.readMessage()) {
+  if (m.isRecordBatch()) bufferRegions.push({ bodyLength: m.bodyLength, buffers: m.header().buffers.map((b) => [b.offset, b.length]) });
+  if (m.bodyLength > 0) messages.readMessageBody(m.bodyLength);
+}
+process.stdout.write(JSON.stringify({ fields, batches, bufferRegions }));

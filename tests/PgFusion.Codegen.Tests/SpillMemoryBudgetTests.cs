@@ -79,7 +79,7 @@ public sealed class SpillMemoryBudgetTests(CodegenFixture fixture)
     public static TheoryData<string, int> ManyAggregateRuns => new()
     {
         { $"SELECT count(DISTINCT a.id * 1000 + b.id), count(*) FROM {Pairs}", 64 },
-        { $"SELECT b.id % 3, md5(string_agg(a.s, ',' ORDER BY a.id DESC, b.id)) FROM {Pairs} GROUP BY b.id % 3", 64 },
+        { $"SELECT b.id % 3, string_agg(a.s, ',' ORDER BY a.id DESC, b.id) FROM {Pairs} GROUP BY b.id % 3", 64 },
     };
 
     [Theory]

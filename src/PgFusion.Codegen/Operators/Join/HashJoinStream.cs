@@ -619,7 +619,9 @@ internal sealed class HashJoinStream : IBatchSource
             cancellation.ThrowIfCancellationRequested();
             if (batch.LiveRows == 0) continue;
             gauge.Set(Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count);
-            if (canSpill && (canPartition || table.Count > 0) && gauge.Bytes > context.Spill.TableBudgetBytes)
+            // the batch is measured before the table takes it in, so the table stays within its limit
+            if (canSpill && (canPartition || table.Count > 0)
+                && gauge.Bytes + Spill.ColumnMemory.Bytes(batch.Columns) + 8L * batch.LiveRows > context.Spill.TableBudgetBytes)
             {
                 if (canPartition)
                 {

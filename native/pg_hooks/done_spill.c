@@ -91,3 +91,52 @@ pgf_done_spill_entry(const char *data, const PgfDoneSpillHeader *header, uint32_
 		e.node = 0;
 	return e;
 }
+
+#define MEMORY_ENTRY_OFFSET(h, i) (sizeof(PgfDoneMemoryHeader) + (uint64_t) (i) * (h)->entry_size)
+
+PgfDoneSpillVerdict
+pgf_done_memory_check(const char *data, uint64_t len, uint64_t offset,
+					  PgfDoneMemoryHeader *header, char *why, size_t why_len)
+{
+	PgfDoneMemoryHeader h;
+
+	if (len == 0)
+		return PGF_DONE_SPILL_ABSENT;
+	if (len < sizeof(h))
+	{
+		snprintf(why, why_len, "memory header cut short: %llu of %zu bytes at offset %llu",
+				 (unsigned long long) len, sizeof(h), (unsigned long long) offset);
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	memcpy(&h, data, sizeof(h));
+	if (h.version != PGF_DONE_MEMORY_VERSION)
+	{
+		snprintf(why, why_len, "memory version %u at offset %llu (this backend reads %u)",
+				 h.version, (unsigned long long) offset, PGF_DONE_MEMORY_VERSION);
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	if (h.entry_size < sizeof(PgfDoneMemory))
+	{
+		snprintf(why, why_len, "memory entry_size %u at offset %llu is below the %zu bytes of an entry",
+				 h.entry_size, (unsigned long long) offset + 8, sizeof(PgfDoneMemory));
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	if ((uint64_t) h.count * h.entry_size > len - sizeof(h))
+	{
+		snprintf(why, why_len, "memory count %u at offset %llu: %u entries of %u bytes need %llu bytes, DONE has %llu after the header",
+				 h.count, (unsigned long long) offset + 4, h.count, h.entry_size,
+				 (unsigned long long) h.count * h.entry_size, (unsigned long long) (len - sizeof(h)));
+		return PGF_DONE_SPILL_MALFORMED;
+	}
+	*header = h;
+	return PGF_DONE_SPILL_VALID;
+}
+
+PgfDoneMemory
+pgf_done_memory_entry(const char *data, const PgfDoneMemoryHeader *header, uint32_t i)
+{
+	PgfDoneMemory e;
+
+	memcpy(&e, data + MEMORY_ENTRY_OFFSET(header, i), sizeof(e));
+	return e;
+}

@@ -29,4 +29,16 @@ extern PgfDoneSpillVerdict pgf_done_spill_check(const char *data, uint64_t len, 
 /* Entry i of a section pgf_done_spill_check found valid (version 1 entries read as node 0). */
 extern PgfDoneSpill pgf_done_spill_entry(const char *data, const PgfDoneSpillHeader *header, uint32_t i);
 
+/*
+ * Checks DONE's memory section (docs/ipc.md 5.5) at data[0..len), which starts at byte `offset`
+ * of DONE's payload (right after the spill section): ABSENT when len is 0 (a worker that predates
+ * it), MALFORMED with `why` when the header is cut short, its version is not
+ * PGF_DONE_MEMORY_VERSION, entry_size is below an entry or the entries run past len.
+ */
+extern PgfDoneSpillVerdict pgf_done_memory_check(const char *data, uint64_t len, uint64_t offset,
+												 PgfDoneMemoryHeader *header, char *why, size_t why_len);
+
+/* Entry i of a memory section pgf_done_memory_check found valid. */
+extern PgfDoneMemory pgf_done_memory_entry(const char *data, const PgfDoneMemoryHeader *header, uint32_t i);
+
 #endif

@@ -218,6 +218,29 @@ typedef enum PgfSpillOperator
 
 #define PGF_SPILL_OPERATOR_SLOTS 16	/* operator kinds are below this */
 
+/*
+ * DONE's memory section, right after the spill section (docs/ipc.md 5.5): the most bytes the
+ * execution's buffering operators held at once, as their memory gauges reported it, in all and
+ * by plan node. A header, then `count` entries of `entry_size` bytes each, ordered by node.
+ */
+typedef struct PgfDoneMemoryHeader
+{
+	uint32_t	version;		/* PGF_DONE_MEMORY_VERSION */
+	uint32_t	count;			/* entries that follow, one per plan node whose operators held rows */
+	uint32_t	entry_size;		/* bytes of each entry, at least sizeof(PgfDoneMemory) */
+	uint32_t	reserved;		/* 0 */
+	uint64_t	peak_bytes;		/* the execution's peak: every node's gauges together */
+} PgfDoneMemoryHeader;
+
+typedef struct PgfDoneMemory
+{
+	uint32_t	node;			/* the node's line in the PgFusion plan EXPLAIN shows (1 = first); 0 = not attributed */
+	uint32_t	reserved;		/* 0 */
+	uint64_t	peak_bytes;		/* the most bytes the node's operators held at once */
+} PgfDoneMemory;
+
+#define PGF_DONE_MEMORY_VERSION 1
+
 /* COMPILE/EXECUTE/EXPLAIN flags: the debug fault (pg_fusion.debug_fault) in the low byte. */
 #define PGF_MAX_WORKER_THREADS 64
 #define PGF_FLAG_THREADS_SHIFT 16	/* EXECUTE: bits 16..23 of flags, pg_fusion.worker_threads (0 = 1) */

@@ -100,6 +100,10 @@ typedef struct PgfScanState
 	bool		have_spill_ops;	/* DONE carried the spill figures by node and operator */
 	uint32		nspill_ops;		/* entries in spill_ops */
 	PgfDoneSpill *spill_ops;	/* from DONE: files and bytes by (node, PgfSpillOperator), in es_query_cxt */
+	bool		have_memory;	/* DONE carried the memory peaks (docs/ipc.md 5.5) */
+	uint64		memory_peak;	/* from DONE: the most bytes the worker's operators held at once */
+	uint32		nmemory;		/* entries in memory */
+	PgfDoneMemory *memory;		/* from DONE: peak bytes by plan node, in es_query_cxt */
 	struct PgfProbeSet *probes; /* index probes (probe.c) */
 	/* page readers (readers.c): started at the first scan big enough, if pg_fusion.page_readers > 0 */
 	PgfReaders *readers;
@@ -129,7 +133,8 @@ static void end_scan(CustomScanState *node);
 static void rescan(CustomScanState *node);
 static void explain_scan(CustomScanState *node, List *ancestors, ExplainState *es);
 static void note_kernels(PgfScanState *state, const char *data);
-static void note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset);
+static uint64 note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset);
+static void note_memory(PgfScanState *state, const char *data, uint64 len, uint64 offset);
 static void shutdown_scan(CustomScanState *node);
 static bool scan_may_toast(PgfScanStream *scan);
 static void share_scan(PgfScanState *state, PgfScanStream *scan);
@@ -897,7 +902,11 @@ exec_scan(CustomScanState *node)
 							uint64		at = (uint64) n + 24 + sizeof(PgfDoneKernels);
 
 							note_kernels(state, state->msg.data + 24 + n);
-							note_spill_ops(state, state->msg.data + at, state->msg.len - at, at);
+							uint64		used = note_spill_ops(state, state->msg.data + at, state->msg.len - at, at);
+
+							state->have_memory = false;
+							if (used > 0)
+								note_memory(state, state->msg.data + at + used, state->msg.len - at - used, at + used);
 						}
 					}
 					state->done = true;
@@ -988,6 +997,10 @@ rescan(CustomScanState *node)
 	state->have_spill_ops = false;
 	state->nspill_ops = 0;
 	state->spill_ops = NULL;
+	state->have_memory = false;
+	state->memory_peak = 0;
+	state->nmemory = 0;
+	state->memory = NULL;
 	state->parallel = NULL;
 	state->messages = 0;
 	state->waits = 0;
@@ -1031,7 +1044,7 @@ note_kernels(PgfScanState *state, const char *data)
  * execution (a rescan's DONE replaces them). Kept in es_query_cxt, since EXPLAIN runs after the
  * executor's per-call memory is reset.
  */
-static void
+static uint64
 note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset)
 {
 	PgfDoneSpillHeader h;
@@ -1041,7 +1054,7 @@ note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset)
 	switch (pgf_done_spill_check(data, len, offset, state->spill_files, state->spill_bytes, &h, why, sizeof(why)))
 	{
 		case PGF_DONE_SPILL_ABSENT:
-			return;
+			return 0;
 		case PGF_DONE_SPILL_MALFORMED:
 			state->have_spill_ops = false;
 			state->nspill_ops = 0;
@@ -1051,7 +1064,7 @@ note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset)
 					 errdetail("The section (docs/ipc.md 5.4) is %llu bytes at offset %llu of a %llu-byte DONE message; EXPLAIN ANALYZE shows the spill totals only.",
 							   (unsigned long long) len, (unsigned long long) offset,
 							   (unsigned long long) (offset + len))));
-			return;
+			return 0;
 		case PGF_DONE_SPILL_VALID:
 			break;
 	}
@@ -1062,6 +1075,74 @@ note_spill_ops(PgfScanState *state, const char *data, uint64 len, uint64 offset)
 	for (uint32 i = 0; i < h.count; i++)
 		state->spill_ops[state->nspill_ops++] = pgf_done_spill_entry(data, &h, i);
 	state->have_spill_ops = true;
+	return sizeof(PgfDoneSpillHeader) + (uint64) h.count * h.entry_size;
+}
+
+/*
+ * DONE's memory section (docs/ipc.md 5.5), after a valid spill section: the execution's peak of
+ * what the worker's buffering operators held, and each plan node's. A malformed one is reported
+ * as a WARNING and left out, as the spill section; the figures are those of the last execution.
+ */
+static void
+note_memory(PgfScanState *state, const char *data, uint64 len, uint64 offset)
+{
+	PgfDoneMemoryHeader h;
+	MemoryContext old;
+	char		why[256];
+
+	state->nmemory = 0;
+	switch (pgf_done_memory_check(data, len, offset, &h, why, sizeof(why)))
+	{
+		case PGF_DONE_SPILL_ABSENT:
+			return;
+		case PGF_DONE_SPILL_MALFORMED:
+			ereport(WARNING,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("pg_fusion worker sent a malformed memory section in DONE: %s", why),
+					 errdetail("The section (docs/ipc.md 5.5) is %llu bytes at offset %llu of a %llu-byte DONE message; EXPLAIN ANALYZE shows no memory peaks.",
+							   (unsigned long long) len, (unsigned long long) offset,
+							   (unsigned long long) (offset + len))));
+			return;
+		case PGF_DONE_SPILL_VALID:
+			break;
+	}
+	old = MemoryContextSwitchTo(state->css.ss.ps.state->es_query_cxt);
+	state->memory = h.count > 0 ? palloc(sizeof(PgfDoneMemory) * h.count) : NULL;
+	MemoryContextSwitchTo(old);
+	for (uint32 i = 0; i < h.count; i++)
+		state->memory[state->nmemory++] = pgf_done_memory_entry(data, &h, i);
+	state->memory_peak = h.peak_bytes;
+	state->have_memory = true;
+}
+
+/*
+ * EXPLAIN ANALYZE: the most the worker's buffering operators held at once (their memory gauges:
+ * docs/spill.md), "Worker Memory Peak: 4012 kB", then per plan node that held rows, TEXT:
+ * "Memory: node 3 peak 3990 kB"; other formats: a "Memory by Node" list of {Node, Peak kB}.
+ */
+static void
+explain_memory(PgfScanState *state, ExplainState *es)
+{
+	ExplainPropertyUInteger("Worker Memory Peak", "kB", (state->memory_peak + 1023) / 1024, es);
+	if (es->format != EXPLAIN_FORMAT_TEXT)
+		ExplainOpenGroup("Memory by Node", "Memory by Node", false, es);
+	for (uint32 i = 0; i < state->nmemory; i++)
+	{
+		const PgfDoneMemory *e = &state->memory[i];
+		uint64		kb = (e->peak_bytes + 1023) / 1024;
+
+		if (es->format == EXPLAIN_FORMAT_TEXT)
+		{
+			ExplainPropertyText("Memory", psprintf("node %u peak " UINT64_FORMAT " kB", e->node, kb), es);
+			continue;
+		}
+		ExplainOpenGroup("Memory", NULL, true, es);
+		ExplainPropertyUInteger("Node", NULL, e->node, es);
+		ExplainPropertyUInteger("Peak", "kB", kb, es);
+		ExplainCloseGroup("Memory", NULL, true, es);
+	}
+	if (es->format != EXPLAIN_FORMAT_TEXT)
+		ExplainCloseGroup("Memory by Node", "Memory by Node", false, es);
 }
 
 static const char *
@@ -1203,6 +1284,8 @@ explain_scan(CustomScanState *node, List *ancestors, ExplainState *es)
 		if (state->have_kernels)
 			explain_kernels(&state->kernels, es);
 		ExplainPropertyUInteger("Worker Memory Budget", "kB", state->work_mem_kb, es);
+		if (state->have_memory)
+			explain_memory(state, es);
 		if (state->spill_files > 0 || es->format != EXPLAIN_FORMAT_TEXT)
 		{
 			ExplainPropertyUInteger("Spill Files", NULL, state->spill_files, es);

@@ -305,6 +305,7 @@ internal sealed class Session
         Wire.U32(done, kernels.PlanCached ? 1u : 0u);
         Wire.U32(done, 0); // reserved
         WriteSpillByOperator(done, spill);
+        WriteMemoryByNode(done, spill.Memory);
         channel.Send(MessageType.Done, done.WrittenSpan, token);
     }
 
@@ -316,6 +317,15 @@ internal sealed class Session
     /// </summary>
     private static void WriteSpillByOperator(ArrayBufferWriter<byte> done, Codegen.Operators.Spill.SpillSpace spill) =>
         DoneSpillSection.Write(done, [.. spill.ByNode().Select(e => new DoneSpillEntry((uint)e.Node, (uint)e.Operator, (uint)e.Files, (ulong)e.Bytes))]);
+
+    /// <summary>
+    /// DONE's memory section (docs/ipc.md 5.5, <see cref="DoneMemorySection"/>): the execution's
+    /// peak of what its buffering operators held, and each plan node's, as their gauges reported it.
+    /// A backend that predates the section ignores the bytes.
+    /// </summary>
+    private static void WriteMemoryByNode(ArrayBufferWriter<byte> done, Codegen.Operators.Spill.MemoryTracker memory) =>
+        DoneMemorySection.Write(done, (ulong)memory.PeakBytes,
+            [.. memory.PeaksByNode().Where(e => e.Value > 0).OrderBy(e => e.Key).Select(e => new DoneMemoryEntry((uint)e.Key, (ulong)e.Value))]);
 
     private void SendText(MessageType type, string text, CancellationToken token) =>
         channel.Send(type, Encoding.UTF8.GetBytes(text), token);

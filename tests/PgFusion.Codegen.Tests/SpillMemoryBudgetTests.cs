@@ -42,6 +42,66 @@ public sealed class SpillMemoryBudgetTests(CodegenFixture fixture)
             AssertWithinBudget(spill);
         });
 
+    /// <summary>
+    /// The slack a spilled window partition holds beyond its budget, whatever the partition's size:
+    /// the read-block cache (16 blocks of 1024 rows of the read columns: here a.id, b.id, a.i4, 4
+    /// bytes and a validity bit each) and one 1024-row chunk of the functions' values (two int8).
+    /// </summary>
+    private const long WindowSlackBytes = 16 * 1024 * (3 * 4 + 3 / 8 + 1) + 1024 * 2 * 9;
+
+    [Fact]
+    public void A_window_partition_larger_than_the_budget_stays_within_it_plus_its_block_cache() =>
+        SpillPipelineTests.EqualsPostgresSpilling(fixture,
+            $"SELECT a.id, b.id, a.s, sum(a.i4) OVER w, row_number() OVER w FROM {Pairs} WINDOW w AS (ORDER BY a.id, b.id ROWS BETWEEN 100 PRECEDING AND CURRENT ROW)", 256, spill =>
+            {
+                Assert.True(spill.WindowPartitionSpills > 0, "the 300,000-row partition did not spill at 256 kB");
+                var window = spill.ByNode().Single(e => e.Operator == SpillOperator.Window).Node;
+                long peak = spill.Memory.PeakBytesOf(window);
+                // it measured the partition filling up to the point it spilled, and stayed within budget + slack
+                Assert.True(peak > spill.BudgetBytes / 2, $"the window node's tracked peak is {peak} bytes");
+                Assert.True(peak <= spill.BudgetBytes + WindowSlackBytes,
+                    $"the window node peaked at {peak} bytes, over the {spill.BudgetBytes}-byte budget + {WindowSlackBytes} bytes of block cache and values");
+                Assert.All(spill.Memory.PeaksByNode().Where(e => e.Key != window), e => Assert.True(e.Value <= spill.BudgetBytes,
+                    $"node {e.Key} peaked at {e.Value} bytes, over the {spill.BudgetBytes}-byte budget"));
+            });
+
+    [Fact]
+    public void A_hash_join_build_side_is_tracked_and_stays_within_the_budget_while_it_partitions() =>
+        SpillPipelineTests.EqualsPostgresSpilling(fixture,
+            // every column of both sides, so that whichever side PostgreSQL hashes passes 256 kB (at a
+            // few kB the partitions' floors, 16-row blocks and 512-byte buffers, pass the budget: docs/spill.md)
+            "SELECT a.*, b.* FROM t50 a JOIN t0 b ON a.i4 = b.i4 + 1", 256, spill =>
+            {
+                Assert.Contains(spill.ByOperator(), e => e.Operator == SpillOperator.HashJoin && e.Files > 0);
+                var join = spill.ByNode().First(e => e.Operator == SpillOperator.HashJoin).Node;
+                Assert.True(spill.Memory.PeakBytesOf(join) > spill.BudgetBytes / 2, $"the hash join's tracked peak is {spill.Memory.PeakBytesOf(join)} bytes");
+                AssertWithinBudget(spill);
+            });
+
+    /// <summary>
+    /// Sorted runs of DISTINCT / ORDER BY aggregates, too many to merge at once: merged in passes.
+    /// The last figure is how many budgets the aggregate node may hold: one without GROUP BY (the
+    /// merge alone), two with groups, whose table (with what the accumulators held when it was
+    /// last measured) stays while the replay merges (docs/spill.md: "at most about twice the budget").
+    /// </summary>
+    public static TheoryData<string, int, int> ManyAggregateRuns => new()
+    {
+        { $"SELECT count(DISTINCT a.id * 1000 + b.id), count(*) FROM {Pairs}", 64, 1 },
+        { $"SELECT b.id % 3, string_agg(a.s, ',' ORDER BY a.id DESC, b.id) FROM {Pairs} GROUP BY b.id % 3", 64, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ManyAggregateRuns))]
+    public void Aggregate_runs_too_many_for_the_budget_merge_in_passes_within_it(string sql, int budgetKb, int budgets) =>
+        SpillPipelineTests.EqualsPostgresSpilling(fixture, sql, budgetKb, spill =>
+        {
+            Assert.True(spill.AggregateRunsMergePasses > 0, $"no intermediate merge of aggregate runs with a {budgetKb} kB budget ({spill.FilesCreated} files)");
+            Assert.All(spill.Memory.PeaksByNode(), e => Assert.True(e.Value <= budgets * spill.BudgetBytes,
+                $"node {e.Key} peaked at {e.Value} bytes, over {budgets} x the {spill.BudgetBytes}-byte budget"));
+            Assert.True(spill.Memory.PeakBytes > 0);
+            Assert.Equal(0, spill.Memory.CurrentBytes);
+        });
+
     /// <summary>Every plan node's gauges together peaked within the budget, and something was measured.</summary>
     private static void AssertWithinBudget(SpillSpace spill)
     {

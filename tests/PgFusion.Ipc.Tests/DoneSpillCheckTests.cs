@@ -83,6 +83,47 @@ public sealed class DoneSpillCheckTests
         Assert.Equal(expected + "\n", Check(s, files, bytes));
     }
 
+    private static byte[] Memory(ulong peak, params DoneMemoryEntry[] entries)
+    {
+        var w = new ArrayBufferWriter<byte>();
+        DoneMemorySection.Write(w, peak, entries);
+        return w.WrittenSpan.ToArray();
+    }
+
+    private static readonly DoneMemoryEntry[] TwoPeaks = [new(2, 4_000_000), new(3, 0x1_0000_0007)];
+
+    [Fact]
+    public void A_memory_section_after_the_spill_section_is_taken_entry_by_entry()
+    {
+        Assert.Equal("valid 2\n1 7 4294967362 3\n11 16 4096 5\nmemory valid 2 4294967400\n2 4000000\n3 4294967303\n",
+            Check([.. Section(TwoEntries), .. Memory(0x1_0000_0068, TwoPeaks)], 23, 0x1_0000_0042 + 4096));
+        Assert.Equal("valid 0\nmemory valid 0 0\n", Check([.. Section(), .. Memory(0)], 0, 0));
+    }
+
+    public static TheoryData<string, string> MemoryDamages => new()
+    {
+        { "cut", "memory malformed: memory header cut short: 20 of 24 bytes at offset 164" },
+        { "version", "memory malformed: memory version 2 at offset 164 (this backend reads 1)" },
+        { "entry_size", "memory malformed: memory entry_size 8 at offset 172 is below the 16 bytes of an entry" },
+        { "entries cut", "memory malformed: memory count 2 at offset 168: 2 entries of 16 bytes need 32 bytes, DONE has 31 after the header" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MemoryDamages))]
+    public void A_damaged_memory_section_is_reported_with_its_field_and_offset(string damage, string expected)
+    {
+        var m = Memory(0x1_0000_0068, TwoPeaks);
+        switch (damage)
+        {
+            case "cut": m = m[..20]; break;
+            case "version": BinaryPrimitives.WriteUInt32LittleEndian(m, 2); break;
+            case "entry_size": BinaryPrimitives.WriteUInt32LittleEndian(m.AsSpan(8), 8); break;
+            case "entries cut": m = m[..^1]; break;
+        }
+        // the spill section before it (2 entries: 16 + 48 bytes from offset 100, so the memory section starts at 164) stays valid
+        Assert.Equal("valid 2\n1 7 4294967362 3\n11 16 4096 5\n" + expected + "\n", Check([.. Section(TwoEntries), .. m], 23, 0x1_0000_0042 + 4096));
+    }
+
     private static string Check(byte[] section, uint files, ulong bytes)
     {
         var input = new byte[20 + section.Length];

@@ -2,7 +2,9 @@
  * Test driver for native/pg_hooks/done_spill.c (DoneSpillCheckTests): reads from stdin a u32
  * spill_files, a u64 spill_bytes and a u64 offset (DONE's totals and where the section starts in
  * DONE), then the section's bytes, and prints the verdict: "absent", "valid <count>" followed by
- * one "op files bytes node" line per entry, or "malformed: <why>".
+ * one "op files bytes node" line per entry, or "malformed: <why>". Bytes after a valid spill
+ * section are DONE's memory section (docs/ipc.md 5.5): "memory valid <count> <peak>" and one
+ * "node peak" line per entry, or "memory malformed: <why>" (nothing when there are none).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,28 @@ main(void)
 				PgfDoneSpill e = pgf_done_spill_entry(section, &h, i);
 
 				printf("%u %u %llu %u\n", e.op, e.files, (unsigned long long) e.bytes, e.node);
+			}
+			{
+				uint64_t	used = sizeof(PgfDoneSpillHeader) + (uint64_t) h.count * h.entry_size;
+				PgfDoneMemoryHeader mh;
+
+				switch (pgf_done_memory_check(section + used, n - 20 - used, offset + used, &mh, why, sizeof(why)))
+				{
+					case PGF_DONE_SPILL_ABSENT:
+						break;
+					case PGF_DONE_SPILL_VALID:
+						printf("memory valid %u %llu\n", mh.count, (unsigned long long) mh.peak_bytes);
+						for (uint32_t i = 0; i < mh.count; i++)
+						{
+							PgfDoneMemory e = pgf_done_memory_entry(section + used, &mh, i);
+
+							printf("%u %llu\n", e.node, (unsigned long long) e.peak_bytes);
+						}
+						break;
+					case PGF_DONE_SPILL_MALFORMED:
+						printf("memory malformed: %s\n", why);
+						break;
+				}
 			}
 			break;
 		case PGF_DONE_SPILL_MALFORMED:

@@ -58,6 +58,10 @@ internal sealed class HashJoinStream : IBatchSource
     // thread of a parallel pipeline (read-only from then on: the probe only reads it).
     private JoinHashTable? loaded;
 
+    // What the build table this stream loaded holds (rows, keys, 8 bytes per row of index), for the
+    // execution's memory tracker; back to 0 once the table is let go (partitioned, or joined).
+    private Spill.MemoryGauge? buildGauge;
+
     // A thread of a parallel BuildSemi/BuildAnti probe: the match flags every thread sets (each
     // only ever sets a flag, and the threads are joined before the flags are read).
     private bool[]? sharedMatched;
@@ -222,6 +226,7 @@ internal sealed class HashJoinStream : IBatchSource
             yield break;
         }
         foreach (var b in Join(table, probe, null, true, cancellation)) yield return b;
+        buildGauge?.Set(0);
     }
 
     /// <summary>
@@ -259,6 +264,7 @@ internal sealed class HashJoinStream : IBatchSource
         finally
         {
             bnl.Finish();
+            buildGauge?.Set(0);
         }
     }
 
@@ -607,17 +613,21 @@ internal sealed class HashJoinStream : IBatchSource
         // past the budget: a grace hash join while there are keys and levels left, else a block nested loop
         bool canPartition = Spill.GraceHashJoin.CanSpill(plan, level);
         bool canSpill = context.Spill.Limited && (canPartition || Spill.BlockNestedLoop.CanSpill(plan, level));
+        var gauge = buildGauge ??= context.Spill.Gauge(node);
         while (build.Next(cancellation) is { } batch)
         {
             cancellation.ThrowIfCancellationRequested();
             if (batch.LiveRows == 0) continue;
+            gauge.Set(Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count);
+            // the batch is measured before the table takes it in, so the table stays within its limit
             if (canSpill && (canPartition || table.Count > 0)
-                && Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count > context.Spill.TableBudgetBytes)
+                && gauge.Bytes + Spill.ColumnMemory.Bytes(batch.Columns) + 8L * batch.LiveRows > context.Spill.TableBudgetBytes)
             {
                 if (canPartition)
                 {
                     grace = new Spill.GraceHashJoin(node, context, level);
                     grace.PartitionBuild(table, new Prepended(batch, build), cancellation);
+                    gauge.Set(0); // its rows are in the partitions; the nested joins gauge their own tables
                     return table;
                 }
                 blocks = new Spill.BlockNestedLoop(node, context);
@@ -635,6 +645,7 @@ internal sealed class HashJoinStream : IBatchSource
             table.Append(batch, keys);
         }
         table.Seal();
+        gauge.Set(Spill.ColumnMemory.Bytes(table.Rows) + Spill.ColumnMemory.Bytes(table.Keys) + 8L * table.Count);
         return table;
     }
 

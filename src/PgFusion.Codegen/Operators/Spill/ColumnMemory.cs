@@ -30,4 +30,11 @@ internal static class ColumnMemory
         foreach (var c in columns) sum += Bytes(c);
         return sum;
     }
+
+    public static long Bytes(IReadOnlyList<Column> columns)
+    {
+        long sum = 0;
+        for (int i = 0; i < columns.Count; i++) sum += Bytes(columns[i]);
+        return sum;
+    }
 }

@@ -62,6 +62,13 @@ public sealed class SpillSpace : IDisposable
 
     internal void CountSortMergePass() => Interlocked.Increment(ref mergePasses);
 
+    private int runMergePasses;
+
+    /// <summary>How many intermediate merges the DISTINCT / ORDER BY aggregates' sorted runs took (runs merged into a longer run before the final merge).</summary>
+    public int AggregateRunsMergePasses => Volatile.Read(ref runMergePasses);
+
+    internal void CountAggregateRunsMergePass() => Interlocked.Increment(ref runMergePasses);
+
     public long BytesWritten => Interlocked.Read(ref bytes);
 
     public int FilesCreated => Volatile.Read(ref created);

@@ -55,6 +55,7 @@ internal sealed class WindowPartition
     private readonly WindowAggregate?[] _aggregates; // per aggregate function: its state from chunk to chunk
     private readonly NtileState?[] _ntiles; // per ntile: its bucket from chunk to chunk
     private WindowFrames? _frames; // the peers and frames of the chunk of values held
+    private readonly MemoryGauge _gauge; // what the partition holds: rows, read-back block, cached blocks, a chunk of values
 
     public WindowPartition(WindowNode node, SpillSpace spill)
     {
@@ -74,6 +75,23 @@ internal sealed class WindowPartition
         _read = [.. _readIndex.Select(c => _rows[c])];
         _readSlot = [.. Enumerable.Range(0, input.Count).Select(c => Array.IndexOf(_readIndex, c))];
         _readSlice = [.. _readIndex.Select(c => PgArrowMapping.CreateColumn(input[c].Type, WindowReadBlocks.BlockRows))];
+        _gauge = spill.Gauge(node);
+    }
+
+    /// <summary>
+    /// The partition's rows may take this much before it spills: the budget less an eighth, which
+    /// the spilled partition's cached blocks, its read-back block and a chunk of values take
+    /// (<see cref="RowsBudgetBytes"/>; docs/spill.md).
+    /// </summary>
+    private long RowsBudgetBytes => _spill.TableBudgetBytes;
+
+    /// <summary>Reports what the partition holds now to the execution's memory tracker.</summary>
+    private void Measure()
+    {
+        long bytes = ColumnMemory.Bytes(_rows) + ColumnMemory.Bytes(_results) + ColumnMemory.Bytes(_keyRow);
+        if (_file is not null) bytes += ColumnMemory.Bytes(_readBack);
+        if (_blocks is not null) bytes += _blocks.CachedBytes;
+        _gauge.Set(bytes);
     }
 
     public int Rows { get; private set; }
@@ -92,9 +110,10 @@ internal sealed class WindowPartition
             if (_file is not null && Rows - _flushed >= ExecutionContext.BatchRows) FlushPassThrough();
             if (Rows - _readFlushed == WindowReadBlocks.BlockRows) FlushRead();
         }
-        else if (Rows % CheckEvery == 0 && _spill.Limited && ColumnMemory.Bytes(_rows) > _spill.BudgetBytes)
+        else if (Rows % CheckEvery == 0)
         {
-            StartSpill();
+            Measure();
+            if (_spill.Limited && _gauge.Bytes > RowsBudgetBytes) StartSpill();
         }
     }
 
@@ -120,22 +139,27 @@ internal sealed class WindowPartition
         }
         foreach (var c in _read) c.Reset();
         _readFlushed = Rows;
+        Measure();
     }
 
     /// <summary>Writes the pass-through values of rows [_flushed, Rows) to the file and drops them from memory.</summary>
     private void FlushPassThrough()
     {
+        Measure();
         _file!.Write(_passThrough, Rows - _flushed);
         foreach (var c in _passThrough) c.Reset();
         _flushed = Rows;
+        Measure();
     }
 
     /// <summary>Writes the read columns of rows [_readFlushed, Rows) as the next block and drops them from memory.</summary>
     private void FlushRead()
     {
+        Measure();
         _blocks!.Write(_read, Rows - _readFlushed);
         foreach (var c in _read) c.Reset();
         _readFlushed = Rows;
+        Measure();
     }
 
     /// <summary>Whether input row <paramref name="row"/> has the partition keys of the buffered rows (NULL equal to NULL).</summary>
@@ -168,6 +192,7 @@ internal sealed class WindowPartition
         _frames = null;
         Array.Clear(_aggregates);
         Array.Clear(_ntiles);
+        _gauge.Set(0);
     }
 
     /// <summary>
@@ -284,6 +309,7 @@ internal sealed class WindowPartition
             _results[f].Reset();
             ComputeValues(f, _resultsFirst, _resultsRows, _results[f]);
         }
+        Measure();
         return _resultsFirst + _resultsRows;
     }
 
@@ -298,6 +324,7 @@ internal sealed class WindowPartition
                 while (_backRows == 0);
                 if (_backRows < 0) throw new InvalidOperationException($"window partition spill file ended before its {Rows} rows were copied out");
                 _backPos = 0;
+                Measure();
             }
             int n = Math.Min(count, _backRows - _backPos);
             for (int j = 0; j < _passThroughIndex.Length; j++)
@@ -319,6 +346,7 @@ internal sealed class WindowPartition
         if (_file is not null && Rows > _flushed) FlushPassThrough(); // every pass-through value is read back from the file
         if (_blocks is not null && Rows > _readFlushed) FlushRead(); // every read value from the blocks
         _frames = NewFrames();
+        Measure();
     }
 
     /// <summary>A cursor over the partition's peers and frames from its first row.</summary>

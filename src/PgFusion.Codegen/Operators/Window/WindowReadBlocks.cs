@@ -45,6 +45,11 @@ internal sealed class WindowReadBlocks : IDisposable
 
     public int Blocks => _positions.Count;
 
+    /// <summary>The bytes of the blocks the cache holds (measured as each is read).</summary>
+    public long CachedBytes { get; private set; }
+
+    private readonly long[] _slotBytes = new long[CacheSlots];
+
     /// <summary>Writes the next block (rows 0..rows-1 of <paramref name="columns"/>): a whole block except the partition's last.</summary>
     public void Write(Column[] columns, int rows) => _positions.Add(_file.Append(columns, rows));
 
@@ -67,6 +72,9 @@ internal sealed class WindowReadBlocks : IDisposable
             if (_slotUse[s] < _slotUse[victim]) victim = s;
         }
         _file.ReadAt(_positions[block], _slots[victim]);
+        long bytes = ColumnMemory.Bytes(_slots[victim]);
+        CachedBytes += bytes - _slotBytes[victim];
+        _slotBytes[victim] = bytes;
         _slotBlock[victim] = block;
         _slotUse[victim] = ++_clock;
         return _slots[victim];

@@ -56,6 +56,9 @@ public sealed partial class QueryCompiler
             case PhysicalScan scan:
                 foreach (var o in scan.Output) KernelTypes.Require(o.Type);
                 return probedScans.TryGetValue(scan, out var rendezvous) ? new IndexProbeScanNode(scan, rendezvous) : new ScanNode(scan);
+            case PhysicalFilter { OneTime: true } gate:
+                // PostgreSQL's One-Time Filter: no column, evaluated once on a row of none before the input opens
+                return new FilterNode(Lower(gate.Input), gate.Predicate, KernelBuilder.Filter("one_time_filter", [], gate.Predicate, Cache)) { OneTime = true };
             case PhysicalFilter filter:
             {
                 var input = LowerFilterInput(filter);
@@ -110,7 +113,7 @@ public sealed partial class QueryCompiler
     {
         // Q6's shape: the filter's bitmaps feed the sums (FusedFilterAggregate); the filter's input is read directly.
         FusedFilterAggregate? fused = null;
-        if (agg.Input is PhysicalFilter filter && !OneTimeFilter.IsConstantFalse(filter.Predicate))
+        if (agg.Input is PhysicalFilter { OneTime: false } filter && !OneTimeFilter.IsConstantFalse(filter.Predicate))
         {
             var filterTypes = Types(filter.Input);
             fused = FusedFilterAggregate.TryCreate(agg, filterTypes, filter.Predicate, () => KernelBuilder.Filter("filter", filterTypes, filter.Predicate, Cache));

@@ -32,13 +32,33 @@ public sealed class FilterNode(OperatorNode input, BoundExpr predicate, Kernel<F
     /// </summary>
     public bool NeverReadsInput => !ReadsInput && OneTimeFilter.IsConstantFalse(Predicate);
 
+    /// <summary>
+    /// PostgreSQL's One-Time Filter (<see cref="PgFusion.Planner.Physical.PhysicalFilter.OneTime"/>): the
+    /// predicate reads no column and <see cref="Kernel"/> takes a batch of no column. It is evaluated
+    /// once, before the input is opened (<see cref="PassesOneTime"/>); when it is false or NULL the
+    /// input is never opened, when it raises the query raises even if the input has no row.
+    /// </summary>
+    public bool OneTime { get; init; }
+
+    /// <summary>
+    /// The one-time predicate's value in this execution, evaluated on its first use (its error raised
+    /// then) and remembered in <paramref name="context"/>, which a parallel pipeline's partitions inherit.
+    /// </summary>
+    internal bool PassesOneTime(ExecutionContext context)
+    {
+        if (context.Shared.TryGetValue(this, out var known)) return (bool)known;
+        bool passes = Kernel.Run(new Arrow.RecordBatch([], 1), new int[1], context.Kernel) == 1;
+        context.Shared[this] = passes;
+        return passes;
+    }
+
     public override IReadOnlyList<OperatorNode> Children => [Input];
 
-    public override string Describe() => $"Filter: {Dump.ExprText.Of(Predicate, Input.Output)}";
+    public override string Describe() => $"{(OneTime ? "One-Time Filter" : "Filter")}: {Dump.ExprText.Of(Predicate, Input.Output)}";
 
     public override IEnumerable<KernelInfo> Kernels => ResidualKernel is { } r
         ? [new("filter", Kernel.Source, Kernel.Run, Kernel.CompileTime, Kernel.Key), new("filter_residual", r.Source, r.Run, r.CompileTime, r.Key)]
         : [new("filter", Kernel.Source, Kernel.Run, Kernel.CompileTime, Kernel.Key)];
 
-    public override IBatchSource Open(ExecutionContext context) => new FilterStream(this, Input.Open(context), context);
+    public override IBatchSource Open(ExecutionContext context) => OneTime ? new OneTimeFilterStream(this, context) : new FilterStream(this, Input.Open(context), context);
 }

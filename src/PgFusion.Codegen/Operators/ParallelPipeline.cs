@@ -23,6 +23,7 @@ internal sealed class ParallelPipeline
     private readonly ScanNode scan;
     private readonly HashJoinNode[] joins;
     private readonly JoinHashTable[] tables;
+    private readonly List<FilterNode> gates;
     private readonly ExecutionContext context;
     private readonly List<IParallelPartition> partitions = [];
     private readonly Lock gate = new();
@@ -30,9 +31,10 @@ internal sealed class ParallelPipeline
     private long errorSequence = long.MaxValue;
     private volatile bool failed;
 
-    private ParallelPipeline(ScanNode scan, HashJoinNode[] joins, JoinHashTable[] tables, IParallelScan shared, ExecutionContext context)
+    private ParallelPipeline(ScanNode scan, HashJoinNode[] joins, JoinHashTable[] tables, List<FilterNode> gates, IParallelScan shared, ExecutionContext context)
     {
         this.scan = scan;
+        this.gates = gates;
         this.joins = joins;
         this.tables = tables;
         this.context = context;
@@ -80,6 +82,27 @@ internal sealed class ParallelPipeline
     /// <summary>Pages of the relation the pipeline of <paramref name="input"/> scans (planner statistics), or 0 when it is not a pipeline.</summary>
     public static long ScanPages(OperatorNode input) => ScanOf(input, null)?.Scan.Relation.RelPages ?? 0;
 
+    /// <summary>The one-time filters (<see cref="FilterNode.OneTime"/>) of the chain above its first join, top-down.</summary>
+    private static List<FilterNode> GatesAboveJoins(OperatorNode node)
+    {
+        var gates = new List<FilterNode>();
+        while (true)
+        {
+            switch (node)
+            {
+                case FilterNode f:
+                    if (f.OneTime) gates.Add(f);
+                    node = f.Input;
+                    continue;
+                case ProjectNode p:
+                    node = p.Input;
+                    continue;
+                default:
+                    return gates;
+            }
+        }
+    }
+
     /// <summary>The scan under a chain of filters, projections and probe sides of streaming hash joins (collected top-down), or null.</summary>
     private static ScanNode? ScanOf(OperatorNode node, List<HashJoinNode>? joins)
     {
@@ -112,6 +135,14 @@ internal sealed class ParallelPipeline
         var provider = (IParallelScanProvider)context.Scans;
         var joins = new List<HashJoinNode>();
         var scanNode = ScanOf(input, joins) ?? throw new InvalidOperationException("not a parallel pipeline");
+        // PostgreSQL's One-Time Filters above the joins run before any join reads its build input (or
+        // any scan starts): one that raises raises here, one that keeps no row leaves the chain to the
+        // serial run, whose gate (its value remembered in the context) then opens no input.
+        var gates = GatesAboveJoins(input);
+        foreach (var g in gates)
+        {
+            if (!g.PassesOneTime(context)) return null;
+        }
         var streams = new HashJoinStream[joins.Count];
         var tables = new JoinHashTable[joins.Count];
         for (int i = 0; i < joins.Count; i++)
@@ -127,7 +158,7 @@ internal sealed class ParallelPipeline
         }
         // the tables are built: the lowest join's keys may become a stage of the scan's decode
         var prefilter = JoinKeyStage.Extend(scanNode, joins, tables);
-        return new ParallelPipeline(scanNode, [.. joins], tables, provider.OpenParallelScan(scanNode.Scan,
+        return new ParallelPipeline(scanNode, [.. joins], tables, gates, provider.OpenParallelScan(scanNode.Scan,
             $"{role} over scan of {scanNode.Scan.Relation.Name}{(joins.Count == 0 ? "" : $", {joins.Count} hash join probe{(joins.Count == 1 ? "" : "s")}")}", prefilter), context);
     }
 
@@ -145,6 +176,7 @@ internal sealed class ParallelPipeline
         partitions.Add(partition);
         var own = new ExecutionContext(new PartitionScans(scan.Scan, partition), context.Cancellation, context.Spill);
         for (int i = 0; i < joins.Length; i++) own.Shared[joins[i]] = tables[i];
+        foreach (var g in gates) own.Shared[g] = true;
         return own;
     }
 

@@ -12,6 +12,14 @@ public sealed record LogicalFilter(LogicalPlan Input, BoundExpr Predicate) : Log
     /// </summary>
     public bool OverGroupingSets { get; init; }
 
+    /// <summary>
+    /// PostgreSQL's One-Time Filter (a gating Result node): every conjunct reads no column and calls
+    /// a stable function, so it has one value for the statement; it is evaluated once, before the
+    /// input's first row is asked for (even when the input has none), and when it is false or NULL
+    /// the input is never read (<see cref="Rules.OneTimeFilter"/>).
+    /// </summary>
+    public bool OneTime { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output => Input.Output;
 
     public override IReadOnlyList<LogicalPlan> Children => [Input];

@@ -25,7 +25,7 @@ public static class LogicalPlanPrinter
         sb.Append(plan switch
         {
             LogicalScan s => $"Scan {s.Relation.Name} [{string.Join(", ", s.Columns.Select(c => $"{c.Column}=att{c.AttNum}"))}]",
-            LogicalFilter fl => $"Filter {f.Format(fl.Predicate)}",
+            LogicalFilter fl => $"{(fl.OneTime ? "One-Time Filter" : "Filter")} {f.Format(fl.Predicate)}",
             LogicalProject p => $"Project [{string.Join(", ", p.Exprs.Select(e => $"{e.Column} := {f.Format(e.Expr)}"))}]",
             LogicalAggregate a => $"Aggregate keys [{string.Join(", ", a.GroupKeys.Select(k => $"{k.Column} := {f.Format(k.Expr)}"))}] aggs [{string.Join(", ", a.Aggregates.Select(x => $"{x.Column} := {f.Format(x.Aggregate)}"))}]",
             LogicalSort s => $"Sort{(s.Limit is { } l ? $" top {l}{(s.WithTies ? " with ties" : "")}" : "")} [{string.Join(", ", s.Keys.Select(k => $"{f.Format(k.Expr)}{(k.Descending ? " DESC" : "")}{(k.NullsFirst ? " NULLS FIRST" : " NULLS LAST")}"))}]",

@@ -72,7 +72,7 @@ public static class ExplainFormatter
                 yield return "Columns: " + (s.AttNums.Count == 0 ? "(none)" : string.Join(", ", s.Output.Select(c => c.Name)));
                 break;
             case PhysicalFilter fl:
-                yield return "Filter: " + f.Format(fl.Predicate);
+                yield return (fl.OneTime ? "One-Time Filter: " : "Filter: ") + f.Format(fl.Predicate);
                 break;
             case PhysicalProject p:
                 yield return "Output: " + string.Join(", ", p.Exprs.Select(f.Format));

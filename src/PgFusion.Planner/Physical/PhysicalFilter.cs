@@ -12,5 +12,11 @@ public sealed record PhysicalFilter(PhysicalPlan Input, BoundExpr Predicate, dou
     /// </summary>
     public bool OverGroupingSets { get; init; }
 
+    /// <summary>
+    /// PostgreSQL's One-Time Filter (<see cref="Logical.LogicalFilter.OneTime"/>): the predicate reads
+    /// no column; it is evaluated once before the input is opened, and a false or NULL one reads no input.
+    /// </summary>
+    public bool OneTime { get; init; }
+
     public override IReadOnlyList<PhysicalPlan> Children => [Input];
 }

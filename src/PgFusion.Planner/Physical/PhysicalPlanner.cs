@@ -51,10 +51,12 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
             case LogicalFilter filter:
             {
                 var input = Lower(filter.Input);
-                double selectivity = new SelectivityEstimator(catalog, _origins).Estimate(filter.Predicate);
+                // a pseudoconstant gate does not count in PostgreSQL's estimates (clause_selectivity: 1.0)
+                double selectivity = filter.OneTime ? 1.0 : new SelectivityEstimator(catalog, _origins).Estimate(filter.Predicate);
                 return new PhysicalFilter(input, Resolve(filter.Predicate, filter.Input.Output), Estimates.Rows(input.EstimatedRows * selectivity))
                 {
                     OverGroupingSets = filter.OverGroupingSets,
+                    OneTime = filter.OneTime,
                 };
             }
             case LogicalProject project:

@@ -12,6 +12,9 @@ namespace PgFusion.Planner.Rules;
 /// no row reaches any operator of the subtree. A join condition that folded to false gates the
 /// inputs PostgreSQL never runs for it in the same way. A HAVING over grouping sets is no one-time
 /// filter: PostgreSQL aggregates every row first (see <see cref="LogicalFilter.OverGroupingSets"/>).
+/// A filter's conjuncts that read no column but call a stable function (they do not fold) become
+/// a one-time filter of their own above it (<see cref="LogicalFilter.OneTime"/>), evaluated once
+/// before its input is read.
 /// </summary>
 public sealed class OneTimeFilter : IRewriteRule
 {
@@ -40,8 +43,26 @@ public sealed class OneTimeFilter : IRewriteRule
         // uncorrelated EXISTS only a qual over it reads (seed 525 case 92: `a.c3 = ANY (SELECT ...
         // WHERE id <= NULL)` made t3's join empty, and PostgreSQL never ran the EXISTS whose LIKE raised).
         LogicalJoin j when IsDummy(j) => j with { Left = StopLeaves(j.Left), Right = StopLeaves(j.Right) },
+        LogicalFilter { OverGroupingSets: false, OneTime: false } f when SplitGates(f.Predicate) is var (gates, rest) && gates.Count > 0 =>
+            new LogicalFilter(rest.Count == 0 ? Gate(f.Input) : f with { Predicate = PredicateSimplification.Conjunction(rest), Input = Gate(f.Input) },
+                PredicateSimplification.Conjunction(gates)) { OneTime = true },
         _ => plan.MapChildren(Gate),
     };
+
+    /// <summary>
+    /// A filter's pseudoconstant conjuncts (<see cref="QualOrdering.IsPseudoconstant"/>: no column,
+    /// a stable call, so they did not fold) and the others. PostgreSQL makes the former the One-Time
+    /// Filter of a gating Result right above the relation (scan or join tree) whose quals held them
+    /// (create_gating_plan): evaluated once when the Result is first asked for a row, before its
+    /// input runs, so it raises its error even over an empty table, and when it is false or NULL
+    /// nothing beneath runs (seed 525 case 1224). Its filter goes above the filter of the others.
+    /// A HAVING over grouping sets stays one filter (PostgreSQL tests it per group).
+    /// </summary>
+    private static (List<BoundExpr> Gates, List<BoundExpr> Others) SplitGates(BoundExpr predicate)
+    {
+        var conjuncts = predicate is BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and ? and.Args : [predicate];
+        return ([.. conjuncts.Where(QualOrdering.IsPseudoconstant)], [.. conjuncts.Where(c => !QualOrdering.IsPseudoconstant(c))]);
+    }
 
     /// <summary>
     /// A relation PostgreSQL's planner proves empty: a table whose restriction has a constant false

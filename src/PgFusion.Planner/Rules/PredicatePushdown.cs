@@ -52,13 +52,11 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 // A WHERE conjunct that reads no column but calls a stable function (it does not fold) is a
                 // pseudoconstant to PostgreSQL: the One-Time Filter of a gating Result above the whole join
                 // tree (distribute_qual_to_rels gives it the query's relids; create_gating_plan), evaluated
-                // once before any scan runs, so when it keeps no row no qual of any scan is ever evaluated
-                // (seed 532 case 324: a pushed-down `a.c1 + -87` overflowed on a row PostgreSQL never read).
-                // The conjunct stays above the join, and a copy goes into every leaf's filter too, where
-                // QualOrdering tests it first: it has one value for the statement, so the copies keep every
-                // row or none, and a gate that keeps none stops each scan before its own quals run.
-                var gates = conjuncts.Where(QualOrdering.IsPseudoconstant).ToList();
-                if (gates.Count > 0) pushed = PrependToLeaves(pushed, gates);
+                // once before any scan runs. It stays above the join (in remaining), where OneTimeFilter
+                // makes it a one-time filter that is evaluated before the join's inputs are opened, so a
+                // gate that keeps no row runs no scan's quals (seed 532 case 324: a pushed-down
+                // `a.c1 + -87` overflowed on a row PostgreSQL never read) and a gate that raises raises
+                // even when no input has a row (seed 525 case 1224).
                 var result = Push(pushed);
                 // A LATERAL sub-query's held conjuncts, each group a filter of its own over the join, in
                 // PostgreSQL's order: the ones it pushes into the sub-query, then its scan's filter, then the rest.

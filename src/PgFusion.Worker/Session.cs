@@ -186,7 +186,7 @@ internal sealed class Session
     /// </summary>
     private PlanCache.CacheEntry CompileCached(ReadOnlySpan<byte> json, out KernelFigures kernels)
     {
-        string key = (PgFusion.Codegen.Functions.LikePattern.AbOld ? "likeold|" : "") + PlanCache.CanonicalKey(json);
+        string key = PlanCache.CanonicalKey(json);
         if (cache.TryGet(key, out var hit))
         {
             kernels = KernelFigures.FromPlanCache(hit.Compiled.Compiled + hit.Compiled.CacheHits);

@@ -71,9 +71,6 @@ public sealed class LikePattern
         };
     }
 
-    /// <summary>TEMPORARY perf14 A/B switch: with /tmp/perf14-like-old present kernels keep LikeMatcher (plan and kernel cache keys include it).</summary>
-    public static bool AbOld => File.Exists("/tmp/perf14-like-old");
-
     /// <summary>The pattern as written (after like_escape): the C# dump re-creates the matcher from it.</summary>
     public string Pattern { get; }
 

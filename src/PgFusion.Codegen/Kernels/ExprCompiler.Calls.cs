@@ -68,7 +68,6 @@ public sealed partial class ExprCompiler
     /// </summary>
     private static Expression? ConstantLike(FunctionImpl impl, IReadOnlyList<Expression> args, IReadOnlyList<BoundExpr> sources)
     {
-        if (LikePattern.AbOld) return null;
         if (args is not [var text, _] || sources is not [_, var pattern] || impl.NeedsContext || impl.Method.DeclaringType != typeof(TextFunctions)
             || impl.Method.Name is not (nameof(TextFunctions.TextLike) or nameof(TextFunctions.TextNotLike))
             || text.Type != typeof(Values.TextRef))

@@ -64,7 +64,7 @@ public sealed class KernelCache
 
     public Kernel<T> GetOrCompile<T>(string name, string shapeKey, Func<System.Linq.Expressions.Expression<T>> build) where T : Delegate
     {
-        string key = $"v{LayoutVersion}|{(Functions.LikePattern.AbOld ? "likeold|" : "")}{typeof(T).Name}|{shapeKey}";
+        string key = $"v{LayoutVersion}|{typeof(T).Name}|{shapeKey}";
         bool created = false;
         // captured here: the pool thread that compiles a kernel in parallel does not inherit it
         var use = KernelUse.Current;

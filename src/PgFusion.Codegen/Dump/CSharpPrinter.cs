@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Text;
+using PgFusion.Codegen.Functions;
 using PgFusion.Codegen.Values;
 using PgFusion.Types;
 
@@ -191,6 +192,7 @@ public sealed class CSharpPrinter
             PgNumeric n => Numeric(n),
             UInt128 u => $"global::System.UInt128.Parse(\"{u.ToString(CultureInfo.InvariantCulture)}\", global::System.Globalization.CultureInfo.InvariantCulture)",
             PgInterval iv => $"new {TypeName(typeof(PgInterval))}({iv.Micros}L, {iv.Days}, {iv.Months})",
+            LikePattern like => $"{TypeName(typeof(LikePattern))}.TryCompile({Literal(like.Pattern)})!",
             ConstantTextSet set => $"new {TypeName(typeof(ConstantTextSet))}({(set.Bpchar ? "true" : "false")}, new string[] {{ {string.Join(", ", set.Elements.Select(Literal))} }})",
             _ => throw new NotSupportedException($"C# printer: constant of type {v.GetType().Name}"),
         };

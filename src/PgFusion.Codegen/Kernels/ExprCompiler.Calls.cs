@@ -34,7 +34,7 @@ public sealed partial class ExprCompiler
         }
 
         var resultType = KernelTypes.Require(f.Type);
-        Expression call = Expression.Call(impl.Method, args);
+        Expression call = ConstantLike(impl, args, f.Args) ?? Expression.Call(impl.Method, args);
         if (call.Type == typeof(bool) && resultType == typeof(bool) && IsTotalComparison(impl) && args.All(IsPure))
             return Inline(anyNull, call);
         if (Nullable.GetUnderlyingType(call.Type) == resultType) return EmitNullableResult(call, anyNull, resultType, body);
@@ -55,6 +55,27 @@ public sealed partial class ExprCompiler
         body.Add(Expression.Assign(isNull, anyNull));
         body.Add(Expression.IfThen(Expression.Not(isNull), Expression.Assign(result, call)));
         return new Val(isNull, result);
+    }
+
+    private static readonly System.Reflection.MethodInfo LikePatternMatches =
+        typeof(LikePattern).GetMethod(nameof(LikePattern.Matches), [typeof(Values.TextRef)])!;
+
+    /// <summary>
+    /// textlike / textnlike (and bpcharlike / bpcharnlike, the same functions) of a constant pattern
+    /// that <see cref="LikePattern"/> compiles (literal runs and %): one call of the compiled byte
+    /// searches on the text argument instead of LikeMatcher's interpretation of the pattern per
+    /// row; null otherwise (the registered function runs). LikePattern neither raises nor allocates.
+    /// </summary>
+    private static Expression? ConstantLike(FunctionImpl impl, IReadOnlyList<Expression> args, IReadOnlyList<BoundExpr> sources)
+    {
+        if (args is not [var text, _] || sources is not [_, var pattern] || impl.NeedsContext || impl.Method.DeclaringType != typeof(TextFunctions)
+            || impl.Method.Name is not (nameof(TextFunctions.TextLike) or nameof(TextFunctions.TextNotLike))
+            || text.Type != typeof(Values.TextRef))
+            return null;
+        while (pattern is BoundRelabel r) pattern = r.Arg;
+        if (pattern is not BoundConst { Value: string s } || LikePattern.TryCompile(s) is not { } compiled) return null;
+        Expression match = Expression.Call(Expression.Constant(compiled), LikePatternMatches, text);
+        return impl.Method.Name == nameof(TextFunctions.TextLike) ? match : Expression.Not(match);
     }
 
     /// <summary>

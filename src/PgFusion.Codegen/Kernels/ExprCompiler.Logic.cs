@@ -123,7 +123,7 @@ public sealed partial class ExprCompiler
             if (list.Impl.NeedsContext) args.Add(Context);
             args.Add(scalar);
             args.Add(Argument(list.Impl, 1, EmitConst((BoundConst)element).Value, element));
-            Expression test = Expression.Call(list.Impl.Method, args);
+            Expression test = ConstantLike(list.Impl, args, [list.Scalar, element]) ?? Expression.Call(list.Impl.Method, args);
             chain = chain is null ? test : b.Op == BoolOp.And ? Expression.AndAlso(chain, test) : Expression.OrElse(chain, test);
         }
         var result = NewLocal(typeof(bool), "in");

@@ -200,7 +200,7 @@ public sealed partial class ExpressionBinder
     /// <summary>
     /// Text work under a collation the worker does not compute as PostgreSQL does stays with
     /// PostgreSQL: comparisons under a collation that does not order by bytes (equality and LIKE
-    /// excepted: under PostgreSQL 15's deterministic collations they compare bytes anyway), and
+    /// excepted under the built-in collations: deterministic, they compare bytes anyway), and
     /// case mapping (upper, lower, ILIKE) under an LC_CTYPE other than C.UTF-8 (<see cref="DatabaseLocale"/>).
     /// </summary>
     private void CheckCollation(QueryTreeNode node, IReadOnlyList<BoundExpr> args, Func<string> what, string? name = null)
@@ -209,7 +209,15 @@ public sealed partial class ExpressionBinder
         uint collation = node.Optional("inputcollid")?.UInt32() ?? 0;
         if (name is "upper" or "lower" or "initcap" or "~~*" or "!~~*" && !Locale.MapsCaseAsCUtf8(collation))
             throw UnsupportedConstructException.NotYet($"{what()} under collation OID {collation} (case mapping only under a C.UTF-8 LC_CTYPE; database LC_CTYPE '{Locale.Ctype ?? "C.UTF-8"}', provider {Locale.Provider ?? "libc"})");
-        if (name is "=" or "<>" or "~~" or "!~~") return;
+        if (name is "=" or "<>" or "~~" or "!~~")
+        {
+            // Bytes decide them under a deterministic collation only. The envelope does not say which
+            // collations are, so only the built-in ones pass (none, "default", "C", "POSIX": always
+            // deterministic); under a CREATE COLLATION ... deterministic = false column PostgreSQL
+            // compares by the collation (= is case-blind under und-u-ks-level2) and raises 0A000 for LIKE.
+            if (collation is 0 or DatabaseLocale.DefaultCollation or 950 or 951) return;
+            throw UnsupportedConstructException.NotYet($"{what()} under collation OID {collation} (equality and LIKE only under the default, C or POSIX collation: another may be nondeterministic)");
+        }
         if (!Locale.OrdersByBytes(collation))
             throw UnsupportedConstructException.NotYet($"{what()} under collation OID {collation} (only C, POSIX and a default collation that orders by bytes; database LC_COLLATE '{Locale.Collate}', provider {Locale.Provider ?? "libc"})");
     }

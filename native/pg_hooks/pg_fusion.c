@@ -136,7 +136,7 @@ _PG_init(void)
 							 "Off: every key goes through the index access method (index_rescan), as before; for tests and comparisons.",
 							 &pgf_probe_leaf_walk, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("pg_fusion.serve_tuning",
-							"Developer option: bit mask of the backend's page-serving optimizations (1 one worker wake per round, 2 long runs, 4 recycled pool entries, 8 the next block looked for in the buffer after the previous one's, 16 index probes pin heap blocks ahead and prefetch them, 32 with 16: a probe's block looked for at the last block's buffer offset first, 64 all-visible pages without free line pointers published without reading their line pointers, 128 a probe's tuples cut after the last attribute the worker decodes).",
+							"Developer option: bit mask of the backend's page-serving optimizations (1 one worker wake per round, 2 long runs, 4 recycled pool entries, 8 the next block looked for in the buffer after the previous one's, 16 index probes pin heap blocks ahead and prefetch them, 32 with 16: a probe's block looked for at the last block's buffer offset first, 64 all-visible pages without free line pointers published without reading their line pointers, 128 a probe's tuples cut after the last attribute the worker decodes, 256 a first-match probe that needs only the key answers from the index on all-visible heap pages).",
 							"Clearing a bit restores the earlier behaviour, for A/B comparisons; results are the same either way.",
 							&pgf_serve_tuning, PGF_SERVE_ALL, 0, PGF_SERVE_ALL, PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	DefineCustomEnumVariable("pg_fusion.page_transfer",

@@ -802,8 +802,12 @@ pgf_leaf_walk_key(PgfLeafWalk *walk, int64 key, const int64 *next, uint32 nnext)
 	if (walk->ahead_head < walk->ahead_tail && walk->ahead[walk->ahead_head] == key)
 	{
 		walk->ahead_head++;
-		/* what is left of earlier keys (a first match stops its key early) */
-		while (walk->head < walk->tail && walk->items[walk->head].key != key)
+		/*
+		 * what is left of earlier keys (a first match stops its key early); the queue holds keys
+		 * ascending, so the items of the keys after this one stay (a key without items, popping
+		 * until an item of its own, dropped theirs: their rows were lost)
+		 */
+		while (walk->head < walk->tail && walk->items[walk->head].key < key)
 			pop_item(walk);
 	}
 	else

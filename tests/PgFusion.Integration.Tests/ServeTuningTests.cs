@@ -31,6 +31,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     [InlineData(63)]
     [InlineData(127)]
     [InlineData(255)]
+    [InlineData(511)]
     public void Results_are_PostgreSQLs_and_every_page_is_freed(int tuning)
     {
         if (!db.FusionAvailable)
@@ -66,7 +67,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     public void Serializable_scans_give_PostgreSQLs_results_with_every_measure_on()
     {
         using var conn = db.Open();
-        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 255");
+        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 511");
         using (var tx = conn.BeginTransaction(System.Data.IsolationLevel.Serializable))
         {
             foreach (var sql in PageReaderTests.Queries)

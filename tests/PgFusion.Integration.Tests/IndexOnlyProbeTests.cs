@@ -117,8 +117,7 @@ public sealed class IndexOnlyProbeTests : IClassFixture<HookDatabase>
         {
             PgServer.Execute(conn, $"SET pg_fusion.serve_tuning = {tuning}");
             string fusion = Sorted(ResultText.Run(conn, sql));
-            Assert.True(off == fusion, $"{sql}
-serve_tuning {tuning} vs PostgreSQL: {ResultText.FirstDifference(off, fusion)}");
+            Assert.True(off == fusion, $"{sql}\nserve_tuning {tuning} vs PostgreSQL: {ResultText.FirstDifference(off, fusion)}");
         }
         db.AssertNoLeakedSlotsOrPages();
     }

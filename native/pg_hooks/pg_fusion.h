@@ -52,7 +52,8 @@ extern int	pgf_page_transfer;		/* PGF_TRANSFER_*: heap pages copied into the poo
 #define PGF_SERVE_LINE_RANGE	0x40	/* an all-visible page without free line pointers is published as lines 1..max, unread */
 #define PGF_SERVE_PROBE_TRUNCATE 0x80	/* an index probe's tuples travel cut after the last attribute the worker decodes */
 #define PGF_SERVE_PROBE_TEXT_EQ	0x100	/* an index probe evaluates bpchar/text (in)equality conditions with a constant (docs/ipc.md 6.3) */
-#define PGF_SERVE_ALL			0x1FF
+#define PGF_SERVE_INDEX_ONLY	0x200	/* a first-match probe that needs only the key answers from the index on all-visible pages; relallvisible in the Query JSON */
+#define PGF_SERVE_ALL			0x3FF
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0
@@ -155,6 +156,8 @@ extern PgfLeafWalk *pgf_leaf_walk_begin(Relation heap, Relation index, Snapshot 
 extern void pgf_leaf_walk_key(PgfLeafWalk *walk, int64 key, const int64 *next, uint32 nnext);
 extern uint64 pgf_leaf_walk_guess_hits(PgfLeafWalk *walk);
 extern bool pgf_leaf_walk_next(PgfLeafWalk *walk, struct TupleTableSlot *slot);
+extern void pgf_leaf_walk_index_only(PgfLeafWalk *walk, MemoryContext cxt);
+extern bool pgf_leaf_walk_next_or_visible(PgfLeafWalk *walk, struct TupleTableSlot *slot, bool *visible);
 extern void pgf_leaf_walk_end(PgfLeafWalk *walk);
 
 /* ---- page readers (readers.c) ---- */

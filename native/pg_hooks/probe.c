@@ -103,6 +103,9 @@ typedef struct PgfProbe
 	int			natts;
 	int16	   *attnums;
 	int			cut;			/* tuples travel cut after this attribute (the last one decoded), 0: whole */
+	HeapTuple	exists_tuple;	/* index-only first match: the tuple standing for a key found visible, or NULL */
+	int64		exists_key;		/* the key the pending exists_tuple stands for */
+	bool		pending_exists;	/* the pending tuple is exists_tuple for exists_key, not tslot's */
 	MemoryContext cxt;
 	PgfProbePage local[PGF_PROBE_LOCAL_PAGES];	/* a ring: nready filled pages from head, then the one filling */
 	int			head;
@@ -118,6 +121,8 @@ typedef struct PgfProbeSet
 } PgfProbeSet;
 
 static int	probe_cut(PgfProbe *probe);
+static bool exists_only(PgfProbe *probe, AttrNumber keyatt);
+static HeapTuple exists_template(PgfProbe *probe, AttrNumber keyatt, MemoryContext cxt);
 
 /* ---------------------------------------------------------------- Query JSON: usable indexes */
 
@@ -519,6 +524,51 @@ pgf_probe_open(struct PgfProbeSet **setp, EState *estate, StringInfo msg)
 	probe->walk = pgf_leaf_walk_begin(probe->heap, probe->index, estate->es_snapshot, estate->es_query_cxt);
 	if (probe->walk == NULL)
 		probe->iscan = index_beginscan(probe->heap, probe->index, estate->es_snapshot, 1, 0);
+	else if (exists_only(probe, keyatt))
+	{
+		pgf_leaf_walk_index_only(probe->walk, estate->es_query_cxt);
+		probe->exists_tuple = exists_template(probe, keyatt, estate->es_query_cxt);
+	}
+}
+
+/*
+ * Whether the probe asks only whether each key has a visible row (pg_fusion.serve_tuning bit 512):
+ * a first match without conditions whose worker decodes no attribute but the indexed key. Such a
+ * key's answer may then come from the index like an index-only scan's (the leaf walk checks the
+ * visibility map), and the row that travels is a tuple holding the key alone (exists_template).
+ */
+static bool
+exists_only(PgfProbe *probe, AttrNumber keyatt)
+{
+	if ((pgf_serve_tuning & PGF_SERVE_INDEX_ONLY) == 0 || !probe->first_match || probe->nconds != 0)
+		return false;
+	for (int a = 0; a < probe->natts; a++)
+		if (probe->attnums[a] != keyatt)
+			return false;
+	return true;
+}
+
+/*
+ * A heap tuple of the relation with every attribute NULL but keyatt, whose value exists_add writes
+ * per key. It is valid heap format (the worker decodes only keyatt, and a NULL of a NOT NULL
+ * column is never read); keyatt's data starts at t_hoff, as every attribute before it is NULL.
+ */
+static HeapTuple
+exists_template(PgfProbe *probe, AttrNumber keyatt, MemoryContext cxt)
+{
+	TupleDesc	td = RelationGetDescr(probe->heap);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum	   *values = palloc0(sizeof(Datum) * td->natts);
+	bool	   *isnull = palloc(sizeof(bool) * td->natts);
+	HeapTuple	tuple;
+
+	for (int i = 0; i < td->natts; i++)
+		isnull[i] = i != keyatt - 1;
+	values[keyatt - 1] = probe->keytype == INT2OID ? Int16GetDatum(0)
+		: probe->keytype == INT4OID ? Int32GetDatum(0) : Int64GetDatum(0);
+	tuple = heap_form_tuple(td, values, isnull);
+	MemoryContextSwitchTo(old);
+	return tuple;
 }
 
 /*
@@ -668,6 +718,33 @@ add_slot_tuple(PgfProbe *probe)
 	return true;
 }
 
+/* Adds the tuple standing for key (found visible through the index alone) to the page; false when it does not fit. */
+static bool
+exists_add(PgfProbe *probe, int64 key)
+{
+	HeapTupleHeader td = probe->exists_tuple->t_data;
+	char	   *data = (char *) td + td->t_hoff;
+
+	if (probe->keytype == INT2OID)
+	{
+		int16		v = (int16) key;
+
+		memcpy(data, &v, sizeof(v));
+	}
+	else if (probe->keytype == INT4OID)
+	{
+		int32		v = (int32) key;
+
+		memcpy(data, &v, sizeof(v));
+	}
+	else
+		memcpy(data, &key, sizeof(key));
+	if (PageAddItem((Page) probe->fill->page, (Item) td, probe->exists_tuple->t_len, InvalidOffsetNumber, false, true) == InvalidOffsetNumber)
+		return false;
+	probe->fill->ntuples++;
+	return true;
+}
+
 /* pg_fusion.debug_fault = probe_sleep: stall up to 60 s inside the probe, cancellably (tests). */
 static void
 probe_sleep(void)
@@ -714,7 +791,7 @@ fill_page(PgfProbe *probe)
 		probe->filling = true;
 		if (probe->pending)
 		{
-			if (!add_slot_tuple(probe))
+			if (!(probe->pending_exists ? exists_add(probe, probe->exists_key) : add_slot_tuple(probe)))
 				ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
 								errmsg("pg_fusion index probe: a heap tuple does not fit an empty page")));
 			probe->pending = false;
@@ -739,8 +816,31 @@ fill_page(PgfProbe *probe)
 			}
 			started++;
 		}
-		if (!(probe->walk != NULL ? pgf_leaf_walk_next(probe->walk, probe->tslot)
-			  : index_getnext_slot(probe->iscan, ForwardScanDirection, probe->tslot)))
+		if (probe->exists_tuple != NULL)
+		{
+			bool		visible;
+
+			if (!pgf_leaf_walk_next_or_visible(probe->walk, probe->tslot, &visible))
+			{
+				probe->in_key = false;
+				continue;
+			}
+			probe->pending_exists = visible;
+			if (visible)
+			{
+				/* the key has a visible row: the tuple standing for it, and the next key */
+				probe->in_key = false;
+				probe->exists_key = probe->keys[probe->next_key - 1];
+				if (probe->fill->ntuples >= Min(MaxHeapTuplesPerPage, PGF_VISIBILITY_BYTES * 8) || !exists_add(probe, probe->exists_key))
+				{
+					probe->pending = true;
+					break;
+				}
+				continue;
+			}
+		}
+		else if (!(probe->walk != NULL ? pgf_leaf_walk_next(probe->walk, probe->tslot)
+				   : index_getnext_slot(probe->iscan, ForwardScanDirection, probe->tslot)))
 		{
 			probe->in_key = false;
 			continue;

@@ -51,6 +51,7 @@
 #include "access/relscan.h"
 #include "access/heapam.h"
 #include "access/tableam.h"
+#include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
@@ -102,6 +103,8 @@ struct PgfLeafWalk
 	BlockNumber anchor_block;
 	Buffer		pruned;			/* the buffer heap_page_prune_opt last saw (identity only) */
 	uint64		guess_hits;
+	bool		index_only;		/* an item on an all-visible heap page answers without a heap fetch */
+	Buffer		vmbuf;			/* the visibility map page of the last check, pinned, or InvalidBuffer */
 };
 
 #define PGF_WALK_AHEAD_BLOCKS 5		/* distinct heap blocks pinned ahead of the fetch */
@@ -448,6 +451,7 @@ pgf_leaf_walk_begin(Relation heap, Relation index, Snapshot snapshot, MemoryCont
 	walk->guess = walk->pin_ahead && (pgf_serve_tuning & PGF_SERVE_PROBE_GUESS) != 0;
 	walk->anchor_buf = InvalidBuffer;
 	walk->pruned = InvalidBuffer;
+	walk->vmbuf = InvalidBuffer;
 	/* the insertion scan key _bt_first builds for one = key on the first column */
 	_bt_metaversion(index, &heapkeyspace, &allequalimage);
 	walk->insertkey = palloc0(offsetof(BTScanInsertData, scankeys) + sizeof(ScanKeyData));
@@ -798,8 +802,12 @@ pgf_leaf_walk_key(PgfLeafWalk *walk, int64 key, const int64 *next, uint32 nnext)
 	if (walk->ahead_head < walk->ahead_tail && walk->ahead[walk->ahead_head] == key)
 	{
 		walk->ahead_head++;
-		/* what is left of earlier keys (a first match stops its key early) */
-		while (walk->head < walk->tail && walk->items[walk->head].key != key)
+		/*
+		 * what is left of earlier keys (a first match stops its key early); the queue holds keys
+		 * ascending, so the items of the keys after this one stay (a key without items, popping
+		 * until an item of its own, dropped theirs: their rows were lost)
+		 */
+		while (walk->head < walk->tail && walk->items[walk->head].key < key)
 			pop_item(walk);
 	}
 	else
@@ -847,6 +855,61 @@ pgf_leaf_walk_next(PgfLeafWalk *walk, TupleTableSlot *slot)
 	return false;
 }
 
+/*
+ * Makes the walk answer like an index-only scan (pg_fusion.serve_tuning bit 512, docs/ipc.md 6.3):
+ * an item whose heap page the visibility map marks all-visible is visible to every snapshot (as
+ * nodeIndexonlyscan.c decides, from TIDs read under the leaf's lock), so it needs no heap fetch;
+ * pgf_leaf_walk_next_or_visible says so instead of fetching. Items on other pages are fetched as
+ * always. No pinning ahead: the point is not to visit the heap pages at all. Before the first key.
+ */
+void
+pgf_leaf_walk_index_only(PgfLeafWalk *walk, MemoryContext cxt)
+{
+	walk->index_only = true;
+	walk->pin_ahead = false;
+	walk->guess = false;
+	if (walk->fetch == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		walk->fetch = table_index_fetch_begin(walk->heap);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * pgf_leaf_walk_next for a walk made index-only: *visible true (slot untouched) when the current
+ * key's next item lies on an all-visible heap page, so the key has a visible row; otherwise the
+ * next visible heap tuple into slot as pgf_leaf_walk_next. False when the key's items are done.
+ */
+bool
+pgf_leaf_walk_next_or_visible(PgfLeafWalk *walk, TupleTableSlot *slot, bool *visible)
+{
+	*visible = false;
+	if (!walk->index_only)
+		return pgf_leaf_walk_next(walk, slot);
+	while (walk->head < walk->tail && walk->items[walk->head].key == walk->current)
+	{
+		ItemPointerData tid = walk->items[walk->head].tid;
+		bool		call_again = false;
+		bool		all_dead = false;
+
+		walk->head++;
+		walk->pinned = walk->head;
+		if (VM_ALL_VISIBLE(walk->heap, ItemPointerGetBlockNumber(&tid), &walk->vmbuf))
+		{
+			*visible = true;
+			return true;
+		}
+		if (table_index_fetch_tuple(walk->fetch, &tid, walk->snapshot, slot, &call_again, &all_dead))
+		{
+			pgstat_count_heap_fetch(walk->index);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Buffers found by the guess (EXPLAIN). */
 uint64
 pgf_leaf_walk_guess_hits(PgfLeafWalk *walk)
@@ -865,6 +928,11 @@ pgf_leaf_walk_end(PgfLeafWalk *walk)
 	{
 		ReleaseBuffer(walk->leaf);
 		walk->leaf = InvalidBuffer;
+	}
+	if (BufferIsValid(walk->vmbuf))
+	{
+		ReleaseBuffer(walk->vmbuf);
+		walk->vmbuf = InvalidBuffer;
 	}
 	if (walk->fetch != NULL)
 	{

@@ -654,6 +654,9 @@ append_relation(StringInfo out, Oid relid, Collected *c)
 	escape_json(out, relkind);
 	appendStringInfo(out, ",\"relpages\":%d,\"reltuples\":", (int) rel->rd_rel->relpages);
 	append_double(out, rel->rd_rel->reltuples);
+	/* the worker prices index-only first-match probes by it (serve_tuning bit 512: the backend answers them so) */
+	if ((pgf_serve_tuning & PGF_SERVE_INDEX_ONLY) != 0)
+		appendStringInfo(out, ",\"relallvisible\":%d", (int) rel->rd_rel->relallvisible);
 	appendStringInfoString(out, ",\"attributes\":[");
 	for (int i = 0; i < td->natts; i++)
 	{

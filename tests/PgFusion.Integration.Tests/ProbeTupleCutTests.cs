@@ -72,7 +72,7 @@ public sealed class ProbeTupleCutTests : IClassFixture<HookDatabase>
         using var conn = db.Open();
         PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; RESET pg_fusion.serve_tuning");
         Assert.Contains("Index Probe Join", PgServer.Text(conn, "EXPLAIN (COSTS OFF) " + sql), StringComparison.Ordinal);
-        Assert.Equal("511", PgServer.Text(conn, "SHOW pg_fusion.serve_tuning").Trim());
+        Assert.Equal("1023", PgServer.Text(conn, "SHOW pg_fusion.serve_tuning").Trim());
         string cut = ResultText.Run(conn, sql);
         PgServer.Execute(conn, $"SET pg_fusion.serve_tuning = {Whole}");
         string whole = ResultText.Run(conn, sql);

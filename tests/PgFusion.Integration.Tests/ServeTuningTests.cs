@@ -32,6 +32,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     [InlineData(127)]
     [InlineData(255)]
     [InlineData(511)]
+    [InlineData(1023)]
     public void Results_are_PostgreSQLs_and_every_page_is_freed(int tuning)
     {
         if (!db.FusionAvailable)
@@ -67,7 +68,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     public void Serializable_scans_give_PostgreSQLs_results_with_every_measure_on()
     {
         using var conn = db.Open();
-        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 511");
+        PgServer.Execute(conn, "SET pg_fusion.enable = on; SET pg_fusion.on_unsupported = error; SET pg_fusion.serve_tuning = 1023");
         using (var tx = conn.BeginTransaction(System.Data.IsolationLevel.Serializable))
         {
             foreach (var sql in PageReaderTests.Queries)

@@ -226,6 +226,43 @@ public sealed class IndexProbePlanTests
         Assert.True(firstMatch.PrefersProbe(58_799));
     }
 
+    /// <summary>TPC-H query <paramref name="query"/> at SF 1 (perf/tpch-json) with every relation's pages all-visible (relallvisible = relpages, as after tpch-load's VACUUM), every candidate taken.</summary>
+    private static List<PhysicalIndexProbeJoin> ForcedTpchProbesAllVisible(string query)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(SltCorpus.RepositoryRoot(), "perf", "tpch-json", query + ".json")))!.AsObject();
+        foreach (var rel in root["relations"]!.AsArray())
+            rel!["relallvisible"] = (long)rel["relpages"]!;
+        var result = QueryPlanner.Plan(System.Text.Encoding.UTF8.GetBytes(root.ToJsonString()), PlannerOptions.Default with { ForceIndexProbes = true });
+        Assert.True(result.IsSupported, result.UnsupportedReason);
+        return [.. Nodes(result.Plan!.Root).OfType<PhysicalIndexProbeJoin>()];
+    }
+
+    [Fact]
+    public void An_all_visible_existence_probe_pays_for_no_heap_page()
+    {
+        // Q22: NOT EXISTS (orders by o_custkey) needs only the key: index only. The 19,079 customers
+        // that come at run time (1,724 estimated) touch ~14K of orders' 26,132 pages uncorrelated,
+        // more than half a scan when the heap is visited; answered from the index on all-visible
+        // pages they cost their keys and rows alone (as PostgreSQL's Index Only Scan, Heap Fetches: 0)
+        var q22 = ForcedTpchProbesAllVisible("q22").Single(p => p.InnerScan.Relation.Name == "orders") with { Forced = false };
+        Assert.True(q22.IndexOnly);
+        Assert.Equal(1, q22.AllVisibleFraction, 6);
+        Assert.Equal(19_079 * (PhysicalIndexProbeJoin.KeyCost + PhysicalIndexProbeJoin.RowCost), q22.ProbeCost(19_079), 6);
+        Assert.True(q22.PrefersProbe(19_079));
+        // without relallvisible (a backend with serve_tuning bit 512 clear sends none): the heap pages count, the scan wins
+        var unknown = ForcedTpchProbes("q22").Single(p => p.InnerScan.Relation.Name == "orders") with { Forced = false };
+        Assert.True(unknown.IndexOnly);
+        Assert.Equal(0, unknown.AllVisibleFraction, 6);
+        Assert.False(unknown.PrefersProbe(19_079));
+        // half the heap all-visible: half the pages
+        var half = q22 with { AllVisibleFraction = 0.5 };
+        Assert.Equal((q22.ProbeCost(19_079) + unknown.ProbeCost(19_079)) / 2, half.ProbeCost(19_079), 6);
+        // Q4's EXISTS has a condition on other columns (l_commitdate < l_receiptdate): the heap is read
+        var q4 = ForcedTpchProbesAllVisible("q04").Single(p => p.InnerScan.Relation.Name == "lineitem");
+        Assert.NotNull(q4.FirstMatch);
+        Assert.False(q4.IndexOnly);
+    }
+
     [Fact]
     public void Customers_of_a_nation_are_scanned()
     {

@@ -198,6 +198,7 @@ public static class QueryEnvelopeReader
             r.Optional("hassubclass")?.Bool(),
             stats)
         {
+            RelAllVisible = Math.Max(0, r.Optional("relallvisible")?.Int64() ?? 0),
             Indexes = [.. (r.Optional("indexes")?.Items() ?? [])
                 .Where(i => (i.Optional("am")?.String() ?? "btree") == "btree")
                 .Select(i => new RelationIndex(i.UInt32("oid"), i.String("name"), i.Optional("unique")?.Bool() ?? false, [.. i.List("keys").Select(k => k.Int32())])

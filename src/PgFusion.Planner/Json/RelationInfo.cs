@@ -19,6 +19,13 @@ public sealed record RelationInfo(
 
     public ColumnStatistics? StatisticsOf(int attnum) => Statistics.GetValueOrDefault(attnum);
 
+    /// <summary>
+    /// pg_class.relallvisible: heap pages the visibility map marks all-visible, as of the last
+    /// VACUUM or ANALYZE; 0 when the JSON has none (the backend sends it only when it answers
+    /// index-only first-match probes, pg_fusion.serve_tuning bit 512).
+    /// </summary>
+    public long RelAllVisible { get; init; }
+
     /// <summary>Usable btree indexes (valid, without a predicate, plain key columns); empty when the JSON has none.</summary>
     public IReadOnlyList<RelationIndex> Indexes { get; init; } = [];
 

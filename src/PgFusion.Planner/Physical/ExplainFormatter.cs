@@ -95,6 +95,7 @@ public static class ExplainFormatter
                 if (p.Join.Residual is not null) yield return "Join Filter: " + f.Format(p.Join.Residual);
                 yield return $"Index Probe: {p.InnerScan.Relation.Name} by {f.Format(p.Join.ProbeKeys[p.KeyIndex])} (rows per key {p.RowsPerKey:0.#}, correlation {p.IndexCorrelation:0.##})";
                 if (p.FirstMatch is { } firstMatch) yield return $"First Match: {firstMatch.Count} pushed condition{(firstMatch.Count == 1 ? "" : "s")}";
+                if (p.IndexOnly) yield return $"Index Only: {p.AllVisibleFraction.ToString("0.##", CultureInfo.InvariantCulture)} of the heap all-visible";
                 if (p.ProbeFilter is { } probeFilter) yield return $"Probe Filter: {probeFilter.Count} pushed condition{(probeFilter.Count == 1 ? "" : "s")}";
                 break;
             case PhysicalPartitionLimit pl:

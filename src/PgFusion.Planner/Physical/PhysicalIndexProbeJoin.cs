@@ -74,6 +74,18 @@ public sealed record PhysicalIndexProbeJoin(
     public IReadOnlyList<ProbeCondition>? ProbeFilter { get; init; }
 
     /// <summary>
+    /// A first-match probe without conditions that reads only the probed key (an EXISTS, NOT EXISTS
+    /// or IN whose inner side is the key alone: TPC-H Q22's NOT EXISTS over orders by o_custkey):
+    /// the backend answers a key from the index when its item's heap page is all-visible, as an
+    /// index-only scan does, without visiting the heap (docs/ipc.md 6.3). Its heap pages then cost
+    /// only for the pages that are not all-visible (<see cref="AllVisibleFraction"/>).
+    /// </summary>
+    public bool IndexOnly { get; init; }
+
+    /// <summary>The inner relation's all-visible pages over its pages (pg_class.relallvisible / relpages), 0..1; 0 when unknown.</summary>
+    public double AllVisibleFraction { get; init; }
+
+    /// <summary>
     /// Heap rows fetched per key: every match, or for a first-match probe (<see cref="FirstMatch"/>)
     /// about one, as the backend stops at a key's first row that passes the pushed conditions.
     /// </summary>
@@ -89,7 +101,9 @@ public sealed record PhysicalIndexProbeJoin(
     /// over the relation: the distinct pages they touch by Mackert and Lohman's formula, each a
     /// random page, <see cref="PagesFetched"/>) and the correlated case (the rows fill consecutive
     /// pages: that fraction of a sequential scan), interpolated by the square of
-    /// <see cref="IndexCorrelation"/>.
+    /// <see cref="IndexCorrelation"/>; for an <see cref="IndexOnly"/> probe only the share of
+    /// them that is not all-visible (PostgreSQL's cost_index likewise scales an index-only scan's
+    /// heap pages by 1 - relallvisible / relpages).
     /// </summary>
     public double ProbeCost(double keys)
     {
@@ -98,7 +112,10 @@ public sealed record PhysicalIndexProbeJoin(
         double uncorrelated = PagesFetched(rows, pages) * RandomPageCost;
         double correlated = Math.Min(Math.Ceiling(rows / Math.Max(RowsPerPage, 1)), pages) * PageCost;
         double c2 = Math.Clamp(IndexCorrelation * IndexCorrelation, 0, 1);
-        return keys * KeyCost + rows * RowCost + uncorrelated + c2 * (correlated - uncorrelated);
+        double heapPages = uncorrelated + c2 * (correlated - uncorrelated);
+        // an index-only probe visits only the heap pages that are not all-visible
+        if (IndexOnly) heapPages *= 1 - Math.Clamp(AllVisibleFraction, 0, 1);
+        return keys * KeyCost + rows * RowCost + heapPages;
     }
 
     /// <summary>

@@ -78,6 +78,8 @@ public sealed partial class PhysicalPlanner
                     Forced = ForceIndexProbes,
                 };
                 if (candidate.FirstMatch is null) candidate = candidate with { ProbeFilter = FilterConditions(join.Build, scan) };
+                else if (candidate.FirstMatch.Count == 0 && scan.AttNums.All(a => a == attnum))
+                    candidate = candidate with { IndexOnly = true, AllVisibleFraction = Math.Clamp(relation.RelAllVisible / pages, 0, 1) };
                 double keys = Math.Max(1, DistinctKeys(join.Probe, join.ProbeKeys[i]));
                 if (!candidate.PrefersProbe(keys)) continue;
                 candidate = candidate with { EstimatedKeys = keys };

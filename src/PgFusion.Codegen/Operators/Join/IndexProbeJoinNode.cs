@@ -49,7 +49,7 @@ public sealed class IndexProbeJoinNode : OperatorNode
         var p = Plan;
         string keys = string.Join(" AND ", p.Join.ProbeKeys.Select((k, i) => $"{Dump.ExprText.Of(k, Outer.Output)} = {Dump.ExprText.Of(p.Join.BuildKeys[i], Build.Output)}"));
         string residual = p.Join.Residual is null ? "" : $"; filter {Dump.ExprText.Of(p.Join.Residual, p.Join.PairColumns)}";
-        string firstMatch = p.FirstMatch is { } fm ? $"; first match after {fm.Count} pushed condition{(fm.Count == 1 ? "" : "s")}"
+        string firstMatch = p.FirstMatch is { } fm ? $"; first match after {fm.Count} pushed condition{(fm.Count == 1 ? "" : "s")}{(p.IndexOnly ? "; index only" : "")}"
             : p.ProbeFilter is { } pf ? $"; {pf.Count} pushed condition{(pf.Count == 1 ? "" : "s")}" : "";
         return $"Index Probe Join {p.Join.Kind} using {p.Index.Name}: {keys}{residual}{firstMatch}; probe {p.InnerScan.Relation.Name} by {Dump.ExprText.Of(p.Join.ProbeKeys[p.KeyIndex], Outer.Output)}  (rows={p.EstimatedRows:0})";
     }

@@ -43,6 +43,14 @@ public sealed class OneTimeFilter : IRewriteRule
         // uncorrelated EXISTS only a qual over it reads (seed 525 case 92: `a.c3 = ANY (SELECT ...
         // WHERE id <= NULL)` made t3's join empty, and PostgreSQL never ran the EXISTS whose LIKE raised).
         LogicalJoin j when IsDummy(j) => j with { Left = StopLeaves(j.Left), Right = StopLeaves(j.Right) },
+        // The pseudoconstant conjuncts of inner joins' ON clauses in this join tree: PostgreSQL's
+        // gating quals too (distribute_qual_to_rels marks a clause without relids pseudoconstant and,
+        // when it is not below an outer join, gives it the whole join tree's relids), so the One-Time
+        // Filter goes above the join tree, evaluated before any input runs (an ON clause's gate that
+        // raises raises over empty inputs too). Inner joins on an outer join's nullable side keep
+        // theirs at their own level: reached by this recursion, they lift them above themselves.
+        LogicalJoin j when LiftOnGates(j, out var lifted) is { Count: > 0 } onGates =>
+            new LogicalFilter(Gate(lifted), PredicateSimplification.Conjunction(onGates)) { OneTime = true },
         LogicalFilter { OverGroupingSets: false, OneTime: false } f when SplitGates(f.Predicate) is var (gates, rest) && gates.Count > 0 =>
             new LogicalFilter(rest.Count == 0 ? Gate(f.Input) : f with { Predicate = PredicateSimplification.Conjunction(rest), Input = Gate(f.Input) },
                 PredicateSimplification.Conjunction(gates)) { OneTime = true },
@@ -62,6 +70,50 @@ public sealed class OneTimeFilter : IRewriteRule
     {
         var conjuncts = predicate is BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and ? and.Args : [predicate];
         return ([.. conjuncts.Where(QualOrdering.IsPseudoconstant)], [.. conjuncts.Where(c => !QualOrdering.IsPseudoconstant(c))]);
+    }
+
+    /// <summary>
+    /// Takes the pseudoconstant conjuncts out of the ON conditions of the inner joins in
+    /// <paramref name="join"/>'s join tree that are not below an outer join's nullable side: through
+    /// inner joins' inputs, an outer, semi or anti join's preserved input, filters and pulled-up select
+    /// lists; a sub-query's own join tree (any other node) is its own. <paramref name="rest"/> is the
+    /// tree without them (a condition left empty becomes a cross join's null).
+    /// </summary>
+    private static List<BoundExpr> LiftOnGates(LogicalJoin join, out LogicalPlan rest)
+    {
+        var gates = new List<BoundExpr>();
+        rest = Lift(join, gates);
+        return gates;
+
+        static LogicalPlan Lift(LogicalPlan plan, List<BoundExpr> gates)
+        {
+            switch (plan)
+            {
+                case LogicalJoin { Kind: LogicalJoinType.Inner } j:
+                {
+                    var condition = j.Condition;
+                    if (condition is not null && SplitGates(condition) is var (found, others) && found.Count > 0)
+                    {
+                        gates.AddRange(found);
+                        condition = others.Count == 0 ? null : PredicateSimplification.Conjunction(others);
+                    }
+                    var left = Lift(j.Left, gates);
+                    var right = Lift(j.Right, gates);
+                    return ReferenceEquals(condition, j.Condition) && ReferenceEquals(left, j.Left) && ReferenceEquals(right, j.Right)
+                        ? j : j with { Condition = condition, Left = left, Right = right };
+                }
+                case LogicalJoin { Kind: LogicalJoinType.Left or LogicalJoinType.Semi or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti } j:
+                    return Lift(j.Left, gates) is var l && ReferenceEquals(l, j.Left) ? j : j with { Left = l };
+                case LogicalJoin { Kind: LogicalJoinType.Right } j:
+                    return Lift(j.Right, gates) is var r && ReferenceEquals(r, j.Right) ? j : j with { Right = r };
+                case LogicalFilter { OverGroupingSets: false } f:
+                    return Lift(f.Input, gates) is var i && ReferenceEquals(i, f.Input) ? f : f with { Input = i };
+                case LogicalProject { KeepAll: false, PlannedSubquery: false } p when p.Input is LogicalJoin or LogicalFilter:
+                    return Lift(p.Input, gates) is var pi && ReferenceEquals(pi, p.Input) ? p : p with { Input = pi };
+                default:
+                    return plan;
+            }
+        }
     }
 
     /// <summary>

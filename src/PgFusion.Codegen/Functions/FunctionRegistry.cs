@@ -122,6 +122,8 @@ public static class FunctionRegistry
         Add(1086, "date_eq", I, "Int4Eq"); Add(1091, "date_ne", I, "Int4Ne"); Add(1087, "date_lt", I, "Int4Lt"); Add(1088, "date_le", I, "Int4Le"); Add(1089, "date_gt", I, "Int4Gt"); Add(1090, "date_ge", I, "Int4Ge");
         Add(1140, "date_mi", D, "DateMi"); Add(1141, "date_pli", D, "DatePli"); Add(1142, "date_mii", D, "DateMii"); Add(2550, "integer_pl_date", D, "IntegerPlDate");
         Add(2052, "timestamp_eq", I, "Int8Eq"); Add(2053, "timestamp_ne", I, "Int8Ne"); Add(2054, "timestamp_lt", I, "Int8Lt"); Add(2055, "timestamp_le", I, "Int8Le"); Add(2057, "timestamp_gt", I, "Int8Gt"); Add(2056, "timestamp_ge", I, "Int8Ge");
+        // timestamptz holds UTC microseconds like timestamp: timestamp_cmp_internal compares the int64s, whatever the TimeZone
+        Add(1152, "timestamptz_eq", I, "Int8Eq"); Add(1153, "timestamptz_ne", I, "Int8Ne"); Add(1154, "timestamptz_lt", I, "Int8Lt"); Add(1155, "timestamptz_le", I, "Int8Le"); Add(1157, "timestamptz_gt", I, "Int8Gt"); Add(1156, "timestamptz_ge", I, "Int8Ge");
         Add(2340, "date_eq_timestamp", D, "DateEqTimestamp"); Add(2343, "date_ne_timestamp", D, "DateNeTimestamp"); Add(2338, "date_lt_timestamp", D, "DateLtTimestamp");
         Add(2339, "date_le_timestamp", D, "DateLeTimestamp"); Add(2341, "date_gt_timestamp", D, "DateGtTimestamp"); Add(2342, "date_ge_timestamp", D, "DateGeTimestamp");
         Add(2366, "timestamp_eq_date", D, "TimestampEqDate"); Add(2369, "timestamp_ne_date", D, "TimestampNeDate"); Add(2364, "timestamp_lt_date", D, "TimestampLtDate");

@@ -30,7 +30,31 @@ internal static class PlanTimeLikeCheck
     }
 
     private static bool IsMalformedLike(BoundExpr e) =>
-        e is BoundFuncCall { Args: [_, BoundConst { Value: string pattern }] } f && LikeFunctions.Contains(f.Name) && EndsWithEscape(pattern);
+        e is BoundFuncCall { Args: [_, var patternArg] } f && LikeFunctions.Contains(f.Name) && patternArg switch
+        {
+            BoundConst { Value: string pattern } => EndsWithEscape(pattern),
+            // LIKE ... ESCAPE e before constants are evaluated: like_escape(pattern, e) itself raises 22025
+            // when the pattern ends with an unpaired e. Which plan-time error PostgreSQL raises first, this one
+            // or another constant's, depends on the order its planner folds them in (seed 640 case 1176: its
+            // `-3::int2 % 0::int8` in the outer WHERE came before the IN sub-query's `'w1' LIKE '%\' ESCAPE '\'`),
+            // so such a query goes to PostgreSQL before pg_fusion evaluates any constant.
+            BoundFuncCall { Name: "like_escape", Args: [BoundConst { Value: string pattern }, BoundConst { Value: string escape }] } => EscapeEndsUnpaired(pattern, escape),
+            _ => false,
+        };
+
+    /// <summary>Whether like_escape(pattern, escape) raises: the pattern's last escape character escapes nothing (an empty escape disables escaping).</summary>
+    private static bool EscapeEndsUnpaired(string pattern, string escape)
+    {
+        if (escape.Length == 0) return false;
+        if (escape.EnumerateRunes().Count() > 1) return true; // "invalid escape string" (22025) as well
+        bool after = false;
+        foreach (var rune in pattern.EnumerateRunes())
+        {
+            if (after) after = false;
+            else if (rune.ToString() == escape) after = true;
+        }
+        return after;
+    }
 
     /// <summary>An odd run of backslashes at the end: the last one escapes nothing (like_escape already turned any other escape character into a backslash).</summary>
     private static bool EndsWithEscape(string pattern)

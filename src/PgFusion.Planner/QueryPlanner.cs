@@ -42,6 +42,10 @@ public static class QueryPlanner
             // Unread sub-query outputs go before constants are evaluated: PostgreSQL never evaluates
             // (nor folds) them (pulled up, or replaced by NULL in remove_unused_subquery_outputs).
             root = new ProjectionPruning(beforeFolding: true).Apply(root);
+            // A LIKE whose constant pattern ends with its escape character goes to PostgreSQL before any
+            // constant is evaluated here (PlanTimeLikeCheck), and again after (a pattern folded to one).
+            foreach (var definition in CteDefinition.Reachable(root)) PlanTimeLikeCheck.Check(definition.Plan);
+            PlanTimeLikeCheck.Check(root);
             if (options.EvaluateConstant is { } evaluate)
             {
                 bool isEquality(uint funcOid) => envelope.Catalog.OperatorOfFunction(funcOid)?.Name == "=";

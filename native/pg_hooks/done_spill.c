@@ -5,12 +5,48 @@
  * field and its offset in DONE) instead of printing wrong figures, and EXPLAIN shows the totals.
  * Plain C without PostgreSQL headers: tests/PgFusion.Ipc.Tests compiles it alone.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "done_spill.h"
 
 #define ENTRY_OFFSET(h, i) (sizeof(PgfDoneSpillHeader) + (uint64_t) (i) * (h)->entry_size)
+
+/*
+ * The checks every DONE section shares: its header (header_size bytes) is not cut short. `what` is
+ * the prefix of the message ("" for the spill section, "memory " for the memory section).
+ */
+static bool
+header_fits(const char *what, uint64_t len, size_t header_size, uint64_t offset, char *why, size_t why_len)
+{
+	if (len >= header_size)
+		return true;
+	snprintf(why, why_len, "%sheader cut short: %llu of %zu bytes at offset %llu",
+			 what, (unsigned long long) len, header_size, (unsigned long long) offset);
+	return false;
+}
+
+/* ... and its count entries of entry_size bytes (at least min_entry) fit in the len - header_size bytes after it. */
+static bool
+entries_fit(const char *what, uint64_t len, size_t header_size, uint64_t offset,
+			uint32_t count, uint32_t entry_size, size_t min_entry, char *why, size_t why_len)
+{
+	if (entry_size < min_entry)
+	{
+		snprintf(why, why_len, "%sentry_size %u at offset %llu is below the %zu bytes of an entry",
+				 what, entry_size, (unsigned long long) offset + 8, min_entry);
+		return false;
+	}
+	if ((uint64_t) count * entry_size > len - header_size)
+	{
+		snprintf(why, why_len, "%scount %u at offset %llu: %u entries of %u bytes need %llu bytes, DONE has %llu after the header",
+				 what, count, (unsigned long long) offset + 4, count, entry_size,
+				 (unsigned long long) count * entry_size, (unsigned long long) (len - header_size));
+		return false;
+	}
+	return true;
+}
 
 PgfDoneSpillVerdict
 pgf_done_spill_check(const char *data, uint64_t len, uint64_t offset,
@@ -23,12 +59,8 @@ pgf_done_spill_check(const char *data, uint64_t len, uint64_t offset,
 
 	if (len == 0)
 		return PGF_DONE_SPILL_ABSENT;
-	if (len < sizeof(h))
-	{
-		snprintf(why, why_len, "header cut short: %llu of %zu bytes at offset %llu",
-				 (unsigned long long) len, sizeof(h), (unsigned long long) offset);
+	if (!header_fits("", len, sizeof(h), offset, why, why_len))
 		return PGF_DONE_SPILL_MALFORMED;
-	}
 	memcpy(&h, data, sizeof(h));
 	if (h.version != 1 && h.version != PGF_DONE_SPILL_VERSION)
 	{
@@ -36,19 +68,8 @@ pgf_done_spill_check(const char *data, uint64_t len, uint64_t offset,
 				 h.version, (unsigned long long) offset, PGF_DONE_SPILL_VERSION);
 		return PGF_DONE_SPILL_MALFORMED;
 	}
-	if (h.entry_size < sizeof(PgfDoneSpill))
-	{
-		snprintf(why, why_len, "entry_size %u at offset %llu is below the %zu bytes of an entry",
-				 h.entry_size, (unsigned long long) offset + 8, sizeof(PgfDoneSpill));
+	if (!entries_fit("", len, sizeof(h), offset, h.count, h.entry_size, sizeof(PgfDoneSpill), why, why_len))
 		return PGF_DONE_SPILL_MALFORMED;
-	}
-	if ((uint64_t) h.count * h.entry_size > len - sizeof(h))
-	{
-		snprintf(why, why_len, "count %u at offset %llu: %u entries of %u bytes need %llu bytes, DONE has %llu after the header",
-				 h.count, (unsigned long long) offset + 4, h.count, h.entry_size,
-				 (unsigned long long) h.count * h.entry_size, (unsigned long long) (len - sizeof(h)));
-		return PGF_DONE_SPILL_MALFORMED;
-	}
 	for (uint32_t i = 0; i < h.count; i++)
 	{
 		PgfDoneSpill e;
@@ -102,12 +123,8 @@ pgf_done_memory_check(const char *data, uint64_t len, uint64_t offset,
 
 	if (len == 0)
 		return PGF_DONE_SPILL_ABSENT;
-	if (len < sizeof(h))
-	{
-		snprintf(why, why_len, "memory header cut short: %llu of %zu bytes at offset %llu",
-				 (unsigned long long) len, sizeof(h), (unsigned long long) offset);
+	if (!header_fits("memory ", len, sizeof(h), offset, why, why_len))
 		return PGF_DONE_SPILL_MALFORMED;
-	}
 	memcpy(&h, data, sizeof(h));
 	if (h.version != PGF_DONE_MEMORY_VERSION)
 	{
@@ -115,19 +132,8 @@ pgf_done_memory_check(const char *data, uint64_t len, uint64_t offset,
 				 h.version, (unsigned long long) offset, PGF_DONE_MEMORY_VERSION);
 		return PGF_DONE_SPILL_MALFORMED;
 	}
-	if (h.entry_size < sizeof(PgfDoneMemory))
-	{
-		snprintf(why, why_len, "memory entry_size %u at offset %llu is below the %zu bytes of an entry",
-				 h.entry_size, (unsigned long long) offset + 8, sizeof(PgfDoneMemory));
+	if (!entries_fit("memory ", len, sizeof(h), offset, h.count, h.entry_size, sizeof(PgfDoneMemory), why, why_len))
 		return PGF_DONE_SPILL_MALFORMED;
-	}
-	if ((uint64_t) h.count * h.entry_size > len - sizeof(h))
-	{
-		snprintf(why, why_len, "memory count %u at offset %llu: %u entries of %u bytes need %llu bytes, DONE has %llu after the header",
-				 h.count, (unsigned long long) offset + 4, h.count, h.entry_size,
-				 (unsigned long long) h.count * h.entry_size, (unsigned long long) (len - sizeof(h)));
-		return PGF_DONE_SPILL_MALFORMED;
-	}
 	*header = h;
 	return PGF_DONE_SPILL_VALID;
 }

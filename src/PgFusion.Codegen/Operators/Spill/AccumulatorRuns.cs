@@ -88,29 +88,15 @@ internal sealed class AccumulatorRuns
         }
     }
 
-    /// <summary>
-    /// Merges consecutive runs into longer ones until the rest fit one merge within the budget (as
-    /// <see cref="ExternalSort"/>: an intermediate merge reads fewer runs, as its output's staged
-    /// block and stream buffer take the place of some, and merges only as many runs as needed).
-    /// </summary>
+    /// <summary>Merges consecutive runs into longer ones until the rest fit one merge within the budget (<see cref="ExternalSort.ReduceRuns(List{SpillFile}, long, int, Func{List{SpillFile}, SpillFile}, Action)"/>).</summary>
     private void ReduceRuns(Func<Column[], int, Column[], int, int> compare, MemoryGauge gauge)
     {
         if (runs.Count < 2) return;
-        long largest = runs.Max(r => r.LargestBlockBytes);
-        int fanIn = ExternalSort.FanIn(budget, largest, readBufferBytes);
-        int passFanIn = ExternalSort.FanIn(budget - 2 * largest - readBufferBytes, largest, readBufferBytes);
-        int at = 0;
-        while (runs.Count > fanIn)
+        ExternalSort.ReduceRuns(runs, budget, readBufferBytes, group => MergeIntoRun(group, compare, gauge), () =>
         {
-            if (at >= runs.Count - 1) at = 0;
-            int group = Math.Min(Math.Min(passFanIn, runs.Count - fanIn + 1), runs.Count - at);
-            var merged = MergeIntoRun(runs.GetRange(at, group), compare, gauge);
-            runs.RemoveRange(at, group);
-            runs.Insert(at, merged);
-            at++;
             MergePasses++;
             context.Spill.CountAggregateRunsMergePass();
-        }
+        });
     }
 
     /// <summary>Merges <paramref name="group"/> into one new run (blocks of the runs' size), deleting the group's files.</summary>
@@ -123,24 +109,12 @@ internal sealed class AccumulatorRuns
         foreach (var (columns, row) in MergeRuns(group, compare, gauge))
         {
             for (int j = 0; j < types.Length; j++) ops[j].Append(columns[j], row, staging[j]);
-            if (staging[0].Length == blockRows) stagedBytes = Flush(file, gauge, stagedBytes);
+            if (staging[0].Length == blockRows) stagedBytes = ExternalSort.FlushStaged(staging, file, gauge, stagedBytes);
         }
-        stagedBytes = Flush(file, gauge, stagedBytes);
+        stagedBytes = ExternalSort.FlushStaged(staging, file, gauge, stagedBytes);
         file.Close();
         gauge.Add(-readBufferBytes - stagedBytes);
         return file;
-    }
-
-    /// <summary>Writes the staged rows as a block of <paramref name="file"/>; the staged block's bytes, reported to the gauge.</summary>
-    private long Flush(SpillFile file, MemoryGauge gauge, long stagedBytes)
-    {
-        int n = staging[0].Length;
-        if (n == 0) return stagedBytes;
-        long bytes = ColumnMemory.Bytes(staging);
-        gauge.Add(bytes - stagedBytes);
-        file.Write(staging, n);
-        foreach (var c in staging) c.Reset();
-        return bytes;
     }
 
     /// <summary>A heap merge of <paramref name="group"/> (ties: earlier run first); each run's file is deleted once it is read to its end.</summary>

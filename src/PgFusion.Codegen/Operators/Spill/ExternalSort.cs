@@ -135,7 +135,15 @@ internal sealed class ExternalSort
     /// Only the first <paramref name="limit"/> rows of a merged group can reach the output, so a
     /// top-N's intermediate runs keep no more.
     /// </summary>
-    private void ReduceRuns(MemoryGauge gauge, long limit)
+    private void ReduceRuns(MemoryGauge gauge, long limit) =>
+        ReduceRuns(runs, budget, readBufferBytes, group => MergeIntoRun(group, gauge, limit), context.Spill.CountSortMergePass);
+
+    /// <summary>
+    /// The pass loop both run mergers share (this sort and <see cref="AccumulatorRuns"/>): merges
+    /// consecutive groups of <paramref name="runs"/> in place, each into one run through
+    /// <paramref name="mergeIntoRun"/>, until the rest fit one merge of the budget's fan-in.
+    /// </summary>
+    internal static void ReduceRuns(List<SpillFile> runs, long budget, int readBufferBytes, Func<List<SpillFile>, SpillFile> mergeIntoRun, Action countPass)
     {
         long largest = runs.Max(r => r.LargestBlockBytes);
         int fanIn = FanIn(budget, largest, readBufferBytes);
@@ -147,11 +155,11 @@ internal sealed class ExternalSort
         {
             if (at >= runs.Count - 1) at = 0;
             int group = Math.Min(Math.Min(passFanIn, runs.Count - fanIn + 1), runs.Count - at);
-            var merged = MergeIntoRun(runs.GetRange(at, group), gauge, limit);
+            var merged = mergeIntoRun(runs.GetRange(at, group));
             runs.RemoveRange(at, group);
             runs.Insert(at, merged);
             at++;
-            context.Spill.CountSortMergePass();
+            countPass();
         }
     }
 
@@ -182,8 +190,10 @@ internal sealed class ExternalSort
         return file;
     }
 
+    private long Flush(SpillFile file, MemoryGauge gauge, long stagedBytes) => FlushStaged(staging, file, gauge, stagedBytes);
+
     /// <summary>Writes the staged rows as a block of <paramref name="file"/>; the staged block's bytes, reported to the gauge (a block's worth stays allocated).</summary>
-    private long Flush(SpillFile file, MemoryGauge gauge, long stagedBytes)
+    internal static long FlushStaged(Column[] staging, SpillFile file, MemoryGauge gauge, long stagedBytes)
     {
         int n = staging[0].Length;
         if (n == 0) return stagedBytes;

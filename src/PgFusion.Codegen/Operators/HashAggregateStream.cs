@@ -160,12 +160,22 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     /// (<see cref="Spill.SpillSpace.TableBudgetBytes"/>: the partitions' staging takes the rest once
     /// it freezes); the bytes go to the node's memory gauge.
     /// </summary>
-    private bool TableOverBudget()
+    private bool TableOverBudget() => GaugeTable() > context.Spill.TableBudgetBytes;
+
+    /// <summary>Measures the group table and what its accumulators hold, and reports it to the node's memory gauge.</summary>
+    private long GaugeTable()
     {
         long bytes = AggregateSpill.Bytes(table!, accumulators!);
         (tableGauge ??= context.Spill.Gauge(node)).Set(bytes);
-        return bytes > context.Spill.TableBudgetBytes;
+        return bytes;
     }
+
+    /// <summary>
+    /// Whether a parallel partial's table passed its share of the budget. It is gauged like a
+    /// serial one, so EXPLAIN's memory figures count the partials' tables, which are all held at
+    /// once until they merge.
+    /// </summary>
+    private bool PartialOverBudget(long partialBudget) => GaugeTable() > partialBudget;
 
     /// <summary>
     /// Folds input batches into the state until the input ends (true). A partial aggregate of a
@@ -214,7 +224,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 groups = table.Count;
                 if (partialBudget > 0)
                 {
-                    if (AggregateSpill.Exceeds(table, accumulators, partialBudget)) return false;
+                    if (PartialOverBudget(partialBudget)) return false;
                 }
                 else if (context.Spill.Limited && TableOverBudget())
                 {
@@ -293,7 +303,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                 if (table is null) accumulators[a].UpdateSingleGroup(arg, filter, rows, groupIds);
                 else accumulators[a].Update(arg, filter, rows, groupIds);
             }
-            if (partialBudget > 0 && table is not null && AggregateSpill.Exceeds(table, accumulators, partialBudget)) return false;
+            if (partialBudget > 0 && table is not null && PartialOverBudget(partialBudget)) return false;
         }
     }
 
@@ -362,5 +372,8 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             }
             for (int a = 0; a < mine.Length; a++) mine[a].Merge(g, theirs[a], og);
         }
+        // the merged table holds both; the other's is let go
+        GaugeTable();
+        other.tableGauge?.Dispose();
     }
 }

@@ -40,7 +40,7 @@ public abstract class Accumulator
     /// <summary>
     /// Bytes of state this accumulator holds in memory beyond the fixed per-group arrays (the value
     /// sets of DISTINCT, the buffered rows of ORDER BY, string_agg's text), counted against the
-    /// memory budget by <see cref="Spill.AggregateSpill.Exceeds"/>.
+    /// memory budget by <see cref="Spill.AggregateSpill.Bytes"/>.
     /// </summary>
     public virtual long HeldBytes => 0;
 

@@ -17,6 +17,7 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
 {
     private Spill.SetOpSpill? spill;
     private GroupTable? table;
+    private Spill.MemoryGauge? tableGauge;
     private long[] leftCounts = new long[256];
     private long[] rightCounts = new long[256];
     private int group;
@@ -63,6 +64,7 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
         }
         if (n == 0)
         {
+            tableGauge?.Dispose();
             if (spill is null) return null;
             table = new GroupTable(node.OutputTypes); // the spilled partitions come next; drop the memory
             group = 0;
@@ -99,7 +101,9 @@ internal sealed class HashSetOpStream(HashSetOpNode node, IBatchSource left, IBa
             else
             {
                 table!.Lookup(rowKeys, rows, groupIds);
-                if (context.Spill.Limited && Spill.SetOpSpill.CanSpill(level) && Spill.SetOpSpill.Exceeds(table, context.Spill.TableBudgetBytes))
+                long bytes = Spill.SetOpSpill.Bytes(table);
+                (tableGauge ??= context.Spill.Gauge(node)).Set(bytes);
+                if (context.Spill.Limited && Spill.SetOpSpill.CanSpill(level) && bytes > context.Spill.TableBudgetBytes)
                     spill = new Spill.SetOpSpill(node, context, level);
             }
             if (counts.Length < table!.Count)

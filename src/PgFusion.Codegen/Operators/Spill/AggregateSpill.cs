@@ -44,12 +44,9 @@ internal sealed class AggregateSpill
     }
 
     /// <summary>
-    /// Whether the table's groups (keys, per-aggregate state arrays, and what accumulators hold
-    /// beyond them: DISTINCT value sets, ORDER BY rows, string_agg text) take more than the budget.
+    /// What the budget counts of the table: its keys, the per-aggregate state arrays, and what the
+    /// accumulators hold beyond them (DISTINCT value sets, ORDER BY rows, string_agg text).
     /// </summary>
-    public static bool Exceeds(GroupTable table, Accumulator[] accumulators, long budget) => Bytes(table, accumulators) > budget;
-
-    /// <summary>What the budget counts of the table: its keys, the per-aggregate state arrays, what the accumulators hold.</summary>
     public static long Bytes(GroupTable table, Accumulator[] accumulators)
     {
         long bytes = ColumnMemory.Bytes(table.Keys) + (long)table.Count * (16 + StateBytesPerAggregate * accumulators.Length);

@@ -34,7 +34,8 @@ internal sealed class SetOpSpill
 
     public static bool CanSpill(int level) => level < MaxLevel;
 
-    public static bool Exceeds(GroupTable table, long budget) => ColumnMemory.Bytes(table.Keys) + 32L * table.Count > budget;
+    /// <summary>What the budget counts of a set operation's table: its keys, and 32 bytes per group (hash slot, both counts).</summary>
+    public static long Bytes(GroupTable table) => ColumnMemory.Bytes(table.Keys) + 32L * table.Count;
 
     /// <summary>Group ids of the rows the table holds, compacted into <paramref name="groupIds"/>; the others go to a partition.</summary>
     public int Route(GroupTable table, Column[] keys, int rows, int[] groupIds, bool right)

@@ -64,7 +64,17 @@ public sealed partial class QueryCompiler
                 return new PartitionLimitNode(input, partitionLimit.KeyIndexes, partitionLimit.Offset, partitionLimit.Count);
             }
             case PhysicalWindow window:
-                return new Operators.Window.WindowNode(Lower(window.Input), window);
+            {
+                if (window.RaisingArguments.Count == 0 || window.Input is not PhysicalProject project)
+                    return new Operators.Window.WindowNode(Lower(window.Input), window);
+                // the projection of the arguments that can raise, with them NULL: what it computes for
+                // the rows from the first one whose arguments raise on (Window/WindowArgumentErrors.cs)
+                var types = Types(project.Input);
+                BoundExpr[] exprs = [.. project.Exprs.Select((e, i) => window.RaisingArguments.Contains(i) ? new BoundConst(null, e.Type) : e)];
+                Kernels.KernelBuilder.Check(types, exprs);
+                var afterError = new Lazy<Kernels.Kernel<Kernels.ProjectKernel>>(() => Kernels.KernelBuilder.Project("window_args_after_error", types, exprs, Cache));
+                return new Operators.Window.WindowNode(Lower(project), window) { ArgumentsAfterError = () => afterError.Value };
+            }
             case PhysicalOneRow:
                 return new OneRowNode();
             case PhysicalWorkTableScan workTableScan:

@@ -103,7 +103,7 @@ public sealed partial class QueryBinder
         {
             if (w.Sort.Count > 0) plan = new LogicalSort(plan, w.Sort);
             if (w.RaisingArgs.Count > 0) plan = WithWindowArguments(plan, w.RaisingArgs);
-            plan = new LogicalWindow(plan, w.Partition, w.Order, w.Frame, w.Functions);
+            plan = new LogicalWindow(plan, w.Partition, w.Order, w.Frame, w.Functions) { RaisingArguments = [.. w.RaisingArgs.Select(a => a.Column)] };
         }
         for (int i = 0; i < tleExprs.Count; i++) tleExprs[i] = Remap(tleExprs[i]);
         return plan;

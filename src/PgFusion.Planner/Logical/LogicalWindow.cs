@@ -15,6 +15,14 @@ public sealed record LogicalWindow(LogicalPlan Input, IReadOnlyList<LogicalColum
 {
     public override IReadOnlyList<LogicalColumn> Output => [.. Input.Output, .. Functions.Select(f => f.Column)];
 
+    /// <summary>
+    /// The input columns holding arguments that can raise, which a projection right below the window
+    /// computes (QueryBinder.WindowArgumentsAboveSort). When one raises, the window still emits the
+    /// rows PostgreSQL emits before it evaluates the raising row's arguments, so that the projection
+    /// above the window sees them first (see WindowNode in PgFusion.Codegen).
+    /// </summary>
+    public IReadOnlyList<LogicalColumn> RaisingArguments { get; init; } = [];
+
     public override IReadOnlyList<LogicalPlan> Children => [Input];
 
     public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Input = children[0] };

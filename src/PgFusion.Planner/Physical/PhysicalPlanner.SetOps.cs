@@ -66,7 +66,10 @@ public sealed partial class PhysicalPlanner
                         f.Function.Aggregate?.WithWindowArgs(args),
                         new OutputColumn(f.Column.Name, f.Column.Type));
                 }).ToList();
-                return new PhysicalWindow(input, [.. window.PartitionKeys.Select(Index)], [.. window.OrderKeys.Select(Index)], window.Frame, functions);
+                return new PhysicalWindow(input, [.. window.PartitionKeys.Select(Index)], [.. window.OrderKeys.Select(Index)], window.Frame, functions)
+                {
+                    RaisingArguments = [.. window.RaisingArguments.Select(Index)],
+                };
             }
             case LogicalOneRow:
                 return new PhysicalOneRow();

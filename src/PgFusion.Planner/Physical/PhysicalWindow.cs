@@ -20,4 +20,7 @@ public sealed record PhysicalWindow(PhysicalPlan Input, IReadOnlyList<int> Parti
     : PhysicalPlan([.. Input.Output, .. Functions.Select(f => f.Output)], Input.EstimatedRows)
 {
     public override IReadOnlyList<PhysicalPlan> Children => [Input];
+
+    /// <summary>Input column indexes of the arguments that can raise (<see cref="LogicalWindow.RaisingArguments"/>).</summary>
+    public IReadOnlyList<int> RaisingArguments { get; init; } = [];
 }

@@ -28,7 +28,18 @@ public sealed class WindowNode : OperatorNode
         }
         Accumulators = [.. plan.Functions.Select(f => f.Aggregate is { } agg ? Accumulator.Factory(agg) : null)];
         Strategies = [.. plan.Functions.Select((f, i) => Strategy(f, plan.Frame, Accumulators[i]))];
+        RaisingFunctions = [.. plan.Functions.Select((f, i) => (f, i)).Where(x => x.f.Args.Any(plan.RaisingArguments.Contains)).Select(x => x.i)];
     }
+
+    /// <summary>
+    /// The projection below computing the arguments that can raise (<see cref="PhysicalWindow.RaisingArguments"/>)
+    /// with those arguments NULL, compiled when one raises (<see cref="WindowArgumentError"/>); null
+    /// when the input is not that projection.
+    /// </summary>
+    public Func<Kernel<ProjectKernel>>? ArgumentsAfterError { get; init; }
+
+    /// <summary>Indexes of the functions reading an argument that can raise.</summary>
+    internal int[] RaisingFunctions { get; }
 
     /// <summary>
     /// How an aggregate's frames are computed. A frame that starts at the partition's first row only
@@ -71,15 +82,28 @@ public sealed class WindowNode : OperatorNode
 
     private string Names(IReadOnlyList<int> indexes) => string.Join(", ", indexes.Select(i => Input.Output[i].Name));
 
-    public override IBatchSource Open(ExecutionContext context) => new WindowStream(this, Input.Open(context), context.Spill);
+    public override IBatchSource Open(ExecutionContext context)
+    {
+        if (ArgumentsAfterError is { } afterError && Input is ProjectNode project)
+        {
+            var error = new WindowArgumentError();
+            var arguments = new DeferringArgumentStream(project.Kernel, afterError, project.OutputTypes, project.Input.Open(context), context, error);
+            return new WindowStream(this, arguments, context.Spill, error);
+        }
+        return new WindowStream(this, Input.Open(context), context.Spill, null);
+    }
 
     /// <summary>
     /// Reads input rows into the partition buffer until a row with other partition keys comes (or the
     /// input ends), computes the partition, then copies its rows out in batches before it reads on;
     /// the input batch is kept (not read past) while a finished partition is still being copied.
     /// </summary>
-    private sealed class WindowStream(WindowNode node, IBatchSource input, Operators.Spill.SpillSpace spill) : IBatchSource
+    private sealed class WindowStream(WindowNode node, IBatchSource input, Operators.Spill.SpillSpace spill, WindowArgumentError? error) : IBatchSource
     {
+        private long _appended; // input rows appended to partitions
+        private long _partitionStart; // input position of the partition's first row
+        private int _limit = int.MaxValue; // rows of the computed partition emitted before an argument's error (WindowArgumentError)
+        private bool _raise; // the rows before the error went up: raise it
         private readonly WindowPartition _partition = new(node, spill);
         private readonly Column[] _output = [.. node.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows))];
         private RecordBatch? _batch;
@@ -90,13 +114,20 @@ public sealed class WindowNode : OperatorNode
 
         public RecordBatch? Next(CancellationToken cancellation)
         {
+            if (_raise) throw error!.Error!;
             foreach (var c in _output) c.Reset();
             int rows = 0;
             while (true)
             {
                 if (_copied < _finishedRows)
                 {
-                    int n = Math.Min(ExecutionContext.BatchRows - rows, _finishedRows - _copied);
+                    if (_copied >= _limit)
+                    {
+                        if (rows == 0) throw error!.Error!;
+                        _raise = true;
+                        return new RecordBatch(_output, rows);
+                    }
+                    int n = Math.Min(ExecutionContext.BatchRows - rows, Math.Min(_finishedRows, _limit) - _copied);
                     _partition.CopyOut(_copied, n, _output);
                     _copied += n;
                     rows += n;
@@ -133,7 +164,9 @@ public sealed class WindowNode : OperatorNode
                         Finish(cancellation);
                         break;
                     }
+                    if (_partition.Rows == 0) _partitionStart = _appended;
                     _partition.Append(batch, row);
+                    _appended++;
                     _batchPos++;
                 }
             }
@@ -145,6 +178,9 @@ public sealed class WindowNode : OperatorNode
             _partition.Prepare();
             _finishedRows = _partition.Rows;
             _copied = 0;
+            _limit = error?.Error is not null && error.Row < _partitionStart + _finishedRows
+                ? WindowArgumentError.RowsBefore(_partition, node, (int)(error.Row - _partitionStart))
+                : int.MaxValue;
         }
     }
 }

@@ -48,6 +48,13 @@ public static class QueryPlanner
             PlanTimeLikeCheck.Check(root);
             if (options.EvaluateConstant is { } evaluate)
             {
+                // A clause operand PostgreSQL's selectivity estimation evaluates (stable calls too) and
+                // that raises: the query goes to PostgreSQL before any constant is evaluated here.
+                var estimator = new ConstantEvaluation(evaluate, options.IsStrictFunction, estimate: true);
+                var resolve = PulledUpResolver(bound);
+                foreach (var definition in CteDefinition.Reachable(root)) PlanTimeEstimateCheck.Check(definition.Plan, estimator, resolve);
+                PlanTimeEstimateCheck.Check(root, estimator, resolve);
+                foreach (var condition in bound.PlanTimeOnly) PlanTimeEstimateCheck.CheckCondition(condition, estimator, resolve);
                 bool isEquality(uint funcOid) => envelope.Catalog.OperatorOfFunction(funcOid)?.Name == "=";
                 // Materialized WITH queries are planned first, each whole (SS_process_ctes comes
                 // before the query's own preprocess_expression): their constants raise first.
@@ -73,6 +80,37 @@ public static class QueryPlanner
         {
             return PlanResult.Unsupported(e.Message);
         }
+    }
+
+    /// <summary>
+    /// References to outputs of pulled-up sub-queries replaced by their expressions (PostgreSQL
+    /// substitutes them before planning the parent: pullup_replace_vars), nested pull-ups included;
+    /// PlaceHolderVars' outputs stay references (a PlaceHolderVar counts as a variable of its relation).
+    /// </summary>
+    private static Func<BoundExpr, BoundExpr> PulledUpResolver(BoundQuery bound)
+    {
+        var constants = bound.PulledUpConstants;
+        var outputs = bound.PulledUpOutputs;
+        if (constants.Count == 0 && outputs.Count == 0) return static e => e;
+        return e =>
+        {
+            for (int depth = 0; depth < 32; depth++)
+            {
+                bool changed = false;
+                e = e.TransformUp(x =>
+                {
+                    if (x is not LogicalColumnRef r) return x;
+                    if (constants.TryGetValue(r.Column.Id, out var c) || outputs.TryGetValue(r.Column.Id, out c))
+                    {
+                        changed = true;
+                        return c;
+                    }
+                    return x;
+                });
+                if (!changed) break;
+            }
+            return e;
+        };
     }
 
     /// <summary>

@@ -31,7 +31,7 @@ namespace PgFusion.Planner.Rules;
 /// constant, as a PlaceHolderVar is never a Const.</param>
 public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<uint, bool>? isStrict = null,
     IReadOnlyDictionary<int, BoundExpr>? pulledUp = null, IReadOnlyDictionary<int, BoundExpr>? pulledUpOutputs = null,
-    Func<uint, bool>? isEquality = null, IReadOnlyDictionary<int, BoundExpr>? placeHolderOutputs = null)
+    Func<uint, bool>? isEquality = null, IReadOnlyDictionary<int, BoundExpr>? placeHolderOutputs = null, bool estimate = false)
 {
     /// <summary>Pulled-up outputs whose reference the walk reached (see <c>pulledUpOutputs</c>).</summary>
     private readonly HashSet<int> reachedOutputs = [];
@@ -425,7 +425,10 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     /// What eval_const_expressions evaluates: reads no column, made only of constants and the
     /// expression kinds below, and every call's function is immutable (<see cref="FunctionVolatility"/>:
     /// a stable call such as date_out or timestamptz(date) stays a call, evaluated at run time).
+    /// With <c>estimate</c> (estimate_expression_value, what the selectivity estimators run on a
+    /// clause's pseudo-constant operand: <see cref="PlanTimeEstimateCheck"/>) stable calls are
+    /// evaluated too.
     /// </summary>
-    private static bool IsConstant(BoundExpr e) => e.AllNodes(static d => d is BoundConst or BoundBoolExpr
-        or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce || d is BoundFuncCall f && FunctionVolatility.IsImmutable(f.FuncOid));
+    private bool IsConstant(BoundExpr e) => e.AllNodes(d => d is BoundConst or BoundBoolExpr
+        or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce || d is BoundFuncCall f && (estimate || FunctionVolatility.IsImmutable(f.FuncOid)));
 }

@@ -13,7 +13,7 @@ EXPLAIN=${EXPLAIN:-1}
 qdir=$(cd "$(dirname "$0")/../tests/tpch/queries" && pwd)
 f=$(ls $qdir | grep -i "^q0*${q}\.sql$" | head -1)
 sql=$qdir/$f
-wpid=$(/usr/lib/postgresql/15/bin/psql -X -h 127.0.0.1 -p $PORT -U postgres -Atc "select pid from pg_fusion_worker_status()")
+wpid=$(/usr/lib/postgresql/15/bin/psql -X -h 127.0.0.1 -p $PORT -U postgres -d tpch_sf1 -Atc "select pid from pg_fusion_worker_status()")
 mkdir -p /tmp/perf18
 out=/tmp/perf18/ab-q$q-$$.sql
 probe="\\! echo %s \$l \$(date +%%s%%N) \$(awk '{print \$1}' /proc/\$BPID/schedstat) \$(awk '/^voluntary_ctxt/{v=\$2} /^nonvoluntary_ctxt/{n=\$2} END{print v, n}' /proc/\$BPID/status) \$(awk '{printf \"%%.0f\", (\$14+\$15)*10}' /proc/$wpid/stat) \$(cat /proc/$wpid/task/*/status 2>/dev/null | awk '/ctxt_switches/{s+=\$2} END{print s}')"

@@ -9,7 +9,8 @@ namespace PgFusion.Ipc;
 /// running thread of the CPU it lands on (the kernel's wakeup preemption skips batch tasks; their
 /// preemption is driven by the tick), so the backend that wakes a worker thread keeps its CPU and
 /// goes on serving pages, instead of losing it to the woken thread right after FUTEX_WAKE. Switching
-/// between SCHED_OTHER and SCHED_BATCH needs no privilege. Threads a batch thread creates inherit it.
+/// between SCHED_OTHER and SCHED_BATCH needs no privilege. A .NET thread does not inherit its creator's
+/// policy: each thread of the request enters it itself.
 /// </summary>
 public static partial class ThreadScheduling
 {

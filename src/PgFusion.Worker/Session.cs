@@ -278,19 +278,27 @@ internal sealed class Session
         uint workMemKb = Wire.ReadU32(payload, 4, MessageType.Execute);
         // bits 16..23 of flags: pg_fusion.worker_threads (0 from a backend that predates it: one thread)
         int threads = (int)((Wire.ReadU32(payload, 0, MessageType.Execute) >> 16) & 0xFF);
-        // The partition threads this thread starts inherit its policy; pool threads decoding this
-        // request's batches take it while they do (PageBatchSource.DecodeJob).
+        // The pipeline threads this thread starts take the policy first thing (PipelineThreads; .NET
+        // threads do not inherit it); pool threads decoding this request's batches take it while
+        // they do (PageBatchSource.DecodeJob).
         bool batch = (Wire.ReadU32(payload, 0, MessageType.Execute) & BatchThreadsFlag) != 0;
         bool enteredBatch = batch && ThreadScheduling.EnterBatch();
+        if (batch)
+            Codegen.Execution.PipelineThreads.Starting.Value = EnterBatch;
         try
         {
             ExecuteQuery(query, kernels, workMemKb, threads, batch, token);
         }
         finally
         {
+            if (batch)
+                Codegen.Execution.PipelineThreads.Starting.Value = null;
             ThreadScheduling.LeaveBatch(enteredBatch);
         }
     }
+
+    /// <summary>A pipeline thread of a SCHED_BATCH request: it ends with the pipeline, so it is not restored.</summary>
+    private static readonly Action EnterBatch = () => ThreadScheduling.EnterBatch();
 
     private void ExecuteQuery(CompiledQuery query, KernelFigures kernels, uint workMemKb, int threads, bool batch, CancellationToken token)
     {

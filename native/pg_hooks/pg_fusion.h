@@ -54,6 +54,8 @@ extern int	pgf_page_transfer;		/* PGF_TRANSFER_*: heap pages copied into the poo
 #define PGF_SERVE_PROBE_TEXT_EQ	0x100	/* an index probe evaluates bpchar/text (in)equality conditions with a constant (docs/ipc.md 6.3) */
 #define PGF_SERVE_INDEX_ONLY	0x200	/* a first-match probe that needs only the key answers from the index on all-visible pages; relallvisible in the Query JSON */
 #define PGF_SERVE_ALL			0x3FF
+#define PGF_SERVE_BATCH_WORKER	0x400	/* the worker's threads of an execution run SCHED_BATCH: a woken one does not preempt the backend (EXECUTE flag 0x400) */
+#define PGF_SERVE_MASK			0x7FF	/* every bit the GUC accepts; the default stays PGF_SERVE_ALL */
 extern char *pgf_worker_dir;
 
 #define PGF_ON_UNSUPPORTED_FALLBACK 0

@@ -246,6 +246,7 @@ typedef struct PgfDoneMemory
 #define PGF_FLAG_THREADS_SHIFT 16	/* EXECUTE: bits 16..23 of flags, pg_fusion.worker_threads (0 = 1) */
 #define PGF_FLAG_EXPLAIN_RULES 0x100	/* EXPLAIN: the logical plan after every rewrite rule (pg_fusion.explain_rules) */
 #define PGF_FLAG_SETTINGS_CHANGED 0x200	/* EXECUTE: the JSON carries other settings than the plan's: compile it */
+#define PGF_FLAG_BATCH_THREADS 0x400	/* EXECUTE: run this execution's worker threads under SCHED_BATCH (pg_fusion.serve_tuning 1024) */
 typedef enum PgfDebugFault
 {
 	PGF_FAULT_NONE = 0,

@@ -351,6 +351,8 @@ start_execution(PgfScanState *state)
 	memcpy(&prefix[2], &state->plan_handle, 8);
 	state->wake_calls0 = pgf_stat_wake_calls;
 	state->send_waits0 = pgf_stat_send_waits;
+	if ((state->tuning & PGF_SERVE_BATCH_WORKER) != 0)
+		prefix[0] |= PGF_FLAG_BATCH_THREADS;
 	if ((changed = json_with_current_settings(state->query_json)) != NULL)
 	{
 		prefix[0] |= PGF_FLAG_SETTINGS_CHANGED;

@@ -133,6 +133,8 @@ internal sealed class PageBatchSource : IIndexProbe
         {
             if (Interlocked.Exchange(ref claimed, 1) != 0)
                 return;
+            // a pool thread takes the request's SCHED_BATCH for the decode (the session thread has it already)
+            bool batch = owner.provider.BatchScheduling && ThreadScheduling.EnterBatch();
             try
             {
                 owner.Decode(this);
@@ -143,6 +145,7 @@ internal sealed class PageBatchSource : IIndexProbe
             }
             finally
             {
+                ThreadScheduling.LeaveBatch(batch);
                 lock (this)
                 {
                     completed = true;

@@ -127,6 +127,9 @@ internal sealed class Session
     /// <summary>PGF_FLAG_SETTINGS_CHANGED (pgfusion_ipc.h): EXECUTE's JSON carries settings other than the plan's; compile it.</summary>
     private const uint SettingsChangedFlag = 0x200;
 
+    /// <summary>EXECUTE flag 0x400 (pg_fusion.serve_tuning bit 1024): this execution's threads run under SCHED_BATCH (docs/ipc.md 6.2, measure 7).</summary>
+    private const uint BatchThreadsFlag = 0x400;
+
     private static DebugFault Fault(ReadOnlySpan<byte> payload, MessageType type) => (DebugFault)(Wire.ReadU32(payload, 0, type) & 0xFF);
 
     /// <summary>The worker's planner options (constants evaluated at plan time; CompileAndDump.WorkerOptions).</summary>
@@ -275,7 +278,31 @@ internal sealed class Session
         uint workMemKb = Wire.ReadU32(payload, 4, MessageType.Execute);
         // bits 16..23 of flags: pg_fusion.worker_threads (0 from a backend that predates it: one thread)
         int threads = (int)((Wire.ReadU32(payload, 0, MessageType.Execute) >> 16) & 0xFF);
-        var scans = new SessionScanProvider(channel, region, token, threads);
+        // The pipeline threads this thread starts take the policy first thing (PipelineThreads; .NET
+        // threads do not inherit it); pool threads decoding this request's batches take it while
+        // they do (PageBatchSource.DecodeJob).
+        bool batch = (Wire.ReadU32(payload, 0, MessageType.Execute) & BatchThreadsFlag) != 0;
+        bool enteredBatch = batch && ThreadScheduling.EnterBatch();
+        if (batch)
+            Codegen.Execution.PipelineThreads.Starting.Value = EnterBatch;
+        try
+        {
+            ExecuteQuery(query, kernels, workMemKb, threads, batch, token);
+        }
+        finally
+        {
+            if (batch)
+                Codegen.Execution.PipelineThreads.Starting.Value = null;
+            ThreadScheduling.LeaveBatch(enteredBatch);
+        }
+    }
+
+    /// <summary>A pipeline thread of a SCHED_BATCH request: it ends with the pipeline, so it is not restored.</summary>
+    private static readonly Action EnterBatch = () => ThreadScheduling.EnterBatch();
+
+    private void ExecuteQuery(CompiledQuery query, KernelFigures kernels, uint workMemKb, int threads, bool batch, CancellationToken token)
+    {
+        var scans = new SessionScanProvider(channel, region, token, threads) { BatchScheduling = batch };
         var sink = new RingResultSink(channel, token);
         // The worker runs in the data directory (the postmaster's working directory): spill files go
         // to base/pgsql_tmp like PostgreSQL's own temporary files, and are deleted when this ends.

@@ -32,6 +32,9 @@ internal sealed class SessionScanProvider : IScanProvider, IIndexProbeProvider, 
 
     public uint InitialCredit { get; }
 
+    /// <summary>EXECUTE asked for SCHED_BATCH threads (pg_fusion.serve_tuning bit 1024): pool threads decoding this request's batches take it while they do.</summary>
+    public bool BatchScheduling { get; init; }
+
     public SharedRegion Region => region;
 
     public CancellationToken Cancellation => cancellation;

@@ -17,6 +17,7 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     private const int LongRuns = 2;
     private const int NextBuffer = 8;
     private const int LineRange = 64;
+    private const int BatchWorker = 1024; // the worker's threads of the execution under SCHED_BATCH
 
     private const string Toast = "SELECT id % 7 AS b, count(*), sum(length(t)), max(t) FROM pr_toast GROUP BY 1 ORDER BY 1";
 
@@ -33,6 +34,8 @@ public sealed class ServeTuningTests(PageReaderDatabase db) : IClassFixture<Page
     [InlineData(255)]
     [InlineData(511)]
     [InlineData(1023)]
+    [InlineData(BatchWorker)]
+    [InlineData(2047)]
     public void Results_are_PostgreSQLs_and_every_page_is_freed(int tuning)
     {
         if (!db.FusionAvailable)

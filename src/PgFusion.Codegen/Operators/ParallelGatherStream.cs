@@ -191,6 +191,7 @@ internal sealed class ParallelGatherStream : IBatchSource
     {
         try
         {
+            PipelineThreads.Started();
             while (!abandoned && source.Next(cancellation) is { } batch)
             {
                 if (batch.LiveRows == 0) continue;

@@ -193,7 +193,11 @@ internal sealed class ParallelPipeline
         for (int i = 1; i < partitions.Count; i++)
         {
             int k = i;
-            var thread = new Thread(() => RunOne(k, work)) { IsBackground = true, Name = "pg_fusion partition" };
+            var thread = new Thread(() =>
+            {
+                PipelineThreads.Started();
+                RunOne(k, work);
+            }) { IsBackground = true, Name = "pg_fusion partition" };
             try
             {
                 thread.Start();

@@ -72,14 +72,13 @@ public static class StringFunctions
     }
 
     /// <summary>
-    /// text_right(str, n): the last n characters; a negative n drops the first -n characters.
-    /// PostgreSQL negates n in 32 bits (built with -fwrapv), so n = int.MinValue stays negative
-    /// there and the whole string comes back; that is kept.
+    /// text_right(str, n): the last n characters; a negative n drops the first -n characters
+    /// (n = int.MinValue too: PostgreSQL 15 gives the empty string, as checked against it).
     /// </summary>
     public static TextRef Right(TextRef str, int n)
     {
         var s = str.Span;
-        long skip = n == int.MinValue ? 0 : n < 0 ? -(long)n : (long)CharCount(s) - n;
+        long skip = n < 0 ? -(long)n : (long)CharCount(s) - n;
         int from = skip <= 0 ? 0 : ByteOffset(s, skip);
         return new TextRef(str.Data, str.Offset + from, s.Length - from);
     }

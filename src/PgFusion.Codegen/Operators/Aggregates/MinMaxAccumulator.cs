@@ -32,6 +32,13 @@ public sealed class MinMaxAccumulator : Accumulator
     /// <summary>Replaced values the store may hold beyond the groups' slots before it is compacted.</summary>
     internal const int MinGarbageRows = 1024;
 
+    /// <summary>
+    /// Whether two values that compare equal can still differ in what they show (numeric's scale,
+    /// interval's fields, float's -0, bpchar's trailing blanks): then the order rows come in decides
+    /// a tie's result (the later row's value).
+    /// </summary>
+    internal bool TiesMayDiffer => type.Oid is PgTypeOid.Numeric or PgTypeOid.Interval or PgTypeOid.Float4 or PgTypeOid.Float8 or PgTypeOid.Bpchar;
+
     /// <summary>Rows the store holds (the groups' current values and the replaced ones not yet compacted away).</summary>
     internal int StoreRows => store.Length;
 

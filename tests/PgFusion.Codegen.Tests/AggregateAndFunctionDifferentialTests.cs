@@ -49,6 +49,32 @@ public sealed class AggregateAndFunctionDifferentialTests(CodegenFixture fixture
             """);
     }
 
+    /// <summary>
+    /// max / min of interval (2128 / 2144) by interval_cmp_value: spans of days and microseconds
+    /// (timestamp_mi) plus fractional months (mul_d_interval spreads them over months, days and
+    /// time), so equal spans in other fields and ties between groups' rows occur.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DifferentialTests.Shapes), MemberType = typeof(DifferentialTests))]
+    public void Interval_max_and_min(int density, int size)
+    {
+        var interval = new PgType(PgTypeOid.Interval);
+        BoundExpr Span() => F(1169, "interval_pl", interval,
+            F(2031, "timestamp_mi", interval, Col("ts"), K(0L, PgType.Timestamp)),
+            F(1624, "mul_d_interval", interval, F(311, "float8", Float8, Col("f4")), K(new PgInterval(0, 0, 1), interval)));
+        var agg = Aggregate(Scan("t"), [Col("b")],
+            Agg(2128, "max", interval, Span()),
+            Agg(2144, "min", interval, Span()),
+            Agg(2128, "max", interval, K(new PgInterval(0, 30, 0), interval)),
+            Agg(2144, "min", interval, F(2031, "timestamp_mi", interval, Col("ts"), K(0L, PgType.Timestamp))));
+        Check(density, size, Result(agg), """
+            SELECT b, max((ts - timestamp '2000-01-01') + f4::float8 * interval '1 mon'),
+                   min((ts - timestamp '2000-01-01') + f4::float8 * interval '1 mon'),
+                   max(interval '30 days'), min(ts - timestamp '2000-01-01')
+            FROM {t} GROUP BY b
+            """);
+    }
+
     [Theory]
     [MemberData(nameof(DifferentialTests.Shapes), MemberType = typeof(DifferentialTests))]
     public void Datetime_string_and_rounding_functions(int density, int size)

@@ -99,6 +99,7 @@ public static class FunctionRegistry
 
         // string functions (varlena.c, oracle_compat.c, like.c)
         Add(936, "substring", S, "Substr"); Add(877, "substr", S, "Substr"); Add(937, "substring", S, "SubstrNoLen"); Add(883, "substr", S, "SubstrNoLen");
+        Add(3060, "left", S, "Left"); Add(3061, "right", S, "Right");
         Add(849, "position", S, "Position"); Add(868, "strpos", S, "Position");
         Add(885, "btrim", S, "BTrimSpaces"); Add(881, "ltrim", S, "LTrimSpaces"); Add(882, "rtrim", S, "RTrimSpaces");
         Add(884, "btrim", S, "BTrim"); Add(875, "ltrim", S, "LTrim"); Add(876, "rtrim", S, "RTrim");

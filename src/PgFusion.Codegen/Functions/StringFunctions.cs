@@ -60,6 +60,29 @@ public static class StringFunctions
         return new TextRef(str.Data, str.Offset + from, to - from);
     }
 
+    /// <summary>
+    /// text_left(str, n): the first n characters; a negative n drops the last -n characters (all of
+    /// them when -n passes the length). Characters are UTF-8 sequences, counted by their lead bytes.
+    /// </summary>
+    public static TextRef Left(TextRef str, int n)
+    {
+        var s = str.Span;
+        long keep = n >= 0 ? n : (long)CharCount(s) + n;
+        return new TextRef(str.Data, str.Offset, keep <= 0 ? 0 : ByteOffset(s, keep));
+    }
+
+    /// <summary>
+    /// text_right(str, n): the last n characters; a negative n drops the first -n characters
+    /// (n = int.MinValue too: PostgreSQL 15 gives the empty string, as checked against it).
+    /// </summary>
+    public static TextRef Right(TextRef str, int n)
+    {
+        var s = str.Span;
+        long skip = n < 0 ? -(long)n : (long)CharCount(s) - n;
+        int from = skip <= 0 ? 0 : ByteOffset(s, skip);
+        return new TextRef(str.Data, str.Offset + from, s.Length - from);
+    }
+
     /// <summary>textpos / strpos: 1-based character position of the first match, 0 if none, 1 for an empty needle.</summary>
     public static int Position(TextRef str, TextRef search)
     {

@@ -176,8 +176,9 @@ public abstract class Accumulator
     {
         bool max = agg.AggOid is >= 2115 and <= 2130 or 2244;
         var clr = KernelTypes.ClrType(type);
-        if (clr is null || clr == typeof(PgInterval) || clr == typeof(bool)) return null;
-        if (type.Oid is PgTypeOid.Time or PgTypeOid.Timestamptz or PgTypeOid.Oid or PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8
+        if (clr is null || clr == typeof(bool)) return null;
+        // interval: max 2128 / min 2144, compared by interval_cmp_value (ColumnOps' IntervalOps)
+        if (type.Oid is PgTypeOid.Interval or PgTypeOid.Time or PgTypeOid.Timestamptz or PgTypeOid.Oid or PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8
             or PgTypeOid.Float4 or PgTypeOid.Float8 or PgTypeOid.Numeric or PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bpchar
             or PgTypeOid.Date or PgTypeOid.Timestamp)
         {

@@ -8,6 +8,15 @@ namespace PgFusion.Codegen.Operators.Aggregates;
 /// min / max for any ordered type: the current extreme of each group lives in a column of the
 /// argument type (copied, since input batches are reused). Ties take the newer value, as
 /// int4larger / numeric_larger / text_larger do.
+/// <para>
+/// A new extreme is appended to the store and the group's slot moved to it; the replaced value
+/// stays behind as garbage until the store is compacted (<see cref="Compact"/>: once the garbage
+/// passes the groups' slots, at least <see cref="MinGarbageRows"/>), so the store holds at most
+/// about twice the groups' values plus that many, whatever the input. Without it, an input that
+/// replaces the extreme on every row (max over ascending values, or ties, which take the newer
+/// value: max(count(*) OVER w) of a fixed-width frame) grew the store by one value per row, all
+/// of it outside the memory budget (perf/mem7-2026-12-02.md).
+/// </para>
 /// </summary>
 public sealed class MinMaxAccumulator : Accumulator
 {
@@ -15,7 +24,23 @@ public sealed class MinMaxAccumulator : Accumulator
     private readonly bool max;
     private readonly ColumnOps ops;
     private int[] slot = new int[16];
-    private readonly Column store;
+    private Column store;
+    private Column? spare; // the store before the last compaction, reused by the next
+    private int live; // groups with a value (slot >= 0)
+    private int compactAt; // store length at which it is compacted
+
+    /// <summary>Replaced values the store may hold beyond the groups' slots before it is compacted.</summary>
+    internal const int MinGarbageRows = 1024;
+
+    /// <summary>
+    /// Whether two values that compare equal can still differ in what they show (numeric's scale,
+    /// interval's fields, float's -0, bpchar's trailing blanks): then the order rows come in decides
+    /// a tie's result (the later row's value).
+    /// </summary>
+    internal bool TiesMayDiffer => type.Oid is PgTypeOid.Numeric or PgTypeOid.Interval or PgTypeOid.Float4 or PgTypeOid.Float8 or PgTypeOid.Bpchar;
+
+    /// <summary>Rows the store holds (the groups' current values and the replaced ones not yet compacted away).</summary>
+    internal int StoreRows => store.Length;
 
     public MinMaxAccumulator(PgType type, bool max)
     {
@@ -25,13 +50,57 @@ public sealed class MinMaxAccumulator : Accumulator
         store = PgArrowMapping.CreateColumn(type, 16);
         store.EnsureValidity(16);
         Array.Fill(slot, -1);
+        compactAt = NextCompactAt();
+    }
+
+    /// <summary>
+    /// PGFUSION_MINMAX_COMPACT=0 in the server's environment keeps every replaced value (the store
+    /// as it was before 2026-12-02), for A/B measurements of the worker's heap only.
+    /// </summary>
+    private static readonly bool CompactStore = Environment.GetEnvironmentVariable("PGFUSION_MINMAX_COMPACT") != "0";
+
+    private int NextCompactAt() => CompactStore ? live + Math.Max(MinGarbageRows, slot.Length) : int.MaxValue;
+
+    /// <summary>
+    /// Copies every group's current value into the spare store (group order) and swaps the two, so
+    /// the replaced values go; the old store, reset, is the next spare (both keep their capacity:
+    /// no allocation once they are large enough).
+    /// </summary>
+    private void Compact()
+    {
+        var fresh = spare ?? PgArrowMapping.CreateColumn(type, Math.Max(16, live));
+        fresh.Reset();
+        fresh.EnsureValidity(Math.Max(16, live));
+        for (int g = 0; g < slot.Length; g++)
+        {
+            int s = slot[g];
+            if (s < 0) continue;
+            slot[g] = fresh.Length;
+            ops.Append(store, s, fresh);
+        }
+        spare = store;
+        store = fresh;
+        compactAt = NextCompactAt();
+    }
+
+    /// <summary>Makes <paramref name="value"/>'s row <paramref name="row"/> group <paramref name="g"/>'s extreme.</summary>
+    private void Replace(int g, Column value, int row)
+    {
+        if (slot[g] < 0) live++;
+        slot[g] = store.Length;
+        ops.Append(value, row, store);
+        if (store.Length >= compactAt) Compact();
     }
 
     public override void EnsureGroups(int groups)
     {
         int old = slot.Length;
         slot = Grow(slot, groups);
-        if (slot.Length > old) Array.Fill(slot, -1, old, slot.Length - old);
+        if (slot.Length > old)
+        {
+            Array.Fill(slot, -1, old, slot.Length - old);
+            compactAt = NextCompactAt();
+        }
     }
 
     public override void Update(Column? arg, BooleanColumn? filter, int rows, int[] groupIds)
@@ -46,9 +115,7 @@ public sealed class MinMaxAccumulator : Accumulator
                 int c = ops.Compare(store, s, arg!, r);
                 if (max ? c > 0 : c < 0) continue;
             }
-            // Append the new extreme; old ones stay as garbage in the store (bounded by the number of replacements).
-            slot[g] = store.Length;
-            ops.Append(arg!, r, store);
+            Replace(g, arg!, r);
         }
     }
 
@@ -66,8 +133,7 @@ public sealed class MinMaxAccumulator : Accumulator
             if (max ? c > 0 : c < 0) return;
         }
         // a tie takes the other partial's value, as Update takes the newer row's
-        slot[group] = store.Length;
-        ops.Append(o.store, os, store);
+        Replace(group, o.store, os);
     }
 
     public override void Write(int group, Column output)

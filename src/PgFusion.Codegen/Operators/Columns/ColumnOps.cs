@@ -148,7 +148,12 @@ public abstract class ColumnOps
         }
     }
 
-    /// <summary>Intervals are only carried through (no ordering or grouping yet).</summary>
+    /// <summary>
+    /// Intervals are carried through and compared for min / max (interval_larger / interval_smaller)
+    /// as interval_cmp_internal does: by interval_cmp_value (<see cref="IntervalFunctions.CmpValue"/>), the span as 128-bit microseconds with a
+    /// month taken as 30 days and a day as 24 hours, so '1 mon' = '30 days' = '720 hours'. Sorting
+    /// and grouping on interval are not offered yet (<see cref="CanCompare"/> false, no hash).
+    /// </summary>
     private sealed class IntervalOps : ColumnOps
     {
         public override bool CanCompare => false;
@@ -159,7 +164,8 @@ public abstract class ColumnOps
             ((PrimitiveColumn<PgInterval>)dst).Values[at] = ((PrimitiveColumn<PgInterval>)src).Values[row];
         }
 
-        public override int Compare(Column a, int ra, Column b, int rb) => throw new UnsupportedException("interval ordering is not supported");
+        public override int Compare(Column a, int ra, Column b, int rb) =>
+            IntervalFunctions.CmpValue(((PrimitiveColumn<PgInterval>)a).Values[ra]).CompareTo(IntervalFunctions.CmpValue(((PrimitiveColumn<PgInterval>)b).Values[rb]));
 
         public override int Hash(Column c, int row) => throw new UnsupportedException("interval grouping is not supported");
     }

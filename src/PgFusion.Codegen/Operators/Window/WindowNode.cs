@@ -53,7 +53,12 @@ public sealed class WindowNode : OperatorNode
     {
         if (f.Aggregate is null) return WindowAggregateStrategy.None;
         if (frame.Start == PgFusion.Planner.Logical.WindowFrameBound.UnboundedPreceding) return WindowAggregateStrategy.Running;
-        if (factory!().CanMerge)
+        // min / max over a type whose equal values can differ (numeric 1.0 / 1.00, interval
+        // '1 mon' / '30 days', float 0 / -0, bpchar's trailing blanks): a tie takes the later row's
+        // value, which the sliding and reverse running strategies, feeding earlier rows after later
+        // ones, would not give; those aggregate per row as PostgreSQL restarts min / max per row.
+        var accumulator = factory!();
+        if (accumulator.CanMerge && !(accumulator is MinMaxAccumulator { TiesMayDiffer: true }))
         {
             return frame.End == PgFusion.Planner.Logical.WindowFrameBound.UnboundedFollowing ? WindowAggregateStrategy.ReverseRunning : WindowAggregateStrategy.Sliding;
         }

@@ -402,6 +402,17 @@ public sealed partial class ExprGen(IReadOnlyList<ScopeColumn> scope, FuzzSchema
         from distinctFn in Gen.Elements("sum-distinct", "avg-distinct")
         select MakeAggregate(fn switch { "variance" => variant, "agg-distinct" => distinctFn, _ => fn }, arg, filter);
 
+    /// <summary>
+    /// The aggregate <paramref name="fn"/> (as <see cref="Aggregate"/> names them: count(*), count,
+    /// sum, min, max, string_agg) over an expression of <paramref name="argKind"/>, sometimes with a
+    /// FILTER: the result kind depends only on the two, so two blocks over other tables can produce
+    /// the same column kinds (set-operation arms).
+    /// </summary>
+    public Gen<Expr> AggregateOver(string fn, ColumnKind argKind) =>
+        from arg in Scalar(argKind, 0)
+        from filter in Gen.Frequency((4, Gen.Constant<Expr?>(null)), (1, Predicate(1).Select(p => (Expr?)p)))
+        select MakeAggregate(fn, arg, filter);
+
     private static Expr MakeAggregate(string fn, Expr arg, Expr? filter)
     {
         var inexact = fn is "sum" or "avg" && arg.Kind.IsFloat();

@@ -195,25 +195,6 @@ public static partial class QueryGen
         return Gen.Frequency((3, none), (1, some));
     }
 
-    /// <summary>UNION / INTERSECT / EXCEPT [ALL] of two single-table blocks with the same column kinds.</summary>
-    private static Gen<FuzzQuery> SetOperation(FuzzSchema schema) =>
-        from n in Gen.Choose(1, 3)
-        from ta in Gen.Elements(schema.Tables.ToArray())
-        from tb in Gen.Elements(schema.Tables.ToArray())
-        let ga = new ExprGen(ScopeOf(ta, "a"), schema, false)
-        let gb = new ExprGen(ScopeOf(tb, "a"), schema, false)
-        from kinds in ga.AnyKind().ArrayOf(n)
-        from left in Gen.CollectToArray(kinds.Select(k => ga.Scalar(k, 1)))
-        from right in Gen.CollectToArray(kinds.Select(k => gb.Scalar(k, 1)))
-        from whereA in Where(ga)
-        from whereB in Where(gb)
-        from op in Gen.Elements("UNION", "UNION ALL", "INTERSECT", "INTERSECT ALL", "EXCEPT", "EXCEPT ALL")
-        select new FuzzQuery
-        {
-            From = $"{ta.Name} a", Select = left, Where = whereA, SetOp = op,
-            SetOpRight = new FuzzQuery { From = $"{tb.Name} a", Select = right, Where = whereB },
-        };
-
     /// <summary>WITH c AS (a projection) SELECT ... FROM c, or the projection as a sub-query in FROM.</summary>
     private static Gen<FuzzQuery> Cte(FuzzSchema schema) =>
         from table in Gen.Elements(schema.Tables.ToArray())

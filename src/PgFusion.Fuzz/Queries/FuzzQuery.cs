@@ -107,7 +107,7 @@ public sealed record FuzzQuery
             var sb = new StringBuilder();
             if (With != null) sb.Append(With).Append(' ');
             if (SetOp != null)
-                sb.Append('(').Append(Core()).Append(") ").Append(SetOp).Append(" (").Append(SetOpRight!.Core()).Append(')');
+                sb.Append(SetOperationSql());
             else if (GroupingSets != null && GroupBy.Count > 0 && OrderBy != null)
                 // PostgreSQL 15 treats a grouping-set key that folds to a constant, or that WHERE
                 // equates to one, as a constant sort key and drops it, although its rolled-up rows
@@ -125,6 +125,10 @@ public sealed record FuzzQuery
             return sb.ToString();
         }
     }
+
+    /// <summary>`(left) op (right)`, the right arm itself a set operation when it has one: `(A) op ((B) op2 (C))`.</summary>
+    private string SetOperationSql() =>
+        SetOp == null ? Core() : $"({Core()}) {SetOp} ({SetOpRight!.SetOperationSql()})";
 
     private string Core()
     {

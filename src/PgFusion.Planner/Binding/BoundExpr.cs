@@ -28,6 +28,12 @@ public sealed record BoundFuncCall(uint FuncOid, string Name, IReadOnlyList<Boun
     /// PostgreSQL calls after it (cost_qual_eval charges both).
     /// </summary>
     public bool ViaIo { get; init; }
+
+    /// <summary>
+    /// The operator's inputcollid (0 when its inputs are not collatable): an equivalence class of
+    /// PostgreSQL's holds equalities of one collation only (EquivalenceConstants).
+    /// </summary>
+    public uint InputCollation { get; init; }
 }
 
 public enum BoolOp

@@ -15,7 +15,8 @@ public sealed partial class ExpressionBinder
         CheckCollation(node, args, () => $"operator {OperatorLabel(node.UInt32("opno"))}", OperatorName(node.UInt32("opno")));
         if (BindAnyTextCat(funcId, args) is { } cat) return cat;
         var type = CheckType(new PgType(node.UInt32("opresulttype")));
-        return BindZoned(funcId, FunctionName(funcId, node), args, type) ?? new BoundFuncCall(funcId, FunctionName(funcId, node), args, type);
+        return BindZoned(funcId, FunctionName(funcId, node), args, type)
+            ?? new BoundFuncCall(funcId, FunctionName(funcId, node), args, type) { InputCollation = args.Any(a => SupportedTypes.IsCollatable(a.Type.Oid)) ? node.Optional("inputcollid")?.UInt32() ?? 0 : 0 };
     }
 
     private BoundExpr BindFunction(QueryTreeNode node, AggregateCollector? aggregates)

@@ -22,10 +22,12 @@ public sealed class QueryCatalog
 
     public IReadOnlyDictionary<uint, CatalogType> Types { get; }
 
-    public string? FunctionName(uint oid) => Functions.TryGetValue(oid, out var f) ? f.Name : null;
+    /// <summary>A function's name; for an equality an equivalence class calls unasked (<see cref="Rules.BuiltinEqualities"/>), its pg_proc name.</summary>
+    public string? FunctionName(uint oid) => Functions.TryGetValue(oid, out var f) ? f.Name : Rules.BuiltinEqualities.FunctionName(oid);
 
-    /// <summary>The operator implemented by function <paramref name="funcId"/>, for infix EXPLAIN text and selectivity.</summary>
-    public CatalogOperator? OperatorOfFunction(uint funcId) => _operatorsByFunc.GetValueOrDefault(funcId);
+    /// <summary>The operator implemented by function <paramref name="funcId"/>, for infix EXPLAIN text and selectivity.
+    /// An integer or float equality an equivalence class calls though the query does not (<see cref="Rules.BuiltinEqualities"/>) is known too.</summary>
+    public CatalogOperator? OperatorOfFunction(uint funcId) => _operatorsByFunc.GetValueOrDefault(funcId) ?? Rules.BuiltinEqualities.OfFunction(funcId);
 
     public string TypeName(uint oid) => Types.TryGetValue(oid, out var t) ? t.Name : $"type {oid}";
 }

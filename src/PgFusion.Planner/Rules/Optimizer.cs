@@ -38,6 +38,7 @@ public sealed class Optimizer
             new PredicateSimplification(),
             new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid), cannotRaise),
             new PulledUpOutputLift(cannotRaise, oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
+            new EquivalenceConstants(catalog),
             new PredicatePushdown(cannotRaise, new QualOrdering(catalog)),
             new OrRestriction(),
             new JoinReorder(catalog, joinOrder),

@@ -58,6 +58,7 @@ public static class FixtureQueries
         ["outer_join_to_inner"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.a WHERE u.w > 10",
         ["full_join_to_left"] = "SELECT t.a, u.name FROM t FULL JOIN u ON u.a = t.b WHERE t.j < 5 OR t.j IS NULL AND t.a > 3",
         ["outer_join_under_inner"] = "SELECT count(*) FROM t LEFT JOIN u ON u.a = t.a JOIN v ON v.x = u.a",
+        ["equivalence_class_constant"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.a JOIN v ON v.x = t.a WHERE u.a = 30 AND t.c * 2 > 1",
         ["outer_join_kept"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.a WHERE u.w IS NULL OR t.a < 3",
         ["scalar_correlated_count"] = "SELECT a, (SELECT count(*) FROM u WHERE u.a = t.b) FROM t WHERE a < 20",
         ["scalar_uncorrelated_single_row"] = "SELECT a, (SELECT name FROM u WHERE u.a = 9) FROM t WHERE a < 5",

@@ -19,6 +19,8 @@ public sealed class RuleGoldenTests
         { "outer_join_under_inner", "outer_join_simplification" },
         { "outer_join_kept", "outer_join_simplification" },
         { "derived_output_above_join", "pulled_up_output_lift" },
+        { "equivalence_class_constant", "equivalence_constants" },
+        { "outer_join_kept", "equivalence_constants" },
         { "join_left_residual", "predicate_pushdown" },
         { "join_three_way_reordered", "join_reorder" },
         { "group_having_order_limit", "limit_sort_to_topn" },

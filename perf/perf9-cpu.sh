@@ -7,7 +7,7 @@ PORT=${PORT:-54329}
 qdir=$(cd "$(dirname "$0")/../tests/tpch/queries" && pwd)
 f=$(ls $qdir | grep -i "^q0*${q}\.sql$" | head -1)
 sql=$qdir/$f
-wpid=$(/usr/lib/postgresql/15/bin/psql -X -h 127.0.0.1 -p $PORT -U postgres -Atc "select pid from pg_fusion_worker_status()")
+wpid=${WPID:-$(/usr/lib/postgresql/15/bin/psql -X -h 127.0.0.1 -p $PORT -U postgres -Atc "select pid from pg_fusion_worker_status()")}
 mkdir -p /tmp/perf9
 out=/tmp/perf9/cpu-q$q-$$.sql
 {

@@ -21,10 +21,9 @@ public static class PgText
             case PgTypeOid.Text or PgTypeOid.Varchar: return Encoding.UTF8.GetString((byte[])v);
             case PgTypeOid.Bpchar: return Encoding.UTF8.GetString((byte[])v).TrimEnd(' '); // bpchar::text drops the padding
             case PgTypeOid.Interval:
-            {
-                var iv = (PgInterval)v;
-                return $"{iv.Days}|{iv.Micros}";
-            }
+                // interval_out with the default IntervalStyle (postgres), as the server prints it
+                return PgFusion.Codegen.Functions.IntervalOutput.IntervalOut(new PgFusion.Codegen.Kernels.KernelContext(), (PgInterval)v,
+                    PgFusion.Planner.Json.IntervalStyleCodes.Postgres).ToString();
             default: return Convert.ToString(v, CultureInfo.InvariantCulture);
         }
     }

@@ -32,14 +32,21 @@ namespace PgFusion.Planner;
 /// </summary>
 internal static class PlanTimeEstimateCheck
 {
-    public static void Check(LogicalPlan plan, ConstantEvaluation estimator, Func<BoundExpr, BoundExpr> resolve)
+    /// <summary>
+    /// The two evaluations: <paramref name="Folder"/> as eval_const_expressions (immutable calls only)
+    /// and <paramref name="Estimator"/> as estimate_expression_value (stable calls too). Only an operand
+    /// that raises in the second alone is left to PostgreSQL; an immutable error is ConstantEvaluation's.
+    /// </summary>
+    public sealed record Evaluators(ConstantEvaluation Folder, ConstantEvaluation Estimator);
+
+    public static void Check(LogicalPlan plan, Evaluators estimator, Func<BoundExpr, BoundExpr> resolve)
     {
         foreach (var qual in Quals(plan)) CheckClause(resolve(qual), estimator);
         foreach (var child in plan.Children) Check(child, estimator, resolve);
     }
 
     /// <summary>Checks one condition (a sub-query's WHERE that no row meets, BoundQuery.PlanTimeOnly).</summary>
-    public static void CheckCondition(BoundExpr condition, ConstantEvaluation estimator, Func<BoundExpr, BoundExpr> resolve) =>
+    public static void CheckCondition(BoundExpr condition, Evaluators estimator, Func<BoundExpr, BoundExpr> resolve) =>
         CheckClause(resolve(condition), estimator);
 
     private static IEnumerable<BoundExpr> Quals(LogicalPlan plan) => plan switch
@@ -51,7 +58,7 @@ internal static class PlanTimeEstimateCheck
     };
 
     /// <summary>clause_selectivity's walk: AND / OR / NOT recurse, an operator clause is estimated.</summary>
-    private static void CheckClause(BoundExpr clause, ConstantEvaluation estimator)
+    private static void CheckClause(BoundExpr clause, Evaluators estimator)
     {
         switch (clause)
         {
@@ -79,7 +86,7 @@ internal static class PlanTimeEstimateCheck
     /// get_restriction_variable: the operand that reads no column is estimated when the other reads
     /// some. Two operands that both read columns: estimated too (see the class comment).
     /// </summary>
-    private static void CheckOperands(BoundExpr left, BoundExpr right, ConstantEvaluation estimator)
+    private static void CheckOperands(BoundExpr left, BoundExpr right, Evaluators estimator)
     {
         bool leftReads = ReadsColumns(left), rightReads = ReadsColumns(right);
         if (!leftReads && !rightReads) return; // a pseudo-constant clause: a gating qual, never estimated
@@ -89,11 +96,21 @@ internal static class PlanTimeEstimateCheck
 
     private static bool ReadsColumns(BoundExpr e) => e.AnyNode(static n => n is LogicalColumnRef or BoundColumnRef);
 
-    private static void Estimate(BoundExpr operand, ConstantEvaluation estimator)
+    private static void Estimate(BoundExpr operand, Evaluators estimator)
     {
         try
         {
-            estimator.Evaluate(operand);
+            estimator.Folder.Evaluate(operand);
+        }
+        catch (PgFusionException)
+        {
+            // An immutable part raises: eval_const_expressions raises it before any estimate, and so
+            // does ConstantEvaluation here, in PostgreSQL's order (a false AND arm first, and so on).
+            return;
+        }
+        try
+        {
+            estimator.Estimator.Evaluate(operand);
         }
         catch (PgFusionException e)
         {

@@ -50,7 +50,7 @@ public static class QueryPlanner
             {
                 // A clause operand PostgreSQL's selectivity estimation evaluates (stable calls too) and
                 // that raises: the query goes to PostgreSQL before any constant is evaluated here.
-                var estimator = new ConstantEvaluation(evaluate, options.IsStrictFunction, estimate: true);
+                var estimator = new PlanTimeEstimateCheck.Evaluators(new ConstantEvaluation(evaluate, options.IsStrictFunction), new ConstantEvaluation(evaluate, options.IsStrictFunction, estimate: true));
                 var resolve = PulledUpResolver(bound);
                 foreach (var definition in CteDefinition.Reachable(root)) PlanTimeEstimateCheck.Check(definition.Plan, estimator, resolve);
                 PlanTimeEstimateCheck.Check(root, estimator, resolve);

@@ -98,6 +98,8 @@ internal static class PlanTimeEstimateCheck
 
     private static void Estimate(BoundExpr operand, Evaluators estimator)
     {
+        // Without a stable call both evaluations are the same, and ConstantEvaluation's is the one that counts.
+        if (!operand.AnyNode(static n => n is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid))) return;
         try
         {
             estimator.Folder.Evaluate(operand);

@@ -246,7 +246,8 @@ internal sealed class Session
         ulong handle = Wire.ReadU64(payload, 8, MessageType.Execute);
         var fault = Fault(payload, MessageType.Execute);
         var json = payload[16..];
-        bool settingsChanged = (Wire.ReadU32(payload, 0, MessageType.Execute) & SettingsChangedFlag) != 0;
+        uint flags = Wire.ReadU32(payload, 0, MessageType.Execute);
+        bool settingsChanged = (flags & SettingsChangedFlag) != 0;
         var entry = fault == DebugFault.ForgetPlan || settingsChanged ? null : cache.Find(handle);
         var query = entry?.Query;
         var kernels = entry?.TakePlanning(slot.BackendPid) ?? KernelFigures.None;
@@ -277,11 +278,11 @@ internal sealed class Session
             throw new PgFusionException("55000", $"pg_fusion plan {handle} is not known to the worker", "The worker restarted since the query was planned; run the statement again.");
         uint workMemKb = Wire.ReadU32(payload, 4, MessageType.Execute);
         // bits 16..23 of flags: pg_fusion.worker_threads (0 from a backend that predates it: one thread)
-        int threads = (int)((Wire.ReadU32(payload, 0, MessageType.Execute) >> 16) & 0xFF);
+        int threads = (int)((flags >> 16) & 0xFF);
         // The pipeline threads this thread starts take the policy first thing (PipelineThreads; .NET
         // threads do not inherit it); pool threads decoding this request's batches take it while
         // they do (PageBatchSource.DecodeJob).
-        bool batch = (Wire.ReadU32(payload, 0, MessageType.Execute) & BatchThreadsFlag) != 0;
+        bool batch = (flags & BatchThreadsFlag) != 0;
         bool enteredBatch = batch && ThreadScheduling.EnterBatch();
         if (batch)
             Codegen.Execution.PipelineThreads.Starting.Value = EnterBatch;

@@ -76,15 +76,11 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
     private static bool IsPlain(LogicalJoin j) =>
         !j.InitPlan && !j.Gated && !j.Domain && !j.Subquery && !j.LateralInner && !PredicatePushdown.IsScanWithInitPlanMark(j);
 
-    /// <summary>One conjunct where it was found: the node holding it, and its place there.</summary>
-    private sealed record Source(LogicalPlan Holder, BoundExpr Conjunct);
-
     private sealed class Member(BoundExpr expr, uint type, bool isConst)
     {
         public BoundExpr Expr { get; } = expr;
         public uint Type { get; } = type;
         public bool IsConst { get; } = isConst;
-        public HashSet<int> Tables { get; } = [];
     }
 
     private sealed class EqClass(string family, uint collation)
@@ -98,9 +94,8 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
     /// <summary>The domain's conjuncts (in distribution order) and the tables its columns come from.</summary>
     private sealed class Domain
     {
-        public List<(LogicalPlan Holder, BoundExpr Conjunct)> Conjuncts { get; } = [];
+        public List<BoundExpr> Conjuncts { get; } = [];
         public Dictionary<int, int> TableOfColumn { get; } = [];
-        public List<LogicalPlan> NullableInputs { get; } = [];
         public int Tables { get; set; }
     }
 
@@ -110,13 +105,12 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
         {
             case LogicalFilter f when IsPlainFilter(f):
                 Collect(f.Input, domain);
-                foreach (var c in PredicatePushdown.Conjuncts(f.Predicate)) domain.Conjuncts.Add((f, c));
+                domain.Conjuncts.AddRange(PredicatePushdown.Conjuncts(f.Predicate));
                 return;
             case LogicalJoin j when IsPlain(j) && j.Kind == LogicalJoinType.Inner:
                 Collect(j.Left, domain);
                 Collect(j.Right, domain);
-                if (j.Condition is not null)
-                    foreach (var c in PredicatePushdown.Conjuncts(j.Condition)) domain.Conjuncts.Add((j, c));
+                if (j.Condition is not null) domain.Conjuncts.AddRange(PredicatePushdown.Conjuncts(j.Condition));
                 return;
             case LogicalJoin j when IsPlain(j) && j.Kind is LogicalJoinType.Left or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti or LogicalJoinType.Semi:
                 // The preserved input belongs to the domain; the ON clause is the outer join's own.
@@ -141,11 +135,10 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
         var domain = new Domain();
         Collect(root, domain);
         var classes = new List<EqClass>();
-        var sourceOf = new Dictionary<BoundFuncCall, EqClass>(ReferenceEqualityComparer.Instance);
-        foreach (var (_, conjunct) in domain.Conjuncts)
+        foreach (var conjunct in domain.Conjuncts)
         {
             if (Candidate(conjunct, domain, nullable) is not { } c) continue;
-            Add(classes, c, sourceOf);
+            Add(classes, c);
         }
 
         var drop = new HashSet<BoundExpr>(ReferenceEqualityComparer.Instance);
@@ -257,7 +250,7 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
         return (call, family, collation, op.Left, op.Right);
     }
 
-    private static void Add(List<EqClass> classes, (BoundFuncCall Call, string Family, uint Collation, uint LeftType, uint RightType) c, Dictionary<BoundFuncCall, EqClass> sourceOf)
+    private static void Add(List<EqClass> classes, (BoundFuncCall Call, string Family, uint Collation, uint LeftType, uint RightType) c)
     {
         var item1 = c.Call.Args[0];
         var item2 = c.Call.Args[1];
@@ -289,7 +282,6 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
             {
                 ec1.Members.AddRange(ec2.Members);
                 ec1.Sources.AddRange(ec2.Sources);
-                foreach (var s in ec2.Sources) sourceOf[s] = ec1;
                 classes.RemoveAt(ec2Index);
             }
             target = ec1;
@@ -312,7 +304,6 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
             classes.Add(target);
         }
         target.Sources.Add(c.Call);
-        sourceOf[c.Call] = target;
     }
 
     private static Member NewMember(BoundExpr e, uint type) => new(e, type, !e.ReferencedColumns().Any());

@@ -13,6 +13,15 @@ namespace PgFusion.Planner.Rules;
 /// Result costing nothing (or an InitPlan Param, costing nothing), tested inside the scan's qual list
 /// in cost order; with the join gone, that qual lands in the scan's filter too, where QualOrdering
 /// orders it among the others (seed 41 case 323).
+/// <para>
+/// Not for a mark tested in HAVING (the mark join sits directly over the grouping): PostgreSQL keeps
+/// a HAVING conjunct that holds a sub-plan in HAVING (subquery_planner moves only conjuncts without
+/// aggregates, volatile functions or sub-plans to WHERE), where it is an InitPlan Param tested
+/// after every group is aggregated; so the aggregation runs, and raises what it raises (a float
+/// sum's overflow, seed 702 case 574), even though the Param is false. Folding the marker to NULL
+/// would turn the HAVING into a constant false that goes below the grouping and skips it; the mark
+/// join, over an empty sub-query, gives the same NULL markers after the aggregation has run.
+/// </para>
 /// </summary>
 public sealed class EmptyMarkJoin : IRewriteRule
 {
@@ -25,7 +34,7 @@ public sealed class EmptyMarkJoin : IRewriteRule
         var nulls = new Dictionary<int, BoundExpr>();
         plan = plan.TransformUp(p =>
         {
-            if (p is not LogicalJoin { Right: LogicalAggregate agg } join || !IsMark(agg) || !IsEmpty(agg.Input)) return p;
+            if (p is not LogicalJoin { Right: LogicalAggregate agg } join || !IsMark(agg) || !IsEmpty(agg.Input) || TestedInHaving(join)) return p;
             bool keyless = agg.GroupKeys.Count == 0;
             if (!(join.Kind == LogicalJoinType.Left || (join.Kind == LogicalJoinType.Inner && keyless && join.Condition is null))) return p;
             foreach (var a in agg.Aggregates) nulls[a.Column.Id] = new BoundConst(null, a.Column.Type);
@@ -35,6 +44,44 @@ public sealed class EmptyMarkJoin : IRewriteRule
         if (nulls.Count == 0) return plan;
         return plan.TransformUp(p => p.MapExpressions(e => e.TransformUp(x => x is LogicalColumnRef r && nulls.TryGetValue(r.Column.Id, out var c) ? c : x)));
     }
+
+    /// <summary>
+    /// A mark join over the grouping of its own query level (the marker is tested in HAVING) whose
+    /// conjunct PostgreSQL keeps in HAVING: every conjunct over grouping sets; otherwise an IN / ANY
+    /// test (a SubPlan, whose test expression reads the group's columns). An EXISTS whose WHERE folded
+    /// to false reads no outer column any more: an InitPlan Param, no sub-plan, which subquery_planner
+    /// moves to WHERE (or copies there, without GROUP BY) as a One-Time Filter that gates the input,
+    /// so the aggregation does not run, as with the marker folded here. An IN test is told by its
+    /// NULL-tracking marker (bool_or over the value IS NULL); over a NOT NULL value the binder leaves
+    /// that marker out and the test is taken for an EXISTS.
+    /// </summary>
+    private static bool TestedInHaving(LogicalJoin join)
+    {
+        var marks = new List<LogicalAggregate>();
+        LogicalPlan left = join;
+        while (left is LogicalJoin { Right: LogicalAggregate mark } j && IsMark(mark))
+        {
+            marks.Add(mark);
+            left = j.Left;
+        }
+        return Grouping(left) switch
+        {
+            GroupingKind.Sets => true,
+            GroupingKind.Plain => marks.Any(m => m.Aggregates.Any(a => a.Aggregate.Args is not [BoundConst { Value: true }])),
+            _ => false,
+        };
+    }
+
+    private enum GroupingKind { None, Plain, Sets }
+
+    /// <summary>A query level's grouping: one aggregate, or grouping sets (one aggregate per set, appended).</summary>
+    private static GroupingKind Grouping(LogicalPlan plan) => plan switch
+    {
+        LogicalAggregate => GroupingKind.Plain,
+        LogicalProject p => Grouping(p.Input),
+        LogicalUnionAll u when u.Inputs.All(i => Grouping(i) != GroupingKind.None) => GroupingKind.Sets,
+        _ => GroupingKind.None,
+    };
 
     private static bool IsMark(LogicalAggregate agg) =>
         agg.Aggregates.Count > 0 && agg.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid && a.Column.Type == PgType.Bool);

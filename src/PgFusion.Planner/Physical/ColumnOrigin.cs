@@ -7,5 +7,6 @@ public sealed record ColumnOrigin(RelationInfo Relation, int AttNum)
 {
     public ColumnStatistics? Statistics => Relation.StatisticsOf(AttNum);
 
-    public double RelTuples => Math.Max(Relation.Layout.RelTuples, 0);
+    /// <summary>rel->tuples, as get_variable_numdistinct scales a negative n_distinct by it.</summary>
+    public double RelTuples => Relation.EstimatedTuples ?? Math.Max(Relation.Layout.RelTuples, 0);
 }

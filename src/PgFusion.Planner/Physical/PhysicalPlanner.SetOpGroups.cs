@@ -144,21 +144,5 @@ public sealed partial class PhysicalPlanner
 
     private static bool IsScanChain(LogicalPlan plan) => plan is LogicalScan || plan is LogicalFilter { OneTime: false } f && IsScanChain(f.Input);
 
-    /// <summary>
-    /// get_variable_numdistinct: pg_statistic's n_distinct (a unique single-column index makes the
-    /// column unique); without statistics 2 for a boolean, the tuples for a uniquely indexed column,
-    /// else the tuples when fewer than DEFAULT_NUM_DISTINCT, else DEFAULT_NUM_DISTINCT.
-    /// </summary>
-    private static double VariableDistinct(LogicalColumn column, ScanSize scan)
-    {
-        int attNum = scan.AttNums[column.Id];
-        var stats = scan.Relation.StatisticsOf(attNum);
-        double tuples = scan.Tuples;
-        double stadistinct = stats?.NDistinct ?? (column.Type.Oid == PgTypeOid.Bool ? 2 : 0);
-        if (scan.Relation.Indexes.Any(i => i.Unique && i.Keys.Count == 1 && i.Keys[0] == attNum)) stadistinct = -1.0 * (1.0 - (stats?.NullFrac ?? 0));
-        if (stadistinct > 0) return Estimates.Rows(stadistinct);
-        if (tuples <= 0) return DefaultNumDistinct;
-        if (stadistinct < 0) return Estimates.Rows(-stadistinct * tuples);
-        return tuples < DefaultNumDistinct ? Estimates.Rows(tuples) : DefaultNumDistinct;
-    }
+    private static double VariableDistinct(LogicalColumn column, ScanSize scan) => new ColumnOrigin(scan.Relation, scan.AttNums[column.Id]).NumDistinct();
 }

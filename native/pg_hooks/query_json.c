@@ -23,6 +23,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/plancat.h"
 #include "pgtime.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -654,6 +655,22 @@ append_relation(StringInfo out, Oid relid, Collected *c)
 	escape_json(out, relkind);
 	appendStringInfo(out, ",\"relpages\":%d,\"reltuples\":", (int) rel->rd_rel->relpages);
 	append_double(out, rel->rd_rel->reltuples);
+	/*
+	 * What PostgreSQL's planner takes for the relation's size (get_relation_info: estimate_rel_size):
+	 * the current block count (at least 10 pages while never vacuumed or analyzed) times the tuple
+	 * density of pg_class, or of the attribute widths when pg_class has none. The worker estimates
+	 * rows and distinct values from the tuples, as PostgreSQL does from rel->tuples.
+	 */
+	if (rel->rd_rel->relkind == RELKIND_RELATION || rel->rd_rel->relkind == RELKIND_MATVIEW)
+	{
+		BlockNumber est_pages;
+		double		est_tuples;
+		double		allvisfrac;
+
+		estimate_rel_size(rel, NULL, &est_pages, &est_tuples, &allvisfrac);
+		appendStringInfoString(out, ",\"est_tuples\":");
+		append_double(out, est_tuples);
+	}
 	/* the worker prices index-only first-match probes by it (serve_tuning bit 512: the backend answers them so) */
 	if ((pgf_serve_tuning & PGF_SERVE_INDEX_ONLY) != 0)
 		appendStringInfo(out, ",\"relallvisible\":%d", (int) rel->rd_rel->relallvisible);

@@ -199,6 +199,7 @@ public static class QueryEnvelopeReader
             stats)
         {
             RelAllVisible = Math.Max(0, r.Optional("relallvisible")?.Int64() ?? 0),
+            EstimatedTuples = r.Optional("est_tuples")?.Double() is { } estimated ? Math.Max(0, estimated) : null,
             Indexes = [.. (r.Optional("indexes")?.Items() ?? [])
                 .Where(i => (i.Optional("am")?.String() ?? "btree") == "btree")
                 .Select(i => new RelationIndex(i.UInt32("oid"), i.String("name"), i.Optional("unique")?.Bool() ?? false, [.. i.List("keys").Select(k => k.Int32())])

@@ -26,6 +26,20 @@ public sealed record RelationInfo(
     /// </summary>
     public long RelAllVisible { get; init; }
 
+    /// <summary>
+    /// The relation's tuples as PostgreSQL's planner estimates them (estimate_rel_size, the JSON's
+    /// <c>est_tuples</c>): the current block count, at least 10 pages while never vacuumed or analyzed,
+    /// times pg_class's tuple density, or the attribute widths' when pg_class has none. Null when
+    /// the JSON has none (written before the member existed).
+    /// </summary>
+    public double? EstimatedTuples { get; init; }
+
+    /// <summary>
+    /// rel->tuples: <see cref="EstimatedTuples"/>, else pg_class's reltuples, else (never analyzed)
+    /// 100 rows per page of at least 10 pages.
+    /// </summary>
+    public double Tuples => EstimatedTuples ?? (Layout.RelTuples >= 0 ? Layout.RelTuples : Math.Max(Layout.RelPages, 10) * 100);
+
     /// <summary>Usable btree indexes (valid, without a predicate, plain key columns); empty when the JSON has none.</summary>
     public IReadOnlyList<RelationIndex> Indexes { get; init; } = [];
 

@@ -19,12 +19,15 @@ public sealed partial class PhysicalPlanner
             {
                 var left = Lower(setOp.Left);
                 var right = Lower(setOp.Right);
-                // PostgreSQL's estimate: INTERSECT at most the smaller side, EXCEPT the left side.
-                double rows = setOp.Kind == SetOpKind.Intersect ? Math.Min(left.EstimatedRows, right.EstimatedRows) : left.EstimatedRows;
-                // INTERSECT reads its smaller input first (generate_nonunion_paths: the one with
-                // fewer groups, estimated here by rows rounded as clamp_row_est does; ties keep the left).
-                bool rightFirst = setOp.Kind == SetOpKind.Intersect
-                    && Math.Round(Math.Max(1, right.EstimatedRows)) < Math.Round(Math.Max(1, left.EstimatedRows));
+                // generate_nonunion_paths: the groups of each input (recurse_set_operations); INTERSECT
+                // reads the input with fewer groups first (a tie keeps the left), EXCEPT its left input.
+                double leftGroups = SetOpInputGroups(setOp.Left, left);
+                double rightGroups = SetOpInputGroups(setOp.Right, right);
+                bool rightFirst = setOp.Kind == SetOpKind.Intersect && rightGroups < leftGroups;
+                // its output rows: one per group, or with ALL the rows of the smaller (INTERSECT) or left (EXCEPT) input
+                double rows = setOp.Kind == SetOpKind.Intersect
+                    ? setOp.All ? Math.Min(left.EstimatedRows, right.EstimatedRows) : Math.Min(leftGroups, rightGroups)
+                    : setOp.All ? left.EstimatedRows : leftGroups;
                 return new PhysicalHashSetOp(left, right, setOp.Kind, setOp.All, Columns(setOp.Output), Math.Max(1, rows)) { RightFirst = rightFirst };
             }
             case LogicalRecursiveUnion recursiveUnion:

@@ -129,7 +129,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
     /// list first, as PostgreSQL's nested loop does.
     /// </summary>
     private static double ScanRows(RelationInfo relation) =>
-        Math.Max(1, relation.Layout.RelTuples >= 0 ? relation.Layout.RelTuples : Math.Max(relation.Layout.RelPages, 10) * 100);
+        Math.Max(1, relation.Tuples);
 
     /// <summary>The CTE's plan is lowered once (for the first reference); its columns' statistics carry over to each reference's.</summary>
     private PhysicalCteScan LowerCteScan(LogicalCteScan scan)

@@ -129,7 +129,9 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
     private static double Equality(ColumnOrigin? origin, BoundConst constant)
     {
         var stats = origin?.Statistics;
-        if (stats is null) return DefaultEquality;
+        // var_eq_const without statistics: the values taken as equally common (2 for a boolean,
+        // the tuples of a small or uniquely indexed table, else 200: DEFAULT_EQ_SEL)
+        if (stats is null) return origin is null ? DefaultEquality : 1.0 / origin.NumDistinct();
         var key = Key.Of(ExpressionFormatter.ConstText(constant), constant.Type);
         double mcvTotal = 0;
         int mcvCount = stats.McvValues?.Count ?? 0;

@@ -28,7 +28,8 @@ public sealed partial class QueryBinder
     /// Puts the window clauses' LogicalWindows over <paramref name="plan"/>: first one projection
     /// computing every key and every argument that is not a column and cannot raise (with the plan's columns passed
     /// through under new ids, which <paramref name="tleExprs"/> then read), then per window clause,
-    /// in winref order, a sort on its keys, a projection of the arguments that can raise
+    /// in PostgreSQL's order (<see cref="ActiveWindowsInPostgresOrder"/>), a sort on its keys unless the
+    /// rows are in that order already, a projection of the arguments that can raise
     /// (QueryBinder.WindowArgumentsAboveSort) and the window. <paramref name="aboveGrouping"/> rewrites
     /// the arguments of a grouped query's window functions to read the group keys.
     /// </summary>
@@ -60,10 +61,10 @@ public sealed partial class QueryBinder
             return column;
         }
 
-        var windowsToBuild = new List<(List<LogicalSortKey> Sort, List<LogicalColumn> Partition, List<LogicalColumn> Order, WindowFrame Frame, List<NamedWindowFunction> Functions, List<NamedExpr> RaisingArgs)>();
-        foreach (var winRef in windows.Calls.Select(c => c.WinRef).Distinct().Order())
+        var windowsToBuild = new List<(List<LogicalSortKey> Sort, List<WindowSortKey> PathKeys, List<LogicalColumn> Partition, List<LogicalColumn> Order, WindowFrame Frame, List<NamedWindowFunction> Functions, List<NamedExpr> RaisingArgs)>();
+        foreach (var winRef in ActiveWindowsInPostgresOrder(query, clauses, windows.Calls.Select(c => c.WinRef).Distinct().Order()))
         {
-            if (!clauses.TryGetValue(winRef, out var wc)) throw query.Field("windowClause").Error($"no window clause has winref {winRef}");
+            var wc = clauses[winRef];
             var sort = new List<LogicalSortKey>();
             var partition = new List<LogicalColumn>();
             var order = new List<LogicalColumn>();
@@ -95,18 +96,106 @@ public sealed partial class QueryBinder
             var functions = windows.Calls.Where(c => c.WinRef == winRef)
                 .Select(c => c.Call with { Function = c.Call.Function.WithArgs([.. c.Call.Function.Args.Select(a => (BoundExpr)new LogicalColumnRef(ArgumentColumn(aboveGrouping(a))))]) })
                 .ToList();
-            windowsToBuild.Add((sort, partition, order, frame, functions, raisingArgs));
+            windowsToBuild.Add((sort, PathKeys(wc), partition, order, frame, functions, raisingArgs));
         }
 
         plan = new LogicalProject(plan, projections);
+        List<WindowSortKey>? sorted = null; // the keys the rows are in order of (after the last sort)
         foreach (var w in windowsToBuild)
         {
-            if (w.Sort.Count > 0) plan = new LogicalSort(plan, w.Sort);
+            // PostgreSQL sorts only when the window's keys are not a prefix of the order its input is
+            // in (create_one_window_path's pathkeys_count_contained_in); a window over another without
+            // a sort between them reads its rows as the lower one emits them.
+            bool presorted = sorted is not null && w.PathKeys.Count <= sorted.Count && w.PathKeys.SequenceEqual(sorted.Take(w.PathKeys.Count));
+            if (w.Sort.Count > 0 && !presorted)
+            {
+                plan = new LogicalSort(plan, w.Sort);
+                sorted = w.PathKeys;
+            }
             if (w.RaisingArgs.Count > 0) plan = WithWindowArguments(plan, w.RaisingArgs);
             plan = new LogicalWindow(plan, w.Partition, w.Order, w.Frame, w.Functions) { RaisingArguments = [.. w.RaisingArgs.Select(a => a.Column)] };
         }
         for (int i = 0; i < tleExprs.Count; i++) tleExprs[i] = Remap(tleExprs[i]);
         return plan;
+    }
+
+    /// <summary>A window sort key as PostgreSQL's planner compares them: the target entry, the sort operator, NULLS FIRST.</summary>
+    private readonly record struct WindowSortKey(int SortGroupRef, uint SortOp, bool NullsFirst);
+
+    private static WindowSortKey SortKeyOf(QueryTreeNode clause) => new(clause.Int32("tleSortGroupRef"), clause.UInt32("sortop"), clause.Bool("nulls_first"));
+
+    /// <summary>
+    /// A window clause's PARTITION BY then ORDER BY keys without the ORDER BY keys that repeat a
+    /// PARTITION BY key (select_active_windows' uniqueOrder; the parser already removed repeats
+    /// within each list).
+    /// </summary>
+    private static List<WindowSortKey> UniqueOrder(QueryTreeNode wc)
+    {
+        var keys = wc.List("partitionClause").Select(SortKeyOf).ToList();
+        int partitionKeys = keys.Count;
+        foreach (var clause in wc.List("orderClause"))
+        {
+            var key = SortKeyOf(clause);
+            if (!keys.Take(partitionKeys).Contains(key)) keys.Add(key);
+        }
+        return keys;
+    }
+
+    /// <summary>
+    /// The keys a window's sort orders by, as pathkeys (make_pathkeys_for_window): PARTITION BY then
+    /// ORDER BY, a key on a target entry already sorted on dropped (the pathkey is redundant).
+    /// </summary>
+    private static List<WindowSortKey> PathKeys(QueryTreeNode wc)
+    {
+        var keys = new List<WindowSortKey>();
+        foreach (var clause in wc.List("partitionClause").Concat(wc.List("orderClause")))
+        {
+            var key = SortKeyOf(clause);
+            if (!keys.Any(k => k.SortGroupRef == key.SortGroupRef)) keys.Add(key);
+        }
+        return keys;
+    }
+
+    /// <summary>
+    /// The window clauses functions use, in the order PostgreSQL 15 stacks their WindowAgg nodes
+    /// from the bottom (planner.c select_active_windows): by common_prefix_cmp over each clause's
+    /// <see cref="UniqueOrder"/>, key by key the higher tleSortGroupRef first, then the higher sort
+    /// operator, then NULLS FIRST first; a clause whose keys are a prefix of another's after it. Ties
+    /// keep the windowClause order (pg_qsort is an insertion sort below 7 elements, so stable there).
+    /// This decides which window's arguments are evaluated first and which order its rows see.
+    /// </summary>
+    private static List<int> ActiveWindowsInPostgresOrder(QueryTreeNode query, Dictionary<int, QueryTreeNode> clauses, IEnumerable<int> winRefs)
+    {
+        var active = new List<(int WinRef, List<WindowSortKey> Keys)>();
+        foreach (var winRef in winRefs)
+        {
+            if (!clauses.TryGetValue(winRef, out var wc)) throw query.Field("windowClause").Error($"no window clause has winref {winRef}");
+            active.Add((winRef, UniqueOrder(wc)));
+        }
+        static int Compare(List<WindowSortKey> a, List<WindowSortKey> b)
+        {
+            for (int i = 0; i < Math.Min(a.Count, b.Count); i++)
+            {
+                var (x, y) = (a[i], b[i]);
+                if (x.SortGroupRef != y.SortGroupRef) return x.SortGroupRef > y.SortGroupRef ? -1 : 1;
+                if (x.SortOp != y.SortOp) return x.SortOp > y.SortOp ? -1 : 1;
+                if (x.NullsFirst != y.NullsFirst) return x.NullsFirst ? -1 : 1;
+            }
+            return b.Count.CompareTo(a.Count);
+        }
+        // insertion sort, as pg_qsort sorts fewer than 7 elements (stable)
+        for (int i = 1; i < active.Count; i++)
+        {
+            var item = active[i];
+            int j = i;
+            while (j > 0 && Compare(active[j - 1].Keys, item.Keys) > 0)
+            {
+                active[j] = active[j - 1];
+                j--;
+            }
+            active[j] = item;
+        }
+        return [.. active.Select(a => a.WinRef)];
     }
 
     /// <summary>

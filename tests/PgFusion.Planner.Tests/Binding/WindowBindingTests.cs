@@ -118,6 +118,25 @@ public sealed class WindowBindingTests
     }
 
     [Fact]
+    public void Window_clauses_stack_in_postgres_order_not_winref_order()
+    {
+        // select_active_windows: (PARTITION BY k ORDER BY b) has the higher tleSortGroupRef, so its
+        // WindowAgg is the lower one (it comes later in the explain, which prints from the top)
+        string explain = Explain("SELECT sum(b) OVER (ORDER BY a), rank() OVER (PARTITION BY k ORDER BY b) FROM t");
+        Assert.True(explain.IndexOf("Sort Key: a", StringComparison.Ordinal) < explain.IndexOf("Sort Key: k, b", StringComparison.Ordinal), explain);
+        Assert.True(explain.IndexOf("sum(", StringComparison.Ordinal) < explain.IndexOf("rank(", StringComparison.Ordinal), explain);
+    }
+
+    [Fact]
+    public void A_window_whose_keys_prefix_the_sorted_order_has_no_sort_of_its_own()
+    {
+        string explain = Explain("SELECT count(*) OVER (PARTITION BY k), sum(b) OVER (PARTITION BY k ORDER BY a), max(a) OVER (PARTITION BY k ORDER BY a ROWS 2 PRECEDING) FROM t");
+        Assert.Equal(3, explain.Split("WindowAgg").Length - 1);
+        Assert.Equal(1, explain.Split("Sort Key").Length - 1);
+        Assert.Contains("Sort Key: k, a", explain);
+    }
+
+    [Fact]
     public void Functions_of_one_clause_share_its_window()
     {
         string explain = Explain("SELECT lag(d, 2, 'x') OVER w, lead(a) OVER w, ntile(4) OVER w, nth_value(b, 2) OVER w FROM t WINDOW w AS (PARTITION BY g ORDER BY a)");

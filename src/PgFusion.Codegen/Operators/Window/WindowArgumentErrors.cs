@@ -1,6 +1,7 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Execution;
 using PgFusion.Codegen.Kernels;
+using PgFusion.Planner.Logical;
 using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Window;
@@ -38,28 +39,106 @@ internal sealed class WindowArgumentError
     }
 
     /// <summary>
-    /// How many of a finished partition's first rows PostgreSQL emits before it evaluates the
-    /// arguments of its row <paramref name="raisingRow"/>: row i needs the arguments of rows up to
-    /// its frame's last row for an aggregate that reads a raising argument (its frame holds its own
-    /// row: the binder leaves other frames over raising arguments to PostgreSQL), and of row i itself
-    /// for another function that reads one.
+    /// How many of a partition's first rows PostgreSQL emits (computes and projects) before it
+    /// raises one of two errors, and which one it raises: the argument error of the partition's row
+    /// <paramref name="raisingRow"/> (int.MaxValue: none), or, when <paramref name="truncated"/>, the
+    /// error the input raised when asked for the row after the partition's <see cref="WindowPartition.Rows"/>
+    /// rows (a WindowAgg or a filter below without a sort between, which hand on rows one at a time).
+    /// <para>
+    /// It replays nodeWindowAgg.c's order for rows c = 0, 1, ...: ExecWindowAgg spools the input up
+    /// to row c; the functions other than aggregates spool what they read (the partition's row count
+    /// for percent_rank / cume_dist / ntile, lead's target row, first/last/nth_value's frame end) and
+    /// evaluate their arguments on row c; then eval_windowaggregates takes rows into the aggregates
+    /// one at a time from where it stopped (or from the frame's start when that moved past it):
+    /// fetching the row spools it, a row past the frame's end stops it (fetched, not aggregated), an
+    /// aggregated row has its arguments evaluated; an unchanged frame ending at CURRENT ROW or
+    /// UNBOUNDED FOLLOWING reuses the last values without fetching. Spooling past the rows read
+    /// raises the input's error; evaluating <paramref name="raisingRow"/>'s arguments raises its own.
+    /// </para>
     /// </summary>
-    public static int RowsBefore(WindowPartition partition, WindowNode node, int raisingRow)
+    public static int RowsBefore(WindowPartition partition, WindowNode node, int raisingRow, bool truncated, out bool inputFirst)
     {
-        if (raisingRow >= partition.Rows) return partition.Rows;
-        bool framed = node.RaisingFunctions.Any(f => node.Plan.Functions[f].Aggregate is not null);
-        if (!framed) return raisingRow;
-        var frames = partition.NewFrames();
-        for (int first = 0; first < raisingRow; first += WindowFrames.Chunk)
+        int rows = partition.Rows;
+        var functions = node.Plan.Functions;
+        var frame = node.Plan.Frame;
+        bool aggregates = functions.Any(f => f.Aggregate is not null);
+        bool aggregateReadsRaising = node.RaisingFunctions.Any(f => functions[f].Aggregate is not null);
+        bool otherReadsRaising = node.RaisingFunctions.Any(f => functions[f].Aggregate is null);
+        bool rowCount = functions.Any(f => f.Kind is WindowFunctionKind.PercentRank or WindowFunctionKind.CumeDist or WindowFunctionKind.Ntile);
+        bool frameValue = functions.Any(f => f.Kind is WindowFunctionKind.FirstValue or WindowFunctionKind.LastValue or WindowFunctionKind.NthValue);
+        var shifts = functions.Where(f => f.Kind is WindowFunctionKind.Lag or WindowFunctionKind.Lead).ToArray();
+        bool rangeLike = frame.Mode != WindowFrameMode.Rows;
+        bool reuse = frame.End is WindowFrameBound.CurrentRow or WindowFrameBound.UnboundedFollowing;
+        long spooled = 0; // rows [0, spooled) read from the input
+        bool Spool(long position) // false: reading it raises the input's error
         {
-            int count = Math.Min(WindowFrames.Chunk, raisingRow - first);
-            frames.Compute(first, count);
-            for (int i = first; i < first + count; i++)
+            if (position < spooled) return true;
+            if (position >= rows)
             {
-                if (Math.Max(frames.FrameOf(i).End, i) >= raisingRow) return i;
+                if (truncated) return false;
+                spooled = rows;
+                return true;
+            }
+            spooled = position + 1;
+            return true;
+        }
+        inputFirst = false;
+        var frames = partition.NewFrames();
+        long aggregatedUpTo = 0, aggregatedBase = -1;
+        for (int first = 0; first < rows; first += WindowFrames.Chunk)
+        {
+            int count = Math.Min(WindowFrames.Chunk, rows - first);
+            frames.Compute(first, count);
+            for (int c = first; c < first + count; c++)
+            {
+                var (head, tail) = frames.FrameOf(c);
+                bool spooledAll = Spool(c)
+                    && (!rowCount || Spool(long.MaxValue))
+                    && (!frameValue || Spool(frame.End == WindowFrameBound.UnboundedFollowing ? long.MaxValue : tail + (rangeLike ? 1 : 0)))
+                    && shifts.All(f => Spool(ShiftTarget(partition, f, c)));
+                if (!spooledAll)
+                {
+                    inputFirst = true;
+                    return c;
+                }
+                if (otherReadsRaising && c == raisingRow) return c;
+                if (!aggregates) continue;
+                if (aggregatedBase == head && reuse && aggregatedBase <= c && aggregatedUpTo > c) continue;
+                if (rangeLike && frame.End is WindowFrameBound.OffsetFollowing or WindowFrameBound.OffsetPreceding && !Spool(tail + 1))
+                {
+                    inputFirst = true;
+                    return c;
+                }
+                long j = Math.Max(aggregatedUpTo, head);
+                while (true)
+                {
+                    if (!Spool(j))
+                    {
+                        inputFirst = true;
+                        return c;
+                    }
+                    if (j >= rows || j > tail) break;
+                    if (aggregateReadsRaising && j == raisingRow) return c;
+                    j++;
+                }
+                aggregatedUpTo = Math.Max(aggregatedUpTo, j);
+                aggregatedBase = head;
             }
         }
-        return raisingRow;
+        inputFirst = truncated;
+        return rows;
+    }
+
+    /// <summary>The row lag / lead reads at row <paramref name="c"/> (its offset read there; the row itself when NULL).</summary>
+    private static long ShiftTarget(WindowPartition partition, Planner.Physical.PhysicalWindowFunction f, int c)
+    {
+        long offset = 1;
+        if (f.Args.Count > 1)
+        {
+            var column = (PrimitiveColumn<int>)partition.At(f.Args[1], c, out int r);
+            offset = column.IsNull(r) ? 0 : column.Values[r];
+        }
+        return f.Kind == WindowFunctionKind.Lead ? c + offset : c - offset;
     }
 }
 
@@ -88,18 +167,11 @@ internal sealed class DeferringArgumentStream(Kernel<ProjectKernel> kernel, Func
         }
         else
         {
-            try
-            {
-                var read = input.Next(cancellation);
-                if (read is null) return null;
-                next = read;
-            }
-            catch (PgFusionException) when (error.Error is { } deferred)
-            {
-                // the input raised on a row after the raising one (the scan's filter without a sort
-                // below the window): PostgreSQL reads and evaluates rows in this order
-                throw deferred;
-            }
+            // an error of the input (a filter or a window below without a sort between) goes up to
+            // the window, which weighs it against the deferred one (WindowArgumentError.RowsBefore)
+            var read = input.Next(cancellation);
+            if (read is null) return null;
+            next = read;
         }
         if (error.Error is not null)
         {

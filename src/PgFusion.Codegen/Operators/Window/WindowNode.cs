@@ -4,6 +4,7 @@ using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators.Aggregates;
 using PgFusion.Codegen.Operators.Columns;
 using PgFusion.Planner.Physical;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Window;
 
@@ -107,8 +108,9 @@ public sealed class WindowNode : OperatorNode
     {
         private long _appended; // input rows appended to partitions
         private long _partitionStart; // input position of the partition's first row
-        private int _limit = int.MaxValue; // rows of the computed partition emitted before an argument's error (WindowArgumentError)
-        private bool _raise; // the rows before the error went up: raise it
+        private int _limit = int.MaxValue; // rows of the computed partition emitted before _pending (WindowArgumentError.RowsBefore)
+        private PgFusionException? _pending; // the error raised in place of row _limit: an argument's or the input's
+        private PgFusionException? _raise; // the rows before this error went up: raise it
         private readonly WindowPartition _partition = new(node, spill);
         private readonly Column[] _output = [.. node.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows))];
         private RecordBatch? _batch;
@@ -119,20 +121,23 @@ public sealed class WindowNode : OperatorNode
 
         public RecordBatch? Next(CancellationToken cancellation)
         {
-            if (_raise) throw error!.Error!;
+            if (_raise is not null) throw _raise;
             foreach (var c in _output) c.Reset();
             int rows = 0;
             while (true)
             {
-                if (_copied < _finishedRows)
+                if (_copied < _finishedRows || (_pending is not null && _finishedRows > 0))
                 {
-                    if (_copied >= _limit)
+                    // the values of the rows from _copied on that can be computed before a function raises
+                    int ready = _copied >= _limit ? 0 : _partition.Ready(_copied);
+                    if (ready == 0)
                     {
-                        if (rows == 0) throw error!.Error!;
-                        _raise = true;
+                        var raised = _copied >= _limit ? _pending! : _partition.ValueError!;
+                        if (rows == 0) throw raised;
+                        _raise = raised;
                         return new RecordBatch(_output, rows);
                     }
-                    int n = Math.Min(ExecutionContext.BatchRows - rows, Math.Min(_finishedRows, _limit) - _copied);
+                    int n = Math.Min(ExecutionContext.BatchRows - rows, Math.Min(Math.Min(_finishedRows, _limit) - _copied, ready));
                     _partition.CopyOut(_copied, n, _output);
                     _copied += n;
                     rows += n;
@@ -146,7 +151,23 @@ public sealed class WindowNode : OperatorNode
                 }
                 if (_batch is null || _batchPos >= _batch.LiveRows)
                 {
-                    if (_inputDone || (_batch = input.Next(cancellation)) is null)
+                    if (!_inputDone)
+                    {
+                        try
+                        {
+                            _batch = input.Next(cancellation);
+                        }
+                        catch (PgFusionException raised) when (_partition.Rows > 0)
+                        {
+                            // the input raised on the row after the partition's rows so far: emit the
+                            // rows PostgreSQL computes before it asks for that row, then raise
+                            _inputDone = true;
+                            _batch = null;
+                            Finish(cancellation, raised);
+                            continue;
+                        }
+                    }
+                    if (_inputDone || _batch is null)
                     {
                         _inputDone = true;
                         _batch = null;
@@ -177,15 +198,27 @@ public sealed class WindowNode : OperatorNode
             }
         }
 
-        private void Finish(CancellationToken cancellation)
+        /// <param name="inputError">The error the input raised on the row after the partition's rows (which then ends there), else null.</param>
+        private void Finish(CancellationToken cancellation, PgFusionException? inputError = null)
         {
             cancellation.ThrowIfCancellationRequested();
             _partition.Prepare();
             _finishedRows = _partition.Rows;
             _copied = 0;
-            _limit = error?.Error is not null && error.Row < _partitionStart + _finishedRows
-                ? WindowArgumentError.RowsBefore(_partition, node, (int)(error.Row - _partitionStart))
-                : int.MaxValue;
+            _limit = int.MaxValue;
+            _pending = null;
+            bool argument = error?.Error is not null && error.Row < _partitionStart + _finishedRows;
+            if (!argument && inputError is null) return;
+            int raisingRow = argument ? (int)(error!.Row - _partitionStart) : int.MaxValue;
+            int limit = WindowArgumentError.RowsBefore(_partition, node, raisingRow, inputError is not null, out bool inputFirst);
+            if (inputFirst)
+            {
+                (_limit, _pending) = (limit, inputError);
+            }
+            else if (limit < _finishedRows)
+            {
+                (_limit, _pending) = (limit, error!.Error);
+            }
         }
     }
 }

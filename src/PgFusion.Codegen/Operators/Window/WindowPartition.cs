@@ -4,6 +4,7 @@ using PgFusion.Codegen.Operators.Spill;
 using PgFusion.Codegen.Values;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Physical;
+using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Window;
 
@@ -189,6 +190,7 @@ internal sealed class WindowPartition
         _blocks = null;
         _flushed = _backRows = _backPos = _readFlushed = 0;
         _resultsFirst = _resultsRows = 0;
+        ValueError = null;
         _frames = null;
         Array.Clear(_aggregates);
         Array.Clear(_ntiles);
@@ -297,20 +299,108 @@ internal sealed class WindowPartition
         }
     }
 
-    /// <summary>Computes the peers, frames and every function's values for the chunk after the one held; returns one past its last row.</summary>
+    /// <summary>
+    /// The error a function raised computing the values of the row after those held (see
+    /// <see cref="Ready"/>), else null.
+    /// </summary>
+    public PgFusionException? ValueError { get; private set; }
+
+    /// <summary>
+    /// How many rows from <paramref name="from"/> (the next row to copy out) have their values held,
+    /// computing the next chunk when none are: 0 when computing row <paramref name="from"/>'s values
+    /// raises (<see cref="ValueError"/>). PostgreSQL computes a row's values, then projects the row,
+    /// before it computes the next row's, so the rows before the raising one go up first.
+    /// </summary>
+    public int Ready(int from)
+    {
+        int end = _resultsFirst + _resultsRows;
+        if (from == end && ValueError is null) end = NextResults();
+        return end - from;
+    }
+
+    /// <summary>
+    /// Computes the peers, frames and every function's values for the chunk after the one held;
+    /// returns one past its last row. When a function raises, the chunk holds only the rows before
+    /// the first row whose values raise, and <see cref="ValueError"/> is that row's error.
+    /// </summary>
     private int NextResults()
     {
         _resultsFirst += _resultsRows;
         _resultsRows = Math.Min(ResultChunk, Rows - _resultsFirst);
         if (_resultsRows <= 0) throw new InvalidOperationException($"window values asked past the partition's {Rows} rows");
         _frames!.Compute(_resultsFirst, _resultsRows);
+        List<(int Function, PgFusionException Error)>? raised = null;
         for (int f = 0; f < _results.Length; f++)
         {
             _results[f].Reset();
-            ComputeValues(f, _resultsFirst, _resultsRows, _results[f]);
+            try
+            {
+                ComputeValues(f, _resultsFirst, _resultsRows, _results[f]);
+            }
+            catch (PgFusionException e)
+            {
+                (raised ??= []).Add((f, e));
+            }
         }
+        if (raised is not null) StopAtFirstRaisingRow(raised);
         Measure();
         return _resultsFirst + _resultsRows;
+    }
+
+    /// <summary>
+    /// Some functions raised computing the chunk's values: finds the first row whose values raise
+    /// (each raising function computed again from the partition's start, the chunk a row at a time)
+    /// and keeps the rows before it. PostgreSQL evaluates a row's functions other than aggregates
+    /// first, in order, then its aggregates (ExecWindowAgg), so at one row the first of those raises.
+    /// </summary>
+    private void StopAtFirstRaisingRow(List<(int Function, PgFusionException Error)> raised)
+    {
+        int row = int.MaxValue, rank = int.MaxValue;
+        PgFusionException? error = null;
+        foreach (var (f, chunkError) in raised)
+        {
+            var (at, e) = FirstRaisingRow(f, chunkError);
+            int order = (_node.Plan.Functions[f].Aggregate is null ? 0 : _results.Length) + f;
+            if (at < row || (at == row && order < rank)) (row, rank, error) = (at, order, e);
+        }
+        _resultsRows = row - _resultsFirst;
+        ValueError = error;
+    }
+
+    /// <summary>The first row of the chunk held whose function <paramref name="f"/> value raises, and its error.</summary>
+    private (int Row, PgFusionException Error) FirstRaisingRow(int f, PgFusionException chunkError)
+    {
+        // the sliding and reverse running strategies compute whole chunks only: the chunk's first row
+        if (_node.Strategies[f] is WindowAggregateStrategy.Sliding or WindowAggregateStrategy.ReverseRunning) return (_resultsFirst, chunkError);
+        _aggregates[f] = null;
+        _ntiles[f] = null;
+        var held = _frames!;
+        if (_resultsFirst > 0)
+        {
+            var scratch = PgArrowMapping.CreateColumn(_node.Plan.Functions[f].Output.Type, ResultChunk);
+            _frames = NewFrames();
+            for (int first = 0; first < _resultsFirst; first += ResultChunk)
+            {
+                int n = Math.Min(ResultChunk, _resultsFirst - first);
+                _frames.Compute(first, n);
+                scratch.Reset();
+                ComputeValues(f, first, n, scratch);
+            }
+            _frames = held;
+        }
+        _results[f].Reset();
+        for (int i = _resultsFirst; i < _resultsFirst + _resultsRows; i++)
+        {
+            try
+            {
+                ComputeValues(f, i, 1, _results[f]);
+            }
+            catch (PgFusionException e)
+            {
+                return (i, e);
+            }
+        }
+        return (_resultsFirst, chunkError); // raised on the chunk, not row by row: keep the chunk's first row
     }
 
     /// <summary>The next <paramref name="count"/> rows' pass-through values, from the spill file.</summary>

@@ -29,6 +29,14 @@ namespace PgFusion.Planner;
 /// other expressions used as a clause go to estimators that evaluate nothing (nulltestsel,
 /// booltestsel, boolvarsel). Select lists are never estimated.
 /// </para>
+/// <para>
+/// estimate_expression_value also strips PlaceHolderVars, which eval_const_expressions keeps (it folds
+/// only their contents): a pulled-up sub-query's constant output wrapped in one under grouping sets or
+/// above the outer join that nulls it folds into the operand around it only when estimated. So
+/// <c>65 % x1 NOT IN (71, 11)</c> under ROLLUP, x1 = <c>7 / 31</c>, divides by zero in scalararraysel
+/// (which estimates both operands), while <c>65 % x1 = 71</c> raises nothing there (the PlaceHolderVar
+/// is its relation's variable, so eqsel estimates only the constant): seed 690 case 1951.
+/// </para>
 /// </summary>
 internal static class PlanTimeEstimateCheck
 {
@@ -37,12 +45,79 @@ internal static class PlanTimeEstimateCheck
     /// and <paramref name="Estimator"/> as estimate_expression_value (stable calls too). Only an operand
     /// that raises in the second alone is left to PostgreSQL; an immutable error is ConstantEvaluation's.
     /// </summary>
-    public sealed record Evaluators(ConstantEvaluation Folder, ConstantEvaluation Estimator);
+    /// <param name="PlaceHolders">The outputs of pulled-up sub-queries that PostgreSQL wraps in
+    /// PlaceHolderVars (<see cref="BoundQuery.PlaceHolderOutputs"/>): eval_const_expressions folds only
+    /// their contents and keeps the PlaceHolderVar, estimate_expression_value strips it, so an operand
+    /// over one can raise in the estimate alone, stable call or not.</param>
+    public sealed record Evaluators(ConstantEvaluation Folder, ConstantEvaluation Estimator,
+        IReadOnlyDictionary<int, BoundExpr>? PlaceHolders = null);
 
     public static void Check(LogicalPlan plan, Evaluators estimator, Func<BoundExpr, BoundExpr> resolve)
     {
-        foreach (var qual in Quals(plan)) CheckClause(resolve(qual), estimator);
-        foreach (var child in plan.Children) Check(child, estimator, resolve);
+        var groupKeys = new Dictionary<int, BoundExpr>();
+        CollectGroupKeys(plan, groupKeys, estimator.PlaceHolders);
+        Check(plan, estimator, resolve, groupKeys);
+    }
+
+    private static void Check(LogicalPlan plan, Evaluators estimator, Func<BoundExpr, BoundExpr> resolve, Dictionary<int, BoundExpr> groupKeys)
+    {
+        foreach (var qual in Quals(plan))
+            CheckClause(resolve(groupKeys.Count == 0 ? qual : qual.TransformUp(x => x is LogicalColumnRef r && groupKeys.TryGetValue(r.Column.Id, out var k) ? k : x)), estimator);
+        foreach (var child in plan.Children) Check(child, estimator, resolve, groupKeys);
+    }
+
+    /// <summary>
+    /// A HAVING reads a group key as the key's column, PostgreSQL's HAVING the key expression itself
+    /// (a PlaceHolderVar under grouping sets, which keeps HAVING there and estimates it in cost_agg):
+    /// the key columns whose expression is a pulled-up output, by column id. Under grouping sets the
+    /// key passes through the branch's projection, the branch's aggregate and the projection below
+    /// that computes every key (QueryBinder.ComputeKeysBelow).
+    /// </summary>
+    private static void CollectGroupKeys(LogicalPlan plan, Dictionary<int, BoundExpr> keys, IReadOnlyDictionary<int, BoundExpr>? placeHolders)
+    {
+        if (placeHolders is not { Count: > 0 }) return;
+        // each column's definitions: one, or one per UNION ALL branch
+        var definitions = new Dictionary<int, List<BoundExpr>>();
+        void Define(int id, BoundExpr e)
+        {
+            if (!definitions.TryGetValue(id, out var list)) definitions[id] = list = [];
+            list.Add(e);
+        }
+        void Collect(LogicalPlan p)
+        {
+            switch (p)
+            {
+                case LogicalAggregate a:
+                    foreach (var k in a.GroupKeys) Define(k.Column.Id, k.Expr);
+                    break;
+                case LogicalProject project when !project.PulledUpSelectList:
+                    foreach (var e in project.Exprs) Define(e.Column.Id, e.Expr);
+                    break;
+                case LogicalUnionAll union:
+                    foreach (var arm in union.Inputs)
+                        for (int i = 0; i < union.Columns.Count && i < arm.Output.Count; i++)
+                            Define(union.Columns[i].Id, new LogicalColumnRef(arm.Output[i]));
+                    break;
+            }
+            foreach (var child in p.Children) Collect(child);
+        }
+        Collect(plan);
+        // a chain of plain column references down to a PlaceHolderVar's output (a grouping set's branch
+        // where the key is NULL says nothing of it)
+        LogicalColumnRef? Trace(int id, int depth)
+        {
+            if (depth > 16 || !definitions.TryGetValue(id, out var list)) return null;
+            foreach (var definition in list)
+            {
+                var d = definition is BoundRelabel { Placeholder: true } wrapped ? wrapped.Arg : definition;
+                if (d is not LogicalColumnRef r) continue;
+                if (placeHolders.ContainsKey(r.Column.Id)) return r;
+                if (Trace(r.Column.Id, depth + 1) is { } source) return source;
+            }
+            return null;
+        }
+        foreach (var id in definitions.Keys)
+            if (Trace(id, 0) is { } source) keys[id] = source;
     }
 
     /// <summary>Checks one condition (a sub-query's WHERE that no row meets, BoundQuery.PlanTimeOnly).</summary>
@@ -98,8 +173,11 @@ internal static class PlanTimeEstimateCheck
 
     private static void Estimate(BoundExpr operand, Evaluators estimator)
     {
-        // Without a stable call both evaluations are the same, and ConstantEvaluation's is the one that counts.
-        if (!operand.AnyNode(static n => n is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid))) return;
+        // Without a stable call or a PlaceHolderVar both evaluations are the same, and ConstantEvaluation's
+        // is the one that counts.
+        var placeHolders = estimator.PlaceHolders;
+        if (!operand.AnyNode(n => n is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid)
+                || n is LogicalColumnRef r && placeHolders is not null && placeHolders.ContainsKey(r.Column.Id))) return;
         try
         {
             estimator.Folder.Evaluate(operand);

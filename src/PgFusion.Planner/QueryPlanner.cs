@@ -50,7 +50,12 @@ public static class QueryPlanner
             {
                 // A clause operand PostgreSQL's selectivity estimation evaluates (stable calls too) and
                 // that raises: the query goes to PostgreSQL before any constant is evaluated here.
-                var estimator = new PlanTimeEstimateCheck.Evaluators(new ConstantEvaluation(evaluate, options.IsStrictFunction), new ConstantEvaluation(evaluate, options.IsStrictFunction, estimate: true));
+                // Both know the PlaceHolderVars' outputs: eval_const_expressions folds their contents and
+                // keeps them, estimate_expression_value strips them (seed 690 case 1951).
+                var estimator = new PlanTimeEstimateCheck.Evaluators(
+                    new ConstantEvaluation(evaluate, options.IsStrictFunction, placeHolderOutputs: bound.PlaceHolderOutputs),
+                    new ConstantEvaluation(evaluate, options.IsStrictFunction, placeHolderOutputs: bound.PlaceHolderOutputs, estimate: true),
+                    bound.PlaceHolderOutputs);
                 var resolve = PulledUpResolver(bound);
                 foreach (var definition in CteDefinition.Reachable(root)) PlanTimeEstimateCheck.Check(definition.Plan, estimator, resolve);
                 PlanTimeEstimateCheck.Check(root, estimator, resolve);

@@ -308,6 +308,7 @@ public sealed partial class QueryBinder
         };
         var lateral = new List<BoundExpr>();
         bool saved = _noConstantPullUp;
+        int savedNulling = _nullingJoin, joinId = ++_joinCount;
         // A RIGHT JOIN whose left side PostgreSQL removes: the right side alone (see IsRemovableOuterJoinSide).
         if (kind == LogicalJoinType.Right && IsRemovableOuterJoinSide(join, join.Field("larg"), scope))
         {
@@ -316,7 +317,9 @@ public sealed partial class QueryBinder
             throw UnsupportedConstructException.NotYet($"{LateralWhat} on the right of a RIGHT JOIN whose left side PostgreSQL removes");
         }
         _noConstantPullUp = saved || kind is LogicalJoinType.Right or LogicalJoinType.Full;
+        _nullingJoin = kind is LogicalJoinType.Right or LogicalJoinType.Full ? joinId : savedNulling;
         var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
+        _nullingJoin = savedNulling;
         // A LEFT JOIN whose right side PostgreSQL removes before planning it: the left side alone,
         // unless a LATERAL correlation of the left side needs this join's condition.
         if (kind == LogicalJoinType.Left && lateral.Count == 0 && left.Apply is null && IsRemovableOuterJoinSide(join, join.Field("rarg"), scope))
@@ -325,8 +328,10 @@ public sealed partial class QueryBinder
             return WithoutRemovedSide(join, left, binder);
         }
         _noConstantPullUp = saved || kind is LogicalJoinType.Left or LogicalJoinType.Full;
+        _nullingJoin = kind is LogicalJoinType.Left or LogicalJoinType.Full ? joinId : savedNulling;
         var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
         _noConstantPullUp = saved;
+        _nullingJoin = savedNulling;
         // Subqueries in ON are joined to one input (outer joins) or to the joined rows (inner joins), not to the query's FROM.
         var subqueries = new List<SubqueryJoin>();
         var savedSubLinkBinder = binder.SubLinkBinder;
@@ -341,6 +346,7 @@ public sealed partial class QueryBinder
             binder.SubLinkBinder = savedSubLinkBinder;
         }
         if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
+        if (condition is not null && kind != LogicalJoinType.Full) condition = SubstituteBelowNullingJoin(condition, joinId, savedNulling);
         // A LATERAL sub-query's correlation joins the ON condition (PostgreSQL allows LATERAL references only from the right of an inner or left join).
         if (lateral.Count > 0) condition = PredicateSimplification.Conjunction(condition is null ? lateral : [condition, .. lateral]);
         if (left.Apply is not null) throw UnsupportedConstructException.NotYet($"{LateralWhat} on the left of a JOIN");
@@ -357,6 +363,25 @@ public sealed partial class QueryBinder
         }
         if (subqueries.Count == 0) return new FromItem(s => new LogicalJoin(left.Build(s), right.Build(s), kind, condition) { LateralInner = right.LateralInner });
         return new FromItem(s => JoinWithOnSubqueries(left.Build(s), right.Build(s), kind, condition!, subqueries, binder));
+    }
+
+    /// <summary>
+    /// A join's ON condition with the constant outputs of pulled-up sub-queries that this join, or an
+    /// outer join above it, nulls substituted. pullup_replace_vars wraps an output in a PlaceHolderVar
+    /// only above the lowest outer join that nulls it (replace_vars_in_jointree turns need_phvs off at
+    /// that join, for its own quals and everything beneath, grouping sets or not; a FULL JOIN's quals
+    /// keep them): there the output is substituted as it is, and eval_const_expressions folds it into
+    /// the condition (<c>LEFT JOIN (SELECT id, 7 / 31 AS z FROM t) s ON ... AND 65 % s.z = 1</c>
+    /// divides by zero while planning). A constant reads no column, so it is the same value wherever
+    /// the condition runs.
+    /// </summary>
+    /// <param name="joinId">This join, the nulling join of its nullable side's items.</param>
+    /// <param name="nullingJoin">The outer join that nulls this join's items from above (0: none).</param>
+    private BoundExpr SubstituteBelowNullingJoin(BoundExpr condition, int joinId, int nullingJoin)
+    {
+        if (_placeHolderConstants.Count == 0) return condition;
+        return condition.TransformUp(e => e is LogicalColumnRef r && _placeHolderConstants.TryGetValue(r.Column.Id, out var c)
+            && (c.NullingJoin == joinId || c.NullingJoin != 0 && c.NullingJoin == nullingJoin) ? c.Expr : e);
     }
 
     /// <summary>

@@ -50,6 +50,15 @@ public sealed partial class QueryBinder
     // sub-query it pulls up into that level in a PlaceHolderVar (pull_up_simple_subquery's wrap_non_vars).
     private bool _wrapNonVars;
 
+    // The outer join that nulls the FROM items being bound, innermost first (0: none in this query
+    // level), and how many joins were numbered so far (QueryBinder.From's PrepareJoin).
+    private int _nullingJoin;
+    private int _joinCount;
+
+    // The constant outputs of sub-queries pulled up into PlaceHolderVars, with the outer join that
+    // nulls them (0: wrapped under grouping sets only), by column id (see SubstituteBelowNullingJoin).
+    private readonly Dictionary<int, (BoundExpr Expr, int NullingJoin)> _placeHolderConstants = [];
+
     public static BoundQuery Bind(QueryEnvelope envelope)
     {
         if (!envelope.Locale.IsUtf8)
@@ -63,8 +72,10 @@ public sealed partial class QueryBinder
         CheckQueryLevel(query, withAndSetOperations: true);
         _cteStack.Add(query.List("cteList"));
         bool saved = _noConstantPullUp, savedWrap = _wrapNonVars;
+        int savedNulling = _nullingJoin;
         _noConstantPullUp = UsesGroupingSets(query);
         _wrapNonVars = UsesGroupingSets(query);
+        _nullingJoin = 0;
         try
         {
             return BindQueryLevel(query);
@@ -73,6 +84,7 @@ public sealed partial class QueryBinder
         {
             _noConstantPullUp = saved;
             _wrapNonVars = savedWrap;
+            _nullingJoin = savedNulling;
             _cteStack.RemoveAt(_cteStack.Count - 1);
         }
     }
@@ -99,6 +111,10 @@ public sealed partial class QueryBinder
             // wrap_non_vars under grouping sets, pullup_replace_vars_callback's need_phvs on the
             // nullable side): folded at each reference all the same, never substituted as constants.
             foreach (var (id, expr) in bound.Outputs) _placeHolderOutputs[id] = expr;
+            // (immutable ones only: a copy of a volatile call in ON would be a second evaluation)
+            foreach (var (id, expr) in bound.ConstantOutputs)
+                if (!expr.AnyNode(static n => n is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid)))
+                    _placeHolderConstants[id] = (expr, _nullingJoin);
             return;
         }
         foreach (var (id, expr) in bound.ConstantOutputs) _pulledUpConstants[id] = expr;

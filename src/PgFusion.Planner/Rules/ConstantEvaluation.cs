@@ -49,8 +49,15 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     /// </summary>
     private readonly HashSet<BoundExpr> nonNullConstants = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>
+    /// Group keys whose expression is a reference to a pulled-up output that is no PlaceHolderVar's,
+    /// by the aggregate's key column (<see cref="CollectGroupKeys"/>).
+    /// </summary>
+    private readonly Dictionary<int, BoundExpr> groupKeys = [];
+
     public LogicalPlan Apply(LogicalPlan plan)
     {
+        CollectGroupKeys(plan);
         // PostgreSQL folds the select list first (subquery_planner's preprocess_expression of the
         // targetList, which holds the aggregates, GROUP BY and ORDER BY expressions), then the
         // WHERE and JOIN quals, then HAVING: when two constants would raise, the first in that
@@ -200,6 +207,27 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         return changed ? result : null;
     }
 
+    /// <summary>
+    /// The group keys of plain GROUP BYs (no grouping sets: those wrap pulled-up outputs in
+    /// PlaceHolderVars) that read a pulled-up output: pullup_replace_vars substitutes the output in
+    /// the parent's select list, HAVING and ORDER BY, which read the key's column here, so a
+    /// reference to the key column folds as the output does (<c>SELECT 65 % x ... GROUP BY x</c> with
+    /// x = <c>7 / 31</c> divides by zero while planning). Every group's key has that value, so the
+    /// constant replaces the column.
+    /// </summary>
+    private void CollectGroupKeys(LogicalPlan plan)
+    {
+        if (plan is LogicalAggregate aggregate)
+        {
+            foreach (var key in aggregate.GroupKeys)
+            {
+                if (key.Expr is LogicalColumnRef r && (pulledUp?.ContainsKey(r.Column.Id) == true || pulledUpOutputs?.ContainsKey(r.Column.Id) == true))
+                    groupKeys[key.Column.Id] = key.Expr;
+            }
+        }
+        foreach (var child in plan.Children) CollectGroupKeys(child);
+    }
+
     /// <summary>The select list of a sub-query PostgreSQL pulls up (its outputs are in <c>pulledUpOutputs</c>).</summary>
     private bool IsPulledUpSelectList(LogicalPlan plan) =>
         plan is LogicalProject { Exprs.Count: > 0 } project && (pulledUpOutputs is { Count: > 0 } || placeHolderOutputs is { Count: > 0 })
@@ -272,8 +300,18 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
             // A reference to a pulled-up output: PostgreSQL folds the substituted expression here.
             // The reference stays (the sub-query's projection computes it) unless it folds to a
             // constant and is not a PlaceHolderVar's.
+            // estimate_expression_value strips a PlaceHolderVar (it estimates that no outer join forces
+            // its contents to NULL), so in estimation its contents fold into the expression around it.
             reachedOutputs.Add(r.Column.Id);
-            return Evaluate(SubstitutePulledUp(output.Expr)) is BoundConst c && !output.PlaceHolder ? c : e;
+            var contents = Evaluate(SubstitutePulledUp(output.Expr));
+            if (contents is BoundConst c && (!output.PlaceHolder || estimate)) return c;
+            return estimate && IsConstant(contents) ? contents : e;
+        }
+        if (e is LogicalColumnRef k && groupKeys.TryGetValue(k.Column.Id, out var key))
+        {
+            // A group key of a plain GROUP BY that is a pulled-up output: PostgreSQL substituted the
+            // output into the select list and HAVING as into GROUP BY, and folds it there too.
+            return Evaluate(SubstitutePulledUp(key)) is BoundConst c ? c : e;
         }
         if (e is not (BoundBoolExpr or BoundCase or BoundCoalesce) && IsConstant(e))
         {

@@ -159,23 +159,27 @@ internal static class PlanTimeEstimateCheck
 
     /// <summary>
     /// get_restriction_variable: the operand that reads no column is estimated when the other reads
-    /// some. Two operands that both read columns: estimated too (see the class comment).
+    /// some. Two operands that both read columns: estimated too (see the class comment), but only for
+    /// their stable calls: a PlaceHolderVar there is a variable of its relation to
+    /// get_restriction_variable, which strips nothing (lateral_pulled_up_output_folded_at_reference.slt,
+    /// <c>a.c1 IS DISTINCT FROM (- l.x2)</c> over a nullable-side output runs in pg_fusion).
     /// </summary>
     private static void CheckOperands(BoundExpr left, BoundExpr right, Evaluators estimator)
     {
         bool leftReads = ReadsColumns(left), rightReads = ReadsColumns(right);
         if (!leftReads && !rightReads) return; // a pseudo-constant clause: a gating qual, never estimated
-        if (!leftReads || rightReads) Estimate(left, estimator);
-        if (!rightReads || leftReads) Estimate(right, estimator);
+        bool both = leftReads && rightReads;
+        if (!leftReads || rightReads) Estimate(left, estimator, placeHoldersStripped: !both);
+        if (!rightReads || leftReads) Estimate(right, estimator, placeHoldersStripped: !both);
     }
 
     private static bool ReadsColumns(BoundExpr e) => e.AnyNode(static n => n is LogicalColumnRef or BoundColumnRef);
 
-    private static void Estimate(BoundExpr operand, Evaluators estimator)
+    private static void Estimate(BoundExpr operand, Evaluators estimator, bool placeHoldersStripped = true)
     {
         // Without a stable call or a PlaceHolderVar both evaluations are the same, and ConstantEvaluation's
         // is the one that counts.
-        var placeHolders = estimator.PlaceHolders;
+        var placeHolders = placeHoldersStripped ? estimator.PlaceHolders : null;
         if (!operand.AnyNode(n => n is BoundFuncCall f && !FunctionVolatility.IsImmutable(f.FuncOid)
                 || n is LogicalColumnRef r && placeHolders is not null && placeHolders.ContainsKey(r.Column.Id))) return;
         try

@@ -17,6 +17,7 @@ namespace PgFusion.Integration.Tests;
 public sealed partial class SpillTests : IClassFixture<HookDatabase>
 {
     private const string Table = "spill_big";
+    private const string TextTable = "spill_text"; // 96-byte text values (pg_fusion has no repeat())
     private const string Aggregate = $"SELECT g, count(*), sum(v), count(DISTINCT s) FROM {Table} GROUP BY g ORDER BY g";
     private const string Sort = $"SELECT id, s, v FROM {Table} ORDER BY s, v DESC, id";
     private readonly HookDatabase db;
@@ -30,6 +31,10 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
             SELECT i AS id, i % 20011 AS g, (i * 7) % 1000 AS v, 'k' || (i % 3001) AS s
             FROM generate_series(1, 200000) i;
             ANALYZE {Table};
+            CREATE TABLE IF NOT EXISTS {TextTable} AS
+            SELECT i AS id, i % 20011 AS g, repeat(md5(i::text), 3) AS t
+            FROM generate_series(1, 200000) i;
+            ANALYZE {TextTable};
             """);
     }
 
@@ -196,6 +201,32 @@ public sealed partial class SpillTests : IClassFixture<HookDatabase>
     [InlineData("1400kB", $"SELECT id / 10, length(string_agg(s, ',')) FROM {Table} GROUP BY id / 10 ORDER BY 1")]
     public void Aggregates_that_buffer_rows_per_group_spill_and_equal_PostgreSQL(string workMem, string sql) =>
         SpillsAndMatches(workMem, sql, oracleWorkMem: null);
+
+    /// <summary>
+    /// min / max over text count their groups' values against the budget (MinMaxAccumulator.HeldBytes,
+    /// since 2026-12-02's mem8): 100,000 groups' keys and state arrays (about 8.4 MB) fit in 12 MB,
+    /// their max / min text (96 bytes each, about 19 MB) does not, so the hash aggregate spills (a `Spill:
+    /// HashAggregate` line; the plan has no other operator that holds rows). Before, it held all of
+    /// it and showed no Spill Files. At 1 MB, 200,000 groups spill several levels deep. Rows come in
+    /// hash order: compared sorted. (No text expression in the arguments: min(t || id) under the
+    /// parallel partial aggregate gave wrong values intermittently on 2026-12-02, with or without
+    /// spilling, before this change too; see perf/mem8-2026-12-02.md.)
+    /// </summary>
+    [Theory]
+    [InlineData("12MB", $"SELECT id / 2, max(t), min(t::varchar) FROM {TextTable} GROUP BY id / 2")]
+    [InlineData("1MB", $"SELECT id, max(t), count(*) FROM {TextTable} GROUP BY id")]
+    [InlineData("1MB", $"SELECT id % 50000, min(t), max(t::varchar), min(g) FROM {TextTable} GROUP BY id % 50000")]
+    public void Min_max_over_text_of_many_groups_spill_the_hash_aggregate_and_equal_PostgreSQL(string workMem, string sql)
+    {
+        using var conn = OpenFusion(workMem);
+        string plan = ExplainAnalyze(conn, sql);
+        Assert.Contains(SpillOperatorLine().Matches(plan), m => m.Groups[1].Value == "HashAggregate");
+        static string Sorted(string result) => string.Join('\n', result.Split('\n').Order(StringComparer.Ordinal));
+        string on = Sorted(ResultText.Run(conn, sql));
+        string off = Sorted(Off(sql));
+        Assert.True(off == on, ResultText.FirstDifference(off, on));
+        Assert.Equal(0, SpillFilesOnDisk());
+    }
 
     /// <summary>
     /// NOT IN (a null-aware anti join) over a subquery bigger than the budget is a grace hash join:

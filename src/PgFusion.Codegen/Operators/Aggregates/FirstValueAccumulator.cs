@@ -17,6 +17,13 @@ public sealed class FirstValueAccumulator : Accumulator
     private readonly bool oneRowOnly;
     private readonly bool anyRow;
     private int[] slot = new int[16];
+    private int held; // groups with a value
+
+    /// <summary>
+    /// The store (a text value each for DISTINCT ON's text columns or any_value(text)) and the slots,
+    /// less the 32 bytes per group the aggregate's table size already counts for this state.
+    /// </summary>
+    public override long HeldBytes => Math.Max(0, Spill.ColumnMemory.Bytes(store) + 4L * slot.Length - 32L * held);
 
     public FirstValueAccumulator(PgType type, bool oneRowOnly = false, bool anyRow = false)
     {
@@ -47,6 +54,7 @@ public sealed class FirstValueAccumulator : Accumulator
                 continue;
             }
             slot[g] = store.Length;
+            held++;
             ops.Append(arg!, r, store);
         }
     }
@@ -58,6 +66,7 @@ public sealed class FirstValueAccumulator : Accumulator
         var o = (FirstValueAccumulator)other;
         if (slot[group] >= 0 || otherGroup >= o.slot.Length || o.slot[otherGroup] < 0) return;
         slot[group] = store.Length;
+        held++;
         ops.Append(o.store, o.slot[otherGroup], store);
     }
 

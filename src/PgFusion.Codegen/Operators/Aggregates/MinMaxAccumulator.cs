@@ -1,5 +1,6 @@
 using PgFusion.Arrow;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Operators.Spill;
 using PgFusion.Types;
 
 namespace PgFusion.Codegen.Operators.Aggregates;
@@ -17,6 +18,15 @@ namespace PgFusion.Codegen.Operators.Aggregates;
 /// value: max(count(*) OVER w) of a fixed-width frame) grew the store by one value per row, all
 /// of it outside the memory budget (perf/mem7-2026-12-02.md).
 /// </para>
+/// <para>
+/// What the store holds counts against the memory budget (<see cref="HeldBytes"/>): text values
+/// (text, varchar, bpchar) and wide numerics make a group's value variable in size, far beyond the
+/// fixed per-group state <see cref="Spill.AggregateSpill"/> counts, so a hash aggregate with many
+/// groups of min(text) spills by groups as one with string_agg does (perf/mem8-2026-12-02.md). A
+/// text store is also compacted once its replaced text passes its groups' current text (and
+/// <see cref="MinGarbageBytes"/>), so a few groups whose long values are replaced often do not
+/// hold 1024 of them.
+/// </para>
 /// </summary>
 public sealed class MinMaxAccumulator : Accumulator
 {
@@ -28,9 +38,18 @@ public sealed class MinMaxAccumulator : Accumulator
     private Column? spare; // the store before the last compaction, reused by the next
     private int live; // groups with a value (slot >= 0)
     private int compactAt; // store length at which it is compacted
+    private VarBinaryColumn? text; // the store, when it holds text
+    private long liveBytes; // the text bytes of the groups' current values
+    private long spareBytes; // what the spare store held when it was swapped out (its arrays keep that much)
 
     /// <summary>Replaced values the store may hold beyond the groups' slots before it is compacted.</summary>
     internal const int MinGarbageRows = 1024;
+
+    /// <summary>Replaced text bytes the store may always hold (beyond that, no more than its groups' current text).</summary>
+    internal const int MinGarbageBytes = 64 * 1024;
+
+    /// <summary>Bytes per group <see cref="Spill.AggregateSpill.Bytes"/> already counts for each aggregate's state.</summary>
+    private const int CountedBytesPerGroup = 32;
 
     /// <summary>
     /// Whether two values that compare equal can still differ in what they show (numeric's scale,
@@ -42,6 +61,9 @@ public sealed class MinMaxAccumulator : Accumulator
     /// <summary>Rows the store holds (the groups' current values and the replaced ones not yet compacted away).</summary>
     internal int StoreRows => store.Length;
 
+    /// <summary>Bytes the store holds as ColumnMemory counts them (the groups' current values and the replaced ones).</summary>
+    internal long StoreBytes => ColumnMemory.Bytes(store);
+
     public MinMaxAccumulator(PgType type, bool max)
     {
         this.type = type;
@@ -49,15 +71,30 @@ public sealed class MinMaxAccumulator : Accumulator
         ops = ColumnOps.For(type);
         store = PgArrowMapping.CreateColumn(type, 16);
         store.EnsureValidity(16);
+        text = store as VarBinaryColumn;
         Array.Fill(slot, -1);
         compactAt = NextCompactAt();
     }
+
+    /// <summary>
+    /// The store (live and replaced values, text included), the spare store's arrays and the slots,
+    /// less the fixed bytes per group the aggregate's table size already counts for this state.
+    /// </summary>
+    public override long HeldBytes => CountStore
+        ? Math.Max(0, ColumnMemory.Bytes(store) + spareBytes + 4L * slot.Length - (long)CountedBytesPerGroup * live)
+        : 0;
 
     /// <summary>
     /// PGFUSION_MINMAX_COMPACT=0 in the server's environment keeps every replaced value (the store
     /// as it was before 2026-12-02), for A/B measurements of the worker's heap only.
     /// </summary>
     private static readonly bool CompactStore = Environment.GetEnvironmentVariable("PGFUSION_MINMAX_COMPACT") != "0";
+
+    /// <summary>
+    /// PGFUSION_MINMAX_HELD=0 in the server's environment leaves the store out of the budget and
+    /// compacts a text store by rows only (as before 2026-12-02's mem8), for A/B measurements only.
+    /// </summary>
+    private static readonly bool CountStore = Environment.GetEnvironmentVariable("PGFUSION_MINMAX_HELD") != "0";
 
     private int NextCompactAt() => CompactStore ? live + Math.Max(MinGarbageRows, slot.Length) : int.MaxValue;
 
@@ -79,17 +116,35 @@ public sealed class MinMaxAccumulator : Accumulator
             ops.Append(store, s, fresh);
         }
         spare = store;
+        spareBytes = CountStore ? ColumnMemory.Bytes(store) : 0;
         store = fresh;
+        text = store as VarBinaryColumn;
         compactAt = NextCompactAt();
     }
 
     /// <summary>Makes <paramref name="value"/>'s row <paramref name="row"/> group <paramref name="g"/>'s extreme.</summary>
     private void Replace(int g, Column value, int row)
     {
-        if (slot[g] < 0) live++;
+        int old = slot[g];
+        if (old < 0) live++;
         slot[g] = store.Length;
         ops.Append(value, row, store);
-        if (store.Length >= compactAt) Compact();
+        if (text is not null && TextGarbagePassesLive(old)) Compact();
+        else if (store.Length >= compactAt) Compact();
+    }
+
+    /// <summary>
+    /// Keeps <see cref="liveBytes"/> (the replaced value at <paramref name="old"/> leaves it, the one
+    /// just appended joins it) and says whether the replaced text passes the live text and
+    /// <see cref="MinGarbageBytes"/>: a compaction then at least halves the store's text.
+    /// </summary>
+    private bool TextGarbagePassesLive(int old)
+    {
+        var offsets = text!.Offsets;
+        int last = text.Length;
+        if (old >= 0) liveBytes -= offsets[old + 1] - offsets[old];
+        liveBytes += offsets[last] - offsets[last - 1];
+        return CompactStore && CountStore && offsets[last] - liveBytes >= Math.Max(MinGarbageBytes, liveBytes);
     }
 
     public override void EnsureGroups(int groups)

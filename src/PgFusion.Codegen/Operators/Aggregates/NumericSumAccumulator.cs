@@ -29,6 +29,13 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
     private int sumScale = -1; // the scale of every fastSums entry (an expression has one)
     private long fastRows; // rows added to fastSums by Update since they last moved into slowSums
 
+    /// <summary>
+    /// The per-group arrays (an Int128 sum, a PgNumeric sum and two counts: about 80 bytes a group)
+    /// beyond the 32 bytes per group the aggregate's table size counts for a state, by the arrays'
+    /// length. A sum too wide for 128 bits (BigInteger) is not counted: one per group at most.
+    /// </summary>
+    public override long HeldBytes => (long)fastSums.Length * Math.Max(0, 16 + 8 + 8 + Unsafe.SizeOf<PgNumeric>() - 32);
+
     public override void EnsureGroups(int groups)
     {
         fastSums = Grow(fastSums, groups);

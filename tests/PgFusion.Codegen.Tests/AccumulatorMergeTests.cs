@@ -3,6 +3,7 @@ using PgFusion.Arrow;
 using PgFusion.Codegen.Kernels;
 using PgFusion.Codegen.Operators.Aggregates;
 using PgFusion.Codegen.Operators.Columns;
+using PgFusion.Codegen.Values;
 using PgFusion.Types;
 using Xunit;
 
@@ -118,6 +119,52 @@ public sealed class AccumulatorMergeTests
             partials[0].Write(g, actual);
             Assert.Equal(Text(expected, g), Text(actual, g));
             if (ops is not null && !expected.IsNull(g)) Assert.True(ops.Equal(expected, g, actual, g), $"{kind}: group {g} differs");
+        }
+    }
+
+    /// <summary>
+    /// NumericSumAccumulator grows its exact (PgNumeric) sums only when a group first needs one: with
+    /// 1,000 groups, batches of one scale and of mixed scales, NaN, and a merge from a partial whose
+    /// exact sums never grew, every group's sum is the exact sum of its values (NULL for a group
+    /// without rows), as NumericMath.Add over the values in order gives it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Numeric_sums_of_many_groups_grow_their_exact_sums_late(bool average)
+    {
+        const int groups = 1000;
+        var random = new Random(2112);
+        var main = new NumericSumAccumulator(average);
+        var other = new NumericSumAccumulator(average);
+        main.EnsureGroups(groups);
+        other.EnsureGroups(groups);
+        var expected = new PgNumeric?[groups];
+        var rows = new long[groups];
+        var groupIds = new int[BatchRows];
+        for (int b = 0; b < 12; b++)
+        {
+            var c = PgArrowMapping.CreateColumn(PgType.Numeric, BatchRows);
+            for (int r = 0; r < BatchRows; r++)
+            {
+                int g = random.Next(groups - 1); // the last group sees no row
+                groupIds[r] = g;
+                // even batches: one scale (the fast Int128 sums); odd: mixed scales, and one NaN in batch 9
+                var v = b == 9 && r == 40 ? PgNumeric.NaN : new PgNumeric(random.Next(-100000, 100000), (short)(b % 2 == 0 ? 2 : r % 4));
+                ColumnAppend.Numeric(c, v);
+                expected[g] = expected[g] is { } e ? NumericMath.Add(e, v) : v;
+                rows[g]++;
+            }
+            // the high groups of the last batches reach exact sums past the first 16 groups
+            (b % 4 == 1 ? other : main).Update(c, null, BatchRows, groupIds);
+        }
+        for (int g = 0; g < groups; g++) main.Merge(g, other, g);
+        var actual = PgArrowMapping.CreateColumn(PgType.Numeric, groups);
+        for (int g = 0; g < groups; g++) main.Write(g, actual);
+        for (int g = 0; g < groups; g++)
+        {
+            string want = expected[g] is { } e ? (average ? NumericMath.Div(e, new PgNumeric(rows[g], 0)) : e).ToString() : "NULL";
+            Assert.Equal(want, Text(actual, g));
         }
     }
 

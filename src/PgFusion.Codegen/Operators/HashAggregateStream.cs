@@ -32,6 +32,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         if (emitOrder is not null) return NextBeforeError();
         if (emitted >= groups)
         {
+            table?.Release();
             table = null;
             accumulators = null;
             tableGauge?.Dispose();
@@ -373,6 +374,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             for (int a = 0; a < mine.Length; a++) mine[a].Merge(g, theirs[a], og);
         }
         // the merged table holds both; the other's is let go
+        from.Release();
         GaugeTable();
         other.tableGauge?.Dispose();
     }

@@ -34,6 +34,9 @@ public sealed class GroupTable
 
     public Column[] Keys { get; }
 
+    /// <summary>Lets go of the packed index's slot table (to its pool) once every group is emitted; the table is not used afterwards.</summary>
+    public void Release() => packedIndex?.Release();
+
     public int Count { get; private set; }
 
     /// <summary>Group ids of rows 0..rows-1 of <paramref name="keys"/> into <paramref name="groupIds"/>, adding new groups.</summary>

@@ -203,7 +203,7 @@ internal sealed class PackedGroupIndex
     private void Rehash(int length)
     {
         var old = entries;
-        var grown = new Entry[length];
+        var grown = Rent(length);
         int mask = grown.Length - 1;
         foreach (var entry in old)
         {
@@ -213,6 +213,49 @@ internal sealed class PackedGroupIndex
             grown[i] = entry;
         }
         entries = grown;
+        Return(old);
+    }
+
+    /// <summary>
+    /// Gives the slot table back to the pool once the table's groups are all emitted; the index is
+    /// not used afterwards (it is left with an empty table of its first size).
+    /// </summary>
+    public void Release()
+    {
+        var old = entries;
+        entries = new Entry[64];
+        count = 0;
+        lastGroup = -1;
+        Return(old);
+    }
+
+    // Slot tables from 4,096 slots (128 kB, past the large object threshold) to 131,072 (4 MB), one of
+    // each size, kept between queries. A fresh large array is fresh memory: each of its 4 kB pages
+    // faults on first touch, and in this VM a fault costs microseconds. TPC-H Q11's 32K groups grew
+    // through 1 MB and 2 MB tables, ~1,000 faults a run and ~10 % of the worker's CPU in Rehash
+    // (perf/perf21-2026-12-02.md). A pooled table is cleared instead (memset, no fault). At most
+    // 8 MB stay held. PGFUSION_GROUP_INDEX_POOL=0 in the server's environment turns the pool off (A/B).
+    private const int PoolMinLog2 = 12;
+    private const int PoolMaxLog2 = 17;
+    private static readonly bool PoolEnabled = Environment.GetEnvironmentVariable("PGFUSION_GROUP_INDEX_POOL") != "0";
+    private static readonly Entry[]?[] Pool = new Entry[]?[PoolMaxLog2 + 1];
+
+    private static Entry[] Rent(int length)
+    {
+        int log2 = System.Numerics.BitOperations.Log2((uint)length);
+        if (!PoolEnabled || log2 < PoolMinLog2 || log2 > PoolMaxLog2 || length != 1 << log2) return new Entry[length];
+        var pooled = Interlocked.Exchange(ref Pool[log2], null);
+        if (pooled is null) return new Entry[length];
+        Array.Clear(pooled);
+        return pooled;
+    }
+
+    private static void Return(Entry[] table)
+    {
+        int length = table.Length;
+        int log2 = System.Numerics.BitOperations.Log2((uint)length);
+        if (!PoolEnabled || log2 < PoolMinLog2 || log2 > PoolMaxLog2 || length != 1 << log2) return;
+        Volatile.Write(ref Pool[log2], table);
     }
 
     // The code of one key value; Pack and PackRow use the same ones, so a row packs alike either way.

@@ -56,13 +56,18 @@ internal sealed class ParallelAggregateStream : IBatchSource
         int degree = opened.Degree;
         partials = new HashAggregateStream[degree];
         var inputs = new IBatchSource[degree];
+        // Each partial runs in its own partition's context: its kernels' text arena is scratch of one
+        // thread (KernelContext), and a partial sharing the parent's would let one thread's
+        // concatenation overwrite another's mid-kernel (min(t || id) came out with other rows' bytes).
+        var contexts = new ExecutionContext[degree];
         for (int i = 0; i < degree; i++)
         {
-            inputs[i] = node.Input.Open(opened.Partition());
+            contexts[i] = opened.Partition();
+            inputs[i] = node.Input.Open(contexts[i]);
         }
         // The first partial reads the others' inputs after its own once they stopped early (overflow).
-        partials[0] = new HashAggregateStream(node, first = new Concatenation(inputs), context);
-        for (int i = 1; i < degree; i++) partials[i] = new HashAggregateStream(node, inputs[i], context);
+        partials[0] = new HashAggregateStream(node, first = new Concatenation(inputs), contexts[0]);
+        for (int i = 1; i < degree; i++) partials[i] = new HashAggregateStream(node, inputs[i], contexts[i]);
         return true;
     }
 

@@ -248,7 +248,7 @@ public sealed partial class QueryBinder
                 : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates) { SortedGrouping = groupingOrder };
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);
-            if (having is not null) plan = new LogicalFilter(plan, having) { OverGroupingSets = UsesGroupingSets(query) && query.List("groupClause").Count > 0 };
+            if (having is not null) plan = new LogicalFilter(plan, having) { Having = true, OverGroupingSets = UsesGroupingSets(query) && query.List("groupClause").Count > 0 };
         }
 
         binder.Windows = null;

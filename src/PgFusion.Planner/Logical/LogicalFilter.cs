@@ -20,6 +20,13 @@ public sealed record LogicalFilter(LogicalPlan Input, BoundExpr Predicate) : Log
     /// </summary>
     public bool OneTime { get; init; }
 
+    /// <summary>
+    /// The HAVING of a query level: its quals are no relation's restriction list, so PostgreSQL
+    /// absorbs none of its equalities into an equivalence class and keeps them in the written order
+    /// before sorting by cost (<see cref="Rules.QualOrdering"/>).
+    /// </summary>
+    public bool Having { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output => Input.Output;
 
     public override IReadOnlyList<LogicalPlan> Children => [Input];

@@ -88,11 +88,48 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 var exprs = outer.Exprs.Select(e => e with { Expr = e.Expr.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x) }).ToList();
                 return Push(outer with { Input = inner.Input, Exprs = exprs });
             }
+            case LogicalFilter { Having: false, OneTime: false } filter when PushIntoGrouping(filter) is { } pushed:
+                return pushed;
+            case LogicalFilter { Having: false, OneTime: false, Input: LogicalSort { Limit: null } sort } filter:
+                // A sub-query with ORDER BY (no LIMIT): PostgreSQL pushes the quals into its WHERE.
+                return Push(sort with { Input = new LogicalFilter(sort.Input, filter.Predicate) });
             case LogicalJoin join:
                 return PushOn(join).MapChildren(Push);
             default:
                 return plan.MapChildren(Push);
         }
+    }
+
+    /// <summary>
+    /// A filter over a grouped sub-query (GROUP BY or DISTINCT, with or without its select list):
+    /// PostgreSQL pushes the quals into the sub-query's HAVING (set_subquery_pathlist), and
+    /// subquery_planner moves each that reads no aggregate to WHERE, after the sub-query's own WHERE
+    /// quals, where the table's restriction list orders them with those. So the conjuncts reading
+    /// group keys only go below the aggregate (the keys' expressions substituted), in their order,
+    /// and the rest stay above. Null when none goes below.
+    /// </summary>
+    private LogicalPlan? PushIntoGrouping(LogicalFilter filter)
+    {
+        var project = filter.Input as LogicalProject;
+        if (project is { KeepAll: true }) return null;
+        if ((project?.Input ?? filter.Input) is not LogicalAggregate { GroupKeys.Count: > 0 } aggregate) return null;
+        var keys = aggregate.GroupKeys.ToDictionary(k => k.Column.Id, k => k.Expr);
+        var outputs = project?.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(filter.Predicate))
+        {
+            var substituted = outputs is null ? c : c.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
+            var refs = ColumnIds.ReferencedBy(substituted);
+            if (refs.Count > 0 && refs.All(keys.ContainsKey))
+                below.Add(substituted.TransformUp(x => x is LogicalColumnRef r && keys.TryGetValue(r.Column.Id, out var k) ? k : x));
+            else
+                above.Add(c);
+        }
+        if (below.Count == 0) return null;
+        LogicalPlan grouped = aggregate with { Input = new LogicalFilter(aggregate.Input, PredicateSimplification.Conjunction(below)) };
+        var result = Push(project is null ? grouped : project with { Input = grouped });
+        return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above));
     }
 
     /// <summary>

@@ -20,7 +20,8 @@ namespace PgFusion.Planner.Rules;
 /// one operator call when PostgreSQL hashes it (a constant list of 9 or more elements).
 /// </para>
 /// <para>
-/// Before sorting, the conjuncts of a filter directly over a table scan are put in the order
+/// Before sorting, the conjuncts of a filter that holds a relation's restriction list
+/// (<see cref="HoldsRestrictionList"/>: over a table, VALUES, or a sub-query scan) are put in the order
 /// PostgreSQL lists the restriction clauses of a base relation: a mergejoinable equality (an
 /// <c>=</c> between two different expressions) is absorbed into an equivalence class and comes
 /// back (generate_base_implied_equalities) after every other clause, so such equalities move to
@@ -33,11 +34,33 @@ public sealed class QualOrdering(QueryCatalog catalog) : IRewriteRule
 
     public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p => p switch
     {
-        LogicalFilter f => Reorder(f.Predicate, baseRelation: f.Input is LogicalScan || PredicatePushdown.IsScanWithInitPlanMark(f.Input)
-            || PredicatePushdown.IsScanWithExistsMark(f.Input)) is { } pred ? f with { Predicate = pred } : f,
+        LogicalFilter f => Reorder(f.Predicate, baseRelation: HoldsRestrictionList(f)) is { } pred ? f with { Predicate = pred } : f,
         LogicalJoin { Condition: { } c } j => Reorder(c, baseRelation: false) is { } cond ? j with { Condition = cond } : j,
         _ => p,
     });
+
+    /// <summary>
+    /// Whether the filter holds the restriction list of one relation PostgreSQL scans: a table (also
+    /// cross-joined with InitPlan or free EXISTS marks), a VALUES list (a UNION ALL of rows), a
+    /// materialized WITH query, or a sub-query PostgreSQL does not pull up (aggregates, DISTINCT,
+    /// LIMIT, ORDER BY, window functions, set operations), whose Subquery Scan filters by that list,
+    /// or into which set_subquery_pathlist pushes the list in its order, where the sub-query's own
+    /// relation lists it again with the equalities last. Not a HAVING (its quals stay as written)
+    /// nor the quals left over a join (they read two relations).
+    /// </summary>
+    internal static bool HoldsRestrictionList(LogicalFilter f) =>
+        !f.Having && (IsRelation(f.Input) || PredicatePushdown.IsScanWithInitPlanMark(f.Input) || PredicatePushdown.IsScanWithExistsMark(f.Input));
+
+    private static bool IsRelation(LogicalPlan plan) => plan switch
+    {
+        LogicalScan or LogicalCteScan or LogicalWorkTableScan => true,
+        LogicalUnionAll or LogicalSetOp or LogicalRecursiveUnion or LogicalAggregate or LogicalLimit or LogicalPartitionLimit or LogicalSort or LogicalWindow => true,
+        // A materialized WITH query's select list; a sub-query's select list over its grouping, limit or set operation
+        // (predicate pushdown moves a filter below the select list of one PostgreSQL pulls up).
+        LogicalProject { KeepAll: true } => true,
+        LogicalProject p => p.Input is not (LogicalScan or LogicalFilter or LogicalJoin) && IsRelation(p.Input),
+        _ => false,
+    };
 
     /// <summary>The conjunction in PostgreSQL's evaluation order; null when that is already its order.</summary>
     private BoundExpr? Reorder(BoundExpr predicate, bool baseRelation)

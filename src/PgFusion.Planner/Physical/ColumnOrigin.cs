@@ -18,7 +18,7 @@ public sealed record ColumnOrigin(RelationInfo Relation, int AttNum)
     /// </summary>
     public double NumDistinct()
     {
-        const double defaultNumDistinct = 200;
+        const double defaultNumDistinct = JoinOrder.ColumnStatistics.DefaultDistinctValues;
         var stats = Statistics;
         double tuples = RelTuples;
         bool isBool = AttNum >= 1 && AttNum <= Relation.Layout.Attributes.Count && Relation.Layout.Attribute(AttNum).Type.Oid == PgTypeOid.Bool;

@@ -9,9 +9,6 @@ namespace PgFusion.Planner.Physical;
 // them for generate_nonunion_paths (which reads the INTERSECT input with fewer groups first).
 public sealed partial class PhysicalPlanner
 {
-    /// <summary>PostgreSQL's DEFAULT_NUM_DISTINCT.</summary>
-    private const double DefaultNumDistinct = 200;
-
     /// <summary>
     /// A set operation input's groups: a nested set operation's rows; a query block that groups,
     /// aggregates or is DISTINCT, its rows; any other block, estimate_num_groups over its output
@@ -112,7 +109,7 @@ public sealed partial class PhysicalPlanner
             groups *= Estimates.Rows(distinct);
         }
         // a column of no base table scan (a CTE's, a grouped subquery's): DEFAULT_NUM_DISTINCT, unclamped
-        foreach (var _ in unknown) groups *= DefaultNumDistinct;
+        foreach (var _ in unknown) groups *= JoinOrder.ColumnStatistics.DefaultDistinctValues;
         return Math.Max(1, Math.Min(Math.Ceiling(groups), inputRows));
     }
 

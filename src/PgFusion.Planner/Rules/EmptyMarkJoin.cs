@@ -53,7 +53,9 @@ public sealed class EmptyMarkJoin : IRewriteRule
     /// moves to WHERE (or copies there, without GROUP BY) as a One-Time Filter that gates the input,
     /// so the aggregation does not run, as with the marker folded here. An IN test is told by its
     /// NULL-tracking marker (bool_or over the value IS NULL); over a NOT NULL value the binder leaves
-    /// that marker out and the test is taken for an EXISTS.
+    /// that marker out and the test is taken for an EXISTS. A filter over a grouped sub-query's output
+    /// has the same shape and follows the same rule: an IN there reads the sub-query's columns (a
+    /// SubPlan, no gate), so the sub-query's aggregation runs.
     /// </summary>
     private static bool TestedInHaving(LogicalJoin join)
     {

@@ -88,7 +88,7 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
         for (int r = 0; r < rows; r++)
         {
             if (!all && Skip(column, filter, r)) continue;
-            AddSlow(groupIds[r], KernelColumns.GetNumeric(column, r));
+            AddSlowSum(groupIds[r], KernelColumns.GetNumeric(column, r), 1);
         }
     }
 
@@ -156,23 +156,13 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
         return outside == 0;
     }
 
-    private void AddSlow(int g, PgNumeric v)
-    {
-        EnsureSlow(g);
-        slowSums[g] = slowCounts[g] > 0 ? NumericMath.Add(slowSums[g], v) : v;
-        slowCounts[g]++;
-    }
-
     /// <summary>Moves every group's Int128 sum into its exact sum.</summary>
     private void Flush()
     {
         for (int g = 0; g < fastCounts.Length; g++)
         {
             if (fastCounts[g] == 0) continue;
-            EnsureSlow(g);
-            var v = new PgNumeric(fastSums[g], (short)sumScale);
-            slowSums[g] = slowCounts[g] > 0 ? NumericMath.Add(slowSums[g], v) : v;
-            slowCounts[g] += fastCounts[g];
+            AddSlowSum(g, new PgNumeric(fastSums[g], (short)sumScale), fastCounts[g]);
             fastSums[g] = 0;
             fastCounts[g] = 0;
         }
@@ -235,10 +225,7 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
             sumScale = scale;
             return;
         }
-        var v = new PgNumeric(partial, (short)scale);
-        EnsureSlow(0);
-        slowSums[0] = slowCounts[0] > 0 ? NumericMath.Add(slowSums[0], v) : v;
-        slowCounts[0] += rows;
+        AddSlowSum(0, new PgNumeric(partial, (short)scale), rows);
     }
 
     public override bool CanMerge => true;
@@ -268,6 +255,7 @@ public sealed class NumericSumAccumulator(bool average) : Accumulator
 
     private static bool Below2Pow125(Int128 v) => v > -TwoPow125 && v < TwoPow125;
 
+    /// <summary>Adds an exact sum of <paramref name="rows"/> values to group <paramref name="g"/>'s exact sum (grown on first need).</summary>
     private void AddSlowSum(int g, PgNumeric sum, long rows)
     {
         EnsureSlow(g);

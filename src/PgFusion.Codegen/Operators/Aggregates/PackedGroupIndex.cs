@@ -240,10 +240,17 @@ internal sealed class PackedGroupIndex
     private static readonly bool PoolEnabled = Environment.GetEnvironmentVariable("PGFUSION_GROUP_INDEX_POOL") != "0";
     private static readonly Entry[]?[] Pool = new Entry[]?[PoolMaxLog2 + 1];
 
-    private static Entry[] Rent(int length)
+    /// <summary>The pool slot of a table of <paramref name="length"/> slots; -1 when such tables are not pooled.</summary>
+    private static int PoolSlot(int length)
     {
         int log2 = System.Numerics.BitOperations.Log2((uint)length);
-        if (!PoolEnabled || log2 < PoolMinLog2 || log2 > PoolMaxLog2 || length != 1 << log2) return new Entry[length];
+        return PoolEnabled && log2 >= PoolMinLog2 && log2 <= PoolMaxLog2 && length == 1 << log2 ? log2 : -1;
+    }
+
+    private static Entry[] Rent(int length)
+    {
+        int log2 = PoolSlot(length);
+        if (log2 < 0) return new Entry[length];
         var pooled = Interlocked.Exchange(ref Pool[log2], null);
         if (pooled is null) return new Entry[length];
         Array.Clear(pooled);
@@ -252,10 +259,8 @@ internal sealed class PackedGroupIndex
 
     private static void Return(Entry[] table)
     {
-        int length = table.Length;
-        int log2 = System.Numerics.BitOperations.Log2((uint)length);
-        if (!PoolEnabled || log2 < PoolMinLog2 || log2 > PoolMaxLog2 || length != 1 << log2) return;
-        Volatile.Write(ref Pool[log2], table);
+        int log2 = PoolSlot(table.Length);
+        if (log2 >= 0) Volatile.Write(ref Pool[log2], table);
     }
 
     // The code of one key value; Pack and PackRow use the same ones, so a row packs alike either way.

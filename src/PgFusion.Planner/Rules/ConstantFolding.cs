@@ -27,12 +27,29 @@ public sealed class ConstantFolding : IRewriteRule
     /// `b AND NOT b` (seed 531 case 135: the expansion then held a NOT where QualOrdering and the
     /// kernels expect calls). Only the comparisons' operands fold.
     /// </summary>
+    /// <remarks>
+    /// Likewise the <c>=</c> call inside an IS DISTINCT FROM or NULLIF expansion: PostgreSQL keeps a
+    /// DistinctExpr or NullIfExpr one node while an argument is not constant (eval_const_expressions
+    /// does not apply simplify_boolean_equality to it), costed as one call of its operator. Folding
+    /// <c>false = c3</c> to <c>NOT c3</c> broke the shape <see cref="QualOrdering.OperatorOf"/> reads,
+    /// so the expansion cost nothing and ran before a cheaper qual that overflows (seed 720 case 842).
+    /// </remarks>
     private static BoundExpr FoldTree(BoundExpr e)
     {
         if (e is BoundBoolExpr { FromScalarArray: true } list)
             return Fold(list.MapChildren(static test => test is BoundFuncCall ? test.MapChildren(FoldTree) : FoldTree(test)));
+        if (e is BoundCase { Origin: CaseOrigin.DistinctFrom or CaseOrigin.NullIf } c && QualOrdering.OperatorOf(c) is { } equal)
+            return Fold(c.MapChildren(child => FoldKeepingCall(child, equal)));
         return Fold(e.MapChildren(FoldTree));
     }
+
+    /// <summary>Folds <paramref name="e"/>, where <paramref name="call"/> (or NOT over it) keeps its node and folds only its operands.</summary>
+    private static BoundExpr FoldKeepingCall(BoundExpr e, BoundFuncCall call) => e switch
+    {
+        _ when ReferenceEquals(e, call) => call.MapChildren(FoldTree),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } not when ReferenceEquals(inner, call) => not with { Args = [call.MapChildren(FoldTree)] },
+        _ => FoldTree(e),
+    };
 
     public static BoundExpr Fold(BoundExpr e) => e switch
     {

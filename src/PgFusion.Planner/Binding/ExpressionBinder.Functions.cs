@@ -101,7 +101,16 @@ public sealed partial class ExpressionBinder
         foreach (var c in elementCoercions) elements = elements.Select(e => BindWithCaseOperand(c, e, aggregates)).ToList();
         string name = FunctionName(funcId, node);
         CheckCollation(node, [scalar, .. elements], () => $"operator {OperatorLabel(node.UInt32("opno"))}", OperatorName(node.UInt32("opno")));
-        if (elements.Count == 0) return new BoundConst(!useOr, PgType.Bool);
+        if (elements.Count == 0)
+        {
+            // ExecEvalScalarArrayOp returns false (ANY) / true (ALL) for an empty array without calling
+            // the operator, but the scalar was evaluated before (its own step), and may raise
+            // (`(c3)::int4 = ANY ('{}')` overflows). A constant is that value only when the scalar
+            // cannot raise: a literal, or a column (costed at nothing by PostgreSQL, it runs first
+            // among the quals, as a constant false does here); any other scalar runs on PostgreSQL.
+            if (!CannotRaise(scalar)) throw UnsupportedConstructException.NotYet($"{(useOr ? "ANY" : "ALL")} over an empty array with a computed scalar");
+            return new BoundConst(!useOr, PgType.Bool);
+        }
         var tests = elements.Select(e => (BoundExpr)new BoundFuncCall(funcId, name, [scalar, e], PgType.Bool)).ToList();
         return tests.Count == 1 ? tests[0] : new BoundBoolExpr(useOr ? BoolOp.Or : BoolOp.And, tests) { FromScalarArray = true };
     }
@@ -120,6 +129,13 @@ public sealed partial class ExpressionBinder
         || (node.Kind == "ARRAYEXPR" && node.Optional("multidims")?.Bool() != true && node.List("elements").All(e => e.RequireKind() == "CONST"));
 
     /// <summary>RelabelType over RelabelType ... over CaseTestExpr: a binary-compatible element coercion.</summary>
+    private static bool CannotRaise(BoundExpr e) => e switch
+    {
+        BoundConst or BoundColumnRef or LogicalColumnRef => true,
+        BoundRelabel r => CannotRaise(r.Arg),
+        _ => false,
+    };
+
     private static bool IsRelabelOfCaseTest(QueryTreeNode node)
     {
         while (node.RequireKind() == "RELABELTYPE") node = node.Field("arg");

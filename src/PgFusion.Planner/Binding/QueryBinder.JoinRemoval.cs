@@ -23,7 +23,8 @@ public sealed partial class QueryBinder
     /// <item>it is distinct for an empty clause list (query_is_distinct_for): no set-returning
     /// function in its select list, no GROUP BY, and either aggregates or HAVING without grouping
     /// sets, or exactly one empty grouping set (GROUP BY ()): at most one row whatever the outer row;</item>
-    /// <item>its ON condition has no sub-link (kept out of this rule: the condition is bound without the join).</item>
+    /// <item>its ON condition has no sub-link (kept out of this rule: the condition is bound without the join);</item>
+    /// <item>no WHERE (or inner-join ON) conjunct whose scope holds it reads no column of the level (<see cref="HasVarFreeQual"/>).</item>
     /// </list>
     /// Volatile functions in the sub-query do not keep PostgreSQL from removing it (only clauses
     /// with them are unusable as join clauses, and none is used here).
@@ -35,8 +36,50 @@ public sealed partial class QueryBinder
         var rte = scope.Entry(rti, inner.Field("rtindex"));
         if (rte.Int32("rtekind") != RteKind.Subquery || !IsAtMostOneRow(rte.Field("subquery"))) return false;
         if (join.Optional("quals") is { } quals && ExpressionBinder.HasNodeKind(quals.Element, "SUBLINK")) return false;
-        return !ReadsRangeEntry(level, rti);
+        return !ReadsRangeEntry(level, rti) && !HasVarFreeQual(level.Field("jointree"), rti);
     }
+
+    /// <summary>
+    /// A conjunct that reads no column of this level (<c>WHERE false</c>, <c>WHERE NULL::bool</c>,
+    /// <c>random() &gt; 2</c>, an uncorrelated EXISTS) in WHERE or in the ON of an inner join whose scope
+    /// holds range-table entry <paramref name="rti"/>. distribute_qual_to_rels gives a qual without
+    /// columns the relations of its syntactic scope, the removable side's too, and join_is_removable
+    /// then keeps the join: the sub-query is planned, its constants folded (seed 710 case 6:
+    /// <c>t1 a LEFT JOIN LATERAL (SELECT max(..) .. WHERE (3000000000)::int4 &lt; b.c4) l ON true WHERE
+    /// false</c> overflows while planning). A constant false in the ON of an inner join beside the
+    /// LEFT JOIN (<c>a JOIN c ON false LEFT JOIN l ON true</c>) does not keep it, nor does one in the
+    /// removed join's own ON. make_ands_implicit drops a constant true. (A conjunct that folds to true,
+    /// <c>1 = 1</c>, is not recognized: the join stays, and its sub-query is planned here where
+    /// PostgreSQL removes it.)
+    /// </summary>
+    private static bool HasVarFreeQual(QueryTreeNode node, int rti)
+    {
+        if (!Holds(node, rti)) return false;
+        return node.Kind switch
+        {
+            "FROMEXPR" => VarFreeQuals(node) || node.List("fromlist").Any(f => HasVarFreeQual(f, rti)),
+            "JOINEXPR" => (node.Int32("jointype") == 0 && VarFreeQuals(node)) || HasVarFreeQual(node.Field("larg"), rti) || HasVarFreeQual(node.Field("rarg"), rti),
+            _ => false,
+        };
+    }
+
+    private static bool VarFreeQuals(QueryTreeNode node) => node.Optional("quals") is { } quals && JsonConjuncts(quals).Any(IsVarFree);
+
+    /// <summary>Whether a join tree node (FromExpr, JoinExpr, RangeTblRef) holds range-table entry <paramref name="rti"/>.</summary>
+    private static bool Holds(QueryTreeNode node, int rti) => node.Kind switch
+    {
+        "RANGETBLREF" => node.Int32("rtindex") == rti,
+        "JOINEXPR" => Holds(node.Field("larg"), rti) || Holds(node.Field("rarg"), rti),
+        "FROMEXPR" => node.List("fromlist").Any(f => Holds(f, rti)),
+        _ => false,
+    };
+
+    private static bool IsVarFree(QueryTreeNode conjunct) =>
+        !AnyVar(conjunct.Element, 0, static (_, levelsUp, depth) => levelsUp == depth) && !IsConstantTrue(conjunct);
+
+    private static bool IsConstantTrue(QueryTreeNode node) =>
+        node.Kind == "CONST" && node.UInt32("consttype") == 16 && !node.Bool("constisnull")
+        && node.Field("constvalue").String("bytes").StartsWith("01", StringComparison.Ordinal);
 
     /// <summary>
     /// query_is_distinct_for with no join columns (PostgreSQL 15, analyzejoins.c): a target-list

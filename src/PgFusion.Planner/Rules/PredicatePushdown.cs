@@ -548,7 +548,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         {
             // An IN list's AND (NOT IN, <> ALL) stays one qual, as PostgreSQL's ScalarArrayOpExpr.
             if (e is BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and) foreach (var a in and.Args) Walk(a);
-            else if (e is BoundBoolExpr { Op: BoolOp.Or } or && FactorOr(or) is { } factored) foreach (var f in factored) Walk(f);
+            else if (e is BoundBoolExpr { Op: BoolOp.Or, FromScalarArray: false } or && FactorOr(or) is { } factored) foreach (var f in factored) Walk(f);
             else if (e is not BoundConst { Value: true }) list.Add(e);
         }
         Walk(predicate);

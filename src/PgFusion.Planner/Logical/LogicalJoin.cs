@@ -46,6 +46,15 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     public bool Subquery { get; init; }
 
     /// <summary>
+    /// The join of a correlated scalar, EXISTS or IN sub-query inside an expression (a left join
+    /// to the sub-query, <see cref="Subquery"/>): to PostgreSQL a SubPlan evaluated for every outer
+    /// row that reaches its qual, whether or not the sub-query has rows, not a join that can stop
+    /// at an empty inner input. Kept when the join is made inner; the physical join then reads
+    /// every left row (seed 710 case 5468).
+    /// </summary>
+    public bool SubPlan { get; init; }
+
+    /// <summary>
     /// The right input is a LATERAL sub-query PostgreSQL plans as a query level of its own (one it
     /// does not pull up: with LIMIT/OFFSET, aggregates, GROUP BY or DISTINCT). To PostgreSQL that is
     /// always the inner input of a nested loop, rescanned with each outer row's values as Params,

@@ -57,16 +57,28 @@ public sealed partial class PhysicalPlanner
             && !join.Gated
             // A LATERAL sub-query is the inner input of PostgreSQL's nested loop: built, never probed.
             && !join.LateralInner
+            // A left or right join without an equality is a nested loop in PostgreSQL whose outer
+            // input is the preserved one: it emits, for each preserved row in turn, that row's pairs
+            // (then its NULL-extended row), and the probe side here emits in that order, so the
+            // projection above meets a raising row where PostgreSQL's does (seed 710 case 3910).
+            && (leftKeys.Count == 0 && join.Kind is LogicalJoinType.Left or LogicalJoinType.Right
+                ? (join.Kind == LogicalJoinType.Left ? JoinBuildSide.Right : JoinBuildSide.Left)
             // A join without an equality is a nested loop in PostgreSQL. Over a scan that costs it
             // nothing (an analyzed empty relation) both loop orders cost the same, whatever the other
             // side's rows, and the tie goes to the first path add_path kept: the first relation of the
             // FROM list outer, read first, which is the left input probed here (seed 503 case 333).
-            && (leftKeys.Count == 0 && (PredicatePushdown.IsFreeSeqScan(join.Left) || PredicatePushdown.IsFreeSeqScan(join.Right))
+            : leftKeys.Count == 0 && (PredicatePushdown.IsFreeSeqScan(join.Left) || PredicatePushdown.IsFreeSeqScan(join.Right))
                 ? JoinBuildSide.Right
                 // Otherwise PostgreSQL's outer input is the one its nested-loop costs make outer (read first, probed here).
                 : leftKeys.Count == 0 && join.Kind == LogicalJoinType.Inner && NestLoopReadsLeftFirst(join, left.EstimatedRows, right.EstimatedRows) is { } leftFirst
                     ? (leftFirst ? JoinBuildSide.Right : JoinBuildSide.Left)
                     : CostModel.ChooseBuildSide(left.EstimatedRows, right.EstimatedRows)) == JoinBuildSide.Left;
+        // A scalar or mark sub-query of an expression is a SubPlan to PostgreSQL, run for every outer
+        // row that reaches it, after that row's cheaper quals: when the sub-query has no row at all,
+        // every outer row is still read and its quals evaluated (a join would stop at the empty
+        // side). The outer input is read to its end: built first, or probed to the end even when
+        // the table is empty; only when something in it can raise (seed 710 case 5468).
+        bool everyOuterRow = join.SubPlan && join.Kind is LogicalJoinType.Inner && !join.LateralInner && !join.Gated && MayRaise(join.Left);
         var kind = join.Kind switch
         {
             LogicalJoinType.Inner => HashJoinKind.Inner,
@@ -90,8 +102,22 @@ public sealed partial class PhysicalPlanner
             residual.Count == 0 ? null : Resolve(PredicateSimplification.Conjunction(residual), pair),
             buildIsLeft,
             Columns(join.Output),
-            Estimates.Rows(rows)) { BuildFirst = join.Gated, NestLoopInner = join.LateralInner });
+            Estimates.Rows(rows)) { BuildFirst = join.Gated || (everyOuterRow && buildIsLeft), NestLoopInner = join.LateralInner || (everyOuterRow && !buildIsLeft) });
     }
+
+    /// <summary>
+    /// Whether reading <paramref name="plan"/> may raise an error: anything but scans under filters
+    /// and projections whose expressions cannot raise (<see cref="PredicatePushdown.CannotRaise"/>).
+    /// </summary>
+    private bool MayRaise(LogicalPlan plan) => plan switch
+    {
+        LogicalScan => false,
+        LogicalFilter f => !PredicatePushdown.CannotRaise(f.Predicate, IsComparisonFunction) || MayRaise(f.Input),
+        LogicalProject p => p.Exprs.Any(e => !PredicatePushdown.CannotRaise(e.Expr, IsComparisonFunction)) || MayRaise(p.Input),
+        _ => true,
+    };
+
+    private bool IsComparisonFunction(uint funcOid) => catalog.OperatorOfFunction(funcOid) is { Name: "=" or "<>" or "<" or "<=" or ">" or ">=" };
 
     private static bool IsOneEquiKey(LogicalJoin join)
     {

@@ -24,7 +24,11 @@ public sealed class SubqueryDecorrelation : IRewriteRule
     public bool RunsOnBoundPlan => true;
 
     public LogicalPlan Apply(LogicalPlan plan) => plan.TransformUp(p =>
-        p is LogicalApply apply ? new LogicalJoin(apply.Input, apply.Subquery, apply.Kind, apply.Condition) { Subquery = true } : p);
+        p is LogicalApply apply ? new LogicalJoin(apply.Input, apply.Subquery, apply.Kind, apply.Condition)
+        {
+            Subquery = true,
+            SubPlan = apply.Kind == LogicalJoinType.Left,
+        } : p);
 
     /// <summary>
     /// Raises Unsupported for the first sub-query still to unnest (the rule was turned off): no later

@@ -35,6 +35,13 @@ internal sealed class HashJoinStream : IBatchSource
     private int[] selection = new int[ExecutionContext.BatchRows];
     private int pairCount;
 
+    // An outer join's probe rows in PostgreSQL's order (see FlushInOrder): the probe rows of the
+    // batch below it have had their NULL-extended row emitted if they needed one; the output rows
+    // where a NULL-extended row goes between pairs.
+    private int unmatchedCursor;
+    private Column[] ordered = [];
+    private RecordBatch? orderedBatch;
+
     // Integer-key probe: keys widened to long, each probe row's entry range, and the resumable cursor.
     private long[] probeLongs = [];
     private int[] probeStarts = [];
@@ -315,6 +322,7 @@ internal sealed class HashJoinStream : IBatchSource
             if (probeMatched.Length < live) probeMatched = new bool[live];
             Array.Clear(probeMatched, 0, live);
             bnl?.Restore(probeMatched, live);
+            unmatchedCursor = 0;
             if (table.Count == 0)
             {
                 // NOT IN and NOT EXISTS over nothing keep every row; outer joins NULL-extend every row.
@@ -355,7 +363,7 @@ internal sealed class HashJoinStream : IBatchSource
                 else
                 {
                     while (ProbeInteger(table, live, probeMatched, needPairs))
-                        if (Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+                        foreach (var full in FlushInOrder(batch, table, probeMatched, buildMatched, pairProbe[pairCount - 1], bnl)) yield return full;
                 }
             }
             for (int k = 0; k < live && !table.IsIntegerKey; k++)
@@ -369,7 +377,8 @@ internal sealed class HashJoinStream : IBatchSource
                     }
                     for (int r = 0; r < table.Count; r++)
                     {
-                        if (AddPair(k, r) && Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+                        if (AddPair(k, r))
+                            foreach (var full in FlushInOrder(batch, table, probeMatched, buildMatched, k, bnl)) yield return full;
                     }
                     continue;
                 }
@@ -389,10 +398,12 @@ internal sealed class HashJoinStream : IBatchSource
                         probeMatched[k] = true;
                         break;
                     }
-                    if (AddPair(k, r) && Flush(batch, table, probeMatched, buildMatched) is { } full) yield return full;
+                    if (AddPair(k, r))
+                        foreach (var full in FlushInOrder(batch, table, probeMatched, buildMatched, k, bnl)) yield return full;
                 }
             }
-            if (pairCount > 0 && Flush(batch, table, probeMatched, buildMatched) is { } last) yield return last;
+            if (pairCount > 0)
+                foreach (var last in FlushInOrder(batch, table, probeMatched, buildMatched, live, bnl)) yield return last;
             if (bnl is not null)
             {
                 // a block's pass: record this batch's matches; only the last block's pass decides the kept probe rows
@@ -410,7 +421,7 @@ internal sealed class HashJoinStream : IBatchSource
             switch (kind)
             {
                 case HashJoinKind.ProbeOuter or HashJoinKind.Full:
-                    foreach (var b in EmitUnmatchedProbe(batch, probeMatched, live)) yield return b;
+                    foreach (var b in EmitUnmatchedProbe(batch, probeMatched, live, bnl is null ? unmatchedCursor : 0)) yield return b;
                     break;
                 case HashJoinKind.Semi or HashJoinKind.Anti or HashJoinKind.NullAwareAnti:
                     int n = 0;
@@ -691,14 +702,95 @@ internal sealed class HashJoinStream : IBatchSource
         return EmitsPairs && passed > 0 ? batch : null;
     }
 
-    /// <summary>Probe rows without a match, with NULL build columns, in batches.</summary>
-    private IEnumerable<RecordBatch> EmitUnmatchedProbe(RecordBatch probe, bool[] probeMatched, int live)
+    /// <summary>
+    /// <see cref="Flush"/> for the pairs queued so far, whose probe rows before
+    /// <paramref name="complete"/> have all their pairs among them or flushed before. An outer join
+    /// that keeps its probe rows emits in PostgreSQL's order (its hash join and nested loop emit an
+    /// outer row's pairs, then its NULL-extended row when it has none, before the next outer row
+    /// is fetched): such a row of those goes between the pairs where its row falls, so an operator
+    /// above that raises meets the rows in PostgreSQL's order (a projection negating the probe
+    /// column of an unmatched row before a pair's division by zero). When none falls between, the
+    /// pairs are emitted as they are. A block nested loop knows its unmatched rows only in its last
+    /// pass and emits them after the batch.
+    /// </summary>
+    private IEnumerable<RecordBatch> FlushInOrder(RecordBatch probe, JoinHashTable table, bool[] probeMatched, bool[]? buildMatched, int complete,
+        Spill.BlockNestedLoop? bnl)
+    {
+        var flushed = Flush(probe, table, probeMatched, buildMatched);
+        if (kind is not (HashJoinKind.ProbeOuter or HashJoinKind.Full) || bnl is not null)
+        {
+            if (flushed is not null) yield return flushed;
+            yield break;
+        }
+        int start = unmatchedCursor;
+        bool between = false;
+        for (int k = start; k < complete && !between; k++) between = !probeMatched[k];
+        if (!between)
+        {
+            unmatchedCursor = Math.Max(start, complete);
+            if (flushed is not null) yield return flushed;
+            yield break;
+        }
+        if (ordered.Length == 0)
+        {
+            ordered = plan.PairColumns.Select(c => PgArrowMapping.CreateColumn(c.Type, ExecutionContext.BatchRows)).ToArray();
+            orderedBatch = new RecordBatch(ordered, 0);
+        }
+        int probeWidth = plan.Probe.Output.Count;
+        int buildWidth = plan.Build.Output.Count;
+        int probeStart = plan.BuildIsLeft ? buildWidth : 0;
+        int buildStart = plan.BuildIsLeft ? 0 : probeWidth;
+        int passed = flushed is null ? 0 : flushed.LiveRows;
+        int count = 0;
+        foreach (var c in ordered) c.Reset();
+        int cursor = start;
+        for (int q = 0; q <= passed; q++)
+        {
+            // the NULL-extended rows before this pair's probe row (after the last pair: up to complete)
+            int p = q < passed ? (flushed!.Selection is { } sel ? sel[q] : q) : -1;
+            int upTo = q < passed ? Math.Min(pairProbe[p], complete) : complete;
+            for (; cursor < upTo; cursor++)
+            {
+                if (probeMatched[cursor]) continue;
+                int row = probe.Selection is { } s ? s[cursor] : cursor;
+                for (int j = 0; j < probeWidth; j++) pairOps[probeStart + j].Append(probe.Columns[j], row, ordered[probeStart + j]);
+                for (int j = 0; j < buildWidth; j++) ColumnAppend.Null(ordered[buildStart + j]);
+                if (++count == ExecutionContext.BatchRows)
+                {
+                    yield return Ordered(count);
+                    count = 0;
+                    foreach (var c in ordered) c.Reset();
+                }
+            }
+            if (q == passed) break;
+            for (int j = 0; j < pairs.Length; j++) pairOps[j].Append(pairs[j], p, ordered[j]);
+            if (++count == ExecutionContext.BatchRows)
+            {
+                yield return Ordered(count);
+                count = 0;
+                foreach (var c in ordered) c.Reset();
+            }
+        }
+        unmatchedCursor = Math.Max(cursor, start);
+        if (count > 0) yield return Ordered(count);
+    }
+
+    private RecordBatch Ordered(int count)
+    {
+        var batch = orderedBatch!;
+        batch.Length = count;
+        batch.Selection = null;
+        return batch;
+    }
+
+    /// <summary>Probe rows from <paramref name="from"/> on without a match, with NULL build columns, in batches.</summary>
+    private IEnumerable<RecordBatch> EmitUnmatchedProbe(RecordBatch probe, bool[] probeMatched, int live, int from = 0)
     {
         int probeWidth = plan.Probe.Output.Count;
         int buildWidth = plan.Build.Output.Count;
         int probeStart = plan.BuildIsLeft ? buildWidth : 0;
         int buildStart = plan.BuildIsLeft ? 0 : probeWidth;
-        int k = 0;
+        int k = from;
         while (k < live)
         {
             foreach (var c in pairs) c.Reset();

@@ -90,6 +90,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             }
             case LogicalFilter { Having: false, OneTime: false } filter when PushIntoGrouping(filter) is { } pushed:
                 return pushed;
+            case LogicalFilter { Having: true, OverGroupingSets: false, OneTime: false } filter when MoveHavingToWhere(filter) is { } moved:
+                return moved;
             case LogicalFilter { Having: false, OneTime: false, Input: LogicalSort { Limit: null } sort } filter:
                 // A sub-query with ORDER BY (no LIMIT): PostgreSQL pushes the quals into its WHERE.
                 return Push(sort with { Input = new LogicalFilter(sort.Input, filter.Predicate) });
@@ -130,6 +132,48 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         LogicalPlan grouped = aggregate with { Input = new LogicalFilter(aggregate.Input, PredicateSimplification.Conjunction(below)) };
         var result = Push(project is null ? grouped : project with { Input = grouped });
         return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above));
+    }
+
+    /// <summary>
+    /// A HAVING over GROUP BY (no grouping sets): subquery_planner moves each qual without aggregates,
+    /// volatile functions or sub-plans to the end of the WHERE quals, so PostgreSQL tests it on every
+    /// input row before aggregating, ordered with the WHERE quals of the relation it reads (a
+    /// `GROUP BY g HAVING g &lt;&gt; 1` drops the rows of group 1 before `10 / v` divides by their zero).
+    /// The conjuncts reading group keys only go below the aggregate (the keys' expressions substituted),
+    /// after its input's filter; the rest stay above, still a HAVING. The aggregate is the filter's input
+    /// or the left input of the joins of sub-queries evaluated over the groups. Null when none moves.
+    /// (With grouping sets the quals stay in HAVING; without GROUP BY a qual without aggregates reads no
+    /// column of the level, and PostgreSQL copies it to WHERE as a gate: not modelled.)
+    /// </summary>
+    private LogicalPlan? MoveHavingToWhere(LogicalFilter filter)
+    {
+        LogicalAggregate? Grouping(LogicalPlan p) => p switch
+        {
+            LogicalAggregate { GroupKeys.Count: > 0 } a => a,
+            LogicalJoin j => Grouping(j.Left),
+            _ => null,
+        };
+        if (Grouping(filter.Input) is not { } aggregate) return null;
+        var keys = aggregate.GroupKeys.ToDictionary(k => k.Column.Id, k => k.Expr);
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(filter.Predicate))
+        {
+            var refs = ColumnIds.ReferencedBy(c);
+            if (refs.Count > 0 && refs.All(keys.ContainsKey))
+                below.Add(c.TransformUp(x => x is LogicalColumnRef r && keys.TryGetValue(r.Column.Id, out var k) ? k : x));
+            else
+                above.Add(c);
+        }
+        if (below.Count == 0) return null;
+        LogicalPlan Replace(LogicalPlan p) => p switch
+        {
+            LogicalAggregate a when ReferenceEquals(a, aggregate) => a with { Input = new LogicalFilter(a.Input, PredicateSimplification.Conjunction(below)) },
+            LogicalJoin j => j with { Left = Replace(j.Left) },
+            _ => p,
+        };
+        var result = Push(Replace(filter.Input));
+        return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above)) { Having = true };
     }
 
     /// <summary>

@@ -65,8 +65,10 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                         if (group.Count > 0) result = new LogicalFilter(result, PredicateSimplification.Conjunction(group));
                 return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
             }
-            case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject:
+            case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter
+                when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject or LogicalUnionAll { QualPushdownColumns: not null } or LogicalSetOp { QualPushdownColumns: not null }:
             {
+                // (Over a set operation's UNION [ALL], the select list reads its columns: the quals then go into its arms.)
                 // The select list of a plain SELECT-FROM-WHERE sub-query (or inlined CTE), which
                 // PostgreSQL pulls up: its outputs are substituted into the parent's quals, which then
                 // filter the sub-query's rows before any other output is computed, so an output
@@ -92,6 +94,12 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 return pushed;
             case LogicalFilter { Having: true, OverGroupingSets: false, OneTime: false } filter when MoveHavingToWhere(filter) is { } moved:
                 return moved;
+            case LogicalFilter { Having: false, OneTime: false, Input: LogicalUnionAll { QualPushdownColumns: { } safe } union } filter
+                when PushIntoSetOperation(filter, union.Inputs, union.Columns, safe, arms => union with { Inputs = arms }) is { } intoArms:
+                return intoArms;
+            case LogicalFilter { Having: false, OneTime: false, Input: LogicalSetOp { QualPushdownColumns: { } safe } setOp } filter
+                when PushIntoSetOperation(filter, [setOp.Left, setOp.Right], setOp.Columns, safe, arms => setOp with { Left = arms[0], Right = arms[1] }) is { } intoInputs:
+                return intoInputs;
             case LogicalFilter { Having: false, OneTime: false, Input: LogicalSort { Limit: null } sort } filter:
                 // A sub-query with ORDER BY (no LIMIT): PostgreSQL pushes the quals into its WHERE.
                 return Push(sort with { Input = new LogicalFilter(sort.Input, filter.Predicate) });
@@ -131,6 +139,37 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         if (below.Count == 0) return null;
         LogicalPlan grouped = aggregate with { Input = new LogicalFilter(aggregate.Input, PredicateSimplification.Conjunction(below)) };
         var result = Push(project is null ? grouped : project with { Input = grouped });
+        return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above));
+    }
+
+    /// <summary>
+    /// A filter over a UNION [ALL] or INTERSECT sub-query: set_subquery_pathlist (or, for a UNION ALL flattened into an
+    /// appendrel, set_append_rel_size) pushes each qual reading only safe columns
+    /// (<see cref="LogicalUnionAll.QualPushdownColumns"/>) into every arm, the arm's output expressions
+    /// substituted, after the arm's own WHERE quals (subquery_push_qual), where the arm's scan orders
+    /// them with those by cost: `s.k &lt;&gt; 1` drops a row before the arm's `10 / v` divides by its
+    /// zero, and an arm's output that raises is computed only on the rows the quals keep. The other
+    /// conjuncts stay above. Null when none goes into the arms.
+    /// </summary>
+    private LogicalPlan? PushIntoSetOperation(LogicalFilter filter, IReadOnlyList<LogicalPlan> inputs, IReadOnlyList<LogicalColumn> columns, IReadOnlyList<bool> safeColumns, Func<List<LogicalPlan>, LogicalPlan> rebuild)
+    {
+        var safe = columns.Select((c, i) => (c.Id, Safe: safeColumns[i])).Where(x => x.Safe).Select(x => x.Id).ToHashSet();
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(filter.Predicate))
+        {
+            var refs = ColumnIds.ReferencedBy(c);
+            if (refs.Count > 0 && refs.All(safe.Contains)) below.Add(c);
+            else above.Add(c);
+        }
+        if (below.Count == 0) return null;
+        var arms = inputs.Select(arm =>
+        {
+            var armColumns = columns.Select((c, i) => (c.Id, Arm: arm.Output[i])).ToDictionary(x => x.Id, x => x.Arm);
+            var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.TransformUp(x => x is LogicalColumnRef r && armColumns.TryGetValue(r.Column.Id, out var a) ? new LogicalColumnRef(a) : x))]);
+            return Push(new LogicalFilter(arm, predicate));
+        }).ToList();
+        var result = rebuild(arms);
         return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above));
     }
 

@@ -160,12 +160,22 @@ public sealed partial class QueryBinder
                 else
                     others.Add(p);
             }
-            if (others.Count > 0)
+            // A LATERAL top-N is rescanned per outer row by PostgreSQL, which tests its WHERE
+            // (`b.c9 = $1` before a costlier qual) and computes its select list and sort keys only
+            // on the rows of that outer row's values; grouped by the inner keys, pg_fusion would
+            // evaluate them on every row of the sub-query (seed 703 case 222: substr(b.c3, 2147483647,
+            // b.c1) raised 22011 on a row no outer row matches). When one can raise, it goes through
+            // the domain as well (QueryBinder.OuterRowDomain).
+            bool topNMayRaise = order is not null && correlations.Count > 0 && others.Count == 0
+                && MayRaise([.. local, .. correlations.Select(c => c.Inner), .. outputs, .. order.Keys.Select(k => k.Expr)], null);
+            if (others.Count > 0 || topNMayRaise)
             {
                 // Other correlation: through the domain of the outer columns (QueryBinder.Domain),
                 // the whole WHERE (its own conjuncts too) in the domain join's filter.
                 var decorrelated = DomainDecorrelate(plan, where.Plain, outer, out var reason)
-                    ?? throw UnsupportedConstructException.NotYet($"{Correlated(what)} whose outer references are not equalities in its WHERE and that {reason}");
+                    ?? throw UnsupportedConstructException.NotYet(others.Count > 0
+                        ? $"{Correlated(what)} whose outer references are not equalities in its WHERE and that {reason}"
+                        : $"{Correlated(what)} that evaluates an expression that can raise on its own rows, correlated by equalities, and that {reason}");
                 return new SubqueryBody(decorrelated.Plan, outputs, decorrelated.Correlations) { Order = order };
             }
             if (local.Count > 0) plan = new LogicalFilter(plan, PredicateSimplification.Conjunction(local));

@@ -20,6 +20,9 @@ public sealed partial class QueryBinder
         var leaves = new SetOperationLeaves(setOps.RequireKind() == "SETOPERATIONSTMT" ? SetOperationTypes(setOps) : []);
         var plan = BindSetOperation(setOps, scope, out var columns, leaves);
         if (leaves.SimpleUnionAll && leaves.Members.Count > 0) plan = MarkAppendRelMembers(plan, leaves);
+        // A UNION ALL flattened into an appendrel gets the quals in every arm that can take them
+        // (set_append_rel_size, then each arm's own set_subquery_pathlist), whatever the other arms are.
+        if ((leaves.PushdownSafe || leaves.SimpleUnionAll) && leaves.TopTypes.Count > 0) plan = MarkQualPushdown(plan, leaves.TypeMismatch);
         scope.SetSubquery(LeftmostLeaf(setOps), columns);
         return _ => plan;
     }
@@ -37,7 +40,20 @@ public sealed partial class QueryBinder
         public HashSet<LogicalPlan> All { get; } = new(ReferenceEqualityComparer.Instance);
         /// <summary>Leaves PostgreSQL pulls up when it flattens the tree (is_simple_subquery and is_safe_append_member).</summary>
         public HashSet<LogicalPlan> Members { get; } = new(ReferenceEqualityComparer.Instance);
+        /// <summary>subquery_is_pushdown_safe over the tree (<see cref="LogicalUnionAll.QualPushdownColumns"/>).</summary>
+        public bool PushdownSafe { get; set; } = true;
+        /// <summary>Per column, whether some leaf's column has another type than the set operation's (an unsafe column).</summary>
+        public bool[] TypeMismatch { get; } = new bool[topTypes.Count];
     }
+
+    /// <summary>Sets <see cref="LogicalUnionAll.QualPushdownColumns"/> on the top UNION [ALL] node (UNION: under its grouping) or INTERSECT node.</summary>
+    private static LogicalPlan MarkQualPushdown(LogicalPlan plan, bool[] typeMismatch) => plan switch
+    {
+        LogicalUnionAll u => u with { QualPushdownColumns = [.. typeMismatch.Select(m => !m)] },
+        LogicalSetOp { Kind: SetOpKind.Intersect } s => s with { QualPushdownColumns = [.. typeMismatch.Select(m => !m)] },
+        LogicalAggregate { Aggregates.Count: 0, Input: LogicalUnionAll u } a => a with { Input = MarkQualPushdown(u, typeMismatch) },
+        _ => plan,
+    };
 
     private void RecordLeaf(QueryTreeNode arg, BindScope scope, LogicalPlan branch, IReadOnlyList<LogicalColumn> columns, SetOperationLeaves leaves)
     {
@@ -45,7 +61,11 @@ public sealed partial class QueryBinder
         leaves.All.Add(branch);
         if (columns.Count != leaves.TopTypes.Count || columns.Select((c, i) => c.Type.Oid != leaves.TopTypes[i].Oid).Any(x => x))
             leaves.SimpleUnionAll = false;
+        for (int i = 0; i < columns.Count && i < leaves.TypeMismatch.Length; i++)
+            if (columns[i].Type.Oid != leaves.TopTypes[i].Oid) leaves.TypeMismatch[i] = true;
         var sub = scope.Entry(arg.Int32("rtindex"), arg.Field("rtindex")).Field("subquery");
+        if (!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset") || sub.Bool("hasWindowFuncs") || sub.Bool("hasDistinctOn") || !sub.IsNullField("setOperations"))
+            leaves.PushdownSafe = false;
         if (IsPulledUp(sub) && IsSafeAppendMember(sub)) leaves.Members.Add(branch);
     }
 
@@ -109,6 +129,7 @@ public sealed partial class QueryBinder
         int op = node.Int32("op");
         bool all = node.Bool("all");
         if (op != SetOpUnion || !all) leaves.SimpleUnionAll = false;
+        if (op == SetOpExcept) leaves.PushdownSafe = false;
         var types = SetOperationTypes(node);
         var left = CastBranch(BindSetOperation(node.Field("larg"), scope, out var leftColumns, leaves), leftColumns, types, node.Field("larg"));
         RecordLeaf(node.Field("larg"), scope, left, leftColumns, leaves);

@@ -12,6 +12,9 @@ public sealed record LogicalSetOp(LogicalPlan Left, LogicalPlan Right, SetOpKind
 {
     public override IReadOnlyList<LogicalColumn> Output => Columns;
 
+    /// <summary>An INTERSECT at the top of a sub-query's set operation: per column, whether a qual over the sub-query that reads it goes into both inputs (<see cref="LogicalUnionAll.QualPushdownColumns"/>).</summary>
+    public IReadOnlyList<bool>? QualPushdownColumns { get; init; }
+
     public override IReadOnlyList<LogicalPlan> Children => [Left, Right];
 
     public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Left = children[0], Right = children[1] };

@@ -21,6 +21,14 @@ public sealed record LogicalUnionAll(IReadOnlyList<LogicalPlan> Inputs, IReadOnl
     /// </summary>
     public IReadOnlyList<AppendRelArm>? AppendRelMembers { get; init; }
 
+    /// <summary>
+    /// The top UNION [ALL] node of a set operation in a sub-query: per column, whether PostgreSQL pushes
+    /// a qual over the sub-query that reads it into every arm (allpaths.c subquery_is_pushdown_safe: no
+    /// EXCEPT in the tree, no arm with LIMIT/OFFSET, window functions, DISTINCT ON or set operations of
+    /// its own, and the arm's column of the set operation's type, compare_tlist_datatypes). Null: none is pushed.
+    /// </summary>
+    public IReadOnlyList<bool>? QualPushdownColumns { get; init; }
+
     public override IReadOnlyList<LogicalPlan> Children => Inputs;
 
     public override LogicalPlan WithChildren(IReadOnlyList<LogicalPlan> children) => this with { Inputs = children };

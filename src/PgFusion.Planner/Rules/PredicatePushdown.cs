@@ -65,8 +65,10 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                         if (group.Count > 0) result = new LogicalFilter(result, PredicateSimplification.Conjunction(group));
                 return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
             }
-            case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject:
+            case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter
+                when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject or LogicalUnionAll { QualPushdownColumns: not null } or LogicalSetOp { QualPushdownColumns: not null }:
             {
+                // (Over a set operation's UNION [ALL], the select list reads its columns: the quals then go into its arms.)
                 // The select list of a plain SELECT-FROM-WHERE sub-query (or inlined CTE), which
                 // PostgreSQL pulls up: its outputs are substituted into the parent's quals, which then
                 // filter the sub-query's rows before any other output is computed, so an output
@@ -90,6 +92,14 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             }
             case LogicalFilter { Having: false, OneTime: false } filter when PushIntoGrouping(filter) is { } pushed:
                 return pushed;
+            case LogicalFilter { Having: true, OverGroupingSets: false, OneTime: false } filter when MoveHavingToWhere(filter) is { } moved:
+                return moved;
+            case LogicalFilter { Having: false, OneTime: false, Input: LogicalUnionAll { QualPushdownColumns: { } safe } union } filter
+                when PushIntoSetOperation(filter, union.Inputs, union.Columns, safe, arms => union with { Inputs = arms }) is { } intoArms:
+                return intoArms;
+            case LogicalFilter { Having: false, OneTime: false, Input: LogicalSetOp { QualPushdownColumns: { } safe } setOp } filter
+                when PushIntoSetOperation(filter, [setOp.Left, setOp.Right], setOp.Columns, safe, arms => setOp with { Left = arms[0], Right = arms[1] }) is { } intoInputs:
+                return intoInputs;
             case LogicalFilter { Having: false, OneTime: false, Input: LogicalSort { Limit: null } sort } filter:
                 // A sub-query with ORDER BY (no LIMIT): PostgreSQL pushes the quals into its WHERE.
                 return Push(sort with { Input = new LogicalFilter(sort.Input, filter.Predicate) });
@@ -130,6 +140,79 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         LogicalPlan grouped = aggregate with { Input = new LogicalFilter(aggregate.Input, PredicateSimplification.Conjunction(below)) };
         var result = Push(project is null ? grouped : project with { Input = grouped });
         return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above));
+    }
+
+    /// <summary>
+    /// A filter over a UNION [ALL] or INTERSECT sub-query: set_subquery_pathlist (or, for a UNION ALL flattened into an
+    /// appendrel, set_append_rel_size) pushes each qual reading only safe columns
+    /// (<see cref="LogicalUnionAll.QualPushdownColumns"/>) into every arm, the arm's output expressions
+    /// substituted, after the arm's own WHERE quals (subquery_push_qual), where the arm's scan orders
+    /// them with those by cost: `s.k &lt;&gt; 1` drops a row before the arm's `10 / v` divides by its
+    /// zero, and an arm's output that raises is computed only on the rows the quals keep. The other
+    /// conjuncts stay above. Null when none goes into the arms.
+    /// </summary>
+    private LogicalPlan? PushIntoSetOperation(LogicalFilter filter, IReadOnlyList<LogicalPlan> inputs, IReadOnlyList<LogicalColumn> columns, IReadOnlyList<bool> safeColumns, Func<List<LogicalPlan>, LogicalPlan> rebuild)
+    {
+        var safe = columns.Select((c, i) => (c.Id, Safe: safeColumns[i])).Where(x => x.Safe).Select(x => x.Id).ToHashSet();
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(filter.Predicate))
+        {
+            var refs = ColumnIds.ReferencedBy(c);
+            if (refs.Count > 0 && refs.All(safe.Contains)) below.Add(c);
+            else above.Add(c);
+        }
+        if (below.Count == 0) return null;
+        var arms = inputs.Select(arm =>
+        {
+            var armColumns = columns.Select((c, i) => (c.Id, Arm: arm.Output[i])).ToDictionary(x => x.Id, x => x.Arm);
+            var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.TransformUp(x => x is LogicalColumnRef r && armColumns.TryGetValue(r.Column.Id, out var a) ? new LogicalColumnRef(a) : x))]);
+            return Push(new LogicalFilter(arm, predicate));
+        }).ToList();
+        var result = rebuild(arms);
+        return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above));
+    }
+
+    /// <summary>
+    /// A HAVING over GROUP BY (no grouping sets): subquery_planner moves each qual without aggregates,
+    /// volatile functions or sub-plans to the end of the WHERE quals, so PostgreSQL tests it on every
+    /// input row before aggregating, ordered with the WHERE quals of the relation it reads (a
+    /// `GROUP BY g HAVING g &lt;&gt; 1` drops the rows of group 1 before `10 / v` divides by their zero).
+    /// The conjuncts reading group keys only go below the aggregate (the keys' expressions substituted),
+    /// after its input's filter; the rest stay above, still a HAVING. The aggregate is the filter's input
+    /// or the left input of the joins of sub-queries evaluated over the groups. Null when none moves.
+    /// (With grouping sets the quals stay in HAVING; without GROUP BY a qual without aggregates reads no
+    /// column of the level, and PostgreSQL copies it to WHERE as a gate: not modelled.)
+    /// </summary>
+    private LogicalPlan? MoveHavingToWhere(LogicalFilter filter)
+    {
+        LogicalAggregate? Grouping(LogicalPlan p) => p switch
+        {
+            LogicalAggregate { GroupKeys.Count: > 0 } a => a,
+            LogicalJoin j => Grouping(j.Left),
+            _ => null,
+        };
+        if (Grouping(filter.Input) is not { } aggregate) return null;
+        var keys = aggregate.GroupKeys.ToDictionary(k => k.Column.Id, k => k.Expr);
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(filter.Predicate))
+        {
+            var refs = ColumnIds.ReferencedBy(c);
+            if (refs.Count > 0 && refs.All(keys.ContainsKey))
+                below.Add(c.TransformUp(x => x is LogicalColumnRef r && keys.TryGetValue(r.Column.Id, out var k) ? k : x));
+            else
+                above.Add(c);
+        }
+        if (below.Count == 0) return null;
+        LogicalPlan Replace(LogicalPlan p) => p switch
+        {
+            LogicalAggregate a when ReferenceEquals(a, aggregate) => a with { Input = new LogicalFilter(a.Input, PredicateSimplification.Conjunction(below)) },
+            LogicalJoin j => j with { Left = Replace(j.Left) },
+            _ => p,
+        };
+        var result = Push(Replace(filter.Input));
+        return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above)) { Having = true };
     }
 
     /// <summary>

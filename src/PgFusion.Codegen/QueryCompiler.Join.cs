@@ -12,6 +12,9 @@ public sealed partial class QueryCompiler
     /// <summary>Scans an index-probe join reads through the index (by reference), with the join they serve.</summary>
     private readonly Dictionary<PhysicalScan, IndexProbeRendezvous> probedScans = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>The output columns of the plan's inner hash joins that nothing reads (<see cref="UnreadJoinColumns"/>).</summary>
+    private Dictionary<PhysicalHashJoin, bool[]> unreadJoinColumns = new(ReferenceEqualityComparer.Instance);
+
     private IndexProbeJoinNode LowerIndexProbeJoin(PhysicalIndexProbeJoin plan)
     {
         var outer = Lower(plan.Join.Probe);
@@ -74,6 +77,9 @@ public sealed partial class QueryCompiler
         var probeKeys = join.ProbeKeys.Count == 0 ? null : KernelBuilder.Project("probe_keys", Types(join.Probe), join.ProbeKeys, Cache);
         var buildKeys = join.BuildKeys.Count == 0 ? null : KernelBuilder.Project("build_keys", Types(join.Build), join.BuildKeys, Cache);
         var residual = join.Residual is null ? null : KernelBuilder.Filter("join_residual", join.PairColumns.Select(c => c.Type).ToArray(), join.Residual, Cache);
-        return new HashJoinNode(probe, build, join, probeKeys, buildKeys, residual);
+        return new HashJoinNode(probe, build, join, probeKeys, buildKeys, residual)
+        {
+            UnreadOutput = unreadJoinColumns.TryGetValue(join, out var unread) ? unread : null,
+        };
     }
 }

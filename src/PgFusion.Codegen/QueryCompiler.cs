@@ -34,6 +34,7 @@ public sealed partial class QueryCompiler
         using var parallel = ParallelCompileScope.Begin();
         try
         {
+            unreadJoinColumns = UnreadJoinColumns.Of(plan.Root);
             var root = Lower(plan.Root);
             if (root.Output.Count != plan.ResultColumns.Count)
                 return CompileResult.Unsupported($"plan yields {root.Output.Count} columns, the result has {plan.ResultColumns.Count}");

@@ -29,6 +29,23 @@ public static class ColumnAppend
         }
     }
 
+    /// <summary>Appends <paramref name="n"/> NULLs.</summary>
+    public static void Nulls(Column c, int n)
+    {
+        int at = c.Length;
+        if (n <= 0) return;
+        c.EnsureCapacity(at + n);
+        var validity = c.EnsureValidity(at + n);
+        for (int i = 0; i < n; i++) validity.SetNull(at + i);
+        if (c is VarBinaryColumn v)
+        {
+            var offsets = v.Offsets;
+            int end = offsets[at];
+            for (int i = 1; i <= n; i++) offsets[at + i] = end;
+        }
+        c.Length = at + n;
+    }
+
     public static void Value<T>(Column c, T value) where T : unmanaged
     {
         int at = Slot(c, true);

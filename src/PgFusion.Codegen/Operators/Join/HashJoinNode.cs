@@ -37,6 +37,12 @@ public sealed class HashJoinNode : OperatorNode
     /// <summary>The residual predicate over pair rows laid out as <see cref="PhysicalHashJoin.PairColumns"/>.</summary>
     public Kernel<FilterKernel>? ResidualKernel { get; }
 
+    /// <summary>
+    /// An inner join's output columns nothing above reads (<see cref="UnreadJoinColumns"/>), true
+    /// for each: the stream fills them with NULLs and its table does not copy them; null: none.
+    /// </summary>
+    public bool[]? UnreadOutput { get; init; }
+
     public override IReadOnlyList<OperatorNode> Children => [Probe, Build];
 
     public override string Describe()

@@ -604,6 +604,17 @@ internal sealed class HashJoinStream : IBatchSource
     {
         var table = new JoinHashTable(plan.Build.Output.Select(c => c.Type).ToArray(), plan.BuildKeys.Select(k => k.Type).ToArray(),
             plan.ProbeKeys.Select(k => k.Type).ToArray());
+        if (node.UnreadOutput is { } unread)
+        {
+            // build column j is pair column buildStart + j (Flush). The columns the build keys read stay:
+            // a grace hash join's partitions key their build rows again from the table's rows.
+            int buildStart = plan.BuildIsLeft ? 0 : plan.Probe.Output.Count;
+            var keyReads = new bool[plan.Build.Output.Count];
+            foreach (var key in plan.BuildKeys)
+                foreach (var e in PgFusion.Planner.Logical.TreeNode.Descendants(key))
+                    if (e is BoundColumnRef r && r.Index >= 0 && r.Index < keyReads.Length) keyReads[r.Index] = true;
+            table.NotCopied = [.. Enumerable.Range(0, plan.Build.Output.Count).Select(j => unread[buildStart + j] && !keyReads[j])];
+        }
         var keys = plan.BuildKeys.Select(k => PgArrowMapping.CreateColumn(k.Type, ExecutionContext.BatchRows)).ToArray();
         Column[]? direct = plan.BuildKeys.Count > 0 && plan.BuildKeys.All(k => k is BoundColumnRef) ? new Column[plan.BuildKeys.Count] : null;
         // the build input of the plan (not a grace partition's) may be gathered from several threads, in scan order
@@ -681,8 +692,17 @@ internal sealed class HashJoinStream : IBatchSource
         int buildStart = plan.BuildIsLeft ? 0 : probeWidth;
         foreach (var c in pairs) c.Reset();
         for (int p = 0; p < n; p++) pairProbeRow[p] = probe.Selection is { } s ? s[pairProbe[p]] : pairProbe[p];
-        for (int j = 0; j < probeWidth; j++) JoinGather.Gather(probe.Columns[j], pairProbeRow, n, pairs[probeStart + j], pairOps[probeStart + j]);
-        for (int j = 0; j < table.Rows.Length; j++) JoinGather.Gather(table.Rows[j], pairBuild, n, pairs[buildStart + j], pairOps[buildStart + j]);
+        var unread = node.UnreadOutput;
+        for (int j = 0; j < probeWidth; j++)
+        {
+            if (unread is not null && unread[probeStart + j]) ColumnAppend.Nulls(pairs[probeStart + j], n);
+            else JoinGather.Gather(probe.Columns[j], pairProbeRow, n, pairs[probeStart + j], pairOps[probeStart + j]);
+        }
+        for (int j = 0; j < table.Rows.Length; j++)
+        {
+            if (unread is not null && unread[buildStart + j]) ColumnAppend.Nulls(pairs[buildStart + j], n);
+            else JoinGather.Gather(table.Rows[j], pairBuild, n, pairs[buildStart + j], pairOps[buildStart + j]);
+        }
         var batch = pairBatch!;
         batch.Length = n;
         batch.Selection = null;

@@ -73,6 +73,12 @@ public sealed class JoinHashTable
     /// <summary>The buffered build rows, one column per build output column.</summary>
     public Column[] Rows { get; }
 
+    /// <summary>
+    /// Build columns nothing reads from this table (true for each; <see cref="UnreadJoinColumns"/>):
+    /// <see cref="Append"/> buffers NULLs for them instead of their values. Null: every column is copied.
+    /// </summary>
+    public bool[]? NotCopied { get; set; }
+
     /// <summary>The buffered keys (generic path only; empty for an integer key).</summary>
     public Column[] Keys { get; }
 
@@ -104,7 +110,12 @@ public sealed class JoinHashTable
     {
         int live = batch.LiveRows;
         int[]? selection = batch.Selection;
-        for (int j = 0; j < rowOps.Length; j++) AppendRows(batch.Columns[j], selection, live, Rows[j], rowOps[j]);
+        var notCopied = NotCopied;
+        for (int j = 0; j < rowOps.Length; j++)
+        {
+            if (notCopied is not null && notCopied[j]) ColumnAppend.Nulls(Rows[j], live);
+            else AppendRows(batch.Columns[j], selection, live, Rows[j], rowOps[j]);
+        }
         if (IsIntegerKey)
         {
             AppendIntegerKeys(keys!, live);

@@ -50,10 +50,10 @@ internal abstract partial class WindowAggregate
         private Accumulator? _values; // the last chunk's frames, one group each
         private int _valueGroups;
 
-        protected override long StateBytes() =>
-            BytesOf(_blockSuffixes, _slots) + BytesOf(_inner, _innerRows) + BytesOf(_back, 1) + BytesOf(_next, 1);
+        protected override long StateBytes() => BytesOf(_blockSuffixes, _slots) + BytesOf(_back, 1) + BytesOf(_next, 1);
 
-        protected override long ValuesBytes() => BytesOf(_values, _valueGroups);
+        // the suffixes within the start's block: a chunk's worth of states whatever the frame's width, as the values
+        protected override long ValuesBytes() => BytesOf(_values, _valueGroups) + BytesOf(_inner, _innerRows);
 
         public override void Compute(int first, int rows, Column result)
         {

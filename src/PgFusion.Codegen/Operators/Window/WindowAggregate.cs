@@ -76,8 +76,9 @@ internal abstract partial class WindowAggregate
 
     /// <summary>
     /// Bytes of the last chunk's values as the strategy holds them besides the partition's chunk of
-    /// results: the accumulator of its rows' frames (a group each), or the values computed backwards.
-    /// Also in the window node's gauge.
+    /// results: the accumulator of its rows' frames (a group each), the values computed backwards,
+    /// a sliding front's suffixes within one block: a chunk's worth whatever the partition's size.
+    /// Also in the window node's gauge, not in the states' share of the budget.
     /// </summary>
     public long ChunkBytes => CountStates ? ValuesBytes() : 0;
 

@@ -25,9 +25,10 @@ sampler=$!
 t0=$(date +%s.%N)
 res=$(psql -c "set pg_fusion.enable = on" -c "set work_mem = '$budget'" -c "set pg_fusion.work_mem = '$budget'" -c "$q" | tr '\n' ' ')
 t1=$(date +%s.%N)
+hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status 2>/dev/null || echo "?") # the fresh worker's peak resident set (kB)
 kill $sampler 2>/dev/null || true; wait $sampler 2>/dev/null || true
 expl=""
 # EXPLAIN=1: a second run, after the sampling, for the worker's tracked peaks
 if [ "${EXPLAIN:-0}" = 1 ]; then expl=$(psql -c "set pg_fusion.enable = on" -c "set work_mem = '$budget'" -c "set pg_fusion.work_mem = '$budget'" -c "explain (analyze, costs off, timing off) $q" 2>/dev/null | grep -E "Worker Memory|Memory:|Spilled" | tr '\n' ';' || true); fi
-echo "$(basename "$build") $budget peak_anon_kB=$(cat "$peakf") wall_s=$(echo "$t1 - $t0" | bc) result=[$res] explain=[$expl]"
+echo "$(basename "$build") $budget peak_anon_kB=$(cat "$peakf") vmhwm_kB=$hwm wall_s=$(echo "$t1 - $t0" | bc) result=[$res] explain=[$expl]"
 rm -f "$peakf"

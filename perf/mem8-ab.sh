@@ -6,6 +6,7 @@
 # worker) through perf/mem6-window-rss.sh, which samples RssAnon every 0.2 s.
 # Needs table bigm in database postgres: CREATE TABLE bigm AS SELECT i AS id, i % 50000 AS g,
 # md5(i::text) AS payload FROM generate_series(1, 500000) i. Usage: PGFUSION_PORT=551xx perf/mem8-ab.sh ROUNDS [query-name...]
+# BUILD=folder (with worker/ and lib/, as perf/mem6-window-rss.sh takes) runs a copy of a build, so that the worktree can be rebuilt meanwhile; default: this worktree's build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}; shift || true
@@ -23,7 +24,7 @@ for r in $(seq 1 "$rounds"); do
   for name in $names; do
     for mode in before after; do
       if [ $mode = before ]; then env=PGFUSION_MINMAX_HELD=0; else env=PGFUSION_MINMAX_HELD=1; fi
-      line=$(WORKER_ENV=$env EXPLAIN=${EXPLAIN:-0} Q="${Q[$name]}" "$root/perf/mem6-window-rss.sh" after "${B[$name]}")
+      line=$(WORKER_ENV=$env EXPLAIN=${EXPLAIN:-0} Q="${Q[$name]}" "$root/perf/mem6-window-rss.sh" "${BUILD:-after}" "${B[$name]}")
       echo "$(date -u +%H:%M:%S) round=$r query=$name mode=$mode load=$(cut -d' ' -f1 /proc/loadavg) ${line#after }"
     done
   done

@@ -65,6 +65,38 @@ public sealed class SpillMemoryBudgetTests(CodegenFixture fixture)
                     $"node {e.Key} peaked at {e.Value} bytes, over the {spill.BudgetBytes}-byte budget"));
             });
 
+    /// <summary>
+    /// Window aggregates over a partition far larger than the budget (its rows spilled) whose
+    /// carried states take more than the aggregates' share of it: a reverse running aggregate (a
+    /// frame ending at UNBOUNDED FOLLOWING whose start moves) keeps a checkpoint of its state per
+    /// 1024 rows, a sliding one over a wide frame one suffix per 1024-row block of the frame; with
+    /// text extremes and numeric sums one per chunk would take ~60 kB here (293 x (32 + ~25 bytes of
+    /// text, ~110 of numeric sum, 32 of count) + 8 bytes each). They count in the window node's
+    /// gauge, and every other one goes (recomputed from the next kept one) until they fit: the
+    /// spilled partition's block cache is a slack beyond the budget, so the states share the eighth
+    /// its rows left (8 kB), with one state's overshoot each; the values stay PostgreSQL's. RANGE
+    /// over 100 peer groups, so that PostgreSQL's max, which restarts each time the frame's start
+    /// moves, restarts 100 times, not once a row. (Lower-case order by: the rows of a peer group
+    /// come in any order, so they compare as a set.)
+    /// </summary>
+    public static TheoryData<string> WideWindowStates => new()
+    {
+        $"SELECT a.id, b.id, max(a.s || '/' || a.id || '/' || b.id) OVER w, sum(a.n2) OVER w, count(*) OVER w FROM {Pairs} WINDOW w AS (order by b.id RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)",
+        $"SELECT a.id, b.id, max(a.s || '/' || a.id || '/' || b.id) OVER w, sum(a.n2) OVER w, count(*) OVER w FROM {Pairs} WINDOW w AS (order by b.id RANGE BETWEEN CURRENT ROW AND 60 FOLLOWING)",
+    };
+
+    [Theory]
+    [MemberData(nameof(WideWindowStates))]
+    public void Window_aggregate_states_over_a_spilled_partition_are_thinned_within_the_budget(string sql) =>
+        SpillPipelineTests.EqualsPostgresSpilling(fixture, sql, 64, spill =>
+        {
+            Assert.True(spill.WindowPartitionSpills > 0, "the 300,000-row partition did not spill at 64 kB");
+            Assert.True(spill.WindowStateThinnings > 0, "the states (293 of text, numeric and count) fit the aggregates' share of 64 kB");
+            long states = spill.WindowStatesPeakBytes;
+            Assert.True(states > 0, "the window aggregates' states were not counted");
+            Assert.True(states <= spill.BudgetBytes / 4, $"the window aggregates' states peaked at {states} bytes, over a quarter of the {spill.BudgetBytes}-byte budget");
+        });
+
     [Fact]
     public void A_hash_join_build_side_is_tracked_and_stays_within_the_budget_while_it_partitions() =>
         SpillPipelineTests.EqualsPostgresSpilling(fixture,

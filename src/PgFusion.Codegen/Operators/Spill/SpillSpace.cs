@@ -94,6 +94,32 @@ public sealed class SpillSpace : IDisposable
 
     internal void CountWindowPartitionSpill() => Interlocked.Increment(ref windowSpills);
 
+    private int windowThinnings;
+
+    /// <summary>
+    /// How many times a window aggregate's carried states passed its share of the budget and it
+    /// dropped every other one (a reverse running aggregate's checkpoints, recomputed from the next).
+    /// </summary>
+    public int WindowStateThinnings => Volatile.Read(ref windowThinnings);
+
+    internal void CountWindowStateThinning() => Interlocked.Increment(ref windowThinnings);
+
+    private long windowStatesPeak;
+
+    /// <summary>The most one window partition's aggregates carried in states at once, as its gauge counted them.</summary>
+    public long WindowStatesPeakBytes => Interlocked.Read(ref windowStatesPeak);
+
+    internal void NoteWindowStates(long bytes)
+    {
+        long seen = Interlocked.Read(ref windowStatesPeak);
+        while (bytes > seen)
+        {
+            long was = Interlocked.CompareExchange(ref windowStatesPeak, bytes, seen);
+            if (was == seen) break;
+            seen = was;
+        }
+    }
+
     private int probeOuterSpills;
 
     /// <summary>How many index-probe joins wrote part of their outer input to a file.</summary>

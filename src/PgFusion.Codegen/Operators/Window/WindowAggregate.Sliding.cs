@@ -35,13 +35,25 @@ internal abstract partial class WindowAggregate
     {
         private readonly int[] _zeros = new int[Chunk];
         private readonly int[] _groups = new int[Chunk];
-        private Accumulator? _blockSuffixes; // group j: rows [_frontBase + j * Chunk, _mid); null for a front of one block
+        private Accumulator? _blockSuffixes; // group j: rows [_frontBase + j * _stride * Chunk, _mid); null for a front of one block
         private int _frontBlocks;
+        private int _slots; // groups of _blockSuffixes
+        private int _stride = 1; // blocks per kept block suffix
+        private Accumulator? _next; // rows [block _nextBlock's first row, _mid), when that block's suffix is not kept
+        private int _nextBlock = -1;
         private Accumulator? _inner; // group k: rows [first row of block _innerBlock + k, the block's end)
         private int _innerBlock = -1;
         private long _frontBase, _mid = -1; // the front: rows [_frontBase, _mid), none before the first frame
         private Accumulator? _back;
         private long _backEnd; // back: rows [_mid, _backEnd)
+        private int _innerRows; // groups of _inner
+        private Accumulator? _values; // the last chunk's frames, one group each
+        private int _valueGroups;
+
+        protected override long StateBytes() => BytesOf(_blockSuffixes, _slots) + BytesOf(_back, 1) + BytesOf(_next, 1);
+
+        // the suffixes within the start's block: a chunk's worth of states whatever the frame's width, as the values
+        protected override long ValuesBytes() => BytesOf(_values, _valueGroups) + BytesOf(_inner, _innerRows);
 
         public override void Compute(int first, int rows, Column result)
         {
@@ -50,6 +62,7 @@ internal abstract partial class WindowAggregate
             {
                 int count = Math.Min(Chunk, first + rows - at);
                 var values = NewAccumulator(count); // group g: row at + g's frame
+                (_values, _valueGroups) = (values, count);
                 for (int g = 0; g < count; g++)
                 {
                     var (start, end) = Partition.FrameOf(at + g);
@@ -74,30 +87,74 @@ internal abstract partial class WindowAggregate
             }
         }
 
-        /// <summary>Makes rows [from, to] the front: the suffix of each block onwards when there are several blocks.</summary>
+        /// <summary>
+        /// Makes rows [from, to] the front: when it has several blocks, the suffix of every
+        /// <c>_stride</c>-th block onwards, built from the last block back (these aggregates merge
+        /// exactly, so the order blocks come in does not matter). Once the suffixes pass the
+        /// aggregate's share of the budget (<see cref="WindowPartition.StateBudgetBytes"/>: a front as
+        /// wide as a spilled partition, of text extremes or numeric sums) every other one goes and
+        /// the stride doubles; a block's suffix that is not kept is rebuilt from its rows up to the
+        /// next kept one when the frame's start enters the block before it (<see cref="NextSuffix"/>).
+        /// </summary>
         private void NewFront(long from, long to)
         {
             _frontBase = from;
             _frontBlocks = (int)((to - from) / Chunk) + 1;
-            _innerBlock = -1;
-            _blockSuffixes = null;
+            _innerBlock = _nextBlock = -1;
+            _blockSuffixes = _next = null;
+            _slots = 0;
             if (_frontBlocks == 1) return;
-            var leaves = NewAccumulator(_frontBlocks); // group j: the rows of block j
-            for (int j = 0; j < _frontBlocks; j++)
+            long share = Partition.StateBudgetBytes;
+            _stride = 1;
+            _slots = _frontBlocks;
+            _blockSuffixes = NewAccumulator(_slots);
+            var running = NewAccumulator(1);
+            for (int j = _frontBlocks - 1; j >= 0; j--)
             {
                 long blockFirst = from + (long)j * Chunk;
                 int n = (int)Math.Min(Chunk, to + 1 - blockFirst);
                 Input.Gather(blockFirst, n);
-                Array.Fill(_groups, j, 0, n);
-                leaves.Update(Input.Arg, Input.Filter, n, _groups);
+                running.Update(Input.Arg, Input.Filter, n, _zeros);
+                if (j % _stride != 0) continue;
+                _blockSuffixes.Merge(j / _stride, running, 0);
+                while (_stride < _frontBlocks && BytesOf(_blockSuffixes, _slots) > share) ThinSuffixes();
             }
-            var running = NewAccumulator(1);
-            _blockSuffixes = NewAccumulator(_frontBlocks);
-            for (int j = _frontBlocks - 1; j >= 0; j--)
+        }
+
+        /// <summary>Doubles the stride: keeps the suffixes of the blocks that start the new stride (the even slots).</summary>
+        private void ThinSuffixes()
+        {
+            _stride *= 2;
+            int slots = (_frontBlocks + _stride - 1) / _stride;
+            var kept = NewAccumulator(slots);
+            for (int j = 0; j < slots; j++) kept.Merge(j, _blockSuffixes!, 2 * j);
+            (_blockSuffixes, _slots) = (kept, slots);
+            Partition.CountStateThinning();
+        }
+
+        /// <summary>
+        /// Block <paramref name="b"/>'s suffix (rows [its first row, _mid)): kept, or rebuilt from its
+        /// rows up to the next kept block and that block's suffix (once per block the start enters).
+        /// </summary>
+        private (Accumulator Acc, int Group) NextSuffix(int b)
+        {
+            if (b % _stride == 0) return (_blockSuffixes!, b / _stride);
+            if (b != _nextBlock)
             {
-                running.Merge(0, leaves, j);
-                _blockSuffixes.Merge(j, running, 0);
+                int kept = (b / _stride + 1) * _stride; // the next kept block, or past the front
+                long first = _frontBase + (long)b * Chunk;
+                long end = Math.Min(_frontBase + (long)kept * Chunk, _mid);
+                _next = NewAccumulator(1);
+                for (long r = first; r < end; r += Chunk)
+                {
+                    int n = (int)Math.Min(Chunk, end - r);
+                    Input.Gather(r, n);
+                    _next.Update(Input.Arg, Input.Filter, n, _zeros);
+                }
+                if (kept < _frontBlocks) _next.Merge(0, _blockSuffixes!, kept / _stride);
+                _nextBlock = b;
             }
+            return (_next!, 0);
         }
 
         /// <summary>Merges the front's rows [start, _mid) into group <paramref name="g"/> of <paramref name="values"/>.</summary>
@@ -107,11 +164,17 @@ internal abstract partial class WindowAggregate
             long blockFirst = _frontBase + (long)j * Chunk;
             if (j != _innerBlock)
             {
-                _inner = Suffixes(blockFirst, Math.Min(blockFirst + Chunk, _mid) - 1);
+                long last = Math.Min(blockFirst + Chunk, _mid) - 1;
+                _inner = Suffixes(blockFirst, last);
+                _innerRows = (int)(last - blockFirst + 1);
                 _innerBlock = j;
             }
             values.Merge(g, _inner!, (int)(start - blockFirst));
-            if (j + 1 < _frontBlocks) values.Merge(g, _blockSuffixes!, j + 1);
+            if (j + 1 < _frontBlocks)
+            {
+                var (acc, group) = NextSuffix(j + 1);
+                values.Merge(g, acc, group);
+            }
         }
 
         /// <summary>

@@ -65,6 +65,43 @@ internal abstract partial class WindowAggregate
     /// </summary>
     public abstract void Compute(int first, int rows, Column result);
 
+    /// <summary>
+    /// Bytes of accumulator state this function carries from chunk to chunk (a running aggregate's
+    /// accumulator, a sliding one's front and back, a reverse running one's checkpoints), counted as
+    /// the hash aggregate counts a group table's states: 32 bytes per group and what the
+    /// accumulator holds beyond (<see cref="Accumulator.HeldBytes"/>: text extremes, numeric sums,
+    /// string_agg's text). The partition adds it to the window node's gauge.
+    /// </summary>
+    public long HeldBytes => CountStates ? StateBytes() : 0;
+
+    /// <summary>
+    /// Bytes of the last chunk's values as the strategy holds them besides the partition's chunk of
+    /// results: the accumulator of its rows' frames (a group each), the values computed backwards,
+    /// a sliding front's suffixes within one block: a chunk's worth whatever the partition's size.
+    /// Also in the window node's gauge, not in the states' share of the budget.
+    /// </summary>
+    public long ChunkBytes => CountStates ? ValuesBytes() : 0;
+
+    /// <summary>The states held now (<see cref="HeldBytes"/>), by strategy.</summary>
+    protected abstract long StateBytes();
+
+    /// <summary>The chunk's values held now (<see cref="ChunkBytes"/>), by strategy.</summary>
+    protected abstract long ValuesBytes();
+
+    /// <summary>What <paramref name="groups"/> groups of <paramref name="acc"/> hold (0 for none).</summary>
+    protected static long BytesOf(Accumulator? acc, int groups) =>
+        acc is null ? 0 : (long)StateBytesPerGroup * groups + acc.HeldBytes;
+
+    /// <summary>Bytes counted per group for an accumulator's state arrays, as Spill.AggregateSpill counts them.</summary>
+    protected const int StateBytesPerGroup = 32;
+
+    /// <summary>
+    /// PGFUSION_WINDOW_STATES=0 in the server's environment leaves the window aggregates' states out
+    /// of the gauge and the budget (a reverse running aggregate then keeps a checkpoint per chunk
+    /// whatever they take, as before 2026-12-03), for A/B measurements only.
+    /// </summary>
+    internal static readonly bool CountStates = Environment.GetEnvironmentVariable("PGFUSION_WINDOW_STATES") != "0";
+
     protected Accumulator NewAccumulator(int groups)
     {
         var acc = Factory();
@@ -87,6 +124,10 @@ internal abstract partial class WindowAggregate
         private long _added; // rows [0, _added) are in the accumulator
         private Column? _last; // holds the value of the frame ending at _added - 1 when _lastValid
         private bool _lastValid;
+
+        protected override long StateBytes() => BytesOf(_acc, 1);
+
+        protected override long ValuesBytes() => _last is null ? 0 : Spill.ColumnMemory.Bytes(_last);
 
         public override void Compute(int first, int rows, Column result)
         {
@@ -129,6 +170,12 @@ internal abstract partial class WindowAggregate
     {
         private readonly int[] _selection = new int[Chunk];
         private readonly int[] _groups = new int[Chunk];
+        private Accumulator? _values; // the last chunk's frames, one group each
+        private int _valueGroups;
+
+        protected override long StateBytes() => 0;
+
+        protected override long ValuesBytes() => BytesOf(_values, _valueGroups);
 
         public override void Compute(int first, int rows, Column result)
         {
@@ -136,6 +183,7 @@ internal abstract partial class WindowAggregate
             {
                 int count = Math.Min(Chunk, first + rows - at);
                 var acc = NewAccumulator(count);
+                (_values, _valueGroups) = (acc, count);
                 int pending = 0;
                 for (int g = 0; g < count; g++)
                 {

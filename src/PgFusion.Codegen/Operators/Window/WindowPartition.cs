@@ -86,14 +86,46 @@ internal sealed class WindowPartition
     /// </summary>
     private long RowsBudgetBytes => _spill.TableBudgetBytes;
 
-    /// <summary>Reports what the partition holds now to the execution's memory tracker.</summary>
+    /// <summary>
+    /// Reports what the partition holds now to the execution's memory tracker: its rows or blocks,
+    /// a chunk of values, and what the aggregates carry from chunk to chunk (their states).
+    /// </summary>
     private void Measure()
     {
         long bytes = ColumnMemory.Bytes(_rows) + ColumnMemory.Bytes(_results) + ColumnMemory.Bytes(_keyRow);
         if (_file is not null) bytes += ColumnMemory.Bytes(_readBack);
         if (_blocks is not null) bytes += _blocks.CachedBytes;
-        _gauge.Set(bytes);
+        long states = 0;
+        foreach (var a in _aggregates)
+        {
+            if (a is null) continue;
+            states += a.HeldBytes;
+            bytes += a.ChunkBytes;
+        }
+        if (states > 0) _spill.NoteWindowStates(states);
+        _gauge.Set(bytes + states);
     }
+
+    /// <summary>
+    /// What one aggregate function's carried states may take (a reverse running aggregate's
+    /// checkpoints, a sliding one's block suffixes), shared by the window's aggregate functions: in
+    /// memory, the part of the budget the partition's rows and values do not take, at least an
+    /// eighth; spilled, the eighth its rows left when they spilled (its block cache is a fixed slack
+    /// beyond the budget, and fills as the values are computed); no limit without a budget.
+    /// </summary>
+    public long StateBudgetBytes
+    {
+        get
+        {
+            if (!_spill.Limited || !WindowAggregate.CountStates) return long.MaxValue;
+            long eighth = _spill.BudgetBytes / 8;
+            long free = _blocks is not null ? eighth : Math.Max(eighth, _spill.BudgetBytes - _gauge.Bytes);
+            return free / Math.Max(1, _node.Plan.Functions.Count(f => f.Aggregate is not null));
+        }
+    }
+
+    /// <summary>An aggregate dropped half its carried states to stay within <see cref="StateBudgetBytes"/>.</summary>
+    public void CountStateThinning() => _spill.CountWindowStateThinning();
 
     public int Rows { get; private set; }
 

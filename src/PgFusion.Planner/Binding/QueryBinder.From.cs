@@ -144,6 +144,10 @@ public sealed partial class QueryBinder
             foreach (var o in outputs)
                 if (ConstantOutput(o.Expr) is { } c) constants[o.Column.Id] = c;
             RegisterPullUp(sub, new BoundQuery(plan, [.. outputs.Select(o => o.Column)]) { ConstantOutputs = constants, Outputs = outputs.ToDictionary(o => o.Column.Id, o => o.Expr) });
+            // Its select list is a pulled-up one: an output that can raise is computed above the
+            // join, for joined rows only (PulledUpOutputLift; seed 732 case 119: `b.c4 / b.c4` of a
+            // LEFT JOIN LATERAL raised 22012 on a row of b that no outer row matched).
+            return (WrapPulledUpOutputs(sub, plan), [.. outputs.Select(o => o.Column)], null);
         }
         return (plan, [.. outputs.Select(o => o.Column)], null);
     }

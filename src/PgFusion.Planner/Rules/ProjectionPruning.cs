@@ -35,7 +35,7 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
                 var input = Prune(project.Input, Needs(exprs.Select(e => e.Expr)));
                 return exprs.Count == project.Exprs.Count && ReferenceEquals(input, project.Input)
                     ? project
-                    : new LogicalProject(input, exprs) { PlannedSubquery = project.PlannedSubquery };
+                    : project with { Input = input, Exprs = exprs }; // keeps PlannedSubquery and PulledUpSelectList (seed 732 case 119)
             case LogicalUnionAll union when !isRoot && union.Inputs.All(i => i is LogicalProject):
             {
                 // UNION ALL keeps no row identity: columns nobody reads go, in every branch alike.

@@ -109,16 +109,7 @@ public sealed class SpillSpace : IDisposable
     /// <summary>The most one window partition's aggregates carried in states at once, as its gauge counted them.</summary>
     public long WindowStatesPeakBytes => Interlocked.Read(ref windowStatesPeak);
 
-    internal void NoteWindowStates(long bytes)
-    {
-        long seen = Interlocked.Read(ref windowStatesPeak);
-        while (bytes > seen)
-        {
-            long was = Interlocked.CompareExchange(ref windowStatesPeak, bytes, seen);
-            if (was == seen) break;
-            seen = was;
-        }
-    }
+    internal void NoteWindowStates(long bytes) => RaiseTo(ref windowStatesPeak, bytes);
 
     private int probeOuterSpills;
 
@@ -132,13 +123,16 @@ public sealed class SpillSpace : IDisposable
     /// <summary>The most bytes one index-probe join's set of distinct keys held at once in this execution.</summary>
     public long IndexProbeKeyPeakBytes => Interlocked.Read(ref probeKeyPeak);
 
-    internal void NoteIndexProbeKeyBytes(long peak)
+    internal void NoteIndexProbeKeyBytes(long peak) => RaiseTo(ref probeKeyPeak, peak);
+
+    /// <summary>Raises a peak figure shared by the execution's threads to <paramref name="value"/> when that is higher (lock-free).</summary>
+    private static void RaiseTo(ref long peak, long value)
     {
-        long seen = Interlocked.Read(ref probeKeyPeak);
-        while (peak > seen)
+        long seen = Interlocked.Read(ref peak);
+        while (value > seen)
         {
-            long was = Interlocked.CompareExchange(ref probeKeyPeak, peak, seen);
-            if (was == seen) break;
+            long was = Interlocked.CompareExchange(ref peak, value, seen);
+            if (was == seen) return;
             seen = was;
         }
     }

@@ -167,11 +167,21 @@ public static partial class QueryGen
                 "," => $"{a.Name} a, {b.Name} b",
                 _ => $"{a.Name} a {kind} {b.Name} b ON {onSql}",
             }
+            let commutedSql = kind switch
+            {
+                "CROSS JOIN" => $"{b.Name} b CROSS JOIN {a.Name} a",
+                "," => $"{b.Name} b, {a.Name} a",
+                "LEFT JOIN" => $"{b.Name} b RIGHT JOIN {a.Name} a ON {onSql}",
+                "RIGHT JOIN" => $"{b.Name} b LEFT JOIN {a.Name} a ON {onSql}",
+                _ => $"{b.Name} b {kind} {a.Name} a ON {onSql}",
+            }
             let tag = kind switch { "," => "join-comma", "JOIN" => equi ? "join-inner" : "join-inner-nonequi", _ => "join-" + kind.Split(' ')[0].ToLowerInvariant() }
             from third in kind == "," ? Gen.Constant<(string Sql, ScopeColumn[] Scope, string Tag)?>(null) : ThirdTable(schema, [.. scopeA, .. scopeB])
             let scope = third == null ? [.. scopeA, .. scopeB] : (ScopeColumn[])[.. scopeA, .. scopeB, .. third.Value.Scope]
-            from q in Body(new ExprGen(scope, schema, false), third == null ? fromSql : fromSql + third.Value.Sql, third == null ? [tag] : [tag, third.Value.Tag])
-            select kind == "," && pair != null ? q with { Where = [Expr.Leaf(ColumnKind.Bool, $"({cond})"), .. q.Where] } : q;
+            let fullFrom = third == null ? fromSql : fromSql + third.Value.Sql
+            from q in Body(new ExprGen(scope, schema, false), fullFrom, third == null ? [tag] : [tag, third.Value.Tag])
+            let commuted = q.From == fullFrom ? q with { CommutedFrom = third == null ? commutedSql : commutedSql + third.Value.Sql } : q
+            select kind == "," && pair != null ? commuted with { Where = [Expr.Leaf(ColumnKind.Bool, $"({cond})"), .. q.Where] } : commuted;
     }
 
     /// <summary>
@@ -226,5 +236,9 @@ public static partial class QueryGen
         let key = columns[joinKey].Name
         let scope = (ScopeColumn[])[.. columns.Select(c => new ScopeColumn("a", c)), .. columns.Select(c => new ScopeColumn("b", c))]
         from q in Body(new ExprGen(scope, schema, false), $"c a {kind} c b ON a.{key} = b.{key}", ["cte-twice"])
-        select q with { With = $"WITH c({names}) AS {materialized}({inner.Sql})" };
+        select q with
+        {
+            With = $"WITH c({names}) AS {materialized}({inner.Sql})",
+            CommutedFrom = q.From == $"c a {kind} c b ON a.{key} = b.{key}" ? $"c b {(kind == "LEFT JOIN" ? "RIGHT JOIN" : kind)} c a ON a.{key} = b.{key}" : null,
+        };
 }

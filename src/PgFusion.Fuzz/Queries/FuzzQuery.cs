@@ -15,6 +15,12 @@ public sealed record FuzzQuery
 
     public required string From { get; init; }
 
+    /// <summary>
+    /// <see cref="From"/> with its first join's inputs written the other way round (`b RIGHT JOIN a`
+    /// for `a LEFT JOIN b`), the same result, or null when the FROM clause has no such join.
+    /// </summary>
+    public string? CommutedFrom { get; init; }
+
     /// <summary>Constructs of the FROM clause (`join-left`, `cte`, ...).</summary>
     public IReadOnlyList<string> FromTags { get; init; } = [];
 

@@ -195,6 +195,36 @@ public sealed class FuzzDatabase : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="sql"/> with pg_fusion off over the same rows freshly loaded into every
+    /// table it names, before any ANALYZE (no pg_statistic rows, reltuples -1: the estimates
+    /// PostgreSQL plans a just-loaded table with), in a transaction that is rolled back. Null when
+    /// the tables could not be reloaded.
+    /// </summary>
+    public Outcome? RunUnanalyzed(string sql)
+    {
+        if (Loaded == null) return null;
+        var tables = Loaded.Tables.Where(t => Regex.IsMatch(sql, $@"\b{t.Name}\b")).Select(t => t.Name).ToList();
+        if (tables.Count == 0) return null;
+        EnsureOpen();
+        SetFusion(false);
+        try
+        {
+            Exec(_conn, "BEGIN; " + string.Concat(tables.Select(t =>
+                $"CREATE TEMP TABLE fz_copy_{t} ON COMMIT DROP AS SELECT * FROM {t}; TRUNCATE {t}; INSERT INTO {t} SELECT * FROM fz_copy_{t}; "
+                + $"DELETE FROM pg_statistic WHERE starelid = '{t}'::regclass; ")));
+            return Run(sql, fusion: false);
+        }
+        catch (PostgresException)
+        {
+            return null;
+        }
+        finally
+        {
+            if (_conn.State == System.Data.ConnectionState.Open) Exec(_conn, "ROLLBACK");
+        }
+    }
+
     /// <summary>Whether pg_fusion runs the query itself (EXPLAIN shows its Custom Scan), and the plan text.</summary>
     public (bool Offloaded, string Plan) Explain(string sql)
     {

@@ -87,6 +87,14 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
                 // PostgreSQL over the same rows stored in another order gives pg_fusion's outcome.
                 verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL with {reordered}: {(on is ErrorOutcome ? "the same error" : "the same rows")}\n  off: {off}\n  on:  {on}");
             }
+            else if (q.CommutedFrom is { } commutedFrom && CommutedGivesMine(q with { From = commutedFrom }, GivesMine) is { } how)
+            {
+                // Which input of a join PostgreSQL hashes, and so in which order it meets the rows
+                // (a hash full join emits the hashed side's unmatched rows in bucket order, after the
+                // probe side's), follows the written order when the costs tie: the same join written
+                // the other way round, PostgreSQL gives pg_fusion's outcome.
+                verdict = new Verdict(VerdictKind.PlanDependent, $"PostgreSQL with the join's inputs commuted (FROM {commutedFrom}){how}: {(on is ErrorOutcome ? "the same error" : "the same rows")}\n  off: {off}\n  on:  {on}");
+            }
             else if (OutcomeComparer.MayBeSummationOrder(off, on, q) && (summed = SummationOrderGivingMine(q, GivesMine)) != null)
             {
                 // A float sum overflows or not depending on the order of its terms (an infinite or
@@ -98,6 +106,17 @@ public sealed class FuzzRunner(FuzzDatabase db, FuzzOptions options)
                 verdict = verdict with { Kind = VerdictKind.ErrorGap };
         }
         return (off, on, verdict);
+    }
+
+    /// <summary>
+    /// "" when PostgreSQL running <paramref name="commuted"/> gives an accepted outcome, " over the
+    /// tables freshly loaded" when it does so before ANALYZE (the costs then tie, and the written
+    /// order decides which side a hash join builds on), else null.
+    /// </summary>
+    private string? CommutedGivesMine(FuzzQuery commuted, Func<Outcome, bool> accept)
+    {
+        if (accept(db.Run(commuted.Sql, fusion: false))) return "";
+        return db.RunUnanalyzed(commuted.Sql) is { } fresh && accept(fresh) ? " over the tables freshly loaded, before ANALYZE" : null;
     }
 
     /// <summary>The order ("ORDER BY x" or "ORDER BY x DESC" in every float sum/avg) under which PostgreSQL gives an accepted outcome, or null.</summary>

@@ -26,7 +26,8 @@ public enum VerdictKind
     /// pg_fusion raised an error where PostgreSQL returned rows (or the reverse, or another data
     /// exception), and PostgreSQL itself gives pg_fusion's outcome for the same query under another
     /// plan (<see cref="FuzzDatabase.RunUnderOtherPlans"/>) or over the same rows stored in another
-    /// order (<see cref="FuzzDatabase.RunWithRowsReordered"/>): which rows reach an expression, and in
+    /// order (<see cref="FuzzDatabase.RunWithRowsReordered"/>) or with a join's inputs written the
+    /// other way round (<see cref="Queries.FuzzQuery.CommutedFrom"/>): which rows reach an expression, and in
     /// which order, depends on the plan (hash or sorted aggregation, the join method, an incremental
     /// sort stopping at LIMIT) and on the heap order. Also a float overflow (22003) on one side
     /// that PostgreSQL gives or avoids when its float sums/averages add their terms in the order of

@@ -144,7 +144,7 @@ public sealed partial class QueryBinder
             var plan = from(scope);
             where.Plain.AddRange(binder.LiftedCorrelations);
             foreach (var s in inner) plan = s.Apply(plan);
-            foreach (var j in where.Joins) plan = j.Apply(plan);
+            foreach (var j in GatesOutermost(where.Joins)) plan = j.Apply(plan);
             var produced = ColumnIds.Of(plan.Output);
             bool Inner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
             bool Outer(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));

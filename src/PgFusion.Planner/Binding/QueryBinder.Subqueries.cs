@@ -111,8 +111,23 @@ public sealed partial class QueryBinder
 
     private static LogicalPlan ApplyWhere(LogicalPlan plan, WhereClause where)
     {
-        foreach (var j in where.Joins) plan = j.Apply(plan);
+        foreach (var j in GatesOutermost(where.Joins)) plan = j.Apply(plan);
         return where.Plain.Count == 0 ? plan : new LogicalFilter(plan, PredicateSimplification.Conjunction(where.Plain));
+    }
+
+    /// <summary>
+    /// The WHERE's sub-query joins in the order to apply them (the last applied is outermost):
+    /// the others in written order, then the uncorrelated [NOT] EXISTS (a semi or anti join without
+    /// a condition), last written first. To PostgreSQL each of those is an InitPlan tested in the
+    /// gating Result's One-Time Filter above the whole relation, before any join runs, and its quals
+    /// cost nothing per row, so they run in the written order: `NOT EXISTS (SELECT 1 FROM t2) AND NOT
+    /// EXISTS (.. raising ..)` stops at the first over a non-empty t2. A gate join reads its sub-query
+    /// before its input, so the first written goes outermost.
+    /// </summary>
+    private static IEnumerable<SubqueryJoin> GatesOutermost(List<SubqueryJoin> joins)
+    {
+        static bool IsGate(SubqueryJoin j) => j is { Kind: LogicalJoinType.Semi or LogicalJoinType.Anti, Condition: null, Check: null, InitPlan: false };
+        return joins.Where(j => !IsGate(j)).Concat(joins.Where(IsGate).Reverse());
     }
 
     private static IEnumerable<QueryTreeNode> JsonConjuncts(QueryTreeNode node)
@@ -444,7 +459,7 @@ public sealed partial class QueryBinder
         var plan = from(scope);
         where.Plain.AddRange(binder.LiftedCorrelations);
         foreach (var s in inner) plan = s.Apply(plan);
-        foreach (var j in where.Joins) plan = j.Apply(plan);
+        foreach (var j in GatesOutermost(where.Joins)) plan = j.Apply(plan);
         var produced = ColumnIds.Of(plan.Output);
         bool IsInner(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => produced.Contains(c.Id));
         bool IsOuter(BoundExpr e) => e.ReferencedColumns().Any() && e.ReferencedColumns().All(c => !produced.Contains(c.Id));

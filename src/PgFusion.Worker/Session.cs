@@ -391,15 +391,15 @@ internal sealed class Session
     }
 
     /// <summary>
-    /// After DONE, collect gen2 if its or the large object heap's budget is nearly spent (less than
-    /// 30 % left: what <see cref="GCCollectionMode.Optimized"/> asks the GC to decide): the
-    /// worker's collections are blocking, every one of them a gen2 started by large-object
-    /// allocations, so otherwise the next query's allocations start it and wait for it while the
-    /// backend waits for them; here it runs while the backend finishes the statement and the client
-    /// sends the next one (perf/perf23-2026-12-03.md). PGFUSION_COLLECT_AFTER_EXECUTE=0 in the
-    /// server's environment turns it off (A/B).
+    /// PGFUSION_COLLECT_AFTER_EXECUTE=1 in the server's environment (off by default; an experiment
+    /// waiting for a quiet-machine A/B, perf/perf23-2026-12-03.md): after DONE, collect gen2 if its
+    /// or the large object heap's budget is nearly spent (less than 30 % left: what
+    /// <see cref="GCCollectionMode.Optimized"/> asks the GC to decide). The worker's collections
+    /// are blocking, and every one measured was a gen2 started by large-object allocations, so
+    /// otherwise the next query's allocations start it and wait for it; here it would run while the
+    /// backend finishes the statement and the client sends the next one.
     /// </summary>
-    private static readonly bool CollectAfterExecute = Environment.GetEnvironmentVariable("PGFUSION_COLLECT_AFTER_EXECUTE") != "0";
+    private static readonly bool CollectAfterExecute = Environment.GetEnvironmentVariable("PGFUSION_COLLECT_AFTER_EXECUTE") == "1";
 
     /// <summary>
     /// DONE's last section (docs/ipc.md 5.4, <see cref="DoneSpillSection"/>): one entry per plan

@@ -49,6 +49,7 @@ public sealed class Optimizer
             new QualOrdering(catalog),
             new OneTimeFilter(),
             new SharedSubplan(catalog),
+            new WindowRunCondition(catalog, cannotRaise),
         ];
     }
 

@@ -49,7 +49,6 @@ public sealed class Optimizer
             new QualOrdering(catalog),
             new OneTimeFilter(),
             new SharedSubplan(catalog),
-            new WindowRunCondition(catalog, cannotRaise),
         ];
     }
 

@@ -13,25 +13,34 @@ namespace PgFusion.Planner.Rules;
 /// list nor advances its window functions past that row; otherwise it skips its window functions
 /// for the rest of the partition (nodeWindowAgg.c, WINDOWAGG_PASSTHROUGH[_STRICT]). pg_fusion
 /// evaluates every row and filters above, which is observable only when something PostgreSQL skips
-/// can raise: such a query is left to PostgreSQL (Unsupported). Runs last: <see cref="PredicatePushdown"/>
-/// has left these quals right above the sub-query, and <see cref="ProjectionPruning"/> has dropped
-/// the outputs nothing reads (as remove_unused_subquery_outputs does).
+/// can raise: such a query is left to PostgreSQL (Unsupported). Checked on the optimized plan:
+/// <see cref="PredicatePushdown"/> has left these quals right above the sub-query, and
+/// <see cref="ProjectionPruning"/> has dropped the outputs nothing reads (as remove_unused_subquery_outputs does).
 /// </summary>
-public sealed class WindowRunCondition(QueryCatalog catalog, Func<BoundExpr, bool> cannotRaise) : IRewriteRule
+public sealed class WindowRunCondition
 {
-    public string Name => "window_run_condition";
+    private readonly QueryCatalog catalog;
+    private readonly Func<BoundExpr, bool> cannotRaise;
 
-    public LogicalPlan Apply(LogicalPlan plan)
+    private WindowRunCondition(QueryCatalog catalog)
     {
-        Check(plan);
-        return plan;
+        this.catalog = catalog;
+        cannotRaise = e => PredicatePushdown.CannotRaise(e, oid => catalog.OperatorOfFunction(oid) is { Name: "=" or "<>" or "<" or "<=" or ">" or ">=" });
     }
 
-    private void Check(LogicalPlan plan)
+    /// <summary>Raises Unsupported when <paramref name="plan"/> (or a WITH query it reads) has a run condition over expressions that can raise.</summary>
+    public static void Check(LogicalPlan plan, QueryCatalog catalog)
+    {
+        var check = new WindowRunCondition(catalog);
+        foreach (var definition in CteDefinition.Reachable(plan)) check.Walk(definition.Plan);
+        check.Walk(plan);
+    }
+
+    private void Walk(LogicalPlan plan)
     {
         if (plan is LogicalFilter { Having: false, OneTime: false } filter && RaisingRunCondition(filter) is { } reason)
             throw UnsupportedConstructException.NotYet(reason);
-        foreach (var child in plan.Children) Check(child);
+        foreach (var child in plan.Children) Walk(child);
     }
 
     private string? RaisingRunCondition(LogicalFilter filter)

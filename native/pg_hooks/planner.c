@@ -384,8 +384,19 @@ pgf_planner(Query *parse, const char *query_string, int cursorOptions, ParamList
 		nesting++;
 		PG_TRY();
 		{
+			instr_time	t0,
+						t1,
+						t2;
+
+			INSTR_TIME_SET_CURRENT(t0);
 			json = pgf_query_to_json(parse);
+			INSTR_TIME_SET_CURRENT(t1);
 			pgf_compile(PGF_MSG_COMPILE, json, &reply);
+			INSTR_TIME_SET_CURRENT(t2);
+			INSTR_TIME_SUBTRACT(t2, t1);
+			INSTR_TIME_SUBTRACT(t1, t0);
+			ereport(DEBUG1, (errmsg_internal("pg_fusion planning: query JSON %zu bytes in %.3f ms, COMPILE round trip %.3f ms",
+											 strlen(json), INSTR_TIME_GET_MILLISEC(t1), INSTR_TIME_GET_MILLISEC(t2))));
 		}
 		PG_FINALLY();
 		{

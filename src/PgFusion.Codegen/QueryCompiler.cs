@@ -70,7 +70,7 @@ public sealed partial class QueryCompiler
                     ? KernelBuilder.FilterOnFirstUse("filter", types, filter.Predicate, Cache)
                     : KernelBuilder.Filter("filter", types, filter.Predicate, Cache);
                 Kernel<FilterKernel>? residual = vector && rest is not null ? KernelBuilder.Filter("filter_residual", types, rest, Cache) : null;
-                return new FilterNode(input, filter.Predicate, kernel) { ResidualKernel = residual, ReadsInput = filter.OverGroupingSets };
+                return new FilterNode(input, filter.Predicate, kernel) { ResidualKernel = residual, ReadsInput = filter.OverGroupingSets || filter.CopiedToWhere };
             }
             case PhysicalProject project:
             {

@@ -73,6 +73,7 @@ public static class QueryPlanner
             foreach (var definition in CteDefinition.Reachable(root)) PlanTimeLikeCheck.Check(definition.Plan);
             PlanTimeLikeCheck.Check(root);
             var logical = optimizer.Optimize(root, options.AfterRule);
+            WindowRunCondition.Check(logical, envelope.Catalog);
             var physical = new PhysicalPlanner(envelope.Catalog) { IndexProbeJoins = options.IndexProbeJoins, ForceIndexProbes = options.ForceIndexProbes }.Lower(logical);
             var resultColumns = bound.ResultColumns.Select(c => new OutputColumn(c.Name, c.Type)).ToList();
             var notes = JoinOrderNotes(rules);

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.RegularExpressions;
 using PgFusion.Codegen;
 
 namespace PgFusion.Worker;
@@ -12,22 +10,29 @@ namespace PgFusion.Worker;
 /// runs for as long as the cluster, and queries with ever new literals would otherwise fill
 /// memory. A dropped handle costs a recompile: EXECUTE carries the plan's JSON (docs/ipc.md).
 /// </summary>
-internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity)
+internal sealed class PlanCache
 {
     public const int DefaultCapacity = 4096;
 
-    private readonly Dictionary<string, CacheEntry> byKey = [];
+    private readonly Dictionary<PlanKey, CacheEntry> byKey = new(PlanKey.Comparer.Instance);
+    private readonly Dictionary<PlanKey, CacheEntry>.AlternateLookup<ReadOnlySpan<byte>> byCanonical;
     private readonly Dictionary<ulong, CacheEntry> byHandle = [];
     private readonly Lock gate = new();
     private long nextHandle;
     private long clock;
 
-    public int Capacity { get; } = capacity;
+    public PlanCache(int capacity = DefaultCapacity)
+    {
+        Capacity = capacity;
+        byCanonical = byKey.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public int Capacity { get; }
 
     public long Evictions { get; private set; }
 
     /// <summary>A cached answer: a compiled plan with its handle, or the reason the query is not supported.</summary>
-    internal sealed record CacheEntry(string? Key, ulong Handle, CompiledQuery? Query, string? UnsupportedReason, double EstimatedRows)
+    internal sealed record CacheEntry(PlanKey? Key, ulong Handle, CompiledQuery? Query, string? UnsupportedReason, double EstimatedRows)
     {
         /// <summary>Backends whose COMPILE figures wait for their EXECUTE; past this many (backends that planned and never executed), the waiting figures are dropped.</summary>
         private const int MaxWaitingBackends = 256;
@@ -69,20 +74,23 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
         }
     }
 
-    public static string CanonicalKey(ReadOnlySpan<byte> json) => Location().Replace(Encoding.UTF8.GetString(json), "");
+    public static PlanKey CanonicalKey(ReadOnlySpan<byte> json) => PlanKey.Of(json);
 
-    public bool TryGet(string key, out CacheEntry entry)
+    public bool TryGet(PlanKey key, out CacheEntry entry) => TryGet(key.Bytes, out entry);
+
+    /// <summary>Looks up a key by its canonical bytes (<see cref="PlanKey.Strip"/>) without making a key.</summary>
+    public bool TryGet(ReadOnlySpan<byte> canonical, out CacheEntry entry)
     {
         lock (gate)
         {
-            if (!byKey.TryGetValue(key, out entry!)) return false;
+            if (!byCanonical.TryGetValue(canonical, out entry!)) return false;
             entry.LastUse = ++clock;
             return true;
         }
     }
 
     /// <summary>Caches a compiled plan under a new handle (and under <paramref name="key"/> when given).</summary>
-    public CacheEntry AddCompiled(string? key, CompiledQuery query, double rows, KernelFigures? kernels = null)
+    public CacheEntry AddCompiled(PlanKey? key, CompiledQuery query, double rows, KernelFigures? kernels = null)
     {
         lock (gate)
         {
@@ -101,7 +109,7 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
         }
     }
 
-    public void AddUnsupported(string key, string reason)
+    public void AddUnsupported(PlanKey key, string reason)
     {
         lock (gate)
         {
@@ -136,9 +144,4 @@ internal sealed partial class PlanCache(int capacity = PlanCache.DefaultCapacity
             Evictions++;
         }
     }
-
-    [GeneratedRegex("""
-        ,"location":-?[0-9]+
-        """)]
-    private static partial Regex Location();
 }

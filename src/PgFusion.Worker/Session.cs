@@ -92,7 +92,43 @@ internal sealed class Session
         }
     }
 
+    /// <summary>PGFUSION_TRACE_REQUESTS=1: one log line per request (its wall time, payload size, GC counts and pause) for measuring fixed costs.</summary>
+    private static readonly bool TraceRequests = Environment.GetEnvironmentVariable("PGFUSION_TRACE_REQUESTS") == "1";
+
     private void Handle(Message message, CancellationToken token)
+    {
+        if (!TraceRequests)
+        {
+            HandleRequest(message, token);
+            return;
+        }
+        long start = Stopwatch.GetTimestamp();
+        int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+        var pause = GC.GetTotalPauseDuration();
+        long allocated = GC.GetTotalAllocatedBytes(false);
+        int bytes = message.Span.Length;
+        var type = message.Type;
+        try
+        {
+            HandleRequest(message, token);
+        }
+        finally
+        {
+            WorkerLog.Info($"trace {type} slot {slot.Index} bytes {bytes} ms {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F3} " +
+                $"gc {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2} " +
+                $"pause {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F2} ms alloc {(GC.GetTotalAllocatedBytes(false) - allocated) / 1024} KB " + LastGc());
+        }
+    }
+
+    private static string LastGc()
+    {
+        var i = GC.GetGCMemoryInfo(GCKind.Any);
+        var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return $"last gc #{i.Index} gen{i.Generation} conc {i.Concurrent} compact {i.Compacted} pause {i.PauseDurations[0].TotalMilliseconds:F2} heap {i.HeapSizeBytes / 1024} KB promoted {i.PromotedBytes / 1024} KB " +
+            $"loh {i.GenerationInfo[3].SizeBeforeBytes / 1024}->{i.GenerationInfo[3].SizeAfterBytes / 1024} KB poh {i.GenerationInfo[4].SizeAfterBytes / 1024} KB load {i.MemoryLoadBytes >> 20} MB; last full #{full.Index} pause {full.PauseDurations[0].TotalMilliseconds:F2}";
+    }
+
+    private void HandleRequest(Message message, CancellationToken token)
     {
         try
         {
@@ -189,13 +225,28 @@ internal sealed class Session
     /// </summary>
     private PlanCache.CacheEntry CompileCached(ReadOnlySpan<byte> json, out KernelFigures kernels)
     {
-        string key = PlanCache.CanonicalKey(json);
-        if (cache.TryGet(key, out var hit))
+        byte[] rented = ArrayPool<byte>.Shared.Rent(json.Length);
+        try
         {
-            kernels = KernelFigures.FromPlanCache(hit.Compiled.Compiled + hit.Compiled.CacheHits);
-            return hit;
+            long keyStart = Stopwatch.GetTimestamp();
+            var canonical = rented.AsSpan(0, PlanKey.Strip(json, rented));
+            if (TraceRequests)
+                WorkerLog.Info($"trace key {json.Length} bytes {Stopwatch.GetElapsedTime(keyStart).TotalMilliseconds:F3} ms");
+            if (cache.TryGet(canonical, out var hit))
+            {
+                kernels = KernelFigures.FromPlanCache(hit.Compiled.Compiled + hit.Compiled.CacheHits);
+                return hit;
+            }
+            return CompileNew(json, PlanKey.FromCanonical(canonical), out kernels);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
+    private PlanCache.CacheEntry CompileNew(ReadOnlySpan<byte> json, PlanKey key, out KernelFigures kernels)
+    {
         kernels = KernelFigures.None;
         var clock = Stopwatch.StartNew();
         var use = new KernelUse();
@@ -335,7 +386,20 @@ internal sealed class Session
         WriteSpillByOperator(done, spill);
         WriteMemoryByNode(done, spill.Memory);
         channel.Send(MessageType.Done, done.WrittenSpan, token);
+        if (CollectAfterExecute)
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Optimized, blocking: true);
     }
+
+    /// <summary>
+    /// PGFUSION_COLLECT_AFTER_EXECUTE=1 in the server's environment (off by default; an experiment
+    /// waiting for a quiet-machine A/B, perf/perf23-2026-12-03.md): after DONE, collect gen2 if its
+    /// or the large object heap's budget is nearly spent (less than 30 % left: what
+    /// <see cref="GCCollectionMode.Optimized"/> asks the GC to decide). The worker's collections
+    /// are blocking, and every one measured was a gen2 started by large-object allocations, so
+    /// otherwise the next query's allocations start it and wait for it; here it would run while the
+    /// backend finishes the statement and the client sends the next one.
+    /// </summary>
+    private static readonly bool CollectAfterExecute = Environment.GetEnvironmentVariable("PGFUSION_COLLECT_AFTER_EXECUTE") == "1";
 
     /// <summary>
     /// DONE's last section (docs/ipc.md 5.4, <see cref="DoneSpillSection"/>): one entry per plan

@@ -22,7 +22,8 @@ public sealed class FilterNode(OperatorNode input, BoundExpr predicate, Kernel<F
 
     /// <summary>
     /// The input is read to its end even when <see cref="OneTimeFilter.IsConstantFalse"/> holds: a HAVING over
-    /// grouping sets, which PostgreSQL evaluates per group after aggregating every row.
+    /// grouping sets, which PostgreSQL evaluates per group after aggregating every row, or a HAVING whose
+    /// copy gates the WHERE below (<see cref="PgFusion.Planner.Logical.LogicalFilter.CopiedToWhere"/>).
     /// </summary>
     public bool ReadsInput { get; init; }
 

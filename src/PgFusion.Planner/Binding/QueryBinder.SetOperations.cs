@@ -22,7 +22,7 @@ public sealed partial class QueryBinder
         if (leaves.SimpleUnionAll && leaves.Members.Count > 0) plan = MarkAppendRelMembers(plan, leaves);
         // A UNION ALL flattened into an appendrel gets the quals in every arm that can take them
         // (set_append_rel_size, then each arm's own set_subquery_pathlist), whatever the other arms are.
-        if ((leaves.PushdownSafe || leaves.SimpleUnionAll) && leaves.TopTypes.Count > 0) plan = MarkQualPushdown(plan, leaves.TypeMismatch);
+        if ((leaves.PushdownSafe || leaves.SimpleUnionAll) && leaves.TopTypes.Count > 0) plan = MarkQualPushdown(plan, leaves.TypeMismatch, leaves);
         scope.SetSubquery(LeftmostLeaf(setOps), columns);
         return _ => plan;
     }
@@ -46,14 +46,26 @@ public sealed partial class QueryBinder
         public bool[] TypeMismatch { get; } = new bool[topTypes.Count];
     }
 
-    /// <summary>Sets <see cref="LogicalUnionAll.QualPushdownColumns"/> on the top UNION [ALL] node (UNION: under its grouping) or INTERSECT node.</summary>
-    private static LogicalPlan MarkQualPushdown(LogicalPlan plan, bool[] typeMismatch) => plan switch
+    /// <summary>
+    /// Sets <see cref="LogicalUnionAll.QualPushdownColumns"/> on every UNION [ALL] node (UNION: under its
+    /// grouping) and INTERSECT node of the tree, down to its leaves (each cast branch's projection
+    /// crossed): PostgreSQL checks the whole tree (recurse_pushdown_safe) and pushes a qual into every
+    /// leaf's query, `(A UNION B) UNION ALL C` and `A UNION (B INTERSECT C)` alike, and per column one
+    /// safety holds throughout (every leaf compared with the top-level types).
+    /// </summary>
+    private static LogicalPlan MarkQualPushdown(LogicalPlan plan, bool[] typeMismatch, SetOperationLeaves leaves)
     {
-        LogicalUnionAll u => u with { QualPushdownColumns = [.. typeMismatch.Select(m => !m)] },
-        LogicalSetOp { Kind: SetOpKind.Intersect } s => s with { QualPushdownColumns = [.. typeMismatch.Select(m => !m)] },
-        LogicalAggregate { Aggregates.Count: 0, Input: LogicalUnionAll u } a => a with { Input = MarkQualPushdown(u, typeMismatch) },
-        _ => plan,
-    };
+        if (leaves.All.Contains(plan)) return plan;
+        LogicalPlan Mark(LogicalPlan p) => MarkQualPushdown(p, typeMismatch, leaves);
+        return plan switch
+        {
+            LogicalUnionAll u => u with { Inputs = [.. u.Inputs.Select(Mark)], QualPushdownColumns = [.. typeMismatch.Select(m => !m)] },
+            LogicalSetOp { Kind: SetOpKind.Intersect } s => s with { Left = Mark(s.Left), Right = Mark(s.Right), QualPushdownColumns = [.. typeMismatch.Select(m => !m)] },
+            LogicalAggregate { Aggregates.Count: 0, Input: LogicalUnionAll u } a => a with { Input = Mark(u) },
+            LogicalProject { Input: LogicalUnionAll or LogicalSetOp or LogicalAggregate { Aggregates.Count: 0, Input: LogicalUnionAll } } p => p with { Input = Mark(p.Input) },
+            _ => plan,
+        };
+    }
 
     private void RecordLeaf(QueryTreeNode arg, BindScope scope, LogicalPlan branch, IReadOnlyList<LogicalColumn> columns, SetOperationLeaves leaves)
     {

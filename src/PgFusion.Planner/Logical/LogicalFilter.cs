@@ -13,6 +13,13 @@ public sealed record LogicalFilter(LogicalPlan Input, BoundExpr Predicate) : Log
     public bool OverGroupingSets { get; init; }
 
     /// <summary>
+    /// A HAVING without GROUP BY whose constant or pseudoconstant conjuncts PostgreSQL also copies into
+    /// the WHERE's gate (<see cref="Rules.OneTimeFilter"/>): the copy decides whether the input runs, and
+    /// this filter is still tested on the aggregate's row, so its input is read even when it is constant false.
+    /// </summary>
+    public bool CopiedToWhere { get; init; }
+
+    /// <summary>
     /// PostgreSQL's One-Time Filter (a gating Result node): every conjunct reads no column and calls
     /// a stable function, so it has one value for the statement; it is evaluated once, before the
     /// input's first row is asked for (even when the input has none), and when it is false or NULL

@@ -13,6 +13,12 @@ public sealed record PhysicalFilter(PhysicalPlan Input, BoundExpr Predicate, dou
     public bool OverGroupingSets { get; init; }
 
     /// <summary>
+    /// A HAVING whose copy gates the WHERE (<see cref="Logical.LogicalFilter.CopiedToWhere"/>): its
+    /// input is read (the gate below decides what runs) even when the predicate is constant false.
+    /// </summary>
+    public bool CopiedToWhere { get; init; }
+
+    /// <summary>
     /// PostgreSQL's One-Time Filter (<see cref="Logical.LogicalFilter.OneTime"/>): the predicate reads
     /// no column; it is evaluated once before the input is opened, and a false or NULL one reads no input.
     /// </summary>

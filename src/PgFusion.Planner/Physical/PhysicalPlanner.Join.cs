@@ -106,14 +106,15 @@ public sealed partial class PhysicalPlanner
     }
 
     /// <summary>
-    /// Whether reading <paramref name="plan"/> may raise an error: anything but scans under filters
-    /// and projections whose expressions cannot raise (<see cref="PredicatePushdown.CannotRaise"/>).
+    /// Whether reading <paramref name="plan"/> may raise an error: anything but scans under filters,
+    /// projections and joins whose expressions cannot raise (<see cref="PredicatePushdown.CannotRaise"/>).
     /// </summary>
     private bool MayRaise(LogicalPlan plan) => plan switch
     {
         LogicalScan => false,
         LogicalFilter f => !PredicatePushdown.CannotRaise(f.Predicate, IsComparisonFunction) || MayRaise(f.Input),
         LogicalProject p => p.Exprs.Any(e => !PredicatePushdown.CannotRaise(e.Expr, IsComparisonFunction)) || MayRaise(p.Input),
+        LogicalJoin j => (j.Condition is { } c && !PredicatePushdown.CannotRaise(c, IsComparisonFunction)) || MayRaise(j.Left) || MayRaise(j.Right),
         _ => true,
     };
 

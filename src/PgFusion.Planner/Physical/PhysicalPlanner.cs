@@ -56,6 +56,7 @@ public sealed partial class PhysicalPlanner(QueryCatalog catalog)
                 return new PhysicalFilter(input, Resolve(filter.Predicate, filter.Input.Output), Estimates.Rows(input.EstimatedRows * selectivity))
                 {
                     OverGroupingSets = filter.OverGroupingSets,
+                    CopiedToWhere = filter.CopiedToWhere,
                     OneTime = filter.OneTime,
                 };
             }

@@ -107,7 +107,27 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     }
 
     private LogicalPlan MapPlannedSubqueries(LogicalPlan plan, bool isLevelRoot) =>
-        !isLevelRoot && plan.PlannedSubquery ? Apply(plan) : plan.MapChildren(c => MapPlannedSubqueries(c, isLevelRoot: false));
+        !isLevelRoot && plan.PlannedSubquery ? Apply(plan)
+        : IsDummySubqueryRelation(plan) ? plan
+        : plan.MapChildren(c => MapPlannedSubqueries(c, isLevelRoot: false));
+
+    /// <summary>
+    /// The WHERE of a level whose only FROM item is a planned sub-query, folded to a constant false or
+    /// NULL (canonicalize_qual makes an AND with one false), or, without WHERE, a HAVING without GROUP BY
+    /// folded so (subquery_planner copies it to WHERE): the sub-query relation's one restriction clause
+    /// is that constant, so relation_excluded_by_constraints marks it dummy in set_rel_size, before
+    /// set_subquery_pathlist would plan it, and its constants are never folded (`SELECT * FROM (SELECT
+    /// 1/0 FROM t LIMIT 5) s WHERE false` raises nothing). With a second FROM item the qual belongs to
+    /// the join, and the sub-query is planned. Nothing of the sub-query runs either (OneTimeFilter).
+    /// </summary>
+    private static bool IsDummySubqueryRelation(LogicalPlan plan) => plan switch
+    {
+        LogicalFilter { Having: false, OneTime: false, Predicate: BoundConst { Value: false or null } } f => IsSoleSubquery(f.Input),
+        LogicalFilter { Having: true, OverGroupingSets: false, Predicate: BoundConst { Value: false or null }, Input: LogicalAggregate { GroupKeys.Count: 0 } a } => IsSoleSubquery(a.Input),
+        _ => false,
+    };
+
+    private static bool IsSoleSubquery(LogicalPlan plan) => plan.PlannedSubquery || plan is LogicalProject p && IsSoleSubquery(p.Input);
 
     private static bool HasPlannedSubquery(LogicalPlan plan, bool isLevelRoot) =>
         !isLevelRoot && plan.PlannedSubquery || plan.Children.Any(c => HasPlannedSubquery(c, isLevelRoot: false));

@@ -46,7 +46,8 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
     {
         if (!InRegion(plan)) return plan.MapChildren(Reorder);
         var leaves = new List<LogicalPlan>();
-        var tree = Collect(plan, leaves);
+        var subqueries = new List<SubqueryInput>();
+        var tree = Collect(plan, leaves, subqueries);
         if (leaves.Count < 3 || leaves.Count > RelSet.MaxRelations) return plan.MapChildren(Reorder);
         for (int i = 0; i < leaves.Count; i++) leaves[i] = Reorder(leaves[i]);
 
@@ -60,11 +61,18 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         var result = new PlanEnumerator(graph, options).Solve();
         LastResult = result;
         _results.Add(result);
-        return result.Tree is null ? Rebuild(plan, leaves) : Build(result.Tree, leaves);
+        return result.Tree is null ? Rebuild(plan, leaves) : Build(result.Tree, leaves, subqueries);
     }
 
+    /// <summary>
+    /// The leaves of a decorrelated sub-query's join (the join's right input) and the join's flags
+    /// (<see cref="LogicalJoin.SubPlan"/>, <see cref="LogicalJoin.Subquery"/>, <see cref="LogicalJoin.InitPlan"/>),
+    /// which the reordered join of exactly those leaves to the rest keeps.
+    /// </summary>
+    private sealed record SubqueryInput(RelSet Leaves, LogicalJoinType Kind, bool SubPlan, bool Subquery, bool InitPlan);
+
     /// <summary>The region as an operator tree over leaf indexes (right joins flipped); conjunct lists per operator.</summary>
-    private static RegionNode Collect(LogicalPlan plan, List<LogicalPlan> leaves)
+    private static RegionNode Collect(LogicalPlan plan, List<LogicalPlan> leaves, List<SubqueryInput> subqueries)
     {
         if (!InRegion(plan))
         {
@@ -73,8 +81,15 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         }
         var join = (LogicalJoin)plan;
         var (l, r, kind) = join.Kind == LogicalJoinType.Right ? (join.Right, join.Left, LogicalJoinType.Left) : (join.Left, join.Right, join.Kind);
-        var left = Collect(l, leaves);
-        var right = Collect(r, leaves);
+        var left = Collect(l, leaves, subqueries);
+        int firstRight = leaves.Count;
+        var right = Collect(r, leaves, subqueries);
+        if (join.Kind != LogicalJoinType.Right && (join.SubPlan || join.Subquery || join.InitPlan))
+        {
+            var rightLeaves = RelSet.Empty;
+            for (int i = firstRight; i < leaves.Count; i++) rightLeaves |= RelSet.Single(i);
+            subqueries.Add(new SubqueryInput(rightLeaves, join.Kind, join.SubPlan, join.Subquery, join.InitPlan));
+        }
         var conjuncts = join.Condition is null ? [] : PredicatePushdown.Conjuncts(join.Condition);
         return new RegionNode(left, right, kind, conjuncts, -1);
     }
@@ -169,12 +184,12 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         return owner;
     }
 
-    private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves)
+    private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves, List<SubqueryInput> subqueries)
     {
         if (tree is JoinTreeLeaf leaf) return leaves[leaf.RelIndex];
         var node = (JoinTreeNode)tree;
-        var left = Build(node.Left, leaves);
-        var right = Build(node.Right, leaves);
+        var left = Build(node.Left, leaves, subqueries);
+        var right = Build(node.Right, leaves, subqueries);
         var conjuncts = new List<BoundExpr>();
         foreach (var edge in node.Edges)
             foreach (var p in edge.Predicates)
@@ -187,7 +202,14 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             JoinKind.Anti => LogicalJoinType.Anti,
             _ => LogicalJoinType.Full,
         };
-        return new LogicalJoin(left, right, kind, conjuncts.Count == 0 ? null : PredicateSimplification.Conjunction(conjuncts));
+        var condition = conjuncts.Count == 0 ? null : PredicateSimplification.Conjunction(conjuncts);
+        // The join of a decorrelated sub-query to the rest keeps what the written join said about it:
+        // a SubPlan's join reads every outer row (PhysicalPlanner, seed 710 case 5468), with the
+        // sub-query the right input, an inner join's inputs swapped back when DPHyp put it left.
+        var sub = subqueries.FirstOrDefault(s => s.Kind == kind && (s.Leaves == node.Right.Relations || (kind == LogicalJoinType.Inner && s.Leaves == node.Left.Relations)));
+        if (sub is null) return new LogicalJoin(left, right, kind, condition);
+        if (sub.Leaves != node.Right.Relations) (left, right) = (right, left);
+        return new LogicalJoin(left, right, kind, condition) { SubPlan = sub.SubPlan, Subquery = sub.Subquery, InitPlan = sub.InitPlan };
     }
 
     /// <summary>No order found: the written tree over the reordered leaves.</summary>

@@ -26,6 +26,7 @@ public sealed class OneTimeFilter : IRewriteRule
 
     private static LogicalPlan Gate(LogicalPlan plan) => plan switch
     {
+        LogicalFilter { Having: true, OverGroupingSets: false, OneTime: false, CopiedToWhere: false } f when CopyDegenerateHaving(f) is { } copied => copied,
         LogicalFilter { OverGroupingSets: false } f when IsConstantFalse(f.Predicate) => f.Input.Children.Count == 0 ? f : f with { Input = StopLeaves(f.Input) },
         // A join whose condition folded to false: PostgreSQL marks an inner or semi join relation
         // dummy (neither input runs), and the nullable side of a left, right or anti join dummy
@@ -55,6 +56,96 @@ public sealed class OneTimeFilter : IRewriteRule
             new LogicalFilter(rest.Count == 0 ? Gate(f.Input) : f with { Predicate = PredicateSimplification.Conjunction(rest), Input = Gate(f.Input) },
                 PredicateSimplification.Conjunction(gates)) { OneTime = true },
         _ => plan.MapChildren(Gate),
+    };
+
+    /// <summary>
+    /// A HAVING without GROUP BY whose conjuncts read no column (a constant false or NULL, or a
+    /// pseudoconstant that did not fold): subquery_planner puts a copy of each in WHERE, after the
+    /// WHERE's own quals, and keeps it in HAVING. In WHERE it is a pseudoconstant qual of the gating
+    /// Result's One-Time Filter, whose quals all cost nothing per row, so they run in the written
+    /// order: the WHERE's own gates first (an uncorrelated [NOT] EXISTS or scalar sub-query tested
+    /// alone, whose InitPlan runs and can raise), then the HAVING's (seed 740 case 934: the NOT EXISTS
+    /// raised 22025 before the HAVING's NULL shut the gate). A constant false or NULL copy makes a
+    /// join relation dummy (restriction_is_constant_false: nothing beneath runs, not even the WHERE's
+    /// gates), but not a single relation with other quals (PostgreSQL 15's relation_excluded_by_constraints
+    /// looks only at a lone restriction clause), whose gates then still run. The HAVING stays as it is:
+    /// over no row the aggregate still makes one, which it drops. Null when the filter is no such HAVING.
+    /// </summary>
+    private static LogicalFilter? CopyDegenerateHaving(LogicalFilter having)
+    {
+        var conjuncts = PredicatePushdown.Conjuncts(having.Predicate);
+        var gates = conjuncts.Where(c => c is BoundConst { Value: false or null } || QualOrdering.IsPseudoconstant(c)).ToList();
+        if (gates.Count == 0 || !ReachesUngroupedAggregate(having.Input)) return null;
+        bool shut = gates.Any(c => c is BoundConst { Value: false or null });
+        return having with { Input = Copy(having.Input), CopiedToWhere = true };
+
+        // The aggregate is the filter's input or the left input of the joins of sub-queries
+        // evaluated over its row (select-list sub-queries: they run only for a row the HAVING keeps).
+        // (GROUP BY () is the one arm of a grouping-sets union here, with no GROUP BY to PostgreSQL.)
+        LogicalPlan Copy(LogicalPlan p) => p switch
+        {
+            LogicalAggregate a => a with { Input = IntoWhere(a.Input, gates, shut) },
+            LogicalJoin j => j with { Left = Copy(j.Left), Right = shut ? StopLeaves(j.Right) : Gate(j.Right) },
+            LogicalProject pr => pr with { Input = Copy(pr.Input) },
+            LogicalUnionAll { Inputs: [var arm] } u => u with { Inputs = [Copy(arm)] },
+            _ => p,
+        };
+    }
+
+    /// <summary>
+    /// An aggregate without group keys that computes an aggregate: without one (and without GROUP BY)
+    /// PostgreSQL's grouping is degenerate (is_degenerate_grouping), a Result that tests the HAVING
+    /// and never runs the FROM and WHERE, gates included.
+    /// </summary>
+    private static bool ReachesUngroupedAggregate(LogicalPlan plan) => plan switch
+    {
+        LogicalAggregate a => a.GroupKeys.Count == 0 && a.Aggregates.Count > 0,
+        LogicalJoin j => ReachesUngroupedAggregate(j.Left),
+        LogicalProject p => ReachesUngroupedAggregate(p.Input),
+        LogicalUnionAll { Inputs: [var arm] } => ReachesUngroupedAggregate(arm),
+        _ => false,
+    };
+
+    /// <summary>
+    /// <paramref name="gates"/> as the last quals of the gating Result of the WHERE's relation
+    /// <paramref name="plan"/>: below the WHERE's own gates (the one-row sub-queries tested alone, its
+    /// one-time filters), above the relation, whose input never runs when they shut (<paramref name="shut"/>:
+    /// a constant false or NULL is among them). When the relation is a join, a shut gate makes it dummy.
+    /// </summary>
+    private static LogicalPlan IntoWhere(LogicalPlan plan, IReadOnlyList<BoundExpr> gates, bool shut)
+    {
+        if (shut && Relation(plan) is LogicalJoin) return StopLeaves(plan);
+        return Place(plan);
+
+        LogicalPlan Place(LogicalPlan p) => p switch
+        {
+            LogicalJoin j when IsWhereGate(j) => j with { Left = Place(j.Left), Right = Gate(j.Right) },
+            // a one-row sub-query only the relation's quals read: its InitPlan runs only when a row is read
+            LogicalJoin j when PredicatePushdown.IsInitPlanJoin(j) => j with { Left = Place(j.Left), Right = shut ? StopLeaves(j.Right) : Gate(j.Right) },
+            LogicalFilter { OneTime: true } f => f with { Input = Place(f.Input) },
+            LogicalFilter { OverGroupingSets: false } f when !ReferenceEquals(Relation(f), f) => f with { Input = Place(f.Input) },
+            LogicalProject { PlannedSubquery: false } pr when !ReferenceEquals(Relation(pr), pr) => pr with { Input = Place(pr.Input) },
+            _ when shut => StopLeaves(p),
+            _ => Beneath(Gate(p)),
+        };
+
+        // under the one-time filters Gate lifted from the relation's own quals (the WHERE's gates come first)
+        LogicalPlan Beneath(LogicalPlan p) => p is LogicalFilter { OneTime: true } f
+            ? f with { Input = Beneath(f.Input) }
+            : new LogicalFilter(p, PredicateSimplification.Conjunction([.. gates])) { OneTime = true };
+    }
+
+    /// <summary>An uncorrelated [NOT] EXISTS (a semi or anti join without a condition) or a gated one-row sub-query: a WHERE gate.</summary>
+    private static bool IsWhereGate(LogicalJoin j) =>
+        j is { Kind: LogicalJoinType.Semi or LogicalJoinType.Anti, Condition: null } or { Kind: LogicalJoinType.Inner, Gated: true };
+
+    /// <summary>The WHERE's relation under its gates, filters and select lists (a scan, a planned sub-query or a join).</summary>
+    private static LogicalPlan Relation(LogicalPlan plan) => plan switch
+    {
+        LogicalJoin j when IsWhereGate(j) || PredicatePushdown.IsInitPlanJoin(j) => Relation(j.Left),
+        LogicalFilter { OverGroupingSets: false } f => Relation(f.Input),
+        LogicalProject { PlannedSubquery: false } p => Relation(p.Input),
+        _ => plan,
     };
 
     /// <summary>

@@ -63,7 +63,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 if (lateralHeld is not null)
                     foreach (var group in lateralHeld.Groups)
                         if (group.Count > 0) result = new LogicalFilter(result, PredicateSimplification.Conjunction(group));
-                return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining));
+                // (A HAVING over the joins of select-list sub-queries stays a HAVING: OneTimeFilter copies a constant one into the WHERE.)
+                return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining)) { Having = filter.Having };
             }
             case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter
                 when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject or LogicalUnionAll { QualPushdownColumns: not null } or LogicalSetOp { QualPushdownColumns: not null }:
@@ -553,8 +554,15 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     /// (<see cref="LogicalJoin.InitPlan"/>), or with several of them.
     /// </summary>
     internal static bool IsScanWithInitPlanMark(LogicalPlan plan) =>
-        plan is LogicalJoin { Kind: LogicalJoinType.Inner, Condition: null } join
-        && (join.Left is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(join.Left))
+        plan is LogicalJoin join && IsInitPlanJoin(join)
+        && (join.Left is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(join.Left));
+
+    /// <summary>
+    /// A cross join with the one row of an uncorrelated mark or scalar sub-query (see
+    /// <see cref="IsScanWithInitPlanMark"/>): to PostgreSQL no join but an InitPlan of the query level.
+    /// </summary>
+    internal static bool IsInitPlanJoin(LogicalJoin join) =>
+        join is { Kind: LogicalJoinType.Inner, Condition: null }
         && (join.InitPlan || join.Gated || (join.Right is LogicalAggregate { GroupKeys.Count: 0 } mark
             && mark.Aggregates.Count > 0 && mark.Aggregates.All(a => a.Aggregate.AggOid == BoolOrOid)));
 

@@ -18,12 +18,43 @@ internal sealed class CteBuffer(MaterializeNode source)
 {
     private IBatchSource? input;
 
-    public Column[] Rows { get; } = [.. source.Output.Select(o =>
+    /// <summary>
+    /// Rows a chunk of the buffer holds (a multiple of <see cref="ExecutionContext.BatchRows"/>).
+    /// The rows are kept in chunks, not in one array per column that doubles as it fills: TPC-H
+    /// Q21's 2M-row shared subplan spent ~20 % of the worker's CPU copying its columns into larger
+    /// arrays and faulting in the fresh pages of each (perf/perf24-2026-12-03.md). The first chunk
+    /// grows from one batch as before, so a small CTE takes no more memory than it did; the later
+    /// ones are allocated whole. PGFUSION_CTE_CHUNKS=0 in the worker's environment keeps one chunk
+    /// (the old growth), for A/B.
+    /// </summary>
+    internal static readonly int ChunkRows = Environment.GetEnvironmentVariable("PGFUSION_CTE_CHUNKS") == "0" ? int.MaxValue : 64 * ExecutionContext.BatchRows;
+
+    private readonly List<Column[]> chunks = [NewChunk(source, ExecutionContext.BatchRows)];
+
+    /// <summary>Bytes of the rows in the chunks before the last (counted once, when the next chunk starts).</summary>
+    private long fullChunkBytes;
+
+    /// <summary>Rows in the last chunk (the ones before it hold <see cref="ChunkRows"/> each); a CTE may have no columns.</summary>
+    private int lastRows;
+
+    private static Column[] NewChunk(MaterializeNode source, int capacity) => [.. source.Output.Select(o =>
     {
-        var c = PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows);
-        c.EnsureValidity(ExecutionContext.BatchRows);
+        var c = PgArrowMapping.CreateColumn(o.Type, capacity);
+        c.EnsureCapacity(capacity);
+        c.EnsureValidity(capacity);
         return c;
     })];
+
+    /// <summary>
+    /// Where buffered row <paramref name="row"/> is: its chunk's columns, its index in them, and how
+    /// many rows from it on that chunk holds.
+    /// </summary>
+    public (Column[] Columns, int Index, int Rows) Locate(int row)
+    {
+        int chunk = row / ChunkRows;
+        int index = row - chunk * ChunkRows;
+        return (chunks[chunk], index, (chunk == chunks.Count - 1 ? lastRows : ChunkRows) - index);
+    }
 
     public int Count { get; private set; }
 
@@ -58,9 +89,22 @@ internal sealed class CteBuffer(MaterializeNode source)
                 int live = b.LiveRows;
                 if (live == 0) continue;
                 var ops = source.RowOps;
-                for (int j = 0; j < Rows.Length; j++) ColumnGather.Append(b.Columns[j], b.Selection, 0, live, Rows[j], ops[j]);
+                for (int done = 0; done < live;)
+                {
+                    var last = chunks[^1];
+                    if (lastRows == ChunkRows)
+                    {
+                        fullChunkBytes += ColumnMemory.Bytes(last);
+                        chunks.Add(last = NewChunk(source, ChunkRows));
+                        lastRows = 0;
+                    }
+                    int n = Math.Min(ChunkRows - lastRows, live - done);
+                    for (int j = 0; j < last.Length; j++) ColumnGather.Append(b.Columns[j], b.Selection, done, n, last[j], ops[j]);
+                    lastRows += n;
+                    done += n;
+                }
                 Count += live;
-                if (context.Spill.Limited && ColumnMemory.Bytes(Rows) > context.Spill.BudgetBytes)
+                if (context.Spill.Limited && fullChunkBytes + ColumnMemory.Bytes(chunks[^1]) > context.Spill.BudgetBytes)
                 {
                     Overflowed = true;
                     takenOver = reading;

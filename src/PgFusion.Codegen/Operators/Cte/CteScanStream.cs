@@ -41,8 +41,9 @@ internal sealed class CteScanStream(CteScanNode node, ExecutionContext context) 
         var source = node.Source;
         outputs ??= source.Output.Select(o => PgArrowMapping.CreateColumn(o.Type, ExecutionContext.BatchRows)).ToArray();
         batch ??= new RecordBatch(outputs, 0);
-        int n = Math.Min(ExecutionContext.BatchRows, buffer.Count - emitted);
-        for (int j = 0; j < outputs.Length; j++) ColumnGather.Gather(buffer.Rows[j], null, emitted, n, outputs[j], source.RowOps[j]);
+        var (rows, at, held) = buffer.Locate(emitted);
+        int n = Math.Min(ExecutionContext.BatchRows, held);
+        for (int j = 0; j < outputs.Length; j++) ColumnGather.Gather(rows[j], null, at, n, outputs[j], source.RowOps[j]);
         emitted += n;
         batch.Length = n;
         return batch;

@@ -124,19 +124,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         var project = filter.Input as LogicalProject;
         if (project is { KeepAll: true }) return null;
         if ((project?.Input ?? filter.Input) is not LogicalAggregate { GroupKeys.Count: > 0 } aggregate) return null;
-        var keys = aggregate.GroupKeys.ToDictionary(k => k.Column.Id, k => k.Expr);
-        var outputs = project?.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
-        var below = new List<BoundExpr>();
-        var above = new List<BoundExpr>();
-        foreach (var c in Conjuncts(filter.Predicate))
-        {
-            var substituted = outputs is null ? c : c.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
-            var refs = ColumnIds.ReferencedBy(substituted);
-            if (refs.Count > 0 && refs.All(keys.ContainsKey))
-                below.Add(substituted.TransformUp(x => x is LogicalColumnRef r && keys.TryGetValue(r.Column.Id, out var k) ? k : x));
-            else
-                above.Add(c);
-        }
+        var (below, above) = SplitOnGroupKeys(filter.Predicate, aggregate, project?.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr));
         if (below.Count == 0) return null;
         LogicalPlan grouped = aggregate with { Input = new LogicalFilter(aggregate.Input, PredicateSimplification.Conjunction(below)) };
         var result = Push(project is null ? grouped : project with { Input = grouped });
@@ -194,17 +182,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             _ => null,
         };
         if (Grouping(filter.Input) is not { } aggregate) return null;
-        var keys = aggregate.GroupKeys.ToDictionary(k => k.Column.Id, k => k.Expr);
-        var below = new List<BoundExpr>();
-        var above = new List<BoundExpr>();
-        foreach (var c in Conjuncts(filter.Predicate))
-        {
-            var refs = ColumnIds.ReferencedBy(c);
-            if (refs.Count > 0 && refs.All(keys.ContainsKey))
-                below.Add(c.TransformUp(x => x is LogicalColumnRef r && keys.TryGetValue(r.Column.Id, out var k) ? k : x));
-            else
-                above.Add(c);
-        }
+        var (below, above) = SplitOnGroupKeys(filter.Predicate, aggregate);
         if (below.Count == 0) return null;
         LogicalPlan Replace(LogicalPlan p) => p switch
         {
@@ -214,6 +192,29 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         };
         var result = Push(Replace(filter.Input));
         return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above)) { Having = true };
+    }
+
+    /// <summary>
+    /// The conjuncts of <paramref name="predicate"/> that read group keys of <paramref name="aggregate"/>
+    /// only (and at least one), rewritten over the keys' expressions to be tested below it, and the
+    /// others as written. <paramref name="outputs"/>, a select list over the aggregate, is substituted
+    /// into each conjunct first.
+    /// </summary>
+    private static (List<BoundExpr> Below, List<BoundExpr> Above) SplitOnGroupKeys(BoundExpr predicate, LogicalAggregate aggregate, Dictionary<int, BoundExpr>? outputs = null)
+    {
+        var keys = aggregate.GroupKeys.ToDictionary(k => k.Column.Id, k => k.Expr);
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(predicate))
+        {
+            var substituted = outputs is null ? c : c.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
+            var refs = ColumnIds.ReferencedBy(substituted);
+            if (refs.Count > 0 && refs.All(keys.ContainsKey))
+                below.Add(substituted.TransformUp(x => x is LogicalColumnRef r && keys.TryGetValue(r.Column.Id, out var k) ? k : x));
+            else
+                above.Add(c);
+        }
+        return (below, above);
     }
 
     /// <summary>

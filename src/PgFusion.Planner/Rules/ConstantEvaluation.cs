@@ -74,6 +74,11 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And } and var b } f
             when b.Args.Any(a => a is BoundConst { Value: null or false }) => f with { Predicate = new BoundConst(false, PgType.Bool) },
         LogicalFilter { Predicate: BoundConst { Value: null } } f => f with { Predicate = new BoundConst(false, PgType.Bool) },
+        // So does a NOT over an OR with a constant NULL or true arm, once negate_clause pushes it down
+        // (seed 770 case 694: NOT (x NOT BETWEEN NULL AND -2.75) is NULL AND x <= -2.75): the
+        // outputs of a sub-query in FROM that only this filter read are then read by nothing, and
+        // PostgreSQL never folds them (remove_unused_subquery_outputs).
+        LogicalFilter f when KeepsNoRow(f.Predicate) => f with { Predicate = new BoundConst(false, PgType.Bool) },
         LogicalFilter { Predicate: BoundBoolExpr { Op: BoolOp.And, FromScalarArray: false } and var b, Input: not LogicalAggregate } f
             when EquatesTwoConstants(b.Args) => f with { Predicate = new BoundConst(false, PgType.Bool) },
         LogicalFilter { Input: not LogicalAggregate } f when SelfEqualitiesAsNotNull(f.Predicate) is { } notNull => f with { Predicate = notNull },
@@ -110,6 +115,29 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
         !isLevelRoot && plan.PlannedSubquery ? Apply(plan)
         : IsDummySubqueryRelation(plan) ? plan
         : plan.MapChildren(c => MapPlannedSubqueries(c, isLevelRoot: false));
+
+    /// <summary>
+    /// Whether a WHERE keeps no row once eval_const_expressions has pushed its NOTs down
+    /// (negate_clause, De Morgan): a constant false or NULL conjunct, or a NOT over an OR with a
+    /// constant true or NULL arm (`NOT (x &lt; NULL OR x &gt; 7)`, what NOT over NOT BETWEEN NULL AND 7
+    /// becomes, is `NULL AND x &lt;= 7`). ConstantFolding makes that rewrite later; the sub-queries in
+    /// FROM are folded now, without the outputs only such a filter reads.
+    /// </summary>
+    private static bool KeepsNoRow(BoundExpr e) => e switch
+    {
+        BoundConst { Value: false or null } => true,
+        BoundBoolExpr { Op: BoolOp.And } and => and.Args.Any(KeepsNoRow),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } => NegationKeepsNoRow(inner),
+        _ => false,
+    };
+
+    private static bool NegationKeepsNoRow(BoundExpr e) => e switch
+    {
+        BoundConst { Value: true or null } => true,
+        BoundBoolExpr { Op: BoolOp.Or } or => or.Args.Any(NegationKeepsNoRow),
+        BoundBoolExpr { Op: BoolOp.Not, Args: [var inner] } => KeepsNoRow(inner),
+        _ => false,
+    };
 
     /// <summary>
     /// The WHERE of a level whose only FROM item is a planned sub-query, folded to a constant false or

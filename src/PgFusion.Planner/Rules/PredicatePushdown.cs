@@ -63,8 +63,10 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 if (lateralHeld is not null)
                     foreach (var group in lateralHeld.Groups)
                         if (group.Count > 0) result = new LogicalFilter(result, PredicateSimplification.Conjunction(group));
-                // (A HAVING over the joins of select-list sub-queries stays a HAVING: OneTimeFilter copies a constant one into the WHERE.)
-                return remaining.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(remaining)) { Having = filter.Having };
+                // A HAVING over the joins of select-list or HAVING sub-queries stays a HAVING, over grouping
+                // sets too (OneTimeFilter copies a constant one into the WHERE, but not over grouping sets,
+                // where PostgreSQL aggregates every row first: seed 770 case 1745).
+                return remaining.Count == 0 ? result : filter with { Input = result, Predicate = PredicateSimplification.Conjunction(remaining) };
             }
             case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter
                 when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject or LogicalUnionAll { QualPushdownColumns: not null } or LogicalSetOp { QualPushdownColumns: not null }:

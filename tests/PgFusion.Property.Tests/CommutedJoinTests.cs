@@ -37,7 +37,8 @@ public sealed class CommutedJoinTests
     [Fact]
     public void PostgreSQL_returns_the_same_rows_for_a_join_and_its_commuted_form()
     {
-        var cs = FuzzDatabase.Prepare(PgServer.ConnectionString(), "pgfusion_property_tests");
+        // A database of its own: the test classes run in parallel, and Prepare recreates its database.
+        var cs = FuzzDatabase.Prepare(PgServer.ConnectionString(), "pgfusion_commuted_join_tests");
         using var db = new FuzzDatabase(cs);
         var compared = 0;
         foreach (var c in Cases())

@@ -322,7 +322,10 @@ public sealed partial class QueryBinder
         }
         _noConstantPullUp = saved || kind is LogicalJoinType.Right or LogicalJoinType.Full;
         _nullingJoin = kind is LogicalJoinType.Right or LogicalJoinType.Full ? joinId : savedNulling;
+        // The placeholder constants each side adds (see QueryBinder.ResultRemoval).
+        var beforeLeft = kind == LogicalJoinType.Inner && _wrapNonVars ? _placeHolderConstants.Keys.ToHashSet() : null;
         var left = PrepareFromItem(join.Field("larg"), scope, binder, lateral);
+        var beforeRight = beforeLeft is null ? null : _placeHolderConstants.Keys.ToHashSet();
         _nullingJoin = savedNulling;
         // A LEFT JOIN whose right side PostgreSQL removes before planning it: the left side alone,
         // unless a LATERAL correlation of the left side needs this join's condition.
@@ -336,6 +339,11 @@ public sealed partial class QueryBinder
         var right = PrepareFromItem(join.Field("rarg"), scope, binder, lateral);
         _noConstantPullUp = saved;
         _nullingJoin = savedNulling;
+        if (beforeLeft is not null && beforeRight is not null)
+        {
+            RegisterRemovedResult(join.Field("larg"), join.Field("rarg"), scope, beforeRight.Where(id => !beforeLeft.Contains(id)));
+            RegisterRemovedResult(join.Field("rarg"), join.Field("larg"), scope, _placeHolderConstants.Keys.Where(id => !beforeRight.Contains(id)));
+        }
         // Subqueries in ON are joined to one input (outer joins) or to the joined rows (inner joins), not to the query's FROM.
         var subqueries = new List<SubqueryJoin>();
         var savedSubLinkBinder = binder.SubLinkBinder;
@@ -351,6 +359,7 @@ public sealed partial class QueryBinder
         }
         if (condition is not null && condition.Type.Oid != Types.PgTypeOid.Bool) throw join.Field("quals").Error($"join condition of type {condition.Type}");
         if (condition is not null && kind != LogicalJoinType.Full) condition = SubstituteBelowNullingJoin(condition, joinId, savedNulling);
+        if (condition is not null && kind == LogicalJoinType.Inner) condition = SubstituteRemovedResults(condition);
         // A LATERAL sub-query's correlation joins the ON condition (PostgreSQL allows LATERAL references only from the right of an inner or left join).
         if (lateral.Count > 0) condition = PredicateSimplification.Conjunction(condition is null ? lateral : [condition, .. lateral]);
         if (left.Apply is not null) throw UnsupportedConstructException.NotYet($"{LateralWhat} on the left of a JOIN");

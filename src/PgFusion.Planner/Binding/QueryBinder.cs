@@ -173,6 +173,7 @@ public sealed partial class QueryBinder
             if (tle.RequireKind() != "TARGETENTRY") throw tle.Error($"expected TARGETENTRY, found {tle.Kind}");
 
         var where = BindWhere(jointree.Optional("quals"), binder);
+        for (int i = 0; i < where.Plain.Count; i++) where.Plain[i] = SubstituteRemovedResults(where.Plain[i]);
 
         bool grouped = query.Bool("hasAggs") || query.List("groupClause").Count > 0 || !query.IsNullField("havingQual") || UsesGroupingSets(query);
         var windows = query.Bool("hasWindowFuncs") ? new WindowCollector(_ids) : null;

@@ -54,6 +54,7 @@ public static class FixtureQueries
         ["union_intersect_except"] = "SELECT k, j FROM t UNION SELECT k, j FROM t WHERE g INTERSECT ALL SELECT k, j FROM t WHERE a < 500 EXCEPT SELECT k, 1::int2 FROM t",
         ["group_by_primary_key"] = "SELECT c.id, c.name, c.bal, c.note, sum(o.total) FROM pk_cust c JOIN pk_ord o ON o.cust = c.id GROUP BY c.id, c.name, c.bal, c.note",
         ["cte_used_twice"] = "WITH w AS (SELECT j, count(*) AS n FROM t GROUP BY j) SELECT x.j, y.n FROM w x JOIN w y ON x.j = y.j + 1",
+        ["grouping_sets_join_one_row_values"] = "SELECT t.j FROM t JOIN (VALUES (30::int8)) v(x) ON t.b = v.x WHERE t.f > 2 GROUP BY GROUPING SETS ((t.j), ())",
         ["rollup_grouping"] = "SELECT k, g, GROUPING(k, g), sum(c) FROM t GROUP BY ROLLUP (k, g)",
         ["outer_join_to_inner"] = "SELECT t.a, u.name FROM t LEFT JOIN u ON u.a = t.a WHERE u.w > 10",
         ["full_join_to_left"] = "SELECT t.a, u.name FROM t FULL JOIN u ON u.a = t.b WHERE t.j < 5 OR t.j IS NULL AND t.a > 3",

@@ -128,8 +128,17 @@ internal sealed class Session
             $"loh {i.GenerationInfo[3].SizeBeforeBytes / 1024}->{i.GenerationInfo[3].SizeAfterBytes / 1024} KB poh {i.GenerationInfo[4].SizeAfterBytes / 1024} KB load {i.MemoryLoadBytes >> 20} MB; last full #{full.Index} pause {full.PauseDurations[0].TotalMilliseconds:F2}";
     }
 
+    /// <summary>
+    /// The last request ended with an ERROR message. The backend raises it and releases the slot, but
+    /// the pages it had already sent for that execution's scans (PAGE, PAGE_RUN, SCAN_END) still
+    /// arrive; they are dropped, not answered with a second error nobody reads.
+    /// </summary>
+    private bool lastRequestFailed;
+
     private void HandleRequest(Message message, CancellationToken token)
     {
+        if (lastRequestFailed && message.Type is MessageType.Page or MessageType.PageRun or MessageType.ScanEnd) return;
+        lastRequestFailed = false;
         try
         {
             switch (message.Type)
@@ -153,6 +162,7 @@ internal sealed class Session
         }
         catch (Exception e)
         {
+            lastRequestFailed = true;
             SendError(e, token);
         }
     }

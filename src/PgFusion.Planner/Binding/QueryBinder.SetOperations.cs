@@ -22,7 +22,8 @@ public sealed partial class QueryBinder
         if (leaves.SimpleUnionAll && leaves.Members.Count > 0) plan = MarkAppendRelMembers(plan, leaves);
         // A UNION ALL flattened into an appendrel gets the quals in every arm that can take them
         // (set_append_rel_size, then each arm's own set_subquery_pathlist), whatever the other arms are.
-        if ((leaves.PushdownSafe || leaves.SimpleUnionAll) && leaves.TopTypes.Count > 0) plan = MarkQualPushdown(plan, leaves.TypeMismatch, leaves);
+        if ((leaves.PushdownSafe || leaves.SimpleUnionAll) && leaves.TopTypes.Count > 0)
+            plan = MarkQualPushdown(plan, leaves.SimpleUnionAll ? leaves.TypeMismatch : [.. leaves.TypeMismatch.Select((m, i) => m || leaves.OutsidePartitions[i])], leaves);
         scope.SetSubquery(LeftmostLeaf(setOps), columns);
         return _ => plan;
     }
@@ -44,6 +45,11 @@ public sealed partial class QueryBinder
         public bool PushdownSafe { get; set; } = true;
         /// <summary>Per column, whether some leaf's column has another type than the set operation's (an unsafe column).</summary>
         public bool[] TypeMismatch { get; } = new bool[topTypes.Count];
+        /// <summary>
+        /// Per column, whether it is outside a PARTITION BY of a leaf with windows: unsafe for the whole
+        /// tree, unless it is flattened into an appendrel, whose every member decides for itself.
+        /// </summary>
+        public bool[] OutsidePartitions { get; } = new bool[topTypes.Count];
     }
 
     /// <summary>
@@ -76,8 +82,23 @@ public sealed partial class QueryBinder
         for (int i = 0; i < columns.Count && i < leaves.TypeMismatch.Length; i++)
             if (columns[i].Type.Oid != leaves.TopTypes[i].Oid) leaves.TypeMismatch[i] = true;
         var sub = scope.Entry(arg.Int32("rtindex"), arg.Field("rtindex")).Field("subquery");
-        if (!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset") || sub.Bool("hasWindowFuncs") || sub.Bool("hasDistinctOn") || !sub.IsNullField("setOperations"))
+        if (!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset") || sub.Bool("hasDistinctOn") || !sub.IsNullField("setOperations"))
             leaves.PushdownSafe = false;
+        else if (sub.Bool("hasWindowFuncs"))
+        {
+            // A leaf with window functions makes the outputs unsafe that are not in every PARTITION BY
+            // (check_output_expressions over the leaf, into the tree's one safety info); a qual over
+            // the others goes into every leaf, below this one's windows (PredicatePushdown).
+            var targetList = sub.List("targetList");
+            var safe = WindowQualPushdownColumns(sub, targetList);
+            int column = 0;
+            for (int i = 0; i < targetList.Count; i++)
+            {
+                if (targetList[i].Bool("resjunk")) continue;
+                if (!safe[i] && column < leaves.OutsidePartitions.Length) leaves.OutsidePartitions[column] = true;
+                column++;
+            }
+        }
         if (IsPulledUp(sub) && IsSafeAppendMember(sub)) leaves.Members.Add(branch);
     }
 

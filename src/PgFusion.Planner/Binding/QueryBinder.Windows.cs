@@ -119,6 +119,29 @@ public sealed partial class QueryBinder
         return plan;
     }
 
+    /// <summary>
+    /// Per target entry of a query level with window functions, whether a qual of the parent over
+    /// that output may go into the level's WHERE (PostgreSQL 15 allpaths.c check_output_expressions):
+    /// a resjunk entry never; otherwise only an entry whose ressortgroupref is in the PARTITION BY of
+    /// every window clause (targetIsInAllPartitionLists: every clause of windowClause, used or not)
+    /// and, under DISTINCT ON, also in the DISTINCT ON list (targetIsInSortList). The entry is the one
+    /// the clause names, not one equal to it: of `g AS a, g AS b ... PARTITION BY g` only a is safe.
+    /// (Volatile outputs, also unsafe, are never offloaded.)
+    /// </summary>
+    internal static bool[] WindowQualPushdownColumns(QueryTreeNode query, IReadOnlyList<QueryTreeNode> targetList)
+    {
+        var clauses = query.List("windowClause");
+        var distinctOn = query.Bool("hasDistinctOn") ? query.List("distinctClause").Select(c => c.Int32("tleSortGroupRef")).ToHashSet() : null;
+        return [.. targetList.Select(tle =>
+        {
+            if (tle.Bool("resjunk")) return false;
+            int sortRef = tle.Int32("ressortgroupref");
+            if (sortRef == 0) return false;
+            if (distinctOn is not null && !distinctOn.Contains(sortRef)) return false;
+            return clauses.All(wc => wc.List("partitionClause").Any(c => c.Int32("tleSortGroupRef") == sortRef));
+        })];
+    }
+
     /// <summary>A window sort key as PostgreSQL's planner compares them: the target entry, the sort operator, NULLS FIRST.</summary>
     private readonly record struct WindowSortKey(int SortGroupRef, uint SortOp, bool NullsFirst);
 

@@ -268,7 +268,11 @@ public sealed partial class QueryBinder
         }
         // A decorrelated LATERAL sub-query also outputs its correlation keys (and, as one aggregate row per outer row, a marker).
         var carried = lateral is null ? [] : LateralOutputs(lateral, lateralKeys, grouped && query.List("groupClause").Count == 0, targetList, tleExprs, aggregates, projections);
-        plan = new LogicalProject(plan, projections);
+        plan = new LogicalProject(plan, projections)
+        {
+            // (Carried LATERAL outputs never meet windows: a LATERAL sub-query with windows is not offloaded.)
+            WindowQualPushdownColumns = windows is { Calls.Count: > 0 } && carried.Count == 0 ? WindowQualPushdownColumns(query, targetList) : null,
+        };
 
         if (query.Bool("hasDistinctOn"))
         {

@@ -19,6 +19,16 @@ public sealed record LogicalProject(LogicalPlan Input, IReadOnlyList<NamedExpr> 
     /// </summary>
     public bool PulledUpSelectList { get; init; }
 
+    /// <summary>
+    /// The select list of a query level with window functions (one flag per expression): whether a
+    /// qual over the sub-query that reads only such columns goes below its windows, into its WHERE
+    /// (or HAVING). PostgreSQL 15 (allpaths.c check_output_expressions, targetIsInAllPartitionLists)
+    /// marks every output unsafe that is not a target entry of every window clause's PARTITION BY;
+    /// a qual over safe outputs only drops whole partitions, so it can run before the windows.
+    /// Null: not such a select list.
+    /// </summary>
+    public IReadOnlyList<bool>? WindowQualPushdownColumns { get; init; }
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output => _output.Get(Exprs, null, Exprs, static x => [.. x.Select(e => e.Column)]);

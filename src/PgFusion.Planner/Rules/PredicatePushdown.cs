@@ -68,6 +68,9 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 // where PostgreSQL aggregates every row first: seed 770 case 1745).
                 return remaining.Count == 0 ? result : filter with { Input = result, Predicate = PredicateSimplification.Conjunction(remaining) };
             }
+            case LogicalFilter { Having: false, OneTime: false, Input: LogicalProject { WindowQualPushdownColumns: { } safeColumns } select } filter
+                when PushBelowWindows(filter, select, safeColumns) is { } belowWindows:
+                return belowWindows;
             case LogicalFilter { Input: LogicalProject { KeepAll: false } project } filter
                 when project.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject or LogicalUnionAll { QualPushdownColumns: not null } or LogicalSetOp { QualPushdownColumns: not null }:
             {
@@ -131,6 +134,64 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         LogicalPlan grouped = aggregate with { Input = new LogicalFilter(aggregate.Input, PredicateSimplification.Conjunction(below)) };
         var result = Push(project is null ? grouped : project with { Input = grouped });
         return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above));
+    }
+
+    /// <summary>
+    /// A filter over the select list of a sub-query with window functions: PostgreSQL 15's
+    /// set_subquery_pathlist pushes each qual that reads only outputs in every window's PARTITION BY
+    /// (<see cref="LogicalProject.WindowQualPushdownColumns"/>) into the sub-query's WHERE (HAVING when
+    /// it is grouped), the outputs substituted, so it drops whole partitions before any window
+    /// function reads an argument of theirs (`s.g &lt;&gt; 1` keeps `sum(10 / v) OVER (PARTITION BY g)`
+    /// from dividing by group 1's zero). The conjuncts reading other outputs (a window function's
+    /// column among them: a run condition is PostgreSQL's only use of those) stay above. Null when
+    /// none goes below.
+    /// </summary>
+    private LogicalPlan? PushBelowWindows(LogicalFilter filter, LogicalProject select, IReadOnlyList<bool> safeColumns)
+    {
+        var safe = select.Exprs.Where((_, i) => i < safeColumns.Count && safeColumns[i]).Select(e => e.Column.Id).ToHashSet();
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(filter.Predicate))
+        {
+            var refs = ColumnIds.ReferencedBy(c);
+            if (refs.Count > 0 && refs.All(safe.Contains)) below.Add(c);
+            else above.Add(c);
+        }
+        if (below.Count == 0) return null;
+        var outputs = select.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+        var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x))]);
+        if (IntoWindowInput(select.Input, predicate) is not { } input) return null;
+        LogicalPlan result = select with { Input = input };
+        return above.Count == 0 ? result : filter with { Input = result, Predicate = PredicateSimplification.Conjunction(above) };
+    }
+
+    /// <summary>
+    /// <paramref name="plan"/> (the windows of one query level with their sorts and argument
+    /// projections) with <paramref name="predicate"/> below all of them, over what the windows read;
+    /// null when a window does not pass every column the predicate reads.
+    /// </summary>
+    private LogicalPlan? IntoWindowInput(LogicalPlan plan, BoundExpr predicate)
+    {
+        switch (plan)
+        {
+            case LogicalWindow window:
+                if (!ColumnIds.ReferencedBy(predicate).IsSubsetOf(Ids(window.Input))) return null;
+                return IntoWindowInput(window.Input, predicate) is { } windowInput ? window with { Input = windowInput } : null;
+            // a window's sort, over the projection of the keys (or over the window below)
+            case LogicalSort { Limit: null } sort when sort.Input is LogicalProject or LogicalWindow:
+                return IntoWindowInput(sort.Input, predicate) is { } sortInput ? sort with { Input = sortInput } : null;
+            // the projection of a window's arguments that can raise, over its sort or the window below
+            case LogicalProject { KeepAll: false } project when project.Input is LogicalSort or LogicalWindow:
+            {
+                var outputs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
+                var substituted = predicate.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
+                return IntoWindowInput(project.Input, substituted) is { } projectInput ? project with { Input = projectInput } : null;
+            }
+            default:
+                // The projection of the keys and arguments below the windows: the sub-query's WHERE
+                // (or grouping) is beneath it, where the other rules take the filter.
+                return Push(new LogicalFilter(plan, predicate));
+        }
     }
 
     /// <summary>

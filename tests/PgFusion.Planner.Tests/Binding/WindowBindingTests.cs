@@ -154,6 +154,62 @@ public sealed class WindowBindingTests
         Assert.True(filter >= 0 && filter < window, explain);
     }
 
+    /// <summary>Whether the explain's first Filter line comes after (below) its last WindowAgg.</summary>
+    private static bool FilterBelowWindows(string explain, string filter) =>
+        explain.IndexOf(filter, StringComparison.Ordinal) is var at && at >= 0 && at > explain.LastIndexOf("WindowAgg", StringComparison.Ordinal);
+
+    private static bool FilterAboveWindows(string explain, string filter) =>
+        explain.IndexOf(filter, StringComparison.Ordinal) is var at && at >= 0 && at < explain.IndexOf("WindowAgg", StringComparison.Ordinal);
+
+    [Fact]
+    public void A_qual_over_the_partition_key_goes_below_the_windows()
+    {
+        // PostgreSQL 15 check_output_expressions: k is in every window's PARTITION BY, so the qual
+        // goes into the sub-query's WHERE; the one over the window's column stays above
+        string explain = Explain("SELECT * FROM (SELECT k, a, sum(b) OVER (PARTITION BY k ORDER BY a) AS s, count(*) OVER (PARTITION BY k) AS n FROM t) s WHERE k <> 'k1' AND n > 3");
+        Assert.True(FilterBelowWindows(explain, "<> 'k1'"), explain);
+        Assert.True(FilterAboveWindows(explain, "> 3"), explain);
+    }
+
+    [Fact]
+    public void A_qual_over_a_key_missing_from_one_partition_by_stays_above()
+    {
+        string explain = Explain("SELECT * FROM (SELECT k, a, count(*) OVER (PARTITION BY k) AS n, count(*) OVER (PARTITION BY j) AS m FROM t) s WHERE k <> 'k1'");
+        Assert.True(FilterAboveWindows(explain, "<> 'k1'"), explain);
+    }
+
+    [Fact]
+    public void Only_the_target_entry_the_partition_by_names_is_safe()
+    {
+        // PARTITION BY j names the first target entry equal to it (x); y, the same value, and j + 0 are unsafe
+        string below = Explain("SELECT * FROM (SELECT j AS x, j AS y, count(*) OVER (PARTITION BY j) AS n FROM t) s WHERE x <> 5");
+        Assert.True(FilterBelowWindows(below, "<> 5"), below);
+        string above = Explain("SELECT * FROM (SELECT j AS x, j AS y, count(*) OVER (PARTITION BY j) AS n FROM t) s WHERE y <> 5");
+        Assert.True(FilterAboveWindows(above, "<> 5"), above);
+        string expression = Explain("SELECT * FROM (SELECT j + 0 AS x, count(*) OVER (PARTITION BY j) AS n FROM t) s WHERE x <> 5");
+        Assert.True(FilterAboveWindows(expression, "<> 5"), expression);
+    }
+
+    [Fact]
+    public void A_qual_over_the_group_key_of_a_grouped_window_query_goes_below_the_aggregate()
+    {
+        string explain = Explain("SELECT * FROM (SELECT j, sum(b) AS s, rank() OVER (PARTITION BY j ORDER BY count(*)) AS r FROM t GROUP BY j) s WHERE j <> 5");
+        int filter = explain.IndexOf("<> 5", StringComparison.Ordinal);
+        Assert.True(filter > explain.IndexOf("HashAggregate", StringComparison.Ordinal) || filter > explain.IndexOf("GroupAggregate", StringComparison.Ordinal), explain);
+        Assert.True(FilterBelowWindows(explain, "<> 5"), explain);
+    }
+
+    [Fact]
+    public void A_qual_over_a_set_operation_goes_into_a_window_leaf_over_its_partition_key()
+    {
+        // UNION (not flattened): the tree is pushdown-safe for j, in the window leaf's every PARTITION BY
+        string explain = Explain("SELECT * FROM (SELECT j, sum(b) OVER (PARTITION BY j) AS s FROM t UNION SELECT j, 0 FROM t) s WHERE j <> 5");
+        Assert.True(FilterBelowWindows(explain, "<> 5"), explain);
+        // a leaf column outside the PARTITION BY makes the column unsafe for the whole tree
+        string above = Explain("SELECT * FROM (SELECT j, a, sum(b) OVER (PARTITION BY j) AS s FROM t UNION SELECT j, a, 0 FROM t) s WHERE a <> 5");
+        Assert.DoesNotContain("<> 5", above[above.LastIndexOf("WindowAgg", StringComparison.Ordinal)..], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_window_over_aggregates_sits_above_the_aggregate()
     {

@@ -230,7 +230,7 @@ public sealed class MessageChannelTests : IDisposable
     }
 
     [Fact]
-    public void A_channel_reused_for_the_next_claim_forgets_the_bytes_it_staged_for_the_previous_one()
+    public async Task A_channel_reused_for_the_next_claim_forgets_the_bytes_it_staged_for_the_previous_one()
     {
         // The worker's slot thread keeps one channel per slot (SlotServer). A send that blocked on a
         // full ring staged the backend's bytes; after the release and the reclaim (rings emptied),
@@ -249,7 +249,7 @@ public sealed class MessageChannelTests : IDisposable
         var backend = slot.BackendChannel();
         var sender = Task.Run(() => backend.Send(MessageType.Execute, payload, Timeout()));
         var message = worker.Receive(Timeout());
-        Assert.True(sender.Wait(TimeSpan.FromSeconds(30)));
+        await sender.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(MessageType.Execute, message.Type);
         Assert.True(payload.AsSpan().SequenceEqual(message.Span));
 

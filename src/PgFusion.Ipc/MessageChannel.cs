@@ -39,6 +39,25 @@ public sealed class MessageChannel
 
     public int WaitSliceMs { get; init; } = 20;
 
+    /// <summary>
+    /// Forgets staged inbound bytes, for a channel reused over a slot's next claim (the worker
+    /// reclaimed the slot and emptied both rings). Keeps the receive buffer, so a COMPILE or
+    /// EXECUTE of the same size allocates nothing, unless it grew past
+    /// <paramref name="keepBufferBytes"/>.
+    /// </summary>
+    public void Reset(int keepBufferBytes)
+    {
+        lock (gate)
+        {
+            stagedStart = 0;
+            stagedCount = 0;
+            if (staged.Length > keepBufferBytes)
+                staged = new byte[4096];
+            if (buffer.Length > keepBufferBytes)
+                buffer = new byte[4096];
+        }
+    }
+
     /// <summary>Sends one message whose payload is the concatenation of the parts.</summary>
     public void Send(MessageType type, ReadOnlySpan<byte> part1, ReadOnlySpan<byte> part2, CancellationToken cancellation)
     {

@@ -4,20 +4,25 @@ using PgFusion.Ipc;
 namespace PgFusion.Worker;
 
 /// <summary>
-/// Watches the session slots: starts a session thread for each slot a backend claims, cancels it
-/// when the backend releases the slot (or exits, or belongs to an earlier worker), and reclaims
-/// the slot (pages, rings) once the thread has ended.
+/// Watches the session slots: starts a slot's long-lived thread (<see cref="SlotServer"/>) the
+/// first time a backend claims it, cancels a request whose slot the backend released (or whose
+/// backend exited, or that belongs to an earlier worker), and reclaims the slots that have no
+/// thread yet. Claims are served and released slots reclaimed by the slot threads themselves.
 /// </summary>
 internal sealed partial class Dispatcher
 {
     private readonly SharedRegion region;
-    private readonly Dictionary<int, Session> sessions = [];
+    private readonly SlotServer?[] servers;
     private readonly PlanCache cache = new();
     private readonly CancellationTokenSource stopping = new();
     private Thread? thread;
     private long lastLivenessCheck;
 
-    public Dispatcher(SharedRegion region) => this.region = region;
+    public Dispatcher(SharedRegion region)
+    {
+        this.region = region;
+        servers = new SlotServer?[region.SlotCount];
+    }
 
     public void Start()
     {
@@ -42,9 +47,8 @@ internal sealed partial class Dispatcher
                 Scan();
                 region.DispatcherWake.Wait(seen, 100);
             }
-            lock (sessions)
-                foreach (var s in sessions.Values)
-                    s.Cancel();
+            foreach (var server in servers)
+                server?.Wake(); // their requests are cancelled through the stopping token
         }
         catch (Exception e)
         {
@@ -62,49 +66,38 @@ internal sealed partial class Dispatcher
         for (int i = 0; i < region.SlotCount; i++)
         {
             var slot = region.Slot(i);
-            sessions.TryGetValue(i, out var session);
+            var server = servers[i];
             switch (slot.State)
             {
                 case SlotState.Active:
+                    uint claim = slot.Generation;
                     bool stale = slot.WorkerEpoch != epoch || (checkLiveness && !ProcessAlive(slot.BackendPid));
-                    if (session is null)
+                    if (server is not null)
                     {
                         if (stale)
-                            slot.Reclaim();
-                        else
-                            StartSession(slot);
+                            server.Cancel(claim, stale: true);
                     }
-                    else if (session.Generation != slot.Generation || stale)
+                    else if (stale)
                     {
-                        session.Cancel();
-                        if (session.Finished)
-                        {
-                            sessions.Remove(i);
-                            slot.Reclaim();
-                        }
+                        slot.Reclaim();
+                    }
+                    else
+                    {
+                        // the slot's first claim: from now on its thread serves it
+                        servers[i] = server = new SlotServer(region, slot, cache, stopping.Token);
+                        server.Start();
                     }
                     break;
                 case SlotState.Released:
-                    if (session is not null)
-                    {
-                        session.Cancel();
-                        if (!session.Finished)
-                            break; // its thread wakes us when it ends
-                        sessions.Remove(i);
-                    }
-                    slot.Reclaim();
+                    if (server is null)
+                        slot.Reclaim();
+                    else
+                        server.Cancel(slot.Generation, stale: false); // it reclaims the slot once the request has ended
                     break;
                 default:
                     break;
             }
         }
-    }
-
-    private void StartSession(SessionSlot slot)
-    {
-        var session = new Session(region, slot, cache, () => region.DispatcherWake.Wake(), stopping.Token);
-        sessions[slot.Index] = session;
-        session.Start();
     }
 
     private static bool ProcessAlive(int pid)

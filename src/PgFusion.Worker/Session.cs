@@ -11,43 +11,42 @@ using PgFusion.Types;
 namespace PgFusion.Worker;
 
 /// <summary>
-/// The managed thread serving one claimed slot: COMPILE / EXPLAIN / EXECUTE requests, one at a
-/// time, until the backend releases the slot (which cancels it). Every exception of a request
-/// becomes an ERROR message; nothing escapes the thread.
+/// One claim of a slot, served on the slot's long-lived thread (<see cref="SlotServer"/>):
+/// COMPILE / EXPLAIN / EXECUTE requests, one at a time, until the backend releases the slot
+/// (which cancels it). Every exception of a request becomes an ERROR message; nothing escapes
+/// <see cref="Run"/>.
 /// </summary>
-internal sealed class Session
+internal sealed class Session : IDisposable
 {
     private readonly SharedRegion region;
     private readonly SessionSlot slot;
     private readonly PlanCache cache;
-    private readonly Action onFinished;
     private readonly CancellationTokenSource cancel;
     private readonly MessageChannel channel;
 
-    public Session(SharedRegion region, SessionSlot slot, PlanCache cache, Action onFinished, CancellationToken workerStopping)
+    /// <param name="channel">The slot's worker end, reused from claim to claim (its liveness test names the current generation).</param>
+    public Session(SharedRegion region, SessionSlot slot, uint generation, MessageChannel channel, PlanCache cache, CancellationToken workerStopping)
     {
         this.region = region;
         this.slot = slot;
         this.cache = cache;
-        this.onFinished = onFinished;
-        Generation = slot.Generation;
+        this.channel = channel;
+        Generation = generation;
         cancel = CancellationTokenSource.CreateLinkedTokenSource(workerStopping);
-        var s = slot;
-        uint generation = Generation;
-        channel = slot.WorkerChannel(() => s.State == SlotState.Active && s.Generation == generation && !s.CancelRequested);
     }
 
     public uint Generation { get; }
 
-    public bool Finished { get; private set; }
-
-    public void Start() => new Thread(Run) { IsBackground = true, Name = $"pg_fusion session {slot.Index}" }.Start();
-
+    /// <summary>Cancels the current request (the dispatcher: slot released, backend gone, worker stopping). Safe after <see cref="Dispose"/>.</summary>
     public void Cancel()
     {
         try
         {
             cancel.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the session already ended
         }
         catch (AggregateException e)
         {
@@ -55,7 +54,11 @@ internal sealed class Session
         }
     }
 
-    private void Run()
+    /// <summary>The linked token's registration on the worker's stopping token goes with it.</summary>
+    public void Dispose() => cancel.Dispose();
+
+    /// <summary>Serves requests until the slot is released or cancelled; on the calling (slot) thread.</summary>
+    public void Run()
     {
         var token = cancel.Token;
         try
@@ -84,11 +87,6 @@ internal sealed class Session
             {
                 // the backend is gone too; nothing escapes this thread
             }
-        }
-        finally
-        {
-            Finished = true;
-            onFinished();
         }
     }
 

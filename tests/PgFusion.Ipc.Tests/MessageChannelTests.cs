@@ -228,4 +228,38 @@ public sealed class MessageChannelTests : IDisposable
         Assert.True(slot.CancelRequested);
         Assert.ThrowsAny<OperationCanceledException>(() => worker.Receive(Timeout()));
     }
+
+    [Fact]
+    public async Task A_channel_reused_for_the_next_claim_forgets_the_bytes_it_staged_for_the_previous_one()
+    {
+        // The worker's slot thread keeps one channel per slot (SlotServer). A send that blocked on a
+        // full ring staged the backend's bytes; after the release and the reclaim (rings emptied),
+        // Reset must drop them or the next claim would receive the previous claim's message.
+        var worker = slot.WorkerChannel();
+        slot.BackendChannel().Send(MessageType.Compile, [1, 2, 3], Timeout());
+        using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+            Assert.ThrowsAny<OperationCanceledException>(() => worker.Send(MessageType.Explained, new byte[RingCapacity * 2], cts.Token));
+        Assert.Equal(0u, slot.ToWorker.Available); // the COMPILE went to the staging buffer
+
+        slot.Release();
+        slot.Reclaim();
+        Assert.True(slot.TryClaim(Environment.ProcessId, shm.Region.WorkerEpoch));
+        worker.Reset(keepBufferBytes: 1024);
+        var payload = Payload((int)RingCapacity * 3, 7); // grows the receive buffer past what Reset keeps
+        var backend = slot.BackendChannel();
+        var sender = Task.Run(() => backend.Send(MessageType.Execute, payload, Timeout()));
+        var message = worker.Receive(Timeout());
+        await sender.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(MessageType.Execute, message.Type);
+        Assert.True(payload.AsSpan().SequenceEqual(message.Span));
+
+        slot.Release();
+        slot.Reclaim();
+        Assert.True(slot.TryClaim(Environment.ProcessId, shm.Region.WorkerEpoch));
+        worker.Reset(keepBufferBytes: 1024);
+        slot.BackendChannel().Send(MessageType.Compile, [9], Timeout());
+        var small = worker.Receive(Timeout());
+        Assert.Equal(MessageType.Compile, small.Type);
+        Assert.Equal(new byte[] { 9 }, small.Span.ToArray());
+    }
 }

@@ -149,14 +149,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     private LogicalPlan? PushBelowWindows(LogicalFilter filter, LogicalProject select, IReadOnlyList<bool> safeColumns)
     {
         var safe = select.Exprs.Where((_, i) => i < safeColumns.Count && safeColumns[i]).Select(e => e.Column.Id).ToHashSet();
-        var below = new List<BoundExpr>();
-        var above = new List<BoundExpr>();
-        foreach (var c in Conjuncts(filter.Predicate))
-        {
-            var refs = ColumnIds.ReferencedBy(c);
-            if (refs.Count > 0 && refs.All(safe.Contains)) below.Add(c);
-            else above.Add(c);
-        }
+        var (below, above) = SplitOnColumns(filter.Predicate, safe);
         if (below.Count == 0) return null;
         var outputs = select.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
         var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x))]);
@@ -206,14 +199,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     private LogicalPlan? PushIntoSetOperation(LogicalFilter filter, IReadOnlyList<LogicalPlan> inputs, IReadOnlyList<LogicalColumn> columns, IReadOnlyList<bool> safeColumns, Func<List<LogicalPlan>, LogicalPlan> rebuild)
     {
         var safe = columns.Select((c, i) => (c.Id, Safe: safeColumns[i])).Where(x => x.Safe).Select(x => x.Id).ToHashSet();
-        var below = new List<BoundExpr>();
-        var above = new List<BoundExpr>();
-        foreach (var c in Conjuncts(filter.Predicate))
-        {
-            var refs = ColumnIds.ReferencedBy(c);
-            if (refs.Count > 0 && refs.All(safe.Contains)) below.Add(c);
-            else above.Add(c);
-        }
+        var (below, above) = SplitOnColumns(filter.Predicate, safe);
         if (below.Count == 0) return null;
         var arms = inputs.Select(arm =>
         {
@@ -255,6 +241,20 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         };
         var result = Push(Replace(filter.Input));
         return above.Count == 0 ? result : new LogicalFilter(result, PredicateSimplification.Conjunction(above)) { Having = true };
+    }
+
+    /// <summary>The conjuncts that read some column and only columns of <paramref name="safe"/> (below), and the others (above), each in written order.</summary>
+    private static (List<BoundExpr> Below, List<BoundExpr> Above) SplitOnColumns(BoundExpr predicate, HashSet<int> safe)
+    {
+        var below = new List<BoundExpr>();
+        var above = new List<BoundExpr>();
+        foreach (var c in Conjuncts(predicate))
+        {
+            var refs = ColumnIds.ReferencedBy(c);
+            if (refs.Count > 0 && refs.All(safe.Contains)) below.Add(c);
+            else above.Add(c);
+        }
+        return (below, above);
     }
 
     /// <summary>

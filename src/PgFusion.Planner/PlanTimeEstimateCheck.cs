@@ -62,7 +62,7 @@ internal static class PlanTimeEstimateCheck
     private static void Check(LogicalPlan plan, Evaluators estimator, Func<BoundExpr, BoundExpr> resolve, Dictionary<int, BoundExpr> groupKeys)
     {
         foreach (var qual in Quals(plan))
-            CheckClause(resolve(groupKeys.Count == 0 ? qual : qual.TransformUp(x => x is LogicalColumnRef r && groupKeys.TryGetValue(r.Column.Id, out var k) ? k : x)), estimator);
+            CheckClause(resolve(groupKeys.Count == 0 ? qual : qual.ReplaceColumns(groupKeys)), estimator);
         foreach (var child in plan.Children) Check(child, estimator, resolve, groupKeys);
     }
 

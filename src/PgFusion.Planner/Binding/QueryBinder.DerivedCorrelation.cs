@@ -63,7 +63,7 @@ public sealed partial class QueryBinder
             LogicalPlan distinct = new LogicalAggregate(source, keys, []);
             domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
         }
-        var condition = apply.Condition.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var d) ? new LogicalColumnRef(d) : e);
+        var condition = apply.Condition.RenameColumns(toDomain);
         var joined = new LogicalJoin(domain!, apply.Right, LogicalJoinType.Left, condition);
         var values = origins.Select(o => new NamedExpr(_ids.New(o.Column.Name, o.Column.Type), new LogicalColumnRef(toDomain[o.Column.Id]))).ToList();
         var plan = new LogicalProject(joined, [.. apply.Outputs, .. values]);

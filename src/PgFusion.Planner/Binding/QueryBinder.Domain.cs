@@ -101,7 +101,7 @@ public sealed partial class QueryBinder
             domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
         }
         var toDomain = outerColumns.Select((c, i) => (c.Id, Key: domainKeys[i].Column)).ToDictionary(p => p.Id, p => p.Key);
-        var filter = where.Select(x => x.TransformUp(e => e is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e)).ToList();
+        var filter = where.Select(x => x.RenameColumns(toDomain)).ToList();
         var joined = new LogicalFilter(new LogicalJoin(domain!, plan, LogicalJoinType.Inner, null) { Domain = true }, PredicateSimplification.Conjunction(filter));
         var correlations = outerColumns.SelectMany((c, i) =>
         {

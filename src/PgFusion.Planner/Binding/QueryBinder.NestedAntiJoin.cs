@@ -57,7 +57,7 @@ public sealed partial class QueryBinder
             LogicalPlan distinct = new LogicalAggregate(values, keys, []);
             domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
         }
-        BoundExpr? Substitute(BoundExpr? e) => e?.TransformUp(x => x is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var d) ? new LogicalColumnRef(d) : x);
+        BoundExpr? Substitute(BoundExpr? e) => e?.RenameColumns(toDomain);
         var crossed = new LogicalJoin(plan, domain!, LogicalJoinType.Inner, null);
         foreach (var o in origins)
         {

@@ -74,7 +74,7 @@ public sealed partial class QueryBinder
             foreach (var (o, k) in table.Zip(keys)) toDomain[o.Column.Id] = k.Column;
             domain = domain is null ? distinct : new LogicalJoin(domain, distinct, LogicalJoinType.Inner, null);
         }
-        BoundExpr? Substitute(BoundExpr? e) => e?.TransformUp(x => x is LogicalColumnRef r && toDomain.TryGetValue(r.Column.Id, out var d) ? new LogicalColumnRef(d) : x);
+        BoundExpr? Substitute(BoundExpr? e) => e?.RenameColumns(toDomain);
         nullable = new LogicalJoin(nullable, domain!, LogicalJoinType.Inner, null);
         foreach (var j in both) nullable = (j with { Condition = Substitute(j.Condition), Check = Substitute(j.Check) }).Apply(nullable);
         var pairing = origins.Select(o =>

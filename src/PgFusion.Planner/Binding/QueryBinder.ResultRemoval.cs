@@ -40,7 +40,7 @@ public sealed partial class QueryBinder
     /// <summary>An ON or WHERE qual with the outputs of removed Results substituted (see the file's summary).</summary>
     private BoundExpr SubstituteRemovedResults(BoundExpr qual) =>
         _removedResultOutputs.Count == 0 ? qual
-            : qual.TransformUp(e => e is LogicalColumnRef r && _removedResultOutputs.TryGetValue(r.Column.Id, out var c) ? c : e);
+            : qual.ReplaceColumns(_removedResultOutputs);
 
     /// <summary>
     /// A non-LATERAL FROM sub-query PostgreSQL pulls up into a Result: a plain select list without

@@ -421,7 +421,7 @@ public sealed partial class QueryBinder
         var right = new LogicalAggregate(plan, keys, [first, rows]);
         var toKey = carried.Zip(keys).ToDictionary(p => p.First.Id, p => p.Second.Column);
         var condition = PredicateSimplification.Conjunction(conditions)
-            .TransformUp(e => e is LogicalColumnRef r && toKey.TryGetValue(r.Column.Id, out var k) ? new LogicalColumnRef(k) : e);
+            .RenameColumns(toKey);
         scalars.Add(new SubqueryJoin(right, LogicalJoinType.Left, condition, What: what));
         return CheckedSingleRow(first.Column, rows.Column);
     }

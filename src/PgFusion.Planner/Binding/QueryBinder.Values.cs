@@ -92,7 +92,7 @@ public sealed partial class QueryBinder
         foreach (var tle in sub.List("targetList"))
         {
             if (tle.Bool("resjunk")) continue;
-            var expr = binder.Bind(tle.Field("expr")).TransformUp(e => e is LogicalColumnRef r && byId.TryGetValue(r.Column.Id, out var v) ? v : e);
+            var expr = binder.Bind(tle.Field("expr")).ReplaceColumns(byId);
             outputs.Add(new NamedExpr(_ids.New(ResultName(tle), expr.Type), expr));
         }
         var apply = new LateralApply(entryPlan, new BoundConst(true, PgType.Bool), outputs, LogicalJoinType.Inner);

@@ -51,7 +51,7 @@ public sealed partial class QueryBinder
             projections.Add(new NamedExpr(column, new LogicalColumnRef(c)));
             passThrough[c.Id] = column;
         }
-        BoundExpr Remap(BoundExpr e) => e.TransformUp(x => x is LogicalColumnRef r && passThrough.TryGetValue(r.Column.Id, out var n) ? new LogicalColumnRef(n) : x);
+        BoundExpr Remap(BoundExpr e) => e.RenameColumns(passThrough);
         // A key or argument: a column passed through, or a new column of the projection (which reads the plan's own columns).
         LogicalColumn ColumnOf(BoundExpr e, string name)
         {

@@ -144,7 +144,7 @@ public sealed partial class QueryBinder
     /// <summary>A select-list expression with the pulled-up constants it reads substituted, when it then reads no column.</summary>
     private BoundExpr? ConstantOutput(BoundExpr expr)
     {
-        var substituted = expr.TransformUp(e => e is LogicalColumnRef r && _pulledUpConstants.TryGetValue(r.Column.Id, out var c) ? c : e);
+        var substituted = expr.ReplaceColumns(_pulledUpConstants);
         return substituted.AllNodes(static d => d is BoundConst or BoundFuncCall or BoundBoolExpr or BoundNullTest or BoundRelabel or BoundCase or BoundCoalesce)
             ? substituted
             : null;

@@ -21,6 +21,18 @@ public static class TreeNode
         Down(expr, rewrite, static (e, m) => e.MapChildren(m));
 
     /// <summary>
+    /// The expression with every reference to a column keyed (by id) in <paramref name="replacements"/>
+    /// replaced by its entry: a projection's defining expression when an expression moves below the
+    /// projection, a constant, a placeholder. Replacements are not themselves rewritten.
+    /// </summary>
+    public static BoundExpr ReplaceColumns<T>(this BoundExpr expr, IReadOnlyDictionary<int, T> replacements) where T : BoundExpr =>
+        expr.TransformUp(x => x is LogicalColumnRef r && replacements.TryGetValue(r.Column.Id, out var v) ? v : x);
+
+    /// <summary>The expression with every reference to a column keyed (by id) in <paramref name="renames"/> reading the column it maps to instead.</summary>
+    public static BoundExpr RenameColumns(this BoundExpr expr, IReadOnlyDictionary<int, LogicalColumn> renames) =>
+        expr.TransformUp(x => x is LogicalColumnRef r && renames.TryGetValue(r.Column.Id, out var c) ? new LogicalColumnRef(c) : x);
+
+    /// <summary>
     /// TransformUp with <paramref name="rewrite"/> as a function, made once: a rule that rewrites
     /// every expression of a plan keeps one (one walker for them all, not a walker and its
     /// delegate per expression).

@@ -28,7 +28,7 @@ public sealed partial class PhysicalPlanner
             {
                 case LogicalProject p:
                     var map = p.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
-                    exprs = [.. exprs.Select(e => e.TransformUp(x => x is LogicalColumnRef r && map.TryGetValue(r.Column.Id, out var d) ? d : x))];
+                    exprs = [.. exprs.Select(e => e.ReplaceColumns(map))];
                     block = p.Input;
                     continue;
                 case LogicalSort s:

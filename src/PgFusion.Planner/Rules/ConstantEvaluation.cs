@@ -338,7 +338,7 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     }
 
     private BoundExpr SubstitutePulledUp(BoundExpr e) => pulledUp is not { Count: > 0 } map ? e
-        : e.TransformUp(x => x is LogicalColumnRef r && map.TryGetValue(r.Column.Id, out var c) ? c : x);
+        : e.ReplaceColumns(map);
 
     public BoundExpr Evaluate(BoundExpr e)
     {

@@ -42,7 +42,7 @@ public sealed class EmptyMarkJoin : IRewriteRule
             return join.Left;
         });
         if (nulls.Count == 0) return plan;
-        return plan.TransformUp(p => p.MapExpressions(e => e.TransformUp(x => x is LogicalColumnRef r && nulls.TryGetValue(r.Column.Id, out var c) ? c : x)));
+        return plan.TransformUp(p => p.MapExpressions(e => e.ReplaceColumns(nulls)));
     }
 
     /// <summary>

@@ -99,7 +99,7 @@ public sealed class LimitPushdown(Func<BoundExpr, bool>? cannotRaise = null) : I
             case LogicalProject { KeepAll: false } project when project.Exprs.All(e => _cannotRaise(e.Expr)):
             {
                 var outputs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
-                var keys = sort.Keys.Select(k => k with { Expr = Substitute(k.Expr, outputs) }).ToList();
+                var keys = sort.Keys.Select(k => k with { Expr = k.Expr.ReplaceColumns(outputs) }).ToList();
                 return project with { Input = TopN(sort with { Input = project.Input, Keys = keys }) };
             }
             case LogicalUnionAll union:
@@ -109,7 +109,7 @@ public sealed class LimitPushdown(Func<BoundExpr, bool>? cannotRaise = null) : I
                 {
                     var columns = new Dictionary<int, BoundExpr>();
                     for (int i = 0; i < union.Columns.Count; i++) columns[union.Columns[i].Id] = new LogicalColumnRef(arm.Output[i]);
-                    var keys = sort.Keys.Select(k => k with { Expr = Substitute(k.Expr, columns) }).ToList();
+                    var keys = sort.Keys.Select(k => k with { Expr = k.Expr.ReplaceColumns(columns) }).ToList();
                     arms.Add(TopN(new LogicalSort(arm, keys, keep) { WithTies = sort.WithTies }));
                 }
                 return sort with { Input = union with { Inputs = arms } };
@@ -153,9 +153,6 @@ public sealed class LimitPushdown(Func<BoundExpr, bool>? cannotRaise = null) : I
         var ids = ColumnIds.Of(side.Output);
         return sort.Keys.All(k => k.Expr.ReferencedColumns().All(c => ids.Contains(c.Id)));
     }
-
-    private static BoundExpr Substitute(BoundExpr expr, Dictionary<int, BoundExpr> columns) =>
-        expr.TransformUp(x => x is LogicalColumnRef r && columns.TryGetValue(r.Column.Id, out var v) ? v : x);
 
     /// <summary>offset + count without overflow (a bound past long.MaxValue is no bound).</summary>
     private static long Add(long offset, long count) => offset > long.MaxValue - count ? long.MaxValue : offset + count;

@@ -35,7 +35,7 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
             {
                 // Above the projection the predicates read its columns: read the expressions instead.
                 var exprs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
-                var below = above.Select(p => p.TransformUp(e => e is LogicalColumnRef r && exprs.TryGetValue(r.Column.Id, out var x) ? x : e)).ToList();
+                var below = above.Select(p => p.ReplaceColumns(exprs)).ToList();
                 return project with { Input = Reduce(project.Input, below) };
             }
             case LogicalSort sort when sort.Limit is null:

@@ -84,7 +84,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 // An output that reads no column is still here (not substituted and folded while
                 // binding) where PostgreSQL wraps it in a PlaceHolderVar, which the qual's cost does not count.
                 var outputs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr.ReferencedColumns().Any() ? e.Expr : new BoundRelabel(e.Expr, e.Expr.Type) { Placeholder = true });
-                var predicate = filter.Predicate.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
+                var predicate = filter.Predicate.ReplaceColumns(outputs);
                 return Push(project with { Input = new LogicalFilter(project.Input, predicate) });
             }
             case LogicalProject { Input: LogicalProject { KeepAll: false } inner } outer when inner.Input is LogicalScan or LogicalFilter or LogicalJoin or LogicalProject:
@@ -93,7 +93,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
                 // outputs into the parent's expressions, so an output is computed only where the
                 // parent evaluates it (not in a CASE arm or OR operand it skips for a row).
                 var outputs = inner.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
-                var exprs = outer.Exprs.Select(e => e with { Expr = e.Expr.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x) }).ToList();
+                var exprs = outer.Exprs.Select(e => e with { Expr = e.Expr.ReplaceColumns(outputs) }).ToList();
                 return Push(outer with { Input = inner.Input, Exprs = exprs });
             }
             case LogicalFilter { Having: false, OneTime: false } filter when PushIntoGrouping(filter) is { } pushed:
@@ -152,7 +152,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         var (below, above) = SplitOnColumns(filter.Predicate, safe);
         if (below.Count == 0) return null;
         var outputs = select.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
-        var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x))]);
+        var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.ReplaceColumns(outputs))]);
         if (IntoWindowInput(select.Input, predicate) is not { } input) return null;
         LogicalPlan result = select with { Input = input };
         return above.Count == 0 ? result : filter with { Input = result, Predicate = PredicateSimplification.Conjunction(above) };
@@ -177,7 +177,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             case LogicalProject { KeepAll: false } project when project.Input is LogicalSort or LogicalWindow:
             {
                 var outputs = project.Exprs.ToDictionary(e => e.Column.Id, e => e.Expr);
-                var substituted = predicate.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
+                var substituted = predicate.ReplaceColumns(outputs);
                 return IntoWindowInput(project.Input, substituted) is { } projectInput ? project with { Input = projectInput } : null;
             }
             default:
@@ -204,7 +204,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         var arms = inputs.Select(arm =>
         {
             var armColumns = columns.Select((c, i) => (c.Id, Arm: arm.Output[i])).ToDictionary(x => x.Id, x => x.Arm);
-            var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.TransformUp(x => x is LogicalColumnRef r && armColumns.TryGetValue(r.Column.Id, out var a) ? new LogicalColumnRef(a) : x))]);
+            var predicate = PredicateSimplification.Conjunction([.. below.Select(c => c.RenameColumns(armColumns))]);
             return Push(new LogicalFilter(arm, predicate));
         }).ToList();
         var result = rebuild(arms);
@@ -270,10 +270,10 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         var above = new List<BoundExpr>();
         foreach (var c in Conjuncts(predicate))
         {
-            var substituted = outputs is null ? c : c.TransformUp(x => x is LogicalColumnRef r && outputs.TryGetValue(r.Column.Id, out var v) ? v : x);
+            var substituted = outputs is null ? c : c.ReplaceColumns(outputs);
             var refs = ColumnIds.ReferencedBy(substituted);
             if (refs.Count > 0 && refs.All(keys.ContainsKey))
-                below.Add(substituted.TransformUp(x => x is LogicalColumnRef r && keys.TryGetValue(r.Column.Id, out var k) ? k : x));
+                below.Add(substituted.ReplaceColumns(keys));
             else
                 above.Add(c);
         }

@@ -38,6 +38,11 @@ public sealed class SelectivityEstimator(QueryCatalog catalog, IReadOnlyDictiona
                 return n.IsNotNull ? 1 - nullFrac : nullFrac;
             case BoundFuncCall { Args.Count: 2 } f when catalog.OperatorOfFunction(f.FuncOid) is { } op:
                 return Comparison(op.Name, f.Args[0], f.Args[1]);
+            // clause_selectivity: a DistinctExpr is estimated as its "=" operator, negated (IS NOT
+            // DISTINCT FROM, a NOT over it, comes back to the operator's own estimate); seed 790
+            // case 6727: the CASE it expands to took 0.5 and an INTERSECT read the other arm first
+            case BoundCase { Origin: CaseOrigin.DistinctFrom } c when Rules.QualOrdering.OperatorOf(c) is { } eq && catalog.OperatorOfFunction(eq.FuncOid) is { } op:
+                return 1 - Comparison(op.Name, eq.Args[0], eq.Args[1]);
             case LogicalColumnRef r when r.Type.Oid == PgTypeOid.Bool:
                 return Equality(Origin(r), new BoundConst(true, PgType.Bool));
             default:

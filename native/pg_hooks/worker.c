@@ -99,6 +99,17 @@ start_dotnet(worker_start_fn *start, worker_stop_fn *stop)
 		set_failed("worker assembly not found: %s (and PgFusion.Worker.runtimeconfig.json); run ./pgfusion install or set pg_fusion.worker_dir", assembly_path);
 		return false;
 	}
+	/*
+	 * The runtime's garbage collector, read from the environment when it starts (GCgen0size has no
+	 * runtimeconfig name). A gen0 budget of 128 MB: a short query allocates 2-12 MB and ran 1-2 gen0
+	 * collections under the default budget, each promoting the query's live batches and hash tables;
+	 * with it, TPC-H SF1 geomean -4.4 % and -6.4 % in two quiet restart-block A/Bs of 9 runs a query
+	 * (perf/gc-2026-12-03.md). Costs up to 128 MB more resident memory in this one process. RetainVM
+	 * keeps freed segments for reuse (measured together). A value already in the postmaster's
+	 * environment wins (overwrite = 0).
+	 */
+	setenv("DOTNET_GCgen0size", "0x8000000", 0);
+	setenv("DOTNET_GCRetainVM", "1", 0);
 	rc = get_hostfxr_path(hostfxr_path, &hostfxr_path_size, NULL);
 	if (rc != 0)
 	{

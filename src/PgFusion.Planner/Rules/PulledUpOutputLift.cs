@@ -29,6 +29,7 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
     public LogicalPlan Apply(LogicalPlan plan)
     {
         plan = plan.MapChildren(Apply);
+        if (plan is LogicalAggregate aggregate) return IntoAggregate(aggregate);
         if (plan is not LogicalJoin join) return plan;
         var output = join.Output;
         var lifted = new List<NamedExpr>();
@@ -67,6 +68,32 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
         if (kept.All(e => e.Expr is LogicalColumnRef r && r.Column.Id == e.Column.Id))
             return (project.Input, lifted);
         return (project with { Exprs = kept }, lifted);
+    }
+
+    /// <summary>
+    /// The same for an aggregate right over the sub-query: PostgreSQL computes the group keys, arguments
+    /// and FILTERs from the substituted select list, per input row: a FILTER first and the arguments only
+    /// for the rows it keeps, a COALESCE or CASE in a key lazily. An output that can raise moves into the
+    /// aggregate's expressions (seed 792 case 3350: <c>GROUP BY COALESCE(x2, x1)</c> with <c>x1 = -3 - c1</c>
+    /// raised 22003 where PostgreSQL never computes x1 for a non-null x2). Outputs an aggregate's ORDER BY
+    /// reads stay below.
+    /// </summary>
+    private LogicalPlan IntoAggregate(LogicalAggregate aggregate)
+    {
+        if (aggregate.Input is not LogicalProject { PulledUpSelectList: true, KeepAll: false, PlannedSubquery: false } project) return aggregate;
+        var ordered = new HashSet<int>();
+        foreach (var a in aggregate.Aggregates)
+            foreach (var o in a.Aggregate.OrderBy ?? [])
+                foreach (var c in o.Expr.ReferencedColumns()) ordered.Add(c.Id);
+        var lifted = project.Exprs.Where(e => e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true }
+            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && !ordered.Contains(e.Column.Id)).ToList();
+        if (lifted.Count == 0) return aggregate;
+        var kept = project.Exprs.Where(e => !lifted.Contains(e)).ToList();
+        foreach (var c in lifted.SelectMany(e => e.Expr.ReferencedColumns()).DistinctBy(c => c.Id))
+            if (!kept.Any(e => e.Column.Id == c.Id)) kept.Add(new NamedExpr(c, new LogicalColumnRef(c)));
+        var input = kept.All(e => e.Expr is LogicalColumnRef r && r.Column.Id == e.Column.Id) ? project.Input : project with { Exprs = kept };
+        var byId = lifted.ToDictionary(e => e.Column.Id, e => e.Expr);
+        return (LogicalAggregate)aggregate.MapExpressions(e => e.ReplaceColumns(byId)) with { Input = input };
     }
 
     /// <summary>The join's former output, with the lifted outputs computed over its rows.</summary>

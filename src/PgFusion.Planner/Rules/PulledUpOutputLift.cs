@@ -75,18 +75,26 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
     /// and FILTERs from the substituted select list, per input row: a FILTER first and the arguments only
     /// for the rows it keeps, a COALESCE or CASE in a key lazily. An output that can raise moves into the
     /// aggregate's expressions (seed 792 case 3350: <c>GROUP BY COALESCE(x2, x1)</c> with <c>x1 = -3 - c1</c>
-    /// raised 22003 where PostgreSQL never computes x1 for a non-null x2). Outputs an aggregate's ORDER BY
-    /// reads stay below.
+    /// raised 22003 where PostgreSQL never computes x1 for a non-null x2).
     /// </summary>
     private LogicalPlan IntoAggregate(LogicalAggregate aggregate)
     {
         if (aggregate.Input is not LogicalProject { PulledUpSelectList: true, KeepAll: false, PlannedSubquery: false } project) return aggregate;
-        var ordered = new HashSet<int>();
+        // Outputs computed for every input row anyway stay below: a whole group key, a whole argument of
+        // an aggregate without FILTER (the plan is the same, and so is the error), an aggregate's ORDER BY.
+        var everyRow = new HashSet<int>();
+        foreach (var k in aggregate.GroupKeys)
+            if (k.Expr is LogicalColumnRef r) everyRow.Add(r.Column.Id);
         foreach (var a in aggregate.Aggregates)
+        {
+            if (a.Aggregate.Filter is null)
+                foreach (var arg in a.Aggregate.Args)
+                    if (arg is LogicalColumnRef r) everyRow.Add(r.Column.Id);
             foreach (var o in a.Aggregate.OrderBy ?? [])
-                foreach (var c in o.Expr.ReferencedColumns()) ordered.Add(c.Id);
+                foreach (var c in o.Expr.ReferencedColumns()) everyRow.Add(c.Id);
+        }
         var lifted = project.Exprs.Where(e => e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true }
-            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && !ordered.Contains(e.Column.Id)).ToList();
+            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && !everyRow.Contains(e.Column.Id)).ToList();
         if (lifted.Count == 0) return aggregate;
         var kept = project.Exprs.Where(e => !lifted.Contains(e)).ToList();
         foreach (var c in lifted.SelectMany(e => e.Expr.ReferencedColumns()).DistinctBy(c => c.Id))

@@ -22,7 +22,6 @@ internal sealed class SlotServer
     private readonly PlanCache cache;
     private readonly CancellationToken stopping;
     private readonly MessageChannel channel;
-    private Thread? thread;
     private uint generation; // the claim being served (read by the channel's liveness test)
     private long staleGeneration = -1; // a claim the dispatcher found stale (set by it, read here)
     private volatile Session? current;
@@ -39,8 +38,7 @@ internal sealed class SlotServer
 
     public void Start()
     {
-        thread = new Thread(Run) { IsBackground = true, Name = $"pg_fusion slot {slot.Index}" };
-        thread.Start();
+        new Thread(Run) { IsBackground = true, Name = $"pg_fusion slot {slot.Index}" }.Start();
     }
 
     /// <summary>
@@ -59,8 +57,6 @@ internal sealed class SlotServer
 
     /// <summary>Wakes the thread (worker stopping).</summary>
     public void Wake() => slot.WorkerWake.Wake();
-
-    public void Join(TimeSpan timeout) => thread?.Join(timeout);
 
     private void Run()
     {

@@ -51,8 +51,7 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
     {
         if (nullable && isStrictFunction is null) return (input, []);
         if (input is not LogicalProject { PulledUpSelectList: true, KeepAll: false, PlannedSubquery: false } project) return (input, []);
-        var candidates = project.Exprs.Where(e => e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true }
-            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && (!nullable || StrictThroughout(e.Expr))).ToList();
+        var candidates = project.Exprs.Where(e => CanRaise(e) && (!nullable || StrictThroughout(e.Expr))).ToList();
         if (candidates.Count == 0) return (input, []);
         // Only then the columns the join condition and the other input (a LATERAL reference) read: a walk of that subtree.
         var readHere = join.Condition is null ? [] : ColumnIds.ReferencedBy(join.Condition);
@@ -60,14 +59,23 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
             foreach (var e in node.Expressions)
                 foreach (var c in e.ReferencedColumns()) readHere.Add(c.Id);
         var lifted = candidates.Where(e => !readHere.Contains(e.Column.Id)).ToList();
-        if (lifted.Count == 0) return (input, []);
+        return lifted.Count == 0 ? (input, []) : (Without(project, lifted), lifted);
+    }
+
+    /// <summary>An output computed in the sub-query's select list that reads a column and can raise: one to lift.</summary>
+    private bool CanRaise(NamedExpr e) =>
+        e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true } && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr);
+
+    /// <summary>
+    /// The projection without the <paramref name="lifted"/> outputs, passing up the columns they read
+    /// instead; its input itself when what is left only passes columns through.
+    /// </summary>
+    private static LogicalPlan Without(LogicalProject project, List<NamedExpr> lifted)
+    {
         var kept = project.Exprs.Where(e => !lifted.Contains(e)).ToList();
         foreach (var c in lifted.SelectMany(e => e.Expr.ReferencedColumns()).DistinctBy(c => c.Id))
             if (!kept.Any(e => e.Column.Id == c.Id)) kept.Add(new NamedExpr(c, new LogicalColumnRef(c)));
-        // What is left only passes its input's columns through: the join reads the input itself.
-        if (kept.All(e => e.Expr is LogicalColumnRef r && r.Column.Id == e.Column.Id))
-            return (project.Input, lifted);
-        return (project with { Exprs = kept }, lifted);
+        return kept.All(e => e.Expr is LogicalColumnRef r && r.Column.Id == e.Column.Id) ? project.Input : project with { Exprs = kept };
     }
 
     /// <summary>
@@ -93,15 +101,10 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
             foreach (var o in a.Aggregate.OrderBy ?? [])
                 foreach (var c in o.Expr.ReferencedColumns()) everyRow.Add(c.Id);
         }
-        var lifted = project.Exprs.Where(e => e.Expr is not LogicalColumnRef and not BoundRelabel { Placeholder: true }
-            && e.Expr.ReferencedColumns().Any() && !cannotRaise(e.Expr) && !everyRow.Contains(e.Column.Id)).ToList();
+        var lifted = project.Exprs.Where(e => CanRaise(e) && !everyRow.Contains(e.Column.Id)).ToList();
         if (lifted.Count == 0) return aggregate;
-        var kept = project.Exprs.Where(e => !lifted.Contains(e)).ToList();
-        foreach (var c in lifted.SelectMany(e => e.Expr.ReferencedColumns()).DistinctBy(c => c.Id))
-            if (!kept.Any(e => e.Column.Id == c.Id)) kept.Add(new NamedExpr(c, new LogicalColumnRef(c)));
-        var input = kept.All(e => e.Expr is LogicalColumnRef r && r.Column.Id == e.Column.Id) ? project.Input : project with { Exprs = kept };
         var byId = lifted.ToDictionary(e => e.Column.Id, e => e.Expr);
-        return (LogicalAggregate)aggregate.MapExpressions(e => e.ReplaceColumns(byId)) with { Input = input };
+        return (LogicalAggregate)aggregate.MapExpressions(e => e.ReplaceColumns(byId)) with { Input = Without(project, lifted) };
     }
 
     /// <summary>The join's former output, with the lifted outputs computed over its rows.</summary>

@@ -20,6 +20,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
+#include "executor/nodeHash.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -867,7 +868,9 @@ append_database_locale(StringInfo out)
  * settings that decide how values print as text (date_out, timestamp_out,
  * interval_out, float4out/float8out, byteaout), and TimeZone (as SHOW prints it), which timestamptz
  * output, casts, EXTRACT, date_trunc and interval arithmetic read, so the worker computes them
- * exactly as this session would or declines. Their values are part of the JSON and so of the plan cache's key.
+ * exactly as this session would or declines. And hash_mem_kb, get_hash_memory_limit() (work_mem x
+ * hash_mem_multiplier) in kB: whether an uncorrelated IN sub-query's SubPlan is hashed (subplan_is_hashable),
+ * which decides where PostgreSQL tests it among a scan's quals. Their values are part of the JSON and so of the plan cache's key.
  */
 void
 pgf_append_settings(StringInfo out)
@@ -891,6 +894,7 @@ pgf_append_settings(StringInfo out)
 		escape_json(out, value);
 	}
 	appendStringInfo(out, ",\"extra_float_digits\":%d", extra_float_digits);
+	appendStringInfo(out, ",\"hash_mem_kb\":%zu", get_hash_memory_limit() / 1024);
 
 	/*
 	 * TimeZone as SHOW prints it: the zone's canonical name, not the string the session set

@@ -35,7 +35,7 @@ public static class QueryPlanner
             var bound = QueryBinder.Bind(envelope);
             options.AfterRule?.Invoke("bind", bound.Root);
             var joinOrder = envelope.JoinPairBudget is { } budget ? new JoinOrderOptions { PairBudget = budget } : null;
-            var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder);
+            var rules = Optimizer.RulesFor(envelope.Catalog, options.IsStrictFunction, joinOrder, envelope.HashMemKb);
             var optimizer = new Optimizer(DisabledRules(options, envelope, rules), rules);
             // Sub-queries become joins first (subquery_decorrelation): every later step sees joins.
             var root = optimizer.RunOnBoundPlan(bound.Root, options.AfterRule);

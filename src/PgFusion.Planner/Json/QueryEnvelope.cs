@@ -33,6 +33,13 @@ public sealed class QueryEnvelope : IDisposable
     /// </summary>
     public IReadOnlyList<string> DisabledRules { get; init; } = [];
 
+    /// <summary>
+    /// <c>$.settings.hash_mem_kb</c>: the session's work_mem × hash_mem_multiplier in kB
+    /// (get_hash_memory_limit), the most an uncorrelated IN sub-query's rows may take for PostgreSQL to
+    /// hash them; null when the producer did not send it (PostgreSQL's defaults then: 8192).
+    /// </summary>
+    public double? HashMemKb { get; init; }
+
     /// <summary><c>$.settings</c>' DateStyle, IntervalStyle, bytea_output and extra_float_digits: how values print as text.</summary>
     public OutputSettings Output { get; }
 

@@ -53,6 +53,8 @@ public static class QueryEnvelopeReader
             int serverVersion = root.Optional("server_version_num")?.Int32() ?? 0;
             int? pairBudget = root.Optional("settings")?.Optional("join_pair_budget")?.Int32();
             if (pairBudget < 1) throw root.Field("settings").Field("join_pair_budget").Error($"join_pair_budget {pairBudget} is not positive");
+            double? hashMemKb = root.Optional("settings")?.Optional("hash_mem_kb")?.Double();
+            if (hashMemKb < 64) throw root.Field("settings").Field("hash_mem_kb").Error($"hash_mem_kb {hashMemKb} is below PostgreSQL's minimum work_mem (64 kB)");
             var output = ReadOutputSettings(root.Optional("settings"));
             var locale = ReadDatabaseLocale(root.Optional("settings"));
             var query = root.Field("query");
@@ -68,6 +70,7 @@ public static class QueryEnvelopeReader
             return new QueryEnvelope(document, serverVersion, query, relations, catalog, pairBudget, output, locale)
             {
                 DisabledRules = disabled.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                HashMemKb = hashMemKb,
             };
         }
         catch

@@ -14,6 +14,9 @@ public static class TreeNode
     public static LogicalPlan TransformDown(this LogicalPlan plan, Func<LogicalPlan, LogicalPlan> rewrite) =>
         Down(plan, rewrite, static (p, m) => p.MapChildren(m));
 
+    /// <summary>The plan and every operator under it, parents before their children.</summary>
+    public static IEnumerable<LogicalPlan> Nodes(this LogicalPlan plan) => plan.Children.SelectMany(Nodes).Prepend(plan);
+
     public static BoundExpr TransformUp(this BoundExpr expr, Func<BoundExpr, BoundExpr> rewrite) =>
         Up(expr, rewrite, static (e, m) => e.MapChildren(m));
 

@@ -26,8 +26,9 @@ public sealed class Optimizer
     /// The passes for one query: the default ones plus join ordering, which estimates from the
     /// query's catalog. <paramref name="isStrictFunction"/> (by pg_proc OID) lets outer-join
     /// simplification see NULL-rejecting functions beyond the equality operators it knows.
+    /// <paramref name="hashMemKb"/>: the session's work_mem × hash_mem_multiplier (<see cref="Json.QueryEnvelope.HashMemKb"/>).
     /// </summary>
-    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null)
+    public static IReadOnlyList<IRewriteRule> RulesFor(Json.QueryCatalog catalog, Func<uint, bool>? isStrictFunction = null, JoinOrder.JoinOrderOptions? joinOrder = null, double? hashMemKb = null)
     {
         Func<Binding.BoundExpr, bool> cannotRaise = e => PredicatePushdown.CannotRaise(e, oid => IsComparison(catalog, oid));
         return
@@ -39,7 +40,7 @@ public sealed class Optimizer
             new OuterJoinSimplification(oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid), cannotRaise),
             new PulledUpOutputLift(cannotRaise, oid => isStrictFunction?.Invoke(oid) == true || IsComparison(catalog, oid)),
             new EquivalenceConstants(catalog),
-            new PredicatePushdown(cannotRaise, new QualOrdering(catalog)),
+            new PredicatePushdown(cannotRaise, new QualOrdering(catalog), hashMemKb),
             new OrRestriction(),
             new JoinReorder(catalog, joinOrder),
             new FunctionalDependencyGrouping(),

@@ -17,8 +17,10 @@ namespace PgFusion.Planner.Rules;
 /// a conjunct may run before the quals PostgreSQL orders first. Without it, none is assumed safe.</param>
 /// <param name="ordering">PostgreSQL's qual order (<see cref="QualOrdering"/>): with it, a WHERE conjunct
 /// PostgreSQL evaluates after a correlated EXISTS SubPlan that costs nothing stays above the
-/// EXISTS' mark join (<see cref="HeldAboveFreeSubPlan"/>).</param>
-public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null, QualOrdering? ordering = null) : IRewriteRule
+/// EXISTS' mark join (<see cref="HeldAboveFreeSubPlan"/>) or a hashed NOT IN's anti join (<see cref="HeldAboveHashedNotIn"/>).</param>
+/// <param name="hashMemKb">The session's work_mem × hash_mem_multiplier in kB, which decides whether
+/// PostgreSQL hashes a NOT IN sub-query; PostgreSQL's defaults (8192) when null.</param>
+public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null, QualOrdering? ordering = null, double? hashMemKb = null) : IRewriteRule
 {
     public string Name => "predicate_pushdown";
 
@@ -307,20 +309,17 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             // uncorrelated scalar sub-query (an InitPlan Param too): a conjunct must not run
             // before one that reads the sub-query's value and comes first in the scan's quals.
             // A conjunct that can never raise may still go below (its place in the order is not observable).
-            var markIds = Ids(join.Right);
-            // A conjunct reading only the sub-query's outputs is pseudoconstant: PostgreSQL's
-            // gating One-Time Filter, evaluated (running the InitPlan) before the scan's first row.
-            var gates = conjuncts.Where(c => c.ReferencedColumns().Any() && c.ReferencedColumns().All(x => markIds.Contains(x.Id))).ToList();
+            // A conjunct reading only sub-queries' outputs is pseudoconstant: PostgreSQL's
+            // gating One-Time Filter, evaluated (running the InitPlans) before the scan's first row.
+            var chainMarkIds = InitPlanChainRights(join).SelectMany(r => Ids(r)).ToHashSet();
+            var gates = conjuncts.Where(c => c.ReferencedColumns().Any() && c.ReferencedColumns().All(x => chainMarkIds.Contains(x.Id))).ToList();
             if (gates.Count > 0)
             {
-                join = join with
-                {
-                    Right = new LogicalFilter(join.Right, PredicateSimplification.Conjunction(gates)),
-                    Gated = true,
-                };
+                join = GateOver(join, gates);
                 conjuncts = conjuncts.Where(c => !gates.Contains(c)).ToList();
                 if (conjuncts.Count == 0) return join;
             }
+            var markIds = Ids(join.Right);
             if (conjuncts.Any(c => c.ReferencedColumns().Any(x => markIds.Contains(x.Id))))
             {
                 var safe = new List<BoundExpr>();
@@ -333,7 +332,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             }
         }
         // Held conjuncts stay above in their place among the ones that read the mark (the written order breaks cost ties).
-        var held = HeldAboveFreeSubPlan(join, conjuncts) ?? [];
+        var held = HeldAboveFreeSubPlan(join, conjuncts) ?? HeldAboveHashedNotIn(join, conjuncts) ?? [];
         // A domain join's condition: its correlation conjuncts and the ones held with them, in PostgreSQL's order.
         var domainCondition = DomainJoinCondition(join, conjuncts);
         var left = Ids(join.Left);
@@ -430,6 +429,59 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         }
         return held.Count == 0 ? null : held;
     }
+
+    /// <summary>
+    /// An uncorrelated NOT IN is no join to PostgreSQL but a SubPlan among the quals of the scan whose
+    /// column it tests, ordered there by cost. Hashed (subplan_is_hashable: its estimated rows times
+    /// MAXALIGN(width) + MAXALIGN(SizeofHeapTupleHeader) within hash_mem, the session's work_mem times
+    /// hash_mem_multiplier), cost_subplan charges it per row only its test, <c>x = y</c>: one
+    /// operator call. So it comes before a costlier qual and rejects a row that qual would raise on
+    /// (seed 792 case 6314: `abs(c2) NOT BETWEEN 51 AND 64 AND c1 NOT IN (SELECT id ..)`, c1 NULL and
+    /// c2 = INT_MIN, no error). The conjuncts over the scan below this null-aware anti join that can
+    /// raise and cost more than its test stay above it, in their order; null when none does. An
+    /// unhashed SubPlan costs half its sub-query's run per row and runs last: nothing is held. A
+    /// conjunct costing the same as the test is ordered by the written order, which the plan no longer
+    /// has: it goes below, where a NOT IN written after it puts it.
+    /// </summary>
+    private List<BoundExpr>? HeldAboveHashedNotIn(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts)
+    {
+        if (ordering is null || join is not { Kind: LogicalJoinType.NullAwareAnti, Condition: { } test } || !IsScanLike(join.Left) || !IsHashedSubPlan(join.Right)) return null;
+        double testCost = ordering.Cost(test);
+        var held = conjuncts.Where(c => cannotRaise?.Invoke(c) != true && ordering.Cost(c) > testCost).ToList();
+        return held.Count == 0 ? null : held;
+    }
+
+    /// <summary>get_hash_memory_limit() at PostgreSQL's defaults, in kB: work_mem 4 MB × hash_mem_multiplier 2.0.</summary>
+    private const double DefaultHashMemKb = 8192;
+
+    /// <summary>
+    /// Whether PostgreSQL keeps an uncorrelated IN sub-query's rows in a hash table: the rows (at most
+    /// the product of the tables' rel->tuples it reads) times the width of a stored tuple fit hash_mem.
+    /// </summary>
+    private bool IsHashedSubPlan(LogicalPlan subquery)
+    {
+        double rows = 1;
+        foreach (var node in subquery.Nodes())
+            if (node is LogicalScan s) rows *= Math.Max(s.Relation.Tuples, 1);
+        int width = subquery.Output.Sum(c => AverageWidth(c.Type));
+        return rows * (MaxAlign(width) + MaxAlign(HeapTupleHeaderSize)) <= (hashMemKb ?? DefaultHashMemKb) * 1024;
+    }
+
+    /// <summary>SizeofHeapTupleHeader: the header of a stored tuple, before its data.</summary>
+    private const int HeapTupleHeaderSize = 23;
+
+    private static int MaxAlign(int n) => (n + 7) & ~7;
+
+    /// <summary>get_typavgwidth for the types pg_fusion reads: the length of a fixed-length type, 32 for a variable-length one.</summary>
+    private static int AverageWidth(PgType type) => type.Oid switch
+    {
+        PgTypeOid.Bool => 1,
+        PgTypeOid.Int2 => 2,
+        PgTypeOid.Int4 or PgTypeOid.Float4 or PgTypeOid.Date or PgTypeOid.Oid => 4,
+        PgTypeOid.Int8 or PgTypeOid.Float8 or PgTypeOid.Time or PgTypeOid.Timestamp or PgTypeOid.Timestamptz => 8,
+        PgTypeOid.Uuid or PgTypeOid.Interval => 16,
+        _ => 32,
+    };
 
     /// <summary>A left join of a correlated EXISTS mark (bool_or(true) grouped by the correlation keys) over a sub-query that costs PostgreSQL nothing.</summary>
     private static bool IsFreeExistsMarkJoin(LogicalJoin join, out LogicalAggregate mark)
@@ -620,6 +672,43 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     internal static bool IsScanWithInitPlanMark(LogicalPlan plan) =>
         plan is LogicalJoin join && IsInitPlanJoin(join)
         && (join.Left is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(join.Left));
+
+    /// <summary>The one-row right inputs of a scan's chain of InitPlan joins (<see cref="IsScanWithInitPlanMark"/>), outermost first.</summary>
+    private static IEnumerable<LogicalPlan> InitPlanChainRights(LogicalJoin join)
+    {
+        for (LogicalPlan p = join; p is LogicalJoin j && IsInitPlanJoin(j); p = j.Left) yield return j.Right;
+    }
+
+    /// <summary>
+    /// <paramref name="gates"/> (conjuncts reading only the one-row sub-queries of the scan's InitPlan
+    /// chain) as the filter of a gated join's right input. A gate over one sub-query filters it in
+    /// place; one over several (<c>CASE WHEN EXISTS (..) ..</c> NOT BETWEEN ..: PostgreSQL copies the
+    /// EXISTS into each side's comparison, two InitPlans, seed 792 case 5586) gets those sub-queries
+    /// cross-joined under it, out of the chain: the gate then runs before the scan's quals, as the One-Time
+    /// Filter does, and a gate that keeps no row leaves the scan unread. The other sub-queries stay in the chain.
+    /// </summary>
+    private static LogicalJoin GateOver(LogicalJoin join, List<BoundExpr> gates)
+    {
+        var read = gates.SelectMany(g => g.ReferencedColumns()).Select(c => c.Id).ToHashSet();
+        var topIds = Ids(join.Right);
+        if (read.All(topIds.Contains))
+            return join with { Right = new LogicalFilter(join.Right, PredicateSimplification.Conjunction(gates)), Gated = true };
+        var joins = new List<LogicalJoin>();
+        LogicalPlan scan = join;
+        while (scan is LogicalJoin j && IsInitPlanJoin(j))
+        {
+            joins.Add(j);
+            scan = j.Left;
+        }
+        joins.Reverse(); // innermost (first joined) first
+        LogicalPlan? gated = null;
+        foreach (var j in joins)
+        {
+            if (Ids(j.Right).Overlaps(read)) gated = gated is null ? j.Right : new LogicalJoin(gated, j.Right, LogicalJoinType.Inner, null);
+            else scan = j with { Left = scan };
+        }
+        return new LogicalJoin(scan, new LogicalFilter(gated!, PredicateSimplification.Conjunction(gates)), LogicalJoinType.Inner, null) { Gated = true };
+    }
 
     /// <summary>
     /// A cross join with the one row of an uncorrelated mark or scalar sub-query (see

@@ -55,7 +55,7 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
         if (candidates.Count == 0) return (input, []);
         // Only then the columns the join condition and the other input (a LATERAL reference) read: a walk of that subtree.
         var readHere = join.Condition is null ? [] : ColumnIds.ReferencedBy(join.Condition);
-        foreach (var node in Nodes(other))
+        foreach (var node in other.Nodes())
             foreach (var e in node.Expressions)
                 foreach (var c in e.ReferencedColumns()) readHere.Add(c.Id);
         var lifted = candidates.Where(e => !readHere.Contains(e.Column.Id)).ToList();
@@ -125,6 +125,4 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
         BoundFuncCall f => isStrictFunction!(f.FuncOid) && f.Args.All(StrictThroughout),
         _ => false,
     };
-
-    private static IEnumerable<LogicalPlan> Nodes(LogicalPlan plan) => plan.Children.SelectMany(Nodes).Prepend(plan);
 }

@@ -39,6 +39,8 @@ public sealed class PairBudgetSettingTests
     [Theory]
     [InlineData("{\"join_pair_budget\": 0}", "$.settings.join_pair_budget")]
     [InlineData("{\"join_pair_budget\": \"many\"}", "$.settings.join_pair_budget")]
+    [InlineData("{\"join_pair_budget\": 10, \"hash_mem_kb\": 63}", "$.settings.hash_mem_kb")]
+    [InlineData("{\"join_pair_budget\": 10, \"hash_mem_kb\": \"8MB\"}", "$.settings.hash_mem_kb")]
     public void A_bad_budget_is_a_typed_error_naming_its_path(string settings, string path)
     {
         var e = Assert.Throws<QueryJsonException>(() => QueryPlanner.Plan(WithSettings(settings)));

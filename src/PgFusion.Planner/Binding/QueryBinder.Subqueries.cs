@@ -26,6 +26,9 @@ public sealed partial class QueryBinder
     /// </summary>
     private sealed record SubqueryJoin(LogicalPlan Right, LogicalJoinType Kind, BoundExpr? Condition, BoundExpr? Check = null, bool InitPlan = false, string? What = null)
     {
+        /// <summary>The WHERE conjuncts written before this one (<see cref="LogicalJoin.QualsWrittenBefore"/>).</summary>
+        public IReadOnlyList<BoundExpr> QualsWrittenBefore { get; init; } = [];
+
         /// <summary>
         /// The join, left for the subquery_decorrelation rule as a <see cref="LogicalApply"/>; a
         /// one-row uncorrelated subquery cross-joined (an InitPlan, a scalar or an EXISTS/IN mark of
@@ -35,7 +38,7 @@ public sealed partial class QueryBinder
         {
             LogicalPlan joined = InitPlan || (Kind == LogicalJoinType.Inner && Condition is null)
                 ? new LogicalJoin(plan, Right, Kind, Condition) { InitPlan = InitPlan }
-                : new LogicalApply(plan, Right, Kind, Condition, What ?? DefaultWhat(Kind));
+                : new LogicalApply(plan, Right, Kind, Condition, What ?? DefaultWhat(Kind)) { QualsWrittenBefore = QualsWrittenBefore };
             return Check is null ? joined : new LogicalFilter(joined, Check);
         }
 
@@ -61,7 +64,7 @@ public sealed partial class QueryBinder
             {
                 try
                 {
-                    clause.Joins.Add(BindSubqueryJoin(link, negated, binder));
+                    clause.Joins.Add(BindSubqueryJoin(link, negated, binder) with { QualsWrittenBefore = [.. clause.Plain] });
                 }
                 catch (UnsupportedConstructException) when (UnionArms(link) is not null)
                 {

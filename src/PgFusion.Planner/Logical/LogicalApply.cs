@@ -13,6 +13,9 @@ namespace PgFusion.Planner.Logical;
 /// </summary>
 public sealed record LogicalApply(LogicalPlan Input, LogicalPlan Subquery, LogicalJoinType Kind, BoundExpr? Condition, string Construct) : LogicalPlan
 {
+    /// <summary>The WHERE conjuncts written before this NOT IN (<see cref="LogicalJoin.QualsWrittenBefore"/>).</summary>
+    public IReadOnlyList<BoundExpr> QualsWrittenBefore { get; init; } = [];
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output

@@ -66,6 +66,14 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     /// </summary>
     public bool LateralInner { get; init; }
 
+    /// <summary>
+    /// A null-aware anti join (NOT IN) bound from a WHERE conjunct: the WHERE conjuncts written
+    /// before that NOT IN, as bound. PostgreSQL tests an uncorrelated NOT IN among the scan's quals,
+    /// ordered by cost with the written order breaking ties; PredicatePushdown reads this for the
+    /// ties (<see cref="Rules.PredicatePushdown"/>, HeldAboveHashedNotIn).
+    /// </summary>
+    public IReadOnlyList<BoundExpr> QualsWrittenBefore { get; init; } = [];
+
     private readonly OutputCache _output = new();
 
     public override IReadOnlyList<LogicalColumn> Output

@@ -440,14 +440,15 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
     /// c2 = INT_MIN, no error). The conjuncts over the scan below this null-aware anti join that can
     /// raise and cost more than its test stay above it, in their order; null when none does. An
     /// unhashed SubPlan costs half its sub-query's run per row and runs last: nothing is held. A
-    /// conjunct costing the same as the test is ordered by the written order, which the plan no longer
-    /// has: it goes below, where a NOT IN written after it puts it.
+    /// conjunct costing the same as the test is held when it was not written before the NOT IN
+    /// (<see cref="LogicalJoin.QualsWrittenBefore"/>: the order breaks cost ties).
     /// </summary>
     private List<BoundExpr>? HeldAboveHashedNotIn(LogicalJoin join, IReadOnlyList<BoundExpr> conjuncts)
     {
         if (ordering is null || join is not { Kind: LogicalJoinType.NullAwareAnti, Condition: { } test } || !IsScanLike(join.Left) || !IsHashedSubPlan(join.Right)) return null;
         double testCost = ordering.Cost(test);
-        var held = conjuncts.Where(c => cannotRaise?.Invoke(c) != true && ordering.Cost(c) > testCost).ToList();
+        bool TestedAfter(BoundExpr c) => ordering.Cost(c) is var cost && (cost > testCost || (cost == testCost && !join.QualsWrittenBefore.Contains(c, BoundExprComparer.Instance)));
+        var held = conjuncts.Where(c => cannotRaise?.Invoke(c) != true && TestedAfter(c)).ToList();
         return held.Count == 0 ? null : held;
     }
 

@@ -14,7 +14,7 @@ namespace PgFusion.Planner.Rules;
 /// the join, which passes the columns it reads up instead; repeated at every join above, it ends under the
 /// parent's select list or filter, into which <see cref="PredicatePushdown"/> substitutes it (a filter
 /// conjunct that reads it then goes back down to the scan, as PostgreSQL's does).
-/// On the nullable side of an outer join an output moves only when it is strict throughout (strict functions
+/// On the nullable side of an outer join (either side of a FULL join, seed 794 case 2890) an output moves only when it is strict throughout (strict functions
 /// over columns and constants): anything else PostgreSQL wraps in a PlaceHolderVar, computed below the join
 /// (pullup_replace_vars_callback), and a strict one gives NULL for a NULL-extended row in both places.
 /// Outputs the join condition or the other input reads (a LATERAL reference) stay below, as do ones that
@@ -33,14 +33,11 @@ public sealed class PulledUpOutputLift(Func<BoundExpr, bool> cannotRaise, Func<u
         if (plan is not LogicalJoin join) return plan;
         var output = join.Output;
         var lifted = new List<NamedExpr>();
-        if (join.Kind is not LogicalJoinType.Full)
+        var (left, fromLeft) = Lift(join, join.Left, join.Right, nullable: join.Kind is LogicalJoinType.Right or LogicalJoinType.Full);
+        if (fromLeft.Count > 0) (join, lifted) = (join with { Left = left }, fromLeft);
+        if (!join.Kind.OutputsLeftOnly())
         {
-            var (left, fromLeft) = Lift(join, join.Left, join.Right, nullable: join.Kind is LogicalJoinType.Right);
-            if (fromLeft.Count > 0) (join, lifted) = (join with { Left = left }, fromLeft);
-        }
-        if (join.Kind is LogicalJoinType.Inner or LogicalJoinType.Left or LogicalJoinType.Right)
-        {
-            var (right, fromRight) = Lift(join, join.Right, join.Left, nullable: join.Kind is LogicalJoinType.Left);
+            var (right, fromRight) = Lift(join, join.Right, join.Left, nullable: join.Kind is LogicalJoinType.Left or LogicalJoinType.Full);
             if (fromRight.Count > 0) (join, lifted) = (join with { Right = right }, [.. lifted, .. fromRight]);
         }
         return lifted.Count == 0 ? plan : Above(join, output, lifted);

@@ -28,6 +28,7 @@ public sealed class SubqueryDecorrelation : IRewriteRule
         {
             Subquery = true,
             SubPlan = apply.Kind == LogicalJoinType.Left,
+            QualsWrittenBefore = apply.QualsWrittenBefore,
         } : p);
 
     /// <summary>

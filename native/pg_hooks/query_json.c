@@ -660,7 +660,8 @@ append_relation(StringInfo out, Oid relid, Collected *c)
 	 * What PostgreSQL's planner takes for the relation's size (get_relation_info: estimate_rel_size):
 	 * the current block count (at least 10 pages while never vacuumed or analyzed) times the tuple
 	 * density of pg_class, or of the attribute widths when pg_class has none. The worker estimates
-	 * rows and distinct values from the tuples, as PostgreSQL does from rel->tuples.
+	 * rows and distinct values from the tuples, as PostgreSQL does from rel->tuples, and prices a
+ * sequential scan by the pages (rel->pages).
 	 */
 	if (rel->rd_rel->relkind == RELKIND_RELATION || rel->rd_rel->relkind == RELKIND_MATVIEW)
 	{
@@ -671,6 +672,7 @@ append_relation(StringInfo out, Oid relid, Collected *c)
 		estimate_rel_size(rel, NULL, &est_pages, &est_tuples, &allvisfrac);
 		appendStringInfoString(out, ",\"est_tuples\":");
 		append_double(out, est_tuples);
+		appendStringInfo(out, ",\"est_pages\":%u", est_pages);
 	}
 	/* the worker prices index-only first-match probes by it (serve_tuning bit 512: the backend answers them so) */
 	if ((pgf_serve_tuning & PGF_SERVE_INDEX_ONLY) != 0)

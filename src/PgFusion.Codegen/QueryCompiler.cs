@@ -176,12 +176,24 @@ public sealed partial class QueryCompiler
         var keyKernel = computedKeys.Count > 0 && SortedGroupingErrors.PostgresSorts(agg)
             ? KernelBuilder.Project("aggregate_keys", inputTypes, computedKeys, Cache)
             : null;
-        return new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories, directInput)
+        // Per aggregate, a kernel of its own columns, compiled only if a row's arguments raise (HashAggregateStream.ReplayRaisingRow).
+        var perAggregate = new Lazy<Kernel<ProjectKernel>?>[agg.Aggregates.Count];
+        HashAggregateNode node = null!;
+        for (int a = 0; a < perAggregate.Length; a++)
+        {
+            int index = a;
+            perAggregate[a] = new(() => node.AggregateColumns(index).Where(j => directInput[j] < 0).Select(j => evaluated[j]).ToList() is { Count: > 0 } own
+                ? KernelBuilder.Project($"aggregate_input_{index}", inputTypes, own, Cache)
+                : null);
+        }
+        node = new HashAggregateNode(input, agg, kernel, evaluated.Select(e => e.Type).ToArray(), argColumn, filterColumn, factories, directInput)
         {
             KeyKernel = keyKernel,
             FusedFilter = fused,
             Direct = DirectAggregates ? DirectGroupAggregate.TryCreate(agg, inputTypes) : null,
             ExtraArgColumns = extraColumns.Any(e => e is not null) ? extraColumns : null,
+            AggregateKernel = a => perAggregate[a].Value,
         };
+        return node;
     }
 }

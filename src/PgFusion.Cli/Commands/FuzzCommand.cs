@@ -26,7 +26,8 @@ public static class FuzzCommand
             MaxRows = options.Int("max-rows", 2500),
             TolerateErrorGaps = options.Flag("tolerate-error-gaps"),
         };
-        var database = options.Get("database") ?? "pgfusion_fuzz";
+        // A replay (--case) gets a database of its own: recreating a running campaign's would end its session (57P01).
+        var database = options.Get("database") ?? (single is null ? "pgfusion_fuzz" : "pgfusion_fuzz_replay");
         var cs = FuzzDatabase.Prepare(options.ConnectionString("postgres"), database, options.IntOrNull("work-mem"));
         using var db = new FuzzDatabase(cs);
         var runner = FuzzCampaign.Run(db, fuzz, seed, single ?? options.Int("first", 0), single != null ? 1 : options.Int("cases", 100),

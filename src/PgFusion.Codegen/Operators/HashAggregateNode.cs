@@ -69,6 +69,22 @@ public sealed class HashAggregateNode : OperatorNode
     public Func<Accumulator>[] Accumulators { get; }
 
     /// <summary>
+    /// Per aggregate: a kernel computing only its own evaluated columns that are not direct inputs (its
+    /// FILTER, arguments and ORDER BY keys, in <see cref="AggregateColumns"/> order), compiled when
+    /// first asked for: the replay of a raising row evaluates the aggregates one after the other
+    /// (HashAggregateStream.ReplayRaisingRow). Null when there is nothing to compute.
+    /// </summary>
+    public Func<int, Kernel<ProjectKernel>?>? AggregateKernel { get; init; }
+
+    /// <summary>Aggregate <paramref name="a"/>'s evaluated columns: its FILTER, then its arguments, as PostgreSQL evaluates them.</summary>
+    public IEnumerable<int> AggregateColumns(int a)
+    {
+        if (FilterColumn[a] >= 0) yield return FilterColumn[a];
+        if (ArgColumn[a] >= 0) yield return ArgColumn[a];
+        foreach (var j in ExtraArgColumns?[a] ?? []) yield return j;
+    }
+
+    /// <summary>
     /// A filter fused into this aggregate (Input is then the filter's input): its row bitmaps feed
     /// the accumulators directly where the batch allows, else its kernel narrows the batch first.
     /// </summary>

@@ -153,6 +153,69 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     /// <summary>The error of an input row whose aggregate arguments raised, held while the rows before it are folded (<see cref="RowOrder"/>).</summary>
     private PgFusionException? pendingInputError;
 
+    /// <summary>The input row whose arguments raised <see cref="pendingInputError"/>, as a one-row batch (null when not known).</summary>
+    private RecordBatch? pendingRow;
+
+    /// <summary>The first live row of <paramref name="b"/> after <paramref name="before"/> (a prefix of its live rows; null: none), as a one-row batch.</summary>
+    private static RecordBatch RowAfter(RecordBatch b, RecordBatch? before)
+    {
+        int k = before?.SelectedCount ?? 0;
+        int row = before?.Selection is { } rows ? rows[k] : b.Selection is { } s ? s[k] : k;
+        return new RecordBatch(b.Columns, b.Length) { Selection = [row], SelectedCount = 1 };
+    }
+
+    /// <summary>
+    /// PostgreSQL's transition expression takes a row's aggregates one after the other: each one's
+    /// FILTER and arguments, then its transition function, before the next aggregate's
+    /// (ExecBuildAggTrans). So when the input kernel raised on a row, the aggregates before the one
+    /// whose argument raised have taken that row first, and a transition of theirs may raise before
+    /// it (seed 795 case 1326: in `sum('1e308'::float8), max(mod(id, c2))` the sum overflowed on the
+    /// row where c2 = 0). Evaluates the row aggregate by aggregate, each with a kernel of its own
+    /// columns (<see cref="HashAggregateNode.AggregateKernel"/>), folding it, and raises the first
+    /// error; returns when none raises (the caller raises the kernel's). Only where the group is known
+    /// without computing anything (no group key, or keys that are input columns) and the table
+    /// takes every group (not spilling).
+    /// </summary>
+    private void ReplayRaisingRow(RecordBatch row)
+    {
+        if (node.AggregateKernel is not { } kernelOf || spill is not null || node.Plan.GroupKeys.Count > 0 && (table is null || node.DirectInput.Take(node.Plan.GroupKeys.Count).Any(d => d < 0))) return;
+        var types = node.EvaluatedTypes;
+        var use = new Column[types.Count];
+        Column Gathered(int j)
+        {
+            var into = PgArrowMapping.CreateColumn(types[j], 1);
+            ColumnGather.Gather(row.Columns[node.DirectInput[j]], row.Selection!, 1, into, ColumnOps.For(types[j]));
+            return into;
+        }
+        var ids = new int[1];
+        if (table is not null)
+        {
+            var rowKeys = new Column[node.Plan.GroupKeys.Count];
+            for (int j = 0; j < rowKeys.Length; j++) rowKeys[j] = Gathered(j);
+            table.Lookup(rowKeys, 1, ids);
+            groups = table.Count;
+            foreach (var acc in accumulators!) acc.EnsureGroups(groups);
+        }
+        for (int a = 0; a < accumulators!.Length; a++)
+        {
+            var columns = node.AggregateColumns(a).ToList();
+            var computedHere = columns.Where(j => node.DirectInput[j] < 0).ToList();
+            if (computedHere.Count > 0 && kernelOf(a) is { } kernel)
+            {
+                var outputs = computedHere.Select(j => PgArrowMapping.CreateColumn(types[j], 1)).ToArray();
+                ProjectStream.Run(kernel, row, outputs, context); // raises this aggregate's error
+                for (int i = 0; i < computedHere.Count; i++) use[computedHere[i]] = outputs[i];
+            }
+            foreach (var j in columns.Where(j => node.DirectInput[j] >= 0)) use[j] = Gathered(j);
+            var arg = node.ArgColumn[a] >= 0 ? use[node.ArgColumn[a]] : null;
+            var filter = node.FilterColumn[a] >= 0 ? (BooleanColumn)use[node.FilterColumn[a]] : null;
+            if (node.ExtraArgColumns?[a] is { } extra)
+                ((IMultiArgumentAccumulator)accumulators[a]).SetExtraArguments(Array.ConvertAll(extra, i => use[i]));
+            if (table is null) accumulators[a].UpdateSingleGroup(arg, filter, 1, ids);
+            else accumulators[a].Update(arg, filter, 1, ids);
+        }
+    }
+
     /// <summary>Set once an aggregate argument raised under a sorted aggregation (<see cref="SortedGroupingErrors"/>).</summary>
     private SortedGroupingErrors? sortedErrors;
 
@@ -195,6 +258,7 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
             if (pendingInputError is { } error)
             {
                 pendingInputError = null;
+                if (pendingRow is { } row) ReplayRaisingRow(row);
                 throw error;
             }
             if (NextInput(cancellation) is not { } b)
@@ -247,15 +311,19 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
                     if (before is null) continue;
                     b = before;
                 }
-                catch (PgFusionException raised) when (b.LiveRows > 1)
+                catch (PgFusionException raised)
                 {
-                    // The rows before the first raising one are folded first (their transitions may raise first).
-                    b = RowOrder.PrefixBeforeError(b, p =>
+                    // The rows before the first raising one are folded first (their transitions may raise
+                    // first), then that row aggregate by aggregate (ReplayRaisingRow), then its error.
+                    var before = b.LiveRows == 1 ? null : RowOrder.PrefixBeforeError(b, p =>
                     {
                         ProjectStream.Run(inputKernel, p, computed, context);
                         return 0;
-                    }, raised, out var first, out _) ?? throw first;
-                    pendingInputError = first;
+                    }, raised, out raised, out _);
+                    pendingInputError = raised;
+                    pendingRow = RowAfter(b, before);
+                    if (before is null) continue;
+                    b = before;
                 }
             }
             int rows = b.LiveRows;

@@ -26,7 +26,7 @@ public sealed partial class QueryBinder
         var plans = rows.Select(r => (LogicalPlan)new LogicalProject(new LogicalOneRow(), [.. r.Select((e, i) => new NamedExpr(_ids.New(names[i], types[i]), e))])).ToList();
         if (plans.Count == 1) return (plans[0], plans[0].Output);
         var columns = types.Select((t, i) => _ids.New(names[i], t)).ToList();
-        return (new LogicalUnionAll(plans, columns), columns);
+        return (new LogicalUnionAll(plans, columns) { Values = true }, columns);
     }
 
     /// <summary>

@@ -246,7 +246,13 @@ public sealed partial class QueryBinder
         {
             plan = UsesGroupingSets(query) || groupingCalls.Count > 0
                 ? BuildGroupingSets(query, plan, groupKeys, sortGroupKeys, aggregates!.Aggregates, groupingCalls, keyByRef, GroupingSetPhases(query, targetList, keyByRef))
-                : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates) { SortedGrouping = groupingOrder };
+                : new LogicalAggregate(plan, [.. groupKeys, .. lateralKeys], aggregates!.Aggregates)
+                {
+                    SortedGrouping = groupingOrder,
+                    // preprocess_minmax_aggregates' query-level conditions (planagg.c); its FROM one is ProjectionPruning's.
+                    MinMaxPathLevel = groupKeys.Count == 0 && lateralKeys.Count == 0 && query.List("groupClause").Count == 0
+                        && !query.Bool("hasWindowFuncs") && query.List("cteList").Count == 0,
+                };
             foreach (var s in scalarsAbove)
                 plan = (s with { Condition = s.Condition is null ? null : ReplaceGroupKeys(s.Condition, groupKeys), Check = s.Check is null ? null : ReplaceGroupKeys(s.Check, groupKeys) }).Apply(plan);
             if (having is not null) plan = new LogicalFilter(plan, having) { Having = true, OverGroupingSets = UsesGroupingSets(query) && query.List("groupClause").Count > 0 };

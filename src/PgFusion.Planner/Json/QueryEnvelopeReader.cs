@@ -203,6 +203,7 @@ public static class QueryEnvelopeReader
         {
             RelAllVisible = Math.Max(0, r.Optional("relallvisible")?.Int64() ?? 0),
             EstimatedTuples = r.Optional("est_tuples")?.Double() is { } estimated ? Math.Max(0, estimated) : null,
+            EstimatedPages = r.Optional("est_pages")?.Int64() is { } pages ? Math.Max(0, pages) : null,
             Indexes = [.. (r.Optional("indexes")?.Items() ?? [])
                 .Where(i => (i.Optional("am")?.String() ?? "btree") == "btree")
                 .Select(i => new RelationIndex(i.UInt32("oid"), i.String("name"), i.Optional("unique")?.Bool() ?? false, [.. i.List("keys").Select(k => k.Int32())])

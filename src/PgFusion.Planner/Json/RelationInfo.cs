@@ -35,6 +35,13 @@ public sealed record RelationInfo(
     public double? EstimatedTuples { get; init; }
 
     /// <summary>
+    /// The relation's pages as PostgreSQL's planner estimates them (estimate_rel_size, the JSON's
+    /// <c>est_pages</c>, rel->pages): the current block count, at least 10 while never vacuumed or
+    /// analyzed. cost_seqscan charges seq_page_cost for each. Null when the JSON has none.
+    /// </summary>
+    public long? EstimatedPages { get; init; }
+
+    /// <summary>
     /// rel->tuples: <see cref="EstimatedTuples"/>, else pg_class's reltuples, else (never analyzed)
     /// 100 rows per page of at least 10 pages.
     /// </summary>

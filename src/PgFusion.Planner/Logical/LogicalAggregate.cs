@@ -17,6 +17,14 @@ public sealed record LogicalAggregate(LogicalPlan Input, IReadOnlyList<NamedExpr
     /// </summary>
     public IReadOnlyList<LogicalGroupSortKey>? SortedGrouping { get; init; }
 
+    /// <summary>
+    /// A query level's own aggregation that preprocess_minmax_aggregates considers: no GROUP BY, no
+    /// window function, no WITH clause (planagg.c rejects the level otherwise). When such an aggregate
+    /// has no aggregate left over a one-table FROM, PostgreSQL's MIN/MAX path (over none) reads nothing
+    /// (ProjectionPruning).
+    /// </summary>
+    public bool MinMaxPathLevel { get; init; }
+
     public override IReadOnlyList<LogicalColumn> Output =>
         _output.Get(GroupKeys, Aggregates, this, static a => [.. a.GroupKeys.Select(k => k.Column), .. a.Aggregates.Select(x => x.Column)]);
 

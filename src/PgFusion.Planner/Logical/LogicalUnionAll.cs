@@ -22,6 +22,12 @@ public sealed record LogicalUnionAll(IReadOnlyList<LogicalPlan> Inputs, IReadOnl
     public IReadOnlyList<AppendRelArm>? AppendRelMembers { get; init; }
 
     /// <summary>
+    /// A VALUES list in FROM (one one-row input per entry): to PostgreSQL a Values Scan, one base
+    /// relation, which cost_valuesscan prices at cpu_operator_cost + cpu_tuple_cost per entry.
+    /// </summary>
+    public bool Values { get; init; }
+
+    /// <summary>
     /// The top UNION [ALL] node of a set operation in a sub-query: per column, whether PostgreSQL pushes
     /// a qual over the sub-query that reads it into every arm (allpaths.c subquery_is_pushdown_safe: no
     /// EXCEPT in the tree, no arm with LIMIT/OFFSET, window functions, DISTINCT ON or set operations of

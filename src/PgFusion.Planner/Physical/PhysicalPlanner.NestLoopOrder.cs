@@ -15,7 +15,7 @@ public sealed partial class PhysicalPlanner
     private const double CpuTupleCost = 0.01;
 
     /// <summary>
-    /// For an inner join without hash keys whose inputs are both scans of analyzed tables (under
+    /// For an inner join without hash keys whose inputs are both scans of tables or VALUES lists (under
     /// quals and projections): whether PostgreSQL's cheapest nested loop has the left input outer.
     /// Null when an input is anything else (then the estimates decide as for any hash join).
     /// </summary>
@@ -43,9 +43,13 @@ public sealed partial class PhysicalPlanner
 
     /// <summary>
     /// cost_seqscan of a table read under quals and projections: seq_page_cost per page plus
-    /// cpu_tuple_cost and the quals' cost per tuple (cost_qual_eval, as QualOrdering computes it).
-    /// Null when the plan is not such a read or its table was never analyzed (reltuples -1:
-    /// estimate_rel_size then guesses from the file size, which the Query JSON does not carry).
+    /// cpu_tuple_cost and the quals' cost per tuple (cost_qual_eval, as QualOrdering computes it),
+    /// over rel->pages and rel->tuples (estimate_rel_size: the JSON's est_pages and est_tuples, which
+    /// for a never-analyzed table follow its file size; pg_class's relpages and reltuples without them).
+    /// cost_valuesscan of a VALUES list: cpu_operator_cost, cpu_tuple_cost and the quals per entry (seed
+    /// 795 case 15: `t1 JOIN (VALUES ..) v ON a.c1 = v.v1` with t1 outer, its qual raising while the
+    /// VALUES side had no row). Null when the plan is no such read, or a table's size is unknown
+    /// (reltuples -1 and no est_tuples).
     /// </summary>
     private double? SeqScanCost(LogicalPlan plan)
     {
@@ -61,9 +65,13 @@ public sealed partial class PhysicalPlanner
                 case LogicalProject p:
                     plan = p.Input;
                     continue;
+                case LogicalScan { Relation: { EstimatedTuples: { } estimated, EstimatedPages: { } pages } }:
+                    return SeqPageCost * pages + (CpuTupleCost + quals) * Math.Round(estimated);
                 case LogicalScan s when s.Relation.Layout.RelTuples >= 0:
                     double tuples = Math.Round(s.Relation.Layout.RelTuples);
                     return SeqPageCost * s.Relation.Layout.RelPages + (CpuTupleCost + quals) * tuples;
+                case LogicalUnionAll { Values: true } values:
+                    return (QualOrdering.CpuOperatorCost + CpuTupleCost + quals) * values.Inputs.Count;
                 default:
                     return null;
             }

@@ -20,7 +20,8 @@ namespace PgFusion.Planner.Rules;
 /// <c>x = y</c> of an <c>=</c> operator of a btree family, sides that differ; a member matches
 /// another of the same family, collation, operator input type and expression; a class is made,
 /// extended, or two merged. A member that reads no column is a constant (here only a literal; a
-/// class with another pseudoconstant, or with two constants, is left as written). A class of two
+/// class with another pseudoconstant is left as written; one with two literals also gets their
+/// comparison, false when they differ, <see cref="SameValue"/>). A class of two
 /// members from one conjunct keeps that conjunct. Otherwise each non-constant member, in member
 /// order, gets <c>member = constant</c> with the family's operator for the member's type and the
 /// constant's (select_equality_operator: <c>int4 = int2</c> is int42eq), appended after every
@@ -35,7 +36,7 @@ namespace PgFusion.Planner.Rules;
 /// <para>
 /// Not members: an equality on the nullable side of an outer join as seen from above it (it is an
 /// outer-join clause, or delayed by it), IS NOT DISTINCT FROM, equalities reading a column that is
-/// not a table's reached through inner joins and preserved inputs. Inside a nullable input the
+/// not a table's (or a WITH query scan's) reached through inner joins and preserved inputs. Inside a nullable input the
 /// domain is that input's own filters and inner joins, whose members must be strict (columns):
 /// process_equivalence's below_outer_join rule.
 /// </para>
@@ -62,10 +63,10 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
         return plan.MapChildren(c => Visit(c, nullable));
     }
 
-    /// <summary>A filter over a table or an inner join, or an inner join: the top of a join domain.</summary>
+    /// <summary>A filter over a table, a WITH query's scan or an inner join, or an inner join: the top of a join domain.</summary>
     private static bool IsDomainRoot(LogicalPlan plan) => plan switch
     {
-        LogicalFilter f => IsPlainFilter(f) && (f.Input is LogicalScan || f.Input is LogicalJoin j && IsPlain(j)),
+        LogicalFilter f => IsPlainFilter(f) && (f.Input is LogicalScan or LogicalCteScan || f.Input is LogicalJoin j && IsPlain(j)),
         LogicalJoin { Kind: LogicalJoinType.Inner } j => IsPlain(j),
         _ => false,
     };
@@ -119,10 +120,11 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
             case LogicalJoin j when IsPlain(j) && j.Kind is LogicalJoinType.Right:
                 Collect(j.Right, domain);
                 return;
-            case LogicalScan scan:
+            case LogicalScan or LogicalCteScan:
             {
+                // A table or a WITH query's scan: a base relation whose columns are class members.
                 int table = domain.Tables++;
-                foreach (var column in scan.Output) domain.TableOfColumn[column.Id] = table;
+                foreach (var column in plan.Output) domain.TableOfColumn[column.Id] = table;
                 return;
             }
             default:
@@ -146,11 +148,17 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
         foreach (var ec in classes)
         {
             var constants = ec.Members.Where(m => m.IsConst).ToList();
-            if (constants.Count != 1 || ec.Members.Count < 2) continue;
+            if (constants.Count == 0 || ec.Members.Count < 2) continue;
             // The trivial case (one "var = const" clause): the clause itself, as written.
             if (ec.Members.Count == 2 && ec.Sources.Count == 1) continue;
             var constant = constants[0];
             var classDerived = new List<BoundExpr>();
+            if (constants.Count > 1)
+            {
+                // Every other constant = the first: folded, false makes the relations' quals false.
+                if (constants.Skip(1).Select(c => SameValue(constant, c)).ToList() is not { } same || same.Contains(null)) continue;
+                if (same.Contains(false)) classDerived.Add(new BoundConst(false, PgType.Bool));
+            }
             bool broken = false;
             foreach (var m in ec.Members)
             {
@@ -176,6 +184,25 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
         return VisitOutside(rewritten, nullable);
     }
 
+    /// <summary>
+    /// Whether two literal members of a class are equal, as generate_base_implied_equalities_const's
+    /// <c>constant = first constant</c> folds (process_implied_equality: both constant, evaluated; TRUE
+    /// is dropped, FALSE makes the relations' restriction constant false, a One-Time Filter that reads
+    /// nothing: seed 795 case 3256, `x2 IN (58) AND x2 = -7::int8` over a WITH query whose select list
+    /// overflowed). Null when this does not know how the family compares them (then the class is left
+    /// as written): integers of any width, and same-typed text, booleans and dates.
+    /// </summary>
+    private static bool? SameValue(Member first, Member other)
+    {
+        if (first.Expr is not BoundConst { Value: { } a } || other.Expr is not BoundConst { Value: { } b }) return null;
+        static bool IsInteger(uint t) => t is PgTypeOid.Int2 or PgTypeOid.Int4 or PgTypeOid.Int8;
+        if (IsInteger(first.Type) && IsInteger(other.Type) && a is short or int or long && b is short or int or long)
+            return Convert.ToInt64(a, System.Globalization.CultureInfo.InvariantCulture) == Convert.ToInt64(b, System.Globalization.CultureInfo.InvariantCulture);
+        if (first.Type == other.Type && first.Type is PgTypeOid.Text or PgTypeOid.Varchar or PgTypeOid.Bool or PgTypeOid.Date && a.GetType() == b.GetType())
+            return a.Equals(b);
+        return null;
+    }
+
     /// <summary>The inputs below a domain that it does not cover (nullable sides, sub-queries), each visited on its own.</summary>
     private LogicalPlan VisitOutside(LogicalPlan plan, bool nullable) => plan switch
     {
@@ -184,7 +211,7 @@ public sealed class EquivalenceConstants(QueryCatalog catalog) : IRewriteRule
         LogicalJoin j when IsPlain(j) && j.Kind is LogicalJoinType.Left or LogicalJoinType.Anti or LogicalJoinType.NullAwareAnti => j with { Left = VisitOutside(j.Left, nullable), Right = Visit(j.Right, true) },
         LogicalJoin j when IsPlain(j) && j.Kind is LogicalJoinType.Semi => j with { Left = VisitOutside(j.Left, nullable), Right = Visit(j.Right, nullable) },
         LogicalJoin j when IsPlain(j) && j.Kind is LogicalJoinType.Right => j with { Left = Visit(j.Left, true), Right = VisitOutside(j.Right, nullable) },
-        LogicalScan => plan,
+        LogicalScan or LogicalCteScan => plan,
         _ => Visit(plan, nullable),
     };
 

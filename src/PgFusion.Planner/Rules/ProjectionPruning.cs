@@ -62,8 +62,11 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
             case LogicalAggregate aggregate when !isRoot:
             {
                 var aggregates = aggregate.Aggregates.Where(a => required.Contains(a.Column.Id)).ToList();
-                if (aggregates.Count == 0 && aggregate.GroupKeys.Count == 0 && aggregate.Aggregates.Count > 0) aggregates.Add(RowOnly(aggregate.Aggregates[0]));
+                bool rowOnly = aggregates.Count == 0 && aggregate.GroupKeys.Count == 0 && aggregate.Aggregates.Count > 0;
+                if (rowOnly) aggregates.Add(RowOnly(aggregate.Aggregates[0]));
                 var kept = aggregates.SequenceEqual(aggregate.Aggregates) ? aggregate : aggregate with { Aggregates = aggregates };
+                // No aggregate left over one table: PostgreSQL's MIN/MAX path over no aggregates, a Result that reads nothing.
+                if (rowOnly && !beforeFolding && kept.MinMaxPathLevel && IsOneTableRead(kept.Input)) return kept with { Input = new LogicalOneRow() };
                 return kept.MapChildren(c => Prune(c, Needs(kept.Expressions)));
             }
             default:
@@ -84,6 +87,22 @@ public sealed class ProjectionPruning(bool beforeFolding = false) : IRewriteRule
         first.Aggregate is { AggOid: CountStarOid, Filter: null }
             ? first
             : new NamedAggregate(first.Column with { Type = PgType.Int8 }, new BoundAggregate(CountStarOid, "count", [], false, null, PgType.Int8));
+
+    /// <summary>
+    /// A read of one table under filters and pulled-up select lists: the FROM that
+    /// preprocess_minmax_aggregates accepts (one RTE_RELATION, however deep in pulled-up sub-queries).
+    /// When an ungrouped aggregate over it has no aggregate left (all folded away or unread), that
+    /// function finds "all of them MIN/MAX" (none), and its path, a Result computing the select list
+    /// with no input, costs less than any scan: the WHERE is never evaluated (seed 795 case 3151:
+    /// `sum(..) * 2 + NULL::numeric` over a WHERE dividing by zero returns its row in PostgreSQL).
+    /// </summary>
+    private static bool IsOneTableRead(LogicalPlan plan) => plan switch
+    {
+        LogicalScan => true,
+        LogicalFilter { Having: false } f => IsOneTableRead(f.Input),
+        LogicalProject { PlannedSubquery: false } p => IsOneTableRead(p.Input),
+        _ => false,
+    };
 
     /// <summary>pg_aggregate's count(*).</summary>
     private const uint CountStarOid = 2803;

@@ -127,14 +127,19 @@ public sealed partial class QueryBinder
     {
         if ((!sub.IsNullField("limitCount") || !sub.IsNullField("limitOffset")) && IsPlainSelectWithTopN(sub)) return BindLateralTopN(sub, binder, lateral);
         if (!IsPlainSelect(sub)) return BindLateralQuery(sub, binder, lateral, what);
-        var body = BindSubqueryBody(sub, binder, what);
-        if (body.Correlations.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE equalities");
+        var body = BindSubqueryBody(sub, binder, what, pulledUp: pullUp);
+        if (body.Correlations.Count == 0 && body.JoinConjuncts.Count == 0) throw UnsupportedConstructException.NotYet($"{what} that reads earlier FROM items outside its WHERE equalities");
         var targets = sub.List("targetList").Where(t => !t.Bool("resjunk")).ToList();
         var outputs = body.Outputs.Select((e, i) => new NamedExpr(_ids.New(ResultName(targets[i]), e.Type), e)).ToList();
         var keys = Keys(body);
-        var plan = new LogicalProject(body.Plan, [.. outputs, .. keys]);
+        // The sub-query's columns the join conditions read pass through its select list.
+        var produced = ColumnIds.Of(body.Plan.Output);
+        var joinReads = body.JoinConjuncts.SelectMany(c => c.ReferencedColumns()).Where(c => produced.Contains(c.Id)).DistinctBy(c => c.Id)
+            .Select(c => new NamedExpr(c, new LogicalColumnRef(c)));
+        var plan = new LogicalProject(body.Plan, [.. outputs, .. keys, .. joinReads]);
         VerifyColumns(plan, $"{what} that reads earlier FROM items outside its WHERE equalities");
         lateral.AddRange(body.Correlations.Select((c, i) => c.JoinCondition(keys[i].Column)));
+        lateral.AddRange(body.JoinConjuncts);
         if (pullUp)
         {
             // PostgreSQL pulls a plain LATERAL sub-query up as any other: its outputs are substituted

@@ -24,6 +24,13 @@ public sealed partial class QueryBinder
     {
         /// <summary>ORDER BY ... LIMIT/OFFSET of a LATERAL sub-query bound with a top-N (its sort keys over the body's rows).</summary>
         public TopN? Order { get; init; }
+
+        /// <summary>
+        /// A pulled-up LATERAL sub-query's WHERE conjuncts that read the outer query and are no
+        /// correlation equality: conditions of the join that holds it, as PostgreSQL's are once the
+        /// sub-query is pulled up (its own conjuncts stay its scan's quals).
+        /// </summary>
+        public IReadOnlyList<BoundExpr> JoinConjuncts { get; init; } = [];
     }
 
     private sealed record TopN(IReadOnlyList<LogicalSortKey> Keys, long Offset, long? Count);
@@ -119,7 +126,9 @@ public sealed partial class QueryBinder
     /// </summary>
     /// <param name="allowTopN">Also a SELECT-FROM-WHERE with ORDER BY and LIMIT/OFFSET (a LATERAL top-N): its sort keys and counts come back in <see cref="SubqueryBody.Order"/>.</param>
     /// <param name="existsLimit">The sub-query of an EXISTS: a LIMIT that keeps a row is dropped (<see cref="IsExistsWithRedundantLimit"/>).</param>
-    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what, bool allowTopN = false, bool existsLimit = false)
+    /// <param name="pulledUp">A LATERAL sub-query PostgreSQL pulls up: conjuncts reading the outer query that are no equality
+    /// become <see cref="SubqueryBody.JoinConjuncts"/> instead of going through the domain of the outer columns.</param>
+    private SubqueryBody BindSubqueryBody(QueryTreeNode sub, ExpressionBinder outer, string what, bool allowTopN = false, bool existsLimit = false, bool pulledUp = false)
     {
         if (!(allowTopN ? IsPlainSelectWithTopN(sub) : IsPlainSelect(sub) || (existsLimit && IsExistsWithRedundantLimit(sub, outer))))
         {
@@ -168,6 +177,14 @@ public sealed partial class QueryBinder
             // the domain as well (QueryBinder.OuterRowDomain).
             bool topNMayRaise = order is not null && correlations.Count > 0 && others.Count == 0
                 && MayRaise([.. local, .. correlations.Select(c => c.Inner), .. outputs, .. order.Keys.Select(k => k.Expr)], null);
+            if (pulledUp && order is null && others.Count > 0)
+            {
+                // Pulled up, the sub-query's WHERE is the parent's: its own conjuncts are its scan's quals,
+                // evaluated on every row, and the others join conditions (seed 796 case 1508: `b.c4 >= a.c8`
+                // beside `b.c6 LIKE substr(b.c6, 30, -2147483648)`, which PostgreSQL raises on b's row).
+                var scanned = local.Count > 0 ? new LogicalFilter(plan, PredicateSimplification.Conjunction(local)) : plan;
+                return new SubqueryBody(scanned, outputs, correlations) { JoinConjuncts = others };
+            }
             if (others.Count > 0 || topNMayRaise)
             {
                 // Other correlation: through the domain of the outer columns (QueryBinder.Domain),

@@ -311,7 +311,7 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
             // A conjunct that can never raise may still go below (its place in the order is not observable).
             // A conjunct reading only sub-queries' outputs is pseudoconstant: PostgreSQL's
             // gating One-Time Filter, evaluated (running the InitPlans) before the scan's first row.
-            var chainMarkIds = InitPlanChainRights(join).SelectMany(r => Ids(r)).ToHashSet();
+            var chainMarkIds = InitPlanChain(join).SelectMany(j => Ids(j.Right)).ToHashSet();
             var gates = conjuncts.Where(c => c.ReferencedColumns().Any() && c.ReferencedColumns().All(x => chainMarkIds.Contains(x.Id))).ToList();
             if (gates.Count > 0)
             {
@@ -674,10 +674,10 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         plan is LogicalJoin join && IsInitPlanJoin(join)
         && (join.Left is LogicalScan or LogicalFilter { Input: LogicalScan } || IsScanWithInitPlanMark(join.Left));
 
-    /// <summary>The one-row right inputs of a scan's chain of InitPlan joins (<see cref="IsScanWithInitPlanMark"/>), outermost first.</summary>
-    private static IEnumerable<LogicalPlan> InitPlanChainRights(LogicalJoin join)
+    /// <summary>The InitPlan joins of a scan's chain (<see cref="IsScanWithInitPlanMark"/>), outermost first.</summary>
+    private static IEnumerable<LogicalJoin> InitPlanChain(LogicalJoin join)
     {
-        for (LogicalPlan p = join; p is LogicalJoin j && IsInitPlanJoin(j); p = j.Left) yield return j.Right;
+        for (LogicalPlan p = join; p is LogicalJoin j && IsInitPlanJoin(j); p = j.Left) yield return j;
     }
 
     /// <summary>
@@ -694,14 +694,8 @@ public sealed class PredicatePushdown(Func<BoundExpr, bool>? cannotRaise = null,
         var topIds = Ids(join.Right);
         if (read.All(topIds.Contains))
             return join with { Right = new LogicalFilter(join.Right, PredicateSimplification.Conjunction(gates)), Gated = true };
-        var joins = new List<LogicalJoin>();
-        LogicalPlan scan = join;
-        while (scan is LogicalJoin j && IsInitPlanJoin(j))
-        {
-            joins.Add(j);
-            scan = j.Left;
-        }
-        joins.Reverse(); // innermost (first joined) first
+        var joins = InitPlanChain(join).Reverse().ToList(); // innermost (first joined) first
+        LogicalPlan scan = joins[0].Left;
         LogicalPlan? gated = null;
         foreach (var j in joins)
         {

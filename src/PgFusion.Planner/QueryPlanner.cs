@@ -46,6 +46,8 @@ public static class QueryPlanner
             // constant is evaluated here (PlanTimeLikeCheck), and again after (a pattern folded to one).
             foreach (var definition in CteDefinition.Reachable(root)) PlanTimeLikeCheck.Check(definition.Plan);
             PlanTimeLikeCheck.Check(root);
+            // So do the WHERE clauses of sub-queries PostgreSQL plans but never reads (seed 798 case 2908).
+            foreach (var condition in bound.PlanTimeOnly) PlanTimeLikeCheck.CheckCondition(condition);
             if (options.EvaluateConstant is { } evaluate)
             {
                 // A clause operand PostgreSQL's selectivity estimation evaluates (stable calls too) and

@@ -156,6 +156,13 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     /// <summary>The input row whose arguments raised <see cref="pendingInputError"/>, as a one-row batch (null when not known).</summary>
     private RecordBatch? pendingRow;
 
+    /// <summary>
+    /// Under a sorted aggregation (<see cref="SortedGroupingErrors"/>): the row that became the first
+    /// raising one in the batch being folded, replayed aggregate by aggregate once the rows before it
+    /// are folded (<see cref="ReplayRaisingRow"/>); what it raises first is the error kept.
+    /// </summary>
+    private RecordBatch? sortedReplayRow;
+
     /// <summary>The first live row of <paramref name="b"/> after <paramref name="before"/> (a prefix of its live rows; null: none), as a one-row batch.</summary>
     private static RecordBatch RowAfter(RecordBatch b, RecordBatch? before)
     {
@@ -255,6 +262,19 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
         while (true)
         {
             if (stop is not null && stop()) return false;
+            if (sortedReplayRow is { } replay)
+            {
+                // the rows of its group before it are folded: now the first raising row, aggregate by aggregate
+                sortedReplayRow = null;
+                try
+                {
+                    ReplayRaisingRow(replay);
+                }
+                catch (PgFusionException first)
+                {
+                    sortedErrors!.RaisedFirst(first);
+                }
+            }
             if (pendingInputError is { } error)
             {
                 pendingInputError = null;
@@ -406,6 +426,8 @@ internal sealed class HashAggregateStream(HashAggregateNode node, IBatchSource i
     private RecordBatch? FoldBefore(RecordBatch b)
     {
         var keep = sortedErrors!.Collect(node.InputKernel!, b, computed, sortKeys, context);
+        if (sortedErrors.RaisingRowOfLastBatch is int raising and >= 0)
+            sortedReplayRow = new RecordBatch(b.Columns, b.Length) { Selection = [raising], SelectedCount = 1 };
         // without a group table (a direct fold) the groups are not emitted: only the error matters
         if (keep.Length == 0 || table is null) return null;
         var kept = new RecordBatch(b.Columns, b.Length) { Selection = keep, SelectedCount = keep.Length };

@@ -66,16 +66,35 @@ internal sealed class SortedGroupingErrors
     public PgFusionException? First => bestError;
 
     /// <summary>
+    /// The batch row of the last <see cref="Collect"/>ed batch that became the first raising row, or -1
+    /// when that row is from an earlier batch (or none raised).
+    /// </summary>
+    public int RaisingRowOfLastBatch { get; private set; } = -1;
+
+    /// <summary>Live index of <see cref="RaisingRowOfLastBatch"/> in its batch.</summary>
+    private int raisingLive = -1;
+
+    /// <summary>
+    /// The first raising row, aggregated aggregate by aggregate, raised <paramref name="error"/> first (a
+    /// transition of an aggregate before the one whose argument raised): that is its error.
+    /// </summary>
+    public void RaisedFirst(PgFusionException error) => bestError = error;
+
+    /// <summary>
     /// Evaluates the input kernel over <paramref name="batch"/> and, when it raises, records every
     /// raising row. Returns the rows (as a selection) that did not raise and whose group sorts
     /// before the first raising row's (empty while none raised): PostgreSQL completes and emits
-    /// those groups before it reaches the raising row, so the caller folds them.
+    /// those groups before it reaches the raising row, so the caller folds them. When the first
+    /// raising row is in this batch, the rows of its group before it (in scan order, as a presorted
+    /// input keeps them) are returned too: PostgreSQL aggregates them before it, and their
+    /// transitions may raise first (seed 795 case 1326: a float sum's overflow).
     /// <paramref name="keyValues"/> holds KeyKernel's outputs over the batch (one value per live
     /// row), empty when every key is a direct input column.
     /// </summary>
     public int[] Collect(Kernel<ProjectKernel> kernel, RecordBatch batch, Column[] computed, Column[] keyValues, ExecutionContext context)
     {
         this.keyValues = keyValues;
+        RaisingRowOfLastBatch = raisingLive = -1;
         int live = batch.LiveRows;
         bool[]? raisedRow = null;
         try
@@ -109,7 +128,8 @@ internal sealed class SortedGroupingErrors
         {
             if (raisedRow is not null && raisedRow[k]) continue;
             int row = batch.Selection is { } s ? s[k] : k;
-            if (CompareRow(batch, k, row) < 0) keep.Add(row);
+            int cmp = CompareRow(batch, k, row);
+            if (cmp < 0 || cmp == 0 && k < raisingLive) keep.Add(row);
         }
         return [.. keep];
     }
@@ -162,6 +182,8 @@ internal sealed class SortedGroupingErrors
         if (best >= 0 && Compare(at, best) >= 0) return;
         best = at;
         bestError = error;
+        RaisingRowOfLastBatch = row;
+        raisingLive = k;
     }
 
     private int Compare(int a, int b) => Compare(candidates, a, candidates, b);

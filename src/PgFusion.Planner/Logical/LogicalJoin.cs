@@ -67,6 +67,17 @@ public sealed record LogicalJoin(LogicalPlan Left, LogicalPlan Right, LogicalJoi
     public bool LateralInner { get; init; }
 
     /// <summary>
+    /// An outer join PostgreSQL plans as an anti join (reduce_outer_joins' JOIN_ANTI): its condition is
+    /// strict in a column of the nullable input that a qual above forces NULL (`a LEFT JOIN c ON a.k = c.k
+    /// WHERE c.k IS NULL`), so only the preserved input's unmatched rows reach the output. It stays an
+    /// outer join here, the nullable input's columns visible (NULL) to the quals above, which still run
+    /// on every row as PostgreSQL runs them on the anti join's null-extended rows; join ordering and row
+    /// estimates treat it as the anti join PostgreSQL orders and costs (seed 795 case 1745: the anti
+    /// join, estimated small, runs before a cross join whose qual raises).
+    /// </summary>
+    public bool AntiReduced { get; init; }
+
+    /// <summary>
     /// A null-aware anti join (NOT IN) bound from a WHERE conjunct: the WHERE conjuncts written
     /// before that NOT IN, as bound. PostgreSQL tests an uncorrelated NOT IN among the scan's quals,
     /// ordered by cost with the written order breaking ties; PredicatePushdown reads this for the

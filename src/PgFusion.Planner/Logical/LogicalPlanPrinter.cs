@@ -29,7 +29,7 @@ public static class LogicalPlanPrinter
             LogicalProject p => $"Project [{string.Join(", ", p.Exprs.Select(e => $"{e.Column} := {f.Format(e.Expr)}"))}]",
             LogicalAggregate a => $"Aggregate keys [{string.Join(", ", a.GroupKeys.Select(k => $"{k.Column} := {f.Format(k.Expr)}"))}] aggs [{string.Join(", ", a.Aggregates.Select(x => $"{x.Column} := {f.Format(x.Aggregate)}"))}]",
             LogicalSort s => $"Sort{(s.Limit is { } l ? $" top {l}{(s.WithTies ? " with ties" : "")}" : "")} [{string.Join(", ", s.Keys.Select(k => $"{f.Format(k.Expr)}{(k.Descending ? " DESC" : "")}{(k.NullsFirst ? " NULLS FIRST" : " NULLS LAST")}"))}]",
-            LogicalJoin j => $"Join {j.Kind}{(j.Condition is null ? "" : " on " + f.Format(j.Condition))}",
+            LogicalJoin j => $"Join {j.Kind}{(j.AntiReduced ? " (anti)" : "")}{(j.Condition is null ? "" : " on " + f.Format(j.Condition))}",
             LogicalApply a => $"Apply {a.Kind}{(a.Condition is null ? "" : " on " + f.Format(a.Condition))}",
             LogicalCteScan c => $"CteScan {c.Definition.Name} #{c.Definition.Id} [{string.Join(", ", c.Columns)}]",
             LogicalLimit l => $"Limit offset {l.Offset} count {(l.Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ALL")}",

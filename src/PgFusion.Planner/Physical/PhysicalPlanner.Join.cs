@@ -89,7 +89,7 @@ public sealed partial class PhysicalPlanner
             LogicalJoinType.Anti => buildIsLeft ? HashJoinKind.BuildAnti : HashJoinKind.Anti,
             _ => HashJoinKind.NullAwareAnti,
         };
-        double rows = EstimateJoinRows(join.Kind, left.EstimatedRows, right.EstimatedRows, selectivity);
+        double rows = EstimateJoinRows(join, left.EstimatedRows, right.EstimatedRows, selectivity);
         var pair = join.Left.Output.Concat(join.Right.Output).ToList();
         var leftResolved = leftKeys.Select(k => Resolve(k, join.Left.Output)).ToList();
         var rightResolved = rightKeys.Select(k => Resolve(k, join.Right.Output)).ToList();
@@ -196,8 +196,11 @@ public sealed partial class PhysicalPlanner
     /// <summary>Equality operators' functions: strict, so false or NULL when either input is NULL.</summary>
     internal static bool IsStrictComparison(BoundFuncCall f) => IntegerEquality.Contains(f.Name) || SameTypeEquality.Contains(f.Name);
 
-    private static double EstimateJoinRows(LogicalJoinType kind, double leftRows, double rightRows, double selectivity) => kind switch
+    /// <summary>Rows of the join; an anti-reduced outer join (<see cref="LogicalJoin.AntiReduced"/>) as the anti join it is to PostgreSQL.</summary>
+    private static double EstimateJoinRows(LogicalJoin join, double leftRows, double rightRows, double selectivity) => join.Kind switch
     {
+        LogicalJoinType.Left when join.AntiReduced => CardinalityEstimator.JoinRows(JoinKind.Anti, leftRows, rightRows, selectivity),
+        LogicalJoinType.Right when join.AntiReduced => CardinalityEstimator.JoinRows(JoinKind.Anti, rightRows, leftRows, selectivity),
         LogicalJoinType.Inner => CardinalityEstimator.JoinRows(JoinKind.Inner, leftRows, rightRows, selectivity),
         LogicalJoinType.Left => CardinalityEstimator.JoinRows(JoinKind.LeftOuter, leftRows, rightRows, selectivity),
         LogicalJoinType.Right => CardinalityEstimator.JoinRows(JoinKind.LeftOuter, rightRows, leftRows, selectivity),

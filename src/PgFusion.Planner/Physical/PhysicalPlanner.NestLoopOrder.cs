@@ -15,30 +15,48 @@ public sealed partial class PhysicalPlanner
     private const double CpuTupleCost = 0.01;
 
     /// <summary>
-    /// For an inner join without hash keys whose inputs are both scans of tables or VALUES lists (under
-    /// quals and projections): whether PostgreSQL's cheapest nested loop has the left input outer.
-    /// Null when an input is anything else (then the estimates decide as for any hash join).
+    /// For an inner join without hash keys with at least one input a scan of a table or a VALUES list
+    /// (under quals and projections): whether PostgreSQL's cheapest nested loop has the left input outer.
+    /// Null when neither input is such a scan (then the estimates decide as for any hash join).
     /// </summary>
     /// <remarks>
     /// initial_cost_nestloop: outer cost + inner cost + (outer rows - 1) x the inner's rescan cost;
     /// a seq scan rescans at its full cost, a Materialize over it (cost_material: 2 x
     /// cpu_operator_cost per row) at cpu_operator_cost per row; the per-pair cost is the same in
-    /// both orders. add_path keeps the cheaper path and, on an exact tie, the one added first:
-    /// add_paths_to_joinrel runs with the earlier relation of the FROM list as outer first.
+    /// both orders, and so are the two inputs' own costs: only the rescans differ. An input that is
+    /// no scan (a join) is taken as materialized, what PostgreSQL does with an inner input that costs
+    /// more than a few rows to rerun (seed 798 case 3164: the hash join of t1 and an empty t3, one row
+    /// estimated, is the outer input of the nested loop with t2, whose raising WHERE is never read).
+    /// add_path keeps the cheaper path and, on an exact tie, the one added first: add_paths_to_joinrel
+    /// runs with the earlier relation of the FROM list as outer first.
     /// </remarks>
     private bool? NestLoopReadsLeftFirst(LogicalJoin join, double leftRows, double rightRows)
     {
-        if (SeqScanCost(join.Left) is not { } left || SeqScanCost(join.Right) is not { } right) return null;
+        var left = SeqScanCost(join.Left);
+        var right = SeqScanCost(join.Right);
+        if (left is null && right is null) return null;
+        // The other input, no scan, must be a join of the FROM list; a sub-query's join (an InitPlan, a
+        // SubPlan) is read as PostgreSQL reads its Param, and the estimates decide as before.
+        if (left is null != right is null && (!IsPlainJoin(join) || !IsPlainJoin(left is null ? join.Left : join.Right))) return null;
         double l = Math.Max(leftRows, 1), r = Math.Max(rightRows, 1);
-        return NestLoopCost(left, l, right, r) <= NestLoopCost(right, r, left, l);
+        return InnerRescanCost(l, right, r) <= InnerRescanCost(r, left, l);
     }
 
-    /// <summary>The cheaper of a plain and a materialized inner input, outer input first.</summary>
-    private static double NestLoopCost(double outerCost, double outerRows, double innerCost, double innerRows)
+    /// <summary>Whether <paramref name="plan"/> (under filters and projections) is a join of the FROM list, no sub-query's.</summary>
+    private static bool IsPlainJoin(LogicalPlan plan)
     {
-        double plain = outerCost + innerCost + (outerRows - 1) * innerCost;
-        double materialized = outerCost + innerCost + 2 * QualOrdering.CpuOperatorCost * innerRows + (outerRows - 1) * QualOrdering.CpuOperatorCost * innerRows;
-        return Math.Min(plain, materialized);
+        while (plan is LogicalFilter or LogicalProject) plan = plan.Children[0];
+        return plan is LogicalJoin { InitPlan: false, Subquery: false, SubPlan: false, Gated: false, Domain: false, LateralInner: false };
+    }
+
+    /// <summary>
+    /// What the inner input adds beyond its first read: the cheaper of rescanning it at its full cost
+    /// (<paramref name="innerCost"/>, null when it is no scan) and materializing it.
+    /// </summary>
+    private static double InnerRescanCost(double outerRows, double? innerCost, double innerRows)
+    {
+        double materialized = 2 * QualOrdering.CpuOperatorCost * innerRows + (outerRows - 1) * QualOrdering.CpuOperatorCost * innerRows;
+        return innerCost is { } cost ? Math.Min((outerRows - 1) * cost, materialized) : materialized;
     }
 
     /// <summary>

@@ -44,7 +44,52 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
 
     private LogicalPlan Reorder(LogicalPlan plan)
     {
+        if (plan is LogicalFilter { Having: false, OneTime: false, OverGroupingSets: false, CopiedToWhere: false } filter && InRegion(filter.Input))
+            return ReorderUnderFilter(filter);
         if (!InRegion(plan)) return plan.MapChildren(Reorder);
+        return ReorderRegion(plan, []);
+    }
+
+    /// <summary>
+    /// A WHERE filter over a region with anti-reduced joins (<see cref="LogicalJoin.AntiReduced"/>): its
+    /// conjuncts that read a column of such a join's nullable input are, to PostgreSQL, quals of that
+    /// anti join, tested on its null-extended rows before any join above it (distribute_qual_to_rels
+    /// puts a qual over an outer join's nullable side at the lowest join that holds the outer join and
+    /// every relation the qual reads). Where the new order puts the anti join below other joins,
+    /// those conjuncts go down with it (<see cref="Build"/>); the others stay in this filter.
+    /// </summary>
+    private LogicalPlan ReorderUnderFilter(LogicalFilter filter)
+    {
+        var nullable = new HashSet<int>();
+        foreach (var join in RegionJoins(filter.Input).Where(j => j.AntiReduced))
+            nullable.UnionWith((join.Kind == LogicalJoinType.Right ? join.Left : join.Right).Output.Select(c => c.Id));
+        var conjuncts = PredicatePushdown.Conjuncts(filter.Predicate);
+        var pending = conjuncts.Where(c => c.ReferencedColumns().Any(col => nullable.Contains(col.Id))).ToList();
+        if (pending.Count == 0) return filter with { Input = Reorder(filter.Input) };
+        var placed = new HashSet<BoundExpr>(pending, ReferenceEqualityComparer.Instance);
+        var input = ReorderRegion(filter.Input, pending);
+        // What was not placed below (the region was not reordered, or no join of it may filter them) stays here.
+        placed.ExceptWith(pending);
+        if (placed.Count == 0) return filter with { Input = input };
+        var rest = conjuncts.Where(c => !placed.Contains(c)).ToList();
+        return rest.Count == 0 ? input : filter with { Input = input, Predicate = PredicateSimplification.Conjunction(rest) };
+    }
+
+    /// <summary>The joins of the region rooted at <paramref name="plan"/>.</summary>
+    private static IEnumerable<LogicalJoin> RegionJoins(LogicalPlan plan)
+    {
+        if (!InRegion(plan)) yield break;
+        var join = (LogicalJoin)plan;
+        yield return join;
+        foreach (var j in RegionJoins(join.Left)) yield return j;
+        foreach (var j in RegionJoins(join.Right)) yield return j;
+    }
+
+    /// <param name="pending">Conjuncts of a filter above the region to place at the lowest join of the
+    /// new order that holds every leaf they read and may filter its rows (<see cref="Build"/>); those
+    /// placed are removed from the list.</param>
+    private LogicalPlan ReorderRegion(LogicalPlan plan, List<BoundExpr> pending)
+    {
         var leaves = new List<LogicalPlan>();
         var subqueries = new List<SubqueryInput>();
         var tree = Collect(plan, leaves, subqueries);
@@ -57,11 +102,45 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         var owners = new Dictionary<int, int>();
         for (int i = 0; i < leaves.Count; i++)
             foreach (var c in leaves[i].Output) owners[c.Id] = i;
-        ConflictDetector.AddEdges(graph, Predicates(tree, owners, estimator));
+        var antiReduced = new HashSet<BoundExpr>(ReferenceEqualityComparer.Instance);
+        ConflictDetector.AddEdges(graph, Predicates(tree, tree, owners, estimator, antiReduced));
         var result = new PlanEnumerator(graph, options).Solve();
         LastResult = result;
         _results.Add(result);
-        return result.Tree is null ? Rebuild(plan, leaves) : Build(result.Tree, leaves, subqueries);
+        if (result.Tree is null) return Rebuild(plan, leaves);
+        var placement = new Placement(pending, owners);
+        return Build(result.Tree, leaves, subqueries, antiReduced, placement, mayFilter: true);
+    }
+
+    /// <summary>Conjuncts of a filter above a region waiting for the join they go to, with the leaves each reads (null: a column of no leaf, never placed).</summary>
+    private sealed class Placement(List<BoundExpr> pending, Dictionary<int, int> owners)
+    {
+        private readonly List<(BoundExpr Conjunct, RelSet? Leaves)> _waiting = [.. pending.Select(c => (c, LeavesOf(c, owners)))];
+
+        private static RelSet? LeavesOf(BoundExpr conjunct, Dictionary<int, int> owners)
+        {
+            var set = RelSet.Empty;
+            foreach (var col in conjunct.ReferencedColumns())
+            {
+                if (!owners.TryGetValue(col.Id, out int owner)) return null;
+                set |= RelSet.Single(owner);
+            }
+            return set;
+        }
+
+        /// <summary>The waiting conjuncts that read only <paramref name="relations"/>, removed from the wait and from the filter's list.</summary>
+        public List<BoundExpr> Take(RelSet relations)
+        {
+            var taken = new List<BoundExpr>();
+            for (int i = 0; i < _waiting.Count; i++)
+            {
+                if (_waiting[i].Leaves is not { } leaves || !(leaves - relations).IsEmpty) continue;
+                taken.Add(_waiting[i].Conjunct);
+                pending.Remove(_waiting[i].Conjunct);
+                _waiting.RemoveAt(i--);
+            }
+            return taken;
+        }
     }
 
     /// <summary>
@@ -91,14 +170,16 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             subqueries.Add(new SubqueryInput(rightLeaves, join.Kind, join.SubPlan, join.Subquery, join.InitPlan));
         }
         var conjuncts = join.Condition is null ? [] : PredicatePushdown.Conjuncts(join.Condition);
-        return new RegionNode(left, right, kind, conjuncts, -1);
+        return new RegionNode(left, right, kind, conjuncts, -1) { AntiReduced = join.AntiReduced };
     }
 
-    private static JoinOperatorTree Predicates(RegionNode node, Dictionary<int, int> owners, PhysicalPlanner estimator)
+    /// <param name="antiReduced">Collects the conjuncts of the anti-reduced left joins
+    /// (<see cref="LogicalJoin.AntiReduced"/>), so <see cref="Build"/> makes them such left joins again.</param>
+    private static JoinOperatorTree Predicates(RegionNode node, RegionNode root, Dictionary<int, int> owners, PhysicalPlanner estimator, HashSet<BoundExpr> antiReduced)
     {
         if (node.Leaf >= 0) return new JoinOperatorLeaf(node.Leaf);
-        var left = Predicates(node.Left!, owners, estimator);
-        var right = Predicates(node.Right!, owners, estimator);
+        var left = Predicates(node.Left!, root, owners, estimator, antiReduced);
+        var right = Predicates(node.Right!, root, owners, estimator, antiReduced);
         var all = left.Relations | right.Relations;
         var predicates = new List<JoinPredicate>();
         foreach (var c in node.Conjuncts)
@@ -115,12 +196,26 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         CombineCompositeKeys(predicates, owners, estimator);
         var kind = node.Kind switch
         {
+            // An anti-reduced left join whose nullable input no other join of the region reads is
+            // ordered and estimated as the anti join it is to PostgreSQL.
+            LogicalJoinType.Left when node.AntiReduced && node.Conjuncts.Count > 0 && !ReadOutside(root, node, right.Relations, owners) => JoinKind.Anti,
             LogicalJoinType.Inner => JoinKind.Inner,
             LogicalJoinType.Left => JoinKind.LeftOuter,
             LogicalJoinType.Semi => JoinKind.Semi,
             _ => JoinKind.Anti,
         };
+        if (node.AntiReduced) antiReduced.UnionWith(node.Conjuncts);
         return new JoinOperator(kind, left, right, predicates);
+    }
+
+    /// <summary>Whether a conjunct of the region outside <paramref name="node"/>'s subtree reads a column of the leaves <paramref name="relations"/>.</summary>
+    private static bool ReadOutside(RegionNode region, RegionNode node, RelSet relations, Dictionary<int, int> owners)
+    {
+        if (ReferenceEquals(region, node) || region.Leaf >= 0) return false;
+        foreach (var c in region.Conjuncts)
+            foreach (var col in c.ReferencedColumns())
+                if (owners.TryGetValue(col.Id, out int owner) && relations.Contains(owner)) return true;
+        return ReadOutside(region.Left!, node, relations, owners) || ReadOutside(region.Right!, node, relations, owners);
     }
 
     /// <summary>
@@ -184,12 +279,24 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         return owner;
     }
 
-    private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves, List<SubqueryInput> subqueries)
+    /// <param name="mayFilter">Whether a filter over this join keeps the region's result: no join above
+    /// it NULL-extends or drops its rows by a match (it is not in the right input of an outer, semi or
+    /// anti join). The waiting conjuncts of <paramref name="placement"/> that read only its leaves go
+    /// over the lowest such join.</param>
+    private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves, List<SubqueryInput> subqueries, HashSet<BoundExpr> antiReduced, Placement placement, bool mayFilter)
     {
         if (tree is JoinTreeLeaf leaf) return leaves[leaf.RelIndex];
         var node = (JoinTreeNode)tree;
-        var left = Build(node.Left, leaves, subqueries);
-        var right = Build(node.Right, leaves, subqueries);
+        var left = Build(node.Left, leaves, subqueries, antiReduced, placement, mayFilter);
+        var right = Build(node.Right, leaves, subqueries, antiReduced, placement, mayFilter && node.Kind == JoinKind.Inner);
+        var join = BuildJoin(node, left, right, subqueries, antiReduced);
+        if (!mayFilter) return join;
+        var placed = placement.Take(node.Relations);
+        return placed.Count == 0 ? join : new LogicalFilter(join, PredicateSimplification.Conjunction(placed));
+    }
+
+    private static LogicalJoin BuildJoin(JoinTreeNode node, LogicalPlan left, LogicalPlan right, List<SubqueryInput> subqueries, HashSet<BoundExpr> antiReduced)
+    {
         var conjuncts = new List<BoundExpr>();
         foreach (var edge in node.Edges)
             foreach (var p in edge.Predicates)
@@ -203,6 +310,8 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             _ => LogicalJoinType.Full,
         };
         var condition = conjuncts.Count == 0 ? null : PredicateSimplification.Conjunction(conjuncts);
+        if (kind is LogicalJoinType.Anti or LogicalJoinType.Left && conjuncts.Any(antiReduced.Contains))
+            return new LogicalJoin(left, right, LogicalJoinType.Left, condition) { AntiReduced = true };
         // The join of a decorrelated sub-query to the rest keeps what the written join said about it:
         // a SubPlan's join reads every outer row (PhysicalPlanner, seed 710 case 5468), with the
         // sub-query the right input, an inner join's inputs swapped back when DPHyp put it left.
@@ -227,5 +336,9 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         return Walk(plan);
     }
 
-    private sealed record RegionNode(RegionNode? Left, RegionNode? Right, LogicalJoinType Kind, IReadOnlyList<BoundExpr> Conjuncts, int Leaf);
+    private sealed record RegionNode(RegionNode? Left, RegionNode? Right, LogicalJoinType Kind, IReadOnlyList<BoundExpr> Conjuncts, int Leaf)
+    {
+        /// <summary>The join is <see cref="LogicalJoin.AntiReduced"/> (its nullable input is <see cref="Right"/>, right joins flipped).</summary>
+        public bool AntiReduced { get; init; }
+    }
 }

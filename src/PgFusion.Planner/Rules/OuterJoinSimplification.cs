@@ -14,6 +14,12 @@ namespace PgFusion.Planner.Rules;
 /// in a column when it cannot be true with that column NULL: a strict function or comparison of it,
 /// IS NOT NULL, NOT (pushed down as negate_clause does), AND of any arm, OR of every arm. Runs before predicate pushdown, so the WHERE
 /// conjuncts that made a join inner are then pushed into its input.
+/// <para>
+/// A left (right) join that stays outer is marked <see cref="LogicalJoin.AntiReduced"/> when a
+/// conjunct above is `c IS NULL` for a column c of its nullable input and the join's condition cannot
+/// be true with c NULL (reduce_outer_joins' JOIN_ANTI: find_forced_null_vars over
+/// find_nonnullable_vars): only unmatched rows pass.
+/// </para>
 /// </summary>
 /// <param name="cannotRaise">Whether a predicate cannot raise an error: a decorrelated sub-query's
 /// left join (<see cref="LogicalJoin.Subquery"/>) is made inner only by predicates that cannot.
@@ -68,6 +74,12 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
             _ => join.Kind,
         };
         List<BoundExpr> on = join.Condition is null ? [] : PredicatePushdown.Conjuncts(join.Condition);
+        bool antiReduced = kind switch
+        {
+            LogicalJoinType.Left => IsAntiJoin(join, above, rightIds),
+            LogicalJoinType.Right => IsAntiJoin(join, above, leftIds),
+            _ => false,
+        };
         // A row of an input reaches the output only through the join's kind: an input whose unmatched
         // rows are dropped (not preserved) must satisfy the condition; a preserved input only what is
         // required above. A null-aware anti join's NULL keys decide its result: nothing passes there.
@@ -94,7 +106,24 @@ public sealed class OuterJoinSimplification(Func<uint, bool>? isStrictFunction =
                 left = [.. above];
                 break;
         }
-        return join with { Kind = kind, Left = Reduce(join.Left, left), Right = Reduce(join.Right, right) };
+        return join with { Kind = kind, AntiReduced = antiReduced, Left = Reduce(join.Left, left), Right = Reduce(join.Right, right) };
+    }
+
+    /// <summary>
+    /// Whether an outer join whose nullable input has the columns <paramref name="nullable"/> is an anti
+    /// join to PostgreSQL: a conjunct above is `c IS NULL` of one of those columns (a plain column, as
+    /// find_forced_null_var takes only a Var) and the join's condition is false or NULL when c is NULL.
+    /// Only a join written in FROM: a decorrelated sub-query's left join (<see cref="LogicalJoin.Subquery"/>)
+    /// is a SubPlan to PostgreSQL, and a domain or gated join is no join of its FROM list.
+    /// </summary>
+    private bool IsAntiJoin(LogicalJoin join, IReadOnlyList<BoundExpr> above, HashSet<int> nullable)
+    {
+        if (join.Condition is null || join.Subquery || join.SubPlan || join.InitPlan || join.Domain || join.Gated || join.LateralInner) return false;
+        foreach (var conjunct in above)
+            if (conjunct is BoundNullTest { IsNotNull: false, Arg: LogicalColumnRef c } && nullable.Contains(c.Column.Id)
+                && NotTrueWhenNull(join.Condition, [c.Column.Id]))
+                return true;
+        return false;
     }
 
     /// <summary>

@@ -111,7 +111,8 @@ public static class OutcomeComparer
 
     private static bool IsFloatOverflow(ErrorOutcome e) => e.SqlState == "22003" && e.Message == FloatOverflowMessage;
 
-    private static bool HasInexactAggregate(FuzzQuery query)
+    /// <summary>Whether the query has a float sum or avg (<see cref="Expr.Inexact"/>) in its select list or HAVING, in either arm of a set operation.</summary>
+    public static bool HasInexactAggregate(FuzzQuery query)
     {
         static bool Inexact(Expr e) => e.Inexact || e.Args.Any(Inexact);
         for (var q = query; q != null; q = q.SetOpRight)

@@ -109,7 +109,7 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
         _results.Add(result);
         if (result.Tree is null) return Rebuild(plan, leaves);
         var placement = new Placement(pending, owners);
-        return Build(result.Tree, leaves, subqueries, antiReduced, placement, mayFilter: true);
+        return Build(result.Tree, leaves, subqueries, antiReduced, placement, mayFilter: true, isTop: true);
     }
 
     /// <summary>Conjuncts of a filter above a region waiting for the join they go to, with the leaves each reads (null: a column of no leaf, never placed).</summary>
@@ -136,7 +136,8 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
             {
                 if (_waiting[i].Leaves is not { } leaves || !(leaves - relations).IsEmpty) continue;
                 taken.Add(_waiting[i].Conjunct);
-                pending.Remove(_waiting[i].Conjunct);
+                var conjunct = _waiting[i].Conjunct;
+                pending.RemoveAll(p => ReferenceEquals(p, conjunct));
                 _waiting.RemoveAt(i--);
             }
             return taken;
@@ -283,14 +284,16 @@ public sealed class JoinReorder(QueryCatalog catalog, JoinOrderOptions? options 
     /// it NULL-extends or drops its rows by a match (it is not in the right input of an outer, semi or
     /// anti join). The waiting conjuncts of <paramref name="placement"/> that read only its leaves go
     /// over the lowest such join.</param>
-    private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves, List<SubqueryInput> subqueries, HashSet<BoundExpr> antiReduced, Placement placement, bool mayFilter)
+    /// <param name="isTop">The region's top join, which takes none of them: what would go there stays in
+    /// the filter above, ordered with that filter's other conjuncts as before.</param>
+    private static LogicalPlan Build(JoinTree tree, List<LogicalPlan> leaves, List<SubqueryInput> subqueries, HashSet<BoundExpr> antiReduced, Placement placement, bool mayFilter, bool isTop = false)
     {
         if (tree is JoinTreeLeaf leaf) return leaves[leaf.RelIndex];
         var node = (JoinTreeNode)tree;
         var left = Build(node.Left, leaves, subqueries, antiReduced, placement, mayFilter);
         var right = Build(node.Right, leaves, subqueries, antiReduced, placement, mayFilter && node.Kind == JoinKind.Inner);
         var join = BuildJoin(node, left, right, subqueries, antiReduced);
-        if (!mayFilter) return join;
+        if (!mayFilter || isTop) return join;
         var placed = placement.Take(node.Relations);
         return placed.Count == 0 ? join : new LogicalFilter(join, PredicateSimplification.Conjunction(placed));
     }

@@ -277,9 +277,16 @@ public sealed class ConstantEvaluation(Func<BoundExpr, object?> evaluate, Func<u
     }
 
     /// <summary>The select list of a sub-query PostgreSQL pulls up (its outputs are in <c>pulledUpOutputs</c>).</summary>
+    /// <remarks>
+    /// Besides the outputs, a pulled-up LATERAL sub-query's projection passes its correlation keys through
+    /// (plain columns, which fold to nothing): it is still a pulled-up select list (seed 799 case 5597: its
+    /// `9223372036854775807::int4` was folded with the select lists, though only a WHERE conjunct after a
+    /// constant false one read it).
+    /// </remarks>
     private bool IsPulledUpSelectList(LogicalPlan plan) =>
         plan is LogicalProject { Exprs.Count: > 0 } project && (pulledUpOutputs is { Count: > 0 } || placeHolderOutputs is { Count: > 0 })
-        && project.Exprs.All(x => PulledUpOutput(x.Column.Id) is not null);
+        && project.Exprs.Any(x => PulledUpOutput(x.Column.Id) is not null)
+        && project.Exprs.All(x => PulledUpOutput(x.Column.Id) is not null || x.Expr is LogicalColumnRef);
 
     /// <summary>The expression of a pulled-up output (see <c>pulledUpOutputs</c>, <c>placeHolderOutputs</c>), or null.</summary>
     private (BoundExpr Expr, bool PlaceHolder)? PulledUpOutput(int columnId)

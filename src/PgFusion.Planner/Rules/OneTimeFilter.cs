@@ -53,8 +53,7 @@ public sealed class OneTimeFilter : IRewriteRule
         LogicalJoin j when LiftOnGates(j, out var lifted) is { Count: > 0 } onGates =>
             new LogicalFilter(Gate(lifted), PredicateSimplification.Conjunction(onGates)) { OneTime = true },
         LogicalFilter { OverGroupingSets: false, OneTime: false } f when SplitGates(f.Predicate) is var (gates, rest) && gates.Count > 0 =>
-            new LogicalFilter(rest.Count == 0 ? Gate(f.Input) : f with { Predicate = PredicateSimplification.Conjunction(rest), Input = Gate(f.Input) },
-                PredicateSimplification.Conjunction(gates)) { OneTime = true },
+            PlaceGates(f, gates, rest),
         _ => plan.MapChildren(Gate),
     };
 
@@ -134,6 +133,45 @@ public sealed class OneTimeFilter : IRewriteRule
             ? f with { Input = Beneath(f.Input) }
             : new LogicalFilter(p, PredicateSimplification.Conjunction([.. gates])) { OneTime = true };
     }
+
+    /// <summary>
+    /// A filter's pseudoconstant conjuncts as a one-time filter above it. Over the WHERE's uncorrelated
+    /// [NOT] EXISTS joins (InitPlans to PostgreSQL, whose tests are quals of the same gating Result), they
+    /// keep the written order: all of that Result's quals cost nothing per row (a pseudoconstant's cost
+    /// counts once, at startup), so order_qual_clauses leaves them as written, and one written after an
+    /// EXISTS runs after it, below its join, which reads its sub-query first (seed 799 case 3999: `NOT
+    /// EXISTS (..) AND (date(timestamptz ..) - date 'infinity') &lt; 'NaN'`, the NOT EXISTS false, so the
+    /// subtraction that raises never ran).
+    /// </summary>
+    private static LogicalPlan PlaceGates(LogicalFilter f, List<BoundExpr> gates, List<BoundExpr> rest)
+    {
+        var input = Gate(f.Input);
+        if (!f.Having && input is LogicalJoin j && IsExistsGate(j) && gates.Any(g => WrittenAfter(g, j)))
+        {
+            var sunk = Sink(input, gates);
+            return rest.Count == 0 ? sunk : f with { Predicate = PredicateSimplification.Conjunction(rest), Input = sunk };
+        }
+        return new LogicalFilter(rest.Count == 0 ? input : f with { Predicate = PredicateSimplification.Conjunction(rest), Input = input },
+            PredicateSimplification.Conjunction(gates)) { OneTime = true };
+
+        static LogicalPlan Sink(LogicalPlan p, List<BoundExpr> pending)
+        {
+            if (p is not LogicalJoin join || !IsExistsGate(join)) return OneTime(p, pending);
+            var after = pending.Where(g => WrittenAfter(g, join)).ToList();
+            var before = pending.Where(g => !WrittenAfter(g, join)).ToList();
+            var sunk = after.Count == 0 ? join : join with { Left = Sink(join.Left, after) };
+            return before.Count == 0 ? sunk : OneTime(sunk, before);
+        }
+
+        static LogicalPlan OneTime(LogicalPlan p, List<BoundExpr> conjuncts) =>
+            new LogicalFilter(p, PredicateSimplification.Conjunction(conjuncts)) { OneTime = true };
+    }
+
+    /// <summary>An uncorrelated [NOT] EXISTS of the WHERE: a semi or anti join without a condition.</summary>
+    private static bool IsExistsGate(LogicalJoin j) => j is { Kind: LogicalJoinType.Semi or LogicalJoinType.Anti, Condition: null };
+
+    /// <summary>Whether the WHERE conjunct <paramref name="conjunct"/> was written after <paramref name="gate"/>'s EXISTS (<see cref="LogicalJoin.QualsWrittenBefore"/>).</summary>
+    private static bool WrittenAfter(BoundExpr conjunct, LogicalJoin gate) => !gate.QualsWrittenBefore.Contains(conjunct, BoundExprComparer.Instance);
 
     /// <summary>An uncorrelated [NOT] EXISTS (a semi or anti join without a condition) or a gated one-row sub-query: a WHERE gate.</summary>
     private static bool IsWhereGate(LogicalJoin j) =>

@@ -28,6 +28,11 @@ public sealed class OneTimeFilter : IRewriteRule
     {
         LogicalFilter { Having: true, OverGroupingSets: false, OneTime: false, CopiedToWhere: false } f when CopyDegenerateHaving(f) is { } copied => copied,
         LogicalFilter { OverGroupingSets: false } f when IsConstantFalse(f.Predicate) => f.Input.Children.Count == 0 ? f : f with { Input = StopLeaves(f.Input) },
+        // A constant false or NULL HAVING over grouping sets is tested per group in the aggregate node,
+        // after every row is aggregated but before the select list's sub-queries, SubPlans run only for
+        // the groups it keeps: none (seed 800 case 1863: the sub-query's LIKE raised 22025).
+        LogicalFilter { OverGroupingSets: true, Input: LogicalJoin { Kind: LogicalJoinType.Left } } f when IsConstantFalse(f.Predicate) =>
+            f with { Input = StopSelectListSubqueries(f.Input) },
         // A join whose condition folded to false: PostgreSQL marks an inner or semi join relation
         // dummy (neither input runs), and the nullable side of a left, right or anti join dummy
         // (populate_joinrel_with_paths); a full join still runs both sides.
@@ -262,6 +267,11 @@ public sealed class OneTimeFilter : IRewriteRule
     };
 
     /// <summary>A constant false filter over every leaf beneath, down to a filter that already keeps no row.</summary>
+    /// <summary>The joins of select-list sub-queries (<see cref="LogicalJoin.Subquery"/> left joins) over a grouping: their sub-queries never run, the grouping does.</summary>
+    private static LogicalPlan StopSelectListSubqueries(LogicalPlan plan) => plan is LogicalJoin { Kind: LogicalJoinType.Left, Subquery: true } j
+        ? j with { Left = StopSelectListSubqueries(j.Left), Right = StopLeaves(j.Right) }
+        : Gate(plan);
+
     private static LogicalPlan StopLeaves(LogicalPlan plan) =>
         PredicatePushdown.PrependToLeaves(plan, [False], static p => p is LogicalFilter { OverGroupingSets: false } f && IsConstantFalse(f.Predicate));
 

@@ -179,8 +179,7 @@ public sealed class OneTimeFilter : IRewriteRule
     private static bool WrittenAfter(BoundExpr conjunct, LogicalJoin gate) => !gate.QualsWrittenBefore.Contains(conjunct, BoundExprComparer.Instance);
 
     /// <summary>An uncorrelated [NOT] EXISTS (a semi or anti join without a condition) or a gated one-row sub-query: a WHERE gate.</summary>
-    private static bool IsWhereGate(LogicalJoin j) =>
-        j is { Kind: LogicalJoinType.Semi or LogicalJoinType.Anti, Condition: null } or { Kind: LogicalJoinType.Inner, Gated: true };
+    private static bool IsWhereGate(LogicalJoin j) => IsExistsGate(j) || j is { Kind: LogicalJoinType.Inner, Gated: true };
 
     /// <summary>The WHERE's relation under its gates, filters and select lists (a scan, a planned sub-query or a join).</summary>
     private static LogicalPlan Relation(LogicalPlan plan) => plan switch

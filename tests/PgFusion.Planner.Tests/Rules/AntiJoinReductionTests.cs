@@ -1,9 +1,9 @@
 using PgFusion.Planner.Binding;
-using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Rules;
 using PgFusion.Types;
 using Xunit;
+using static PgFusion.Planner.Tests.Rules.RuleFixtures;
 
 namespace PgFusion.Planner.Tests.Rules;
 
@@ -18,10 +18,6 @@ public sealed class AntiJoinReductionTests
     private static readonly LogicalColumn AK = new(2, "k", PgType.Int4);
     private static readonly LogicalColumn CK = new(3, "k", PgType.Int4);
     private static readonly LogicalColumn CV = new(4, "v", PgType.Int4);
-
-    private static LogicalScan Scan(int rti, string name, params LogicalColumn[] columns) =>
-        new(rti, name, new RelationInfo(new RelationLayout((uint)rti, name, [], 1, 10), "public", 'r', false, new Dictionary<int, ColumnStatistics>()),
-            [.. columns.Select((c, i) => new ScanColumn(i + 1, c))]);
 
     private static LogicalColumnRef R(LogicalColumn c) => new(c);
 

@@ -1,9 +1,9 @@
 using PgFusion.Planner.Binding;
-using PgFusion.Planner.Json;
 using PgFusion.Planner.Logical;
 using PgFusion.Planner.Rules;
 using PgFusion.Types;
 using Xunit;
+using static PgFusion.Planner.Tests.Rules.RuleFixtures;
 
 namespace PgFusion.Planner.Tests.Rules;
 
@@ -23,10 +23,6 @@ public sealed class LateralHeldQualTests
     private static readonly LogicalColumn BK = new(4, "key", PgType.Int4);
     private static readonly LogicalColumn BV = new(5, "v", PgType.Int4);
     private static readonly LogicalColumn CV = new(6, "cv", PgType.Int4);
-
-    private static LogicalScan Scan(int rti, string name, params LogicalColumn[] columns) =>
-        new(rti, name, new RelationInfo(new RelationLayout((uint)rti, name, [], 1, 10), "public", 'r', false, new Dictionary<int, ColumnStatistics>()),
-            [.. columns.Select((c, i) => new ScanColumn(i + 1, c))]);
 
     private static BoundFuncCall Call(string name, BoundExpr a, BoundExpr b, PgType? type = null) => new(1, name, [a, b], type ?? PgType.Bool);
 

@@ -12,9 +12,8 @@ namespace PgFusion.Planner.Tests.Rules;
 /// </summary>
 public sealed class NegatedJunctionFoldingTests
 {
-    private static readonly BoundColumnRef C = new(0, PgType.Int2, "c1");
-    private static readonly BoundFuncCall Gt7 = new(1, "int2gt", [C, new BoundConst((short)7, PgType.Int2)], PgType.Bool);
-    private static readonly BoundFuncCall Lt0 = new(2, "int2lt", [C, new BoundConst((short)0, PgType.Int2)], PgType.Bool);
+    private static readonly BoundFuncCall Gt7 = RuleFixtures.C1Gt7;
+    private static readonly BoundFuncCall Lt0 = RuleFixtures.C1Lt0;
 
     [Fact]
     public void Not_over_or_with_a_null_operand_becomes_a_null_conjunct()

@@ -11,9 +11,8 @@ namespace PgFusion.Planner.Tests.Rules;
 /// </summary>
 public sealed class QualCanonicalizationTests
 {
-    private static readonly BoundColumnRef C = new(0, PgType.Int2, "c1");
-    private static readonly BoundFuncCall Gt7 = new(1, "int2gt", [C, new BoundConst((short)7, PgType.Int2)], PgType.Bool);
-    private static readonly BoundFuncCall Lt0 = new(2, "int2lt", [C, new BoundConst((short)0, PgType.Int2)], PgType.Bool);
+    private static readonly BoundFuncCall Gt7 = RuleFixtures.C1Gt7;
+    private static readonly BoundFuncCall Lt0 = RuleFixtures.C1Lt0;
     private static readonly BoundConst Null = new(null, PgType.Bool);
     private static readonly BoundConst True = new(true, PgType.Bool);
     private static readonly BoundConst False = new(false, PgType.Bool);
